@@ -1,0 +1,55 @@
+/**
+ * Typed, human-readable load errors. Every load path either returns a model or throws one of
+ * these; the message always names the file, what went wrong, and what to do about it.
+ */
+
+export type ModelLoadErrorCode =
+  | 'empty-file'
+  | 'not-onnx'
+  | 'truncated'
+  | 'malformed'
+  | 'unsupported'
+  | 'external-data'
+  | 'limit'
+  | 'fetch';
+
+export class ModelLoadError extends Error {
+  override readonly name = 'ModelLoadError';
+  constructor(
+    readonly code: ModelLoadErrorCode,
+    readonly fileName: string,
+    /** What went wrong, in one sentence. */
+    readonly problem: string,
+    /** What the user can do about it. */
+    readonly hint: string,
+    /** Byte offset in the file where the problem was found, when known. */
+    readonly offset?: number,
+  ) {
+    super(`${fileName}: ${problem}${offset !== undefined ? ` (at byte ${offset})` : ''}. ${hint}`);
+  }
+
+  /** Plain-object form for crossing a worker boundary. */
+  toJSON(): SerializedLoadError {
+    return { code: this.code, fileName: this.fileName, problem: this.problem, hint: this.hint, offset: this.offset, message: this.message };
+  }
+}
+
+export interface SerializedLoadError {
+  code: ModelLoadErrorCode;
+  fileName: string;
+  problem: string;
+  hint: string;
+  offset?: number;
+  message: string;
+}
+
+/** Reconstructs a {@link ModelLoadError} from its serialized form, or wraps anything else. */
+export function toLoadError(err: unknown, fileName: string): ModelLoadError {
+  if (err instanceof ModelLoadError) return err;
+  if (err && typeof err === 'object' && 'code' in err && 'problem' in err && 'hint' in err) {
+    const e = err as SerializedLoadError;
+    return new ModelLoadError(e.code, e.fileName, e.problem, e.hint, e.offset);
+  }
+  const text = err instanceof Error ? err.message : String(err);
+  return new ModelLoadError('malformed', fileName, `could not be read: ${text}`, 'Check that the file is an ONNX model saved completely.');
+}
