@@ -1,0 +1,107 @@
+/**
+ * External data: tensors whose bytes live in a side file (`data_location = EXTERNAL`).
+ * Reading is lazy and by slice; a location may only name a file among those the user gave
+ * (or one beside the model URL), never a path that climbs out of that set.
+ */
+import type { Graph, Model } from './types';
+
+/** Something that can hand out byte ranges of the files beside a model. */
+export interface ExternalDataSource {
+  /** Whether a file with this (normalized) location is available. */
+  has(location: string): boolean;
+  /** Reads `length` bytes at `offset`, or to the end of the file when length is null. */
+  read(location: string, offset: number, length: number | null): Promise<Uint8Array>;
+  /** Size of the file, when known. */
+  size(location: string): number | undefined;
+}
+
+/**
+ * Normalizes an external-data location to a plain relative path, or explains why it is refused.
+ * Absolute paths, drive letters, URLs and `..` segments are refused: a model must not read files
+ * the user did not hand over.
+ */
+export function normalizeExternalLocation(location: string): { ok: true; path: string } | { ok: false; reason: string } {
+  if (!location) return { ok: false, reason: 'the location is empty' };
+  if (location.includes('\0')) return { ok: false, reason: 'the location contains a NUL character' };
+  const slashed = location.replace(/\\/g, '/');
+  if (slashed.startsWith('/') || /^[a-zA-Z]:/.test(slashed) || /^[a-z][a-z0-9+.-]*:\/\//i.test(slashed)) {
+    return { ok: false, reason: `the location "${location}" is an absolute path or URL` };
+  }
+  const parts: string[] = [];
+  for (const part of slashed.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') return { ok: false, reason: `the location "${location}" climbs out of the model's folder with ".."` };
+    parts.push(part);
+  }
+  if (parts.length === 0) return { ok: false, reason: `the location "${location}" names no file` };
+  return { ok: true, path: parts.join('/') };
+}
+
+/** Every external-data location referenced by initializers and tensor attributes, with tensor counts. */
+export function externalLocations(model: Model): Map<string, number> {
+  const out = new Map<string, number>();
+  const visit = (g: Graph) => {
+    for (const t of g.initializers.values()) {
+      if (t.data.kind === 'external') out.set(t.data.location, (out.get(t.data.location) ?? 0) + 1);
+    }
+    for (const n of g.nodes) {
+      for (const a of n.attributes) {
+        if (a.attr.type === 'tensor' && a.attr.value.data.kind === 'external') {
+          const loc = a.attr.value.data.location;
+          out.set(loc, (out.get(loc) ?? 0) + 1);
+        }
+      }
+      for (const s of n.subgraphs) visit(s.graph);
+    }
+  };
+  visit(model.graph);
+  return out;
+}
+
+/**
+ * Checks the external-data references of a model against the available files and returns one
+ * warning per problem (missing file, refused path). The graph stays usable either way.
+ */
+export function checkExternalData(model: Model, source: ExternalDataSource | undefined): string[] {
+  const warnings: string[] = [];
+  for (const [location, count] of externalLocations(model)) {
+    const norm = normalizeExternalLocation(location);
+    const tensors = `${count} tensor${count === 1 ? '' : 's'}`;
+    if (!norm.ok) {
+      warnings.push(`External data for ${tensors} is refused: ${norm.reason}. Their values cannot be shown.`);
+    } else if (!source || !source.has(norm.path)) {
+      warnings.push(`The weights file "${norm.path}" (external data for ${tensors}) was not given. Drop it together with the model (select both files) to see those values; the graph is shown without them.`);
+    }
+  }
+  return warnings;
+}
+
+/** An {@link ExternalDataSource} over a set of in-memory or File-like blobs keyed by name. */
+export class BlobDataSource implements ExternalDataSource {
+  private readonly byName = new Map<string, Blob>();
+  constructor(files: Iterable<{ name: string; blob: Blob }>) {
+    for (const f of files) {
+      const norm = normalizeExternalLocation(f.name);
+      if (norm.ok) this.byName.set(norm.path, f.blob);
+      // A dropped file is known by its base name only; also index that.
+      const base = f.name.split(/[\\/]/).pop();
+      if (base) this.byName.set(base, f.blob);
+    }
+  }
+  has(location: string): boolean {
+    return this.byName.has(location) || this.byName.has(location.split('/').pop() ?? location);
+  }
+  size(location: string): number | undefined {
+    return this.blob(location)?.size;
+  }
+  async read(location: string, offset: number, length: number | null): Promise<Uint8Array> {
+    const blob = this.blob(location);
+    if (!blob) throw new Error(`the weights file "${location}" was not given`);
+    const end = length === null ? blob.size : offset + length;
+    if (offset < 0 || end > blob.size) throw new Error(`"${location}" has ${blob.size} bytes but the model asks for bytes ${offset} to ${end}`);
+    return new Uint8Array(await blob.slice(offset, end).arrayBuffer());
+  }
+  private blob(location: string): Blob | undefined {
+    return this.byName.get(location) ?? this.byName.get(location.split('/').pop() ?? location);
+  }
+}

@@ -1,0 +1,296 @@
+/**
+ * The view model: a compact, byte-free description of one graph (main graph or a sub-graph)
+ * that the UI renders. Built in the worker; crosses to the main thread by structured clone, so it
+ * must hold no weight bytes.
+ */
+import type { AttributeValue, ConstTensor, Dim, Graph, Model, Node, TensorName } from './types';
+
+/** How a node input or output is fed. */
+export type PortKind = 'activation' | 'initializer' | 'constant' | 'graph-input' | 'outer-scope' | 'optional-empty';
+
+export interface ViewPort {
+  /** Tensor name ('' for an omitted optional input). */
+  name: TensorName;
+  dtype: string;
+  shape?: Dim[];
+  kind: PortKind;
+}
+
+export interface ViewAttribute {
+  name: string;
+  type: string;
+  /** A short human-readable rendering of the value. */
+  text: string;
+}
+
+export interface ViewSubgraph {
+  attribute: string;
+  path: string;
+  name: string;
+  nodeCount: number;
+}
+
+export interface ViewNode {
+  id: string;
+  kind: 'op' | 'input' | 'output';
+  opType: string;
+  name: string;
+  domain: string;
+  inputs: ViewPort[];
+  outputs: ViewPort[];
+  attributes: ViewAttribute[];
+  subgraphs: ViewSubgraph[];
+  docString?: string;
+}
+
+export interface ViewEdge {
+  id: string;
+  source: string;
+  target: string;
+  tensor: TensorName;
+  dtype: string;
+  shape?: Dim[];
+}
+
+export interface GraphView {
+  path: string;
+  name: string;
+  nodes: ViewNode[];
+  edges: ViewEdge[];
+  /** Breadcrumb from the main graph: [{path, label}]. */
+  trail: { path: string; label: string }[];
+}
+
+/** Facts about a model for the header and the panel, without any graph. */
+export interface ModelSummary {
+  fileName: string;
+  byteLength: number;
+  irVersion: number;
+  opsetImports: { domain: string; version: number }[];
+  producer: string;
+  graphName: string;
+  nodeCount: number;
+  nodeCountWithSubgraphs: number;
+  initializerCount: number;
+  warnings: string[];
+  metadata: Record<string, string>;
+}
+
+/** Id of the synthetic node for a graph input or output. */
+export const inputNodeId = (name: string) => `input:${name}`;
+export const outputNodeId = (name: string) => `output:${name}`;
+
+/** Total node count including all nested sub-graphs. */
+export function countNodes(graph: Graph): number {
+  let n = graph.nodes.length;
+  for (const node of graph.nodes) for (const s of node.subgraphs) n += countNodes(s.graph);
+  return n;
+}
+
+export function summarizeModel(model: Model): ModelSummary {
+  return {
+    fileName: model.fileName,
+    byteLength: model.byteLength,
+    irVersion: model.irVersion,
+    opsetImports: model.opsetImports,
+    producer: [model.producerName, model.producerVersion].filter(Boolean).join(' '),
+    graphName: model.graph.name,
+    nodeCount: model.graph.nodes.length,
+    nodeCountWithSubgraphs: countNodes(model.graph),
+    initializerCount: model.graph.initializers.size,
+    warnings: model.warnings,
+    metadata: model.metadata,
+  };
+}
+
+/**
+ * Finds a graph by path: '' is the main graph; `12/then_branch` is the sub-graph held by the
+ * `then_branch` attribute of node 12; deeper paths chain. Returns the chain of graphs from the
+ * main graph down (for outer-scope lookups), or undefined when the path does not exist.
+ */
+export function findGraphChain(model: Model, path: string): Graph[] | undefined {
+  const chain: Graph[] = [model.graph];
+  if (!path) return chain;
+  let graph = model.graph;
+  let rest = path;
+  while (rest) {
+    const node = graph.nodes.find((n) => rest.startsWith(`${n.id}/`));
+    if (!node) return undefined;
+    const sub = node.subgraphs.find((s) => s.graph.path === rest || rest.startsWith(`${s.graph.path}/`));
+    if (!sub) return undefined;
+    graph = sub.graph;
+    chain.push(graph);
+    if (sub.graph.path === rest) rest = '';
+  }
+  return chain;
+}
+
+/** Converts a `Constant` node's value attribute to a tensor. */
+export function constantNodeValue(node: Node): ConstTensor | undefined {
+  const name = node.outputs[0] ?? '';
+  for (const a of node.attributes) {
+    const v = a.attr;
+    switch (a.name) {
+      case 'value': if (v.type === 'tensor') return { ...v.value, name }; break;
+      case 'value_float': if (v.type === 'float') return { name, dtype: 'float32', dims: [], data: { kind: 'typed', field: 'float', values: [v.value] } }; break;
+      case 'value_floats': if (v.type === 'floats') return { name, dtype: 'float32', dims: [v.value.length], data: { kind: 'typed', field: 'float', values: v.value } }; break;
+      case 'value_int': if (v.type === 'int') return { name, dtype: 'int64', dims: [], data: { kind: 'typed', field: 'int64', values: [v.value] } }; break;
+      case 'value_ints': if (v.type === 'ints') return { name, dtype: 'int64', dims: [v.value.length], data: { kind: 'typed', field: 'int64', values: v.value } }; break;
+      case 'value_string': if (v.type === 'string') return { name, dtype: 'string', dims: [], data: { kind: 'strings', values: [new TextEncoder().encode(v.value)] } }; break;
+      case 'value_strings': if (v.type === 'strings') return { name, dtype: 'string', dims: [v.value.length], data: { kind: 'strings', values: v.value.map((s) => new TextEncoder().encode(s)) } }; break;
+      default: break;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Looks up a constant (initializer or `Constant` output) visible from the graph at `path`,
+ * searching enclosing graphs outward as ONNX scoping does.
+ */
+export function lookupConstant(model: Model, path: string, tensor: TensorName): ConstTensor | undefined {
+  const chain = findGraphChain(model, path);
+  if (!chain) return undefined;
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const g = chain[i]!;
+    const init = g.initializers.get(tensor);
+    if (init) return init;
+    const producer = g.nodes.find((n) => n.opType === 'Constant' && n.domain === '' && n.outputs[0] === tensor);
+    if (producer) return constantNodeValue(producer);
+  }
+  return undefined;
+}
+
+const MAX_ATTR_TEXT = 200;
+
+function attrText(v: AttributeValue): string {
+  const clip = (s: string) => (s.length > MAX_ATTR_TEXT ? `${s.slice(0, MAX_ATTR_TEXT)}…` : s);
+  switch (v.type) {
+    case 'float': return String(Number(v.value.toPrecision(7)));
+    case 'int': return String(v.value);
+    case 'string': return clip(JSON.stringify(v.value));
+    case 'floats': return clip(`[${v.value.map((x) => Number(x.toPrecision(7))).join(', ')}]`);
+    case 'ints': return clip(`[${v.value.join(', ')}]`);
+    case 'strings': return clip(`[${v.value.map((s) => JSON.stringify(s)).join(', ')}]`);
+    case 'tensor': return `tensor ${v.value.dtype}[${v.value.dims.join('×')}]`;
+    case 'tensors': return `${v.value.length} tensors`;
+    case 'graph': return `graph "${v.value.name}" (${v.value.nodes.length} nodes)`;
+    case 'graphs': return `${v.value.length} graphs`;
+    case 'ref': return `→ @${v.value}`;
+    case 'undefined': return '(unset)';
+    default: return v.value;
+  }
+}
+
+/**
+ * Builds the view of one graph: op nodes plus synthetic input/output nodes, and one edge per
+ * (producer, consumer, tensor). Initializers and Constant outputs appear as node ports, not as
+ * nodes, so weights do not clutter the graph.
+ */
+export function buildGraphView(model: Model, path: string): GraphView | undefined {
+  const chain = findGraphChain(model, path);
+  if (!chain) return undefined;
+  const graph = chain[chain.length - 1]!;
+
+  // Types: value_info, inputs, outputs, initializers, from this graph and its enclosing graphs.
+  const types = new Map<string, { dtype: string; shape?: Dim[] }>();
+  for (const g of chain) {
+    for (const v of g.valueInfo.values()) types.set(v.name, v);
+    for (const v of g.inputs) types.set(v.name, v);
+    for (const v of g.outputs) types.set(v.name, v);
+    for (const t of g.initializers.values()) types.set(t.name, { dtype: String(t.dtype), shape: t.dims });
+  }
+  const outerNames = new Set<string>();
+  for (const g of chain.slice(0, -1)) {
+    for (const t of g.initializers.keys()) outerNames.add(t);
+    for (const v of g.inputs) outerNames.add(v.name);
+    for (const n of g.nodes) for (const o of n.outputs) outerNames.add(o);
+  }
+
+  const producer = new Map<string, string>();
+  const constants = new Set<string>();
+  const graphInputs = new Set(graph.inputs.map((v) => v.name));
+  for (const n of graph.nodes) {
+    for (const o of n.outputs) if (o) producer.set(o, n.id);
+    if (n.opType === 'Constant' && n.domain === '') {
+      const value = constantNodeValue(n);
+      if (value && n.outputs[0]) {
+        constants.add(n.outputs[0]);
+        if (!types.has(n.outputs[0])) types.set(n.outputs[0], { dtype: String(value.dtype), shape: value.dims });
+      }
+    }
+  }
+
+  const nodes: ViewNode[] = [];
+  const edges: ViewEdge[] = [];
+  const edgeIds = new Set<string>();
+  const addEdge = (source: string, target: string, tensor: string) => {
+    const id = `${source}->${target}:${tensor}`;
+    if (edgeIds.has(id)) return;
+    edgeIds.add(id);
+    const t = types.get(tensor);
+    edges.push({ id, source, target, tensor, dtype: t?.dtype ?? 'unknown', shape: t?.shape });
+  };
+
+  const initializerNames = new Set(graph.initializers.keys());
+  for (const v of graph.inputs) {
+    // Old IRs list initializers as graph inputs too; those are weights, not inputs.
+    if (initializerNames.has(v.name)) continue;
+    nodes.push({ id: inputNodeId(v.name), kind: 'input', opType: 'Input', name: v.name, domain: '', inputs: [], outputs: [{ name: v.name, dtype: v.dtype, shape: v.shape, kind: 'graph-input' }], attributes: [], subgraphs: [] });
+  }
+
+  const portOf = (name: string): ViewPort => {
+    const t = types.get(name);
+    let kind: PortKind = 'activation';
+    if (!name) kind = 'optional-empty';
+    else if (initializerNames.has(name)) kind = 'initializer';
+    else if (constants.has(name)) kind = 'constant';
+    else if (graphInputs.has(name)) kind = 'graph-input';
+    else if (!producer.has(name) && outerNames.has(name)) kind = 'outer-scope';
+    return { name, dtype: t?.dtype ?? 'unknown', shape: t?.shape, kind };
+  };
+
+  for (const n of graph.nodes) {
+    nodes.push({
+      id: n.id,
+      kind: 'op',
+      opType: n.opType,
+      name: n.name,
+      domain: n.domain,
+      inputs: n.inputs.map(portOf),
+      outputs: n.outputs.map(portOf),
+      attributes: n.attributes.map((a) => ({ name: a.name, type: a.attr.type, text: attrText(a.attr) })),
+      subgraphs: n.subgraphs.map((s) => ({ attribute: s.attribute, path: s.graph.path, name: s.graph.name, nodeCount: countNodes(s.graph) })),
+      docString: n.docString,
+    });
+    for (const input of n.inputs) {
+      if (!input || initializerNames.has(input)) continue;
+      const src = producer.get(input);
+      if (src) {
+        // Constant outputs feed their consumers directly; keep the edge so the Constant node is placed.
+        addEdge(src, n.id, input);
+      } else if (graphInputs.has(input)) {
+        addEdge(inputNodeId(input), n.id, input);
+      }
+    }
+  }
+
+  for (const v of graph.outputs) {
+    const id = outputNodeId(v.name);
+    nodes.push({ id, kind: 'output', opType: 'Output', name: v.name, domain: '', inputs: [{ name: v.name, dtype: v.dtype, shape: v.shape, kind: 'activation' }], outputs: [], attributes: [], subgraphs: [] });
+    const src = producer.get(v.name);
+    if (src) addEdge(src, id, v.name);
+    else if (graphInputs.has(v.name)) addEdge(inputNodeId(v.name), id, v.name);
+  }
+
+  const trail: { path: string; label: string }[] = [{ path: '', label: model.graph.name || 'main graph' }];
+  for (let i = 1; i < chain.length; i++) {
+    const g = chain[i]!;
+    const attr = g.path.split('/').pop() ?? '';
+    const ownerId = g.path.slice(0, g.path.length - attr.length - 1);
+    const owner = chain[i - 1]!.nodes.find((n) => n.id === ownerId);
+    trail.push({ path: g.path, label: `${owner?.name || `${owner?.opType ?? 'node'}_${owner?.index ?? ''}`}.${attr}` });
+  }
+
+  return { path, name: graph.name, nodes, edges, trail };
+}

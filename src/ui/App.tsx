@@ -1,0 +1,61 @@
+/** The app shell: header, graph, details panel, load progress and errors. */
+import { useEffect } from 'react';
+import { openUrl } from './actions';
+import { DropZone } from './DropZone';
+import { GraphCanvas } from './GraphCanvas';
+import { Header, sampleUrl, useSamples } from './Header';
+import { NodePanel } from './NodePanel';
+import { Notices } from './Notices';
+import { useApp } from './store';
+
+/** The sample shown when the page opens without ?model=. */
+export const DEFAULT_SAMPLE = 'cnn-sigmoid.qdq.onnx';
+
+function LoadingBar() {
+  const loading = useApp((s) => s.loading);
+  const layingOut = useApp((s) => s.layingOut);
+  if (!loading && !layingOut) return null;
+  const text = loading ? `${loading.phase}${loading.fraction !== undefined ? ` ${Math.round(loading.fraction * 100)}%` : '…'}` : 'Laying out graph…';
+  return (
+    <div role="status" aria-live="polite" data-testid="loading" className="absolute top-2 left-2 z-20 rounded bg-white/95 px-3 py-1.5 text-sm text-slate-700 shadow">
+      {text}
+      {loading?.fraction !== undefined && (
+        <div className="mt-1 h-1 w-48 rounded bg-slate-200"><div className="h-1 rounded bg-blue-600" style={{ width: `${Math.round(loading.fraction * 100)}%` }} /></div>
+      )}
+    </div>
+  );
+}
+
+function EmptyState() {
+  const summary = useApp((s) => s.summary);
+  const loading = useApp((s) => s.loading);
+  if (summary || loading) return null;
+  return (
+    <div className="absolute inset-0 flex items-center justify-center text-slate-500">
+      Drop an .onnx model anywhere on the page, or use “Open model…”.
+    </div>
+  );
+}
+
+export function App() {
+  const samples = useSamples();
+  useEffect(() => {
+    const model = new URLSearchParams(window.location.search).get('model');
+    void openUrl(model ?? sampleUrl(DEFAULT_SAMPLE), model ? 'url' : 'sample');
+  }, []);
+  return (
+    <div className="flex h-full flex-col bg-slate-50 text-slate-900">
+      <Header samples={samples} />
+      <div className="flex min-h-0 flex-1">
+        <main className="relative min-w-0 flex-1">
+          <GraphCanvas />
+          <LoadingBar />
+          <EmptyState />
+          <Notices />
+        </main>
+        <NodePanel />
+      </div>
+      <DropZone />
+    </div>
+  );
+}

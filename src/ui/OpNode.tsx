@@ -1,0 +1,25 @@
+/** The graph node: op type and name. Memoized, fixed size, no shadows: cheap at scale. */
+import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
+import { memo } from 'react';
+import type { ViewNode } from '../core/model/graph-view';
+import { opCategory } from './op-category';
+
+export type OpNodeData = { node: ViewNode; hit: boolean };
+export type OpFlowNode = Node<OpNodeData, 'op'>;
+
+function OpNodeImpl({ data, selected, width, height }: NodeProps<OpFlowNode>) {
+  const n = data.node;
+  const io = n.kind !== 'op';
+  const classes = ['ql-node', io ? 'io' : `cat-${opCategory(n.opType)}`, selected ? 'selected' : '', data.hit ? 'search-hit' : ''].join(' ');
+  const title = io ? n.name : n.name || n.opType;
+  return (
+    <div className={classes} style={{ width, height }} data-testid="graph-node" data-node-id={n.id} data-op={n.opType} title={`${n.opType}${n.domain ? ` (${n.domain})` : ''}\n${n.name}`}>
+      {n.kind !== 'input' && <Handle type="target" position={Position.Top} isConnectable={false} />}
+      <div className="op">{io ? `${n.opType}` : n.opType}{n.subgraphs.length > 0 ? ` ⧉${n.subgraphs.length}` : ''}</div>
+      <div className="nm">{title}</div>
+      {n.kind !== 'output' && <Handle type="source" position={Position.Bottom} isConnectable={false} />}
+    </div>
+  );
+}
+
+export const OpNode = memo(OpNodeImpl);

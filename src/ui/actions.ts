@@ -1,0 +1,61 @@
+/**
+ * What the UI asks of the workers. Each load carries a sequence number so that a slow, older
+ * load can never overwrite a newer one; a failed load leaves the current model as it was.
+ */
+import type { GraphView } from '../core/model/graph-view';
+import { engineClient, layoutClient, progressProxy } from '../worker/client';
+import type { LoadResult } from '../worker/protocol';
+import { nodeSize } from './node-size';
+import { useApp } from './store';
+
+let loadSeq = 0;
+
+async function runLoad(source: string, origin: { kind: 'url' | 'sample' | 'file'; label: string }, start: (progress: ReturnType<typeof progressProxy>) => Promise<LoadResult>) {
+  const seq = ++loadSeq;
+  useApp.setState({ loading: { source, phase: 'Starting' } });
+  const progress = progressProxy((phase, fraction) => {
+    if (seq === loadSeq) useApp.setState({ loading: { source, phase, fraction } });
+  });
+  let result: LoadResult;
+  try {
+    result = await start(progress);
+  } catch (err) {
+    result = { ok: false, error: { code: 'malformed', fileName: source, problem: `the engine stopped unexpectedly (${(err as Error).message})`, hint: 'Try again; if it repeats, reload the page.', message: String(err) } };
+  }
+  if (seq !== loadSeq) return;
+  useApp.setState({ loading: undefined });
+  if (!result.ok) {
+    useApp.getState().pushError(result.error);
+    return;
+  }
+  useApp.setState({ summary: result.summary, origin, parseMs: result.parseMs, selectedId: undefined });
+  await showView(result.view);
+}
+
+/** Lays out a graph view off the main thread, then shows it. */
+export async function showView(view: GraphView): Promise<void> {
+  useApp.setState({ view, layout: undefined, layingOut: true, selectedId: undefined });
+  const input = {
+    nodes: view.nodes.map((n) => ({ id: n.id, ...nodeSize(n) })),
+    edges: view.edges.map((e) => ({ source: e.source, target: e.target })),
+  };
+  const layout = await layoutClient().layout(input);
+  if (useApp.getState().view !== view) return;
+  useApp.setState({ layout, layingOut: false });
+}
+
+export function openFiles(files: File[]): Promise<void> {
+  const label = files.map((f) => f.name).join(', ');
+  return runLoad(label, { kind: 'file', label }, (p) => engineClient().openFiles(files, p));
+}
+
+export function openUrl(url: string, kind: 'url' | 'sample' = 'url'): Promise<void> {
+  const absolute = new URL(url, window.location.href).href;
+  return runLoad(absolute, { kind, label: kind === 'sample' ? decodeURIComponent(absolute.split('/').pop() ?? absolute) : absolute }, (p) => engineClient().openUrl(absolute, p));
+}
+
+/** Switches the canvas to a sub-graph (or back to the main graph with ''). */
+export async function openGraph(path: string): Promise<void> {
+  const view = await engineClient().graphView(path);
+  if (view) await showView(view);
+}

@@ -1,0 +1,51 @@
+/**
+ * App state (zustand). The store holds what the engine returned; it computes nothing about
+ * quantization. Per-feature slices stay flat so components subscribe to just what they show.
+ */
+import { create } from 'zustand';
+import type { SerializedLoadError } from '../core/model/errors';
+import type { GraphView, ModelSummary } from '../core/model/graph-view';
+import type { LayoutResult } from '../core/layout/layout-graph';
+
+export interface Notice {
+  id: number;
+  error: SerializedLoadError;
+}
+
+export interface LoadingState {
+  source: string;
+  phase: string;
+  fraction?: number;
+}
+
+export interface AppState {
+  summary?: ModelSummary;
+  /** Where the current model came from: a URL, a sample, or a local file name. */
+  origin?: { kind: 'url' | 'sample' | 'file'; label: string };
+  view?: GraphView;
+  layout?: LayoutResult;
+  /** Set while a layout for `view` is being computed. */
+  layingOut: boolean;
+  selectedId?: string;
+  /** Incremented on each request to center a node, so repeated jumps to one node still fire. */
+  focus?: { id: string; seq: number };
+  loading?: LoadingState;
+  notices: Notice[];
+  parseMs?: number;
+
+  select(id: string | undefined): void;
+  focusNode(id: string): void;
+  pushError(error: SerializedLoadError): void;
+  dismiss(id: number): void;
+}
+
+let noticeSeq = 0;
+
+export const useApp = create<AppState>()((set) => ({
+  layingOut: false,
+  notices: [],
+  select: (id) => set({ selectedId: id }),
+  focusNode: (id) => set((s) => ({ selectedId: id, focus: { id, seq: (s.focus?.seq ?? 0) + 1 } })),
+  pushError: (error) => set((s) => ({ notices: [...s.notices.slice(-4), { id: ++noticeSeq, error }] })),
+  dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
+}));

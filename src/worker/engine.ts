@@ -1,0 +1,104 @@
+/**
+ * The engine behind the worker API. Holds the current model; a failed load leaves the previous
+ * model in place. Free of Comlink so it runs in Node tests as well as in the worker.
+ */
+import { ModelLoadError, toLoadError } from '../core/model/errors';
+import { BlobDataSource, checkExternalData, type ExternalDataSource } from '../core/model/external-data';
+import { buildGraphView, lookupConstant, summarizeModel } from '../core/model/graph-view';
+import { readOnnx } from '../core/model/read-onnx';
+import { previewTensor } from '../core/model/tensor-values';
+import { UrlDataSource } from '../core/model/url-data-source';
+import { readBlob, readResponse } from '../core/io/read-bytes';
+import type { Model } from '../core/model/types';
+import type { EngineApi, LoadResult, ProgressCallback } from './protocol';
+
+const MODEL_EXTENSIONS = /\.(onnx|ort)$/i;
+
+export class Engine implements EngineApi {
+  private model: Model | undefined;
+  private data: ExternalDataSource | undefined;
+
+  async openFiles(files: File[], onProgress?: ProgressCallback): Promise<LoadResult> {
+    const models = files.filter((f) => MODEL_EXTENSIONS.test(f.name));
+    const main = models.length === 1 ? models[0] : models.length === 0 && files.length === 1 ? files[0] : undefined;
+    if (!main) {
+      const names = files.map((f) => f.name).join(', ');
+      const problem = models.length > 1
+        ? `${models.length} model files were given at once (${names})`
+        : `none of the given files is an .onnx model (${names || 'no files'})`;
+      return fail(new ModelLoadError('not-onnx', names || '(nothing)', problem, 'Drop one .onnx file, together with its external-data files if it has any.'));
+    }
+    try {
+      const bytes = await readBlob(main, onProgress);
+      const others = files.filter((f) => f !== main).map((f) => ({ name: f.name, blob: f as Blob }));
+      return this.accept(bytes, main.name, new BlobDataSource(others), onProgress);
+    } catch (err) {
+      if (err instanceof RangeError) return fail(new ModelLoadError('limit', main.name, `the file is ${err.message}`, 'QuantLens reads models up to 2 GiB; keep the weights in external-data files.'));
+      return fail(toLoadError(err, main.name));
+    }
+  }
+
+  async openUrl(url: string, onProgress?: ProgressCallback): Promise<LoadResult> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return fail(new ModelLoadError('fetch', url, 'this is not a valid URL', 'Give a full http:// or https:// address of an .onnx file.'));
+    }
+    const fileName = decodeURIComponent(parsed.pathname.split('/').pop() || parsed.hostname);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      return fail(new ModelLoadError('fetch', fileName, `only http and https addresses are opened, not ${parsed.protocol}`, 'Give an http:// or https:// address of an .onnx file.'));
+    }
+    let response: Response;
+    try {
+      onProgress?.('Downloading model', undefined);
+      response = await fetch(parsed, { credentials: 'omit' });
+    } catch (err) {
+      return fail(new ModelLoadError('fetch', fileName, `the download from ${parsed.host} failed (${(err as Error).message}); the server may be unreachable or may not allow cross-origin requests (CORS)`, 'Check the address, or download the file and drop it onto the page.'));
+    }
+    if (!response.ok) {
+      return fail(new ModelLoadError('fetch', fileName, `the server answered HTTP ${response.status} ${response.statusText} for ${parsed.href}`, response.status === 404 ? 'Check the address: no file is there.' : 'Check the address and your access to it, or download the file and drop it onto the page.'));
+    }
+    try {
+      const bytes = await readResponse(response, onProgress);
+      return this.accept(bytes, fileName, new UrlDataSource(parsed.href), onProgress);
+    } catch (err) {
+      if (err instanceof RangeError) return fail(new ModelLoadError('limit', fileName, `the download is ${err.message}`, 'QuantLens reads models up to 2 GiB; keep the weights in external-data files.'));
+      return fail(toLoadError(err, fileName));
+    }
+  }
+
+  async graphView(path: string) {
+    return this.model ? buildGraphView(this.model, path) : undefined;
+  }
+
+  async tensorPreview(path: string, tensor: string) {
+    if (!this.model) return undefined;
+    const constant = lookupConstant(this.model, path, tensor);
+    return constant ? previewTensor(constant, this.data) : undefined;
+  }
+
+  private accept(bytes: Uint8Array, fileName: string, data: ExternalDataSource, onProgress?: ProgressCallback): LoadResult {
+    onProgress?.('Parsing model', undefined);
+    const started = performance.now();
+    let model: Model;
+    try {
+      model = readOnnx(bytes, { fileName });
+    } catch (err) {
+      return fail(toLoadError(err, fileName));
+    }
+    const parseMs = performance.now() - started;
+    // A URL source only refuses unsafe paths; files beside a URL are discovered when read.
+    model.warnings.push(...checkExternalData(model, data));
+    const view = buildGraphView(model, '');
+    if (!view) return fail(new ModelLoadError('malformed', fileName, 'the main graph could not be built', 'Report this model to the QuantLens team.'));
+    this.model = model;
+    this.data = data;
+    onProgress?.('Done', 1);
+    return { ok: true, summary: summarizeModel(model), view, parseMs };
+  }
+}
+
+function fail(error: ModelLoadError): LoadResult {
+  return { ok: false, error: error.toJSON() };
+}

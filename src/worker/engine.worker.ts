@@ -1,0 +1,6 @@
+/// <reference lib="webworker" />
+/** The engine worker: exposes {@link Engine} over Comlink. */
+import * as Comlink from 'comlink';
+import { Engine } from './engine';
+
+Comlink.expose(new Engine());

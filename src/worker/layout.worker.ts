@@ -1,0 +1,8 @@
+/// <reference lib="webworker" />
+/** The layout worker: runs dagre off the main thread. */
+import * as Comlink from 'comlink';
+import { layoutGraph } from '../core/layout/layout-graph';
+import type { LayoutApi } from './protocol';
+
+const api: LayoutApi = { layout: async (input) => layoutGraph(input) };
+Comlink.expose(api);
