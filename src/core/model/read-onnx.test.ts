@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ModelLoadError } from './errors';
+import { readOnnx } from './read-onnx';
+
+const DATA = '/usr/share/libonnx-testdata/data';
+const load = (rel: string) => new Uint8Array(readFileSync(`${DATA}/${rel}`));
+
+function loadError(bytes: Uint8Array, fileName = 'x.onnx'): ModelLoadError {
+  try {
+    readOnnx(bytes, { fileName });
+  } catch (err) {
+    expect(err).toBeInstanceOf(ModelLoadError);
+    return err as ModelLoadError;
+  }
+  throw new Error('expected a ModelLoadError');
+}
+
+describe('readOnnx', () => {
+  it('reads a Conv model with weights as views into the file bytes', () => {
+    const bytes = load('pytorch-converted/test_Conv2d/model.onnx');
+    const model = readOnnx(bytes, { fileName: 'conv.onnx' });
+    expect(model.graph.nodes.map((n) => n.opType)).toEqual(['Conv']);
+    const weight = [...model.graph.initializers.values()][0]!;
+    expect(weight.dtype).toBe('float32');
+    expect(weight.data.kind).toBe('raw');
+    if (weight.data.kind === 'raw') expect(weight.data.bytes.buffer).toBe(bytes.buffer);
+    expect(model.graph.inputs[0]!.shape).toEqual([2, 3, 7, 5]);
+  });
+
+  it('reads If sub-graphs with nested node ids', () => {
+    const model = readOnnx(load('node/test_if/model.onnx'));
+    const ifNode = model.graph.nodes.find((n) => n.opType === 'If')!;
+    expect(ifNode.subgraphs.map((s) => s.attribute).sort()).toEqual(['else_branch', 'then_branch']);
+    const then = ifNode.subgraphs.find((s) => s.attribute === 'then_branch')!.graph;
+    expect(then.path).toBe(`${ifNode.id}/then_branch`);
+    expect(then.nodes[0]!.id).toBe(`${ifNode.id}/then_branch/0`);
+  });
+
+  it('reads opset imports of several domains', () => {
+    const model = readOnnx(load('simple/test_gradient_of_add/model.onnx'));
+    expect(model.opsetImports.map((o) => o.domain)).toEqual(['', 'ai.onnx.preview.training']);
+  });
+
+  it('names an empty file', () => {
+    const e = loadError(new Uint8Array(0), 'empty.onnx');
+    expect(e.code).toBe('empty-file');
+    expect(e.message).toContain('empty.onnx');
+  });
+
+  it('names a PNG for what it is', () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+    const e = loadError(png, 'cat.png');
+    expect(e.code).toBe('not-onnx');
+    expect(e.problem).toContain('PNG');
+  });
+
+  it('reports a truncated model with the offset', () => {
+    const bytes = load('pytorch-converted/test_Conv2d/model.onnx');
+    const e = loadError(bytes.subarray(0, Math.floor(bytes.length / 2)), 'half.onnx');
+    expect(e.code).toBe('truncated');
+    expect(e.message).toMatch(/truncated/);
+  });
+
+  it('rejects every truncation of a small model with a typed error, never a crash', () => {
+    const bytes = load('node/test_if/model.onnx');
+    const codes = new Set<string>();
+    for (let cut = 0; cut < bytes.length; cut++) {
+      try {
+        readOnnx(bytes.subarray(0, cut));
+      } catch (err) {
+        expect(err).toBeInstanceOf(ModelLoadError);
+        codes.add((err as ModelLoadError).code);
+      }
+    }
+    expect([...codes].every((c) => ['empty-file', 'truncated', 'not-onnx', 'malformed'].includes(c))).toBe(true);
+  });
+
+  it('refuses sub-graphs nested beyond the limit', () => {
+    expect(() => readOnnx(load('node/test_if/model.onnx'), { limits: { maxGraphDepth: 0 } })).toThrow(/nested 1 deep/);
+  });
+});

@@ -1,0 +1,80 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from './engine';
+
+const DATA = '/usr/share/libonnx-testdata/data';
+let dir = '';
+const file = (path: string, name = path.split('/').pop()!) => new File([readFileSync(path)], name);
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ql-ext-'));
+  execFileSync('/usr/bin/python3', ['scripts/fixtures/make-external-data.py', dir]);
+});
+
+describe('Engine', () => {
+  it('opens a model with its external-data file and reads weights lazily by slice', async () => {
+    const engine = new Engine();
+    const result = await engine.openFiles([file(join(dir, 'ext.onnx')), file(join(dir, 'ext.weights'))]);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.summary.warnings).toEqual([]);
+    const preview = await engine.tensorPreview('', 'w');
+    expect(preview?.storage).toMatch(/^external: ext.weights/);
+    expect(preview?.values.slice(0, 4)).toEqual(['0.5', '1.5', '2.5', '3.5']);
+    expect(preview?.dims).toEqual([4, 3]);
+  });
+
+  it('shows the graph without the weights file and says which file is missing', async () => {
+    const engine = new Engine();
+    const result = await engine.openFiles([file(join(dir, 'ext.onnx'))]);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.summary.warnings.join(' ')).toContain('"ext.weights"');
+    const preview = await engine.tensorPreview('', 'w');
+    expect(preview?.values).toEqual([]);
+    expect(preview?.note).toContain('ext.weights');
+  });
+
+  it('previews a Constant node output', async () => {
+    const engine = new Engine();
+    await engine.openFiles([file(join(dir, 'ext.onnx')), file(join(dir, 'ext.weights'))]);
+    expect((await engine.tensorPreview('', 'bias'))?.values).toEqual(['1', '2', '3']);
+  });
+
+  it('keeps the previous model when a bad file is opened', async () => {
+    const engine = new Engine();
+    const ok = await engine.openFiles([file(`${DATA}/pytorch-converted/test_Conv2d/model.onnx`, 'conv.onnx')]);
+    expect(ok.ok).toBe(true);
+    const bad = await engine.openFiles([new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4])], 'photo.onnx')]);
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.error.fileName).toBe('photo.onnx');
+      expect(bad.error.problem).toContain('PNG');
+    }
+    expect((await engine.graphView(''))?.nodes.some((n) => n.opType === 'Conv')).toBe(true);
+  });
+
+  it('refuses two models in one drop and non-http URLs', async () => {
+    const engine = new Engine();
+    const two = await engine.openFiles([new File(['a'], 'a.onnx'), new File(['b'], 'b.onnx')]);
+    expect(two.ok).toBe(false);
+    const ftp = await engine.openUrl('file:///etc/passwd');
+    expect(ftp.ok).toBe(false);
+    if (!ftp.ok) expect(ftp.error.problem).toContain('only http and https');
+  });
+
+  it('builds views of Loop and Scan sub-graphs with outer-scope ports', async () => {
+    const engine = new Engine();
+    const result = await engine.openFiles([file(`${DATA}/node/test_loop11/model.onnx`, 'loop.onnx')]);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const loop = result.view.nodes.find((n) => n.opType === 'Loop')!;
+    expect(loop.subgraphs).toHaveLength(1);
+    const body = await engine.graphView(loop.subgraphs[0]!.path);
+    expect(body?.trail.map((t) => t.path)).toEqual(['', loop.subgraphs[0]!.path]);
+    expect(body?.nodes.filter((n) => n.kind === 'op').length).toBe(loop.subgraphs[0]!.nodeCount);
+  });
+});
