@@ -1,0 +1,134 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { DATA, dropFiles, graphNode, waitForGraph } from './helpers';
+
+const conv = () => ({ name: 'conv2d.onnx', bytes: new Uint8Array(readFileSync(`${DATA}/pytorch-converted/test_Conv2d/model.onnx`)) });
+
+test('the start page shows the bundled sample', async ({ page }) => {
+  await page.goto('/');
+  await waitForGraph(page);
+  await expect(page.getByTestId('model-origin')).toHaveText('cnn-sigmoid.qdq.onnx');
+  await expect(graphNode(page, 'Sigmoid')).toHaveCount(1);
+  await expect(graphNode(page, 'Conv')).toHaveCount(2);
+  expect(await graphNode(page, 'QuantizeLinear').count()).toBeGreaterThan(3);
+});
+
+test('dropping a model renders its nodes, and the picker opens one too', async ({ page }) => {
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [conv()]);
+  await expect(page.getByTestId('model-origin')).toHaveText('conv2d.onnx');
+  await expect(graphNode(page, 'Conv')).toHaveCount(1);
+  await expect(graphNode(page, 'Sigmoid')).toHaveCount(0);
+
+  await page.getByTestId('file-input').setInputFiles({ name: 'gemm.onnx', mimeType: 'application/octet-stream', buffer: readFileSync(`${DATA}/node/test_gemm_default_single_elem_vector_bias/model.onnx`) });
+  await expect(page.getByTestId('model-origin')).toHaveText('gemm.onnx');
+  await expect(graphNode(page, 'Gemm')).toHaveCount(1);
+});
+
+test('clicking a node fills the panel with attributes, ports and weight values', async ({ page }) => {
+  await page.goto('/');
+  await waitForGraph(page);
+  await graphNode(page, 'Conv').first().click();
+  const panel = page.getByTestId('node-panel');
+  await expect(panel.getByTestId('panel-op')).toHaveText('Conv');
+  await expect(panel).toContainText('kernel_shape');
+  await expect(panel).toContainText('[3, 3]');
+  await expect(panel.getByTestId('port').first()).toContainText('uint8');
+  await expect(panel.getByTestId('tensor-values').first()).toContainText('values');
+
+  await graphNode(page, 'Sigmoid').click();
+  await expect(panel.getByTestId('panel-op')).toHaveText('Sigmoid');
+  await expect(panel.getByTestId('panel-name')).toContainText('Sigmoid');
+});
+
+test('?model= loads a model from a URL', async ({ page }) => {
+  await page.goto('/?model=samples/transformer-block.onnx');
+  await waitForGraph(page);
+  await expect(page.getByTestId('model-origin')).toContainText('transformer-block.onnx');
+  await expect(graphNode(page, 'Softmax')).toHaveCount(1);
+  await expect(graphNode(page, 'LayerNormalization')).toHaveCount(1);
+});
+
+test('a URL that does not exist explains itself', async ({ page }) => {
+  await page.goto('/?model=samples/no-such-model.onnx');
+  await expect(page.getByTestId('load-error')).toContainText('HTTP 404');
+  await expect(page.getByTestId('load-error')).toContainText('no-such-model.onnx');
+});
+
+test('bad files show a clear error naming the file, and the app stays usable', async ({ page }) => {
+  await page.goto('/');
+  await waitForGraph(page);
+  const before = await page.getByTestId('graph-node').count();
+
+  await dropFiles(page, [{ name: 'diagram.png', bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]) }]);
+  const error = page.getByTestId('load-error').last();
+  await expect(error).toContainText('diagram.png');
+  await expect(error).toContainText('PNG image');
+  await expect(page.getByTestId('graph-node')).toHaveCount(before);
+
+  const bytes = conv().bytes;
+  await dropFiles(page, [{ name: 'half.onnx', bytes: bytes.subarray(0, Math.floor(bytes.length / 2)) }]);
+  await expect(page.getByTestId('load-error').last()).toContainText('half.onnx');
+  await expect(page.getByTestId('load-error').last()).toContainText('truncated');
+
+  await dropFiles(page, [{ name: 'empty.onnx', bytes: new Uint8Array(0) }]);
+  await expect(page.getByTestId('load-error').last()).toContainText('empty');
+  await expect(page.getByTestId('graph-node')).toHaveCount(before);
+  await expect(page.getByTestId('model-origin')).toHaveText('cnn-sigmoid.qdq.onnx');
+
+  // Still usable: dismiss the errors, then a good file opens.
+  for (const b of await page.getByRole('button', { name: 'Dismiss' }).all()) await b.click();
+  await expect(page.getByTestId('load-error')).toHaveCount(0);
+  await dropFiles(page, [conv()]);
+  await expect(graphNode(page, 'Conv')).toHaveCount(1);
+});
+
+test('search finds nodes by op type and name and jumps to a hit', async ({ page }) => {
+  await page.goto('/?model=samples/transformer-block.onnx');
+  await waitForGraph(page);
+  const search = page.getByRole('searchbox', { name: /search nodes/i });
+  await search.fill('softmax');
+  await page.getByRole('listbox', { name: 'Search results' }).getByRole('button').first().click();
+  await expect(page.getByTestId('panel-op')).toHaveText('Softmax');
+  await search.fill('q_proj');
+  await search.press('Enter');
+  await expect(page.getByTestId('panel-name')).toContainText('q_proj');
+});
+
+test('a model with external data opens with its weights file, and says when it is missing', async ({ page }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ql-e2e-'));
+  execFileSync('/usr/bin/python3', ['scripts/fixtures/make-external-data.py', dir]);
+  const model = { name: 'ext.onnx', bytes: new Uint8Array(readFileSync(join(dir, 'ext.onnx'))) };
+  const weights = { name: 'ext.weights', bytes: new Uint8Array(readFileSync(join(dir, 'ext.weights'))) };
+  await page.goto('/');
+  await waitForGraph(page);
+
+  await dropFiles(page, [model]);
+  await expect(page.getByTestId('model-warnings')).toContainText('"ext.weights"');
+  await graphNode(page, 'MatMul').click();
+  await expect(page.getByTestId('tensor-values').first()).toContainText('was not given');
+
+  await dropFiles(page, [model, weights]);
+  await expect(page.getByTestId('model-warnings')).toHaveCount(0);
+  await graphNode(page, 'MatMul').click();
+  await expect(page.getByTestId('tensor-values').first()).toContainText('0.5, 1.5, 2.5');
+});
+
+test('sub-graphs of an If node open as their own view with a way back', async ({ page }) => {
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [{ name: 'if.onnx', bytes: new Uint8Array(readFileSync(`${DATA}/node/test_if/model.onnx`)) }]);
+  await graphNode(page, 'If').click();
+  const panel = page.getByTestId('node-panel');
+  await expect(panel).toContainText('then_branch');
+  await panel.locator('li', { hasText: 'then_branch' }).getByRole('button', { name: 'Open' }).click();
+  const trail = page.getByRole('navigation', { name: 'Graph path' });
+  await expect(trail).toContainText('then_branch');
+  await expect(graphNode(page, 'If')).toHaveCount(0);
+  await trail.getByRole('button').first().click();
+  await expect(graphNode(page, 'If')).toHaveCount(1);
+});
