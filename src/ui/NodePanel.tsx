@@ -37,7 +37,13 @@ function PortList({ ports, label }: { ports: ViewPort[]; label: string }) {
               <span className="ml-auto shrink-0 rounded bg-slate-100 px-1 text-[10px] text-slate-600">{KIND_LABEL[p.kind]}</span>
             </div>
             {p.name && <div className="pl-4 text-slate-600">{p.dtype} {formatShape(p.shape)}</div>}
+            {p.dequantizedFrom && (
+              <div className="pl-4 text-slate-600">
+                ← DequantizeLinear of <span className="font-mono break-all">{p.dequantizedFrom.tensor}</span> ({p.dequantizedFrom.dtype})
+              </div>
+            )}
             {(p.kind === 'initializer' || p.kind === 'constant') && <div className="pl-4"><TensorValues tensor={p.name} /></div>}
+            {p.dequantizedFrom?.constant && <div className="pl-4"><TensorValues tensor={p.dequantizedFrom.tensor} /></div>}
           </li>
         ))}
       </ol>

@@ -11,7 +11,7 @@ export function Notices() {
           <div className="flex items-start gap-2">
             <div className="min-w-0 flex-1">
               <div className="font-semibold break-all">Could not open {n.error.fileName}</div>
-              <div className="mt-0.5">The {n.error.problem.startsWith('the ') ? n.error.problem.slice(4) : n.error.problem}{n.error.offset !== undefined ? ` (at byte ${n.error.offset})` : ''}.</div>
+              <div className="mt-0.5">{n.error.problem.charAt(0).toUpperCase() + n.error.problem.slice(1)}{n.error.offset !== undefined ? ` (at byte ${n.error.offset})` : ''}.</div>
               <div className="mt-0.5 text-red-800">{n.error.hint}</div>
             </div>
             <button type="button" aria-label="Dismiss" className="rounded px-1.5 text-red-700 hover:bg-red-100" onClick={() => useApp.getState().dismiss(n.id)}>✕</button>

@@ -13,8 +13,11 @@ let loadSeq = 0;
 async function runLoad(source: string, origin: { kind: 'url' | 'sample' | 'file'; label: string }, start: (progress: ReturnType<typeof progressProxy>) => Promise<LoadResult>) {
   const seq = ++loadSeq;
   useApp.setState({ loading: { source, phase: 'Starting' } });
+  // Progress arrives on its own message port, so a report can land after the result; once the
+  // result is in, late reports are dropped.
+  let finished = false;
   const progress = progressProxy((phase, fraction) => {
-    if (seq === loadSeq) useApp.setState({ loading: { source, phase, fraction } });
+    if (seq === loadSeq && !finished) useApp.setState({ loading: { source, phase, fraction } });
   });
   let result: LoadResult;
   try {
@@ -22,6 +25,7 @@ async function runLoad(source: string, origin: { kind: 'url' | 'sample' | 'file'
   } catch (err) {
     result = { ok: false, error: { code: 'malformed', fileName: source, problem: `the engine stopped unexpectedly (${(err as Error).message})`, hint: 'Try again; if it repeats, reload the page.', message: String(err) } };
   }
+  finished = true;
   if (seq !== loadSeq) return;
   useApp.setState({ loading: undefined });
   if (!result.ok) {

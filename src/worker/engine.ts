@@ -59,6 +59,9 @@ export class Engine implements EngineApi {
     if (!response.ok) {
       return fail(new ModelLoadError('fetch', fileName, `the server answered HTTP ${response.status} ${response.statusText} for ${parsed.href}`, response.status === 404 ? 'Check the address: no file is there.' : 'Check the address and your access to it, or download the file and drop it onto the page.'));
     }
+    if ((response.headers.get('content-type') ?? '').includes('text/html')) {
+      return fail(new ModelLoadError('fetch', fileName, `the server sent an HTML page for ${parsed.href}, not an ONNX model`, 'The address is probably wrong: many servers answer unknown addresses with a web page. Check the link to the .onnx file.'));
+    }
     try {
       const bytes = await readResponse(response, onProgress);
       return this.accept(bytes, fileName, new UrlDataSource(parsed.href), onProgress);

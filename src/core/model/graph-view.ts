@@ -3,6 +3,7 @@
  * that the UI renders. Built in the worker; crosses to the main thread by structured clone, so it
  * must hold no weight bytes.
  */
+import { dtypeFromCode } from './dtype';
 import type { AttributeValue, ConstTensor, Dim, Graph, Model, Node, TensorName } from './types';
 
 /** How a node input or output is fed. */
@@ -14,6 +15,8 @@ export interface ViewPort {
   dtype: string;
   shape?: Dim[];
   kind: PortKind;
+  /** For a QDQ model: the quantized tensor a DequantizeLinear turns into this port's value. */
+  dequantizedFrom?: { tensor: TensorName; dtype: string; constant: boolean };
 }
 
 export interface ViewAttribute {
@@ -208,15 +211,28 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
   }
 
   const producer = new Map<string, string>();
+  const dequantizers = new Map<string, Node>();
   const constants = new Set<string>();
   const graphInputs = new Set(graph.inputs.map((v) => v.name));
   for (const n of graph.nodes) {
     for (const o of n.outputs) if (o) producer.set(o, n.id);
+    if (n.opType === 'DequantizeLinear' && n.outputs[0]) dequantizers.set(n.outputs[0], n);
     if (n.opType === 'Constant' && n.domain === '') {
       const value = constantNodeValue(n);
       if (value && n.outputs[0]) {
         constants.add(n.outputs[0]);
         if (!types.has(n.outputs[0])) types.set(n.outputs[0], { dtype: String(value.dtype), shape: value.dims });
+      }
+    }
+  }
+
+  // Many exported models carry no value_info; infer element types (not shapes) so ports and
+  // edges still say what flows. Nodes are in topological order, as ONNX requires.
+  for (const n of graph.nodes) {
+    for (const o of n.outputs) {
+      if (o && !types.has(o)) {
+        const dtype = inferOutputDtype(n, (name) => types.get(name)?.dtype);
+        if (dtype) types.set(o, { dtype });
       }
     }
   }
@@ -247,7 +263,11 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
     else if (constants.has(name)) kind = 'constant';
     else if (graphInputs.has(name)) kind = 'graph-input';
     else if (!producer.has(name) && outerNames.has(name)) kind = 'outer-scope';
-    return { name, dtype: t?.dtype ?? 'unknown', shape: t?.shape, kind };
+    const port: ViewPort = { name, dtype: t?.dtype ?? 'unknown', shape: t?.shape, kind };
+    const dq = dequantizers.get(name);
+    const q = dq?.inputs[0];
+    if (q) port.dequantizedFrom = { tensor: q, dtype: types.get(q)?.dtype ?? 'unknown', constant: initializerNames.has(q) || constants.has(q) };
+    return port;
   };
 
   for (const n of graph.nodes) {
@@ -293,4 +313,41 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
   }
 
   return { path, name: graph.name, nodes, edges, trail };
+}
+
+const BOOL_OPS = new Set(['Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'IsNaN', 'IsInf']);
+const INT64_OPS = new Set(['Shape', 'Size', 'ArgMax', 'ArgMin', 'NonZero', 'NonMaxSuppression']);
+
+/** Element type of a node's outputs from its op and input types, when the model does not say. */
+export function inferOutputDtype(n: Node, typeOf: (tensor: string) => string | undefined): string | undefined {
+  const attr = (name: string) => n.attributes.find((a) => a.name === name)?.attr;
+  switch (n.opType) {
+    case 'QuantizeLinear': {
+      const zp = n.inputs[2] ? typeOf(n.inputs[2]) : undefined;
+      if (zp) return zp;
+      const out = attr('output_dtype');
+      return out?.type === 'int' && out.value !== 0 ? dtypeFromCode(out.value) : 'uint8';
+    }
+    case 'DequantizeLinear':
+      return typeOf(n.inputs[1] ?? '') ?? 'float32';
+    case 'DynamicQuantizeLinear':
+      return 'uint8';
+    case 'Cast': {
+      const to = attr('to');
+      return to?.type === 'int' ? dtypeFromCode(to.value) : undefined;
+    }
+    case 'ConstantOfShape': {
+      const value = attr('value');
+      return value?.type === 'tensor' ? String(value.value.dtype) : 'float32';
+    }
+    default:
+      if (BOOL_OPS.has(n.opType)) return 'bool';
+      if (INT64_OPS.has(n.opType)) return 'int64';
+      if (n.domain !== '' && n.domain !== 'ai.onnx') return undefined;
+      for (const i of n.inputs) {
+        const t = i ? typeOf(i) : undefined;
+        if (t && t !== 'unknown') return t;
+      }
+      return undefined;
+  }
 }

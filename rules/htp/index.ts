@@ -1,0 +1,42 @@
+/**
+ * The QNN HTP rule pack. Loaded lazily through the registry (its own chunk), as the upstream
+ * quantizer imports `htp_rules` on demand.
+ */
+import type { RulePack } from '../types';
+import { HTP_CONSTRAINTS } from './constraints';
+import { HTP_OPS, HTP_TRANSPARENT } from './ops';
+import { HTP_SOCS } from './socs';
+import { SRC } from './sources';
+
+const pack: RulePack = {
+  schema: 1,
+  backend: 'htp',
+  title: 'Qualcomm QNN HTP (Hexagon NPU)',
+  socs: HTP_SOCS,
+  defaultSoc: 'SM8650',
+  ops: HTP_OPS,
+  constraints: HTP_CONSTRAINTS,
+  gates: [
+    {
+      feature: 'lpbq',
+      ops: ['Conv2d', 'Conv3d', 'FullyConnected'],
+      minArch: 69,
+      source: SRC.lpbqCode,
+      disputedArch: { arch: 69, note: 'ExecuTorch code allows block-wise (LPBQ) weights from V69; its wiki lists them only from V73 (citing issue #15410, which concerns V68). Confirm on a V69 device.' },
+    },
+    {
+      feature: '16a16w',
+      ops: ['MatMul', 'LayerNorm', 'Conv2d', 'Conv3d', 'FullyConnected', 'TransposeConv2d'],
+      minArch: 73,
+      source: { ...SRC.issue17296, note: 'ExecuTorch intends this gate for Conv, Linear, LayerNorm and TransposeConv too, but its check compares the weight dtype to int32 and never fires there; QuantLens implements the intent.' },
+    },
+  ],
+  transparentOps: HTP_TRANSPARENT,
+  unknowns: [
+    'The per-op HTP constraint tables (BackendOpInfo) ship only inside the QNN SDK 2.41+; this pack is assembled from public code (ExecuTorch, ONNX Runtime, AIMET). Load your SDK\'s tables as a constraint pack to check against them.',
+    'No public source gives a fixed 8-bit encoding for Tanh or Softmax.',
+    'SDK-version gates (4-bit Conv2d weights with 16-bit activations from QNN 2.44; 2-bit FullyConnected from 2.49) are not checked: the pack does not know your SDK version.',
+  ],
+};
+
+export default pack;

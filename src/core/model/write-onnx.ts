@@ -1,0 +1,250 @@
+/**
+ * The ONNX writer: protobuf messages out, plus the small constructors that make writing them
+ * pleasant (tensors from typed arrays, value infos, attributes, external data).
+ *
+ * The constructors return plain `onnx.I*Proto` objects, so callers can still set any field the
+ * helpers do not cover. Tensor bytes are views into the caller's typed arrays (on little-endian
+ * hosts), never copies: a generator for a large model can hand over gigabytes of weights without
+ * doubling its memory. Mutating the array after making the tensor therefore changes the tensor.
+ *
+ * @example
+ * const w = makeTensor('fc.weight', new Float32Array(64), [4, 16]);
+ * const bytes = writeOnnx({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph: { initializer: [w] } });
+ */
+import { onnx } from './onnx/onnx-pb.js';
+import { dtypeBits, dtypeCode, type DType } from './dtype';
+import type { Dim } from './types';
+
+/** Encodes a model to its `.onnx` bytes. */
+export function writeOnnx(model: onnx.IModelProto): Uint8Array {
+  const out = onnx.ModelProto.encode(model).finish();
+  // In Node protobufjs hands back a Buffer; a plain Uint8Array view keeps equality checks and
+  // structured cloning free of Buffer's quirks, without copying.
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** Typed arrays a tensor can be made from without conversion. */
+export type TensorArray =
+  | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array
+  | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The dtype a typed array holds by default; `Uint8Array` means uint8, never bool. */
+export function dtypeOfArray(values: TensorArray): DType {
+  if (values instanceof Float32Array) return 'float32';
+  if (values instanceof Float64Array) return 'float64';
+  if (values instanceof Int8Array) return 'int8';
+  if (values instanceof Uint8Array) return 'uint8';
+  if (values instanceof Int16Array) return 'int16';
+  if (values instanceof Uint16Array) return 'uint16';
+  if (values instanceof Int32Array) return 'int32';
+  if (values instanceof Uint32Array) return 'uint32';
+  if (values instanceof BigInt64Array) return 'int64';
+  return 'uint64';
+}
+
+/** Converts plain numbers to the typed array that stores `dtype` (int64 via BigInt). */
+export function arrayForDType(values: readonly number[], dtype: DType): TensorArray {
+  switch (dtype) {
+    case 'float32': return Float32Array.from(values);
+    case 'float64': return Float64Array.from(values);
+    case 'int8': return Int8Array.from(values);
+    case 'uint8': case 'bool': return Uint8Array.from(values);
+    case 'int16': return Int16Array.from(values);
+    case 'uint16': return Uint16Array.from(values);
+    case 'int32': return Int32Array.from(values);
+    case 'uint32': return Uint32Array.from(values);
+    case 'int64': return BigInt64Array.from(values, (v) => BigInt(v));
+    case 'uint64': return BigUint64Array.from(values, (v) => BigInt(v));
+    default: throw new Error(`arrayForDType: no plain-number form for ${dtype}; pass a typed array of its bit pattern`);
+  }
+}
+
+/** The element bytes of a typed array in ONNX's `raw_data` order (little-endian). */
+export function littleEndianBytes(values: TensorArray): Uint8Array {
+  const view = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  if (LITTLE_ENDIAN || values.BYTES_PER_ELEMENT === 1) return view;
+  const size = values.BYTES_PER_ELEMENT;
+  const out = new Uint8Array(view.length);
+  for (let i = 0; i < view.length; i += size) {
+    for (let k = 0; k < size; k++) out[i + k] = view[i + size - 1 - k]!;
+  }
+  return out;
+}
+
+/**
+ * Makes a TensorProto holding `values` as `raw_data`.
+ *
+ * `dtype` defaults to the array's own type; give it to reinterpret a same-width bit pattern
+ * (`Uint16Array` as `float16`, `Uint8Array` as `bool`), to convert plain numbers, or to store
+ * int4/uint4 from a `Uint8Array` of packed nibbles (two elements per byte).
+ * @throws Error when the element count does not match `dims` or the widths disagree.
+ * @example
+ * makeTensor('shape', [1, 16, 4, 16], [4], 'int64');
+ * makeTensor('w', new Int8Array([1, -2, 3]), [3]);
+ */
+export function makeTensor(
+  name: string, values: TensorArray | readonly number[], dims: readonly number[], dtype?: DType,
+): onnx.ITensorProto {
+  let array: TensorArray;
+  if (Array.isArray(values)) {
+    if (!dtype) throw new Error(`makeTensor(${name}): plain numbers need an explicit dtype`);
+    array = arrayForDType(values, dtype);
+  } else {
+    array = values as TensorArray;
+  }
+  const type = dtype ?? dtypeOfArray(array);
+  const count = dims.reduce((a, b) => a * b, 1);
+  // 4-bit types pack two elements per byte, low nibble first (ONNX raw_data layout).
+  const packed = dtypeBits(type) === 4;
+  if (packed ? !(array instanceof Uint8Array) : dtypeBits(type) !== array.BYTES_PER_ELEMENT * 8) {
+    throw new Error(`makeTensor(${name}): a ${dtypeOfArray(array)} array cannot hold ${type} elements${packed ? ' (pass packed nibbles as a Uint8Array)' : ''}`);
+  }
+  const expected = packed ? Math.ceil(count / 2) : count;
+  if (expected !== array.length) {
+    throw new Error(`makeTensor(${name}): dims [${dims.join(', ')}] need ${expected} ${packed ? 'bytes' : 'elements'}, got ${array.length}`);
+  }
+  return { name, dims: [...dims], dataType: dtypeCode(type), rawData: littleEndianBytes(array) };
+}
+
+/**
+ * Makes a ValueInfoProto for a tensor. A dim is a size, a symbolic name, or `null` (unknown);
+ * leave `shape` out when even the rank is unknown.
+ */
+export function makeValueInfo(name: string, dtype: DType, shape?: readonly Dim[]): onnx.IValueInfoProto {
+  const tensorType: onnx.TypeProto.ITensor = { elemType: dtypeCode(dtype) };
+  if (shape) {
+    tensorType.shape = {
+      dim: shape.map((d): onnx.TensorShapeProto.IDimension =>
+        typeof d === 'number' ? { dimValue: d } : typeof d === 'string' ? { dimParam: d } : {}),
+    };
+  }
+  return { name, type: { tensorType } };
+}
+
+/** An attribute's value and type, without its name (the name is the key it is stored under). */
+export type AttrValue = Omit<onnx.IAttributeProto, 'name'>;
+
+const T = onnx.AttributeProto.AttributeType;
+const utf8 = new TextEncoder();
+
+/**
+ * Typed attribute values. ONNX distinguishes `1` (int) from `1.0` (float), and JS numbers do
+ * not, so the type is always spelled out.
+ * @example
+ * builder.node('Conv', ['x', 'w'], ['y'], { pads: attr.ints([1, 1, 1, 1]), group: attr.int(1) });
+ */
+export const attr = {
+  int: (value: number): AttrValue => ({ type: T.INT, i: value }),
+  float: (value: number): AttrValue => ({ type: T.FLOAT, f: value }),
+  string: (value: string): AttrValue => ({ type: T.STRING, s: utf8.encode(value) }),
+  ints: (values: readonly number[]): AttrValue => ({ type: T.INTS, ints: [...values] }),
+  floats: (values: readonly number[]): AttrValue => ({ type: T.FLOATS, floats: [...values] }),
+  strings: (values: readonly string[]): AttrValue => ({ type: T.STRINGS, strings: values.map((s) => utf8.encode(s)) }),
+  tensor: (value: onnx.ITensorProto): AttrValue => ({ type: T.TENSOR, t: value }),
+  graph: (value: onnx.IGraphProto): AttrValue => ({ type: T.GRAPH, g: value }),
+} as const;
+
+/** Makes a named AttributeProto from a value made with {@link attr}. */
+export function makeAttribute(name: string, value: AttrValue): onnx.IAttributeProto {
+  return { name, ...value };
+}
+
+/** Where a tensor went when it moved to an external-data file. */
+export interface ExternalEntry {
+  location: string;
+  offset: number;
+  length: number;
+}
+
+/**
+ * Collects tensor bytes for one external-data file, as ONNX's `data_location = EXTERNAL` expects:
+ * each tensor keeps its name, dims and type, and points at `location` / `offset` / `length`.
+ *
+ * Offsets are padded to `align` bytes (64 by default) so a reader can view float32 or int64
+ * weights in place without copying; use 4096 if the file will be memory-mapped page by page.
+ * @example
+ * const ext = new ExternalDataWriter('model.onnx.data');
+ * graph.initializer = graph.initializer.map((t) => ext.move(t));
+ * await writeFile('model.onnx.data', ext.bytes());
+ */
+export class ExternalDataWriter {
+  private readonly chunks: Uint8Array[] = [];
+  private size = 0;
+
+  constructor(readonly location: string, readonly align = 64) {
+    if (!(align >= 1 && Number.isInteger(align))) throw new Error(`ExternalDataWriter: align must be a positive integer, got ${align}`);
+  }
+
+  /** Bytes written so far, padding included. */
+  get byteLength(): number {
+    return this.size;
+  }
+
+  /** Appends raw bytes and returns where they landed. */
+  append(bytes: Uint8Array): ExternalEntry {
+    const pad = (this.align - (this.size % this.align)) % this.align;
+    if (pad) this.chunks.push(new Uint8Array(pad));
+    const offset = this.size + pad;
+    this.chunks.push(bytes);
+    this.size = offset + bytes.length;
+    return { location: this.location, offset, length: bytes.length };
+  }
+
+  /**
+   * Returns a copy of `tensor` whose `raw_data` lives in this file. The input is not changed.
+   * @throws Error when the tensor has no `raw_data` (typed fields are not moved).
+   */
+  move(tensor: onnx.ITensorProto): onnx.ITensorProto {
+    if (!tensor.rawData) throw new Error(`ExternalDataWriter: tensor ${tensor.name ?? ''} has no raw_data to move`);
+    const entry = this.append(tensor.rawData);
+    const { rawData: _moved, ...rest } = tensor;
+    return {
+      ...rest,
+      dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+      externalData: [
+        { key: 'location', value: entry.location },
+        { key: 'offset', value: String(entry.offset) },
+        { key: 'length', value: String(entry.length) },
+      ],
+    };
+  }
+
+  /** The whole external-data file. */
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    let at = 0;
+    for (const chunk of this.chunks) {
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+    return out;
+  }
+}
+
+/** Options for {@link writeOnnxWithExternalData}. */
+export interface ExternalDataOptions {
+  /** File name of the side file, relative to the model (what `location` says). */
+  location: string;
+  /** Initializers smaller than this stay inline (default 1024 bytes, as python-onnx does). */
+  minBytes?: number;
+  /** Offset alignment in the side file (default 64). */
+  align?: number;
+}
+
+/**
+ * Writes a model with its large main-graph initializers moved to an external-data file.
+ * Sub-graph initializers stay inline; the input model is not changed.
+ * @returns the `.onnx` bytes and the side file's bytes (empty when nothing moved).
+ */
+export function writeOnnxWithExternalData(
+  model: onnx.IModelProto, options: ExternalDataOptions,
+): { model: Uint8Array; data: Uint8Array } {
+  const minBytes = options.minBytes ?? 1024;
+  const ext = new ExternalDataWriter(options.location, options.align);
+  const graph = model.graph ?? {};
+  const initializer = (graph.initializer ?? []).map((t) =>
+    t.rawData && t.rawData.length >= minBytes ? ext.move(t) : t);
+  return { model: writeOnnx({ ...model, graph: { ...graph, initializer } }), data: ext.bytes() };
+}

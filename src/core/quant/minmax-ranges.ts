@@ -1,0 +1,115 @@
+/**
+ * Min/max calibration: run a model on sample inputs and record, for every float tensor, the
+ * smallest and largest value seen. This is the MinMax observer of ORT's and AIMET's
+ * quantizers; encodings (scale, zero point) are derived from these ranges elsewhere.
+ *
+ * Intermediate tensors are exposed by adding every node output of the main graph as a graph
+ * output, without type information: onnxruntime accepts untyped outputs and reports each one's
+ * actual element type, so no shape inference is needed here and non-float tensors (shapes,
+ * indices, quantized integers) are simply skipped.
+ */
+import { onnx } from '../model/onnx/onnx-pb.js';
+import { writeOnnx } from '../model/write-onnx';
+import { createOrtSession, ort, type OrtExternalFile } from '../runtime/ort-node';
+
+/** Observed range of one tensor over all calibration samples. */
+export interface MinMax {
+  min: number;
+  max: number;
+}
+
+/** One calibration sample: graph input name -> tensor. */
+export type CalibrationSample = Record<string, ort.Tensor>;
+
+export interface MinMaxOptions {
+  /** Side files, when the model has external data. */
+  externalData?: readonly OrtExternalFile[];
+  /** Element types that count as float (default float32 and float16). */
+  floatTypes?: readonly ort.Tensor.Type[];
+}
+
+/**
+ * Runs `samples` through the model and returns per-tensor ranges for graph inputs, node
+ * outputs and graph outputs of a float type. NaNs are ignored; a tensor that only ever held
+ * NaN or was empty gets no entry.
+ * @example
+ * const ranges = await collectMinMaxRanges(bytes, [{ image: new ort.Tensor('float32', data, [1, 3, 32, 32]) }]);
+ * ranges.get('/backbone/conv1/Relu_output_0'); // { min: 0, max: 3.2 }
+ */
+export async function collectMinMaxRanges(
+  modelBytes: Uint8Array, samples: readonly CalibrationSample[], options: MinMaxOptions = {},
+): Promise<Map<string, MinMax>> {
+  const floatTypes = new Set<string>(options.floatTypes ?? ['float32', 'float16']);
+  const session = await createOrtSession(exposeIntermediates(modelBytes), {}, options.externalData);
+  const ranges = new Map<string, MinMax>();
+  try {
+    for (const sample of samples) {
+      for (const [name, tensor] of Object.entries(sample)) observe(ranges, name, tensor, floatTypes);
+      const outputs = await session.run(sample);
+      for (const [name, tensor] of Object.entries(outputs)) {
+        observe(ranges, name, tensor, floatTypes);
+        tensor.dispose();
+      }
+    }
+  } finally {
+    await session.release();
+  }
+  return ranges;
+}
+
+/** The model with every main-graph node output also listed as a graph output. */
+export function exposeIntermediates(modelBytes: Uint8Array): Uint8Array {
+  const model = onnx.ModelProto.decode(modelBytes);
+  const graph = model.graph;
+  if (!graph) throw new Error('collectMinMaxRanges: the model has no graph');
+  const outputs = [...(graph.output ?? [])];
+  const listed = new Set(outputs.map((o) => o.name));
+  for (const node of graph.node ?? []) {
+    for (const name of node.output ?? []) {
+      if (name && !listed.has(name)) {
+        outputs.push({ name });
+        listed.add(name);
+      }
+    }
+  }
+  graph.output = outputs;
+  return writeOnnx(model);
+}
+
+function observe(ranges: Map<string, MinMax>, name: string, tensor: ort.Tensor, floatTypes: Set<string>): void {
+  if (!floatTypes.has(tensor.type)) return;
+  const data = tensor.type === 'float16' ? float16Values(tensor) : (tensor.data as Float32Array);
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (min > max) return; // empty or all NaN
+  const seen = ranges.get(name);
+  if (seen) {
+    seen.min = Math.min(seen.min, min);
+    seen.max = Math.max(seen.max, max);
+  } else {
+    ranges.set(name, { min, max });
+  }
+}
+
+/** float16 tensors arrive as raw Uint16 bit patterns (or Float16Array where the runtime has one). */
+function float16Values(tensor: ort.Tensor): ArrayLike<number> {
+  const data = tensor.data;
+  if (!(data instanceof Uint16Array)) return data as unknown as ArrayLike<number>;
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = halfToFloat(data[i]!);
+  return out;
+}
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
