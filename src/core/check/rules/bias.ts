@@ -1,0 +1,48 @@
+import type { Source } from '../../../../rules/types';
+import { fmt } from '../../quant/encoding';
+import { specFor, violation, type Rule } from './context';
+
+/** Relative tolerance for bias scale = input scale × weight scale (float32 products differ by ~1e-7). */
+export const BIAS_SCALE_RTOL = 1e-4;
+
+const SRC: Source = { ref: 'pytorch/executorch backends/qualcomm/quantizer/README.md (HTP op supplement for Conv2d: bias SFIXED_POINT_32, symmetric, scale = weight scale × input scale, offset 0); qconfig.py _derived_bias_quant_spec', confidence: 'documented' };
+
+export const biasRule: Rule = {
+  id: 'bias',
+  title: 'Derived int32 bias',
+  description: `A Conv, FullyConnected or TransposeConv bias must be int32, symmetric with zero point 0, and its scale must equal input scale × weight scale (per channel, for per-tensor and per-channel weights), within a relative tolerance of ${BIAS_SCALE_RTOL}.`,
+  check(ctx) {
+    const bias = ctx.node.inputs.find((p) => p.role === 'bias' && p.encoding);
+    const spec = bias ? specFor(ctx.constraint?.inputs, bias.index) : undefined;
+    if (!bias || !spec || !(spec.dtypes?.length === 1 && spec.dtypes[0] === 'int32')) return [];
+    const enc = bias.encoding!;
+    const out = [];
+    const fix = 'Derive the bias encoding: int32, zero point 0, scale = input scale × weight scale.';
+    if (enc.dtype !== 'int32') out.push(violation(bias, 'input', { message: `${ctx.qnnOp} bias must be int32`, expected: 'int32', actual: enc.dtype, fix, source: SRC }));
+    const nz = enc.zeroPoint.find((z) => z !== 0);
+    if (nz !== undefined) out.push(violation(bias, 'input', { message: `${ctx.qnnOp} bias must have zero point 0`, expected: 'zero point 0', actual: `zero point ${nz}`, fix, source: SRC }));
+    const input = ctx.node.inputs.find((p) => p.index === 0)?.encoding;
+    const weight = ctx.node.inputs.find((p) => p.role === 'weight')?.encoding;
+    // Block-wise weights derive the bias from per-channel maxima (LPBQ); only per-tensor and
+    // per-channel weights are compared here.
+    if (input && weight && input.scale.length === 1 && (weight.granularity === 'per-tensor' || weight.granularity === 'per-channel')) {
+      const expected = weight.scale.map((w) => w * input.scale[0]!);
+      const n = Math.max(expected.length, enc.scale.length);
+      for (let i = 0; i < n; i++) {
+        const e = expected[expected.length === 1 ? 0 : i];
+        const a = enc.scale[enc.scale.length === 1 ? 0 : i];
+        if (e === undefined || a === undefined || Math.abs(a - e) > BIAS_SCALE_RTOL * Math.abs(e)) {
+          out.push(violation(bias, 'input', {
+            message: `${ctx.qnnOp} bias scale${n > 1 ? ` [channel ${i}]` : ''} is not input scale × weight scale`,
+            expected: `${fmt(e)} (= ${fmt(input.scale[0])} × ${fmt(weight.scale[weight.scale.length === 1 ? 0 : i])})`,
+            actual: fmt(a),
+            fix,
+            source: SRC,
+          }));
+          break; // one channel is enough to make the point
+        }
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,47 @@
+/** What every rule sees, and small helpers rules share. */
+import type { OpConstraint, OpMapping, PortSpec, RulePack, SocInfo, Source } from '../../../../rules/types';
+import type { RawFinding, RuleId } from '../finding';
+import type { QNode, QPort } from '../qgraph';
+
+export interface RuleContext {
+  node: QNode;
+  qnnOp: string | null;
+  mapping?: OpMapping;
+  constraint?: OpConstraint;
+  pack: RulePack;
+  soc: SocInfo;
+}
+
+export interface Rule {
+  id: RuleId;
+  title: string;
+  /** One paragraph for the rule catalogue (rules/README.md is generated from this). */
+  description: string;
+  check(ctx: RuleContext): RawFinding[];
+}
+
+/** The spec of input or output `index`, repeating the last one when it is variadic. */
+export function specFor(specs: readonly PortSpec[] | undefined, index: number): PortSpec | undefined {
+  if (!specs || specs.length === 0) return undefined;
+  if (index < specs.length) return specs[index];
+  const last = specs[specs.length - 1]!;
+  return last.variadic ? last : undefined;
+}
+
+export function portLabel(direction: 'input' | 'output', port: QPort): string {
+  return direction === 'output' ? `output ${port.index}` : `input ${port.index} (${port.role})`;
+}
+
+/** Each quantized port with its spec. */
+export function* quantizedPorts(ctx: RuleContext): Generator<{ direction: 'input' | 'output'; port: QPort; spec: PortSpec | undefined }> {
+  for (const port of ctx.node.inputs) if (port.encoding) yield { direction: 'input', port, spec: specFor(ctx.constraint?.inputs, port.index) };
+  for (const port of ctx.node.outputs) if (port.encoding) yield { direction: 'output', port, spec: specFor(ctx.constraint?.outputs, port.index) };
+}
+
+export function archName(arch: number): string {
+  return arch > 0 ? `V${arch}` : 'no HTP';
+}
+
+export function violation(port: QPort | undefined, direction: 'input' | 'output', fields: Omit<RawFinding, 'kind' | 'port' | 'tensor'> & { source: Source }): RawFinding {
+  return { kind: 'violation', port: port ? portLabel(direction, port) : undefined, tensor: port?.tensor, ...fields };
+}

@@ -1,0 +1,58 @@
+import { isSigned, type QuantEncoding } from '../../quant/encoding';
+import type { Source } from '../../../../rules/types';
+import { violation, quantizedPorts, type Rule } from './context';
+
+/** `int8`, or `int8:4` for 4-bit values in an 8-bit container. */
+export function dtypeKey(enc: QuantEncoding): string {
+  const container = enc.dtype === 'int4' || enc.dtype === 'uint4' ? 4 : enc.dtype.endsWith('8') ? 8 : enc.dtype.endsWith('16') ? 16 : 32;
+  return enc.bitwidth < container ? `${enc.dtype}:${enc.bitwidth}` : enc.dtype;
+}
+
+const SIXTEEN: Source = { ref: 'pytorch/executorch backends/qualcomm/quantizer/annotators/htp_rules.py (MatMul: an SFIXED_POINT_16 input 1 requires a UFIXED_POINT_16 input 0)', confidence: 'from-code' };
+const TWO_BIT: Source = { ref: 'pytorch/executorch backends/qualcomm/quantizer/validators.py (2-bit per-tensor raises; per-channel only)', confidence: 'from-code' };
+
+export const dtypeRule: Rule = {
+  id: 'dtype',
+  title: 'Port dtype the op supports',
+  description: 'Every quantized port must use a dtype the backend op accepts for that port (8- or 16-bit activations; 8/16-bit or 4/2-bit-in-8-bit weights; int32 bias). 2-bit weights must be per-channel, and 16-bit weights need 16-bit activations.',
+  check(ctx) {
+    const out = [];
+    for (const { direction, port, spec } of quantizedPorts(ctx)) {
+      const enc = port.encoding!;
+      if (port.role === 'bias' && spec?.dtypes?.length === 1 && spec.dtypes[0] === 'int32') continue; // the bias rule owns these
+      const key = dtypeKey(enc);
+      if (spec?.dtypes && !spec.dtypes.includes(key)) {
+        out.push(violation(port, direction, {
+          message: `${ctx.qnnOp} ${direction} ${port.index} (${port.role}) does not accept ${key}`,
+          expected: spec.dtypes.join(' | '),
+          actual: key,
+          fix: port.role === 'activation' ? 'Quantize this activation to uint8 or uint16 (8a or 16a configs).' : `Quantize this ${port.role} to one of: ${spec.dtypes.join(', ')}.`,
+          source: ctx.constraint!.source,
+        }));
+      }
+      if (port.role === 'weight' && enc.bitwidth === 2 && enc.granularity === 'per-tensor') {
+        out.push(violation(port, direction, {
+          message: '2-bit weights must be quantized per channel',
+          expected: 'per-channel (BW_AXIS_SCALE_OFFSET) 2-bit weights',
+          actual: '2-bit per-tensor',
+          fix: 'Use per-channel weights for 16a2w (is_conv_per_channel / is_linear_per_channel).',
+          source: TWO_BIT,
+        }));
+      }
+    }
+    // 16-bit weights (or an int16 MatMul second input) with an 8-bit first input.
+    const a = ctx.node.inputs.find((p) => p.index === 0)?.encoding;
+    const w = ctx.node.inputs.find((p) => p.index === 1);
+    const gated = ['MatMul', 'FullyConnected', 'Conv2d', 'Conv3d', 'TransposeConv2d', 'TransposeConv3d'];
+    if (a && w?.encoding && ctx.qnnOp && gated.includes(ctx.qnnOp) && w.encoding.bitwidth === 16 && isSigned(w.encoding.dtype) && a.bitwidth === 8) {
+      out.push(violation(w, 'input', {
+        message: `${ctx.qnnOp} with a 16-bit ${w.role} needs a 16-bit (uint16) first input`,
+        expected: 'input 0 uint16 when input 1 is int16',
+        actual: `input 0 ${a.dtype}, input 1 ${w.encoding.dtype}`,
+        fix: 'Use 16a16w for this node (16-bit activations), or 8-bit weights.',
+        source: SIXTEEN,
+      }));
+    }
+    return out;
+  },
+};

@@ -1,0 +1,33 @@
+import { fmt, quantRange, type QuantDType } from '../../quant/encoding';
+import { specFor, violation, type Rule } from './context';
+
+const RTOL = 1e-6;
+
+export const fixedQparamsRule: Rule = {
+  id: 'fixed-qparams',
+  title: 'Fixed output encodings',
+  description: 'Ops with a fixed output encoding: Sigmoid and HardSigmoid (uint8 scale 1/256 zp 0; uint16 1/65536 zp 0; int16 1/32768 zp 0) and Tanh (uint16 1/32768 zp 32768; int16 1/32768 zp 0).',
+  check(ctx) {
+    const out = [];
+    for (const port of ctx.node.outputs) {
+      const spec = specFor(ctx.constraint?.outputs, port.index);
+      const enc = port.encoding;
+      if (!spec?.fixed || !enc || enc.granularity !== 'per-tensor') continue;
+      const want = spec.fixed[enc.dtype as QuantDType];
+      if (!want) continue;
+      const scale = enc.scale[0]!;
+      const zp = enc.zeroPoint[0]!;
+      if (Math.abs(scale - want.scale) <= RTOL * want.scale && zp === want.zeroPoint) continue;
+      const { qmin, qmax } = quantRange(enc.dtype);
+      const rule = want.zeroPoint === 0 && Math.abs(want.scale * (qmax - qmin + 1) - 1) < 1e-12 ? ` = 1/(qmax−qmin+1)` : '';
+      out.push(violation(port, 'output', {
+        message: `${ctx.node.opType} output must be ${enc.dtype} scale ${fmt(want.scale)}${rule} with zero point ${want.zeroPoint}; it has scale ${fmt(scale)}, zero point ${zp}`,
+        expected: `scale ${fmt(want.scale)}, zero point ${want.zeroPoint}`,
+        actual: `scale ${fmt(scale)}, zero point ${zp}`,
+        fix: `Use a fixed-qparams observer for ${ctx.node.opType} (scale ${fmt(want.scale)}, zero point ${want.zeroPoint}) instead of calibrating its output range.`,
+        source: ctx.constraint!.source,
+      }));
+    }
+    return out;
+  },
+};

@@ -1,0 +1,87 @@
+/**
+ * The validator on the QDQ samples: the clean samples pass on every HTP SoC we name, and each
+ * deliberately broken variant is flagged by exactly its rule, on exactly its node.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadRulePack } from '../../../rules/registry';
+import { BROKEN_VARIANTS, buildBroken } from '../../../scripts/samples/broken';
+import { readOnnx } from '../model/read-onnx';
+import { RULE_IDS } from './finding';
+import { qgraphFromQdq } from './from-qdq';
+import { validate } from './validate';
+
+const sample = (f: string) => new Uint8Array(readFileSync(`public/samples/${f}`));
+const check = async (bytes: Uint8Array, soc: string, strict = true) => validate(qgraphFromQdq(readOnnx(bytes)), await loadRulePack('htp'), { soc, strict });
+
+describe('clean QDQ samples', () => {
+  for (const f of ['cnn-sigmoid.qdq.onnx', 'transformer-block.qdq.onnx']) {
+    for (const soc of ['SM8650', 'SM8450', 'SA8295', 'SM8750']) {
+      it(`${f} has no findings on ${soc}`, async () => {
+        const r = await check(sample(f), soc);
+        expect(r.findings).toEqual([]);
+        expect(r.verdict).toBe('pass');
+        expect(r.encodings).toBe('qdq');
+      });
+    }
+  }
+});
+
+describe('broken QDQ variants', () => {
+  it('cover every rule id that checks nodes', () => {
+    expect(new Set(BROKEN_VARIANTS.map((v) => v.rule))).toEqual(new Set(RULE_IDS.filter((r) => r !== 'not-quantized')));
+  });
+
+  for (const v of BROKEN_VARIANTS) {
+    it(`${v.rule}: ${v.what}`, async () => {
+      const bytes = buildBroken(v, sample(v.base));
+      const r = await check(bytes, v.failsOn);
+      expect(r.findings.map((f) => [f.rule, f.node, f.severity])).toEqual([[v.rule, v.node, 'error']]);
+      expect(r.verdict).toBe('fail');
+      const f = r.findings[0]!;
+      expect(f.expected).not.toBe('');
+      expect(f.actual).not.toBe('');
+      expect(f.fix).not.toBe('');
+      expect(f.source).toMatch(/\[(documented|from-code|inferred)\]$/);
+      if (v.passesOn) expect((await check(bytes, v.passesOn)).findings.filter((x) => x.severity !== 'info')).toEqual([]);
+
+      const lenient = await check(bytes, v.failsOn, false);
+      expect(lenient.findings.map((x) => x.severity)).toEqual(['warning']);
+      expect(lenient.verdict).toBe('pass-with-warnings');
+    });
+  }
+
+  it('names the fixed Sigmoid scale and what it got', async () => {
+    const v = BROKEN_VARIANTS.find((x) => x.rule === 'fixed-qparams')!;
+    const [f] = (await check(buildBroken(v, sample(v.base)), 'SM8650')).findings;
+    expect(f!.message).toContain('1/256');
+    expect(f!.expected).toBe('scale 1/256, zero point 0');
+    expect(f!.actual).toBe('scale 0.00392157, zero point 0');
+  });
+
+  it('flags 16a16w MatMul on SM8450 (V69) but not on SM8550 (V73)', async () => {
+    const v = BROKEN_VARIANTS.find((x) => x.rule === '16a16w-arch')!;
+    const bytes = buildBroken(v, sample(v.base));
+    expect((await check(bytes, 'SM8450')).findings[0]!.actual).toBe('SM8450 (V69)');
+    expect((await check(bytes, 'SM8550')).findings).toEqual([]);
+  });
+
+  it('flags block-wise weights on SA8295 (V68), notes the disagreement on SM8450 (V69), passes on SM8650', async () => {
+    const v = BROKEN_VARIANTS.find((x) => x.rule === 'lpbq-arch')!;
+    const bytes = buildBroken(v, sample(v.base));
+    expect((await check(bytes, 'SA8295')).verdict).toBe('fail');
+    const v69 = await check(bytes, 'SM8450');
+    expect(v69.verdict).toBe('pass');
+    expect(v69.findings.map((f) => [f.rule, f.severity])).toEqual([['lpbq-arch', 'info']]);
+    expect(v69.findings[0]!.sourceNote).toMatch(/V73/);
+    expect((await check(bytes, 'SM8650')).findings).toEqual([]);
+  });
+});
+
+describe('float models', () => {
+  it('checks op support only, with a note', async () => {
+    const r = await check(sample('cnn-sigmoid.onnx'), 'SM8650');
+    expect(r.findings.map((f) => [f.rule, f.severity])).toEqual([['not-quantized', 'info']]);
+    expect(r.verdict).toBe('pass');
+  });
+});

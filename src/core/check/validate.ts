@@ -1,0 +1,99 @@
+/**
+ * The validator: checks every node of a quantized graph against a backend's rule pack for one
+ * SoC, and returns findings and a verdict. Strict (the default) makes every violation an error,
+ * because every constraint must hold for the model to delegate fully to the NPU.
+ */
+import type { RulePack, SocInfo } from '../../../rules/types';
+import { countBySeverity, severityOf, verdictOf, type Finding, type RawFinding, type RuleId, type Severity, type Verdict } from './finding';
+import { mapOp } from './map-op';
+import type { QGraph, QNode } from './qgraph';
+import { RULES } from './rules/index';
+import { archName } from './rules/context';
+
+export interface ValidateOptions {
+  soc: string;
+  strict: boolean;
+}
+
+export interface ValidationResult {
+  backend: string;
+  soc: string;
+  arch: string;
+  strict: boolean;
+  verdict: Verdict;
+  counts: Record<Severity, number>;
+  findings: Finding[];
+  /** How the encodings were obtained. */
+  encodings: QGraph['source'];
+  /** Nodes checked (compute nodes; Q/DQ plumbing excluded). */
+  nodesChecked: number;
+}
+
+export class UnknownSocError extends Error {
+  constructor(readonly soc: string, readonly known: string[]) {
+    super(`unknown SoC "${soc}"; known: ${known.join(', ')}`);
+  }
+}
+
+export function findSoc(pack: RulePack, soc: string): SocInfo {
+  const found = pack.socs.find((s) => s.model.toUpperCase() === soc.toUpperCase());
+  if (!found) throw new UnknownSocError(soc, pack.socs.map((s) => s.model));
+  return found;
+}
+
+function finding(rule: RuleId, raw: RawFinding, node: QNode, qnnOp: string | null, strict: boolean): Finding {
+  return {
+    rule,
+    severity: severityOf(raw.kind, strict),
+    node: node.name,
+    nodeId: node.id,
+    op: node.opType,
+    qnnOp,
+    port: raw.port ?? '',
+    tensor: raw.tensor ?? '',
+    message: raw.message,
+    expected: raw.expected,
+    actual: raw.actual,
+    fix: raw.fix,
+    source: `${raw.source.ref} [${raw.source.confidence}]`,
+    confidence: raw.source.confidence,
+    sourceNote: raw.source.note,
+  };
+}
+
+export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions): ValidationResult {
+  const soc = findSoc(pack, options.soc);
+  const findings: Finding[] = [];
+  let checked = 0;
+  for (const node of graph.nodes) {
+    const mapped = mapOp(pack, node);
+    if (mapped.kind === 'transparent') continue;
+    checked++;
+    const qnnOp = mapped.kind === 'mapped' ? mapped.qnnOp : null;
+    const ctx = { node, qnnOp, mapping: mapped.mapping, constraint: qnnOp ? pack.constraints[qnnOp] : undefined, pack, soc };
+    for (const rule of RULES) {
+      if (qnnOp === null && rule.id !== 'unsupported-op') continue;
+      for (const raw of rule.check(ctx)) findings.push(finding(rule.id, raw, node, qnnOp, options.strict));
+    }
+  }
+  if (!graph.quantized) {
+    findings.push({
+      rule: 'not-quantized', severity: 'info', node: '(model)', nodeId: '', op: '', qnnOp: null, port: '', tensor: '',
+      message: 'The model carries no quantization: only op support was checked.',
+      expected: 'QDQ nodes or an AIMET .encodings file', actual: 'a float model',
+      fix: 'Drop an AIMET .encodings file with the model, or quantize it.',
+      source: 'QuantLens [inferred]', confidence: 'inferred',
+    });
+  }
+  return {
+    backend: pack.backend,
+    soc: soc.model,
+    arch: archName(soc.htpArch),
+    strict: options.strict,
+    verdict: verdictOf(findings),
+    counts: countBySeverity(findings),
+    findings,
+    encodings: graph.source,
+    nodesChecked: checked,
+  };
+}
