@@ -9,8 +9,8 @@ export const BACKENDS = ['htp', 'lpai'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 const loaders: Record<Backend, () => Promise<{ default: RulePack }>> = {
-  htp: () => import('./htp/index'),
-  lpai: () => import('./lpai/index'),
+  htp: () => import('./htp/htp-pack'),
+  lpai: () => import('./lpai/lpai-pack'),
 };
 
 const cache = new Map<Backend, Promise<RulePack>>();
