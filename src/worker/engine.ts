@@ -10,13 +10,18 @@ import { previewTensor } from '../core/model/tensor-values';
 import { UrlDataSource } from '../core/model/url-data-source';
 import { readBlob, readResponse } from '../core/io/read-bytes';
 import type { Model } from '../core/model/types';
-import type { EngineApi, LoadResult, ProgressCallback } from './protocol';
+import { AimetEncodingsError, parseAimetEncodings, type AimetEncodings } from '../core/quant/aimet-encodings';
+import { sha256Hex } from '../core/report/sha256';
+import { Checker } from './checker';
+import type { CheckSettings, EngineApi, LoadResult, ProgressCallback } from './protocol';
 
 const MODEL_EXTENSIONS = /\.(onnx|ort)$/i;
+const ENCODINGS_EXTENSIONS = /\.(encodings|json)$/i;
 
 export class Engine implements EngineApi {
   private model: Model | undefined;
   private data: ExternalDataSource | undefined;
+  private readonly checker = new Checker();
 
   async openFiles(files: File[], onProgress?: ProgressCallback): Promise<LoadResult> {
     const models = files.filter((f) => MODEL_EXTENSIONS.test(f.name));
@@ -29,9 +34,21 @@ export class Engine implements EngineApi {
       return fail(new ModelLoadError('not-onnx', names || '(nothing)', problem, 'Drop one .onnx file, together with its external-data files if it has any.'));
     }
     try {
+      const encodingsFiles = files.filter((f) => f !== main && ENCODINGS_EXTENSIONS.test(f.name));
+      if (encodingsFiles.length > 1) return fail(new ModelLoadError('not-onnx', encodingsFiles.map((f) => f.name).join(', '), 'more than one encodings file was given', 'Drop the model with a single AIMET .encodings file.'));
+      let encodings: { file: string; value: AimetEncodings } | undefined;
+      if (encodingsFiles[0]) {
+        const file = encodingsFiles[0];
+        try {
+          encodings = { file: file.name, value: parseAimetEncodings(await file.text(), file.name) };
+        } catch (err) {
+          const e = err instanceof AimetEncodingsError ? err : undefined;
+          return fail(new ModelLoadError('malformed', file.name, e ? `${e.path ? `${e.path}: ` : ''}${e.problem}` : String(err), e?.hint ?? 'Export the encodings again with AIMET.'));
+        }
+      }
       const bytes = await readBlob(main, onProgress);
-      const others = files.filter((f) => f !== main).map((f) => ({ name: f.name, blob: f as Blob }));
-      return this.accept(bytes, main.name, new BlobDataSource(others), onProgress);
+      const others = files.filter((f) => f !== main && !encodingsFiles.includes(f)).map((f) => ({ name: f.name, blob: f as Blob }));
+      return await this.accept(bytes, main.name, new BlobDataSource(others), onProgress, encodings);
     } catch (err) {
       if (err instanceof RangeError) return fail(new ModelLoadError('limit', main.name, `the file is ${err.message}`, 'QuantLens reads models up to 2 GiB; keep the weights in external-data files.'));
       return fail(toLoadError(err, main.name));
@@ -64,11 +81,24 @@ export class Engine implements EngineApi {
     }
     try {
       const bytes = await readResponse(response, onProgress);
-      return this.accept(bytes, fileName, new UrlDataSource(parsed.href), onProgress);
+      return await this.accept(bytes, fileName, new UrlDataSource(parsed.href), onProgress);
     } catch (err) {
       if (err instanceof RangeError) return fail(new ModelLoadError('limit', fileName, `the download is ${err.message}`, 'QuantLens reads models up to 2 GiB; keep the weights in external-data files.'));
       return fail(toLoadError(err, fileName));
     }
+  }
+
+  check(settings: CheckSettings) {
+    return this.checker.check(settings);
+  }
+
+  async socs(backend: CheckSettings['backend']) {
+    const pack = await this.checker.pack(backend);
+    return { socs: pack.socs.map(({ model, marketing, htpArch, vtcmMB, lpai }) => ({ model, marketing, htpArch, vtcmMB, lpai })), defaultSoc: pack.defaultSoc, unknowns: pack.unknowns, title: pack.title };
+  }
+
+  async setConstraintPack(text: string | undefined, fileName: string) {
+    return this.checker.setConstraintPack(text, fileName);
   }
 
   async graphView(path: string) {
@@ -81,7 +111,7 @@ export class Engine implements EngineApi {
     return constant ? previewTensor(constant, this.data) : undefined;
   }
 
-  private accept(bytes: Uint8Array, fileName: string, data: ExternalDataSource, onProgress?: ProgressCallback): LoadResult {
+  private async accept(bytes: Uint8Array, fileName: string, data: ExternalDataSource, onProgress?: ProgressCallback, encodings?: { file: string; value: AimetEncodings }): Promise<LoadResult> {
     onProgress?.('Parsing model', undefined);
     const started = performance.now();
     let model: Model;
@@ -95,10 +125,12 @@ export class Engine implements EngineApi {
     model.warnings.push(...checkExternalData(model, data));
     const view = buildGraphView(model, '');
     if (!view) return fail(new ModelLoadError('malformed', fileName, 'the main graph could not be built', 'Report this model to the QuantLens team.'));
+    if (encodings) model.warnings.push(...encodings.value.warnings.map((w) => `${encodings.file}: ${w}`));
     this.model = model;
     this.data = data;
+    this.checker.setModel(model, await sha256Hex(bytes), encodings?.value);
     onProgress?.('Done', 1);
-    return { ok: true, summary: summarizeModel(model), view, parseMs };
+    return { ok: true, summary: summarizeModel(model), view, parseMs, encodingsFile: encodings?.file };
   }
 }
 

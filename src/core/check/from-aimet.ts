@@ -1,0 +1,57 @@
+/**
+ * Attaches an AIMET .encodings file to a float model: activation encodings by tensor name,
+ * parameter encodings by initializer name. The files do not record the per-channel axis, so it
+ * is taken from the consuming op (output channels: 0 for Conv, 1 for ConvTranspose, the last
+ * dimension for MatMul weights, 0 for Gemm with transB and 1 without).
+ */
+import { constantNodeValue } from '../model/graph-view';
+import type { Model, Node } from '../model/types';
+import { isFloatEncoding, type AimetEncodings } from '../quant/aimet-encodings';
+import type { QuantEncoding } from '../quant/encoding';
+import { displayName, inputRole, type QGraph, type QNode, type QPort } from './qgraph';
+
+function channelAxis(node: Node, rank: number | undefined): number {
+  switch (node.opType) {
+    case 'ConvTranspose': return 1;
+    case 'MatMul': return rank ? rank - 1 : 1;
+    case 'Gemm': {
+      const t = node.attributes.find((a) => a.name === 'transB')?.attr;
+      return t?.type === 'int' && t.value === 1 ? 0 : 1;
+    }
+    default: return 0;
+  }
+}
+
+export function qgraphFromAimet(model: Model, encodings: AimetEncodings): QGraph {
+  const g = model.graph;
+  const shapes = new Map<string, number[] | undefined>();
+  const constants = new Set<string>(g.initializers.keys());
+  for (const t of g.initializers.values()) shapes.set(t.name, t.dims);
+  for (const n of g.nodes) {
+    if (n.opType === 'Constant' && n.outputs[0]) {
+      constants.add(n.outputs[0]);
+      shapes.set(n.outputs[0], constantNodeValue(n)?.dims);
+    }
+  }
+  let quantized = false;
+  const lookup = (tensor: string, node: Node, constant: boolean): QuantEncoding | undefined => {
+    const e = (constant ? encodings.params.get(tensor) ?? encodings.activations.get(tensor) : encodings.activations.get(tensor));
+    if (!e || isFloatEncoding(e)) return undefined;
+    quantized = true;
+    if (e.granularity !== 'per-tensor' && e.axis === undefined) return { ...e, axis: channelAxis(node, shapes.get(tensor)?.length) };
+    return e;
+  };
+  const nodes: QNode[] = [];
+  g.nodes.forEach((n, index) => {
+    if (n.opType === 'Constant') return;
+    const inputs: QPort[] = [];
+    n.inputs.forEach((tensor, i) => {
+      if (!tensor) return;
+      const constant = constants.has(tensor);
+      inputs.push({ index: i, tensor, role: inputRole(n.opType, i, constant), constant, encoding: lookup(tensor, n, constant), shape: shapes.get(tensor) });
+    });
+    const outputs: QPort[] = n.outputs.filter(Boolean).map((tensor, i) => ({ index: i, tensor, role: 'activation', constant: false, encoding: lookup(tensor, n, false) }));
+    nodes.push({ id: n.id, name: displayName(n.name, n.opType, index), opType: n.opType, domain: n.domain, inputs, outputs });
+  });
+  return { nodes, source: quantized ? 'aimet' : 'float', quantized };
+}

@@ -1,0 +1,58 @@
+/**
+ * The validator side of the engine: keeps the quantized-graph view of the current model (from
+ * its QDQ nodes or an AIMET file), the model's identity, and an optional user constraint pack,
+ * and runs checks for any settings.
+ */
+import { qgraphFromAimet } from '../core/check/from-aimet';
+import { qgraphFromQdq } from '../core/check/from-qdq';
+import type { QGraph } from '../core/check/qgraph';
+import { UnknownSocError, validate } from '../core/check/validate';
+import type { Model } from '../core/model/types';
+import type { AimetEncodings } from '../core/quant/aimet-encodings';
+import { buildCheckReport } from '../core/report/check-report';
+import { loadRulePack, isBackend } from '../../rules/registry';
+import type { RulePack } from '../../rules/types';
+import { ConstraintPackError, mergePack, parseUserPack, type UserPack } from '../../rules/user-pack';
+import type { CheckOutcome, CheckSettings } from './protocol';
+
+export class Checker {
+  private graph: QGraph | undefined;
+  private identity = { name: '', sha256: '', nodes: 0 };
+  private userPack: UserPack | undefined;
+
+  setModel(model: Model, sha256: string, encodings?: AimetEncodings): void {
+    this.graph = encodings ? qgraphFromAimet(model, encodings) : qgraphFromQdq(model);
+    this.identity = { name: model.fileName, sha256, nodes: model.graph.nodes.length };
+  }
+
+  async pack(backend: CheckSettings['backend']): Promise<RulePack> {
+    const base = await loadRulePack(backend);
+    return this.userPack && this.userPack.backend === backend ? mergePack(base, this.userPack) : base;
+  }
+
+  setConstraintPack(text: string | undefined, fileName: string): { ok: true; name: string } | { ok: false; error: string } {
+    if (text === undefined) {
+      this.userPack = undefined;
+      return { ok: true, name: '' };
+    }
+    try {
+      this.userPack = parseUserPack(text, fileName);
+      return { ok: true, name: this.userPack.name ?? fileName };
+    } catch (err) {
+      return { ok: false, error: err instanceof ConstraintPackError ? err.message : `${fileName}: ${(err as Error).message}` };
+    }
+  }
+
+  async check(settings: CheckSettings): Promise<CheckOutcome> {
+    if (!this.graph) return { ok: false, error: 'No model is open.' };
+    if (!isBackend(settings.backend)) return { ok: false, error: `Unknown backend "${settings.backend}".` };
+    try {
+      const pack = await this.pack(settings.backend);
+      const result = validate(this.graph, pack, { soc: settings.soc, strict: settings.strict });
+      return { ok: true, result, report: buildCheckReport(this.identity, result), packTitle: pack.title };
+    } catch (err) {
+      if (err instanceof UnknownSocError) return { ok: false, error: `${err.soc} is not a ${settings.backend.toUpperCase()} SoC QuantLens knows. Pick one of: ${err.known.join(', ')}.` };
+      return { ok: false, error: `The check failed: ${(err as Error).message}` };
+    }
+  }
+}
