@@ -139,8 +139,8 @@ export const BROKEN_VARIANTS: BrokenVariant[] = [
     edit: (m) => {
       // Requantize K (the MatMul's second input) as int16 symmetric: a new Q/DQ pair, zero point 0.
       const mm = node(m, '/layers.0/attn/MatMul');
-      const kDq = graph(m).node.find((n) => n.output[0] === mm.input[1])!;
-      const kQ = graph(m).node.find((n) => n.output[0] === kDq.input[0])!;
+      const kDq = graph(m).node.find((n) => n.output?.[0] === mm.input[1]) as onnx.NodeProto;
+      const kQ = graph(m).node.find((n) => n.output?.[0] === kDq.input[0]) as onnx.NodeProto;
       const oldScale = floats(init(m, kQ.input[1]!))[0]!;
       const scale = (oldScale * 65536) / 65535;
       replaceInit(m, makeTensor('k_int16_scale', new Float32Array([scale]), []));

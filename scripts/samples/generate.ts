@@ -13,6 +13,8 @@ import { Prng } from './prng';
 import type { QType } from './qdq-math';
 import { TRANSFORMER_INPUT_SHAPE, describeTransformer, transformerWeights } from './transformer-block';
 
+import { BROKEN_VARIANTS, buildBroken } from './broken';
+
 /** One entry of public/samples/index.json. */
 export interface SampleEntry {
   file: string;
@@ -133,7 +135,13 @@ export interface GeneratedSamples {
 export async function generateSamples(): Promise<GeneratedSamples> {
   const pairs: SamplePair[] = [];
   for (let i = 0; i < FAMILIES.length; i++) pairs.push(await generateFamily(FAMILIES[i]!, i));
-  const files = pairs.flatMap((p) => [p.float, p.qdq]);
+  const files: SampleFile[] = pairs.flatMap((p) => [p.float, p.qdq]);
+  // One deliberately broken QDQ variant per validator rule, as demos of what QuantLens flags.
+  for (const v of BROKEN_VARIANTS) {
+    const base = files.find((f) => f.file === v.base);
+    if (!base) throw new Error(`broken variant ${v.file}: no base sample ${v.base}`);
+    files.push({ file: v.file, title: `Broken (${v.rule}): ${v.node}`, description: `${v.what}. Flagged by ${v.rule} on ${v.failsOn}.`, bytes: buildBroken(v, base.bytes) });
+  }
   const entries: SampleEntry[] = files.map(({ file, title, description }) => ({ file, title, description }));
   const index = new TextEncoder().encode(`${JSON.stringify(entries, null, 2)}\n`);
   return { pairs, files, index };

@@ -138,7 +138,8 @@ describe('public/samples', () => {
   it('pass python3-onnx checker (full_check) where it knows the opset', () => {
     if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: install Debian's python3-onnx`);
     // python3-onnx 1.12 knows IR version 8 / opset 17; the opset-21 QDQ model is beyond it.
-    const checkable = generated.files.filter((f) => model(f.file).irVersion <= 8).map((f) => join(SAMPLES_DIR, f.file));
+    // Broken variants are invalid on purpose (an axis out of range, uint16 weights at opset 17).
+    const checkable = generated.files.filter((f) => !f.file.startsWith('broken-') && model(f.file).irVersion <= 8).map((f) => join(SAMPLES_DIR, f.file));
     expect(checkable.length).toBe(3);
     const script = 'import onnx, sys\nfor p in sys.argv[1:]:\n    onnx.checker.check_model(onnx.load(p), full_check=True)\nprint("ok")';
     expect(execFileSync(PYTHON, ['-c', script, ...checkable], { encoding: 'utf8' }).trim()).toBe('ok');

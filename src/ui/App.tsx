@@ -7,6 +7,11 @@ import { Header, sampleUrl, useSamples } from './Header';
 import { NodePanel } from './NodePanel';
 import { Notices } from './Notices';
 import { useApp } from './store';
+import { CheckBar } from './CheckBar';
+import { FindingsList } from './FindingsList';
+import { VerdictBanner } from './VerdictBanner';
+import { loadSocs } from './check-actions';
+import { useCheck } from './check-store';
 
 /** The sample shown when the page opens without ?model=. */
 export const DEFAULT_SAMPLE = 'cnn-sigmoid.qdq.onnx';
@@ -40,13 +45,17 @@ function EmptyState() {
 export function App() {
   const samples = useSamples();
   useEffect(() => {
+    void loadSocs(useCheck.getState().settings.backend);
     const model = new URLSearchParams(window.location.search).get('model');
     void openUrl(model ?? sampleUrl(DEFAULT_SAMPLE), model ? 'url' : 'sample');
   }, []);
   return (
     <div className="flex h-full flex-col bg-slate-50 text-slate-900">
       <Header samples={samples} />
+      <CheckBar />
+      <VerdictBanner />
       <div className="flex min-h-0 flex-1">
+        <FindingsList />
         <main className="relative min-w-0 flex-1">
           <GraphCanvas />
           <LoadingBar />

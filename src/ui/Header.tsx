@@ -28,7 +28,7 @@ export function Header({ samples }: { samples: SampleEntry[] }) {
   return (
     <header className="flex h-12 shrink-0 items-center gap-3 border-b border-slate-200 bg-white px-3">
       <div className="font-semibold tracking-tight text-slate-900">Quant<span className="text-blue-600">Lens</span></div>
-      <button type="button" className="rounded bg-blue-600 px-3 py-1 text-sm font-medium text-white hover:bg-blue-700" onClick={() => input.current?.click()}>
+      <button type="button" className="whitespace-nowrap rounded bg-blue-600 px-3 py-1 text-sm font-medium text-white hover:bg-blue-700" onClick={() => input.current?.click()}>
         Open model…
       </button>
       <input

@@ -5,6 +5,7 @@ import { openGraph } from './actions';
 import { formatBytes, formatShape } from './format';
 import { useApp } from './store';
 import { TensorValues } from './TensorValues';
+import { NodeFindings } from './NodeFindings';
 
 const KIND_LABEL: Record<ViewPort['kind'], string> = {
   activation: 'activation',
@@ -60,6 +61,7 @@ function NodeDetails({ node }: { node: ViewNode }) {
         <div className="text-xs text-slate-500">domain: {node.domain || 'ai.onnx'} · id {node.id}</div>
         {node.docString && <p className="mt-1 text-xs whitespace-pre-wrap text-slate-600">{node.docString}</p>}
       </div>
+      <NodeFindings nodeId={node.id} />
       {node.attributes.length > 0 && (
         <Section title="Attributes">
           <table className="w-full text-xs">

@@ -7,6 +7,7 @@ import { engineClient, layoutClient, progressProxy } from '../worker/client';
 import type { LoadResult } from '../worker/protocol';
 import { nodeSize } from './node-size';
 import { useApp } from './store';
+import { runCheck } from './check-actions';
 
 let loadSeq = 0;
 
@@ -33,6 +34,7 @@ async function runLoad(source: string, origin: { kind: 'url' | 'sample' | 'file'
     return;
   }
   useApp.setState({ summary: result.summary, origin, parseMs: result.parseMs, selectedId: undefined });
+  void runCheck();
   await showView(result.view);
 }
 

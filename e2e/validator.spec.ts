@@ -1,0 +1,80 @@
+import { expect, test } from '@playwright/test';
+import { graphNode, waitForGraph } from './helpers';
+
+test('the clean sample passes on the default SoC, strict', async ({ page }) => {
+  await page.goto('/');
+  await waitForGraph(page);
+  const verdict = page.getByTestId('verdict');
+  await expect(verdict).toHaveAttribute('data-verdict', 'pass');
+  await expect(verdict).toContainText('SM8650 (V75)');
+  await expect(verdict).toContainText('strict');
+  await expect(page.getByTestId('node-mark')).toHaveCount(0);
+});
+
+test('a wrong Sigmoid scale is marked on the node, listed, and explained', async ({ page }) => {
+  await page.goto('/?model=samples/broken-sigmoid-scale.qdq.onnx');
+  await waitForGraph(page);
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'fail');
+  await expect(page.getByTestId('verdict-counts')).toContainText('1 error');
+  const sigmoid = graphNode(page, 'Sigmoid');
+  await expect(sigmoid).toHaveAttribute('data-severity', 'error');
+  await expect(sigmoid.getByTestId('node-mark')).toHaveText(/1/);
+  await expect(sigmoid).toHaveAttribute('title', /1\/256/);
+
+  const row = page.getByTestId('finding');
+  await expect(row).toHaveCount(1);
+  await expect(row).toHaveAttribute('data-rule', 'fixed-qparams');
+  await row.click();
+  await expect(page.getByTestId('panel-op')).toHaveText('Sigmoid');
+  await expect(page.getByTestId('finding-expected')).toHaveText('scale 1/256, zero point 0');
+  await expect(page.getByTestId('finding-actual')).toHaveText('scale 0.00392157, zero point 0');
+  await expect(page.getByTestId('node-findings')).toContainText('executorch');
+});
+
+test('switching SoC from SM8650 to SM8450 adds the 16a16w finding on the MatMul; lenient turns it into a warning', async ({ page }) => {
+  await page.goto('/?model=samples/broken-16a16w-matmul.qdq.onnx');
+  await waitForGraph(page);
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass');
+  await page.getByRole('combobox', { name: 'SoC' }).selectOption('SM8450');
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'fail');
+  await expect(page.getByTestId('verdict')).toContainText('SM8450 (V69)');
+  await expect(page.getByTestId('finding')).toHaveAttribute('data-rule', '16a16w-arch');
+  await expect(page.getByTestId('finding')).toHaveAttribute('data-node', '/layers.0/attn/MatMul');
+  await expect(page.locator('[data-testid="graph-node"][data-severity="error"]')).toHaveAttribute('data-op', 'MatMul');
+
+  await page.getByRole('checkbox', { name: 'Strict' }).uncheck();
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass-with-warnings');
+  await expect(page.locator('[data-testid="graph-node"][data-severity="warning"]')).toHaveCount(1);
+
+  // Settings survive a reload.
+  await page.reload();
+  await waitForGraph(page);
+  await expect(page.getByRole('combobox', { name: 'SoC' })).toHaveValue('SM8450');
+  await expect(page.getByRole('checkbox', { name: 'Strict' })).not.toBeChecked();
+});
+
+test('only the chosen backend\'s rule pack is loaded', async ({ page }) => {
+  const scripts: string[] = [];
+  page.on('request', (r) => { if (r.url().endsWith('.js')) scripts.push(r.url()); });
+  await page.goto('/');
+  await waitForGraph(page);
+  await expect(page.getByTestId('verdict')).toBeVisible();
+  expect(scripts.some((u) => /htp-pack/.test(u))).toBe(true);
+  expect(scripts.some((u) => /lpai-pack/.test(u))).toBe(false);
+  await page.getByRole('combobox', { name: 'Backend' }).selectOption('lpai');
+  await expect(page.getByTestId('verdict')).toContainText('LPAI');
+  expect(scripts.some((u) => /lpai-pack/.test(u))).toBe(true);
+});
+
+test('a constraint pack loads from a file, and a bad one is refused with its reason', async ({ page }) => {
+  await page.goto('/');
+  await waitForGraph(page);
+  const pack = { schema: 1, backend: 'htp', name: 'no sigmoid', ops: [{ onnx: 'Sigmoid', qnnOp: null }] };
+  await page.getByTestId('pack-input').setInputFiles({ name: 'pack.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(pack)) });
+  await expect(page.getByTestId('user-pack')).toContainText('no sigmoid');
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'fail');
+  await expect(page.getByTestId('finding')).toHaveAttribute('data-rule', 'unsupported-op');
+
+  await page.getByTestId('pack-input').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"schema":1,"backend":"gpu"}') });
+  await expect(page.getByTestId('pack-error')).toContainText('bad.json: backend must be one of');
+});

@@ -1,0 +1,47 @@
+/**
+ * Runs the validator in the worker whenever the model or the settings change. A newer run
+ * supersedes an older one: results of a stale run are dropped.
+ */
+import { engineClient } from '../worker/client';
+import type { CheckSettings } from '../worker/protocol';
+import { indexFindings, saveSettings, useCheck } from './check-store';
+
+let seq = 0;
+
+export async function runCheck(): Promise<void> {
+  const mine = ++seq;
+  const { settings } = useCheck.getState();
+  useCheck.setState({ running: true });
+  const out = await engineClient().check(settings);
+  if (mine !== seq) return;
+  if (out.ok) {
+    useCheck.setState({ running: false, result: out.result, report: out.report, packTitle: out.packTitle, error: undefined, marks: indexFindings(out.result.findings) });
+  } else {
+    useCheck.setState({ running: false, result: undefined, report: undefined, error: out.error, marks: new Map() });
+  }
+}
+
+/** Loads the SoC list of a backend; keeps the chosen SoC when the backend has it. */
+export async function loadSocs(backend: CheckSettings['backend']): Promise<void> {
+  const info = await engineClient().socs(backend);
+  const { settings } = useCheck.getState();
+  const soc = info.socs.some((s) => s.model === settings.soc) ? settings.soc : info.defaultSoc;
+  useCheck.setState({ socs: info.socs, packTitle: info.title, packUnknowns: info.unknowns, settings: { ...settings, backend, soc } });
+}
+
+export async function updateSettings(patch: Partial<CheckSettings>): Promise<void> {
+  const next = { ...useCheck.getState().settings, ...patch };
+  useCheck.setState({ settings: next });
+  if (patch.backend) await loadSocs(patch.backend);
+  saveSettings(useCheck.getState().settings);
+  await runCheck();
+}
+
+export async function loadConstraintPack(file: File | undefined): Promise<string | undefined> {
+  const out = await engineClient().setConstraintPack(file ? await file.text() : undefined, file?.name ?? '');
+  if (!out.ok) return out.error;
+  useCheck.setState({ userPack: file ? out.name : undefined });
+  await loadSocs(useCheck.getState().settings.backend);
+  await runCheck();
+  return undefined;
+}

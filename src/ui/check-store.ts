@@ -1,0 +1,74 @@
+/**
+ * Validator state: the settings the toolbar edits, and the engine's latest result. Findings are
+ * indexed by node id so each graph node subscribes only to its own marks.
+ */
+import { create } from 'zustand';
+import type { Finding, Severity } from '../core/check/finding';
+import type { ValidationResult } from '../core/check/validate';
+import type { CheckReport } from '../core/report/check-report';
+import type { CheckSettings, SocOption } from '../worker/protocol';
+
+export interface NodeMarks {
+  worst: Severity;
+  count: number;
+  first: string;
+}
+
+export interface CheckState {
+  settings: CheckSettings;
+  socs: SocOption[];
+  packTitle?: string;
+  packUnknowns: string[];
+  userPack?: string;
+  running: boolean;
+  result?: ValidationResult;
+  report?: CheckReport;
+  error?: string;
+  marks: Map<string, NodeMarks>;
+}
+
+const KEY = 'quantlens.settings.v1';
+
+function savedSettings(): CheckSettings {
+  const fallback: CheckSettings = { backend: 'htp', soc: 'SM8650', strict: true };
+  try {
+    const raw = globalThis.localStorage?.getItem(KEY);
+    if (!raw) return fallback;
+    const v = JSON.parse(raw) as Partial<CheckSettings>;
+    return {
+      backend: v.backend === 'lpai' ? 'lpai' : 'htp',
+      soc: typeof v.soc === 'string' && /^[A-Za-z0-9_]{1,32}$/.test(v.soc) ? v.soc : fallback.soc,
+      strict: typeof v.strict === 'boolean' ? v.strict : true,
+    };
+  } catch {
+    return fallback;
+  }
+}
+
+export function saveSettings(s: CheckSettings): void {
+  try { globalThis.localStorage?.setItem(KEY, JSON.stringify(s)); } catch { /* private mode: settings live for the session */ }
+}
+
+const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
+
+export function indexFindings(findings: readonly Finding[]): Map<string, NodeMarks> {
+  const marks = new Map<string, NodeMarks>();
+  for (const f of findings) {
+    if (!f.nodeId) continue;
+    const m = marks.get(f.nodeId);
+    if (!m) marks.set(f.nodeId, { worst: f.severity, count: 1, first: f.message });
+    else {
+      m.count++;
+      if (RANK[f.severity] > RANK[m.worst]) { m.worst = f.severity; m.first = f.message; }
+    }
+  }
+  return marks;
+}
+
+export const useCheck = create<CheckState>()(() => ({
+  settings: savedSettings(),
+  socs: [],
+  packUnknowns: [],
+  running: false,
+  marks: new Map(),
+}));
