@@ -28,7 +28,7 @@ const pack: RulePack = {
       feature: '16a16w',
       ops: ['MatMul', 'LayerNorm', 'Conv2d', 'Conv3d', 'FullyConnected', 'TransposeConv2d'],
       minArch: 73,
-      source: { ...SRC.issue17296, note: 'ExecuTorch intends this gate for Conv, Linear, LayerNorm and TransposeConv too, but its check compares the weight dtype to int32 and never fires there; QuantLens implements the intent.' },
+      source: { ref: 'pytorch/executorch backends/qualcomm/quantizer/annotators/htp_rules.py (MatMul.validate, validate_16a16w_support: htp_arch >= V73); issue #17296 ("layer_norm 16w16a is only supported after V73")', confidence: 'from-code', note: 'ExecuTorch intends this gate for Conv, Linear, LayerNorm and TransposeConv too, but its check compares the weight dtype to int32 and never fires there; QuantLens implements the intent.' },
     },
   ],
   transparentOps: HTP_TRANSPARENT,

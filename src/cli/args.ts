@@ -1,0 +1,29 @@
+/** Command-line parsing: `--flag value`, `--flag=value`, booleans, and positional arguments. */
+
+export class UsageError extends Error {}
+
+export interface ParsedArgs {
+  positional: string[];
+  options: Map<string, string | boolean>;
+}
+
+export function parseArgs(argv: readonly string[], spec: { values: string[]; flags: string[] }): ParsedArgs {
+  const positional: string[] = [];
+  const options = new Map<string, string | boolean>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) { positional.push(arg); continue; }
+    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    if (spec.flags.includes(name)) {
+      if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
+      options.set(name, true);
+    } else if (spec.values.includes(name)) {
+      const value = inline ?? argv[++i];
+      if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
+      options.set(name, value);
+    } else {
+      throw new UsageError(`unknown option --${name}`);
+    }
+  }
+  return { positional, options };
+}

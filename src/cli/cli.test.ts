@@ -1,0 +1,84 @@
+/** The CLI as CI runs it: a real process, real files, exit codes and output. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/quantlens.mjs', ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const S = 'public/samples';
+
+describe('quantlens check', () => {
+  it('passes a clean QDQ model (exit 0) and fails a broken one (exit 1)', () => {
+    expect(run('check', `${S}/cnn-sigmoid.qdq.onnx`).code).toBe(0);
+    const r = run('check', `${S}/broken-sigmoid-scale.qdq.onnx`);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('FAIL: 1 errors');
+    expect(r.out).toContain('fixed-qparams');
+    expect(r.out).toContain('/head/Sigmoid');
+  });
+
+  it('gates 16a16w by SoC and prints the versioned JSON report', () => {
+    const fail = run('check', `${S}/broken-16a16w-matmul.qdq.onnx`, '--soc', 'SM8450', '--format', 'json');
+    expect(fail.code).toBe(1);
+    const report = JSON.parse(fail.out);
+    expect(report).toMatchObject({ schema: 1, backend: 'htp', soc: 'SM8450', arch: 'V69', strict: true, verdict: 'fail' });
+    expect(report.model.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(Object.keys(report.findings[0]).sort()).toEqual(
+      ['actual', 'confidence', 'expected', 'fix', 'message', 'node', 'op', 'port', 'qnnOp', 'rule', 'severity', 'source', 'sourceNote', 'tensor'].sort(),
+    );
+    expect(report.findings[0]).toMatchObject({ rule: '16a16w-arch', node: '/layers.0/attn/MatMul', op: 'MatMul', qnnOp: 'MatMul', severity: 'error' });
+    expect(run('check', `${S}/broken-16a16w-matmul.qdq.onnx`, '--soc', 'SM8550').code).toBe(0);
+  });
+
+  it('--no-strict turns violations into warnings and exits 0', () => {
+    const r = run('check', `${S}/broken-sigmoid-scale.qdq.onnx`, '--no-strict', '--format=json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).verdict).toBe('pass-with-warnings');
+  });
+
+  it('names unnamed nodes <OpType>_<index>', () => {
+    const r = run('check', '/usr/share/libonnx-testdata/data/node/test_convinteger_with_padding/model.onnx', '--format', 'json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).findings[0]).toMatchObject({ rule: 'unsupported-op', node: 'ConvInteger_0' });
+  });
+
+  it('uses a constraint pack and AIMET encodings from files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ql-cli-'));
+    writeFileSync(join(dir, 'pack.json'), JSON.stringify({ schema: 1, backend: 'htp', ops: [{ onnx: 'Relu', qnnOp: null }] }));
+    expect(run('check', `${S}/cnn-sigmoid.qdq.onnx`, '--constraints', join(dir, 'pack.json')).code).toBe(1);
+    writeFileSync(join(dir, 'bad.json'), '{"schema": 1}');
+    const bad = run('check', `${S}/cnn-sigmoid.qdq.onnx`, '--constraints', join(dir, 'bad.json'));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('missing the required field "backend"');
+    writeFileSync(join(dir, 'x.encodings'), '{"version": "0.6.1", "activation_encodings": {}, "param_encodings": {}}');
+    const withEnc = run('check', `${S}/cnn-sigmoid.onnx`, '--encodings', join(dir, 'x.encodings'), '--format', 'json');
+    expect(withEnc.code).toBe(0);
+  });
+
+  it('exits 2 with a clear message on bad input and usage', () => {
+    const missing = run('check', 'nope.onnx');
+    expect([missing.code, missing.err]).toEqual([2, expect.stringContaining('cannot read nope.onnx: no such file')]);
+    const png = mkdtempSync(join(tmpdir(), 'ql-cli-'));
+    writeFileSync(join(png, 'x.onnx'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4]));
+    const notOnnx = run('check', join(png, 'x.onnx'));
+    expect([notOnnx.code, notOnnx.err]).toEqual([2, expect.stringContaining('PNG image')]);
+    expect(run('check').code).toBe(2);
+    expect(run('check', 'a.onnx', '--soc').code).toBe(2);
+    expect(run('check', `${S}/cnn-sigmoid.qdq.onnx`, '--soc', 'SM1234').err).toContain('SM1234 is not a HTP SoC');
+    expect(run('check', `${S}/cnn-sigmoid.qdq.onnx`, '--format', 'xml').code).toBe(2);
+    expect(run('frobnicate').code).toBe(2);
+  });
+
+  it('--help lists the SoCs with their arch', () => {
+    const r = run('--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/SM8650\s+HTP V75/);
+    expect(r.out).toMatch(/SA8295\s+HTP V68/);
+    expect(r.out).toContain('--no-strict');
+  });
+});

@@ -1,0 +1,133 @@
+/**
+ * `quantlens check MODEL [...]`: the validator of the app, on the command line, for CI gates.
+ * Exit codes: 0 pass (or pass with warnings), 1 fail, 2 bad input or usage.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Finding } from '../core/check/finding';
+import { loadRulePack } from '../../rules/registry';
+import { Engine } from '../worker/engine';
+import type { CheckSettings } from '../worker/protocol';
+import { parseArgs, UsageError } from './args';
+
+export interface Io {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+}
+
+export const EXIT = { pass: 0, fail: 1, usage: 2 } as const;
+
+async function usage(): Promise<string> {
+  const htp = await loadRulePack('htp');
+  const lpai = await loadRulePack('lpai');
+  const socs = (list: typeof htp.socs) => list.map((s) => `    ${s.model.padEnd(10)} HTP V${s.htpArch}  ${String(s.vtcmMB).padStart(2)} MB VTCM${s.lpai ? `  LPAI v${s.lpai}` : ''}${s.marketing ? `  (${s.marketing})` : ''}`).join('\n');
+  return `QuantLens: backend-aware quantization checks for Qualcomm NPUs
+
+Usage:
+  quantlens check MODEL.onnx [options]
+
+Options:
+  --encodings FILE      AIMET .encodings (0.6.1 or 1.0.0) for a float model
+  --backend htp|lpai    backend (default htp)
+  --soc MODEL           SoC (default ${htp.defaultSoc} for htp, ${lpai.defaultSoc} for lpai)
+  --strict              every violation is an error and fails the run (default)
+  --no-strict           violations are warnings; the run passes with warnings
+  --constraints FILE    constraint pack JSON extending the built-in rules
+  --format text|json    output format (default text); json follows report schema 1
+  --help                this text
+
+Exit codes: 0 pass or pass with warnings, 1 fail, 2 bad input or usage.
+
+HTP SoCs:
+${socs(htp.socs)}
+
+LPAI SoCs:
+${socs(lpai.socs)}
+`;
+}
+
+const ICON = { error: '✖', warning: '⚠', info: 'ℹ' } as const;
+
+function textFinding(f: Finding): string {
+  return [
+    `${ICON[f.severity]} ${f.severity.padEnd(7)} ${f.rule.padEnd(14)} ${f.node} (${f.op}${f.qnnOp ? ` → ${f.qnnOp}` : ''})${f.port ? ` ${f.port}` : ''}`,
+    `    ${f.message}`,
+    `    expected: ${f.expected}`,
+    `    actual:   ${f.actual}`,
+    `    fix:      ${f.fix}`,
+    `    source:   ${f.source}`,
+    ...(f.sourceNote ? [`    note:     ${f.sourceNote}`] : []),
+  ].join('\n');
+}
+
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    io.stdout.write(await usage());
+    return command ? EXIT.pass : EXIT.usage;
+  }
+  if (command !== 'check') {
+    io.stderr.write(`quantlens: unknown command "${command}". Run quantlens --help.\n`);
+    return EXIT.usage;
+  }
+  let args;
+  try {
+    args = parseArgs(rest, { values: ['encodings', 'backend', 'soc', 'constraints', 'format'], flags: ['strict', 'no-strict', 'help'] });
+  } catch (err) {
+    io.stderr.write(`quantlens check: ${(err as Error).message}. Run quantlens --help.\n`);
+    return EXIT.usage;
+  }
+  const o = args.options;
+  if (o.get('help')) { io.stdout.write(await usage()); return EXIT.pass; }
+  if (args.positional.length !== 1) {
+    io.stderr.write(`quantlens check: give exactly one model file (got ${args.positional.length}). Run quantlens --help.\n`);
+    return EXIT.usage;
+  }
+  if (o.get('strict') && o.get('no-strict')) { io.stderr.write('quantlens check: --strict and --no-strict contradict each other.\n'); return EXIT.usage; }
+  const format = (o.get('format') as string | undefined) ?? 'text';
+  if (format !== 'text' && format !== 'json') { io.stderr.write(`quantlens check: --format must be text or json, not "${format}".\n`); return EXIT.usage; }
+  const backend = (o.get('backend') as string | undefined) ?? 'htp';
+  if (backend !== 'htp' && backend !== 'lpai') { io.stderr.write(`quantlens check: --backend must be htp or lpai, not "${backend}".\n`); return EXIT.usage; }
+  const pack = await loadRulePack(backend);
+  const settings: CheckSettings = { backend, soc: ((o.get('soc') as string | undefined) ?? pack.defaultSoc).toUpperCase(), strict: !o.get('no-strict') };
+
+  const engine = new Engine();
+  const files: File[] = [];
+  for (const path of [args.positional[0]!, o.get('encodings') as string | undefined]) {
+    if (!path) continue;
+    try {
+      files.push(new File([await readFile(path)], basename(path)));
+    } catch (err) {
+      io.stderr.write(`quantlens check: cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}.\n`);
+      return EXIT.usage;
+    }
+  }
+  const constraints = o.get('constraints') as string | undefined;
+  if (constraints) {
+    let text: string;
+    try { text = await readFile(constraints, 'utf8'); } catch (err) { io.stderr.write(`quantlens check: cannot read ${constraints}: ${(err as Error).message}.\n`); return EXIT.usage; }
+    const set = await engine.setConstraintPack(text, basename(constraints));
+    if (!set.ok) { io.stderr.write(`quantlens check: ${set.error}\n`); return EXIT.usage; }
+  }
+  const loaded = await engine.openFiles(files);
+  if (!loaded.ok) {
+    io.stderr.write(`quantlens check: ${loaded.error.message}\n`);
+    return EXIT.usage;
+  }
+  const out = await engine.check(settings);
+  if (!out.ok) { io.stderr.write(`quantlens check: ${out.error}\n`); return EXIT.usage; }
+  const r = out.result;
+  if (format === 'json') {
+    io.stdout.write(`${JSON.stringify(out.report, null, 2)}\n`);
+  } else {
+    const c = r.counts;
+    io.stdout.write([
+      `QuantLens check: ${out.report.model.name} (sha256 ${out.report.model.sha256.slice(0, 12)}…, ${out.report.model.nodes} nodes)`,
+      `backend ${r.backend.toUpperCase()} · SoC ${r.soc} (${r.arch}) · ${r.strict ? 'strict' : 'lenient'} · encodings ${r.encodings} · ${r.nodesChecked} nodes checked`,
+      `${r.verdict.toUpperCase()}: ${c.error} errors, ${c.warning} warnings, ${c.info} notes`,
+      ...r.findings.map((f) => `\n${textFinding(f)}`),
+      '',
+    ].join('\n'));
+  }
+  return r.verdict === 'fail' ? EXIT.fail : EXIT.pass;
+}
