@@ -23,6 +23,17 @@ function channelAxis(node: Node, rank: number | undefined): number {
 }
 
 export function qgraphFromAimet(model: Model, encodings: AimetEncodings): QGraph {
+  return qgraphFromTensorEncodings(model, (tensor, constant) => {
+    const e = constant ? encodings.params.get(tensor) ?? encodings.activations.get(tensor) : encodings.activations.get(tensor);
+    return e && !isFloatEncoding(e) ? e : undefined;
+  }, 'aimet');
+}
+
+/**
+ * The quantized-graph view of a float model whose encodings are known by tensor name (from an
+ * AIMET file, or from the quantizer's own plan).
+ */
+export function qgraphFromTensorEncodings(model: Model, encodingOf: (tensor: string, constant: boolean, nodeId?: string, inputIndex?: number) => QuantEncoding | undefined, source: QGraph['source']): QGraph {
   const g = model.graph;
   const shapes = new Map<string, number[] | undefined>();
   const constants = new Set<string>(g.initializers.keys());
@@ -34,9 +45,9 @@ export function qgraphFromAimet(model: Model, encodings: AimetEncodings): QGraph
     }
   }
   let quantized = false;
-  const lookup = (tensor: string, node: Node, constant: boolean): QuantEncoding | undefined => {
-    const e = (constant ? encodings.params.get(tensor) ?? encodings.activations.get(tensor) : encodings.activations.get(tensor));
-    if (!e || isFloatEncoding(e)) return undefined;
+  const lookup = (tensor: string, node: Node, constant: boolean, inputIndex?: number): QuantEncoding | undefined => {
+    const e = encodingOf(tensor, constant, inputIndex === undefined ? undefined : node.id, inputIndex);
+    if (!e) return undefined;
     quantized = true;
     if (e.granularity !== 'per-tensor' && e.axis === undefined) return { ...e, axis: channelAxis(node, shapes.get(tensor)?.length) };
     return e;
@@ -48,10 +59,10 @@ export function qgraphFromAimet(model: Model, encodings: AimetEncodings): QGraph
     n.inputs.forEach((tensor, i) => {
       if (!tensor) return;
       const constant = constants.has(tensor);
-      inputs.push({ index: i, tensor, role: inputRole(n.opType, i, constant), constant, encoding: lookup(tensor, n, constant), shape: shapes.get(tensor) });
+      inputs.push({ index: i, tensor, role: inputRole(n.opType, i, constant), constant, encoding: lookup(tensor, n, constant, i), shape: shapes.get(tensor) });
     });
     const outputs: QPort[] = n.outputs.filter(Boolean).map((tensor, i) => ({ index: i, tensor, role: 'activation', constant: false, encoding: lookup(tensor, n, false) }));
     nodes.push({ id: n.id, name: displayName(n.name, n.opType, index), opType: n.opType, domain: n.domain, inputs, outputs });
   });
-  return { nodes, source: quantized ? 'aimet' : 'float', quantized };
+  return { nodes, source: quantized ? source : 'float', quantized };
 }

@@ -1,0 +1,151 @@
+/**
+ * Calibration: runs the float model on sample inputs with every intermediate tensor exposed as an
+ * output, and feeds each float tensor to an observer. Observers: min/max, moving-average min/max
+ * (upstream's default for activations, averaging constant 0.01), and percentile (a histogram
+ * that clips outliers). Cancellable between samples; reports progress per sample.
+ */
+import type * as ortTypes from 'onnxruntime-common';
+import { halfToFloat } from '../model/tensor-values';
+import { exposeIntermediates, type CalibrationSample } from './minmax-ranges';
+
+export type ObserverKind = 'minmax' | 'moving-average' | 'percentile';
+
+export interface Range {
+  min: number;
+  max: number;
+}
+
+/** Creates an inference session from model bytes (onnxruntime-web in a worker or in Node). */
+export type SessionFactory = (bytes: Uint8Array) => Promise<ortTypes.InferenceSession>;
+
+export interface CalibrateOptions {
+  observer: ObserverKind;
+  /** Percentile kept for the percentile observer (e.g. 99.99). */
+  percentile?: number;
+  /** Only these tensors are observed (others are skipped to save time). */
+  tensors?: ReadonlySet<string>;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export class CalibrationCancelled extends Error {
+  constructor() { super('calibration was cancelled'); }
+}
+
+interface Observer {
+  observe(values: ArrayLike<number>): void;
+  range(): Range | undefined;
+}
+
+class MinMaxObserver implements Observer {
+  protected lo = Infinity;
+  protected hi = -Infinity;
+  observe(v: ArrayLike<number>) {
+    const [a, b] = extent(v);
+    if (a <= b) { this.lo = Math.min(this.lo, a); this.hi = Math.max(this.hi, b); }
+  }
+  range() { return this.lo <= this.hi ? { min: this.lo, max: this.hi } : undefined; }
+}
+
+/** torch's MovingAverageMinMaxObserver: the first batch sets the range, later ones move it by 1%. */
+class MovingAverageObserver implements Observer {
+  private lo = NaN;
+  private hi = NaN;
+  observe(v: ArrayLike<number>) {
+    const [a, b] = extent(v);
+    if (a > b) return;
+    if (Number.isNaN(this.lo)) { this.lo = a; this.hi = b; return; }
+    this.lo += 0.01 * (a - this.lo);
+    this.hi += 0.01 * (b - this.hi);
+  }
+  range() { return Number.isNaN(this.lo) ? undefined : { min: this.lo, max: this.hi }; }
+}
+
+/** Keeps a sample of values and takes symmetric percentiles of it: outliers do not stretch the range. */
+class PercentileObserver implements Observer {
+  private readonly kept: number[] = [];
+  private seen = 0;
+  constructor(private readonly pct: number, private readonly cap = 200_000) {}
+  observe(v: ArrayLike<number>) {
+    const stride = Math.max(1, Math.floor(v.length / 20_000));
+    for (let i = 0; i < v.length; i += stride) {
+      const x = v[i]!;
+      if (Number.isNaN(x)) continue;
+      this.seen++;
+      if (this.kept.length < this.cap) this.kept.push(x);
+      else {
+        // Reservoir sampling keeps an unbiased sample whatever the number of batches.
+        const j = Math.floor(pseudoRandom(this.seen) * this.seen);
+        if (j < this.cap) this.kept[j] = x;
+      }
+    }
+  }
+  range() {
+    if (this.kept.length === 0) return undefined;
+    const sorted = Float64Array.from(this.kept).sort();
+    const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round((p / 100) * (sorted.length - 1))))]!;
+    return { min: q(100 - this.pct), max: q(this.pct) };
+  }
+}
+
+function pseudoRandom(n: number): number {
+  const x = Math.sin(n * 12.9898) * 43758.5453;
+  return x - Math.floor(x);
+}
+
+function extent(v: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return [lo, hi];
+}
+
+function makeObserver(options: CalibrateOptions): Observer {
+  if (options.observer === 'moving-average') return new MovingAverageObserver();
+  if (options.observer === 'percentile') return new PercentileObserver(options.percentile ?? 99.99);
+  return new MinMaxObserver();
+}
+
+function floatData(t: ortTypes.Tensor): ArrayLike<number> | undefined {
+  if (t.type === 'float32') return t.data as Float32Array;
+  if (t.type === 'float16') {
+    const d = t.data as unknown;
+    if (d instanceof Uint16Array) return Float32Array.from(d, halfToFloat);
+    return d as ArrayLike<number>;
+  }
+  return undefined;
+}
+
+/** Observed ranges of float tensors (graph inputs and node outputs) over the samples. */
+export async function calibrate(modelBytes: Uint8Array, samples: readonly CalibrationSample[], createSession: SessionFactory, options: CalibrateOptions): Promise<Map<string, Range>> {
+  const observers = new Map<string, Observer>();
+  const session = await createSession(exposeIntermediates(modelBytes));
+  const want = (name: string) => !options.tensors || options.tensors.has(name);
+  const feed = (name: string, t: ortTypes.Tensor) => {
+    if (!want(name)) return;
+    const data = floatData(t);
+    if (!data) return;
+    let o = observers.get(name);
+    if (!o) { o = makeObserver(options); observers.set(name, o); }
+    o.observe(data);
+  };
+  try {
+    for (let i = 0; i < samples.length; i++) {
+      if (options.signal?.aborted) throw new CalibrationCancelled();
+      const sample = samples[i]!;
+      for (const [name, t] of Object.entries(sample)) feed(name, t as ortTypes.Tensor);
+      const outputs = await session.run(sample as Record<string, ortTypes.Tensor>);
+      for (const [name, t] of Object.entries(outputs)) { feed(name, t); t.dispose(); }
+      options.onProgress?.(i + 1, samples.length);
+    }
+  } finally {
+    await session.release();
+  }
+  const ranges = new Map<string, Range>();
+  for (const [name, o] of observers) { const r = o.range(); if (r) ranges.set(name, r); }
+  return ranges;
+}

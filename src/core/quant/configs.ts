@@ -1,0 +1,65 @@
+/**
+ * Quantization configs as the upstream QNN quantizer defines them (qnn-constraints.md §2.1):
+ * activation and weight dtypes, ranges and symmetry per config name.
+ */
+import type { QuantDType } from './encoding';
+
+export const CONFIG_NAMES = ['8a8w', '8a4w', '16a8w', '16a16w', '16a4w', '16a4w_block', '16a2w', 'fp16a8w'] as const;
+export type ConfigName = (typeof CONFIG_NAMES)[number];
+
+export interface WeightSpec {
+  dtype: QuantDType;
+  /** Bits actually used (4 and 2 live in an 8-bit container). */
+  bitwidth: number;
+  /** Symmetric signed range, e.g. [-127, 127] for int8 (upstream never uses -128). */
+  qmin: number;
+  qmax: number;
+}
+
+export interface QuantConfig {
+  name: ConfigName;
+  /** Activation dtype; null keeps activations in float (fp16a8w). */
+  act: 'uint8' | 'uint16' | null;
+  weight: WeightSpec;
+  /** 16-bit weights used for MatMul's second input and LayerNorm's gamma when activations are 16-bit. */
+  weight16: WeightSpec;
+  /** Weights block-wise (LPBQ) on Conv and FullyConnected. */
+  block: boolean;
+  /** Minimum scale: upstream's eps (1e-4 / qrange). */
+  eps: number;
+}
+
+export interface QuantOptions {
+  config: ConfigName;
+  /** Per-channel weights for Conv (and ConvTranspose). Default true, as most QNN flows do. */
+  perChannelConv: boolean;
+  /** Per-channel weights for Gemm/linear; HTP FullyConnected keeps them per tensor (see rules). */
+  perChannelLinear: boolean;
+  /** Symmetric activations (zero point at the midpoint, e.g. 128). */
+  actSymmetric: boolean;
+  /** LPBQ block size along input channels (16a4w_block). */
+  blockSize: number;
+}
+
+export const DEFAULT_OPTIONS: QuantOptions = { config: '8a8w', perChannelConv: true, perChannelLinear: false, actSymmetric: false, blockSize: 32 };
+
+const w = (dtype: QuantDType, bitwidth: number, qmin: number, qmax: number): WeightSpec => ({ dtype, bitwidth, qmin, qmax });
+const INT8 = w('int8', 8, -127, 127);
+const INT4 = w('int8', 4, -7, 7);
+const INT2 = w('int8', 2, -2, 1);
+const INT16 = w('int16', 16, -32767, 32767);
+
+export const CONFIGS: Record<ConfigName, QuantConfig> = {
+  '8a8w': { name: '8a8w', act: 'uint8', weight: INT8, weight16: INT8, block: false, eps: 1e-4 / 255 },
+  '8a4w': { name: '8a4w', act: 'uint8', weight: INT4, weight16: INT8, block: false, eps: 1e-4 / 255 },
+  '16a8w': { name: '16a8w', act: 'uint16', weight: INT8, weight16: INT16, block: false, eps: 1e-4 / 65535 },
+  '16a16w': { name: '16a16w', act: 'uint16', weight: INT16, weight16: INT16, block: false, eps: 1e-4 / 65535 },
+  '16a4w': { name: '16a4w', act: 'uint16', weight: INT4, weight16: INT16, block: false, eps: 1e-4 / 65535 },
+  '16a4w_block': { name: '16a4w_block', act: 'uint16', weight: INT4, weight16: INT16, block: true, eps: 1e-4 / 65535 },
+  '16a2w': { name: '16a2w', act: 'uint16', weight: INT2, weight16: INT16, block: false, eps: 1e-4 / 65535 },
+  'fp16a8w': { name: 'fp16a8w', act: null, weight: INT8, weight16: INT8, block: false, eps: 1e-4 / 255 },
+};
+
+export function isConfigName(s: string): s is ConfigName {
+  return (CONFIG_NAMES as readonly string[]).includes(s);
+}

@@ -1,0 +1,157 @@
+/**
+ * Writes the quantized model as QDQ ONNX: a QuantizeLinear/DequantizeLinear pair after every
+ * quantized activation, quantized initializers behind a DequantizeLinear for weights, biases and
+ * constants. 16-bit and 4-bit types use ai.onnx opset 21 when the model is there already, else
+ * the com.microsoft Q/DQ ops (which onnxruntime runs below opset 21).
+ */
+import { onnx } from '../model/onnx/onnx-pb.js';
+import { attr, makeAttribute, makeTensor, writeOnnx } from '../model/write-onnx';
+import type { Encodings } from './compute';
+import type { QuantEncoding } from './encoding';
+
+export interface ExportResult {
+  bytes: Uint8Array;
+  /** 'ai.onnx' or 'com.microsoft': where the Q/DQ ops live. */
+  qdqDomain: string;
+  notes: string[];
+}
+
+function typedArray(dtype: string, q: ArrayLike<number>) {
+  switch (dtype) {
+    case 'uint8': return Uint8Array.from(q);
+    case 'int8': return Int8Array.from(q);
+    case 'uint16': return Uint16Array.from(q);
+    case 'int16': return Int16Array.from(q);
+    case 'int32': return Int32Array.from(q);
+    default: throw new Error(`cannot store ${dtype} values`);
+  }
+}
+
+export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult {
+  const proto = onnx.ModelProto.decode(floatBytes);
+  const g = proto.graph as onnx.GraphProto;
+  const notes: string[] = [];
+  const opset = Number(proto.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
+  const encodings = [...enc.tensors.values()];
+  const wide = encodings.some((e) => e.dtype.endsWith('16') || e.dtype.endsWith('4'));
+  const perAxis = encodings.some((e) => e.granularity !== 'per-tensor');
+  const msDomain = opset < 21 && (wide || (perAxis && opset < 13));
+  const domain = msDomain ? 'com.microsoft' : '';
+  if (msDomain && !proto.opsetImport.some((o) => o.domain === 'com.microsoft')) proto.opsetImport.push(new onnx.OperatorSetIdProto({ domain: 'com.microsoft', version: 1 }));
+  const blockedOk = opset >= 21;
+
+  // Node ids of the main graph are their positions; resolve edge consumers before anything moves.
+  const edgeConsumers = [...enc.edges].map(([key, e]) => {
+    const [id, index] = key.split(':') as [string, string];
+    return { node: g.node[Number(id)], index: Number(index), ...e };
+  });
+  const initializers = new Map<string, onnx.TensorProto>(g.initializer.map((t) => [t.name ?? "", t as onnx.TensorProto]));
+  const newInits: onnx.ITensorProto[] = [];
+  const newNodes: { after: onnx.INodeProto | null; node: onnx.INodeProto }[] = [];
+  const renameInputs = new Map<string, string>();
+  const pendingBefore = new Map<onnx.INodeProto, onnx.NodeProto[]>();
+  const used = new Set<string>([...g.node.flatMap((n) => [...(n.input ?? []), ...(n.output ?? [])] as string[]), ...g.initializer.map((t) => t.name ?? "")]);
+  const fresh = (base: string) => { let n = base; let k = 1; while (used.has(n)) n = `${base}_${k++}`; used.add(n); return n; };
+
+  const qparams = (tensor: string, e: QuantEncoding, scales = e.scale, shape?: number[]) => {
+    const s = fresh(`${tensor}_scale`);
+    const z = fresh(`${tensor}_zero_point`);
+    const dims = shape ?? (e.granularity === 'per-tensor' ? [] : [scales.length]);
+    newInits.push(makeTensor(s, new Float32Array(scales), dims));
+    newInits.push(makeTensor(z, typedArray(e.dtype, shape ? new Array(scales.length).fill(0) : e.zeroPoint), dims));
+    return { s, z };
+  };
+  const axisAttrs = (e: QuantEncoding) => (e.granularity === 'per-channel' && e.axis !== undefined ? [makeAttribute('axis', attr.int(e.axis))] : []);
+
+  // Constants: quantized initializer -> DequantizeLinear -> original name.
+  for (const [name, c] of enc.constants) {
+    const init = initializers.get(name);
+    if (!init) continue; // a Constant node output: handled like an activation below
+    const e = c.encoding;
+    if (e.granularity === 'lpbq' && !blockedOk) {
+      // Below opset 21 QDQ cannot express blocks: store the dequantized weight (fake quantization).
+      const scales = c.effectiveScales!;
+      const inner = c.dims.slice(2).reduce((a, b) => a * b, 1);
+      const inC = c.dims[1]!;
+      const blocks = inC / e.blockSize!;
+      const deq = Float32Array.from(c.q, (q, i) => q * scales[Math.floor(i / (inC * inner)) * blocks + Math.floor(((i / inner) | 0) % inC / e.blockSize!)]!);
+      init.rawData = makeTensor(name, deq, c.dims).rawData!;
+      init.floatData = [];
+      notes.push(`${name}: LPBQ weights need opset 21 Q/DQ to be expressed; stored dequantized (the AIMET encodings file carries the blocks).`);
+      continue;
+    }
+    const qname = fresh(`${name}_quantized`);
+    const dq = fresh(`${name}_DequantizeLinear`);
+    if (e.granularity === 'lpbq') {
+      const shape = [...c.dims];
+      shape[1] = shape[1]! / e.blockSize!;
+      const { s, z } = qparams(name, { ...e, dtype: 'int8' }, c.effectiveScales!, shape);
+      newInits.push({ ...makeTensor(qname, Int8Array.from(c.q), c.dims) });
+      newNodes.push({ after: null, node: { name: dq, opType: 'DequantizeLinear', domain, input: [qname, s, z], output: [name], attribute: [makeAttribute('axis', attr.int(1)), makeAttribute('block_size', attr.int(e.blockSize!))] } });
+    } else {
+      const { s, z } = qparams(name, e);
+      newInits.push(makeTensor(qname, typedArray(e.dtype, c.q), c.dims));
+      newNodes.push({ after: null, node: { name: dq, opType: 'DequantizeLinear', domain, input: [qname, s, z], output: [name], attribute: axisAttrs(e) } });
+    }
+    initializers.delete(name);
+  }
+  g.initializer = g.initializer.filter((t) => initializers.has(t.name ?? "")) as onnx.TensorProto[];
+
+  // Activations: producer output renamed, then Q -> DQ back to the original name.
+  const producers = new Map<string, onnx.INodeProto>();
+  for (const n of g.node) for (const o of n.output ?? []) producers.set(o, n);
+  const graphInputs = new Set(g.input.map((v) => v.name));
+  for (const [name, e] of enc.tensors) {
+    if (enc.constants.has(name) && !producers.has(name)) continue;
+    if (e.granularity !== 'per-tensor' && e.granularity !== 'per-channel') continue;
+    const producer = producers.get(name);
+    if (!producer && !graphInputs.has(name)) continue;
+    const { s, z } = qparams(name, e);
+    const q = fresh(`${name}_QuantizeLinear_Output`);
+    let src = name;
+    if (producer) {
+      src = fresh(`${name}_float`);
+      producer.output = (producer.output ?? []).map((o) => (o === name ? src : o));
+    } else {
+      // A graph input keeps its name; its consumers read the dequantized copy.
+      const dqOut = fresh(`${name}_DequantizeLinear_Output`);
+      renameInputs.set(name, dqOut);
+      newNodes.push({ after: null, node: { name: fresh(`${name}_QuantizeLinear`), opType: 'QuantizeLinear', domain, input: [name, s, z], output: [q], attribute: axisAttrs(e) } });
+      newNodes.push({ after: null, node: { name: fresh(`${name}_DequantizeLinear`), opType: 'DequantizeLinear', domain, input: [q, s, z], output: [dqOut], attribute: axisAttrs(e) } });
+      continue;
+    }
+    newNodes.push({ after: producer, node: { name: fresh(`${name}_QuantizeLinear`), opType: 'QuantizeLinear', domain, input: [src, s, z], output: [q], attribute: axisAttrs(e) } });
+    newNodes.push({ after: producer, node: { name: fresh(`${name}_DequantizeLinear`), opType: 'DequantizeLinear', domain, input: [q, s, z], output: [name], attribute: axisAttrs(e) } });
+  }
+  for (const n of g.node) n.input = (n.input ?? []).map((i) => renameInputs.get(i) ?? i);
+
+  // Requantized edges: the consumer reads its own Q/DQ copy (a Convert on QNN).
+  for (const edge of edgeConsumers) {
+    if (!edge.node?.input) continue;
+    const source = edge.node.input[edge.index]!;
+    const { s, z } = qparams(`${source}_requant`, edge.encoding);
+    const q = fresh(`${source}_requant_QuantizeLinear_Output`);
+    const dq = fresh(`${source}_requant_DequantizeLinear_Output`);
+    const qNode = new onnx.NodeProto({ name: fresh(`${source}_requant_QuantizeLinear`), opType: 'QuantizeLinear', domain, input: [source, s, z], output: [q] });
+    const dqNode = new onnx.NodeProto({ name: fresh(`${source}_requant_DequantizeLinear`), opType: 'DequantizeLinear', domain, input: [q, s, z], output: [dq] });
+    edge.node.input[edge.index] = dq;
+    newNodes.push({ after: null, node: qNode }, { after: null, node: dqNode });
+    pendingBefore.set(edge.node, [...(pendingBefore.get(edge.node) ?? []), qNode, dqNode]);
+  }
+
+  // Keep topological order: leading DQs of constants and inputs first, activation Q/DQ right after their producer.
+  const inEdges = new Set([...pendingBefore.values()].flat());
+  const leading = newNodes.filter((x) => x.after === null && !inEdges.has(x.node as onnx.NodeProto)).map((x) => new onnx.NodeProto(x.node));
+  const after = new Map<onnx.INodeProto, onnx.NodeProto[]>();
+  for (const x of newNodes) {
+    if (x.after === null) continue;
+    after.set(x.after, [...(after.get(x.after) ?? []), new onnx.NodeProto(x.node)]);
+  }
+  const ordered: onnx.NodeProto[] = [...leading];
+  for (const n of g.node) ordered.push(...(pendingBefore.get(n) ?? []), n as onnx.NodeProto, ...(after.get(n) ?? []));
+  g.node = ordered;
+  g.initializer.push(...newInits.map((t) => new onnx.TensorProto(t)));
+  // Intermediate value_info would now describe renamed tensors; drop it, shapes are re-inferred.
+  g.valueInfo = [];
+  return { bytes: writeOnnx(proto), qdqDomain: msDomain ? 'com.microsoft' : 'ai.onnx', notes };
+}

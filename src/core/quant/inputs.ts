@@ -1,0 +1,72 @@
+/**
+ * Calibration inputs: random tensors drawn from the model's input shapes and dtypes with a fixed
+ * seed (the default), with dynamic dimensions fixed by the caller or set to 1 (and said so).
+ */
+import type { Dim, ValueInfo } from '../model/types';
+import type { CalibrationSample } from './minmax-ranges';
+import { ort } from '../runtime/ort-node';
+
+/** A small, fast, seedable PRNG (mulberry32). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface InputShapes {
+  /** input name -> concrete shape */
+  shapes: Map<string, number[]>;
+  /** What was assumed, e.g. `x: dimension "batch" set to 1`. */
+  assumed: string[];
+}
+
+export class InputShapeError extends Error {}
+
+/** Concrete shapes for the model inputs: given ones win; dynamic dimensions default to 1. */
+export function resolveInputShapes(inputs: readonly ValueInfo[], given: ReadonlyMap<string, number[]> = new Map()): InputShapes {
+  const shapes = new Map<string, number[]>();
+  const assumed: string[] = [];
+  for (const [name] of given) if (!inputs.some((v) => v.name === name)) throw new InputShapeError(`--shape names "${name}", which is not a model input (inputs: ${inputs.map((v) => v.name).join(', ')})`);
+  for (const v of inputs) {
+    const g = given.get(v.name);
+    if (g) {
+      if (v.shape && v.shape.length !== g.length) throw new InputShapeError(`input "${v.name}" has rank ${v.shape.length}, but the given shape [${g.join(', ')}] has rank ${g.length}`);
+      v.shape?.forEach((d, i) => { if (typeof d === 'number' && d !== g[i]) throw new InputShapeError(`input "${v.name}" has dimension ${i} fixed at ${d}, but the given shape says ${g[i]}`); });
+      shapes.set(v.name, g);
+      continue;
+    }
+    if (!v.shape) throw new InputShapeError(`input "${v.name}" has no shape in the model; give one (e.g. --shape ${v.name}=1,3,224,224)`);
+    shapes.set(v.name, v.shape.map((d: Dim, i) => {
+      if (typeof d === 'number' && d > 0) return d;
+      assumed.push(`${v.name}: dimension ${i}${typeof d === 'string' ? ` ("${d}")` : ''} set to 1`);
+      return 1;
+    }));
+  }
+  return { shapes, assumed };
+}
+
+/** `count` random samples: floats uniform in [-1, 1), integers in [0, 10), booleans. */
+export function randomSamples(inputs: readonly ValueInfo[], shapes: ReadonlyMap<string, number[]>, count: number, seed = 1234): CalibrationSample[] {
+  const rand = prng(seed);
+  const out: CalibrationSample[] = [];
+  for (let k = 0; k < count; k++) {
+    const sample: CalibrationSample = {};
+    for (const v of inputs) {
+      const shape = shapes.get(v.name)!;
+      const n = shape.reduce((a, b) => a * b, 1);
+      switch (v.dtype) {
+        case 'int64': sample[v.name] = new ort.Tensor('int64', BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 10))), shape); break;
+        case 'int32': sample[v.name] = new ort.Tensor('int32', Int32Array.from({ length: n }, () => Math.floor(rand() * 10)), shape); break;
+        case 'bool': sample[v.name] = new ort.Tensor('bool', Uint8Array.from({ length: n }, () => (rand() < 0.5 ? 1 : 0)), shape); break;
+        default: sample[v.name] = new ort.Tensor('float32', Float32Array.from({ length: n }, () => rand() * 2 - 1), shape);
+      }
+    }
+    out.push(sample);
+  }
+  return out;
+}

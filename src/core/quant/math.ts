@@ -1,0 +1,139 @@
+/**
+ * Encoding math: scales and zero points from ranges, weight quantization per tensor, per
+ * channel and per block (LPBQ), derived int32 bias. ONNX convention: real = (q - zp) * scale.
+ */
+import type { QuantDType, QuantEncoding } from './encoding';
+import { quantRange } from './encoding';
+import type { WeightSpec } from './configs';
+
+/** Activation encoding from an observed range; the range always includes 0 so 0 is exact. */
+export function activationEncoding(min: number, max: number, dtype: 'uint8' | 'uint16' | 'int16', symmetric: boolean, eps: number, origin = 'quantizer'): QuantEncoding {
+  let lo = Math.min(min, 0);
+  let hi = Math.max(max, 0);
+  if (!Number.isFinite(lo)) lo = 0;
+  if (!Number.isFinite(hi)) hi = 0;
+  if (dtype === 'int16') {
+    // A 16-bit MatMul second input: int16 symmetric on [-32767, 32767], zero point 0.
+    const scale = Math.max(Math.max(-lo, hi) / 32767, eps);
+    return { dtype, bitwidth: 16, granularity: 'per-tensor', scale: [Math.fround(scale)], zeroPoint: [0], origin };
+  }
+  const { qmin, qmax } = quantRange(dtype);
+  let scale: number;
+  let zp: number;
+  if (symmetric) {
+    const amax = Math.max(-lo, hi);
+    scale = Math.max((2 * amax) / (qmax - qmin), eps);
+    zp = (qmin + qmax + 1) / 2;
+  } else {
+    scale = Math.max((hi - lo) / (qmax - qmin), eps);
+    zp = Math.min(qmax, Math.max(qmin, Math.round(qmin - lo / scale)));
+  }
+  return { dtype, bitwidth: dtype === 'uint8' ? 8 : 16, granularity: 'per-tensor', scale: [Math.fround(scale)], zeroPoint: [zp], origin };
+}
+
+/** A fixed encoding (Sigmoid, Tanh). */
+export function fixedEncoding(dtype: QuantDType, scale: number, zeroPoint: number): QuantEncoding {
+  return { dtype, bitwidth: dtype.endsWith('16') ? 16 : 8, granularity: 'per-tensor', scale: [scale], zeroPoint: [zeroPoint], origin: 'quantizer (fixed)' };
+}
+
+function symmetricScale(amax: number, spec: WeightSpec, eps: number): number {
+  return Math.fround(Math.max(amax / ((spec.qmax - spec.qmin) / 2), eps));
+}
+
+/** Max |x| per slice along `axis` (or over everything when axis is undefined). */
+export function absMaxAlong(values: ArrayLike<number>, dims: readonly number[], axis?: number): number[] {
+  if (axis === undefined) {
+    let m = 0;
+    for (let i = 0; i < values.length; i++) m = Math.max(m, Math.abs(values[i]!));
+    return [m];
+  }
+  const channels = dims[axis]!;
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const out = new Array<number>(channels).fill(0);
+  for (let i = 0; i < values.length; i++) {
+    const c = Math.floor(i / inner) % channels;
+    out[c] = Math.max(out[c]!, Math.abs(values[i]!));
+  }
+  return out;
+}
+
+export interface QuantizedWeight {
+  encoding: QuantEncoding;
+  /** Quantized values, in the container's range. */
+  q: Int32Array;
+}
+
+/** Symmetric weight quantization, per tensor or per channel along `axis`. */
+export function quantizeWeight(values: ArrayLike<number>, dims: readonly number[], spec: WeightSpec, eps: number, axis?: number): QuantizedWeight {
+  const amax = absMaxAlong(values, dims, axis);
+  const scale = amax.map((a) => symmetricScale(a, spec, eps));
+  const q = new Int32Array(values.length);
+  const inner = axis === undefined ? values.length : dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const channels = axis === undefined ? 1 : dims[axis]!;
+  for (let i = 0; i < values.length; i++) {
+    const c = axis === undefined ? 0 : Math.floor(i / inner) % channels;
+    q[i] = Math.min(spec.qmax, Math.max(spec.qmin, Math.round(values[i]! / scale[c]!)));
+  }
+  return {
+    encoding: { dtype: spec.dtype, bitwidth: spec.bitwidth, granularity: axis === undefined ? 'per-tensor' : 'per-channel', scale, zeroPoint: scale.map(() => 0), axis, origin: 'quantizer' },
+    q,
+  };
+}
+
+/**
+ * LPBQ: symmetric 4-bit blocks along the input-channel axis of a weight whose output channels
+ * are on `axis` (0). Per-channel float scale = max block scale / 2^(8 - 4); per-block integer
+ * scales round(block / per-channel) in [1, 16]. Values are quantized with the effective block
+ * scale (int scale × per-channel scale), as the hardware expands them.
+ */
+export function quantizeLpbq(values: ArrayLike<number>, dims: readonly number[], blockSize: number, eps: number): QuantizedWeight & { effectiveScales: number[] } {
+  const outC = dims[0]!;
+  const inC = dims[1] ?? 1;
+  const spatial = dims.slice(2).reduce((a, b) => a * b, 1);
+  const blocks = Math.ceil(inC / blockSize);
+  const steps = 16; // 2^(decompressed 8 - compressed 4)
+  const pcScale: number[] = [];
+  const intScale: number[] = [];
+  const effective: number[] = [];
+  const q = new Int32Array(values.length);
+  for (let o = 0; o < outC; o++) {
+    const blockAmax: number[] = [];
+    for (let b = 0; b < blocks; b++) {
+      let m = 0;
+      for (let i = b * blockSize; i < Math.min(inC, (b + 1) * blockSize); i++) {
+        for (let s = 0; s < spatial; s++) m = Math.max(m, Math.abs(values[(o * inC + i) * spatial + s]!));
+      }
+      blockAmax.push(Math.max(m / 7, eps));
+    }
+    const pc = Math.fround(Math.max(...blockAmax) / steps);
+    pcScale.push(pc);
+    for (let b = 0; b < blocks; b++) {
+      const k = Math.min(steps, Math.max(1, Math.round(blockAmax[b]! / pc)));
+      intScale.push(k);
+      const eff = Math.fround(k * pc);
+      effective.push(eff);
+      for (let i = b * blockSize; i < Math.min(inC, (b + 1) * blockSize); i++) {
+        for (let s = 0; s < spatial; s++) {
+          const at = (o * inC + i) * spatial + s;
+          q[at] = Math.min(7, Math.max(-7, Math.round(values[at]! / eff)));
+        }
+      }
+    }
+  }
+  return {
+    encoding: { dtype: 'int8', bitwidth: 8, granularity: 'lpbq', scale: pcScale, zeroPoint: pcScale.map(() => 0), axis: 0, blockSize, perBlockIntScale: intScale, compressedBitwidth: 4, origin: 'quantizer' },
+    q,
+    effectiveScales: effective,
+  };
+}
+
+/** Derived int32 bias: scale = input scale × weight scale (per channel), zero point 0. */
+export function quantizeBias(values: ArrayLike<number>, inputScale: number, weightScales: readonly number[]): QuantizedWeight {
+  const scale = weightScales.map((s) => Math.fround(s * inputScale));
+  const q = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const s = scale[scale.length === 1 ? 0 : i]!;
+    q[i] = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(values[i]! / s)));
+  }
+  return { encoding: { dtype: 'int32', bitwidth: 32, granularity: scale.length === 1 ? 'per-tensor' : 'per-channel', scale, zeroPoint: scale.map(() => 0), axis: scale.length === 1 ? undefined : 0, origin: 'quantizer (derived)' }, q };
+}

@@ -1,0 +1,163 @@
+/**
+ * Annotation: decides, per tensor, how it is quantized, from the backend's rule pack, the
+ * chosen config and per-node overrides (the role of upstream's per-op annotators): activations
+ * observed, fixed output encodings (Sigmoid, Tanh), shared encodings for math-invariant ops, one
+ * common range over Concat, weights per tensor / per channel / per block, derived int32 bias,
+ * a 16-bit MatMul second input as int16 symmetric.
+ */
+import type { RulePack } from '../../../rules/types';
+import { qgraphFromQdq } from '../check/from-qdq';
+import { mapOp } from '../check/map-op';
+import { lookupConstant } from '../model/graph-view';
+import type { QNode } from '../check/qgraph';
+import type { Model } from '../model/types';
+import { CONFIGS, type ConfigName, type QuantOptions, type WeightSpec } from './configs';
+import type { QuantDType } from './encoding';
+
+export type TensorSpec =
+  | { kind: 'observe'; dtype: 'uint8' | 'uint16' | 'int16'; symmetric: boolean }
+  | { kind: 'fixed'; dtype: QuantDType; scale: number; zeroPoint: number }
+  | { kind: 'shared'; with: string }
+  | { kind: 'weight'; spec: WeightSpec; axis?: number; blockSize?: number }
+  | { kind: 'const-act'; dtype: 'uint8' | 'uint16'; symmetric: boolean }
+  | { kind: 'bias'; input: string; weight: string };
+
+/** A per-node override: nodes whose name matches `pattern` (a regular expression) use `config`, or stay float. */
+export interface Override {
+  pattern: string;
+  config: ConfigName | 'float';
+}
+
+export interface PlanNode {
+  id: string;
+  name: string;
+  opType: string;
+  qnnOp: string | null;
+  config: ConfigName | 'float';
+  /** Why the node stays float, when it does. */
+  floatReason?: string;
+}
+
+export interface Plan {
+  tensors: Map<string, TensorSpec>;
+  /**
+   * Edge encodings, keyed `nodeId:inputIndex`: a consumer that needs its input in another
+   * encoding than the producer's (a 16-bit MatMul second input as int16) reads a requantized copy.
+   */
+  edges: Map<string, TensorSpec>;
+  nodes: PlanNode[];
+  /** Tensors that must end with one common range (Concat inputs and output). */
+  groups: string[][];
+  notes: string[];
+}
+
+export class OverrideError extends Error {}
+
+/** Compiles override patterns, with a clear error for a bad regular expression. */
+export function compileOverrides(overrides: readonly Override[]): { re: RegExp; config: ConfigName | 'float' }[] {
+  return overrides.map((o) => {
+    try {
+      return { re: new RegExp(o.pattern), config: o.config };
+    } catch (err) {
+      throw new OverrideError(`override pattern "${o.pattern}" is not a valid regular expression (${(err as Error).message})`);
+    }
+  });
+}
+
+function isFloatConstant(model: Model, tensor: string): boolean {
+  const c = lookupConstant(model, '', tensor);
+  return !!c && (c.dtype === 'float32' || c.dtype === 'float16' || c.dtype === 'bfloat16' || c.dtype === 'float64');
+}
+
+const WEIGHTED = new Set(['Conv2d', 'Conv3d', 'TransposeConv2d', 'TransposeConv3d', 'FullyConnected']);
+const BLOCKABLE = new Set(['Conv2d', 'Conv3d', 'FullyConnected']);
+
+function weightAxis(node: QNode, qnnOp: string, gemmTransB: boolean): number {
+  if (qnnOp.startsWith('TransposeConv')) return 1;
+  if (node.opType === 'MatMul') return 1; // [K, N]: output channels last
+  if (node.opType === 'Gemm') return gemmTransB ? 0 : 1;
+  return 0;
+}
+
+export function annotate(model: Model, pack: RulePack, options: QuantOptions, overrides: readonly Override[] = []): Plan {
+  const compiled = compileOverrides(overrides);
+  const graph = qgraphFromQdq(model);
+  const tensors = new Map<string, TensorSpec>();
+  const groups: string[][] = [];
+  const edges = new Map<string, TensorSpec>();
+  const notes: string[] = [];
+  const nodes: PlanNode[] = [];
+  const byId = new Map<string, Model["graph"]["nodes"][number]>(model.graph.nodes.map((n) => [n.id, n]));
+  const set = (tensor: string, spec: TensorSpec) => { if (tensor && !tensors.has(tensor)) tensors.set(tensor, spec); };
+
+  for (const node of graph.nodes) {
+    const source = byId.get(node.id)!;
+    const mapped = mapOp(pack, node);
+    const override = compiled.find((o) => o.re.test(node.name));
+    const configName = override?.config ?? options.config;
+    const entry: PlanNode = { id: node.id, name: node.name, opType: node.opType, qnnOp: mapped.kind === 'mapped' ? mapped.qnnOp : null, config: configName };
+    nodes.push(entry);
+    if (mapped.kind === 'transparent') {
+      // Identity and friends pass their input's encoding through.
+      const input = node.inputs[0];
+      const output = node.outputs[0];
+      if (input && output && !input.constant) set(output.tensor, { kind: 'shared', with: input.tensor });
+      continue;
+    }
+    if (configName === 'float') { entry.floatReason = override ? `override "${override.re.source}"` : 'float'; continue; }
+    if (mapped.kind === 'unsupported') { entry.floatReason = `${node.opType} has no ${pack.backend.toUpperCase()} op`; continue; }
+    const config = CONFIGS[configName];
+    const qnnOp = mapped.qnnOp;
+    const constraint = pack.constraints[qnnOp];
+    const act = config.act;
+    const transB = source.attributes.some((a) => a.name === 'transB' && a.attr.type === 'int' && a.attr.value === 1);
+    const inputSpecs = new Map<number, TensorSpec>();
+
+    for (const port of node.inputs) {
+      // Shapes, indices and other integer constants are never quantized.
+      if (port.constant && !isFloatConstant(model, port.tensor)) continue;
+      if (port.role === 'weight' && port.constant) {
+        if (WEIGHTED.has(qnnOp)) {
+          const isLinear = qnnOp === 'FullyConnected';
+          const canBlock = config.block && BLOCKABLE.has(qnnOp) && !(node.opType === 'MatMul');
+          const perChannel = canBlock || (isLinear ? options.perChannelLinear : options.perChannelConv);
+          const spec: TensorSpec = { kind: 'weight', spec: config.weight, axis: perChannel ? weightAxis(node, qnnOp, transB) : undefined, blockSize: canBlock ? options.blockSize : undefined };
+          if (config.block && !canBlock && BLOCKABLE.has(qnnOp)) notes.push(`${node.name}: block-wise weights are applied to Conv and Gemm weights only; this MatMul weight is quantized per channel instead.`);
+          inputSpecs.set(port.index, spec);
+        } else if (act === 'uint16' && (qnnOp === 'LayerNorm' || qnnOp === 'MatMul')) {
+          inputSpecs.set(port.index, { kind: 'weight', spec: config.weight16 });
+        } else if (act) {
+          inputSpecs.set(port.index, { kind: 'const-act', dtype: act, symmetric: false });
+        }
+      } else if (port.role === 'bias' && port.constant) {
+        const w = node.inputs.find((p) => p.role === 'weight');
+        const wSpec = w ? inputSpecs.get(w.index) : undefined;
+        if (w && wSpec?.kind === 'weight' && node.inputs[0]) inputSpecs.set(port.index, { kind: 'bias', input: node.inputs[0].tensor, weight: w.tensor });
+        else if (act) inputSpecs.set(port.index, { kind: 'const-act', dtype: act, symmetric: false });
+      } else if (qnnOp === 'MatMul' && port.index === 1 && !port.constant && config.name === '16a16w') {
+        inputSpecs.set(port.index, { kind: 'observe', dtype: 'int16', symmetric: true });
+      } else if (act) {
+        inputSpecs.set(port.index, port.constant ? { kind: 'const-act', dtype: act, symmetric: options.actSymmetric } : { kind: 'observe', dtype: act, symmetric: options.actSymmetric });
+      }
+    }
+    for (const [index, spec] of inputSpecs) {
+      const port = node.inputs.find((p) => p.index === index)!;
+      // A 16-bit MatMul second input is annotated on the edge, as upstream does: the producer
+      // keeps its own encoding and this consumer reads an int16 requantized copy.
+      if (spec.kind === 'observe' && spec.dtype === 'int16') { edges.set(`${node.id}:${index}`, spec); set(port.tensor, { kind: 'observe', dtype: 'uint16', symmetric: options.actSymmetric }); }
+      else set(port.tensor, spec);
+    }
+    if (!act) continue;
+    const concatGroup: string[] = [];
+    for (const port of node.outputs) {
+      const out = constraint?.outputs[Math.min(port.index, constraint.outputs.length - 1)];
+      const fixed = out?.fixed?.[act];
+      if (fixed) set(port.tensor, { kind: 'fixed', dtype: act, scale: fixed.scale, zeroPoint: fixed.zeroPoint });
+      else if (out?.mathInvariant && node.inputs[0]) set(port.tensor, { kind: 'shared', with: node.inputs[0].tensor });
+      else set(port.tensor, { kind: 'observe', dtype: act, symmetric: options.actSymmetric });
+      if (qnnOp === 'Concat') concatGroup.push(port.tensor);
+    }
+    if (qnnOp === 'Concat') groups.push([...node.inputs.filter((p) => !p.constant).map((p) => p.tensor), ...concatGroup]);
+  }
+  return { tensors, edges, nodes, groups, notes };
+}

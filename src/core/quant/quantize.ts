@@ -1,0 +1,97 @@
+/**
+ * The quantizer, end to end: annotate by the backend's rules, calibrate with onnxruntime-web,
+ * compute encodings, validate the plan for the chosen SoC, export QDQ ONNX and AIMET encodings,
+ * and measure SQNR per output. Runs the same in the worker and in Node.
+ */
+import type { RulePack } from '../../../rules/types';
+import { qgraphFromTensorEncodings } from '../check/from-aimet';
+import { validate, type ValidationResult } from '../check/validate';
+import type { Model } from '../model/types';
+import { calibrate, type ObserverKind, type SessionFactory } from './calibrate';
+import { computeEncodings, type Encodings } from './compute';
+import type { QuantOptions } from './configs';
+import { AimetEncodingsError, writeAimetEncodings } from './aimet-encodings';
+import type { QuantEncoding } from './encoding';
+import { exportQdq, type ExportResult } from './export-qdq';
+import type { CalibrationSample } from './minmax-ranges';
+import { annotate, type Override, type Plan } from './plan';
+import { outputSqnr } from './sqnr';
+
+export interface QuantizeRequest {
+  model: Model;
+  bytes: Uint8Array;
+  pack: RulePack;
+  soc: string;
+  strict: boolean;
+  options: QuantOptions;
+  overrides?: Override[];
+  samples: CalibrationSample[];
+  observer?: ObserverKind;
+  percentile?: number;
+  createSession: SessionFactory;
+  signal?: AbortSignal;
+  onProgress?: (phase: string, fraction: number | undefined) => void;
+  /** Skip the SQNR runs (two more inference passes). */
+  skipSqnr?: boolean;
+}
+
+export interface QuantizeResult {
+  plan: Plan;
+  encodings: Encodings;
+  validation: ValidationResult;
+  qdq: ExportResult;
+  /** AIMET 1.0.0 encodings text. */
+  aimet: string;
+  /** AIMET 0.6.1 encodings text, or why the format cannot express this plan. */
+  aimet061: { ok: true; text: string } | { ok: false; reason: string };
+  sqnr: { output: string; db: number }[];
+  notes: string[];
+  timings: Record<string, number>;
+}
+
+function aimetInput(enc: Encodings) {
+  const activations = new Map<string, QuantEncoding>();
+  const params = new Map<string, QuantEncoding>();
+  for (const [t, e] of enc.tensors) (enc.constants.has(t) && e.origin !== 'quantizer (shared)' ? params : activations).set(t, e);
+  return { activations, params };
+}
+
+export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
+  const t0 = performance.now();
+  const timings: Record<string, number> = {};
+  const lap = (name: string, since: number) => { timings[name] = performance.now() - since; return performance.now(); };
+  req.onProgress?.('Annotating', undefined);
+  const plan = annotate(req.model, req.pack, req.options, req.overrides);
+  let t = lap('annotate', t0);
+  const observed = new Set([...plan.tensors].filter(([, s]) => s.kind === 'observe').map(([n]) => n));
+  const byId = new Map<string, Model['graph']['nodes'][number]>(req.model.graph.nodes.map((n) => [n.id, n]));
+  for (const key of plan.edges.keys()) { const [id, i] = key.split(':'); const t = byId.get(id!)?.inputs[Number(i)]; if (t) observed.add(t); }
+  req.onProgress?.('Calibrating', 0);
+  const ranges = await calibrate(req.bytes, req.samples, req.createSession, {
+    observer: req.observer ?? 'minmax', percentile: req.percentile, tensors: observed, signal: req.signal,
+    onProgress: (done, total) => req.onProgress?.('Calibrating', done / total),
+  });
+  t = lap('calibrate', t);
+  const encodings = computeEncodings(req.model, plan, ranges, req.options);
+  const validation = validate(qgraphFromTensorEncodings(req.model, (tensor, _c, node, index) => (node !== undefined ? encodings.edges.get(`${node}:${index}`)?.encoding : undefined) ?? encodings.tensors.get(tensor), 'quantizer'), req.pack, { soc: req.soc, strict: req.strict });
+  t = lap('encode+validate', t);
+  req.onProgress?.('Exporting', undefined);
+  const qdq = exportQdq(req.bytes, encodings);
+  const input = aimetInput(encodings);
+  const aimet = writeAimetEncodings(input, '1.0.0');
+  let aimet061: QuantizeResult['aimet061'];
+  try {
+    aimet061 = { ok: true, text: writeAimetEncodings(input, '0.6.1') };
+  } catch (err) {
+    aimet061 = { ok: false, reason: err instanceof AimetEncodingsError ? err.problem : String(err) };
+  }
+  t = lap('export', t);
+  let sqnr: QuantizeResult['sqnr'] = [];
+  if (!req.skipSqnr) {
+    if (req.signal?.aborted) throw new Error('cancelled');
+    req.onProgress?.('Measuring SQNR', undefined);
+    sqnr = await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession);
+    lap('sqnr', t);
+  }
+  return { plan, encodings, validation, qdq, aimet, aimet061, sqnr, notes: [...encodings.notes, ...qdq.notes], timings };
+}

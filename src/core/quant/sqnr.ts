@@ -1,0 +1,42 @@
+/** Signal-to-quantization-noise ratio between float and quantized outputs, in dB. */
+import type * as ortTypes from 'onnxruntime-common';
+import type { SessionFactory } from './calibrate';
+import type { CalibrationSample } from './minmax-ranges';
+
+export function sqnrDb(reference: ArrayLike<number>, test: ArrayLike<number>): number {
+  let signal = 0;
+  let noise = 0;
+  for (let i = 0; i < reference.length; i++) {
+    const r = reference[i]!;
+    const d = r - test[i]!;
+    signal += r * r;
+    noise += d * d;
+  }
+  if (noise === 0) return Infinity;
+  return 10 * Math.log10(signal / noise);
+}
+
+/** SQNR per model output over all samples (signal and noise summed over samples). */
+export async function outputSqnr(floatBytes: Uint8Array, quantBytes: Uint8Array, samples: readonly CalibrationSample[], createSession: SessionFactory): Promise<{ output: string; db: number }[]> {
+  const a = await createSession(floatBytes);
+  const b = await createSession(quantBytes);
+  const acc = new Map<string, { signal: number; noise: number }>();
+  try {
+    for (const s of samples) {
+      const ra = await a.run(s as Record<string, ortTypes.Tensor>);
+      const rb = await b.run(s as Record<string, ortTypes.Tensor>);
+      for (const name of a.outputNames) {
+        const x = ra[name]?.data as ArrayLike<number> | undefined;
+        const y = rb[name]?.data as ArrayLike<number> | undefined;
+        if (!x || !y || typeof x[0] === 'bigint') continue;
+        const e = acc.get(name) ?? { signal: 0, noise: 0 };
+        for (let i = 0; i < x.length; i++) { const d = x[i]! - y[i]!; e.signal += x[i]! * x[i]!; e.noise += d * d; }
+        acc.set(name, e);
+      }
+    }
+  } finally {
+    await a.release();
+    await b.release();
+  }
+  return [...acc].map(([output, e]) => ({ output, db: e.noise === 0 ? Infinity : 10 * Math.log10(e.signal / e.noise) }));
+}
