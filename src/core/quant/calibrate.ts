@@ -16,7 +16,7 @@ export interface Range {
 }
 
 /** Creates an inference session from model bytes (onnxruntime-web in a worker or in Node). */
-export type SessionFactory = (bytes: Uint8Array) => Promise<ortTypes.InferenceSession>;
+export type SessionFactory = (bytes: Uint8Array, options?: { graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all' }) => Promise<ortTypes.InferenceSession>;
 
 export interface CalibrateOptions {
   observer: ObserverKind;

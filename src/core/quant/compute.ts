@@ -94,19 +94,7 @@ export function computeEncodings(model: Model, plan: Plan, ranges: ReadonlyMap<s
         pending.push([tensor, spec]);
     }
   }
-  // Biases need their input and weight encodings; shared encodings follow their source.
-  for (const [tensor, spec] of pending) {
-    if (spec.kind !== 'bias') continue;
-    const input = tensors.get(spec.input);
-    const weight = tensors.get(spec.weight);
-    const v = values(tensor);
-    if (!input || !weight || !v) continue;
-    // LPBQ: upstream derives the bias from the max block scale / 16, which is the per-channel scale.
-    const wScales = weight.scale;
-    const r = quantizeBias(v.values, input.scale[0]!, wScales);
-    tensors.set(tensor, r.encoding);
-    constants.set(tensor, { ...r, dims: v.dims });
-  }
+  // Shared encodings follow their source; biases then need their (possibly shared) input's encoding.
   for (const [tensor, spec] of pending) {
     if (spec.kind !== 'shared') continue;
     let source = spec.with;
@@ -119,6 +107,18 @@ export function computeEncodings(model: Model, plan: Plan, ranges: ReadonlyMap<s
     }
     const enc = tensors.get(source);
     if (enc) tensors.set(tensor, { ...enc, origin: `quantizer (shared with ${source})` });
+  }
+  for (const [tensor, spec] of pending) {
+    if (spec.kind !== 'bias') continue;
+    const input = tensors.get(spec.input);
+    const weight = tensors.get(spec.weight);
+    const v = values(tensor);
+    if (!input || !weight || !v) continue;
+    // LPBQ: upstream derives the bias from the max block scale / 16, which is the per-channel scale.
+    const wScales = weight.scale;
+    const r = quantizeBias(v.values, input.scale[0]!, wScales);
+    tensors.set(tensor, r.encoding);
+    constants.set(tensor, { ...r, dims: v.dims });
   }
   const edges = new Map<string, { tensor: string; encoding: QuantEncoding }>();
   const byId = new Map<string, Model['graph']['nodes'][number]>(model.graph.nodes.map((n) => [n.id, n]));

@@ -34,8 +34,8 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
   const opset = Number(proto.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
   const encodings = [...enc.tensors.values()];
   const wide = encodings.some((e) => e.dtype.endsWith('16') || e.dtype.endsWith('4'));
-  const perAxis = encodings.some((e) => e.granularity !== 'per-tensor');
-  const msDomain = opset < 21 && (wide || (perAxis && opset < 13));
+  // ai.onnx Q/DQ: per-axis from opset 13, 16-bit and 4-bit from 21. Below that, com.microsoft.
+  const msDomain = opset < 21 && (wide || opset < 13);
   const domain = msDomain ? 'com.microsoft' : '';
   if (msDomain && !proto.opsetImport.some((o) => o.domain === 'com.microsoft')) proto.opsetImport.push(new onnx.OperatorSetIdProto({ domain: 'com.microsoft', version: 1 }));
   const blockedOk = opset >= 21;
@@ -96,6 +96,9 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
     initializers.delete(name);
   }
   g.initializer = g.initializer.filter((t) => initializers.has(t.name ?? "")) as onnx.TensorProto[];
+  // Old IRs also list initializers as graph inputs; a weight now made by a DequantizeLinear must not be one.
+  const replaced = new Set([...enc.constants.keys()].filter((n) => !initializers.has(n)));
+  g.input = g.input.filter((v) => !replaced.has(v.name ?? '')) as onnx.ValueInfoProto[];
 
   // Activations: producer output renamed, then Q -> DQ back to the original name.
   const producers = new Map<string, onnx.INodeProto>();

@@ -2,7 +2,7 @@
  * Calibration inputs: random tensors drawn from the model's input shapes and dtypes with a fixed
  * seed (the default), with dynamic dimensions fixed by the caller or set to 1 (and said so).
  */
-import type { Dim, ValueInfo } from '../model/types';
+import type { Dim, Model, ValueInfo } from '../model/types';
 import type { CalibrationSample } from './minmax-ranges';
 import { ort } from '../runtime/ort-node';
 
@@ -26,6 +26,11 @@ export interface InputShapes {
 }
 
 export class InputShapeError extends Error {}
+
+/** The inputs a caller feeds: graph inputs that are not initializers (old IRs list weights as inputs too). */
+export function feedInputs(model: Model): ValueInfo[] {
+  return model.graph.inputs.filter((v) => !model.graph.initializers.has(v.name));
+}
 
 /** Concrete shapes for the model inputs: given ones win; dynamic dimensions default to 1. */
 export function resolveInputShapes(inputs: readonly ValueInfo[], given: ReadonlyMap<string, number[]> = new Map()): InputShapes {

@@ -90,7 +90,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   if (!req.skipSqnr) {
     if (req.signal?.aborted) throw new Error('cancelled');
     req.onProgress?.('Measuring SQNR', undefined);
-    sqnr = await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession);
+    sqnr = await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession, qdq.notes);
     lap('sqnr', t);
   }
   return { plan, encodings, validation, qdq, aimet, aimet061, sqnr, notes: [...encodings.notes, ...qdq.notes], timings };

@@ -70,12 +70,14 @@ export function checkSchema(value: unknown, schema: Schema, root: Schema = schem
     const keys = Object.keys(obj);
     if (typeof schema.maxProperties === 'number' && keys.length > schema.maxProperties) return { path: at, problem: `must have at most ${schema.maxProperties} entries` };
     for (const r of (schema.required as string[] | undefined) ?? []) {
-      if (!(r in obj)) return { path: at, problem: `is missing the required field "${r}"` };
+      if (!Object.prototype.hasOwnProperty.call(obj, r)) return { path: at, problem: `is missing the required field "${r}"` };
     }
     const props = (schema.properties as Record<string, Schema> | undefined) ?? {};
+    // Own properties only: keys like __proto__ or constructor must not resolve through the prototype.
+    const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
     const patterns = Object.entries((schema.patternProperties as Record<string, Schema> | undefined) ?? {}).map(([re, s]) => [new RegExp(re, 'u'), s] as const);
     for (const k of keys) {
-      const sub = props[k] ?? patterns.find(([re]) => re.test(k))?.[1];
+      const sub = (own(props, k) ? props[k] : undefined) ?? patterns.find(([re]) => re.test(k))?.[1];
       if (sub) {
         const p = checkSchema(obj[k], sub, root, join(path, k));
         if (p) return p;

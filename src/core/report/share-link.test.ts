@@ -1,0 +1,311 @@
+/**
+ * The share-link codec: round trips (URL model, local model with snapshot, trimming), the frozen
+ * fixture links of every version (written once by the encoder of their day and never rewritten,
+ * so they guard old links against format changes), and one specific error per kind of
+ * malformed or hostile link.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { CheckSettings } from '../../worker/protocol';
+import type { CheckReport, CheckReportFinding } from './check-report';
+import {
+  MAX_FRAGMENT_CHARS, MAX_INFLATED_BYTES, MAX_SNAPSHOT_FINDINGS, SHARE_LINK_VERSION, ShareLinkError,
+  checkSettingsOf, compareDroppedModel, decodeShareFragment, decodeShareLink, encodeShareLink, encodeSharePayload,
+  fragmentForCli, overridePatternProblem, snapshotOf,
+  type ShareFinding, type ShareLinkErrorCode, type SharePayload,
+} from './share-link';
+
+const FIXTURES = new URL('./__fixtures__/share-links/', import.meta.url);
+const SHA = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+const LOCAL: SharePayload = {
+  v: 1,
+  settings: { backend: 'htp', soc: 'SM8650', strict: true, config: '8a8w' },
+  model: { name: 'cnn-sigmoid.qdq.onnx', size: 20480, sha256: SHA },
+};
+
+// The transport, written independently of the module, to craft bodies it would never make.
+async function deflate(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream('deflate-raw'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+const base64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+const fragmentOfBytes = async (raw: Uint8Array, version = 1) => `#s=${version}.${base64url(await deflate(raw))}`;
+const fragmentOfText = (json: string, version = 1) => fragmentOfBytes(new TextEncoder().encode(json), version);
+const fragmentOf = (value: unknown, version = 1) => fragmentOfText(JSON.stringify(value), version);
+
+/** LOCAL, changed by `edit` (on a deep copy). */
+function payloadWith(edit: (p: any) => void): unknown {
+  const p = structuredClone(LOCAL) as any;
+  edit(p);
+  return p;
+}
+
+function finding(i: number, extra: Partial<ShareFinding> = {}): ShareFinding {
+  return { rule: 'per-channel', severity: 'error', node: `/model/layers.${i}/fc/Gemm`, port: 'input 1 (weight)', message: 'FullyConnected takes per-tensor weights', expected: 'per tensor', actual: 'per channel (axis 0)', ...extra };
+}
+
+function withSnapshot(findings: ShareFinding[]): SharePayload {
+  return { ...LOCAL, snapshot: { verdict: 'fail', counts: { error: findings.length, warning: 0, info: 0 }, soc: 'SM8650', arch: 'V75', total: findings.length, findings } };
+}
+
+async function errorOf(p: Promise<unknown>): Promise<ShareLinkError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(ShareLinkError);
+    return e as ShareLinkError;
+  }
+  throw new Error('expected a ShareLinkError, but the link decoded');
+}
+
+/** Deterministic hex noise, so trimming tests need the same number of findings every run. */
+function noise(seed: number, chars: number): string {
+  let x = seed >>> 0 || 1;
+  let s = '';
+  while (s.length < chars) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    s += x.toString(16).padStart(8, '0');
+  }
+  return s.slice(0, chars);
+}
+
+describe('round trip', () => {
+  it('a URL model with every setting, view and filter', async () => {
+    const payload: SharePayload = {
+      v: 1,
+      settings: {
+        backend: 'htp', soc: 'SM8650', strict: false, config: '16a4w_block',
+        overrides: [{ pattern: '^/model/layers\\.\\d+/mlp/', config: '16a8w' }, { pattern: 'lm_head', config: 'float' }],
+        calibration: { mode: 'random', samples: 32, seed: 7 },
+      },
+      model: { name: 'llama-block.onnx', size: 3_000_000_000, sha256: SHA, url: 'https://models.example/llama/block.onnx' },
+      view: { selected: '/model/layers.3/attn/MatMul', filters: { severity: ['error'], rule: ['16a16w-arch', 'bias'], text: 'attn' } },
+    };
+    const link = await encodeShareLink(payload, 'https://quantlens.example/app/#old=fragment');
+    expect(link).toMatch(/^https:\/\/quantlens\.example\/app\/#s=1\.[A-Za-z0-9_-]+$/);
+    expect(await decodeShareLink(link)).toEqual(payload);
+    expect(await decodeShareFragment(new URL(link).hash)).toEqual(payload);
+  });
+
+  it('a local model with a snapshot built from a check report', async () => {
+    const reportFinding = (over: Partial<CheckReportFinding>): CheckReportFinding => ({
+      rule: 'bias', severity: 'error', node: '/conv/Conv', op: 'Conv', qnnOp: 'Conv2d', port: 'input 2 (bias)', tensor: 'conv.bias',
+      message: 'bias scale must equal input scale × weight scale', expected: 'scale 1.2e-5', actual: 'scale 0.01', fix: 'requantize the bias', source: 'QNN docs [documented]', confidence: 'documented', ...over,
+    });
+    const report: CheckReport = {
+      schema: 1, model: { name: 'cnn.onnx', sha256: SHA, nodes: 12 }, backend: 'htp', soc: 'SM8650', arch: 'V75', strict: true, verdict: 'fail',
+      counts: { error: 1, warning: 0, info: 1 }, encodings: 'qdq',
+      findings: [reportFinding({}), reportFinding({ rule: 'not-quantized', severity: 'info', node: '(model)', port: '', message: 'line one\nline two\u202E', actual: 'x'.repeat(400) })],
+    };
+    const snapshot = snapshotOf(report);
+    expect(snapshot.findings[1]!.message).toBe('line one\nline two\uFFFD'); // newlines kept, bidi override replaced
+    expect(snapshot.findings[1]!.actual).toBe(`${'x'.repeat(299)}…`);
+    expect(snapshot.findings[0]).toEqual({ rule: 'bias', severity: 'error', node: '/conv/Conv', port: 'input 2 (bias)', message: 'bias scale must equal input scale × weight scale', expected: 'scale 1.2e-5', actual: 'scale 0.01' });
+    const payload: SharePayload = { ...LOCAL, view: { selected: '/conv/Conv' }, snapshot };
+    const decoded = await decodeShareLink(await encodeShareLink(payload, 'http://localhost:5173/'));
+    expect(decoded).toEqual(payload);
+    expect(decoded.snapshot!.total).toBe(2);
+  });
+
+  it('the version is readable before decompressing, and model URLs are normalised', async () => {
+    const { fragment, payload } = await encodeSharePayload({ ...LOCAL, model: { ...LOCAL.model, url: 'HTTPS://Models.Example/a b.onnx' } });
+    expect(fragment.startsWith(`s=${SHARE_LINK_VERSION}.`)).toBe(true);
+    expect(payload.model.url).toBe('https://models.example/a%20b.onnx');
+    expect((await decodeShareFragment(fragment)).model.url).toBe('https://models.example/a%20b.onnx');
+  });
+
+  it('trims a snapshot that would not fit the fragment cap, keeping the first findings and the total', async () => {
+    const many = Array.from({ length: MAX_SNAPSHOT_FINDINGS }, (_, i) => finding(i, { message: noise(i + 1, 200) }));
+    const { fragment, droppedFindings } = await encodeSharePayload(withSnapshot(many));
+    expect(fragment.length).toBeLessThanOrEqual(MAX_FRAGMENT_CHARS);
+    const decoded = await decodeShareFragment(fragment);
+    const kept = decoded.snapshot!.findings.length;
+    expect(kept).toBeGreaterThan(100);
+    expect(kept).toBeLessThan(MAX_SNAPSHOT_FINDINGS);
+    expect(droppedFindings).toBe(MAX_SNAPSHOT_FINDINGS - kept);
+    expect(decoded.snapshot!.total).toBe(MAX_SNAPSHOT_FINDINGS);
+    expect(decoded.snapshot!.findings).toEqual(many.slice(0, kept));
+  });
+
+  it('trims a snapshot whose JSON would inflate past the inflated cap, however well it compresses', async () => {
+    const long = Array.from({ length: MAX_SNAPSHOT_FINDINGS }, (_, i) => finding(i, { message: 'm'.repeat(1000), expected: 'e'.repeat(300), actual: 'a'.repeat(300) }));
+    const { fragment, droppedFindings } = await encodeSharePayload(withSnapshot(long));
+    const decoded = await decodeShareFragment(fragment);
+    expect(droppedFindings).toBeGreaterThan(0);
+    expect(new TextEncoder().encode(JSON.stringify(decoded)).length).toBeLessThanOrEqual(MAX_INFLATED_BYTES);
+  });
+
+  it(`keeps at most ${MAX_SNAPSHOT_FINDINGS} findings`, async () => {
+    const many = Array.from({ length: 5000 }, () => finding(0));
+    const { payload, droppedFindings } = await encodeSharePayload(withSnapshot(many));
+    expect(payload.snapshot!.findings).toHaveLength(MAX_SNAPSHOT_FINDINGS);
+    expect(payload.snapshot!.total).toBe(5000);
+    expect(droppedFindings).toBe(3000);
+  });
+
+  it('replaces characters that would be refused in names and text, rather than failing', async () => {
+    const odd: SharePayload = { ...LOCAL, model: { ...LOCAL.model, name: 'a\u202Eb.onnx' }, view: { selected: 'node\nname', filters: { text: 'x\ty' } } };
+    const decoded = await decodeShareLink(await encodeShareLink(odd, 'https://quantlens.example/'));
+    expect(decoded.model.name).toBe('a\uFFFDb.onnx');
+    expect(decoded.view).toEqual({ selected: 'node\uFFFDname', filters: { text: 'x\uFFFDy' } });
+  });
+
+  it('says when the settings alone are too big for a link', async () => {
+    const overrides = Array.from({ length: 256 }, (_, i) => ({ pattern: noise(i + 1, 512), config: '16a16w' }));
+    const e = await errorOf(encodeShareLink({ ...LOCAL, settings: { ...LOCAL.settings, overrides } }, 'https://quantlens.example/'));
+    expect(e.code).toBe('too-long');
+    expect(e.message).toBe('The share link would be longer than 65,536 characters even without findings. Remove some per-node overrides and try again.');
+  });
+
+  it('refuses to make a link it would refuse to open', async () => {
+    const e = await errorOf(encodeShareLink({ ...LOCAL, model: { ...LOCAL.model, url: 'javascript:alert(1)' } }, 'https://quantlens.example/'));
+    expect(e.code).toBe('bad-url');
+  });
+
+  it('gives the worker the settings it asks for', async () => {
+    const settings: CheckSettings = checkSettingsOf(LOCAL);
+    expect(settings).toEqual({ backend: 'htp', soc: 'SM8650', strict: true });
+  });
+});
+
+describe('frozen fixture links', () => {
+  const names = readdirSync(FIXTURES).filter((f) => f.endsWith('.txt')).map((f) => f.slice(0, -4)).sort();
+
+  it('exist for every version up to this one, each with its expected payload', () => {
+    for (let v = 1; v <= SHARE_LINK_VERSION; v++) expect(names.some((n) => n.startsWith(`v${v}-`))).toBe(true);
+    expect(readdirSync(FIXTURES).filter((f) => f.endsWith('.expected.json')).map((f) => f.slice(0, -'.expected.json'.length)).sort()).toEqual(names);
+  });
+
+  for (const name of names) {
+    it(`${name} still decodes to its payload`, async () => {
+      const link = readFileSync(new URL(`${name}.txt`, FIXTURES), 'utf8');
+      const expected = JSON.parse(readFileSync(new URL(`${name}.expected.json`, FIXTURES), 'utf8'));
+      expect(await decodeShareLink(link)).toEqual(expected);
+    });
+  }
+});
+
+describe('malformed and hostile links', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  const snapshotWith = (edit: (s: any) => void) => payloadWith((p) => {
+    p.snapshot = { verdict: 'fail', counts: { error: 1, warning: 0, info: 0 }, soc: 'SM8650', arch: 'V75', total: 1, findings: [finding(0)] };
+    edit(p.snapshot);
+  });
+
+  const cases: [what: string, link: string | (() => Promise<string>), code: ShareLinkErrorCode, message: RegExp | string][] = [
+    ['no s= parameter', '#view=graph&node=3', 'no-payload', 'This address has no share-link payload (no "s=" after the #). Copy the whole link, including everything after the #.'],
+    ['no version before the dot', '#s=abcdef', 'malformed', /does not start with a version number and a dot \(it starts "abcdef"\)/],
+    ['a version but no body', '#s=1.', 'malformed', /has a version but no payload after the dot/],
+    ['an oversized fragment', `#s=1.${'A'.repeat(MAX_FRAGMENT_CHARS)}`, 'too-long', 'This share link is 65,540 characters long after the #; the limit is 65,536. The link is refused; no QuantLens makes links that long.'],
+    ['a future version', async () => fragmentOf({ ...LOCAL, v: 2 }, 2), 'future-version', /^This share link was made by a newer QuantLens \(version 2\); this one reads up to 1\. Update QuantLens/],
+    ['a version that never existed', async () => fragmentOf(LOCAL, 0), 'unknown-version', /says version 0, which no QuantLens ever wrote/],
+    ['a character outside base64url', '#s=1.abc*def', 'bad-base64', /the character "\*" at position 4 of its payload, which base64url does not use/],
+    ['base64url cut to an impossible length', '#s=1.abcde', 'bad-base64', /has 5 characters, a length base64url cannot have, so it was cut/],
+    ['bytes that are not deflate', `#s=1.${base64url(new Uint8Array([0xff, 0xfe, 0xfd, 0x00, 0x01, 0x02, 0x03]))}`, 'bad-compression', /payload is not valid deflate data/],
+    ['a deflate stream cut short', async () => `#s=1.${base64url((await deflate(new TextEncoder().encode(JSON.stringify(LOCAL)))).subarray(0, 20))}`, 'bad-compression', /payload is not valid deflate data \(unexpected end of file\)/],
+    ['a deflate bomb', async () => fragmentOfBytes(new Uint8Array(10 * 2 ** 20).fill(0x20)), 'too-large', /expands to more than 1 MiB \(the limit\)/],
+    ['bytes that are not UTF-8', async () => fragmentOfBytes(new Uint8Array([0x7b, 0xc3, 0x28, 0x7d])), 'bad-json', /payload is not UTF-8 text/],
+    ['text that is not JSON', async () => fragmentOfText('{"v":1,"settings":'), 'bad-json', /payload is not valid JSON \(/],
+    ['JSON that is not an object', async () => fragmentOf([1, 2, 3]), 'invalid-field', /^This share link's payload must be object, not array\./],
+    ['a body whose version disagrees with its prefix', async () => fragmentOf({ ...LOCAL, v: 3 }), 'version-mismatch', /says version 1 before the dot but 3 inside/],
+    ['a missing field', async () => fragmentOf(payloadWith((p) => delete p.model.sha256)), 'invalid-field', /This share link's model is missing the required field "sha256"\. Ask the sender to copy the link again/],
+    ['a value outside an enum', async () => fragmentOf(payloadWith((p) => (p.settings.backend = 'cuda'))), 'invalid-field', /settings\.backend must be one of "htp", "lpai", not "cuda"/],
+    ['a value of the wrong type', async () => fragmentOf(payloadWith((p) => (p.settings.strict = 'yes'))), 'invalid-field', /settings\.strict must be boolean, not string/],
+    ['a size that is not a whole number', async () => fragmentOf(payloadWith((p) => (p.model.size = 1.5))), 'invalid-field', /model\.size must be integer, not number/],
+    ['an unknown field', async () => fragmentOf(payloadWith((p) => (p.settings.autorun = true))), 'invalid-field', /settings\.autorun is not a known field/],
+    ['a constructor key', async () => fragmentOf(payloadWith((p) => (p.model.constructor = { x: 1 }))), 'invalid-field', /model\.constructor is not a known field/],
+    ['a __proto__ key', async () => fragmentOfText(JSON.stringify(LOCAL).replace('{"v":1,', '{"v":1,"__proto__":{"polluted":true},')), 'invalid-field', /__proto__ is not a known field/],
+    ['a SHA-256 that is not 64 lowercase hex digits', async () => fragmentOf(payloadWith((p) => (p.model.sha256 = SHA.toUpperCase()))), 'invalid-field', /model\.sha256 must be the file's SHA-256 as 64 lowercase hex digits, not "E3B0C4/],
+    ['a SoC that is not a model name', async () => fragmentOf(payloadWith((p) => (p.settings.soc = '<img src=x onerror=alert(1)>'))), 'invalid-field', /settings\.soc must be a SoC model name such as SM8650/],
+    ['a string over its cap', async () => fragmentOf(payloadWith((p) => (p.model.name = `${'n'.repeat(251)}.onnx`))), 'invalid-field', /model\.name must have at most 255 characters/],
+    ['calibration asking for too much work', async () => fragmentOf(payloadWith((p) => (p.settings.calibration = { mode: 'random', samples: 1_000_000, seed: 1 }))), 'invalid-field', /settings\.calibration\.samples must be ≤ 4096/],
+    ['too many findings', async () => fragmentOf(snapshotWith((s) => { s.findings = Array.from({ length: MAX_SNAPSHOT_FINDINGS + 1 }, () => finding(0)); s.counts.error = s.total = MAX_SNAPSHOT_FINDINGS + 1; })), 'invalid-field', /snapshot\.findings must have at most 2000 items/],
+    ['a finding with an unknown severity', async () => fragmentOf(snapshotWith((s) => (s.findings[0].severity = 'fatal'))), 'invalid-field', /snapshot\.findings\[0\]\.severity must be one of "error", "warning", "info", not "fatal"/],
+    ['a javascript: model URL', async () => fragmentOf(payloadWith((p) => (p.model.url = 'javascript:alert(document.cookie)'))), 'bad-url', /model\.url must be an http or https address; "javascript:" addresses are refused/],
+    ['a data: model URL', async () => fragmentOf(payloadWith((p) => (p.model.url = 'data:application/octet-stream;base64,AAAA'))), 'bad-url', /"data:" addresses are refused/],
+    ['a file: model URL', async () => fragmentOf(payloadWith((p) => (p.model.url = 'file:///etc/passwd'))), 'bad-url', /"file:" addresses are refused/],
+    ['a model URL with credentials', async () => fragmentOf(payloadWith((p) => (p.model.url = 'https://trusted.example@evil.example/m.onnx'))), 'bad-url', /must not carry a user name or password/],
+    ['a relative model URL', async () => fragmentOf(payloadWith((p) => (p.model.url = 'models/m.onnx'))), 'bad-url', /model\.url is not an absolute URL/],
+    ['a bidi override in the file name', async () => fragmentOf(payloadWith((p) => (p.model.name = 'report\u202Exnno.exe'))), 'invalid-field', /model\.name contains the invisible or text-direction character U\+202E/],
+    ['a newline in a node name', async () => fragmentOf(payloadWith((p) => (p.view = { selected: 'a\nb' }))), 'invalid-field', /view\.selected contains .* U\+000A/],
+    ['an override pattern that backtracks catastrophically', async () => fragmentOf(payloadWith((p) => (p.settings.overrides = [{ pattern: '^(a+)+$', config: '8a8w' }]))), 'invalid-field', /settings\.overrides\[0\]\.pattern repeats a group that itself repeats/],
+    ['an override pattern that does not compile', async () => fragmentOf(payloadWith((p) => (p.settings.overrides = [{ pattern: '(conv', config: '8a8w' }]))), 'invalid-field', /settings\.overrides\[0\]\.pattern is not a valid regular expression/],
+    ['snapshot counts that disagree with the total', async () => fragmentOf(snapshotWith((s) => (s.total = 7))), 'inconsistent', /snapshot says 7 findings in total but its counts add up to 1/],
+    ['a snapshot listing more findings than its total', async () => fragmentOf(snapshotWith((s) => s.findings.push(finding(1)))), 'inconsistent', /snapshot lists 2 findings but says there were 1/],
+    ['a snapshot verdict that contradicts its counts', async () => fragmentOf(snapshotWith((s) => (s.verdict = 'pass'))), 'inconsistent', /snapshot verdict is "pass" but its counts \(1 errors, 0 warnings\) make it "fail"/],
+  ];
+
+  for (const [what, make, code, message] of cases) {
+    it(`${what}: ${code}`, async () => {
+      const e = await errorOf(decodeShareFragment(typeof make === 'string' ? make : await make()));
+      expect(e.code).toBe(code);
+      if (typeof message === 'string') expect(e.message).toBe(message);
+      else expect(e.message).toMatch(message);
+      expect(e.hint.length).toBeGreaterThan(10);
+    });
+  }
+
+  it('stops inflating a deflate bomb as soon as the cap is passed', async () => {
+    const bomb = await fragmentOfBytes(new Uint8Array(40 * 2 ** 20).fill(0x20)); // 40 MiB of spaces
+    expect(bomb.length).toBeLessThan(MAX_FRAGMENT_CHARS);
+    let produced = 0;
+    const Real = globalThis.DecompressionStream;
+    class Counting extends Real {
+      override get readable() {
+        return super.readable.pipeThrough(new TransformStream<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>>({ transform(chunk, c) { produced += chunk.length; c.enqueue(chunk); } }));
+      }
+    }
+    vi.stubGlobal('DecompressionStream', Counting);
+    expect((await errorOf(decodeShareFragment(bomb))).code).toBe('too-large');
+    expect(produced).toBeGreaterThan(MAX_INFLATED_BYTES);
+    expect(produced).toBeLessThan(MAX_INFLATED_BYTES + 512 * 1024);
+  });
+});
+
+describe('override patterns', () => {
+  it.each(['^/model/layers\\.\\d+/attn/', '(conv|fc)_\\d+', '(?:a|b)+', '(a+)?b', '[(a+)]+', '(\\d+\\.){3}', 'lm_head'])('accepts %s', (pattern) => {
+    expect(overridePatternProblem(pattern)).toBeUndefined();
+  });
+  it.each(['(a+)+', '(\\w*)*x', '((ab)+c)*', '(a+){2,}', '(?:x|y+)+$'])('refuses %s', (pattern) => {
+    expect(overridePatternProblem(pattern)).toMatch(/repeats a group that itself repeats/);
+  });
+});
+
+describe('fragmentForCli', () => {
+  it('takes a full link, a fragment with or without #, or a bare payload', async () => {
+    const link = await encodeShareLink(LOCAL, 'https://quantlens.example/app/?x=1');
+    const fragment = link.slice(link.indexOf('#') + 1);
+    expect(fragmentForCli(link)).toBe(fragment);
+    expect(fragmentForCli(`  ${link}\n`)).toBe(fragment);
+    expect(fragmentForCli(`#${fragment}`)).toBe(fragment);
+    expect(fragmentForCli(fragment)).toBe(fragment);
+    expect(fragmentForCli(fragment.slice(2))).toBe(fragment);
+    expect(await decodeShareLink(fragment.slice(2))).toEqual(LOCAL);
+  });
+
+  it('finds s= among other fragment parameters, percent-encoded or not', async () => {
+    const fragment = fragmentForCli(await encodeShareLink(LOCAL, 'https://quantlens.example/'));
+    expect(await decodeShareFragment(`#node=3&${fragment}&panel=findings`)).toEqual(LOCAL);
+    expect(await decodeShareFragment(`#${fragment.replace('.', '%2E')}`)).toEqual(LOCAL);
+  });
+
+  it('says when a link has no fragment', async () => {
+    const e = await errorOf(decodeShareLink('https://quantlens.example/app/'));
+    expect(e.code).toBe('no-payload');
+    expect(e.message).toMatch(/nothing after a #/);
+  });
+});
+
+describe('compareDroppedModel', () => {
+  it('accepts the same file silently', () => {
+    expect(compareDroppedModel(LOCAL.model, { name: 'renamed.onnx', size: 20480, sha256: SHA })).toEqual({ same: true });
+  });
+
+  it('accepts a different file with a plain warning', () => {
+    const r = compareDroppedModel(LOCAL.model, { name: 'mine.onnx', size: 30000, sha256: 'ab'.repeat(32) });
+    expect(r.same).toBe(false);
+    expect(r.warning).toBe('"mine.onnx" is not the shared model "cnn-sigmoid.qdq.onnx": it has 30,000 bytes instead of 20,480 (SHA-256 abababababab… instead of e3b0c44298fc…). The results below are for your file and may differ from the shared ones.');
+  });
+});
