@@ -9,6 +9,8 @@ import { loadRulePack } from '../../rules/registry';
 import { Engine } from '../worker/engine';
 import type { CheckSettings } from '../worker/protocol';
 import { parseArgs, UsageError } from './args';
+import { QUANTIZE_USAGE, quantizeCommand } from './quantize-command';
+import { nodeRuntime } from '../core/runtime/node-runtime';
 
 export interface Io {
   stdout: { write(s: string): unknown };
@@ -25,8 +27,8 @@ async function usage(): Promise<string> {
 
 Usage:
   quantlens check MODEL.onnx [options]
-
-Options:
+\${QUANTIZE_USAGE}
+Check options:
   --encodings FILE      AIMET .encodings (0.6.1 or 1.0.0) for a float model
   --backend htp|lpai    backend (default htp)
   --soc MODEL           SoC (default ${htp.defaultSoc} for htp, ${lpai.defaultSoc} for lpai)
@@ -66,6 +68,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.stdout.write(await usage());
     return command ? EXIT.pass : EXIT.usage;
   }
+  if (command === 'quantize') {
+    try {
+      return await quantizeCommand(rest, io);
+    } catch (err) {
+      io.stderr.write(`quantlens quantize: ${(err as Error).message}. Run quantlens --help.\n`);
+      return EXIT.usage;
+    }
+  }
   if (command !== 'check') {
     io.stderr.write(`quantlens: unknown command "${command}". Run quantlens --help.\n`);
     return EXIT.usage;
@@ -91,7 +101,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const pack = await loadRulePack(backend);
   const settings: CheckSettings = { backend, soc: ((o.get('soc') as string | undefined) ?? pack.defaultSoc).toUpperCase(), strict: !o.get('no-strict') };
 
-  const engine = new Engine();
+  const engine = new Engine(nodeRuntime);
   const files: File[] = [];
   for (const path of [args.positional[0]!, o.get('encodings') as string | undefined]) {
     if (!path) continue;

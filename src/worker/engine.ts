@@ -13,7 +13,14 @@ import type { Model } from '../core/model/types';
 import { AimetEncodingsError, parseAimetEncodings, type AimetEncodings } from '../core/quant/aimet-encodings';
 import { sha256Hex } from '../core/report/sha256';
 import { Checker } from './checker';
-import type { CheckSettings, EngineApi, LoadResult, ProgressCallback } from './protocol';
+import type { ArtifactKind, CheckSettings, EngineApi, LoadResult, ProgressCallback, QuantizeOutcome, QuantizeSettings } from './protocol';
+import type { OrtRuntime } from './runtime';
+import { CalibrationCancelled } from '../core/quant/calibrate';
+import type { CalibrationSample } from '../core/quant/expose';
+import { feedInputs, InputShapeError, randomSamples, resolveInputShapes } from '../core/quant/inputs';
+import { OverrideError } from '../core/quant/plan';
+import { quantize, type QuantizeResult } from '../core/quant/quantize';
+import { buildCheckReport } from '../core/report/check-report';
 
 const MODEL_EXTENSIONS = /\.(onnx|ort)$/i;
 const ENCODINGS_EXTENSIONS = /\.(encodings|json)$/i;
@@ -22,6 +29,13 @@ export class Engine implements EngineApi {
   private model: Model | undefined;
   private data: ExternalDataSource | undefined;
   private readonly checker = new Checker();
+  private bytes: Uint8Array | undefined;
+  private sha256 = '';
+  private running: AbortController | undefined;
+  private lastQuant: { result: QuantizeResult; settings: QuantizeSettings } | undefined;
+
+  /** @param runtime onnxruntime for calibration; without one, quantize() explains it is unavailable. */
+  constructor(private readonly runtime?: OrtRuntime) {}
 
   async openFiles(files: File[], onProgress?: ProgressCallback): Promise<LoadResult> {
     const models = files.filter((f) => MODEL_EXTENSIONS.test(f.name));
@@ -101,6 +115,62 @@ export class Engine implements EngineApi {
     return this.checker.setConstraintPack(text, fileName);
   }
 
+  /**
+   * @param samples calibration inputs to use instead of random ones (the CLI's --inputs)
+   */
+  async quantize(settings: QuantizeSettings, onProgress?: ProgressCallback, samples?: CalibrationSample[]): Promise<QuantizeOutcome> {
+    const model = this.model;
+    const bytes = this.bytes;
+    if (!model || !bytes) return { ok: false, error: 'No model is open.' };
+    if (!this.runtime) return { ok: false, error: 'Quantization needs onnxruntime, which this engine was started without.' };
+    this.running?.abort();
+    const controller = new AbortController();
+    this.running = controller;
+    try {
+      const inputs = feedInputs(model);
+      const { shapes, assumed } = resolveInputShapes(inputs, new Map(Object.entries(settings.shapes ?? {})));
+      samples ??= randomSamples(this.runtime.Tensor, inputs, shapes, Math.max(1, Math.min(settings.calibration.samples, 4096)), settings.calibration.seed);
+      const pack = await this.checker.pack(settings.backend);
+      const result = await quantize({
+        model, bytes, pack, soc: settings.soc, strict: settings.strict,
+        options: { config: settings.config, perChannelConv: settings.perChannelConv, perChannelLinear: settings.perChannelLinear, actSymmetric: settings.actSymmetric, blockSize: settings.blockSize },
+        overrides: settings.overrides, samples, observer: settings.calibration.observer, percentile: settings.calibration.percentile,
+        createSession: this.runtime.createSession, signal: controller.signal, onProgress,
+      });
+      if (controller.signal.aborted) return { ok: false, error: 'Quantization was cancelled.', cancelled: true };
+      this.lastQuant = { result, settings };
+      const report = buildCheckReport({ name: model.fileName, sha256: this.sha256, nodes: model.graph.nodes.length }, result.validation);
+      return {
+        ok: true, result: result.validation, report, sqnr: result.sqnr, notes: result.notes, assumed, timings: result.timings,
+        quantizedTensors: result.encodings.tensors.size,
+        floatNodes: result.plan.nodes.filter((n) => n.floatReason).map((n) => ({ name: n.name, reason: n.floatReason! })),
+        qdqDomain: result.qdq.qdqDomain,
+        aimet061: result.aimet061.ok ? null : result.aimet061.reason,
+      };
+    } catch (err) {
+      if (err instanceof CalibrationCancelled || controller.signal.aborted) return { ok: false, error: 'Quantization was cancelled.', cancelled: true };
+      if (err instanceof InputShapeError || err instanceof OverrideError) return { ok: false, error: err.message };
+      return { ok: false, error: `Quantization failed: ${(err as Error).message}` };
+    } finally {
+      if (this.running === controller) this.running = undefined;
+    }
+  }
+
+  async cancelQuantize(): Promise<void> {
+    this.running?.abort();
+  }
+
+  async exportArtifact(kind: ArtifactKind) {
+    const q = this.lastQuant;
+    if (!q) return { ok: false as const, error: 'Quantize the model first.' };
+    const stem = (this.model?.fileName ?? 'model').replace(/\.onnx$/i, '');
+    const tag = q.settings.config;
+    if (kind === 'qdq') return { ok: true as const, name: `${stem}.${tag}.qdq.onnx`, bytes: q.result.qdq.bytes };
+    if (kind === 'aimet-1.0.0') return { ok: true as const, name: `${stem}.${tag}.encodings`, bytes: new TextEncoder().encode(q.result.aimet) };
+    if (!q.result.aimet061.ok) return { ok: false as const, error: `AIMET 0.6.1 cannot express this plan: ${q.result.aimet061.reason}` };
+    return { ok: true as const, name: `${stem}.${tag}.v0.6.1.encodings`, bytes: new TextEncoder().encode(q.result.aimet061.text) };
+  }
+
   async graphView(path: string) {
     return this.model ? buildGraphView(this.model, path) : undefined;
   }
@@ -128,7 +198,10 @@ export class Engine implements EngineApi {
     if (encodings) model.warnings.push(...encodings.value.warnings.map((w) => `${encodings.file}: ${w}`));
     this.model = model;
     this.data = data;
-    this.checker.setModel(model, await sha256Hex(bytes), encodings?.value);
+    this.sha256 = await sha256Hex(bytes);
+    this.checker.setModel(model, this.sha256, encodings?.value);
+    this.bytes = bytes;
+    this.lastQuant = undefined;
     onProgress?.('Done', 1);
     return { ok: true, summary: summarizeModel(model), view, parseMs, encodingsFile: encodings?.file };
   }

@@ -2,5 +2,6 @@
 /** The engine worker: exposes {@link Engine} over Comlink. */
 import * as Comlink from 'comlink';
 import { Engine } from './engine';
+import { browserRuntime } from './runtime-browser';
 
-Comlink.expose(new Engine());
+Comlink.expose(new Engine(browserRuntime));

@@ -8,6 +8,9 @@ import type { TensorPreview } from '../core/model/tensor-values';
 import type { LayoutInput, LayoutResult } from '../core/layout/layout-graph';
 
 import type { ValidationResult } from '../core/check/validate';
+import type { ObserverKind } from '../core/quant/calibrate';
+import type { ConfigName } from '../core/quant/configs';
+import type { Override } from '../core/quant/plan';
 import type { CheckReport } from '../core/report/check-report';
 
 /** What the validator runs with; the toolbar edits these. */
@@ -20,6 +23,38 @@ export interface CheckSettings {
 export type CheckOutcome =
   | { ok: true; result: ValidationResult; report: CheckReport; packTitle: string }
   | { ok: false; error: string };
+
+/** What the quantizer runs with (the quant panel edits these). */
+export interface QuantizeSettings extends CheckSettings {
+  config: ConfigName;
+  perChannelConv: boolean;
+  perChannelLinear: boolean;
+  actSymmetric: boolean;
+  blockSize: number;
+  overrides: Override[];
+  calibration: { samples: number; seed: number; observer: ObserverKind; percentile?: number };
+  /** Fixed shapes for inputs with dynamic dimensions; others default to 1. */
+  shapes?: Record<string, number[]>;
+}
+
+export type QuantizeOutcome =
+  | {
+      ok: true;
+      result: ValidationResult;
+      report: CheckReport;
+      sqnr: { output: string; db: number }[];
+      notes: string[];
+      /** Assumptions made about inputs (dynamic dimensions set to 1). */
+      assumed: string[];
+      timings: Record<string, number>;
+      quantizedTensors: number;
+      floatNodes: { name: string; reason: string }[];
+      qdqDomain: string;
+      aimet061: string | null;
+    }
+  | { ok: false; error: string; cancelled?: boolean };
+
+export type ArtifactKind = 'qdq' | 'aimet-1.0.0' | 'aimet-0.6.1';
 
 /** SoCs of a backend, for the picker. */
 export interface SocOption { model: string; marketing?: string; htpArch: number; vtcmMB: number; lpai?: number }
@@ -41,6 +76,12 @@ export interface EngineApi {
   socs(backend: CheckSettings['backend']): Promise<{ socs: SocOption[]; defaultSoc: string; unknowns: string[]; title: string }>;
   /** Loads a user constraint pack (JSON text) over the built-in one; undefined text removes it. */
   setConstraintPack(text: string | undefined, fileName: string): Promise<{ ok: true; name: string } | { ok: false; error: string }>;
+  /** Quantizes the current model; the validator checks the plan. One run at a time. */
+  quantize(settings: QuantizeSettings, onProgress?: ProgressCallback): Promise<QuantizeOutcome>;
+  /** Stops a running quantization (calibration stops before its next sample). */
+  cancelQuantize(): Promise<void>;
+  /** An export of the last quantization. */
+  exportArtifact(kind: ArtifactKind): Promise<{ ok: true; name: string; bytes: Uint8Array } | { ok: false; error: string }>;
   /** The view of a graph of the current model ('' is the main graph). */
   graphView(path: string): Promise<GraphView | undefined>;
   /** The first values of an initializer or Constant output visible from a graph. */

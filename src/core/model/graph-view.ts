@@ -77,6 +77,8 @@ export interface ModelSummary {
   initializerCount: number;
   warnings: string[];
   metadata: Record<string, string>;
+  /** Inputs a caller feeds (initializers listed as inputs by old IRs excluded). */
+  inputs: { name: string; dtype: string; shape?: Dim[] }[];
 }
 
 /** Id of the synthetic node for a graph input or output. */
@@ -103,6 +105,7 @@ export function summarizeModel(model: Model): ModelSummary {
     initializerCount: model.graph.initializers.size,
     warnings: model.warnings,
     metadata: model.metadata,
+    inputs: model.graph.inputs.filter((v) => !model.graph.initializers.has(v.name)).map((v) => ({ name: v.name, dtype: String(v.dtype), shape: v.shape })),
   };
 }
 

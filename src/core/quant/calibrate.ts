@@ -6,7 +6,7 @@
  */
 import type * as ortTypes from 'onnxruntime-common';
 import { halfToFloat } from '../model/tensor-values';
-import { exposeIntermediates, type CalibrationSample } from './minmax-ranges';
+import { exposeIntermediates, type CalibrationSample } from './expose';
 
 export type ObserverKind = 'minmax' | 'moving-average' | 'percentile';
 

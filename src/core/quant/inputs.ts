@@ -3,8 +3,11 @@
  * seed (the default), with dynamic dimensions fixed by the caller or set to 1 (and said so).
  */
 import type { Dim, Model, ValueInfo } from '../model/types';
-import type { CalibrationSample } from './minmax-ranges';
-import { ort } from '../runtime/ort-node';
+import type * as ortTypes from 'onnxruntime-common';
+import type { CalibrationSample } from './expose';
+
+/** The Tensor class of the onnxruntime instance that will run the samples (tensors must come from it). */
+export type TensorClass = typeof ortTypes.Tensor;
 
 /** A small, fast, seedable PRNG (mulberry32). */
 export function prng(seed: number): () => number {
@@ -56,7 +59,7 @@ export function resolveInputShapes(inputs: readonly ValueInfo[], given: Readonly
 }
 
 /** `count` random samples: floats uniform in [-1, 1), integers in [0, 10), booleans. */
-export function randomSamples(inputs: readonly ValueInfo[], shapes: ReadonlyMap<string, number[]>, count: number, seed = 1234): CalibrationSample[] {
+export function randomSamples(Tensor: TensorClass, inputs: readonly ValueInfo[], shapes: ReadonlyMap<string, number[]>, count: number, seed = 1234): CalibrationSample[] {
   const rand = prng(seed);
   const out: CalibrationSample[] = [];
   for (let k = 0; k < count; k++) {
@@ -65,10 +68,10 @@ export function randomSamples(inputs: readonly ValueInfo[], shapes: ReadonlyMap<
       const shape = shapes.get(v.name)!;
       const n = shape.reduce((a, b) => a * b, 1);
       switch (v.dtype) {
-        case 'int64': sample[v.name] = new ort.Tensor('int64', BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 10))), shape); break;
-        case 'int32': sample[v.name] = new ort.Tensor('int32', Int32Array.from({ length: n }, () => Math.floor(rand() * 10)), shape); break;
-        case 'bool': sample[v.name] = new ort.Tensor('bool', Uint8Array.from({ length: n }, () => (rand() < 0.5 ? 1 : 0)), shape); break;
-        default: sample[v.name] = new ort.Tensor('float32', Float32Array.from({ length: n }, () => rand() * 2 - 1), shape);
+        case 'int64': sample[v.name] = new Tensor('int64', BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 10))), shape); break;
+        case 'int32': sample[v.name] = new Tensor('int32', Int32Array.from({ length: n }, () => Math.floor(rand() * 10)), shape); break;
+        case 'bool': sample[v.name] = new Tensor('bool', Uint8Array.from({ length: n }, () => (rand() < 0.5 ? 1 : 0)), shape); break;
+        default: sample[v.name] = new Tensor('float32', Float32Array.from({ length: n }, () => rand() * 2 - 1), shape);
       }
     }
     out.push(sample);

@@ -8,8 +8,7 @@
  * actual element type, so no shape inference is needed here and non-float tensors (shapes,
  * indices, quantized integers) are simply skipped.
  */
-import { onnx } from '../model/onnx/onnx-pb.js';
-import { writeOnnx } from '../model/write-onnx';
+import { exposeIntermediates } from './expose';
 import { createOrtSession, ort, type OrtExternalFile } from '../runtime/ort-node';
 
 /** Observed range of one tensor over all calibration samples. */
@@ -19,7 +18,8 @@ export interface MinMax {
 }
 
 /** One calibration sample: graph input name -> tensor. */
-export type CalibrationSample = Record<string, ort.Tensor>;
+export type { CalibrationSample } from './expose';
+import type { CalibrationSample } from './expose';
 
 export interface MinMaxOptions {
   /** Side files, when the model has external data. */
@@ -55,25 +55,6 @@ export async function collectMinMaxRanges(
     await session.release();
   }
   return ranges;
-}
-
-/** The model with every main-graph node output also listed as a graph output. */
-export function exposeIntermediates(modelBytes: Uint8Array): Uint8Array {
-  const model = onnx.ModelProto.decode(modelBytes);
-  const graph = model.graph;
-  if (!graph) throw new Error('collectMinMaxRanges: the model has no graph');
-  const outputs = [...(graph.output ?? [])];
-  const listed = new Set(outputs.map((o) => o.name));
-  for (const node of graph.node ?? []) {
-    for (const name of node.output ?? []) {
-      if (name && !listed.has(name)) {
-        outputs.push({ name });
-        listed.add(name);
-      }
-    }
-  }
-  graph.output = outputs;
-  return writeOnnx(model);
 }
 
 function observe(ranges: Map<string, MinMax>, name: string, tensor: ort.Tensor, floatTypes: Set<string>): void {

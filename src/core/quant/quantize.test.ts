@@ -12,7 +12,7 @@ import { loadRulePack } from '../../../rules/registry';
 import { qgraphFromQdq } from '../check/from-qdq';
 import { validate } from '../check/validate';
 import { readOnnx } from '../model/read-onnx';
-import { createOrtSession } from '../runtime/ort-node';
+import { createOrtSession, ort } from '../runtime/ort-node';
 import { parseAimetEncodings } from './aimet-encodings';
 import { CalibrationCancelled } from './calibrate';
 import { DEFAULT_OPTIONS, type ConfigName } from './configs';
@@ -26,7 +26,7 @@ const load = (path: string) => new Uint8Array(readFileSync(path));
 async function run(bytes: Uint8Array, config: ConfigName, soc = 'SM8650', extra: Partial<QuantizeRequest> = {}) {
   const model = readOnnx(bytes);
   const inputs = feedInputs(model);
-  const samples = randomSamples(inputs, resolveInputShapes(inputs).shapes, 8);
+  const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 8);
   return quantize({
     model, bytes, pack: await loadRulePack('htp'), soc, strict: true,
     options: { ...DEFAULT_OPTIONS, config }, samples,

@@ -13,7 +13,7 @@ import type { QuantOptions } from './configs';
 import { AimetEncodingsError, writeAimetEncodings } from './aimet-encodings';
 import type { QuantEncoding } from './encoding';
 import { exportQdq, type ExportResult } from './export-qdq';
-import type { CalibrationSample } from './minmax-ranges';
+import type { CalibrationSample } from './expose';
 import { annotate, type Override, type Plan } from './plan';
 import { outputSqnr } from './sqnr';
 

@@ -1,7 +1,7 @@
 /** Signal-to-quantization-noise ratio between float and quantized outputs, in dB. */
 import type * as ortTypes from 'onnxruntime-common';
 import type { SessionFactory } from './calibrate';
-import type { CalibrationSample } from './minmax-ranges';
+import type { CalibrationSample } from './expose';
 
 export function sqnrDb(reference: ArrayLike<number>, test: ArrayLike<number>): number {
   let signal = 0;

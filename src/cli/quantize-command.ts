@@ -1,0 +1,152 @@
+/**
+ * `quantlens quantize MODEL ...`: the app's quantizer on the command line. Writes the QDQ model
+ * and the AIMET encodings, prints the plan's findings (same schema as `check`) and SQNR.
+ */
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { loadRulePack } from '../../rules/registry';
+import { nodeRuntime } from '../core/runtime/node-runtime';
+import { isConfigName, CONFIG_NAMES } from '../core/quant/configs';
+import type { CalibrationSample } from '../core/quant/expose';
+import { parseNpy, NpyError } from '../core/quant/npy';
+import { Engine } from '../worker/engine';
+import type { QuantizeSettings } from '../worker/protocol';
+import { parseArgs } from './args';
+import type { Io } from './main';
+
+const EXIT = { pass: 0, fail: 1, usage: 2 } as const;
+
+export const QUANTIZE_USAGE = `  quantlens quantize MODEL.onnx --out-qdq OUT.onnx --out-encodings OUT.encodings [options]
+
+Quantize options:
+  --config NAME            ${CONFIG_NAMES.join(', ')} (default 8a8w)
+  --soc MODEL              SoC the plan is validated for (default SM8650)
+  --override PATTERN=CFG   nodes whose name matches the regular expression use CFG (or "float"); repeatable
+  --shape INPUT=1,3,224,224  fix an input's dynamic dimensions (others default to 1); repeatable
+  --calib N                random calibration samples with a fixed seed (default 16)
+  --seed N                 seed of the random samples (default 1234)
+  --inputs DIR             calibration inputs: DIR/*.npy (one file per sample, single-input models)
+                           or DIR/<sample>/<input>.npy
+  --observer minmax|moving-average|percentile   (default minmax)
+  --per-channel-linear     per-channel Gemm/linear weights (HTP keeps them per tensor; see rules)
+  --block-size N           LPBQ block size for 16a4w_block (default 32)
+  --strict / --no-strict   as for check
+  --format text|json       json prints the check report of the plan plus "sqnr"
+`;
+
+async function npySamples(dir: string, inputs: string[], Tensor: typeof nodeRuntime.Tensor): Promise<CalibrationSample[]> {
+  const entries = (await readdir(dir)).sort();
+  const toTensor = (bytes: Uint8Array, file: string) => {
+    const a = parseNpy(bytes, file);
+    const type = a.dtype === 'float64' ? 'float32' : a.dtype;
+    const data = a.dtype === 'float64' ? Float32Array.from(a.data as Float64Array) : a.data;
+    return new Tensor(type as 'float32', data as Float32Array, a.shape);
+  };
+  const samples: CalibrationSample[] = [];
+  for (const e of entries) {
+    const full = join(dir, e);
+    if ((await stat(full)).isDirectory()) {
+      const sample: CalibrationSample = {};
+      for (const input of inputs) {
+        const file = join(full, `${input.replace(/[/\\:]/g, '_')}.npy`);
+        sample[input] = toTensor(new Uint8Array(await readFile(file).catch(() => { throw new NpyError(`${full} has no ${basename(file)} for input "${input}"`); })), file);
+      }
+      samples.push(sample);
+    } else if (e.endsWith('.npy')) {
+      if (inputs.length !== 1) throw new NpyError(`${dir}: the model has ${inputs.length} inputs; put each sample in its own folder with one <input>.npy per input`);
+      samples.push({ [inputs[0]!]: toTensor(new Uint8Array(await readFile(full)), full) });
+    }
+  }
+  if (samples.length === 0) throw new NpyError(`${dir} holds no .npy calibration inputs`);
+  return samples;
+}
+
+export async function quantizeCommand(rest: readonly string[], io: Io): Promise<number> {
+  const args = parseArgs(rest, {
+    values: ['config', 'soc', 'calib', 'seed', 'inputs', 'observer', 'out-qdq', 'out-encodings', 'format', 'block-size', 'backend'],
+    flags: ['strict', 'no-strict', 'per-channel-linear'],
+    multi: ['override', 'shape'],
+  });
+  const o = args.options;
+  const fail = (msg: string) => { io.stderr.write(`quantlens quantize: ${msg}\n`); return EXIT.usage; };
+  if (args.positional.length !== 1) return fail(`give exactly one model file (got ${args.positional.length}). Run quantlens --help.`);
+  const config = (o.get('config') as string | undefined) ?? '8a8w';
+  if (!isConfigName(config)) return fail(`--config must be one of ${CONFIG_NAMES.join(', ')}, not "${config}"`);
+  const outQdq = o.get('out-qdq') as string | undefined;
+  const outEnc = o.get('out-encodings') as string | undefined;
+  if (!outQdq && !outEnc) return fail('give --out-qdq and/or --out-encodings: where to write the result');
+  const format = (o.get('format') as string | undefined) ?? 'text';
+  if (format !== 'text' && format !== 'json') return fail(`--format must be text or json, not "${format}"`);
+  const observer = (o.get('observer') as string | undefined) ?? 'minmax';
+  if (!['minmax', 'moving-average', 'percentile'].includes(observer)) return fail(`--observer must be minmax, moving-average or percentile, not "${observer}"`);
+  const int = (name: string, dflt: number) => {
+    const v = o.get(name) as string | undefined;
+    if (v === undefined) return dflt;
+    if (!/^\d+$/.test(v)) throw new Error(`--${name} must be a whole number, not "${v}"`);
+    return Number(v);
+  };
+  let calib: number, seed: number, blockSize: number;
+  try { calib = int('calib', 16); seed = int('seed', 1234); blockSize = int('block-size', 32); } catch (err) { return fail((err as Error).message); }
+  const overrides = [];
+  for (const spec of args.lists.get('override') ?? []) {
+    const at = spec.lastIndexOf('=');
+    const cfg = spec.slice(at + 1);
+    if (at <= 0 || !(cfg === 'float' || isConfigName(cfg))) return fail(`--override takes PATTERN=CONFIG with CONFIG one of float, ${CONFIG_NAMES.join(', ')} (got "${spec}")`);
+    overrides.push({ pattern: spec.slice(0, at), config: cfg as QuantizeSettings['config'] | 'float' });
+  }
+  const shapes: Record<string, number[]> = {};
+  for (const spec of args.lists.get('shape') ?? []) {
+    const m = /^(.+)=(\d+(?:,\d+)*)$/.exec(spec);
+    if (!m) return fail(`--shape takes INPUT=D1,D2,... (got "${spec}")`);
+    shapes[m[1]!] = m[2]!.split(',').map(Number);
+  }
+  const backend = (o.get('backend') as string | undefined) ?? 'htp';
+  if (backend !== 'htp' && backend !== 'lpai') return fail(`--backend must be htp or lpai, not "${backend}"`);
+  const pack = await loadRulePack(backend);
+
+  const path = args.positional[0]!;
+  let file: File;
+  try { file = new File([await readFile(path)], basename(path)); } catch { return fail(`cannot read ${path}: no such file`); }
+  const engine = new Engine(nodeRuntime);
+  const loaded = await engine.openFiles([file]);
+  if (!loaded.ok) return fail(loaded.error.message);
+  let samples: CalibrationSample[] | undefined;
+  const inputsDir = o.get('inputs') as string | undefined;
+  if (inputsDir) {
+    try { samples = await npySamples(inputsDir, loaded.summary.inputs.map((i) => i.name), nodeRuntime.Tensor); } catch (err) { return fail((err as Error).message); }
+  }
+  const settings: QuantizeSettings = {
+    backend, soc: ((o.get('soc') as string | undefined) ?? pack.defaultSoc).toUpperCase(), strict: !o.get('no-strict'),
+    config, perChannelConv: true, perChannelLinear: !!o.get('per-channel-linear'), actSymmetric: false, blockSize,
+    overrides, calibration: { samples: calib, seed, observer: observer as 'minmax' }, shapes,
+  };
+  const out = await engine.quantize(settings, undefined, samples);
+  if (!out.ok) return fail(out.error);
+  if (outQdq) {
+    const a = await engine.exportArtifact('qdq');
+    if (a.ok) await writeFile(outQdq, a.bytes);
+  }
+  if (outEnc) {
+    const a = await engine.exportArtifact('aimet-1.0.0');
+    if (a.ok) await writeFile(outEnc, a.bytes);
+  }
+  if (format === 'json') {
+    io.stdout.write(`${JSON.stringify({ ...out.report, config, sqnr: out.sqnr.map((s) => ({ output: s.output, db: Number.isFinite(s.db) ? Number(s.db.toFixed(2)) : null })), assumed: out.assumed, notes: out.notes }, null, 2)}\n`);
+  } else {
+    const r = out.result;
+    io.stdout.write([
+      `QuantLens quantize: ${file.name} · ${config} · SoC ${r.soc} (${r.arch}) · ${r.strict ? 'strict' : 'lenient'}`,
+      ...out.assumed.map((a) => `assumed: ${a}`),
+      `calibration: ${samples ? `${samples.length} samples from ${inputsDir}` : `${calib} random samples (seed ${seed})`}, observer ${observer}`,
+      `quantized tensors: ${out.quantizedTensors}; Q/DQ domain: ${out.qdqDomain}`,
+      ...out.sqnr.map((s) => `SQNR ${s.output}: ${s.db.toFixed(1)} dB`),
+      ...out.notes.map((n) => `note: ${n}`),
+      `${r.verdict.toUpperCase()}: ${r.counts.error} errors, ${r.counts.warning} warnings, ${r.counts.info} notes`,
+      ...r.findings.map((f) => `  ${f.severity} ${f.rule} ${f.node}: ${f.message}`),
+      ...(outQdq ? [`wrote ${outQdq}`] : []),
+      ...(outEnc ? [`wrote ${outEnc}`] : []),
+      '',
+    ].join('\n'));
+  }
+  return out.result.verdict === 'fail' ? EXIT.fail : EXIT.pass;
+}

@@ -1,0 +1,8 @@
+/** The engine's onnxruntime for Node (CLI, tests): onnxruntime-web's wasm build, one thread. */
+import { createOrtSession, ort } from './ort-node';
+import type { OrtRuntime } from '../../worker/runtime';
+
+export const nodeRuntime: OrtRuntime = {
+  Tensor: ort.Tensor as unknown as OrtRuntime['Tensor'],
+  createSession: (bytes, options) => createOrtSession(bytes, options ?? {}) as unknown as ReturnType<OrtRuntime['createSession']>,
+};

@@ -1,0 +1,18 @@
+/**
+ * onnxruntime-web (wasm, single thread) inside the engine worker. The .wasm file is emitted by
+ * Vite as an asset and located explicitly, so it loads from the app's own origin.
+ */
+import * as ort from 'onnxruntime-web/wasm';
+import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import type { OrtRuntime } from './runtime';
+
+ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, self.location.href).href };
+// One thread: no SharedArrayBuffer (and so no cross-origin isolation) needed, and calibration is reproducible.
+ort.env.wasm.numThreads = 1;
+ort.env.wasm.proxy = false;
+ort.env.logLevel = 'error';
+
+export const browserRuntime: OrtRuntime = {
+  Tensor: ort.Tensor as unknown as OrtRuntime['Tensor'],
+  createSession: (bytes, options) => ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], logSeverityLevel: 3, graphOptimizationLevel: options?.graphOptimizationLevel }) as unknown as ReturnType<OrtRuntime['createSession']>,
+};
