@@ -4,6 +4,7 @@ import type { Finding } from '../core/check/finding';
 import { useCheck } from './check-store';
 import { SeverityBadge } from './severity';
 import { useApp } from './store';
+import { QuantPanel } from './QuantPanel';
 
 const ORDER = { error: 0, warning: 1, info: 2 } as const;
 
@@ -11,9 +12,10 @@ export function FindingsList() {
   const findings = useCheck((s) => s.result?.findings);
   const selectedId = useApp((s) => s.selectedId);
   const sorted = useMemo(() => [...(findings ?? [])].sort((a, b) => ORDER[a.severity] - ORDER[b.severity]), [findings]);
-  if (!findings) return null;
   return (
-    <aside className="flex h-full w-80 shrink-0 flex-col border-r border-slate-200 bg-white" aria-label="Findings">
+    <aside className="flex h-full w-80 shrink-0 flex-col overflow-y-auto border-r border-slate-200 bg-white" aria-label="Findings">
+      <QuantPanel />
+      {findings && (<>
       <h2 className="border-b border-slate-200 px-3 py-2 text-xs font-semibold uppercase tracking-wide text-slate-500">Findings ({findings.length})</h2>
       {sorted.length === 0 && <p className="p-3 text-sm text-emerald-800">No findings: every checked constraint holds.</p>}
       <ul className="min-h-0 flex-1 overflow-y-auto">
@@ -32,6 +34,7 @@ export function FindingsList() {
           </li>
         ))}
       </ul>
+      </>)}
     </aside>
   );
 }

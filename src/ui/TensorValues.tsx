@@ -6,13 +6,15 @@ import { useApp } from './store';
 
 export function TensorValues({ tensor }: { tensor: string }) {
   const path = useApp((s) => s.view?.path ?? '');
+  // A new model can have a tensor of the same name: refetch whenever the model changes.
+  const model = useApp((s) => s.summary);
   const [preview, setPreview] = useState<TensorPreview | null | undefined>(undefined);
   useEffect(() => {
     let live = true;
     setPreview(undefined);
     engineClient().tensorPreview(path, tensor).then((p) => live && setPreview(p ?? null), () => live && setPreview(null));
     return () => { live = false; };
-  }, [path, tensor]);
+  }, [path, tensor, model]);
   if (preview === undefined) return <div className="text-xs text-slate-400">loading values…</div>;
   if (preview === null) return <div className="text-xs text-slate-400">no values available</div>;
   return (

@@ -20,7 +20,7 @@ export function VerdictBanner() {
       <span className="font-bold tracking-wide">{LABEL[result.verdict]}</span>
       <span data-testid="verdict-counts">{c.error} error{c.error === 1 ? '' : 's'} · {c.warning} warning{c.warning === 1 ? '' : 's'} · {c.info} note{c.info === 1 ? '' : 's'}</span>
       <span>{result.soc} ({result.arch}) · {result.backend.toUpperCase()} · {result.strict ? 'strict' : 'lenient'}</span>
-      <span className="text-xs opacity-80">encodings: {result.encodings === 'float' ? 'none (float model)' : result.encodings.toUpperCase()} · {result.nodesChecked} nodes checked</span>
+      <span className="text-xs opacity-80" data-testid="verdict-encodings">encodings: {result.encodings === 'float' ? 'none (float model)' : result.encodings === 'quantizer' ? 'quantizer plan' : result.encodings.toUpperCase()} · {result.nodesChecked} nodes checked</span>
       {running && <span className="text-xs opacity-70">re-checking…</span>}
     </div>
   );

@@ -8,6 +8,12 @@ import type { LoadResult } from '../worker/protocol';
 import { nodeSize } from './node-size';
 import { useApp } from './store';
 import { runCheck } from './check-actions';
+import { useCheck } from './check-store';
+import { runQuantize } from './quant-actions';
+import { useQuant } from './quant-store';
+
+/** Float models up to this many nodes are quantized automatically on load. */
+export const AUTO_QUANTIZE_MAX_NODES = 3000;
 
 let loadSeq = 0;
 
@@ -34,7 +40,13 @@ async function runLoad(source: string, origin: { kind: 'url' | 'sample' | 'file'
     return;
   }
   useApp.setState({ summary: result.summary, origin, parseMs: result.parseMs, selectedId: undefined });
-  void runCheck();
+  useQuant.setState({ outcome: undefined, target: 'model', error: undefined, cancelled: false });
+  void runCheck().then(() => {
+    // A float model has nothing to check but op support: quantize it with the panel's settings
+    // (8a8w by default) so its findings show at once. Large graphs wait for the button.
+    const r = useCheck.getState().result;
+    if (r?.encodings === 'float' && result.summary.nodeCount <= AUTO_QUANTIZE_MAX_NODES && useQuant.getState().settings.calibration.samples <= 64) void runQuantize();
+  });
   await showView(result.view);
 }
 

@@ -5,6 +5,7 @@
 import { engineClient } from '../worker/client';
 import type { CheckSettings } from '../worker/protocol';
 import { indexFindings, saveSettings, useCheck } from './check-store';
+import { useQuant } from './quant-store';
 
 let seq = 0;
 
@@ -12,7 +13,7 @@ export async function runCheck(): Promise<void> {
   const mine = ++seq;
   const { settings } = useCheck.getState();
   useCheck.setState({ running: true });
-  const out = await engineClient().check(settings);
+  const out = await engineClient().check({ ...settings, target: useQuant.getState().target });
   if (mine !== seq) return;
   if (out.ok) {
     useCheck.setState({ running: false, result: out.result, report: out.report, packTitle: out.packTitle, error: undefined, marks: indexFindings(out.result.findings) });

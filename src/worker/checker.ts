@@ -43,12 +43,13 @@ export class Checker {
     }
   }
 
-  async check(settings: CheckSettings): Promise<CheckOutcome> {
-    if (!this.graph) return { ok: false, error: 'No model is open.' };
+  /** Validates the model's encodings, or `graph` (a quantization plan) when given. */
+  async check(settings: CheckSettings, graph: QGraph | undefined = this.graph): Promise<CheckOutcome> {
+    if (!graph) return { ok: false, error: 'No model is open.' };
     if (!isBackend(settings.backend)) return { ok: false, error: `Unknown backend "${settings.backend}".` };
     try {
       const pack = await this.pack(settings.backend);
-      const result = validate(this.graph, pack, { soc: settings.soc, strict: settings.strict });
+      const result = validate(graph, pack, { soc: settings.soc, strict: settings.strict });
       return { ok: true, result, report: buildCheckReport(this.identity, result), packTitle: pack.title };
     } catch (err) {
       if (err instanceof UnknownSocError) return { ok: false, error: `${err.soc} is not a ${settings.backend.toUpperCase()} SoC QuantLens knows. Pick one of: ${err.known.join(', ')}.` };

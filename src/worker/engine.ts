@@ -21,6 +21,7 @@ import { feedInputs, InputShapeError, randomSamples, resolveInputShapes } from '
 import { OverrideError } from '../core/quant/plan';
 import { quantize, type QuantizeResult } from '../core/quant/quantize';
 import { buildCheckReport } from '../core/report/check-report';
+import type { QGraph } from '../core/check/qgraph';
 
 const MODEL_EXTENSIONS = /\.(onnx|ort)$/i;
 const ENCODINGS_EXTENSIONS = /\.(encodings|json)$/i;
@@ -32,7 +33,7 @@ export class Engine implements EngineApi {
   private bytes: Uint8Array | undefined;
   private sha256 = '';
   private running: AbortController | undefined;
-  private lastQuant: { result: QuantizeResult; settings: QuantizeSettings } | undefined;
+  private lastQuant: { result: QuantizeResult; settings: QuantizeSettings; graph: QGraph } | undefined;
 
   /** @param runtime onnxruntime for calibration; without one, quantize() explains it is unavailable. */
   constructor(private readonly runtime?: OrtRuntime) {}
@@ -103,6 +104,10 @@ export class Engine implements EngineApi {
   }
 
   check(settings: CheckSettings) {
+    if (settings.target === 'plan') {
+      if (!this.lastQuant) return Promise.resolve({ ok: false as const, error: 'There is no quantization plan yet: press Quantize.' });
+      return this.checker.check(settings, this.lastQuant.graph);
+    }
     return this.checker.check(settings);
   }
 
@@ -138,7 +143,7 @@ export class Engine implements EngineApi {
         createSession: this.runtime.createSession, signal: controller.signal, onProgress,
       });
       if (controller.signal.aborted) return { ok: false, error: 'Quantization was cancelled.', cancelled: true };
-      this.lastQuant = { result, settings };
+      this.lastQuant = { result, settings, graph: result.graph };
       const report = buildCheckReport({ name: model.fileName, sha256: this.sha256, nodes: model.graph.nodes.length }, result.validation);
       return {
         ok: true, result: result.validation, report, sqnr: result.sqnr, notes: result.notes, assumed, timings: result.timings,

@@ -18,6 +18,8 @@ export interface CheckSettings {
   backend: 'htp' | 'lpai';
   soc: string;
   strict: boolean;
+  /** What to validate: the model's own encodings (default) or the last quantization plan. */
+  target?: 'model' | 'plan';
 }
 
 export type CheckOutcome =

@@ -21,50 +21,56 @@ export function isDQ(n: Node): boolean {
   return n.opType === 'DequantizeLinear' && QDQ_DOMAINS.has(n.domain);
 }
 
+/**
+ * Lookups over one graph. Built to stay cheap on 100k-node models: initializers are read from
+ * the graph's own map rather than copied, and for consumers only the first QuantizeLinear
+ * reading each tensor is kept, which is all the extraction asks.
+ */
 interface Index {
   graph: Graph;
   producer: Map<string, Node>;
-  consumers: Map<string, Node[]>;
-  constants: Map<string, ConstTensor>;
-  shapes: Map<string, Dim[] | undefined>;
+  /** The first Q node (in graph order) that reads each tensor, at any input. */
+  firstQ: Map<string, Node>;
+  /** Initializers and `Constant` outputs; a `Constant` wins over an initializer of the same name. */
+  constant(name: string): ConstTensor | undefined;
+  /** Shape from, in rising precedence: graph inputs, outputs, value_info, initializers, `Constant` outputs. */
+  shape(name: string): Dim[] | undefined;
 }
 
 function indexGraph(graph: Graph): Index {
   const producer = new Map<string, Node>();
-  const consumers = new Map<string, Node[]>();
-  const constants = new Map<string, ConstTensor>(graph.initializers);
-  const shapes = new Map<string, Dim[] | undefined>();
-  for (const v of [...graph.inputs, ...graph.outputs, ...graph.valueInfo.values()]) shapes.set(v.name, v.shape);
-  for (const t of graph.initializers.values()) shapes.set(t.name, t.dims);
+  const firstQ = new Map<string, Node>();
+  const constantNodes = new Map<string, ConstTensor>();
+  const declared = new Map<string, Dim[] | undefined>();
+  for (const v of graph.inputs) declared.set(v.name, v.shape);
+  for (const v of graph.outputs) declared.set(v.name, v.shape);
+  for (const v of graph.valueInfo.values()) declared.set(v.name, v.shape);
   for (const n of graph.nodes) {
     for (const o of n.outputs) if (o) producer.set(o, n);
-    for (const i of n.inputs) {
-      if (!i) continue;
-      const list = consumers.get(i);
-      if (list) list.push(n);
-      else consumers.set(i, [n]);
-    }
+    if (isQ(n)) for (const i of n.inputs) if (i && !firstQ.has(i)) firstQ.set(i, n);
     if (n.opType === 'Constant' && n.domain === '' && n.outputs[0]) {
       const value = constantNodeValue(n);
-      if (value) {
-        constants.set(n.outputs[0], value);
-        shapes.set(n.outputs[0], value.dims);
-      }
+      if (value) constantNodes.set(n.outputs[0], value);
     }
   }
-  return { graph, producer, consumers, constants, shapes };
+  const initializers = graph.initializers;
+  return {
+    graph, producer, firstQ,
+    constant: (name) => constantNodes.get(name) ?? initializers.get(name),
+    shape: (name) => (constantNodes.get(name) ?? initializers.get(name))?.dims ?? declared.get(name),
+  };
 }
 
 /** The dtype a Q produces or a DQ consumes. */
 function qdqDtype(n: Node, ix: Index): string | undefined {
-  const zp = n.inputs[2] ? ix.constants.get(n.inputs[2]) : undefined;
+  const zp = n.inputs[2] ? ix.constant(n.inputs[2]) : undefined;
   if (zp) return String(zp.dtype);
   if (isQ(n)) {
     const out = n.attributes.find((a) => a.name === 'output_dtype')?.attr;
     return out?.type === 'int' && out.value !== 0 ? dtypeFromCode(out.value) : 'uint8';
   }
   const x = n.inputs[0] ?? '';
-  const c = ix.constants.get(x);
+  const c = ix.constant(x);
   if (c) return String(c.dtype);
   const p = ix.producer.get(x);
   if (p && isQ(p)) return qdqDtype(p, ix);
@@ -80,11 +86,11 @@ export interface ReadEncodingResult {
 export function qdqEncoding(n: Node, ix: Index, dataRank: number | undefined): ReadEncodingResult {
   const dtype = qdqDtype(n, ix);
   if (!dtype || !QUANT_DTYPES.has(dtype)) return { note: `${n.opType} "${n.name}" uses dtype ${dtype}, which QuantLens does not read as a quantized type` };
-  const scaleT = ix.constants.get(n.inputs[1] ?? '');
+  const scaleT = ix.constant(n.inputs[1] ?? '');
   if (!scaleT) return { note: `the scale of ${n.opType} "${n.name}" is computed at run time, not a constant` };
   const scale = constNumbers(scaleT);
   if (!scale) return { note: `the scale of ${n.opType} "${n.name}" is stored where QuantLens cannot read it (external data)` };
-  const zpT = n.inputs[2] ? ix.constants.get(n.inputs[2]) : undefined;
+  const zpT = n.inputs[2] ? ix.constant(n.inputs[2]) : undefined;
   const zeroPoint = zpT ? constNumbers(zpT) : scale.map(() => 0);
   if (!zeroPoint) return { note: `the zero point of ${n.opType} "${n.name}" could not be read` };
   const attr = (name: string) => n.attributes.find((a) => a.name === name)?.attr;
@@ -130,19 +136,19 @@ export function qgraphFromQdq(model: Model): QGraph {
       let enc: ReadEncodingResult = {};
       if (dq && isDQ(dq)) {
         source = dq.inputs[0] ?? tensor;
-        enc = qdqEncoding(dq, ix, ix.shapes.get(source)?.length);
+        enc = qdqEncoding(dq, ix, ix.shape(source)?.length);
       }
-      const constant = ix.constants.has(source);
+      const constant = ix.constant(source) !== undefined;
       if (enc.encoding) quantized = true;
-      inputs.push({ index: i, tensor, role: inputRole(n.opType, i, constant), constant, encoding: enc.encoding, shape: ix.shapes.get(source), note: enc.note });
+      inputs.push({ index: i, tensor, role: inputRole(n.opType, i, constant), constant, encoding: enc.encoding, shape: ix.shape(source), note: enc.note });
     });
     const outputs: QPort[] = [];
     n.outputs.forEach((tensor, i) => {
       if (!tensor) return;
-      const q = (ix.consumers.get(tensor) ?? []).find(isQ);
-      const enc = q ? qdqEncoding(q, ix, ix.shapes.get(tensor)?.length) : {};
+      const q = ix.firstQ.get(tensor);
+      const enc = q ? qdqEncoding(q, ix, ix.shape(tensor)?.length) : {};
       if (enc.encoding) quantized = true;
-      outputs.push({ index: i, tensor, role: 'activation', constant: false, encoding: enc.encoding, shape: ix.shapes.get(tensor), note: enc.note });
+      outputs.push({ index: i, tensor, role: 'activation', constant: false, encoding: enc.encoding, shape: ix.shape(tensor), note: enc.note });
     });
     nodes.push({ id: n.id, name: displayName(n.name, n.opType, index), opType: n.opType, domain: n.domain, inputs, outputs });
   });

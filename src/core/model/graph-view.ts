@@ -242,16 +242,13 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
 
   const nodes: ViewNode[] = [];
   const edges: ViewEdge[] = [];
-  const edgeIds = new Set<string>();
   const addEdge = (source: string, target: string, tensor: string) => {
-    const id = `${source}->${target}:${tensor}`;
-    if (edgeIds.has(id)) return;
-    edgeIds.add(id);
     const t = types.get(tensor);
-    edges.push({ id, source, target, tensor, dtype: t?.dtype ?? 'unknown', shape: t?.shape });
+    edges.push({ id: `${source}->${target}:${tensor}`, source, target, tensor, dtype: t?.dtype ?? 'unknown', shape: t?.shape });
   };
 
-  const initializerNames = new Set(graph.initializers.keys());
+  // The graph's own map: copying 100k+ names into a set cost more than every lookup after.
+  const initializerNames = graph.initializers;
   for (const v of graph.inputs) {
     // Old IRs list initializers as graph inputs too; those are weights, not inputs.
     if (initializerNames.has(v.name)) continue;
@@ -286,8 +283,17 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
       subgraphs: n.subgraphs.map((s) => ({ attribute: s.attribute, path: s.graph.path, name: s.graph.name, nodeCount: countNodes(s.graph) })),
       docString: n.docString,
     });
-    for (const input of n.inputs) {
+    // One edge per (producer, this node, tensor): a node reading a tensor twice (Mul(x, x))
+    // gets one. Edge ids hold the target, so only this node's inputs can repeat one; checking
+    // them locally spares hashing 100k+ fresh id strings in one big set.
+    const seen = n.inputs.length > 8 ? new Set<string>() : undefined;
+    for (let i = 0; i < n.inputs.length; i++) {
+      const input = n.inputs[i]!;
       if (!input || initializerNames.has(input)) continue;
+      if (seen) {
+        if (seen.has(input)) continue;
+        seen.add(input);
+      } else if (n.inputs.indexOf(input) < i) continue;
       const src = producer.get(input);
       if (src) {
         // Constant outputs feed their consumers directly; keep the edge so the Constant node is placed.
@@ -298,9 +304,13 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
     }
   }
 
+  const outputEdges = new Set<string>();
   for (const v of graph.outputs) {
     const id = outputNodeId(v.name);
     nodes.push({ id, kind: 'output', opType: 'Output', name: v.name, domain: '', inputs: [{ name: v.name, dtype: v.dtype, shape: v.shape, kind: 'activation' }], outputs: [], attributes: [], subgraphs: [] });
+    // A graph output listed twice gets two output nodes but one edge.
+    if (outputEdges.has(id)) continue;
+    outputEdges.add(id);
     const src = producer.get(v.name);
     if (src) addEdge(src, id, v.name);
     else if (graphInputs.has(v.name)) addEdge(inputNodeId(v.name), id, v.name);

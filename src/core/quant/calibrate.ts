@@ -133,8 +133,15 @@ export async function calibrate(modelBytes: Uint8Array, samples: readonly Calibr
     if (!o) { o = makeObserver(options); observers.set(name, o); }
     o.observe(data);
   };
+  let lastYield = performance.now();
   try {
     for (let i = 0; i < samples.length; i++) {
+      // A wasm run resolves through microtasks only; give the event loop a turn now and then so
+      // a cancel message (a macrotask) is seen within a sample or two.
+      if (performance.now() - lastYield > 30) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        lastYield = performance.now();
+      }
       if (options.signal?.aborted) throw new CalibrationCancelled();
       const sample = samples[i]!;
       for (const [name, t] of Object.entries(sample)) feed(name, t as ortTypes.Tensor);

@@ -6,6 +6,7 @@
 import type { RulePack } from '../../../rules/types';
 import { qgraphFromTensorEncodings } from '../check/from-aimet';
 import { validate, type ValidationResult } from '../check/validate';
+import type { QGraph } from '../check/qgraph';
 import type { Model } from '../model/types';
 import { calibrate, type ObserverKind, type SessionFactory } from './calibrate';
 import { computeEncodings, type Encodings } from './compute';
@@ -37,6 +38,8 @@ export interface QuantizeRequest {
 
 export interface QuantizeResult {
   plan: Plan;
+  /** The plan as the validator sees it (re-checkable for other SoCs without recalibrating). */
+  graph: QGraph;
   encodings: Encodings;
   validation: ValidationResult;
   qdq: ExportResult;
@@ -73,7 +76,8 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   });
   t = lap('calibrate', t);
   const encodings = computeEncodings(req.model, plan, ranges, req.options);
-  const validation = validate(qgraphFromTensorEncodings(req.model, (tensor, _c, node, index) => (node !== undefined ? encodings.edges.get(`${node}:${index}`)?.encoding : undefined) ?? encodings.tensors.get(tensor), 'quantizer'), req.pack, { soc: req.soc, strict: req.strict });
+  const graph = qgraphFromTensorEncodings(req.model, (tensor, _c, node, index) => (node !== undefined ? encodings.edges.get(`${node}:${index}`)?.encoding : undefined) ?? encodings.tensors.get(tensor), 'quantizer');
+  const validation = validate(graph, req.pack, { soc: req.soc, strict: req.strict });
   t = lap('encode+validate', t);
   req.onProgress?.('Exporting', undefined);
   const qdq = exportQdq(req.bytes, encodings);
@@ -93,5 +97,5 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     sqnr = await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession, qdq.notes);
     lap('sqnr', t);
   }
-  return { plan, encodings, validation, qdq, aimet, aimet061, sqnr, notes: [...encodings.notes, ...qdq.notes], timings };
+  return { plan, graph, encodings, validation, qdq, aimet, aimet061, sqnr, notes: [...encodings.notes, ...qdq.notes], timings };
 }

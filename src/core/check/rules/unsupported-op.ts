@@ -19,7 +19,8 @@ export const unsupportedOp: Rule = {
       message: ctx.mapping ? `${op} has no ${ctx.pack.backend.toUpperCase()} equivalent` : `${op} is not in the ${ctx.pack.backend.toUpperCase()} op mapping`,
       expected: `an op ${ctx.pack.title} supports`,
       actual: op,
-      fix: FIXES[ctx.node.opType] ?? 'Replace the op with supported ones before export, or accept that this part of the model runs outside the NPU.',
+      // Own keys only: an op named `constructor` or `__proto__` must not pick up Object.prototype members.
+      fix: (Object.hasOwn(FIXES, ctx.node.opType) ? FIXES[ctx.node.opType] : undefined) ?? 'Replace the op with supported ones before export, or accept that this part of the model runs outside the NPU.',
       source: ctx.mapping?.source ?? { ref: `QuantLens ${ctx.pack.backend} op mapping (rules/${ctx.pack.backend})`, confidence: 'inferred' },
     })];
   },

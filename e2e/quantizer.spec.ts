@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { readOnnx } from '../src/core/model/read-onnx';
+import { waitForGraph } from './helpers';
+
+test('a float model is quantized on load (8a8w) and its plan validated, with SQNR', async ({ page }) => {
+  await page.goto('/?model=samples/cnn-sigmoid.onnx');
+  await waitForGraph(page);
+  await expect(page.getByTestId('verdict-encodings')).toContainText('quantizer plan');
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass');
+  await expect(page.getByTestId('sqnr')).toContainText(/probs: \d+\.\d dB/);
+});
+
+test('16a16w on the transformer: the MatMuls fail on SM8450 and pass on SM8650', async ({ page }) => {
+  await page.goto('/?model=samples/transformer-block.onnx');
+  await waitForGraph(page);
+  await expect(page.getByTestId('quant-result')).toBeVisible();
+  await page.getByRole('combobox', { name: 'Quant config' }).selectOption('16a16w');
+  await page.getByRole('button', { name: 'Quantize' }).click();
+  await expect(page.getByTestId('quant-progress')).toHaveCount(0);
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass');
+  await page.getByRole('combobox', { name: 'SoC' }).selectOption('SM8450');
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'fail');
+  await expect(page.locator('[data-testid="finding"][data-rule="16a16w-arch"][data-node="/layers.0/attn/MatMul"]')).toHaveCount(1);
+  await expect(page.locator('[data-testid="graph-node"][data-op="MatMul"][data-severity="error"]').first()).toBeVisible();
+  await page.getByRole('combobox', { name: 'SoC' }).selectOption('SM8650');
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass');
+});
+
+test('Cancel during calibration stops it within a second', async ({ page }) => {
+  await page.goto('/?model=samples/transformer-block.onnx');
+  await waitForGraph(page);
+  await expect(page.getByTestId('quant-result')).toBeVisible();
+  await page.getByRole('spinbutton', { name: 'Calibration samples' }).fill('4000');
+  await page.getByRole('button', { name: 'Quantize' }).click();
+  await expect(page.getByTestId('quant-progress')).toContainText('Calibrating');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('quant-cancelled')).toBeVisible({ timeout: 1000 });
+  await expect(page.getByTestId('quant-progress')).toHaveCount(0);
+  // The app stays usable: a new run completes.
+  await page.getByRole('spinbutton', { name: 'Calibration samples' }).fill('4');
+  await page.getByRole('button', { name: 'Quantize' }).click();
+  await expect(page.getByTestId('quant-cancelled')).toHaveCount(0);
+  await expect(page.getByTestId('sqnr')).toBeVisible();
+});
+
+test('overrides keep matching nodes in float, and the QDQ export downloads a valid model', async ({ page }) => {
+  await page.goto('/?model=samples/cnn-sigmoid.onnx');
+  await waitForGraph(page);
+  await expect(page.getByTestId('quant-result')).toBeVisible();
+  await page.getByRole('textbox', { name: /Override pattern/ }).fill('^/head/');
+  await page.getByRole('combobox', { name: 'Override config' }).selectOption('float');
+  await page.getByRole('button', { name: 'Add' }).click();
+  await expect(page.getByTestId('overrides')).toContainText('^/head/');
+  await page.getByRole('button', { name: 'Quantize' }).click();
+  await expect(page.getByTestId('quant-result')).toContainText('4 node(s) kept in float');
+
+  const pending = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'QDQ .onnx' }).click();
+  const file = await (await pending).path();
+  const model = readOnnx(new Uint8Array(readFileSync(file)));
+  expect(model.graph.nodes.filter((n) => n.opType === 'QuantizeLinear').length).toBeGreaterThan(2);
+  expect(model.graph.nodes.find((n) => n.opType === 'Sigmoid')).toBeTruthy();
+});

@@ -1,0 +1,23 @@
+/** Quantizer state: the panel's settings, the running job, and the last result. */
+import { create } from 'zustand';
+import type { Override } from '../core/quant/plan';
+import type { QuantizeOutcome, QuantizeSettings } from '../worker/protocol';
+
+export type QuantPanelSettings = Omit<QuantizeSettings, 'backend' | 'soc' | 'strict' | 'target'>;
+
+export interface QuantState {
+  settings: QuantPanelSettings;
+  running?: { phase: string; fraction?: number; started: number };
+  outcome?: Extract<QuantizeOutcome, { ok: true }>;
+  error?: string;
+  cancelled?: boolean;
+  /** Which findings the banner and graph show. */
+  target: 'model' | 'plan';
+}
+
+export const DEFAULT_QUANT: QuantPanelSettings = {
+  config: '8a8w', perChannelConv: true, perChannelLinear: false, actSymmetric: false, blockSize: 32,
+  overrides: [] as Override[], calibration: { samples: 16, seed: 1234, observer: 'minmax' }, shapes: {},
+};
+
+export const useQuant = create<QuantState>()(() => ({ settings: DEFAULT_QUANT, target: 'model' }));
