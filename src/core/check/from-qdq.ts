@@ -33,8 +33,13 @@ interface Index {
   firstQ: Map<string, Node>;
   /** Initializers and `Constant` outputs; a `Constant` wins over an initializer of the same name. */
   constant(name: string): ConstTensor | undefined;
-  /** Shape from, in rising precedence: graph inputs, outputs, value_info, initializers, `Constant` outputs. */
-  shape(name: string): Dim[] | undefined;
+  /** Declared shapes: graph inputs, then outputs, then value_info (later wins). */
+  declared: Map<string, Dim[] | undefined>;
+}
+
+/** A tensor's shape: a constant's dims, else its declared shape. */
+function shapeOf(ix: Index, name: string, constant = ix.constant(name)): Dim[] | undefined {
+  return constant ? constant.dims : ix.declared.get(name);
 }
 
 function indexGraph(graph: Graph): Index {
@@ -55,9 +60,8 @@ function indexGraph(graph: Graph): Index {
   }
   const initializers = graph.initializers;
   return {
-    graph, producer, firstQ,
+    graph, producer, firstQ, declared,
     constant: (name) => constantNodes.get(name) ?? initializers.get(name),
-    shape: (name) => (constantNodes.get(name) ?? initializers.get(name))?.dims ?? declared.get(name),
   };
 }
 
@@ -131,24 +135,24 @@ export function qgraphFromQdq(model: Model): QGraph {
     const inputs: QPort[] = [];
     n.inputs.forEach((tensor, i) => {
       if (!tensor) return;
-      const dq = ix.producer.get(tensor);
-      let source = tensor;
-      let enc: ReadEncodingResult = {};
-      if (dq && isDQ(dq)) {
-        source = dq.inputs[0] ?? tensor;
-        enc = qdqEncoding(dq, ix, ix.shape(source)?.length);
-      }
-      const constant = ix.constant(source) !== undefined;
+      const producer = ix.producer.get(tensor);
+      const dq = producer && isDQ(producer) ? producer : undefined;
+      const source = dq ? dq.inputs[0] ?? tensor : tensor;
+      const value = ix.constant(source);
+      const shape = shapeOf(ix, source, value);
+      const enc: ReadEncodingResult = dq ? qdqEncoding(dq, ix, shape?.length) : {};
+      const constant = value !== undefined;
       if (enc.encoding) quantized = true;
-      inputs.push({ index: i, tensor, role: inputRole(n.opType, i, constant), constant, encoding: enc.encoding, shape: ix.shape(source), note: enc.note });
+      inputs.push({ index: i, tensor, role: inputRole(n.opType, i, constant), constant, encoding: enc.encoding, shape, note: enc.note });
     });
     const outputs: QPort[] = [];
     n.outputs.forEach((tensor, i) => {
       if (!tensor) return;
       const q = ix.firstQ.get(tensor);
-      const enc = q ? qdqEncoding(q, ix, ix.shape(tensor)?.length) : {};
+      const shape = shapeOf(ix, tensor);
+      const enc = q ? qdqEncoding(q, ix, shape?.length) : {};
       if (enc.encoding) quantized = true;
-      outputs.push({ index: i, tensor, role: 'activation', constant: false, encoding: enc.encoding, shape: ix.shape(tensor), note: enc.note });
+      outputs.push({ index: i, tensor, role: 'activation', constant: false, encoding: enc.encoding, shape, note: enc.note });
     });
     nodes.push({ id: n.id, name: displayName(n.name, n.opType, index), opType: n.opType, domain: n.domain, inputs, outputs });
   });

@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadRulePack } from '../../../rules/registry';
 import type { RulePack } from '../../../rules/types';
-import { DEFAULT_SEED, makeCase } from '../model/fuzz/cases';
+import { DEFAULT_CASE_COUNT, DEFAULT_SEED, makeCase } from '../model/fuzz/cases';
 import { loadCorpus } from '../model/fuzz/corpus';
 import { encodeModel } from '../model/fuzz/proto-mutators';
 import { onnx } from '../model/onnx/onnx-pb.js';
@@ -23,7 +23,7 @@ import { validate, type ValidationResult } from './validate';
 
 const SEED = Number(process.env.QL_FUZZ_SEED ?? DEFAULT_SEED);
 const ONLY = process.env.QL_FUZZ_ONLY?.split(',').map((s) => Number(s.trim())).filter(Number.isInteger);
-const CASES = Number(process.env.QL_FUZZ_CASES ?? 12_000);
+const CASES = Number(process.env.QL_FUZZ_CASES ?? DEFAULT_CASE_COUNT);
 /** The validator's share of a case (all SoCs together) must stay under this. */
 const CASE_LIMIT_MS = 2_000;
 

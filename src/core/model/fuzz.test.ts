@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { Engine } from '../../worker/engine';
 import { ModelLoadError, type ModelLoadErrorCode } from './errors';
 import { BlobDataSource, checkExternalData, externalLocations, normalizeExternalLocation, type ExternalDataSource } from './external-data';
-import { DEFAULT_SEED, makeCase, truncationSweep } from './fuzz/cases';
+import { DEFAULT_CASE_COUNT, DEFAULT_SEED, makeCase, truncationSweep } from './fuzz/cases';
 import type { LoadLimits } from './limits';
 import { loadCorpus } from './fuzz/corpus';
 import { FAILURE_OUTCOMES, type Outcome } from './fuzz/exercise';
@@ -26,8 +26,6 @@ import { readOnnx } from './read-onnx';
 import { previewTensor } from './tensor-values';
 import type { ConstTensor, Graph, Model } from './types';
 
-/** Cases per CI run; the requirement is at least 10,000. */
-const DEFAULT_CASES = 12_000;
 /** Every case must end within this (load + view + external-data checks + previews). */
 const CASE_LIMIT_MS = 2_000;
 /** A worker silent this long is killed and its case is a hang. */
@@ -37,7 +35,7 @@ const TOTAL_BUDGET_MS = 120_000;
 
 const SEED = Number(process.env.QL_FUZZ_SEED ?? DEFAULT_SEED);
 const ONLY = process.env.QL_FUZZ_ONLY?.split(',').map((s) => Number(s.trim())).filter(Number.isInteger);
-const CASES = Number(process.env.QL_FUZZ_CASES ?? DEFAULT_CASES);
+const CASES = Number(process.env.QL_FUZZ_CASES ?? DEFAULT_CASE_COUNT);
 const WORKERS = Number(process.env.QL_FUZZ_WORKERS ?? Math.min(2, availableParallelism()));
 
 const CODES: readonly ModelLoadErrorCode[] = ['empty-file', 'not-onnx', 'truncated', 'malformed', 'unsupported', 'external-data', 'limit', 'fetch'];

@@ -1,38 +1,43 @@
 /**
  * The ONNX reader: bytes in, {@link Model} out, or a {@link ModelLoadError} that says why not.
+ * Nothing else escapes: an unexpected exception while reading becomes a `malformed` error that
+ * keeps the original as its `cause` (see {@link isInternalLoadError}).
  *
  * Decoding uses protobufjs (static code generated from our onnx.proto). Byte fields decode as
  * views into the input, so weights are never copied; external data is only described here and
- * read later, on demand (see tensor-values.ts).
+ * read later, on demand (see tensor-values.ts). Every size the file controls is checked against
+ * a configurable limit (see limits.ts) before it can cost memory or time.
  *
  * @example
  * const model = readOnnx(new Uint8Array(await file.arrayBuffer()), { fileName: file.name });
  */
 import { onnx } from './onnx/onnx-pb.js';
+import $protobuf from './onnx/pb-runtime.js';
 import { dtypeFromCode } from './dtype';
 import { ModelLoadError } from './errors';
+import { DEFAULT_LOAD_LIMITS, describeLimit, resolveLimits, type LoadLimits } from './limits';
 import { sniffForeignFormat } from './sniff';
 import type {
   Attribute, AttributeValue, ConstTensor, Dim, Graph, Model, Node, NodeId, TensorData, TensorType, ValueInfo,
 } from './types';
 
-/** Limits that stop hostile or absurd files early; each can be raised by the caller. */
-export interface ReadLimits {
-  /** Largest number of nodes over all graphs. */
-  maxNodes: number;
-  /** Deepest nesting of sub-graphs (If inside Loop inside ...). */
-  maxGraphDepth: number;
-}
+/** The limits {@link readOnnx} applies; all of {@link LoadLimits}, of which it uses the model ones. */
+export type ReadLimits = LoadLimits;
 
-export const DEFAULT_READ_LIMITS: ReadLimits = { maxNodes: 2_000_000, maxGraphDepth: 32 };
+/** The default limits (see limits.ts for what each one means). */
+export const DEFAULT_READ_LIMITS: Readonly<ReadLimits> = DEFAULT_LOAD_LIMITS;
 
 export interface ReadOptions {
   fileName?: string;
+  /** Overrides of single limits; the others keep their defaults. */
   limits?: Partial<ReadLimits>;
 }
 
 /** Highest IR version whose fields this reader knows. Newer files are read with a warning. */
 export const MAX_KNOWN_IR_VERSION = 10;
+
+/** At most this many warnings of one kind are listed; the rest are counted. */
+const MAX_WARNINGS_PER_KIND = 5;
 
 const ATTR_TYPE_NAMES: Record<number, AttributeValue['type']> = {
   0: 'undefined', 1: 'float', 2: 'int', 3: 'string', 4: 'tensor', 5: 'graph', 6: 'floats', 7: 'ints', 8: 'strings',
@@ -41,45 +46,78 @@ const ATTR_TYPE_NAMES: Record<number, AttributeValue['type']> = {
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
+const RAISE_HINT = (key: keyof LoadLimits) => `If the model is genuine, raise ${key} in the load limits; otherwise the file is corrupt.`;
+const TRUNCATED_HINT = 'Copy or download the file again; check that its size matches the original.';
+
 /**
  * Reads an ONNX model from its bytes.
- * @throws ModelLoadError when the bytes are not a readable ONNX model.
+ * @throws ModelLoadError when the bytes are not a readable ONNX model, or exceed a limit.
  */
 export function readOnnx(bytes: Uint8Array, options: ReadOptions = {}): Model {
   const fileName = options.fileName ?? 'model.onnx';
-  const limits = { ...DEFAULT_READ_LIMITS, ...options.limits };
+  try {
+    return readUnguarded(bytes, fileName, resolveLimits(options.limits));
+  } catch (err) {
+    if (err instanceof ModelLoadError) throw err;
+    if (isStackOverflow(err)) {
+      throw new ModelLoadError('limit', fileName, 'the model is nested too deeply to read (beyond what maxGraphDepth and maxMessageDepth allowed)', 'Lower maxGraphDepth or maxMessageDepth in the load limits; no real model nests this deep.');
+    }
+    const why = err instanceof Error ? err.message : String(err);
+    const wrapped = new ModelLoadError('malformed', fileName, `could not be read: QuantLens failed on this file (${why})`, 'This is a QuantLens bug if the file opens in other tools (for example Netron); please report it with the file.');
+    (wrapped as Error).cause = err;
+    throw wrapped;
+  }
+}
+
+/**
+ * True for the error {@link readOnnx} throws when its own code failed (as opposed to the file
+ * being bad): a `malformed` error carrying the original exception as `cause`. Fuzz tests count
+ * these as crashes.
+ */
+export function isInternalLoadError(err: unknown): err is ModelLoadError & { cause: unknown } {
+  return err instanceof ModelLoadError && (err as Error).cause !== undefined;
+}
+
+function readUnguarded(bytes: Uint8Array, fileName: string, limits: LoadLimits): Model {
   if (bytes.length === 0) {
     throw new ModelLoadError('empty-file', fileName, 'the file is empty (0 bytes)', 'Export the model again, or pick the .onnx file itself rather than an empty placeholder.');
+  }
+  if (bytes.length > limits.maxFileBytes) {
+    throw new ModelLoadError('limit', fileName, `the file is ${bytes.length.toLocaleString('en-US')} bytes, more than ${describeLimit(limits, 'maxFileBytes')}`, `${RAISE_HINT('maxFileBytes')} Models over 2 GiB must keep their weights in external-data files.`);
   }
   const foreign = sniffForeignFormat(bytes);
   if (foreign) {
     throw new ModelLoadError('not-onnx', fileName, `this is ${foreign}, not an ONNX model`, 'Open an .onnx file (a protobuf ModelProto), for example one exported with torch.onnx.export.');
   }
 
-  let proto: onnx.ModelProto;
-  try {
-    proto = onnx.ModelProto.decode(bytes);
-  } catch (err) {
-    throw decodeError(err, fileName, bytes.length);
-  }
+  const proto = decodeModel(bytes, fileName, limits);
 
   const irVersion = Number(proto.irVersion ?? 0);
   if (!proto.graph) {
+    // Serializers write fields in number order: opset imports (8) and later fields after the graph
+    // (7) mean the file is complete and simply has no graph.
+    if ((proto.opsetImport?.length ?? 0) > 0 || (proto.metadataProps?.length ?? 0) > 0 || (proto.functions?.length ?? 0) > 0) {
+      throw new ModelLoadError('malformed', fileName, 'the file is a complete ONNX model (it has opset imports or fields written after the graph) but holds no graph', 'Export the model again; an ONNX model must hold a graph.');
+    }
     if (irVersion > 0) {
-      throw new ModelLoadError('truncated', fileName, `the file has an ONNX header (IR version ${irVersion}) but no graph; it is probably cut short`, 'Copy or download the file again; check that its size matches the original.');
+      throw new ModelLoadError('truncated', fileName, `the file has an ONNX header (IR version ${irVersion}) but no graph; it is probably cut short`, TRUNCATED_HINT);
     }
     throw new ModelLoadError('not-onnx', fileName, 'the bytes decode as protobuf but hold no ONNX graph', 'Open an .onnx model file; tensors (.pb) and other protobuf files are not models.');
   }
 
-  const warnings: string[] = [];
-  if (irVersion === 0) warnings.push('The model has no IR version; it was read as if it were IR version 3.');
-  if (irVersion > MAX_KNOWN_IR_VERSION) warnings.push(`IR version ${irVersion} is newer than ${MAX_KNOWN_IR_VERSION}, the newest QuantLens knows; fields added since are ignored.`);
+  const warnings = new Warnings();
+  if (irVersion === 0) warnings.add('ir', 'The model has no IR version; it was read as if it were IR version 3.');
+  if (irVersion > MAX_KNOWN_IR_VERSION) warnings.add('ir', `IR version ${irVersion} is newer than ${MAX_KNOWN_IR_VERSION}, the newest QuantLens knows; fields added since are ignored.`);
 
-  const counter = { nodes: 0 };
-  const graph = convertGraph(proto.graph, '', 0, { fileName, limits, counter });
+  const ctx: Ctx = { fileName, limits, counter: { nodes: 0 }, warnings };
+  const graph = convertGraph(proto.graph, '', 0, ctx);
+  checkStructure(graph, new Set(), ctx);
 
+  // Keys are arbitrary strings from the file: define them, so `__proto__` is a key like any other.
   const metadata: Record<string, string> = {};
-  for (const entry of proto.metadataProps ?? []) metadata[entry.key ?? ''] = entry.value ?? '';
+  for (const entry of proto.metadataProps ?? []) {
+    Object.defineProperty(metadata, entry.key ?? '', { value: entry.value ?? '', enumerable: true, writable: true, configurable: true });
+  }
 
   return {
     fileName,
@@ -93,58 +131,171 @@ export function readOnnx(bytes: Uint8Array, options: ReadOptions = {}): Model {
     metadata,
     graph,
     functions: (proto.functions ?? []).map((f) => `${f.domain ?? ''}::${f.name ?? ''}`),
-    warnings,
+    warnings: warnings.list(),
   };
 }
 
-function decodeError(err: unknown, fileName: string, size: number): ModelLoadError {
+function decodeModel(bytes: Uint8Array, fileName: string, limits: LoadLimits): onnx.ModelProto {
+  const reader = $protobuf.Reader.create(bytes);
+  // The generated decoders read the recursion limit from the Reader class on every call, and
+  // decoding is synchronous, so setting it for the duration of this call is safe.
+  const saved = $protobuf.Reader.recursionLimit;
+  $protobuf.Reader.recursionLimit = limits.maxMessageDepth;
+  try {
+    return onnx.ModelProto.decode(reader);
+  } catch (err) {
+    throw decodeError(err, fileName, bytes, reader.pos, limits);
+  } finally {
+    $protobuf.Reader.recursionLimit = saved;
+  }
+}
+
+function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && /call stack/i.test(err.message);
+}
+
+/** Turns a protobufjs decode failure into an error that says what broke and where. */
+function decodeError(err: unknown, fileName: string, bytes: Uint8Array, pos: number, limits: LoadLimits): ModelLoadError {
   const text = err instanceof Error ? err.message : String(err);
-  // protobufjs reports reads past the end as "index out of range: <pos> + <len> > <end>".
+  if (/max depth/i.test(text) || isStackOverflow(err)) {
+    return new ModelLoadError('limit', fileName, `protobuf messages are nested deeper than ${describeLimit(limits, 'maxMessageDepth')}`, RAISE_HINT('maxMessageDepth'), pos);
+  }
+  // A field that runs past the end of the file is the signature of a cut-short file.
+  const cut = findTruncation(bytes);
+  if (cut) {
+    const problem = cut.need !== undefined
+      ? `the file ends at byte ${bytes.length} but the field starting at byte ${cut.at} needs bytes up to ${cut.need}; it is truncated (or that field's length is corrupt)`
+      : `the file ends in the middle of the field starting at byte ${cut.at}; it is truncated`;
+    return new ModelLoadError('truncated', fileName, problem, TRUNCATED_HINT, cut.at);
+  }
+  // protobufjs reports reads past the end of a message as "index out of range: <pos> + <len> > <end>".
   const range = /index out of range: (\d+) \+ (\d+) > (\d+)/.exec(text);
+  const at = range ? Number(range[1]) : pos;
+  const hint = 'The file is corrupt: check that it is an .onnx file and was saved and copied completely.';
   if (range || err instanceof RangeError) {
-    const at = range ? Number(range[1]) : undefined;
-    const need = range ? Number(range[1]) + Number(range[2]) : undefined;
-    const problem = need !== undefined && need > size
-      ? `the file ends at byte ${size} but a field needs bytes up to ${need}; it is truncated or corrupt`
-      : 'a length field points past the end of its message; the file is truncated or corrupt';
-    return new ModelLoadError('truncated', fileName, problem, 'Copy or download the file again; check that its size matches the original.', at);
+    return new ModelLoadError('malformed', fileName, 'a length field points past the end of its enclosing message, or a packed field does not fill its length', hint, at);
   }
-  if (/max depth/i.test(text)) {
-    return new ModelLoadError('limit', fileName, 'messages are nested deeper than the reader allows', 'This is not a normal model; if it is, raise the nesting limit.');
+  const wire = /invalid wire type (\d+)/.exec(text);
+  if (wire) return new ModelLoadError('malformed', fileName, `a field has the invalid protobuf wire type ${wire[1]}`, hint, at);
+  if (/end group/i.test(text)) return new ModelLoadError('malformed', fileName, 'a protobuf group is not closed properly', hint, at);
+  if (/varint|tag encoding|length encoding/i.test(text)) return new ModelLoadError('malformed', fileName, `a number is not valid protobuf varint encoding (${text})`, hint, at);
+  if (/field number 0/.test(text)) return new ModelLoadError('malformed', fileName, 'a field has the invalid number 0', hint, at);
+  return new ModelLoadError('malformed', fileName, `the bytes are not a valid ONNX protobuf (${text})`, 'Check that this is an .onnx file and that it was saved completely.', at);
+}
+
+/**
+ * Walks the top-level fields of the ModelProto and returns the first one that runs past the end
+ * of the bytes, if any. Nested messages are not entered: a cut anywhere inside the graph shows
+ * up as the top-level graph field running past the end.
+ */
+function findTruncation(bytes: Uint8Array): { at: number; need?: number } | undefined {
+  let pos = 0;
+  const varint = (): number | undefined => {
+    let value = 0;
+    for (let shift = 0; shift < 70; shift += 7) {
+      if (pos >= bytes.length) return undefined;
+      const b = bytes[pos++]!;
+      value += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return value;
+    }
+    return NaN; // over-long: corrupt, not truncated
+  };
+  while (pos < bytes.length) {
+    const at = pos;
+    const tag = varint();
+    if (tag === undefined) return { at };
+    if (Number.isNaN(tag)) return undefined;
+    switch (tag % 8) {
+      case 0: {
+        const v = varint();
+        if (v === undefined) return { at };
+        if (Number.isNaN(v)) return undefined;
+        break;
+      }
+      case 1: pos += 8; if (pos > bytes.length) return { at, need: pos }; break;
+      case 5: pos += 4; if (pos > bytes.length) return { at, need: pos }; break;
+      case 2: {
+        const len = varint();
+        if (len === undefined) return { at };
+        if (Number.isNaN(len)) return undefined;
+        pos += len;
+        if (pos > bytes.length) return { at, need: pos };
+        break;
+      }
+      default: return undefined; // groups and invalid wire types: corrupt rather than cut
+    }
   }
-  return new ModelLoadError('malformed', fileName, `the bytes are not a valid ONNX protobuf (${text})`, 'Check that this is an .onnx file and that it was saved completely.');
+  return undefined;
+}
+
+/** Warnings grouped by kind, each kind listed at most {@link MAX_WARNINGS_PER_KIND} times. */
+class Warnings {
+  private readonly out: string[] = [];
+  private readonly counts = new Map<string, number>();
+  add(kind: string, text: string): void {
+    const n = (this.counts.get(kind) ?? 0) + 1;
+    this.counts.set(kind, n);
+    if (n <= MAX_WARNINGS_PER_KIND) this.out.push(text);
+  }
+  list(): string[] {
+    const out = [...this.out];
+    for (const [kind, n] of this.counts) {
+      if (n > MAX_WARNINGS_PER_KIND) out.push(`… and ${n - MAX_WARNINGS_PER_KIND} more warnings like these (${kind}).`);
+    }
+    return out;
+  }
 }
 
 interface Ctx {
   fileName: string;
-  limits: ReadLimits;
+  limits: LoadLimits;
   counter: { nodes: number };
+  warnings: Warnings;
+}
+
+/** "the main graph" or "sub-graph 12/then_branch", for messages. */
+function graphLabel(path: string): string {
+  return path ? `sub-graph ${clipPath(path)}` : 'the main graph';
+}
+
+/** A node or graph path short enough for a message: deep nesting keeps its start and its end. */
+function clipPath(path: string): string {
+  return path.length <= 90 ? path : `${path.slice(0, 30)}…${path.slice(-55)}`;
+}
+
+function limitError(ctx: Ctx, key: keyof LoadLimits, problem: string): ModelLoadError {
+  return new ModelLoadError('limit', ctx.fileName, `${problem}, more than ${describeLimit(ctx.limits, key)}`, RAISE_HINT(key));
 }
 
 function convertGraph(g: onnx.IGraphProto, path: string, depth: number, ctx: Ctx): Graph {
   if (depth > ctx.limits.maxGraphDepth) {
-    throw new ModelLoadError('limit', ctx.fileName, `sub-graphs are nested ${depth} deep, more than the limit of ${ctx.limits.maxGraphDepth}`, 'Raise the nesting limit if this model is genuine.');
+    throw limitError(ctx, 'maxGraphDepth', `sub-graphs are nested ${depth} deep (at ${graphLabel(path)})`);
   }
-  const initializers = new Map<string, ConstTensor>();
-  for (const t of g.initializer ?? []) {
-    const tensor = convertTensor(t);
-    initializers.set(tensor.name, tensor);
-  }
-  for (const s of g.sparseInitializer ?? []) {
-    const values = s.values ? convertTensor(s.values) : undefined;
-    if (values) initializers.set(values.name, { ...values, dims: (s.dims ?? []).map(Number), docString: 'sparse initializer' });
-  }
-  const valueInfo = new Map<string, ValueInfo>();
-  for (const v of g.valueInfo ?? []) {
-    const info = convertValueInfo(v);
-    valueInfo.set(info.name, info);
-  }
-  const nodes: Node[] = [];
   const protoNodes = g.node ?? [];
   ctx.counter.nodes += protoNodes.length;
   if (ctx.counter.nodes > ctx.limits.maxNodes) {
-    throw new ModelLoadError('limit', ctx.fileName, `the model has more than ${ctx.limits.maxNodes} nodes`, 'Raise the node limit if this model is genuine.');
+    throw limitError(ctx, 'maxNodes', `the model has at least ${ctx.counter.nodes.toLocaleString('en-US')} nodes (counted up to ${graphLabel(path)})`);
   }
+  const where = graphLabel(path);
+  const initializers = new Map<string, ConstTensor>();
+  const addInitializer = (tensor: ConstTensor) => {
+    if (initializers.has(tensor.name)) ctx.warnings.add('duplicate initializer', `In ${where}, more than one initializer is named "${tensor.name}"; the last one is used.`);
+    initializers.set(tensor.name, tensor);
+  };
+  for (const t of g.initializer ?? []) addInitializer(checkedTensor(t, `initializer "${t.name ?? ''}" in ${where}`, ctx));
+  for (const s of g.sparseInitializer ?? []) {
+    const values = s.values ? checkedTensor(s.values, `sparse initializer "${s.values.name ?? ''}" in ${where}`, ctx) : undefined;
+    if (!values) continue;
+    const dims = (s.dims ?? []).map(Number);
+    checkDims(dims, `sparse initializer "${values.name}" in ${where}`, ctx);
+    addInitializer({ ...values, dims, docString: 'sparse initializer' });
+  }
+  const valueInfo = new Map<string, ValueInfo>();
+  for (const v of g.valueInfo ?? []) {
+    const info = convertValueInfo(v, where, ctx);
+    valueInfo.set(info.name, info);
+  }
+  const nodes: Node[] = [];
   for (let i = 0; i < protoNodes.length; i++) {
     nodes.push(convertNode(protoNodes[i]!, i, path, depth, ctx));
   }
@@ -152,8 +303,8 @@ function convertGraph(g: onnx.IGraphProto, path: string, depth: number, ctx: Ctx
     name: g.name ?? '',
     path,
     nodes,
-    inputs: (g.input ?? []).map(convertValueInfo),
-    outputs: (g.output ?? []).map(convertValueInfo),
+    inputs: (g.input ?? []).map((v) => convertValueInfo(v, where, ctx)),
+    outputs: (g.output ?? []).map((v) => convertValueInfo(v, where, ctx)),
     initializers,
     valueInfo,
     docString: g.docString || undefined,
@@ -164,9 +315,10 @@ function convertNode(n: onnx.INodeProto, index: number, graphPath: string, depth
   const id = (graphPath ? `${graphPath}/${index}` : String(index)) as NodeId;
   const attributes: Attribute[] = [];
   const subgraphs: Node['subgraphs'] = [];
+  const where = `node ${clipPath(id)} (${n.opType || 'no op type'}${n.name ? ` "${n.name}"` : ''})`;
   for (const a of n.attribute ?? []) {
     const name = a.name ?? '';
-    const attr = convertAttribute(a, `${id}/${name}`, depth, ctx);
+    const attr = convertAttribute(a, `${id}/${name}`, `attribute "${name}" of ${where}`, depth, ctx);
     attributes.push({ name, refAttrName: a.refAttrName || undefined, attr });
     if (attr.type === 'graph') subgraphs.push({ attribute: name, graph: attr.value });
     if (attr.type === 'graphs') attr.value.forEach((graph, k) => subgraphs.push({ attribute: `${name}[${k}]`, graph }));
@@ -185,7 +337,7 @@ function convertNode(n: onnx.INodeProto, index: number, graphPath: string, depth
   };
 }
 
-function convertAttribute(a: onnx.IAttributeProto, path: string, depth: number, ctx: Ctx): AttributeValue {
+function convertAttribute(a: onnx.IAttributeProto, path: string, where: string, depth: number, ctx: Ctx): AttributeValue {
   if (a.refAttrName) return { type: 'ref', value: a.refAttrName };
   let type = ATTR_TYPE_NAMES[a.type ?? 0] ?? 'undefined';
   if (type === 'undefined') type = inferAttributeType(a);
@@ -193,12 +345,12 @@ function convertAttribute(a: onnx.IAttributeProto, path: string, depth: number, 
     case 'float': return { type, value: a.f ?? 0 };
     case 'int': return { type, value: Number(a.i ?? 0) };
     case 'string': return { type, value: utf8.decode(a.s ?? new Uint8Array()) };
-    case 'tensor': return { type, value: convertTensor(a.t ?? {}) };
+    case 'tensor': return { type, value: checkedTensor(a.t ?? {}, `tensor ${where}`, ctx) };
     case 'graph': return { type, value: convertGraph(a.g ?? {}, path, depth + 1, ctx) };
     case 'floats': return { type, value: [...(a.floats ?? [])] };
     case 'ints': return { type, value: (a.ints ?? []).map(Number) };
     case 'strings': return { type, value: (a.strings ?? []).map((s) => utf8.decode(s)) };
-    case 'tensors': return { type, value: (a.tensors ?? []).map(convertTensor) };
+    case 'tensors': return { type, value: (a.tensors ?? []).map((t, k) => checkedTensor(t, `tensor ${k} of ${where}`, ctx)) };
     case 'graphs': return { type, value: (a.graphs ?? []).map((g, k) => convertGraph(g, `${path}[${k}]`, depth + 1, ctx)) };
     case 'sparse_tensor': case 'sparse_tensors': case 'type_proto': case 'type_protos':
       return { type, value: `(${type.replace('_', ' ')})` };
@@ -221,7 +373,7 @@ function inferAttributeType(a: onnx.IAttributeProto): AttributeValue['type'] {
   return 'undefined';
 }
 
-/** Converts a TensorProto without copying its bytes. */
+/** Converts a TensorProto without copying its bytes. Checks nothing; see {@link readOnnx} for limits. */
 export function convertTensor(t: onnx.ITensorProto): ConstTensor {
   const dims = (t.dims ?? []).map(Number);
   return {
@@ -233,16 +385,52 @@ export function convertTensor(t: onnx.ITensorProto): ConstTensor {
   };
 }
 
+/** {@link convertTensor} under the rank and element-count limits, warning about odd values. */
+function checkedTensor(t: onnx.ITensorProto, where: string, ctx: Ctx): ConstTensor {
+  const tensor = convertTensor(t);
+  checkDims(tensor.dims, where, ctx);
+  const d = tensor.data;
+  if (d.kind === 'external') {
+    if (d.offset < 0) ctx.warnings.add('external offset', `The external-data offset of ${where} is not a non-negative integer; its values cannot be shown.`);
+    if (d.length !== null && !(Number.isSafeInteger(d.length) && d.length >= 0)) {
+      ctx.warnings.add('external length', `The external-data length of ${where} is not a non-negative integer; its values cannot be shown.`);
+    }
+  }
+  return tensor;
+}
+
+function checkDims(dims: readonly number[], where: string, ctx: Ctx): void {
+  if (dims.length > ctx.limits.maxTensorRank) {
+    throw limitError(ctx, 'maxTensorRank', `${where} has ${dims.length.toLocaleString('en-US')} dims`);
+  }
+  let elements = 1;
+  for (const d of dims) {
+    if (d < 0) {
+      ctx.warnings.add('negative dim', `${capitalize(where)} has a negative dimension (${d}); its shape is shown as written.`);
+      return;
+    }
+    elements *= d;
+  }
+  if (elements > ctx.limits.maxTensorElements) {
+    throw limitError(ctx, 'maxTensorElements', `${where} has dims [${dims.join(', ')}], ${elements.toExponential(3)} elements`);
+  }
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
 function tensorData(t: onnx.ITensorProto): TensorData {
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
     const entries = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
-    const offset = entries.has('offset') ? Number(entries.get('offset')) : 0;
+    const offset = parseExternalNumber(entries.get('offset') ?? '0');
     const lengthText = entries.get('length');
+    const length = lengthText !== undefined && lengthText !== '' ? parseExternalNumber(lengthText) : null;
     return {
       kind: 'external',
       location: entries.get('location') ?? '',
-      offset: Number.isFinite(offset) ? offset : -1,
-      length: lengthText !== undefined && lengthText !== '' ? Number(lengthText) : null,
+      offset: offset ?? -1,
+      length: length === undefined ? -1 : length,
       checksum: entries.get('checksum'),
     };
   }
@@ -256,8 +444,20 @@ function tensorData(t: onnx.ITensorProto): TensorData {
   return { kind: 'empty' };
 }
 
-function convertValueInfo(v: onnx.IValueInfoProto): ValueInfo {
-  return { name: v.name ?? '', ...convertType(v.type ?? undefined), docString: v.docString || undefined };
+/** A byte offset or length written as decimal text; undefined unless a safe non-negative integer. */
+function parseExternalNumber(text: string): number | undefined {
+  if (!/^\s*\d+\s*$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+function convertValueInfo(v: onnx.IValueInfoProto, where: string, ctx: Ctx): ValueInfo {
+  const name = v.name ?? '';
+  const type = convertType(v.type ?? undefined);
+  if (type.shape && type.shape.length > ctx.limits.maxTensorRank) {
+    throw limitError(ctx, 'maxTensorRank', `the declared shape of "${name}" in ${where} has ${type.shape.length.toLocaleString('en-US')} dims`);
+  }
+  return { name, ...type, docString: v.docString || undefined };
 }
 
 function convertType(tp: onnx.ITypeProto | undefined): TensorType {
@@ -278,4 +478,49 @@ function convertShape(shape: onnx.ITensorShapeProto | null | undefined): Dim[] |
     if (d.dimParam) return d.dimParam;
     return null;
   });
+}
+
+/**
+ * Structural problems that do not stop reading but that a user should know about, because
+ * runtimes refuse such models: a tensor produced twice, an input that names no tensor, and a
+ * node that reads what a later node produces (out of order, or a cycle). One warning per graph
+ * and kind, naming the first case.
+ */
+function checkStructure(graph: Graph, outer: ReadonlySet<string>, ctx: Ctx): void {
+  const where = graphLabel(graph.path);
+  const producedAt = new Map<string, number>();
+  let duplicate: { name: string; count: number } | undefined;
+  graph.nodes.forEach((n, i) => {
+    for (const o of n.outputs) {
+      if (!o) continue;
+      if (producedAt.has(o)) duplicate = duplicate ? { ...duplicate, count: duplicate.count + 1 } : { name: o, count: 1 };
+      else producedAt.set(o, i);
+    }
+  });
+  if (duplicate) ctx.warnings.add('duplicate output', `In ${where}, ${duplicate.count === 1 ? 'a tensor is' : `${duplicate.count} tensors are`} produced by more than one node (first: "${duplicate.name}"); ONNX requires one producer per tensor, so runtimes will refuse the model.`);
+
+  const available = new Set<string>(outer);
+  for (const v of graph.inputs) available.add(v.name);
+  for (const t of graph.initializers.keys()) available.add(t);
+  let dangling: { node: Node; name: string; count: number } | undefined;
+  let later: { node: Node; name: string; count: number } | undefined;
+  // Sub-graphs see every name of their enclosing graphs; built once, on the first sub-graph.
+  let inner: Set<string> | undefined;
+  graph.nodes.forEach((n, i) => {
+    for (const name of n.inputs) {
+      if (!name || available.has(name)) continue;
+      const at = producedAt.get(name);
+      if (at === undefined) dangling = dangling ? { ...dangling, count: dangling.count + 1 } : { node: n, name, count: 1 };
+      else if (at >= i) later = later ? { ...later, count: later.count + 1 } : { node: n, name, count: 1 };
+    }
+    for (const s of n.subgraphs) {
+      inner ??= new Set([...available, ...producedAt.keys()]);
+      checkStructure(s.graph, inner, ctx);
+    }
+  });
+  const nodeLabel = (n: Node) => `node ${clipPath(n.id)} (${n.opType || 'no op type'}${n.name ? ` "${n.name}"` : ''})`;
+  if (dangling) ctx.warnings.add('dangling input', `In ${where}, ${dangling.count === 1 ? 'a node input names' : `${dangling.count} node inputs name`} no tensor of the model (first: "${dangling.name}" of ${nodeLabel(dangling.node)}); the graph is shown without that edge.`);
+  if (later) ctx.warnings.add('order', `In ${where}, ${later.count === 1 ? 'a node reads' : `${later.count} node inputs read`} a tensor produced by a later node (first: "${later.name}" of ${nodeLabel(later.node)}): the nodes are out of topological order or form a cycle, which runtimes refuse.`);
+  const missing = graph.outputs.filter((v) => v.name && !available.has(v.name) && !producedAt.has(v.name));
+  if (missing.length) ctx.warnings.add('dangling output', `In ${where}, ${missing.length === 1 ? 'the graph output' : `${missing.length} graph outputs, e.g.`} "${missing[0]!.name}" ${missing.length === 1 ? 'is' : 'are'} produced by no node.`);
 }
