@@ -82,3 +82,20 @@ describe('quantlens check', () => {
     expect(r.out).toContain('--no-strict');
   });
 });
+
+describe('quantlens check --link', () => {
+  it('takes settings from a share link, warns on a different model, and reproduces a quantizer run', async () => {
+    const { encodeShareLink } = await import('../core/report/share-link');
+    const link = await encodeShareLink({ v: 1, settings: { backend: 'htp', soc: 'SM8450', strict: false }, model: { name: 'other.onnx', size: 1, sha256: '0'.repeat(64) } }, 'http://127.0.0.1:5173/');
+    const r = run('check', `${S}/broken-16a16w-matmul.qdq.onnx`, '--link', link, '--format', 'json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ soc: 'SM8450', strict: false, verdict: 'pass-with-warnings' });
+    expect(r.err).toMatch(/warning: .*differ/i);
+
+    const planLink = await encodeShareLink({ v: 1, settings: { backend: 'htp', soc: 'SM8450', strict: true, config: '16a16w', calibration: { mode: 'random', samples: 4, seed: 7 } }, model: { name: 'transformer-block.onnx', size: 1, sha256: '0'.repeat(64) } }, 'http://127.0.0.1:5173/');
+    const plan = run('check', `${S}/transformer-block.onnx`, '--link', planLink, '--format', 'json');
+    expect(plan.code).toBe(1);
+    expect(JSON.parse(plan.out)).toMatchObject({ encodings: 'quantizer', verdict: 'fail' });
+    expect(run('check', `${S}/transformer-block.onnx`, '--link', 'http://x/#s=1.@@@').code).toBe(2);
+  });
+});

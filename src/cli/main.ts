@@ -9,6 +9,8 @@ import { loadRulePack } from '../../rules/registry';
 import { Engine } from '../worker/engine';
 import type { CheckSettings } from '../worker/protocol';
 import { parseArgs, UsageError } from './args';
+import { compareDroppedModel, decodeShareLink, ShareLinkError, type SharePayload } from '../core/report/share-link';
+import { isConfigName } from '../core/quant/configs';
 import { QUANTIZE_USAGE, quantizeCommand } from './quantize-command';
 import { nodeRuntime } from '../core/runtime/node-runtime';
 
@@ -36,6 +38,8 @@ Check options:
   --no-strict           violations are warnings; the run passes with warnings
   --constraints FILE    constraint pack JSON extending the built-in rules
   --format text|json    output format (default text); json follows report schema 1
+  --link URL            take backend, SoC, strict (and quantizer config) from a QuantLens share link;
+                        explicit options still win
   --help                this text
 
 Exit codes: 0 pass or pass with warnings, 1 fail, 2 bad input or usage.
@@ -82,7 +86,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   let args;
   try {
-    args = parseArgs(rest, { values: ['encodings', 'backend', 'soc', 'constraints', 'format'], flags: ['strict', 'no-strict', 'help'] });
+    args = parseArgs(rest, { values: ['encodings', 'backend', 'soc', 'constraints', 'format', 'link'], flags: ['strict', 'no-strict', 'help'] });
   } catch (err) {
     io.stderr.write(`quantlens check: ${(err as Error).message}. Run quantlens --help.\n`);
     return EXIT.usage;
@@ -94,6 +98,19 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return EXIT.usage;
   }
   if (o.get('strict') && o.get('no-strict')) { io.stderr.write('quantlens check: --strict and --no-strict contradict each other.\n'); return EXIT.usage; }
+  let shared: SharePayload | undefined;
+  const link = o.get('link') as string | undefined;
+  if (link) {
+    try {
+      shared = await decodeShareLink(link);
+    } catch (err) {
+      io.stderr.write(`quantlens check: ${err instanceof ShareLinkError ? err.message : (err as Error).message}\n`);
+      return EXIT.usage;
+    }
+    if (!o.has('backend')) o.set('backend', shared.settings.backend);
+    if (!o.has('soc')) o.set('soc', shared.settings.soc);
+    if (!o.has('strict') && !o.has('no-strict')) o.set(shared.settings.strict ? 'strict' : 'no-strict', true);
+  }
   const format = (o.get('format') as string | undefined) ?? 'text';
   if (format !== 'text' && format !== 'json') { io.stderr.write(`quantlens check: --format must be text or json, not "${format}".\n`); return EXIT.usage; }
   const backend = (o.get('backend') as string | undefined) ?? 'htp';
@@ -124,8 +141,24 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.stderr.write(`quantlens check: ${loaded.error.message}\n`);
     return EXIT.usage;
   }
-  const out = await engine.check(settings);
+  let out = await engine.check(settings);
   if (!out.ok) { io.stderr.write(`quantlens check: ${out.error}\n`); return EXIT.usage; }
+  if (shared) {
+    const cmp = compareDroppedModel(shared.model, { name: out.report.model.name, size: files[0]!.size, sha256: out.report.model.sha256 });
+    if (cmp.warning) io.stderr.write(`quantlens check: warning: ${cmp.warning}\n`);
+    const config = shared.settings.config;
+    if (config && isConfigName(config)) {
+      // The link recorded a quantizer run: reproduce it and report its plan.
+      const q = await engine.quantize({
+        ...settings, config, perChannelConv: true, perChannelLinear: false, actSymmetric: false, blockSize: 32,
+        overrides: (shared.settings.overrides ?? []).filter((x) => x.config === 'float' || isConfigName(x.config)).map((x) => ({ pattern: x.pattern, config: x.config as 'float' })),
+        calibration: { samples: shared.settings.calibration?.samples ?? 16, seed: shared.settings.calibration?.seed ?? 1234, observer: 'minmax' },
+      });
+      if (!q.ok) { io.stderr.write(`quantlens check: ${q.error}\n`); return EXIT.usage; }
+      out = await engine.check({ ...settings, target: 'plan' });
+      if (!out.ok) { io.stderr.write(`quantlens check: ${out.error}\n`); return EXIT.usage; }
+    }
+  }
   const r = out.result;
   if (format === 'json') {
     io.stdout.write(`${JSON.stringify(out.report, null, 2)}\n`);

@@ -12,6 +12,8 @@ import { FindingsList } from './FindingsList';
 import { VerdictBanner } from './VerdictBanner';
 import { loadSocs } from './check-actions';
 import { useCheck } from './check-store';
+import { openShareFromLocation } from './share';
+import { SharedSnapshot, ShareNotices } from './SharePanel';
 
 /** The sample shown when the page opens without ?model=. */
 export const DEFAULT_SAMPLE = 'cnn-sigmoid.qdq.onnx';
@@ -45,19 +47,24 @@ function EmptyState() {
 export function App() {
   const samples = useSamples();
   useEffect(() => {
-    void loadSocs(useCheck.getState().settings.backend);
-    const model = new URLSearchParams(window.location.search).get('model');
-    void openUrl(model ?? sampleUrl(DEFAULT_SAMPLE), model ? 'url' : 'sample');
+    void (async () => {
+      if (await openShareFromLocation()) return;
+      await loadSocs(useCheck.getState().settings.backend);
+      const model = new URLSearchParams(window.location.search).get('model');
+      await openUrl(model ?? sampleUrl(DEFAULT_SAMPLE), model ? 'url' : 'sample');
+    })();
   }, []);
   return (
     <div className="flex h-full flex-col bg-slate-50 text-slate-900">
       <Header samples={samples} />
       <CheckBar />
+      <ShareNotices />
       <VerdictBanner />
       <div className="flex min-h-0 flex-1">
         <FindingsList />
         <main className="relative min-w-0 flex-1">
           <GraphCanvas />
+          <SharedSnapshot />
           <LoadingBar />
           <EmptyState />
           <Notices />

@@ -2,6 +2,7 @@
 import { useMemo, useRef, useState } from 'react';
 import { loadConstraintPack, updateSettings } from './check-actions';
 import { useCheck } from './check-store';
+import { CopyLinkButton } from './SharePanel';
 
 export function CheckBar() {
   const settings = useCheck((s) => s.settings);
@@ -54,6 +55,7 @@ export function CheckBar() {
         </span>
       )}
       {packError && <span role="alert" className="text-red-700" data-testid="pack-error">{packError}</span>}
+      <span className="ml-auto"><CopyLinkButton /></span>
     </div>
   );
 }

@@ -11,13 +11,14 @@ import { runCheck } from './check-actions';
 import { useCheck } from './check-store';
 import { runQuantize } from './quant-actions';
 import { useQuant } from './quant-store';
+import { onModelLoaded, useShare } from './share';
 
 /** Float models up to this many nodes are quantized automatically on load. */
 export const AUTO_QUANTIZE_MAX_NODES = 3000;
 
 let loadSeq = 0;
 
-async function runLoad(source: string, origin: { kind: 'url' | 'sample' | 'file'; label: string }, start: (progress: ReturnType<typeof progressProxy>) => Promise<LoadResult>) {
+async function runLoad(source: string, origin: { kind: 'url' | 'sample' | 'file'; label: string; url?: string }, start: (progress: ReturnType<typeof progressProxy>) => Promise<LoadResult>) {
   const seq = ++loadSeq;
   useApp.setState({ loading: { source, phase: 'Starting' } });
   // Progress arrives on its own message port, so a report can land after the result; once the
@@ -41,6 +42,8 @@ async function runLoad(source: string, origin: { kind: 'url' | 'sample' | 'file'
   }
   useApp.setState({ summary: result.summary, origin, parseMs: result.parseMs, selectedId: undefined });
   useQuant.setState({ outcome: undefined, target: 'model', error: undefined, cancelled: false });
+  if (useShare.getState().pending) { await showView(result.view); await onModelLoaded(); return; }
+  if (useShare.getState().opening) { await showView(result.view); return; }
   void runCheck().then(() => {
     // A float model has nothing to check but op support: quantize it with the panel's settings
     // (8a8w by default) so its findings show at once. Large graphs wait for the button.
@@ -69,7 +72,7 @@ export function openFiles(files: File[]): Promise<void> {
 
 export function openUrl(url: string, kind: 'url' | 'sample' = 'url'): Promise<void> {
   const absolute = new URL(url, window.location.href).href;
-  return runLoad(absolute, { kind, label: kind === 'sample' ? decodeURIComponent(absolute.split('/').pop() ?? absolute) : absolute }, (p) => engineClient().openUrl(absolute, p));
+  return runLoad(absolute, { kind, url: absolute, label: kind === 'sample' ? decodeURIComponent(absolute.split('/').pop() ?? absolute) : absolute }, (p) => engineClient().openUrl(absolute, p));
 }
 
 /** Switches the canvas to a sub-graph (or back to the main graph with ''). */

@@ -21,7 +21,7 @@ export interface LoadingState {
 export interface AppState {
   summary?: ModelSummary;
   /** Where the current model came from: a URL, a sample, or a local file name. */
-  origin?: { kind: 'url' | 'sample' | 'file'; label: string };
+  origin?: { kind: 'url' | 'sample' | 'file'; label: string; url?: string };
   view?: GraphView;
   layout?: LayoutResult;
   /** Set while a layout for `view` is being computed. */

@@ -58,7 +58,7 @@ export function resolveInputShapes(inputs: readonly ValueInfo[], given: Readonly
   return { shapes, assumed };
 }
 
-/** `count` random samples: floats uniform in [-1, 1), integers in [0, 10), booleans. */
+/** `count` random samples: floats uniform in [-1, 1), int32/int64 in [0, 10), 8-bit integers over their range, booleans. */
 export function randomSamples(Tensor: TensorClass, inputs: readonly ValueInfo[], shapes: ReadonlyMap<string, number[]>, count: number, seed = 1234): CalibrationSample[] {
   const rand = prng(seed);
   const out: CalibrationSample[] = [];
@@ -71,6 +71,8 @@ export function randomSamples(Tensor: TensorClass, inputs: readonly ValueInfo[],
         case 'int64': sample[v.name] = new Tensor('int64', BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 10))), shape); break;
         case 'int32': sample[v.name] = new Tensor('int32', Int32Array.from({ length: n }, () => Math.floor(rand() * 10)), shape); break;
         case 'bool': sample[v.name] = new Tensor('bool', Uint8Array.from({ length: n }, () => (rand() < 0.5 ? 1 : 0)), shape); break;
+        case 'uint8': sample[v.name] = new Tensor('uint8', Uint8Array.from({ length: n }, () => Math.floor(rand() * 256)), shape); break;
+        case 'int8': sample[v.name] = new Tensor('int8', Int8Array.from({ length: n }, () => Math.floor(rand() * 256) - 128), shape); break;
         default: sample[v.name] = new Tensor('float32', Float32Array.from({ length: n }, () => rand() * 2 - 1), shape);
       }
     }

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { DATA, dropFiles, graphNode, waitForGraph } from './helpers';
+
+test('a link reproduces settings, verdict, findings and selection for a URL model in a fresh context', async ({ page, browser }) => {
+  await page.goto('/?model=samples/broken-16a16w-matmul.qdq.onnx');
+  await waitForGraph(page);
+  await page.getByRole('combobox', { name: 'SoC' }).selectOption('SM8450');
+  await page.getByRole('checkbox', { name: 'Strict' }).uncheck();
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass-with-warnings');
+  await graphNode(page, 'Softmax').click();
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  const link = await page.getByTestId('share-link').inputValue();
+  expect(link).toMatch(/#s=1\./);
+  const count = await page.getByTestId('finding').count();
+
+  const fresh = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const other = await fresh.newPage();
+  await other.goto(link);
+  await waitForGraph(other);
+  await expect(other.getByRole('combobox', { name: 'SoC' })).toHaveValue('SM8450');
+  await expect(other.getByRole('checkbox', { name: 'Strict' })).not.toBeChecked();
+  await expect(other.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass-with-warnings');
+  await expect(other.getByTestId('finding')).toHaveCount(count);
+  await expect(other.getByTestId('panel-op')).toHaveText('Softmax');
+  await fresh.close();
+});
+
+test('a local model travels as a snapshot; dropping the same file shows the graph, another file warns; nothing leaves the origin', async ({ page, browser, baseURL }) => {
+  const requests: string[] = [];
+  const conv = new Uint8Array(readFileSync(`${DATA}/node/test_convinteger_with_padding/model.onnx`));
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [{ name: 'convinteger.onnx', bytes: conv }]);
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'fail');
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  const link = await page.getByTestId('share-link').inputValue();
+
+  const fresh = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const other = await fresh.newPage();
+  other.on('request', (r) => requests.push(r.url()));
+  await other.goto(link);
+  await expect(other.getByTestId('shared-snapshot')).toBeVisible();
+  await expect(other.getByTestId('snapshot-verdict')).toHaveAttribute('data-verdict', 'fail');
+  await expect(other.getByTestId('snapshot-finding').filter({ hasText: 'unsupported-op' })).toHaveCount(1);
+  await expect(other.getByTestId('snapshot-finding').filter({ hasText: 'unsupported-op' })).toContainText('ConvInteger');
+  await expect(other.getByTestId('drop-prompt')).toContainText('convinteger.onnx');
+
+  await dropFiles(other, [{ name: 'convinteger.onnx', bytes: conv }]);
+  await expect(other.getByTestId('shared-snapshot')).toHaveCount(0);
+  await waitForGraph(other);
+  await expect(other.getByTestId('verdict')).toHaveAttribute('data-verdict', 'fail');
+  await expect(other.getByTestId('share-notice')).toHaveCount(0);
+
+  // A different file is accepted, with a warning. (A fresh page load: same-URL goto would not reload.)
+  await other.goto('about:blank');
+  await other.goto(link);
+  await expect(other.getByTestId('shared-snapshot')).toBeVisible();
+  await dropFiles(other, [{ name: 'convinteger.onnx', bytes: new Uint8Array(readFileSync(`${DATA}/pytorch-converted/test_Conv2d/model.onnx`)) }]);
+  await expect(other.getByTestId('share-notice')).toContainText(/differ/i);
+  await fresh.close();
+
+  const origin = new URL(baseURL!).origin;
+  const foreign = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:'));
+  expect(foreign).toEqual([]);
+});
+
+test('a hostile or broken link explains itself and the app still opens', async ({ page }) => {
+  await page.goto('/#s=1.%3Cscript%3Ealert(1)%3C/script%3E');
+  await expect(page.getByTestId('share-notice')).toBeVisible();
+  await waitForGraph(page);
+  await page.goto('/?again#s=9.AAAA');
+  await expect(page.getByTestId('share-notice')).toContainText(/newer QuantLens/);
+});
