@@ -1,6 +1,7 @@
 /** The app shell: header, graph, details panel, load progress and errors. */
 import { useEffect } from 'react';
-import { openUrl } from './actions';
+import { openUrl, recoverFromCrash } from './actions';
+import { onEngineCrash } from '../worker/client';
 import { DropZone } from './DropZone';
 import { GraphCanvas } from './GraphCanvas';
 import { Header, sampleUrl, useSamples } from './Header';
@@ -46,6 +47,7 @@ function EmptyState() {
 
 export function App() {
   const samples = useSamples();
+  useEffect(() => onEngineCrash((reason) => recoverFromCrash(reason)), []);
   useEffect(() => {
     void (async () => {
       if (await openShareFromLocation()) return;

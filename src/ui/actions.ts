@@ -3,7 +3,7 @@
  * load can never overwrite a newer one; a failed load leaves the current model as it was.
  */
 import type { GraphView } from '../core/model/graph-view';
-import { engineClient, layoutClient, progressProxy } from '../worker/client';
+import { EngineCrashedError, engineClient, layoutClient, progressProxy } from '../worker/client';
 import type { LoadResult } from '../worker/protocol';
 import { nodeSize } from './node-size';
 import { useApp } from './store';
@@ -18,6 +18,24 @@ export const AUTO_QUANTIZE_MAX_NODES = 3000;
 
 let loadSeq = 0;
 
+/** The last model source, so that a restarted engine can open it again. */
+let lastSource: { files: File[] } | { url: string; kind: 'url' | 'sample' } | undefined;
+
+/** After the engine died: reopen the last model (unless it died while opening that model). */
+export function recoverFromCrash(reason: string): void {
+  const wasLoading = !!useApp.getState().loading;
+  useApp.setState({ loading: undefined });
+  useApp.getState().pushError({
+    code: 'engine', fileName: 'the QuantLens engine', message: reason,
+    problem: `stopped: ${reason}`,
+    hint: wasLoading || !lastSource ? 'It was restarted and your settings are kept; open the model again.' : 'It was restarted with your settings kept, and the model is being opened again.',
+  });
+  if (!wasLoading && lastSource) {
+    if ('files' in lastSource) void openFiles(lastSource.files);
+    else void openUrl(lastSource.url, lastSource.kind);
+  }
+}
+
 async function runLoad(source: string, origin: { kind: 'url' | 'sample' | 'file'; label: string; url?: string }, start: (progress: ReturnType<typeof progressProxy>) => Promise<LoadResult>) {
   const seq = ++loadSeq;
   useApp.setState({ loading: { source, phase: 'Starting' } });
@@ -31,6 +49,7 @@ async function runLoad(source: string, origin: { kind: 'url' | 'sample' | 'file'
   try {
     result = await start(progress);
   } catch (err) {
+    if (err instanceof EngineCrashedError) { if (seq === loadSeq) useApp.setState({ loading: undefined }); return; }
     result = { ok: false, error: { code: 'malformed', fileName: source, problem: `the engine stopped unexpectedly (${(err as Error).message})`, hint: 'Try again; if it repeats, reload the page.', message: String(err) } };
   }
   finished = true;
@@ -66,12 +85,14 @@ export async function showView(view: GraphView): Promise<void> {
 }
 
 export function openFiles(files: File[]): Promise<void> {
+  lastSource = { files };
   const label = files.map((f) => f.name).join(', ');
   return runLoad(label, { kind: 'file', label }, (p) => engineClient().openFiles(files, p));
 }
 
 export function openUrl(url: string, kind: 'url' | 'sample' = 'url'): Promise<void> {
   const absolute = new URL(url, window.location.href).href;
+  lastSource = { url: absolute, kind };
   return runLoad(absolute, { kind, url: absolute, label: kind === 'sample' ? decodeURIComponent(absolute.split('/').pop() ?? absolute) : absolute }, (p) => engineClient().openUrl(absolute, p));
 }
 

@@ -13,7 +13,14 @@ export async function runCheck(): Promise<void> {
   const mine = ++seq;
   const { settings } = useCheck.getState();
   useCheck.setState({ running: true });
-  const out = await engineClient().check({ ...settings, target: useQuant.getState().target });
+  let out;
+  try {
+    out = await engineClient().check({ ...settings, target: useQuant.getState().target });
+  } catch (err) {
+    if (mine === seq) useCheck.setState({ running: false });
+    void err; // an engine crash is reported once, by the crash handler
+    return;
+  }
   if (mine !== seq) return;
   if (out.ok) {
     useCheck.setState({ running: false, result: out.result, report: out.report, packTitle: out.packTitle, error: undefined, marks: indexFindings(out.result.findings) });

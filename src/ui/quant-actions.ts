@@ -16,7 +16,14 @@ export async function runQuantize(): Promise<void> {
     if (mine === seq && !finished) useQuant.setState({ running: { phase, fraction, started } });
   });
   const { settings } = useCheck.getState();
-  const out = await engineClient().quantize({ ...useQuant.getState().settings, backend: settings.backend, soc: settings.soc, strict: settings.strict }, progress);
+  let out;
+  try {
+    out = await engineClient().quantize({ ...useQuant.getState().settings, backend: settings.backend, soc: settings.soc, strict: settings.strict }, progress);
+  } catch (err) {
+    finished = true;
+    if (mine === seq) useQuant.setState({ running: undefined, error: `Quantization stopped: ${(err as Error).message}` });
+    return;
+  }
   finished = true;
   if (mine !== seq) return;
   if (!out.ok) {

@@ -57,18 +57,20 @@ export function fastLayered(input: LayoutInput, options: Partial<FastLayoutOptio
   // Barycenter ordering: alternate downward (by predecessors) and upward (by successors) sweeps.
   const pos = new Float64Array(n);
   for (const layer of layers) layer.forEach((v, i) => (pos[v] = i));
+  // Sort keys by node index, reused across layers and sweeps (a map per layer cost more than the sort).
+  const key = new Float64Array(n);
+  const byKey = (a: number, b: number) => key[a]! - key[b]! || a - b;
   const sortBy = (layer: number[], neighbours: number[][]) => {
-    const key = new Map<number, number>();
     for (const v of layer) {
       const ns = neighbours[v]!;
-      if (ns.length === 0) key.set(v, pos[v]!);
+      if (ns.length === 0) key[v] = pos[v]!;
       else {
         let sum = 0;
         for (const u of ns) sum += pos[u]!;
-        key.set(v, sum / ns.length);
+        key[v] = sum / ns.length;
       }
     }
-    layer.sort((a, b) => key.get(a)! - key.get(b)! || a - b);
+    layer.sort(byKey);
     layer.forEach((v, i) => (pos[v] = i));
   };
   for (let s = 0; s < opt.sweeps; s++) {

@@ -11,7 +11,8 @@ export type ModelLoadErrorCode =
   | 'unsupported'
   | 'external-data'
   | 'limit'
-  | 'fetch';
+  | 'fetch'
+  | 'engine';
 
 export class ModelLoadError extends Error {
   override readonly name = 'ModelLoadError';

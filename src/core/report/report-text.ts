@@ -1,0 +1,123 @@
+/**
+ * Wording shared by the Markdown and HTML reports, so both say the same thing in the same
+ * words: verdict, settings, counts, severity icons, and the distinct sources behind findings.
+ * Returns plain text; each report escapes it for its own format.
+ */
+import type { Severity, Verdict } from '../check/finding';
+import type { CheckReport, CheckReportFinding } from './check-report';
+
+/** What a caller may add to a report beyond the {@link CheckReport} itself. */
+export interface ReportExtras {
+  /** Document title; default `QuantLens check report: <model name>`. */
+  title?: string;
+  /** When the report was made; default now. Shown as an ISO 8601 UTC time. */
+  generatedAt?: Date | string;
+  /** SQNR per model output, when the app quantized the model itself and measured it. */
+  sqnr?: readonly { output: string; db: number }[];
+  /** Quantization config name (e.g. `8a8w`), when the app quantized the model. */
+  config?: string;
+  /** QuantLens version string, e.g. `0.1.0`. */
+  version?: string;
+}
+
+/** Severities worst first. */
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
+
+/**
+ * Severity icons. Colour never carries meaning alone; U+FE0E asks for the text (not emoji)
+ * presentation so the icon takes the colour it is given.
+ */
+export const SEVERITY_ICON: Record<Severity, string> = { error: '✖', warning: '⚠\uFE0E', info: 'ℹ\uFE0E' };
+
+export const VERDICT_ICON: Record<Verdict, string> = { fail: '✖', 'pass-with-warnings': '⚠\uFE0E', pass: '✔' };
+
+export const VERDICT_LABEL: Record<Verdict, string> = { fail: 'FAIL', 'pass-with-warnings': 'PASS WITH WARNINGS', pass: 'PASS' };
+
+/** Rank of a severity, 0 for the worst. */
+export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
+
+/** The worse of two severities. */
+export const worse = (a: Severity, b: Severity): Severity => (severityRank(a) <= severityRank(b) ? a : b);
+
+export function defaultTitle(report: CheckReport): string {
+  return `QuantLens check report: ${report.model.name || 'unnamed model'}`;
+}
+
+/** e.g. `1 error, 2 warnings, 0 notes`. */
+export function countsText(counts: CheckReport['counts']): string {
+  const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
+  return [n(counts.error, 'error', 'errors'), n(counts.warning, 'warning', 'warnings'), n(counts.info, 'note', 'notes')].join(', ');
+}
+
+/** One sentence on what the verdict means for the settings checked. */
+export function verdictSentence(report: CheckReport): string {
+  const target = `${report.backend.toUpperCase()} on ${report.soc} (${report.arch})`;
+  switch (report.verdict) {
+    case 'fail': return `The model would not fully delegate to ${target}.`;
+    case 'pass-with-warnings': return `No error for ${target}, but violations were reported as warnings (lenient mode).`;
+    default: return `Every checked constraint holds for ${target}.`;
+  }
+}
+
+const ENCODINGS: Record<string, string> = {
+  qdq: 'QDQ nodes in the model',
+  aimet: 'AIMET .encodings file',
+  quantizer: 'quantized by QuantLens',
+  float: 'none: a float model',
+};
+
+/** e.g. `qdq (QDQ nodes in the model)`; unknown values are shown as they are. */
+export function encodingsText(encodings: string): string {
+  const label = ENCODINGS[encodings];
+  return label ? `${encodings} (${label})` : encodings;
+}
+
+export function strictText(strict: boolean): string {
+  return strict ? 'strict: every violation is an error' : 'lenient: violations are warnings';
+}
+
+/** ISO 8601 time of `at` (default now); a string is shown as given. */
+export function generatedAtText(at: Date | string | undefined): string {
+  if (typeof at === 'string') return at;
+  return (at ?? new Date()).toISOString();
+}
+
+/** `QuantLens 0.1.0`, or `QuantLens` without a version. */
+export function productText(version: string | undefined): string {
+  return version ? `QuantLens ${version}` : 'QuantLens';
+}
+
+/** SQNR in dB with one decimal; an exact match is infinite. */
+export function dbText(db: number): string {
+  if (Number.isFinite(db)) return db.toFixed(1);
+  if (Number.isNaN(db)) return 'n/a';
+  return db > 0 ? '∞' : '−∞';
+}
+
+export interface SourceSummary {
+  /** The source reference without its `[confidence]` suffix. */
+  ref: string;
+  confidence: string;
+  /** Findings citing it. */
+  count: number;
+  /** Distinct caveats attached to those findings. */
+  notes: string[];
+}
+
+/** Distinct sources of the findings, in order of first citation. */
+export function distinctSources(findings: readonly CheckReportFinding[]): SourceSummary[] {
+  const out = new Map<string, SourceSummary>();
+  for (const f of findings) {
+    const key = `${f.source}\u0000${f.confidence}`;
+    let s = out.get(key);
+    if (!s) {
+      const suffix = ` [${f.confidence}]`;
+      const ref = f.source.endsWith(suffix) ? f.source.slice(0, -suffix.length) : f.source;
+      s = { ref, confidence: f.confidence, count: 0, notes: [] };
+      out.set(key, s);
+    }
+    s.count++;
+    if (f.sourceNote && !s.notes.includes(f.sourceNote)) s.notes.push(f.sourceNote);
+  }
+  return [...out.values()];
+}
