@@ -4,6 +4,7 @@ import type { Finding } from '../core/check/finding';
 import { useCheck } from './check-store';
 import { SeverityBadge } from './severity';
 import { useApp } from './store';
+import { revealNode } from './actions';
 import { QuantPanel } from './QuantPanel';
 
 const ORDER = { error: 0, warning: 1, info: 2 } as const;
@@ -23,7 +24,7 @@ export function FindingsList() {
           <li key={`${f.nodeId}:${f.rule}:${f.port}:${i}`}>
             <button type="button" data-testid="finding" data-rule={f.rule} data-node={f.node}
               className={`w-full border-b border-slate-100 px-3 py-2 text-left text-xs hover:bg-slate-50 ${f.nodeId && f.nodeId === selectedId ? 'bg-blue-50' : ''}`}
-              onClick={() => { if (f.nodeId) useApp.getState().focusNode(f.nodeId); }}>
+              onClick={() => { if (f.nodeId) void revealNode(f.nodeId); }}>
               <div className="flex items-center gap-1.5">
                 <SeverityBadge severity={f.severity} />
                 <span className="font-mono text-slate-500">{f.rule}</span>

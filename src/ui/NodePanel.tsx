@@ -6,6 +6,8 @@ import { formatBytes, formatShape } from './format';
 import { useApp } from './store';
 import { TensorValues } from './TensorValues';
 import { NodeFindings } from './NodeFindings';
+import { useCheck } from './check-store';
+import { NodeQuantConfig } from './NodeQuantConfig';
 
 const KIND_LABEL: Record<ViewPort['kind'], string> = {
   activation: 'activation',
@@ -26,6 +28,7 @@ function Section({ title, children }: { title: string; children: React.ReactNode
 }
 
 function PortList({ ports, label }: { ports: ViewPort[]; label: string }) {
+  const encodings = useCheck((s) => s.tensorEncodings);
   if (ports.length === 0) return null;
   return (
     <Section title={label}>
@@ -38,6 +41,7 @@ function PortList({ ports, label }: { ports: ViewPort[]; label: string }) {
               <span className="ml-auto shrink-0 rounded bg-slate-100 px-1 text-[10px] text-slate-600">{KIND_LABEL[p.kind]}</span>
             </div>
             {p.name && <div className="pl-4 text-slate-600">{p.dtype} {formatShape(p.shape)}</div>}
+            {p.name && encodings?.[p.name] && <div className="pl-4 font-mono text-indigo-800" data-testid="port-encoding">enc: {encodings[p.name]}</div>}
             {p.dequantizedFrom && (
               <div className="pl-4 text-slate-600">
                 ← DequantizeLinear of <span className="font-mono break-all">{p.dequantizedFrom.tensor}</span> ({p.dequantizedFrom.dtype})
@@ -62,6 +66,7 @@ function NodeDetails({ node }: { node: ViewNode }) {
         {node.docString && <p className="mt-1 text-xs whitespace-pre-wrap text-slate-600">{node.docString}</p>}
       </div>
       <NodeFindings nodeId={node.id} />
+      {node.kind === 'op' && <NodeQuantConfig node={node} />}
       {node.attributes.length > 0 && (
         <Section title="Attributes">
           <table className="w-full text-xs">

@@ -2,6 +2,7 @@
 import { useMemo, useState } from 'react';
 import { searchNodes, useSearch } from './search';
 import { useApp } from './store';
+import { revealNode } from './actions';
 
 export function SearchBox() {
   const query = useSearch((s) => s.query);
@@ -14,7 +15,7 @@ export function SearchBox() {
   const jump = (i: number) => {
     const hit = hits[i];
     if (!hit) return;
-    useApp.getState().focusNode(hit.id);
+    void revealNode(hit.id);
     setActive(i);
   };
 

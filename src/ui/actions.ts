@@ -5,7 +5,9 @@
 import type { GraphView } from '../core/model/graph-view';
 import { EngineCrashedError, engineClient, layoutClient, progressProxy } from '../worker/client';
 import type { LoadResult } from '../worker/protocol';
-import { nodeSize } from './node-size';
+import { GROUP_NODE, nodeSize } from './node-size';
+import { ancestorGroups, initialExpansion, visibleGraph } from '../core/view/scopes';
+import { neighbourhoodOfFindings } from './findings-filter';
 import { useApp } from './store';
 import { runCheck } from './check-actions';
 import { useCheck } from './check-store';
@@ -72,16 +74,69 @@ async function runLoad(source: string, origin: { kind: 'url' | 'sample' | 'file'
   await showView(result.view);
 }
 
-/** Lays out a graph view off the main thread, then shows it. */
+/** Views with more nodes than this open grouped by name scope, collapsed to about this many items. */
+export const GROUP_THRESHOLD = 400;
+export const GROUP_BUDGET = 300;
+
+/** Shows a graph view: grouped by name scope when large, laid out off the main thread. */
 export async function showView(view: GraphView): Promise<void> {
-  useApp.setState({ view, layout: undefined, layingOut: true, selectedId: undefined });
+  const expanded = view.nodes.length > GROUP_THRESHOLD ? initialExpansion(view, GROUP_BUDGET) : undefined;
+  useApp.setState({ view, expanded, findingsOnly: false, layout: undefined, visible: undefined, layingOut: true, selectedId: undefined });
+  await relayout();
+}
+
+let layoutSeq = 0;
+
+/** Recomputes what is drawn (groups, filter) and lays out exactly that. */
+export async function relayout(): Promise<void> {
+  const mine = ++layoutSeq;
+  const { view, expanded, findingsOnly } = useApp.getState();
+  if (!view) return;
+  let visible = visibleGraph(view, expanded ?? ALL);
+  if (findingsOnly) visible = neighbourhoodOfFindings(view, useCheck.getState().marks);
+  useApp.setState({ layingOut: true });
   const input = {
-    nodes: view.nodes.map((n) => ({ id: n.id, ...nodeSize(n) })),
-    edges: view.edges.map((e) => ({ source: e.source, target: e.target })),
+    nodes: visible.items.map((i) => ({ id: i.id, ...(i.kind === 'group' ? GROUP_NODE : nodeSize(i.node)) })),
+    edges: visible.edges.map((e) => ({ source: e.source, target: e.target })),
   };
   const layout = await layoutClient().layout(input);
-  if (useApp.getState().view !== view) return;
-  useApp.setState({ layout, layingOut: false });
+  if (mine !== layoutSeq || useApp.getState().view !== view) return;
+  useApp.setState({ visible, layout, layingOut: false });
+}
+
+/** Marker for "every group expanded": visibleGraph treats a group as open when the set has it. */
+const ALL: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<string>;
+
+/** Opens or closes a name-scope group. */
+export function toggleGroup(id: string): Promise<void> {
+  const expanded = new Set(useApp.getState().expanded ?? []);
+  if (expanded.has(id)) {
+    // Closing a group closes its sub-groups too.
+    for (const g of [...expanded]) if (g === id || g.startsWith(`${id}/`)) expanded.delete(g);
+  } else expanded.add(id);
+  useApp.setState({ expanded });
+  return relayout();
+}
+
+/** Draws only nodes with findings and their neighbours, or everything again. */
+export function setFindingsOnly(on: boolean): Promise<void> {
+  useApp.setState({ findingsOnly: on });
+  return relayout();
+}
+
+/** Selects and centers a node, opening the groups that hide it. */
+export async function revealNode(id: string): Promise<void> {
+  const { view, visible, expanded, findingsOnly } = useApp.getState();
+  const node = view?.nodes.find((n) => n.id === id);
+  if (!node) return;
+  const hidden = findingsOnly ? !visible?.items.some((i) => i.id === id) : expanded && visible?.shownBy.get(id) !== id;
+  if (hidden) {
+    const next = new Set(expanded ?? []);
+    for (const g of ancestorGroups(node.name)) next.add(g);
+    useApp.setState({ expanded: expanded ? next : undefined, findingsOnly: false });
+    await relayout();
+  }
+  useApp.getState().focusNode(id);
 }
 
 export function openFiles(files: File[]): Promise<void> {

@@ -6,6 +6,8 @@ import { engineClient } from '../worker/client';
 import type { CheckSettings } from '../worker/protocol';
 import { indexFindings, saveSettings, useCheck } from './check-store';
 import { useQuant } from './quant-store';
+import { useApp } from './store';
+import { relayout } from './actions';
 
 let seq = 0;
 
@@ -23,9 +25,10 @@ export async function runCheck(): Promise<void> {
   }
   if (mine !== seq) return;
   if (out.ok) {
-    useCheck.setState({ running: false, result: out.result, report: out.report, packTitle: out.packTitle, error: undefined, marks: indexFindings(out.result.findings) });
+    useCheck.setState({ running: false, result: out.result, report: out.report, packTitle: out.packTitle, error: undefined, marks: indexFindings(out.result.findings), tensorEncodings: out.tensorEncodings });
+    if (useApp.getState().findingsOnly) void relayout();
   } else {
-    useCheck.setState({ running: false, result: undefined, report: undefined, error: out.error, marks: new Map() });
+    useCheck.setState({ running: false, result: undefined, report: undefined, error: out.error, marks: new Map(), tensorEncodings: undefined });
   }
 }
 

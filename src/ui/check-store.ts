@@ -25,6 +25,8 @@ export interface CheckState {
   report?: CheckReport;
   error?: string;
   marks: Map<string, NodeMarks>;
+  /** Tensor name → a short description of its encoding, for edge labels and the node panel. */
+  tensorEncodings?: Record<string, string>;
 }
 
 const KEY = 'quantlens.settings.v1';

@@ -7,3 +7,5 @@ export const IO_NODE = { width: 170, height: 38 };
 export function nodeSize(node: ViewNode): { width: number; height: number } {
   return node.kind === 'op' ? OP_NODE : IO_NODE;
 }
+
+export const GROUP_NODE = { width: 230, height: 56 };

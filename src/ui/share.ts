@@ -12,6 +12,7 @@ import { useCheck, saveSettings } from './check-store';
 import { runQuantize } from './quant-actions';
 import { useQuant, DEFAULT_QUANT } from './quant-store';
 import { useApp } from './store';
+import { revealNode } from './actions';
 
 export interface ShareState {
   /** A link opened for a local model: its snapshot, until the user drops the file. */
@@ -77,7 +78,7 @@ function applySettings(payload: SharePayload): void {
 function selectByName(name: string | undefined): void {
   if (!name) return;
   const node = useApp.getState().view?.nodes.find((n) => n.name === name);
-  if (node) useApp.getState().focusNode(node.id);
+  if (node) void revealNode(node.id);
 }
 
 /**

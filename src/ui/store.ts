@@ -6,6 +6,7 @@ import { create } from 'zustand';
 import type { SerializedLoadError } from '../core/model/errors';
 import type { GraphView, ModelSummary } from '../core/model/graph-view';
 import type { LayoutResult } from '../core/layout/layout-graph';
+import type { VisibleGraph } from '../core/view/scopes';
 
 export interface Notice {
   id: number;
@@ -23,6 +24,14 @@ export interface AppState {
   /** Where the current model came from: a URL, a sample, or a local file name. */
   origin?: { kind: 'url' | 'sample' | 'file'; label: string; url?: string };
   view?: GraphView;
+  /** Expanded name-scope groups; undefined when the view is small enough to draw whole. */
+  expanded?: Set<string>;
+  /** Draw only nodes with findings and their neighbours. */
+  findingsOnly: boolean;
+  /** What edges say: tensor shapes, quantization (dtype, scale, zero point), or nothing. */
+  edgeLabels: 'shape' | 'quant' | 'none';
+  /** What is drawn (single nodes and collapsed groups) and the layout of exactly that. */
+  visible?: VisibleGraph;
   layout?: LayoutResult;
   /** Set while a layout for `view` is being computed. */
   layingOut: boolean;
@@ -43,6 +52,8 @@ let noticeSeq = 0;
 
 export const useApp = create<AppState>()((set) => ({
   layingOut: false,
+  findingsOnly: false,
+  edgeLabels: 'shape',
   notices: [],
   select: (id) => set({ selectedId: id }),
   focusNode: (id) => set((s) => ({ selectedId: id, focus: { id, seq: (s.focus?.seq ?? 0) + 1 } })),

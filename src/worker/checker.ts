@@ -5,7 +5,7 @@
  */
 import { qgraphFromAimet } from '../core/check/from-aimet';
 import { qgraphFromQdq } from '../core/check/from-qdq';
-import type { QGraph } from '../core/check/qgraph';
+import { tensorEncodingLabels, type QGraph } from '../core/check/qgraph';
 import { UnknownSocError, validate } from '../core/check/validate';
 import type { Model } from '../core/model/types';
 import type { AimetEncodings } from '../core/quant/aimet-encodings';
@@ -50,7 +50,7 @@ export class Checker {
     try {
       const pack = await this.pack(settings.backend);
       const result = validate(graph, pack, { soc: settings.soc, strict: settings.strict });
-      return { ok: true, result, report: buildCheckReport(this.identity, result), packTitle: pack.title };
+      return { ok: true, result, report: buildCheckReport(this.identity, result), packTitle: pack.title, tensorEncodings: tensorEncodingLabels(graph) };
     } catch (err) {
       if (err instanceof UnknownSocError) return { ok: false, error: `${err.soc} is not a ${settings.backend.toUpperCase()} SoC QuantLens knows. Pick one of: ${err.known.join(', ')}.` };
       return { ok: false, error: `The check failed: ${(err as Error).message}` };

@@ -21,7 +21,7 @@ import { feedInputs, InputShapeError, randomSamples, resolveInputShapes } from '
 import { OverrideError } from '../core/quant/plan';
 import { quantize, type QuantizeResult } from '../core/quant/quantize';
 import { buildCheckReport } from '../core/report/check-report';
-import type { QGraph } from '../core/check/qgraph';
+import { tensorEncodingLabels, type QGraph } from '../core/check/qgraph';
 
 const MODEL_EXTENSIONS = /\.(onnx|ort)$/i;
 const ENCODINGS_EXTENSIONS = /\.(encodings|json)$/i;
@@ -151,6 +151,7 @@ export class Engine implements EngineApi {
         floatNodes: result.plan.nodes.filter((n) => n.floatReason).map((n) => ({ name: n.name, reason: n.floatReason! })),
         qdqDomain: result.qdq.qdqDomain,
         aimet061: result.aimet061.ok ? null : result.aimet061.reason,
+        tensorEncodings: tensorEncodingLabels(result.graph),
       };
     } catch (err) {
       if (err instanceof CalibrationCancelled || controller.signal.aborted) return { ok: false, error: 'Quantization was cancelled.', cancelled: true };

@@ -23,7 +23,7 @@ export interface CheckSettings {
 }
 
 export type CheckOutcome =
-  | { ok: true; result: ValidationResult; report: CheckReport; packTitle: string }
+  | { ok: true; result: ValidationResult; report: CheckReport; packTitle: string; tensorEncodings: Record<string, string> }
   | { ok: false; error: string };
 
 /** What the quantizer runs with (the quant panel edits these). */
@@ -53,6 +53,7 @@ export type QuantizeOutcome =
       floatNodes: { name: string; reason: string }[];
       qdqDomain: string;
       aimet061: string | null;
+      tensorEncodings: Record<string, string>;
     }
   | { ok: false; error: string; cancelled?: boolean };
 

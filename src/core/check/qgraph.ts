@@ -3,7 +3,7 @@
  * port, whatever the encodings came from (QDQ nodes, an AIMET file, the quantizer's plan).
  */
 import type { Dim } from '../model/types';
-import type { QuantEncoding } from '../quant/encoding';
+import { describeEncoding, type QuantEncoding } from '../quant/encoding';
 
 export type PortRole = 'activation' | 'weight' | 'bias';
 
@@ -61,4 +61,13 @@ export function inputRole(opType: string, index: number, constant: boolean): Por
     default:
       return 'activation';
   }
+}
+
+/** Tensor name → a short description of its encoding, from every port of the graph. */
+export function tensorEncodingLabels(graph: QGraph): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of graph.nodes) {
+    for (const p of [...n.inputs, ...n.outputs]) if (p.encoding && !(p.tensor in out)) out[p.tensor] = describeEncoding(p.encoding);
+  }
+  return out;
 }

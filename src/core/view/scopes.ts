@@ -1,0 +1,132 @@
+/**
+ * Name-scope grouping for large graphs: nodes are grouped by the scope of their name
+ * (`/model/layers.3/attn/q_proj/MatMul` → model › layers.3 › attn › q_proj). Given which groups are
+ * expanded, {@link visibleGraph} returns what to draw: single nodes and collapsed groups, with
+ * the edges between them aggregated. Pure and linear in nodes + edges.
+ */
+import type { GraphView, ViewNode } from '../model/graph-view';
+
+/** The scope path of a node name: its `/`-separated parts minus the last (the op's own name). */
+export function scopeOf(name: string): string[] {
+  if (!name.includes('/')) return [];
+  const parts = name.split('/').filter(Boolean);
+  return parts.slice(0, -1);
+}
+
+/** Group ids are scope paths joined with '/', prefixed so they never clash with node ids. */
+export const groupId = (scope: readonly string[]) => `group:${scope.join('/')}`;
+
+export interface VisibleGroup {
+  kind: 'group';
+  id: string;
+  scope: string[];
+  label: string;
+  /** Nodes inside, at any depth. */
+  size: number;
+}
+
+export interface VisibleNode {
+  kind: 'node';
+  id: string;
+  node: ViewNode;
+}
+
+export type VisibleItem = VisibleGroup | VisibleNode;
+
+export interface VisibleGraph {
+  items: VisibleItem[];
+  edges: { id: string; source: string; target: string; count: number }[];
+  /** Node id → id of the item that shows it (itself, or its collapsed group). */
+  shownBy: Map<string, string>;
+  /** Every group id with its member node ids (for roll-ups and expanding to a node). */
+  members: Map<string, string[]>;
+}
+
+/** Ids of all groups that contain a node (outermost first): expanding these reveals it. */
+export function ancestorGroups(name: string): string[] {
+  const scope = scopeOf(name);
+  return scope.map((_, i) => groupId(scope.slice(0, i + 1)));
+}
+
+/**
+ * What to draw for a set of expanded groups. A node is shown by its outermost collapsed
+ * ancestor group; a group with a single member is never shown as a group.
+ */
+export function visibleGraph(view: GraphView, expanded: ReadonlySet<string>): VisibleGraph {
+  const members = new Map<string, string[]>();
+  const scopes = new Map<string, string[]>();
+  for (const n of view.nodes) {
+    const scope = scopeOf(n.name);
+    for (let i = 1; i <= scope.length; i++) {
+      const id = groupId(scope.slice(0, i));
+      let list = members.get(id);
+      if (!list) { list = []; members.set(id, list); scopes.set(id, scope.slice(0, i)); }
+      list.push(n.id);
+    }
+  }
+  const shownBy = new Map<string, string>();
+  const items: VisibleItem[] = [];
+  const emitted = new Set<string>();
+  for (const n of view.nodes) {
+    const scope = scopeOf(n.name);
+    let shown = n.id;
+    for (let i = 1; i <= scope.length; i++) {
+      const id = groupId(scope.slice(0, i));
+      if (!expanded.has(id) && (members.get(id)?.length ?? 0) > 1) { shown = id; break; }
+    }
+    shownBy.set(n.id, shown);
+    if (emitted.has(shown)) continue;
+    emitted.add(shown);
+    if (shown === n.id) items.push({ kind: 'node', id: n.id, node: n });
+    else {
+      const scope2 = scopes.get(shown)!;
+      items.push({ kind: 'group', id: shown, scope: scope2, label: scope2[scope2.length - 1] ?? '', size: members.get(shown)!.length });
+    }
+  }
+  const edgeCount = new Map<string, { source: string; target: string; count: number }>();
+  for (const e of view.edges) {
+    const s = shownBy.get(e.source) ?? e.source;
+    const t = shownBy.get(e.target) ?? e.target;
+    if (s === t) continue;
+    const key = `${s}->${t}`;
+    const seen = edgeCount.get(key);
+    if (seen) seen.count++;
+    else edgeCount.set(key, { source: s, target: t, count: 1 });
+  }
+  return { items, edges: [...edgeCount].map(([id, e]) => ({ id, ...e })), shownBy, members };
+}
+
+/**
+ * The expanded set that shows at most about `budget` items: groups are opened breadth-first
+ * (outer scopes first) while the drawing stays within budget.
+ */
+export function initialExpansion(view: GraphView, budget: number): Set<string> {
+  const expanded = new Set<string>();
+  if (view.nodes.length <= budget) {
+    for (const n of view.nodes) for (const g of ancestorGroups(n.name)) expanded.add(g);
+    return expanded;
+  }
+  for (let depth = 1; depth < 64; depth++) {
+    const candidates = new Set<string>();
+    for (const n of view.nodes) {
+      const scope = scopeOf(n.name);
+      if (scope.length >= depth) candidates.add(groupId(scope.slice(0, depth)));
+    }
+    if (candidates.size === 0) break;
+    const trial = new Set([...expanded, ...candidates]);
+    if (visibleGraph(view, trial).items.length > budget) {
+      // Open what fits at this depth, largest groups last, then stop.
+      const current = visibleGraph(view, expanded);
+      let count = current.items.length;
+      const bySize = [...candidates].map((id) => [id, current.members.get(id)?.length ?? 0] as const).sort((a, b) => a[1] - b[1]);
+      for (const [id, size] of bySize) {
+        if (count + size - 1 > budget) break;
+        expanded.add(id);
+        count += size - 1;
+      }
+      break;
+    }
+    for (const c of candidates) expanded.add(c);
+  }
+  return expanded;
+}
