@@ -2,7 +2,7 @@
 import {
   Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type NodeMouseHandler,
 } from '@xyflow/react';
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { GROUP_NODE, nodeSize } from './node-size';
 import { GroupNode, type GroupFlowNode } from './GroupNode';
 import { toggleGroup } from './actions';
@@ -12,7 +12,7 @@ import { OpNode, type OpFlowNode } from './OpNode';
 import { useApp } from './store';
 import { useSearchHits } from './search';
 
-const nodeTypes = { op: OpNode, group: GroupNode };
+const nodeTypes = { op: OpNode, scope: GroupNode };
 /** Edge labels cost a DOM element each; above this many edges they are left out. */
 const EDGE_LABEL_LIMIT = 300;
 
@@ -38,7 +38,7 @@ function Canvas() {
     return visible.items.map((item): OpFlowNode | GroupFlowNode => {
       const position = layout.positions[item.id] ?? { x: 0, y: 0 };
       if (item.kind === 'group') {
-        return { id: item.id, type: 'group', position, data: { label: item.label, scope: item.scope, size: item.size }, width: GROUP_NODE.width, height: GROUP_NODE.height, draggable: false, connectable: false, ariaLabel: `Group ${item.scope.join('/')}, ${item.size} nodes` };
+        return { id: item.id, type: 'scope', position, data: { label: item.label, scope: item.scope, size: item.size }, width: GROUP_NODE.width, height: GROUP_NODE.height, draggable: false, connectable: false, ariaLabel: `Group ${item.scope.join('/')}, ${item.size} nodes` };
       }
       const n = item.node;
       const size = nodeSize(n);
@@ -66,9 +66,13 @@ function Canvas() {
     });
   }, [visible, layout, view, edgeLabels, tensorEncodings]);
 
+  // Fit once per view; re-layouts after opening a group or revealing a node keep the viewport.
+  const fitted = useRef<unknown>(undefined);
   useEffect(() => {
-    if (layout) requestAnimationFrame(() => fitView({ padding: 0.1, maxZoom: 1.2 }));
-  }, [layout, fitView]);
+    if (!layout || fitted.current === view) return;
+    fitted.current = view;
+    requestAnimationFrame(() => fitView({ padding: 0.1, maxZoom: 1.2 }));
+  }, [layout, view, fitView]);
 
   useEffect(() => {
     if (!focus || !layout || !view) return;
@@ -80,7 +84,7 @@ function Canvas() {
   }, [focus, layout, view, visible, setCenter, getZoom]);
 
   const onNodeClick: NodeMouseHandler<OpFlowNode | GroupFlowNode> = (_, node) => {
-    if (node.type === 'group') void toggleGroup(node.id);
+    if (node.type === 'scope') void toggleGroup(node.id);
     else useApp.getState().select(node.id);
   };
 

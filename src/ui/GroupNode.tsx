@@ -7,7 +7,7 @@ import { SEVERITY_ICON } from './severity';
 import { useApp } from './store';
 
 export type GroupNodeData = { label: string; scope: string[]; size: number };
-export type GroupFlowNode = Node<GroupNodeData, 'group'>;
+export type GroupFlowNode = Node<GroupNodeData, 'scope'>;
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
 
