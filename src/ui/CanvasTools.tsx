@@ -11,7 +11,7 @@ export function CanvasTools() {
   return (
     <div className="absolute top-2 right-2 z-20 flex flex-col gap-1 rounded border border-slate-200 bg-white/95 p-2 text-xs shadow-sm" role="group" aria-label="View options">
       <label className="flex items-center gap-1">
-        <input type="checkbox" checked={findingsOnly} onChange={(e) => void setFindingsOnly(e.target.checked)} />
+        <input type="checkbox" checked={findingsOnly} onChange={async (e) => { await setFindingsOnly(e.target.checked); useApp.setState((s) => ({ fitSeq: s.fitSeq + 1 })); }} />
         Only nodes with findings (and neighbours)
       </label>
       <label className="flex items-center gap-1">
@@ -25,7 +25,7 @@ export function CanvasTools() {
       {grouped && (
         <div className="flex items-center gap-1" data-testid="group-tools">
           <span className="text-slate-500">{visible?.items.length.toLocaleString()} items of {total.toLocaleString()} nodes</span>
-          <button type="button" className="rounded border border-slate-300 px-1 hover:bg-slate-100" onClick={() => { useApp.setState({ expanded: new Set() }); void relayout(); }}>Collapse all</button>
+          <button type="button" className="rounded border border-slate-300 px-1 hover:bg-slate-100" onClick={async () => { useApp.setState({ expanded: new Set() }); await relayout(); useApp.setState((s) => ({ fitSeq: s.fitSeq + 1 })); }}>Collapse all</button>
         </div>
       )}
     </div>

@@ -68,11 +68,14 @@ function Canvas() {
 
   // Fit once per view; re-layouts after opening a group or revealing a node keep the viewport.
   const fitted = useRef<unknown>(undefined);
+  const fitSeq = useApp((s) => s.fitSeq);
+  const fittedSeq = useRef(0);
   useEffect(() => {
-    if (!layout || fitted.current === view) return;
+    if (!layout || (fitted.current === view && fittedSeq.current === fitSeq)) return;
     fitted.current = view;
+    fittedSeq.current = fitSeq;
     requestAnimationFrame(() => fitView({ padding: 0.1, maxZoom: 1.2 }));
-  }, [layout, view, fitView]);
+  }, [layout, view, fitView, fitSeq]);
 
   useEffect(() => {
     if (!focus || !layout || !view) return;

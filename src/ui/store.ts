@@ -28,6 +28,8 @@ export interface AppState {
   expanded?: Set<string>;
   /** Draw only nodes with findings and their neighbours. */
   findingsOnly: boolean;
+  /** Incremented to ask the canvas to fit the whole drawing into view. */
+  fitSeq: number;
   /** What edges say: tensor shapes, quantization (dtype, scale, zero point), or nothing. */
   edgeLabels: 'shape' | 'quant' | 'none';
   /** What is drawn (single nodes and collapsed groups) and the layout of exactly that. */
@@ -54,6 +56,7 @@ export const useApp = create<AppState>()((set) => ({
   layingOut: false,
   findingsOnly: false,
   edgeLabels: 'shape',
+  fitSeq: 0,
   notices: [],
   select: (id) => set({ selectedId: id }),
   focusNode: (id) => set((s) => ({ selectedId: id, focus: { id, seq: (s.focus?.seq ?? 0) + 1 } })),
