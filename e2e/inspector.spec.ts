@@ -53,3 +53,71 @@ test('only-findings view, and edge labels with dtype, scale and zero point', asy
   await graphNode(page, 'Sigmoid').click();
   await expect(page.getByTestId('port-encoding').last()).toContainText('scale 0.00392157 zp 0');
 });
+
+test('findings list: filter, group, and step through with the keyboard; help overlay and theme', async ({ page }) => {
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [big]);
+  await expect(page.getByTestId('finding').first()).toBeVisible();
+  const total = await page.getByTestId('finding').count();
+  expect(total).toBeGreaterThan(1);
+  await page.getByRole('combobox', { name: 'Group findings by' }).selectOption('rule');
+  await expect(page.getByTestId('finding-group').first()).toContainText('fixed-qparams');
+  const one = await page.getByTestId('finding').first().getAttribute('data-node');
+  await page.getByRole('searchbox', { name: 'Filter findings' }).fill(one!);
+  await expect(page.getByTestId('finding')).toHaveCount(1);
+  await page.getByRole('searchbox', { name: 'Filter findings' }).fill('');
+  await page.getByRole('checkbox', { name: 'Show errors' }).uncheck();
+  await expect(page.getByTestId('finding')).toHaveCount(0);
+  await page.getByRole('checkbox', { name: 'Show errors' }).check();
+
+  await page.locator('body').click({ position: { x: 5, y: 700 } });
+  const current = page.locator('[data-testid="finding"][aria-current="true"]');
+  await page.keyboard.press('n');
+  await expect(current).toHaveCount(1);
+  const first = (await current.getAttribute('data-node'))!;
+  await expect(page.getByTestId('panel-name')).toHaveText(first);
+  await page.keyboard.press('n');
+  await expect(page.getByTestId('panel-name')).not.toHaveText(first);
+  await expect(page.getByTestId('panel-name')).toHaveText((await current.getAttribute('data-node'))!);
+  await page.keyboard.press('p');
+  await expect(page.getByTestId('panel-name')).toHaveText(first);
+
+  await page.keyboard.press('?');
+  await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toContainText('next finding');
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await page.keyboard.press('t');
+  await expect(page.locator('html')).toHaveClass(/dark/);
+  await page.keyboard.press('t');
+  await expect(page.locator('html')).not.toHaveClass(/dark/);
+});
+
+test('exports: the HTML report opens standalone with every finding; SVG, PNG, Markdown and JSON download', async ({ page, browser }) => {
+  await page.goto('/?model=samples/broken-16a16w-matmul.qdq.onnx');
+  await waitForGraph(page);
+  await page.getByRole('combobox', { name: 'SoC' }).selectOption('SM8450');
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'fail');
+  const messages = await page.getByTestId('finding').allTextContents();
+  const download = async (label: string) => {
+    const pending = page.waitForEvent('download');
+    await page.getByRole('combobox', { name: 'Export' }).selectOption({ label });
+    const d = await pending;
+    return { name: d.suggestedFilename(), text: readFileSync((await d.path())!, label === 'View as PNG' ? 'latin1' : 'utf8') };
+  };
+  const html = await download('HTML report');
+  expect(html.name).toMatch(/\.quantlens\.html$/);
+  expect(html.text).not.toMatch(/<script/i);
+  const standalone = await (await browser.newContext({ javaScriptEnabled: false, offline: true })).newPage();
+  await standalone.setContent(html.text);
+  await expect(standalone.locator('body')).toContainText('16a16w-arch');
+  await expect(standalone.locator('body')).toContainText('/layers.0/attn/MatMul');
+  await expect(standalone.locator('body')).toContainText('SM8450');
+  expect(messages.length).toBeGreaterThan(0);
+  expect(await standalone.locator('svg').count()).toBeGreaterThan(0);
+
+  expect((await download('Markdown')).text).toMatch(/\| ✖ error \| `16a16w-arch` \| `\/layers\.0\/attn\/MatMul`/);
+  expect(JSON.parse((await download('Findings JSON')).text)).toMatchObject({ schema: 1, soc: 'SM8450', verdict: 'fail' });
+  expect((await download('View as SVG')).text).toMatch(/^<svg[\s\S]*MatMul[\s\S]*<\/svg>$/);
+  expect((await download('View as PNG')).text.slice(1, 4)).toBe('PNG');
+});

@@ -13,6 +13,8 @@ import { FindingsList } from './FindingsList';
 import { VerdictBanner } from './VerdictBanner';
 import { loadSocs } from './check-actions';
 import { useCheck } from './check-store';
+import { ShortcutHelp, useShortcuts } from './Shortcuts';
+import { applyTheme, initialTheme } from './theme';
 import { openShareFromLocation } from './share';
 import { SharedSnapshot, ShareNotices } from './SharePanel';
 
@@ -47,6 +49,8 @@ function EmptyState() {
 
 export function App() {
   const samples = useSamples();
+  const [help, setHelp] = useShortcuts();
+  useEffect(() => applyTheme(initialTheme()), []);
   useEffect(() => onEngineCrash((reason) => recoverFromCrash(reason)), []);
   useEffect(() => {
     void (async () => {
@@ -74,6 +78,7 @@ export function App() {
         <NodePanel />
       </div>
       <DropZone />
+      {help && <ShortcutHelp onClose={() => setHelp(false)} />}
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { useMemo, useRef, useState } from 'react';
 import { loadConstraintPack, updateSettings } from './check-actions';
 import { useCheck } from './check-store';
 import { CopyLinkButton } from './SharePanel';
+import { ExportMenu } from './ExportMenu';
 
 export function CheckBar() {
   const settings = useCheck((s) => s.settings);
@@ -55,7 +56,7 @@ export function CheckBar() {
         </span>
       )}
       {packError && <span role="alert" className="text-red-700" data-testid="pack-error">{packError}</span>}
-      <span className="ml-auto"><CopyLinkButton /></span>
+      <span className="ml-auto flex items-center gap-3"><ExportMenu /><CopyLinkButton /></span>
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import { openFiles, openGraph, openUrl } from './actions';
 import { SearchBox } from './SearchBox';
 import { useApp } from './store';
+import { toggleTheme } from './theme';
 
 export interface SampleEntry { file: string; title: string; description?: string }
 
@@ -66,6 +67,8 @@ export function Header({ samples }: { samples: SampleEntry[] }) {
         </nav>
       )}
       <div className="ml-auto truncate text-sm text-slate-500" data-testid="model-origin" title={origin?.label}>{origin?.label}</div>
+      <button type="button" aria-label="Toggle light or dark theme (t)" title="Theme (t)" className="rounded border border-slate-300 px-2 py-0.5 text-sm" onClick={toggleTheme}>◐</button>
+      <button type="button" aria-label="Keyboard shortcuts (?)" title="Keyboard shortcuts (?)" className="rounded border border-slate-300 px-2 py-0.5 text-sm" onClick={() => window.dispatchEvent(new KeyboardEvent('keydown', { key: '?' }))}>?</button>
     </header>
   );
 }

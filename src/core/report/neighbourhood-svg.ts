@@ -20,10 +20,18 @@ export interface NeighbourhoodOptions {
   marks?: ReadonlyMap<string, Severity>;
   /** Most nodes drawn, the focus node included; default {@link MAX_NEIGHBOURHOOD_NODES}. */
   maxNodes?: number;
+  /**
+   * Most new nodes per hop in each direction; default {@link MAX_PER_HOP}. Keeps a node with
+   * a wide fan-out (a graph input feeding 40 layers) from making a picture wider than a page.
+   */
+  maxPerHop?: number;
 }
 
 /** Default cap on the nodes in one picture: more would be unreadable at page width. */
 export const MAX_NEIGHBOURHOOD_NODES = 40;
+
+/** Default cap on the new nodes per hop and direction. */
+export const MAX_PER_HOP = 8;
 
 /** Default hops in each direction. */
 export const DEFAULT_NEIGHBOURHOOD_DEPTH = 2;
@@ -33,7 +41,7 @@ export interface Neighbourhood {
   nodes: ViewNode[];
   /** Edges between drawn nodes, one per (source, target) pair. */
   edges: ViewEdge[];
-  /** Nodes within `depth` hops left out by the cap. */
+  /** Neighbours of drawn nodes (within `depth` hops of the focus) left out by the caps. */
   hidden: number;
 }
 
@@ -62,37 +70,42 @@ function adjacencyOf(view: GraphView): Adjacency {
 
 /**
  * Selects the nodes within `depth` hops of `nodeId`: its producers' producers upstream and its
- * consumers' consumers downstream (not siblings, which say little about the node), capped at
- * `maxNodes`, nearest first.
+ * consumers' consumers downstream (not siblings, which say little about the node), nearest
+ * first, at most `maxPerHop` new nodes per hop and direction and `maxNodes` in all. Only drawn
+ * nodes are followed further, so `hidden` counts the neighbours of drawn nodes left out.
  *
  * @throws Error when `nodeId` is not in the view.
  */
-export function selectNeighbourhood(view: GraphView, nodeId: string, depth = DEFAULT_NEIGHBOURHOOD_DEPTH, maxNodes = MAX_NEIGHBOURHOOD_NODES): Neighbourhood {
+export function selectNeighbourhood(
+  view: GraphView, nodeId: string,
+  { depth = DEFAULT_NEIGHBOURHOOD_DEPTH, maxNodes = MAX_NEIGHBOURHOOD_NODES, maxPerHop = MAX_PER_HOP }: Omit<NeighbourhoodOptions, 'marks'> = {},
+): Neighbourhood {
   const adj = adjacencyOf(view);
-  const focus = adj.byId.get(nodeId);
-  if (!focus) throw new Error(`node "${nodeId}" is not in graph view "${view.name}"`);
-  const found: string[] = [nodeId];
-  const seen = new Set(found);
+  if (!adj.byId.has(nodeId)) throw new Error(`node "${nodeId}" is not in graph view "${view.name}"`);
+  const kept: string[] = [nodeId];
+  const seen = new Set(kept);
+  let hidden = 0;
+  /** Unseen neighbours of `frontier` on one side; keeps what fits and counts the rest. */
+  const step = (frontier: string[], edgesOf: Map<string, ViewEdge[]>, end: (e: ViewEdge) => string): string[] => {
+    const found: string[] = [];
+    for (const id of frontier) {
+      for (const e of edgesOf.get(id) ?? []) {
+        const other = end(e);
+        if (!seen.has(other)) { seen.add(other); found.push(other); }
+      }
+    }
+    const room = Math.max(0, Math.min(maxPerHop, maxNodes - kept.length));
+    const take = found.slice(0, room);
+    hidden += found.length - take.length;
+    kept.push(...take);
+    return take;
+  };
   let up = [nodeId];
   let down = [nodeId];
-  for (let d = 1; d <= depth; d++) {
-    const nextUp: string[] = [];
-    for (const id of up) {
-      for (const e of adj.incoming.get(id) ?? []) {
-        if (!seen.has(e.source)) { seen.add(e.source); nextUp.push(e.source); }
-      }
-    }
-    const nextDown: string[] = [];
-    for (const id of down) {
-      for (const e of adj.outgoing.get(id) ?? []) {
-        if (!seen.has(e.target)) { seen.add(e.target); nextDown.push(e.target); }
-      }
-    }
-    found.push(...nextUp, ...nextDown);
-    up = nextUp;
-    down = nextDown;
+  for (let d = 1; d <= depth && (up.length || down.length); d++) {
+    up = step(up, adj.incoming, (e) => e.source);
+    down = step(down, adj.outgoing, (e) => e.target);
   }
-  const kept = found.slice(0, Math.max(1, maxNodes));
   const keptSet = new Set(kept);
   const edges: ViewEdge[] = [];
   const pairs = new Set<string>();
@@ -102,7 +115,7 @@ export function selectNeighbourhood(view: GraphView, nodeId: string, depth = DEF
       if (keptSet.has(e.target) && !pairs.has(pair)) { pairs.add(pair); edges.push(e); }
     }
   }
-  return { nodes: kept.map((id) => adj.byId.get(id)!), edges, hidden: found.length - kept.length };
+  return { nodes: kept.map((id) => adj.byId.get(id)!), edges, hidden };
 }
 
 const NODE_W = 200;
@@ -111,7 +124,7 @@ const IO_H = 32;
 const PAD = 12;
 const FOOTER_H = 22;
 const MAX_OP_CHARS = 24;
-const MAX_NAME_CHARS = 30;
+const MAX_NAME_CHARS = 28;
 const ARROW_LEN = 7;
 const ARROW_HALF = 3.5;
 
@@ -170,7 +183,7 @@ function edgeLine(x1: number, y1: number, x2: number, y2: number, dtype: string)
  * with {@link layoutGraph}: boxes with op type and (truncated) name, the full name as a
  * tooltip, edges as arrows labelled with their dtype. Nodes in `marks` get their severity's
  * colour and icon (✖ error, ⚠ warning, ℹ info); the focus node also gets a dashed ring.
- * When the cap cuts the neighbourhood, a footer says `+N more`.
+ * When a cap cuts the neighbourhood, a footer says `+N more neighbours not shown`.
  *
  * Every string from the model is escaped; the result is well-formed XML that can be saved as
  * an .svg file or inlined in HTML.
@@ -179,7 +192,7 @@ function edgeLine(x1: number, y1: number, x2: number, y2: number, dtype: string)
  * @throws Error when `nodeId` is not in the view.
  */
 export function neighbourhoodSvg(view: GraphView, nodeId: string, options: NeighbourhoodOptions = {}): string {
-  const { nodes, edges, hidden } = selectNeighbourhood(view, nodeId, options.depth, options.maxNodes);
+  const { nodes, edges, hidden } = selectNeighbourhood(view, nodeId, options);
   const heightOf = (n: ViewNode) => (n.kind === 'op' ? OP_H : IO_H);
   const layout = layoutGraph({
     nodes: nodes.map((n) => ({ id: n.id, width: NODE_W, height: heightOf(n) })),
@@ -221,7 +234,7 @@ export function neighbourhoodSvg(view: GraphView, nodeId: string, options: Neigh
   const focus = nodes[0]!;
   const title = `Neighbourhood of ${focus.opType} ${focus.name || '(unnamed)'}`;
   const more = hidden > 0
-    ? markup`<text x="${PAD}" y="${height - 8}" font-size="11" fill="#616161">+${hidden} more ${hidden === 1 ? 'node' : 'nodes'} within ${options.depth ?? DEFAULT_NEIGHBOURHOOD_DEPTH} hops not shown</text>`
+    ? markup`<text x="${PAD}" y="${height - 8}" font-size="11" fill="#616161">+${hidden} more ${hidden === 1 ? 'neighbour' : 'neighbours'} not shown</text>`
     : null;
   return markup`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" font-family="${FONT}"><title>${title}</title><rect width="${width}" height="${height}" fill="#ffffff"/>${lines}${boxes}${more}</svg>`.text;
 }
