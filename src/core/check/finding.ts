@@ -4,7 +4,7 @@
  */
 import type { Source } from '../../../rules/types';
 
-export const RULE_IDS = ['unsupported-op', 'dtype', 'encoding', 'symmetric', 'bias', 'per-channel', 'shared-qparams', 'fixed-qparams', '16a16w-arch', 'lpbq-arch', 'not-quantized'] as const;
+export const RULE_IDS = ['unsupported-op', 'dtype', 'encoding', 'symmetric', 'bias', 'per-channel', 'shared-qparams', 'fixed-qparams', '16a16w-arch', 'lpbq-arch', 'unreadable-encoding', 'not-quantized'] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
 export type Severity = 'error' | 'warning' | 'info';

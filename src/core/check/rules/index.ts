@@ -9,7 +9,8 @@ import { perChannelRule } from './per-channel';
 import { sharedQparamsRule } from './shared-qparams';
 import { symmetricRule } from './symmetric';
 import { unsupportedOp } from './unsupported-op';
+import { unreadableEncodingRule } from './unreadable-encoding';
 
 export const RULES: readonly Rule[] = [
-  unsupportedOp, encodingRule, dtypeRule, symmetricRule, biasRule, perChannelRule, sharedQparamsRule, fixedQparamsRule, sixteenBitArchRule, lpbqArchRule,
+  unsupportedOp, encodingRule, dtypeRule, symmetricRule, biasRule, perChannelRule, sharedQparamsRule, fixedQparamsRule, sixteenBitArchRule, lpbqArchRule, unreadableEncodingRule,
 ];
