@@ -6,7 +6,7 @@ import type { GraphView } from '../core/model/graph-view';
 import { EngineCrashedError, engineClient, layoutClient, progressProxy } from '../worker/client';
 import type { LoadResult } from '../worker/protocol';
 import { GROUP_NODE, nodeSize } from './node-size';
-import { ancestorGroups, initialExpansion, visibleGraph } from '../core/view/scopes';
+import { ancestorGroups, GROUP_BUDGET, GROUP_THRESHOLD, initialExpansion, nodeScopes, visibleGraph } from '../core/view/scopes';
 import { neighbourhoodOfFindings } from './findings-filter';
 import { useApp } from './store';
 import { runCheck } from './check-actions';
@@ -74,9 +74,7 @@ async function runLoad(source: string, origin: { kind: 'url' | 'sample' | 'file'
   await showView(result.view);
 }
 
-/** Views with more nodes than this open grouped by name scope, collapsed to about this many items. */
-export const GROUP_THRESHOLD = 400;
-export const GROUP_BUDGET = 300;
+export { GROUP_BUDGET, GROUP_THRESHOLD } from '../core/view/scopes';
 
 /** Shows a graph view: grouped by name scope when large, laid out off the main thread. */
 export async function showView(view: GraphView): Promise<void> {
@@ -132,7 +130,7 @@ export async function revealNode(id: string): Promise<void> {
   const hidden = findingsOnly ? !visible?.items.some((i) => i.id === id) : expanded && visible?.shownBy.get(id) !== id;
   if (hidden) {
     const next = new Set(expanded ?? []);
-    for (const g of ancestorGroups(node.name)) next.add(g);
+    for (const g of ancestorGroups(nodeScopes(view!).get(id) ?? [])) next.add(g);
     useApp.setState({ expanded: expanded ? next : undefined, findingsOnly: false });
     await relayout();
   }

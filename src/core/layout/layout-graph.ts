@@ -22,7 +22,7 @@ export interface LayoutResult {
 }
 
 /** Largest graph laid out with dagre's network-simplex ranker. */
-export const DAGRE_LIMIT = 300;
+export const DAGRE_LIMIT = 150;
 
 export function layoutGraph(input: LayoutInput): LayoutResult {
   if (input.nodes.length > DAGRE_LIMIT) return fastLayered(input);

@@ -12,17 +12,26 @@ describe('name-scope groups', () => {
   it('takes the scope from the name', () => {
     expect(scopeOf('/model/layers.3/attn/q_proj/MatMul')).toEqual(['model', 'layers.3', 'attn', 'q_proj']);
     expect(scopeOf('Relu_3')).toEqual([]);
-    expect(ancestorGroups('/a/b/Op')).toEqual(['group:a', 'group:a/b']);
+    expect(ancestorGroups(scopeOf('/a/b/Op'))).toEqual(['group:a', 'group:a/b']);
   });
 
   it('collapses groups, aggregates edges, and never draws a one-member group', () => {
     const v = view(['/a/x/Op', '/a/x/Op2', '/a/y/Op', '/b/Op', 'top']);
     const collapsed = visibleGraph(v, new Set());
-    expect(collapsed.items.map((i) => i.id)).toEqual(['group:a', '3', '4']);
-    expect(collapsed.edges.map((e) => [e.source, e.target])).toEqual([['group:a', '3'], ['3', '4']]);
+    // 'top' has no scope of its own and joins its neighbour's (/b).
+    expect(collapsed.items.map((i) => i.id)).toEqual(['group:a', 'group:b']);
+    expect(collapsed.edges.map((e) => [e.source, e.target])).toEqual([['group:a', 'group:b']]);
     const open = visibleGraph(v, new Set([groupId(['a'])]));
-    expect(open.items.map((i) => i.id)).toEqual(['group:a/x', '2', '3', '4']);
+    expect(open.items.map((i) => i.id)).toEqual(['group:a/x', '2', 'group:b']);
     expect(open.shownBy.get('1')).toBe('group:a/x');
+  });
+
+  it('folds unscoped Q/DQ and weight nodes into the scope of the node they feed', () => {
+    const v = view(['w_DequantizeLinear', '/a/x/MatMul', '/a/x/Add', '/b/Relu']);
+    // edges: 0->1, 1->2, 2->3
+    const g = visibleGraph(v, new Set());
+    expect(g.shownBy.get('0')).toBe('group:a');
+    expect(g.items.map((i) => i.id)).toEqual(['group:a', '3']);
   });
 
   it('opens groups breadth-first within a budget', () => {

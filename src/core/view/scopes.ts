@@ -6,11 +6,59 @@
  */
 import type { GraphView, ViewNode } from '../model/graph-view';
 
+/** Views with more nodes than this open grouped by name scope, collapsed to about GROUP_BUDGET items. */
+export const GROUP_THRESHOLD = 400;
+export const GROUP_BUDGET = 300;
+
 /** The scope path of a node name: its `/`-separated parts minus the last (the op's own name). */
 export function scopeOf(name: string): string[] {
   if (!name.includes('/')) return [];
   const parts = name.split('/').filter(Boolean);
   return parts.slice(0, -1);
+}
+
+const scopeCache = new WeakMap<GraphView, Map<string, string[]>>();
+
+/**
+ * The scope of every node of a view. A node whose name has no scope (ONNX Runtime names weight
+ * DequantizeLinear nodes after their initializer, `model.layers.3.q_proj.weight_DequantizeLinear`)
+ * joins the scope of the node it feeds, or else of the node that feeds it, so that Q/DQ and
+ * constants fold into the layer they belong to.
+ */
+export function nodeScopes(view: GraphView): Map<string, string[]> {
+  const cached = scopeCache.get(view);
+  if (cached) return cached;
+  const scopes = new Map<string, string[]>();
+  const consumers = new Map<string, string[]>();
+  const producers = new Map<string, string[]>();
+  for (const e of view.edges) {
+    (consumers.get(e.source) ?? consumers.set(e.source, []).get(e.source)!).push(e.target);
+    (producers.get(e.target) ?? producers.set(e.target, []).get(e.target)!).push(e.source);
+  }
+  const own = new Map<string, string[]>();
+  for (const n of view.nodes) own.set(n.id, n.kind === 'op' ? scopeOf(n.name) : []);
+  for (const n of view.nodes) {
+    let scope = own.get(n.id)!;
+    if (scope.length === 0 && n.kind === 'op') {
+      // Follow a short chain (DQ -> Transpose -> MatMul) to the first scoped neighbour.
+      const seen = new Set<string>([n.id]);
+      let frontier = [...(consumers.get(n.id) ?? []), ...(producers.get(n.id) ?? [])];
+      for (let hop = 0; hop < 3 && scope.length === 0 && frontier.length; hop++) {
+        const next: string[] = [];
+        for (const id of frontier) {
+          if (seen.has(id)) continue;
+          seen.add(id);
+          const sc = own.get(id);
+          if (sc && sc.length) { scope = sc; break; }
+          next.push(...(consumers.get(id) ?? []));
+        }
+        frontier = next;
+      }
+    }
+    scopes.set(n.id, scope);
+  }
+  scopeCache.set(view, scopes);
+  return scopes;
 }
 
 /** Group ids are scope paths joined with '/', prefixed so they never clash with node ids. */
@@ -42,9 +90,8 @@ export interface VisibleGraph {
   members: Map<string, string[]>;
 }
 
-/** Ids of all groups that contain a node (outermost first): expanding these reveals it. */
-export function ancestorGroups(name: string): string[] {
-  const scope = scopeOf(name);
+/** Ids of all groups that contain a scope (outermost first): expanding these reveals its nodes. */
+export function ancestorGroups(scope: readonly string[]): string[] {
   return scope.map((_, i) => groupId(scope.slice(0, i + 1)));
 }
 
@@ -55,8 +102,9 @@ export function ancestorGroups(name: string): string[] {
 export function visibleGraph(view: GraphView, expanded: ReadonlySet<string>): VisibleGraph {
   const members = new Map<string, string[]>();
   const scopes = new Map<string, string[]>();
+  const nodeScope = nodeScopes(view);
   for (const n of view.nodes) {
-    const scope = scopeOf(n.name);
+    const scope = nodeScope.get(n.id)!;
     for (let i = 1; i <= scope.length; i++) {
       const id = groupId(scope.slice(0, i));
       let list = members.get(id);
@@ -68,7 +116,7 @@ export function visibleGraph(view: GraphView, expanded: ReadonlySet<string>): Vi
   const items: VisibleItem[] = [];
   const emitted = new Set<string>();
   for (const n of view.nodes) {
-    const scope = scopeOf(n.name);
+    const scope = nodeScope.get(n.id)!;
     let shown = n.id;
     for (let i = 1; i <= scope.length; i++) {
       const id = groupId(scope.slice(0, i));
@@ -102,14 +150,15 @@ export function visibleGraph(view: GraphView, expanded: ReadonlySet<string>): Vi
  */
 export function initialExpansion(view: GraphView, budget: number): Set<string> {
   const expanded = new Set<string>();
+  const nodeScope = nodeScopes(view);
   if (view.nodes.length <= budget) {
-    for (const n of view.nodes) for (const g of ancestorGroups(n.name)) expanded.add(g);
+    for (const n of view.nodes) for (const g of ancestorGroups(nodeScope.get(n.id)!)) expanded.add(g);
     return expanded;
   }
   for (let depth = 1; depth < 64; depth++) {
     const candidates = new Set<string>();
     for (const n of view.nodes) {
-      const scope = scopeOf(n.name);
+      const scope = nodeScope.get(n.id)!;
       if (scope.length >= depth) candidates.add(groupId(scope.slice(0, depth)));
     }
     if (candidates.size === 0) break;

@@ -1,0 +1,133 @@
+/**
+ * CI smoke for the large-model generator and the benchmark: small sizes, end to end, in child
+ * processes as a real run does. Asserts that everything completes and every figure is reported,
+ * never how fast (CI machines vary too much for timing assertions).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { qgraphFromQdq } from '../src/core/check/from-qdq';
+import { validate } from '../src/core/check/validate';
+import { readOnnx } from '../src/core/model/read-onnx';
+import { configureOrtForNode } from '../src/core/runtime/ort-node';
+import { loadRulePack } from '../rules/registry';
+import { NODE_METRICS, NODE_TARGETS } from './bench/node';
+import { addPartResults, renderMarkdown } from './bench/report';
+import { casesFor, runBench } from './bench/run';
+import type { BenchReport } from './bench/types';
+import { generateLargeModel } from './large-model/generate';
+
+const dir = mkdtempSync(join(tmpdir(), 'ql-bench-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs the generated decoder in onnxruntime-web and returns the logits' dims. */
+async function runDecoder(modelPath: string, dataPath?: string): Promise<readonly number[]> {
+  const ort = configureOrtForNode();
+  const externalData = dataPath ? [{ path: dataPath.split('/').pop()!, data: new Uint8Array(readFileSync(dataPath)) }] : undefined;
+  const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(modelPath)), { externalData });
+  const S = 16;
+  const D = 16;
+  const H = 64;
+  const t = (dims: number[], v: number) => new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(v), dims);
+  const out = await session.run({ inputs_embeds: t([1, S, H], 0.1), position_cos: t([1, 1, S, D], 1), position_sin: t([1, 1, S, D], 0), attention_mask: t([1, 1, S, S], 0) });
+  return out.logits!.dims;
+}
+
+describe('gen-large-model', () => {
+  it('comes within one layer of the target node count, with scoped names', () => {
+    const m = generateLargeModel({ nodes: 1000, qdq: true, outDir: dir, name: 'count' });
+    const model = readOnnx(new Uint8Array(readFileSync(m.modelPath)));
+    expect(model.graph.nodes.length).toBe(m.nodes);
+    const perLayer = m.nodes / m.shape.layers;
+    expect(Math.abs(m.nodes - 1000)).toBeLessThan(perLayer);
+    const names = new Set(model.graph.nodes.map((n) => n.name));
+    for (const name of ['/model/layers.0/self_attn/q_proj/MatMul', '/model/layers.0/mlp/act_fn/Sigmoid', '/model/layers.0/input_layernorm/ReduceMean', '/model/layers.0/self_attn/q_rotary/Neg', '/lm_head/MatMul']) {
+      expect(names).toContain(name);
+    }
+  });
+
+  it('writes float and QDQ models that onnxruntime runs, inline and with streamed external data', async () => {
+    const float = generateLargeModel({ nodes: 300, outDir: dir, name: 'float' });
+    const qdq = generateLargeModel({ nodes: 300, qdq: true, outDir: dir, name: 'qdq' });
+    const ext = generateLargeModel({ nodes: 300, qdq: true, activation: 'uint8', norm: 'layernorm', external: true, outDir: dir, name: 'ext' });
+    expect(ext.externalBytes).toBeGreaterThan(0);
+    for (const m of [float, qdq, ext]) expect(await runDecoder(m.modelPath, m.dataPath)).toEqual([1, 16, 512]);
+  });
+
+  it('plants exactly one validator finding per flawed layer, and none without flaws', async () => {
+    const pack = await loadRulePack('htp');
+    const check = (flawEvery: number) => {
+      const m = generateLargeModel({ nodes: 2000, qdq: true, flawEvery, outDir: dir, name: `flaws-${flawEvery}` });
+      const result = validate(qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(m.modelPath)))), pack, { soc: pack.defaultSoc, strict: true });
+      return { layers: m.shape.layers, findings: result.findings };
+    };
+    expect(check(0).findings).toEqual([]);
+    const { layers, findings } = check(4);
+    expect(findings).toHaveLength(Math.floor(layers / 4));
+    expect(new Set(findings.map((f) => f.rule))).toEqual(new Set(['fixed-qparams']));
+  });
+
+  it('sizes the hidden width to a weight budget, streaming it to the side file', () => {
+    const m = generateLargeModel({ nodes: 500, qdq: true, weightsGiB: 0.01, outDir: dir, name: 'budget' });
+    expect(m.externalBytes / 2 ** 30).toBeGreaterThan(0.007);
+    expect(m.externalBytes / 2 ** 30).toBeLessThan(0.013);
+    expect(m.modelBytes).toBeLessThan(m.externalBytes);
+  });
+});
+
+describe('bench (smoke)', () => {
+  let report: BenchReport;
+  const out = join(dir, 'results');
+
+  it('runs every case end to end in child processes', async () => {
+    report = await runBench({ cases: casesFor(['200', '1k'], { nodes: '1k', weightsGiB: 0.01 }), outDir: out, args: ['--smoke'], log: () => {} });
+    expect(report.cases.map((c) => c.case.id)).toEqual(['200', '1k', '1k-10mib']);
+  });
+
+  it('reports every figure for every case', () => {
+    for (const c of report.cases) {
+      for (const metric of NODE_METRICS) {
+        const f = c.figures.find((x) => x.metric === metric.id);
+        expect(f, `${c.case.id}: ${metric.id}`).toBeDefined();
+        // A figure is either measured or says why it does not apply.
+        expect(f!.value !== null || Boolean(f!.note), `${c.case.id}: ${metric.id}`).toBe(true);
+        if (typeof f!.value === 'number') expect(Number.isFinite(f!.value), `${c.case.id}: ${metric.id}`).toBe(true);
+      }
+    }
+    // The external-data case measures everything, lazy preview and RSS-to-file ratio included.
+    const ext = report.cases.find((c) => c.case.id === '1k-10mib')!;
+    expect(ext.figures.filter((f) => f.value === null)).toEqual([]);
+    expect(ext.case.externalBytes).toBeGreaterThan(0);
+  });
+
+  it('checks each target and writes the Markdown and JSON results', () => {
+    expect(report.targets.map((t) => t.id)).toEqual(NODE_TARGETS.map((t) => t.id));
+    // Smoke sizes do not include the target cases.
+    for (const t of report.targets) expect(t.met).toBeNull();
+    const md = readFileSync(join(out, 'latest.md'), 'utf8');
+    expect(md).toBe(renderMarkdown(report));
+    for (const m of NODE_METRICS) expect(md).toContain(m.label);
+    expect(md).toMatch(/\d+ cores/);
+    const json = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as BenchReport;
+    expect(json.schema).toBe(1);
+    expect(json.machine.node).toBe(process.version);
+    expect(json.cases).toHaveLength(3);
+  });
+
+  it('takes figures of another part (the browser half) into the table and the targets', () => {
+    const part = {
+      name: 'browser',
+      metrics: [{ id: 'browser.first-render', label: 'First render', unit: 'ms' as const, description: 'test' }],
+      targets: [{ id: 'render-1k', metric: 'browser.first-render', caseId: '1k', limit: 100, unit: 'ms' as const, text: '1k: first render within 100 ms' }],
+    };
+    const merged = addPartResults(report, part, { '1k': [{ metric: 'browser.first-render', value: 150 }] });
+    expect(merged.parts).toEqual(['node', 'browser']);
+    const target = merged.targets.find((t) => t.id === 'render-1k')!;
+    expect(target).toMatchObject({ value: 150, met: false, delta: 50 });
+    const md = renderMarkdown(merged);
+    expect(md).toContain('| First render | ');
+    expect(md).toContain('**MISSED** by 50 ms (50% over)');
+    expect(merged.targets).toHaveLength(NODE_TARGETS.length + 1);
+  });
+});
