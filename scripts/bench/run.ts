@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { generateLargeModel } from '../large-model/generate';
 import { machineInfo } from './machine';
 import { nodePart } from './node';
+import { browserPart, closeBrowserPart } from './browser';
 import { evaluateTargets, renderMarkdown } from './report';
 import type { BenchCase, BenchPart, BenchReport, CaseResult, PartOptions, PreparedCase } from './types';
 
@@ -18,7 +19,7 @@ import type { BenchCase, BenchPart, BenchReport, CaseResult, PartOptions, Prepar
  * The parts every run measures, in order. The browser half (scripts/bench/browser.ts) adds its
  * `browserPart` here.
  */
-export const DEFAULT_PARTS: readonly BenchPart[] = [nodePart];
+export const DEFAULT_PARTS: readonly BenchPart[] = [nodePart, browserPart];
 
 /** Layers between planted validator findings in the benchmark models. */
 export const FLAW_EVERY = 4;
@@ -95,6 +96,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     }
   } finally {
     if (ownDir && !options.keepModels) rmSync(modelsDir, { recursive: true, force: true });
+    if (parts.includes(browserPart)) await closeBrowserPart();
   }
 
   const notes = [
@@ -105,7 +107,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     partOptions.repeat > 1
       ? `Other timings are medians of ${partOptions.repeat} passes; memory is the peak over all of them.`
       : 'Each figure is one pass; expect 10-20% spread between runs, more on a busy machine (see the load average).',
-    'Figures are the Node half only: no worker transfer, React or canvas. Headless-Chromium figures (drop-to-findings, first render, longest main-thread task) come from scripts/bench/browser.ts.',
+    parts.includes(browserPart)
+      ? 'Browser rows: the built app in headless Chromium, the model set on the file input; the heap row is the main thread only (the engine and layout workers have their own heaps).'
+      : 'Figures are the Node half only: no worker transfer, React or canvas.',
     'The full view is laid out in one call here to show the cost; the app is to show big graphs grouped by name scope and lay out at most about 1,000 nodes per call (the chunk rows).',
   ];
   const report: BenchReport = {

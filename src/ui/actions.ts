@@ -139,7 +139,8 @@ export async function revealNode(id: string): Promise<void> {
 
 export function openFiles(files: File[]): Promise<void> {
   lastSource = { files };
-  const label = files.map((f) => f.name).join(', ');
+  const model = files.find((f) => /\.(onnx|ort)$/i.test(f.name)) ?? files[0];
+  const label = files.length > 1 && model ? `${model.name} (+${files.length - 1} file${files.length > 2 ? 's' : ''})` : files.map((f) => f.name).join(', ');
   return runLoad(label, { kind: 'file', label }, (p) => engineClient().openFiles(files, p));
 }
 
