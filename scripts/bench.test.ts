@@ -13,6 +13,7 @@ import { readOnnx } from '../src/core/model/read-onnx';
 import { configureOrtForNode } from '../src/core/runtime/ort-node';
 import { loadRulePack } from '../rules/registry';
 import { NODE_METRICS, NODE_TARGETS } from './bench/node';
+import { BROWSER_METRICS, BROWSER_TARGETS } from './bench/browser';
 import { addPartResults, renderMarkdown } from './bench/report';
 import { casesFor, runBench } from './bench/run';
 import type { BenchReport } from './bench/types';
@@ -87,7 +88,7 @@ describe('bench (smoke)', () => {
 
   it('reports every figure for every case', () => {
     for (const c of report.cases) {
-      for (const metric of NODE_METRICS) {
+      for (const metric of [...NODE_METRICS, ...BROWSER_METRICS]) {
         const f = c.figures.find((x) => x.metric === metric.id);
         expect(f, `${c.case.id}: ${metric.id}`).toBeDefined();
         // A figure is either measured or says why it does not apply.
@@ -102,12 +103,12 @@ describe('bench (smoke)', () => {
   });
 
   it('checks each target and writes the Markdown and JSON results', () => {
-    expect(report.targets.map((t) => t.id)).toEqual(NODE_TARGETS.map((t) => t.id));
+    expect(report.targets.map((t) => t.id)).toEqual([...NODE_TARGETS, ...BROWSER_TARGETS].map((t) => t.id));
     // Smoke sizes do not include the target cases.
     for (const t of report.targets) expect(t.met).toBeNull();
     const md = readFileSync(join(out, 'latest.md'), 'utf8');
     expect(md).toBe(renderMarkdown(report));
-    for (const m of NODE_METRICS) expect(md).toContain(m.label);
+    for (const m of [...NODE_METRICS, ...BROWSER_METRICS]) expect(md).toContain(m.label);
     expect(md).toMatch(/\d+ cores/);
     const json = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as BenchReport;
     expect(json.schema).toBe(1);
@@ -115,19 +116,19 @@ describe('bench (smoke)', () => {
     expect(json.cases).toHaveLength(3);
   });
 
-  it('takes figures of another part (the browser half) into the table and the targets', () => {
+  it('takes figures of another part into the table and the targets', () => {
     const part = {
-      name: 'browser',
+      name: 'extra',
       metrics: [{ id: 'browser.first-render', label: 'First render', unit: 'ms' as const, description: 'test' }],
       targets: [{ id: 'render-1k', metric: 'browser.first-render', caseId: '1k', limit: 100, unit: 'ms' as const, text: '1k: first render within 100 ms' }],
     };
     const merged = addPartResults(report, part, { '1k': [{ metric: 'browser.first-render', value: 150 }] });
-    expect(merged.parts).toEqual(['node', 'browser']);
+    expect(merged.parts).toEqual(['node', 'browser', 'extra']);
     const target = merged.targets.find((t) => t.id === 'render-1k')!;
     expect(target).toMatchObject({ value: 150, met: false, delta: 50 });
     const md = renderMarkdown(merged);
     expect(md).toContain('| First render | ');
     expect(md).toContain('**MISSED** by 50 ms (50% over)');
-    expect(merged.targets).toHaveLength(NODE_TARGETS.length + 1);
+    expect(merged.targets).toHaveLength(NODE_TARGETS.length + BROWSER_TARGETS.length + 1);
   });
 });
