@@ -9,6 +9,7 @@ test('a link reproduces settings, verdict, findings and selection for a URL mode
   await page.getByRole('checkbox', { name: 'Strict' }).uncheck();
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass-with-warnings');
   await graphNode(page, 'Softmax').click();
+  await page.getByRole('checkbox', { name: 'Show infos' }).uncheck();
   await page.getByRole('button', { name: 'Copy link' }).click();
   const link = await page.getByTestId('share-link').inputValue();
   expect(link).toMatch(/#s=1\./);
@@ -23,6 +24,7 @@ test('a link reproduces settings, verdict, findings and selection for a URL mode
   await expect(other.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass-with-warnings');
   await expect(other.getByTestId('finding')).toHaveCount(count);
   await expect(other.getByTestId('panel-op')).toHaveText('Softmax');
+  await expect(other.getByRole('checkbox', { name: 'Show infos' })).not.toBeChecked();
   await fresh.close();
 });
 

@@ -14,6 +14,7 @@ import { configureOrtForNode } from '../src/core/runtime/ort-node';
 import { loadRulePack } from '../rules/registry';
 import { NODE_METRICS, NODE_TARGETS } from './bench/node';
 import { BROWSER_METRICS, BROWSER_TARGETS } from './bench/browser';
+import { CALIBRATION_METRICS } from './bench/calibration';
 import { addPartResults, renderMarkdown } from './bench/report';
 import { casesFor, runBench } from './bench/run';
 import type { BenchReport } from './bench/types';
@@ -88,7 +89,7 @@ describe('bench (smoke)', () => {
 
   it('reports every figure for every case', () => {
     for (const c of report.cases) {
-      for (const metric of [...NODE_METRICS, ...BROWSER_METRICS]) {
+      for (const metric of [...NODE_METRICS, ...CALIBRATION_METRICS, ...BROWSER_METRICS]) {
         const f = c.figures.find((x) => x.metric === metric.id);
         expect(f, `${c.case.id}: ${metric.id}`).toBeDefined();
         // A figure is either measured or says why it does not apply.
@@ -98,7 +99,7 @@ describe('bench (smoke)', () => {
     }
     // The external-data case measures everything, lazy preview and RSS-to-file ratio included.
     const ext = report.cases.find((c) => c.case.id === '1k-10mib')!;
-    expect(ext.figures.filter((f) => f.value === null)).toEqual([]);
+    expect(ext.figures.filter((f) => f.value === null && !f.metric.startsWith('calib.'))).toEqual([]);
     expect(ext.case.externalBytes).toBeGreaterThan(0);
   });
 
@@ -123,7 +124,7 @@ describe('bench (smoke)', () => {
       targets: [{ id: 'render-1k', metric: 'browser.first-render', caseId: '1k', limit: 100, unit: 'ms' as const, text: '1k: first render within 100 ms' }],
     };
     const merged = addPartResults(report, part, { '1k': [{ metric: 'browser.first-render', value: 150 }] });
-    expect(merged.parts).toEqual(['node', 'browser', 'extra']);
+    expect(merged.parts).toEqual(['node', 'calibration', 'browser', 'extra']);
     const target = merged.targets.find((t) => t.id === 'render-1k')!;
     expect(target).toMatchObject({ value: 150, met: false, delta: 50 });
     const md = renderMarkdown(merged);

@@ -12,6 +12,7 @@ import { generateLargeModel } from '../large-model/generate';
 import { machineInfo } from './machine';
 import { nodePart } from './node';
 import { browserPart, closeBrowserPart } from './browser';
+import { calibrationPart } from './calibration';
 import { evaluateTargets, renderMarkdown } from './report';
 import type { BenchCase, BenchPart, BenchReport, CaseResult, PartOptions, PreparedCase } from './types';
 
@@ -19,7 +20,7 @@ import type { BenchCase, BenchPart, BenchReport, CaseResult, PartOptions, Prepar
  * The parts every run measures, in order. The browser half (scripts/bench/browser.ts) adds its
  * `browserPart` here.
  */
-export const DEFAULT_PARTS: readonly BenchPart[] = [nodePart, browserPart];
+export const DEFAULT_PARTS: readonly BenchPart[] = [nodePart, calibrationPart, browserPart];
 
 /** Layers between planted validator findings in the benchmark models. */
 export const FLAW_EVERY = 4;

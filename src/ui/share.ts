@@ -12,6 +12,7 @@ import { useCheck, saveSettings } from './check-store';
 import { runQuantize } from './quant-actions';
 import { useQuant, DEFAULT_QUANT } from './quant-store';
 import { useApp } from './store';
+import { useList } from './FindingsList';
 import { revealNode } from './actions';
 
 export interface ShareState {
@@ -49,7 +50,10 @@ export async function makeShareLink(): Promise<string> {
       } : {}),
     },
     model: { name: summary.fileName, size: summary.byteLength, sha256: report.model.sha256, ...(url ? { url } : {}) },
-    ...(selected ? { view: { selected } } : {}),
+    view: {
+      ...(selected ? { selected } : {}),
+      ...listFilters(),
+    },
     // A local file never leaves the machine, so the receiver gets the results to read at once.
     ...(url ? {} : { snapshot: snapshotOf(report) }),
   };
@@ -58,7 +62,17 @@ export async function makeShareLink(): Promise<string> {
   return link;
 }
 
+/** The findings-list filters, when they differ from showing everything. */
+function listFilters(): { filters?: { severity?: ('error' | 'warning' | 'info')[]; text?: string } } {
+  const l = useList.getState();
+  const severity = (['error', 'warning', 'info'] as const).filter((s) => l.severities.has(s));
+  const filters = { ...(severity.length < 3 ? { severity } : {}), ...(l.text ? { text: l.text.slice(0, 200) } : {}) };
+  return Object.keys(filters).length ? { filters } : {};
+}
+
 function applySettings(payload: SharePayload): void {
+  const f = payload.view?.filters;
+  if (f) useList.setState({ ...(f.severity ? { severities: new Set(f.severity) } : {}), ...(f.text ? { text: f.text } : {}) });
   const s = payload.settings;
   useCheck.setState((c) => ({ settings: { ...c.settings, backend: s.backend, soc: s.soc, strict: s.strict } }));
   saveSettings(useCheck.getState().settings);
