@@ -63,22 +63,22 @@ async function runLoad(source: string, origin: { kind: 'url' | 'sample' | 'file'
   }
   useApp.setState({ summary: result.summary, origin, parseMs: result.parseMs, selectedId: undefined });
   useQuant.setState({ outcome: undefined, target: 'model', error: undefined, cancelled: false });
-  if (useShare.getState().pending) { await showView(result.view); await onModelLoaded(); return; }
-  if (useShare.getState().opening) { await showView(result.view); return; }
+  if (useShare.getState().pending) { await showView(result.view, result.expanded); await onModelLoaded(); return; }
+  if (useShare.getState().opening) { await showView(result.view, result.expanded); return; }
   void runCheck().then(() => {
     // A float model has nothing to check but op support: quantize it with the panel's settings
     // (8a8w by default) so its findings show at once. Large graphs wait for the button.
     const r = useCheck.getState().result;
     if (r?.encodings === 'float' && result.summary.nodeCount <= AUTO_QUANTIZE_MAX_NODES && useQuant.getState().settings.calibration.samples <= 64) void runQuantize();
   });
-  await showView(result.view);
+  await showView(result.view, result.expanded);
 }
 
 export { GROUP_BUDGET, GROUP_THRESHOLD } from '../core/view/scopes';
 
 /** Shows a graph view: grouped by name scope when large, laid out off the main thread. */
-export async function showView(view: GraphView): Promise<void> {
-  const expanded = view.nodes.length > GROUP_THRESHOLD ? initialExpansion(view, GROUP_BUDGET) : undefined;
+export async function showView(view: GraphView, groups?: string[]): Promise<void> {
+  const expanded = groups ? new Set(groups) : view.nodes.length > GROUP_THRESHOLD ? initialExpansion(view, GROUP_BUDGET) : undefined;
   useApp.setState({ view, expanded, findingsOnly: false, layout: undefined, visible: undefined, layingOut: true, selectedId: undefined });
   await relayout();
 }
@@ -152,6 +152,6 @@ export function openUrl(url: string, kind: 'url' | 'sample' = 'url'): Promise<vo
 
 /** Switches the canvas to a sub-graph (or back to the main graph with ''). */
 export async function openGraph(path: string): Promise<void> {
-  const view = await engineClient().graphView(path);
-  if (view) await showView(view);
+  const got = await engineClient().graphView(path);
+  if (got) await showView(got.view, got.expanded);
 }

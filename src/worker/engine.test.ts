@@ -54,7 +54,7 @@ describe('Engine', () => {
       expect(bad.error.fileName).toBe('photo.onnx');
       expect(bad.error.problem).toContain('PNG');
     }
-    expect((await engine.graphView(''))?.nodes.some((n) => n.opType === 'Conv')).toBe(true);
+    expect((await engine.graphView(''))?.view.nodes.some((n) => n.opType === 'Conv')).toBe(true);
   });
 
   it('refuses two models in one drop and non-http URLs', async () => {
@@ -74,7 +74,7 @@ describe('Engine', () => {
     const loop = result.view.nodes.find((n) => n.opType === 'Loop')!;
     expect(loop.subgraphs).toHaveLength(1);
     const body = await engine.graphView(loop.subgraphs[0]!.path);
-    expect(body?.trail.map((t) => t.path)).toEqual(['', loop.subgraphs[0]!.path]);
-    expect(body?.nodes.filter((n) => n.kind === 'op').length).toBe(loop.subgraphs[0]!.nodeCount);
+    expect(body?.view.trail.map((t) => t.path)).toEqual(['', loop.subgraphs[0]!.path]);
+    expect(body?.view.nodes.filter((n) => n.kind === 'op').length).toBe(loop.subgraphs[0]!.nodeCount);
   });
 });

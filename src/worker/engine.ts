@@ -4,7 +4,8 @@
  */
 import { ModelLoadError, toLoadError } from '../core/model/errors';
 import { BlobDataSource, checkExternalData, type ExternalDataSource } from '../core/model/external-data';
-import { buildGraphView, lookupConstant, summarizeModel } from '../core/model/graph-view';
+import { buildGraphView, lookupConstant, summarizeModel, type GraphView } from '../core/model/graph-view';
+import { GROUP_BUDGET, GROUP_THRESHOLD, initialExpansion } from '../core/view/scopes';
 import { readOnnx } from '../core/model/read-onnx';
 import { previewTensor } from '../core/model/tensor-values';
 import { UrlDataSource } from '../core/model/url-data-source';
@@ -178,7 +179,8 @@ export class Engine implements EngineApi {
   }
 
   async graphView(path: string) {
-    return this.model ? buildGraphView(this.model, path) : undefined;
+    const view = this.model ? buildGraphView(this.model, path) : undefined;
+    return view ? { view, expanded: initialGroups(view) } : undefined;
   }
 
   async tensorPreview(path: string, tensor: string) {
@@ -209,8 +211,14 @@ export class Engine implements EngineApi {
     this.bytes = bytes;
     this.lastQuant = undefined;
     onProgress?.('Done', 1);
-    return { ok: true, summary: summarizeModel(model), view, parseMs, encodingsFile: encodings?.file };
+    // Grouping a large view costs tens of milliseconds per 10k nodes: done here, not on the UI thread.
+    return { ok: true, summary: summarizeModel(model), view, parseMs, encodingsFile: encodings?.file, expanded: initialGroups(view) };
   }
+}
+
+/** The groups a large view opens with; undefined for views small enough to draw whole. */
+function initialGroups(view: GraphView): string[] | undefined {
+  return view.nodes.length > GROUP_THRESHOLD ? [...initialExpansion(view, GROUP_BUDGET)] : undefined;
 }
 
 function fail(error: ModelLoadError): LoadResult {

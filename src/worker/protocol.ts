@@ -65,7 +65,7 @@ export interface SocOption { model: string; marketing?: string; htpArch: number;
 export type ProgressCallback = (phase: string, fraction: number | undefined) => void;
 
 export type LoadResult =
-  | { ok: true; summary: ModelSummary; view: GraphView; parseMs: number; encodingsFile?: string }
+  | { ok: true; summary: ModelSummary; view: GraphView; parseMs: number; encodingsFile?: string; expanded?: string[] }
   | { ok: false; error: SerializedLoadError };
 
 export interface EngineApi {
@@ -85,8 +85,8 @@ export interface EngineApi {
   cancelQuantize(): Promise<void>;
   /** An export of the last quantization. */
   exportArtifact(kind: ArtifactKind): Promise<{ ok: true; name: string; bytes: Uint8Array } | { ok: false; error: string }>;
-  /** The view of a graph of the current model ('' is the main graph). */
-  graphView(path: string): Promise<GraphView | undefined>;
+  /** The view of a graph of the current model ('' is the main graph), with its initial group expansion. */
+  graphView(path: string): Promise<{ view: GraphView; expanded?: string[] } | undefined>;
   /** The first values of an initializer or Constant output visible from a graph. */
   tensorPreview(path: string, tensor: string): Promise<TensorPreview | undefined>;
 }
