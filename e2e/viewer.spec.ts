@@ -119,6 +119,8 @@ test('a model with external data opens with its weights file, and says when it i
   await expect(page.getByTestId('tensor-values').first()).toContainText('was not given');
 
   await dropFiles(page, [model, weights]);
+  await expect(page.getByTestId('model-origin')).toHaveText('ext.onnx (+1 file)');
+  await expect(page.getByTestId('model-panel')).toBeVisible();
   await expect(page.getByTestId('model-warnings')).toHaveCount(0);
   await graphNode(page, 'MatMul').click();
   await expect(page.getByTestId('tensor-values').first()).toContainText('0.5, 1.5, 2.5');
