@@ -9,6 +9,7 @@
  * indices, quantized integers) are simply skipped.
  */
 import { exposeIntermediates } from './expose';
+import { halfToFloat } from '../model/tensor-values';
 import { createOrtSession, ort, type OrtExternalFile } from '../runtime/ort-node';
 
 /** Observed range of one tensor over all calibration samples. */
@@ -86,11 +87,3 @@ function float16Values(tensor: ort.Tensor): ArrayLike<number> {
   return out;
 }
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}

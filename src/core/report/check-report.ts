@@ -6,22 +6,8 @@
 import type { Finding, Verdict } from '../check/finding';
 import type { ValidationResult } from '../check/validate';
 
-export interface CheckReportFinding {
-  rule: string;
-  severity: 'error' | 'warning' | 'info';
-  node: string;
-  op: string;
-  qnnOp: string | null;
-  port: string;
-  tensor: string;
-  message: string;
-  expected: string;
-  actual: string;
-  fix: string;
-  source: string;
-  confidence: string;
-  sourceNote?: string;
-}
+/** A finding as the report carries it: everything but the model-internal node id. */
+export type CheckReportFinding = Omit<Finding, 'nodeId'>;
 
 export interface CheckReport {
   schema: 1;
