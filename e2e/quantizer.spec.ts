@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { readOnnx } from '../src/core/model/read-onnx';
 import { waitForGraph } from './helpers';
@@ -61,4 +64,27 @@ test('overrides keep matching nodes in float, and the QDQ export downloads a val
   const model = readOnnx(new Uint8Array(readFileSync(file)));
   expect(model.graph.nodes.filter((n) => n.opType === 'QuantizeLinear').length).toBeGreaterThan(2);
   expect(model.graph.nodes.find((n) => n.opType === 'Sigmoid')).toBeTruthy();
+});
+
+test('calibration from the user\'s own files: images for an image model, .npy arrays, and a clear error for a wrong file', async ({ page }) => {
+  await page.goto('/?model=samples/cnn-sigmoid.onnx');
+  await waitForGraph(page);
+  await expect(page.getByTestId('quant-result')).toBeVisible();
+  const files = page.getByLabel('Calibration input files (.npy or images)');
+  await files.setInputFiles(['docs/screenshot.png', 'docs/screenshots/html-report.png']);
+  await expect(page.getByTestId('calib-files')).toHaveText('2 file(s)');
+  await page.getByRole('button', { name: 'Quantize' }).click();
+  await expect(page.getByTestId('quant-progress')).toHaveCount(0);
+  await expect(page.getByTestId('quant-error')).toHaveCount(0);
+  await expect(page.getByTestId('sqnr')).toContainText('dB');
+
+  const dir = mkdtempSync(join(tmpdir(), 'ql-npy-'));
+  execFileSync('/usr/bin/python3', ['-c', `import numpy as np\nfor k in range(3): np.save("${dir}/s%d.npy" % k, np.random.RandomState(k).rand(1,3,32,32).astype(np.float32))\nnp.save("${dir}/bad.npy", np.zeros((1,4), np.float32))`]);
+  await files.setInputFiles([0, 1, 2].map((k) => join(dir, `s${k}.npy`)));
+  await page.getByRole('button', { name: 'Quantize' }).click();
+  await expect(page.getByTestId('quant-progress')).toHaveCount(0);
+  await expect(page.getByTestId('sqnr')).toBeVisible();
+  await files.setInputFiles([join(dir, 'bad.npy')]);
+  await page.getByRole('button', { name: 'Quantize' }).click();
+  await expect(page.getByTestId('quant-error')).toContainText(/Quantization failed|dimension|shape|input/i);
 });

@@ -29,6 +29,7 @@ Quantize options:
                            or DIR/<sample>/<input>.npy
   --observer minmax|moving-average|percentile   (default minmax)
   --per-channel-linear     per-channel Gemm/linear weights (HTP keeps them per tensor; see rules)
+  --per-channel-embedding  per-channel embedding tables (Gather of a constant)
   --block-size N           LPBQ block size for 16a4w_block (default 32)
   --strict / --no-strict   as for check
   --format text|json       json prints the check report of the plan plus "sqnr"
@@ -64,7 +65,7 @@ async function npySamples(dir: string, inputs: string[], Tensor: typeof nodeRunt
 export async function quantizeCommand(rest: readonly string[], io: Io): Promise<number> {
   const args = parseArgs(rest, {
     values: ['config', 'soc', 'calib', 'seed', 'inputs', 'observer', 'out-qdq', 'out-encodings', 'format', 'block-size', 'backend'],
-    flags: ['strict', 'no-strict', 'per-channel-linear'],
+    flags: ['strict', 'no-strict', 'per-channel-linear', 'per-channel-embedding'],
     multi: ['override', 'shape'],
   });
   const o = args.options;
@@ -117,7 +118,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
   }
   const settings: QuantizeSettings = {
     backend, soc: ((o.get('soc') as string | undefined) ?? pack.defaultSoc).toUpperCase(), strict: !o.get('no-strict'),
-    config, perChannelConv: true, perChannelLinear: !!o.get('per-channel-linear'), actSymmetric: false, blockSize,
+    config, perChannelConv: true, perChannelLinear: !!o.get('per-channel-linear'), perChannelEmbedding: !!o.get('per-channel-embedding'), actSymmetric: false, blockSize,
     overrides, calibration: { samples: calib, seed, observer: observer as 'minmax' }, shapes,
   };
   const out = await engine.quantize(settings, undefined, samples);

@@ -15,6 +15,21 @@ function patch(p: Partial<QuantPanelSettings>) {
 
 const field = 'rounded border border-slate-300 px-1 py-0.5 text-xs';
 
+function CalibrationFiles() {
+  const files = useQuant((x) => x.settings.inputFiles);
+  return (
+    <div className="mt-1 flex items-center gap-1 text-xs">
+      <span>Data:</span>
+      {files?.length ? <span data-testid="calib-files">{files.length} file(s)</span> : <span>random (seeded)</span>}
+      <label className="cursor-pointer rounded border border-slate-300 px-1.5 hover:bg-slate-100">
+        Files…
+        <input type="file" multiple hidden accept=".npy,image/*" aria-label="Calibration input files (.npy or images)" onChange={(e) => { const f = [...(e.target.files ?? [])]; e.target.value = ''; if (f.length) patch({ inputFiles: f }); }} />
+      </label>
+      {files?.length ? <button type="button" className="px-1 text-slate-500" aria-label="Use random calibration data" onClick={() => patch({ inputFiles: undefined })}>✕</button> : null}
+    </div>
+  );
+}
+
 function Overrides() {
   const overrides = useQuant((s) => s.settings.overrides);
   const [pattern, setPattern] = useState('');
@@ -125,7 +140,9 @@ export function QuantPanel() {
           <input id="q-block" type="number" min={1} className={field} value={s.blockSize} onChange={(e) => patch({ blockSize: Math.max(1, Number(e.target.value) || 32) })} />
         </>)}
       </div>
+      <CalibrationFiles />
       <label className="mt-1 flex items-center gap-1 text-xs"><input type="checkbox" checked={s.perChannelLinear} onChange={(e) => patch({ perChannelLinear: e.target.checked })} /> per-channel linear weights</label>
+      <label className="flex items-center gap-1 text-xs"><input type="checkbox" checked={!!s.perChannelEmbedding} onChange={(e) => patch({ perChannelEmbedding: e.target.checked })} /> per-channel embedding tables</label>
       <label className="flex items-center gap-1 text-xs"><input type="checkbox" checked={s.actSymmetric} onChange={(e) => patch({ actSymmetric: e.target.checked })} /> symmetric activations</label>
       <Overrides />
       <DynamicShapes />

@@ -62,7 +62,8 @@ async function runLoad(source: string, origin: { kind: 'url' | 'sample' | 'file'
     return;
   }
   useApp.setState({ summary: result.summary, origin, parseMs: result.parseMs, selectedId: undefined });
-  useQuant.setState({ outcome: undefined, target: 'model', error: undefined, cancelled: false });
+  // Calibration files belong to the previous model's inputs.
+  useQuant.setState((q) => ({ outcome: undefined, target: 'model', error: undefined, cancelled: false, settings: { ...q.settings, inputFiles: undefined } }));
   if (useShare.getState().pending) { await showView(result.view, result.expanded); await onModelLoaded(); return; }
   if (useShare.getState().opening) { await showView(result.view, result.expanded); return; }
   void runCheck().then(() => {

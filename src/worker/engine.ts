@@ -20,6 +20,8 @@ import { CalibrationCancelled } from '../core/quant/calibrate';
 import type { CalibrationSample } from '../core/quant/expose';
 import { feedInputs, InputShapeError, randomSamples, resolveInputShapes } from '../core/quant/inputs';
 import { OverrideError } from '../core/quant/plan';
+import { NpyError } from '../core/quant/npy';
+import { CalibrationFileError, samplesFromFiles } from './calibration-files';
 import { quantize, type QuantizeResult } from '../core/quant/quantize';
 import { buildCheckReport } from '../core/report/check-report';
 import { tensorEncodingLabels, type QGraph } from '../core/check/qgraph';
@@ -135,11 +137,12 @@ export class Engine implements EngineApi {
     try {
       const inputs = feedInputs(model);
       const { shapes, assumed } = resolveInputShapes(inputs, new Map(Object.entries(settings.shapes ?? {})));
+      if (!samples && settings.inputFiles?.length) samples = await samplesFromFiles(this.runtime, settings.inputFiles, inputs.map((i) => i.name), shapes);
       samples ??= randomSamples(this.runtime.Tensor, inputs, shapes, Math.max(1, Math.min(settings.calibration.samples, 4096)), settings.calibration.seed);
       const pack = await this.checker.pack(settings.backend);
       const result = await quantize({
         model, bytes, pack, soc: settings.soc, strict: settings.strict,
-        options: { config: settings.config, perChannelConv: settings.perChannelConv, perChannelLinear: settings.perChannelLinear, actSymmetric: settings.actSymmetric, blockSize: settings.blockSize },
+        options: { config: settings.config, perChannelConv: settings.perChannelConv, perChannelLinear: settings.perChannelLinear, perChannelEmbedding: settings.perChannelEmbedding, actSymmetric: settings.actSymmetric, blockSize: settings.blockSize },
         overrides: settings.overrides, samples, observer: settings.calibration.observer, percentile: settings.calibration.percentile,
         createSession: this.runtime.createSession, signal: controller.signal, onProgress,
       });
@@ -156,7 +159,7 @@ export class Engine implements EngineApi {
       };
     } catch (err) {
       if (err instanceof CalibrationCancelled || controller.signal.aborted) return { ok: false, error: 'Quantization was cancelled.', cancelled: true };
-      if (err instanceof InputShapeError || err instanceof OverrideError) return { ok: false, error: err.message };
+      if (err instanceof InputShapeError || err instanceof OverrideError || err instanceof CalibrationFileError || err instanceof NpyError) return { ok: false, error: err.message };
       return { ok: false, error: `Quantization failed: ${(err as Error).message}` };
     } finally {
       if (this.running === controller) this.running = undefined;

@@ -31,12 +31,15 @@ export interface QuantizeSettings extends CheckSettings {
   config: ConfigName;
   perChannelConv: boolean;
   perChannelLinear: boolean;
+  perChannelEmbedding?: boolean;
   actSymmetric: boolean;
   blockSize: number;
   overrides: Override[];
   calibration: { samples: number; seed: number; observer: ObserverKind; percentile?: number };
   /** Fixed shapes for inputs with dynamic dimensions; others default to 1. */
   shapes?: Record<string, number[]>;
+  /** The user's calibration inputs (.npy or images) instead of random ones. */
+  inputFiles?: File[];
 }
 
 export type QuantizeOutcome =

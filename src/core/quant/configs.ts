@@ -35,6 +35,8 @@ export interface QuantOptions {
   perChannelConv: boolean;
   /** Per-channel weights for Gemm/linear; HTP FullyConnected keeps them per tensor (see rules). */
   perChannelLinear: boolean;
+  /** Per-channel embedding tables (Gather of a constant), as upstream's is_embedding_per_channel. */
+  perChannelEmbedding?: boolean;
   /** Symmetric activations (zero point at the midpoint, e.g. 128). */
   actSymmetric: boolean;
   /** LPBQ block size along input channels (16a4w_block). */

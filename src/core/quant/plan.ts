@@ -112,10 +112,19 @@ export function annotate(model: Model, pack: RulePack, options: QuantOptions, ov
     const act = config.act;
     const transB = source.attributes.some((a) => a.name === 'transB' && a.attr.type === 'int' && a.attr.value === 1);
     const inputSpecs = new Map<number, TensorSpec>();
+    let embeddingOwnOutput = false;
 
     for (const port of node.inputs) {
       // Shapes, indices and other integer constants are never quantized.
       if (port.constant && !isFloatConstant(model, port.tensor)) continue;
+      if (options.perChannelEmbedding && node.opType === 'Gather' && port.index === 0 && port.constant) {
+        // Upstream's per-channel embedding: the table is a weight, per channel on axis 0, and the
+        // output gets its own encoding. (HTP's Gather is per-tensor in AIMET's configs: the
+        // validator says so.)
+        inputSpecs.set(port.index, { kind: 'weight', spec: config.weight, axis: 0 });
+        embeddingOwnOutput = true;
+        continue;
+      }
       if (port.role === 'weight' && port.constant) {
         if (WEIGHTED.has(qnnOp)) {
           const isLinear = qnnOp === 'FullyConnected';
@@ -153,7 +162,7 @@ export function annotate(model: Model, pack: RulePack, options: QuantOptions, ov
       const out = constraint?.outputs[Math.min(port.index, constraint.outputs.length - 1)];
       const fixed = out?.fixed?.[act];
       if (fixed) set(port.tensor, { kind: 'fixed', dtype: act, scale: fixed.scale, zeroPoint: fixed.zeroPoint });
-      else if (out?.mathInvariant && node.inputs[0]) set(port.tensor, { kind: 'shared', with: node.inputs[0].tensor });
+      else if (out?.mathInvariant && node.inputs[0] && !embeddingOwnOutput) set(port.tensor, { kind: 'shared', with: node.inputs[0].tensor });
       else set(port.tensor, { kind: 'observe', dtype: act, symmetric: options.actSymmetric });
       if (qnnOp === 'Concat') concatGroup.push(port.tensor);
     }

@@ -159,3 +159,24 @@ describe('quantizing libonnx-testdata models (PyTorch-converted Conv networks)',
     expect(out.trim()).toBe('ok');
   });
 });
+
+describe('embedding tables', () => {
+  it('are quantized per tensor and shared with the output by default, per channel on request', async () => {
+    const { GraphBuilder } = await import('../model/graph-builder');
+    const { writeOnnx } = await import('../model/write-onnx');
+    const b = new GraphBuilder('emb');
+    b.input('ids', 'int64', [1, 4]);
+    b.initializer('table', new Float32Array(10 * 8).map((_, i) => Math.sin(i)), [10, 8]);
+    b.node('Gather', ['table', 'ids'], ['e'], {}, { name: '/embed/Gather' });
+    b.node('Relu', ['e'], ['y'], {}, { name: '/act/Relu' });
+    b.output('y', 'float32', [1, 4, 8]);
+    const bytes = writeOnnx(b.toModel({ opset: [{ domain: '', version: 17 }], irVersion: 8 }));
+    const shared = await run(bytes, '8a8w', 'SM8650', { skipSqnr: true });
+    expect(shared.encodings.tensors.get('table')!.granularity).toBe('per-tensor');
+    expect(sameQuantization(shared.encodings.tensors.get('table')!, shared.encodings.tensors.get('e')!)).toBe(true);
+    const perChannel = await run(bytes, '8a8w', 'SM8650', { skipSqnr: true, options: { ...DEFAULT_OPTIONS, config: '8a8w', perChannelEmbedding: true } });
+    expect(perChannel.encodings.tensors.get('table')!).toMatchObject({ granularity: 'per-channel', axis: 0, dtype: 'int8' });
+    // HTP's Gather is per-tensor and shares its input's encoding (AIMET configs, ONNX Runtime): the plan says so.
+    expect(perChannel.validation.findings.map((f) => [f.rule, f.node])).toEqual([['per-channel', '/embed/Gather'], ['shared-qparams', '/embed/Gather']]);
+  });
+});
