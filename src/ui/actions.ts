@@ -20,6 +20,14 @@ export const AUTO_QUANTIZE_MAX_NODES = 3000;
 
 let loadSeq = 0;
 
+/**
+ * Ends the current task. Receiving a large result from the worker already costs one task (the
+ * message is deserialized); the work on it goes in the next one, so neither grows past ~100 ms.
+ */
+export function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** The last model source, so that a restarted engine can open it again. */
 let lastSource: { files: File[] } | { url: string; kind: 'url' | 'sample' } | undefined;
 
@@ -55,6 +63,7 @@ async function runLoad(source: string, origin: { kind: 'url' | 'sample' | 'file'
     result = { ok: false, error: { code: 'malformed', fileName: source, problem: `the engine stopped unexpectedly (${(err as Error).message})`, hint: 'Try again; if it repeats, reload the page.', message: String(err) } };
   }
   finished = true;
+  await nextTask();
   if (seq !== loadSeq) return;
   useApp.setState({ loading: undefined });
   if (!result.ok) {
