@@ -3,6 +3,7 @@
  * load can never overwrite a newer one; a failed load leaves the current model as it was.
  */
 import type { GraphView } from '../core/model/graph-view';
+import type { LayoutResult } from '../core/layout/layout-graph';
 import { EngineCrashedError, engineClient, layoutClient, progressProxy } from '../worker/client';
 import type { LoadResult } from '../worker/protocol';
 import { GROUP_NODE, nodeSize } from './node-size';
@@ -94,6 +95,8 @@ export async function showView(view: GraphView, groups?: string[]): Promise<void
 }
 
 let layoutSeq = 0;
+/** Layouts per view, keyed by what was drawn (at most 16 per view). */
+const layoutCache = new WeakMap<GraphView, Map<string, LayoutResult>>();
 
 /** Recomputes what is drawn (groups, filter) and lays out exactly that. */
 export async function relayout(): Promise<void> {
@@ -107,7 +110,16 @@ export async function relayout(): Promise<void> {
     nodes: visible.items.map((i) => ({ id: i.id, ...(i.kind === 'group' ? GROUP_NODE : nodeSize(i.node)) })),
     edges: visible.edges.map((e) => ({ source: e.source, target: e.target })),
   };
-  const layout = await layoutClient().layout(input);
+  // Re-opening a group or toggling the filter back returns to a drawing already laid out.
+  const key = `${visible.items.map((i) => i.id).join('|')}#${visible.edges.length}`;
+  const cache = layoutCache.get(view) ?? new Map<string, LayoutResult>();
+  layoutCache.set(view, cache);
+  let layout = cache.get(key);
+  if (!layout) {
+    layout = await layoutClient().layout(input);
+    if (cache.size >= 16) cache.delete(cache.keys().next().value!);
+    cache.set(key, layout);
+  }
   if (mine !== layoutSeq || useApp.getState().view !== view) return;
   useApp.setState({ visible, layout, layingOut: false });
 }
