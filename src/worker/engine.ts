@@ -142,7 +142,7 @@ export class Engine implements EngineApi {
       const pack = await this.checker.pack(settings.backend);
       const result = await quantize({
         model, bytes, pack, soc: settings.soc, strict: settings.strict,
-        options: { config: settings.config, perChannelConv: settings.perChannelConv, perChannelLinear: settings.perChannelLinear, perChannelEmbedding: settings.perChannelEmbedding, actSymmetric: settings.actSymmetric, blockSize: settings.blockSize },
+        options: settings,
         overrides: settings.overrides, samples, observer: settings.calibration.observer, percentile: settings.calibration.percentile,
         createSession: this.runtime.createSession, signal: controller.signal, onProgress,
       });

@@ -9,7 +9,7 @@ import type { LayoutInput, LayoutResult } from '../core/layout/layout-graph';
 
 import type { ValidationResult } from '../core/check/validate';
 import type { ObserverKind } from '../core/quant/calibrate';
-import type { ConfigName } from '../core/quant/configs';
+import type { QuantOptions } from '../core/quant/configs';
 import type { Override } from '../core/quant/plan';
 import type { CheckReport } from '../core/report/check-report';
 
@@ -27,13 +27,7 @@ export type CheckOutcome =
   | { ok: false; error: string };
 
 /** What the quantizer runs with (the quant panel edits these). */
-export interface QuantizeSettings extends CheckSettings {
-  config: ConfigName;
-  perChannelConv: boolean;
-  perChannelLinear: boolean;
-  perChannelEmbedding?: boolean;
-  actSymmetric: boolean;
-  blockSize: number;
+export interface QuantizeSettings extends CheckSettings, QuantOptions {
   overrides: Override[];
   calibration: { samples: number; seed: number; observer: ObserverKind; percentile?: number };
   /** Fixed shapes for inputs with dynamic dimensions; others default to 1. */

@@ -3,10 +3,12 @@
  * Both paths cap the size, so a hostile or mistaken input cannot exhaust memory.
  */
 
+import { MAX_FILE_BYTES } from '../model/limits';
+
 export type ProgressFn = (phase: string, fraction: number | undefined) => void;
 
 /** Largest model file read into memory (the protobuf format itself cannot exceed 2 GiB). */
-export const MAX_MODEL_BYTES = 2 ** 31 - 1;
+export const MAX_MODEL_BYTES = MAX_FILE_BYTES;
 
 async function drain(stream: ReadableStream<Uint8Array>, total: number | undefined, phase: string, onProgress?: ProgressFn, maxBytes = MAX_MODEL_BYTES): Promise<Uint8Array> {
   const reader = stream.getReader();

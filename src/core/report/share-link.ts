@@ -20,6 +20,7 @@
  * schema, a `DECODERS[2]`, an `UPGRADES[1]` turning a v1 payload into v2, point `SharePayload`
  * at v2, and commit v2 fixture links beside the v1 ones (which must keep decoding).
  */
+import { MAX_LINK_PAYLOAD_BYTES } from '../model/limits';
 import { BACKENDS } from '../../../rules/registry';
 import type { Severity, Verdict } from '../check/finding';
 import { checkSchema, type Schema } from '../schema/json-schema';
@@ -30,7 +31,7 @@ export const SHARE_LINK_VERSION = 1;
 /** The fragment parameter holding the payload: `#s=<version>.<body>`. */
 export const SHARE_PARAM = 's';
 /** Longest fragment (after `#`) accepted or produced: 64 Ki characters. */
-export const MAX_FRAGMENT_CHARS = 64 * 1024;
+export const MAX_FRAGMENT_CHARS = MAX_LINK_PAYLOAD_BYTES;
 /** Largest decompressed payload accepted or produced: 1 MiB of JSON. */
 export const MAX_INFLATED_BYTES = 1024 * 1024;
 /** Most findings a snapshot carries; `snapshot.total` records how many there were. */
