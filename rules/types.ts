@@ -4,7 +4,7 @@
  * the encodings each port accepts. Every fact carries its source and how sure we are of it.
  * Packs are plain data (JSON-compatible) so users can extend or override them with a JSON file.
  */
-import type { QuantDType } from '../src/core/quant/encoding';
+import type { QuantDType } from '../src/core/encoding/encoding';
 
 /** How we know a fact: read in documentation, read in code, or inferred from either. */
 export type Confidence = 'documented' | 'from-code' | 'inferred';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { readOnnx } from '../../src/core/model/read-onnx';
 import { calibrate } from '../../src/core/quant/calibrate';
 import { feedInputs, randomSamples, resolveInputShapes } from '../../src/core/quant/inputs';
-import { nodeRuntime } from '../../src/core/runtime/node-runtime';
+import { nodeRuntime } from '../../src/core/quant/node-runtime';
 import type { BenchPart, Figure, MetricDef, PreparedCase } from './types';
 
 const MAX_NODES = 12_000;

@@ -11,8 +11,8 @@ import { openAsBlob, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { qgraphFromQdq } from '../../src/core/check/from-qdq';
-import type { QGraph } from '../../src/core/check/qgraph';
+import { qgraphFromQdq } from '../../src/core/qgraph/from-qdq';
+import type { QGraph } from '../../src/core/qgraph/qgraph';
 import { validate, type ValidationResult } from '../../src/core/check/validate';
 import { layoutGraph, type LayoutInput, type LayoutResult } from '../../src/core/layout/layout-graph';
 import { buildGraphView, type GraphView } from '../../src/core/model/graph-view';
@@ -20,8 +20,8 @@ import { readOnnx } from '../../src/core/model/read-onnx';
 import type { Model } from '../../src/core/model/types';
 import { initialExpansion, visibleGraph, type VisibleGraph } from '../../src/core/view/scopes';
 import { GROUP_BUDGET, GROUP_THRESHOLD } from '../../src/core/view/scopes';
-import { GROUP_NODE, nodeSize } from '../../src/ui/node-size';
-import { Engine } from '../../src/worker/engine';
+import { layoutInputOf as layoutInputOfDrawing, nodeSize } from '../../src/core/view/drawing';
+import { Engine } from '../../src/core/session/engine';
 import { loadRulePack } from '../../rules/registry';
 import { collectGarbage, mib, MemoryProbe } from './memory';
 import type { BenchPart, Figure, MetricDef, PartOptions, PreparedCase, Target } from './types';
@@ -100,12 +100,9 @@ export function initialView(view: GraphView): VisibleGraph {
   return visibleGraph(view, expanded);
 }
 
-/** The layout input the app builds from a visible graph (src/ui/actions.ts relayout). */
+/** The layout input the app builds from a visible graph: the app's own code (core/view/drawing.ts). */
 export function layoutInputOfVisible(visible: VisibleGraph): LayoutInput {
-  return {
-    nodes: visible.items.map((i) => ({ id: i.id, ...(i.kind === 'group' ? GROUP_NODE : nodeSize(i.node)) })),
-    edges: visible.edges.map((e) => ({ source: e.source, target: e.target })),
-  };
+  return layoutInputOfDrawing(visible);
 }
 
 /**

@@ -4,7 +4,7 @@
  * measures the viewer, not the numbers), so even gigabytes cost one small buffer of memory.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { onnx } from '../../src/core/model/onnx/onnx-pb.js';
+import { onnx } from '../../src/core/model/onnx/generated/onnx-pb.js';
 import { dtypeCode } from '../../src/core/model/dtype';
 import { makeTensor, type TensorArray } from '../../src/core/model/write-onnx';
 import { Prng } from '../samples/prng';

@@ -3,7 +3,7 @@
  * clean sample's protobuf in one place so that exactly one rule fires on exactly one node
  * (on the SoC named), which the validator tests assert and the app offers as demos.
  */
-import { onnx } from '../../src/core/model/onnx/onnx-pb.js';
+import { onnx } from '../../src/core/model/onnx/generated/onnx-pb.js';
 import { makeAttribute, makeTensor, attr } from '../../src/core/model/write-onnx';
 import { decodeRaw } from '../../src/core/model/tensor-values';
 import type { RuleId } from '../../src/core/check/finding';

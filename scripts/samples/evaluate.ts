@@ -1,5 +1,5 @@
 /** Compares a QDQ sample with its float model on held-out inputs. */
-import { createOrtSession } from '../../src/core/runtime/ort-node';
+import { createOrtSession } from '../../src/core/quant/ort-node';
 import type { SamplePair } from './generate';
 import { sqnrDb } from './qdq-math';
 

@@ -3,10 +3,10 @@
  * activations in onnxruntime-web, and QDQ twins from those ranges. No file I/O here, so the
  * samples test can regenerate and compare bytes with what is committed in public/samples/.
  */
-import type { onnx } from '../../src/core/model/onnx/onnx-pb.js';
+import type { onnx } from '../../src/core/model/onnx/generated/onnx-pb.js';
 import { writeOnnx } from '../../src/core/model/write-onnx';
 import { collectMinMaxRanges, type CalibrationSample } from '../../src/core/quant/minmax-ranges';
-import { ort } from '../../src/core/runtime/ort-node';
+import { ort } from '../../src/core/quant/ort-node';
 import { CNN_INPUT_SHAPE, cnnWeights, describeCnn } from './cnn-sigmoid';
 import { FloatEmitter, QdqEmitter, type Emitter } from './emitter';
 import { Prng } from './prng';

@@ -81,6 +81,12 @@ describe('quantlens check', () => {
     expect(r.out).toMatch(/SA8295\s+HTP V68/);
     expect(r.out).toContain('--no-strict');
   });
+
+  it('--help spells out the quantize usage instead of a template placeholder', () => {
+    const r = run('--help');
+    expect(r.out).not.toContain('${');
+    expect(r.out).toContain('quantlens quantize MODEL.onnx --out-qdq OUT.onnx');
+  });
 });
 
 describe('quantlens check --link', () => {

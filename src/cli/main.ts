@@ -6,20 +6,17 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Finding } from '../core/check/finding';
 import { loadRulePack } from '../../rules/registry';
-import { Engine } from '../worker/engine';
-import type { CheckSettings } from '../worker/protocol';
-import { parseArgs, UsageError } from './args';
+import { Engine } from '../core/session/engine';
+import type { CheckSettings } from '../core/session/api';
+import { parseArgs } from './args';
+import { EXIT, type Io } from './io';
 import { compareDroppedModel, decodeShareLink, ShareLinkError, type SharePayload } from '../core/report/share-link';
 import { isConfigName } from '../core/quant/configs';
 import { QUANTIZE_USAGE, quantizeCommand } from './quantize-command';
-import { nodeRuntime } from '../core/runtime/node-runtime';
+import { nodeRuntime } from '../core/quant/node-runtime';
 
-export interface Io {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
-}
-
-export const EXIT = { pass: 0, fail: 1, usage: 2 } as const;
+export type { Io } from './io';
+export { EXIT } from './io';
 
 async function usage(): Promise<string> {
   const htp = await loadRulePack('htp');
@@ -29,7 +26,7 @@ async function usage(): Promise<string> {
 
 Usage:
   quantlens check MODEL.onnx [options]
-\${QUANTIZE_USAGE}
+${QUANTIZE_USAGE}
 Check options:
   --encodings FILE      AIMET .encodings (0.6.1 or 1.0.0) for a float model
   --backend htp|lpai    backend (default htp)

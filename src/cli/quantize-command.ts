@@ -5,16 +5,14 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { loadRulePack } from '../../rules/registry';
-import { nodeRuntime } from '../core/runtime/node-runtime';
+import { nodeRuntime } from '../core/quant/node-runtime';
 import { isConfigName, CONFIG_NAMES } from '../core/quant/configs';
 import type { CalibrationSample } from '../core/quant/expose';
 import { parseNpy, NpyError } from '../core/quant/npy';
-import { Engine } from '../worker/engine';
-import type { QuantizeSettings } from '../worker/protocol';
+import { Engine } from '../core/session/engine';
+import type { QuantizeSettings } from '../core/session/api';
 import { parseArgs } from './args';
-import type { Io } from './main';
-
-const EXIT = { pass: 0, fail: 1, usage: 2 } as const;
+import { EXIT, type Io } from './io';
 
 export const QUANTIZE_USAGE = `  quantlens quantize MODEL.onnx --out-qdq OUT.onnx --out-encodings OUT.encodings [options]
 

@@ -14,7 +14,7 @@ import { generateSamples, type GeneratedSamples } from '../../scripts/samples/ge
 import { readOnnx } from './model/read-onnx';
 import type { ConstTensor, Graph, Model, Node } from './model/types';
 import { collectMinMaxRanges } from './quant/minmax-ranges';
-import { createOrtSession, ort } from './runtime/ort-node';
+import { createOrtSession, ort } from './quant/ort-node';
 
 const SAMPLES_DIR = join(import.meta.dirname, '..', '..', 'public', 'samples');
 const PYTHON = '/usr/bin/python3';

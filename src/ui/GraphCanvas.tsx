@@ -3,7 +3,7 @@ import {
   Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type NodeMouseHandler,
 } from '@xyflow/react';
 import { useEffect, useMemo, useRef } from 'react';
-import { GROUP_NODE, nodeSize } from './node-size';
+import { GROUP_NODE, nodeSize } from '../core/view/drawing';
 import { GroupNode, type GroupFlowNode } from './GroupNode';
 import { toggleGroup } from './actions';
 import { useCheck } from './check-store';

@@ -5,8 +5,8 @@
 import type { GraphView } from '../core/model/graph-view';
 import type { LayoutResult } from '../core/layout/layout-graph';
 import { EngineCrashedError, engineClient, layoutClient, progressProxy } from '../worker/client';
-import type { LoadResult } from '../worker/protocol';
-import { GROUP_NODE, nodeSize } from './node-size';
+import type { LoadResult } from '../core/session/api';
+import { layoutInputOf } from '../core/view/drawing';
 import { ancestorGroups, GROUP_BUDGET, GROUP_THRESHOLD, initialExpansion, nodeScopes, visibleGraph } from '../core/view/scopes';
 import { neighbourhoodOfFindings } from './findings-filter';
 import { useApp } from './store';
@@ -106,10 +106,7 @@ export async function relayout(): Promise<void> {
   let visible = visibleGraph(view, expanded ?? ALL);
   if (findingsOnly) visible = neighbourhoodOfFindings(view, useCheck.getState().marks);
   useApp.setState({ layingOut: true });
-  const input = {
-    nodes: visible.items.map((i) => ({ id: i.id, ...(i.kind === 'group' ? GROUP_NODE : nodeSize(i.node)) })),
-    edges: visible.edges.map((e) => ({ source: e.source, target: e.target })),
-  };
+  const input = layoutInputOf(visible);
   // Re-opening a group or toggling the filter back returns to a drawing already laid out.
   const key = `${visible.items.map((i) => i.id).join('|')}#${visible.edges.length}`;
   const cache = layoutCache.get(view) ?? new Map<string, LayoutResult>();

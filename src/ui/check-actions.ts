@@ -3,7 +3,7 @@
  * supersedes an older one: results of a stale run are dropped.
  */
 import { engineClient } from '../worker/client';
-import type { CheckSettings } from '../worker/protocol';
+import type { CheckSettings } from '../core/session/api';
 import { indexFindings, saveSettings, useCheck } from './check-store';
 import { useQuant } from './quant-store';
 import { useApp } from './store';

@@ -6,7 +6,7 @@ import { create } from 'zustand';
 import type { Finding, Severity } from '../core/check/finding';
 import type { ValidationResult } from '../core/check/validate';
 import type { CheckReport } from '../core/report/check-report';
-import type { CheckSettings, SocOption } from '../worker/protocol';
+import type { CheckSettings, SocOption } from '../core/session/api';
 
 export interface NodeMarks {
   worst: Severity;

@@ -7,7 +7,7 @@ import { htmlReport } from '../core/report/html-report';
 import { markdownReport } from '../core/report/markdown-report';
 import { drawingSvg } from '../core/view/drawing-svg';
 import { useCheck } from './check-store';
-import { GROUP_NODE, nodeSize } from './node-size';
+import { GROUP_NODE, nodeSize } from '../core/view/drawing';
 import { saveBytes } from './quant-actions';
 import { useQuant } from './quant-store';
 import { useApp } from './store';

@@ -1,6 +1,6 @@
 /** Runs, cancels and exports quantization in the engine worker. */
 import { engineClient, progressProxy } from '../worker/client';
-import type { ArtifactKind } from '../worker/protocol';
+import type { ArtifactKind } from '../core/session/api';
 import { runCheck } from './check-actions';
 import { indexFindings, useCheck } from './check-store';
 import { useQuant } from './quant-store';

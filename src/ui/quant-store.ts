@@ -1,7 +1,7 @@
 /** Quantizer state: the panel's settings, the running job, and the last result. */
 import { create } from 'zustand';
 import type { Override } from '../core/quant/plan';
-import type { QuantizeOutcome, QuantizeSettings } from '../worker/protocol';
+import type { QuantizeOutcome, QuantizeSettings } from '../core/session/api';
 
 export type QuantPanelSettings = Omit<QuantizeSettings, 'backend' | 'soc' | 'strict' | 'target'>;
 

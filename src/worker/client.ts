@@ -7,7 +7,7 @@
  * the next call starts a fresh worker. What the UI holds (settings, the last view) is kept.
  */
 import * as Comlink from 'comlink';
-import type { EngineApi, LayoutApi, ProgressCallback } from './protocol';
+import type { EngineApi, LayoutApi, ProgressCallback } from '../core/session/api';
 
 export class EngineCrashedError extends Error {
   override readonly name = 'EngineCrashedError';

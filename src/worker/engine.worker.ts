@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 /** The engine worker: exposes {@link Engine} over Comlink. */
 import * as Comlink from 'comlink';
-import { Engine } from './engine';
+import { Engine } from '../core/session/engine';
 import { browserRuntime } from './runtime-browser';
 
 Comlink.expose(new Engine(browserRuntime));

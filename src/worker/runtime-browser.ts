@@ -4,7 +4,7 @@
  */
 import * as ort from 'onnxruntime-web/wasm';
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import type { OrtRuntime } from './runtime';
+import type { OrtRuntime } from '../core/quant/runtime';
 
 ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, self.location.href).href };
 // One thread: no SharedArrayBuffer (and so no cross-origin isolation) needed, and calibration is reproducible.

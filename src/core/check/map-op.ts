@@ -1,6 +1,6 @@
 /** Which backend op a node becomes, per the rule pack's op mapping. */
 import type { OpMapping, RulePack } from '../../../rules/types';
-import type { QNode } from './qgraph';
+import type { QNode } from '../qgraph/qgraph';
 
 export type MapResult =
   | { kind: 'transparent' }

@@ -10,15 +10,15 @@
 import { describe, expect, it } from 'vitest';
 import { loadRulePack } from '../../../rules/registry';
 import type { RulePack } from '../../../rules/types';
-import { DEFAULT_CASE_COUNT, DEFAULT_SEED, makeCase } from '../model/fuzz/cases';
-import { loadCorpus } from '../model/fuzz/corpus';
-import { encodeModel } from '../model/fuzz/proto-mutators';
-import { onnx } from '../model/onnx/onnx-pb.js';
+import { DEFAULT_CASE_COUNT, DEFAULT_SEED, makeCase } from '../../testing/fuzz/cases';
+import { loadCorpus } from '../../testing/fuzz/corpus';
+import { encodeModel } from '../../testing/fuzz/proto-mutators';
+import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { readOnnx } from '../model/read-onnx';
 import type { Model } from '../model/types';
 import { buildCheckReport } from '../report/check-report';
 import { RULE_IDS } from './finding';
-import { qgraphFromQdq } from './from-qdq';
+import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { validate, type ValidationResult } from './validate';
 
 const SEED = Number(process.env.QL_FUZZ_SEED ?? DEFAULT_SEED);

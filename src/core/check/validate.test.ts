@@ -8,7 +8,7 @@ import { loadRulePack } from '../../../rules/registry';
 import { BROKEN_VARIANTS, buildBroken } from '../../../scripts/samples/broken';
 import { readOnnx } from '../model/read-onnx';
 import { RULE_IDS } from './finding';
-import { qgraphFromQdq } from './from-qdq';
+import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { validate } from './validate';
 
 const sample = (f: string) => new Uint8Array(readFileSync(`public/samples/${f}`));
@@ -89,7 +89,7 @@ describe('float models', () => {
 
 describe('encodings QuantLens cannot read', () => {
   it('become notes, not crashes or silence', async () => {
-    const { onnx } = await import('../model/onnx/onnx-pb.js');
+    const { onnx } = await import('../model/onnx/generated/onnx-pb.js');
     const m = onnx.ModelProto.decode(sample('cnn-sigmoid.qdq.onnx'));
     // Give the Sigmoid output's zero point an unknown element type (99).
     const zp = m.graph!.initializer!.find((t) => t.name === '/head/Sigmoid_output_0_zero_point')!;

@@ -6,7 +6,7 @@
 import type { RulePack, SocInfo } from '../../../rules/types';
 import { countBySeverity, severityOf, verdictOf, type Finding, type RawFinding, type RuleId, type Severity, type Verdict } from './finding';
 import { mapOp } from './map-op';
-import type { QGraph, QNode } from './qgraph';
+import type { QGraph, QNode } from '../qgraph/qgraph';
 import { RULES } from './rules/index';
 import { archName } from './rules/context';
 

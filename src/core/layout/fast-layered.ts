@@ -4,7 +4,7 @@
  * super-linearly). Ranks by longest path (Kahn's order), orders each rank by a few barycenter
  * sweeps, and packs ranks left to right around a common center. Linear-ish in nodes + edges.
  */
-import type { LayoutInput, LayoutResult } from './layout-graph';
+import type { LayoutInput, LayoutResult } from './types';
 
 export interface FastLayoutOptions {
   nodesep: number;

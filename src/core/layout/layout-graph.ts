@@ -7,19 +7,9 @@
  */
 import dagre from '@dagrejs/dagre';
 import { fastLayered } from './fast-layered';
+import type { LayoutInput, LayoutResult } from './types';
 
-export interface LayoutInput {
-  nodes: { id: string; width: number; height: number }[];
-  edges: { source: string; target: string }[];
-}
-
-export interface LayoutResult {
-  positions: Record<string, { x: number; y: number }>;
-  width: number;
-  height: number;
-  ranker: string;
-  ms: number;
-}
+export type { LayoutInput, LayoutResult } from './types';
 
 /** Largest graph laid out with dagre's network-simplex ranker. */
 export const DAGRE_LIMIT = 150;

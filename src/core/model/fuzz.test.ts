@@ -10,18 +10,18 @@
  */
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { Engine } from '../../worker/engine';
+import { Engine } from '../session/engine';
 import { ModelLoadError, type ModelLoadErrorCode } from './errors';
 import { BlobDataSource, checkExternalData, externalLocations, normalizeExternalLocation, type ExternalDataSource } from './external-data';
-import { DEFAULT_CASE_COUNT, DEFAULT_SEED, makeCase, truncationSweep } from './fuzz/cases';
+import { DEFAULT_CASE_COUNT, DEFAULT_SEED, makeCase, truncationSweep } from '../../testing/fuzz/cases';
 import type { LoadLimits } from './limits';
-import { loadCorpus } from './fuzz/corpus';
-import { FAILURE_OUTCOMES, type Outcome } from './fuzz/exercise';
-import { Prng } from './fuzz/prng';
-import { PROTO_MUTATORS, encodeModel, mutateProto, type MutationEnv } from './fuzz/proto-mutators';
-import { familyTable, outcomeTable, runFuzz, saveFailures } from './fuzz/runner';
-import { BOUNDARY_CLASSES } from './fuzz/wire';
-import { onnx } from './onnx/onnx-pb.js';
+import { loadCorpus } from '../../testing/fuzz/corpus';
+import { FAILURE_OUTCOMES, type Outcome } from '../../testing/fuzz/exercise';
+import { Prng } from '../../testing/fuzz/prng';
+import { PROTO_MUTATORS, encodeModel, type MutationEnv } from '../../testing/fuzz/proto-mutators';
+import { familyTable, outcomeTable, runFuzz, saveFailures } from '../../testing/fuzz/runner';
+import { BOUNDARY_CLASSES } from '../../testing/fuzz/wire';
+import { onnx } from './onnx/generated/onnx-pb.js';
 import { readOnnx } from './read-onnx';
 import { previewTensor } from './tensor-values';
 import type { ConstTensor, Graph, Model } from './types';

@@ -16,7 +16,7 @@
  *   .output('y', 'float32', [1, 4])
  *   .toModel({ opset: [{ domain: '', version: 17 }], irVersion: 8 });
  */
-import type { onnx } from './onnx/onnx-pb.js';
+import type { onnx } from './onnx/generated/onnx-pb.js';
 import type { DType } from './dtype';
 import type { Dim, OpsetImport } from './types';
 import { makeAttribute, makeTensor, makeValueInfo, type AttrValue, type TensorArray } from './write-onnx';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildGraphView, findGraphChain, inputNodeId, outputNodeId } from './graph-view';
+import { buildGraphView, inputNodeId, outputNodeId } from './graph-view';
+import { findGraphChain } from './constants';
 import { readOnnx } from './read-onnx';
 
 const DATA = '/usr/share/libonnx-testdata/data';

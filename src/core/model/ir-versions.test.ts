@@ -3,7 +3,7 @@
  * (float8, int4/uint4), node overloads and metadata, and shapes that are missing or partial.
  */
 import { describe, expect, it } from 'vitest';
-import { onnx } from './onnx/onnx-pb.js';
+import { onnx } from './onnx/generated/onnx-pb.js';
 import { readOnnx } from './read-onnx';
 import { previewTensor } from './tensor-values';
 

@@ -11,7 +11,7 @@
  * @example
  * const model = readOnnx(new Uint8Array(await file.arrayBuffer()), { fileName: file.name });
  */
-import { onnx } from './onnx/onnx-pb.js';
+import { onnx } from './onnx/generated/onnx-pb.js';
 import $protobuf from './onnx/pb-runtime.js';
 import { dtypeFromCode } from './dtype';
 import { ModelLoadError } from './errors';

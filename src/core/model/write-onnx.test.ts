@@ -10,7 +10,7 @@ import type { AttributeValue, ConstTensor, Graph } from './types';
 import {
   ExternalDataWriter, attr, littleEndianBytes, makeTensor, writeOnnx, writeOnnxWithExternalData,
 } from './write-onnx';
-import { createOrtSession, ort } from '../runtime/ort-node';
+import { createOrtSession, ort } from '../quant/ort-node';
 
 const OPSET = [{ domain: '', version: 17 }];
 

@@ -11,7 +11,7 @@
  * const w = makeTensor('fc.weight', new Float32Array(64), [4, 16]);
  * const bytes = writeOnnx({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph: { initializer: [w] } });
  */
-import { onnx } from './onnx/onnx-pb.js';
+import { onnx } from './onnx/generated/onnx-pb.js';
 import { dtypeBits, dtypeCode, type DType } from './dtype';
 import type { Dim } from './types';
 

@@ -3,11 +3,11 @@
  * fixed encodings, shared encodings resolved through their chain, weights and biases quantized
  * from the initializers' values.
  */
-import { constNumbers } from '../check/constants';
-import { lookupConstant } from '../model/graph-view';
+import { constNumbers } from '../model/constants';
+import { lookupConstant } from '../model/constants';
 import type { Model } from '../model/types';
 import { CONFIGS, type QuantOptions } from './configs';
-import type { QuantEncoding } from './encoding';
+import type { QuantEncoding } from '../encoding/encoding';
 import { activationEncoding, fixedEncoding, quantizeBias, quantizeLpbq, quantizeWeight, type QuantizedWeight } from './math';
 import type { Plan, TensorSpec } from './plan';
 import type { Range } from './calibrate';

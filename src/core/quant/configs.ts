@@ -2,7 +2,7 @@
  * Quantization configs as the upstream QNN quantizer defines them (qnn-constraints.md §2.1):
  * activation and weight dtypes, ranges and symmetry per config name.
  */
-import type { QuantDType } from './encoding';
+import type { QuantDType } from '../encoding/encoding';
 
 export const CONFIG_NAMES = ['8a8w', '8a4w', '16a8w', '16a16w', '16a4w', '16a4w_block', '16a2w', 'fp16a8w'] as const;
 export type ConfigName = (typeof CONFIG_NAMES)[number];

@@ -4,10 +4,10 @@
  * constants. 16-bit and 4-bit types use ai.onnx opset 21 when the model is there already, else
  * the com.microsoft Q/DQ ops (which onnxruntime runs below opset 21).
  */
-import { onnx } from '../model/onnx/onnx-pb.js';
+import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { attr, makeAttribute, makeTensor, writeOnnx } from '../model/write-onnx';
 import type { Encodings } from './compute';
-import type { QuantEncoding } from './encoding';
+import type { QuantEncoding } from '../encoding/encoding';
 
 export interface ExportResult {
   bytes: Uint8Array;

@@ -4,7 +4,7 @@
  * import, so the worker and Node share it.
  */
 import type * as ortTypes from 'onnxruntime-common';
-import { onnx } from '../model/onnx/onnx-pb.js';
+import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { writeOnnx } from '../model/write-onnx';
 
 /** One calibration sample: graph input name -> tensor. */

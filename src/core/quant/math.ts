@@ -2,8 +2,8 @@
  * Encoding math: scales and zero points from ranges, weight quantization per tensor, per
  * channel and per block (LPBQ), derived int32 bias. ONNX convention: real = (q - zp) * scale.
  */
-import type { QuantDType, QuantEncoding } from './encoding';
-import { quantRange } from './encoding';
+import type { QuantDType, QuantEncoding } from '../encoding/encoding';
+import { quantRange } from '../encoding/encoding';
 import type { WeightSpec } from './configs';
 
 /** Activation encoding from an observed range; the range always includes 0 so 0 is exact. */

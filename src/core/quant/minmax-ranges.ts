@@ -10,7 +10,7 @@
  */
 import { exposeIntermediates } from './expose';
 import { halfToFloat } from '../model/tensor-values';
-import { createOrtSession, ort, type OrtExternalFile } from '../runtime/ort-node';
+import { createOrtSession, ort, type OrtExternalFile } from './ort-node';
 
 /** Observed range of one tensor over all calibration samples. */
 export interface MinMax {

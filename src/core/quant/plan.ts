@@ -6,13 +6,13 @@
  * a 16-bit MatMul second input as int16 symmetric.
  */
 import type { RulePack } from '../../../rules/types';
-import { qgraphFromQdq } from '../check/from-qdq';
+import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { mapOp } from '../check/map-op';
-import { lookupConstant } from '../model/graph-view';
-import type { QNode } from '../check/qgraph';
+import { lookupConstant } from '../model/constants';
+import type { QNode } from '../qgraph/qgraph';
 import type { Model } from '../model/types';
 import { CONFIGS, type ConfigName, type QuantOptions, type WeightSpec } from './configs';
-import type { QuantDType } from './encoding';
+import type { QuantDType } from '../encoding/encoding';
 
 export type TensorSpec =
   | { kind: 'observe'; dtype: 'uint8' | 'uint16' | 'int16'; symmetric: boolean }

@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRulePack } from '../../../rules/registry';
-import { qgraphFromQdq } from '../check/from-qdq';
+import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { validate } from '../check/validate';
 import { readOnnx } from '../model/read-onnx';
-import { createOrtSession, ort } from '../runtime/ort-node';
-import { parseAimetEncodings } from './aimet-encodings';
+import { createOrtSession, ort } from './ort-node';
+import { parseAimetEncodings } from '../formats/aimet/aimet-encodings';
 import { CalibrationCancelled } from './calibrate';
 import { DEFAULT_OPTIONS, type ConfigName } from './configs';
-import { sameQuantization } from './encoding';
+import { sameQuantization } from '../encoding/encoding';
 import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
 import { quantize, type QuantizeRequest } from './quantize';
 

@@ -4,15 +4,15 @@
  * and measure SQNR per output. Runs the same in the worker and in Node.
  */
 import type { RulePack } from '../../../rules/types';
-import { qgraphFromTensorEncodings } from '../check/from-aimet';
+import { qgraphFromTensorEncodings } from '../qgraph/from-aimet';
 import { validate, type ValidationResult } from '../check/validate';
-import type { QGraph } from '../check/qgraph';
+import type { QGraph } from '../qgraph/qgraph';
 import type { Model } from '../model/types';
 import { calibrate, type ObserverKind, type SessionFactory } from './calibrate';
 import { computeEncodings, type Encodings } from './compute';
 import type { QuantOptions } from './configs';
-import { AimetEncodingsError, writeAimetEncodings } from './aimet-encodings';
-import type { QuantEncoding } from './encoding';
+import { AimetEncodingsError, writeAimetEncodings } from '../formats/aimet/aimet-encodings';
+import type { QuantEncoding } from '../encoding/encoding';
 import { exportQdq, type ExportResult } from './export-qdq';
 import type { CalibrationSample } from './expose';
 import { annotate, type Override, type Plan } from './plan';

@@ -9,8 +9,8 @@ import type { GraphView } from '../model/graph-view';
 import type { CheckReport } from './check-report';
 import { escapeXml } from './escape';
 import { MAX_PICTURES, htmlReport, nodesWithFindings, resolveNodeIds } from './html-report';
-import { markupProblems, tagNames } from './markup-test-helpers';
-import { XSS_IMG, XSS_STYLE, checkSample, finding, hostileReport, opNode } from './report-fixtures';
+import { markupProblems, tagNames } from '../../testing/markup-test-helpers';
+import { XSS_IMG, XSS_STYLE, checkSample, finding, hostileReport, opNode } from '../../testing/report-fixtures';
 
 const HTML_VOIDS = ['meta', 'br'];
 const AT = '2025-01-02T03:04:05.000Z';

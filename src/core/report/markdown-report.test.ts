@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { CheckReport } from './check-report';
 import { mdText } from './escape';
 import { markdownReport } from './markdown-report';
-import { XSS_IMG, XSS_STYLE, checkSample, finding, hostileReport } from './report-fixtures';
+import { XSS_IMG, XSS_STYLE, checkSample, finding, hostileReport } from '../../testing/report-fixtures';
 
 /** Pipes that split cells: those not escaped by a backslash. */
 const cellPipes = (line: string) => line.replace(/\\\\/g, '').match(/(?<!\\)\|/g)?.length ?? 0;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildGraphView, type GraphView, type ViewNode } from '../model/graph-view';
 import { readOnnx } from '../model/read-onnx';
-import { markupProblems, tagNames } from './markup-test-helpers';
+import { markupProblems, tagNames } from '../../testing/markup-test-helpers';
 import { MAX_NEIGHBOURHOOD_NODES, MAX_PER_HOP, neighbourhoodSvg, selectNeighbourhood } from './neighbourhood-svg';
 
 function node(id: string, opType = 'Relu', name = `n${id}`): ViewNode {

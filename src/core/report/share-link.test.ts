@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CheckSettings } from '../../worker/protocol';
+import type { CheckSettings } from '../session/api';
 import type { CheckReport, CheckReportFinding } from './check-report';
 import {
   MAX_FRAGMENT_CHARS, MAX_INFLATED_BYTES, MAX_SNAPSHOT_FINDINGS, SHARE_LINK_VERSION, ShareLinkError,

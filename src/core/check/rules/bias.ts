@@ -1,5 +1,5 @@
 import type { Source } from '../../../../rules/types';
-import { fmt } from '../../quant/encoding';
+import { fmt } from '../../encoding/encoding';
 import { specFor, violation, type Rule } from './context';
 
 /** Relative tolerance for bias scale = input scale × weight scale (float32 products differ by ~1e-7). */

@@ -1,7 +1,7 @@
 /** What every rule sees, and small helpers rules share. */
 import type { OpConstraint, OpMapping, PortSpec, RulePack, SocInfo, Source } from '../../../../rules/types';
 import type { RawFinding, RuleId } from '../finding';
-import type { QNode, QPort } from '../qgraph';
+import type { QNode, QPort } from '../../qgraph/qgraph';
 
 export interface RuleContext {
   node: QNode;

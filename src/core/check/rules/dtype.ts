@@ -1,4 +1,4 @@
-import { isSigned, type QuantEncoding } from '../../quant/encoding';
+import { isSigned, type QuantEncoding } from '../../encoding/encoding';
 import type { Source } from '../../../../rules/types';
 import { violation, quantizedPorts, type Rule } from './context';
 

@@ -1,6 +1,6 @@
 import type { Source } from '../../../../rules/types';
-import { quantRange, type QuantEncoding } from '../../quant/encoding';
-import type { QPort } from '../qgraph';
+import { quantRange, type QuantEncoding } from '../../encoding/encoding';
+import type { QPort } from '../../qgraph/qgraph';
 import { violation, type Rule } from './context';
 
 const SPEC: Source = { ref: 'ONNX QuantizeLinear/DequantizeLinear specification (scale > 0, zero point in the dtype range, axis and block_size consistent with the input shape)', confidence: 'documented' };

@@ -1,4 +1,4 @@
-import { fmt, quantRange, type QuantDType } from '../../quant/encoding';
+import { fmt, quantRange, type QuantDType } from '../../encoding/encoding';
 import { specFor, violation, type Rule } from './context';
 
 const RTOL = 1e-6;

@@ -1,4 +1,4 @@
-import { describeEncoding } from '../../quant/encoding';
+import { describeEncoding } from '../../encoding/encoding';
 import { quantizedPorts, violation, type Rule } from './context';
 
 /** An axis outside the tensor's rank is the encoding rule's finding, not this one's. */

@@ -1,4 +1,4 @@
-import { describeEncoding, sameQuantization } from '../../quant/encoding';
+import { describeEncoding, sameQuantization } from '../../encoding/encoding';
 import { specFor, violation, type Rule } from './context';
 
 export const sharedQparamsRule: Rule = {

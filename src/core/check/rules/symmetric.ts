@@ -1,4 +1,4 @@
-import { describeEncoding, isSigned, isSymmetric } from '../../quant/encoding';
+import { describeEncoding, isSigned, isSymmetric } from '../../encoding/encoding';
 import { quantizedPorts, violation, type Rule } from './context';
 
 export const symmetricRule: Rule = {

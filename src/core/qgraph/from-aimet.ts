@@ -4,10 +4,10 @@
  * is taken from the consuming op (output channels: 0 for Conv, 1 for ConvTranspose, the last
  * dimension for MatMul weights, 0 for Gemm with transB and 1 without).
  */
-import { constantNodeValue } from '../model/graph-view';
+import { constantNodeValue } from '../model/constants';
 import type { Model, Node } from '../model/types';
-import { isFloatEncoding, type AimetEncodings } from '../quant/aimet-encodings';
-import type { QuantEncoding } from '../quant/encoding';
+import { isFloatEncoding, type AimetEncodings } from '../formats/aimet/aimet-encodings';
+import type { QuantEncoding } from '../encoding/encoding';
 import { displayName, inputRole, type QGraph, type QNode, type QPort } from './qgraph';
 
 function channelAxis(node: Node, rank: number | undefined): number {

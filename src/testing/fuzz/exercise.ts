@@ -7,12 +7,13 @@
  *    previews never throw;
  *  - external data is only ever read from the dropped files, never from a `..` or absolute path.
  */
-import { ModelLoadError, type ModelLoadErrorCode } from '../errors';
-import { BlobDataSource, checkExternalData, externalLocations, normalizeExternalLocation, type ExternalDataSource } from '../external-data';
-import { buildGraphView, constantNodeValue, countNodes, lookupConstant, summarizeModel } from '../graph-view';
-import { isInternalLoadError, readOnnx } from '../read-onnx';
-import { previewTensor } from '../tensor-values';
-import type { ConstTensor, Graph, Model } from '../types';
+import { ModelLoadError, type ModelLoadErrorCode } from '../../core/model/errors';
+import { BlobDataSource, checkExternalData, externalLocations, normalizeExternalLocation, type ExternalDataSource } from '../../core/model/external-data';
+import { buildGraphView, countNodes, summarizeModel } from '../../core/model/graph-view';
+import { constantNodeValue, lookupConstant } from '../../core/model/constants';
+import { isInternalLoadError, readOnnx } from '../../core/model/read-onnx';
+import { previewTensor } from '../../core/model/tensor-values';
+import type { ConstTensor, Graph, Model } from '../../core/model/types';
 import type { FuzzCase } from './cases';
 
 /** Every outcome a case can have; all but `parsed` and the load-error codes are failures. */

@@ -3,17 +3,17 @@
  * its QDQ nodes or an AIMET file), the model's identity, and an optional user constraint pack,
  * and runs checks for any settings.
  */
-import { qgraphFromAimet } from '../core/check/from-aimet';
-import { qgraphFromQdq } from '../core/check/from-qdq';
-import { tensorEncodingLabels, type QGraph } from '../core/check/qgraph';
-import { UnknownSocError, validate } from '../core/check/validate';
-import type { Model } from '../core/model/types';
-import type { AimetEncodings } from '../core/quant/aimet-encodings';
-import { buildCheckReport } from '../core/report/check-report';
-import { loadRulePack, isBackend } from '../../rules/registry';
-import type { RulePack } from '../../rules/types';
-import { ConstraintPackError, mergePack, parseUserPack, type UserPack } from '../../rules/user-pack';
-import type { CheckOutcome, CheckSettings } from './protocol';
+import { qgraphFromAimet } from '../qgraph/from-aimet';
+import { qgraphFromQdq } from '../qgraph/from-qdq';
+import { tensorEncodingLabels, type QGraph } from '../qgraph/qgraph';
+import { UnknownSocError, validate } from '../check/validate';
+import type { Model } from '../model/types';
+import type { AimetEncodings } from '../formats/aimet/aimet-encodings';
+import { buildCheckReport } from '../report/check-report';
+import { loadRulePack, isBackend } from '../../../rules/registry';
+import type { RulePack } from '../../../rules/types';
+import { ConstraintPackError, mergePack, parseUserPack, type UserPack } from '../../../rules/user-pack';
+import type { CheckOutcome, CheckSettings } from './api';
 
 export class Checker {
   private graph: QGraph | undefined;

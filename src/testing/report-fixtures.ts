@@ -3,14 +3,14 @@
  * samples, and a synthetic one whose every string is hostile.
  */
 import { readFileSync } from 'node:fs';
-import { loadRulePack } from '../../../rules/registry';
-import type { Finding } from '../check/finding';
-import { qgraphFromQdq } from '../check/from-qdq';
-import { validate, type ValidationResult } from '../check/validate';
-import { buildGraphView, type GraphView, type ViewNode } from '../model/graph-view';
-import { readOnnx } from '../model/read-onnx';
-import { buildCheckReport, type CheckReport } from './check-report';
-import { sha256Hex } from './sha256';
+import { loadRulePack } from '../../rules/registry';
+import type { Finding } from '../core/check/finding';
+import { qgraphFromQdq } from '../core/qgraph/from-qdq';
+import { validate, type ValidationResult } from '../core/check/validate';
+import { buildGraphView, type GraphView, type ViewNode } from '../core/model/graph-view';
+import { readOnnx } from '../core/model/read-onnx';
+import { buildCheckReport, type CheckReport } from '../core/report/check-report';
+import { sha256Hex } from '../core/report/sha256';
 
 export interface SampleCheck {
   report: CheckReport;

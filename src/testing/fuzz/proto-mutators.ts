@@ -5,16 +5,15 @@
  * points outside the dropped files), and leave re-encoding to the caller. Each returns a label
  * naming what it did.
  */
-import { onnx } from '../onnx/onnx-pb.js';
-import $protobuf from '../onnx/pb-runtime.js';
-import type { LoadLimits } from '../limits';
+import { onnx } from '../../core/model/onnx/generated/onnx-pb.js';
+import $protobuf from '../../core/model/onnx/pb-runtime.js';
+import type { LoadLimits } from '../../core/model/limits';
 import type { Prng } from './prng';
 
 type M = onnx.ModelProto.$Properties;
 type G = onnx.GraphProto.$Properties;
 type N = onnx.NodeProto.$Properties;
 type T = onnx.TensorProto.$Properties;
-type A = onnx.AttributeProto.$Properties;
 type V = onnx.ValueInfoProto.$Properties;
 
 const AT = onnx.AttributeProto.AttributeType;

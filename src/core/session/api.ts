@@ -2,16 +2,16 @@
  * The typed worker API: what the UI may ask of the engine. Long operations take a progress
  * callback (wrapped with Comlink.proxy on the caller's side). Results are plain data.
  */
-import type { SerializedLoadError } from '../core/model/errors';
-import type { GraphView, ModelSummary } from '../core/model/graph-view';
-import type { TensorPreview } from '../core/model/tensor-values';
-import type { LayoutInput, LayoutResult } from '../core/layout/layout-graph';
+import type { SerializedLoadError } from '../model/errors';
+import type { GraphView, ModelSummary } from '../model/graph-view';
+import type { TensorPreview } from '../model/tensor-values';
+import type { LayoutInput, LayoutResult } from '../layout/layout-graph';
 
-import type { ValidationResult } from '../core/check/validate';
-import type { ObserverKind } from '../core/quant/calibrate';
-import type { QuantOptions } from '../core/quant/configs';
-import type { Override } from '../core/quant/plan';
-import type { CheckReport } from '../core/report/check-report';
+import type { ValidationResult } from '../check/validate';
+import type { ObserverKind } from '../quant/calibrate';
+import type { QuantOptions } from '../quant/configs';
+import type { Override } from '../quant/plan';
+import type { CheckReport } from '../report/check-report';
 
 /** What the validator runs with; the toolbar edits these. */
 export interface CheckSettings {

@@ -3,7 +3,7 @@
  * port, whatever the encodings came from (QDQ nodes, an AIMET file, the quantizer's plan).
  */
 import type { Dim } from '../model/types';
-import { describeEncoding, type QuantEncoding } from '../quant/encoding';
+import { describeEncoding, type QuantEncoding } from '../encoding/encoding';
 
 export type PortRole = 'activation' | 'weight' | 'bias';
 

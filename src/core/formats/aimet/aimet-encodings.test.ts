@@ -10,7 +10,7 @@ import {
   AIMET_MAX_CHARS, AimetEncodingsError, isFloatEncoding, parseAimetEncodings, writeAimetEncodings,
   type AimetEncodings, type AimetEncodingsErrorCode, type TensorEncoding,
 } from './aimet-encodings';
-import { describeEncoding, isSymmetric, quantRange, type QuantEncoding } from './encoding';
+import { describeEncoding, isSymmetric, quantRange, type QuantEncoding } from '../../encoding/encoding';
 
 const fixture = (name: string): string => readFileSync(new URL(`./__fixtures__/aimet/${name}`, import.meta.url), 'utf8');
 const V061 = fixture('resnet-block.v0.6.1.encodings');

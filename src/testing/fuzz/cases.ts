@@ -7,8 +7,8 @@
  * const c = makeCase(loadCorpus(), 20251124, 417);
  * readOnnx(c.bytes, { fileName: c.fileName, limits: c.limits });
  */
-import { onnx } from '../onnx/onnx-pb.js';
-import type { LoadLimits } from '../limits';
+import { onnx } from '../../core/model/onnx/generated/onnx-pb.js';
+import type { LoadLimits } from '../../core/model/limits';
 import { mutateBytes, truncateAt } from './byte-mutators';
 import type { Corpus, CorpusEntry } from './corpus';
 import { Prng } from './prng';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Root of the repository, from this file's location. */
-export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const SAMPLES_DIR = join(REPO_ROOT, 'public/samples');
 export const LIBONNX_DIR = '/usr/share/libonnx-testdata/data';
 

@@ -4,11 +4,11 @@
  * the compute node it feeds or follows.
  */
 import { dtypeFromCode } from '../model/dtype';
-import { constantNodeValue } from '../model/graph-view';
+import { constantNodeValue } from '../model/constants';
 import type { ConstTensor, Dim, Graph, Model, Node } from '../model/types';
-import type { QuantDType, QuantEncoding } from '../quant/encoding';
-import { containerBits } from '../quant/encoding';
-import { constNumbers } from './constants';
+import type { QuantDType, QuantEncoding } from '../encoding/encoding';
+import { containerBits } from '../encoding/encoding';
+import { constNumbers } from '../model/constants';
 import { displayName, inputRole, type QGraph, type QNode, type QPort } from './qgraph';
 
 const QDQ_DOMAINS = new Set(['', 'ai.onnx', 'com.microsoft']);

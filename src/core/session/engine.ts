@@ -2,29 +2,30 @@
  * The engine behind the worker API. Holds the current model; a failed load leaves the previous
  * model in place. Free of Comlink so it runs in Node tests as well as in the worker.
  */
-import { ModelLoadError, toLoadError } from '../core/model/errors';
-import { BlobDataSource, checkExternalData, type ExternalDataSource } from '../core/model/external-data';
-import { buildGraphView, lookupConstant, summarizeModel, type GraphView } from '../core/model/graph-view';
-import { GROUP_BUDGET, GROUP_THRESHOLD, initialExpansion } from '../core/view/scopes';
-import { readOnnx } from '../core/model/read-onnx';
-import { previewTensor } from '../core/model/tensor-values';
-import { UrlDataSource } from '../core/model/url-data-source';
-import { readBlob, readResponse } from '../core/io/read-bytes';
-import type { Model } from '../core/model/types';
-import { AimetEncodingsError, parseAimetEncodings, type AimetEncodings } from '../core/quant/aimet-encodings';
-import { sha256Hex } from '../core/report/sha256';
+import { ModelLoadError, toLoadError } from '../model/errors';
+import { BlobDataSource, checkExternalData, type ExternalDataSource } from '../model/external-data';
+import { buildGraphView, summarizeModel, type GraphView } from '../model/graph-view';
+import { lookupConstant } from '../model/constants';
+import { GROUP_BUDGET, GROUP_THRESHOLD, initialExpansion } from '../view/scopes';
+import { readOnnx } from '../model/read-onnx';
+import { previewTensor } from '../model/tensor-values';
+import { UrlDataSource } from '../model/url-data-source';
+import { readBlob, readResponse } from '../io/read-bytes';
+import type { Model } from '../model/types';
+import { AimetEncodingsError, parseAimetEncodings, type AimetEncodings } from '../formats/aimet/aimet-encodings';
+import { sha256Hex } from '../report/sha256';
 import { Checker } from './checker';
-import type { ArtifactKind, CheckSettings, EngineApi, LoadResult, ProgressCallback, QuantizeOutcome, QuantizeSettings } from './protocol';
-import type { OrtRuntime } from './runtime';
-import { CalibrationCancelled } from '../core/quant/calibrate';
-import type { CalibrationSample } from '../core/quant/expose';
-import { feedInputs, InputShapeError, randomSamples, resolveInputShapes } from '../core/quant/inputs';
-import { OverrideError } from '../core/quant/plan';
-import { NpyError } from '../core/quant/npy';
+import type { ArtifactKind, CheckSettings, EngineApi, LoadResult, ProgressCallback, QuantizeOutcome, QuantizeSettings } from './api';
+import type { OrtRuntime } from '../quant/runtime';
+import { CalibrationCancelled } from '../quant/calibrate';
+import type { CalibrationSample } from '../quant/expose';
+import { feedInputs, InputShapeError, randomSamples, resolveInputShapes } from '../quant/inputs';
+import { OverrideError } from '../quant/plan';
+import { NpyError } from '../quant/npy';
 import { CalibrationFileError, samplesFromFiles } from './calibration-files';
-import { quantize, type QuantizeResult } from '../core/quant/quantize';
-import { buildCheckReport } from '../core/report/check-report';
-import { tensorEncodingLabels, type QGraph } from '../core/check/qgraph';
+import { quantize, type QuantizeResult } from '../quant/quantize';
+import { buildCheckReport } from '../report/check-report';
+import { tensorEncodingLabels, type QGraph } from '../qgraph/qgraph';
 
 const MODEL_EXTENSIONS = /\.(onnx|ort)$/i;
 const ENCODINGS_EXTENSIONS = /\.(encodings|json)$/i;

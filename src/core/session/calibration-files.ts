@@ -4,9 +4,9 @@
  * resized to H × W). A single-input model takes one file per sample; a model with several inputs
  * takes `.npy` files named `<input>_<k>.npy`.
  */
-import type { CalibrationSample } from '../core/quant/expose';
-import { parseNpy } from '../core/quant/npy';
-import type { OrtRuntime } from './runtime';
+import type { CalibrationSample } from '../quant/expose';
+import { parseNpy } from '../quant/npy';
+import type { OrtRuntime } from '../quant/runtime';
 
 export class CalibrationFileError extends Error {}
 

@@ -25,7 +25,7 @@
  *
  * Errors are always {@link AimetEncodingsError}; nothing else escapes.
  */
-import { containerBits, isSigned, type QuantDType, type QuantEncoding } from './encoding';
+import { containerBits, isSigned, type QuantDType, type QuantEncoding } from '../../encoding/encoding';
 
 /** Versions this module reads. 0.4.0 is assumed when a file has no `version` (as AIMET does). */
 export type AimetVersion = '0.4.0' | '0.5.0' | '0.6.1' | '1.0.0';

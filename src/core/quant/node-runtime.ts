@@ -1,6 +1,6 @@
 /** The engine's onnxruntime for Node (CLI, tests): onnxruntime-web's wasm build, one thread. */
 import { createOrtSession, ort } from './ort-node';
-import type { OrtRuntime } from '../../worker/runtime';
+import type { OrtRuntime } from './runtime';
 
 export const nodeRuntime: OrtRuntime = {
   Tensor: ort.Tensor as unknown as OrtRuntime['Tensor'],

@@ -4,10 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { qgraphFromQdq } from '../core/check/from-qdq';
-import { readOnnx } from '../core/model/read-onnx';
-import { writeAimetEncodings } from '../core/quant/aimet-encodings';
-import type { QuantEncoding } from '../core/quant/encoding';
+import { qgraphFromQdq } from '../qgraph/from-qdq';
+import { readOnnx } from '../model/read-onnx';
+import { writeAimetEncodings } from '../formats/aimet/aimet-encodings';
+import type { QuantEncoding } from '../encoding/encoding';
 import { Engine } from './engine';
 
 const sample = (f: string) => new File([readFileSync(`public/samples/${f}`)], f);

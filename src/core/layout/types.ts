@@ -1,0 +1,15 @@
+/** What a layout takes (node boxes and edges) and gives back (positions), shared by every layout engine. */
+/** Node boxes and the edges between them. */
+export interface LayoutInput {
+  nodes: { id: string; width: number; height: number }[];
+  edges: { source: string; target: string }[];
+}
+
+/** Top-left positions by node id, the drawing's size, which ranker ran and how long it took. */
+export interface LayoutResult {
+  positions: Record<string, { x: number; y: number }>;
+  width: number;
+  height: number;
+  ranker: string;
+  ms: number;
+}

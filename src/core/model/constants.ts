@@ -1,0 +1,82 @@
+/**
+ * Constants of a model: finding them by name through graph scopes, `Constant` node values, and
+ * the numeric values of small constants (scales, zero points, shapes), decoded in full. Used for
+ * quantization parameters, which are a handful of numbers per tensor.
+ */
+import { decodeRaw, elementCount } from './tensor-values';
+import type { ConstTensor, Graph, Model, Node, TensorName } from './types';
+
+/** Largest constant decoded in full; quantization parameters are far smaller. */
+export const MAX_PARAM_ELEMENTS = 1 << 20;
+
+/** All values of a constant as numbers, or undefined when they are not inline (external, too big, strings). */
+export function constNumbers(t: ConstTensor): number[] | undefined {
+  const count = elementCount(t.dims);
+  if (count > MAX_PARAM_ELEMENTS) return undefined;
+  const d = t.data;
+  if (d.kind === 'typed') return Array.from(d.values, Number).slice(0, count);
+  if (d.kind === 'raw') {
+    const values = decodeRaw(d.bytes, String(t.dtype), count);
+    return values?.map(Number);
+  }
+  if (d.kind === 'empty' && count === 0) return [];
+  return undefined;
+}
+
+/**
+ * Finds a graph by path: '' is the main graph; `12/then_branch` is the sub-graph held by the
+ * `then_branch` attribute of node 12; deeper paths chain. Returns the chain of graphs from the
+ * main graph down (for outer-scope lookups), or undefined when the path does not exist.
+ */
+export function findGraphChain(model: Model, path: string): Graph[] | undefined {
+  const chain: Graph[] = [model.graph];
+  if (!path) return chain;
+  let graph = model.graph;
+  let rest = path;
+  while (rest) {
+    const node = graph.nodes.find((n) => rest.startsWith(`${n.id}/`));
+    if (!node) return undefined;
+    const sub = node.subgraphs.find((s) => s.graph.path === rest || rest.startsWith(`${s.graph.path}/`));
+    if (!sub) return undefined;
+    graph = sub.graph;
+    chain.push(graph);
+    if (sub.graph.path === rest) rest = '';
+  }
+  return chain;
+}
+
+/** Converts a `Constant` node's value attribute to a tensor. */
+export function constantNodeValue(node: Node): ConstTensor | undefined {
+  const name = node.outputs[0] ?? '';
+  for (const a of node.attributes) {
+    const v = a.attr;
+    switch (a.name) {
+      case 'value': if (v.type === 'tensor') return { ...v.value, name }; break;
+      case 'value_float': if (v.type === 'float') return { name, dtype: 'float32', dims: [], data: { kind: 'typed', field: 'float', values: [v.value] } }; break;
+      case 'value_floats': if (v.type === 'floats') return { name, dtype: 'float32', dims: [v.value.length], data: { kind: 'typed', field: 'float', values: v.value } }; break;
+      case 'value_int': if (v.type === 'int') return { name, dtype: 'int64', dims: [], data: { kind: 'typed', field: 'int64', values: [v.value] } }; break;
+      case 'value_ints': if (v.type === 'ints') return { name, dtype: 'int64', dims: [v.value.length], data: { kind: 'typed', field: 'int64', values: v.value } }; break;
+      case 'value_string': if (v.type === 'string') return { name, dtype: 'string', dims: [], data: { kind: 'strings', values: [new TextEncoder().encode(v.value)] } }; break;
+      case 'value_strings': if (v.type === 'strings') return { name, dtype: 'string', dims: [v.value.length], data: { kind: 'strings', values: v.value.map((s) => new TextEncoder().encode(s)) } }; break;
+      default: break;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Looks up a constant (initializer or `Constant` output) visible from the graph at `path`,
+ * searching enclosing graphs outward as ONNX scoping does.
+ */
+export function lookupConstant(model: Model, path: string, tensor: TensorName): ConstTensor | undefined {
+  const chain = findGraphChain(model, path);
+  if (!chain) return undefined;
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const g = chain[i]!;
+    const init = g.initializers.get(tensor);
+    if (init) return init;
+    const producer = g.nodes.find((n) => n.opType === 'Constant' && n.domain === '' && n.outputs[0] === tensor);
+    if (producer) return constantNodeValue(producer);
+  }
+  return undefined;
+}
