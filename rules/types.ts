@@ -17,6 +17,53 @@ export interface Source {
   note?: string;
 }
 
+/**
+ * The deployment flows QuantLens predicts for. `qnn`: the QNN converter / QAIRT path, which holds
+ * a model to the HTP op constraints; `ort`: ONNX Runtime's QNN execution provider, which repairs
+ * some encodings and runs what it cannot take on the CPU; `executorch`: ExecuTorch's QnnQuantizer
+ * and QNN partitioner.
+ */
+export const FLOWS = ['qnn', 'ort', 'executorch'] as const;
+export type Flow = (typeof FLOWS)[number];
+export const DEFAULT_FLOW: Flow = 'qnn';
+
+export function isFlow(name: string): name is Flow {
+  return (FLOWS as readonly string[]).includes(name);
+}
+
+/**
+ * What happens to a node under a flow: conversion fails (`rejected`), the node runs on the CPU
+ * (`cpu-fallback`), the toolchain changes the encoding and the numerics with it (`auto-fixed`),
+ * it runs on the NPU with extra work (`slower`), or nothing happens and the finding is advice.
+ */
+export const OUTCOMES = ['rejected', 'cpu-fallback', 'auto-fixed', 'slower', 'advice'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/**
+ * What kind of fact a constraint is. Only a backend limit can fail a strict run by itself.
+ * - `backend-limit`: QNN rejects it or the HTP cannot run it.
+ * - `toolchain-repair`: a limit some flows repair on their own (ONNX Runtime's 16-bit Sigmoid
+ *   override, uint16 weights converted to int16, a requantized bias).
+ * - `performance`: runs, with extra Convert ops or a slower kernel.
+ * - `toolchain-default`: one toolchain's choice that the backend does not require (ExecuTorch's
+ *   8-bit Sigmoid 1/256, AIMET's per-tensor Gemm).
+ */
+export const CONSTRAINT_KINDS = ['backend-limit', 'toolchain-repair', 'performance', 'toolchain-default'] as const;
+export type ConstraintKind = (typeof CONSTRAINT_KINDS)[number];
+
+/**
+ * What a constraint does under each flow, when it differs from the kind's default: backend limits
+ * are rejected under `qnn` and fall back to the CPU under `ort` and `executorch`; repairs are
+ * `auto-fixed` in the flows that repair them; performance costs are `slower`; defaults are advice.
+ */
+export interface ConstraintEffect {
+  kind: ConstraintKind;
+  /** Flows that repair the violation themselves (for `toolchain-repair`). */
+  repairedBy?: Flow[];
+  /** Explicit outcomes per flow, overriding the kind's defaults. */
+  outcomes?: Partial<Record<Flow, Outcome>>;
+}
+
 export interface SocInfo {
   /** SoC model as QNN names it, e.g. `SM8650`. */
   model: string;
@@ -39,8 +86,13 @@ export interface OpMapping {
   /** ONNX domain; '' for ai.onnx. */
   domain?: string;
   qnnOp: string | null;
-  byRank?: Record<string, string>;
+  /** By the rank of input 0; null marks a rank the backend cannot run (rank-5 MaxPool). */
+  byRank?: Record<string, string | null>;
   source: Source;
+  /** Attribute, rank and constant-input limits of the op on this backend. */
+  limits?: OpLimit[];
+  /** Why the op cannot run here, and what to do (for `qnnOp: null`). */
+  why?: string;
 }
 
 /** What a port of a backend op accepts. Missing fields mean "no constraint known". */
@@ -53,23 +105,69 @@ export interface PortSpec {
   symmetric?: boolean;
   /** Must be symmetric when its dtype is one of these (e.g. an int16 MatMul second input). */
   symmetricDtypes?: string[];
+  /** Must be symmetric when its granularity is one of these (per-channel, per-block, LPBQ weights). */
+  symmetricGranularities?: string[];
+  /** Per-channel and block encodings of this port are not allowed for these dtypes (uint16 weights). */
+  perTensorOnlyDtypes?: string[];
   /** Only per-tensor encodings are allowed. */
   perTensorOnly?: boolean;
-  /** The required per-channel axis for weights. */
-  axis?: number;
+  /** The required per-channel axis for weights; `out-channel` resolves per ONNX op (Gemm transB, MatMul rank). */
+  axis?: number | 'out-channel';
   /** Output must share input 0's quantization (math-invariant op). */
   mathInvariant?: boolean;
-  /** Fixed output encodings by dtype. */
-  fixed?: Partial<Record<QuantDType, { scale: number; zeroPoint: number }>>;
+  /** Under these flows only, the output must carry input 0's exact quantization (ONNX Runtime's drop-QDQ groups). */
+  sameQparamsFlows?: Flow[];
+  /** Fixed output encodings by dtype, each with what kind of fact it is. */
+  fixed?: Partial<Record<QuantDType, FixedEncoding>>;
+  /** Dtypes the port accepts only after a flow converts them (e.g. int8 BatchNorm scale → uint8). */
+  convertedDtypes?: { dtypes: string[]; to: string; effect: ConstraintEffect; source: Source };
   /** The port repeats for all further ports (variadic inputs, e.g. Concat). */
   variadic?: boolean;
 }
+
+/** A fixed output encoding (Sigmoid, Tanh). */
+export interface FixedEncoding {
+  scale: number;
+  zeroPoint: number;
+  effect: ConstraintEffect;
+  /** Why this value, when it is one toolchain's choice or a flow repairs it. */
+  note?: string;
+}
+
+/**
+ * A limit on an op's attributes, input ranks, constant inputs or arity, as data. One checker
+ * (`op-limits`) reads them. `inputs` of a limit are ONNX input positions.
+ */
+export type OpLimit = { source: Source; sdk?: string; effect?: ConstraintEffect; why?: string } & (
+  /** An attribute's value must be one of `values` (strings or ints); `dflt` when absent. */
+  | { kind: 'attr-in'; attr: string; values: (string | number)[]; dflt?: string | number }
+  /** Every element of an ints attribute must equal `value` (dilations 1). */
+  | { kind: 'attr-all'; attr: string; value: number }
+  /** A float or int attribute must equal `value` (Gemm alpha 1). */
+  | { kind: 'attr-eq'; attr: string; value: number; dflt?: number }
+  /** The rank of input `input` must lie in [min, max]. */
+  | { kind: 'rank'; input: number; min?: number; max?: number }
+  /** The rank of output `output` must lie in [min, max]. */
+  | { kind: 'out-rank'; output: number; min?: number; max?: number }
+  /** These inputs, when present, must be constants. */
+  | { kind: 'const-inputs'; inputs: number[] }
+  /** Number of (non-empty) inputs within [min, max]. */
+  | { kind: 'input-count'; min?: number; max?: number }
+  /** Number of (used) outputs at most `max`. */
+  | { kind: 'output-count'; max: number }
+  /** The op's `attr` (an axis, default `dflt`) must be the last axis of input 0. */
+  | { kind: 'last-axis'; attr: string; dflt: number }
+  /** Input 0's channel count (dim 1) must be divisible by attribute `attr` (GroupNorm groups). */
+  | { kind: 'channels-divisible'; attr: string }
+);
 
 export interface OpConstraint {
   qnnOp: string;
   inputs: PortSpec[];
   outputs: PortSpec[];
   source: Source;
+  /** What kind of fact the port constraints are; `backend-limit` when absent. */
+  effect?: ConstraintEffect;
 }
 
 /** A feature that only some HTP architectures have. */
@@ -97,4 +195,11 @@ export interface RulePack {
   transparentOps: string[];
   /** What the pack knows it does not know; shown to users. */
   unknowns: string[];
+  /**
+   * What an op outside the mapping means: `backend-limit` (HTP: the op has no builder) or
+   * `toolchain-default` (LPAI: the mapping is only what ExecuTorch annotates; report as advice).
+   */
+  unmappedOps?: ConstraintKind;
+  /** HTP architectures without FP16 (float ops cannot stay on the NPU there). */
+  noFp16BelowArch?: number;
 }

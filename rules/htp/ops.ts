@@ -1,77 +1,165 @@
 /**
- * ONNX op → QNN HTP op. An ONNX op missing here, or mapped to null, cannot run on HTP, so a
- * model that holds it will not fully delegate.
+ * ONNX op → QNN HTP op, with each op's attribute, rank and constant-input limits. An ONNX op
+ * missing here, or mapped to null, cannot run on HTP, so a model that holds it will not fully
+ * delegate. The mapping follows ONNX Runtime's QNN EP op builders (op_builder_factory.cc) and
+ * ExecuTorch's HTP annotators; the limits are the checks those builders make before handing a
+ * node to QNN (`IsOpSupported`, `ExplicitOpCheck`, `ProcessInputs`).
  */
-import type { OpMapping } from '../types';
+import type { OpLimit, OpMapping, Source } from '../types';
 import { SRC } from './sources';
 
 const m = (onnx: string, qnnOp: string | null, extra: Partial<OpMapping> = {}): OpMapping => ({ onnx, qnnOp, source: SRC.mapping, ...extra });
-const o = (onnx: string, qnnOp: string): OpMapping => ({ onnx, qnnOp, source: SRC.ortMapping });
+const o = (onnx: string, qnnOp: string | null, extra: Partial<OpMapping> = {}): OpMapping => ({ onnx, qnnOp, source: SRC.ortFactory, ...extra });
+
+const ORT = 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/opbuilder';
+const src = (file: string, fn: string): Source => ({ ref: `${ORT}/${file} (${fn})`, confidence: 'from-code' });
+const test = (file: string, name: string): Source => ({ ref: `onnxruntime/onnxruntime-qnn onnxruntime/test/providers/qnn/${file} (${name})`, confidence: 'from-code' });
+
+const AUTO_PAD = ['NOTSET', 'SAME_LOWER', 'SAME_UPPER', 'VALID'];
+const conv: OpLimit[] = [
+  { kind: 'rank', input: 0, min: 3, max: 5, source: src('conv_op_builder.cc', 'ConvOpBuilder::IsOpSupported') },
+  { kind: 'attr-in', attr: 'auto_pad', values: AUTO_PAD, dflt: 'NOTSET', source: src('conv_op_builder.cc', 'ConvOpBuilder::IsOpSupported') },
+];
+const pool = (max: boolean, global: boolean): OpLimit[] => [
+  { kind: 'rank', input: 0, min: 3, max: 5, source: src('pool_op_builder.cc', 'PoolOpBuilder::IsOpSupported') },
+  ...(global ? [] : [
+    { kind: 'attr-all', attr: 'dilations', value: 1, source: src('pool_op_builder.cc', 'PoolOpBuilder::IsOpSupported') } as OpLimit,
+    { kind: 'attr-in', attr: 'auto_pad', values: AUTO_PAD, dflt: 'NOTSET', source: src('pool_op_builder.cc', 'PoolOpBuilder::IsOpSupported') } as OpLimit,
+  ]),
+  ...(max ? [{ kind: 'output-count', max: 1, why: 'MaxPool with an Indices output', source: src('pool_op_builder.cc', 'PoolOpBuilder::IsOpSupported') } as OpLimit] : []),
+];
+const reduce: OpLimit[] = [
+  { kind: 'rank', input: 0, max: 5, source: test('reduce_op_test.cc', 'rank 6 ReduceSum is not supported on the HTP') },
+  { kind: 'const-inputs', inputs: [1], source: src('reduce_op_builder.cc', 'ReduceOpBuilder::IsOpSupported (axes must be a constant)') },
+];
+const twoInputs = (op: string): OpLimit[] => [{ kind: 'input-count', min: 2, max: 2, source: src('simple_op_builder.cc', `SimpleOpBuilder::ExplicitOpCheck (${op}: exactly two inputs)`) }];
+const reshapeConst = (file: string): OpLimit[] => [{ kind: 'const-inputs', inputs: [1], why: 'a shape, axes or repeats input computed at run time', source: src(file, 'ProcessInputs') }];
 
 export const HTP_OPS: OpMapping[] = [
-  m('Conv', 'Conv2d', { byRank: { '3': 'Conv2d', '4': 'Conv2d', '5': 'Conv3d' } }),
-  m('ConvTranspose', 'TransposeConv2d', { byRank: { '3': 'TransposeConv2d', '4': 'TransposeConv2d', '5': 'TransposeConv3d' } }),
-  m('Gemm', 'FullyConnected'),
-  // MatMul becomes FullyConnected when its second input is a constant rank-2 weight (see mapOp).
+  m('Conv', 'Conv2d', { byRank: { '3': 'Conv2d', '4': 'Conv2d', '5': 'Conv3d' }, limits: conv }),
+  m('ConvTranspose', 'TransposeConv2d', {
+    byRank: { '3': 'TransposeConv2d', '4': 'TransposeConv2d', '5': 'TransposeConv3d' },
+    limits: [...conv, { kind: 'attr-all', attr: 'dilations', value: 1, source: src('conv_op_builder.cc', 'ConvOpBuilder::IsOpSupported (ConvTranspose dilations must be 1)') }],
+  }),
+  m('Gemm', 'FullyConnected', {
+    limits: [
+      { kind: 'attr-eq', attr: 'alpha', value: 1, dflt: 1, source: src('gemm_op_builder.cc', 'GemmOpBuilder::ExplictOpCheck') },
+      { kind: 'attr-eq', attr: 'beta', value: 1, dflt: 1, source: src('gemm_op_builder.cc', 'GemmOpBuilder::ExplictOpCheck') },
+    ],
+  }),
+  // MatMul becomes FullyConnected when its second input is a constant of rank 1 or 2 (see mapOp).
   m('MatMul', 'MatMul'),
+  o('FusedMatMul', 'MatMul', { domain: 'com.microsoft' }),
+  o('MatMulNBits', 'FullyConnected', { domain: 'com.microsoft' }),
   m('Relu', 'Relu'),
-  m('Clip', 'ReluMinMax'),
+  m('Clip', 'ReluMinMax', { limits: [{ kind: 'const-inputs', inputs: [1, 2], why: 'min or max computed at run time', source: src('clip_op_builder.cc', 'ClipOpBuilder::ExplicitOpCheck') }] }),
   m('Sigmoid', 'Sigmoid'),
   m('HardSigmoid', 'ElementWiseNeuron'),
   m('HardSwish', 'HardSwish'),
   m('Tanh', 'Tanh'),
   m('Gelu', 'Gelu'),
+  o('QuickGelu', 'Gelu', { domain: 'com.microsoft' }),
   m('Elu', 'Elu'),
   m('PRelu', 'Prelu'),
   o('LeakyRelu', 'Prelu'),
+  o('ThresholdedRelu', 'ThresholdedRelu'),
+  o('Softplus', 'ElementWiseSoftplus'),
   m('Softmax', 'Softmax'),
   m('LogSoftmax', 'LogSoftmax'),
-  m('LayerNormalization', 'LayerNorm'),
-  o('BatchNormalization', 'Batchnorm'),
-  o('InstanceNormalization', 'InstanceNorm'),
-  m('GroupNormalization', 'GroupNorm'),
-  m('RMSNormalization', 'RmsNorm'),
-  o('LpNormalization', 'L2Norm'),
-  m('Reshape', 'Reshape'),
+  m('LayerNormalization', 'LayerNorm', {
+    limits: [
+      { kind: 'last-axis', attr: 'axis', dflt: -1, source: { ...src('layernormalization_op_builder.cc', 'LayerNormOpBuilder::IsOpSupported'), note: 'ExecuTorch builders/op_layer_norm.py also normalizes the last dim only.' } },
+      { kind: 'output-count', max: 1, why: 'LayerNormalization with Mean or InvStdDev outputs', source: src('layernormalization_op_builder.cc', 'LayerNormOpBuilder::IsOpSupported') },
+    ],
+  }),
+  o('BatchNormalization', 'Batchnorm', { limits: [{ kind: 'rank', input: 0, max: 4, source: test('batch_norm_test.cc', 'BatchNorm3D is not supported on the HTP') }] }),
+  o('InstanceNormalization', 'InstanceNorm', { limits: [{ kind: 'rank', input: 0, min: 3, max: 4, source: src('instancenormalization_op_builder.cc', 'InstanceNormOpBuilder::IsOpSupported') }] }),
+  m('GroupNormalization', 'GroupNorm', {
+    limits: [
+      { kind: 'rank', input: 0, min: 3, source: src('groupnormalization_op_builder.cc', 'IsOpSupported') },
+      { kind: 'channels-divisible', attr: 'num_groups', source: src('groupnormalization_op_builder.cc', 'IsOpSupported') },
+    ],
+  }),
+  ...['RMSNormalization', 'SimplifiedLayerNormalization'].map((op) => o(op, 'RmsNorm', {
+    limits: [
+      { kind: 'rank', input: 0, max: 4, source: src('rmsnormalization_op_builder.cc', 'RMSNormOpBuilder::IsOpSupported') },
+      { kind: 'last-axis', attr: 'axis', dflt: -1, source: src('rmsnormalization_op_builder.cc', 'RMSNormOpBuilder::IsOpSupported') },
+    ] as OpLimit[],
+  })),
+  o('LpNormalization', 'L2Norm', { limits: [{ kind: 'attr-eq', attr: 'p', value: 2, dflt: 2, source: src('simple_op_builder.cc', 'SimpleOpBuilder::ExplicitOpCheck (LpNormalization p == 2)') }] }),
+  o('LRN', 'Lrn', { limits: [{ kind: 'rank', input: 0, min: 3, max: 4, source: src('lrn_op_builder.cc', 'IsOpSupported') }] }),
+  m('Reshape', 'Reshape', { limits: [...reshapeConst('reshape_op_builder.cc'), { kind: 'attr-eq', attr: 'allowzero', value: 0, dflt: 0, source: src('reshape_op_builder.cc', 'ProcessInputs (allowzero=1 unsupported)') }] }),
   m('Flatten', 'Reshape'),
-  m('Squeeze', 'Reshape'),
-  m('Unsqueeze', 'Reshape'),
+  m('Squeeze', 'Reshape', { limits: reshapeConst('reshape_op_builder.cc') }),
+  m('Unsqueeze', 'Reshape', { limits: reshapeConst('reshape_op_builder.cc') }),
   m('Transpose', 'Transpose'),
-  m('DepthToSpace', 'DepthToSpace'),
+  m('DepthToSpace', 'DepthToSpace', { limits: [{ kind: 'attr-in', attr: 'mode', values: ['DCR', 'CRD'], dflt: 'DCR', source: src('simple_op_builder.cc', 'ExplicitOpCheck') }] }),
   m('SpaceToDepth', 'SpaceToDepth'),
-  m('Tile', 'Tile'),
-  m('Expand', 'Tile'),
+  m('Tile', 'Tile', { limits: reshapeConst('tile_op_builder.cc') }),
+  m('Expand', 'Tile', {
+    limits: [
+      ...reshapeConst('expand_op_builder.cc'),
+      { kind: 'out-rank', output: 0, max: 5, source: test('expand_op_test.cc', 'Expand to 6-D is not supported on the HTP') },
+    ],
+  }),
   m('Concat', 'Concat'),
-  m('Split', 'Split'),
+  m('Split', 'Split', { limits: [{ kind: 'const-inputs', inputs: [1], why: 'split sizes computed at run time', source: src('split_op_builder.cc', 'ProcessInputs') }] }),
   o('Gather', 'Gather'),
   o('GatherElements', 'GatherElements'),
   o('GatherND', 'GatherNd'),
-  m('ScatterElements', 'ScatterElements'),
-  o('ScatterND', 'ScatterNd'),
-  m('TopK', 'TopK'),
-  m('Slice', 'StridedSlice'),
-  m('Pad', 'Pad'),
-  m('Resize', 'Resize'),
-  m('MaxPool', 'PoolMax2d'),
-  m('AveragePool', 'PoolAvg2d'),
-  o('GlobalAveragePool', 'PoolAvg2d'),
-  o('GlobalMaxPool', 'PoolMax2d'),
-  m('ReduceMean', 'ReduceMean'),
-  m('ReduceSum', 'ReduceSum'),
-  m('ReduceMax', 'ReduceMax'),
-  m('ReduceMin', 'ReduceMin'),
-  o('ReduceProd', 'ReduceProd'),
-  m('ArgMax', 'Argmax'),
-  m('ArgMin', 'Argmin'),
-  m('CumSum', 'CumulativeSum'),
+  m('ScatterElements', 'ScatterElements', { limits: [{ kind: 'attr-in', attr: 'reduction', values: ['none', 'add', 'mul', 'max'], dflt: 'none', source: src('simple_op_builder.cc', 'ExplicitOpCheck') }] }),
+  o('ScatterND', 'ScatterNd', { limits: [{ kind: 'attr-in', attr: 'reduction', values: ['none', 'add', 'mul'], dflt: 'none', source: src('simple_op_builder.cc', 'ExplicitOpCheck') }] }),
+  m('TopK', 'TopK', {
+    limits: [
+      { kind: 'const-inputs', inputs: [1], why: 'k computed at run time', source: src('topk_op_builder.cc', 'TopKOpBuilder::ExplictOpCheck') },
+    ],
+  }),
+  m('Slice', 'StridedSlice', { limits: [{ kind: 'const-inputs', inputs: [1, 2, 3, 4], why: 'starts, ends, axes or steps computed at run time ("QNN doesn\'t support dynamic slice")', source: src('slice_op_builder.cc', 'SliceOpBuilder::ExplictOpCheck') }] }),
+  m('Pad', 'Pad', {
+    limits: [
+      { kind: 'attr-in', attr: 'mode', values: ['constant', 'reflect', 'edge'], dflt: 'constant', source: src('pad_op_builder.cc', 'PadOpBuilder::ProcessAttributesAndOutputs (wrap is unsupported)') },
+      { kind: 'const-inputs', inputs: [1, 2], why: 'pads or constant_value computed at run time', source: src('pad_op_builder.cc', 'PadOpBuilder::ProcessInputs') },
+      { kind: 'input-count', max: 3, why: 'the axes input', source: src('pad_op_builder.cc', 'PadOpBuilder::ProcessInputs (no axes input)') },
+      { kind: 'rank', input: 0, max: 5, source: src('pad_op_builder.cc', 'PadOpBuilder::ProcessInputs') },
+    ],
+  }),
+  ...['Resize', 'Upsample'].map((op) => (op === 'Resize' ? m : o)(op, 'Resize', {
+    limits: [
+      { kind: 'rank', input: 0, min: 3, max: 5, source: src('resize_op_builder.cc', 'ResizeOpBuilder::IsOpSupported') },
+      { kind: 'attr-in', attr: 'mode', values: ['nearest', 'linear', 'cubic'], dflt: 'nearest', source: src('resize_op_builder.cc', 'ResizeOpBuilder::IsOpSupported') },
+      { kind: 'attr-in', attr: 'coordinate_transformation_mode', values: ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'], dflt: 'half_pixel', source: src('resize_op_builder.cc', 'ResizeOpBuilder::IsOpSupported') },
+      { kind: 'attr-eq', attr: 'antialias', value: 0, dflt: 0, source: src('resize_op_builder.cc', 'ResizeOpBuilder::IsOpSupported') },
+    ] as OpLimit[],
+  })),
+  m('MaxPool', 'PoolMax2d', { byRank: { '3': 'PoolMax2d', '4': 'PoolMax2d', '5': null }, limits: pool(true, false), why: 'The HTP has no 3-D max pool ("QNN NPU does not support PoolMax3d", pool_op_builder.cc).' }),
+  m('AveragePool', 'PoolAvg2d', { byRank: { '3': 'PoolAvg2d', '4': 'PoolAvg2d', '5': 'PoolAvg3d' }, limits: pool(false, false) }),
+  o('GlobalAveragePool', 'PoolAvg2d', { byRank: { '3': 'PoolAvg2d', '4': 'PoolAvg2d', '5': 'PoolAvg3d' }, limits: pool(false, true) }),
+  o('GlobalMaxPool', 'PoolMax2d', { byRank: { '3': 'PoolMax2d', '4': 'PoolMax2d', '5': null }, limits: pool(true, true), why: 'The HTP has no 3-D max pool.' }),
+  m('ReduceMean', 'ReduceMean', { limits: reduce }),
+  m('ReduceSum', 'ReduceSum', { limits: reduce }),
+  m('ReduceMax', 'ReduceMax', { limits: reduce }),
+  m('ReduceMin', 'ReduceMin', { limits: reduce }),
+  o('ReduceProd', null, { why: 'ONNX Runtime rejects it on the HTP ("ReduceProd operator not supported by HTP backend", reduce_op_builder.cc).' }),
+  m('ArgMax', 'Argmax', { limits: argLimits() }),
+  m('ArgMin', 'Argmin', { limits: argLimits() }),
+  m('CumSum', 'CumulativeSum', {
+    limits: [
+      { kind: 'const-inputs', inputs: [1], why: 'the axis computed at run time', source: src('cumsum_op_builder.cc', 'IsOpSupported') },
+      { kind: 'attr-eq', attr: 'exclusive', value: 0, dflt: 0, source: src('cumsum_op_builder.cc', 'IsOpSupported') },
+      { kind: 'attr-eq', attr: 'reverse', value: 0, dflt: 0, source: src('cumsum_op_builder.cc', 'IsOpSupported') },
+    ],
+  }),
   m('Cast', 'Cast'),
   m('Add', 'ElementWiseAdd'),
+  o('Sum', 'ElementWiseAdd', { limits: twoInputs('Sum') }),
+  o('Mean', 'ElementWiseAdd', { limits: [{ kind: 'input-count', min: 2, source: src('mean_op_builder.cc', 'IsOpSupported') }] }),
   m('Sub', 'ElementWiseSubtract'),
   m('Mul', 'ElementWiseMultiply'),
   m('Div', 'ElementWiseDivide'),
+  o('Mod', 'ElementWiseMod'),
   m('Pow', 'ElementWisePower'),
-  m('Max', 'ElementWiseMaximum'),
-  m('Min', 'ElementWiseMinimum'),
+  m('Max', 'ElementWiseMaximum', { limits: twoInputs('Max') }),
+  m('Min', 'ElementWiseMinimum', { limits: twoInputs('Min') }),
   m('Sqrt', 'ElementWiseSquareRoot'),
   o('Reciprocal', 'ElementWiseDivide'),
   m('Exp', 'ElementWiseExp'),
@@ -84,8 +172,10 @@ export const HTP_OPS: OpMapping[] = [
   m('Sign', 'ElementWiseSign'),
   m('Sin', 'ElementWiseSin'),
   m('Cos', 'ElementWiseCos'),
+  o('Tan', 'ElementWiseTan'),
   m('Atan', 'ElementWiseAtan'),
   m('Asin', 'ElementWiseAsin'),
+  o('IsNaN', 'ElementWiseIsNan'),
   m('Equal', 'ElementWiseEqual'),
   m('Greater', 'ElementWiseGreater'),
   m('GreaterOrEqual', 'ElementWiseGreaterEqual'),
@@ -96,12 +186,21 @@ export const HTP_OPS: OpMapping[] = [
   m('Or', 'ElementWiseOr'),
   m('Xor', 'ElementWiseXor'),
   m('Where', 'ElementWiseSelect'),
-  m('GridSample', 'GridSample'),
-  o('Erf', 'ElementWiseUnary'),
+  m('GridSample', 'GridSample', {
+    limits: [
+      { kind: 'attr-in', attr: 'mode', values: ['bilinear', 'nearest', 'linear'], dflt: 'bilinear', source: src('simple_op_builder.cc', 'ExplicitOpCheck') },
+      { kind: 'attr-in', attr: 'padding_mode', values: ['zeros', 'border', 'reflection'], dflt: 'zeros', source: src('simple_op_builder.cc', 'ExplicitOpCheck') },
+    ],
+  }),
   o('LSTM', 'Lstm'),
-  o('GRU', 'Gru'),
-  o('NonMaxSuppression', 'NonMaxSuppression'),
+  o('GRU', 'Gru', { source: { ...SRC.ortFactory, confidence: 'inferred', note: 'Newer ONNX Runtime QNN EP builds register a GRU builder; ExecuTorch has no GRU annotator and older builds send GRU to the CPU.' } }),
   o('Einsum', 'MatMul'),
+  o('RoiAlign', 'RoiAlign'),
+  o('STFT', 'Stft'),
+  o('Inverse', 'Inverse', { domain: 'com.microsoft' }),
+  o('RandomUniformLike', 'RandomUniformLike'),
+  o('Erf', null, { why: 'QNN has no Erf operation; ONNX Runtime runs Erf on the HTP only inside a fused GELU pattern (qnn_node_group/gelu_fusion.cc). Export GELU as one Gelu op (opset 20) or keep the pattern intact.' }),
+  o('NonMaxSuppression', null, { why: 'ONNX Runtime\'s QNN EP has no NonMaxSuppression builder for the HTP; it runs on the CPU.' }),
   // Integer-arithmetic and dynamic-quantization ops: HTP runs QDQ models, not these.
   m('ConvInteger', null),
   m('MatMulInteger', null),
@@ -112,6 +211,13 @@ export const HTP_OPS: OpMapping[] = [
   m('QLinearMul', null, { domain: 'com.microsoft' }),
   m('DynamicQuantizeMatMul', null, { domain: 'com.microsoft' }),
 ];
+
+function argLimits(): OpLimit[] {
+  return [
+    { kind: 'rank', input: 0, max: 4, source: { ...SRC.qdocArgmax, note: 'ONNX Runtime test ArgMaxMinU8_RankGreaterThan4_Unsupported agrees.' } },
+    { kind: 'attr-eq', attr: 'select_last_index', value: 0, dflt: 0, source: src('argmax_argmin_op_builder.cc', 'IsOpSupported') },
+  ];
+}
 
 /** Ops the validator looks through: quantization plumbing, and what converters fold away. */
 export const HTP_TRANSPARENT = ['QuantizeLinear', 'DequantizeLinear', 'Constant', 'Identity', 'Dropout', 'Shape', 'ConstantOfShape'];

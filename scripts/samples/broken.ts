@@ -7,6 +7,7 @@ import { onnx } from '../../src/core/model/onnx/generated/onnx-pb.js';
 import { makeAttribute, makeTensor, attr } from '../../src/core/model/write-onnx';
 import { decodeRaw } from '../../src/core/model/tensor-values';
 import type { RuleId } from '../../src/core/check/finding';
+import type { Flow } from '../../rules/types';
 
 export interface BrokenVariant {
   rule: RuleId;
@@ -18,6 +19,8 @@ export interface BrokenVariant {
   /** An SoC where the finding fires (and, for arch rules, one where it does not). */
   failsOn: string;
   passesOn?: string;
+  /** The deployment flow under which it is an error (default qnn). */
+  flow?: Flow;
   what: string;
   edit(model: onnx.ModelProto): void;
 }
@@ -66,8 +69,27 @@ function setQdqScale(m: onnx.ModelProto, qName: string, dqName: string, scale: n
 export const BROKEN_VARIANTS: BrokenVariant[] = [
   {
     rule: 'fixed-qparams', base: 'cnn-sigmoid.qdq.onnx', file: 'broken-sigmoid-scale.qdq.onnx', node: '/head/Sigmoid', failsOn: 'SM8650',
-    what: 'Sigmoid output calibrated to scale 1/255 instead of the fixed 1/256',
-    edit: (m) => setQdqScale(m, '/head/Sigmoid_output_0_QuantizeLinear', '/head/Sigmoid_output_0_DequantizeLinear', 1 / 255),
+    what: '16-bit Sigmoid output calibrated to scale 1/65535 instead of the fixed 1/65536 the HTP requires',
+    edit: (m) => {
+      // The Sigmoid runs at 16 bits: its input is requantized to uint16 on an edge of its own
+      // (a Q/DQ pair, one Convert), and its output is uint16 with a calibrated scale.
+      const sig = node(m, '/head/Sigmoid');
+      const inScale = floats(init(m, '/head/fc/Gemm_output_0_scale'))[0]!;
+      const inZp = ints(init(m, '/head/fc/Gemm_output_0_zero_point'), 'uint8')[0]!;
+      replaceInit(m, makeTensor('sigmoid_in_u16_scale', new Float32Array([inScale / 256]), []));
+      replaceInit(m, makeTensor('sigmoid_in_u16_zero_point', new Uint16Array([inZp * 256]), []));
+      replaceInit(m, makeTensor('sigmoid_out_u16_scale', new Float32Array([1 / 65535]), []));
+      replaceInit(m, makeTensor('sigmoid_out_u16_zero_point', new Uint16Array([0]), []));
+      const q = new onnx.NodeProto({ name: 'sigmoid_in_u16_QuantizeLinear', opType: 'QuantizeLinear', input: [sig.input[0]!, 'sigmoid_in_u16_scale', 'sigmoid_in_u16_zero_point'], output: ['sigmoid_in_u16_q'] });
+      const dq = new onnx.NodeProto({ name: 'sigmoid_in_u16_DequantizeLinear', opType: 'DequantizeLinear', input: ['sigmoid_in_u16_q', 'sigmoid_in_u16_scale', 'sigmoid_in_u16_zero_point'], output: ['sigmoid_in_u16_dq'] });
+      graph(m).node.splice(graph(m).node.indexOf(sig), 0, q, dq);
+      sig.input[0] = 'sigmoid_in_u16_dq';
+      for (const n of [node(m, '/head/Sigmoid_output_0_QuantizeLinear'), node(m, '/head/Sigmoid_output_0_DequantizeLinear')]) {
+        n.input[1] = 'sigmoid_out_u16_scale';
+        n.input[2] = 'sigmoid_out_u16_zero_point';
+      }
+      // The graph output is now uint16-dequantized float; its declared type stays float.
+    },
   },
   {
     rule: 'shared-qparams', base: 'transformer-block.qdq.onnx', file: 'broken-transpose-requant.qdq.onnx', node: '/layers.0/attn/Transpose', failsOn: 'SM8650',
@@ -96,27 +118,28 @@ export const BROKEN_VARIANTS: BrokenVariant[] = [
   },
   {
     rule: 'per-channel', base: 'cnn-sigmoid.qdq.onnx', file: 'broken-perchannel-gemm.qdq.onnx', node: '/head/fc/Gemm', failsOn: 'SM8650',
-    what: 'Gemm (FullyConnected) weights quantized per channel',
+    what: 'Gemm (FullyConnected) input activation dequantized per channel',
     edit: (m) => {
-      const s = init(m, 'head.fc.weight_scale');
-      const zp = init(m, 'head.fc.weight_zero_point');
-      const value = floats(s)[0]!;
-      replaceInit(m, makeTensor(s.name, new Float32Array(4).fill(value), [4]));
-      replaceInit(m, makeTensor(zp.name, new Int8Array(4), [4]));
-      const dq = node(m, 'head.fc.weight_DequantizeLinear');
+      // Activations are per-tensor on HTP; the DQ feeding the Gemm gets one scale per feature.
+      const dq = node(m, '/head/Flatten_output_0_DequantizeLinear');
+      const value = floats(init(m, dq.input[1]!))[0]!;
+      const zp = ints(init(m, dq.input[2]!), 'uint8')[0]!;
+      replaceInit(m, makeTensor('fc_in_pc_scale', new Float32Array(16).fill(value), [16]));
+      replaceInit(m, makeTensor('fc_in_pc_zero_point', new Uint8Array(16).fill(zp), [16]));
+      dq.input[1] = 'fc_in_pc_scale';
+      dq.input[2] = 'fc_in_pc_zero_point';
       dq.attribute = dq.attribute.filter((a) => a.name !== 'axis') as onnx.AttributeProto[];
-      dq.attribute.push(new onnx.AttributeProto(makeAttribute('axis', attr.int(0))));
+      dq.attribute.push(new onnx.AttributeProto(makeAttribute('axis', attr.int(1))));
     },
   },
   {
-    rule: 'dtype', base: 'cnn-sigmoid.qdq.onnx', file: 'broken-uint16-weight.qdq.onnx', node: '/backbone/conv1/Conv', failsOn: 'SM8650',
-    what: 'conv1 weights stored as uint16 (zero point 32768), a dtype HTP Conv2d weights do not take',
+    rule: 'dtype', base: 'cnn-sigmoid.qdq.onnx', file: 'broken-int32-weight.qdq.onnx', node: '/backbone/conv1/Conv', failsOn: 'SM8650',
+    what: 'conv1 weights stored as int32, a dtype HTP Conv2d weights do not take',
     edit: (m) => {
       const w = init(m, 'backbone.conv1.weight_quantized');
       const zp = init(m, 'backbone.conv1.weight_zero_point');
-      const q = ints(w, 'int8').map((v) => v + 32768);
-      replaceInit(m, makeTensor(w.name, new Uint16Array(q), w.dims.map(Number)));
-      replaceInit(m, makeTensor(zp.name, new Uint16Array(ints(zp, 'int8').length).fill(32768), zp.dims.map(Number)));
+      replaceInit(m, makeTensor(w.name, new Int32Array(ints(w, 'int8')), w.dims.map(Number)));
+      replaceInit(m, makeTensor(zp.name, new Int32Array(ints(zp, 'int8').length), zp.dims.map(Number)));
     },
   },
   {
@@ -132,6 +155,42 @@ export const BROKEN_VARIANTS: BrokenVariant[] = [
     rule: 'unsupported-op', base: 'cnn-sigmoid.qdq.onnx', file: 'broken-unsupported-op.qdq.onnx', node: '/backbone/conv1/Relu', failsOn: 'SM8650',
     what: 'conv1 Relu replaced by Softsign, which has no HTP op',
     edit: (m) => { node(m, '/backbone/conv1/Relu').opType = 'Softsign'; },
+  },
+  {
+    rule: 'op-limits', base: 'cnn-sigmoid.qdq.onnx', file: 'broken-gemm-alpha.qdq.onnx', node: '/head/fc/Gemm', failsOn: 'SM8650',
+    what: 'head Gemm with alpha 0.5, which ONNX Runtime\'s QNN EP does not map to FullyConnected',
+    edit: (m) => {
+      const gemm = node(m, '/head/fc/Gemm');
+      gemm.attribute = gemm.attribute.filter((a) => a.name !== 'alpha') as onnx.AttributeProto[];
+      gemm.attribute.push(new onnx.AttributeProto(makeAttribute('alpha', attr.float(0.5))));
+    },
+  },
+  {
+    rule: 'io-dtype', base: 'transformer-block.qdq.onnx', file: 'broken-mixed-add.qdq.onnx', node: '/layers.0/Add', failsOn: 'SM8650', flow: 'ort',
+    what: 'residual Add reading one uint16 and one uint8 input: no QDQ node unit forms under ONNX Runtime',
+    edit: (m) => {
+      const add = node(m, '/layers.0/Add');
+      const oldScale = floats(init(m, '/layers.0/attn/o_proj/Add_output_0_scale'))[0]!;
+      replaceInit(m, makeTensor('residual_u8_scale', new Float32Array([oldScale * 257]), []));
+      replaceInit(m, makeTensor('residual_u8_zero_point', new Uint8Array([128]), []));
+      const q = new onnx.NodeProto({ name: 'residual_u8_QuantizeLinear', opType: 'QuantizeLinear', input: [add.input[1]!, 'residual_u8_scale', 'residual_u8_zero_point'], output: ['residual_u8_q'] });
+      const dq = new onnx.NodeProto({ name: 'residual_u8_DequantizeLinear', opType: 'DequantizeLinear', input: ['residual_u8_q', 'residual_u8_scale', 'residual_u8_zero_point'], output: ['residual_u8_dq'] });
+      graph(m).node.splice(graph(m).node.indexOf(add), 0, q, dq);
+      add.input[1] = 'residual_u8_dq';
+    },
+  },
+  {
+    rule: 'float-island', base: 'cnn-sigmoid.qdq.onnx', file: 'broken-float-sigmoid.qdq.onnx', node: '/head/Sigmoid', failsOn: 'SA8295',
+    what: 'head Sigmoid left float (no QuantizeLinear on its output): V68 has no FP16, so it cannot stay on the NPU',
+    edit: (m) => {
+      const g = graph(m);
+      const sig = node(m, '/head/Sigmoid');
+      const q = node(m, '/head/Sigmoid_output_0_QuantizeLinear');
+      const dq = node(m, '/head/Sigmoid_output_0_DequantizeLinear');
+      g.node.splice(g.node.indexOf(q), 1);
+      g.node.splice(g.node.indexOf(dq), 1);
+      sig.output[0] = dq.output[0]!;
+    },
   },
   {
     rule: '16a16w-arch', base: 'transformer-block.qdq.onnx', file: 'broken-16a16w-matmul.qdq.onnx', node: '/layers.0/attn/MatMul', failsOn: 'SM8450', passesOn: 'SM8550',

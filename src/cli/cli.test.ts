@@ -26,12 +26,12 @@ describe('quantlens check', () => {
     const fail = run('check', `${S}/broken-16a16w-matmul.qdq.onnx`, '--soc', 'SM8450', '--format', 'json');
     expect(fail.code).toBe(1);
     const report = JSON.parse(fail.out);
-    expect(report).toMatchObject({ schema: 1, backend: 'htp', soc: 'SM8450', arch: 'V69', strict: true, verdict: 'fail' });
+    expect(report).toMatchObject({ schema: 2, backend: 'htp', soc: 'SM8450', arch: 'V69', strict: true, flow: 'qnn', verdict: 'fail' });
     expect(report.model.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(Object.keys(report.findings[0]).sort()).toEqual(
-      ['actual', 'confidence', 'expected', 'fix', 'message', 'node', 'op', 'port', 'qnnOp', 'rule', 'severity', 'source', 'sourceNote', 'tensor'].sort(),
+      ['actual', 'confidence', 'constraintKind', 'expected', 'fix', 'message', 'node', 'op', 'outcome', 'port', 'qnnOp', 'rule', 'severity', 'source', 'sourceNote', 'tensor'].sort(),
     );
-    expect(report.findings[0]).toMatchObject({ rule: '16a16w-arch', node: '/layers.0/attn/MatMul', op: 'MatMul', qnnOp: 'MatMul', severity: 'error' });
+    expect(report.findings[0]).toMatchObject({ rule: '16a16w-arch', node: '/layers.0/attn/MatMul', op: 'MatMul', qnnOp: 'MatMul', severity: 'error', outcome: 'rejected', constraintKind: 'backend-limit' });
     expect(run('check', `${S}/broken-16a16w-matmul.qdq.onnx`, '--soc', 'SM8550').code).toBe(0);
   });
 
@@ -82,6 +82,19 @@ describe('quantlens check', () => {
     expect(r.out).toContain('--no-strict');
   });
 
+  it('--flow predicts what happens under a deployment flow: the 16-bit Sigmoid rejected by QNN is repaired by ONNX Runtime', () => {
+    const qnn = JSON.parse(run('check', `${S}/broken-sigmoid-scale.qdq.onnx`, '--format', 'json').out);
+    expect(qnn.findings.map((f: { rule: string; outcome: string; severity: string }) => [f.rule, f.outcome, f.severity])).toEqual([['fixed-qparams', 'rejected', 'error']]);
+    const ort = run('check', `${S}/broken-sigmoid-scale.qdq.onnx`, '--flow', 'ort', '--format', 'json');
+    expect(ort.code).toBe(0);
+    const report = JSON.parse(ort.out);
+    expect(report).toMatchObject({ flow: 'ort', verdict: 'pass-with-warnings' });
+    expect(report.findings.map((f: { rule: string; outcome: string; severity: string }) => [f.rule, f.outcome, f.severity])).toEqual([['fixed-qparams', 'auto-fixed', 'warning']]);
+    const bad = run('check', `${S}/cnn-sigmoid.qdq.onnx`, '--flow', 'tflite');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--flow must be qnn, ort, executorch, not "tflite"');
+  });
+
   it('--help spells out the quantize usage instead of a template placeholder', () => {
     const r = run('--help');
     expect(r.out).not.toContain('${');
@@ -92,13 +105,13 @@ describe('quantlens check', () => {
 describe('quantlens check --link', () => {
   it('takes settings from a share link, warns on a different model, and reproduces a quantizer run', async () => {
     const { encodeShareLink } = await import('../core/report/share-link');
-    const link = await encodeShareLink({ v: 1, settings: { backend: 'htp', soc: 'SM8450', strict: false }, model: { name: 'other.onnx', size: 1, sha256: '0'.repeat(64) } }, 'http://127.0.0.1:5173/');
+    const link = await encodeShareLink({ v: 2, settings: { backend: 'htp', soc: 'SM8450', strict: false, flow: 'qnn' }, model: { name: 'other.onnx', size: 1, sha256: '0'.repeat(64) } }, 'http://127.0.0.1:5173/');
     const r = run('check', `${S}/broken-16a16w-matmul.qdq.onnx`, '--link', link, '--format', 'json');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ soc: 'SM8450', strict: false, verdict: 'pass-with-warnings' });
     expect(r.err).toMatch(/warning: .*differ/i);
 
-    const planLink = await encodeShareLink({ v: 1, settings: { backend: 'htp', soc: 'SM8450', strict: true, config: '16a16w', calibration: { mode: 'random', samples: 4, seed: 7 } }, model: { name: 'transformer-block.onnx', size: 1, sha256: '0'.repeat(64) } }, 'http://127.0.0.1:5173/');
+    const planLink = await encodeShareLink({ v: 2, settings: { backend: 'htp', soc: 'SM8450', strict: true, flow: 'qnn', config: '16a16w', calibration: { mode: 'random', samples: 4, seed: 7 } }, model: { name: 'transformer-block.onnx', size: 1, sha256: '0'.repeat(64) } }, 'http://127.0.0.1:5173/');
     const plan = run('check', `${S}/transformer-block.onnx`, '--link', planLink, '--format', 'json');
     expect(plan.code).toBe(1);
     expect(JSON.parse(plan.out)).toMatchObject({ encodings: 'quantizer', verdict: 'fail' });

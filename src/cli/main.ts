@@ -4,7 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Finding } from '../core/check/finding';
+import { OUTCOME_TEXT, type Finding } from '../core/check/finding';
+import { DEFAULT_FLOW, FLOWS, isFlow } from '../../rules/types';
 import { loadRulePack } from '../../rules/registry';
 import { Engine } from '../core/session/engine';
 import type { CheckSettings } from '../core/session/api';
@@ -31,11 +32,15 @@ Check options:
   --encodings FILE      AIMET .encodings (0.6.1 or 1.0.0) for a float model
   --backend htp|lpai    backend (default htp)
   --soc MODEL           SoC (default ${htp.defaultSoc} for htp, ${lpai.defaultSoc} for lpai)
-  --strict              every violation is an error and fails the run (default)
-  --no-strict           violations are warnings; the run passes with warnings
+  --flow qnn|ort|executorch
+                        deployment flow the outcomes are predicted for (default qnn: the QNN
+                        converter; ort: ONNX Runtime's QNN EP; executorch: ExecuTorch's QNN backend)
+  --strict              what stops full delegation under the flow (rejected, CPU fallback) is an
+                        error and fails the run (default)
+  --no-strict           those are warnings; the run passes with warnings
   --constraints FILE    constraint pack JSON extending the built-in rules
-  --format text|json    output format (default text); json follows report schema 1
-  --link URL            take backend, SoC, strict (and quantizer config) from a QuantLens share link;
+  --format text|json    output format (default text); json follows report schema 2
+  --link URL            take backend, SoC, flow, strict (and quantizer config) from a QuantLens share link;
                         explicit options still win
   --help                this text
 
@@ -57,6 +62,7 @@ function textFinding(f: Finding): string {
     `    ${f.message}`,
     `    expected: ${f.expected}`,
     `    actual:   ${f.actual}`,
+    `    outcome:  ${OUTCOME_TEXT[f.outcome]} (${f.constraintKind})`,
     `    fix:      ${f.fix}`,
     `    source:   ${f.source}`,
     ...(f.sourceNote ? [`    note:     ${f.sourceNote}`] : []),
@@ -83,7 +89,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   let args;
   try {
-    args = parseArgs(rest, { values: ['encodings', 'backend', 'soc', 'constraints', 'format', 'link'], flags: ['strict', 'no-strict', 'help'] });
+    args = parseArgs(rest, { values: ['encodings', 'backend', 'soc', 'flow', 'constraints', 'format', 'link'], flags: ['strict', 'no-strict', 'help'] });
   } catch (err) {
     io.stderr.write(`quantlens check: ${(err as Error).message}. Run quantlens --help.\n`);
     return EXIT.usage;
@@ -106,14 +112,17 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     if (!o.has('backend')) o.set('backend', shared.settings.backend);
     if (!o.has('soc')) o.set('soc', shared.settings.soc);
+    if (!o.has('flow')) o.set('flow', shared.settings.flow);
     if (!o.has('strict') && !o.has('no-strict')) o.set(shared.settings.strict ? 'strict' : 'no-strict', true);
   }
   const format = (o.get('format') as string | undefined) ?? 'text';
   if (format !== 'text' && format !== 'json') { io.stderr.write(`quantlens check: --format must be text or json, not "${format}".\n`); return EXIT.usage; }
   const backend = (o.get('backend') as string | undefined) ?? 'htp';
   if (backend !== 'htp' && backend !== 'lpai') { io.stderr.write(`quantlens check: --backend must be htp or lpai, not "${backend}".\n`); return EXIT.usage; }
+  const flow = (o.get('flow') as string | undefined) ?? DEFAULT_FLOW;
+  if (!isFlow(flow)) { io.stderr.write(`quantlens check: --flow must be ${FLOWS.join(', ')}, not "${flow}".\n`); return EXIT.usage; }
   const pack = await loadRulePack(backend);
-  const settings: CheckSettings = { backend, soc: ((o.get('soc') as string | undefined) ?? pack.defaultSoc).toUpperCase(), strict: !o.get('no-strict') };
+  const settings: CheckSettings = { backend, soc: ((o.get('soc') as string | undefined) ?? pack.defaultSoc).toUpperCase(), strict: !o.get('no-strict'), flow };
 
   const engine = new Engine(nodeRuntime);
   const files: File[] = [];
@@ -163,7 +172,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const c = r.counts;
     io.stdout.write([
       `QuantLens check: ${out.report.model.name} (sha256 ${out.report.model.sha256.slice(0, 12)}…, ${out.report.model.nodes} nodes)`,
-      `backend ${r.backend.toUpperCase()} · SoC ${r.soc} (${r.arch}) · ${r.strict ? 'strict' : 'lenient'} · encodings ${r.encodings} · ${r.nodesChecked} nodes checked`,
+      `backend ${r.backend.toUpperCase()} · SoC ${r.soc} (${r.arch}) · flow ${r.flow} · ${r.strict ? 'strict' : 'lenient'} · encodings ${r.encodings} · ${r.nodesChecked} nodes checked`,
       `${r.verdict.toUpperCase()}: ${c.error} errors, ${c.warning} warnings, ${c.info} notes`,
       ...r.findings.map((f) => `\n${textFinding(f)}`),
       '',

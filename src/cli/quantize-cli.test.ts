@@ -18,7 +18,7 @@ describe('quantlens quantize', () => {
     const r = run('public/samples/cnn-sigmoid.onnx', '--config', '8a8w', '--calib', '8', '--out-qdq', join(dir, 'q.onnx'), '--out-encodings', join(dir, 'q.encodings'), '--format', 'json');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out);
-    expect(report).toMatchObject({ schema: 1, verdict: 'pass', encodings: 'quantizer', config: '8a8w' });
+    expect(report).toMatchObject({ schema: 2, flow: 'qnn', verdict: 'pass', encodings: 'quantizer', config: '8a8w' });
     expect(report.sqnr[0].db).toBeGreaterThan(35);
     expect(readOnnx(new Uint8Array(readFileSync(join(dir, 'q.onnx')))).graph.nodes.some((n) => n.opType === 'QuantizeLinear')).toBe(true);
     expect(parseAimetEncodings(readFileSync(join(dir, 'q.encodings'), 'utf8'), 'q').version).toBe('1.0.0');

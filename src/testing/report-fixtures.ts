@@ -40,7 +40,7 @@ export function finding(node: string, nodeId: string, extra: Partial<Finding> = 
   return {
     rule: 'fixed-qparams', severity: 'error', node, nodeId, op: 'Sigmoid', qnnOp: 'Sigmoid', port: 'output 0', tensor: `${node}_out`,
     message: `bad scale on ${node}`, expected: 'scale 1/256', actual: 'scale 0.0039', fix: 'use a fixed observer',
-    source: 'htp_rules.py [from-code]', confidence: 'from-code', ...extra,
+    source: 'htp_rules.py [from-code]', confidence: 'from-code', outcome: 'rejected', constraintKind: 'backend-limit', ...extra,
   };
 }
 
@@ -56,7 +56,7 @@ export function hostileReport(): { report: CheckReport; findings: Finding[]; vie
     edges: [{ id: 'e0', source: '0', target: '1', tensor: 't0', dtype: XSS_IMG }, { id: 'e1', source: '1', target: '2', tensor: 't1', dtype: 'uint8' }],
   };
   const report: CheckReport = {
-    schema: 1, model: { name: XSS_IMG, sha256: XSS_STYLE, nodes: 3 }, backend: XSS_IMG, soc: XSS_STYLE, arch: 'V75', strict: true,
+    schema: 2, flow: 'qnn', model: { name: XSS_IMG, sha256: XSS_STYLE, nodes: 3 }, backend: XSS_IMG, soc: XSS_STYLE, arch: 'V75', strict: true,
     verdict: 'fail', counts: { error: 1, warning: 1, info: 0 }, encodings: XSS_STYLE,
     findings: findings.map(({ nodeId: _id, ...rest }) => rest),
   };

@@ -5,6 +5,7 @@
  */
 import { create } from 'zustand';
 import { decodeShareFragment, encodeShareLink, snapshotOf, compareDroppedModel, ShareLinkError, type SharePayload, type ShareSnapshot } from '../core/report/share-link';
+import { DEFAULT_FLOW } from '../../rules/types';
 import { isConfigName } from '../core/quant/configs';
 import { openUrl } from './actions';
 import { loadSocs, runCheck } from './check-actions';
@@ -40,9 +41,9 @@ export async function makeShareLink(): Promise<string> {
   const url = origin && origin.kind !== 'file' && /^https?:/.test(origin.url ?? '') ? origin.url : undefined;
   const selected = selectedId ? view?.nodes.find((n) => n.id === selectedId)?.name || undefined : undefined;
   const payload: SharePayload = {
-    v: 1,
+    v: 2,
     settings: {
-      backend: settings.backend, soc: settings.soc, strict: settings.strict,
+      backend: settings.backend, soc: settings.soc, strict: settings.strict, flow: settings.flow ?? DEFAULT_FLOW,
       ...(plan ? {
         config: quant.settings.config,
         overrides: quant.settings.overrides.map((o) => ({ pattern: o.pattern, config: o.config })),

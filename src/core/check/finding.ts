@@ -1,10 +1,13 @@
 /**
- * Findings and verdicts. A rule reports a violation or a note; the strict setting decides
- * whether a violation is an error (strict: the model would not fully delegate) or a warning.
+ * Findings and verdicts. A rule reports a violation or a note, with the kind of constraint it
+ * broke; the deployment flow turns that into an outcome (rejected, CPU fallback, auto-fixed,
+ * slower, advice), and strict mode turns the outcome into a severity: what stops delegation is an
+ * error in strict mode and a warning in lenient mode; repairs and slow paths are warnings; advice
+ * is info.
  */
-import type { Source } from '../../../rules/types';
+import type { ConstraintEffect, ConstraintKind, Flow, Outcome, Source } from '../../../rules/types';
 
-export const RULE_IDS = ['unsupported-op', 'dtype', 'encoding', 'symmetric', 'bias', 'per-channel', 'shared-qparams', 'fixed-qparams', '16a16w-arch', 'lpbq-arch', 'unreadable-encoding', 'not-quantized'] as const;
+export const RULE_IDS = ['unsupported-op', 'op-limits', 'dtype', 'encoding', 'symmetric', 'bias', 'per-channel', 'shared-qparams', 'fixed-qparams', 'io-dtype', 'float-island', '16a16w-arch', 'lpbq-arch', 'unreadable-encoding', 'not-quantized'] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -21,6 +24,8 @@ export interface RawFinding {
   actual: string;
   fix: string;
   source: Source;
+  /** What kind of constraint was broken; a violation without one is a backend limit, a note advice. */
+  effect?: ConstraintEffect;
 }
 
 export interface Finding {
@@ -43,12 +48,50 @@ export interface Finding {
   confidence: Source['confidence'];
   /** Where sources disagree or a caveat applies. */
   sourceNote?: string;
+  /** What happens to this node under the chosen flow. */
+  outcome: Outcome;
+  /** What kind of constraint it is: a backend limit, a toolchain repair, a performance cost, a toolchain default. */
+  constraintKind: ConstraintKind;
 }
 
-export function severityOf(kind: RawFinding['kind'], strict: boolean): Severity {
-  if (kind === 'note') return 'info';
-  return strict ? 'error' : 'warning';
+/** The effect of a raw finding: its own, else a backend limit (violation) or a toolchain default (note). */
+export function effectOf(raw: Pick<RawFinding, 'kind' | 'effect'>): ConstraintEffect {
+  return raw.effect ?? { kind: raw.kind === 'note' ? 'toolchain-default' : 'backend-limit' };
 }
+
+/**
+ * What happens under a flow. Backend limits: the QNN converter rejects the model; ONNX Runtime
+ * and ExecuTorch leave the node to the CPU (ExecuTorch's backend-aware quantizer raises on port
+ * constraints, which rules state explicitly). Repairs: auto-fixed where the flow repairs them.
+ */
+export function outcomeOf(effect: ConstraintEffect, flow: Flow): Outcome {
+  const explicit = effect.outcomes?.[flow];
+  if (explicit) return explicit;
+  switch (effect.kind) {
+    case 'backend-limit': return flow === 'qnn' ? 'rejected' : 'cpu-fallback';
+    case 'toolchain-repair': return effect.repairedBy?.includes(flow) ? 'auto-fixed' : flow === 'qnn' ? 'rejected' : 'cpu-fallback';
+    case 'performance': return 'slower';
+    case 'toolchain-default': return 'advice';
+  }
+}
+
+/** Strict: what stops full delegation is an error. Lenient: a warning. Repairs and slow paths warn; advice informs. */
+export function severityOfOutcome(outcome: Outcome, strict: boolean): Severity {
+  switch (outcome) {
+    case 'rejected': case 'cpu-fallback': return strict ? 'error' : 'warning';
+    case 'auto-fixed': case 'slower': return 'warning';
+    case 'advice': return 'info';
+  }
+}
+
+/** Words for an outcome, for messages and reports. */
+export const OUTCOME_TEXT: Record<Outcome, string> = {
+  rejected: 'rejected (conversion fails)',
+  'cpu-fallback': 'falls back to the CPU',
+  'auto-fixed': 'repaired by the toolchain (numerics change)',
+  slower: 'runs on the NPU, slower',
+  advice: 'advice only',
+};
 
 export function verdictOf(findings: readonly Finding[]): Verdict {
   if (findings.some((f) => f.severity === 'error')) return 'fail';

@@ -25,19 +25,31 @@ function rankOf(node: QNode, port: number): number | undefined {
 
 export function mapOp(pack: RulePack, node: QNode): MapResult {
   if (pack.transparentOps.includes(node.opType) && (node.domain === '' || node.domain === 'ai.onnx')) return { kind: 'transparent' };
+  // Data movement on a constant weight, folded into its consumer: not a node the backend runs.
+  if (node.folded) return { kind: 'transparent' };
   const mapping = lookup(pack, node.opType, node.domain);
   if (!mapping || mapping.qnnOp === null) return { kind: 'unsupported', mapping };
-  let qnnOp = mapping.qnnOp;
+  let qnnOp: string = mapping.qnnOp;
   if (mapping.byRank) {
     // The data rank is often unknown in exported graphs; a conv weight has the same rank.
     const rank = rankOf(node, 0) ?? rankOf(node, 1);
-    if (rank !== undefined && mapping.byRank[String(rank)]) qnnOp = mapping.byRank[String(rank)]!;
+    const byRank = rank === undefined ? undefined : mapping.byRank[String(rank)];
+    if (byRank === null) return { kind: 'unsupported', mapping };
+    if (byRank) qnnOp = byRank;
   }
-  if (node.opType === 'MatMul') {
-    // A constant rank-2 second input makes a FullyConnected, unless both inputs are 16-bit
-    // activations (ONNX Runtime's QNN builder keeps MatMul there).
+  if (node.opType === 'MatMul' && pack.backend === 'htp') {
+    // ONNX Runtime's matmul_op_builder.cc CheckInputs: a constant B of rank 1 or 2 makes a
+    // FullyConnected, unless A is per-channel with rank > 2.
+    const a = node.inputs.find((p) => p.index === 0);
     const b = node.inputs.find((p) => p.index === 1);
-    if (b?.constant && b.shape?.length === 2) qnnOp = 'FullyConnected';
+    const aPerChannel = a?.encoding && a.encoding.granularity !== 'per-tensor' && (a.shape?.length ?? 0) > 2;
+    if (b?.constant && (b.shape?.length === 2 || b.shape?.length === 1) && !aPerChannel) qnnOp = 'FullyConnected';
+  }
+  if (qnnOp === 'Conv2d' && pack.constraints.DepthWiseConv2d) {
+    // group == C_in == C_out on a 2-D conv: QNN's DepthWiseConv2d (conv_op_builder.cc, op_conv.py).
+    const w = node.inputs.find((p) => p.index === 1)?.shape;
+    const group = node.attrs?.group;
+    if (w?.length === 4 && typeof group === 'number' && group > 1 && w[0] === group && w[1] === 1) qnnOp = 'DepthWiseConv2d';
   }
   return { kind: 'mapped', qnnOp, mapping };
 }

@@ -10,9 +10,10 @@ import { readOnnx } from '../model/read-onnx';
 import { RULE_IDS } from './finding';
 import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { validate } from './validate';
+import type { Flow } from '../../../rules/types';
 
 const sample = (f: string) => new Uint8Array(readFileSync(`public/samples/${f}`));
-const check = async (bytes: Uint8Array, soc: string, strict = true) => validate(qgraphFromQdq(readOnnx(bytes)), await loadRulePack('htp'), { soc, strict });
+const check = async (bytes: Uint8Array, soc: string, strict = true, flow?: Flow) => validate(qgraphFromQdq(readOnnx(bytes)), await loadRulePack('htp'), { soc, strict, flow });
 
 describe('clean QDQ samples', () => {
   for (const f of ['cnn-sigmoid.qdq.onnx', 'transformer-block.qdq.onnx']) {
@@ -36,7 +37,7 @@ describe('broken QDQ variants', () => {
   for (const v of BROKEN_VARIANTS) {
     it(`${v.rule}: ${v.what}`, async () => {
       const bytes = buildBroken(v, sample(v.base));
-      const r = await check(bytes, v.failsOn);
+      const r = await check(bytes, v.failsOn, true, v.flow);
       expect(r.findings.map((f) => [f.rule, f.node, f.severity])).toEqual([[v.rule, v.node, 'error']]);
       expect(r.verdict).toBe('fail');
       const f = r.findings[0]!;
@@ -44,20 +45,39 @@ describe('broken QDQ variants', () => {
       expect(f.actual).not.toBe('');
       expect(f.fix).not.toBe('');
       expect(f.source).toMatch(/\[(documented|from-code|inferred)\]$/);
-      if (v.passesOn) expect((await check(bytes, v.passesOn)).findings.filter((x) => x.severity !== 'info')).toEqual([]);
+      if (v.passesOn) expect((await check(bytes, v.passesOn, true, v.flow)).findings.filter((x) => x.severity !== 'info')).toEqual([]);
 
-      const lenient = await check(bytes, v.failsOn, false);
+      const lenient = await check(bytes, v.failsOn, false, v.flow);
       expect(lenient.findings.map((x) => x.severity)).toEqual(['warning']);
       expect(lenient.verdict).toBe('pass-with-warnings');
     });
   }
 
+  it('predicts each flow\'s outcome: a float Sigmoid is slower on V75 (FP16) and leaves the NPU on V68', async () => {
+    const v = BROKEN_VARIANTS.find((x) => x.rule === 'float-island')!;
+    const bytes = buildBroken(v, sample(v.base));
+    const v75 = await check(bytes, 'SM8650');
+    expect(v75.findings.map((f) => [f.rule, f.severity, f.outcome, f.constraintKind])).toEqual([['float-island', 'warning', 'slower', 'performance']]);
+    for (const flow of ['ort', 'executorch'] as const) {
+      expect((await check(bytes, 'SA8295', true, flow)).findings.map((f) => f.outcome)).toEqual(['cpu-fallback']);
+    }
+  });
+
+  it('mixed activation dtypes cost a Convert under the QNN converter and ExecuTorch, and the node under ONNX Runtime', async () => {
+    const v = BROKEN_VARIANTS.find((x) => x.rule === 'io-dtype')!;
+    const bytes = buildBroken(v, sample(v.base));
+    const outcomes = async (flow: Flow) => (await check(bytes, v.failsOn, true, flow)).findings.map((f) => [f.rule, f.severity, f.outcome]);
+    expect(await outcomes('qnn')).toEqual([['io-dtype', 'warning', 'slower']]);
+    expect(await outcomes('executorch')).toEqual([['io-dtype', 'warning', 'slower']]);
+    expect(await outcomes('ort')).toEqual([['io-dtype', 'error', 'cpu-fallback']]);
+  });
+
   it('names the fixed Sigmoid scale and what it got', async () => {
     const v = BROKEN_VARIANTS.find((x) => x.rule === 'fixed-qparams')!;
     const [f] = (await check(buildBroken(v, sample(v.base)), 'SM8650')).findings;
-    expect(f!.message).toContain('1/256');
-    expect(f!.expected).toBe('scale 1/256, zero point 0');
-    expect(f!.actual).toBe('scale 0.00392157, zero point 0');
+    expect(f!.message).toContain('uint16 scale 1/65536 = 1/(qmax−qmin+1)');
+    expect(f!.expected).toBe('scale 1/65536, zero point 0');
+    expect(f!.actual).toBe('scale 0.000015259, zero point 0');
   });
 
   it('flags 16a16w MatMul on SM8450 (V69) but not on SM8550 (V73)', async () => {

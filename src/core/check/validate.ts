@@ -3,16 +3,18 @@
  * SoC, and returns findings and a verdict. Strict (the default) makes every violation an error,
  * because every constraint must hold for the model to delegate fully to the NPU.
  */
-import type { RulePack, SocInfo } from '../../../rules/types';
-import { countBySeverity, severityOf, verdictOf, type Finding, type RawFinding, type RuleId, type Severity, type Verdict } from './finding';
+import { DEFAULT_FLOW, type Flow, type RulePack, type SocInfo } from '../../../rules/types';
+import { countBySeverity, effectOf, outcomeOf, severityOfOutcome, verdictOf, type Finding, type RawFinding, type RuleId, type Severity, type Verdict } from './finding';
 import { mapOp } from './map-op';
 import type { QGraph, QNode } from '../qgraph/qgraph';
-import { RULES } from './rules/index';
+import { GRAPH_RULES, RULES } from './rules/index';
 import { archName } from './rules/context';
 
 export interface ValidateOptions {
   soc: string;
   strict: boolean;
+  /** Deployment flow the outcomes are predicted for; `qnn` when absent. */
+  flow?: Flow;
 }
 
 export interface ValidationResult {
@@ -20,6 +22,7 @@ export interface ValidationResult {
   soc: string;
   arch: string;
   strict: boolean;
+  flow: Flow;
   verdict: Verdict;
   counts: Record<Severity, number>;
   findings: Finding[];
@@ -41,10 +44,12 @@ export function findSoc(pack: RulePack, soc: string): SocInfo {
   return found;
 }
 
-function finding(rule: RuleId, raw: RawFinding, node: QNode, qnnOp: string | null, strict: boolean): Finding {
+function finding(rule: RuleId, raw: RawFinding, node: QNode, qnnOp: string | null, strict: boolean, flow: Flow): Finding {
+  const effect = effectOf(raw);
+  const outcome = outcomeOf(effect, flow);
   return {
     rule,
-    severity: severityOf(raw.kind, strict),
+    severity: severityOfOutcome(outcome, strict),
     node: node.name,
     nodeId: node.id,
     op: node.opType,
@@ -58,23 +63,33 @@ function finding(rule: RuleId, raw: RawFinding, node: QNode, qnnOp: string | nul
     source: `${raw.source.ref} [${raw.source.confidence}]`,
     confidence: raw.source.confidence,
     sourceNote: raw.source.note,
+    outcome,
+    constraintKind: effect.kind,
   };
 }
 
 export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions): ValidationResult {
   const soc = findSoc(pack, options.soc);
+  const flow = options.flow ?? DEFAULT_FLOW;
   const findings: Finding[] = [];
+  const mappedOps = new Map<string, string | null>();
+  const statics = new Set(graph.staticTensors ?? []);
+  const staticTensor = (name: string) => statics.has(name);
   let checked = 0;
   for (const node of graph.nodes) {
     const mapped = mapOp(pack, node);
     if (mapped.kind === 'transparent') continue;
     checked++;
     const qnnOp = mapped.kind === 'mapped' ? mapped.qnnOp : null;
-    const ctx = { node, qnnOp, mapping: mapped.mapping, constraint: qnnOp ? pack.constraints[qnnOp] : undefined, pack, soc };
+    const ctx = { node, qnnOp, mapping: mapped.mapping, constraint: qnnOp ? pack.constraints[qnnOp] : undefined, pack, soc, graph, staticTensor };
+    mappedOps.set(node.id, qnnOp);
     for (const rule of RULES) {
       if (qnnOp === null && rule.id !== 'unsupported-op') continue;
-      for (const raw of rule.check(ctx)) findings.push(finding(rule.id, raw, node, qnnOp, options.strict));
+      for (const raw of rule.check(ctx)) findings.push(finding(rule.id, raw, node, qnnOp, options.strict, flow));
     }
+  }
+  for (const rule of GRAPH_RULES) {
+    for (const { node, raw } of rule.check({ graph, pack, soc, mappedOps })) findings.push(finding(rule.id, raw, node, mappedOps.get(node.id) ?? null, options.strict, flow));
   }
   if (!graph.quantized) {
     findings.push({
@@ -82,7 +97,7 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
       message: 'The model carries no quantization: only op support was checked.',
       expected: 'QDQ nodes or an AIMET .encodings file', actual: 'a float model',
       fix: 'Drop an AIMET .encodings file with the model, or quantize it.',
-      source: 'QuantLens [inferred]', confidence: 'inferred',
+      source: 'QuantLens [inferred]', confidence: 'inferred', outcome: 'advice', constraintKind: 'toolchain-default',
     });
   }
   return {
@@ -90,6 +105,7 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
     soc: soc.model,
     arch: archName(soc.htpArch),
     strict: options.strict,
+    flow,
     verdict: verdictOf(findings),
     counts: countBySeverity(findings),
     findings,

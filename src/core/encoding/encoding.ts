@@ -5,7 +5,7 @@
  */
 
 /** Integer container types a quantized tensor can have. */
-export type QuantDType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'int32' | 'uint4' | 'int4' | 'uint32';
+export type QuantDType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'int32' | 'uint4' | 'int4' | 'uint2' | 'int2' | 'uint32';
 
 /** How scales apply across the tensor. */
 export type Granularity = 'per-tensor' | 'per-channel' | 'per-block' | 'lpbq';
@@ -21,6 +21,11 @@ export interface QuantEncoding {
   zeroPoint: number[];
   /** Channel axis for per-channel, per-block and LPBQ encodings. */
   axis?: number;
+  /**
+   * The axis blocks run along (per-block, LPBQ): an ONNX DQ's `axis` with `block_size`; for AIMET,
+   * the consumer's input-channel axis. Undefined: axis 1.
+   */
+  blockAxis?: number;
   /** Block length along the blocked axis (per-block and LPBQ). */
   blockSize?: number;
   /** LPBQ: integer scale per block, in [1, 2^(bitwidth - compressedBitwidth)]. */
@@ -40,6 +45,7 @@ export function quantRange(dtype: QuantDType, bitwidth?: number): { qmin: number
 
 export function containerBits(dtype: QuantDType): number {
   switch (dtype) {
+    case 'uint2': case 'int2': return 2;
     case 'uint4': case 'int4': return 4;
     case 'uint8': case 'int8': return 8;
     case 'uint16': case 'int16': return 16;

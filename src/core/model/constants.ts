@@ -3,7 +3,8 @@
  * the numeric values of small constants (scales, zero points, shapes), decoded in full. Used for
  * quantization parameters, which are a handful of numbers per tensor.
  */
-import { decodeRaw, elementCount } from './tensor-values';
+import { dtypeBits } from './dtype';
+import { decodeRaw, elementCount, unpackSubByte } from './tensor-values';
 import type { ConstTensor, Graph, Model, Node, TensorName } from './types';
 
 /** Largest constant decoded in full; quantization parameters are far smaller. */
@@ -14,7 +15,12 @@ export function constNumbers(t: ConstTensor): number[] | undefined {
   const count = elementCount(t.dims);
   if (count > MAX_PARAM_ELEMENTS) return undefined;
   const d = t.data;
-  if (d.kind === 'typed') return Array.from(d.values, Number).slice(0, count);
+  if (d.kind === 'typed') {
+    // 4- and 2-bit types in int32_data hold one packed byte per element, not one value.
+    const bits = dtypeBits(String(t.dtype));
+    if (bits === 4 || bits === 2) return unpackSubByte(Array.from(d.values, Number), bits, String(t.dtype).startsWith('int'), count);
+    return Array.from(d.values, Number).slice(0, count);
+  }
   if (d.kind === 'raw') {
     const values = decodeRaw(d.bytes, String(t.dtype), count);
     return values?.map(Number);

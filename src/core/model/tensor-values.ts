@@ -41,19 +41,31 @@ function format(v: number | bigint, dtype: string): string {
   return Number.isFinite(v) ? Number(v.toPrecision(6)).toString() : String(v);
 }
 
+/**
+ * Sub-byte integers (4- and 2-bit), packed low bits first as ONNX stores them: two 4-bit or four
+ * 2-bit values per byte, in `raw_data` and likewise one byte per `int32_data` element.
+ */
+export function unpackSubByte(bytes: ArrayLike<number>, bits: 4 | 2, signed: boolean, limit: number): number[] {
+  const per = 8 / bits;
+  const mask = (1 << bits) - 1;
+  const n = Math.min(limit, bytes.length * per);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = (bytes[Math.floor(i / per)]! >> ((i % per) * bits)) & mask;
+    out.push(signed && v > mask >> 1 ? v - (mask + 1) : v);
+  }
+  return out;
+}
+
 /** Decodes up to `limit` little-endian elements of `dtype` from raw bytes. */
 export function decodeRaw(bytes: Uint8Array, dtype: string, limit: number): (number | bigint)[] | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const bits = dtypeBits(dtype);
   if (bits === 0) return undefined;
   const out: (number | bigint)[] = [];
-  if (bits === 4) {
-    const n = Math.min(limit, bytes.length * 2);
-    for (let i = 0; i < n; i++) {
-      const nib = (bytes[i >> 1]! >> ((i & 1) * 4)) & 0xf;
-      out.push(dtype === 'int4' ? (nib >= 8 ? nib - 16 : nib) : nib);
-    }
-    return dtype === 'float4e2m1' ? undefined : out;
+  if (bits === 4 || bits === 2) {
+    if (dtype === 'float4e2m1') return undefined;
+    return unpackSubByte(bytes, bits, dtype.startsWith('int'), limit);
   }
   const size = bits / 8;
   const n = Math.min(limit, Math.floor(bytes.length / size));

@@ -2,25 +2,14 @@
  * Attaches an AIMET .encodings file to a float model: activation encodings by tensor name,
  * parameter encodings by initializer name. The files do not record the per-channel axis, so it
  * is taken from the consuming op (output channels: 0 for Conv, 1 for ConvTranspose, the last
- * dimension for MatMul weights, 0 for Gemm with transB and 1 without).
+ * dimension for MatMul weights, 0 for Gemm with transB and 1 without), and so is the axis blocks
+ * run along (input channels).
  */
 import { constantNodeValue } from '../model/constants';
 import type { Model, Node } from '../model/types';
 import { isFloatEncoding, type AimetEncodings } from '../formats/aimet/aimet-encodings';
 import type { QuantEncoding } from '../encoding/encoding';
-import { displayName, inputRole, type QGraph, type QNode, type QPort } from './qgraph';
-
-function channelAxis(node: Node, rank: number | undefined): number {
-  switch (node.opType) {
-    case 'ConvTranspose': return 1;
-    case 'MatMul': return rank ? rank - 1 : 1;
-    case 'Gemm': {
-      const t = node.attributes.find((a) => a.name === 'transB')?.attr;
-      return t?.type === 'int' && t.value === 1 ? 0 : 1;
-    }
-    default: return 0;
-  }
-}
+import { displayName, foldStatic, inChannelAxis, inputRole, outChannelAxis, simpleAttrs, type QGraph, type QNode, type QPort } from './qgraph';
 
 export function qgraphFromAimet(model: Model, encodings: AimetEncodings): QGraph {
   return qgraphFromTensorEncodings(model, (tensor, constant) => {
@@ -49,8 +38,13 @@ export function qgraphFromTensorEncodings(model: Model, encodingOf: (tensor: str
     const e = encodingOf(tensor, constant, inputIndex === undefined ? undefined : node.id, inputIndex);
     if (!e) return undefined;
     quantized = true;
-    if (e.granularity !== 'per-tensor' && e.axis === undefined) return { ...e, axis: channelAxis(node, shapes.get(tensor)?.length) };
-    return e;
+    const rank = shapes.get(tensor)?.length;
+    const attrs = simpleAttrs(node.attributes);
+    let out = e;
+    if (e.granularity !== 'per-tensor' && e.axis === undefined) out = { ...out, axis: outChannelAxis(node.opType, attrs, rank) };
+    // Blocks run along the consumer's input channels; the file does not record that axis either.
+    if ((e.granularity === 'per-block' || e.granularity === 'lpbq') && e.blockAxis === undefined) out = { ...out, blockAxis: inChannelAxis(node.opType, attrs, rank) };
+    return out;
   };
   const nodes: QNode[] = [];
   g.nodes.forEach((n, index) => {
@@ -62,7 +56,8 @@ export function qgraphFromTensorEncodings(model: Model, encodingOf: (tensor: str
       inputs.push({ index: i, tensor, role: inputRole(n.opType, i, constant), constant, encoding: lookup(tensor, n, constant, i), shape: shapes.get(tensor) });
     });
     const outputs: QPort[] = n.outputs.filter(Boolean).map((tensor, i) => ({ index: i, tensor, role: 'activation', constant: false, encoding: lookup(tensor, n, false) }));
-    nodes.push({ id: n.id, name: displayName(n.name, n.opType, index), opType: n.opType, domain: n.domain, inputs, outputs });
+    nodes.push({ id: n.id, name: displayName(n.name, n.opType, index), opType: n.opType, domain: n.domain, inputs, outputs, attrs: simpleAttrs(n.attributes) });
   });
-  return { nodes, source: quantized ? source : 'float', quantized };
+  const staticTensors = foldStatic(nodes);
+  return { nodes, source: quantized ? source : 'float', quantized, staticTensors };
 }

@@ -1,18 +1,33 @@
 /**
  * Reads the encodings of a QDQ model: every QuantizeLinear / DequantizeLinear (ai.onnx or
- * com.microsoft; 8-, 16- and 4-bit; per-tensor, per-axis, blocked) is attached to the ports of
- * the compute node it feeds or follows.
+ * com.microsoft; 8-, 16-, 4- and 2-bit; per-tensor, per-axis, blocked, LPBQ) is attached to the
+ * ports of the compute node it feeds or follows.
+ *
+ * Real exporters do not write the tidy form. PyTorch's `torch.onnx.export` deduplicates equal
+ * constants and feeds scales and zero points through `Identity` nodes, keeps weights as float
+ * initializers behind a QuantizeLinear → DequantizeLinear pair, and writes a Linear as
+ * `DequantizeLinear(weight) → Transpose → MatMul`. ONNX Runtime's quantizer writes LPBQ weights
+ * as a DQ whose scale is itself a DQ of per-block integer scales. All of these are read here:
+ * - constants are followed through Identity, Cast, Reshape, Squeeze, Unsqueeze and Flatten;
+ * - Q(constant) → DQ is a quantized constant weight;
+ * - data movement applied to a quantized constant weight is folded into the consumer's weight
+ *   port (with the per-channel axis mapped through it) and is not a compute node;
+ * - a tensor with no Q/DQ after a data-movement op inherits its input's encoding.
  */
+import { constantNodeValue, constNumbers } from '../model/constants';
 import { dtypeFromCode } from '../model/dtype';
-import { constantNodeValue } from '../model/constants';
 import type { ConstTensor, Dim, Graph, Model, Node } from '../model/types';
 import type { QuantDType, QuantEncoding } from '../encoding/encoding';
 import { containerBits } from '../encoding/encoding';
-import { constNumbers } from '../model/constants';
-import { displayName, inputRole, type QGraph, type QNode, type QPort } from './qgraph';
+import { displayName, foldStatic, inChannelAxis, inputRole, simpleAttrs, type QGraph, type QNode, type QPort } from './qgraph';
 
 const QDQ_DOMAINS = new Set(['', 'ai.onnx', 'com.microsoft']);
-const QUANT_DTYPES = new Set<string>(['uint8', 'int8', 'uint16', 'int16', 'int32', 'uint4', 'int4']);
+const QUANT_DTYPES = new Set<string>(['uint8', 'int8', 'uint16', 'int16', 'int32', 'uint4', 'int4', 'uint2', 'int2']);
+
+/** Ops that only move or reshape data: constants stay constants through them, encodings pass through. */
+export const DATA_MOVEMENT = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose']);
+/** Ops whose output carries its input's encoding when no Q is written after them (converters propagate it). */
+const ENCODING_PASSES = new Set([...DATA_MOVEMENT, 'Expand', 'Tile', 'DepthToSpace', 'SpaceToDepth', 'Gather', 'GatherElements', 'GatherND', 'Split', 'Slice', 'Dropout']);
 
 export function isQ(n: Node): boolean {
   return n.opType === 'QuantizeLinear' && QDQ_DOMAINS.has(n.domain);
@@ -21,20 +36,138 @@ export function isDQ(n: Node): boolean {
   return n.opType === 'DequantizeLinear' && QDQ_DOMAINS.has(n.domain);
 }
 
+const isDefault = (n: Node) => n.domain === '' || n.domain === 'ai.onnx';
+
 /**
  * Lookups over one graph. Built to stay cheap on 100k-node models: initializers are read from
- * the graph's own map rather than copied, and for consumers only the first QuantizeLinear
- * reading each tensor is kept, which is all the extraction asks.
+ * the graph's own map rather than copied, and derived constants are resolved once, on demand.
  */
 interface Index {
   graph: Graph;
   producer: Map<string, Node>;
-  /** The first Q node (in graph order) that reads each tensor, at any input. */
-  firstQ: Map<string, Node>;
-  /** Initializers and `Constant` outputs; a `Constant` wins over an initializer of the same name. */
+  /** Every node reading each tensor. */
+  consumers: Map<string, Node[]>;
+  /** Initializers, `Constant` outputs, and what Identity/Cast/Reshape-family nodes make of them. */
   constant(name: string): ConstTensor | undefined;
   /** Declared shapes: graph inputs, then outputs, then value_info (later wins). */
   declared: Map<string, Dim[] | undefined>;
+  /** Declared element types of the same. */
+  declaredType: Map<string, string>;
+  graphOutputs: Set<string>;
+}
+
+function attrInt(n: Node, name: string): number | undefined {
+  const a = n.attributes.find((x) => x.name === name)?.attr;
+  return a?.type === 'int' ? a.value : undefined;
+}
+function attrInts(n: Node, name: string): number[] | undefined {
+  const a = n.attributes.find((x) => x.name === name)?.attr;
+  return a?.type === 'ints' ? a.value : undefined;
+}
+
+/**
+ * The dims a data-movement node gives a tensor of `dims`, or undefined when they cannot be known
+ * statically (a shape computed at run time). Identity keeps them.
+ */
+function movedDims(n: Node, dims: readonly number[], ix: Index): number[] | undefined {
+  const rank = dims.length;
+  const norm = (a: number, r: number) => (a < 0 ? a + r : a);
+  switch (n.opType) {
+    case 'Identity': return [...dims];
+    case 'Transpose': {
+      const perm = attrInts(n, 'perm') ?? dims.map((_, i) => rank - 1 - i);
+      return perm.length === rank ? perm.map((p) => dims[p]!) : undefined;
+    }
+    case 'Flatten': {
+      const axis = norm(attrInt(n, 'axis') ?? 1, rank);
+      const prod = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
+      return [prod(dims.slice(0, axis)), prod(dims.slice(axis))];
+    }
+    case 'Squeeze': case 'Unsqueeze': {
+      const axesT = n.inputs[1] ? ix.constant(n.inputs[1]) : undefined;
+      const axes = attrInts(n, 'axes') ?? (axesT ? constNumbers(axesT) : undefined);
+      if (n.opType === 'Squeeze') {
+        if (!axes) return dims.filter((d) => d !== 1);
+        const drop = new Set(axes.map((a) => norm(a, rank)));
+        return dims.filter((_, i) => !drop.has(i));
+      }
+      if (!axes) return undefined;
+      const outRank = rank + axes.length;
+      const add = new Set(axes.map((a) => norm(a, outRank)));
+      const out: number[] = [];
+      let j = 0;
+      for (let i = 0; i < outRank; i++) out.push(add.has(i) ? 1 : dims[j++]!);
+      return out;
+    }
+    case 'Reshape': {
+      const shapeT = n.inputs[1] ? ix.constant(n.inputs[1]) : undefined;
+      const shape = shapeT ? constNumbers(shapeT) : undefined;
+      if (!shape) return undefined;
+      const total = dims.reduce((a, b) => a * b, 1);
+      const allowZero = attrInt(n, 'allowzero') === 1;
+      const out = shape.map((d, i) => (d === 0 && !allowZero ? dims[i]! : d));
+      const known = out.reduce((a, d) => (d === -1 ? a : a * d), 1);
+      return out.map((d) => (d === -1 ? (known === 0 ? 0 : total / known) : d));
+    }
+    default: return undefined;
+  }
+}
+
+function indexGraph(graph: Graph): Index {
+  const producer = new Map<string, Node>();
+  const consumers = new Map<string, Node[]>();
+  const constantNodes = new Map<string, ConstTensor>();
+  const declared = new Map<string, Dim[] | undefined>();
+  const declaredType = new Map<string, string>();
+  for (const v of [...graph.inputs, ...graph.outputs, ...graph.valueInfo.values()]) {
+    declared.set(v.name, v.shape);
+    declaredType.set(v.name, String(v.dtype));
+  }
+  for (const n of graph.nodes) {
+    for (const o of n.outputs) if (o) producer.set(o, n);
+    for (const i of n.inputs) if (i) { const list = consumers.get(i); if (list) list.push(n); else consumers.set(i, [n]); }
+    if (n.opType === 'Constant' && isDefault(n) && n.outputs[0]) {
+      const value = constantNodeValue(n);
+      if (value) constantNodes.set(n.outputs[0], value);
+    }
+  }
+  const derived = new Map<string, ConstTensor | null>();
+  const ix: Index = {
+    graph, producer, consumers, declared, declaredType,
+    graphOutputs: new Set(graph.outputs.map((o) => o.name)),
+    constant(name) {
+      const direct = constantNodes.get(name) ?? graph.initializers.get(name);
+      if (direct) return direct;
+      const cached = derived.get(name);
+      if (cached !== undefined) return cached ?? undefined;
+      derived.set(name, null); // guards against cycles in malformed graphs
+      const value = derive(name);
+      derived.set(name, value ?? null);
+      return value;
+    },
+  };
+  /** A constant produced from other constants by a shape-only or cast op. */
+  function derive(name: string): ConstTensor | undefined {
+    const p = producer.get(name);
+    if (!p || !isDefault(p) || !p.inputs[0]) return undefined;
+    if (p.opType === 'Cast') {
+      const src = ix.constant(p.inputs[0]);
+      const to = attrInt(p, 'to');
+      const values = src ? constNumbers(src) : undefined;
+      if (!src || to === undefined || !values) return undefined;
+      const dtype = dtypeFromCode(to);
+      const isInt = !dtype.startsWith('float') && dtype !== 'bfloat16';
+      return { name, dtype, dims: src.dims, data: { kind: 'typed', field: 'double', values: isInt ? values.map(Math.trunc) : values } };
+    }
+    if (!DATA_MOVEMENT.has(p.opType) || p.opType === 'Transpose') {
+      return undefined;
+    }
+    const src = ix.constant(p.inputs[0]);
+    if (!src) return undefined;
+    const dims = movedDims(p, src.dims, ix);
+    return dims ? { ...src, name, dims } : undefined;
+  }
+  return ix;
 }
 
 /** A tensor's shape: a constant's dims, else its declared shape. */
@@ -42,43 +175,21 @@ function shapeOf(ix: Index, name: string, constant = ix.constant(name)): Dim[] |
   return constant ? constant.dims : ix.declared.get(name);
 }
 
-function indexGraph(graph: Graph): Index {
-  const producer = new Map<string, Node>();
-  const firstQ = new Map<string, Node>();
-  const constantNodes = new Map<string, ConstTensor>();
-  const declared = new Map<string, Dim[] | undefined>();
-  for (const v of graph.inputs) declared.set(v.name, v.shape);
-  for (const v of graph.outputs) declared.set(v.name, v.shape);
-  for (const v of graph.valueInfo.values()) declared.set(v.name, v.shape);
-  for (const n of graph.nodes) {
-    for (const o of n.outputs) if (o) producer.set(o, n);
-    if (isQ(n)) for (const i of n.inputs) if (i && !firstQ.has(i)) firstQ.set(i, n);
-    if (n.opType === 'Constant' && n.domain === '' && n.outputs[0]) {
-      const value = constantNodeValue(n);
-      if (value) constantNodes.set(n.outputs[0], value);
-    }
-  }
-  const initializers = graph.initializers;
-  return {
-    graph, producer, firstQ, declared,
-    constant: (name) => constantNodes.get(name) ?? initializers.get(name),
-  };
-}
-
 /** The dtype a Q produces or a DQ consumes. */
 function qdqDtype(n: Node, ix: Index): string | undefined {
   const zp = n.inputs[2] ? ix.constant(n.inputs[2]) : undefined;
   if (zp) return String(zp.dtype);
   if (isQ(n)) {
-    const out = n.attributes.find((a) => a.name === 'output_dtype')?.attr;
-    return out?.type === 'int' && out.value !== 0 ? dtypeFromCode(out.value) : 'uint8';
+    const out = attrInt(n, 'output_dtype');
+    return out !== undefined && out !== 0 ? dtypeFromCode(out) : 'uint8';
   }
   const x = n.inputs[0] ?? '';
   const c = ix.constant(x);
   if (c) return String(c.dtype);
   const p = ix.producer.get(x);
   if (p && isQ(p)) return qdqDtype(p, ix);
-  return 'uint8';
+  // A DQ of a graph input or another tensor: its declared type says what it holds.
+  return ix.declaredType.get(x) ?? 'uint8';
 }
 
 export interface ReadEncodingResult {
@@ -86,25 +197,57 @@ export interface ReadEncodingResult {
   note?: string;
 }
 
+/**
+ * ONNX Runtime's LPBQ form: the weight DQ's scale is the output of a DQ of per-block unsigned
+ * integer scales with a per-channel float scale (optionally behind a Q). See
+ * onnxruntime/core/providers/qnn/builder/qnn_node_group/lpbqgemm_fusion.cc and lpbqmatmul_fusion.cc.
+ */
+function lpbqScales(n: Node, ix: Index): { intScales: number[]; channelScales: number[]; channelAxis: number } | undefined {
+  let p = ix.producer.get(n.inputs[1] ?? '');
+  if (p && isQ(p)) p = ix.producer.get(p.inputs[0] ?? '');
+  if (!p || !isDQ(p)) return undefined;
+  const ints = ix.constant(p.inputs[0] ?? '');
+  const sc = ix.constant(p.inputs[1] ?? '');
+  if (!ints || !sc || !String(ints.dtype).startsWith('uint')) return undefined;
+  const intScales = constNumbers(ints);
+  const channelScales = constNumbers(sc);
+  if (!intScales || !channelScales) return undefined;
+  let axis = attrInt(p, 'axis') ?? 1;
+  if (axis < 0) axis += ints.dims.length;
+  return { intScales, channelScales, channelAxis: channelScales.length === 1 ? 0 : axis };
+}
+
 /** The encoding a Q or DQ node applies, read from its scale, zero point and attributes. */
 export function qdqEncoding(n: Node, ix: Index, dataRank: number | undefined): ReadEncodingResult {
   const dtype = qdqDtype(n, ix);
   if (!dtype || !QUANT_DTYPES.has(dtype)) return { note: `${n.opType} "${n.name}" uses dtype ${dtype}, which QuantLens does not read as a quantized type` };
+  const qdtype = dtype as QuantDType;
+  let axis = attrInt(n, 'axis') ?? 1;
+  if (axis < 0 && dataRank !== undefined) axis += dataRank;
+  const block = attrInt(n, 'block_size');
+  const blockSize = block !== undefined && block > 0 ? block : undefined;
   const scaleT = ix.constant(n.inputs[1] ?? '');
-  if (!scaleT) return { note: `the scale of ${n.opType} "${n.name}" is computed at run time, not a constant` };
+  if (!scaleT) {
+    const lpbq = blockSize ? lpbqScales(n, ix) : undefined;
+    if (lpbq) {
+      const bits = containerBits(qdtype);
+      return {
+        encoding: {
+          dtype: qdtype, bitwidth: bits, granularity: 'lpbq', scale: lpbq.channelScales, zeroPoint: lpbq.channelScales.map(() => 0),
+          axis: lpbq.channelAxis, blockAxis: axis, blockSize, perBlockIntScale: lpbq.intScales, compressedBitwidth: bits, origin: 'QDQ (LPBQ)',
+        },
+      };
+    }
+    return { note: `the scale of ${n.opType} "${n.name}" is computed at run time, not a constant` };
+  }
   const scale = constNumbers(scaleT);
   if (!scale) return { note: `the scale of ${n.opType} "${n.name}" is stored where QuantLens cannot read it (external data)` };
   const zpT = n.inputs[2] ? ix.constant(n.inputs[2]) : undefined;
+  if (n.inputs[2] && !zpT) return { note: `the zero point of ${n.opType} "${n.name}" is computed at run time, not a constant` };
   const zeroPoint = zpT ? constNumbers(zpT) : scale.map(() => 0);
   if (!zeroPoint) return { note: `the zero point of ${n.opType} "${n.name}" could not be read` };
-  const attr = (name: string) => n.attributes.find((a) => a.name === name)?.attr;
-  const axisAttr = attr('axis');
-  const blockAttr = attr('block_size');
-  let axis = axisAttr?.type === 'int' ? axisAttr.value : 1;
-  if (axis < 0 && dataRank !== undefined) axis += dataRank;
-  const blockSize = blockAttr?.type === 'int' && blockAttr.value > 0 ? blockAttr.value : undefined;
-  const perTensor = scaleT.dims.length === 0 || (scale.length === 1 && !blockSize);
-  const qdtype = dtype as QuantDType;
+  // ONNX Runtime's rule: more than one scale element is per-channel, whatever the scale's rank.
+  const perTensor = scale.length === 1 && !blockSize;
   return {
     encoding: {
       dtype: qdtype,
@@ -113,6 +256,7 @@ export function qdqEncoding(n: Node, ix: Index, dataRank: number | undefined): R
       scale,
       zeroPoint: zeroPoint.length === scale.length ? zeroPoint : zeroPoint.length === 1 ? scale.map(() => zeroPoint[0]!) : zeroPoint,
       axis: perTensor ? undefined : axis,
+      blockAxis: blockSize ? axis : undefined,
       blockSize,
       origin: 'QDQ',
     },
@@ -122,39 +266,152 @@ export function qdqEncoding(n: Node, ix: Index, dataRank: number | undefined): R
 /** Ops that only carry quantization or are folded away: not compute nodes of their own. */
 export const PLUMBING = new Set(['QuantizeLinear', 'DequantizeLinear', 'Constant']);
 
+/** Where a compute node's input really comes from, looking through DQ, Q(constant) and folded data movement. */
+interface Traced {
+  dq?: Node;
+  /** The quantized or float constant behind the port, if any. */
+  constant: boolean;
+  /** Shape at the port (after folded data movement). */
+  shape?: Dim[];
+  /** Shape of the tensor the DQ reads (where its axis applies). */
+  dqShape?: Dim[];
+  /** Folded data-movement nodes, nearest the DQ first. */
+  through: Node[];
+}
+
+/** Maps an axis of `from` dims onto `to` dims across a data-movement node; undefined when it does not survive. */
+function mapAxis(node: Node, axis: number, from: readonly number[], to: readonly number[]): number | undefined {
+  if (node.opType === 'Transpose') {
+    const perm = attrInts(node, 'perm') ?? from.map((_, i) => from.length - 1 - i);
+    const k = perm.indexOf(axis);
+    return k >= 0 ? k : undefined;
+  }
+  // Reshape family: the axis survives where the same dim starts after the same number of elements.
+  const before = from.slice(0, axis).reduce((a, b) => a * b, 1);
+  let acc = 1;
+  for (let k = 0; k < to.length; k++) {
+    if (acc === before && to[k] === from[axis]) return k;
+    acc *= to[k]!;
+  }
+  return undefined;
+}
+
 /**
  * Builds the quantized-graph view of a model's main graph from its Q/DQ nodes. A float model
  * yields ports without encodings.
  */
 export function qgraphFromQdq(model: Model): QGraph {
   const ix = indexGraph(model.graph);
+  /** Tensors that are constant at run time after folding: constants, DQ(constant), and data movement of them. */
+  const constLike = new Map<string, Traced>();
+  const folded = new Set<Node>();
+  const traceConst = (t: string): Traced | undefined => {
+    const known = constLike.get(t);
+    if (known) return known;
+    const c = ix.constant(t);
+    if (c) return { constant: true, shape: c.dims, through: [] };
+    const p = ix.producer.get(t);
+    if (p && isDQ(p)) {
+      const x = p.inputs[0] ?? '';
+      const q = ix.producer.get(x);
+      const src = ix.constant(x) ?? (q && isQ(q) ? ix.constant(q.inputs[0] ?? '') : undefined);
+      if (src) return { dq: p, constant: true, shape: src.dims, dqShape: src.dims, through: [] };
+    }
+    return undefined;
+  };
+  // Data movement on constants is folded (converters and ONNX Runtime constant-fold it).
+  for (const n of model.graph.nodes) {
+    if (!DATA_MOVEMENT.has(n.opType) || !isDefault(n) || !n.inputs[0] || !n.outputs[0]) continue;
+    const src = traceConst(n.inputs[0]);
+    if (!src || !src.dq) continue; // plain constants are resolved by ix.constant already
+    if (n.inputs.slice(1).some((i) => i && !ix.constant(i))) continue;
+    const dims = src.shape && src.shape.every((d) => typeof d === 'number') ? movedDims(n, src.shape as number[], ix) : undefined;
+    constLike.set(n.outputs[0], { ...src, shape: dims ?? ix.declared.get(n.outputs[0]), through: [...src.through, n] });
+    folded.add(n);
+  }
+
   const nodes: QNode[] = [];
+  const outputPorts = new Map<string, QPort>();
   let quantized = false;
   model.graph.nodes.forEach((n, index) => {
     if (PLUMBING.has(n.opType) && QDQ_DOMAINS.has(n.domain)) return;
+    const attrs = simpleAttrs(n.attributes);
     const inputs: QPort[] = [];
     n.inputs.forEach((tensor, i) => {
       if (!tensor) return;
+      const traced = traceConst(tensor);
       const producer = ix.producer.get(tensor);
-      const dq = producer && isDQ(producer) ? producer : undefined;
+      const dq = traced?.dq ?? (producer && isDQ(producer) ? producer : undefined);
       const source = dq ? dq.inputs[0] ?? tensor : tensor;
-      const value = ix.constant(source);
-      const shape = shapeOf(ix, source, value);
-      const enc: ReadEncodingResult = dq ? qdqEncoding(dq, ix, shape?.length) : {};
-      const constant = value !== undefined;
-      if (enc.encoding) quantized = true;
-      inputs.push({ index: i, tensor, role: inputRole(n.opType, i, constant), constant, encoding: enc.encoding, shape, note: enc.note });
+      const shape = traced?.shape ?? shapeOf(ix, source);
+      const dqShape = traced?.dqShape ?? shape;
+      const enc: ReadEncodingResult = dq ? qdqEncoding(dq, ix, dqShape?.length) : {};
+      let encoding = enc.encoding;
+      const through = traced?.through ?? [];
+      if (encoding && through.length > 0 && encoding.granularity !== 'per-tensor') encoding = remapAxes(encoding, through, dqShape, ix);
+      const constant = traced?.constant ?? false;
+      const role = inputRole(n.opType, i, constant);
+      if (encoding && role === 'weight' && encoding.granularity === 'per-block' && encoding.blockAxis === undefined) {
+        encoding = { ...encoding, blockAxis: inChannelAxis(n.opType, attrs, shape?.length) };
+      }
+      if (encoding) quantized = true;
+      const dtype = dq ? 'float32' : traced?.constant ? String(ix.constant(tensor)?.dtype ?? '') || undefined : ix.declaredType.get(tensor);
+      inputs.push({
+        index: i, tensor, role, constant, encoding, shape, note: enc.note, dtype,
+        ...(through.length ? { foldedThrough: through.map((t) => t.name || t.opType) } : {}),
+      });
     });
     const outputs: QPort[] = [];
     n.outputs.forEach((tensor, i) => {
       if (!tensor) return;
-      const q = ix.firstQ.get(tensor);
+      const readers = ix.consumers.get(tensor) ?? [];
+      const q = readers.find(isQ);
       const shape = shapeOf(ix, tensor);
       const enc = q ? qdqEncoding(q, ix, shape?.length) : {};
       if (enc.encoding) quantized = true;
-      outputs.push({ index: i, tensor, role: 'activation', constant: false, encoding: enc.encoding, shape, note: enc.note });
+      const port: QPort = { index: i, tensor, role: 'activation', constant: false, encoding: enc.encoding, shape, note: enc.note, dtype: ix.declaredType.get(tensor) };
+      // Readers of the shape only, or pass-through ops, do not make the tensor a float input.
+      if (readers.some((r) => !isQ(r) && !(r.opType === 'Shape' || r.opType === 'Identity'))) port.feedsFloat = true;
+      if (ix.graphOutputs.has(tensor)) port.graphOutput = true;
+      outputs.push(port);
+      outputPorts.set(tensor, port);
     });
-    nodes.push({ id: n.id, name: displayName(n.name, n.opType, index), opType: n.opType, domain: n.domain, inputs, outputs });
+    // Encodings carried through data movement that has no Q/DQ of its own.
+    if (ENCODING_PASSES.has(n.opType) && isDefault(n)) {
+      const src = inputs.find((p) => p.index === 0)?.encoding ?? inheritedFrom(inputs.find((p) => p.index === 0), outputPorts);
+      if (src && src.granularity === 'per-tensor') for (const o of outputs) if (!o.encoding && !o.note) { o.encoding = src; o.inherited = true; }
+    }
+    for (const p of inputs) {
+      if (p.encoding || p.note || p.constant) continue;
+      const from = outputPorts.get(p.tensor);
+      if (from?.encoding && from.inherited) { p.encoding = from.encoding; p.inherited = true; }
+    }
+    nodes.push({
+      id: n.id, name: displayName(n.name, n.opType, index), opType: n.opType, domain: n.domain, inputs, outputs, attrs,
+      ...(folded.has(n) ? { folded: true } : {}),
+    });
   });
-  return { nodes, source: quantized ? 'qdq' : 'float', quantized };
+  const staticTensors = foldStatic(nodes);
+  return { nodes, source: quantized ? 'qdq' : 'float', quantized, staticTensors };
+}
+
+function inheritedFrom(port: QPort | undefined, outputs: ReadonlyMap<string, QPort>): QuantEncoding | undefined {
+  const from = port ? outputs.get(port.tensor) : undefined;
+  return from?.inherited ? from.encoding : undefined;
+}
+
+/** The encoding of a weight seen through folded data movement: its axes follow the data. */
+function remapAxes(enc: QuantEncoding, through: readonly Node[], dqShape: Dim[] | undefined, ix: Index): QuantEncoding {
+  if (!dqShape || !dqShape.every((d) => typeof d === 'number')) return { ...enc, axis: undefined };
+  let dims = dqShape as number[];
+  let axis = enc.axis;
+  let blockAxis = enc.blockAxis;
+  for (const n of through) {
+    const next = movedDims(n, dims, ix);
+    if (!next) return { ...enc, axis: undefined, blockAxis: undefined };
+    if (axis !== undefined) axis = mapAxis(n, axis, dims, next);
+    if (blockAxis !== undefined) blockAxis = mapAxis(n, blockAxis, dims, next);
+    dims = next;
+  }
+  return { ...enc, axis, blockAxis };
 }

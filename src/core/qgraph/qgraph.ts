@@ -21,7 +21,44 @@ export interface QPort {
   shape?: Dim[];
   /** Why no encoding could be read, when it should have been (e.g. scales in missing external data). */
   note?: string;
+  /**
+   * The encoding was not written on this tensor but carried over from the input of a data-movement
+   * op (Reshape, Transpose, ...), as the converters propagate it.
+   */
+  inherited?: boolean;
+  /** Outputs: some consumer reads the float tensor itself (not through a QuantizeLinear). */
+  feedsFloat?: boolean;
+  /** Outputs: the tensor is a graph output. */
+  graphOutput?: boolean;
+  /** Inputs: data-movement ops folded into this constant weight (e.g. `Transpose` of a Linear weight). */
+  foldedThrough?: string[];
+  /** Element type at the port when known (declared, a constant's, or float32 after a DQ). */
+  dtype?: string;
 }
+
+/** Ports that carry indices, shapes, axes or booleans, never quantized data. */
+export function isIndexPort(opType: string, direction: 'input' | 'output', index: number): boolean {
+  if (direction === 'output') return ['ArgMax', 'ArgMin', 'Shape', 'Size', 'NonZero', 'Equal', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual', 'Not', 'And', 'Or', 'Xor', 'IsNaN', 'IsInf'].includes(opType) || (opType === 'TopK' && index === 1);
+  switch (opType) {
+    case 'Gather': case 'GatherElements': case 'GatherND': case 'ScatterElements': case 'ScatterND': case 'TopK': case 'CumSum':
+    case 'OneHot': case 'Expand': case 'Tile': case 'Reshape': case 'Squeeze': case 'Unsqueeze':
+      return index === 1;
+    case 'Slice': case 'Pad': case 'Split': case 'ReduceMean': case 'ReduceSum': case 'ReduceMax': case 'ReduceMin': case 'ReduceProd': case 'ReduceL2':
+      return index >= 1 && !(opType === 'Pad' && index === 2);
+    case 'Resize': return index >= 1;
+    case 'Where': return index === 0;
+    case 'ConstantOfShape': case 'Range': return true;
+    default: return false;
+  }
+}
+
+/** Whether a port's element type is known and not floating point. */
+export function isNonFloatDtype(dtype: string | undefined): boolean {
+  return dtype !== undefined && !dtype.startsWith('float') && dtype !== 'bfloat16' && dtype !== 'undefined';
+}
+
+/** An attribute value as rules read it. */
+export type QAttr = number | string | number[] | string[];
 
 export interface QNode {
   /** Node id in the model (see core/model/types NodeId). */
@@ -32,6 +69,10 @@ export interface QNode {
   domain: string;
   inputs: QPort[];
   outputs: QPort[];
+  /** Scalar and list attributes (tensors and graphs left out). */
+  attrs?: Record<string, QAttr>;
+  /** Data-movement on a constant, folded into its consumer's weight port: not a compute node. */
+  folded?: boolean;
 }
 
 export interface QGraph {
@@ -40,6 +81,31 @@ export interface QGraph {
   source: 'qdq' | 'aimet' | 'quantizer' | 'float';
   /** True when at least one port carries an encoding. */
   quantized: boolean;
+  /**
+   * Tensors computed only from constants and static shapes (Shape → Gather → Concat → Reshape):
+   * converters and ONNX Runtime fold them, so they count as constants.
+   */
+  staticTensors?: string[];
+}
+
+/** Ops whose output depends only on the static shape of their input, not on its values. */
+export const SHAPE_OPS = new Set(['Shape', 'Size']);
+
+/**
+ * Marks shape computations as folded and lists the tensors they make: a node is static when it
+ * reads only a tensor's shape, or only constants and static tensors. QNN needs static shapes
+ * (the converter takes input dims; ONNX Runtime's QNN EP needs fixed dims), so they fold.
+ */
+export function foldStatic(nodes: QNode[]): string[] {
+  const statics = new Set<string>();
+  for (const n of nodes) {
+    if (n.outputs.length === 0) continue;
+    const isStatic = (n.domain === '' || n.domain === 'ai.onnx') && (SHAPE_OPS.has(n.opType) || (n.inputs.length > 0 && n.inputs.every((p) => p.constant || statics.has(p.tensor))));
+    if (!isStatic) continue;
+    n.folded = true;
+    for (const o of n.outputs) statics.add(o.tensor);
+  }
+  return [...statics];
 }
 
 /** The display name rule of the report schema: the node's name, or `<OpType>_<index>`. */
@@ -56,10 +122,43 @@ export function inputRole(opType: string, index: number, constant: boolean): Por
       return index === 1 ? 'weight' : index === 2 ? 'bias' : 'activation';
     case 'RMSNormalization':
       return index === 1 ? 'weight' : 'activation';
-    case 'MatMul':
+    case 'MatMul': case 'FusedMatMul':
       return index === 1 && constant ? 'weight' : 'activation';
     default:
       return 'activation';
+  }
+}
+
+/** The attributes rules read: numbers, strings and lists of them. */
+export function simpleAttrs(attributes: readonly { name: string; attr: { type: string; value: unknown } }[]): Record<string, QAttr> {
+  const out: Record<string, QAttr> = {};
+  for (const a of attributes) {
+    const { type, value } = a.attr;
+    if (type === 'int' || type === 'float' || type === 'string' || type === 'ints' || type === 'floats' || type === 'strings') out[a.name] = value as QAttr;
+  }
+  return out;
+}
+
+/**
+ * The output-channel axis of a weight for its consumer: 0 for Conv and Gemm with transB, 1 for
+ * ConvTranspose and Gemm without, the last dimension for a MatMul weight.
+ */
+export function outChannelAxis(opType: string, attrs: Record<string, QAttr> | undefined, weightRank: number | undefined): number {
+  switch (opType) {
+    case 'ConvTranspose': return 1;
+    case 'MatMul': case 'FusedMatMul': return weightRank ? weightRank - 1 : 1;
+    case 'Gemm': return attrs?.transB === 1 ? 0 : 1;
+    default: return 0;
+  }
+}
+
+/** The input-channel axis of a weight, along which blocks run: Conv 1, ConvTranspose 0, MatMul rank−2, Gemm transB ? 1 : 0. */
+export function inChannelAxis(opType: string, attrs: Record<string, QAttr> | undefined, weightRank: number | undefined): number {
+  switch (opType) {
+    case 'ConvTranspose': return 0;
+    case 'MatMul': case 'FusedMatMul': return weightRank ? weightRank - 2 : 0;
+    case 'Gemm': return attrs?.transB === 1 ? 1 : 0;
+    default: return 1;
   }
 }
 

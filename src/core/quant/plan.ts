@@ -69,8 +69,8 @@ function isFloatConstant(model: Model, tensor: string): boolean {
   return !!c && (c.dtype === 'float32' || c.dtype === 'float16' || c.dtype === 'bfloat16' || c.dtype === 'float64');
 }
 
-const WEIGHTED = new Set(['Conv2d', 'Conv3d', 'TransposeConv2d', 'TransposeConv3d', 'FullyConnected']);
-const BLOCKABLE = new Set(['Conv2d', 'Conv3d', 'FullyConnected']);
+const WEIGHTED = new Set(['Conv2d', 'DepthWiseConv2d', 'Conv3d', 'TransposeConv2d', 'TransposeConv3d', 'FullyConnected']);
+const BLOCKABLE = new Set(['Conv2d', 'DepthWiseConv2d', 'Conv3d', 'FullyConnected']);
 
 function weightAxis(node: QNode, qnnOp: string, gemmTransB: boolean): number {
   if (qnnOp.startsWith('TransposeConv')) return 1;

@@ -3,7 +3,7 @@
  * compute encodings, validate the plan for the chosen SoC, export QDQ ONNX and AIMET encodings,
  * and measure SQNR per output. Runs the same in the worker and in Node.
  */
-import type { RulePack } from '../../../rules/types';
+import type { Flow, RulePack } from '../../../rules/types';
 import { qgraphFromTensorEncodings } from '../qgraph/from-aimet';
 import { validate, type ValidationResult } from '../check/validate';
 import type { QGraph } from '../qgraph/qgraph';
@@ -24,6 +24,7 @@ export interface QuantizeRequest {
   pack: RulePack;
   soc: string;
   strict: boolean;
+  flow?: Flow;
   options: QuantOptions;
   overrides?: Override[];
   samples: CalibrationSample[];
@@ -77,7 +78,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   t = lap('calibrate', t);
   const encodings = computeEncodings(req.model, plan, ranges, req.options);
   const graph = qgraphFromTensorEncodings(req.model, (tensor, _c, node, index) => (node !== undefined ? encodings.edges.get(`${node}:${index}`)?.encoding : undefined) ?? encodings.tensors.get(tensor), 'quantizer');
-  const validation = validate(graph, req.pack, { soc: req.soc, strict: req.strict });
+  const validation = validate(graph, req.pack, { soc: req.soc, strict: req.strict, flow: req.flow });
   t = lap('encode+validate', t);
   req.onProgress?.('Exporting', undefined);
   const qdq = exportQdq(req.bytes, encodings);

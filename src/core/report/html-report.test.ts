@@ -61,7 +61,7 @@ describe('htmlReport on a real sample', () => {
     const samples: [string, string][] = [
       ['broken-16a16w-matmul.qdq.onnx', 'SM8350'], ['broken-asymmetric-weight.qdq.onnx', 'SM8650'], ['broken-axis.qdq.onnx', 'SM8650'],
       ['broken-bias-scale.qdq.onnx', 'SM8650'], ['broken-blockwise-v68.qdq.onnx', 'SM8350'], ['broken-perchannel-gemm.qdq.onnx', 'SM8650'],
-      ['broken-transpose-requant.qdq.onnx', 'SM8650'], ['broken-uint16-weight.qdq.onnx', 'SM8650'], ['broken-unsupported-op.qdq.onnx', 'SM8650'],
+      ['broken-transpose-requant.qdq.onnx', 'SM8650'], ['broken-int32-weight.qdq.onnx', 'SM8650'], ['broken-unsupported-op.qdq.onnx', 'SM8650'],
     ];
     for (const [file, soc] of samples) {
       const { report, validation, view } = await checkSample(file, soc, false);
@@ -120,7 +120,7 @@ describe('nodes and pictures', () => {
     const edges = nodes.slice(1).map((node, i) => ({ id: `e${i}`, source: String(i), target: node.id, tensor: `t${i}`, dtype: 'uint8' }));
     const findings = nodes.map((node) => finding(node.name, node.id, { rule: 'unsupported-op', op: 'Relu', qnnOp: null }));
     const report: CheckReport = {
-      schema: 1, model: { name: 'chain.onnx', sha256: 'ab', nodes: n }, backend: 'htp', soc: 'SM8650', arch: 'V75', strict: true,
+      schema: 2, flow: 'qnn', model: { name: 'chain.onnx', sha256: 'ab', nodes: n }, backend: 'htp', soc: 'SM8650', arch: 'V75', strict: true,
       verdict: 'fail', counts: { error: n, warning: 0, info: 0 }, encodings: 'qdq', findings,
     };
     return { report, findings, view: { path: '', name: 'g', nodes, edges, trail: [] }, nodeIds: findings.map((f) => f.nodeId) };

@@ -76,7 +76,7 @@ describe('markdownReport on a real sample', () => {
 
 describe('markdownReport escaping', () => {
   const base = (findings: CheckReport['findings']): CheckReport => ({
-    schema: 1, model: { name: 'm.onnx', sha256: 'ab', nodes: 1 }, backend: 'htp', soc: 'SM8650', arch: 'V75', strict: true,
+    schema: 2, flow: 'qnn', model: { name: 'm.onnx', sha256: 'ab', nodes: 1 }, backend: 'htp', soc: 'SM8650', arch: 'V75', strict: true,
     verdict: 'fail', counts: { error: findings.length, warning: 0, info: 0 }, encodings: 'qdq', findings,
   });
 

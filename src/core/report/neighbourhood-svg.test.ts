@@ -142,6 +142,6 @@ describe('neighbourhoodSvg', () => {
     const shown = selectNeighbourhood(view, sigmoid.id).nodes;
     expect(shown.map((n) => n.opType).sort()).toEqual(['DequantizeLinear', 'DequantizeLinear', 'QuantizeLinear', 'QuantizeLinear', 'Sigmoid']);
     for (const n of shown) expect(svg).toContain(`<title>${n.opType} ${n.name}`);
-    expect(svg).toContain('>uint8</text>');
+    expect(svg).toContain('>uint16</text>');
   });
 });

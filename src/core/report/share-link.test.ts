@@ -19,8 +19,8 @@ const FIXTURES = new URL('./__fixtures__/share-links/', import.meta.url);
 const SHA = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 const LOCAL: SharePayload = {
-  v: 1,
-  settings: { backend: 'htp', soc: 'SM8650', strict: true, config: '8a8w' },
+  v: 2,
+  settings: { backend: 'htp', soc: 'SM8650', strict: true, flow: 'qnn', config: '8a8w' },
   model: { name: 'cnn-sigmoid.qdq.onnx', size: 20480, sha256: SHA },
 };
 
@@ -30,9 +30,9 @@ async function deflate(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 const base64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
-const fragmentOfBytes = async (raw: Uint8Array, version = 1) => `#s=${version}.${base64url(await deflate(raw))}`;
-const fragmentOfText = (json: string, version = 1) => fragmentOfBytes(new TextEncoder().encode(json), version);
-const fragmentOf = (value: unknown, version = 1) => fragmentOfText(JSON.stringify(value), version);
+const fragmentOfBytes = async (raw: Uint8Array, version = SHARE_LINK_VERSION) => `#s=${version}.${base64url(await deflate(raw))}`;
+const fragmentOfText = (json: string, version = SHARE_LINK_VERSION) => fragmentOfBytes(new TextEncoder().encode(json), version);
+const fragmentOf = (value: unknown, version = SHARE_LINK_VERSION) => fragmentOfText(JSON.stringify(value), version);
 
 /** LOCAL, changed by `edit` (on a deep copy). */
 function payloadWith(edit: (p: any) => void): unknown {
@@ -73,9 +73,9 @@ function noise(seed: number, chars: number): string {
 describe('round trip', () => {
   it('a URL model with every setting, view and filter', async () => {
     const payload: SharePayload = {
-      v: 1,
+      v: 2,
       settings: {
-        backend: 'htp', soc: 'SM8650', strict: false, config: '16a4w_block',
+        backend: 'htp', soc: 'SM8650', strict: false, flow: 'ort', config: '16a4w_block',
         overrides: [{ pattern: '^/model/layers\\.\\d+/mlp/', config: '16a8w' }, { pattern: 'lm_head', config: 'float' }],
         calibration: { mode: 'random', samples: 32, seed: 7 },
       },
@@ -83,7 +83,7 @@ describe('round trip', () => {
       view: { selected: '/model/layers.3/attn/MatMul', filters: { severity: ['error'], rule: ['16a16w-arch', 'bias'], text: 'attn' } },
     };
     const link = await encodeShareLink(payload, 'https://quantlens.example/app/#old=fragment');
-    expect(link).toMatch(/^https:\/\/quantlens\.example\/app\/#s=1\.[A-Za-z0-9_-]+$/);
+    expect(link).toMatch(/^https:\/\/quantlens\.example\/app\/#s=2\.[A-Za-z0-9_-]+$/);
     expect(await decodeShareLink(link)).toEqual(payload);
     expect(await decodeShareFragment(new URL(link).hash)).toEqual(payload);
   });
@@ -91,17 +91,17 @@ describe('round trip', () => {
   it('a local model with a snapshot built from a check report', async () => {
     const reportFinding = (over: Partial<CheckReportFinding>): CheckReportFinding => ({
       rule: 'bias', severity: 'error', node: '/conv/Conv', op: 'Conv', qnnOp: 'Conv2d', port: 'input 2 (bias)', tensor: 'conv.bias',
-      message: 'bias scale must equal input scale × weight scale', expected: 'scale 1.2e-5', actual: 'scale 0.01', fix: 'requantize the bias', source: 'QNN docs [documented]', confidence: 'documented', ...over,
+      message: 'bias scale must equal input scale × weight scale', expected: 'scale 1.2e-5', actual: 'scale 0.01', fix: 'requantize the bias', source: 'QNN docs [documented]', confidence: 'documented', outcome: 'rejected', constraintKind: 'backend-limit', ...over,
     });
     const report: CheckReport = {
-      schema: 1, model: { name: 'cnn.onnx', sha256: SHA, nodes: 12 }, backend: 'htp', soc: 'SM8650', arch: 'V75', strict: true, verdict: 'fail',
+      schema: 2, flow: 'qnn', model: { name: 'cnn.onnx', sha256: SHA, nodes: 12 }, backend: 'htp', soc: 'SM8650', arch: 'V75', strict: true, verdict: 'fail',
       counts: { error: 1, warning: 0, info: 1 }, encodings: 'qdq',
       findings: [reportFinding({}), reportFinding({ rule: 'not-quantized', severity: 'info', node: '(model)', port: '', message: 'line one\nline two\u202E', actual: 'x'.repeat(400) })],
     };
     const snapshot = snapshotOf(report);
     expect(snapshot.findings[1]!.message).toBe('line one\nline two\uFFFD'); // newlines kept, bidi override replaced
     expect(snapshot.findings[1]!.actual).toBe(`${'x'.repeat(299)}…`);
-    expect(snapshot.findings[0]).toEqual({ rule: 'bias', severity: 'error', node: '/conv/Conv', port: 'input 2 (bias)', message: 'bias scale must equal input scale × weight scale', expected: 'scale 1.2e-5', actual: 'scale 0.01' });
+    expect(snapshot.findings[0]).toEqual({ rule: 'bias', severity: 'error', node: '/conv/Conv', port: 'input 2 (bias)', message: 'bias scale must equal input scale × weight scale', expected: 'scale 1.2e-5', actual: 'scale 0.01', outcome: 'rejected' });
     const payload: SharePayload = { ...LOCAL, view: { selected: '/conv/Conv' }, snapshot };
     const decoded = await decodeShareLink(await encodeShareLink(payload, 'http://localhost:5173/'));
     expect(decoded).toEqual(payload);
@@ -199,7 +199,7 @@ describe('malformed and hostile links', () => {
     ['no version before the dot', '#s=abcdef', 'malformed', /does not start with a version number and a dot \(it starts "abcdef"\)/],
     ['a version but no body', '#s=1.', 'malformed', /has a version but no payload after the dot/],
     ['an oversized fragment', `#s=1.${'A'.repeat(MAX_FRAGMENT_CHARS)}`, 'too-long', 'This share link is 65,540 characters long after the #; the limit is 65,536. The link is refused; no QuantLens makes links that long.'],
-    ['a future version', async () => fragmentOf({ ...LOCAL, v: 2 }, 2), 'future-version', /^This share link was made by a newer QuantLens \(version 2\); this one reads up to 1\. Update QuantLens/],
+    ['a future version', async () => fragmentOf({ ...LOCAL, v: 3 }, 3), 'future-version', /^This share link was made by a newer QuantLens \(version 3\); this one reads up to 2\. Update QuantLens/],
     ['a version that never existed', async () => fragmentOf(LOCAL, 0), 'unknown-version', /says version 0, which no QuantLens ever wrote/],
     ['a character outside base64url', '#s=1.abc*def', 'bad-base64', /the character "\*" at position 4 of its payload, which base64url does not use/],
     ['base64url cut to an impossible length', '#s=1.abcde', 'bad-base64', /has 5 characters, a length base64url cannot have, so it was cut/],
@@ -209,14 +209,17 @@ describe('malformed and hostile links', () => {
     ['bytes that are not UTF-8', async () => fragmentOfBytes(new Uint8Array([0x7b, 0xc3, 0x28, 0x7d])), 'bad-json', /payload is not UTF-8 text/],
     ['text that is not JSON', async () => fragmentOfText('{"v":1,"settings":'), 'bad-json', /payload is not valid JSON \(/],
     ['JSON that is not an object', async () => fragmentOf([1, 2, 3]), 'invalid-field', /^This share link's payload must be object, not array\./],
-    ['a body whose version disagrees with its prefix', async () => fragmentOf({ ...LOCAL, v: 3 }), 'version-mismatch', /says version 1 before the dot but 3 inside/],
+    ['a body whose version disagrees with its prefix', async () => fragmentOf({ ...LOCAL, v: 3 }), 'version-mismatch', /says version 2 before the dot but 3 inside/],
     ['a missing field', async () => fragmentOf(payloadWith((p) => delete p.model.sha256)), 'invalid-field', /This share link's model is missing the required field "sha256"\. Ask the sender to copy the link again/],
     ['a value outside an enum', async () => fragmentOf(payloadWith((p) => (p.settings.backend = 'cuda'))), 'invalid-field', /settings\.backend must be one of "htp", "lpai", not "cuda"/],
+    ['a flow that does not exist', async () => fragmentOf(payloadWith((p) => (p.settings.flow = 'tflite'))), 'invalid-field', /settings\.flow must be one of "qnn", "ort", "executorch", not "tflite"/],
+    ['a version-2 link without a flow', async () => fragmentOf(payloadWith((p) => delete p.settings.flow)), 'invalid-field', /settings is missing the required field "flow"/],
+    ['a version-1 link that names a flow', async () => fragmentOf({ ...structuredClone(LOCAL), v: 1 }, 1), 'invalid-field', /settings\.flow is not a known field/],
     ['a value of the wrong type', async () => fragmentOf(payloadWith((p) => (p.settings.strict = 'yes'))), 'invalid-field', /settings\.strict must be boolean, not string/],
     ['a size that is not a whole number', async () => fragmentOf(payloadWith((p) => (p.model.size = 1.5))), 'invalid-field', /model\.size must be integer, not number/],
     ['an unknown field', async () => fragmentOf(payloadWith((p) => (p.settings.autorun = true))), 'invalid-field', /settings\.autorun is not a known field/],
     ['a constructor key', async () => fragmentOf(payloadWith((p) => (p.model.constructor = { x: 1 }))), 'invalid-field', /model\.constructor is not a known field/],
-    ['a __proto__ key', async () => fragmentOfText(JSON.stringify(LOCAL).replace('{"v":1,', '{"v":1,"__proto__":{"polluted":true},')), 'invalid-field', /__proto__ is not a known field/],
+    ['a __proto__ key', async () => fragmentOfText(JSON.stringify(LOCAL).replace('{"v":2,', '{"v":2,"__proto__":{"polluted":true},')), 'invalid-field', /__proto__ is not a known field/],
     ['a SHA-256 that is not 64 lowercase hex digits', async () => fragmentOf(payloadWith((p) => (p.model.sha256 = SHA.toUpperCase()))), 'invalid-field', /model\.sha256 must be the file's SHA-256 as 64 lowercase hex digits, not "E3B0C4/],
     ['a SoC that is not a model name', async () => fragmentOf(payloadWith((p) => (p.settings.soc = '<img src=x onerror=alert(1)>'))), 'invalid-field', /settings\.soc must be a SoC model name such as SM8650/],
     ['a string over its cap', async () => fragmentOf(payloadWith((p) => (p.model.name = `${'n'.repeat(251)}.onnx`))), 'invalid-field', /model\.name must have at most 255 characters/],

@@ -16,18 +16,21 @@
  * are refused, model URLs must be plain http(s), and override patterns that could backtrack
  * catastrophically are refused. Strings are data: the UI renders them as text, never as HTML.
  *
- * To add version 2: freeze `SHARE_PAYLOAD_V1_SCHEMA` as it is, add `SharePayloadV2` and its
- * schema, a `DECODERS[2]`, an `UPGRADES[1]` turning a v1 payload into v2, point `SharePayload`
- * at v2, and commit v2 fixture links beside the v1 ones (which must keep decoding).
+ * Versions: 1 (the first); 2 adds the deployment `flow` to the settings (v1 links upgrade to
+ * `qnn`, the only flow there was) and each snapshot finding's `outcome` under it. To add version
+ * 3: freeze the v2 schema as it is, add `SharePayloadV3` and its schema, a `DECODERS[3]`, an
+ * `UPGRADES[2]`, point `SharePayload` at v3, and commit v3 fixture links beside the older ones
+ * (which must keep decoding).
  */
 import { MAX_LINK_PAYLOAD_BYTES } from '../model/limits';
 import { BACKENDS } from '../../../rules/registry';
+import type { Flow, Outcome } from '../../../rules/types';
 import type { Severity, Verdict } from '../check/finding';
 import { checkSchema, type Schema } from '../schema/json-schema';
 import type { CheckReport } from './check-report';
 
 /** The version `encodeShareLink` writes and the highest this QuantLens reads. */
-export const SHARE_LINK_VERSION = 1;
+export const SHARE_LINK_VERSION = 2;
 /** The fragment parameter holding the payload: `#s=<version>.<body>`. */
 export const SHARE_PARAM = 's';
 /** Longest fragment (after `#`) accepted or produced: 64 Ki characters. */
@@ -82,7 +85,7 @@ export interface ShareCalibration {
 }
 
 /** What the run used: the toolbar's settings plus quantization choices. */
-export interface ShareSettings {
+export interface ShareSettingsV1 {
   backend: ShareBackend;
   soc: string;
   strict: boolean;
@@ -90,6 +93,11 @@ export interface ShareSettings {
   config?: string;
   overrides?: ShareOverride[];
   calibration?: ShareCalibration;
+}
+
+/** Version 2 settings: the deployment flow the outcomes were predicted for. */
+export interface ShareSettings extends ShareSettingsV1 {
+  flow: Flow;
 }
 
 /** The model's identity; `url` only when it was opened from an http(s) address. */
@@ -117,6 +125,8 @@ export interface ShareFinding {
   message: string;
   expected: string;
   actual: string;
+  /** Version 2: what happens to the node under the sender's flow. */
+  outcome?: Outcome;
 }
 
 /** The sender's result, for a receiver who does not have the model yet. */
@@ -134,14 +144,20 @@ export interface ShareSnapshot {
 /** Payload version 1, as written in the fragment `s=1.…` (schema `SHARE_PAYLOAD_V1_SCHEMA`). */
 export interface SharePayloadV1 {
   v: 1;
-  settings: ShareSettings;
+  settings: ShareSettingsV1;
   model: ShareModel;
   view?: ShareView;
   snapshot?: ShareSnapshot;
 }
 
+/** Payload version 2 (`s=2.…`): v1 plus `settings.flow` and snapshot finding outcomes. */
+export interface SharePayloadV2 extends Omit<SharePayloadV1, 'v' | 'settings'> {
+  v: 2;
+  settings: ShareSettings;
+}
+
 /** The latest payload version. */
-export type SharePayload = SharePayloadV1;
+export type SharePayload = SharePayloadV2;
 
 /** What kind of problem a link has; stable, for tests and for the UI to choose wording. */
 export type ShareLinkErrorCode =
@@ -193,7 +209,8 @@ export const SHARE_PAYLOAD_V1_SCHEMA: Schema = {
       required: ['backend', 'soc', 'strict'],
       additionalProperties: false,
       properties: {
-        backend: { enum: [...BACKENDS] },
+        // Frozen literal: the backends of version 1, whatever the registry holds later.
+        backend: { enum: ['htp', 'lpai'] },
         soc: { type: 'string', minLength: 1, maxLength: SHARE_LIMITS.soc, pattern: '^[A-Za-z0-9][A-Za-z0-9_.+-]*$' },
         strict: { type: 'boolean' },
         config: CONFIG,
@@ -278,6 +295,21 @@ export const SHARE_PAYLOAD_V1_SCHEMA: Schema = {
     },
   },
 };
+
+/**
+ * JSON schema of payload version 2: version 1 with `settings.flow` (required) and an optional
+ * `outcome` on snapshot findings. Frozen like version 1: literals only.
+ */
+export const SHARE_PAYLOAD_V2_SCHEMA: Schema = (() => {
+  const s = JSON.parse(JSON.stringify(SHARE_PAYLOAD_V1_SCHEMA)) as { $id: string; properties: Record<string, any> };
+  s.$id = 'https://quantlens.dev/schema/share-payload-2.json';
+  s.properties.v = { const: 2 };
+  const settings = s.properties.settings;
+  settings.required = [...settings.required, 'flow'];
+  settings.properties.flow = { enum: ['qnn', 'ort', 'executorch'] };
+  s.properties.snapshot.properties.findings.items.properties.outcome = { enum: ['rejected', 'cpu-fallback', 'auto-fixed', 'slower', 'advice'] };
+  return s as unknown as Schema;
+})();
 
 /** Plainer words for pattern failures, keyed by path with array indices removed. */
 const PATTERN_WORDS: Record<string, string> = {
@@ -394,13 +426,13 @@ export function overridePatternProblem(pattern: string): string | undefined {
   return undefined;
 }
 
-/** Validates a version-1 payload (already JSON-parsed); throws ShareLinkError on the first problem. */
-function validateV1(value: unknown): SharePayloadV1 {
-  if (value && typeof value === 'object' && !Array.isArray(value) && 'v' in value && (value as { v: unknown }).v !== 1) {
-    throw new ShareLinkError('version-mismatch', `This share link says version 1 before the dot but ${JSON.stringify((value as { v: unknown }).v)?.slice(0, 20)} inside`, `${ASK_SENDER}.`, 'v');
+/** Validates a version-n payload (already JSON-parsed); throws ShareLinkError on the first problem. */
+function validatePayload<P extends SharePayloadV1 | SharePayloadV2>(value: unknown, version: P['v'], schema: Schema): P {
+  if (value && typeof value === 'object' && !Array.isArray(value) && 'v' in value && (value as { v: unknown }).v !== version) {
+    throw new ShareLinkError('version-mismatch', `This share link says version ${version} before the dot but ${JSON.stringify((value as { v: unknown }).v)?.slice(0, 20)} inside`, `${ASK_SENDER}.`, 'v');
   }
   const protoKey = findPrototypeKey(value);
-  const problem = protoKey ? { path: protoKey, problem: 'is not a known field' } : checkSchema(value, SHARE_PAYLOAD_V1_SCHEMA);
+  const problem = protoKey ? { path: protoKey, problem: 'is not a known field' } : checkSchema(value, schema);
   if (problem) {
     const key = problem.path.replace(/\[\d+\]/g, '[]');
     const words = / does not match /.test(problem.problem) ? PATTERN_WORDS[key] : undefined;
@@ -408,7 +440,7 @@ function validateV1(value: unknown): SharePayloadV1 {
     const subject = problem.path === '(top level)' ? 'payload' : problem.path;
     throw new ShareLinkError('invalid-field', `This share link's ${subject} ${detail}`, `${ASK_SENDER}, or to update QuantLens if theirs is newer.`, problem.path);
   }
-  const payload = value as SharePayloadV1;
+  const payload = value as P;
   const disguise = findDisguise(payload);
   if (disguise) {
     throw new ShareLinkError('invalid-field', `This share link's ${disguise.path} contains the invisible or text-direction character ${codePoint(disguise.char)}, which could make it read as something it is not`, 'The link is refused; ask the sender for a new one.', disguise.path);
@@ -527,11 +559,18 @@ type VersionDecoder = (body: string) => Promise<unknown>;
 
 /** `DECODERS[n]` reads a version-n body into a validated version-n payload. */
 const DECODERS: Readonly<Record<number, VersionDecoder>> = {
-  1: async (body) => validateV1(parseJson(await inflateCapped(fromBase64Url(body), MAX_INFLATED_BYTES))),
+  1: async (body) => validatePayload<SharePayloadV1>(parseJson(await inflateCapped(fromBase64Url(body), MAX_INFLATED_BYTES)), 1, SHARE_PAYLOAD_V1_SCHEMA),
+  2: async (body) => validatePayload<SharePayloadV2>(parseJson(await inflateCapped(fromBase64Url(body), MAX_INFLATED_BYTES)), 2, SHARE_PAYLOAD_V2_SCHEMA),
 };
 
 /** `UPGRADES[n]` turns a valid version-n payload into a valid version-(n+1) payload. */
-const UPGRADES: Readonly<Record<number, (payload: unknown) => unknown>> = {};
+const UPGRADES: Readonly<Record<number, (payload: unknown) => unknown>> = {
+  // Before flows existed, every verdict was the QNN converter's.
+  1: (p) => {
+    const v1 = p as SharePayloadV1;
+    return { ...v1, v: 2, settings: { ...v1.settings, flow: 'qnn' } } satisfies SharePayloadV2;
+  },
+};
 
 function toLatest(version: number, payload: unknown): SharePayload {
   let p = payload;
@@ -644,6 +683,7 @@ function compactFinding(f: ShareFinding): ShareFinding {
     message: cut(clean(f.message, true), SHARE_LIMITS.message),
     expected: cut(clean(f.expected, true), SHARE_LIMITS.detail),
     actual: cut(clean(f.actual, true), SHARE_LIMITS.detail),
+    ...(f.outcome !== undefined && { outcome: f.outcome }),
   };
 }
 
@@ -701,7 +741,7 @@ export async function encodeSharePayload(payload: SharePayload): Promise<Encoded
   if (p.model.url !== undefined && modelUrlProblem(p.model.url) === undefined) p = { ...p, model: { ...p.model, url: new URL(p.model.url).href } };
   const given = p.snapshot?.findings.length ?? 0;
   if (p.snapshot) p = { ...p, snapshot: { ...p.snapshot, arch: cut(clean(p.snapshot.arch), SHARE_LIMITS.arch), findings: p.snapshot.findings.slice(0, MAX_SNAPSHOT_FINDINGS).map(compactFinding) } };
-  validateV1(p); // never hand out a link this QuantLens would refuse
+  validatePayload<SharePayloadV2>(p, 2, SHARE_PAYLOAD_V2_SCHEMA); // never hand out a link this QuantLens would refuse
   const withFindings = (n: number): SharePayload => (p.snapshot ? { ...p, snapshot: { ...p.snapshot, findings: p.snapshot.findings.slice(0, n) } } : p);
 
   let best = await encodeBody(p);

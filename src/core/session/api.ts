@@ -12,12 +12,15 @@ import type { ObserverKind } from '../quant/calibrate';
 import type { QuantOptions } from '../quant/configs';
 import type { Override } from '../quant/plan';
 import type { CheckReport } from '../report/check-report';
+import type { Flow } from '../../../rules/types';
 
 /** What the validator runs with; the toolbar edits these. */
 export interface CheckSettings {
   backend: 'htp' | 'lpai';
   soc: string;
   strict: boolean;
+  /** Deployment flow the outcomes are predicted for (default `qnn`). */
+  flow?: Flow;
   /** What to validate: the model's own encodings (default) or the last quantization plan. */
   target?: 'model' | 'plan';
 }

@@ -13,7 +13,7 @@ import { Engine } from './engine';
 const sample = (f: string) => new File([readFileSync(`public/samples/${f}`)], f);
 
 /** AIMET encodings equivalent to the QDQ sample, keyed by the float model's tensor names. */
-function encodingsFromQdq(sigmoidScale?: number): string {
+function encodingsFromQdq(sigmoidScale?: number, sigmoidDtype?: 'uint16'): string {
   const g = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync('public/samples/cnn-sigmoid.qdq.onnx'))));
   const activations = new Map<string, QuantEncoding>();
   const params = new Map<string, QuantEncoding>();
@@ -25,7 +25,9 @@ function encodingsFromQdq(sigmoidScale?: number): string {
     }
     for (const p of n.outputs) {
       if (!p.encoding) continue;
-      const enc = n.opType === 'Sigmoid' && sigmoidScale ? { ...p.encoding, scale: [sigmoidScale] } : p.encoding;
+      const enc = n.opType === 'Sigmoid' && sigmoidScale
+        ? { ...p.encoding, scale: [sigmoidScale], ...(sigmoidDtype ? { dtype: sigmoidDtype, bitwidth: 16 } : {}) }
+        : p.encoding;
       // In the float model the Sigmoid writes the graph output directly.
       activations.set(n.opType === 'Sigmoid' ? 'probs' : p.tensor, enc);
     }
@@ -41,7 +43,7 @@ describe('Engine.check', () => {
     expect(out.ok).toBe(true);
     if (!out.ok) return;
     expect(out.result.verdict).toBe('pass');
-    expect(out.report.schema).toBe(1);
+    expect(out.report.schema).toBe(2);
     expect(out.report.model.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(out.report.arch).toBe('V75');
   });
@@ -56,13 +58,21 @@ describe('Engine.check', () => {
     expect(out.ok && out.result.findings).toEqual([]);
   });
 
-  it('flags a wrong Sigmoid scale from AIMET encodings; lenient makes it a warning', async () => {
+  it('flags a wrong 16-bit Sigmoid scale from AIMET encodings; lenient makes it a warning; 8-bit is advice', async () => {
     const engine = new Engine();
-    await engine.openFiles([sample('cnn-sigmoid.onnx'), new File([encodingsFromQdq(1 / 200)], 'cnn.encodings')]);
+    await engine.openFiles([sample('cnn-sigmoid.onnx'), new File([encodingsFromQdq(1 / 60000, 'uint16')], 'cnn.encodings')]);
     const strict = await engine.check({ backend: 'htp', soc: 'SM8650', strict: true });
-    expect(strict.ok && strict.result.findings.map((f) => [f.rule, f.node, f.severity])).toEqual([['fixed-qparams', '/head/Sigmoid', 'error']]);
+    // The uint8 → uint16 step at the Sigmoid itself costs a Convert (slower), besides the fixed scale.
+    expect(strict.ok && strict.result.findings.map((f) => [f.rule, f.node, f.severity, f.outcome])).toEqual([
+      ['fixed-qparams', '/head/Sigmoid', 'error', 'rejected'], ['io-dtype', '/head/Sigmoid', 'warning', 'slower'],
+    ]);
     const lenient = await engine.check({ backend: 'htp', soc: 'SM8650', strict: false });
     expect(lenient.ok && lenient.result.verdict).toBe('pass-with-warnings');
+    // At 8 bits, 1/256 is ExecuTorch's observer choice, not an HTP rule: advice.
+    await engine.openFiles([sample('cnn-sigmoid.onnx'), new File([encodingsFromQdq(1 / 200)], 'cnn.encodings')]);
+    const eight = await engine.check({ backend: 'htp', soc: 'SM8650', strict: true });
+    expect(eight.ok && eight.result.verdict).toBe('pass');
+    expect(eight.ok && eight.result.findings.map((f) => [f.rule, f.severity, f.outcome, f.constraintKind])).toEqual([['fixed-qparams', 'info', 'advice', 'toolchain-default']]);
   });
 
   it('rejects a malformed encodings file with its name and keeps the previous model', async () => {

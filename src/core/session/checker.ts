@@ -49,7 +49,7 @@ export class Checker {
     if (!isBackend(settings.backend)) return { ok: false, error: `Unknown backend "${settings.backend}".` };
     try {
       const pack = await this.pack(settings.backend);
-      const result = validate(graph, pack, { soc: settings.soc, strict: settings.strict });
+      const result = validate(graph, pack, { soc: settings.soc, strict: settings.strict, flow: settings.flow });
       return { ok: true, result, report: buildCheckReport(this.identity, result), packTitle: pack.title, tensorEncodings: tensorEncodingLabels(graph) };
     } catch (err) {
       if (err instanceof UnknownSocError) return { ok: false, error: `${err.soc} is not a ${settings.backend.toUpperCase()} SoC QuantLens knows. Pick one of: ${err.known.join(', ')}.` };

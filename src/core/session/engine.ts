@@ -142,7 +142,7 @@ export class Engine implements EngineApi {
       samples ??= randomSamples(this.runtime.Tensor, inputs, shapes, Math.max(1, Math.min(settings.calibration.samples, 4096)), settings.calibration.seed);
       const pack = await this.checker.pack(settings.backend);
       const result = await quantize({
-        model, bytes, pack, soc: settings.soc, strict: settings.strict,
+        model, bytes, pack, soc: settings.soc, strict: settings.strict, flow: settings.flow,
         options: settings,
         overrides: settings.overrides, samples, observer: settings.calibration.observer, percentile: settings.calibration.percentile,
         createSession: this.runtime.createSession, signal: controller.signal, onProgress,

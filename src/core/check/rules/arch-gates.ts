@@ -17,7 +17,11 @@ export const sixteenBitArchRule: Rule = {
     const act = ctx.node.inputs.find((p) => p.index === 0)?.encoding;
     const w = ctx.node.inputs.find((p) => p.index === 1);
     // 16a16w means a 16-bit activation and an int16 (symmetric) weight or second input.
-    if (!act || !w?.encoding || !is16(act.dtype) || w.encoding.dtype !== 'int16' || w.encoding.bitwidth !== 16) return [];
+    // uint16 weights count too: ONNX Runtime converts them to symmetric int16 (conv/matmul_op_builder.cc).
+    // A dynamic uint16 second input is 16×16 activations, which ONNX Runtime runs as 16×8; only
+    // int16 or constant (weight) uint16 second inputs are 16-bit weights.
+    const w16 = w?.encoding && w.encoding.bitwidth === 16 && (w.encoding.dtype === 'int16' || (w.encoding.dtype === 'uint16' && w.constant));
+    if (!act || !w?.encoding || !is16(act.dtype) || !w16) return [];
     if (ctx.soc.htpArch >= g.minArch) return [];
     return [violation(w, 'input', {
       message: `16-bit activations with 16-bit ${ctx.qnnOp === 'MatMul' ? 'second input' : 'weights'} on ${ctx.qnnOp} need ${archName(g.minArch)} or newer; ${ctx.soc.model} is ${archName(ctx.soc.htpArch)}`,
@@ -56,7 +60,7 @@ export const lpbqArchRule: Rule = {
       })];
     }
     if (g.disputedArch && ctx.soc.htpArch === g.disputedArch.arch) {
-      return [{ kind: 'note', port: `input ${w.index} (${w.role})`, tensor: w.tensor, message: `block-wise (LPBQ) weights on ${archName(ctx.soc.htpArch)}: sources disagree`, expected: `HTP ${archName(g.minArch)}+ per code; V73+ per wiki`, actual: `${ctx.soc.model} (${archName(ctx.soc.htpArch)})`, fix: 'Confirm on a device of this SoC, or use per-channel 4-bit weights to be safe.', source: { ...g.source, note: g.disputedArch.note } }];
+      return [{ kind: 'note', effect: { kind: 'toolchain-default' }, port: `input ${w.index} (${w.role})`, tensor: w.tensor, message: `block-wise (LPBQ) weights on ${archName(ctx.soc.htpArch)}: sources disagree`, expected: `HTP ${archName(g.minArch)}+ per code; V73+ per wiki`, actual: `${ctx.soc.model} (${archName(ctx.soc.htpArch)})`, fix: 'Confirm on a device of this SoC, or use per-channel 4-bit weights to be safe.', source: { ...g.source, note: g.disputedArch.note } }];
     }
     return [];
   },

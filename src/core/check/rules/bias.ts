@@ -10,7 +10,7 @@ const SRC: Source = { ref: 'pytorch/executorch backends/qualcomm/quantizer/READM
 export const biasRule: Rule = {
   id: 'bias',
   title: 'Derived int32 bias',
-  description: `A Conv, FullyConnected or TransposeConv bias must be int32, symmetric with zero point 0, and its scale must equal input scale × weight scale (per channel, for per-tensor and per-channel weights), within a relative tolerance of ${BIAS_SCALE_RTOL}.`,
+  description: `A Conv, FullyConnected or TransposeConv bias must be int32 with zero point 0, and its scale should equal input scale × weight scale (per channel; for a grouped TransposeConv the weight scales repeat per group), within a relative tolerance of ${BIAS_SCALE_RTOL}. A mismatch with per-channel weights breaks the HTP rule, which ONNX Runtime repairs by requantizing the bias; with per-tensor weights ExecuTorch's per-tensor configs calibrate the bias on its own, so the mismatch is advice there.`,
   check(ctx) {
     const bias = ctx.node.inputs.find((p) => p.role === 'bias' && p.encoding);
     const spec = bias ? specFor(ctx.constraint?.inputs, bias.index) : undefined;
@@ -26,17 +26,27 @@ export const biasRule: Rule = {
     // Block-wise weights derive the bias from per-channel maxima (LPBQ); only per-tensor and
     // per-channel weights are compared here.
     if (input && weight && input.scale.length === 1 && (weight.granularity === 'per-tensor' || weight.granularity === 'per-channel')) {
-      const expected = weight.scale.map((w) => w * input.scale[0]!);
+      // ConvTranspose weights are [C_in, C_out/group, ...]: per-channel scales cover one group's
+      // outputs and repeat for each group (ExecuTorch _derived_bias_quant_spec repeat-interleaves them).
+      const group = typeof ctx.node.attrs?.group === 'number' ? ctx.node.attrs.group : 1;
+      const wScales = ctx.node.opType === 'ConvTranspose' && group > 1 && weight.scale.length > 1 && enc.scale.length === weight.scale.length * group
+        ? Array.from({ length: group }, () => weight.scale).flat()
+        : weight.scale;
+      const expected = wScales.map((w) => w * input.scale[0]!);
+      const effect = weight.granularity === 'per-channel'
+        ? { kind: 'toolchain-repair' as const, repairedBy: ['ort' as const] }
+        : { kind: 'toolchain-repair' as const, outcomes: { qnn: 'auto-fixed' as const, ort: 'auto-fixed' as const, executorch: 'advice' as const } };
       const n = Math.max(expected.length, enc.scale.length);
       for (let i = 0; i < n; i++) {
         const e = expected[expected.length === 1 ? 0 : i];
         const a = enc.scale[enc.scale.length === 1 ? 0 : i];
         if (e === undefined || a === undefined || Math.abs(a - e) > BIAS_SCALE_RTOL * Math.abs(e)) {
           out.push(violation(bias, 'input', {
+            effect,
             message: `${ctx.qnnOp} bias scale${n > 1 ? ` [channel ${i}]` : ''} is not input scale × weight scale`,
-            expected: `${fmt(e)} (= ${fmt(input.scale[0])} × ${fmt(weight.scale[weight.scale.length === 1 ? 0 : i])})`,
+            expected: `${fmt(e)} (= ${fmt(input.scale[0])} × ${fmt(wScales[wScales.length === 1 ? 0 : i])})`,
             actual: fmt(a),
-            fix,
+            fix: `${fix} ONNX Runtime requantizes a mismatched bias (conv_op_builder.cc ProcessConv2D3DInputs).`,
             source: SRC,
           }));
           break; // one channel is enough to make the point

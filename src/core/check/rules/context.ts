@@ -1,7 +1,7 @@
 /** What every rule sees, and small helpers rules share. */
 import type { OpConstraint, OpMapping, PortSpec, RulePack, SocInfo, Source } from '../../../../rules/types';
 import type { RawFinding, RuleId } from '../finding';
-import type { QNode, QPort } from '../../qgraph/qgraph';
+import type { QGraph, QNode, QPort } from '../../qgraph/qgraph';
 
 export interface RuleContext {
   node: QNode;
@@ -10,6 +10,25 @@ export interface RuleContext {
   constraint?: OpConstraint;
   pack: RulePack;
   soc: SocInfo;
+  graph: QGraph;
+  /** Whether a tensor is computed from constants and static shapes only (folded by converters). */
+  staticTensor(name: string): boolean;
+}
+
+/** What a rule over the whole graph sees: every node's backend op (null: unsupported). */
+export interface GraphRuleContext {
+  graph: QGraph;
+  pack: RulePack;
+  soc: SocInfo;
+  mappedOps: ReadonlyMap<string, string | null>;
+}
+
+/** A rule that looks at more than one node at a time (float islands). */
+export interface GraphRule {
+  id: RuleId;
+  title: string;
+  description: string;
+  check(ctx: GraphRuleContext): { node: QNode; raw: RawFinding }[];
 }
 
 export interface Rule {

@@ -1,11 +1,10 @@
-import { isSigned, type QuantEncoding } from '../../encoding/encoding';
+import { containerBits, isSigned, type QuantEncoding } from '../../encoding/encoding';
 import type { Source } from '../../../../rules/types';
 import { violation, quantizedPorts, type Rule } from './context';
 
 /** `int8`, or `int8:4` for 4-bit values in an 8-bit container. */
 export function dtypeKey(enc: QuantEncoding): string {
-  const container = enc.dtype === 'int4' || enc.dtype === 'uint4' ? 4 : enc.dtype.endsWith('8') ? 8 : enc.dtype.endsWith('16') ? 16 : 32;
-  return enc.bitwidth < container ? `${enc.dtype}:${enc.bitwidth}` : enc.dtype;
+  return enc.bitwidth < containerBits(enc.dtype) ? `${enc.dtype}:${enc.bitwidth}` : enc.dtype;
 }
 
 const SIXTEEN: Source = { ref: 'pytorch/executorch backends/qualcomm/quantizer/annotators/htp_rules.py (MatMul: an SFIXED_POINT_16 input 1 requires a UFIXED_POINT_16 input 0)', confidence: 'from-code' };
@@ -21,13 +20,33 @@ export const dtypeRule: Rule = {
       const enc = port.encoding!;
       if (port.role === 'bias' && spec?.dtypes?.length === 1 && spec.dtypes[0] === 'int32') continue; // the bias rule owns these
       const key = dtypeKey(enc);
-      if (spec?.dtypes && !spec.dtypes.includes(key)) {
+      const conv = spec?.convertedDtypes;
+      if (conv?.dtypes.includes(key)) {
+        out.push(violation(port, direction, {
+          effect: conv.effect,
+          message: `${ctx.qnnOp} ${direction} ${port.index} (${port.role}) must be ${conv.to}, not ${key}`,
+          expected: [conv.to, ...(spec?.dtypes ?? []).filter((d) => d !== conv.to)].join(' | '),
+          actual: key,
+          fix: `Quantize this ${port.role} as ${conv.to} (ExecuTorch annotates it with the activation spec for this reason). ONNX Runtime converts it, re-rounding the values.`,
+          source: conv.source,
+        }));
+      } else if (spec?.dtypes && !spec.dtypes.includes(key)) {
         out.push(violation(port, direction, {
           message: `${ctx.qnnOp} ${direction} ${port.index} (${port.role}) does not accept ${key}`,
           expected: spec.dtypes.join(' | '),
           actual: key,
           fix: port.role === 'activation' ? 'Quantize this activation to uint8 or uint16 (8a or 16a configs).' : `Quantize this ${port.role} to one of: ${spec.dtypes.join(', ')}.`,
           source: ctx.constraint!.source,
+        }));
+      }
+      if (port.role === 'weight' && enc.dtype === 'uint16' && enc.granularity === 'per-tensor' && spec?.dtypes?.includes('uint16')) {
+        out.push(violation(port, direction, {
+          effect: { kind: 'toolchain-repair', outcomes: { qnn: 'advice', ort: 'auto-fixed', executorch: 'advice' } },
+          message: `${ctx.qnnOp} uint16 weights run as symmetric int16`,
+          expected: 'int16 symmetric weights (the HTP 16-bit weight type)',
+          actual: `uint16 zero point ${enc.zeroPoint[0]}`,
+          fix: 'Quantize 16-bit weights as int16 symmetric so that the values you calibrated are the values that run.',
+          source: { ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/opbuilder/conv_op_builder.cc, matmul_op_builder.cc (static uint16 weights get a Convert to symmetric int16)', confidence: 'from-code' },
         }));
       }
       if (port.role === 'weight' && enc.bitwidth === 2 && enc.granularity === 'per-tensor') {
@@ -43,7 +62,7 @@ export const dtypeRule: Rule = {
     // 16-bit weights (or an int16 MatMul second input) with an 8-bit first input.
     const a = ctx.node.inputs.find((p) => p.index === 0)?.encoding;
     const w = ctx.node.inputs.find((p) => p.index === 1);
-    const gated = ['MatMul', 'FullyConnected', 'Conv2d', 'Conv3d', 'TransposeConv2d', 'TransposeConv3d'];
+    const gated = ['MatMul', 'FullyConnected', 'Conv2d', 'DepthWiseConv2d', 'Conv3d', 'TransposeConv2d', 'TransposeConv3d'];
     if (a && w?.encoding && ctx.qnnOp && gated.includes(ctx.qnnOp) && w.encoding.bitwidth === 16 && isSigned(w.encoding.dtype) && a.bitwidth === 8) {
       out.push(violation(w, 'input', {
         message: `${ctx.qnnOp} with a 16-bit ${w.role} needs a 16-bit (uint16) first input`,

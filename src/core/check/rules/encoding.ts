@@ -10,7 +10,7 @@ export function encodingProblems(enc: QuantEncoding, shape: QPort['shape']): { m
   const out: { message: string; expected: string; actual: string }[] = [];
   const bad = enc.scale.findIndex((s) => !(Number.isFinite(s) && s > 0));
   if (bad >= 0) out.push({ message: `scale ${bad === 0 && enc.scale.length === 1 ? '' : `[${bad}] `}is ${enc.scale[bad]}`, expected: 'a finite scale > 0', actual: String(enc.scale[bad]) });
-  const { qmin, qmax } = quantRange(enc.dtype, enc.dtype.endsWith('4') ? 4 : undefined);
+  const { qmin, qmax } = quantRange(enc.dtype);
   const zbad = enc.zeroPoint.findIndex((z) => !Number.isInteger(z) || z < qmin || z > qmax);
   if (zbad >= 0) out.push({ message: `zero point ${enc.zeroPoint[zbad]} is outside the ${enc.dtype} range`, expected: `an integer in [${qmin}, ${qmax}]`, actual: String(enc.zeroPoint[zbad]) });
   if (enc.zeroPoint.length !== enc.scale.length) out.push({ message: 'scale and zero point have different lengths', expected: `${enc.scale.length} zero points`, actual: String(enc.zeroPoint.length) });
@@ -24,8 +24,8 @@ export function encodingProblems(enc: QuantEncoding, shape: QPort['shape']): { m
         out.push({ message: `${enc.scale.length} scales for ${dim} channels on axis ${enc.axis}`, expected: `${dim} scales`, actual: String(enc.scale.length) });
       }
       if ((enc.granularity === 'per-block' || enc.granularity === 'lpbq') && enc.blockSize) {
-        // Blocks run along the input-channel dimension; for ONNX block_size that is `axis` itself.
-        const blocked = enc.granularity === 'per-block' ? dim : shape![1];
+        // Blocks run along the input-channel dimension: an ONNX DQ's axis, or the consumer's input channels (AIMET).
+        const blocked = shape![enc.blockAxis ?? (enc.granularity === 'per-block' ? enc.axis : 1)];
         if (typeof blocked === 'number' && blocked % enc.blockSize !== 0) {
           out.push({ message: `block size ${enc.blockSize} does not divide the blocked dimension (${blocked})`, expected: `a block size dividing ${blocked}`, actual: String(enc.blockSize) });
         }

@@ -6,7 +6,7 @@ const RTOL = 1e-6;
 export const fixedQparamsRule: Rule = {
   id: 'fixed-qparams',
   title: 'Fixed output encodings',
-  description: 'Ops with a fixed output encoding: Sigmoid and HardSigmoid (uint8 scale 1/256 zp 0; uint16 1/65536 zp 0; int16 1/32768 zp 0) and Tanh (uint16 1/32768 zp 32768; int16 1/32768 zp 0).',
+  description: 'Fixed output encodings. 16-bit Sigmoid (uint16 1/65536 zp 0; int16 1/32768 zp 0) and Tanh (uint16 1/32768 zp 32768; int16 1/32768 zp 0) are HTP requirements, which ONNX Runtime\'s QNN EP repairs by overriding them. The 8-bit Sigmoid 1/256 and every HardSigmoid value are ExecuTorch\'s observer choice, reported as advice.',
   check(ctx) {
     const out = [];
     for (const port of ctx.node.outputs) {
@@ -21,11 +21,12 @@ export const fixedQparamsRule: Rule = {
       const { qmin, qmax } = quantRange(enc.dtype);
       const rule = want.zeroPoint === 0 && Math.abs(want.scale * (qmax - qmin + 1) - 1) < 1e-12 ? ` = 1/(qmax−qmin+1)` : '';
       out.push(violation(port, 'output', {
+        effect: want.effect,
         message: `${ctx.node.opType} output must be ${enc.dtype} scale ${fmt(want.scale)}${rule} with zero point ${want.zeroPoint}; it has scale ${fmt(scale)}, zero point ${zp}`,
         expected: `scale ${fmt(want.scale)}, zero point ${want.zeroPoint}`,
         actual: `scale ${fmt(scale)}, zero point ${zp}`,
         fix: `Use a fixed-qparams observer for ${ctx.node.opType} (scale ${fmt(want.scale)}, zero point ${want.zeroPoint}) instead of calibrating its output range.`,
-        source: ctx.constraint!.source,
+        source: want.note ? { ...ctx.constraint!.source, note: want.note } : ctx.constraint!.source,
       }));
     }
     return out;

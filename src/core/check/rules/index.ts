@@ -1,7 +1,10 @@
 /** Every validator rule, in the order findings are listed. */
 import { lpbqArchRule, sixteenBitArchRule } from './arch-gates';
 import { biasRule } from './bias';
-import type { Rule } from './context';
+import type { GraphRule, Rule } from './context';
+import { floatIslandRule } from './float-island';
+import { ioDtypeRule } from './io-dtype';
+import { opLimitsRule } from './op-limits';
 import { dtypeRule } from './dtype';
 import { encodingRule } from './encoding';
 import { fixedQparamsRule } from './fixed-qparams';
@@ -12,5 +15,8 @@ import { unsupportedOp } from './unsupported-op';
 import { unreadableEncodingRule } from './unreadable-encoding';
 
 export const RULES: readonly Rule[] = [
-  unsupportedOp, encodingRule, dtypeRule, symmetricRule, biasRule, perChannelRule, sharedQparamsRule, fixedQparamsRule, sixteenBitArchRule, lpbqArchRule, unreadableEncodingRule,
+  unsupportedOp, opLimitsRule, encodingRule, dtypeRule, symmetricRule, biasRule, perChannelRule, sharedQparamsRule, fixedQparamsRule, ioDtypeRule, sixteenBitArchRule, lpbqArchRule, unreadableEncodingRule,
 ];
+
+/** Rules over the whole graph, run after the node rules. */
+export const GRAPH_RULES: readonly GraphRule[] = [floatIslandRule];

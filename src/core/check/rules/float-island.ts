@@ -1,0 +1,115 @@
+import type { Outcome, Source } from '../../../../rules/types';
+import { isIndexPort, isNonFloatDtype, type QNode, type QPort } from '../../qgraph/qgraph';
+import type { RawFinding } from '../finding';
+import { archName, type GraphRule } from './context';
+
+const SRC: Source = {
+  ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/qnn_ep_utils.cc (OrtNodeGroupSelector::CheckQDQNodes: every input from a DQ, every output only to Q nodes and not a graph output); test/providers/qnn (FP16 on the HTP needs arch > V68)',
+  confidence: 'inferred',
+  note: 'Float ops in a quantized graph run on the HTP in FP16 (ONNX Runtime: enable_htp_fp16_precision; QNN converter: float fallback), with a Convert at each boundary. V68 has no FP16: there they leave the NPU.',
+};
+
+/** A port that carries float data: an activation with no encoding that is not a constant, an index or an integer. */
+const floatPort = (n: QNode, p: QPort, statics: ReadonlySet<string>) => p.role === 'activation' && !p.encoding && !p.constant && !statics.has(p.tensor) && !p.note
+  && !isNonFloatDtype(p.dtype) && !isIndexPort(n.opType, n.outputs.includes(p) ? 'output' : 'input', p.index);
+const quantPort = (p: QPort) => p.role === 'activation' && !!p.encoding;
+
+const MAX_NAMES = 8;
+
+/**
+ * Producer → consumer pairs the toolchains fuse into one quantized node, so the float tensor
+ * between them never exists on the NPU: Conv/ConvTranspose + Relu/Clip before a Q (ONNX Runtime
+ * qnn_node_group/conv_activation_fusion.cc; the QNN converter folds activations into Conv and
+ * FullyConnected; PyTorch and ExecuTorch quantize conv+relu and linear+relu as one pattern), and
+ * HardSigmoid + Mul as HardSwish (qnn_node_group/hardsigmoid_mul_fusion.cc; opset 13 exports
+ * write HardSwish that way).
+ */
+const FUSED: Readonly<Record<string, readonly string[]>> = {
+  Conv: ['Relu', 'Clip'],
+  ConvTranspose: ['Relu', 'Clip'],
+  Gemm: ['Relu', 'Clip'],
+  MatMul: ['Relu', 'Clip'],
+  HardSigmoid: ['Mul'],
+};
+
+/** Tensors inside a fused pair: one producer, one consumer, fused, not a graph output. */
+function fusedTensors(nodes: readonly QNode[]): Set<string> {
+  const readers = new Map<string, QNode[]>();
+  for (const n of nodes) for (const p of n.inputs) readers.set(p.tensor, [...(readers.get(p.tensor) ?? []), n]);
+  const out = new Set<string>();
+  for (const n of nodes) {
+    const next = Object.hasOwn(FUSED, n.opType) ? FUSED[n.opType] : undefined;
+    if (!next || n.outputs.length !== 1) continue;
+    const o = n.outputs[0]!;
+    const r = readers.get(o.tensor) ?? [];
+    if (!o.encoding && !o.graphOutput && r.length === 1 && next.includes(r[0]!.opType)) out.add(o.tensor);
+  }
+  return out;
+}
+
+/**
+ * Float islands: compute nodes left unquantized inside a quantized graph (PyTorch 1.13 decomposes
+ * LayerNorm and GELU into ReduceMean/Sub/Pow/Sqrt/Div/Erf between Q/DQ pairs), and nodes only
+ * partly inside QDQ (a quantized input beside a float one, or an output that also feeds float
+ * consumers). One finding per connected island, on its first node, naming them all.
+ */
+export const floatIslandRule: GraphRule = {
+  id: 'float-island',
+  title: 'Float islands and partial QDQ nodes in a quantized graph',
+  description: 'Compute nodes of a quantized graph that stay float, or are only partly wrapped in Q/DQ (a float input beside a quantized one, an output read by float consumers or left as a graph output), grouped into connected islands, one finding each. They run on the HTP in FP16 with a Convert at every boundary (slower); on V68, which has no FP16, they leave the NPU.',
+  check(ctx) {
+    if (!ctx.graph.quantized) return [];
+    const statics = new Set([...(ctx.graph.staticTensors ?? []), ...fusedTensors(ctx.graph.nodes)]);
+    const members: QNode[] = [];
+    for (const n of ctx.graph.nodes) {
+      const op = ctx.mappedOps.get(n.id);
+      if (op === undefined || op === null) continue; // transparent, folded, or reported as unsupported
+      const ins = n.inputs.filter((p) => p.role === 'activation');
+      const acts = [...ins, ...n.outputs];
+      const anyFloat = acts.some((p) => floatPort(n, p, statics));
+      const anyQuant = acts.some(quantPort);
+      const leaks = n.outputs.some((p) => p.encoding && !p.inherited && (p.feedsFloat || p.graphOutput));
+      if (anyFloat || leaks) {
+        if (!anyQuant && !anyFloat) continue;
+        members.push(n);
+      }
+    }
+    if (members.length === 0) return [];
+    // Connect members that share a tensor.
+    const byTensor = new Map<string, number[]>();
+    members.forEach((n, i) => {
+      for (const p of [...n.inputs, ...n.outputs]) byTensor.set(p.tensor, [...(byTensor.get(p.tensor) ?? []), i]);
+    });
+    const parent = members.map((_, i) => i);
+    const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+    for (const list of byTensor.values()) for (const j of list.slice(1)) parent[find(j)] = find(list[0]!);
+    const islands = new Map<number, QNode[]>();
+    members.forEach((n, i) => islands.set(find(i), [...(islands.get(find(i)) ?? []), n]));
+    const noFp16 = ctx.pack.noFp16BelowArch !== undefined && ctx.soc.htpArch > 0 && ctx.soc.htpArch < ctx.pack.noFp16BelowArch;
+    const outcomes: Record<'qnn' | 'ort' | 'executorch', Outcome> = noFp16
+      ? { qnn: 'rejected', ort: 'cpu-fallback', executorch: 'cpu-fallback' }
+      : { qnn: 'slower', ort: 'slower', executorch: 'slower' };
+    const out: { node: QNode; raw: RawFinding }[] = [];
+    for (const island of islands.values()) {
+      const names = island.map((n) => n.name);
+      const ops = [...new Set(island.map((n) => n.opType))].join(', ');
+      const partial = island.filter((n) => [...n.inputs, ...n.outputs].some(quantPort)).length;
+      const listed = names.slice(0, MAX_NAMES).join(', ') + (names.length > MAX_NAMES ? ` and ${names.length - MAX_NAMES} more` : '');
+      out.push({
+        node: island[0]!,
+        raw: {
+          kind: 'violation',
+          effect: { kind: 'performance', outcomes },
+          message: `${island.length === 1 ? '1 node stays' : `${island.length} nodes stay`} float inside the quantized graph (${ops})${partial ? `; ${partial} only partly in QDQ` : ''}`,
+          expected: 'every compute node between DequantizeLinear inputs and QuantizeLinear outputs',
+          actual: listed,
+          fix: noFp16
+            ? `Quantize these nodes (wrap their inputs and outputs in Q/DQ): ${ctx.soc.model} (${archName(ctx.soc.htpArch)}) has no FP16, so float nodes cannot stay on the NPU.`
+            : 'Quantize these nodes (wrap their inputs and outputs in Q/DQ), or export the op whole (opset 17 LayerNormalization, opset 20 Gelu) so the exporter quantizes it as one node.',
+          source: SRC,
+        },
+      });
+    }
+    return out;
+  },
+};

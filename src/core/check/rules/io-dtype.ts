@@ -1,0 +1,48 @@
+import type { Source } from '../../../../rules/types';
+import { isIndexPort, type QPort } from '../../qgraph/qgraph';
+import { violation, type Rule } from './context';
+
+const SRC: Source = {
+  ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/qnn_ep_utils.cc (OrtUnaryNodeGroupSelector, OrtBinaryNodeGroupSelector, OrtVariadicNodeGroupSelector, OrtConvNodeGroupSelector ... ::Check: activation input and output dtypes must match)',
+  confidence: 'from-code',
+  note: 'The QNN converter and ExecuTorch insert Convert ops between precisions (mixed precision), which costs time; ONNX Runtime forms no QDQ node unit, so the node runs as a float op.',
+};
+
+/** Inputs that may differ from the rest by design: the 16a16w / 16×8 MatMul second input, Where's condition. */
+function exempt(opType: string, port: QPort): boolean {
+  if (port.role !== 'activation' || isIndexPort(opType, 'input', port.index)) return true;
+  if ((opType === 'MatMul' || opType === 'FusedMatMul') && port.index === 1) return true;
+  if (opType === 'Where' && port.index === 0) return true;
+  return false;
+}
+
+/** Ops whose output is not in the input's numeric domain (comparisons, indices). */
+const OUTPUT_EXEMPT = new Set(['ArgMax', 'ArgMin', 'Equal', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual', 'Not', 'And', 'Or', 'Xor', 'IsNaN', 'Cast', 'TopK']);
+
+export const ioDtypeRule: Rule = {
+  id: 'io-dtype',
+  title: 'One activation dtype per node',
+  description: 'The quantized activation inputs and outputs of one node must share a dtype (uint8 with uint8, uint16 with uint16): ONNX Runtime\'s QDQ selectors form no node unit otherwise, so the node leaves the NPU under that flow; the QNN converter and ExecuTorch insert Convert ops, which is slower. The MatMul second input (16a16w, 16×8) and Where\'s condition are exempt.',
+  check(ctx) {
+    const { node } = ctx;
+    // Data movement must share its input's encoding outright: the shared-qparams rule's finding.
+    if (ctx.constraint?.outputs.some((o) => o.mathInvariant)) return [];
+    const ports = [
+      ...node.inputs.filter((p) => p.encoding && !exempt(node.opType, p)),
+      ...(OUTPUT_EXEMPT.has(node.opType) ? [] : node.outputs.filter((p) => p.encoding)),
+    ];
+    const dtypes = [...new Set(ports.map((p) => p.encoding!.dtype))];
+    if (dtypes.length < 2) return [];
+    const first = ports[0]!.encoding!.dtype;
+    const odd = ports.find((p) => p.encoding!.dtype !== first)!;
+    const direction = node.outputs.includes(odd) ? 'output' : 'input';
+    return [violation(odd, direction, {
+      effect: { kind: 'backend-limit', outcomes: { qnn: 'slower', executorch: 'slower', ort: 'cpu-fallback' } },
+      message: `${node.opType} mixes ${dtypes.join(' and ')} activations`,
+      expected: `one activation dtype on every quantized input and output (${first})`,
+      actual: ports.map((p) => `${node.outputs.includes(p) ? 'output' : 'input'} ${p.index} ${p.encoding!.dtype}`).join(', '),
+      fix: `Quantize this node's activations at one precision (${first} or ${odd.encoding!.dtype}); put the precision change on an edge of its own (a Q/DQ pair), where it becomes one Convert.`,
+      source: SRC,
+    })];
+  },
+};
