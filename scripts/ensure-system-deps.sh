@@ -3,6 +3,7 @@
 #   chromium          real browser for the Playwright end-to-end tests
 #   libonnx-testdata  1,072 ONNX conformance models
 #   python3-onnx      the peer reader the conformance test compares against
+#   python3-torch, python3-torchvision  PyTorch 1.13, which exports the real-exporter QDQ corpus
 # Needs root (or sudo) the first time; afterwards it only checks.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -d /usr/share/libonnx-testdata/data ] || need+=(libonnx-testdata)
 /usr/bin/python3 -c 'import onnx' 2>/dev/null || need+=(python3-onnx)
+/usr/bin/python3 -c 'import torch, torchvision' 2>/dev/null || need+=(python3-torch python3-torchvision)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

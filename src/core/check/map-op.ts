@@ -27,6 +27,10 @@ export function mapOp(pack: RulePack, node: QNode): MapResult {
   if (pack.transparentOps.includes(node.opType) && (node.domain === '' || node.domain === 'ai.onnx')) return { kind: 'transparent' };
   // Data movement on a constant weight, folded into its consumer: not a node the backend runs.
   if (node.folded) return { kind: 'transparent' };
+  if (node.fusedAs) {
+    const fused = lookup(pack, node.fusedAs, '');
+    if (fused?.qnnOp) return { kind: 'mapped', qnnOp: fused.qnnOp, mapping: fused };
+  }
   const mapping = lookup(pack, node.opType, node.domain);
   if (!mapping || mapping.qnnOp === null) return { kind: 'unsupported', mapping };
   let qnnOp: string = mapping.qnnOp;

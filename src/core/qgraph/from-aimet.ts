@@ -9,7 +9,7 @@ import { constantNodeValue } from '../model/constants';
 import type { Model, Node } from '../model/types';
 import { isFloatEncoding, type AimetEncodings } from '../formats/aimet/aimet-encodings';
 import type { QuantEncoding } from '../encoding/encoding';
-import { displayName, foldStatic, inChannelAxis, inputRole, outChannelAxis, simpleAttrs, type QGraph, type QNode, type QPort } from './qgraph';
+import { displayName, finishGraph, inChannelAxis, inputRole, outChannelAxis, simpleAttrs, type QGraph, type QNode, type QPort } from './qgraph';
 
 export function qgraphFromAimet(model: Model, encodings: AimetEncodings): QGraph {
   return qgraphFromTensorEncodings(model, (tensor, constant) => {
@@ -58,6 +58,5 @@ export function qgraphFromTensorEncodings(model: Model, encodingOf: (tensor: str
     const outputs: QPort[] = n.outputs.filter(Boolean).map((tensor, i) => ({ index: i, tensor, role: 'activation', constant: false, encoding: lookup(tensor, n, false) }));
     nodes.push({ id: n.id, name: displayName(n.name, n.opType, index), opType: n.opType, domain: n.domain, inputs, outputs, attrs: simpleAttrs(n.attributes) });
   });
-  const staticTensors = foldStatic(nodes);
-  return { nodes, source: quantized ? source : 'float', quantized, staticTensors };
+  return finishGraph(nodes, source, quantized);
 }

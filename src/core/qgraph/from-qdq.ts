@@ -19,7 +19,8 @@ import { dtypeFromCode } from '../model/dtype';
 import type { ConstTensor, Dim, Graph, Model, Node } from '../model/types';
 import type { QuantDType, QuantEncoding } from '../encoding/encoding';
 import { containerBits } from '../encoding/encoding';
-import { displayName, foldStatic, inChannelAxis, inputRole, simpleAttrs, type QGraph, type QNode, type QPort } from './qgraph';
+import { inferRanks } from './ranks';
+import { displayName, finishGraph, inChannelAxis, inputRole, simpleAttrs, type QGraph, type QNode, type QPort } from './qgraph';
 
 const QDQ_DOMAINS = new Set(['', 'ai.onnx', 'com.microsoft']);
 const QUANT_DTYPES = new Set<string>(['uint8', 'int8', 'uint16', 'int16', 'int32', 'uint4', 'int4', 'uint2', 'int2']);
@@ -146,6 +147,7 @@ function indexGraph(graph: Graph): Index {
       return value;
     },
   };
+  inferRanks(graph, declared, ix.constant);
   /** A constant produced from other constants by a shape-only or cast op. */
   function derive(name: string): ConstTensor | undefined {
     const p = producer.get(name);
@@ -391,8 +393,7 @@ export function qgraphFromQdq(model: Model): QGraph {
       ...(folded.has(n) ? { folded: true } : {}),
     });
   });
-  const staticTensors = foldStatic(nodes);
-  return { nodes, source: quantized ? 'qdq' : 'float', quantized, staticTensors };
+  return finishGraph(nodes, 'qdq', quantized);
 }
 
 function inheritedFrom(port: QPort | undefined, outputs: ReadonlyMap<string, QPort>): QuantEncoding | undefined {

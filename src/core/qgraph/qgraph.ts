@@ -4,6 +4,8 @@
  */
 import type { Dim } from '../model/types';
 import { describeEncoding, type QuantEncoding } from '../encoding/encoding';
+import type { Flow } from '../../../rules/types';
+import { findFusions } from './fusions';
 
 export type PortRole = 'activation' | 'weight' | 'bias';
 
@@ -73,6 +75,8 @@ export interface QNode {
   attrs?: Record<string, QAttr>;
   /** Data-movement on a constant, folded into its consumer's weight port: not a compute node. */
   folded?: boolean;
+  /** The op a fused pattern turns this node into (an Erf inside a GELU pattern becomes Gelu). */
+  fusedAs?: string;
 }
 
 export interface QGraph {
@@ -86,6 +90,21 @@ export interface QGraph {
    * converters and ONNX Runtime fold them, so they count as constants.
    */
   staticTensors?: string[];
+  /** Float tensors inside patterns the toolchains fuse (fusions.ts), with the flows that fuse each. */
+  fusedTensors?: Record<string, Flow[]>;
+}
+
+/** Folds shape computations and marks fused patterns: the finishing pass of every builder. */
+export function finishGraph(nodes: QNode[], source: QGraph['source'], quantized: boolean): QGraph {
+  const staticTensors = foldStatic(nodes);
+  const fusions = findFusions(nodes);
+  for (const n of nodes) {
+    const as = fusions.nodes.get(n.id);
+    if (as) n.fusedAs = as;
+  }
+  const fusedTensors: Record<string, Flow[]> = {};
+  for (const [t, flows] of fusions.tensors) fusedTensors[t] = [...flows];
+  return { nodes, source: quantized ? source : 'float', quantized, staticTensors, fusedTensors };
 }
 
 /** Ops whose output depends only on the static shape of their input, not on its values. */

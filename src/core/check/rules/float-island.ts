@@ -1,4 +1,4 @@
-import type { Outcome, Source } from '../../../../rules/types';
+import { FLOWS, type Flow, type Outcome, type Source } from '../../../../rules/types';
 import { isIndexPort, isNonFloatDtype, type QNode, type QPort } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
 import { archName, type GraphRule } from './context';
@@ -17,37 +17,6 @@ const quantPort = (p: QPort) => p.role === 'activation' && !!p.encoding;
 const MAX_NAMES = 8;
 
 /**
- * Producer → consumer pairs the toolchains fuse into one quantized node, so the float tensor
- * between them never exists on the NPU: Conv/ConvTranspose + Relu/Clip before a Q (ONNX Runtime
- * qnn_node_group/conv_activation_fusion.cc; the QNN converter folds activations into Conv and
- * FullyConnected; PyTorch and ExecuTorch quantize conv+relu and linear+relu as one pattern), and
- * HardSigmoid + Mul as HardSwish (qnn_node_group/hardsigmoid_mul_fusion.cc; opset 13 exports
- * write HardSwish that way).
- */
-const FUSED: Readonly<Record<string, readonly string[]>> = {
-  Conv: ['Relu', 'Clip'],
-  ConvTranspose: ['Relu', 'Clip'],
-  Gemm: ['Relu', 'Clip'],
-  MatMul: ['Relu', 'Clip'],
-  HardSigmoid: ['Mul'],
-};
-
-/** Tensors inside a fused pair: one producer, one consumer, fused, not a graph output. */
-function fusedTensors(nodes: readonly QNode[]): Set<string> {
-  const readers = new Map<string, QNode[]>();
-  for (const n of nodes) for (const p of n.inputs) readers.set(p.tensor, [...(readers.get(p.tensor) ?? []), n]);
-  const out = new Set<string>();
-  for (const n of nodes) {
-    const next = Object.hasOwn(FUSED, n.opType) ? FUSED[n.opType] : undefined;
-    if (!next || n.outputs.length !== 1) continue;
-    const o = n.outputs[0]!;
-    const r = readers.get(o.tensor) ?? [];
-    if (!o.encoding && !o.graphOutput && r.length === 1 && next.includes(r[0]!.opType)) out.add(o.tensor);
-  }
-  return out;
-}
-
-/**
  * Float islands: compute nodes left unquantized inside a quantized graph (PyTorch 1.13 decomposes
  * LayerNorm and GELU into ReduceMean/Sub/Pow/Sqrt/Div/Erf between Q/DQ pairs), and nodes only
  * partly inside QDQ (a quantized input beside a float one, or an output that also feeds float
@@ -59,7 +28,10 @@ export const floatIslandRule: GraphRule = {
   description: 'Compute nodes of a quantized graph that stay float, or are only partly wrapped in Q/DQ (a float input beside a quantized one, an output read by float consumers or left as a graph output), grouped into connected islands, one finding each. They run on the HTP in FP16 with a Convert at every boundary (slower); on V68, which has no FP16, they leave the NPU.',
   check(ctx) {
     if (!ctx.graph.quantized) return [];
-    const statics = new Set([...(ctx.graph.staticTensors ?? []), ...fusedTensors(ctx.graph.nodes)]);
+    const fused = ctx.graph.fusedTensors ?? {};
+    // Tensors every flow fuses away are not float; those only some flows fuse decide per flow below.
+    const everywhere = Object.keys(fused).filter((t) => fused[t]!.length === FLOWS.length);
+    const statics = new Set([...(ctx.graph.staticTensors ?? []), ...everywhere]);
     const members: QNode[] = [];
     for (const n of ctx.graph.nodes) {
       const op = ctx.mappedOps.get(n.id);
@@ -86,11 +58,16 @@ export const floatIslandRule: GraphRule = {
     const islands = new Map<number, QNode[]>();
     members.forEach((n, i) => islands.set(find(i), [...(islands.get(find(i)) ?? []), n]));
     const noFp16 = ctx.pack.noFp16BelowArch !== undefined && ctx.soc.htpArch > 0 && ctx.soc.htpArch < ctx.pack.noFp16BelowArch;
-    const outcomes: Record<'qnn' | 'ort' | 'executorch', Outcome> = noFp16
+    const base: Record<Flow, Outcome> = noFp16
       ? { qnn: 'rejected', ort: 'cpu-fallback', executorch: 'cpu-fallback' }
       : { qnn: 'slower', ort: 'slower', executorch: 'slower' };
     const out: { node: QNode; raw: RawFinding }[] = [];
     for (const island of islands.values()) {
+      // Flows that fuse every float tensor of the island leave nothing float: advice there.
+      const floatTensors = new Set(island.flatMap((n) => [...n.inputs, ...n.outputs].filter((p) => floatPort(n, p, statics)).map((p) => p.tensor)));
+      const outcomes = { ...base };
+      const fusedBy = FLOWS.filter((f) => floatTensors.size > 0 && [...floatTensors].every((t) => fused[t]?.includes(f)));
+      for (const f of fusedBy) outcomes[f] = 'advice';
       const names = island.map((n) => n.name);
       const ops = [...new Set(island.map((n) => n.opType))].join(', ');
       const partial = island.filter((n) => [...n.inputs, ...n.outputs].some(quantPort)).length;
@@ -100,7 +77,7 @@ export const floatIslandRule: GraphRule = {
         raw: {
           kind: 'violation',
           effect: { kind: 'performance', outcomes },
-          message: `${island.length === 1 ? '1 node stays' : `${island.length} nodes stay`} float inside the quantized graph (${ops})${partial ? `; ${partial} only partly in QDQ` : ''}`,
+          message: `${island.length === 1 ? '1 node stays' : `${island.length} nodes stay`} float inside the quantized graph (${ops})${partial ? `; ${partial} only partly in QDQ` : ''}${fusedBy.length ? `; ${fusedBy.join(' and ')} fuse${fusedBy.length === 1 ? 's' : ''} them into one quantized op` : ''}`,
           expected: 'every compute node between DequantizeLinear inputs and QuantizeLinear outputs',
           actual: listed,
           fix: noFp16

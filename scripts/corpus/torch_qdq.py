@@ -1,0 +1,204 @@
+#!/usr/bin/python3
+"""
+Real-exporter QDQ corpus: PyTorch 1.13 (Debian python3-torch) models prepared with
+torch.ao.quantization FX fake quantizers, calibrated, and exported by torch.onnx.export, which
+writes every fake quantizer as QuantizeLinear -> DequantizeLinear (weights as float initializer
+-> Q -> DQ, scales and zero points deduplicated behind Identity nodes).
+
+Each case plants its violations through the quantization config or the architecture, so the
+expected findings are known by construction; they are written to manifest.json beside the
+models as (rule, node name) pairs, read from the exported graph. Usage:
+
+    /usr/bin/python3 scripts/corpus/torch_qdq.py OUT_DIR
+"""
+import json
+import os
+import sys
+
+import onnx
+import torch
+import torchvision
+from torch.ao.quantization import QConfig, QConfigMapping, FakeQuantize, MovingAverageMinMaxObserver, MovingAveragePerChannelMinMaxObserver
+from torch.ao.quantization.fake_quantize import default_fixed_qparams_range_0to1_fake_quant, default_fixed_qparams_range_neg1to1_fake_quant
+from torch.ao.quantization.quantize_fx import prepare_qat_fx
+from torch.fx.experimental.optimization import fuse as fold_batchnorm
+
+GENERATOR_VERSION = 3
+
+ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
+
+
+def weight_fq(scheme):
+    if scheme == 'per_channel_symmetric':
+        return FakeQuantize.with_args(observer=MovingAveragePerChannelMinMaxObserver, quant_min=-128, quant_max=127, dtype=torch.qint8, qscheme=torch.per_channel_symmetric, ch_axis=0)
+    if scheme == 'per_channel_affine':
+        return FakeQuantize.with_args(observer=MovingAveragePerChannelMinMaxObserver, quant_min=-128, quant_max=127, dtype=torch.qint8, qscheme=torch.per_channel_affine, ch_axis=0)
+    if scheme == 'per_tensor_affine_u8':
+        # ONNX Runtime's default QNN QDQ config: uint8 asymmetric per-tensor weights.
+        return FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
+    raise ValueError(scheme)
+
+
+def qconfig_mapping(scheme):
+    w = weight_fq(scheme)
+    qm = QConfigMapping().set_global(QConfig(activation=ACT, weight=w))
+    for t in [torch.nn.Sigmoid, torch.sigmoid, 'sigmoid', torch.nn.Hardsigmoid, torch.nn.functional.hardsigmoid, 'hardsigmoid', 'hardsigmoid_']:
+        qm.set_object_type(t, QConfig(activation=default_fixed_qparams_range_0to1_fake_quant, weight=w))
+    for t in [torch.nn.Tanh, torch.tanh, 'tanh']:
+        qm.set_object_type(t, QConfig(activation=default_fixed_qparams_range_neg1to1_fake_quant, weight=w))
+    return qm
+
+
+def export(model, example, path, scheme, opset=13, calib=4):
+    torch.manual_seed(0)
+    # BatchNorm folds into Conv first (eval-mode fusion); QAT preparation then puts a weight fake
+    # quantizer in the forward pass, so the export writes weight -> Q -> DQ as a real QAT export does.
+    fused = fold_batchnorm(model.eval())
+    prepared = prepare_qat_fx(fused.train(), qconfig_mapping(scheme), example_inputs=example)
+    with torch.no_grad():
+        for _ in range(calib):
+            prepared(*[torch.randn_like(x) for x in example])
+    prepared.apply(torch.ao.quantization.disable_observer)
+    prepared.eval()
+    torch.onnx.export(prepared, example, path, opset_version=opset, input_names=[f'in{i}' for i in range(len(example))], output_names=['out'])
+    return onnx.load(path)
+
+
+def names(model, *ops):
+    return [n.name for n in model.graph.node if n.op_type in ops]
+
+
+class Mlp3d(torch.nn.Module):
+    """nn.Linear on a 3-D input: torch exports MatMul(x, Transpose(DQ(Q(W)))) + Add."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(32, 64)
+        self.act = torch.nn.ReLU()
+        self.fc2 = torch.nn.Linear(64, 16)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+class NormOverTwoAxes(torch.nn.Module):
+    """LayerNorm over the last two dims: opset 17 LayerNormalization with axis -2."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv1d(8, 8, 3, padding=1)
+        self.norm = torch.nn.LayerNorm([8, 16])
+
+    def forward(self, x):
+        return self.norm(self.conv(x))
+
+
+class MaxPool3d(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv3d(4, 8, 3, padding=1)
+        self.pool = torch.nn.MaxPool3d(2)
+
+    def forward(self, x):
+        return self.pool(torch.relu(self.conv(x)))
+
+
+class ArgMax5d(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv3d(4, 4, 1)
+
+    def forward(self, x):
+        return torch.argmax(self.conv(x), dim=1)
+
+
+class EncoderBlock(torch.nn.Module):
+    """A pre-norm transformer encoder block written out (nn.TransformerEncoderLayer is not FX-traceable in 1.13)."""
+
+    def __init__(self, d=32, heads=4, t=8):
+        super().__init__()
+        self.heads, self.d, self.t = heads, d, t
+        self.ln1 = torch.nn.LayerNorm(d)
+        self.q = torch.nn.Linear(d, d)
+        self.k = torch.nn.Linear(d, d)
+        self.v = torch.nn.Linear(d, d)
+        self.proj = torch.nn.Linear(d, d)
+        self.ln2 = torch.nn.LayerNorm(d)
+        self.fc1 = torch.nn.Linear(d, 2 * d)
+        self.gelu = torch.nn.GELU()
+        self.fc2 = torch.nn.Linear(2 * d, d)
+
+    def forward(self, x):
+        b, t, d = 1, self.t, self.d
+        h = self.ln1(x)
+        q, k, v = self.q(h), self.k(h), self.v(h)
+        q = q.reshape(b, t, self.heads, d // self.heads).transpose(1, 2)
+        k = k.reshape(b, t, self.heads, d // self.heads).transpose(1, 2)
+        v = v.reshape(b, t, self.heads, d // self.heads).transpose(1, 2)
+        att = torch.softmax(torch.matmul(q, k.transpose(-2, -1)) * (1.0 / (d // self.heads) ** 0.5), dim=-1)
+        y = torch.matmul(att, v).transpose(1, 2).reshape(b, t, d)
+        x = x + self.proj(y)
+        return x + self.fc2(self.gelu(self.fc1(self.ln2(x))))
+
+
+class TinyCnn(torch.nn.Module):
+    """Conv+ReLU, depthwise conv, Hardswish, squeeze-excite style Sigmoid gate, residual add, Linear head."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = torch.nn.Conv2d(3, 16, 3, stride=2, padding=1)
+        self.dw = torch.nn.Conv2d(16, 16, 3, padding=1, groups=16)
+        self.pw = torch.nn.Conv2d(16, 16, 1)
+        self.act = torch.nn.Hardswish()
+        self.gate = torch.nn.Sigmoid()
+        self.pool = torch.nn.AdaptiveAvgPool2d(1)
+        self.fc = torch.nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = torch.relu(self.stem(x))
+        y = self.act(self.pw(self.dw(x)))
+        y = y * self.gate(self.pool(y))
+        x = x + y
+        return self.fc(torch.flatten(self.pool(x), 1))
+
+
+def main(out):
+    os.makedirs(out, exist_ok=True)
+    torch.manual_seed(0)
+    cases = []
+
+    def case(name, what, model, example, scheme, errors, opset=13):
+        path = os.path.join(out, f'{name}.onnx')
+        m = export(model, example, path, scheme, opset=opset)
+        cases.append({'file': f'{name}.onnx', 'what': what, 'scheme': scheme, 'opset': opset, 'errors': sorted(errors(m)), 'nodes': len(m.graph.node)})
+        print(f'{name}: {len(m.graph.node)} nodes, {len(cases[-1]["errors"])} expected errors', flush=True)
+
+    img = (torch.randn(1, 3, 64, 64),)
+    case('mobilenet_v3_small-pc-sym', 'torchvision MobileNetV3-Small, per-channel symmetric int8 weights (the stock config): clean',
+         torchvision.models.mobilenet_v3_small(num_classes=10), img, 'per_channel_symmetric', lambda m: [])
+    case('resnet18-pc-sym', 'torchvision ResNet-18, per-channel symmetric int8 weights: clean',
+         torchvision.models.resnet18(num_classes=10), img, 'per_channel_symmetric', lambda m: [])
+    case('resnet18-pt-u8-affine', 'ResNet-18 with uint8 asymmetric per-tensor weights (ONNX Runtime\'s default QNN config): clean',
+         torchvision.models.resnet18(num_classes=10), img, 'per_tensor_affine_u8', lambda m: [])
+    case('mobilenet_v3_small-pc-affine', 'MobileNetV3-Small with per-channel asymmetric weights: every Conv and Gemm breaks the symmetric rule',
+         torchvision.models.mobilenet_v3_small(num_classes=10), img, 'per_channel_affine', lambda m: [['symmetric', n] for n in names(m, 'Conv', 'Gemm')])
+    case('tiny-cnn-pc-sym', 'Conv+ReLU, depthwise, Hardswish, Sigmoid gate, residual Add, Linear: clean',
+         TinyCnn(), img, 'per_channel_symmetric', lambda m: [])
+    case('mlp3d-pc-sym', 'nn.Linear on 3-D input (Transpose of the weight before MatMul), per-channel symmetric: clean',
+         Mlp3d(), (torch.randn(2, 7, 32),), 'per_channel_symmetric', lambda m: [])
+    case('transformer-encoder-pc-sym', 'A pre-norm transformer encoder block at opset 13 (LayerNorm and GELU decomposed into float islands): no errors',
+         EncoderBlock(), (torch.randn(1, 8, 32),), 'per_channel_symmetric', lambda m: [])
+    case('layernorm-two-axes', 'LayerNorm over the last two axes (opset 17 LayerNormalization, axis -2): the HTP normalizes the last axis only',
+         NormOverTwoAxes(), (torch.randn(1, 8, 16),), 'per_channel_symmetric', lambda m: [['op-limits', n] for n in names(m, 'LayerNormalization')], opset=17)
+    case('maxpool3d', 'Conv3d + MaxPool3d: the HTP has no 3-D max pool',
+         MaxPool3d(), (torch.randn(1, 4, 8, 8, 8),), 'per_channel_symmetric', lambda m: [['unsupported-op', n] for n in names(m, 'MaxPool')])
+    case('argmax-rank5', 'ArgMax over a rank-5 tensor: the HTP takes rank 4 at most',
+         ArgMax5d(), (torch.randn(1, 4, 4, 4, 4),), 'per_channel_symmetric', lambda m: [['op-limits', n] for n in names(m, 'ArgMax')])
+
+    manifest = {'generator': GENERATOR_VERSION, 'torch': torch.__version__, 'torchvision': torchvision.__version__, 'onnx': onnx.__version__, 'cases': cases}
+    with open(os.path.join(out, 'manifest.json'), 'w') as f:
+        json.dump(manifest, f, indent=2)
+
+
+if __name__ == '__main__':
+    main(sys.argv[1] if len(sys.argv) > 1 else '.cache/corpus/torch')

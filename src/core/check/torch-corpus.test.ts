@@ -1,0 +1,44 @@
+/**
+ * The verdict on QDQ models written by a real exporter: PyTorch 1.13's torch.onnx.export of FX
+ * fake-quantized models (scripts/corpus/torch_qdq.py, generated into .cache/corpus/torch by
+ * `npm run gen:corpus`). Each case's errors are planted through the quantization config or the
+ * architecture, so they are known by construction; clean models must have none, and no encoding
+ * may go unread. Runs where the corpus was generated; CI always generates it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadRulePack } from '../../../rules/registry';
+import { FLOWS } from '../../../rules/types';
+import { readOnnx } from '../model/read-onnx';
+import { qgraphFromQdq } from '../qgraph/from-qdq';
+import { validate } from './validate';
+
+const DIR = '.cache/corpus/torch';
+const MANIFEST = `${DIR}/manifest.json`;
+interface Case { file: string; what: string; errors: [string, string][]; nodes: number }
+const present = existsSync(MANIFEST);
+const manifest: { torch: string; cases: Case[] } = present ? JSON.parse(readFileSync(MANIFEST, 'utf8')) : { torch: '', cases: [] };
+
+describe('real-exporter corpus', () => {
+  it('is present where CI runs (npm run gen:corpus)', () => {
+    if (process.env.CI === 'true') expect(present, `${MANIFEST} is missing: run npm run gen:corpus`).toBe(true);
+    if (present) expect(manifest.cases.length).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe.skipIf(!present)(`PyTorch ${manifest.torch} QDQ exports`, () => {
+  for (const c of manifest.cases) {
+    it(`${c.file}: ${c.what}`, async () => {
+      const model = readOnnx(new Uint8Array(readFileSync(`${DIR}/${c.file}`)));
+      const graph = qgraphFromQdq(model);
+      expect(graph.quantized).toBe(true);
+      const pack = await loadRulePack('htp');
+      for (const flow of FLOWS) {
+        const r = validate(graph, pack, { soc: 'SM8650', strict: true, flow });
+        const errors = r.findings.filter((f) => f.severity === 'error').map((f) => [f.rule, f.node]).sort();
+        expect(errors, `errors under flow ${flow}`).toEqual([...c.errors].sort());
+        expect(r.findings.filter((f) => f.rule === 'unreadable-encoding')).toEqual([]);
+      }
+    });
+  }
+});
