@@ -159,6 +159,10 @@ export type OpLimit = { source: Source; sdk?: string; effect?: ConstraintEffect;
   | { kind: 'last-axis'; attr: string; dflt: number }
   /** Input 0's channel count (dim 1) must be divisible by attribute `attr` (GroupNorm groups). */
   | { kind: 'channels-divisible'; attr: string }
+  /** Unsupported when every listed attribute takes one of its listed values (defaults in `dflt`). */
+  | { kind: 'attr-combo'; forbid: Record<string, (string | number)[]>; dflt: Record<string, string | number> }
+  /** Unsupported when attribute `attr` equals `value` and constant input `input` holds `holds`. */
+  | { kind: 'attr-with-value'; attr: string; value: number; input: number; holds: number }
 );
 
 export interface OpConstraint {

@@ -68,6 +68,18 @@ function finding(rule: RuleId, raw: RawFinding, node: QNode, qnnOp: string | nul
   };
 }
 
+const valueIndex = new WeakMap<QGraph, Map<string, number[]>>();
+/** Small integer constant values by tensor, from the ports that carry them. */
+function valuesOf(graph: QGraph): Map<string, number[]> {
+  let m = valueIndex.get(graph);
+  if (!m) {
+    m = new Map();
+    for (const n of graph.nodes) for (const p of n.inputs) if (p.values) m.set(p.tensor, p.values);
+    valueIndex.set(graph, m);
+  }
+  return m;
+}
+
 export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions): ValidationResult {
   const soc = findSoc(pack, options.soc);
   const flow = options.flow ?? DEFAULT_FLOW;
@@ -75,13 +87,14 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
   const mappedOps = new Map<string, string | null>();
   const statics = new Set(graph.staticTensors ?? []);
   const staticTensor = (name: string) => statics.has(name);
+  const constValues = (name: string) => graph.nodes.length ? valuesOf(graph).get(name) : undefined;
   let checked = 0;
   for (const node of graph.nodes) {
     const mapped = mapOp(pack, node);
     if (mapped.kind === 'transparent') continue;
     checked++;
     const qnnOp = mapped.kind === 'mapped' ? mapped.qnnOp : null;
-    const ctx = { node, qnnOp, mapping: mapped.mapping, constraint: qnnOp ? pack.constraints[qnnOp] : undefined, pack, soc, graph, staticTensor };
+    const ctx = { node, qnnOp, mapping: mapped.mapping, constraint: qnnOp ? pack.constraints[qnnOp] : undefined, pack, soc, graph, staticTensor, constValues };
     mappedOps.set(node.id, qnnOp);
     for (const rule of RULES) {
       if (qnnOp === null && rule.id !== 'unsupported-op') continue;

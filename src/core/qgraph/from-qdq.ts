@@ -357,9 +357,13 @@ export function qgraphFromQdq(model: Model): QGraph {
         encoding = { ...encoding, blockAxis: inChannelAxis(n.opType, attrs, shape?.length) };
       }
       if (encoding) quantized = true;
-      const dtype = dq ? 'float32' : traced?.constant ? String(ix.constant(tensor)?.dtype ?? '') || undefined : ix.declaredType.get(tensor);
+      const constT = !dq && traced?.constant ? ix.constant(tensor) : undefined;
+      const dtype = dq ? 'float32' : constT ? String(constT.dtype) : ix.declaredType.get(tensor);
+      // Small integer constants (shapes, axes, pads) keep their values for the limits that read them.
+      const values = constT && /int/.test(String(constT.dtype)) && constT.dims.reduce((a, c) => a * c, 1) <= 64 ? constNumbers(constT) : undefined;
       inputs.push({
         index: i, tensor, role, constant, encoding, shape, note: enc.note, dtype,
+        ...(values ? { values } : {}),
         ...(through.length ? { foldedThrough: through.map((t) => t.name || t.opType) } : {}),
       });
     });

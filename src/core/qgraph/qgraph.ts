@@ -36,6 +36,8 @@ export interface QPort {
   foldedThrough?: string[];
   /** Element type at the port when known (declared, a constant's, or float32 after a DQ). */
   dtype?: string;
+  /** Inputs: the values of a small integer constant (shapes, axes, pads), for limits that read them. */
+  values?: number[];
 }
 
 /** Ports that carry indices, shapes, axes or booleans, never quantized data. */

@@ -12,7 +12,9 @@ export const biasRule: Rule = {
   title: 'Derived int32 bias',
   description: `A Conv, FullyConnected or TransposeConv bias must be int32 with zero point 0, and its scale should equal input scale × weight scale (per channel; for a grouped TransposeConv the weight scales repeat per group), within a relative tolerance of ${BIAS_SCALE_RTOL}. A mismatch with per-channel weights breaks the HTP rule, which ONNX Runtime repairs by requantizing the bias; with per-tensor weights ExecuTorch's per-tensor configs calibrate the bias on its own, so the mismatch is advice there.`,
   check(ctx) {
-    const bias = ctx.node.inputs.find((p) => p.role === 'bias' && p.encoding);
+    // A bias computed at run time is an activation added to the output (ONNX Runtime's
+    // Gemm_TransAB_Dynamic_B_And_Bias runs a uint8 one on the HTP); the int32 rule is for constants.
+    const bias = ctx.node.inputs.find((p) => p.role === 'bias' && p.encoding && p.constant);
     const spec = bias ? specFor(ctx.constraint?.inputs, bias.index) : undefined;
     if (!bias || !spec || !(spec.dtypes?.length === 1 && spec.dtypes[0] === 'int32')) return [];
     const enc = bias.encoding!;

@@ -13,6 +13,8 @@ export interface RuleContext {
   graph: QGraph;
   /** Whether a tensor is computed from constants and static shapes only (folded by converters). */
   staticTensor(name: string): boolean;
+  /** The values of a small constant input, when the graph builder kept them (shapes, axes). */
+  constValues(name: string): number[] | undefined;
 }
 
 /** What a rule over the whole graph sees: every node's backend op (null: unsupported). */

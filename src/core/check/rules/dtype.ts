@@ -18,7 +18,8 @@ export const dtypeRule: Rule = {
     const out = [];
     for (const { direction, port, spec } of quantizedPorts(ctx)) {
       const enc = port.encoding!;
-      if (port.role === 'bias' && spec?.dtypes?.length === 1 && spec.dtypes[0] === 'int32') continue; // the bias rule owns these
+      // The bias rule owns constant int32 biases; a bias computed at run time is an activation.
+      if (port.role === 'bias' && spec?.dtypes?.length === 1 && spec.dtypes[0] === 'int32') continue;
       const key = dtypeKey(enc);
       const conv = spec?.convertedDtypes;
       if (conv?.dtypes.includes(key)) {

@@ -58,6 +58,18 @@ function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: 
       if (rank === undefined) return undefined;
       return { message: `${op} normalizes from axis ${raw}; the HTP supports the last axis only`, expected: `${limit.attr} = -1 (or ${rank - 1})`, actual: `${limit.attr} = ${raw} on a rank-${rank} input` };
     }
+    case 'attr-combo': {
+      const hit = Object.entries(limit.forbid).every(([k, vs]) => vs.includes((attr(k) ?? limit.dflt[k]) as string | number));
+      if (!hit) return undefined;
+      const combo = Object.keys(limit.forbid).map((k) => `${k} ${show(attr(k) ?? limit.dflt[k])}`).join(', ');
+      return { message: `${op} with ${combo} is not supported on this backend`, expected: `not (${Object.entries(limit.forbid).map(([k, vs]) => `${k} ∈ {${vs.join(', ')}}`).join(' and ')})`, actual: combo };
+    }
+    case 'attr-with-value': {
+      if (attr(limit.attr) !== limit.value) return undefined;
+      const values = ctx.constValues(node.inputs.find((p) => p.index === limit.input)?.tensor ?? '');
+      if (!values?.includes(limit.holds)) return undefined;
+      return { message: `${op} with ${limit.attr} = ${limit.value} and a ${limit.holds} in input ${limit.input} is not supported`, expected: `${limit.attr} = ${limit.value} only without ${limit.holds} in input ${limit.input}`, actual: `input ${limit.input} = [${values.join(', ')}]` };
+    }
     case 'channels-divisible': {
       const groups = attr(limit.attr);
       const c = node.inputs.find((p) => p.index === 0)?.shape?.[1];
