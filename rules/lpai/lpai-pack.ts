@@ -5,7 +5,7 @@
 import type { RulePack } from '../types';
 
 const SRC = { ref: 'pytorch/executorch backends/qualcomm/serialization/qc_schema.py (_soc_info_table, LpaiHardwareVersion)', confidence: 'from-code' } as const;
-const RULES = { ref: 'pytorch/executorch backends/qualcomm/quantizer/annotators/lpai_rules.py', confidence: 'inferred' } as const;
+const RULES = { ref: 'pytorch/executorch backends/qualcomm/quantizer/annotators/lpai_rules.py', confidence: 'from-code' } as const;
 
 const pack: RulePack = {
   schema: 1,
@@ -16,22 +16,31 @@ const pack: RulePack = {
     { model: 'SAR2230P', htpArch: 81, vtcmMB: 4, lpai: 6, chipsetId: 95 },
   ],
   defaultSoc: 'SM8850',
+  // The ONNX equivalents of the ATen ops ExecuTorch's lpai_rules.py annotates. ExecuTorch leaves
+  // everything else unannotated; whether LPAI runs it is unknown, so unmapped ops are advice.
   ops: [
-    'Conv:Conv2d', 'Gemm:FullyConnected', 'MatMul:MatMul', 'Relu:Relu', 'Sigmoid:Sigmoid', 'Tanh:Tanh', 'Softmax:Softmax',
-    'Add:ElementWiseAdd', 'Mul:ElementWiseMultiply', 'Sub:ElementWiseSubtract', 'Reshape:Reshape', 'Transpose:Transpose',
-    'Concat:Concat', 'MaxPool:PoolMax2d', 'AveragePool:PoolAvg2d', 'GlobalAveragePool:PoolAvg2d', 'Flatten:Reshape',
-    'Squeeze:Reshape', 'Unsqueeze:Reshape', 'Clip:ReluMinMax',
+    'Conv:Conv2d', 'ConvTranspose:TransposeConv2d', 'Gemm:FullyConnected', 'MatMul:MatMul', 'Relu:Relu', 'Clip:ReluMinMax', 'Sigmoid:Sigmoid', 'Tanh:Tanh',
+    'Gelu:Gelu', 'HardSwish:HardSwish', 'PRelu:Prelu', 'LeakyRelu:Prelu', 'Softmax:Softmax', 'LogSoftmax:LogSoftmax',
+    'Add:ElementWiseAdd', 'Sub:ElementWiseSubtract', 'Mul:ElementWiseMultiply', 'Div:ElementWiseDivide', 'Pow:ElementWisePower',
+    'Max:ElementWiseMaximum', 'Min:ElementWiseMinimum', 'Exp:ElementWiseExp', 'Log:ElementWiseLog', 'Sqrt:ElementWiseSquareRoot',
+    'ReduceMax:ReduceMax', 'ReduceMin:ReduceMin', 'ReduceMean:ReduceMean', 'ReduceSum:ReduceSum', 'ArgMax:Argmax', 'ArgMin:Argmin', 'Cast:Cast',
+    'Reshape:Reshape', 'Flatten:Reshape', 'Squeeze:Reshape', 'Unsqueeze:Reshape', 'Transpose:Transpose', 'Concat:Concat', 'Split:Split',
+    'Slice:StridedSlice', 'Pad:Pad', 'DepthToSpace:DepthToSpace', 'SpaceToDepth:SpaceToDepth', 'Gather:Gather', 'TopK:TopK', 'Resize:Resize',
+    'LayerNormalization:LayerNorm', 'RMSNormalization:RmsNorm', 'MaxPool:PoolMax2d', 'AveragePool:PoolAvg2d', 'GlobalAveragePool:PoolAvg2d',
   ].map((s) => {
     const [onnx, qnnOp] = s.split(':') as [string, string];
-    return { onnx, qnnOp, source: RULES };
+    // ExecuTorch's LPAI rules annotate 1-D and 2-D convolutions and pools only.
+    const byRank = ['Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'GlobalAveragePool'].includes(onnx) ? { '5': null } : undefined;
+    return { onnx, qnnOp, source: RULES, ...(byRank ? { byRank } : {}) };
   }),
   constraints: {},
   gates: [],
+  unmappedOps: 'toolchain-default',
   transparentOps: ['QuantizeLinear', 'DequantizeLinear', 'Constant', 'Identity', 'Dropout', 'Shape', 'ConstantOfShape'],
   unknowns: [
     `SoCs with LPAI hardware come from ${SRC.ref}.`,
     'No public per-op constraint table exists for LPAI, and ExecuTorch validates LPAI with a no-op BackendOpInfo stub ("For qnn 2.41, it only supports HTP backend"); only op support is checked. Load a constraint pack exported from your QNN SDK for port-level checks.',
-    'The op list is a cautious subset of ExecuTorch\'s lpai_rules.py annotators; an op missing here may still run on LPAI.',
+    'The op list is what ExecuTorch\'s lpai_rules.py annotates; an op missing here is reported as advice (it may still run on LPAI, or fall back), not as an error.',
   ],
 };
 

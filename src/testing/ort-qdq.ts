@@ -113,7 +113,8 @@ export function buildOpTest(t: OpTest): Model {
       let params = Array.from({ length: channels }, () => qparams(range, qtype, def.symmetric ?? false));
       if (def.derivedBias) {
         const [a, w] = [scales[0] ?? [1], scales[1] ?? [1]];
-        params = Array.from({ length: def.shape[0]! }, (_, k) => ({ scale: a[0]! * w[w.length === 1 ? 0 : k]!, zp: 0 }));
+        // A grouped ConvTranspose's per-channel weight scales cover one group's outputs and repeat per group.
+        params = Array.from({ length: def.shape[0]! }, (_, k) => ({ scale: a[0]! * w[k % w.length]!, zp: 0 }));
       }
       const values = spread(count, range);
       const stride = axis === undefined ? count : def.shape.slice(axis + 1).reduce((a, c) => a * c, 1);

@@ -9,7 +9,8 @@ import { constantNodeValue } from '../model/constants';
 import type { Model, Node } from '../model/types';
 import { isFloatEncoding, type AimetEncodings } from '../formats/aimet/aimet-encodings';
 import type { QuantEncoding } from '../encoding/encoding';
-import { displayName, finishGraph, inChannelAxis, inputRole, outChannelAxis, simpleAttrs, type QGraph, type QNode, type QPort } from './qgraph';
+import { finishGraph } from './finish';
+import { displayName, inChannelAxis, inputRole, outChannelAxis, simpleAttrs, type QGraph, type QNode, type QPort } from './qgraph';
 
 export function qgraphFromAimet(model: Model, encodings: AimetEncodings): QGraph {
   return qgraphFromTensorEncodings(model, (tensor, constant) => {

@@ -20,7 +20,8 @@ import type { ConstTensor, Dim, Graph, Model, Node } from '../model/types';
 import type { QuantDType, QuantEncoding } from '../encoding/encoding';
 import { containerBits } from '../encoding/encoding';
 import { inferRanks } from './ranks';
-import { displayName, finishGraph, inChannelAxis, inputRole, simpleAttrs, type QGraph, type QNode, type QPort } from './qgraph';
+import { finishGraph } from './finish';
+import { displayName, inChannelAxis, inputRole, simpleAttrs, type QGraph, type QNode, type QPort } from './qgraph';
 
 const QDQ_DOMAINS = new Set(['', 'ai.onnx', 'com.microsoft']);
 const QUANT_DTYPES = new Set<string>(['uint8', 'int8', 'uint16', 'int16', 'int32', 'uint4', 'int4', 'uint2', 'int2']);

@@ -5,7 +5,6 @@
 import type { Dim } from '../model/types';
 import { describeEncoding, type QuantEncoding } from '../encoding/encoding';
 import type { Flow } from '../../../rules/types';
-import { findFusions } from './fusions';
 
 export type PortRole = 'activation' | 'weight' | 'bias';
 
@@ -96,18 +95,6 @@ export interface QGraph {
   fusedTensors?: Record<string, Flow[]>;
 }
 
-/** Folds shape computations and marks fused patterns: the finishing pass of every builder. */
-export function finishGraph(nodes: QNode[], source: QGraph['source'], quantized: boolean): QGraph {
-  const staticTensors = foldStatic(nodes);
-  const fusions = findFusions(nodes);
-  for (const n of nodes) {
-    const as = fusions.nodes.get(n.id);
-    if (as) n.fusedAs = as;
-  }
-  const fusedTensors: Record<string, Flow[]> = {};
-  for (const [t, flows] of fusions.tensors) fusedTensors[t] = [...flows];
-  return { nodes, source: quantized ? source : 'float', quantized, staticTensors, fusedTensors };
-}
 
 /** Ops whose output depends only on the static shape of their input, not on its values. */
 export const SHAPE_OPS = new Set(['Shape', 'Size']);

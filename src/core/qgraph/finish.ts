@@ -1,0 +1,17 @@
+/** The finishing pass every quantized-graph builder runs (QDQ reader, AIMET/plan reader). */
+import type { Flow } from '../../../rules/types';
+import { findFusions } from './fusions';
+import { foldStatic, type QGraph, type QNode } from './qgraph';
+
+/** Folds shape computations and marks fused patterns: the finishing pass of every builder. */
+export function finishGraph(nodes: QNode[], source: QGraph['source'], quantized: boolean): QGraph {
+  const staticTensors = foldStatic(nodes);
+  const fusions = findFusions(nodes);
+  for (const n of nodes) {
+    const as = fusions.nodes.get(n.id);
+    if (as) n.fusedAs = as;
+  }
+  const fusedTensors: Record<string, Flow[]> = {};
+  for (const [t, flows] of fusions.tensors) fusedTensors[t] = [...flows];
+  return { nodes, source: quantized ? source : 'float', quantized, staticTensors, fusedTensors };
+}
