@@ -51,7 +51,7 @@ test('only-findings view, and edge labels with dtype, scale and zero point', asy
   await page.getByRole('combobox', { name: 'Edge labels' }).selectOption('quant');
   await expect(page.locator('.react-flow__edge-text').filter({ hasText: 'uint8 scale' }).first()).toBeVisible();
   await graphNode(page, 'Sigmoid').click();
-  await expect(page.getByTestId('port-encoding').last()).toContainText('scale 0.00392157 zp 0');
+  await expect(page.getByTestId('port-encoding').last()).toContainText('uint16 scale 0.000015259 zp 0');
 });
 
 test('findings list: filter, group, and step through with the keyboard; help overlay and theme', async ({ page }) => {
@@ -116,8 +116,8 @@ test('exports: the HTML report opens standalone with every finding; SVG, PNG, Ma
   expect(messages.length).toBeGreaterThan(0);
   expect(await standalone.locator('svg').count()).toBeGreaterThan(0);
 
-  expect((await download('Markdown')).text).toMatch(/\| ✖ error \| `16a16w-arch` \| `\/layers\.0\/attn\/MatMul`/);
-  expect(JSON.parse((await download('Findings JSON')).text)).toMatchObject({ schema: 1, soc: 'SM8450', verdict: 'fail' });
+  expect((await download('Markdown')).text).toMatch(/\| ✖ error<br>rejected \| `16a16w-arch` \| `\/layers\.0\/attn\/MatMul`/);
+  expect(JSON.parse((await download('Findings JSON')).text)).toMatchObject({ schema: 2, flow: 'qnn', soc: 'SM8450', verdict: 'fail' });
   expect((await download('View as SVG')).text).toMatch(/^<svg[\s\S]*MatMul[\s\S]*<\/svg>$/);
   expect((await download('View as PNG')).text.slice(1, 4)).toBe('PNG');
 });

@@ -7,12 +7,13 @@ test('a link reproduces settings, verdict, findings and selection for a URL mode
   await waitForGraph(page);
   await page.getByRole('combobox', { name: 'SoC' }).selectOption('SM8450');
   await page.getByRole('checkbox', { name: 'Strict' }).uncheck();
+  await page.getByRole('combobox', { name: 'Flow' }).selectOption('executorch');
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass-with-warnings');
   await graphNode(page, 'Softmax').click();
   await page.getByRole('checkbox', { name: 'Show infos' }).uncheck();
   await page.getByRole('button', { name: 'Copy link' }).click();
   const link = await page.getByTestId('share-link').inputValue();
-  expect(link).toMatch(/#s=1\./);
+  expect(link).toMatch(/#s=2\./);
   const count = await page.getByTestId('finding').count();
 
   const fresh = await browser.newContext({ viewport: { width: 1280, height: 720 } });
@@ -21,6 +22,7 @@ test('a link reproduces settings, verdict, findings and selection for a URL mode
   await waitForGraph(other);
   await expect(other.getByRole('combobox', { name: 'SoC' })).toHaveValue('SM8450');
   await expect(other.getByRole('checkbox', { name: 'Strict' })).not.toBeChecked();
+  await expect(other.getByRole('combobox', { name: 'Flow' })).toHaveValue('executorch');
   await expect(other.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass-with-warnings');
   await expect(other.getByTestId('finding')).toHaveCount(count);
   await expect(other.getByTestId('panel-op')).toHaveText('Softmax');

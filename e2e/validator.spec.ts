@@ -11,7 +11,7 @@ test('the clean sample passes on the default SoC, strict', async ({ page }) => {
   await expect(page.getByTestId('node-mark')).toHaveCount(0);
 });
 
-test('a wrong Sigmoid scale is marked on the node, listed, and explained', async ({ page }) => {
+test('a wrong 16-bit Sigmoid scale is marked on the node, listed, explained, and judged by the deployment flow', async ({ page }) => {
   await page.goto('/?model=samples/broken-sigmoid-scale.qdq.onnx');
   await waitForGraph(page);
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'fail');
@@ -19,16 +19,24 @@ test('a wrong Sigmoid scale is marked on the node, listed, and explained', async
   const sigmoid = graphNode(page, 'Sigmoid');
   await expect(sigmoid).toHaveAttribute('data-severity', 'error');
   await expect(sigmoid.getByTestId('node-mark')).toHaveText(/1/);
-  await expect(sigmoid).toHaveAttribute('title', /1\/256/);
+  await expect(sigmoid).toHaveAttribute('title', /1\/65536/);
 
   const row = page.getByTestId('finding');
   await expect(row).toHaveCount(1);
   await expect(row).toHaveAttribute('data-rule', 'fixed-qparams');
   await row.click();
   await expect(page.getByTestId('panel-op')).toHaveText('Sigmoid');
-  await expect(page.getByTestId('finding-expected')).toHaveText('scale 1/256, zero point 0');
-  await expect(page.getByTestId('finding-actual')).toHaveText('scale 0.00392157, zero point 0');
+  await expect(page.getByTestId('finding-expected')).toHaveText('scale 1/65536, zero point 0');
+  await expect(page.getByTestId('finding-actual')).toHaveText('scale 0.000015259, zero point 0');
   await expect(page.getByTestId('node-findings')).toContainText('executorch');
+  await expect(page.getByTestId('finding-outcome')).toContainText('QNN converter: rejected (conversion fails)');
+
+  // ONNX Runtime's QNN EP overrides a 16-bit Sigmoid's output encoding: a repair, not a rejection.
+  await page.getByRole('combobox', { name: 'Flow' }).selectOption('ort');
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass-with-warnings');
+  await expect(page.getByTestId('verdict')).toContainText('ONNX Runtime QNN EP');
+  await expect(sigmoid).toHaveAttribute('data-severity', 'warning');
+  await expect(page.getByTestId('finding-outcome')).toContainText('ONNX Runtime QNN EP: repaired by the toolchain (numerics change)');
 });
 
 test('switching SoC from SM8650 to SM8450 adds the 16a16w finding on the MatMul; lenient turns it into a warning', async ({ page }) => {

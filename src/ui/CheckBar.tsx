@@ -1,5 +1,7 @@
 /** Backend, SoC and strict mode: the settings the validator runs with, plus an optional constraint pack. */
 import { useMemo, useRef, useState } from 'react';
+import { DEFAULT_FLOW, FLOWS, type Flow } from '../../rules/types';
+import { FLOW_LABEL } from './format';
 import { loadConstraintPack, updateSettings } from './check-actions';
 import { useCheck } from './check-store';
 import { CopyLinkButton } from './SharePanel';
@@ -40,7 +42,13 @@ export function CheckBar() {
           ))}
         </select>
       </label>
-      <label className="flex items-center gap-1.5 text-slate-700" title="Strict: every violation is an error and fails the run, because every constraint must hold for the model to delegate fully to the NPU. Lenient: violations are warnings.">
+      <label className="flex items-center gap-1 text-slate-600" title="The deployment flow decides what happens to a node that breaks a rule: the QNN converter rejects the model, ONNX Runtime's QNN EP repairs some encodings and runs other nodes on the CPU, ExecuTorch's partitioner leaves them to the CPU.">
+        Flow
+        <select aria-label="Flow" className="rounded border border-slate-300 px-1 py-0.5" value={settings.flow ?? DEFAULT_FLOW} onChange={(e) => void updateSettings({ flow: e.target.value as Flow })}>
+          {FLOWS.map((f) => <option key={f} value={f}>{FLOW_LABEL[f]}</option>)}
+        </select>
+      </label>
+      <label className="flex items-center gap-1.5 text-slate-700" title="Strict: what stops full delegation to the NPU under the flow (rejected, CPU fallback) is an error and fails the run. Lenient: those are warnings. Repairs and slower paths are warnings either way; advice is info.">
         <input type="checkbox" checked={settings.strict} onChange={(e) => void updateSettings({ strict: e.target.checked })} />
         Strict
       </label>

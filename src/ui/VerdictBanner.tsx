@@ -1,4 +1,5 @@
 /** The verdict: pass / pass with warnings / fail, with counts, SoC and arch, backend and mode. */
+import { FLOW_LABEL } from './format';
 import { useCheck } from './check-store';
 
 const STYLE = {
@@ -19,7 +20,7 @@ export function VerdictBanner() {
     <div className={`flex flex-wrap items-center gap-x-4 gap-y-1 border-b px-3 py-1.5 text-sm ${STYLE[result.verdict]}`} data-testid="verdict" data-verdict={result.verdict} aria-live="polite">
       <span className="font-bold tracking-wide">{LABEL[result.verdict]}</span>
       <span data-testid="verdict-counts">{c.error} error{c.error === 1 ? '' : 's'} · {c.warning} warning{c.warning === 1 ? '' : 's'} · {c.info} note{c.info === 1 ? '' : 's'}</span>
-      <span>{result.soc} ({result.arch}) · {result.backend.toUpperCase()} · {result.strict ? 'strict' : 'lenient'}</span>
+      <span>{result.soc} ({result.arch}) · {result.backend.toUpperCase()} · {FLOW_LABEL[result.flow]} · {result.strict ? 'strict' : 'lenient'}</span>
       <span className="text-xs opacity-80" data-testid="verdict-encodings">encodings: {result.encodings === 'float' ? 'none (float model)' : result.encodings === 'quantizer' ? 'quantizer plan' : result.encodings.toUpperCase()} · {result.nodesChecked} nodes checked</span>
       {running && <span className="text-xs opacity-70">re-checking…</span>}
     </div>

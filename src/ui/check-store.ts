@@ -3,6 +3,7 @@
  * indexed by node id so each graph node subscribes only to its own marks.
  */
 import { create } from 'zustand';
+import { DEFAULT_FLOW, isFlow } from '../../rules/types';
 import type { Finding, Severity } from '../core/check/finding';
 import type { ValidationResult } from '../core/check/validate';
 import type { CheckReport } from '../core/report/check-report';
@@ -32,7 +33,7 @@ export interface CheckState {
 const KEY = 'quantlens.settings.v1';
 
 function savedSettings(): CheckSettings {
-  const fallback: CheckSettings = { backend: 'htp', soc: 'SM8650', strict: true };
+  const fallback: CheckSettings = { backend: 'htp', soc: 'SM8650', strict: true, flow: DEFAULT_FLOW };
   try {
     const raw = globalThis.localStorage?.getItem(KEY);
     if (!raw) return fallback;
@@ -41,6 +42,7 @@ function savedSettings(): CheckSettings {
       backend: v.backend === 'lpai' ? 'lpai' : 'htp',
       soc: typeof v.soc === 'string' && /^[A-Za-z0-9_]{1,32}$/.test(v.soc) ? v.soc : fallback.soc,
       strict: typeof v.strict === 'boolean' ? v.strict : true,
+      flow: typeof v.flow === 'string' && isFlow(v.flow) ? v.flow : DEFAULT_FLOW,
     };
   } catch {
     return fallback;

@@ -1,4 +1,5 @@
 /** Small display helpers. */
+import type { Flow } from '../../rules/types';
 import type { Dim } from '../core/model/types';
 
 export function formatShape(shape: Dim[] | undefined): string {
@@ -13,3 +14,6 @@ export function formatBytes(n: number): string {
   if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
+
+/** How the flows read in the toolbar and in findings. */
+export const FLOW_LABEL: Record<Flow, string> = { qnn: 'QNN converter', ort: 'ONNX Runtime QNN EP', executorch: 'ExecuTorch' };

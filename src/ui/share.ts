@@ -75,7 +75,7 @@ function applySettings(payload: SharePayload): void {
   const f = payload.view?.filters;
   if (f) useList.setState({ ...(f.severity ? { severities: new Set(f.severity) } : {}), ...(f.text ? { text: f.text } : {}) });
   const s = payload.settings;
-  useCheck.setState((c) => ({ settings: { ...c.settings, backend: s.backend, soc: s.soc, strict: s.strict } }));
+  useCheck.setState((c) => ({ settings: { ...c.settings, backend: s.backend, soc: s.soc, strict: s.strict, flow: s.flow } }));
   saveSettings(useCheck.getState().settings);
   if (s.config && isConfigName(s.config)) {
     useQuant.setState({

@@ -12,7 +12,7 @@ import { markup, trusted, type Markup } from './escape';
 import { DEFAULT_NEIGHBOURHOOD_DEPTH, neighbourhoodSvg } from './neighbourhood-svg';
 import {
   SEVERITIES, SEVERITY_ICON, VERDICT_ICON, VERDICT_LABEL, countsText, dbText, defaultTitle, distinctSources, encodingsText,
-  generatedAtText, productText, severityRank, strictText, verdictSentence, worse, type ReportExtras,
+  flowText, generatedAtText, productText, severityRank, strictText, verdictSentence, worse, type ReportExtras,
 } from './report-text';
 
 export interface HtmlReportOptions extends ReportExtras {
@@ -155,7 +155,7 @@ function findingsTable(report: CheckReport, anchorOf: (i: number) => string | un
   const rows = report.findings.map((f, i) => {
     const anchor = anchorOf(i);
     const node = anchor ? markup`<a href="#${anchor}"><code>${f.node}</code></a>` : markup`<code>${f.node}</code>`;
-    return markup`<tr id="f-${i + 1}"><td>${i + 1}</td><td>${sev(f.severity)}</td><td class="nowrap"><code>${f.rule}</code></td><td>${node}<div class="note">${opText(f.op, f.qnnOp)}</div></td><td>${f.port}${f.tensor ? markup`<div><code>${f.tensor}</code></div>` : null}</td><td>${f.message}${f.sourceNote ? markup`<div class="note">Note: ${f.sourceNote}</div>` : null}</td><td>${f.expected}</td><td>${f.actual}</td><td>${f.fix}</td><td class="source">${f.source}</td></tr>`;
+    return markup`<tr id="f-${i + 1}"><td>${i + 1}</td><td>${sev(f.severity)}<div class="note">${f.outcome}</div></td><td class="nowrap"><code>${f.rule}</code></td><td>${node}<div class="note">${opText(f.op, f.qnnOp)}</div></td><td>${f.port}${f.tensor ? markup`<div><code>${f.tensor}</code></div>` : null}</td><td>${f.message}${f.sourceNote ? markup`<div class="note">Note: ${f.sourceNote}</div>` : null}</td><td>${f.expected}</td><td>${f.actual}</td><td>${f.fix}</td><td class="source">${f.source}</td></tr>`;
   });
   return markup`<table class="findings"><thead><tr><th>#</th><th>Severity</th><th>Rule</th><th>Node</th><th>Port</th><th>Message</th><th>Expected</th><th>Actual</th><th>Fix</th><th>Source</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
@@ -219,6 +219,7 @@ export function htmlReport(report: CheckReport, view: GraphView | undefined, opt
     ['Backend', report.backend],
     ['SoC', report.soc],
     ['HTP arch', report.arch],
+    ['Deployment flow', flowText(report.flow)],
     ['Mode', strictText(report.strict)],
     ['Encodings', encodingsText(report.encodings)],
     ...(options.config ? [['Quantization config', options.config] as [string, string]] : []),

@@ -8,7 +8,7 @@ import type { CheckReport } from './check-report';
 import { mdCode, mdText } from './escape';
 import {
   SEVERITIES, SEVERITY_ICON, VERDICT_ICON, VERDICT_LABEL, countsText, dbText, defaultTitle, distinctSources, encodingsText,
-  generatedAtText, productText, strictText, verdictSentence, type ReportExtras,
+  flowText, generatedAtText, productText, strictText, verdictSentence, type ReportExtras,
 } from './report-text';
 
 /** Options of {@link markdownReport}: the shared {@link ReportExtras}. */
@@ -42,6 +42,7 @@ export function markdownReport(report: CheckReport, options: MarkdownReportOptio
     ['Backend', mdText(report.backend)],
     ['SoC', mdText(report.soc)],
     ['HTP arch', mdText(report.arch)],
+    ['Deployment flow', mdText(flowText(report.flow))],
     ['Mode', mdText(strictText(report.strict))],
     ['Encodings', mdText(encodingsText(report.encodings))],
     ...(options.config ? [['Quantization config', mdCode(options.config)]] : []),
@@ -70,7 +71,7 @@ export function markdownReport(report: CheckReport, options: MarkdownReportOptio
       const op = f.op ? ` (${mdText(f.qnnOp && f.qnnOp !== f.op ? `${f.op} → QNN ${f.qnnOp}` : f.op)})` : '';
       const port = [f.port ? mdText(f.port) : '', f.tensor ? mdCode(f.tensor) : ''].filter(Boolean).join('<br>') || '—';
       const message = f.sourceNote ? `${mdText(f.message)}<br>*Note: ${mdText(f.sourceNote)}*` : mdText(f.message);
-      return [String(i + 1), `${SEVERITY_ICON[f.severity] ?? ''} ${mdText(f.severity)}`, codeOr(f.rule), `${codeOr(f.node)}${op}`, port, message, textOr(f.expected), textOr(f.actual), textOr(f.fix)];
+      return [String(i + 1), `${SEVERITY_ICON[f.severity] ?? ''} ${mdText(f.severity)}<br>${mdText(f.outcome)}`, codeOr(f.rule), `${codeOr(f.node)}${op}`, port, message, textOr(f.expected), textOr(f.actual), textOr(f.fix)];
     });
     out.push(...table(['#', 'Severity', 'Rule', 'Node', 'Port', 'Message', 'Expected', 'Actual', 'Fix'], rows), '');
   }

@@ -72,6 +72,11 @@ export function encodingsText(encodings: string): string {
   return label ? `${encodings} (${label})` : encodings;
 }
 
+/** The deployment flow, as the report names it. */
+export function flowText(flow: string): string {
+  return ({ qnn: 'QNN converter (qnn)', ort: 'ONNX Runtime QNN EP (ort)', executorch: 'ExecuTorch (executorch)' } as Record<string, string>)[flow] ?? flow;
+}
+
 export function strictText(strict: boolean): string {
   return strict ? 'strict: every violation is an error' : 'lenient: violations are warnings';
 }
