@@ -3,10 +3,10 @@
  * chunk and only the chosen backend's pack is fetched (as upstream's registry_loader imports
  * `<backend>_rules` lazily).
  */
+import type { Backend } from './backends';
 import type { RulePack } from './types';
 
-export const BACKENDS = ['htp', 'lpai'] as const;
-export type Backend = (typeof BACKENDS)[number];
+export { BACKENDS, isBackend, type Backend } from './backends';
 
 const loaders: Record<Backend, () => Promise<{ default: RulePack }>> = {
   htp: () => import('./htp/htp-pack'),
@@ -16,10 +16,6 @@ const loaders: Record<Backend, () => Promise<{ default: RulePack }>> = {
 const cache = new Map<Backend, Promise<RulePack>>();
 /** Backends whose pack has been requested, in order (for tests and diagnostics). */
 export const loadedBackends: Backend[] = [];
-
-export function isBackend(name: string): name is Backend {
-  return (BACKENDS as readonly string[]).includes(name);
-}
 
 /** Loads (once) the rule pack of a backend. */
 export function loadRulePack(backend: Backend): Promise<RulePack> {

@@ -5,11 +5,12 @@
  */
 import { checkSchema, type Schema } from '../src/core/schema/json-schema';
 import schema from './schema/constraint-pack.schema.json';
+import type { Backend } from './backends';
 import type { OpConstraint, OpMapping, RulePack, SocInfo, Source } from './types';
 
 export interface UserPack {
   schema: 1;
-  backend: 'htp' | 'lpai';
+  backend: Backend;
   name?: string;
   source?: Source;
   constraints?: Record<string, Omit<OpConstraint, 'qnnOp' | 'source'> & { source?: Source }>;

@@ -2,6 +2,7 @@
  * The QNN HTP rule pack. Loaded lazily through the registry (its own chunk), as the upstream
  * quantizer imports `htp_rules` on demand.
  */
+import { DEFAULT_SOC } from '../backends';
 import type { RulePack } from '../types';
 import { HTP_CONSTRAINTS } from './constraints';
 import { HTP_OPS, HTP_TRANSPARENT } from './ops';
@@ -13,7 +14,7 @@ const pack: RulePack = {
   backend: 'htp',
   title: 'Qualcomm QNN HTP (Hexagon NPU)',
   socs: HTP_SOCS,
-  defaultSoc: 'SM8650',
+  defaultSoc: DEFAULT_SOC.htp,
   ops: HTP_OPS,
   constraints: HTP_CONSTRAINTS,
   gates: [

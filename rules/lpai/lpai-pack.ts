@@ -2,6 +2,7 @@
  * The QNN LPAI rule pack: what public sources tell about the low-power AI block. Much less is
  * known than for HTP, and the pack says so rather than guessing.
  */
+import { DEFAULT_SOC } from '../backends';
 import type { RulePack } from '../types';
 
 const SRC = { ref: 'pytorch/executorch backends/qualcomm/serialization/qc_schema.py (_soc_info_table, LpaiHardwareVersion)', confidence: 'from-code' } as const;
@@ -15,7 +16,7 @@ const pack: RulePack = {
     { model: 'SM8850', htpArch: 81, vtcmMB: 8, lpai: 6, chipsetId: 87 },
     { model: 'SAR2230P', htpArch: 81, vtcmMB: 4, lpai: 6, chipsetId: 95 },
   ],
-  defaultSoc: 'SM8850',
+  defaultSoc: DEFAULT_SOC.lpai,
   // The ONNX equivalents of the ATen ops ExecuTorch's lpai_rules.py annotates. ExecuTorch leaves
   // everything else unannotated; whether LPAI runs it is unknown, so unmapped ops are advice.
   ops: [

@@ -12,7 +12,8 @@ import type { CheckSettings } from '../core/session/api';
 import { parseArgs } from './args';
 import { EXIT, type Io } from './io';
 import { compareDroppedModel, decodeShareLink, ShareLinkError, type SharePayload } from '../core/report/share-link';
-import { isConfigName } from '../core/quant/configs';
+import { DEFAULT_CALIBRATION, DEFAULT_OPTIONS, isConfigName } from '../core/quant/configs';
+import { BACKENDS, DEFAULT_BACKEND, isBackend } from '../../rules/backends';
 import { QUANTIZE_USAGE, quantizeCommand } from './quantize-command';
 import { nodeRuntime } from '../core/quant/node-runtime';
 
@@ -117,8 +118,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   const format = (o.get('format') as string | undefined) ?? 'text';
   if (format !== 'text' && format !== 'json') { io.stderr.write(`quantlens check: --format must be text or json, not "${format}".\n`); return EXIT.usage; }
-  const backend = (o.get('backend') as string | undefined) ?? 'htp';
-  if (backend !== 'htp' && backend !== 'lpai') { io.stderr.write(`quantlens check: --backend must be htp or lpai, not "${backend}".\n`); return EXIT.usage; }
+  const backend = (o.get('backend') as string | undefined) ?? DEFAULT_BACKEND;
+  if (!isBackend(backend)) { io.stderr.write(`quantlens check: --backend must be ${BACKENDS.join(' or ')}, not "${backend}".\n`); return EXIT.usage; }
   const flow = (o.get('flow') as string | undefined) ?? DEFAULT_FLOW;
   if (!isFlow(flow)) { io.stderr.write(`quantlens check: --flow must be ${FLOWS.join(', ')}, not "${flow}".\n`); return EXIT.usage; }
   const pack = await loadRulePack(backend);
@@ -156,9 +157,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (config && isConfigName(config)) {
       // The link recorded a quantizer run: reproduce it and report its plan.
       const q = await engine.quantize({
-        ...settings, config, perChannelConv: true, perChannelLinear: false, actSymmetric: false, blockSize: 32,
+        ...settings, ...DEFAULT_OPTIONS, config,
         overrides: (shared.settings.overrides ?? []).filter((x) => x.config === 'float' || isConfigName(x.config)).map((x) => ({ pattern: x.pattern, config: x.config as 'float' })),
-        calibration: { samples: shared.settings.calibration?.samples ?? 16, seed: shared.settings.calibration?.seed ?? 1234, observer: 'minmax' },
+        calibration: { ...DEFAULT_CALIBRATION, samples: shared.settings.calibration?.samples ?? DEFAULT_CALIBRATION.samples, seed: shared.settings.calibration?.seed ?? DEFAULT_CALIBRATION.seed },
       });
       if (!q.ok) { io.stderr.write(`quantlens check: ${q.error}\n`); return EXIT.usage; }
       out = await engine.check({ ...settings, target: 'plan' });

@@ -6,7 +6,8 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { loadRulePack } from '../../rules/registry';
 import { nodeRuntime } from '../core/quant/node-runtime';
-import { isConfigName, CONFIG_NAMES } from '../core/quant/configs';
+import { isConfigName, CONFIG_NAMES, DEFAULT_CALIBRATION, DEFAULT_OPTIONS } from '../core/quant/configs';
+import { BACKENDS, DEFAULT_BACKEND, DEFAULT_SOC, isBackend } from '../../rules/backends';
 import type { CalibrationSample } from '../core/quant/expose';
 import { parseNpy, NpyError } from '../core/quant/npy';
 import { Engine } from '../core/session/engine';
@@ -18,11 +19,11 @@ export const QUANTIZE_USAGE = `  quantlens quantize MODEL.onnx --out-qdq OUT.onn
 
 Quantize options:
   --config NAME            ${CONFIG_NAMES.join(', ')} (default 8a8w)
-  --soc MODEL              SoC the plan is validated for (default SM8650)
+  --soc MODEL              SoC the plan is validated for (default ${DEFAULT_SOC.htp})
   --override PATTERN=CFG   nodes whose name matches the regular expression use CFG (or "float"); repeatable
   --shape INPUT=1,3,224,224  fix an input's dynamic dimensions (others default to 1); repeatable
-  --calib N                random calibration samples with a fixed seed (default 16)
-  --seed N                 seed of the random samples (default 1234)
+  --calib N                random calibration samples with a fixed seed (default ${DEFAULT_CALIBRATION.samples})
+  --seed N                 seed of the random samples (default ${DEFAULT_CALIBRATION.seed})
   --inputs DIR             calibration inputs: DIR/*.npy (one file per sample, single-input models)
                            or DIR/<sample>/<input>.npy
   --observer minmax|moving-average|percentile   (default minmax)
@@ -85,7 +86,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
     return Number(v);
   };
   let calib: number, seed: number, blockSize: number;
-  try { calib = int('calib', 16); seed = int('seed', 1234); blockSize = int('block-size', 32); } catch (err) { return fail((err as Error).message); }
+  try { calib = int('calib', DEFAULT_CALIBRATION.samples); seed = int('seed', DEFAULT_CALIBRATION.seed); blockSize = int('block-size', DEFAULT_OPTIONS.blockSize); } catch (err) { return fail((err as Error).message); }
   const overrides = [];
   for (const spec of args.lists.get('override') ?? []) {
     const at = spec.lastIndexOf('=');
@@ -99,8 +100,8 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
     if (!m) return fail(`--shape takes INPUT=D1,D2,... (got "${spec}")`);
     shapes[m[1]!] = m[2]!.split(',').map(Number);
   }
-  const backend = (o.get('backend') as string | undefined) ?? 'htp';
-  if (backend !== 'htp' && backend !== 'lpai') return fail(`--backend must be htp or lpai, not "${backend}"`);
+  const backend = (o.get('backend') as string | undefined) ?? DEFAULT_BACKEND;
+  if (!isBackend(backend)) return fail(`--backend must be ${BACKENDS.join(' or ')}, not "${backend}"`);
   const pack = await loadRulePack(backend);
 
   const path = args.positional[0]!;
@@ -116,7 +117,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
   }
   const settings: QuantizeSettings = {
     backend, soc: ((o.get('soc') as string | undefined) ?? pack.defaultSoc).toUpperCase(), strict: !o.get('no-strict'),
-    config, perChannelConv: true, perChannelLinear: !!o.get('per-channel-linear'), perChannelEmbedding: !!o.get('per-channel-embedding'), actSymmetric: false, blockSize,
+    config, perChannelConv: DEFAULT_OPTIONS.perChannelConv, perChannelLinear: !!o.get('per-channel-linear'), perChannelEmbedding: !!o.get('per-channel-embedding'), actSymmetric: false, blockSize,
     overrides, calibration: { samples: calib, seed, observer: observer as 'minmax' }, shapes,
   };
   const out = await engine.quantize(settings, undefined, samples);

@@ -1,6 +1,7 @@
 /** Backend, SoC and strict mode: the settings the validator runs with, plus an optional constraint pack. */
 import { useMemo, useRef, useState } from 'react';
 import { DEFAULT_FLOW, FLOWS, type Flow } from '../../rules/types';
+import { BACKEND_LABEL, BACKENDS, type Backend } from '../../rules/backends';
 import { FLOW_LABEL } from './format';
 import { loadConstraintPack, updateSettings } from './check-actions';
 import { useCheck } from './check-store';
@@ -23,9 +24,8 @@ export function CheckBar() {
     <div className="flex flex-wrap items-center gap-3 border-b border-slate-200 bg-white px-3 py-1.5 text-sm" role="toolbar" aria-label="Validation settings">
       <label className="flex items-center gap-1 text-slate-600">
         Backend
-        <select aria-label="Backend" className="rounded border border-slate-300 px-1 py-0.5" value={settings.backend} onChange={(e) => void updateSettings({ backend: e.target.value as 'htp' | 'lpai' })}>
-          <option value="htp">QNN HTP</option>
-          <option value="lpai">QNN LPAI</option>
+        <select aria-label="Backend" className="rounded border border-slate-300 px-1 py-0.5" value={settings.backend} onChange={(e) => void updateSettings({ backend: e.target.value as Backend })}>
+          {BACKENDS.map((b) => <option key={b} value={b}>{BACKEND_LABEL[b]}</option>)}
         </select>
       </label>
       <label className="flex items-center gap-1 text-slate-600">

@@ -4,6 +4,7 @@
  */
 import { create } from 'zustand';
 import { DEFAULT_FLOW, isFlow } from '../../rules/types';
+import { DEFAULT_BACKEND, DEFAULT_SOC, isBackend } from '../../rules/backends';
 import type { Finding, Severity } from '../core/check/finding';
 import type { ValidationResult } from '../core/check/validate';
 import type { CheckReport } from '../core/report/check-report';
@@ -33,13 +34,13 @@ export interface CheckState {
 const KEY = 'quantlens.settings.v1';
 
 function savedSettings(): CheckSettings {
-  const fallback: CheckSettings = { backend: 'htp', soc: 'SM8650', strict: true, flow: DEFAULT_FLOW };
+  const fallback: CheckSettings = { backend: DEFAULT_BACKEND, soc: DEFAULT_SOC[DEFAULT_BACKEND], strict: true, flow: DEFAULT_FLOW };
   try {
     const raw = globalThis.localStorage?.getItem(KEY);
     if (!raw) return fallback;
     const v = JSON.parse(raw) as Partial<CheckSettings>;
     return {
-      backend: v.backend === 'lpai' ? 'lpai' : 'htp',
+      backend: typeof v.backend === 'string' && isBackend(v.backend) ? v.backend : fallback.backend,
       soc: typeof v.soc === 'string' && /^[A-Za-z0-9_]{1,32}$/.test(v.soc) ? v.soc : fallback.soc,
       strict: typeof v.strict === 'boolean' ? v.strict : true,
       flow: typeof v.flow === 'string' && isFlow(v.flow) ? v.flow : DEFAULT_FLOW,

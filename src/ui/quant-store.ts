@@ -1,5 +1,6 @@
 /** Quantizer state: the panel's settings, the running job, and the last result. */
 import { create } from 'zustand';
+import { DEFAULT_CALIBRATION, DEFAULT_OPTIONS } from '../core/quant/configs';
 import type { Override } from '../core/quant/plan';
 import type { QuantizeOutcome, QuantizeSettings } from '../core/session/api';
 
@@ -16,8 +17,7 @@ export interface QuantState {
 }
 
 export const DEFAULT_QUANT: QuantPanelSettings = {
-  config: '8a8w', perChannelConv: true, perChannelLinear: false, actSymmetric: false, blockSize: 32,
-  overrides: [] as Override[], calibration: { samples: 16, seed: 1234, observer: 'minmax' }, shapes: {},
+  ...DEFAULT_OPTIONS, overrides: [] as Override[], calibration: { ...DEFAULT_CALIBRATION }, shapes: {},
 };
 
 export const useQuant = create<QuantState>()(() => ({ settings: DEFAULT_QUANT, target: 'model' }));

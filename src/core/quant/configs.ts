@@ -45,6 +45,9 @@ export interface QuantOptions {
 
 export const DEFAULT_OPTIONS: QuantOptions = { config: '8a8w', perChannelConv: true, perChannelLinear: false, actSymmetric: false, blockSize: 32 };
 
+/** Calibration when nobody says otherwise: 16 random samples from a fixed seed, min/max ranges. */
+export const DEFAULT_CALIBRATION = { samples: 16, seed: 1234, observer: 'minmax' } as const;
+
 const w = (dtype: QuantDType, bitwidth: number, qmin: number, qmax: number): WeightSpec => ({ dtype, bitwidth, qmin, qmax });
 const INT8 = w('int8', 8, -127, 127);
 const INT4 = w('int8', 4, -7, 7);

@@ -13,10 +13,11 @@ import type { QuantOptions } from '../quant/configs';
 import type { Override } from '../quant/plan';
 import type { CheckReport } from '../report/check-report';
 import type { Flow } from '../../../rules/types';
+import type { Backend } from '../../../rules/backends';
 
 /** What the validator runs with; the toolbar edits these. */
 export interface CheckSettings {
-  backend: 'htp' | 'lpai';
+  backend: Backend;
   soc: string;
   strict: boolean;
   /** Deployment flow the outcomes are predicted for (default `qnn`). */
