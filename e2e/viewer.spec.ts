@@ -16,6 +16,23 @@ test('the start page shows the bundled sample', async ({ page }) => {
   expect(await graphNode(page, 'QuantizeLinear').count()).toBeGreaterThan(3);
 });
 
+test('a file given right after the page loads wins over the start-up sample, however slow the sample is', async ({ page }) => {
+  // Hold the bundled sample back so the user's file is certain to arrive first and the sample's
+  // load finishes last: the start-up work must not replace what the user opened.
+  await page.route('**/samples/cnn-sigmoid.qdq.onnx', async (route) => { await new Promise((r) => setTimeout(r, 2500)); await route.continue(); });
+  await page.goto('/', { waitUntil: 'load' });
+  await dropFiles(page, [conv()]);
+  await expect(page.getByTestId('model-origin')).toHaveText('conv2d.onnx');
+  await waitForGraph(page);
+  // Long enough for the held-back sample to have arrived and been dropped.
+  await page.waitForTimeout(3500);
+  await expect(page.getByTestId('model-origin')).toHaveText('conv2d.onnx');
+  await expect(graphNode(page, 'Conv')).toHaveCount(1);
+  await expect(graphNode(page, 'Sigmoid')).toHaveCount(0);
+  // The engine checked the user's model, not the sample.
+  await expect(page.getByTestId('verdict')).not.toContainText('cnn-sigmoid');
+});
+
 test('dropping a model renders its nodes, and the picker opens one too', async ({ page }) => {
   await page.goto('/');
   await waitForGraph(page);

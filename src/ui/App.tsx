@@ -1,6 +1,6 @@
 /** The app shell: header, graph, details panel, load progress and errors. */
 import { useEffect } from 'react';
-import { openUrl, recoverFromCrash } from './actions';
+import { openStartupModel, recoverFromCrash } from './actions';
 import { onEngineCrash } from '../worker/client';
 import { DropZone } from './DropZone';
 import { GraphCanvas } from './GraphCanvas';
@@ -57,7 +57,7 @@ export function App() {
       if (await openShareFromLocation()) return;
       await loadSocs(useCheck.getState().settings.backend);
       const model = new URLSearchParams(window.location.search).get('model');
-      await openUrl(model ?? sampleUrl(DEFAULT_SAMPLE), model ? 'url' : 'sample');
+      await openStartupModel(model ?? sampleUrl(DEFAULT_SAMPLE), model ? 'url' : 'sample');
     })();
   }, []);
   return (

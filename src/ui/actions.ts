@@ -20,6 +20,8 @@ import { onModelLoaded, useShare } from './share';
 export const AUTO_QUANTIZE_MAX_NODES = 3000;
 
 let loadSeq = 0;
+/** Loads the user asked for (files, URLs, samples picked); the start-up model never replaces one. */
+let userLoads = 0;
 
 /**
  * Ends the current task. Receiving a large result from the worker already costs one task (the
@@ -43,7 +45,7 @@ export function recoverFromCrash(reason: string): void {
   });
   if (!wasLoading && lastSource) {
     if ('files' in lastSource) void openFiles(lastSource.files);
-    else void openUrl(lastSource.url, lastSource.kind);
+    else void loadUrl(lastSource.url, lastSource.kind);
   }
 }
 
@@ -157,6 +159,7 @@ export async function revealNode(id: string): Promise<void> {
 }
 
 export function openFiles(files: File[]): Promise<void> {
+  userLoads++;
   lastSource = { files };
   const model = files.find((f) => /\.(onnx|ort)$/i.test(f.name)) ?? files[0];
   const label = files.length > 1 && model ? `${model.name} (+${files.length - 1} file${files.length > 2 ? 's' : ''})` : files.map((f) => f.name).join(', ');
@@ -164,9 +167,23 @@ export function openFiles(files: File[]): Promise<void> {
 }
 
 export function openUrl(url: string, kind: 'url' | 'sample' = 'url'): Promise<void> {
+  userLoads++;
+  return loadUrl(url, kind);
+}
+
+function loadUrl(url: string, kind: 'url' | 'sample'): Promise<void> {
   const absolute = new URL(url, window.location.href).href;
   lastSource = { url: absolute, kind };
   return runLoad(absolute, { kind, url: absolute, label: kind === 'sample' ? decodeURIComponent(absolute.split('/').pop() ?? absolute) : absolute }, (p) => engineClient().openUrl(absolute, p));
+}
+
+/**
+ * Opens what the page starts with (`?model=` or the bundled sample), unless the user has already
+ * opened something: the latest user action wins over start-up work. A user load that starts
+ * while this one runs wins too (the later load is the one shown; the engine keeps the later model).
+ */
+export function openStartupModel(url: string, kind: 'url' | 'sample'): Promise<void> {
+  return userLoads > 0 ? Promise.resolve() : loadUrl(url, kind);
 }
 
 /** Switches the canvas to a sub-graph (or back to the main graph with ''). */

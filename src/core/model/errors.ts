@@ -12,7 +12,9 @@ export type ModelLoadErrorCode =
   | 'external-data'
   | 'limit'
   | 'fetch'
-  | 'engine';
+  | 'engine'
+  /** A newer open started before this one finished; its result is dropped. */
+  | 'superseded';
 
 export class ModelLoadError extends Error {
   override readonly name = 'ModelLoadError';

@@ -42,7 +42,11 @@ export class Engine implements EngineApi {
   /** @param runtime onnxruntime for calibration; without one, quantize() explains it is unavailable. */
   constructor(private readonly runtime?: OrtRuntime) {}
 
+  /** Counts opens, so that a slow earlier open can never replace the model of a later one. */
+  private opens = 0;
+
   async openFiles(files: File[], onProgress?: ProgressCallback): Promise<LoadResult> {
+    const open = ++this.opens;
     const models = files.filter((f) => MODEL_EXTENSIONS.test(f.name));
     const main = models.length === 1 ? models[0] : models.length === 0 && files.length === 1 ? files[0] : undefined;
     if (!main) {
@@ -67,7 +71,7 @@ export class Engine implements EngineApi {
       }
       const bytes = await readBlob(main, onProgress);
       const others = files.filter((f) => f !== main && !encodingsFiles.includes(f)).map((f) => ({ name: f.name, blob: f as Blob }));
-      return await this.accept(bytes, main.name, new BlobDataSource(others), onProgress, encodings);
+      return await this.accept(open, bytes, main.name, new BlobDataSource(others), onProgress, encodings);
     } catch (err) {
       if (err instanceof RangeError) return fail(new ModelLoadError('limit', main.name, `the file is ${err.message}`, 'QuantLens reads models up to 2 GiB; keep the weights in external-data files.'));
       return fail(toLoadError(err, main.name));
@@ -75,6 +79,7 @@ export class Engine implements EngineApi {
   }
 
   async openUrl(url: string, onProgress?: ProgressCallback): Promise<LoadResult> {
+    const open = ++this.opens;
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -100,7 +105,7 @@ export class Engine implements EngineApi {
     }
     try {
       const bytes = await readResponse(response, onProgress);
-      return await this.accept(bytes, fileName, new UrlDataSource(parsed.href), onProgress);
+      return await this.accept(open, bytes, fileName, new UrlDataSource(parsed.href), onProgress);
     } catch (err) {
       if (err instanceof RangeError) return fail(new ModelLoadError('limit', fileName, `the download is ${err.message}`, 'QuantLens reads models up to 2 GiB; keep the weights in external-data files.'));
       return fail(toLoadError(err, fileName));
@@ -193,7 +198,7 @@ export class Engine implements EngineApi {
     return constant ? previewTensor(constant, this.data) : undefined;
   }
 
-  private async accept(bytes: Uint8Array, fileName: string, data: ExternalDataSource, onProgress?: ProgressCallback, encodings?: { file: string; value: AimetEncodings }): Promise<LoadResult> {
+  private async accept(open: number, bytes: Uint8Array, fileName: string, data: ExternalDataSource, onProgress?: ProgressCallback, encodings?: { file: string; value: AimetEncodings }): Promise<LoadResult> {
     onProgress?.('Parsing model', undefined);
     const started = performance.now();
     let model: Model;
@@ -208,9 +213,12 @@ export class Engine implements EngineApi {
     const view = buildGraphView(model, '');
     if (!view) return fail(new ModelLoadError('malformed', fileName, 'the main graph could not be built', 'Report this model to the QuantLens team.'));
     if (encodings) model.warnings.push(...encodings.value.warnings.map((w) => `${encodings.file}: ${w}`));
+    // The latest open wins, whatever order the reads finish in.
+    const sha256 = await sha256Hex(bytes);
+    if (open !== this.opens) return fail(new ModelLoadError('superseded', fileName, 'another model was opened while this one was loading', 'Nothing to do: the newer model is shown.'));
     this.model = model;
     this.data = data;
-    this.sha256 = await sha256Hex(bytes);
+    this.sha256 = sha256;
     this.checker.setModel(model, this.sha256, encodings?.value);
     this.bytes = bytes;
     this.lastQuant = undefined;
