@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { boundaryViolations, importCycles, importEdges } from './boundaries';
@@ -17,9 +18,19 @@ describe('import boundaries of the engine stack', () => {
     expect(boundaryViolations(edges)).toEqual([]);
   });
 
-  it('has no import circle in the engine, the worker or the CLI', () => {
-    // The UI's action modules still import each other in a circle (issue notes); the engine must not.
-    expect(importCycles(edges.filter((e) => !e.from.startsWith('src/ui/')))).toEqual([]);
+  it('has no import circle', () => {
+    expect(importCycles(edges)).toEqual([]);
+  });
+
+  it('keeps the UI one-way: state imports no actions or components, actions no components', () => {
+    const ui = (e: { from: string; to: string }, from: string, to: string) => e.from.startsWith(`src/ui/${from}/`) && e.to.startsWith(`src/ui/${to}/`);
+    expect(edges.filter((e) => ui(e, 'state', 'actions') || ui(e, 'state', 'components') || ui(e, 'actions', 'components'))).toEqual([]);
+  });
+
+  it('leaves store writes to actions and store setters: no component calls setState', () => {
+    const dir = join(ROOT, 'src/ui/components');
+    const offenders = readdirSync(dir).filter((f) => /\.setState\(/.test(readFileSync(join(dir, f), 'utf8')));
+    expect(offenders).toEqual([]);
   });
 
   it('fails on a planted upward import', () => {

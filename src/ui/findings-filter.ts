@@ -1,7 +1,7 @@
 /** "Show only nodes with findings": those nodes and their direct neighbours, ungrouped. */
 import type { GraphView } from '../core/model/graph-view';
 import type { VisibleGraph } from '../core/view/scopes';
-import type { NodeMarks } from './check-store';
+import type { NodeMarks } from './state/check-store';
 
 export function neighbourhoodOfFindings(view: GraphView, marks: ReadonlyMap<string, NodeMarks>): VisibleGraph {
   const keep = new Set<string>();

@@ -1,0 +1,30 @@
+/**
+ * What happens when a model arrives, in one place: the quantizer state of the old model is
+ * cleared; a share link waiting for this model is applied; otherwise the model is checked, and a
+ * small float model is quantized at once so its findings show. Then the graph is drawn.
+ */
+import type { LoadResult } from '../../core/session/api';
+import { useCheck } from '../state/check-store';
+import { useQuant } from '../state/quant-store';
+import { useShare } from '../state/share-store';
+import { runCheck } from './check';
+import { runQuantize } from './quant';
+import { onModelLoaded } from './share-apply';
+import { showView } from './view';
+
+/** Float models up to this many nodes are quantized automatically on load. */
+export const AUTO_QUANTIZE_MAX_NODES = 3000;
+
+export async function afterLoad(result: Extract<LoadResult, { ok: true }>): Promise<void> {
+  // Calibration files belong to the previous model's inputs.
+  useQuant.setState((q) => ({ outcome: undefined, target: 'model', error: undefined, cancelled: false, settings: { ...q.settings, inputFiles: undefined } }));
+  if (useShare.getState().pending) { await showView(result.view, result.expanded); await onModelLoaded(); return; }
+  if (useShare.getState().opening) { await showView(result.view, result.expanded); return; }
+  void runCheck().then(() => {
+    // A float model has nothing to check but op support: quantize it with the panel's settings
+    // (8a8w by default) so its findings show at once. Large graphs wait for the button.
+    const r = useCheck.getState().result;
+    if (r?.encodings === 'float' && result.summary.nodeCount <= AUTO_QUANTIZE_MAX_NODES && useQuant.getState().settings.calibration.samples <= 64) void runQuantize();
+  });
+  await showView(result.view, result.expanded);
+}

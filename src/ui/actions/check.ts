@@ -1,0 +1,58 @@
+/**
+ * Runs the validator in the worker whenever the model or the settings change. A newer run
+ * supersedes an older one: results of a stale run are dropped.
+ */
+import { engineClient } from '../../worker/client';
+import type { CheckSettings } from '../../core/session/api';
+import { indexFindings, saveSettings, useCheck } from '../state/check-store';
+import { useQuant } from '../state/quant-store';
+import { useApp } from '../state/app-store';
+import { relayout } from './view';
+
+let seq = 0;
+
+export async function runCheck(): Promise<void> {
+  const mine = ++seq;
+  const { settings } = useCheck.getState();
+  useCheck.setState({ running: true });
+  let out;
+  try {
+    out = await engineClient().check({ ...settings, target: useQuant.getState().target });
+  } catch (err) {
+    if (mine === seq) useCheck.setState({ running: false });
+    void err; // an engine crash is reported once, by the crash handler
+    return;
+  }
+  if (mine !== seq) return;
+  if (out.ok) {
+    useCheck.setState({ running: false, result: out.result, report: out.report, packTitle: out.packTitle, error: undefined, marks: indexFindings(out.result.findings), tensorEncodings: out.tensorEncodings });
+    if (useApp.getState().findingsOnly) void relayout();
+  } else {
+    useCheck.setState({ running: false, result: undefined, report: undefined, error: out.error, marks: new Map(), tensorEncodings: undefined });
+  }
+}
+
+/** Loads the SoC list of a backend; keeps the chosen SoC when the backend has it. */
+export async function loadSocs(backend: CheckSettings['backend']): Promise<void> {
+  const info = await engineClient().socs(backend);
+  const { settings } = useCheck.getState();
+  const soc = info.socs.some((s) => s.model === settings.soc) ? settings.soc : info.defaultSoc;
+  useCheck.setState({ socs: info.socs, packTitle: info.title, packUnknowns: info.unknowns, settings: { ...settings, backend, soc } });
+}
+
+export async function updateSettings(patch: Partial<CheckSettings>): Promise<void> {
+  const next = { ...useCheck.getState().settings, ...patch };
+  useCheck.setState({ settings: next });
+  if (patch.backend) await loadSocs(patch.backend);
+  saveSettings(useCheck.getState().settings);
+  await runCheck();
+}
+
+export async function loadConstraintPack(file: File | undefined): Promise<string | undefined> {
+  const out = await engineClient().setConstraintPack(file ? await file.text() : undefined, file?.name ?? '');
+  if (!out.ok) return out.error;
+  useCheck.setState({ userPack: file ? out.name : undefined });
+  await loadSocs(useCheck.getState().settings.backend);
+  await runCheck();
+  return undefined;
+}

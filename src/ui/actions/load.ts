@@ -1,0 +1,89 @@
+/**
+ * Opening models: files, URLs and the start-up model. Each load carries a sequence number so that
+ * a slow, older load can never overwrite a newer one; a failed load leaves the current model as it
+ * was; the start-up model never replaces one the user opened.
+ */
+import { EngineCrashedError, engineClient, progressProxy } from '../../worker/client';
+import type { LoadResult } from '../../core/session/api';
+import { useApp } from '../state/app-store';
+import { afterLoad } from './after-load';
+import { nextTask } from './view';
+
+let loadSeq = 0;
+/** Loads the user asked for (files, URLs, samples picked); the start-up model never replaces one. */
+let userLoads = 0;
+
+/** The last model source, so that a restarted engine can open it again. */
+let lastSource: { files: File[] } | { url: string; kind: 'url' | 'sample' } | undefined;
+
+/** After the engine died: reopen the last model (unless it died while opening that model). */
+export function recoverFromCrash(reason: string): void {
+  const wasLoading = !!useApp.getState().loading;
+  useApp.setState({ loading: undefined });
+  useApp.getState().pushError({
+    code: 'engine', fileName: 'the QuantLens engine', message: reason,
+    problem: `stopped: ${reason}`,
+    hint: wasLoading || !lastSource ? 'It was restarted and your settings are kept; open the model again.' : 'It was restarted with your settings kept, and the model is being opened again.',
+  });
+  if (!wasLoading && lastSource) {
+    if ('files' in lastSource) void openFiles(lastSource.files);
+    else void loadUrl(lastSource.url, lastSource.kind);
+  }
+}
+
+async function runLoad(source: string, origin: { kind: 'url' | 'sample' | 'file'; label: string; url?: string }, start: (progress: ReturnType<typeof progressProxy>) => Promise<LoadResult>) {
+  const seq = ++loadSeq;
+  useApp.setState({ loading: { source, phase: 'Starting' } });
+  // Progress arrives on its own message port, so a report can land after the result; once the
+  // result is in, late reports are dropped.
+  let finished = false;
+  const progress = progressProxy((phase, fraction) => {
+    if (seq === loadSeq && !finished) useApp.setState({ loading: { source, phase, fraction } });
+  });
+  let result: LoadResult;
+  try {
+    result = await start(progress);
+  } catch (err) {
+    if (err instanceof EngineCrashedError) { if (seq === loadSeq) useApp.setState({ loading: undefined }); return; }
+    result = { ok: false, error: { code: 'malformed', fileName: source, problem: `the engine stopped unexpectedly (${(err as Error).message})`, hint: 'Try again; if it repeats, reload the page.', message: String(err) } };
+  }
+  finished = true;
+  await nextTask();
+  if (seq !== loadSeq) return;
+  useApp.setState({ loading: undefined });
+  if (!result.ok) {
+    useApp.getState().pushError(result.error);
+    return;
+  }
+  useApp.setState({ summary: result.summary, origin, parseMs: result.parseMs, selectedId: undefined });
+  await afterLoad(result);
+}
+
+export function openFiles(files: File[]): Promise<void> {
+  userLoads++;
+  lastSource = { files };
+  const model = files.find((f) => /\.(onnx|ort)$/i.test(f.name)) ?? files[0];
+  const label = files.length > 1 && model ? `${model.name} (+${files.length - 1} file${files.length > 2 ? 's' : ''})` : files.map((f) => f.name).join(', ');
+  return runLoad(label, { kind: 'file', label }, (p) => engineClient().openFiles(files, p));
+}
+
+export function openUrl(url: string, kind: 'url' | 'sample' = 'url'): Promise<void> {
+  userLoads++;
+  return loadUrl(url, kind);
+}
+
+function loadUrl(url: string, kind: 'url' | 'sample'): Promise<void> {
+  const absolute = new URL(url, window.location.href).href;
+  lastSource = { url: absolute, kind };
+  return runLoad(absolute, { kind, url: absolute, label: kind === 'sample' ? decodeURIComponent(absolute.split('/').pop() ?? absolute) : absolute }, (p) => engineClient().openUrl(absolute, p));
+}
+
+/**
+ * Opens what the page starts with (`?model=` or the bundled sample), unless the user has already
+ * opened something: the latest user action wins over start-up work. A user load that starts
+ * while this one runs wins too (the later load is the one shown; the engine keeps the later model).
+ */
+export function openStartupModel(url: string, kind: 'url' | 'sample'): Promise<void> {
+  return userLoads > 0 ? Promise.resolve() : loadUrl(url, kind);
+}
+

@@ -1,0 +1,64 @@
+/** Runs, cancels and exports quantization in the engine worker. */
+import { engineClient, progressProxy } from '../../worker/client';
+import type { ArtifactKind } from '../../core/session/api';
+import { runCheck } from './check';
+import { indexFindings, useCheck } from '../state/check-store';
+import { useQuant } from '../state/quant-store';
+
+let seq = 0;
+
+export async function runQuantize(): Promise<void> {
+  const mine = ++seq;
+  const started = performance.now();
+  let finished = false;
+  useQuant.setState({ running: { phase: 'Starting', started }, error: undefined, cancelled: false });
+  const progress = progressProxy((phase, fraction) => {
+    if (mine === seq && !finished) useQuant.setState({ running: { phase, fraction, started } });
+  });
+  const { settings } = useCheck.getState();
+  let out;
+  try {
+    out = await engineClient().quantize({ ...useQuant.getState().settings, backend: settings.backend, soc: settings.soc, strict: settings.strict }, progress);
+  } catch (err) {
+    finished = true;
+    if (mine === seq) useQuant.setState({ running: undefined, error: `Quantization stopped: ${(err as Error).message}` });
+    return;
+  }
+  finished = true;
+  if (mine !== seq) return;
+  if (!out.ok) {
+    useQuant.setState({ running: undefined, error: out.cancelled ? undefined : out.error, cancelled: !!out.cancelled });
+    return;
+  }
+  useQuant.setState({ running: undefined, outcome: out, target: 'plan' });
+  useCheck.setState({ result: out.result, report: out.report, error: undefined, marks: indexFindings(out.result.findings), tensorEncodings: out.tensorEncodings });
+}
+
+export async function cancelQuantize(): Promise<void> {
+  await engineClient().cancelQuantize();
+}
+
+/** Switches the banner, list and marks between the model's own encodings and the plan. */
+export async function showTarget(target: 'model' | 'plan'): Promise<void> {
+  useQuant.setState({ target });
+  await runCheck();
+}
+
+export async function download(kind: ArtifactKind): Promise<string | undefined> {
+  const a = await engineClient().exportArtifact(kind);
+  if (!a.ok) return a.error;
+  saveBytes(a.bytes, a.name, kind === 'qdq' ? 'application/octet-stream' : 'application/json');
+  return undefined;
+}
+
+export function saveBytes(bytes: Uint8Array | string, name: string, type: string): void {
+  const blob = new Blob([bytes as BlobPart], { type });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

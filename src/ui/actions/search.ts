@@ -1,0 +1,32 @@
+/** Node search by name or op type, shared by the search box and the canvas highlight. */
+import { useMemo } from 'react';
+import { create } from 'zustand';
+import type { ViewNode } from '../../core/model/graph-view';
+import { useApp } from '../state/app-store';
+
+export const useSearch = create<{ query: string; setQuery(q: string): void }>()((set) => ({
+  query: '',
+  setQuery: (query) => set({ query }),
+}));
+
+/** Nodes whose name or op type contains the query (case-insensitive); exact op-type matches first. */
+export function searchNodes(nodes: readonly ViewNode[], query: string, limit = 200): ViewNode[] {
+  const q = query.trim().toLowerCase();
+  if (!q) return [];
+  const exact: ViewNode[] = [];
+  const partial: ViewNode[] = [];
+  for (const n of nodes) {
+    const op = n.opType.toLowerCase();
+    if (op === q) exact.push(n);
+    else if (op.includes(q) || n.name.toLowerCase().includes(q)) partial.push(n);
+    if (exact.length >= limit) break;
+  }
+  return [...exact, ...partial].slice(0, limit);
+}
+
+/** Ids of the nodes matching the current query. */
+export function useSearchHits(): Set<string> {
+  const query = useSearch((s) => s.query);
+  const view = useApp((s) => s.view);
+  return useMemo(() => new Set(view ? searchNodes(view.nodes, query).map((n) => n.id) : []), [view, query]);
+}

@@ -1,0 +1,58 @@
+/**
+ * Applying a share link to the app: its settings, and once its model is open, the run it
+ * recorded (check, quantization), the identity comparison and the selected node. Never loads a
+ * model itself, so the load path can call it without a circle.
+ */
+import { compareDroppedModel, type SharePayload } from '../../core/report/share-link';
+import { isConfigName } from '../../core/quant/configs';
+import { runCheck } from './check';
+import { runQuantize } from './quant';
+import { revealNode } from './view';
+import { useApp } from '../state/app-store';
+import { saveSettings, useCheck } from '../state/check-store';
+import { setList } from '../state/list-store';
+import { DEFAULT_QUANT, useQuant } from '../state/quant-store';
+import { useShare } from '../state/share-store';
+
+export function applySettings(payload: SharePayload): void {
+  const f = payload.view?.filters;
+  if (f) setList({ ...(f.severity ? { severities: new Set(f.severity) } : {}), ...(f.text ? { text: f.text } : {}) });
+  const s = payload.settings;
+  useCheck.setState((c) => ({ settings: { ...c.settings, backend: s.backend, soc: s.soc, strict: s.strict, flow: s.flow } }));
+  saveSettings(useCheck.getState().settings);
+  if (s.config && isConfigName(s.config)) {
+    useQuant.setState({
+      settings: {
+        ...DEFAULT_QUANT,
+        config: s.config,
+        overrides: (s.overrides ?? []).map((o) => ({ pattern: o.pattern, config: (o.config === 'float' || isConfigName(o.config) ? o.config : 'float') as never })),
+        calibration: { ...DEFAULT_QUANT.calibration, samples: s.calibration?.samples ?? DEFAULT_QUANT.calibration.samples, seed: s.calibration?.seed ?? DEFAULT_QUANT.calibration.seed },
+      },
+    });
+  }
+}
+
+/** Selects the shared node, by name, once the graph is there. */
+function selectByName(name: string | undefined): void {
+  if (!name) return;
+  const node = useApp.getState().view?.nodes.find((n) => n.name === name);
+  if (node) void revealNode(node.id);
+}
+
+/** After a shared model loaded: reproduce the run, compare identity, select the node. */
+export async function afterModel(payload: SharePayload): Promise<void> {
+  useQuant.setState({ target: 'model' });
+  await runCheck();
+  const hash = useCheck.getState().report?.model.sha256;
+  const summary = useApp.getState().summary;
+  const cmp = hash && summary ? compareDroppedModel(payload.model, { name: summary.fileName, size: summary.byteLength, sha256: hash }) : { warning: undefined };
+  useShare.setState({ mismatch: cmp.warning, pending: undefined });
+  if (payload.settings.config) await runQuantize();
+  selectByName(payload.view?.selected);
+}
+
+/** Called after every successful load: a pending shared snapshot is resolved by the dropped file. */
+export async function onModelLoaded(): Promise<void> {
+  const pending = useShare.getState().pending;
+  if (pending) await afterModel(pending.payload);
+}

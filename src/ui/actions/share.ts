@@ -1,0 +1,84 @@
+/**
+ * Share links: the payload is built from what the user sees and lives in the URL fragment, so
+ * no server ever sees it. Opening a link restores the settings, then either loads the model from
+ * its URL and reproduces the run, or shows the sender's snapshot and asks for the same file.
+ */
+import { decodeShareFragment, encodeShareLink, snapshotOf, ShareLinkError, type SharePayload } from '../../core/report/share-link';
+import { DEFAULT_FLOW } from '../../../rules/types';
+import { loadSocs } from './check';
+import { openUrl } from './load';
+import { afterModel, applySettings } from './share-apply';
+import { useApp } from '../state/app-store';
+import { useCheck } from '../state/check-store';
+import { useList } from '../state/list-store';
+import { useQuant } from '../state/quant-store';
+import { useShare } from '../state/share-store';
+
+/** Builds the link for the current state. */
+export async function makeShareLink(): Promise<string> {
+  const { summary, origin, selectedId, view } = useApp.getState();
+  const { settings, report } = useCheck.getState();
+  const quant = useQuant.getState();
+  if (!summary || !report) throw new Error('Open a model first.');
+  const plan = quant.target === 'plan' && quant.outcome;
+  const url = origin && origin.kind !== 'file' && /^https?:/.test(origin.url ?? '') ? origin.url : undefined;
+  const selected = selectedId ? view?.nodes.find((n) => n.id === selectedId)?.name || undefined : undefined;
+  const payload: SharePayload = {
+    v: 2,
+    settings: {
+      backend: settings.backend, soc: settings.soc, strict: settings.strict, flow: settings.flow ?? DEFAULT_FLOW,
+      ...(plan ? {
+        config: quant.settings.config,
+        overrides: quant.settings.overrides.map((o) => ({ pattern: o.pattern, config: o.config })),
+        calibration: { mode: 'random' as const, samples: quant.settings.calibration.samples, seed: quant.settings.calibration.seed },
+      } : {}),
+    },
+    model: { name: summary.fileName, size: summary.byteLength, sha256: report.model.sha256, ...(url ? { url } : {}) },
+    view: {
+      ...(selected ? { selected } : {}),
+      ...listFilters(),
+    },
+    // A local file never leaves the machine, so the receiver gets the results to read at once.
+    ...(url ? {} : { snapshot: snapshotOf(report) }),
+  };
+  const link = await encodeShareLink(payload, `${window.location.origin}${window.location.pathname}`);
+  useShare.setState({ link });
+  return link;
+}
+
+/** The findings-list filters, when they differ from showing everything. */
+function listFilters(): { filters?: { severity?: ('error' | 'warning' | 'info')[]; text?: string } } {
+  const l = useList.getState();
+  const severity = (['error', 'warning', 'info'] as const).filter((s) => l.severities.has(s));
+  const filters = { ...(severity.length < 3 ? { severity } : {}), ...(l.text ? { text: l.text.slice(0, 200) } : {}) };
+  return Object.keys(filters).length ? { filters } : {};
+}
+
+/**
+ * Opens the link in the page's fragment, if any. Returns true when it took over the initial load.
+ */
+export async function openShareFromLocation(): Promise<boolean> {
+  const hash = window.location.hash;
+  if (!hash.includes('s=')) return false;
+  let payload: SharePayload;
+  try {
+    payload = await decodeShareFragment(hash);
+  } catch (err) {
+    useShare.setState({ error: err instanceof ShareLinkError ? err.message : `This share link could not be read: ${(err as Error).message}` });
+    return false;
+  }
+  applySettings(payload);
+  await loadSocs(payload.settings.backend);
+  if (payload.model.url) {
+    useShare.setState({ opening: true });
+    try {
+      await openUrl(payload.model.url, 'url');
+      if (useApp.getState().summary) await afterModel(payload);
+    } finally {
+      useShare.setState({ opening: false });
+    }
+  } else {
+    useShare.setState({ pending: { payload, snapshot: payload.snapshot } });
+  }
+  return true;
+}

@@ -1,0 +1,111 @@
+/** What is drawn: showing a graph view, laying it out, opening groups, revealing nodes, stepping through findings. */
+import type { GraphView } from '../../core/model/graph-view';
+import type { LayoutResult } from '../../core/layout/layout-graph';
+import { engineClient, layoutClient } from '../../worker/client';
+import { layoutInputOf } from '../../core/view/drawing';
+import { ancestorGroups, GROUP_BUDGET, GROUP_THRESHOLD, initialExpansion, nodeScopes, visibleGraph } from '../../core/view/scopes';
+import { neighbourhoodOfFindings } from '../findings-filter';
+import { requestFit, useApp } from '../state/app-store';
+import { filteredFindings, setList, useList } from '../state/list-store';
+import { useCheck } from '../state/check-store';
+
+/**
+ * Ends the current task. Receiving a large result from the worker already costs one task (the
+ * message is deserialized); the work on it goes in the next one, so neither grows past ~100 ms.
+ */
+export function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+export { GROUP_BUDGET, GROUP_THRESHOLD } from '../../core/view/scopes';
+
+/** Shows a graph view: grouped by name scope when large, laid out off the main thread. */
+export async function showView(view: GraphView, groups?: string[]): Promise<void> {
+  const expanded = groups ? new Set(groups) : view.nodes.length > GROUP_THRESHOLD ? initialExpansion(view, GROUP_BUDGET) : undefined;
+  useApp.setState({ view, expanded, findingsOnly: false, layout: undefined, visible: undefined, layingOut: true, selectedId: undefined });
+  await relayout();
+}
+
+let layoutSeq = 0;
+/** Layouts per view, keyed by what was drawn (at most 16 per view). */
+const layoutCache = new WeakMap<GraphView, Map<string, LayoutResult>>();
+
+/** Recomputes what is drawn (groups, filter) and lays out exactly that. */
+export async function relayout(): Promise<void> {
+  const mine = ++layoutSeq;
+  const { view, expanded, findingsOnly } = useApp.getState();
+  if (!view) return;
+  let visible = visibleGraph(view, expanded ?? ALL);
+  if (findingsOnly) visible = neighbourhoodOfFindings(view, useCheck.getState().marks);
+  useApp.setState({ layingOut: true });
+  const input = layoutInputOf(visible);
+  // Re-opening a group or toggling the filter back returns to a drawing already laid out.
+  const key = `${visible.items.map((i) => i.id).join('|')}#${visible.edges.length}`;
+  const cache = layoutCache.get(view) ?? new Map<string, LayoutResult>();
+  layoutCache.set(view, cache);
+  let layout = cache.get(key);
+  if (!layout) {
+    layout = await layoutClient().layout(input);
+    if (cache.size >= 16) cache.delete(cache.keys().next().value!);
+    cache.set(key, layout);
+  }
+  if (mine !== layoutSeq || useApp.getState().view !== view) return;
+  useApp.setState({ visible, layout, layingOut: false });
+}
+
+/** Marker for "every group expanded": visibleGraph treats a group as open when the set has it. */
+const ALL: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<string>;
+
+/** Opens or closes a name-scope group. */
+export function toggleGroup(id: string): Promise<void> {
+  const expanded = new Set(useApp.getState().expanded ?? []);
+  if (expanded.has(id)) {
+    // Closing a group closes its sub-groups too.
+    for (const g of [...expanded]) if (g === id || g.startsWith(`${id}/`)) expanded.delete(g);
+  } else expanded.add(id);
+  useApp.setState({ expanded });
+  return relayout();
+}
+
+/** Draws only nodes with findings and their neighbours, or everything again. */
+export function setFindingsOnly(on: boolean): Promise<void> {
+  useApp.setState({ findingsOnly: on });
+  return relayout();
+}
+
+/** Selects and centers a node, opening the groups that hide it. */
+export async function revealNode(id: string): Promise<void> {
+  const { view, visible, expanded, findingsOnly } = useApp.getState();
+  const node = view?.nodes.find((n) => n.id === id);
+  if (!node) return;
+  const hidden = findingsOnly ? !visible?.items.some((i) => i.id === id) : expanded && visible?.shownBy.get(id) !== id;
+  if (hidden) {
+    const next = new Set(expanded ?? []);
+    for (const g of ancestorGroups(nodeScopes(view!).get(id) ?? [])) next.add(g);
+    useApp.setState({ expanded: expanded ? next : undefined, findingsOnly: false });
+    await relayout();
+  }
+  useApp.getState().focusNode(id);
+}
+
+/** Switches the canvas to a sub-graph (or back to the main graph with ''). */
+export async function openGraph(path: string): Promise<void> {
+  const got = await engineClient().graphView(path);
+  if (got) await showView(got.view, got.expanded);
+}
+
+/** Moves to the next (+1) or previous (-1) finding and reveals its node. */
+export function stepFinding(delta: 1 | -1): void {
+  const list = filteredFindings(useCheck.getState().result?.findings, useList.getState()).filter((f) => f.nodeId);
+  if (list.length === 0) return;
+  const cursor = (useList.getState().cursor + delta + list.length) % list.length;
+  setList({ cursor });
+  void revealNode(list[cursor]!.nodeId);
+}
+
+/** Closes every group and fits the view. */
+export async function collapseAll(): Promise<void> {
+  useApp.setState({ expanded: new Set() });
+  await relayout();
+  requestFit();
+}

@@ -1,0 +1,109 @@
+/** The app shell: header, graph, details panel, load progress and errors. */
+import { useEffect } from 'react';
+import { openStartupModel, recoverFromCrash } from '../actions/load';
+import { onEngineCrash } from '../../worker/client';
+import { DropZone } from './DropZone';
+import { GraphCanvas } from './GraphCanvas';
+import { Header, sampleUrl, useSamples } from './Header';
+import { NodePanel } from './NodePanel';
+import { Notices } from './Notices';
+import { useApp } from '../state/app-store';
+import { CheckBar } from './CheckBar';
+import { FindingsList } from './FindingsList';
+import { QuantPanel } from './QuantPanel';
+import { VerdictBanner } from './VerdictBanner';
+import { loadSocs } from '../actions/check';
+import { useCheck } from '../state/check-store';
+import { useQuant } from '../state/quant-store';
+import { ShortcutHelp, useShortcuts } from './Shortcuts';
+import { applyTheme, initialTheme } from '../theme';
+import { openShareFromLocation } from '../actions/share';
+import { SharedSnapshot, ShareNotices } from './SharePanel';
+
+/** The sample shown when the page opens without ?model=. */
+export const DEFAULT_SAMPLE = 'cnn-sigmoid.qdq.onnx';
+
+function LoadingBar() {
+  const loading = useApp((s) => s.loading);
+  const layingOut = useApp((s) => s.layingOut);
+  if (!loading && !layingOut) return null;
+  const text = loading ? `${loading.phase}${loading.fraction !== undefined ? ` ${Math.round(loading.fraction * 100)}%` : '…'}` : 'Laying out graph…';
+  return (
+    <div role="status" aria-live="polite" data-testid="loading" className="absolute top-2 left-2 z-20 rounded bg-white/95 px-3 py-1.5 text-sm text-slate-700 shadow">
+      {text}
+      {loading?.fraction !== undefined && (
+        <div className="mt-1 h-1 w-48 rounded bg-slate-200"><div className="h-1 rounded bg-blue-600" style={{ width: `${Math.round(loading.fraction * 100)}%` }} /></div>
+      )}
+    </div>
+  );
+}
+
+function EmptyState() {
+  const summary = useApp((s) => s.summary);
+  const loading = useApp((s) => s.loading);
+  if (summary || loading) return null;
+  return (
+    <div className="absolute inset-0 flex items-center justify-center text-slate-500">
+      Drop an .onnx model anywhere on the page, or use “Open model…”.
+    </div>
+  );
+}
+
+/**
+ * The left panel, ordered by the task at hand: for a quantized model, reviewing findings comes
+ * first and the quantizer second; for a float model the quantizer leads. Nothing shows before a
+ * model is open.
+ */
+function SidePanel() {
+  const open = useApp((s) => !!s.summary);
+  const floatModel = useCheck((s) => s.result?.encodings === 'float');
+  const planShown = useQuantIsPlan();
+  const float = floatModel || planShown;
+  if (!open) return null;
+  return (
+    <aside className="flex h-full w-80 shrink-0 flex-col overflow-y-auto border-r border-slate-200 bg-white" aria-label="Findings and quantizer" data-testid="side-panel" data-order={float ? 'quantizer-first' : 'findings-first'}>
+      {float ? (<><QuantPanel /><FindingsList /></>) : (<><FindingsList /><QuantPanel /></>)}
+    </aside>
+  );
+}
+
+/** A float model's findings are those of its quantization plan: it stays a float model for the panel order. */
+function useQuantIsPlan(): boolean {
+  return useQuant((s) => s.target === 'plan' && !!s.outcome);
+}
+
+export function App() {
+  const samples = useSamples();
+  const [help, setHelp] = useShortcuts();
+  useEffect(() => applyTheme(initialTheme()), []);
+  useEffect(() => onEngineCrash((reason) => recoverFromCrash(reason)), []);
+  useEffect(() => {
+    void (async () => {
+      if (await openShareFromLocation()) return;
+      await loadSocs(useCheck.getState().settings.backend);
+      const model = new URLSearchParams(window.location.search).get('model');
+      await openStartupModel(model ?? sampleUrl(DEFAULT_SAMPLE), model ? 'url' : 'sample');
+    })();
+  }, []);
+  return (
+    <div className="flex h-full flex-col bg-slate-50 text-slate-900">
+      <Header samples={samples} />
+      <CheckBar />
+      <ShareNotices />
+      <VerdictBanner />
+      <div className="flex min-h-0 flex-1">
+        <SidePanel />
+        <main className="relative min-w-0 flex-1">
+          <GraphCanvas />
+          <SharedSnapshot />
+          <LoadingBar />
+          <EmptyState />
+          <Notices />
+        </main>
+        <NodePanel />
+      </div>
+      <DropZone />
+      {help && <ShortcutHelp onClose={() => setHelp(false)} />}
+    </div>
+  );
+}

@@ -1,0 +1,123 @@
+/** The graph: React Flow over the laid-out view, with pan, zoom, fit, minimap and node focus. */
+import {
+  Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type NodeMouseHandler,
+} from '@xyflow/react';
+import { useEffect, useMemo, useRef } from 'react';
+import { GROUP_NODE, nodeSize } from '../../core/view/drawing';
+import { GroupNode, type GroupFlowNode } from './GroupNode';
+import { toggleGroup } from '../actions/view';
+import { useCheck } from '../state/check-store';
+import { CanvasTools } from './CanvasTools';
+import { OpNode, type OpFlowNode } from './OpNode';
+import { useApp } from '../state/app-store';
+import { useSearchHits } from '../actions/search';
+
+const nodeTypes = { op: OpNode, scope: GroupNode };
+/** Edge labels cost a DOM element each; above this many edges they are left out. */
+const EDGE_LABEL_LIMIT = 300;
+
+function shapeText(shape: (number | string | null)[] | undefined): string {
+  if (!shape) return '';
+  return shape.map((d) => (d === null ? '?' : d)).join('×');
+}
+
+function Canvas() {
+  const view = useApp((s) => s.view);
+  const visible = useApp((s) => s.visible);
+  const layout = useApp((s) => s.layout);
+  const selectedId = useApp((s) => s.selectedId);
+  const focus = useApp((s) => s.focus);
+  const hits = useSearchHits();
+  const { setCenter, fitView, getZoom } = useReactFlow();
+
+  const edgeLabels = useApp((s) => s.edgeLabels);
+  const tensorEncodings = useCheck((s) => s.tensorEncodings);
+
+  const nodes = useMemo<(OpFlowNode | GroupFlowNode)[]>(() => {
+    if (!visible || !layout) return [];
+    return visible.items.map((item): OpFlowNode | GroupFlowNode => {
+      const position = layout.positions[item.id] ?? { x: 0, y: 0 };
+      if (item.kind === 'group') {
+        return { id: item.id, type: 'scope', position, data: { label: item.label, scope: item.scope, size: item.size }, width: GROUP_NODE.width, height: GROUP_NODE.height, draggable: false, connectable: false, ariaLabel: `Group ${item.scope.join('/')}, ${item.size} nodes` };
+      }
+      const n = item.node;
+      const size = nodeSize(n);
+      return {
+        id: n.id, type: 'op', position,
+        data: { node: n, hit: hits.has(n.id) },
+        width: size.width, height: size.height,
+        selected: n.id === selectedId, draggable: false, connectable: false,
+        ariaLabel: `${n.opType} ${n.name}`,
+      };
+    });
+  }, [visible, layout, selectedId, hits]);
+
+  const edges = useMemo<Edge[]>(() => {
+    if (!visible || !layout || !view) return [];
+    const labels = edgeLabels !== 'none' && visible.edges.length <= EDGE_LABEL_LIMIT;
+    const byId = new Map(view.edges.map((e) => [`${e.source}->${e.target}`, e]));
+    return visible.edges.map((e) => {
+      const original = byId.get(e.id);
+      let label: string | undefined;
+      if (labels && original) {
+        label = edgeLabels === 'quant' ? tensorEncodings?.[original.tensor] ?? `${original.dtype}` : shapeText(original.shape) || undefined;
+      } else if (labels && e.count > 1) label = `${e.count} tensors`;
+      return { id: e.id, source: e.source, target: e.target, label, labelStyle: { fontSize: 10, fill: '#475569' }, labelBgStyle: { fill: '#f8fafc' }, focusable: false };
+    });
+  }, [visible, layout, view, edgeLabels, tensorEncodings]);
+
+  // Fit once per view; re-layouts after opening a group or revealing a node keep the viewport.
+  const fitted = useRef<unknown>(undefined);
+  const fitSeq = useApp((s) => s.fitSeq);
+  const fittedSeq = useRef(0);
+  useEffect(() => {
+    if (!layout || (fitted.current === view && fittedSeq.current === fitSeq)) return;
+    fitted.current = view;
+    fittedSeq.current = fitSeq;
+    requestAnimationFrame(() => fitView({ padding: 0.1, maxZoom: 1.2 }));
+  }, [layout, view, fitView, fitSeq]);
+
+  useEffect(() => {
+    if (!focus || !layout || !view) return;
+    const pos = layout.positions[focus.id];
+    const node = visible?.items.find((i) => i.id === focus.id && i.kind === 'node') ? view.nodes.find((n) => n.id === focus.id) : undefined;
+    if (!pos || !node) return;
+    const size = nodeSize(node);
+    void setCenter(pos.x + size.width / 2, pos.y + size.height / 2, { zoom: Math.max(getZoom(), 1), duration: 250 });
+  }, [focus, layout, view, visible, setCenter, getZoom]);
+
+  const onNodeClick: NodeMouseHandler<OpFlowNode | GroupFlowNode> = (_, node) => {
+    if (node.type === 'scope') void toggleGroup(node.id);
+    else useApp.getState().select(node.id);
+  };
+
+  return (
+    <ReactFlow
+      nodes={nodes}
+      edges={edges}
+      nodeTypes={nodeTypes}
+      onNodeClick={onNodeClick}
+      onPaneClick={() => useApp.getState().select(undefined)}
+      nodesDraggable={false}
+      nodesConnectable={false}
+      onlyRenderVisibleElements={nodes.length > 500}
+      minZoom={0.02}
+      maxZoom={4}
+      proOptions={{ hideAttribution: true }}
+      aria-label="Model graph"
+    >
+      <Background gap={24} size={1} />
+      <Controls showInteractive={false} />
+      <MiniMap pannable zoomable nodeStrokeWidth={2} ariaLabel="Minimap" />
+      <CanvasTools />
+    </ReactFlow>
+  );
+}
+
+export function GraphCanvas() {
+  return (
+    <ReactFlowProvider>
+      <Canvas />
+    </ReactFlowProvider>
+  );
+}

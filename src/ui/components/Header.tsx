@@ -1,0 +1,75 @@
+/** The top bar: open a file, pick a sample, search, and where we are in nested graphs. */
+import { useEffect, useRef, useState } from 'react';
+import { openFiles, openUrl } from '../actions/load';
+import { openGraph } from '../actions/view';
+import { SearchBox } from './SearchBox';
+import { useApp } from '../state/app-store';
+import { toggleTheme } from '../theme';
+
+export interface SampleEntry { file: string; title: string; description?: string }
+
+export function useSamples(): SampleEntry[] {
+  const [samples, setSamples] = useState<SampleEntry[]>([]);
+  useEffect(() => {
+    fetch(`${import.meta.env.BASE_URL}samples/index.json`)
+      .then((r) => (r.ok ? r.json() : []))
+      .then((list: unknown) => setSamples(Array.isArray(list) ? (list as SampleEntry[]) : []))
+      .catch(() => setSamples([]));
+  }, []);
+  return samples;
+}
+
+export function sampleUrl(file: string): string {
+  return `${import.meta.env.BASE_URL}samples/${encodeURIComponent(file)}`;
+}
+
+export function Header({ samples }: { samples: SampleEntry[] }) {
+  const input = useRef<HTMLInputElement>(null);
+  const origin = useApp((s) => s.origin);
+  const trail = useApp((s) => s.view?.trail);
+  return (
+    <header className="flex h-12 shrink-0 items-center gap-3 border-b border-slate-200 bg-white px-3">
+      <div className="font-semibold tracking-tight text-slate-900">Quant<span className="text-blue-600">Lens</span></div>
+      <button type="button" className="whitespace-nowrap rounded bg-blue-600 px-3 py-1 text-sm font-medium text-white hover:bg-blue-700" onClick={() => input.current?.click()}>
+        Open model…
+      </button>
+      <input
+        ref={input}
+        type="file"
+        multiple
+        hidden
+        data-testid="file-input"
+        aria-label="Open model files"
+        onChange={(e) => { const files = [...(e.target.files ?? [])]; e.target.value = ''; if (files.length) void openFiles(files); }}
+      />
+      <label className="flex items-center gap-1 text-sm text-slate-600">
+        Sample
+        <select
+          aria-label="Open a bundled sample model"
+          className="rounded border border-slate-300 px-1 py-1 text-sm"
+          value={origin?.kind === 'sample' ? origin.label : ''}
+          onChange={(e) => { if (e.target.value) void openUrl(sampleUrl(e.target.value), 'sample'); }}
+        >
+          <option value="">—</option>
+          {samples.map((s) => <option key={s.file} value={s.file}>{s.title}</option>)}
+        </select>
+      </label>
+      <SearchBox />
+      {trail && trail.length > 1 && (
+        <nav aria-label="Graph path" className="flex items-center gap-1 text-sm">
+          {trail.map((t, i) => (
+            <span key={t.path} className="flex items-center gap-1">
+              {i > 0 && <span className="text-slate-400">›</span>}
+              {i < trail.length - 1
+                ? <button type="button" className="text-blue-700 hover:underline" onClick={() => void openGraph(t.path)}>{t.label}</button>
+                : <span className="font-medium">{t.label}</span>}
+            </span>
+          ))}
+        </nav>
+      )}
+      <div className="ml-auto truncate text-sm text-slate-500" data-testid="model-origin" title={origin?.label}>{origin?.label}</div>
+      <button type="button" aria-label="Toggle light or dark theme (t)" title="Theme (t)" className="rounded border border-slate-300 px-2 py-0.5 text-sm" onClick={toggleTheme}>◐</button>
+      <button type="button" aria-label="Keyboard shortcuts (?)" title="Keyboard shortcuts (?)" className="rounded border border-slate-300 px-2 py-0.5 text-sm" onClick={() => window.dispatchEvent(new KeyboardEvent('keydown', { key: '?' }))}>?</button>
+    </header>
+  );
+}

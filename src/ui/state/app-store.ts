@@ -1,0 +1,75 @@
+/**
+ * App state (zustand). The store holds what the engine returned; it computes nothing about
+ * quantization. Per-feature slices stay flat so components subscribe to just what they show.
+ */
+import { create } from 'zustand';
+import type { SerializedLoadError } from '../../core/model/errors';
+import type { GraphView, ModelSummary } from '../../core/model/graph-view';
+import type { LayoutResult } from '../../core/layout/layout-graph';
+import type { VisibleGraph } from '../../core/view/scopes';
+
+export interface Notice {
+  id: number;
+  error: SerializedLoadError;
+}
+
+export interface LoadingState {
+  source: string;
+  phase: string;
+  fraction?: number;
+}
+
+export interface AppState {
+  summary?: ModelSummary;
+  /** Where the current model came from: a URL, a sample, or a local file name. */
+  origin?: { kind: 'url' | 'sample' | 'file'; label: string; url?: string };
+  view?: GraphView;
+  /** Expanded name-scope groups; undefined when the view is small enough to draw whole. */
+  expanded?: Set<string>;
+  /** Draw only nodes with findings and their neighbours. */
+  findingsOnly: boolean;
+  /** Incremented to ask the canvas to fit the whole drawing into view. */
+  fitSeq: number;
+  /** What edges say: tensor shapes, quantization (dtype, scale, zero point), or nothing. */
+  edgeLabels: 'shape' | 'quant' | 'none';
+  /** What is drawn (single nodes and collapsed groups) and the layout of exactly that. */
+  visible?: VisibleGraph;
+  layout?: LayoutResult;
+  /** Set while a layout for `view` is being computed. */
+  layingOut: boolean;
+  selectedId?: string;
+  /** Incremented on each request to center a node, so repeated jumps to one node still fire. */
+  focus?: { id: string; seq: number };
+  loading?: LoadingState;
+  notices: Notice[];
+  parseMs?: number;
+
+  select(id: string | undefined): void;
+  focusNode(id: string): void;
+  pushError(error: SerializedLoadError): void;
+  dismiss(id: number): void;
+}
+
+let noticeSeq = 0;
+
+export const useApp = create<AppState>()((set) => ({
+  layingOut: false,
+  findingsOnly: false,
+  edgeLabels: 'shape',
+  fitSeq: 0,
+  notices: [],
+  select: (id) => set({ selectedId: id }),
+  focusNode: (id) => set((s) => ({ selectedId: id, focus: { id, seq: (s.focus?.seq ?? 0) + 1 } })),
+  pushError: (error) => set((s) => ({ notices: [...s.notices.slice(-4), { id: ++noticeSeq, error }] })),
+  dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
+}));
+
+/** Asks the canvas to fit the view once more. */
+export function requestFit(): void {
+  useApp.setState((s) => ({ fitSeq: s.fitSeq + 1 }));
+}
+
+/** What the edges are labelled with. */
+export function setEdgeLabels(edgeLabels: AppState['edgeLabels']): void {
+  useApp.setState({ edgeLabels });
+}

@@ -1,0 +1,79 @@
+/**
+ * Validator state: the settings the toolbar edits, and the engine's latest result. Findings are
+ * indexed by node id so each graph node subscribes only to its own marks.
+ */
+import { create } from 'zustand';
+import { DEFAULT_FLOW, isFlow } from '../../../rules/types';
+import { DEFAULT_BACKEND, DEFAULT_SOC, isBackend } from '../../../rules/backends';
+import type { Finding, Severity } from '../../core/check/finding';
+import type { ValidationResult } from '../../core/check/validate';
+import type { CheckReport } from '../../core/report/check-report';
+import type { CheckSettings, SocOption } from '../../core/session/api';
+
+export interface NodeMarks {
+  worst: Severity;
+  count: number;
+  first: string;
+}
+
+export interface CheckState {
+  settings: CheckSettings;
+  socs: SocOption[];
+  packTitle?: string;
+  packUnknowns: string[];
+  userPack?: string;
+  running: boolean;
+  result?: ValidationResult;
+  report?: CheckReport;
+  error?: string;
+  marks: Map<string, NodeMarks>;
+  /** Tensor name → a short description of its encoding, for edge labels and the node panel. */
+  tensorEncodings?: Record<string, string>;
+}
+
+const KEY = 'quantlens.settings.v1';
+
+function savedSettings(): CheckSettings {
+  const fallback: CheckSettings = { backend: DEFAULT_BACKEND, soc: DEFAULT_SOC[DEFAULT_BACKEND], strict: true, flow: DEFAULT_FLOW };
+  try {
+    const raw = globalThis.localStorage?.getItem(KEY);
+    if (!raw) return fallback;
+    const v = JSON.parse(raw) as Partial<CheckSettings>;
+    return {
+      backend: typeof v.backend === 'string' && isBackend(v.backend) ? v.backend : fallback.backend,
+      soc: typeof v.soc === 'string' && /^[A-Za-z0-9_]{1,32}$/.test(v.soc) ? v.soc : fallback.soc,
+      strict: typeof v.strict === 'boolean' ? v.strict : true,
+      flow: typeof v.flow === 'string' && isFlow(v.flow) ? v.flow : DEFAULT_FLOW,
+    };
+  } catch {
+    return fallback;
+  }
+}
+
+export function saveSettings(s: CheckSettings): void {
+  try { globalThis.localStorage?.setItem(KEY, JSON.stringify(s)); } catch { /* private mode: settings live for the session */ }
+}
+
+const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
+
+export function indexFindings(findings: readonly Finding[]): Map<string, NodeMarks> {
+  const marks = new Map<string, NodeMarks>();
+  for (const f of findings) {
+    if (!f.nodeId) continue;
+    const m = marks.get(f.nodeId);
+    if (!m) marks.set(f.nodeId, { worst: f.severity, count: 1, first: f.message });
+    else {
+      m.count++;
+      if (RANK[f.severity] > RANK[m.worst]) { m.worst = f.severity; m.first = f.message; }
+    }
+  }
+  return marks;
+}
+
+export const useCheck = create<CheckState>()(() => ({
+  settings: savedSettings(),
+  socs: [],
+  packUnknowns: [],
+  running: false,
+  marks: new Map(),
+}));
