@@ -42,8 +42,17 @@ function start(): Live {
   return { worker, remote: Comlink.wrap<EngineApi>(worker), died, kill };
 }
 
+/** Engines put in place of the workers (unit tests of the UI's actions run without workers). */
+let substitute: { engine: EngineApi; layout: LayoutApi } | undefined;
+
+/** Uses these in place of the worker-backed engine and layout (undefined: back to the workers). */
+export function substituteEngine(s: { engine: EngineApi; layout: LayoutApi } | undefined): void {
+  substitute = s;
+}
+
 /** The engine API; each call fails fast if the worker dies while it runs. */
 export function engineClient(): EngineApi {
+  if (substitute) return substitute.engine;
   return new Proxy({} as EngineApi, {
     get(_, method: string) {
       return (...args: unknown[]) => {
@@ -68,6 +77,7 @@ export function killEngine(reason = 'the engine was stopped'): void {
 }
 
 export function layoutClient(): Comlink.Remote<LayoutApi> {
+  if (substitute) return substitute.layout as Comlink.Remote<LayoutApi>;
   layout ??= Comlink.wrap<LayoutApi>(new Worker(new URL('./layout.worker.ts', import.meta.url), { type: 'module', name: 'quantlens-layout' }));
   return layout;
 }
