@@ -5,7 +5,7 @@
  * not import them. `npm test` runs the check (boundaries.test.ts).
  *
  * model, schema, layout <- io, encoding <- formats <- rules (packs) <- qgraph <- check
- *   <- quant, view <- report <- session <- worker, cli <- ui <- main.tsx
+ *   <- quant, view <- report <- share <- session <- worker, cli <- ui <- main.tsx
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
@@ -24,11 +24,12 @@ export const LAYERS: Readonly<Record<string, number>> = {
   'src/core/quant': 6,
   'src/core/view': 6,
   'src/core/report': 7,
-  'src/core/session': 8,
-  'src/worker': 9,
-  'src/cli': 9,
-  'src/ui': 10,
-  'src/main.tsx': 11,
+  'src/core/share': 8,
+  'src/core/session': 9,
+  'src/worker': 10,
+  'src/cli': 10,
+  'src/ui': 11,
+  'src/main.tsx': 12,
 };
 
 /** Folders only tests and tools may import. */

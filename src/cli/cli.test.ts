@@ -104,7 +104,7 @@ describe('quantlens check', () => {
 
 describe('quantlens check --link', () => {
   it('takes settings from a share link, warns on a different model, and reproduces a quantizer run', async () => {
-    const { encodeShareLink } = await import('../core/report/share-link');
+    const { encodeShareLink } = await import('../core/share');
     const link = await encodeShareLink({ v: 2, settings: { backend: 'htp', soc: 'SM8450', strict: false, flow: 'qnn' }, model: { name: 'other.onnx', size: 1, sha256: '0'.repeat(64) } }, 'http://127.0.0.1:5173/');
     const r = run('check', `${S}/broken-16a16w-matmul.qdq.onnx`, '--link', link, '--format', 'json');
     expect(r.code).toBe(0);

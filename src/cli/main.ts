@@ -11,7 +11,7 @@ import { Engine } from '../core/session/engine';
 import type { CheckSettings } from '../core/session/api';
 import { parseArgs } from './args';
 import { EXIT, type Io } from './io';
-import { compareDroppedModel, decodeShareLink, ShareLinkError, type SharePayload } from '../core/report/share-link';
+import { compareDroppedModel, decodeShareLink, ShareLinkError, type SharePayload } from '../core/share';
 import { DEFAULT_CALIBRATION, DEFAULT_OPTIONS, isConfigName } from '../core/quant/configs';
 import { BACKENDS, DEFAULT_BACKEND, isBackend } from '../../rules/backends';
 import { QUANTIZE_USAGE, quantizeCommand } from './quantize-command';

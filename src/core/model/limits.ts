@@ -39,7 +39,7 @@ export interface LoadLimits {
   /**
    * Largest share-link payload (the encoded text after `#`), in bytes; the payload is base64url,
    * so bytes and characters agree. A link decoder refuses anything longer before decoding it
-   * (src/core/report/share-link.ts takes MAX_FRAGMENT_CHARS from here).
+   * (src/core/share/payload.ts takes MAX_FRAGMENT_CHARS from here).
    */
   maxLinkPayloadBytes: number;
 }

@@ -3,7 +3,7 @@
  * recorded (check, quantization), the identity comparison and the selected node. Never loads a
  * model itself, so the load path can call it without a circle.
  */
-import { compareDroppedModel, type SharePayload } from '../../core/report/share-link';
+import { compareDroppedModel, type SharePayload } from '../../core/share';
 import { isConfigName } from '../../core/quant/configs';
 import { runCheck } from './check';
 import { runQuantize } from './quant';

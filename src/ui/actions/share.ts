@@ -3,7 +3,7 @@
  * no server ever sees it. Opening a link restores the settings, then either loads the model from
  * its URL and reproduces the run, or shows the sender's snapshot and asks for the same file.
  */
-import { decodeShareFragment, encodeShareLink, snapshotOf, ShareLinkError, type SharePayload } from '../../core/report/share-link';
+import { decodeShareFragment, encodeShareLink, snapshotOf, ShareLinkError, type SharePayload } from '../../core/share';
 import { DEFAULT_FLOW } from '../../../rules/types';
 import { loadSocs } from './check';
 import { openUrl } from './load';

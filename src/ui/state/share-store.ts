@@ -1,6 +1,6 @@
 /** Share-link state: a pending local snapshot, identity warnings, errors, the last link made. */
 import { create } from 'zustand';
-import type { SharePayload, ShareSnapshot } from '../../core/report/share-link';
+import type { SharePayload, ShareSnapshot } from '../../core/share';
 
 export interface ShareState {
   /** A link opened for a local model: its snapshot, until the user drops the file. */

@@ -7,15 +7,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CheckSettings } from '../session/api';
-import type { CheckReport, CheckReportFinding } from './check-report';
+import type { CheckReport, CheckReportFinding } from '../report/check-report';
 import {
   MAX_FRAGMENT_CHARS, MAX_INFLATED_BYTES, MAX_SNAPSHOT_FINDINGS, SHARE_LINK_VERSION, ShareLinkError,
   checkSettingsOf, compareDroppedModel, decodeShareFragment, decodeShareLink, encodeShareLink, encodeSharePayload,
   fragmentForCli, overridePatternProblem, snapshotOf,
   type ShareFinding, type ShareLinkErrorCode, type SharePayload,
-} from './share-link';
+} from './index';
 
-const FIXTURES = new URL('./__fixtures__/share-links/', import.meta.url);
+const FIXTURES = new URL('./__fixtures__/', import.meta.url);
 const SHA = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 const LOCAL: SharePayload = {

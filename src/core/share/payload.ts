@@ -1,0 +1,188 @@
+/**
+ * Share links: everything needed to reproduce a validation run, carried in the URL fragment (so
+ * it never reaches a server) as a versioned, compressed payload:
+ *
+ *     https://host/app/#s=1.<base64url(deflate-raw(JSON))>
+ *
+ * The version sits before the dot, readable without decompressing, so a reader can refuse a link
+ * from a newer QuantLens with a precise message. Each version has its own decoder and a frozen
+ * schema; a decoded payload is upgraded step by step to the latest version. Any change to the
+ * payload, additions included, bumps the version: decoders refuse unknown fields, because a
+ * field this QuantLens cannot honour would silently change what "reproduce the run" means.
+ *
+ * Links come from strangers, so decoding is defensive: the fragment length, the inflated size
+ * (checked while streaming, aborting as soon as the cap is passed) and every string are capped,
+ * every field is validated, characters that could disguise text (control and bidi characters)
+ * are refused, model URLs must be plain http(s), and override patterns that could backtrack
+ * catastrophically are refused. Strings are data: the UI renders them as text, never as HTML.
+ *
+ * Versions: 1 (the first); 2 adds the deployment `flow` to the settings (v1 links upgrade to
+ * `qnn`, the only flow there was) and each snapshot finding's `outcome` under it. To add version
+ * 3: freeze the v2 schema as it is, add `SharePayloadV3` and its schema, a `DECODERS[3]`, an
+ * `UPGRADES[2]`, point `SharePayload` at v3, and commit v3 fixture links beside the older ones
+ * (which must keep decoding).
+ */
+import { MAX_LINK_PAYLOAD_BYTES } from '../model/limits';
+import type { Backend } from '../../../rules/backends';
+import type { Flow, Outcome } from '../../../rules/types';
+import type { Severity, Verdict } from '../check/finding';
+
+/** The version `encodeShareLink` writes and the highest this QuantLens reads. */
+export const SHARE_LINK_VERSION = 2;
+/** The fragment parameter holding the payload: `#s=<version>.<body>`. */
+export const SHARE_PARAM = 's';
+/** Longest fragment (after `#`) accepted or produced: 64 Ki characters. */
+export const MAX_FRAGMENT_CHARS = MAX_LINK_PAYLOAD_BYTES;
+/** Largest decompressed payload accepted or produced: 1 MiB of JSON. */
+export const MAX_INFLATED_BYTES = 1024 * 1024;
+/** Most findings a snapshot carries; `snapshot.total` records how many there were. */
+export const MAX_SNAPSHOT_FINDINGS = 2000;
+
+/** Length caps (UTF-16 code units) and count caps of payload fields. */
+export const SHARE_LIMITS = {
+  /** Model file name. */
+  name: 255,
+  url: 2048,
+  soc: 64,
+  /** Quant config name, e.g. `16a4w_block`. */
+  config: 32,
+  overrides: 256,
+  /** Override pattern (a regular expression over node names). */
+  pattern: 512,
+  /** Node names: the selected node, snapshot findings' nodes. */
+  node: 1024,
+  port: 64,
+  rule: 48,
+  arch: 32,
+  message: 1000,
+  /** A finding's expected and actual. */
+  detail: 300,
+  filterText: 200,
+  filterRules: 32,
+  /** Calibration samples: the receiver runs them, so a link cannot ask for a day of work. */
+  samples: 4096,
+  /** Model size in bytes (1 PiB). */
+  size: 2 ** 50,
+  count: 10_000_000,
+} as const;
+
+/** Backends a link may name (the rule-pack registry's). */
+export type ShareBackend = Backend;
+
+/** A per-node override: nodes whose name matches `pattern` (a regular expression) use `config` (or `float`). */
+export interface ShareOverride {
+  pattern: string;
+  config: string;
+}
+
+/** How the sender calibrated: `files` means the receiver must supply the same sample files. */
+export interface ShareCalibration {
+  mode: 'random' | 'files';
+  samples: number;
+  seed: number;
+}
+
+/** What the run used: the toolbar's settings plus quantization choices. */
+export interface ShareSettingsV1 {
+  backend: ShareBackend;
+  soc: string;
+  strict: boolean;
+  /** Quant config name, e.g. `8a8w`, `16a16w`. */
+  config?: string;
+  overrides?: ShareOverride[];
+  calibration?: ShareCalibration;
+}
+
+/** Version 2 settings: the deployment flow the outcomes were predicted for. */
+export interface ShareSettings extends ShareSettingsV1 {
+  flow: Flow;
+}
+
+/** The model's identity; `url` only when it was opened from an http(s) address. */
+export interface ShareModel {
+  name: string;
+  size: number;
+  /** Lowercase hex, 64 digits. */
+  sha256: string;
+  url?: string;
+}
+
+/** What the sender was looking at, so the receiver lands on the same place. */
+export interface ShareView {
+  /** Name of the selected node. */
+  selected?: string;
+  filters?: { severity?: Severity[]; rule?: string[]; text?: string };
+}
+
+/** A finding, compact: what the receiver needs to read it, not to re-derive it. */
+export interface ShareFinding {
+  rule: string;
+  severity: Severity;
+  node: string;
+  port: string;
+  message: string;
+  expected: string;
+  actual: string;
+  /** Version 2: what happens to the node under the sender's flow. */
+  outcome?: Outcome;
+}
+
+/** The sender's result, for a receiver who does not have the model yet. */
+export interface ShareSnapshot {
+  verdict: Verdict;
+  counts: Record<Severity, number>;
+  soc: string;
+  arch: string;
+  /** Findings the run produced; more than `findings.length` when the snapshot was trimmed. */
+  total: number;
+  /** The first findings, at most `MAX_SNAPSHOT_FINDINGS`, in the order the sender listed them. */
+  findings: ShareFinding[];
+}
+
+/** Payload version 1, as written in the fragment `s=1.…` (schema `SHARE_PAYLOAD_V1_SCHEMA`). */
+export interface SharePayloadV1 {
+  v: 1;
+  settings: ShareSettingsV1;
+  model: ShareModel;
+  view?: ShareView;
+  snapshot?: ShareSnapshot;
+}
+
+/** Payload version 2 (`s=2.…`): v1 plus `settings.flow` and snapshot finding outcomes. */
+export interface SharePayloadV2 extends Omit<SharePayloadV1, 'v' | 'settings'> {
+  v: 2;
+  settings: ShareSettings;
+}
+
+/** The latest payload version. */
+export type SharePayload = SharePayloadV2;
+
+/** What kind of problem a link has; stable, for tests and for the UI to choose wording. */
+export type ShareLinkErrorCode =
+  | 'no-payload' // the fragment has no `s=` parameter
+  | 'malformed' // `s=` is not `<version>.<body>`
+  | 'too-long' // the fragment is over MAX_FRAGMENT_CHARS
+  | 'future-version' // made by a newer QuantLens
+  | 'unknown-version' // a version that never existed
+  | 'bad-base64'
+  | 'bad-compression'
+  | 'too-large' // inflates past MAX_INFLATED_BYTES
+  | 'bad-json' // not UTF-8 or not JSON
+  | 'version-mismatch' // prefix and payload disagree
+  | 'invalid-field' // a field fails the schema (path in `path`)
+  | 'bad-url' // model URL is not plain http(s)
+  | 'inconsistent'; // snapshot counts, total and verdict disagree
+
+/**
+ * Why a link cannot be decoded (or made): `problem` says what is wrong, `hint` what to do;
+ * `message` is both, ready to show as text.
+ */
+export class ShareLinkError extends Error {
+  override readonly name = 'ShareLinkError';
+  constructor(readonly code: ShareLinkErrorCode, readonly problem: string, readonly hint: string, readonly path?: string) {
+    super(`${problem}. ${hint}`);
+  }
+}
+
+export const ASK_SENDER = 'Ask the sender to copy the link again; it may have been cut or altered on the way';
+export const fmt = (n: number) => n.toLocaleString('en-US');
