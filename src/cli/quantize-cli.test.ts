@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readOnnx } from '../core/model/read-onnx';
-import { parseAimetEncodings } from '../core/formats/aimet/aimet-encodings';
+import { parseAimetEncodings } from '../core/formats/aimet';
 
 function run(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/quantlens.mjs', 'quantize', ...args], { encoding: 'utf8' });

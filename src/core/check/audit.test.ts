@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadRulePack } from '../../../rules/registry';
 import type { Flow } from '../../../rules/types';
-import { writeAimetEncodings, parseAimetEncodings } from '../formats/aimet/aimet-encodings';
+import { writeAimetEncodings, parseAimetEncodings } from '../formats/aimet';
 import { GraphBuilder } from '../model/graph-builder';
 import { readOnnx } from '../model/read-onnx';
 import type { Model } from '../model/types';

@@ -7,7 +7,7 @@
  */
 import { constantNodeValue } from '../model/constants';
 import type { Model, Node } from '../model/types';
-import { isFloatEncoding, type AimetEncodings } from '../formats/aimet/aimet-encodings';
+import { isFloatEncoding, type AimetEncodings } from '../formats/aimet';
 import type { QuantEncoding } from '../encoding/encoding';
 import { finishGraph } from './finish';
 import { displayName, inChannelAxis, inputRole, outChannelAxis, simpleAttrs, type QGraph, type QNode, type QPort } from './qgraph';

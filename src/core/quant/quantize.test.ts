@@ -13,7 +13,7 @@ import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { validate } from '../check/validate';
 import { readOnnx } from '../model/read-onnx';
 import { createOrtSession, ort } from './ort-node';
-import { parseAimetEncodings } from '../formats/aimet/aimet-encodings';
+import { parseAimetEncodings } from '../formats/aimet';
 import { CalibrationCancelled } from './calibrate';
 import { DEFAULT_OPTIONS, type ConfigName } from './configs';
 import { sameQuantization } from '../encoding/encoding';

@@ -11,7 +11,7 @@ import type { Model } from '../model/types';
 import { calibrate, type ObserverKind, type SessionFactory } from './calibrate';
 import { computeEncodings, type Encodings } from './compute';
 import type { QuantOptions } from './configs';
-import { AimetEncodingsError, writeAimetEncodings } from '../formats/aimet/aimet-encodings';
+import { AimetEncodingsError, writeAimetEncodings } from '../formats/aimet';
 import type { QuantEncoding } from '../encoding/encoding';
 import { exportQdq, type ExportResult } from './export-qdq';
 import type { CalibrationSample } from './expose';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { readOnnx } from '../model/read-onnx';
-import { writeAimetEncodings } from '../formats/aimet/aimet-encodings';
+import { writeAimetEncodings } from '../formats/aimet';
 import type { QuantEncoding } from '../encoding/encoding';
 import { Engine } from './engine';
 

@@ -8,7 +8,7 @@ import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { tensorEncodingLabels, type QGraph } from '../qgraph/qgraph';
 import { UnknownSocError, validate } from '../check/validate';
 import type { Model } from '../model/types';
-import type { AimetEncodings } from '../formats/aimet/aimet-encodings';
+import type { AimetEncodings } from '../formats/aimet';
 import { buildCheckReport } from '../report/check-report';
 import { loadRulePack, isBackend } from '../../../rules/registry';
 import type { RulePack } from '../../../rules/types';

@@ -12,7 +12,7 @@ import { previewTensor } from '../model/tensor-values';
 import { UrlDataSource } from '../model/url-data-source';
 import { readBlob, readResponse } from '../io/read-bytes';
 import type { Model } from '../model/types';
-import { AimetEncodingsError, parseAimetEncodings, type AimetEncodings } from '../formats/aimet/aimet-encodings';
+import { AimetEncodingsError, parseAimetEncodings, type AimetEncodings } from '../formats/aimet';
 import { sha256Hex } from '../report/sha256';
 import { Checker } from './checker';
 import type { ArtifactKind, CheckSettings, EngineApi, LoadResult, ProgressCallback, QuantizeOutcome, QuantizeSettings } from './api';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AIMET_MAX_CHARS, AimetEncodingsError, isFloatEncoding, parseAimetEncodings, writeAimetEncodings,
   type AimetEncodings, type AimetEncodingsErrorCode, type TensorEncoding,
-} from './aimet-encodings';
+} from './index';
 import { describeEncoding, isSymmetric, quantRange, type QuantEncoding } from '../../encoding/encoding';
 
 const fixture = (name: string): string => readFileSync(new URL(`./__fixtures__/aimet/${name}`, import.meta.url), 'utf8');
