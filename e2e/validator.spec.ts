@@ -61,6 +61,15 @@ test('switching SoC from SM8650 to SM8450 adds the 16a16w finding on the MatMul;
   await expect(page.getByRole('checkbox', { name: 'Strict' })).not.toBeChecked();
 });
 
+test('the delegation map: a node the NPU cannot take splits the graph into two NPU partitions', async ({ page }) => {
+  await page.goto('/?model=samples/broken-unsupported-op.qdq.onnx');
+  await waitForGraph(page);
+  await page.getByRole('combobox', { name: 'Flow' }).selectOption('ort');
+  await expect(page.getByTestId('delegation')).toHaveText('7 of 8 nodes on the NPU in 2 partitions; 1 off it (CPU or rejected)');
+  await expect(page.locator('[data-testid="graph-node"][data-npu="off"]')).toHaveCount(1);
+  await expect(page.locator('[data-testid="graph-node"][data-npu="off"]')).toHaveAttribute('data-op', 'Softsign');
+});
+
 test('only the chosen backend\'s rule pack is loaded', async ({ page }) => {
   const scripts: string[] = [];
   page.on('request', (r) => { if (r.url().endsWith('.js')) scripts.push(r.url()); });

@@ -95,6 +95,14 @@ describe('quantlens check', () => {
     expect(bad.err).toContain('--flow must be qnn, ort, executorch, not "tflite"');
   });
 
+  it('predicts the delegation: an unsupported node in the middle leaves two NPU partitions', () => {
+    const text = run('check', `${S}/broken-unsupported-op.qdq.onnx`, '--flow', 'ort');
+    expect(text.out).toContain('delegation (ort): 7 of 8 nodes on the NPU in 2 partitions; 1 off it (CPU or rejected)');
+    const json = JSON.parse(run('check', `${S}/broken-unsupported-op.qdq.onnx`, '--flow', 'ort', '--format', 'json').out);
+    expect(json.delegation).toEqual({ nodes: 8, onNpu: 7, offNpu: 1, partitions: 2 });
+    expect(JSON.parse(run('check', `${S}/cnn-sigmoid.qdq.onnx`, '--format', 'json').out).delegation).toEqual({ nodes: 8, onNpu: 8, offNpu: 0, partitions: 1 });
+  });
+
   it('--help spells out the quantize usage instead of a template placeholder', () => {
     const r = run('--help');
     expect(r.out).not.toContain('${');

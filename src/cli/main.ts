@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { OUTCOME_TEXT, type Finding } from '../core/check/finding';
+import { delegationText } from '../core/check/delegation';
 import { DEFAULT_FLOW, FLOWS, isFlow } from '../../rules/types';
 import { loadRulePack } from '../../rules/registry';
 import { Engine } from '../core/session/engine';
@@ -175,6 +176,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       `QuantLens check: ${out.report.model.name} (sha256 ${out.report.model.sha256.slice(0, 12)}…, ${out.report.model.nodes} nodes)`,
       `backend ${r.backend.toUpperCase()} · SoC ${r.soc} (${r.arch}) · flow ${r.flow} · ${r.strict ? 'strict' : 'lenient'} · encodings ${r.encodings} · ${r.nodesChecked} nodes checked`,
       `${r.verdict.toUpperCase()}: ${c.error} errors, ${c.warning} warnings, ${c.info} notes`,
+      `delegation (${r.flow}): ${delegationText(r.delegation)}`,
       ...r.findings.map((f) => `\n${textFinding(f)}`),
       '',
     ].join('\n'));

@@ -26,6 +26,8 @@ export interface RawFinding {
   source: Source;
   /** What kind of constraint was broken; a violation without one is a backend limit, a note advice. */
   effect?: ConstraintEffect;
+  /** Node ids the finding covers besides its own (float islands). */
+  nodeIds?: string[];
 }
 
 export interface Finding {
@@ -52,6 +54,8 @@ export interface Finding {
   outcome: Outcome;
   /** What kind of constraint it is: a backend limit, a toolchain repair, a performance cost, a toolchain default. */
   constraintKind: ConstraintKind;
+  /** Every node the finding covers, when more than its own (a float island); model-internal ids. */
+  nodeIds?: string[];
 }
 
 /** The effect of a raw finding: its own, else a backend limit (violation) or a toolchain default (note). */

@@ -5,6 +5,7 @@
  */
 import { DEFAULT_FLOW, type Flow, type RulePack, type SocInfo } from '../../../rules/types';
 import { countBySeverity, effectOf, outcomeOf, severityOfOutcome, verdictOf, type Finding, type RawFinding, type RuleId, type Severity, type Verdict } from './finding';
+import { predictDelegation, type Delegation } from './delegation';
 import { mapOp } from './map-op';
 import type { QGraph, QNode } from '../qgraph/qgraph';
 import { GRAPH_RULES, RULES } from './rules/index';
@@ -30,6 +31,8 @@ export interface ValidationResult {
   encodings: QGraph['source'];
   /** Nodes checked (compute nodes; Q/DQ plumbing excluded). */
   nodesChecked: number;
+  /** Which nodes the flow would run on the NPU, in how many partitions. */
+  delegation: Delegation;
 }
 
 export class UnknownSocError extends Error {
@@ -65,6 +68,7 @@ function finding(rule: RuleId, raw: RawFinding, node: QNode, qnnOp: string | nul
     sourceNote: raw.source.note,
     outcome,
     constraintKind: effect.kind,
+    ...(raw.nodeIds ? { nodeIds: raw.nodeIds } : {}),
   };
 }
 
@@ -89,10 +93,12 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
   const staticTensor = (name: string) => statics.has(name);
   const constValues = (name: string) => graph.nodes.length ? valuesOf(graph).get(name) : undefined;
   let checked = 0;
+  const counted = new Set<string>();
   for (const node of graph.nodes) {
     const mapped = mapOp(pack, node);
     if (mapped.kind === 'transparent') continue;
     checked++;
+    counted.add(node.id);
     const qnnOp = mapped.kind === 'mapped' ? mapped.qnnOp : null;
     const ctx = { node, qnnOp, mapping: mapped.mapping, constraint: qnnOp ? pack.constraints[qnnOp] : undefined, pack, soc, graph, staticTensor, constValues };
     mappedOps.set(node.id, qnnOp);
@@ -124,5 +130,6 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
     findings,
     encodings: graph.source,
     nodesChecked: checked,
+    delegation: predictDelegation(graph, counted, findings),
   };
 }

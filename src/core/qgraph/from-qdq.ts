@@ -359,12 +359,15 @@ export function qgraphFromQdq(model: Model): QGraph {
       }
       if (encoding) quantized = true;
       const constT = !dq && traced?.constant ? ix.constant(tensor) : undefined;
+      const q = dq && !traced?.constant ? ix.producer.get(dq.inputs[0] ?? '') : undefined;
+      const from = q && isQ(q) ? q.inputs[0] : undefined;
       const dtype = dq ? 'float32' : constT ? String(constT.dtype) : ix.declaredType.get(tensor);
       // Small integer constants (shapes, axes, pads) keep their values for the limits that read them.
       const values = constT && /int/.test(String(constT.dtype)) && constT.dims.reduce((a, c) => a * c, 1) <= 64 ? constNumbers(constT) : undefined;
       inputs.push({
         index: i, tensor, role, constant, encoding, shape, note: enc.note, dtype,
         ...(values ? { values } : {}),
+        ...(from ? { from } : {}),
         ...(through.length ? { foldedThrough: through.map((t) => t.name || t.opType) } : {}),
       });
     });

@@ -35,6 +35,8 @@ export interface QPort {
   foldedThrough?: string[];
   /** Element type at the port when known (declared, a constant's, or float32 after a DQ). */
   dtype?: string;
+  /** Inputs read through a Q → DQ pair: the tensor before the Q (its producer's output). */
+  from?: string;
   /** Inputs: the values of a small integer constant (shapes, axes, pads), for limits that read them. */
   values?: number[];
 }

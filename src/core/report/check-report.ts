@@ -12,8 +12,8 @@ import { CONSTRAINT_KINDS, FLOWS, OUTCOMES, type Flow } from '../../../rules/typ
 import type { Finding, Verdict } from '../check/finding';
 import type { ValidationResult } from '../check/validate';
 
-/** A finding as the report carries it: everything but the model-internal node id. */
-export type CheckReportFinding = Omit<Finding, 'nodeId'>;
+/** A finding as the report carries it: everything but the model-internal node ids. */
+export type CheckReportFinding = Omit<Finding, 'nodeId' | 'nodeIds'>;
 
 export const CHECK_REPORT_SCHEMA = 2;
 
@@ -29,10 +29,12 @@ export interface CheckReport {
   counts: { error: number; warning: number; info: number };
   encodings: string;
   findings: CheckReportFinding[];
+  /** Predicted delegation under the flow (an addition to schema 2; absent in older reports). */
+  delegation?: { nodes: number; onNpu: number; offNpu: number; partitions: number };
 }
 
 function reportFinding(f: Finding): CheckReportFinding {
-  const { nodeId: _nodeId, ...rest } = f;
+  const { nodeId: _nodeId, nodeIds: _nodeIds, ...rest } = f;
   return rest;
 }
 
@@ -49,6 +51,7 @@ export function buildCheckReport(model: { name: string; sha256: string; nodes: n
     counts: result.counts,
     encodings: result.encodings,
     findings: result.findings.map(reportFinding),
+    delegation: { nodes: result.delegation.nodes, onNpu: result.delegation.onNpu, offNpu: result.delegation.offNpu, partitions: result.delegation.partitions },
   };
 }
 

@@ -25,10 +25,10 @@ export async function runCheck(): Promise<void> {
   }
   if (mine !== seq) return;
   if (out.ok) {
-    useCheck.setState({ running: false, result: out.result, report: out.report, packTitle: out.packTitle, error: undefined, marks: indexFindings(out.result.findings), tensorEncodings: out.tensorEncodings });
+    useCheck.setState({ running: false, result: out.result, report: out.report, packTitle: out.packTitle, error: undefined, marks: indexFindings(out.result.findings), offNpu: new Set(out.result.delegation.offNpuIds), tensorEncodings: out.tensorEncodings });
     if (useApp.getState().findingsOnly) void relayout();
   } else {
-    useCheck.setState({ running: false, result: undefined, report: undefined, error: out.error, marks: new Map(), tensorEncodings: undefined });
+    useCheck.setState({ running: false, result: undefined, report: undefined, error: out.error, marks: new Map(), offNpu: new Set(), tensorEncodings: undefined });
   }
 }
 

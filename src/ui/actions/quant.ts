@@ -31,7 +31,7 @@ export async function runQuantize(): Promise<void> {
     return;
   }
   useQuant.setState({ running: undefined, outcome: out, target: 'plan' });
-  useCheck.setState({ result: out.result, report: out.report, error: undefined, marks: indexFindings(out.result.findings), tensorEncodings: out.tensorEncodings });
+  useCheck.setState({ result: out.result, report: out.report, error: undefined, marks: indexFindings(out.result.findings), offNpu: new Set(out.result.delegation.offNpuIds), tensorEncodings: out.tensorEncodings });
 }
 
 export async function cancelQuantize(): Promise<void> {

@@ -1,4 +1,5 @@
 /** The verdict: pass / pass with warnings / fail, with counts, SoC and arch, backend and mode. */
+import { delegationText } from '../../core/check/delegation';
 import { FLOW_LABEL } from '../format';
 import { useCheck } from '../state/check-store';
 
@@ -22,6 +23,7 @@ export function VerdictBanner() {
       <span data-testid="verdict-counts">{c.error} error{c.error === 1 ? '' : 's'} · {c.warning} warning{c.warning === 1 ? '' : 's'} · {c.info} note{c.info === 1 ? '' : 's'}</span>
       <span>{result.soc} ({result.arch}) · {result.backend.toUpperCase()} · {FLOW_LABEL[result.flow]} · {result.strict ? 'strict' : 'lenient'}</span>
       <span className="text-xs opacity-80" data-testid="verdict-encodings">encodings: {result.encodings === 'float' ? 'none (float model)' : result.encodings === 'quantizer' ? 'quantizer plan' : result.encodings.toUpperCase()} · {result.nodesChecked} nodes checked</span>
+      <span className="text-xs" data-testid="delegation" title="Predicted under the chosen flow: nodes with a finding whose outcome is CPU fallback or rejected are off the NPU; the rest form partitions, connected groups the NPU runs.">{delegationText(result.delegation)}</span>
       {running && <span className="text-xs opacity-70">re-checking…</span>}
     </div>
   );

@@ -29,6 +29,8 @@ export interface CheckState {
   marks: Map<string, NodeMarks>;
   /** Tensor name → a short description of its encoding, for edge labels and the node panel. */
   tensorEncodings?: Record<string, string>;
+  /** Nodes the flow would not run on the NPU (the delegation map). */
+  offNpu: ReadonlySet<string>;
 }
 
 const KEY = 'quantlens.settings.v1';
@@ -76,4 +78,5 @@ export const useCheck = create<CheckState>()(() => ({
   packUnknowns: [],
   running: false,
   marks: new Map(),
+  offNpu: new Set(),
 }));

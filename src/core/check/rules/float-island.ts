@@ -77,6 +77,7 @@ export const floatIslandRule: GraphRule = {
         raw: {
           kind: 'violation',
           effect: { kind: 'performance', outcomes },
+          nodeIds: island.map((n) => n.id),
           message: `${island.length === 1 ? '1 node stays' : `${island.length} nodes stay`} float inside the quantized graph (${ops})${partial ? `; ${partial} only partly in QDQ` : ''}${fusedBy.length ? `; ${fusedBy.join(' and ')} fuse${fusedBy.length === 1 ? 's' : ''} them into one quantized op` : ''}`,
           expected: 'every compute node between DequantizeLinear inputs and QuantizeLinear outputs',
           actual: listed,

@@ -1,0 +1,57 @@
+/**
+ * The delegation map: which compute nodes the chosen flow would run on the NPU, which not, and
+ * how the NPU nodes fall into partitions (connected sub-graphs, as ONNX Runtime's QNN EP cuts a
+ * model at every node it does not take). A node leaves the NPU when one of its findings says
+ * `cpu-fallback` or `rejected`.
+ */
+import type { QGraph } from '../qgraph/qgraph';
+import type { Finding } from './finding';
+
+export interface Delegation {
+  /** Compute nodes the backend would run (transparent and folded nodes left out). */
+  nodes: number;
+  onNpu: number;
+  offNpu: number;
+  /** Connected groups of NPU nodes. */
+  partitions: number;
+  /** Node ids off the NPU (for the graph's colouring). */
+  offNpuIds: string[];
+}
+
+const OFF = new Set(['cpu-fallback', 'rejected']);
+
+/** Predicts delegation from a validated graph: `counted` are the node ids the validator checked. */
+export function predictDelegation(graph: QGraph, counted: ReadonlySet<string>, findings: readonly Finding[]): Delegation {
+  const off = new Set<string>();
+  for (const f of findings) {
+    if (!OFF.has(f.outcome)) continue;
+    for (const id of f.nodeIds ?? (f.nodeId ? [f.nodeId] : [])) off.add(id);
+  }
+  const nodes = graph.nodes.filter((n) => counted.has(n.id));
+  const npu = nodes.filter((n) => !off.has(n.id));
+  // Union NPU nodes that meet at a tensor (through the Q/DQ pairs between them).
+  const parent = new Map(npu.map((n) => [n.id, n.id]));
+  const find = (id: string): string => {
+    let p = parent.get(id)!;
+    while (p !== parent.get(p)) p = parent.get(p)!;
+    parent.set(id, p);
+    return p;
+  };
+  const producerOf = new Map<string, string>();
+  for (const n of npu) for (const o of n.outputs) producerOf.set(o.tensor, n.id);
+  for (const n of npu) {
+    for (const i of n.inputs) {
+      const p = producerOf.get(i.from ?? i.tensor);
+      if (p) parent.set(find(n.id), find(p));
+    }
+  }
+  const roots = new Set(npu.map((n) => find(n.id)));
+  return { nodes: nodes.length, onNpu: npu.length, offNpu: nodes.length - npu.length, partitions: roots.size, offNpuIds: nodes.filter((n) => off.has(n.id)).map((n) => n.id) };
+}
+
+/** "12 of 14 nodes on the NPU in 2 partitions; 2 on the CPU". */
+export function delegationText(d: Delegation): string {
+  if (d.nodes === 0) return 'no compute nodes';
+  const on = `${d.onNpu} of ${d.nodes} node${d.nodes === 1 ? '' : 's'} on the NPU${d.onNpu ? ` in ${d.partitions} partition${d.partitions === 1 ? '' : 's'}` : ''}`;
+  return d.offNpu ? `${on}; ${d.offNpu} off it (CPU or rejected)` : on;
+}
