@@ -6,6 +6,7 @@
 import { checkSchema, type Schema } from '../src/core/schema/json-schema';
 import schema from './schema/constraint-pack.schema.json';
 import type { Backend } from './backends';
+import { QuantLensError } from '../src/core/model/errors';
 import type { OpConstraint, OpMapping, RulePack, SocInfo, Source } from './types';
 
 export interface UserPack {
@@ -21,10 +22,10 @@ export interface UserPack {
 /** Largest constraint-pack file accepted. */
 export const MAX_PACK_BYTES = 8 * 2 ** 20;
 
-export class ConstraintPackError extends Error {
+export class ConstraintPackError extends QuantLensError<'invalid-pack'> {
   override readonly name = 'ConstraintPackError';
-  constructor(readonly fileName: string, readonly problem: string, readonly hint: string) {
-    super(`${fileName}: ${problem}. ${hint}`);
+  constructor(readonly fileName: string, problem: string, hint: string) {
+    super('invalid-pack', problem, hint, fileName);
   }
 }
 

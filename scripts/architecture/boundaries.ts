@@ -35,8 +35,8 @@ export const LAYERS: Readonly<Record<string, number>> = {
 /** Folders only tests and tools may import. */
 export const TEST_ONLY = ['src/testing', 'scripts', 'e2e'];
 
-/** Top-level `rules/` may import only the leaf vocabulary of the engine. */
-export const RULES_MAY_IMPORT = ['src/core/encoding', 'src/core/schema', 'rules'];
+/** Top-level `rules/` may import only the leaf vocabulary of the engine (and the error base). */
+export const RULES_MAY_IMPORT = ['src/core/encoding', 'src/core/schema', 'src/core/model/errors.ts', 'rules'];
 
 export interface ImportEdge { from: string; to: string }
 export interface Violation { from: string; to: string; why: string }

@@ -5,6 +5,7 @@
  */
 import { DEFAULT_FLOW, type Flow, type RulePack, type SocInfo } from '../../../rules/types';
 import { countBySeverity, effectOf, outcomeOf, severityOfOutcome, verdictOf, type Finding, type RawFinding, type RuleId, type Severity, type Verdict } from './finding';
+import { QuantLensError } from '../model/errors';
 import { predictDelegation, type Delegation } from './delegation';
 import { mapOp } from './map-op';
 import type { QGraph, QNode } from '../qgraph/qgraph';
@@ -35,9 +36,10 @@ export interface ValidationResult {
   delegation: Delegation;
 }
 
-export class UnknownSocError extends Error {
+export class UnknownSocError extends QuantLensError<'unknown-soc'> {
+  override readonly name = 'UnknownSocError';
   constructor(readonly soc: string, readonly known: string[]) {
-    super(`unknown SoC "${soc}"; known: ${known.join(', ')}`);
+    super('unknown-soc', `unknown SoC "${soc}"`, `Pick one of: ${known.join(', ')}.`, soc, `unknown SoC "${soc}"; known: ${known.join(', ')}`);
   }
 }
 

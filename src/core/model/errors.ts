@@ -16,19 +16,39 @@ export type ModelLoadErrorCode =
   /** A newer open started before this one finished; its result is dropped. */
   | 'superseded';
 
-export class ModelLoadError extends Error {
-  override readonly name = 'ModelLoadError';
+/**
+ * The base of every error QuantLens shows a person: a stable `code`, the `problem` in one sentence,
+ * a `hint` saying what to do, and `where` it was found (a file, a path in a file, a field of a
+ * link). Load errors, AIMET file errors, share-link errors, constraint-pack errors and unknown-SoC
+ * errors all extend it, so the UI and the CLI present them one way.
+ */
+export class QuantLensError<C extends string = string> extends Error {
+  override readonly name: string = 'QuantLensError';
   constructor(
-    readonly code: ModelLoadErrorCode,
-    readonly fileName: string,
+    readonly code: C,
     /** What went wrong, in one sentence. */
     readonly problem: string,
     /** What the user can do about it. */
     readonly hint: string,
+    /** Where: a file name, a path inside a file, a field of a link. */
+    readonly where?: string,
+    message?: string,
+  ) {
+    super(message ?? `${where ? `${where}: ` : ''}${problem}. ${hint}`);
+  }
+}
+
+export class ModelLoadError extends QuantLensError<ModelLoadErrorCode> {
+  override readonly name = 'ModelLoadError';
+  constructor(
+    code: ModelLoadErrorCode,
+    readonly fileName: string,
+    problem: string,
+    hint: string,
     /** Byte offset in the file where the problem was found, when known. */
     readonly offset?: number,
   ) {
-    super(`${fileName}: ${problem}${offset !== undefined ? ` (at byte ${offset})` : ''}. ${hint}`);
+    super(code, problem, hint, fileName, `${fileName}: ${problem}${offset !== undefined ? ` (at byte ${offset})` : ''}. ${hint}`);
   }
 
   /** Plain-object form for crossing a worker boundary. */

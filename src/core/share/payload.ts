@@ -22,6 +22,7 @@
  * `UPGRADES[2]`, point `SharePayload` at v3, and commit v3 fixture links beside the older ones
  * (which must keep decoding).
  */
+import { QuantLensError } from '../model/errors';
 import { MAX_LINK_PAYLOAD_BYTES } from '../model/limits';
 import type { Backend } from '../../../rules/backends';
 import type { Flow, Outcome } from '../../../rules/types';
@@ -177,10 +178,10 @@ export type ShareLinkErrorCode =
  * Why a link cannot be decoded (or made): `problem` says what is wrong, `hint` what to do;
  * `message` is both, ready to show as text.
  */
-export class ShareLinkError extends Error {
+export class ShareLinkError extends QuantLensError<ShareLinkErrorCode> {
   override readonly name = 'ShareLinkError';
-  constructor(readonly code: ShareLinkErrorCode, readonly problem: string, readonly hint: string, readonly path?: string) {
-    super(`${problem}. ${hint}`);
+  constructor(code: ShareLinkErrorCode, problem: string, hint: string, readonly path?: string) {
+    super(code, problem, hint, path, `${problem}. ${hint}`);
   }
 }
 

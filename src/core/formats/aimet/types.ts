@@ -28,7 +28,8 @@
  *
  * Errors are always {@link AimetEncodingsError}; nothing else escapes.
  */
-import { QuantEncoding } from '../../encoding/encoding';
+import type { QuantEncoding } from '../../encoding/encoding';
+import { QuantLensError } from '../../model/errors';
 
 /** Versions this module reads. 0.4.0 is assumed when a file has no `version` (as AIMET does). */
 export type AimetVersion = '0.4.0' | '0.5.0' | '0.6.1' | '1.0.0';
@@ -103,19 +104,17 @@ export type AimetEncodingsErrorCode =
  * try { parseAimetEncodings(text, 'model.encodings'); }
  * catch (e) { if (e instanceof AimetEncodingsError) show(e.problem, e.path, e.hint); }
  */
-export class AimetEncodingsError extends Error {
+export class AimetEncodingsError extends QuantLensError<AimetEncodingsErrorCode> {
   override readonly name = 'AimetEncodingsError';
   constructor(
-    readonly code: AimetEncodingsErrorCode,
+    code: AimetEncodingsErrorCode,
     readonly fileName: string,
-    /** What went wrong, in one sentence. */
-    readonly problem: string,
-    /** What the user can do about it. */
-    readonly hint: string,
+    problem: string,
+    hint: string,
     /** Where in the file, e.g. `activation_encodings[3].scale` or `param_encodings["fc.weight"][0].offset`. */
     readonly path?: string,
   ) {
-    super(`${fileName}: ${problem}${path ? ` (at ${path})` : ''}. ${hint}`);
+    super(code, problem, hint, path ? `${fileName} ${path}` : fileName, `${fileName}: ${problem}${path ? ` (at ${path})` : ''}. ${hint}`);
   }
 
   /** Plain-object form for crossing a worker boundary. */
