@@ -9,12 +9,30 @@ let big: { name: string; bytes: Uint8Array };
 
 test.beforeAll(() => {
   const dir = mkdtempSync(join(tmpdir(), 'ql-big-'));
-  execFileSync('npx', ['tsx', 'scripts/gen-large-model.ts', '--nodes', '3000', '--qdq', '--flaw-every', '4', '--out', dir, '--name', 'decoder-3k'], { stdio: 'ignore' });
+  execFileSync(
+    'npx',
+    [
+      'tsx',
+      'scripts/gen-large-model.ts',
+      '--nodes',
+      '3000',
+      '--qdq',
+      '--flaw-every',
+      '4',
+      '--out',
+      dir,
+      '--name',
+      'decoder-3k',
+    ],
+    { stdio: 'ignore' },
+  );
   const file = readdirSync(dir).find((f) => f.endsWith('.onnx'))!;
   big = { name: file, bytes: new Uint8Array(readFileSync(join(dir, file))) };
 });
 
-test('a large model opens grouped by name scope with findings rolled up; a finding reveals its node', async ({ page }) => {
+test('a large model opens grouped by name scope with findings rolled up; a finding reveals its node', async ({
+  page,
+}) => {
   await page.goto('/');
   await waitForGraph(page);
   await dropFiles(page, [big]);
@@ -38,7 +56,9 @@ test('a large model opens grouped by name scope with findings rolled up; a findi
   await page.getByRole('button', { name: 'Collapse all' }).click();
   const before = await groups.count();
   await groups.first().click();
-  await expect.poll(async () => (await groups.count()) + (await page.getByTestId('graph-node').count())).toBeGreaterThan(before);
+  await expect
+    .poll(async () => (await groups.count()) + (await page.getByTestId('graph-node').count()))
+    .toBeGreaterThan(before);
 });
 
 test('only-findings view, and edge labels with dtype, scale and zero point', async ({ page }) => {
@@ -93,7 +113,10 @@ test('findings list: filter, group, and step through with the keyboard; help ove
   await expect(page.locator('html')).not.toHaveClass(/dark/);
 });
 
-test('exports: the HTML report opens standalone with every finding; SVG, PNG, Markdown and JSON download', async ({ page, browser }) => {
+test('exports: the HTML report opens standalone with every finding; SVG, PNG, Markdown and JSON download', async ({
+  page,
+  browser,
+}) => {
   await page.goto('/?model=samples/broken-16a16w-matmul.qdq.onnx');
   await waitForGraph(page);
   await page.getByRole('combobox', { name: 'SoC' }).selectOption('SM8450');
@@ -103,7 +126,10 @@ test('exports: the HTML report opens standalone with every finding; SVG, PNG, Ma
     const pending = page.waitForEvent('download');
     await page.getByRole('combobox', { name: 'Export' }).selectOption({ label });
     const d = await pending;
-    return { name: d.suggestedFilename(), text: readFileSync((await d.path())!, label === 'View as PNG' ? 'latin1' : 'utf8') };
+    return {
+      name: d.suggestedFilename(),
+      text: readFileSync((await d.path())!, label === 'View as PNG' ? 'latin1' : 'utf8'),
+    };
   };
   const html = await download('HTML report');
   expect(html.name).toMatch(/\.quantlens\.html$/);
@@ -116,8 +142,15 @@ test('exports: the HTML report opens standalone with every finding; SVG, PNG, Ma
   expect(messages.length).toBeGreaterThan(0);
   expect(await standalone.locator('svg').count()).toBeGreaterThan(0);
 
-  expect((await download('Markdown')).text).toMatch(/\| ✖ error<br>rejected \| `16a16w-arch` \| `\/layers\.0\/attn\/MatMul`/);
-  expect(JSON.parse((await download('Findings JSON')).text)).toMatchObject({ schema: 2, flow: 'qnn', soc: 'SM8450', verdict: 'fail' });
+  expect((await download('Markdown')).text).toMatch(
+    /\| ✖ error<br>rejected \| `16a16w-arch` \| `\/layers\.0\/attn\/MatMul`/,
+  );
+  expect(JSON.parse((await download('Findings JSON')).text)).toMatchObject({
+    schema: 2,
+    flow: 'qnn',
+    soc: 'SM8450',
+    verdict: 'fail',
+  });
   expect((await download('View as SVG')).text).toMatch(/^<svg[\s\S]*MatMul[\s\S]*<\/svg>$/);
   expect((await download('View as PNG')).text.slice(1, 4)).toBe('PNG');
 });

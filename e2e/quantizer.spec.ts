@@ -24,8 +24,12 @@ test('16a16w on the transformer: the MatMuls fail on SM8450 and pass on SM8650',
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass');
   await page.getByRole('combobox', { name: 'SoC' }).selectOption('SM8450');
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'fail');
-  await expect(page.locator('[data-testid="finding"][data-rule="16a16w-arch"][data-node="/layers.0/attn/MatMul"]')).toHaveCount(1);
-  await expect(page.locator('[data-testid="graph-node"][data-op="MatMul"][data-severity="error"]').first()).toBeVisible();
+  await expect(
+    page.locator('[data-testid="finding"][data-rule="16a16w-arch"][data-node="/layers.0/attn/MatMul"]'),
+  ).toHaveCount(1);
+  await expect(
+    page.locator('[data-testid="graph-node"][data-op="MatMul"][data-severity="error"]').first(),
+  ).toBeVisible();
   await page.getByRole('combobox', { name: 'SoC' }).selectOption('SM8650');
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass');
 });
@@ -66,7 +70,9 @@ test('overrides keep matching nodes in float, and the QDQ export downloads a val
   expect(model.graph.nodes.find((n) => n.opType === 'Sigmoid')).toBeTruthy();
 });
 
-test('calibration from the user\'s own files: images for an image model, .npy arrays, and a clear error for a wrong file', async ({ page }) => {
+test("calibration from the user's own files: images for an image model, .npy arrays, and a clear error for a wrong file", async ({
+  page,
+}) => {
   await page.goto('/?model=samples/cnn-sigmoid.onnx');
   await waitForGraph(page);
   await expect(page.getByTestId('quant-result')).toBeVisible();
@@ -79,7 +85,10 @@ test('calibration from the user\'s own files: images for an image model, .npy ar
   await expect(page.getByTestId('sqnr')).toContainText('dB');
 
   const dir = mkdtempSync(join(tmpdir(), 'ql-npy-'));
-  execFileSync('/usr/bin/python3', ['-c', `import numpy as np\nfor k in range(3): np.save("${dir}/s%d.npy" % k, np.random.RandomState(k).rand(1,3,32,32).astype(np.float32))\nnp.save("${dir}/bad.npy", np.zeros((1,4), np.float32))`]);
+  execFileSync('/usr/bin/python3', [
+    '-c',
+    `import numpy as np\nfor k in range(3): np.save("${dir}/s%d.npy" % k, np.random.RandomState(k).rand(1,3,32,32).astype(np.float32))\nnp.save("${dir}/bad.npy", np.zeros((1,4), np.float32))`,
+  ]);
   await files.setInputFiles([0, 1, 2].map((k) => join(dir, `s${k}.npy`)));
   await page.getByRole('button', { name: 'Quantize' }).click();
   await expect(page.getByTestId('quant-progress')).toHaveCount(0);

@@ -8,15 +8,21 @@ import { dropFiles, graphNode, waitForGraph } from './helpers';
 /** Collects Content-Security-Policy violations the page reports. */
 async function watchCsp(page: Page): Promise<string[]> {
   const violations: string[] = [];
-  page.on('console', (m) => { if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text()); });
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
+  });
   return violations;
 }
 
-test('the built app runs under its Content-Security-Policy: loading, validating and quantizing raise no violation', async ({ page }) => {
+test('the built app runs under its Content-Security-Policy: loading, validating and quantizing raise no violation', async ({
+  page,
+}) => {
   const violations = await watchCsp(page);
   const response = await page.goto('/?model=samples/cnn-sigmoid.onnx');
   expect(response?.headers()['content-security-policy']).toContain("script-src 'self' 'wasm-unsafe-eval'");
-  expect(await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')).not.toMatch(/script-src[^;]*'unsafe-(eval|inline)'/);
+  expect(await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')).not.toMatch(
+    /script-src[^;]*'unsafe-(eval|inline)'/,
+  );
   await waitForGraph(page);
   await expect(page.getByTestId('sqnr')).toBeVisible(); // onnxruntime-web wasm ran in the worker
   expect(violations).toEqual([]);
@@ -24,7 +30,9 @@ test('the built app runs under its Content-Security-Policy: loading, validating 
 
 test('script-bearing names from a model render as text and never run', async ({ page }) => {
   const dir = mkdtempSync(join(tmpdir(), 'ql-xss-'));
-  execFileSync('/usr/bin/python3', ['-c', `
+  execFileSync('/usr/bin/python3', [
+    '-c',
+    `
 import onnx
 from onnx import helper, TensorProto
 g = helper.make_graph(
@@ -35,11 +43,14 @@ g = helper.make_graph(
 m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name='<script>window.__pwned=5</script>')
 m.metadata_props.add(key='<i>k</i>', value='<script>window.__pwned=6</script>')
 onnx.save(m, "${dir}/xss.onnx")
-`]);
+`,
+  ]);
   const violations = await watchCsp(page);
   await page.goto('/');
   await waitForGraph(page);
-  await dropFiles(page, [{ name: '<img src=x onerror=alert(1)>.onnx', bytes: new Uint8Array(readFileSync(join(dir, 'xss.onnx'))) }]);
+  await dropFiles(page, [
+    { name: '<img src=x onerror=alert(1)>.onnx', bytes: new Uint8Array(readFileSync(join(dir, 'xss.onnx'))) },
+  ]);
   await expect(graphNode(page, 'Sigmoid')).toHaveCount(1);
   await expect(page.getByTestId('model-panel')).toContainText('<script>window.__pwned=5</script>');
   await graphNode(page, 'Relu').click();
@@ -52,13 +63,19 @@ onnx.save(m, "${dir}/xss.onnx")
   expect(violations).toEqual([]);
 });
 
-test('when the engine worker dies, the error is shown, settings are kept, and loading works again', async ({ page }) => {
+test('when the engine worker dies, the error is shown, settings are kept, and loading works again', async ({
+  page,
+}) => {
   await page.goto('/?model=samples/broken-16a16w-matmul.qdq.onnx');
   await waitForGraph(page);
   await page.getByRole('combobox', { name: 'SoC' }).selectOption('SM8450');
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'fail');
 
-  await page.evaluate(() => (window as unknown as { __quantlens: { killEngine(r: string): void } }).__quantlens.killEngine('killed by the test'));
+  await page.evaluate(() =>
+    (window as unknown as { __quantlens: { killEngine(r: string): void } }).__quantlens.killEngine(
+      'killed by the test',
+    ),
+  );
   await expect(page.getByTestId('load-error')).toContainText('killed by the test');
   // The model is reopened by a fresh engine, with the settings as they were.
   await expect(page.getByRole('combobox', { name: 'SoC' })).toHaveValue('SM8450');
@@ -75,10 +92,16 @@ test('when the engine worker dies, the error is shown, settings are kept, and lo
   await page.getByRole('spinbutton', { name: 'Calibration samples' }).fill('4000');
   await page.getByRole('button', { name: 'Quantize' }).click();
   await expect(page.getByTestId('quant-progress')).toContainText('Calibrating');
-  await page.evaluate(() => (window as unknown as { __quantlens: { killEngine(r: string): void } }).__quantlens.killEngine('out of memory (simulated)'));
+  await page.evaluate(() =>
+    (window as unknown as { __quantlens: { killEngine(r: string): void } }).__quantlens.killEngine(
+      'out of memory (simulated)',
+    ),
+  );
   await expect(page.getByTestId('quant-error')).toContainText('out of memory (simulated)');
   await expect(page.getByTestId('quant-progress')).toHaveCount(0);
-  await dropFiles(page, [{ name: 'cnn.onnx', bytes: new Uint8Array(readFileSync('public/samples/cnn-sigmoid.qdq.onnx')) }]);
+  await dropFiles(page, [
+    { name: 'cnn.onnx', bytes: new Uint8Array(readFileSync('public/samples/cnn-sigmoid.qdq.onnx')) },
+  ]);
   await expect(page.getByTestId('model-origin')).toHaveText('cnn.onnx');
   await expect(page.getByTestId('verdict')).toBeVisible();
 });

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { DATA, dropFiles, graphNode, waitForGraph } from './helpers';
 
-test('a link reproduces settings, verdict, findings and selection for a URL model in a fresh context', async ({ page, browser }) => {
+test('a link reproduces settings, verdict, findings and selection for a URL model in a fresh context', async ({
+  page,
+  browser,
+}) => {
   await page.goto('/?model=samples/broken-16a16w-matmul.qdq.onnx');
   await waitForGraph(page);
   await page.getByRole('combobox', { name: 'SoC' }).selectOption('SM8450');
@@ -30,7 +33,11 @@ test('a link reproduces settings, verdict, findings and selection for a URL mode
   await fresh.close();
 });
 
-test('a local model travels as a snapshot; dropping the same file shows the graph, another file warns; nothing leaves the origin', async ({ page, browser, baseURL }) => {
+test('a local model travels as a snapshot; dropping the same file shows the graph, another file warns; nothing leaves the origin', async ({
+  page,
+  browser,
+  baseURL,
+}) => {
   const requests: string[] = [];
   const conv = new Uint8Array(readFileSync(`${DATA}/node/test_convinteger_with_padding/model.onnx`));
   page.on('request', (r) => requests.push(r.url()));
@@ -48,7 +55,9 @@ test('a local model travels as a snapshot; dropping the same file shows the grap
   await expect(other.getByTestId('shared-snapshot')).toBeVisible();
   await expect(other.getByTestId('snapshot-verdict')).toHaveAttribute('data-verdict', 'fail');
   await expect(other.getByTestId('snapshot-finding').filter({ hasText: 'unsupported-op' })).toHaveCount(1);
-  await expect(other.getByTestId('snapshot-finding').filter({ hasText: 'unsupported-op' })).toContainText('ConvInteger');
+  await expect(other.getByTestId('snapshot-finding').filter({ hasText: 'unsupported-op' })).toContainText(
+    'ConvInteger',
+  );
   await expect(other.getByTestId('drop-prompt')).toContainText('convinteger.onnx');
 
   await dropFiles(other, [{ name: 'convinteger.onnx', bytes: conv }]);
@@ -61,7 +70,12 @@ test('a local model travels as a snapshot; dropping the same file shows the grap
   await other.goto('about:blank');
   await other.goto(link);
   await expect(other.getByTestId('shared-snapshot')).toBeVisible();
-  await dropFiles(other, [{ name: 'convinteger.onnx', bytes: new Uint8Array(readFileSync(`${DATA}/pytorch-converted/test_Conv2d/model.onnx`)) }]);
+  await dropFiles(other, [
+    {
+      name: 'convinteger.onnx',
+      bytes: new Uint8Array(readFileSync(`${DATA}/pytorch-converted/test_Conv2d/model.onnx`)),
+    },
+  ]);
   await expect(other.getByTestId('share-notice')).toContainText(/differ/i);
   await fresh.close();
 

@@ -11,7 +11,9 @@ test('the clean sample passes on the default SoC, strict', async ({ page }) => {
   await expect(page.getByTestId('node-mark')).toHaveCount(0);
 });
 
-test('a wrong 16-bit Sigmoid scale is marked on the node, listed, explained, and judged by the deployment flow', async ({ page }) => {
+test('a wrong 16-bit Sigmoid scale is marked on the node, listed, explained, and judged by the deployment flow', async ({
+  page,
+}) => {
   await page.goto('/?model=samples/broken-sigmoid-scale.qdq.onnx');
   await waitForGraph(page);
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'fail');
@@ -36,10 +38,14 @@ test('a wrong 16-bit Sigmoid scale is marked on the node, listed, explained, and
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass-with-warnings');
   await expect(page.getByTestId('verdict')).toContainText('ONNX Runtime QNN EP');
   await expect(sigmoid).toHaveAttribute('data-severity', 'warning');
-  await expect(page.getByTestId('finding-outcome')).toContainText('ONNX Runtime QNN EP: repaired by the toolchain (numerics change)');
+  await expect(page.getByTestId('finding-outcome')).toContainText(
+    'ONNX Runtime QNN EP: repaired by the toolchain (numerics change)',
+  );
 });
 
-test('switching SoC from SM8650 to SM8450 adds the 16a16w finding on the MatMul; lenient turns it into a warning', async ({ page }) => {
+test('switching SoC from SM8650 to SM8450 adds the 16a16w finding on the MatMul; lenient turns it into a warning', async ({
+  page,
+}) => {
   await page.goto('/?model=samples/broken-16a16w-matmul.qdq.onnx');
   await waitForGraph(page);
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass');
@@ -65,14 +71,18 @@ test('the delegation map: a node the NPU cannot take splits the graph into two N
   await page.goto('/?model=samples/broken-unsupported-op.qdq.onnx');
   await waitForGraph(page);
   await page.getByRole('combobox', { name: 'Flow' }).selectOption('ort');
-  await expect(page.getByTestId('delegation')).toHaveText('7 of 8 nodes on the NPU in 2 partitions; 1 off it (CPU or rejected)');
+  await expect(page.getByTestId('delegation')).toHaveText(
+    '7 of 8 nodes on the NPU in 2 partitions; 1 off it (CPU or rejected)',
+  );
   await expect(page.locator('[data-testid="graph-node"][data-npu="off"]')).toHaveCount(1);
   await expect(page.locator('[data-testid="graph-node"][data-npu="off"]')).toHaveAttribute('data-op', 'Softsign');
 });
 
-test('only the chosen backend\'s rule pack is loaded', async ({ page }) => {
+test("only the chosen backend's rule pack is loaded", async ({ page }) => {
   const scripts: string[] = [];
-  page.on('request', (r) => { if (r.url().endsWith('.js')) scripts.push(r.url()); });
+  page.on('request', (r) => {
+    if (r.url().endsWith('.js')) scripts.push(r.url());
+  });
   await page.goto('/');
   await waitForGraph(page);
   await expect(page.getByTestId('verdict')).toBeVisible();
@@ -87,11 +97,17 @@ test('a constraint pack loads from a file, and a bad one is refused with its rea
   await page.goto('/');
   await waitForGraph(page);
   const pack = { schema: 1, backend: 'htp', name: 'no sigmoid', ops: [{ onnx: 'Sigmoid', qnnOp: null }] };
-  await page.getByTestId('pack-input').setInputFiles({ name: 'pack.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(pack)) });
+  await page
+    .getByTestId('pack-input')
+    .setInputFiles({ name: 'pack.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(pack)) });
   await expect(page.getByTestId('user-pack')).toContainText('no sigmoid');
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'fail');
   await expect(page.getByTestId('finding')).toHaveAttribute('data-rule', 'unsupported-op');
 
-  await page.getByTestId('pack-input').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"schema":1,"backend":"gpu"}') });
+  await page.getByTestId('pack-input').setInputFiles({
+    name: 'bad.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from('{"schema":1,"backend":"gpu"}'),
+  });
   await expect(page.getByTestId('pack-error')).toContainText('bad.json: backend must be one of');
 });

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { DATA, dropFiles, graphNode, waitForGraph } from './helpers';
 
-const conv = () => ({ name: 'conv2d.onnx', bytes: new Uint8Array(readFileSync(`${DATA}/pytorch-converted/test_Conv2d/model.onnx`)) });
+const conv = () => ({
+  name: 'conv2d.onnx',
+  bytes: new Uint8Array(readFileSync(`${DATA}/pytorch-converted/test_Conv2d/model.onnx`)),
+});
 
 test('the start page shows the bundled sample', async ({ page }) => {
   await page.goto('/');
@@ -16,10 +19,15 @@ test('the start page shows the bundled sample', async ({ page }) => {
   expect(await graphNode(page, 'QuantizeLinear').count()).toBeGreaterThan(3);
 });
 
-test('a file given right after the page loads wins over the start-up sample, however slow the sample is', async ({ page }) => {
+test('a file given right after the page loads wins over the start-up sample, however slow the sample is', async ({
+  page,
+}) => {
   // Hold the bundled sample back so the user's file is certain to arrive first and the sample's
   // load finishes last: the start-up work must not replace what the user opened.
-  await page.route('**/samples/cnn-sigmoid.qdq.onnx', async (route) => { await new Promise((r) => setTimeout(r, 2500)); await route.continue(); });
+  await page.route('**/samples/cnn-sigmoid.qdq.onnx', async (route) => {
+    await new Promise((r) => setTimeout(r, 2500));
+    await route.continue();
+  });
   await page.goto('/', { waitUntil: 'load' });
   await dropFiles(page, [conv()]);
   await expect(page.getByTestId('model-origin')).toHaveText('conv2d.onnx');
@@ -41,7 +49,11 @@ test('dropping a model renders its nodes, and the picker opens one too', async (
   await expect(graphNode(page, 'Conv')).toHaveCount(1);
   await expect(graphNode(page, 'Sigmoid')).toHaveCount(0);
 
-  await page.getByTestId('file-input').setInputFiles({ name: 'gemm.onnx', mimeType: 'application/octet-stream', buffer: readFileSync(`${DATA}/node/test_gemm_default_single_elem_vector_bias/model.onnx`) });
+  await page.getByTestId('file-input').setInputFiles({
+    name: 'gemm.onnx',
+    mimeType: 'application/octet-stream',
+    buffer: readFileSync(`${DATA}/node/test_gemm_default_single_elem_vector_bias/model.onnx`),
+  });
   await expect(page.getByTestId('model-origin')).toHaveText('gemm.onnx');
   await expect(graphNode(page, 'Gemm')).toHaveCount(1);
 });
@@ -56,7 +68,9 @@ test('clicking a node fills the panel with attributes, ports and weight values',
   await expect(panel).toContainText('[3, 3]');
   // The Conv reads the dequantized (float) activation and weight.
   await expect(panel.getByTestId('port').first()).toContainText('float32');
-  await expect(panel.getByTestId('port').nth(1)).toContainText('DequantizeLinear of backbone.conv1.weight_quantized (int8)');
+  await expect(panel.getByTestId('port').nth(1)).toContainText(
+    'DequantizeLinear of backbone.conv1.weight_quantized (int8)',
+  );
   await expect(panel.getByTestId('tensor-values').first()).toContainText('int8 [8, 3, 3, 3] · 216 values');
 
   await graphNode(page, 'QuantizeLinear').first().click();
@@ -87,7 +101,12 @@ test('bad files show a clear error naming the file, and the app stays usable', a
   await waitForGraph(page);
   const before = await page.getByTestId('graph-node').count();
 
-  await dropFiles(page, [{ name: 'diagram.png', bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]) }]);
+  await dropFiles(page, [
+    {
+      name: 'diagram.png',
+      bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]),
+    },
+  ]);
   const error = page.getByTestId('load-error').last();
   await expect(error).toContainText('diagram.png');
   await expect(error).toContainText('PNG image');
@@ -104,7 +123,8 @@ test('bad files show a clear error naming the file, and the app stays usable', a
   await expect(page.getByTestId('model-origin')).toHaveText('cnn-sigmoid.qdq.onnx');
 
   // Still usable: dismiss the errors, then a good file opens.
-  while (await page.getByRole('button', { name: 'Dismiss' }).count()) await page.getByRole('button', { name: 'Dismiss' }).first().click();
+  while (await page.getByRole('button', { name: 'Dismiss' }).count())
+    await page.getByRole('button', { name: 'Dismiss' }).first().click();
   await expect(page.getByTestId('load-error')).toHaveCount(0);
   await dropFiles(page, [conv()]);
   await expect(graphNode(page, 'Conv')).toHaveCount(1);

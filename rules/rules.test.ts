@@ -20,20 +20,31 @@ describe('rule pack registry', () => {
     expect(pack.socs.find((s) => s.model === 'SA8797')).toMatchObject({ htpArch: 81, vtcmMB: 16 });
     for (const c of Object.values(pack.constraints)) expect(c.source.ref.length, c.qnnOp).toBeGreaterThan(10);
     for (const o of pack.ops) expect(['documented', 'from-code', 'inferred']).toContain(o.source.confidence);
-    for (const o of pack.ops) if (o.qnnOp) expect(pack.constraints[o.qnnOp] ?? o.qnnOp, `${o.onnx} → ${o.qnnOp}`).toBeTruthy();
+    for (const o of pack.ops)
+      if (o.qnnOp) expect(pack.constraints[o.qnnOp] ?? o.qnnOp, `${o.onnx} → ${o.qnnOp}`).toBeTruthy();
   });
 
   it('LPAI pack: states what it does not know', async () => {
     const pack = await loadRulePack('lpai');
-    expect(pack.socs.map((s) => [s.model, s.lpai])).toEqual([['SM8850', 6], ['SAR2230P', 6]]);
+    expect(pack.socs.map((s) => [s.model, s.lpai])).toEqual([
+      ['SM8850', 6],
+      ['SAR2230P', 6],
+    ]);
     expect(pack.unknowns.join(' ')).toMatch(/no-op BackendOpInfo stub/);
   });
 });
 
 describe('user constraint packs', () => {
   const good = JSON.stringify({
-    schema: 1, backend: 'htp', name: 'my SDK 2.41 export',
-    constraints: { Softmax: { inputs: [{ role: 'activation', dtypes: ['uint8', 'uint16'] }], outputs: [{ role: 'activation', fixed: { uint8: { scale: 1 / 256, zeroPoint: 0 } } }] } },
+    schema: 1,
+    backend: 'htp',
+    name: 'my SDK 2.41 export',
+    constraints: {
+      Softmax: {
+        inputs: [{ role: 'activation', dtypes: ['uint8', 'uint16'] }],
+        outputs: [{ role: 'activation', fixed: { uint8: { scale: 1 / 256, zeroPoint: 0 } } }],
+      },
+    },
     ops: [{ onnx: 'Softsign', qnnOp: 'ElementWiseSoftsign' }],
     socs: [{ model: 'SM9999', htpArch: 85, vtcmMB: 16 }],
   });
@@ -54,17 +65,51 @@ describe('user constraint packs', () => {
     ['unknown backend', { schema: 1, backend: 'gpu' }, /backend must be one of "htp", "lpai"/],
     ['missing backend', { schema: 1 }, /missing the required field "backend"/],
     ['unknown top-level field', { schema: 1, backend: 'htp', rules: [] }, /rules is not a known field/],
-    ['bad role', { schema: 1, backend: 'htp', constraints: { Conv2d: { inputs: [{ role: 'kernel' }], outputs: [] } } }, /constraints\.Conv2d\.inputs\[0\]\.role must be one of/],
-    ['bad dtype', { schema: 1, backend: 'htp', constraints: { Conv2d: { inputs: [{ role: 'weight', dtypes: ['fp8'] }], outputs: [] } } }, /dtypes\[0\] "fp8" does not match/],
-    ['zero fixed scale', { schema: 1, backend: 'htp', constraints: { Sigmoid: { inputs: [], outputs: [{ role: 'activation', fixed: { uint8: { scale: 0, zeroPoint: 0 } } }] } } }, /scale must be > 0/],
-    ['SoC without arch', { schema: 1, backend: 'htp', socs: [{ model: 'X', vtcmMB: 8 }] }, /socs\[0\] is missing the required field "htpArch"/],
-    ['bad confidence', { schema: 1, backend: 'htp', source: { ref: 'x', confidence: 'sure' } }, /source\.confidence must be one of/],
+    [
+      'bad role',
+      { schema: 1, backend: 'htp', constraints: { Conv2d: { inputs: [{ role: 'kernel' }], outputs: [] } } },
+      /constraints\.Conv2d\.inputs\[0\]\.role must be one of/,
+    ],
+    [
+      'bad dtype',
+      {
+        schema: 1,
+        backend: 'htp',
+        constraints: { Conv2d: { inputs: [{ role: 'weight', dtypes: ['fp8'] }], outputs: [] } },
+      },
+      /dtypes\[0\] "fp8" does not match/,
+    ],
+    [
+      'zero fixed scale',
+      {
+        schema: 1,
+        backend: 'htp',
+        constraints: {
+          Sigmoid: { inputs: [], outputs: [{ role: 'activation', fixed: { uint8: { scale: 0, zeroPoint: 0 } } }] },
+        },
+      },
+      /scale must be > 0/,
+    ],
+    [
+      'SoC without arch',
+      { schema: 1, backend: 'htp', socs: [{ model: 'X', vtcmMB: 8 }] },
+      /socs\[0\] is missing the required field "htpArch"/,
+    ],
+    [
+      'bad confidence',
+      { schema: 1, backend: 'htp', source: { ref: 'x', confidence: 'sure' } },
+      /source\.confidence must be one of/,
+    ],
   ];
   for (const [what, value, message] of bad) {
     it(`rejects ${what} with a clear message`, () => {
       const text = typeof value === 'string' ? value : JSON.stringify(value);
       let error: unknown;
-      try { parseUserPack(text, 'pack.json'); } catch (e) { error = e; }
+      try {
+        parseUserPack(text, 'pack.json');
+      } catch (e) {
+        error = e;
+      }
       expect(error).toBeInstanceOf(ConstraintPackError);
       expect((error as Error).message).toMatch(message);
       expect((error as Error).message).toMatch(/^pack\.json: /);

@@ -138,32 +138,33 @@ export interface FixedEncoding {
  * A limit on an op's attributes, input ranks, constant inputs or arity, as data. One checker
  * (`op-limits`) reads them. `inputs` of a limit are ONNX input positions.
  */
-export type OpLimit = { source: Source; sdk?: string; effect?: ConstraintEffect; why?: string } & (
+export type OpLimit = { source: Source; sdk?: string; effect?: ConstraintEffect; why?: string } &
   /** An attribute's value must be one of `values` (strings or ints); `dflt` when absent. */
-  | { kind: 'attr-in'; attr: string; values: (string | number)[]; dflt?: string | number }
-  /** Every element of an ints attribute must equal `value` (dilations 1). */
-  | { kind: 'attr-all'; attr: string; value: number }
-  /** A float or int attribute must equal `value` (Gemm alpha 1). */
-  | { kind: 'attr-eq'; attr: string; value: number; dflt?: number }
-  /** The rank of input `input` must lie in [min, max]. */
-  | { kind: 'rank'; input: number; min?: number; max?: number }
-  /** The rank of output `output` must lie in [min, max]. */
-  | { kind: 'out-rank'; output: number; min?: number; max?: number }
-  /** These inputs, when present, must be constants. */
-  | { kind: 'const-inputs'; inputs: number[] }
-  /** Number of (non-empty) inputs within [min, max]. */
-  | { kind: 'input-count'; min?: number; max?: number }
-  /** Number of (used) outputs at most `max`. */
-  | { kind: 'output-count'; max: number }
-  /** The op's `attr` (an axis, default `dflt`) must be the last axis of input 0. */
-  | { kind: 'last-axis'; attr: string; dflt: number }
-  /** Input 0's channel count (dim 1) must be divisible by attribute `attr` (GroupNorm groups). */
-  | { kind: 'channels-divisible'; attr: string }
-  /** Unsupported when every listed attribute takes one of its listed values (defaults in `dflt`). */
-  | { kind: 'attr-combo'; forbid: Record<string, (string | number)[]>; dflt: Record<string, string | number> }
-  /** Unsupported when attribute `attr` equals `value` and constant input `input` holds `holds`. */
-  | { kind: 'attr-with-value'; attr: string; value: number; input: number; holds: number }
-);
+  (
+    | { kind: 'attr-in'; attr: string; values: (string | number)[]; dflt?: string | number }
+    /** Every element of an ints attribute must equal `value` (dilations 1). */
+    | { kind: 'attr-all'; attr: string; value: number }
+    /** A float or int attribute must equal `value` (Gemm alpha 1). */
+    | { kind: 'attr-eq'; attr: string; value: number; dflt?: number }
+    /** The rank of input `input` must lie in [min, max]. */
+    | { kind: 'rank'; input: number; min?: number; max?: number }
+    /** The rank of output `output` must lie in [min, max]. */
+    | { kind: 'out-rank'; output: number; min?: number; max?: number }
+    /** These inputs, when present, must be constants. */
+    | { kind: 'const-inputs'; inputs: number[] }
+    /** Number of (non-empty) inputs within [min, max]. */
+    | { kind: 'input-count'; min?: number; max?: number }
+    /** Number of (used) outputs at most `max`. */
+    | { kind: 'output-count'; max: number }
+    /** The op's `attr` (an axis, default `dflt`) must be the last axis of input 0. */
+    | { kind: 'last-axis'; attr: string; dflt: number }
+    /** Input 0's channel count (dim 1) must be divisible by attribute `attr` (GroupNorm groups). */
+    | { kind: 'channels-divisible'; attr: string }
+    /** Unsupported when every listed attribute takes one of its listed values (defaults in `dflt`). */
+    | { kind: 'attr-combo'; forbid: Record<string, (string | number)[]>; dflt: Record<string, string | number> }
+    /** Unsupported when attribute `attr` equals `value` and constant input `input` holds `holds`. */
+    | { kind: 'attr-with-value'; attr: string; value: number; input: number; holds: number }
+  );
 
 export interface OpConstraint {
   qnnOp: string;

@@ -24,7 +24,11 @@ export const MAX_PACK_BYTES = 8 * 2 ** 20;
 
 export class ConstraintPackError extends QuantLensError<'invalid-pack'> {
   override readonly name = 'ConstraintPackError';
-  constructor(readonly fileName: string, problem: string, hint: string) {
+  constructor(
+    readonly fileName: string,
+    problem: string,
+    hint: string,
+  ) {
     super('invalid-pack', problem, hint, fileName);
   }
 }
@@ -32,7 +36,12 @@ export class ConstraintPackError extends QuantLensError<'invalid-pack'> {
 const HINT = 'Fix the file to match rules/schema/constraint-pack.schema.json (see rules/README.md).';
 
 export function parseUserPack(text: string, fileName: string): UserPack {
-  if (text.length > MAX_PACK_BYTES) throw new ConstraintPackError(fileName, `the file is larger than the ${MAX_PACK_BYTES / 2 ** 20} MiB limit for constraint packs`, 'Split it, or drop entries the model does not use.');
+  if (text.length > MAX_PACK_BYTES)
+    throw new ConstraintPackError(
+      fileName,
+      `the file is larger than the ${MAX_PACK_BYTES / 2 ** 20} MiB limit for constraint packs`,
+      'Split it, or drop entries the model does not use.',
+    );
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -46,13 +55,28 @@ export function parseUserPack(text: string, fileName: string): UserPack {
 
 /** The built-in pack with the user's entries laid over it; user entries win. */
 export function mergePack(base: RulePack, user: UserPack): RulePack {
-  if (user.backend !== base.backend) throw new ConstraintPackError(user.name ?? 'constraint pack', `it is for backend "${user.backend}", but "${base.backend}" is selected`, 'Select that backend, or load a pack for this one.');
-  const fallback: Source = user.source ?? { ref: `user constraint pack${user.name ? ` "${user.name}"` : ''}`, confidence: 'documented' };
+  if (user.backend !== base.backend)
+    throw new ConstraintPackError(
+      user.name ?? 'constraint pack',
+      `it is for backend "${user.backend}", but "${base.backend}" is selected`,
+      'Select that backend, or load a pack for this one.',
+    );
+  const fallback: Source = user.source ?? {
+    ref: `user constraint pack${user.name ? ` "${user.name}"` : ''}`,
+    confidence: 'documented',
+  };
   const constraints = { ...base.constraints };
-  for (const [qnnOp, c] of Object.entries(user.constraints ?? {})) constraints[qnnOp] = { qnnOp, inputs: c.inputs, outputs: c.outputs, source: c.source ?? fallback };
+  for (const [qnnOp, c] of Object.entries(user.constraints ?? {}))
+    constraints[qnnOp] = { qnnOp, inputs: c.inputs, outputs: c.outputs, source: c.source ?? fallback };
   const ops = new Map(base.ops.map((o) => [`${o.domain ?? ''}::${o.onnx}`, o]));
   for (const o of user.ops ?? []) ops.set(`${o.domain ?? ''}::${o.onnx}`, { ...o, source: o.source ?? fallback });
   const socs = new Map(base.socs.map((s) => [s.model, s]));
   for (const s of user.socs ?? []) socs.set(s.model, s);
-  return { ...base, title: `${base.title} + ${user.name ?? 'user pack'}`, constraints, ops: [...ops.values()], socs: [...socs.values()] };
+  return {
+    ...base,
+    title: `${base.title} + ${user.name ?? 'user pack'}`,
+    constraints,
+    ops: [...ops.values()],
+    socs: [...socs.values()],
+  };
 }

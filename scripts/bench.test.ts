@@ -26,13 +26,21 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Runs the generated decoder in onnxruntime-web and returns the logits' dims. */
 async function runDecoder(modelPath: string, dataPath?: string): Promise<readonly number[]> {
   const ort = configureOrtForNode();
-  const externalData = dataPath ? [{ path: dataPath.split('/').pop()!, data: new Uint8Array(readFileSync(dataPath)) }] : undefined;
+  const externalData = dataPath
+    ? [{ path: dataPath.split('/').pop()!, data: new Uint8Array(readFileSync(dataPath)) }]
+    : undefined;
   const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(modelPath)), { externalData });
   const S = 16;
   const D = 16;
   const H = 64;
-  const t = (dims: number[], v: number) => new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(v), dims);
-  const out = await session.run({ inputs_embeds: t([1, S, H], 0.1), position_cos: t([1, 1, S, D], 1), position_sin: t([1, 1, S, D], 0), attention_mask: t([1, 1, S, S], 0) });
+  const t = (dims: number[], v: number) =>
+    new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(v), dims);
+  const out = await session.run({
+    inputs_embeds: t([1, S, H], 0.1),
+    position_cos: t([1, 1, S, D], 1),
+    position_sin: t([1, 1, S, D], 0),
+    attention_mask: t([1, 1, S, S], 0),
+  });
   return out.logits!.dims;
 }
 
@@ -44,7 +52,13 @@ describe('gen-large-model', () => {
     const perLayer = m.nodes / m.shape.layers;
     expect(Math.abs(m.nodes - 1000)).toBeLessThan(perLayer);
     const names = new Set(model.graph.nodes.map((n) => n.name));
-    for (const name of ['/model/layers.0/self_attn/q_proj/MatMul', '/model/layers.0/mlp/act_fn/Sigmoid', '/model/layers.0/input_layernorm/ReduceMean', '/model/layers.0/self_attn/q_rotary/Neg', '/lm_head/MatMul']) {
+    for (const name of [
+      '/model/layers.0/self_attn/q_proj/MatMul',
+      '/model/layers.0/mlp/act_fn/Sigmoid',
+      '/model/layers.0/input_layernorm/ReduceMean',
+      '/model/layers.0/self_attn/q_rotary/Neg',
+      '/lm_head/MatMul',
+    ]) {
       expect(names).toContain(name);
     }
   });
@@ -52,7 +66,15 @@ describe('gen-large-model', () => {
   it('writes float and QDQ models that onnxruntime runs, inline and with streamed external data', async () => {
     const float = generateLargeModel({ nodes: 300, outDir: dir, name: 'float' });
     const qdq = generateLargeModel({ nodes: 300, qdq: true, outDir: dir, name: 'qdq' });
-    const ext = generateLargeModel({ nodes: 300, qdq: true, activation: 'uint8', norm: 'layernorm', external: true, outDir: dir, name: 'ext' });
+    const ext = generateLargeModel({
+      nodes: 300,
+      qdq: true,
+      activation: 'uint8',
+      norm: 'layernorm',
+      external: true,
+      outDir: dir,
+      name: 'ext',
+    });
     expect(ext.externalBytes).toBeGreaterThan(0);
     for (const m of [float, qdq, ext]) expect(await runDecoder(m.modelPath, m.dataPath)).toEqual([1, 16, 512]);
   });
@@ -61,7 +83,10 @@ describe('gen-large-model', () => {
     const pack = await loadRulePack('htp');
     const check = (flawEvery: number) => {
       const m = generateLargeModel({ nodes: 2000, qdq: true, flawEvery, outDir: dir, name: `flaws-${flawEvery}` });
-      const result = validate(qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(m.modelPath)))), pack, { soc: pack.defaultSoc, strict: true });
+      const result = validate(qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(m.modelPath)))), pack, {
+        soc: pack.defaultSoc,
+        strict: true,
+      });
       return { layers: m.shape.layers, findings: result.findings };
     };
     expect(check(0).findings).toEqual([]);
@@ -83,7 +108,12 @@ describe('bench (smoke)', () => {
   const out = join(dir, 'results');
 
   it('runs every case end to end in child processes', async () => {
-    report = await runBench({ cases: casesFor(['200', '1k'], { nodes: '1k', weightsGiB: 0.01 }), outDir: out, args: ['--smoke'], log: () => {} });
+    report = await runBench({
+      cases: casesFor(['200', '1k'], { nodes: '1k', weightsGiB: 0.01 }),
+      outDir: out,
+      args: ['--smoke'],
+      log: () => {},
+    });
     expect(report.cases.map((c) => c.case.id)).toEqual(['200', '1k', '1k-10mib']);
   });
 
@@ -121,7 +151,16 @@ describe('bench (smoke)', () => {
     const part = {
       name: 'extra',
       metrics: [{ id: 'browser.first-render', label: 'First render', unit: 'ms' as const, description: 'test' }],
-      targets: [{ id: 'render-1k', metric: 'browser.first-render', caseId: '1k', limit: 100, unit: 'ms' as const, text: '1k: first render within 100 ms' }],
+      targets: [
+        {
+          id: 'render-1k',
+          metric: 'browser.first-render',
+          caseId: '1k',
+          limit: 100,
+          unit: 'ms' as const,
+          text: '1k: first render within 100 ms',
+        },
+      ],
     };
     const merged = addPartResults(report, part, { '1k': [{ metric: 'browser.first-render', value: 150 }] });
     expect(merged.parts).toEqual(['node', 'calibration', 'browser', 'extra']);

@@ -35,11 +35,17 @@ async function main(argv: string[]): Promise<number> {
     });
     if (args.positional.length) throw new UsageError(`unexpected argument ${args.positional[0]}`);
   } catch (err) {
-    if (err instanceof UsageError) { console.error(`${err.message}\n\n${USAGE}`); return 2; }
+    if (err instanceof UsageError) {
+      console.error(`${err.message}\n\n${USAGE}`);
+      return 2;
+    }
     throw err;
   }
   const o = args.options;
-  if (o.get('help')) { console.log(USAGE); return 0; }
+  if (o.get('help')) {
+    console.log(USAGE);
+    return 0;
+  }
   const str = (name: string) => (typeof o.get(name) === 'string' ? (o.get(name) as string) : undefined);
   const smoke = Boolean(o.get('smoke'));
   const sizes = (str('sizes') ?? (smoke ? '200,1k' : '1k,10k,100k')).split(',').filter(Boolean);
@@ -53,17 +59,30 @@ async function main(argv: string[]): Promise<number> {
   const out = str('out') ?? (smoke ? undefined : join(ROOT, 'bench-results'));
 
   const report = await runBench({
-    cases: casesFor(sizes, big), repeat, inProcess: Boolean(o.get('in-process')), cpuProfDir: str('cpu-prof'),
-    modelsDir: str('keep-models'), keepModels: o.has('keep-models'), outDir: out, args: argv,
+    cases: casesFor(sizes, big),
+    repeat,
+    inProcess: Boolean(o.get('in-process')),
+    cpuProfDir: str('cpu-prof'),
+    modelsDir: str('keep-models'),
+    keepModels: o.has('keep-models'),
+    outDir: out,
+    args: argv,
   });
   console.log(renderMarkdown(report));
   const missed = report.targets.filter((t) => t.met === false);
   if (out) console.error(`Wrote ${join(out, 'latest.md')} and latest.json.`);
-  console.error(missed.length ? `${missed.length} target(s) missed: ${missed.map((t) => t.id).join(', ')}` : 'No target missed.');
+  console.error(
+    missed.length ? `${missed.length} target(s) missed: ${missed.map((t) => t.id).join(', ')}` : 'No target missed.',
+  );
   return 0;
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);

@@ -23,13 +23,22 @@ const USAGE = `usage: tsx scripts/gen-large-model.ts --nodes N --out DIR [option
 function main(argv: string[]): number {
   let args;
   try {
-    args = parseArgs(argv, { values: ['nodes', 'out', 'weights-gb', 'flaw-every', 'name'], flags: ['qdq', 'uint8', 'external', 'layernorm', 'help'] });
+    args = parseArgs(argv, {
+      values: ['nodes', 'out', 'weights-gb', 'flaw-every', 'name'],
+      flags: ['qdq', 'uint8', 'external', 'layernorm', 'help'],
+    });
   } catch (err) {
-    if (err instanceof UsageError) { console.error(`${err.message}\n\n${USAGE}`); return 2; }
+    if (err instanceof UsageError) {
+      console.error(`${err.message}\n\n${USAGE}`);
+      return 2;
+    }
     throw err;
   }
   const o = args.options;
-  if (o.get('help')) { console.log(USAGE); return 0; }
+  if (o.get('help')) {
+    console.log(USAGE);
+    return 0;
+  }
   const nodes = Number(o.get('nodes'));
   const out = o.get('out');
   const gb = o.get('weights-gb') === undefined ? undefined : Number(o.get('weights-gb'));
@@ -39,13 +48,23 @@ function main(argv: string[]): number {
     return 2;
   }
   const m = generateLargeModel({
-    nodes, outDir: out, qdq: Boolean(o.get('qdq')), activation: o.get('uint8') ? 'uint8' : 'uint16',
-    external: Boolean(o.get('external')), weightsGiB: gb, norm: o.get('layernorm') ? 'layernorm' : 'rms',
-    flawEvery, name: typeof o.get('name') === 'string' ? (o.get('name') as string) : undefined,
+    nodes,
+    outDir: out,
+    qdq: Boolean(o.get('qdq')),
+    activation: o.get('uint8') ? 'uint8' : 'uint16',
+    external: Boolean(o.get('external')),
+    weightsGiB: gb,
+    norm: o.get('layernorm') ? 'layernorm' : 'rms',
+    flawEvery,
+    name: typeof o.get('name') === 'string' ? (o.get('name') as string) : undefined,
   });
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
-  console.log(`${m.modelPath}: ${m.nodes} nodes (target ${nodes}), ${m.shape.layers} layers, hidden ${m.shape.hidden}, ${m.shape.heads} heads`);
-  console.log(`  .onnx ${mib(m.modelBytes)}; weights ${mib(m.weightBytes)}${m.dataPath ? `; external data ${mib(m.externalBytes)} in ${m.dataPath}` : ' inline'}; ${(m.ms / 1000).toFixed(1)} s`);
+  console.log(
+    `${m.modelPath}: ${m.nodes} nodes (target ${nodes}), ${m.shape.layers} layers, hidden ${m.shape.hidden}, ${m.shape.heads} heads`,
+  );
+  console.log(
+    `  .onnx ${mib(m.modelBytes)}; weights ${mib(m.weightBytes)}${m.dataPath ? `; external data ${mib(m.externalBytes)} in ${m.dataPath}` : ' inline'}; ${(m.ms / 1000).toFixed(1)} s`,
+  );
   return 0;
 }
 

@@ -10,7 +10,9 @@ describe('generated ONNX protobuf code', () => {
     try {
       generateOnnxProto(dir);
       for (const f of ['onnx-pb.js', 'onnx-pb.d.ts']) {
-        expect(readFileSync(join(dir, f), 'utf8'), `${GENERATED_DIR}/${f} is stale: run npm run gen:proto`).toBe(readFileSync(join(GENERATED_DIR, f), 'utf8'));
+        expect(readFileSync(join(dir, f), 'utf8'), `${GENERATED_DIR}/${f} is stale: run npm run gen:proto`).toBe(
+          readFileSync(join(GENERATED_DIR, f), 'utf8'),
+        );
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

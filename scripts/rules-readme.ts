@@ -15,18 +15,44 @@ function port(p: PortSpec): string {
   if (p.perTensorOnly) parts.push('per-tensor only');
   if (p.axis !== undefined) parts.push(`axis ${p.axis}`);
   if (p.mathInvariant) parts.push('shares input 0 qparams');
-  if (p.fixed) parts.push(`fixed ${Object.entries(p.fixed).map(([d, f]) => `${d}: ${f!.scale === 0 ? 0 : `1/${Math.round(1 / f!.scale)}`} zp ${f!.zeroPoint}`).join(', ')}`);
+  if (p.fixed)
+    parts.push(
+      `fixed ${Object.entries(p.fixed)
+        .map(([d, f]) => `${d}: ${f!.scale === 0 ? 0 : `1/${Math.round(1 / f!.scale)}`} zp ${f!.zeroPoint}`)
+        .join(', ')}`,
+    );
   if (p.variadic) parts.push('repeats');
   return parts.join(', ');
 }
 
 function packSection(pack: RulePack): string {
-  const socs = pack.socs.map((s) => `| ${s.model} | ${s.marketing ?? ''} | V${s.htpArch} | ${s.vtcmMB} | ${s.lpai ? `v${s.lpai}` : ''} |`).join('\n');
-  const constraints = Object.values(pack.constraints)
-    .map((c) => `| ${c.qnnOp} | ${c.inputs.map(port).join('<br>')} | ${c.outputs.map(port).join('<br>')} | ${c.source.ref} [${c.source.confidence}]${c.source.note ? ` (${c.source.note})` : ''} |`)
+  const socs = pack.socs
+    .map((s) => `| ${s.model} | ${s.marketing ?? ''} | V${s.htpArch} | ${s.vtcmMB} | ${s.lpai ? `v${s.lpai}` : ''} |`)
     .join('\n');
-  const ops = pack.ops.map((o) => `${o.domain ? `${o.domain}::` : ''}${o.onnx} → ${o.qnnOp ?? '**none**'}${o.byRank ? ` (by rank: ${Object.entries(o.byRank).map(([r, q]) => `${r}→${q}`).join(', ')})` : ''}`).join(' · ');
-  const gates = pack.gates.map((g) => `- **${g.feature}** on ${g.ops.join(', ')}: HTP V${g.minArch}+. Source: ${g.source.ref} [${g.source.confidence}].${g.disputedArch ? ` Disputed on V${g.disputedArch.arch}: ${g.disputedArch.note}` : ''}`).join('\n');
+  const constraints = Object.values(pack.constraints)
+    .map(
+      (c) =>
+        `| ${c.qnnOp} | ${c.inputs.map(port).join('<br>')} | ${c.outputs.map(port).join('<br>')} | ${c.source.ref} [${c.source.confidence}]${c.source.note ? ` (${c.source.note})` : ''} |`,
+    )
+    .join('\n');
+  const ops = pack.ops
+    .map(
+      (o) =>
+        `${o.domain ? `${o.domain}::` : ''}${o.onnx} → ${o.qnnOp ?? '**none**'}${
+          o.byRank
+            ? ` (by rank: ${Object.entries(o.byRank)
+                .map(([r, q]) => `${r}→${q}`)
+                .join(', ')})`
+            : ''
+        }`,
+    )
+    .join(' · ');
+  const gates = pack.gates
+    .map(
+      (g) =>
+        `- **${g.feature}** on ${g.ops.join(', ')}: HTP V${g.minArch}+. Source: ${g.source.ref} [${g.source.confidence}].${g.disputedArch ? ` Disputed on V${g.disputedArch.arch}: ${g.disputedArch.note}` : ''}`,
+    )
+    .join('\n');
   return `## Pack \`${pack.backend}\`: ${pack.title}
 
 Default SoC: ${pack.defaultSoc}. Looked through (no finding of their own): ${pack.transparentOps.join(', ')}.

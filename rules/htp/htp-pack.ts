@@ -23,13 +23,20 @@ const pack: RulePack = {
       ops: ['Conv2d', 'DepthWiseConv2d', 'Conv3d', 'FullyConnected'],
       minArch: 69,
       source: SRC.lpbqCode,
-      disputedArch: { arch: 69, note: 'ExecuTorch code allows block-wise (LPBQ) weights from V69; its wiki lists them only from V73 (citing issue #15410, which concerns V68). Confirm on a V69 device.' },
+      disputedArch: {
+        arch: 69,
+        note: 'ExecuTorch code allows block-wise (LPBQ) weights from V69; its wiki lists them only from V73 (citing issue #15410, which concerns V68). Confirm on a V69 device.',
+      },
     },
     {
       feature: '16a16w',
       ops: ['MatMul', 'LayerNorm', 'Conv2d', 'DepthWiseConv2d', 'Conv3d', 'FullyConnected', 'TransposeConv2d'],
       minArch: 73,
-      source: { ref: 'pytorch/executorch backends/qualcomm/quantizer/annotators/htp_rules.py (MatMul.validate, validate_16a16w_support: htp_arch >= V73); issue #17296 ("layer_norm 16w16a is only supported after V73")', confidence: 'from-code', note: 'ExecuTorch intends this gate for Conv, Linear, LayerNorm and TransposeConv too, but its check compares the weight dtype to int32 and never fires there; QuantLens implements the intent.' },
+      source: {
+        ref: 'pytorch/executorch backends/qualcomm/quantizer/annotators/htp_rules.py (MatMul.validate, validate_16a16w_support: htp_arch >= V73); issue #17296 ("layer_norm 16w16a is only supported after V73")',
+        confidence: 'from-code',
+        note: 'ExecuTorch intends this gate for Conv, Linear, LayerNorm and TransposeConv too, but its check compares the weight dtype to int32 and never fires there; QuantLens implements the intent.',
+      },
     },
   ],
   transparentOps: HTP_TRANSPARENT,
@@ -37,7 +44,7 @@ const pack: RulePack = {
   // ONNX Runtime's HTP tests skip FP16 on V68: "Test requires HTP FP16 support (arch > V68)".
   noFp16BelowArch: 69,
   unknowns: [
-    'The per-op HTP constraint tables (BackendOpInfo) ship only inside the QNN SDK 2.41+; this pack is assembled from public code (ExecuTorch, ONNX Runtime, AIMET). Load your SDK\'s tables as a constraint pack to check against them.',
+    "The per-op HTP constraint tables (BackendOpInfo) ship only inside the QNN SDK 2.41+; this pack is assembled from public code (ExecuTorch, ONNX Runtime, AIMET). Load your SDK's tables as a constraint pack to check against them.",
     'No public source gives a fixed 8-bit encoding for Tanh or Softmax.',
     'SDK-version gates (4-bit Conv2d weights with 16-bit activations from QNN 2.44; 2-bit FullyConnected from 2.49) are not checked: the pack does not know your SDK version.',
   ],

@@ -8,43 +8,122 @@
 import type { OpLimit, OpMapping, Source } from '../types';
 import { SRC } from './sources';
 
-const m = (onnx: string, qnnOp: string | null, extra: Partial<OpMapping> = {}): OpMapping => ({ onnx, qnnOp, source: SRC.mapping, ...extra });
-const o = (onnx: string, qnnOp: string | null, extra: Partial<OpMapping> = {}): OpMapping => ({ onnx, qnnOp, source: SRC.ortFactory, ...extra });
+const m = (onnx: string, qnnOp: string | null, extra: Partial<OpMapping> = {}): OpMapping => ({
+  onnx,
+  qnnOp,
+  source: SRC.mapping,
+  ...extra,
+});
+const o = (onnx: string, qnnOp: string | null, extra: Partial<OpMapping> = {}): OpMapping => ({
+  onnx,
+  qnnOp,
+  source: SRC.ortFactory,
+  ...extra,
+});
 
 const ORT = 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/opbuilder';
 const src = (file: string, fn: string): Source => ({ ref: `${ORT}/${file} (${fn})`, confidence: 'from-code' });
-const test = (file: string, name: string): Source => ({ ref: `onnxruntime/onnxruntime-qnn onnxruntime/test/providers/qnn/${file} (${name})`, confidence: 'from-code' });
+const test = (file: string, name: string): Source => ({
+  ref: `onnxruntime/onnxruntime-qnn onnxruntime/test/providers/qnn/${file} (${name})`,
+  confidence: 'from-code',
+});
 
 const AUTO_PAD = ['NOTSET', 'SAME_LOWER', 'SAME_UPPER', 'VALID'];
 const conv: OpLimit[] = [
   { kind: 'rank', input: 0, min: 3, max: 5, source: src('conv_op_builder.cc', 'ConvOpBuilder::IsOpSupported') },
-  { kind: 'attr-in', attr: 'auto_pad', values: AUTO_PAD, dflt: 'NOTSET', source: src('conv_op_builder.cc', 'ConvOpBuilder::IsOpSupported') },
+  {
+    kind: 'attr-in',
+    attr: 'auto_pad',
+    values: AUTO_PAD,
+    dflt: 'NOTSET',
+    source: src('conv_op_builder.cc', 'ConvOpBuilder::IsOpSupported'),
+  },
 ];
 const pool = (max: boolean, global: boolean): OpLimit[] => [
   { kind: 'rank', input: 0, min: 3, max: 5, source: src('pool_op_builder.cc', 'PoolOpBuilder::IsOpSupported') },
-  ...(global ? [] : [
-    { kind: 'attr-all', attr: 'dilations', value: 1, source: src('pool_op_builder.cc', 'PoolOpBuilder::IsOpSupported') } as OpLimit,
-    { kind: 'attr-in', attr: 'auto_pad', values: AUTO_PAD, dflt: 'NOTSET', source: src('pool_op_builder.cc', 'PoolOpBuilder::IsOpSupported') } as OpLimit,
-  ]),
-  ...(max ? [{ kind: 'output-count', max: 1, why: 'MaxPool with an Indices output', source: src('pool_op_builder.cc', 'PoolOpBuilder::IsOpSupported') } as OpLimit] : []),
+  ...(global
+    ? []
+    : [
+        {
+          kind: 'attr-all',
+          attr: 'dilations',
+          value: 1,
+          source: src('pool_op_builder.cc', 'PoolOpBuilder::IsOpSupported'),
+        } as OpLimit,
+        {
+          kind: 'attr-in',
+          attr: 'auto_pad',
+          values: AUTO_PAD,
+          dflt: 'NOTSET',
+          source: src('pool_op_builder.cc', 'PoolOpBuilder::IsOpSupported'),
+        } as OpLimit,
+      ]),
+  ...(max
+    ? [
+        {
+          kind: 'output-count',
+          max: 1,
+          why: 'MaxPool with an Indices output',
+          source: src('pool_op_builder.cc', 'PoolOpBuilder::IsOpSupported'),
+        } as OpLimit,
+      ]
+    : []),
 ];
 const reduce: OpLimit[] = [
   { kind: 'rank', input: 0, max: 5, source: test('reduce_op_test.cc', 'rank 6 ReduceSum is not supported on the HTP') },
-  { kind: 'const-inputs', inputs: [1], source: src('reduce_op_builder.cc', 'ReduceOpBuilder::IsOpSupported (axes must be a constant)') },
+  {
+    kind: 'const-inputs',
+    inputs: [1],
+    source: src('reduce_op_builder.cc', 'ReduceOpBuilder::IsOpSupported (axes must be a constant)'),
+  },
 ];
-const twoInputs = (op: string): OpLimit[] => [{ kind: 'input-count', min: 2, max: 2, source: src('simple_op_builder.cc', `SimpleOpBuilder::ExplicitOpCheck (${op}: exactly two inputs)`) }];
-const reshapeConst = (file: string): OpLimit[] => [{ kind: 'const-inputs', inputs: [1], why: 'a shape, axes or repeats input computed at run time', source: src(file, 'ProcessInputs') }];
+const twoInputs = (op: string): OpLimit[] => [
+  {
+    kind: 'input-count',
+    min: 2,
+    max: 2,
+    source: src('simple_op_builder.cc', `SimpleOpBuilder::ExplicitOpCheck (${op}: exactly two inputs)`),
+  },
+];
+const reshapeConst = (file: string): OpLimit[] => [
+  {
+    kind: 'const-inputs',
+    inputs: [1],
+    why: 'a shape, axes or repeats input computed at run time',
+    source: src(file, 'ProcessInputs'),
+  },
+];
 
 export const HTP_OPS: OpMapping[] = [
   m('Conv', 'Conv2d', { byRank: { '3': 'Conv2d', '4': 'Conv2d', '5': 'Conv3d' }, limits: conv }),
   m('ConvTranspose', 'TransposeConv2d', {
     byRank: { '3': 'TransposeConv2d', '4': 'TransposeConv2d', '5': 'TransposeConv3d' },
-    limits: [...conv, { kind: 'attr-all', attr: 'dilations', value: 1, source: src('conv_op_builder.cc', 'ConvOpBuilder::IsOpSupported (ConvTranspose dilations must be 1)') }],
+    limits: [
+      ...conv,
+      {
+        kind: 'attr-all',
+        attr: 'dilations',
+        value: 1,
+        source: src('conv_op_builder.cc', 'ConvOpBuilder::IsOpSupported (ConvTranspose dilations must be 1)'),
+      },
+    ],
   }),
   m('Gemm', 'FullyConnected', {
     limits: [
-      { kind: 'attr-eq', attr: 'alpha', value: 1, dflt: 1, source: src('gemm_op_builder.cc', 'GemmOpBuilder::ExplictOpCheck') },
-      { kind: 'attr-eq', attr: 'beta', value: 1, dflt: 1, source: src('gemm_op_builder.cc', 'GemmOpBuilder::ExplictOpCheck') },
+      {
+        kind: 'attr-eq',
+        attr: 'alpha',
+        value: 1,
+        dflt: 1,
+        source: src('gemm_op_builder.cc', 'GemmOpBuilder::ExplictOpCheck'),
+      },
+      {
+        kind: 'attr-eq',
+        attr: 'beta',
+        value: 1,
+        dflt: 1,
+        source: src('gemm_op_builder.cc', 'GemmOpBuilder::ExplictOpCheck'),
+      },
     ],
   }),
   // MatMul becomes FullyConnected when its second input is a constant of rank 1 or 2 (see mapOp).
@@ -52,7 +131,16 @@ export const HTP_OPS: OpMapping[] = [
   o('FusedMatMul', 'MatMul', { domain: 'com.microsoft' }),
   o('MatMulNBits', 'FullyConnected', { domain: 'com.microsoft' }),
   m('Relu', 'Relu'),
-  m('Clip', 'ReluMinMax', { limits: [{ kind: 'const-inputs', inputs: [1, 2], why: 'min or max computed at run time', source: src('clip_op_builder.cc', 'ClipOpBuilder::ExplicitOpCheck') }] }),
+  m('Clip', 'ReluMinMax', {
+    limits: [
+      {
+        kind: 'const-inputs',
+        inputs: [1, 2],
+        why: 'min or max computed at run time',
+        source: src('clip_op_builder.cc', 'ClipOpBuilder::ExplicitOpCheck'),
+      },
+    ],
+  }),
   m('Sigmoid', 'Sigmoid'),
   m('HardSigmoid', 'ElementWiseNeuron'),
   m('HardSwish', 'HardSwish'),
@@ -68,89 +156,284 @@ export const HTP_OPS: OpMapping[] = [
   m('LogSoftmax', 'LogSoftmax'),
   m('LayerNormalization', 'LayerNorm', {
     limits: [
-      { kind: 'last-axis', attr: 'axis', dflt: -1, source: { ...src('layernormalization_op_builder.cc', 'LayerNormOpBuilder::IsOpSupported'), note: 'ExecuTorch builders/op_layer_norm.py also normalizes the last dim only.' } },
-      { kind: 'output-count', max: 1, why: 'LayerNormalization with Mean or InvStdDev outputs', source: src('layernormalization_op_builder.cc', 'LayerNormOpBuilder::IsOpSupported') },
+      {
+        kind: 'last-axis',
+        attr: 'axis',
+        dflt: -1,
+        source: {
+          ...src('layernormalization_op_builder.cc', 'LayerNormOpBuilder::IsOpSupported'),
+          note: 'ExecuTorch builders/op_layer_norm.py also normalizes the last dim only.',
+        },
+      },
+      {
+        kind: 'output-count',
+        max: 1,
+        why: 'LayerNormalization with Mean or InvStdDev outputs',
+        source: src('layernormalization_op_builder.cc', 'LayerNormOpBuilder::IsOpSupported'),
+      },
     ],
   }),
-  o('BatchNormalization', 'Batchnorm', { limits: [{ kind: 'rank', input: 0, max: 4, source: test('batch_norm_test.cc', 'BatchNorm3D is not supported on the HTP') }] }),
-  o('InstanceNormalization', 'InstanceNorm', { limits: [{ kind: 'rank', input: 0, min: 3, max: 4, source: src('instancenormalization_op_builder.cc', 'InstanceNormOpBuilder::IsOpSupported') }] }),
+  o('BatchNormalization', 'Batchnorm', {
+    limits: [
+      { kind: 'rank', input: 0, max: 4, source: test('batch_norm_test.cc', 'BatchNorm3D is not supported on the HTP') },
+    ],
+  }),
+  o('InstanceNormalization', 'InstanceNorm', {
+    limits: [
+      {
+        kind: 'rank',
+        input: 0,
+        min: 3,
+        max: 4,
+        source: src('instancenormalization_op_builder.cc', 'InstanceNormOpBuilder::IsOpSupported'),
+      },
+    ],
+  }),
   m('GroupNormalization', 'GroupNorm', {
     limits: [
       { kind: 'rank', input: 0, min: 3, source: src('groupnormalization_op_builder.cc', 'IsOpSupported') },
-      { kind: 'channels-divisible', attr: 'num_groups', source: src('groupnormalization_op_builder.cc', 'IsOpSupported') },
+      {
+        kind: 'channels-divisible',
+        attr: 'num_groups',
+        source: src('groupnormalization_op_builder.cc', 'IsOpSupported'),
+      },
     ],
   }),
-  ...['RMSNormalization', 'SimplifiedLayerNormalization'].map((op) => o(op, 'RmsNorm', {
+  ...['RMSNormalization', 'SimplifiedLayerNormalization'].map((op) =>
+    o(op, 'RmsNorm', {
+      limits: [
+        {
+          kind: 'rank',
+          input: 0,
+          max: 4,
+          source: src('rmsnormalization_op_builder.cc', 'RMSNormOpBuilder::IsOpSupported'),
+        },
+        {
+          kind: 'last-axis',
+          attr: 'axis',
+          dflt: -1,
+          source: src('rmsnormalization_op_builder.cc', 'RMSNormOpBuilder::IsOpSupported'),
+        },
+      ] as OpLimit[],
+    }),
+  ),
+  o('LpNormalization', 'L2Norm', {
     limits: [
-      { kind: 'rank', input: 0, max: 4, source: src('rmsnormalization_op_builder.cc', 'RMSNormOpBuilder::IsOpSupported') },
-      { kind: 'last-axis', attr: 'axis', dflt: -1, source: src('rmsnormalization_op_builder.cc', 'RMSNormOpBuilder::IsOpSupported') },
-    ] as OpLimit[],
-  })),
-  o('LpNormalization', 'L2Norm', { limits: [{ kind: 'attr-eq', attr: 'p', value: 2, dflt: 2, source: src('simple_op_builder.cc', 'SimpleOpBuilder::ExplicitOpCheck (LpNormalization p == 2)') }] }),
-  o('LRN', 'Lrn', { limits: [{ kind: 'rank', input: 0, min: 3, max: 4, source: src('lrn_op_builder.cc', 'IsOpSupported') }] }),
-  m('Reshape', 'Reshape', { limits: [...reshapeConst('reshape_op_builder.cc'), { kind: 'attr-with-value', attr: 'allowzero', value: 1, input: 1, holds: 0, source: src('reshape_op_builder.cc', 'ProcessInputs (allowzero=1 with a 0 in the shape is unsupported)') }] }),
+      {
+        kind: 'attr-eq',
+        attr: 'p',
+        value: 2,
+        dflt: 2,
+        source: src('simple_op_builder.cc', 'SimpleOpBuilder::ExplicitOpCheck (LpNormalization p == 2)'),
+      },
+    ],
+  }),
+  o('LRN', 'Lrn', {
+    limits: [{ kind: 'rank', input: 0, min: 3, max: 4, source: src('lrn_op_builder.cc', 'IsOpSupported') }],
+  }),
+  m('Reshape', 'Reshape', {
+    limits: [
+      ...reshapeConst('reshape_op_builder.cc'),
+      {
+        kind: 'attr-with-value',
+        attr: 'allowzero',
+        value: 1,
+        input: 1,
+        holds: 0,
+        source: src('reshape_op_builder.cc', 'ProcessInputs (allowzero=1 with a 0 in the shape is unsupported)'),
+      },
+    ],
+  }),
   m('Flatten', 'Reshape'),
   m('Squeeze', 'Reshape', { limits: reshapeConst('reshape_op_builder.cc') }),
   m('Unsqueeze', 'Reshape', { limits: reshapeConst('reshape_op_builder.cc') }),
   m('Transpose', 'Transpose'),
-  m('DepthToSpace', 'DepthToSpace', { limits: [{ kind: 'attr-in', attr: 'mode', values: ['DCR', 'CRD'], dflt: 'DCR', source: src('simple_op_builder.cc', 'ExplicitOpCheck') }] }),
+  m('DepthToSpace', 'DepthToSpace', {
+    limits: [
+      {
+        kind: 'attr-in',
+        attr: 'mode',
+        values: ['DCR', 'CRD'],
+        dflt: 'DCR',
+        source: src('simple_op_builder.cc', 'ExplicitOpCheck'),
+      },
+    ],
+  }),
   m('SpaceToDepth', 'SpaceToDepth'),
   m('Tile', 'Tile', { limits: reshapeConst('tile_op_builder.cc') }),
   m('Expand', 'Tile', {
     limits: [
       ...reshapeConst('expand_op_builder.cc'),
-      { kind: 'out-rank', output: 0, max: 5, source: test('expand_op_test.cc', 'Expand to 6-D is not supported on the HTP') },
+      {
+        kind: 'out-rank',
+        output: 0,
+        max: 5,
+        source: test('expand_op_test.cc', 'Expand to 6-D is not supported on the HTP'),
+      },
     ],
   }),
   m('Concat', 'Concat'),
-  m('Split', 'Split', { limits: [{ kind: 'const-inputs', inputs: [1], why: 'split sizes computed at run time', source: src('split_op_builder.cc', 'ProcessInputs') }] }),
+  m('Split', 'Split', {
+    limits: [
+      {
+        kind: 'const-inputs',
+        inputs: [1],
+        why: 'split sizes computed at run time',
+        source: src('split_op_builder.cc', 'ProcessInputs'),
+      },
+    ],
+  }),
   o('Gather', 'Gather'),
   o('GatherElements', 'GatherElements'),
   o('GatherND', 'GatherNd'),
-  m('ScatterElements', 'ScatterElements', { limits: [{ kind: 'attr-in', attr: 'reduction', values: ['none', 'add', 'mul', 'max'], dflt: 'none', source: src('simple_op_builder.cc', 'ExplicitOpCheck') }] }),
-  o('ScatterND', 'ScatterNd', { limits: [{ kind: 'attr-in', attr: 'reduction', values: ['none', 'add', 'mul'], dflt: 'none', source: src('simple_op_builder.cc', 'ExplicitOpCheck') }] }),
-  m('TopK', 'TopK', {
+  m('ScatterElements', 'ScatterElements', {
     limits: [
-      { kind: 'const-inputs', inputs: [1], why: 'k computed at run time', source: src('topk_op_builder.cc', 'TopKOpBuilder::ExplictOpCheck') },
+      {
+        kind: 'attr-in',
+        attr: 'reduction',
+        values: ['none', 'add', 'mul', 'max'],
+        dflt: 'none',
+        source: src('simple_op_builder.cc', 'ExplicitOpCheck'),
+      },
     ],
   }),
-  m('Slice', 'StridedSlice', { limits: [{ kind: 'const-inputs', inputs: [1, 2, 3, 4], why: 'starts, ends, axes or steps computed at run time ("QNN doesn\'t support dynamic slice")', source: src('slice_op_builder.cc', 'SliceOpBuilder::ExplictOpCheck') }] }),
+  o('ScatterND', 'ScatterNd', {
+    limits: [
+      {
+        kind: 'attr-in',
+        attr: 'reduction',
+        values: ['none', 'add', 'mul'],
+        dflt: 'none',
+        source: src('simple_op_builder.cc', 'ExplicitOpCheck'),
+      },
+    ],
+  }),
+  m('TopK', 'TopK', {
+    limits: [
+      {
+        kind: 'const-inputs',
+        inputs: [1],
+        why: 'k computed at run time',
+        source: src('topk_op_builder.cc', 'TopKOpBuilder::ExplictOpCheck'),
+      },
+    ],
+  }),
+  m('Slice', 'StridedSlice', {
+    limits: [
+      {
+        kind: 'const-inputs',
+        inputs: [1, 2, 3, 4],
+        why: 'starts, ends, axes or steps computed at run time ("QNN doesn\'t support dynamic slice")',
+        source: src('slice_op_builder.cc', 'SliceOpBuilder::ExplictOpCheck'),
+      },
+    ],
+  }),
   m('Pad', 'Pad', {
     limits: [
-      { kind: 'attr-in', attr: 'mode', values: ['constant', 'reflect', 'edge'], dflt: 'constant', source: src('pad_op_builder.cc', 'PadOpBuilder::ProcessAttributesAndOutputs (wrap is unsupported)') },
-      { kind: 'const-inputs', inputs: [1, 2], why: 'pads or constant_value computed at run time', source: src('pad_op_builder.cc', 'PadOpBuilder::ProcessInputs') },
-      { kind: 'input-count', max: 3, why: 'the axes input', source: src('pad_op_builder.cc', 'PadOpBuilder::ProcessInputs (no axes input)') },
+      {
+        kind: 'attr-in',
+        attr: 'mode',
+        values: ['constant', 'reflect', 'edge'],
+        dflt: 'constant',
+        source: src('pad_op_builder.cc', 'PadOpBuilder::ProcessAttributesAndOutputs (wrap is unsupported)'),
+      },
+      {
+        kind: 'const-inputs',
+        inputs: [1, 2],
+        why: 'pads or constant_value computed at run time',
+        source: src('pad_op_builder.cc', 'PadOpBuilder::ProcessInputs'),
+      },
+      {
+        kind: 'input-count',
+        max: 3,
+        why: 'the axes input',
+        source: src('pad_op_builder.cc', 'PadOpBuilder::ProcessInputs (no axes input)'),
+      },
       { kind: 'rank', input: 0, max: 5, source: src('pad_op_builder.cc', 'PadOpBuilder::ProcessInputs') },
     ],
   }),
-  ...['Resize', 'Upsample'].map((op) => (op === 'Resize' ? m : o)(op, 'Resize', {
-    limits: [
-      { kind: 'rank', input: 0, min: 3, max: 5, source: src('resize_op_builder.cc', 'ResizeOpBuilder::IsOpSupported') },
-      { kind: 'attr-in', attr: 'mode', values: ['nearest', 'linear', 'cubic'], dflt: 'nearest', source: src('resize_op_builder.cc', 'ResizeOpBuilder::IsOpSupported') },
-      { kind: 'attr-in', attr: 'coordinate_transformation_mode', values: ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'], dflt: 'half_pixel', source: src('resize_op_builder.cc', 'ResizeOpBuilder::IsOpSupported') },
-      { kind: 'attr-eq', attr: 'antialias', value: 0, dflt: 0, source: src('resize_op_builder.cc', 'ResizeOpBuilder::IsOpSupported') },
-      {
-        kind: 'attr-combo',
-        forbid: { mode: ['nearest'], coordinate_transformation_mode: ['asymmetric'], nearest_mode: ['ceil', 'round_prefer_floor'] },
-        dflt: { mode: 'nearest', coordinate_transformation_mode: 'half_pixel', nearest_mode: 'round_prefer_floor' },
-        source: src('resize_op_builder.cc', 'ResizeOpBuilder::IsOpSupported (nearest, asymmetric: ceil and round_prefer_floor unsupported)'),
-      },
-    ] as OpLimit[],
-  })),
-  m('MaxPool', 'PoolMax2d', { byRank: { '3': 'PoolMax2d', '4': 'PoolMax2d', '5': null }, limits: pool(true, false), why: 'The HTP has no 3-D max pool ("QNN NPU does not support PoolMax3d", pool_op_builder.cc).' }),
-  m('AveragePool', 'PoolAvg2d', { byRank: { '3': 'PoolAvg2d', '4': 'PoolAvg2d', '5': 'PoolAvg3d' }, limits: pool(false, false) }),
-  o('GlobalAveragePool', 'PoolAvg2d', { byRank: { '3': 'PoolAvg2d', '4': 'PoolAvg2d', '5': 'PoolAvg3d' }, limits: pool(false, true) }),
-  o('GlobalMaxPool', 'PoolMax2d', { byRank: { '3': 'PoolMax2d', '4': 'PoolMax2d', '5': null }, limits: pool(true, true), why: 'The HTP has no 3-D max pool.' }),
+  ...['Resize', 'Upsample'].map((op) =>
+    (op === 'Resize' ? m : o)(op, 'Resize', {
+      limits: [
+        {
+          kind: 'rank',
+          input: 0,
+          min: 3,
+          max: 5,
+          source: src('resize_op_builder.cc', 'ResizeOpBuilder::IsOpSupported'),
+        },
+        {
+          kind: 'attr-in',
+          attr: 'mode',
+          values: ['nearest', 'linear', 'cubic'],
+          dflt: 'nearest',
+          source: src('resize_op_builder.cc', 'ResizeOpBuilder::IsOpSupported'),
+        },
+        {
+          kind: 'attr-in',
+          attr: 'coordinate_transformation_mode',
+          values: ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'],
+          dflt: 'half_pixel',
+          source: src('resize_op_builder.cc', 'ResizeOpBuilder::IsOpSupported'),
+        },
+        {
+          kind: 'attr-eq',
+          attr: 'antialias',
+          value: 0,
+          dflt: 0,
+          source: src('resize_op_builder.cc', 'ResizeOpBuilder::IsOpSupported'),
+        },
+        {
+          kind: 'attr-combo',
+          forbid: {
+            mode: ['nearest'],
+            coordinate_transformation_mode: ['asymmetric'],
+            nearest_mode: ['ceil', 'round_prefer_floor'],
+          },
+          dflt: { mode: 'nearest', coordinate_transformation_mode: 'half_pixel', nearest_mode: 'round_prefer_floor' },
+          source: src(
+            'resize_op_builder.cc',
+            'ResizeOpBuilder::IsOpSupported (nearest, asymmetric: ceil and round_prefer_floor unsupported)',
+          ),
+        },
+      ] as OpLimit[],
+    }),
+  ),
+  m('MaxPool', 'PoolMax2d', {
+    byRank: { '3': 'PoolMax2d', '4': 'PoolMax2d', '5': null },
+    limits: pool(true, false),
+    why: 'The HTP has no 3-D max pool ("QNN NPU does not support PoolMax3d", pool_op_builder.cc).',
+  }),
+  m('AveragePool', 'PoolAvg2d', {
+    byRank: { '3': 'PoolAvg2d', '4': 'PoolAvg2d', '5': 'PoolAvg3d' },
+    limits: pool(false, false),
+  }),
+  o('GlobalAveragePool', 'PoolAvg2d', {
+    byRank: { '3': 'PoolAvg2d', '4': 'PoolAvg2d', '5': 'PoolAvg3d' },
+    limits: pool(false, true),
+  }),
+  o('GlobalMaxPool', 'PoolMax2d', {
+    byRank: { '3': 'PoolMax2d', '4': 'PoolMax2d', '5': null },
+    limits: pool(true, true),
+    why: 'The HTP has no 3-D max pool.',
+  }),
   m('ReduceMean', 'ReduceMean', { limits: reduce }),
   m('ReduceSum', 'ReduceSum', { limits: reduce }),
   m('ReduceMax', 'ReduceMax', { limits: reduce }),
   m('ReduceMin', 'ReduceMin', { limits: reduce }),
-  o('ReduceProd', null, { why: 'ONNX Runtime rejects it on the HTP ("ReduceProd operator not supported by HTP backend", reduce_op_builder.cc).' }),
+  o('ReduceProd', null, {
+    why: 'ONNX Runtime rejects it on the HTP ("ReduceProd operator not supported by HTP backend", reduce_op_builder.cc).',
+  }),
   m('ArgMax', 'Argmax', { limits: argLimits() }),
   m('ArgMin', 'Argmin', { limits: argLimits() }),
   m('CumSum', 'CumulativeSum', {
     limits: [
-      { kind: 'const-inputs', inputs: [1], why: 'the axis computed at run time', source: src('cumsum_op_builder.cc', 'IsOpSupported') },
+      {
+        kind: 'const-inputs',
+        inputs: [1],
+        why: 'the axis computed at run time',
+        source: src('cumsum_op_builder.cc', 'IsOpSupported'),
+      },
       { kind: 'attr-eq', attr: 'exclusive', value: 0, dflt: 0, source: src('cumsum_op_builder.cc', 'IsOpSupported') },
       { kind: 'attr-eq', attr: 'reverse', value: 0, dflt: 0, source: src('cumsum_op_builder.cc', 'IsOpSupported') },
     ],
@@ -158,7 +441,9 @@ export const HTP_OPS: OpMapping[] = [
   m('Cast', 'Cast'),
   m('Add', 'ElementWiseAdd'),
   o('Sum', 'ElementWiseAdd', { limits: twoInputs('Sum') }),
-  o('Mean', 'ElementWiseAdd', { limits: [{ kind: 'input-count', min: 2, source: src('mean_op_builder.cc', 'IsOpSupported') }] }),
+  o('Mean', 'ElementWiseAdd', {
+    limits: [{ kind: 'input-count', min: 2, source: src('mean_op_builder.cc', 'IsOpSupported') }],
+  }),
   m('Sub', 'ElementWiseSubtract'),
   m('Mul', 'ElementWiseMultiply'),
   m('Div', 'ElementWiseDivide'),
@@ -194,19 +479,41 @@ export const HTP_OPS: OpMapping[] = [
   m('Where', 'ElementWiseSelect'),
   m('GridSample', 'GridSample', {
     limits: [
-      { kind: 'attr-in', attr: 'mode', values: ['bilinear', 'nearest', 'linear'], dflt: 'bilinear', source: src('simple_op_builder.cc', 'ExplicitOpCheck') },
-      { kind: 'attr-in', attr: 'padding_mode', values: ['zeros', 'border', 'reflection'], dflt: 'zeros', source: src('simple_op_builder.cc', 'ExplicitOpCheck') },
+      {
+        kind: 'attr-in',
+        attr: 'mode',
+        values: ['bilinear', 'nearest', 'linear'],
+        dflt: 'bilinear',
+        source: src('simple_op_builder.cc', 'ExplicitOpCheck'),
+      },
+      {
+        kind: 'attr-in',
+        attr: 'padding_mode',
+        values: ['zeros', 'border', 'reflection'],
+        dflt: 'zeros',
+        source: src('simple_op_builder.cc', 'ExplicitOpCheck'),
+      },
     ],
   }),
   o('LSTM', 'Lstm'),
-  o('GRU', 'Gru', { source: { ...SRC.ortFactory, confidence: 'inferred', note: 'Newer ONNX Runtime QNN EP builds register a GRU builder; ExecuTorch has no GRU annotator and older builds send GRU to the CPU.' } }),
+  o('GRU', 'Gru', {
+    source: {
+      ...SRC.ortFactory,
+      confidence: 'inferred',
+      note: 'Newer ONNX Runtime QNN EP builds register a GRU builder; ExecuTorch has no GRU annotator and older builds send GRU to the CPU.',
+    },
+  }),
   o('Einsum', 'MatMul'),
   o('RoiAlign', 'RoiAlign'),
   o('STFT', 'Stft'),
   o('Inverse', 'Inverse', { domain: 'com.microsoft' }),
   o('RandomUniformLike', 'RandomUniformLike'),
-  o('Erf', null, { why: 'QNN has no Erf operation; ONNX Runtime runs Erf on the HTP only inside a fused GELU pattern (qnn_node_group/gelu_fusion.cc). Export GELU as one Gelu op (opset 20) or keep the pattern intact.' }),
-  o('NonMaxSuppression', null, { why: 'ONNX Runtime\'s QNN EP has no NonMaxSuppression builder for the HTP; it runs on the CPU.' }),
+  o('Erf', null, {
+    why: 'QNN has no Erf operation; ONNX Runtime runs Erf on the HTP only inside a fused GELU pattern (qnn_node_group/gelu_fusion.cc). Export GELU as one Gelu op (opset 20) or keep the pattern intact.',
+  }),
+  o('NonMaxSuppression', null, {
+    why: "ONNX Runtime's QNN EP has no NonMaxSuppression builder for the HTP; it runs on the CPU.",
+  }),
   // Integer-arithmetic and dynamic-quantization ops: HTP runs QDQ models, not these.
   m('ConvInteger', null),
   m('MatMulInteger', null),
@@ -220,10 +527,29 @@ export const HTP_OPS: OpMapping[] = [
 
 function argLimits(): OpLimit[] {
   return [
-    { kind: 'rank', input: 0, max: 4, source: { ...SRC.qdocArgmax, note: 'ONNX Runtime test ArgMaxMinU8_RankGreaterThan4_Unsupported agrees.' } },
-    { kind: 'attr-eq', attr: 'select_last_index', value: 0, dflt: 0, source: src('argmax_argmin_op_builder.cc', 'IsOpSupported') },
+    {
+      kind: 'rank',
+      input: 0,
+      max: 4,
+      source: { ...SRC.qdocArgmax, note: 'ONNX Runtime test ArgMaxMinU8_RankGreaterThan4_Unsupported agrees.' },
+    },
+    {
+      kind: 'attr-eq',
+      attr: 'select_last_index',
+      value: 0,
+      dflt: 0,
+      source: src('argmax_argmin_op_builder.cc', 'IsOpSupported'),
+    },
   ];
 }
 
 /** Ops the validator looks through: quantization plumbing, and what converters fold away. */
-export const HTP_TRANSPARENT = ['QuantizeLinear', 'DequantizeLinear', 'Constant', 'Identity', 'Dropout', 'Shape', 'ConstantOfShape'];
+export const HTP_TRANSPARENT = [
+  'QuantizeLinear',
+  'DequantizeLinear',
+  'Constant',
+  'Identity',
+  'Dropout',
+  'Shape',
+  'ConstantOfShape',
+];

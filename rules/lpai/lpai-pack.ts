@@ -5,8 +5,14 @@
 import { DEFAULT_SOC } from '../backends';
 import type { RulePack } from '../types';
 
-const SRC = { ref: 'pytorch/executorch backends/qualcomm/serialization/qc_schema.py (_soc_info_table, LpaiHardwareVersion)', confidence: 'from-code' } as const;
-const RULES = { ref: 'pytorch/executorch backends/qualcomm/quantizer/annotators/lpai_rules.py', confidence: 'from-code' } as const;
+const SRC = {
+  ref: 'pytorch/executorch backends/qualcomm/serialization/qc_schema.py (_soc_info_table, LpaiHardwareVersion)',
+  confidence: 'from-code',
+} as const;
+const RULES = {
+  ref: 'pytorch/executorch backends/qualcomm/quantizer/annotators/lpai_rules.py',
+  confidence: 'from-code',
+} as const;
 
 const pack: RulePack = {
   schema: 1,
@@ -20,18 +26,62 @@ const pack: RulePack = {
   // The ONNX equivalents of the ATen ops ExecuTorch's lpai_rules.py annotates. ExecuTorch leaves
   // everything else unannotated; whether LPAI runs it is unknown, so unmapped ops are advice.
   ops: [
-    'Conv:Conv2d', 'ConvTranspose:TransposeConv2d', 'Gemm:FullyConnected', 'MatMul:MatMul', 'Relu:Relu', 'Clip:ReluMinMax', 'Sigmoid:Sigmoid', 'Tanh:Tanh',
-    'Gelu:Gelu', 'HardSwish:HardSwish', 'PRelu:Prelu', 'LeakyRelu:Prelu', 'Softmax:Softmax', 'LogSoftmax:LogSoftmax',
-    'Add:ElementWiseAdd', 'Sub:ElementWiseSubtract', 'Mul:ElementWiseMultiply', 'Div:ElementWiseDivide', 'Pow:ElementWisePower',
-    'Max:ElementWiseMaximum', 'Min:ElementWiseMinimum', 'Exp:ElementWiseExp', 'Log:ElementWiseLog', 'Sqrt:ElementWiseSquareRoot',
-    'ReduceMax:ReduceMax', 'ReduceMin:ReduceMin', 'ReduceMean:ReduceMean', 'ReduceSum:ReduceSum', 'ArgMax:Argmax', 'ArgMin:Argmin', 'Cast:Cast',
-    'Reshape:Reshape', 'Flatten:Reshape', 'Squeeze:Reshape', 'Unsqueeze:Reshape', 'Transpose:Transpose', 'Concat:Concat', 'Split:Split',
-    'Slice:StridedSlice', 'Pad:Pad', 'DepthToSpace:DepthToSpace', 'SpaceToDepth:SpaceToDepth', 'Gather:Gather', 'TopK:TopK', 'Resize:Resize',
-    'LayerNormalization:LayerNorm', 'RMSNormalization:RmsNorm', 'MaxPool:PoolMax2d', 'AveragePool:PoolAvg2d', 'GlobalAveragePool:PoolAvg2d',
+    'Conv:Conv2d',
+    'ConvTranspose:TransposeConv2d',
+    'Gemm:FullyConnected',
+    'MatMul:MatMul',
+    'Relu:Relu',
+    'Clip:ReluMinMax',
+    'Sigmoid:Sigmoid',
+    'Tanh:Tanh',
+    'Gelu:Gelu',
+    'HardSwish:HardSwish',
+    'PRelu:Prelu',
+    'LeakyRelu:Prelu',
+    'Softmax:Softmax',
+    'LogSoftmax:LogSoftmax',
+    'Add:ElementWiseAdd',
+    'Sub:ElementWiseSubtract',
+    'Mul:ElementWiseMultiply',
+    'Div:ElementWiseDivide',
+    'Pow:ElementWisePower',
+    'Max:ElementWiseMaximum',
+    'Min:ElementWiseMinimum',
+    'Exp:ElementWiseExp',
+    'Log:ElementWiseLog',
+    'Sqrt:ElementWiseSquareRoot',
+    'ReduceMax:ReduceMax',
+    'ReduceMin:ReduceMin',
+    'ReduceMean:ReduceMean',
+    'ReduceSum:ReduceSum',
+    'ArgMax:Argmax',
+    'ArgMin:Argmin',
+    'Cast:Cast',
+    'Reshape:Reshape',
+    'Flatten:Reshape',
+    'Squeeze:Reshape',
+    'Unsqueeze:Reshape',
+    'Transpose:Transpose',
+    'Concat:Concat',
+    'Split:Split',
+    'Slice:StridedSlice',
+    'Pad:Pad',
+    'DepthToSpace:DepthToSpace',
+    'SpaceToDepth:SpaceToDepth',
+    'Gather:Gather',
+    'TopK:TopK',
+    'Resize:Resize',
+    'LayerNormalization:LayerNorm',
+    'RMSNormalization:RmsNorm',
+    'MaxPool:PoolMax2d',
+    'AveragePool:PoolAvg2d',
+    'GlobalAveragePool:PoolAvg2d',
   ].map((s) => {
     const [onnx, qnnOp] = s.split(':') as [string, string];
     // ExecuTorch's LPAI rules annotate 1-D and 2-D convolutions and pools only.
-    const byRank = ['Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'GlobalAveragePool'].includes(onnx) ? { '5': null } : undefined;
+    const byRank = ['Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'GlobalAveragePool'].includes(onnx)
+      ? { '5': null }
+      : undefined;
     return { onnx, qnnOp, source: RULES, ...(byRank ? { byRank } : {}) };
   }),
   constraints: {},
@@ -41,7 +91,7 @@ const pack: RulePack = {
   unknowns: [
     `SoCs with LPAI hardware come from ${SRC.ref}.`,
     'No public per-op constraint table exists for LPAI, and ExecuTorch validates LPAI with a no-op BackendOpInfo stub ("For qnn 2.41, it only supports HTP backend"); only op support is checked. Load a constraint pack exported from your QNN SDK for port-level checks.',
-    'The op list is what ExecuTorch\'s lpai_rules.py annotates; an op missing here is reported as advice (it may still run on LPAI, or fall back), not as an error.',
+    "The op list is what ExecuTorch's lpai_rules.py annotates; an op missing here is reported as advice (it may still run on LPAI, or fall back), not as an error.",
   ],
 };
 

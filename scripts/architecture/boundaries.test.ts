@@ -23,8 +23,11 @@ describe('import boundaries of the engine stack', () => {
   });
 
   it('keeps the UI one-way: state imports no actions or components, actions no components', () => {
-    const ui = (e: { from: string; to: string }, from: string, to: string) => e.from.startsWith(`src/ui/${from}/`) && e.to.startsWith(`src/ui/${to}/`);
-    expect(edges.filter((e) => ui(e, 'state', 'actions') || ui(e, 'state', 'components') || ui(e, 'actions', 'components'))).toEqual([]);
+    const ui = (e: { from: string; to: string }, from: string, to: string) =>
+      e.from.startsWith(`src/ui/${from}/`) && e.to.startsWith(`src/ui/${to}/`);
+    expect(
+      edges.filter((e) => ui(e, 'state', 'actions') || ui(e, 'state', 'components') || ui(e, 'actions', 'components')),
+    ).toEqual([]);
   });
 
   it('leaves store writes to actions and store setters: no component calls setState', () => {
@@ -42,12 +45,19 @@ describe('import boundaries of the engine stack', () => {
 
   it('fails when rules/ reaches past the leaf vocabulary, or product code imports test helpers', () => {
     expect(boundaryViolations([{ from: 'rules/types.ts', to: 'src/core/model/types.ts' }])).toHaveLength(1);
-    expect(boundaryViolations([{ from: 'src/core/report/html-report.ts', to: 'src/testing/report-fixtures.ts' }])).toHaveLength(1);
-    expect(boundaryViolations([{ from: 'src/core/report/html-report.test.ts', to: 'src/testing/report-fixtures.ts' }])).toEqual([]);
+    expect(
+      boundaryViolations([{ from: 'src/core/report/html-report.ts', to: 'src/testing/report-fixtures.ts' }]),
+    ).toHaveLength(1);
+    expect(
+      boundaryViolations([{ from: 'src/core/report/html-report.test.ts', to: 'src/testing/report-fixtures.ts' }]),
+    ).toEqual([]);
   });
 
   it('finds a planted circle', () => {
-    const planted = [{ from: 'src/ui/a.ts', to: 'src/ui/b.ts' }, { from: 'src/ui/b.ts', to: 'src/ui/a.ts' }];
+    const planted = [
+      { from: 'src/ui/a.ts', to: 'src/ui/b.ts' },
+      { from: 'src/ui/b.ts', to: 'src/ui/a.ts' },
+    ];
     expect(importCycles(planted)).toEqual([['src/ui/a.ts', 'src/ui/b.ts', 'src/ui/a.ts']]);
   });
 });

@@ -38,8 +38,15 @@ export const TEST_ONLY = ['src/testing', 'scripts', 'e2e'];
 /** Top-level `rules/` may import only the leaf vocabulary of the engine (and the error base). */
 export const RULES_MAY_IMPORT = ['src/core/encoding', 'src/core/schema', 'src/core/model/errors.ts', 'rules'];
 
-export interface ImportEdge { from: string; to: string }
-export interface Violation { from: string; to: string; why: string }
+export interface ImportEdge {
+  from: string;
+  to: string;
+}
+export interface Violation {
+  from: string;
+  to: string;
+  why: string;
+}
 
 function layerOf(file: string): { folder: string; rank: number } | undefined {
   let best: string | undefined;
@@ -61,13 +68,27 @@ export function boundaryViolations(edges: readonly ImportEdge[]): Violation[] {
   const out: Violation[] = [];
   for (const { from, to } of edges) {
     if (isTestOrTool(from)) continue;
-    if (under(to, TEST_ONLY)) { out.push({ from, to, why: 'product code imports test-only code' }); continue; }
+    if (under(to, TEST_ONLY)) {
+      out.push({ from, to, why: 'product code imports test-only code' });
+      continue;
+    }
     const a = layerOf(from);
     const b = layerOf(to);
-    if (!a || !b) { out.push({ from, to, why: `${a ? to : from} is in no layer of scripts/architecture/boundaries.ts` }); continue; }
-    if (a.folder === 'rules' && !under(to, RULES_MAY_IMPORT)) { out.push({ from, to, why: 'rules/ may import only the leaf vocabulary (encoding, schema)' }); continue; }
+    if (!a || !b) {
+      out.push({ from, to, why: `${a ? to : from} is in no layer of scripts/architecture/boundaries.ts` });
+      continue;
+    }
+    if (a.folder === 'rules' && !under(to, RULES_MAY_IMPORT)) {
+      out.push({ from, to, why: 'rules/ may import only the leaf vocabulary (encoding, schema)' });
+      continue;
+    }
     if (a.folder === b.folder) continue;
-    if (b.rank >= a.rank) out.push({ from, to, why: `${a.folder} (layer ${a.rank}) imports ${b.folder} (layer ${b.rank}): imports must go down the stack` });
+    if (b.rank >= a.rank)
+      out.push({
+        from,
+        to,
+        why: `${a.folder} (layer ${a.rank}) imports ${b.folder} (layer ${b.rank}): imports must go down the stack`,
+      });
   }
   return out;
 }
@@ -75,7 +96,8 @@ export function boundaryViolations(edges: readonly ImportEdge[]): Violation[] {
 /** Import circles among product files (each listed once, as a path of files). */
 export function importCycles(edges: readonly ImportEdge[]): string[][] {
   const next = new Map<string, string[]>();
-  for (const e of edges) if (!isTestOrTool(e.from) && !isTestOrTool(e.to)) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+  for (const e of edges)
+    if (!isTestOrTool(e.from) && !isTestOrTool(e.to)) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
   const state = new Map<string, 1 | 2>();
   const stack: string[] = [];
   const cycles: string[][] = [];
@@ -94,7 +116,8 @@ export function importCycles(edges: readonly ImportEdge[]): string[][] {
 }
 
 const SOURCE = /\.(ts|tsx|mjs)$/;
-const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|^import\s+['"](\.{1,2}\/[^'"]+)['"]/gm;
+const IMPORT =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|^import\s+['"](\.{1,2}\/[^'"]+)['"]/gm;
 
 function walk(dir: string, root: string, out: string[]): void {
   for (const name of readdirSync(dir)) {
@@ -107,9 +130,20 @@ function walk(dir: string, root: string, out: string[]): void {
 
 function resolveSpec(root: string, fromFile: string, spec: string): string | undefined {
   const base = normalize(join(dirname(fromFile), spec));
-  const candidates = [base, `${base}.ts`, `${base}.tsx`, `${base.replace(/\.js$/, '')}.ts`, base.replace(/\.js$/, '.js'), join(base, 'index.ts')];
+  const candidates = [
+    base,
+    `${base}.ts`,
+    `${base}.tsx`,
+    `${base.replace(/\.js$/, '')}.ts`,
+    base.replace(/\.js$/, '.js'),
+    join(base, 'index.ts'),
+  ];
   for (const c of candidates) {
-    try { if (statSync(join(root, c)).isFile()) return c; } catch { /* next candidate */ }
+    try {
+      if (statSync(join(root, c)).isFile()) return c;
+    } catch {
+      /* next candidate */
+    }
   }
   return undefined;
 }

@@ -14,19 +14,85 @@ const PORT = Number(process.env.BENCH_PORT ?? 4191);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export const BROWSER_METRICS: MetricDef[] = [
-  { id: 'browser.drop-to-findings', label: 'Browser: drop → findings listed', unit: 'ms', description: 'From setting the file input to the verdict banner and findings list showing the new model (headless Chromium, built app).' },
-  { id: 'browser.drop-to-graph', label: 'Browser: drop → first rendered graph', unit: 'ms', description: 'From setting the file input to the first node or group of the new model drawn (grouped view for large models).' },
-  { id: 'browser.longest-task', label: 'Browser: longest main-thread task', unit: 'ms', description: 'Longest "longtask" entry (PerformanceObserver) on the main thread between the drop and the drawn graph.' },
-  { id: 'browser.heap-peak', label: 'Browser: peak JS heap (main thread)', unit: 'MiB', description: 'Largest performance.memory.usedJSHeapSize sampled every 50 ms on the main thread (--enable-precise-memory-info); workers not included.' },
+  {
+    id: 'browser.drop-to-findings',
+    label: 'Browser: drop → findings listed',
+    unit: 'ms',
+    description:
+      'From setting the file input to the verdict banner and findings list showing the new model (headless Chromium, built app).',
+  },
+  {
+    id: 'browser.drop-to-graph',
+    label: 'Browser: drop → first rendered graph',
+    unit: 'ms',
+    description:
+      'From setting the file input to the first node or group of the new model drawn (grouped view for large models).',
+  },
+  {
+    id: 'browser.longest-task',
+    label: 'Browser: longest main-thread task',
+    unit: 'ms',
+    description:
+      'Longest "longtask" entry (PerformanceObserver) on the main thread between the drop and the drawn graph.',
+  },
+  {
+    id: 'browser.heap-peak',
+    label: 'Browser: peak JS heap (main thread)',
+    unit: 'MiB',
+    description:
+      'Largest performance.memory.usedJSHeapSize sampled every 50 ms on the main thread (--enable-precise-memory-info); workers not included.',
+  },
 ];
 
 export const BROWSER_TARGETS: Target[] = [
-  { id: 'b10k-findings', metric: 'browser.drop-to-findings', caseId: '10k', limit: 1000, unit: 'ms', text: '10k nodes: findings listed within 1 s of the drop' },
-  { id: 'b10k-view', metric: 'browser.drop-to-graph', caseId: '10k', limit: 3000, unit: 'ms', text: '10k nodes: first view within 3 s of the drop' },
-  { id: 'b100k-findings', metric: 'browser.drop-to-findings', caseId: '100k', limit: 5000, unit: 'ms', text: '100k nodes: findings within 5 s' },
-  { id: 'b100k-view', metric: 'browser.drop-to-graph', caseId: '100k', limit: 10000, unit: 'ms', text: '100k nodes: usable grouped view within 10 s' },
-  { id: 'b10k-task', metric: 'browser.longest-task', caseId: '10k', limit: 100, unit: 'ms', text: '10k nodes: no main-thread task over 100 ms' },
-  { id: 'b100k-task', metric: 'browser.longest-task', caseId: '100k', limit: 100, unit: 'ms', text: '100k nodes: no main-thread task over 100 ms' },
+  {
+    id: 'b10k-findings',
+    metric: 'browser.drop-to-findings',
+    caseId: '10k',
+    limit: 1000,
+    unit: 'ms',
+    text: '10k nodes: findings listed within 1 s of the drop',
+  },
+  {
+    id: 'b10k-view',
+    metric: 'browser.drop-to-graph',
+    caseId: '10k',
+    limit: 3000,
+    unit: 'ms',
+    text: '10k nodes: first view within 3 s of the drop',
+  },
+  {
+    id: 'b100k-findings',
+    metric: 'browser.drop-to-findings',
+    caseId: '100k',
+    limit: 5000,
+    unit: 'ms',
+    text: '100k nodes: findings within 5 s',
+  },
+  {
+    id: 'b100k-view',
+    metric: 'browser.drop-to-graph',
+    caseId: '100k',
+    limit: 10000,
+    unit: 'ms',
+    text: '100k nodes: usable grouped view within 10 s',
+  },
+  {
+    id: 'b10k-task',
+    metric: 'browser.longest-task',
+    caseId: '10k',
+    limit: 100,
+    unit: 'ms',
+    text: '10k nodes: no main-thread task over 100 ms',
+  },
+  {
+    id: 'b100k-task',
+    metric: 'browser.longest-task',
+    caseId: '100k',
+    limit: 100,
+    unit: 'ms',
+    text: '100k nodes: no main-thread task over 100 ms',
+  },
 ];
 
 let server: ChildProcess | undefined;
@@ -34,22 +100,40 @@ let browser: Browser | undefined;
 
 async function ensureServer(): Promise<void> {
   if (server) return;
-  if (!existsSync('dist/index.html') || process.env.BENCH_BUILD !== '0') execFileSync('npx', ['vite', 'build'], { stdio: 'ignore' });
-  server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: true });
+  if (!existsSync('dist/index.html') || process.env.BENCH_BUILD !== '0')
+    execFileSync('npx', ['vite', 'build'], { stdio: 'ignore' });
+  server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort'], {
+    stdio: 'ignore',
+    detached: true,
+  });
   const deadline = Date.now() + 30_000;
   for (;;) {
-    try { if ((await fetch(`http://127.0.0.1:${PORT}/`)).ok) break; } catch { /* not up yet */ }
+    try {
+      if ((await fetch(`http://127.0.0.1:${PORT}/`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
     if (Date.now() > deadline) throw new Error(`vite preview did not start on port ${PORT}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  const stop = () => { try { if (server?.pid) process.kill(-server.pid); } catch { /* gone */ } };
+  const stop = () => {
+    try {
+      if (server?.pid) process.kill(-server.pid);
+    } catch {
+      /* gone */
+    }
+  };
   process.once('exit', stop);
 }
 
 export async function closeBrowserPart(): Promise<void> {
   await browser?.close();
   browser = undefined;
-  try { if (server?.pid) process.kill(-server.pid); } catch { /* gone */ }
+  try {
+    if (server?.pid) process.kill(-server.pid);
+  } catch {
+    /* gone */
+  }
   server = undefined;
 }
 
@@ -59,7 +143,17 @@ export const browserPart: BenchPart = {
   targets: BROWSER_TARGETS,
   async measure(c: PreparedCase): Promise<Figure[]> {
     await ensureServer();
-    browser ??= await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-precise-memory-info'] });
+    browser ??= await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--enable-precise-memory-info',
+      ],
+    });
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     const page = await context.newPage();
     await page.addInitScript(() => {
@@ -78,19 +172,45 @@ export const browserPart: BenchPart = {
       await page.goto(`http://127.0.0.1:${PORT}/`);
       await page.getByTestId('verdict').waitFor({ timeout: 60_000 });
       const name = basename(c.modelPath);
-      await page.evaluate(() => { (window as unknown as { __bench: { sampling: boolean } }).__bench.sampling = true; });
+      await page.evaluate(() => {
+        (window as unknown as { __bench: { sampling: boolean } }).__bench.sampling = true;
+      });
       const t0 = Date.now();
       await page.getByTestId('file-input').setInputFiles(c.dataPath ? [c.modelPath, c.dataPath] : [c.modelPath]);
-      const findings = page.waitForFunction((n) => (document.querySelector('[data-testid="model-origin"]')?.textContent ?? '').startsWith(n) && !!document.querySelector('[data-testid="verdict"]') && document.querySelector('[data-testid="loading"]') === null, name, { timeout: 120_000, polling: 20 }).then(() => Date.now() - t0);
-      const graph = page.waitForFunction((n) => (document.querySelector('[data-testid="model-origin"]')?.textContent ?? '').startsWith(n) && !!document.querySelector('[data-testid="graph-node"], [data-testid="group-node"]') && document.querySelector('[data-testid="loading"]') === null, name, { timeout: 120_000, polling: 20 }).then(() => Date.now() - t0);
+      const findings = page
+        .waitForFunction(
+          (n) =>
+            (document.querySelector('[data-testid="model-origin"]')?.textContent ?? '').startsWith(n) &&
+            !!document.querySelector('[data-testid="verdict"]') &&
+            document.querySelector('[data-testid="loading"]') === null,
+          name,
+          { timeout: 120_000, polling: 20 },
+        )
+        .then(() => Date.now() - t0);
+      const graph = page
+        .waitForFunction(
+          (n) =>
+            (document.querySelector('[data-testid="model-origin"]')?.textContent ?? '').startsWith(n) &&
+            !!document.querySelector('[data-testid="graph-node"], [data-testid="group-node"]') &&
+            document.querySelector('[data-testid="loading"]') === null,
+          name,
+          { timeout: 120_000, polling: 20 },
+        )
+        .then(() => Date.now() - t0);
       const [dropToFindings, dropToGraph] = await Promise.all([findings, graph]);
       await page.waitForTimeout(300); // let a trailing long task be reported
-      const b = await page.evaluate(() => (window as unknown as { __bench: { longest: number; heap: number } }).__bench);
+      const b = await page.evaluate(
+        () => (window as unknown as { __bench: { longest: number; heap: number } }).__bench,
+      );
       return [
         { metric: 'browser.drop-to-findings', value: dropToFindings },
         { metric: 'browser.drop-to-graph', value: dropToGraph },
         { metric: 'browser.longest-task', value: Math.round(b.longest) },
-        { metric: 'browser.heap-peak', value: b.heap ? Math.round((b.heap / 2 ** 20) * 10) / 10 : null, note: 'main thread only' },
+        {
+          metric: 'browser.heap-peak',
+          value: b.heap ? Math.round((b.heap / 2 ** 20) * 10) / 10 : null,
+          note: 'main thread only',
+        },
       ];
     } finally {
       await context.close();

@@ -14,9 +14,24 @@ const MAX_NODES = 12_000;
 const SAMPLES = 4;
 
 export const CALIBRATION_METRICS: MetricDef[] = [
-  { id: 'calib.inference', label: 'Inference per sample (onnxruntime-web, Node)', unit: 'ms', description: `Plain session.run of the model, median of ${SAMPLES} random samples after one warm-up run.` },
-  { id: 'calib.per-sample', label: 'Calibration per sample', unit: 'ms', description: `calibrate() with every float tensor exposed as an output and observed (min/max), per sample, over ${SAMPLES} samples (session creation excluded).` },
-  { id: 'calib.overhead', label: 'Calibration overhead (× inference)', unit: 'ratio', description: 'Calibration per sample divided by inference per sample.' },
+  {
+    id: 'calib.inference',
+    label: 'Inference per sample (onnxruntime-web, Node)',
+    unit: 'ms',
+    description: `Plain session.run of the model, median of ${SAMPLES} random samples after one warm-up run.`,
+  },
+  {
+    id: 'calib.per-sample',
+    label: 'Calibration per sample',
+    unit: 'ms',
+    description: `calibrate() with every float tensor exposed as an output and observed (min/max), per sample, over ${SAMPLES} samples (session creation excluded).`,
+  },
+  {
+    id: 'calib.overhead',
+    label: 'Calibration overhead (× inference)',
+    unit: 'ratio',
+    description: 'Calibration per sample divided by inference per sample.',
+  },
 ];
 
 function median(xs: number[]): number {
@@ -29,7 +44,9 @@ export const calibrationPart: BenchPart = {
   metrics: CALIBRATION_METRICS,
   async measure(c: PreparedCase): Promise<Figure[]> {
     if (c.nodes > MAX_NODES || c.dataPath) {
-      const note = c.dataPath ? 'not measured: external-data case' : `not measured above ${MAX_NODES.toLocaleString()} nodes (exposing every tensor of a 100k-node graph as an output is what the app avoids)`;
+      const note = c.dataPath
+        ? 'not measured: external-data case'
+        : `not measured above ${MAX_NODES.toLocaleString()} nodes (exposing every tensor of a 100k-node graph as an output is what the app avoids)`;
       return CALIBRATION_METRICS.map((m) => ({ metric: m.id, value: null, note }));
     }
     const bytes = new Uint8Array(readFileSync(c.modelPath));

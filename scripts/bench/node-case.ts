@@ -7,6 +7,10 @@ import { writeFileSync } from 'node:fs';
 import { measureNodeCase } from './node';
 import type { PreparedCase } from './types';
 
-const { case: c, repeat, resultPath } = JSON.parse(process.argv[2] ?? '{}') as { case: PreparedCase; repeat: number; resultPath: string };
+const {
+  case: c,
+  repeat,
+  resultPath,
+} = JSON.parse(process.argv[2] ?? '{}') as { case: PreparedCase; repeat: number; resultPath: string };
 const figures = await measureNodeCase(c, repeat);
 writeFileSync(resultPath, JSON.stringify(figures));

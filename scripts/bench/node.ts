@@ -33,35 +33,180 @@ export const LAYOUT_CHUNK = 1000;
 const CHECK = { backend: 'htp', strict: true } as const;
 
 export const NODE_METRICS: MetricDef[] = [
-  { id: 'node.read', label: 'Read .onnx file', unit: 'ms', description: 'readFileSync of the .onnx file (external data is not read).' },
-  { id: 'node.parse', label: 'Parse (readOnnx)', unit: 'ms', description: 'readOnnx: protobuf decode and conversion to the graph IR.' },
-  { id: 'node.view', label: 'Build view (buildGraphView)', unit: 'ms', description: 'buildGraphView of the main graph: every node, port and edge, Q/DQ included.' },
-  { id: 'node.view-size', label: 'View nodes / edges', unit: 'text', description: 'Size of the full view the layout receives.' },
-  { id: 'node.initial-view', label: 'Initial view: grouping by name scope', unit: 'ms', description: `What the app computes on the main thread before the first layout (src/ui/actions.ts showView): initialExpansion to about ${GROUP_BUDGET} items for views over ${GROUP_THRESHOLD} nodes, then visibleGraph.` },
-  { id: 'node.initial-view-size', label: 'Initial view items / edges', unit: 'text', description: 'Groups and single nodes drawn first, and the aggregated edges between them.' },
-  { id: 'node.layout-initial', label: 'Layout, initial view (layoutGraph)', unit: 'ms', description: 'layoutGraph on that initial view at the UI sizes (group and node boxes): the first layout a user waits for.' },
-  { id: 'node.layout-full', label: 'Layout, full view (layoutGraph)', unit: 'ms', description: 'layoutGraph on the whole view at the UI node sizes (fast-layered above 300 nodes).' },
-  { id: 'node.layout-chunk-mean', label: `Layout per chunk of ≤ ${LAYOUT_CHUNK.toLocaleString('en-US')} nodes, mean`, unit: 'ms', description: `layoutGraph on consecutive equal slices of at most ${LAYOUT_CHUNK} nodes of the view (topological order) with their inner edges: the per-call cost when big graphs are laid out group by group.` },
-  { id: 'node.layout-chunk-max', label: `Layout per chunk of ≤ ${LAYOUT_CHUNK.toLocaleString('en-US')} nodes, max`, unit: 'ms', description: 'The slowest of those chunks.' },
-  { id: 'node.qdq', label: 'QDQ extraction (qgraphFromQdq)', unit: 'ms', description: 'qgraphFromQdq: encodings of every compute-node port from the Q/DQ nodes.' },
-  { id: 'node.validate', label: 'Validate (HTP, strict)', unit: 'ms', description: 'validate against the HTP pack for its default SoC, strict.' },
-  { id: 'node.check-rate', label: 'QDQ extraction + validate', unit: 'nodes/s', description: 'Model nodes (Q/DQ included) divided by QDQ extraction plus validation time.' },
-  { id: 'node.findings', label: 'Findings', unit: 'count', description: 'Findings the validator lists (the generator plants one per flawed layer).' },
-  { id: 'node.engine-to-findings-cold', label: 'Engine: file → findings, first pass', unit: 'ms', description: 'Engine.openFiles then Engine.check, as the worker runs them (read the File, parse, check external data, build the view, SHA-256, QDQ extraction, validate, report), the first time in the process: what a first drop costs. No layout, worker transfer or rendering.' },
-  { id: 'node.engine-to-findings', label: 'Engine: file → findings, median', unit: 'ms', description: 'The same, median over the passes (equal to the first pass when the run has one).' },
-  { id: 'node.external-preview', label: 'Preview one external tensor', unit: 'ms', description: 'Engine.tensorPreview of a weight held in external data: a lazy slice read.' },
-  { id: 'node.heap-retained', label: 'Heap retained (model, view, layout, findings)', unit: 'MiB', description: 'Used JS heap after a full GC with the parsed model, view, full layout, quantized graph and findings all alive.' },
-  { id: 'node.heap-peak', label: 'Peak JS heap', unit: 'MiB', description: 'Largest used JS heap during the case (V8 GC profiler: heap before each collection).' },
-  { id: 'node.rss-baseline', label: 'RSS before the case', unit: 'MiB', description: 'Resident set of the process before measuring: Node, tsx and the loaded code.' },
-  { id: 'node.rss-peak', label: 'Peak RSS', unit: 'MiB', description: 'Peak resident set size of the measuring process (process-wide when run in-process).' },
-  { id: 'node.rss-vs-files', label: 'Peak RSS / model files', unit: 'ratio', description: 'Peak RSS divided by the size of the .onnx plus external-data files.' },
+  {
+    id: 'node.read',
+    label: 'Read .onnx file',
+    unit: 'ms',
+    description: 'readFileSync of the .onnx file (external data is not read).',
+  },
+  {
+    id: 'node.parse',
+    label: 'Parse (readOnnx)',
+    unit: 'ms',
+    description: 'readOnnx: protobuf decode and conversion to the graph IR.',
+  },
+  {
+    id: 'node.view',
+    label: 'Build view (buildGraphView)',
+    unit: 'ms',
+    description: 'buildGraphView of the main graph: every node, port and edge, Q/DQ included.',
+  },
+  {
+    id: 'node.view-size',
+    label: 'View nodes / edges',
+    unit: 'text',
+    description: 'Size of the full view the layout receives.',
+  },
+  {
+    id: 'node.initial-view',
+    label: 'Initial view: grouping by name scope',
+    unit: 'ms',
+    description: `What the app computes on the main thread before the first layout (src/ui/actions.ts showView): initialExpansion to about ${GROUP_BUDGET} items for views over ${GROUP_THRESHOLD} nodes, then visibleGraph.`,
+  },
+  {
+    id: 'node.initial-view-size',
+    label: 'Initial view items / edges',
+    unit: 'text',
+    description: 'Groups and single nodes drawn first, and the aggregated edges between them.',
+  },
+  {
+    id: 'node.layout-initial',
+    label: 'Layout, initial view (layoutGraph)',
+    unit: 'ms',
+    description:
+      'layoutGraph on that initial view at the UI sizes (group and node boxes): the first layout a user waits for.',
+  },
+  {
+    id: 'node.layout-full',
+    label: 'Layout, full view (layoutGraph)',
+    unit: 'ms',
+    description: 'layoutGraph on the whole view at the UI node sizes (fast-layered above 300 nodes).',
+  },
+  {
+    id: 'node.layout-chunk-mean',
+    label: `Layout per chunk of ≤ ${LAYOUT_CHUNK.toLocaleString('en-US')} nodes, mean`,
+    unit: 'ms',
+    description: `layoutGraph on consecutive equal slices of at most ${LAYOUT_CHUNK} nodes of the view (topological order) with their inner edges: the per-call cost when big graphs are laid out group by group.`,
+  },
+  {
+    id: 'node.layout-chunk-max',
+    label: `Layout per chunk of ≤ ${LAYOUT_CHUNK.toLocaleString('en-US')} nodes, max`,
+    unit: 'ms',
+    description: 'The slowest of those chunks.',
+  },
+  {
+    id: 'node.qdq',
+    label: 'QDQ extraction (qgraphFromQdq)',
+    unit: 'ms',
+    description: 'qgraphFromQdq: encodings of every compute-node port from the Q/DQ nodes.',
+  },
+  {
+    id: 'node.validate',
+    label: 'Validate (HTP, strict)',
+    unit: 'ms',
+    description: 'validate against the HTP pack for its default SoC, strict.',
+  },
+  {
+    id: 'node.check-rate',
+    label: 'QDQ extraction + validate',
+    unit: 'nodes/s',
+    description: 'Model nodes (Q/DQ included) divided by QDQ extraction plus validation time.',
+  },
+  {
+    id: 'node.findings',
+    label: 'Findings',
+    unit: 'count',
+    description: 'Findings the validator lists (the generator plants one per flawed layer).',
+  },
+  {
+    id: 'node.engine-to-findings-cold',
+    label: 'Engine: file → findings, first pass',
+    unit: 'ms',
+    description:
+      'Engine.openFiles then Engine.check, as the worker runs them (read the File, parse, check external data, build the view, SHA-256, QDQ extraction, validate, report), the first time in the process: what a first drop costs. No layout, worker transfer or rendering.',
+  },
+  {
+    id: 'node.engine-to-findings',
+    label: 'Engine: file → findings, median',
+    unit: 'ms',
+    description: 'The same, median over the passes (equal to the first pass when the run has one).',
+  },
+  {
+    id: 'node.external-preview',
+    label: 'Preview one external tensor',
+    unit: 'ms',
+    description: 'Engine.tensorPreview of a weight held in external data: a lazy slice read.',
+  },
+  {
+    id: 'node.heap-retained',
+    label: 'Heap retained (model, view, layout, findings)',
+    unit: 'MiB',
+    description:
+      'Used JS heap after a full GC with the parsed model, view, full layout, quantized graph and findings all alive.',
+  },
+  {
+    id: 'node.heap-peak',
+    label: 'Peak JS heap',
+    unit: 'MiB',
+    description: 'Largest used JS heap during the case (V8 GC profiler: heap before each collection).',
+  },
+  {
+    id: 'node.rss-baseline',
+    label: 'RSS before the case',
+    unit: 'MiB',
+    description: 'Resident set of the process before measuring: Node, tsx and the loaded code.',
+  },
+  {
+    id: 'node.rss-peak',
+    label: 'Peak RSS',
+    unit: 'MiB',
+    description: 'Peak resident set size of the measuring process (process-wide when run in-process).',
+  },
+  {
+    id: 'node.rss-vs-files',
+    label: 'Peak RSS / model files',
+    unit: 'ratio',
+    description: 'Peak RSS divided by the size of the .onnx plus external-data files.',
+  },
 ];
 
 export const NODE_TARGETS: Target[] = [
-  { id: 'findings-10k', metric: 'node.engine-to-findings-cold', caseId: '10k', limit: 1000, unit: 'ms', text: '10k nodes: findings listed within 1 s', note: 'Node engine time, first pass in a fresh process; the browser half adds worker transfer and rendering (drop-to-findings).' },
-  { id: 'findings-100k', metric: 'node.engine-to-findings-cold', caseId: '100k', limit: 5000, unit: 'ms', text: '100k nodes: findings listed within 5 s', note: 'Node engine time only, as above.' },
-  { id: 'heap-100k', metric: 'node.heap-peak', caseId: '100k', limit: 1.5e9 / 2 ** 20, unit: 'MiB', text: '100k nodes: peak JS heap < 1.5 GB', note: 'One process holding model, view, layout and findings: an upper bound for any one worker.' },
-  { id: 'rss-2gib', metric: 'node.rss-vs-files', caseId: '10k-2gib', limit: 0.25, unit: 'ratio', text: '2 GB external data: RSS far below the file size', note: '"Far below" read as at most a quarter of the model files.' },
+  {
+    id: 'findings-10k',
+    metric: 'node.engine-to-findings-cold',
+    caseId: '10k',
+    limit: 1000,
+    unit: 'ms',
+    text: '10k nodes: findings listed within 1 s',
+    note: 'Node engine time, first pass in a fresh process; the browser half adds worker transfer and rendering (drop-to-findings).',
+  },
+  {
+    id: 'findings-100k',
+    metric: 'node.engine-to-findings-cold',
+    caseId: '100k',
+    limit: 5000,
+    unit: 'ms',
+    text: '100k nodes: findings listed within 5 s',
+    note: 'Node engine time only, as above.',
+  },
+  {
+    id: 'heap-100k',
+    metric: 'node.heap-peak',
+    caseId: '100k',
+    limit: 1.5e9 / 2 ** 20,
+    unit: 'MiB',
+    text: '100k nodes: peak JS heap < 1.5 GB',
+    note: 'One process holding model, view, layout and findings: an upper bound for any one worker.',
+  },
+  {
+    id: 'rss-2gib',
+    metric: 'node.rss-vs-files',
+    caseId: '10k-2gib',
+    limit: 0.25,
+    unit: 'ratio',
+    text: '2 GB external data: RSS far below the file size',
+    note: '"Far below" read as at most a quarter of the model files.',
+  },
 ];
 
 /** Median of a non-empty list. */
@@ -119,7 +264,10 @@ export function layoutChunks(input: LayoutInput, size = LAYOUT_CHUNK): number[] 
     const c = chunkOf.get(e.source);
     if (c !== undefined && c === chunkOf.get(e.target)) edges[c]!.push(e);
   }
-  return edges.map((chunkEdges, c) => time(() => layoutGraph({ nodes: input.nodes.slice(c * per, (c + 1) * per), edges: chunkEdges }))[1]);
+  return edges.map(
+    (chunkEdges, c) =>
+      time(() => layoutGraph({ nodes: input.nodes.slice(c * per, (c + 1) * per), edges: chunkEdges }))[1],
+  );
 }
 
 /** One pass over the phases, keeping every result alive (as the app holds them). */
@@ -132,7 +280,10 @@ interface Pass {
   initial: { items: number; edges: number; ranker: string };
   findings: number;
   chunks: number;
-  ms: Record<'read' | 'parse' | 'view' | 'initial' | 'layoutInitial' | 'layout' | 'chunkMean' | 'chunkMax' | 'qdq' | 'validate', number>;
+  ms: Record<
+    'read' | 'parse' | 'view' | 'initial' | 'layoutInitial' | 'layout' | 'chunkMean' | 'chunkMax' | 'qdq' | 'validate',
+    number
+  >;
 }
 
 async function phasesPass(c: PreparedCase): Promise<Pass> {
@@ -149,9 +300,25 @@ async function phasesPass(c: PreparedCase): Promise<Pass> {
   const [qgraph, qdq] = time(() => qgraphFromQdq(model));
   const [result, validateMs] = time(() => validate(qgraph, pack, { soc: pack.defaultSoc, strict: CHECK.strict }));
   return {
-    model, view, layout, checked: { qgraph, result }, findings: result.findings.length, chunks: chunks.length,
+    model,
+    view,
+    layout,
+    checked: { qgraph, result },
+    findings: result.findings.length,
+    chunks: chunks.length,
     initial: { items: visible.items.length, edges: visible.edges.length, ranker: initialLayout.ranker },
-    ms: { read, parse, view: viewMs, initial: initialMs, layoutInitial, layout: layoutMs, chunkMean: chunks.length ? chunks.reduce((a, b) => a + b, 0) / chunks.length : NaN, chunkMax: chunks.length ? Math.max(...chunks) : NaN, qdq, validate: validateMs },
+    ms: {
+      read,
+      parse,
+      view: viewMs,
+      initial: initialMs,
+      layoutInitial,
+      layout: layoutMs,
+      chunkMean: chunks.length ? chunks.reduce((a, b) => a + b, 0) / chunks.length : NaN,
+      chunkMax: chunks.length ? Math.max(...chunks) : NaN,
+      qdq,
+      validate: validateMs,
+    },
   };
 }
 
@@ -173,8 +340,11 @@ async function enginePass(c: PreparedCase): Promise<{ ms: number; previewMs: num
   if (!outcome.ok) throw new Error(`engine check failed: ${outcome.error}`);
   let previewMs: number | null = null;
   if (c.dataPath) {
-    const [preview, t] = await timeAsync(() => engine.tensorPreview('', 'model.layers.0.self_attn.q_proj.weight_quantized'));
-    if (!preview || preview.values.length === 0) throw new Error(`no preview of an external tensor: ${preview?.note ?? 'tensor not found'}`);
+    const [preview, t] = await timeAsync(() =>
+      engine.tensorPreview('', 'model.layers.0.self_attn.q_proj.weight_quantized'),
+    );
+    if (!preview || preview.values.length === 0)
+      throw new Error(`no preview of an external tensor: ${preview?.note ?? 'tensor not found'}`);
     previewMs = t;
   }
   return { ms, previewMs, findings: outcome.result.findings.length };
@@ -206,7 +376,9 @@ export async function measureNodeCase(c: PreparedCase, repeat = 1): Promise<Figu
   // Then the phases one by one, all of a pass's results alive together (as the app holds
   // them) when the retained heap is measured.
   const passes: Pass['ms'][] = [];
-  let facts: { findings: number; viewSize: string; initialSize: string; ranker: string; initialRanker: string; chunks: number } | undefined;
+  let facts:
+    | { findings: number; viewSize: string; initialSize: string; ranker: string; initialRanker: string; chunks: number }
+    | undefined;
   let retained = 0;
   let hasGc = false;
   for (let r = 0; r < repeat; r++) {
@@ -226,7 +398,8 @@ export async function measureNodeCase(c: PreparedCase, repeat = 1): Promise<Figu
     pass = undefined;
   }
   const { findings, viewSize, initialSize, ranker, initialRanker, chunks } = facts!;
-  if (engineFindings.some((f) => f !== findings)) throw new Error(`the engine listed ${engineFindings.join(', ')} findings, the phases ${findings}`);
+  if (engineFindings.some((f) => f !== findings))
+    throw new Error(`the engine listed ${engineFindings.join(', ')} findings, the phases ${findings}`);
   const mem = probe.stop();
 
   const m = (key: keyof Pass['ms']) => median(passes.map((p) => p[key]));
@@ -242,20 +415,32 @@ export async function measureNodeCase(c: PreparedCase, repeat = 1): Promise<Figu
     { metric: 'node.layout-initial', value: m('layoutInitial'), note: initialRanker },
     { metric: 'node.layout-full', value: m('layout'), note: ranker },
     ...(Number.isNaN(m('chunkMean'))
-      ? [{ metric: 'node.layout-chunk-mean', value: null, note: 'fits one call' }, { metric: 'node.layout-chunk-max', value: null, note: 'fits one call' }]
-      : [{ metric: 'node.layout-chunk-mean', value: m('chunkMean'), note: `${chunks} chunks` }, { metric: 'node.layout-chunk-max', value: m('chunkMax') }]),
+      ? [
+          { metric: 'node.layout-chunk-mean', value: null, note: 'fits one call' },
+          { metric: 'node.layout-chunk-max', value: null, note: 'fits one call' },
+        ]
+      : [
+          { metric: 'node.layout-chunk-mean', value: m('chunkMean'), note: `${chunks} chunks` },
+          { metric: 'node.layout-chunk-max', value: m('chunkMax') },
+        ]),
     { metric: 'node.qdq', value: m('qdq') },
     { metric: 'node.validate', value: m('validate') },
     { metric: 'node.check-rate', value: Math.round(c.nodes / (checkMs / 1000)) },
     { metric: 'node.findings', value: findings },
     { metric: 'node.engine-to-findings-cold', value: engineMs[0]! },
     { metric: 'node.engine-to-findings', value: median(engineMs) },
-    previewMs.length ? { metric: 'node.external-preview', value: median(previewMs) } : { metric: 'node.external-preview', value: null, note: 'weights inline' },
-    hasGc ? { metric: 'node.heap-retained', value: mib(retained) } : { metric: 'node.heap-retained', value: null, note: 'needs --expose-gc' },
+    previewMs.length
+      ? { metric: 'node.external-preview', value: median(previewMs) }
+      : { metric: 'node.external-preview', value: null, note: 'weights inline' },
+    hasGc
+      ? { metric: 'node.heap-retained', value: mib(retained) }
+      : { metric: 'node.heap-retained', value: null, note: 'needs --expose-gc' },
     { metric: 'node.heap-peak', value: mib(mem.peakHeap) },
     { metric: 'node.rss-baseline', value: mib(mem.baselineRss) },
     { metric: 'node.rss-peak', value: mib(mem.peakRss) },
-    c.externalBytes ? { metric: 'node.rss-vs-files', value: Math.round((mem.peakRss / files) * 1000) / 1000 } : { metric: 'node.rss-vs-files', value: null, note: 'weights inline' },
+    c.externalBytes
+      ? { metric: 'node.rss-vs-files', value: Math.round((mem.peakRss / files) * 1000) / 1000 }
+      : { metric: 'node.rss-vs-files', value: null, note: 'weights inline' },
   ];
 }
 
@@ -267,13 +452,16 @@ export async function measureInChild(c: PreparedCase, options: PartOptions): Pro
   const dir = mkdtempSync(join(tmpdir(), 'ql-bench-case-'));
   const resultPath = join(dir, 'figures.json');
   const args = ['--expose-gc'];
-  if (options.cpuProfDir) args.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfDir, '--cpu-prof-name', `node-${c.id}.cpuprofile`);
+  if (options.cpuProfDir)
+    args.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfDir, '--cpu-prof-name', `node-${c.id}.cpuprofile`);
   args.push('--import', 'tsx', CASE_ENTRY, JSON.stringify({ case: c, repeat: options.repeat, resultPath }));
   try {
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
       const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'inherit', 'pipe'] });
       let stderr = '';
-      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
       child.on('error', reject);
       child.on('close', (exit) => resolve({ code: exit, stderr }));
     });

@@ -41,7 +41,8 @@ export function summarizeProfile(profile: CpuProfile): FunctionTime[] {
     byId.set(n.id, n);
     for (const c of n.children ?? []) parent.set(c, n.id);
   }
-  const key = (n: ProfileNode) => `${n.callFrame.functionName || '(anonymous)'}\t${shortUrl(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+  const key = (n: ProfileNode) =>
+    `${n.callFrame.functionName || '(anonymous)'}\t${shortUrl(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
   const self = new Map<string, number>();
   const total = new Map<string, number>();
   profile.samples.forEach((id, i) => {
@@ -81,9 +82,11 @@ function main(argv: string[]): void {
   const fmt = (ms: number) => ms.toFixed(0).padStart(7);
   console.log(`${file}: ${((profile.endTime - profile.startTime) / 1e6).toFixed(2)} s profiled`);
   console.log('\nBy self time (ms):');
-  for (const r of [...rows].sort((a, b) => b.selfMs - a.selfMs).slice(0, top)) console.log(`${fmt(r.selfMs)}  ${r.name}  ${r.where}`);
+  for (const r of [...rows].sort((a, b) => b.selfMs - a.selfMs).slice(0, top))
+    console.log(`${fmt(r.selfMs)}  ${r.name}  ${r.where}`);
   console.log('\nBy inclusive time (ms):');
-  for (const r of [...rows].sort((a, b) => b.totalMs - a.totalMs).slice(0, top)) console.log(`${fmt(r.totalMs)}  ${r.name}  ${r.where}`);
+  for (const r of [...rows].sort((a, b) => b.totalMs - a.totalMs).slice(0, top))
+    console.log(`${fmt(r.totalMs)}  ${r.name}  ${r.where}`);
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) main(process.argv.slice(2));

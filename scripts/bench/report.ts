@@ -11,12 +11,18 @@ export function formatValue(value: number | string | null, unit: Unit): string {
   if (value === null) return '—';
   if (typeof value === 'string') return value;
   switch (unit) {
-    case 'ms': return value < 10 ? `${value.toFixed(1)} ms` : `${int(value)} ms`;
-    case 'MiB': return `${value.toFixed(1)} MiB`;
-    case 'nodes/s': return `${int(value)} nodes/s`;
-    case 'count': return int(value);
-    case 'ratio': return value.toFixed(3);
-    case 'text': return String(value);
+    case 'ms':
+      return value < 10 ? `${value.toFixed(1)} ms` : `${int(value)} ms`;
+    case 'MiB':
+      return `${value.toFixed(1)} MiB`;
+    case 'nodes/s':
+      return `${int(value)} nodes/s`;
+    case 'count':
+      return int(value);
+    case 'ratio':
+      return value.toFixed(3);
+    case 'text':
+      return String(value);
   }
 }
 
@@ -31,7 +37,12 @@ export function evaluateTargets(targets: readonly Target[], cases: readonly Case
     const c = cases.find((x) => x.case.id === t.caseId);
     const f = c ? figureOf(c, t.metric) : undefined;
     const value = typeof f?.value === 'number' ? f.value : null;
-    return { ...t, value, met: value === null ? null : value <= t.limit, delta: value === null ? null : value - t.limit };
+    return {
+      ...t,
+      value,
+      met: value === null ? null : value <= t.limit,
+      delta: value === null ? null : value - t.limit,
+    };
   });
 }
 
@@ -44,12 +55,18 @@ export function evaluateTargets(targets: readonly Target[], cases: readonly Case
  * const merged = addPartResults(report, browserPart, { '10k': [{ metric: 'browser.first-render', value: 812 }] });
  * writeFileSync('bench-results/latest.md', renderMarkdown(merged));
  */
-export function addPartResults(report: BenchReport, part: Pick<BenchPart, 'name' | 'metrics' | 'targets'>, figures: Readonly<Record<string, Figure[]>>): BenchReport {
+export function addPartResults(
+  report: BenchReport,
+  part: Pick<BenchPart, 'name' | 'metrics' | 'targets'>,
+  figures: Readonly<Record<string, Figure[]>>,
+): BenchReport {
   const cases = report.cases.map((c) => ({
     case: c.case,
     figures: [...c.figures.filter((f) => !part.metrics.some((m) => m.id === f.metric)), ...(figures[c.case.id] ?? [])],
   }));
-  const known = report.targets.map(({ value: _v, met: _m, delta: _d, ...t }): Target => t).filter((t) => !(part.targets ?? []).some((p) => p.id === t.id));
+  const known = report.targets
+    .map(({ value: _v, met: _m, delta: _d, ...t }): Target => t)
+    .filter((t) => !(part.targets ?? []).some((p) => p.id === t.id));
   return {
     ...report,
     parts: report.parts.includes(part.name) ? report.parts : [...report.parts, part.name],
@@ -81,7 +98,9 @@ function casesTable(cases: readonly CaseResult[]): string[] {
     '|---|---:|---|---|---:|---:|---:|',
   ];
   for (const { case: c } of cases) {
-    lines.push(`| ${c.id} | ${int(c.nodes)} | ${c.layers} × ${c.hidden} | ${c.qdq ? `yes, a flaw every ${c.flawEvery} layers` : 'no (float)'} | ${mibText(c.modelBytes)} | ${mibText(c.externalBytes)} | ${formatValue(c.generateMs, 'ms')} |`);
+    lines.push(
+      `| ${c.id} | ${int(c.nodes)} | ${c.layers} × ${c.hidden} | ${c.qdq ? `yes, a flaw every ${c.flawEvery} layers` : 'no (float)'} | ${mibText(c.modelBytes)} | ${mibText(c.externalBytes)} | ${formatValue(c.generateMs, 'ms')} |`,
+    );
   }
   return lines;
 }
@@ -101,7 +120,9 @@ function figuresTable(metrics: readonly MetricDef[], cases: readonly CaseResult[
 function targetsTable(targets: readonly TargetResult[]): string[] {
   const lines = ['| Target | Case | Figure | Limit | Measured | Result |', '|---|---|---|---:|---:|---|'];
   for (const t of targets) {
-    lines.push(`| ${t.text} | ${t.caseId} | \`${t.metric}\` | ${formatValue(t.limit, t.unit)} | ${formatValue(t.value, t.unit)} | ${targetVerdict(t)} |`);
+    lines.push(
+      `| ${t.text} | ${t.caseId} | \`${t.metric}\` | ${formatValue(t.limit, t.unit)} | ${formatValue(t.value, t.unit)} | ${targetVerdict(t)} |`,
+    );
   }
   return lines;
 }
@@ -117,7 +138,7 @@ export function renderMarkdown(report: BenchReport): string {
     '',
     '## Models',
     '',
-    'Synthetic decoder-only transformers from `scripts/gen-large-model.ts` (RMSNorm, rotary Q/K, SiLU MLP; uint16 activations, int8 per-tensor MatMul weights, Sigmoid at HTP\'s fixed encoding except in the flawed layers). Node names are scoped per layer (`/model/layers.3/self_attn/q_proj/MatMul`), except the DequantizeLinear nodes of weights and constants, which are named after their initializer (`model.layers.3.self_attn.q_proj.weight_DequantizeLinear`) as ONNX Runtime\'s quantizer names them.',
+    "Synthetic decoder-only transformers from `scripts/gen-large-model.ts` (RMSNorm, rotary Q/K, SiLU MLP; uint16 activations, int8 per-tensor MatMul weights, Sigmoid at HTP's fixed encoding except in the flawed layers). Node names are scoped per layer (`/model/layers.3/self_attn/q_proj/MatMul`), except the DequantizeLinear nodes of weights and constants, which are named after their initializer (`model.layers.3.self_attn.q_proj.weight_DequantizeLinear`) as ONNX Runtime's quantizer names them.",
     '',
     ...casesTable(report.cases),
     '',
@@ -134,6 +155,7 @@ export function renderMarkdown(report: BenchReport): string {
     ...report.metrics.map((d) => `- **${d.label}** (\`${d.id}\`): ${d.description}`),
   ];
   const targetNotes = report.targets.filter((t) => t.note).map((t) => `- ${t.text}: ${t.note}`);
-  if (targetNotes.length || report.notes.length) out.push('', '## Notes', '', ...report.notes.map((n) => `- ${n}`), ...targetNotes);
+  if (targetNotes.length || report.notes.length)
+    out.push('', '## Notes', '', ...report.notes.map((n) => `- ${n}`), ...targetNotes);
   return `${out.join('\n')}\n`;
 }

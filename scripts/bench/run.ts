@@ -34,10 +34,21 @@ export function parseSize(text: string): number {
 
 /** QDQ cases for these sizes, plus the external-data case when `weightsGiB` is given. */
 export function casesFor(sizes: readonly string[], big?: { nodes: string; weightsGiB: number }): BenchCase[] {
-  const cases: BenchCase[] = sizes.map((s) => ({ id: s.trim().toLowerCase(), targetNodes: parseSize(s), qdq: true, flawEvery: FLAW_EVERY }));
+  const cases: BenchCase[] = sizes.map((s) => ({
+    id: s.trim().toLowerCase(),
+    targetNodes: parseSize(s),
+    qdq: true,
+    flawEvery: FLAW_EVERY,
+  }));
   if (big) {
     const gib = big.weightsGiB >= 1 ? `${big.weightsGiB}gib` : `${Math.round(big.weightsGiB * 1024)}mib`;
-    cases.push({ id: `${big.nodes.toLowerCase()}-${gib}`, targetNodes: parseSize(big.nodes), qdq: true, weightsGiB: big.weightsGiB, flawEvery: FLAW_EVERY });
+    cases.push({
+      id: `${big.nodes.toLowerCase()}-${gib}`,
+      targetNodes: parseSize(big.nodes),
+      qdq: true,
+      weightsGiB: big.weightsGiB,
+      flawEvery: FLAW_EVERY,
+    });
   }
   return cases;
 }
@@ -59,10 +70,24 @@ export interface BenchOptions extends Partial<PartOptions> {
 
 /** Generates a case's model into `dir`. */
 export function prepareCase(c: BenchCase, dir: string): PreparedCase {
-  const m = generateLargeModel({ nodes: c.targetNodes, qdq: c.qdq, weightsGiB: c.weightsGiB, flawEvery: c.flawEvery, outDir: dir, name: `bench-${c.id}` });
+  const m = generateLargeModel({
+    nodes: c.targetNodes,
+    qdq: c.qdq,
+    weightsGiB: c.weightsGiB,
+    flawEvery: c.flawEvery,
+    outDir: dir,
+    name: `bench-${c.id}`,
+  });
   return {
-    ...c, modelPath: m.modelPath, dataPath: m.dataPath, nodes: m.nodes, layers: m.shape.layers, hidden: m.shape.hidden,
-    modelBytes: m.modelBytes, externalBytes: m.externalBytes, generateMs: m.ms,
+    ...c,
+    modelPath: m.modelPath,
+    dataPath: m.dataPath,
+    nodes: m.nodes,
+    layers: m.shape.layers,
+    hidden: m.shape.hidden,
+    modelBytes: m.modelBytes,
+    externalBytes: m.externalBytes,
+    generateMs: m.ms,
   };
 }
 
@@ -70,21 +95,29 @@ export function prepareCase(c: BenchCase, dir: string): PreparedCase {
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const log = options.log ?? ((line: string) => console.error(line));
   const parts = options.parts ?? DEFAULT_PARTS;
-  const partOptions: PartOptions = { inProcess: options.inProcess ?? false, repeat: options.repeat ?? 1, cpuProfDir: options.cpuProfDir };
+  const partOptions: PartOptions = {
+    inProcess: options.inProcess ?? false,
+    repeat: options.repeat ?? 1,
+    cpuProfDir: options.cpuProfDir,
+  };
   const machine = machineInfo();
   const ownDir = !options.modelsDir;
   const modelsDir = options.modelsDir ?? mkdtempSync(join(tmpdir(), 'ql-bench-models-'));
   const results: CaseResult[] = [];
   try {
     for (const c of options.cases) {
-      log(`[${c.id}] generating ${c.targetNodes} nodes${c.weightsGiB ? ` with ${c.weightsGiB} GiB of external data` : ''}...`);
+      log(
+        `[${c.id}] generating ${c.targetNodes} nodes${c.weightsGiB ? ` with ${c.weightsGiB} GiB of external data` : ''}...`,
+      );
       const prepared = prepareCase(c, modelsDir);
-      log(`[${c.id}] ${prepared.nodes} nodes, ${prepared.layers} layers × hidden ${prepared.hidden}, generated in ${(prepared.generateMs / 1000).toFixed(1)} s`);
+      log(
+        `[${c.id}] ${prepared.nodes} nodes, ${prepared.layers} layers × hidden ${prepared.hidden}, generated in ${(prepared.generateMs / 1000).toFixed(1)} s`,
+      );
       const figures = [];
       try {
         for (const part of parts) {
           log(`[${c.id}] measuring: ${part.name}`);
-          figures.push(...await part.measure(prepared, partOptions));
+          figures.push(...(await part.measure(prepared, partOptions)));
         }
       } finally {
         if (!options.keepModels) {
@@ -121,7 +154,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     parts: parts.map((p) => p.name),
     metrics: parts.flatMap((p) => p.metrics),
     cases: results,
-    targets: evaluateTargets(parts.flatMap((p) => p.targets ?? []), results),
+    targets: evaluateTargets(
+      parts.flatMap((p) => p.targets ?? []),
+      results,
+    ),
     notes,
   };
   if (options.outDir) {

@@ -53,10 +53,17 @@ const SHARE: ActQuant = { kind: 'share-input' };
 /** Writes the decoder through `e` (float or QDQ). */
 export function describeDecoder(e: LargeEmitter, d: DecoderShape): void {
   const headDim = d.hidden / d.heads;
-  if (!Number.isInteger(headDim) || headDim % 2 !== 0) throw new Error(`decoder: hidden ${d.hidden} must split into ${d.heads} heads of even size`);
+  if (!Number.isInteger(headDim) || headDim % 2 !== 0)
+    throw new Error(`decoder: hidden ${d.hidden} must split into ${d.heads} heads of even size`);
   const S = d.seq;
 
-  const op = (scope: Scope, opType: string, inputs: readonly string[], quant?: ActQuant, attrs?: Parameters<LargeEmitter['op']>[3]['attrs']): string => {
+  const op = (
+    scope: Scope,
+    opType: string,
+    inputs: readonly string[],
+    quant?: ActQuant,
+    attrs?: Parameters<LargeEmitter['op']>[3]['attrs'],
+  ): string => {
     const name = scope.name(opType);
     return e.op(opType, inputs, `${name}_output_0`, { name, quant, attrs });
   };
@@ -78,7 +85,10 @@ export function describeDecoder(e: LargeEmitter, d: DecoderShape): void {
     if (d.norm === 'layernorm') {
       const gamma = e.weight(`${param}.weight`, [d.hidden]);
       const beta = e.constant(`${param}.bias`, [d.hidden], 0.01);
-      return op(scope, 'LayerNormalization', [input, gamma, beta], range(-8, 8), { axis: attr.int(-1), epsilon: attr.float(1e-5) });
+      return op(scope, 'LayerNormalization', [input, gamma, beta], range(-8, 8), {
+        axis: attr.int(-1),
+        epsilon: attr.float(1e-5),
+      });
     }
     const two = e.constant(`${param}.pow_exponent`, [], 2);
     const eps = e.constant(`${param}.eps`, [], 1e-5);
@@ -91,7 +101,14 @@ export function describeDecoder(e: LargeEmitter, d: DecoderShape): void {
     return op(scope, 'Mul', [normed, gamma], range(-8, 8));
   };
 
-  const linear = (scope: Scope, param: string, input: string, inDim: number, outDim: number, quant = range(-8, 8)): string => {
+  const linear = (
+    scope: Scope,
+    param: string,
+    input: string,
+    inDim: number,
+    outDim: number,
+    quant = range(-8, 8),
+  ): string => {
     const w = e.weight(`${param}.weight`, [inDim, outDim]);
     return op(scope, 'MatMul', [input, w], quant);
   };

@@ -65,7 +65,10 @@ const SMALL_CONSTANT = 16;
 export class FloatLargeEmitter implements LargeEmitter {
   readonly builder: GraphBuilder;
 
-  constructor(graphName: string, private readonly sink: WeightSink) {
+  constructor(
+    graphName: string,
+    private readonly sink: WeightSink,
+  ) {
     this.builder = new GraphBuilder(graphName);
   }
 
@@ -123,7 +126,11 @@ export class QdqLargeEmitter implements LargeEmitter {
   readonly builder: GraphBuilder;
   private readonly encodings = new Map<string, Encoding>();
 
-  constructor(graphName: string, private readonly sink: WeightSink, readonly activation: ActDType) {
+  constructor(
+    graphName: string,
+    private readonly sink: WeightSink,
+    readonly activation: ActDType,
+  ) {
     this.builder = new GraphBuilder(graphName);
   }
 
@@ -168,19 +175,27 @@ export class QdqLargeEmitter implements LargeEmitter {
     let enc: Encoding;
     if (how.kind === 'share-input') {
       const shared = firstInput ? this.encodings.get(firstInput) : undefined;
-      if (!shared) throw new Error(`QdqLargeEmitter: ${tensor} shares the encoding of ${firstInput ?? '(no input)'}, which has none`);
+      if (!shared)
+        throw new Error(
+          `QdqLargeEmitter: ${tensor} shares the encoding of ${firstInput ?? '(no input)'}, which has none`,
+        );
       enc = shared;
     } else {
-      const { scale, zeroPoint } = how.kind === 'fixed-sigmoid'
-        ? { scale: 1 / (QMAX[this.activation] + 1), zeroPoint: 0 }
-        : rangeQParams(how.min, how.max, this.activation);
+      const { scale, zeroPoint } =
+        how.kind === 'fixed-sigmoid'
+          ? { scale: 1 / (QMAX[this.activation] + 1), zeroPoint: 0 }
+          : rangeQParams(how.min, how.max, this.activation);
       enc = this.params(tensor, this.activation, scale, zeroPoint);
     }
     const qOut = `${tensor}_QuantizeLinear_Output`;
     const dqOut = dqName ?? `${tensor}_DequantizeLinear_Output`;
     this.builder
-      .node('QuantizeLinear', [tensor, enc.scaleName, enc.zeroPointName], [qOut], undefined, { name: `${tensor}_QuantizeLinear` })
-      .node('DequantizeLinear', [qOut, enc.scaleName, enc.zeroPointName], [dqOut], undefined, { name: `${tensor}_DequantizeLinear` });
+      .node('QuantizeLinear', [tensor, enc.scaleName, enc.zeroPointName], [qOut], undefined, {
+        name: `${tensor}_QuantizeLinear`,
+      })
+      .node('DequantizeLinear', [qOut, enc.scaleName, enc.zeroPointName], [dqOut], undefined, {
+        name: `${tensor}_DequantizeLinear`,
+      });
     this.encodings.set(dqOut, enc);
     return dqOut;
   }
@@ -189,7 +204,9 @@ export class QdqLargeEmitter implements LargeEmitter {
   private dequantize(name: string, dtype: 'int8' | ActDType, scale: number, zeroPoint: number): string {
     const enc = this.params(name, dtype, scale, zeroPoint);
     const dqOut = `${name}_DequantizeLinear_Output`;
-    this.builder.node('DequantizeLinear', [`${name}_quantized`, enc.scaleName, enc.zeroPointName], [dqOut], undefined, { name: `${name}_DequantizeLinear` });
+    this.builder.node('DequantizeLinear', [`${name}_quantized`, enc.scaleName, enc.zeroPointName], [dqOut], undefined, {
+      name: `${name}_DequantizeLinear`,
+    });
     this.encodings.set(dqOut, enc);
     return dqOut;
   }

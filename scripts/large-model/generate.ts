@@ -63,17 +63,29 @@ const IR_VERSION = 10;
 function shapeFor(options: LargeModelOptions, layers: number, hidden: number): DecoderShape {
   const headDim = hidden >= 512 ? 64 : 16;
   return {
-    layers, hidden, heads: hidden / headDim, ffn: 3 * hidden, seq: 16, vocab: 512,
-    norm: options.norm ?? 'rms', flawEvery: options.flawEvery ?? 0,
+    layers,
+    hidden,
+    heads: hidden / headDim,
+    ffn: 3 * hidden,
+    seq: 16,
+    vocab: 512,
+    norm: options.norm ?? 'rms',
+    flawEvery: options.flawEvery ?? 0,
   };
 }
 
 function emitterFor(options: LargeModelOptions, sink: WeightSink): LargeEmitter {
-  return options.qdq ? new QdqLargeEmitter('decoder', sink, options.activation ?? 'uint16') : new FloatLargeEmitter('decoder', sink);
+  return options.qdq
+    ? new QdqLargeEmitter('decoder', sink, options.activation ?? 'uint16')
+    : new FloatLargeEmitter('decoder', sink);
 }
 
 /** Nodes and weight bytes of a decoder with these options, without storing any weights. */
-export function countDecoder(options: LargeModelOptions, layers: number, hidden: number): { nodes: number; weightBytes: number } {
+export function countDecoder(
+  options: LargeModelOptions,
+  layers: number,
+  hidden: number,
+): { nodes: number; weightBytes: number } {
   const sink = new NullWeights();
   const e = emitterFor(options, sink);
   describeDecoder(e, shapeFor(options, layers, hidden));
@@ -126,14 +138,26 @@ export function generateLargeModel(options: LargeModelOptions): GeneratedModel {
     describeDecoder(e, shape);
     nodes = e.builder.nodeCount;
     const doc = `Synthetic ${shape.layers}-layer decoder (hidden ${shape.hidden}, ${shape.heads} heads, ${shape.norm} norm) for benchmarks; weights are a repeated pattern, not a trained model.`;
-    bytes = writeOnnx(e.builder.toModel({ opset: OPSET, irVersion: IR_VERSION, producerName: 'quantlens gen-large-model', docString: doc }));
+    bytes = writeOnnx(
+      e.builder.toModel({
+        opset: OPSET,
+        irVersion: IR_VERSION,
+        producerName: 'quantlens gen-large-model',
+        docString: doc,
+      }),
+    );
   } finally {
     sink.close();
   }
   writeFileSync(modelPath, bytes);
   return {
-    modelPath, dataPath, nodes, shape,
-    modelBytes: bytes.length, externalBytes: sink.externalBytes, weightBytes: sink.weightBytes,
+    modelPath,
+    dataPath,
+    nodes,
+    shape,
+    modelBytes: bytes.length,
+    externalBytes: sink.externalBytes,
+    weightBytes: sink.weightBytes,
     ms: performance.now() - started,
   };
 }

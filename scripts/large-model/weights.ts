@@ -86,16 +86,21 @@ export class InlineWeights implements WeightSink {
 
 function typedView(bytes: Uint8Array, dtype: WeightDType): TensorArray {
   switch (dtype) {
-    case 'float32': return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-    case 'uint16': return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
-    case 'int8': return new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-    case 'uint8': return bytes;
+    case 'float32':
+      return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    case 'uint16':
+      return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
+    case 'int8':
+      return new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    case 'uint8':
+      return bytes;
   }
 }
 
 function repeatPattern(source: Uint8Array, length: number): Uint8Array {
   const out = new Uint8Array(length);
-  for (let at = 0; at < length; at += source.length) out.set(source.subarray(0, Math.min(source.length, length - at)), at);
+  for (let at = 0; at < length; at += source.length)
+    out.set(source.subarray(0, Math.min(source.length, length - at)), at);
   return out;
 }
 
@@ -114,7 +119,12 @@ export class StreamedExternalWeights implements WeightSink {
    * @param path where to write the side file
    * @param location the file name the model refers to (relative to the model)
    */
-  constructor(path: string, readonly location: string, private readonly minBytes = 1024, private readonly align = 64) {
+  constructor(
+    path: string,
+    readonly location: string,
+    private readonly minBytes = 1024,
+    private readonly align = 64,
+  ) {
     this.fd = openSync(path, 'w');
   }
 
@@ -132,7 +142,8 @@ export class StreamedExternalWeights implements WeightSink {
     if (pad) writeAll(this.fd, new Uint8Array(pad));
     const offset = this.size + pad;
     const source = pattern(dtype);
-    for (let done = 0; done < length; done += source.length) writeAll(this.fd, source.subarray(0, Math.min(source.length, length - done)));
+    for (let done = 0; done < length; done += source.length)
+      writeAll(this.fd, source.subarray(0, Math.min(source.length, length - done)));
     this.size = offset + length;
     this.weightBytes += length;
     return {

@@ -68,7 +68,11 @@ function setQdqScale(m: onnx.ModelProto, qName: string, dqName: string, scale: n
 
 export const BROKEN_VARIANTS: BrokenVariant[] = [
   {
-    rule: 'fixed-qparams', base: 'cnn-sigmoid.qdq.onnx', file: 'broken-sigmoid-scale.qdq.onnx', node: '/head/Sigmoid', failsOn: 'SM8650',
+    rule: 'fixed-qparams',
+    base: 'cnn-sigmoid.qdq.onnx',
+    file: 'broken-sigmoid-scale.qdq.onnx',
+    node: '/head/Sigmoid',
+    failsOn: 'SM8650',
     what: '16-bit Sigmoid output calibrated to scale 1/65535 instead of the fixed 1/65536 the HTP requires',
     edit: (m) => {
       // The Sigmoid runs at 16 bits: its input is requantized to uint16 on an edge of its own
@@ -80,11 +84,24 @@ export const BROKEN_VARIANTS: BrokenVariant[] = [
       replaceInit(m, makeTensor('sigmoid_in_u16_zero_point', new Uint16Array([inZp * 256]), []));
       replaceInit(m, makeTensor('sigmoid_out_u16_scale', new Float32Array([1 / 65535]), []));
       replaceInit(m, makeTensor('sigmoid_out_u16_zero_point', new Uint16Array([0]), []));
-      const q = new onnx.NodeProto({ name: 'sigmoid_in_u16_QuantizeLinear', opType: 'QuantizeLinear', input: [sig.input[0]!, 'sigmoid_in_u16_scale', 'sigmoid_in_u16_zero_point'], output: ['sigmoid_in_u16_q'] });
-      const dq = new onnx.NodeProto({ name: 'sigmoid_in_u16_DequantizeLinear', opType: 'DequantizeLinear', input: ['sigmoid_in_u16_q', 'sigmoid_in_u16_scale', 'sigmoid_in_u16_zero_point'], output: ['sigmoid_in_u16_dq'] });
+      const q = new onnx.NodeProto({
+        name: 'sigmoid_in_u16_QuantizeLinear',
+        opType: 'QuantizeLinear',
+        input: [sig.input[0]!, 'sigmoid_in_u16_scale', 'sigmoid_in_u16_zero_point'],
+        output: ['sigmoid_in_u16_q'],
+      });
+      const dq = new onnx.NodeProto({
+        name: 'sigmoid_in_u16_DequantizeLinear',
+        opType: 'DequantizeLinear',
+        input: ['sigmoid_in_u16_q', 'sigmoid_in_u16_scale', 'sigmoid_in_u16_zero_point'],
+        output: ['sigmoid_in_u16_dq'],
+      });
       graph(m).node.splice(graph(m).node.indexOf(sig), 0, q, dq);
       sig.input[0] = 'sigmoid_in_u16_dq';
-      for (const n of [node(m, '/head/Sigmoid_output_0_QuantizeLinear'), node(m, '/head/Sigmoid_output_0_DequantizeLinear')]) {
+      for (const n of [
+        node(m, '/head/Sigmoid_output_0_QuantizeLinear'),
+        node(m, '/head/Sigmoid_output_0_DequantizeLinear'),
+      ]) {
         n.input[1] = 'sigmoid_out_u16_scale';
         n.input[2] = 'sigmoid_out_u16_zero_point';
       }
@@ -92,15 +109,28 @@ export const BROKEN_VARIANTS: BrokenVariant[] = [
     },
   },
   {
-    rule: 'shared-qparams', base: 'transformer-block.qdq.onnx', file: 'broken-transpose-requant.qdq.onnx', node: '/layers.0/attn/Transpose', failsOn: 'SM8650',
-    what: 'attention Transpose output quantized with its own scale instead of its input\'s',
+    rule: 'shared-qparams',
+    base: 'transformer-block.qdq.onnx',
+    file: 'broken-transpose-requant.qdq.onnx',
+    node: '/layers.0/attn/Transpose',
+    failsOn: 'SM8650',
+    what: "attention Transpose output quantized with its own scale instead of its input's",
     edit: (m) => {
       const s = floats(init(m, '/layers.0/attn/q_proj/Add_output_0_scale'))[0]!;
-      setQdqScale(m, '/layers.0/attn/Transpose_output_0_QuantizeLinear', '/layers.0/attn/Transpose_output_0_DequantizeLinear', s * 1.5);
+      setQdqScale(
+        m,
+        '/layers.0/attn/Transpose_output_0_QuantizeLinear',
+        '/layers.0/attn/Transpose_output_0_DequantizeLinear',
+        s * 1.5,
+      );
     },
   },
   {
-    rule: 'symmetric', base: 'cnn-sigmoid.qdq.onnx', file: 'broken-asymmetric-weight.qdq.onnx', node: '/backbone/conv1/Conv', failsOn: 'SM8650',
+    rule: 'symmetric',
+    base: 'cnn-sigmoid.qdq.onnx',
+    file: 'broken-asymmetric-weight.qdq.onnx',
+    node: '/backbone/conv1/Conv',
+    failsOn: 'SM8650',
     what: 'conv1 weights with zero point 3 (asymmetric)',
     edit: (m) => {
       const zp = init(m, 'backbone.conv1.weight_zero_point');
@@ -109,7 +139,11 @@ export const BROKEN_VARIANTS: BrokenVariant[] = [
     },
   },
   {
-    rule: 'bias', base: 'cnn-sigmoid.qdq.onnx', file: 'broken-bias-scale.qdq.onnx', node: '/backbone/conv2/Conv', failsOn: 'SM8650',
+    rule: 'bias',
+    base: 'cnn-sigmoid.qdq.onnx',
+    file: 'broken-bias-scale.qdq.onnx',
+    node: '/backbone/conv2/Conv',
+    failsOn: 'SM8650',
     what: 'conv2 bias scale 1.5× input scale × weight scale',
     edit: (m) => {
       const s = init(m, 'backbone.conv2.bias_scale');
@@ -117,7 +151,11 @@ export const BROKEN_VARIANTS: BrokenVariant[] = [
     },
   },
   {
-    rule: 'per-channel', base: 'cnn-sigmoid.qdq.onnx', file: 'broken-perchannel-gemm.qdq.onnx', node: '/head/fc/Gemm', failsOn: 'SM8650',
+    rule: 'per-channel',
+    base: 'cnn-sigmoid.qdq.onnx',
+    file: 'broken-perchannel-gemm.qdq.onnx',
+    node: '/head/fc/Gemm',
+    failsOn: 'SM8650',
     what: 'Gemm (FullyConnected) input activation dequantized per channel',
     edit: (m) => {
       // Activations are per-tensor on HTP; the DQ feeding the Gemm gets one scale per feature.
@@ -133,7 +171,11 @@ export const BROKEN_VARIANTS: BrokenVariant[] = [
     },
   },
   {
-    rule: 'dtype', base: 'cnn-sigmoid.qdq.onnx', file: 'broken-int32-weight.qdq.onnx', node: '/backbone/conv1/Conv', failsOn: 'SM8650',
+    rule: 'dtype',
+    base: 'cnn-sigmoid.qdq.onnx',
+    file: 'broken-int32-weight.qdq.onnx',
+    node: '/backbone/conv1/Conv',
+    failsOn: 'SM8650',
     what: 'conv1 weights stored as int32, a dtype HTP Conv2d weights do not take',
     edit: (m) => {
       const w = init(m, 'backbone.conv1.weight_quantized');
@@ -143,7 +185,11 @@ export const BROKEN_VARIANTS: BrokenVariant[] = [
     },
   },
   {
-    rule: 'encoding', base: 'cnn-sigmoid.qdq.onnx', file: 'broken-axis.qdq.onnx', node: '/backbone/conv1/Conv', failsOn: 'SM8650',
+    rule: 'encoding',
+    base: 'cnn-sigmoid.qdq.onnx',
+    file: 'broken-axis.qdq.onnx',
+    node: '/backbone/conv1/Conv',
+    failsOn: 'SM8650',
     what: 'conv1 weight DequantizeLinear with axis 5 on a rank-4 weight',
     edit: (m) => {
       const dq = node(m, 'backbone.conv1.weight_DequantizeLinear');
@@ -152,13 +198,23 @@ export const BROKEN_VARIANTS: BrokenVariant[] = [
     },
   },
   {
-    rule: 'unsupported-op', base: 'cnn-sigmoid.qdq.onnx', file: 'broken-unsupported-op.qdq.onnx', node: '/backbone/conv1/Relu', failsOn: 'SM8650',
+    rule: 'unsupported-op',
+    base: 'cnn-sigmoid.qdq.onnx',
+    file: 'broken-unsupported-op.qdq.onnx',
+    node: '/backbone/conv1/Relu',
+    failsOn: 'SM8650',
     what: 'conv1 Relu replaced by Softsign, which has no HTP op',
-    edit: (m) => { node(m, '/backbone/conv1/Relu').opType = 'Softsign'; },
+    edit: (m) => {
+      node(m, '/backbone/conv1/Relu').opType = 'Softsign';
+    },
   },
   {
-    rule: 'op-limits', base: 'cnn-sigmoid.qdq.onnx', file: 'broken-gemm-alpha.qdq.onnx', node: '/head/fc/Gemm', failsOn: 'SM8650',
-    what: 'head Gemm with alpha 0.5, which ONNX Runtime\'s QNN EP does not map to FullyConnected',
+    rule: 'op-limits',
+    base: 'cnn-sigmoid.qdq.onnx',
+    file: 'broken-gemm-alpha.qdq.onnx',
+    node: '/head/fc/Gemm',
+    failsOn: 'SM8650',
+    what: "head Gemm with alpha 0.5, which ONNX Runtime's QNN EP does not map to FullyConnected",
     edit: (m) => {
       const gemm = node(m, '/head/fc/Gemm');
       gemm.attribute = gemm.attribute.filter((a) => a.name !== 'alpha') as onnx.AttributeProto[];
@@ -166,21 +222,40 @@ export const BROKEN_VARIANTS: BrokenVariant[] = [
     },
   },
   {
-    rule: 'io-dtype', base: 'transformer-block.qdq.onnx', file: 'broken-mixed-add.qdq.onnx', node: '/layers.0/Add', failsOn: 'SM8650', flow: 'ort',
+    rule: 'io-dtype',
+    base: 'transformer-block.qdq.onnx',
+    file: 'broken-mixed-add.qdq.onnx',
+    node: '/layers.0/Add',
+    failsOn: 'SM8650',
+    flow: 'ort',
     what: 'residual Add reading one uint16 and one uint8 input: no QDQ node unit forms under ONNX Runtime',
     edit: (m) => {
       const add = node(m, '/layers.0/Add');
       const oldScale = floats(init(m, '/layers.0/attn/o_proj/Add_output_0_scale'))[0]!;
       replaceInit(m, makeTensor('residual_u8_scale', new Float32Array([oldScale * 257]), []));
       replaceInit(m, makeTensor('residual_u8_zero_point', new Uint8Array([128]), []));
-      const q = new onnx.NodeProto({ name: 'residual_u8_QuantizeLinear', opType: 'QuantizeLinear', input: [add.input[1]!, 'residual_u8_scale', 'residual_u8_zero_point'], output: ['residual_u8_q'] });
-      const dq = new onnx.NodeProto({ name: 'residual_u8_DequantizeLinear', opType: 'DequantizeLinear', input: ['residual_u8_q', 'residual_u8_scale', 'residual_u8_zero_point'], output: ['residual_u8_dq'] });
+      const q = new onnx.NodeProto({
+        name: 'residual_u8_QuantizeLinear',
+        opType: 'QuantizeLinear',
+        input: [add.input[1]!, 'residual_u8_scale', 'residual_u8_zero_point'],
+        output: ['residual_u8_q'],
+      });
+      const dq = new onnx.NodeProto({
+        name: 'residual_u8_DequantizeLinear',
+        opType: 'DequantizeLinear',
+        input: ['residual_u8_q', 'residual_u8_scale', 'residual_u8_zero_point'],
+        output: ['residual_u8_dq'],
+      });
       graph(m).node.splice(graph(m).node.indexOf(add), 0, q, dq);
       add.input[1] = 'residual_u8_dq';
     },
   },
   {
-    rule: 'float-island', base: 'cnn-sigmoid.qdq.onnx', file: 'broken-float-sigmoid.qdq.onnx', node: '/head/Sigmoid', failsOn: 'SA8295',
+    rule: 'float-island',
+    base: 'cnn-sigmoid.qdq.onnx',
+    file: 'broken-float-sigmoid.qdq.onnx',
+    node: '/head/Sigmoid',
+    failsOn: 'SA8295',
     what: 'head Sigmoid left float (no QuantizeLinear on its output): V68 has no FP16, so it cannot stay on the NPU',
     edit: (m) => {
       const g = graph(m);
@@ -193,7 +268,12 @@ export const BROKEN_VARIANTS: BrokenVariant[] = [
     },
   },
   {
-    rule: '16a16w-arch', base: 'transformer-block.qdq.onnx', file: 'broken-16a16w-matmul.qdq.onnx', node: '/layers.0/attn/MatMul', failsOn: 'SM8450', passesOn: 'SM8550',
+    rule: '16a16w-arch',
+    base: 'transformer-block.qdq.onnx',
+    file: 'broken-16a16w-matmul.qdq.onnx',
+    node: '/layers.0/attn/MatMul',
+    failsOn: 'SM8450',
+    passesOn: 'SM8550',
     what: 'attention QK MatMul with an int16 symmetric second input (16a16w), which needs HTP V73+',
     edit: (m) => {
       // Requantize K (the MatMul's second input) as int16 symmetric: a new Q/DQ pair, zero point 0.
@@ -204,15 +284,30 @@ export const BROKEN_VARIANTS: BrokenVariant[] = [
       const scale = (oldScale * 65536) / 65535;
       replaceInit(m, makeTensor('k_int16_scale', new Float32Array([scale]), []));
       replaceInit(m, makeTensor('k_int16_zero_point', new Int16Array([0]), []));
-      const q = new onnx.NodeProto({ name: 'k_int16_QuantizeLinear', opType: 'QuantizeLinear', input: [kQ.input[0]!, 'k_int16_scale', 'k_int16_zero_point'], output: ['k_int16_q'] });
-      const dq = new onnx.NodeProto({ name: 'k_int16_DequantizeLinear', opType: 'DequantizeLinear', input: ['k_int16_q', 'k_int16_scale', 'k_int16_zero_point'], output: ['k_int16_dq'] });
+      const q = new onnx.NodeProto({
+        name: 'k_int16_QuantizeLinear',
+        opType: 'QuantizeLinear',
+        input: [kQ.input[0]!, 'k_int16_scale', 'k_int16_zero_point'],
+        output: ['k_int16_q'],
+      });
+      const dq = new onnx.NodeProto({
+        name: 'k_int16_DequantizeLinear',
+        opType: 'DequantizeLinear',
+        input: ['k_int16_q', 'k_int16_scale', 'k_int16_zero_point'],
+        output: ['k_int16_dq'],
+      });
       const at = graph(m).node.indexOf(mm);
       graph(m).node.splice(at, 0, q, dq);
       mm.input[1] = 'k_int16_dq';
     },
   },
   {
-    rule: 'lpbq-arch', base: 'cnn-sigmoid.qdq.onnx', file: 'broken-blockwise-v68.qdq.onnx', node: '/backbone/conv2/Conv', failsOn: 'SA8295', passesOn: 'SM8650',
+    rule: 'lpbq-arch',
+    base: 'cnn-sigmoid.qdq.onnx',
+    file: 'broken-blockwise-v68.qdq.onnx',
+    node: '/backbone/conv2/Conv',
+    failsOn: 'SA8295',
+    passesOn: 'SM8650',
     what: 'conv2 weights quantized block-wise (block_size 4 along input channels), which needs HTP V69+',
     edit: (m) => {
       // conv2 weight is [16, 8, 3, 3]; blocks of 4 input channels: scale shape [16, 2, 3, 3].
@@ -224,7 +319,10 @@ export const BROKEN_VARIANTS: BrokenVariant[] = [
       replaceInit(m, makeTensor('backbone.conv2.weight_zero_point', new Int8Array(blocked.length), [16, 2, 3, 3]));
       const dq = node(m, 'backbone.conv2.weight_DequantizeLinear');
       dq.attribute = dq.attribute.filter((a) => a.name !== 'axis' && a.name !== 'block_size') as onnx.AttributeProto[];
-      dq.attribute.push(new onnx.AttributeProto(makeAttribute('axis', attr.int(1))), new onnx.AttributeProto(makeAttribute('block_size', attr.int(4))));
+      dq.attribute.push(
+        new onnx.AttributeProto(makeAttribute('axis', attr.int(1))),
+        new onnx.AttributeProto(makeAttribute('block_size', attr.int(4))),
+      );
     },
   },
 ];

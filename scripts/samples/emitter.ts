@@ -12,7 +12,12 @@ import { GraphBuilder, type Attrs } from '../../src/core/model/graph-builder';
 import { attr, type TensorArray } from '../../src/core/model/write-onnx';
 import type { MinMax } from '../../src/core/quant/minmax-ranges';
 import {
-  asymmetricQParams, quantize, quantizeBiasInt32, quantizeSymmetricInt8, type QParams, type QType,
+  asymmetricQParams,
+  quantize,
+  quantizeBiasInt32,
+  quantizeSymmetricInt8,
+  type QParams,
+  type QType,
 } from './qdq-math';
 
 /** How a node's output activation is quantized. */
@@ -136,7 +141,15 @@ export class QdqEmitter implements Emitter {
     const wEnc = this.mustEncoding(weight);
     const q = quantizeBiasInt32(values, inEnc.scales[0]!, wEnc.scales);
     const zeros = new Int32Array(q.scales.length);
-    return this.dequantizeInitializer(name, q.values, [values.length], q.scales, zeros, 'int32', q.scales.length > 1 ? 0 : undefined);
+    return this.dequantizeInitializer(
+      name,
+      q.values,
+      [values.length],
+      q.scales,
+      zeros,
+      'int32',
+      q.scales.length > 1 ? 0 : undefined,
+    );
   }
 
   constant(name: string, values: Float32Array, dims: readonly number[]): string {
@@ -159,7 +172,13 @@ export class QdqEmitter implements Emitter {
   op(opType: string, inputs: readonly string[], output: string, options: OpOptions): string {
     this.builder.node(opType, inputs, [output], options.attrs, { name: options.name });
     const finalName = options.graphOutput;
-    return this.quantizeActivation(output, finalName ?? output, options.quant ?? { kind: 'calibrated' }, inputs[0], finalName);
+    return this.quantizeActivation(
+      output,
+      finalName ?? output,
+      options.quant ?? { kind: 'calibrated' },
+      inputs[0],
+      finalName,
+    );
   }
 
   output(name: string, shape: readonly number[]): void {
@@ -170,7 +189,13 @@ export class QdqEmitter implements Emitter {
    * Inserts Q -> DQ after float tensor `tensor`. `rangeKey` is the tensor's name in the float
    * model; `dqName` overrides the DQ output name (to keep a graph output's name).
    */
-  private quantizeActivation(tensor: string, rangeKey: string, how: ActQuant, firstInput: string | undefined, dqName?: string): string {
+  private quantizeActivation(
+    tensor: string,
+    rangeKey: string,
+    how: ActQuant,
+    firstInput: string | undefined,
+    dqName?: string,
+  ): string {
     let enc: Encoding;
     if (how.kind === 'share-input') {
       if (!firstInput) throw new Error(`${tensor}: share-input needs an input`);
@@ -184,23 +209,37 @@ export class QdqEmitter implements Emitter {
         if (!r) throw new Error(`no calibration range for ${rangeKey}`);
         p = asymmetricQParams(r.min, r.max, this.activationType);
       }
-      enc = { dtype: p.dtype, scales: Float32Array.of(p.scale), scaleName: `${tensor}_scale`, zeroPointName: `${tensor}_zero_point` };
+      enc = {
+        dtype: p.dtype,
+        scales: Float32Array.of(p.scale),
+        scaleName: `${tensor}_scale`,
+        zeroPointName: `${tensor}_zero_point`,
+      };
       this.builder.initializer(enc.scaleName, enc.scales, []);
       this.builder.initializer(enc.zeroPointName, [p.zeroPoint], [], p.dtype);
     }
     const qOut = `${tensor}_QuantizeLinear_Output`;
     const dqOut = dqName ?? `${tensor}_DequantizeLinear_Output`;
     this.builder
-      .node('QuantizeLinear', [tensor, enc.scaleName, enc.zeroPointName], [qOut], undefined, { name: `${tensor}_QuantizeLinear` })
-      .node('DequantizeLinear', [qOut, enc.scaleName, enc.zeroPointName], [dqOut], undefined, { name: `${tensor}_DequantizeLinear` });
+      .node('QuantizeLinear', [tensor, enc.scaleName, enc.zeroPointName], [qOut], undefined, {
+        name: `${tensor}_QuantizeLinear`,
+      })
+      .node('DequantizeLinear', [qOut, enc.scaleName, enc.zeroPointName], [dqOut], undefined, {
+        name: `${tensor}_DequantizeLinear`,
+      });
     this.encodings.set(dqOut, enc);
     return dqOut;
   }
 
   /** Stores quantized values with their scale and zero point, and dequantizes them. */
   private dequantizeInitializer(
-    name: string, values: TensorArray | readonly number[], dims: readonly number[],
-    scales: Float32Array, zeroPoints: TensorArray | readonly number[], dtype: QType, axis: number | undefined,
+    name: string,
+    values: TensorArray | readonly number[],
+    dims: readonly number[],
+    scales: Float32Array,
+    zeroPoints: TensorArray | readonly number[],
+    dtype: QType,
+    axis: number | undefined,
   ): string {
     const qName = `${name}_quantized`;
     const enc: Encoding = { dtype, scales, scaleName: `${name}_scale`, zeroPointName: `${name}_zero_point` };
@@ -210,8 +249,13 @@ export class QdqEmitter implements Emitter {
       .initializer(enc.scaleName, scales, paramDims)
       .initializer(enc.zeroPointName, zeroPoints, paramDims, dtype);
     const dqOut = `${name}_DequantizeLinear_Output`;
-    this.builder.node('DequantizeLinear', [qName, enc.scaleName, enc.zeroPointName], [dqOut],
-      axis === undefined ? undefined : { axis: attr.int(axis) }, { name: `${name}_DequantizeLinear` });
+    this.builder.node(
+      'DequantizeLinear',
+      [qName, enc.scaleName, enc.zeroPointName],
+      [dqOut],
+      axis === undefined ? undefined : { axis: attr.int(axis) },
+      { name: `${name}_DequantizeLinear` },
+    );
     this.encodings.set(dqOut, enc);
     return dqOut;
   }

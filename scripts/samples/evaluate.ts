@@ -6,7 +6,8 @@ import { sqnrDb } from './qdq-math';
 /** SQNR in dB of the QDQ model's outputs against the float model's, over all outputs and inputs. */
 export async function pairSqnrDb(pair: SamplePair): Promise<number> {
   const [floatSession, qdqSession] = await Promise.all([
-    createOrtSession(pair.float.bytes), createOrtSession(pair.qdq.bytes),
+    createOrtSession(pair.float.bytes),
+    createOrtSession(pair.qdq.bytes),
   ]);
   const reference: number[] = [];
   const test: number[] = [];

@@ -60,27 +60,35 @@ const FAMILIES: Family[] = [
   {
     name: 'cnn-sigmoid',
     title: 'CNN with Sigmoid head',
-    floatDescription: 'Float32 image classifier: two Conv+Relu blocks, global average pool, Gemm, Sigmoid. Input image [1,3,32,32], output probs [1,4].',
-    qdqDescription: 'The CNN in QDQ form: uint8 per-tensor activations calibrated with min/max, int8 symmetric per-channel weights, int32 biases (scale = input scale x weight scale), Sigmoid output fixed at scale 1/256, zero point 0 as HTP requires.',
+    floatDescription:
+      'Float32 image classifier: two Conv+Relu blocks, global average pool, Gemm, Sigmoid. Input image [1,3,32,32], output probs [1,4].',
+    qdqDescription:
+      'The CNN in QDQ form: uint8 per-tensor activations calibrated with min/max, int8 symmetric per-channel weights, int32 biases (scale = input scale x weight scale), Sigmoid output fixed at scale 1/256, zero point 0 as HTP requires.',
     graphName: 'cnn_sigmoid',
     input: { name: 'image', shape: CNN_INPUT_SHAPE, draw: (rng, n) => rng.floats(n, 0, 1) },
     describe: (e) => describeCnn(e, cnnWeights()),
     activationType: 'uint8',
-    floatOpset: 17, floatIr: 8,
-    qdqOpset: 17, qdqIr: 8,
+    floatOpset: 17,
+    floatIr: 8,
+    qdqOpset: 17,
+    qdqIr: 8,
   },
   {
     name: 'transformer-block',
     title: 'Transformer block (self-attention)',
-    floatDescription: 'Float32 pre-norm self-attention block: LayerNormalization, Q/K/V projections, 4-head attention (Reshape, Transpose, MatMul, Softmax), output projection and residual Add. Input x [1,16,64], output y [1,16,64].',
-    qdqDescription: 'The transformer block in QDQ form for 16-bit activations: uint16 per-tensor activations, int8 symmetric per-tensor MatMul weights, int32 LayerNorm bias, Reshape/Transpose sharing their input encoding. Opset 21 (16-bit Q/DQ).',
+    floatDescription:
+      'Float32 pre-norm self-attention block: LayerNormalization, Q/K/V projections, 4-head attention (Reshape, Transpose, MatMul, Softmax), output projection and residual Add. Input x [1,16,64], output y [1,16,64].',
+    qdqDescription:
+      'The transformer block in QDQ form for 16-bit activations: uint16 per-tensor activations, int8 symmetric per-tensor MatMul weights, int32 LayerNorm bias, Reshape/Transpose sharing their input encoding. Opset 21 (16-bit Q/DQ).',
     graphName: 'transformer_block',
     input: { name: 'x', shape: TRANSFORMER_INPUT_SHAPE, draw: (rng, n) => rng.bell(n, 1) },
     describe: (e) => describeTransformer(e, transformerWeights()),
     activationType: 'uint16',
-    floatOpset: 17, floatIr: 8,
+    floatOpset: 17,
+    floatIr: 8,
     // 16-bit QuantizeLinear/DequantizeLinear arrived in ai.onnx opset 21 (IR version 10).
-    qdqOpset: 21, qdqIr: 10,
+    qdqOpset: 21,
+    qdqIr: 10,
   },
 ];
 
@@ -94,7 +102,10 @@ function drawInputs(family: Family, seed: number, count: number): CalibrationSam
 
 function toBytes(e: Emitter, opset: number, irVersion: number, docString: string): Uint8Array {
   const model: onnx.IModelProto = e.builder.toModel({
-    opset: [{ domain: '', version: opset }], irVersion, producerName: 'quantlens gen:samples', docString,
+    opset: [{ domain: '', version: opset }],
+    irVersion,
+    producerName: 'quantlens gen:samples',
+    docString,
   });
   return writeOnnx(model);
 }
@@ -113,8 +124,18 @@ async function generateFamily(family: Family, index: number): Promise<SamplePair
 
   return {
     name: family.name,
-    float: { file: `${family.name}.onnx`, title: family.title, description: family.floatDescription, bytes: floatBytes },
-    qdq: { file: `${family.name}.qdq.onnx`, title: `${family.title}, QDQ`, description: family.qdqDescription, bytes: qdqBytes },
+    float: {
+      file: `${family.name}.onnx`,
+      title: family.title,
+      description: family.floatDescription,
+      bytes: floatBytes,
+    },
+    qdq: {
+      file: `${family.name}.qdq.onnx`,
+      title: `${family.title}, QDQ`,
+      description: family.qdqDescription,
+      bytes: qdqBytes,
+    },
     evalInputs: drawInputs(family, 2000 + index, EVAL_SAMPLES),
   };
 }
@@ -140,7 +161,12 @@ export async function generateSamples(): Promise<GeneratedSamples> {
   for (const v of BROKEN_VARIANTS) {
     const base = files.find((f) => f.file === v.base);
     if (!base) throw new Error(`broken variant ${v.file}: no base sample ${v.base}`);
-    files.push({ file: v.file, title: `Broken (${v.rule}): ${v.node}`, description: `${v.what}. Flagged by ${v.rule} on ${v.failsOn}.`, bytes: buildBroken(v, base.bytes) });
+    files.push({
+      file: v.file,
+      title: `Broken (${v.rule}): ${v.node}`,
+      description: `${v.what}. Flagged by ${v.rule} on ${v.failsOn}.`,
+      bytes: buildBroken(v, base.bytes),
+    });
   }
   const entries: SampleEntry[] = files.map(({ file, title, description }) => ({ file, title, description }));
   const index = new TextEncoder().encode(`${JSON.stringify(entries, null, 2)}\n`);

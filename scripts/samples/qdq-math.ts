@@ -10,7 +10,10 @@
 export type QType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'int32';
 
 const LIMITS: Record<QType, [number, number]> = {
-  uint8: [0, 255], int8: [-128, 127], uint16: [0, 65535], int16: [-32768, 32767],
+  uint8: [0, 255],
+  int8: [-128, 127],
+  uint16: [0, 65535],
+  int16: [-32768, 32767],
   int32: [-2147483648, 2147483647],
 };
 
@@ -84,7 +87,9 @@ export function quantizeSymmetricInt8(w: Float32Array, dims: readonly number[], 
  * float32, zero point 0, so the bias adds straight into the int32 accumulator.
  */
 export function quantizeBiasInt32(
-  b: Float32Array, inputScale: number, weightScales: Float32Array,
+  b: Float32Array,
+  inputScale: number,
+  weightScales: Float32Array,
 ): { values: Int32Array; scales: Float32Array } {
   const scales = new Float32Array(weightScales.length);
   for (let c = 0; c < scales.length; c++) scales[c] = Math.fround(inputScale * weightScales[c]!);

@@ -20,7 +20,8 @@ export const TRANSFORMER_INPUT_SHAPE = [1, SEQ, HIDDEN] as const;
 
 /** Float weights of the block, drawn from a fixed seed. */
 export interface TransformerWeights {
-  lnScale: Float32Array; lnBias: Float32Array;
+  lnScale: Float32Array;
+  lnBias: Float32Array;
   /** q, k, v, o projections: weight [in, out] (MatMul layout) and bias [out]. */
   proj: Record<'q' | 'k' | 'v' | 'o', { w: Float32Array; b: Float32Array }>;
 }
@@ -44,7 +45,8 @@ export function describeTransformer(e: Emitter, w: TransformerWeights): void {
   const gamma = e.weight('layers.0.input_layernorm.weight', w.lnScale, [HIDDEN]);
   const beta = e.bias('layers.0.input_layernorm.bias', w.lnBias, x, gamma);
   const h = e.op('LayerNormalization', [x, gamma, beta], `${L}/input_layernorm/LayerNormalization_output_0`, {
-    name: `${L}/input_layernorm/LayerNormalization`, attrs: { axis: attr.int(-1), epsilon: attr.float(1e-5) },
+    name: `${L}/input_layernorm/LayerNormalization`,
+    attrs: { axis: attr.int(-1), epsilon: attr.float(1e-5) },
   });
 
   const linear = (input: string, which: 'q' | 'k' | 'v' | 'o'): string => {
@@ -61,9 +63,14 @@ export function describeTransformer(e: Emitter, w: TransformerWeights): void {
   const headsShape = e.raw('layers.0.attn.heads_shape', [1, SEQ, HEADS, HEAD_DIM], [4], 'int64');
   const invariant = { kind: 'share-input' } as const;
   const split = (t: string, suffix: string, perm: readonly number[]): string => {
-    const r = e.op('Reshape', [t, headsShape], `${A}/Reshape${suffix}_output_0`, { name: `${A}/Reshape${suffix}`, quant: invariant });
+    const r = e.op('Reshape', [t, headsShape], `${A}/Reshape${suffix}_output_0`, {
+      name: `${A}/Reshape${suffix}`,
+      quant: invariant,
+    });
     return e.op('Transpose', [r], `${A}/Transpose${suffix}_output_0`, {
-      name: `${A}/Transpose${suffix}`, attrs: { perm: attr.ints(perm) }, quant: invariant,
+      name: `${A}/Transpose${suffix}`,
+      attrs: { perm: attr.ints(perm) },
+      quant: invariant,
     });
   };
   const q = split(linear(h, 'q'), '', [0, 2, 1, 3]); // [1, heads, seq, dim]
@@ -73,13 +80,21 @@ export function describeTransformer(e: Emitter, w: TransformerWeights): void {
   const scores = e.op('MatMul', [q, kT], `${A}/MatMul_output_0`, { name: `${A}/MatMul` });
   const scale = e.constant('layers.0.attn.scale', Float32Array.of(1 / Math.sqrt(HEAD_DIM)), []);
   const scaled = e.op('Mul', [scores, scale], `${A}/Mul_output_0`, { name: `${A}/Mul` });
-  const probs = e.op('Softmax', [scaled], `${A}/Softmax_output_0`, { name: `${A}/Softmax`, attrs: { axis: attr.int(-1) } });
+  const probs = e.op('Softmax', [scaled], `${A}/Softmax_output_0`, {
+    name: `${A}/Softmax`,
+    attrs: { axis: attr.int(-1) },
+  });
   const ctx = e.op('MatMul', [probs, v], `${A}/MatMul_1_output_0`, { name: `${A}/MatMul_1` });
   const merged = e.op('Transpose', [ctx], `${A}/Transpose_3_output_0`, {
-    name: `${A}/Transpose_3`, attrs: { perm: attr.ints([0, 2, 1, 3]) }, quant: invariant,
+    name: `${A}/Transpose_3`,
+    attrs: { perm: attr.ints([0, 2, 1, 3]) },
+    quant: invariant,
   });
   const hiddenShape = e.raw('layers.0.attn.hidden_shape', [1, SEQ, HIDDEN], [3], 'int64');
-  const flat = e.op('Reshape', [merged, hiddenShape], `${A}/Reshape_3_output_0`, { name: `${A}/Reshape_3`, quant: invariant });
+  const flat = e.op('Reshape', [merged, hiddenShape], `${A}/Reshape_3_output_0`, {
+    name: `${A}/Reshape_3`,
+    quant: invariant,
+  });
   const attnOut = linear(flat, 'o');
   e.op('Add', [x, attnOut], `${L}/Add_output_0`, { name: `${L}/Add`, graphOutput: 'y' });
   e.output('y', [...TRANSFORMER_INPUT_SHAPE]);

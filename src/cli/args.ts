@@ -9,24 +9,32 @@ export interface ParsedArgs {
   lists: Map<string, string[]>;
 }
 
-export function parseArgs(argv: readonly string[], spec: { values: string[]; flags: string[]; multi?: string[] }): ParsedArgs {
+export function parseArgs(
+  argv: readonly string[],
+  spec: { values: string[]; flags: string[]; multi?: string[] },
+): ParsedArgs {
   const positional: string[] = [];
   const options = new Map<string, string | boolean>();
   const lists = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (!arg.startsWith('--')) { positional.push(arg); continue; }
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
     if (spec.flags.includes(name)) {
       if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
       options.set(name, true);
     } else if (spec.multi?.includes(name)) {
       const value = inline ?? argv[++i];
-      if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
+      if (value === undefined || (inline === undefined && value.startsWith('--')))
+        throw new UsageError(`--${name} needs a value`);
       lists.set(name, [...(lists.get(name) ?? []), value]);
     } else if (spec.values.includes(name)) {
       const value = inline ?? argv[++i];
-      if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
+      if (value === undefined || (inline === undefined && value.startsWith('--')))
+        throw new UsageError(`--${name} needs a value`);
       options.set(name, value);
     } else {
       throw new UsageError(`unknown option --${name}`);

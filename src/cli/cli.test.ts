@@ -26,12 +26,45 @@ describe('quantlens check', () => {
     const fail = run('check', `${S}/broken-16a16w-matmul.qdq.onnx`, '--soc', 'SM8450', '--format', 'json');
     expect(fail.code).toBe(1);
     const report = JSON.parse(fail.out);
-    expect(report).toMatchObject({ schema: 2, backend: 'htp', soc: 'SM8450', arch: 'V69', strict: true, flow: 'qnn', verdict: 'fail' });
+    expect(report).toMatchObject({
+      schema: 2,
+      backend: 'htp',
+      soc: 'SM8450',
+      arch: 'V69',
+      strict: true,
+      flow: 'qnn',
+      verdict: 'fail',
+    });
     expect(report.model.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(Object.keys(report.findings[0]).sort()).toEqual(
-      ['actual', 'confidence', 'constraintKind', 'expected', 'fix', 'message', 'node', 'op', 'outcome', 'port', 'qnnOp', 'rule', 'severity', 'source', 'sourceNote', 'tensor'].sort(),
+      [
+        'actual',
+        'confidence',
+        'constraintKind',
+        'expected',
+        'fix',
+        'message',
+        'node',
+        'op',
+        'outcome',
+        'port',
+        'qnnOp',
+        'rule',
+        'severity',
+        'source',
+        'sourceNote',
+        'tensor',
+      ].sort(),
     );
-    expect(report.findings[0]).toMatchObject({ rule: '16a16w-arch', node: '/layers.0/attn/MatMul', op: 'MatMul', qnnOp: 'MatMul', severity: 'error', outcome: 'rejected', constraintKind: 'backend-limit' });
+    expect(report.findings[0]).toMatchObject({
+      rule: '16a16w-arch',
+      node: '/layers.0/attn/MatMul',
+      op: 'MatMul',
+      qnnOp: 'MatMul',
+      severity: 'error',
+      outcome: 'rejected',
+      constraintKind: 'backend-limit',
+    });
     expect(run('check', `${S}/broken-16a16w-matmul.qdq.onnx`, '--soc', 'SM8550').code).toBe(0);
   });
 
@@ -42,14 +75,22 @@ describe('quantlens check', () => {
   });
 
   it('names unnamed nodes <OpType>_<index>', () => {
-    const r = run('check', '/usr/share/libonnx-testdata/data/node/test_convinteger_with_padding/model.onnx', '--format', 'json');
+    const r = run(
+      'check',
+      '/usr/share/libonnx-testdata/data/node/test_convinteger_with_padding/model.onnx',
+      '--format',
+      'json',
+    );
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out).findings[0]).toMatchObject({ rule: 'unsupported-op', node: 'ConvInteger_0' });
   });
 
   it('uses a constraint pack and AIMET encodings from files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ql-cli-'));
-    writeFileSync(join(dir, 'pack.json'), JSON.stringify({ schema: 1, backend: 'htp', ops: [{ onnx: 'Relu', qnnOp: null }] }));
+    writeFileSync(
+      join(dir, 'pack.json'),
+      JSON.stringify({ schema: 1, backend: 'htp', ops: [{ onnx: 'Relu', qnnOp: null }] }),
+    );
     expect(run('check', `${S}/cnn-sigmoid.qdq.onnx`, '--constraints', join(dir, 'pack.json')).code).toBe(1);
     writeFileSync(join(dir, 'bad.json'), '{"schema": 1}');
     const bad = run('check', `${S}/cnn-sigmoid.qdq.onnx`, '--constraints', join(dir, 'bad.json'));
@@ -84,12 +125,16 @@ describe('quantlens check', () => {
 
   it('--flow predicts what happens under a deployment flow: the 16-bit Sigmoid rejected by QNN is repaired by ONNX Runtime', () => {
     const qnn = JSON.parse(run('check', `${S}/broken-sigmoid-scale.qdq.onnx`, '--format', 'json').out);
-    expect(qnn.findings.map((f: { rule: string; outcome: string; severity: string }) => [f.rule, f.outcome, f.severity])).toEqual([['fixed-qparams', 'rejected', 'error']]);
+    expect(
+      qnn.findings.map((f: { rule: string; outcome: string; severity: string }) => [f.rule, f.outcome, f.severity]),
+    ).toEqual([['fixed-qparams', 'rejected', 'error']]);
     const ort = run('check', `${S}/broken-sigmoid-scale.qdq.onnx`, '--flow', 'ort', '--format', 'json');
     expect(ort.code).toBe(0);
     const report = JSON.parse(ort.out);
     expect(report).toMatchObject({ flow: 'ort', verdict: 'pass-with-warnings' });
-    expect(report.findings.map((f: { rule: string; outcome: string; severity: string }) => [f.rule, f.outcome, f.severity])).toEqual([['fixed-qparams', 'auto-fixed', 'warning']]);
+    expect(
+      report.findings.map((f: { rule: string; outcome: string; severity: string }) => [f.rule, f.outcome, f.severity]),
+    ).toEqual([['fixed-qparams', 'auto-fixed', 'warning']]);
     const bad = run('check', `${S}/cnn-sigmoid.qdq.onnx`, '--flow', 'tflite');
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--flow must be qnn, ort, executorch, not "tflite"');
@@ -98,9 +143,16 @@ describe('quantlens check', () => {
   it('predicts the delegation: an unsupported node in the middle leaves two NPU partitions', () => {
     const text = run('check', `${S}/broken-unsupported-op.qdq.onnx`, '--flow', 'ort');
     expect(text.out).toContain('delegation (ort): 7 of 8 nodes on the NPU in 2 partitions; 1 off it (CPU or rejected)');
-    const json = JSON.parse(run('check', `${S}/broken-unsupported-op.qdq.onnx`, '--flow', 'ort', '--format', 'json').out);
+    const json = JSON.parse(
+      run('check', `${S}/broken-unsupported-op.qdq.onnx`, '--flow', 'ort', '--format', 'json').out,
+    );
     expect(json.delegation).toEqual({ nodes: 8, onNpu: 7, offNpu: 1, partitions: 2 });
-    expect(JSON.parse(run('check', `${S}/cnn-sigmoid.qdq.onnx`, '--format', 'json').out).delegation).toEqual({ nodes: 8, onNpu: 8, offNpu: 0, partitions: 1 });
+    expect(JSON.parse(run('check', `${S}/cnn-sigmoid.qdq.onnx`, '--format', 'json').out).delegation).toEqual({
+      nodes: 8,
+      onNpu: 8,
+      offNpu: 0,
+      partitions: 1,
+    });
   });
 
   it('--help spells out the quantize usage instead of a template placeholder', () => {
@@ -113,13 +165,34 @@ describe('quantlens check', () => {
 describe('quantlens check --link', () => {
   it('takes settings from a share link, warns on a different model, and reproduces a quantizer run', async () => {
     const { encodeShareLink } = await import('../core/share');
-    const link = await encodeShareLink({ v: 2, settings: { backend: 'htp', soc: 'SM8450', strict: false, flow: 'qnn' }, model: { name: 'other.onnx', size: 1, sha256: '0'.repeat(64) } }, 'http://127.0.0.1:5173/');
+    const link = await encodeShareLink(
+      {
+        v: 2,
+        settings: { backend: 'htp', soc: 'SM8450', strict: false, flow: 'qnn' },
+        model: { name: 'other.onnx', size: 1, sha256: '0'.repeat(64) },
+      },
+      'http://127.0.0.1:5173/',
+    );
     const r = run('check', `${S}/broken-16a16w-matmul.qdq.onnx`, '--link', link, '--format', 'json');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ soc: 'SM8450', strict: false, verdict: 'pass-with-warnings' });
     expect(r.err).toMatch(/warning: .*differ/i);
 
-    const planLink = await encodeShareLink({ v: 2, settings: { backend: 'htp', soc: 'SM8450', strict: true, flow: 'qnn', config: '16a16w', calibration: { mode: 'random', samples: 4, seed: 7 } }, model: { name: 'transformer-block.onnx', size: 1, sha256: '0'.repeat(64) } }, 'http://127.0.0.1:5173/');
+    const planLink = await encodeShareLink(
+      {
+        v: 2,
+        settings: {
+          backend: 'htp',
+          soc: 'SM8450',
+          strict: true,
+          flow: 'qnn',
+          config: '16a16w',
+          calibration: { mode: 'random', samples: 4, seed: 7 },
+        },
+        model: { name: 'transformer-block.onnx', size: 1, sha256: '0'.repeat(64) },
+      },
+      'http://127.0.0.1:5173/',
+    );
     const plan = run('check', `${S}/transformer-block.onnx`, '--link', planLink, '--format', 'json');
     expect(plan.code).toBe(1);
     expect(JSON.parse(plan.out)).toMatchObject({ encodings: 'quantizer', verdict: 'fail' });

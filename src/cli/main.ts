@@ -24,7 +24,13 @@ export { EXIT } from './io';
 async function usage(): Promise<string> {
   const htp = await loadRulePack('htp');
   const lpai = await loadRulePack('lpai');
-  const socs = (list: typeof htp.socs) => list.map((s) => `    ${s.model.padEnd(10)} HTP V${s.htpArch}  ${String(s.vtcmMB).padStart(2)} MB VTCM${s.lpai ? `  LPAI v${s.lpai}` : ''}${s.marketing ? `  (${s.marketing})` : ''}`).join('\n');
+  const socs = (list: typeof htp.socs) =>
+    list
+      .map(
+        (s) =>
+          `    ${s.model.padEnd(10)} HTP V${s.htpArch}  ${String(s.vtcmMB).padStart(2)} MB VTCM${s.lpai ? `  LPAI v${s.lpai}` : ''}${s.marketing ? `  (${s.marketing})` : ''}`,
+      )
+      .join('\n');
   return `QuantLens: backend-aware quantization checks for Qualcomm NPUs
 
 Usage:
@@ -91,18 +97,29 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   let args;
   try {
-    args = parseArgs(rest, { values: ['encodings', 'backend', 'soc', 'flow', 'constraints', 'format', 'link'], flags: ['strict', 'no-strict', 'help'] });
+    args = parseArgs(rest, {
+      values: ['encodings', 'backend', 'soc', 'flow', 'constraints', 'format', 'link'],
+      flags: ['strict', 'no-strict', 'help'],
+    });
   } catch (err) {
     io.stderr.write(`quantlens check: ${(err as Error).message}. Run quantlens --help.\n`);
     return EXIT.usage;
   }
   const o = args.options;
-  if (o.get('help')) { io.stdout.write(await usage()); return EXIT.pass; }
+  if (o.get('help')) {
+    io.stdout.write(await usage());
+    return EXIT.pass;
+  }
   if (args.positional.length !== 1) {
-    io.stderr.write(`quantlens check: give exactly one model file (got ${args.positional.length}). Run quantlens --help.\n`);
+    io.stderr.write(
+      `quantlens check: give exactly one model file (got ${args.positional.length}). Run quantlens --help.\n`,
+    );
     return EXIT.usage;
   }
-  if (o.get('strict') && o.get('no-strict')) { io.stderr.write('quantlens check: --strict and --no-strict contradict each other.\n'); return EXIT.usage; }
+  if (o.get('strict') && o.get('no-strict')) {
+    io.stderr.write('quantlens check: --strict and --no-strict contradict each other.\n');
+    return EXIT.usage;
+  }
   let shared: SharePayload | undefined;
   const link = o.get('link') as string | undefined;
   if (link) {
@@ -118,13 +135,27 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (!o.has('strict') && !o.has('no-strict')) o.set(shared.settings.strict ? 'strict' : 'no-strict', true);
   }
   const format = (o.get('format') as string | undefined) ?? 'text';
-  if (format !== 'text' && format !== 'json') { io.stderr.write(`quantlens check: --format must be text or json, not "${format}".\n`); return EXIT.usage; }
+  if (format !== 'text' && format !== 'json') {
+    io.stderr.write(`quantlens check: --format must be text or json, not "${format}".\n`);
+    return EXIT.usage;
+  }
   const backend = (o.get('backend') as string | undefined) ?? DEFAULT_BACKEND;
-  if (!isBackend(backend)) { io.stderr.write(`quantlens check: --backend must be ${BACKENDS.join(' or ')}, not "${backend}".\n`); return EXIT.usage; }
+  if (!isBackend(backend)) {
+    io.stderr.write(`quantlens check: --backend must be ${BACKENDS.join(' or ')}, not "${backend}".\n`);
+    return EXIT.usage;
+  }
   const flow = (o.get('flow') as string | undefined) ?? DEFAULT_FLOW;
-  if (!isFlow(flow)) { io.stderr.write(`quantlens check: --flow must be ${FLOWS.join(', ')}, not "${flow}".\n`); return EXIT.usage; }
+  if (!isFlow(flow)) {
+    io.stderr.write(`quantlens check: --flow must be ${FLOWS.join(', ')}, not "${flow}".\n`);
+    return EXIT.usage;
+  }
   const pack = await loadRulePack(backend);
-  const settings: CheckSettings = { backend, soc: ((o.get('soc') as string | undefined) ?? pack.defaultSoc).toUpperCase(), strict: !o.get('no-strict'), flow };
+  const settings: CheckSettings = {
+    backend,
+    soc: ((o.get('soc') as string | undefined) ?? pack.defaultSoc).toUpperCase(),
+    strict: !o.get('no-strict'),
+    flow,
+  };
 
   const engine = new Engine(nodeRuntime);
   const files: File[] = [];
@@ -133,16 +164,26 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     try {
       files.push(new File([await readFile(path)], basename(path)));
     } catch (err) {
-      io.stderr.write(`quantlens check: cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}.\n`);
+      io.stderr.write(
+        `quantlens check: cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}.\n`,
+      );
       return EXIT.usage;
     }
   }
   const constraints = o.get('constraints') as string | undefined;
   if (constraints) {
     let text: string;
-    try { text = await readFile(constraints, 'utf8'); } catch (err) { io.stderr.write(`quantlens check: cannot read ${constraints}: ${(err as Error).message}.\n`); return EXIT.usage; }
+    try {
+      text = await readFile(constraints, 'utf8');
+    } catch (err) {
+      io.stderr.write(`quantlens check: cannot read ${constraints}: ${(err as Error).message}.\n`);
+      return EXIT.usage;
+    }
     const set = await engine.setConstraintPack(text, basename(constraints));
-    if (!set.ok) { io.stderr.write(`quantlens check: ${set.error}\n`); return EXIT.usage; }
+    if (!set.ok) {
+      io.stderr.write(`quantlens check: ${set.error}\n`);
+      return EXIT.usage;
+    }
   }
   const loaded = await engine.openFiles(files);
   if (!loaded.ok) {
@@ -150,21 +191,42 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return EXIT.usage;
   }
   let out = await engine.check(settings);
-  if (!out.ok) { io.stderr.write(`quantlens check: ${out.error}\n`); return EXIT.usage; }
+  if (!out.ok) {
+    io.stderr.write(`quantlens check: ${out.error}\n`);
+    return EXIT.usage;
+  }
   if (shared) {
-    const cmp = compareDroppedModel(shared.model, { name: out.report.model.name, size: files[0]!.size, sha256: out.report.model.sha256 });
+    const cmp = compareDroppedModel(shared.model, {
+      name: out.report.model.name,
+      size: files[0]!.size,
+      sha256: out.report.model.sha256,
+    });
     if (cmp.warning) io.stderr.write(`quantlens check: warning: ${cmp.warning}\n`);
     const config = shared.settings.config;
     if (config && isConfigName(config)) {
       // The link recorded a quantizer run: reproduce it and report its plan.
       const q = await engine.quantize({
-        ...settings, ...DEFAULT_OPTIONS, config,
-        overrides: (shared.settings.overrides ?? []).filter((x) => x.config === 'float' || isConfigName(x.config)).map((x) => ({ pattern: x.pattern, config: x.config as 'float' })),
-        calibration: { ...DEFAULT_CALIBRATION, samples: shared.settings.calibration?.samples ?? DEFAULT_CALIBRATION.samples, seed: shared.settings.calibration?.seed ?? DEFAULT_CALIBRATION.seed },
+        ...settings,
+        ...DEFAULT_OPTIONS,
+        config,
+        overrides: (shared.settings.overrides ?? [])
+          .filter((x) => x.config === 'float' || isConfigName(x.config))
+          .map((x) => ({ pattern: x.pattern, config: x.config as 'float' })),
+        calibration: {
+          ...DEFAULT_CALIBRATION,
+          samples: shared.settings.calibration?.samples ?? DEFAULT_CALIBRATION.samples,
+          seed: shared.settings.calibration?.seed ?? DEFAULT_CALIBRATION.seed,
+        },
       });
-      if (!q.ok) { io.stderr.write(`quantlens check: ${q.error}\n`); return EXIT.usage; }
+      if (!q.ok) {
+        io.stderr.write(`quantlens check: ${q.error}\n`);
+        return EXIT.usage;
+      }
       out = await engine.check({ ...settings, target: 'plan' });
-      if (!out.ok) { io.stderr.write(`quantlens check: ${out.error}\n`); return EXIT.usage; }
+      if (!out.ok) {
+        io.stderr.write(`quantlens check: ${out.error}\n`);
+        return EXIT.usage;
+      }
     }
   }
   const r = out.result;
@@ -172,14 +234,16 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.stdout.write(`${JSON.stringify(out.report, null, 2)}\n`);
   } else {
     const c = r.counts;
-    io.stdout.write([
-      `QuantLens check: ${out.report.model.name} (sha256 ${out.report.model.sha256.slice(0, 12)}…, ${out.report.model.nodes} nodes)`,
-      `backend ${r.backend.toUpperCase()} · SoC ${r.soc} (${r.arch}) · flow ${r.flow} · ${r.strict ? 'strict' : 'lenient'} · encodings ${r.encodings} · ${r.nodesChecked} nodes checked`,
-      `${r.verdict.toUpperCase()}: ${c.error} errors, ${c.warning} warnings, ${c.info} notes`,
-      `delegation (${r.flow}): ${delegationText(r.delegation)}`,
-      ...r.findings.map((f) => `\n${textFinding(f)}`),
-      '',
-    ].join('\n'));
+    io.stdout.write(
+      [
+        `QuantLens check: ${out.report.model.name} (sha256 ${out.report.model.sha256.slice(0, 12)}…, ${out.report.model.nodes} nodes)`,
+        `backend ${r.backend.toUpperCase()} · SoC ${r.soc} (${r.arch}) · flow ${r.flow} · ${r.strict ? 'strict' : 'lenient'} · encodings ${r.encodings} · ${r.nodesChecked} nodes checked`,
+        `${r.verdict.toUpperCase()}: ${c.error} errors, ${c.warning} warnings, ${c.info} notes`,
+        `delegation (${r.flow}): ${delegationText(r.delegation)}`,
+        ...r.findings.map((f) => `\n${textFinding(f)}`),
+        '',
+      ].join('\n'),
+    );
   }
   return r.verdict === 'fail' ? EXIT.fail : EXIT.pass;
 }

@@ -15,25 +15,57 @@ function run(...args: string[]) {
 describe('quantlens quantize', () => {
   it('writes a QDQ model and AIMET encodings, prints the plan report with SQNR', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ql-qcli-'));
-    const r = run('public/samples/cnn-sigmoid.onnx', '--config', '8a8w', '--calib', '8', '--out-qdq', join(dir, 'q.onnx'), '--out-encodings', join(dir, 'q.encodings'), '--format', 'json');
+    const r = run(
+      'public/samples/cnn-sigmoid.onnx',
+      '--config',
+      '8a8w',
+      '--calib',
+      '8',
+      '--out-qdq',
+      join(dir, 'q.onnx'),
+      '--out-encodings',
+      join(dir, 'q.encodings'),
+      '--format',
+      'json',
+    );
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out);
     expect(report).toMatchObject({ schema: 2, flow: 'qnn', verdict: 'pass', encodings: 'quantizer', config: '8a8w' });
     expect(report.sqnr[0].db).toBeGreaterThan(35);
-    expect(readOnnx(new Uint8Array(readFileSync(join(dir, 'q.onnx')))).graph.nodes.some((n) => n.opType === 'QuantizeLinear')).toBe(true);
+    expect(
+      readOnnx(new Uint8Array(readFileSync(join(dir, 'q.onnx')))).graph.nodes.some(
+        (n) => n.opType === 'QuantizeLinear',
+      ),
+    ).toBe(true);
     expect(parseAimetEncodings(readFileSync(join(dir, 'q.encodings'), 'utf8'), 'q').version).toBe('1.0.0');
   });
 
   it('fails (exit 1) a 16a16w plan on SM8450 and passes it on SM8650', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ql-qcli-'));
-    const args = ['public/samples/transformer-block.onnx', '--config', '16a16w', '--calib', '4', '--out-encodings', join(dir, 'e.json')];
+    const args = [
+      'public/samples/transformer-block.onnx',
+      '--config',
+      '16a16w',
+      '--calib',
+      '4',
+      '--out-encodings',
+      join(dir, 'e.json'),
+    ];
     expect(run(...args, '--soc', 'SM8450').code).toBe(1);
     expect(run(...args, '--soc', 'SM8650').code).toBe(0);
   });
 
   it('applies overrides and says which dynamic dimensions it assumed', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ql-qcli-'));
-    const r = run('/usr/share/libonnx-testdata/data/node/test_gemm_default_no_bias/model.onnx', '--calib', '2', '--out-qdq', join(dir, 'q.onnx'), '--override', '.*=float');
+    const r = run(
+      '/usr/share/libonnx-testdata/data/node/test_gemm_default_no_bias/model.onnx',
+      '--calib',
+      '2',
+      '--out-qdq',
+      join(dir, 'q.onnx'),
+      '--override',
+      '.*=float',
+    );
     expect(r.code).toBe(0);
     expect(r.out).toContain('quantized tensors: 0');
   });
@@ -41,7 +73,10 @@ describe('quantlens quantize', () => {
   it('calibrates with user .npy inputs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ql-qcli-'));
     mkdirSync(join(dir, 'inputs'));
-    execFileSync('/usr/bin/python3', ['-c', `import numpy as np\nfor k in range(3): np.save("${dir}/inputs/s%d.npy" % k, np.random.RandomState(k).rand(1,3,32,32).astype(np.float32))`]);
+    execFileSync('/usr/bin/python3', [
+      '-c',
+      `import numpy as np\nfor k in range(3): np.save("${dir}/inputs/s%d.npy" % k, np.random.RandomState(k).rand(1,3,32,32).astype(np.float32))`,
+    ]);
     const r = run('public/samples/cnn-sigmoid.onnx', '--inputs', join(dir, 'inputs'), '--out-qdq', join(dir, 'q.onnx'));
     expect(r.code).toBe(0);
     expect(r.out).toContain(`3 samples from ${join(dir, 'inputs')}`);
@@ -50,9 +85,15 @@ describe('quantlens quantize', () => {
 
   it('explains bad usage with exit 2', () => {
     expect(run('public/samples/cnn-sigmoid.onnx').err).toContain('give --out-qdq and/or --out-encodings');
-    expect(run('public/samples/cnn-sigmoid.onnx', '--out-qdq', '/tmp/x.onnx', '--config', '9a9w').err).toContain('--config must be one of');
-    expect(run('public/samples/cnn-sigmoid.onnx', '--out-qdq', '/tmp/x.onnx', '--override', '[=8a8w').err).toContain('not a valid regular expression');
-    expect(run('public/samples/cnn-sigmoid.onnx', '--out-qdq', '/tmp/x.onnx', '--shape', 'nope=1,2').err).toContain('not a model input');
+    expect(run('public/samples/cnn-sigmoid.onnx', '--out-qdq', '/tmp/x.onnx', '--config', '9a9w').err).toContain(
+      '--config must be one of',
+    );
+    expect(run('public/samples/cnn-sigmoid.onnx', '--out-qdq', '/tmp/x.onnx', '--override', '[=8a8w').err).toContain(
+      'not a valid regular expression',
+    );
+    expect(run('public/samples/cnn-sigmoid.onnx', '--out-qdq', '/tmp/x.onnx', '--shape', 'nope=1,2').err).toContain(
+      'not a model input',
+    );
     expect(run('public/samples/cnn-sigmoid.onnx', '--out-qdq', '/tmp/x.onnx', '--inputs', '/nonexistent').code).toBe(2);
   });
 });

@@ -34,7 +34,11 @@ Quantize options:
   --format text|json       json prints the check report of the plan plus "sqnr"
 `;
 
-async function npySamples(dir: string, inputs: string[], Tensor: typeof nodeRuntime.Tensor): Promise<CalibrationSample[]> {
+async function npySamples(
+  dir: string,
+  inputs: string[],
+  Tensor: typeof nodeRuntime.Tensor,
+): Promise<CalibrationSample[]> {
   const entries = (await readdir(dir)).sort();
   const toTensor = (bytes: Uint8Array, file: string) => {
     const a = parseNpy(bytes, file);
@@ -49,11 +53,21 @@ async function npySamples(dir: string, inputs: string[], Tensor: typeof nodeRunt
       const sample: CalibrationSample = {};
       for (const input of inputs) {
         const file = join(full, `${input.replace(/[/\\:]/g, '_')}.npy`);
-        sample[input] = toTensor(new Uint8Array(await readFile(file).catch(() => { throw new NpyError(`${full} has no ${basename(file)} for input "${input}"`); })), file);
+        sample[input] = toTensor(
+          new Uint8Array(
+            await readFile(file).catch(() => {
+              throw new NpyError(`${full} has no ${basename(file)} for input "${input}"`);
+            }),
+          ),
+          file,
+        );
       }
       samples.push(sample);
     } else if (e.endsWith('.npy')) {
-      if (inputs.length !== 1) throw new NpyError(`${dir}: the model has ${inputs.length} inputs; put each sample in its own folder with one <input>.npy per input`);
+      if (inputs.length !== 1)
+        throw new NpyError(
+          `${dir}: the model has ${inputs.length} inputs; put each sample in its own folder with one <input>.npy per input`,
+        );
       samples.push({ [inputs[0]!]: toTensor(new Uint8Array(await readFile(full)), full) });
     }
   }
@@ -63,13 +77,29 @@ async function npySamples(dir: string, inputs: string[], Tensor: typeof nodeRunt
 
 export async function quantizeCommand(rest: readonly string[], io: Io): Promise<number> {
   const args = parseArgs(rest, {
-    values: ['config', 'soc', 'calib', 'seed', 'inputs', 'observer', 'out-qdq', 'out-encodings', 'format', 'block-size', 'backend'],
+    values: [
+      'config',
+      'soc',
+      'calib',
+      'seed',
+      'inputs',
+      'observer',
+      'out-qdq',
+      'out-encodings',
+      'format',
+      'block-size',
+      'backend',
+    ],
     flags: ['strict', 'no-strict', 'per-channel-linear', 'per-channel-embedding'],
     multi: ['override', 'shape'],
   });
   const o = args.options;
-  const fail = (msg: string) => { io.stderr.write(`quantlens quantize: ${msg}\n`); return EXIT.usage; };
-  if (args.positional.length !== 1) return fail(`give exactly one model file (got ${args.positional.length}). Run quantlens --help.`);
+  const fail = (msg: string) => {
+    io.stderr.write(`quantlens quantize: ${msg}\n`);
+    return EXIT.usage;
+  };
+  if (args.positional.length !== 1)
+    return fail(`give exactly one model file (got ${args.positional.length}). Run quantlens --help.`);
   const config = (o.get('config') as string | undefined) ?? '8a8w';
   if (!isConfigName(config)) return fail(`--config must be one of ${CONFIG_NAMES.join(', ')}, not "${config}"`);
   const outQdq = o.get('out-qdq') as string | undefined;
@@ -78,7 +108,8 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
   const format = (o.get('format') as string | undefined) ?? 'text';
   if (format !== 'text' && format !== 'json') return fail(`--format must be text or json, not "${format}"`);
   const observer = (o.get('observer') as string | undefined) ?? 'minmax';
-  if (!['minmax', 'moving-average', 'percentile'].includes(observer)) return fail(`--observer must be minmax, moving-average or percentile, not "${observer}"`);
+  if (!['minmax', 'moving-average', 'percentile'].includes(observer))
+    return fail(`--observer must be minmax, moving-average or percentile, not "${observer}"`);
   const int = (name: string, dflt: number) => {
     const v = o.get(name) as string | undefined;
     if (v === undefined) return dflt;
@@ -86,12 +117,21 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
     return Number(v);
   };
   let calib: number, seed: number, blockSize: number;
-  try { calib = int('calib', DEFAULT_CALIBRATION.samples); seed = int('seed', DEFAULT_CALIBRATION.seed); blockSize = int('block-size', DEFAULT_OPTIONS.blockSize); } catch (err) { return fail((err as Error).message); }
+  try {
+    calib = int('calib', DEFAULT_CALIBRATION.samples);
+    seed = int('seed', DEFAULT_CALIBRATION.seed);
+    blockSize = int('block-size', DEFAULT_OPTIONS.blockSize);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
   const overrides = [];
   for (const spec of args.lists.get('override') ?? []) {
     const at = spec.lastIndexOf('=');
     const cfg = spec.slice(at + 1);
-    if (at <= 0 || !(cfg === 'float' || isConfigName(cfg))) return fail(`--override takes PATTERN=CONFIG with CONFIG one of float, ${CONFIG_NAMES.join(', ')} (got "${spec}")`);
+    if (at <= 0 || !(cfg === 'float' || isConfigName(cfg)))
+      return fail(
+        `--override takes PATTERN=CONFIG with CONFIG one of float, ${CONFIG_NAMES.join(', ')} (got "${spec}")`,
+      );
     overrides.push({ pattern: spec.slice(0, at), config: cfg as QuantizeSettings['config'] | 'float' });
   }
   const shapes: Record<string, number[]> = {};
@@ -106,19 +146,40 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
 
   const path = args.positional[0]!;
   let file: File;
-  try { file = new File([await readFile(path)], basename(path)); } catch { return fail(`cannot read ${path}: no such file`); }
+  try {
+    file = new File([await readFile(path)], basename(path));
+  } catch {
+    return fail(`cannot read ${path}: no such file`);
+  }
   const engine = new Engine(nodeRuntime);
   const loaded = await engine.openFiles([file]);
   if (!loaded.ok) return fail(loaded.error.message);
   let samples: CalibrationSample[] | undefined;
   const inputsDir = o.get('inputs') as string | undefined;
   if (inputsDir) {
-    try { samples = await npySamples(inputsDir, loaded.summary.inputs.map((i) => i.name), nodeRuntime.Tensor); } catch (err) { return fail((err as Error).message); }
+    try {
+      samples = await npySamples(
+        inputsDir,
+        loaded.summary.inputs.map((i) => i.name),
+        nodeRuntime.Tensor,
+      );
+    } catch (err) {
+      return fail((err as Error).message);
+    }
   }
   const settings: QuantizeSettings = {
-    backend, soc: ((o.get('soc') as string | undefined) ?? pack.defaultSoc).toUpperCase(), strict: !o.get('no-strict'),
-    config, perChannelConv: DEFAULT_OPTIONS.perChannelConv, perChannelLinear: !!o.get('per-channel-linear'), perChannelEmbedding: !!o.get('per-channel-embedding'), actSymmetric: false, blockSize,
-    overrides, calibration: { samples: calib, seed, observer: observer as 'minmax' }, shapes,
+    backend,
+    soc: ((o.get('soc') as string | undefined) ?? pack.defaultSoc).toUpperCase(),
+    strict: !o.get('no-strict'),
+    config,
+    perChannelConv: DEFAULT_OPTIONS.perChannelConv,
+    perChannelLinear: !!o.get('per-channel-linear'),
+    perChannelEmbedding: !!o.get('per-channel-embedding'),
+    actSymmetric: false,
+    blockSize,
+    overrides,
+    calibration: { samples: calib, seed, observer: observer as 'minmax' },
+    shapes,
   };
   const out = await engine.quantize(settings, undefined, samples);
   if (!out.ok) return fail(out.error);
@@ -131,22 +192,26 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
     if (a.ok) await writeFile(outEnc, a.bytes);
   }
   if (format === 'json') {
-    io.stdout.write(`${JSON.stringify({ ...out.report, config, sqnr: out.sqnr.map((s) => ({ output: s.output, db: Number.isFinite(s.db) ? Number(s.db.toFixed(2)) : null })), assumed: out.assumed, notes: out.notes }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ ...out.report, config, sqnr: out.sqnr.map((s) => ({ output: s.output, db: Number.isFinite(s.db) ? Number(s.db.toFixed(2)) : null })), assumed: out.assumed, notes: out.notes }, null, 2)}\n`,
+    );
   } else {
     const r = out.result;
-    io.stdout.write([
-      `QuantLens quantize: ${file.name} · ${config} · SoC ${r.soc} (${r.arch}) · ${r.strict ? 'strict' : 'lenient'}`,
-      ...out.assumed.map((a) => `assumed: ${a}`),
-      `calibration: ${samples ? `${samples.length} samples from ${inputsDir}` : `${calib} random samples (seed ${seed})`}, observer ${observer}`,
-      `quantized tensors: ${out.quantizedTensors}; Q/DQ domain: ${out.qdqDomain}`,
-      ...out.sqnr.map((s) => `SQNR ${s.output}: ${s.db.toFixed(1)} dB`),
-      ...out.notes.map((n) => `note: ${n}`),
-      `${r.verdict.toUpperCase()}: ${r.counts.error} errors, ${r.counts.warning} warnings, ${r.counts.info} notes`,
-      ...r.findings.map((f) => `  ${f.severity} ${f.rule} ${f.node}: ${f.message}`),
-      ...(outQdq ? [`wrote ${outQdq}`] : []),
-      ...(outEnc ? [`wrote ${outEnc}`] : []),
-      '',
-    ].join('\n'));
+    io.stdout.write(
+      [
+        `QuantLens quantize: ${file.name} · ${config} · SoC ${r.soc} (${r.arch}) · ${r.strict ? 'strict' : 'lenient'}`,
+        ...out.assumed.map((a) => `assumed: ${a}`),
+        `calibration: ${samples ? `${samples.length} samples from ${inputsDir}` : `${calib} random samples (seed ${seed})`}, observer ${observer}`,
+        `quantized tensors: ${out.quantizedTensors}; Q/DQ domain: ${out.qdqDomain}`,
+        ...out.sqnr.map((s) => `SQNR ${s.output}: ${s.db.toFixed(1)} dB`),
+        ...out.notes.map((n) => `note: ${n}`),
+        `${r.verdict.toUpperCase()}: ${r.counts.error} errors, ${r.counts.warning} warnings, ${r.counts.info} notes`,
+        ...r.findings.map((f) => `  ${f.severity} ${f.rule} ${f.node}: ${f.message}`),
+        ...(outQdq ? [`wrote ${outQdq}`] : []),
+        ...(outEnc ? [`wrote ${outEnc}`] : []),
+        '',
+      ].join('\n'),
+    );
   }
   return out.result.verdict === 'fail' ? EXIT.fail : EXIT.pass;
 }

@@ -53,7 +53,12 @@ function values(t: ConstTensor): number[] {
 }
 
 /** A Q or DQ node's encoding: dtype (of the zero point), scales, zero points, axis. */
-interface Encoding { dtype: string; scales: number[]; zeroPoints: number[]; axis?: number }
+interface Encoding {
+  dtype: string;
+  scales: number[];
+  zeroPoints: number[];
+  axis?: number;
+}
 
 function encodingOf(graph: Graph, qdq: Node): Encoding {
   const scale = graph.initializers.get(qdq.inputs[1]!);
@@ -94,9 +99,15 @@ function nodesOf(graph: Graph, ...ops: string[]): Node[] {
 
 describe('public/samples', () => {
   it('lists exactly the generated models in index.json', () => {
-    const onDisk = readdirSync(SAMPLES_DIR).filter((f) => f.endsWith('.onnx')).sort();
+    const onDisk = readdirSync(SAMPLES_DIR)
+      .filter((f) => f.endsWith('.onnx'))
+      .sort();
     expect(onDisk).toEqual(generated.files.map((f) => f.file).sort());
-    const index = JSON.parse(readFileSync(join(SAMPLES_DIR, 'index.json'), 'utf8')) as { file: string; title: string; description: string }[];
+    const index = JSON.parse(readFileSync(join(SAMPLES_DIR, 'index.json'), 'utf8')) as {
+      file: string;
+      title: string;
+      description: string;
+    }[];
     expect(index.map((e) => e.file)).toEqual(generated.files.map((f) => f.file));
     for (const e of index) expect(e.title.length * e.description.length, e.file).toBeGreaterThan(0);
   });
@@ -115,7 +126,8 @@ describe('public/samples', () => {
   it('read cleanly and name every node with a scope', () => {
     for (const [file, m] of models) {
       expect(m.warnings, file).toEqual([]);
-      for (const n of m.graph.nodes) expect(n.name, `${file}: ${n.opType} node`).toMatch(/^\/|_(Quantize|Dequantize)Linear$/);
+      for (const n of m.graph.nodes)
+        expect(n.name, `${file}: ${n.opType} node`).toMatch(/^\/|_(Quantize|Dequantize)Linear$/);
     }
   });
 
@@ -139,9 +151,12 @@ describe('public/samples', () => {
     if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: install Debian's python3-onnx`);
     // python3-onnx 1.12 knows IR version 8 / opset 17; the opset-21 QDQ model is beyond it.
     // Broken variants are invalid on purpose (an axis out of range, uint16 weights at opset 17).
-    const checkable = generated.files.filter((f) => !f.file.startsWith('broken-') && model(f.file).irVersion <= 8).map((f) => join(SAMPLES_DIR, f.file));
+    const checkable = generated.files
+      .filter((f) => !f.file.startsWith('broken-') && model(f.file).irVersion <= 8)
+      .map((f) => join(SAMPLES_DIR, f.file));
     expect(checkable.length).toBe(3);
-    const script = 'import onnx, sys\nfor p in sys.argv[1:]:\n    onnx.checker.check_model(onnx.load(p), full_check=True)\nprint("ok")';
+    const script =
+      'import onnx, sys\nfor p in sys.argv[1:]:\n    onnx.checker.check_model(onnx.load(p), full_check=True)\nprint("ok")';
     expect(execFileSync(PYTHON, ['-c', script, ...checkable], { encoding: 'utf8' }).trim()).toBe('ok');
   });
 
@@ -162,14 +177,25 @@ describe('cnn-sigmoid.qdq.onnx encodings', () => {
     const plain = (m: Model): string[] => m.graph.nodes.filter((n) => !qdqOps.has(n.opType)).map((n) => n.name);
     expect(plain(model('cnn-sigmoid.qdq.onnx'))).toEqual(plain(model('cnn-sigmoid.onnx')));
     expect(model('cnn-sigmoid.onnx').graph.nodes.map((n) => n.name)).toEqual([
-      '/backbone/conv1/Conv', '/backbone/conv1/Relu', '/backbone/conv2/Conv', '/backbone/conv2/Relu',
-      '/head/pool/GlobalAveragePool', '/head/Flatten', '/head/fc/Gemm', '/head/Sigmoid',
+      '/backbone/conv1/Conv',
+      '/backbone/conv1/Relu',
+      '/backbone/conv2/Conv',
+      '/backbone/conv2/Relu',
+      '/head/pool/GlobalAveragePool',
+      '/head/Flatten',
+      '/head/fc/Gemm',
+      '/head/Sigmoid',
     ]);
   });
 
   it('quantizes the Sigmoid output at scale 1/256, zero point 0, uint8', () => {
     const [sigmoid] = nodesOf(g(), 'Sigmoid');
-    expect(outputEncoding(g(), sigmoid!)).toEqual({ dtype: 'uint8', scales: [1 / 256], zeroPoints: [0], axis: undefined });
+    expect(outputEncoding(g(), sigmoid!)).toEqual({
+      dtype: 'uint8',
+      scales: [1 / 256],
+      zeroPoints: [0],
+      axis: undefined,
+    });
   });
 
   it('quantizes every activation as uint8 per tensor', () => {
@@ -189,9 +215,15 @@ describe('cnn-sigmoid.qdq.onnx encodings', () => {
       const channels = op.opType === 'Conv' ? (op.name.includes('conv1') ? 8 : 16) : 1;
       expect([weight.dtype, weight.scales.length], op.name).toEqual(['int8', channels]);
       if (op.opType === 'Conv') expect(weight.axis, op.name).toBe(0);
-      expect(weight.zeroPoints.every((z) => z === 0), `${op.name} weight zero points`).toBe(true);
+      expect(
+        weight.zeroPoints.every((z) => z === 0),
+        `${op.name} weight zero points`,
+      ).toBe(true);
       expect([bias.dtype, bias.scales.length], op.name).toEqual(['int32', channels]);
-      expect(bias.zeroPoints.every((z) => z === 0), `${op.name} bias zero points`).toBe(true);
+      expect(
+        bias.zeroPoints.every((z) => z === 0),
+        `${op.name} bias zero points`,
+      ).toBe(true);
       expect(bias.scales, `${op.name} bias scale`).toEqual(weight.scales.map((s) => Math.fround(input.scales[0]! * s)));
     }
   });
@@ -244,7 +276,12 @@ describe('transformer-block.qdq.onnx encodings', () => {
     const weight = inputEncoding(g(), ln!, 1);
     const bias = inputEncoding(g(), ln!, 2);
     expect(weight).toMatchObject({ dtype: 'int8', zeroPoints: [0] });
-    expect(bias).toEqual({ dtype: 'int32', scales: [Math.fround(input.scales[0]! * weight.scales[0]!)], zeroPoints: [0], axis: undefined });
+    expect(bias).toEqual({
+      dtype: 'int32',
+      scales: [Math.fround(input.scales[0]! * weight.scales[0]!)],
+      zeroPoints: [0],
+      axis: undefined,
+    });
   });
 
   it('keeps the float model structure: K transposed for q k^T, scoped names', () => {

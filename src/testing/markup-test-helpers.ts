@@ -35,13 +35,21 @@ export function markupProblems(text: string, options: WellFormedOptions = {}): s
     const chunk = rest.slice(at, textEnd);
     if (chunk.includes('>')) problems.push(`raw ">" in text near ${JSON.stringify(chunk.slice(0, 60))}`);
     if (BAD_AMP.test(chunk)) problems.push(`bare "&" in text near ${JSON.stringify(chunk.slice(0, 60))}`);
-    if (stack.length === 0 && chunk.trim()) problems.push(`text outside the root: ${JSON.stringify(chunk.slice(0, 60))}`);
+    if (stack.length === 0 && chunk.trim())
+      problems.push(`text outside the root: ${JSON.stringify(chunk.slice(0, 60))}`);
     if (lt < 0) break;
     const gt = rest.indexOf('>', lt);
-    if (gt < 0) { problems.push('unterminated tag'); break; }
+    if (gt < 0) {
+      problems.push('unterminated tag');
+      break;
+    }
     const tag = rest.slice(lt, gt + 1);
     const m = TAG.exec(tag);
-    if (!m) { problems.push(`malformed tag ${JSON.stringify(tag.slice(0, 80))}`); at = gt + 1; continue; }
+    if (!m) {
+      problems.push(`malformed tag ${JSON.stringify(tag.slice(0, 80))}`);
+      at = gt + 1;
+      continue;
+    }
     const [, close, name, attrs, selfClose] = m;
     if (BAD_AMP.test(attrs!)) problems.push(`bare "&" in attributes of <${name}>`);
     if (close) {
@@ -53,7 +61,10 @@ export function markupProblems(text: string, options: WellFormedOptions = {}): s
       if (RAW_TEXT.has(name!)) {
         // Raw text (CSS) ends at the first end tag; it must not contain one early.
         const end = rest.indexOf(`</${name}>`, gt + 1);
-        if (end < 0) { problems.push(`unterminated <${name}>`); break; }
+        if (end < 0) {
+          problems.push(`unterminated <${name}>`);
+          break;
+        }
         at = end;
         continue;
       }

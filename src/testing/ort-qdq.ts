@@ -15,9 +15,19 @@ import { attr, writeOnnx, type AttrValue } from '../core/model/write-onnx';
 
 export type QType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'int32';
 
-const RANGE: Record<QType, [number, number]> = { uint8: [0, 255], int8: [-128, 127], uint16: [0, 65535], int16: [-32768, 32767], int32: [-(2 ** 31), 2 ** 31 - 1] };
+const RANGE: Record<QType, [number, number]> = {
+  uint8: [0, 255],
+  int8: [-128, 127],
+  uint16: [0, 65535],
+  int16: [-32768, 32767],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+};
 const ARRAY: Record<QType, (n: number) => Uint8Array | Int8Array | Uint16Array | Int16Array | Int32Array> = {
-  uint8: (n) => new Uint8Array(n), int8: (n) => new Int8Array(n), uint16: (n) => new Uint16Array(n), int16: (n) => new Int16Array(n), int32: (n) => new Int32Array(n),
+  uint8: (n) => new Uint8Array(n),
+  int8: (n) => new Int8Array(n),
+  uint16: (n) => new Uint16Array(n),
+  int16: (n) => new Int16Array(n),
+  int32: (n) => new Int32Array(n),
 };
 
 /** One input of the op under test. */
@@ -71,7 +81,9 @@ function qparams(range: [number, number], qtype: QType, symmetric: boolean): { s
   if (symmetric) {
     const m = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
     const signed = qtype.startsWith('int');
-    return signed ? { scale: (2 * m) / (qmax - qmin), zp: 0 } : { scale: (2 * m) / (qmax - qmin), zp: Math.floor((qmax + 1) / 2) };
+    return signed
+      ? { scale: (2 * m) / (qmax - qmin), zp: 0 }
+      : { scale: (2 * m) / (qmax - qmin), zp: Math.floor((qmax + 1) / 2) };
   }
   const scale = (hi - lo) / (qmax - qmin) || 1;
   const zp = Math.max(qmin, Math.min(qmax, Math.round(qmin - lo / scale)));
@@ -89,7 +101,10 @@ export function buildOpTest(t: OpTest): Model {
   /** Scales of each quantized input, per channel, for derived biases. */
   const scales: number[][] = [];
   t.inputs.forEach((def, i) => {
-    if (!def) { ins.push(''); return; }
+    if (!def) {
+      ins.push('');
+      return;
+    }
     const name = `in${i}`;
     const count = def.shape.reduce((a, c) => a * c, 1);
     if (def.raw) {
@@ -125,12 +140,22 @@ export function buildOpTest(t: OpTest): Model {
         q[k] = Math.max(qmin, Math.min(qmax, Math.round(v / p.scale) + p.zp));
       });
       b.initializer(`${name}_q`, q, def.shape, qtype);
-      b.initializer(`${name}_scale`, new Float32Array(params.map((p) => p.scale)), params.length > 1 ? [params.length] : []);
+      b.initializer(
+        `${name}_scale`,
+        new Float32Array(params.map((p) => p.scale)),
+        params.length > 1 ? [params.length] : [],
+      );
       const perChannel = params.length > 1;
       const zpArr = ARRAY[qtype](params.length);
       params.forEach((p, k) => (zpArr[k] = p.zp));
       b.initializer(`${name}_zp`, zpArr, perChannel ? [params.length] : [], qtype);
-      b.node('DequantizeLinear', [`${name}_q`, `${name}_scale`, `${name}_zp`], [dq], perChannel ? { axis: attr.int(axis ?? 0) } : {}, { name: `${name}_DequantizeLinear` });
+      b.node(
+        'DequantizeLinear',
+        [`${name}_q`, `${name}_scale`, `${name}_zp`],
+        [dq],
+        perChannel ? { axis: attr.int(axis ?? 0) } : {},
+        { name: `${name}_DequantizeLinear` },
+      );
       scales[i] = params.map((p) => p.scale);
     } else {
       const p = qparams(range, qtype, def.symmetric ?? false);
@@ -139,8 +164,20 @@ export function buildOpTest(t: OpTest): Model {
       const zp = ARRAY[qtype](1);
       zp[0] = p.zp;
       b.initializer(`${name}_zp`, zp, [], qtype);
-      b.node('QuantizeLinear', [name, `${name}_scale`, `${name}_zp`], [`${name}_q`], {}, { name: `${name}_QuantizeLinear` });
-      b.node('DequantizeLinear', [`${name}_q`, `${name}_scale`, `${name}_zp`], [dq], {}, { name: `${name}_DequantizeLinear` });
+      b.node(
+        'QuantizeLinear',
+        [name, `${name}_scale`, `${name}_zp`],
+        [`${name}_q`],
+        {},
+        { name: `${name}_QuantizeLinear` },
+      );
+      b.node(
+        'DequantizeLinear',
+        [`${name}_q`, `${name}_scale`, `${name}_zp`],
+        [dq],
+        {},
+        { name: `${name}_DequantizeLinear` },
+      );
       scales[i] = [p.scale];
     }
     ins.push(dq);

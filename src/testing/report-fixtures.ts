@@ -24,7 +24,10 @@ export async function checkSample(file: string, soc = 'SM8650', strict = true): 
   const model = readOnnx(bytes, { fileName: file });
   const view = buildGraphView(model, '')!;
   const validation = validate(qgraphFromQdq(model), await loadRulePack('htp'), { soc, strict });
-  const report = buildCheckReport({ name: file, sha256: await sha256Hex(bytes), nodes: model.graph.nodes.length }, validation);
+  const report = buildCheckReport(
+    { name: file, sha256: await sha256Hex(bytes), nodes: model.graph.nodes.length },
+    validation,
+  );
   return { report, validation, view };
 }
 
@@ -38,9 +41,23 @@ export function opNode(id: string, opType: string, name: string): ViewNode {
 /** A finding on `node`, every text field overridable. */
 export function finding(node: string, nodeId: string, extra: Partial<Finding> = {}): Finding {
   return {
-    rule: 'fixed-qparams', severity: 'error', node, nodeId, op: 'Sigmoid', qnnOp: 'Sigmoid', port: 'output 0', tensor: `${node}_out`,
-    message: `bad scale on ${node}`, expected: 'scale 1/256', actual: 'scale 0.0039', fix: 'use a fixed observer',
-    source: 'htp_rules.py [from-code]', confidence: 'from-code', outcome: 'rejected', constraintKind: 'backend-limit', ...extra,
+    rule: 'fixed-qparams',
+    severity: 'error',
+    node,
+    nodeId,
+    op: 'Sigmoid',
+    qnnOp: 'Sigmoid',
+    port: 'output 0',
+    tensor: `${node}_out`,
+    message: `bad scale on ${node}`,
+    expected: 'scale 1/256',
+    actual: 'scale 0.0039',
+    fix: 'use a fixed observer',
+    source: 'htp_rules.py [from-code]',
+    confidence: 'from-code',
+    outcome: 'rejected',
+    constraintKind: 'backend-limit',
+    ...extra,
   };
 }
 
@@ -48,16 +65,38 @@ export function finding(node: string, nodeId: string, extra: Partial<Finding> = 
 export function hostileReport(): { report: CheckReport; findings: Finding[]; view: GraphView } {
   const findings = [
     finding(XSS_IMG, '1', { message: `message ${XSS_STYLE}`, sourceNote: `note ${XSS_IMG}` }),
-    finding(XSS_STYLE, '2', { severity: 'warning', port: XSS_IMG, tensor: XSS_STYLE, expected: XSS_IMG, actual: XSS_STYLE, fix: `fix ${XSS_IMG}`, source: `${XSS_STYLE} [inferred]`, confidence: 'inferred' }),
+    finding(XSS_STYLE, '2', {
+      severity: 'warning',
+      port: XSS_IMG,
+      tensor: XSS_STYLE,
+      expected: XSS_IMG,
+      actual: XSS_STYLE,
+      fix: `fix ${XSS_IMG}`,
+      source: `${XSS_STYLE} [inferred]`,
+      confidence: 'inferred',
+    }),
   ];
   const view: GraphView = {
-    path: '', name: XSS_STYLE, trail: [],
+    path: '',
+    name: XSS_STYLE,
+    trail: [],
     nodes: [opNode('0', XSS_STYLE, 'producer'), opNode('1', 'Sigmoid', XSS_IMG), opNode('2', 'Relu', XSS_STYLE)],
-    edges: [{ id: 'e0', source: '0', target: '1', tensor: 't0', dtype: XSS_IMG }, { id: 'e1', source: '1', target: '2', tensor: 't1', dtype: 'uint8' }],
+    edges: [
+      { id: 'e0', source: '0', target: '1', tensor: 't0', dtype: XSS_IMG },
+      { id: 'e1', source: '1', target: '2', tensor: 't1', dtype: 'uint8' },
+    ],
   };
   const report: CheckReport = {
-    schema: 2, flow: 'qnn', model: { name: XSS_IMG, sha256: XSS_STYLE, nodes: 3 }, backend: XSS_IMG, soc: XSS_STYLE, arch: 'V75', strict: true,
-    verdict: 'fail', counts: { error: 1, warning: 1, info: 0 }, encodings: XSS_STYLE,
+    schema: 2,
+    flow: 'qnn',
+    model: { name: XSS_IMG, sha256: XSS_STYLE, nodes: 3 },
+    backend: XSS_IMG,
+    soc: XSS_STYLE,
+    arch: 'V75',
+    strict: true,
+    verdict: 'fail',
+    counts: { error: 1, warning: 1, info: 0 },
+    encodings: XSS_STYLE,
     findings: findings.map(({ nodeId: _id, ...rest }) => rest),
   };
   return { report, findings, view };

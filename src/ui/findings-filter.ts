@@ -11,6 +11,8 @@ export function neighbourhoodOfFindings(view: GraphView, marks: ReadonlyMap<stri
     if (marks.has(e.target)) keep.add(e.source);
   }
   const items = view.nodes.filter((n) => keep.has(n.id)).map((node) => ({ kind: 'node' as const, id: node.id, node }));
-  const edges = view.edges.filter((e) => keep.has(e.source) && keep.has(e.target)).map((e) => ({ id: e.id, source: e.source, target: e.target, count: 1 }));
+  const edges = view.edges
+    .filter((e) => keep.has(e.source) && keep.has(e.target))
+    .map((e) => ({ id: e.id, source: e.source, target: e.target, count: 1 }));
   return { items, edges, shownBy: new Map(items.map((i) => [i.id, i.id])), members: new Map() };
 }

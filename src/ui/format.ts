@@ -16,4 +16,8 @@ export function formatBytes(n: number): string {
 }
 
 /** How the flows read in the toolbar and in findings. */
-export const FLOW_LABEL: Record<Flow, string> = { qnn: 'QNN converter', ort: 'ONNX Runtime QNN EP', executorch: 'ExecuTorch' };
+export const FLOW_LABEL: Record<Flow, string> = {
+  qnn: 'QNN converter',
+  ort: 'ONNX Runtime QNN EP',
+  executorch: 'ExecuTorch',
+};

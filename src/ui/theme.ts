@@ -3,14 +3,20 @@ const KEY = 'quantlens.theme';
 
 export function applyTheme(theme: 'light' | 'dark'): void {
   document.documentElement.classList.toggle('dark', theme === 'dark');
-  try { localStorage.setItem(KEY, theme); } catch { /* private mode */ }
+  try {
+    localStorage.setItem(KEY, theme);
+  } catch {
+    /* private mode */
+  }
 }
 
 export function initialTheme(): 'light' | 'dark' {
   try {
     const saved = localStorage.getItem(KEY);
     if (saved === 'light' || saved === 'dark') return saved;
-  } catch { /* private mode */ }
+  } catch {
+    /* private mode */
+  }
   return window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
 }
 

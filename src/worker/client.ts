@@ -25,7 +25,10 @@ let layout: Comlink.Remote<LayoutApi> | undefined;
 const crashListeners = new Set<(reason: string) => void>();
 
 function start(): Live {
-  const worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module', name: 'quantlens-engine' });
+  const worker = new Worker(new URL('./engine.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'quantlens-engine',
+  });
   let kill!: (reason: string) => void;
   const died = new Promise<never>((_, reject) => {
     kill = (reason: string) => {
@@ -37,7 +40,10 @@ function start(): Live {
     };
   });
   died.catch(() => {}); // observed through the calls that race against it
-  worker.addEventListener('error', (e) => { e.preventDefault(); kill(`the engine failed: ${e.message || 'an uncaught error'}`); });
+  worker.addEventListener('error', (e) => {
+    e.preventDefault();
+    kill(`the engine failed: ${e.message || 'an uncaught error'}`);
+  });
   worker.addEventListener('messageerror', () => kill('the engine sent a message that could not be read'));
   return { worker, remote: Comlink.wrap<EngineApi>(worker), died, kill };
 }
@@ -58,7 +64,9 @@ export function engineClient(): EngineApi {
       return (...args: unknown[]) => {
         live ??= start();
         const current = live;
-        const call = (current.remote as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
+        const call = (current.remote as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(
+          ...args,
+        );
         return Promise.race([call, current.died]);
       };
     },
@@ -78,7 +86,9 @@ export function killEngine(reason = 'the engine was stopped'): void {
 
 export function layoutClient(): Comlink.Remote<LayoutApi> {
   if (substitute) return substitute.layout as Comlink.Remote<LayoutApi>;
-  layout ??= Comlink.wrap<LayoutApi>(new Worker(new URL('./layout.worker.ts', import.meta.url), { type: 'module', name: 'quantlens-layout' }));
+  layout ??= Comlink.wrap<LayoutApi>(
+    new Worker(new URL('./layout.worker.ts', import.meta.url), { type: 'module', name: 'quantlens-layout' }),
+  );
   return layout;
 }
 

@@ -14,5 +14,10 @@ ort.env.logLevel = 'error';
 
 export const browserRuntime: OrtRuntime = {
   Tensor: ort.Tensor as unknown as OrtRuntime['Tensor'],
-  createSession: (bytes, options) => ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], logSeverityLevel: 3, graphOptimizationLevel: options?.graphOptimizationLevel }) as unknown as ReturnType<OrtRuntime['createSession']>,
+  createSession: (bytes, options) =>
+    ort.InferenceSession.create(bytes, {
+      executionProviders: ['wasm'],
+      logSeverityLevel: 3,
+      graphOptimizationLevel: options?.graphOptimizationLevel,
+    }) as unknown as ReturnType<OrtRuntime['createSession']>,
 };

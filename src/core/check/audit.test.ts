@@ -19,18 +19,44 @@ import { buildOpTest, type InputDef, type OpTest } from '../../testing/ort-qdq';
 import { validate } from './validate';
 
 const x = (shape: number[], range: [number, number] = [-10, 10]): InputDef => ({ shape, range });
-const c = (shape: number[], extra: Partial<InputDef> = {}): InputDef => ({ shape, constant: true, range: [-1, 1], ...extra });
+const c = (shape: number[], extra: Partial<InputDef> = {}): InputDef => ({
+  shape,
+  constant: true,
+  range: [-1, 1],
+  ...extra,
+});
 const op = (t: Omit<OpTest, 'source' | 'expected'>): Model => buildOpTest({ ...t, source: t.op, expected: 'All' });
 
 async function check(g: QGraph, opts: { soc?: string; flow?: Flow; backend?: 'htp' | 'lpai' } = {}) {
-  const r = validate(g, await loadRulePack(opts.backend ?? 'htp'), { soc: opts.soc ?? 'SM8650', strict: true, flow: opts.flow });
+  const r = validate(g, await loadRulePack(opts.backend ?? 'htp'), {
+    soc: opts.soc ?? 'SM8650',
+    strict: true,
+    flow: opts.flow,
+  });
   return r.findings.map((f) => [f.rule, f.severity, f.outcome] as const);
 }
-const errors = async (g: QGraph, opts: Parameters<typeof check>[1] = {}) => (await check(g, opts)).filter(([, s]) => s === 'error').map(([r]) => r);
-const model = (b: GraphBuilder, opset = 21) => readOnnx(writeOnnx(b.toModel({ opset: [{ domain: '', version: opset }, { domain: 'com.microsoft', version: 1 }], irVersion: 10 })));
+const errors = async (g: QGraph, opts: Parameters<typeof check>[1] = {}) =>
+  (await check(g, opts)).filter(([, s]) => s === 'error').map(([r]) => r);
+const model = (b: GraphBuilder, opset = 21) =>
+  readOnnx(
+    writeOnnx(
+      b.toModel({
+        opset: [
+          { domain: '', version: opset },
+          { domain: 'com.microsoft', version: 1 },
+        ],
+        irVersion: 10,
+      }),
+    ),
+  );
 
 describe('C4: 16-bit weights', () => {
-  const conv = (perChannel: boolean) => op({ op: 'Conv', qtype: 'uint16', inputs: [x([1, 2, 4, 4]), c([3, 2, 2, 2], { qtype: 'uint16', ...(perChannel ? { perChannelAxis: 0 } : {}) })] });
+  const conv = (perChannel: boolean) =>
+    op({
+      op: 'Conv',
+      qtype: 'uint16',
+      inputs: [x([1, 2, 4, 4]), c([3, 2, 2, 2], { qtype: 'uint16', ...(perChannel ? { perChannelAxis: 0 } : {}) })],
+    });
   it('accepts a uint16 per-tensor weight (ONNX Runtime converts it to symmetric int16) and gates it as 16a16w', async () => {
     const g = qgraphFromQdq(conv(false));
     expect(await errors(g)).toEqual([]);
@@ -44,14 +70,32 @@ describe('C4: 16-bit weights', () => {
 
 describe('C5: the derived bias', () => {
   it('repeats per-channel weight scales per group on a grouped ConvTranspose', async () => {
-    const g = qgraphFromQdq(op({
-      op: 'ConvTranspose', qtype: 'uint8', attrs: { group: attr.int(2) },
-      inputs: [x([1, 4, 4, 4]), c([4, 2, 3, 3], { qtype: 'int8', symmetric: true, perChannelAxis: 1 }), c([4], { qtype: 'int32', symmetric: true, derivedBias: true })],
-    }));
+    const g = qgraphFromQdq(
+      op({
+        op: 'ConvTranspose',
+        qtype: 'uint8',
+        attrs: { group: attr.int(2) },
+        inputs: [
+          x([1, 4, 4, 4]),
+          c([4, 2, 3, 3], { qtype: 'int8', symmetric: true, perChannelAxis: 1 }),
+          c([4], { qtype: 'int32', symmetric: true, derivedBias: true }),
+        ],
+      }),
+    );
     expect(await check(g)).toEqual([]);
   });
   it('treats an independently calibrated bias of a per-tensor weight as a repair, and advice under ExecuTorch', async () => {
-    const g = qgraphFromQdq(op({ op: 'Conv', qtype: 'uint8', inputs: [x([1, 1, 5, 5]), c([1, 1, 3, 3], { qtype: 'int8', symmetric: true }), c([1], { qtype: 'int32', symmetric: true })] }));
+    const g = qgraphFromQdq(
+      op({
+        op: 'Conv',
+        qtype: 'uint8',
+        inputs: [
+          x([1, 1, 5, 5]),
+          c([1, 1, 3, 3], { qtype: 'int8', symmetric: true }),
+          c([1], { qtype: 'int32', symmetric: true }),
+        ],
+      }),
+    );
     expect(await check(g, { flow: 'executorch' })).toEqual([['bias', 'info', 'advice']]);
     expect(await check(g, { flow: 'ort' })).toEqual([['bias', 'warning', 'auto-fixed']]);
   });
@@ -65,12 +109,36 @@ describe('C6: block-wise encodings from AIMET files', () => {
     b.node('Conv', ['x', 'w'], ['y'], {}, { name: 'conv' });
     b.output('y', 'float32', [1, 8, 4, 4]);
     const scale = new Array(8 * 2).fill(0.01);
-    const enc = writeAimetEncodings({
-      activations: new Map([['x', { dtype: 'uint8', bitwidth: 8, granularity: 'per-tensor', scale: [0.1], zeroPoint: [0], origin: 't' }], ['y', { dtype: 'uint8', bitwidth: 8, granularity: 'per-tensor', scale: [0.1], zeroPoint: [0], origin: 't' }]]),
-      params: new Map([['w', { dtype: 'int8', bitwidth: 4, granularity: 'per-block', scale, zeroPoint: scale.map(() => 0), blockSize: 16, origin: 't' }]]),
-    }, '1.0.0');
+    const enc = writeAimetEncodings(
+      {
+        activations: new Map([
+          ['x', { dtype: 'uint8', bitwidth: 8, granularity: 'per-tensor', scale: [0.1], zeroPoint: [0], origin: 't' }],
+          ['y', { dtype: 'uint8', bitwidth: 8, granularity: 'per-tensor', scale: [0.1], zeroPoint: [0], origin: 't' }],
+        ]),
+        params: new Map([
+          [
+            'w',
+            {
+              dtype: 'int8',
+              bitwidth: 4,
+              granularity: 'per-block',
+              scale,
+              zeroPoint: scale.map(() => 0),
+              blockSize: 16,
+              origin: 't',
+            },
+          ],
+        ]),
+      },
+      '1.0.0',
+    );
     const g = qgraphFromAimet(model(b), parseAimetEncodings(enc, 'pb.encodings'));
-    expect(g.nodes[0]!.inputs[1]!.encoding).toMatchObject({ granularity: 'per-block', axis: 0, blockAxis: 1, blockSize: 16 });
+    expect(g.nodes[0]!.inputs[1]!.encoding).toMatchObject({
+      granularity: 'per-block',
+      axis: 0,
+      blockAxis: 1,
+      blockSize: 16,
+    });
     expect((await check(g)).filter(([r]) => r === 'encoding')).toEqual([]);
   });
 });
@@ -83,11 +151,17 @@ function lpbqMatMul(): Model {
   b.initializer('a_zp', new Uint16Array([32768]), [], 'uint16');
   b.node('QuantizeLinear', ['a', 'a_scale', 'a_zp'], ['a_q']);
   b.node('DequantizeLinear', ['a_q', 'a_scale', 'a_zp'], ['a_dq']);
-  b.initializer('w_q', new Uint8Array(32 * 8 / 2), [32, 8], 'int4');
+  b.initializer('w_q', new Uint8Array((32 * 8) / 2), [32, 8], 'int4');
   b.initializer('int_scales', new Uint8Array(2 * 8).fill(3), [2, 8], 'uint8');
   b.initializer('ch_scales', new Float32Array(8).fill(0.001), [8]);
   b.node('DequantizeLinear', ['int_scales', 'ch_scales'], ['w_scales'], { axis: attr.int(1) }, { name: 'scales_dq' });
-  b.node('DequantizeLinear', ['w_q', 'w_scales'], ['w'], { axis: attr.int(0), block_size: attr.int(16) }, { name: 'w_dq' });
+  b.node(
+    'DequantizeLinear',
+    ['w_q', 'w_scales'],
+    ['w'],
+    { axis: attr.int(0), block_size: attr.int(16) },
+    { name: 'w_dq' },
+  );
   b.node('MatMul', ['a_dq', 'w'], ['y'], {}, { name: 'matmul' });
   b.initializer('y_scale', new Float32Array([0.05]), []);
   b.initializer('y_zp', new Uint16Array([32768]), [], 'uint16');
@@ -149,11 +223,16 @@ describe('C9: a DQ without a zero point', () => {
 });
 
 describe('C11-C13: the op mapping', () => {
-  const single = (opType: string, inputs: InputDef[], extra: Partial<OpTest> = {}) => qgraphFromQdq(op({ op: opType, qtype: 'uint8', inputs, ...extra }));
+  const single = (opType: string, inputs: InputDef[], extra: Partial<OpTest> = {}) =>
+    qgraphFromQdq(op({ op: opType, qtype: 'uint8', inputs, ...extra }));
   it('rejects what the HTP cannot run: ReduceProd, a lone Erf, rank-5 MaxPool', async () => {
-    expect(await errors(single('ReduceProd', [x([1, 4, 4]), c([1], { raw: { dtype: 'int64', values: [1] } })]))).toEqual(['unsupported-op']);
+    expect(
+      await errors(single('ReduceProd', [x([1, 4, 4]), c([1], { raw: { dtype: 'int64', values: [1] } })])),
+    ).toEqual(['unsupported-op']);
     expect(await errors(single('Erf', [x([1, 4])]))).toEqual(['unsupported-op']);
-    expect(await errors(single('MaxPool', [x([1, 2, 4, 4, 4])], { attrs: { kernel_shape: attr.ints([2, 2, 2]) } }))).toEqual(['unsupported-op']);
+    expect(
+      await errors(single('MaxPool', [x([1, 2, 4, 4, 4])], { attrs: { kernel_shape: attr.ints([2, 2, 2]) } })),
+    ).toEqual(['unsupported-op']);
   });
   it('maps what ONNX Runtime maps: Sum, SimplifiedLayerNormalization, LRN, rank-5 AveragePool, MatMul with a rank-1 B', async () => {
     expect(await errors(single('Sum', [x([1, 4]), x([1, 4])]))).toEqual([]);
@@ -162,34 +241,62 @@ describe('C11-C13: the op mapping', () => {
     const avg = single('AveragePool', [x([1, 2, 4, 4, 4])], { attrs: { kernel_shape: attr.ints([2, 2, 2]) } });
     const r = validate(avg, await loadRulePack('htp'), { soc: 'SM8650', strict: true });
     expect(r.findings).toEqual([]);
-    const mm = validate(single('MatMul', [x([2, 4]), c([4], { qtype: 'int8', symmetric: true })]), await loadRulePack('htp'), { soc: 'SM8650', strict: true });
+    const mm = validate(
+      single('MatMul', [x([2, 4]), c([4], { qtype: 'int8', symmetric: true })]),
+      await loadRulePack('htp'),
+      { soc: 'SM8650', strict: true },
+    );
     expect(mm.findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
   it('names the QNN op: rank-1 constant B makes a FullyConnected, depthwise Conv a DepthWiseConv2d', async () => {
     const pack = await loadRulePack('htp');
     const bad = (g: QGraph) => validate(g, pack, { soc: 'SM8650', strict: true }).findings.map((f) => f.qnnOp);
     // A per-channel FC weight on the wrong axis names the op in the finding.
-    expect(bad(single('MatMul', [x([2, 4]), c([4, 3], { qtype: 'int8', symmetric: true, perChannelAxis: 0 })]))).toEqual(['FullyConnected']);
-    expect(bad(single('Conv', [x([1, 4, 4, 4]), c([4, 1, 3, 3], { qtype: 'int8', perChannelAxis: 0, range: [0, 1] })], { attrs: { group: attr.int(4) } }))).toEqual(['DepthWiseConv2d']);
+    expect(
+      bad(single('MatMul', [x([2, 4]), c([4, 3], { qtype: 'int8', symmetric: true, perChannelAxis: 0 })])),
+    ).toEqual(['FullyConnected']);
+    expect(
+      bad(
+        single('Conv', [x([1, 4, 4, 4]), c([4, 1, 3, 3], { qtype: 'int8', perChannelAxis: 0, range: [0, 1] })], {
+          attrs: { group: attr.int(4) },
+        }),
+      ),
+    ).toEqual(['DepthWiseConv2d']);
   });
 });
 
 describe('C14, C18: constraints for ops that had none', () => {
   it('GatherElements must share its input quantization; Argmax takes no int16 input', async () => {
-    const ge = qgraphFromQdq(op({ op: 'GatherElements', qtype: 'uint8', inputs: [x([2, 4]), c([2, 4], { raw: { dtype: 'int64', values: [0, 1, 2, 3, 0, 1, 2, 3] } })], outputRange: [-5, 5] }));
+    const ge = qgraphFromQdq(
+      op({
+        op: 'GatherElements',
+        qtype: 'uint8',
+        inputs: [x([2, 4]), c([2, 4], { raw: { dtype: 'int64', values: [0, 1, 2, 3, 0, 1, 2, 3] } })],
+        outputRange: [-5, 5],
+      }),
+    );
     expect(await errors(ge)).toEqual(['shared-qparams']);
-    const am = qgraphFromQdq(op({ op: 'ArgMax', qtype: 'int16', inputs: [x([1, 4])], outputQType: 'float', outputDtype: 'int64' }));
+    const am = qgraphFromQdq(
+      op({ op: 'ArgMax', qtype: 'int16', inputs: [x([1, 4])], outputQType: 'float', outputDtype: 'int64' }),
+    );
     expect(await errors(am)).toEqual(['dtype']);
   });
   it('an int16 LayerNorm weight must be symmetric', async () => {
-    const ln = (symmetric: boolean) => qgraphFromQdq(op({ op: 'LayerNormalization', qtype: 'uint16', inputs: [x([1, 2, 4]), c([4], { qtype: 'int16', symmetric, range: [0.5, 1.5] })] }));
+    const ln = (symmetric: boolean) =>
+      qgraphFromQdq(
+        op({
+          op: 'LayerNormalization',
+          qtype: 'uint16',
+          inputs: [x([1, 2, 4]), c([4], { qtype: 'int16', symmetric, range: [0.5, 1.5] })],
+        }),
+      );
     expect(await errors(ln(false))).toEqual(['symmetric']);
     expect(await errors(ln(true))).toEqual([]);
   });
 });
 
 describe('C19: LPAI', () => {
-  it('maps what ExecuTorch\'s lpai_rules.py annotates; other ops are advice, not errors', async () => {
+  it("maps what ExecuTorch's lpai_rules.py annotates; other ops are advice, not errors", async () => {
     const div = qgraphFromQdq(op({ op: 'Div', qtype: 'uint8', inputs: [x([1, 4]), x([1, 4], [1, 2])] }));
     expect(await check(div, { backend: 'lpai', soc: 'SM8850' })).toEqual([]);
     const hs = qgraphFromQdq(op({ op: 'HardSigmoid', qtype: 'uint8', inputs: [x([1, 4])], outputRange: [0, 1] }));

@@ -24,7 +24,12 @@ function chain(middle: string): Uint8Array {
     t = `${name}_dq`;
   };
   qdq('in');
-  for (const [op, name] of [['Relu', 'a'], [middle, 'mid'], ['Relu', 'b'], ['Abs', 'c']] as const) {
+  for (const [op, name] of [
+    ['Relu', 'a'],
+    [middle, 'mid'],
+    ['Relu', 'b'],
+    ['Abs', 'c'],
+  ] as const) {
     b.node(op, [t], [name], {}, { name });
     t = name;
     qdq(`${name}_out`);

@@ -21,7 +21,11 @@ export interface Delegation {
 const OFF = new Set(['cpu-fallback', 'rejected']);
 
 /** Predicts delegation from a validated graph: `counted` are the node ids the validator checked. */
-export function predictDelegation(graph: QGraph, counted: ReadonlySet<string>, findings: readonly Finding[]): Delegation {
+export function predictDelegation(
+  graph: QGraph,
+  counted: ReadonlySet<string>,
+  findings: readonly Finding[],
+): Delegation {
   const off = new Set<string>();
   for (const f of findings) {
     if (!OFF.has(f.outcome)) continue;
@@ -46,7 +50,13 @@ export function predictDelegation(graph: QGraph, counted: ReadonlySet<string>, f
     }
   }
   const roots = new Set(npu.map((n) => find(n.id)));
-  return { nodes: nodes.length, onNpu: npu.length, offNpu: nodes.length - npu.length, partitions: roots.size, offNpuIds: nodes.filter((n) => off.has(n.id)).map((n) => n.id) };
+  return {
+    nodes: nodes.length,
+    onNpu: npu.length,
+    offNpu: nodes.length - npu.length,
+    partitions: roots.size,
+    offNpuIds: nodes.filter((n) => off.has(n.id)).map((n) => n.id),
+  };
 }
 
 /** "12 of 14 nodes on the NPU in 2 partitions; 2 on the CPU". */

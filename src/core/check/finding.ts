@@ -7,7 +7,23 @@
  */
 import type { ConstraintEffect, ConstraintKind, Flow, Outcome, Source } from '../../../rules/types';
 
-export const RULE_IDS = ['unsupported-op', 'op-limits', 'dtype', 'encoding', 'symmetric', 'bias', 'per-channel', 'shared-qparams', 'fixed-qparams', 'io-dtype', 'float-island', '16a16w-arch', 'lpbq-arch', 'unreadable-encoding', 'not-quantized'] as const;
+export const RULE_IDS = [
+  'unsupported-op',
+  'op-limits',
+  'dtype',
+  'encoding',
+  'symmetric',
+  'bias',
+  'per-channel',
+  'shared-qparams',
+  'fixed-qparams',
+  'io-dtype',
+  'float-island',
+  '16a16w-arch',
+  'lpbq-arch',
+  'unreadable-encoding',
+  'not-quantized',
+] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -72,19 +88,28 @@ export function outcomeOf(effect: ConstraintEffect, flow: Flow): Outcome {
   const explicit = effect.outcomes?.[flow];
   if (explicit) return explicit;
   switch (effect.kind) {
-    case 'backend-limit': return flow === 'qnn' ? 'rejected' : 'cpu-fallback';
-    case 'toolchain-repair': return effect.repairedBy?.includes(flow) ? 'auto-fixed' : flow === 'qnn' ? 'rejected' : 'cpu-fallback';
-    case 'performance': return 'slower';
-    case 'toolchain-default': return 'advice';
+    case 'backend-limit':
+      return flow === 'qnn' ? 'rejected' : 'cpu-fallback';
+    case 'toolchain-repair':
+      return effect.repairedBy?.includes(flow) ? 'auto-fixed' : flow === 'qnn' ? 'rejected' : 'cpu-fallback';
+    case 'performance':
+      return 'slower';
+    case 'toolchain-default':
+      return 'advice';
   }
 }
 
 /** Strict: what stops full delegation is an error. Lenient: a warning. Repairs and slow paths warn; advice informs. */
 export function severityOfOutcome(outcome: Outcome, strict: boolean): Severity {
   switch (outcome) {
-    case 'rejected': case 'cpu-fallback': return strict ? 'error' : 'warning';
-    case 'auto-fixed': case 'slower': return 'warning';
-    case 'advice': return 'info';
+    case 'rejected':
+    case 'cpu-fallback':
+      return strict ? 'error' : 'warning';
+    case 'auto-fixed':
+    case 'slower':
+      return 'warning';
+    case 'advice':
+      return 'info';
   }
 }
 

@@ -24,7 +24,8 @@ function rankOf(node: QNode, port: number): number | undefined {
 }
 
 export function mapOp(pack: RulePack, node: QNode): MapResult {
-  if (pack.transparentOps.includes(node.opType) && (node.domain === '' || node.domain === 'ai.onnx')) return { kind: 'transparent' };
+  if (pack.transparentOps.includes(node.opType) && (node.domain === '' || node.domain === 'ai.onnx'))
+    return { kind: 'transparent' };
   // Data movement on a constant weight, folded into its consumer: not a node the backend runs.
   if (node.folded) return { kind: 'transparent' };
   if (node.fusedAs) {
@@ -53,7 +54,8 @@ export function mapOp(pack: RulePack, node: QNode): MapResult {
     // group == C_in == C_out on a 2-D conv: QNN's DepthWiseConv2d (conv_op_builder.cc, op_conv.py).
     const w = node.inputs.find((p) => p.index === 1)?.shape;
     const group = node.attrs?.group;
-    if (w?.length === 4 && typeof group === 'number' && group > 1 && w[0] === group && w[1] === 1) qnnOp = 'DepthWiseConv2d';
+    if (w?.length === 4 && typeof group === 'number' && group > 1 && w[0] === group && w[1] === 1)
+      qnnOp = 'DepthWiseConv2d';
   }
   return { kind: 'mapped', qnnOp, mapping };
 }

@@ -22,19 +22,27 @@ import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { validate, type ValidationResult } from './validate';
 
 const SEED = Number(process.env.QL_FUZZ_SEED ?? DEFAULT_SEED);
-const ONLY = process.env.QL_FUZZ_ONLY?.split(',').map((s) => Number(s.trim())).filter(Number.isInteger);
+const ONLY = process.env.QL_FUZZ_ONLY?.split(',')
+  .map((s) => Number(s.trim()))
+  .filter(Number.isInteger);
 const CASES = Number(process.env.QL_FUZZ_CASES ?? DEFAULT_CASE_COUNT);
 /** The validator's share of a case (all SoCs together) must stay under this. */
 const CASE_LIMIT_MS = 2_000;
 
 /** V68, V69 (LPBQ disputed), V75 on HTP, plus the LPAI pack's default SoC. */
 const TARGETS: { backend: 'htp' | 'lpai'; soc: string }[] = [
-  { backend: 'htp', soc: 'SA8295' }, { backend: 'htp', soc: 'SM8450' }, { backend: 'htp', soc: 'SM8650' }, { backend: 'lpai', soc: 'SM8850' },
+  { backend: 'htp', soc: 'SA8295' },
+  { backend: 'htp', soc: 'SM8450' },
+  { backend: 'htp', soc: 'SM8650' },
+  { backend: 'lpai', soc: 'SM8850' },
 ];
 
 let packs: Map<string, RulePack> | undefined;
 async function getPacks(): Promise<Map<string, RulePack>> {
-  packs ??= new Map([['htp', await loadRulePack('htp')], ['lpai', await loadRulePack('lpai')]]);
+  packs ??= new Map([
+    ['htp', await loadRulePack('htp')],
+    ['lpai', await loadRulePack('lpai')],
+  ]);
   return packs;
 }
 
@@ -44,7 +52,8 @@ function resultProblems(r: ValidationResult): string[] {
   for (const f of r.findings) {
     if (!RULE_IDS.includes(f.rule)) out.push(`unknown rule id ${String(f.rule)}`);
     for (const key of ['node', 'op', 'port', 'tensor', 'message', 'expected', 'actual', 'fix', 'source'] as const) {
-      if (typeof f[key] !== 'string') out.push(`finding ${f.rule} on ${String(f.node)}: ${key} is a ${typeof f[key]}, not a string`);
+      if (typeof f[key] !== 'string')
+        out.push(`finding ${f.rule} on ${String(f.node)}: ${key} is a ${typeof f[key]}, not a string`);
     }
     if (!f.message) out.push(`finding ${f.rule} on ${f.node} has no message`);
   }
@@ -65,7 +74,10 @@ async function checkModel(model: Model): Promise<{ problems: string[]; findings:
       const result = validate(graph, all.get(backend)!, { soc, strict });
       if (k === 2 && strict) findings = result.findings.length;
       problems.push(...resultProblems(result));
-      const report = buildCheckReport({ name: model.fileName, sha256: '0'.repeat(64), nodes: model.graph.nodes.length }, result);
+      const report = buildCheckReport(
+        { name: model.fileName, sha256: '0'.repeat(64), nodes: model.graph.nodes.length },
+        result,
+      );
       JSON.parse(JSON.stringify(report));
     }
   }
@@ -73,7 +85,9 @@ async function checkModel(model: Model): Promise<{ problems: string[]; findings:
 }
 
 function describeError(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}\n${(err.stack ?? '').split('\n').slice(1, 6).join('\n')}` : String(err);
+  return err instanceof Error
+    ? `${err.name}: ${err.message}\n${(err.stack ?? '').split('\n').slice(1, 6).join('\n')}`
+    : String(err);
 }
 
 describe('the validator on every fuzz case that parsed', () => {
@@ -101,15 +115,23 @@ describe('the validator on every fuzz case that parsed', () => {
         if (qgraphFromQdq(model).quantized) quantized++;
         const { problems, findings: n } = await checkModel(model);
         findings += n;
-        if (problems.length) failures.push(`case ${index} (${c.base}; ${c.labels.join(' ')}): ${[...new Set(problems)].slice(0, 3).join('; ')}`);
+        if (problems.length)
+          failures.push(
+            `case ${index} (${c.base}; ${c.labels.join(' ')}): ${[...new Set(problems)].slice(0, 3).join('; ')}`,
+          );
       } catch (err) {
-        failures.push(`case ${index} (${c.base}; ${c.labels.join(' ')}): ${describeError(err)}\n  reproduce: QL_FUZZ_SEED=${SEED} QL_FUZZ_ONLY=${index} npx vitest run src/core/check/robustness.test.ts`);
+        failures.push(
+          `case ${index} (${c.base}; ${c.labels.join(' ')}): ${describeError(err)}\n  reproduce: QL_FUZZ_SEED=${SEED} QL_FUZZ_ONLY=${index} npx vitest run src/core/check/robustness.test.ts`,
+        );
       }
       const ms = performance.now() - t0;
       if (ms > slowest.ms) slowest = { index, ms };
-      if (ms > CASE_LIMIT_MS) failures.push(`case ${index} (${c.labels.join(' ')}): the validator took ${ms.toFixed(0)} ms`);
+      if (ms > CASE_LIMIT_MS)
+        failures.push(`case ${index} (${c.labels.join(' ')}): the validator took ${ms.toFixed(0)} ms`);
     }
-    console.log(`robustness: ${indices.length} fuzz cases, ${parsed} parsed (${quantized} with QDQ encodings), validated on ${TARGETS.map((t) => `${t.backend}/${t.soc}`).join(', ')} (strict; lenient too on htp/SM8650); ${findings} findings on htp/SM8650; slowest case ${slowest.index} ${slowest.ms.toFixed(0)} ms; ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `robustness: ${indices.length} fuzz cases, ${parsed} parsed (${quantized} with QDQ encodings), validated on ${TARGETS.map((t) => `${t.backend}/${t.soc}`).join(', ')} (strict; lenient too on htp/SM8650); ${findings} findings on htp/SM8650; slowest case ${slowest.index} ${slowest.ms.toFixed(0)} ms; ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
     expect(failures).toEqual([]);
     if (!ONLY?.length) {
       expect(parsed).toBeGreaterThan(indices.length / 4);
@@ -136,9 +158,12 @@ describe('the validator on every libonnx-testdata model', () => {
 });
 
 describe('models the validator does not know', () => {
-  const sample = () => onnx.ModelProto.decode(loadCorpus().samples.find((s) => s.name === 'samples/cnn-sigmoid.qdq.onnx')!.bytes);
-  const check = async (m: onnx.ModelProto) => validate(qgraphFromQdq(readOnnx(encodeModel(m))), (await getPacks()).get('htp')!, { soc: 'SM8650', strict: true });
-  const firstCompute = (m: onnx.ModelProto) => m.graph!.node!.find((n) => !['QuantizeLinear', 'DequantizeLinear', 'Constant'].includes(n.opType!))!;
+  const sample = () =>
+    onnx.ModelProto.decode(loadCorpus().samples.find((s) => s.name === 'samples/cnn-sigmoid.qdq.onnx')!.bytes);
+  const check = async (m: onnx.ModelProto) =>
+    validate(qgraphFromQdq(readOnnx(encodeModel(m))), (await getPacks()).get('htp')!, { soc: 'SM8650', strict: true });
+  const firstCompute = (m: onnx.ModelProto) =>
+    m.graph!.node!.find((n) => !['QuantizeLinear', 'DequantizeLinear', 'Constant'].includes(n.opType!))!;
 
   it('an op missing from the mapping is an unsupported-op finding naming op and domain', async () => {
     const m = sample();

@@ -15,9 +15,16 @@ import { validate } from './validate';
 
 const DIR = '.cache/corpus/torch';
 const MANIFEST = `${DIR}/manifest.json`;
-interface Case { file: string; what: string; errors: [string, string][]; nodes: number }
+interface Case {
+  file: string;
+  what: string;
+  errors: [string, string][];
+  nodes: number;
+}
 const present = existsSync(MANIFEST);
-const manifest: { torch: string; cases: Case[] } = present ? JSON.parse(readFileSync(MANIFEST, 'utf8')) : { torch: '', cases: [] };
+const manifest: { torch: string; cases: Case[] } = present
+  ? JSON.parse(readFileSync(MANIFEST, 'utf8'))
+  : { torch: '', cases: [] };
 
 describe('real-exporter corpus', () => {
   it('is present where CI runs (npm run gen:corpus)', () => {
@@ -35,7 +42,10 @@ describe.skipIf(!present)(`PyTorch ${manifest.torch} QDQ exports`, () => {
       const pack = await loadRulePack('htp');
       for (const flow of FLOWS) {
         const r = validate(graph, pack, { soc: 'SM8650', strict: true, flow });
-        const errors = r.findings.filter((f) => f.severity === 'error').map((f) => [f.rule, f.node]).sort();
+        const errors = r.findings
+          .filter((f) => f.severity === 'error')
+          .map((f) => [f.rule, f.node])
+          .sort();
         expect(errors, `errors under flow ${flow}`).toEqual([...c.errors].sort());
         expect(r.findings.filter((f) => f.rule === 'unreadable-encoding')).toEqual([]);
       }

@@ -13,7 +13,8 @@ import { validate } from './validate';
 import type { Flow } from '../../../rules/types';
 
 const sample = (f: string) => new Uint8Array(readFileSync(`public/samples/${f}`));
-const check = async (bytes: Uint8Array, soc: string, strict = true, flow?: Flow) => validate(qgraphFromQdq(readOnnx(bytes)), await loadRulePack('htp'), { soc, strict, flow });
+const check = async (bytes: Uint8Array, soc: string, strict = true, flow?: Flow) =>
+  validate(qgraphFromQdq(readOnnx(bytes)), await loadRulePack('htp'), { soc, strict, flow });
 
 describe('clean QDQ samples', () => {
   for (const f of ['cnn-sigmoid.qdq.onnx', 'transformer-block.qdq.onnx']) {
@@ -31,7 +32,9 @@ describe('clean QDQ samples', () => {
 describe('broken QDQ variants', () => {
   it('cover every rule id that checks nodes', () => {
     // not-quantized and unreadable-encoding are notes, covered in their own tests.
-    expect(new Set(BROKEN_VARIANTS.map((v) => v.rule))).toEqual(new Set(RULE_IDS.filter((r) => r !== 'not-quantized' && r !== 'unreadable-encoding')));
+    expect(new Set(BROKEN_VARIANTS.map((v) => v.rule))).toEqual(
+      new Set(RULE_IDS.filter((r) => r !== 'not-quantized' && r !== 'unreadable-encoding')),
+    );
   });
 
   for (const v of BROKEN_VARIANTS) {
@@ -45,7 +48,10 @@ describe('broken QDQ variants', () => {
       expect(f.actual).not.toBe('');
       expect(f.fix).not.toBe('');
       expect(f.source).toMatch(/\[(documented|from-code|inferred)\]$/);
-      if (v.passesOn) expect((await check(bytes, v.passesOn, true, v.flow)).findings.filter((x) => x.severity !== 'info')).toEqual([]);
+      if (v.passesOn)
+        expect((await check(bytes, v.passesOn, true, v.flow)).findings.filter((x) => x.severity !== 'info')).toEqual(
+          [],
+        );
 
       const lenient = await check(bytes, v.failsOn, false, v.flow);
       expect(lenient.findings.map((x) => x.severity)).toEqual(['warning']);
@@ -53,11 +59,13 @@ describe('broken QDQ variants', () => {
     });
   }
 
-  it('predicts each flow\'s outcome: a float Sigmoid is slower on V75 (FP16) and leaves the NPU on V68', async () => {
+  it("predicts each flow's outcome: a float Sigmoid is slower on V75 (FP16) and leaves the NPU on V68", async () => {
     const v = BROKEN_VARIANTS.find((x) => x.rule === 'float-island')!;
     const bytes = buildBroken(v, sample(v.base));
     const v75 = await check(bytes, 'SM8650');
-    expect(v75.findings.map((f) => [f.rule, f.severity, f.outcome, f.constraintKind])).toEqual([['float-island', 'warning', 'slower', 'performance']]);
+    expect(v75.findings.map((f) => [f.rule, f.severity, f.outcome, f.constraintKind])).toEqual([
+      ['float-island', 'warning', 'slower', 'performance'],
+    ]);
     for (const flow of ['ort', 'executorch'] as const) {
       expect((await check(bytes, 'SA8295', true, flow)).findings.map((f) => f.outcome)).toEqual(['cpu-fallback']);
     }
@@ -66,7 +74,8 @@ describe('broken QDQ variants', () => {
   it('mixed activation dtypes cost a Convert under the QNN converter and ExecuTorch, and the node under ONNX Runtime', async () => {
     const v = BROKEN_VARIANTS.find((x) => x.rule === 'io-dtype')!;
     const bytes = buildBroken(v, sample(v.base));
-    const outcomes = async (flow: Flow) => (await check(bytes, v.failsOn, true, flow)).findings.map((f) => [f.rule, f.severity, f.outcome]);
+    const outcomes = async (flow: Flow) =>
+      (await check(bytes, v.failsOn, true, flow)).findings.map((f) => [f.rule, f.severity, f.outcome]);
     expect(await outcomes('qnn')).toEqual([['io-dtype', 'warning', 'slower']]);
     expect(await outcomes('executorch')).toEqual([['io-dtype', 'warning', 'slower']]);
     expect(await outcomes('ort')).toEqual([['io-dtype', 'error', 'cpu-fallback']]);
@@ -115,7 +124,9 @@ describe('encodings QuantLens cannot read', () => {
     const zp = m.graph!.initializer!.find((t) => t.name === '/head/Sigmoid_output_0_zero_point')!;
     zp.dataType = 99;
     const r = await check(onnx.ModelProto.encode(m).finish(), 'SM8650');
-    expect(r.findings.map((f) => [f.rule, f.node, f.severity])).toEqual([['unreadable-encoding', '/head/Sigmoid', 'info']]);
+    expect(r.findings.map((f) => [f.rule, f.node, f.severity])).toEqual([
+      ['unreadable-encoding', '/head/Sigmoid', 'info'],
+    ]);
     expect(r.findings[0]!.message).toContain('unknown(99)');
   });
 });

@@ -4,7 +4,18 @@
  * because every constraint must hold for the model to delegate fully to the NPU.
  */
 import { DEFAULT_FLOW, type Flow, type RulePack, type SocInfo } from '../../../rules/types';
-import { countBySeverity, effectOf, outcomeOf, severityOfOutcome, verdictOf, type Finding, type RawFinding, type RuleId, type Severity, type Verdict } from './finding';
+import {
+  countBySeverity,
+  effectOf,
+  outcomeOf,
+  severityOfOutcome,
+  verdictOf,
+  type Finding,
+  type RawFinding,
+  type RuleId,
+  type Severity,
+  type Verdict,
+} from './finding';
 import { QuantLensError } from '../model/errors';
 import { predictDelegation, type Delegation } from './delegation';
 import { mapOp } from './map-op';
@@ -38,18 +49,38 @@ export interface ValidationResult {
 
 export class UnknownSocError extends QuantLensError<'unknown-soc'> {
   override readonly name = 'UnknownSocError';
-  constructor(readonly soc: string, readonly known: string[]) {
-    super('unknown-soc', `unknown SoC "${soc}"`, `Pick one of: ${known.join(', ')}.`, soc, `unknown SoC "${soc}"; known: ${known.join(', ')}`);
+  constructor(
+    readonly soc: string,
+    readonly known: string[],
+  ) {
+    super(
+      'unknown-soc',
+      `unknown SoC "${soc}"`,
+      `Pick one of: ${known.join(', ')}.`,
+      soc,
+      `unknown SoC "${soc}"; known: ${known.join(', ')}`,
+    );
   }
 }
 
 export function findSoc(pack: RulePack, soc: string): SocInfo {
   const found = pack.socs.find((s) => s.model.toUpperCase() === soc.toUpperCase());
-  if (!found) throw new UnknownSocError(soc, pack.socs.map((s) => s.model));
+  if (!found)
+    throw new UnknownSocError(
+      soc,
+      pack.socs.map((s) => s.model),
+    );
   return found;
 }
 
-function finding(rule: RuleId, raw: RawFinding, node: QNode, qnnOp: string | null, strict: boolean, flow: Flow): Finding {
+function finding(
+  rule: RuleId,
+  raw: RawFinding,
+  node: QNode,
+  qnnOp: string | null,
+  strict: boolean,
+  flow: Flow,
+): Finding {
   const effect = effectOf(raw);
   const outcome = outcomeOf(effect, flow);
   return {
@@ -93,7 +124,7 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
   const mappedOps = new Map<string, string | null>();
   const statics = new Set(graph.staticTensors ?? []);
   const staticTensor = (name: string) => statics.has(name);
-  const constValues = (name: string) => graph.nodes.length ? valuesOf(graph).get(name) : undefined;
+  const constValues = (name: string) => (graph.nodes.length ? valuesOf(graph).get(name) : undefined);
   let checked = 0;
   const counted = new Set<string>();
   for (const node of graph.nodes) {
@@ -102,7 +133,17 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
     checked++;
     counted.add(node.id);
     const qnnOp = mapped.kind === 'mapped' ? mapped.qnnOp : null;
-    const ctx = { node, qnnOp, mapping: mapped.mapping, constraint: qnnOp ? pack.constraints[qnnOp] : undefined, pack, soc, graph, staticTensor, constValues };
+    const ctx = {
+      node,
+      qnnOp,
+      mapping: mapped.mapping,
+      constraint: qnnOp ? pack.constraints[qnnOp] : undefined,
+      pack,
+      soc,
+      graph,
+      staticTensor,
+      constValues,
+    };
     mappedOps.set(node.id, qnnOp);
     for (const rule of RULES) {
       if (qnnOp === null && rule.id !== 'unsupported-op') continue;
@@ -110,15 +151,27 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
     }
   }
   for (const rule of GRAPH_RULES) {
-    for (const { node, raw } of rule.check({ graph, pack, soc, mappedOps })) findings.push(finding(rule.id, raw, node, mappedOps.get(node.id) ?? null, options.strict, flow));
+    for (const { node, raw } of rule.check({ graph, pack, soc, mappedOps }))
+      findings.push(finding(rule.id, raw, node, mappedOps.get(node.id) ?? null, options.strict, flow));
   }
   if (!graph.quantized) {
     findings.push({
-      rule: 'not-quantized', severity: 'info', node: '(model)', nodeId: '', op: '', qnnOp: null, port: '', tensor: '',
+      rule: 'not-quantized',
+      severity: 'info',
+      node: '(model)',
+      nodeId: '',
+      op: '',
+      qnnOp: null,
+      port: '',
+      tensor: '',
       message: 'The model carries no quantization: only op support was checked.',
-      expected: 'QDQ nodes or an AIMET .encodings file', actual: 'a float model',
+      expected: 'QDQ nodes or an AIMET .encodings file',
+      actual: 'a float model',
       fix: 'Drop an AIMET .encodings file with the model, or quantize it.',
-      source: 'QuantLens [inferred]', confidence: 'inferred', outcome: 'advice', constraintKind: 'toolchain-default',
+      source: 'QuantLens [inferred]',
+      confidence: 'inferred',
+      outcome: 'advice',
+      constraintKind: 'toolchain-default',
     });
   }
   return {

@@ -5,7 +5,8 @@
  */
 
 /** Integer container types a quantized tensor can have. */
-export type QuantDType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'int32' | 'uint4' | 'int4' | 'uint2' | 'int2' | 'uint32';
+export type QuantDType =
+  'uint8' | 'int8' | 'uint16' | 'int16' | 'int32' | 'uint4' | 'int4' | 'uint2' | 'int2' | 'uint32';
 
 /** How scales apply across the tensor. */
 export type Granularity = 'per-tensor' | 'per-channel' | 'per-block' | 'lpbq';
@@ -45,11 +46,20 @@ export function quantRange(dtype: QuantDType, bitwidth?: number): { qmin: number
 
 export function containerBits(dtype: QuantDType): number {
   switch (dtype) {
-    case 'uint2': case 'int2': return 2;
-    case 'uint4': case 'int4': return 4;
-    case 'uint8': case 'int8': return 8;
-    case 'uint16': case 'int16': return 16;
-    default: return 32;
+    case 'uint2':
+    case 'int2':
+      return 2;
+    case 'uint4':
+    case 'int4':
+      return 4;
+    case 'uint8':
+    case 'int8':
+      return 8;
+    case 'uint16':
+    case 'int16':
+      return 16;
+    default:
+      return 32;
   }
 }
 
@@ -88,7 +98,8 @@ export function fmt(x: number | undefined): string {
 export function sameQuantization(a: QuantEncoding, b: QuantEncoding, rtol = 1e-6): boolean {
   if (a.dtype !== b.dtype || a.bitwidth !== b.bitwidth || a.scale.length !== b.scale.length) return false;
   for (let i = 0; i < a.scale.length; i++) {
-    if (Math.abs(a.scale[i]! - b.scale[i]!) > rtol * Math.max(Math.abs(a.scale[i]!), Math.abs(b.scale[i]!))) return false;
+    if (Math.abs(a.scale[i]! - b.scale[i]!) > rtol * Math.max(Math.abs(a.scale[i]!), Math.abs(b.scale[i]!)))
+      return false;
     if (a.zeroPoint[i] !== b.zeroPoint[i]) return false;
   }
   return true;

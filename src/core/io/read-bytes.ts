@@ -10,7 +10,13 @@ export type ProgressFn = (phase: string, fraction: number | undefined) => void;
 /** Largest model file read into memory (the protobuf format itself cannot exceed 2 GiB). */
 export const MAX_MODEL_BYTES = MAX_FILE_BYTES;
 
-async function drain(stream: ReadableStream<Uint8Array>, total: number | undefined, phase: string, onProgress?: ProgressFn, maxBytes = MAX_MODEL_BYTES): Promise<Uint8Array> {
+async function drain(
+  stream: ReadableStream<Uint8Array>,
+  total: number | undefined,
+  phase: string,
+  onProgress?: ProgressFn,
+  maxBytes = MAX_MODEL_BYTES,
+): Promise<Uint8Array> {
   const reader = stream.getReader();
   // Known size: one buffer, no copies. Unknown size: collect chunks, join once.
   const out = total !== undefined ? new Uint8Array(total) : undefined;
@@ -36,14 +42,21 @@ async function drain(stream: ReadableStream<Uint8Array>, total: number | undefin
   if (out && chunks.length === 0) return received === out.length ? out : out.subarray(0, received);
   const joined = new Uint8Array(received);
   let at = 0;
-  if (out) { joined.set(out.subarray(0, Math.min(received, out.length))); at = Math.min(received, out.length); }
-  for (const c of chunks) { joined.set(c, at); at += c.length; }
+  if (out) {
+    joined.set(out.subarray(0, Math.min(received, out.length)));
+    at = Math.min(received, out.length);
+  }
+  for (const c of chunks) {
+    joined.set(c, at);
+    at += c.length;
+  }
   return joined;
 }
 
 /** Reads a whole Blob (a dropped File) with progress. */
 export function readBlob(blob: Blob, onProgress?: ProgressFn): Promise<Uint8Array> {
-  if (blob.size > MAX_MODEL_BYTES) return Promise.reject(new RangeError(`larger than the ${Math.round(MAX_MODEL_BYTES / 2 ** 20)} MiB limit`));
+  if (blob.size > MAX_MODEL_BYTES)
+    return Promise.reject(new RangeError(`larger than the ${Math.round(MAX_MODEL_BYTES / 2 ** 20)} MiB limit`));
   return drain(blob.stream(), blob.size, 'Reading file', onProgress);
 }
 

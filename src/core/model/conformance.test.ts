@@ -15,8 +15,14 @@ const ROOT = '/usr/share/libonnx-testdata/data';
 const PYTHON = '/usr/bin/python3';
 
 interface Ref {
-  nodes_top: number; nodes_all: number; op_types: string[]; op_types_all: string[];
-  inputs: string[]; outputs: string[]; initializers: string[]; error?: string;
+  nodes_top: number;
+  nodes_all: number;
+  op_types: string[];
+  op_types_all: string[];
+  inputs: string[];
+  outputs: string[];
+  initializers: string[];
+  error?: string;
 }
 
 function walkOps(graph: Graph, ops: string[]): number {
@@ -33,7 +39,8 @@ describe('conformance with python3-onnx over libonnx-testdata', () => {
   let reference: Record<string, Ref> = {};
 
   beforeAll(() => {
-    if (!existsSync(ROOT)) throw new Error(`${ROOT} is missing: install Debian's libonnx-testdata (scripts/ensure-system-deps.sh does it)`);
+    if (!existsSync(ROOT))
+      throw new Error(`${ROOT} is missing: install Debian's libonnx-testdata (scripts/ensure-system-deps.sh does it)`);
     if (!existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: install Debian's python3-onnx`);
     const out = join(mkdtempSync(join(tmpdir(), 'ql-ref-')), 'ref.json');
     execFileSync(PYTHON, ['scripts/onnx-reference.py', ROOT, out], { stdio: 'inherit' });
@@ -68,8 +75,19 @@ describe('conformance with python3-onnx over libonnx-testdata', () => {
         outputs: g.outputs.map((v) => v.name),
         initializers: [...g.initializers.keys()],
       };
-      const theirs = { nodes_top: ref.nodes_top, nodes_all: ref.nodes_all, op_types: ref.op_types, op_types_all: ref.op_types_all, inputs: ref.inputs, outputs: ref.outputs, initializers: ref.initializers };
-      if (JSON.stringify(ours) !== JSON.stringify(theirs)) mismatches.push(`${rel}: ours ${JSON.stringify(ours).slice(0, 300)} vs ${JSON.stringify(theirs).slice(0, 300)}`);
+      const theirs = {
+        nodes_top: ref.nodes_top,
+        nodes_all: ref.nodes_all,
+        op_types: ref.op_types,
+        op_types_all: ref.op_types_all,
+        inputs: ref.inputs,
+        outputs: ref.outputs,
+        initializers: ref.initializers,
+      };
+      if (JSON.stringify(ours) !== JSON.stringify(theirs))
+        mismatches.push(
+          `${rel}: ours ${JSON.stringify(ours).slice(0, 300)} vs ${JSON.stringify(theirs).slice(0, 300)}`,
+        );
       else agreed++;
     }
     console.log(`conformance: ${agreed} of ${names.length} models agree with python3-onnx`);

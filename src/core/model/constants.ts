@@ -18,7 +18,8 @@ export function constNumbers(t: ConstTensor): number[] | undefined {
   if (d.kind === 'typed') {
     // 4- and 2-bit types in int32_data hold one packed byte per element, not one value.
     const bits = dtypeBits(String(t.dtype));
-    if (bits === 4 || bits === 2) return unpackSubByte(Array.from(d.values, Number), bits, String(t.dtype).startsWith('int'), count);
+    if (bits === 4 || bits === 2)
+      return unpackSubByte(Array.from(d.values, Number), bits, String(t.dtype).startsWith('int'), count);
     return Array.from(d.values, Number).slice(0, count);
   }
   if (d.kind === 'raw') {
@@ -57,14 +58,55 @@ export function constantNodeValue(node: Node): ConstTensor | undefined {
   for (const a of node.attributes) {
     const v = a.attr;
     switch (a.name) {
-      case 'value': if (v.type === 'tensor') return { ...v.value, name }; break;
-      case 'value_float': if (v.type === 'float') return { name, dtype: 'float32', dims: [], data: { kind: 'typed', field: 'float', values: [v.value] } }; break;
-      case 'value_floats': if (v.type === 'floats') return { name, dtype: 'float32', dims: [v.value.length], data: { kind: 'typed', field: 'float', values: v.value } }; break;
-      case 'value_int': if (v.type === 'int') return { name, dtype: 'int64', dims: [], data: { kind: 'typed', field: 'int64', values: [v.value] } }; break;
-      case 'value_ints': if (v.type === 'ints') return { name, dtype: 'int64', dims: [v.value.length], data: { kind: 'typed', field: 'int64', values: v.value } }; break;
-      case 'value_string': if (v.type === 'string') return { name, dtype: 'string', dims: [], data: { kind: 'strings', values: [new TextEncoder().encode(v.value)] } }; break;
-      case 'value_strings': if (v.type === 'strings') return { name, dtype: 'string', dims: [v.value.length], data: { kind: 'strings', values: v.value.map((s) => new TextEncoder().encode(s)) } }; break;
-      default: break;
+      case 'value':
+        if (v.type === 'tensor') return { ...v.value, name };
+        break;
+      case 'value_float':
+        if (v.type === 'float')
+          return { name, dtype: 'float32', dims: [], data: { kind: 'typed', field: 'float', values: [v.value] } };
+        break;
+      case 'value_floats':
+        if (v.type === 'floats')
+          return {
+            name,
+            dtype: 'float32',
+            dims: [v.value.length],
+            data: { kind: 'typed', field: 'float', values: v.value },
+          };
+        break;
+      case 'value_int':
+        if (v.type === 'int')
+          return { name, dtype: 'int64', dims: [], data: { kind: 'typed', field: 'int64', values: [v.value] } };
+        break;
+      case 'value_ints':
+        if (v.type === 'ints')
+          return {
+            name,
+            dtype: 'int64',
+            dims: [v.value.length],
+            data: { kind: 'typed', field: 'int64', values: v.value },
+          };
+        break;
+      case 'value_string':
+        if (v.type === 'string')
+          return {
+            name,
+            dtype: 'string',
+            dims: [],
+            data: { kind: 'strings', values: [new TextEncoder().encode(v.value)] },
+          };
+        break;
+      case 'value_strings':
+        if (v.type === 'strings')
+          return {
+            name,
+            dtype: 'string',
+            dims: [v.value.length],
+            data: { kind: 'strings', values: v.value.map((s) => new TextEncoder().encode(s)) },
+          };
+        break;
+      default:
+        break;
     }
   }
   return undefined;

@@ -8,7 +8,11 @@ import { readOnnx } from './read-onnx';
 
 /** The error an action throws, or a failure of the test when it throws none. */
 function caught(run: () => unknown): unknown {
-  try { run(); } catch (e) { return e; }
+  try {
+    run();
+  } catch (e) {
+    return e;
+  }
   throw new Error('expected an error');
 }
 
@@ -21,7 +25,13 @@ describe('one error base', () => {
       new UnknownSocError('SM1234', ['SM8650']),
       await decodeShareFragment('#s=9.abc').catch((e: unknown) => e),
     ];
-    expect(errors.map((e) => (e as Error).constructor.name)).toEqual(['ModelLoadError', 'AimetEncodingsError', 'ConstraintPackError', 'UnknownSocError', 'ShareLinkError']);
+    expect(errors.map((e) => (e as Error).constructor.name)).toEqual([
+      'ModelLoadError',
+      'AimetEncodingsError',
+      'ConstraintPackError',
+      'UnknownSocError',
+      'ShareLinkError',
+    ]);
     for (const e of errors) {
       expect(e).toBeInstanceOf(QuantLensError);
       const q = e as QuantLensError;

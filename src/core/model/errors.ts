@@ -48,12 +48,25 @@ export class ModelLoadError extends QuantLensError<ModelLoadErrorCode> {
     /** Byte offset in the file where the problem was found, when known. */
     readonly offset?: number,
   ) {
-    super(code, problem, hint, fileName, `${fileName}: ${problem}${offset !== undefined ? ` (at byte ${offset})` : ''}. ${hint}`);
+    super(
+      code,
+      problem,
+      hint,
+      fileName,
+      `${fileName}: ${problem}${offset !== undefined ? ` (at byte ${offset})` : ''}. ${hint}`,
+    );
   }
 
   /** Plain-object form for crossing a worker boundary. */
   toJSON(): SerializedLoadError {
-    return { code: this.code, fileName: this.fileName, problem: this.problem, hint: this.hint, offset: this.offset, message: this.message };
+    return {
+      code: this.code,
+      fileName: this.fileName,
+      problem: this.problem,
+      hint: this.hint,
+      offset: this.offset,
+      message: this.message,
+    };
   }
 }
 
@@ -74,5 +87,10 @@ export function toLoadError(err: unknown, fileName: string): ModelLoadError {
     return new ModelLoadError(e.code, e.fileName, e.problem, e.hint, e.offset);
   }
   const text = err instanceof Error ? err.message : String(err);
-  return new ModelLoadError('malformed', fileName, `could not be read: ${text}`, 'Check that the file is an ONNX model saved completely.');
+  return new ModelLoadError(
+    'malformed',
+    fileName,
+    `could not be read: ${text}`,
+    'Check that the file is an ONNX model saved completely.',
+  );
 }

@@ -20,7 +20,9 @@ export interface ExternalDataSource {
  * Absolute paths, drive letters, URLs and `..` segments are refused: a model must not read files
  * the user did not hand over.
  */
-export function normalizeExternalLocation(location: string): { ok: true; path: string } | { ok: false; reason: string } {
+export function normalizeExternalLocation(
+  location: string,
+): { ok: true; path: string } | { ok: false; reason: string } {
   if (!location) return { ok: false, reason: 'the location is empty' };
   if (location.includes('\0')) return { ok: false, reason: 'the location contains a NUL character' };
   const slashed = location.replace(/\\/g, '/');
@@ -30,7 +32,8 @@ export function normalizeExternalLocation(location: string): { ok: true; path: s
   const parts: string[] = [];
   for (const part of slashed.split('/')) {
     if (part === '' || part === '.') continue;
-    if (part === '..') return { ok: false, reason: `the location "${location}" climbs out of the model's folder with ".."` };
+    if (part === '..')
+      return { ok: false, reason: `the location "${location}" climbs out of the model's folder with ".."` };
     parts.push(part);
   }
   if (parts.length === 0) return { ok: false, reason: `the location "${location}" names no file` };
@@ -70,7 +73,9 @@ export function checkExternalData(model: Model, source: ExternalDataSource | und
     if (!norm.ok) {
       warnings.push(`External data for ${tensors} is refused: ${norm.reason}. Their values cannot be shown.`);
     } else if (!source || !source.has(norm.path)) {
-      warnings.push(`The weights file "${norm.path}" (external data for ${tensors}) was not given. Drop it together with the model (select both files) to see those values; the graph is shown without them.`);
+      warnings.push(
+        `The weights file "${norm.path}" (external data for ${tensors}) was not given. Drop it together with the model (select both files) to see those values; the graph is shown without them.`,
+      );
     }
   }
   return warnings;
@@ -98,7 +103,8 @@ export class BlobDataSource implements ExternalDataSource {
     const blob = this.blob(location);
     if (!blob) throw new Error(`the weights file "${location}" was not given`);
     const end = length === null ? blob.size : offset + length;
-    if (offset < 0 || end > blob.size) throw new Error(`"${location}" has ${blob.size} bytes but the model asks for bytes ${offset} to ${end}`);
+    if (offset < 0 || end > blob.size)
+      throw new Error(`"${location}" has ${blob.size} bytes but the model asks for bytes ${offset} to ${end}`);
     return new Uint8Array(await blob.slice(offset, end).arrayBuffer());
   }
   private blob(location: string): Blob | undefined {

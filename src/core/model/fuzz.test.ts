@@ -12,7 +12,13 @@ import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../session/engine';
 import { ModelLoadError, type ModelLoadErrorCode } from './errors';
-import { BlobDataSource, checkExternalData, externalLocations, normalizeExternalLocation, type ExternalDataSource } from './external-data';
+import {
+  BlobDataSource,
+  checkExternalData,
+  externalLocations,
+  normalizeExternalLocation,
+  type ExternalDataSource,
+} from './external-data';
 import { DEFAULT_CASE_COUNT, DEFAULT_SEED, makeCase, truncationSweep } from '../../testing/fuzz/cases';
 import type { LoadLimits } from './limits';
 import { loadCorpus } from '../../testing/fuzz/corpus';
@@ -34,39 +40,66 @@ const HANG_MS = 10_000;
 const TOTAL_BUDGET_MS = 120_000;
 
 const SEED = Number(process.env.QL_FUZZ_SEED ?? DEFAULT_SEED);
-const ONLY = process.env.QL_FUZZ_ONLY?.split(',').map((s) => Number(s.trim())).filter(Number.isInteger);
+const ONLY = process.env.QL_FUZZ_ONLY?.split(',')
+  .map((s) => Number(s.trim()))
+  .filter(Number.isInteger);
 const CASES = Number(process.env.QL_FUZZ_CASES ?? DEFAULT_CASE_COUNT);
 const WORKERS = Number(process.env.QL_FUZZ_WORKERS ?? Math.min(2, availableParallelism()));
 
-const CODES: readonly ModelLoadErrorCode[] = ['empty-file', 'not-onnx', 'truncated', 'malformed', 'unsupported', 'external-data', 'limit', 'fetch'];
+const CODES: readonly ModelLoadErrorCode[] = [
+  'empty-file',
+  'not-onnx',
+  'truncated',
+  'malformed',
+  'unsupported',
+  'external-data',
+  'limit',
+  'fetch',
+];
 const ORDER: readonly Outcome[] = ['parsed', ...CODES, ...FAILURE_OUTCOMES];
 
 describe('load-path fuzz', () => {
   const indices = ONLY?.length ? ONLY : Array.from({ length: CASES }, (_, i) => i);
 
-  it(`${indices.length} cases (seed ${SEED}) each end within ${CASE_LIMIT_MS} ms with a model or a typed error`, async () => {
-    const report = await runFuzz({ seed: SEED, indices, workers: WORKERS, caseLimitMs: CASE_LIMIT_MS, hangMs: HANG_MS });
-    const saved = saveFailures(report);
-    const times = report.results.map((r) => r.ms).sort((a, b) => a - b);
-    const at = (q: number) => (times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0).toFixed(1);
-    console.log([
-      `fuzz: seed ${SEED}, ${report.results.length} cases, ${(report.wallMs / 1000).toFixed(1)} s wall on ${WORKERS} worker(s); per case p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms (case ${report.slowest?.index}: ${report.slowest?.labels.join(' ')}); limit ${CASE_LIMIT_MS} ms`,
-      outcomeTable(report, ORDER),
-      '',
-      familyTable(report, ORDER),
-    ].join('\n'));
+  it(
+    `${indices.length} cases (seed ${SEED}) each end within ${CASE_LIMIT_MS} ms with a model or a typed error`,
+    async () => {
+      const report = await runFuzz({
+        seed: SEED,
+        indices,
+        workers: WORKERS,
+        caseLimitMs: CASE_LIMIT_MS,
+        hangMs: HANG_MS,
+      });
+      const saved = saveFailures(report);
+      const times = report.results.map((r) => r.ms).sort((a, b) => a - b);
+      const at = (q: number) => (times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0).toFixed(1);
+      console.log(
+        [
+          `fuzz: seed ${SEED}, ${report.results.length} cases, ${(report.wallMs / 1000).toFixed(1)} s wall on ${WORKERS} worker(s); per case p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms (case ${report.slowest?.index}: ${report.slowest?.labels.join(' ')}); limit ${CASE_LIMIT_MS} ms`,
+          outcomeTable(report, ORDER),
+          '',
+          familyTable(report, ORDER),
+        ].join('\n'),
+      );
 
-    const failures = report.failures.map((f) => `case ${f.index} [${f.outcome}] base ${f.base}, mutations ${f.labels.join(' ')}: ${f.detail}\n  reproduce: QL_FUZZ_SEED=${SEED} QL_FUZZ_ONLY=${f.index} npx vitest run src/core/model/fuzz.test.ts`);
-    expect(failures, `failed cases (bytes saved in ${saved})`).toEqual([]);
-    expect(report.results.map((r) => r.index).sort((a, b) => a - b)).toEqual([...indices].sort((a, b) => a - b));
-    expect(report.results.every((r) => r.ms < CASE_LIMIT_MS)).toBe(true);
-    if (!ONLY?.length) {
-      expect(report.results.length).toBeGreaterThanOrEqual(10_000);
-      expect(report.wallMs).toBeLessThan(TOTAL_BUDGET_MS);
-      // The campaign reaches both ends: models that load, and each kind of refusal.
-      for (const o of ['parsed', 'empty-file', 'not-onnx', 'truncated', 'malformed', 'limit'] as const) expect(report.counts.get(o) ?? 0, o).toBeGreaterThan(0);
-    }
-  }, TOTAL_BUDGET_MS + 60_000);
+      const failures = report.failures.map(
+        (f) =>
+          `case ${f.index} [${f.outcome}] base ${f.base}, mutations ${f.labels.join(' ')}: ${f.detail}\n  reproduce: QL_FUZZ_SEED=${SEED} QL_FUZZ_ONLY=${f.index} npx vitest run src/core/model/fuzz.test.ts`,
+      );
+      expect(failures, `failed cases (bytes saved in ${saved})`).toEqual([]);
+      expect(report.results.map((r) => r.index).sort((a, b) => a - b)).toEqual([...indices].sort((a, b) => a - b));
+      expect(report.results.every((r) => r.ms < CASE_LIMIT_MS)).toBe(true);
+      if (!ONLY?.length) {
+        expect(report.results.length).toBeGreaterThanOrEqual(10_000);
+        expect(report.wallMs).toBeLessThan(TOTAL_BUDGET_MS);
+        // The campaign reaches both ends: models that load, and each kind of refusal.
+        for (const o of ['parsed', 'empty-file', 'not-onnx', 'truncated', 'malformed', 'limit'] as const)
+          expect(report.counts.get(o) ?? 0, o).toBeGreaterThan(0);
+      }
+    },
+    TOTAL_BUDGET_MS + 60_000,
+  );
 });
 
 describe('fuzz case generation', () => {
@@ -96,7 +129,8 @@ describe('fuzz case generation', () => {
       for (const l of c.labels) bytes.add(l.split(/[:@]/)[0]!);
     }
     for (const [name] of PROTO_MUTATORS) expect(families, name).toContain(name);
-    for (const name of ['truncate', 'bitflip', 'structflip', 'length', 'varint', 'wiretype', 'chunks', 'foreign']) expect(bytes, name).toContain(name);
+    for (const name of ['truncate', 'bitflip', 'structflip', 'length', 'varint', 'wiretype', 'chunks', 'foreign'])
+      expect(bytes, name).toContain(name);
   });
 });
 
@@ -117,9 +151,16 @@ function allConstants(model: Model): ConstTensor[] {
 class RecordingSource implements ExternalDataSource {
   readonly reads: string[] = [];
   constructor(private readonly inner: ExternalDataSource) {}
-  has(location: string) { return this.inner.has(location); }
-  size(location: string) { return this.inner.size(location); }
-  read(location: string, offset: number, length: number | null) { this.reads.push(location); return this.inner.read(location, offset, length); }
+  has(location: string) {
+    return this.inner.has(location);
+  }
+  size(location: string) {
+    return this.inner.size(location);
+  }
+  read(location: string, offset: number, length: number | null) {
+    this.reads.push(location);
+    return this.inner.read(location, offset, length);
+  }
 }
 
 describe('external data in fuzzer-made models cannot escape the dropped files', () => {
@@ -137,7 +178,10 @@ describe('external data in fuzzer-made models cannot escape the dropped files', 
       const env: MutationEnv = { files: new Map(), limits: {} };
       external(m, rng, env);
       const model = readOnnx(encodeModel(m), { fileName: `ext-${i}.onnx` });
-      const files = [...env.files].map(([name, bytes]) => ({ name, blob: new Blob([bytes as Uint8Array<ArrayBuffer>]) }));
+      const files = [...env.files].map(([name, bytes]) => ({
+        name,
+        blob: new Blob([bytes as Uint8Array<ArrayBuffer>]),
+      }));
       const source = new RecordingSource(new BlobDataSource(files));
       const warnings = checkExternalData(model, source);
       for (const location of externalLocations(model).keys()) {
@@ -147,7 +191,10 @@ describe('external data in fuzzer-made models cannot escape the dropped files', 
         const absolute = /^([a-zA-Z]:|[\\/]|[a-z][a-z0-9+.-]*:\/\/)/i.test(location);
         if (climbs || absolute) {
           expect(norm.ok, location).toBe(false);
-          expect(warnings.some((w) => w.includes('is refused')), location).toBe(true);
+          expect(
+            warnings.some((w) => w.includes('is refused')),
+            location,
+          ).toBe(true);
         }
       }
       for (const t of allConstants(model)) {
@@ -176,11 +223,17 @@ describe('external data in fuzzer-made models cannot escape the dropped files', 
     const m = onnx.ModelProto.decode(sample.bytes);
     const weight = m.graph!.initializer!.find((t) => (t.dims?.length ?? 0) === 4)!;
     weight.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
-    weight.externalData = [{ key: 'location', value: '../../etc/passwd' }, { key: 'offset', value: '0' }];
+    weight.externalData = [
+      { key: 'location', value: '../../etc/passwd' },
+      { key: 'offset', value: '0' },
+    ];
     weight.rawData = new Uint8Array();
     const bytes = encodeModel(m);
     const engine = new Engine();
-    const result = await engine.openFiles([new File([bytes as Uint8Array<ArrayBuffer>], 'm.onnx'), new File(['root:x:0:0'], 'passwd')]);
+    const result = await engine.openFiles([
+      new File([bytes as Uint8Array<ArrayBuffer>], 'm.onnx'),
+      new File(['root:x:0:0'], 'passwd'),
+    ]);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.summary.warnings.join('\n')).toMatch(/is refused: the location "\.\.\/\.\.\/etc\/passwd" climbs out/);
@@ -197,7 +250,10 @@ describe('the engine load path on fuzz cases', () => {
     for (let i = 0; i < 400; i++) {
       const c = makeCase(corpus, SEED, i * 29 + 3);
       const engine = new Engine();
-      const files = [new File([c.bytes as Uint8Array<ArrayBuffer>], c.fileName), ...c.files.map((f) => new File([f.bytes as Uint8Array<ArrayBuffer>], f.name))];
+      const files = [
+        new File([c.bytes as Uint8Array<ArrayBuffer>], c.fileName),
+        ...c.files.map((f) => new File([f.bytes as Uint8Array<ArrayBuffer>], f.name)),
+      ];
       const result = await engine.openFiles(files);
       const key = result.ok ? 'parsed' : result.error.code;
       codes.set(key, (codes.get(key) ?? 0) + 1);
@@ -229,11 +285,23 @@ describe('explicit limits: exceeding one says which, and its value', () => {
     edit(m);
     return encodeModel(m);
   };
-  const nested = (depth: number) => withEdit((m) => {
-    let g: onnx.GraphProto.$Properties = { name: 'leaf' };
-    for (let k = 0; k < depth; k++) g = { name: `l${k}`, node: [{ opType: 'If', input: ['c'], output: [`y${k}`], attribute: [{ name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g }] }] };
-    m.graph!.node!.push(...g.node!);
-  });
+  const nested = (depth: number) =>
+    withEdit((m) => {
+      let g: onnx.GraphProto.$Properties = { name: 'leaf' };
+      for (let k = 0; k < depth; k++)
+        g = {
+          name: `l${k}`,
+          node: [
+            {
+              opType: 'If',
+              input: ['c'],
+              output: [`y${k}`],
+              attribute: [{ name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g }],
+            },
+          ],
+        };
+      m.graph!.node!.push(...g.node!);
+    });
 
   it('maxFileBytes', () => {
     const e = loadError(sample.bytes, { maxFileBytes: 1000 });
@@ -252,20 +320,34 @@ describe('explicit limits: exceeding one says which, and its value', () => {
   });
   it('maxMessageDepth', () => {
     const e = loadError(nested(100), {});
-    expect(e.problem).toMatch(/protobuf messages are nested deeper than the limit of 128 protobuf message levels \(maxMessageDepth\)/);
+    expect(e.problem).toMatch(
+      /protobuf messages are nested deeper than the limit of 128 protobuf message levels \(maxMessageDepth\)/,
+    );
     expect(loadError(nested(3), { maxMessageDepth: 6 }).problem).toMatch(/\(maxMessageDepth\)/);
   });
   it('maxTensorElements', () => {
-    const huge = withEdit((m) => { m.graph!.initializer![0]!.dims = [2 ** 20, 2 ** 20]; });
+    const huge = withEdit((m) => {
+      m.graph!.initializer![0]!.dims = [2 ** 20, 2 ** 20];
+    });
     const e = loadError(huge, {});
-    expect(e.problem).toMatch(/^initializer ".+" in the main graph has dims \[1048576, 1048576\], 1\.100e\+12 elements, more than the limit of 2\^34 elements \(maxTensorElements\)$/);
+    expect(e.problem).toMatch(
+      /^initializer ".+" in the main graph has dims \[1048576, 1048576\], 1\.100e\+12 elements, more than the limit of 2\^34 elements \(maxTensorElements\)$/,
+    );
     expect(() => readOnnx(huge, { limits: { maxTensorElements: 2 ** 40 } })).not.toThrow();
   });
   it('maxTensorRank', () => {
-    const deep = withEdit((m) => { m.graph!.initializer![0]!.dims = Array(65).fill(1); });
+    const deep = withEdit((m) => {
+      m.graph!.initializer![0]!.dims = Array(65).fill(1);
+    });
     expect(loadError(deep, {}).problem).toMatch(/has 65 dims, more than the limit of 64 dims \(maxTensorRank\)/);
-    const shape = withEdit((m) => { m.graph!.input![0]!.type = { tensorType: { elemType: 1, shape: { dim: Array.from({ length: 70 }, () => ({ dimValue: 1 })) } } }; });
-    expect(loadError(shape, {}).problem).toMatch(/declared shape of ".+" in the main graph has 70 dims.*\(maxTensorRank\)/);
+    const shape = withEdit((m) => {
+      m.graph!.input![0]!.type = {
+        tensorType: { elemType: 1, shape: { dim: Array.from({ length: 70 }, () => ({ dimValue: 1 })) } },
+      };
+    });
+    expect(loadError(shape, {}).problem).toMatch(
+      /declared shape of ".+" in the main graph has 70 dims.*\(maxTensorRank\)/,
+    );
   });
   it('ignores nonsense overrides instead of switching a limit off', () => {
     expect(loadError(sample.bytes, { maxNodes: 3, maxFileBytes: Number.NaN }).problem).toMatch(/\(maxNodes\)/);

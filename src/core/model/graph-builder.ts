@@ -64,7 +64,10 @@ export class GraphBuilder {
   private readonly strict: boolean;
   private docString?: string;
 
-  constructor(readonly name: string, options: GraphBuilderOptions = {}) {
+  constructor(
+    readonly name: string,
+    options: GraphBuilderOptions = {},
+  ) {
     this.strict = options.strict ?? true;
     this.outer = new Set(options.outerScope ?? []);
   }
@@ -124,7 +127,13 @@ export class GraphBuilder {
    * Adds a node. Inputs may be `''` for an omitted optional input.
    * @throws Error in strict mode when an input is undefined or an output is already defined.
    */
-  node(opType: string, inputs: readonly string[], outputs: readonly string[], attrs?: Attrs, options: NodeOptions = {}): this {
+  node(
+    opType: string,
+    inputs: readonly string[],
+    outputs: readonly string[],
+    attrs?: Attrs,
+    options: NodeOptions = {},
+  ): this {
     const label = options.name || opType;
     if (this.strict) {
       for (const input of inputs) {
@@ -195,7 +204,9 @@ export class GraphBuilder {
 
   private define(name: string, what: string): void {
     if (this.strict && this.defined.has(name)) {
-      throw new Error(`GraphBuilder(${this.name}): ${what} ${name} is already defined (ONNX tensors are assigned once)`);
+      throw new Error(
+        `GraphBuilder(${this.name}): ${what} ${name} is already defined (ONNX tensors are assigned once)`,
+      );
     }
     this.defined.add(name);
   }

@@ -13,7 +13,10 @@ describe('buildGraphView', () => {
     expect(view.nodes.map((n) => n.kind)).toEqual(['input', 'op', 'output']);
     const conv = view.nodes[1]!;
     expect(conv.inputs.map((p) => p.kind)).toEqual(['graph-input', 'initializer', 'initializer']);
-    expect(view.edges.map((e) => [e.source, e.target])).toEqual([[inputNodeId(model.graph.inputs[0]!.name), conv.id], [conv.id, outputNodeId(model.graph.outputs[0]!.name)]]);
+    expect(view.edges.map((e) => [e.source, e.target])).toEqual([
+      [inputNodeId(model.graph.inputs[0]!.name), conv.id],
+      [conv.id, outputNodeId(model.graph.outputs[0]!.name)],
+    ]);
   });
 
   it('returns undefined for a path that does not exist', () => {

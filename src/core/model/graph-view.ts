@@ -106,7 +106,9 @@ export function summarizeModel(model: Model): ModelSummary {
     initializerCount: model.graph.initializers.size,
     warnings: model.warnings,
     metadata: model.metadata,
-    inputs: model.graph.inputs.filter((v) => !model.graph.initializers.has(v.name)).map((v) => ({ name: v.name, dtype: String(v.dtype), shape: v.shape })),
+    inputs: model.graph.inputs
+      .filter((v) => !model.graph.initializers.has(v.name))
+      .map((v) => ({ name: v.name, dtype: String(v.dtype), shape: v.shape })),
   };
 }
 
@@ -115,19 +117,32 @@ const MAX_ATTR_TEXT = 200;
 function attrText(v: AttributeValue): string {
   const clip = (s: string) => (s.length > MAX_ATTR_TEXT ? `${s.slice(0, MAX_ATTR_TEXT)}…` : s);
   switch (v.type) {
-    case 'float': return String(Number(v.value.toPrecision(7)));
-    case 'int': return String(v.value);
-    case 'string': return clip(JSON.stringify(v.value));
-    case 'floats': return clip(`[${v.value.map((x) => Number(x.toPrecision(7))).join(', ')}]`);
-    case 'ints': return clip(`[${v.value.join(', ')}]`);
-    case 'strings': return clip(`[${v.value.map((s) => JSON.stringify(s)).join(', ')}]`);
-    case 'tensor': return `tensor ${v.value.dtype}[${v.value.dims.join('×')}]`;
-    case 'tensors': return `${v.value.length} tensors`;
-    case 'graph': return `graph "${v.value.name}" (${v.value.nodes.length} nodes)`;
-    case 'graphs': return `${v.value.length} graphs`;
-    case 'ref': return `→ @${v.value}`;
-    case 'undefined': return '(unset)';
-    default: return v.value;
+    case 'float':
+      return String(Number(v.value.toPrecision(7)));
+    case 'int':
+      return String(v.value);
+    case 'string':
+      return clip(JSON.stringify(v.value));
+    case 'floats':
+      return clip(`[${v.value.map((x) => Number(x.toPrecision(7))).join(', ')}]`);
+    case 'ints':
+      return clip(`[${v.value.join(', ')}]`);
+    case 'strings':
+      return clip(`[${v.value.map((s) => JSON.stringify(s)).join(', ')}]`);
+    case 'tensor':
+      return `tensor ${v.value.dtype}[${v.value.dims.join('×')}]`;
+    case 'tensors':
+      return `${v.value.length} tensors`;
+    case 'graph':
+      return `graph "${v.value.name}" (${v.value.nodes.length} nodes)`;
+    case 'graphs':
+      return `${v.value.length} graphs`;
+    case 'ref':
+      return `→ @${v.value}`;
+    case 'undefined':
+      return '(unset)';
+    default:
+      return v.value;
   }
 }
 
@@ -187,7 +202,14 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
   const edges: ViewEdge[] = [];
   const addEdge = (source: string, target: string, tensor: string) => {
     const t = types.get(tensor);
-    edges.push({ id: `${source}->${target}:${tensor}`, source, target, tensor, dtype: t?.dtype ?? 'unknown', shape: t?.shape });
+    edges.push({
+      id: `${source}->${target}:${tensor}`,
+      source,
+      target,
+      tensor,
+      dtype: t?.dtype ?? 'unknown',
+      shape: t?.shape,
+    });
   };
 
   // The graph's own map: copying 100k+ names into a set cost more than every lookup after.
@@ -195,7 +217,17 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
   for (const v of graph.inputs) {
     // Old IRs list initializers as graph inputs too; those are weights, not inputs.
     if (initializerNames.has(v.name)) continue;
-    nodes.push({ id: inputNodeId(v.name), kind: 'input', opType: 'Input', name: v.name, domain: '', inputs: [], outputs: [{ name: v.name, dtype: v.dtype, shape: v.shape, kind: 'graph-input' }], attributes: [], subgraphs: [] });
+    nodes.push({
+      id: inputNodeId(v.name),
+      kind: 'input',
+      opType: 'Input',
+      name: v.name,
+      domain: '',
+      inputs: [],
+      outputs: [{ name: v.name, dtype: v.dtype, shape: v.shape, kind: 'graph-input' }],
+      attributes: [],
+      subgraphs: [],
+    });
   }
 
   const portOf = (name: string): ViewPort => {
@@ -209,7 +241,12 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
     const port: ViewPort = { name, dtype: t?.dtype ?? 'unknown', shape: t?.shape, kind };
     const dq = dequantizers.get(name);
     const q = dq?.inputs[0];
-    if (q) port.dequantizedFrom = { tensor: q, dtype: types.get(q)?.dtype ?? 'unknown', constant: initializerNames.has(q) || constants.has(q) };
+    if (q)
+      port.dequantizedFrom = {
+        tensor: q,
+        dtype: types.get(q)?.dtype ?? 'unknown',
+        constant: initializerNames.has(q) || constants.has(q),
+      };
     return port;
   };
 
@@ -223,7 +260,12 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
       inputs: n.inputs.map(portOf),
       outputs: n.outputs.map(portOf),
       attributes: n.attributes.map((a) => ({ name: a.name, type: a.attr.type, text: attrText(a.attr) })),
-      subgraphs: n.subgraphs.map((s) => ({ attribute: s.attribute, path: s.graph.path, name: s.graph.name, nodeCount: countNodes(s.graph) })),
+      subgraphs: n.subgraphs.map((s) => ({
+        attribute: s.attribute,
+        path: s.graph.path,
+        name: s.graph.name,
+        nodeCount: countNodes(s.graph),
+      })),
       docString: n.docString,
     });
     // One edge per (producer, this node, tensor): a node reading a tensor twice (Mul(x, x))
@@ -250,7 +292,17 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
   const outputEdges = new Set<string>();
   for (const v of graph.outputs) {
     const id = outputNodeId(v.name);
-    nodes.push({ id, kind: 'output', opType: 'Output', name: v.name, domain: '', inputs: [{ name: v.name, dtype: v.dtype, shape: v.shape, kind: 'activation' }], outputs: [], attributes: [], subgraphs: [] });
+    nodes.push({
+      id,
+      kind: 'output',
+      opType: 'Output',
+      name: v.name,
+      domain: '',
+      inputs: [{ name: v.name, dtype: v.dtype, shape: v.shape, kind: 'activation' }],
+      outputs: [],
+      attributes: [],
+      subgraphs: [],
+    });
     // A graph output listed twice gets two output nodes but one edge.
     if (outputEdges.has(id)) continue;
     outputEdges.add(id);
@@ -271,7 +323,19 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
   return { path, name: graph.name, nodes, edges, trail };
 }
 
-const BOOL_OPS = new Set(['Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'Not', 'And', 'Or', 'Xor', 'IsNaN', 'IsInf']);
+const BOOL_OPS = new Set([
+  'Equal',
+  'Less',
+  'LessOrEqual',
+  'Greater',
+  'GreaterOrEqual',
+  'Not',
+  'And',
+  'Or',
+  'Xor',
+  'IsNaN',
+  'IsInf',
+]);
 const INT64_OPS = new Set(['Shape', 'Size', 'ArgMax', 'ArgMin', 'NonZero', 'NonMaxSuppression']);
 
 /** Element type of a node's outputs from its op and input types, when the model does not say. */

@@ -14,11 +14,20 @@ function encode(model: onnx.IModelProto): Uint8Array {
 describe('IR 9 and 10 models', () => {
   const bytes = encode({
     irVersion: 10,
-    opsetImport: [{ domain: '', version: 21 }, { domain: 'com.example', version: 1 }],
+    opsetImport: [
+      { domain: '', version: 21 },
+      { domain: 'com.example', version: 1 },
+    ],
     graph: {
       name: 'g',
       node: [
-        { opType: 'DequantizeLinear', input: ['w', 'w_scale'], output: ['w_f'], name: 'dq', metadataProps: [{ key: 'k', value: 'v' }] },
+        {
+          opType: 'DequantizeLinear',
+          input: ['w', 'w_scale'],
+          output: ['w_f'],
+          name: 'dq',
+          metadataProps: [{ key: 'k', value: 'v' }],
+        },
         { opType: 'Custom', domain: 'com.example', overload: 'v2', input: ['x', 'w_f'], output: ['y'] },
       ],
       initializer: [
@@ -27,7 +36,10 @@ describe('IR 9 and 10 models', () => {
         { name: 'f8', dataType: onnx.TensorProto.DataType.FLOAT8E4M3FN, dims: [2], rawData: new Uint8Array([1, 2]) },
       ],
       input: [
-        { name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'batch' }, {}, { dimValue: 4 }] } } } },
+        {
+          name: 'x',
+          type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'batch' }, {}, { dimValue: 4 }] } } },
+        },
       ],
       output: [{ name: 'y', type: { tensorType: { elemType: 1 } } }],
     },
@@ -37,7 +49,10 @@ describe('IR 9 and 10 models', () => {
     const model = readOnnx(bytes);
     expect(model.irVersion).toBe(10);
     expect(model.warnings).toEqual([]);
-    expect(model.opsetImports).toEqual([{ domain: '', version: 21 }, { domain: 'com.example', version: 1 }]);
+    expect(model.opsetImports).toEqual([
+      { domain: '', version: 21 },
+      { domain: 'com.example', version: 1 },
+    ]);
     expect(model.graph.nodes[1]!.domain).toBe('com.example');
     expect(model.graph.initializers.get('w')!.dtype).toBe('int4');
     expect(model.graph.initializers.get('f8')!.dtype).toBe('float8e4m3fn');

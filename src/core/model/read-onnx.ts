@@ -18,7 +18,17 @@ import { ModelLoadError } from './errors';
 import { DEFAULT_LOAD_LIMITS, describeLimit, resolveLimits, type LoadLimits } from './limits';
 import { sniffForeignFormat } from './sniff';
 import type {
-  Attribute, AttributeValue, ConstTensor, Dim, Graph, Model, Node, NodeId, TensorData, TensorType, ValueInfo,
+  Attribute,
+  AttributeValue,
+  ConstTensor,
+  Dim,
+  Graph,
+  Model,
+  Node,
+  NodeId,
+  TensorData,
+  TensorType,
+  ValueInfo,
 } from './types';
 
 /** The limits {@link readOnnx} applies; all of {@link LoadLimits}, of which it uses the model ones. */
@@ -40,13 +50,27 @@ export const MAX_KNOWN_IR_VERSION = 10;
 const MAX_WARNINGS_PER_KIND = 5;
 
 const ATTR_TYPE_NAMES: Record<number, AttributeValue['type']> = {
-  0: 'undefined', 1: 'float', 2: 'int', 3: 'string', 4: 'tensor', 5: 'graph', 6: 'floats', 7: 'ints', 8: 'strings',
-  9: 'tensors', 10: 'graphs', 11: 'sparse_tensor', 12: 'sparse_tensors', 13: 'type_proto', 14: 'type_protos',
+  0: 'undefined',
+  1: 'float',
+  2: 'int',
+  3: 'string',
+  4: 'tensor',
+  5: 'graph',
+  6: 'floats',
+  7: 'ints',
+  8: 'strings',
+  9: 'tensors',
+  10: 'graphs',
+  11: 'sparse_tensor',
+  12: 'sparse_tensors',
+  13: 'type_proto',
+  14: 'type_protos',
 };
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
-const RAISE_HINT = (key: keyof LoadLimits) => `If the model is genuine, raise ${key} in the load limits; otherwise the file is corrupt.`;
+const RAISE_HINT = (key: keyof LoadLimits) =>
+  `If the model is genuine, raise ${key} in the load limits; otherwise the file is corrupt.`;
 const TRUNCATED_HINT = 'Copy or download the file again; check that its size matches the original.';
 
 /**
@@ -60,10 +84,20 @@ export function readOnnx(bytes: Uint8Array, options: ReadOptions = {}): Model {
   } catch (err) {
     if (err instanceof ModelLoadError) throw err;
     if (isStackOverflow(err)) {
-      throw new ModelLoadError('limit', fileName, 'the model is nested too deeply to read (beyond what maxGraphDepth and maxMessageDepth allowed)', 'Lower maxGraphDepth or maxMessageDepth in the load limits; no real model nests this deep.');
+      throw new ModelLoadError(
+        'limit',
+        fileName,
+        'the model is nested too deeply to read (beyond what maxGraphDepth and maxMessageDepth allowed)',
+        'Lower maxGraphDepth or maxMessageDepth in the load limits; no real model nests this deep.',
+      );
     }
     const why = err instanceof Error ? err.message : String(err);
-    const wrapped = new ModelLoadError('malformed', fileName, `could not be read: QuantLens failed on this file (${why})`, 'This is a QuantLens bug if the file opens in other tools (for example Netron); please report it with the file.');
+    const wrapped = new ModelLoadError(
+      'malformed',
+      fileName,
+      `could not be read: QuantLens failed on this file (${why})`,
+      'This is a QuantLens bug if the file opens in other tools (for example Netron); please report it with the file.',
+    );
     (wrapped as Error).cause = err;
     throw wrapped;
   }
@@ -80,14 +114,29 @@ export function isInternalLoadError(err: unknown): err is ModelLoadError & { cau
 
 function readUnguarded(bytes: Uint8Array, fileName: string, limits: LoadLimits): Model {
   if (bytes.length === 0) {
-    throw new ModelLoadError('empty-file', fileName, 'the file is empty (0 bytes)', 'Export the model again, or pick the .onnx file itself rather than an empty placeholder.');
+    throw new ModelLoadError(
+      'empty-file',
+      fileName,
+      'the file is empty (0 bytes)',
+      'Export the model again, or pick the .onnx file itself rather than an empty placeholder.',
+    );
   }
   if (bytes.length > limits.maxFileBytes) {
-    throw new ModelLoadError('limit', fileName, `the file is ${bytes.length.toLocaleString('en-US')} bytes, more than ${describeLimit(limits, 'maxFileBytes')}`, `${RAISE_HINT('maxFileBytes')} Models over 2 GiB must keep their weights in external-data files.`);
+    throw new ModelLoadError(
+      'limit',
+      fileName,
+      `the file is ${bytes.length.toLocaleString('en-US')} bytes, more than ${describeLimit(limits, 'maxFileBytes')}`,
+      `${RAISE_HINT('maxFileBytes')} Models over 2 GiB must keep their weights in external-data files.`,
+    );
   }
   const foreign = sniffForeignFormat(bytes);
   if (foreign) {
-    throw new ModelLoadError('not-onnx', fileName, `this is ${foreign}, not an ONNX model`, 'Open an .onnx file (a protobuf ModelProto), for example one exported with torch.onnx.export.');
+    throw new ModelLoadError(
+      'not-onnx',
+      fileName,
+      `this is ${foreign}, not an ONNX model`,
+      'Open an .onnx file (a protobuf ModelProto), for example one exported with torch.onnx.export.',
+    );
   }
 
   const proto = decodeModel(bytes, fileName, limits);
@@ -96,18 +145,41 @@ function readUnguarded(bytes: Uint8Array, fileName: string, limits: LoadLimits):
   if (!proto.graph) {
     // Serializers write fields in number order: opset imports (8) and later fields after the graph
     // (7) mean the file is complete and simply has no graph.
-    if ((proto.opsetImport?.length ?? 0) > 0 || (proto.metadataProps?.length ?? 0) > 0 || (proto.functions?.length ?? 0) > 0) {
-      throw new ModelLoadError('malformed', fileName, 'the file is a complete ONNX model (it has opset imports or fields written after the graph) but holds no graph', 'Export the model again; an ONNX model must hold a graph.');
+    if (
+      (proto.opsetImport?.length ?? 0) > 0 ||
+      (proto.metadataProps?.length ?? 0) > 0 ||
+      (proto.functions?.length ?? 0) > 0
+    ) {
+      throw new ModelLoadError(
+        'malformed',
+        fileName,
+        'the file is a complete ONNX model (it has opset imports or fields written after the graph) but holds no graph',
+        'Export the model again; an ONNX model must hold a graph.',
+      );
     }
     if (irVersion > 0) {
-      throw new ModelLoadError('truncated', fileName, `the file has an ONNX header (IR version ${irVersion}) but no graph; it is probably cut short`, TRUNCATED_HINT);
+      throw new ModelLoadError(
+        'truncated',
+        fileName,
+        `the file has an ONNX header (IR version ${irVersion}) but no graph; it is probably cut short`,
+        TRUNCATED_HINT,
+      );
     }
-    throw new ModelLoadError('not-onnx', fileName, 'the bytes decode as protobuf but hold no ONNX graph', 'Open an .onnx model file; tensors (.pb) and other protobuf files are not models.');
+    throw new ModelLoadError(
+      'not-onnx',
+      fileName,
+      'the bytes decode as protobuf but hold no ONNX graph',
+      'Open an .onnx model file; tensors (.pb) and other protobuf files are not models.',
+    );
   }
 
   const warnings = new Warnings();
   if (irVersion === 0) warnings.add('ir', 'The model has no IR version; it was read as if it were IR version 3.');
-  if (irVersion > MAX_KNOWN_IR_VERSION) warnings.add('ir', `IR version ${irVersion} is newer than ${MAX_KNOWN_IR_VERSION}, the newest QuantLens knows; fields added since are ignored.`);
+  if (irVersion > MAX_KNOWN_IR_VERSION)
+    warnings.add(
+      'ir',
+      `IR version ${irVersion} is newer than ${MAX_KNOWN_IR_VERSION}, the newest QuantLens knows; fields added since are ignored.`,
+    );
 
   const ctx: Ctx = { fileName, limits, counter: { nodes: 0 }, warnings };
   const graph = convertGraph(proto.graph, '', 0, ctx);
@@ -116,7 +188,12 @@ function readUnguarded(bytes: Uint8Array, fileName: string, limits: LoadLimits):
   // Keys are arbitrary strings from the file: define them, so `__proto__` is a key like any other.
   const metadata: Record<string, string> = {};
   for (const entry of proto.metadataProps ?? []) {
-    Object.defineProperty(metadata, entry.key ?? '', { value: entry.value ?? '', enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(metadata, entry.key ?? '', {
+      value: entry.value ?? '',
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
 
   return {
@@ -155,17 +232,30 @@ function isStackOverflow(err: unknown): boolean {
 }
 
 /** Turns a protobufjs decode failure into an error that says what broke and where. */
-function decodeError(err: unknown, fileName: string, bytes: Uint8Array, pos: number, limits: LoadLimits): ModelLoadError {
+function decodeError(
+  err: unknown,
+  fileName: string,
+  bytes: Uint8Array,
+  pos: number,
+  limits: LoadLimits,
+): ModelLoadError {
   const text = err instanceof Error ? err.message : String(err);
   if (/max depth/i.test(text) || isStackOverflow(err)) {
-    return new ModelLoadError('limit', fileName, `protobuf messages are nested deeper than ${describeLimit(limits, 'maxMessageDepth')}`, RAISE_HINT('maxMessageDepth'), pos);
+    return new ModelLoadError(
+      'limit',
+      fileName,
+      `protobuf messages are nested deeper than ${describeLimit(limits, 'maxMessageDepth')}`,
+      RAISE_HINT('maxMessageDepth'),
+      pos,
+    );
   }
   // A field that runs past the end of the file is the signature of a cut-short file.
   const cut = findTruncation(bytes);
   if (cut) {
-    const problem = cut.need !== undefined
-      ? `the file ends at byte ${bytes.length} but the field starting at byte ${cut.at} needs bytes up to ${cut.need}; it is truncated (or that field's length is corrupt)`
-      : `the file ends in the middle of the field starting at byte ${cut.at}; it is truncated`;
+    const problem =
+      cut.need !== undefined
+        ? `the file ends at byte ${bytes.length} but the field starting at byte ${cut.at} needs bytes up to ${cut.need}; it is truncated (or that field's length is corrupt)`
+        : `the file ends in the middle of the field starting at byte ${cut.at}; it is truncated`;
     return new ModelLoadError('truncated', fileName, problem, TRUNCATED_HINT, cut.at);
   }
   // protobufjs reports reads past the end of a message as "index out of range: <pos> + <len> > <end>".
@@ -173,14 +263,36 @@ function decodeError(err: unknown, fileName: string, bytes: Uint8Array, pos: num
   const at = range ? Number(range[1]) : pos;
   const hint = 'The file is corrupt: check that it is an .onnx file and was saved and copied completely.';
   if (range || err instanceof RangeError) {
-    return new ModelLoadError('malformed', fileName, 'a length field points past the end of its enclosing message, or a packed field does not fill its length', hint, at);
+    return new ModelLoadError(
+      'malformed',
+      fileName,
+      'a length field points past the end of its enclosing message, or a packed field does not fill its length',
+      hint,
+      at,
+    );
   }
   const wire = /invalid wire type (\d+)/.exec(text);
-  if (wire) return new ModelLoadError('malformed', fileName, `a field has the invalid protobuf wire type ${wire[1]}`, hint, at);
-  if (/end group/i.test(text)) return new ModelLoadError('malformed', fileName, 'a protobuf group is not closed properly', hint, at);
-  if (/varint|tag encoding|length encoding/i.test(text)) return new ModelLoadError('malformed', fileName, `a number is not valid protobuf varint encoding (${text})`, hint, at);
-  if (/field number 0/.test(text)) return new ModelLoadError('malformed', fileName, 'a field has the invalid number 0', hint, at);
-  return new ModelLoadError('malformed', fileName, `the bytes are not a valid ONNX protobuf (${text})`, 'Check that this is an .onnx file and that it was saved completely.', at);
+  if (wire)
+    return new ModelLoadError('malformed', fileName, `a field has the invalid protobuf wire type ${wire[1]}`, hint, at);
+  if (/end group/i.test(text))
+    return new ModelLoadError('malformed', fileName, 'a protobuf group is not closed properly', hint, at);
+  if (/varint|tag encoding|length encoding/i.test(text))
+    return new ModelLoadError(
+      'malformed',
+      fileName,
+      `a number is not valid protobuf varint encoding (${text})`,
+      hint,
+      at,
+    );
+  if (/field number 0/.test(text))
+    return new ModelLoadError('malformed', fileName, 'a field has the invalid number 0', hint, at);
+  return new ModelLoadError(
+    'malformed',
+    fileName,
+    `the bytes are not a valid ONNX protobuf (${text})`,
+    'Check that this is an .onnx file and that it was saved completely.',
+    at,
+  );
 }
 
 /**
@@ -212,8 +324,14 @@ function findTruncation(bytes: Uint8Array): { at: number; need?: number } | unde
         if (Number.isNaN(v)) return undefined;
         break;
       }
-      case 1: pos += 8; if (pos > bytes.length) return { at, need: pos }; break;
-      case 5: pos += 4; if (pos > bytes.length) return { at, need: pos }; break;
+      case 1:
+        pos += 8;
+        if (pos > bytes.length) return { at, need: pos };
+        break;
+      case 5:
+        pos += 4;
+        if (pos > bytes.length) return { at, need: pos };
+        break;
       case 2: {
         const len = varint();
         if (len === undefined) return { at };
@@ -222,7 +340,8 @@ function findTruncation(bytes: Uint8Array): { at: number; need?: number } | unde
         if (pos > bytes.length) return { at, need: pos };
         break;
       }
-      default: return undefined; // groups and invalid wire types: corrupt rather than cut
+      default:
+        return undefined; // groups and invalid wire types: corrupt rather than cut
     }
   }
   return undefined;
@@ -264,7 +383,12 @@ function clipPath(path: string): string {
 }
 
 function limitError(ctx: Ctx, key: keyof LoadLimits, problem: string): ModelLoadError {
-  return new ModelLoadError('limit', ctx.fileName, `${problem}, more than ${describeLimit(ctx.limits, key)}`, RAISE_HINT(key));
+  return new ModelLoadError(
+    'limit',
+    ctx.fileName,
+    `${problem}, more than ${describeLimit(ctx.limits, key)}`,
+    RAISE_HINT(key),
+  );
 }
 
 function convertGraph(g: onnx.IGraphProto, path: string, depth: number, ctx: Ctx): Graph {
@@ -274,17 +398,28 @@ function convertGraph(g: onnx.IGraphProto, path: string, depth: number, ctx: Ctx
   const protoNodes = g.node ?? [];
   ctx.counter.nodes += protoNodes.length;
   if (ctx.counter.nodes > ctx.limits.maxNodes) {
-    throw limitError(ctx, 'maxNodes', `the model has at least ${ctx.counter.nodes.toLocaleString('en-US')} nodes (counted up to ${graphLabel(path)})`);
+    throw limitError(
+      ctx,
+      'maxNodes',
+      `the model has at least ${ctx.counter.nodes.toLocaleString('en-US')} nodes (counted up to ${graphLabel(path)})`,
+    );
   }
   const where = graphLabel(path);
   const initializers = new Map<string, ConstTensor>();
   const addInitializer = (tensor: ConstTensor) => {
-    if (initializers.has(tensor.name)) ctx.warnings.add('duplicate initializer', `In ${where}, more than one initializer is named "${tensor.name}"; the last one is used.`);
+    if (initializers.has(tensor.name))
+      ctx.warnings.add(
+        'duplicate initializer',
+        `In ${where}, more than one initializer is named "${tensor.name}"; the last one is used.`,
+      );
     initializers.set(tensor.name, tensor);
   };
-  for (const t of g.initializer ?? []) addInitializer(checkedTensor(t, `initializer "${t.name ?? ''}" in ${where}`, ctx));
+  for (const t of g.initializer ?? [])
+    addInitializer(checkedTensor(t, `initializer "${t.name ?? ''}" in ${where}`, ctx));
   for (const s of g.sparseInitializer ?? []) {
-    const values = s.values ? checkedTensor(s.values, `sparse initializer "${s.values.name ?? ''}" in ${where}`, ctx) : undefined;
+    const values = s.values
+      ? checkedTensor(s.values, `sparse initializer "${s.values.name ?? ''}" in ${where}`, ctx)
+      : undefined;
     if (!values) continue;
     const dims = (s.dims ?? []).map(Number);
     checkDims(dims, `sparse initializer "${values.name}" in ${where}`, ctx);
@@ -337,24 +472,44 @@ function convertNode(n: onnx.INodeProto, index: number, graphPath: string, depth
   };
 }
 
-function convertAttribute(a: onnx.IAttributeProto, path: string, where: string, depth: number, ctx: Ctx): AttributeValue {
+function convertAttribute(
+  a: onnx.IAttributeProto,
+  path: string,
+  where: string,
+  depth: number,
+  ctx: Ctx,
+): AttributeValue {
   if (a.refAttrName) return { type: 'ref', value: a.refAttrName };
   let type = ATTR_TYPE_NAMES[a.type ?? 0] ?? 'undefined';
   if (type === 'undefined') type = inferAttributeType(a);
   switch (type) {
-    case 'float': return { type, value: a.f ?? 0 };
-    case 'int': return { type, value: Number(a.i ?? 0) };
-    case 'string': return { type, value: utf8.decode(a.s ?? new Uint8Array()) };
-    case 'tensor': return { type, value: checkedTensor(a.t ?? {}, `tensor ${where}`, ctx) };
-    case 'graph': return { type, value: convertGraph(a.g ?? {}, path, depth + 1, ctx) };
-    case 'floats': return { type, value: [...(a.floats ?? [])] };
-    case 'ints': return { type, value: (a.ints ?? []).map(Number) };
-    case 'strings': return { type, value: (a.strings ?? []).map((s) => utf8.decode(s)) };
-    case 'tensors': return { type, value: (a.tensors ?? []).map((t, k) => checkedTensor(t, `tensor ${k} of ${where}`, ctx)) };
-    case 'graphs': return { type, value: (a.graphs ?? []).map((g, k) => convertGraph(g, `${path}[${k}]`, depth + 1, ctx)) };
-    case 'sparse_tensor': case 'sparse_tensors': case 'type_proto': case 'type_protos':
+    case 'float':
+      return { type, value: a.f ?? 0 };
+    case 'int':
+      return { type, value: Number(a.i ?? 0) };
+    case 'string':
+      return { type, value: utf8.decode(a.s ?? new Uint8Array()) };
+    case 'tensor':
+      return { type, value: checkedTensor(a.t ?? {}, `tensor ${where}`, ctx) };
+    case 'graph':
+      return { type, value: convertGraph(a.g ?? {}, path, depth + 1, ctx) };
+    case 'floats':
+      return { type, value: [...(a.floats ?? [])] };
+    case 'ints':
+      return { type, value: (a.ints ?? []).map(Number) };
+    case 'strings':
+      return { type, value: (a.strings ?? []).map((s) => utf8.decode(s)) };
+    case 'tensors':
+      return { type, value: (a.tensors ?? []).map((t, k) => checkedTensor(t, `tensor ${k} of ${where}`, ctx)) };
+    case 'graphs':
+      return { type, value: (a.graphs ?? []).map((g, k) => convertGraph(g, `${path}[${k}]`, depth + 1, ctx)) };
+    case 'sparse_tensor':
+    case 'sparse_tensors':
+    case 'type_proto':
+    case 'type_protos':
       return { type, value: `(${type.replace('_', ' ')})` };
-    default: return { type: 'undefined', value: null };
+    default:
+      return { type: 'undefined', value: null };
   }
 }
 
@@ -391,9 +546,16 @@ function checkedTensor(t: onnx.ITensorProto, where: string, ctx: Ctx): ConstTens
   checkDims(tensor.dims, where, ctx);
   const d = tensor.data;
   if (d.kind === 'external') {
-    if (d.offset < 0) ctx.warnings.add('external offset', `The external-data offset of ${where} is not a non-negative integer; its values cannot be shown.`);
+    if (d.offset < 0)
+      ctx.warnings.add(
+        'external offset',
+        `The external-data offset of ${where} is not a non-negative integer; its values cannot be shown.`,
+      );
     if (d.length !== null && !(Number.isSafeInteger(d.length) && d.length >= 0)) {
-      ctx.warnings.add('external length', `The external-data length of ${where} is not a non-negative integer; its values cannot be shown.`);
+      ctx.warnings.add(
+        'external length',
+        `The external-data length of ${where} is not a non-negative integer; its values cannot be shown.`,
+      );
     }
   }
   return tensor;
@@ -406,13 +568,20 @@ function checkDims(dims: readonly number[], where: string, ctx: Ctx): void {
   let elements = 1;
   for (const d of dims) {
     if (d < 0) {
-      ctx.warnings.add('negative dim', `${capitalize(where)} has a negative dimension (${d}); its shape is shown as written.`);
+      ctx.warnings.add(
+        'negative dim',
+        `${capitalize(where)} has a negative dimension (${d}); its shape is shown as written.`,
+      );
       return;
     }
     elements *= d;
   }
   if (elements > ctx.limits.maxTensorElements) {
-    throw limitError(ctx, 'maxTensorElements', `${where} has dims [${dims.join(', ')}], ${elements.toExponential(3)} elements`);
+    throw limitError(
+      ctx,
+      'maxTensorElements',
+      `${where} has dims [${dims.join(', ')}], ${elements.toExponential(3)} elements`,
+    );
   }
 }
 
@@ -455,18 +624,30 @@ function convertValueInfo(v: onnx.IValueInfoProto, where: string, ctx: Ctx): Val
   const name = v.name ?? '';
   const type = convertType(v.type ?? undefined);
   if (type.shape && type.shape.length > ctx.limits.maxTensorRank) {
-    throw limitError(ctx, 'maxTensorRank', `the declared shape of "${name}" in ${where} has ${type.shape.length.toLocaleString('en-US')} dims`);
+    throw limitError(
+      ctx,
+      'maxTensorRank',
+      `the declared shape of "${name}" in ${where} has ${type.shape.length.toLocaleString('en-US')} dims`,
+    );
   }
   return { name, ...type, docString: v.docString || undefined };
 }
 
 function convertType(tp: onnx.ITypeProto | undefined): TensorType {
   if (!tp) return { dtype: 'unknown' };
-  if (tp.tensorType) return { dtype: dtypeFromCode(tp.tensorType.elemType ?? 0), shape: convertShape(tp.tensorType.shape) };
-  if (tp.sparseTensorType) return { dtype: `sparse<${dtypeFromCode(tp.sparseTensorType.elemType ?? 0)}>`, shape: convertShape(tp.sparseTensorType.shape) };
+  if (tp.tensorType)
+    return { dtype: dtypeFromCode(tp.tensorType.elemType ?? 0), shape: convertShape(tp.tensorType.shape) };
+  if (tp.sparseTensorType)
+    return {
+      dtype: `sparse<${dtypeFromCode(tp.sparseTensorType.elemType ?? 0)}>`,
+      shape: convertShape(tp.sparseTensorType.shape),
+    };
   if (tp.sequenceType) return { dtype: `sequence<${convertType(tp.sequenceType.elemType ?? undefined).dtype}>` };
   if (tp.optionalType) return { dtype: `optional<${convertType(tp.optionalType.elemType ?? undefined).dtype}>` };
-  if (tp.mapType) return { dtype: `map<${dtypeFromCode(tp.mapType.keyType ?? 0)}, ${convertType(tp.mapType.valueType ?? undefined).dtype}>` };
+  if (tp.mapType)
+    return {
+      dtype: `map<${dtypeFromCode(tp.mapType.keyType ?? 0)}, ${convertType(tp.mapType.valueType ?? undefined).dtype}>`,
+    };
   if (tp.opaqueType) return { dtype: `opaque<${tp.opaqueType.domain ?? ''}.${tp.opaqueType.name ?? ''}>` };
   return { dtype: 'unknown' };
 }
@@ -493,11 +674,16 @@ function checkStructure(graph: Graph, outer: ReadonlySet<string>, ctx: Ctx): voi
   graph.nodes.forEach((n, i) => {
     for (const o of n.outputs) {
       if (!o) continue;
-      if (producedAt.has(o)) duplicate = duplicate ? { ...duplicate, count: duplicate.count + 1 } : { name: o, count: 1 };
+      if (producedAt.has(o))
+        duplicate = duplicate ? { ...duplicate, count: duplicate.count + 1 } : { name: o, count: 1 };
       else producedAt.set(o, i);
     }
   });
-  if (duplicate) ctx.warnings.add('duplicate output', `In ${where}, ${duplicate.count === 1 ? 'a tensor is' : `${duplicate.count} tensors are`} produced by more than one node (first: "${duplicate.name}"); ONNX requires one producer per tensor, so runtimes will refuse the model.`);
+  if (duplicate)
+    ctx.warnings.add(
+      'duplicate output',
+      `In ${where}, ${duplicate.count === 1 ? 'a tensor is' : `${duplicate.count} tensors are`} produced by more than one node (first: "${duplicate.name}"); ONNX requires one producer per tensor, so runtimes will refuse the model.`,
+    );
 
   const available = new Set<string>(outer);
   for (const v of graph.inputs) available.add(v.name);
@@ -510,7 +696,8 @@ function checkStructure(graph: Graph, outer: ReadonlySet<string>, ctx: Ctx): voi
     for (const name of n.inputs) {
       if (!name || available.has(name)) continue;
       const at = producedAt.get(name);
-      if (at === undefined) dangling = dangling ? { ...dangling, count: dangling.count + 1 } : { node: n, name, count: 1 };
+      if (at === undefined)
+        dangling = dangling ? { ...dangling, count: dangling.count + 1 } : { node: n, name, count: 1 };
       else if (at >= i) later = later ? { ...later, count: later.count + 1 } : { node: n, name, count: 1 };
     }
     for (const s of n.subgraphs) {
@@ -519,8 +706,20 @@ function checkStructure(graph: Graph, outer: ReadonlySet<string>, ctx: Ctx): voi
     }
   });
   const nodeLabel = (n: Node) => `node ${clipPath(n.id)} (${n.opType || 'no op type'}${n.name ? ` "${n.name}"` : ''})`;
-  if (dangling) ctx.warnings.add('dangling input', `In ${where}, ${dangling.count === 1 ? 'a node input names' : `${dangling.count} node inputs name`} no tensor of the model (first: "${dangling.name}" of ${nodeLabel(dangling.node)}); the graph is shown without that edge.`);
-  if (later) ctx.warnings.add('order', `In ${where}, ${later.count === 1 ? 'a node reads' : `${later.count} node inputs read`} a tensor produced by a later node (first: "${later.name}" of ${nodeLabel(later.node)}): the nodes are out of topological order or form a cycle, which runtimes refuse.`);
+  if (dangling)
+    ctx.warnings.add(
+      'dangling input',
+      `In ${where}, ${dangling.count === 1 ? 'a node input names' : `${dangling.count} node inputs name`} no tensor of the model (first: "${dangling.name}" of ${nodeLabel(dangling.node)}); the graph is shown without that edge.`,
+    );
+  if (later)
+    ctx.warnings.add(
+      'order',
+      `In ${where}, ${later.count === 1 ? 'a node reads' : `${later.count} node inputs read`} a tensor produced by a later node (first: "${later.name}" of ${nodeLabel(later.node)}): the nodes are out of topological order or form a cycle, which runtimes refuse.`,
+    );
   const missing = graph.outputs.filter((v) => v.name && !available.has(v.name) && !producedAt.has(v.name));
-  if (missing.length) ctx.warnings.add('dangling output', `In ${where}, ${missing.length === 1 ? 'the graph output' : `${missing.length} graph outputs, e.g.`} "${missing[0]!.name}" ${missing.length === 1 ? 'is' : 'are'} produced by no node.`);
+  if (missing.length)
+    ctx.warnings.add(
+      'dangling output',
+      `In ${where}, ${missing.length === 1 ? 'the graph output' : `${missing.length} graph outputs, e.g.`} "${missing[0]!.name}" ${missing.length === 1 ? 'is' : 'are'} produced by no node.`,
+    );
 }

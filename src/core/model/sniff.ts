@@ -33,8 +33,10 @@ export function sniffForeignFormat(bytes: Uint8Array): string | undefined {
   }
   if (n >= 16 && printable === n) {
     const head = new TextDecoder().decode(bytes.subarray(0, Math.min(64, n))).trimStart();
-    if (head.startsWith('{') || head.startsWith('[')) return 'a JSON text file (an AIMET .encodings file goes beside a model, not instead of one)';
-    if (head.toLowerCase().startsWith('<!doctype html') || head.toLowerCase().startsWith('<html')) return 'an HTML page';
+    if (head.startsWith('{') || head.startsWith('['))
+      return 'a JSON text file (an AIMET .encodings file goes beside a model, not instead of one)';
+    if (head.toLowerCase().startsWith('<!doctype html') || head.toLowerCase().startsWith('<html'))
+      return 'an HTML page';
     if (head.startsWith('ir_version')) return 'an ONNX model in text (prototxt) form';
     return 'a text file';
   }

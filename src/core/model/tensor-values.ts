@@ -72,24 +72,48 @@ export function decodeRaw(bytes: Uint8Array, dtype: string, limit: number): (num
   for (let i = 0; i < n; i++) {
     const o = i * size;
     switch (dtype) {
-      case 'float32': out.push(view.getFloat32(o, true)); break;
-      case 'float64': out.push(view.getFloat64(o, true)); break;
-      case 'float16': out.push(halfToFloat(view.getUint16(o, true))); break;
+      case 'float32':
+        out.push(view.getFloat32(o, true));
+        break;
+      case 'float64':
+        out.push(view.getFloat64(o, true));
+        break;
+      case 'float16':
+        out.push(halfToFloat(view.getUint16(o, true)));
+        break;
       case 'bfloat16': {
         const tmp = new DataView(new ArrayBuffer(4));
         tmp.setUint16(2, view.getUint16(o, true));
         out.push(tmp.getFloat32(0));
         break;
       }
-      case 'int8': out.push(view.getInt8(o)); break;
-      case 'uint8': case 'bool': out.push(view.getUint8(o)); break;
-      case 'int16': out.push(view.getInt16(o, true)); break;
-      case 'uint16': out.push(view.getUint16(o, true)); break;
-      case 'int32': out.push(view.getInt32(o, true)); break;
-      case 'uint32': out.push(view.getUint32(o, true)); break;
-      case 'int64': out.push(view.getBigInt64(o, true)); break;
-      case 'uint64': out.push(view.getBigUint64(o, true)); break;
-      default: return undefined;
+      case 'int8':
+        out.push(view.getInt8(o));
+        break;
+      case 'uint8':
+      case 'bool':
+        out.push(view.getUint8(o));
+        break;
+      case 'int16':
+        out.push(view.getInt16(o, true));
+        break;
+      case 'uint16':
+        out.push(view.getUint16(o, true));
+        break;
+      case 'int32':
+        out.push(view.getInt32(o, true));
+        break;
+      case 'uint32':
+        out.push(view.getUint32(o, true));
+        break;
+      case 'int64':
+        out.push(view.getBigInt64(o, true));
+        break;
+      case 'uint64':
+        out.push(view.getBigUint64(o, true));
+        break;
+      default:
+        return undefined;
     }
   }
   return out;
@@ -113,7 +137,11 @@ function decodeTyped(values: ArrayLike<number>, dtype: string, limit: number): n
  * Makes a display preview of a constant tensor.
  * @param limit how many values to decode at most
  */
-export async function previewTensor(tensor: ConstTensor, source: ExternalDataSource | undefined, limit = 16): Promise<TensorPreview> {
+export async function previewTensor(
+  tensor: ConstTensor,
+  source: ExternalDataSource | undefined,
+  limit = 16,
+): Promise<TensorPreview> {
   const dims = tensor.dims;
   const count = elementCount(dims);
   const base = { dtype: String(tensor.dtype), dims, count };
@@ -122,12 +150,21 @@ export async function previewTensor(tensor: ConstTensor, source: ExternalDataSou
     case 'empty':
       return { ...base, values: [], storage: 'inline', note: count === 0 ? undefined : 'the tensor holds no data' };
     case 'strings':
-      return { ...base, storage: 'inline', values: data.values.slice(0, limit).map((s) => JSON.stringify(new TextDecoder().decode(s))) };
+      return {
+        ...base,
+        storage: 'inline',
+        values: data.values.slice(0, limit).map((s) => JSON.stringify(new TextDecoder().decode(s))),
+      };
     case 'typed':
-      return { ...base, storage: 'inline', values: decodeTyped(data.values, base.dtype, limit).map((v) => format(v, base.dtype)) };
+      return {
+        ...base,
+        storage: 'inline',
+        values: decodeTyped(data.values, base.dtype, limit).map((v) => format(v, base.dtype)),
+      };
     case 'raw': {
       const decoded = decodeRaw(data.bytes, base.dtype, limit);
-      if (!decoded) return { ...base, values: [], storage: 'inline', note: `values of dtype ${base.dtype} are not previewed` };
+      if (!decoded)
+        return { ...base, values: [], storage: 'inline', note: `values of dtype ${base.dtype} are not previewed` };
       return { ...base, storage: 'inline', values: decoded.map((v) => format(v, base.dtype)) };
     }
     case 'external': {
@@ -135,7 +172,12 @@ export async function previewTensor(tensor: ConstTensor, source: ExternalDataSou
       const norm = normalizeExternalLocation(data.location);
       if (!norm.ok) return { ...base, values: [], storage, note: `external data refused: ${norm.reason}` };
       if (!source || !source.has(norm.path)) {
-        return { ...base, values: [], storage, note: `the weights file "${norm.path}" was not given; drop it together with the model to see these values` };
+        return {
+          ...base,
+          values: [],
+          storage,
+          note: `the weights file "${norm.path}" was not given; drop it together with the model to see these values`,
+        };
       }
       const bits = dtypeBits(base.dtype);
       if (bits === 0) return { ...base, values: [], storage, note: `values of dtype ${base.dtype} are not previewed` };

@@ -5,7 +5,10 @@
 import { normalizeExternalLocation, type ExternalDataSource } from './external-data';
 
 export class UrlDataSource implements ExternalDataSource {
-  constructor(private readonly modelUrl: string, private readonly fetchFn: typeof fetch = fetch) {}
+  constructor(
+    private readonly modelUrl: string,
+    private readonly fetchFn: typeof fetch = fetch,
+  ) {}
 
   has(location: string): boolean {
     return normalizeExternalLocation(location).ok;

@@ -8,7 +8,12 @@ import { GraphBuilder } from './graph-builder';
 import { readOnnx } from './read-onnx';
 import type { AttributeValue, ConstTensor, Graph } from './types';
 import {
-  ExternalDataWriter, attr, littleEndianBytes, makeTensor, writeOnnx, writeOnnxWithExternalData,
+  ExternalDataWriter,
+  attr,
+  littleEndianBytes,
+  makeTensor,
+  writeOnnx,
+  writeOnnxWithExternalData,
 } from './write-onnx';
 import { createOrtSession, ort } from '../quant/ort-node';
 
@@ -43,26 +48,46 @@ describe('writeOnnx + GraphBuilder round trip through readOnnx', () => {
     .initializer('w_i32', Int32Array.of(-2147483648, 2147483647), [1, 2])
     .initializer('w_i64', [1, -1, 2 ** 40], [3], 'int64')
     .initializer('scalar', Float32Array.of(0.25), [])
-    .node('Relu', ['x'], ['r'], {
-      i: attr.int(-3),
-      f: attr.float(0.5),
-      is: attr.ints([1, 2, 3]),
-      fs: attr.floats([0.25, -1]),
-      s: attr.string('héllo'),
-      ss: attr.strings(['a', 'b']),
-      t: attr.tensor(makeTensor('attr_t', Int32Array.of(7, 8), [2])),
-    }, { name: '/scope/Relu', docString: 'doc' })
-    .node('If', ['flag'], ['if_out'], { then_branch: attr.graph(sub), else_branch: attr.graph(sub) }, { name: '/if/If' })
+    .node(
+      'Relu',
+      ['x'],
+      ['r'],
+      {
+        i: attr.int(-3),
+        f: attr.float(0.5),
+        is: attr.ints([1, 2, 3]),
+        fs: attr.floats([0.25, -1]),
+        s: attr.string('héllo'),
+        ss: attr.strings(['a', 'b']),
+        t: attr.tensor(makeTensor('attr_t', Int32Array.of(7, 8), [2])),
+      },
+      { name: '/scope/Relu', docString: 'doc' },
+    )
+    .node(
+      'If',
+      ['flag'],
+      ['if_out'],
+      { then_branch: attr.graph(sub), else_branch: attr.graph(sub) },
+      { name: '/if/If' },
+    )
     .node('MyOp', ['r'], ['custom'], undefined, { name: '/custom/MyOp', domain: 'com.example' })
     .output('custom', 'float32')
-    .toModel({ opset: [...OPSET, { domain: 'com.example', version: 1 }], irVersion: 8, docString: 'round trip', metadata: { k: 'v' } });
+    .toModel({
+      opset: [...OPSET, { domain: 'com.example', version: 1 }],
+      irVersion: 8,
+      docString: 'round trip',
+      metadata: { k: 'v' },
+    });
 
   const read = readOnnx(writeOnnx(model), { fileName: 'roundtrip.onnx' });
   const g = read.graph;
 
   it('keeps model fields', () => {
     expect(read.irVersion).toBe(8);
-    expect(read.opsetImports).toEqual([{ domain: '', version: 17 }, { domain: 'com.example', version: 1 }]);
+    expect(read.opsetImports).toEqual([
+      { domain: '', version: 17 },
+      { domain: 'com.example', version: 1 },
+    ]);
     expect(read.producerName).toBe('quantlens');
     expect(read.docString).toBe('round trip');
     expect(read.metadata).toEqual({ k: 'v' });
@@ -81,8 +106,14 @@ describe('writeOnnx + GraphBuilder round trip through readOnnx', () => {
   it('keeps initializer names, dims, dtypes and little-endian bytes', () => {
     const summary = [...g.initializers.values()].map((t) => [t.name, t.dtype, t.dims]);
     expect(summary).toEqual([
-      ['w_f32', 'float32', [2, 2]], ['w_i8', 'int8', [3]], ['w_u8', 'uint8', [2]], ['w_i16', 'int16', [2]],
-      ['w_u16', 'uint16', [3]], ['w_i32', 'int32', [1, 2]], ['w_i64', 'int64', [3]], ['scalar', 'float32', []],
+      ['w_f32', 'float32', [2, 2]],
+      ['w_i8', 'int8', [3]],
+      ['w_u8', 'uint8', [2]],
+      ['w_i16', 'int16', [2]],
+      ['w_u16', 'uint16', [3]],
+      ['w_i32', 'int32', [1, 2]],
+      ['w_i64', 'int64', [3]],
+      ['scalar', 'float32', []],
     ]);
     const f32 = rawBytes(g.initializers.get('w_f32'));
     const view = new DataView(f32.buffer, f32.byteOffset, f32.byteLength);
@@ -160,12 +191,15 @@ describe('GraphBuilder checks', () => {
   it('allows omitted optional inputs and anything when not strict', () => {
     const b = new GraphBuilder('g').input('x', 'float32', [1]).node('Clip', ['x', '', ''], ['y']);
     expect(b.nodeCount).toBe(1);
-    expect(new GraphBuilder('g', { strict: false }).node('Relu', ['a'], ['b']).node('Relu', ['a'], ['b']).nodeCount).toBe(2);
+    expect(
+      new GraphBuilder('g', { strict: false }).node('Relu', ['a'], ['b']).node('Relu', ['a'], ['b']).nodeCount,
+    ).toBe(2);
   });
   it('builds, writes and reads a 100k-node graph quickly', () => {
     const start = performance.now();
     const b = new GraphBuilder('big').input('t0', 'float32', [1, 8]);
-    for (let i = 0; i < 100_000; i++) b.node('Relu', [`t${i}`], [`t${i + 1}`], undefined, { name: `/layers.${i >> 6}/Relu_${i & 63}` });
+    for (let i = 0; i < 100_000; i++)
+      b.node('Relu', [`t${i}`], [`t${i + 1}`], undefined, { name: `/layers.${i >> 6}/Relu_${i & 63}` });
     b.output('t100000', 'float32', [1, 8]);
     const bytes = writeOnnx(b.toModel({ opset: OPSET, irVersion: 8 }));
     const read = readOnnx(bytes);
@@ -192,7 +226,13 @@ describe('external data', () => {
     const g = readOnnx(bytes).graph;
     const w = g.initializers.get('w')!;
     const tail = g.initializers.get('tail')!;
-    expect(w.data).toEqual({ kind: 'external', location: 'ext.onnx.data', offset: 0, length: 1200, checksum: undefined });
+    expect(w.data).toEqual({
+      kind: 'external',
+      location: 'ext.onnx.data',
+      offset: 0,
+      length: 1200,
+      checksum: undefined,
+    });
     expect(g.initializers.get('b')!.data).toMatchObject({ kind: 'external', offset: 1216, length: 12 });
     expect(tail.data).toMatchObject({ kind: 'external', offset: 1280, length: 5 });
     expect([w.dtype, w.dims]).toEqual(['float32', [20, 15]]);
@@ -217,13 +257,20 @@ describe('external data', () => {
 
   it('runs in onnxruntime-web with the side file, same result as inline', async () => {
     const { model: bytes, data } = writeOnnxWithExternalData(model, { location: 'ext.onnx.data', minBytes: 4 });
-    const x = new ort.Tensor('float32', Float32Array.from({ length: 20 }, (_, i) => i / 10), [1, 20]);
+    const x = new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: 20 }, (_, i) => i / 10),
+      [1, 20],
+    );
     const inline = await createOrtSession(writeOnnx(model));
     const external = await createOrtSession(bytes, {}, [{ path: 'ext.onnx.data', data }]);
     const a = (await inline.run({ x })).y!.data as Float32Array;
     const b = (await external.run({ x })).y!.data as Float32Array;
     expect(b).toEqual(a);
-    expect(a[0]).toBeCloseTo([...Array(20).keys()].reduce((s, i) => s + (i / 10) * weights[i * 15]!, 0), 4);
+    expect(a[0]).toBeCloseTo(
+      [...Array(20).keys()].reduce((s, i) => s + (i / 10) * weights[i * 15]!, 0),
+      4,
+    );
     await Promise.all([inline.release(), external.release()]);
   });
 });

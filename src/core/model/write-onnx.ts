@@ -25,8 +25,16 @@ export function writeOnnx(model: onnx.IModelProto): Uint8Array {
 
 /** Typed arrays a tensor can be made from without conversion. */
 export type TensorArray =
-  | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array
-  | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -47,17 +55,29 @@ export function dtypeOfArray(values: TensorArray): DType {
 /** Converts plain numbers to the typed array that stores `dtype` (int64 via BigInt). */
 export function arrayForDType(values: readonly number[], dtype: DType): TensorArray {
   switch (dtype) {
-    case 'float32': return Float32Array.from(values);
-    case 'float64': return Float64Array.from(values);
-    case 'int8': return Int8Array.from(values);
-    case 'uint8': case 'bool': return Uint8Array.from(values);
-    case 'int16': return Int16Array.from(values);
-    case 'uint16': return Uint16Array.from(values);
-    case 'int32': return Int32Array.from(values);
-    case 'uint32': return Uint32Array.from(values);
-    case 'int64': return BigInt64Array.from(values, (v) => BigInt(v));
-    case 'uint64': return BigUint64Array.from(values, (v) => BigInt(v));
-    default: throw new Error(`arrayForDType: no plain-number form for ${dtype}; pass a typed array of its bit pattern`);
+    case 'float32':
+      return Float32Array.from(values);
+    case 'float64':
+      return Float64Array.from(values);
+    case 'int8':
+      return Int8Array.from(values);
+    case 'uint8':
+    case 'bool':
+      return Uint8Array.from(values);
+    case 'int16':
+      return Int16Array.from(values);
+    case 'uint16':
+      return Uint16Array.from(values);
+    case 'int32':
+      return Int32Array.from(values);
+    case 'uint32':
+      return Uint32Array.from(values);
+    case 'int64':
+      return BigInt64Array.from(values, (v) => BigInt(v));
+    case 'uint64':
+      return BigUint64Array.from(values, (v) => BigInt(v));
+    default:
+      throw new Error(`arrayForDType: no plain-number form for ${dtype}; pass a typed array of its bit pattern`);
   }
 }
 
@@ -85,7 +105,10 @@ export function littleEndianBytes(values: TensorArray): Uint8Array {
  * makeTensor('w', new Int8Array([1, -2, 3]), [3]);
  */
 export function makeTensor(
-  name: string, values: TensorArray | readonly number[], dims: readonly number[], dtype?: DType,
+  name: string,
+  values: TensorArray | readonly number[],
+  dims: readonly number[],
+  dtype?: DType,
 ): onnx.ITensorProto {
   let array: TensorArray;
   if (Array.isArray(values)) {
@@ -99,11 +122,15 @@ export function makeTensor(
   // 4-bit types pack two elements per byte, low nibble first (ONNX raw_data layout).
   const packed = dtypeBits(type) === 4;
   if (packed ? !(array instanceof Uint8Array) : dtypeBits(type) !== array.BYTES_PER_ELEMENT * 8) {
-    throw new Error(`makeTensor(${name}): a ${dtypeOfArray(array)} array cannot hold ${type} elements${packed ? ' (pass packed nibbles as a Uint8Array)' : ''}`);
+    throw new Error(
+      `makeTensor(${name}): a ${dtypeOfArray(array)} array cannot hold ${type} elements${packed ? ' (pass packed nibbles as a Uint8Array)' : ''}`,
+    );
   }
   const expected = packed ? Math.ceil(count / 2) : count;
   if (expected !== array.length) {
-    throw new Error(`makeTensor(${name}): dims [${dims.join(', ')}] need ${expected} ${packed ? 'bytes' : 'elements'}, got ${array.length}`);
+    throw new Error(
+      `makeTensor(${name}): dims [${dims.join(', ')}] need ${expected} ${packed ? 'bytes' : 'elements'}, got ${array.length}`,
+    );
   }
   return { name, dims: [...dims], dataType: dtypeCode(type), rawData: littleEndianBytes(array) };
 }
@@ -117,7 +144,8 @@ export function makeValueInfo(name: string, dtype: DType, shape?: readonly Dim[]
   if (shape) {
     tensorType.shape = {
       dim: shape.map((d): onnx.TensorShapeProto.IDimension =>
-        typeof d === 'number' ? { dimValue: d } : typeof d === 'string' ? { dimParam: d } : {}),
+        typeof d === 'number' ? { dimValue: d } : typeof d === 'string' ? { dimParam: d } : {},
+      ),
     };
   }
   return { name, type: { tensorType } };
@@ -173,8 +201,12 @@ export class ExternalDataWriter {
   private readonly chunks: Uint8Array[] = [];
   private size = 0;
 
-  constructor(readonly location: string, readonly align = 64) {
-    if (!(align >= 1 && Number.isInteger(align))) throw new Error(`ExternalDataWriter: align must be a positive integer, got ${align}`);
+  constructor(
+    readonly location: string,
+    readonly align = 64,
+  ) {
+    if (!(align >= 1 && Number.isInteger(align)))
+      throw new Error(`ExternalDataWriter: align must be a positive integer, got ${align}`);
   }
 
   /** Bytes written so far, padding included. */
@@ -239,12 +271,14 @@ export interface ExternalDataOptions {
  * @returns the `.onnx` bytes and the side file's bytes (empty when nothing moved).
  */
 export function writeOnnxWithExternalData(
-  model: onnx.IModelProto, options: ExternalDataOptions,
+  model: onnx.IModelProto,
+  options: ExternalDataOptions,
 ): { model: Uint8Array; data: Uint8Array } {
   const minBytes = options.minBytes ?? 1024;
   const ext = new ExternalDataWriter(options.location, options.align);
   const graph = model.graph ?? {};
   const initializer = (graph.initializer ?? []).map((t) =>
-    t.rawData && t.rawData.length >= minBytes ? ext.move(t) : t);
+    t.rawData && t.rawData.length >= minBytes ? ext.move(t) : t,
+  );
   return { model: writeOnnx({ ...model, graph: { ...graph, initializer } }), data: ext.bytes() };
 }

@@ -10,20 +10,39 @@ import type { Model, Node } from '../model/types';
 import { isFloatEncoding, type AimetEncodings } from '../formats/aimet';
 import type { QuantEncoding } from '../encoding/encoding';
 import { finishGraph } from './finish';
-import { displayName, inChannelAxis, inputRole, outChannelAxis, simpleAttrs, type QGraph, type QNode, type QPort } from './qgraph';
+import {
+  displayName,
+  inChannelAxis,
+  inputRole,
+  outChannelAxis,
+  simpleAttrs,
+  type QGraph,
+  type QNode,
+  type QPort,
+} from './qgraph';
 
 export function qgraphFromAimet(model: Model, encodings: AimetEncodings): QGraph {
-  return qgraphFromTensorEncodings(model, (tensor, constant) => {
-    const e = constant ? encodings.params.get(tensor) ?? encodings.activations.get(tensor) : encodings.activations.get(tensor);
-    return e && !isFloatEncoding(e) ? e : undefined;
-  }, 'aimet');
+  return qgraphFromTensorEncodings(
+    model,
+    (tensor, constant) => {
+      const e = constant
+        ? (encodings.params.get(tensor) ?? encodings.activations.get(tensor))
+        : encodings.activations.get(tensor);
+      return e && !isFloatEncoding(e) ? e : undefined;
+    },
+    'aimet',
+  );
 }
 
 /**
  * The quantized-graph view of a float model whose encodings are known by tensor name (from an
  * AIMET file, or from the quantizer's own plan).
  */
-export function qgraphFromTensorEncodings(model: Model, encodingOf: (tensor: string, constant: boolean, nodeId?: string, inputIndex?: number) => QuantEncoding | undefined, source: QGraph['source']): QGraph {
+export function qgraphFromTensorEncodings(
+  model: Model,
+  encodingOf: (tensor: string, constant: boolean, nodeId?: string, inputIndex?: number) => QuantEncoding | undefined,
+  source: QGraph['source'],
+): QGraph {
   const g = model.graph;
   const shapes = new Map<string, number[] | undefined>();
   const constants = new Set<string>(g.initializers.keys());
@@ -42,9 +61,11 @@ export function qgraphFromTensorEncodings(model: Model, encodingOf: (tensor: str
     const rank = shapes.get(tensor)?.length;
     const attrs = simpleAttrs(node.attributes);
     let out = e;
-    if (e.granularity !== 'per-tensor' && e.axis === undefined) out = { ...out, axis: outChannelAxis(node.opType, attrs, rank) };
+    if (e.granularity !== 'per-tensor' && e.axis === undefined)
+      out = { ...out, axis: outChannelAxis(node.opType, attrs, rank) };
     // Blocks run along the consumer's input channels; the file does not record that axis either.
-    if ((e.granularity === 'per-block' || e.granularity === 'lpbq') && e.blockAxis === undefined) out = { ...out, blockAxis: inChannelAxis(node.opType, attrs, rank) };
+    if ((e.granularity === 'per-block' || e.granularity === 'lpbq') && e.blockAxis === undefined)
+      out = { ...out, blockAxis: inChannelAxis(node.opType, attrs, rank) };
     return out;
   };
   const nodes: QNode[] = [];
@@ -54,10 +75,31 @@ export function qgraphFromTensorEncodings(model: Model, encodingOf: (tensor: str
     n.inputs.forEach((tensor, i) => {
       if (!tensor) return;
       const constant = constants.has(tensor);
-      inputs.push({ index: i, tensor, role: inputRole(n.opType, i, constant), constant, encoding: lookup(tensor, n, constant, i), shape: shapes.get(tensor) });
+      inputs.push({
+        index: i,
+        tensor,
+        role: inputRole(n.opType, i, constant),
+        constant,
+        encoding: lookup(tensor, n, constant, i),
+        shape: shapes.get(tensor),
+      });
     });
-    const outputs: QPort[] = n.outputs.filter(Boolean).map((tensor, i) => ({ index: i, tensor, role: 'activation', constant: false, encoding: lookup(tensor, n, false) }));
-    nodes.push({ id: n.id, name: displayName(n.name, n.opType, index), opType: n.opType, domain: n.domain, inputs, outputs, attrs: simpleAttrs(n.attributes) });
+    const outputs: QPort[] = n.outputs.filter(Boolean).map((tensor, i) => ({
+      index: i,
+      tensor,
+      role: 'activation',
+      constant: false,
+      encoding: lookup(tensor, n, false),
+    }));
+    nodes.push({
+      id: n.id,
+      name: displayName(n.name, n.opType, index),
+      opType: n.opType,
+      domain: n.domain,
+      inputs,
+      outputs,
+      attrs: simpleAttrs(n.attributes),
+    });
   });
   return finishGraph(nodes, source, quantized);
 }

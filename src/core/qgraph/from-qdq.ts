@@ -29,7 +29,19 @@ const QUANT_DTYPES = new Set<string>(['uint8', 'int8', 'uint16', 'int16', 'int32
 /** Ops that only move or reshape data: constants stay constants through them, encodings pass through. */
 export const DATA_MOVEMENT = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose']);
 /** Ops whose output carries its input's encoding when no Q is written after them (converters propagate it). */
-const ENCODING_PASSES = new Set([...DATA_MOVEMENT, 'Expand', 'Tile', 'DepthToSpace', 'SpaceToDepth', 'Gather', 'GatherElements', 'GatherND', 'Split', 'Slice', 'Dropout']);
+const ENCODING_PASSES = new Set([
+  ...DATA_MOVEMENT,
+  'Expand',
+  'Tile',
+  'DepthToSpace',
+  'SpaceToDepth',
+  'Gather',
+  'GatherElements',
+  'GatherND',
+  'Split',
+  'Slice',
+  'Dropout',
+]);
 
 export function isQ(n: Node): boolean {
   return n.opType === 'QuantizeLinear' && QDQ_DOMAINS.has(n.domain);
@@ -75,7 +87,8 @@ function movedDims(n: Node, dims: readonly number[], ix: Index): number[] | unde
   const rank = dims.length;
   const norm = (a: number, r: number) => (a < 0 ? a + r : a);
   switch (n.opType) {
-    case 'Identity': return [...dims];
+    case 'Identity':
+      return [...dims];
     case 'Transpose': {
       const perm = attrInts(n, 'perm') ?? dims.map((_, i) => rank - 1 - i);
       return perm.length === rank ? perm.map((p) => dims[p]!) : undefined;
@@ -85,7 +98,8 @@ function movedDims(n: Node, dims: readonly number[], ix: Index): number[] | unde
       const prod = (xs: readonly number[]) => xs.reduce((a, b) => a * b, 1);
       return [prod(dims.slice(0, axis)), prod(dims.slice(axis))];
     }
-    case 'Squeeze': case 'Unsqueeze': {
+    case 'Squeeze':
+    case 'Unsqueeze': {
       const axesT = n.inputs[1] ? ix.constant(n.inputs[1]) : undefined;
       const axes = attrInts(n, 'axes') ?? (axesT ? constNumbers(axesT) : undefined);
       if (n.opType === 'Squeeze') {
@@ -111,7 +125,8 @@ function movedDims(n: Node, dims: readonly number[], ix: Index): number[] | unde
       const known = out.reduce((a, d) => (d === -1 ? a : a * d), 1);
       return out.map((d) => (d === -1 ? (known === 0 ? 0 : total / known) : d));
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -127,7 +142,12 @@ function indexGraph(graph: Graph): Index {
   }
   for (const n of graph.nodes) {
     for (const o of n.outputs) if (o) producer.set(o, n);
-    for (const i of n.inputs) if (i) { const list = consumers.get(i); if (list) list.push(n); else consumers.set(i, [n]); }
+    for (const i of n.inputs)
+      if (i) {
+        const list = consumers.get(i);
+        if (list) list.push(n);
+        else consumers.set(i, [n]);
+      }
     if (n.opType === 'Constant' && isDefault(n) && n.outputs[0]) {
       const value = constantNodeValue(n);
       if (value) constantNodes.set(n.outputs[0], value);
@@ -135,7 +155,11 @@ function indexGraph(graph: Graph): Index {
   }
   const derived = new Map<string, ConstTensor | null>();
   const ix: Index = {
-    graph, producer, consumers, declared, declaredType,
+    graph,
+    producer,
+    consumers,
+    declared,
+    declaredType,
     graphOutputs: new Set(graph.outputs.map((o) => o.name)),
     constant(name) {
       const direct = constantNodes.get(name) ?? graph.initializers.get(name);
@@ -160,7 +184,12 @@ function indexGraph(graph: Graph): Index {
       if (!src || to === undefined || !values) return undefined;
       const dtype = dtypeFromCode(to);
       const isInt = !dtype.startsWith('float') && dtype !== 'bfloat16';
-      return { name, dtype, dims: src.dims, data: { kind: 'typed', field: 'double', values: isInt ? values.map(Math.trunc) : values } };
+      return {
+        name,
+        dtype,
+        dims: src.dims,
+        data: { kind: 'typed', field: 'double', values: isInt ? values.map(Math.trunc) : values },
+      };
     }
     if (!DATA_MOVEMENT.has(p.opType) || p.opType === 'Transpose') {
       return undefined;
@@ -205,7 +234,10 @@ export interface ReadEncodingResult {
  * integer scales with a per-channel float scale (optionally behind a Q). See
  * onnxruntime/core/providers/qnn/builder/qnn_node_group/lpbqgemm_fusion.cc and lpbqmatmul_fusion.cc.
  */
-function lpbqScales(n: Node, ix: Index): { intScales: number[]; channelScales: number[]; channelAxis: number } | undefined {
+function lpbqScales(
+  n: Node,
+  ix: Index,
+): { intScales: number[]; channelScales: number[]; channelAxis: number } | undefined {
   let p = ix.producer.get(n.inputs[1] ?? '');
   if (p && isQ(p)) p = ix.producer.get(p.inputs[0] ?? '');
   if (!p || !isDQ(p)) return undefined;
@@ -223,7 +255,8 @@ function lpbqScales(n: Node, ix: Index): { intScales: number[]; channelScales: n
 /** The encoding a Q or DQ node applies, read from its scale, zero point and attributes. */
 export function qdqEncoding(n: Node, ix: Index, dataRank: number | undefined): ReadEncodingResult {
   const dtype = qdqDtype(n, ix);
-  if (!dtype || !QUANT_DTYPES.has(dtype)) return { note: `${n.opType} "${n.name}" uses dtype ${dtype}, which QuantLens does not read as a quantized type` };
+  if (!dtype || !QUANT_DTYPES.has(dtype))
+    return { note: `${n.opType} "${n.name}" uses dtype ${dtype}, which QuantLens does not read as a quantized type` };
   const qdtype = dtype as QuantDType;
   let axis = attrInt(n, 'axis') ?? 1;
   if (axis < 0 && dataRank !== undefined) axis += dataRank;
@@ -236,17 +269,28 @@ export function qdqEncoding(n: Node, ix: Index, dataRank: number | undefined): R
       const bits = containerBits(qdtype);
       return {
         encoding: {
-          dtype: qdtype, bitwidth: bits, granularity: 'lpbq', scale: lpbq.channelScales, zeroPoint: lpbq.channelScales.map(() => 0),
-          axis: lpbq.channelAxis, blockAxis: axis, blockSize, perBlockIntScale: lpbq.intScales, compressedBitwidth: bits, origin: 'QDQ (LPBQ)',
+          dtype: qdtype,
+          bitwidth: bits,
+          granularity: 'lpbq',
+          scale: lpbq.channelScales,
+          zeroPoint: lpbq.channelScales.map(() => 0),
+          axis: lpbq.channelAxis,
+          blockAxis: axis,
+          blockSize,
+          perBlockIntScale: lpbq.intScales,
+          compressedBitwidth: bits,
+          origin: 'QDQ (LPBQ)',
         },
       };
     }
     return { note: `the scale of ${n.opType} "${n.name}" is computed at run time, not a constant` };
   }
   const scale = constNumbers(scaleT);
-  if (!scale) return { note: `the scale of ${n.opType} "${n.name}" is stored where QuantLens cannot read it (external data)` };
+  if (!scale)
+    return { note: `the scale of ${n.opType} "${n.name}" is stored where QuantLens cannot read it (external data)` };
   const zpT = n.inputs[2] ? ix.constant(n.inputs[2]) : undefined;
-  if (n.inputs[2] && !zpT) return { note: `the zero point of ${n.opType} "${n.name}" is computed at run time, not a constant` };
+  if (n.inputs[2] && !zpT)
+    return { note: `the zero point of ${n.opType} "${n.name}" is computed at run time, not a constant` };
   const zeroPoint = zpT ? constNumbers(zpT) : scale.map(() => 0);
   if (!zeroPoint) return { note: `the zero point of ${n.opType} "${n.name}" could not be read` };
   // ONNX Runtime's rule: more than one scale element is per-channel, whatever the scale's rank.
@@ -257,7 +301,12 @@ export function qdqEncoding(n: Node, ix: Index, dataRank: number | undefined): R
       bitwidth: containerBits(qdtype),
       granularity: blockSize ? 'per-block' : perTensor ? 'per-tensor' : 'per-channel',
       scale,
-      zeroPoint: zeroPoint.length === scale.length ? zeroPoint : zeroPoint.length === 1 ? scale.map(() => zeroPoint[0]!) : zeroPoint,
+      zeroPoint:
+        zeroPoint.length === scale.length
+          ? zeroPoint
+          : zeroPoint.length === 1
+            ? scale.map(() => zeroPoint[0]!)
+            : zeroPoint,
       axis: perTensor ? undefined : axis,
       blockAxis: blockSize ? axis : undefined,
       blockSize,
@@ -328,7 +377,8 @@ export function qgraphFromQdq(model: Model): QGraph {
     const src = traceConst(n.inputs[0]);
     if (!src || !src.dq) continue; // plain constants are resolved by ix.constant already
     if (n.inputs.slice(1).some((i) => i && !ix.constant(i))) continue;
-    const dims = src.shape && src.shape.every((d) => typeof d === 'number') ? movedDims(n, src.shape as number[], ix) : undefined;
+    const dims =
+      src.shape && src.shape.every((d) => typeof d === 'number') ? movedDims(n, src.shape as number[], ix) : undefined;
     constLike.set(n.outputs[0], { ...src, shape: dims ?? ix.declared.get(n.outputs[0]), through: [...src.through, n] });
     folded.add(n);
   }
@@ -345,13 +395,14 @@ export function qgraphFromQdq(model: Model): QGraph {
       const traced = traceConst(tensor);
       const producer = ix.producer.get(tensor);
       const dq = traced?.dq ?? (producer && isDQ(producer) ? producer : undefined);
-      const source = dq ? dq.inputs[0] ?? tensor : tensor;
+      const source = dq ? (dq.inputs[0] ?? tensor) : tensor;
       const shape = traced?.shape ?? shapeOf(ix, source);
       const dqShape = traced?.dqShape ?? shape;
       const enc: ReadEncodingResult = dq ? qdqEncoding(dq, ix, dqShape?.length) : {};
       let encoding = enc.encoding;
       const through = traced?.through ?? [];
-      if (encoding && through.length > 0 && encoding.granularity !== 'per-tensor') encoding = remapAxes(encoding, through, dqShape, ix);
+      if (encoding && through.length > 0 && encoding.granularity !== 'per-tensor')
+        encoding = remapAxes(encoding, through, dqShape, ix);
       const constant = traced?.constant ?? false;
       const role = inputRole(n.opType, i, constant);
       if (encoding && role === 'weight' && encoding.granularity === 'per-block' && encoding.blockAxis === undefined) {
@@ -363,9 +414,19 @@ export function qgraphFromQdq(model: Model): QGraph {
       const from = q && isQ(q) ? q.inputs[0] : undefined;
       const dtype = dq ? 'float32' : constT ? String(constT.dtype) : ix.declaredType.get(tensor);
       // Small integer constants (shapes, axes, pads) keep their values for the limits that read them.
-      const values = constT && /int/.test(String(constT.dtype)) && constT.dims.reduce((a, c) => a * c, 1) <= 64 ? constNumbers(constT) : undefined;
+      const values =
+        constT && /int/.test(String(constT.dtype)) && constT.dims.reduce((a, c) => a * c, 1) <= 64
+          ? constNumbers(constT)
+          : undefined;
       inputs.push({
-        index: i, tensor, role, constant, encoding, shape, note: enc.note, dtype,
+        index: i,
+        tensor,
+        role,
+        constant,
+        encoding,
+        shape,
+        note: enc.note,
+        dtype,
         ...(values ? { values } : {}),
         ...(from ? { from } : {}),
         ...(through.length ? { foldedThrough: through.map((t) => t.name || t.opType) } : {}),
@@ -379,7 +440,16 @@ export function qgraphFromQdq(model: Model): QGraph {
       const shape = shapeOf(ix, tensor);
       const enc = q ? qdqEncoding(q, ix, shape?.length) : {};
       if (enc.encoding) quantized = true;
-      const port: QPort = { index: i, tensor, role: 'activation', constant: false, encoding: enc.encoding, shape, note: enc.note, dtype: ix.declaredType.get(tensor) };
+      const port: QPort = {
+        index: i,
+        tensor,
+        role: 'activation',
+        constant: false,
+        encoding: enc.encoding,
+        shape,
+        note: enc.note,
+        dtype: ix.declaredType.get(tensor),
+      };
       // Readers of the shape only, or pass-through ops, do not make the tensor a float input.
       if (readers.some((r) => !isQ(r) && !(r.opType === 'Shape' || r.opType === 'Identity'))) port.feedsFloat = true;
       if (ix.graphOutputs.has(tensor)) port.graphOutput = true;
@@ -388,16 +458,35 @@ export function qgraphFromQdq(model: Model): QGraph {
     });
     // Encodings carried through data movement that has no Q/DQ of its own.
     if (ENCODING_PASSES.has(n.opType) && isDefault(n)) {
-      const src = inputs.find((p) => p.index === 0)?.encoding ?? inheritedFrom(inputs.find((p) => p.index === 0), outputPorts);
-      if (src && src.granularity === 'per-tensor') for (const o of outputs) if (!o.encoding && !o.note) { o.encoding = src; o.inherited = true; }
+      const src =
+        inputs.find((p) => p.index === 0)?.encoding ??
+        inheritedFrom(
+          inputs.find((p) => p.index === 0),
+          outputPorts,
+        );
+      if (src && src.granularity === 'per-tensor')
+        for (const o of outputs)
+          if (!o.encoding && !o.note) {
+            o.encoding = src;
+            o.inherited = true;
+          }
     }
     for (const p of inputs) {
       if (p.encoding || p.note || p.constant) continue;
       const from = outputPorts.get(p.tensor);
-      if (from?.encoding && from.inherited) { p.encoding = from.encoding; p.inherited = true; }
+      if (from?.encoding && from.inherited) {
+        p.encoding = from.encoding;
+        p.inherited = true;
+      }
     }
     nodes.push({
-      id: n.id, name: displayName(n.name, n.opType, index), opType: n.opType, domain: n.domain, inputs, outputs, attrs,
+      id: n.id,
+      name: displayName(n.name, n.opType, index),
+      opType: n.opType,
+      domain: n.domain,
+      inputs,
+      outputs,
+      attrs,
       ...(folded.has(n) ? { folded: true } : {}),
     });
   });

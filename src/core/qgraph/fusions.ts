@@ -45,8 +45,19 @@ export function findFusions(nodes: readonly QNode[]): Fusions {
     if (!next) continue;
     const out = n.outputs[0]!.tensor;
     if ((next.opType === 'Relu' || next.opType === 'Clip') && next.outputs[0]?.encoding) tensors.set(out, ALL);
-    else if (n.opType === 'HardSigmoid' && next.opType === 'Mul' && next.inputs.some((p) => p.tensor === n.inputs[0]?.tensor)) tensors.set(out, ALL);
-    else if (n.opType === 'MatMul' && n.inputs[1]?.constant && next.opType === 'Add' && next.inputs.some((p) => p.constant)) tensors.set(out, ['qnn', 'executorch']);
+    else if (
+      n.opType === 'HardSigmoid' &&
+      next.opType === 'Mul' &&
+      next.inputs.some((p) => p.tensor === n.inputs[0]?.tensor)
+    )
+      tensors.set(out, ALL);
+    else if (
+      n.opType === 'MatMul' &&
+      n.inputs[1]?.constant &&
+      next.opType === 'Add' &&
+      next.inputs.some((p) => p.constant)
+    )
+      tensors.set(out, ['qnn', 'executorch']);
   }
   // GELU: x / sqrt(2) → Erf → + 1 → × x (→ × 0.5, in either order).
   for (const erf of nodes) {

@@ -43,17 +43,62 @@ export interface QPort {
 
 /** Ports that carry indices, shapes, axes or booleans, never quantized data. */
 export function isIndexPort(opType: string, direction: 'input' | 'output', index: number): boolean {
-  if (direction === 'output') return ['ArgMax', 'ArgMin', 'Shape', 'Size', 'NonZero', 'Equal', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual', 'Not', 'And', 'Or', 'Xor', 'IsNaN', 'IsInf'].includes(opType) || (opType === 'TopK' && index === 1);
+  if (direction === 'output')
+    return (
+      [
+        'ArgMax',
+        'ArgMin',
+        'Shape',
+        'Size',
+        'NonZero',
+        'Equal',
+        'Greater',
+        'GreaterOrEqual',
+        'Less',
+        'LessOrEqual',
+        'Not',
+        'And',
+        'Or',
+        'Xor',
+        'IsNaN',
+        'IsInf',
+      ].includes(opType) ||
+      (opType === 'TopK' && index === 1)
+    );
   switch (opType) {
-    case 'Gather': case 'GatherElements': case 'GatherND': case 'ScatterElements': case 'ScatterND': case 'TopK': case 'CumSum':
-    case 'OneHot': case 'Expand': case 'Tile': case 'Reshape': case 'Squeeze': case 'Unsqueeze':
+    case 'Gather':
+    case 'GatherElements':
+    case 'GatherND':
+    case 'ScatterElements':
+    case 'ScatterND':
+    case 'TopK':
+    case 'CumSum':
+    case 'OneHot':
+    case 'Expand':
+    case 'Tile':
+    case 'Reshape':
+    case 'Squeeze':
+    case 'Unsqueeze':
       return index === 1;
-    case 'Slice': case 'Pad': case 'Split': case 'ReduceMean': case 'ReduceSum': case 'ReduceMax': case 'ReduceMin': case 'ReduceProd': case 'ReduceL2':
+    case 'Slice':
+    case 'Pad':
+    case 'Split':
+    case 'ReduceMean':
+    case 'ReduceSum':
+    case 'ReduceMax':
+    case 'ReduceMin':
+    case 'ReduceProd':
+    case 'ReduceL2':
       return index >= 1 && !(opType === 'Pad' && index === 2);
-    case 'Resize': return index >= 1;
-    case 'Where': return index === 0;
-    case 'ConstantOfShape': case 'Range': return true;
-    default: return false;
+    case 'Resize':
+      return index >= 1;
+    case 'Where':
+      return index === 0;
+    case 'ConstantOfShape':
+    case 'Range':
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -97,7 +142,6 @@ export interface QGraph {
   fusedTensors?: Record<string, Flow[]>;
 }
 
-
 /** Ops whose output depends only on the static shape of their input, not on its values. */
 export const SHAPE_OPS = new Set(['Shape', 'Size']);
 
@@ -110,7 +154,9 @@ export function foldStatic(nodes: QNode[]): string[] {
   const statics = new Set<string>();
   for (const n of nodes) {
     if (n.outputs.length === 0) continue;
-    const isStatic = (n.domain === '' || n.domain === 'ai.onnx') && (SHAPE_OPS.has(n.opType) || (n.inputs.length > 0 && n.inputs.every((p) => p.constant || statics.has(p.tensor))));
+    const isStatic =
+      (n.domain === '' || n.domain === 'ai.onnx') &&
+      (SHAPE_OPS.has(n.opType) || (n.inputs.length > 0 && n.inputs.every((p) => p.constant || statics.has(p.tensor))));
     if (!isStatic) continue;
     n.folded = true;
     for (const o of n.outputs) statics.add(o.tensor);
@@ -126,13 +172,19 @@ export function displayName(name: string, opType: string, index: number): string
 /** Which role a node's input plays, by op type and position. */
 export function inputRole(opType: string, index: number, constant: boolean): PortRole {
   switch (opType) {
-    case 'Conv': case 'ConvTranspose': case 'Gemm':
+    case 'Conv':
+    case 'ConvTranspose':
+    case 'Gemm':
       return index === 1 ? 'weight' : index === 2 ? 'bias' : 'activation';
-    case 'LayerNormalization': case 'BatchNormalization': case 'InstanceNormalization': case 'GroupNormalization':
+    case 'LayerNormalization':
+    case 'BatchNormalization':
+    case 'InstanceNormalization':
+    case 'GroupNormalization':
       return index === 1 ? 'weight' : index === 2 ? 'bias' : 'activation';
     case 'RMSNormalization':
       return index === 1 ? 'weight' : 'activation';
-    case 'MatMul': case 'FusedMatMul':
+    case 'MatMul':
+    case 'FusedMatMul':
       return index === 1 && constant ? 'weight' : 'activation';
     default:
       return 'activation';
@@ -140,11 +192,21 @@ export function inputRole(opType: string, index: number, constant: boolean): Por
 }
 
 /** The attributes rules read: numbers, strings and lists of them. */
-export function simpleAttrs(attributes: readonly { name: string; attr: { type: string; value: unknown } }[]): Record<string, QAttr> {
+export function simpleAttrs(
+  attributes: readonly { name: string; attr: { type: string; value: unknown } }[],
+): Record<string, QAttr> {
   const out: Record<string, QAttr> = {};
   for (const a of attributes) {
     const { type, value } = a.attr;
-    if (type === 'int' || type === 'float' || type === 'string' || type === 'ints' || type === 'floats' || type === 'strings') out[a.name] = value as QAttr;
+    if (
+      type === 'int' ||
+      type === 'float' ||
+      type === 'string' ||
+      type === 'ints' ||
+      type === 'floats' ||
+      type === 'strings'
+    )
+      out[a.name] = value as QAttr;
   }
   return out;
 }
@@ -153,22 +215,40 @@ export function simpleAttrs(attributes: readonly { name: string; attr: { type: s
  * The output-channel axis of a weight for its consumer: 0 for Conv and Gemm with transB, 1 for
  * ConvTranspose and Gemm without, the last dimension for a MatMul weight.
  */
-export function outChannelAxis(opType: string, attrs: Record<string, QAttr> | undefined, weightRank: number | undefined): number {
+export function outChannelAxis(
+  opType: string,
+  attrs: Record<string, QAttr> | undefined,
+  weightRank: number | undefined,
+): number {
   switch (opType) {
-    case 'ConvTranspose': return 1;
-    case 'MatMul': case 'FusedMatMul': return weightRank ? weightRank - 1 : 1;
-    case 'Gemm': return attrs?.transB === 1 ? 0 : 1;
-    default: return 0;
+    case 'ConvTranspose':
+      return 1;
+    case 'MatMul':
+    case 'FusedMatMul':
+      return weightRank ? weightRank - 1 : 1;
+    case 'Gemm':
+      return attrs?.transB === 1 ? 0 : 1;
+    default:
+      return 0;
   }
 }
 
 /** The input-channel axis of a weight, along which blocks run: Conv 1, ConvTranspose 0, MatMul rank−2, Gemm transB ? 1 : 0. */
-export function inChannelAxis(opType: string, attrs: Record<string, QAttr> | undefined, weightRank: number | undefined): number {
+export function inChannelAxis(
+  opType: string,
+  attrs: Record<string, QAttr> | undefined,
+  weightRank: number | undefined,
+): number {
   switch (opType) {
-    case 'ConvTranspose': return 0;
-    case 'MatMul': case 'FusedMatMul': return weightRank ? weightRank - 2 : 0;
-    case 'Gemm': return attrs?.transB === 1 ? 1 : 0;
-    default: return 1;
+    case 'ConvTranspose':
+      return 0;
+    case 'MatMul':
+    case 'FusedMatMul':
+      return weightRank ? weightRank - 2 : 0;
+    case 'Gemm':
+      return attrs?.transB === 1 ? 1 : 0;
+    default:
+      return 1;
   }
 }
 
@@ -176,7 +256,8 @@ export function inChannelAxis(opType: string, attrs: Record<string, QAttr> | und
 export function tensorEncodingLabels(graph: QGraph): Record<string, string> {
   const out: Record<string, string> = {};
   for (const n of graph.nodes) {
-    for (const p of [...n.inputs, ...n.outputs]) if (p.encoding && !(p.tensor in out)) out[p.tensor] = describeEncoding(p.encoding);
+    for (const p of [...n.inputs, ...n.outputs])
+      if (p.encoding && !(p.tensor in out)) out[p.tensor] = describeEncoding(p.encoding);
   }
   return out;
 }

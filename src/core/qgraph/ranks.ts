@@ -9,16 +9,105 @@ import type { ConstTensor, Dim, Graph, Node } from '../model/types';
 
 /** Ops whose output 0 (and every output) has input 0's rank. */
 const SAME_RANK = new Set([
-  'QuantizeLinear', 'DequantizeLinear', 'Identity', 'Dropout', 'Relu', 'Clip', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Gelu', 'Elu',
-  'LeakyRelu', 'PRelu', 'Softmax', 'LogSoftmax', 'Cast', 'Neg', 'Abs', 'Sqrt', 'Exp', 'Log', 'Erf', 'Reciprocal', 'Floor', 'Ceil', 'Round',
-  'Sign', 'Sin', 'Cos', 'Tan', 'Atan', 'Asin', 'Softplus', 'Not', 'IsNaN', 'BatchNormalization', 'InstanceNormalization', 'LayerNormalization',
-  'GroupNormalization', 'RMSNormalization', 'SimplifiedLayerNormalization', 'LpNormalization', 'LRN', 'Conv', 'ConvTranspose', 'MaxPool',
-  'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Resize', 'Upsample', 'Pad', 'Slice', 'DepthToSpace', 'SpaceToDepth', 'CumSum', 'Tile',
-  'TopK', 'Split', 'Concat', 'GatherElements', 'ScatterElements', 'ScatterND', 'QuickGelu',
+  'QuantizeLinear',
+  'DequantizeLinear',
+  'Identity',
+  'Dropout',
+  'Relu',
+  'Clip',
+  'Sigmoid',
+  'Tanh',
+  'HardSigmoid',
+  'HardSwish',
+  'Gelu',
+  'Elu',
+  'LeakyRelu',
+  'PRelu',
+  'Softmax',
+  'LogSoftmax',
+  'Cast',
+  'Neg',
+  'Abs',
+  'Sqrt',
+  'Exp',
+  'Log',
+  'Erf',
+  'Reciprocal',
+  'Floor',
+  'Ceil',
+  'Round',
+  'Sign',
+  'Sin',
+  'Cos',
+  'Tan',
+  'Atan',
+  'Asin',
+  'Softplus',
+  'Not',
+  'IsNaN',
+  'BatchNormalization',
+  'InstanceNormalization',
+  'LayerNormalization',
+  'GroupNormalization',
+  'RMSNormalization',
+  'SimplifiedLayerNormalization',
+  'LpNormalization',
+  'LRN',
+  'Conv',
+  'ConvTranspose',
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'Resize',
+  'Upsample',
+  'Pad',
+  'Slice',
+  'DepthToSpace',
+  'SpaceToDepth',
+  'CumSum',
+  'Tile',
+  'TopK',
+  'Split',
+  'Concat',
+  'GatherElements',
+  'ScatterElements',
+  'ScatterND',
+  'QuickGelu',
 ]);
 /** Elementwise ops with broadcasting: the largest input rank. */
-const BROADCAST = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean', 'Mod', 'Equal', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual', 'And', 'Or', 'Xor', 'Where']);
-const REDUCE = new Set(['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL2', 'ReduceL1', 'ReduceSumSquare', 'ReduceLogSumExp']);
+const BROADCAST = new Set([
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Pow',
+  'Max',
+  'Min',
+  'Sum',
+  'Mean',
+  'Mod',
+  'Equal',
+  'Greater',
+  'GreaterOrEqual',
+  'Less',
+  'LessOrEqual',
+  'And',
+  'Or',
+  'Xor',
+  'Where',
+]);
+const REDUCE = new Set([
+  'ReduceMean',
+  'ReduceSum',
+  'ReduceMax',
+  'ReduceMin',
+  'ReduceProd',
+  'ReduceL2',
+  'ReduceL1',
+  'ReduceSumSquare',
+  'ReduceLogSumExp',
+]);
 
 function attr(n: Node, name: string): number | number[] | undefined {
   const a = n.attributes.find((x) => x.name === name)?.attr;
@@ -26,7 +115,11 @@ function attr(n: Node, name: string): number | number[] | undefined {
 }
 
 /** The rank of output 0 of `n`, from its inputs' ranks, or undefined. */
-function outputRank(n: Node, rankOf: (t: string) => number | undefined, constant: (t: string) => ConstTensor | undefined): number | undefined {
+function outputRank(
+  n: Node,
+  rankOf: (t: string) => number | undefined,
+  constant: (t: string) => ConstTensor | undefined,
+): number | undefined {
   const r0 = n.inputs[0] ? rankOf(n.inputs[0]) : undefined;
   const constLen = (i: number) => {
     const c = n.inputs[i] ? constant(n.inputs[i]!) : undefined;
@@ -39,25 +132,44 @@ function outputRank(n: Node, rankOf: (t: string) => number | undefined, constant
     return ranks.every((r) => r !== undefined) ? Math.max(...(ranks as number[])) : undefined;
   }
   switch (n.opType) {
-    case 'Flatten': case 'Gemm': return 2;
-    case 'Shape': case 'Size': return n.opType === 'Shape' ? 1 : 0;
-    case 'Transpose': { const p = attr(n, 'perm'); return Array.isArray(p) ? p.length : r0; }
-    case 'Reshape': return constLen(1);
-    case 'Expand': { const l = constLen(1); return l !== undefined && r0 !== undefined ? Math.max(l, r0) : undefined; }
-    case 'MatMul': case 'FusedMatMul': {
+    case 'Flatten':
+    case 'Gemm':
+      return 2;
+    case 'Shape':
+    case 'Size':
+      return n.opType === 'Shape' ? 1 : 0;
+    case 'Transpose': {
+      const p = attr(n, 'perm');
+      return Array.isArray(p) ? p.length : r0;
+    }
+    case 'Reshape':
+      return constLen(1);
+    case 'Expand': {
+      const l = constLen(1);
+      return l !== undefined && r0 !== undefined ? Math.max(l, r0) : undefined;
+    }
+    case 'MatMul':
+    case 'FusedMatMul': {
       const r1 = n.inputs[1] ? rankOf(n.inputs[1]) : undefined;
       if (r0 === undefined || r1 === undefined) return undefined;
       return r0 === 1 || r1 === 1 ? Math.max(r0, r1) - 1 : Math.max(r0, r1);
     }
-    case 'Squeeze': case 'Unsqueeze': {
+    case 'Squeeze':
+    case 'Unsqueeze': {
       const a = attr(n, 'axes');
       const count = Array.isArray(a) ? a.length : constLen(1);
       if (r0 === undefined || count === undefined) return undefined;
       return n.opType === 'Squeeze' ? r0 - count : r0 + count;
     }
-    case 'Gather': { const r1 = n.inputs[1] ? rankOf(n.inputs[1]) : undefined; return r0 !== undefined && r1 !== undefined ? r0 + r1 - 1 : undefined; }
-    case 'ArgMax': case 'ArgMin': return r0 === undefined ? undefined : attr(n, 'keepdims') === 0 ? r0 - 1 : r0;
-    default: break;
+    case 'Gather': {
+      const r1 = n.inputs[1] ? rankOf(n.inputs[1]) : undefined;
+      return r0 !== undefined && r1 !== undefined ? r0 + r1 - 1 : undefined;
+    }
+    case 'ArgMax':
+    case 'ArgMin':
+      return r0 === undefined ? undefined : attr(n, 'keepdims') === 0 ? r0 - 1 : r0;
+    default:
+      break;
   }
   if (REDUCE.has(n.opType)) {
     if (r0 === undefined) return undefined;
@@ -73,7 +185,11 @@ function outputRank(n: Node, rankOf: (t: string) => number | undefined, constant
  * Fills `declared` with rank-only shapes (every dim unknown) for tensors that have none, in
  * graph order. Declared and constant shapes win.
  */
-export function inferRanks(graph: Graph, declared: Map<string, Dim[] | undefined>, constant: (t: string) => ConstTensor | undefined): void {
+export function inferRanks(
+  graph: Graph,
+  declared: Map<string, Dim[] | undefined>,
+  constant: (t: string) => ConstTensor | undefined,
+): void {
   const rankOf = (t: string) => constant(t)?.dims.length ?? declared.get(t)?.length;
   for (const n of graph.nodes) {
     const r = outputRank(n, rankOf, constant);

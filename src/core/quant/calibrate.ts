@@ -16,7 +16,10 @@ export interface Range {
 }
 
 /** Creates an inference session from model bytes (onnxruntime-web in a worker or in Node). */
-export type SessionFactory = (bytes: Uint8Array, options?: { graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all' }) => Promise<ortTypes.InferenceSession>;
+export type SessionFactory = (
+  bytes: Uint8Array,
+  options?: { graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all' },
+) => Promise<ortTypes.InferenceSession>;
 
 export interface CalibrateOptions {
   observer: ObserverKind;
@@ -29,7 +32,9 @@ export interface CalibrateOptions {
 }
 
 export class CalibrationCancelled extends Error {
-  constructor() { super('calibration was cancelled'); }
+  constructor() {
+    super('calibration was cancelled');
+  }
 }
 
 interface Observer {
@@ -42,9 +47,14 @@ class MinMaxObserver implements Observer {
   protected hi = -Infinity;
   observe(v: ArrayLike<number>) {
     const [a, b] = extent(v);
-    if (a <= b) { this.lo = Math.min(this.lo, a); this.hi = Math.max(this.hi, b); }
+    if (a <= b) {
+      this.lo = Math.min(this.lo, a);
+      this.hi = Math.max(this.hi, b);
+    }
   }
-  range() { return this.lo <= this.hi ? { min: this.lo, max: this.hi } : undefined; }
+  range() {
+    return this.lo <= this.hi ? { min: this.lo, max: this.hi } : undefined;
+  }
 }
 
 /** torch's MovingAverageMinMaxObserver: the first batch sets the range, later ones move it by 1%. */
@@ -54,18 +64,27 @@ class MovingAverageObserver implements Observer {
   observe(v: ArrayLike<number>) {
     const [a, b] = extent(v);
     if (a > b) return;
-    if (Number.isNaN(this.lo)) { this.lo = a; this.hi = b; return; }
+    if (Number.isNaN(this.lo)) {
+      this.lo = a;
+      this.hi = b;
+      return;
+    }
     this.lo += 0.01 * (a - this.lo);
     this.hi += 0.01 * (b - this.hi);
   }
-  range() { return Number.isNaN(this.lo) ? undefined : { min: this.lo, max: this.hi }; }
+  range() {
+    return Number.isNaN(this.lo) ? undefined : { min: this.lo, max: this.hi };
+  }
 }
 
 /** Keeps a sample of values and takes symmetric percentiles of it: outliers do not stretch the range. */
 class PercentileObserver implements Observer {
   private readonly kept: number[] = [];
   private seen = 0;
-  constructor(private readonly pct: number, private readonly cap = 200_000) {}
+  constructor(
+    private readonly pct: number,
+    private readonly cap = 200_000,
+  ) {}
   observe(v: ArrayLike<number>) {
     const stride = Math.max(1, Math.floor(v.length / 20_000));
     for (let i = 0; i < v.length; i += stride) {
@@ -83,7 +102,8 @@ class PercentileObserver implements Observer {
   range() {
     if (this.kept.length === 0) return undefined;
     const sorted = Float64Array.from(this.kept).sort();
-    const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round((p / 100) * (sorted.length - 1))))]!;
+    const q = (p: number) =>
+      sorted[Math.min(sorted.length - 1, Math.max(0, Math.round((p / 100) * (sorted.length - 1))))]!;
     return { min: q(100 - this.pct), max: q(this.pct) };
   }
 }
@@ -121,7 +141,12 @@ function floatData(t: ortTypes.Tensor): ArrayLike<number> | undefined {
 }
 
 /** Observed ranges of float tensors (graph inputs and node outputs) over the samples. */
-export async function calibrate(modelBytes: Uint8Array, samples: readonly CalibrationSample[], createSession: SessionFactory, options: CalibrateOptions): Promise<Map<string, Range>> {
+export async function calibrate(
+  modelBytes: Uint8Array,
+  samples: readonly CalibrationSample[],
+  createSession: SessionFactory,
+  options: CalibrateOptions,
+): Promise<Map<string, Range>> {
   const observers = new Map<string, Observer>();
   const session = await createSession(exposeIntermediates(modelBytes));
   const want = (name: string) => !options.tensors || options.tensors.has(name);
@@ -130,7 +155,10 @@ export async function calibrate(modelBytes: Uint8Array, samples: readonly Calibr
     const data = floatData(t);
     if (!data) return;
     let o = observers.get(name);
-    if (!o) { o = makeObserver(options); observers.set(name, o); }
+    if (!o) {
+      o = makeObserver(options);
+      observers.set(name, o);
+    }
     o.observe(data);
   };
   let lastYield = performance.now();
@@ -146,13 +174,19 @@ export async function calibrate(modelBytes: Uint8Array, samples: readonly Calibr
       const sample = samples[i]!;
       for (const [name, t] of Object.entries(sample)) feed(name, t as ortTypes.Tensor);
       const outputs = await session.run(sample as Record<string, ortTypes.Tensor>);
-      for (const [name, t] of Object.entries(outputs)) { feed(name, t); t.dispose(); }
+      for (const [name, t] of Object.entries(outputs)) {
+        feed(name, t);
+        t.dispose();
+      }
       options.onProgress?.(i + 1, samples.length);
     }
   } finally {
     await session.release();
   }
   const ranges = new Map<string, Range>();
-  for (const [name, o] of observers) { const r = o.range(); if (r) ranges.set(name, r); }
+  for (const [name, o] of observers) {
+    const r = o.range();
+    if (r) ranges.set(name, r);
+  }
   return ranges;
 }

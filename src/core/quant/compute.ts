@@ -8,7 +8,14 @@ import { lookupConstant } from '../model/constants';
 import type { Model } from '../model/types';
 import { CONFIGS, type QuantOptions } from './configs';
 import type { QuantEncoding } from '../encoding/encoding';
-import { activationEncoding, fixedEncoding, quantizeBias, quantizeLpbq, quantizeWeight, type QuantizedWeight } from './math';
+import {
+  activationEncoding,
+  fixedEncoding,
+  quantizeBias,
+  quantizeLpbq,
+  quantizeWeight,
+  type QuantizedWeight,
+} from './math';
 import type { Plan, TensorSpec } from './plan';
 import type { Range } from './calibrate';
 
@@ -28,7 +35,12 @@ export interface Encodings {
   notes: string[];
 }
 
-export function computeEncodings(model: Model, plan: Plan, ranges: ReadonlyMap<string, Range>, options: QuantOptions): Encodings {
+export function computeEncodings(
+  model: Model,
+  plan: Plan,
+  ranges: ReadonlyMap<string, Range>,
+  options: QuantOptions,
+): Encodings {
   const eps = CONFIGS[options.config].eps;
   const tensors = new Map<string, QuantEncoding>();
   const constants = new Map<string, QuantizedConstant>();
@@ -63,11 +75,19 @@ export function computeEncodings(model: Model, plan: Plan, ranges: ReadonlyMap<s
         break;
       case 'const-act': {
         const v = values(tensor);
-        if (!v) { notes.push(`${tensor}: constant values could not be read; left in float.`); break; }
-        let lo = Infinity, hi = -Infinity;
-        for (const x of v.values) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+        if (!v) {
+          notes.push(`${tensor}: constant values could not be read; left in float.`);
+          break;
+        }
+        let lo = Infinity,
+          hi = -Infinity;
+        for (const x of v.values) {
+          lo = Math.min(lo, x);
+          hi = Math.max(hi, x);
+        }
         const enc = activationEncoding(lo, hi, spec.dtype, spec.symmetric, eps);
-        const s = enc.scale[0]!, z = enc.zeroPoint[0]!;
+        const s = enc.scale[0]!,
+          z = enc.zeroPoint[0]!;
         const qmax = spec.dtype === 'uint8' ? 255 : 65535;
         const q = Int32Array.from(v.values, (x) => Math.min(qmax, Math.max(0, Math.round(x / s) + z)));
         tensors.set(tensor, enc);
@@ -76,14 +96,21 @@ export function computeEncodings(model: Model, plan: Plan, ranges: ReadonlyMap<s
       }
       case 'weight': {
         const v = values(tensor);
-        if (!v) { notes.push(`${tensor}: weight values could not be read (external data?); left in float.`); break; }
-        if (spec.blockSize && v.dims.length >= 2 && (v.dims[1]! % spec.blockSize === 0)) {
+        if (!v) {
+          notes.push(`${tensor}: weight values could not be read (external data?); left in float.`);
+          break;
+        }
+        if (spec.blockSize && v.dims.length >= 2 && v.dims[1]! % spec.blockSize === 0) {
           const r = quantizeLpbq(v.values, v.dims, spec.blockSize, eps);
           tensors.set(tensor, r.encoding);
           constants.set(tensor, { ...r, dims: v.dims });
         } else {
-          if (spec.blockSize) notes.push(`${tensor}: block size ${spec.blockSize} does not divide ${v.dims[1]} input channels; quantized per channel instead.`);
-          const axis = spec.axis !== undefined && spec.axis < v.dims.length ? spec.axis : spec.blockSize ? 0 : undefined;
+          if (spec.blockSize)
+            notes.push(
+              `${tensor}: block size ${spec.blockSize} does not divide ${v.dims[1]} input channels; quantized per channel instead.`,
+            );
+          const axis =
+            spec.axis !== undefined && spec.axis < v.dims.length ? spec.axis : spec.blockSize ? 0 : undefined;
           const r = quantizeWeight(v.values, v.dims, spec.spec, eps, axis);
           tensors.set(tensor, r.encoding);
           constants.set(tensor, { ...r, dims: v.dims });
@@ -126,7 +153,11 @@ export function computeEncodings(model: Model, plan: Plan, ranges: ReadonlyMap<s
     const [id, index] = key.split(':') as [string, string];
     const tensor = byId.get(id)?.inputs[Number(index)];
     const r = tensor ? ranges.get(tensor) : undefined;
-    if (tensor && r && spec.kind === 'observe') edges.set(key, { tensor, encoding: activationEncoding(r.min, r.max, spec.dtype, spec.symmetric, eps, 'quantizer (requantized edge)') });
+    if (tensor && r && spec.kind === 'observe')
+      edges.set(key, {
+        tensor,
+        encoding: activationEncoding(r.min, r.max, spec.dtype, spec.symmetric, eps, 'quantizer (requantized edge)'),
+      });
   }
   return { tensors, edges, constants, notes };
 }

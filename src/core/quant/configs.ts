@@ -43,12 +43,23 @@ export interface QuantOptions {
   blockSize: number;
 }
 
-export const DEFAULT_OPTIONS: QuantOptions = { config: '8a8w', perChannelConv: true, perChannelLinear: false, actSymmetric: false, blockSize: 32 };
+export const DEFAULT_OPTIONS: QuantOptions = {
+  config: '8a8w',
+  perChannelConv: true,
+  perChannelLinear: false,
+  actSymmetric: false,
+  blockSize: 32,
+};
 
 /** Calibration when nobody says otherwise: 16 random samples from a fixed seed, min/max ranges. */
 export const DEFAULT_CALIBRATION = { samples: 16, seed: 1234, observer: 'minmax' } as const;
 
-const w = (dtype: QuantDType, bitwidth: number, qmin: number, qmax: number): WeightSpec => ({ dtype, bitwidth, qmin, qmax });
+const w = (dtype: QuantDType, bitwidth: number, qmin: number, qmax: number): WeightSpec => ({
+  dtype,
+  bitwidth,
+  qmin,
+  qmax,
+});
 const INT8 = w('int8', 8, -127, 127);
 const INT4 = w('int8', 4, -7, 7);
 const INT2 = w('int8', 2, -2, 1);
@@ -62,7 +73,7 @@ export const CONFIGS: Record<ConfigName, QuantConfig> = {
   '16a4w': { name: '16a4w', act: 'uint16', weight: INT4, weight16: INT16, block: false, eps: 1e-4 / 65535 },
   '16a4w_block': { name: '16a4w_block', act: 'uint16', weight: INT4, weight16: INT16, block: true, eps: 1e-4 / 65535 },
   '16a2w': { name: '16a2w', act: 'uint16', weight: INT2, weight16: INT16, block: false, eps: 1e-4 / 65535 },
-  'fp16a8w': { name: 'fp16a8w', act: null, weight: INT8, weight16: INT8, block: false, eps: 1e-4 / 255 },
+  fp16a8w: { name: 'fp16a8w', act: null, weight: INT8, weight16: INT8, block: false, eps: 1e-4 / 255 },
 };
 
 export function isConfigName(s: string): s is ConfigName {

@@ -18,12 +18,18 @@ export interface ExportResult {
 
 function typedArray(dtype: string, q: ArrayLike<number>) {
   switch (dtype) {
-    case 'uint8': return Uint8Array.from(q);
-    case 'int8': return Int8Array.from(q);
-    case 'uint16': return Uint16Array.from(q);
-    case 'int16': return Int16Array.from(q);
-    case 'int32': return Int32Array.from(q);
-    default: throw new Error(`cannot store ${dtype} values`);
+    case 'uint8':
+      return Uint8Array.from(q);
+    case 'int8':
+      return Int8Array.from(q);
+    case 'uint16':
+      return Uint16Array.from(q);
+    case 'int16':
+      return Int16Array.from(q);
+    case 'int32':
+      return Int32Array.from(q);
+    default:
+      throw new Error(`cannot store ${dtype} values`);
   }
 }
 
@@ -37,7 +43,8 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
   // ai.onnx Q/DQ: per-axis from opset 13, 16-bit and 4-bit from 21. Below that, com.microsoft.
   const msDomain = opset < 21 && (wide || opset < 13);
   const domain = msDomain ? 'com.microsoft' : '';
-  if (msDomain && !proto.opsetImport.some((o) => o.domain === 'com.microsoft')) proto.opsetImport.push(new onnx.OperatorSetIdProto({ domain: 'com.microsoft', version: 1 }));
+  if (msDomain && !proto.opsetImport.some((o) => o.domain === 'com.microsoft'))
+    proto.opsetImport.push(new onnx.OperatorSetIdProto({ domain: 'com.microsoft', version: 1 }));
   const blockedOk = opset >= 21;
 
   // Node ids of the main graph are their positions; resolve edge consumers before anything moves.
@@ -45,13 +52,24 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
     const [id, index] = key.split(':') as [string, string];
     return { node: g.node[Number(id)], index: Number(index), ...e };
   });
-  const initializers = new Map<string, onnx.TensorProto>(g.initializer.map((t) => [t.name ?? "", t as onnx.TensorProto]));
+  const initializers = new Map<string, onnx.TensorProto>(
+    g.initializer.map((t) => [t.name ?? '', t as onnx.TensorProto]),
+  );
   const newInits: onnx.ITensorProto[] = [];
   const newNodes: { after: onnx.INodeProto | null; node: onnx.INodeProto }[] = [];
   const renameInputs = new Map<string, string>();
   const pendingBefore = new Map<onnx.INodeProto, onnx.NodeProto[]>();
-  const used = new Set<string>([...g.node.flatMap((n) => [...(n.input ?? []), ...(n.output ?? [])] as string[]), ...g.initializer.map((t) => t.name ?? "")]);
-  const fresh = (base: string) => { let n = base; let k = 1; while (used.has(n)) n = `${base}_${k++}`; used.add(n); return n; };
+  const used = new Set<string>([
+    ...g.node.flatMap((n) => [...(n.input ?? []), ...(n.output ?? [])] as string[]),
+    ...g.initializer.map((t) => t.name ?? ''),
+  ]);
+  const fresh = (base: string) => {
+    let n = base;
+    let k = 1;
+    while (used.has(n)) n = `${base}_${k++}`;
+    used.add(n);
+    return n;
+  };
 
   const qparams = (tensor: string, e: QuantEncoding, scales = e.scale, shape?: number[]) => {
     const s = fresh(`${tensor}_scale`);
@@ -61,7 +79,8 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
     newInits.push(makeTensor(z, typedArray(e.dtype, shape ? new Array(scales.length).fill(0) : e.zeroPoint), dims));
     return { s, z };
   };
-  const axisAttrs = (e: QuantEncoding) => (e.granularity === 'per-channel' && e.axis !== undefined ? [makeAttribute('axis', attr.int(e.axis))] : []);
+  const axisAttrs = (e: QuantEncoding) =>
+    e.granularity === 'per-channel' && e.axis !== undefined ? [makeAttribute('axis', attr.int(e.axis))] : [];
 
   // Constants: quantized initializer -> DequantizeLinear -> original name.
   for (const [name, c] of enc.constants) {
@@ -74,10 +93,16 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
       const inner = c.dims.slice(2).reduce((a, b) => a * b, 1);
       const inC = c.dims[1]!;
       const blocks = inC / e.blockSize!;
-      const deq = Float32Array.from(c.q, (q, i) => q * scales[Math.floor(i / (inC * inner)) * blocks + Math.floor(((i / inner) | 0) % inC / e.blockSize!)]!);
+      const deq = Float32Array.from(
+        c.q,
+        (q, i) =>
+          q * scales[Math.floor(i / (inC * inner)) * blocks + Math.floor((((i / inner) | 0) % inC) / e.blockSize!)]!,
+      );
       init.rawData = makeTensor(name, deq, c.dims).rawData!;
       init.floatData = [];
-      notes.push(`${name}: LPBQ weights need opset 21 Q/DQ to be expressed; stored dequantized (the AIMET encodings file carries the blocks).`);
+      notes.push(
+        `${name}: LPBQ weights need opset 21 Q/DQ to be expressed; stored dequantized (the AIMET encodings file carries the blocks).`,
+      );
       continue;
     }
     const qname = fresh(`${name}_quantized`);
@@ -87,15 +112,35 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
       shape[1] = shape[1]! / e.blockSize!;
       const { s, z } = qparams(name, { ...e, dtype: 'int8' }, c.effectiveScales!, shape);
       newInits.push({ ...makeTensor(qname, Int8Array.from(c.q), c.dims) });
-      newNodes.push({ after: null, node: { name: dq, opType: 'DequantizeLinear', domain, input: [qname, s, z], output: [name], attribute: [makeAttribute('axis', attr.int(1)), makeAttribute('block_size', attr.int(e.blockSize!))] } });
+      newNodes.push({
+        after: null,
+        node: {
+          name: dq,
+          opType: 'DequantizeLinear',
+          domain,
+          input: [qname, s, z],
+          output: [name],
+          attribute: [makeAttribute('axis', attr.int(1)), makeAttribute('block_size', attr.int(e.blockSize!))],
+        },
+      });
     } else {
       const { s, z } = qparams(name, e);
       newInits.push(makeTensor(qname, typedArray(e.dtype, c.q), c.dims));
-      newNodes.push({ after: null, node: { name: dq, opType: 'DequantizeLinear', domain, input: [qname, s, z], output: [name], attribute: axisAttrs(e) } });
+      newNodes.push({
+        after: null,
+        node: {
+          name: dq,
+          opType: 'DequantizeLinear',
+          domain,
+          input: [qname, s, z],
+          output: [name],
+          attribute: axisAttrs(e),
+        },
+      });
     }
     initializers.delete(name);
   }
-  g.initializer = g.initializer.filter((t) => initializers.has(t.name ?? "")) as onnx.TensorProto[];
+  g.initializer = g.initializer.filter((t) => initializers.has(t.name ?? '')) as onnx.TensorProto[];
   // Old IRs also list initializers as graph inputs; a weight now made by a DequantizeLinear must not be one.
   const replaced = new Set([...enc.constants.keys()].filter((n) => !initializers.has(n)));
   g.input = g.input.filter((v) => !replaced.has(v.name ?? '')) as onnx.ValueInfoProto[];
@@ -119,12 +164,52 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
       // A graph input keeps its name; its consumers read the dequantized copy.
       const dqOut = fresh(`${name}_DequantizeLinear_Output`);
       renameInputs.set(name, dqOut);
-      newNodes.push({ after: null, node: { name: fresh(`${name}_QuantizeLinear`), opType: 'QuantizeLinear', domain, input: [name, s, z], output: [q], attribute: axisAttrs(e) } });
-      newNodes.push({ after: null, node: { name: fresh(`${name}_DequantizeLinear`), opType: 'DequantizeLinear', domain, input: [q, s, z], output: [dqOut], attribute: axisAttrs(e) } });
+      newNodes.push({
+        after: null,
+        node: {
+          name: fresh(`${name}_QuantizeLinear`),
+          opType: 'QuantizeLinear',
+          domain,
+          input: [name, s, z],
+          output: [q],
+          attribute: axisAttrs(e),
+        },
+      });
+      newNodes.push({
+        after: null,
+        node: {
+          name: fresh(`${name}_DequantizeLinear`),
+          opType: 'DequantizeLinear',
+          domain,
+          input: [q, s, z],
+          output: [dqOut],
+          attribute: axisAttrs(e),
+        },
+      });
       continue;
     }
-    newNodes.push({ after: producer, node: { name: fresh(`${name}_QuantizeLinear`), opType: 'QuantizeLinear', domain, input: [src, s, z], output: [q], attribute: axisAttrs(e) } });
-    newNodes.push({ after: producer, node: { name: fresh(`${name}_DequantizeLinear`), opType: 'DequantizeLinear', domain, input: [q, s, z], output: [name], attribute: axisAttrs(e) } });
+    newNodes.push({
+      after: producer,
+      node: {
+        name: fresh(`${name}_QuantizeLinear`),
+        opType: 'QuantizeLinear',
+        domain,
+        input: [src, s, z],
+        output: [q],
+        attribute: axisAttrs(e),
+      },
+    });
+    newNodes.push({
+      after: producer,
+      node: {
+        name: fresh(`${name}_DequantizeLinear`),
+        opType: 'DequantizeLinear',
+        domain,
+        input: [q, s, z],
+        output: [name],
+        attribute: axisAttrs(e),
+      },
+    });
   }
   for (const n of g.node) n.input = (n.input ?? []).map((i) => renameInputs.get(i) ?? i);
 
@@ -135,8 +220,20 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
     const { s, z } = qparams(`${source}_requant`, edge.encoding);
     const q = fresh(`${source}_requant_QuantizeLinear_Output`);
     const dq = fresh(`${source}_requant_DequantizeLinear_Output`);
-    const qNode = new onnx.NodeProto({ name: fresh(`${source}_requant_QuantizeLinear`), opType: 'QuantizeLinear', domain, input: [source, s, z], output: [q] });
-    const dqNode = new onnx.NodeProto({ name: fresh(`${source}_requant_DequantizeLinear`), opType: 'DequantizeLinear', domain, input: [q, s, z], output: [dq] });
+    const qNode = new onnx.NodeProto({
+      name: fresh(`${source}_requant_QuantizeLinear`),
+      opType: 'QuantizeLinear',
+      domain,
+      input: [source, s, z],
+      output: [q],
+    });
+    const dqNode = new onnx.NodeProto({
+      name: fresh(`${source}_requant_DequantizeLinear`),
+      opType: 'DequantizeLinear',
+      domain,
+      input: [q, s, z],
+      output: [dq],
+    });
     edge.node.input[edge.index] = dq;
     newNodes.push({ after: null, node: qNode }, { after: null, node: dqNode });
     pendingBefore.set(edge.node, [...(pendingBefore.get(edge.node) ?? []), qNode, dqNode]);
@@ -144,7 +241,9 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
 
   // Keep topological order: leading DQs of constants and inputs first, activation Q/DQ right after their producer.
   const inEdges = new Set([...pendingBefore.values()].flat());
-  const leading = newNodes.filter((x) => x.after === null && !inEdges.has(x.node as onnx.NodeProto)).map((x) => new onnx.NodeProto(x.node));
+  const leading = newNodes
+    .filter((x) => x.after === null && !inEdges.has(x.node as onnx.NodeProto))
+    .map((x) => new onnx.NodeProto(x.node));
   const after = new Map<onnx.INodeProto, onnx.NodeProto[]>();
   for (const x of newNodes) {
     if (x.after === null) continue;

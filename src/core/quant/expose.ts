@@ -28,4 +28,3 @@ export function exposeIntermediates(modelBytes: Uint8Array): Uint8Array {
   graph.output = outputs;
   return writeOnnx(model);
 }
-

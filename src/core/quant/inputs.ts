@@ -36,30 +36,57 @@ export function feedInputs(model: Model): ValueInfo[] {
 }
 
 /** Concrete shapes for the model inputs: given ones win; dynamic dimensions default to 1. */
-export function resolveInputShapes(inputs: readonly ValueInfo[], given: ReadonlyMap<string, number[]> = new Map()): InputShapes {
+export function resolveInputShapes(
+  inputs: readonly ValueInfo[],
+  given: ReadonlyMap<string, number[]> = new Map(),
+): InputShapes {
   const shapes = new Map<string, number[]>();
   const assumed: string[] = [];
-  for (const [name] of given) if (!inputs.some((v) => v.name === name)) throw new InputShapeError(`--shape names "${name}", which is not a model input (inputs: ${inputs.map((v) => v.name).join(', ')})`);
+  for (const [name] of given)
+    if (!inputs.some((v) => v.name === name))
+      throw new InputShapeError(
+        `--shape names "${name}", which is not a model input (inputs: ${inputs.map((v) => v.name).join(', ')})`,
+      );
   for (const v of inputs) {
     const g = given.get(v.name);
     if (g) {
-      if (v.shape && v.shape.length !== g.length) throw new InputShapeError(`input "${v.name}" has rank ${v.shape.length}, but the given shape [${g.join(', ')}] has rank ${g.length}`);
-      v.shape?.forEach((d, i) => { if (typeof d === 'number' && d !== g[i]) throw new InputShapeError(`input "${v.name}" has dimension ${i} fixed at ${d}, but the given shape says ${g[i]}`); });
+      if (v.shape && v.shape.length !== g.length)
+        throw new InputShapeError(
+          `input "${v.name}" has rank ${v.shape.length}, but the given shape [${g.join(', ')}] has rank ${g.length}`,
+        );
+      v.shape?.forEach((d, i) => {
+        if (typeof d === 'number' && d !== g[i])
+          throw new InputShapeError(
+            `input "${v.name}" has dimension ${i} fixed at ${d}, but the given shape says ${g[i]}`,
+          );
+      });
       shapes.set(v.name, g);
       continue;
     }
-    if (!v.shape) throw new InputShapeError(`input "${v.name}" has no shape in the model; give one (e.g. --shape ${v.name}=1,3,224,224)`);
-    shapes.set(v.name, v.shape.map((d: Dim, i) => {
-      if (typeof d === 'number' && d > 0) return d;
-      assumed.push(`${v.name}: dimension ${i}${typeof d === 'string' ? ` ("${d}")` : ''} set to 1`);
-      return 1;
-    }));
+    if (!v.shape)
+      throw new InputShapeError(
+        `input "${v.name}" has no shape in the model; give one (e.g. --shape ${v.name}=1,3,224,224)`,
+      );
+    shapes.set(
+      v.name,
+      v.shape.map((d: Dim, i) => {
+        if (typeof d === 'number' && d > 0) return d;
+        assumed.push(`${v.name}: dimension ${i}${typeof d === 'string' ? ` ("${d}")` : ''} set to 1`);
+        return 1;
+      }),
+    );
   }
   return { shapes, assumed };
 }
 
 /** `count` random samples: floats uniform in [-1, 1), int32/int64 in [0, 10), 8-bit integers over their range, booleans. */
-export function randomSamples(Tensor: TensorClass, inputs: readonly ValueInfo[], shapes: ReadonlyMap<string, number[]>, count: number, seed = 1234): CalibrationSample[] {
+export function randomSamples(
+  Tensor: TensorClass,
+  inputs: readonly ValueInfo[],
+  shapes: ReadonlyMap<string, number[]>,
+  count: number,
+  seed = 1234,
+): CalibrationSample[] {
   const rand = prng(seed);
   const out: CalibrationSample[] = [];
   for (let k = 0; k < count; k++) {
@@ -68,12 +95,47 @@ export function randomSamples(Tensor: TensorClass, inputs: readonly ValueInfo[],
       const shape = shapes.get(v.name)!;
       const n = shape.reduce((a, b) => a * b, 1);
       switch (v.dtype) {
-        case 'int64': sample[v.name] = new Tensor('int64', BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 10))), shape); break;
-        case 'int32': sample[v.name] = new Tensor('int32', Int32Array.from({ length: n }, () => Math.floor(rand() * 10)), shape); break;
-        case 'bool': sample[v.name] = new Tensor('bool', Uint8Array.from({ length: n }, () => (rand() < 0.5 ? 1 : 0)), shape); break;
-        case 'uint8': sample[v.name] = new Tensor('uint8', Uint8Array.from({ length: n }, () => Math.floor(rand() * 256)), shape); break;
-        case 'int8': sample[v.name] = new Tensor('int8', Int8Array.from({ length: n }, () => Math.floor(rand() * 256) - 128), shape); break;
-        default: sample[v.name] = new Tensor('float32', Float32Array.from({ length: n }, () => rand() * 2 - 1), shape);
+        case 'int64':
+          sample[v.name] = new Tensor(
+            'int64',
+            BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 10))),
+            shape,
+          );
+          break;
+        case 'int32':
+          sample[v.name] = new Tensor(
+            'int32',
+            Int32Array.from({ length: n }, () => Math.floor(rand() * 10)),
+            shape,
+          );
+          break;
+        case 'bool':
+          sample[v.name] = new Tensor(
+            'bool',
+            Uint8Array.from({ length: n }, () => (rand() < 0.5 ? 1 : 0)),
+            shape,
+          );
+          break;
+        case 'uint8':
+          sample[v.name] = new Tensor(
+            'uint8',
+            Uint8Array.from({ length: n }, () => Math.floor(rand() * 256)),
+            shape,
+          );
+          break;
+        case 'int8':
+          sample[v.name] = new Tensor(
+            'int8',
+            Int8Array.from({ length: n }, () => Math.floor(rand() * 256) - 128),
+            shape,
+          );
+          break;
+        default:
+          sample[v.name] = new Tensor(
+            'float32',
+            Float32Array.from({ length: n }, () => rand() * 2 - 1),
+            shape,
+          );
       }
     }
     out.push(sample);

@@ -7,7 +7,14 @@ import { quantRange } from '../encoding/encoding';
 import type { WeightSpec } from './configs';
 
 /** Activation encoding from an observed range; the range always includes 0 so 0 is exact. */
-export function activationEncoding(min: number, max: number, dtype: 'uint8' | 'uint16' | 'int16', symmetric: boolean, eps: number, origin = 'quantizer'): QuantEncoding {
+export function activationEncoding(
+  min: number,
+  max: number,
+  dtype: 'uint8' | 'uint16' | 'int16',
+  symmetric: boolean,
+  eps: number,
+  origin = 'quantizer',
+): QuantEncoding {
   let lo = Math.min(min, 0);
   let hi = Math.max(max, 0);
   if (!Number.isFinite(lo)) lo = 0;
@@ -28,12 +35,26 @@ export function activationEncoding(min: number, max: number, dtype: 'uint8' | 'u
     scale = Math.max((hi - lo) / (qmax - qmin), eps);
     zp = Math.min(qmax, Math.max(qmin, Math.round(qmin - lo / scale)));
   }
-  return { dtype, bitwidth: dtype === 'uint8' ? 8 : 16, granularity: 'per-tensor', scale: [Math.fround(scale)], zeroPoint: [zp], origin };
+  return {
+    dtype,
+    bitwidth: dtype === 'uint8' ? 8 : 16,
+    granularity: 'per-tensor',
+    scale: [Math.fround(scale)],
+    zeroPoint: [zp],
+    origin,
+  };
 }
 
 /** A fixed encoding (Sigmoid, Tanh). */
 export function fixedEncoding(dtype: QuantDType, scale: number, zeroPoint: number): QuantEncoding {
-  return { dtype, bitwidth: dtype.endsWith('16') ? 16 : 8, granularity: 'per-tensor', scale: [scale], zeroPoint: [zeroPoint], origin: 'quantizer (fixed)' };
+  return {
+    dtype,
+    bitwidth: dtype.endsWith('16') ? 16 : 8,
+    granularity: 'per-tensor',
+    scale: [scale],
+    zeroPoint: [zeroPoint],
+    origin: 'quantizer (fixed)',
+  };
 }
 
 function symmetricScale(amax: number, spec: WeightSpec, eps: number): number {
@@ -64,7 +85,13 @@ export interface QuantizedWeight {
 }
 
 /** Symmetric weight quantization, per tensor or per channel along `axis`. */
-export function quantizeWeight(values: ArrayLike<number>, dims: readonly number[], spec: WeightSpec, eps: number, axis?: number): QuantizedWeight {
+export function quantizeWeight(
+  values: ArrayLike<number>,
+  dims: readonly number[],
+  spec: WeightSpec,
+  eps: number,
+  axis?: number,
+): QuantizedWeight {
   const amax = absMaxAlong(values, dims, axis);
   const scale = amax.map((a) => symmetricScale(a, spec, eps));
   const q = new Int32Array(values.length);
@@ -75,7 +102,15 @@ export function quantizeWeight(values: ArrayLike<number>, dims: readonly number[
     q[i] = Math.min(spec.qmax, Math.max(spec.qmin, Math.round(values[i]! / scale[c]!)));
   }
   return {
-    encoding: { dtype: spec.dtype, bitwidth: spec.bitwidth, granularity: axis === undefined ? 'per-tensor' : 'per-channel', scale, zeroPoint: scale.map(() => 0), axis, origin: 'quantizer' },
+    encoding: {
+      dtype: spec.dtype,
+      bitwidth: spec.bitwidth,
+      granularity: axis === undefined ? 'per-tensor' : 'per-channel',
+      scale,
+      zeroPoint: scale.map(() => 0),
+      axis,
+      origin: 'quantizer',
+    },
     q,
   };
 }
@@ -86,7 +121,12 @@ export function quantizeWeight(values: ArrayLike<number>, dims: readonly number[
  * scales round(block / per-channel) in [1, 16]. Values are quantized with the effective block
  * scale (int scale × per-channel scale), as the hardware expands them.
  */
-export function quantizeLpbq(values: ArrayLike<number>, dims: readonly number[], blockSize: number, eps: number): QuantizedWeight & { effectiveScales: number[] } {
+export function quantizeLpbq(
+  values: ArrayLike<number>,
+  dims: readonly number[],
+  blockSize: number,
+  eps: number,
+): QuantizedWeight & { effectiveScales: number[] } {
   const outC = dims[0]!;
   const inC = dims[1] ?? 1;
   const spatial = dims.slice(2).reduce((a, b) => a * b, 1);
@@ -121,19 +161,45 @@ export function quantizeLpbq(values: ArrayLike<number>, dims: readonly number[],
     }
   }
   return {
-    encoding: { dtype: 'int8', bitwidth: 8, granularity: 'lpbq', scale: pcScale, zeroPoint: pcScale.map(() => 0), axis: 0, blockSize, perBlockIntScale: intScale, compressedBitwidth: 4, origin: 'quantizer' },
+    encoding: {
+      dtype: 'int8',
+      bitwidth: 8,
+      granularity: 'lpbq',
+      scale: pcScale,
+      zeroPoint: pcScale.map(() => 0),
+      axis: 0,
+      blockSize,
+      perBlockIntScale: intScale,
+      compressedBitwidth: 4,
+      origin: 'quantizer',
+    },
     q,
     effectiveScales: effective,
   };
 }
 
 /** Derived int32 bias: scale = input scale × weight scale (per channel), zero point 0. */
-export function quantizeBias(values: ArrayLike<number>, inputScale: number, weightScales: readonly number[]): QuantizedWeight {
+export function quantizeBias(
+  values: ArrayLike<number>,
+  inputScale: number,
+  weightScales: readonly number[],
+): QuantizedWeight {
   const scale = weightScales.map((s) => Math.fround(s * inputScale));
   const q = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const s = scale[scale.length === 1 ? 0 : i]!;
     q[i] = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(values[i]! / s)));
   }
-  return { encoding: { dtype: 'int32', bitwidth: 32, granularity: scale.length === 1 ? 'per-tensor' : 'per-channel', scale, zeroPoint: scale.map(() => 0), axis: scale.length === 1 ? undefined : 0, origin: 'quantizer (derived)' }, q };
+  return {
+    encoding: {
+      dtype: 'int32',
+      bitwidth: 32,
+      granularity: scale.length === 1 ? 'per-tensor' : 'per-channel',
+      scale,
+      zeroPoint: scale.map(() => 0),
+      axis: scale.length === 1 ? undefined : 0,
+      origin: 'quantizer (derived)',
+    },
+    q,
+  };
 }

@@ -38,7 +38,9 @@ export interface MinMaxOptions {
  * ranges.get('/backbone/conv1/Relu_output_0'); // { min: 0, max: 3.2 }
  */
 export async function collectMinMaxRanges(
-  modelBytes: Uint8Array, samples: readonly CalibrationSample[], options: MinMaxOptions = {},
+  modelBytes: Uint8Array,
+  samples: readonly CalibrationSample[],
+  options: MinMaxOptions = {},
 ): Promise<Map<string, MinMax>> {
   const floatTypes = new Set<string>(options.floatTypes ?? ['float32', 'float16']);
   const session = await createOrtSession(exposeIntermediates(modelBytes), {}, options.externalData);
@@ -86,4 +88,3 @@ function float16Values(tensor: ort.Tensor): ArrayLike<number> {
   for (let i = 0; i < data.length; i++) out[i] = halfToFloat(data[i]!);
   return out;
 }
-

@@ -4,5 +4,6 @@ import type { OrtRuntime } from './runtime';
 
 export const nodeRuntime: OrtRuntime = {
   Tensor: ort.Tensor as unknown as OrtRuntime['Tensor'],
-  createSession: (bytes, options) => createOrtSession(bytes, options ?? {}) as unknown as ReturnType<OrtRuntime['createSession']>,
+  createSession: (bytes, options) =>
+    createOrtSession(bytes, options ?? {}) as unknown as ReturnType<OrtRuntime['createSession']>,
 };

@@ -12,12 +12,20 @@ export interface NpyArray {
 export class NpyError extends Error {}
 
 const DTYPES: Record<string, NpyArray['dtype']> = {
-  '<f4': 'float32', '<f8': 'float64', '<i8': 'int64', '<i4': 'int32', '|u1': 'uint8', '|i1': 'int8', '|b1': 'bool', '<f2': 'float16',
+  '<f4': 'float32',
+  '<f8': 'float64',
+  '<i8': 'int64',
+  '<i4': 'int32',
+  '|u1': 'uint8',
+  '|i1': 'int8',
+  '|b1': 'bool',
+  '<f2': 'float16',
 };
 
 export function parseNpy(bytes: Uint8Array, fileName: string): NpyArray {
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
-  if (bytes.length < 10 || !magic.every((b, i) => bytes[i] === b)) throw new NpyError(`${fileName}: not a NumPy .npy file (bad magic bytes)`);
+  if (bytes.length < 10 || !magic.every((b, i) => bytes[i] === b))
+    throw new NpyError(`${fileName}: not a NumPy .npy file (bad magic bytes)`);
   const major = bytes[6]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
@@ -28,15 +36,35 @@ export function parseNpy(bytes: Uint8Array, fileName: string): NpyArray {
   const fortran = /'fortran_order'\s*:\s*True/.test(header);
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || shapeText === undefined) throw new NpyError(`${fileName}: the header has no dtype or shape`);
-  if (fortran) throw new NpyError(`${fileName}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray`);
+  if (fortran)
+    throw new NpyError(`${fileName}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray`);
   const dtype = DTYPES[descr];
-  if (!dtype) throw new NpyError(`${fileName}: dtype ${descr} is not supported (use float32, float64, int64, int32, uint8, int8, bool or float16, little-endian)`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (!dtype)
+    throw new NpyError(
+      `${fileName}: dtype ${descr} is not supported (use float32, float64, int64, int32, uint8, int8, bool or float16, little-endian)`,
+    );
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   const body = bytes.slice(start + headerLen);
   const size = { float32: 4, float64: 8, int64: 8, int32: 4, uint8: 1, int8: 1, bool: 1, float16: 2 }[dtype];
-  if (body.length < count * size) throw new NpyError(`${fileName}: shape (${shape.join(', ')}) needs ${count * size} bytes of data, the file has ${body.length}`);
+  if (body.length < count * size)
+    throw new NpyError(
+      `${fileName}: shape (${shape.join(', ')}) needs ${count * size} bytes of data, the file has ${body.length}`,
+    );
   const buf = body.buffer.slice(body.byteOffset, body.byteOffset + count * size);
-  const data = { float32: Float32Array, float64: Float64Array, int64: BigInt64Array, int32: Int32Array, uint8: Uint8Array, int8: Int8Array, bool: Uint8Array, float16: Uint16Array }[dtype];
+  const data = {
+    float32: Float32Array,
+    float64: Float64Array,
+    int64: BigInt64Array,
+    int32: Int32Array,
+    uint8: Uint8Array,
+    int8: Int8Array,
+    bool: Uint8Array,
+    float16: Uint16Array,
+  }[dtype];
   return { dtype, shape, data: new data(buf) };
 }

@@ -59,7 +59,9 @@ export function compileOverrides(overrides: readonly Override[]): { re: RegExp; 
     try {
       return { re: new RegExp(o.pattern), config: o.config };
     } catch (err) {
-      throw new OverrideError(`override pattern "${o.pattern}" is not a valid regular expression (${(err as Error).message})`);
+      throw new OverrideError(
+        `override pattern "${o.pattern}" is not a valid regular expression (${(err as Error).message})`,
+      );
     }
   });
 }
@@ -69,7 +71,14 @@ function isFloatConstant(model: Model, tensor: string): boolean {
   return !!c && (c.dtype === 'float32' || c.dtype === 'float16' || c.dtype === 'bfloat16' || c.dtype === 'float64');
 }
 
-const WEIGHTED = new Set(['Conv2d', 'DepthWiseConv2d', 'Conv3d', 'TransposeConv2d', 'TransposeConv3d', 'FullyConnected']);
+const WEIGHTED = new Set([
+  'Conv2d',
+  'DepthWiseConv2d',
+  'Conv3d',
+  'TransposeConv2d',
+  'TransposeConv3d',
+  'FullyConnected',
+]);
 const BLOCKABLE = new Set(['Conv2d', 'DepthWiseConv2d', 'Conv3d', 'FullyConnected']);
 
 function weightAxis(node: QNode, qnnOp: string, gemmTransB: boolean): number {
@@ -79,7 +88,12 @@ function weightAxis(node: QNode, qnnOp: string, gemmTransB: boolean): number {
   return 0;
 }
 
-export function annotate(model: Model, pack: RulePack, options: QuantOptions, overrides: readonly Override[] = []): Plan {
+export function annotate(
+  model: Model,
+  pack: RulePack,
+  options: QuantOptions,
+  overrides: readonly Override[] = [],
+): Plan {
   const compiled = compileOverrides(overrides);
   const graph = qgraphFromQdq(model);
   const tensors = new Map<string, TensorSpec>();
@@ -87,15 +101,23 @@ export function annotate(model: Model, pack: RulePack, options: QuantOptions, ov
   const edges = new Map<string, TensorSpec>();
   const notes: string[] = [];
   const nodes: PlanNode[] = [];
-  const byId = new Map<string, Model["graph"]["nodes"][number]>(model.graph.nodes.map((n) => [n.id, n]));
-  const set = (tensor: string, spec: TensorSpec) => { if (tensor && !tensors.has(tensor)) tensors.set(tensor, spec); };
+  const byId = new Map<string, Model['graph']['nodes'][number]>(model.graph.nodes.map((n) => [n.id, n]));
+  const set = (tensor: string, spec: TensorSpec) => {
+    if (tensor && !tensors.has(tensor)) tensors.set(tensor, spec);
+  };
 
   for (const node of graph.nodes) {
     const source = byId.get(node.id)!;
     const mapped = mapOp(pack, node);
     const override = compiled.find((o) => o.re.test(node.name));
     const configName = override?.config ?? options.config;
-    const entry: PlanNode = { id: node.id, name: node.name, opType: node.opType, qnnOp: mapped.kind === 'mapped' ? mapped.qnnOp : null, config: configName };
+    const entry: PlanNode = {
+      id: node.id,
+      name: node.name,
+      opType: node.opType,
+      qnnOp: mapped.kind === 'mapped' ? mapped.qnnOp : null,
+      config: configName,
+    };
     nodes.push(entry);
     if (mapped.kind === 'transparent') {
       // Identity and friends pass their input's encoding through.
@@ -104,8 +126,14 @@ export function annotate(model: Model, pack: RulePack, options: QuantOptions, ov
       if (input && output && !input.constant) set(output.tensor, { kind: 'shared', with: input.tensor });
       continue;
     }
-    if (configName === 'float') { entry.floatReason = override ? `override "${override.re.source}"` : 'float'; continue; }
-    if (mapped.kind === 'unsupported') { entry.floatReason = `${node.opType} has no ${pack.backend.toUpperCase()} op`; continue; }
+    if (configName === 'float') {
+      entry.floatReason = override ? `override "${override.re.source}"` : 'float';
+      continue;
+    }
+    if (mapped.kind === 'unsupported') {
+      entry.floatReason = `${node.opType} has no ${pack.backend.toUpperCase()} op`;
+      continue;
+    }
     const config = CONFIGS[configName];
     const qnnOp = mapped.qnnOp;
     const constraint = pack.constraints[qnnOp];
@@ -130,8 +158,16 @@ export function annotate(model: Model, pack: RulePack, options: QuantOptions, ov
           const isLinear = qnnOp === 'FullyConnected';
           const canBlock = config.block && BLOCKABLE.has(qnnOp) && !(node.opType === 'MatMul');
           const perChannel = canBlock || (isLinear ? options.perChannelLinear : options.perChannelConv);
-          const spec: TensorSpec = { kind: 'weight', spec: config.weight, axis: perChannel ? weightAxis(node, qnnOp, transB) : undefined, blockSize: canBlock ? options.blockSize : undefined };
-          if (config.block && !canBlock && BLOCKABLE.has(qnnOp)) notes.push(`${node.name}: block-wise weights are applied to Conv and Gemm weights only; this MatMul weight is quantized per channel instead.`);
+          const spec: TensorSpec = {
+            kind: 'weight',
+            spec: config.weight,
+            axis: perChannel ? weightAxis(node, qnnOp, transB) : undefined,
+            blockSize: canBlock ? options.blockSize : undefined,
+          };
+          if (config.block && !canBlock && BLOCKABLE.has(qnnOp))
+            notes.push(
+              `${node.name}: block-wise weights are applied to Conv and Gemm weights only; this MatMul weight is quantized per channel instead.`,
+            );
           inputSpecs.set(port.index, spec);
         } else if (act === 'uint16' && (qnnOp === 'LayerNorm' || qnnOp === 'MatMul')) {
           inputSpecs.set(port.index, { kind: 'weight', spec: config.weight16 });
@@ -141,20 +177,28 @@ export function annotate(model: Model, pack: RulePack, options: QuantOptions, ov
       } else if (port.role === 'bias' && port.constant) {
         const w = node.inputs.find((p) => p.role === 'weight');
         const wSpec = w ? inputSpecs.get(w.index) : undefined;
-        if (w && wSpec?.kind === 'weight' && node.inputs[0]) inputSpecs.set(port.index, { kind: 'bias', input: node.inputs[0].tensor, weight: w.tensor });
+        if (w && wSpec?.kind === 'weight' && node.inputs[0])
+          inputSpecs.set(port.index, { kind: 'bias', input: node.inputs[0].tensor, weight: w.tensor });
         else if (act) inputSpecs.set(port.index, { kind: 'const-act', dtype: act, symmetric: false });
       } else if (qnnOp === 'MatMul' && port.index === 1 && !port.constant && config.name === '16a16w') {
         inputSpecs.set(port.index, { kind: 'observe', dtype: 'int16', symmetric: true });
       } else if (act) {
-        inputSpecs.set(port.index, port.constant ? { kind: 'const-act', dtype: act, symmetric: options.actSymmetric } : { kind: 'observe', dtype: act, symmetric: options.actSymmetric });
+        inputSpecs.set(
+          port.index,
+          port.constant
+            ? { kind: 'const-act', dtype: act, symmetric: options.actSymmetric }
+            : { kind: 'observe', dtype: act, symmetric: options.actSymmetric },
+        );
       }
     }
     for (const [index, spec] of inputSpecs) {
       const port = node.inputs.find((p) => p.index === index)!;
       // A 16-bit MatMul second input is annotated on the edge, as upstream does: the producer
       // keeps its own encoding and this consumer reads an int16 requantized copy.
-      if (spec.kind === 'observe' && spec.dtype === 'int16') { edges.set(`${node.id}:${index}`, spec); set(port.tensor, { kind: 'observe', dtype: 'uint16', symmetric: options.actSymmetric }); }
-      else set(port.tensor, spec);
+      if (spec.kind === 'observe' && spec.dtype === 'int16') {
+        edges.set(`${node.id}:${index}`, spec);
+        set(port.tensor, { kind: 'observe', dtype: 'uint16', symmetric: options.actSymmetric });
+      } else set(port.tensor, spec);
     }
     if (!act) continue;
     const concatGroup: string[] = [];
@@ -162,11 +206,13 @@ export function annotate(model: Model, pack: RulePack, options: QuantOptions, ov
       const out = constraint?.outputs[Math.min(port.index, constraint.outputs.length - 1)];
       const fixed = out?.fixed?.[act];
       if (fixed) set(port.tensor, { kind: 'fixed', dtype: act, scale: fixed.scale, zeroPoint: fixed.zeroPoint });
-      else if (out?.mathInvariant && node.inputs[0] && !embeddingOwnOutput) set(port.tensor, { kind: 'shared', with: node.inputs[0].tensor });
+      else if (out?.mathInvariant && node.inputs[0] && !embeddingOwnOutput)
+        set(port.tensor, { kind: 'shared', with: node.inputs[0].tensor });
       else set(port.tensor, { kind: 'observe', dtype: act, symmetric: options.actSymmetric });
       if (qnnOp === 'Concat') concatGroup.push(port.tensor);
     }
-    if (qnnOp === 'Concat') groups.push([...node.inputs.filter((p) => !p.constant).map((p) => p.tensor), ...concatGroup]);
+    if (qnnOp === 'Concat')
+      groups.push([...node.inputs.filter((p) => !p.constant).map((p) => p.tensor), ...concatGroup]);
   }
   return { tensors, edges, nodes, groups, notes };
 }

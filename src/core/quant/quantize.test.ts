@@ -28,9 +28,15 @@ async function run(bytes: Uint8Array, config: ConfigName, soc = 'SM8650', extra:
   const inputs = feedInputs(model);
   const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 8);
   return quantize({
-    model, bytes, pack: await loadRulePack('htp'), soc, strict: true,
-    options: { ...DEFAULT_OPTIONS, config }, samples,
-    createSession: (b, o) => createOrtSession(b, o), ...extra,
+    model,
+    bytes,
+    pack: await loadRulePack('htp'),
+    soc,
+    strict: true,
+    options: { ...DEFAULT_OPTIONS, config },
+    samples,
+    createSession: (b, o) => createOrtSession(b, o),
+    ...extra,
   });
 }
 
@@ -44,7 +50,10 @@ describe('quantizing the CNN sample', () => {
     expect([sig.dtype, sig.scale[0], sig.zeroPoint[0]]).toEqual(['uint8', 1 / 256, 0]);
     expect(r.sqnr[0]!.db).toBeGreaterThan(40);
     expect(r.qdq.qdqDomain).toBe('ai.onnx');
-    const exported = validate(qgraphFromQdq(readOnnx(r.qdq.bytes)), await loadRulePack('htp'), { soc: 'SM8650', strict: true });
+    const exported = validate(qgraphFromQdq(readOnnx(r.qdq.bytes)), await loadRulePack('htp'), {
+      soc: 'SM8650',
+      strict: true,
+    });
     expect(exported.findings).toEqual([]);
     expect(exported.encodings).toBe('qdq');
   });
@@ -63,7 +72,9 @@ describe('quantizing the CNN sample', () => {
     const model = readOnnx(cnn);
     for (const n of model.graph.nodes.filter((x) => x.opType === 'Conv' || x.opType === 'Gemm')) {
       const [x, w, b] = n.inputs as [string, string, string];
-      const ex = r.encodings.tensors.get(x), ew = r.encodings.tensors.get(w), eb = r.encodings.tensors.get(b);
+      const ex = r.encodings.tensors.get(x),
+        ew = r.encodings.tensors.get(w),
+        eb = r.encodings.tensors.get(b);
       if (!ex || !ew || !eb) throw new Error(`${n.name}: missing encoding for ${!ex ? x : !ew ? w : b}`);
       expect(eb.dtype).toBe('int32');
       expect(eb.scale).toEqual(ew.scale.map((s) => Math.fround(s * ex.scale[0]!)));
@@ -79,22 +90,39 @@ describe('quantizing the CNN sample', () => {
     const w = back.params.get('backbone.conv1.weight');
     expect(w && 'granularity' in w && w.granularity).toBe('per-channel');
     expect(r.aimet061.ok).toBe(true);
-    if (r.aimet061.ok) expect(parseAimetEncodings(r.aimet061.text, 'plan.encodings').activations.size).toBe(back.activations.size);
+    if (r.aimet061.ok)
+      expect(parseAimetEncodings(r.aimet061.text, 'plan.encodings').activations.size).toBe(back.activations.size);
   });
 
   it('16a4w_block: LPBQ weights in the AIMET file; fails on SA8295 (V68), passes on SM8650', async () => {
     const bytes = cnn;
-    const v68 = await run(bytes, '16a4w_block', 'SA8295', { options: { ...DEFAULT_OPTIONS, config: '16a4w_block', blockSize: 4 }, skipSqnr: true });
-    expect(v68.validation.findings.filter((f) => f.rule === 'lpbq-arch').map((f) => f.node)).toEqual(['/backbone/conv2/Conv', '/head/fc/Gemm']);
-    const entry = (JSON.parse(v68.aimet).param_encodings as { name: string; enc_type: string; compressed_bw?: number }[]).find((e) => e.name === 'backbone.conv2.weight');
+    const v68 = await run(bytes, '16a4w_block', 'SA8295', {
+      options: { ...DEFAULT_OPTIONS, config: '16a4w_block', blockSize: 4 },
+      skipSqnr: true,
+    });
+    expect(v68.validation.findings.filter((f) => f.rule === 'lpbq-arch').map((f) => f.node)).toEqual([
+      '/backbone/conv2/Conv',
+      '/head/fc/Gemm',
+    ]);
+    const entry = (
+      JSON.parse(v68.aimet).param_encodings as { name: string; enc_type: string; compressed_bw?: number }[]
+    ).find((e) => e.name === 'backbone.conv2.weight');
     expect(entry).toMatchObject({ enc_type: 'LPBQ', compressed_bw: 4 });
-    const v75 = await run(bytes, '16a4w_block', 'SM8650', { options: { ...DEFAULT_OPTIONS, config: '16a4w_block', blockSize: 4 }, skipSqnr: true });
+    const v75 = await run(bytes, '16a4w_block', 'SM8650', {
+      options: { ...DEFAULT_OPTIONS, config: '16a4w_block', blockSize: 4 },
+      skipSqnr: true,
+    });
     expect(v75.validation.findings.filter((f) => f.severity !== 'info')).toEqual([]);
   });
 
   it('per-node overrides: a pattern keeps the head in float', async () => {
     const r = await run(cnn, '8a8w', 'SM8650', { overrides: [{ pattern: '^/head/', config: 'float' }] });
-    expect(r.plan.nodes.filter((n) => n.config === 'float').map((n) => n.name)).toEqual(['/head/pool/GlobalAveragePool', '/head/Flatten', '/head/fc/Gemm', '/head/Sigmoid']);
+    expect(r.plan.nodes.filter((n) => n.config === 'float').map((n) => n.name)).toEqual([
+      '/head/pool/GlobalAveragePool',
+      '/head/Flatten',
+      '/head/fc/Gemm',
+      '/head/Sigmoid',
+    ]);
     expect(r.encodings.tensors.has('probs')).toBe(false);
     expect(r.encodings.tensors.has('head.fc.weight')).toBe(false);
   });
@@ -102,20 +130,23 @@ describe('quantizing the CNN sample', () => {
   it('stops calibration when cancelled', async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(run(cnn, '8a8w', 'SM8650', { signal: controller.signal })).rejects.toBeInstanceOf(CalibrationCancelled);
+    await expect(run(cnn, '8a8w', 'SM8650', { signal: controller.signal })).rejects.toBeInstanceOf(
+      CalibrationCancelled,
+    );
   });
 });
 
 describe('quantizing the transformer block', () => {
   const tf = load('public/samples/transformer-block.onnx');
 
-  it('Reshape and Transpose outputs share their inputs\' encodings', async () => {
+  it("Reshape and Transpose outputs share their inputs' encodings", async () => {
     const r = await run(tf, '16a8w', 'SM8650', { skipSqnr: true });
     const model = readOnnx(tf);
     const shared = model.graph.nodes.filter((n) => n.opType === 'Reshape' || n.opType === 'Transpose');
     expect(shared.length).toBeGreaterThan(3);
     for (const n of shared) {
-      const a = r.encodings.tensors.get(n.inputs[0]!)!, b = r.encodings.tensors.get(n.outputs[0]!)!;
+      const a = r.encodings.tensors.get(n.inputs[0]!)!,
+        b = r.encodings.tensors.get(n.outputs[0]!)!;
       expect(sameQuantization(a, b), n.name).toBe(true);
     }
   });
@@ -123,7 +154,9 @@ describe('quantizing the transformer block', () => {
   it('16a16w: the validator flags the MatMul nodes on SM8450 and the same plan is clean on SM8650', async () => {
     const v69 = await run(tf, '16a16w', 'SM8450', { skipSqnr: true });
     const flagged = v69.validation.findings.filter((f) => f.rule === '16a16w-arch');
-    expect(flagged.map((f) => f.node)).toEqual(expect.arrayContaining(['/layers.0/attn/MatMul', '/layers.0/attn/MatMul_1']));
+    expect(flagged.map((f) => f.node)).toEqual(
+      expect.arrayContaining(['/layers.0/attn/MatMul', '/layers.0/attn/MatMul_1']),
+    );
     expect(v69.validation.verdict).toBe('fail');
     const v75 = await run(tf, '16a16w', 'SM8650');
     expect(v75.validation.findings).toEqual([]);
@@ -136,7 +169,14 @@ describe('quantizing the transformer block', () => {
 });
 
 describe('quantizing libonnx-testdata models (PyTorch-converted Conv networks)', () => {
-  const models = ['test_Conv2d', 'test_Conv2d_depthwise', 'test_ConvTranspose2d', 'test_Conv1d', 'test_Conv3d', 'test_Conv2d_groups'];
+  const models = [
+    'test_Conv2d',
+    'test_Conv2d_depthwise',
+    'test_ConvTranspose2d',
+    'test_Conv1d',
+    'test_Conv3d',
+    'test_Conv2d_groups',
+  ];
   // Floors measured on these models with 8 random calibration samples, with a margin: 8a8w ≈ 40-42 dB, 16a8w ≈ 48-51 dB.
   const floors: Partial<Record<ConfigName, number>> = { '8a8w': 36, '16a8w': 44 };
   for (const name of models) {
@@ -146,16 +186,27 @@ describe('quantizing libonnx-testdata models (PyTorch-converted Conv networks)',
         expect(r.sqnr).toHaveLength(1);
         expect(r.sqnr[0]!.db).toBeGreaterThan(floors[config]!);
         expect(r.validation.verdict).toBe('pass');
-        expect(validate(qgraphFromQdq(readOnnx(r.qdq.bytes)), await loadRulePack('htp'), { soc: 'SM8650', strict: true }).verdict).toBe('pass');
+        expect(
+          validate(qgraphFromQdq(readOnnx(r.qdq.bytes)), await loadRulePack('htp'), { soc: 'SM8650', strict: true })
+            .verdict,
+        ).toBe('pass');
       });
     }
   }
 
-  it('exported 8-bit QDQ of an opset-17 model passes python3-onnx\'s checker', async () => {
+  it("exported 8-bit QDQ of an opset-17 model passes python3-onnx's checker", async () => {
     const r = await run(load('public/samples/cnn-sigmoid.onnx'), '8a8w', 'SM8650', { skipSqnr: true });
     const dir = mkdtempSync(join(tmpdir(), 'ql-q-'));
     writeFileSync(join(dir, 'q.onnx'), r.qdq.bytes);
-    const out = execFileSync('/usr/bin/python3', ['-c', 'import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True); print("ok")', join(dir, 'q.onnx')], { encoding: 'utf8' });
+    const out = execFileSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        'import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True); print("ok")',
+        join(dir, 'q.onnx'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(out.trim()).toBe('ok');
   });
 });
@@ -166,7 +217,11 @@ describe('embedding tables', () => {
     const { writeOnnx } = await import('../model/write-onnx');
     const b = new GraphBuilder('emb');
     b.input('ids', 'int64', [1, 4]);
-    b.initializer('table', new Float32Array(10 * 8).map((_, i) => Math.sin(i)), [10, 8]);
+    b.initializer(
+      'table',
+      new Float32Array(10 * 8).map((_, i) => Math.sin(i)),
+      [10, 8],
+    );
     b.node('Gather', ['table', 'ids'], ['e'], {}, { name: '/embed/Gather' });
     b.node('Relu', ['e'], ['y'], {}, { name: '/act/Relu' });
     b.output('y', 'float32', [1, 4, 8]);
@@ -174,9 +229,19 @@ describe('embedding tables', () => {
     const shared = await run(bytes, '8a8w', 'SM8650', { skipSqnr: true });
     expect(shared.encodings.tensors.get('table')!.granularity).toBe('per-tensor');
     expect(sameQuantization(shared.encodings.tensors.get('table')!, shared.encodings.tensors.get('e')!)).toBe(true);
-    const perChannel = await run(bytes, '8a8w', 'SM8650', { skipSqnr: true, options: { ...DEFAULT_OPTIONS, config: '8a8w', perChannelEmbedding: true } });
-    expect(perChannel.encodings.tensors.get('table')!).toMatchObject({ granularity: 'per-channel', axis: 0, dtype: 'int8' });
+    const perChannel = await run(bytes, '8a8w', 'SM8650', {
+      skipSqnr: true,
+      options: { ...DEFAULT_OPTIONS, config: '8a8w', perChannelEmbedding: true },
+    });
+    expect(perChannel.encodings.tensors.get('table')!).toMatchObject({
+      granularity: 'per-channel',
+      axis: 0,
+      dtype: 'int8',
+    });
     // HTP's Gather is per-tensor and shares its input's encoding (AIMET configs, ONNX Runtime): the plan says so.
-    expect(perChannel.validation.findings.map((f) => [f.rule, f.node])).toEqual([['per-channel', '/embed/Gather'], ['shared-qparams', '/embed/Gather']]);
+    expect(perChannel.validation.findings.map((f) => [f.rule, f.node])).toEqual([
+      ['per-channel', '/embed/Gather'],
+      ['shared-qparams', '/embed/Gather'],
+    ]);
   });
 });

@@ -56,28 +56,45 @@ export interface QuantizeResult {
 function aimetInput(enc: Encodings) {
   const activations = new Map<string, QuantEncoding>();
   const params = new Map<string, QuantEncoding>();
-  for (const [t, e] of enc.tensors) (enc.constants.has(t) && e.origin !== 'quantizer (shared)' ? params : activations).set(t, e);
+  for (const [t, e] of enc.tensors)
+    (enc.constants.has(t) && e.origin !== 'quantizer (shared)' ? params : activations).set(t, e);
   return { activations, params };
 }
 
 export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   const t0 = performance.now();
   const timings: Record<string, number> = {};
-  const lap = (name: string, since: number) => { timings[name] = performance.now() - since; return performance.now(); };
+  const lap = (name: string, since: number) => {
+    timings[name] = performance.now() - since;
+    return performance.now();
+  };
   req.onProgress?.('Annotating', undefined);
   const plan = annotate(req.model, req.pack, req.options, req.overrides);
   let t = lap('annotate', t0);
   const observed = new Set([...plan.tensors].filter(([, s]) => s.kind === 'observe').map(([n]) => n));
   const byId = new Map<string, Model['graph']['nodes'][number]>(req.model.graph.nodes.map((n) => [n.id, n]));
-  for (const key of plan.edges.keys()) { const [id, i] = key.split(':'); const t = byId.get(id!)?.inputs[Number(i)]; if (t) observed.add(t); }
+  for (const key of plan.edges.keys()) {
+    const [id, i] = key.split(':');
+    const t = byId.get(id!)?.inputs[Number(i)];
+    if (t) observed.add(t);
+  }
   req.onProgress?.('Calibrating', 0);
   const ranges = await calibrate(req.bytes, req.samples, req.createSession, {
-    observer: req.observer ?? 'minmax', percentile: req.percentile, tensors: observed, signal: req.signal,
+    observer: req.observer ?? 'minmax',
+    percentile: req.percentile,
+    tensors: observed,
+    signal: req.signal,
     onProgress: (done, total) => req.onProgress?.('Calibrating', done / total),
   });
   t = lap('calibrate', t);
   const encodings = computeEncodings(req.model, plan, ranges, req.options);
-  const graph = qgraphFromTensorEncodings(req.model, (tensor, _c, node, index) => (node !== undefined ? encodings.edges.get(`${node}:${index}`)?.encoding : undefined) ?? encodings.tensors.get(tensor), 'quantizer');
+  const graph = qgraphFromTensorEncodings(
+    req.model,
+    (tensor, _c, node, index) =>
+      (node !== undefined ? encodings.edges.get(`${node}:${index}`)?.encoding : undefined) ??
+      encodings.tensors.get(tensor),
+    'quantizer',
+  );
   const validation = validate(graph, req.pack, { soc: req.soc, strict: req.strict, flow: req.flow });
   t = lap('encode+validate', t);
   req.onProgress?.('Exporting', undefined);
@@ -98,5 +115,16 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     sqnr = await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession, qdq.notes);
     lap('sqnr', t);
   }
-  return { plan, graph, encodings, validation, qdq, aimet, aimet061, sqnr, notes: [...encodings.notes, ...qdq.notes], timings };
+  return {
+    plan,
+    graph,
+    encodings,
+    validation,
+    qdq,
+    aimet,
+    aimet061,
+    sqnr,
+    notes: [...encodings.notes, ...qdq.notes],
+    timings,
+  };
 }

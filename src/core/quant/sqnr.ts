@@ -17,7 +17,13 @@ export function sqnrDb(reference: ArrayLike<number>, test: ArrayLike<number>): n
 }
 
 /** SQNR per model output over all samples (signal and noise summed over samples). */
-export async function outputSqnr(floatBytes: Uint8Array, quantBytes: Uint8Array, samples: readonly CalibrationSample[], createSession: SessionFactory, notes: string[] = []): Promise<{ output: string; db: number }[]> {
+export async function outputSqnr(
+  floatBytes: Uint8Array,
+  quantBytes: Uint8Array,
+  samples: readonly CalibrationSample[],
+  createSession: SessionFactory,
+  notes: string[] = [],
+): Promise<{ output: string; db: number }[]> {
   const a = await createSession(floatBytes);
   let b: ortTypes.InferenceSession;
   try {
@@ -26,7 +32,9 @@ export async function outputSqnr(floatBytes: Uint8Array, quantBytes: Uint8Array,
     // onnxruntime fuses DQ -> op -> Q into QLinear* ops of the model's opset, which do not
     // exist below opset 10; the unfused QDQ graph computes the same values.
     if (!/QLinear/.test((err as Error).message)) throw err;
-    notes.push('onnxruntime cannot fuse Q/DQ in this model (its opset predates QLinear ops); SQNR was measured with graph optimizations at "basic".');
+    notes.push(
+      'onnxruntime cannot fuse Q/DQ in this model (its opset predates QLinear ops); SQNR was measured with graph optimizations at "basic".',
+    );
     b = await createSession(quantBytes, { graphOptimizationLevel: 'basic' });
   }
   const acc = new Map<string, { signal: number; noise: number }>();
@@ -39,7 +47,11 @@ export async function outputSqnr(floatBytes: Uint8Array, quantBytes: Uint8Array,
         const y = rb[name]?.data as ArrayLike<number> | undefined;
         if (!x || !y || typeof x[0] === 'bigint') continue;
         const e = acc.get(name) ?? { signal: 0, noise: 0 };
-        for (let i = 0; i < x.length; i++) { const d = x[i]! - y[i]!; e.signal += x[i]! * x[i]!; e.noise += d * d; }
+        for (let i = 0; i < x.length; i++) {
+          const d = x[i]! - y[i]!;
+          e.signal += x[i]! * x[i]!;
+          e.noise += d * d;
+        }
         acc.set(name, e);
       }
     }
@@ -47,5 +59,8 @@ export async function outputSqnr(floatBytes: Uint8Array, quantBytes: Uint8Array,
     await a.release();
     await b.release();
   }
-  return [...acc].map(([output, e]) => ({ output, db: e.noise === 0 ? Infinity : 10 * Math.log10(e.signal / e.noise) }));
+  return [...acc].map(([output, e]) => ({
+    output,
+    db: e.noise === 0 ? Infinity : 10 * Math.log10(e.signal / e.noise),
+  }));
 }

@@ -38,7 +38,10 @@ function reportFinding(f: Finding): CheckReportFinding {
   return rest;
 }
 
-export function buildCheckReport(model: { name: string; sha256: string; nodes: number }, result: ValidationResult): CheckReport {
+export function buildCheckReport(
+  model: { name: string; sha256: string; nodes: number },
+  result: ValidationResult,
+): CheckReport {
   return {
     schema: 2,
     model,
@@ -51,7 +54,12 @@ export function buildCheckReport(model: { name: string; sha256: string; nodes: n
     counts: result.counts,
     encodings: result.encodings,
     findings: result.findings.map(reportFinding),
-    delegation: { nodes: result.delegation.nodes, onNpu: result.delegation.onNpu, offNpu: result.delegation.offNpu, partitions: result.delegation.partitions },
+    delegation: {
+      nodes: result.delegation.nodes,
+      onNpu: result.delegation.onNpu,
+      offNpu: result.delegation.offNpu,
+      partitions: result.delegation.partitions,
+    },
   };
 }
 
@@ -69,20 +77,28 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function readCheckReport(json: unknown): CheckReport {
   if (!isObject(json)) throw new CheckReportError('a check report is a JSON object');
   const schema = json.schema;
-  if (schema !== 1 && schema !== 2) throw new CheckReportError(`unknown report schema ${JSON.stringify(schema)}; this QuantLens reads schemas 1 and 2`);
+  if (schema !== 1 && schema !== 2)
+    throw new CheckReportError(`unknown report schema ${JSON.stringify(schema)}; this QuantLens reads schemas 1 and 2`);
   if (!Array.isArray(json.findings)) throw new CheckReportError('"findings" must be an array');
   for (const key of ['backend', 'soc', 'arch', 'verdict', 'encodings'] as const) {
     if (typeof json[key] !== 'string') throw new CheckReportError(`"${key}" must be a string`);
   }
   const findings = json.findings.map((f, i) => {
-    if (!isObject(f) || typeof f.rule !== 'string' || typeof f.severity !== 'string') throw new CheckReportError(`findings[${i}] needs a rule and a severity`);
+    if (!isObject(f) || typeof f.rule !== 'string' || typeof f.severity !== 'string')
+      throw new CheckReportError(`findings[${i}] needs a rule and a severity`);
     if (schema === 2) {
-      if (!OUTCOMES.includes(f.outcome as never)) throw new CheckReportError(`findings[${i}].outcome must be one of ${OUTCOMES.join(', ')}`);
-      if (!CONSTRAINT_KINDS.includes(f.constraintKind as never)) throw new CheckReportError(`findings[${i}].constraintKind must be one of ${CONSTRAINT_KINDS.join(', ')}`);
+      if (!OUTCOMES.includes(f.outcome as never))
+        throw new CheckReportError(`findings[${i}].outcome must be one of ${OUTCOMES.join(', ')}`);
+      if (!CONSTRAINT_KINDS.includes(f.constraintKind as never))
+        throw new CheckReportError(`findings[${i}].constraintKind must be one of ${CONSTRAINT_KINDS.join(', ')}`);
       return f as unknown as CheckReportFinding;
     }
     const advice = f.severity === 'info';
-    return { ...f, outcome: advice ? 'advice' : 'rejected', constraintKind: advice ? 'toolchain-default' : 'backend-limit' } as unknown as CheckReportFinding;
+    return {
+      ...f,
+      outcome: advice ? 'advice' : 'rejected',
+      constraintKind: advice ? 'toolchain-default' : 'backend-limit',
+    } as unknown as CheckReportFinding;
   });
   const flow = schema === 2 ? json.flow : 'qnn';
   if (!FLOWS.includes(flow as never)) throw new CheckReportError(`"flow" must be one of ${FLOWS.join(', ')}`);

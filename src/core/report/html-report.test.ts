@@ -32,7 +32,11 @@ function expectSelfContained(html: string): void {
 describe('htmlReport on a real sample', () => {
   it('holds verdict, settings, hash, every finding, a picture per flagged node, and no script', async () => {
     const { report, validation, view } = await checkSample('broken-sigmoid-scale.qdq.onnx');
-    const html = htmlReport(report, view, { nodeIds: validation.findings.map((f) => f.nodeId), generatedAt: new Date(AT), version: '0.1.0' });
+    const html = htmlReport(report, view, {
+      nodeIds: validation.findings.map((f) => f.nodeId),
+      generatedAt: new Date(AT),
+      version: '0.1.0',
+    });
     expect(markupProblems(html, { voidElements: HTML_VOIDS, doctype: true })).toEqual([]);
     expectSelfContained(html);
     expect(html).toContain('<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;;');
@@ -53,15 +57,23 @@ describe('htmlReport on a real sample', () => {
     expect(html.match(/<tr id="f-\d+">/g)).toHaveLength(report.findings.length);
     const flagged = new Set(validation.findings.map((f) => f.nodeId)).size;
     expect(count(html, 'svg')).toBe(flagged);
-    expect(html).toContain('<section class="node sev-error-box" id="node-1"><h3><span class="sev sev-error">✖</span> <code>/head/Sigmoid</code>');
+    expect(html).toContain(
+      '<section class="node sev-error-box" id="node-1"><h3><span class="sev sev-error">✖</span> <code>/head/Sigmoid</code>',
+    );
     expect(html).toContain('<a href="#node-1"><code>/head/Sigmoid</code></a>');
   });
 
   it('finds the node of each finding in every broken sample', async () => {
     const samples: [string, string][] = [
-      ['broken-16a16w-matmul.qdq.onnx', 'SM8350'], ['broken-asymmetric-weight.qdq.onnx', 'SM8650'], ['broken-axis.qdq.onnx', 'SM8650'],
-      ['broken-bias-scale.qdq.onnx', 'SM8650'], ['broken-blockwise-v68.qdq.onnx', 'SM8350'], ['broken-perchannel-gemm.qdq.onnx', 'SM8650'],
-      ['broken-transpose-requant.qdq.onnx', 'SM8650'], ['broken-int32-weight.qdq.onnx', 'SM8650'], ['broken-unsupported-op.qdq.onnx', 'SM8650'],
+      ['broken-16a16w-matmul.qdq.onnx', 'SM8350'],
+      ['broken-asymmetric-weight.qdq.onnx', 'SM8650'],
+      ['broken-axis.qdq.onnx', 'SM8650'],
+      ['broken-bias-scale.qdq.onnx', 'SM8650'],
+      ['broken-blockwise-v68.qdq.onnx', 'SM8350'],
+      ['broken-perchannel-gemm.qdq.onnx', 'SM8650'],
+      ['broken-transpose-requant.qdq.onnx', 'SM8650'],
+      ['broken-int32-weight.qdq.onnx', 'SM8650'],
+      ['broken-unsupported-op.qdq.onnx', 'SM8650'],
     ];
     for (const [file, soc] of samples) {
       const { report, validation, view } = await checkSample(file, soc, false);
@@ -98,7 +110,11 @@ describe('htmlReport escaping', () => {
   it('renders hostile model, settings and finding strings as text', () => {
     const { report, findings, view } = hostileReport();
     const html = htmlReport(report, view, {
-      nodeIds: findings.map((f) => f.nodeId), title: XSS_STYLE, config: XSS_IMG, version: XSS_IMG, sqnr: [{ output: XSS_STYLE, db: 1 }],
+      nodeIds: findings.map((f) => f.nodeId),
+      title: XSS_STYLE,
+      config: XSS_IMG,
+      version: XSS_IMG,
+      sqnr: [{ output: XSS_STYLE, db: 1 }],
       generatedAt: XSS_STYLE,
     });
     expect(markupProblems(html, { voidElements: HTML_VOIDS, doctype: true })).toEqual([]);
@@ -117,23 +133,54 @@ describe('nodes and pictures', () => {
   /** A chain of `n` Relu nodes, each with one error finding. */
   function chain(n: number): { report: CheckReport; findings: Finding[]; view: GraphView; nodeIds: string[] } {
     const nodes = Array.from({ length: n }, (_, i) => opNode(String(i), 'Relu', `/layers.${i}/Relu`));
-    const edges = nodes.slice(1).map((node, i) => ({ id: `e${i}`, source: String(i), target: node.id, tensor: `t${i}`, dtype: 'uint8' }));
-    const findings = nodes.map((node) => finding(node.name, node.id, { rule: 'unsupported-op', op: 'Relu', qnnOp: null }));
+    const edges = nodes
+      .slice(1)
+      .map((node, i) => ({ id: `e${i}`, source: String(i), target: node.id, tensor: `t${i}`, dtype: 'uint8' }));
+    const findings = nodes.map((node) =>
+      finding(node.name, node.id, { rule: 'unsupported-op', op: 'Relu', qnnOp: null }),
+    );
     const report: CheckReport = {
-      schema: 2, flow: 'qnn', model: { name: 'chain.onnx', sha256: 'ab', nodes: n }, backend: 'htp', soc: 'SM8650', arch: 'V75', strict: true,
-      verdict: 'fail', counts: { error: n, warning: 0, info: 0 }, encodings: 'qdq', findings,
+      schema: 2,
+      flow: 'qnn',
+      model: { name: 'chain.onnx', sha256: 'ab', nodes: n },
+      backend: 'htp',
+      soc: 'SM8650',
+      arch: 'V75',
+      strict: true,
+      verdict: 'fail',
+      counts: { error: n, warning: 0, info: 0 },
+      encodings: 'qdq',
+      findings,
     };
-    return { report, findings, view: { path: '', name: 'g', nodes, edges, trail: [] }, nodeIds: findings.map((f) => f.nodeId) };
+    return {
+      report,
+      findings,
+      view: { path: '', name: 'g', nodes, edges, trail: [] },
+      nodeIds: findings.map((f) => f.nodeId),
+    };
   }
 
   it('draws one picture per node, not per finding, worst severity first', () => {
     const { report, view, nodeIds } = chain(3);
     const extra = finding('/layers.2/Relu', '2', { severity: 'warning', message: 'second finding on node 2' });
     const info = finding('/layers.1/Relu', '1', { severity: 'info', message: 'a note' });
-    const r = { ...report, findings: [report.findings[0]!, info, { ...report.findings[1]!, severity: 'warning' as const }, report.findings[2]!, extra].map((f) => ({ ...f, nodeId: undefined })) };
+    const r = {
+      ...report,
+      findings: [
+        report.findings[0]!,
+        info,
+        { ...report.findings[1]!, severity: 'warning' as const },
+        report.findings[2]!,
+        extra,
+      ].map((f) => ({ ...f, nodeId: undefined })),
+    };
     const ids = ['0', '1', '1', '2', '2'];
     const groups = nodesWithFindings(r, ids);
-    expect(groups.map((g) => [g.nodeId, g.worst, g.findings])).toEqual([['0', 'error', [0]], ['2', 'error', [3, 4]], ['1', 'warning', [1, 2]]]);
+    expect(groups.map((g) => [g.nodeId, g.worst, g.findings])).toEqual([
+      ['0', 'error', [0]],
+      ['2', 'error', [3, 4]],
+      ['1', 'warning', [1, 2]],
+    ]);
     const html = htmlReport(r, view, { nodeIds: ids });
     expect(count(html, 'svg')).toBe(3);
     expect(html).toContain('second finding on node 2');

@@ -11,8 +11,23 @@ import type { CheckReport, CheckReportFinding } from './check-report';
 import { markup, trusted, type Markup } from './escape';
 import { DEFAULT_NEIGHBOURHOOD_DEPTH, neighbourhoodSvg } from './neighbourhood-svg';
 import {
-  SEVERITIES, SEVERITY_ICON, VERDICT_ICON, VERDICT_LABEL, countsText, dbText, defaultTitle, distinctSources, encodingsText,
-  flowText, generatedAtText, productText, severityRank, strictText, verdictSentence, worse, type ReportExtras,
+  SEVERITIES,
+  SEVERITY_ICON,
+  VERDICT_ICON,
+  VERDICT_LABEL,
+  countsText,
+  dbText,
+  defaultTitle,
+  distinctSources,
+  encodingsText,
+  flowText,
+  generatedAtText,
+  productText,
+  severityRank,
+  strictText,
+  verdictSentence,
+  worse,
+  type ReportExtras,
 } from './report-text';
 
 export interface HtmlReportOptions extends ReportExtras {
@@ -52,7 +67,11 @@ export interface NodeFindings {
 }
 
 /** Resolves each finding's view node id, as {@link HtmlReportOptions.nodeIds} describes. */
-export function resolveNodeIds(report: CheckReport, view: GraphView | undefined, nodeIds?: readonly (string | undefined)[]): (string | undefined)[] {
+export function resolveNodeIds(
+  report: CheckReport,
+  view: GraphView | undefined,
+  nodeIds?: readonly (string | undefined)[],
+): (string | undefined)[] {
   let byName: Map<string, string | null> | undefined;
   if (view) {
     byName = new Map();
@@ -88,7 +107,9 @@ export function nodesWithFindings(report: CheckReport, ids: readonly (string | u
       groups.set(key, { nodeId, node: f.node, op: f.op, qnnOp: f.qnnOp, worst: f.severity, findings: [i] });
     }
   });
-  return [...groups.values()].sort((a, b) => severityRank(a.worst) - severityRank(b.worst) || a.findings[0]! - b.findings[0]!);
+  return [...groups.values()].sort(
+    (a, b) => severityRank(a.worst) - severityRank(b.worst) || a.findings[0]! - b.findings[0]!,
+  );
 }
 
 const STYLE = trusted(`
@@ -142,9 +163,11 @@ footer { margin-top: 32px; border-top: 1px solid #ddd; padding-top: 8px; color: 
 /** The document's own CSP: even a file opened from disk may run no script and load nothing. */
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
-const sev = (s: Severity, withWord = true): Markup => markup`<span class="sev sev-${s}">${SEVERITY_ICON[s]}${withWord ? ` ${s}` : ''}</span>`;
+const sev = (s: Severity, withWord = true): Markup =>
+  markup`<span class="sev sev-${s}">${SEVERITY_ICON[s]}${withWord ? ` ${s}` : ''}</span>`;
 
-const opText = (op: string, qnnOp: string | null) => (op ? (qnnOp ? (qnnOp === op ? `${op} (QNN ${qnnOp})` : `${op} → QNN ${qnnOp}`) : `${op} (no QNN op)`) : '');
+const opText = (op: string, qnnOp: string | null) =>
+  op ? (qnnOp ? (qnnOp === op ? `${op} (QNN ${qnnOp})` : `${op} → QNN ${qnnOp}`) : `${op} (no QNN op)`) : '';
 
 function kvTable(rows: [string, Markup | string][]): Markup {
   return markup`<table class="kv"><tbody>${rows.map(([k, v]) => markup`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)}</tbody></table>`;
@@ -182,7 +205,9 @@ export function htmlReport(report: CheckReport, view: GraphView | undefined, opt
   const depth = options.depth ?? DEFAULT_NEIGHBOURHOOD_DEPTH;
 
   const anchorByFinding = new Map<number, string>();
-  groups.forEach((g, k) => { for (const i of g.findings) anchorByFinding.set(i, `node-${k + 1}`); });
+  groups.forEach((g, k) => {
+    for (const i of g.findings) anchorByFinding.set(i, `node-${k + 1}`);
+  });
 
   const inView = new Set(view?.nodes.map((n) => n.id));
   const marks = new Map<string, Severity>();

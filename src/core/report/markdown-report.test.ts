@@ -52,7 +52,9 @@ describe('markdownReport on a real sample', () => {
       expect(rows[2 + i]).toContain(`\`${f.node}\``);
     }
     const sources = tableUnder(md, 'Sources');
-    expect(sources[2]).toMatch(/^\| pytorch\/executorch backends\/qualcomm\/quantizer\/annotators\/htp\\_rules\.py \| from-code \| 1 \|/);
+    expect(sources[2]).toMatch(
+      /^\| pytorch\/executorch backends\/qualcomm\/quantizer\/annotators\/htp\\_rules\.py \| from-code \| 1 \|/,
+    );
   });
 
   it('keeps every table row to its column count', async () => {
@@ -76,12 +78,28 @@ describe('markdownReport on a real sample', () => {
 
 describe('markdownReport escaping', () => {
   const base = (findings: CheckReport['findings']): CheckReport => ({
-    schema: 2, flow: 'qnn', model: { name: 'm.onnx', sha256: 'ab', nodes: 1 }, backend: 'htp', soc: 'SM8650', arch: 'V75', strict: true,
-    verdict: 'fail', counts: { error: findings.length, warning: 0, info: 0 }, encodings: 'qdq', findings,
+    schema: 2,
+    flow: 'qnn',
+    model: { name: 'm.onnx', sha256: 'ab', nodes: 1 },
+    backend: 'htp',
+    soc: 'SM8650',
+    arch: 'V75',
+    strict: true,
+    verdict: 'fail',
+    counts: { error: findings.length, warning: 0, info: 0 },
+    encodings: 'qdq',
+    findings,
   });
 
   it('escapes pipes and line breaks so a cell stays in its row', () => {
-    const f = finding('a|b\nc', '1', { message: 'one | two\nthree\r\nfour', expected: 'x|y', actual: 'p\rq', fix: 'f`|`g', port: 'in|put', tensor: 't|\n' });
+    const f = finding('a|b\nc', '1', {
+      message: 'one | two\nthree\r\nfour',
+      expected: 'x|y',
+      actual: 'p\rq',
+      fix: 'f`|`g',
+      port: 'in|put',
+      tensor: 't|\n',
+    });
     const md = markdownReport(base([f]));
     const rows = tableUnder(md, 'Findings');
     expect(rows).toHaveLength(3);
@@ -93,25 +111,41 @@ describe('markdownReport escaping', () => {
 
   it('leaves no HTML outside code spans, whatever the model names hold', () => {
     const { report } = hostileReport();
-    const md = markdownReport(report, { title: `title ${XSS_STYLE}\n# injected`, config: XSS_IMG, sqnr: [{ output: XSS_IMG, db: 20 }] });
+    const md = markdownReport(report, {
+      title: `title ${XSS_STYLE}\n# injected`,
+      config: XSS_IMG,
+      sqnr: [{ output: XSS_IMG, db: 20 }],
+    });
     const prose = outsideCode(md);
     expect(prose).not.toMatch(/(?<!\\)<(?!br>)/);
     expect(prose).toContain('\\<img src=x onerror=alert(1)\\>');
-    expect(md.split('\n').filter((l) => l.startsWith('#'))[0]).toBe('# title \\</style\\>\\<script\\>alert(1)\\</script\\> \\# injected');
+    expect(md.split('\n').filter((l) => l.startsWith('#'))[0]).toBe(
+      '# title \\</style\\>\\<script\\>alert(1)\\</script\\> \\# injected',
+    );
     expect(md).toContain(`\`${XSS_IMG}\``);
   });
 
   it('lists each source once with its count and notes', () => {
-    const md = markdownReport(base([
-      finding('n1', '1', { sourceNote: 'caveat' }),
-      finding('n2', '2', { sourceNote: 'caveat' }),
-      finding('n3', '3', { source: 'QNN docs [documented]', confidence: 'documented' }),
-    ]));
-    expect(tableUnder(md, 'Sources').slice(2)).toEqual(['| htp\\_rules.py | from-code | 2 | caveat |', '| QNN docs | documented | 1 | — |']);
+    const md = markdownReport(
+      base([
+        finding('n1', '1', { sourceNote: 'caveat' }),
+        finding('n2', '2', { sourceNote: 'caveat' }),
+        finding('n3', '3', { source: 'QNN docs [documented]', confidence: 'documented' }),
+      ]),
+    );
+    expect(tableUnder(md, 'Sources').slice(2)).toEqual([
+      '| htp\\_rules.py | from-code | 2 | caveat |',
+      '| QNN docs | documented | 1 | — |',
+    ]);
   });
 
   it('formats SQNR, including an exact match', () => {
-    const md = markdownReport(base([]), { sqnr: [{ output: 'probs', db: 31.25 }, { output: 'logits', db: Infinity }] });
+    const md = markdownReport(base([]), {
+      sqnr: [
+        { output: 'probs', db: 31.25 },
+        { output: 'logits', db: Infinity },
+      ],
+    });
     expect(tableUnder(md, 'SQNR').slice(2)).toEqual(['| `probs` | 31.3 |', '| `logits` | ∞ |']);
   });
 });

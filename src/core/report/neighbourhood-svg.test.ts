@@ -16,13 +16,31 @@ function node(id: string, opType = 'Relu', name = `n${id}`): ViewNode {
 
 function viewOf(nodes: ViewNode[], edges: [string, string][]): GraphView {
   return {
-    path: '', name: 'g', nodes, trail: [],
-    edges: edges.map(([source, target], i) => ({ id: `${source}->${target}:${i}`, source, target, tensor: `t${i}`, dtype: 'uint8' })),
+    path: '',
+    name: 'g',
+    nodes,
+    trail: [],
+    edges: edges.map(([source, target], i) => ({
+      id: `${source}->${target}:${i}`,
+      source,
+      target,
+      tensor: `t${i}`,
+      dtype: 'uint8',
+    })),
   };
 }
 
 /** a -> b -> c -> d -> e, with a sibling s that also consumes b's producer a. */
-const CHAIN = viewOf(['a', 'b', 'c', 'd', 'e', 's'].map((id) => node(id)), [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['a', 's']]);
+const CHAIN = viewOf(
+  ['a', 'b', 'c', 'd', 'e', 's'].map((id) => node(id)),
+  [
+    ['a', 'b'],
+    ['b', 'c'],
+    ['c', 'd'],
+    ['d', 'e'],
+    ['a', 's'],
+  ],
+);
 
 const ids = (v: GraphView, id: string, depth?: number) => selectNeighbourhood(v, id, { depth }).nodes.map((n) => n.id);
 
@@ -38,19 +56,31 @@ describe('selectNeighbourhood', () => {
   });
 
   it('keeps the edges between chosen nodes, one per pair', () => {
-    const v = viewOf([node('x'), node('y')], [['x', 'y'], ['x', 'y']]);
+    const v = viewOf(
+      [node('x'), node('y')],
+      [
+        ['x', 'y'],
+        ['x', 'y'],
+      ],
+    );
     expect(selectNeighbourhood(v, 'x').edges).toHaveLength(1);
   });
 
   it('caps the new nodes per hop, nearest first, and counts what it left out', () => {
-    const fan = viewOf([node('p'), node('hub'), ...Array.from({ length: 100 }, (_, i) => node(`c${i}`))], [['p', 'hub'], ...Array.from({ length: 100 }, (_, i): [string, string] => ['hub', `c${i}`])]);
+    const fan = viewOf(
+      [node('p'), node('hub'), ...Array.from({ length: 100 }, (_, i) => node(`c${i}`))],
+      [['p', 'hub'], ...Array.from({ length: 100 }, (_, i): [string, string] => ['hub', `c${i}`])],
+    );
     const n = selectNeighbourhood(fan, 'hub');
     expect(n.nodes.map((x) => x.id)).toEqual(['hub', 'p', ...Array.from({ length: MAX_PER_HOP }, (_, i) => `c${i}`)]);
     expect(n.hidden).toBe(100 - MAX_PER_HOP);
   });
 
   it('caps the node count in all', () => {
-    const fan = viewOf([node('p'), node('hub'), ...Array.from({ length: 100 }, (_, i) => node(`c${i}`))], [['p', 'hub'], ...Array.from({ length: 100 }, (_, i): [string, string] => ['hub', `c${i}`])]);
+    const fan = viewOf(
+      [node('p'), node('hub'), ...Array.from({ length: 100 }, (_, i) => node(`c${i}`))],
+      [['p', 'hub'], ...Array.from({ length: 100 }, (_, i): [string, string] => ['hub', `c${i}`])],
+    );
     const n = selectNeighbourhood(fan, 'hub', { maxPerHop: 1000 });
     expect(n.nodes).toHaveLength(MAX_NEIGHBOURHOOD_NODES);
     expect(n.nodes.slice(0, 2).map((x) => x.id)).toEqual(['hub', 'p']);
@@ -60,8 +90,12 @@ describe('selectNeighbourhood', () => {
     const tree: ViewNode[] = [node('r')];
     const edges: [string, string][] = [];
     for (let i = 0; i < 8; i++) {
-      tree.push(node(`a${i}`)); edges.push(['r', `a${i}`]);
-      for (let j = 0; j < 8; j++) { tree.push(node(`a${i}b${j}`)); edges.push([`a${i}`, `a${i}b${j}`]); }
+      tree.push(node(`a${i}`));
+      edges.push(['r', `a${i}`]);
+      for (let j = 0; j < 8; j++) {
+        tree.push(node(`a${i}b${j}`));
+        edges.push([`a${i}`, `a${i}b${j}`]);
+      }
     }
     const deep = selectNeighbourhood(viewOf(tree, edges), 'r', { depth: 3, maxPerHop: 64 });
     expect(deep.nodes).toHaveLength(MAX_NEIGHBOURHOOD_NODES);
@@ -87,7 +121,11 @@ describe('neighbourhoodSvg', () => {
   });
 
   it('marks severities by colour and icon and rings the focus node', () => {
-    const marks = new Map([['c', 'error'], ['b', 'warning'], ['d', 'info']] as const);
+    const marks = new Map([
+      ['c', 'error'],
+      ['b', 'warning'],
+      ['d', 'info'],
+    ] as const);
     const svg = neighbourhoodSvg(CHAIN, 'c', { marks });
     expect(svg).toContain('stroke="#c62828"');
     expect(svg).toContain('✖');
@@ -100,7 +138,10 @@ describe('neighbourhoodSvg', () => {
   });
 
   it('says "+N more" when a cap cuts, and nothing when none does', () => {
-    const fan = viewOf([node('hub'), ...Array.from({ length: 50 }, (_, i) => node(`c${i}`))], Array.from({ length: 50 }, (_, i): [string, string] => ['hub', `c${i}`]));
+    const fan = viewOf(
+      [node('hub'), ...Array.from({ length: 50 }, (_, i) => node(`c${i}`))],
+      Array.from({ length: 50 }, (_, i): [string, string] => ['hub', `c${i}`]),
+    );
     const svg = neighbourhoodSvg(fan, 'hub');
     expect(svg).toContain(`+${50 - MAX_PER_HOP} more neighbours not shown`);
     // Background, boxes, focus ring.
@@ -118,7 +159,14 @@ describe('neighbourhoodSvg', () => {
       node('y', '</text><script>alert(1)</script>', '</svg><script>alert(2)</script>'),
       node('z', 'Add', 'nul\u0000 & "quote" \'apos\' \uD800'),
     ];
-    const svg = neighbourhoodSvg(viewOf(hostile, [['x', 'y'], ['y', 'z']]), 'y', { marks: new Map([['y', 'error']]) });
+    const svg = neighbourhoodSvg(
+      viewOf(hostile, [
+        ['x', 'y'],
+        ['y', 'z'],
+      ]),
+      'y',
+      { marks: new Map([['y', 'error']]) },
+    );
     expect(markupProblems(svg)).toEqual([]);
     expect(svg).not.toMatch(/<script|<img|<\/svg>.*<\/svg>/is);
     expect(svg).toContain('&lt;img src=x onerror=alert(1)&gt;');
@@ -140,7 +188,13 @@ describe('neighbourhoodSvg', () => {
     const svg = neighbourhoodSvg(view, sigmoid.id, { marks: new Map([[sigmoid.id, 'error']]) });
     expect(markupProblems(svg)).toEqual([]);
     const shown = selectNeighbourhood(view, sigmoid.id).nodes;
-    expect(shown.map((n) => n.opType).sort()).toEqual(['DequantizeLinear', 'DequantizeLinear', 'QuantizeLinear', 'QuantizeLinear', 'Sigmoid']);
+    expect(shown.map((n) => n.opType).sort()).toEqual([
+      'DequantizeLinear',
+      'DequantizeLinear',
+      'QuantizeLinear',
+      'QuantizeLinear',
+      'Sigmoid',
+    ]);
     for (const n of shown) expect(svg).toContain(`<title>${n.opType} ${n.name}`);
     expect(svg).toContain('>uint16</text>');
   });

@@ -60,9 +60,11 @@ function adjacencyOf(view: GraphView): Adjacency {
   adj = { byId: new Map(view.nodes.map((n) => [n.id, n])), incoming: new Map(), outgoing: new Map() };
   for (const e of view.edges) {
     const inc = adj.incoming.get(e.target);
-    if (inc) inc.push(e); else adj.incoming.set(e.target, [e]);
+    if (inc) inc.push(e);
+    else adj.incoming.set(e.target, [e]);
     const out = adj.outgoing.get(e.source);
-    if (out) out.push(e); else adj.outgoing.set(e.source, [e]);
+    if (out) out.push(e);
+    else adj.outgoing.set(e.source, [e]);
   }
   adjacencyCache.set(view, adj);
   return adj;
@@ -77,8 +79,13 @@ function adjacencyOf(view: GraphView): Adjacency {
  * @throws Error when `nodeId` is not in the view.
  */
 export function selectNeighbourhood(
-  view: GraphView, nodeId: string,
-  { depth = DEFAULT_NEIGHBOURHOOD_DEPTH, maxNodes = MAX_NEIGHBOURHOOD_NODES, maxPerHop = MAX_PER_HOP }: Omit<NeighbourhoodOptions, 'marks'> = {},
+  view: GraphView,
+  nodeId: string,
+  {
+    depth = DEFAULT_NEIGHBOURHOOD_DEPTH,
+    maxNodes = MAX_NEIGHBOURHOOD_NODES,
+    maxPerHop = MAX_PER_HOP,
+  }: Omit<NeighbourhoodOptions, 'marks'> = {},
 ): Neighbourhood {
   const adj = adjacencyOf(view);
   if (!adj.byId.has(nodeId)) throw new Error(`node "${nodeId}" is not in graph view "${view.name}"`);
@@ -91,7 +98,10 @@ export function selectNeighbourhood(
     for (const id of frontier) {
       for (const e of edgesOf.get(id) ?? []) {
         const other = end(e);
-        if (!seen.has(other)) { seen.add(other); found.push(other); }
+        if (!seen.has(other)) {
+          seen.add(other);
+          found.push(other);
+        }
       }
     }
     const room = Math.max(0, Math.min(maxPerHop, maxNodes - kept.length));
@@ -112,7 +122,10 @@ export function selectNeighbourhood(
   for (const id of kept) {
     for (const e of adj.outgoing.get(id) ?? []) {
       const pair = `${e.source}\u0000${e.target}`;
-      if (keptSet.has(e.target) && !pairs.has(pair)) { pairs.add(pair); edges.push(e); }
+      if (keptSet.has(e.target) && !pairs.has(pair)) {
+        pairs.add(pair);
+        edges.push(e);
+      }
     }
   }
   return { nodes: kept.map((id) => adj.byId.get(id)!), edges, hidden };
@@ -170,11 +183,17 @@ function edgeLine(x1: number, y1: number, x2: number, y2: number, dtype: string)
   const uy = dy / len;
   const bx = x2 - ux * ARROW_LEN;
   const by = y2 - uy * ARROW_LEN;
-  const head = [[x2, y2], [bx - uy * ARROW_HALF, by + ux * ARROW_HALF], [bx + uy * ARROW_HALF, by - ux * ARROW_HALF]]
-    .map(([px, py]) => `${num(px!)},${num(py!)}`).join(' ');
-  const label = dtype && dtype !== 'unknown'
-    ? markup`<text x="${num((x1 + x2) / 2 + 5)}" y="${num((y1 + y2) / 2 + 3)}" font-size="9" fill="#757575">${dtype}</text>`
-    : null;
+  const head = [
+    [x2, y2],
+    [bx - uy * ARROW_HALF, by + ux * ARROW_HALF],
+    [bx + uy * ARROW_HALF, by - ux * ARROW_HALF],
+  ]
+    .map(([px, py]) => `${num(px!)},${num(py!)}`)
+    .join(' ');
+  const label =
+    dtype && dtype !== 'unknown'
+      ? markup`<text x="${num((x1 + x2) / 2 + 5)}" y="${num((y1 + y2) / 2 + 3)}" font-size="9" fill="#757575">${dtype}</text>`
+      : null;
   return markup`<line x1="${num(x1)}" y1="${num(y1)}" x2="${num(bx)}" y2="${num(by)}" stroke="#9e9e9e" stroke-width="1.2"/><polygon points="${head}" fill="#9e9e9e"/>${label}`;
 }
 
@@ -233,8 +252,10 @@ export function neighbourhoodSvg(view: GraphView, nodeId: string, options: Neigh
   });
   const focus = nodes[0]!;
   const title = `Neighbourhood of ${focus.opType} ${focus.name || '(unnamed)'}`;
-  const more = hidden > 0
-    ? markup`<text x="${PAD}" y="${height - 8}" font-size="11" fill="#616161">+${hidden} more ${hidden === 1 ? 'neighbour' : 'neighbours'} not shown</text>`
-    : null;
-  return markup`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" font-family="${FONT}"><title>${title}</title><rect width="${width}" height="${height}" fill="#ffffff"/>${lines}${boxes}${more}</svg>`.text;
+  const more =
+    hidden > 0
+      ? markup`<text x="${PAD}" y="${height - 8}" font-size="11" fill="#616161">+${hidden} more ${hidden === 1 ? 'neighbour' : 'neighbours'} not shown</text>`
+      : null;
+  return markup`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" font-family="${FONT}"><title>${title}</title><rect width="${width}" height="${height}" fill="#ffffff"/>${lines}${boxes}${more}</svg>`
+    .text;
 }

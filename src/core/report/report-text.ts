@@ -31,7 +31,11 @@ export const SEVERITY_ICON: Record<Severity, string> = { error: '✖', warning: 
 
 export const VERDICT_ICON: Record<Verdict, string> = { fail: '✖', 'pass-with-warnings': '⚠\uFE0E', pass: '✔' };
 
-export const VERDICT_LABEL: Record<Verdict, string> = { fail: 'FAIL', 'pass-with-warnings': 'PASS WITH WARNINGS', pass: 'PASS' };
+export const VERDICT_LABEL: Record<Verdict, string> = {
+  fail: 'FAIL',
+  'pass-with-warnings': 'PASS WITH WARNINGS',
+  pass: 'PASS',
+};
 
 /** Rank of a severity, 0 for the worst. */
 export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
@@ -46,16 +50,23 @@ export function defaultTitle(report: CheckReport): string {
 /** e.g. `1 error, 2 warnings, 0 notes`. */
 export function countsText(counts: CheckReport['counts']): string {
   const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
-  return [n(counts.error, 'error', 'errors'), n(counts.warning, 'warning', 'warnings'), n(counts.info, 'note', 'notes')].join(', ');
+  return [
+    n(counts.error, 'error', 'errors'),
+    n(counts.warning, 'warning', 'warnings'),
+    n(counts.info, 'note', 'notes'),
+  ].join(', ');
 }
 
 /** One sentence on what the verdict means for the settings checked. */
 export function verdictSentence(report: CheckReport): string {
   const target = `${report.backend.toUpperCase()} on ${report.soc} (${report.arch})`;
   switch (report.verdict) {
-    case 'fail': return `The model would not fully delegate to ${target}.`;
-    case 'pass-with-warnings': return `No error for ${target}, but violations were reported as warnings (lenient mode).`;
-    default: return `Every checked constraint holds for ${target}.`;
+    case 'fail':
+      return `The model would not fully delegate to ${target}.`;
+    case 'pass-with-warnings':
+      return `No error for ${target}, but violations were reported as warnings (lenient mode).`;
+    default:
+      return `Every checked constraint holds for ${target}.`;
   }
 }
 
@@ -74,7 +85,14 @@ export function encodingsText(encodings: string): string {
 
 /** The deployment flow, as the report names it. */
 export function flowText(flow: string): string {
-  return ({ qnn: 'QNN converter (qnn)', ort: 'ONNX Runtime QNN EP (ort)', executorch: 'ExecuTorch (executorch)' } as Record<string, string>)[flow] ?? flow;
+  return (
+    (
+      { qnn: 'QNN converter (qnn)', ort: 'ONNX Runtime QNN EP (ort)', executorch: 'ExecuTorch (executorch)' } as Record<
+        string,
+        string
+      >
+    )[flow] ?? flow
+  );
 }
 
 export function strictText(strict: boolean): string {

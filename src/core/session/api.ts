@@ -27,7 +27,13 @@ export interface CheckSettings {
 }
 
 export type CheckOutcome =
-  | { ok: true; result: ValidationResult; report: CheckReport; packTitle: string; tensorEncodings: Record<string, string> }
+  | {
+      ok: true;
+      result: ValidationResult;
+      report: CheckReport;
+      packTitle: string;
+      tensorEncodings: Record<string, string>;
+    }
   | { ok: false; error: string };
 
 /** What the quantizer runs with (the quant panel edits these). */
@@ -61,7 +67,13 @@ export type QuantizeOutcome =
 export type ArtifactKind = 'qdq' | 'aimet-1.0.0' | 'aimet-0.6.1';
 
 /** SoCs of a backend, for the picker. */
-export interface SocOption { model: string; marketing?: string; htpArch: number; vtcmMB: number; lpai?: number }
+export interface SocOption {
+  model: string;
+  marketing?: string;
+  htpArch: number;
+  vtcmMB: number;
+  lpai?: number;
+}
 
 export type ProgressCallback = (phase: string, fraction: number | undefined) => void;
 
@@ -77,15 +89,22 @@ export interface EngineApi {
   /** Runs the validator on the current model with these settings. */
   check(settings: CheckSettings): Promise<CheckOutcome>;
   /** SoCs and default SoC of a backend (loads its rule pack). */
-  socs(backend: CheckSettings['backend']): Promise<{ socs: SocOption[]; defaultSoc: string; unknowns: string[]; title: string }>;
+  socs(
+    backend: CheckSettings['backend'],
+  ): Promise<{ socs: SocOption[]; defaultSoc: string; unknowns: string[]; title: string }>;
   /** Loads a user constraint pack (JSON text) over the built-in one; undefined text removes it. */
-  setConstraintPack(text: string | undefined, fileName: string): Promise<{ ok: true; name: string } | { ok: false; error: string }>;
+  setConstraintPack(
+    text: string | undefined,
+    fileName: string,
+  ): Promise<{ ok: true; name: string } | { ok: false; error: string }>;
   /** Quantizes the current model; the validator checks the plan. One run at a time. */
   quantize(settings: QuantizeSettings, onProgress?: ProgressCallback): Promise<QuantizeOutcome>;
   /** Stops a running quantization (calibration stops before its next sample). */
   cancelQuantize(): Promise<void>;
   /** An export of the last quantization. */
-  exportArtifact(kind: ArtifactKind): Promise<{ ok: true; name: string; bytes: Uint8Array } | { ok: false; error: string }>;
+  exportArtifact(
+    kind: ArtifactKind,
+  ): Promise<{ ok: true; name: string; bytes: Uint8Array } | { ok: false; error: string }>;
   /** The view of a graph of the current model ('' is the main graph), with its initial group expansion. */
   graphView(path: string): Promise<{ view: GraphView; expanded?: string[] } | undefined>;
   /** The first values of an initializer or Constant output visible from a graph. */

@@ -13,9 +13,13 @@ export class CalibrationFileError extends Error {}
 const IMAGE = /\.(png|jpe?g|webp|bmp)$/i;
 
 async function imageTensor(runtime: OrtRuntime, file: File, shape: number[]): Promise<ReturnType<typeof makeFloat>> {
-  if (shape.length !== 4 || shape[1] !== 3) throw new CalibrationFileError(`${file.name}: images need a model input of shape [N, 3, H, W]; this input is [${shape.join(', ')}]. Use .npy files instead.`);
+  if (shape.length !== 4 || shape[1] !== 3)
+    throw new CalibrationFileError(
+      `${file.name}: images need a model input of shape [N, 3, H, W]; this input is [${shape.join(', ')}]. Use .npy files instead.`,
+    );
   const [, , h, w] = shape as [number, number, number, number];
-  if (typeof createImageBitmap !== 'function' || typeof OffscreenCanvas !== 'function') throw new CalibrationFileError(`${file.name}: images can only be decoded in the browser; use .npy files here.`);
+  if (typeof createImageBitmap !== 'function' || typeof OffscreenCanvas !== 'function')
+    throw new CalibrationFileError(`${file.name}: images can only be decoded in the browser; use .npy files here.`);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file, { resizeWidth: w, resizeHeight: h, resizeQuality: 'high' });
@@ -41,19 +45,32 @@ async function npyTensor(runtime: OrtRuntime, file: File) {
   return new runtime.Tensor(a.dtype as 'float32', a.data as Float32Array, a.shape);
 }
 
-export async function samplesFromFiles(runtime: OrtRuntime, files: readonly File[], inputs: readonly string[], shapes: ReadonlyMap<string, number[]>): Promise<CalibrationSample[]> {
+export async function samplesFromFiles(
+  runtime: OrtRuntime,
+  files: readonly File[],
+  inputs: readonly string[],
+  shapes: ReadonlyMap<string, number[]>,
+): Promise<CalibrationSample[]> {
   if (files.length === 0) throw new CalibrationFileError('no calibration files were given');
   if (inputs.length === 1) {
     const input = inputs[0]!;
     const out: CalibrationSample[] = [];
-    for (const f of files) out.push({ [input]: IMAGE.test(f.name) ? await imageTensor(runtime, f, shapes.get(input) ?? []) : await npyTensor(runtime, f) });
+    for (const f of files)
+      out.push({
+        [input]: IMAGE.test(f.name)
+          ? await imageTensor(runtime, f, shapes.get(input) ?? [])
+          : await npyTensor(runtime, f),
+      });
     return out;
   }
   const bySample = new Map<string, CalibrationSample>();
   for (const f of files) {
     const m = /^(.*)_(\d+)\.npy$/i.exec(f.name);
     const input = m ? inputs.find((i) => i.replace(/[/\\:]/g, '_') === m[1]) : undefined;
-    if (!m || !input) throw new CalibrationFileError(`${f.name}: with several inputs (${inputs.join(', ')}), name files <input>_<k>.npy`);
+    if (!m || !input)
+      throw new CalibrationFileError(
+        `${f.name}: with several inputs (${inputs.join(', ')}), name files <input>_<k>.npy`,
+      );
     const sample = bySample.get(m[2]!) ?? {};
     sample[input] = await npyTensor(runtime, f);
     bySample.set(m[2]!, sample);

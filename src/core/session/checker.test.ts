@@ -25,9 +25,10 @@ function encodingsFromQdq(sigmoidScale?: number, sigmoidDtype?: 'uint16'): strin
     }
     for (const p of n.outputs) {
       if (!p.encoding) continue;
-      const enc = n.opType === 'Sigmoid' && sigmoidScale
-        ? { ...p.encoding, scale: [sigmoidScale], ...(sigmoidDtype ? { dtype: sigmoidDtype, bitwidth: 16 } : {}) }
-        : p.encoding;
+      const enc =
+        n.opType === 'Sigmoid' && sigmoidScale
+          ? { ...p.encoding, scale: [sigmoidScale], ...(sigmoidDtype ? { dtype: sigmoidDtype, bitwidth: 16 } : {}) }
+          : p.encoding;
       // In the float model the Sigmoid writes the graph output directly.
       activations.set(n.opType === 'Sigmoid' ? 'probs' : p.tensor, enc);
     }
@@ -60,11 +61,15 @@ describe('Engine.check', () => {
 
   it('flags a wrong 16-bit Sigmoid scale from AIMET encodings; lenient makes it a warning; 8-bit is advice', async () => {
     const engine = new Engine();
-    await engine.openFiles([sample('cnn-sigmoid.onnx'), new File([encodingsFromQdq(1 / 60000, 'uint16')], 'cnn.encodings')]);
+    await engine.openFiles([
+      sample('cnn-sigmoid.onnx'),
+      new File([encodingsFromQdq(1 / 60000, 'uint16')], 'cnn.encodings'),
+    ]);
     const strict = await engine.check({ backend: 'htp', soc: 'SM8650', strict: true });
     // The uint8 → uint16 step at the Sigmoid itself costs a Convert (slower), besides the fixed scale.
     expect(strict.ok && strict.result.findings.map((f) => [f.rule, f.node, f.severity, f.outcome])).toEqual([
-      ['fixed-qparams', '/head/Sigmoid', 'error', 'rejected'], ['io-dtype', '/head/Sigmoid', 'warning', 'slower'],
+      ['fixed-qparams', '/head/Sigmoid', 'error', 'rejected'],
+      ['io-dtype', '/head/Sigmoid', 'warning', 'slower'],
     ]);
     const lenient = await engine.check({ backend: 'htp', soc: 'SM8650', strict: false });
     expect(lenient.ok && lenient.result.verdict).toBe('pass-with-warnings');
@@ -72,7 +77,9 @@ describe('Engine.check', () => {
     await engine.openFiles([sample('cnn-sigmoid.onnx'), new File([encodingsFromQdq(1 / 200)], 'cnn.encodings')]);
     const eight = await engine.check({ backend: 'htp', soc: 'SM8650', strict: true });
     expect(eight.ok && eight.result.verdict).toBe('pass');
-    expect(eight.ok && eight.result.findings.map((f) => [f.rule, f.severity, f.outcome, f.constraintKind])).toEqual([['fixed-qparams', 'info', 'advice', 'toolchain-default']]);
+    expect(eight.ok && eight.result.findings.map((f) => [f.rule, f.severity, f.outcome, f.constraintKind])).toEqual([
+      ['fixed-qparams', 'info', 'advice', 'toolchain-default'],
+    ]);
   });
 
   it('rejects a malformed encodings file with its name and keeps the previous model', async () => {

@@ -30,7 +30,10 @@ export class Checker {
     return this.userPack && this.userPack.backend === backend ? mergePack(base, this.userPack) : base;
   }
 
-  setConstraintPack(text: string | undefined, fileName: string): { ok: true; name: string } | { ok: false; error: string } {
+  setConstraintPack(
+    text: string | undefined,
+    fileName: string,
+  ): { ok: true; name: string } | { ok: false; error: string } {
     if (text === undefined) {
       this.userPack = undefined;
       return { ok: true, name: '' };
@@ -39,7 +42,10 @@ export class Checker {
       this.userPack = parseUserPack(text, fileName);
       return { ok: true, name: this.userPack.name ?? fileName };
     } catch (err) {
-      return { ok: false, error: err instanceof ConstraintPackError ? err.message : `${fileName}: ${(err as Error).message}` };
+      return {
+        ok: false,
+        error: err instanceof ConstraintPackError ? err.message : `${fileName}: ${(err as Error).message}`,
+      };
     }
   }
 
@@ -50,9 +56,19 @@ export class Checker {
     try {
       const pack = await this.pack(settings.backend);
       const result = validate(graph, pack, { soc: settings.soc, strict: settings.strict, flow: settings.flow });
-      return { ok: true, result, report: buildCheckReport(this.identity, result), packTitle: pack.title, tensorEncodings: tensorEncodingLabels(graph) };
+      return {
+        ok: true,
+        result,
+        report: buildCheckReport(this.identity, result),
+        packTitle: pack.title,
+        tensorEncodings: tensorEncodingLabels(graph),
+      };
     } catch (err) {
-      if (err instanceof UnknownSocError) return { ok: false, error: `${err.soc} is not a ${settings.backend.toUpperCase()} SoC QuantLens knows. Pick one of: ${err.known.join(', ')}.` };
+      if (err instanceof UnknownSocError)
+        return {
+          ok: false,
+          error: `${err.soc} is not a ${settings.backend.toUpperCase()} SoC QuantLens knows. Pick one of: ${err.known.join(', ')}.`,
+        };
       return { ok: false, error: `The check failed: ${(err as Error).message}` };
     }
   }

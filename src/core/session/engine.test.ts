@@ -48,7 +48,9 @@ describe('Engine', () => {
     const engine = new Engine();
     const ok = await engine.openFiles([file(`${DATA}/pytorch-converted/test_Conv2d/model.onnx`, 'conv.onnx')]);
     expect(ok.ok).toBe(true);
-    const bad = await engine.openFiles([new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4])], 'photo.onnx')]);
+    const bad = await engine.openFiles([
+      new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4])], 'photo.onnx'),
+    ]);
     expect(bad.ok).toBe(false);
     if (!bad.ok) {
       expect(bad.error.fileName).toBe('photo.onnx');

@@ -15,7 +15,15 @@ import type { Model } from '../model/types';
 import { AimetEncodingsError, parseAimetEncodings, type AimetEncodings } from '../formats/aimet';
 import { sha256Hex } from '../report/sha256';
 import { Checker } from './checker';
-import type { ArtifactKind, CheckSettings, EngineApi, LoadResult, ProgressCallback, QuantizeOutcome, QuantizeSettings } from './api';
+import type {
+  ArtifactKind,
+  CheckSettings,
+  EngineApi,
+  LoadResult,
+  ProgressCallback,
+  QuantizeOutcome,
+  QuantizeSettings,
+} from './api';
 import type { OrtRuntime } from '../quant/runtime';
 import { CalibrationCancelled } from '../quant/calibrate';
 import type { CalibrationSample } from '../quant/expose';
@@ -51,14 +59,30 @@ export class Engine implements EngineApi {
     const main = models.length === 1 ? models[0] : models.length === 0 && files.length === 1 ? files[0] : undefined;
     if (!main) {
       const names = files.map((f) => f.name).join(', ');
-      const problem = models.length > 1
-        ? `${models.length} model files were given at once (${names})`
-        : `none of the given files is an .onnx model (${names || 'no files'})`;
-      return fail(new ModelLoadError('not-onnx', names || '(nothing)', problem, 'Drop one .onnx file, together with its external-data files if it has any.'));
+      const problem =
+        models.length > 1
+          ? `${models.length} model files were given at once (${names})`
+          : `none of the given files is an .onnx model (${names || 'no files'})`;
+      return fail(
+        new ModelLoadError(
+          'not-onnx',
+          names || '(nothing)',
+          problem,
+          'Drop one .onnx file, together with its external-data files if it has any.',
+        ),
+      );
     }
     try {
       const encodingsFiles = files.filter((f) => f !== main && ENCODINGS_EXTENSIONS.test(f.name));
-      if (encodingsFiles.length > 1) return fail(new ModelLoadError('not-onnx', encodingsFiles.map((f) => f.name).join(', '), 'more than one encodings file was given', 'Drop the model with a single AIMET .encodings file.'));
+      if (encodingsFiles.length > 1)
+        return fail(
+          new ModelLoadError(
+            'not-onnx',
+            encodingsFiles.map((f) => f.name).join(', '),
+            'more than one encodings file was given',
+            'Drop the model with a single AIMET .encodings file.',
+          ),
+        );
       let encodings: { file: string; value: AimetEncodings } | undefined;
       if (encodingsFiles[0]) {
         const file = encodingsFiles[0];
@@ -66,14 +90,31 @@ export class Engine implements EngineApi {
           encodings = { file: file.name, value: parseAimetEncodings(await file.text(), file.name) };
         } catch (err) {
           const e = err instanceof AimetEncodingsError ? err : undefined;
-          return fail(new ModelLoadError('malformed', file.name, e ? `${e.path ? `${e.path}: ` : ''}${e.problem}` : String(err), e?.hint ?? 'Export the encodings again with AIMET.'));
+          return fail(
+            new ModelLoadError(
+              'malformed',
+              file.name,
+              e ? `${e.path ? `${e.path}: ` : ''}${e.problem}` : String(err),
+              e?.hint ?? 'Export the encodings again with AIMET.',
+            ),
+          );
         }
       }
       const bytes = await readBlob(main, onProgress);
-      const others = files.filter((f) => f !== main && !encodingsFiles.includes(f)).map((f) => ({ name: f.name, blob: f as Blob }));
+      const others = files
+        .filter((f) => f !== main && !encodingsFiles.includes(f))
+        .map((f) => ({ name: f.name, blob: f as Blob }));
       return await this.accept(open, bytes, main.name, new BlobDataSource(others), onProgress, encodings);
     } catch (err) {
-      if (err instanceof RangeError) return fail(new ModelLoadError('limit', main.name, `the file is ${err.message}`, 'QuantLens reads models up to 2 GiB; keep the weights in external-data files.'));
+      if (err instanceof RangeError)
+        return fail(
+          new ModelLoadError(
+            'limit',
+            main.name,
+            `the file is ${err.message}`,
+            'QuantLens reads models up to 2 GiB; keep the weights in external-data files.',
+          ),
+        );
       return fail(toLoadError(err, main.name));
     }
   }
@@ -84,37 +125,83 @@ export class Engine implements EngineApi {
     try {
       parsed = new URL(url);
     } catch {
-      return fail(new ModelLoadError('fetch', url, 'this is not a valid URL', 'Give a full http:// or https:// address of an .onnx file.'));
+      return fail(
+        new ModelLoadError(
+          'fetch',
+          url,
+          'this is not a valid URL',
+          'Give a full http:// or https:// address of an .onnx file.',
+        ),
+      );
     }
     const fileName = decodeURIComponent(parsed.pathname.split('/').pop() || parsed.hostname);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      return fail(new ModelLoadError('fetch', fileName, `only http and https addresses are opened, not ${parsed.protocol}`, 'Give an http:// or https:// address of an .onnx file.'));
+      return fail(
+        new ModelLoadError(
+          'fetch',
+          fileName,
+          `only http and https addresses are opened, not ${parsed.protocol}`,
+          'Give an http:// or https:// address of an .onnx file.',
+        ),
+      );
     }
     let response: Response;
     try {
       onProgress?.('Downloading model', undefined);
       response = await fetch(parsed, { credentials: 'omit' });
     } catch (err) {
-      return fail(new ModelLoadError('fetch', fileName, `the download from ${parsed.host} failed (${(err as Error).message}); the server may be unreachable or may not allow cross-origin requests (CORS)`, 'Check the address, or download the file and drop it onto the page.'));
+      return fail(
+        new ModelLoadError(
+          'fetch',
+          fileName,
+          `the download from ${parsed.host} failed (${(err as Error).message}); the server may be unreachable or may not allow cross-origin requests (CORS)`,
+          'Check the address, or download the file and drop it onto the page.',
+        ),
+      );
     }
     if (!response.ok) {
-      return fail(new ModelLoadError('fetch', fileName, `the server answered HTTP ${response.status} ${response.statusText} for ${parsed.href}`, response.status === 404 ? 'Check the address: no file is there.' : 'Check the address and your access to it, or download the file and drop it onto the page.'));
+      return fail(
+        new ModelLoadError(
+          'fetch',
+          fileName,
+          `the server answered HTTP ${response.status} ${response.statusText} for ${parsed.href}`,
+          response.status === 404
+            ? 'Check the address: no file is there.'
+            : 'Check the address and your access to it, or download the file and drop it onto the page.',
+        ),
+      );
     }
     if ((response.headers.get('content-type') ?? '').includes('text/html')) {
-      return fail(new ModelLoadError('fetch', fileName, `the server sent an HTML page for ${parsed.href}, not an ONNX model`, 'The address is probably wrong: many servers answer unknown addresses with a web page. Check the link to the .onnx file.'));
+      return fail(
+        new ModelLoadError(
+          'fetch',
+          fileName,
+          `the server sent an HTML page for ${parsed.href}, not an ONNX model`,
+          'The address is probably wrong: many servers answer unknown addresses with a web page. Check the link to the .onnx file.',
+        ),
+      );
     }
     try {
       const bytes = await readResponse(response, onProgress);
       return await this.accept(open, bytes, fileName, new UrlDataSource(parsed.href), onProgress);
     } catch (err) {
-      if (err instanceof RangeError) return fail(new ModelLoadError('limit', fileName, `the download is ${err.message}`, 'QuantLens reads models up to 2 GiB; keep the weights in external-data files.'));
+      if (err instanceof RangeError)
+        return fail(
+          new ModelLoadError(
+            'limit',
+            fileName,
+            `the download is ${err.message}`,
+            'QuantLens reads models up to 2 GiB; keep the weights in external-data files.',
+          ),
+        );
       return fail(toLoadError(err, fileName));
     }
   }
 
   check(settings: CheckSettings) {
     if (settings.target === 'plan') {
-      if (!this.lastQuant) return Promise.resolve({ ok: false as const, error: 'There is no quantization plan yet: press Quantize.' });
+      if (!this.lastQuant)
+        return Promise.resolve({ ok: false as const, error: 'There is no quantization plan yet: press Quantize.' });
       return this.checker.check(settings, this.lastQuant.graph);
     }
     return this.checker.check(settings);
@@ -122,7 +209,18 @@ export class Engine implements EngineApi {
 
   async socs(backend: CheckSettings['backend']) {
     const pack = await this.checker.pack(backend);
-    return { socs: pack.socs.map(({ model, marketing, htpArch, vtcmMB, lpai }) => ({ model, marketing, htpArch, vtcmMB, lpai })), defaultSoc: pack.defaultSoc, unknowns: pack.unknowns, title: pack.title };
+    return {
+      socs: pack.socs.map(({ model, marketing, htpArch, vtcmMB, lpai }) => ({
+        model,
+        marketing,
+        htpArch,
+        vtcmMB,
+        lpai,
+      })),
+      defaultSoc: pack.defaultSoc,
+      unknowns: pack.unknowns,
+      title: pack.title,
+    };
   }
 
   async setConstraintPack(text: string | undefined, fileName: string) {
@@ -132,40 +230,85 @@ export class Engine implements EngineApi {
   /**
    * @param samples calibration inputs to use instead of random ones (the CLI's --inputs)
    */
-  async quantize(settings: QuantizeSettings, onProgress?: ProgressCallback, samples?: CalibrationSample[]): Promise<QuantizeOutcome> {
+  async quantize(
+    settings: QuantizeSettings,
+    onProgress?: ProgressCallback,
+    samples?: CalibrationSample[],
+  ): Promise<QuantizeOutcome> {
     const model = this.model;
     const bytes = this.bytes;
     if (!model || !bytes) return { ok: false, error: 'No model is open.' };
-    if (!this.runtime) return { ok: false, error: 'Quantization needs onnxruntime, which this engine was started without.' };
+    if (!this.runtime)
+      return { ok: false, error: 'Quantization needs onnxruntime, which this engine was started without.' };
     this.running?.abort();
     const controller = new AbortController();
     this.running = controller;
     try {
       const inputs = feedInputs(model);
       const { shapes, assumed } = resolveInputShapes(inputs, new Map(Object.entries(settings.shapes ?? {})));
-      if (!samples && settings.inputFiles?.length) samples = await samplesFromFiles(this.runtime, settings.inputFiles, inputs.map((i) => i.name), shapes);
-      samples ??= randomSamples(this.runtime.Tensor, inputs, shapes, Math.max(1, Math.min(settings.calibration.samples, 4096)), settings.calibration.seed);
+      if (!samples && settings.inputFiles?.length)
+        samples = await samplesFromFiles(
+          this.runtime,
+          settings.inputFiles,
+          inputs.map((i) => i.name),
+          shapes,
+        );
+      samples ??= randomSamples(
+        this.runtime.Tensor,
+        inputs,
+        shapes,
+        Math.max(1, Math.min(settings.calibration.samples, 4096)),
+        settings.calibration.seed,
+      );
       const pack = await this.checker.pack(settings.backend);
       const result = await quantize({
-        model, bytes, pack, soc: settings.soc, strict: settings.strict, flow: settings.flow,
+        model,
+        bytes,
+        pack,
+        soc: settings.soc,
+        strict: settings.strict,
+        flow: settings.flow,
         options: settings,
-        overrides: settings.overrides, samples, observer: settings.calibration.observer, percentile: settings.calibration.percentile,
-        createSession: this.runtime.createSession, signal: controller.signal, onProgress,
+        overrides: settings.overrides,
+        samples,
+        observer: settings.calibration.observer,
+        percentile: settings.calibration.percentile,
+        createSession: this.runtime.createSession,
+        signal: controller.signal,
+        onProgress,
       });
       if (controller.signal.aborted) return { ok: false, error: 'Quantization was cancelled.', cancelled: true };
       this.lastQuant = { result, settings, graph: result.graph };
-      const report = buildCheckReport({ name: model.fileName, sha256: this.sha256, nodes: model.graph.nodes.length }, result.validation);
+      const report = buildCheckReport(
+        { name: model.fileName, sha256: this.sha256, nodes: model.graph.nodes.length },
+        result.validation,
+      );
       return {
-        ok: true, result: result.validation, report, sqnr: result.sqnr, notes: result.notes, assumed, timings: result.timings,
+        ok: true,
+        result: result.validation,
+        report,
+        sqnr: result.sqnr,
+        notes: result.notes,
+        assumed,
+        timings: result.timings,
         quantizedTensors: result.encodings.tensors.size,
-        floatNodes: result.plan.nodes.filter((n) => n.floatReason).map((n) => ({ name: n.name, reason: n.floatReason! })),
+        floatNodes: result.plan.nodes
+          .filter((n) => n.floatReason)
+          .map((n) => ({ name: n.name, reason: n.floatReason! })),
         qdqDomain: result.qdq.qdqDomain,
         aimet061: result.aimet061.ok ? null : result.aimet061.reason,
         tensorEncodings: tensorEncodingLabels(result.graph),
       };
     } catch (err) {
-      if (err instanceof CalibrationCancelled || controller.signal.aborted) return { ok: false, error: 'Quantization was cancelled.', cancelled: true };
-      if (err instanceof InputShapeError || err instanceof OverrideError || err instanceof CalibrationFileError || err instanceof NpyError) return { ok: false, error: err.message };
+      if (err instanceof CalibrationCancelled || controller.signal.aborted)
+        return { ok: false, error: 'Quantization was cancelled.', cancelled: true };
+      if (
+        err instanceof InputShapeError ||
+        err instanceof OverrideError ||
+        err instanceof CalibrationFileError ||
+        err instanceof NpyError
+      )
+        return { ok: false, error: err.message };
       return { ok: false, error: `Quantization failed: ${(err as Error).message}` };
     } finally {
       if (this.running === controller) this.running = undefined;
@@ -182,9 +325,15 @@ export class Engine implements EngineApi {
     const stem = (this.model?.fileName ?? 'model').replace(/\.onnx$/i, '');
     const tag = q.settings.config;
     if (kind === 'qdq') return { ok: true as const, name: `${stem}.${tag}.qdq.onnx`, bytes: q.result.qdq.bytes };
-    if (kind === 'aimet-1.0.0') return { ok: true as const, name: `${stem}.${tag}.encodings`, bytes: new TextEncoder().encode(q.result.aimet) };
-    if (!q.result.aimet061.ok) return { ok: false as const, error: `AIMET 0.6.1 cannot express this plan: ${q.result.aimet061.reason}` };
-    return { ok: true as const, name: `${stem}.${tag}.v0.6.1.encodings`, bytes: new TextEncoder().encode(q.result.aimet061.text) };
+    if (kind === 'aimet-1.0.0')
+      return { ok: true as const, name: `${stem}.${tag}.encodings`, bytes: new TextEncoder().encode(q.result.aimet) };
+    if (!q.result.aimet061.ok)
+      return { ok: false as const, error: `AIMET 0.6.1 cannot express this plan: ${q.result.aimet061.reason}` };
+    return {
+      ok: true as const,
+      name: `${stem}.${tag}.v0.6.1.encodings`,
+      bytes: new TextEncoder().encode(q.result.aimet061.text),
+    };
   }
 
   async graphView(path: string) {
@@ -198,7 +347,14 @@ export class Engine implements EngineApi {
     return constant ? previewTensor(constant, this.data) : undefined;
   }
 
-  private async accept(open: number, bytes: Uint8Array, fileName: string, data: ExternalDataSource, onProgress?: ProgressCallback, encodings?: { file: string; value: AimetEncodings }): Promise<LoadResult> {
+  private async accept(
+    open: number,
+    bytes: Uint8Array,
+    fileName: string,
+    data: ExternalDataSource,
+    onProgress?: ProgressCallback,
+    encodings?: { file: string; value: AimetEncodings },
+  ): Promise<LoadResult> {
     onProgress?.('Parsing model', undefined);
     const started = performance.now();
     let model: Model;
@@ -211,11 +367,27 @@ export class Engine implements EngineApi {
     // A URL source only refuses unsafe paths; files beside a URL are discovered when read.
     model.warnings.push(...checkExternalData(model, data));
     const view = buildGraphView(model, '');
-    if (!view) return fail(new ModelLoadError('malformed', fileName, 'the main graph could not be built', 'Report this model to the QuantLens team.'));
+    if (!view)
+      return fail(
+        new ModelLoadError(
+          'malformed',
+          fileName,
+          'the main graph could not be built',
+          'Report this model to the QuantLens team.',
+        ),
+      );
     if (encodings) model.warnings.push(...encodings.value.warnings.map((w) => `${encodings.file}: ${w}`));
     // The latest open wins, whatever order the reads finish in.
     const sha256 = await sha256Hex(bytes);
-    if (open !== this.opens) return fail(new ModelLoadError('superseded', fileName, 'another model was opened while this one was loading', 'Nothing to do: the newer model is shown.'));
+    if (open !== this.opens)
+      return fail(
+        new ModelLoadError(
+          'superseded',
+          fileName,
+          'another model was opened while this one was loading',
+          'Nothing to do: the newer model is shown.',
+        ),
+      );
     this.model = model;
     this.data = data;
     this.sha256 = sha256;
@@ -224,7 +396,14 @@ export class Engine implements EngineApi {
     this.lastQuant = undefined;
     onProgress?.('Done', 1);
     // Grouping a large view costs tens of milliseconds per 10k nodes: done here, not on the UI thread.
-    return { ok: true, summary: summarizeModel(model), view, parseMs, encodingsFile: encodings?.file, expanded: initialGroups(view) };
+    return {
+      ok: true,
+      summary: summarizeModel(model),
+      view,
+      parseMs,
+      encodingsFile: encodings?.file,
+      expanded: initialGroups(view),
+    };
   }
 }
 

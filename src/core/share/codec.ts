@@ -1,7 +1,22 @@
 /** Share-link versions (a decoder per version, upgrades to the latest), decoding and encoding. */
 import type { CheckReport } from '../report/check-report';
 import { FORBIDDEN_ANYWHERE, FORBIDDEN_IN_NAMES, modelUrlProblem, validatePayload } from './guards';
-import { ASK_SENDER, MAX_FRAGMENT_CHARS, MAX_INFLATED_BYTES, MAX_SNAPSHOT_FINDINGS, SHARE_LIMITS, SHARE_LINK_VERSION, SHARE_PARAM, ShareLinkError, fmt, type ShareFinding, type SharePayload, type SharePayloadV1, type SharePayloadV2, type ShareSnapshot } from './payload';
+import {
+  ASK_SENDER,
+  MAX_FRAGMENT_CHARS,
+  MAX_INFLATED_BYTES,
+  MAX_SNAPSHOT_FINDINGS,
+  SHARE_LIMITS,
+  SHARE_LINK_VERSION,
+  SHARE_PARAM,
+  ShareLinkError,
+  fmt,
+  type ShareFinding,
+  type SharePayload,
+  type SharePayloadV1,
+  type SharePayloadV2,
+  type ShareSnapshot,
+} from './payload';
 import { SHARE_PAYLOAD_V1_SCHEMA, SHARE_PAYLOAD_V2_SCHEMA } from './schema';
 import { deflate, fromBase64Url, inflateCapped, parseJson, toBase64Url } from './transport';
 
@@ -12,8 +27,18 @@ type VersionDecoder = (body: string) => Promise<unknown>;
 
 /** `DECODERS[n]` reads a version-n body into a validated version-n payload. */
 const DECODERS: Readonly<Record<number, VersionDecoder>> = {
-  1: async (body) => validatePayload<SharePayloadV1>(parseJson(await inflateCapped(fromBase64Url(body), MAX_INFLATED_BYTES)), 1, SHARE_PAYLOAD_V1_SCHEMA),
-  2: async (body) => validatePayload<SharePayloadV2>(parseJson(await inflateCapped(fromBase64Url(body), MAX_INFLATED_BYTES)), 2, SHARE_PAYLOAD_V2_SCHEMA),
+  1: async (body) =>
+    validatePayload<SharePayloadV1>(
+      parseJson(await inflateCapped(fromBase64Url(body), MAX_INFLATED_BYTES)),
+      1,
+      SHARE_PAYLOAD_V1_SCHEMA,
+    ),
+  2: async (body) =>
+    validatePayload<SharePayloadV2>(
+      parseJson(await inflateCapped(fromBase64Url(body), MAX_INFLATED_BYTES)),
+      2,
+      SHARE_PAYLOAD_V2_SCHEMA,
+    ),
 };
 
 /** `UPGRADES[n]` turns a valid version-n payload into a valid version-(n+1) payload. */
@@ -30,7 +55,12 @@ function toLatest(version: number, payload: unknown): SharePayload {
   for (let v = version; v < SHARE_LINK_VERSION; v++) {
     const up = UPGRADES[v];
     // A missing step is a QuantLens bug, not the link's fault; say so rather than guess.
-    if (!up) throw new ShareLinkError('unknown-version', `This QuantLens cannot upgrade share-link version ${v} to ${v + 1}`, 'This is a QuantLens bug; please report it with the link.');
+    if (!up)
+      throw new ShareLinkError(
+        'unknown-version',
+        `This QuantLens cannot upgrade share-link version ${v} to ${v + 1}`,
+        'This is a QuantLens bug; please report it with the link.',
+      );
     p = up(p);
   }
   return p as SharePayload;
@@ -65,20 +95,48 @@ function shareParam(fragment: string): string | undefined {
 export async function decodeShareFragment(hash: string): Promise<SharePayload> {
   const fragment = hash.startsWith('#') ? hash.slice(1) : hash;
   if (fragment.length > MAX_FRAGMENT_CHARS) {
-    throw new ShareLinkError('too-long', `This share link is ${fmt(fragment.length)} characters long after the #; the limit is ${fmt(MAX_FRAGMENT_CHARS)}`, 'The link is refused; no QuantLens makes links that long.');
+    throw new ShareLinkError(
+      'too-long',
+      `This share link is ${fmt(fragment.length)} characters long after the #; the limit is ${fmt(MAX_FRAGMENT_CHARS)}`,
+      'The link is refused; no QuantLens makes links that long.',
+    );
   }
   const value = shareParam(fragment);
-  if (value === undefined) throw new ShareLinkError('no-payload', 'This address has no share-link payload (no "s=" after the #)', 'Copy the whole link, including everything after the #.');
+  if (value === undefined)
+    throw new ShareLinkError(
+      'no-payload',
+      'This address has no share-link payload (no "s=" after the #)',
+      'Copy the whole link, including everything after the #.',
+    );
   const m = /^(\d{1,9})\.([\s\S]*)$/.exec(value);
-  if (!m) throw new ShareLinkError('malformed', `This share link's payload does not start with a version number and a dot (it starts ${JSON.stringify(value.slice(0, 12))})`, `${ASK_SENDER}.`);
+  if (!m)
+    throw new ShareLinkError(
+      'malformed',
+      `This share link's payload does not start with a version number and a dot (it starts ${JSON.stringify(value.slice(0, 12))})`,
+      `${ASK_SENDER}.`,
+    );
   const version = Number(m[1]);
   const body = m[2]!;
   if (version > SHARE_LINK_VERSION) {
-    throw new ShareLinkError('future-version', `This share link was made by a newer QuantLens (version ${version}); this one reads up to ${SHARE_LINK_VERSION}`, 'Update QuantLens (reload the page), or open the link in the QuantLens that made it.');
+    throw new ShareLinkError(
+      'future-version',
+      `This share link was made by a newer QuantLens (version ${version}); this one reads up to ${SHARE_LINK_VERSION}`,
+      'Update QuantLens (reload the page), or open the link in the QuantLens that made it.',
+    );
   }
   const decoder = DECODERS[version];
-  if (!decoder) throw new ShareLinkError('unknown-version', `This share link says version ${version}, which no QuantLens ever wrote (versions run from 1 to ${SHARE_LINK_VERSION})`, `${ASK_SENDER}.`);
-  if (body === '') throw new ShareLinkError('malformed', 'This share link has a version but no payload after the dot', `${ASK_SENDER}.`);
+  if (!decoder)
+    throw new ShareLinkError(
+      'unknown-version',
+      `This share link says version ${version}, which no QuantLens ever wrote (versions run from 1 to ${SHARE_LINK_VERSION})`,
+      `${ASK_SENDER}.`,
+    );
+  if (body === '')
+    throw new ShareLinkError(
+      'malformed',
+      'This share link has a version but no payload after the dot',
+      `${ASK_SENDER}.`,
+    );
   return toLatest(version, await decoder(body));
 }
 
@@ -93,12 +151,21 @@ export async function decodeShareFragment(hash: string): Promise<SharePayload> {
 export function fragmentForCli(urlOrFragment: string): string {
   const text = urlOrFragment.trim();
   if (text.length > MAX_FRAGMENT_CHARS + SHARE_LIMITS.url) {
-    throw new ShareLinkError('too-long', `This share link is ${fmt(text.length)} characters long; the limit is ${fmt(MAX_FRAGMENT_CHARS)} after the #`, 'The link is refused; no QuantLens makes links that long.');
+    throw new ShareLinkError(
+      'too-long',
+      `This share link is ${fmt(text.length)} characters long; the limit is ${fmt(MAX_FRAGMENT_CHARS)} after the #`,
+      'The link is refused; no QuantLens makes links that long.',
+    );
   }
   if (/^\d{1,9}\./.test(text)) return `${SHARE_PARAM}=${text}`;
   if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
     const hash = text.indexOf('#');
-    if (hash < 0) throw new ShareLinkError('no-payload', 'This address has no share-link payload (nothing after a #)', 'Copy the whole link, including everything after the #.');
+    if (hash < 0)
+      throw new ShareLinkError(
+        'no-payload',
+        'This address has no share-link payload (nothing after a #)',
+        'Copy the whole link, including everything after the #.',
+      );
     return text.slice(hash + 1);
   }
   return text.startsWith('#') ? text.slice(1) : text;
@@ -123,7 +190,9 @@ function cut(s: string, max: number): string {
 
 /** Replaces characters that decoders refuse, so descriptive text never blocks a link. */
 function clean(s: string, multiline = false): string {
-  const re = multiline ? new RegExp(FORBIDDEN_ANYWHERE.source, 'gu') : new RegExp(`${FORBIDDEN_ANYWHERE.source}|${FORBIDDEN_IN_NAMES.source}`, 'gu');
+  const re = multiline
+    ? new RegExp(FORBIDDEN_ANYWHERE.source, 'gu')
+    : new RegExp(`${FORBIDDEN_ANYWHERE.source}|${FORBIDDEN_IN_NAMES.source}`, 'gu');
   return s.replace(re, '\uFFFD');
 }
 
@@ -144,7 +213,9 @@ function compactFinding(f: ShareFinding): ShareFinding {
  * The compact snapshot of a check report: verdict, counts, SoC, arch and the findings' readable
  * fields (long text cut with an ellipsis). `encodeShareLink` trims the findings to fit.
  */
-export function snapshotOf(report: Pick<CheckReport, 'verdict' | 'counts' | 'soc' | 'arch' | 'findings'>): ShareSnapshot {
+export function snapshotOf(
+  report: Pick<CheckReport, 'verdict' | 'counts' | 'soc' | 'arch' | 'findings'>,
+): ShareSnapshot {
   return {
     verdict: report.verdict,
     counts: { error: report.counts.error, warning: report.counts.warning, info: report.counts.info },
@@ -166,10 +237,14 @@ export interface EncodedShare {
 
 async function encodeBody(payload: SharePayload): Promise<{ fragment: string; jsonBytes: number }> {
   const json = new TextEncoder().encode(JSON.stringify(payload));
-  return { fragment: `${SHARE_PARAM}=${SHARE_LINK_VERSION}.${toBase64Url(await deflate(json))}`, jsonBytes: json.length };
+  return {
+    fragment: `${SHARE_PARAM}=${SHARE_LINK_VERSION}.${toBase64Url(await deflate(json))}`,
+    jsonBytes: json.length,
+  };
 }
 
-const fits = (e: { fragment: string; jsonBytes: number }) => e.fragment.length <= MAX_FRAGMENT_CHARS && e.jsonBytes <= MAX_INFLATED_BYTES;
+const fits = (e: { fragment: string; jsonBytes: number }) =>
+  e.fragment.length <= MAX_FRAGMENT_CHARS && e.jsonBytes <= MAX_INFLATED_BYTES;
 
 /**
  * Encodes a payload into a fragment, keeping the first snapshot findings that fit under
@@ -180,22 +255,40 @@ const fits = (e: { fragment: string; jsonBytes: number }) => e.fragment.length <
  * payload does not fit even without snapshot findings.
  */
 export async function encodeSharePayload(payload: SharePayload): Promise<EncodedShare> {
-  let p: SharePayload = { ...payload, model: { ...payload.model, name: cut(clean(payload.model.name), SHARE_LIMITS.name) } };
+  let p: SharePayload = {
+    ...payload,
+    model: { ...payload.model, name: cut(clean(payload.model.name), SHARE_LIMITS.name) },
+  };
   if (p.view) {
     const { selected, filters } = p.view;
     p = {
       ...p,
       view: {
         ...(selected !== undefined && { selected: cut(clean(selected), SHARE_LIMITS.node) }),
-        ...(filters && { filters: { ...filters, ...(filters.text !== undefined && { text: cut(clean(filters.text), SHARE_LIMITS.filterText) }) } }),
+        ...(filters && {
+          filters: {
+            ...filters,
+            ...(filters.text !== undefined && { text: cut(clean(filters.text), SHARE_LIMITS.filterText) }),
+          },
+        }),
       },
     };
   }
-  if (p.model.url !== undefined && modelUrlProblem(p.model.url) === undefined) p = { ...p, model: { ...p.model, url: new URL(p.model.url).href } };
+  if (p.model.url !== undefined && modelUrlProblem(p.model.url) === undefined)
+    p = { ...p, model: { ...p.model, url: new URL(p.model.url).href } };
   const given = p.snapshot?.findings.length ?? 0;
-  if (p.snapshot) p = { ...p, snapshot: { ...p.snapshot, arch: cut(clean(p.snapshot.arch), SHARE_LIMITS.arch), findings: p.snapshot.findings.slice(0, MAX_SNAPSHOT_FINDINGS).map(compactFinding) } };
+  if (p.snapshot)
+    p = {
+      ...p,
+      snapshot: {
+        ...p.snapshot,
+        arch: cut(clean(p.snapshot.arch), SHARE_LIMITS.arch),
+        findings: p.snapshot.findings.slice(0, MAX_SNAPSHOT_FINDINGS).map(compactFinding),
+      },
+    };
   validatePayload<SharePayloadV2>(p, 2, SHARE_PAYLOAD_V2_SCHEMA); // never hand out a link this QuantLens would refuse
-  const withFindings = (n: number): SharePayload => (p.snapshot ? { ...p, snapshot: { ...p.snapshot, findings: p.snapshot.findings.slice(0, n) } } : p);
+  const withFindings = (n: number): SharePayload =>
+    p.snapshot ? { ...p, snapshot: { ...p.snapshot, findings: p.snapshot.findings.slice(0, n) } } : p;
 
   let best = await encodeBody(p);
   let kept = p.snapshot?.findings.length ?? 0;
@@ -213,7 +306,11 @@ export async function encodeSharePayload(payload: SharePayload): Promise<Encoded
       } else hi = mid - 1;
     }
     if (!found) {
-      throw new ShareLinkError('too-long', `The share link would be longer than ${fmt(MAX_FRAGMENT_CHARS)} characters even without findings`, 'Remove some per-node overrides and try again.');
+      throw new ShareLinkError(
+        'too-long',
+        `The share link would be longer than ${fmt(MAX_FRAGMENT_CHARS)} characters even without findings`,
+        'Remove some per-node overrides and try again.',
+      );
     }
     best = found.enc;
     kept = found.n;

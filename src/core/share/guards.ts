@@ -10,7 +10,8 @@ import { PATTERN_WORDS } from './schema';
 
 // Control characters hide text; bidi overrides and isolates make "evil\u202Exnno.onnx" read
 // as "evil" + "onnx.exe" backwards. Tabs and newlines are allowed in messages only.
-export const FORBIDDEN_ANYWHERE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+export const FORBIDDEN_ANYWHERE =
+  /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
 export const FORBIDDEN_IN_NAMES = /[\t\n]/u;
 const MULTILINE_FIELDS = /^snapshot\.findings\[\d+\]\.(message|expected|actual)$/;
 
@@ -64,8 +65,10 @@ export function modelUrlProblem(url: string): string | undefined {
   } catch {
     return `is not an absolute URL (${JSON.stringify(url.slice(0, 60))})`;
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `must be an http or https address; "${parsed.protocol}" addresses are refused`;
-  if (parsed.username || parsed.password) return 'must not carry a user name or password (an address like https://trusted@other.host/ hides where it really goes)';
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    return `must be an http or https address; "${parsed.protocol}" addresses are refused`;
+  if (parsed.username || parsed.password)
+    return 'must not carry a user name or password (an address like https://trusted@other.host/ hides where it really goes)';
   return undefined;
 }
 
@@ -93,9 +96,13 @@ export function overridePatternProblem(pattern: string): string | undefined {
       continue;
     }
     const brace = c === '{' ? /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(i)) : null;
-    const unbounded = c === '*' || c === '+' || (brace !== null && brace[2] !== undefined && (brace[3] === '' || Number(brace[3]) >= 100));
+    const unbounded =
+      c === '*' ||
+      c === '+' ||
+      (brace !== null && brace[2] !== undefined && (brace[3] === '' || Number(brace[3]) >= 100));
     if (unbounded) {
-      if (groupBefore) return 'repeats a group that itself repeats (like (a+)+), which can take forever to match; rewrite it without nested repetition';
+      if (groupBefore)
+        return 'repeats a group that itself repeats (like (a+)+), which can take forever to match; rewrite it without nested repetition';
       if (stack.length) stack[stack.length - 1] = true;
     }
     const closed = c === ')';
@@ -114,9 +121,24 @@ export function overridePatternProblem(pattern: string): string | undefined {
 }
 
 /** Validates a version-n payload (already JSON-parsed); throws ShareLinkError on the first problem. */
-export function validatePayload<P extends SharePayloadV1 | SharePayloadV2>(value: unknown, version: P['v'], schema: Schema): P {
-  if (value && typeof value === 'object' && !Array.isArray(value) && 'v' in value && (value as { v: unknown }).v !== version) {
-    throw new ShareLinkError('version-mismatch', `This share link says version ${version} before the dot but ${JSON.stringify((value as { v: unknown }).v)?.slice(0, 20)} inside`, `${ASK_SENDER}.`, 'v');
+export function validatePayload<P extends SharePayloadV1 | SharePayloadV2>(
+  value: unknown,
+  version: P['v'],
+  schema: Schema,
+): P {
+  if (
+    value &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    'v' in value &&
+    (value as { v: unknown }).v !== version
+  ) {
+    throw new ShareLinkError(
+      'version-mismatch',
+      `This share link says version ${version} before the dot but ${JSON.stringify((value as { v: unknown }).v)?.slice(0, 20)} inside`,
+      `${ASK_SENDER}.`,
+      'v',
+    );
   }
   const protoKey = findPrototypeKey(value);
   const problem = protoKey ? { path: protoKey, problem: 'is not a known field' } : checkSchema(value, schema);
@@ -125,28 +147,68 @@ export function validatePayload<P extends SharePayloadV1 | SharePayloadV2>(value
     const words = / does not match /.test(problem.problem) ? PATTERN_WORDS[key] : undefined;
     const detail = words ? `${words}, not ${problem.problem.split(' does not match ')[0]}` : problem.problem;
     const subject = problem.path === '(top level)' ? 'payload' : problem.path;
-    throw new ShareLinkError('invalid-field', `This share link's ${subject} ${detail}`, `${ASK_SENDER}, or to update QuantLens if theirs is newer.`, problem.path);
+    throw new ShareLinkError(
+      'invalid-field',
+      `This share link's ${subject} ${detail}`,
+      `${ASK_SENDER}, or to update QuantLens if theirs is newer.`,
+      problem.path,
+    );
   }
   const payload = value as P;
   const disguise = findDisguise(payload);
   if (disguise) {
-    throw new ShareLinkError('invalid-field', `This share link's ${disguise.path} contains the invisible or text-direction character ${codePoint(disguise.char)}, which could make it read as something it is not`, 'The link is refused; ask the sender for a new one.', disguise.path);
+    throw new ShareLinkError(
+      'invalid-field',
+      `This share link's ${disguise.path} contains the invisible or text-direction character ${codePoint(disguise.char)}, which could make it read as something it is not`,
+      'The link is refused; ask the sender for a new one.',
+      disguise.path,
+    );
   }
   if (payload.model.url !== undefined) {
     const urlProblem = modelUrlProblem(payload.model.url);
-    if (urlProblem) throw new ShareLinkError('bad-url', `This share link's model.url ${urlProblem}`, 'The link is refused; open the model from its address yourself if you trust it.', 'model.url');
+    if (urlProblem)
+      throw new ShareLinkError(
+        'bad-url',
+        `This share link's model.url ${urlProblem}`,
+        'The link is refused; open the model from its address yourself if you trust it.',
+        'model.url',
+      );
   }
   for (const [i, o] of (payload.settings.overrides ?? []).entries()) {
     const p = overridePatternProblem(o.pattern);
-    if (p) throw new ShareLinkError('invalid-field', `This share link's settings.overrides[${i}].pattern ${p}`, 'The link is refused; ask the sender to fix the override.', `settings.overrides[${i}].pattern`);
+    if (p)
+      throw new ShareLinkError(
+        'invalid-field',
+        `This share link's settings.overrides[${i}].pattern ${p}`,
+        'The link is refused; ask the sender to fix the override.',
+        `settings.overrides[${i}].pattern`,
+      );
   }
   const snap = payload.snapshot;
   if (snap) {
     const sum = snap.counts.error + snap.counts.warning + snap.counts.info;
     const verdict: Verdict = snap.counts.error > 0 ? 'fail' : snap.counts.warning > 0 ? 'pass-with-warnings' : 'pass';
-    if (snap.total !== sum) throw new ShareLinkError('inconsistent', `This share link's snapshot says ${fmt(snap.total)} findings in total but its counts add up to ${fmt(sum)}`, `${ASK_SENDER}.`, 'snapshot.total');
-    if (snap.findings.length > snap.total) throw new ShareLinkError('inconsistent', `This share link's snapshot lists ${fmt(snap.findings.length)} findings but says there were ${fmt(snap.total)}`, `${ASK_SENDER}.`, 'snapshot.findings');
-    if (snap.verdict !== verdict) throw new ShareLinkError('inconsistent', `This share link's snapshot verdict is "${snap.verdict}" but its counts (${snap.counts.error} errors, ${snap.counts.warning} warnings) make it "${verdict}"`, `${ASK_SENDER}.`, 'snapshot.verdict');
+    if (snap.total !== sum)
+      throw new ShareLinkError(
+        'inconsistent',
+        `This share link's snapshot says ${fmt(snap.total)} findings in total but its counts add up to ${fmt(sum)}`,
+        `${ASK_SENDER}.`,
+        'snapshot.total',
+      );
+    if (snap.findings.length > snap.total)
+      throw new ShareLinkError(
+        'inconsistent',
+        `This share link's snapshot lists ${fmt(snap.findings.length)} findings but says there were ${fmt(snap.total)}`,
+        `${ASK_SENDER}.`,
+        'snapshot.findings',
+      );
+    if (snap.verdict !== verdict)
+      throw new ShareLinkError(
+        'inconsistent',
+        `This share link's snapshot verdict is "${snap.verdict}" but its counts (${snap.counts.error} errors, ${snap.counts.warning} warnings) make it "${verdict}"`,
+        `${ASK_SENDER}.`,
+        'snapshot.verdict',
+      );
   }
   return payload;
 }

@@ -180,7 +180,12 @@ export type ShareLinkErrorCode =
  */
 export class ShareLinkError extends QuantLensError<ShareLinkErrorCode> {
   override readonly name = 'ShareLinkError';
-  constructor(code: ShareLinkErrorCode, problem: string, hint: string, readonly path?: string) {
+  constructor(
+    code: ShareLinkErrorCode,
+    problem: string,
+    hint: string,
+    readonly path?: string,
+  ) {
     super(code, problem, hint, path, `${problem}. ${hint}`);
   }
 }

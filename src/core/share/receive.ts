@@ -13,9 +13,15 @@ export function checkSettingsOf(payload: SharePayload): { backend: ShareBackend;
  * Compares a dropped file with the shared model's identity. A different file is still accepted;
  * `warning` says, as plain text, that results may differ from the shared ones.
  */
-export function compareDroppedModel(shared: ShareModel, dropped: { name: string; size: number; sha256: string }): { same: boolean; warning?: string } {
+export function compareDroppedModel(
+  shared: ShareModel,
+  dropped: { name: string; size: number; sha256: string },
+): { same: boolean; warning?: string } {
   if (dropped.sha256.toLowerCase() === shared.sha256) return { same: true };
-  const what = dropped.size === shared.size ? 'the same size but different content' : `${fmt(dropped.size)} bytes instead of ${fmt(shared.size)}`;
+  const what =
+    dropped.size === shared.size
+      ? 'the same size but different content'
+      : `${fmt(dropped.size)} bytes instead of ${fmt(shared.size)}`;
   return {
     same: false,
     warning: `"${dropped.name}" is not the shared model "${shared.name}": it has ${what} (SHA-256 ${dropped.sha256.slice(0, 12)}… instead of ${shared.sha256.slice(0, 12)}…). The results below are for your file and may differ from the shared ones.`,

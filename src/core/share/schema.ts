@@ -6,7 +6,12 @@ import { MAX_SNAPSHOT_FINDINGS, SHARE_LIMITS } from './payload';
 // Schema, version 1. Frozen: a change of any kind is a new version with its own schema.
 
 const NAME_CHARS = { type: 'string', minLength: 1 } as const;
-const CONFIG = { type: 'string', minLength: 1, maxLength: SHARE_LIMITS.config, pattern: '^[a-z0-9][a-z0-9_]*$' } as const;
+const CONFIG = {
+  type: 'string',
+  minLength: 1,
+  maxLength: SHARE_LIMITS.config,
+  pattern: '^[a-z0-9][a-z0-9_]*$',
+} as const;
 const COUNT = { type: 'integer', minimum: 0, maximum: SHARE_LIMITS.count } as const;
 
 /** JSON schema of payload version 1 (checked by the CSP-safe `checkSchema`). */
@@ -70,7 +75,11 @@ export const SHARE_PAYLOAD_V1_SCHEMA: Schema = {
           additionalProperties: false,
           properties: {
             severity: { type: 'array', maxItems: 3, items: { enum: ['error', 'warning', 'info'] } },
-            rule: { type: 'array', maxItems: SHARE_LIMITS.filterRules, items: { type: 'string', maxLength: SHARE_LIMITS.rule, pattern: '^[a-z0-9][a-z0-9-]*$' } },
+            rule: {
+              type: 'array',
+              maxItems: SHARE_LIMITS.filterRules,
+              items: { type: 'string', maxLength: SHARE_LIMITS.rule, pattern: '^[a-z0-9][a-z0-9-]*$' },
+            },
             text: { type: 'string', maxLength: SHARE_LIMITS.filterText },
           },
         },
@@ -82,7 +91,12 @@ export const SHARE_PAYLOAD_V1_SCHEMA: Schema = {
       additionalProperties: false,
       properties: {
         verdict: { enum: ['pass', 'pass-with-warnings', 'fail'] },
-        counts: { type: 'object', required: ['error', 'warning', 'info'], additionalProperties: false, properties: { error: COUNT, warning: COUNT, info: COUNT } },
+        counts: {
+          type: 'object',
+          required: ['error', 'warning', 'info'],
+          additionalProperties: false,
+          properties: { error: COUNT, warning: COUNT, info: COUNT },
+        },
         soc: { type: 'string', minLength: 1, maxLength: SHARE_LIMITS.soc },
         arch: { type: 'string', maxLength: SHARE_LIMITS.arch },
         total: COUNT,
@@ -120,13 +134,15 @@ export const SHARE_PAYLOAD_V2_SCHEMA: Schema = (() => {
   const settings = s.properties.settings;
   settings.required = [...settings.required, 'flow'];
   settings.properties.flow = { enum: ['qnn', 'ort', 'executorch'] };
-  s.properties.snapshot.properties.findings.items.properties.outcome = { enum: ['rejected', 'cpu-fallback', 'auto-fixed', 'slower', 'advice'] };
+  s.properties.snapshot.properties.findings.items.properties.outcome = {
+    enum: ['rejected', 'cpu-fallback', 'auto-fixed', 'slower', 'advice'],
+  };
   return s as unknown as Schema;
 })();
 
 /** Plainer words for pattern failures, keyed by path with array indices removed. */
 export const PATTERN_WORDS: Record<string, string> = {
-  'model.sha256': 'must be the file\'s SHA-256 as 64 lowercase hex digits',
+  'model.sha256': "must be the file's SHA-256 as 64 lowercase hex digits",
   'settings.soc': 'must be a SoC model name such as SM8650 (letters, digits, _ . + -)',
   'settings.config': 'must be a quant config name such as 8a8w or 16a4w_block (lowercase letters, digits, _)',
   'settings.overrides[].config': 'must be a quant config name such as 8a8w, or float',

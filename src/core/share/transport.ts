@@ -13,9 +13,18 @@ export function toBase64Url(bytes: Uint8Array): string {
 export function fromBase64Url(text: string): Uint8Array {
   const bad = /[^A-Za-z0-9_-]/.exec(text);
   if (bad) {
-    throw new ShareLinkError('bad-base64', `This share link has the character ${JSON.stringify(bad[0])} at position ${bad.index + 1} of its payload, which base64url does not use`, `${ASK_SENDER}.`);
+    throw new ShareLinkError(
+      'bad-base64',
+      `This share link has the character ${JSON.stringify(bad[0])} at position ${bad.index + 1} of its payload, which base64url does not use`,
+      `${ASK_SENDER}.`,
+    );
   }
-  if (text.length % 4 === 1) throw new ShareLinkError('bad-base64', `This share link's payload has ${fmt(text.length)} characters, a length base64url cannot have, so it was cut`, `${ASK_SENDER}.`);
+  if (text.length % 4 === 1)
+    throw new ShareLinkError(
+      'bad-base64',
+      `This share link's payload has ${fmt(text.length)} characters, a length base64url cannot have, so it was cut`,
+      `${ASK_SENDER}.`,
+    );
   const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4));
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
@@ -62,13 +71,21 @@ export async function inflateCapped(bytes: Uint8Array, cap: number): Promise<Uin
     try {
       step = await reader.read();
     } catch (err) {
-      throw new ShareLinkError('bad-compression', `This share link's payload is not valid deflate data (${(err as Error).message})`, `${ASK_SENDER}.`);
+      throw new ShareLinkError(
+        'bad-compression',
+        `This share link's payload is not valid deflate data (${(err as Error).message})`,
+        `${ASK_SENDER}.`,
+      );
     }
     if (step.done) break;
     total += step.value.length;
     if (total > cap) {
       await reader.cancel().catch(() => undefined);
-      throw new ShareLinkError('too-large', `This share link's payload expands to more than ${fmt(cap / 1024 / 1024)} MiB (the limit)`, 'The link is refused; no QuantLens makes payloads that large, so it was not made by one.');
+      throw new ShareLinkError(
+        'too-large',
+        `This share link's payload expands to more than ${fmt(cap / 1024 / 1024)} MiB (the limit)`,
+        'The link is refused; no QuantLens makes payloads that large, so it was not made by one.',
+      );
     }
     chunks.push(step.value);
   }
@@ -80,11 +97,15 @@ export function parseJson(bytes: Uint8Array): unknown {
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new ShareLinkError('bad-json', 'This share link\'s payload is not UTF-8 text', `${ASK_SENDER}.`);
+    throw new ShareLinkError('bad-json', "This share link's payload is not UTF-8 text", `${ASK_SENDER}.`);
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ShareLinkError('bad-json', `This share link's payload is not valid JSON (${(err as Error).message})`, `${ASK_SENDER}.`);
+    throw new ShareLinkError(
+      'bad-json',
+      `This share link's payload is not valid JSON (${(err as Error).message})`,
+      `${ASK_SENDER}.`,
+    );
   }
 }

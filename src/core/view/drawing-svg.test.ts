@@ -5,12 +5,40 @@ import { visibleGraph } from './scopes';
 
 describe('drawingSvg', () => {
   it('draws nodes at their positions with marks, escaping names', () => {
-    const view: GraphView = { path: '', name: 'g', trail: [], edges: [{ id: 'e', source: 'a', target: 'b', tensor: 't', dtype: 'float32' }], nodes: [
-      { id: 'a', kind: 'op', opType: 'Relu', name: '<script>x</script>', domain: '', inputs: [], outputs: [], attributes: [], subgraphs: [] },
-      { id: 'b', kind: 'op', opType: 'Sigmoid', name: 'sig', domain: '', inputs: [], outputs: [], attributes: [], subgraphs: [] },
-    ] };
+    const view: GraphView = {
+      path: '',
+      name: 'g',
+      trail: [],
+      edges: [{ id: 'e', source: 'a', target: 'b', tensor: 't', dtype: 'float32' }],
+      nodes: [
+        {
+          id: 'a',
+          kind: 'op',
+          opType: 'Relu',
+          name: '<script>x</script>',
+          domain: '',
+          inputs: [],
+          outputs: [],
+          attributes: [],
+          subgraphs: [],
+        },
+        {
+          id: 'b',
+          kind: 'op',
+          opType: 'Sigmoid',
+          name: 'sig',
+          domain: '',
+          inputs: [],
+          outputs: [],
+          attributes: [],
+          subgraphs: [],
+        },
+      ],
+    };
     const svg = drawingSvg(visibleGraph(view, { has: () => true } as unknown as Set<string>), {
-      positions: { a: { x: 0, y: 0 }, b: { x: 0, y: 100 } }, size: () => ({ width: 100, height: 40 }), marks: new Map([['b', { worst: 'error' as const, count: 1 }]]),
+      positions: { a: { x: 0, y: 0 }, b: { x: 0, y: 100 } },
+      size: () => ({ width: 100, height: 40 }),
+      marks: new Map([['b', { worst: 'error' as const, count: 1 }]]),
     });
     expect(svg).toContain('&lt;script&gt;x&lt;/script&gt;');
     expect(svg).not.toContain('<script>');

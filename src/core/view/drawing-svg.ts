@@ -11,21 +11,32 @@ export interface DrawingOptions {
   title?: string;
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const COLOUR = { error: '#dc2626', warning: '#d97706', info: '#0284c7' } as const;
 const ICON = { error: '✖', warning: '⚠', info: 'ℹ' } as const;
 
 export function drawingSvg(graph: VisibleGraph, options: DrawingOptions): string {
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  let minX = Infinity,
+    minY = Infinity,
+    maxX = -Infinity,
+    maxY = -Infinity;
   for (const item of graph.items) {
     const p = options.positions[item.id];
     if (!p) continue;
     const s = options.size(item.id);
-    minX = Math.min(minX, p.x); minY = Math.min(minY, p.y);
-    maxX = Math.max(maxX, p.x + s.width); maxY = Math.max(maxY, p.y + s.height);
+    minX = Math.min(minX, p.x);
+    minY = Math.min(minY, p.y);
+    maxX = Math.max(maxX, p.x + s.width);
+    maxY = Math.max(maxY, p.y + s.height);
   }
-  if (!Number.isFinite(minX)) { minX = 0; minY = 0; maxX = 100; maxY = 40; }
+  if (!Number.isFinite(minX)) {
+    minX = 0;
+    minY = 0;
+    maxX = 100;
+    maxY = 40;
+  }
   const pad = 20;
   const w = Math.ceil(maxX - minX + 2 * pad);
   const h = Math.ceil(maxY - minY + 2 * pad);
@@ -38,10 +49,14 @@ export function drawingSvg(graph: VisibleGraph, options: DrawingOptions): string
     '<g stroke="#94a3b8" stroke-width="1" fill="none">',
   ];
   for (const e of graph.edges) {
-    const a = options.positions[e.source], b = options.positions[e.target];
+    const a = options.positions[e.source],
+      b = options.positions[e.target];
     if (!a || !b) continue;
-    const sa = options.size(e.source), sb = options.size(e.target);
-    parts.push(`<line x1="${X(a.x + sa.width / 2)}" y1="${Y(a.y + sa.height)}" x2="${X(b.x + sb.width / 2)}" y2="${Y(b.y)}"/>`);
+    const sa = options.size(e.source),
+      sb = options.size(e.target);
+    parts.push(
+      `<line x1="${X(a.x + sa.width / 2)}" y1="${Y(a.y + sa.height)}" x2="${X(b.x + sb.width / 2)}" y2="${Y(b.y)}"/>`,
+    );
   }
   parts.push('</g>');
   for (const item of graph.items) {
@@ -57,7 +72,9 @@ export function drawingSvg(graph: VisibleGraph, options: DrawingOptions): string
       `<g><rect x="${X(p.x)}" y="${Y(p.y)}" width="${s.width}" height="${s.height}" rx="6" fill="${fill}" stroke="${stroke}" stroke-width="${mark ? 2 : 1}"/>`,
       `<text x="${X(p.x + 8)}" y="${Y(p.y + 18)}" font-size="12" font-weight="600" fill="#0f172a">${esc(clip(title, 28))}</text>`,
       `<text x="${X(p.x + 8)}" y="${Y(p.y + 34)}" font-size="10" fill="#475569">${esc(clip(sub, 34))}</text>`,
-      mark ? `<text x="${X(p.x + s.width - 26)}" y="${Y(p.y + 14)}" font-size="11" font-weight="700" fill="${COLOUR[mark.worst]}">${ICON[mark.worst]} ${mark.count}</text>` : '',
+      mark
+        ? `<text x="${X(p.x + s.width - 26)}" y="${Y(p.y + 14)}" font-size="11" font-weight="700" fill="${COLOUR[mark.worst]}">${ICON[mark.worst]} ${mark.count}</text>`
+        : '',
       '</g>',
     );
   }

@@ -3,8 +3,20 @@ import type { GraphView, ViewNode } from '../model/graph-view';
 import { ancestorGroups, groupId, initialExpansion, scopeOf, visibleGraph } from './scopes';
 
 function view(names: string[]): GraphView {
-  const nodes: ViewNode[] = names.map((name, i) => ({ id: String(i), kind: 'op', opType: 'Add', name, domain: '', inputs: [], outputs: [], attributes: [], subgraphs: [] }));
-  const edges = nodes.slice(1).map((n, i) => ({ id: `${i}`, source: String(i), target: n.id, tensor: `t${i}`, dtype: 'float32' }));
+  const nodes: ViewNode[] = names.map((name, i) => ({
+    id: String(i),
+    kind: 'op',
+    opType: 'Add',
+    name,
+    domain: '',
+    inputs: [],
+    outputs: [],
+    attributes: [],
+    subgraphs: [],
+  }));
+  const edges = nodes
+    .slice(1)
+    .map((n, i) => ({ id: `${i}`, source: String(i), target: n.id, tensor: `t${i}`, dtype: 'float32' }));
   return { path: '', name: 'g', nodes, edges, trail: [] };
 }
 

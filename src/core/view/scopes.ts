@@ -49,7 +49,10 @@ export function nodeScopes(view: GraphView): Map<string, string[]> {
           if (seen.has(id)) continue;
           seen.add(id);
           const sc = own.get(id);
-          if (sc && sc.length) { scope = sc; break; }
+          if (sc && sc.length) {
+            scope = sc;
+            break;
+          }
           next.push(...(consumers.get(id) ?? []));
         }
         frontier = next;
@@ -108,7 +111,11 @@ export function visibleGraph(view: GraphView, expanded: ReadonlySet<string>): Vi
     for (let i = 1; i <= scope.length; i++) {
       const id = groupId(scope.slice(0, i));
       let list = members.get(id);
-      if (!list) { list = []; members.set(id, list); scopes.set(id, scope.slice(0, i)); }
+      if (!list) {
+        list = [];
+        members.set(id, list);
+        scopes.set(id, scope.slice(0, i));
+      }
       list.push(n.id);
     }
   }
@@ -120,7 +127,10 @@ export function visibleGraph(view: GraphView, expanded: ReadonlySet<string>): Vi
     let shown = n.id;
     for (let i = 1; i <= scope.length; i++) {
       const id = groupId(scope.slice(0, i));
-      if (!expanded.has(id) && (members.get(id)?.length ?? 0) > 1) { shown = id; break; }
+      if (!expanded.has(id) && (members.get(id)?.length ?? 0) > 1) {
+        shown = id;
+        break;
+      }
     }
     shownBy.set(n.id, shown);
     if (emitted.has(shown)) continue;
@@ -128,7 +138,13 @@ export function visibleGraph(view: GraphView, expanded: ReadonlySet<string>): Vi
     if (shown === n.id) items.push({ kind: 'node', id: n.id, node: n });
     else {
       const scope2 = scopes.get(shown)!;
-      items.push({ kind: 'group', id: shown, scope: scope2, label: scope2[scope2.length - 1] ?? '', size: members.get(shown)!.length });
+      items.push({
+        kind: 'group',
+        id: shown,
+        scope: scope2,
+        label: scope2[scope2.length - 1] ?? '',
+        size: members.get(shown)!.length,
+      });
     }
   }
   const edgeCount = new Map<string, { source: string; target: string; count: number }>();
@@ -167,7 +183,9 @@ export function initialExpansion(view: GraphView, budget: number): Set<string> {
       // Open what fits at this depth, largest groups last, then stop.
       const current = visibleGraph(view, expanded);
       let count = current.items.length;
-      const bySize = [...candidates].map((id) => [id, current.members.get(id)?.length ?? 0] as const).sort((a, b) => a[1] - b[1]);
+      const bySize = [...candidates]
+        .map((id) => [id, current.members.get(id)?.length ?? 0] as const)
+        .sort((a, b) => a[1] - b[1]);
       for (const [id, size] of bySize) {
         if (count + size - 1 > budget) break;
         expanded.add(id);

@@ -28,7 +28,12 @@ export function truncateAt(bytes: Uint8Array, at: number): Uint8Array {
 }
 
 /** Cuts at a random boundary of the given class (or of a random class that has one). */
-export function truncateAtClass(bytes: Uint8Array, rng: Prng, fields: readonly WireField[], cls?: BoundaryClass): ByteMutation {
+export function truncateAtClass(
+  bytes: Uint8Array,
+  rng: Prng,
+  fields: readonly WireField[],
+  cls?: BoundaryClass,
+): ByteMutation {
   const classes = cls ? [cls] : BOUNDARY_CLASSES;
   const order = rng.shuffle(classes);
   for (const c of order) {
@@ -46,7 +51,12 @@ const truncate: ByteMutator = (bytes, rng, fields) => truncateAtClass(bytes, rng
 
 const bitFlips: ByteMutator = (bytes, rng) => {
   const out = bytes.slice();
-  const n = rng.weighted([[1, 5], [2, 2], [8, 2], [64, 1]] as const);
+  const n = rng.weighted([
+    [1, 5],
+    [2, 2],
+    [8, 2],
+    [64, 1],
+  ] as const);
   for (let i = 0; i < n && out.length; i++) {
     const at = rng.int(out.length);
     out[at]! ^= 1 << rng.int(8);
@@ -83,7 +93,10 @@ const corruptLength: ByteMutator = (bytes, rng, fields) => {
   const f = rng.pick(delimited);
   const [name, make] = rng.pick(ABSURD_LENGTHS);
   const len = f.end - f.payloadStart;
-  return { bytes: splice(bytes, f.tagEnd, f.payloadStart - f.tagEnd, encodeVarint(make(len))), label: `length:${name}@${f.tagEnd}` };
+  return {
+    bytes: splice(bytes, f.tagEnd, f.payloadStart - f.tagEnd, encodeVarint(make(len))),
+    label: `length:${name}@${f.tagEnd}`,
+  };
 };
 
 /** Makes a varint over-long (11 bytes) or unterminated (every byte has its continuation bit). */
@@ -92,7 +105,9 @@ const corruptVarint: ByteMutator = (bytes, rng, fields) => {
   const f = rng.pick(fields);
   const overlong = rng.chance(0.5);
   const at = rng.chance(0.5) ? f.start : f.tagEnd;
-  const junk = overlong ? new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]) : new Uint8Array(rng.range(1, 12)).fill(0x80);
+  const junk = overlong
+    ? new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])
+    : new Uint8Array(rng.range(1, 12)).fill(0x80);
   return { bytes: splice(bytes, at, 0, junk), label: `varint:${overlong ? 'overlong' : 'unterminated'}@${at}` };
 };
 
@@ -115,9 +130,18 @@ const chunks: ByteMutator = (bytes, rng, fields) => {
   }
   const f = rng.pick(fields);
   switch (op) {
-    case 'dup-field': return { bytes: splice(bytes, f.end, 0, bytes.slice(f.start, f.end)), label: `chunks:dup-field${f.fieldNumber}@${f.start}` };
-    case 'drop-field': return { bytes: splice(bytes, f.start, f.end - f.start, new Uint8Array()), label: `chunks:drop-field${f.fieldNumber}@${f.start}` };
-    case 'field-zero': return { bytes: splice(bytes, f.start, 0, new Uint8Array([0x00])), label: `chunks:field-zero@${f.start}` };
+    case 'dup-field':
+      return {
+        bytes: splice(bytes, f.end, 0, bytes.slice(f.start, f.end)),
+        label: `chunks:dup-field${f.fieldNumber}@${f.start}`,
+      };
+    case 'drop-field':
+      return {
+        bytes: splice(bytes, f.start, f.end - f.start, new Uint8Array()),
+        label: `chunks:drop-field${f.fieldNumber}@${f.start}`,
+      };
+    case 'field-zero':
+      return { bytes: splice(bytes, f.start, 0, new Uint8Array([0x00])), label: `chunks:field-zero@${f.start}` };
     default: {
       const out = bytes.slice();
       const from = rng.int(out.length);

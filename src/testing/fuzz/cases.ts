@@ -42,13 +42,19 @@ export interface FuzzCase {
  * one with raw weights, and a tiny one whose every field is a boundary.
  */
 const SWEEP_BASES = [
-  'samples/transformer-block.qdq.onnx', 'libonnx/node/test_if/model.onnx', 'libonnx/pytorch-converted/test_Conv2d/model.onnx',
+  'samples/transformer-block.qdq.onnx',
+  'libonnx/node/test_if/model.onnx',
+  'libonnx/pytorch-converted/test_Conv2d/model.onnx',
   'libonnx/node/test_argmax_negative_axis_keepdims_example/model.onnx',
 ];
 /** Cuts per (base, boundary class), spread evenly over the file. */
 const SWEEP_PER_CLASS = 60;
 
-interface SweepCut { base: CorpusEntry; cls: BoundaryClass; at: number }
+interface SweepCut {
+  base: CorpusEntry;
+  cls: BoundaryClass;
+  at: number;
+}
 
 const sweeps = new WeakMap<Corpus, SweepCut[]>();
 
@@ -65,7 +71,8 @@ export function truncationSweep(corpus: Corpus): SweepCut[] {
     for (const cls of BOUNDARY_CLASSES) {
       const cuts = boundaries(fields, cls);
       const step = Math.max(1, cuts.length / SWEEP_PER_CLASS);
-      for (let k = 0; k < cuts.length && k / step < SWEEP_PER_CLASS; k += step) plan.push({ base, cls, at: cuts[Math.floor(k)]! });
+      for (let k = 0; k < cuts.length && k / step < SWEEP_PER_CLASS; k += step)
+        plan.push({ base, cls, at: cuts[Math.floor(k)]! });
     }
   }
   sweeps.set(corpus, plan);
@@ -83,17 +90,42 @@ export function makeCase(corpus: Corpus, seed: number, index: number): FuzzCase 
   const sweep = truncationSweep(corpus);
   if (index < sweep.length) {
     const cut = sweep[index]!;
-    return { index, seed, base: cut.base.name, labels: [`truncate:${cut.cls}@${cut.at}`], family: 'truncate-sweep', fileName, bytes: truncateAt(cut.base.bytes, cut.at), files: [], limits: {} };
+    return {
+      index,
+      seed,
+      base: cut.base.name,
+      labels: [`truncate:${cut.cls}@${cut.at}`],
+      family: 'truncate-sweep',
+      fileName,
+      bytes: truncateAt(cut.base.bytes, cut.at),
+      files: [],
+      limits: {},
+    };
   }
   const rng = Prng.forCase(seed, index);
   const base = pickBase(corpus, rng);
-  const mode = rng.weighted([['bytes', 35], ['proto', 50], ['both', 15]] as const);
+  const mode = rng.weighted([
+    ['bytes', 35],
+    ['proto', 50],
+    ['both', 15],
+  ] as const);
   const env: MutationEnv = { files: new Map(), limits: {} };
   const labels: string[] = [];
   let bytes = base.bytes;
   if (mode !== 'bytes') {
     const model = onnx.ModelProto.decode(base.bytes);
-    labels.push(...mutateProto(model, rng, env, rng.weighted([[1, 6], [2, 3], [3, 1]] as const)));
+    labels.push(
+      ...mutateProto(
+        model,
+        rng,
+        env,
+        rng.weighted([
+          [1, 6],
+          [2, 3],
+          [3, 1],
+        ] as const),
+      ),
+    );
     bytes = encodeModel(model);
   }
   if (mode !== 'proto') {
@@ -103,7 +135,14 @@ export function makeCase(corpus: Corpus, seed: number, index: number): FuzzCase 
   }
   const family = labels[0]!.split(/[:(]/)[0]!;
   return {
-    index, seed, base: base.name, labels, family: mode === 'both' ? `${family}+bytes` : family, fileName, bytes,
-    files: [...env.files].map(([name, data]) => ({ name, bytes: data })), limits: env.limits,
+    index,
+    seed,
+    base: base.name,
+    labels,
+    family: mode === 'both' ? `${family}+bytes` : family,
+    fileName,
+    bytes,
+    files: [...env.files].map(([name, data]) => ({ name, bytes: data })),
+    limits: env.limits,
   };
 }

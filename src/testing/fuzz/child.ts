@@ -13,7 +13,10 @@ export interface ChildJob {
   caseLimitMs: number;
 }
 
-export type ChildMessage = { type: 'ready' } | { type: 'result'; result: CaseResult & { base: string; family: string; labels: string[] } } | { type: 'done' };
+export type ChildMessage =
+  | { type: 'ready' }
+  | { type: 'result'; result: CaseResult & { base: string; family: string; labels: string[] } }
+  | { type: 'done' };
 
 function send(message: ChildMessage): Promise<void> {
   return new Promise((resolve) => process.send!(message, () => resolve()));
@@ -30,7 +33,12 @@ process.once('message', async (job: ChildJob) => {
       meta = { base: c.base, family: c.family, labels: c.labels };
       result = await exerciseCase(c, job.caseLimitMs);
     } catch (err) {
-      result = { index, outcome: 'crash', ms: 0, detail: `the fuzzer itself failed to build the case: ${(err as Error).stack ?? String(err)}` };
+      result = {
+        index,
+        outcome: 'crash',
+        ms: 0,
+        detail: `the fuzzer itself failed to build the case: ${(err as Error).stack ?? String(err)}`,
+      };
     }
     await send({ type: 'result', result: { ...result, ...meta } });
   }

@@ -33,7 +33,8 @@ function walk(dir: string, out: string[]): void {
 
 /** Every model under the libonnx-testdata root, sorted (the order is part of case identity). */
 export function libonnxModelPaths(root = LIBONNX_DIR): string[] {
-  if (!existsSync(root)) throw new Error(`${root} is missing: install Debian's libonnx-testdata (scripts/ensure-system-deps.sh does it)`);
+  if (!existsSync(root))
+    throw new Error(`${root} is missing: install Debian's libonnx-testdata (scripts/ensure-system-deps.sh does it)`);
   const out: string[] = [];
   walk(root, out);
   return out;
@@ -44,9 +45,14 @@ let cached: Corpus | undefined;
 /** Loads the corpus once per process, in a fixed order. */
 export function loadCorpus(): Corpus {
   if (cached) return cached;
-  const samples = readdirSync(SAMPLES_DIR).filter((f) => f.endsWith('.onnx')).sort()
+  const samples = readdirSync(SAMPLES_DIR)
+    .filter((f) => f.endsWith('.onnx'))
+    .sort()
     .map((f) => ({ name: `samples/${f}`, bytes: new Uint8Array(readFileSync(join(SAMPLES_DIR, f))) }));
-  const libonnx = libonnxModelPaths().map((p) => ({ name: `libonnx/${p.slice(LIBONNX_DIR.length + 1)}`, bytes: new Uint8Array(readFileSync(p)) }));
+  const libonnx = libonnxModelPaths().map((p) => ({
+    name: `libonnx/${p.slice(LIBONNX_DIR.length + 1)}`,
+    bytes: new Uint8Array(readFileSync(p)),
+  }));
   if (!samples.length) throw new Error(`no samples in ${SAMPLES_DIR}: run npm run gen:samples`);
   cached = { samples, libonnx };
   return cached;

@@ -8,7 +8,13 @@
  *  - external data is only ever read from the dropped files, never from a `..` or absolute path.
  */
 import { ModelLoadError, type ModelLoadErrorCode } from '../../core/model/errors';
-import { BlobDataSource, checkExternalData, externalLocations, normalizeExternalLocation, type ExternalDataSource } from '../../core/model/external-data';
+import {
+  BlobDataSource,
+  checkExternalData,
+  externalLocations,
+  normalizeExternalLocation,
+  type ExternalDataSource,
+} from '../../core/model/external-data';
 import { buildGraphView, countNodes, summarizeModel } from '../../core/model/graph-view';
 import { constantNodeValue, lookupConstant } from '../../core/model/constants';
 import { isInternalLoadError, readOnnx } from '../../core/model/read-onnx';
@@ -51,8 +57,12 @@ const MAX_LOOKUPS = 300;
 class SpySource implements ExternalDataSource {
   readonly reads: string[] = [];
   constructor(private readonly inner: ExternalDataSource) {}
-  has(location: string) { return this.inner.has(location); }
-  size(location: string) { return this.inner.size(location); }
+  has(location: string) {
+    return this.inner.has(location);
+  }
+  size(location: string) {
+    return this.inner.size(location);
+  }
   read(location: string, offset: number, length: number | null) {
     this.reads.push(location);
     return this.inner.read(location, offset, length);
@@ -60,7 +70,8 @@ class SpySource implements ExternalDataSource {
 }
 
 function describe(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}\n${(err.stack ?? '').split('\n').slice(1, 8).join('\n')}`;
+  if (err instanceof Error)
+    return `${err.name}: ${err.message}\n${(err.stack ?? '').split('\n').slice(1, 8).join('\n')}`;
   return String(err);
 }
 
@@ -70,8 +81,10 @@ export function loadErrorProblems(err: ModelLoadError, c: Pick<FuzzCase, 'fileNa
   if (!err.message.includes(c.fileName)) out.push('message does not name the file');
   if (!err.problem.trim()) out.push('no problem text');
   if (!err.hint.trim()) out.push('no hint');
-  if (err.offset !== undefined && !(Number.isInteger(err.offset) && err.offset >= 0 && err.offset <= c.bytes.length)) out.push(`offset ${err.offset} is outside the file`);
-  if (err.code === 'limit' && !/\bmax[A-Z][A-Za-z]+\b/.test(`${err.problem} ${err.hint}`)) out.push('limit error names no limit');
+  if (err.offset !== undefined && !(Number.isInteger(err.offset) && err.offset >= 0 && err.offset <= c.bytes.length))
+    out.push(`offset ${err.offset} is outside the file`);
+  if (err.code === 'limit' && !/\bmax[A-Z][A-Za-z]+\b/.test(`${err.problem} ${err.hint}`))
+    out.push('limit error names no limit');
   return out;
 }
 
@@ -92,7 +105,10 @@ function constants(graphs: Graph[]): ConstTensor[] {
     for (const t of g.initializers.values()) if (out.length < MAX_PREVIEWS) out.push(t);
     for (const n of g.nodes) {
       if (out.length >= MAX_PREVIEWS) return out;
-      if (n.opType === 'Constant') { const v = constantNodeValue(n); if (v) out.push(v); }
+      if (n.opType === 'Constant') {
+        const v = constantNodeValue(n);
+        if (v) out.push(v);
+      }
       for (const a of n.attributes) if (a.attr.type === 'tensor' && out.length < MAX_PREVIEWS) out.push(a.attr.value);
     }
   }
@@ -109,28 +125,42 @@ async function afterLoad(model: Model, c: FuzzCase): Promise<{ outcome: Outcome;
     const graphs = allGraphs(model);
     for (const g of graphs) {
       const view = buildGraphView(model, g.path);
-      if (!view) return { outcome: 'crash', detail: `buildGraphView returned nothing for the reader's own path "${g.path}"` };
+      if (!view)
+        return { outcome: 'crash', detail: `buildGraphView returned nothing for the reader's own path "${g.path}"` };
       // The view crosses to the UI thread by structured clone: it must hold no functions.
       structuredClone(view);
       countNodes(g);
     }
-    if (buildGraphView(model, '999999/nothing') !== undefined) return { outcome: 'crash', detail: 'buildGraphView invented a graph for a bogus path' };
+    if (buildGraphView(model, '999999/nothing') !== undefined)
+      return { outcome: 'crash', detail: 'buildGraphView invented a graph for a bogus path' };
 
     step = 'checkExternalData';
-    const source = new SpySource(new BlobDataSource(c.files.map((f) => ({ name: f.name, blob: new Blob([f.bytes as Uint8Array<ArrayBuffer>]) }))));
+    const source = new SpySource(
+      new BlobDataSource(c.files.map((f) => ({ name: f.name, blob: new Blob([f.bytes as Uint8Array<ArrayBuffer>]) }))),
+    );
     const warnings = checkExternalData(model, source);
     for (const location of externalLocations(model).keys()) {
       const norm = normalizeExternalLocation(location);
       if (!norm.ok && !warnings.some((w) => w.includes('refused') && w.includes(norm.reason))) {
-        return { outcome: 'escape', detail: `checkExternalData did not refuse the location ${JSON.stringify(location)}` };
+        return {
+          outcome: 'escape',
+          detail: `checkExternalData did not refuse the location ${JSON.stringify(location)}`,
+        };
       }
     }
 
     step = 'previewTensor';
     for (const t of constants(graphs)) {
       const preview = await previewTensor(t, source);
-      if (t.data.kind === 'external' && !normalizeExternalLocation(t.data.location).ok && !preview.note?.startsWith('external data refused')) {
-        return { outcome: 'escape', detail: `previewTensor did not refuse the location ${JSON.stringify(t.data.location)}` };
+      if (
+        t.data.kind === 'external' &&
+        !normalizeExternalLocation(t.data.location).ok &&
+        !preview.note?.startsWith('external data refused')
+      ) {
+        return {
+          outcome: 'escape',
+          detail: `previewTensor did not refuse the location ${JSON.stringify(t.data.location)}`,
+        };
       }
     }
     step = 'lookupConstant';
@@ -150,7 +180,10 @@ async function afterLoad(model: Model, c: FuzzCase): Promise<{ outcome: Outcome;
       const norm = normalizeExternalLocation(location);
       const base = location.split('/').pop() ?? '';
       if (!norm.ok || norm.path !== location || !(dropped.has(location) || dropped.has(base))) {
-        return { outcome: 'escape', detail: `external data was read from ${JSON.stringify(location)}, which is not among the dropped files` };
+        return {
+          outcome: 'escape',
+          detail: `external data was read from ${JSON.stringify(location)}, which is not among the dropped files`,
+        };
       }
     }
     return { outcome: 'parsed' };
@@ -167,17 +200,26 @@ export async function exerciseCase(c: FuzzCase, caseLimitMs: number): Promise<Ca
   try {
     model = readOnnx(c.bytes, { fileName: c.fileName, limits: c.limits });
   } catch (err) {
-    if (isInternalLoadError(err)) result = { outcome: 'crash', detail: `readOnnx failed internally: ${describe(err.cause)}` };
+    if (isInternalLoadError(err))
+      result = { outcome: 'crash', detail: `readOnnx failed internally: ${describe(err.cause)}` };
     else if (!(err instanceof ModelLoadError)) result = { outcome: 'crash', detail: `readOnnx threw ${describe(err)}` };
     else {
       const problems = loadErrorProblems(err, c);
-      result = problems.length ? { outcome: 'bad-error', detail: `${problems.join('; ')}: ${err.message}` } : { outcome: err.code };
+      result = problems.length
+        ? { outcome: 'bad-error', detail: `${problems.join('; ')}: ${err.message}` }
+        : { outcome: err.code };
     }
   }
   if (model) result = await afterLoad(model, c);
   const ms = performance.now() - started;
   if (result!.outcome === 'parsed' || !FAILURE_OUTCOMES.includes(result!.outcome)) {
-    if (ms > caseLimitMs) return { index: c.index, outcome: 'slow', ms, detail: `took ${ms.toFixed(0)} ms, over the ${caseLimitMs} ms limit (ended as ${result!.outcome})` };
+    if (ms > caseLimitMs)
+      return {
+        index: c.index,
+        outcome: 'slow',
+        ms,
+        detail: `took ${ms.toFixed(0)} ms, over the ${caseLimitMs} ms limit (ended as ${result!.outcome})`,
+      };
   }
   return { index: c.index, ms, ...result! };
 }

@@ -99,21 +99,56 @@ function tensorValue(name: string, rng: Prng): T {
 const nestSubgraphs: ProtoMutator = (m, rng) => {
   const depth = rng.pick([1, 2, 8, 31, 32, 33, 40, 100, 250]);
   const kind = rng.pick(['If', 'Loop', 'Scan', 'graphs']);
-  let inner: G = { name: `leaf`, node: [{ opType: 'Identity', input: ['outer_x'], output: ['leaf_y'] }], output: [{ name: 'leaf_y' }] };
+  let inner: G = {
+    name: `leaf`,
+    node: [{ opType: 'Identity', input: ['outer_x'], output: ['leaf_y'] }],
+    output: [{ name: 'leaf_y' }],
+  };
   for (let k = 1; k <= depth; k++) {
     const out = `y${k}`;
-    const node: N = kind === 'If'
-      ? { opType: 'If', input: ['cond'], output: [out], attribute: [{ name: 'then_branch', type: AT.GRAPH, g: inner }, { name: 'else_branch', type: AT.GRAPH, g: { name: 'empty', output: [{ name: 'outer_x' }] } }] }
-      : kind === 'Loop'
-        ? { opType: 'Loop', input: ['', 'cond'], output: [out], attribute: [{ name: 'body', type: AT.GRAPH, g: inner }] }
-        : kind === 'Scan'
-          ? { opType: 'Scan', input: ['outer_x'], output: [out], attribute: [{ name: 'body', type: AT.GRAPH, g: inner }, { name: 'num_scan_inputs', type: AT.INT, i: 1 }] }
-          : { opType: 'FuzzMultiGraph', domain: 'com.example', input: ['outer_x'], output: [out], attribute: [{ name: 'branches', type: AT.GRAPHS, graphs: [inner, { name: 'sibling' }] }] };
+    const node: N =
+      kind === 'If'
+        ? {
+            opType: 'If',
+            input: ['cond'],
+            output: [out],
+            attribute: [
+              { name: 'then_branch', type: AT.GRAPH, g: inner },
+              { name: 'else_branch', type: AT.GRAPH, g: { name: 'empty', output: [{ name: 'outer_x' }] } },
+            ],
+          }
+        : kind === 'Loop'
+          ? {
+              opType: 'Loop',
+              input: ['', 'cond'],
+              output: [out],
+              attribute: [{ name: 'body', type: AT.GRAPH, g: inner }],
+            }
+          : kind === 'Scan'
+            ? {
+                opType: 'Scan',
+                input: ['outer_x'],
+                output: [out],
+                attribute: [
+                  { name: 'body', type: AT.GRAPH, g: inner },
+                  { name: 'num_scan_inputs', type: AT.INT, i: 1 },
+                ],
+              }
+            : {
+                opType: 'FuzzMultiGraph',
+                domain: 'com.example',
+                input: ['outer_x'],
+                output: [out],
+                attribute: [{ name: 'branches', type: AT.GRAPHS, graphs: [inner, { name: 'sibling' }] }],
+              };
     inner = { name: `level${k}`, node: [node], output: [{ name: out }] };
   }
   const g = mainGraph(m);
   (g.node ??= []).push(...(inner.node ?? []));
-  (g.input ??= []).push({ name: 'cond', type: { tensorType: { elemType: 9, shape: { dim: [] } } } }, { name: 'outer_x' });
+  (g.input ??= []).push(
+    { name: 'cond', type: { tensorType: { elemType: 9, shape: { dim: [] } } } },
+    { name: 'outer_x' },
+  );
   return `nest:${kind}x${depth}`;
 };
 
@@ -121,21 +156,42 @@ const cycles: ProtoMutator = (m, rng) => {
   const { graph } = anyNode(m, rng);
   const ns = graph.node ?? [];
   const variant = rng.pick(['self', 'back-edge', 'ring', 'reverse', 'subgraph-forward']);
-  const out0 = (n: N) => (n.output ??= [])[0] ?? ((n.output![0] = `cyc_${rng.u32()}`));
+  const out0 = (n: N) => (n.output ??= [])[0] ?? (n.output![0] = `cyc_${rng.u32()}`);
   switch (variant) {
-    case 'self': { const n = rng.pick(ns); (n.input ??= []).push(out0(n)); break; }
+    case 'self': {
+      const n = rng.pick(ns);
+      (n.input ??= []).push(out0(n));
+      break;
+    }
     case 'back-edge': {
       const i = rng.int(ns.length);
       const j = rng.range(i, ns.length - 1);
       (ns[i]!.input ??= [])[0] = out0(ns[j]!);
       break;
     }
-    case 'ring': ns.forEach((n, i) => { (n.input ??= [])[0] = out0(ns[(i + ns.length - 1) % ns.length]!); }); break;
-    case 'reverse': ns.reverse(); break;
+    case 'ring':
+      ns.forEach((n, i) => {
+        (n.input ??= [])[0] = out0(ns[(i + ns.length - 1) % ns.length]!);
+      });
+      break;
+    case 'reverse':
+      ns.reverse();
+      break;
     default: {
       // A sub-graph that reads a tensor the outer graph produces only later.
       const last = ns[ns.length - 1]!;
-      ns.unshift({ opType: 'If', input: ['cond'], output: ['early'], attribute: [{ name: 'then_branch', type: AT.GRAPH, g: { node: [{ opType: 'Identity', input: [out0(last)], output: ['z'] }], output: [{ name: 'z' }] } }] });
+      ns.unshift({
+        opType: 'If',
+        input: ['cond'],
+        output: ['early'],
+        attribute: [
+          {
+            name: 'then_branch',
+            type: AT.GRAPH,
+            g: { node: [{ opType: 'Identity', input: [out0(last)], output: ['z'] }], output: [{ name: 'z' }] },
+          },
+        ],
+      });
     }
   }
   return `cycle:${variant}`;
@@ -145,62 +201,163 @@ const dangling: ProtoMutator = (m, rng) => {
   const variant = rng.pick(['input', 'graph-output', 'all-inputs', 'empty-output', 'outer-ghost']);
   const { graph, node } = anyNode(m, rng);
   switch (variant) {
-    case 'input': (node.input ??= []).push(`ghost_${rng.u32()}`); break;
-    case 'graph-output': (graph.output ??= []).push({ name: `ghost_out_${rng.u32()}` }); break;
-    case 'all-inputs': for (const n of graph.node ?? []) n.input = (n.input ?? ['x']).map((_, k) => `ghost_${k}`); break;
-    case 'empty-output': node.output = ['', '', ...(node.output ?? [])]; break;
-    default: (node.attribute ??= []).push({ name: 'then_branch', type: AT.GRAPH, g: { node: [{ opType: 'Add', input: ['nowhere_a', 'nowhere_b'], output: ['s'] }], output: [{ name: 's' }] } });
+    case 'input':
+      (node.input ??= []).push(`ghost_${rng.u32()}`);
+      break;
+    case 'graph-output':
+      (graph.output ??= []).push({ name: `ghost_out_${rng.u32()}` });
+      break;
+    case 'all-inputs':
+      for (const n of graph.node ?? []) n.input = (n.input ?? ['x']).map((_, k) => `ghost_${k}`);
+      break;
+    case 'empty-output':
+      node.output = ['', '', ...(node.output ?? [])];
+      break;
+    default:
+      (node.attribute ??= []).push({
+        name: 'then_branch',
+        type: AT.GRAPH,
+        g: { node: [{ opType: 'Add', input: ['nowhere_a', 'nowhere_b'], output: ['s'] }], output: [{ name: 's' }] },
+      });
   }
   return `dangling:${variant}`;
 };
 
 const duplicates: ProtoMutator = (m, rng) => {
-  const variant = rng.pick(['node-output', 'initializer', 'graph-input', 'node-name', 'attribute', 'value-info', 'init-and-output']);
+  const variant = rng.pick([
+    'node-output',
+    'initializer',
+    'graph-input',
+    'node-name',
+    'attribute',
+    'value-info',
+    'init-and-output',
+  ]);
   const { graph, node } = anyNode(m, rng);
   const ns = graph.node ?? [];
   switch (variant) {
-    case 'node-output': { const other = rng.pick(ns); node.output = [...(other.output ?? ['dup'])]; break; }
+    case 'node-output': {
+      const other = rng.pick(ns);
+      node.output = [...(other.output ?? ['dup'])];
+      break;
+    }
     case 'initializer': {
       const inits = (graph.initializer ??= []);
       const base = inits.length ? rng.pick(inits) : tensorValue('dup_init', rng);
       inits.push({ ...base, dims: [3, 3], dataType: rng.pick([1, 7, 3]) }, { ...base });
       break;
     }
-    case 'graph-input': { const ins = (graph.input ??= []); ins.push(...(ins.length ? ins : [{ name: 'x' }]), { name: ins[0]?.name ?? 'x' }); break; }
-    case 'node-name': for (const n of ns) n.name = 'same_name'; break;
-    case 'attribute': (node.attribute ??= []).push({ name: 'axis', type: AT.INT, i: 1 }, { name: 'axis', type: AT.FLOATS, floats: [1, 2] }, { name: 'axis', type: AT.STRING, s: enc.encode('x') }); break;
-    case 'value-info': { const name = node.output?.[0] ?? 'v'; (graph.valueInfo ??= []).push({ name, type: { tensorType: { elemType: 1 } } }, { name, type: { sequenceType: { elemType: { tensorType: { elemType: 7 } } } } }); break; }
-    default: { const name = node.output?.[0] ?? 'v'; (graph.initializer ??= []).push(tensorValue(name, rng)); }
+    case 'graph-input': {
+      const ins = (graph.input ??= []);
+      ins.push(...(ins.length ? ins : [{ name: 'x' }]), { name: ins[0]?.name ?? 'x' });
+      break;
+    }
+    case 'node-name':
+      for (const n of ns) n.name = 'same_name';
+      break;
+    case 'attribute':
+      (node.attribute ??= []).push(
+        { name: 'axis', type: AT.INT, i: 1 },
+        { name: 'axis', type: AT.FLOATS, floats: [1, 2] },
+        { name: 'axis', type: AT.STRING, s: enc.encode('x') },
+      );
+      break;
+    case 'value-info': {
+      const name = node.output?.[0] ?? 'v';
+      (graph.valueInfo ??= []).push(
+        { name, type: { tensorType: { elemType: 1 } } },
+        { name, type: { sequenceType: { elemType: { tensorType: { elemType: 7 } } } } },
+      );
+      break;
+    }
+    default: {
+      const name = node.output?.[0] ?? 'v';
+      (graph.initializer ??= []).push(tensorValue(name, rng));
+    }
   }
   return `duplicate:${variant}`;
 };
 
-const WEIRD_OPS = ['FooBarOp', '', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'Conv\u0000', '🙂', 'x'.repeat(5000), 'conv', 'QLinearConv', 'ConvInteger', 'Quantizelinear'];
-const WEIRD_DOMAINS = ['com.example.unknown', 'ai.onnx.ml', 'com.microsoft', '__proto__', 'ai.onnx', 'ai.onnx.preview.training', 'com.qualcomm.qti', '..', 'constructor'];
+const WEIRD_OPS = [
+  'FooBarOp',
+  '',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  'Conv\u0000',
+  '🙂',
+  'x'.repeat(5000),
+  'conv',
+  'QLinearConv',
+  'ConvInteger',
+  'Quantizelinear',
+];
+const WEIRD_DOMAINS = [
+  'com.example.unknown',
+  'ai.onnx.ml',
+  'com.microsoft',
+  '__proto__',
+  'ai.onnx',
+  'ai.onnx.preview.training',
+  'com.qualcomm.qti',
+  '..',
+  'constructor',
+];
 
 const unknownOps: ProtoMutator = (m, rng) => {
   const variant = rng.pick(['op', 'domain', 'both', 'all', 'opset']);
   const { node } = anyNode(m, rng);
   switch (variant) {
-    case 'op': node.opType = rng.pick(WEIRD_OPS); break;
-    case 'domain': node.domain = rng.pick(WEIRD_DOMAINS); break;
-    case 'both': node.opType = rng.pick(WEIRD_OPS); node.domain = rng.pick(WEIRD_DOMAINS); break;
-    case 'all': for (const { node: n } of nodes(m)) { n.opType = rng.pick(WEIRD_OPS); n.domain = rng.pick(WEIRD_DOMAINS); } break;
-    default: m.opsetImport = [{ domain: rng.pick(WEIRD_DOMAINS), version: rng.pick([0, -1, 2 ** 53 - 1, 9999]) }, { domain: '', version: rng.pick([0, 1, 99, 2 ** 31]) }];
+    case 'op':
+      node.opType = rng.pick(WEIRD_OPS);
+      break;
+    case 'domain':
+      node.domain = rng.pick(WEIRD_DOMAINS);
+      break;
+    case 'both':
+      node.opType = rng.pick(WEIRD_OPS);
+      node.domain = rng.pick(WEIRD_DOMAINS);
+      break;
+    case 'all':
+      for (const { node: n } of nodes(m)) {
+        n.opType = rng.pick(WEIRD_OPS);
+        n.domain = rng.pick(WEIRD_DOMAINS);
+      }
+      break;
+    default:
+      m.opsetImport = [
+        { domain: rng.pick(WEIRD_DOMAINS), version: rng.pick([0, -1, 2 ** 53 - 1, 9999]) },
+        { domain: '', version: rng.pick([0, 1, 99, 2 ** 31]) },
+      ];
   }
   return `unknown-op:${variant}`;
 };
 
 const ABSURD_DIMS: readonly (readonly number[])[] = [
-  [2 ** 40], [2 ** 40, 2 ** 40], [-1], [0, 2 ** 53], [2 ** 53 + 2], [-(2 ** 40)], Array(65).fill(1), Array(1000).fill(2),
-  [2 ** 31, 2 ** 31, 2 ** 31], [0], [], [2 ** 34], [2 ** 34 + 1], [1, 2 ** 17, 2 ** 17],
+  [2 ** 40],
+  [2 ** 40, 2 ** 40],
+  [-1],
+  [0, 2 ** 53],
+  [2 ** 53 + 2],
+  [-(2 ** 40)],
+  Array(65).fill(1),
+  Array(1000).fill(2),
+  [2 ** 31, 2 ** 31, 2 ** 31],
+  [0],
+  [],
+  [2 ** 34],
+  [2 ** 34 + 1],
+  [1, 2 ** 17, 2 ** 17],
 ];
 
 const absurdDims: ProtoMutator = (m, rng) => {
   const variant = rng.pick(['tensor', 'all-tensors', 'shape', 'shape-rank', 'sparse']);
   const ts = tensors(m);
   switch (variant) {
-    case 'tensor': case 'all-tensors': {
+    case 'tensor':
+    case 'all-tensors': {
       const dims = rng.pick(ABSURD_DIMS);
       const targets = variant === 'all-tensors' ? ts : ts.length ? [rng.pick(ts)] : [];
       if (!targets.length) (mainGraph(m).initializer ??= []).push({ ...tensorValue('w', rng), dims: [...dims] });
@@ -221,30 +378,80 @@ const absurdDims: ProtoMutator = (m, rng) => {
       return `dims:shape-rank${rank}`;
     }
     default: {
-      (mainGraph(m).sparseInitializer ??= []).push({ values: { name: 'sp', dataType: 1, dims: [rng.pick([2, 2 ** 40])], floatData: [1, 2] }, indices: { dataType: 7, dims: [2], int64Data: [0, 2 ** 40] }, dims: [...rng.pick(ABSURD_DIMS)] });
+      (mainGraph(m).sparseInitializer ??= []).push({
+        values: { name: 'sp', dataType: 1, dims: [rng.pick([2, 2 ** 40])], floatData: [1, 2] },
+        indices: { dataType: 7, dims: [2], int64Data: [0, 2 ** 40] },
+        dims: [...rng.pick(ABSURD_DIMS)],
+      });
       return 'dims:sparse';
     }
   }
 };
 
 const hugeCounts: ProtoMutator = (m, rng, env) => {
-  const variant = rng.pick(['nodes', 'nodes-limited', 'node-inputs', 'attr-ints', 'attr-strings', 'graph-inputs', 'initializers', 'opsets']);
+  const variant = rng.pick([
+    'nodes',
+    'nodes-limited',
+    'node-inputs',
+    'attr-ints',
+    'attr-strings',
+    'graph-inputs',
+    'initializers',
+    'opsets',
+  ]);
   const g = mainGraph(m);
   switch (variant) {
-    case 'nodes': case 'nodes-limited': {
+    case 'nodes':
+    case 'nodes-limited': {
       const n = rng.pick([5_000, 12_000]);
       const proto = (g.node ?? [])[0] ?? { opType: 'Relu', input: ['x'], output: ['y'] };
-      const extra = Array.from({ length: n }, (_, k) => ({ ...proto, name: `n${k}`, output: [`o${k}`], input: [k ? `o${k - 1}` : (proto.input?.[0] ?? 'x')] }));
+      const extra = Array.from({ length: n }, (_, k) => ({
+        ...proto,
+        name: `n${k}`,
+        output: [`o${k}`],
+        input: [k ? `o${k - 1}` : (proto.input?.[0] ?? 'x')],
+      }));
       g.node = [...(g.node ?? []), ...extra];
       if (variant === 'nodes-limited') env.limits.maxNodes = rng.pick([0, 10, 1_000]);
       return `counts:${variant}${n}`;
     }
-    case 'node-inputs': { const { node } = anyNode(m, rng); node.input = Array.from({ length: 100_000 }, (_, k) => (k % 3 ? '' : `in${k % 7}`)); break; }
-    case 'attr-ints': { const { node } = anyNode(m, rng); (node.attribute ??= []).push({ name: 'big', type: AT.INTS, ints: Array.from({ length: 200_000 }, (_, k) => k * 2 ** 20) }); break; }
-    case 'attr-strings': { const { node } = anyNode(m, rng); (node.attribute ??= []).push({ name: 'strs', type: AT.STRINGS, strings: Array.from({ length: 20_000 }, (_, k) => enc.encode(`s${k}`)) }); break; }
-    case 'graph-inputs': g.input = [...(g.input ?? []), ...Array.from({ length: 20_000 }, (_, k) => ({ name: `gi${k}`, type: { tensorType: { elemType: 1 } } }))]; break;
-    case 'initializers': g.initializer = [...(g.initializer ?? []), ...Array.from({ length: 20_000 }, (_, k) => tensorValue(`init${k}`, rng))]; break;
-    default: m.opsetImport = Array.from({ length: 10_000 }, (_, k) => ({ domain: `d${k}`, version: k }));
+    case 'node-inputs': {
+      const { node } = anyNode(m, rng);
+      node.input = Array.from({ length: 100_000 }, (_, k) => (k % 3 ? '' : `in${k % 7}`));
+      break;
+    }
+    case 'attr-ints': {
+      const { node } = anyNode(m, rng);
+      (node.attribute ??= []).push({
+        name: 'big',
+        type: AT.INTS,
+        ints: Array.from({ length: 200_000 }, (_, k) => k * 2 ** 20),
+      });
+      break;
+    }
+    case 'attr-strings': {
+      const { node } = anyNode(m, rng);
+      (node.attribute ??= []).push({
+        name: 'strs',
+        type: AT.STRINGS,
+        strings: Array.from({ length: 20_000 }, (_, k) => enc.encode(`s${k}`)),
+      });
+      break;
+    }
+    case 'graph-inputs':
+      g.input = [
+        ...(g.input ?? []),
+        ...Array.from({ length: 20_000 }, (_, k) => ({ name: `gi${k}`, type: { tensorType: { elemType: 1 } } })),
+      ];
+      break;
+    case 'initializers':
+      g.initializer = [
+        ...(g.initializer ?? []),
+        ...Array.from({ length: 20_000 }, (_, k) => tensorValue(`init${k}`, rng)),
+      ];
+      break;
+    default:
+      m.opsetImport = Array.from({ length: 10_000 }, (_, k) => ({ domain: `d${k}`, version: k }));
   }
   return `counts:${variant}`;
 };
@@ -256,19 +463,53 @@ const newDtypes: ProtoMutator = (m, rng) => {
   const code = rng.pick(NEW_DTYPES);
   const ts = tensors(m);
   switch (variant) {
-    case 'tensor': if (ts.length) rng.pick(ts).dataType = code; break;
-    case 'value-info': for (const v of valueInfos(m)) v.type = { tensorType: { elemType: code, shape: v.type?.tensorType?.shape ?? null } }; break;
-    case 'all': for (const t of ts) t.dataType = code; break;
-    case 'cast': { const { node } = anyNode(m, rng); node.opType = 'Cast'; node.domain = ''; node.attribute = [{ name: 'to', type: AT.INT, i: code }]; break; }
-    default: for (const { node } of nodes(m)) if (node.opType === 'QuantizeLinear') (node.attribute ??= []).push({ name: 'output_dtype', type: AT.INT, i: code });
+    case 'tensor':
+      if (ts.length) rng.pick(ts).dataType = code;
+      break;
+    case 'value-info':
+      for (const v of valueInfos(m))
+        v.type = { tensorType: { elemType: code, shape: v.type?.tensorType?.shape ?? null } };
+      break;
+    case 'all':
+      for (const t of ts) t.dataType = code;
+      break;
+    case 'cast': {
+      const { node } = anyNode(m, rng);
+      node.opType = 'Cast';
+      node.domain = '';
+      node.attribute = [{ name: 'to', type: AT.INT, i: code }];
+      break;
+    }
+    default:
+      for (const { node } of nodes(m))
+        if (node.opType === 'QuantizeLinear')
+          (node.attribute ??= []).push({ name: 'output_dtype', type: AT.INT, i: code });
   }
   return `dtype:${variant}(${code})`;
 };
 
 const EVIL_LOCATIONS = [
-  '../../etc/passwd', '/etc/passwd', '..\\..\\windows\\win.ini', 'C:\\Windows\\system.ini', 'c:/x.bin', 'file:///etc/passwd',
-  'https://evil.example/w.bin', 'a/../../b.bin', 'sub/../weights.bin', './../passwd', '', '\u0000weights.bin', 'weights.bin\u0000',
-  '\\\\server\\share\\w.bin', '//server/share/w.bin', '....//passwd', '%2e%2e/passwd', '.', './', '..', '...',
+  '../../etc/passwd',
+  '/etc/passwd',
+  '..\\..\\windows\\win.ini',
+  'C:\\Windows\\system.ini',
+  'c:/x.bin',
+  'file:///etc/passwd',
+  'https://evil.example/w.bin',
+  'a/../../b.bin',
+  'sub/../weights.bin',
+  './../passwd',
+  '',
+  '\u0000weights.bin',
+  'weights.bin\u0000',
+  '\\\\server\\share\\w.bin',
+  '//server/share/w.bin',
+  '....//passwd',
+  '%2e%2e/passwd',
+  '.',
+  './',
+  '..',
+  '...',
 ];
 const SAFE_LOCATIONS = ['weights.bin', './weights.bin', 'nested/dir/weights.bin', 'missing.bin', 'passwd'];
 const NUMBERS = ['0', '4', '-5', 'abc', '1e3', '99999999999999999999', '0x10', ' 8 ', '', '9007199254740993'];
@@ -290,34 +531,71 @@ const externalData: ProtoMutator = (m, rng, env) => {
     t.dataLocation = EXTERNAL;
     const entries: onnx.StringStringEntryProto.$Properties[] = [];
     if (rng.chance(0.95)) entries.push({ key: 'location', value: location });
-    if (rng.chance(0.6)) entries.push({ key: 'offset', value: rng.chance(0.7) ? String(rng.int(200)) : rng.pick(NUMBERS) });
-    if (rng.chance(0.6)) entries.push({ key: 'length', value: rng.chance(0.7) ? String(rng.int(64)) : rng.pick(NUMBERS) });
+    if (rng.chance(0.6))
+      entries.push({ key: 'offset', value: rng.chance(0.7) ? String(rng.int(200)) : rng.pick(NUMBERS) });
+    if (rng.chance(0.6))
+      entries.push({ key: 'length', value: rng.chance(0.7) ? String(rng.int(64)) : rng.pick(NUMBERS) });
     if (rng.chance(0.1)) entries.push({ key: 'location', value: rng.pick(EVIL_LOCATIONS) });
     if (rng.chance(0.1)) entries.push({ key: '__proto__', value: 'x' }, { key: 'checksum', value: 'f'.repeat(40) });
     t.externalData = entries;
-    if (rng.chance(0.5)) { t.rawData = new Uint8Array(); t.floatData = []; t.int32Data = []; t.int64Data = []; }
+    if (rng.chance(0.5)) {
+      t.rawData = new Uint8Array();
+      t.floatData = [];
+      t.int32Data = [];
+      t.int64Data = [];
+    }
   }
   // The dropped files: a weights file, and decoys named like the targets of the evil paths.
-  env.files.set('weights.bin', new Uint8Array(256).map((_, i) => (i * 7) & 255));
+  env.files.set(
+    'weights.bin',
+    new Uint8Array(256).map((_, i) => (i * 7) & 255),
+  );
   env.files.set('passwd', enc.encode('root:x:0:0:decoy\n'));
   if (rng.chance(0.3)) env.files.set('win.ini', enc.encode('[decoy]'));
   return `external:${[...labels].sort().join('+')}`;
 };
 
 const attributeConfusion: ProtoMutator = (m, rng) => {
-  const variant = rng.pick(['wrong-type', 'graph-missing', 'empty-graphs', 'ref', 'names', 'bad-utf8', 'tensor-missing']);
+  const variant = rng.pick([
+    'wrong-type',
+    'graph-missing',
+    'empty-graphs',
+    'ref',
+    'names',
+    'bad-utf8',
+    'tensor-missing',
+  ]);
   const { node } = anyNode(m, rng);
   const attrs = (node.attribute ??= []);
   if (!attrs.length) attrs.push({ name: 'axis', type: AT.INT, i: 1 });
   const a = rng.pick(attrs);
   switch (variant) {
-    case 'wrong-type': a.type = rng.pick([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 99, -3]) as onnx.AttributeProto.AttributeType; break;
-    case 'graph-missing': a.type = AT.GRAPH; a.g = null; break;
-    case 'empty-graphs': a.type = AT.GRAPHS; a.graphs = [{}, {}, { node: [{}] }]; break;
-    case 'ref': a.refAttrName = rng.pick(['alpha', '', '__proto__']); break;
-    case 'names': a.name = rng.pick(['', '__proto__', 'a/b', '../x', 'then_branch/0', 'x'.repeat(3000)]); break;
-    case 'bad-utf8': a.type = AT.STRING; a.s = new Uint8Array([0xff, 0xfe, 0xc0, 0x80, 0xed, 0xa0, 0x80]); break;
-    default: a.type = AT.TENSOR; a.t = null;
+    case 'wrong-type':
+      a.type = rng.pick([
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 99, -3,
+      ]) as onnx.AttributeProto.AttributeType;
+      break;
+    case 'graph-missing':
+      a.type = AT.GRAPH;
+      a.g = null;
+      break;
+    case 'empty-graphs':
+      a.type = AT.GRAPHS;
+      a.graphs = [{}, {}, { node: [{}] }];
+      break;
+    case 'ref':
+      a.refAttrName = rng.pick(['alpha', '', '__proto__']);
+      break;
+    case 'names':
+      a.name = rng.pick(['', '__proto__', 'a/b', '../x', 'then_branch/0', 'x'.repeat(3000)]);
+      break;
+    case 'bad-utf8':
+      a.type = AT.STRING;
+      a.s = new Uint8Array([0xff, 0xfe, 0xc0, 0x80, 0xed, 0xa0, 0x80]);
+      break;
+    default:
+      a.type = AT.TENSOR;
+      a.t = null;
   }
   return `attribute:${variant}`;
 };
@@ -340,10 +618,19 @@ const qdqParams: ProtoMutator = (m, rng) => {
     const inputs = (node.input ??= []);
     if (!inputs.length) inputs.push('x');
     const k = rng.int(inputs.length);
-    const dq: N = { opType: 'DequantizeLinear', name: 'fuzz_dq', input: ['fuzz_q', 'fuzz_scale', 'fuzz_zp'], output: [`fuzz_dq_out`] };
+    const dq: N = {
+      opType: 'DequantizeLinear',
+      name: 'fuzz_dq',
+      input: ['fuzz_q', 'fuzz_scale', 'fuzz_zp'],
+      output: [`fuzz_dq_out`],
+    };
     inputs[k] = 'fuzz_dq_out';
     (graph.node ??= []).unshift(dq);
-    inits.push(floatTensor('fuzz_scale', [0.5]), { name: 'fuzz_zp', dataType: 2, dims: [], rawData: new Uint8Array([128]) }, { name: 'fuzz_q', dataType: 2, dims: [4], rawData: new Uint8Array(4) });
+    inits.push(
+      floatTensor('fuzz_scale', [0.5]),
+      { name: 'fuzz_zp', dataType: 2, dims: [], rawData: new Uint8Array([128]) },
+      { name: 'fuzz_q', dataType: 2, dims: [4], rawData: new Uint8Array(4) },
+    );
     qdq = [{ graph, node: dq }];
   }
   const { graph, node } = rng.pick(qdq);
@@ -353,7 +640,8 @@ const qdqParams: ProtoMutator = (m, rng) => {
   const replace = (t: T) => {
     const list = (graph.initializer ??= []);
     const at = list.findIndex((x) => x.name === t.name);
-    if (at >= 0) list[at] = t; else list.push(t);
+    if (at >= 0) list[at] = t;
+    else list.push(t);
     const inputs = (node.input ??= []);
     const k = t.name === scaleName ? 1 : 2;
     while (inputs.length < k) inputs.push('');
@@ -361,54 +649,120 @@ const qdqParams: ProtoMutator = (m, rng) => {
   };
   let what = '';
   switch (variant) {
-    case 'scale': case 'all-scales': {
-      const choice = rng.pick(['zero', 'nan', 'negative', 'inf', 'empty', 'short-raw', 'huge-dims', 'float16', 'string', 'many', 'typed-int']);
+    case 'scale':
+    case 'all-scales': {
+      const choice = rng.pick([
+        'zero',
+        'nan',
+        'negative',
+        'inf',
+        'empty',
+        'short-raw',
+        'huge-dims',
+        'float16',
+        'string',
+        'many',
+        'typed-int',
+      ]);
       what = choice;
       const make = (name: string): T => {
         switch (choice) {
-          case 'zero': return floatTensor(name, [0]);
-          case 'nan': return floatTensor(name, [NaN]);
-          case 'negative': return floatTensor(name, [-1]);
-          case 'inf': return floatTensor(name, [Infinity]);
-          case 'empty': return { name, dataType: 1, dims: [0] };
-          case 'short-raw': return { name, dataType: 1, dims: [4], rawData: new Uint8Array(3) };
-          case 'huge-dims': return { ...floatTensor(name, [1]), dims: [2 ** 30] };
-          case 'float16': return { name, dataType: 10, dims: [], int32Data: [0x3c00] };
-          case 'string': return { name, dataType: 8, dims: [], stringData: [enc.encode('0.5')] };
-          case 'many': return floatTensor(name, Array.from({ length: 5000 }, (_, i) => (i % 5) - 1), [5000]);
-          default: return { name, dataType: 6, dims: [], int32Data: [3] };
+          case 'zero':
+            return floatTensor(name, [0]);
+          case 'nan':
+            return floatTensor(name, [NaN]);
+          case 'negative':
+            return floatTensor(name, [-1]);
+          case 'inf':
+            return floatTensor(name, [Infinity]);
+          case 'empty':
+            return { name, dataType: 1, dims: [0] };
+          case 'short-raw':
+            return { name, dataType: 1, dims: [4], rawData: new Uint8Array(3) };
+          case 'huge-dims':
+            return { ...floatTensor(name, [1]), dims: [2 ** 30] };
+          case 'float16':
+            return { name, dataType: 10, dims: [], int32Data: [0x3c00] };
+          case 'string':
+            return { name, dataType: 8, dims: [], stringData: [enc.encode('0.5')] };
+          case 'many':
+            return floatTensor(
+              name,
+              Array.from({ length: 5000 }, (_, i) => (i % 5) - 1),
+              [5000],
+            );
+          default:
+            return { name, dataType: 6, dims: [], int32Data: [3] };
         }
       };
       if (variant === 'all-scales') {
-        for (const { node: n } of qdq) if (n.input?.[1]) { const t = make(n.input[1]); const at = inits.findIndex((x) => x.name === t.name); if (at >= 0) inits[at] = t; }
+        for (const { node: n } of qdq)
+          if (n.input?.[1]) {
+            const t = make(n.input[1]);
+            const at = inits.findIndex((x) => x.name === t.name);
+            if (at >= 0) inits[at] = t;
+          }
       } else replace(make(scaleName));
       break;
     }
     case 'zero-point': {
-      const choice = rng.pick(['out-of-range', 'float', 'unknown-dtype', 'int4', 'uint16-big', 'length-mismatch', 'int64']);
+      const choice = rng.pick([
+        'out-of-range',
+        'float',
+        'unknown-dtype',
+        'int4',
+        'uint16-big',
+        'length-mismatch',
+        'int64',
+      ]);
       what = choice;
-      const t: T = choice === 'out-of-range' ? { name: zpName, dataType: 6, dims: [], int32Data: [1000] }
-        : choice === 'float' ? floatTensor(zpName, [0.5])
-          : choice === 'unknown-dtype' ? { name: zpName, dataType: 99, dims: [], rawData: new Uint8Array([1]) }
-            : choice === 'int4' ? { name: zpName, dataType: 22, dims: [3], rawData: new Uint8Array([0x7f, 0x08]) }
-              : choice === 'uint16-big' ? { name: zpName, dataType: 4, dims: [], int32Data: [70000] }
-                : choice === 'length-mismatch' ? { name: zpName, dataType: 3, dims: [7], rawData: new Uint8Array(7) }
-                  : { name: zpName, dataType: 7, dims: [], int64Data: [2 ** 40] };
+      const t: T =
+        choice === 'out-of-range'
+          ? { name: zpName, dataType: 6, dims: [], int32Data: [1000] }
+          : choice === 'float'
+            ? floatTensor(zpName, [0.5])
+            : choice === 'unknown-dtype'
+              ? { name: zpName, dataType: 99, dims: [], rawData: new Uint8Array([1]) }
+              : choice === 'int4'
+                ? { name: zpName, dataType: 22, dims: [3], rawData: new Uint8Array([0x7f, 0x08]) }
+                : choice === 'uint16-big'
+                  ? { name: zpName, dataType: 4, dims: [], int32Data: [70000] }
+                  : choice === 'length-mismatch'
+                    ? { name: zpName, dataType: 3, dims: [7], rawData: new Uint8Array(7) }
+                    : { name: zpName, dataType: 7, dims: [], int64Data: [2 ** 40] };
       replace(t);
       break;
     }
-    case 'axis': { const v = rng.pick([2 ** 40, -(2 ** 40), 99, -99, -1]); what = String(v); (node.attribute ??= []).push({ name: 'axis', type: AT.INT, i: v }); break; }
-    case 'block': { const v = rng.pick([-1, 0, 2 ** 40, 3, 1]); what = String(v); (node.attribute ??= []).push({ name: 'block_size', type: AT.INT, i: v }); break; }
+    case 'axis': {
+      const v = rng.pick([2 ** 40, -(2 ** 40), 99, -99, -1]);
+      what = String(v);
+      (node.attribute ??= []).push({ name: 'axis', type: AT.INT, i: v });
+      break;
+    }
+    case 'block': {
+      const v = rng.pick([-1, 0, 2 ** 40, 3, 1]);
+      what = String(v);
+      (node.attribute ??= []).push({ name: 'block_size', type: AT.INT, i: v });
+      break;
+    }
     case 'rewire': {
       what = rng.pick(['q-from-dq', 'dq-self', 'no-inputs']);
       if (what === 'q-from-dq') node.input = [node.output?.[0] ?? 'z', ...(node.input ?? []).slice(1)];
-      else if (what === 'dq-self') { node.opType = 'DequantizeLinear'; node.input = [node.output?.[0] ?? 'z', node.output?.[0] ?? 'z', node.output?.[0] ?? 'z']; }
-      else node.input = [];
+      else if (what === 'dq-self') {
+        node.opType = 'DequantizeLinear';
+        node.input = [node.output?.[0] ?? 'z', node.output?.[0] ?? 'z', node.output?.[0] ?? 'z'];
+      } else node.input = [];
       break;
     }
     default: {
       what = 'external';
-      replace({ name: scaleName, dataType: 1, dims: [], dataLocation: EXTERNAL, externalData: [{ key: 'location', value: rng.pick(['../scale.bin', 'scale.bin']) }] });
+      replace({
+        name: scaleName,
+        dataType: 1,
+        dims: [],
+        dataLocation: EXTERNAL,
+        externalData: [{ key: 'location', value: rng.pick(['../scale.bin', 'scale.bin']) }],
+      });
     }
   }
   return `qdq:${variant}${what ? `(${what})` : ''}`;
@@ -431,11 +785,20 @@ const weirdTypes: ProtoMutator = (m, rng) => {
   const vs = valueInfos(m);
   const v = vs.length ? rng.pick(vs) : ((mainGraph(m).input ??= []).push({ name: 'x' }), mainGraph(m).input![0]!);
   switch (variant) {
-    case 'nested': v.type = nestedType(rng.range(1, 6), rng); break;
-    case 'deep': v.type = nestedType(rng.pick([40, 200]), rng); break;
-    case 'opaque': v.type = { opaqueType: { domain: '__proto__', name: 'x'.repeat(1000) } }; break;
-    case 'sparse': v.type = { sparseTensorType: { elemType: 1, shape: { dim: [{ dimValue: -1 }] } } }; break;
-    default: v.type = {};
+    case 'nested':
+      v.type = nestedType(rng.range(1, 6), rng);
+      break;
+    case 'deep':
+      v.type = nestedType(rng.pick([40, 200]), rng);
+      break;
+    case 'opaque':
+      v.type = { opaqueType: { domain: '__proto__', name: 'x'.repeat(1000) } };
+      break;
+    case 'sparse':
+      v.type = { sparseTensorType: { elemType: 1, shape: { dim: [{ dimValue: -1 }] } } };
+      break;
+    default:
+      v.type = {};
   }
   return `type:${variant}`;
 };
@@ -443,20 +806,41 @@ const weirdTypes: ProtoMutator = (m, rng) => {
 const strip: ProtoMutator = (m, rng) => {
   const variant = rng.pick(['no-graph', 'no-nodes', 'ir', 'no-opsets', 'names', 'producer', 'everything-empty']);
   switch (variant) {
-    case 'no-graph': m.graph = null; break;
-    case 'no-nodes': mainGraph(m).node = []; break;
-    case 'ir': m.irVersion = rng.pick([0, 99, -1, 2 ** 53, 3]); break;
-    case 'no-opsets': m.opsetImport = []; break;
-    case 'names': for (const { node } of nodes(m)) { node.name = ''; node.output = (node.output ?? []).map(() => ''); } break;
-    case 'producer': m.producerName = 'p'.repeat(100_000); m.docString = '\u0000\uffff\ud7ff'; break;
-    default: m.graph = {}; m.opsetImport = []; m.irVersion = 0;
+    case 'no-graph':
+      m.graph = null;
+      break;
+    case 'no-nodes':
+      mainGraph(m).node = [];
+      break;
+    case 'ir':
+      m.irVersion = rng.pick([0, 99, -1, 2 ** 53, 3]);
+      break;
+    case 'no-opsets':
+      m.opsetImport = [];
+      break;
+    case 'names':
+      for (const { node } of nodes(m)) {
+        node.name = '';
+        node.output = (node.output ?? []).map(() => '');
+      }
+      break;
+    case 'producer':
+      m.producerName = 'p'.repeat(100_000);
+      m.docString = '\u0000\uffff\ud7ff';
+      break;
+    default:
+      m.graph = {};
+      m.opsetImport = [];
+      m.irVersion = 0;
   }
   return `strip:${variant}`;
 };
 
 const metadata: ProtoMutator = (m, rng) => {
   const keys = ['__proto__', 'constructor', 'toString', '', 'hasOwnProperty', 'k'.repeat(2000)];
-  m.metadataProps = keys.filter(() => rng.chance(0.6)).map((key) => ({ key, value: rng.pick(['x', '', '{"__proto__":1}']) }));
+  m.metadataProps = keys
+    .filter(() => rng.chance(0.6))
+    .map((key) => ({ key, value: rng.pick(['x', '', '{"__proto__":1}']) }));
   m.metadataProps.push({ key: '__proto__', value: 'second' });
   return 'metadata';
 };
@@ -465,7 +849,14 @@ const functions: ProtoMutator = (m, rng) => {
   const name = rng.pick(['Conv', 'Recursive', '__proto__']);
   const domain = rng.pick(['com.example', '', 'ai.onnx']);
   m.functions = [
-    { name, domain, input: ['a'], output: ['b'], node: [{ opType: name, domain, input: ['a'], output: ['b'] }], opsetImport: [{ domain, version: 1 }] },
+    {
+      name,
+      domain,
+      input: ['a'],
+      output: ['b'],
+      node: [{ opType: name, domain, input: ['a'], output: ['b'] }],
+      opsetImport: [{ domain, version: 1 }],
+    },
     { name, domain },
   ];
   const { node } = anyNode(m, rng);

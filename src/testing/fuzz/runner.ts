@@ -50,7 +50,9 @@ const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const started = performance.now();
   const results: FuzzResult[] = [];
-  const queues = Array.from({ length: Math.max(1, options.workers) }, (_, w) => options.indices.filter((_, k) => k % Math.max(1, options.workers) === w));
+  const queues = Array.from({ length: Math.max(1, options.workers) }, (_, w) =>
+    options.indices.filter((_, k) => k % Math.max(1, options.workers) === w),
+  );
   await Promise.all(queues.filter((q) => q.length).map((queue) => drainQueue(queue, options, results)));
   results.sort((a, b) => a.index - b.index);
   const counts = new Map<Outcome, number>();
@@ -69,7 +71,7 @@ function drainQueue(queue: number[], options: FuzzOptions, results: FuzzResult[]
     let killedByUs = false;
     const timer = setInterval(() => {
       if (!child) return;
-      const limit = ready ? options.hangMs : options.startupMs ?? 60_000;
+      const limit = ready ? options.hangMs : (options.startupMs ?? 60_000);
       if (performance.now() - lastActivity > limit) {
         killedByUs = true;
         child.kill('SIGKILL');
@@ -80,7 +82,13 @@ function drainQueue(queue: number[], options: FuzzOptions, results: FuzzResult[]
       // The case in flight when the worker went silent or died.
       const index = queue.shift();
       if (index !== undefined) {
-        results.push({ index, outcome: killedByUs && ready ? 'hang' : 'crash', ms: performance.now() - lastActivity, detail: why, ...describeCase(options.seed, index) });
+        results.push({
+          index,
+          outcome: killedByUs && ready ? 'hang' : 'crash',
+          ms: performance.now() - lastActivity,
+          detail: why,
+          ...describeCase(options.seed, index),
+        });
       }
     };
 
@@ -93,7 +101,12 @@ function drainQueue(queue: number[], options: FuzzOptions, results: FuzzResult[]
       ready = false;
       killedByUs = false;
       lastActivity = performance.now();
-      const c = fork(CHILD, [], { execArgv: ['--import', 'tsx'], cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+      const c = fork(CHILD, [], {
+        execArgv: ['--import', 'tsx'],
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        serialization: 'advanced',
+      });
       child = c;
       let finished = false;
       c.on('message', (m: ChildMessage) => {
@@ -107,9 +120,13 @@ function drainQueue(queue: number[], options: FuzzOptions, results: FuzzResult[]
       c.on('exit', (code, signal) => {
         child = undefined;
         if (!finished || queue.length) {
-          lost(killedByUs
-            ? (ready ? `no result within ${options.hangMs} ms: the case hung; the worker was killed` : `the worker did not start within ${options.startupMs ?? 60_000} ms`)
-            : `the worker died (exit code ${code}, signal ${signal}) while running this case`);
+          lost(
+            killedByUs
+              ? ready
+                ? `no result within ${options.hangMs} ms: the case hung; the worker was killed`
+                : `the worker did not start within ${options.startupMs ?? 60_000} ms`
+              : `the worker died (exit code ${code}, signal ${signal}) while running this case`,
+          );
         }
         start();
       });
@@ -139,7 +156,8 @@ export function saveFailures(report: FuzzReport): string | undefined {
   for (const f of report.failures.slice(0, 50)) {
     const c = makeCase(corpus, report.seed, f.index);
     writeFileSync(join(dir, c.fileName), c.bytes);
-    for (const file of c.files) writeFileSync(join(dir, `${c.fileName}.${file.name.replace(/[^\w.-]/g, '_')}`), file.bytes);
+    for (const file of c.files)
+      writeFileSync(join(dir, `${c.fileName}.${file.name.replace(/[^\w.-]/g, '_')}`), file.bytes);
   }
   return dir;
 }

@@ -32,7 +32,14 @@ export type BoundaryClass =
   | 'in-fixed-value';
 
 export const BOUNDARY_CLASSES: readonly BoundaryClass[] = [
-  'before-tag', 'after-tag', 'in-length', 'after-length', 'in-payload', 'before-field-end', 'in-varint-value', 'in-fixed-value',
+  'before-tag',
+  'after-tag',
+  'in-length',
+  'after-length',
+  'in-payload',
+  'before-field-end',
+  'in-varint-value',
+  'in-fixed-value',
 ];
 
 /** Reads a varint at `pos`; undefined when it is unterminated or longer than 10 bytes. */
@@ -79,8 +86,12 @@ function scanLevel(bytes: Uint8Array, from: number, to: number, depth: number): 
         end = v.end;
         break;
       }
-      case 1: end = tag.end + 8; break;
-      case 5: end = tag.end + 4; break;
+      case 1:
+        end = tag.end + 8;
+        break;
+      case 5:
+        end = tag.end + 4;
+        break;
       case 2: {
         const len = readVarint(bytes, tag.end);
         if (!len) return undefined;
@@ -88,7 +99,8 @@ function scanLevel(bytes: Uint8Array, from: number, to: number, depth: number): 
         end = len.end + len.value;
         break;
       }
-      default: return undefined;
+      default:
+        return undefined;
     }
     if (end > to) return undefined;
     out.push({ start: pos, tagEnd: tag.end, payloadStart, end, fieldNumber, wireType, depth });
@@ -121,16 +133,30 @@ export function boundaries(fields: readonly WireField[], cls: BoundaryClass): nu
   const set = new Set<number>();
   for (const f of fields) {
     switch (cls) {
-      case 'before-tag': set.add(f.start); break;
-      case 'after-tag': set.add(f.tagEnd); break;
+      case 'before-tag':
+        set.add(f.start);
+        break;
+      case 'after-tag':
+        set.add(f.tagEnd);
+        break;
       case 'in-length':
         if (f.wireType === 2) for (let p = f.tagEnd + 1; p < f.payloadStart; p++) set.add(p);
         break;
-      case 'after-length': if (f.wireType === 2) set.add(f.payloadStart); break;
-      case 'in-payload': if (f.wireType === 2 && f.end - f.payloadStart >= 2) set.add(Math.floor((f.payloadStart + f.end) / 2)); break;
-      case 'before-field-end': if (f.end - f.tagEnd >= 1) set.add(f.end - 1); break;
-      case 'in-varint-value': if (f.wireType === 0 && f.end - f.tagEnd >= 2) set.add(f.tagEnd + 1); break;
-      case 'in-fixed-value': if (f.wireType === 1 || f.wireType === 5) set.add(f.tagEnd + 1); break;
+      case 'after-length':
+        if (f.wireType === 2) set.add(f.payloadStart);
+        break;
+      case 'in-payload':
+        if (f.wireType === 2 && f.end - f.payloadStart >= 2) set.add(Math.floor((f.payloadStart + f.end) / 2));
+        break;
+      case 'before-field-end':
+        if (f.end - f.tagEnd >= 1) set.add(f.end - 1);
+        break;
+      case 'in-varint-value':
+        if (f.wireType === 0 && f.end - f.tagEnd >= 2) set.add(f.tagEnd + 1);
+        break;
+      case 'in-fixed-value':
+        if (f.wireType === 1 || f.wireType === 5) set.add(f.tagEnd + 1);
+        break;
     }
   }
   // Cutting before the first tag leaves an empty file: kept, it is a boundary like the others.

@@ -17,14 +17,32 @@ export const AUTO_QUANTIZE_MAX_NODES = 3000;
 
 export async function afterLoad(result: Extract<LoadResult, { ok: true }>): Promise<void> {
   // Calibration files belong to the previous model's inputs.
-  useQuant.setState((q) => ({ outcome: undefined, target: 'model', error: undefined, cancelled: false, settings: { ...q.settings, inputFiles: undefined } }));
-  if (useShare.getState().pending) { await showView(result.view, result.expanded); await onModelLoaded(); return; }
-  if (useShare.getState().opening) { await showView(result.view, result.expanded); return; }
+  useQuant.setState((q) => ({
+    outcome: undefined,
+    target: 'model',
+    error: undefined,
+    cancelled: false,
+    settings: { ...q.settings, inputFiles: undefined },
+  }));
+  if (useShare.getState().pending) {
+    await showView(result.view, result.expanded);
+    await onModelLoaded();
+    return;
+  }
+  if (useShare.getState().opening) {
+    await showView(result.view, result.expanded);
+    return;
+  }
   void runCheck().then(() => {
     // A float model has nothing to check but op support: quantize it with the panel's settings
     // (8a8w by default) so its findings show at once. Large graphs wait for the button.
     const r = useCheck.getState().result;
-    if (r?.encodings === 'float' && result.summary.nodeCount <= AUTO_QUANTIZE_MAX_NODES && useQuant.getState().settings.calibration.samples <= 64) void runQuantize();
+    if (
+      r?.encodings === 'float' &&
+      result.summary.nodeCount <= AUTO_QUANTIZE_MAX_NODES &&
+      useQuant.getState().settings.calibration.samples <= 64
+    )
+      void runQuantize();
   });
   await showView(result.view, result.expanded);
 }

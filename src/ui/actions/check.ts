@@ -25,10 +25,27 @@ export async function runCheck(): Promise<void> {
   }
   if (mine !== seq) return;
   if (out.ok) {
-    useCheck.setState({ running: false, result: out.result, report: out.report, packTitle: out.packTitle, error: undefined, marks: indexFindings(out.result.findings), offNpu: new Set(out.result.delegation.offNpuIds), tensorEncodings: out.tensorEncodings });
+    useCheck.setState({
+      running: false,
+      result: out.result,
+      report: out.report,
+      packTitle: out.packTitle,
+      error: undefined,
+      marks: indexFindings(out.result.findings),
+      offNpu: new Set(out.result.delegation.offNpuIds),
+      tensorEncodings: out.tensorEncodings,
+    });
     if (useApp.getState().findingsOnly) void relayout();
   } else {
-    useCheck.setState({ running: false, result: undefined, report: undefined, error: out.error, marks: new Map(), offNpu: new Set(), tensorEncodings: undefined });
+    useCheck.setState({
+      running: false,
+      result: undefined,
+      report: undefined,
+      error: out.error,
+      marks: new Map(),
+      offNpu: new Set(),
+      tensorEncodings: undefined,
+    });
   }
 }
 
@@ -37,7 +54,12 @@ export async function loadSocs(backend: CheckSettings['backend']): Promise<void>
   const info = await engineClient().socs(backend);
   const { settings } = useCheck.getState();
   const soc = info.socs.some((s) => s.model === settings.soc) ? settings.soc : info.defaultSoc;
-  useCheck.setState({ socs: info.socs, packTitle: info.title, packUnknowns: info.unknowns, settings: { ...settings, backend, soc } });
+  useCheck.setState({
+    socs: info.socs,
+    packTitle: info.title,
+    packUnknowns: info.unknowns,
+    settings: { ...settings, backend, soc },
+  });
 }
 
 export async function updateSettings(patch: Partial<CheckSettings>): Promise<void> {

@@ -30,7 +30,10 @@ export function currentDrawingSvg(): string | undefined {
   const byId = new Map(visible.items.map((i) => [i.id, i]));
   return drawingSvg(visible, {
     positions: layout.positions,
-    size: (id) => { const i = byId.get(id); return !i || i.kind === 'group' ? GROUP_NODE : nodeSize(i.node); },
+    size: (id) => {
+      const i = byId.get(id);
+      return !i || i.kind === 'group' ? GROUP_NODE : nodeSize(i.node);
+    },
     marks: useCheck.getState().marks,
     title: `${useApp.getState().summary?.fileName ?? ''} — QuantLens`,
   });
@@ -65,7 +68,11 @@ export async function exportAs(kind: ExportKind): Promise<string | undefined> {
       return undefined;
     case 'html':
       if (!report) return 'There are no findings yet.';
-      saveBytes(htmlReport(report, view, { ...extras(), nodeIds: result?.findings.map((f) => f.nodeId || undefined) }), `${stem()}.quantlens.html`, 'text/html');
+      saveBytes(
+        htmlReport(report, view, { ...extras(), nodeIds: result?.findings.map((f) => f.nodeId || undefined) }),
+        `${stem()}.quantlens.html`,
+        'text/html',
+      );
       return undefined;
   }
 }
@@ -84,7 +91,9 @@ async function svgToPng(svg: string): Promise<Uint8Array> {
     const ctx = canvas.getContext('2d')!;
     ctx.scale(scale, scale);
     ctx.drawImage(img, 0, 0);
-    const blob = await new Promise<Blob>((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the PNG could not be made'))), 'image/png'));
+    const blob = await new Promise<Blob>((resolve, reject) =>
+      canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('the PNG could not be made'))), 'image/png'),
+    );
     return new Uint8Array(await blob.arrayBuffer());
   } finally {
     URL.revokeObjectURL(url);

@@ -21,9 +21,14 @@ export function recoverFromCrash(reason: string): void {
   const wasLoading = !!useApp.getState().loading;
   useApp.setState({ loading: undefined });
   useApp.getState().pushError({
-    code: 'engine', fileName: 'the QuantLens engine', message: reason,
+    code: 'engine',
+    fileName: 'the QuantLens engine',
+    message: reason,
     problem: `stopped: ${reason}`,
-    hint: wasLoading || !lastSource ? 'It was restarted and your settings are kept; open the model again.' : 'It was restarted with your settings kept, and the model is being opened again.',
+    hint:
+      wasLoading || !lastSource
+        ? 'It was restarted and your settings are kept; open the model again.'
+        : 'It was restarted with your settings kept, and the model is being opened again.',
   });
   if (!wasLoading && lastSource) {
     if ('files' in lastSource) void openFiles(lastSource.files);
@@ -31,7 +36,11 @@ export function recoverFromCrash(reason: string): void {
   }
 }
 
-async function runLoad(source: string, origin: { kind: 'url' | 'sample' | 'file'; label: string; url?: string }, start: (progress: ReturnType<typeof progressProxy>) => Promise<LoadResult>) {
+async function runLoad(
+  source: string,
+  origin: { kind: 'url' | 'sample' | 'file'; label: string; url?: string },
+  start: (progress: ReturnType<typeof progressProxy>) => Promise<LoadResult>,
+) {
   const seq = ++loadSeq;
   useApp.setState({ loading: { source, phase: 'Starting' } });
   // Progress arrives on its own message port, so a report can land after the result; once the
@@ -44,8 +53,20 @@ async function runLoad(source: string, origin: { kind: 'url' | 'sample' | 'file'
   try {
     result = await start(progress);
   } catch (err) {
-    if (err instanceof EngineCrashedError) { if (seq === loadSeq) useApp.setState({ loading: undefined }); return; }
-    result = { ok: false, error: { code: 'malformed', fileName: source, problem: `the engine stopped unexpectedly (${(err as Error).message})`, hint: 'Try again; if it repeats, reload the page.', message: String(err) } };
+    if (err instanceof EngineCrashedError) {
+      if (seq === loadSeq) useApp.setState({ loading: undefined });
+      return;
+    }
+    result = {
+      ok: false,
+      error: {
+        code: 'malformed',
+        fileName: source,
+        problem: `the engine stopped unexpectedly (${(err as Error).message})`,
+        hint: 'Try again; if it repeats, reload the page.',
+        message: String(err),
+      },
+    };
   }
   finished = true;
   await nextTask();
@@ -63,7 +84,10 @@ export function openFiles(files: File[]): Promise<void> {
   userLoads++;
   lastSource = { files };
   const model = files.find((f) => /\.(onnx|ort)$/i.test(f.name)) ?? files[0];
-  const label = files.length > 1 && model ? `${model.name} (+${files.length - 1} file${files.length > 2 ? 's' : ''})` : files.map((f) => f.name).join(', ');
+  const label =
+    files.length > 1 && model
+      ? `${model.name} (+${files.length - 1} file${files.length > 2 ? 's' : ''})`
+      : files.map((f) => f.name).join(', ');
   return runLoad(label, { kind: 'file', label }, (p) => engineClient().openFiles(files, p));
 }
 
@@ -75,7 +99,15 @@ export function openUrl(url: string, kind: 'url' | 'sample' = 'url'): Promise<vo
 function loadUrl(url: string, kind: 'url' | 'sample'): Promise<void> {
   const absolute = new URL(url, window.location.href).href;
   lastSource = { url: absolute, kind };
-  return runLoad(absolute, { kind, url: absolute, label: kind === 'sample' ? decodeURIComponent(absolute.split('/').pop() ?? absolute) : absolute }, (p) => engineClient().openUrl(absolute, p));
+  return runLoad(
+    absolute,
+    {
+      kind,
+      url: absolute,
+      label: kind === 'sample' ? decodeURIComponent(absolute.split('/').pop() ?? absolute) : absolute,
+    },
+    (p) => engineClient().openUrl(absolute, p),
+  );
 }
 
 /**
@@ -86,4 +118,3 @@ function loadUrl(url: string, kind: 'url' | 'sample'): Promise<void> {
 export function openStartupModel(url: string, kind: 'url' | 'sample'): Promise<void> {
   return userLoads > 0 ? Promise.resolve() : loadUrl(url, kind);
 }
-

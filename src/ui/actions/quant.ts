@@ -18,10 +18,14 @@ export async function runQuantize(): Promise<void> {
   const { settings } = useCheck.getState();
   let out;
   try {
-    out = await engineClient().quantize({ ...useQuant.getState().settings, backend: settings.backend, soc: settings.soc, strict: settings.strict }, progress);
+    out = await engineClient().quantize(
+      { ...useQuant.getState().settings, backend: settings.backend, soc: settings.soc, strict: settings.strict },
+      progress,
+    );
   } catch (err) {
     finished = true;
-    if (mine === seq) useQuant.setState({ running: undefined, error: `Quantization stopped: ${(err as Error).message}` });
+    if (mine === seq)
+      useQuant.setState({ running: undefined, error: `Quantization stopped: ${(err as Error).message}` });
     return;
   }
   finished = true;
@@ -31,7 +35,14 @@ export async function runQuantize(): Promise<void> {
     return;
   }
   useQuant.setState({ running: undefined, outcome: out, target: 'plan' });
-  useCheck.setState({ result: out.result, report: out.report, error: undefined, marks: indexFindings(out.result.findings), offNpu: new Set(out.result.delegation.offNpuIds), tensorEncodings: out.tensorEncodings });
+  useCheck.setState({
+    result: out.result,
+    report: out.report,
+    error: undefined,
+    marks: indexFindings(out.result.findings),
+    offNpu: new Set(out.result.delegation.offNpuIds),
+    tensorEncodings: out.tensorEncodings,
+  });
 }
 
 export async function cancelQuantize(): Promise<void> {

@@ -18,15 +18,24 @@ export function applySettings(payload: SharePayload): void {
   const f = payload.view?.filters;
   if (f) setList({ ...(f.severity ? { severities: new Set(f.severity) } : {}), ...(f.text ? { text: f.text } : {}) });
   const s = payload.settings;
-  useCheck.setState((c) => ({ settings: { ...c.settings, backend: s.backend, soc: s.soc, strict: s.strict, flow: s.flow } }));
+  useCheck.setState((c) => ({
+    settings: { ...c.settings, backend: s.backend, soc: s.soc, strict: s.strict, flow: s.flow },
+  }));
   saveSettings(useCheck.getState().settings);
   if (s.config && isConfigName(s.config)) {
     useQuant.setState({
       settings: {
         ...DEFAULT_QUANT,
         config: s.config,
-        overrides: (s.overrides ?? []).map((o) => ({ pattern: o.pattern, config: (o.config === 'float' || isConfigName(o.config) ? o.config : 'float') as never })),
-        calibration: { ...DEFAULT_QUANT.calibration, samples: s.calibration?.samples ?? DEFAULT_QUANT.calibration.samples, seed: s.calibration?.seed ?? DEFAULT_QUANT.calibration.seed },
+        overrides: (s.overrides ?? []).map((o) => ({
+          pattern: o.pattern,
+          config: (o.config === 'float' || isConfigName(o.config) ? o.config : 'float') as never,
+        })),
+        calibration: {
+          ...DEFAULT_QUANT.calibration,
+          samples: s.calibration?.samples ?? DEFAULT_QUANT.calibration.samples,
+          seed: s.calibration?.seed ?? DEFAULT_QUANT.calibration.seed,
+        },
       },
     });
   }
@@ -45,7 +54,10 @@ export async function afterModel(payload: SharePayload): Promise<void> {
   await runCheck();
   const hash = useCheck.getState().report?.model.sha256;
   const summary = useApp.getState().summary;
-  const cmp = hash && summary ? compareDroppedModel(payload.model, { name: summary.fileName, size: summary.byteLength, sha256: hash }) : { warning: undefined };
+  const cmp =
+    hash && summary
+      ? compareDroppedModel(payload.model, { name: summary.fileName, size: summary.byteLength, sha256: hash })
+      : { warning: undefined };
   useShare.setState({ mismatch: cmp.warning, pending: undefined });
   if (payload.settings.config) await runQuantize();
   selectByName(payload.view?.selected);

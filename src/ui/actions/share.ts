@@ -26,12 +26,21 @@ export async function makeShareLink(): Promise<string> {
   const payload: SharePayload = {
     v: 2,
     settings: {
-      backend: settings.backend, soc: settings.soc, strict: settings.strict, flow: settings.flow ?? DEFAULT_FLOW,
-      ...(plan ? {
-        config: quant.settings.config,
-        overrides: quant.settings.overrides.map((o) => ({ pattern: o.pattern, config: o.config })),
-        calibration: { mode: 'random' as const, samples: quant.settings.calibration.samples, seed: quant.settings.calibration.seed },
-      } : {}),
+      backend: settings.backend,
+      soc: settings.soc,
+      strict: settings.strict,
+      flow: settings.flow ?? DEFAULT_FLOW,
+      ...(plan
+        ? {
+            config: quant.settings.config,
+            overrides: quant.settings.overrides.map((o) => ({ pattern: o.pattern, config: o.config })),
+            calibration: {
+              mode: 'random' as const,
+              samples: quant.settings.calibration.samples,
+              seed: quant.settings.calibration.seed,
+            },
+          }
+        : {}),
     },
     model: { name: summary.fileName, size: summary.byteLength, sha256: report.model.sha256, ...(url ? { url } : {}) },
     view: {
@@ -64,7 +73,10 @@ export async function openShareFromLocation(): Promise<boolean> {
   try {
     payload = await decodeShareFragment(hash);
   } catch (err) {
-    useShare.setState({ error: err instanceof ShareLinkError ? err.message : `This share link could not be read: ${(err as Error).message}` });
+    useShare.setState({
+      error:
+        err instanceof ShareLinkError ? err.message : `This share link could not be read: ${(err as Error).message}`,
+    });
     return false;
   }
   applySettings(payload);

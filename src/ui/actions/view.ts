@@ -3,7 +3,14 @@ import type { GraphView } from '../../core/model/graph-view';
 import type { LayoutResult } from '../../core/layout/layout-graph';
 import { engineClient, layoutClient } from '../../worker/client';
 import { layoutInputOf } from '../../core/view/drawing';
-import { ancestorGroups, GROUP_BUDGET, GROUP_THRESHOLD, initialExpansion, nodeScopes, visibleGraph } from '../../core/view/scopes';
+import {
+  ancestorGroups,
+  GROUP_BUDGET,
+  GROUP_THRESHOLD,
+  initialExpansion,
+  nodeScopes,
+  visibleGraph,
+} from '../../core/view/scopes';
 import { neighbourhoodOfFindings } from '../findings-filter';
 import { requestFit, useApp } from '../state/app-store';
 import { filteredFindings, setList, useList } from '../state/list-store';
@@ -21,8 +28,20 @@ export { GROUP_BUDGET, GROUP_THRESHOLD } from '../../core/view/scopes';
 
 /** Shows a graph view: grouped by name scope when large, laid out off the main thread. */
 export async function showView(view: GraphView, groups?: string[]): Promise<void> {
-  const expanded = groups ? new Set(groups) : view.nodes.length > GROUP_THRESHOLD ? initialExpansion(view, GROUP_BUDGET) : undefined;
-  useApp.setState({ view, expanded, findingsOnly: false, layout: undefined, visible: undefined, layingOut: true, selectedId: undefined });
+  const expanded = groups
+    ? new Set(groups)
+    : view.nodes.length > GROUP_THRESHOLD
+      ? initialExpansion(view, GROUP_BUDGET)
+      : undefined;
+  useApp.setState({
+    view,
+    expanded,
+    findingsOnly: false,
+    layout: undefined,
+    visible: undefined,
+    layingOut: true,
+    selectedId: undefined,
+  });
   await relayout();
 }
 

@@ -27,12 +27,21 @@ function LoadingBar() {
   const loading = useApp((s) => s.loading);
   const layingOut = useApp((s) => s.layingOut);
   if (!loading && !layingOut) return null;
-  const text = loading ? `${loading.phase}${loading.fraction !== undefined ? ` ${Math.round(loading.fraction * 100)}%` : '…'}` : 'Laying out graph…';
+  const text = loading
+    ? `${loading.phase}${loading.fraction !== undefined ? ` ${Math.round(loading.fraction * 100)}%` : '…'}`
+    : 'Laying out graph…';
   return (
-    <div role="status" aria-live="polite" data-testid="loading" className="absolute top-2 left-2 z-20 rounded bg-white/95 px-3 py-1.5 text-sm text-slate-700 shadow">
+    <div
+      role="status"
+      aria-live="polite"
+      data-testid="loading"
+      className="absolute top-2 left-2 z-20 rounded bg-white/95 px-3 py-1.5 text-sm text-slate-700 shadow"
+    >
       {text}
       {loading?.fraction !== undefined && (
-        <div className="mt-1 h-1 w-48 rounded bg-slate-200"><div className="h-1 rounded bg-blue-600" style={{ width: `${Math.round(loading.fraction * 100)}%` }} /></div>
+        <div className="mt-1 h-1 w-48 rounded bg-slate-200">
+          <div className="h-1 rounded bg-blue-600" style={{ width: `${Math.round(loading.fraction * 100)}%` }} />
+        </div>
       )}
     </div>
   );
@@ -61,8 +70,23 @@ function SidePanel() {
   const float = floatModel || planShown;
   if (!open) return null;
   return (
-    <aside className="flex h-full w-80 shrink-0 flex-col overflow-y-auto border-r border-slate-200 bg-white" aria-label="Findings and quantizer" data-testid="side-panel" data-order={float ? 'quantizer-first' : 'findings-first'}>
-      {float ? (<><QuantPanel /><FindingsList /></>) : (<><FindingsList /><QuantPanel /></>)}
+    <aside
+      className="flex h-full w-80 shrink-0 flex-col overflow-y-auto border-r border-slate-200 bg-white"
+      aria-label="Findings and quantizer"
+      data-testid="side-panel"
+      data-order={float ? 'quantizer-first' : 'findings-first'}
+    >
+      {float ? (
+        <>
+          <QuantPanel />
+          <FindingsList />
+        </>
+      ) : (
+        <>
+          <FindingsList />
+          <QuantPanel />
+        </>
+      )}
     </aside>
   );
 }

@@ -9,14 +9,30 @@ export function CanvasTools() {
   const visible = useApp((s) => s.visible);
   const total = useApp((s) => s.view?.nodes.length ?? 0);
   return (
-    <div className="absolute top-2 right-2 z-20 flex flex-col gap-1 rounded border border-slate-200 bg-white/95 p-2 text-xs shadow-sm" role="group" aria-label="View options">
+    <div
+      className="absolute top-2 right-2 z-20 flex flex-col gap-1 rounded border border-slate-200 bg-white/95 p-2 text-xs shadow-sm"
+      role="group"
+      aria-label="View options"
+    >
       <label className="flex items-center gap-1">
-        <input type="checkbox" checked={findingsOnly} onChange={async (e) => { await setFindingsOnly(e.target.checked); requestFit(); }} />
+        <input
+          type="checkbox"
+          checked={findingsOnly}
+          onChange={async (e) => {
+            await setFindingsOnly(e.target.checked);
+            requestFit();
+          }}
+        />
         Only nodes with findings (and neighbours)
       </label>
       <label className="flex items-center gap-1">
         Edges
-        <select aria-label="Edge labels" className="rounded border border-slate-300 px-1" value={edgeLabels} onChange={(e) => setEdgeLabels(e.target.value as 'shape' | 'quant' | 'none')}>
+        <select
+          aria-label="Edge labels"
+          className="rounded border border-slate-300 px-1"
+          value={edgeLabels}
+          onChange={(e) => setEdgeLabels(e.target.value as 'shape' | 'quant' | 'none')}
+        >
           <option value="shape">shapes</option>
           <option value="quant">dtype, scale, zero point</option>
           <option value="none">no labels</option>
@@ -24,8 +40,16 @@ export function CanvasTools() {
       </label>
       {grouped && (
         <div className="flex items-center gap-1" data-testid="group-tools">
-          <span className="text-slate-500">{visible?.items.length.toLocaleString()} items of {total.toLocaleString()} nodes</span>
-          <button type="button" className="rounded border border-slate-300 px-1 hover:bg-slate-100" onClick={() => void collapseAll()}>Collapse all</button>
+          <span className="text-slate-500">
+            {visible?.items.length.toLocaleString()} items of {total.toLocaleString()} nodes
+          </span>
+          <button
+            type="button"
+            className="rounded border border-slate-300 px-1 hover:bg-slate-100"
+            onClick={() => void collapseAll()}
+          >
+            Collapse all
+          </button>
         </div>
       )}
     </div>

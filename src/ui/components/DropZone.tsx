@@ -7,9 +7,19 @@ export function DropZone() {
   useEffect(() => {
     let depth = 0;
     const hasFiles = (e: DragEvent) => [...(e.dataTransfer?.types ?? [])].includes('Files');
-    const enter = (e: DragEvent) => { if (hasFiles(e)) { depth++; setOver(true); } };
-    const leave = () => { depth = Math.max(0, depth - 1); if (depth === 0) setOver(false); };
-    const overFn = (e: DragEvent) => { if (hasFiles(e)) e.preventDefault(); };
+    const enter = (e: DragEvent) => {
+      if (hasFiles(e)) {
+        depth++;
+        setOver(true);
+      }
+    };
+    const leave = () => {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) setOver(false);
+    };
+    const overFn = (e: DragEvent) => {
+      if (hasFiles(e)) e.preventDefault();
+    };
     const drop = (e: DragEvent) => {
       e.preventDefault();
       depth = 0;

@@ -10,23 +10,39 @@ import { filteredFindings, setList, useList, type ListState } from '../state/lis
 import { SeverityBadge } from './severity';
 import { useApp } from '../state/app-store';
 
-
 function keyOf(f: Finding, by: ListState['groupBy']): string {
-  return by === 'rule' ? f.rule : by === 'op' ? `${f.op}${f.qnnOp ? ` → ${f.qnnOp}` : ''}` : by === 'severity' ? f.severity : '';
+  return by === 'rule'
+    ? f.rule
+    : by === 'op'
+      ? `${f.op}${f.qnnOp ? ` → ${f.qnnOp}` : ''}`
+      : by === 'severity'
+        ? f.severity
+        : '';
 }
 
 function Row({ f }: { f: Finding }) {
   const selected = useApp((s) => !!f.nodeId && s.selectedId === f.nodeId);
   return (
     <li>
-      <button type="button" data-testid="finding" data-rule={f.rule} data-node={f.node} aria-current={selected || undefined}
+      <button
+        type="button"
+        data-testid="finding"
+        data-rule={f.rule}
+        data-node={f.node}
+        aria-current={selected || undefined}
         className={`w-full border-b border-slate-100 px-3 py-2 text-left text-xs hover:bg-slate-50 ${selected ? 'bg-blue-50' : ''}`}
-        onClick={() => { if (f.nodeId) void revealNode(f.nodeId); }}>
+        onClick={() => {
+          if (f.nodeId) void revealNode(f.nodeId);
+        }}
+      >
         <div className="flex items-center gap-1.5">
           <SeverityBadge severity={f.severity} />
           <span className="font-mono text-slate-500">{f.rule}</span>
         </div>
-        <div className="mt-0.5 truncate font-medium text-slate-900" title={f.node}>{f.node}{f.qnnOp ? ` · ${f.qnnOp}` : ''}</div>
+        <div className="mt-0.5 truncate font-medium text-slate-900" title={f.node}>
+          {f.node}
+          {f.qnnOp ? ` · ${f.qnnOp}` : ''}
+        </div>
         <div className="mt-0.5 text-slate-700">{f.message}</div>
       </button>
     </li>
@@ -39,45 +55,89 @@ export function FindingsList() {
   const shown = useMemo(() => filteredFindings(findings, { severities, text }), [findings, severities, text]);
   const groups = useMemo(() => {
     const m = new Map<string, Finding[]>();
-    for (const f of shown) { const k = keyOf(f, groupBy); m.set(k, [...(m.get(k) ?? []), f]); }
+    for (const f of shown) {
+      const k = keyOf(f, groupBy);
+      m.set(k, [...(m.get(k) ?? []), f]);
+    }
     return [...m];
   }, [shown, groupBy]);
   useEffect(() => setList({ cursor: -1 }), [findings]);
 
   return (
     <section aria-label="Findings">
-      {findings && (<>
-        <div className="border-b border-slate-200 px-3 py-2">
-          <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Findings ({shown.length}{shown.length !== findings.length ? ` of ${findings.length}` : ''})</h2>
-          <div className="mt-1 flex flex-wrap items-center gap-2 text-xs">
-            {(['error', 'warning', 'info'] as const).map((s) => (
-              <label key={s} className="flex items-center gap-0.5">
-                <input type="checkbox" aria-label={`Show ${s}s`} checked={severities.has(s)} onChange={(e) => {
-                  const next = new Set(severities);
-                  if (e.target.checked) next.add(s); else next.delete(s);
-                  setList({ severities: next });
-                }} />{s}
-              </label>
-            ))}
-            <select aria-label="Group findings by" className="rounded border border-slate-300 px-1" value={groupBy} onChange={(e) => setList({ groupBy: e.target.value as ListState['groupBy'] })}>
-              <option value="none">no grouping</option>
-              <option value="rule">by rule</option>
-              <option value="op">by op</option>
-              <option value="severity">by severity</option>
-            </select>
+      {findings && (
+        <>
+          <div className="border-b border-slate-200 px-3 py-2">
+            <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-500">
+              Findings ({shown.length}
+              {shown.length !== findings.length ? ` of ${findings.length}` : ''})
+            </h2>
+            <div className="mt-1 flex flex-wrap items-center gap-2 text-xs">
+              {(['error', 'warning', 'info'] as const).map((s) => (
+                <label key={s} className="flex items-center gap-0.5">
+                  <input
+                    type="checkbox"
+                    aria-label={`Show ${s}s`}
+                    checked={severities.has(s)}
+                    onChange={(e) => {
+                      const next = new Set(severities);
+                      if (e.target.checked) next.add(s);
+                      else next.delete(s);
+                      setList({ severities: next });
+                    }}
+                  />
+                  {s}
+                </label>
+              ))}
+              <select
+                aria-label="Group findings by"
+                className="rounded border border-slate-300 px-1"
+                value={groupBy}
+                onChange={(e) => setList({ groupBy: e.target.value as ListState['groupBy'] })}
+              >
+                <option value="none">no grouping</option>
+                <option value="rule">by rule</option>
+                <option value="op">by op</option>
+                <option value="severity">by severity</option>
+              </select>
+            </div>
+            <input
+              type="search"
+              aria-label="Filter findings"
+              placeholder="Filter findings…"
+              className="mt-1 w-full rounded border border-slate-300 px-1 py-0.5 text-xs"
+              value={text}
+              onChange={(e) => setList({ text: e.target.value })}
+            />
           </div>
-          <input type="search" aria-label="Filter findings" placeholder="Filter findings…" className="mt-1 w-full rounded border border-slate-300 px-1 py-0.5 text-xs" value={text} onChange={(e) => setList({ text: e.target.value })} />
-        </div>
-        {shown.length === 0 && <p className="p-3 text-sm text-emerald-800">{findings.length === 0 ? 'No findings: every checked constraint holds.' : 'No finding matches the filter.'}</p>}
-        <ul className="min-h-0 flex-1">
-          {groups.map(([key, list]) => (
-            <li key={key || 'all'}>
-              {key && <div className="sticky top-0 bg-slate-100 px-3 py-1 text-[11px] font-semibold text-slate-700" data-testid="finding-group">{key} ({list.length})</div>}
-              <ul>{list.map((f, i) => <Row key={`${f.nodeId}:${f.rule}:${f.port}:${i}`} f={f} />)}</ul>
-            </li>
-          ))}
-        </ul>
-      </>)}
+          {shown.length === 0 && (
+            <p className="p-3 text-sm text-emerald-800">
+              {findings.length === 0
+                ? 'No findings: every checked constraint holds.'
+                : 'No finding matches the filter.'}
+            </p>
+          )}
+          <ul className="min-h-0 flex-1">
+            {groups.map(([key, list]) => (
+              <li key={key || 'all'}>
+                {key && (
+                  <div
+                    className="sticky top-0 bg-slate-100 px-3 py-1 text-[11px] font-semibold text-slate-700"
+                    data-testid="finding-group"
+                  >
+                    {key} ({list.length})
+                  </div>
+                )}
+                <ul>
+                  {list.map((f, i) => (
+                    <Row key={`${f.nodeId}:${f.rule}:${f.port}:${i}`} f={f} />
+                  ))}
+                </ul>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
     </section>
   );
 }

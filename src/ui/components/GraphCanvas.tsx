@@ -1,6 +1,13 @@
 /** The graph: React Flow over the laid-out view, with pan, zoom, fit, minimap and node focus. */
 import {
-  Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type NodeMouseHandler,
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+  type Edge,
+  type NodeMouseHandler,
 } from '@xyflow/react';
 import { useEffect, useMemo, useRef } from 'react';
 import { GROUP_NODE, nodeSize } from '../../core/view/drawing';
@@ -38,15 +45,30 @@ function Canvas() {
     return visible.items.map((item): OpFlowNode | GroupFlowNode => {
       const position = layout.positions[item.id] ?? { x: 0, y: 0 };
       if (item.kind === 'group') {
-        return { id: item.id, type: 'scope', position, data: { label: item.label, scope: item.scope, size: item.size }, width: GROUP_NODE.width, height: GROUP_NODE.height, draggable: false, connectable: false, ariaLabel: `Group ${item.scope.join('/')}, ${item.size} nodes` };
+        return {
+          id: item.id,
+          type: 'scope',
+          position,
+          data: { label: item.label, scope: item.scope, size: item.size },
+          width: GROUP_NODE.width,
+          height: GROUP_NODE.height,
+          draggable: false,
+          connectable: false,
+          ariaLabel: `Group ${item.scope.join('/')}, ${item.size} nodes`,
+        };
       }
       const n = item.node;
       const size = nodeSize(n);
       return {
-        id: n.id, type: 'op', position,
+        id: n.id,
+        type: 'op',
+        position,
         data: { node: n, hit: hits.has(n.id) },
-        width: size.width, height: size.height,
-        selected: n.id === selectedId, draggable: false, connectable: false,
+        width: size.width,
+        height: size.height,
+        selected: n.id === selectedId,
+        draggable: false,
+        connectable: false,
         ariaLabel: `${n.opType} ${n.name}`,
       };
     });
@@ -60,9 +82,20 @@ function Canvas() {
       const original = byId.get(e.id);
       let label: string | undefined;
       if (labels && original) {
-        label = edgeLabels === 'quant' ? tensorEncodings?.[original.tensor] ?? `${original.dtype}` : shapeText(original.shape) || undefined;
+        label =
+          edgeLabels === 'quant'
+            ? (tensorEncodings?.[original.tensor] ?? `${original.dtype}`)
+            : shapeText(original.shape) || undefined;
       } else if (labels && e.count > 1) label = `${e.count} tensors`;
-      return { id: e.id, source: e.source, target: e.target, label, labelStyle: { fontSize: 10, fill: '#475569' }, labelBgStyle: { fill: '#f8fafc' }, focusable: false };
+      return {
+        id: e.id,
+        source: e.source,
+        target: e.target,
+        label,
+        labelStyle: { fontSize: 10, fill: '#475569' },
+        labelBgStyle: { fill: '#f8fafc' },
+        focusable: false,
+      };
     });
   }, [visible, layout, view, edgeLabels, tensorEncodings]);
 
@@ -80,7 +113,9 @@ function Canvas() {
   useEffect(() => {
     if (!focus || !layout || !view) return;
     const pos = layout.positions[focus.id];
-    const node = visible?.items.find((i) => i.id === focus.id && i.kind === 'node') ? view.nodes.find((n) => n.id === focus.id) : undefined;
+    const node = visible?.items.find((i) => i.id === focus.id && i.kind === 'node')
+      ? view.nodes.find((n) => n.id === focus.id)
+      : undefined;
     if (!pos || !node) return;
     const size = nodeSize(node);
     void setCenter(pos.x + size.width / 2, pos.y + size.height / 2, { zoom: Math.max(getZoom(), 1), duration: 250 });

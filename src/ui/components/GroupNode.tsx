@@ -26,12 +26,24 @@ function GroupNodeImpl({ id, data, width, height }: NodeProps<GroupFlowNode>) {
     return worst ? { worst, count } : undefined;
   }, [members, marks]);
   return (
-    <div className={`ql-node ql-group ${rollup ? `has-${rollup.worst}` : ''}`} style={{ width, height }} data-testid="group-node" data-group={id} data-severity={rollup?.worst}
-      title={`${data.scope.join('/')} — ${data.size} nodes${rollup ? `, ${rollup.count} finding(s)` : ''}. Click to open.`}>
+    <div
+      className={`ql-node ql-group ${rollup ? `has-${rollup.worst}` : ''}`}
+      style={{ width, height }}
+      data-testid="group-node"
+      data-group={id}
+      data-severity={rollup?.worst}
+      title={`${data.scope.join('/')} — ${data.size} nodes${rollup ? `, ${rollup.count} finding(s)` : ''}. Click to open.`}
+    >
       <Handle type="target" position={Position.Top} isConnectable={false} />
-      {rollup && <span className={`ql-mark ${rollup.worst}`} aria-label={`${rollup.count} findings inside`}>{SEVERITY_ICON[rollup.worst]} {rollup.count}</span>}
+      {rollup && (
+        <span className={`ql-mark ${rollup.worst}`} aria-label={`${rollup.count} findings inside`}>
+          {SEVERITY_ICON[rollup.worst]} {rollup.count}
+        </span>
+      )}
       <div className="op">▸ {data.label}</div>
-      <div className="nm">{data.size.toLocaleString()} nodes · {data.scope.join('/')}</div>
+      <div className="nm">
+        {data.size.toLocaleString()} nodes · {data.scope.join('/')}
+      </div>
       <Handle type="source" position={Position.Bottom} isConnectable={false} />
     </div>
   );

@@ -6,7 +6,11 @@ import { SearchBox } from './SearchBox';
 import { useApp } from '../state/app-store';
 import { toggleTheme } from '../theme';
 
-export interface SampleEntry { file: string; title: string; description?: string }
+export interface SampleEntry {
+  file: string;
+  title: string;
+  description?: string;
+}
 
 export function useSamples(): SampleEntry[] {
   const [samples, setSamples] = useState<SampleEntry[]>([]);
@@ -29,8 +33,14 @@ export function Header({ samples }: { samples: SampleEntry[] }) {
   const trail = useApp((s) => s.view?.trail);
   return (
     <header className="flex h-12 shrink-0 items-center gap-3 border-b border-slate-200 bg-white px-3">
-      <div className="font-semibold tracking-tight text-slate-900">Quant<span className="text-blue-600">Lens</span></div>
-      <button type="button" className="whitespace-nowrap rounded bg-blue-600 px-3 py-1 text-sm font-medium text-white hover:bg-blue-700" onClick={() => input.current?.click()}>
+      <div className="font-semibold tracking-tight text-slate-900">
+        Quant<span className="text-blue-600">Lens</span>
+      </div>
+      <button
+        type="button"
+        className="whitespace-nowrap rounded bg-blue-600 px-3 py-1 text-sm font-medium text-white hover:bg-blue-700"
+        onClick={() => input.current?.click()}
+      >
         Open model…
       </button>
       <input
@@ -40,7 +50,11 @@ export function Header({ samples }: { samples: SampleEntry[] }) {
         hidden
         data-testid="file-input"
         aria-label="Open model files"
-        onChange={(e) => { const files = [...(e.target.files ?? [])]; e.target.value = ''; if (files.length) void openFiles(files); }}
+        onChange={(e) => {
+          const files = [...(e.target.files ?? [])];
+          e.target.value = '';
+          if (files.length) void openFiles(files);
+        }}
       />
       <label className="flex items-center gap-1 text-sm text-slate-600">
         Sample
@@ -48,10 +62,16 @@ export function Header({ samples }: { samples: SampleEntry[] }) {
           aria-label="Open a bundled sample model"
           className="rounded border border-slate-300 px-1 py-1 text-sm"
           value={origin?.kind === 'sample' ? origin.label : ''}
-          onChange={(e) => { if (e.target.value) void openUrl(sampleUrl(e.target.value), 'sample'); }}
+          onChange={(e) => {
+            if (e.target.value) void openUrl(sampleUrl(e.target.value), 'sample');
+          }}
         >
           <option value="">—</option>
-          {samples.map((s) => <option key={s.file} value={s.file}>{s.title}</option>)}
+          {samples.map((s) => (
+            <option key={s.file} value={s.file}>
+              {s.title}
+            </option>
+          ))}
         </select>
       </label>
       <SearchBox />
@@ -60,16 +80,38 @@ export function Header({ samples }: { samples: SampleEntry[] }) {
           {trail.map((t, i) => (
             <span key={t.path} className="flex items-center gap-1">
               {i > 0 && <span className="text-slate-400">›</span>}
-              {i < trail.length - 1
-                ? <button type="button" className="text-blue-700 hover:underline" onClick={() => void openGraph(t.path)}>{t.label}</button>
-                : <span className="font-medium">{t.label}</span>}
+              {i < trail.length - 1 ? (
+                <button type="button" className="text-blue-700 hover:underline" onClick={() => void openGraph(t.path)}>
+                  {t.label}
+                </button>
+              ) : (
+                <span className="font-medium">{t.label}</span>
+              )}
             </span>
           ))}
         </nav>
       )}
-      <div className="ml-auto truncate text-sm text-slate-500" data-testid="model-origin" title={origin?.label}>{origin?.label}</div>
-      <button type="button" aria-label="Toggle light or dark theme (t)" title="Theme (t)" className="rounded border border-slate-300 px-2 py-0.5 text-sm" onClick={toggleTheme}>◐</button>
-      <button type="button" aria-label="Keyboard shortcuts (?)" title="Keyboard shortcuts (?)" className="rounded border border-slate-300 px-2 py-0.5 text-sm" onClick={() => window.dispatchEvent(new KeyboardEvent('keydown', { key: '?' }))}>?</button>
+      <div className="ml-auto truncate text-sm text-slate-500" data-testid="model-origin" title={origin?.label}>
+        {origin?.label}
+      </div>
+      <button
+        type="button"
+        aria-label="Toggle light or dark theme (t)"
+        title="Theme (t)"
+        className="rounded border border-slate-300 px-2 py-0.5 text-sm"
+        onClick={toggleTheme}
+      >
+        ◐
+      </button>
+      <button
+        type="button"
+        aria-label="Keyboard shortcuts (?)"
+        title="Keyboard shortcuts (?)"
+        className="rounded border border-slate-300 px-2 py-0.5 text-sm"
+        onClick={() => window.dispatchEvent(new KeyboardEvent('keydown', { key: '?' }))}
+      >
+        ?
+      </button>
     </header>
   );
 }

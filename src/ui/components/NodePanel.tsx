@@ -38,17 +38,36 @@ function PortList({ ports, label }: { ports: ViewPort[]; label: string }) {
             <div className="flex items-baseline gap-1.5">
               <span className="text-slate-400">{i}</span>
               <span className="font-mono break-all text-slate-900">{p.name || '(none)'}</span>
-              <span className="ml-auto shrink-0 rounded bg-slate-100 px-1 text-[10px] text-slate-600">{KIND_LABEL[p.kind]}</span>
+              <span className="ml-auto shrink-0 rounded bg-slate-100 px-1 text-[10px] text-slate-600">
+                {KIND_LABEL[p.kind]}
+              </span>
             </div>
-            {p.name && <div className="pl-4 text-slate-600">{p.dtype} {formatShape(p.shape)}</div>}
-            {p.name && encodings?.[p.name] && <div className="pl-4 font-mono text-indigo-800" data-testid="port-encoding">enc: {encodings[p.name]}</div>}
-            {p.dequantizedFrom && (
+            {p.name && (
               <div className="pl-4 text-slate-600">
-                ← DequantizeLinear of <span className="font-mono break-all">{p.dequantizedFrom.tensor}</span> ({p.dequantizedFrom.dtype})
+                {p.dtype} {formatShape(p.shape)}
               </div>
             )}
-            {(p.kind === 'initializer' || p.kind === 'constant') && <div className="pl-4"><TensorValues tensor={p.name} /></div>}
-            {p.dequantizedFrom?.constant && <div className="pl-4"><TensorValues tensor={p.dequantizedFrom.tensor} /></div>}
+            {p.name && encodings?.[p.name] && (
+              <div className="pl-4 font-mono text-indigo-800" data-testid="port-encoding">
+                enc: {encodings[p.name]}
+              </div>
+            )}
+            {p.dequantizedFrom && (
+              <div className="pl-4 text-slate-600">
+                ← DequantizeLinear of <span className="font-mono break-all">{p.dequantizedFrom.tensor}</span> (
+                {p.dequantizedFrom.dtype})
+              </div>
+            )}
+            {(p.kind === 'initializer' || p.kind === 'constant') && (
+              <div className="pl-4">
+                <TensorValues tensor={p.name} />
+              </div>
+            )}
+            {p.dequantizedFrom?.constant && (
+              <div className="pl-4">
+                <TensorValues tensor={p.dequantizedFrom.tensor} />
+              </div>
+            )}
           </li>
         ))}
       </ol>
@@ -60,9 +79,15 @@ function NodeDetails({ node }: { node: ViewNode }) {
   return (
     <div data-testid="node-panel">
       <div className="px-3 py-2">
-        <div className="text-lg font-semibold text-slate-900" data-testid="panel-op">{node.opType}</div>
-        <div className="font-mono text-xs break-all text-slate-600" data-testid="panel-name">{node.name || '(unnamed)'}</div>
-        <div className="text-xs text-slate-500">domain: {node.domain || 'ai.onnx'} · id {node.id}</div>
+        <div className="text-lg font-semibold text-slate-900" data-testid="panel-op">
+          {node.opType}
+        </div>
+        <div className="font-mono text-xs break-all text-slate-600" data-testid="panel-name">
+          {node.name || '(unnamed)'}
+        </div>
+        <div className="text-xs text-slate-500">
+          domain: {node.domain || 'ai.onnx'} · id {node.id}
+        </div>
         {node.docString && <p className="mt-1 text-xs whitespace-pre-wrap text-slate-600">{node.docString}</p>}
       </div>
       <NodeFindings nodeId={node.id} />
@@ -90,7 +115,11 @@ function NodeDetails({ node }: { node: ViewNode }) {
               <li key={s.path} className="flex items-center gap-2">
                 <span className="font-mono">{s.attribute}</span>
                 <span className="text-slate-500">{s.nodeCount} nodes</span>
-                <button type="button" className="ml-auto rounded border border-slate-300 px-2 py-0.5 hover:bg-slate-100" onClick={() => void openGraph(s.path)}>
+                <button
+                  type="button"
+                  className="ml-auto rounded border border-slate-300 px-2 py-0.5 hover:bg-slate-100"
+                  onClick={() => void openGraph(s.path)}
+                >
                   Open
                 </button>
               </li>
@@ -114,26 +143,49 @@ function ModelDetails() {
       </div>
       <Section title="Model">
         <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5 text-xs">
-          <dt className="text-slate-500">size</dt><dd>{formatBytes(summary.byteLength)}</dd>
-          <dt className="text-slate-500">IR version</dt><dd>{summary.irVersion}</dd>
-          <dt className="text-slate-500">opsets</dt><dd>{summary.opsetImports.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ')}</dd>
-          <dt className="text-slate-500">producer</dt><dd>{summary.producer || '—'}</dd>
-          <dt className="text-slate-500">nodes</dt><dd data-testid="node-count">{summary.nodeCount.toLocaleString()}{summary.nodeCountWithSubgraphs !== summary.nodeCount ? ` (${summary.nodeCountWithSubgraphs.toLocaleString()} with sub-graphs)` : ''}</dd>
-          <dt className="text-slate-500">weights</dt><dd>{summary.initializerCount.toLocaleString()} initializers</dd>
-          {parseMs !== undefined && (<><dt className="text-slate-500">parsed in</dt><dd>{parseMs.toFixed(1)} ms</dd></>)}
+          <dt className="text-slate-500">size</dt>
+          <dd>{formatBytes(summary.byteLength)}</dd>
+          <dt className="text-slate-500">IR version</dt>
+          <dd>{summary.irVersion}</dd>
+          <dt className="text-slate-500">opsets</dt>
+          <dd>{summary.opsetImports.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ')}</dd>
+          <dt className="text-slate-500">producer</dt>
+          <dd>{summary.producer || '—'}</dd>
+          <dt className="text-slate-500">nodes</dt>
+          <dd data-testid="node-count">
+            {summary.nodeCount.toLocaleString()}
+            {summary.nodeCountWithSubgraphs !== summary.nodeCount
+              ? ` (${summary.nodeCountWithSubgraphs.toLocaleString()} with sub-graphs)`
+              : ''}
+          </dd>
+          <dt className="text-slate-500">weights</dt>
+          <dd>{summary.initializerCount.toLocaleString()} initializers</dd>
+          {parseMs !== undefined && (
+            <>
+              <dt className="text-slate-500">parsed in</dt>
+              <dd>{parseMs.toFixed(1)} ms</dd>
+            </>
+          )}
         </dl>
       </Section>
       {summary.warnings.length > 0 && (
         <Section title="Warnings">
           <ul className="list-disc space-y-1 pl-4 text-xs text-amber-800" data-testid="model-warnings">
-            {summary.warnings.map((w) => <li key={w}>{w}</li>)}
+            {summary.warnings.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
           </ul>
         </Section>
       )}
       {Object.keys(summary.metadata).length > 0 && (
         <Section title="Metadata">
           <dl className="grid grid-cols-[auto_1fr] gap-x-3 text-xs">
-            {Object.entries(summary.metadata).map(([k, v]) => (<Fragment key={k}><dt className="font-mono text-slate-500">{k}</dt><dd className="break-all">{v}</dd></Fragment>))}
+            {Object.entries(summary.metadata).map(([k, v]) => (
+              <Fragment key={k}>
+                <dt className="font-mono text-slate-500">{k}</dt>
+                <dd className="break-all">{v}</dd>
+              </Fragment>
+            ))}
           </dl>
         </Section>
       )}

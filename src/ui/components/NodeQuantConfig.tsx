@@ -21,9 +21,18 @@ export function NodeQuantConfig({ node }: { node: ViewNode }) {
       <h3 className="mb-1 text-[11px] font-semibold uppercase tracking-wide text-slate-500">Quantize this node</h3>
       <label className="flex items-center gap-2 text-xs">
         Config
-        <select aria-label="Node quant config" className="rounded border border-slate-300 px-1 py-0.5" value={current} onChange={(e) => set(e.target.value as ConfigName | 'float' | '')}>
+        <select
+          aria-label="Node quant config"
+          className="rounded border border-slate-300 px-1 py-0.5"
+          value={current}
+          onChange={(e) => set(e.target.value as ConfigName | 'float' | '')}
+        >
           <option value="">as the model ({fallback})</option>
-          {[...CONFIG_NAMES, 'float'].map((c) => <option key={c} value={c}>{c}</option>)}
+          {[...CONFIG_NAMES, 'float'].map((c) => (
+            <option key={c} value={c}>
+              {c}
+            </option>
+          ))}
         </select>
       </label>
     </section>

@@ -14,13 +14,39 @@ function OpNodeImpl({ data, selected, width, height }: NodeProps<OpFlowNode>) {
   const marks = useCheck((s) => s.marks.get(n.id));
   const offNpu = useCheck((s) => s.offNpu.has(n.id));
   const io = n.kind !== 'op';
-  const classes = ['ql-node', io ? 'io' : `cat-${opCategory(n.opType)}`, selected ? 'selected' : '', data.hit ? 'search-hit' : '', marks ? `has-${marks.worst}` : ''].join(' ');
+  const classes = [
+    'ql-node',
+    io ? 'io' : `cat-${opCategory(n.opType)}`,
+    selected ? 'selected' : '',
+    data.hit ? 'search-hit' : '',
+    marks ? `has-${marks.worst}` : '',
+  ].join(' ');
   const title = io ? n.name : n.name || n.opType;
   return (
-    <div className={classes} style={{ width, height }} data-testid="graph-node" data-node-id={n.id} data-op={n.opType} title={`${n.opType}${n.domain ? ` (${n.domain})` : ''}\n${n.name}${marks ? `\n${SEVERITY_ICON[marks.worst]} ${marks.first}` : ''}`} data-severity={marks?.worst} data-npu={offNpu ? 'off' : undefined}>
-      {marks && <span className={`ql-mark ${marks.worst}`} data-testid="node-mark" aria-label={`${marks.count} ${marks.worst === 'info' ? 'note' : marks.worst}${marks.count === 1 ? '' : 's'}`}>{SEVERITY_ICON[marks.worst]} {marks.count}</span>}
+    <div
+      className={classes}
+      style={{ width, height }}
+      data-testid="graph-node"
+      data-node-id={n.id}
+      data-op={n.opType}
+      title={`${n.opType}${n.domain ? ` (${n.domain})` : ''}\n${n.name}${marks ? `\n${SEVERITY_ICON[marks.worst]} ${marks.first}` : ''}`}
+      data-severity={marks?.worst}
+      data-npu={offNpu ? 'off' : undefined}
+    >
+      {marks && (
+        <span
+          className={`ql-mark ${marks.worst}`}
+          data-testid="node-mark"
+          aria-label={`${marks.count} ${marks.worst === 'info' ? 'note' : marks.worst}${marks.count === 1 ? '' : 's'}`}
+        >
+          {SEVERITY_ICON[marks.worst]} {marks.count}
+        </span>
+      )}
       {n.kind !== 'input' && <Handle type="target" position={Position.Top} isConnectable={false} />}
-      <div className="op">{io ? `${n.opType}` : n.opType}{n.subgraphs.length > 0 ? ` ⧉${n.subgraphs.length}` : ''}</div>
+      <div className="op">
+        {io ? `${n.opType}` : n.opType}
+        {n.subgraphs.length > 0 ? ` ⧉${n.subgraphs.length}` : ''}
+      </div>
       <div className="nm">{title}</div>
       {n.kind !== 'output' && <Handle type="source" position={Position.Bottom} isConnectable={false} />}
     </div>

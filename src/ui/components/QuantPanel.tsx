@@ -21,9 +21,29 @@ function CalibrationFiles() {
       {files?.length ? <span data-testid="calib-files">{files.length} file(s)</span> : <span>random (seeded)</span>}
       <label className="cursor-pointer rounded border border-slate-300 px-1.5 hover:bg-slate-100">
         Files…
-        <input type="file" multiple hidden accept=".npy,image/*" aria-label="Calibration input files (.npy or images)" onChange={(e) => { const f = [...(e.target.files ?? [])]; e.target.value = ''; if (f.length) patch({ inputFiles: f }); }} />
+        <input
+          type="file"
+          multiple
+          hidden
+          accept=".npy,image/*"
+          aria-label="Calibration input files (.npy or images)"
+          onChange={(e) => {
+            const f = [...(e.target.files ?? [])];
+            e.target.value = '';
+            if (f.length) patch({ inputFiles: f });
+          }}
+        />
       </label>
-      {files?.length ? <button type="button" className="px-1 text-slate-500" aria-label="Use random calibration data" onClick={() => patch({ inputFiles: undefined })}>✕</button> : null}
+      {files?.length ? (
+        <button
+          type="button"
+          className="px-1 text-slate-500"
+          aria-label="Use random calibration data"
+          onClick={() => patch({ inputFiles: undefined })}
+        >
+          ✕
+        </button>
+      ) : null}
     </div>
   );
 }
@@ -38,18 +58,53 @@ function Overrides() {
       <ul className="mt-1 space-y-0.5" data-testid="overrides">
         {overrides.map((o, i) => (
           <li key={`${o.pattern}:${i}`} className="flex items-center gap-1 text-xs">
-            <code className="min-w-0 flex-1 truncate rounded bg-slate-100 px-1" title={o.pattern}>{o.pattern}</code>
+            <code className="min-w-0 flex-1 truncate rounded bg-slate-100 px-1" title={o.pattern}>
+              {o.pattern}
+            </code>
             <span>→ {o.config}</span>
-            <button type="button" aria-label={`Remove override ${o.pattern}`} className="px-1 text-slate-500 hover:text-red-700" onClick={() => patch({ overrides: overrides.filter((_, k) => k !== i) })}>✕</button>
+            <button
+              type="button"
+              aria-label={`Remove override ${o.pattern}`}
+              className="px-1 text-slate-500 hover:text-red-700"
+              onClick={() => patch({ overrides: overrides.filter((_, k) => k !== i) })}
+            >
+              ✕
+            </button>
           </li>
         ))}
       </ul>
-      <form className="mt-1 flex items-center gap-1" onSubmit={(e) => { e.preventDefault(); if (pattern.trim()) { patch({ overrides: [...overrides, { pattern: pattern.trim(), config }] }); setPattern(''); } }}>
-        <input aria-label="Override pattern (regular expression on node names)" placeholder="/layers\..*/attn/.*MatMul" className={`${field} min-w-0 flex-1 font-mono`} value={pattern} onChange={(e) => setPattern(e.target.value)} />
-        <select aria-label="Override config" className={field} value={config} onChange={(e) => setConfig(e.target.value as ConfigName | 'float')}>
-          {[...CONFIG_NAMES, 'float'].map((c) => <option key={c} value={c}>{c}</option>)}
+      <form
+        className="mt-1 flex items-center gap-1"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (pattern.trim()) {
+            patch({ overrides: [...overrides, { pattern: pattern.trim(), config }] });
+            setPattern('');
+          }
+        }}
+      >
+        <input
+          aria-label="Override pattern (regular expression on node names)"
+          placeholder="/layers\..*/attn/.*MatMul"
+          className={`${field} min-w-0 flex-1 font-mono`}
+          value={pattern}
+          onChange={(e) => setPattern(e.target.value)}
+        />
+        <select
+          aria-label="Override config"
+          className={field}
+          value={config}
+          onChange={(e) => setConfig(e.target.value as ConfigName | 'float')}
+        >
+          {[...CONFIG_NAMES, 'float'].map((c) => (
+            <option key={c} value={c}>
+              {c}
+            </option>
+          ))}
         </select>
-        <button type="submit" className="rounded border border-slate-300 px-1.5 text-xs hover:bg-slate-100">Add</button>
+        <button type="submit" className="rounded border border-slate-300 px-1.5 text-xs hover:bg-slate-100">
+          Add
+        </button>
       </form>
     </div>
   );
@@ -69,9 +124,21 @@ function DynamicShapes() {
         const dflt = (i.shape ?? []).map((d) => (typeof d === 'number' ? d : 1)).join(',');
         return (
           <label key={i.name} className="flex items-center gap-1 text-xs">
-            <span className="min-w-0 flex-1 truncate font-mono" title={`${i.name}: [${(i.shape ?? []).map((d) => d ?? '?').join(', ')}]`}>{i.name}</span>
-            <input aria-label={`Shape of ${i.name}`} className={`${field} w-28 font-mono`} defaultValue={shapes[i.name]?.join(',') ?? dflt}
-              onBlur={(e) => { const dims = e.target.value.split(',').map((x) => Number(x.trim())); if (dims.every((d) => Number.isInteger(d) && d > 0)) patch({ shapes: { ...shapes, [i.name]: dims } }); }} />
+            <span
+              className="min-w-0 flex-1 truncate font-mono"
+              title={`${i.name}: [${(i.shape ?? []).map((d) => d ?? '?').join(', ')}]`}
+            >
+              {i.name}
+            </span>
+            <input
+              aria-label={`Shape of ${i.name}`}
+              className={`${field} w-28 font-mono`}
+              defaultValue={shapes[i.name]?.join(',') ?? dflt}
+              onBlur={(e) => {
+                const dims = e.target.value.split(',').map((x) => Number(x.trim()));
+                if (dims.every((d) => Number.isInteger(d) && d > 0)) patch({ shapes: { ...shapes, [i.name]: dims } });
+              }}
+            />
           </label>
         );
       })}
@@ -90,18 +157,60 @@ function Results() {
         <span className="font-semibold">Plan</span>
         <span>{outcome.quantizedTensors} tensors quantized</span>
       </div>
-      {outcome.sqnr.map((s) => <div key={s.output} data-testid="sqnr">SQNR <span className="font-mono">{s.output}</span>: {Number.isFinite(s.db) ? s.db.toFixed(1) : '∞'} dB</div>)}
-      {outcome.assumed.map((a) => <div key={a} className="text-amber-800">assumed: {a}</div>)}
-      {outcome.floatNodes.length > 0 && <div className="text-slate-600">{outcome.floatNodes.length} node(s) kept in float</div>}
-      {outcome.notes.map((n) => <div key={n} className="text-slate-600">note: {n}</div>)}
+      {outcome.sqnr.map((s) => (
+        <div key={s.output} data-testid="sqnr">
+          SQNR <span className="font-mono">{s.output}</span>: {Number.isFinite(s.db) ? s.db.toFixed(1) : '∞'} dB
+        </div>
+      ))}
+      {outcome.assumed.map((a) => (
+        <div key={a} className="text-amber-800">
+          assumed: {a}
+        </div>
+      ))}
+      {outcome.floatNodes.length > 0 && (
+        <div className="text-slate-600">{outcome.floatNodes.length} node(s) kept in float</div>
+      )}
+      {outcome.notes.map((n) => (
+        <div key={n} className="text-slate-600">
+          note: {n}
+        </div>
+      ))}
       <div className="mt-1 flex flex-wrap gap-1">
-        <button type="button" className="rounded border border-slate-300 bg-white px-1.5 hover:bg-slate-100" onClick={async () => setError(await download('qdq'))}>QDQ .onnx</button>
-        <button type="button" className="rounded border border-slate-300 bg-white px-1.5 hover:bg-slate-100" onClick={async () => setError(await download('aimet-1.0.0'))}>AIMET 1.0.0</button>
-        <button type="button" disabled={!!outcome.aimet061} title={outcome.aimet061 ?? ''} className="rounded border border-slate-300 bg-white px-1.5 hover:bg-slate-100 disabled:opacity-40" onClick={async () => setError(await download('aimet-0.6.1'))}>AIMET 0.6.1</button>
+        <button
+          type="button"
+          className="rounded border border-slate-300 bg-white px-1.5 hover:bg-slate-100"
+          onClick={async () => setError(await download('qdq'))}
+        >
+          QDQ .onnx
+        </button>
+        <button
+          type="button"
+          className="rounded border border-slate-300 bg-white px-1.5 hover:bg-slate-100"
+          onClick={async () => setError(await download('aimet-1.0.0'))}
+        >
+          AIMET 1.0.0
+        </button>
+        <button
+          type="button"
+          disabled={!!outcome.aimet061}
+          title={outcome.aimet061 ?? ''}
+          className="rounded border border-slate-300 bg-white px-1.5 hover:bg-slate-100 disabled:opacity-40"
+          onClick={async () => setError(await download('aimet-0.6.1'))}
+        >
+          AIMET 0.6.1
+        </button>
       </div>
-      {error && <div role="alert" className="text-red-700">{error}</div>}
+      {error && (
+        <div role="alert" className="text-red-700">
+          {error}
+        </div>
+      )}
       <label className="mt-1 flex items-center gap-1">
-        <input type="checkbox" checked={target === 'plan'} onChange={(e) => void showTarget(e.target.checked ? 'plan' : 'model')} />
+        <input
+          type="checkbox"
+          checked={target === 'plan'}
+          onChange={(e) => void showTarget(e.target.checked ? 'plan' : 'model')}
+        />
         Show findings of the plan (off: the model's own encodings)
       </label>
     </div>
@@ -116,46 +225,135 @@ export function QuantPanel() {
   const hasModel = useApp((x) => !!x.summary);
   return (
     <details className="border-b border-slate-200 px-3 py-2" open aria-label="Quantizer">
-      <summary className="cursor-pointer text-xs font-semibold uppercase tracking-wide text-slate-500">Quantizer</summary>
+      <summary className="cursor-pointer text-xs font-semibold uppercase tracking-wide text-slate-500">
+        Quantizer
+      </summary>
       <div className="mt-2 grid grid-cols-[auto_1fr] items-center gap-x-2 gap-y-1 text-xs">
         <label htmlFor="q-config">Config</label>
-        <select id="q-config" aria-label="Quant config" className={field} value={s.config} onChange={(e) => patch({ config: e.target.value as ConfigName })}>
-          {CONFIG_NAMES.map((c) => <option key={c} value={c}>{c}</option>)}
+        <select
+          id="q-config"
+          aria-label="Quant config"
+          className={field}
+          value={s.config}
+          onChange={(e) => patch({ config: e.target.value as ConfigName })}
+        >
+          {CONFIG_NAMES.map((c) => (
+            <option key={c} value={c}>
+              {c}
+            </option>
+          ))}
         </select>
         <label htmlFor="q-observer">Observer</label>
-        <select id="q-observer" className={field} value={s.calibration.observer} onChange={(e) => patch({ calibration: { ...s.calibration, observer: e.target.value as ObserverKind } })}>
+        <select
+          id="q-observer"
+          className={field}
+          value={s.calibration.observer}
+          onChange={(e) => patch({ calibration: { ...s.calibration, observer: e.target.value as ObserverKind } })}
+        >
           <option value="minmax">min/max</option>
           <option value="moving-average">moving-average min/max</option>
           <option value="percentile">percentile 99.99</option>
         </select>
         <label htmlFor="q-samples">Samples</label>
-        <input id="q-samples" aria-label="Calibration samples" type="number" min={1} max={4096} className={field} value={s.calibration.samples}
-          onChange={(e) => patch({ calibration: { ...s.calibration, samples: Math.max(1, Math.min(4096, Number(e.target.value) || 1)) } })} />
+        <input
+          id="q-samples"
+          aria-label="Calibration samples"
+          type="number"
+          min={1}
+          max={4096}
+          className={field}
+          value={s.calibration.samples}
+          onChange={(e) =>
+            patch({
+              calibration: { ...s.calibration, samples: Math.max(1, Math.min(4096, Number(e.target.value) || 1)) },
+            })
+          }
+        />
         <label htmlFor="q-seed">Seed</label>
-        <input id="q-seed" type="number" className={field} value={s.calibration.seed} onChange={(e) => patch({ calibration: { ...s.calibration, seed: Number(e.target.value) || 0 } })} />
-        {s.config === '16a4w_block' && (<>
-          <label htmlFor="q-block">Block size</label>
-          <input id="q-block" type="number" min={1} className={field} value={s.blockSize} onChange={(e) => patch({ blockSize: Math.max(1, Number(e.target.value) || 32) })} />
-        </>)}
+        <input
+          id="q-seed"
+          type="number"
+          className={field}
+          value={s.calibration.seed}
+          onChange={(e) => patch({ calibration: { ...s.calibration, seed: Number(e.target.value) || 0 } })}
+        />
+        {s.config === '16a4w_block' && (
+          <>
+            <label htmlFor="q-block">Block size</label>
+            <input
+              id="q-block"
+              type="number"
+              min={1}
+              className={field}
+              value={s.blockSize}
+              onChange={(e) => patch({ blockSize: Math.max(1, Number(e.target.value) || 32) })}
+            />
+          </>
+        )}
       </div>
       <CalibrationFiles />
-      <label className="mt-1 flex items-center gap-1 text-xs"><input type="checkbox" checked={s.perChannelLinear} onChange={(e) => patch({ perChannelLinear: e.target.checked })} /> per-channel linear weights</label>
-      <label className="flex items-center gap-1 text-xs"><input type="checkbox" checked={!!s.perChannelEmbedding} onChange={(e) => patch({ perChannelEmbedding: e.target.checked })} /> per-channel embedding tables</label>
-      <label className="flex items-center gap-1 text-xs"><input type="checkbox" checked={s.actSymmetric} onChange={(e) => patch({ actSymmetric: e.target.checked })} /> symmetric activations</label>
+      <label className="mt-1 flex items-center gap-1 text-xs">
+        <input
+          type="checkbox"
+          checked={s.perChannelLinear}
+          onChange={(e) => patch({ perChannelLinear: e.target.checked })}
+        />{' '}
+        per-channel linear weights
+      </label>
+      <label className="flex items-center gap-1 text-xs">
+        <input
+          type="checkbox"
+          checked={!!s.perChannelEmbedding}
+          onChange={(e) => patch({ perChannelEmbedding: e.target.checked })}
+        />{' '}
+        per-channel embedding tables
+      </label>
+      <label className="flex items-center gap-1 text-xs">
+        <input type="checkbox" checked={s.actSymmetric} onChange={(e) => patch({ actSymmetric: e.target.checked })} />{' '}
+        symmetric activations
+      </label>
       <Overrides />
       <DynamicShapes />
       <div className="mt-2 flex items-center gap-2">
-        <button type="button" disabled={!hasModel || !!running} className="rounded bg-indigo-600 px-3 py-1 text-xs font-medium text-white hover:bg-indigo-700 disabled:opacity-50" onClick={() => void runQuantize()}>Quantize</button>
-        {running && <button type="button" className="rounded border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100" onClick={() => void cancelQuantize()}>Cancel</button>}
+        <button
+          type="button"
+          disabled={!hasModel || !!running}
+          className="rounded bg-indigo-600 px-3 py-1 text-xs font-medium text-white hover:bg-indigo-700 disabled:opacity-50"
+          onClick={() => void runQuantize()}
+        >
+          Quantize
+        </button>
+        {running && (
+          <button
+            type="button"
+            className="rounded border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100"
+            onClick={() => void cancelQuantize()}
+          >
+            Cancel
+          </button>
+        )}
       </div>
       {running && (
         <div role="status" data-testid="quant-progress" className="mt-1 text-xs text-slate-700">
-          {running.phase}{running.fraction !== undefined ? ` ${Math.round(running.fraction * 100)}%` : '…'}
-          {running.fraction !== undefined && <div className="mt-0.5 h-1 rounded bg-slate-200"><div className="h-1 rounded bg-indigo-600" style={{ width: `${Math.round(running.fraction * 100)}%` }} /></div>}
+          {running.phase}
+          {running.fraction !== undefined ? ` ${Math.round(running.fraction * 100)}%` : '…'}
+          {running.fraction !== undefined && (
+            <div className="mt-0.5 h-1 rounded bg-slate-200">
+              <div className="h-1 rounded bg-indigo-600" style={{ width: `${Math.round(running.fraction * 100)}%` }} />
+            </div>
+          )}
         </div>
       )}
-      {cancelled && <div role="status" data-testid="quant-cancelled" className="mt-1 text-xs text-slate-600">Quantization cancelled.</div>}
-      {error && <div role="alert" data-testid="quant-error" className="mt-1 text-xs text-red-700">{error}</div>}
+      {cancelled && (
+        <div role="status" data-testid="quant-cancelled" className="mt-1 text-xs text-slate-600">
+          Quantization cancelled.
+        </div>
+      )}
+      {error && (
+        <div role="alert" data-testid="quant-error" className="mt-1 text-xs text-red-700">
+          {error}
+        </div>
+      )}
       <Results />
     </details>
   );

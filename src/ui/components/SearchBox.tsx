@@ -20,28 +20,56 @@ export function SearchBox() {
   };
 
   return (
-    <div className="relative" onBlur={(e) => { if (!e.currentTarget.contains(e.relatedTarget)) setOpen(false); }}>
+    <div
+      className="relative"
+      onBlur={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget)) setOpen(false);
+      }}
+    >
       <input
         type="search"
         aria-label="Search nodes by name or op type"
         placeholder="Search nodes (name or op)…"
         className="w-64 rounded border border-slate-300 px-2 py-1 text-sm"
         value={query}
-        onChange={(e) => { setQuery(e.target.value); setOpen(true); setActive(0); }}
+        onChange={(e) => {
+          setQuery(e.target.value);
+          setOpen(true);
+          setActive(0);
+        }}
         onFocus={() => setOpen(true)}
         onKeyDown={(e) => {
-          if (e.key === 'Enter') { jump(e.shiftKey ? (active - 1 + hits.length) % Math.max(hits.length, 1) : active); if (!e.shiftKey) setActive((active + 1) % Math.max(hits.length, 1)); }
-          if (e.key === 'ArrowDown') { e.preventDefault(); setActive((a) => Math.min(a + 1, hits.length - 1)); }
-          if (e.key === 'ArrowUp') { e.preventDefault(); setActive((a) => Math.max(a - 1, 0)); }
-          if (e.key === 'Escape') { setOpen(false); }
+          if (e.key === 'Enter') {
+            jump(e.shiftKey ? (active - 1 + hits.length) % Math.max(hits.length, 1) : active);
+            if (!e.shiftKey) setActive((active + 1) % Math.max(hits.length, 1));
+          }
+          if (e.key === 'ArrowDown') {
+            e.preventDefault();
+            setActive((a) => Math.min(a + 1, hits.length - 1));
+          }
+          if (e.key === 'ArrowUp') {
+            e.preventDefault();
+            setActive((a) => Math.max(a - 1, 0));
+          }
+          if (e.key === 'Escape') {
+            setOpen(false);
+          }
         }}
       />
       {open && query.trim() && (
-        <ul role="listbox" aria-label="Search results" className="absolute z-20 mt-1 max-h-80 w-96 overflow-y-auto rounded border border-slate-200 bg-white text-sm shadow-lg">
+        <ul
+          role="listbox"
+          aria-label="Search results"
+          className="absolute z-20 mt-1 max-h-80 w-96 overflow-y-auto rounded border border-slate-200 bg-white text-sm shadow-lg"
+        >
           {hits.length === 0 && <li className="px-2 py-1 text-slate-500">No node matches “{query}”.</li>}
           {hits.map((n, i) => (
             <li key={n.id} role="option" aria-selected={i === active}>
-              <button type="button" className={`flex w-full gap-2 px-2 py-1 text-left hover:bg-slate-100 ${i === active ? 'bg-slate-100' : ''}`} onClick={() => jump(i)}>
+              <button
+                type="button"
+                className={`flex w-full gap-2 px-2 py-1 text-left hover:bg-slate-100 ${i === active ? 'bg-slate-100' : ''}`}
+                onClick={() => jump(i)}
+              >
                 <span className="font-semibold">{n.opType}</span>
                 <span className="truncate text-slate-600">{n.name}</span>
               </button>

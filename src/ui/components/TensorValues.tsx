@@ -12,8 +12,15 @@ export function TensorValues({ tensor }: { tensor: string }) {
   useEffect(() => {
     let live = true;
     setPreview(undefined);
-    engineClient().tensorPreview(path, tensor).then((p) => live && setPreview(p ?? null), () => live && setPreview(null));
-    return () => { live = false; };
+    engineClient()
+      .tensorPreview(path, tensor)
+      .then(
+        (p) => live && setPreview(p ?? null),
+        () => live && setPreview(null),
+      );
+    return () => {
+      live = false;
+    };
   }, [path, tensor, model]);
   if (preview === undefined) return <div className="text-xs text-slate-400">loading values…</div>;
   if (preview === null) return <div className="text-xs text-slate-400">no values available</div>;
@@ -24,7 +31,8 @@ export function TensorValues({ tensor }: { tensor: string }) {
       </div>
       {preview.values.length > 0 && (
         <div className="mt-0.5 font-mono break-all text-slate-800">
-          {preview.values.join(', ')}{preview.count > preview.values.length ? ', …' : ''}
+          {preview.values.join(', ')}
+          {preview.count > preview.values.length ? ', …' : ''}
         </div>
       )}
       {preview.note && <div className="mt-0.5 text-amber-700">{preview.note}</div>}

@@ -14,16 +14,50 @@ export function VerdictBanner() {
   const result = useCheck((s) => s.result);
   const error = useCheck((s) => s.error);
   const running = useCheck((s) => s.running);
-  if (error) return <div role="alert" className="border-b border-red-300 bg-red-50 px-3 py-1.5 text-sm text-red-900" data-testid="check-error">{error}</div>;
+  if (error)
+    return (
+      <div
+        role="alert"
+        className="border-b border-red-300 bg-red-50 px-3 py-1.5 text-sm text-red-900"
+        data-testid="check-error"
+      >
+        {error}
+      </div>
+    );
   if (!result) return null;
   const c = result.counts;
   return (
-    <div className={`flex flex-wrap items-center gap-x-4 gap-y-1 border-b px-3 py-1.5 text-sm ${STYLE[result.verdict]}`} data-testid="verdict" data-verdict={result.verdict} aria-live="polite">
+    <div
+      className={`flex flex-wrap items-center gap-x-4 gap-y-1 border-b px-3 py-1.5 text-sm ${STYLE[result.verdict]}`}
+      data-testid="verdict"
+      data-verdict={result.verdict}
+      aria-live="polite"
+    >
       <span className="font-bold tracking-wide">{LABEL[result.verdict]}</span>
-      <span data-testid="verdict-counts">{c.error} error{c.error === 1 ? '' : 's'} · {c.warning} warning{c.warning === 1 ? '' : 's'} · {c.info} note{c.info === 1 ? '' : 's'}</span>
-      <span>{result.soc} ({result.arch}) · {result.backend.toUpperCase()} · {FLOW_LABEL[result.flow]} · {result.strict ? 'strict' : 'lenient'}</span>
-      <span className="text-xs opacity-80" data-testid="verdict-encodings">encodings: {result.encodings === 'float' ? 'none (float model)' : result.encodings === 'quantizer' ? 'quantizer plan' : result.encodings.toUpperCase()} · {result.nodesChecked} nodes checked</span>
-      <span className="text-xs" data-testid="delegation" title="Predicted under the chosen flow: nodes with a finding whose outcome is CPU fallback or rejected are off the NPU; the rest form partitions, connected groups the NPU runs.">{delegationText(result.delegation)}</span>
+      <span data-testid="verdict-counts">
+        {c.error} error{c.error === 1 ? '' : 's'} · {c.warning} warning{c.warning === 1 ? '' : 's'} · {c.info} note
+        {c.info === 1 ? '' : 's'}
+      </span>
+      <span>
+        {result.soc} ({result.arch}) · {result.backend.toUpperCase()} · {FLOW_LABEL[result.flow]} ·{' '}
+        {result.strict ? 'strict' : 'lenient'}
+      </span>
+      <span className="text-xs opacity-80" data-testid="verdict-encodings">
+        encodings:{' '}
+        {result.encodings === 'float'
+          ? 'none (float model)'
+          : result.encodings === 'quantizer'
+            ? 'quantizer plan'
+            : result.encodings.toUpperCase()}{' '}
+        · {result.nodesChecked} nodes checked
+      </span>
+      <span
+        className="text-xs"
+        data-testid="delegation"
+        title="Predicted under the chosen flow: nodes with a finding whose outcome is CPU fallback or rejected are off the NPU; the rest form partitions, connected groups the NPU runs."
+      >
+        {delegationText(result.delegation)}
+      </span>
       {running && <span className="text-xs opacity-70">re-checking…</span>}
     </div>
   );

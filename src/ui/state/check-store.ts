@@ -36,7 +36,12 @@ export interface CheckState {
 const KEY = 'quantlens.settings.v1';
 
 function savedSettings(): CheckSettings {
-  const fallback: CheckSettings = { backend: DEFAULT_BACKEND, soc: DEFAULT_SOC[DEFAULT_BACKEND], strict: true, flow: DEFAULT_FLOW };
+  const fallback: CheckSettings = {
+    backend: DEFAULT_BACKEND,
+    soc: DEFAULT_SOC[DEFAULT_BACKEND],
+    strict: true,
+    flow: DEFAULT_FLOW,
+  };
   try {
     const raw = globalThis.localStorage?.getItem(KEY);
     if (!raw) return fallback;
@@ -53,7 +58,11 @@ function savedSettings(): CheckSettings {
 }
 
 export function saveSettings(s: CheckSettings): void {
-  try { globalThis.localStorage?.setItem(KEY, JSON.stringify(s)); } catch { /* private mode: settings live for the session */ }
+  try {
+    globalThis.localStorage?.setItem(KEY, JSON.stringify(s));
+  } catch {
+    /* private mode: settings live for the session */
+  }
 }
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
@@ -66,7 +75,10 @@ export function indexFindings(findings: readonly Finding[]): Map<string, NodeMar
     if (!m) marks.set(f.nodeId, { worst: f.severity, count: 1, first: f.message });
     else {
       m.count++;
-      if (RANK[f.severity] > RANK[m.worst]) { m.worst = f.severity; m.first = f.message; }
+      if (RANK[f.severity] > RANK[m.worst]) {
+        m.worst = f.severity;
+        m.first = f.message;
+      }
     }
   }
   return marks;

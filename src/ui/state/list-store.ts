@@ -12,18 +12,25 @@ export interface ListState {
   cursor: number;
 }
 
-export const useList = create<ListState>()(() => ({ groupBy: 'none', severities: new Set<Severity>(['error', 'warning', 'info']), text: '', cursor: -1 }));
+export const useList = create<ListState>()(() => ({
+  groupBy: 'none',
+  severities: new Set<Severity>(['error', 'warning', 'info']),
+  text: '',
+  cursor: -1,
+}));
 
 /** Sets filters, grouping or the cursor (a trivial setter: components call it, never setState). */
 export function setList(patch: Partial<ListState>): void {
   useList.setState(patch);
 }
 
-export function filteredFindings(findings: readonly Finding[] | undefined, l: Pick<ListState, 'severities' | 'text'>): Finding[] {
+export function filteredFindings(
+  findings: readonly Finding[] | undefined,
+  l: Pick<ListState, 'severities' | 'text'>,
+): Finding[] {
   const q = l.text.trim().toLowerCase();
   return [...(findings ?? [])]
     .filter((f) => l.severities.has(f.severity))
     .filter((f) => !q || `${f.rule} ${f.node} ${f.op} ${f.message}`.toLowerCase().includes(q))
     .sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
 }
-

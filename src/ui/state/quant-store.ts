@@ -17,7 +17,10 @@ export interface QuantState {
 }
 
 export const DEFAULT_QUANT: QuantPanelSettings = {
-  ...DEFAULT_OPTIONS, overrides: [] as Override[], calibration: { ...DEFAULT_CALIBRATION }, shapes: {},
+  ...DEFAULT_OPTIONS,
+  overrides: [] as Override[],
+  calibration: { ...DEFAULT_CALIBRATION },
+  shapes: {},
 };
 
 export const useQuant = create<QuantState>()(() => ({ settings: DEFAULT_QUANT, target: 'model' }));
@@ -30,6 +33,12 @@ export function setQuantSettings(patch: Partial<QuantPanelSettings>): void {
 /** Sets or clears the per-node override of one exact name pattern. */
 export function setNodeOverride(pattern: string, config: Override['config'] | ''): void {
   useQuant.setState((s) => ({
-    settings: { ...s.settings, overrides: [...s.settings.overrides.filter((o) => o.pattern !== pattern), ...(config ? [{ pattern, config }] : [])] },
+    settings: {
+      ...s.settings,
+      overrides: [
+        ...s.settings.overrides.filter((o) => o.pattern !== pattern),
+        ...(config ? [{ pattern, config }] : []),
+      ],
+    },
   }));
 }

@@ -10,7 +10,8 @@ const is16 = (dtype: string | undefined) => dtype === 'uint16' || dtype === 'int
 export const sixteenBitArchRule: Rule = {
   id: '16a16w-arch',
   title: '16-bit activations with 16-bit weights need HTP V73+',
-  description: '16-bit activations together with 16-bit weights (a MatMul with an int16 second input, LayerNorm, Conv, FullyConnected, TransposeConv) need HTP V73 or newer. Upstream compares the weight dtype to int32 on all but MatMul, so its check never fires there; this rule implements the intent.',
+  description:
+    '16-bit activations together with 16-bit weights (a MatMul with an int16 second input, LayerNorm, Conv, FullyConnected, TransposeConv) need HTP V73 or newer. Upstream compares the weight dtype to int32 on all but MatMul, so its check never fires there; this rule implements the intent.',
   check(ctx) {
     const g = gate(ctx, '16a16w');
     if (!g || !ctx.qnnOp || !g.ops.includes(ctx.qnnOp)) return [];
@@ -20,47 +21,71 @@ export const sixteenBitArchRule: Rule = {
     // uint16 weights count too: ONNX Runtime converts them to symmetric int16 (conv/matmul_op_builder.cc).
     // A dynamic uint16 second input is 16×16 activations, which ONNX Runtime runs as 16×8; only
     // int16 or constant (weight) uint16 second inputs are 16-bit weights.
-    const w16 = w?.encoding && w.encoding.bitwidth === 16 && (w.encoding.dtype === 'int16' || (w.encoding.dtype === 'uint16' && w.constant));
+    const w16 =
+      w?.encoding &&
+      w.encoding.bitwidth === 16 &&
+      (w.encoding.dtype === 'int16' || (w.encoding.dtype === 'uint16' && w.constant));
     if (!act || !w?.encoding || !is16(act.dtype) || !w16) return [];
     if (ctx.soc.htpArch >= g.minArch) return [];
-    return [violation(w, 'input', {
-      message: `16-bit activations with 16-bit ${ctx.qnnOp === 'MatMul' ? 'second input' : 'weights'} on ${ctx.qnnOp} need ${archName(g.minArch)} or newer; ${ctx.soc.model} is ${archName(ctx.soc.htpArch)}`,
-      expected: `HTP ${archName(g.minArch)}+`,
-      actual: `${ctx.soc.model} (${archName(ctx.soc.htpArch)})`,
-      fix: `Use 16a8w for this node (8-bit weights), or target an SoC with HTP ${archName(g.minArch)} or newer (e.g. SM8550).`,
-      source: g.source,
-    })];
+    return [
+      violation(w, 'input', {
+        message: `16-bit activations with 16-bit ${ctx.qnnOp === 'MatMul' ? 'second input' : 'weights'} on ${ctx.qnnOp} need ${archName(g.minArch)} or newer; ${ctx.soc.model} is ${archName(ctx.soc.htpArch)}`,
+        expected: `HTP ${archName(g.minArch)}+`,
+        actual: `${ctx.soc.model} (${archName(ctx.soc.htpArch)})`,
+        fix: `Use 16a8w for this node (8-bit weights), or target an SoC with HTP ${archName(g.minArch)} or newer (e.g. SM8550).`,
+        source: g.source,
+      }),
+    ];
   },
 };
 
 export const lpbqArchRule: Rule = {
   id: 'lpbq-arch',
   title: 'Block-wise (LPBQ) weights: HTP V69+, Conv and FullyConnected only',
-  description: 'Block-wise weights (16a4w_block / LPBQ, or ONNX block_size) need HTP V69 or newer and are only allowed on Conv and FullyConnected. Sources disagree about V69 (code: yes; wiki: V73+), so on V69 the rule passes with a note.',
+  description:
+    'Block-wise weights (16a4w_block / LPBQ, or ONNX block_size) need HTP V69 or newer and are only allowed on Conv and FullyConnected. Sources disagree about V69 (code: yes; wiki: V73+), so on V69 the rule passes with a note.',
   check(ctx) {
     const g = gate(ctx, 'lpbq');
-    const w = ctx.node.inputs.find((p) => p.encoding && (p.encoding.granularity === 'lpbq' || p.encoding.granularity === 'per-block'));
+    const w = ctx.node.inputs.find(
+      (p) => p.encoding && (p.encoding.granularity === 'lpbq' || p.encoding.granularity === 'per-block'),
+    );
     if (!g || !w) return [];
     if (!ctx.qnnOp || !g.ops.includes(ctx.qnnOp)) {
-      return [violation(w, 'input', {
-        message: `block-wise quantization is only allowed on ${g.ops.join(', ')}, not ${ctx.qnnOp ?? ctx.node.opType}`,
-        expected: `a ${g.ops.join(' / ')} consumer`,
-        actual: ctx.qnnOp ?? ctx.node.opType,
-        fix: 'Quantize this tensor per channel or per tensor instead of per block.',
-        source: g.source,
-      })];
+      return [
+        violation(w, 'input', {
+          message: `block-wise quantization is only allowed on ${g.ops.join(', ')}, not ${ctx.qnnOp ?? ctx.node.opType}`,
+          expected: `a ${g.ops.join(' / ')} consumer`,
+          actual: ctx.qnnOp ?? ctx.node.opType,
+          fix: 'Quantize this tensor per channel or per tensor instead of per block.',
+          source: g.source,
+        }),
+      ];
     }
     if (ctx.soc.htpArch < g.minArch) {
-      return [violation(w, 'input', {
-        message: `block-wise (LPBQ) weights need ${archName(g.minArch)} or newer; ${ctx.soc.model} is ${archName(ctx.soc.htpArch)}`,
-        expected: `HTP ${archName(g.minArch)}+ (some sources say V73+)`,
-        actual: `${ctx.soc.model} (${archName(ctx.soc.htpArch)})`,
-        fix: 'Use per-channel 4-bit weights (16a4w) on this SoC, or target a newer one.',
-        source: { ...g.source, note: g.disputedArch?.note },
-      })];
+      return [
+        violation(w, 'input', {
+          message: `block-wise (LPBQ) weights need ${archName(g.minArch)} or newer; ${ctx.soc.model} is ${archName(ctx.soc.htpArch)}`,
+          expected: `HTP ${archName(g.minArch)}+ (some sources say V73+)`,
+          actual: `${ctx.soc.model} (${archName(ctx.soc.htpArch)})`,
+          fix: 'Use per-channel 4-bit weights (16a4w) on this SoC, or target a newer one.',
+          source: { ...g.source, note: g.disputedArch?.note },
+        }),
+      ];
     }
     if (g.disputedArch && ctx.soc.htpArch === g.disputedArch.arch) {
-      return [{ kind: 'note', effect: { kind: 'toolchain-default' }, port: `input ${w.index} (${w.role})`, tensor: w.tensor, message: `block-wise (LPBQ) weights on ${archName(ctx.soc.htpArch)}: sources disagree`, expected: `HTP ${archName(g.minArch)}+ per code; V73+ per wiki`, actual: `${ctx.soc.model} (${archName(ctx.soc.htpArch)})`, fix: 'Confirm on a device of this SoC, or use per-channel 4-bit weights to be safe.', source: { ...g.source, note: g.disputedArch.note } }];
+      return [
+        {
+          kind: 'note',
+          effect: { kind: 'toolchain-default' },
+          port: `input ${w.index} (${w.role})`,
+          tensor: w.tensor,
+          message: `block-wise (LPBQ) weights on ${archName(ctx.soc.htpArch)}: sources disagree`,
+          expected: `HTP ${archName(g.minArch)}+ per code; V73+ per wiki`,
+          actual: `${ctx.soc.model} (${archName(ctx.soc.htpArch)})`,
+          fix: 'Confirm on a device of this SoC, or use per-channel 4-bit weights to be safe.',
+          source: { ...g.source, note: g.disputedArch.note },
+        },
+      ];
     }
     return [];
   },

@@ -5,7 +5,10 @@ import { specFor, violation, type Rule } from './context';
 /** Relative tolerance for bias scale = input scale × weight scale (float32 products differ by ~1e-7). */
 export const BIAS_SCALE_RTOL = 1e-4;
 
-const SRC: Source = { ref: 'pytorch/executorch backends/qualcomm/quantizer/README.md (HTP op supplement for Conv2d: bias SFIXED_POINT_32, symmetric, scale = weight scale × input scale, offset 0); qconfig.py _derived_bias_quant_spec', confidence: 'documented' };
+const SRC: Source = {
+  ref: 'pytorch/executorch backends/qualcomm/quantizer/README.md (HTP op supplement for Conv2d: bias SFIXED_POINT_32, symmetric, scale = weight scale × input scale, offset 0); qconfig.py _derived_bias_quant_spec',
+  confidence: 'documented',
+};
 
 export const biasRule: Rule = {
   id: 'bias',
@@ -20,37 +23,70 @@ export const biasRule: Rule = {
     const enc = bias.encoding!;
     const out = [];
     const fix = 'Derive the bias encoding: int32, zero point 0, scale = input scale × weight scale.';
-    if (enc.dtype !== 'int32') out.push(violation(bias, 'input', { message: `${ctx.qnnOp} bias must be int32`, expected: 'int32', actual: enc.dtype, fix, source: SRC }));
+    if (enc.dtype !== 'int32')
+      out.push(
+        violation(bias, 'input', {
+          message: `${ctx.qnnOp} bias must be int32`,
+          expected: 'int32',
+          actual: enc.dtype,
+          fix,
+          source: SRC,
+        }),
+      );
     const nz = enc.zeroPoint.find((z) => z !== 0);
-    if (nz !== undefined) out.push(violation(bias, 'input', { message: `${ctx.qnnOp} bias must have zero point 0`, expected: 'zero point 0', actual: `zero point ${nz}`, fix, source: SRC }));
+    if (nz !== undefined)
+      out.push(
+        violation(bias, 'input', {
+          message: `${ctx.qnnOp} bias must have zero point 0`,
+          expected: 'zero point 0',
+          actual: `zero point ${nz}`,
+          fix,
+          source: SRC,
+        }),
+      );
     const input = ctx.node.inputs.find((p) => p.index === 0)?.encoding;
     const weight = ctx.node.inputs.find((p) => p.role === 'weight')?.encoding;
     // Block-wise weights derive the bias from per-channel maxima (LPBQ); only per-tensor and
     // per-channel weights are compared here.
-    if (input && weight && input.scale.length === 1 && (weight.granularity === 'per-tensor' || weight.granularity === 'per-channel')) {
+    if (
+      input &&
+      weight &&
+      input.scale.length === 1 &&
+      (weight.granularity === 'per-tensor' || weight.granularity === 'per-channel')
+    ) {
       // ConvTranspose weights are [C_in, C_out/group, ...]: per-channel scales cover one group's
       // outputs and repeat for each group (ExecuTorch _derived_bias_quant_spec repeat-interleaves them).
       const group = typeof ctx.node.attrs?.group === 'number' ? ctx.node.attrs.group : 1;
-      const wScales = ctx.node.opType === 'ConvTranspose' && group > 1 && weight.scale.length > 1 && enc.scale.length === weight.scale.length * group
-        ? Array.from({ length: group }, () => weight.scale).flat()
-        : weight.scale;
+      const wScales =
+        ctx.node.opType === 'ConvTranspose' &&
+        group > 1 &&
+        weight.scale.length > 1 &&
+        enc.scale.length === weight.scale.length * group
+          ? Array.from({ length: group }, () => weight.scale).flat()
+          : weight.scale;
       const expected = wScales.map((w) => w * input.scale[0]!);
-      const effect = weight.granularity === 'per-channel'
-        ? { kind: 'toolchain-repair' as const, repairedBy: ['ort' as const] }
-        : { kind: 'toolchain-repair' as const, outcomes: { qnn: 'auto-fixed' as const, ort: 'auto-fixed' as const, executorch: 'advice' as const } };
+      const effect =
+        weight.granularity === 'per-channel'
+          ? { kind: 'toolchain-repair' as const, repairedBy: ['ort' as const] }
+          : {
+              kind: 'toolchain-repair' as const,
+              outcomes: { qnn: 'auto-fixed' as const, ort: 'auto-fixed' as const, executorch: 'advice' as const },
+            };
       const n = Math.max(expected.length, enc.scale.length);
       for (let i = 0; i < n; i++) {
         const e = expected[expected.length === 1 ? 0 : i];
         const a = enc.scale[enc.scale.length === 1 ? 0 : i];
         if (e === undefined || a === undefined || Math.abs(a - e) > BIAS_SCALE_RTOL * Math.abs(e)) {
-          out.push(violation(bias, 'input', {
-            effect,
-            message: `${ctx.qnnOp} bias scale${n > 1 ? ` [channel ${i}]` : ''} is not input scale × weight scale`,
-            expected: `${fmt(e)} (= ${fmt(input.scale[0])} × ${fmt(wScales[wScales.length === 1 ? 0 : i])})`,
-            actual: fmt(a),
-            fix: `${fix} ONNX Runtime requantizes a mismatched bias (conv_op_builder.cc ProcessConv2D3DInputs).`,
-            source: SRC,
-          }));
+          out.push(
+            violation(bias, 'input', {
+              effect,
+              message: `${ctx.qnnOp} bias scale${n > 1 ? ` [channel ${i}]` : ''} is not input scale × weight scale`,
+              expected: `${fmt(e)} (= ${fmt(input.scale[0])} × ${fmt(wScales[wScales.length === 1 ? 0 : i])})`,
+              actual: fmt(a),
+              fix: `${fix} ONNX Runtime requantizes a mismatched bias (conv_op_builder.cc ProcessConv2D3DInputs).`,
+              source: SRC,
+            }),
+          );
           break; // one channel is enough to make the point
         }
       }

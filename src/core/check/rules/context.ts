@@ -54,15 +54,23 @@ export function portLabel(direction: 'input' | 'output', port: QPort): string {
 }
 
 /** Each quantized port with its spec. */
-export function* quantizedPorts(ctx: RuleContext): Generator<{ direction: 'input' | 'output'; port: QPort; spec: PortSpec | undefined }> {
-  for (const port of ctx.node.inputs) if (port.encoding) yield { direction: 'input', port, spec: specFor(ctx.constraint?.inputs, port.index) };
-  for (const port of ctx.node.outputs) if (port.encoding) yield { direction: 'output', port, spec: specFor(ctx.constraint?.outputs, port.index) };
+export function* quantizedPorts(
+  ctx: RuleContext,
+): Generator<{ direction: 'input' | 'output'; port: QPort; spec: PortSpec | undefined }> {
+  for (const port of ctx.node.inputs)
+    if (port.encoding) yield { direction: 'input', port, spec: specFor(ctx.constraint?.inputs, port.index) };
+  for (const port of ctx.node.outputs)
+    if (port.encoding) yield { direction: 'output', port, spec: specFor(ctx.constraint?.outputs, port.index) };
 }
 
 export function archName(arch: number): string {
   return arch > 0 ? `V${arch}` : 'no HTP';
 }
 
-export function violation(port: QPort | undefined, direction: 'input' | 'output', fields: Omit<RawFinding, 'kind' | 'port' | 'tensor'> & { source: Source }): RawFinding {
+export function violation(
+  port: QPort | undefined,
+  direction: 'input' | 'output',
+  fields: Omit<RawFinding, 'kind' | 'port' | 'tensor'> & { source: Source },
+): RawFinding {
   return { kind: 'violation', port: port ? portLabel(direction, port) : undefined, tensor: port?.tensor, ...fields };
 }

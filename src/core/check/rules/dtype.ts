@@ -7,13 +7,20 @@ export function dtypeKey(enc: QuantEncoding): string {
   return enc.bitwidth < containerBits(enc.dtype) ? `${enc.dtype}:${enc.bitwidth}` : enc.dtype;
 }
 
-const SIXTEEN: Source = { ref: 'pytorch/executorch backends/qualcomm/quantizer/annotators/htp_rules.py (MatMul: an SFIXED_POINT_16 input 1 requires a UFIXED_POINT_16 input 0)', confidence: 'from-code' };
-const TWO_BIT: Source = { ref: 'pytorch/executorch backends/qualcomm/quantizer/validators.py (2-bit per-tensor raises; per-channel only)', confidence: 'from-code' };
+const SIXTEEN: Source = {
+  ref: 'pytorch/executorch backends/qualcomm/quantizer/annotators/htp_rules.py (MatMul: an SFIXED_POINT_16 input 1 requires a UFIXED_POINT_16 input 0)',
+  confidence: 'from-code',
+};
+const TWO_BIT: Source = {
+  ref: 'pytorch/executorch backends/qualcomm/quantizer/validators.py (2-bit per-tensor raises; per-channel only)',
+  confidence: 'from-code',
+};
 
 export const dtypeRule: Rule = {
   id: 'dtype',
   title: 'Port dtype the op supports',
-  description: 'Every quantized port must use a dtype the backend op accepts for that port (8- or 16-bit activations; 8/16-bit or 4/2-bit-in-8-bit weights; int32 bias). 2-bit weights must be per-channel, and 16-bit weights need 16-bit activations.',
+  description:
+    'Every quantized port must use a dtype the backend op accepts for that port (8- or 16-bit activations; 8/16-bit or 4/2-bit-in-8-bit weights; int32 bias). 2-bit weights must be per-channel, and 16-bit weights need 16-bit activations.',
   check(ctx) {
     const out = [];
     for (const { direction, port, spec } of quantizedPorts(ctx)) {
@@ -23,55 +30,92 @@ export const dtypeRule: Rule = {
       const key = dtypeKey(enc);
       const conv = spec?.convertedDtypes;
       if (conv?.dtypes.includes(key)) {
-        out.push(violation(port, direction, {
-          effect: conv.effect,
-          message: `${ctx.qnnOp} ${direction} ${port.index} (${port.role}) must be ${conv.to}, not ${key}`,
-          expected: [conv.to, ...(spec?.dtypes ?? []).filter((d) => d !== conv.to)].join(' | '),
-          actual: key,
-          fix: `Quantize this ${port.role} as ${conv.to} (ExecuTorch annotates it with the activation spec for this reason). ONNX Runtime converts it, re-rounding the values.`,
-          source: conv.source,
-        }));
+        out.push(
+          violation(port, direction, {
+            effect: conv.effect,
+            message: `${ctx.qnnOp} ${direction} ${port.index} (${port.role}) must be ${conv.to}, not ${key}`,
+            expected: [conv.to, ...(spec?.dtypes ?? []).filter((d) => d !== conv.to)].join(' | '),
+            actual: key,
+            fix: `Quantize this ${port.role} as ${conv.to} (ExecuTorch annotates it with the activation spec for this reason). ONNX Runtime converts it, re-rounding the values.`,
+            source: conv.source,
+          }),
+        );
       } else if (spec?.dtypes && !spec.dtypes.includes(key)) {
-        out.push(violation(port, direction, {
-          message: `${ctx.qnnOp} ${direction} ${port.index} (${port.role}) does not accept ${key}`,
-          expected: spec.dtypes.join(' | '),
-          actual: key,
-          fix: port.role === 'activation' ? 'Quantize this activation to uint8 or uint16 (8a or 16a configs).' : `Quantize this ${port.role} to one of: ${spec.dtypes.join(', ')}.`,
-          source: ctx.constraint!.source,
-        }));
+        out.push(
+          violation(port, direction, {
+            message: `${ctx.qnnOp} ${direction} ${port.index} (${port.role}) does not accept ${key}`,
+            expected: spec.dtypes.join(' | '),
+            actual: key,
+            fix:
+              port.role === 'activation'
+                ? 'Quantize this activation to uint8 or uint16 (8a or 16a configs).'
+                : `Quantize this ${port.role} to one of: ${spec.dtypes.join(', ')}.`,
+            source: ctx.constraint!.source,
+          }),
+        );
       }
-      if (port.role === 'weight' && enc.dtype === 'uint16' && enc.granularity === 'per-tensor' && spec?.dtypes?.includes('uint16')) {
-        out.push(violation(port, direction, {
-          effect: { kind: 'toolchain-repair', outcomes: { qnn: 'advice', ort: 'auto-fixed', executorch: 'advice' } },
-          message: `${ctx.qnnOp} uint16 weights run as symmetric int16`,
-          expected: 'int16 symmetric weights (the HTP 16-bit weight type)',
-          actual: `uint16 zero point ${enc.zeroPoint[0]}`,
-          fix: 'Quantize 16-bit weights as int16 symmetric so that the values you calibrated are the values that run.',
-          source: { ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/opbuilder/conv_op_builder.cc, matmul_op_builder.cc (static uint16 weights get a Convert to symmetric int16)', confidence: 'from-code' },
-        }));
+      if (
+        port.role === 'weight' &&
+        enc.dtype === 'uint16' &&
+        enc.granularity === 'per-tensor' &&
+        spec?.dtypes?.includes('uint16')
+      ) {
+        out.push(
+          violation(port, direction, {
+            effect: { kind: 'toolchain-repair', outcomes: { qnn: 'advice', ort: 'auto-fixed', executorch: 'advice' } },
+            message: `${ctx.qnnOp} uint16 weights run as symmetric int16`,
+            expected: 'int16 symmetric weights (the HTP 16-bit weight type)',
+            actual: `uint16 zero point ${enc.zeroPoint[0]}`,
+            fix: 'Quantize 16-bit weights as int16 symmetric so that the values you calibrated are the values that run.',
+            source: {
+              ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/opbuilder/conv_op_builder.cc, matmul_op_builder.cc (static uint16 weights get a Convert to symmetric int16)',
+              confidence: 'from-code',
+            },
+          }),
+        );
       }
       if (port.role === 'weight' && enc.bitwidth === 2 && enc.granularity === 'per-tensor') {
-        out.push(violation(port, direction, {
-          message: '2-bit weights must be quantized per channel',
-          expected: 'per-channel (BW_AXIS_SCALE_OFFSET) 2-bit weights',
-          actual: '2-bit per-tensor',
-          fix: 'Use per-channel weights for 16a2w (is_conv_per_channel / is_linear_per_channel).',
-          source: TWO_BIT,
-        }));
+        out.push(
+          violation(port, direction, {
+            message: '2-bit weights must be quantized per channel',
+            expected: 'per-channel (BW_AXIS_SCALE_OFFSET) 2-bit weights',
+            actual: '2-bit per-tensor',
+            fix: 'Use per-channel weights for 16a2w (is_conv_per_channel / is_linear_per_channel).',
+            source: TWO_BIT,
+          }),
+        );
       }
     }
     // 16-bit weights (or an int16 MatMul second input) with an 8-bit first input.
     const a = ctx.node.inputs.find((p) => p.index === 0)?.encoding;
     const w = ctx.node.inputs.find((p) => p.index === 1);
-    const gated = ['MatMul', 'FullyConnected', 'Conv2d', 'DepthWiseConv2d', 'Conv3d', 'TransposeConv2d', 'TransposeConv3d'];
-    if (a && w?.encoding && ctx.qnnOp && gated.includes(ctx.qnnOp) && w.encoding.bitwidth === 16 && isSigned(w.encoding.dtype) && a.bitwidth === 8) {
-      out.push(violation(w, 'input', {
-        message: `${ctx.qnnOp} with a 16-bit ${w.role} needs a 16-bit (uint16) first input`,
-        expected: 'input 0 uint16 when input 1 is int16',
-        actual: `input 0 ${a.dtype}, input 1 ${w.encoding.dtype}`,
-        fix: 'Use 16a16w for this node (16-bit activations), or 8-bit weights.',
-        source: SIXTEEN,
-      }));
+    const gated = [
+      'MatMul',
+      'FullyConnected',
+      'Conv2d',
+      'DepthWiseConv2d',
+      'Conv3d',
+      'TransposeConv2d',
+      'TransposeConv3d',
+    ];
+    if (
+      a &&
+      w?.encoding &&
+      ctx.qnnOp &&
+      gated.includes(ctx.qnnOp) &&
+      w.encoding.bitwidth === 16 &&
+      isSigned(w.encoding.dtype) &&
+      a.bitwidth === 8
+    ) {
+      out.push(
+        violation(w, 'input', {
+          message: `${ctx.qnnOp} with a 16-bit ${w.role} needs a 16-bit (uint16) first input`,
+          expected: 'input 0 uint16 when input 1 is int16',
+          actual: `input 0 ${a.dtype}, input 1 ${w.encoding.dtype}`,
+          fix: 'Use 16a16w for this node (16-bit activations), or 8-bit weights.',
+          source: SIXTEEN,
+        }),
+      );
     }
     return out;
   },

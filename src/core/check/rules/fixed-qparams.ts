@@ -6,7 +6,8 @@ const RTOL = 1e-6;
 export const fixedQparamsRule: Rule = {
   id: 'fixed-qparams',
   title: 'Fixed output encodings',
-  description: 'Fixed output encodings. 16-bit Sigmoid (uint16 1/65536 zp 0; int16 1/32768 zp 0) and Tanh (uint16 1/32768 zp 32768; int16 1/32768 zp 0) are HTP requirements, which ONNX Runtime\'s QNN EP repairs by overriding them. The 8-bit Sigmoid 1/256 and every HardSigmoid value are ExecuTorch\'s observer choice, reported as advice.',
+  description:
+    "Fixed output encodings. 16-bit Sigmoid (uint16 1/65536 zp 0; int16 1/32768 zp 0) and Tanh (uint16 1/32768 zp 32768; int16 1/32768 zp 0) are HTP requirements, which ONNX Runtime's QNN EP repairs by overriding them. The 8-bit Sigmoid 1/256 and every HardSigmoid value are ExecuTorch's observer choice, reported as advice.",
   check(ctx) {
     const out = [];
     for (const port of ctx.node.outputs) {
@@ -19,15 +20,18 @@ export const fixedQparamsRule: Rule = {
       const zp = enc.zeroPoint[0]!;
       if (Math.abs(scale - want.scale) <= RTOL * want.scale && zp === want.zeroPoint) continue;
       const { qmin, qmax } = quantRange(enc.dtype);
-      const rule = want.zeroPoint === 0 && Math.abs(want.scale * (qmax - qmin + 1) - 1) < 1e-12 ? ` = 1/(qmax−qmin+1)` : '';
-      out.push(violation(port, 'output', {
-        effect: want.effect,
-        message: `${ctx.node.opType} output must be ${enc.dtype} scale ${fmt(want.scale)}${rule} with zero point ${want.zeroPoint}; it has scale ${fmt(scale)}, zero point ${zp}`,
-        expected: `scale ${fmt(want.scale)}, zero point ${want.zeroPoint}`,
-        actual: `scale ${fmt(scale)}, zero point ${zp}`,
-        fix: `Use a fixed-qparams observer for ${ctx.node.opType} (scale ${fmt(want.scale)}, zero point ${want.zeroPoint}) instead of calibrating its output range.`,
-        source: want.note ? { ...ctx.constraint!.source, note: want.note } : ctx.constraint!.source,
-      }));
+      const rule =
+        want.zeroPoint === 0 && Math.abs(want.scale * (qmax - qmin + 1) - 1) < 1e-12 ? ` = 1/(qmax−qmin+1)` : '';
+      out.push(
+        violation(port, 'output', {
+          effect: want.effect,
+          message: `${ctx.node.opType} output must be ${enc.dtype} scale ${fmt(want.scale)}${rule} with zero point ${want.zeroPoint}; it has scale ${fmt(scale)}, zero point ${zp}`,
+          expected: `scale ${fmt(want.scale)}, zero point ${want.zeroPoint}`,
+          actual: `scale ${fmt(scale)}, zero point ${zp}`,
+          fix: `Use a fixed-qparams observer for ${ctx.node.opType} (scale ${fmt(want.scale)}, zero point ${want.zeroPoint}) instead of calibrating its output range.`,
+          source: want.note ? { ...ctx.constraint!.source, note: want.note } : ctx.constraint!.source,
+        }),
+      );
     }
     return out;
   },

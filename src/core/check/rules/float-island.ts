@@ -10,8 +10,14 @@ const SRC: Source = {
 };
 
 /** A port that carries float data: an activation with no encoding that is not a constant, an index or an integer. */
-const floatPort = (n: QNode, p: QPort, statics: ReadonlySet<string>) => p.role === 'activation' && !p.encoding && !p.constant && !statics.has(p.tensor) && !p.note
-  && !isNonFloatDtype(p.dtype) && !isIndexPort(n.opType, n.outputs.includes(p) ? 'output' : 'input', p.index);
+const floatPort = (n: QNode, p: QPort, statics: ReadonlySet<string>) =>
+  p.role === 'activation' &&
+  !p.encoding &&
+  !p.constant &&
+  !statics.has(p.tensor) &&
+  !p.note &&
+  !isNonFloatDtype(p.dtype) &&
+  !isIndexPort(n.opType, n.outputs.includes(p) ? 'output' : 'input', p.index);
 const quantPort = (p: QPort) => p.role === 'activation' && !!p.encoding;
 
 const MAX_NAMES = 8;
@@ -25,7 +31,8 @@ const MAX_NAMES = 8;
 export const floatIslandRule: GraphRule = {
   id: 'float-island',
   title: 'Float islands and partial QDQ nodes in a quantized graph',
-  description: 'Compute nodes of a quantized graph that stay float, or are only partly wrapped in Q/DQ (a float input beside a quantized one, an output read by float consumers or left as a graph output), grouped into connected islands, one finding each. They run on the HTP in FP16 with a Convert at every boundary (slower); on V68, which has no FP16, they leave the NPU.',
+  description:
+    'Compute nodes of a quantized graph that stay float, or are only partly wrapped in Q/DQ (a float input beside a quantized one, an output read by float consumers or left as a graph output), grouped into connected islands, one finding each. They run on the HTP in FP16 with a Convert at every boundary (slower); on V68, which has no FP16, they leave the NPU.',
   check(ctx) {
     if (!ctx.graph.quantized) return [];
     const fused = ctx.graph.fusedTensors ?? {};
@@ -57,21 +64,28 @@ export const floatIslandRule: GraphRule = {
     for (const list of byTensor.values()) for (const j of list.slice(1)) parent[find(j)] = find(list[0]!);
     const islands = new Map<number, QNode[]>();
     members.forEach((n, i) => islands.set(find(i), [...(islands.get(find(i)) ?? []), n]));
-    const noFp16 = ctx.pack.noFp16BelowArch !== undefined && ctx.soc.htpArch > 0 && ctx.soc.htpArch < ctx.pack.noFp16BelowArch;
+    const noFp16 =
+      ctx.pack.noFp16BelowArch !== undefined && ctx.soc.htpArch > 0 && ctx.soc.htpArch < ctx.pack.noFp16BelowArch;
     const base: Record<Flow, Outcome> = noFp16
       ? { qnn: 'rejected', ort: 'cpu-fallback', executorch: 'cpu-fallback' }
       : { qnn: 'slower', ort: 'slower', executorch: 'slower' };
     const out: { node: QNode; raw: RawFinding }[] = [];
     for (const island of islands.values()) {
       // Flows that fuse every float tensor of the island leave nothing float: advice there.
-      const floatTensors = new Set(island.flatMap((n) => [...n.inputs, ...n.outputs].filter((p) => floatPort(n, p, statics)).map((p) => p.tensor)));
+      const floatTensors = new Set(
+        island.flatMap((n) => [...n.inputs, ...n.outputs].filter((p) => floatPort(n, p, statics)).map((p) => p.tensor)),
+      );
       const outcomes = { ...base };
-      const fusedBy = FLOWS.filter((f) => floatTensors.size > 0 && [...floatTensors].every((t) => fused[t]?.includes(f)));
+      const fusedBy = FLOWS.filter(
+        (f) => floatTensors.size > 0 && [...floatTensors].every((t) => fused[t]?.includes(f)),
+      );
       for (const f of fusedBy) outcomes[f] = 'advice';
       const names = island.map((n) => n.name);
       const ops = [...new Set(island.map((n) => n.opType))].join(', ');
       const partial = island.filter((n) => [...n.inputs, ...n.outputs].some(quantPort)).length;
-      const listed = names.slice(0, MAX_NAMES).join(', ') + (names.length > MAX_NAMES ? ` and ${names.length - MAX_NAMES} more` : '');
+      const listed =
+        names.slice(0, MAX_NAMES).join(', ') +
+        (names.length > MAX_NAMES ? ` and ${names.length - MAX_NAMES} more` : '');
       out.push({
         node: island[0]!,
         raw: {

@@ -15,7 +15,19 @@ import { unsupportedOp } from './unsupported-op';
 import { unreadableEncodingRule } from './unreadable-encoding';
 
 export const RULES: readonly Rule[] = [
-  unsupportedOp, opLimitsRule, encodingRule, dtypeRule, symmetricRule, biasRule, perChannelRule, sharedQparamsRule, fixedQparamsRule, ioDtypeRule, sixteenBitArchRule, lpbqArchRule, unreadableEncodingRule,
+  unsupportedOp,
+  opLimitsRule,
+  encodingRule,
+  dtypeRule,
+  symmetricRule,
+  biasRule,
+  perChannelRule,
+  sharedQparamsRule,
+  fixedQparamsRule,
+  ioDtypeRule,
+  sixteenBitArchRule,
+  lpbqArchRule,
+  unreadableEncodingRule,
 ];
 
 /** Rules over the whole graph, run after the node rules. */

@@ -17,12 +17,28 @@ function exempt(opType: string, port: QPort): boolean {
 }
 
 /** Ops whose output is not in the input's numeric domain (comparisons, indices). */
-const OUTPUT_EXEMPT = new Set(['ArgMax', 'ArgMin', 'Equal', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual', 'Not', 'And', 'Or', 'Xor', 'IsNaN', 'Cast', 'TopK']);
+const OUTPUT_EXEMPT = new Set([
+  'ArgMax',
+  'ArgMin',
+  'Equal',
+  'Greater',
+  'GreaterOrEqual',
+  'Less',
+  'LessOrEqual',
+  'Not',
+  'And',
+  'Or',
+  'Xor',
+  'IsNaN',
+  'Cast',
+  'TopK',
+]);
 
 export const ioDtypeRule: Rule = {
   id: 'io-dtype',
   title: 'One activation dtype per node',
-  description: 'The quantized activation inputs and outputs of one node must share a dtype (uint8 with uint8, uint16 with uint16): ONNX Runtime\'s QDQ selectors form no node unit otherwise, so the node leaves the NPU under that flow; the QNN converter and ExecuTorch insert Convert ops, which is slower. The MatMul second input (16a16w, 16×8) and Where\'s condition are exempt.',
+  description:
+    "The quantized activation inputs and outputs of one node must share a dtype (uint8 with uint8, uint16 with uint16): ONNX Runtime's QDQ selectors form no node unit otherwise, so the node leaves the NPU under that flow; the QNN converter and ExecuTorch insert Convert ops, which is slower. The MatMul second input (16a16w, 16×8) and Where's condition are exempt.",
   check(ctx) {
     const { node } = ctx;
     // Data movement must share its input's encoding outright: the shared-qparams rule's finding.
@@ -36,13 +52,17 @@ export const ioDtypeRule: Rule = {
     const first = ports[0]!.encoding!.dtype;
     const odd = ports.find((p) => p.encoding!.dtype !== first)!;
     const direction = node.outputs.includes(odd) ? 'output' : 'input';
-    return [violation(odd, direction, {
-      effect: { kind: 'backend-limit', outcomes: { qnn: 'slower', executorch: 'slower', ort: 'cpu-fallback' } },
-      message: `${node.opType} mixes ${dtypes.join(' and ')} activations`,
-      expected: `one activation dtype on every quantized input and output (${first})`,
-      actual: ports.map((p) => `${node.outputs.includes(p) ? 'output' : 'input'} ${p.index} ${p.encoding!.dtype}`).join(', '),
-      fix: `Quantize this node's activations at one precision (${first} or ${odd.encoding!.dtype}); put the precision change on an edge of its own (a Q/DQ pair), where it becomes one Convert.`,
-      source: SRC,
-    })];
+    return [
+      violation(odd, direction, {
+        effect: { kind: 'backend-limit', outcomes: { qnn: 'slower', executorch: 'slower', ort: 'cpu-fallback' } },
+        message: `${node.opType} mixes ${dtypes.join(' and ')} activations`,
+        expected: `one activation dtype on every quantized input and output (${first})`,
+        actual: ports
+          .map((p) => `${node.outputs.includes(p) ? 'output' : 'input'} ${p.index} ${p.encoding!.dtype}`)
+          .join(', '),
+        fix: `Quantize this node's activations at one precision (${first} or ${odd.encoding!.dtype}); put the precision change on an edge of its own (a Q/DQ pair), where it becomes one Convert.`,
+        source: SRC,
+      }),
+    ];
   },
 };

@@ -3,7 +3,8 @@ import type { QAttr } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
 import { violation, type Rule, type RuleContext } from './context';
 
-const show = (v: QAttr | undefined) => (v === undefined ? 'unset' : Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'string' ? `"${v}"` : String(v));
+const show = (v: QAttr | undefined) =>
+  v === undefined ? 'unset' : Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'string' ? `"${v}"` : String(v);
 
 /** One limit against one node: a violation's message, expected and actual, or undefined when it holds (or cannot be known). */
 function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: string; actual: string } | undefined {
@@ -14,41 +15,89 @@ function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: 
     case 'attr-in': {
       const v = attr(limit.attr) ?? limit.dflt;
       if (v === undefined || limit.values.includes(v as string | number)) return undefined;
-      return { message: `${op} ${limit.attr} ${show(v)} is not supported on this backend`, expected: limit.values.map((x) => show(x)).join(' | '), actual: show(v) };
+      return {
+        message: `${op} ${limit.attr} ${show(v)} is not supported on this backend`,
+        expected: limit.values.map((x) => show(x)).join(' | '),
+        actual: show(v),
+      };
     }
     case 'attr-eq': {
       const v = attr(limit.attr) ?? limit.dflt;
       if (v === undefined || v === limit.value) return undefined;
-      return { message: `${op} needs ${limit.attr} = ${limit.value}`, expected: `${limit.attr} = ${limit.value}`, actual: `${limit.attr} = ${show(v)}` };
+      return {
+        message: `${op} needs ${limit.attr} = ${limit.value}`,
+        expected: `${limit.attr} = ${limit.value}`,
+        actual: `${limit.attr} = ${show(v)}`,
+      };
     }
     case 'attr-all': {
       const v = attr(limit.attr);
       if (!Array.isArray(v) || v.every((x) => x === limit.value)) return undefined;
-      return { message: `${op} needs every ${limit.attr} value to be ${limit.value}`, expected: `${limit.attr} all ${limit.value}`, actual: show(v) };
+      return {
+        message: `${op} needs every ${limit.attr} value to be ${limit.value}`,
+        expected: `${limit.attr} all ${limit.value}`,
+        actual: show(v),
+      };
     }
-    case 'rank': case 'out-rank': {
-      const port = limit.kind === 'rank' ? node.inputs.find((p) => p.index === limit.input) : node.outputs.find((p) => p.index === limit.output);
+    case 'rank':
+    case 'out-rank': {
+      const port =
+        limit.kind === 'rank'
+          ? node.inputs.find((p) => p.index === limit.input)
+          : node.outputs.find((p) => p.index === limit.output);
       const rank = port?.shape?.length;
-      if (rank === undefined || ((limit.min === undefined || rank >= limit.min) && (limit.max === undefined || rank <= limit.max))) return undefined;
-      const range = limit.min !== undefined && limit.max !== undefined ? `${limit.min} to ${limit.max}` : limit.max !== undefined ? `at most ${limit.max}` : `at least ${limit.min}`;
+      if (
+        rank === undefined ||
+        ((limit.min === undefined || rank >= limit.min) && (limit.max === undefined || rank <= limit.max))
+      )
+        return undefined;
+      const range =
+        limit.min !== undefined && limit.max !== undefined
+          ? `${limit.min} to ${limit.max}`
+          : limit.max !== undefined
+            ? `at most ${limit.max}`
+            : `at least ${limit.min}`;
       const what = limit.kind === 'rank' ? `input ${limit.input}` : `output ${limit.output}`;
-      return { message: `${op} ${what} has rank ${rank}; this backend takes rank ${range}`, expected: `rank ${range}`, actual: `rank ${rank}` };
+      return {
+        message: `${op} ${what} has rank ${rank}; this backend takes rank ${range}`,
+        expected: `rank ${range}`,
+        actual: `rank ${rank}`,
+      };
     }
     case 'const-inputs': {
-      const dynamic = node.inputs.filter((p) => limit.inputs.includes(p.index) && !p.constant && !ctx.staticTensor(p.tensor));
+      const dynamic = node.inputs.filter(
+        (p) => limit.inputs.includes(p.index) && !p.constant && !ctx.staticTensor(p.tensor),
+      );
       if (dynamic.length === 0) return undefined;
-      return { message: `${op} input ${dynamic.map((p) => p.index).join(', ')} must be a constant (${limit.why ?? 'computed at run time'})`, expected: 'constant (initializer, or folded from static shapes)', actual: `computed at run time: ${dynamic.map((p) => p.tensor).join(', ')}` };
+      return {
+        message: `${op} input ${dynamic.map((p) => p.index).join(', ')} must be a constant (${limit.why ?? 'computed at run time'})`,
+        expected: 'constant (initializer, or folded from static shapes)',
+        actual: `computed at run time: ${dynamic.map((p) => p.tensor).join(', ')}`,
+      };
     }
     case 'input-count': {
       const n = node.inputs.length;
       if ((limit.min === undefined || n >= limit.min) && (limit.max === undefined || n <= limit.max)) return undefined;
-      const want = limit.min === limit.max ? `exactly ${limit.min}` : limit.max !== undefined ? `at most ${limit.max}` : `at least ${limit.min}`;
-      return { message: `${op} with ${n} inputs${limit.why ? ` (${limit.why})` : ''} is not supported; it takes ${want}`, expected: `${want} inputs`, actual: `${n} inputs` };
+      const want =
+        limit.min === limit.max
+          ? `exactly ${limit.min}`
+          : limit.max !== undefined
+            ? `at most ${limit.max}`
+            : `at least ${limit.min}`;
+      return {
+        message: `${op} with ${n} inputs${limit.why ? ` (${limit.why})` : ''} is not supported; it takes ${want}`,
+        expected: `${want} inputs`,
+        actual: `${n} inputs`,
+      };
     }
     case 'output-count': {
       const n = node.outputs.length;
       if (n <= limit.max) return undefined;
-      return { message: `${op} with ${n} outputs${limit.why ? ` (${limit.why})` : ''} is not supported`, expected: `at most ${limit.max} output${limit.max === 1 ? '' : 's'}`, actual: `${n} outputs` };
+      return {
+        message: `${op} with ${n} outputs${limit.why ? ` (${limit.why})` : ''} is not supported`,
+        expected: `at most ${limit.max} output${limit.max === 1 ? '' : 's'}`,
+        actual: `${n} outputs`,
+      };
     }
     case 'last-axis': {
       const raw = attr(limit.attr) ?? limit.dflt;
@@ -56,25 +105,47 @@ function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: 
       const rank = node.inputs.find((p) => p.index === 0)?.shape?.length;
       if (raw === -1 || (rank !== undefined && raw === rank - 1)) return undefined;
       if (rank === undefined) return undefined;
-      return { message: `${op} normalizes from axis ${raw}; the HTP supports the last axis only`, expected: `${limit.attr} = -1 (or ${rank - 1})`, actual: `${limit.attr} = ${raw} on a rank-${rank} input` };
+      return {
+        message: `${op} normalizes from axis ${raw}; the HTP supports the last axis only`,
+        expected: `${limit.attr} = -1 (or ${rank - 1})`,
+        actual: `${limit.attr} = ${raw} on a rank-${rank} input`,
+      };
     }
     case 'attr-combo': {
-      const hit = Object.entries(limit.forbid).every(([k, vs]) => vs.includes((attr(k) ?? limit.dflt[k]) as string | number));
+      const hit = Object.entries(limit.forbid).every(([k, vs]) =>
+        vs.includes((attr(k) ?? limit.dflt[k]) as string | number),
+      );
       if (!hit) return undefined;
-      const combo = Object.keys(limit.forbid).map((k) => `${k} ${show(attr(k) ?? limit.dflt[k])}`).join(', ');
-      return { message: `${op} with ${combo} is not supported on this backend`, expected: `not (${Object.entries(limit.forbid).map(([k, vs]) => `${k} ∈ {${vs.join(', ')}}`).join(' and ')})`, actual: combo };
+      const combo = Object.keys(limit.forbid)
+        .map((k) => `${k} ${show(attr(k) ?? limit.dflt[k])}`)
+        .join(', ');
+      return {
+        message: `${op} with ${combo} is not supported on this backend`,
+        expected: `not (${Object.entries(limit.forbid)
+          .map(([k, vs]) => `${k} ∈ {${vs.join(', ')}}`)
+          .join(' and ')})`,
+        actual: combo,
+      };
     }
     case 'attr-with-value': {
       if (attr(limit.attr) !== limit.value) return undefined;
       const values = ctx.constValues(node.inputs.find((p) => p.index === limit.input)?.tensor ?? '');
       if (!values?.includes(limit.holds)) return undefined;
-      return { message: `${op} with ${limit.attr} = ${limit.value} and a ${limit.holds} in input ${limit.input} is not supported`, expected: `${limit.attr} = ${limit.value} only without ${limit.holds} in input ${limit.input}`, actual: `input ${limit.input} = [${values.join(', ')}]` };
+      return {
+        message: `${op} with ${limit.attr} = ${limit.value} and a ${limit.holds} in input ${limit.input} is not supported`,
+        expected: `${limit.attr} = ${limit.value} only without ${limit.holds} in input ${limit.input}`,
+        actual: `input ${limit.input} = [${values.join(', ')}]`,
+      };
     }
     case 'channels-divisible': {
       const groups = attr(limit.attr);
       const c = node.inputs.find((p) => p.index === 0)?.shape?.[1];
       if (typeof groups !== 'number' || typeof c !== 'number' || groups <= 0 || c % groups === 0) return undefined;
-      return { message: `${op}: ${c} channels do not divide into ${groups} groups`, expected: `channels divisible by ${limit.attr}`, actual: `${c} channels, ${groups} groups` };
+      return {
+        message: `${op}: ${c} channels do not divide into ${groups} groups`,
+        expected: `channels divisible by ${limit.attr}`,
+        actual: `${c} channels, ${groups} groups`,
+      };
     }
   }
 }
@@ -82,20 +153,29 @@ function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: 
 export const opLimitsRule: Rule = {
   id: 'op-limits',
   title: 'Attribute, rank and constant-input limits',
-  description: 'Limits the backend puts on an op beyond its encodings, as data in the pack with a source each: attribute values (Conv auto_pad, ConvTranspose and pool dilations, Pad and Resize modes, Gemm alpha and beta, ArgMax select_last_index, CumSum exclusive/reverse, LpNormalization p), input and output ranks (pools 3-5, Reduce and Pad at most 5, ArgMax at most 4, Expand at most 5-D, BatchNorm at most 4, InstanceNorm 3-4), inputs that must be constants (Reshape shape, Slice starts/ends, TopK k, Pad pads, Clip min/max, Split sizes), input counts (Min/Max/Sum exactly two) and last-axis normalization (LayerNorm, RMSNorm). The QNN converter rejects such a node; ONNX Runtime and ExecuTorch run it on the CPU.',
+  description:
+    'Limits the backend puts on an op beyond its encodings, as data in the pack with a source each: attribute values (Conv auto_pad, ConvTranspose and pool dilations, Pad and Resize modes, Gemm alpha and beta, ArgMax select_last_index, CumSum exclusive/reverse, LpNormalization p), input and output ranks (pools 3-5, Reduce and Pad at most 5, ArgMax at most 4, Expand at most 5-D, BatchNorm at most 4, InstanceNorm 3-4), inputs that must be constants (Reshape shape, Slice starts/ends, TopK k, Pad pads, Clip min/max, Split sizes), input counts (Min/Max/Sum exactly two) and last-axis normalization (LayerNorm, RMSNorm). The QNN converter rejects such a node; ONNX Runtime and ExecuTorch run it on the CPU.',
   check(ctx) {
     const out: RawFinding[] = [];
     for (const limit of ctx.mapping?.limits ?? []) {
       const b = broken(ctx, limit);
       if (!b) continue;
-      out.push(violation(undefined, 'input', {
-        ...b,
-        effect: limit.effect ?? { kind: 'backend-limit', outcomes: { executorch: 'cpu-fallback' } },
-        fix: limit.kind === 'const-inputs'
-          ? 'Export with static shapes and constant parameters (fix dynamic input dims, fold shape computations with onnxsim or ONNX Runtime\'s offline optimizer).'
-          : `Change the model so that ${ctx.node.opType} meets ${b.expected}, or accept that this node runs outside the NPU.`,
-        source: limit.sdk ? { ...limit.source, note: `${limit.source.note ? `${limit.source.note} ` : ''}As of QNN SDK ${limit.sdk}.` } : limit.source,
-      }));
+      out.push(
+        violation(undefined, 'input', {
+          ...b,
+          effect: limit.effect ?? { kind: 'backend-limit', outcomes: { executorch: 'cpu-fallback' } },
+          fix:
+            limit.kind === 'const-inputs'
+              ? "Export with static shapes and constant parameters (fix dynamic input dims, fold shape computations with onnxsim or ONNX Runtime's offline optimizer)."
+              : `Change the model so that ${ctx.node.opType} meets ${b.expected}, or accept that this node runs outside the NPU.`,
+          source: limit.sdk
+            ? {
+                ...limit.source,
+                note: `${limit.source.note ? `${limit.source.note} ` : ''}As of QNN SDK ${limit.sdk}.`,
+              }
+            : limit.source,
+        }),
+      );
     }
     return out;
   },

@@ -2,12 +2,16 @@ import type { Source } from '../../../../rules/types';
 import { describeEncoding, sameQuantization } from '../../encoding/encoding';
 import { specFor, violation, type Rule } from './context';
 
-const ORT_NEAR: Source = { ref: 'onnxruntime/onnxruntime-qnn base_op_builder.cc (SetOutputQParamEqualToInputIfNearlyEqual: "may result in latency degradation"); qnn_ep_utils.cc OrtDropQDQNodeGroupSelector', confidence: 'from-code' };
+const ORT_NEAR: Source = {
+  ref: 'onnxruntime/onnxruntime-qnn base_op_builder.cc (SetOutputQParamEqualToInputIfNearlyEqual: "may result in latency degradation"); qnn_ep_utils.cc OrtDropQDQNodeGroupSelector',
+  confidence: 'from-code',
+};
 
 export const sharedQparamsRule: Rule = {
   id: 'shared-qparams',
-  title: 'Math-invariant ops share their input\'s quantization',
-  description: 'Data-movement ops (Reshape family, Transpose, DepthToSpace/SpaceToDepth, Tile/Expand, Gather, GatherElements, GatherND, Scatter, Split outputs, TopK output, Pack, ChannelShuffle) must give their output the same dtype, scale and zero point as their input; ONNX Runtime runs a mismatch with an extra requantization (slower). Under ONNX Runtime, MaxPool and Resize also need identical input and output Q/DQ to stay in one QDQ group.',
+  title: "Math-invariant ops share their input's quantization",
+  description:
+    'Data-movement ops (Reshape family, Transpose, DepthToSpace/SpaceToDepth, Tile/Expand, Gather, GatherElements, GatherND, Scatter, Split outputs, TopK output, Pack, ChannelShuffle) must give their output the same dtype, scale and zero point as their input; ONNX Runtime runs a mismatch with an extra requantization (slower). Under ONNX Runtime, MaxPool and Resize also need identical input and output Q/DQ to stay in one QDQ group.',
   check(ctx) {
     const input = ctx.node.inputs.find((p) => p.index === 0);
     const out = [];
@@ -21,16 +25,23 @@ export const sharedQparamsRule: Rule = {
       if (a && b && sameQuantization(a, b)) continue;
       // An ORT-only rule needs both sides quantized; a float side is the float-island rule's.
       if (ortOnly && !(a && b)) continue;
-      out.push(violation(port, 'output', {
-        effect: ortOnly
-          ? { kind: 'performance', outcomes: { qnn: 'advice', executorch: 'advice', ort: 'slower' } }
-          : { kind: 'backend-limit', outcomes: { ort: 'slower' } },
-        message: `${ctx.qnnOp} output ${port.index} must share its input's quantization`,
-        expected: a ? describeEncoding(a) : 'not quantized (like the input)',
-        actual: b ? describeEncoding(b) : 'not quantized',
-        fix: 'Give the output the input\'s encoding (SharedQuantizationSpec; in QDQ, reuse the input\'s scale and zero point on the Q after this op).',
-        source: ortOnly ? ORT_NEAR : { ...ctx.constraint!.source, note: `${ctx.constraint!.source.note ? `${ctx.constraint!.source.note} ` : ''}ONNX Runtime's QNN EP runs a mismatch with a requantization, slower.` },
-      }));
+      out.push(
+        violation(port, 'output', {
+          effect: ortOnly
+            ? { kind: 'performance', outcomes: { qnn: 'advice', executorch: 'advice', ort: 'slower' } }
+            : { kind: 'backend-limit', outcomes: { ort: 'slower' } },
+          message: `${ctx.qnnOp} output ${port.index} must share its input's quantization`,
+          expected: a ? describeEncoding(a) : 'not quantized (like the input)',
+          actual: b ? describeEncoding(b) : 'not quantized',
+          fix: "Give the output the input's encoding (SharedQuantizationSpec; in QDQ, reuse the input's scale and zero point on the Q after this op).",
+          source: ortOnly
+            ? ORT_NEAR
+            : {
+                ...ctx.constraint!.source,
+                note: `${ctx.constraint!.source.note ? `${ctx.constraint!.source.note} ` : ''}ONNX Runtime's QNN EP runs a mismatch with a requantization, slower.`,
+              },
+        }),
+      );
     }
     return out;
   },

@@ -4,23 +4,29 @@ import { quantizedPorts, violation, type Rule } from './context';
 export const symmetricRule: Rule = {
   id: 'symmetric',
   title: 'Symmetric encoding where required',
-  description: 'Weights of Conv, FullyConnected and TransposeConv must be symmetric when they are per-channel, per-block or LPBQ, or int16 (per-tensor 8-bit weights may be asymmetric: ONNX Runtime\'s default QNN config); an int16 MatMul second input and an int16 LayerNorm weight must be symmetric. Symmetric means zero point 0 (signed) or the midpoint (unsigned, e.g. 128).',
+  description:
+    "Weights of Conv, FullyConnected and TransposeConv must be symmetric when they are per-channel, per-block or LPBQ, or int16 (per-tensor 8-bit weights may be asymmetric: ONNX Runtime's default QNN config); an int16 MatMul second input and an int16 LayerNorm weight must be symmetric. Symmetric means zero point 0 (signed) or the midpoint (unsigned, e.g. 128).",
   check(ctx) {
     const out = [];
     for (const { direction, port, spec } of quantizedPorts(ctx)) {
       if (!spec || port.role === 'bias') continue;
       const enc = port.encoding!;
-      const required = spec.symmetric || spec.symmetricDtypes?.includes(enc.dtype) || spec.symmetricGranularities?.includes(enc.granularity);
+      const required =
+        spec.symmetric ||
+        spec.symmetricDtypes?.includes(enc.dtype) ||
+        spec.symmetricGranularities?.includes(enc.granularity);
       if (!required || isSymmetric(enc)) continue;
       const mid = isSigned(enc.dtype) ? 0 : 2 ** (enc.bitwidth - 1);
       const firstBad = enc.zeroPoint.find((z) => z !== mid);
-      out.push(violation(port, direction, {
-        message: `${ctx.qnnOp} ${port.role === 'weight' ? `${enc.granularity === 'per-tensor' ? '' : `${enc.granularity} `}weights` : `${direction} ${port.index}`} must be symmetric`,
-        expected: `zero point ${mid}${enc.zeroPoint.length > 1 ? ' on every channel' : ''}`,
-        actual: `zero point ${firstBad} (${describeEncoding(enc)})`,
-        fix: 'Quantize with a symmetric scheme (per_tensor_symmetric / per_channel_symmetric; ONNX Runtime: WeightSymmetric=True).',
-        source: ctx.constraint!.source,
-      }));
+      out.push(
+        violation(port, direction, {
+          message: `${ctx.qnnOp} ${port.role === 'weight' ? `${enc.granularity === 'per-tensor' ? '' : `${enc.granularity} `}weights` : `${direction} ${port.index}`} must be symmetric`,
+          expected: `zero point ${mid}${enc.zeroPoint.length > 1 ? ' on every channel' : ''}`,
+          actual: `zero point ${firstBad} (${describeEncoding(enc)})`,
+          fix: 'Quantize with a symmetric scheme (per_tensor_symmetric / per_channel_symmetric; ONNX Runtime: WeightSymmetric=True).',
+          source: ctx.constraint!.source,
+        }),
+      );
     }
     return out;
   },

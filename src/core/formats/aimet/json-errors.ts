@@ -9,26 +9,48 @@ export function jsonError(fileName: string, text: string, err: unknown): AimetEn
     const m = /position (\d+)/.exec(raw);
     if (m) offset = Number(m[1]);
   }
-  if (offset === undefined) return new AimetEncodingsError('not-json', fileName, `is not valid JSON (${raw})`, 'Check that the file was saved completely.');
+  if (offset === undefined)
+    return new AimetEncodingsError(
+      'not-json',
+      fileName,
+      `is not valid JSON (${raw})`,
+      'Check that the file was saved completely.',
+    );
   const { line, column } = lineColumn(text, offset);
   const where = `line ${line}, column ${column}`;
   const bad = /^-?(NaN|Infinity)/.exec(text.slice(offset, offset + 10));
   if (bad) {
-    return new AimetEncodingsError('not-json', fileName, `contains ${bad[0]} at ${where}, which Python's json module writes but JSON does not allow`,
-      'A quantizer was probably never calibrated (no data reached it). Re-export after calibration, or disable that quantizer.');
+    return new AimetEncodingsError(
+      'not-json',
+      fileName,
+      `contains ${bad[0]} at ${where}, which Python's json module writes but JSON does not allow`,
+      'A quantizer was probably never calibrated (no data reached it). Re-export after calibration, or disable that quantizer.',
+    );
   }
   if (offset >= text.length) {
-    return new AimetEncodingsError('not-json', fileName, `is not valid JSON: it ends at ${where} before the JSON is complete`, 'The file looks cut short; copy or download it again.');
+    return new AimetEncodingsError(
+      'not-json',
+      fileName,
+      `is not valid JSON: it ends at ${where} before the JSON is complete`,
+      'The file looks cut short; copy or download it again.',
+    );
   }
-  return new AimetEncodingsError('not-json', fileName, `is not valid JSON: unexpected ${JSON.stringify(text.slice(offset, offset + 12))} at ${where}`,
-    'Fix the JSON syntax there (a missing comma or quote, or a trailing comma, is the usual cause).');
+  return new AimetEncodingsError(
+    'not-json',
+    fileName,
+    `is not valid JSON: unexpected ${JSON.stringify(text.slice(offset, offset + 12))} at ${where}`,
+    'Fix the JSON syntax there (a missing comma or quote, or a trailing comma, is the usual cause).',
+  );
 }
 
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) { line++; lineStart = i + 1; }
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
   }
   return { line, column: offset - lineStart + 1 };
 }
@@ -53,7 +75,10 @@ export function findJsonError(text: string): number | undefined {
     const start = i++;
     while (i < n) {
       const c = text.charCodeAt(i);
-      if (c === 34) { i++; return; }
+      if (c === 34) {
+        i++;
+        return;
+      }
       if (c === 92) {
         const e = text[i + 1];
         if (e === 'u') {
@@ -74,7 +99,10 @@ export function findJsonError(text: string): number | undefined {
       const close = c === '{' ? '}' : ']';
       i++;
       ws();
-      if (text[i] === close) { i++; return; }
+      if (text[i] === close) {
+        i++;
+        return;
+      }
       for (;;) {
         if (c === '{') {
           ws();
@@ -86,17 +114,29 @@ export function findJsonError(text: string): number | undefined {
         }
         value();
         ws();
-        if (text[i] === ',') { i++; continue; }
-        if (text[i] === close) { i++; return; }
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === close) {
+          i++;
+          return;
+        }
         throw new JsonStop(i);
       }
     }
     if (c === '"') return str();
     for (const lit of ['true', 'false', 'null']) {
-      if (text.startsWith(lit, i)) { i += lit.length; return; }
+      if (text.startsWith(lit, i)) {
+        i += lit.length;
+        return;
+      }
     }
     number.lastIndex = i;
-    if (number.exec(text) && number.lastIndex > i) { i = number.lastIndex; return; }
+    if (number.exec(text) && number.lastIndex > i) {
+      i = number.lastIndex;
+      return;
+    }
     throw new JsonStop(i);
   };
   try {

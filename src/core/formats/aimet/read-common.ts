@@ -5,11 +5,15 @@ import { AimetEncodingsError, AimetEncodingsErrorCode, AimetVersion, FloatEncodi
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
-export const HINT_REEXPORT = 'Re-export the encodings from AIMET (QuantizationSimModel.export), or fix the entry by hand.';
+export const HINT_REEXPORT =
+  'Re-export the encodings from AIMET (QuantizationSimModel.export), or fix the entry by hand.';
 
 /** Collects warnings once per kind, so a file with 50,000 tensors yields one line, not 50,000. */
 export class Notes {
-  private readonly counts = new Map<string, { n: number; example: string; text: (n: number, example: string) => string }>();
+  private readonly counts = new Map<
+    string,
+    { n: number; example: string; text: (n: number, example: string) => string }
+  >();
   readonly plain: string[] = [];
   add(kind: string, example: string, text: (n: number, example: string) => string): void {
     const c = this.counts.get(kind);
@@ -28,7 +32,13 @@ export interface Ctx {
   notes: Notes;
 }
 
-export function fail(ctx: { fileName: string }, code: AimetEncodingsErrorCode, problem: string, hint: string, path?: string): never {
+export function fail(
+  ctx: { fileName: string },
+  code: AimetEncodingsErrorCode,
+  problem: string,
+  hint: string,
+  path?: string,
+): never {
   throw new AimetEncodingsError(code, ctx.fileName, problem, hint, path);
 }
 
@@ -46,7 +56,14 @@ export function isObject(v: unknown): v is JsonObject {
 
 export function readInt(ctx: Ctx, v: Json | undefined, path: string, what: string): number {
   if (v === undefined) fail(ctx, 'missing-key', `${what} is missing`, HINT_REEXPORT, path);
-  if (typeof v !== 'number' || !Number.isInteger(v)) fail(ctx, typeof v === 'number' ? 'bad-value' : 'wrong-type', `${what} is ${typeName(v)}, not an integer`, HINT_REEXPORT, path);
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    fail(
+      ctx,
+      typeof v === 'number' ? 'bad-value' : 'wrong-type',
+      `${what} is ${typeName(v)}, not an integer`,
+      HINT_REEXPORT,
+      path,
+    );
   return v;
 }
 
@@ -65,17 +82,25 @@ export function readString(ctx: Ctx, v: Json | undefined, path: string, what: st
 }
 
 export function readStringList(ctx: Ctx, v: Json, path: string): string[] {
-  if (!Array.isArray(v)) fail(ctx, 'wrong-type', `"${path}" is ${typeName(v)}, not a list of names`, HINT_REEXPORT, path);
+  if (!Array.isArray(v))
+    fail(ctx, 'wrong-type', `"${path}" is ${typeName(v)}, not a list of names`, HINT_REEXPORT, path);
   return v.map((x, i) => readString(ctx, x, `${path}[${i}]`, 'a layer name'));
 }
 
 /** A list of numbers; nested lists (some tools write [channels][blocks]) are flattened row-major. */
 export function readNumbers(ctx: Ctx, v: Json | undefined, path: string, what: string, name: string): number[] {
   if (v === undefined) fail(ctx, 'missing-key', `${what} is missing`, HINT_REEXPORT, path);
-  if (typeof v === 'number') fail(ctx, 'wrong-type', `${what} is a single number, but version 1.0.0 stores a list`, `Write it as [${v}].`, path);
-  if (!Array.isArray(v)) fail(ctx, 'wrong-type', `${what} is ${typeName(v)}, not a list of numbers`, HINT_REEXPORT, path);
+  if (typeof v === 'number')
+    fail(ctx, 'wrong-type', `${what} is a single number, but version 1.0.0 stores a list`, `Write it as [${v}].`, path);
+  if (!Array.isArray(v))
+    fail(ctx, 'wrong-type', `${what} is ${typeName(v)}, not a list of numbers`, HINT_REEXPORT, path);
   if (v.some(Array.isArray)) {
-    ctx.notes.add('nested', name, (n, ex) => `${n} list${n > 1 ? 's' : ''} (e.g. in ${ex}) were nested; flattened channel-major, as AIMET's flat layout expects.`);
+    ctx.notes.add(
+      'nested',
+      name,
+      (n, ex) =>
+        `${n} list${n > 1 ? 's' : ''} (e.g. in ${ex}) were nested; flattened channel-major, as AIMET's flat layout expects.`,
+    );
     v = (v as Json[]).flat(8);
   }
   const out = new Array<number>(v.length);
@@ -89,12 +114,25 @@ export function readNumbers(ctx: Ctx, v: Json | undefined, path: string, what: s
 
 export function checkScale(ctx: Ctx, s: number, path: string): void {
   if (!Number.isFinite(s) || s <= 0) {
-    fail(ctx, 'bad-value', `scale ${s} is not a positive finite number`, 'A zero or negative scale means the quantizer saw a constant or no data; re-calibrate, or keep that tensor in float.', path);
+    fail(
+      ctx,
+      'bad-value',
+      `scale ${s} is not a positive finite number`,
+      'A zero or negative scale means the quantizer saw a constant or no data; re-calibrate, or keep that tensor in float.',
+      path,
+    );
   }
 }
 
 export function checkBitwidth(ctx: Ctx, bw: number, path: string): void {
-  if (bw < 2 || bw > 32) fail(ctx, 'bad-value', `bitwidth ${bw} is outside 2..32`, 'AIMET integer encodings use 4 to 32 bits (2-bit weights in practice).', path);
+  if (bw < 2 || bw > 32)
+    fail(
+      ctx,
+      'bad-value',
+      `bitwidth ${bw} is outside 2..32`,
+      'AIMET integer encodings use 4 to 32 bits (2-bit weights in practice).',
+      path,
+    );
 }
 
 export function dtypeFor(signed: boolean, bitwidth: number): QuantDType {
@@ -112,17 +150,27 @@ export interface RawInt {
 }
 
 /** QNN scale/offset -> ONNX dtype/scale/zero point, under the signedness rule in the file header. */
-export function toQuant(ctx: Ctx, raw: RawInt, offsetPath: (i: number) => string): Pick<QuantEncoding, 'dtype' | 'bitwidth' | 'scale' | 'zeroPoint' | 'origin'> {
+export function toQuant(
+  ctx: Ctx,
+  raw: RawInt,
+  offsetPath: (i: number) => string,
+): Pick<QuantEncoding, 'dtype' | 'bitwidth' | 'scale' | 'zeroPoint' | 'origin'> {
   const { bw, sym, scale, offset } = raw;
   const signedOffset = -(2 ** (bw - 1));
   const allZero = offset.every((o) => o === 0);
   const signed = sym && offset.every((o) => o === signedOffset || o === 0) && !(allZero && raw.nonNegativeMin);
-  if (signed) return { dtype: dtypeFor(true, bw), bitwidth: bw, scale, zeroPoint: offset.map(() => 0), origin: ctx.origin };
+  if (signed)
+    return { dtype: dtypeFor(true, bw), bitwidth: bw, scale, zeroPoint: offset.map(() => 0), origin: ctx.origin };
   const qmax = 2 ** bw - 1;
   const zeroPoint = offset.map((o, i) => {
     if (o > 0 || o < -qmax) {
-      fail(ctx, 'bad-value', `offset ${o} puts the zero point outside the ${bw}-bit range (offset must be in [${-qmax}, 0])`,
-        'AIMET always keeps zero inside the range; the file was edited or written by another tool. Fix the offset, or the min/max it came from.', offsetPath(i));
+      fail(
+        ctx,
+        'bad-value',
+        `offset ${o} puts the zero point outside the ${bw}-bit range (offset must be in [${-qmax}, 0])`,
+        'AIMET always keeps zero inside the range; the file was edited or written by another tool. Fix the offset, or the min/max it came from.',
+        offsetPath(i),
+      );
     }
     return 0 - o; // 0 - o, not -o: never a -0 zero point
   });
@@ -130,7 +178,14 @@ export function toQuant(ctx: Ctx, raw: RawInt, offsetPath: (i: number) => string
 }
 
 export function floatEncoding(ctx: Ctx, bw: number, path: string): FloatEncoding {
-  if (bw !== 16 && bw !== 32) fail(ctx, 'unsupported', `float bitwidth ${bw} is not supported`, 'QNN HTP keeps float tensors in 16 or 32 bits; use 16 or 32.', path);
+  if (bw !== 16 && bw !== 32)
+    fail(
+      ctx,
+      'unsupported',
+      `float bitwidth ${bw} is not supported`,
+      'QNN HTP keeps float tensors in 16 or 32 bits; use 16 or 32.',
+      path,
+    );
   return { dtype: 'float', bitwidth: bw, origin: ctx.origin };
 }
 

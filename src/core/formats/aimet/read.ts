@@ -3,7 +3,15 @@ import { jsonError } from './json-errors';
 import { Ctx, HINT_REEXPORT, Json, JsonObject, Notes, fail, isObject, readStringList, typeName } from './read-common';
 import { readLegacySection } from './read-legacy';
 import { readQuantizerArgs, readV1Section } from './read-v1';
-import { AIMET_MAX_CHARS, AIMET_MAX_ENTRIES, AimetEncodings, AimetEncodingsError, AimetParseLimits, AimetVersion, SUPPORTED_AIMET_VERSIONS } from './types';
+import {
+  AIMET_MAX_CHARS,
+  AIMET_MAX_ENTRIES,
+  AimetEncodings,
+  AimetEncodingsError,
+  AimetParseLimits,
+  AimetVersion,
+  SUPPORTED_AIMET_VERSIONS,
+} from './types';
 
 /**
  * Reads an AIMET `.encodings` file. Throws {@link AimetEncodingsError} for anything malformed.
@@ -18,7 +26,12 @@ export function parseAimetEncodings(text: string, fileName: string, limits: Aime
   } catch (err) {
     if (err instanceof AimetEncodingsError) throw err;
     const why = err instanceof Error ? err.message : String(err);
-    throw new AimetEncodingsError('internal', fileName, `could not be read (${why})`, 'This is a QuantLens bug if the file is valid JSON; please report it with the file.');
+    throw new AimetEncodingsError(
+      'internal',
+      fileName,
+      `could not be read (${why})`,
+      'This is a QuantLens bug if the file is valid JSON; please report it with the file.',
+    );
   }
 }
 
@@ -26,12 +39,19 @@ function parseUnchecked(text: string, fileName: string, limits: AimetParseLimits
   const base = { fileName };
   const maxChars = limits.maxChars ?? AIMET_MAX_CHARS;
   const maxEntries = limits.maxEntries ?? AIMET_MAX_ENTRIES;
-  if (typeof text !== 'string') fail(base, 'not-json', `is not text (got ${typeName(text)})`, 'Pass the file\'s contents as a string.');
+  if (typeof text !== 'string')
+    fail(base, 'not-json', `is not text (got ${typeName(text)})`, "Pass the file's contents as a string.");
   if (text.length > maxChars) {
-    fail(base, 'limit', `is ${size(text.length)} of text, over the ${size(maxChars)} limit`, 'Split the model, or export only the tensors you need to inspect.');
+    fail(
+      base,
+      'limit',
+      `is ${size(text.length)} of text, over the ${size(maxChars)} limit`,
+      'Split the model, or export only the tensors you need to inspect.',
+    );
   }
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  if (body.trim() === '') fail(base, 'not-json', 'is empty', 'Choose the .encodings file AIMET exported next to the model.');
+  if (body.trim() === '')
+    fail(base, 'not-json', 'is empty', 'Choose the .encodings file AIMET exported next to the model.');
 
   let root: Json;
   try {
@@ -40,7 +60,12 @@ function parseUnchecked(text: string, fileName: string, limits: AimetParseLimits
     throw jsonError(fileName, body, err);
   }
   if (!isObject(root)) {
-    fail(base, 'not-object', `is JSON but ${typeName(root)}, not an object with "version" and "activation_encodings"`, 'Choose an AIMET .encodings file (a QNN quantization-overrides JSON has the same layout).');
+    fail(
+      base,
+      'not-object',
+      `is JSON but ${typeName(root)}, not an object with "version" and "activation_encodings"`,
+      'Choose an AIMET .encodings file (a QNN quantization-overrides JSON has the same layout).',
+    );
   }
 
   const notes = new Notes();
@@ -50,14 +75,25 @@ function parseUnchecked(text: string, fileName: string, limits: AimetParseLimits
 
   const known = new Set(['version', 'activation_encodings', 'param_encodings', 'quantizer_args', 'excluded_layers']);
   const unknown = Object.keys(root).filter((k) => !known.has(k));
-  if (unknown.length) notes.plain.push(`Ignored unknown top-level keys: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}.`);
+  if (unknown.length)
+    notes.plain.push(
+      `Ignored unknown top-level keys: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}.`,
+    );
 
   const hasAct = root.activation_encodings !== undefined;
   const hasParam = root.param_encodings !== undefined;
   if (!hasAct && !hasParam) {
-    fail(ctx, 'missing-key', 'has neither "activation_encodings" nor "param_encodings"', 'An encodings file needs at least one of the two; check that this is the AIMET export and not the model\'s config.');
+    fail(
+      ctx,
+      'missing-key',
+      'has neither "activation_encodings" nor "param_encodings"',
+      "An encodings file needs at least one of the two; check that this is the AIMET export and not the model's config.",
+    );
   }
-  for (const [key, has] of [['activation_encodings', hasAct], ['param_encodings', hasParam]] as const) {
+  for (const [key, has] of [
+    ['activation_encodings', hasAct],
+    ['param_encodings', hasParam],
+  ] as const) {
     if (!has) notes.plain.push(`No "${key}" in the file; read as empty.`);
   }
 
@@ -65,32 +101,57 @@ function parseUnchecked(text: string, fileName: string, limits: AimetParseLimits
     const value = root[key];
     if (value === undefined) return { key, value: legacy ? {} : [] };
     if (legacy && !isObject(value)) {
-      fail(ctx, 'wrong-type', `"${key}" is ${typeName(value)}, but version ${version} maps tensor names to lists of encodings`,
-        Array.isArray(value) ? 'A list of named entries is the 1.0.0 layout: set "version" to "1.0.0".' : HINT_REEXPORT, key);
+      fail(
+        ctx,
+        'wrong-type',
+        `"${key}" is ${typeName(value)}, but version ${version} maps tensor names to lists of encodings`,
+        Array.isArray(value) ? 'A list of named entries is the 1.0.0 layout: set "version" to "1.0.0".' : HINT_REEXPORT,
+        key,
+      );
     }
     if (!legacy && !Array.isArray(value)) {
-      fail(ctx, 'wrong-type', `"${key}" is ${typeName(value)}, but version 1.0.0 has a list of entries with a "name"`,
-        isObject(value) ? 'An object keyed by tensor name is the 0.6.1 layout: set "version" to "0.6.1".' : HINT_REEXPORT, key);
+      fail(
+        ctx,
+        'wrong-type',
+        `"${key}" is ${typeName(value)}, but version 1.0.0 has a list of entries with a "name"`,
+        isObject(value)
+          ? 'An object keyed by tensor name is the 0.6.1 layout: set "version" to "0.6.1".'
+          : HINT_REEXPORT,
+        key,
+      );
     }
     return { key, value };
   });
 
-  const entries = sections.reduce((n, s) => n + (Array.isArray(s.value) ? s.value.length : Object.keys(s.value as JsonObject).length), 0);
+  const entries = sections.reduce(
+    (n, s) => n + (Array.isArray(s.value) ? s.value.length : Object.keys(s.value as JsonObject).length),
+    0,
+  );
   if (entries > maxEntries) {
-    fail(ctx, 'limit', `has ${entries.toLocaleString('en-US')} tensor entries, over the ${maxEntries.toLocaleString('en-US')} limit`, 'Export only the part of the model you need to inspect.');
+    fail(
+      ctx,
+      'limit',
+      `has ${entries.toLocaleString('en-US')} tensor entries, over the ${maxEntries.toLocaleString('en-US')} limit`,
+      'Export only the part of the model you need to inspect.',
+    );
   }
 
-  const [act, param] = sections.map((s) => (legacy ? readLegacySection(ctx, s.key, s.value as JsonObject) : readV1Section(ctx, s.key, s.value as Json[])));
+  const [act, param] = sections.map((s) =>
+    legacy ? readLegacySection(ctx, s.key, s.value as JsonObject) : readV1Section(ctx, s.key, s.value as Json[]),
+  );
   const result: AimetEncodings = { version, activations: act!, params: param!, warnings: [] };
   if (root.quantizer_args !== undefined) result.quantizerArgs = readQuantizerArgs(ctx, root.quantizer_args);
-  if (root.excluded_layers !== undefined) result.excludedLayers = readStringList(ctx, root.excluded_layers, 'excluded_layers');
+  if (root.excluded_layers !== undefined)
+    result.excludedLayers = readStringList(ctx, root.excluded_layers, 'excluded_layers');
   result.warnings = notes.list();
   return result;
 }
 
 function size(chars: number): string {
   const MiB = 1024 * 1024;
-  return chars < MiB ? `${chars.toLocaleString('en-US')} characters` : `${(chars / MiB).toFixed(chars < 10 * MiB ? 1 : 0)} MiB`;
+  return chars < MiB
+    ? `${chars.toLocaleString('en-US')} characters`
+    : `${(chars / MiB).toFixed(chars < 10 * MiB ? 1 : 0)} MiB`;
 }
 
 function readVersion(ctx: { fileName: string }, root: JsonObject, notes: Notes): AimetVersion {
@@ -100,10 +161,19 @@ function readVersion(ctx: { fileName: string }, root: JsonObject, notes: Notes):
     notes.plain.push('The file has no "version"; read as 0.4.0, as AIMET does.');
     return '0.4.0';
   }
-  if (typeof v !== 'string') fail(ctx, 'version', `"version" is ${typeName(v)}, not a string such as "1.0.0"`, supported, 'version');
+  if (typeof v !== 'string')
+    fail(ctx, 'version', `"version" is ${typeName(v)}, not a string such as "1.0.0"`, supported, 'version');
   if (!(SUPPORTED_AIMET_VERSIONS as readonly string[]).includes(v)) {
-    const later = v.startsWith('2.') ? ' Version 2.x (one "encodings" list with y_scale / y_zero_point) is not read yet; re-export with quantsim.encoding_version = \'1.0.0\'.' : '';
-    fail(ctx, 'version', `has encoding version ${JSON.stringify(v)}, which QuantLens does not read`, `${supported}${later}`, 'version');
+    const later = v.startsWith('2.')
+      ? ' Version 2.x (one "encodings" list with y_scale / y_zero_point) is not read yet; re-export with quantsim.encoding_version = \'1.0.0\'.'
+      : '';
+    fail(
+      ctx,
+      'version',
+      `has encoding version ${JSON.stringify(v)}, which QuantLens does not read`,
+      `${supported}${later}`,
+      'version',
+    );
   }
   return v as AimetVersion;
 }

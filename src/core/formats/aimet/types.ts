@@ -114,12 +114,32 @@ export class AimetEncodingsError extends QuantLensError<AimetEncodingsErrorCode>
     /** Where in the file, e.g. `activation_encodings[3].scale` or `param_encodings["fc.weight"][0].offset`. */
     readonly path?: string,
   ) {
-    super(code, problem, hint, path ? `${fileName} ${path}` : fileName, `${fileName}: ${problem}${path ? ` (at ${path})` : ''}. ${hint}`);
+    super(
+      code,
+      problem,
+      hint,
+      path ? `${fileName} ${path}` : fileName,
+      `${fileName}: ${problem}${path ? ` (at ${path})` : ''}. ${hint}`,
+    );
   }
 
   /** Plain-object form for crossing a worker boundary. */
-  toJSON(): { code: AimetEncodingsErrorCode; fileName: string; problem: string; hint: string; path?: string; message: string } {
-    return { code: this.code, fileName: this.fileName, problem: this.problem, hint: this.hint, path: this.path, message: this.message };
+  toJSON(): {
+    code: AimetEncodingsErrorCode;
+    fileName: string;
+    problem: string;
+    hint: string;
+    path?: string;
+    message: string;
+  } {
+    return {
+      code: this.code,
+      fileName: this.fileName,
+      problem: this.problem,
+      hint: this.hint,
+      path: this.path,
+      message: this.message,
+    };
   }
 }
 

@@ -23,7 +23,12 @@ export function writeAimetEncodings(enc: AimetEncodingsInput, version: '1.0.0' |
   } catch (err) {
     if (err instanceof AimetEncodingsError) throw err;
     const why = err instanceof Error ? err.message : String(err);
-    throw new AimetEncodingsError('internal', WRITE_FILE, `could not be written (${why})`, 'This is a QuantLens bug; please report it.');
+    throw new AimetEncodingsError(
+      'internal',
+      WRITE_FILE,
+      `could not be written (${why})`,
+      'This is a QuantLens bug; please report it.',
+    );
   }
 }
 
@@ -33,19 +38,39 @@ const wctx = { fileName: WRITE_FILE };
 function qnnForm(name: string, e: QuantEncoding, path: string): { sym: boolean; offset: number[] } {
   const bw = e.bitwidth;
   if (!Number.isInteger(bw) || bw < 2 || bw > 32 || bw > containerBits(e.dtype)) {
-    fail(wctx, 'bad-value', `${JSON.stringify(name)} has bitwidth ${bw}, which does not fit its ${e.dtype} container`, 'Use a bitwidth from 2 up to the container size.', path);
+    fail(
+      wctx,
+      'bad-value',
+      `${JSON.stringify(name)} has bitwidth ${bw}, which does not fit its ${e.dtype} container`,
+      'Use a bitwidth from 2 up to the container size.',
+      path,
+    );
   }
   if (e.scale.length === 0 || e.scale.length !== e.zeroPoint.length) {
-    fail(wctx, 'length-mismatch', `${JSON.stringify(name)} has ${e.scale.length} scales and ${e.zeroPoint.length} zero points`, 'Give one zero point per scale.', path);
+    fail(
+      wctx,
+      'length-mismatch',
+      `${JSON.stringify(name)} has ${e.scale.length} scales and ${e.zeroPoint.length} zero points`,
+      'Give one zero point per scale.',
+      path,
+    );
   }
   if (e.granularity === 'per-tensor' && e.scale.length !== 1) {
-    fail(wctx, 'length-mismatch', `${JSON.stringify(name)} is per-tensor with ${e.scale.length} scales`, 'Use per-channel for several scales.', path);
+    fail(
+      wctx,
+      'length-mismatch',
+      `${JSON.stringify(name)} is per-tensor with ${e.scale.length} scales`,
+      'Use per-channel for several scales.',
+      path,
+    );
   }
   e.scale.forEach((s) => {
-    if (!Number.isFinite(s) || s <= 0) fail(wctx, 'bad-value', `${JSON.stringify(name)} has scale ${s}`, 'Scales must be positive and finite.', path);
+    if (!Number.isFinite(s) || s <= 0)
+      fail(wctx, 'bad-value', `${JSON.stringify(name)} has scale ${s}`, 'Scales must be positive and finite.', path);
   });
   e.zeroPoint.forEach((z) => {
-    if (!Number.isInteger(z)) fail(wctx, 'bad-value', `${JSON.stringify(name)} has zero point ${z}`, 'Zero points are integers.', path);
+    if (!Number.isInteger(z))
+      fail(wctx, 'bad-value', `${JSON.stringify(name)} has zero point ${z}`, 'Zero points are integers.', path);
   });
   const half = 2 ** (bw - 1);
   if (isSigned(e.dtype)) {
@@ -59,7 +84,13 @@ function qnnForm(name: string, e: QuantEncoding, path: string): { sym: boolean; 
 function checkBlocked(name: string, e: QuantEncoding, path: string): number {
   const bs = e.blockSize;
   if (bs === undefined || !Number.isInteger(bs) || bs < 1) {
-    fail(wctx, 'missing-key', `${JSON.stringify(name)} is ${e.granularity} without a positive integer blockSize`, 'Set blockSize on per-block and LPBQ encodings.', path);
+    fail(
+      wctx,
+      'missing-key',
+      `${JSON.stringify(name)} is ${e.granularity} without a positive integer blockSize`,
+      'Set blockSize on per-block and LPBQ encodings.',
+      path,
+    );
   }
   return bs;
 }
@@ -67,14 +98,30 @@ function checkBlocked(name: string, e: QuantEncoding, path: string): number {
 function writeV1Entry(name: string, e: TensorEncoding, path: string): Record<string, unknown> {
   if (isFloatEncoding(e)) return { name, dtype: 'FLOAT', enc_type: 'PER_TENSOR', bw: e.bitwidth };
   const { sym, offset } = qnnForm(name, e, path);
-  const encType = { 'per-tensor': 'PER_TENSOR', 'per-channel': 'PER_CHANNEL', 'per-block': 'PER_BLOCK', lpbq: 'LPBQ' }[e.granularity];
-  const out: Record<string, unknown> = { name, dtype: 'INT', enc_type: encType, bw: e.bitwidth, is_sym: sym, scale: e.scale, offset };
+  const encType = { 'per-tensor': 'PER_TENSOR', 'per-channel': 'PER_CHANNEL', 'per-block': 'PER_BLOCK', lpbq: 'LPBQ' }[
+    e.granularity
+  ];
+  const out: Record<string, unknown> = {
+    name,
+    dtype: 'INT',
+    enc_type: encType,
+    bw: e.bitwidth,
+    is_sym: sym,
+    scale: e.scale,
+    offset,
+  };
   if (e.granularity === 'per-block' || e.granularity === 'lpbq') out.block_size = checkBlocked(name, e, path);
   if (e.granularity === 'lpbq') {
     const cbw = e.compressedBitwidth;
     const ints = e.perBlockIntScale;
     if (cbw === undefined || ints === undefined || ints.length === 0 || ints.length % e.scale.length !== 0) {
-      fail(wctx, 'missing-key', `LPBQ encoding ${JSON.stringify(name)} lacks compressedBitwidth or a perBlockIntScale whose length is a multiple of its ${e.scale.length} channels`, 'Set both on LPBQ encodings.', path);
+      fail(
+        wctx,
+        'missing-key',
+        `LPBQ encoding ${JSON.stringify(name)} lacks compressedBitwidth or a perBlockIntScale whose length is a multiple of its ${e.scale.length} channels`,
+        'Set both on LPBQ encodings.',
+        path,
+      );
     }
     out.compressed_bw = cbw;
     out.per_block_int_scale = ints;
@@ -98,14 +145,28 @@ function writeV1(enc: AimetEncodingsInput): string {
 function writeLegacyTensor(name: string, e: TensorEncoding, path: string): Record<string, unknown>[] {
   if (isFloatEncoding(e)) return [{ bitwidth: e.bitwidth, dtype: 'float' }];
   if (e.granularity === 'per-block' || e.granularity === 'lpbq') {
-    fail(wctx, 'unsupported', `${JSON.stringify(name)} is ${e.granularity === 'lpbq' ? 'LPBQ' : 'per-block'}, which version 0.6.1 cannot express`, 'Export with version 1.0.0.', path);
+    fail(
+      wctx,
+      'unsupported',
+      `${JSON.stringify(name)} is ${e.granularity === 'lpbq' ? 'LPBQ' : 'per-block'}, which version 0.6.1 cannot express`,
+      'Export with version 1.0.0.',
+      path,
+    );
   }
   const { sym, offset } = qnnForm(name, e, path);
   const steps = 2 ** e.bitwidth - 1;
   return e.scale.map((s, i) => {
     const o = offset[i]!;
     // Keys in AIMET's (sorted) order; min/max are what scale/offset imply on the unsigned grid.
-    return { bitwidth: e.bitwidth, dtype: 'int', is_symmetric: sym ? 'True' : 'False', max: (o + steps) * s, min: o * s, offset: o, scale: s };
+    return {
+      bitwidth: e.bitwidth,
+      dtype: 'int',
+      is_symmetric: sym ? 'True' : 'False',
+      max: (o + steps) * s,
+      min: o * s,
+      offset: o,
+      scale: s,
+    };
   });
 }
 
