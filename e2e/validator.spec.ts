@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { graphNode, waitForGraph } from './helpers';
+import { DATA, dropFiles, graphNode, waitForGraph } from './helpers';
 
 test('the clean sample passes on the default SoC, strict', async ({ page }) => {
   await page.goto('/');
@@ -76,6 +77,20 @@ test('the delegation map: a node the NPU cannot take splits the graph into two N
   );
   await expect(page.locator('[data-testid="graph-node"][data-npu="off"]')).toHaveCount(1);
   await expect(page.locator('[data-testid="graph-node"][data-npu="off"]')).toHaveAttribute('data-op', 'Softsign');
+});
+
+test('a dynamically quantized model gets one model-level finding and is not quantized again', async ({ page }) => {
+  await page.goto('/');
+  await waitForGraph(page);
+  const bytes = new Uint8Array(readFileSync(`${DATA}/node/test_convinteger_with_padding/model.onnx`));
+  await dropFiles(page, [{ name: 'convinteger.onnx', bytes }]);
+  await expect(page.getByTestId('model-origin')).toHaveText('convinteger.onnx');
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'fail');
+  await expect(page.getByTestId('finding')).toHaveCount(1);
+  await expect(page.getByTestId('finding')).toHaveAttribute('data-rule', 'not-qdq');
+  await expect(page.getByTestId('side-panel')).toHaveAttribute('data-order', 'quantizer-first');
+  // No quantizer run started on its own: the banner still judges the model's own (absent) encodings.
+  await expect(page.getByTestId('verdict-encodings')).toContainText('none (float model)');
 });
 
 test("only the chosen backend's rule pack is loaded", async ({ page }) => {

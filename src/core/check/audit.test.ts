@@ -4,6 +4,7 @@
  * broken samples (validate.test.ts) and the CLI tests do not already pin down. Each failed before
  * its fix.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadRulePack } from '../../../rules/registry';
 import type { Flow } from '../../../rules/types';
@@ -301,5 +302,54 @@ describe('C19: LPAI', () => {
     expect(await check(div, { backend: 'lpai', soc: 'SM8850' })).toEqual([]);
     const hs = qgraphFromQdq(op({ op: 'HardSigmoid', qtype: 'uint8', inputs: [x([1, 4])], outputRange: [0, 1] }));
     expect(await check(hs, { backend: 'lpai', soc: 'SM8850' })).toEqual([['unsupported-op', 'info', 'advice']]);
+  });
+});
+
+describe('integer-arithmetic quantization', () => {
+  const conformance = (name: string) =>
+    readOnnx(new Uint8Array(readFileSync(`/usr/share/libonnx-testdata/data/node/${name}/model.onnx`)));
+  it.skipIf(!existsSync('/usr/share/libonnx-testdata/data/node'))(
+    'ONNX conformance models with DynamicQuantizeLinear, ConvInteger, MatMulInteger: one model-level finding each',
+    async () => {
+      for (const name of ['test_dynamicquantizelinear', 'test_convinteger_with_padding', 'test_matmulinteger']) {
+        const r = validate(qgraphFromQdq(conformance(name)), await loadRulePack('htp'), {
+          soc: 'SM8650',
+          strict: true,
+        });
+        expect(r.findings.map((f) => [f.rule, f.severity, f.node])).toEqual([['not-qdq', 'error', '(model)']]);
+      }
+    },
+  );
+
+  it('a dynamically quantized network (ONNX Runtime quantize_dynamic pattern, 3 layers) is one finding, not one per node', async () => {
+    const b = new GraphBuilder('dyn');
+    b.input('x', 'float32', [1, 4, 8, 8]);
+    let t = 'x';
+    for (let i = 0; i < 3; i++) {
+      b.node('DynamicQuantizeLinear', [t], [`q${i}`, `s${i}`, `z${i}`], {}, { name: `dql${i}` });
+      b.initializer(`w${i}`, new Uint8Array(4 * 4 * 9), [4, 4, 3, 3], 'uint8');
+      b.initializer(`wz${i}`, new Uint8Array([128]), [], 'uint8');
+      b.node(
+        'ConvInteger',
+        [`q${i}`, `w${i}`, `z${i}`, `wz${i}`],
+        [`ci${i}`],
+        { pads: attr.ints([1, 1, 1, 1]) },
+        { name: `conv${i}` },
+      );
+      b.node('Cast', [`ci${i}`], [`cf${i}`], { to: attr.int(1) }, { name: `cast${i}` });
+      b.initializer(`ws${i}`, new Float32Array([0.01]), []);
+      b.node('Mul', [`s${i}`, `ws${i}`], [`sc${i}`], {}, { name: `scale${i}` });
+      b.node('Mul', [`cf${i}`, `sc${i}`], [`y${i}`], {}, { name: `rescale${i}` });
+      t = `y${i}`;
+    }
+    b.output(t, 'float32', [1, 4, 8, 8]);
+    const r = validate(qgraphFromQdq(model(b)), await loadRulePack('htp'), {
+      soc: 'SM8650',
+      strict: true,
+      flow: 'ort',
+    });
+    expect(r.findings.map((f) => [f.rule, f.severity])).toEqual([['not-qdq', 'error']]);
+    expect(r.findings[0]!.actual).toBe('3 DynamicQuantizeLinear, 3 ConvInteger');
+    expect(r.delegation.offNpu).toBe(6);
   });
 });

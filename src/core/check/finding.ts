@@ -22,6 +22,7 @@ export const RULE_IDS = [
   '16a16w-arch',
   'lpbq-arch',
   'unreadable-encoding',
+  'not-qdq',
   'not-quantized',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];

@@ -105,6 +105,57 @@ function finding(
   };
 }
 
+/**
+ * Integer-arithmetic quantization: ONNX Runtime's dynamic quantization (DynamicQuantizeLinear
+ * with ConvInteger / MatMulInteger) and the QOperator format (QLinearConv, ...). QNN runs static
+ * QDQ models only, so the whole model is the finding, not each of its nodes.
+ */
+const INTEGER_OPS = new Set([
+  'DynamicQuantizeLinear',
+  'ConvInteger',
+  'MatMulInteger',
+  'DynamicQuantizeMatMul',
+  'QLinearConv',
+  'QLinearMatMul',
+  'QLinearAdd',
+  'QLinearMul',
+  'QLinearSigmoid',
+  'QLinearLeakyRelu',
+  'QLinearAveragePool',
+  'QLinearGlobalAveragePool',
+  'QLinearConcat',
+]);
+
+function notQdqFinding(nodes: readonly QNode[], strict: boolean, flow: Flow): Finding {
+  const counts = new Map<string, number>();
+  for (const n of nodes) counts.set(n.opType, (counts.get(n.opType) ?? 0) + 1);
+  const list = [...counts].map(([op, k]) => `${k} ${op}`).join(', ');
+  const dynamic = counts.has('DynamicQuantizeLinear') || counts.has('DynamicQuantizeMatMul');
+  const outcome = outcomeOf({ kind: 'backend-limit' }, flow);
+  return {
+    rule: 'not-qdq',
+    severity: severityOfOutcome(outcome, strict),
+    node: '(model)',
+    nodeId: '',
+    nodeIds: nodes.map((n) => n.id),
+    op: '',
+    qnnOp: null,
+    port: '',
+    tensor: '',
+    message: dynamic
+      ? `The model is dynamically quantized (${list}): scales are computed at run time, and the HTP runs only statically quantized QDQ models.`
+      : `The model is quantized in the QOperator format (${list}): the HTP takes QDQ models (QuantizeLinear/DequantizeLinear around float ops).`,
+    expected: 'static QDQ: constant scales and zero points on QuantizeLinear/DequantizeLinear nodes',
+    actual: list,
+    fix: 'Quantize the float model statically and export QDQ (ONNX Runtime: quantize_static with quant_format=QuantFormat.QDQ and calibration data; or open the float model here and use the quantizer).',
+    source:
+      'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/op_builder_factory.cc (no builders for DynamicQuantizeLinear, ConvInteger, MatMulInteger) [from-code]',
+    confidence: 'from-code',
+    outcome,
+    constraintKind: 'backend-limit',
+  };
+}
+
 const valueIndex = new WeakMap<QGraph, Map<string, number[]>>();
 /** Small integer constant values by tensor, from the ports that carry them. */
 function valuesOf(graph: QGraph): Map<string, number[]> {
@@ -127,6 +178,7 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
   const constValues = (name: string) => (graph.nodes.length ? valuesOf(graph).get(name) : undefined);
   let checked = 0;
   const counted = new Set<string>();
+  const integerNodes: QNode[] = [];
   for (const node of graph.nodes) {
     const mapped = mapOp(pack, node);
     if (mapped.kind === 'transparent') continue;
@@ -145,6 +197,11 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
       constValues,
     };
     mappedOps.set(node.id, qnnOp);
+    if (INTEGER_OPS.has(node.opType)) {
+      // One model-level finding says it for all of them (below), not one error per node.
+      integerNodes.push(node);
+      continue;
+    }
     for (const rule of RULES) {
       if (qnnOp === null && rule.id !== 'unsupported-op') continue;
       for (const raw of rule.check(ctx)) findings.push(finding(rule.id, raw, node, qnnOp, options.strict, flow));
@@ -154,7 +211,8 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
     for (const { node, raw } of rule.check({ graph, pack, soc, mappedOps }))
       findings.push(finding(rule.id, raw, node, mappedOps.get(node.id) ?? null, options.strict, flow));
   }
-  if (!graph.quantized) {
+  if (integerNodes.length > 0) findings.push(notQdqFinding(integerNodes, options.strict, flow));
+  else if (!graph.quantized) {
     findings.push({
       rule: 'not-quantized',
       severity: 'info',

@@ -36,9 +36,11 @@ export async function afterLoad(result: Extract<LoadResult, { ok: true }>): Prom
   void runCheck().then(() => {
     // A float model has nothing to check but op support: quantize it with the panel's settings
     // (8a8w by default) so its findings show at once. Large graphs wait for the button.
+    // A dynamically quantized model is not a float model to quantize again: its finding says what to do.
     const r = useCheck.getState().result;
     if (
       r?.encodings === 'float' &&
+      !r.findings.some((f) => f.rule === 'not-qdq') &&
       result.summary.nodeCount <= AUTO_QUANTIZE_MAX_NODES &&
       useQuant.getState().settings.calibration.samples <= 64
     )

@@ -9,6 +9,7 @@ const STYLE = {
   fail: 'bg-red-50 text-red-900 border-red-300',
 } as const;
 const LABEL = { pass: '✔ PASS', 'pass-with-warnings': '⚠ PASS WITH WARNINGS', fail: '✖ FAIL' } as const;
+const NEUTRAL = 'bg-slate-100 text-slate-800 border-slate-300';
 
 export function VerdictBanner() {
   const result = useCheck((s) => s.result);
@@ -26,14 +27,18 @@ export function VerdictBanner() {
     );
   if (!result) return null;
   const c = result.counts;
+  // A float model that passes has had only its op support checked: not "ready for the NPU".
+  const neutral = result.encodings === 'float' && result.verdict !== 'fail';
   return (
     <div
-      className={`flex flex-wrap items-center gap-x-4 gap-y-1 border-b px-3 py-1.5 text-sm ${STYLE[result.verdict]}`}
+      className={`flex flex-wrap items-center gap-x-4 gap-y-1 border-b px-3 py-1.5 text-sm ${neutral ? NEUTRAL : STYLE[result.verdict]}`}
       data-testid="verdict"
       data-verdict={result.verdict}
       aria-live="polite"
     >
-      <span className="font-bold tracking-wide">{LABEL[result.verdict]}</span>
+      <span className="font-bold tracking-wide" data-testid="verdict-label">
+        {neutral ? '○ FLOAT MODEL: op support checked, quantization not' : LABEL[result.verdict]}
+      </span>
       <span data-testid="verdict-counts">
         {c.error} error{c.error === 1 ? '' : 's'} · {c.warning} warning{c.warning === 1 ? '' : 's'} · {c.info} note
         {c.info === 1 ? '' : 's'}
