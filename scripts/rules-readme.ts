@@ -134,6 +134,10 @@ in the app or \`--constraints FILE\` on the command line. Example:
 ## Rules
 
 ${rules}
+### \`not-qdq\`: Integer-arithmetic quantization
+
+A model quantized dynamically (DynamicQuantizeLinear with ConvInteger or MatMulInteger, as ONNX Runtime's quantize_dynamic writes it) or in the QOperator format (QLinearConv, ...) gets one model-level finding naming the ops and their counts, instead of one unsupported-op error per node: QNN runs static QDQ models only. Its nodes count as off the NPU, and the app does not quantize such a model again on its own.
+
 ### \`not-quantized\`: Model carries no quantization
 
 A model with neither QDQ nodes nor an encodings file gets one note: only op support was checked.
