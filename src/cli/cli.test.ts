@@ -75,12 +75,7 @@ describe('quantlens check', () => {
   });
 
   it('names unnamed nodes <OpType>_<index>', () => {
-    const r = run(
-      'check',
-      '/usr/share/libonnx-testdata/data/node/test_erf/model.onnx',
-      '--format',
-      'json',
-    );
+    const r = run('check', '/usr/share/libonnx-testdata/data/node/test_erf/model.onnx', '--format', 'json');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out).findings[0]).toMatchObject({ rule: 'unsupported-op', node: 'Erf_0' });
   });
