@@ -1,7 +1,7 @@
 /**
  * Op constraints for QNN HTP: per backend op, what each port accepts, and what kind of fact each
  * limit is. The public per-op tables of the HTP op supplement could not be retrieved
- * (qnn-constraints.md §8), so these are assembled from the code that implements them
+ * (only its Argmax section is public), so these are assembled from the code that implements them
  * (ExecuTorch, ONNX Runtime's QNN EP, AIMET) and say so.
  */
 import type { FixedEncoding, OpConstraint, PortSpec, Source } from '../types';

@@ -1,4 +1,4 @@
-/** Source references for the HTP pack (see ../../../shared/qnn-constraints.md for what each holds). */
+/** Source references for the HTP pack: public repositories (by path) and documents, each with how sure we are. */
 import type { Source } from '../types';
 
 const ET = 'pytorch/executorch backends/qualcomm';

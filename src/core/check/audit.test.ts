@@ -1,5 +1,5 @@
 /**
- * One regression test per item of the fidelity audit (shared/fidelity-audit.md, section C) that
+ * One regression test per item of the team's fidelity audit of the HTP rules (items C1-C21) that
  * the corpus (torch-corpus.test.ts), the ONNX Runtime transcriptions (ort-qnn-tests.test.ts), the
  * broken samples (validate.test.ts) and the CLI tests do not already pin down. Each failed before
  * its fix.

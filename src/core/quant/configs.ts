@@ -1,5 +1,5 @@
 /**
- * Quantization configs as the upstream QNN quantizer defines them (qnn-constraints.md §2.1):
+ * Quantization configs as the upstream QNN quantizer defines them (pytorch/executorch backends/qualcomm/quantizer/qconfig.py):
  * activation and weight dtypes, ranges and symmetry per config name.
  */
 import type { QuantDType } from '../encoding/encoding';

@@ -17,22 +17,8 @@ function exempt(opType: string, port: QPort): boolean {
 }
 
 /** Ops whose output is not in the input's numeric domain (comparisons, indices). */
-const OUTPUT_EXEMPT = new Set([
-  'ArgMax',
-  'ArgMin',
-  'Equal',
-  'Greater',
-  'GreaterOrEqual',
-  'Less',
-  'LessOrEqual',
-  'Not',
-  'And',
-  'Or',
-  'Xor',
-  'IsNaN',
-  'Cast',
-  'TopK',
-]);
+/** Outputs outside the input's numeric domain: indices and booleans (isIndexPort), and Cast's new type. */
+const outputExempt = (opType: string, index: number) => opType === 'Cast' || isIndexPort(opType, 'output', index);
 
 export const ioDtypeRule: Rule = {
   id: 'io-dtype',
@@ -45,7 +31,7 @@ export const ioDtypeRule: Rule = {
     if (ctx.constraint?.outputs.some((o) => o.mathInvariant)) return [];
     const ports = [
       ...node.inputs.filter((p) => p.encoding && !exempt(node.opType, p)),
-      ...(OUTPUT_EXEMPT.has(node.opType) ? [] : node.outputs.filter((p) => p.encoding)),
+      ...node.outputs.filter((p) => p.encoding && !outputExempt(node.opType, p.index)),
     ];
     const dtypes = [...new Set(ports.map((p) => p.encoding!.dtype))];
     if (dtypes.length < 2) return [];

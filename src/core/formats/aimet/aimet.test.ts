@@ -1,6 +1,6 @@
 /**
  * The AIMET .encodings reader and writer against hand-written fixtures that follow the spec tables
- * (qnn-constraints.md section 7): QNN scale/offset mapped to ONNX dtype/zero point, checked against
+ * (AIMET's encoding_spec.rst in quic/aimet): QNN scale/offset mapped to ONNX dtype/zero point, checked against
  * the min/max the 0.6.1 file itself records; round trips in both versions; and one specific error
  * per kind of malformed file.
  */

@@ -4,7 +4,7 @@
  *
  * Versions 0.4.0 to 0.6.1 for versions 0.4.0 to 0.6.1
  * (tensor name -> list of encodings) and 1.0.0 (lists of named entries, with per-block and LPBQ).
- * Layout and field tables: ../shared/qnn-constraints.md section 7 and AIMET's encoding_spec.rst.
+ * Layout and field tables: AIMET's encoding specification (quic/aimet, Docs/api/encoding_spec.rst).
  *
  * Every encoding is turned into the shared {@link QuantEncoding} (ONNX convention,
  * real = (q - zeroPoint) * scale), so the checker never sees a QNN offset. Decisions:
