@@ -55,9 +55,7 @@ test('a local model travels as a snapshot; dropping the same file shows the grap
   await expect(other.getByTestId('shared-snapshot')).toBeVisible();
   await expect(other.getByTestId('snapshot-verdict')).toHaveAttribute('data-verdict', 'fail');
   await expect(other.getByTestId('snapshot-finding').filter({ hasText: 'not-qdq' })).toHaveCount(1);
-  await expect(other.getByTestId('snapshot-finding').filter({ hasText: 'not-qdq' })).toContainText(
-    'ConvInteger',
-  );
+  await expect(other.getByTestId('snapshot-finding').filter({ hasText: 'not-qdq' })).toContainText('ConvInteger');
   await expect(other.getByTestId('drop-prompt')).toContainText('convinteger.onnx');
 
   await dropFiles(other, [{ name: 'convinteger.onnx', bytes: conv }]);
