@@ -109,6 +109,8 @@ test('findings list: filter, group, and step through with the keyboard; help ove
   await expect(page.getByRole('dialog')).toHaveCount(0);
   await page.keyboard.press('t');
   await expect(page.locator('html')).toHaveClass(/dark/);
+  // The minimap follows the theme instead of staying light.
+  await expect(page.locator('.react-flow__minimap')).toHaveCSS('background-color', 'rgb(17, 24, 39)');
   await page.keyboard.press('t');
   await expect(page.locator('html')).not.toHaveClass(/dark/);
 });

@@ -128,6 +128,13 @@ test('bad files show a clear error naming the file, and the app stays usable', a
   await expect(page.getByTestId('load-error')).toHaveCount(0);
   await dropFiles(page, [conv()]);
   await expect(graphNode(page, 'Conv')).toHaveCount(1);
+
+  // Errors do not pile up: a model that opens clears the notices of earlier failed attempts.
+  await dropFiles(page, [{ name: 'empty.onnx', bytes: new Uint8Array(0) }]);
+  await expect(page.getByTestId('load-error')).toHaveCount(1);
+  await dropFiles(page, [conv()]);
+  await expect(page.getByTestId('model-origin')).toHaveText('conv2d.onnx');
+  await expect(page.getByTestId('load-error')).toHaveCount(0);
 });
 
 test('search finds nodes by op type and name and jumps to a hit', async ({ page }) => {

@@ -76,7 +76,14 @@ async function runLoad(
     useApp.getState().pushError(result.error);
     return;
   }
-  useApp.setState({ summary: result.summary, origin, parseMs: result.parseMs, selectedId: undefined });
+  // A model opened: the errors of earlier attempts are settled (an engine restart notice stays).
+  useApp.setState((s) => ({
+    summary: result.summary,
+    origin,
+    parseMs: result.parseMs,
+    selectedId: undefined,
+    notices: s.notices.filter((n) => n.error.code === 'engine'),
+  }));
   await afterLoad(result);
 }
 
