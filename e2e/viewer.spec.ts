@@ -79,6 +79,11 @@ test('clicking a node fills the panel with attributes, ports and weight values',
   await graphNode(page, 'Sigmoid').click();
   await expect(panel.getByTestId('panel-op')).toHaveText('Sigmoid');
   await expect(panel.getByTestId('panel-name')).toContainText('Sigmoid');
+  // Names copy with one click (the clipboard read needs the permission granted here).
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await panel.getByRole('button', { name: 'Copy node name' }).click();
+  await expect(panel.getByRole('button', { name: 'Copy node name' })).toHaveText('copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('/head/Sigmoid');
 });
 
 test('?model= loads a model from a URL', async ({ page }) => {

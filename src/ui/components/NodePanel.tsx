@@ -8,6 +8,7 @@ import { TensorValues } from './TensorValues';
 import { NodeFindings } from './NodeFindings';
 import { useCheck } from '../state/check-store';
 import { NodeQuantConfig } from './NodeQuantConfig';
+import { CopyButton } from './CopyButton';
 
 const KIND_LABEL: Record<ViewPort['kind'], string> = {
   activation: 'activation',
@@ -38,6 +39,7 @@ function PortList({ ports, label }: { ports: ViewPort[]; label: string }) {
             <div className="flex items-baseline gap-1.5">
               <span className="text-slate-400">{i}</span>
               <span className="font-mono break-all text-slate-900">{p.name || '(none)'}</span>
+              {p.name && <CopyButton text={p.name} what="tensor name" />}
               <span className="ml-auto shrink-0 rounded bg-slate-100 px-1 text-[10px] text-slate-600">
                 {KIND_LABEL[p.kind]}
               </span>
@@ -82,8 +84,11 @@ function NodeDetails({ node }: { node: ViewNode }) {
         <div className="text-lg font-semibold text-slate-900" data-testid="panel-op">
           {node.opType}
         </div>
-        <div className="font-mono text-xs break-all text-slate-600" data-testid="panel-name">
-          {node.name || '(unnamed)'}
+        <div className="flex items-baseline gap-1">
+          <div className="font-mono text-xs break-all text-slate-600" data-testid="panel-name">
+            {node.name || '(unnamed)'}
+          </div>
+          {node.name && <CopyButton text={node.name} what="node name" />}
         </div>
         <div className="text-xs text-slate-500">
           domain: {node.domain || 'ai.onnx'} · id {node.id}

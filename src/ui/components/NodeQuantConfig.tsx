@@ -27,7 +27,7 @@ export function NodeQuantConfig({ node }: { node: ViewNode }) {
           value={current}
           onChange={(e) => set(e.target.value as ConfigName | 'float' | '')}
         >
-          <option value="">as the model ({fallback})</option>
+          <option value="">the quantizer config ({fallback})</option>
           {[...CONFIG_NAMES, 'float'].map((c) => (
             <option key={c} value={c}>
               {c}
