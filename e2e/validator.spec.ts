@@ -60,6 +60,20 @@ test('switching SoC from SM8650 to SM8450 adds the 16a16w finding on the MatMul;
   await page.getByRole('checkbox', { name: 'Strict' }).uncheck();
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass-with-warnings');
   await expect(page.locator('[data-testid="graph-node"][data-severity="warning"]')).toHaveCount(1);
+  // The warning badge is readable: at least 4.5:1 against its text (WCAG AA).
+  const contrast = await page
+    .locator('[data-testid="graph-node"][data-severity="warning"] [data-testid="node-mark"]')
+    .evaluate((el) => {
+      const rgb = (c: string) => (c.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number);
+      const lum = ([r, g, b]: number[]) => {
+        const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
+      };
+      const s = getComputedStyle(el);
+      const [a, b] = [lum(rgb(s.backgroundColor)), lum(rgb(s.color))].sort((x, y) => y - x);
+      return (a! + 0.05) / (b! + 0.05);
+    });
+  expect(contrast).toBeGreaterThanOrEqual(4.5);
 
   // Settings survive a reload.
   await page.reload();

@@ -72,6 +72,10 @@ test('clicking a node fills the panel with attributes, ports and weight values',
     'DequantizeLinear of backbone.conv1.weight_quantized (int8)',
   );
   await expect(panel.getByTestId('tensor-values').first()).toContainText('int8 [8, 3, 3, 3] · 216 values');
+  // Dequantized constants read as what they are to the Conv: its weight and its bias.
+  await expect(panel.getByTestId('port').nth(1)).toContainText('weight');
+  await expect(panel.getByTestId('port').nth(2)).toContainText('bias');
+  await expect(panel.getByTestId('port').first()).toContainText('activation');
 
   await graphNode(page, 'QuantizeLinear').first().click();
   await expect(panel.getByTestId('port').last()).toContainText('uint8');

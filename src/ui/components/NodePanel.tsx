@@ -9,6 +9,7 @@ import { NodeFindings } from './NodeFindings';
 import { useCheck } from '../state/check-store';
 import { NodeQuantConfig } from './NodeQuantConfig';
 import { CopyButton } from './CopyButton';
+import { inputRole } from '../../core/qgraph/qgraph';
 
 const KIND_LABEL: Record<ViewPort['kind'], string> = {
   activation: 'activation',
@@ -28,7 +29,18 @@ function Section({ title, children }: { title: string; children: React.ReactNode
   );
 }
 
-function PortList({ ports, label }: { ports: ViewPort[]; label: string }) {
+/**
+ * What an input is to its node: constants (initializers, or dequantized constants as QDQ models
+ * store weights) read as the role the op gives them (weight, bias), other constants as constants.
+ */
+function portRole(opType: string | undefined, p: ViewPort, index: number): string {
+  const constant = p.kind === 'initializer' || p.kind === 'constant' || p.dequantizedFrom?.constant === true;
+  if (!opType || !constant) return KIND_LABEL[p.kind];
+  const role = inputRole(opType, index, true);
+  return role === 'activation' ? 'constant' : role;
+}
+
+function PortList({ ports, label, opType }: { ports: ViewPort[]; label: string; opType?: string }) {
   const encodings = useCheck((s) => s.tensorEncodings);
   if (ports.length === 0) return null;
   return (
@@ -41,7 +53,7 @@ function PortList({ ports, label }: { ports: ViewPort[]; label: string }) {
               <span className="font-mono break-all text-slate-900">{p.name || '(none)'}</span>
               {p.name && <CopyButton text={p.name} what="tensor name" />}
               <span className="ml-auto shrink-0 rounded bg-slate-100 px-1 text-[10px] text-slate-600">
-                {KIND_LABEL[p.kind]}
+                {portRole(opType, p, i)}
               </span>
             </div>
             {p.name && (
@@ -111,7 +123,7 @@ function NodeDetails({ node }: { node: ViewNode }) {
           </table>
         </Section>
       )}
-      <PortList ports={node.inputs} label="Inputs" />
+      <PortList ports={node.inputs} label="Inputs" opType={node.opType} />
       <PortList ports={node.outputs} label="Outputs" />
       {node.subgraphs.length > 0 && (
         <Section title="Sub-graphs">
