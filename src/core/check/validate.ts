@@ -175,14 +175,12 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
   const mappedOps = new Map<string, string | null>();
   const statics = new Set(graph.staticTensors ?? []);
   const staticTensor = (name: string) => statics.has(name);
-  const constValues = (name: string) => (graph.nodes.length ? valuesOf(graph).get(name) : undefined);
-  let checked = 0;
+  const constValues = (name: string) => valuesOf(graph).get(name);
   const counted = new Set<string>();
   const integerNodes: QNode[] = [];
   for (const node of graph.nodes) {
     const mapped = mapOp(pack, node);
     if (mapped.kind === 'transparent') continue;
-    checked++;
     counted.add(node.id);
     const qnnOp = mapped.kind === 'mapped' ? mapped.qnnOp : null;
     const ctx = {
@@ -242,7 +240,7 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
     counts: countBySeverity(findings),
     findings,
     encodings: graph.source,
-    nodesChecked: checked,
+    nodesChecked: counted.size,
     delegation: predictDelegation(graph, counted, findings),
   };
 }

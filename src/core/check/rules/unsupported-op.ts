@@ -1,14 +1,5 @@
 import { violation, type Rule } from './context';
 
-const FIXES: Record<string, string> = {
-  ConvInteger: 'Export the model as QDQ (QuantizeLinear/DequantizeLinear around a float Conv) instead of integer ops.',
-  MatMulInteger:
-    'Export the model as QDQ (QuantizeLinear/DequantizeLinear around a float MatMul) instead of integer ops.',
-  DynamicQuantizeLinear: 'Use static quantization: calibrate activation ranges and export QDQ with constant scales.',
-  QLinearConv: 'Export QDQ instead of QOperator format (ONNX Runtime: quant_format=QuantFormat.QDQ).',
-  QLinearMatMul: 'Export QDQ instead of QOperator format (ONNX Runtime: quant_format=QuantFormat.QDQ).',
-};
-
 export const unsupportedOp: Rule = {
   id: 'unsupported-op',
   title: 'Op the backend cannot run',
@@ -28,10 +19,8 @@ export const unsupportedOp: Rule = {
             : `${op} is not in the ${ctx.pack.backend.toUpperCase()} op mapping`,
         expected: `an op ${ctx.pack.title} supports`,
         actual: op,
-        // Own keys only: an op named `constructor` or `__proto__` must not pick up Object.prototype members.
         fix:
           ctx.mapping?.why ??
-          (Object.hasOwn(FIXES, ctx.node.opType) ? FIXES[ctx.node.opType] : undefined) ??
           'Replace the op with supported ones before export, or accept that this part of the model runs outside the NPU.',
         source: ctx.mapping?.source ?? {
           ref: `QuantLens ${ctx.pack.backend} op mapping (rules/${ctx.pack.backend})`,
