@@ -81,6 +81,9 @@ test('when the engine worker dies, the error is shown, settings are kept, and lo
   await expect(page.getByRole('combobox', { name: 'SoC' })).toHaveValue('SM8450');
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'fail');
   await page.getByRole('button', { name: 'Dismiss' }).click();
+  // The reopen started with the notice; select a node only once it has finished (it resets the selection).
+  await expect(page.getByTestId('loading')).toHaveCount(0);
+  await waitForGraph(page);
   await graphNode(page, 'MatMul').first().click();
   await expect(page.getByTestId('panel-op')).toHaveText('MatMul');
 
