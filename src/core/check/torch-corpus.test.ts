@@ -48,6 +48,8 @@ describe.skipIf(!present)(`PyTorch ${manifest.torch} QDQ exports`, () => {
           .sort();
         expect(errors, `errors under flow ${flow}`).toEqual([...c.errors].sort());
         expect(r.findings.filter((f) => f.rule === 'unreadable-encoding')).toEqual([]);
+        // A clean model is one connected NPU partition (back-to-back Q/DQ stages included).
+        if (c.errors.length === 0) expect(r.delegation.partitions, `partitions under flow ${flow}`).toBe(1);
       }
     });
   }

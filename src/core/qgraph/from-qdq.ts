@@ -411,7 +411,15 @@ export function qgraphFromQdq(model: Model): QGraph {
       if (encoding) quantized = true;
       const constT = !dq && traced?.constant ? ix.constant(tensor) : undefined;
       const q = dq && !traced?.constant ? ix.producer.get(dq.inputs[0] ?? '') : undefined;
-      const from = q && isQ(q) ? q.inputs[0] : undefined;
+      // Back-to-back fake-quant stages (PyTorch exports Q -> DQ -> Q -> DQ where a Dropout was)
+      // are one hop: `from` is the compute producer's output.
+      let from = q && isQ(q) ? q.inputs[0] : undefined;
+      for (let hop = 0; from && hop < 8; hop++) {
+        const dq2 = ix.producer.get(from);
+        const q2 = dq2?.opType === 'DequantizeLinear' ? ix.producer.get(dq2.inputs[0] ?? '') : undefined;
+        if (!q2 || !isQ(q2)) break;
+        from = q2.inputs[0];
+      }
       const dtype = dq ? 'float32' : constT ? String(constT.dtype) : ix.declaredType.get(tensor);
       // Small integer constants (shapes, axes, pads) keep their values for the limits that read them.
       const values =
