@@ -4,6 +4,7 @@
  */
 import type { SerializedLoadError } from '../model/errors';
 import type { GraphView, ModelSummary } from '../model/graph-view';
+import type { QdqFold } from '../view/fold';
 import type { TensorPreview } from '../model/tensor-values';
 import type { LayoutInput, LayoutResult } from '../layout/layout-graph';
 
@@ -78,7 +79,16 @@ export interface SocOption {
 export type ProgressCallback = (phase: string, fraction: number | undefined) => void;
 
 export type LoadResult =
-  | { ok: true; summary: ModelSummary; view: GraphView; parseMs: number; encodingsFile?: string; expanded?: string[] }
+  | {
+      ok: true;
+      summary: ModelSummary;
+      view: GraphView;
+      parseMs: number;
+      encodingsFile?: string;
+      expanded?: string[];
+      /** For a view with Q/DQ nodes: the QDQ-folded drawing (compute nodes, quantization on edges). */
+      fold?: QdqFold;
+    }
   | { ok: false; error: SerializedLoadError };
 
 export interface EngineApi {
@@ -106,7 +116,7 @@ export interface EngineApi {
     kind: ArtifactKind,
   ): Promise<{ ok: true; name: string; bytes: Uint8Array } | { ok: false; error: string }>;
   /** The view of a graph of the current model ('' is the main graph), with its initial group expansion. */
-  graphView(path: string): Promise<{ view: GraphView; expanded?: string[] } | undefined>;
+  graphView(path: string): Promise<{ view: GraphView; expanded?: string[]; fold?: QdqFold } | undefined>;
   /** The first values of an initializer or Constant output visible from a graph. */
   tensorPreview(path: string, tensor: string): Promise<TensorPreview | undefined>;
 }

@@ -4,6 +4,7 @@
  */
 import { ModelLoadError, toLoadError } from '../model/errors';
 import { BlobDataSource, checkExternalData, type ExternalDataSource } from '../model/external-data';
+import { foldedView, foldQdq, type QdqFold } from '../view/fold';
 import { buildGraphView, summarizeModel, type GraphView } from '../model/graph-view';
 import { lookupConstant } from '../model/constants';
 import { GROUP_BUDGET, GROUP_THRESHOLD, initialExpansion } from '../view/scopes';
@@ -338,7 +339,7 @@ export class Engine implements EngineApi {
 
   async graphView(path: string) {
     const view = this.model ? buildGraphView(this.model, path) : undefined;
-    return view ? { view, expanded: initialGroups(view) } : undefined;
+    return view ? { view, expanded: initialGroups(view), fold: foldFor(view) } : undefined;
   }
 
   async tensorPreview(path: string, tensor: string) {
@@ -403,6 +404,7 @@ export class Engine implements EngineApi {
       parseMs,
       encodingsFile: encodings?.file,
       expanded: initialGroups(view),
+      fold: foldFor(view),
     };
   }
 }
@@ -410,6 +412,13 @@ export class Engine implements EngineApi {
 /** The groups a large view opens with; undefined for views small enough to draw whole. */
 function initialGroups(view: GraphView): string[] | undefined {
   return view.nodes.length > GROUP_THRESHOLD ? [...initialExpansion(view, GROUP_BUDGET)] : undefined;
+}
+
+/** The QDQ-folded drawing of a view with Q/DQ nodes, with its own initial grouping. */
+function foldFor(view: GraphView): QdqFold | undefined {
+  const fold = foldQdq(view);
+  if (fold) fold.expanded = initialGroups(foldedView(view, fold));
+  return fold;
 }
 
 function fail(error: ModelLoadError): LoadResult {

@@ -6,7 +6,7 @@ import { engineClient } from '../../worker/client';
 import type { CheckSettings } from '../../core/session/api';
 import { indexFindings, saveSettings, useCheck } from '../state/check-store';
 import { useQuant } from '../state/quant-store';
-import { useApp } from '../state/app-store';
+import { drawnNodeOf, useApp } from '../state/app-store';
 import { relayout } from './view';
 
 let seq = 0;
@@ -31,7 +31,7 @@ export async function runCheck(): Promise<void> {
       report: out.report,
       packTitle: out.packTitle,
       error: undefined,
-      marks: indexFindings(out.result.findings),
+      marks: indexFindings(out.result.findings, drawnNodeOf),
       offNpu: new Set(out.result.delegation.offNpuIds),
       tensorEncodings: out.tensorEncodings,
     });

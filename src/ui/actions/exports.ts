@@ -10,7 +10,7 @@ import { useCheck } from '../state/check-store';
 import { GROUP_NODE, nodeSize } from '../../core/view/drawing';
 import { saveBytes } from './quant';
 import { useQuant } from '../state/quant-store';
-import { useApp } from '../state/app-store';
+import { drawnNodeOf, useApp } from '../state/app-store';
 
 const VERSION = '0.1.0';
 
@@ -69,7 +69,10 @@ export async function exportAs(kind: ExportKind): Promise<string | undefined> {
     case 'html':
       if (!report) return 'There are no findings yet.';
       saveBytes(
-        htmlReport(report, view, { ...extras(), nodeIds: result?.findings.map((f) => f.nodeId || undefined) }),
+        htmlReport(report, view, {
+          ...extras(),
+          nodeIds: result?.findings.map((f) => (f.nodeId ? drawnNodeOf(f.nodeId) : undefined)),
+        }),
         `${stem()}.quantlens.html`,
         'text/html',
       );

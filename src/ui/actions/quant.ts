@@ -2,6 +2,7 @@
 import { engineClient, progressProxy } from '../../worker/client';
 import type { ArtifactKind } from '../../core/session/api';
 import { runCheck } from './check';
+import { drawnNodeOf } from '../state/app-store';
 import { indexFindings, useCheck } from '../state/check-store';
 import { useQuant } from '../state/quant-store';
 
@@ -39,7 +40,7 @@ export async function runQuantize(): Promise<void> {
     result: out.result,
     report: out.report,
     error: undefined,
-    marks: indexFindings(out.result.findings),
+    marks: indexFindings(out.result.findings, drawnNodeOf),
     offNpu: new Set(out.result.delegation.offNpuIds),
     tensorEncodings: out.tensorEncodings,
   });

@@ -44,7 +44,7 @@ export function applySettings(payload: SharePayload): void {
 /** Selects the shared node, by name, once the graph is there. */
 function selectByName(name: string | undefined): void {
   if (!name) return;
-  const node = useApp.getState().view?.nodes.find((n) => n.name === name);
+  const node = useApp.getState().fullView?.nodes.find((n) => n.name === name);
   if (node) void revealNode(node.id);
 }
 

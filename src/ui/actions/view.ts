@@ -3,6 +3,7 @@ import type { GraphView } from '../../core/model/graph-view';
 import type { LayoutResult } from '../../core/layout/layout-graph';
 import { engineClient, layoutClient } from '../../worker/client';
 import { layoutInputOf } from '../../core/view/drawing';
+import { foldedView, shownNode, type QdqFold } from '../../core/view/fold';
 import {
   ancestorGroups,
   GROUP_BUDGET,
@@ -12,9 +13,9 @@ import {
   visibleGraph,
 } from '../../core/view/scopes';
 import { neighbourhoodOfFindings } from '../findings-filter';
-import { requestFit, useApp } from '../state/app-store';
+import { drawnNodeOf, requestFit, useApp } from '../state/app-store';
 import { filteredFindings, setList, useList } from '../state/list-store';
-import { useCheck } from '../state/check-store';
+import { indexFindings, useCheck } from '../state/check-store';
 
 /**
  * Ends the current task. Receiving a large result from the worker already costs one task (the
@@ -26,22 +27,58 @@ export function nextTask(): Promise<void> {
 
 export { GROUP_BUDGET, GROUP_THRESHOLD } from '../../core/view/scopes';
 
-/** Shows a graph view: grouped by name scope when large, laid out off the main thread. */
-export async function showView(view: GraphView, groups?: string[]): Promise<void> {
-  const expanded = groups
-    ? new Set(groups)
-    : view.nodes.length > GROUP_THRESHOLD
-      ? initialExpansion(view, GROUP_BUDGET)
-      : undefined;
+/**
+ * Shows a graph: QDQ-folded when it has Q/DQ nodes (unless the user asked for the whole graph),
+ * grouped by name scope when large, laid out off the main thread.
+ */
+export async function showView(full: GraphView, groups?: string[], fold?: QdqFold): Promise<void> {
+  const folded = !!fold && useApp.getState().qdqFolded;
+  const view = folded ? foldedView(full, fold) : full;
   useApp.setState({
     view,
-    expanded,
+    fullView: full,
+    fullGroups: groups,
+    fold,
+    expanded: expansionOf(view, folded ? fold.expanded : groups),
     findingsOnly: false,
     layout: undefined,
     visible: undefined,
     layingOut: true,
     selectedId: undefined,
   });
+  remark();
+  await relayout();
+}
+
+/** The groups a view opens with: the engine's choice, or computed here for a large view. */
+function expansionOf(view: GraphView, groups: string[] | undefined): Set<string> | undefined {
+  if (groups) return new Set(groups);
+  return view.nodes.length > GROUP_THRESHOLD ? initialExpansion(view, GROUP_BUDGET) : undefined;
+}
+
+/** Re-indexes the findings' marks onto the nodes now drawn. */
+function remark(): void {
+  const findings = useCheck.getState().result?.findings;
+  if (findings) useCheck.setState({ marks: indexFindings(findings, drawnNodeOf) });
+}
+
+/** Draws a graph with Q/DQ nodes folded onto its edges, or whole; the selection follows. */
+export async function setQdqFolded(on: boolean): Promise<void> {
+  const { fullView, fullGroups, fold, selectedId, qdqFolded } = useApp.getState();
+  if (on === qdqFolded) return;
+  useApp.setState({ qdqFolded: on });
+  if (!fullView || !fold) return;
+  const view = on ? foldedView(fullView, fold) : fullView;
+  const selected = selectedId && on ? shownNode(selectedId, fold) || undefined : selectedId;
+  useApp.setState({
+    view,
+    expanded: expansionOf(view, on ? fold.expanded : fullGroups),
+    findingsOnly: false,
+    layout: undefined,
+    visible: undefined,
+    selectedId: selected,
+  });
+  remark();
   await relayout();
 }
 
@@ -93,7 +130,8 @@ export function setFindingsOnly(on: boolean): Promise<void> {
 }
 
 /** Selects and centers a node, opening the groups that hide it. */
-export async function revealNode(id: string): Promise<void> {
+export async function revealNode(target: string): Promise<void> {
+  const id = drawnNodeOf(target);
   const { view, visible, expanded, findingsOnly } = useApp.getState();
   const node = view?.nodes.find((n) => n.id === id);
   if (!node) return;
@@ -110,7 +148,7 @@ export async function revealNode(id: string): Promise<void> {
 /** Switches the canvas to a sub-graph (or back to the main graph with ''). */
 export async function openGraph(path: string): Promise<void> {
   const got = await engineClient().graphView(path);
-  if (got) await showView(got.view, got.expanded);
+  if (got) await showView(got.view, got.expanded, got.fold);
 }
 
 /** Moves to the next (+1) or previous (-1) finding and reveals its node. */

@@ -1,5 +1,5 @@
 /** Canvas options: findings-only view, what edges say, and group expansion. */
-import { collapseAll, setFindingsOnly } from '../actions/view';
+import { collapseAll, setFindingsOnly, setQdqFolded } from '../actions/view';
 import { requestFit, setEdgeLabels, useApp } from '../state/app-store';
 
 export function CanvasTools() {
@@ -8,6 +8,8 @@ export function CanvasTools() {
   const grouped = useApp((s) => !!s.expanded);
   const visible = useApp((s) => s.visible);
   const total = useApp((s) => s.view?.nodes.length ?? 0);
+  const folding = useApp((s) => s.fold?.hidden);
+  const folded = useApp((s) => !!s.fold && s.view !== s.fullView);
   return (
     <div
       className="absolute top-2 right-2 z-20 flex flex-col gap-1 rounded border border-slate-200 bg-white/95 p-2 text-xs shadow-sm"
@@ -25,14 +27,21 @@ export function CanvasTools() {
         />
         Only nodes with findings (and neighbours)
       </label>
+      {folding !== undefined && (
+        <label className="flex items-center gap-1" data-testid="qdq-fold">
+          <input type="checkbox" checked={folded} onChange={(e) => void setQdqFolded(e.target.checked)} />
+          Fold Q/DQ onto edges ({folding.toLocaleString()} nodes)
+        </label>
+      )}
       <label className="flex items-center gap-1">
         Edges
         <select
           aria-label="Edge labels"
           className="rounded border border-slate-300 px-1"
           value={edgeLabels}
-          onChange={(e) => setEdgeLabels(e.target.value as 'shape' | 'quant' | 'none')}
+          onChange={(e) => setEdgeLabels(e.target.value as 'auto' | 'shape' | 'quant' | 'none')}
         >
+          <option value="auto">auto (encodings when folded)</option>
           <option value="shape">shapes</option>
           <option value="quant">dtype, scale, zero point</option>
           <option value="none">no labels</option>

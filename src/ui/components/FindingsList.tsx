@@ -8,7 +8,7 @@ import { revealNode } from '../actions/view';
 import { useCheck } from '../state/check-store';
 import { filteredFindings, setList, useList, type ListState } from '../state/list-store';
 import { SeverityBadge } from './severity';
-import { useApp } from '../state/app-store';
+import { drawnNodeOf, useApp } from '../state/app-store';
 
 function keyOf(f: Finding, by: ListState['groupBy']): string {
   return by === 'rule'
@@ -21,7 +21,7 @@ function keyOf(f: Finding, by: ListState['groupBy']): string {
 }
 
 function Row({ f }: { f: Finding }) {
-  const selected = useApp((s) => !!f.nodeId && s.selectedId === f.nodeId);
+  const selected = useApp((s) => !!f.nodeId && s.selectedId === drawnNodeOf(f.nodeId));
   return (
     <li>
       <button

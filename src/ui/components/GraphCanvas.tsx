@@ -6,6 +6,7 @@ import {
   ReactFlow,
   ReactFlowProvider,
   useReactFlow,
+  useStoreApi,
   type Edge,
   type NodeMouseHandler,
 } from '@xyflow/react';
@@ -18,6 +19,8 @@ import { CanvasTools } from './CanvasTools';
 import { OpNode, type OpFlowNode } from './OpNode';
 import { useApp } from '../state/app-store';
 import { useSearchHits } from '../actions/search';
+import type { LayoutResult } from '../../core/layout/layout-graph';
+import type { VisibleGraph } from '../../core/view/scopes';
 
 const nodeTypes = { op: OpNode, scope: GroupNode };
 /** Edge labels cost a DOM element each; above this many edges they are left out. */
@@ -28,6 +31,30 @@ function shapeText(shape: (number | string | null)[] | undefined): string {
   return shape.map((d) => (d === null ? '?' : d)).join('×');
 }
 
+/** The zoom at which op names render at about 10 px (12 px type): the least a first view may use. */
+const READABLE_ZOOM = 0.8;
+
+/** The box around everything drawn. */
+function drawingBounds(
+  visible: VisibleGraph,
+  layout: LayoutResult,
+): { x: number; y: number; width: number; height: number } {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const item of visible.items) {
+    const p = layout.positions[item.id];
+    if (!p) continue;
+    const size = item.kind === 'group' ? GROUP_NODE : nodeSize(item.node);
+    x0 = Math.min(x0, p.x);
+    y0 = Math.min(y0, p.y);
+    x1 = Math.max(x1, p.x + size.width);
+    y1 = Math.max(y1, p.y + size.height);
+  }
+  return x0 === Infinity ? { x: 0, y: 0, width: 1, height: 1 } : { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
 function Canvas() {
   const view = useApp((s) => s.view);
   const visible = useApp((s) => s.visible);
@@ -35,9 +62,11 @@ function Canvas() {
   const selectedId = useApp((s) => s.selectedId);
   const focus = useApp((s) => s.focus);
   const hits = useSearchHits();
-  const { setCenter, fitView, getZoom } = useReactFlow();
+  const { setCenter, fitView, getZoom, setViewport } = useReactFlow();
 
-  const edgeLabels = useApp((s) => s.edgeLabels);
+  const edgeLabels = useApp((s) =>
+    s.edgeLabels === 'auto' ? (s.view && s.view !== s.fullView ? 'quant' : 'shape') : s.edgeLabels,
+  );
   const tensorEncodings = useCheck((s) => s.tensorEncodings);
 
   const nodes = useMemo<(OpFlowNode | GroupFlowNode)[]>(() => {
@@ -99,16 +128,32 @@ function Canvas() {
     });
   }, [visible, layout, view, edgeLabels, tensorEncodings]);
 
-  // Fit once per view; re-layouts after opening a group or revealing a node keep the viewport.
+  // A new drawing opens readable: the whole graph when it fits at a legible zoom, else its top
+  // (where the inputs are) at that zoom, as Netron opens a model; the minimap gives the overview.
+  // Asking to fit (the F key, Collapse all) fits everything. Re-layouts after opening a group or
+  // revealing a node keep the viewport.
   const fitted = useRef<unknown>(undefined);
   const fitSeq = useApp((s) => s.fitSeq);
   const fittedSeq = useRef(0);
+  const store = useStoreApi();
   useEffect(() => {
-    if (!layout || (fitted.current === view && fittedSeq.current === fitSeq)) return;
+    if (!layout || !visible || (fitted.current === view && fittedSeq.current === fitSeq)) return;
+    const opened = fitted.current !== view;
     fitted.current = view;
     fittedSeq.current = fitSeq;
-    requestAnimationFrame(() => fitView({ padding: 0.1, maxZoom: 1.2 }));
-  }, [layout, view, fitView, fitSeq]);
+    requestAnimationFrame(() => {
+      const { width, height } = store.getState();
+      const box = drawingBounds(visible, layout);
+      const fitZoom = Math.min(width / (box.width * 1.1), height / (box.height * 1.1), 1.2);
+      if (!opened || fitZoom >= READABLE_ZOOM || !width || !height) {
+        void fitView({ padding: 0.1, maxZoom: 1.2 });
+        return;
+      }
+      const z = READABLE_ZOOM;
+      const x = box.width * z < width ? (width - box.width * z) / 2 - box.x * z : 24 - box.x * z;
+      void setViewport({ x, y: 24 - box.y * z, zoom: z });
+    });
+  }, [layout, visible, view, fitView, setViewport, fitSeq, store]);
 
   useEffect(() => {
     if (!focus || !layout || !view) return;

@@ -2,6 +2,7 @@
 import { OUTCOME_TEXT } from '../../core/check/finding';
 import { DEFAULT_FLOW } from '../../../rules/types';
 import { useCheck } from '../state/check-store';
+import { drawnNodeOf, useApp } from '../state/app-store';
 import { FLOW_LABEL } from '../format';
 import { SeverityBadge } from './severity';
 
@@ -15,7 +16,9 @@ const KIND_TEXT = {
 export function NodeFindings({ nodeId }: { nodeId: string }) {
   const findings = useCheck((s) => s.result?.findings);
   const flow = useCheck((s) => s.result?.flow ?? DEFAULT_FLOW);
-  const mine = findings?.filter((f) => f.nodeId === nodeId) ?? [];
+  useApp((s) => s.view); // which findings a node shows depends on whether Q/DQ are folded into it
+  // In the folded drawing a node also shows the findings of the Q/DQ nodes folded into it.
+  const mine = findings?.filter((f) => f.nodeId && drawnNodeOf(f.nodeId) === nodeId) ?? [];
   if (mine.length === 0) return null;
   return (
     <section className="border-t border-slate-200 px-3 py-2" data-testid="node-findings">

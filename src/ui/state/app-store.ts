@@ -7,6 +7,7 @@ import type { SerializedLoadError } from '../../core/model/errors';
 import type { GraphView, ModelSummary } from '../../core/model/graph-view';
 import type { LayoutResult } from '../../core/layout/layout-graph';
 import type { VisibleGraph } from '../../core/view/scopes';
+import { shownNode, type QdqFold } from '../../core/view/fold';
 
 export interface Notice {
   id: number;
@@ -23,15 +24,26 @@ export interface AppState {
   summary?: ModelSummary;
   /** Where the current model came from: a URL, a sample, or a local file name. */
   origin?: { kind: 'url' | 'sample' | 'file'; label: string; url?: string };
+  /** What is drawn: the graph itself, or its QDQ-folded drawing. */
   view?: GraphView;
+  /** The graph as the model has it (every Q and DQ node), and its initial grouping. */
+  fullView?: GraphView;
+  fullGroups?: string[];
+  /** The QDQ-folded drawing of `fullView`, when it has Q/DQ nodes. */
+  fold?: QdqFold;
+  /** Whether a graph with Q/DQ nodes is drawn folded (the default) or whole. */
+  qdqFolded: boolean;
   /** Expanded name-scope groups; undefined when the view is small enough to draw whole. */
   expanded?: Set<string>;
   /** Draw only nodes with findings and their neighbours. */
   findingsOnly: boolean;
   /** Incremented to ask the canvas to fit the whole drawing into view. */
   fitSeq: number;
-  /** What edges say: tensor shapes, quantization (dtype, scale, zero point), or nothing. */
-  edgeLabels: 'shape' | 'quant' | 'none';
+  /**
+   * What edges say: tensor shapes, quantization (dtype, scale, zero point), or nothing; 'auto' is
+   * the quantization on a QDQ-folded drawing and shapes otherwise.
+   */
+  edgeLabels: 'auto' | 'shape' | 'quant' | 'none';
   /** What is drawn (single nodes and collapsed groups) and the layout of exactly that. */
   visible?: VisibleGraph;
   layout?: LayoutResult;
@@ -55,7 +67,8 @@ let noticeSeq = 0;
 export const useApp = create<AppState>()((set) => ({
   layingOut: false,
   findingsOnly: false,
-  edgeLabels: 'shape',
+  qdqFolded: true,
+  edgeLabels: 'auto',
   fitSeq: 0,
   notices: [],
   select: (id) => set({ selectedId: id }),
@@ -72,4 +85,10 @@ export function requestFit(): void {
 /** What the edges are labelled with. */
 export function setEdgeLabels(edgeLabels: AppState['edgeLabels']): void {
   useApp.setState({ edgeLabels });
+}
+
+/** The drawn node that shows a node of the model: itself, or the node a folded Q/DQ stands in for. */
+export function drawnNodeOf(id: string): string {
+  const { fold, view, fullView } = useApp.getState();
+  return view !== fullView ? shownNode(id, fold) : id;
 }

@@ -67,12 +67,17 @@ export function saveSettings(s: CheckSettings): void {
 
 const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
 
-export function indexFindings(findings: readonly Finding[]): Map<string, NodeMarks> {
+/** Marks per drawn node; `drawn` names the node that shows a finding's node (a folded Q/DQ's stand-in). */
+export function indexFindings(
+  findings: readonly Finding[],
+  drawn: (id: string) => string = (id) => id,
+): Map<string, NodeMarks> {
   const marks = new Map<string, NodeMarks>();
   for (const f of findings) {
     if (!f.nodeId) continue;
-    const m = marks.get(f.nodeId);
-    if (!m) marks.set(f.nodeId, { worst: f.severity, count: 1, first: f.message });
+    const id = drawn(f.nodeId);
+    const m = marks.get(id);
+    if (!m) marks.set(id, { worst: f.severity, count: 1, first: f.message });
     else {
       m.count++;
       if (RANK[f.severity] > RANK[m.worst]) {

@@ -1,0 +1,107 @@
+/**
+ * The QDQ-folded drawing: a quantized model opens as its compute graph with the quantization on
+ * the edges, legible at first sight; a toggle draws every Q and DQ again, and the selection follows.
+ * The MobileNetV3 is PyTorch's own QDQ export (`npm run gen:corpus`, run by `npm test`).
+ * UPDATE_SCREENSHOTS=1 rewrites the screenshots under docs/screenshots/.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import { dropFiles, graphNode, waitForGraph } from './helpers';
+
+const MOBILENET = '.cache/corpus/torch/mobilenet_v3_small-pc-sym.onnx';
+const shots = !!process.env.UPDATE_SCREENSHOTS;
+
+/** Rendered size of the first op box on screen and of its op-type text, in CSS pixels. */
+async function renderedSizes(page: Page): Promise<{ font: number; box: number; height: number }> {
+  return page.evaluate(() => {
+    const viewport = document.querySelector<HTMLElement>('.react-flow__viewport')!;
+    const zoom = new DOMMatrixReadOnly(getComputedStyle(viewport).transform).a;
+    const pane = document.querySelector('.react-flow')!.getBoundingClientRect();
+    const node = [
+      ...document.querySelectorAll<HTMLElement>(
+        '[data-testid="graph-node"]:not([data-op="Input"]):not([data-op="Output"])',
+      ),
+    ].find((n) => {
+      const r = n.getBoundingClientRect();
+      return r.top >= pane.top && r.bottom <= pane.bottom && r.left >= pane.left && r.right <= pane.right;
+    })!;
+    const op = node.querySelector<HTMLElement>('.op')!;
+    const r = node.getBoundingClientRect();
+    return { font: parseFloat(getComputedStyle(op).fontSize) * zoom, box: r.width, height: r.height };
+  });
+}
+
+test.use({ viewport: { width: 1440, height: 900 } });
+
+test('the QDQ sample opens folded, with encodings on its edges; the toggle draws every Q and DQ', async ({ page }) => {
+  await page.goto('/');
+  await waitForGraph(page);
+  await expect(page.getByTestId('model-origin')).toHaveText('cnn-sigmoid.qdq.onnx');
+  const toggle = page.getByTestId('qdq-fold').getByRole('checkbox');
+  await expect(toggle).toBeChecked();
+  await expect(graphNode(page, 'QuantizeLinear')).toHaveCount(0);
+  await expect(graphNode(page, 'DequantizeLinear')).toHaveCount(0);
+  await expect(graphNode(page, 'Conv')).toHaveCount(2);
+  await expect(graphNode(page, 'Sigmoid')).toHaveCount(1);
+  // The edges say how each tensor is quantized, as the validator read it.
+  await expect(
+    page
+      .locator('.react-flow__edge-text')
+      .filter({ hasText: /uint8 scale [\d.e/-]+ zp \d+/ })
+      .first(),
+  ).toBeVisible();
+
+  await toggle.uncheck();
+  await expect.poll(() => graphNode(page, 'QuantizeLinear').count()).toBeGreaterThan(3);
+  await expect(graphNode(page, 'Conv')).toHaveCount(2);
+  await toggle.check();
+  await expect(graphNode(page, 'QuantizeLinear')).toHaveCount(0);
+});
+
+test('a finding on a folded model marks the compute node, and the selection follows the toggle', async ({ page }) => {
+  await page.goto('/?model=samples/broken-sigmoid-scale.qdq.onnx');
+  await waitForGraph(page);
+  await expect(graphNode(page, 'Sigmoid')).toHaveAttribute('data-severity', 'error');
+  // Select a weight DequantizeLinear in the full drawing; folding selects the Conv it feeds.
+  await page.getByTestId('qdq-fold').getByRole('checkbox').uncheck();
+  const dq = page.locator('[data-testid="graph-node"][data-op="DequantizeLinear"]', { hasText: 'weight' }).first();
+  await dq.click();
+  await expect(page.getByTestId('panel-op')).toHaveText('DequantizeLinear');
+  await page.getByTestId('qdq-fold').getByRole('checkbox').check();
+  await expect(page.getByTestId('panel-op')).toHaveText(/Conv|Gemm|MatMul/);
+  // A finding's row reveals its node in the folded drawing.
+  await page.getByTestId('finding').first().click();
+  await expect(page.getByTestId('panel-op')).toHaveText('Sigmoid');
+});
+
+test.describe('a real exporter', () => {
+  test.skip(!existsSync(MOBILENET), 'run npm run gen:corpus first');
+
+  test('PyTorch MobileNetV3 opens folded and legible at first sight', async ({ page }) => {
+    await page.goto('/');
+    await waitForGraph(page);
+    if (shots) {
+      await page.getByTestId('qdq-fold').getByRole('checkbox').uncheck();
+      await dropFiles(page, [{ name: 'mobilenet_v3_small.qdq.onnx', bytes: new Uint8Array(readFileSync(MOBILENET)) }]);
+      await expect(page.getByTestId('model-origin')).toHaveText('mobilenet_v3_small.qdq.onnx');
+      await waitForGraph(page);
+      await page.screenshot({ path: 'docs/screenshots/mobilenet-full.png' });
+      await page.getByTestId('qdq-fold').getByRole('checkbox').check();
+    } else {
+      await dropFiles(page, [{ name: 'mobilenet_v3_small.qdq.onnx', bytes: new Uint8Array(readFileSync(MOBILENET)) }]);
+      await expect(page.getByTestId('model-origin')).toHaveText('mobilenet_v3_small.qdq.onnx');
+    }
+    await waitForGraph(page);
+    await expect(page.getByTestId('qdq-fold')).toContainText('538 nodes');
+    await expect(graphNode(page, 'QuantizeLinear')).toHaveCount(0);
+    await expect(graphNode(page, 'Conv').first()).toBeVisible();
+    // Small enough to draw ungrouped once folded (681 nodes in the file, 143 drawn).
+    await expect(page.getByTestId('group-tools')).toHaveCount(0);
+    await page.waitForTimeout(400); // the first-view viewport is set on the next animation frame
+    const size = await renderedSizes(page);
+    expect(size.font, 'op-type text at first view, in CSS px').toBeGreaterThanOrEqual(9);
+    expect(size.box, 'op box width at first view, in CSS px').toBeGreaterThanOrEqual(140);
+    expect(size.height).toBeGreaterThanOrEqual(34);
+    if (shots) await page.screenshot({ path: 'docs/screenshots/mobilenet-folded.png' });
+  });
+});
