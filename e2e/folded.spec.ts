@@ -69,6 +69,12 @@ test('a finding on a folded model marks the compute node, and the selection foll
   await expect(page.getByTestId('panel-op')).toHaveText('DequantizeLinear');
   await page.getByTestId('qdq-fold').getByRole('checkbox').check();
   await expect(page.getByTestId('panel-op')).toHaveText(/Conv|Gemm|MatMul/);
+  // Search covers the folded nodes too: a hit on a Q reveals the node whose output it quantizes.
+  const search = page.getByRole('searchbox', { name: /search nodes/i });
+  await search.fill('sigmoid_in_u16_QuantizeLinear');
+  await search.press('Enter');
+  await expect(page.getByTestId('panel-op')).toHaveText('Gemm');
+  await search.fill('');
   // A finding's row reveals its node in the folded drawing.
   await page.getByTestId('finding').first().click();
   await expect(page.getByTestId('panel-op')).toHaveText('Sigmoid');

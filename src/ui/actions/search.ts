@@ -2,7 +2,7 @@
 import { useMemo } from 'react';
 import { create } from 'zustand';
 import type { ViewNode } from '../../core/model/graph-view';
-import { useApp } from '../state/app-store';
+import { drawnNodeOf, useApp } from '../state/app-store';
 
 export const useSearch = create<{ query: string; setQuery(q: string): void }>()((set) => ({
   query: '',
@@ -24,9 +24,13 @@ export function searchNodes(nodes: readonly ViewNode[], query: string, limit = 2
   return [...exact, ...partial].slice(0, limit);
 }
 
-/** Ids of the nodes matching the current query. */
+/** Ids of the drawn nodes matching the current query (a folded Q/DQ lights the node it is folded into). */
 export function useSearchHits(): Set<string> {
   const query = useSearch((s) => s.query);
-  const view = useApp((s) => s.view);
-  return useMemo(() => new Set(view ? searchNodes(view.nodes, query).map((n) => n.id) : []), [view, query]);
+  const full = useApp((s) => s.fullView ?? s.view);
+  const drawn = useApp((s) => s.view);
+  return useMemo(
+    () => new Set(full && drawn ? searchNodes(full.nodes, query).map((n) => drawnNodeOf(n.id)) : []),
+    [full, drawn, query],
+  );
 }

@@ -7,7 +7,8 @@ import { revealNode } from '../actions/view';
 export function SearchBox() {
   const query = useSearch((s) => s.query);
   const setQuery = useSearch((s) => s.setQuery);
-  const view = useApp((s) => s.view);
+  // Search every node of the model, folded Q/DQ included: a hit on one reveals the node it is folded into.
+  const view = useApp((s) => s.fullView ?? s.view);
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const hits = useMemo(() => (view ? searchNodes(view.nodes, query, 50) : []), [view, query]);
