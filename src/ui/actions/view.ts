@@ -112,15 +112,47 @@ export async function relayout(): Promise<void> {
 /** Marker for "every group expanded": visibleGraph treats a group as open when the set has it. */
 const ALL: ReadonlySet<string> = { has: () => true } as unknown as ReadonlySet<string>;
 
-/** Opens or closes a name-scope group. */
-export function toggleGroup(id: string): Promise<void> {
+/**
+ * Opens or closes a name-scope group in place: the view moves to where the group's contents (or,
+ * closing, the group's box) were laid out, so the person keeps their place.
+ */
+export async function toggleGroup(id: string): Promise<void> {
   const expanded = new Set(useApp.getState().expanded ?? []);
-  if (expanded.has(id)) {
+  const closing = expanded.has(id);
+  if (closing) {
     // Closing a group closes its sub-groups too.
     for (const g of [...expanded]) if (g === id || g.startsWith(`${id}/`)) expanded.delete(g);
   } else expanded.add(id);
-  useApp.setState({ expanded });
-  return relayout();
+  useApp.setState({ expanded, openedGroup: closing ? parentGroup(id) : id });
+  await relayout();
+  const { visible } = useApp.getState();
+  if (!visible) return;
+  if (closing) {
+    if (visible.items.some((i) => i.id === id)) useApp.getState().panTo(id);
+    return;
+  }
+  const first = visible.members.get(id)?.[0];
+  const shown = first && visible.shownBy.get(first);
+  if (shown) useApp.getState().panTo(shown);
+}
+
+/** The group that holds a group ('group:a/b' -> 'group:a'), or undefined at the top. */
+function parentGroup(id: string): string | undefined {
+  const cut = id.lastIndexOf('/');
+  return cut > 'group:'.length ? id.slice(0, cut) : undefined;
+}
+
+/** The open groups around the selected node (or the last opened group), outermost first. */
+export function scopeTrail(): { id: string; label: string }[] {
+  const { view, expanded, selectedId, openedGroup } = useApp.getState();
+  if (!view || !expanded) return [];
+  const scope = selectedId
+    ? (nodeScopes(view).get(selectedId) ?? [])
+    : (openedGroup?.slice('group:'.length).split('/') ?? []);
+  const ids = ancestorGroups(scope);
+  return ids
+    .filter((g) => expanded.has(g))
+    .map((g) => ({ id: g, label: g.slice(g.lastIndexOf('/') + 1).replace(/^group:/, '') }));
 }
 
 /** Draws only nodes with findings and their neighbours, or everything again. */
@@ -160,9 +192,9 @@ export function stepFinding(delta: 1 | -1): void {
   void revealNode(list[cursor]!.nodeId);
 }
 
-/** Closes every group and fits the view. */
-export async function collapseAll(): Promise<void> {
-  useApp.setState({ expanded: new Set() });
+/** Closes every group and fits the view (all of it, or legibly from the top). */
+export async function collapseAll(readable = false): Promise<void> {
+  useApp.setState({ expanded: new Set(), openedGroup: undefined });
   await relayout();
-  requestFit();
+  requestFit(readable);
 }

@@ -12,15 +12,16 @@ import {
 } from '@xyflow/react';
 import { useEffect, useMemo, useRef } from 'react';
 import { GROUP_NODE, nodeSize } from '../../core/view/drawing';
+import { BROADCAST_FANOUT, type VisibleGraph } from '../../core/view/scopes';
 import { GroupNode, type GroupFlowNode } from './GroupNode';
 import { toggleGroup } from '../actions/view';
 import { useCheck } from '../state/check-store';
 import { CanvasTools } from './CanvasTools';
+import { ScopeTrail } from './ScopeTrail';
 import { OpNode, type OpFlowNode } from './OpNode';
 import { useApp } from '../state/app-store';
 import { useSearchHits } from '../actions/search';
 import type { LayoutResult } from '../../core/layout/layout-graph';
-import type { VisibleGraph } from '../../core/view/scopes';
 
 const nodeTypes = { op: OpNode, scope: GroupNode };
 /** Edge labels cost a DOM element each; above this many edges they are left out. */
@@ -107,10 +108,15 @@ function Canvas() {
     if (!visible || !layout || !view) return [];
     const labels = edgeLabels !== 'none' && visible.edges.length <= EDGE_LABEL_LIMIT;
     const byId = new Map(view.edges.map((e) => [`${e.source}->${e.target}`, e]));
+    const fanout = new Map<string, number>();
+    for (const e of visible.edges) fanout.set(e.source, (fanout.get(e.source) ?? 0) + 1);
     return visible.edges.map((e) => {
       const original = byId.get(e.id);
+      // Broadcast inputs (masks, rotary tables) reach every layer: drawn faint and unlabeled.
+      const broadcast = fanout.get(e.source)! > BROADCAST_FANOUT;
       let label: string | undefined;
-      if (labels && original) {
+      if (broadcast) label = undefined;
+      else if (labels && original) {
         label =
           edgeLabels === 'quant'
             ? (tensorEncodings?.[original.tensor] ?? `${original.dtype}`)
@@ -123,6 +129,7 @@ function Canvas() {
         label,
         labelStyle: { fontSize: 10, fill: '#475569' },
         labelBgStyle: { fill: '#f8fafc' },
+        style: broadcast ? { strokeOpacity: 0.18 } : undefined,
         focusable: false,
       };
     });
@@ -138,7 +145,7 @@ function Canvas() {
   const store = useStoreApi();
   useEffect(() => {
     if (!layout || !visible || (fitted.current === view && fittedSeq.current === fitSeq)) return;
-    const opened = fitted.current !== view;
+    const opened = fitted.current !== view || useApp.getState().fitReadable;
     fitted.current = view;
     fittedSeq.current = fitSeq;
     requestAnimationFrame(() => {
@@ -158,11 +165,9 @@ function Canvas() {
   useEffect(() => {
     if (!focus || !layout || !view) return;
     const pos = layout.positions[focus.id];
-    const node = visible?.items.find((i) => i.id === focus.id && i.kind === 'node')
-      ? view.nodes.find((n) => n.id === focus.id)
-      : undefined;
-    if (!pos || !node) return;
-    const size = nodeSize(node);
+    const item = visible?.items.find((i) => i.id === focus.id);
+    if (!pos || !item) return;
+    const size = item.kind === 'group' ? GROUP_NODE : nodeSize(item.node);
     void setCenter(pos.x + size.width / 2, pos.y + size.height / 2, { zoom: Math.max(getZoom(), 1), duration: 250 });
   }, [focus, layout, view, visible, setCenter, getZoom]);
 
@@ -190,6 +195,7 @@ function Canvas() {
       <Controls showInteractive={false} />
       <MiniMap pannable zoomable nodeStrokeWidth={2} ariaLabel="Minimap" />
       <CanvasTools />
+      <ScopeTrail />
     </ReactFlow>
   );
 }

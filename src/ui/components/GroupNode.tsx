@@ -17,14 +17,27 @@ function GroupNodeImpl({ id, data, width, height }: NodeProps<GroupFlowNode>) {
   const rollup = useMemo(() => {
     let worst: Severity | undefined;
     let count = 0;
+    const per = { errors: 0, warnings: 0, notes: 0 };
     for (const m of members ?? []) {
       const mk = marks.get(m);
       if (!mk) continue;
       count += mk.count;
+      per.errors += mk.errors;
+      per.warnings += mk.warnings;
+      per.notes += mk.notes;
       if (!worst || RANK[mk.worst] > RANK[worst]) worst = mk.worst;
     }
-    return worst ? { worst, count } : undefined;
+    return worst ? { worst, count, ...per } : undefined;
   }, [members, marks]);
+  const counts = rollup
+    ? [
+        rollup.errors ? `${SEVERITY_ICON.error} ${rollup.errors}` : '',
+        rollup.warnings ? `${SEVERITY_ICON.warning} ${rollup.warnings}` : '',
+        rollup.notes ? `${SEVERITY_ICON.info} ${rollup.notes}` : '',
+      ]
+        .filter(Boolean)
+        .join('  ')
+    : '';
   return (
     <div
       className={`ql-node ql-group ${rollup ? `has-${rollup.worst}` : ''}`}
@@ -36,13 +49,17 @@ function GroupNodeImpl({ id, data, width, height }: NodeProps<GroupFlowNode>) {
     >
       <Handle type="target" position={Position.Top} isConnectable={false} />
       {rollup && (
-        <span className={`ql-mark ${rollup.worst}`} aria-label={`${rollup.count} findings inside`}>
-          {SEVERITY_ICON[rollup.worst]} {rollup.count}
+        <span
+          className={`ql-mark ${rollup.worst}`}
+          data-testid="group-counts"
+          aria-label={`${rollup.errors} errors, ${rollup.warnings} warnings, ${rollup.notes} notes inside`}
+        >
+          {counts}
         </span>
       )}
       <div className="op">▸ {data.label}</div>
       <div className="nm">
-        {data.size.toLocaleString()} nodes · {data.scope.join('/')}
+        {data.size.toLocaleString()} nodes{data.scope.length > 1 ? ` · ${data.scope.slice(0, -1).join('/')}` : ''}
       </div>
       <Handle type="source" position={Position.Bottom} isConnectable={false} />
     </div>

