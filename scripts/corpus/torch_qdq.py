@@ -23,7 +23,7 @@ from torch.ao.quantization.fake_quantize import default_fixed_qparams_range_0to1
 from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 5
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 
@@ -195,7 +195,33 @@ def main(out):
     case('argmax-rank5', 'ArgMax over a rank-5 tensor: the HTP takes rank 4 at most',
          ArgMax5d(), (torch.randn(1, 4, 4, 4, 4),), 'per_channel_symmetric', lambda m: [['op-limits', n] for n in names(m, 'ArgMax')])
 
-    manifest = {'generator': GENERATOR_VERSION, 'torch': torch.__version__, 'torchvision': torchvision.__version__, 'onnx': onnx.__version__, 'cases': cases}
+    # Float exports for the quantizer's regression corpus (src/core/quant/float-corpus.test.ts).
+    floats = []
+
+    def float_case(name, what, model, example, opset, dynamic_axes=None):
+        path = os.path.join(out, f'{name}.onnx')
+        # Untrained weights with default BatchNorm statistics shrink MobileNet's activations to
+        # ~1e-6 by the last block; a few training-mode passes set the statistics, as training would.
+        model.train()
+        with torch.no_grad():
+            for _ in range(8):
+                model(*[torch.randn(*e.shape) for e in example])
+        model.eval()
+        names_in = [f'in{i}' for i in range(len(example))]
+        torch.onnx.export(model, example, path, opset_version=opset, input_names=names_in, output_names=['out'],
+                          dynamic_axes=dynamic_axes, do_constant_folding=True)
+        m = onnx.load(path)
+        onnx.checker.check_model(m)
+        floats.append({'file': f'{name}.onnx', 'what': what, 'opset': opset, 'nodes': len(m.graph.node)})
+        print(f'{name}: {len(m.graph.node)} nodes (float)', flush=True)
+
+    float_case('float-resnet18', 'torchvision ResNet-18, float, opset 13', torchvision.models.resnet18(num_classes=10), img, 13)
+    float_case('float-mobilenet_v3_small-dynamic', 'torchvision MobileNetV3-Small, float, opset 13, symbolic batch, height and width',
+               torchvision.models.mobilenet_v3_small(num_classes=10), img, 13, {'in0': {0: 'batch', 2: 'height', 3: 'width'}})
+    float_case('float-encoder-opset17', 'A pre-norm transformer encoder block, float, opset 17 (LayerNormalization, Erf GELU)',
+               EncoderBlock(), (torch.randn(1, 8, 32),), 17)
+
+    manifest = {'generator': GENERATOR_VERSION, 'torch': torch.__version__, 'torchvision': torchvision.__version__, 'onnx': onnx.__version__, 'cases': cases, 'floats': floats}
     with open(os.path.join(out, 'manifest.json'), 'w') as f:
         json.dump(manifest, f, indent=2)
 

@@ -6,7 +6,7 @@
  */
 import type * as ortTypes from 'onnxruntime-common';
 import { halfToFloat } from '../model/tensor-values';
-import { exposeIntermediates, type CalibrationSample } from './expose';
+import { augmentWithRanges, exposeTensors, type CalibrationSample } from './expose';
 
 export type ObserverKind = 'minmax' | 'moving-average' | 'percentile';
 
@@ -42,11 +42,19 @@ interface Observer {
   range(): Range | undefined;
 }
 
-class MinMaxObserver implements Observer {
+/** An observer that needs only each batch's minimum and maximum (the in-graph path feeds those). */
+interface ExtentObserver extends Observer {
+  observeExtent(lo: number, hi: number): void;
+}
+
+class MinMaxObserver implements ExtentObserver {
   protected lo = Infinity;
   protected hi = -Infinity;
   observe(v: ArrayLike<number>) {
     const [a, b] = extent(v);
+    this.observeExtent(a, b);
+  }
+  observeExtent(a: number, b: number) {
     if (a <= b) {
       this.lo = Math.min(this.lo, a);
       this.hi = Math.max(this.hi, b);
@@ -58,12 +66,15 @@ class MinMaxObserver implements Observer {
 }
 
 /** torch's MovingAverageMinMaxObserver: the first batch sets the range, later ones move it by 1%. */
-class MovingAverageObserver implements Observer {
+class MovingAverageObserver implements ExtentObserver {
   private lo = NaN;
   private hi = NaN;
   observe(v: ArrayLike<number>) {
     const [a, b] = extent(v);
-    if (a > b) return;
+    this.observeExtent(a, b);
+  }
+  observeExtent(a: number, b: number) {
+    if (!(a <= b)) return;
     if (Number.isNaN(this.lo)) {
       this.lo = a;
       this.hi = b;
@@ -140,7 +151,12 @@ function floatData(t: ortTypes.Tensor): ArrayLike<number> | undefined {
   return undefined;
 }
 
-/** Observed ranges of float tensors (graph inputs and node outputs) over the samples. */
+/**
+ * Observed ranges of float tensors (graph inputs and node outputs) over the samples. With
+ * `tensors` given and a min/max observer, the ranges are computed inside the graph (a ReduceMin
+ * and a ReduceMax per tensor), so a sample costs about one plain inference; the percentile
+ * observer needs the values and gets the listed tensors (or every node output) as outputs.
+ */
 export async function calibrate(
   modelBytes: Uint8Array,
   samples: readonly CalibrationSample[],
@@ -148,18 +164,22 @@ export async function calibrate(
   options: CalibrateOptions,
 ): Promise<Map<string, Range>> {
   const observers = new Map<string, Observer>();
-  const session = await createSession(exposeIntermediates(modelBytes));
+  const inGraph = options.tensors !== undefined && options.observer !== 'percentile';
+  const augmented = inGraph ? augmentWithRanges(modelBytes, options.tensors!) : undefined;
+  const session = await createSession(augmented ? augmented.bytes : exposeTensors(modelBytes, options.tensors));
   const want = (name: string) => !options.tensors || options.tensors.has(name);
-  const feed = (name: string, t: ortTypes.Tensor) => {
-    if (!want(name)) return;
-    const data = floatData(t);
-    if (!data) return;
+  const observer = (name: string) => {
     let o = observers.get(name);
     if (!o) {
       o = makeObserver(options);
       observers.set(name, o);
     }
-    o.observe(data);
+    return o;
+  };
+  const feed = (name: string, t: ortTypes.Tensor) => {
+    if (!want(name)) return;
+    const data = floatData(t);
+    if (data) observer(name).observe(data);
   };
   let lastYield = performance.now();
   try {
@@ -174,10 +194,16 @@ export async function calibrate(
       const sample = samples[i]!;
       for (const [name, t] of Object.entries(sample)) feed(name, t as ortTypes.Tensor);
       const outputs = await session.run(sample as Record<string, ortTypes.Tensor>);
-      for (const [name, t] of Object.entries(outputs)) {
-        feed(name, t);
-        t.dispose();
-      }
+      if (augmented) {
+        for (const [tensor, r] of augmented.outputs) {
+          const lo = outputs[r.min] ? floatData(outputs[r.min]!) : undefined;
+          const hi = outputs[r.max] ? floatData(outputs[r.max]!) : undefined;
+          // Integer tensors reduce to integers: not a float range, nothing to observe.
+          if (lo?.length === 1 && hi?.length === 1)
+            (observer(tensor) as ExtentObserver).observeExtent(Number(lo[0]), Number(hi[0]));
+        }
+      } else for (const [name, t] of Object.entries(outputs)) feed(name, t);
+      for (const t of Object.values(outputs)) t.dispose();
       options.onProgress?.(i + 1, samples.length);
     }
   } finally {

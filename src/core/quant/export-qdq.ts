@@ -37,7 +37,21 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
   const proto = onnx.ModelProto.decode(floatBytes);
   const g = proto.graph as onnx.GraphProto;
   const notes: string[] = [];
-  const opset = Number(proto.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
+
+  let opset = Number(proto.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
+  if (opset > 0 && opset < 10) {
+    const raised = raiseToOpset10(g);
+    if (raised.ok) {
+      proto.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')!.version = 10;
+      notes.push(
+        `The model's opset ${opset} predates QuantizeLinear; the export is at opset 10 (${raised.converted} Slice/TopK node(s) rewritten to their opset-10 form) so onnxruntime can fuse its Q/DQ.`,
+      );
+      opset = 10;
+    } else
+      notes.push(
+        `The model's opset ${opset} predates QuantizeLinear and holds ${raised.blocker}, which changed at opset 10: the export keeps opset ${opset}; onnxruntime loads it only with graph optimizations at "basic".`,
+      );
+  }
   const encodings = [...enc.tensors.values()];
   const wide = encodings.some((e) => e.dtype.endsWith('16') || e.dtype.endsWith('4'));
   // ai.onnx Q/DQ: per-axis from opset 13, 16-bit and 4-bit from 21. Below that, com.microsoft.
@@ -82,10 +96,26 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
   const axisAttrs = (e: QuantEncoding) =>
     e.granularity === 'per-channel' && e.axis !== undefined ? [makeAttribute('axis', attr.int(e.axis))] : [];
 
+  // Weights that exporters write as Constant nodes (paddle2onnx writes every weight and bias so)
+  // become initializers first: a bias must be stored as int32 behind a DequantizeLinear, since
+  // QuantizeLinear takes no int32 zero point below opset 21.
+  const constantNodes = new Set<onnx.INodeProto>();
+  for (const n of g.node) {
+    if (n.opType !== 'Constant' || (n.domain && n.domain !== 'ai.onnx')) continue;
+    const out = n.output?.[0];
+    const value = n.attribute?.find((a) => a.name === 'value')?.t;
+    if (!out || !value || !enc.constants.has(out) || initializers.has(out)) continue;
+    const t = new onnx.TensorProto({ ...value, name: out });
+    initializers.set(out, t);
+    g.initializer.push(t);
+    constantNodes.add(n);
+  }
+  if (constantNodes.size) g.node = g.node.filter((n) => !constantNodes.has(n)) as onnx.NodeProto[];
+
   // Constants: quantized initializer -> DequantizeLinear -> original name.
   for (const [name, c] of enc.constants) {
     const init = initializers.get(name);
-    if (!init) continue; // a Constant node output: handled like an activation below
+    if (!init) continue; // a computed constant (e.g. Reshape of a weight): handled like an activation below
     const e = c.encoding;
     if (e.granularity === 'lpbq' && !blockedOk) {
       // Below opset 21 QDQ cannot express blocks: store the dequantized weight (fake quantization).
@@ -256,4 +286,74 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
   // Intermediate value_info would now describe renamed tensors; drop it, shapes are re-inferred.
   g.valueInfo = [];
   return { bytes: writeOnnx(proto), qdqDomain: msDomain ? 'com.microsoft' : 'ai.onnx', notes };
+}
+
+/** Ops whose opset-10 form differs from their opset-9 one in a way this export does not rewrite. */
+const CHANGED_AT_10 = new Set(['Upsample', 'Dropout', 'Resize']);
+
+/**
+ * Rewrites a graph of opset < 10 to opset 10 where that is a mechanical change: Slice's starts,
+ * ends and axes attributes and TopK's k attribute become int64 initializer inputs. Any other op
+ * whose meaning changed at 10 (or a sub-graph) stops the upgrade. The graph is changed only when
+ * the upgrade succeeds.
+ */
+function raiseToOpset10(g: onnx.GraphProto): { ok: true; converted: number } | { ok: false; blocker: string } {
+  for (const n of g.node) {
+    if ((!n.domain || n.domain === 'ai.onnx') && CHANGED_AT_10.has(n.opType ?? ''))
+      return { ok: false, blocker: `a ${n.opType} node` };
+    if (n.attribute?.some((a) => a.g || (a.graphs && a.graphs.length)))
+      return { ok: false, blocker: `a ${n.opType} node with a sub-graph` };
+  }
+  const names = new Set<string>();
+  for (const n of g.node) for (const t of [...(n.input ?? []), ...(n.output ?? [])]) if (t) names.add(t);
+  for (const t of g.initializer) if (t.name) names.add(t.name);
+  const fresh = (base: string) => {
+    let n = base;
+    for (let k = 1; names.has(n); k++) n = `${base}_${k}`;
+    names.add(n);
+    return n;
+  };
+  const ints = (base: string, values: readonly (number | { toString(): string })[]) => {
+    const name = fresh(base);
+    g.initializer.push(
+      new onnx.TensorProto(
+        makeTensor(
+          name,
+          values.map((v) => Number(v.toString())),
+          [values.length],
+          'int64',
+        ),
+      ),
+    );
+    return name;
+  };
+  let converted = 0;
+  for (const node of g.node) {
+    if (node.domain && node.domain !== 'ai.onnx') continue;
+    const n = node as onnx.NodeProto & { attribute: onnx.IAttributeProto[]; input: string[]; output: string[] };
+    n.attribute ??= [];
+    n.input ??= [];
+    n.output ??= [];
+    const at = (name: string) => n.attribute.find((a) => a.name === name);
+    if (n.opType === 'Slice') {
+      const starts = at('starts')?.ints ?? [];
+      const ends = at('ends')?.ints ?? [];
+      const axes = at('axes')?.ints;
+      const base = n.name || n.output[0] || 'slice';
+      n.input = [
+        n.input[0]!,
+        ints(`${base}_starts`, starts),
+        ints(`${base}_ends`, ends),
+        ...(axes && axes.length ? [ints(`${base}_axes`, axes)] : []),
+      ];
+      n.attribute = [];
+      converted++;
+    } else if (n.opType === 'TopK') {
+      const k = Number(at('k')?.i ?? 0);
+      n.input = [n.input[0]!, ints(`${n.name || n.output[0] || 'topk'}_k`, [k])];
+      n.attribute = n.attribute.filter((a) => a.name !== 'k');
+      converted++;
+    }
+  }
+  return { ok: true, converted };
 }

@@ -36,6 +36,22 @@ export function feedInputs(model: Model): ValueInfo[] {
 }
 
 /** Concrete shapes for the model inputs: given ones win; dynamic dimensions default to 1. */
+/** The side a dynamic height or width of an image input defaults to (a multiple of 32, as strides need). */
+export const IMAGE_SIDE = 224;
+
+/**
+ * Dimensions of a float rank-4 input that are image height and width: NCHW when dimension 1 is a
+ * small fixed channel count (1 to 4), NHWC when dimension 3 is. Empty for anything else.
+ */
+function imageSpatialDims(v: ValueInfo): number[] {
+  const s = v.shape;
+  if (!s || s.length !== 4 || !String(v.dtype).startsWith('float')) return [];
+  const channels = (d: Dim | undefined) => typeof d === 'number' && d >= 1 && d <= 4;
+  if (channels(s[1])) return [2, 3];
+  if (channels(s[3])) return [1, 2];
+  return [];
+}
+
 export function resolveInputShapes(
   inputs: readonly ValueInfo[],
   given: ReadonlyMap<string, number[]> = new Map(),
@@ -67,12 +83,16 @@ export function resolveInputShapes(
       throw new InputShapeError(
         `input "${v.name}" has no shape in the model; give one (e.g. --shape ${v.name}=1,3,224,224)`,
       );
+    const spatial = imageSpatialDims(v);
     shapes.set(
       v.name,
       v.shape.map((d: Dim, i) => {
         if (typeof d === 'number' && d > 0) return d;
-        assumed.push(`${v.name}: dimension ${i}${typeof d === 'string' ? ` ("${d}")` : ''} set to 1`);
-        return 1;
+        const guess = spatial.includes(i) ? IMAGE_SIDE : 1;
+        const why =
+          guess === 1 ? '' : ' (a spatial dimension of an image input; 1 would shrink to nothing in the model)';
+        assumed.push(`${v.name}: dimension ${i}${typeof d === 'string' ? ` ("${d}")` : ''} set to ${guess}${why}`);
+        return guess;
       }),
     );
   }

@@ -8,7 +8,7 @@
  * actual element type, so no shape inference is needed here and non-float tensors (shapes,
  * indices, quantized integers) are simply skipped.
  */
-import { exposeIntermediates } from './expose';
+import { exposeTensors } from './expose';
 import { halfToFloat } from '../model/tensor-values';
 import { createOrtSession, ort, type OrtExternalFile } from './ort-node';
 
@@ -43,7 +43,7 @@ export async function collectMinMaxRanges(
   options: MinMaxOptions = {},
 ): Promise<Map<string, MinMax>> {
   const floatTypes = new Set<string>(options.floatTypes ?? ['float32', 'float16']);
-  const session = await createOrtSession(exposeIntermediates(modelBytes), {}, options.externalData);
+  const session = await createOrtSession(exposeTensors(modelBytes), {}, options.externalData);
   const ranges = new Map<string, MinMax>();
   try {
     for (const sample of samples) {

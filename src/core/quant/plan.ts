@@ -5,11 +5,12 @@
  * common range over Concat, weights per tensor / per channel / per block, derived int32 bias,
  * a 16-bit MatMul second input as int16 symmetric.
  */
-import type { RulePack } from '../../../rules/types';
+import { FLOWS, type RulePack } from '../../../rules/types';
 import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { mapOp } from '../check/map-op';
-import { lookupConstant } from '../model/constants';
-import type { QNode } from '../qgraph/qgraph';
+import { constantNodeValue, lookupConstant } from '../model/constants';
+import { inferOutputDtype } from '../model/graph-view';
+import { isIndexPort, type QNode } from '../qgraph/qgraph';
 import type { Model } from '../model/types';
 import { CONFIGS, type ConfigName, type QuantOptions, type WeightSpec } from './configs';
 import type { QuantDType } from '../encoding/encoding';
@@ -66,6 +67,36 @@ export function compileOverrides(overrides: readonly Override[]): { re: RegExp; 
   });
 }
 
+/**
+ * The element type of every tensor of the main graph: declared where the model says, else
+ * inferred from the op (Shape gives int64, Cast its target, most ops their first input's type).
+ * Exporters often declare nothing (paddle2onnx, PyTorch 1.13), and an integer tensor must never get
+ * a Q/DQ pair: QuantizeLinear takes float only.
+ */
+export function tensorTypes(model: Model): Map<string, string> {
+  const g = model.graph;
+  const types = new Map<string, string>();
+  for (const v of g.valueInfo.values()) types.set(v.name, String(v.dtype));
+  for (const v of [...g.inputs, ...g.outputs]) types.set(v.name, String(v.dtype));
+  for (const t of g.initializers.values()) types.set(t.name, String(t.dtype));
+  for (const n of g.nodes) {
+    if (n.opType === 'Constant' && n.outputs[0]) {
+      const value = constantNodeValue(n);
+      if (value) types.set(n.outputs[0], String(value.dtype));
+    }
+  }
+  for (const n of g.nodes)
+    for (const o of n.outputs) {
+      const known = o ? types.get(o) : undefined;
+      if (!o || (known && known !== 'undefined')) continue;
+      const t = inferOutputDtype(n, (name) => types.get(name));
+      if (t) types.set(o, t);
+    }
+  return types;
+}
+
+const isFloatType = (t: string | undefined) => t === undefined || t.startsWith('float') || t === 'bfloat16';
+
 function isFloatConstant(model: Model, tensor: string): boolean {
   const c = lookupConstant(model, '', tensor);
   return !!c && (c.dtype === 'float32' || c.dtype === 'float16' || c.dtype === 'bfloat16' || c.dtype === 'float64');
@@ -96,14 +127,19 @@ export function annotate(
 ): Plan {
   const compiled = compileOverrides(overrides);
   const graph = qgraphFromQdq(model);
+  const types = tensorTypes(model);
   const tensors = new Map<string, TensorSpec>();
   const groups: string[][] = [];
   const edges = new Map<string, TensorSpec>();
   const notes: string[] = [];
   const nodes: PlanNode[] = [];
   const byId = new Map<string, Model['graph']['nodes'][number]>(model.graph.nodes.map((n) => [n.id, n]));
+  // Tensors inside a pattern every flow fuses into one op (GELU's Div/Erf/Add, HardSwish's
+  // HardSigmoid) never exist on the NPU: quantizing them would break the fusion.
+  const fusedEverywhere = (tensor: string) => graph.fusedTensors?.[tensor]?.length === FLOWS.length;
   const set = (tensor: string, spec: TensorSpec) => {
-    if (tensor && !tensors.has(tensor)) tensors.set(tensor, spec);
+    if (tensor && !tensors.has(tensor) && isFloatType(types.get(tensor)) && !fusedEverywhere(tensor))
+      tensors.set(tensor, spec);
   };
 
   for (const node of graph.nodes) {
@@ -141,10 +177,20 @@ export function annotate(
     const transB = source.attributes.some((a) => a.name === 'transB' && a.attr.type === 'int' && a.attr.value === 1);
     const inputSpecs = new Map<number, TensorSpec>();
     let embeddingOwnOutput = false;
+    // A constant operand takes the activation type unless the op's constraint says otherwise
+    // (HTP's Batchnorm scale is uint8 only, also at 16 bits).
+    const constDtype = (index: number): 'uint8' | 'uint16' => {
+      const allowed = constraint?.inputs[Math.min(index, constraint.inputs.length - 1)]?.dtypes;
+      if (!act || !allowed || allowed.includes(act)) return act!;
+      return allowed.includes('uint8') ? 'uint8' : allowed.includes('uint16') ? 'uint16' : act;
+    };
 
     for (const port of node.inputs) {
-      // Shapes, indices and other integer constants are never quantized.
+      // Shapes, indices and other integer tensors are never quantized.
       if (port.constant && !isFloatConstant(model, port.tensor)) continue;
+      if (!port.constant && !isFloatType(types.get(port.from ?? port.tensor))) continue;
+      // Resize's roi and scales, Pad's pads, ... are parameters, even when float.
+      if (isIndexPort(node.opType, 'input', port.index)) continue;
       if (options.perChannelEmbedding && node.opType === 'Gather' && port.index === 0 && port.constant) {
         // Upstream's per-channel embedding: the table is a weight, per channel on axis 0, and the
         // output gets its own encoding. (HTP's Gather is per-tensor in AIMET's configs: the
@@ -172,14 +218,15 @@ export function annotate(
         } else if (act === 'uint16' && (qnnOp === 'LayerNorm' || qnnOp === 'MatMul')) {
           inputSpecs.set(port.index, { kind: 'weight', spec: config.weight16 });
         } else if (act) {
-          inputSpecs.set(port.index, { kind: 'const-act', dtype: act, symmetric: false });
+          inputSpecs.set(port.index, { kind: 'const-act', dtype: constDtype(port.index), symmetric: false });
         }
       } else if (port.role === 'bias' && port.constant) {
         const w = node.inputs.find((p) => p.role === 'weight');
         const wSpec = w ? inputSpecs.get(w.index) : undefined;
         if (w && wSpec?.kind === 'weight' && node.inputs[0])
           inputSpecs.set(port.index, { kind: 'bias', input: node.inputs[0].tensor, weight: w.tensor });
-        else if (act) inputSpecs.set(port.index, { kind: 'const-act', dtype: act, symmetric: false });
+        else if (act)
+          inputSpecs.set(port.index, { kind: 'const-act', dtype: constDtype(port.index), symmetric: false });
       } else if (qnnOp === 'MatMul' && port.index === 1 && !port.constant && config.name === '16a16w') {
         inputSpecs.set(port.index, { kind: 'observe', dtype: 'int16', symmetric: true });
       } else if (act) {
@@ -203,6 +250,7 @@ export function annotate(
     if (!act) continue;
     const concatGroup: string[] = [];
     for (const port of node.outputs) {
+      if (!isFloatType(types.get(port.tensor))) continue;
       const out = constraint?.outputs[Math.min(port.index, constraint.outputs.length - 1)];
       const fixed = out?.fixed?.[act];
       if (fixed) set(port.tensor, { kind: 'fixed', dtype: act, scale: fixed.scale, zeroPoint: fixed.zeroPoint });

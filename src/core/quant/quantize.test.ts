@@ -14,7 +14,7 @@ import { validate } from '../check/validate';
 import { readOnnx } from '../model/read-onnx';
 import { createOrtSession, ort } from './ort-node';
 import { parseAimetEncodings } from '../formats/aimet';
-import { CalibrationCancelled } from './calibrate';
+import { calibrate, CalibrationCancelled } from './calibrate';
 import { DEFAULT_OPTIONS, type ConfigName } from './configs';
 import { sameQuantization } from '../encoding/encoding';
 import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
@@ -133,6 +133,32 @@ describe('quantizing the CNN sample', () => {
     await expect(run(cnn, '8a8w', 'SM8650', { signal: controller.signal })).rejects.toBeInstanceOf(
       CalibrationCancelled,
     );
+  });
+});
+
+describe('calibration inside the graph', () => {
+  it('ReduceMin/ReduceMax outputs give the same ranges as reading every tensor out', async () => {
+    for (const file of ['public/samples/transformer-block.onnx', 'public/samples/cnn-sigmoid.onnx']) {
+      const bytes = load(file);
+      const model = readOnnx(bytes);
+      const inputs = feedInputs(model);
+      const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 3);
+      const tensors = new Set(model.graph.nodes.flatMap((n) => n.outputs).filter(Boolean));
+      const session = (b: Uint8Array, o?: object) => createOrtSession(b, o);
+      for (const observer of ['minmax', 'moving-average'] as const) {
+        const inGraph = await calibrate(bytes, samples, session, { observer, tensors });
+        // The percentile observer reads tensors out; at 100% it is min/max over the same values.
+        const readOut = await calibrate(bytes, samples, session, { observer: 'percentile', percentile: 100, tensors });
+        if (observer === 'minmax') {
+          expect(inGraph.size).toBeGreaterThan(5);
+          expect([...inGraph.keys()].sort()).toEqual([...readOut.keys()].sort());
+          for (const [t, r] of inGraph) {
+            expect(r.min, t).toBeCloseTo(readOut.get(t)!.min, 5);
+            expect(r.max, t).toBeCloseTo(readOut.get(t)!.max, 5);
+          }
+        } else expect(inGraph.size).toBe(readOut.size);
+      }
+    }
   });
 });
 
