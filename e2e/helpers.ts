@@ -28,3 +28,34 @@ export async function waitForGraph(page: Page): Promise<void> {
 export function graphNode(page: Page, op: string) {
   return page.locator(`[data-testid="graph-node"][data-op="${op}"]`);
 }
+
+/**
+ * WCAG contrast ratio of each element's text against its own background (badges paint their own
+ * background); elements with a transparent background are skipped.
+ */
+export async function badgeContrasts(page: Page, selector: string): Promise<{ text: string; ratio: number }[]> {
+  return page.locator(selector).evaluateAll((els) => {
+    // Computed colours may be oklch() (Tailwind 4): a canvas turns any CSS colour into sRGB bytes.
+    const ctx = document.createElement('canvas').getContext('2d', { willReadFrequently: true })!;
+    const rgba = (c: string) => {
+      ctx.clearRect(0, 0, 1, 1);
+      ctx.fillStyle = c;
+      ctx.fillRect(0, 0, 1, 1);
+      const [r, g, b, a] = ctx.getImageData(0, 0, 1, 1).data;
+      return [r!, g!, b!, a! / 255];
+    };
+    const lum = ([r, g, b]: number[]) => {
+      const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
+    };
+    return els
+      .map((el) => {
+        const s = getComputedStyle(el);
+        const bg = rgba(s.backgroundColor);
+        if (bg.length === 4 && bg[3] === 0) return undefined;
+        const [a, b] = [lum(bg), lum(rgba(s.color))].sort((x, y) => y - x);
+        return { text: el.textContent ?? '', ratio: (a! + 0.05) / (b! + 0.05) };
+      })
+      .filter((x): x is { text: string; ratio: number } => !!x);
+  });
+}

@@ -143,6 +143,20 @@ test('exports: the HTML report opens standalone with every finding; SVG, PNG, Ma
   await expect(standalone.locator('body')).toContainText('SM8450');
   expect(messages.length).toBeGreaterThan(0);
   expect(await standalone.locator('svg').count()).toBeGreaterThan(0);
+  // The findings table fits an A4 page's printable width (210 mm less 2 x 14 mm margins, 688 CSS px):
+  // nothing, the Fix column included, runs past the page.
+  await standalone.setViewportSize({ width: 688, height: 1000 });
+  const fit = await standalone.evaluate(() => {
+    const table = document.querySelector('table.findings')!;
+    const fix = [...table.querySelectorAll('th')].find((th) => th.textContent === 'Fix')!;
+    return {
+      table: table.scrollWidth,
+      page: document.documentElement.clientWidth,
+      fixRight: fix.getBoundingClientRect().right,
+    };
+  });
+  expect(fit.table).toBeLessThanOrEqual(fit.page);
+  expect(fit.fixRight).toBeLessThanOrEqual(fit.page);
 
   expect((await download('Markdown')).text).toMatch(
     /\| ✖ error<br>rejected \| `16a16w-arch` \| `\/layers\.0\/attn\/MatMul`/,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { DATA, dropFiles, graphNode, waitForGraph } from './helpers';
+import { badgeContrasts, DATA, dropFiles, graphNode, waitForGraph } from './helpers';
 
 test('the clean sample passes on the default SoC, strict', async ({ page }) => {
   await page.goto('/');
@@ -139,4 +139,24 @@ test('a constraint pack loads from a file, and a bad one is refused with its rea
     buffer: Buffer.from('{"schema":1,"backend":"gpu"}'),
   });
   await expect(page.getByTestId('pack-error')).toContainText('bad.json: backend must be one of');
+});
+
+test('every severity badge meets WCAG AA contrast in the light and the dark theme', async ({ page }) => {
+  await page.goto('/?model=samples/broken-sigmoid-scale.qdq.onnx');
+  await waitForGraph(page);
+  await page.getByRole('checkbox', { name: 'Strict' }).uncheck();
+  await expect(page.getByTestId('severity-badge').first()).toBeVisible();
+  for (const theme of ['light', 'dark']) {
+    if (theme === 'dark') {
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+      await page.keyboard.press('t');
+      await expect(page.locator('html')).toHaveClass(/dark/);
+    }
+    const badges = await badgeContrasts(
+      page,
+      '[data-testid="severity-badge"], [data-testid="node-mark"], [data-testid="group-counts"]',
+    );
+    expect(badges.length, `${theme}: badges found`).toBeGreaterThan(1);
+    for (const b of badges) expect(b.ratio, `${theme}: "${b.text}"`).toBeGreaterThanOrEqual(4.5);
+  }
 });

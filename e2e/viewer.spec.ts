@@ -197,3 +197,31 @@ test('sub-graphs of an If node open as their own view with a way back', async ({
   await trail.getByRole('button').first().click();
   await expect(graphNode(page, 'If')).toHaveCount(1);
 });
+
+test('Back and Forward move between selected nodes and opened groups, and the fragment names the node', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await waitForGraph(page);
+  await graphNode(page, 'Conv').first().click();
+  await expect(page.getByTestId('panel-op')).toHaveText('Conv');
+  await expect(page).toHaveURL(/#node=%2Fbackbone%2Fconv1%2FConv$/);
+  await graphNode(page, 'Sigmoid').click();
+  await expect(page.getByTestId('panel-op')).toHaveText('Sigmoid');
+  await expect(page).toHaveURL(/#node=%2Fhead%2FSigmoid$/);
+
+  await page.goBack();
+  await expect(page.getByTestId('panel-op')).toHaveText('Conv');
+  await page.goBack();
+  await expect(page.getByTestId('panel-op')).toHaveCount(0);
+  // Still the app, still the model.
+  await expect(page.getByTestId('model-origin')).toHaveText('cnn-sigmoid.qdq.onnx');
+  await page.goForward();
+  await expect(page.getByTestId('panel-op')).toHaveText('Conv');
+
+  // A reload (or a pasted address) with the fragment selects the node again.
+  await page.goto('about:blank');
+  await page.goto('/#node=%2Fhead%2FSigmoid');
+  await waitForGraph(page);
+  await expect(page.getByTestId('panel-op')).toHaveText('Sigmoid');
+});

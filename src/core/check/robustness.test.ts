@@ -27,7 +27,9 @@ const ONLY = process.env.QL_FUZZ_ONLY?.split(',')
   .filter(Number.isInteger);
 const CASES = Number(process.env.QL_FUZZ_CASES ?? DEFAULT_CASE_COUNT);
 /** The validator's share of a case (all SoCs together) must stay under this. */
-const CASE_LIMIT_MS = 2_000;
+// A guard against blowups (a quadratic path, a loop), not a speed target: the slowest case takes
+// about 1.2 s alone and up to 3 s when other test files share the 2 cores; speed is in `npm run bench`.
+const CASE_LIMIT_MS = 6_000;
 
 /** V68, V69 (LPBQ disputed), V75 on HTP, plus the LPAI pack's default SoC. */
 const TARGETS: { backend: 'htp' | 'lpai'; soc: string }[] = [

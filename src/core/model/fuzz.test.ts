@@ -33,7 +33,9 @@ import { previewTensor } from './tensor-values';
 import type { ConstTensor, Graph, Model } from './types';
 
 /** Every case must end within this (load + view + external-data checks + previews). */
-const CASE_LIMIT_MS = 2_000;
+// A guard against blowups (a quadratic path, a loop), not a speed target: the slowest case takes
+// about 1.2 s alone and up to 3 s when other test files share the 2 cores; speed is in `npm run bench`.
+const CASE_LIMIT_MS = 6_000;
 /** A worker silent this long is killed and its case is a hang. */
 const HANG_MS = 10_000;
 /** The whole campaign, on a 2-core CI runner. */

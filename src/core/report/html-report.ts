@@ -115,7 +115,7 @@ export function nodesWithFindings(report: CheckReport, ids: readonly (string | u
 const STYLE = trusted(`
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
-body { font: 13px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1a1a1a; background: #fff; max-width: 1280px; margin: 24px auto; padding: 0 16px; }
+body { font: 13px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1a1a1a; background: #fff; max-width: 1040px; margin: 24px auto; padding: 0 16px; }
 h1 { font-size: 20px; margin: 0 0 4px; overflow-wrap: anywhere; }
 h2 { font-size: 16px; margin: 24px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 h3 { font-size: 14px; margin: 0 0 6px; overflow-wrap: anywhere; }
@@ -141,6 +141,11 @@ table.kv th { width: 170px; }
 .sev-info { color: #0d47a1; }
 .note { color: #616161; font-size: 12px; margin-top: 2px; }
 td.source { font-size: 12px; overflow-wrap: anywhere; }
+table.findings { table-layout: fixed; }
+table.findings td { overflow-wrap: anywhere; }
+table.findings th { white-space: normal; }
+th.c-n { width: 4%; } th.c-sev { width: 10%; } th.c-where { width: 22%; } th.c-msg { width: 26%; } th.c-ea { width: 18%; } th.c-fix { width: 20%; }
+.label { color: #616161; font-size: 11px; text-transform: uppercase; letter-spacing: 0.02em; }
 section.node { border: 1px solid #e0e0e0; border-radius: 6px; padding: 10px 12px; margin: 12px 0; break-inside: avoid; page-break-inside: avoid; }
 section.node.sev-error-box { border-left: 4px solid #c62828; }
 section.node.sev-warning-box { border-left: 4px solid #b26a00; }
@@ -178,9 +183,11 @@ function findingsTable(report: CheckReport, anchorOf: (i: number) => string | un
   const rows = report.findings.map((f, i) => {
     const anchor = anchorOf(i);
     const node = anchor ? markup`<a href="#${anchor}"><code>${f.node}</code></a>` : markup`<code>${f.node}</code>`;
-    return markup`<tr id="f-${i + 1}"><td>${i + 1}</td><td>${sev(f.severity)}<div class="note">${f.outcome}</div></td><td class="nowrap"><code>${f.rule}</code></td><td>${node}<div class="note">${opText(f.op, f.qnnOp)}</div></td><td>${f.port}${f.tensor ? markup`<div><code>${f.tensor}</code></div>` : null}</td><td>${f.message}${f.sourceNote ? markup`<div class="note">Note: ${f.sourceNote}</div>` : null}</td><td>${f.expected}</td><td>${f.actual}</td><td>${f.fix}</td><td class="source">${f.source}</td></tr>`;
+    return markup`<tr id="f-${i + 1}"><td>${i + 1}</td><td>${sev(f.severity)}<div class="note">${f.outcome}</div></td><td><code>${f.rule}</code><div>${node}</div><div class="note">${opText(f.op, f.qnnOp)} · ${f.port}</div>${f.tensor ? markup`<div class="note"><code>${f.tensor}</code></div>` : null}</td><td>${f.message}${f.sourceNote ? markup`<div class="note">Note: ${f.sourceNote}</div>` : null}<div class="note">Source: ${f.source}</div></td><td><div><span class="label">expected</span> ${f.expected}</div><div><span class="label">actual</span> ${f.actual}</div></td><td>${f.fix}</td></tr>`;
   });
-  return markup`<table class="findings"><thead><tr><th>#</th><th>Severity</th><th>Rule</th><th>Node</th><th>Port</th><th>Message</th><th>Expected</th><th>Actual</th><th>Fix</th><th>Source</th></tr></thead><tbody>${rows}</tbody></table>`;
+  // Six columns in a fixed layout: the table fits an A4 page (and a narrow window) and wraps
+  // long tensor names instead of pushing the Fix column off the edge.
+  return markup`<table class="findings"><thead><tr><th class="c-n">#</th><th class="c-sev">Severity</th><th class="c-where">Rule, node, port</th><th class="c-msg">Message</th><th class="c-ea">Expected / actual</th><th class="c-fix">Fix</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /**

@@ -19,6 +19,7 @@ import { ShortcutHelp, useShortcuts } from './Shortcuts';
 import { applyTheme, initialTheme } from '../theme';
 import { openShareFromLocation } from '../actions/share';
 import { SharedSnapshot, ShareNotices } from './SharePanel';
+import { startHistory } from '../actions/history';
 
 /** The sample shown when the page opens without ?model=. */
 export const DEFAULT_SAMPLE = 'cnn-sigmoid.qdq.onnx';
@@ -101,6 +102,7 @@ export function App() {
   const [help, setHelp] = useShortcuts();
   useEffect(() => applyTheme(initialTheme()), []);
   useEffect(() => onEngineCrash((reason) => recoverFromCrash(reason)), []);
+  useEffect(() => startHistory(), []);
   useEffect(() => {
     void (async () => {
       if (await openShareFromLocation()) return;

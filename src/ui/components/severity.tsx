@@ -11,6 +11,7 @@ export const SEVERITY_CLASS: Record<Severity, string> = {
 export function SeverityBadge({ severity }: { severity: Severity }) {
   return (
     <span
+      data-testid="severity-badge"
       className={`inline-flex shrink-0 items-center gap-0.5 rounded border px-1 text-[10px] font-semibold uppercase ${SEVERITY_CLASS[severity]}`}
     >
       <span aria-hidden="true">{SEVERITY_ICON[severity]}</span>
