@@ -106,7 +106,12 @@ export async function relayout(): Promise<void> {
     cache.set(key, layout);
   }
   if (mine !== layoutSeq || useApp.getState().view !== view) return;
-  useApp.setState({ visible, layout, layingOut: false });
+  useApp.setState((s) => ({
+    visible,
+    layout,
+    layingOut: false,
+    drawn: { model: s.summary?.fileName ?? '', seq: (s.drawn?.seq ?? 0) + 1 },
+  }));
 }
 
 /** Marker for "every group expanded": visibleGraph treats a group as open when the set has it. */

@@ -201,9 +201,12 @@ function Canvas() {
 }
 
 export function GraphCanvas() {
+  const drawn = useApp((s) => s.drawn);
   return (
-    <ReactFlowProvider>
-      <Canvas />
-    </ReactFlowProvider>
+    <div className="contents" data-testid="canvas" data-drawn-model={drawn?.model} data-drawn-seq={drawn?.seq}>
+      <ReactFlowProvider>
+        <Canvas />
+      </ReactFlowProvider>
+    </div>
   );
 }

@@ -13,6 +13,7 @@ const NEUTRAL = 'bg-slate-100 text-slate-800 border-slate-300';
 
 export function VerdictBanner() {
   const result = useCheck((s) => s.result);
+  const reportModel = useCheck((s) => s.report?.model.name);
   const error = useCheck((s) => s.error);
   const running = useCheck((s) => s.running);
   if (error)
@@ -34,6 +35,7 @@ export function VerdictBanner() {
       className={`flex flex-wrap items-center gap-x-4 gap-y-1 border-b px-3 py-1.5 text-sm ${neutral ? NEUTRAL : STYLE[result.verdict]}`}
       data-testid="verdict"
       data-verdict={result.verdict}
+      data-model={reportModel}
       aria-live="polite"
     >
       <span className="font-bold tracking-wide" data-testid="verdict-label">

@@ -51,6 +51,8 @@ export interface AppState {
   /** What is drawn (single nodes and collapsed groups) and the layout of exactly that. */
   visible?: VisibleGraph;
   layout?: LayoutResult;
+  /** The last drawing that landed: for which model, and a counter (the bench waits on these). */
+  drawn?: { model: string; seq: number };
   /** Set while a layout for `view` is being computed. */
   layingOut: boolean;
   selectedId?: string;
