@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 
 export const DATA = '/usr/share/libonnx-testdata/data';
@@ -58,4 +62,28 @@ export async function badgeContrasts(page: Page, selector: string): Promise<{ te
       })
       .filter((x): x is { text: string; ratio: number } => !!x);
   });
+}
+
+/** A synthetic QDQ decoder from scripts/gen-large-model.ts with a planted flaw every `flawEvery` layers. */
+export function generateDecoder(nodes: number, flawEvery: number, name: string): { name: string; bytes: Uint8Array } {
+  const dir = mkdtempSync(join(tmpdir(), `ql-${name}-`));
+  execFileSync(
+    'npx',
+    [
+      'tsx',
+      'scripts/gen-large-model.ts',
+      '--nodes',
+      String(nodes),
+      '--qdq',
+      '--flaw-every',
+      String(flawEvery),
+      '--out',
+      dir,
+      '--name',
+      name,
+    ],
+    { stdio: 'ignore' },
+  );
+  const file = readdirSync(dir).find((f) => f.endsWith('.onnx'))!;
+  return { name: file, bytes: new Uint8Array(readFileSync(join(dir, file))) };
 }

@@ -1,33 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { dropFiles, graphNode, waitForGraph } from './helpers';
+import { dropFiles, generateDecoder, graphNode, waitForGraph } from './helpers';
 
 let big: { name: string; bytes: Uint8Array };
 
 test.beforeAll(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'ql-big-'));
-  execFileSync(
-    'npx',
-    [
-      'tsx',
-      'scripts/gen-large-model.ts',
-      '--nodes',
-      '3000',
-      '--qdq',
-      '--flaw-every',
-      '4',
-      '--out',
-      dir,
-      '--name',
-      'decoder-3k',
-    ],
-    { stdio: 'ignore' },
-  );
-  const file = readdirSync(dir).find((f) => f.endsWith('.onnx'))!;
-  big = { name: file, bytes: new Uint8Array(readFileSync(join(dir, file))) };
+  big = generateDecoder(3000, 4, 'decoder-3k');
 });
 
 test('a large model opens grouped by name scope with findings rolled up; a finding reveals its node', async ({

