@@ -165,8 +165,21 @@ export async function calibrate(
 ): Promise<Map<string, Range>> {
   const observers = new Map<string, Observer>();
   const inGraph = options.tensors !== undefined && options.observer !== 'percentile';
-  const augmented = inGraph ? augmentWithRanges(modelBytes, options.tensors!) : undefined;
-  const session = await createSession(augmented ? augmented.bytes : exposeTensors(modelBytes, options.tensors));
+  // Below opset 6 the augmentation cannot be written: read the tensors out instead.
+  let augmented = inGraph ? augmentWithRanges(modelBytes, options.tensors!) : undefined;
+  let session: ortTypes.InferenceSession | undefined;
+  if (augmented) {
+    try {
+      // The float graph as written: graph optimizations would only slow the session's creation
+      // (about 30% on a 10k-node decoder) for a model that runs a handful of times.
+      session = await createSession(augmented.bytes, { graphOptimizationLevel: 'disabled' });
+    } catch {
+      // An observed tensor the runtime cannot reduce or concatenate (an integer one the model never
+      // typed): read the tensors out instead, as slowly as that is.
+      augmented = undefined;
+    }
+  }
+  session ??= await createSession(exposeTensors(modelBytes, options.tensors));
   const want = (name: string) => !options.tensors || options.tensors.has(name);
   const observer = (name: string) => {
     let o = observers.get(name);
@@ -195,13 +208,11 @@ export async function calibrate(
       for (const [name, t] of Object.entries(sample)) feed(name, t as ortTypes.Tensor);
       const outputs = await session.run(sample as Record<string, ortTypes.Tensor>);
       if (augmented) {
-        for (const [tensor, r] of augmented.outputs) {
-          const lo = outputs[r.min] ? floatData(outputs[r.min]!) : undefined;
-          const hi = outputs[r.max] ? floatData(outputs[r.max]!) : undefined;
-          // Integer tensors reduce to integers: not a float range, nothing to observe.
-          if (lo?.length === 1 && hi?.length === 1)
-            (observer(tensor) as ExtentObserver).observeExtent(Number(lo[0]), Number(hi[0]));
-        }
+        const lo = augmented.tensors.length ? floatData(outputs[augmented.mins]!) : undefined;
+        const hi = augmented.tensors.length ? floatData(outputs[augmented.maxs]!) : undefined;
+        augmented.tensors.forEach((tensor, k) =>
+          (observer(tensor) as ExtentObserver).observeExtent(Number(lo![k]), Number(hi![k])),
+        );
       } else for (const [name, t] of Object.entries(outputs)) feed(name, t);
       for (const t of Object.values(outputs)) t.dispose();
       options.onProgress?.(i + 1, samples.length);
