@@ -14,6 +14,7 @@ import { configureOrtForNode } from '../src/core/quant/ort-node';
 import { loadRulePack } from '../rules/registry';
 import { NODE_METRICS, NODE_TARGETS } from './bench/node';
 import { BROWSER_METRICS, BROWSER_TARGETS } from './bench/browser';
+import { CALIBRATION_TARGETS } from './bench/calibration';
 import { CALIBRATION_METRICS } from './bench/calibration';
 import { addPartResults, renderMarkdown } from './bench/report';
 import { casesFor, runBench } from './bench/run';
@@ -134,7 +135,9 @@ describe('bench (smoke)', () => {
   });
 
   it('checks each target and writes the Markdown and JSON results', () => {
-    expect(report.targets.map((t) => t.id)).toEqual([...NODE_TARGETS, ...BROWSER_TARGETS].map((t) => t.id));
+    expect(report.targets.map((t) => t.id)).toEqual(
+      [...NODE_TARGETS, ...CALIBRATION_TARGETS, ...BROWSER_TARGETS].map((t) => t.id),
+    );
     // Smoke sizes do not include the target cases.
     for (const t of report.targets) expect(t.met).toBeNull();
     const md = readFileSync(join(out, 'latest.md'), 'utf8');
@@ -169,6 +172,6 @@ describe('bench (smoke)', () => {
     const md = renderMarkdown(merged);
     expect(md).toContain('| First render | ');
     expect(md).toContain('**MISSED** by 50 ms (50% over)');
-    expect(merged.targets).toHaveLength(NODE_TARGETS.length + BROWSER_TARGETS.length + 1);
+    expect(merged.targets).toHaveLength(NODE_TARGETS.length + CALIBRATION_TARGETS.length + BROWSER_TARGETS.length + 1);
   });
 });

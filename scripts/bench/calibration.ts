@@ -12,7 +12,7 @@ import { nodeRuntime } from '../../src/core/quant/node-runtime';
 import { annotate } from '../../src/core/quant/plan';
 import { DEFAULT_OPTIONS } from '../../src/core/quant/configs';
 import { loadRulePack } from '../../rules/registry';
-import type { BenchPart, Figure, MetricDef, PreparedCase } from './types';
+import type { BenchPart, Figure, MetricDef, PreparedCase, Target } from './types';
 
 const MAX_NODES = 12_000;
 const SAMPLES = 4;
@@ -45,6 +45,17 @@ export const CALIBRATION_METRICS: MetricDef[] = [
   },
 ];
 
+export const CALIBRATION_TARGETS: Target[] = [
+  {
+    id: 'calib-10k',
+    metric: 'calib.overhead',
+    caseId: '10k',
+    limit: 1.2,
+    unit: 'ratio',
+    text: '10k nodes: calibration at most 1.2x plain inference per sample',
+  },
+];
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -53,16 +64,7 @@ function median(xs: number[]): number {
 export const calibrationPart: BenchPart = {
   name: 'calibration',
   metrics: CALIBRATION_METRICS,
-  targets: [
-    {
-      id: 'calib-10k',
-      metric: 'calib.overhead',
-      caseId: '10k',
-      limit: 1.2,
-      unit: 'ratio',
-      text: '10k nodes: calibration at most 1.2x plain inference per sample',
-    },
-  ],
+  targets: CALIBRATION_TARGETS,
   async measure(c: PreparedCase): Promise<Figure[]> {
     if (c.nodes > MAX_NODES || c.dataPath) {
       const note = c.dataPath
