@@ -91,6 +91,18 @@ test('the delegation map: a node the NPU cannot take splits the graph into two N
   );
   await expect(page.locator('[data-testid="graph-node"][data-npu="off"]')).toHaveCount(1);
   await expect(page.locator('[data-testid="graph-node"][data-npu="off"]')).toHaveAttribute('data-op', 'Softsign');
+  // Each NPU partition is outlined in its own colour, with a legend in the banner.
+  const p1 = page.locator('[data-testid="graph-node"][data-partition="1"]');
+  const p2 = page.locator('[data-testid="graph-node"][data-partition="2"]');
+  expect((await p1.count()) + (await p2.count())).toBe(7);
+  expect(await p1.count()).toBeGreaterThan(0);
+  expect(await p2.count()).toBeGreaterThan(0);
+  const ring = (l: typeof p1) => l.first().evaluate((el) => getComputedStyle(el).boxShadow);
+  expect(await ring(p1)).not.toBe(await ring(p2));
+  await expect(page.getByTestId('partition-legend')).toContainText('partition 1');
+  await expect(page.getByTestId('partition-legend')).toContainText('partition 2');
+  await page.screenshot({ path: test.info().outputPath('partitions.png') });
+  if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: 'docs/screenshots/delegation-map.png' });
 });
 
 test('a dynamically quantized model gets one model-level finding and is not quantized again', async ({ page }) => {

@@ -45,13 +45,18 @@ async function delegation(bytes: Uint8Array, flow: Flow, soc = 'SM8650') {
 
 describe('delegation map', () => {
   it('a fully supported chain is one partition', async () => {
-    expect(await delegation(chain('Relu'), 'ort')).toMatchObject({ nodes: 4, onNpu: 4, offNpu: 0, partitions: 1 });
+    const d = await delegation(chain('Relu'), 'ort');
+    expect(d).toMatchObject({ nodes: 4, onNpu: 4, offNpu: 0, partitions: 1 });
+    expect(d.partitionOf).toBeUndefined();
   });
 
   it('an unsupported node in the middle splits the NPU nodes into two partitions', async () => {
     const d = await delegation(chain('Erf'), 'ort');
     expect(d).toMatchObject({ nodes: 4, onNpu: 3, offNpu: 1, partitions: 2 });
     expect(delegationText(d)).toBe('3 of 4 nodes on the NPU in 2 partitions; 1 off it (CPU or rejected)');
+    // Numbered in graph order: the node before the cut is partition 1, the two after it partition 2.
+    expect(Object.values(d.partitionOf!).sort()).toEqual([1, 2, 2]);
+    expect(d.offNpuIds.some((id) => id in d.partitionOf!)).toBe(false);
   });
 
   it('a float node runs on the NPU in FP16 on V75 and leaves it on V68, which has no FP16', async () => {

@@ -16,6 +16,11 @@ export interface Delegation {
   partitions: number;
   /** Node ids off the NPU (for the graph's colouring). */
   offNpuIds: string[];
+  /**
+   * When there is more than one partition: each NPU node's partition, numbered 1.. in graph
+   * order (for outlining the partitions on the graph).
+   */
+  partitionOf?: Record<string, number>;
 }
 
 const OFF = new Set(['cpu-fallback', 'rejected']);
@@ -49,13 +54,23 @@ export function predictDelegation(
       if (p) parent.set(find(n.id), find(p));
     }
   }
-  const roots = new Set(npu.map((n) => find(n.id)));
+  const number = new Map<string, number>();
+  for (const n of npu) {
+    const root = find(n.id);
+    if (!number.has(root)) number.set(root, number.size + 1);
+  }
+  let partitionOf: Record<string, number> | undefined;
+  if (number.size > 1) {
+    partitionOf = {};
+    for (const n of npu) partitionOf[n.id] = number.get(find(n.id))!;
+  }
   return {
     nodes: nodes.length,
     onNpu: npu.length,
     offNpu: nodes.length - npu.length,
-    partitions: roots.size,
+    partitions: number.size,
     offNpuIds: nodes.filter((n) => off.has(n.id)).map((n) => n.id),
+    ...(partitionOf ? { partitionOf } : {}),
   };
 }
 

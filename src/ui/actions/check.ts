@@ -33,6 +33,7 @@ export async function runCheck(): Promise<void> {
       error: undefined,
       marks: indexFindings(out.result.findings, drawnNodeOf),
       offNpu: new Set(out.result.delegation.offNpuIds),
+      partitionOf: out.result.delegation.partitionOf,
       tensorEncodings: out.tensorEncodings,
     });
     if (useApp.getState().findingsOnly) void relayout();
@@ -44,6 +45,7 @@ export async function runCheck(): Promise<void> {
       error: out.error,
       marks: new Map(),
       offNpu: new Set(),
+      partitionOf: undefined,
       tensorEncodings: undefined,
     });
   }

@@ -42,6 +42,7 @@ export async function runQuantize(): Promise<void> {
     error: undefined,
     marks: indexFindings(out.result.findings, drawnNodeOf),
     offNpu: new Set(out.result.delegation.offNpuIds),
+    partitionOf: out.result.delegation.partitionOf,
     tensorEncodings: out.tensorEncodings,
   });
 }

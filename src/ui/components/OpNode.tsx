@@ -13,6 +13,7 @@ function OpNodeImpl({ data, selected, width, height }: NodeProps<OpFlowNode>) {
   const n = data.node;
   const marks = useCheck((s) => s.marks.get(n.id));
   const offNpu = useCheck((s) => s.offNpu.has(n.id));
+  const partition = useCheck((s) => s.partitionOf?.[n.id]);
   const io = n.kind !== 'op';
   const classes = [
     'ql-node',
@@ -25,13 +26,14 @@ function OpNodeImpl({ data, selected, width, height }: NodeProps<OpFlowNode>) {
   return (
     <div
       className={classes}
-      style={{ width, height }}
+      style={{ width, height, ...(partition ? { boxShadow: `0 0 0 3px ${partitionColour(partition)}` } : {}) }}
       data-testid="graph-node"
       data-node-id={n.id}
       data-op={n.opType}
-      title={`${n.opType}${n.domain ? ` (${n.domain})` : ''}\n${n.name}${marks ? `\n${SEVERITY_ICON[marks.worst]} ${marks.first}` : ''}`}
+      title={`${n.opType}${n.domain ? ` (${n.domain})` : ''}\n${n.name}${partition ? `\nNPU partition ${partition}` : ''}${marks ? `\n${SEVERITY_ICON[marks.worst]} ${marks.first}` : ''}`}
       data-severity={marks?.worst}
       data-npu={offNpu ? 'off' : undefined}
+      data-partition={partition}
     >
       {marks && (
         <span
@@ -52,5 +54,9 @@ function OpNodeImpl({ data, selected, width, height }: NodeProps<OpFlowNode>) {
     </div>
   );
 }
+
+/** Outline colours of NPU partitions: distinct hues, readable on the light and the dark canvas. */
+const PARTITION_COLOURS = ['#0ea5e9', '#a855f7', '#22c55e', '#f97316', '#ec4899', '#eab308'];
+export const partitionColour = (k: number) => PARTITION_COLOURS[(k - 1) % PARTITION_COLOURS.length]!;
 
 export const OpNode = memo(OpNodeImpl);

@@ -1,5 +1,6 @@
 /** The verdict: pass / pass with warnings / fail, with counts, SoC and arch, backend and mode. */
 import { delegationText } from '../../core/check/delegation';
+import { partitionColour } from './OpNode';
 import { FLOW_LABEL } from '../format';
 import { useCheck } from '../state/check-store';
 
@@ -65,7 +66,30 @@ export function VerdictBanner() {
       >
         {delegationText(result.delegation)}
       </span>
+      {result.delegation.partitionOf && <PartitionLegend partitionOf={result.delegation.partitionOf} />}
       {running && <span className="text-xs opacity-70">re-checking…</span>}
     </div>
+  );
+}
+
+/** The outline colour of each NPU partition on the graph, with its size. */
+function PartitionLegend({ partitionOf }: { partitionOf: Readonly<Record<string, number>> }) {
+  const sizes = new Map<number, number>();
+  for (const k of Object.values(partitionOf)) sizes.set(k, (sizes.get(k) ?? 0) + 1);
+  const shown = [...sizes].sort((a, b) => a[0] - b[0]).slice(0, 6);
+  return (
+    <span className="flex items-center gap-2 text-xs" data-testid="partition-legend" aria-label="NPU partitions">
+      {shown.map(([k, n]) => (
+        <span key={k} className="flex items-center gap-1">
+          <span
+            aria-hidden="true"
+            className="inline-block h-2.5 w-2.5 rounded-full"
+            style={{ background: partitionColour(k) }}
+          />
+          partition {k}: {n} node{n === 1 ? '' : 's'}
+        </span>
+      ))}
+      {sizes.size > shown.length && <span>+{sizes.size - shown.length} more</span>}
+    </span>
   );
 }

@@ -37,6 +37,8 @@ export interface CheckState {
   tensorEncodings?: Record<string, string>;
   /** Nodes the flow would not run on the NPU (the delegation map). */
   offNpu: ReadonlySet<string>;
+  /** Each NPU node's partition when the flow splits the model into several (outlined on the graph). */
+  partitionOf?: Readonly<Record<string, number>>;
 }
 
 const KEY = 'quantlens.settings.v1';
