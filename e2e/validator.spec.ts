@@ -101,8 +101,12 @@ test('the delegation map: a node the NPU cannot take splits the graph into two N
   expect(await ring(p1)).not.toBe(await ring(p2));
   await expect(page.getByTestId('partition-legend')).toContainText('partition 1');
   await expect(page.getByTestId('partition-legend')).toContainText('partition 2');
-  await page.screenshot({ path: test.info().outputPath('partitions.png') });
+  // Each node says what the flow does with it: ONNX Runtime runs the Softsign on the CPU; the
+  // QNN converter rejects the model.
+  await expect(graphNode(page, 'Softsign')).toHaveAttribute('data-outcome', 'cpu-fallback');
   if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: 'docs/screenshots/delegation-map.png' });
+  await page.getByRole('combobox', { name: 'Flow' }).selectOption('qnn');
+  await expect(graphNode(page, 'Softsign')).toHaveAttribute('data-outcome', 'rejected');
 });
 
 test('a dynamically quantized model gets one model-level finding and is not quantized again', async ({ page }) => {

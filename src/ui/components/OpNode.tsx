@@ -4,6 +4,7 @@ import { memo } from 'react';
 import type { ViewNode } from '../../core/model/graph-view';
 import { useCheck } from '../state/check-store';
 import { SEVERITY_ICON } from './severity';
+import { OUTCOME_TEXT } from '../../core/check/finding';
 import { opCategory } from '../op-category';
 
 export type OpNodeData = { node: ViewNode; hit: boolean };
@@ -30,10 +31,11 @@ function OpNodeImpl({ data, selected, width, height }: NodeProps<OpFlowNode>) {
       data-testid="graph-node"
       data-node-id={n.id}
       data-op={n.opType}
-      title={`${n.opType}${n.domain ? ` (${n.domain})` : ''}\n${n.name}${partition ? `\nNPU partition ${partition}` : ''}${marks ? `\n${SEVERITY_ICON[marks.worst]} ${marks.first}` : ''}`}
+      title={`${n.opType}${n.domain ? ` (${n.domain})` : ''}\n${n.name}${partition ? `\nNPU partition ${partition}` : ''}${marks ? `\n${SEVERITY_ICON[marks.worst]} ${marks.first}\nUnder the flow: ${OUTCOME_TEXT[marks.outcome]}` : ''}`}
       data-severity={marks?.worst}
       data-npu={offNpu ? 'off' : undefined}
       data-partition={partition}
+      data-outcome={marks?.outcome}
     >
       {marks && (
         <span

@@ -3,7 +3,7 @@
  * indexed by node id so each graph node subscribes only to its own marks.
  */
 import { create } from 'zustand';
-import { DEFAULT_FLOW, isFlow } from '../../../rules/types';
+import { DEFAULT_FLOW, isFlow, OUTCOMES, type Outcome } from '../../../rules/types';
 import { DEFAULT_BACKEND, DEFAULT_SOC, isBackend } from '../../../rules/backends';
 import type { Finding, Severity } from '../../core/check/finding';
 import type { ValidationResult } from '../../core/check/validate';
@@ -14,6 +14,8 @@ export interface NodeMarks {
   worst: Severity;
   count: number;
   first: string;
+  /** The gravest outcome under the flow among the node's findings (OUTCOMES order: rejected first). */
+  outcome: Outcome;
   /** Findings per severity. */
   errors: number;
   warnings: number;
@@ -85,8 +87,19 @@ export function indexFindings(
     if (!f.nodeId) continue;
     const id = drawn(f.nodeId);
     const m = marks.get(id);
-    if (!m) marks.set(id, { worst: f.severity, count: 1, first: f.message, errors: 0, warnings: 0, notes: 0 });
-    marks.get(id)![COUNTER[f.severity]]++;
+    if (!m)
+      marks.set(id, {
+        worst: f.severity,
+        count: 1,
+        first: f.message,
+        outcome: f.outcome,
+        errors: 0,
+        warnings: 0,
+        notes: 0,
+      });
+    const mark = marks.get(id)!;
+    mark[COUNTER[f.severity]]++;
+    if (OUTCOMES.indexOf(f.outcome) < OUTCOMES.indexOf(mark.outcome)) mark.outcome = f.outcome;
     if (m) {
       m.count++;
       if (RANK[f.severity] > RANK[m.worst]) {
