@@ -7,6 +7,7 @@
  * share links that point at a Q or DQ land on a node that is drawn. Pure and linear in nodes + edges.
  */
 import type { GraphView, ViewEdge, ViewNode } from '../model/graph-view';
+import { constantOnlyNodes } from './scopes';
 
 export interface QdqFold {
   /** The edges of the folded drawing. */
@@ -51,13 +52,8 @@ export function foldQdq(view: GraphView): QdqFold | undefined {
   }
   // Nodes that compute only from constants (Constant, an Identity of an initializer as PyTorch writes
   // shared scales and biases, a Reshape of a weight) fold too: they hold scales, weights and shapes.
-  const constantOnly = new Set<string>();
-  for (const n of view.nodes) {
-    if (n.kind !== 'op' || folded.has(n.id) || n.subgraphs.length > 0) continue;
-    const fed = into.get(n.id) ?? [];
-    const constantPorts = n.inputs.every((p) => p.kind === 'initializer' || p.kind === 'constant' || !p.name);
-    if ((constantPorts || fed.length > 0) && fed.every((e) => constantOnly.has(e.source))) constantOnly.add(n.id);
-  }
+  const constantOnly = constantOnlyNodes(view);
+  for (const id of folded) constantOnly.delete(id);
   for (let i = view.nodes.length - 1; i >= 0; i--) {
     const n = view.nodes[i]!;
     if (!constantOnly.has(n.id)) continue;

@@ -80,6 +80,24 @@ export function nodeScopes(view: GraphView): Map<string, string[]> {
 /** A source feeding more items than this is a broadcast (rotary tables, masks, a shared scale). */
 export const BROADCAST_FANOUT = 6;
 
+/**
+ * Op nodes that compute only from constants: a Constant, an Identity or Reshape of an initializer,
+ * and chains of those (PyTorch shares scales and biases behind Identity nodes). They hold weights,
+ * scales and shapes, not activations. Nodes are in topological order, as ONNX requires.
+ */
+export function constantOnlyNodes(view: GraphView): Set<string> {
+  const fedBy = new Map<string, string[]>();
+  for (const e of view.edges) (fedBy.get(e.target) ?? fedBy.set(e.target, []).get(e.target)!).push(e.source);
+  const constant = new Set<string>();
+  for (const n of view.nodes) {
+    if (n.kind !== 'op' || n.subgraphs.length > 0) continue;
+    const fed = fedBy.get(n.id) ?? [];
+    const constantPorts = n.inputs.every((p) => p.kind === 'initializer' || p.kind === 'constant' || !p.name);
+    if ((constantPorts || fed.length > 0) && fed.every((s) => constant.has(s))) constant.add(n.id);
+  }
+  return constant;
+}
+
 /** Blocks of about this many nodes when grouping by structure. */
 const BLOCK_NODES = 24;
 
@@ -99,13 +117,7 @@ export function structuralScopes(view: GraphView): Map<string, string[]> {
   }
   // Nodes computing only from constants (paddle2onnx writes every Constant first) join the block
   // of their first consumer; the cut search runs over the rest, in topological order.
-  const constant = new Set<string>();
-  for (const n of view.nodes) {
-    if (n.kind !== 'op') continue;
-    const fed = into.get(n.id) ?? [];
-    if (n.inputs.every((p) => p.kind !== 'activation' && p.kind !== 'graph-input') && fed.every((s) => constant.has(s)))
-      constant.add(n.id);
-  }
+  const constant = constantOnlyNodes(view);
   const seq = view.nodes.filter((n) => n.kind === 'op' && !constant.has(n.id));
   const order = new Map<string, number>();
   seq.forEach((n, i) => order.set(n.id, i));
