@@ -86,8 +86,13 @@ export type LoadResult =
       parseMs: number;
       encodingsFile?: string;
       expanded?: string[];
-      /** For a view with Q/DQ nodes: the QDQ-folded drawing (compute nodes, quantization on edges). */
+      /**
+       * For a graph with Q/DQ nodes: `view` is its QDQ-folded drawing (compute nodes, quantization
+       * on the edges) and `fold` says what was folded into what (its `edges` are `view.edges`, not
+       * repeated); graphView('') gives the full graph.
+       */
       fold?: QdqFold;
+      folded?: boolean;
     }
   | { ok: false; error: SerializedLoadError };
 

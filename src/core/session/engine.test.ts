@@ -59,6 +59,25 @@ describe('Engine', () => {
     expect((await engine.graphView(''))?.view.nodes.some((n) => n.opType === 'Conv')).toBe(true);
   });
 
+  it('sends a QDQ model folded (only drawn nodes cross to the UI) and the full graph on request', async () => {
+    const engine = new Engine();
+    const r = await engine.openFiles([file('public/samples/cnn-sigmoid.qdq.onnx', 'cnn.qdq.onnx')]);
+    if (!r.ok) throw new Error(r.error.problem);
+    expect(r.folded).toBe(true);
+    const isQdq = (op: string) => op === 'QuantizeLinear' || op === 'DequantizeLinear';
+    expect(r.view.nodes.filter((n) => isQdq(n.opType))).toEqual([]);
+    const full = (await engine.graphView(''))!;
+    expect(full.view.nodes.length).toBe(r.view.nodes.length + r.fold!.hidden);
+    // Every folded node is named, so search and share links still find it.
+    expect(r.fold!.names.map(([id]) => id).sort()).toEqual(
+      full.view.nodes
+        .filter((n) => !r.view.nodes.some((d) => d.id === n.id))
+        .map((n) => n.id)
+        .sort(),
+    );
+    expect(full.fold!.edges).toEqual(r.view.edges);
+  });
+
   it('refuses two models in one drop and non-http URLs', async () => {
     const engine = new Engine();
     const two = await engine.openFiles([new File(['a'], 'a.onnx'), new File(['b'], 'b.onnx')]);

@@ -16,6 +16,8 @@ export interface QdqFold {
   foldedInto: Record<string, string>;
   /** How many nodes were folded away. */
   hidden: number;
+  /** Every folded node as [id, name, op type]: what search and share links need of them. */
+  names: [string, string, string][];
   /** Initial group expansion of the folded drawing (large views only). */
   expanded?: string[];
 }
@@ -135,7 +137,12 @@ export function foldQdq(view: GraphView): QdqFold | undefined {
     const other = first ?? (n.opType === 'QuantizeLinear' ? downstreamOf(id) : sourceOf(id));
     foldedInto[id] = other ?? '';
   }
-  return { edges, foldedInto, hidden: folded.size };
+  const names: [string, string, string][] = [];
+  for (const id of folded) {
+    const n = byId.get(id)!;
+    names.push([id, n.name, n.opType]);
+  }
+  return { edges, foldedInto, hidden: folded.size, names };
 }
 
 function upstreamShape(

@@ -25,12 +25,12 @@ export async function afterLoad(result: Extract<LoadResult, { ok: true }>): Prom
     settings: { ...q.settings, inputFiles: undefined },
   }));
   if (useShare.getState().pending) {
-    await showView(result.view, result.expanded, result.fold);
+    await showView(result.view, result.expanded, result.fold, result.folded);
     await onModelLoaded();
     return;
   }
   if (useShare.getState().opening) {
-    await showView(result.view, result.expanded, result.fold);
+    await showView(result.view, result.expanded, result.fold, result.folded);
     return;
   }
   void runCheck().then(() => {
@@ -46,5 +46,5 @@ export async function afterLoad(result: Extract<LoadResult, { ok: true }>): Prom
     )
       void runQuantize();
   });
-  await showView(result.view, result.expanded, result.fold);
+  await showView(result.view, result.expanded, result.fold, result.folded);
 }

@@ -4,7 +4,7 @@
  * fragment names the selected node (`#node=...`) unless it holds a share link still to be used.
  * Entries belong to the model they were made on; one from another model is skipped.
  */
-import { useApp } from '../state/app-store';
+import { nodeIdByName, useApp } from '../state/app-store';
 import { relayout, revealNode } from './view';
 
 interface Entry {
@@ -79,9 +79,8 @@ async function restore(entry: Entry): Promise<void> {
       await relayout();
     }
     if (entry.node) {
-      const { fullView, view } = useApp.getState();
-      const node = (fullView ?? view)?.nodes.find((n) => n.name === entry.node || n.id === entry.node);
-      if (node) await revealNode(node.id);
+      const id = nodeIdByName(entry.node);
+      if (id) await revealNode(id);
     } else useApp.getState().select(undefined);
     lastKey = keyOf(current() ?? entry);
   } finally {

@@ -2,19 +2,30 @@
 import { useMemo } from 'react';
 import { create } from 'zustand';
 import type { ViewNode } from '../../core/model/graph-view';
-import { drawnNodeOf, useApp } from '../state/app-store';
+import { drawnNodeOf, useApp, type AppState } from '../state/app-store';
 
 export const useSearch = create<{ query: string; setQuery(q: string): void }>()((set) => ({
   query: '',
   setQuery: (query) => set({ query }),
 }));
 
+/** What search needs of a node. */
+export type SearchItem = Pick<ViewNode, 'id' | 'name' | 'opType'>;
+
+/** Every node of the shown graph: drawn ones, and those folded into them. */
+export function searchItems(s: AppState): readonly SearchItem[] {
+  if (s.fullView) return s.fullView.nodes;
+  const drawn = s.view?.nodes ?? [];
+  if (!s.drawnFolded || !s.fold) return drawn;
+  return [...drawn, ...s.fold.names.map(([id, name, opType]) => ({ id, name, opType }))];
+}
+
 /** Nodes whose name or op type contains the query (case-insensitive); exact op-type matches first. */
-export function searchNodes(nodes: readonly ViewNode[], query: string, limit = 200): ViewNode[] {
+export function searchNodes<T extends SearchItem>(nodes: readonly T[], query: string, limit = 200): T[] {
   const q = query.trim().toLowerCase();
   if (!q) return [];
-  const exact: ViewNode[] = [];
-  const partial: ViewNode[] = [];
+  const exact: T[] = [];
+  const partial: T[] = [];
   for (const n of nodes) {
     const op = n.opType.toLowerCase();
     if (op === q) exact.push(n);
@@ -27,10 +38,11 @@ export function searchNodes(nodes: readonly ViewNode[], query: string, limit = 2
 /** Ids of the drawn nodes matching the current query (a folded Q/DQ lights the node it is folded into). */
 export function useSearchHits(): Set<string> {
   const query = useSearch((s) => s.query);
-  const full = useApp((s) => s.fullView ?? s.view);
+  // The items follow the drawn and the full view; reading them subscribes the hook to both.
   const drawn = useApp((s) => s.view);
+  const full = useApp((s) => s.fullView);
   return useMemo(
-    () => new Set(full && drawn ? searchNodes(full.nodes, query).map((n) => drawnNodeOf(n.id)) : []),
-    [full, drawn, query],
+    () => new Set(searchNodes(searchItems(useApp.getState()), query).map((n) => drawnNodeOf(n.id))),
+    [drawn, full, query],
   );
 }

@@ -8,7 +8,7 @@ import { isConfigName } from '../../core/quant/configs';
 import { runCheck } from './check';
 import { runQuantize } from './quant';
 import { revealNode } from './view';
-import { useApp } from '../state/app-store';
+import { nodeIdByName, useApp } from '../state/app-store';
 import { saveSettings, useCheck } from '../state/check-store';
 import { setList } from '../state/list-store';
 import { DEFAULT_QUANT, useQuant } from '../state/quant-store';
@@ -44,8 +44,8 @@ export function applySettings(payload: SharePayload): void {
 /** Selects the shared node, by name, once the graph is there. */
 function selectByName(name: string | undefined): void {
   if (!name) return;
-  const node = useApp.getState().fullView?.nodes.find((n) => n.name === name);
-  if (node) void revealNode(node.id);
+  const id = nodeIdByName(name);
+  if (id) void revealNode(id);
 }
 
 /** After a shared model loaded: reproduce the run, compare identity, select the node. */

@@ -28,18 +28,46 @@ export function nextTask(): Promise<void> {
 export { GROUP_BUDGET, GROUP_THRESHOLD } from '../../core/view/scopes';
 
 /**
- * Shows a graph: QDQ-folded when it has Q/DQ nodes (unless the user asked for the whole graph),
- * grouped by name scope when large, laid out off the main thread.
+ * Shows a graph: QDQ-folded when it has Q/DQ nodes (unless the person asked for the whole graph),
+ * grouped by name scope when large, laid out off the main thread. `folded` says the engine sent
+ * the folded drawing itself (a model's main graph); otherwise `view` is the full graph.
  */
-export async function showView(full: GraphView, groups?: string[], fold?: QdqFold): Promise<void> {
-  const folded = !!fold && useApp.getState().qdqFolded;
-  const view = folded ? foldedView(full, fold) : full;
-  useApp.setState({
-    view,
-    fullView: full,
+export async function showView(view: GraphView, groups?: string[], fold?: QdqFold, folded = false): Promise<void> {
+  if (folded && fold) {
+    const known = { ...fold, edges: view.edges };
+    if (!useApp.getState().qdqFolded) {
+      // The person draws whole graphs: fetch this one.
+      const got = await engineClient().graphView(view.path);
+      if (got) return showView(got.view, got.expanded, got.fold ?? known);
+    }
+    return draw({ view, fullView: undefined, fullGroups: undefined, fold: known, drawnFolded: true, groups });
+  }
+  const drawFolded = !!fold && useApp.getState().qdqFolded;
+  return draw({
+    view: drawFolded ? foldedView(view, fold) : view,
+    fullView: view,
     fullGroups: groups,
     fold,
-    expanded: expansionOf(view, folded ? fold.expanded : groups),
+    drawnFolded: drawFolded,
+    groups: drawFolded ? fold.expanded : groups,
+  });
+}
+
+async function draw(d: {
+  view: GraphView;
+  fullView: GraphView | undefined;
+  fullGroups: string[] | undefined;
+  fold: QdqFold | undefined;
+  drawnFolded: boolean;
+  groups: string[] | undefined;
+}): Promise<void> {
+  useApp.setState({
+    view: d.view,
+    fullView: d.fullView,
+    fullGroups: d.fullGroups,
+    fold: d.fold,
+    drawnFolded: d.drawnFolded,
+    expanded: expansionOf(d.view, d.groups),
     findingsOnly: false,
     layout: undefined,
     visible: undefined,
@@ -64,19 +92,30 @@ function remark(): void {
 
 /** Draws a graph with Q/DQ nodes folded onto its edges, or whole; the selection follows. */
 export async function setQdqFolded(on: boolean): Promise<void> {
-  const { fullView, fullGroups, fold, selectedId, qdqFolded } = useApp.getState();
+  const { qdqFolded, fold, view: before } = useApp.getState();
   if (on === qdqFolded) return;
   useApp.setState({ qdqFolded: on });
-  if (!fullView || !fold) return;
+  if (!fold || !before) return;
+  let { fullView, fullGroups } = useApp.getState();
+  if (!fullView) {
+    // Arrived folded: fetch the full graph from the engine the first time it is asked for.
+    const got = await engineClient().graphView(before.path);
+    if (!got || useApp.getState().view !== before) return;
+    fullView = got.view;
+    fullGroups = got.expanded;
+  }
+  const { selectedId } = useApp.getState();
   const view = on ? foldedView(fullView, fold) : fullView;
-  const selected = selectedId && on ? shownNode(selectedId, fold) || undefined : selectedId;
   useApp.setState({
     view,
+    fullView,
+    fullGroups,
+    drawnFolded: on,
     expanded: expansionOf(view, on ? fold.expanded : fullGroups),
     findingsOnly: false,
     layout: undefined,
     visible: undefined,
-    selectedId: selected,
+    selectedId: selectedId && on ? shownNode(selectedId, fold) || undefined : selectedId,
   });
   remark();
   await relayout();

@@ -65,9 +65,7 @@ function Canvas() {
   const hits = useSearchHits();
   const { setCenter, fitView, getZoom, setViewport } = useReactFlow();
 
-  const edgeLabels = useApp((s) =>
-    s.edgeLabels === 'auto' ? (s.view && s.view !== s.fullView ? 'quant' : 'shape') : s.edgeLabels,
-  );
+  const edgeLabels = useApp((s) => (s.edgeLabels === 'auto' ? (s.drawnFolded ? 'quant' : 'shape') : s.edgeLabels));
   const tensorEncodings = useCheck((s) => s.tensorEncodings);
 
   const nodes = useMemo<(OpFlowNode | GroupFlowNode)[]>(() => {

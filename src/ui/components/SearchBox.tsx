@@ -1,6 +1,6 @@
 /** Search nodes by name or op type; Enter or a click jumps to the hit. */
 import { useMemo, useState } from 'react';
-import { searchNodes, useSearch } from '../actions/search';
+import { searchItems, searchNodes, useSearch } from '../actions/search';
 import { useApp } from '../state/app-store';
 import { revealNode } from '../actions/view';
 
@@ -8,10 +8,11 @@ export function SearchBox() {
   const query = useSearch((s) => s.query);
   const setQuery = useSearch((s) => s.setQuery);
   // Search every node of the model, folded Q/DQ included: a hit on one reveals the node it is folded into.
-  const view = useApp((s) => s.fullView ?? s.view);
+  const view = useApp((s) => s.view);
+  const full = useApp((s) => s.fullView);
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
-  const hits = useMemo(() => (view ? searchNodes(view.nodes, query, 50) : []), [view, query]);
+  const hits = useMemo(() => (view ? searchNodes(searchItems(useApp.getState()), query, 50) : []), [view, full, query]);
 
   const jump = (i: number) => {
     const hit = hits[i];

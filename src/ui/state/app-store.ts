@@ -26,11 +26,16 @@ export interface AppState {
   origin?: { kind: 'url' | 'sample' | 'file'; label: string; url?: string };
   /** What is drawn: the graph itself, or its QDQ-folded drawing. */
   view?: GraphView;
-  /** The graph as the model has it (every Q and DQ node), and its initial grouping. */
+  /**
+   * The graph as the model has it (every Q and DQ node) and its initial grouping, once known: a
+   * QDQ model arrives folded, and the full graph is fetched when the person unfolds it.
+   */
   fullView?: GraphView;
   fullGroups?: string[];
-  /** The QDQ-folded drawing of `fullView`, when it has Q/DQ nodes. */
+  /** What folding the graph's Q/DQ nodes folded into what, when it has any. */
   fold?: QdqFold;
+  /** Whether `view` is the QDQ-folded drawing. */
+  drawnFolded: boolean;
   /** Whether a graph with Q/DQ nodes is drawn folded (the default) or whole. */
   qdqFolded: boolean;
   /** Expanded name-scope groups; undefined when the view is small enough to draw whole. */
@@ -76,6 +81,7 @@ export const useApp = create<AppState>()((set) => ({
   layingOut: false,
   findingsOnly: false,
   qdqFolded: true,
+  drawnFolded: false,
   edgeLabels: 'auto',
   fitSeq: 0,
   fitReadable: false,
@@ -99,6 +105,14 @@ export function setEdgeLabels(edgeLabels: AppState['edgeLabels']): void {
 
 /** The drawn node that shows a node of the model: itself, or the node a folded Q/DQ stands in for. */
 export function drawnNodeOf(id: string): string {
-  const { fold, view, fullView } = useApp.getState();
-  return view !== fullView ? shownNode(id, fold) : id;
+  const { fold, drawnFolded } = useApp.getState();
+  return drawnFolded ? shownNode(id, fold) : id;
+}
+
+/** A node of the model by name: a drawn one, or one folded into a drawn one (given by its own id). */
+export function nodeIdByName(name: string): string | undefined {
+  const { view, fullView, fold } = useApp.getState();
+  const drawn = (fullView ?? view)?.nodes.find((n) => n.name === name);
+  if (drawn) return drawn.id;
+  return fold?.names.find(([, n]) => n === name)?.[0];
 }
