@@ -9,7 +9,8 @@ export function CanvasTools() {
   const visible = useApp((s) => s.visible);
   const total = useApp((s) => s.view?.nodes.length ?? 0);
   const folding = useApp((s) => s.fold?.hidden);
-  const folded = useApp((s) => s.drawnFolded);
+  // The box shows what was asked at once; the drawing follows when the full graph has arrived.
+  const folded = useApp((s) => s.qdqFolded);
   return (
     <div
       className="absolute top-2 right-2 z-20 flex flex-col gap-1 rounded border border-slate-200 bg-white/95 p-2 text-xs shadow-sm"
