@@ -139,6 +139,23 @@ export function makeTensor(
  * Makes a ValueInfoProto for a tensor. A dim is a size, a symbolic name, or `null` (unknown);
  * leave `shape` out when even the rank is unknown.
  */
+/**
+ * A source of names unused in a graph (tensors, initializers, inputs and outputs): `fresh(base)`
+ * returns `base`, else `base_1`, `base_2`, ..., and reserves what it returns.
+ */
+export function freshNamer(graph: onnx.IGraphProto): (base: string) => string {
+  const used = new Set<string>();
+  for (const n of graph.node ?? []) for (const t of [...(n.input ?? []), ...(n.output ?? [])]) if (t) used.add(t);
+  for (const t of graph.initializer ?? []) if (t.name) used.add(t.name);
+  for (const v of [...(graph.input ?? []), ...(graph.output ?? [])]) if (v.name) used.add(v.name);
+  return (base) => {
+    let name = base;
+    for (let k = 1; used.has(name); k++) name = `${base}_${k}`;
+    used.add(name);
+    return name;
+  };
+}
+
 export function makeValueInfo(name: string, dtype: DType, shape?: readonly Dim[]): onnx.IValueInfoProto {
   const tensorType: onnx.TypeProto.ITensor = { elemType: dtypeCode(dtype) };
   if (shape) {

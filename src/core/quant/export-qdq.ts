@@ -5,7 +5,7 @@
  * the com.microsoft Q/DQ ops (which onnxruntime runs below opset 21).
  */
 import { onnx } from '../model/onnx/generated/onnx-pb.js';
-import { attr, makeAttribute, makeTensor, writeOnnx } from '../model/write-onnx';
+import { attr, freshNamer, makeAttribute, makeTensor, writeOnnx } from '../model/write-onnx';
 import type { Encodings } from './compute';
 import type { QuantEncoding } from '../encoding/encoding';
 
@@ -37,10 +37,11 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
   const proto = onnx.ModelProto.decode(floatBytes);
   const g = proto.graph as onnx.GraphProto;
   const notes: string[] = [];
-
+  // One namer for every tensor and node this export adds, the opset upgrade's included.
+  const fresh = freshNamer(g);
   let opset = Number(proto.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
   if (opset > 0 && opset < 10) {
-    const raised = raiseToOpset10(g);
+    const raised = raiseToOpset10(g, fresh);
     if (raised.ok) {
       proto.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')!.version = 10;
       notes.push(
@@ -73,17 +74,6 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
   const newNodes: { after: onnx.INodeProto | null; node: onnx.INodeProto }[] = [];
   const renameInputs = new Map<string, string>();
   const pendingBefore = new Map<onnx.INodeProto, onnx.NodeProto[]>();
-  const used = new Set<string>([
-    ...g.node.flatMap((n) => [...(n.input ?? []), ...(n.output ?? [])] as string[]),
-    ...g.initializer.map((t) => t.name ?? ''),
-  ]);
-  const fresh = (base: string) => {
-    let n = base;
-    let k = 1;
-    while (used.has(n)) n = `${base}_${k++}`;
-    used.add(n);
-    return n;
-  };
 
   const qparams = (tensor: string, e: QuantEncoding, scales = e.scale, shape?: number[]) => {
     const s = fresh(`${tensor}_scale`);
@@ -297,22 +287,16 @@ const CHANGED_AT_10 = new Set(['Upsample', 'Dropout', 'Resize']);
  * whose meaning changed at 10 (or a sub-graph) stops the upgrade. The graph is changed only when
  * the upgrade succeeds.
  */
-function raiseToOpset10(g: onnx.GraphProto): { ok: true; converted: number } | { ok: false; blocker: string } {
+function raiseToOpset10(
+  g: onnx.GraphProto,
+  fresh: (base: string) => string,
+): { ok: true; converted: number } | { ok: false; blocker: string } {
   for (const n of g.node) {
     if ((!n.domain || n.domain === 'ai.onnx') && CHANGED_AT_10.has(n.opType ?? ''))
       return { ok: false, blocker: `a ${n.opType} node` };
     if (n.attribute?.some((a) => a.g || (a.graphs && a.graphs.length)))
       return { ok: false, blocker: `a ${n.opType} node with a sub-graph` };
   }
-  const names = new Set<string>();
-  for (const n of g.node) for (const t of [...(n.input ?? []), ...(n.output ?? [])]) if (t) names.add(t);
-  for (const t of g.initializer) if (t.name) names.add(t.name);
-  const fresh = (base: string) => {
-    let n = base;
-    for (let k = 1; names.has(n); k++) n = `${base}_${k}`;
-    names.add(n);
-    return n;
-  };
   const ints = (base: string, values: readonly (number | { toString(): string })[]) => {
     const name = fresh(base);
     g.initializer.push(

@@ -6,7 +6,7 @@
  */
 import type * as ortTypes from 'onnxruntime-common';
 import { onnx } from '../model/onnx/generated/onnx-pb.js';
-import { attr, makeAttribute, makeTensor, writeOnnx } from '../model/write-onnx';
+import { attr, freshNamer, makeAttribute, makeTensor, writeOnnx } from '../model/write-onnx';
 
 /** One calibration sample: graph input name -> tensor. */
 export type CalibrationSample = Record<string, ortTypes.Tensor>;
@@ -38,15 +38,7 @@ export function augmentWithRanges(modelBytes: Uint8Array, tensors: Iterable<stri
   if (opset < 6) return undefined;
   const produced = new Set<string>();
   for (const n of graph.node) for (const o of n.output ?? []) if (o) produced.add(o);
-  const used = new Set<string>(produced);
-  for (const v of [...graph.input, ...graph.output]) if (v.name) used.add(v.name);
-  for (const t of graph.initializer) if (t.name) used.add(t.name);
-  const fresh = (base: string) => {
-    let n = base;
-    for (let k = 1; used.has(n); k++) n = `${base}_${k}`;
-    used.add(n);
-    return n;
-  };
+  const fresh = freshNamer(graph);
   // Concat wants one element type: half-precision tensors are cast to float32 first.
   const hasHalf =
     graph.initializer.some((t) => t.dataType === FLOAT16) ||
