@@ -33,11 +33,6 @@ function isQdqNode(n: ViewNode): boolean {
   );
 }
 
-/** Whether the view has Q/DQ nodes to fold. */
-export function hasQdq(view: GraphView): boolean {
-  return view.nodes.some(isQdqNode);
-}
-
 /** Folds the Q/DQ nodes of a view; undefined when it has none. */
 export function foldQdq(view: GraphView): QdqFold | undefined {
   const byId = new Map<string, ViewNode>();

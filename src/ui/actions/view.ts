@@ -53,6 +53,7 @@ export async function showView(view: GraphView, groups?: string[], fold?: QdqFol
   });
 }
 
+/** Draws a view: its groups, the marks of the findings on its nodes, a layout; `selectedId` stays selected. */
 async function draw(d: {
   view: GraphView;
   fullView: GraphView | undefined;
@@ -60,6 +61,7 @@ async function draw(d: {
   fold: QdqFold | undefined;
   drawnFolded: boolean;
   groups: string[] | undefined;
+  selectedId?: string;
 }): Promise<void> {
   useApp.setState({
     view: d.view,
@@ -72,7 +74,7 @@ async function draw(d: {
     layout: undefined,
     visible: undefined,
     layingOut: true,
-    selectedId: undefined,
+    selectedId: d.selectedId,
   });
   remark();
   await relayout();
@@ -105,20 +107,15 @@ export async function setQdqFolded(on: boolean): Promise<void> {
     fullGroups = got.expanded;
   }
   const { selectedId } = useApp.getState();
-  const view = on ? foldedView(fullView, fold) : fullView;
-  useApp.setState({
-    view,
+  await draw({
+    view: on ? foldedView(fullView, fold) : fullView,
     fullView,
     fullGroups,
+    fold,
     drawnFolded: on,
-    expanded: expansionOf(view, on ? fold.expanded : fullGroups),
-    findingsOnly: false,
-    layout: undefined,
-    visible: undefined,
+    groups: on ? fold.expanded : fullGroups,
     selectedId: selectedId && on ? shownNode(selectedId, fold) || undefined : selectedId,
   });
-  remark();
-  await relayout();
 }
 
 let layoutSeq = 0;
