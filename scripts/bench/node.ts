@@ -337,14 +337,14 @@ async function enginePass(c: PreparedCase): Promise<{ ms: number; previewMs: num
     if (!load.ok) throw new Error(`engine could not open ${c.modelPath}: ${load.error.problem}`);
     return engine.check({ backend: CHECK.backend, soc: pack.defaultSoc, strict: CHECK.strict });
   });
-  if (!outcome.ok) throw new Error(`engine check failed: ${outcome.error}`);
+  if (!outcome.ok) throw new Error(`engine check failed: ${outcome.error.message}`);
   let previewMs: number | null = null;
   if (c.dataPath) {
     const [preview, t] = await timeAsync(() =>
       engine.tensorPreview('', 'model.layers.0.self_attn.q_proj.weight_quantized'),
     );
-    if (!preview || preview.values.length === 0)
-      throw new Error(`no preview of an external tensor: ${preview?.note ?? 'tensor not found'}`);
+    if (!preview.ok || preview.preview.values.length === 0)
+      throw new Error(`no preview of an external tensor: ${preview.ok ? preview.preview.note : preview.error.message}`);
     previewMs = t;
   }
   return { ms, previewMs, findings: outcome.result.findings.length };

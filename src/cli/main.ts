@@ -181,7 +181,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     const set = await engine.setConstraintPack(text, basename(constraints));
     if (!set.ok) {
-      io.stderr.write(`quantlens check: ${set.error}\n`);
+      io.stderr.write(`quantlens check: ${set.error.message}\n`);
       return EXIT.usage;
     }
   }
@@ -192,7 +192,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   let out = await engine.check(settings);
   if (!out.ok) {
-    io.stderr.write(`quantlens check: ${out.error}\n`);
+    io.stderr.write(`quantlens check: ${out.error.message}\n`);
     return EXIT.usage;
   }
   if (shared) {
@@ -219,12 +219,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         },
       });
       if (!q.ok) {
-        io.stderr.write(`quantlens check: ${q.error}\n`);
+        io.stderr.write(`quantlens check: ${q.error.message}\n`);
         return EXIT.usage;
       }
       out = await engine.check({ ...settings, target: 'plan' });
       if (!out.ok) {
-        io.stderr.write(`quantlens check: ${out.error}\n`);
+        io.stderr.write(`quantlens check: ${out.error.message}\n`);
         return EXIT.usage;
       }
     }

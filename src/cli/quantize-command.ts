@@ -180,16 +180,22 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
     overrides,
     calibration: { samples: calib, seed, observer: observer as 'minmax' },
     shapes,
+    samples,
   };
-  const out = await engine.quantize(settings, undefined, samples);
-  if (!out.ok) return fail(out.error);
-  if (outQdq) {
-    const a = await engine.exportArtifact('qdq');
-    if (a.ok) await writeFile(outQdq, a.bytes);
-  }
-  if (outEnc) {
-    const a = await engine.exportArtifact('aimet-1.0.0');
-    if (a.ok) await writeFile(outEnc, a.bytes);
+  const out = await engine.quantize(settings);
+  if (!out.ok) return fail(out.error.message);
+  for (const [path, kind] of [
+    [outQdq, 'qdq'],
+    [outEnc, 'aimet-1.0.0'],
+  ] as const) {
+    if (!path) continue;
+    const a = await engine.exportArtifact(kind);
+    if (!a.ok) return fail(a.error.message);
+    try {
+      await writeFile(path, a.bytes);
+    } catch (err) {
+      return fail(`cannot write ${path}: ${(err as Error).message}`);
+    }
   }
   if (format === 'json') {
     io.stdout.write(

@@ -36,6 +36,59 @@ export class QuantLensError<C extends string = string> extends Error {
   ) {
     super(message ?? `${where ? `${where}: ` : ''}${problem}. ${hint}`);
   }
+
+  /** Plain-object form for crossing a worker boundary. */
+  toJSON(): ErrorReport {
+    return errorReport(this.code, this.problem, this.hint, this.where, this.message);
+  }
+}
+
+/**
+ * A {@link QuantLensError} whose problem is one finished sentence that already says what to do
+ * (a bad calibration file, an unknown override pattern): the message is that sentence as written.
+ */
+export class SentenceError<C extends string = string> extends QuantLensError<C> {
+  constructor(code: C, sentence: string, where?: string) {
+    super(code, sentence, '', where, sentence);
+  }
+}
+
+/**
+ * A {@link QuantLensError} as plain data: what every failed engine answer carries (`{ ok: false,
+ * error }`), so the UI and the CLI show any failure the same way. `message` is the whole sentence.
+ */
+export interface ErrorReport {
+  code: string;
+  problem: string;
+  hint: string;
+  where?: string;
+  message: string;
+}
+
+/** Builds an {@link ErrorReport}; the message is "where: problem. hint" unless given. */
+export function errorReport(
+  code: string,
+  problem: string,
+  hint: string,
+  where?: string,
+  message?: string,
+): ErrorReport {
+  const report: ErrorReport = {
+    code,
+    problem,
+    hint,
+    message:
+      message ?? `${where ? `${where}: ` : ''}${problem}${/[.!?]$/.test(problem) ? '' : '.'}${hint ? ` ${hint}` : ''}`,
+  };
+  if (where !== undefined) report.where = where;
+  return report;
+}
+
+/** The report of a caught error: a QuantLensError keeps its own parts; anything else gets `code`. */
+export function reportOf(err: unknown, code: string, lead: string, hint: string): ErrorReport {
+  if (err instanceof QuantLensError) return err.toJSON();
+  const text = err instanceof Error ? err.message : String(err);
+  return errorReport(code, `${lead}: ${text}`, hint);
 }
 
 export class ModelLoadError extends QuantLensError<ModelLoadErrorCode> {
@@ -58,10 +111,11 @@ export class ModelLoadError extends QuantLensError<ModelLoadErrorCode> {
   }
 
   /** Plain-object form for crossing a worker boundary. */
-  toJSON(): SerializedLoadError {
+  override toJSON(): SerializedLoadError {
     return {
       code: this.code,
       fileName: this.fileName,
+      where: this.fileName,
       problem: this.problem,
       hint: this.hint,
       offset: this.offset,
@@ -70,13 +124,11 @@ export class ModelLoadError extends QuantLensError<ModelLoadErrorCode> {
   }
 }
 
-export interface SerializedLoadError {
+/** A load error as plain data: an {@link ErrorReport} that also names the file and the byte offset. */
+export interface SerializedLoadError extends ErrorReport {
   code: ModelLoadErrorCode;
   fileName: string;
-  problem: string;
-  hint: string;
   offset?: number;
-  message: string;
 }
 
 /** Reconstructs a {@link ModelLoadError} from its serialized form, or wraps anything else. */

@@ -5,6 +5,7 @@
 import type { Dim, Model, ValueInfo } from '../model/types';
 import type * as ortTypes from 'onnxruntime-common';
 import type { CalibrationSample } from './expose';
+import { SentenceError } from '../model/errors';
 
 /** The Tensor class of the onnxruntime instance that will run the samples (tensors must come from it). */
 export type TensorClass = typeof ortTypes.Tensor;
@@ -28,7 +29,12 @@ export interface InputShapes {
   assumed: string[];
 }
 
-export class InputShapeError extends Error {}
+export class InputShapeError extends SentenceError<'input-shape'> {
+  override readonly name = 'InputShapeError';
+  constructor(sentence: string) {
+    super('input-shape', sentence);
+  }
+}
 
 /** The inputs a caller feeds: graph inputs that are not initializers (old IRs list weights as inputs too). */
 export function feedInputs(model: Model): ValueInfo[] {

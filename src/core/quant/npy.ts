@@ -2,6 +2,7 @@
  * Reads NumPy .npy files (format versions 1 to 3, little-endian or byte-sized dtypes, C order)
  * into flat typed arrays, for user-supplied calibration inputs.
  */
+import { SentenceError } from '../model/errors';
 
 export interface NpyArray {
   dtype: 'float32' | 'float64' | 'int64' | 'int32' | 'uint8' | 'int8' | 'bool' | 'float16';
@@ -9,7 +10,12 @@ export interface NpyArray {
   data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Int8Array | Uint16Array;
 }
 
-export class NpyError extends Error {}
+export class NpyError extends SentenceError<'npy'> {
+  override readonly name = 'NpyError';
+  constructor(sentence: string) {
+    super('npy', sentence);
+  }
+}
 
 const DTYPES: Record<string, NpyArray['dtype']> = {
   '<f4': 'float32',

@@ -14,6 +14,7 @@ import { isIndexPort, type QNode } from '../qgraph/qgraph';
 import type { Model } from '../model/types';
 import { CONFIGS, type ConfigName, type QuantOptions, type WeightSpec } from './configs';
 import type { QuantDType } from '../encoding/encoding';
+import { SentenceError } from '../model/errors';
 
 export type TensorSpec =
   | { kind: 'observe'; dtype: 'uint8' | 'uint16' | 'int16'; symmetric: boolean }
@@ -52,7 +53,12 @@ export interface Plan {
   notes: string[];
 }
 
-export class OverrideError extends Error {}
+export class OverrideError extends SentenceError<'override'> {
+  override readonly name = 'OverrideError';
+  constructor(sentence: string) {
+    super('override', sentence);
+  }
+}
 
 /** Compiles override patterns, with a clear error for a bad regular expression. */
 export function compileOverrides(overrides: readonly Override[]): { re: RegExp; config: ConfigName | 'float' }[] {

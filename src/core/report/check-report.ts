@@ -11,6 +11,7 @@
 import { CONSTRAINT_KINDS, FLOWS, OUTCOMES, type Flow } from '../../../rules/types';
 import type { Finding, Verdict } from '../check/finding';
 import type { ValidationResult } from '../check/validate';
+import { SentenceError } from '../model/errors';
 
 /** A finding as the report carries it: everything but the model-internal node ids. */
 export type CheckReportFinding = Omit<Finding, 'nodeId' | 'nodeIds'>;
@@ -64,7 +65,12 @@ export function buildCheckReport(
 }
 
 /** Why a report could not be read. */
-export class CheckReportError extends Error {}
+export class CheckReportError extends SentenceError<'bad-report'> {
+  override readonly name = 'CheckReportError';
+  constructor(sentence: string) {
+    super('bad-report', sentence);
+  }
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -1,8 +1,10 @@
 /**
  * The typed worker API: what the UI may ask of the engine. Long operations take a progress
- * callback (wrapped with Comlink.proxy on the caller's side). Results are plain data.
+ * callback (wrapped with Comlink.proxy on the caller's side). Results are plain data, and every
+ * answer has one shape: `{ ok: true, ...value }` or `{ ok: false, error }` with an ErrorReport
+ * (code, problem, hint, where, message), so the UI and the CLI handle any failure the same way.
  */
-import type { SerializedLoadError } from '../model/errors';
+import type { ErrorReport, SerializedLoadError } from '../model/errors';
 import type { GraphView, ModelSummary } from '../model/graph-view';
 import type { QdqFold } from '../view/fold';
 import type { TensorPreview } from '../model/tensor-values';
@@ -10,11 +12,32 @@ import type { LayoutInput, LayoutResult } from '../layout/layout-graph';
 
 import type { ValidationResult } from '../check/validate';
 import type { ObserverKind } from '../quant/calibrate';
+import type { CalibrationSample } from '../quant/expose';
 import type { QuantOptions } from '../quant/configs';
 import type { Override } from '../quant/plan';
 import type { CheckReport } from '../report/check-report';
 import type { Flow } from '../../../rules/types';
 import type { Backend } from '../../../rules/backends';
+
+/** An engine answer: the value's fields with `ok: true`, or `ok: false` with what went wrong. */
+export type Answer<T extends object, E extends ErrorReport = ErrorReport> =
+  ({ ok: true } & T) | { ok: false; error: E };
+
+/**
+ * Codes of the failures the engine itself reports (besides those of the errors it passes on:
+ * load, AIMET, constraint-pack, calibration-file, override and input-shape errors).
+ */
+export type EngineErrorCode =
+  | 'no-model'
+  | 'no-plan'
+  | 'no-runtime'
+  | 'cancelled'
+  | 'unknown-backend'
+  | 'unknown-graph'
+  | 'not-a-constant'
+  | 'check-failed'
+  | 'quantize-failed'
+  | 'cannot-express';
 
 /** What the validator runs with; the toolbar edits these. */
 export interface CheckSettings {
@@ -27,15 +50,12 @@ export interface CheckSettings {
   target?: 'model' | 'plan';
 }
 
-export type CheckOutcome =
-  | {
-      ok: true;
-      result: ValidationResult;
-      report: CheckReport;
-      packTitle: string;
-      tensorEncodings: Record<string, string>;
-    }
-  | { ok: false; error: string };
+export type CheckOutcome = Answer<{
+  result: ValidationResult;
+  report: CheckReport;
+  packTitle: string;
+  tensorEncodings: Record<string, string>;
+}>;
 
 /** What the quantizer runs with (the quant panel edits these). */
 export interface QuantizeSettings extends CheckSettings, QuantOptions {
@@ -45,25 +65,25 @@ export interface QuantizeSettings extends CheckSettings, QuantOptions {
   shapes?: Record<string, number[]>;
   /** The user's calibration inputs (.npy or images) instead of random ones. */
   inputFiles?: File[];
+  /** Calibration inputs already decoded (the CLI's --inputs folder); they take precedence over the others. */
+  samples?: CalibrationSample[];
 }
 
-export type QuantizeOutcome =
-  | {
-      ok: true;
-      result: ValidationResult;
-      report: CheckReport;
-      sqnr: { output: string; db: number }[];
-      notes: string[];
-      /** Assumptions made about inputs (dynamic dimensions set to 1). */
-      assumed: string[];
-      timings: Record<string, number>;
-      quantizedTensors: number;
-      floatNodes: { name: string; reason: string }[];
-      qdqDomain: string;
-      aimet061: string | null;
-      tensorEncodings: Record<string, string>;
-    }
-  | { ok: false; error: string; cancelled?: boolean };
+/** A quantization run; a cancelled run fails with error code `cancelled`. */
+export type QuantizeOutcome = Answer<{
+  result: ValidationResult;
+  report: CheckReport;
+  sqnr: { output: string; db: number }[];
+  notes: string[];
+  /** Assumptions made about inputs (dynamic dimensions set to 1). */
+  assumed: string[];
+  timings: Record<string, number>;
+  quantizedTensors: number;
+  floatNodes: { name: string; reason: string }[];
+  qdqDomain: string;
+  aimet061: string | null;
+  tensorEncodings: Record<string, string>;
+}>;
 
 export type ArtifactKind = 'qdq' | 'aimet-1.0.0' | 'aimet-0.6.1';
 
@@ -78,23 +98,29 @@ export interface SocOption {
 
 export type ProgressCallback = (phase: string, fraction: number | undefined) => void;
 
-export type LoadResult =
-  | {
-      ok: true;
-      summary: ModelSummary;
-      view: GraphView;
-      parseMs: number;
-      encodingsFile?: string;
-      expanded?: string[];
-      /**
-       * For a graph with Q/DQ nodes: `view` is its QDQ-folded drawing (compute nodes, quantization
-       * on the edges) and `fold` says what was folded into what (its `edges` are `view.edges`, not
-       * repeated); graphView('') gives the full graph.
-       */
-      fold?: QdqFold;
-      folded?: boolean;
-    }
-  | { ok: false; error: SerializedLoadError };
+export type LoadResult = Answer<
+  {
+    summary: ModelSummary;
+    view: GraphView;
+    parseMs: number;
+    encodingsFile?: string;
+    expanded?: string[];
+    /**
+     * For a graph with Q/DQ nodes: `view` is its QDQ-folded drawing (compute nodes, quantization
+     * on the edges) and `fold` says what was folded into what (its `edges` are `view.edges`, not
+     * repeated); graphView('') gives the full graph.
+     */
+    fold?: QdqFold;
+    folded?: boolean;
+  },
+  SerializedLoadError
+>;
+
+/** A backend's SoCs for the picker, with its pack's title and the pack fields it did not know. */
+export type SocsAnswer = Answer<{ socs: SocOption[]; defaultSoc: string; unknowns: string[]; title: string }>;
+
+/** A graph of the model with its initial group expansion and, when it has Q/DQ nodes, its fold. */
+export type GraphViewAnswer = Answer<{ view: GraphView; expanded?: string[]; fold?: QdqFold }>;
 
 export interface EngineApi {
   /** Opens a model from dropped or picked files: one .onnx plus any external-data files. */
@@ -104,26 +130,19 @@ export interface EngineApi {
   /** Runs the validator on the current model with these settings. */
   check(settings: CheckSettings): Promise<CheckOutcome>;
   /** SoCs and default SoC of a backend (loads its rule pack). */
-  socs(
-    backend: CheckSettings['backend'],
-  ): Promise<{ socs: SocOption[]; defaultSoc: string; unknowns: string[]; title: string }>;
+  socs(backend: CheckSettings['backend']): Promise<SocsAnswer>;
   /** Loads a user constraint pack (JSON text) over the built-in one; undefined text removes it. */
-  setConstraintPack(
-    text: string | undefined,
-    fileName: string,
-  ): Promise<{ ok: true; name: string } | { ok: false; error: string }>;
+  setConstraintPack(text: string | undefined, fileName: string): Promise<Answer<{ name: string }>>;
   /** Quantizes the current model; the validator checks the plan. One run at a time. */
   quantize(settings: QuantizeSettings, onProgress?: ProgressCallback): Promise<QuantizeOutcome>;
-  /** Stops a running quantization (calibration stops before its next sample). */
-  cancelQuantize(): Promise<void>;
+  /** Stops a running quantization (calibration stops before its next sample); says whether one was running. */
+  cancelQuantize(): Promise<Answer<{ wasRunning: boolean }>>;
   /** An export of the last quantization. */
-  exportArtifact(
-    kind: ArtifactKind,
-  ): Promise<{ ok: true; name: string; bytes: Uint8Array } | { ok: false; error: string }>;
+  exportArtifact(kind: ArtifactKind): Promise<Answer<{ name: string; bytes: Uint8Array }>>;
   /** The view of a graph of the current model ('' is the main graph), with its initial group expansion. */
-  graphView(path: string): Promise<{ view: GraphView; expanded?: string[]; fold?: QdqFold } | undefined>;
+  graphView(path: string): Promise<GraphViewAnswer>;
   /** The first values of an initializer or Constant output visible from a graph. */
-  tensorPreview(path: string, tensor: string): Promise<TensorPreview | undefined>;
+  tensorPreview(path: string, tensor: string): Promise<Answer<{ preview: TensorPreview }>>;
 }
 
 export interface LayoutApi {

@@ -7,8 +7,14 @@
 import type { CalibrationSample } from '../quant/expose';
 import { parseNpy } from '../quant/npy';
 import type { OrtRuntime } from '../quant/runtime';
+import { SentenceError } from '../model/errors';
 
-export class CalibrationFileError extends Error {}
+export class CalibrationFileError extends SentenceError<'calibration-file'> {
+  override readonly name = 'CalibrationFileError';
+  constructor(sentence: string) {
+    super('calibration-file', sentence);
+  }
+}
 
 const IMAGE = /\.(png|jpe?g|webp|bmp)$/i;
 

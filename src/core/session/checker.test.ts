@@ -97,7 +97,7 @@ describe('Engine.check', () => {
     await engine.openFiles([sample('cnn-sigmoid.qdq.onnx')]);
     const out = await engine.check({ backend: 'htp', soc: 'SM1234', strict: true });
     expect(out.ok).toBe(false);
-    if (!out.ok) expect(out.error).toMatch(/SM1234 is not a HTP SoC.*SM8650/);
+    if (!out.ok) expect(out.error.message).toMatch(/SM1234 is not a HTP SoC.*SM8650/);
   });
 
   it('applies a user constraint pack', async () => {

@@ -13,7 +13,9 @@ import { buildCheckReport } from '../report/check-report';
 import { loadRulePack, isBackend } from '../../../rules/registry';
 import type { RulePack } from '../../../rules/types';
 import { ConstraintPackError, mergePack, parseUserPack, type UserPack } from '../../../rules/user-pack';
-import type { CheckOutcome, CheckSettings } from './api';
+import { errorReport, reportOf } from '../model/errors';
+import { BACKENDS } from '../../../rules/backends';
+import type { Answer, CheckOutcome, CheckSettings } from './api';
 
 export class Checker {
   private graph: QGraph | undefined;
@@ -30,10 +32,7 @@ export class Checker {
     return this.userPack && this.userPack.backend === backend ? mergePack(base, this.userPack) : base;
   }
 
-  setConstraintPack(
-    text: string | undefined,
-    fileName: string,
-  ): { ok: true; name: string } | { ok: false; error: string } {
+  setConstraintPack(text: string | undefined, fileName: string): Answer<{ name: string }> {
     if (text === undefined) {
       this.userPack = undefined;
       return { ok: true, name: '' };
@@ -44,15 +43,31 @@ export class Checker {
     } catch (err) {
       return {
         ok: false,
-        error: err instanceof ConstraintPackError ? err.message : `${fileName}: ${(err as Error).message}`,
+        error:
+          err instanceof ConstraintPackError
+            ? err.toJSON()
+            : reportOf(
+                err,
+                'invalid-pack',
+                `${fileName} could not be read`,
+                'Check that it is a constraint pack (JSON).',
+              ),
       };
     }
   }
 
   /** Validates the model's encodings, or `graph` (a quantization plan) when given. */
   async check(settings: CheckSettings, graph: QGraph | undefined = this.graph): Promise<CheckOutcome> {
-    if (!graph) return { ok: false, error: 'No model is open.' };
-    if (!isBackend(settings.backend)) return { ok: false, error: `Unknown backend "${settings.backend}".` };
+    if (!graph) return { ok: false, error: errorReport('no-model', 'No model is open', 'Open an ONNX model first.') };
+    if (!isBackend(settings.backend))
+      return {
+        ok: false,
+        error: errorReport(
+          'unknown-backend',
+          `"${settings.backend}" is not a backend QuantLens knows`,
+          `Pick one of: ${BACKENDS.join(', ')}.`,
+        ),
+      };
     try {
       const pack = await this.pack(settings.backend);
       const result = validate(graph, pack, { soc: settings.soc, strict: settings.strict, flow: settings.flow });
@@ -67,9 +82,16 @@ export class Checker {
       if (err instanceof UnknownSocError)
         return {
           ok: false,
-          error: `${err.soc} is not a ${settings.backend.toUpperCase()} SoC QuantLens knows. Pick one of: ${err.known.join(', ')}.`,
+          error: errorReport(
+            err.code,
+            `${err.soc} is not a ${settings.backend.toUpperCase()} SoC QuantLens knows`,
+            `Pick one of: ${err.known.join(', ')}.`,
+          ),
         };
-      return { ok: false, error: `The check failed: ${(err as Error).message}` };
+      return {
+        ok: false,
+        error: reportOf(err, 'check-failed', 'The check failed', 'Please report this with the model attached.'),
+      };
     }
   }
 }

@@ -4,10 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from './engine';
+import { DEFAULT_OPTIONS } from '../quant/configs';
+import type { QuantizeSettings } from './api';
 
 const DATA = '/usr/share/libonnx-testdata/data';
 let dir = '';
 const file = (path: string, name = path.split('/').pop()!) => new File([readFileSync(path)], name);
+/** The value of a successful engine answer, or undefined. */
+const value = <T extends { ok: boolean }>(a: T) => (a.ok ? (a as Extract<T, { ok: true }>) : undefined);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ql-ext-'));
@@ -21,7 +25,7 @@ describe('Engine', () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.summary.warnings).toEqual([]);
-    const preview = await engine.tensorPreview('', 'w');
+    const preview = value(await engine.tensorPreview('', 'w'))?.preview;
     expect(preview?.storage).toMatch(/^external: ext.weights/);
     expect(preview?.values.slice(0, 4)).toEqual(['0.5', '1.5', '2.5', '3.5']);
     expect(preview?.dims).toEqual([4, 3]);
@@ -33,7 +37,7 @@ describe('Engine', () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.summary.warnings.join(' ')).toContain('"ext.weights"');
-    const preview = await engine.tensorPreview('', 'w');
+    const preview = value(await engine.tensorPreview('', 'w'))?.preview;
     expect(preview?.values).toEqual([]);
     expect(preview?.note).toContain('ext.weights');
   });
@@ -41,7 +45,7 @@ describe('Engine', () => {
   it('previews a Constant node output', async () => {
     const engine = new Engine();
     await engine.openFiles([file(join(dir, 'ext.onnx')), file(join(dir, 'ext.weights'))]);
-    expect((await engine.tensorPreview('', 'bias'))?.values).toEqual(['1', '2', '3']);
+    expect(value(await engine.tensorPreview('', 'bias'))?.preview.values).toEqual(['1', '2', '3']);
   });
 
   it('keeps the previous model when a bad file is opened', async () => {
@@ -56,7 +60,7 @@ describe('Engine', () => {
       expect(bad.error.fileName).toBe('photo.onnx');
       expect(bad.error.problem).toContain('PNG');
     }
-    expect((await engine.graphView(''))?.view.nodes.some((n) => n.opType === 'Conv')).toBe(true);
+    expect(value(await engine.graphView(''))?.view.nodes.some((n) => n.opType === 'Conv')).toBe(true);
   });
 
   it('sends a QDQ model folded (only drawn nodes cross to the UI) and the full graph on request', async () => {
@@ -66,7 +70,7 @@ describe('Engine', () => {
     expect(r.folded).toBe(true);
     const isQdq = (op: string) => op === 'QuantizeLinear' || op === 'DequantizeLinear';
     expect(r.view.nodes.filter((n) => isQdq(n.opType))).toEqual([]);
-    const full = (await engine.graphView(''))!;
+    const full = value(await engine.graphView(''))!;
     expect(full.view.nodes.length).toBe(r.view.nodes.length + r.fold!.hidden);
     // Every folded node is named, so search and share links still find it.
     expect(r.fold!.names.map(([id]) => id).sort()).toEqual(
@@ -94,8 +98,62 @@ describe('Engine', () => {
     if (!result.ok) return;
     const loop = result.view.nodes.find((n) => n.opType === 'Loop')!;
     expect(loop.subgraphs).toHaveLength(1);
-    const body = await engine.graphView(loop.subgraphs[0]!.path);
+    const body = value(await engine.graphView(loop.subgraphs[0]!.path));
     expect(body?.view.trail.map((t) => t.path)).toEqual(['', loop.subgraphs[0]!.path]);
     expect(body?.view.nodes.filter((n) => n.kind === 'op').length).toBe(loop.subgraphs[0]!.nodeCount);
+  });
+});
+
+describe('engine answers', () => {
+  /** The failure shape every method shares: a code, a problem, a hint and the whole sentence. */
+  const failure = (a: { ok: boolean; error?: unknown }) => {
+    expect(a.ok).toBe(false);
+    const e = (a as { error: { code: string; problem: string; hint: string; message: string } }).error;
+    expect(typeof e.problem).toBe('string');
+    expect(typeof e.hint).toBe('string');
+    expect(e.message).toContain(e.problem);
+    return e.code;
+  };
+
+  it('fail in one shape, with a code per cause, on every method', async () => {
+    const engine = new Engine();
+    const settings = { backend: 'htp', soc: 'SM8650', strict: true } as const;
+    expect(failure(await engine.check(settings))).toBe('no-model');
+    expect(failure(await engine.graphView(''))).toBe('no-model');
+    expect(failure(await engine.tensorPreview('', 'w'))).toBe('no-model');
+    expect(failure(await engine.exportArtifact('qdq'))).toBe('no-plan');
+    expect(failure(await engine.socs('tpu' as 'htp'))).toBe('unknown-backend');
+    expect(failure(await engine.setConstraintPack('{', 'p.json'))).toBe('invalid-pack');
+    expect(await engine.cancelQuantize()).toEqual({ ok: true, wasRunning: false });
+
+    await engine.openFiles([file('public/samples/cnn-sigmoid.qdq.onnx', 'cnn.qdq.onnx')]);
+    expect(failure(await engine.check({ ...settings, target: 'plan' }))).toBe('no-plan');
+    expect(failure(await engine.check({ ...settings, soc: 'SM1234' }))).toBe('unknown-soc');
+    expect(failure(await engine.graphView('/no/such/graph'))).toBe('unknown-graph');
+    expect(failure(await engine.tensorPreview('', 'no such tensor'))).toBe('not-a-constant');
+    const quant: QuantizeSettings = {
+      ...settings,
+      ...DEFAULT_OPTIONS,
+      overrides: [],
+      calibration: { samples: 1, seed: 1, observer: 'minmax' },
+    };
+    // This engine has no onnxruntime: quantize says so rather than throwing.
+    expect(failure(await engine.quantize(quant))).toBe('no-runtime');
+  });
+
+  it('carry the code of the error a quantization run met, with its own words', async () => {
+    const { nodeRuntime } = await import('../quant/node-runtime');
+    const engine = new Engine(nodeRuntime);
+    await engine.openFiles([file('public/samples/cnn-sigmoid.qdq.onnx', 'cnn.qdq.onnx')]);
+    const out = await engine.quantize({
+      backend: 'htp',
+      soc: 'SM8650',
+      strict: true,
+      ...DEFAULT_OPTIONS,
+      overrides: [{ pattern: '(', config: 'float' }],
+      calibration: { samples: 1, seed: 1, observer: 'minmax' },
+    });
+    expect(failure(out)).toBe('override');
+    if (!out.ok) expect(out.error.message).not.toMatch(/^Quantization failed/);
   });
 });

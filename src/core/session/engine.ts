@@ -2,7 +2,7 @@
  * The engine behind the worker API. Holds the current model; a failed load leaves the previous
  * model in place. Free of Comlink so it runs in Node tests as well as in the worker.
  */
-import { ModelLoadError, toLoadError } from '../model/errors';
+import { errorReport, ModelLoadError, reportOf, toLoadError } from '../model/errors';
 import { BlobDataSource, checkExternalData, type ExternalDataSource } from '../model/external-data';
 import { foldedView, foldQdq, type QdqFold } from '../view/fold';
 import { buildGraphView, summarizeModel, type GraphView } from '../model/graph-view';
@@ -17,24 +17,29 @@ import { AimetEncodingsError, parseAimetEncodings, type AimetEncodings } from '.
 import { sha256Hex } from '../report/sha256';
 import { Checker } from './checker';
 import type {
+  Answer,
   ArtifactKind,
+  CheckOutcome,
   CheckSettings,
   EngineApi,
+  GraphViewAnswer,
   LoadResult,
   ProgressCallback,
   QuantizeOutcome,
   QuantizeSettings,
+  SocsAnswer,
 } from './api';
+import type { TensorPreview } from '../model/tensor-values';
+import { BACKENDS, isBackend } from '../../../rules/backends';
 import type { OrtRuntime } from '../quant/runtime';
 import { CalibrationCancelled } from '../quant/calibrate';
-import type { CalibrationSample } from '../quant/expose';
-import { feedInputs, InputShapeError, randomSamples, resolveInputShapes } from '../quant/inputs';
-import { OverrideError } from '../quant/plan';
-import { NpyError } from '../quant/npy';
-import { CalibrationFileError, samplesFromFiles } from './calibration-files';
+import { feedInputs, randomSamples, resolveInputShapes } from '../quant/inputs';
+import { samplesFromFiles } from './calibration-files';
 import { quantize, type QuantizeResult } from '../quant/quantize';
 import { buildCheckReport } from '../report/check-report';
 import { tensorEncodingLabels, type QGraph } from '../qgraph/qgraph';
+
+const CANCELLED = errorReport('cancelled', 'Quantization was cancelled', '');
 
 const MODEL_EXTENSIONS = /\.(onnx|ort)$/i;
 const ENCODINGS_EXTENSIONS = /\.(encodings|json)$/i;
@@ -199,18 +204,31 @@ export class Engine implements EngineApi {
     }
   }
 
-  check(settings: CheckSettings) {
+  check(settings: CheckSettings): Promise<CheckOutcome> {
     if (settings.target === 'plan') {
       if (!this.lastQuant)
-        return Promise.resolve({ ok: false as const, error: 'There is no quantization plan yet: press Quantize.' });
+        return Promise.resolve({
+          ok: false,
+          error: errorReport('no-plan', 'There is no quantization plan yet', 'Press Quantize first.'),
+        });
       return this.checker.check(settings, this.lastQuant.graph);
     }
     return this.checker.check(settings);
   }
 
-  async socs(backend: CheckSettings['backend']) {
+  async socs(backend: CheckSettings['backend']): Promise<SocsAnswer> {
+    if (!isBackend(backend))
+      return {
+        ok: false,
+        error: errorReport(
+          'unknown-backend',
+          `"${backend}" is not a backend QuantLens knows`,
+          `Pick one of: ${BACKENDS.join(', ')}.`,
+        ),
+      };
     const pack = await this.checker.pack(backend);
     return {
+      ok: true,
       socs: pack.socs.map(({ model, marketing, htpArch, vtcmMB, lpai }) => ({
         model,
         marketing,
@@ -228,19 +246,21 @@ export class Engine implements EngineApi {
     return this.checker.setConstraintPack(text, fileName);
   }
 
-  /**
-   * @param samples calibration inputs to use instead of random ones (the CLI's --inputs)
-   */
-  async quantize(
-    settings: QuantizeSettings,
-    onProgress?: ProgressCallback,
-    samples?: CalibrationSample[],
-  ): Promise<QuantizeOutcome> {
+  async quantize(settings: QuantizeSettings, onProgress?: ProgressCallback): Promise<QuantizeOutcome> {
     const model = this.model;
     const bytes = this.bytes;
-    if (!model || !bytes) return { ok: false, error: 'No model is open.' };
+    if (!model || !bytes)
+      return { ok: false, error: errorReport('no-model', 'No model is open', 'Open an ONNX model first.') };
     if (!this.runtime)
-      return { ok: false, error: 'Quantization needs onnxruntime, which this engine was started without.' };
+      return {
+        ok: false,
+        error: errorReport(
+          'no-runtime',
+          'Quantization needs onnxruntime, which this engine was started without',
+          'Run it in the app or through `quantlens quantize`.',
+        ),
+      };
+    let samples = settings.samples;
     this.running?.abort();
     const controller = new AbortController();
     this.running = controller;
@@ -278,7 +298,7 @@ export class Engine implements EngineApi {
         signal: controller.signal,
         onProgress,
       });
-      if (controller.signal.aborted) return { ok: false, error: 'Quantization was cancelled.', cancelled: true };
+      if (controller.signal.aborted) return { ok: false, error: CANCELLED };
       this.lastQuant = { result, settings, graph: result.graph };
       const report = buildCheckReport(
         { name: model.fileName, sha256: this.sha256, nodes: model.graph.nodes.length },
@@ -301,35 +321,49 @@ export class Engine implements EngineApi {
         tensorEncodings: tensorEncodingLabels(result.graph),
       };
     } catch (err) {
-      if (err instanceof CalibrationCancelled || controller.signal.aborted)
-        return { ok: false, error: 'Quantization was cancelled.', cancelled: true };
-      if (
-        err instanceof InputShapeError ||
-        err instanceof OverrideError ||
-        err instanceof CalibrationFileError ||
-        err instanceof NpyError
-      )
-        return { ok: false, error: err.message };
-      return { ok: false, error: `Quantization failed: ${(err as Error).message}` };
+      if (err instanceof CalibrationCancelled || controller.signal.aborted) return { ok: false, error: CANCELLED };
+      // Input shapes, overrides and calibration files say what to fix in their own words.
+      return {
+        ok: false,
+        error: reportOf(
+          err,
+          'quantize-failed',
+          'Quantization failed',
+          'Try another quant config or calibration setting; if it persists, report it with the model.',
+        ),
+      };
     } finally {
       if (this.running === controller) this.running = undefined;
     }
   }
 
-  async cancelQuantize(): Promise<void> {
+  async cancelQuantize(): Promise<Answer<{ wasRunning: boolean }>> {
+    const wasRunning = !!this.running;
     this.running?.abort();
+    return { ok: true, wasRunning };
   }
 
-  async exportArtifact(kind: ArtifactKind) {
+  async exportArtifact(kind: ArtifactKind): Promise<Answer<{ name: string; bytes: Uint8Array }>> {
     const q = this.lastQuant;
-    if (!q) return { ok: false as const, error: 'Quantize the model first.' };
+    if (!q)
+      return {
+        ok: false,
+        error: errorReport('no-plan', 'There is nothing to export yet', 'Quantize the model first.'),
+      };
     const stem = (this.model?.fileName ?? 'model').replace(/\.onnx$/i, '');
     const tag = q.settings.config;
     if (kind === 'qdq') return { ok: true as const, name: `${stem}.${tag}.qdq.onnx`, bytes: q.result.qdq.bytes };
     if (kind === 'aimet-1.0.0')
       return { ok: true as const, name: `${stem}.${tag}.encodings`, bytes: new TextEncoder().encode(q.result.aimet) };
     if (!q.result.aimet061.ok)
-      return { ok: false as const, error: `AIMET 0.6.1 cannot express this plan: ${q.result.aimet061.reason}` };
+      return {
+        ok: false,
+        error: errorReport(
+          'cannot-express',
+          `AIMET 0.6.1 cannot express this plan: ${q.result.aimet061.reason}`,
+          'Export AIMET 1.0.0 encodings instead.',
+        ),
+      };
     return {
       ok: true as const,
       name: `${stem}.${tag}.v0.6.1.encodings`,
@@ -337,15 +371,36 @@ export class Engine implements EngineApi {
     };
   }
 
-  async graphView(path: string) {
-    const view = this.model ? buildGraphView(this.model, path) : undefined;
-    return view ? { view, expanded: initialGroups(view), fold: foldFor(view) } : undefined;
+  async graphView(path: string): Promise<GraphViewAnswer> {
+    if (!this.model)
+      return { ok: false, error: errorReport('no-model', 'No model is open', 'Open an ONNX model first.') };
+    const view = buildGraphView(this.model, path);
+    if (!view)
+      return {
+        ok: false,
+        error: errorReport(
+          'unknown-graph',
+          `The model has no sub-graph at "${path}"`,
+          'Open the graph from the canvas.',
+        ),
+      };
+    return { ok: true, view, expanded: initialGroups(view), fold: foldFor(view) };
   }
 
-  async tensorPreview(path: string, tensor: string) {
-    if (!this.model) return undefined;
+  async tensorPreview(path: string, tensor: string): Promise<Answer<{ preview: TensorPreview }>> {
+    if (!this.model)
+      return { ok: false, error: errorReport('no-model', 'No model is open', 'Open an ONNX model first.') };
     const constant = lookupConstant(this.model, path, tensor);
-    return constant ? previewTensor(constant, this.data) : undefined;
+    if (!constant)
+      return {
+        ok: false,
+        error: errorReport(
+          'not-a-constant',
+          `"${tensor}" is not an initializer or Constant output`,
+          'Only constant tensors have values to show.',
+        ),
+      };
+    return { ok: true, preview: await previewTensor(constant, this.data) };
   }
 
   private async accept(

@@ -42,7 +42,7 @@ export async function runCheck(): Promise<void> {
       running: false,
       result: undefined,
       report: undefined,
-      error: out.error,
+      error: out.error.message,
       marks: new Map(),
       offNpu: new Set(),
       partitionOf: undefined,
@@ -54,6 +54,10 @@ export async function runCheck(): Promise<void> {
 /** Loads the SoC list of a backend; keeps the chosen SoC when the backend has it. */
 export async function loadSocs(backend: CheckSettings['backend']): Promise<void> {
   const info = await engineClient().socs(backend);
+  if (!info.ok) {
+    useCheck.setState({ error: info.error.message });
+    return;
+  }
   const { settings } = useCheck.getState();
   const soc = info.socs.some((s) => s.model === settings.soc) ? settings.soc : info.defaultSoc;
   useCheck.setState({
@@ -74,7 +78,7 @@ export async function updateSettings(patch: Partial<CheckSettings>): Promise<voi
 
 export async function loadConstraintPack(file: File | undefined): Promise<string | undefined> {
   const out = await engineClient().setConstraintPack(file ? await file.text() : undefined, file?.name ?? '');
-  if (!out.ok) return out.error;
+  if (!out.ok) return out.error.message;
   useCheck.setState({ userPack: file ? out.name : undefined });
   await loadSocs(useCheck.getState().settings.backend);
   await runCheck();

@@ -32,7 +32,8 @@ export async function runQuantize(): Promise<void> {
   finished = true;
   if (mine !== seq) return;
   if (!out.ok) {
-    useQuant.setState({ running: undefined, error: out.cancelled ? undefined : out.error, cancelled: !!out.cancelled });
+    const cancelled = out.error.code === 'cancelled';
+    useQuant.setState({ running: undefined, error: cancelled ? undefined : out.error.message, cancelled });
     return;
   }
   useQuant.setState({ running: undefined, outcome: out, target: 'plan' });
@@ -59,7 +60,7 @@ export async function showTarget(target: 'model' | 'plan'): Promise<void> {
 
 export async function download(kind: ArtifactKind): Promise<string | undefined> {
   const a = await engineClient().exportArtifact(kind);
-  if (!a.ok) return a.error;
+  if (!a.ok) return a.error.message;
   saveBytes(a.bytes, a.name, kind === 'qdq' ? 'application/octet-stream' : 'application/json');
   return undefined;
 }

@@ -38,7 +38,7 @@ export async function showView(view: GraphView, groups?: string[], fold?: QdqFol
     if (!useApp.getState().qdqFolded) {
       // The person draws whole graphs: fetch this one.
       const got = await engineClient().graphView(view.path);
-      if (got) return showView(got.view, got.expanded, got.fold ?? known);
+      if (got.ok) return showView(got.view, got.expanded, got.fold ?? known);
     }
     return draw({ view, fullView: undefined, fullGroups: undefined, fold: known, drawnFolded: true, groups });
   }
@@ -102,7 +102,7 @@ export async function setQdqFolded(on: boolean): Promise<void> {
   if (!fullView) {
     // Arrived folded: fetch the full graph from the engine the first time it is asked for.
     const got = await engineClient().graphView(before.path);
-    if (!got || useApp.getState().view !== before) return;
+    if (!got.ok || useApp.getState().view !== before) return;
     fullView = got.view;
     fullGroups = got.expanded;
   }
@@ -221,7 +221,7 @@ export async function revealNode(target: string): Promise<void> {
 /** Switches the canvas to a sub-graph (or back to the main graph with ''). */
 export async function openGraph(path: string): Promise<void> {
   const got = await engineClient().graphView(path);
-  if (got) await showView(got.view, got.expanded, got.fold);
+  if (got.ok) await showView(got.view, got.expanded, got.fold);
 }
 
 /** Moves to the next (+1) or previous (-1) finding and reveals its node. */

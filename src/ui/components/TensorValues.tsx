@@ -15,7 +15,7 @@ export function TensorValues({ tensor }: { tensor: string }) {
     engineClient()
       .tensorPreview(path, tensor)
       .then(
-        (p) => live && setPreview(p ?? null),
+        (p) => live && setPreview(p.ok ? p.preview : null),
         () => live && setPreview(null),
       );
     return () => {

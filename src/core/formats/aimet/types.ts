@@ -29,7 +29,7 @@
  * Errors are always {@link AimetEncodingsError}; nothing else escapes.
  */
 import type { QuantEncoding } from '../../encoding/encoding';
-import { QuantLensError } from '../../model/errors';
+import { QuantLensError, type ErrorReport } from '../../model/errors';
 
 /** Versions this module reads. 0.4.0 is assumed when a file has no `version` (as AIMET does). */
 export type AimetVersion = '0.4.0' | '0.5.0' | '0.6.1' | '1.0.0';
@@ -124,17 +124,11 @@ export class AimetEncodingsError extends QuantLensError<AimetEncodingsErrorCode>
   }
 
   /** Plain-object form for crossing a worker boundary. */
-  toJSON(): {
-    code: AimetEncodingsErrorCode;
-    fileName: string;
-    problem: string;
-    hint: string;
-    path?: string;
-    message: string;
-  } {
+  override toJSON(): ErrorReport & { code: AimetEncodingsErrorCode; fileName: string; path?: string } {
     return {
       code: this.code,
       fileName: this.fileName,
+      where: this.where,
       problem: this.problem,
       hint: this.hint,
       path: this.path,
