@@ -1,3 +1,9 @@
+import { publishedPackSchemas, type UserPack } from './schema/constraint-pack';
+import type { Assert, Same } from '../src/core/schema/infer';
+import type { Backend } from './backends';
+
+// The frozen schema-1 backend list is the live one (a new backend needs a new pack schema).
+export type PackBackends = Assert<Same<UserPack['backend'], Backend>>;
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS, loadedBackends, loadRulePack } from './registry';
@@ -123,5 +129,20 @@ describe('user constraint packs', () => {
 
   it('publishes a schema file that parses', () => {
     expect(JSON.parse(readFileSync('rules/schema/constraint-pack.schema.json', 'utf8')).title).toMatch(/schema 1/);
+  });
+
+  it('reads the schema-1 example the README publishes (a golden fixture of version 1)', async () => {
+    const readme = readFileSync('rules/README.md', 'utf8');
+    const example = /## User constraint packs[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)![1]!;
+    const pack = parseUserPack(example, 'example.json');
+    expect(pack.schema).toBe(1);
+    const merged = mergePack(await loadRulePack('htp'), pack);
+    expect(merged.constraints.Softmax!.outputs[0]!.fixed).toEqual({ uint8: { scale: 0.00390625, zeroPoint: 0 } });
+    expect(merged.socs.find((s) => s.model === 'SM9999')?.htpArch).toBe(85);
+  });
+
+  it('publishes exactly the frozen schema it checks with (npm run gen:rules writes it)', () => {
+    for (const [name, text] of Object.entries(publishedPackSchemas()))
+      expect(readFileSync(`rules/schema/${name}`, 'utf8'), `rules/schema/${name} is stale`).toBe(text);
   });
 });

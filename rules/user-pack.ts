@@ -3,21 +3,12 @@
  * BackendOpInfo) that extends or overrides a built-in pack. Checked against the published
  * schema (schema/constraint-pack.schema.json) and rejected with the path of the first problem.
  */
-import { checkSchema, type Schema } from '../src/core/schema/json-schema';
-import schema from './schema/constraint-pack.schema.json';
-import type { Backend } from './backends';
+import { readVersioned } from '../src/core/schema/versioned';
 import { QuantLensError } from '../src/core/model/errors';
-import type { OpConstraint, OpMapping, RulePack, SocInfo, Source } from './types';
+import type { RulePack, Source } from './types';
+import { CONSTRAINT_PACK_FORMAT, type UserPack } from './schema/constraint-pack';
 
-export interface UserPack {
-  schema: 1;
-  backend: Backend;
-  name?: string;
-  source?: Source;
-  constraints?: Record<string, Omit<OpConstraint, 'qnnOp' | 'source'> & { source?: Source }>;
-  ops?: (Omit<OpMapping, 'source'> & { source?: Source })[];
-  socs?: SocInfo[];
-}
+export type { UserPack } from './schema/constraint-pack';
 
 /** Largest constraint-pack file accepted. */
 export const MAX_PACK_BYTES = 8 * 2 ** 20;
@@ -48,9 +39,26 @@ export function parseUserPack(text: string, fileName: string): UserPack {
   } catch (err) {
     throw new ConstraintPackError(fileName, `it is not valid JSON (${(err as Error).message})`, HINT);
   }
-  const problem = checkSchema(value, schema as Schema);
-  if (problem) throw new ConstraintPackError(fileName, `${problem.path} ${problem.problem}`, HINT);
-  return value as UserPack;
+  const read = readVersioned(CONSTRAINT_PACK_FORMAT, value);
+  if (read.ok) return read.value;
+  const p = read.problem;
+  switch (p.code) {
+    case 'invalid':
+      throw new ConstraintPackError(fileName, `${p.path} ${p.problem}`, HINT);
+    case 'future-version':
+      throw new ConstraintPackError(
+        fileName,
+        `schema must be ${CONSTRAINT_PACK_FORMAT.latest} or lower: this is a schema ${p.version} pack, newer than this QuantLens reads`,
+        'Update QuantLens, or write the pack in an older schema.',
+      );
+    default:
+      // Not an object, no version, or a version no QuantLens wrote: the schema says what is wrong.
+      throw new ConstraintPackError(
+        fileName,
+        p.code === 'not-an-object' ? '(top level) must be an object' : '"schema" must be the pack format version (1)',
+        HINT,
+      );
+  }
 }
 
 /** The built-in pack with the user's entries laid over it; user entries win. */

@@ -8,7 +8,9 @@
  * - Schema 1: no flow (the QNN converter's view), severity from strict mode only.
  *   `readCheckReport` upgrades it.
  */
-import { CONSTRAINT_KINDS, FLOWS, OUTCOMES, type Flow } from '../../../rules/types';
+import type { Flow } from '../../../rules/types';
+import { readVersioned } from '../schema/versioned';
+import { CHECK_REPORT_FORMAT } from './report-format';
 import type { Finding, Verdict } from '../check/finding';
 import type { ValidationResult } from '../check/validate';
 import { SentenceError } from '../model/errors';
@@ -72,41 +74,25 @@ export class CheckReportError extends SentenceError<'bad-report'> {
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
- * Reads a check report of any schema into the current one. Schema 1 reports were the QNN
- * converter's view: findings keep their severity, and the outcome is what that severity meant
- * there (error: rejected; warning in lenient mode: rejected; info: advice).
+ * Reads a check report of any schema into the current one, checking it against its own schema's
+ * frozen form. Schema 1 reports were the QNN converter's view: findings keep their severity, and
+ * the outcome is what that severity meant there (error: rejected; warning in lenient mode:
+ * rejected; info: advice).
  * @throws CheckReportError naming the first field that is wrong.
  */
 export function readCheckReport(json: unknown): CheckReport {
-  if (!isObject(json)) throw new CheckReportError('a check report is a JSON object');
-  const schema = json.schema;
-  if (schema !== 1 && schema !== 2)
-    throw new CheckReportError(`unknown report schema ${JSON.stringify(schema)}; this QuantLens reads schemas 1 and 2`);
-  if (!Array.isArray(json.findings)) throw new CheckReportError('"findings" must be an array');
-  for (const key of ['backend', 'soc', 'arch', 'verdict', 'encodings'] as const) {
-    if (typeof json[key] !== 'string') throw new CheckReportError(`"${key}" must be a string`);
+  const read = readVersioned(CHECK_REPORT_FORMAT, json);
+  if (read.ok) return read.value as CheckReport;
+  const p = read.problem;
+  switch (p.code) {
+    case 'not-an-object':
+      throw new CheckReportError('a check report is a JSON object');
+    case 'invalid':
+      throw new CheckReportError(`schema ${p.version} report: ${p.path} ${p.problem}`);
+    default:
+      throw new CheckReportError(
+        `unknown report schema ${JSON.stringify((json as { schema?: unknown }).schema)}; this QuantLens reads schemas 1 to ${CHECK_REPORT_FORMAT.latest}`,
+      );
   }
-  const findings = json.findings.map((f, i) => {
-    if (!isObject(f) || typeof f.rule !== 'string' || typeof f.severity !== 'string')
-      throw new CheckReportError(`findings[${i}] needs a rule and a severity`);
-    if (schema === 2) {
-      if (!OUTCOMES.includes(f.outcome as never))
-        throw new CheckReportError(`findings[${i}].outcome must be one of ${OUTCOMES.join(', ')}`);
-      if (!CONSTRAINT_KINDS.includes(f.constraintKind as never))
-        throw new CheckReportError(`findings[${i}].constraintKind must be one of ${CONSTRAINT_KINDS.join(', ')}`);
-      return f as unknown as CheckReportFinding;
-    }
-    const advice = f.severity === 'info';
-    return {
-      ...f,
-      outcome: advice ? 'advice' : 'rejected',
-      constraintKind: advice ? 'toolchain-default' : 'backend-limit',
-    } as unknown as CheckReportFinding;
-  });
-  const flow = schema === 2 ? json.flow : 'qnn';
-  if (!FLOWS.includes(flow as never)) throw new CheckReportError(`"flow" must be one of ${FLOWS.join(', ')}`);
-  return { ...(json as unknown as CheckReport), schema: 2, flow: flow as Flow, findings };
 }

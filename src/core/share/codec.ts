@@ -1,4 +1,4 @@
-/** Share-link versions (a decoder per version, upgrades to the latest), decoding and encoding. */
+/** Share-link decoding (each version checked against its frozen schema, then upgraded to the latest) and encoding. */
 import type { CheckReport } from '../report/check-report';
 import { FORBIDDEN_ANYWHERE, FORBIDDEN_IN_NAMES, modelUrlProblem, validatePayload } from './guards';
 import {
@@ -13,58 +13,11 @@ import {
   fmt,
   type ShareFinding,
   type SharePayload,
-  type SharePayloadV1,
-  type SharePayloadV2,
   type ShareSnapshot,
 } from './payload';
-import { SHARE_PAYLOAD_V1_SCHEMA, SHARE_PAYLOAD_V2_SCHEMA } from './schema';
+import { SHARE_FORMAT } from './schema';
+import { schemaOf, upgradeToLatest } from '../schema/versioned';
 import { deflate, fromBase64Url, inflateCapped, parseJson, toBase64Url } from './transport';
-
-// ---------------------------------------------------------------------------------------------
-// Versions: a decoder per version (from the body after the dot), and upgrades to the latest.
-
-type VersionDecoder = (body: string) => Promise<unknown>;
-
-/** `DECODERS[n]` reads a version-n body into a validated version-n payload. */
-const DECODERS: Readonly<Record<number, VersionDecoder>> = {
-  1: async (body) =>
-    validatePayload<SharePayloadV1>(
-      parseJson(await inflateCapped(fromBase64Url(body), MAX_INFLATED_BYTES)),
-      1,
-      SHARE_PAYLOAD_V1_SCHEMA,
-    ),
-  2: async (body) =>
-    validatePayload<SharePayloadV2>(
-      parseJson(await inflateCapped(fromBase64Url(body), MAX_INFLATED_BYTES)),
-      2,
-      SHARE_PAYLOAD_V2_SCHEMA,
-    ),
-};
-
-/** `UPGRADES[n]` turns a valid version-n payload into a valid version-(n+1) payload. */
-const UPGRADES: Readonly<Record<number, (payload: unknown) => unknown>> = {
-  // Before flows existed, every verdict was the QNN converter's.
-  1: (p) => {
-    const v1 = p as SharePayloadV1;
-    return { ...v1, v: 2, settings: { ...v1.settings, flow: 'qnn' } } satisfies SharePayloadV2;
-  },
-};
-
-function toLatest(version: number, payload: unknown): SharePayload {
-  let p = payload;
-  for (let v = version; v < SHARE_LINK_VERSION; v++) {
-    const up = UPGRADES[v];
-    // A missing step is a QuantLens bug, not the link's fault; say so rather than guess.
-    if (!up)
-      throw new ShareLinkError(
-        'unknown-version',
-        `This QuantLens cannot upgrade share-link version ${v} to ${v + 1}`,
-        'This is a QuantLens bug; please report it with the link.',
-      );
-    p = up(p);
-  }
-  return p as SharePayload;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Decoding.
@@ -124,8 +77,8 @@ export async function decodeShareFragment(hash: string): Promise<SharePayload> {
       'Update QuantLens (reload the page), or open the link in the QuantLens that made it.',
     );
   }
-  const decoder = DECODERS[version];
-  if (!decoder)
+  const schema = schemaOf(SHARE_FORMAT, version);
+  if (!schema)
     throw new ShareLinkError(
       'unknown-version',
       `This share link says version ${version}, which no QuantLens ever wrote (versions run from 1 to ${SHARE_LINK_VERSION})`,
@@ -137,7 +90,13 @@ export async function decodeShareFragment(hash: string): Promise<SharePayload> {
       'This share link has a version but no payload after the dot',
       `${ASK_SENDER}.`,
     );
-  return toLatest(version, await decoder(body));
+  // Each version is checked against its own frozen schema, then upgraded step by step.
+  const payload = validatePayload(
+    parseJson(await inflateCapped(fromBase64Url(body), MAX_INFLATED_BYTES)),
+    version,
+    schema,
+  );
+  return upgradeToLatest(SHARE_FORMAT, version, payload);
 }
 
 /**
@@ -286,7 +245,8 @@ export async function encodeSharePayload(payload: SharePayload): Promise<Encoded
         findings: p.snapshot.findings.slice(0, MAX_SNAPSHOT_FINDINGS).map(compactFinding),
       },
     };
-  validatePayload<SharePayloadV2>(p, 2, SHARE_PAYLOAD_V2_SCHEMA); // never hand out a link this QuantLens would refuse
+  // Never hand out a link this QuantLens would refuse.
+  validatePayload(p, SHARE_LINK_VERSION, schemaOf(SHARE_FORMAT, SHARE_LINK_VERSION)!);
   const withFindings = (n: number): SharePayload =>
     p.snapshot ? { ...p, snapshot: { ...p.snapshot, findings: p.snapshot.findings.slice(0, n) } } : p;
 

@@ -121,11 +121,7 @@ export function overridePatternProblem(pattern: string): string | undefined {
 }
 
 /** Validates a version-n payload (already JSON-parsed); throws ShareLinkError on the first problem. */
-export function validatePayload<P extends SharePayloadV1 | SharePayloadV2>(
-  value: unknown,
-  version: P['v'],
-  schema: Schema,
-): P {
+export function validatePayload(value: unknown, version: number, schema: Schema): SharePayloadV1 | SharePayloadV2 {
   if (
     value &&
     typeof value === 'object' &&
@@ -154,7 +150,7 @@ export function validatePayload<P extends SharePayloadV1 | SharePayloadV2>(
       problem.path,
     );
   }
-  const payload = value as P;
+  const payload = value as SharePayloadV1 | SharePayloadV2;
   const disguise = findDisguise(payload);
   if (disguise) {
     throw new ShareLinkError(

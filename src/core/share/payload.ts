@@ -18,18 +18,16 @@
  *
  * Versions: 1 (the first); 2 adds the deployment `flow` to the settings (v1 links upgrade to
  * `qnn`, the only flow there was) and each snapshot finding's `outcome` under it. To add version
- * 3: freeze the v2 schema as it is, add `SharePayloadV3` and its schema, a `DECODERS[3]`, an
- * `UPGRADES[2]`, point `SharePayload` at v3, and commit v3 fixture links beside the older ones
- * (which must keep decoding).
+ * 3: leave the v2 schema as it is, add the v3 schema and its upgrade from v2 to `SHARE_FORMAT`
+ * (schema.ts, through the versioned-format kit), point `SharePayload` at v3, and commit v3
+ * fixture links beside the older ones (which must keep decoding).
  */
 import { QuantLensError } from '../model/errors';
 import { MAX_LINK_PAYLOAD_BYTES } from '../model/limits';
-import type { Backend } from '../../../rules/backends';
-import type { Flow, Outcome } from '../../../rules/types';
-import type { Severity, Verdict } from '../check/finding';
+import { SHARE_FORMAT, type SharePayloadV1, type SharePayloadV2 } from './schema';
 
 /** The version `encodeShareLink` writes and the highest this QuantLens reads. */
-export const SHARE_LINK_VERSION = 2;
+export const SHARE_LINK_VERSION = SHARE_FORMAT.latest;
 /** The fragment parameter holding the payload: `#s=<version>.<body>`. */
 export const SHARE_PARAM = 's';
 /** Longest fragment (after `#`) accepted or produced: 64 Ki characters. */
@@ -67,93 +65,31 @@ export const SHARE_LIMITS = {
   count: 10_000_000,
 } as const;
 
-/** Backends a link may name (the rule-pack registry's). */
-export type ShareBackend = Backend;
+// The payload types are derived from the frozen schemas (schema.ts), so they cannot drift apart.
 
+/** Payload version 1 and 2, as their schemas describe them. */
+export type { SharePayloadV1, SharePayloadV2 } from './schema';
+
+/** Backends a link may name. */
+export type ShareBackend = SharePayloadV2['settings']['backend'];
+/** What the run used: the toolbar's settings plus quantization choices (version 2: with the flow). */
+export type ShareSettings = SharePayloadV2['settings'];
+export type ShareSettingsV1 = SharePayloadV1['settings'];
 /** A per-node override: nodes whose name matches `pattern` (a regular expression) use `config` (or `float`). */
-export interface ShareOverride {
-  pattern: string;
-  config: string;
-}
-
+export type ShareOverride = NonNullable<ShareSettings['overrides']>[number];
 /** How the sender calibrated: `files` means the receiver must supply the same sample files. */
-export interface ShareCalibration {
-  mode: 'random' | 'files';
-  samples: number;
-  seed: number;
-}
-
-/** What the run used: the toolbar's settings plus quantization choices. */
-export interface ShareSettingsV1 {
-  backend: ShareBackend;
-  soc: string;
-  strict: boolean;
-  /** Quant config name, e.g. `8a8w`, `16a16w`. */
-  config?: string;
-  overrides?: ShareOverride[];
-  calibration?: ShareCalibration;
-}
-
-/** Version 2 settings: the deployment flow the outcomes were predicted for. */
-export interface ShareSettings extends ShareSettingsV1 {
-  flow: Flow;
-}
-
-/** The model's identity; `url` only when it was opened from an http(s) address. */
-export interface ShareModel {
-  name: string;
-  size: number;
-  /** Lowercase hex, 64 digits. */
-  sha256: string;
-  url?: string;
-}
-
+export type ShareCalibration = NonNullable<ShareSettings['calibration']>;
+/** The model's identity (`sha256` in lowercase hex); `url` only when it was opened from an http(s) address. */
+export type ShareModel = SharePayloadV2['model'];
 /** What the sender was looking at, so the receiver lands on the same place. */
-export interface ShareView {
-  /** Name of the selected node. */
-  selected?: string;
-  filters?: { severity?: Severity[]; rule?: string[]; text?: string };
-}
-
-/** A finding, compact: what the receiver needs to read it, not to re-derive it. */
-export interface ShareFinding {
-  rule: string;
-  severity: Severity;
-  node: string;
-  port: string;
-  message: string;
-  expected: string;
-  actual: string;
-  /** Version 2: what happens to the node under the sender's flow. */
-  outcome?: Outcome;
-}
-
-/** The sender's result, for a receiver who does not have the model yet. */
-export interface ShareSnapshot {
-  verdict: Verdict;
-  counts: Record<Severity, number>;
-  soc: string;
-  arch: string;
-  /** Findings the run produced; more than `findings.length` when the snapshot was trimmed. */
-  total: number;
-  /** The first findings, at most `MAX_SNAPSHOT_FINDINGS`, in the order the sender listed them. */
-  findings: ShareFinding[];
-}
-
-/** Payload version 1, as written in the fragment `s=1.…` (schema `SHARE_PAYLOAD_V1_SCHEMA`). */
-export interface SharePayloadV1 {
-  v: 1;
-  settings: ShareSettingsV1;
-  model: ShareModel;
-  view?: ShareView;
-  snapshot?: ShareSnapshot;
-}
-
-/** Payload version 2 (`s=2.…`): v1 plus `settings.flow` and snapshot finding outcomes. */
-export interface SharePayloadV2 extends Omit<SharePayloadV1, 'v' | 'settings'> {
-  v: 2;
-  settings: ShareSettings;
-}
+export type ShareView = NonNullable<SharePayloadV2['view']>;
+/**
+ * The sender's result, for a receiver who does not have the model yet: `total` findings in all,
+ * the first at most `MAX_SNAPSHOT_FINDINGS` of them listed in the sender's order.
+ */
+export type ShareSnapshot = NonNullable<SharePayloadV2['snapshot']>;
+/** A finding, compact: what the receiver needs to read it, not to re-derive it; `outcome` under the sender's flow. */
+export type ShareFinding = ShareSnapshot['findings'][number];
 
 /** The latest payload version. */
 export type SharePayload = SharePayloadV2;

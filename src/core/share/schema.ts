@@ -1,21 +1,106 @@
-/** The frozen JSON schema of each share-link payload version, and plain words for pattern failures. */
-import type { Schema } from '../schema/json-schema';
-import { MAX_SNAPSHOT_FINDINGS, SHARE_LIMITS } from './payload';
+/**
+ * The frozen JSON schema of each share-link payload version, the format they make up, and plain
+ * words for pattern failures. Literal values only: a limit changed in SHARE_LIMITS does not
+ * change what an old link may hold (a test keeps the latest schema and the limits in step).
+ */
+import { defineFormat } from '../schema/versioned';
+import type { Infer } from '../schema/infer';
 
 // ---------------------------------------------------------------------------------------------
-// Schema, version 1. Frozen: a change of any kind is a new version with its own schema.
+// Version 1. Frozen: a change of any kind is a new version with its own schema.
 
-const NAME_CHARS = { type: 'string', minLength: 1 } as const;
-const CONFIG = {
-  type: 'string',
-  minLength: 1,
-  maxLength: SHARE_LIMITS.config,
-  pattern: '^[a-z0-9][a-z0-9_]*$',
+const CONFIG = { type: 'string', minLength: 1, maxLength: 32, pattern: '^[a-z0-9][a-z0-9_]*$' } as const;
+const COUNT = { type: 'integer', minimum: 0, maximum: 10_000_000 } as const;
+const SOC = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.+-]*$' } as const;
+const RULE = { type: 'string', minLength: 1, maxLength: 48, pattern: '^[a-z0-9][a-z0-9-]*$' } as const;
+
+const SETTINGS_V1_PROPERTIES = {
+  backend: { enum: ['htp', 'lpai'] },
+  soc: SOC,
+  strict: { type: 'boolean' },
+  config: CONFIG,
+  overrides: {
+    type: 'array',
+    maxItems: 256,
+    items: {
+      type: 'object',
+      required: ['pattern', 'config'],
+      additionalProperties: false,
+      properties: { pattern: { type: 'string', minLength: 1, maxLength: 512 }, config: CONFIG },
+    },
+  },
+  calibration: {
+    type: 'object',
+    required: ['mode', 'samples', 'seed'],
+    additionalProperties: false,
+    properties: {
+      mode: { enum: ['random', 'files'] },
+      samples: { type: 'integer', minimum: 1, maximum: 4096 },
+      seed: { type: 'integer', minimum: 0, maximum: 4_294_967_295 },
+    },
+  },
 } as const;
-const COUNT = { type: 'integer', minimum: 0, maximum: SHARE_LIMITS.count } as const;
+
+const MODEL = {
+  type: 'object',
+  required: ['name', 'size', 'sha256'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 255 },
+    size: { type: 'integer', minimum: 0, maximum: 1_125_899_906_842_624 },
+    sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    url: { type: 'string', minLength: 1, maxLength: 2048 },
+  },
+} as const;
+
+const VIEW = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    selected: { type: 'string', minLength: 1, maxLength: 1024 },
+    filters: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        severity: { type: 'array', maxItems: 3, items: { enum: ['error', 'warning', 'info'] } },
+        rule: {
+          type: 'array',
+          maxItems: 32,
+          items: { type: 'string', maxLength: 48, pattern: '^[a-z0-9][a-z0-9-]*$' },
+        },
+        text: { type: 'string', maxLength: 200 },
+      },
+    },
+  },
+} as const;
+
+const FINDING_V1_PROPERTIES = {
+  rule: RULE,
+  severity: { enum: ['error', 'warning', 'info'] },
+  node: { type: 'string', maxLength: 1024 },
+  port: { type: 'string', maxLength: 64 },
+  message: { type: 'string', maxLength: 1000 },
+  expected: { type: 'string', maxLength: 300 },
+  actual: { type: 'string', maxLength: 300 },
+} as const;
+const FINDING_REQUIRED = ['rule', 'severity', 'node', 'port', 'message', 'expected', 'actual'] as const;
+
+const SNAPSHOT_V1_PROPERTIES = {
+  verdict: { enum: ['pass', 'pass-with-warnings', 'fail'] },
+  counts: {
+    type: 'object',
+    required: ['error', 'warning', 'info'],
+    additionalProperties: false,
+    properties: { error: COUNT, warning: COUNT, info: COUNT },
+  },
+  soc: { type: 'string', minLength: 1, maxLength: 64 },
+  arch: { type: 'string', maxLength: 32 },
+  total: COUNT,
+} as const;
+const SNAPSHOT_REQUIRED = ['verdict', 'counts', 'soc', 'arch', 'total', 'findings'] as const;
 
 /** JSON schema of payload version 1 (checked by the CSP-safe `checkSchema`). */
-export const SHARE_PAYLOAD_V1_SCHEMA: Schema = {
+export const SHARE_PAYLOAD_V1_SCHEMA = {
   $id: 'https://quantlens.dev/schema/share-payload-1.json',
   type: 'object',
   required: ['v', 'settings', 'model'],
@@ -26,119 +111,87 @@ export const SHARE_PAYLOAD_V1_SCHEMA: Schema = {
       type: 'object',
       required: ['backend', 'soc', 'strict'],
       additionalProperties: false,
+      properties: SETTINGS_V1_PROPERTIES,
+    },
+    model: MODEL,
+    view: VIEW,
+    snapshot: {
+      type: 'object',
+      required: SNAPSHOT_REQUIRED,
+      additionalProperties: false,
       properties: {
-        // Frozen literal: the backends of version 1, whatever the registry holds later.
-        backend: { enum: ['htp', 'lpai'] },
-        soc: { type: 'string', minLength: 1, maxLength: SHARE_LIMITS.soc, pattern: '^[A-Za-z0-9][A-Za-z0-9_.+-]*$' },
-        strict: { type: 'boolean' },
-        config: CONFIG,
-        overrides: {
+        ...SNAPSHOT_V1_PROPERTIES,
+        findings: {
           type: 'array',
-          maxItems: SHARE_LIMITS.overrides,
+          maxItems: 2000,
           items: {
             type: 'object',
-            required: ['pattern', 'config'],
+            required: FINDING_REQUIRED,
             additionalProperties: false,
-            properties: { pattern: { ...NAME_CHARS, maxLength: SHARE_LIMITS.pattern }, config: CONFIG },
-          },
-        },
-        calibration: {
-          type: 'object',
-          required: ['mode', 'samples', 'seed'],
-          additionalProperties: false,
-          properties: {
-            mode: { enum: ['random', 'files'] },
-            samples: { type: 'integer', minimum: 1, maximum: SHARE_LIMITS.samples },
-            seed: { type: 'integer', minimum: 0, maximum: 2 ** 32 - 1 },
+            properties: FINDING_V1_PROPERTIES,
           },
         },
       },
     },
-    model: {
+  },
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Version 2: version 1 with `settings.flow` (required) and an optional `outcome` on snapshot
+// findings. Frozen like version 1.
+
+/** JSON schema of payload version 2. */
+export const SHARE_PAYLOAD_V2_SCHEMA = {
+  ...SHARE_PAYLOAD_V1_SCHEMA,
+  $id: 'https://quantlens.dev/schema/share-payload-2.json',
+  properties: {
+    ...SHARE_PAYLOAD_V1_SCHEMA.properties,
+    v: { const: 2 },
+    settings: {
       type: 'object',
-      required: ['name', 'size', 'sha256'],
+      required: ['backend', 'soc', 'strict', 'flow'],
       additionalProperties: false,
-      properties: {
-        name: { ...NAME_CHARS, maxLength: SHARE_LIMITS.name },
-        size: { type: 'integer', minimum: 0, maximum: SHARE_LIMITS.size },
-        sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-        url: { ...NAME_CHARS, maxLength: SHARE_LIMITS.url },
-      },
-    },
-    view: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        selected: { ...NAME_CHARS, maxLength: SHARE_LIMITS.node },
-        filters: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            severity: { type: 'array', maxItems: 3, items: { enum: ['error', 'warning', 'info'] } },
-            rule: {
-              type: 'array',
-              maxItems: SHARE_LIMITS.filterRules,
-              items: { type: 'string', maxLength: SHARE_LIMITS.rule, pattern: '^[a-z0-9][a-z0-9-]*$' },
-            },
-            text: { type: 'string', maxLength: SHARE_LIMITS.filterText },
-          },
-        },
-      },
+      properties: { ...SETTINGS_V1_PROPERTIES, flow: { enum: ['qnn', 'ort', 'executorch'] } },
     },
     snapshot: {
       type: 'object',
-      required: ['verdict', 'counts', 'soc', 'arch', 'total', 'findings'],
+      required: SNAPSHOT_REQUIRED,
       additionalProperties: false,
       properties: {
-        verdict: { enum: ['pass', 'pass-with-warnings', 'fail'] },
-        counts: {
-          type: 'object',
-          required: ['error', 'warning', 'info'],
-          additionalProperties: false,
-          properties: { error: COUNT, warning: COUNT, info: COUNT },
-        },
-        soc: { type: 'string', minLength: 1, maxLength: SHARE_LIMITS.soc },
-        arch: { type: 'string', maxLength: SHARE_LIMITS.arch },
-        total: COUNT,
+        ...SNAPSHOT_V1_PROPERTIES,
         findings: {
           type: 'array',
-          maxItems: MAX_SNAPSHOT_FINDINGS,
+          maxItems: 2000,
           items: {
             type: 'object',
-            required: ['rule', 'severity', 'node', 'port', 'message', 'expected', 'actual'],
+            required: FINDING_REQUIRED,
             additionalProperties: false,
             properties: {
-              rule: { type: 'string', minLength: 1, maxLength: SHARE_LIMITS.rule, pattern: '^[a-z0-9][a-z0-9-]*$' },
-              severity: { enum: ['error', 'warning', 'info'] },
-              node: { type: 'string', maxLength: SHARE_LIMITS.node },
-              port: { type: 'string', maxLength: SHARE_LIMITS.port },
-              message: { type: 'string', maxLength: SHARE_LIMITS.message },
-              expected: { type: 'string', maxLength: SHARE_LIMITS.detail },
-              actual: { type: 'string', maxLength: SHARE_LIMITS.detail },
+              ...FINDING_V1_PROPERTIES,
+              outcome: { enum: ['rejected', 'cpu-fallback', 'auto-fixed', 'slower', 'advice'] },
             },
           },
         },
       },
     },
   },
-};
+} as const;
 
-/**
- * JSON schema of payload version 2: version 1 with `settings.flow` (required) and an optional
- * `outcome` on snapshot findings. Frozen like version 1: literals only.
- */
-export const SHARE_PAYLOAD_V2_SCHEMA: Schema = (() => {
-  const s = JSON.parse(JSON.stringify(SHARE_PAYLOAD_V1_SCHEMA)) as { $id: string; properties: Record<string, any> };
-  s.$id = 'https://quantlens.dev/schema/share-payload-2.json';
-  s.properties.v = { const: 2 };
-  const settings = s.properties.settings;
-  settings.required = [...settings.required, 'flow'];
-  settings.properties.flow = { enum: ['qnn', 'ort', 'executorch'] };
-  s.properties.snapshot.properties.findings.items.properties.outcome = {
-    enum: ['rejected', 'cpu-fallback', 'auto-fixed', 'slower', 'advice'],
-  };
-  return s as unknown as Schema;
-})();
+/** Payload version 1, as written in the fragment `s=1.…`: the type its schema describes. */
+export type SharePayloadV1 = Infer<typeof SHARE_PAYLOAD_V1_SCHEMA>;
+/** Payload version 2 (`s=2.…`): v1 plus `settings.flow` and snapshot finding outcomes. */
+export type SharePayloadV2 = Infer<typeof SHARE_PAYLOAD_V2_SCHEMA>;
+
+/** The share-link format: its versions and the upgrade between them. */
+export const SHARE_FORMAT = defineFormat<SharePayloadV2>('share link', 'v', [
+  { version: 1, schema: SHARE_PAYLOAD_V1_SCHEMA },
+  {
+    version: 2,
+    schema: SHARE_PAYLOAD_V2_SCHEMA,
+    // Before flows existed, every verdict was the QNN converter's.
+    upgrade: (v1: SharePayloadV1): SharePayloadV2 => ({ ...v1, v: 2, settings: { ...v1.settings, flow: 'qnn' } }),
+  },
+]);
 
 /** Plainer words for pattern failures, keyed by path with array indices removed. */
 export const PATTERN_WORDS: Record<string, string> = {

@@ -26,7 +26,37 @@ import {
   type ShareFinding,
   type ShareLinkErrorCode,
   type SharePayload,
+  type SharePayloadV1,
+  type ShareSettings,
+  type ShareSnapshot,
+  SHARE_LIMITS,
+  SHARE_PAYLOAD_V2_SCHEMA,
 } from './index';
+import type { Assert, Same } from '../schema/infer';
+import type { Backend } from '../../../rules/backends';
+import type { Flow, Outcome } from '../../../rules/types';
+import type { Severity, Verdict } from '../check/finding';
+
+// The payload types are derived from the frozen schemas; the latest one's vocabularies must be the
+// live ones (a new backend, flow or outcome is a new link version, not a silent widening).
+export type LinkVocabulary = [
+  Assert<Same<ShareSettings['backend'], Backend>>,
+  Assert<Same<ShareSettings['flow'], Flow>>,
+  Assert<Same<ShareFinding['severity'], Severity>>,
+  Assert<Same<ShareFinding['outcome'], Outcome | undefined>>,
+  Assert<Same<ShareSnapshot['verdict'], Verdict>>,
+];
+export const V1_FINDING_HAS_NO_OUTCOME: NonNullable<SharePayloadV1['snapshot']>['findings'][number] = {
+  rule: 'r',
+  severity: 'error',
+  node: 'n',
+  port: 'p',
+  message: 'm',
+  expected: 'e',
+  actual: 'a',
+  // @ts-expect-error version 1 findings carry no outcome
+  outcome: 'rejected',
+};
 
 const FIXTURES = new URL('./__fixtures__/', import.meta.url);
 const SHA = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -280,6 +310,34 @@ describe('round trip', () => {
   it('gives the worker the settings it asks for', async () => {
     const settings: CheckSettings = checkSettingsOf(LOCAL);
     expect(settings).toEqual({ backend: 'htp', soc: 'SM8650', strict: true });
+  });
+});
+
+describe('the latest schema and the encoder limits', () => {
+  it('agree, so the encoder never writes a link the schema refuses or trims more than it must', () => {
+    const p = SHARE_PAYLOAD_V2_SCHEMA.properties;
+    const finding = p.snapshot.properties.findings.items.properties;
+    expect({
+      name: p.model.properties.name.maxLength,
+      url: p.model.properties.url.maxLength,
+      soc: p.settings.properties.soc.maxLength,
+      config: p.settings.properties.config.maxLength,
+      overrides: p.settings.properties.overrides.maxItems,
+      pattern: p.settings.properties.overrides.items.properties.pattern.maxLength,
+      node: finding.node.maxLength,
+      port: finding.port.maxLength,
+      rule: finding.rule.maxLength,
+      arch: p.snapshot.properties.arch.maxLength,
+      message: finding.message.maxLength,
+      detail: finding.expected.maxLength,
+      filterText: p.view.properties.filters.properties.text.maxLength,
+      filterRules: p.view.properties.filters.properties.rule.maxItems,
+      samples: p.settings.properties.calibration.properties.samples.maximum,
+      size: p.model.properties.size.maximum,
+      count: p.snapshot.properties.total.maximum,
+    }).toEqual(SHARE_LIMITS);
+    expect(p.snapshot.properties.findings.maxItems).toBe(MAX_SNAPSHOT_FINDINGS);
+    expect(p.view.properties.selected.maxLength).toBe(SHARE_LIMITS.node);
   });
 });
 

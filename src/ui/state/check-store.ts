@@ -3,8 +3,9 @@
  * indexed by node id so each graph node subscribes only to its own marks.
  */
 import { create } from 'zustand';
-import { DEFAULT_FLOW, isFlow, OUTCOMES, type Outcome } from '../../../rules/types';
-import { DEFAULT_BACKEND, DEFAULT_SOC, isBackend } from '../../../rules/backends';
+import { DEFAULT_FLOW, OUTCOMES, type Outcome } from '../../../rules/types';
+import { DEFAULT_BACKEND, DEFAULT_SOC } from '../../../rules/backends';
+import { readStoredSettings, storedSettings } from '../../core/session/settings-format';
 import type { Finding, Severity } from '../../core/check/finding';
 import type { ValidationResult } from '../../core/check/validate';
 import type { CheckReport } from '../../core/report/check-report';
@@ -43,33 +44,15 @@ export interface CheckState {
   partitionOf?: Readonly<Record<string, number>>;
 }
 
-const KEY = 'quantlens.settings.v1';
-
 function savedSettings(): CheckSettings {
-  const fallback: CheckSettings = {
-    backend: DEFAULT_BACKEND,
-    soc: DEFAULT_SOC[DEFAULT_BACKEND],
-    strict: true,
-    flow: DEFAULT_FLOW,
-  };
-  try {
-    const raw = globalThis.localStorage?.getItem(KEY);
-    if (!raw) return fallback;
-    const v = JSON.parse(raw) as Partial<CheckSettings>;
-    return {
-      backend: typeof v.backend === 'string' && isBackend(v.backend) ? v.backend : fallback.backend,
-      soc: typeof v.soc === 'string' && /^[A-Za-z0-9_]{1,32}$/.test(v.soc) ? v.soc : fallback.soc,
-      strict: typeof v.strict === 'boolean' ? v.strict : true,
-      flow: typeof v.flow === 'string' && isFlow(v.flow) ? v.flow : DEFAULT_FLOW,
-    };
-  } catch {
-    return fallback;
-  }
+  const defaults = { backend: DEFAULT_BACKEND, soc: DEFAULT_SOC[DEFAULT_BACKEND], strict: true, flow: DEFAULT_FLOW };
+  return readStoredSettings(globalThis.localStorage, defaults);
 }
 
 export function saveSettings(s: CheckSettings): void {
+  const { key, text } = storedSettings(s);
   try {
-    globalThis.localStorage?.setItem(KEY, JSON.stringify(s));
+    globalThis.localStorage?.setItem(key, text);
   } catch {
     /* private mode: settings live for the session */
   }
