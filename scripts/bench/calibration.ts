@@ -66,6 +66,7 @@ export const calibrationPart: BenchPart = {
   metrics: CALIBRATION_METRICS,
   targets: CALIBRATION_TARGETS,
   async measure(c: PreparedCase): Promise<Figure[]> {
+    if (c.real) return [];
     if (c.nodes > MAX_NODES || c.dataPath) {
       const note = c.dataPath
         ? 'not measured: external-data case'

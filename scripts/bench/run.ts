@@ -13,6 +13,9 @@ import { machineInfo } from './machine';
 import { nodePart } from './node';
 import { browserPart, closeBrowserPart } from './browser';
 import { calibrationPart } from './calibration';
+import { cliPart } from './cli';
+import { REAL_MODELS, nodeCount } from './real-models';
+import { statSync } from 'node:fs';
 import { evaluateTargets, renderMarkdown } from './report';
 import type { BenchCase, BenchPart, BenchReport, CaseResult, PartOptions, PreparedCase } from './types';
 
@@ -20,7 +23,18 @@ import type { BenchCase, BenchPart, BenchReport, CaseResult, PartOptions, Prepar
  * The parts every run measures, in order. The browser half (scripts/bench/browser.ts) adds its
  * `browserPart` here.
  */
-export const DEFAULT_PARTS: readonly BenchPart[] = [nodePart, calibrationPart, browserPart];
+export const DEFAULT_PARTS: readonly BenchPart[] = [nodePart, calibrationPart, browserPart, cliPart];
+
+/** The real models of the side-by-side table, as cases (fetched on first use). */
+export function realCases(ids?: readonly string[]): BenchCase[] {
+  return REAL_MODELS.filter((m) => !ids || ids.includes(m.id)).map((m) => ({
+    id: m.id,
+    targetNodes: 0,
+    qdq: false,
+    flawEvery: 0,
+    real: { label: m.label, producer: m.producer, origin: m.origin, netronMs: m.netronMs, beforeMs: m.beforeMs },
+  }));
+}
 
 /** Layers between planted validator findings in the benchmark models. */
 export const FLAW_EVERY = 4;
@@ -68,8 +82,23 @@ export interface BenchOptions extends Partial<PartOptions> {
   log?: (line: string) => void;
 }
 
-/** Generates a case's model into `dir`. */
-export function prepareCase(c: BenchCase, dir: string): PreparedCase {
+/** Generates a case's model into `dir`, or finds (fetching once) a real model's file. */
+export async function prepareCase(c: BenchCase, dir: string): Promise<PreparedCase> {
+  if (c.real) {
+    const modelPath = REAL_MODELS.find((m) => m.id === c.id)!.path();
+    const nodes = await nodeCount(modelPath);
+    return {
+      ...c,
+      targetNodes: nodes,
+      modelPath,
+      nodes,
+      layers: 0,
+      hidden: 0,
+      modelBytes: statSync(modelPath).size,
+      externalBytes: 0,
+      generateMs: 0,
+    };
+  }
   const m = generateLargeModel({
     nodes: c.targetNodes,
     qdq: c.qdq,
@@ -107,11 +136,15 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   try {
     for (const c of options.cases) {
       log(
-        `[${c.id}] generating ${c.targetNodes} nodes${c.weightsGiB ? ` with ${c.weightsGiB} GiB of external data` : ''}...`,
+        c.real
+          ? `[${c.id}] ${c.real.label}: ${c.real.origin}`
+          : `[${c.id}] generating ${c.targetNodes} nodes${c.weightsGiB ? ` with ${c.weightsGiB} GiB of external data` : ''}...`,
       );
-      const prepared = prepareCase(c, modelsDir);
+      const prepared = await prepareCase(c, modelsDir);
       log(
-        `[${c.id}] ${prepared.nodes} nodes, ${prepared.layers} layers × hidden ${prepared.hidden}, generated in ${(prepared.generateMs / 1000).toFixed(1)} s`,
+        c.real
+          ? `[${c.id}] ${prepared.nodes} nodes, ${(prepared.modelBytes / 2 ** 20).toFixed(1)} MiB`
+          : `[${c.id}] ${prepared.nodes} nodes, ${prepared.layers} layers × hidden ${prepared.hidden}, generated in ${(prepared.generateMs / 1000).toFixed(1)} s`,
       );
       const figures = [];
       try {
@@ -120,7 +153,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           figures.push(...(await part.measure(prepared, partOptions)));
         }
       } finally {
-        if (!options.keepModels) {
+        if (!options.keepModels && !c.real) {
           rmSync(prepared.modelPath, { force: true });
           if (prepared.dataPath) rmSync(prepared.dataPath, { force: true });
         }

@@ -44,6 +44,19 @@ export interface BenchCase {
   weightsGiB?: number;
   /** Every k-th layer carries a deliberate encoding error, so there are findings to list. */
   flawEvery: number;
+  /** A real model from another tool instead of a generated one (see real-models.ts). */
+  real?: RealFacts;
+}
+
+/** What the report keeps of a real model: where it came from and the issue's reference times. */
+export interface RealFacts {
+  label: string;
+  producer: string;
+  origin: string;
+  /** Netron's time to the drawn graph in issue 14's measurement. */
+  netronMs: number;
+  /** QuantLens's own time in that measurement, before this work. */
+  beforeMs: number;
 }
 
 /** A case whose model files exist on disk. */

@@ -128,7 +128,6 @@ export class AimetEncodingsError extends QuantLensError<AimetEncodingsErrorCode>
     return {
       code: this.code,
       fileName: this.fileName,
-      where: this.where,
       problem: this.problem,
       hint: this.hint,
       path: this.path,

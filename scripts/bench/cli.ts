@@ -1,0 +1,116 @@
+/**
+ * The command line's start-up, for the real models: `quantlens check FILE` as a whole process
+ * (Node start, the built CLI, read, validate, report) against the time onnxruntime-node takes to
+ * create a session on the same file inside a warm process, the yardstick issue 14 sets ("starts
+ * like a compiled tool": at most half of it). onnxruntime-node is fetched from the npm registry
+ * into .cache/bench-tools on first use; it is not a dependency of QuantLens.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { BenchPart, Figure, MetricDef, PreparedCase } from './types';
+
+const TOOLS = '.cache/bench-tools';
+const ORT_NODE = 'onnxruntime-node@1.30.0';
+
+export const CLI_METRICS: MetricDef[] = [
+  {
+    id: 'cli.check-process',
+    label: 'CLI: `quantlens check` whole process',
+    unit: 'ms',
+    description:
+      'Wall time of `node bin/quantlens.mjs check FILE --format json` (the built CLI) from spawn to exit, median of the passes.',
+  },
+  {
+    id: 'cli.ort-node-session',
+    label: 'onnxruntime-node: create a session',
+    unit: 'ms',
+    description: `new InferenceSession on the same file in ${ORT_NODE} (CPU), inside a process that has already loaded the runtime; median of the passes.`,
+  },
+  {
+    id: 'cli.check-vs-ort',
+    label: 'CLI whole process ÷ onnxruntime-node session',
+    unit: 'ratio',
+    description: 'The two rows above divided: below 1, QuantLens has checked the model before onnxruntime can run it.',
+  },
+];
+
+/** onnxruntime-node's package folder, fetched once. */
+function ortNode(): string {
+  const dir = join(TOOLS, 'node_modules', 'onnxruntime-node');
+  if (existsSync(join(dir, 'package.json'))) return dir;
+  mkdirSync(dir, { recursive: true });
+  const out = execFileSync('npm', ['pack', ORT_NODE, '--pack-destination', TOOLS, '--silent'], {
+    encoding: 'utf8',
+  }).trim();
+  execFileSync('tar', ['-xzf', join(TOOLS, out.split('\n').pop()!), '-C', dir, '--strip-components=1']);
+  return dir;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function ortSessionMs(model: string, repeat: number): number {
+  // Requires resolve from .cache/bench-tools/node_modules up to the project's onnxruntime-common.
+  const script = `
+    const ort = require(${JSON.stringify(resolve(ortNode()))});
+    (async () => {
+      const times = [];
+      for (let i = 0; i < ${repeat}; i++) {
+        const t = performance.now();
+        const s = await ort.InferenceSession.create(${JSON.stringify(resolve(model))});
+        times.push(performance.now() - t);
+        await s.release();
+      }
+      console.log(JSON.stringify(times));
+    })().catch((e) => { console.error(e); process.exit(1); });`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`onnxruntime-node could not open ${model}: ${r.stderr}`);
+  return median(JSON.parse(r.stdout.trim().split('\n').pop()!) as number[]);
+}
+
+function checkProcessMs(model: string, repeat: number): number {
+  const times: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, ['bin/quantlens.mjs', 'check', model, '--format', 'json'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    });
+    times.push(performance.now() - t);
+    // 0: pass, 1: fail verdict; both are answers. 2 is a usage or load error.
+    if (r.status !== 0 && r.status !== 1) throw new Error(`quantlens check ${model} exited ${r.status}: ${r.stderr}`);
+  }
+  return median(times);
+}
+
+let built = false;
+
+export const cliPart: BenchPart = {
+  name: 'cli',
+  metrics: CLI_METRICS,
+  targets: [
+    {
+      id: 'cli-isnet',
+      metric: 'cli.check-vs-ort',
+      caseId: 'isnet-quint8',
+      limit: 0.5,
+      unit: 'ratio',
+      text: '`quantlens check` on a real 44 MB model: whole process at most half of onnxruntime-node creating a session',
+    },
+  ],
+  async measure(c: PreparedCase, options): Promise<Figure[]> {
+    if (!c.real) return [];
+    if (!built) {
+      execFileSync('npm', ['run', 'build:cli', '--silent'], { stdio: 'ignore' });
+      built = true;
+    }
+    const repeat = Math.max(3, options.repeat);
+    const check = checkProcessMs(c.modelPath, repeat);
+    const ort = ortSessionMs(c.modelPath, repeat);
+    return [
+      { metric: 'cli.check-process', value: Math.round(check) },
+      { metric: 'cli.ort-node-session', value: Math.round(ort) },
+      { metric: 'cli.check-vs-ort', value: Math.round((check / ort) * 100) / 100 },
+    ];
+  },
+};
