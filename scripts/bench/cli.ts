@@ -49,7 +49,8 @@ function ortNode(): string {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function ortSessionMs(model: string, repeat: number): number {
+/** Median session creation, or the runtime's own words when it refuses the model. */
+function ortSessionMs(model: string, repeat: number): number | { refused: string } {
   // Requires resolve from .cache/bench-tools/node_modules up to the project's onnxruntime-common.
   const script = `
     const ort = require(${JSON.stringify(resolve(ortNode()))});
@@ -64,7 +65,7 @@ function ortSessionMs(model: string, repeat: number): number {
       console.log(JSON.stringify(times));
     })().catch((e) => { console.error(e); process.exit(1); });`;
   const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`onnxruntime-node could not open ${model}: ${r.stderr}`);
+  if (r.status !== 0) return { refused: (/Error: (.*)/.exec(r.stderr)?.[1] ?? r.stderr).slice(0, 160) };
   return median(JSON.parse(r.stdout.trim().split('\n').pop()!) as number[]);
 }
 
@@ -107,6 +108,14 @@ export const cliPart: BenchPart = {
     const repeat = Math.max(3, options.repeat);
     const check = checkProcessMs(c.modelPath, repeat);
     const ort = ortSessionMs(c.modelPath, repeat);
+    if (typeof ort !== 'number') {
+      const note = `onnxruntime-node refuses this model: ${ort.refused}`;
+      return [
+        { metric: 'cli.check-process', value: Math.round(check) },
+        { metric: 'cli.ort-node-session', value: null, note },
+        { metric: 'cli.check-vs-ort', value: null, note },
+      ];
+    }
     return [
       { metric: 'cli.check-process', value: Math.round(check) },
       { metric: 'cli.ort-node-session', value: Math.round(ort) },

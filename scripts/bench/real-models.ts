@@ -91,13 +91,16 @@ export const REAL_MODELS: readonly RealModel[] = [
       const p = join(CACHE, 'isnet_quint8.onnx');
       if (existsSync(p)) return p;
       const tgz = packed('@imgly/background-removal-data@1.4.5');
-      const resources = JSON.parse(execFileSync('tar', ['-xzOf', tgz, 'package/dist/resources.json'], { encoding: 'utf8' }));
+      const resources = JSON.parse(
+        execFileSync('tar', ['-xzOf', tgz, 'package/dist/resources.json'], { encoding: 'utf8' }),
+      );
       const entry = resources['/models/small'] as { size: number; chunks: { hash: string; offsets: number[] }[] };
       const parts = [...entry.chunks]
         .sort((a, b) => a.offsets[0]! - b.offsets[0]!)
         .map((c) => execFileSync('tar', ['-xzOf', tgz, `package/dist/${c.hash}`], { maxBuffer: 1 << 30 }));
       const bytes = Buffer.concat(parts);
-      if (bytes.length !== entry.size) throw new Error(`IS-Net: reassembled ${bytes.length} bytes, expected ${entry.size}`);
+      if (bytes.length !== entry.size)
+        throw new Error(`IS-Net: reassembled ${bytes.length} bytes, expected ${entry.size}`);
       writeFileSync(p, bytes);
       return p;
     },

@@ -98,11 +98,36 @@ function casesTable(cases: readonly CaseResult[]): string[] {
     '|---|---:|---|---|---:|---:|---:|',
   ];
   for (const { case: c } of cases) {
+    if (c.real) continue;
     lines.push(
       `| ${c.id} | ${int(c.nodes)} | ${c.layers} × ${c.hidden} | ${c.qdq ? `yes, a flaw every ${c.flawEvery} layers` : 'no (float)'} | ${mibText(c.modelBytes)} | ${mibText(c.externalBytes)} | ${formatValue(c.generateMs, 'ms')} |`,
     );
   }
   return lines;
+}
+
+/** Real models side by side with the issue's measurement of QuantLens before and of Netron. */
+function realTable(cases: readonly CaseResult[]): string[] {
+  const real = cases.filter((c) => c.case.real);
+  if (!real.length) return [];
+  const lines = [
+    '## Real models, side by side',
+    '',
+    "Time from handing the file to the page until its graph is drawn. *Before* and *Netron* are issue 14's measurement on this kind of machine (headless Chromium, medians of 3); *now* is this run. Target: five times faster than Netron.",
+    '',
+    '| Model | Producer | Nodes | Source | QuantLens before | Netron | QuantLens now | vs Netron | Target | Longest main-thread task | `quantlens check` ÷ onnxruntime-node session |',
+    '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const c of real) {
+    const r = c.case.real!;
+    const now = figureOf(c, 'browser.drop-to-graph')?.value;
+    const ratio = typeof now === 'number' && now > 0 ? `${(r.netronMs / now).toFixed(1)}x faster` : '—';
+    const cli = figureOf(c, 'cli.check-vs-ort')?.value;
+    lines.push(
+      `| ${r.label} | ${r.producer} | ${int(c.case.nodes)} | ${r.origin} | ${formatValue(r.beforeMs, 'ms')} | ${formatValue(r.netronMs, 'ms')} | ${formatValue(typeof now === 'number' ? now : null, 'ms')} | ${ratio} | ${formatValue(Math.round(r.netronMs / 5 / 10) * 10, 'ms')} | ${formatValue((figureOf(c, 'browser.longest-task')?.value as number | undefined) ?? null, 'ms')} | ${typeof cli === 'number' ? `${cli.toFixed(2)}` : '—'} |`,
+    );
+  }
+  return [...lines, ''];
 }
 
 function figuresTable(metrics: readonly MetricDef[], cases: readonly CaseResult[]): string[] {
@@ -142,6 +167,7 @@ export function renderMarkdown(report: BenchReport): string {
     '',
     ...casesTable(report.cases),
     '',
+    ...realTable(report.cases),
     '## Targets',
     '',
     ...targetsTable(report.targets),

@@ -53,10 +53,21 @@ async function drain(
   return joined;
 }
 
-/** Reads a whole Blob (a dropped File) with progress. */
-export function readBlob(blob: Blob, onProgress?: ProgressFn): Promise<Uint8Array> {
+/**
+ * Files up to this size are read in one call: streaming in 64 KiB chunks took 0.54 s on a 45 MB
+ * model in Chromium here, one read 0.18-0.30 s (four parallel slices: 0.40 s), and such a read is
+ * over before progress would be worth showing.
+ */
+export const WHOLE_READ_BYTES = 256 * 2 ** 20;
+
+/** Reads a whole Blob (a dropped File), with progress when it is large. */
+export async function readBlob(blob: Blob, onProgress?: ProgressFn): Promise<Uint8Array> {
   if (blob.size > MAX_MODEL_BYTES)
-    return Promise.reject(new RangeError(`larger than the ${Math.round(MAX_MODEL_BYTES / 2 ** 20)} MiB limit`));
+    throw new RangeError(`larger than the ${Math.round(MAX_MODEL_BYTES / 2 ** 20)} MiB limit`);
+  if (blob.size <= WHOLE_READ_BYTES) {
+    onProgress?.('Reading file', undefined);
+    return new Uint8Array(await blob.arrayBuffer());
+  }
   return drain(blob.stream(), blob.size, 'Reading file', onProgress);
 }
 

@@ -18,13 +18,27 @@ import { BACKENDS } from '../../../rules/backends';
 import type { Answer, CheckOutcome, CheckSettings } from './api';
 
 export class Checker {
-  private graph: QGraph | undefined;
-  private identity = { name: '', sha256: '', nodes: 0 };
+  private source: { model: Model; encodings?: AimetEncodings } | undefined;
+  private built: QGraph | undefined;
+  private identity: { name: string; sha256: Promise<string>; nodes: number } | undefined;
   private userPack: UserPack | undefined;
 
-  setModel(model: Model, sha256: string, encodings?: AimetEncodings): void {
-    this.graph = encodings ? qgraphFromAimet(model, encodings) : qgraphFromQdq(model);
+  /**
+   * Takes a new model. Its quantized graph is built on the first check, not here, so that opening
+   * a model returns its drawing first; the file's hash may still be computing (WebCrypto works
+   * off the thread).
+   */
+  setModel(model: Model, sha256: Promise<string>, encodings?: AimetEncodings): void {
+    this.source = { model, encodings };
+    this.built = undefined;
     this.identity = { name: model.fileName, sha256, nodes: model.graph.nodes.length };
+  }
+
+  /** The model's quantized graph (from its QDQ nodes or the AIMET file), built once. */
+  private graph(): QGraph | undefined {
+    const s = this.source;
+    if (!this.built && s) this.built = s.encodings ? qgraphFromAimet(s.model, s.encodings) : qgraphFromQdq(s.model);
+    return this.built;
   }
 
   async pack(backend: CheckSettings['backend']): Promise<RulePack> {
@@ -57,7 +71,7 @@ export class Checker {
   }
 
   /** Validates the model's encodings, or `graph` (a quantization plan) when given. */
-  async check(settings: CheckSettings, graph: QGraph | undefined = this.graph): Promise<CheckOutcome> {
+  async check(settings: CheckSettings, graph: QGraph | undefined = this.graph()): Promise<CheckOutcome> {
     if (!graph) return { ok: false, error: errorReport('no-model', 'No model is open', 'Open an ONNX model first.') };
     if (!isBackend(settings.backend))
       return {
@@ -74,7 +88,7 @@ export class Checker {
       return {
         ok: true,
         result,
-        report: buildCheckReport(this.identity, result),
+        report: buildCheckReport(await this.modelIdentity(), result),
         packTitle: pack.title,
         tensorEncodings: tensorEncodingLabels(graph),
       };
@@ -93,5 +107,11 @@ export class Checker {
         error: reportOf(err, 'check-failed', 'The check failed', 'Please report this with the model attached.'),
       };
     }
+  }
+
+  /** Name, SHA-256 and node count of the current model, for reports. */
+  async modelIdentity(): Promise<{ name: string; sha256: string; nodes: number }> {
+    const id = this.identity;
+    return id ? { name: id.name, sha256: await id.sha256, nodes: id.nodes } : { name: '', sha256: '', nodes: 0 };
   }
 }

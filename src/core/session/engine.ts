@@ -49,7 +49,6 @@ export class Engine implements EngineApi {
   private data: ExternalDataSource | undefined;
   private readonly checker = new Checker();
   private bytes: Uint8Array | undefined;
-  private sha256 = '';
   private running: AbortController | undefined;
   private lastQuant: { result: QuantizeResult; settings: QuantizeSettings; graph: QGraph } | undefined;
 
@@ -300,10 +299,7 @@ export class Engine implements EngineApi {
       });
       if (controller.signal.aborted) return { ok: false, error: CANCELLED };
       this.lastQuant = { result, settings, graph: result.graph };
-      const report = buildCheckReport(
-        { name: model.fileName, sha256: this.sha256, nodes: model.graph.nodes.length },
-        result.validation,
-      );
+      const report = buildCheckReport(await this.checker.modelIdentity(), result.validation);
       return {
         ok: true,
         result: result.validation,
@@ -434,7 +430,6 @@ export class Engine implements EngineApi {
       );
     if (encodings) model.warnings.push(...encodings.value.warnings.map((w) => `${encodings.file}: ${w}`));
     // The latest open wins, whatever order the reads finish in.
-    const sha256 = await sha256Hex(bytes);
     if (open !== this.opens)
       return fail(
         new ModelLoadError(
@@ -446,8 +441,13 @@ export class Engine implements EngineApi {
       );
     this.model = model;
     this.data = data;
-    this.sha256 = sha256;
-    this.checker.setModel(model, this.sha256, encodings?.value);
+    // Hashing 45 MB holds this thread for about 0.2 s (WebCrypto digests on the calling thread in a
+    // worker): done in the task after this reply, so the drawing does not wait; reports do.
+    const sha256 = new Promise<string>((resolve, reject) =>
+      setTimeout(() => sha256Hex(bytes).then(resolve, reject), 0),
+    );
+    sha256.catch(() => undefined);
+    this.checker.setModel(model, sha256, encodings?.value);
     this.bytes = bytes;
     this.lastQuant = undefined;
     onProgress?.('Done', 1);

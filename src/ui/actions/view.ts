@@ -137,7 +137,9 @@ export async function relayout(): Promise<void> {
   layoutCache.set(view, cache);
   let layout = cache.get(key);
   if (!layout) {
+    performance.mark('ql:layout');
     layout = await layoutClient().layout(input);
+    performance.mark('ql:laid-out');
     if (cache.size >= 16) cache.delete(cache.keys().next().value!);
     cache.set(key, layout);
   }

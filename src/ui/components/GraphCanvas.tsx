@@ -200,6 +200,9 @@ function Canvas() {
 
 export function GraphCanvas() {
   const drawn = useApp((s) => s.drawn);
+  useEffect(() => {
+    if (drawn) performance.mark('ql:drawn');
+  }, [drawn]);
   return (
     <div className="contents" data-testid="canvas" data-drawn-model={drawn?.model} data-drawn-seq={drawn?.seq}>
       <ReactFlowProvider>

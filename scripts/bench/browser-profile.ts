@@ -1,0 +1,160 @@
+/**
+ * Profiles the app's main thread while a model is dropped (Chrome DevTools protocol), and says
+ * what the longest busy stretches spent their time on: the guide for the "no main-thread task over
+ * 100 ms" work. Needs a build (`npx vite build`).
+ *
+ *   tsx scripts/bench/browser-profile.ts MODEL.onnx [--out FILE.cpuprofile] [--top 12]
+ *
+ * SETTLE=ms waits that long after the start-up sample before the drop. The `ql:` marks are the
+ * app's phases: open (engine worker), opened, layout (layout worker), laid-out, drawn.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { chromium } from '@playwright/test';
+
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: Node[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const PORT = 4193;
+
+/** Busy stretches: runs of non-idle samples with gaps under 2 ms, longest first. */
+function stretches(p: Profile): { start: number; end: number; samples: number[] }[] {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const idle = (id: number) =>
+    ['(idle)', '(program)', '(garbage collector)'].includes(byId.get(id)!.callFrame.functionName);
+  const out: { start: number; end: number; samples: number[] }[] = [];
+  let t = p.startTime;
+  let cur: { start: number; end: number; samples: number[] } | undefined;
+  p.samples.forEach((id, i) => {
+    t += p.timeDeltas[i] ?? 0;
+    if (idle(id)) {
+      if (cur && t - cur.end > 2000) {
+        out.push(cur);
+        cur = undefined;
+      }
+      return;
+    }
+    if (!cur) cur = { start: t, end: t, samples: [] };
+    cur.end = t;
+    cur.samples.push(i);
+  });
+  if (cur) out.push(cur);
+  return out.sort((a, b) => b.end - b.start - (a.end - a.start));
+}
+
+function describe(p: Profile, samples: number[], top: number): string[] {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const label = (n: Node) => {
+    const url = n.callFrame.url.replace(/^.*\/(assets|src|node_modules)\//, '$1/');
+    return `${n.callFrame.functionName || '(anonymous)'} ${url}:${n.callFrame.lineNumber + 1}`;
+  };
+  const self = new Map<string, number>();
+  const total = new Map<string, number>();
+  for (const i of samples) {
+    const dt = (p.timeDeltas[i + 1] ?? 0) / 1000;
+    const leaf = byId.get(p.samples[i]!)!;
+    self.set(label(leaf), (self.get(label(leaf)) ?? 0) + dt);
+    const seen = new Set<string>();
+    for (let n: Node | undefined = leaf; n; n = byId.get(parent.get(n.id) ?? -1)) {
+      const k = label(n);
+      if (!seen.has(k)) total.set(k, (total.get(k) ?? 0) + dt);
+      seen.add(k);
+    }
+  }
+  const rows = (m: Map<string, number>) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, ms]) => `    ${ms.toFixed(0).padStart(5)} ms  ${k}`);
+  return ['  self:', ...rows(self), '  inclusive:', ...rows(total)];
+}
+
+async function main(argv: string[]): Promise<void> {
+  const model = argv.find((a) => !a.startsWith('--'));
+  if (!model) throw new Error('usage: tsx scripts/bench/browser-profile.ts MODEL.onnx [--out FILE] [--top N]');
+  const opt = (n: string) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1] : undefined);
+  const top = Number(opt('top') ?? 12);
+  const server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort'], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  try {
+    for (let i = 0; i < 150; i++) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${PORT}/`)).ok) break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
+    await page.goto(`http://127.0.0.1:${PORT}/`);
+    await page.getByTestId('verdict').waitFor({ timeout: 60_000 });
+    if (process.env.SETTLE) await page.waitForTimeout(Number(process.env.SETTLE));
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+    const t0 = Date.now();
+    const p0 = await page.evaluate(() => performance.now());
+    await page.getByTestId('file-input').setInputFiles([model]);
+    const name = basename(model);
+    await page.waitForFunction(
+      (n) =>
+        document.querySelector('[data-testid="canvas"]')?.getAttribute('data-drawn-model') === n &&
+        document.querySelector('[data-testid="verdict"]')?.getAttribute('data-model') === n,
+      name,
+      { timeout: 120_000, polling: 20 },
+    );
+    const ms = Date.now() - t0;
+    await page.waitForTimeout(500);
+    const marks = await page.evaluate(
+      (since) =>
+        performance
+          .getEntriesByType('mark')
+          .filter((m) => m.name.startsWith('ql:') && m.startTime >= since)
+          .map((m) => `${m.name} +${Math.round(m.startTime - since)}`),
+      p0,
+    );
+    const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: Profile };
+    await browser.close();
+    const out = opt('out');
+    if (out) writeFileSync(out, JSON.stringify(profile));
+    console.log(`${name}: drawn and checked ${ms} ms after the drop; marks: ${marks.join(', ')}`);
+    for (const s of stretches(profile).slice(0, 3)) {
+      console.log(
+        `busy stretch of ${((s.end - s.start) / 1000).toFixed(0)} ms at +${((s.start - profile.startTime) / 1000).toFixed(0)} ms`,
+      );
+      console.log(describe(profile, s.samples, top).join('\n'));
+    }
+  } finally {
+    if (server.pid) process.kill(-server.pid);
+  }
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
