@@ -46,7 +46,7 @@ test('the QDQ sample opens folded, with encodings on its edges; the toggle draws
   // The edges say how each tensor is quantized, as the validator read it.
   await expect(
     page
-      .locator('.react-flow__edge-text')
+      .locator('.ql-edge-label')
       .filter({ hasText: /uint8 scale [\d.e/-]+ zp \d+/ })
       .first(),
   ).toBeVisible();

@@ -47,7 +47,7 @@ test('only-findings view, and edge labels with dtype, scale and zero point', asy
   await expect(graphNode(page, 'Sigmoid')).toHaveAttribute('data-severity', 'error');
   await page.getByRole('checkbox', { name: /Only nodes with findings/ }).uncheck();
   await page.getByRole('combobox', { name: 'Edge labels' }).selectOption('quant');
-  await expect(page.locator('.react-flow__edge-text').filter({ hasText: 'uint8 scale' }).first()).toBeVisible();
+  await expect(page.locator('.ql-edge-label').filter({ hasText: 'uint8 scale' }).first()).toBeVisible();
   await graphNode(page, 'Sigmoid').click();
   await expect(page.getByTestId('port-encoding').last()).toContainText('uint16 scale 0.000015259 zp 0');
 });

@@ -42,7 +42,11 @@ export function useSearchHits(): Set<string> {
   const drawn = useApp((s) => s.view);
   const full = useApp((s) => s.fullView);
   return useMemo(
-    () => new Set(searchNodes(searchItems(useApp.getState()), query).map((n) => drawnNodeOf(n.id))),
+    // No query, no hits: listing every node (folded ones included) costs ~15 ms at 10k nodes per drawing.
+    () =>
+      query.trim()
+        ? new Set(searchNodes(searchItems(useApp.getState()), query).map((n) => drawnNodeOf(n.id)))
+        : new Set<string>(),
     [drawn, full, query],
   );
 }

@@ -7,7 +7,6 @@ import {
   ReactFlowProvider,
   useReactFlow,
   useStoreApi,
-  type Edge,
   type NodeMouseHandler,
 } from '@xyflow/react';
 import { useEffect, useMemo, useRef } from 'react';
@@ -19,11 +18,13 @@ import { useCheck } from '../state/check-store';
 import { CanvasTools } from './CanvasTools';
 import { ScopeTrail } from './ScopeTrail';
 import { OpNode, type OpFlowNode } from './OpNode';
+import { LabeledEdge, type LabeledFlowEdge } from './LabeledEdge';
 import { useApp } from '../state/app-store';
 import { useSearchHits } from '../actions/search';
 import type { LayoutResult } from '../../core/layout/layout-graph';
 
 const nodeTypes = { op: OpNode, scope: GroupNode };
+const edgeTypes = { labeled: LabeledEdge };
 /** Edge labels cost a DOM element each; above this many edges they are left out. */
 const EDGE_LABEL_LIMIT = 300;
 
@@ -102,7 +103,7 @@ function Canvas() {
     });
   }, [visible, layout, selectedId, hits]);
 
-  const edges = useMemo<Edge[]>(() => {
+  const edges = useMemo<LabeledFlowEdge[]>(() => {
     if (!visible || !layout || !view) return [];
     const labels = edgeLabels !== 'none' && visible.edges.length <= EDGE_LABEL_LIMIT;
     const byId = new Map(view.edges.map((e) => [`${e.source}->${e.target}`, e]));
@@ -124,9 +125,8 @@ function Canvas() {
         id: e.id,
         source: e.source,
         target: e.target,
-        label,
-        labelStyle: { fontSize: 10, fill: '#475569' },
-        labelBgStyle: { fill: '#f8fafc' },
+        type: 'labeled',
+        data: { text: label },
         style: broadcast ? { strokeOpacity: 0.18 } : undefined,
         focusable: false,
       };
@@ -179,6 +179,7 @@ function Canvas() {
       nodes={nodes}
       edges={edges}
       nodeTypes={nodeTypes}
+      edgeTypes={edgeTypes}
       onNodeClick={onNodeClick}
       onPaneClick={() => useApp.getState().select(undefined)}
       nodesDraggable={false}

@@ -12,7 +12,10 @@ export function SearchBox() {
   const full = useApp((s) => s.fullView);
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
-  const hits = useMemo(() => (view ? searchNodes(searchItems(useApp.getState()), query, 50) : []), [view, full, query]);
+  const hits = useMemo(
+    () => (view && query.trim() ? searchNodes(searchItems(useApp.getState()), query, 50) : []),
+    [view, full, query],
+  );
 
   const jump = (i: number) => {
     const hit = hits[i];
