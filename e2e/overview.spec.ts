@@ -72,6 +72,15 @@ test('a 10k-node decoder opens as a legible stack of layers; a failing layer ope
   await page.locator('body').press('j');
   await expect(page.getByTestId('panel-name')).toContainText('/model/layers.');
   await expect(page.locator('[data-testid="graph-node"][data-severity="error"]').first()).toBeInViewport();
+  // A graph this large sends its encodings on demand: the selected node's ports and the labelled
+  // edges drawn around it still say how each tensor is quantized.
+  await expect(page.getByTestId('port-encoding').first()).toContainText(/enc: u?int(8|16)/);
+  await expect(
+    page
+      .locator('.ql-edge-label')
+      .filter({ hasText: /u?int(8|16) scale/ })
+      .first(),
+  ).toBeVisible();
 });
 
 test.describe('no name scopes', () => {

@@ -253,11 +253,27 @@ export function inChannelAxis(
 }
 
 /** Tensor name → a short description of its encoding, from every port of the graph. */
-export function tensorEncodingLabels(graph: QGraph): Record<string, string> {
+export function tensorEncodingLabels(graph: QGraph, only?: ReadonlySet<string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const n of graph.nodes) {
     for (const p of [...n.inputs, ...n.outputs])
-      if (p.encoding && !(p.tensor in out)) out[p.tensor] = describeEncoding(p.encoding);
+      if (p.encoding && !(p.tensor in out) && (!only || only.has(p.tensor)))
+        out[p.tensor] = describeEncoding(p.encoding);
   }
   return out;
+}
+
+/**
+ * Most encoding labels that travel with every check result. Above it (a 100k-node decoder has
+ * some 70k, 0.15 s to receive on the UI thread) the UI asks for the labels of what it shows
+ * (`EngineApi.tensorLabels`).
+ */
+export const INLINE_LABELS_MAX = 3000;
+
+/** All labels of a graph with few, or undefined (ask per tensor) for one with many. */
+export function inlineEncodingLabels(graph: QGraph): Record<string, string> | undefined {
+  const all = tensorEncodingLabels(graph);
+  let n = 0;
+  for (const _ in all) if (++n > INLINE_LABELS_MAX) return undefined;
+  return all;
 }

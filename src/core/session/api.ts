@@ -54,7 +54,8 @@ export type CheckOutcome = Answer<{
   result: ValidationResult;
   report: CheckReport;
   packTitle: string;
-  tensorEncodings: Record<string, string>;
+  /** Each quantized tensor's encoding in words; undefined for large graphs (ask `tensorLabels`). */
+  tensorEncodings: Record<string, string> | undefined;
 }>;
 
 /** What the quantizer runs with (the quant panel edits these). */
@@ -82,7 +83,7 @@ export type QuantizeOutcome = Answer<{
   floatNodes: { name: string; reason: string }[];
   qdqDomain: string;
   aimet061: string | null;
-  tensorEncodings: Record<string, string>;
+  tensorEncodings: Record<string, string> | undefined;
 }>;
 
 export type ArtifactKind = 'qdq' | 'aimet-1.0.0' | 'aimet-0.6.1';
@@ -141,6 +142,8 @@ export interface EngineApi {
   exportArtifact(kind: ArtifactKind): Promise<Answer<{ name: string; bytes: Uint8Array }>>;
   /** The view of a graph of the current model ('' is the main graph), with its initial group expansion. */
   graphView(path: string): Promise<GraphViewAnswer>;
+  /** Encoding labels of these tensors, in the model's own encodings or the last plan's. */
+  tensorLabels(tensors: string[], target: 'model' | 'plan'): Promise<Answer<{ labels: Record<string, string> }>>;
   /** The first values of an initializer or Constant output visible from a graph. */
   tensorPreview(path: string, tensor: string): Promise<Answer<{ preview: TensorPreview }>>;
 }

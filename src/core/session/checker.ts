@@ -5,7 +5,7 @@
  */
 import { qgraphFromAimet } from '../qgraph/from-aimet';
 import { qgraphFromQdq } from '../qgraph/from-qdq';
-import { tensorEncodingLabels, type QGraph } from '../qgraph/qgraph';
+import { inlineEncodingLabels, tensorEncodingLabels, type QGraph } from '../qgraph/qgraph';
 import { UnknownSocError, validate } from '../check/validate';
 import type { Model } from '../model/types';
 import type { AimetEncodings } from '../formats/aimet';
@@ -90,7 +90,7 @@ export class Checker {
         result,
         report: buildCheckReport(await this.modelIdentity(), result),
         packTitle: pack.title,
-        tensorEncodings: tensorEncodingLabels(graph),
+        tensorEncodings: inlineEncodingLabels(graph),
       };
     } catch (err) {
       if (err instanceof UnknownSocError)
@@ -107,6 +107,11 @@ export class Checker {
         error: reportOf(err, 'check-failed', 'The check failed', 'Please report this with the model attached.'),
       };
     }
+  }
+
+  /** Encoding labels of some tensors of the model (or of `graph`, a plan). */
+  labels(tensors: readonly string[], graph: QGraph | undefined = this.graph()): Record<string, string> {
+    return graph ? tensorEncodingLabels(graph, new Set(tensors)) : {};
   }
 
   /** Name, SHA-256 and node count of the current model, for reports. */

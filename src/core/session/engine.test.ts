@@ -157,3 +157,29 @@ describe('engine answers', () => {
     if (!out.ok) expect(out.error.message).not.toMatch(/^Quantization failed/);
   });
 });
+
+describe('encoding labels of a large graph', () => {
+  it('travel on demand instead of with every check result', async () => {
+    const { generateLargeModel } = await import('../../../scripts/large-model/generate');
+    const { qgraphFromQdq } = await import('../qgraph/from-qdq');
+    const { readOnnx } = await import('../model/read-onnx');
+    const { tensorEncodingLabels, INLINE_LABELS_MAX } = await import('../qgraph/qgraph');
+    const dir = mkdtempSync(join(tmpdir(), 'ql-labels-'));
+    const m = generateLargeModel({ nodes: 6000, qdq: true, flawEvery: 4, outDir: dir, name: 'dec6k' });
+    const engine = new Engine();
+    await engine.openFiles([file(m.modelPath)]);
+    const out = await engine.check({ backend: 'htp', soc: 'SM8650', strict: true });
+    if (!out.ok) throw new Error(out.error.message);
+    expect(out.tensorEncodings).toBeUndefined();
+    const all = tensorEncodingLabels(qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(m.modelPath)))));
+    expect(Object.keys(all).length).toBeGreaterThan(INLINE_LABELS_MAX);
+    const some = Object.keys(all).filter((_, i) => i % 97 === 0);
+    const asked = await engine.tensorLabels([...some, 'no such tensor'], 'model');
+    expect(asked.ok && asked.labels).toEqual(Object.fromEntries(some.map((t) => [t, all[t]])));
+    expect((await engine.tensorLabels(some, 'plan')).ok).toBe(false);
+    // A small model's labels still come with its check.
+    await engine.openFiles([file('public/samples/cnn-sigmoid.qdq.onnx', 'cnn.qdq.onnx')]);
+    const small = await engine.check({ backend: 'htp', soc: 'SM8650', strict: true });
+    expect(small.ok && Object.keys(small.tensorEncodings ?? {}).length).toBeGreaterThan(5);
+  });
+});

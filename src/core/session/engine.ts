@@ -37,7 +37,7 @@ import { feedInputs, randomSamples, resolveInputShapes } from '../quant/inputs';
 import { samplesFromFiles } from './calibration-files';
 import { quantize, type QuantizeResult } from '../quant/quantize';
 import { buildCheckReport } from '../report/check-report';
-import { tensorEncodingLabels, type QGraph } from '../qgraph/qgraph';
+import { inlineEncodingLabels, type QGraph } from '../qgraph/qgraph';
 
 const CANCELLED = errorReport('cancelled', 'Quantization was cancelled', '');
 
@@ -314,7 +314,7 @@ export class Engine implements EngineApi {
           .map((n) => ({ name: n.name, reason: n.floatReason! })),
         qdqDomain: result.qdq.qdqDomain,
         aimet061: result.aimet061.ok ? null : result.aimet061.reason,
-        tensorEncodings: tensorEncodingLabels(result.graph),
+        tensorEncodings: inlineEncodingLabels(result.graph),
       };
     } catch (err) {
       if (err instanceof CalibrationCancelled || controller.signal.aborted) return { ok: false, error: CANCELLED };
@@ -381,6 +381,14 @@ export class Engine implements EngineApi {
         ),
       };
     return { ok: true, view, expanded: initialGroups(view), fold: foldFor(view) };
+  }
+
+  async tensorLabels(tensors: string[], target: 'model' | 'plan'): Promise<Answer<{ labels: Record<string, string> }>> {
+    if (!this.model)
+      return { ok: false, error: errorReport('no-model', 'No model is open', 'Open an ONNX model first.') };
+    if (target === 'plan' && !this.lastQuant)
+      return { ok: false, error: errorReport('no-plan', 'There is no quantization plan yet', 'Press Quantize first.') };
+    return { ok: true, labels: this.checker.labels(tensors, target === 'plan' ? this.lastQuant!.graph : undefined) };
   }
 
   async tensorPreview(path: string, tensor: string): Promise<Answer<{ preview: TensorPreview }>> {

@@ -34,7 +34,8 @@ export async function runCheck(): Promise<void> {
       marks: indexFindings(out.result.findings, drawnNodeOf),
       offNpu: new Set(out.result.delegation.offNpuIds),
       partitionOf: out.result.delegation.partitionOf,
-      tensorEncodings: out.tensorEncodings,
+      tensorEncodings: out.tensorEncodings ?? {},
+      labelsComplete: !!out.tensorEncodings,
     });
     if (useApp.getState().findingsOnly) void relayout();
   } else {
@@ -49,6 +50,24 @@ export async function runCheck(): Promise<void> {
       tensorEncodings: undefined,
     });
   }
+}
+
+/**
+ * Fetches the encoding labels of these tensors when the last result did not carry them all (a
+ * large graph): what the canvas shows and the selected node's ports. Dropped if a newer check or
+ * plan has replaced the labels meanwhile.
+ */
+export async function ensureLabels(tensors: readonly string[]): Promise<void> {
+  const { labelsComplete, tensorEncodings } = useCheck.getState();
+  if (labelsComplete || !tensorEncodings) return;
+  const missing = tensors.filter((t) => t && !(t in tensorEncodings));
+  if (missing.length === 0) return;
+  const out = await engineClient().tensorLabels(missing, useQuant.getState().target);
+  const now = useCheck.getState().tensorEncodings;
+  if (!out.ok || now !== tensorEncodings) return;
+  // Tensors with no encoding are remembered as such, so they are not asked for again.
+  const unlabeled = Object.fromEntries(missing.filter((t) => !(t in out.labels)).map((t) => [t, '']));
+  useCheck.setState({ tensorEncodings: { ...now, ...unlabeled, ...out.labels } });
 }
 
 /** Loads the SoC list of a backend; keeps the chosen SoC when the backend has it. */

@@ -44,7 +44,8 @@ export async function runQuantize(): Promise<void> {
     marks: indexFindings(out.result.findings, drawnNodeOf),
     offNpu: new Set(out.result.delegation.offNpuIds),
     partitionOf: out.result.delegation.partitionOf,
-    tensorEncodings: out.tensorEncodings,
+    tensorEncodings: out.tensorEncodings ?? {},
+    labelsComplete: !!out.tensorEncodings,
   });
 }
 

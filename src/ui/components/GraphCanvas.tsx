@@ -14,6 +14,7 @@ import { GROUP_NODE, nodeSize } from '../../core/view/drawing';
 import { BROADCAST_FANOUT, type VisibleGraph } from '../../core/view/scopes';
 import { GroupNode, type GroupFlowNode } from './GroupNode';
 import { toggleGroup } from '../actions/view';
+import { ensureLabels } from '../actions/check';
 import { useCheck } from '../state/check-store';
 import { CanvasTools } from './CanvasTools';
 import { ScopeTrail } from './ScopeTrail';
@@ -118,7 +119,7 @@ function Canvas() {
       else if (labels && original) {
         label =
           edgeLabels === 'quant'
-            ? (tensorEncodings?.[original.tensor] ?? `${original.dtype}`)
+            ? tensorEncodings?.[original.tensor] || `${original.dtype}`
             : shapeText(original.shape) || undefined;
       } else if (labels && e.count > 1) label = `${e.count} tensors`;
       return {
@@ -132,6 +133,13 @@ function Canvas() {
       };
     });
   }, [visible, layout, view, edgeLabels, tensorEncodings]);
+
+  // A large graph's labels come on demand: those of the labelled edges drawn now.
+  useEffect(() => {
+    if (!visible || !view || edgeLabels !== 'quant' || visible.edges.length > EDGE_LABEL_LIMIT) return;
+    const byId = new Map(view.edges.map((e) => [`${e.source}->${e.target}`, e.tensor]));
+    void ensureLabels(visible.edges.map((e) => byId.get(e.id) ?? ''));
+  }, [visible, view, edgeLabels, tensorEncodings]);
 
   // A new drawing opens readable: the whole graph when it fits at a legible zoom, else its top
   // (where the inputs are) at that zoom, as Netron opens a model; the minimap gives the overview.

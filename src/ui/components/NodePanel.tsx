@@ -1,7 +1,8 @@
 /** The side panel: details of the selected node, or of the model when nothing is selected. */
-import { Fragment } from 'react';
+import { Fragment, useEffect } from 'react';
 import type { ViewNode, ViewPort } from '../../core/model/graph-view';
 import { openGraph } from '../actions/view';
+import { ensureLabels } from '../actions/check';
 import { formatBytes, formatShape } from '../format';
 import { useApp } from '../state/app-store';
 import { TensorValues } from './TensorValues';
@@ -42,6 +43,9 @@ function portRole(opType: string | undefined, p: ViewPort, index: number): strin
 
 function PortList({ ports, label, opType }: { ports: ViewPort[]; label: string; opType?: string }) {
   const encodings = useCheck((s) => s.tensorEncodings);
+  useEffect(() => {
+    void ensureLabels(ports.map((p) => p.name));
+  }, [ports, encodings]);
   if (ports.length === 0) return null;
   return (
     <Section title={label}>

@@ -36,8 +36,12 @@ export interface CheckState {
   report?: CheckReport;
   error?: string;
   marks: Map<string, NodeMarks>;
-  /** Tensor name → a short description of its encoding, for edge labels and the node panel. */
+  /**
+   * Tensor name → a short description of its encoding, for edge labels and the node panel. For a
+   * large graph it holds only the labels asked for so far (`labelsComplete` false).
+   */
   tensorEncodings?: Record<string, string>;
+  labelsComplete?: boolean;
   /** Nodes the flow would not run on the NPU (the delegation map). */
   offNpu: ReadonlySet<string>;
   /** Each NPU node's partition when the flow splits the model into several (outlined on the graph). */
