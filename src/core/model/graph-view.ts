@@ -63,6 +63,33 @@ export interface GraphView {
   edges: ViewEdge[];
   /** Breadcrumb from the main graph: [{path, label}]. */
   trail: { path: string; label: string }[];
+  /**
+   * The nodes carry no ports, attributes or doc strings (a large view sent to the UI thread:
+   * they are most of its bytes); `EngineApi.nodeDetails` gives a node whole.
+   */
+  thin?: boolean;
+}
+
+/** Views with more nodes than this cross to the UI thread thin (see {@link GraphView.thin}). */
+export const THIN_VIEW_MIN_NODES = 2000;
+
+/** The view with its nodes' ports, attributes and doc strings left out. */
+export function thinView(view: GraphView): GraphView {
+  return {
+    ...view,
+    thin: true,
+    nodes: view.nodes.map(({ id, kind, opType, name, domain, subgraphs }) => ({
+      id,
+      kind,
+      opType,
+      name,
+      domain,
+      inputs: [],
+      outputs: [],
+      attributes: [],
+      subgraphs,
+    })),
+  };
 }
 
 /** Facts about a model for the header and the panel, without any graph. */

@@ -5,7 +5,7 @@
  * (code, problem, hint, where, message), so the UI and the CLI handle any failure the same way.
  */
 import type { ErrorReport, SerializedLoadError } from '../model/errors';
-import type { GraphView, ModelSummary } from '../model/graph-view';
+import type { GraphView, ModelSummary, ViewNode } from '../model/graph-view';
 import type { QdqFold } from '../view/fold';
 import type { TensorPreview } from '../model/tensor-values';
 import type { LayoutInput, LayoutResult } from '../layout/layout-graph';
@@ -35,6 +35,7 @@ export type EngineErrorCode =
   | 'unknown-backend'
   | 'unknown-graph'
   | 'not-a-constant'
+  | 'unknown-node'
   | 'check-failed'
   | 'quantize-failed'
   | 'cannot-express';
@@ -113,6 +114,8 @@ export type LoadResult = Answer<
      */
     fold?: QdqFold;
     folded?: boolean;
+    /** For a thin view grouped by structure: each node's scope (the grouping needs ports it lacks). */
+    scopes?: Record<string, string[]>;
   },
   SerializedLoadError
 >;
@@ -142,6 +145,8 @@ export interface EngineApi {
   exportArtifact(kind: ArtifactKind): Promise<Answer<{ name: string; bytes: Uint8Array }>>;
   /** The view of a graph of the current model ('' is the main graph), with its initial group expansion. */
   graphView(path: string): Promise<GraphViewAnswer>;
+  /** A node of a graph with its ports and attributes (the drawing's view may be thin). */
+  nodeDetails(path: string, id: string): Promise<Answer<{ node: ViewNode }>>;
   /** Encoding labels of these tensors, in the model's own encodings or the last plan's. */
   tensorLabels(tensors: string[], target: 'model' | 'plan'): Promise<Answer<{ labels: Record<string, string> }>>;
   /** The first values of an initializer or Constant output visible from a graph. */

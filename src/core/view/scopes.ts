@@ -29,17 +29,63 @@ const scopeCache = new WeakMap<GraphView, Map<string, string[]>>();
  * constants fold into the layer they belong to.
  */
 export function nodeScopes(view: GraphView): Map<string, string[]> {
+  const steps = nodeScopeSteps(view);
+  for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+}
+
+/**
+ * {@link nodeScopes} for the UI thread: the same work in slices of at most ~`sliceMs`, yielding to
+ * the event loop between them (0.12 s in one piece for a 100k-node graph's folded view).
+ */
+export async function nodeScopesInSlices(view: GraphView, sliceMs = 40): Promise<Map<string, string[]>> {
+  const steps = nodeScopeSteps(view);
+  let start = performance.now();
+  for (let r = steps.next(); ; r = steps.next()) {
+    if (r.done) return r.value;
+    if (performance.now() - start > sliceMs) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      start = performance.now();
+    }
+  }
+}
+
+/**
+ * Whether a view is grouped by structure rather than by name scopes (fewer than a quarter of its
+ * nodes have one), which needs the nodes' ports: a thin view (graph-view.ts) then comes with its
+ * scopes worked out (`seedScopes`).
+ */
+export function usesStructuralScopes(view: GraphView): boolean {
+  if (view.nodes.length <= GROUP_THRESHOLD) return false;
+  let scoped = 0;
+  for (const n of view.nodes) if (n.kind === 'op' && scopeOf(n.name).length) scoped++;
+  return scoped < view.nodes.length / 4;
+}
+
+/** Gives a view the scopes computed elsewhere (by the engine, for a thin view). */
+export function seedScopes(view: GraphView, scopes: Record<string, string[]>): void {
+  scopeCache.set(view, new Map(Object.entries(scopes)));
+}
+
+/** Rows between the points where the scope computation may pause. */
+const STEP = 2000;
+
+function* nodeScopeSteps(view: GraphView): Generator<void, Map<string, string[]>> {
   const cached = scopeCache.get(view);
   if (cached) return cached;
   const scopes = new Map<string, string[]>();
   const consumers = new Map<string, string[]>();
   const producers = new Map<string, string[]>();
+  let i = 0;
   for (const e of view.edges) {
     (consumers.get(e.source) ?? consumers.set(e.source, []).get(e.source)!).push(e.target);
     (producers.get(e.target) ?? producers.set(e.target, []).get(e.target)!).push(e.source);
+    if (++i % STEP === 0) yield;
   }
   const own = new Map<string, string[]>();
-  for (const n of view.nodes) own.set(n.id, n.kind === 'op' ? scopeOf(n.name) : []);
+  for (const n of view.nodes) {
+    own.set(n.id, n.kind === 'op' ? scopeOf(n.name) : []);
+    if (++i % STEP === 0) yield;
+  }
   if (view.nodes.length > GROUP_THRESHOLD) {
     let scoped = 0;
     for (const s of own.values()) if (s.length) scoped++;
@@ -72,6 +118,7 @@ export function nodeScopes(view: GraphView): Map<string, string[]> {
       }
     }
     scopes.set(n.id, scope);
+    if (++i % STEP === 0) yield;
   }
   scopeCache.set(view, scopes);
   return scopes;

@@ -11,11 +11,14 @@ import { runCheck } from './check';
 import { runQuantize } from './quant';
 import { onModelLoaded } from './share-apply';
 import { showView } from './view';
+import { seedScopes } from '../../core/view/scopes';
 
 /** Float models up to this many nodes are quantized automatically on load. */
 export const AUTO_QUANTIZE_MAX_NODES = 3000;
 
 export async function afterLoad(result: Extract<LoadResult, { ok: true }>): Promise<void> {
+  // A thin view grouped by structure comes with its scopes (the grouping needs ports it lacks).
+  if (result.scopes) seedScopes(result.view, result.scopes);
   // Calibration files belong to the previous model's inputs.
   useQuant.setState((q) => ({
     outcome: undefined,

@@ -1,5 +1,5 @@
 /** What is drawn: showing a graph view, laying it out, opening groups, revealing nodes, stepping through findings. */
-import type { GraphView } from '../../core/model/graph-view';
+import type { GraphView, ViewNode } from '../../core/model/graph-view';
 import type { LayoutResult } from '../../core/layout/layout-graph';
 import { engineClient, layoutClient } from '../../worker/client';
 import { layoutInputOf } from '../../core/view/drawing';
@@ -10,10 +10,11 @@ import {
   GROUP_THRESHOLD,
   initialExpansion,
   nodeScopes,
+  nodeScopesInSlices,
   visibleGraph,
 } from '../../core/view/scopes';
 import { neighbourhoodOfFindings } from '../findings-filter';
-import { drawnNodeOf, requestFit, useApp } from '../state/app-store';
+import { drawnNodeOf, requestFit, useApp, viewNode } from '../state/app-store';
 import { filteredFindings, setList, useList } from '../state/list-store';
 import { indexFindings, useCheck } from '../state/check-store';
 
@@ -77,6 +78,8 @@ async function draw(d: {
     selectedId: d.selectedId,
   });
   remark();
+  // Name scopes of a large view are worked out in slices, so no task holds the page for long.
+  if (d.view.nodes.length > GROUP_THRESHOLD) await nodeScopesInSlices(d.view);
   await relayout();
 }
 
@@ -208,7 +211,7 @@ export function setFindingsOnly(on: boolean): Promise<void> {
 export async function revealNode(target: string): Promise<void> {
   const id = drawnNodeOf(target);
   const { view, visible, expanded, findingsOnly } = useApp.getState();
-  const node = view?.nodes.find((n) => n.id === id);
+  const node = viewNode(view, id);
   if (!node) return;
   const hidden = findingsOnly ? !visible?.items.some((i) => i.id === id) : expanded && visible?.shownBy.get(id) !== id;
   if (hidden) {
@@ -218,6 +221,12 @@ export async function revealNode(target: string): Promise<void> {
     await relayout();
   }
   useApp.getState().focusNode(id);
+}
+
+/** A node with its ports and attributes, from the engine (for a thin view's selection). */
+export async function nodeDetails(path: string, id: string): Promise<ViewNode | undefined> {
+  const got = await engineClient().nodeDetails(path, id);
+  return got.ok ? got.node : undefined;
 }
 
 /** Switches the canvas to a sub-graph (or back to the main graph with ''). */

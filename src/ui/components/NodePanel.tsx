@@ -1,10 +1,10 @@
 /** The side panel: details of the selected node, or of the model when nothing is selected. */
-import { Fragment, useEffect } from 'react';
+import { Fragment, useEffect, useState } from 'react';
 import type { ViewNode, ViewPort } from '../../core/model/graph-view';
-import { openGraph } from '../actions/view';
+import { nodeDetails, openGraph } from '../actions/view';
 import { ensureLabels } from '../actions/check';
 import { formatBytes, formatShape } from '../format';
-import { useApp } from '../state/app-store';
+import { useApp, viewNode } from '../state/app-store';
 import { TensorValues } from './TensorValues';
 import { NodeFindings } from './NodeFindings';
 import { useCheck } from '../state/check-store';
@@ -215,10 +215,23 @@ function ModelDetails() {
 }
 
 export function NodePanel() {
-  const node = useApp((s) => (s.selectedId ? s.view?.nodes.find((n) => n.id === s.selectedId) : undefined));
+  const node = useApp((s) => viewNode(s.view, s.selectedId));
+  const thin = useApp((s) => !!s.view?.thin);
+  const path = useApp((s) => s.view?.path ?? '');
+  // A large drawing's nodes come without ports and attributes: the selected one is asked for whole.
+  const [whole, setWhole] = useState<ViewNode>();
+  useEffect(() => {
+    if (!thin || !node) return;
+    let live = true;
+    void nodeDetails(path, node.id).then((n) => live && setWhole(n));
+    return () => {
+      live = false;
+    };
+  }, [thin, node, path]);
+  const shown = thin && node && whole?.id === node.id ? whole : node;
   return (
     <aside className="h-full w-80 shrink-0 overflow-y-auto border-l border-slate-200 bg-white" aria-label="Details">
-      {node ? <NodeDetails node={node} /> : <ModelDetails />}
+      {shown ? <NodeDetails node={shown} /> : <ModelDetails />}
     </aside>
   );
 }

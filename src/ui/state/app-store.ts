@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand';
 import type { SerializedLoadError } from '../../core/model/errors';
-import type { GraphView, ModelSummary } from '../../core/model/graph-view';
+import type { GraphView, ModelSummary, ViewNode } from '../../core/model/graph-view';
 import type { LayoutResult } from '../../core/layout/layout-graph';
 import type { VisibleGraph } from '../../core/view/scopes';
 import { shownNode, type QdqFold } from '../../core/view/fold';
@@ -107,6 +107,19 @@ export function setEdgeLabels(edgeLabels: AppState['edgeLabels']): void {
 export function drawnNodeOf(id: string): string {
   const { fold, drawnFolded } = useApp.getState();
   return drawnFolded ? shownNode(id, fold) : id;
+}
+
+const nodeIndex = new WeakMap<GraphView, Map<string, ViewNode>>();
+
+/** A node of a view by id, through an index built once per view (views reach 30k+ nodes). */
+export function viewNode(view: GraphView | undefined, id: string | undefined): ViewNode | undefined {
+  if (!view || !id) return undefined;
+  let index = nodeIndex.get(view);
+  if (!index) {
+    index = new Map(view.nodes.map((n) => [n.id, n]));
+    nodeIndex.set(view, index);
+  }
+  return index.get(id);
 }
 
 /** A node of the model by name: a drawn one, or one folded into a drawn one (given by its own id). */
