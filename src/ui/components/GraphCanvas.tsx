@@ -23,11 +23,24 @@ import { LabeledEdge, type LabeledFlowEdge } from './LabeledEdge';
 import { useApp } from '../state/app-store';
 import { useSearchHits } from '../actions/search';
 import type { LayoutResult } from '../../core/layout/layout-graph';
+import type { GraphView, ViewEdge } from '../../core/model/graph-view';
 
 const nodeTypes = { op: OpNode, scope: GroupNode };
 const edgeTypes = { labeled: LabeledEdge };
 /** Edge labels cost a DOM element each; above this many edges they are left out. */
 const EDGE_LABEL_LIMIT = 300;
+
+const edgeIndex = new WeakMap<GraphView, Map<string, ViewEdge>>();
+
+/** A view's edges by `source->target`, built once per view (a 100k-node model's view has 40k). */
+function edgesOf(view: GraphView): Map<string, ViewEdge> {
+  let index = edgeIndex.get(view);
+  if (!index) {
+    index = new Map(view.edges.map((e) => [`${e.source}->${e.target}`, e]));
+    edgeIndex.set(view, index);
+  }
+  return index;
+}
 
 function shapeText(shape: (number | string | null)[] | undefined): string {
   if (!shape) return '';
@@ -107,7 +120,7 @@ function Canvas() {
   const edges = useMemo<LabeledFlowEdge[]>(() => {
     if (!visible || !layout || !view) return [];
     const labels = edgeLabels !== 'none' && visible.edges.length <= EDGE_LABEL_LIMIT;
-    const byId = new Map(view.edges.map((e) => [`${e.source}->${e.target}`, e]));
+    const byId = edgesOf(view);
     const fanout = new Map<string, number>();
     for (const e of visible.edges) fanout.set(e.source, (fanout.get(e.source) ?? 0) + 1);
     return visible.edges.map((e) => {
@@ -137,8 +150,8 @@ function Canvas() {
   // A large graph's labels come on demand: those of the labelled edges drawn now.
   useEffect(() => {
     if (!visible || !view || edgeLabels !== 'quant' || visible.edges.length > EDGE_LABEL_LIMIT) return;
-    const byId = new Map(view.edges.map((e) => [`${e.source}->${e.target}`, e.tensor]));
-    void ensureLabels(visible.edges.map((e) => byId.get(e.id) ?? ''));
+    const byId = edgesOf(view);
+    void ensureLabels(visible.edges.map((e) => byId.get(e.id)?.tensor ?? ''));
   }, [visible, view, edgeLabels, tensorEncodings]);
 
   // A new drawing opens readable: the whole graph when it fits at a legible zoom, else its top
