@@ -5,7 +5,7 @@
  *
  *   tsx scripts/bench/browser-profile.ts MODEL.onnx [--out FILE.cpuprofile] [--top 12]
  *
- * SETTLE=ms waits that long after the start-up sample before the drop. The `ql:` marks are the
+ * NO_PROFILE=1 only times (marks and long tasks, no profiler overhead). SETTLE=ms waits that long after the start-up sample before the drop. The `ql:` marks are the
  * app's phases: open (engine worker), opened, layout (layout worker), laid-out, drawn.
  */
 import { spawn } from 'node:child_process';
@@ -110,13 +110,23 @@ async function main(argv: string[]): Promise<void> {
       ],
     });
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
+    await page.addInitScript(() => {
+      const w = window as unknown as { __tasks: { start: number; ms: number }[] };
+      w.__tasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.__tasks.push({ start: e.startTime, ms: e.duration });
+      }).observe({ type: 'longtask', buffered: true });
+    });
     await page.goto(`http://127.0.0.1:${PORT}/`);
     await page.getByTestId('verdict').waitFor({ timeout: 60_000 });
     if (process.env.SETTLE) await page.waitForTimeout(Number(process.env.SETTLE));
     const cdp = await page.context().newCDPSession(page);
-    await cdp.send('Profiler.enable');
-    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-    await cdp.send('Profiler.start');
+    const profiling = !process.env.NO_PROFILE;
+    if (profiling) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
     const t0 = Date.now();
     const p0 = await page.evaluate(() => performance.now());
     await page.getByTestId('file-input').setInputFiles([model]);
@@ -138,11 +148,25 @@ async function main(argv: string[]): Promise<void> {
           .map((m) => `${m.name} +${Math.round(m.startTime - since)}`),
       p0,
     );
+    const tasks = await page.evaluate(
+      (since) =>
+        (window as unknown as { __tasks: { start: number; ms: number }[] }).__tasks
+          .filter((t) => t.start >= since)
+          .map((t) => `${Math.round(t.ms)} ms at +${Math.round(t.start - since)}`),
+      p0,
+    );
+    if (!profiling) {
+      await browser.close();
+      console.log(`${name}: drawn and checked ${ms} ms after the drop; marks: ${marks.join(', ')}`);
+      console.log(`long tasks (PerformanceObserver): ${tasks.join(', ') || 'none'}`);
+      return;
+    }
     const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: Profile };
     await browser.close();
     const out = opt('out');
     if (out) writeFileSync(out, JSON.stringify(profile));
     console.log(`${name}: drawn and checked ${ms} ms after the drop; marks: ${marks.join(', ')}`);
+    console.log(`long tasks (PerformanceObserver): ${tasks.join(', ') || 'none'}`);
     for (const s of stretches(profile).slice(0, 3)) {
       console.log(
         `busy stretch of ${((s.end - s.start) / 1000).toFixed(0)} ms at +${((s.start - profile.startTime) / 1000).toFixed(0)} ms`,
