@@ -9,9 +9,9 @@ import { delegationText } from '../core/check/delegation';
 import { DEFAULT_FLOW, FLOWS, isFlow } from '../../rules/types';
 import { loadRulePack } from '../../rules/registry';
 import { Engine } from '../core/session/engine';
-import type { CheckSettings } from '../core/session/api';
+import type { CheckSettings, OpenFile } from '../core/session/api';
 import { parseArgs } from './args';
-import { EXIT, type Io } from './io';
+import { EXIT, nodeSha256, type Io } from './io';
 import { compareDroppedModel, decodeShareLink, ShareLinkError, type SharePayload } from '../core/share';
 import { DEFAULT_CALIBRATION, DEFAULT_OPTIONS, isConfigName } from '../core/quant/configs';
 import { BACKENDS, DEFAULT_BACKEND, isBackend } from '../../rules/backends';
@@ -157,12 +157,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     flow,
   };
 
-  const engine = new Engine(nodeRuntime);
-  const files: File[] = [];
+  const engine = new Engine(nodeRuntime, { sha256: nodeSha256 });
+  const files: OpenFile[] = [];
   for (const path of [args.positional[0]!, o.get('encodings') as string | undefined]) {
     if (!path) continue;
     try {
-      files.push(new File([await readFile(path)], basename(path)));
+      const bytes = await readFile(path);
+      files.push({ name: basename(path), contents: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
     } catch (err) {
       io.stderr.write(
         `quantlens check: cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}.\n`,
@@ -198,7 +199,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   if (shared) {
     const cmp = compareDroppedModel(shared.model, {
       name: out.report.model.name,
-      size: files[0]!.size,
+      size: (files[0] as { contents: Uint8Array }).contents.byteLength,
       sha256: out.report.model.sha256,
     });
     if (cmp.warning) io.stderr.write(`quantlens check: warning: ${cmp.warning}\n`);

@@ -11,9 +11,9 @@ import { BACKENDS, DEFAULT_BACKEND, DEFAULT_SOC, isBackend } from '../../rules/b
 import type { CalibrationSample } from '../core/quant/expose';
 import { parseNpy, NpyError } from '../core/quant/npy';
 import { Engine } from '../core/session/engine';
-import type { QuantizeSettings } from '../core/session/api';
+import type { OpenFile, QuantizeSettings } from '../core/session/api';
 import { parseArgs } from './args';
-import { EXIT, type Io } from './io';
+import { EXIT, nodeSha256, type Io } from './io';
 
 export const QUANTIZE_USAGE = `  quantlens quantize MODEL.onnx --out-qdq OUT.onnx --out-encodings OUT.encodings [options]
 
@@ -145,13 +145,14 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
   const pack = await loadRulePack(backend);
 
   const path = args.positional[0]!;
-  let file: File;
+  let file: OpenFile;
   try {
-    file = new File([await readFile(path)], basename(path));
+    const bytes = await readFile(path);
+    file = { name: basename(path), contents: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
   } catch {
     return fail(`cannot read ${path}: no such file`);
   }
-  const engine = new Engine(nodeRuntime);
+  const engine = new Engine(nodeRuntime, { sha256: nodeSha256 });
   const loaded = await engine.openFiles([file]);
   if (!loaded.ok) return fail(loaded.error.message);
   let samples: CalibrationSample[] | undefined;

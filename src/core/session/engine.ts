@@ -31,6 +31,7 @@ import type {
   EngineApi,
   GraphViewAnswer,
   LoadResult,
+  OpenFile,
   ProgressCallback,
   QuantizeOutcome,
   QuantizeSettings,
@@ -64,16 +65,17 @@ export class Engine implements EngineApi {
   /**
    * @param runtime onnxruntime for calibration; without one, quantize() explains it is unavailable.
    * @param options.thinViewMinNodes drawings larger than this are sent thin (tests lower it).
+   * @param options.sha256 the file hash (WebCrypto by default; Node's own is twice as fast).
    */
   constructor(
     private readonly runtime?: OrtRuntime,
-    private readonly options: { thinViewMinNodes?: number } = {},
+    private readonly options: { thinViewMinNodes?: number; sha256?: (bytes: Uint8Array) => Promise<string> } = {},
   ) {}
 
   /** Counts opens, so that a slow earlier open can never replace the model of a later one. */
   private opens = 0;
 
-  async openFiles(files: File[], onProgress?: ProgressCallback): Promise<LoadResult> {
+  async openFiles(files: OpenFile[], onProgress?: ProgressCallback): Promise<LoadResult> {
     const open = ++this.opens;
     const models = files.filter((f) => MODEL_EXTENSIONS.test(f.name));
     const main = models.length === 1 ? models[0] : models.length === 0 && files.length === 1 ? files[0] : undefined;
@@ -107,7 +109,8 @@ export class Engine implements EngineApi {
       if (encodingsFiles[0]) {
         const file = encodingsFiles[0];
         try {
-          encodings = { file: file.name, value: parseAimetEncodings(await file.text(), file.name) };
+          const text = 'contents' in file ? new TextDecoder().decode(file.contents) : await file.text();
+          encodings = { file: file.name, value: parseAimetEncodings(text, file.name) };
         } catch (err) {
           const e = err instanceof AimetEncodingsError ? err : undefined;
           return fail(
@@ -120,10 +123,10 @@ export class Engine implements EngineApi {
           );
         }
       }
-      const bytes = await readBlob(main, onProgress);
+      const bytes = 'contents' in main ? main.contents : await readBlob(main, onProgress);
       const others = files
         .filter((f) => f !== main && !encodingsFiles.includes(f))
-        .map((f) => ({ name: f.name, blob: f as Blob }));
+        .map((f) => ({ name: f.name, blob: 'contents' in f ? new Blob([f.contents as Uint8Array<ArrayBuffer>]) : f }));
       return await this.accept(open, bytes, main.name, new BlobDataSource(others), onProgress, encodings);
     } catch (err) {
       if (err instanceof RangeError)
@@ -479,7 +482,7 @@ export class Engine implements EngineApi {
     // Hashing 45 MB holds this thread for about 0.2 s (WebCrypto digests on the calling thread in a
     // worker): done in the task after this reply, so the drawing does not wait; reports do.
     const sha256 = new Promise<string>((resolve, reject) =>
-      setTimeout(() => sha256Hex(bytes).then(resolve, reject), 0),
+      setTimeout(() => (this.options.sha256 ?? sha256Hex)(bytes).then(resolve, reject), 0),
     );
     sha256.catch(() => undefined);
     this.checker.setModel(model, sha256, encodings?.value);
