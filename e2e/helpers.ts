@@ -65,7 +65,12 @@ export async function badgeContrasts(page: Page, selector: string): Promise<{ te
 }
 
 /** A synthetic QDQ decoder from scripts/gen-large-model.ts with a planted flaw every `flawEvery` layers. */
-export function generateDecoder(nodes: number, flawEvery: number, name: string): { name: string; bytes: Uint8Array } {
+export function generateDecoder(
+  nodes: number,
+  flawEvery: number,
+  name: string,
+  qdq = true,
+): { name: string; bytes: Uint8Array } {
   const dir = mkdtempSync(join(tmpdir(), `ql-${name}-`));
   execFileSync(
     'npx',
@@ -74,7 +79,7 @@ export function generateDecoder(nodes: number, flawEvery: number, name: string):
       'scripts/gen-large-model.ts',
       '--nodes',
       String(nodes),
-      '--qdq',
+      ...(qdq ? ['--qdq'] : []),
       '--flaw-every',
       String(flawEvery),
       '--out',

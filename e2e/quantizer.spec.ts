@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { readOnnx } from '../src/core/model/read-onnx';
-import { waitForGraph } from './helpers';
+import { dropFiles, generateDecoder, waitForGraph } from './helpers';
 
 test('a float model is quantized on load (8a8w) and its plan validated, with SQNR', async ({ page }) => {
   await page.goto('/?model=samples/cnn-sigmoid.onnx');
@@ -12,6 +12,23 @@ test('a float model is quantized on load (8a8w) and its plan validated, with SQN
   await expect(page.getByTestId('verdict-encodings')).toContainText('quantizer plan');
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass');
   await expect(page.getByTestId('sqnr')).toContainText(/probs: \d+\.\d dB/);
+});
+
+test('a float model past the on-load budget is drawn and offered the run, not quantized behind the person', async ({
+  page,
+}) => {
+  const big = generateDecoder(4000, 0, 'float-decoder-4k', false);
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [big]);
+  await expect(page.getByTestId('model-origin')).toHaveText(big.name);
+  await expect(page.getByTestId('quant-offer')).toContainText(/not quantized on load: it has 4,\d{3} nodes/);
+  await expect(page.getByTestId('quant-progress')).toHaveCount(0);
+  await expect(page.getByTestId('quant-result')).toHaveCount(0);
+  // The offer goes when the person takes it.
+  await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  await expect(page.getByTestId('quant-offer')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Cancel' }).click();
 });
 
 test('16a16w on the transformer: the MatMuls fail on SM8450 and pass on SM8650', async ({ page }) => {

@@ -13,8 +13,14 @@ import { onModelLoaded } from './share-apply';
 import { showView } from './view';
 import { seedScopes } from '../../core/view/scopes';
 
-/** Float models up to this many nodes are quantized automatically on load. */
+/**
+ * Float models within both limits are quantized on load. Calibration runs in the engine worker,
+ * after the drawing and the check, but it shares the machine's cores with them: past these sizes
+ * (calibration of a 10k-node decoder: ~3 s of sessions and ~50 ms per sample here) a run the person
+ * did not ask for would slow what they did ask for, so the panel offers it instead.
+ */
 export const AUTO_QUANTIZE_MAX_NODES = 3000;
+export const AUTO_QUANTIZE_MAX_BYTES = 64 * 2 ** 20;
 
 export async function afterLoad(result: Extract<LoadResult, { ok: true }>): Promise<void> {
   // A thin view grouped by structure comes with its scopes (the grouping needs ports it lacks).
@@ -25,6 +31,7 @@ export async function afterLoad(result: Extract<LoadResult, { ok: true }>): Prom
     target: 'model',
     error: undefined,
     cancelled: false,
+    offer: undefined,
     settings: { ...q.settings, inputFiles: undefined },
   }));
   if (useShare.getState().pending) {
@@ -41,13 +48,22 @@ export async function afterLoad(result: Extract<LoadResult, { ok: true }>): Prom
     // (8a8w by default) so its findings show at once. Large graphs wait for the button.
     // A dynamically quantized model is not a float model to quantize again: its finding says what to do.
     const r = useCheck.getState().result;
-    if (
-      r?.encodings === 'float' &&
-      !r.findings.some((f) => f.rule === 'not-qdq') &&
-      result.summary.nodeCount <= AUTO_QUANTIZE_MAX_NODES &&
-      useQuant.getState().settings.calibration.samples <= 64
-    )
+    if (r?.encodings !== 'float' || r.findings.some((f) => f.rule === 'not-qdq')) return;
+    const { nodeCount, byteLength } = result.summary;
+    const samples = useQuant.getState().settings.calibration.samples;
+    if (nodeCount <= AUTO_QUANTIZE_MAX_NODES && byteLength <= AUTO_QUANTIZE_MAX_BYTES && samples <= 64) {
       void runQuantize();
+      return;
+    }
+    const size =
+      nodeCount > AUTO_QUANTIZE_MAX_NODES
+        ? `${nodeCount.toLocaleString('en-US')} nodes (quantized on load up to ${AUTO_QUANTIZE_MAX_NODES.toLocaleString('en-US')})`
+        : byteLength > AUTO_QUANTIZE_MAX_BYTES
+          ? `${Math.round(byteLength / 2 ** 20)} MiB (quantized on load up to ${AUTO_QUANTIZE_MAX_BYTES / 2 ** 20} MiB)`
+          : `${samples} calibration samples (on load up to 64)`;
+    useQuant.setState({
+      offer: `This float model was not quantized on load: it has ${size}, and a run would compete with the drawing for the machine. Press Quantize to run it.`,
+    });
   });
   await showView(result.view, result.expanded, result.fold, result.folded);
 }

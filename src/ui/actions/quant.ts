@@ -12,7 +12,7 @@ export async function runQuantize(): Promise<void> {
   const mine = ++seq;
   const started = performance.now();
   let finished = false;
-  useQuant.setState({ running: { phase: 'Starting', started }, error: undefined, cancelled: false });
+  useQuant.setState({ running: { phase: 'Starting', started }, error: undefined, cancelled: false, offer: undefined });
   const progress = progressProxy((phase, fraction) => {
     if (mine === seq && !finished) useQuant.setState({ running: { phase, fraction, started } });
   });

@@ -221,6 +221,7 @@ export function QuantPanel() {
   const s = useQuant((x) => x.settings);
   const running = useQuant((x) => x.running);
   const error = useQuant((x) => x.error);
+  const offer = useQuant((x) => x.offer);
   const cancelled = useQuant((x) => x.cancelled);
   const hasModel = useApp((x) => !!x.summary);
   return (
@@ -333,6 +334,11 @@ export function QuantPanel() {
           </button>
         )}
       </div>
+      {offer && !running && (
+        <div role="status" data-testid="quant-offer" className="mt-1 text-xs text-slate-700">
+          {offer}
+        </div>
+      )}
       {running && (
         <div role="status" data-testid="quant-progress" className="mt-1 text-xs text-slate-700">
           {running.phase}

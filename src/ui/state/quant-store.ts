@@ -12,6 +12,8 @@ export interface QuantState {
   outcome?: Extract<QuantizeOutcome, { ok: true }>;
   error?: string;
   cancelled?: boolean;
+  /** Why a float model was not quantized on load (too large for the on-load budget): the panel offers the run. */
+  offer?: string;
   /** Which findings the banner and graph show. */
   target: 'model' | 'plan';
 }
