@@ -18,6 +18,7 @@ import { CALIBRATION_TARGETS } from './bench/calibration';
 import { CALIBRATION_METRICS } from './bench/calibration';
 import { addPartResults, renderMarkdown } from './bench/report';
 import { casesFor, runBench } from './bench/run';
+import { cliPart } from './bench/cli';
 import type { BenchReport } from './bench/types';
 import { generateLargeModel } from './large-model/generate';
 
@@ -136,10 +137,12 @@ describe('bench (smoke)', () => {
 
   it('checks each target and writes the Markdown and JSON results', () => {
     expect(report.targets.map((t) => t.id)).toEqual(
-      [...NODE_TARGETS, ...CALIBRATION_TARGETS, ...BROWSER_TARGETS].map((t) => t.id),
+      [...NODE_TARGETS, ...CALIBRATION_TARGETS, ...BROWSER_TARGETS, ...cliPart.targets!].map((t) => t.id),
     );
-    // Smoke sizes do not include the target cases.
-    for (const t of report.targets) expect(t.met).toBeNull();
+    // Of the target cases, smoke sizes include only 1k (first graph and long tasks under 2k nodes).
+    for (const t of report.targets)
+      if (t.caseId === '1k') expect(typeof t.met, t.id).toBe('boolean');
+      else expect(t.met, t.id).toBeNull();
     const md = readFileSync(join(out, 'latest.md'), 'utf8');
     expect(md).toBe(renderMarkdown(report));
     for (const m of [...NODE_METRICS, ...BROWSER_METRICS]) expect(md).toContain(m.label);
@@ -148,6 +151,36 @@ describe('bench (smoke)', () => {
     expect(json.schema).toBe(1);
     expect(json.machine.node).toBe(process.version);
     expect(json.cases).toHaveLength(3);
+  });
+
+  it('sets real models side by side with Netron and says how much faster, or that it is slower', () => {
+    const real = (id: string, now: number) => ({
+      case: {
+        id,
+        targetNodes: 1084,
+        qdq: false,
+        flawEvery: 0,
+        nodes: 1084,
+        layers: 0,
+        hidden: 0,
+        modelBytes: 44_342_436,
+        externalBytes: 0,
+        generateMs: 0,
+        real: { label: `model ${id}`, producer: 'p', origin: 'npm', netronMs: 3600, beforeMs: 1820 },
+      },
+      figures: [
+        { metric: 'browser.drop-to-graph', value: now },
+        { metric: 'cli.check-vs-ort', value: 2.5 },
+      ],
+    });
+    const md = renderMarkdown({ ...report, cases: [...report.cases, real('fast', 500), real('slow', 4000)] });
+    expect(md).toContain('## Real models, side by side');
+    expect(md).toMatch(
+      /\| model fast \| p \| 1,084 \| npm \| 1,820 ms \| 3,600 ms \| 500 ms \| 7\.2x faster \| 720 ms \|/,
+    );
+    expect(md).toMatch(/\| model slow \|.*\| 4,000 ms \| \*\*1\.1x slower\*\* \|/);
+    // Generated cases stay in their own table; real ones are not listed there as 0 × 0 decoders.
+    expect(md).not.toMatch(/\| fast \| 1,084 \| 0 × 0/);
   });
 
   it('takes figures of another part into the table and the targets', () => {
@@ -166,12 +199,14 @@ describe('bench (smoke)', () => {
       ],
     };
     const merged = addPartResults(report, part, { '1k': [{ metric: 'browser.first-render', value: 150 }] });
-    expect(merged.parts).toEqual(['node', 'calibration', 'browser', 'extra']);
+    expect(merged.parts).toEqual(['node', 'calibration', 'browser', 'cli', 'extra']);
     const target = merged.targets.find((t) => t.id === 'render-1k')!;
     expect(target).toMatchObject({ value: 150, met: false, delta: 50 });
     const md = renderMarkdown(merged);
     expect(md).toContain('| First render | ');
     expect(md).toContain('**MISSED** by 50 ms (50% over)');
-    expect(merged.targets).toHaveLength(NODE_TARGETS.length + CALIBRATION_TARGETS.length + BROWSER_TARGETS.length + 1);
+    expect(merged.targets).toHaveLength(
+      NODE_TARGETS.length + CALIBRATION_TARGETS.length + BROWSER_TARGETS.length + cliPart.targets!.length + 1,
+    );
   });
 });

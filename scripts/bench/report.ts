@@ -121,7 +121,12 @@ function realTable(cases: readonly CaseResult[]): string[] {
   for (const c of real) {
     const r = c.case.real!;
     const now = figureOf(c, 'browser.drop-to-graph')?.value;
-    const ratio = typeof now === 'number' && now > 0 ? `${(r.netronMs / now).toFixed(1)}x faster` : '—';
+    const ratio =
+      typeof now !== 'number' || now <= 0
+        ? '—'
+        : now <= r.netronMs
+          ? `${(r.netronMs / now).toFixed(1)}x faster`
+          : `**${(now / r.netronMs).toFixed(1)}x slower**`;
     const cli = figureOf(c, 'cli.check-vs-ort')?.value;
     lines.push(
       `| ${r.label} | ${r.producer} | ${int(c.case.nodes)} | ${r.origin} | ${formatValue(r.beforeMs, 'ms')} | ${formatValue(r.netronMs, 'ms')} | ${formatValue(typeof now === 'number' ? now : null, 'ms')} | ${ratio} | ${formatValue(Math.round(r.netronMs / 5 / 10) * 10, 'ms')} | ${formatValue((figureOf(c, 'browser.longest-task')?.value as number | undefined) ?? null, 'ms')} | ${typeof cli === 'number' ? `${cli.toFixed(2)}` : '—'} |`,
