@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { chromium } from '@playwright/test';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium';
 
 interface Node {
   id: number;
@@ -99,16 +100,7 @@ async function main(argv: string[]): Promise<void> {
         await new Promise((r) => setTimeout(r, 200));
       }
     }
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
     await page.addInitScript(() => {
       const w = window as unknown as { __tasks: { start: number; ms: number }[] };

@@ -10,9 +10,9 @@ import { basename } from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
 import type { BenchPart, Figure, MetricDef, PreparedCase, Target } from './types';
 import { REAL_MODELS } from './real-models';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium';
 
 const PORT = Number(process.env.BENCH_PORT ?? 4191);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export const BROWSER_METRICS: MetricDef[] = [
   {
@@ -173,14 +173,7 @@ export const browserPart: BenchPart = {
     await ensureServer();
     browser ??= await chromium.launch({
       executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--enable-precise-memory-info',
-      ],
+      args: [...CHROMIUM_ARGS, '--enable-precise-memory-info'],
     });
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     const page = await context.newPage();

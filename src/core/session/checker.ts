@@ -17,6 +17,18 @@ import { errorReport, reportOf } from '../model/errors';
 import { BACKENDS } from '../../../rules/backends';
 import type { Answer, CheckOutcome, CheckSettings } from './api';
 
+/** The failure of any request that needs a model when none is open. */
+export const NO_MODEL = errorReport('no-model', 'No model is open', 'Open an ONNX model first.');
+
+/** The failure of a request naming a backend this build does not know. */
+export function unknownBackend(name: string) {
+  return errorReport(
+    'unknown-backend',
+    `"${name}" is not a backend QuantLens knows`,
+    `Pick one of: ${BACKENDS.join(', ')}.`,
+  );
+}
+
 export class Checker {
   private source: { model: Model; encodings?: AimetEncodings } | undefined;
   private built: QGraph | undefined;
@@ -72,16 +84,8 @@ export class Checker {
 
   /** Validates the model's encodings, or `graph` (a quantization plan) when given. */
   async check(settings: CheckSettings, graph: QGraph | undefined = this.graph()): Promise<CheckOutcome> {
-    if (!graph) return { ok: false, error: errorReport('no-model', 'No model is open', 'Open an ONNX model first.') };
-    if (!isBackend(settings.backend))
-      return {
-        ok: false,
-        error: errorReport(
-          'unknown-backend',
-          `"${settings.backend}" is not a backend QuantLens knows`,
-          `Pick one of: ${BACKENDS.join(', ')}.`,
-        ),
-      };
+    if (!graph) return { ok: false, error: NO_MODEL };
+    if (!isBackend(settings.backend)) return { ok: false, error: unknownBackend(settings.backend) };
     try {
       const pack = await this.pack(settings.backend);
       const result = validate(graph, pack, { soc: settings.soc, strict: settings.strict, flow: settings.flow });

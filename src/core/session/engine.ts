@@ -22,7 +22,7 @@ import { readBlob, readResponse } from '../io/read-bytes';
 import type { Model } from '../model/types';
 import { AimetEncodingsError, parseAimetEncodings, type AimetEncodings } from '../formats/aimet';
 import { sha256Hex } from '../report/sha256';
-import { Checker } from './checker';
+import { Checker, NO_MODEL, unknownBackend } from './checker';
 import type {
   Answer,
   ArtifactKind,
@@ -38,7 +38,7 @@ import type {
   SocsAnswer,
 } from './api';
 import type { TensorPreview } from '../model/tensor-values';
-import { BACKENDS, isBackend } from '../../../rules/backends';
+import { isBackend } from '../../../rules/backends';
 import type { OrtRuntime } from '../quant/runtime';
 import { CalibrationCancelled } from '../quant/calibrate';
 import { feedInputs, randomSamples, resolveInputShapes } from '../quant/inputs';
@@ -234,15 +234,7 @@ export class Engine implements EngineApi {
   }
 
   async socs(backend: CheckSettings['backend']): Promise<SocsAnswer> {
-    if (!isBackend(backend))
-      return {
-        ok: false,
-        error: errorReport(
-          'unknown-backend',
-          `"${backend}" is not a backend QuantLens knows`,
-          `Pick one of: ${BACKENDS.join(', ')}.`,
-        ),
-      };
+    if (!isBackend(backend)) return { ok: false, error: unknownBackend(backend) };
     const pack = await this.checker.pack(backend);
     return {
       ok: true,
@@ -266,8 +258,7 @@ export class Engine implements EngineApi {
   async quantize(settings: QuantizeSettings, onProgress?: ProgressCallback): Promise<QuantizeOutcome> {
     const model = this.model;
     const bytes = this.bytes;
-    if (!model || !bytes)
-      return { ok: false, error: errorReport('no-model', 'No model is open', 'Open an ONNX model first.') };
+    if (!model || !bytes) return { ok: false, error: NO_MODEL };
     if (!this.runtime)
       return {
         ok: false,
@@ -398,8 +389,7 @@ export class Engine implements EngineApi {
   }
 
   async graphView(path: string): Promise<GraphViewAnswer> {
-    if (!this.model)
-      return { ok: false, error: errorReport('no-model', 'No model is open', 'Open an ONNX model first.') };
+    if (!this.model) return { ok: false, error: NO_MODEL };
     const view = path === '' && this.mainView ? this.mainView : buildGraphView(this.model, path);
     if (!view)
       return {
@@ -414,16 +404,14 @@ export class Engine implements EngineApi {
   }
 
   async tensorLabels(tensors: string[], target: 'model' | 'plan'): Promise<Answer<{ labels: Record<string, string> }>> {
-    if (!this.model)
-      return { ok: false, error: errorReport('no-model', 'No model is open', 'Open an ONNX model first.') };
+    if (!this.model) return { ok: false, error: NO_MODEL };
     if (target === 'plan' && !this.lastQuant)
       return { ok: false, error: errorReport('no-plan', 'There is no quantization plan yet', 'Press Quantize first.') };
     return { ok: true, labels: this.checker.labels(tensors, target === 'plan' ? this.lastQuant!.graph : undefined) };
   }
 
   async tensorPreview(path: string, tensor: string): Promise<Answer<{ preview: TensorPreview }>> {
-    if (!this.model)
-      return { ok: false, error: errorReport('no-model', 'No model is open', 'Open an ONNX model first.') };
+    if (!this.model) return { ok: false, error: NO_MODEL };
     const constant = lookupConstant(this.model, path, tensor);
     if (!constant)
       return {
