@@ -22,6 +22,18 @@ export interface RangeModel {
 
 const FLOAT16 = 10;
 
+/** The decoded model and what both range augmentations need of it; undefined below opset 6. */
+function openForRanges(modelBytes: Uint8Array, caller: string) {
+  const model = onnx.ModelProto.decode(modelBytes);
+  const graph = model.graph as onnx.GraphProto | null;
+  if (!graph) throw new Error(`${caller}: the model has no graph`);
+  const opset = Number(model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
+  if (opset < 6) return undefined;
+  const produced = new Set<string>();
+  for (const n of graph.node) for (const o of n.output ?? []) if (o) produced.add(o);
+  return { model, graph, opset, produced };
+}
+
 /**
  * The model with a ReduceMin and a ReduceMax (over all axes) on each of `tensors`, gathered by one
  * Concat per side into two float32 outputs: calibration reads two short vectors per sample instead
@@ -31,13 +43,9 @@ const FLOAT16 = 10;
  * shape input, Cast with an integer `to`); undefined below that.
  */
 export function augmentWithRanges(modelBytes: Uint8Array, tensors: Iterable<string>): RangeModel | undefined {
-  const model = onnx.ModelProto.decode(modelBytes);
-  const graph = model.graph as onnx.GraphProto | null;
-  if (!graph) throw new Error('augmentWithRanges: the model has no graph');
-  const opset = Number(model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
-  if (opset < 6) return undefined;
-  const produced = new Set<string>();
-  for (const n of graph.node) for (const o of n.output ?? []) if (o) produced.add(o);
+  const opened = openForRanges(modelBytes, 'augmentWithRanges');
+  if (!opened) return undefined;
+  const { model, graph, produced } = opened;
   const fresh = freshNamer(graph);
   // Concat wants one element type: half-precision tensors are cast to float32 first.
   const hasHalf =
@@ -119,13 +127,9 @@ export function augmentWithGroupedRanges(
   modelBytes: Uint8Array,
   shapes: ReadonlyMap<string, TensorShape>,
 ): RangeModel | undefined {
-  const model = onnx.ModelProto.decode(modelBytes);
-  const graph = model.graph as onnx.GraphProto | null;
-  if (!graph) throw new Error('augmentWithGroupedRanges: the model has no graph');
-  const opset = Number(model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
-  if (opset < 6) return undefined;
-  const produced = new Set<string>();
-  for (const n of graph.node) for (const o of n.output ?? []) if (o) produced.add(o);
+  const opened = openForRanges(modelBytes, 'augmentWithGroupedRanges');
+  if (!opened) return undefined;
+  const { model, graph, opset, produced } = opened;
   // Groups of one shape and type, in the order the graph produces their tensors, closed every
   // GROUP_FAN_IN members: a Concat can run (and free its inputs) as soon as its members exist.
   // One Concat over every tensor of a shape kept them all alive to the end, and onnxruntime took
