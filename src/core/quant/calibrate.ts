@@ -212,7 +212,12 @@ export async function calibrate(
   let floats: Set<string> | undefined;
   let ranged: { augmented: RangeModel; session: ortTypes.InferenceSession } | undefined;
   let session = await createSession(exposeTensors(modelBytes, options.tensors), inGraph ? plain : undefined);
-  options.onMethod?.('read-out', 0);
+  let method = 'read-out' as CalibrationMethod;
+  const use = (next: CalibrationMethod, fromSample: number) => {
+    method = next;
+    options.onMethod?.(next, fromSample);
+  };
+  use('read-out', 0);
   let lastYield = performance.now();
   let retry = false;
   try {
@@ -232,13 +237,12 @@ export async function calibrate(
         try {
           outputs = await ranged.session.run(sample as Record<string, ortTypes.Tensor>);
         } catch (err) {
-          if (!shapes.size) throw err;
+          if (method !== 'grouped') throw err;
           // The shapes changed from the first sample's: one reduction pair per tensor from here on.
           await ranged.session.release();
-          shapes.clear();
           ranged = await rangeSession(augmentWithRanges(modelBytes, floats ?? options.tensors!));
           if (!ranged) session = await createSession(exposeTensors(modelBytes, options.tensors), plain);
-          options.onMethod?.(ranged ? 'per-tensor' : 'read-out', i);
+          use(ranged ? 'per-tensor' : 'read-out', i);
           retry = true;
           i--;
           continue;
@@ -262,13 +266,14 @@ export async function calibrate(
           // The first sample gave the shapes: the rest run with ranges computed in the graph.
           floats = new Set(shapes.keys());
           ranged = await rangeSession(augmentWithGroupedRanges(modelBytes, shapes));
+          let next: CalibrationMethod = 'grouped';
           if (!ranged) {
-            shapes.clear();
+            next = 'per-tensor';
             ranged = await rangeSession(augmentWithRanges(modelBytes, floats));
           }
           if (ranged) {
             await session.release();
-            options.onMethod?.(shapes.size ? 'grouped' : 'per-tensor', 1);
+            use(next, 1);
           }
         }
       }

@@ -14,7 +14,7 @@ import { validate } from '../check/validate';
 import { readOnnx } from '../model/read-onnx';
 import { createOrtSession, ort } from './ort-node';
 import { parseAimetEncodings } from '../formats/aimet';
-import { calibrate, CalibrationCancelled } from './calibrate';
+import { calibrate, CalibrationCancelled, type Range } from './calibrate';
 import { exposeTensors } from './expose';
 import { DEFAULT_OPTIONS, type ConfigName } from './configs';
 import { sameQuantization } from '../encoding/encoding';
@@ -181,6 +181,14 @@ describe('calibration in shape groups, on models from real exporters', () => {
     ]);
     return out;
   };
+  /** The same tensors, each with the same range (to 4 decimals). */
+  const expectSameRanges = (got: Map<string, Range>, exact: Map<string, Range>) => {
+    expect([...got.keys()].sort()).toEqual([...exact.keys()].sort());
+    for (const [t, r] of got) {
+      expect(r.min, t).toBeCloseTo(exact.get(t)!.min, 4);
+      expect(r.max, t).toBeCloseTo(exact.get(t)!.max, 4);
+    }
+  };
   /** Each tensor's exact extent over the samples, read out of an unaltered session. */
   const readOutRanges = async (
     bytes: Uint8Array,
@@ -230,11 +238,7 @@ describe('calibration in shape groups, on models from real exporters', () => {
       expect(methods).toEqual(['read-out@0', 'grouped@1']);
       const readOut = await readOutRanges(bytes, samples, tensors);
       expect(grouped.size).toBeGreaterThan(10);
-      expect([...grouped.keys()].sort()).toEqual([...readOut.keys()].sort());
-      for (const [t, r] of grouped) {
-        expect(r.min, t).toBeCloseTo(readOut.get(t)!.min, 4);
-        expect(r.max, t).toBeCloseTo(readOut.get(t)!.max, 4);
-      }
+      expectSameRanges(grouped, readOut);
     });
 
   it('samples of another size keep the groups (every member scales alike), with exact ranges', async () => {
@@ -254,11 +258,7 @@ describe('calibration in shape groups, on models from real exporters', () => {
     });
     expect(methods).toEqual(['read-out@0', 'grouped@1']);
     const exact = await readOutRanges(bytes, samples, tensors);
-    expect([...ranges.keys()].sort()).toEqual([...exact.keys()].sort());
-    for (const [t, r] of ranges) {
-      expect(r.min, t).toBeCloseTo(exact.get(t)!.min, 4);
-      expect(r.max, t).toBeCloseTo(exact.get(t)!.max, 4);
-    }
+    expectSameRanges(ranges, exact);
   });
 
   it('a grouped run the runtime refuses hands over to one reduction pair per tensor, losing nothing', async () => {

@@ -48,6 +48,7 @@ import { buildCheckReport } from '../report/check-report';
 import { inlineEncodingLabels, type QGraph } from '../qgraph/qgraph';
 
 const CANCELLED = errorReport('cancelled', 'Quantization was cancelled', '');
+const NO_PLAN = errorReport('no-plan', 'There is no quantization plan yet', 'Press Quantize first.');
 
 const MODEL_EXTENSIONS = /\.(onnx|ort)$/i;
 const ENCODINGS_EXTENSIONS = /\.(encodings|json)$/i;
@@ -226,7 +227,7 @@ export class Engine implements EngineApi {
       if (!this.lastQuant)
         return Promise.resolve({
           ok: false,
-          error: errorReport('no-plan', 'There is no quantization plan yet', 'Press Quantize first.'),
+          error: NO_PLAN,
         });
       return this.checker.check(settings, this.lastQuant.graph);
     }
@@ -405,8 +406,7 @@ export class Engine implements EngineApi {
 
   async tensorLabels(tensors: string[], target: 'model' | 'plan'): Promise<Answer<{ labels: Record<string, string> }>> {
     if (!this.model) return { ok: false, error: NO_MODEL };
-    if (target === 'plan' && !this.lastQuant)
-      return { ok: false, error: errorReport('no-plan', 'There is no quantization plan yet', 'Press Quantize first.') };
+    if (target === 'plan' && !this.lastQuant) return { ok: false, error: NO_PLAN };
     return { ok: true, labels: this.checker.labels(tensors, target === 'plan' ? this.lastQuant!.graph : undefined) };
   }
 
