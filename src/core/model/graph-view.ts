@@ -70,6 +70,11 @@ export interface GraphView {
   thin?: boolean;
 }
 
+/** The id of the edge carrying a tensor from one node to another. */
+export function edgeId(source: string, target: string, tensor: string): string {
+  return `${source}->${target}:${tensor}`;
+}
+
 /** Views with more nodes than this cross to the UI thread thin (see {@link GraphView.thin}). */
 export const THIN_VIEW_MIN_NODES = 2000;
 
@@ -230,7 +235,7 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
   const addEdge = (source: string, target: string, tensor: string) => {
     const t = types.get(tensor);
     edges.push({
-      id: `${source}->${target}:${tensor}`,
+      id: edgeId(source, target, tensor),
       source,
       target,
       tensor,

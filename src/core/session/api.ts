@@ -5,7 +5,7 @@
  * (code, problem, hint, where, message), so the UI and the CLI handle any failure the same way.
  */
 import type { ErrorReport, SerializedLoadError } from '../model/errors';
-import type { GraphView, ModelSummary, ViewNode } from '../model/graph-view';
+import type { GraphView, ModelSummary, ViewEdge, ViewNode } from '../model/graph-view';
 import type { QdqFold } from '../view/fold';
 import type { TensorPreview } from '../model/tensor-values';
 import type { LayoutInput, LayoutResult } from '../layout/layout-graph';
@@ -116,9 +116,22 @@ export type LoadResult = Answer<
     folded?: boolean;
     /** For a thin view grouped by structure: each node's scope (the grouping needs ports it lacks). */
     scopes?: Record<string, string[]>;
+    /**
+     * A large drawing comes in parts (load-parts.ts): `view.nodes`, `view.edges` and
+     * `fold.names` are empty here, and loadPart(token, k) gives part k of `count`.
+     */
+    parts?: { token: number; count: number };
   },
   SerializedLoadError
 >;
+
+/** One part of a parted load answer (load-parts.ts); edges come without their ids. */
+export interface LoadPart {
+  nodes: ViewNode[];
+  edges: Omit<ViewEdge, 'id'>[];
+  /** Folded nodes as [id, name, op type] (see QdqFold.names). */
+  names: [string, string, string][];
+}
 
 /** A backend's SoCs for the picker, with its pack's title and the pack fields it did not know. */
 export type SocsAnswer = Answer<{ socs: SocOption[]; defaultSoc: string; unknowns: string[]; title: string }>;
@@ -150,6 +163,8 @@ export interface EngineApi {
   cancelQuantize(): Promise<Answer<{ wasRunning: boolean }>>;
   /** An export of the last quantization. */
   exportArtifact(kind: ArtifactKind): Promise<Answer<{ name: string; bytes: Uint8Array }>>;
+  /** Part k of the last load answer's drawing (see LoadResult.parts); `token` names that load. */
+  loadPart(token: number, k: number): Promise<Answer<{ part: LoadPart }>>;
   /** The view of a graph of the current model ('' is the main graph), with its initial group expansion. */
   graphView(path: string): Promise<GraphViewAnswer>;
   /** A node of a graph with its ports and attributes (the drawing's view may be thin). */

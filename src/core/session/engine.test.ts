@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from './engine';
+import { fetchParts } from './load-parts';
 import { DEFAULT_OPTIONS } from '../quant/configs';
 import type { QuantizeSettings } from './api';
 
@@ -185,10 +186,30 @@ describe('encoding labels of a large graph', () => {
 });
 
 describe('thin drawings', () => {
-  it('a large drawing crosses without ports; a node comes whole on request', async () => {
-    const engine = new Engine(undefined, { thinViewMinNodes: 5 });
-    const r = await engine.openFiles([file('public/samples/cnn-sigmoid.qdq.onnx', 'cnn.qdq.onnx')]);
+  it('a large drawing crosses without ports, in parts; a node comes whole on request', async () => {
+    const engine = new Engine(undefined, { thinViewMinNodes: 5, partItems: 7 });
+    const sample = file('public/samples/cnn-sigmoid.qdq.onnx', 'cnn.qdq.onnx');
+    const answer = await engine.openFiles([sample]);
+    if (!answer.ok) throw new Error(answer.error.message);
+    // The answer itself carries no items; the parts carry all of them, edges with their ids back.
+    expect(answer.view.nodes).toEqual([]);
+    expect(answer.fold!.names).toEqual([]);
+    expect(answer.parts!.count).toBeGreaterThan(3);
+    const r = await fetchParts(engine, answer);
     if (!r.ok) throw new Error(r.error.message);
+    const unparted = new Engine();
+    const reference = await unparted.openFiles([sample]);
+    if (!reference.ok) throw new Error(reference.error.message);
+    expect(r.view.nodes.map((n) => n.id)).toEqual(reference.view.nodes.map((n) => n.id));
+    expect(r.view.edges).toEqual(reference.view.edges);
+    expect(r.fold!.names).toEqual(reference.fold!.names);
+    expect(r.parts).toBeUndefined();
+    // Each part crosses once; a load replaced by a newer one is superseded, not half drawn.
+    expect((await engine.loadPart(answer.parts!.token, 0)).ok).toBe(false);
+    const first = await engine.openFiles([sample]);
+    await engine.openFiles([sample]);
+    const stale = await fetchParts(engine, first);
+    expect(!stale.ok && stale.error.code).toBe('superseded');
     expect(r.view.thin).toBe(true);
     expect(r.view.nodes.every((n) => n.inputs.length === 0 && n.attributes.length === 0)).toBe(true);
     expect(r.scopes).toBeUndefined(); // small: no grouping at all

@@ -30,6 +30,7 @@ import type {
   CheckSettings,
   EngineApi,
   GraphViewAnswer,
+  LoadPart,
   LoadResult,
   OpenFile,
   ProgressCallback,
@@ -43,6 +44,7 @@ import type { OrtRuntime } from '../quant/runtime';
 import { CalibrationCancelled } from '../quant/calibrate';
 import { feedInputs, randomSamples, resolveInputShapes } from '../quant/inputs';
 import { samplesFromFiles } from './calibration-files';
+import { cutParts } from './load-parts';
 import { quantize, type QuantizeResult } from '../quant/quantize';
 import { buildCheckReport } from '../report/check-report';
 import { inlineEncodingLabels, type QGraph } from '../qgraph/qgraph';
@@ -62,15 +64,22 @@ export class Engine implements EngineApi {
   /** The main graph's full view, as built on load (graphView('') and nodeDetails read it). */
   private mainView: GraphView | undefined;
   private lastQuant: { result: QuantizeResult; settings: QuantizeSettings; graph: QGraph } | undefined;
+  /** The parts of the last parted load answer, until the UI has fetched them all. */
+  private parts: { token: number; list: (LoadPart | undefined)[] } | undefined;
 
   /**
    * @param runtime onnxruntime for calibration; without one, quantize() explains it is unavailable.
    * @param options.thinViewMinNodes drawings larger than this are sent thin (tests lower it).
    * @param options.sha256 the file hash (WebCrypto by default; Node's own is twice as fast).
+   * @param options.partItems items per part of a parted load answer (tests lower it).
    */
   constructor(
     private readonly runtime?: OrtRuntime,
-    private readonly options: { thinViewMinNodes?: number; sha256?: (bytes: Uint8Array) => Promise<string> } = {},
+    private readonly options: {
+      thinViewMinNodes?: number;
+      sha256?: (bytes: Uint8Array) => Promise<string>;
+      partItems?: number;
+    } = {},
   ) {}
 
   /** Counts opens, so that a slow earlier open can never replace the model of a later one. */
@@ -486,16 +495,38 @@ export class Engine implements EngineApi {
     // A large drawing crosses without its nodes' ports and attributes (most of its bytes; the
     // UI thread spent 0.13 s receiving a 100k-node model's); nodeDetails() gives a node whole.
     const thin = drawn.nodes.length > (this.options.thinViewMinNodes ?? THIN_VIEW_MIN_NODES);
+    const sent = thin ? thinView(drawn) : drawn;
+    // A thin drawing also comes in parts, so that no one message holds the UI thread (load-parts.ts).
+    const list = thin ? cutParts(sent.nodes, sent.edges, fold?.names ?? [], this.options.partItems) : undefined;
+    this.parts = list ? { token: open, list } : undefined;
     return {
       ok: true,
       summary: summarizeModel(model),
-      view: thin ? thinView(drawn) : drawn,
+      view: list ? { ...sent, nodes: [], edges: [] } : sent,
       parseMs,
       encodingsFile: encodings?.file,
       expanded: fold ? fold.expanded : initialGroups(view),
-      ...(fold ? { fold: { ...fold, edges: [] }, folded: true } : {}),
+      ...(fold ? { fold: { ...fold, edges: [], names: list ? [] : fold.names }, folded: true } : {}),
       ...(thin && usesStructuralScopes(drawn) ? { scopes: Object.fromEntries(nodeScopes(drawn)) } : {}),
+      ...(list ? { parts: { token: open, count: list.length } } : {}),
     };
+  }
+
+  async loadPart(token: number, k: number): Promise<Answer<{ part: LoadPart }>> {
+    const part = this.parts?.token === token ? this.parts.list[k] : undefined;
+    if (!part)
+      return {
+        ok: false,
+        error: errorReport(
+          'no-part',
+          `Part ${k} of load ${token} is not waiting to be fetched`,
+          'Nothing to do: a newer model was opened, or this part was fetched already.',
+        ),
+      };
+    // Each part crosses once; the engine keeps the full view (mainView) for everything else.
+    this.parts!.list[k] = undefined;
+    if (this.parts!.list.every((p) => !p)) this.parts = undefined;
+    return { ok: true, part };
   }
 }
 

@@ -6,7 +6,7 @@
  * port). Every folded node names the visible node that stands for it, so findings, search hits and
  * share links that point at a Q or DQ land on a node that is drawn. Pure and linear in nodes + edges.
  */
-import type { GraphView, ViewEdge, ViewNode } from '../model/graph-view';
+import { edgeId, type GraphView, type ViewEdge, type ViewNode } from '../model/graph-view';
 import { constantOnlyNodes } from './scopes';
 
 export interface QdqFold {
@@ -115,7 +115,7 @@ export function foldQdq(view: GraphView): QdqFold | undefined {
     const dq = byId.get(e.source)!;
     const quantized = dq.opType === 'DequantizeLinear' ? dq.inputs[0]?.dtype : dq.outputs[0]?.dtype;
     edges.push({
-      id: `${source}->${e.target}:${e.tensor}`,
+      id: edgeId(source, e.target, e.tensor),
       source,
       target: e.target,
       tensor: e.tensor,

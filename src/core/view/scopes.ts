@@ -38,15 +38,20 @@ export function nodeScopes(view: GraphView): Map<string, string[]> {
  * the event loop between them (0.12 s in one piece for a 100k-node graph's folded view).
  */
 export async function nodeScopesInSlices(view: GraphView, sliceMs = 40): Promise<Map<string, string[]>> {
-  const steps = nodeScopeSteps(view);
   let start = performance.now();
-  for (let r = steps.next(); ; r = steps.next()) {
-    if (r.done) return r.value;
-    if (performance.now() - start > sliceMs) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      start = performance.now();
+  const run = async <T>(steps: Generator<void, T>): Promise<T> => {
+    for (let r = steps.next(); ; r = steps.next()) {
+      if (r.done) return r.value;
+      if (performance.now() - start > sliceMs) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        start = performance.now();
+      }
     }
-  }
+  };
+  const scopes = await run(nodeScopeSteps(view));
+  // The groups' index too, which every drawing of the view reads (visibleGraph).
+  await run(groupIndexSteps(view, scopes));
+  return scopes;
 }
 
 /**
@@ -263,35 +268,72 @@ export function ancestorGroups(scope: readonly string[]): string[] {
 }
 
 /**
+ * What visibleGraph needs of a view whatever is expanded, built once per view: each node's chain
+ * of group ids (outermost first; nodes of one scope share one array) and every group's members.
+ * Building the group ids for every node and depth on each call was most of a 100k-node view's
+ * 0.2 s per drawing.
+ */
+interface GroupIndex {
+  chains: Map<string, readonly string[]>;
+  members: Map<string, string[]>;
+  scopes: Map<string, string[]>;
+}
+
+const groupIndexCache = new WeakMap<GraphView, GroupIndex>();
+
+function* groupIndexSteps(view: GraphView, nodeScope: Map<string, string[]>): Generator<void, GroupIndex> {
+  const cached = groupIndexCache.get(view);
+  if (cached) return cached;
+  const chains = new Map<string, readonly string[]>();
+  const members = new Map<string, string[]>();
+  const scopes = new Map<string, string[]>();
+  const byScope = new Map<string, readonly string[]>();
+  let i = 0;
+  for (const n of view.nodes) {
+    const scope = nodeScope.get(n.id)!;
+    const key = scope.join('/');
+    let chain = byScope.get(key);
+    if (!chain) {
+      const ids: string[] = [];
+      for (let d = 1; d <= scope.length; d++) {
+        const id = d === 1 ? groupId(scope.slice(0, 1)) : `${ids[d - 2]}/${scope[d - 1]}`;
+        ids.push(id);
+        if (!scopes.has(id)) scopes.set(id, scope.slice(0, d));
+      }
+      chain = ids;
+      byScope.set(key, chain);
+    }
+    chains.set(n.id, chain);
+    for (const id of chain) {
+      const list = members.get(id);
+      if (list) list.push(n.id);
+      else members.set(id, [n.id]);
+    }
+    if (++i % STEP === 0) yield;
+  }
+  const index = { chains, members, scopes };
+  groupIndexCache.set(view, index);
+  return index;
+}
+
+function groupIndex(view: GraphView): GroupIndex {
+  const steps = groupIndexSteps(view, nodeScopes(view));
+  for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+}
+
+/**
  * What to draw for a set of expanded groups. A node is shown by its outermost collapsed
  * ancestor group; a group with a single member is never shown as a group.
  */
 export function visibleGraph(view: GraphView, expanded: ReadonlySet<string>): VisibleGraph {
-  const members = new Map<string, string[]>();
-  const scopes = new Map<string, string[]>();
-  const nodeScope = nodeScopes(view);
-  for (const n of view.nodes) {
-    const scope = nodeScope.get(n.id)!;
-    for (let i = 1; i <= scope.length; i++) {
-      const id = groupId(scope.slice(0, i));
-      let list = members.get(id);
-      if (!list) {
-        list = [];
-        members.set(id, list);
-        scopes.set(id, scope.slice(0, i));
-      }
-      list.push(n.id);
-    }
-  }
+  const { chains, members, scopes } = groupIndex(view);
   const shownBy = new Map<string, string>();
   const items: VisibleItem[] = [];
   const emitted = new Set<string>();
   for (const n of view.nodes) {
-    const scope = nodeScope.get(n.id)!;
     let shown = n.id;
-    for (let i = 1; i <= scope.length; i++) {
-      const id = groupId(scope.slice(0, i));
-      if (!expanded.has(id) && (members.get(id)?.length ?? 0) > 1) {
+    for (const id of chains.get(n.id)!) {
+      if (!expanded.has(id) && members.get(id)!.length > 1) {
         shown = id;
         break;
       }
@@ -301,12 +343,12 @@ export function visibleGraph(view: GraphView, expanded: ReadonlySet<string>): Vi
     emitted.add(shown);
     if (shown === n.id) items.push({ kind: 'node', id: n.id, node: n });
     else {
-      const scope2 = scopes.get(shown)!;
+      const scope = scopes.get(shown)!;
       items.push({
         kind: 'group',
         id: shown,
-        scope: scope2,
-        label: scope2[scope2.length - 1] ?? '',
+        scope,
+        label: scope[scope.length - 1] ?? '',
         size: members.get(shown)!.length,
       });
     }
@@ -330,17 +372,14 @@ export function visibleGraph(view: GraphView, expanded: ReadonlySet<string>): Vi
  */
 export function initialExpansion(view: GraphView, budget: number): Set<string> {
   const expanded = new Set<string>();
-  const nodeScope = nodeScopes(view);
+  const { chains } = groupIndex(view);
   if (view.nodes.length <= budget) {
-    for (const n of view.nodes) for (const g of ancestorGroups(nodeScope.get(n.id)!)) expanded.add(g);
+    for (const chain of chains.values()) for (const g of chain) expanded.add(g);
     return expanded;
   }
   for (let depth = 1; depth < 64; depth++) {
     const candidates = new Set<string>();
-    for (const n of view.nodes) {
-      const scope = nodeScope.get(n.id)!;
-      if (scope.length >= depth) candidates.add(groupId(scope.slice(0, depth)));
-    }
+    for (const chain of chains.values()) if (chain.length >= depth) candidates.add(chain[depth - 1]!);
     if (candidates.size === 0) break;
     const trial = new Set([...expanded, ...candidates]);
     // A depth opens whole or not at all: a half-opened level (some layers open, their siblings

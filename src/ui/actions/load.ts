@@ -5,6 +5,7 @@
  */
 import { EngineCrashedError, engineClient, progressProxy } from '../../worker/client';
 import type { LoadResult } from '../../core/session/api';
+import { fetchParts } from '../../core/session/load-parts';
 import { useApp } from '../state/app-store';
 import { afterLoad } from './after-load';
 import { nextTask } from './view';
@@ -53,7 +54,8 @@ async function runLoad(
   // Phase marks (performance.getEntriesByName), read by the bench's breakdown.
   performance.mark('ql:open');
   try {
-    result = await start(progress);
+    // A large drawing comes in parts, each its own short task here (load-parts.ts).
+    result = await fetchParts(engineClient(), await start(progress));
   } catch (err) {
     if (err instanceof EngineCrashedError) {
       if (seq === loadSeq) useApp.setState({ loading: undefined });
