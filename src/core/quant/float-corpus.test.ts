@@ -16,7 +16,11 @@ import { describe, expect, it } from 'vitest';
 import { loadRulePack } from '../../../rules/registry';
 import { readOnnx } from '../model/read-onnx';
 import { DEFAULT_OPTIONS, type ConfigName } from './configs';
-import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
+import { feedInputs, prng, randomSamples, resolveInputShapes } from './inputs';
+import type { CalibrationSample } from './expose';
+import { nodeRuntime } from './node-runtime';
+import { Engine } from '../session/engine';
+import type { QuantizeSettings } from '../session/api';
 import { createOrtSession, ort } from './ort-node';
 import { quantize } from './quantize';
 
@@ -125,4 +129,86 @@ describe('quantizing real float models', () => {
       );
     }
   }
+});
+
+/**
+ * Silero VAD v5 (npm @ricky0123/vad-web, written by spox, opset 16): five main-graph nodes, the
+ * rest (684 nodes, LSTM and STFT included) inside an If on the sample rate. What a person gets from
+ * the quantizer must say so, and a failing calibration run must name its node and the inputs' fault.
+ */
+describe('a float model that keeps its work in If branches (Silero VAD v5, spox)', () => {
+  const SILERO = '.cache/bench-models/silero_vad_v5.onnx';
+  it('has its model where CI runs', () => {
+    if (process.env.CI === 'true') expect(existsSync(SILERO)).toBe(true);
+  });
+
+  const settings = (samples?: CalibrationSample[]): QuantizeSettings => ({
+    backend: 'htp',
+    soc: 'SM8650',
+    strict: true,
+    ...DEFAULT_OPTIONS,
+    overrides: [],
+    calibration: { samples: 2, seed: 1234, observer: 'minmax' },
+    samples,
+  });
+
+  it.skipIf(!existsSync(SILERO))(
+    'random samples: the failing node, where it sits, and what about the inputs to change',
+    async () => {
+      const engine = new Engine(nodeRuntime);
+      await engine.openFiles([{ name: 'silero_vad_v5.onnx', contents: new Uint8Array(readFileSync(SILERO)) }]);
+      const out = await engine.quantize(settings());
+      if (out.ok) throw new Error('random samples should not run this model');
+      expect(out.error.code).toBe('calibration-run');
+      // onnxruntime names the node as the If branch it inlined; the model's own node is found.
+      expect(out.error.problem).toMatch(
+        /^Calibration sample 1 failed in onnxruntime at node ".*\/stft\/padding\/Pad" \(Pad, inside If "If_0" \(else_branch\)\): Pad reflect requires/,
+      );
+      expect(out.error.hint).toMatch(/"sr" \(int64\) got random values from 0 to 9/);
+      expect(out.error.hint).toMatch(/input: dimension 1 set to 1/);
+      expect(out.error.hint).toMatch(/--inputs DIR/);
+    },
+    60_000,
+  );
+
+  it.skipIf(!existsSync(SILERO))(
+    'its own inputs: calibrates, exports valid ONNX, and says the If bodies stay float',
+    async () => {
+      const engine = new Engine(nodeRuntime);
+      await engine.openFiles([{ name: 'silero_vad_v5.onnx', contents: new Uint8Array(readFileSync(SILERO)) }]);
+      const rand = prng(7);
+      const samples = [0, 1].map(() => ({
+        input: new ort.Tensor(
+          'float32',
+          Float32Array.from({ length: 512 }, () => (rand() - 0.5) * 0.2),
+          [1, 512],
+        ),
+        state: new ort.Tensor('float32', new Float32Array(2 * 128), [2, 1, 128]),
+        sr: new ort.Tensor('int64', BigInt64Array.from([16000n]), []),
+      }));
+      const out = await engine.quantize(settings(samples));
+      if (!out.ok) throw new Error(out.error.message);
+      // Given samples carry their own shapes: nothing was guessed.
+      expect(out.assumed).toEqual([]);
+      expect(out.quantizedTensors).toBe(0);
+      expect(out.notes.join('\n')).toMatch(
+        /^684 nodes \(99% of the model\) sit inside the sub-graphs of 1 control-flow node \(If "If_0"\) and stay float/m,
+      );
+      expect(out.result.findings.some((f) => f.rule === 'unsupported-op' && f.node === 'If_0')).toBe(true);
+      const exported = await engine.exportArtifact('qdq');
+      if (!exported.ok) throw new Error(exported.error.message);
+      const session = await createOrtSession(exported.bytes);
+      await session.release();
+      if (pythonOnnx) {
+        const path = join(mkdtempSync(join(tmpdir(), 'ql-silero-')), 'silero.qdq.onnx');
+        writeFileSync(path, exported.bytes);
+        execFileSync('/usr/bin/python3', [
+          '-c',
+          'import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1]))',
+          path,
+        ]);
+      }
+    },
+    60_000,
+  );
 });

@@ -46,7 +46,7 @@ export async function createOrtSession(
   configureOrtForNode();
   return ort.InferenceSession.create(bytes, {
     executionProviders: ['wasm'],
-    logSeverityLevel: 3,
+    logSeverityLevel: 4,
     ...options,
     ...(externalData.length ? { externalData: externalData.map((f) => ({ path: f.path, data: f.data })) } : {}),
   });

@@ -124,7 +124,32 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     aimet,
     aimet061,
     sqnr,
-    notes: [...encodings.notes, ...qdq.notes],
+    notes: [...subgraphNote(req.model), ...encodings.notes, ...qdq.notes],
     timings,
   };
+}
+
+/** Counts the nodes held in sub-graphs (at any depth). */
+function nodesInside(graph: Model['graph']): number {
+  let count = 0;
+  for (const n of graph.nodes) for (const s of n.subgraphs) count += s.graph.nodes.length + nodesInside(s.graph);
+  return count;
+}
+
+/**
+ * What the plan leaves out when a model keeps work in If / Loop / Scan bodies: the quantizer
+ * annotates and calibrates the main graph (onnxruntime cannot hand out a body's tensors).
+ */
+function subgraphNote(model: Model): string[] {
+  const owners = model.graph.nodes.filter((n) => n.subgraphs.length > 0);
+  const inside = nodesInside(model.graph);
+  if (!inside) return [];
+  const named = owners
+    .slice(0, 3)
+    .map((n) => `${n.opType} "${n.name || n.id}"`)
+    .join(', ');
+  const share = Math.round((100 * inside) / (inside + model.graph.nodes.length));
+  return [
+    `${inside} nodes (${share}% of the model) sit inside the sub-graphs of ${owners.length} control-flow node${owners.length === 1 ? '' : 's'} (${named}${owners.length > 3 ? ', ...' : ''}) and stay float: the quantizer covers the main graph only, and HTP has no control-flow ops. To quantize them, fold the control flow for the inputs you deploy with (fix the condition's input, then constant-fold, e.g. with onnxsim or polygraphy), and quantize the folded model.`,
+  ];
 }

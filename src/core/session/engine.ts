@@ -41,7 +41,8 @@ import type {
 import type { TensorPreview } from '../model/tensor-values';
 import { isBackend } from '../../../rules/backends';
 import type { OrtRuntime } from '../quant/runtime';
-import { CalibrationCancelled } from '../quant/calibrate';
+import { CalibrationCancelled, CalibrationRunError } from '../quant/calibrate';
+import { explainRunFailure, type SampleSource } from '../quant/run-failure';
 import { feedInputs, randomSamples, resolveInputShapes } from '../quant/inputs';
 import { samplesFromFiles } from './calibration-files';
 import { cutParts } from './load-parts';
@@ -279,12 +280,18 @@ export class Engine implements EngineApi {
         ),
       };
     let samples = settings.samples;
+    let source: SampleSource = { kind: 'random', inputs: [], assumed: [] };
+    let assumed: string[] = [];
     this.running?.abort();
     const controller = new AbortController();
     this.running = controller;
     try {
       const inputs = feedInputs(model);
-      const { shapes, assumed } = resolveInputShapes(inputs, new Map(Object.entries(settings.shapes ?? {})));
+      const { shapes, assumed: guessed } = resolveInputShapes(inputs, new Map(Object.entries(settings.shapes ?? {})));
+      // Samples given whole (the CLI's --inputs) or read from files carry their own shapes.
+      source = samples ? { kind: 'given' } : settings.inputFiles?.length ? { kind: 'files' } : source;
+      if (source.kind === 'random') source = { kind: 'random', inputs, assumed: guessed };
+      assumed = source.kind === 'random' ? guessed : [];
       if (!samples && settings.inputFiles?.length)
         samples = await samplesFromFiles(
           this.runtime,
@@ -337,6 +344,8 @@ export class Engine implements EngineApi {
       };
     } catch (err) {
       if (err instanceof CalibrationCancelled || controller.signal.aborted) return { ok: false, error: CANCELLED };
+      if (err instanceof CalibrationRunError)
+        return { ok: false, error: explainRunFailure(err, model, source).toJSON() };
       // Input shapes, overrides and calibration files say what to fix in their own words.
       return {
         ok: false,

@@ -1,0 +1,59 @@
+/**
+ * Says why a calibration run failed in the model's own terms: which node (found in the model,
+ * sub-graphs included, under the name onnxruntime gives it), where it sits, and what about the
+ * inputs to change. onnxruntime's raw message names nodes of If branches it inlined
+ * (`If_0_else_branch__Inline_0__/decoder/rnn/LSTM`) and nothing about where the inputs came from.
+ */
+import type { Graph, Model, Node, ValueInfo } from '../model/types';
+import type { CalibrationRunError } from './calibrate';
+
+/** Where the calibration samples came from. */
+export type SampleSource =
+  { kind: 'random'; inputs: readonly ValueInfo[]; assumed: readonly string[] } | { kind: 'files' | 'given' };
+
+interface Found {
+  node: Node;
+  /** The nodes whose sub-graphs hold it, outermost first, with the attribute. */
+  owners: { node: Node; attribute: string }[];
+}
+
+function findNode(graph: Graph, name: string, owners: Found['owners'] = []): Found | undefined {
+  for (const n of graph.nodes) if (n.name === name) return { node: n, owners };
+  for (const n of graph.nodes)
+    for (const s of n.subgraphs) {
+      const hit = findNode(s.graph, name, [...owners, { node: n, attribute: s.attribute }]);
+      if (hit) return hit;
+    }
+  return undefined;
+}
+
+/** The node onnxruntime names: as written, or with the prefixes of inlined If branches removed. */
+export function nodeOfRuntimeName(model: Model, name: string): Found | undefined {
+  return findNode(model.graph, name) ?? findNode(model.graph, name.replace(/^.*__Inline_\d+__/, ''));
+}
+
+/** The failure reworded with the node's place and op, and a hint that fits the samples' source. */
+export function explainRunFailure(err: CalibrationRunError, model: Model, source: SampleSource): CalibrationRunError {
+  const found = err.node ? nodeOfRuntimeName(model, err.node) : undefined;
+  const label = found ? found.node.name || `#${found.node.id}` : err.node;
+  const place = found?.owners.length
+    ? `, inside ${found.owners.map((o) => `${o.node.opType} "${o.node.name || o.node.id}" (${o.attribute})`).join(' > ')}`
+    : '';
+  const what = label ? ` at node "${label}"${found ? ` (${found.node.opType}${place})` : ''}` : '';
+  const problem = `Calibration sample ${err.sample + 1} failed in onnxruntime${what}: ${err.status}`;
+  return err.reworded(problem, hintFor(source));
+}
+
+function hintFor(source: SampleSource): string {
+  if (source.kind !== 'random')
+    return 'Check that the calibration inputs have the shapes and values the model expects (the sample above fails in the float model itself, before any quantization).';
+  const guesses: string[] = [];
+  const ints = source.inputs.filter((v) => /int/.test(String(v.dtype)));
+  if (ints.length)
+    guesses.push(
+      `${ints.map((v) => `"${v.name}" (${v.dtype})`).join(', ')} got random values from 0 to 9, which a model may not accept (a sample rate, a token id range, a length)`,
+    );
+  if (source.assumed.length) guesses.push(`dynamic dimensions were guessed: ${source.assumed.join('; ')}`);
+  const why = guesses.length ? `The samples were random: ${guesses.join('; and ')}. ` : 'The samples were random. ';
+  return `${why}Give real inputs (calibration files in the Quantize panel, or --inputs DIR of .npy files) and the shapes the model runs at (--shape INPUT=d0,d1,...).`;
+}
