@@ -20,6 +20,7 @@ import { feedInputs, prng, randomSamples, resolveInputShapes } from './inputs';
 import type { CalibrationSample } from './expose';
 import { nodeRuntime } from './node-runtime';
 import { Engine } from '../session/engine';
+import { foldControlFlow } from './fold-control-flow';
 import type { QuantizeSettings } from '../session/api';
 import { createOrtSession, ort } from './ort-node';
 import { quantize } from './quantize';
@@ -171,43 +172,99 @@ describe('a float model that keeps its work in If branches (Silero VAD v5, spox)
     60_000,
   );
 
+  /** Samples as the model is used: 512 samples at 16 kHz (or 256 at 8 kHz), a zero state. */
+  const ownSamples = (rates: number[]) => {
+    const rand = prng(7);
+    return rates.map((sr) => {
+      const n = sr === 16000 ? 512 : 256;
+      return {
+        input: new ort.Tensor(
+          'float32',
+          Float32Array.from({ length: n }, () => (rand() - 0.5) * 0.2),
+          [1, n],
+        ),
+        state: new ort.Tensor('float32', new Float32Array(2 * 128), [2, 1, 128]),
+        sr: new ort.Tensor('int64', BigInt64Array.from([BigInt(sr)]), []),
+      };
+    });
+  };
+
+  for (const [config, floor] of [
+    ['8a8w', 28],
+    ['16a8w', 25],
+  ] as const)
+    it.skipIf(!existsSync(SILERO))(
+      `its own inputs at ${config}: the Ifs fold to the branches taken, the work is quantized, the export is valid`,
+      async () => {
+        const engine = new Engine(nodeRuntime);
+        await engine.openFiles([{ name: 'silero_vad_v5.onnx', contents: new Uint8Array(readFileSync(SILERO)) }]);
+        const out = await engine.quantize({ ...settings(ownSamples([16000, 16000])), config });
+        if (!out.ok) throw new Error(out.error.message);
+        // Given samples carry their own shapes: nothing was guessed.
+        expect(out.assumed).toEqual([]);
+        expect(out.notes.join('\n')).toMatch(
+          /^Control flow folded for the calibration inputs: If "If_0" -> then_branch, .*(every one of the 2 samples took that branch)/m,
+        );
+        expect(out.notes.join('\n')).not.toMatch(/stay float/);
+        expect(out.quantizedTensors).toBeGreaterThan(60);
+        expect(out.result.findings.filter((f) => f.severity === 'error')).toEqual([]);
+        expect(out.sqnr[0]!.db).toBeGreaterThanOrEqual(floor);
+        console.log(`silero_vad_v5.onnx (spox, If) ${config}: SQNR ${out.sqnr[0]!.db} dB`);
+        const exported = await engine.exportArtifact('qdq');
+        if (!exported.ok) throw new Error(exported.error.message);
+        const session = await createOrtSession(exported.bytes);
+        await session.release();
+        if (pythonOnnx) {
+          const path = join(mkdtempSync(join(tmpdir(), 'ql-silero-')), 'silero.qdq.onnx');
+          writeFileSync(path, exported.bytes);
+          execFileSync('/usr/bin/python3', [
+            '-c',
+            'import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1]))',
+            path,
+          ]);
+        }
+      },
+      60_000,
+    );
+
   it.skipIf(!existsSync(SILERO))(
-    'its own inputs: calibrates, exports valid ONNX, and says the If bodies stay float',
+    'a folded node keeps the id it has in the model as opened (inside the If branches)',
+    async () => {
+      const bytes = new Uint8Array(readFileSync(SILERO));
+      const fold = (await foldControlFlow(bytes, ownSamples([16000]), (b, o) => createOrtSession(b, o)))!;
+      const before = readOnnx(bytes);
+      const after = readOnnx(fold.bytes);
+      expect(after.graph.nodes.some((n) => n.opType === 'If')).toBe(false);
+      // The Equal on the sample rate computed only the folded condition: it is gone.
+      expect(after.graph.nodes.some((n) => n.opType === 'Equal' && n.inputs.includes('sr'))).toBe(false);
+      const byId = new Map<string, string>();
+      const walk = (g: typeof before.graph) => {
+        for (const n of g.nodes) {
+          byId.set(n.id, n.name);
+          for (const s of n.subgraphs) walk(s.graph);
+        }
+      };
+      walk(before.graph);
+      const lstm = after.graph.nodes.find((n) => n.opType === 'LSTM')!;
+      expect(fold.originalId(lstm.id)).toMatch(/^2\/then_branch\/\d+\/.*then_branch/);
+      for (const n of after.graph.nodes.filter((m) => !m.opType.startsWith('Identity')))
+        expect(byId.get(fold.originalId(n.id)), n.name).toBe(n.name);
+    },
+    60_000,
+  );
+
+  it.skipIf(!existsSync(SILERO))(
+    'samples at both rates take both branches: the If stays, and the note says its work stays float',
     async () => {
       const engine = new Engine(nodeRuntime);
       await engine.openFiles([{ name: 'silero_vad_v5.onnx', contents: new Uint8Array(readFileSync(SILERO)) }]);
-      const rand = prng(7);
-      const samples = [0, 1].map(() => ({
-        input: new ort.Tensor(
-          'float32',
-          Float32Array.from({ length: 512 }, () => (rand() - 0.5) * 0.2),
-          [1, 512],
-        ),
-        state: new ort.Tensor('float32', new Float32Array(2 * 128), [2, 1, 128]),
-        sr: new ort.Tensor('int64', BigInt64Array.from([16000n]), []),
-      }));
-      const out = await engine.quantize(settings(samples));
+      const out = await engine.quantize(settings(ownSamples([16000, 8000])));
       if (!out.ok) throw new Error(out.error.message);
-      // Given samples carry their own shapes: nothing was guessed.
-      expect(out.assumed).toEqual([]);
+      const notes = out.notes.join('\n');
+      expect(notes).toMatch(/^If "If_0" was not folded: the calibration samples take both branches/m);
+      expect(notes).toMatch(/^684 nodes \(99% of the model\) sit inside the sub-graphs of 1 control-flow node/m);
       expect(out.quantizedTensors).toBe(0);
-      expect(out.notes.join('\n')).toMatch(
-        /^684 nodes \(99% of the model\) sit inside the sub-graphs of 1 control-flow node \(If "If_0"\) and stay float/m,
-      );
       expect(out.result.findings.some((f) => f.rule === 'unsupported-op' && f.node === 'If_0')).toBe(true);
-      const exported = await engine.exportArtifact('qdq');
-      if (!exported.ok) throw new Error(exported.error.message);
-      const session = await createOrtSession(exported.bytes);
-      await session.release();
-      if (pythonOnnx) {
-        const path = join(mkdtempSync(join(tmpdir(), 'ql-silero-')), 'silero.qdq.onnx');
-        writeFileSync(path, exported.bytes);
-        execFileSync('/usr/bin/python3', [
-          '-c',
-          'import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1]))',
-          path,
-        ]);
-      }
     },
     60_000,
   );

@@ -17,6 +17,8 @@ import { exportQdq, type ExportResult } from './export-qdq';
 import type { CalibrationSample } from './expose';
 import { annotate, type Override, type Plan } from './plan';
 import { outputSqnr } from './sqnr';
+import { foldControlFlow, type ControlFlowFold } from './fold-control-flow';
+import { readOnnx } from '../model/read-onnx';
 
 export interface QuantizeRequest {
   model: Model;
@@ -68,18 +70,23 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     timings[name] = performance.now() - since;
     return performance.now();
   };
+  // If nodes every sample takes one way through are folded to that branch, so its work is quantized.
+  const fold = await foldControlFlow(req.bytes, req.samples, req.createSession);
+  const bytes = fold?.folded.length ? fold.bytes : req.bytes;
+  const model = fold?.folded.length ? readOnnx(bytes, { fileName: req.model.fileName }) : req.model;
+  let t = lap('fold', t0);
   req.onProgress?.('Annotating', undefined);
-  const plan = annotate(req.model, req.pack, req.options, req.overrides);
-  let t = lap('annotate', t0);
+  const plan = annotate(model, req.pack, req.options, req.overrides);
+  t = lap('annotate', t);
   const observed = new Set([...plan.tensors].filter(([, s]) => s.kind === 'observe').map(([n]) => n));
-  const byId = new Map<string, Model['graph']['nodes'][number]>(req.model.graph.nodes.map((n) => [n.id, n]));
+  const byId = new Map<string, Model['graph']['nodes'][number]>(model.graph.nodes.map((n) => [n.id, n]));
   for (const key of plan.edges.keys()) {
     const [id, i] = key.split(':');
     const t = byId.get(id!)?.inputs[Number(i)];
     if (t) observed.add(t);
   }
   req.onProgress?.('Calibrating', 0);
-  const ranges = await calibrate(req.bytes, req.samples, req.createSession, {
+  const ranges = await calibrate(bytes, req.samples, req.createSession, {
     observer: req.observer ?? 'minmax',
     percentile: req.percentile,
     tensors: observed,
@@ -87,18 +94,20 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     onProgress: (done, total) => req.onProgress?.('Calibrating', done / total),
   });
   t = lap('calibrate', t);
-  const encodings = computeEncodings(req.model, plan, ranges, req.options);
+  const encodings = computeEncodings(model, plan, ranges, req.options);
   const graph = qgraphFromTensorEncodings(
-    req.model,
+    model,
     (tensor, _c, node, index) =>
       (node !== undefined ? encodings.edges.get(`${node}:${index}`)?.encoding : undefined) ??
       encodings.tensors.get(tensor),
     'quantizer',
   );
+  // Findings point at the nodes of the model as the person opened it.
+  if (fold?.folded.length) for (const n of graph.nodes) n.id = fold.originalId(n.id);
   const validation = validate(graph, req.pack, { soc: req.soc, strict: req.strict, flow: req.flow });
   t = lap('encode+validate', t);
   req.onProgress?.('Exporting', undefined);
-  const qdq = exportQdq(req.bytes, encodings);
+  const qdq = exportQdq(bytes, encodings);
   const input = aimetInput(encodings);
   const aimet = writeAimetEncodings(input, '1.0.0');
   let aimet061: QuantizeResult['aimet061'];
@@ -124,9 +133,21 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     aimet,
     aimet061,
     sqnr,
-    notes: [...subgraphNote(req.model), ...encodings.notes, ...qdq.notes],
+    notes: [...foldNotes(fold, req.samples.length), ...subgraphNote(model), ...encodings.notes, ...qdq.notes],
     timings,
   };
+}
+
+/** What folding control flow did, and what it left. */
+function foldNotes(fold: ControlFlowFold | undefined, samples: number): string[] {
+  if (!fold) return [];
+  const notes: string[] = [];
+  if (fold.folded.length)
+    notes.push(
+      `Control flow folded for the calibration inputs: ${fold.folded.map((f) => `If "${f.node}" -> ${f.branch}`).join(', ')} (every one of the ${samples} samples took that branch). The exported model computes only those branches, as HTP needs a static graph; inputs that would take the other branch need a model quantized for them.`,
+    );
+  for (const k of fold.kept) notes.push(`If "${k.node}" was not folded: ${k.reason}; its branches stay float.`);
+  return notes;
 }
 
 /** Counts the nodes held in sub-graphs (at any depth). */
