@@ -23,7 +23,7 @@ from torch.ao.quantization.fake_quantize import default_fixed_qparams_range_0to1
 from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 
-GENERATOR_VERSION = 5
+GENERATOR_VERSION = 6
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 
@@ -162,6 +162,34 @@ class TinyCnn(torch.nn.Module):
         return self.fc(torch.flatten(self.pool(x), 1))
 
 
+class LoopRefine(torch.nn.Module):
+    """A refinement loop whose trip count is an input: TorchScript exports it as an ONNX Loop."""
+    def __init__(self):
+        super().__init__()
+        self.stem = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.step = torch.nn.Conv2d(8, 8, 3, padding=1)
+        self.head = torch.nn.Conv2d(8, 4, 1)
+
+    def forward(self, x, steps: torch.Tensor):
+        h = torch.relu(self.stem(x))
+        for _ in range(int(steps)):
+            h = h + torch.tanh(self.step(h))
+        return self.head(h)
+
+
+class NhwcNet(torch.nn.Module):
+    """Takes NHWC images, as models converted from TensorFlow do, and works in NCHW inside."""
+    def __init__(self):
+        super().__init__()
+        self.body = torch.nn.Sequential(
+            torch.nn.Conv2d(3, 16, 3, stride=2, padding=1), torch.nn.BatchNorm2d(16), torch.nn.ReLU(),
+            torch.nn.Conv2d(16, 16, 3, padding=1, groups=16), torch.nn.BatchNorm2d(16), torch.nn.ReLU(),
+            torch.nn.Conv2d(16, 8, 1))
+
+    def forward(self, x):
+        return self.body(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+
+
 def main(out):
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
@@ -198,15 +226,17 @@ def main(out):
     # Float exports for the quantizer's regression corpus (src/core/quant/float-corpus.test.ts).
     floats = []
 
-    def float_case(name, what, model, example, opset, dynamic_axes=None):
+    def float_case(name, what, model, example, opset, dynamic_axes=None, script=False):
         path = os.path.join(out, f'{name}.onnx')
         # Untrained weights with default BatchNorm statistics shrink MobileNet's activations to
         # ~1e-6 by the last block; a few training-mode passes set the statistics, as training would.
         model.train()
         with torch.no_grad():
             for _ in range(8):
-                model(*[torch.randn(*e.shape) for e in example])
+                model(*[torch.randn(*e.shape) if e.is_floating_point() else e for e in example])
         model.eval()
+        if script:
+            model = torch.jit.script(model)
         names_in = [f'in{i}' for i in range(len(example))]
         torch.onnx.export(model, example, path, opset_version=opset, input_names=names_in, output_names=['out'],
                           dynamic_axes=dynamic_axes, do_constant_folding=True)
@@ -220,6 +250,10 @@ def main(out):
                torchvision.models.mobilenet_v3_small(num_classes=10), img, 13, {'in0': {0: 'batch', 2: 'height', 3: 'width'}})
     float_case('float-encoder-opset17', 'A pre-norm transformer encoder block, float, opset 17 (LayerNormalization, Erf GELU)',
                EncoderBlock(), (torch.randn(1, 8, 32),), 17)
+    float_case('float-loop-refine', 'A TorchScript refinement loop (ONNX Loop, trip count an int64 input), float, opset 13',
+               LoopRefine(), (torch.randn(1, 3, 32, 32), torch.tensor(3)), 13, script=True)
+    float_case('float-nhwc-dynamic', 'NHWC image input (as TensorFlow exports), float, opset 13, symbolic height and width',
+               NhwcNet(), (torch.randn(1, 64, 64, 3),), 13, {'in0': {1: 'height', 2: 'width'}})
 
     manifest = {'generator': GENERATOR_VERSION, 'torch': torch.__version__, 'torchvision': torchvision.__version__, 'onnx': onnx.__version__, 'cases': cases, 'floats': floats}
     with open(os.path.join(out, 'manifest.json'), 'w') as f:

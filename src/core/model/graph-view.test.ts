@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildGraphView, inputNodeId, outputNodeId } from './graph-view';
 import { findGraphChain } from './constants';
@@ -23,5 +23,19 @@ describe('buildGraphView', () => {
     const model = readOnnx(new Uint8Array(readFileSync(`${DATA}/node/test_if/model.onnx`)));
     expect(findGraphChain(model, '99/then_branch')).toBeUndefined();
     expect(buildGraphView(model, '0/nope')).toBeUndefined();
+  });
+});
+
+describe('element types of control-flow outputs', () => {
+  // PyTorch writes no value_info for a TorchScript Loop's outputs; their type is the body's, not
+  // the trip count's (int64), or the quantizer would leave the Conv after the Loop half in QDQ.
+  const LOOP = '.cache/corpus/torch/float-loop-refine.onnx';
+  it.skipIf(!existsSync(LOOP))('a Loop output has the type of the body output it collects', () => {
+    const view = buildGraphView(readOnnx(new Uint8Array(readFileSync(LOOP))), '')!;
+    const loop = view.nodes.find((n) => n.opType === 'Loop')!;
+    expect(loop.inputs[0]!.dtype).toBe('int64');
+    expect(loop.outputs.map((o) => o.dtype)).toEqual(['float32']);
+    const out = view.edges.find((e) => e.source === loop.id)!;
+    expect(out.dtype).toBe('float32');
   });
 });

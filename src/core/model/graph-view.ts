@@ -222,9 +222,9 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
   // Many exported models carry no value_info; infer element types (not shapes) so ports and
   // edges still say what flows. Nodes are in topological order, as ONNX requires.
   for (const n of graph.nodes) {
-    for (const o of n.outputs) {
+    for (const [k, o] of n.outputs.entries()) {
       if (o && !types.has(o)) {
-        const dtype = inferOutputDtype(n, (name) => types.get(name)?.dtype);
+        const dtype = inferOutputDtype(n, (name) => types.get(name)?.dtype, k);
         if (dtype) types.set(o, { dtype });
       }
     }
@@ -371,8 +371,24 @@ const BOOL_OPS = new Set([
 const INT64_OPS = new Set(['Shape', 'Size', 'ArgMax', 'ArgMin', 'NonZero', 'NonMaxSuppression']);
 
 /** Element type of a node's outputs from its op and input types, when the model does not say. */
-export function inferOutputDtype(n: Node, typeOf: (tensor: string) => string | undefined): string | undefined {
+export function inferOutputDtype(
+  n: Node,
+  typeOf: (tensor: string) => string | undefined,
+  index = 0,
+): string | undefined {
   const attr = (name: string) => n.attributes.find((a) => a.name === name)?.attr;
+  // Control flow: an output has the type of the body's matching output (a Loop's body outputs its
+  // condition first). Its first input (a trip count, a condition) says nothing about it.
+  const body = (name: string, shift: number) => {
+    const t = n.subgraphs.find((s) => s.attribute === name)?.graph.outputs[index + shift]?.dtype;
+    return t === undefined || String(t) === 'undefined' ? undefined : String(t);
+  };
+  if (n.domain === '' || n.domain === 'ai.onnx') {
+    if (n.opType === 'If') return body('then_branch', 0) ?? body('else_branch', 0);
+    if (n.opType === 'Loop')
+      return body('body', 1) ?? (index < n.inputs.length - 2 ? typeOf(n.inputs[index + 2] ?? '') : undefined);
+    if (n.opType === 'Scan') return body('body', 0);
+  }
   switch (n.opType) {
     case 'QuantizeLinear': {
       const zp = n.inputs[2] ? typeOf(n.inputs[2]) : undefined;

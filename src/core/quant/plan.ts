@@ -92,10 +92,10 @@ export function tensorTypes(model: Model): Map<string, string> {
     }
   }
   for (const n of g.nodes)
-    for (const o of n.outputs) {
+    for (const [k, o] of n.outputs.entries()) {
       const known = o ? types.get(o) : undefined;
       if (!o || (known && known !== 'undefined')) continue;
-      const t = inferOutputDtype(n, (name) => types.get(name));
+      const t = inferOutputDtype(n, (name) => types.get(name), k);
       if (t) types.set(o, t);
     }
   return types;

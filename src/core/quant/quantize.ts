@@ -170,7 +170,17 @@ function subgraphNote(model: Model): string[] {
     .map((n) => `${n.opType} "${n.name || n.id}"`)
     .join(', ');
   const share = Math.round((100 * inside) / (inside + model.graph.nodes.length));
+  const ops = new Set(owners.map((n) => n.opType));
+  const fixes: string[] = [];
+  if (ops.has('If'))
+    fixes.push(
+      "an If folds by itself when every calibration sample takes the same branch: calibrate with the inputs of one deployment (or fix the condition's input and constant-fold, e.g. with onnxsim)",
+    );
+  if (ops.has('Loop') || ops.has('Scan'))
+    fixes.push(
+      'a Loop or Scan has to be unrolled for a fixed trip count before conversion (trace the model instead of scripting it, or export it with the count fixed)',
+    );
   return [
-    `${inside} nodes (${share}% of the model) sit inside the sub-graphs of ${owners.length} control-flow node${owners.length === 1 ? '' : 's'} (${named}${owners.length > 3 ? ', ...' : ''}) and stay float: the quantizer covers the main graph only, and HTP has no control-flow ops. To quantize them, fold the control flow for the inputs you deploy with (fix the condition's input, then constant-fold, e.g. with onnxsim or polygraphy), and quantize the folded model.`,
+    `${inside} nodes (${share}% of the model) sit inside the sub-graphs of ${owners.length} control-flow node${owners.length === 1 ? '' : 's'} (${named}${owners.length > 3 ? ', ...' : ''}) and stay float: the quantizer covers the main graph only, and HTP has no control-flow ops.${fixes.length ? ` To quantize them: ${fixes.join('; ')}.` : ''}`,
   ];
 }
