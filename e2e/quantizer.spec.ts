@@ -114,3 +114,35 @@ test("calibration from the user's own files: images for an image model, .npy arr
   await page.getByRole('button', { name: 'Quantize' }).click();
   await expect(page.getByTestId('quant-error')).toContainText(/Quantization failed|dimension|shape|input/i);
 });
+
+test('a model whose random samples fail says which node and which inputs, and quantizes from its own files', async ({
+  page,
+}) => {
+  // Silero VAD v5 (spox): its work sits inside an If on the sample rate `sr`, which random values break.
+  const silero = '.cache/bench-models/silero_vad_v5.onnx';
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [{ name: 'silero_vad_v5.onnx', bytes: new Uint8Array(readFileSync(silero)) }]);
+  const error = page.getByTestId('quant-error');
+  await expect(error).toContainText(
+    /Calibration sample 1 failed in onnxruntime at node ".*\/stft\/padding\/Pad" \(Pad, inside If "If_0"/,
+  );
+  await expect(error).toContainText('"sr" (int64) got random values from 0 to 9');
+  await expect(error).toContainText('sr_0.npy');
+
+  const dir = mkdtempSync(join(tmpdir(), 'ql-silero-'));
+  execFileSync('/usr/bin/python3', [
+    '-c',
+    `import numpy as np\nfor k in range(2):\n  np.save("${dir}/input_%d.npy" % k, (np.random.RandomState(k).randn(1,512)*0.1).astype(np.float32))\n  np.save("${dir}/state_%d.npy" % k, np.zeros((2,1,128), np.float32))\n  np.save("${dir}/sr_%d.npy" % k, np.array(16000, np.int64))`,
+  ]);
+  await page
+    .getByLabel('Calibration input files (.npy or images)')
+    .setInputFiles(['input', 'state', 'sr'].flatMap((i) => [0, 1].map((k) => join(dir, `${i}_${k}.npy`))));
+  await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  await expect(page.getByTestId('quant-progress')).toHaveCount(0);
+  await expect(error).toHaveCount(0);
+  await expect(page.getByTestId('sqnr').first()).toContainText('dB');
+  await expect(page.getByTestId('quant-result')).toContainText(
+    'Control flow folded for the calibration inputs: If "If_0" -> then_branch',
+  );
+});

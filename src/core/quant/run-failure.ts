@@ -55,5 +55,9 @@ function hintFor(source: SampleSource): string {
     );
   if (source.assumed.length) guesses.push(`dynamic dimensions were guessed: ${source.assumed.join('; ')}`);
   const why = guesses.length ? `The samples were random: ${guesses.join('; and ')}. ` : 'The samples were random. ';
-  return `${why}Give real inputs (calibration files in the Quantize panel, or --inputs DIR of .npy files) and the shapes the model runs at (--shape INPUT=d0,d1,...).`;
+  const files =
+    source.inputs.length > 1
+      ? `calibration files in the Quantize panel named <input>_<k>.npy (${source.inputs.map((v) => `${v.name}_0.npy`).join(', ')}, ...)`
+      : 'calibration files in the Quantize panel';
+  return `${why}Give real inputs (${files}, or --inputs DIR of .npy files on the command line) and the shapes the model runs at (--shape INPUT=d0,d1,...).`;
 }
