@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ModelLoadError } from './errors';
 import { readOnnx } from './read-onnx';
+import { writeOnnx } from './write-onnx';
 
 const DATA = '/usr/share/libonnx-testdata/data';
 const load = (rel: string) => new Uint8Array(readFileSync(`${DATA}/${rel}`));
@@ -78,5 +79,36 @@ describe('readOnnx', () => {
 
   it('refuses sub-graphs nested beyond the limit', () => {
     expect(() => readOnnx(load('node/test_if/model.onnx'), { limits: { maxGraphDepth: 0 } })).toThrow(/nested 1 deep/);
+  });
+});
+
+describe('string decoding', () => {
+  it('reads names as UTF-8, loosely, whatever their length (flat strings, not protobufjs ropes)', async () => {
+    const { default: $protobuf } = await import('./onnx/pb-runtime.js');
+    const enc = new TextEncoder();
+    const cases = [
+      '',
+      'x',
+      '/model/layers.3/attn/q_proj/MatMul_output_0',
+      'a'.repeat(300),
+      '层/卷积_输出',
+      'é'.repeat(100),
+    ];
+    for (const text of cases) {
+      const bytes = enc.encode(`..${text}..`);
+      expect($protobuf.util.utf8.read(bytes, 2, bytes.length - 2)).toBe(text);
+    }
+    // An invalid byte becomes U+FFFD, as protobufjs's own loose reader does.
+    const bad = new Uint8Array([0x61, 0xff, 0x62]);
+    expect($protobuf.util.utf8.read(bad, 0, 3)).toBe('a\uFFFDb');
+    // Through the reader: a node name with non-ASCII characters survives.
+    const model = readOnnx(
+      writeOnnx({
+        irVersion: 8,
+        opsetImport: [{ domain: '', version: 17 }],
+        graph: { name: 'g', node: [{ opType: 'Relu', name: '层/relu', input: ['x'], output: ['y'] }] },
+      }),
+    );
+    expect(model.graph.nodes[0]!.name).toBe('层/relu');
   });
 });
