@@ -1,6 +1,7 @@
 /** The CLI as CI runs it: a real process, real files, exit codes and output. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,7 +36,12 @@ describe('quantlens check', () => {
       flow: 'qnn',
       verdict: 'fail',
     });
-    expect(report.model.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // The hash is the file's (read and hashed on a worker thread).
+    expect(report.model.sha256).toBe(
+      createHash('sha256')
+        .update(readFileSync(`${S}/broken-16a16w-matmul.qdq.onnx`))
+        .digest('hex'),
+    );
     expect(Object.keys(report.findings[0]).sort()).toEqual(
       [
         'actual',
@@ -192,5 +198,15 @@ describe('quantlens check --link', () => {
     expect(plan.code).toBe(1);
     expect(JSON.parse(plan.out)).toMatchObject({ encodings: 'quantizer', verdict: 'fail' });
     expect(run('check', `${S}/transformer-block.onnx`, '--link', 'http://x/#s=1.@@@').code).toBe(2);
+  });
+});
+
+describe('the file hash on a worker thread', () => {
+  it("is the file's SHA-256, and falls back to the bytes in hand when the thread cannot read the file", async () => {
+    const { fileSha256 } = await import('./io');
+    const bytes = readFileSync(`${S}/cnn-sigmoid.qdq.onnx`);
+    const expected = createHash('sha256').update(bytes).digest('hex');
+    expect(await fileSha256(`${S}/cnn-sigmoid.qdq.onnx`)(new Uint8Array())).toBe(expected);
+    expect(await fileSha256(`${S}/no-such-file.onnx`)(bytes)).toBe(expected);
   });
 });

@@ -3,6 +3,7 @@
  * Exit codes: 0 pass (or pass with warnings), 1 fail, 2 bad input or usage.
  */
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { OUTCOME_TEXT, type Finding } from '../core/check/finding';
 import { delegationText } from '../core/check/delegation';
@@ -11,7 +12,7 @@ import { loadRulePack } from '../../rules/registry';
 import { Engine } from '../core/session/engine';
 import type { CheckSettings, OpenFile } from '../core/session/api';
 import { parseArgs } from './args';
-import { EXIT, nodeSha256, type Io } from './io';
+import { EXIT, fileSha256, type Io } from './io';
 import { compareDroppedModel, decodeShareLink, ShareLinkError, type SharePayload } from '../core/share';
 import { DEFAULT_CALIBRATION, DEFAULT_OPTIONS, isConfigName } from '../core/quant/configs';
 import { BACKENDS, DEFAULT_BACKEND, isBackend } from '../../rules/backends';
@@ -157,12 +158,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     flow,
   };
 
-  const engine = new Engine(nodeRuntime, { sha256: nodeSha256 });
+  // The model's hash is read and computed on a worker thread meanwhile; the engine draws nothing.
+  const engine = new Engine(nodeRuntime, { sha256: fileSha256(args.positional[0]!), drawings: false });
   const files: OpenFile[] = [];
   for (const path of [args.positional[0]!, o.get('encodings') as string | undefined]) {
     if (!path) continue;
     try {
-      const bytes = await readFile(path);
+      // One read (the promise API reads 512 KiB at a time: 0.2 s against 0.15 s for 44 MB here).
+      const bytes = readFileSync(path);
       files.push({ name: basename(path), contents: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
     } catch (err) {
       io.stderr.write(

@@ -13,7 +13,7 @@ import { parseNpy, NpyError } from '../core/quant/npy';
 import { Engine } from '../core/session/engine';
 import type { OpenFile, QuantizeSettings } from '../core/session/api';
 import { parseArgs } from './args';
-import { EXIT, nodeSha256, type Io } from './io';
+import { EXIT, fileSha256, type Io } from './io';
 
 export const QUANTIZE_USAGE = `  quantlens quantize MODEL.onnx --out-qdq OUT.onnx --out-encodings OUT.encodings [options]
 
@@ -152,7 +152,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
   } catch {
     return fail(`cannot read ${path}: no such file`);
   }
-  const engine = new Engine(nodeRuntime, { sha256: nodeSha256 });
+  const engine = new Engine(nodeRuntime, { sha256: fileSha256(path), drawings: false });
   const loaded = await engine.openFiles([file]);
   if (!loaded.ok) return fail(loaded.error.message);
   let samples: CalibrationSample[] | undefined;

@@ -73,6 +73,8 @@ export class Engine implements EngineApi {
    * @param options.thinViewMinNodes drawings larger than this are sent thin (tests lower it).
    * @param options.sha256 the file hash (WebCrypto by default; Node's own is twice as fast).
    * @param options.partItems items per part of a parted load answer (tests lower it).
+   * @param options.drawings false for an engine that draws nothing (the command line): load
+   *   answers then carry an empty view, and the grouping and folding of the drawing are skipped.
    */
   constructor(
     private readonly runtime?: OrtRuntime,
@@ -80,6 +82,7 @@ export class Engine implements EngineApi {
       thinViewMinNodes?: number;
       sha256?: (bytes: Uint8Array) => Promise<string>;
       partItems?: number;
+      drawings?: boolean;
     } = {},
   ) {}
 
@@ -462,7 +465,7 @@ export class Engine implements EngineApi {
     const parseMs = performance.now() - started;
     // A URL source only refuses unsafe paths; files beside a URL are discovered when read.
     model.warnings.push(...checkExternalData(model, data));
-    const view = buildGraphView(model, '');
+    const view = this.options.drawings === false ? emptyView(model) : buildGraphView(model, '');
     if (!view)
       return fail(
         new ModelLoadError(
@@ -495,6 +498,10 @@ export class Engine implements EngineApi {
     this.bytes = bytes;
     this.lastQuant = undefined;
     onProgress?.('Done', 1);
+    if (this.options.drawings === false) {
+      this.mainView = undefined;
+      return { ok: true, summary: summarizeModel(model), view, parseMs };
+    }
     // Grouping a large view costs tens of milliseconds per 10k nodes: done here, not on the UI thread.
     // A QDQ model opens folded: only the drawn nodes cross to the UI thread (a third of them on a
     // QDQ decoder); the full graph is fetched through graphView() when the person asks for it.
@@ -537,6 +544,11 @@ export class Engine implements EngineApi {
     if (this.parts!.list.every((p) => !p)) this.parts = undefined;
     return { ok: true, part };
   }
+}
+
+/** The view of an engine that draws nothing. */
+function emptyView(model: Model): GraphView {
+  return { path: '', name: model.graph.name, nodes: [], edges: [], trail: [] };
 }
 
 /** The groups a large view opens with; undefined for views small enough to draw whole. */
