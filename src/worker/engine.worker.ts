@@ -3,5 +3,6 @@
 import * as Comlink from 'comlink';
 import { Engine } from '../core/session/engine';
 import { browserRuntime } from './runtime-browser';
+import { hashOffThread } from './hash-client';
 
-Comlink.expose(new Engine(browserRuntime));
+Comlink.expose(new Engine(browserRuntime, { sha256: hashOffThread }));

@@ -53,6 +53,15 @@ export class Checker {
     return this.built;
   }
 
+  /** Builds the quantized graph ahead of the first check (the engine calls it when it is idle). */
+  prepare(): void {
+    try {
+      this.graph();
+    } catch {
+      // The check itself builds it again and reports what went wrong.
+    }
+  }
+
   async pack(backend: CheckSettings['backend']): Promise<RulePack> {
     const base = await loadRulePack(backend);
     return this.userPack && this.userPack.backend === backend ? mergePack(base, this.userPack) : base;

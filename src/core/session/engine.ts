@@ -71,7 +71,8 @@ export class Engine implements EngineApi {
   /**
    * @param runtime onnxruntime for calibration; without one, quantize() explains it is unavailable.
    * @param options.thinViewMinNodes drawings larger than this are sent thin (tests lower it).
-   * @param options.sha256 the file hash (WebCrypto by default; Node's own is twice as fast).
+   * @param options.sha256 the file hash (WebCrypto by default; Node's own is twice as fast); `file`
+   *   is the dropped file the bytes were read from, when there is one.
    * @param options.partItems items per part of a parted load answer (tests lower it).
    * @param options.drawings false for an engine that draws nothing (the command line): load
    *   answers then carry an empty view, and the grouping and folding of the drawing are skipped.
@@ -80,7 +81,7 @@ export class Engine implements EngineApi {
     private readonly runtime?: OrtRuntime,
     private readonly options: {
       thinViewMinNodes?: number;
-      sha256?: (bytes: Uint8Array) => Promise<string>;
+      sha256?: (bytes: Uint8Array, file?: Blob) => Promise<string>;
       partItems?: number;
       drawings?: boolean;
     } = {},
@@ -141,7 +142,15 @@ export class Engine implements EngineApi {
       const others = files
         .filter((f) => f !== main && !encodingsFiles.includes(f))
         .map((f) => ({ name: f.name, blob: 'contents' in f ? new Blob([f.contents as Uint8Array<ArrayBuffer>]) : f }));
-      return await this.accept(open, bytes, main.name, new BlobDataSource(others), onProgress, encodings);
+      return await this.accept(
+        open,
+        bytes,
+        main.name,
+        new BlobDataSource(others),
+        onProgress,
+        encodings,
+        'contents' in main ? undefined : main,
+      );
     } catch (err) {
       if (err instanceof RangeError)
         return fail(
@@ -453,6 +462,7 @@ export class Engine implements EngineApi {
     data: ExternalDataSource,
     onProgress?: ProgressCallback,
     encodings?: { file: string; value: AimetEncodings },
+    file?: Blob,
   ): Promise<LoadResult> {
     onProgress?.('Parsing model', undefined);
     const started = performance.now();
@@ -491,7 +501,7 @@ export class Engine implements EngineApi {
     // Hashing 45 MB holds this thread for about 0.2 s (WebCrypto digests on the calling thread in a
     // worker): done in the task after this reply, so the drawing does not wait; reports do.
     const sha256 = new Promise<string>((resolve, reject) =>
-      setTimeout(() => (this.options.sha256 ?? sha256Hex)(bytes).then(resolve, reject), 0),
+      setTimeout(() => (this.options.sha256 ?? sha256Hex)(bytes, file).then(resolve, reject), 0),
     );
     sha256.catch(() => undefined);
     this.checker.setModel(model, sha256, encodings?.value);
@@ -515,6 +525,9 @@ export class Engine implements EngineApi {
     // A thin drawing also comes in parts, so that no one message holds the UI thread (load-parts.ts).
     const list = thin ? cutParts(sent.nodes, sent.edges, fold?.names ?? [], this.options.partItems) : undefined;
     this.parts = list ? { token: open, list } : undefined;
+    // The first check needs the quantized graph: built while the UI draws, once the drawing's parts
+    // have crossed (building it first would hold them back).
+    if (!list) this.prepareCheck(open);
     return {
       ok: true,
       summary: summarizeModel(model),
@@ -526,6 +539,13 @@ export class Engine implements EngineApi {
       ...(thin && usesStructuralScopes(drawn) ? { scopes: Object.fromEntries(nodeScopes(drawn)) } : {}),
       ...(list ? { parts: { token: open, count: list.length } } : {}),
     };
+  }
+
+  /** Builds the checker's graph in the next task, unless another model was opened meanwhile. */
+  private prepareCheck(open: number): void {
+    setTimeout(() => {
+      if (open === this.opens) this.checker.prepare();
+    }, 0);
   }
 
   async loadPart(token: number, k: number): Promise<Answer<{ part: LoadPart }>> {
@@ -541,7 +561,10 @@ export class Engine implements EngineApi {
       };
     // Each part crosses once; the engine keeps the full view (mainView) for everything else.
     this.parts!.list[k] = undefined;
-    if (this.parts!.list.every((p) => !p)) this.parts = undefined;
+    if (this.parts!.list.every((p) => !p)) {
+      this.parts = undefined;
+      this.prepareCheck(token);
+    }
     return { ok: true, part };
   }
 }
