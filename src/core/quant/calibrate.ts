@@ -1,8 +1,9 @@
 /**
  * Calibration: runs the float model on sample inputs with every intermediate tensor exposed as an
  * output, and feeds each float tensor to an observer. Observers: min/max, moving-average min/max
- * (upstream's default for activations, averaging constant 0.01), and percentile (a histogram
- * that clips outliers). Cancellable between samples; reports progress per sample.
+ * (upstream's default for activations, averaging constant 0.01), and percentile (symmetric
+ * percentiles of every value seen, which clip outliers). Cancellable between samples; reports
+ * progress per sample.
  */
 import type * as ortTypes from 'onnxruntime-common';
 import { halfToFloat } from '../model/tensor-values';
@@ -137,40 +138,111 @@ class MovingAverageObserver implements ExtentObserver {
   }
 }
 
-/** Keeps a sample of values and takes symmetric percentiles of it: outliers do not stretch the range. */
+/**
+ * Symmetric percentiles over every value seen, exactly: only the tails can hold a percentile
+ * (the 99.99th of 16 samples of 100k values is among the 161 largest), so the observer keeps the
+ * `tail(n)` largest and smallest values, fed either whole tensors (read out) or their tails as the
+ * graph computed them (TopK: see augmentWithGroupedRanges). `samples` is how many batches will come.
+ */
 class PercentileObserver implements Observer {
-  private readonly kept: number[] = [];
-  private seen = 0;
+  /** Largest values kept, descending; smallest, ascending. */
+  private top: number[] = [];
+  private bottom: number[] = [];
+  private count = 0;
+  private keep = 1;
   constructor(
     private readonly pct: number,
-    private readonly cap = 200_000,
+    private readonly samples: number,
   ) {}
+  /** How many values of a batch of `numel` each tail needs (for this many batches of that size). */
+  static tail(pct: number, samples: number, numel: number): number {
+    return Math.min(numel, Math.ceil(((100 - pct) / 100) * numel * Math.max(1, samples)) + 1);
+  }
   observe(v: ArrayLike<number>) {
-    const stride = Math.max(1, Math.floor(v.length / 20_000));
-    for (let i = 0; i < v.length; i += stride) {
-      const x = v[i]!;
-      if (Number.isNaN(x)) continue;
-      this.seen++;
-      if (this.kept.length < this.cap) this.kept.push(x);
-      else {
-        // Reservoir sampling keeps an unbiased sample whatever the number of batches.
-        const j = Math.floor(pseudoRandom(this.seen) * this.seen);
-        if (j < this.cap) this.kept[j] = x;
-      }
+    const values = withoutNaN(v);
+    const n = values.length;
+    const k = PercentileObserver.tail(this.pct, this.samples, n);
+    if (k * 4 >= n) {
+      values.sort();
+      this.observeTails(values.slice(n - k).reverse(), values.subarray(0, k), n);
+      return;
     }
+    // A small tail of a large tensor: partition around it (linear) and sort only the tail.
+    select(values, n - k);
+    const hi = values
+      .slice(n - k)
+      .sort()
+      .reverse();
+    select(values, k - 1, 0, n - k - 1);
+    this.observeTails(hi, values.slice(0, k).sort(), n);
+  }
+  observeTails(hi: ArrayLike<number>, lo: ArrayLike<number>, numel: number) {
+    if (numel === 0) return;
+    this.count += numel;
+    this.keep = Math.max(this.keep, PercentileObserver.tail(this.pct, this.samples, numel));
+    this.top = merge(this.top, hi, this.keep, (a, b) => b - a);
+    this.bottom = merge(this.bottom, lo, this.keep, (a, b) => a - b);
   }
   range() {
-    if (this.kept.length === 0) return undefined;
-    const sorted = Float64Array.from(this.kept).sort();
-    const q = (p: number) =>
-      sorted[Math.min(sorted.length - 1, Math.max(0, Math.round((p / 100) * (sorted.length - 1))))]!;
-    return { min: q(100 - this.pct), max: q(this.pct) };
+    if (this.count === 0 || this.top.length === 0) return undefined;
+    // The value at rank round(p * (n - 1)) of all n values in ascending order, as a sort would give.
+    const at = (p: number) => Math.round((p / 100) * (this.count - 1));
+    const fromTop = this.count - 1 - at(this.pct);
+    const fromBottom = at(100 - this.pct);
+    return {
+      min: this.bottom[Math.min(fromBottom, this.bottom.length - 1)]!,
+      max: this.top[Math.min(fromTop, this.top.length - 1)]!,
+    };
   }
 }
 
-function pseudoRandom(n: number): number {
-  const x = Math.sin(n * 12.9898) * 43758.5453;
-  return x - Math.floor(x);
+/** A float32 copy of the values that are numbers. */
+function withoutNaN(v: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(v.length);
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    if (x === x) out[n++] = x;
+  }
+  return out.subarray(0, n);
+}
+
+/**
+ * Partially orders `a[lo..hi]` so that `a[k]` holds the value a sort would put there, smaller or
+ * equal values before it and larger or equal after it (quickselect, median of three).
+ */
+function select(a: Float32Array, k: number, lo = 0, hi = a.length - 1): void {
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // Median of three as the pivot, which keeps sorted and constant runs linear.
+    const x = a[lo]!;
+    const y = a[mid]!;
+    const z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+/** The first `keep` values of two lists in `order`, NaN dropped. */
+function merge(a: number[], b: ArrayLike<number>, keep: number, order: (x: number, y: number) => number): number[] {
+  const all = a.slice();
+  for (let i = 0; i < b.length; i++) if (!Number.isNaN(b[i]!)) all.push(b[i]!);
+  return all.sort(order).slice(0, keep);
 }
 
 function extent(v: ArrayLike<number>): [number, number] {
@@ -184,9 +256,9 @@ function extent(v: ArrayLike<number>): [number, number] {
   return [lo, hi];
 }
 
-function makeObserver(options: CalibrateOptions): Observer {
+function makeObserver(options: CalibrateOptions, samples: number): Observer {
   if (options.observer === 'moving-average') return new MovingAverageObserver();
-  if (options.observer === 'percentile') return new PercentileObserver(options.percentile ?? 99.99);
+  if (options.observer === 'percentile') return new PercentileObserver(options.percentile ?? 99.99, samples);
   return new MinMaxObserver();
 }
 
@@ -207,7 +279,10 @@ function floatData(t: ortTypes.Tensor): ArrayLike<number> | undefined {
  * reduces tensors of one shape together (augmentWithGroupedRanges), so a sample costs about one
  * plain inference. When shapes change between samples, or the grouped model cannot be built, a
  * ReduceMin/ReduceMax pair per tensor takes over (augmentWithRanges), and failing that the tensors
- * are read out. The percentile observer needs the values and reads the tensors out throughout.
+ * are read out. The percentile observer takes each tensor's tails the same way (TopK of its shape
+ * group: the values a percentile can fall on), which gives the exact percentile of every value
+ * seen; a sample of another size than the first, or a model the grouped augmentation cannot
+ * take, is read out.
  */
 export async function calibrate(
   modelBytes: Uint8Array,
@@ -216,12 +291,19 @@ export async function calibrate(
   options: CalibrateOptions,
 ): Promise<Map<string, Range>> {
   const observers = new Map<string, Observer>();
-  const inGraph = options.tensors !== undefined && options.observer !== 'percentile';
+  const inGraph = options.tensors !== undefined;
+  const percentile = options.observer === 'percentile' ? (options.percentile ?? 99.99) : undefined;
+  // The percentile observer takes each tensor's tails from the graph (TopK); it has no per-tensor
+  // path, so where the grouped one fails it reads tensors out.
+  const tails =
+    percentile === undefined
+      ? undefined
+      : (numel: number) => PercentileObserver.tail(percentile, samples.length, numel);
   const want = (name: string) => !options.tensors || options.tensors.has(name);
   const observer = (name: string) => {
     let o = observers.get(name);
     if (!o) {
-      o = makeObserver(options);
+      o = makeObserver(options, samples.length);
       observers.set(name, o);
     }
     return o;
@@ -278,7 +360,7 @@ export async function calibrate(
           if (method !== 'grouped') throw CalibrationRunError.fromRuntime(i, err);
           // The shapes changed from the first sample's: one reduction pair per tensor from here on.
           await ranged.session.release();
-          ranged = await rangeSession(augmentWithRanges(modelBytes, floats ?? options.tensors!));
+          ranged = tails ? undefined : await rangeSession(augmentWithRanges(modelBytes, floats ?? options.tensors!));
           if (!ranged) session = await createSession(exposeTensors(modelBytes, options.tensors), plain);
           use(ranged ? 'per-tensor' : 'read-out', i);
           retry = true;
@@ -286,6 +368,43 @@ export async function calibrate(
           continue;
         }
         const { augmented } = ranged;
+        if (augmented.tails) {
+          const tails = augmented.tails;
+          const lengths = outputs[tails.lengths]!.data as BigInt64Array;
+          // A sample of another size needs longer tails than the graph takes: read it out instead.
+          let k = 0;
+          const sizes: number[] = [];
+          tails.members.forEach((count, g) => {
+            for (let m = 0; m < count; m++) sizes.push(Number(lengths[2 * g + 1]));
+          });
+          const resized = augmented.tensors.some(
+            (tensor, j) => sizes[j] !== shapes.get(tensor)!.dims.reduce((a, b) => a * b, 1),
+          );
+          if (resized) {
+            for (const t of Object.values(outputs)) t.dispose();
+            await ranged.session.release();
+            ranged = undefined;
+            session = await createSession(exposeTensors(modelBytes, options.tensors), plain);
+            use('read-out', i);
+            retry = true;
+            i--;
+            continue;
+          }
+          const his = floatData(outputs[tails.his]!)!;
+          const los = floatData(outputs[tails.los]!)!;
+          augmented.tensors.forEach((tensor, j) => {
+            const count = tails.counts[j]!;
+            (observer(tensor) as PercentileObserver).observeTails(
+              Array.prototype.slice.call(his, k, k + count) as number[],
+              Array.prototype.slice.call(los, k, k + count) as number[],
+              sizes[j]!,
+            );
+            k += count;
+          });
+          for (const t of Object.values(outputs)) t.dispose();
+          options.onProgress?.(i + 1, samples.length);
+          continue;
+        }
         const lo = augmented.tensors.length ? floatData(outputs[augmented.mins]!) : undefined;
         const hi = augmented.tensors.length ? floatData(outputs[augmented.maxs]!) : undefined;
         augmented.tensors.forEach((tensor, k) =>
@@ -309,9 +428,9 @@ export async function calibrate(
         if (inGraph && i === 0 && samples.length > 1) {
           // The first sample gave the shapes: the rest run with ranges computed in the graph.
           floats = new Set(shapes.keys());
-          ranged = await rangeSession(augmentWithGroupedRanges(modelBytes, shapes));
+          ranged = await rangeSession(augmentWithGroupedRanges(modelBytes, shapes, tails));
           let next: CalibrationMethod = 'grouped';
-          if (!ranged) {
+          if (!ranged && !tails) {
             next = 'per-tensor';
             ranged = await rangeSession(augmentWithRanges(modelBytes, floats));
           }

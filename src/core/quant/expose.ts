@@ -15,9 +15,21 @@ export type CalibrationSample = Record<string, ortTypes.Tensor>;
 export interface RangeModel {
   bytes: Uint8Array;
   tensors: string[];
-  /** Names of the two float32 outputs of length `tensors.length`. */
+  /** Names of the two float32 outputs of length `tensors.length` (empty in tails mode). */
   mins: string;
   maxs: string;
+  /**
+   * Tails mode: `tensors[i]`'s `counts[i]` largest values (descending) follow each other in the
+   * output `his`, and its `counts[i]` smallest (ascending) in `los`.
+   */
+  tails?: {
+    his: string;
+    los: string;
+    counts: number[];
+    /** Output [rows, row length] of each group, int64; `members[g]` tensors form group g. */
+    lengths: string;
+    members: number[];
+  };
 }
 
 const FLOAT16 = 10;
@@ -122,10 +134,15 @@ const GROUP_FAN_IN = 128;
  * first sample, and every later sample to keep those shapes (a run that does not fails, and the
  * caller falls back to {@link augmentWithRanges}). Undefined below opset 6, or when the observed
  * tensors hold more than {@link GROUPED_MAX_BYTES} (each stays alive until its group's Concat).
+ *
+ * With `tails`, each group gives the `tails(numel)` largest and smallest values of each of its rows
+ * (TopK, and TopK of the negation) in place of the minimum and maximum, plus its shape, for the
+ * percentile observer: the only values a percentile of the calibration samples can fall on.
  */
 export function augmentWithGroupedRanges(
   modelBytes: Uint8Array,
   shapes: ReadonlyMap<string, TensorShape>,
+  tails?: (numel: number) => number,
 ): RangeModel | undefined {
   const opened = openForRanges(modelBytes, 'augmentWithGroupedRanges');
   if (!opened) return undefined;
@@ -177,6 +194,27 @@ export function augmentWithGroupedRanges(
   const list: string[] = [];
   const mins: string[] = [];
   const maxs: string[] = [];
+  const counts: number[] = [];
+  const lengths: string[] = [];
+  const groupSizes: number[] = [];
+  /** The k largest values of each row, descending, flattened (TopK along the rows). */
+  const topK = (rows: string, k: number, base: string) => {
+    const values = fresh(`${base}_top`);
+    const attribute = [makeAttribute('axis', attr.int(1))];
+    // K is an input from opset 10, an attribute before.
+    const input = opset >= 10 ? [rows, constant(`${base}_k`, [k])] : [rows];
+    if (opset < 10) attribute.push(makeAttribute('k', attr.int(k)));
+    added.push(
+      new onnx.NodeProto({
+        name: fresh(`${base}_topk`),
+        opType: 'TopK',
+        input,
+        output: [values, fresh(`${base}_top_index`)],
+        attribute,
+      }),
+    );
+    return node('Reshape', [values, constant(`${base}_flat`, [-1])], `${base}_top_flat`);
+  };
   for (const g of groups.values())
     for (const members of g.members) {
       const base = fresh('__quantlens_group');
@@ -184,7 +222,22 @@ export function augmentWithGroupedRanges(
       const inputs =
         g.dims.length === 0 ? members.map((m) => node('Reshape', [m, constant(`${base}_r`, [1])], `${m}_1`)) : members;
       const joined = inputs.length === 1 ? inputs[0]! : node('Concat', inputs, `${base}_concat`, axis0());
-      const rows = node('Reshape', [joined, constant(`${base}_rows`, [members.length, -1])], `${base}_rows`);
+      let rows = node('Reshape', [joined, constant(`${base}_rows`, [members.length, -1])], `${base}_rows`);
+      if (tails) {
+        // The tails a percentile needs: TopK of the rows, and of their negation for the smallest
+        // (TopK has no `largest` attribute before opset 11). float16 is cast first.
+        if (g.type === 'float16') rows = node('Cast', [rows], `${base}_f32`, [makeAttribute('to', attr.int(1))]);
+        const numel = g.dims.reduce((a, b) => a * b, 1);
+        const k = Math.max(1, Math.min(numel, tails(numel)));
+        // Each group's row length, so the caller sees a sample of another size.
+        lengths.push(node('Shape', [rows], `${base}_shape`));
+        groupSizes.push(members.length);
+        maxs.push(topK(rows, k, `${base}_hi`));
+        mins.push(node('Neg', [topK(node('Neg', [rows], `${base}_neg`), k, `${base}_lo`)], `${base}_lo_values`));
+        for (const _ of members) counts.push(k);
+        list.push(...members);
+        continue;
+      }
       let lo = reduce('ReduceMin', rows, base);
       let hi = reduce('ReduceMax', rows, base);
       if (g.type === 'float16') {
@@ -197,11 +250,25 @@ export function augmentWithGroupedRanges(
     }
   const minsOut = mins.length === 1 ? mins[0]! : node('Concat', mins, '__quantlens_mins', axis0());
   const maxsOut = maxs.length === 1 ? maxs[0]! : node('Concat', maxs, '__quantlens_maxs', axis0());
+  const sizes = !tails
+    ? undefined
+    : lengths.length === 1
+      ? lengths[0]!
+      : node('Concat', lengths, '__quantlens_lengths', axis0());
   graph.node = [...graph.node, ...added];
   graph.output = [
     ...graph.output,
     new onnx.ValueInfoProto({ name: minsOut }),
     new onnx.ValueInfoProto({ name: maxsOut }),
+    ...(sizes ? [new onnx.ValueInfoProto({ name: sizes })] : []),
   ];
+  if (sizes)
+    return {
+      bytes: writeOnnx(model),
+      tensors: list,
+      mins: '',
+      maxs: '',
+      tails: { his: maxsOut, los: minsOut, counts, lengths: sizes, members: groupSizes },
+    };
   return { bytes: writeOnnx(model), tensors: list, mins: minsOut, maxs: maxsOut };
 }

