@@ -4,7 +4,7 @@
  * expanded, {@link visibleGraph} returns what to draw: single nodes and collapsed groups, with
  * the edges between them aggregated. Pure and linear in nodes + edges.
  */
-import type { GraphView, ViewNode } from '../model/graph-view';
+import type { GraphView, ViewEdge, ViewNode } from '../model/graph-view';
 
 /**
  * Views with more nodes than this open grouped by name scope, as an overview of at most
@@ -255,7 +255,8 @@ export type VisibleItem = VisibleGroup | VisibleNode;
 
 export interface VisibleGraph {
   items: VisibleItem[];
-  edges: { id: string; source: string; target: string; count: number }[];
+  /** `edge`: the model's edge when this one joins two nodes drawn as themselves (the first, if several). */
+  edges: { id: string; source: string; target: string; count: number; edge?: ViewEdge }[];
   /** Node id → id of the item that shows it (itself, or its collapsed group). */
   shownBy: Map<string, string>;
   /** Every group id with its member node ids (for roll-ups and expanding to a node). */
@@ -326,11 +327,35 @@ function groupIndex(view: GraphView): GroupIndex {
  * ancestor group; a group with a single member is never shown as a group.
  */
 export function visibleGraph(view: GraphView, expanded: ReadonlySet<string>): VisibleGraph {
-  const { chains, members, scopes } = groupIndex(view);
+  const steps = visibleGraphSteps(view, expanded);
+  for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+}
+
+/** {@link visibleGraph} for the UI thread: in slices of about `sliceMs`, yielding between them. */
+export async function visibleGraphInSlices(
+  view: GraphView,
+  expanded: ReadonlySet<string>,
+  sliceMs = 40,
+): Promise<VisibleGraph> {
+  const steps = visibleGraphSteps(view, expanded);
+  let start = performance.now();
+  for (let r = steps.next(); ; r = steps.next()) {
+    if (r.done) return r.value;
+    if (performance.now() - start > sliceMs) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      start = performance.now();
+    }
+  }
+}
+
+function* visibleGraphSteps(view: GraphView, expanded: ReadonlySet<string>): Generator<void, VisibleGraph> {
+  const { chains, members, scopes } = yield* groupIndexSteps(view, yield* nodeScopeSteps(view));
   const shownBy = new Map<string, string>();
   const items: VisibleItem[] = [];
   const emitted = new Set<string>();
+  let i = 0;
   for (const n of view.nodes) {
+    if (++i % STEP === 0) yield;
     let shown = n.id;
     for (const id of chains.get(n.id)!) {
       if (!expanded.has(id) && members.get(id)!.length > 1) {
@@ -353,15 +378,16 @@ export function visibleGraph(view: GraphView, expanded: ReadonlySet<string>): Vi
       });
     }
   }
-  const edgeCount = new Map<string, { source: string; target: string; count: number }>();
+  const edgeCount = new Map<string, { source: string; target: string; count: number; edge?: ViewEdge }>();
   for (const e of view.edges) {
+    if (++i % STEP === 0) yield;
     const s = shownBy.get(e.source) ?? e.source;
     const t = shownBy.get(e.target) ?? e.target;
     if (s === t) continue;
     const key = `${s}->${t}`;
     const seen = edgeCount.get(key);
     if (seen) seen.count++;
-    else edgeCount.set(key, { source: s, target: t, count: 1 });
+    else edgeCount.set(key, { source: s, target: t, count: 1, edge: s === e.source && t === e.target ? e : undefined });
   }
   return { items, edges: [...edgeCount].map(([id, e]) => ({ id, ...e })), shownBy, members };
 }

@@ -12,6 +12,7 @@ import {
   nodeScopes,
   nodeScopesInSlices,
   visibleGraph,
+  visibleGraphInSlices,
 } from '../../core/view/scopes';
 import { neighbourhoodOfFindings } from '../findings-filter';
 import { drawnNodeOf, requestFit, useApp, viewNode } from '../state/app-store';
@@ -130,9 +131,14 @@ export async function relayout(): Promise<void> {
   const mine = ++layoutSeq;
   const { view, expanded, findingsOnly } = useApp.getState();
   if (!view) return;
-  let visible = visibleGraph(view, expanded ?? ALL);
-  if (findingsOnly) visible = neighbourhoodOfFindings(view, useCheck.getState().marks);
   useApp.setState({ layingOut: true });
+  // A large view's drawing is worked out in slices, so no task holds the page for long.
+  let visible =
+    view.nodes.length > GROUP_THRESHOLD
+      ? await visibleGraphInSlices(view, expanded ?? ALL)
+      : visibleGraph(view, expanded ?? ALL);
+  if (mine !== layoutSeq) return;
+  if (findingsOnly) visible = neighbourhoodOfFindings(view, useCheck.getState().marks);
   const input = layoutInputOf(visible);
   // Re-opening a group or toggling the filter back returns to a drawing already laid out.
   const key = `${visible.items.map((i) => i.id).join('|')}#${visible.edges.length}`;

@@ -24,7 +24,6 @@ import { LabeledEdge, type LabeledFlowEdge } from './LabeledEdge';
 import { useApp } from '../state/app-store';
 import { useSearchHits } from '../actions/search';
 import type { LayoutResult } from '../../core/layout/layout-graph';
-import type { GraphView, ViewEdge } from '../../core/model/graph-view';
 
 const nodeTypes = { op: OpNode, scope: GroupNode };
 const edgeTypes = { labeled: LabeledEdge };
@@ -35,18 +34,6 @@ const edgeTypes = { labeled: LabeledEdge };
 const ONLY_VISIBLE_ABOVE = 150;
 /** Edge labels cost a DOM element each; above this many edges they are left out. */
 const EDGE_LABEL_LIMIT = 300;
-
-const edgeIndex = new WeakMap<GraphView, Map<string, ViewEdge>>();
-
-/** A view's edges by `source->target`, built once per view (a 100k-node model's view has 40k). */
-function edgesOf(view: GraphView): Map<string, ViewEdge> {
-  let index = edgeIndex.get(view);
-  if (!index) {
-    index = new Map(view.edges.map((e) => [`${e.source}->${e.target}`, e]));
-    edgeIndex.set(view, index);
-  }
-  return index;
-}
 
 /**
  * Where React Flow would measure a node's top (target) and bottom (source) handles: 6 px boxes
@@ -149,11 +136,10 @@ function Canvas() {
   const edges = useMemo<LabeledFlowEdge[]>(() => {
     if (!visible || !layout || !view) return [];
     const labels = edgeLabels !== 'none' && visible.edges.length <= EDGE_LABEL_LIMIT;
-    const byId = edgesOf(view);
     const fanout = new Map<string, number>();
     for (const e of visible.edges) fanout.set(e.source, (fanout.get(e.source) ?? 0) + 1);
     return visible.edges.map((e) => {
-      const original = byId.get(e.id);
+      const original = e.edge;
       // Broadcast inputs (masks, rotary tables) reach every layer: drawn faint and unlabeled.
       const broadcast = fanout.get(e.source)! > BROADCAST_FANOUT;
       let label: string | undefined;
@@ -197,8 +183,7 @@ function Canvas() {
   // A large graph's labels come on demand: those of the labelled edges drawn now.
   useEffect(() => {
     if (!visible || !view || edgeLabels !== 'quant' || visible.edges.length > EDGE_LABEL_LIMIT) return;
-    const byId = edgesOf(view);
-    void ensureLabels(visible.edges.map((e) => byId.get(e.id)?.tensor ?? ''));
+    void ensureLabels(visible.edges.map((e) => e.edge?.tensor ?? ''));
   }, [visible, view, edgeLabels, tensorEncodings]);
 
   // A new drawing opens readable: the whole graph when it fits at a legible zoom, else its top
