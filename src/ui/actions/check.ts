@@ -24,6 +24,7 @@ export async function runCheck(): Promise<void> {
     return;
   }
   if (mine !== seq) return;
+  performance.mark('ql:checked');
   if (out.ok) {
     useCheck.setState({
       running: false,
