@@ -393,6 +393,32 @@ function* visibleGraphSteps(view: GraphView, expanded: ReadonlySet<string>): Gen
 }
 
 /**
+ * How many items {@link visibleGraph} would draw (counting stops past `limit`): what choosing
+ * the initial expansion needs, without the items and the edges between them.
+ */
+function visibleItemCount(view: GraphView, expanded: ReadonlySet<string>, limit: number): number {
+  const { chains, members } = groupIndex(view);
+  const shown = new Set<string>();
+  let count = 0;
+  for (const n of view.nodes) {
+    let item = n.id;
+    for (const id of chains.get(n.id)!) {
+      if (!expanded.has(id) && members.get(id)!.length > 1) {
+        item = id;
+        break;
+      }
+    }
+    if (item === n.id) count++;
+    else if (!shown.has(item)) {
+      shown.add(item);
+      count++;
+    }
+    if (count > limit) return count;
+  }
+  return count;
+}
+
+/**
  * The expanded set that shows at most `budget` items: scope depths are opened breadth-first
  * (outer scopes first) while the whole depth fits the budget.
  */
@@ -410,7 +436,7 @@ export function initialExpansion(view: GraphView, budget: number): Set<string> {
     const trial = new Set([...expanded, ...candidates]);
     // A depth opens whole or not at all: a half-opened level (some layers open, their siblings
     // closed) reads as a staircase of unlike boxes, not as an overview.
-    if (visibleGraph(view, trial).items.length > budget) break;
+    if (visibleItemCount(view, trial, budget) > budget) break;
     for (const c of candidates) expanded.add(c);
   }
   return expanded;
