@@ -6,13 +6,15 @@
  */
 import { sha256Hex } from '../core/report/sha256';
 
-export function hashOffThread(bytes: Uint8Array, file?: Blob): Promise<string> {
-  if (!file || typeof Worker !== 'function') return sha256Hex(bytes);
+export async function hashOffThread(bytes: Uint8Array, file?: Blob): Promise<string> {
+  if (!file) return sha256Hex(bytes);
+  // The bytes in hand may be a skeleton of the file (io/skeleton.ts): the file is what is hashed.
+  if (typeof Worker !== 'function') return sha256Hex(new Uint8Array(await file.arrayBuffer()));
   return new Promise<string>((resolve) => {
     const worker = new Worker(new URL('./hash.worker.ts', import.meta.url), { type: 'module', name: 'quantlens-hash' });
     const done = (hex: Promise<string>) => {
       worker.terminate();
-      hex.then(resolve, () => resolve(sha256Hex(bytes)));
+      hex.then(resolve, () => resolve(file.arrayBuffer().then((b) => sha256Hex(new Uint8Array(b)))));
     };
     worker.onmessage = (e: MessageEvent<{ ok: boolean; hex?: string }>) =>
       done(e.data.ok ? Promise.resolve(e.data.hex!) : Promise.reject(new Error('hash failed')));

@@ -17,6 +17,7 @@ import { dtypeFromCode } from './dtype';
 import { ModelLoadError } from './errors';
 import { DEFAULT_LOAD_LIMITS, describeLimit, resolveLimits, type LoadLimits } from './limits';
 import { sniffForeignFormat } from './sniff';
+import { SELF_LOCATION } from '../io/skeleton';
 import type {
   Attribute,
   AttributeValue,
@@ -41,6 +42,12 @@ export interface ReadOptions {
   fileName?: string;
   /** Overrides of single limits; the others keep their defaults. */
   limits?: Partial<ReadLimits>;
+  /**
+   * The bytes are a skeleton of the file (io/skeleton.ts): tensors pointing at SELF_LOCATION are
+   * `deferred`, their data at that offset of the model file itself, whose size `fileBytes` is.
+   * Elsewhere that location (it holds a NUL) is refused like any other unsafe one.
+   */
+  skeleton?: { fileBytes: number };
 }
 
 /** Highest IR version whose fields this reader knows. Newer files are read with a warning. */
@@ -80,7 +87,7 @@ const TRUNCATED_HINT = 'Copy or download the file again; check that its size mat
 export function readOnnx(bytes: Uint8Array, options: ReadOptions = {}): Model {
   const fileName = options.fileName ?? 'model.onnx';
   try {
-    return readUnguarded(bytes, fileName, resolveLimits(options.limits));
+    return readUnguarded(bytes, fileName, resolveLimits(options.limits), options.skeleton);
   } catch (err) {
     if (err instanceof ModelLoadError) throw err;
     if (isStackOverflow(err)) {
@@ -112,7 +119,12 @@ export function isInternalLoadError(err: unknown): err is ModelLoadError & { cau
   return err instanceof ModelLoadError && (err as Error).cause !== undefined;
 }
 
-function readUnguarded(bytes: Uint8Array, fileName: string, limits: LoadLimits): Model {
+function readUnguarded(
+  bytes: Uint8Array,
+  fileName: string,
+  limits: LoadLimits,
+  skeleton?: { fileBytes: number },
+): Model {
   if (bytes.length === 0) {
     throw new ModelLoadError(
       'empty-file',
@@ -121,11 +133,12 @@ function readUnguarded(bytes: Uint8Array, fileName: string, limits: LoadLimits):
       'Export the model again, or pick the .onnx file itself rather than an empty placeholder.',
     );
   }
-  if (bytes.length > limits.maxFileBytes) {
+  const fileBytes = skeleton?.fileBytes ?? bytes.length;
+  if (fileBytes > limits.maxFileBytes) {
     throw new ModelLoadError(
       'limit',
       fileName,
-      `the file is ${bytes.length.toLocaleString('en-US')} bytes, more than ${describeLimit(limits, 'maxFileBytes')}`,
+      `the file is ${fileBytes.toLocaleString('en-US')} bytes, more than ${describeLimit(limits, 'maxFileBytes')}`,
       `${RAISE_HINT('maxFileBytes')} Models over 2 GiB must keep their weights in external-data files.`,
     );
   }
@@ -181,7 +194,7 @@ function readUnguarded(bytes: Uint8Array, fileName: string, limits: LoadLimits):
       `IR version ${irVersion} is newer than ${MAX_KNOWN_IR_VERSION}, the newest QuantLens knows; fields added since are ignored.`,
     );
 
-  const ctx: Ctx = { fileName, limits, counter: { nodes: 0 }, warnings };
+  const ctx: Ctx = { fileName, skeleton: !!skeleton, limits, counter: { nodes: 0 }, warnings };
   const graph = convertGraph(proto.graph, '', 0, ctx);
   checkStructure(graph, new Set(), ctx);
 
@@ -198,7 +211,7 @@ function readUnguarded(bytes: Uint8Array, fileName: string, limits: LoadLimits):
 
   return {
     fileName,
-    byteLength: bytes.length,
+    byteLength: fileBytes,
     irVersion,
     opsetImports: (proto.opsetImport ?? []).map((o) => ({ domain: o.domain ?? '', version: Number(o.version ?? 0) })),
     producerName: proto.producerName ?? '',
@@ -367,6 +380,7 @@ class Warnings {
 
 interface Ctx {
   fileName: string;
+  skeleton: boolean;
   limits: LoadLimits;
   counter: { nodes: number };
   warnings: Warnings;
@@ -545,6 +559,8 @@ function checkedTensor(t: onnx.ITensorProto, where: string, ctx: Ctx): ConstTens
   const tensor = convertTensor(t);
   checkDims(tensor.dims, where, ctx);
   const d = tensor.data;
+  if (ctx.skeleton && d.kind === 'external' && d.location === SELF_LOCATION && d.length !== null && d.offset >= 0)
+    return { ...tensor, data: { kind: 'deferred', offset: d.offset, length: d.length } };
   if (d.kind === 'external') {
     if (d.offset < 0)
       ctx.warnings.add(

@@ -141,6 +141,8 @@ export async function previewTensor(
   tensor: ConstTensor,
   source: ExternalDataSource | undefined,
   limit = 16,
+  /** The model file, for tensors whose bytes were left in it (`deferred`). */
+  modelFile?: Blob,
 ): Promise<TensorPreview> {
   const dims = tensor.dims;
   const count = elementCount(dims);
@@ -189,6 +191,22 @@ export async function previewTensor(
         return { ...base, storage, values: decoded.map((v) => format(v, base.dtype)) };
       } catch (err) {
         return { ...base, values: [], storage, note: `could not read external data: ${(err as Error).message}` };
+      }
+    }
+    case 'deferred': {
+      // A large weight of the model file, left there when the model was opened: read its first values.
+      const storage = 'inline';
+      const bits = dtypeBits(base.dtype);
+      if (bits === 0) return { ...base, values: [], storage, note: `values of dtype ${base.dtype} are not previewed` };
+      if (!modelFile)
+        return { ...base, values: [], storage, note: 'the model file is not at hand to read these values' };
+      const want = Math.min(data.length, Math.ceil((Math.min(limit, count) * bits) / 8));
+      try {
+        const bytes = new Uint8Array(await modelFile.slice(data.offset, data.offset + want).arrayBuffer());
+        const decoded = decodeRaw(bytes, base.dtype, limit) ?? [];
+        return { ...base, storage, values: decoded.map((v) => format(v, base.dtype)) };
+      } catch (err) {
+        return { ...base, values: [], storage, note: `could not read the values: ${(err as Error).message}` };
       }
     }
   }

@@ -32,6 +32,8 @@ export type TensorData =
   | { kind: 'typed'; field: 'float' | 'int32' | 'int64' | 'uint64' | 'double'; values: ArrayLike<number> }
   | { kind: 'strings'; values: Uint8Array[] }
   | { kind: 'external'; location: string; offset: number; length: number | null; checksum?: string }
+  /** Bytes of the model file itself, not read yet (a large weight, read when asked for). */
+  | { kind: 'deferred'; offset: number; length: number }
   | { kind: 'empty' };
 
 /** A constant tensor: an initializer, a `Constant` node's value, or a tensor attribute. */

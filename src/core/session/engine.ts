@@ -19,6 +19,7 @@ import { readOnnx } from '../model/read-onnx';
 import { previewTensor } from '../model/tensor-values';
 import { UrlDataSource } from '../model/url-data-source';
 import { readBlob, readResponse } from '../io/read-bytes';
+import { readSkeleton } from '../io/skeleton';
 import type { Model } from '../model/types';
 import { AimetEncodingsError, parseAimetEncodings, type AimetEncodings } from '../formats/aimet';
 import { sha256Hex } from '../report/sha256';
@@ -60,7 +61,12 @@ export class Engine implements EngineApi {
   private model: Model | undefined;
   private data: ExternalDataSource | undefined;
   private readonly checker = new Checker();
-  private bytes: Uint8Array | undefined;
+  /** The model file's bytes, or how to read them (a model opened as a skeleton: io/skeleton.ts). */
+  private bytes: Uint8Array | (() => Promise<Uint8Array>) | undefined;
+  /** The model opened as a skeleton, whole, once the quantizer has needed it. */
+  private whole: { bytes: Uint8Array; model: Model } | undefined;
+  /** The dropped model file, for the weights a skeleton left in it. */
+  private file: Blob | undefined;
   private running: AbortController | undefined;
   /** The main graph's full view, as built on load (graphView('') and nodeDetails read it). */
   private mainView: GraphView | undefined;
@@ -138,7 +144,9 @@ export class Engine implements EngineApi {
           );
         }
       }
-      const bytes = 'contents' in main ? main.contents : await readBlob(main, onProgress);
+      // A large file opens without the raw data of its large weights (read when asked for).
+      const skeleton = 'contents' in main || main.size < SKELETON_MIN_BYTES ? undefined : await skeletonOf(main);
+      const bytes = 'contents' in main ? main.contents : (skeleton?.bytes ?? (await readBlob(main, onProgress)));
       const others = files
         .filter((f) => f !== main && !encodingsFiles.includes(f))
         .map((f) => ({ name: f.name, blob: 'contents' in f ? new Blob([f.contents as Uint8Array<ArrayBuffer>]) : f }));
@@ -150,6 +158,7 @@ export class Engine implements EngineApi {
         onProgress,
         encodings,
         'contents' in main ? undefined : main,
+        !!skeleton,
       );
     } catch (err) {
       if (err instanceof RangeError)
@@ -279,9 +288,22 @@ export class Engine implements EngineApi {
   }
 
   async quantize(settings: QuantizeSettings, onProgress?: ProgressCallback): Promise<QuantizeOutcome> {
-    const model = this.model;
-    const bytes = this.bytes;
-    if (!model || !bytes) return { ok: false, error: NO_MODEL };
+    if (!this.model || !this.bytes) return { ok: false, error: NO_MODEL };
+    // The quantizer reads weights: a model opened as a skeleton is read whole now (once).
+    let model = this.model;
+    let bytes: Uint8Array;
+    if (typeof this.bytes === 'function') {
+      const opened = this.model;
+      onProgress?.('Reading weights', undefined);
+      let whole = this.whole;
+      if (!whole) {
+        const read = await this.bytes();
+        if (this.model !== opened) return { ok: false, error: CANCELLED };
+        whole = this.whole = { bytes: read, model: readOnnx(read, { fileName: opened.fileName }) };
+      }
+      bytes = whole.bytes;
+      model = whole.model;
+    } else bytes = this.bytes;
     if (!this.runtime)
       return {
         ok: false,
@@ -452,7 +474,7 @@ export class Engine implements EngineApi {
           'Only constant tensors have values to show.',
         ),
       };
-    return { ok: true, preview: await previewTensor(constant, this.data) };
+    return { ok: true, preview: await previewTensor(constant, this.data, undefined, this.file) };
   }
 
   private async accept(
@@ -463,12 +485,13 @@ export class Engine implements EngineApi {
     onProgress?: ProgressCallback,
     encodings?: { file: string; value: AimetEncodings },
     file?: Blob,
+    skeleton = false,
   ): Promise<LoadResult> {
     onProgress?.('Parsing model', undefined);
     const started = performance.now();
     let model: Model;
     try {
-      model = readOnnx(bytes, { fileName });
+      model = readOnnx(bytes, { fileName, skeleton: skeleton && file ? { fileBytes: file.size } : undefined });
     } catch (err) {
       return fail(toLoadError(err, fileName));
     }
@@ -500,12 +523,18 @@ export class Engine implements EngineApi {
     this.data = data;
     // Hashing 45 MB holds this thread for about 0.2 s (WebCrypto digests on the calling thread in a
     // worker): done in the task after this reply, so the drawing does not wait; reports do.
+    // A skeleton is not the file: its hash is the file's, read whole for it.
+    const hash =
+      this.options.sha256 ??
+      ((b: Uint8Array, f?: Blob) => (skeleton && f ? readWhole(f) : Promise.resolve(b)).then(sha256Hex));
     const sha256 = new Promise<string>((resolve, reject) =>
-      setTimeout(() => (this.options.sha256 ?? sha256Hex)(bytes, file).then(resolve, reject), 0),
+      setTimeout(() => hash(bytes, file).then(resolve, reject), 0),
     );
     sha256.catch(() => undefined);
     this.checker.setModel(model, sha256, encodings?.value);
-    this.bytes = bytes;
+    this.file = file;
+    this.whole = undefined;
+    this.bytes = skeleton && file ? () => readWhole(file) : bytes;
     this.lastQuant = undefined;
     onProgress?.('Done', 1);
     if (this.options.drawings === false) {
@@ -584,6 +613,22 @@ function foldFor(view: GraphView): QdqFold | undefined {
   const fold = foldQdq(view);
   if (fold) fold.expanded = initialGroups(foldedView(view, fold));
   return fold;
+}
+
+/** Files at least this large open as a skeleton (io/skeleton.ts) when their weights allow. */
+const SKELETON_MIN_BYTES = 8 * 2 ** 20;
+
+/** The model's skeleton, or undefined to read the whole file (nothing to leave, or odd framing). */
+async function skeletonOf(file: Blob): Promise<{ bytes: Uint8Array } | undefined> {
+  try {
+    return await readSkeleton(file);
+  } catch {
+    return undefined;
+  }
+}
+
+async function readWhole(file: Blob): Promise<Uint8Array> {
+  return new Uint8Array(await file.arrayBuffer());
 }
 
 function fail(error: ModelLoadError): LoadResult {

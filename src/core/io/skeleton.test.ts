@@ -1,0 +1,101 @@
+/**
+ * Opening large models without their weights (skeleton.ts), on files real exporters wrote:
+ * PyTorch's ResNet-18 QDQ and float exports (45 MB each) and ONNX Runtime's dynamically quantized
+ * IS-Net (44 MB, npm @imgly/background-removal-data, fetched by the bench).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readOnnx } from '../model/read-onnx';
+import { Engine } from '../session/engine';
+import { DEFER_MIN_BYTES, readSkeleton } from './skeleton';
+
+/** Byte equality (toEqual walks megabytes element by element). */
+const same = (a: Uint8Array, b: Uint8Array) =>
+  Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0;
+
+const MODELS = [
+  '.cache/corpus/torch/resnet18-pc-sym.onnx',
+  '.cache/corpus/torch/float-resnet18.onnx',
+  '.cache/bench-models/isnet_quint8.onnx',
+];
+
+describe('a model read without its large weights', () => {
+  for (const path of MODELS)
+    it.skipIf(!existsSync(path))(
+      `${path.split('/').pop()}: the same model, its large weights left in the file`,
+      async () => {
+        const bytes = new Uint8Array(readFileSync(path));
+        const skeleton = (await readSkeleton(new Blob([bytes])))!;
+        expect(skeleton.deferred).toBeGreaterThan(5);
+        expect(skeleton.bytes.length).toBeLessThan(bytes.length / 10);
+        const whole = readOnnx(bytes, { fileName: 'm.onnx' });
+        const light = readOnnx(skeleton.bytes, { fileName: 'm.onnx', skeleton: { fileBytes: bytes.length } });
+        expect(light.byteLength).toBe(bytes.length);
+        expect(light.warnings).toEqual(whole.warnings);
+        // Nodes as read (their attributes hold no large tensors in these files).
+        expect(light.graph.nodes.map((n) => [n.id, n.opType, n.name, n.inputs, n.outputs])).toEqual(
+          whole.graph.nodes.map((n) => [n.id, n.opType, n.name, n.inputs, n.outputs]),
+        );
+        expect([...light.graph.initializers.keys()]).toEqual([...whole.graph.initializers.keys()]);
+        let deferred = 0;
+        for (const [name, t] of light.graph.initializers) {
+          const w = whole.graph.initializers.get(name)!;
+          expect({ dtype: t.dtype, dims: t.dims }).toEqual({ dtype: w.dtype, dims: w.dims });
+          if (t.data.kind !== 'deferred') {
+            expect(t.data).toEqual(w.data);
+            continue;
+          }
+          // The bytes it points at are the tensor's own.
+          deferred++;
+          const raw = w.data.kind === 'raw' ? w.data.bytes : undefined;
+          const at = bytes.subarray(t.data.offset, t.data.offset + t.data.length);
+          if (!raw || t.data.length < DEFER_MIN_BYTES || !same(at, raw))
+            throw new Error(`${name}: the deferred bytes are not the tensor's (${t.data.offset}+${t.data.length})`);
+        }
+        expect(deferred).toBe(skeleton.deferred);
+      },
+    );
+
+  it('a small model or one without large raw weights is read whole', async () => {
+    const bytes = new Uint8Array(readFileSync('public/samples/cnn-sigmoid.qdq.onnx'));
+    expect(await readSkeleton(new Blob([bytes]))).toBeUndefined();
+  });
+
+  it('a truncated file falls back to being read whole, which says what is wrong', async () => {
+    const path = MODELS.find((p) => existsSync(p));
+    if (!path) return;
+    const bytes = new Uint8Array(readFileSync(path)).subarray(0, 20 * 2 ** 20);
+    await expect(readSkeleton(new Blob([bytes]))).rejects.toBeInstanceOf(RangeError);
+    const engine = new Engine();
+    const r = await engine.openFiles([new File([bytes], 'cut.onnx')]);
+    expect(!r.ok && r.error.code).toBe('truncated');
+  });
+
+  const QDQ = MODELS[0]!;
+  it.skipIf(!existsSync(QDQ))(
+    'the engine opens a large drop as a skeleton: same drawing, findings, hash and weight previews',
+    async () => {
+      const bytes = new Uint8Array(readFileSync(QDQ));
+      const dropped = new Engine();
+      const light = await dropped.openFiles([new File([bytes], 'resnet18.onnx')]);
+      const given = new Engine();
+      const whole = await given.openFiles([{ name: 'resnet18.onnx', contents: bytes }]);
+      if (!light.ok || !whole.ok) throw new Error('open failed');
+      expect(light.view).toEqual(whole.view);
+      expect(light.summary).toEqual(whole.summary);
+      const settings = { backend: 'htp', soc: 'SM8650', strict: true } as const;
+      const a = await dropped.check(settings);
+      const b = await given.check(settings);
+      if (!a.ok || !b.ok) throw new Error('check failed');
+      expect(a.result.findings).toEqual(b.result.findings);
+      expect(a.report.model.sha256).toBe(b.report.model.sha256);
+      const conv = readOnnx(bytes).graph.initializers;
+      const big = [...conv.values()].find((t) => t.data.kind === 'raw' && t.data.bytes.length >= DEFER_MIN_BYTES)!;
+      const pa = await dropped.tensorPreview('', big.name);
+      const pb = await given.tensorPreview('', big.name);
+      expect(pa.ok && pa.preview.values).toEqual(pb.ok && pb.preview.values);
+      expect(pa.ok && pa.preview.values.length).toBeGreaterThan(0);
+    },
+    60_000,
+  );
+});
