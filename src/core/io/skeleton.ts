@@ -166,11 +166,12 @@ async function graphWithoutData(c: BlobCursor, end: number): Promise<{ body: Uin
 }
 
 /**
- * The model's bytes without the raw data of its large main-graph initializers, or undefined when
- * none is large enough to leave behind (the caller then reads the whole file). Throws RangeError
- * when the protobuf framing is broken: the caller reads the whole file, whose reader explains.
+ * The model's bytes without the raw data of its large main-graph initializers (`deferred` of
+ * them; with none, the bytes are the whole model, so the file is never read twice). Throws
+ * RangeError when the protobuf framing is broken: the caller reads the whole file, whose reader
+ * explains.
  */
-export async function readSkeleton(file: Blob): Promise<{ bytes: Uint8Array; deferred: number } | undefined> {
+export async function readSkeleton(file: Blob): Promise<{ bytes: Uint8Array; deferred: number }> {
   const c = new BlobCursor(file);
   const parts: Uint8Array[] = [];
   let deferred = 0;
@@ -186,7 +187,6 @@ export async function readSkeleton(file: Blob): Promise<{ bytes: Uint8Array; def
     parts.push(f.head);
     if (f.wire === LEN) parts.push(await c.bytes(f.bodyLength));
   }
-  if (deferred === 0) return undefined;
   const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

@@ -158,7 +158,7 @@ export class Engine implements EngineApi {
         onProgress,
         encodings,
         'contents' in main ? undefined : main,
-        !!skeleton,
+        !!skeleton && skeleton.deferred > 0,
       );
     } catch (err) {
       if (err instanceof RangeError)
@@ -619,7 +619,7 @@ function foldFor(view: GraphView): QdqFold | undefined {
 const SKELETON_MIN_BYTES = 8 * 2 ** 20;
 
 /** The model's skeleton, or undefined to read the whole file (nothing to leave, or odd framing). */
-async function skeletonOf(file: Blob): Promise<{ bytes: Uint8Array } | undefined> {
+async function skeletonOf(file: Blob): Promise<{ bytes: Uint8Array; deferred: number } | undefined> {
   try {
     return await readSkeleton(file);
   } catch {
