@@ -9,8 +9,7 @@
  * kilobytes. Values are read from the file when something asks for them (a preview, the quantizer).
  */
 
-/** The external-data location that means "these bytes of the model file itself". */
-export const SELF_LOCATION = '\u0000model-file';
+import { SELF_LOCATION } from '../model/external-data';
 
 /** A raw_data field at least this long stays in the file. */
 export const DEFER_MIN_BYTES = 256 * 1024;

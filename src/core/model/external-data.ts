@@ -5,6 +5,13 @@
  */
 import type { Graph, Model } from './types';
 
+/**
+ * The external-data location that means "these bytes of the model file itself": written by the
+ * skeleton read (io/skeleton.ts) for the large weights it leaves in the file. It holds a NUL, which
+ * no real location may (normalizeExternalLocation refuses it), so a file cannot claim it.
+ */
+export const SELF_LOCATION = '\u0000model-file';
+
 /** Something that can hand out byte ranges of the files beside a model. */
 export interface ExternalDataSource {
   /** Whether a file with this (normalized) location is available. */

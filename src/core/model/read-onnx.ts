@@ -17,7 +17,7 @@ import { dtypeFromCode } from './dtype';
 import { ModelLoadError } from './errors';
 import { DEFAULT_LOAD_LIMITS, describeLimit, resolveLimits, type LoadLimits } from './limits';
 import { sniffForeignFormat } from './sniff';
-import { SELF_LOCATION } from '../io/skeleton';
+import { SELF_LOCATION } from './external-data';
 import type {
   Attribute,
   AttributeValue,

@@ -44,6 +44,12 @@ export interface CalibrateOptions {
 
 export type CalibrationMethod = 'grouped' | 'per-tensor' | 'read-out';
 
+/**
+ * Runs without onnxruntime's own error log: a failed run is reported in QuantLens's words, with
+ * onnxruntime's message in them (CalibrationRunError).
+ */
+export const QUIET = { logSeverityLevel: 4 } as const;
+
 export class CalibrationCancelled extends Error {
   constructor() {
     super('calibration was cancelled');
@@ -355,7 +361,7 @@ export async function calibrate(
       if (ranged) {
         let outputs: Record<string, ortTypes.Tensor> | undefined;
         try {
-          outputs = await ranged.session.run(sample as Record<string, ortTypes.Tensor>);
+          outputs = await ranged.session.run(sample as Record<string, ortTypes.Tensor>, QUIET);
         } catch (err) {
           if (method !== 'grouped') throw CalibrationRunError.fromRuntime(i, err);
           // The shapes changed from the first sample's: one reduction pair per tensor from here on.
@@ -414,7 +420,7 @@ export async function calibrate(
       } else {
         let outputs: Record<string, ortTypes.Tensor>;
         try {
-          outputs = await session.run(sample as Record<string, ortTypes.Tensor>);
+          outputs = await session.run(sample as Record<string, ortTypes.Tensor>, QUIET);
         } catch (err) {
           // The float model itself (with outputs added) fails on this sample: say which node.
           throw CalibrationRunError.fromRuntime(i, err);

@@ -14,7 +14,7 @@
 import type * as ortTypes from 'onnxruntime-common';
 import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { writeOnnx } from '../model/write-onnx';
-import { CalibrationRunError, type SessionFactory } from './calibrate';
+import { CalibrationRunError, QUIET, type SessionFactory } from './calibrate';
 import type { CalibrationSample } from './expose';
 
 /** Rounds of folding at most (each round may expose the Ifs nested one level deeper). */
@@ -228,7 +228,7 @@ async function conditionValues(
     for (const [i, sample] of samples.entries()) {
       let out: Record<string, ortTypes.Tensor>;
       try {
-        out = await session.run(sample as Record<string, ortTypes.Tensor>, conditions);
+        out = await session.run(sample as Record<string, ortTypes.Tensor>, conditions, QUIET);
       } catch (err) {
         // The float model fails on this sample before any quantization: say which node.
         throw CalibrationRunError.fromRuntime(i, err);

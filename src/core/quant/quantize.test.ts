@@ -301,14 +301,19 @@ describe('calibration in shape groups, on models from real exporters', () => {
       expectSameRanges(got, await exactPercentiles(bytes, samples, tensors, pct));
     });
 
-  it('percentiles over samples of another size: the larger sample is read out, the percentiles stay exact', async () => {
+  /** PyTorch MobileNetV3 (exported with symbolic batch, height and width): two samples of one size, one of another. */
+  const mobilenetAtTwoSizes = (first: number, second: number) => {
     const bytes = load(`${torch}/float-mobilenet_v3_small-dynamic.onnx`);
     const model = readOnnx(bytes);
     const inputs = feedInputs(model);
     const sized = (side: number, n: number, seed: number) =>
       randomSamples(ort.Tensor, inputs, new Map([[inputs[0]!.name, [1, 3, side, side]]]), n, seed);
-    const samples = [...sized(64, 2, 1), ...sized(96, 1, 2)];
     const tensors = new Set(model.graph.nodes.flatMap((n) => n.outputs).filter(Boolean));
+    return { bytes, samples: [...sized(first, 2, 1), ...sized(second, 1, 2)], tensors };
+  };
+
+  it('percentiles over samples of another size: the larger sample is read out, the percentiles stay exact', async () => {
+    const { bytes, samples, tensors } = mobilenetAtTwoSizes(64, 96);
     const methods: string[] = [];
     const got = await calibrate(bytes, samples, (b, o) => createOrtSession(b, o), {
       observer: 'percentile',
@@ -321,14 +326,7 @@ describe('calibration in shape groups, on models from real exporters', () => {
   });
 
   it('samples of another size keep the groups (every member scales alike), with exact ranges', async () => {
-    // PyTorch MobileNetV3 exported with symbolic batch, height and width.
-    const bytes = load(`${torch}/float-mobilenet_v3_small-dynamic.onnx`);
-    const model = readOnnx(bytes);
-    const inputs = feedInputs(model);
-    const sized = (side: number, n: number, seed: number) =>
-      randomSamples(ort.Tensor, inputs, new Map([[inputs[0]!.name, [1, 3, side, side]]]), n, seed);
-    const samples = [...sized(96, 2, 1), ...sized(128, 1, 2)];
-    const tensors = new Set(model.graph.nodes.flatMap((n) => n.outputs).filter(Boolean));
+    const { bytes, samples, tensors } = mobilenetAtTwoSizes(96, 128);
     const methods: string[] = [];
     const ranges = await calibrate(bytes, samples, (b, o) => createOrtSession(b, o), {
       observer: 'minmax',
