@@ -526,7 +526,7 @@ export class Engine implements EngineApi {
     // A skeleton is not the file: its hash is the file's, read whole for it.
     const hash =
       this.options.sha256 ??
-      ((b: Uint8Array, f?: Blob) => (skeleton && f ? readWhole(f) : Promise.resolve(b)).then(sha256Hex));
+      ((b: Uint8Array, f?: Blob) => (skeleton && f ? readBlob(f) : Promise.resolve(b)).then(sha256Hex));
     const sha256 = new Promise<string>((resolve, reject) =>
       setTimeout(() => hash(bytes, file).then(resolve, reject), 0),
     );
@@ -534,7 +534,7 @@ export class Engine implements EngineApi {
     this.checker.setModel(model, sha256, encodings?.value);
     this.file = file;
     this.whole = undefined;
-    this.bytes = skeleton && file ? () => readWhole(file) : bytes;
+    this.bytes = skeleton && file ? () => readBlob(file) : bytes;
     this.lastQuant = undefined;
     onProgress?.('Done', 1);
     if (this.options.drawings === false) {
@@ -625,10 +625,6 @@ async function skeletonOf(file: Blob): Promise<{ bytes: Uint8Array; deferred: nu
   } catch {
     return undefined;
   }
-}
-
-async function readWhole(file: Blob): Promise<Uint8Array> {
-  return new Uint8Array(await file.arrayBuffer());
 }
 
 function fail(error: ModelLoadError): LoadResult {

@@ -317,6 +317,17 @@ function* groupIndexSteps(view: GraphView, nodeScope: Map<string, string[]>): Ge
   return index;
 }
 
+/** The item that shows a node: its outermost collapsed group of more than one member, or itself. */
+function itemShowing(
+  id: string,
+  chains: GroupIndex['chains'],
+  members: GroupIndex['members'],
+  expanded: ReadonlySet<string>,
+): string {
+  for (const group of chains.get(id)!) if (!expanded.has(group) && members.get(group)!.length > 1) return group;
+  return id;
+}
+
 function groupIndex(view: GraphView): GroupIndex {
   const steps = groupIndexSteps(view, nodeScopes(view));
   for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
@@ -356,13 +367,7 @@ function* visibleGraphSteps(view: GraphView, expanded: ReadonlySet<string>): Gen
   let i = 0;
   for (const n of view.nodes) {
     if (++i % STEP === 0) yield;
-    let shown = n.id;
-    for (const id of chains.get(n.id)!) {
-      if (!expanded.has(id) && members.get(id)!.length > 1) {
-        shown = id;
-        break;
-      }
-    }
+    const shown = itemShowing(n.id, chains, members, expanded);
     shownBy.set(n.id, shown);
     if (emitted.has(shown)) continue;
     emitted.add(shown);
@@ -401,13 +406,7 @@ function visibleItemCount(view: GraphView, expanded: ReadonlySet<string>, limit:
   const shown = new Set<string>();
   let count = 0;
   for (const n of view.nodes) {
-    let item = n.id;
-    for (const id of chains.get(n.id)!) {
-      if (!expanded.has(id) && members.get(id)!.length > 1) {
-        item = id;
-        break;
-      }
-    }
+    const item = itemShowing(n.id, chains, members, expanded);
     if (item === n.id) count++;
     else if (!shown.has(item)) {
       shown.add(item);
