@@ -344,6 +344,13 @@ export async function calibrate(
     options.onMethod?.(next, fromSample);
   };
   use('read-out', 0);
+  /** Leaves the range session from sample `from` on: for `next` when given and taken, else reading tensors out. */
+  const leaveRanged = async (from: number, next: RangeModel | undefined) => {
+    await ranged!.session.release();
+    ranged = await rangeSession(next);
+    if (!ranged) session = await createSession(exposeTensors(modelBytes, options.tensors), plain);
+    use(ranged ? 'per-tensor' : 'read-out', from);
+  };
   let lastYield = performance.now();
   let retry = false;
   try {
@@ -364,11 +371,9 @@ export async function calibrate(
           outputs = await ranged.session.run(sample as Record<string, ortTypes.Tensor>, QUIET);
         } catch (err) {
           if (method !== 'grouped') throw CalibrationRunError.fromRuntime(i, err);
-          // The shapes changed from the first sample's: one reduction pair per tensor from here on.
-          await ranged.session.release();
-          ranged = tails ? undefined : await rangeSession(augmentWithRanges(modelBytes, floats ?? options.tensors!));
-          if (!ranged) session = await createSession(exposeTensors(modelBytes, options.tensors), plain);
-          use(ranged ? 'per-tensor' : 'read-out', i);
+          // The shapes changed from the first sample's: one reduction pair per tensor from here on
+          // (the percentile observer has no such path: it reads tensors out).
+          await leaveRanged(i, tails ? undefined : augmentWithRanges(modelBytes, floats ?? options.tensors!));
           retry = true;
           i--;
           continue;
@@ -388,10 +393,7 @@ export async function calibrate(
           );
           if (resized) {
             for (const t of Object.values(outputs)) t.dispose();
-            await ranged.session.release();
-            ranged = undefined;
-            session = await createSession(exposeTensors(modelBytes, options.tensors), plain);
-            use('read-out', i);
+            await leaveRanged(i, undefined);
             retry = true;
             i--;
             continue;
