@@ -3,11 +3,14 @@
  * PyTorch's ResNet-18 QDQ and float exports (45 MB each) and ONNX Runtime's dynamically quantized
  * IS-Net (44 MB, npm @imgly/background-removal-data, fetched by the bench).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readOnnx } from '../model/read-onnx';
 import { Engine } from '../session/engine';
 import { DEFER_MIN_BYTES, readSkeleton } from './skeleton';
+import { generateLargeModel } from '../../../scripts/large-model/generate';
 
 /** Byte equality (toEqual walks megabytes element by element). */
 const same = (a: Uint8Array, b: Uint8Array) =>
@@ -100,4 +103,17 @@ describe('a model read without its large weights', () => {
     },
     60_000,
   );
+
+  it('a 100k-node graph is walked header by header, not given up on (it once overflowed the stack)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ql-skeleton-'));
+    try {
+      const m = generateLargeModel({ nodes: 100_000, qdq: true, outDir: dir, name: 'dec100k' });
+      const bytes = new Uint8Array(readFileSync(m.modelPath));
+      const skeleton = await readSkeleton(new Blob([bytes]));
+      expect(skeleton.deferred).toBe(0);
+      expect(same(skeleton.bytes, bytes)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

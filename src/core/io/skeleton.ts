@@ -2,11 +2,16 @@
  * Reading a large model without its weights. An ONNX file is mostly the raw bytes of a few large
  * initializers (ResNet-18 QDQ: 44 of its 45 MB); drawing and checking need their names, types and
  * shapes, never their values (the checks read scales, zero points and small integer constants).
- * This walks the file's protobuf through slices of the Blob, copies everything else, and leaves
+ * This walks the file's protobuf through slices of the Blob, keeps everything else, and leaves
  * each large `raw_data` of the main graph's initializers where it is: the tensor is rewritten to
  * point at its bytes in the file itself (a reserved external-data location that the reader turns
  * into a `deferred` tensor), so the rest of the reader runs unchanged on a buffer of a few hundred
  * kilobytes. Values are read from the file when something asks for them (a preview, the quantizer).
+ *
+ * The walk reads only field headers (a tag and a length): what is kept is recorded as ranges of
+ * the file and copied once at the end, from the slices the walk read where it can. A 100k-node
+ * graph has 100k such headers; reading them synchronously within a slice, rather than awaiting
+ * each one, is what keeps the walk to a few hundred milliseconds.
  */
 
 import { SELF_LOCATION } from '../model/external-data';
@@ -14,38 +19,50 @@ import { SELF_LOCATION } from '../model/external-data';
 /** A raw_data field at least this long stays in the file. */
 export const DEFER_MIN_BYTES = 256 * 1024;
 
-/** Bytes read per slice of the file. */
-const CHUNK = 1 << 20;
+/** The first slice read at a new place in the file; slices read one after another double, up to MAX. */
+const FIRST_SLICE = 64 * 1024;
+const MAX_SLICE = 4 * 1024 * 1024;
+/** A field header: a tag and a length, each a varint of at most 10 bytes. */
+const HEADER_MAX = 20;
 
 const LEN = 2;
 
-/** A cursor over a Blob, reading it in slices as the walk moves forward. */
+/** What the skeleton holds, in order: a range of the file, or bytes written for it. */
+type Piece = { from: number; to: number } | Uint8Array;
+
+/** A cursor over a Blob that reads it in slices as the walk moves forward, and keeps the slices. */
 class BlobCursor {
+  /** The slices read, in file order (the walk only moves forward). */
+  readonly slices: { start: number; bytes: Uint8Array }[] = [];
   private buf = new Uint8Array(0);
   private start = 0;
-  constructor(
-    private readonly blob: Blob,
-    public pos = 0,
-  ) {}
+  pos = 0;
+  constructor(private readonly blob: Blob) {}
   get size(): number {
     return this.blob.size;
   }
-  /** Makes bytes [pos, pos + n) available; returns the buffer and the index of pos in it. */
-  async need(n: number): Promise<{ buf: Uint8Array; at: number }> {
+  /** Whether bytes [pos, pos + n), clipped to the file, are in the current slice. */
+  has(n: number): boolean {
     const end = Math.min(this.pos + n, this.blob.size);
-    if (this.pos < this.start || end > this.start + this.buf.length) {
-      const to = Math.min(this.blob.size, Math.max(end, this.pos + CHUNK));
-      this.buf = new Uint8Array(await this.blob.slice(this.pos, to).arrayBuffer());
-      this.start = this.pos;
-    }
-    return { buf: this.buf, at: this.pos - this.start };
+    return this.pos >= this.start && end <= this.start + this.buf.length;
   }
-  async varint(): Promise<number> {
-    const { buf, at } = await this.need(10);
+  /** Reads a slice holding [pos, pos + n) unless the current one does. */
+  async load(n: number): Promise<void> {
+    if (this.has(n)) return;
+    const sequential = this.pos <= this.start + this.buf.length && this.buf.length > 0;
+    const size = Math.max(n, sequential ? Math.min(this.buf.length * 2, MAX_SLICE) : FIRST_SLICE);
+    const to = Math.min(this.blob.size, this.pos + size);
+    this.buf = new Uint8Array(await this.blob.slice(this.pos, to).arrayBuffer());
+    this.start = this.pos;
+    this.slices.push({ start: this.start, bytes: this.buf });
+  }
+  /** A varint at pos (its bytes must be loaded, or the file must end). */
+  varint(): number {
+    const at = this.pos - this.start;
     let value = 0;
     let scale = 1;
     for (let i = 0; i < 10; i++) {
-      const b = buf[at + i];
+      const b = this.buf[at + i];
       if (b === undefined) throw new RangeError('the file ends inside a varint');
       value += (b & 0x7f) * scale;
       if (b < 0x80) {
@@ -56,12 +73,35 @@ class BlobCursor {
     }
     throw new RangeError('a varint longer than 10 bytes');
   }
+  /** Bytes [pos, pos + n) as a copy, reading them if needed. */
   async bytes(n: number): Promise<Uint8Array> {
-    if (n > CHUNK) return new Uint8Array(await this.blob.slice(this.pos, (this.pos += n)).arrayBuffer());
-    const { buf, at } = await this.need(n);
-    if (at + n > buf.length) throw new RangeError('the file ends inside a field');
+    await this.load(n);
+    const at = this.pos - this.start;
+    if (at + n > this.buf.length) throw new RangeError('the file ends inside a field');
     this.pos += n;
-    return buf.slice(at, at + n);
+    return this.buf.slice(at, at + n);
+  }
+  /** Copies bytes [from, to) of the file into `out` at `at`, from the slices read or the file. */
+  async copy(from: number, to: number, out: Uint8Array, at: number, next: { slice: number }): Promise<void> {
+    let pos = from;
+    while (pos < to) {
+      while (next.slice < this.slices.length) {
+        const s = this.slices[next.slice]!;
+        if (s.start + s.bytes.length > pos) break;
+        next.slice++;
+      }
+      const s = this.slices[next.slice];
+      if (s && s.start <= pos) {
+        const end = Math.min(to, s.start + s.bytes.length);
+        out.set(s.bytes.subarray(pos - s.start, end - s.start), at + pos - from);
+        pos = end;
+        continue;
+      }
+      // Not read on the way (the walk stepped over it): read it now.
+      const end = Math.min(to, s ? s.start : to);
+      out.set(new Uint8Array(await this.blob.slice(pos, end).arrayBuffer()), at + pos - from);
+      pos = end;
+    }
   }
 }
 
@@ -76,63 +116,76 @@ function varintBytes(value: number): Uint8Array {
   return Uint8Array.from(out);
 }
 
-function lenField(field: number, body: Uint8Array[]): Uint8Array[] {
-  const length = body.reduce((n, b) => n + b.length, 0);
-  return [varintBytes(field * 8 + LEN), varintBytes(length), ...body];
+const pieceLength = (p: Piece) => (p instanceof Uint8Array ? p.length : p.to - p.from);
+
+/** A length-delimited field around pieces. */
+function lenField(field: number, body: readonly Piece[]): Piece[] {
+  const length = body.reduce((n, p) => n + pieceLength(p), 0);
+  const out: Piece[] = [varintBytes(field * 8 + LEN), varintBytes(length)];
+  for (const p of body) out.push(p);
+  return out;
 }
 
-function stringField(field: number, text: string): Uint8Array[] {
+function stringField(field: number, text: string): Piece[] {
   return lenField(field, [new TextEncoder().encode(text)]);
 }
 
-/**
- * One field: its tag, and for a length-delimited one where its body starts in the file and how
- * long it is; other wire types are copied whole.
- */
-async function readField(
+/** Pieces, with a range of the file joined to the range before it when they touch. */
+class Pieces {
+  readonly list: Piece[] = [];
+  keep(from: number, to: number): void {
+    const last = this.list[this.list.length - 1];
+    if (last && !(last instanceof Uint8Array) && last.to === from) last.to = to;
+    else this.list.push({ from, to });
+  }
+  /** Appends pieces (an array, not arguments: a graph may leave thousands of tensors behind). */
+  push(pieces: readonly Piece[]): void {
+    for (const p of pieces)
+      if (p instanceof Uint8Array) this.list.push(p);
+      else this.keep(p.from, p.to);
+  }
+}
+
+/** One field's header at the cursor: where the field starts, its number and wire type, where its body is. */
+async function header(
   c: BlobCursor,
-): Promise<{ field: number; wire: number; head: Uint8Array; bodyAt: number; bodyLength: number }> {
-  const tagAt = c.pos;
-  const tag = await c.varint();
+): Promise<{ at: number; field: number; wire: number; bodyAt: number; end: number }> {
+  if (!c.has(HEADER_MAX)) await c.load(HEADER_MAX);
+  const at = c.pos;
+  const tag = c.varint();
   const field = Math.floor(tag / 8);
   const wire = tag & 7;
-  let bodyLength = 0;
-  if (wire === LEN) bodyLength = await c.varint();
-  else if (wire === 0) await c.varint();
-  else if (wire === 1) c.pos += 8;
-  else if (wire === 5) c.pos += 4;
+  let length = 0;
+  if (wire === LEN) length = c.varint();
+  else if (wire === 0) c.varint();
+  else if (wire === 1) length = 8;
+  else if (wire === 5) length = 4;
   else throw new RangeError(`wire type ${wire} is not one ONNX uses`);
   const bodyAt = c.pos;
-  c.pos = tagAt;
-  const head = await c.bytes(bodyAt - tagAt);
-  return { field, wire, head, bodyAt, bodyLength };
+  const end = bodyAt + length;
+  if (end > c.size) throw new RangeError('the file ends inside a field');
+  return { at, field, wire, bodyAt, end };
 }
 
 /** A TensorProto whose large raw_data stays in the file: its other fields, then a pointer to it. */
-async function tensorWithoutData(c: BlobCursor, end: number): Promise<Uint8Array[] | undefined> {
-  const kept: Uint8Array[] = [];
+async function tensorWithoutData(c: BlobCursor, end: number): Promise<Piece[] | undefined> {
+  const kept = new Pieces();
   let deferred: { offset: number; length: number } | undefined;
   while (c.pos < end) {
-    const f = await readField(c);
-    if (f.field === 9 && f.wire === LEN && f.bodyLength >= DEFER_MIN_BYTES) {
-      deferred = { offset: f.bodyAt, length: f.bodyLength };
-      c.pos = f.bodyAt + f.bodyLength;
+    const f = await header(c);
+    c.pos = f.end;
+    if (f.field === 9 && f.wire === LEN && f.end - f.bodyAt >= DEFER_MIN_BYTES) {
+      deferred = { offset: f.bodyAt, length: f.end - f.bodyAt };
       continue;
     }
     // data_location or external_data already: nothing to defer; keep the tensor as written.
     if (f.field === 13 || f.field === 14) return undefined;
-    const body = f.wire === LEN ? await c.bytes(f.bodyLength) : new Uint8Array(0);
-    if (f.wire !== LEN) {
-      // Fixed and varint fields were read whole into `head`.
-      kept.push(f.head);
-      continue;
-    }
-    kept.push(f.head, body);
+    kept.keep(f.at, f.end);
   }
   if (!deferred) return undefined;
   const entry = (key: string, value: string) => lenField(13, [...stringField(1, key), ...stringField(2, value)]);
   return [
-    ...kept,
+    ...kept.list,
     ...entry('location', SELF_LOCATION),
     ...entry('offset', String(deferred.offset)),
     ...entry('length', String(deferred.length)),
@@ -142,26 +195,24 @@ async function tensorWithoutData(c: BlobCursor, end: number): Promise<Uint8Array
 }
 
 /** The main graph with its large initializers' data left in the file. */
-async function graphWithoutData(c: BlobCursor, end: number): Promise<{ body: Uint8Array[]; deferred: number }> {
-  const body: Uint8Array[] = [];
+async function graphWithoutData(c: BlobCursor, end: number): Promise<{ body: Piece[]; deferred: number }> {
+  const body = new Pieces();
   let deferred = 0;
   while (c.pos < end) {
-    const f = await readField(c);
-    if (f.field === 5 && f.wire === LEN && f.bodyLength >= DEFER_MIN_BYTES) {
-      c.pos = f.bodyAt;
-      const tensor = await tensorWithoutData(c, f.bodyAt + f.bodyLength);
+    const f = await header(c);
+    if (f.field === 5 && f.wire === LEN && f.end - f.bodyAt >= DEFER_MIN_BYTES) {
+      const tensor = await tensorWithoutData(c, f.end);
       if (tensor) {
-        body.push(...lenField(5, tensor));
+        body.push(lenField(5, tensor));
         deferred++;
-        c.pos = f.bodyAt + f.bodyLength;
+        c.pos = f.end;
         continue;
       }
-      c.pos = f.bodyAt;
     }
-    body.push(f.head);
-    if (f.wire === LEN) body.push(await c.bytes(f.bodyLength));
+    body.keep(f.at, f.end);
+    c.pos = f.end;
   }
-  return { body, deferred };
+  return { body: body.list, deferred };
 }
 
 /**
@@ -172,25 +223,29 @@ async function graphWithoutData(c: BlobCursor, end: number): Promise<{ body: Uin
  */
 export async function readSkeleton(file: Blob): Promise<{ bytes: Uint8Array; deferred: number }> {
   const c = new BlobCursor(file);
-  const parts: Uint8Array[] = [];
+  const pieces = new Pieces();
   let deferred = 0;
   while (c.pos < c.size) {
-    const f = await readField(c);
+    const f = await header(c);
     if (f.field === 7 && f.wire === LEN) {
-      const graph = await graphWithoutData(c, f.bodyAt + f.bodyLength);
-      parts.push(...lenField(7, graph.body));
-      deferred += graph.deferred;
-      c.pos = f.bodyAt + f.bodyLength;
+      const graph = await graphWithoutData(c, f.end);
+      if (graph.deferred > 0) {
+        pieces.push(lenField(7, graph.body));
+        deferred += graph.deferred;
+      } else pieces.keep(f.at, f.end);
+      c.pos = f.end;
       continue;
     }
-    parts.push(f.head);
-    if (f.wire === LEN) parts.push(await c.bytes(f.bodyLength));
+    pieces.keep(f.at, f.end);
+    c.pos = f.end;
   }
-  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const bytes = new Uint8Array(pieces.list.reduce((n, p) => n + pieceLength(p), 0));
   let at = 0;
-  for (const p of parts) {
-    bytes.set(p, at);
-    at += p.length;
+  const next = { slice: 0 };
+  for (const p of pieces.list) {
+    if (p instanceof Uint8Array) bytes.set(p, at);
+    else await c.copy(p.from, p.to, bytes, at, next);
+    at += pieceLength(p);
   }
   return { bytes, deferred };
 }
