@@ -5,6 +5,8 @@
  *
  *   tsx scripts/bench/browser-profile.ts MODEL.onnx [--out FILE.cpuprofile] [--top 12]
  *
+ * WORKERS=1 profiles the engine and layout workers too (attached through the browser's own DevTools
+ * session) and prints where each spent its time.
  * NO_PROFILE=1 only times (marks and long tasks, no profiler overhead). SETTLE=ms waits that long after the start-up sample before the drop. The `ql:` marks are the
  * app's phases: open (engine worker), opened, layout (layout worker), laid-out, drawn.
  */
@@ -119,6 +121,7 @@ async function main(argv: string[]): Promise<void> {
       await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
       await cdp.send('Profiler.start');
     }
+    const workers = process.env.WORKERS ? await profileWorkers(browser) : undefined;
     const t0 = Date.now();
     const p0 = await page.evaluate(() => performance.now());
     await page.getByTestId('file-input').setInputFiles([model]);
@@ -140,6 +143,19 @@ async function main(argv: string[]): Promise<void> {
           .map((m) => `${m.name} +${Math.round(m.startTime - since)}`),
       p0,
     );
+    const phases = await page.evaluate(
+      (since) =>
+        (
+          performance
+            .getEntriesByName('ql:opened')
+            .filter((m) => m.startTime >= since)
+            .pop() as PerformanceMark | undefined
+        )?.detail as [string, number][] | undefined,
+      p0,
+    );
+    const phaseText = phases?.length
+      ? `engine: ${phases.map(([n, ms]) => `${n} ${ms.toFixed(0)}`).join(', ')} ms`
+      : 'engine: no phases';
     const tasks = await page.evaluate(
       (since) =>
         (window as unknown as { __tasks: { start: number; ms: number }[] }).__tasks
@@ -147,9 +163,27 @@ async function main(argv: string[]): Promise<void> {
           .map((t) => `${Math.round(t.ms)} ms at +${Math.round(t.start - since)}`),
       p0,
     );
+    if (workers) {
+      for (const w of await workers.stop()) {
+        const busy = w.profile.samples.reduce(
+          (n, id, i) =>
+            n +
+            (['(idle)', '(program)'].includes(
+              w.profile.nodes.find((x) => x.id === id)?.callFrame.functionName ?? '(idle)',
+            )
+              ? 0
+              : (w.profile.timeDeltas[i + 1] ?? 0) / 1000),
+          0,
+        );
+        console.log(`worker ${w.name}: busy ${busy.toFixed(0)} ms`);
+        const all = w.profile.samples.map((_, i) => i);
+        console.log(describe(w.profile, all, top).join('\n'));
+      }
+    }
     if (!profiling) {
       await browser.close();
       console.log(`${name}: drawn and checked ${ms} ms after the drop; marks: ${marks.join(', ')}`);
+      console.log(phaseText);
       console.log(`long tasks (PerformanceObserver): ${tasks.join(', ') || 'none'}`);
       return;
     }
@@ -158,6 +192,7 @@ async function main(argv: string[]): Promise<void> {
     const out = opt('out');
     if (out) writeFileSync(out, JSON.stringify(profile));
     console.log(`${name}: drawn and checked ${ms} ms after the drop; marks: ${marks.join(', ')}`);
+    console.log(phaseText);
     console.log(`long tasks (PerformanceObserver): ${tasks.join(', ') || 'none'}`);
     for (const s of stretches(profile).slice(0, 3)) {
       console.log(
@@ -168,6 +203,52 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     if (server.pid) process.kill(-server.pid);
   }
+}
+
+/**
+ * Starts the profiler in every dedicated worker of the browser (the old, unflattened target
+ * protocol: Playwright's sessions cannot address a worker's own session); stop() gives each
+ * worker's profile.
+ */
+async function profileWorkers(
+  browser: import('@playwright/test').Browser,
+): Promise<{ stop(): Promise<{ name: string; profile: Profile }[]> }> {
+  const cdp = await browser.newBrowserCDPSession();
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as unknown as {
+    targetInfos: { targetId: string; type: string; title: string; url: string }[];
+  };
+  const replies = new Map<number, (result: unknown) => void>();
+  cdp.on('Target.receivedMessageFromTarget', (e: { message: string }) => {
+    const m = JSON.parse(e.message) as { id?: number; result?: unknown };
+    if (m.id !== undefined) replies.get(m.id)?.(m.result);
+  });
+  let next = 1;
+  const send = (sessionId: string, method: string, params: object = {}) =>
+    new Promise<unknown>((resolve) => {
+      const id = next++;
+      replies.set(id, resolve);
+      void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
+    });
+  const sessions: { name: string; sessionId: string }[] = [];
+  for (const t of targetInfos.filter((t) => t.type === 'worker')) {
+    const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: t.targetId, flatten: false })) as {
+      sessionId: string;
+    };
+    await send(sessionId, 'Profiler.enable');
+    await send(sessionId, 'Profiler.setSamplingInterval', { interval: 200 });
+    await send(sessionId, 'Profiler.start');
+    sessions.push({ name: t.title || t.url, sessionId });
+  }
+  return {
+    async stop() {
+      const out: { name: string; profile: Profile }[] = [];
+      for (const s of sessions) {
+        const r = (await send(s.sessionId, 'Profiler.stop')) as { profile: Profile };
+        out.push({ name: s.name, profile: r.profile });
+      }
+      return out;
+    },
+  };
 }
 
 main(process.argv.slice(2)).catch((err) => {

@@ -5,4 +5,4 @@ import { Engine } from '../core/session/engine';
 import { browserRuntime } from './runtime-browser';
 import { hashOffThread } from './hash-client';
 
-Comlink.expose(new Engine(browserRuntime, { sha256: hashOffThread }));
+Comlink.expose(new Engine(browserRuntime, { sha256: hashOffThread, hashWhenAsked: true }));

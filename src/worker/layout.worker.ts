@@ -1,5 +1,5 @@
 /// <reference lib="webworker" />
-/** The layout worker: runs dagre off the main thread. */
+/** The layout worker: lays out drawings off the main thread. */
 import * as Comlink from 'comlink';
 import { layoutGraph } from '../core/layout/layout-graph';
 import type { LayoutApi } from '../core/session/api';

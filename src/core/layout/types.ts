@@ -12,4 +12,9 @@ export interface LayoutResult {
   height: number;
   ranker: string;
   ms: number;
+  /**
+   * Lane points of the edges that span several ranks, by routeKey(source, target) (route.ts):
+   * [x, y, x, y, ...], centres on the ranks crossed, top to bottom.
+   */
+  bends?: Record<string, number[]>;
 }

@@ -105,6 +105,8 @@ export type LoadResult = Answer<
     summary: ModelSummary;
     view: GraphView;
     parseMs: number;
+    /** Where the engine spent the open, in order: [phase, milliseconds] (read, parse, drawing, ...). */
+    phases?: [string, number][];
     encodingsFile?: string;
     expanded?: string[];
     /**
@@ -151,6 +153,8 @@ export interface EngineApi {
   openFiles(files: OpenFile[], onProgress?: ProgressCallback): Promise<LoadResult>;
   /** Opens a model from an absolute http(s) URL. */
   openUrl(url: string, onProgress?: ProgressCallback): Promise<LoadResult>;
+  /** The SHA-256 of the current model's file (an engine that hashes when asked computes it now). */
+  modelHash(): Promise<Answer<{ sha256: string }>>;
   /** Runs the validator on the current model with these settings. */
   check(settings: CheckSettings): Promise<CheckOutcome>;
   /** SoCs and default SoC of a backend (loads its rule pack). */

@@ -29,18 +29,45 @@ export function unknownBackend(name: string) {
   );
 }
 
+/** The file's hash, computed when first asked for (or started early by its owner). */
+export interface HashJob {
+  /** The hash, starting its computation if it has not started. */
+  get(): Promise<string>;
+  /** The hash if it is known already. */
+  known(): string | undefined;
+}
+
+/** A hash job over `compute`, run at most once. */
+export function hashJob(compute: () => Promise<string>): HashJob {
+  let running: Promise<string> | undefined;
+  let value: string | undefined;
+  return {
+    get() {
+      running ??= compute().then((hex) => (value = hex));
+      return running;
+    },
+    known: () => value,
+  };
+}
+
 export class Checker {
   private source: { model: Model; encodings?: AimetEncodings } | undefined;
   private built: QGraph | undefined;
-  private identity: { name: string; sha256: Promise<string>; nodes: number } | undefined;
+  private identity: { name: string; sha256: HashJob; nodes: number } | undefined;
   private userPack: UserPack | undefined;
 
   /**
-   * Takes a new model. Its quantized graph is built on the first check, not here, so that opening
-   * a model returns its drawing first; the file's hash may still be computing (WebCrypto works
-   * off the thread).
+   * @param reportsWait whether reports wait for the file's hash. An engine that answers a page
+   *   says no: hashing 45 MB competes with the first drawing for the machine, so reports carry an
+   *   empty hash until someone asks for it (`modelIdentity(true)`); the command line says yes.
    */
-  setModel(model: Model, sha256: Promise<string>, encodings?: AimetEncodings): void {
+  constructor(private readonly reportsWait = true) {}
+
+  /**
+   * Takes a new model. Its quantized graph is built on the first check, not here, so that opening
+   * a model returns its drawing first; the file's hash may still be computing.
+   */
+  setModel(model: Model, sha256: HashJob, encodings?: AimetEncodings): void {
     this.source = { model, encodings };
     this.built = undefined;
     this.identity = { name: model.fileName, sha256, nodes: model.graph.nodes.length };
@@ -101,7 +128,7 @@ export class Checker {
       return {
         ok: true,
         result,
-        report: buildCheckReport(await this.modelIdentity(), result),
+        report: buildCheckReport(await this.modelIdentity(this.reportsWait), result),
         packTitle: pack.title,
         tensorEncodings: inlineEncodingLabels(graph),
       };
@@ -127,9 +154,13 @@ export class Checker {
     return graph ? tensorEncodingLabels(graph, new Set(tensors)) : {};
   }
 
-  /** Name, SHA-256 and node count of the current model, for reports. */
-  async modelIdentity(): Promise<{ name: string; sha256: string; nodes: number }> {
+  /**
+   * Name, SHA-256 and node count of the current model, for reports; without `wait`, the hash is
+   * '' when it is not known yet.
+   */
+  async modelIdentity(wait = true): Promise<{ name: string; sha256: string; nodes: number }> {
     const id = this.identity;
-    return id ? { name: id.name, sha256: await id.sha256, nodes: id.nodes } : { name: '', sha256: '', nodes: 0 };
+    if (!id) return { name: '', sha256: '', nodes: 0 };
+    return { name: id.name, sha256: wait ? await id.sha256.get() : (id.sha256.known() ?? ''), nodes: id.nodes };
   }
 }

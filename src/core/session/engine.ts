@@ -23,7 +23,7 @@ import { readSkeleton } from '../io/skeleton';
 import type { Model } from '../model/types';
 import { AimetEncodingsError, parseAimetEncodings, type AimetEncodings } from '../formats/aimet';
 import { sha256Hex } from '../report/sha256';
-import { Checker, NO_MODEL, unknownBackend } from './checker';
+import { Checker, hashJob, NO_MODEL, unknownBackend } from './checker';
 import type {
   Answer,
   ArtifactKind,
@@ -60,7 +60,7 @@ const ENCODINGS_EXTENSIONS = /\.(encodings|json)$/i;
 export class Engine implements EngineApi {
   private model: Model | undefined;
   private data: ExternalDataSource | undefined;
-  private readonly checker = new Checker();
+  private readonly checker: Checker;
   /** The model file's bytes, or how to read them (a model opened as a skeleton: io/skeleton.ts). */
   private bytes: Uint8Array | (() => Promise<Uint8Array>) | undefined;
   /** The model opened as a skeleton, whole, once the quantizer has needed it. */
@@ -82,6 +82,10 @@ export class Engine implements EngineApi {
    * @param options.partItems items per part of a parted load answer (tests lower it).
    * @param options.drawings false for an engine that draws nothing (the command line): load
    *   answers then carry an empty view, and the grouping and folding of the drawing are skipped.
+   * @param options.hashWhenAsked the file is hashed only when modelHash() or an export asks (the
+   *   page's engine: hashing a 45 MB file beside the first drawing and check slowed both by a third
+   *   on two cores); check reports carry an empty hash until then. Otherwise hashing starts on load
+   *   and reports wait for it.
    */
   constructor(
     private readonly runtime?: OrtRuntime,
@@ -90,8 +94,11 @@ export class Engine implements EngineApi {
       sha256?: (bytes: Uint8Array, file?: Blob) => Promise<string>;
       partItems?: number;
       drawings?: boolean;
+      hashWhenAsked?: boolean;
     } = {},
-  ) {}
+  ) {
+    this.checker = new Checker(!options.hashWhenAsked);
+  }
 
   /** Counts opens, so that a slow earlier open can never replace the model of a later one. */
   private opens = 0;
@@ -145,6 +152,7 @@ export class Engine implements EngineApi {
         }
       }
       // A large file opens without the raw data of its large weights (read when asked for).
+      const readStarted = performance.now();
       const skeleton = 'contents' in main || main.size < SKELETON_MIN_BYTES ? undefined : await skeletonOf(main);
       const bytes = 'contents' in main ? main.contents : (skeleton?.bytes ?? (await readBlob(main, onProgress)));
       const others = files
@@ -159,6 +167,7 @@ export class Engine implements EngineApi {
         encodings,
         'contents' in main ? undefined : main,
         !!skeleton && skeleton.deferred > 0,
+        [[skeleton ? 'read (skeleton)' : 'read', performance.now() - readStarted]],
       );
     } catch (err) {
       if (err instanceof RangeError)
@@ -237,8 +246,19 @@ export class Engine implements EngineApi {
       );
     }
     try {
+      const readStarted = performance.now();
       const bytes = await readResponse(response, onProgress);
-      return await this.accept(open, bytes, fileName, new UrlDataSource(parsed.href), onProgress);
+      return await this.accept(
+        open,
+        bytes,
+        fileName,
+        new UrlDataSource(parsed.href),
+        onProgress,
+        undefined,
+        undefined,
+        false,
+        [['download', performance.now() - readStarted]],
+      );
     } catch (err) {
       if (err instanceof RangeError)
         return fail(
@@ -263,6 +283,18 @@ export class Engine implements EngineApi {
       return this.checker.check(settings, this.lastQuant.graph);
     }
     return this.checker.check(settings);
+  }
+
+  async modelHash(): Promise<Answer<{ sha256: string }>> {
+    if (!this.model) return { ok: false, error: NO_MODEL };
+    try {
+      return { ok: true, sha256: (await this.checker.modelIdentity(true)).sha256 };
+    } catch (err) {
+      return {
+        ok: false,
+        error: reportOf(err, 'hash-failed', 'The model file could not be hashed', 'Open the file again.'),
+      };
+    }
   }
 
   async socs(backend: CheckSettings['backend']): Promise<SocsAnswer> {
@@ -359,7 +391,10 @@ export class Engine implements EngineApi {
       });
       if (controller.signal.aborted) return { ok: false, error: CANCELLED };
       this.lastQuant = { result, settings, graph: result.graph };
-      const report = buildCheckReport(await this.checker.modelIdentity(), result.validation);
+      const report = buildCheckReport(
+        await this.checker.modelIdentity(!this.options.hashWhenAsked),
+        result.validation,
+      );
       return {
         ok: true,
         result: result.validation,
@@ -486,9 +521,16 @@ export class Engine implements EngineApi {
     encodings?: { file: string; value: AimetEncodings },
     file?: Blob,
     skeleton = false,
+    phases: [string, number][] = [],
   ): Promise<LoadResult> {
     onProgress?.('Parsing model', undefined);
     const started = performance.now();
+    let lap = started;
+    const phase = (name: string) => {
+      const now = performance.now();
+      phases.push([name, now - lap]);
+      lap = now;
+    };
     let model: Model;
     try {
       model = readOnnx(bytes, { fileName, skeleton: skeleton && file ? { fileBytes: file.size } : undefined });
@@ -496,9 +538,11 @@ export class Engine implements EngineApi {
       return fail(toLoadError(err, fileName));
     }
     const parseMs = performance.now() - started;
+    phase('parse');
     // A URL source only refuses unsafe paths; files beside a URL are discovered when read.
     model.warnings.push(...checkExternalData(model, data));
     const view = this.options.drawings === false ? emptyView(model) : buildGraphView(model, '');
+    phase('view');
     if (!view)
       return fail(
         new ModelLoadError(
@@ -521,16 +565,16 @@ export class Engine implements EngineApi {
       );
     this.model = model;
     this.data = data;
-    // Hashing 45 MB holds this thread for about 0.2 s (WebCrypto digests on the calling thread in a
-    // worker): done in the task after this reply, so the drawing does not wait; reports do.
     // A skeleton is not the file: its hash is the file's, read whole for it.
     const hash =
       this.options.sha256 ??
       ((b: Uint8Array, f?: Blob) => (skeleton && f ? readBlob(f) : Promise.resolve(b)).then(sha256Hex));
-    const sha256 = new Promise<string>((resolve, reject) =>
-      setTimeout(() => hash(bytes, file).then(resolve, reject), 0),
-    );
-    sha256.catch(() => undefined);
+    const sha256 = hashJob(() => hash(bytes, file));
+    // Hashing 45 MB holds a thread for 0.2 s: not before this reply, so the drawing does not wait.
+    if (!this.options.hashWhenAsked)
+      setTimeout(() => {
+        sha256.get().catch(() => undefined);
+      }, 0);
     this.checker.setModel(model, sha256, encodings?.value);
     this.file = file;
     this.whole = undefined;
@@ -539,12 +583,13 @@ export class Engine implements EngineApi {
     onProgress?.('Done', 1);
     if (this.options.drawings === false) {
       this.mainView = undefined;
-      return { ok: true, summary: summarizeModel(model), view, parseMs };
+      return { ok: true, summary: summarizeModel(model), view, parseMs, phases };
     }
     // Grouping a large view costs tens of milliseconds per 10k nodes: done here, not on the UI thread.
     // A QDQ model opens folded: only the drawn nodes cross to the UI thread (a third of them on a
     // QDQ decoder); the full graph is fetched through graphView() when the person asks for it.
     const fold = foldFor(view);
+    phase(fold ? 'fold and group' : 'group');
     this.mainView = view;
     const drawn = fold ? foldedView(view, fold) : view;
     // A large drawing crosses without its nodes' ports and attributes (most of its bytes; the
@@ -557,15 +602,19 @@ export class Engine implements EngineApi {
     // The first check needs the quantized graph: built while the UI draws, once the drawing's parts
     // have crossed (building it first would hold them back).
     if (!list) this.prepareCheck(open);
+    const expanded = fold ? fold.expanded : initialGroups(view);
+    const scopes = thin && usesStructuralScopes(drawn) ? Object.fromEntries(nodeScopes(drawn)) : undefined;
+    phase(list ? 'drawing, in parts' : 'drawing');
     return {
       ok: true,
       summary: summarizeModel(model),
       view: list ? { ...sent, nodes: [], edges: [] } : sent,
       parseMs,
+      phases,
       encodingsFile: encodings?.file,
-      expanded: fold ? fold.expanded : initialGroups(view),
+      expanded,
       ...(fold ? { fold: { ...fold, edges: [], names: list ? [] : fold.names }, folded: true } : {}),
-      ...(thin && usesStructuralScopes(drawn) ? { scopes: Object.fromEntries(nodeScopes(drawn)) } : {}),
+      ...(scopes ? { scopes } : {}),
       ...(list ? { parts: { token: open, count: list.length } } : {}),
     };
   }

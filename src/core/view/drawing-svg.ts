@@ -3,12 +3,15 @@
  * positions, straight edges, and finding marks (colour and an icon). Every string is escaped.
  */
 import type { VisibleGraph } from './scopes';
+import { routedPath, routeKey } from '../layout/route';
 
 export interface DrawingOptions {
   positions: Record<string, { x: number; y: number }>;
   size: (id: string) => { width: number; height: number };
   marks?: ReadonlyMap<string, { worst: 'error' | 'warning' | 'info'; count: number }>;
   title?: string;
+  /** Lane points of long edges, from the layout (route.ts). */
+  bends?: Record<string, number[]>;
 }
 
 const esc = (s: string) =>
@@ -54,6 +57,19 @@ export function drawingSvg(graph: VisibleGraph, options: DrawingOptions): string
     if (!a || !b) continue;
     const sa = options.size(e.source),
       sb = options.size(e.target);
+    const bends = options.bends?.[routeKey(e.source, e.target)];
+    if (bends) {
+      const shifted = bends.map((v, i) => Number(i % 2 === 0 ? X(v) : Y(v)));
+      const d = routedPath(
+        Number(X(a.x + sa.width / 2)),
+        Number(Y(a.y + sa.height)),
+        shifted,
+        Number(X(b.x + sb.width / 2)),
+        Number(Y(b.y)),
+      );
+      parts.push(`<path d="${d}"/>`);
+      continue;
+    }
     parts.push(
       `<line x1="${X(a.x + sa.width / 2)}" y1="${Y(a.y + sa.height)}" x2="${X(b.x + sb.width / 2)}" y2="${Y(b.y)}"/>`,
     );

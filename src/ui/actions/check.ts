@@ -8,6 +8,7 @@ import { indexFindings, saveSettings, useCheck } from '../state/check-store';
 import { useQuant } from '../state/quant-store';
 import { drawnNodeOf, useApp } from '../state/app-store';
 import { relayout } from './view';
+import type { CheckReport } from '../../core/report/check-report';
 
 let seq = 0;
 
@@ -39,6 +40,7 @@ export async function runCheck(): Promise<void> {
       labelsComplete: !!out.tensorEncodings,
     });
     if (useApp.getState().findingsOnly) void relayout();
+    if (useApp.getState().drawn) hashWhenIdle();
   } else {
     useCheck.setState({
       running: false,
@@ -103,4 +105,39 @@ export async function loadConstraintPack(file: File | undefined): Promise<string
   await loadSocs(useCheck.getState().settings.backend);
   await runCheck();
   return undefined;
+}
+
+/**
+ * The current report with the model file's hash in it. The engine hashes a file only when asked
+ * (hashing beside the first drawing slowed it by a third), so a fresh report may carry an empty
+ * hash: this asks for it and keeps it in the report. Share links, exports and the comparison of a
+ * dropped file with a shared one go through here.
+ */
+export async function reportWithHash(): Promise<CheckReport | undefined> {
+  for (;;) {
+    const report = useCheck.getState().report;
+    if (!report || report.model.sha256) return report;
+    const summary = useApp.getState().summary;
+    let out;
+    try {
+      out = await engineClient().modelHash();
+    } catch {
+      return useCheck.getState().report; // an engine crash is reported once, by the crash handler
+    }
+    // Another model opened meanwhile: ask again for that one.
+    if (useApp.getState().summary !== summary) continue;
+    const now = useCheck.getState().report;
+    if (!out.ok || !now) return now;
+    if (now.model.sha256) return now;
+    const patched = { ...now, model: { ...now.model, sha256: out.sha256 } };
+    useCheck.setState({ report: patched });
+    return patched;
+  }
+}
+
+/** Fetches the hash once the page is idle (after the drawing), so that it is there before it is needed. */
+export function hashWhenIdle(): void {
+  setTimeout(() => {
+    if (useCheck.getState().report?.model.sha256 === '') void reportWithHash();
+  }, 0);
 }

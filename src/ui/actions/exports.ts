@@ -9,6 +9,7 @@ import { drawingSvg } from '../../core/view/drawing-svg';
 import { useCheck } from '../state/check-store';
 import { GROUP_NODE, nodeSize } from '../../core/view/drawing';
 import { saveBytes } from './quant';
+import { reportWithHash } from './check';
 import { useQuant } from '../state/quant-store';
 import { drawnNodeOf, useApp } from '../state/app-store';
 
@@ -35,6 +36,7 @@ export function currentDrawingSvg(): string | undefined {
       return !i || i.kind === 'group' ? GROUP_NODE : nodeSize(i.node);
     },
     marks: useCheck.getState().marks,
+    bends: layout.bends,
     title: `${useApp.getState().summary?.fileName ?? ''} — QuantLens`,
   });
 }
@@ -42,7 +44,9 @@ export function currentDrawingSvg(): string | undefined {
 export type ExportKind = 'svg' | 'png' | 'json' | 'markdown' | 'html';
 
 export async function exportAs(kind: ExportKind): Promise<string | undefined> {
-  const { report, result } = useCheck.getState();
+  // Reports name the model by its file's hash (fetched now if the page has not yet).
+  const report = kind === 'svg' || kind === 'png' ? undefined : await reportWithHash();
+  const { result } = useCheck.getState();
   const view = useApp.getState().view;
   switch (kind) {
     case 'svg': {

@@ -5,7 +5,7 @@
  */
 import { compareDroppedModel, type SharePayload } from '../../core/share';
 import { isConfigName } from '../../core/quant/configs';
-import { runCheck } from './check';
+import { reportWithHash, runCheck } from './check';
 import { runQuantize } from './quant';
 import { revealNode } from './view';
 import { nodeIdByName, useApp } from '../state/app-store';
@@ -52,7 +52,7 @@ function selectByName(name: string | undefined): void {
 export async function afterModel(payload: SharePayload): Promise<void> {
   useQuant.setState({ target: 'model' });
   await runCheck();
-  const hash = useCheck.getState().report?.model.sha256;
+  const hash = (await reportWithHash())?.model.sha256;
   const summary = useApp.getState().summary;
   const cmp =
     hash && summary

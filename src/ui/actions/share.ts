@@ -5,7 +5,7 @@
  */
 import { decodeShareFragment, encodeShareLink, snapshotOf, ShareLinkError, type SharePayload } from '../../core/share';
 import { DEFAULT_FLOW } from '../../../rules/types';
-import { loadSocs } from './check';
+import { loadSocs, reportWithHash } from './check';
 import { openUrl } from './load';
 import { afterModel, applySettings } from './share-apply';
 import { useApp } from '../state/app-store';
@@ -17,7 +17,8 @@ import { useShare } from '../state/share-store';
 /** Builds the link for the current state. */
 export async function makeShareLink(): Promise<string> {
   const { summary, origin, selectedId, view } = useApp.getState();
-  const { settings, report } = useCheck.getState();
+  const report = await reportWithHash();
+  const { settings } = useCheck.getState();
   const quant = useQuant.getState();
   if (!summary || !report) throw new Error('Open a model first.');
   const plan = quant.target === 'plan' && quant.outcome;

@@ -23,7 +23,9 @@ import { OpNode, type OpFlowNode } from './OpNode';
 import { LabeledEdge, type LabeledFlowEdge } from './LabeledEdge';
 import { useApp } from '../state/app-store';
 import { useSearchHits } from '../actions/search';
+import { hashWhenIdle } from '../actions/check';
 import type { LayoutResult } from '../../core/layout/layout-graph';
+import { routeKey } from '../../core/layout/route';
 
 const nodeTypes = { op: OpNode, scope: GroupNode };
 const edgeTypes = { labeled: LabeledEdge };
@@ -155,7 +157,7 @@ function Canvas() {
         source: e.source,
         target: e.target,
         type: 'labeled',
-        data: { text: label },
+        data: { text: label, bends: layout.bends?.[routeKey(e.source, e.target)] },
         style: broadcast ? { strokeOpacity: 0.18 } : undefined,
         focusable: false,
       };
@@ -255,7 +257,9 @@ function Canvas() {
 export function GraphCanvas() {
   const drawn = useApp((s) => s.drawn);
   useEffect(() => {
-    if (drawn) performance.mark('ql:drawn');
+    if (!drawn) return;
+    performance.mark('ql:drawn');
+    hashWhenIdle();
   }, [drawn]);
   return (
     <div className="contents" data-testid="canvas" data-drawn-model={drawn?.model} data-drawn-seq={drawn?.seq}>

@@ -6,8 +6,10 @@
  */
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type Edge, type EdgeProps } from '@xyflow/react';
 import { memo } from 'react';
+import { routedPath } from '../../core/layout/route';
 
-export type LabeledFlowEdge = Edge<{ text?: string }, 'labeled'>;
+/** `bends`: the lane an edge spanning several ranks keeps (the layout's points, route.ts). */
+export type LabeledFlowEdge = Edge<{ text?: string; bends?: number[] }, 'labeled'>;
 
 function LabeledEdgeImpl({
   id,
@@ -21,7 +23,15 @@ function LabeledEdgeImpl({
   markerEnd,
   data,
 }: EdgeProps<LabeledFlowEdge>) {
-  const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
+  const bends = data?.bends;
+  let path: string, labelX: number, labelY: number;
+  if (bends && bends.length >= 2) {
+    path = routedPath(sourceX, sourceY, bends, targetX, targetY);
+    // The label sits on the middle bend.
+    const k = 2 * Math.floor((bends.length / 2 - 1) / 2);
+    labelX = bends[k]!;
+    labelY = bends[k + 1]!;
+  } else [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   return (
     <>
       <BaseEdge id={id} path={path} style={style} markerEnd={markerEnd} />
