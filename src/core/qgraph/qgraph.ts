@@ -254,11 +254,23 @@ export function inChannelAxis(
 
 /** Tensor name → a short description of its encoding, from every port of the graph. */
 export function tensorEncodingLabels(graph: QGraph, only?: ReadonlySet<string>): Record<string, string> {
+  return labelsUpTo(graph, only, Infinity)!;
+}
+
+/** The labels, or undefined as soon as there are more than `max` of them. */
+function labelsUpTo(graph: QGraph, only: ReadonlySet<string> | undefined, max: number) {
   const out: Record<string, string> = {};
+  let count = 0;
+  const add = (p: QPort) => {
+    if (p.encoding && !(p.tensor in out) && (!only || only.has(p.tensor))) {
+      out[p.tensor] = describeEncoding(p.encoding);
+      count++;
+    }
+  };
   for (const n of graph.nodes) {
-    for (const p of [...n.inputs, ...n.outputs])
-      if (p.encoding && !(p.tensor in out) && (!only || only.has(p.tensor)))
-        out[p.tensor] = describeEncoding(p.encoding);
+    for (const p of n.inputs) add(p);
+    for (const p of n.outputs) add(p);
+    if (count > max) return undefined;
   }
   return out;
 }
@@ -272,8 +284,5 @@ export const INLINE_LABELS_MAX = 3000;
 
 /** All labels of a graph with few, or undefined (ask per tensor) for one with many. */
 export function inlineEncodingLabels(graph: QGraph): Record<string, string> | undefined {
-  const all = tensorEncodingLabels(graph);
-  let n = 0;
-  for (const _ in all) if (++n > INLINE_LABELS_MAX) return undefined;
-  return all;
+  return labelsUpTo(graph, undefined, INLINE_LABELS_MAX);
 }

@@ -4,6 +4,7 @@
  * expanded, {@link visibleGraph} returns what to draw: single nodes and collapsed groups, with
  * the edges between them aggregated. Pure and linear in nodes + edges.
  */
+import { viewIndex } from './view-index';
 import type { GraphView, ViewEdge, ViewNode } from '../model/graph-view';
 
 /**
@@ -138,16 +139,36 @@ export const BROADCAST_FANOUT = 6;
  * scales and shapes, not activations. Nodes are in topological order, as ONNX requires.
  */
 export function constantOnlyNodes(view: GraphView): Set<string> {
-  const fedBy = new Map<string, string[]>();
-  for (const e of view.edges) (fedBy.get(e.target) ?? fedBy.set(e.target, []).get(e.target)!).push(e.source);
   const constant = new Set<string>();
-  for (const n of view.nodes) {
-    if (n.kind !== 'op' || n.subgraphs.length > 0) continue;
-    const fed = fedBy.get(n.id) ?? [];
-    const constantPorts = n.inputs.every((p) => p.kind === 'initializer' || p.kind === 'constant' || !p.name);
-    if ((constantPorts || fed.length > 0) && fed.every((s) => constant.has(s))) constant.add(n.id);
-  }
+  for (const i of constantOnlyIndices(view)) constant.add(view.nodes[i]!.id);
   return constant;
+}
+
+/** The same, as positions in view.nodes (a node is fed only by earlier nodes: ONNX order). */
+export function constantOnlyIndices(view: GraphView): number[] {
+  const { source, inStart, inEdges } = viewIndex(view);
+  const constant = new Uint8Array(view.nodes.length);
+  const out: number[] = [];
+  for (let i = 0; i < view.nodes.length; i++) {
+    const n = view.nodes[i]!;
+    if (n.kind !== 'op' || n.subgraphs.length > 0) continue;
+    const fed = inStart[i + 1]! - inStart[i]!;
+    let allConstant = true;
+    for (let k = inStart[i]!; k < inStart[i + 1]!; k++) {
+      const s = source[inEdges[k]!]!;
+      if (s < 0 || !constant[s]) {
+        allConstant = false;
+        break;
+      }
+    }
+    if (!allConstant) continue;
+    const constantPorts = n.inputs.every((p) => p.kind === 'initializer' || p.kind === 'constant' || !p.name);
+    if (constantPorts || fed > 0) {
+      constant[i] = 1;
+      out.push(i);
+    }
+  }
+  return out;
 }
 
 /** Blocks of about this many nodes when grouping by structure. */
