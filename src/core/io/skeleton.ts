@@ -47,6 +47,8 @@ class BlobCursor {
   readonly slices: { start: number; bytes: Uint8Array }[] = [];
   /** Bytes read so far. */
   read = 0;
+  /** Whether a weight has been left behind yet (until then, slices stop at GIVE_UP_BYTES). */
+  deferring = false;
   private buf = new Uint8Array(0);
   private start = 0;
   pos = 0;
@@ -63,7 +65,9 @@ class BlobCursor {
   async load(n: number): Promise<void> {
     if (this.has(n)) return;
     const sequential = this.pos <= this.start + this.buf.length && this.buf.length > 0;
-    const size = Math.max(n, sequential ? Math.min(this.buf.length * 2, MAX_SLICE) : FIRST_SLICE);
+    let size = Math.max(n, sequential ? Math.min(this.buf.length * 2, MAX_SLICE) : FIRST_SLICE);
+    // Read no further than the point where the walk would give up.
+    if (!this.deferring) size = Math.max(n, Math.min(size, GIVE_UP_BYTES + 1 - this.read));
     const to = Math.min(this.blob.size, this.pos + size);
     this.buf = new Uint8Array(await this.blob.slice(this.pos, to).arrayBuffer());
     this.read += this.buf.length;
@@ -230,6 +234,7 @@ async function graphWithoutData(c: BlobCursor, end: number): Promise<{ body: Pie
       if (tensor) {
         body.push(lenField(5, tensor));
         deferred++;
+        c.deferring = true;
         c.pos = f.end;
         continue;
       }
