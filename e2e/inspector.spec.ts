@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { dropFiles, generateDecoder, graphNode, waitForGraph } from './helpers';
@@ -139,11 +140,16 @@ test('exports: the HTML report opens standalone with every finding; SVG, PNG, Ma
   expect((await download('Markdown')).text).toMatch(
     /\| ✖ error<br>rejected \| `16a16w-arch` \| `\/layers\.0\/attn\/MatMul`/,
   );
+  // The page hashes the file only when a report asks; the report still names it by its hash.
+  const sha256 = createHash('sha256')
+    .update(readFileSync('public/samples/broken-16a16w-matmul.qdq.onnx'))
+    .digest('hex');
   expect(JSON.parse((await download('Findings JSON')).text)).toMatchObject({
     schema: 2,
     flow: 'qnn',
     soc: 'SM8450',
     verdict: 'fail',
+    model: { sha256 },
   });
   expect((await download('View as SVG')).text).toMatch(/^<svg[\s\S]*MatMul[\s\S]*<\/svg>$/);
   expect((await download('View as PNG')).text.slice(1, 4)).toBe('PNG');
