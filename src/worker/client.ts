@@ -7,7 +7,7 @@
  * the next call starts a fresh worker. What the UI holds (settings, the last view) is kept.
  */
 import * as Comlink from 'comlink';
-import type { EngineApi, LayoutApi, ProgressCallback } from '../core/session/api';
+import type { EarlyCheck, EngineApi, LayoutApi, ProgressCallback } from '../core/session/api';
 
 export class EngineCrashedError extends Error {
   override readonly name = 'EngineCrashedError';
@@ -94,5 +94,10 @@ export function layoutClient(): Comlink.Remote<LayoutApi> {
 
 /** Wraps a progress callback so it can cross into the worker. */
 export function progressProxy(fn: ProgressCallback): ProgressCallback {
+  return Comlink.proxy(fn);
+}
+
+/** Wraps the callback of a check run while a model opens (EngineApi.openFiles) for the worker. */
+export function earlyCheckProxy(fn: EarlyCheck): EarlyCheck {
   return Comlink.proxy(fn);
 }

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from './engine';
 import { fetchParts } from './load-parts';
 import { DEFAULT_OPTIONS } from '../quant/configs';
-import type { QuantizeSettings } from './api';
+import type { CheckOutcome, LoadResult, QuantizeSettings } from './api';
 
 const DATA = '/usr/share/libonnx-testdata/data';
 let dir = '';
@@ -232,5 +232,49 @@ describe('thin drawings', () => {
     // The scopes the UI receives are the ones the whole view groups into.
     expect(r.scopes).toEqual(Object.fromEntries(structuralScopes(full)));
     expect(Object.keys(r.scopes!)).toHaveLength(nodeScopes(full).size);
+  });
+});
+
+describe('the verdict before the drawing', () => {
+  const MODEL = '.cache/corpus/torch/mobilenet_v3_small-pc-affine.onnx';
+  it.skipIf(!existsSync(MODEL))(
+    'a model checked as it opens (PyTorch MobileNetV3 QDQ): the verdict is sent before the drawing is built, and equals a check after',
+    async () => {
+      const engine = new Engine();
+      const settings = { backend: 'htp', soc: 'SM8650', strict: true } as const;
+      const order: string[] = [];
+      let early: CheckOutcome | undefined;
+      const opened = await engine.openFiles([file(MODEL)], undefined, settings, async (out) => {
+        order.push('checked');
+        early = out;
+      });
+      order.push('opened');
+      if (!opened.ok || !early?.ok) throw new Error('open or early check failed');
+      expect(order).toEqual(['checked', 'opened']);
+      const names = opened.phases!.map(([name]) => name);
+      expect(names.indexOf('check')).toBeGreaterThan(names.indexOf('parse'));
+      expect(names.indexOf('check')).toBeLessThan(names.indexOf('view'));
+      expect(early.result.findings.length).toBeGreaterThan(0);
+      const after = await engine.check(settings);
+      if (!after.ok) throw new Error(after.error.message);
+      expect(early.result.findings).toEqual(after.result.findings);
+      expect(early.report.model).toEqual(after.report.model);
+    },
+  );
+
+  it('an open overtaken while it checks answers superseded, and the later model stays', async () => {
+    const engine = new Engine();
+    const settings = { backend: 'htp', soc: 'SM8650', strict: true } as const;
+    let second: Promise<LoadResult> | undefined;
+    const first = engine.openFiles([file('public/samples/broken-sigmoid-scale.qdq.onnx')], undefined, settings, () => {
+      second ??= engine.openFiles([file('public/samples/cnn-sigmoid.qdq.onnx')]);
+    });
+    const a = await first;
+    const b = await second!;
+    expect(b.ok).toBe(true);
+    // The first open's drawing was never built; the engine holds the second model.
+    expect(!a.ok && a.error.code).toBe('superseded');
+    const now = await engine.check(settings);
+    expect(now.ok && now.report.model.name).toBe('cnn-sigmoid.qdq.onnx');
   });
 });

@@ -29,6 +29,7 @@ import type {
   ArtifactKind,
   CheckOutcome,
   CheckSettings,
+  EarlyCheck,
   EngineApi,
   GraphViewAnswer,
   LoadPart,
@@ -103,7 +104,17 @@ export class Engine implements EngineApi {
   /** Counts opens, so that a slow earlier open can never replace the model of a later one. */
   private opens = 0;
 
-  async openFiles(files: OpenFile[], onProgress?: ProgressCallback): Promise<LoadResult> {
+  /**
+   * Opens dropped files. With `checkFirst` and `onChecked`, the model is checked with those
+   * settings as soon as it is parsed and the outcome handed to `onChecked` before the drawing is
+   * built (the same for openUrl).
+   */
+  async openFiles(
+    files: OpenFile[],
+    onProgress?: ProgressCallback,
+    checkFirst?: CheckSettings,
+    onChecked?: EarlyCheck,
+  ): Promise<LoadResult> {
     const open = ++this.opens;
     const models = files.filter((f) => MODEL_EXTENSIONS.test(f.name));
     const main = models.length === 1 ? models[0] : models.length === 0 && files.length === 1 ? files[0] : undefined;
@@ -168,6 +179,7 @@ export class Engine implements EngineApi {
         'contents' in main ? undefined : main,
         !!skeleton && skeleton.deferred > 0,
         [[skeleton ? 'read (skeleton)' : 'read', performance.now() - readStarted]],
+        checkFirst && onChecked ? { settings: checkFirst, onChecked } : undefined,
       );
     } catch (err) {
       if (err instanceof RangeError)
@@ -183,7 +195,12 @@ export class Engine implements EngineApi {
     }
   }
 
-  async openUrl(url: string, onProgress?: ProgressCallback): Promise<LoadResult> {
+  async openUrl(
+    url: string,
+    onProgress?: ProgressCallback,
+    checkFirst?: CheckSettings,
+    onChecked?: EarlyCheck,
+  ): Promise<LoadResult> {
     const open = ++this.opens;
     let parsed: URL;
     try {
@@ -258,6 +275,7 @@ export class Engine implements EngineApi {
         undefined,
         false,
         [['download', performance.now() - readStarted]],
+        checkFirst && onChecked ? { settings: checkFirst, onChecked } : undefined,
       );
     } catch (err) {
       if (err instanceof RangeError)
@@ -391,10 +409,7 @@ export class Engine implements EngineApi {
       });
       if (controller.signal.aborted) return { ok: false, error: CANCELLED };
       this.lastQuant = { result, settings, graph: result.graph };
-      const report = buildCheckReport(
-        await this.checker.modelIdentity(!this.options.hashWhenAsked),
-        result.validation,
-      );
+      const report = buildCheckReport(await this.checker.modelIdentity(!this.options.hashWhenAsked), result.validation);
       return {
         ok: true,
         result: result.validation,
@@ -522,6 +537,7 @@ export class Engine implements EngineApi {
     file?: Blob,
     skeleton = false,
     phases: [string, number][] = [],
+    early?: { settings: CheckSettings; onChecked: EarlyCheck },
   ): Promise<LoadResult> {
     onProgress?.('Parsing model', undefined);
     const started = performance.now();
@@ -541,28 +557,11 @@ export class Engine implements EngineApi {
     phase('parse');
     // A URL source only refuses unsafe paths; files beside a URL are discovered when read.
     model.warnings.push(...checkExternalData(model, data));
-    const view = this.options.drawings === false ? emptyView(model) : buildGraphView(model, '');
-    phase('view');
-    if (!view)
-      return fail(
-        new ModelLoadError(
-          'malformed',
-          fileName,
-          'the main graph could not be built',
-          'Report this model to the QuantLens team.',
-        ),
-      );
     if (encodings) model.warnings.push(...encodings.value.warnings.map((w) => `${encodings.file}: ${w}`));
     // The latest open wins, whatever order the reads finish in.
-    if (open !== this.opens)
-      return fail(
-        new ModelLoadError(
-          'superseded',
-          fileName,
-          'another model was opened while this one was loading',
-          'Nothing to do: the newer model is shown.',
-        ),
-      );
+    if (open !== this.opens) return superseded(fileName);
+    // The model is adopted here: everything after (the check, the view of its main graph, which
+    // always exists) works on it.
     this.model = model;
     this.data = data;
     // A skeleton is not the file: its hash is the file's, read whole for it.
@@ -580,6 +579,29 @@ export class Engine implements EngineApi {
     this.whole = undefined;
     this.bytes = skeleton && file ? () => readBlob(file) : bytes;
     this.lastQuant = undefined;
+    this.mainView = undefined;
+    this.parts = undefined;
+    if (early) {
+      // The verdict first: the drawing is built after it has been sent.
+      const outcome = await this.checker.check(early.settings);
+      phase('check');
+      if (open !== this.opens) return superseded(fileName);
+      // Across a worker boundary the callback is a message of its own: waiting for it to be taken
+      // keeps the verdict ahead of the load answer.
+      await early.onChecked(outcome);
+      if (open !== this.opens) return superseded(fileName);
+    }
+    const view = this.options.drawings === false ? emptyView(model) : buildGraphView(model, '');
+    phase('view');
+    if (!view)
+      return fail(
+        new ModelLoadError(
+          'malformed',
+          fileName,
+          'the main graph could not be built',
+          'Report this model to the QuantLens team.',
+        ),
+      );
     onProgress?.('Done', 1);
     if (this.options.drawings === false) {
       this.mainView = undefined;
@@ -674,6 +696,18 @@ async function skeletonOf(file: Blob): Promise<{ bytes: Uint8Array; deferred: nu
   } catch {
     return undefined;
   }
+}
+
+/** The answer to an open that a later open overtook. */
+function superseded(fileName: string): LoadResult {
+  return fail(
+    new ModelLoadError(
+      'superseded',
+      fileName,
+      'another model was opened while this one was loading',
+      'Nothing to do: the newer model is shown.',
+    ),
+  );
 }
 
 function fail(error: ModelLoadError): LoadResult {

@@ -22,7 +22,8 @@ import { seedScopes } from '../../core/view/scopes';
 export const AUTO_QUANTIZE_MAX_NODES = 3000;
 export const AUTO_QUANTIZE_MAX_BYTES = 64 * 2 ** 20;
 
-export async function afterLoad(result: Extract<LoadResult, { ok: true }>): Promise<void> {
+/** `checked`: the engine checked the model while opening it, with the current settings. */
+export async function afterLoad(result: Extract<LoadResult, { ok: true }>, checked = false): Promise<void> {
   // A thin view grouped by structure comes with its scopes (the grouping needs ports it lacks).
   if (result.scopes) seedScopes(result.view, result.scopes);
   // Calibration files belong to the previous model's inputs.
@@ -43,7 +44,7 @@ export async function afterLoad(result: Extract<LoadResult, { ok: true }>): Prom
     await showView(result.view, result.expanded, result.fold, result.folded);
     return;
   }
-  void runCheck().then(() => {
+  void (checked ? Promise.resolve() : runCheck()).then(() => {
     // A float model has nothing to check but op support: quantize it with the panel's settings
     // (8a8w by default) so its findings show at once. Large graphs wait for the button.
     // A dynamically quantized model is not a float model to quantize again: its finding says what to do.

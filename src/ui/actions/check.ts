@@ -3,7 +3,7 @@
  * supersedes an older one: results of a stale run are dropped.
  */
 import { engineClient } from '../../worker/client';
-import type { CheckSettings } from '../../core/session/api';
+import type { CheckOutcome, CheckSettings } from '../../core/session/api';
 import { indexFindings, saveSettings, useCheck } from '../state/check-store';
 import { useQuant } from '../state/quant-store';
 import { drawnNodeOf, useApp } from '../state/app-store';
@@ -13,9 +13,8 @@ import type { CheckReport } from '../../core/report/check-report';
 let seq = 0;
 
 export async function runCheck(): Promise<void> {
-  const mine = ++seq;
+  const mine = beginCheck();
   const { settings } = useCheck.getState();
-  useCheck.setState({ running: true });
   let out;
   try {
     out = await engineClient().check({ ...settings, target: useQuant.getState().target });
@@ -24,6 +23,25 @@ export async function runCheck(): Promise<void> {
     void err; // an engine crash is reported once, by the crash handler
     return;
   }
+  applyCheckOutcome(out, mine);
+}
+
+/** Starts a check: a later one supersedes it. Returns its number for applyCheckOutcome. */
+export function beginCheck(): number {
+  useCheck.setState({ running: true });
+  return ++seq;
+}
+
+/** Whether check `mine` is still the latest. */
+export function isLatestCheck(mine: number): boolean {
+  return mine === seq;
+}
+
+/**
+ * Shows the outcome of check `mine` unless a later check superseded it. `early`: the outcome of
+ * a model still being opened (its drawing is not there yet; draw() re-marks the nodes).
+ */
+export function applyCheckOutcome(out: CheckOutcome, mine: number, early = false): void {
   if (mine !== seq) return;
   performance.mark('ql:checked');
   if (out.ok) {
@@ -39,6 +57,7 @@ export async function runCheck(): Promise<void> {
       tensorEncodings: out.tensorEncodings ?? {},
       labelsComplete: !!out.tensorEncodings,
     });
+    if (early) return;
     if (useApp.getState().findingsOnly) void relayout();
     if (useApp.getState().drawn) hashWhenIdle();
   } else {

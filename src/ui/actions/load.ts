@@ -3,8 +3,10 @@
  * a slow, older load can never overwrite a newer one; a failed load leaves the current model as it
  * was; the start-up model never replaces one the user opened.
  */
-import { EngineCrashedError, engineClient, progressProxy } from '../../worker/client';
-import type { LoadResult } from '../../core/session/api';
+import { EngineCrashedError, earlyCheckProxy, engineClient, progressProxy } from '../../worker/client';
+import type { CheckSettings, EarlyCheck, LoadResult } from '../../core/session/api';
+import { applyCheckOutcome, beginCheck, isLatestCheck } from './check';
+import { useCheck } from '../state/check-store';
 import { fetchParts } from '../../core/session/load-parts';
 import { useApp } from '../state/app-store';
 import { afterLoad } from './after-load';
@@ -40,9 +42,19 @@ export function recoverFromCrash(reason: string): void {
 async function runLoad(
   source: string,
   origin: { kind: 'url' | 'sample' | 'file'; label: string; url?: string },
-  start: (progress: ReturnType<typeof progressProxy>) => Promise<LoadResult>,
+  start: (
+    progress: ReturnType<typeof progressProxy>,
+    check: CheckSettings,
+    onChecked: EarlyCheck,
+  ) => Promise<LoadResult>,
 ) {
   const seq = ++loadSeq;
+  // The engine checks the model as soon as it is parsed and sends the verdict before the drawing.
+  const check = beginCheck();
+  const settings: CheckSettings = { ...useCheck.getState().settings, target: 'model' };
+  const onChecked = earlyCheckProxy((out) => {
+    if (seq === loadSeq) applyCheckOutcome(out, check, true);
+  });
   useApp.setState({ loading: { source, phase: 'Starting' } });
   // Progress arrives on its own message port, so a report can land after the result; once the
   // result is in, late reports are dropped.
@@ -55,10 +67,11 @@ async function runLoad(
   performance.mark('ql:open');
   try {
     // A large drawing comes in parts, each its own short task here (load-parts.ts).
-    result = await fetchParts(engineClient(), await start(progress));
+    result = await fetchParts(engineClient(), await start(progress, settings, onChecked));
   } catch (err) {
     if (err instanceof EngineCrashedError) {
       if (seq === loadSeq) useApp.setState({ loading: undefined });
+      if (isLatestCheck(check)) useCheck.setState({ running: false });
       return;
     }
     result = {
@@ -79,6 +92,8 @@ async function runLoad(
   if (seq !== loadSeq) return;
   useApp.setState({ loading: undefined });
   if (!result.ok) {
+    // The model shown is still the last one: its verdict stands.
+    if (isLatestCheck(check)) useCheck.setState({ running: false });
     useApp.getState().pushError(result.error);
     return;
   }
@@ -90,7 +105,8 @@ async function runLoad(
     selectedId: undefined,
     notices: s.notices.filter((n) => n.error.code === 'engine'),
   }));
-  await afterLoad(result);
+  // The early verdict stands unless settings changed meanwhile (a later check superseded it).
+  await afterLoad(result, isLatestCheck(check) && !!useCheck.getState().report);
 }
 
 export function openFiles(files: File[]): Promise<void> {
@@ -101,7 +117,9 @@ export function openFiles(files: File[]): Promise<void> {
     files.length > 1 && model
       ? `${model.name} (+${files.length - 1} file${files.length > 2 ? 's' : ''})`
       : files.map((f) => f.name).join(', ');
-  return runLoad(label, { kind: 'file', label }, (p) => engineClient().openFiles(files, p));
+  return runLoad(label, { kind: 'file', label }, (p, check, onChecked) =>
+    engineClient().openFiles(files, p, check, onChecked),
+  );
 }
 
 export function openUrl(url: string, kind: 'url' | 'sample' = 'url'): Promise<void> {
@@ -119,7 +137,7 @@ function loadUrl(url: string, kind: 'url' | 'sample'): Promise<void> {
       url: absolute,
       label: kind === 'sample' ? decodeURIComponent(absolute.split('/').pop() ?? absolute) : absolute,
     },
-    (p) => engineClient().openUrl(absolute, p),
+    (p, check, onChecked) => engineClient().openUrl(absolute, p, check, onChecked),
   );
 }
 
