@@ -5,6 +5,7 @@
  */
 import { constantNodeValue, findGraphChain } from './constants';
 import { dtypeFromCode } from './dtype';
+import { producerIndex } from './graph-index';
 import type { AttributeValue, Dim, Graph, Model, Node, TensorName } from './types';
 
 /** How a node input or output is fed. */
@@ -188,14 +189,26 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
   if (!chain) return undefined;
   const graph = chain[chain.length - 1]!;
 
-  // Types: value_info, inputs, outputs, initializers, from this graph and its enclosing graphs.
-  const types = new Map<string, { dtype: string; shape?: Dim[] }>();
+  // Types: an initializer's own type, else value_info, inputs and outputs, from this graph and
+  // its enclosing graphs (initializers are looked up, not copied: a 100k-node graph has 60k).
+  const declaredTypes = new Map<string, { dtype: string; shape?: Dim[] }>();
   for (const g of chain) {
-    for (const v of g.valueInfo.values()) types.set(v.name, v);
-    for (const v of g.inputs) types.set(v.name, v);
-    for (const v of g.outputs) types.set(v.name, v);
-    for (const t of g.initializers.values()) types.set(t.name, { dtype: String(t.dtype), shape: t.dims });
+    for (const v of g.valueInfo.values()) declaredTypes.set(v.name, v);
+    for (const v of g.inputs) declaredTypes.set(v.name, v);
+    for (const v of g.outputs) declaredTypes.set(v.name, v);
   }
+  const initializerType = (name: string): { dtype: string; shape?: Dim[] } | undefined => {
+    for (let k = chain.length - 1; k >= 0; k--) {
+      const t = chain[k]!.initializers.get(name);
+      if (t) return { dtype: String(t.dtype), shape: t.dims };
+    }
+    return undefined;
+  };
+  const types = {
+    get: (name: string) => initializerType(name) ?? declaredTypes.get(name),
+    has: (name: string) => declaredTypes.has(name) || chain.some((g) => g.initializers.has(name)),
+    set: (name: string, t: { dtype: string; shape?: Dim[] }) => declaredTypes.set(name, t),
+  };
   const outerNames = new Set<string>();
   for (const g of chain.slice(0, -1)) {
     for (const t of g.initializers.keys()) outerNames.add(t);
@@ -203,12 +216,11 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
     for (const n of g.nodes) for (const o of n.outputs) outerNames.add(o);
   }
 
-  const producer = new Map<string, string>();
+  const producer = producerIndex(graph);
   const dequantizers = new Map<string, Node>();
   const constants = new Set<string>();
   const graphInputs = new Set(graph.inputs.map((v) => v.name));
   for (const n of graph.nodes) {
-    for (const o of n.outputs) if (o) producer.set(o, n.id);
     if (n.opType === 'DequantizeLinear' && n.outputs[0]) dequantizers.set(n.outputs[0], n);
     if (n.opType === 'Constant' && n.domain === '') {
       const value = constantNodeValue(n);
@@ -314,7 +326,7 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
       const src = producer.get(input);
       if (src) {
         // Constant outputs feed their consumers directly; keep the edge so the Constant node is placed.
-        addEdge(src, n.id, input);
+        addEdge(src.id, n.id, input);
       } else if (graphInputs.has(input)) {
         addEdge(inputNodeId(input), n.id, input);
       }
@@ -339,7 +351,7 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
     if (outputEdges.has(id)) continue;
     outputEdges.add(id);
     const src = producer.get(v.name);
-    if (src) addEdge(src, id, v.name);
+    if (src) addEdge(src.id, id, v.name);
     else if (graphInputs.has(v.name)) addEdge(inputNodeId(v.name), id, v.name);
   }
 

@@ -16,6 +16,7 @@
  */
 import { constantNodeValue, constNumbers } from '../model/constants';
 import { dtypeFromCode } from '../model/dtype';
+import { producerIndex } from '../model/graph-index';
 import type { ConstTensor, Dim, Graph, Model, Node } from '../model/types';
 import type { QuantDType, QuantEncoding } from '../encoding/encoding';
 import { containerBits } from '../encoding/encoding';
@@ -131,7 +132,7 @@ function movedDims(n: Node, dims: readonly number[], ix: Index): number[] | unde
 }
 
 function indexGraph(graph: Graph): Index {
-  const producer = new Map<string, Node>();
+  const producer = producerIndex(graph);
   const consumers = new Map<string, Node[]>();
   const constantNodes = new Map<string, ConstTensor>();
   const declared = new Map<string, Dim[] | undefined>();
@@ -141,7 +142,6 @@ function indexGraph(graph: Graph): Index {
     declaredType.set(v.name, String(v.dtype));
   }
   for (const n of graph.nodes) {
-    for (const o of n.outputs) if (o) producer.set(o, n);
     for (const i of n.inputs)
       if (i) {
         const list = consumers.get(i);
