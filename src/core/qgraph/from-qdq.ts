@@ -61,7 +61,7 @@ interface Index {
   graph: Graph;
   producer: Map<string, Node>;
   /** Every node reading each tensor. */
-  consumers: Map<string, Node[]>;
+  consumers(tensor: string): readonly Node[];
   /** Initializers, `Constant` outputs, and what Identity/Cast/Reshape-family nodes make of them. */
   constant(name: string): ConstTensor | undefined;
   /** Declared shapes: graph inputs, then outputs, then value_info (later wins). */
@@ -133,7 +133,8 @@ function movedDims(n: Node, dims: readonly number[], ix: Index): number[] | unde
 
 function indexGraph(graph: Graph): Index {
   const producer = producerIndex(graph);
-  const consumers = new Map<string, Node[]>();
+  // A tensor's only reader is kept as itself, not in an array of one (most tensors have one).
+  const readers = new Map<string, Node | Node[]>();
   const constantNodes = new Map<string, ConstTensor>();
   const declared = new Map<string, Dim[] | undefined>();
   const declaredType = new Map<string, string>();
@@ -144,31 +145,34 @@ function indexGraph(graph: Graph): Index {
   for (const n of graph.nodes) {
     for (const i of n.inputs)
       if (i) {
-        const list = consumers.get(i);
-        if (list) list.push(n);
-        else consumers.set(i, [n]);
+        const known = readers.get(i);
+        if (known === undefined) readers.set(i, n);
+        else if (Array.isArray(known)) known.push(n);
+        else readers.set(i, [known, n]);
       }
     if (n.opType === 'Constant' && isDefault(n) && n.outputs[0]) {
       const value = constantNodeValue(n);
       if (value) constantNodes.set(n.outputs[0], value);
     }
   }
-  const derived = new Map<string, ConstTensor | null>();
+  /** Every name asked about, resolved once (null: not a constant); asked 3-5 times per name. */
+  const resolved = new Map<string, ConstTensor | null>();
   const ix: Index = {
     graph,
     producer,
-    consumers,
+    consumers(tensor) {
+      const known = readers.get(tensor);
+      return known === undefined ? [] : Array.isArray(known) ? known : [known];
+    },
     declared,
     declaredType,
     graphOutputs: new Set(graph.outputs.map((o) => o.name)),
     constant(name) {
-      const direct = constantNodes.get(name) ?? graph.initializers.get(name);
-      if (direct) return direct;
-      const cached = derived.get(name);
-      if (cached !== undefined) return cached ?? undefined;
-      derived.set(name, null); // guards against cycles in malformed graphs
-      const value = derive(name);
-      derived.set(name, value ?? null);
+      const known = resolved.get(name);
+      if (known !== undefined) return known ?? undefined;
+      resolved.set(name, null); // guards against cycles in malformed graphs
+      const value = constantNodes.get(name) ?? graph.initializers.get(name) ?? derive(name);
+      resolved.set(name, value ?? null);
       return value;
     },
   };
@@ -443,7 +447,7 @@ export function qgraphFromQdq(model: Model): QGraph {
     const outputs: QPort[] = [];
     n.outputs.forEach((tensor, i) => {
       if (!tensor) return;
-      const readers = ix.consumers.get(tensor) ?? [];
+      const readers = ix.consumers(tensor);
       const q = readers.find(isQ);
       const shape = shapeOf(ix, tensor);
       const enc = q ? qdqEncoding(q, ix, shape?.length) : {};
