@@ -86,6 +86,8 @@ function drawingBounds(
 }
 
 const NO_EDGES: LabeledFlowEdge[] = [];
+/** Nodes (then edges) mounted per task when a drawing first appears. */
+const NODE_CHUNK = 48;
 
 function Canvas() {
   const view = useApp((s) => s.view);
@@ -164,23 +166,45 @@ function Canvas() {
     });
   }, [visible, layout, view, edgeLabels, tensorEncodings]);
 
-  // A new drawing's edges follow its nodes one task later: React Flow renders both in one
-  // synchronous pass (its store updates are not interruptible), which held the page 150-200 ms for
-  // a 10k decoder's overview; split, neither half does. Within one drawing (selection, labels,
-  // search hits) edges update at once.
-  const [late, setLate] = useState<{ layout: typeof layout; edges: LabeledFlowEdge[] }>({
+  // A new drawing comes in tasks: its nodes NODE_CHUNK at a time, top of the drawing first, then
+  // its edges. React Flow mounts what it is given in one synchronous pass (its store updates are not
+  // interruptible), about a millisecond per node or edge here: a 10k decoder's overview (120 boxes,
+  // 125 edges) held the page 100-190 ms in one piece. Within one drawing (selection, labels, search
+  // hits) everything updates at once.
+  const [shown, setShown] = useState<{ layout: typeof layout; nodes: number; edges: number }>({
     layout: undefined,
-    edges: [],
+    nodes: 0,
+    edges: 0,
   });
   useEffect(() => {
-    if (late.layout === layout) {
-      if (late.edges !== edges) setLate({ layout, edges });
+    if (shown.layout !== layout) {
+      setShown({ layout, nodes: Math.min(nodes.length, NODE_CHUNK), edges: 0 });
       return;
     }
-    const id = setTimeout(() => setLate({ layout, edges }), 0);
+    if (shown.nodes >= nodes.length && shown.edges >= edges.length) return;
+    const id = setTimeout(
+      () =>
+        setShown((s) =>
+          s.layout !== layout
+            ? s
+            : s.nodes < nodes.length
+              ? { ...s, nodes: s.nodes + NODE_CHUNK }
+              : { ...s, edges: s.edges + NODE_CHUNK },
+        ),
+      0,
+    );
     return () => clearTimeout(id);
-  }, [layout, edges, late]);
-  const shownEdges = late.layout === layout ? late.edges : NO_EDGES;
+  }, [layout, nodes.length, edges.length, shown]);
+  const current = shown.layout === layout;
+  const shownNodes = useMemo(
+    () => (!current ? nodes.slice(0, NODE_CHUNK) : shown.nodes >= nodes.length ? nodes : nodes.slice(0, shown.nodes)),
+    [nodes, current, shown.nodes],
+  );
+  const shownEdges = useMemo(
+    () =>
+      !current || shown.edges === 0 ? NO_EDGES : shown.edges >= edges.length ? edges : edges.slice(0, shown.edges),
+    [edges, current, shown.edges],
+  );
 
   // A large graph's labels come on demand: those of the labelled edges drawn now.
   useEffect(() => {
@@ -231,7 +255,7 @@ function Canvas() {
 
   return (
     <ReactFlow
-      nodes={nodes}
+      nodes={shownNodes}
       edges={shownEdges}
       nodeTypes={nodeTypes}
       edgeTypes={edgeTypes}
