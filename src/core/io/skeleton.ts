@@ -23,10 +23,11 @@ export const DEFER_MIN_BYTES = 256 * 1024;
 const FIRST_SLICE = 64 * 1024;
 const MAX_SLICE = 4 * 1024 * 1024;
 /**
- * A walk that has read this much of the file without finding a weight to leave behind gives up,
- * and the file is read whole: its weights are small or come late, and reading it in slices and
- * copying them together costs more than one read (in Chromium here: PP-OCRv4's 10.8 MB 250-290 ms
- * walked, 100-150 ms whole; a 62 MB 100k-node graph 0.9 s against 0.6 s).
+ * A walk that has read this much of the file without finding a weight to leave behind gives up:
+ * the rest of the file is read in one piece behind the slices already read. Its weights are small
+ * or come late, and walking the whole file in slices costs more than one read (in Chromium here:
+ * PP-OCRv4's 10.8 MB 250-290 ms walked, 100-150 ms read whole; a 62 MB 100k-node graph 0.9 s
+ * against 0.6 s).
  */
 export const GIVE_UP_BYTES = 4 * 1024 * 1024;
 
@@ -69,10 +70,20 @@ class BlobCursor {
     // Read no further than the point where the walk would give up.
     if (!this.deferring) size = Math.max(n, Math.min(size, GIVE_UP_BYTES + 1 - this.read));
     const to = Math.min(this.blob.size, this.pos + size);
-    this.buf = new Uint8Array(await this.blob.slice(this.pos, to).arrayBuffer());
-    this.read += this.buf.length;
+    const end = this.start + this.buf.length;
+    // The current slice's tail is kept, not read again: only what lies past it is read.
+    const from = this.pos >= this.start && this.pos < end ? end : this.pos;
+    const fresh = new Uint8Array(await this.blob.slice(from, to).arrayBuffer());
+    this.read += fresh.length;
+    this.slices.push({ start: from, bytes: fresh });
+    if (from === this.pos) this.buf = fresh;
+    else {
+      const joined = new Uint8Array(to - this.pos);
+      joined.set(this.buf.subarray(this.pos - this.start));
+      joined.set(fresh, end - this.pos);
+      this.buf = joined;
+    }
     this.start = this.pos;
-    this.slices.push({ start: this.start, bytes: this.buf });
   }
   /** A varint at pos (its bytes must be loaded, or the file must end). */
   varint(): number {
@@ -247,22 +258,24 @@ async function graphWithoutData(c: BlobCursor, end: number): Promise<{ body: Pie
 
 /**
  * The model's bytes without the raw data of its large main-graph initializers (`deferred` of
- * them; with none, the bytes are the whole model, so the file is never read twice), or undefined
- * when the walk found nothing worth leaving in its first GIVE_UP_BYTES: read the file whole.
- * Throws RangeError when the protobuf framing is broken: the caller reads the whole file, whose
- * reader explains.
+ * them). With none (nothing worth leaving in the first GIVE_UP_BYTES, or at all), the bytes are
+ * the whole file, read once. Throws RangeError when the protobuf framing is broken: the caller
+ * reads the whole file, whose reader explains.
  */
-export async function readSkeleton(file: Blob): Promise<{ bytes: Uint8Array; deferred: number } | undefined> {
+export async function readSkeleton(file: Blob): Promise<{ bytes: Uint8Array; deferred: number }> {
+  const c = new BlobCursor(file);
   try {
-    return await walk(file);
+    return await walk(c);
   } catch (err) {
-    if (err instanceof NotWorthIt) return undefined;
-    throw err;
+    if (!(err instanceof NotWorthIt)) throw err;
+    // The slices read so far, then the rest in one read.
+    const bytes = new Uint8Array(file.size);
+    await c.copy(0, file.size, bytes, 0, { slice: 0 });
+    return { bytes, deferred: 0 };
   }
 }
 
-async function walk(file: Blob): Promise<{ bytes: Uint8Array; deferred: number }> {
-  const c = new BlobCursor(file);
+async function walk(c: BlobCursor): Promise<{ bytes: Uint8Array; deferred: number }> {
   const pieces = new Pieces();
   let deferred = 0;
   while (c.pos < c.size) {
