@@ -44,27 +44,28 @@ export async function afterLoad(result: Extract<LoadResult, { ok: true }>, check
     await showView(result.view, result.expanded, result.fold, result.folded);
     return;
   }
-  void (checked ? Promise.resolve() : runCheck()).then(() => {
-    // A float model has nothing to check but op support: quantize it with the panel's settings
-    // (8a8w by default) so its findings show at once. Large graphs wait for the button.
-    // A dynamically quantized model is not a float model to quantize again: its finding says what to do.
-    const r = useCheck.getState().result;
-    if (r?.encodings !== 'float' || r.findings.some((f) => f.rule === 'not-qdq')) return;
-    const { nodeCount, byteLength } = result.summary;
-    const samples = useQuant.getState().settings.calibration.samples;
-    if (nodeCount <= AUTO_QUANTIZE_MAX_NODES && byteLength <= AUTO_QUANTIZE_MAX_BYTES && samples <= 64) {
-      void runQuantize();
-      return;
-    }
-    const size =
-      nodeCount > AUTO_QUANTIZE_MAX_NODES
-        ? `${nodeCount.toLocaleString('en-US')} nodes (quantized on load up to ${AUTO_QUANTIZE_MAX_NODES.toLocaleString('en-US')})`
-        : byteLength > AUTO_QUANTIZE_MAX_BYTES
-          ? `${Math.round(byteLength / 2 ** 20)} MiB (quantized on load up to ${AUTO_QUANTIZE_MAX_BYTES / 2 ** 20} MiB)`
-          : `${samples} calibration samples (on load up to 64)`;
-    useQuant.setState({
-      offer: `This float model was not quantized on load: it has ${size}, and a run would compete with the drawing for the machine. Press Quantize to run it.`,
-    });
-  });
+  const verdict = checked ? Promise.resolve() : runCheck();
+  // The drawing first: a quantization started on load would compete with it for the machine.
   await showView(result.view, result.expanded, result.fold, result.folded);
+  await verdict;
+  // A float model has nothing to check but op support: quantize it with the panel's settings
+  // (8a8w by default) so its findings show at once. Large graphs wait for the button.
+  // A dynamically quantized model is not a float model to quantize again: its finding says what to do.
+  const r = useCheck.getState().result;
+  if (r?.encodings !== 'float' || r.findings.some((f) => f.rule === 'not-qdq')) return;
+  const { nodeCount, byteLength } = result.summary;
+  const samples = useQuant.getState().settings.calibration.samples;
+  if (nodeCount <= AUTO_QUANTIZE_MAX_NODES && byteLength <= AUTO_QUANTIZE_MAX_BYTES && samples <= 64) {
+    void runQuantize();
+    return;
+  }
+  const size =
+    nodeCount > AUTO_QUANTIZE_MAX_NODES
+      ? `${nodeCount.toLocaleString('en-US')} nodes (quantized on load up to ${AUTO_QUANTIZE_MAX_NODES.toLocaleString('en-US')})`
+      : byteLength > AUTO_QUANTIZE_MAX_BYTES
+        ? `${Math.round(byteLength / 2 ** 20)} MiB (quantized on load up to ${AUTO_QUANTIZE_MAX_BYTES / 2 ** 20} MiB)`
+        : `${samples} calibration samples (on load up to 64)`;
+  useQuant.setState({
+    offer: `This float model was not quantized on load: it has ${size}, and a run would compete with the drawing for the machine. Press Quantize to run it.`,
+  });
 }
