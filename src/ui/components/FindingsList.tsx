@@ -2,7 +2,7 @@
  * The findings beside the graph: grouped by rule, op or severity, filtered by severity and text;
  * each row jumps to its node (centered and selected). `n` / `p` step through them.
  */
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { Finding } from '../../core/check/finding';
 import { revealNode } from '../actions/view';
 import { useCheck } from '../state/check-store';
@@ -49,6 +49,28 @@ function Row({ f }: { f: Finding }) {
   );
 }
 
+/**
+ * Rows mounted per task when a list appears: a 100k-node decoder's 147 findings held the page
+ * 100-200 ms when mounted in one piece; in slices of this many, each is a short task.
+ */
+const ROWS_PER_TASK = 40;
+
+/** How many rows of `list` to mount now: ROWS_PER_TASK more each task until all are there. */
+function useRowsMounted(list: unknown, total: number): number {
+  const [state, setState] = useState({ list, count: ROWS_PER_TASK });
+  const current = state.list === list;
+  useEffect(() => {
+    if (!current) {
+      setState({ list, count: ROWS_PER_TASK });
+      return;
+    }
+    if (state.count >= total) return;
+    const id = setTimeout(() => setState((s) => (s.list === list ? { list, count: s.count + ROWS_PER_TASK } : s)), 0);
+    return () => clearTimeout(id);
+  }, [list, total, current, state.count]);
+  return current ? state.count : ROWS_PER_TASK;
+}
+
 export function FindingsList() {
   const findings = useCheck((s) => s.result?.findings);
   const { groupBy, severities, text } = useList();
@@ -62,6 +84,16 @@ export function FindingsList() {
     return [...m];
   }, [shown, groupBy]);
   useEffect(() => setList({ cursor: -1 }), [findings]);
+  const mounted = useRowsMounted(shown, shown.length);
+  // The rows each group may mount now, in list order.
+  const quota = useMemo(() => {
+    let left = mounted;
+    return groups.map(([, list]) => {
+      const n = Math.max(0, Math.min(list.length, left));
+      left -= n;
+      return n;
+    });
+  }, [groups, mounted]);
 
   return (
     <section aria-label="Findings">
@@ -118,7 +150,7 @@ export function FindingsList() {
             </p>
           )}
           <ul className="min-h-0 flex-1">
-            {groups.map(([key, list]) => (
+            {groups.map(([key, list], g) => (
               <li key={key || 'all'}>
                 {key && (
                   <div
@@ -129,7 +161,7 @@ export function FindingsList() {
                   </div>
                 )}
                 <ul>
-                  {list.map((f, i) => (
+                  {(quota[g]! < list.length ? list.slice(0, quota[g]) : list).map((f, i) => (
                     <Row key={`${f.nodeId}:${f.rule}:${f.port}:${i}`} f={f} />
                   ))}
                 </ul>
