@@ -7,7 +7,7 @@
  *
  * WORKERS=1 profiles the engine and layout workers too (attached through the browser's own DevTools
  * session) and prints where each spent its time.
- * NO_PROFILE=1 only times (marks and long tasks, no profiler overhead). SETTLE=ms waits that long after the start-up sample before the drop. The `ql:` marks are the
+ * NO_PROFILE=1 only times (marks and long tasks, no profiler overhead). STRETCHES=n prints the n longest busy stretches (3). SETTLE=ms waits that long after the start-up sample before the drop. The `ql:` marks are the
  * app's phases: open (engine worker), opened, layout (layout worker), laid-out, drawn.
  */
 import { spawn } from 'node:child_process';
@@ -194,7 +194,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(`${name}: drawn and checked ${ms} ms after the drop; marks: ${marks.join(', ')}`);
     console.log(phaseText);
     console.log(`long tasks (PerformanceObserver): ${tasks.join(', ') || 'none'}`);
-    for (const s of stretches(profile).slice(0, 3)) {
+    for (const s of stretches(profile).slice(0, Number(process.env.STRETCHES ?? 3))) {
       console.log(
         `busy stretch of ${((s.end - s.start) / 1000).toFixed(0)} ms at +${((s.start - profile.startTime) / 1000).toFixed(0)} ms`,
       );
