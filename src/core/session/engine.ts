@@ -169,18 +169,14 @@ export class Engine implements EngineApi {
       const others = files
         .filter((f) => f !== main && !encodingsFiles.includes(f))
         .map((f) => ({ name: f.name, blob: 'contents' in f ? new Blob([f.contents as Uint8Array<ArrayBuffer>]) : f }));
-      return await this.accept(
-        open,
-        bytes,
-        main.name,
-        new BlobDataSource(others),
+      return await this.accept(open, bytes, main.name, new BlobDataSource(others), {
         onProgress,
         encodings,
-        'contents' in main ? undefined : main,
-        !!skeleton && skeleton.deferred > 0,
-        [[skeleton ? 'read (skeleton)' : 'read', performance.now() - readStarted]],
-        checkFirst && onChecked ? { settings: checkFirst, onChecked } : undefined,
-      );
+        file: 'contents' in main ? undefined : main,
+        skeleton: !!skeleton && skeleton.deferred > 0,
+        phases: [[skeleton ? 'read (skeleton)' : 'read', performance.now() - readStarted]],
+        early: checkFirst && onChecked ? { settings: checkFirst, onChecked } : undefined,
+      });
     } catch (err) {
       if (err instanceof RangeError)
         return fail(
@@ -265,18 +261,11 @@ export class Engine implements EngineApi {
     try {
       const readStarted = performance.now();
       const bytes = await readResponse(response, onProgress);
-      return await this.accept(
-        open,
-        bytes,
-        fileName,
-        new UrlDataSource(parsed.href),
+      return await this.accept(open, bytes, fileName, new UrlDataSource(parsed.href), {
         onProgress,
-        undefined,
-        undefined,
-        false,
-        [['download', performance.now() - readStarted]],
-        checkFirst && onChecked ? { settings: checkFirst, onChecked } : undefined,
-      );
+        phases: [['download', performance.now() - readStarted]],
+        early: checkFirst && onChecked ? { settings: checkFirst, onChecked } : undefined,
+      });
     } catch (err) {
       if (err instanceof RangeError)
         return fail(
@@ -527,18 +516,26 @@ export class Engine implements EngineApi {
     return { ok: true, preview: await previewTensor(constant, this.data, undefined, this.file) };
   }
 
+  /**
+   * Takes a model's bytes as its own. `file`: the dropped file they came from; `skeleton`: they
+   * are its skeleton (io/skeleton.ts); `phases`: the open's phases so far (the read); `early`: a
+   * check to run and hand over before the drawing is built.
+   */
   private async accept(
     open: number,
     bytes: Uint8Array,
     fileName: string,
     data: ExternalDataSource,
-    onProgress?: ProgressCallback,
-    encodings?: { file: string; value: AimetEncodings },
-    file?: Blob,
-    skeleton = false,
-    phases: [string, number][] = [],
-    early?: { settings: CheckSettings; onChecked: EarlyCheck },
+    how: {
+      onProgress?: ProgressCallback;
+      encodings?: { file: string; value: AimetEncodings };
+      file?: Blob;
+      skeleton?: boolean;
+      phases?: [string, number][];
+      early?: { settings: CheckSettings; onChecked: EarlyCheck };
+    } = {},
   ): Promise<LoadResult> {
+    const { onProgress, encodings, file, skeleton = false, phases = [], early } = how;
     onProgress?.('Parsing model', undefined);
     const started = performance.now();
     let lap = started;
