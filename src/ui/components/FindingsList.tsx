@@ -2,7 +2,8 @@
  * The findings beside the graph: grouped by rule, op or severity, filtered by severity and text;
  * each row jumps to its node (centered and selected). `n` / `p` step through them.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo } from 'react';
+import { useMountedSteps } from '../use-mounted-steps';
 import type { Finding } from '../../core/check/finding';
 import { revealNode } from '../actions/view';
 import { useCheck } from '../state/check-store';
@@ -55,22 +56,6 @@ function Row({ f }: { f: Finding }) {
  */
 const ROWS_PER_TASK = 40;
 
-/** How many rows of `list` to mount now: ROWS_PER_TASK more each task until all are there. */
-function useRowsMounted(list: unknown, total: number): number {
-  const [state, setState] = useState({ list, count: ROWS_PER_TASK });
-  const current = state.list === list;
-  useEffect(() => {
-    if (!current) {
-      setState({ list, count: ROWS_PER_TASK });
-      return;
-    }
-    if (state.count >= total) return;
-    const id = setTimeout(() => setState((s) => (s.list === list ? { list, count: s.count + ROWS_PER_TASK } : s)), 0);
-    return () => clearTimeout(id);
-  }, [list, total, current, state.count]);
-  return current ? state.count : ROWS_PER_TASK;
-}
-
 export function FindingsList() {
   const findings = useCheck((s) => s.result?.findings);
   const { groupBy, severities, text } = useList();
@@ -84,7 +69,7 @@ export function FindingsList() {
     return [...m];
   }, [shown, groupBy]);
   useEffect(() => setList({ cursor: -1 }), [findings]);
-  const mounted = useRowsMounted(shown, shown.length);
+  const mounted = useMountedSteps(shown, Math.ceil(shown.length / ROWS_PER_TASK)) * ROWS_PER_TASK;
   // The rows each group may mount now, in list order.
   const quota = useMemo(() => {
     let left = mounted;

@@ -10,7 +10,7 @@ import {
   useStoreApi,
   type NodeMouseHandler,
 } from '@xyflow/react';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { GROUP_NODE, nodeSize } from '../../core/view/drawing';
 import { BROADCAST_FANOUT, type VisibleGraph } from '../../core/view/scopes';
 import { GroupNode, type GroupFlowNode } from './GroupNode';
@@ -25,6 +25,7 @@ import { useApp } from '../state/app-store';
 import { useSearchHits } from '../actions/search';
 import { hashWhenIdle } from '../actions/check';
 import type { LayoutResult } from '../../core/layout/layout-graph';
+import { useMountedSteps } from '../use-mounted-steps';
 import { routeKey } from '../../core/layout/route';
 
 const nodeTypes = { op: OpNode, scope: GroupNode };
@@ -171,40 +172,16 @@ function Canvas() {
   // interruptible), about a millisecond per node or edge here: a 10k decoder's overview (120 boxes,
   // 125 edges) held the page 100-190 ms in one piece. Within one drawing (selection, labels, search
   // hits) everything updates at once.
-  const [shown, setShown] = useState<{ layout: typeof layout; nodes: number; edges: number }>({
-    layout: undefined,
-    nodes: 0,
-    edges: 0,
-  });
-  useEffect(() => {
-    if (shown.layout !== layout) {
-      setShown({ layout, nodes: Math.min(nodes.length, NODE_CHUNK), edges: 0 });
-      return;
-    }
-    if (shown.nodes >= nodes.length && shown.edges >= edges.length) return;
-    const id = setTimeout(
-      () =>
-        setShown((s) =>
-          s.layout !== layout
-            ? s
-            : s.nodes < nodes.length
-              ? { ...s, nodes: s.nodes + NODE_CHUNK }
-              : { ...s, edges: s.edges + NODE_CHUNK },
-        ),
-      0,
-    );
-    return () => clearTimeout(id);
-  }, [layout, nodes.length, edges.length, shown]);
-  const current = shown.layout === layout;
+  const nodeSteps = Math.max(1, Math.ceil(nodes.length / NODE_CHUNK));
+  const step = useMountedSteps(layout, nodeSteps + Math.ceil(edges.length / NODE_CHUNK));
   const shownNodes = useMemo(
-    () => (!current ? nodes.slice(0, NODE_CHUNK) : shown.nodes >= nodes.length ? nodes : nodes.slice(0, shown.nodes)),
-    [nodes, current, shown.nodes],
+    () => (step >= nodeSteps ? nodes : nodes.slice(0, step * NODE_CHUNK)),
+    [nodes, step, nodeSteps],
   );
-  const shownEdges = useMemo(
-    () =>
-      !current || shown.edges === 0 ? NO_EDGES : shown.edges >= edges.length ? edges : edges.slice(0, shown.edges),
-    [edges, current, shown.edges],
-  );
+  const shownEdges = useMemo(() => {
+    const n = (step - nodeSteps) * NODE_CHUNK;
+    return n <= 0 ? NO_EDGES : n >= edges.length ? edges : edges.slice(0, n);
+  }, [edges, step, nodeSteps]);
 
   // A large graph's labels come on demand: those of the labelled edges drawn now.
   useEffect(() => {
