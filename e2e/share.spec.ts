@@ -12,7 +12,10 @@ test('a link reproduces settings, verdict, findings and selection for a URL mode
   await page.getByRole('checkbox', { name: 'Strict' }).uncheck();
   await page.getByRole('combobox', { name: 'Flow' }).selectOption('executorch');
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass-with-warnings');
+  // The block is taller than the window: it opens at its top, so the whole of it is fitted first.
+  await page.locator('.react-flow__controls-fitview').click();
   await graphNode(page, 'Softmax').click();
+  await expect(page.getByTestId('panel-op')).toHaveText('Softmax');
   await page.getByRole('checkbox', { name: 'Show infos' }).uncheck();
   await page.getByRole('button', { name: 'Copy link' }).click();
   const link = await page.getByTestId('share-link').inputValue();

@@ -225,3 +225,44 @@ test('Back and Forward move between selected nodes and opened groups, and the fr
   await waitForGraph(page);
   await expect(page.getByTestId('panel-op')).toHaveText('Sigmoid');
 });
+
+test('a drawing that opened fitted is fitted again when the canvas is resized, until the person moves it', async ({
+  page,
+}) => {
+  // The transformer block is too tall for a short window: it opens at its top, at a legible zoom.
+  await page.setViewportSize({ width: 1280, height: 420 });
+  await page.goto('/?model=samples/broken-16a16w-matmul.qdq.onnx');
+  await waitForGraph(page);
+  const canvas = page.locator('.react-flow');
+  const viewport = page.locator('.react-flow__viewport');
+  /** How far the drawing's middle is from the canvas's middle, and whether every node is inside. */
+  const placement = () =>
+    page.evaluate(() => {
+      const c = document.querySelector('.react-flow')!.getBoundingClientRect();
+      const boxes = [...document.querySelectorAll('[data-testid="graph-node"]')].map((n) => n.getBoundingClientRect());
+      const top = Math.min(...boxes.map((b) => b.top));
+      const bottom = Math.max(...boxes.map((b) => b.bottom));
+      return {
+        inside: top >= c.top - 1 && bottom <= c.bottom + 1,
+        offCentre: Math.round(Math.abs((top + bottom) / 2 - (c.top + c.bottom) / 2)),
+      };
+    });
+  await expect.poll(async () => (await placement()).inside).toBe(false);
+  // A taller window: the whole drawing fits now, so it is fitted, centred.
+  await page.setViewportSize({ width: 1280, height: 1400 });
+  await expect.poll(placement).toEqual({ inside: true, offCentre: expect.any(Number) });
+  await expect.poll(async () => (await placement()).offCentre).toBeLessThan(30);
+
+  // The person zooms with the wheel: a resize now keeps their view.
+  const box = (await canvas.boundingBox())!;
+  const fitted = await viewport.getAttribute('style');
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, 300);
+  await expect(viewport).not.toHaveAttribute('style', fitted!);
+  const moved = await viewport.getAttribute('style');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await expect.poll(async () => (await canvas.boundingBox())!.height).toBeLessThan(box.height - 100);
+  // Two frames for a refit that must not come.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  expect(await viewport.getAttribute('style')).toBe(moved);
+});

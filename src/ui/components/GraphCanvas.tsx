@@ -7,6 +7,7 @@ import {
   ReactFlow,
   ReactFlowProvider,
   useReactFlow,
+  useStore,
   useStoreApi,
   type NodeMouseHandler,
 } from '@xyflow/react';
@@ -192,16 +193,31 @@ function Canvas() {
   // A new drawing opens readable: the whole graph when it fits at a legible zoom, else its top
   // (where the inputs are) at that zoom, as Netron opens a model; the minimap gives the overview.
   // Asking to fit (the F key, Collapse all) fits everything. Re-layouts after opening a group or
-  // revealing a node keep the viewport.
+  // revealing a node keep the viewport. Until the person moves the view (or a node is centred), a
+  // resized canvas (a verdict banner that grows, a panel that opens) is fitted again the same way:
+  // otherwise the bottom of a graph that just fitted slides out of sight.
   const fitted = useRef<unknown>(undefined);
-  const fitSeq = useApp((s) => s.fitSeq);
   const fittedSeq = useRef(0);
+  const fitMode = useRef<'open' | 'all' | undefined>(undefined);
+  const fittedSize = useRef('');
+  const fittedLayout = useRef<unknown>(undefined);
   const store = useStoreApi();
+  const width = useStore((s) => s.width);
+  const height = useStore((s) => s.height);
+  const fitSeq = useApp((s) => s.fitSeq);
   useEffect(() => {
-    if (!layout || !visible || (fitted.current === view && fittedSeq.current === fitSeq)) return;
-    const opened = fitted.current !== view || useApp.getState().fitReadable;
+    if (!layout || !visible || !width || !height) return;
+    const size = `${width}x${height}`;
+    const fresh = fitted.current !== view || fittedSeq.current !== fitSeq;
+    // A re-layout of the same drawing (a group opened) keeps the viewport, and so does a resize after it.
+    if (!fresh && fittedLayout.current !== layout) fitMode.current = undefined;
+    fittedLayout.current = layout;
+    if (!fresh && (!fitMode.current || fittedSize.current === size)) return;
+    const opened = fresh ? fitted.current !== view || useApp.getState().fitReadable : fitMode.current === 'open';
     fitted.current = view;
     fittedSeq.current = fitSeq;
+    fittedSize.current = size;
+    fitMode.current = opened ? 'open' : 'all';
     requestAnimationFrame(() => {
       const { width, height } = store.getState();
       const box = drawingBounds(visible, layout);
@@ -214,13 +230,14 @@ function Canvas() {
       const x = box.width * z < width ? (width - box.width * z) / 2 - box.x * z : 24 - box.x * z;
       void setViewport({ x, y: 24 - box.y * z, zoom: z });
     });
-  }, [layout, visible, view, fitView, setViewport, fitSeq, store]);
+  }, [layout, visible, view, fitView, setViewport, fitSeq, store, width, height]);
 
   useEffect(() => {
     if (!focus || !layout || !view) return;
     const pos = layout.positions[focus.id];
     const item = visible?.items.find((i) => i.id === focus.id);
     if (!pos || !item) return;
+    fitMode.current = undefined;
     const size = item.kind === 'group' ? GROUP_NODE : nodeSize(item.node);
     void setCenter(pos.x + size.width / 2, pos.y + size.height / 2, { zoom: Math.max(getZoom(), 1), duration: 250 });
   }, [focus, layout, view, visible, setCenter, getZoom]);
@@ -238,6 +255,10 @@ function Canvas() {
       edgeTypes={edgeTypes}
       onNodeClick={onNodeClick}
       onPaneClick={() => useApp.getState().select(undefined)}
+      onMoveStart={(event) => {
+        // The person panned or zoomed: their view stays when the canvas is resized.
+        if (event) fitMode.current = undefined;
+      }}
       nodesDraggable={false}
       nodesConnectable={false}
       onlyRenderVisibleElements={nodes.length > ONLY_VISIBLE_ABOVE}
