@@ -7,6 +7,7 @@
  *
  * WORKERS=1 profiles the engine and layout workers too (attached through the browser's own DevTools
  * session) and prints where each spent its time.
+ * FRAMES=1 prints the long animation frames after the drop, with the scripts that ran in them.
  * NO_PROFILE=1 only times (marks and long tasks, no profiler overhead). STRETCHES=n prints the n longest busy stretches (3). SETTLE=ms waits that long after the start-up sample before the drop. The `ql:` marks are the
  * app's phases: open (engine worker), opened, layout (layout worker), laid-out, drawn.
  */
@@ -110,6 +111,28 @@ async function main(argv: string[]): Promise<void> {
       new PerformanceObserver((list) => {
         for (const e of list.getEntries()) w.__tasks.push({ start: e.startTime, ms: e.duration });
       }).observe({ type: 'longtask', buffered: true });
+      // Long animation frames name the scripts that ran in them (Chromium 123+).
+      const l = window as unknown as { __frames: string[] };
+      l.__frames = [];
+      try {
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries() as unknown as {
+            startTime: number;
+            duration: number;
+            scripts: { invoker: string; sourceFunctionName: string; duration: number }[];
+          }[]) {
+            const scripts = e.scripts
+              .filter((x) => x.duration >= 5)
+              .map(
+                (x) =>
+                  `${x.invoker}${x.sourceFunctionName ? ` (${x.sourceFunctionName})` : ''} ${Math.round(x.duration)} ms`,
+              );
+            l.__frames.push(`${Math.round(e.duration)} ms frame at ${Math.round(e.startTime)}: ${scripts.join('; ')}`);
+          }
+        }).observe({ type: 'long-animation-frame', buffered: true });
+      } catch {
+        // Not this browser.
+      }
     });
     await page.goto(`http://127.0.0.1:${PORT}/`);
     await page.getByTestId('verdict').waitFor({ timeout: 60_000 });
@@ -163,6 +186,11 @@ async function main(argv: string[]): Promise<void> {
           .map((t) => `${Math.round(t.ms)} ms at +${Math.round(t.start - since)}`),
       p0,
     );
+    const frames = await page.evaluate(() => (window as unknown as { __frames: string[] }).__frames);
+    if (process.env.FRAMES) {
+      const rel = frames.map((f) => f.replace(/at (\d+):/, (_, t) => `at +${Math.round(Number(t) - p0)}:`));
+      console.log(`long animation frames:\n  ${rel.filter((f) => f.includes('+') && !f.includes('+-')).join('\n  ')}`);
+    }
     if (workers) {
       for (const w of await workers.stop()) {
         const busy = w.profile.samples.reduce(
