@@ -1,5 +1,6 @@
 /** What every CLI command writes to, and the exit codes they share. */
 import { createHash } from 'node:crypto';
+import { openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 /** The streams a command writes to; tests pass string sinks. */
@@ -50,4 +51,23 @@ export function fileSha256(path: string): (bytes: Uint8Array, file?: Blob) => Pr
   });
   digest.catch(() => undefined);
   return (bytes, file) => digest.catch(async () => nodeSha256(file ? new Uint8Array(await file.arrayBuffer()) : bytes));
+}
+
+/**
+ * Ranges of a file read with positioned reads on one descriptor, kept open for the process (the
+ * command runs once). Reading IS-Net's skeleton took 51 Blob reads, about 70 ms of waiting in all.
+ */
+export function fileRanges(path: string): (from: number, to: number) => Uint8Array<ArrayBuffer> {
+  let fd: number | undefined;
+  return (from, to) => {
+    fd ??= openSync(path, 'r');
+    const out = new Uint8Array(Math.max(0, to - from));
+    for (let at = 0; at < out.length;) {
+      const n = readSync(fd, out, at, out.length - at, from + at);
+      if (n === 0)
+        throw new RangeError(`${path} ended at byte ${from + at}, before ${to}: was it changed while being read?`);
+      at += n;
+    }
+    return out;
+  };
 }

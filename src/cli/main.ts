@@ -12,7 +12,8 @@ import { loadRulePack } from '../../rules/registry';
 import { Engine } from '../core/session/engine';
 import type { CheckSettings, OpenFile } from '../core/session/api';
 import { parseArgs } from './args';
-import { EXIT, fileSha256, type Io } from './io';
+import { EXIT, fileRanges, fileSha256, type Io } from './io';
+import type { ReadRange } from '../core/io/skeleton';
 import { compareDroppedModel, decodeShareLink, ShareLinkError, type SharePayload } from '../core/share';
 import { DEFAULT_CALIBRATION, DEFAULT_OPTIONS, isConfigName } from '../core/quant/configs';
 import { BACKENDS, DEFAULT_BACKEND, isBackend } from '../../rules/backends';
@@ -159,7 +160,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   };
 
   // The model's hash is read and computed on a worker thread meanwhile; the engine draws nothing.
-  const engine = new Engine(nodeRuntime, { sha256: fileSha256(args.positional[0]!), drawings: false });
+  // The model file is read with positioned reads where the engine reads ranges of it (its skeleton).
+  const ranges = new Map<Blob, ReadRange>();
+  const engine = new Engine(nodeRuntime, {
+    sha256: fileSha256(args.positional[0]!),
+    drawings: false,
+    readRange: (file) => ranges.get(file),
+  });
   const files: OpenFile[] = [];
   for (const [path, model] of [
     [args.positional[0]!, true],
@@ -172,7 +179,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         // in the file (io/skeleton.ts), as the page does with a dropped file. Reading 44 MB whole
         // cost 0.2 s here, most of it in touching fresh memory.
         if (!statSync(path).isFile()) throw new Error('not a file');
-        files.push(new File([await openAsBlob(path)], basename(path)));
+        const file = new File([await openAsBlob(path)], basename(path));
+        ranges.set(file, fileRanges(path));
+        files.push(file);
       } else {
         const bytes = readFileSync(path);
         files.push({

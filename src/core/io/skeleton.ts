@@ -42,6 +42,18 @@ const LEN = 2;
 /** What the skeleton holds, in order: a range of the file, or bytes written for it. */
 type Piece = { from: number; to: number } | Uint8Array;
 
+/**
+ * Reads bytes [from, to) of the file. A Blob's own slices by default; the command line reads the
+ * file it opened with positioned reads instead (each Blob read is an asynchronous round trip,
+ * about 1.5 ms in Node and 2-6 ms in Chromium here, and a walk makes dozens).
+ */
+export type ReadRange = (from: number, to: number) => Uint8Array<ArrayBuffer> | Promise<Uint8Array<ArrayBuffer>>;
+
+/** A Blob's slices as a {@link ReadRange}. */
+export function blobRanges(blob: Blob): ReadRange {
+  return async (from, to) => new Uint8Array(await blob.slice(from, to).arrayBuffer());
+}
+
 /** A cursor over a Blob that reads it in slices as the walk moves forward, and keeps the slices. */
 class BlobCursor {
   /** The slices read, in file order (the walk only moves forward). */
@@ -53,7 +65,10 @@ class BlobCursor {
   private buf = new Uint8Array(0);
   private start = 0;
   pos = 0;
-  constructor(private readonly blob: Blob) {}
+  constructor(
+    private readonly blob: Blob,
+    private readonly readRange: ReadRange,
+  ) {}
   get size(): number {
     return this.blob.size;
   }
@@ -73,7 +88,7 @@ class BlobCursor {
     const end = this.start + this.buf.length;
     // The current slice's tail is kept, not read again: only what lies past it is read.
     const from = this.pos >= this.start && this.pos < end ? end : this.pos;
-    const fresh = new Uint8Array(await this.blob.slice(from, to).arrayBuffer());
+    const fresh = await this.readRange(from, to);
     this.read += fresh.length;
     this.slices.push({ start: from, bytes: fresh });
     if (from === this.pos) this.buf = fresh;
@@ -128,7 +143,7 @@ class BlobCursor {
       }
       // Not read on the way (the walk stepped over it): read it now.
       const end = Math.min(to, s ? s.start : to);
-      out.set(new Uint8Array(await this.blob.slice(pos, end).arrayBuffer()), at + pos - from);
+      out.set(await this.readRange(pos, end), at + pos - from);
       pos = end;
     }
   }
@@ -262,8 +277,11 @@ async function graphWithoutData(c: BlobCursor, end: number): Promise<{ body: Pie
  * the whole file, read once. Throws RangeError when the protobuf framing is broken: the caller
  * reads the whole file, whose reader explains.
  */
-export async function readSkeleton(file: Blob): Promise<{ bytes: Uint8Array; deferred: number }> {
-  const c = new BlobCursor(file);
+export async function readSkeleton(
+  file: Blob,
+  read: ReadRange = blobRanges(file),
+): Promise<{ bytes: Uint8Array; deferred: number }> {
+  const c = new BlobCursor(file, read);
   try {
     return await walk(c);
   } catch (err) {

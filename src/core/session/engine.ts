@@ -19,7 +19,7 @@ import { readOnnx } from '../model/read-onnx';
 import { previewTensor } from '../model/tensor-values';
 import { UrlDataSource } from '../model/url-data-source';
 import { readBlob, readResponse } from '../io/read-bytes';
-import { readSkeleton } from '../io/skeleton';
+import { readSkeleton, type ReadRange } from '../io/skeleton';
 import type { Model } from '../model/types';
 import { AimetEncodingsError, parseAimetEncodings, type AimetEncodings } from '../formats/aimet';
 import { sha256Hex } from '../report/sha256';
@@ -83,6 +83,9 @@ export class Engine implements EngineApi {
    * @param options.partItems items per part of a parted load answer (tests lower it).
    * @param options.drawings false for an engine that draws nothing (the command line): load
    *   answers then carry an empty view, and the grouping and folding of the drawing are skipped.
+   * @param options.readRange how to read a range of a dropped or opened file, when not through
+   *   its Blob (the command line: positioned reads of the file it opened); undefined for a file
+   *   it does not know.
    * @param options.hashWhenAsked the file is hashed only when modelHash() or an export asks (the
    *   page's engine: hashing a 45 MB file beside the first drawing and check slowed both by a third
    *   on two cores); check reports carry an empty hash until then. Otherwise hashing starts on load
@@ -96,6 +99,7 @@ export class Engine implements EngineApi {
       partItems?: number;
       drawings?: boolean;
       hashWhenAsked?: boolean;
+      readRange?: (file: Blob) => ReadRange | undefined;
     } = {},
   ) {
     this.checker = new Checker(!options.hashWhenAsked);
@@ -164,7 +168,10 @@ export class Engine implements EngineApi {
       }
       // A large file opens without the raw data of its large weights (read when asked for).
       const readStarted = performance.now();
-      const skeleton = 'contents' in main || main.size < SKELETON_MIN_BYTES ? undefined : await skeletonOf(main);
+      const skeleton =
+        'contents' in main || main.size < SKELETON_MIN_BYTES
+          ? undefined
+          : await skeletonOf(main, this.options.readRange?.(main));
       const bytes = 'contents' in main ? main.contents : (skeleton?.bytes ?? (await readBlob(main, onProgress)));
       const others = files
         .filter((f) => f !== main && !encodingsFiles.includes(f))
@@ -687,9 +694,9 @@ function foldFor(view: GraphView): QdqFold | undefined {
 const SKELETON_MIN_BYTES = 8 * 2 ** 20;
 
 /** The model's skeleton, or undefined to read the whole file (nothing to leave, or odd framing). */
-async function skeletonOf(file: Blob): Promise<{ bytes: Uint8Array; deferred: number } | undefined> {
+async function skeletonOf(file: Blob, read?: ReadRange): Promise<{ bytes: Uint8Array; deferred: number } | undefined> {
   try {
-    return await readSkeleton(file);
+    return await readSkeleton(file, read);
   } catch {
     return undefined;
   }
