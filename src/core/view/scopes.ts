@@ -106,17 +106,13 @@ function* nodeScopeSteps(view: GraphView): Generator<void, Map<string, string[]>
   const cached = scopeCache.get(view);
   if (cached) return cached;
   const scopes = new Map<string, string[]>();
-  const consumers = new Map<string, string[]>();
-  const producers = new Map<string, string[]>();
   let i = 0;
-  for (const e of view.edges) {
-    (consumers.get(e.source) ?? consumers.set(e.source, []).get(e.source)!).push(e.target);
-    (producers.get(e.target) ?? producers.set(e.target, []).get(e.target)!).push(e.source);
-    if (++i % STEP === 0) yield;
-  }
   const own = new Map<string, string[]>();
+  let unscoped = false;
   for (const n of view.nodes) {
-    own.set(n.id, n.kind === 'op' ? scopeOf(n.name) : []);
+    const scope = n.kind === 'op' ? scopeOf(n.name) : [];
+    own.set(n.id, scope);
+    if (n.kind === 'op' && scope.length === 0) unscoped = true;
     if (++i % STEP === 0) yield;
   }
   if (view.nodes.length > GROUP_THRESHOLD) {
@@ -128,6 +124,18 @@ function* nodeScopeSteps(view: GraphView): Generator<void, Map<string, string[]>
       scopeCache.set(view, blocks);
       return blocks;
     }
+  }
+  if (!unscoped) {
+    // Every op has its own scope (a folded decoder: 30k nodes): no neighbours to look at.
+    scopeCache.set(view, own);
+    return own;
+  }
+  const consumers = new Map<string, string[]>();
+  const producers = new Map<string, string[]>();
+  for (const e of view.edges) {
+    (consumers.get(e.source) ?? consumers.set(e.source, []).get(e.source)!).push(e.target);
+    (producers.get(e.target) ?? producers.set(e.target, []).get(e.target)!).push(e.source);
+    if (++i % STEP === 0) yield;
   }
   for (const n of view.nodes) {
     let scope = own.get(n.id)!;
