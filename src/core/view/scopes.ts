@@ -42,8 +42,11 @@ export function nodeScopes(view: GraphView): Map<string, string[]> {
  */
 export const SLICE_MS = 20;
 
-/** Resolves in a new task: a message to itself, which browsers do not clamp as nested timeouts are. */
-function nextTask(): Promise<void> {
+/**
+ * Resolves in a new task: a message to itself, which browsers do not clamp as they clamp nested
+ * timeouts (to 4 ms). The UI thread's one way to end a task and carry on in the next.
+ */
+export function nextTask(): Promise<void> {
   return new Promise((resolve) => {
     const channel = new MessageChannel();
     channel.port1.onmessage = () => {

@@ -20,12 +20,11 @@ import { filteredFindings, setList, useList } from '../state/list-store';
 import { indexFindings, useCheck } from '../state/check-store';
 
 /**
- * Ends the current task. Receiving a large result from the worker already costs one task (the
- * message is deserialized); the work on it goes in the next one, so neither grows past ~100 ms.
+ * Ends the current task (core/view/scopes.ts). Receiving a large result from the worker already
+ * costs one task (the message is deserialized); the work on it goes in the next one, so neither
+ * grows past ~100 ms.
  */
-export function nextTask(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
+export { nextTask } from '../../core/view/scopes';
 
 export { GROUP_BUDGET, GROUP_THRESHOLD } from '../../core/view/scopes';
 
