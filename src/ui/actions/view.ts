@@ -10,6 +10,7 @@ import {
   GROUP_THRESHOLD,
   initialExpansion,
   nodeScopes,
+  nextTask,
   nodeScopesInSlices,
   visibleGraph,
   visibleGraphInSlices,
@@ -24,7 +25,7 @@ import { indexFindings, useCheck } from '../state/check-store';
  * costs one task (the message is deserialized); the work on it goes in the next one, so neither
  * grows past ~100 ms.
  */
-export { nextTask } from '../../core/view/scopes';
+export { nextTask };
 
 export { GROUP_BUDGET, GROUP_THRESHOLD } from '../../core/view/scopes';
 
@@ -153,7 +154,11 @@ export async function relayout(): Promise<void> {
   let layout = cache.get(key);
   if (!layout) {
     performance.mark('ql:layout');
-    layout = input.nodes.length <= MAIN_THREAD_LAYOUT_MAX ? layoutGraph(input) : await layoutClient().layout(input);
+    if (input.nodes.length <= MAIN_THREAD_LAYOUT_MAX) {
+      layout = layoutGraph(input);
+      // The drawing renders in a task of its own, not after the grouping's last slice.
+      await nextTask();
+    } else layout = await layoutClient().layout(input);
     performance.mark('ql:laid-out');
     if (cache.size >= 16) cache.delete(cache.keys().next().value!);
     cache.set(key, layout);
