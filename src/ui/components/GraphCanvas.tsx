@@ -193,7 +193,7 @@ function Canvas() {
   // A new drawing opens readable: the whole graph when it fits at a legible zoom, else its top
   // (where the inputs are) at that zoom, as Netron opens a model; the minimap gives the overview.
   // Asking to fit (the F key, Collapse all) fits everything. Re-layouts after opening a group or
-  // revealing a node keep the viewport. Until the person moves the view (or a node is centred), a
+  // revealing a node keep the viewport. Until the person moves the view, clicks in it, or a node is centred, a
   // resized canvas (a verdict banner that grows, a panel that opens) is fitted again the same way:
   // otherwise the bottom of a graph that just fitted slides out of sight.
   const fitted = useRef<unknown>(undefined);
@@ -243,6 +243,9 @@ function Canvas() {
   }, [focus, layout, view, visible, setCenter, getZoom]);
 
   const onNodeClick: NodeMouseHandler<OpFlowNode | GroupFlowNode> = (_, node) => {
+    // The person is working in the drawing: it no longer moves by itself (a selection opens the
+    // node panel, which narrows the canvas; a refit then would slide the nodes under the pointer).
+    fitMode.current = undefined;
     if (node.type === 'scope') void toggleGroup(node.id);
     else useApp.getState().select(node.id);
   };
@@ -254,7 +257,10 @@ function Canvas() {
       nodeTypes={nodeTypes}
       edgeTypes={edgeTypes}
       onNodeClick={onNodeClick}
-      onPaneClick={() => useApp.getState().select(undefined)}
+      onPaneClick={() => {
+        fitMode.current = undefined;
+        useApp.getState().select(undefined);
+      }}
       onMoveStart={(event) => {
         // The person panned or zoomed: their view stays when the canvas is resized.
         if (event) fitMode.current = undefined;
