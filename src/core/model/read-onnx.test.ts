@@ -111,4 +111,37 @@ describe('string decoding', () => {
     );
     expect(model.graph.nodes[0]!.name).toBe('层/relu');
   });
+
+  it('interns repeated names while a model is read, and never returns one string for another', async () => {
+    const { default: $protobuf, internStrings } = await import('./onnx/pb-runtime.js');
+    const enc = new TextEncoder();
+    // Two names whose hashes collide (the same FNV-style hash the reader takes): found by search.
+    const hash = (t: string) => {
+      let h = t.length;
+      for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 16777619);
+      return h;
+    };
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; !pair; i++) {
+      const name = `/model/layers.${i}/mlp/Mul_output_0`;
+      const other = seen.get(hash(name));
+      if (other !== undefined && other.length === name.length) pair = [other, name];
+      else seen.set(hash(name), name);
+    }
+    const read = (t: string) => {
+      const bytes = enc.encode(t);
+      return $protobuf.util.utf8.read(bytes, 0, bytes.length);
+    };
+    internStrings(true);
+    try {
+      for (const t of [pair[0], pair[1], pair[0], pair[1], 'MatMul', 'MatMul', 'é/é', 'é/é']) expect(read(t)).toBe(t);
+    } finally {
+      internStrings(false);
+    }
+    // A whole read leaves no table behind, and names still come out right.
+    const model = readOnnx(load('node/test_if/model.onnx'));
+    expect(model.graph.nodes.map((n) => n.opType)).toEqual(['If']);
+    expect(read(pair[1])).toBe(pair[1]);
+  });
 });

@@ -12,7 +12,7 @@
  * const model = readOnnx(new Uint8Array(await file.arrayBuffer()), { fileName: file.name });
  */
 import { onnx } from './onnx/generated/onnx-pb.js';
-import $protobuf from './onnx/pb-runtime.js';
+import $protobuf, { internStrings } from './onnx/pb-runtime.js';
 import { dtypeFromCode } from './dtype';
 import { ModelLoadError } from './errors';
 import { DEFAULT_LOAD_LIMITS, describeLimit, resolveLimits, type LoadLimits } from './limits';
@@ -231,11 +231,13 @@ function decodeModel(bytes: Uint8Array, fileName: string, limits: LoadLimits): o
   // decoding is synchronous, so setting it for the duration of this call is safe.
   const saved = $protobuf.Reader.recursionLimit;
   $protobuf.Reader.recursionLimit = limits.maxMessageDepth;
+  internStrings(true);
   try {
     return onnx.ModelProto.decode(reader);
   } catch (err) {
     throw decodeError(err, fileName, bytes, reader.pos, limits);
   } finally {
+    internStrings(false);
     $protobuf.Reader.recursionLimit = saved;
   }
 }

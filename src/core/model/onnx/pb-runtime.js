@@ -11,17 +11,47 @@ $protobuf.configure();
 // 8 pieces, copied flat again the first time it was hashed: 0.4-0.6 s of a 100k-node model's
 // load went to the first Map lookups of its names, and the ropes fed the garbage collector.
 const loose = new TextDecoder('utf-8');
+/**
+ * While a model is decoded, short ASCII strings are interned: a tensor's name comes once as a
+ * node's output and again as each consumer's input, in value_info and in the Q/DQ nodes around
+ * it, and op types and attribute names repeat thousands of times. Each repeat then costs a hash
+ * of its bytes (taken in the loop that checks them for ASCII) and a comparison, not a new string;
+ * and every copy is one string, whose hash the model's Maps compute once.
+ */
+let interned = null;
+
+/** Interns strings from now on (a new table), or stops and drops the table. */
+export function internStrings(on) {
+  interned = on ? new Map() : null;
+}
+
+function sameAscii(s, buffer, start) {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buffer[start + i]) return false;
+  return true;
+}
+
 $protobuf.util.utf8.read = function readFlat(buffer, start, end) {
   const n = end - start;
   if (n < 1) return '';
   if (n <= 256) {
     let ascii = true;
-    for (let i = start; i < end; i++)
-      if (buffer[i] & 0x80) {
+    let h = n;
+    for (let i = start; i < end; i++) {
+      const b = buffer[i];
+      if (b & 0x80) {
         ascii = false;
         break;
       }
-    if (ascii) return String.fromCharCode.apply(null, buffer.subarray(start, end));
+      h = Math.imul(h ^ b, 16777619);
+    }
+    if (ascii) {
+      if (interned === null) return String.fromCharCode.apply(null, buffer.subarray(start, end));
+      const known = interned.get(h);
+      if (known !== undefined && known.length === n && sameAscii(known, buffer, start)) return known;
+      const fresh = String.fromCharCode.apply(null, buffer.subarray(start, end));
+      if (known === undefined) interned.set(h, fresh);
+      return fresh;
+    }
   }
   return loose.decode(buffer.subarray(start, end));
 };
