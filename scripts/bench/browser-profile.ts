@@ -8,6 +8,7 @@
  * WORKERS=1 profiles the engine and layout workers too (attached through the browser's own DevTools
  * session) and prints where each spent its time.
  * FRAMES=1 prints the long animation frames after the drop, with the scripts that ran in them.
+ * DIST=dir serves that build instead of dist/ (A/B runs).
  * NO_PROFILE=1 only times (marks and long tasks, no profiler overhead). STRETCHES=n prints the n longest busy stretches (3). SETTLE=ms waits that long after the start-up sample before the drop. The `ql:` marks are the
  * app's phases: open (engine worker), opened, layout (layout worker), laid-out, drawn.
  */
@@ -91,7 +92,9 @@ async function main(argv: string[]): Promise<void> {
   if (!model) throw new Error('usage: tsx scripts/bench/browser-profile.ts MODEL.onnx [--out FILE] [--top N]');
   const opt = (n: string) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1] : undefined);
   const top = Number(opt('top') ?? 12);
-  const server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort'], {
+  // DIST=dir serves another build (A/B runs of two builds, alternated).
+  const dist = process.env.DIST ? ['--outDir', process.env.DIST] : [];
+  const server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort', ...dist], {
     stdio: 'ignore',
     detached: true,
   });

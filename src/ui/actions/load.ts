@@ -52,8 +52,12 @@ async function runLoad(
   // The engine checks the model as soon as it is parsed and sends the verdict before the drawing.
   const check = beginCheck();
   const settings: CheckSettings = { ...useCheck.getState().settings, target: 'model' };
+  // A large graph's verdict may come after its drawing (checked beside it): afterLoad waits for it.
+  let verdictIn!: () => void;
+  const verdict = new Promise<void>((resolve) => (verdictIn = resolve));
   const onChecked = earlyCheckProxy((out) => {
     if (seq === loadSeq) applyCheckOutcome(out, check, true);
+    verdictIn();
   });
   useApp.setState({ loading: { source, phase: 'Starting' } });
   // Progress arrives on its own message port, so a report can land after the result; once the
@@ -106,7 +110,8 @@ async function runLoad(
     notices: s.notices.filter((n) => n.error.code === 'engine'),
   }));
   // The early verdict stands unless settings changed meanwhile (a later check superseded it).
-  await afterLoad(result, isLatestCheck(check) && !!useCheck.getState().report);
+  const early = isLatestCheck(check);
+  await afterLoad(result, result.verdictComing && early ? verdict : early && !!useCheck.getState().report);
 }
 
 export function openFiles(files: File[]): Promise<void> {
