@@ -19,7 +19,7 @@ import { loadRulePack } from '../../rules/registry';
 import type { BenchPart, Figure, MetricDef, PreparedCase, Target } from './types';
 
 const MAX_NODES = 12_000;
-const SAMPLES = 4;
+const SAMPLES = 9;
 
 export const CALIBRATION_METRICS: MetricDef[] = [
   {
@@ -32,7 +32,7 @@ export const CALIBRATION_METRICS: MetricDef[] = [
     id: 'calib.per-sample',
     label: 'Calibration per sample',
     unit: 'ms',
-    description: `calibrate() over the tensors the 8a8w plan observes, min/max inside the graph: time per sample between the first and the last of ${SAMPLES} samples (augmenting the model and creating the session are reported apart).`,
+    description: `calibrate() over the tensors the 8a8w plan observes, min/max inside the graph: the median time between one sample's progress report and the next, over samples 2-${SAMPLES} (the first sample, augmenting the model and creating the sessions are reported apart).`,
   },
   {
     id: 'calib.session',
@@ -107,7 +107,7 @@ export const calibrationPart: BenchPart = {
       created += performance.now() - t;
       return sess;
     };
-    // Per sample: between the first and the last sample's progress report, so the one-off work
+    // Per sample: between one sample's progress report and the next, so the one-off work
     // (augmenting the model, creating the session, the first run) is not spread over the samples.
     const plan = annotate(model, await loadRulePack('htp'), { ...DEFAULT_OPTIONS, config: '8a8w' });
     const tensors = new Set([...plan.tensors].filter(([, spec]) => spec.kind === 'observe').map(([t]) => t));
@@ -119,7 +119,9 @@ export const calibrationPart: BenchPart = {
         tensors,
         onProgress: () => stamps.push(performance.now()),
       });
-      return (stamps[stamps.length - 1]! - stamps[0]!) / (stamps.length - 1);
+      // The median gap: one slow sample (the host's load moves single runs by tens of percent
+      // here) does not move the figure.
+      return median(stamps.slice(1).map((t, k) => t - stamps[k]!));
     };
     const perSample = await timed('minmax');
     const sessions = created;
