@@ -89,7 +89,7 @@ function drawingBounds(
 
 const NO_EDGES: LabeledFlowEdge[] = [];
 /** Nodes (then edges) mounted per task when a drawing first appears. */
-const NODE_CHUNK = 48;
+const NODE_CHUNK = 24;
 
 function Canvas() {
   const view = useApp((s) => s.view);
@@ -171,8 +171,9 @@ function Canvas() {
   // A new drawing comes in tasks: its nodes NODE_CHUNK at a time, top of the drawing first, then
   // its edges. React Flow mounts what it is given in one synchronous pass (its store updates are not
   // interruptible), about a millisecond per node or edge here: a 10k decoder's overview (120 boxes,
-  // 125 edges) held the page 100-190 ms in one piece. Within one drawing (selection, labels, search
-  // hits) everything updates at once.
+  // 125 edges) held the page 100-190 ms in one piece. In steps of 48 the longest task around its
+  // drawing was 72-122 ms in 3 runs of 4; in steps of 24, 58-73 ms in 3 of 4 and none over 50 in
+  // the 4th. Within one drawing (selection, labels, search hits) everything updates at once.
   const nodeSteps = Math.max(1, Math.ceil(nodes.length / NODE_CHUNK));
   const step = useMountedSteps(layout, nodeSteps + Math.ceil(edges.length / NODE_CHUNK));
   const shownNodes = useMemo(
