@@ -9,8 +9,12 @@ import { edgeId, type ViewEdge, type ViewNode } from '../model/graph-view';
 import { ModelLoadError } from '../model/errors';
 import type { EngineApi, LoadPart, LoadResult } from './api';
 
-/** Items (nodes, edges and folded-node names together) per part (12k held the page ~100-190 ms). */
-export const PART_ITEMS = 6_000;
+/**
+ * Items (nodes, edges and folded-node names together) per part: receiving a part of 12k held the
+ * page ~100-190 ms, of 6k 46 ms in a quiet profile and up to 102 ms in a loaded run (100k-node
+ * decoder); parts of 3k keep its longest task around the drawing to 68-75 ms.
+ */
+export const PART_ITEMS = 3_000;
 
 /** Cuts a drawing's nodes, edges and folded names into parts of about `size` items. */
 export function cutParts(
