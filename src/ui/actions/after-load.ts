@@ -43,18 +43,18 @@ export async function afterLoad(
     settings: { ...q.settings, inputFiles: undefined },
   }));
   if (useShare.getState().pending) {
-    await showView(result.view, result.expanded, result.fold, result.folded);
+    await showView(result.view, result.expanded, result.fold, result.folded, result.overview);
     await onModelLoaded();
     return;
   }
   if (useShare.getState().opening) {
-    await showView(result.view, result.expanded, result.fold, result.folded);
+    await showView(result.view, result.expanded, result.fold, result.folded, result.overview);
     onShown?.();
     return;
   }
   const verdict = checked === true ? Promise.resolve() : checked === false ? runCheck() : checked;
   // The drawing first: a quantization started on load would compete with it for the machine.
-  await showView(result.view, result.expanded, result.fold, result.folded);
+  await showView(result.view, result.expanded, result.fold, result.folded, result.overview);
   onShown?.();
   await verdict;
   // A float model has nothing to check but op support: quantize it with the panel's settings

@@ -14,7 +14,9 @@ import {
   nodeScopesInSlices,
   visibleGraph,
   visibleGraphInSlices,
+  type VisibleGraph,
 } from '../../core/view/scopes';
+import type { LoadOverview } from '../../core/session/api';
 import { neighbourhoodOfFindings } from '../findings-filter';
 import { drawnNodeOf, requestFit, useApp, viewNode } from '../state/app-store';
 import { filteredFindings, setList, useList } from '../state/list-store';
@@ -34,7 +36,13 @@ export { GROUP_BUDGET, GROUP_THRESHOLD } from '../../core/view/scopes';
  * grouped by name scope when large, laid out off the main thread. `folded` says the engine sent
  * the folded drawing itself (a model's main graph); otherwise `view` is the full graph.
  */
-export async function showView(view: GraphView, groups?: string[], fold?: QdqFold, folded = false): Promise<void> {
+export async function showView(
+  view: GraphView,
+  groups?: string[],
+  fold?: QdqFold,
+  folded = false,
+  overview?: LoadOverview,
+): Promise<void> {
   if (folded && fold) {
     const known = { ...fold, edges: view.edges };
     if (!useApp.getState().qdqFolded) {
@@ -42,7 +50,7 @@ export async function showView(view: GraphView, groups?: string[], fold?: QdqFol
       const got = await engineClient().graphView(view.path);
       if (got.ok) return showView(got.view, got.expanded, got.fold ?? known);
     }
-    return draw({ view, fullView: undefined, fullGroups: undefined, fold: known, drawnFolded: true, groups });
+    return draw({ view, fullView: undefined, fullGroups: undefined, fold: known, drawnFolded: true, groups, overview });
   }
   const drawFolded = !!fold && useApp.getState().qdqFolded;
   return draw({
@@ -52,6 +60,8 @@ export async function showView(view: GraphView, groups?: string[], fold?: QdqFol
     fold,
     drawnFolded: drawFolded,
     groups: drawFolded ? fold.expanded : groups,
+    // The engine's overview is of the drawing it sent: this view, unless it is folded here.
+    overview: fold ? undefined : overview,
   });
 }
 
@@ -64,6 +74,8 @@ async function draw(d: {
   drawnFolded: boolean;
   groups: string[] | undefined;
   selectedId?: string;
+  /** What `groups` shows of `view`, worked out by the engine: drawn before the view is grouped here. */
+  overview?: LoadOverview;
 }): Promise<void> {
   useApp.setState({
     view: d.view,
@@ -79,8 +91,15 @@ async function draw(d: {
     selectedId: d.selectedId,
   });
   remark();
+  if (d.overview && d.view.nodes.length > GROUP_THRESHOLD) {
+    // The first paint from the engine's overview; the page's own index of the groups (opening
+    // them, their findings' roll-ups) follows, and the same drawing is laid out from it.
+    await relayout(d.overview);
+    if (useApp.getState().view !== d.view) return;
+  }
   // Name scopes of a large view are worked out in slices, so no task holds the page for long.
   if (d.view.nodes.length > GROUP_THRESHOLD) await nodeScopesInSlices(d.view);
+  if (useApp.getState().view !== d.view) return;
   await relayout();
 }
 
@@ -133,15 +152,19 @@ let layoutSeq = 0;
 /** Layouts per view, keyed by what was drawn (at most 16 per view). */
 const layoutCache = new WeakMap<GraphView, Map<string, LayoutResult>>();
 
-/** Recomputes what is drawn (groups, filter) and lays out exactly that. */
-export async function relayout(): Promise<void> {
+/**
+ * Recomputes what is drawn (groups, filter) and lays out exactly that; `given`: what is drawn,
+ * already worked out (a load's overview), its nodes' groups not yet indexed.
+ */
+export async function relayout(given?: LoadOverview): Promise<void> {
   const mine = ++layoutSeq;
   const { view, expanded, findingsOnly } = useApp.getState();
   if (!view) return;
   useApp.setState({ layingOut: true });
   // A large view's drawing is worked out in slices, so no task holds the page for long.
-  let visible =
-    view.nodes.length > GROUP_THRESHOLD
+  let visible: VisibleGraph = given
+    ? { ...given, shownBy: new Map(), members: new Map() }
+    : view.nodes.length > GROUP_THRESHOLD
       ? await visibleGraphInSlices(view, expanded ?? ALL)
       : visibleGraph(view, expanded ?? ALL);
   if (mine !== layoutSeq) return;
