@@ -349,8 +349,10 @@ async function enginePass(c: PreparedCase): Promise<{ ms: number; previewMs: num
       verdict();
     },
   );
-  // A small graph is drawn first and checked after its drawing has crossed, as the page fetches it.
-  const load = await fetchParts(engine, opened);
+  // A small graph is drawn first and checked once its drawing has crossed: its parts are fetched
+  // as the page fetches them. A large one's verdict comes first; its parts are left alone (fetching
+  // them would set the engine's own check going behind the figure's back, and hold the engine).
+  const load = opened.ok && opened.verdictComing ? await fetchParts(engine, opened) : opened;
   if (!load.ok) throw new Error(`engine could not open ${c.modelPath}: ${load.error.problem}`);
   if (load.verdictComing) await arrived;
   if (!outcome?.ok) throw new Error(`engine check failed: ${outcome ? outcome.error.message : 'no verdict'}`);
