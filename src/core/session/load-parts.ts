@@ -52,7 +52,7 @@ export async function fetchParts(engine: Pick<EngineApi, 'loadPart'>, result: Lo
   if (!drawing.ok || !drawing.fold) return drawing;
   const names = await rest();
   if (!names) return superseded(drawing);
-  drawing.fold.names.push(...names);
+  appendNames(drawing.fold.names, names);
   return drawing;
 }
 
@@ -92,11 +92,19 @@ export async function fetchDrawingParts(
     const names: [string, string, string][] = [];
     for (const a of await fetch(drawn, count)) {
       if (!a.ok) return undefined;
-      names.push(...a.part.names);
+      appendNames(names, a.part.names);
     }
     return names;
   };
   return { drawing, rest };
+}
+
+/**
+ * Appends folded names in place (the drawn fold holds the same list). A loop, not push(...names):
+ * a call's arguments live on the stack, and a large model has a hundred thousand names.
+ */
+export function appendNames(list: [string, string, string][], names: readonly [string, string, string][]): void {
+  for (const n of names) list.push(n);
 }
 
 /** The answer of a load that a newer open replaced while its parts were fetched. */

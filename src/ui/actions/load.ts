@@ -7,7 +7,7 @@ import { EngineCrashedError, earlyCheckProxy, engineClient, progressProxy } from
 import type { CheckSettings, EarlyCheck, LoadResult } from '../../core/session/api';
 import { applyCheckOutcome, beginCheck, isLatestCheck } from './check';
 import { useCheck } from '../state/check-store';
-import { fetchDrawingParts } from '../../core/session/load-parts';
+import { appendNames, fetchDrawingParts } from '../../core/session/load-parts';
 import { useShare } from '../state/share-store';
 import { useApp } from '../state/app-store';
 import { afterLoad } from './after-load';
@@ -80,7 +80,7 @@ async function runLoad(
     // A share link may name a folded node: its names are in before the link is applied.
     if (result.ok && result.fold && useShare.getState().pending) {
       const names = await rest();
-      if (names) result.fold.names.push(...names);
+      if (names) appendNames(result.fold.names, names);
       rest = async () => [];
     }
   } catch (err) {
@@ -128,7 +128,7 @@ async function runLoad(
   const fillNames = () =>
     void rest()
       .then((names) => {
-        if (names?.length && fold) fold.names.push(...names);
+        if (names?.length && fold) appendNames(fold.names, names);
       })
       .catch(() => undefined);
   await afterLoad(result, result.verdictComing && early ? verdict : early && !!useCheck.getState().report, fillNames);
