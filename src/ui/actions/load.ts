@@ -50,10 +50,11 @@ async function runLoad(
   ) => Promise<LoadResult>,
 ) {
   const seq = ++loadSeq;
-  // The engine checks the model as soon as it is parsed and sends the verdict before the drawing.
+  // The engine checks the model as it opens it: a large one's verdict comes before its drawing, a
+  // small one's (drawn first) after it.
   const check = beginCheck();
   const settings: CheckSettings = { ...useCheck.getState().settings, target: 'model' };
-  // A large graph's verdict may come after its drawing (checked beside it): afterLoad waits for it.
+  // A verdict that comes after the drawing is waited for by afterLoad (which would otherwise check).
   let verdictIn!: () => void;
   const verdict = new Promise<void>((resolve) => (verdictIn = resolve));
   const onChecked = earlyCheckProxy((out) => {
