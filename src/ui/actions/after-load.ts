@@ -44,6 +44,7 @@ export async function afterLoad(
   }));
   if (useShare.getState().pending) {
     await showView(result.view, result.expanded, result.fold, result.folded, result.overview);
+    onShown?.();
     await onModelLoaded();
     return;
   }
