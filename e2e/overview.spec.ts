@@ -34,15 +34,20 @@ async function groupLabelSizes(page: Page): Promise<number[]> {
   });
 }
 
-test('a 10k-node decoder opens as a legible stack of layers; a failing layer opens in place and closes from the breadcrumbs', async ({
-  page,
-}) => {
-  test.setTimeout(90_000);
+/** Opens the 10k-node decoder by dropping it on the start page, and waits for its first groups. */
+async function dropDecoder(page: Page): Promise<void> {
   await page.goto('/');
   await waitForGraph(page);
   await dropFiles(page, [big]);
   await expect(page.getByTestId('model-origin')).toHaveText(big.name);
   await expect(page.getByTestId('group-node').first()).toBeVisible({ timeout: 30_000 });
+}
+
+test('a 10k-node decoder opens as a legible stack of layers; a failing layer opens in place and closes from the breadcrumbs', async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  await dropDecoder(page);
   await expect(page.getByTestId('loading')).toHaveCount(0);
   // One box per layer: the overview, not a half-opened mix.
   const layers = page.locator('[data-testid="group-node"][data-group^="group:model/layers."]');
@@ -87,10 +92,7 @@ test('search finds a folded Q/DQ node of a 10k-node decoder by name (its names c
   page,
 }) => {
   test.setTimeout(60_000);
-  await page.goto('/');
-  await waitForGraph(page);
-  await dropFiles(page, [big]);
-  await expect(page.getByTestId('group-node').first()).toBeVisible({ timeout: 30_000 });
+  await dropDecoder(page);
   const search = page.getByRole('searchbox', { name: /search nodes/i });
   await search.fill('model.layers.3.self_attn.q_proj.weight_DequantizeLinear');
   await search.press('Enter');

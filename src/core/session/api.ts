@@ -132,7 +132,7 @@ export type LoadResult = Answer<
      * `fold.names` are empty here, and loadPart(token, k) gives part k of `count`; the first
      * `drawing` parts hold the nodes and edges, the rest the folded nodes' names.
      */
-    parts?: { token: number; count: number; drawing?: number };
+    parts?: { token: number; count: number; drawing: number };
     /**
      * For a drawing in parts, grouped: the items and edges its initial grouping shows (`expanded`),
      * to draw before the parts have crossed.

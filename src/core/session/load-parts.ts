@@ -68,8 +68,7 @@ export async function fetchDrawingParts(
 ): Promise<{ drawing: LoadResult; rest: () => Promise<[string, string, string][] | undefined> }> {
   const none = async () => [] as [string, string, string][];
   if (!result.ok || !result.parts) return { drawing: result, rest: none };
-  const { token, count } = result.parts;
-  const drawn = result.parts.drawing ?? count;
+  const { token, count, drawing: drawn } = result.parts;
   const fetch = (from: number, to: number) =>
     Promise.all(
       // Each part's edges get their ids back in the task that receives it, not all in one task at the end.
@@ -85,7 +84,8 @@ export async function fetchDrawingParts(
   const drawing: LoadResult = {
     ...result,
     view: { ...result.view, nodes: parts.flatMap((p) => p.nodes), edges: parts.flatMap((p) => p.edges) },
-    fold: result.fold && { ...result.fold, names: parts.flatMap((p) => p.names) },
+    // The drawing's parts hold no names (cutParts): they come through `rest`.
+    fold: result.fold && { ...result.fold, names: [] },
     parts: undefined,
   };
   const rest = async () => {
