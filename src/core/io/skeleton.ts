@@ -302,10 +302,11 @@ export async function readSkeleton(
     return await walk(c);
   } catch (err) {
     if (!(err instanceof NotWorthIt)) throw err;
-    // The slices read so far, then the rest in one read.
-    const bytes = new Uint8Array(file.size);
-    await c.copy(0, file.size, bytes, 0, { slice: 0 });
-    return { bytes, deferred: 0 };
+    // The whole file in one read, the slices walked included: in Chromium here, reading PP-OCRv4's
+    // 10.8 MB again whole took 76-88 ms where joining the slices read and the rest into a new
+    // buffer took 110-127 ms (every fresh megabyte costs page faults on this kind of machine, and
+    // that way two buffers of the file's size were filled).
+    return { bytes: await read(0, file.size), deferred: 0 };
   }
 }
 
