@@ -1,36 +1,78 @@
 #!/usr/bin/env node
 // The QuantLens command line. `npm ci` builds the engine into one JavaScript file
-// (build-cli/quantlens.mjs, `npm run build:cli`), which starts like a compiled tool. When that
-// build is missing or older than the sources (while developing), the TypeScript runs directly
-// through tsx instead, so the CLI never runs stale code.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+// (build-cli/quantlens.cjs, `npm run build:cli`), which starts like a compiled tool: it is
+// compiled from V8's code cache when one matches (build-cli/quantlens.cjs.cache, written after a
+// run that had none). When the build is missing or older than one of its sources (while
+// developing), the TypeScript runs directly through tsx instead, so the CLI never runs stale code.
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const built = join(root, 'build-cli', 'quantlens.mjs');
+const built = join(root, 'build-cli', 'quantlens.cjs');
 
-/** The newest modification time of the engine's sources. */
-function newestSource() {
-  let newest = 0;
-  const walk = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (entry.name !== '__fixtures__') walk(p);
-      } else if (/\.(ts|tsx|js|json)$/.test(entry.name)) {
-        newest = Math.max(newest, statSync(p).mtimeMs);
-      }
+/** Whether the build exists and is newer than every source it was built from (build-cli/inputs.json). */
+function builtIsFresh() {
+  let at;
+  let inputs;
+  try {
+    at = statSync(built).mtimeMs;
+    inputs = JSON.parse(readFileSync(join(root, 'build-cli', 'inputs.json'), 'utf8'));
+  } catch {
+    return false;
+  }
+  for (const input of inputs) {
+    const s = statSync(join(root, input), { throwIfNoEntry: false });
+    if (!s || s.mtimeMs > at) return false;
+  }
+  return true;
+}
+
+/**
+ * The built CLI's `main`, compiled with the code cache when it matches this build and this Node
+ * (the key on the cache's first line), else compiled from source and its cache written after the
+ * command has run, so it holds the functions the run compiled too.
+ */
+function loadBuilt() {
+  const source = readFileSync(built, 'utf8');
+  const stat = statSync(built);
+  const key = `${stat.size}:${stat.mtimeMs}:${process.version}:${process.arch}\n`;
+  const cacheFile = `${built}.cache`;
+  let cachedData;
+  try {
+    const cache = readFileSync(cacheFile);
+    const newline = cache.indexOf(10);
+    if (newline > 0 && cache.toString('latin1', 0, newline + 1) === key) cachedData = cache.subarray(newline + 1);
+  } catch {
+    // No cache yet: compiled from source, cached after the run.
+  }
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: built,
+    cachedData,
+  });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(built), module, built, dirname(built));
+  const writeCache = () => {
+    if (cachedData && !script.cachedDataRejected) return;
+    try {
+      const tmp = `${cacheFile}.${process.pid}`;
+      writeFileSync(tmp, Buffer.concat([Buffer.from(key, 'latin1'), script.createCachedData()]));
+      renameSync(tmp, cacheFile);
+    } catch {
+      // A read-only install runs without the cache.
     }
   };
-  for (const d of ['src', 'rules']) if (existsSync(join(root, d))) walk(join(root, d));
-  return newest;
+  return { main: module.exports.main, writeCache };
 }
 
-if (existsSync(built) && statSync(built).mtimeMs >= newestSource()) {
-  await import(built);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('../src/cli/entry.ts');
-}
+const { main, writeCache } = builtIsFresh()
+  ? loadBuilt()
+  : await (async () => {
+      const { register } = await import('tsx/esm/api');
+      register();
+      return { main: (await import('../src/cli/main.ts')).main, writeCache: () => undefined };
+    })();
+process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+writeCache();

@@ -1,9 +1,18 @@
 /** The CLI as CI runs it: a real process, real files, exit codes and output. */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 function run(...args: string[]) {
@@ -246,5 +255,108 @@ describe('the file hash on a worker thread', () => {
     expect(await fileSha256(`${S}/no-such-file.onnx`)(bytes)).toBe(expected);
     // A skeleton in hand: the fallback hashes the file it came from.
     expect(await fileSha256(`${S}/no-such-file.onnx`)(new Uint8Array(3), new Blob([bytes]))).toBe(expected);
+  });
+});
+
+describe('the built command line', () => {
+  // A copy of the install's layout, built apart so that the other tests' runs of bin/ are not
+  // disturbed: its own bin/ and build-cli/, the sources and node_modules linked.
+  const root = mkdtempSync(join(tmpdir(), 'ql-built-'));
+  const build = join(root, 'build-cli');
+  const cache = join(build, 'quantlens.cjs.cache');
+  const model = resolve(`${S}/broken-axis.qdq.onnx`);
+  const runIn = () => {
+    const r = spawnSync(process.execPath, [join(root, 'bin/quantlens.mjs'), 'check', model, '--format', 'json'], {
+      encoding: 'utf8',
+      cwd: root,
+    });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  const verdict = (out: string) => {
+    const report = JSON.parse(out) as { findings: unknown[]; verdict: string };
+    return [report.verdict, report.findings.length];
+  };
+
+  it('runs from its code cache once a first run wrote one, and recovers from a stale or damaged cache', () => {
+    mkdirSync(join(root, 'bin'));
+    copyFileSync('bin/quantlens.mjs', join(root, 'bin/quantlens.mjs'));
+    for (const d of ['src', 'rules', 'node_modules', 'public']) symlinkSync(resolve(d), join(root, d));
+    execFileSync(process.execPath, ['scripts/build-cli.mjs', '--out', build, '--no-prime']);
+    expect(existsSync(join(build, 'quantlens.cjs'))).toBe(true);
+    expect(existsSync(cache)).toBe(false);
+
+    const first = runIn();
+    expect(first.code, first.err).toBe(1);
+    const expected = verdict(first.out);
+    expect(expected[0]).toBe('fail');
+    // The first run wrote the cache: a key line (this build and this Node), then V8's data.
+    const written = readFileSync(cache);
+    const key = written.subarray(0, written.indexOf(10)).toString('latin1');
+    expect(key).toContain(process.version);
+    expect(written.length).toBeGreaterThan(10_000);
+
+    // A run that used the cache leaves it as it was.
+    const second = runIn();
+    expect(verdict(second.out)).toEqual(expected);
+    expect(Buffer.compare(readFileSync(cache), written)).toBe(0);
+
+    // V8 refuses damaged data (here cut short): the run compiles from source and writes it anew.
+    writeFileSync(cache, written.subarray(0, written.length >> 1));
+    expect(verdict(runIn().out)).toEqual(expected);
+    expect(readFileSync(cache).length).toBeGreaterThan(written.length >> 1);
+
+    // A cache made for another build or another Node is not used (V8 only compares the source's
+    // length, so the key guards the rest), and is replaced.
+    writeFileSync(cache, Buffer.concat([Buffer.from('1:2:v0.0.0:x64\n', 'latin1'), written.subarray(key.length + 1)]));
+    expect(verdict(runIn().out)).toEqual(expected);
+    expect(readFileSync(cache).subarray(0, key.length).toString('latin1')).toBe(key);
+  });
+
+  it('loads onnxruntime only for a command that calibrates', () => {
+    // A preloaded hook reports each time the process asks for onnxruntime-web.
+    const hook = join(root, 'hook.cjs');
+    writeFileSync(
+      hook,
+      `const M = require('node:module'); const load = M._load;
+       M._load = function (request, ...rest) {
+         if (request === 'onnxruntime-web') process.stderr.write('[loaded onnxruntime-web]');
+         return load.call(this, request, ...rest);
+       };`,
+    );
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--require', hook, join(root, 'bin/quantlens.mjs'), ...args], {
+        encoding: 'utf8',
+        cwd: root,
+      });
+    const check = cli('check', model);
+    expect(check.status, check.stderr).toBe(1);
+    expect(check.stderr).not.toContain('[loaded onnxruntime-web]');
+    const out = mkdtempSync(join(tmpdir(), 'ql-q-'));
+    const quantize = cli(
+      'quantize',
+      resolve(`${S}/cnn-sigmoid.onnx`),
+      '--calib',
+      '2',
+      '--out-qdq',
+      join(out, 'q.onnx'),
+      '--out-encodings',
+      join(out, 'q.encodings'),
+    );
+    expect(quantize.stderr).toContain('[loaded onnxruntime-web]');
+    expect(existsSync(join(out, 'q.onnx')), quantize.stderr + quantize.stdout).toBe(true);
+  });
+
+  it('runs the sources through tsx instead when one of them is newer than the build', () => {
+    // Touching a real source would switch the other tests' runs too: a source of this copy's own
+    // list that does not exist counts as changed as well.
+    const inputs = join(build, 'inputs.json');
+    const list = JSON.parse(readFileSync(inputs, 'utf8')) as string[];
+    writeFileSync(inputs, JSON.stringify([...list, 'src/cli/added-since.ts']));
+    rmSync(cache, { force: true });
+    const r = runIn();
+    expect(r.code, r.err).toBe(1);
+    expect(verdict(r.out)[0]).toBe('fail');
+    // Only the build is ever cached.
+    expect(existsSync(cache)).toBe(false);
   });
 });

@@ -18,7 +18,7 @@ import { compareDroppedModel, decodeShareLink, ShareLinkError, type SharePayload
 import { DEFAULT_CALIBRATION, DEFAULT_OPTIONS, isConfigName } from '../core/quant/configs';
 import { BACKENDS, DEFAULT_BACKEND, isBackend } from '../../rules/backends';
 import { QUANTIZE_USAGE, quantizeCommand } from './quantize-command';
-import { nodeRuntime } from '../core/quant/node-runtime';
+import { loadNodeRuntime } from './runtime';
 
 export type { Io } from './io';
 export { EXIT } from './io';
@@ -162,7 +162,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   // The model's hash is read and computed on a worker thread meanwhile; the engine draws nothing.
   // The model file is read with positioned reads where the engine reads ranges of it (its skeleton).
   const ranges = new Map<Blob, ReadRange>();
-  const engine = new Engine(nodeRuntime, {
+  const engine = new Engine(loadNodeRuntime, {
     sha256: fileSha256(args.positional[0]!),
     drawings: false,
     readRange: (file) => ranges.get(file),

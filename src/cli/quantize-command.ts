@@ -5,7 +5,8 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { loadRulePack } from '../../rules/registry';
-import { nodeRuntime } from '../core/quant/node-runtime';
+import type { TensorClass } from '../core/quant/inputs';
+import { loadNodeRuntime } from './runtime';
 import { isConfigName, CONFIG_NAMES, DEFAULT_CALIBRATION, DEFAULT_OPTIONS } from '../core/quant/configs';
 import { BACKENDS, DEFAULT_BACKEND, DEFAULT_SOC, isBackend } from '../../rules/backends';
 import type { CalibrationSample } from '../core/quant/expose';
@@ -34,11 +35,7 @@ Quantize options:
   --format text|json       json prints the check report of the plan plus "sqnr"
 `;
 
-async function npySamples(
-  dir: string,
-  inputs: string[],
-  Tensor: typeof nodeRuntime.Tensor,
-): Promise<CalibrationSample[]> {
+async function npySamples(dir: string, inputs: string[], Tensor: TensorClass): Promise<CalibrationSample[]> {
   const entries = (await readdir(dir)).sort();
   const toTensor = (bytes: Uint8Array, file: string) => {
     const a = parseNpy(bytes, file);
@@ -152,7 +149,8 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
   } catch {
     return fail(`cannot read ${path}: no such file`);
   }
-  const engine = new Engine(nodeRuntime, { sha256: fileSha256(path), drawings: false });
+  const runtime = await loadNodeRuntime();
+  const engine = new Engine(runtime, { sha256: fileSha256(path), drawings: false });
   const loaded = await engine.openFiles([file]);
   if (!loaded.ok) return fail(loaded.error.message);
   let samples: CalibrationSample[] | undefined;
@@ -162,7 +160,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
       samples = await npySamples(
         inputsDir,
         loaded.summary.inputs.map((i) => i.name),
-        nodeRuntime.Tensor,
+        runtime.Tensor,
       );
     } catch (err) {
       return fail((err as Error).message);

@@ -10,3 +10,9 @@ export interface OrtRuntime {
   Tensor: TensorClass;
   createSession: SessionFactory;
 }
+
+/**
+ * A runtime, or how to load it when a quantization first needs it: the command line's `check`
+ * never runs onnxruntime, and loading it cost 20-30 ms of every start.
+ */
+export type RuntimeSource = OrtRuntime | (() => Promise<OrtRuntime>);

@@ -161,6 +161,33 @@ describe('engine answers', () => {
   });
 });
 
+describe('a runtime given as a loader', () => {
+  it('is loaded at the first quantization, once, and never for opening or checking', async () => {
+    const { nodeRuntime } = await import('../quant/node-runtime');
+    let loads = 0;
+    const engine = new Engine(async () => {
+      loads++;
+      return nodeRuntime;
+    });
+    await engine.openFiles([file('public/samples/cnn-sigmoid.onnx', 'cnn.onnx')]);
+    expect((await engine.check({ backend: 'htp', soc: 'SM8650', strict: true })).ok).toBe(true);
+    expect(loads).toBe(0);
+    const quant: QuantizeSettings = {
+      backend: 'htp',
+      soc: 'SM8650',
+      strict: true,
+      ...DEFAULT_OPTIONS,
+      overrides: [],
+      calibration: { samples: 2, seed: 1, observer: 'minmax' },
+    };
+    const first = await engine.quantize(quant);
+    if (!first.ok) throw new Error(first.error.message);
+    expect(first.quantizedTensors).toBeGreaterThan(0);
+    expect((await engine.quantize(quant)).ok).toBe(true);
+    expect(loads).toBe(1);
+  });
+});
+
 describe('encoding labels of a large graph', () => {
   it('travel on demand instead of with every check result', async () => {
     const { generateLargeModel } = await import('../../../scripts/large-model/generate');

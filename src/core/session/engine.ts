@@ -50,7 +50,7 @@ import type {
 } from './api';
 import type { TensorPreview } from '../model/tensor-values';
 import { isBackend } from '../../../rules/backends';
-import type { OrtRuntime } from '../quant/runtime';
+import type { OrtRuntime, RuntimeSource } from '../quant/runtime';
 import { CalibrationCancelled, CalibrationRunError } from '../quant/calibrate';
 import { explainRunFailure, type SampleSource } from '../quant/run-failure';
 import { feedInputs, randomSamples, resolveInputShapes } from '../quant/inputs';
@@ -82,9 +82,12 @@ export class Engine implements EngineApi {
   private lastQuant: { result: QuantizeResult; settings: QuantizeSettings; graph: QGraph } | undefined;
   /** The parts of the last parted load answer, until the UI has fetched them all. */
   private parts: { token: number; list: (LoadPart | undefined)[]; drawing: number } | undefined;
+  /** The runtime once its source has given it (loaded at the first quantization). */
+  private runtimeLoaded: Promise<OrtRuntime> | undefined;
 
   /**
-   * @param runtime onnxruntime for calibration; without one, quantize() explains it is unavailable.
+   * @param runtime onnxruntime for calibration, or how to load it (at the first quantization);
+   *   without one, quantize() explains it is unavailable.
    * @param options.thinViewMinNodes drawings larger than this are sent thin (tests lower it).
    * @param options.sha256 the file hash (WebCrypto by default; Node's own is twice as fast); `file`
    *   is the dropped file the bytes were read from, when there is one.
@@ -102,7 +105,7 @@ export class Engine implements EngineApi {
    *   and reports wait for it.
    */
   constructor(
-    private readonly runtime?: OrtRuntime,
+    private readonly runtimeSource?: RuntimeSource,
     private readonly options: {
       thinViewMinNodes?: number;
       sha256?: (bytes: Uint8Array, file?: Blob) => Promise<string>;
@@ -120,6 +123,14 @@ export class Engine implements EngineApi {
   private opens = 0;
   /** The check of a model drawn first, until its drawing has crossed (see checkAfterReply). */
   private checkLater: { open: number; early: { settings: CheckSettings; onChecked: EarlyCheck } } | undefined;
+
+  /** The runtime to calibrate with, loading it the first time it is needed. */
+  private runtime(): Promise<OrtRuntime | undefined> {
+    const source = this.runtimeSource;
+    if (typeof source !== 'function') return Promise.resolve(source);
+    this.runtimeLoaded ??= source();
+    return this.runtimeLoaded;
+  }
 
   /**
    * Opens dropped files. With `checkFirst` and `onChecked`, the model is checked with those
@@ -363,7 +374,8 @@ export class Engine implements EngineApi {
       bytes = whole.bytes;
       model = whole.model;
     } else bytes = this.bytes;
-    if (!this.runtime)
+    const runtime = await this.runtime();
+    if (!runtime)
       return {
         ok: false,
         error: errorReport(
@@ -387,13 +399,13 @@ export class Engine implements EngineApi {
       assumed = source.kind === 'random' ? guessed : [];
       if (!samples && settings.inputFiles?.length)
         samples = await samplesFromFiles(
-          this.runtime,
+          runtime,
           settings.inputFiles,
           inputs.map((i) => i.name),
           shapes,
         );
       samples ??= randomSamples(
-        this.runtime.Tensor,
+        runtime.Tensor,
         inputs,
         shapes,
         Math.max(1, Math.min(settings.calibration.samples, 4096)),
@@ -412,7 +424,7 @@ export class Engine implements EngineApi {
         samples,
         observer: settings.calibration.observer,
         percentile: settings.calibration.percentile,
-        createSession: this.runtime.createSession,
+        createSession: runtime.createSession,
         signal: controller.signal,
         onProgress,
       });
