@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ModelLoadError } from './errors';
@@ -143,5 +144,51 @@ describe('string decoding', () => {
     const model = readOnnx(load('node/test_if/model.onnx'));
     expect(model.graph.nodes.map((n) => n.opType)).toEqual(['If']);
     expect(read(pair[1])).toBe(pair[1]);
+  });
+});
+
+describe('structure warnings', () => {
+  // ONNX's own expanded Range: a Loop whose body reads the main graph's input "delta" (outer scope).
+  const RANGE = 'node/test_range_float_type_positive_delta_expanded/model.onnx';
+  const structural = (bytes: Uint8Array) =>
+    readOnnx(bytes, { fileName: 'range.onnx' }).warnings.filter((w) =>
+      /names no tensor|produced by more than one|later node|produced by no node/.test(w),
+    );
+  /** The model edited by python3-onnx: `edit` is Python run with `g` the main graph and `body` the Loop's. */
+  const edited = (edit: string) =>
+    new Uint8Array(
+      execFileSync(
+        '/usr/bin/python3',
+        [
+          '-c',
+          `import onnx, sys
+m = onnx.load(sys.argv[1]); g = m.graph
+body = [a.g for n in g.node for a in n.attribute if a.type == onnx.AttributeProto.GRAPH][0]
+${edit}
+sys.stdout.buffer.write(m.SerializeToString())`,
+          `${DATA}/${RANGE}`,
+        ],
+        { maxBuffer: 1 << 24 },
+      ),
+    );
+
+  it('lets a sub-graph read its enclosing graph: its inputs and what its nodes produce', () => {
+    expect(structural(load(RANGE))).toEqual([]);
+    // The body reads a main-graph node's output instead of the main graph's input.
+    const casted = edited(`body.node[1].input[1] = g.node[2].output[0]`);
+    expect(structural(casted)).toEqual([]);
+  });
+
+  it('names the sub-graph whose node reads a tensor no graph defines, and a main graph out of order', () => {
+    const [dangling] = structural(edited(`body.node[1].input[1] = 'no_such_tensor'`));
+    expect(dangling).toMatch(
+      /^In sub-graph 8\/body, a node input names no tensor of the model \(first: "no_such_tensor"/,
+    );
+    // Sub before the Cast that reads it, swapped.
+    const order = structural(
+      edited(`a, b = g.node[0], g.node[1]; c = onnx.NodeProto(); c.CopyFrom(a); a.CopyFrom(b); b.CopyFrom(c)`),
+    );
+    expect(order).toHaveLength(1);
+    expect(order[0]).toMatch(/^In the main graph, a node reads a tensor produced by a later node/);
   });
 });
