@@ -147,6 +147,24 @@ describe('string decoding', () => {
   });
 });
 
+describe('messages about a node', () => {
+  it("name a Constant node's tensor by its attribute and node", () => {
+    // ONNX's test_constant with its value's first dimension made negative by python3-onnx.
+    const bytes = new Uint8Array(
+      execFileSync('/usr/bin/python3', [
+        '-c',
+        `import onnx, sys
+m = onnx.load(sys.argv[1]); m.graph.node[0].name = 'k'; m.graph.node[0].attribute[0].t.dims[0] = -5
+sys.stdout.buffer.write(m.SerializeToString())`,
+        `${DATA}/node/test_constant/model.onnx`,
+      ]),
+    );
+    expect(readOnnx(bytes).warnings).toContain(
+      'Tensor attribute "value" of node 0 (Constant "k") has a negative dimension (-5); its shape is shown as written.',
+    );
+  });
+});
+
 describe('structure warnings', () => {
   // ONNX's own expanded Range: a Loop whose body reads the main graph's input "delta" (outer scope).
   const RANGE = 'node/test_range_float_type_positive_delta_expanded/model.onnx';
