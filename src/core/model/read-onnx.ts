@@ -431,7 +431,7 @@ function convertGraph(g: onnx.IGraphProto, path: string, depth: number, ctx: Ctx
     initializers.set(tensor.name, tensor);
   };
   for (const t of g.initializer ?? [])
-    addInitializer(checkedTensor(t, () => `initializer "${t.name ?? ''}" in ${where}`, ctx));
+    addInitializer(checkedTensor(t, `initializer "${t.name ?? ''}" in ${where}`, ctx));
   for (const s of g.sparseInitializer ?? []) {
     const values = s.values
       ? checkedTensor(s.values, `sparse initializer "${s.values.name ?? ''}" in ${where}`, ctx)
@@ -466,12 +466,10 @@ function convertNode(n: onnx.INodeProto, index: number, graphPath: string, depth
   const id = (graphPath ? `${graphPath}/${index}` : String(index)) as NodeId;
   const attributes: Attribute[] = [];
   const subgraphs: Node['subgraphs'] = [];
-  // Messages name the node only when there is something to say (a string per node and attribute
-  // was a third of the reader's allocations on a 100k-node graph).
-  const where = () => `node ${clipPath(id)} (${n.opType || 'no op type'}${n.name ? ` "${n.name}"` : ''})`;
+  const where = `node ${clipPath(id)} (${n.opType || 'no op type'}${n.name ? ` "${n.name}"` : ''})`;
   for (const a of n.attribute ?? []) {
     const name = a.name ?? '';
-    const attr = convertAttribute(a, id, name, () => `attribute "${name}" of ${where()}`, depth, ctx);
+    const attr = convertAttribute(a, `${id}/${name}`, `attribute "${name}" of ${where}`, depth, ctx);
     attributes.push({ name, refAttrName: a.refAttrName || undefined, attr });
     if (attr.type === 'graph') subgraphs.push({ attribute: name, graph: attr.value });
     if (attr.type === 'graphs') attr.value.forEach((graph, k) => subgraphs.push({ attribute: `${name}[${k}]`, graph }));
@@ -482,10 +480,8 @@ function convertNode(n: onnx.INodeProto, index: number, graphPath: string, depth
     name: n.name ?? '',
     opType: n.opType ?? '',
     domain: n.domain ?? '',
-    // The decoder's own arrays (a copy each was garbage); an absent field is a fresh empty array,
-    // not protobufjs's shared frozen one.
-    inputs: n.input?.length ? n.input : [],
-    outputs: n.output?.length ? n.output : [],
+    inputs: [...(n.input ?? [])],
+    outputs: [...(n.output ?? [])],
     attributes,
     docString: n.docString || undefined,
     subgraphs,
@@ -494,9 +490,8 @@ function convertNode(n: onnx.INodeProto, index: number, graphPath: string, depth
 
 function convertAttribute(
   a: onnx.IAttributeProto,
-  nodeId: string,
-  name: string,
-  where: Where,
+  path: string,
+  where: string,
   depth: number,
   ctx: Ctx,
 ): AttributeValue {
@@ -511,9 +506,9 @@ function convertAttribute(
     case 'string':
       return { type, value: utf8.decode(a.s ?? new Uint8Array()) };
     case 'tensor':
-      return { type, value: checkedTensor(a.t ?? {}, () => `tensor ${said(where)}`, ctx) };
+      return { type, value: checkedTensor(a.t ?? {}, `tensor ${where}`, ctx) };
     case 'graph':
-      return { type, value: convertGraph(a.g ?? {}, `${nodeId}/${name}`, depth + 1, ctx) };
+      return { type, value: convertGraph(a.g ?? {}, path, depth + 1, ctx) };
     case 'floats':
       return { type, value: [...(a.floats ?? [])] };
     case 'ints':
@@ -521,15 +516,9 @@ function convertAttribute(
     case 'strings':
       return { type, value: (a.strings ?? []).map((s) => utf8.decode(s)) };
     case 'tensors':
-      return {
-        type,
-        value: (a.tensors ?? []).map((t, k) => checkedTensor(t, () => `tensor ${k} of ${said(where)}`, ctx)),
-      };
+      return { type, value: (a.tensors ?? []).map((t, k) => checkedTensor(t, `tensor ${k} of ${where}`, ctx)) };
     case 'graphs':
-      return {
-        type,
-        value: (a.graphs ?? []).map((g, k) => convertGraph(g, `${nodeId}/${name}[${k}]`, depth + 1, ctx)),
-      };
+      return { type, value: (a.graphs ?? []).map((g, k) => convertGraph(g, `${path}[${k}]`, depth + 1, ctx)) };
     case 'sparse_tensor':
     case 'sparse_tensors':
     case 'type_proto':
@@ -568,11 +557,7 @@ export function convertTensor(t: onnx.ITensorProto): ConstTensor {
 }
 
 /** {@link convertTensor} under the rank and element-count limits, warning about odd values. */
-/** What a message says a thing is, or how to say it when there is a message to write. */
-type Where = string | (() => string);
-const said = (where: Where) => (typeof where === 'string' ? where : where());
-
-function checkedTensor(t: onnx.ITensorProto, where: Where, ctx: Ctx): ConstTensor {
+function checkedTensor(t: onnx.ITensorProto, where: string, ctx: Ctx): ConstTensor {
   const tensor = convertTensor(t);
   checkDims(tensor.dims, where, ctx);
   const d = tensor.data;
@@ -582,28 +567,28 @@ function checkedTensor(t: onnx.ITensorProto, where: Where, ctx: Ctx): ConstTenso
     if (d.offset < 0)
       ctx.warnings.add(
         'external offset',
-        `The external-data offset of ${said(where)} is not a non-negative integer; its values cannot be shown.`,
+        `The external-data offset of ${where} is not a non-negative integer; its values cannot be shown.`,
       );
     if (d.length !== null && !(Number.isSafeInteger(d.length) && d.length >= 0)) {
       ctx.warnings.add(
         'external length',
-        `The external-data length of ${said(where)} is not a non-negative integer; its values cannot be shown.`,
+        `The external-data length of ${where} is not a non-negative integer; its values cannot be shown.`,
       );
     }
   }
   return tensor;
 }
 
-function checkDims(dims: readonly number[], where: Where, ctx: Ctx): void {
+function checkDims(dims: readonly number[], where: string, ctx: Ctx): void {
   if (dims.length > ctx.limits.maxTensorRank) {
-    throw limitError(ctx, 'maxTensorRank', `${said(where)} has ${dims.length.toLocaleString('en-US')} dims`);
+    throw limitError(ctx, 'maxTensorRank', `${where} has ${dims.length.toLocaleString('en-US')} dims`);
   }
   let elements = 1;
   for (const d of dims) {
     if (d < 0) {
       ctx.warnings.add(
         'negative dim',
-        `${capitalize(said(where))} has a negative dimension (${d}); its shape is shown as written.`,
+        `${capitalize(where)} has a negative dimension (${d}); its shape is shown as written.`,
       );
       return;
     }
@@ -613,7 +598,7 @@ function checkDims(dims: readonly number[], where: Where, ctx: Ctx): void {
     throw limitError(
       ctx,
       'maxTensorElements',
-      `${said(where)} has dims [${dims.join(', ')}], ${elements.toExponential(3)} elements`,
+      `${where} has dims [${dims.join(', ')}], ${elements.toExponential(3)} elements`,
     );
   }
 }
