@@ -9,6 +9,8 @@
  * session) and prints where each spent its time.
  * FRAMES=1 prints the long animation frames after the drop, with the scripts that ran in them.
  * DIST=dir serves that build instead of dist/ (A/B runs).
+ * BUSY_ALL=1 counts the garbage collector and V8's own work ("(program)": compiling, structured
+ * clones) as busy, so that a long task spent there shows as a stretch.
  * NO_PROFILE=1 only times (marks and long tasks, no profiler overhead). STRETCHES=n prints the n longest busy stretches (3). SETTLE=ms waits that long after the start-up sample before the drop. The `ql:` marks are the
  * app's phases: open (engine worker), opened, layout (layout worker), laid-out, drawn.
  */
@@ -37,7 +39,9 @@ const PORT = 4193;
 function stretches(p: Profile): { start: number; end: number; samples: number[] }[] {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const idle = (id: number) =>
-    ['(idle)', '(program)', '(garbage collector)'].includes(byId.get(id)!.callFrame.functionName);
+    (process.env.BUSY_ALL ? ['(idle)'] : ['(idle)', '(program)', '(garbage collector)']).includes(
+      byId.get(id)!.callFrame.functionName,
+    );
   const out: { start: number; end: number; samples: number[] }[] = [];
   let t = p.startTime;
   let cur: { start: number; end: number; samples: number[] } | undefined;

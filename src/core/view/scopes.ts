@@ -102,8 +102,12 @@ export function seedScopes(view: GraphView, scopes: Record<string, string[]>): v
   scopeCache.set(view, new Map(Object.entries(scopes)));
 }
 
-/** Rows between the points where the scope computation may pause. */
-const STEP = 2000;
+/**
+ * Rows between the points where the scope computation may pause. Slices end on time (SLICE_MS), but
+ * only here: at 2,000 rows a slice of a 100k-node view's grouping still ran 100-140 ms in Chromium
+ * (its code cold), against at most 74 ms at 250.
+ */
+const STEP = 250;
 
 function* nodeScopeSteps(view: GraphView): Generator<void, Map<string, string[]>> {
   const cached = scopeCache.get(view);
