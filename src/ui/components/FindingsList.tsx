@@ -23,8 +23,10 @@ function keyOf(f: Finding, by: ListState['groupBy']): string {
 
 function Row({ f }: { f: Finding }) {
   const selected = useApp((s) => !!f.nodeId && s.selectedId === drawnNodeOf(f.nodeId));
+  // Rows out of sight are not laid out (content-visibility): laying out and shaping the text of a
+  // 100k-node model's 147 findings held the page 50-70 ms per mounting step.
   return (
-    <li>
+    <li className="[contain-intrinsic-size:auto_72px] [content-visibility:auto]">
       <button
         type="button"
         data-testid="finding"
