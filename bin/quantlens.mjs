@@ -13,21 +13,24 @@ import vm from 'node:vm';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'build-cli', 'quantlens.cjs');
 
-/** Whether the build exists and is newer than every source it was built from (build-cli/inputs.json). */
-function builtIsFresh() {
-  let at;
+/**
+ * The build's stat when it exists and is newer than every source it was built from
+ * (build-cli/inputs.json), else undefined.
+ */
+function freshBuild() {
+  let stat;
   let inputs;
   try {
-    at = statSync(built).mtimeMs;
+    stat = statSync(built);
     inputs = JSON.parse(readFileSync(join(root, 'build-cli', 'inputs.json'), 'utf8'));
   } catch {
-    return false;
+    return undefined;
   }
   for (const input of inputs) {
     const s = statSync(join(root, input), { throwIfNoEntry: false });
-    if (!s || s.mtimeMs > at) return false;
+    if (!s || s.mtimeMs > stat.mtimeMs) return undefined;
   }
-  return true;
+  return stat;
 }
 
 /**
@@ -35,9 +38,8 @@ function builtIsFresh() {
  * (the key on the cache's first line), else compiled from source and its cache written after the
  * command has run, so it holds the functions the run compiled too.
  */
-function loadBuilt() {
+function loadBuilt(stat) {
   const source = readFileSync(built, 'utf8');
-  const stat = statSync(built);
   const key = `${stat.size}:${stat.mtimeMs}:${process.version}:${process.arch}\n`;
   const cacheFile = `${built}.cache`;
   let cachedData;
@@ -67,8 +69,9 @@ function loadBuilt() {
   return { main: module.exports.main, writeCache };
 }
 
-const { main, writeCache } = builtIsFresh()
-  ? loadBuilt()
+const stat = freshBuild();
+const { main, writeCache } = stat
+  ? loadBuilt(stat)
   : await (async () => {
       const { register } = await import('tsx/esm/api');
       register();

@@ -679,18 +679,18 @@ function convertShape(shape: onnx.ITensorShapeProto | null | undefined): Dim[] |
   });
 }
 
-/**
- * Structural problems that do not stop reading but that a user should know about, because
- * runtimes refuse such models: a tensor produced twice, an input that names no tensor, and a
- * node that reads what a later node produces (out of order, or a cycle). One warning per graph
- * and kind, naming the first case.
- */
 /** The tensor names a graph's nodes may read besides what its own nodes produce. */
 interface Names {
   has(name: string): boolean;
 }
 const NO_NAMES: Names = { has: () => false };
 
+/**
+ * Structural problems that do not stop reading but that a user should know about, because
+ * runtimes refuse such models: a tensor produced twice, an input that names no tensor, and a
+ * node that reads what a later node produces (out of order, or a cycle). One warning per graph
+ * and kind, naming the first case.
+ */
 function checkStructure(graph: Graph, outer: Names, ctx: Ctx): void {
   const where = graphLabel(graph.path);
   const producedAt = new Map<string, number>();
