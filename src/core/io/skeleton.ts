@@ -290,7 +290,7 @@ async function graphWithoutData(c: BlobCursor, end: number): Promise<{ body: Pie
 /**
  * The model's bytes without the raw data of its large main-graph initializers (`deferred` of
  * them). With none (nothing worth leaving in the first giveUpBytes(size), or at all), the bytes are
- * the whole file, read once. Throws RangeError when the protobuf framing is broken: the caller
+ * the whole file, read in one piece after the walk's slices. Throws RangeError when the protobuf framing is broken: the caller
  * reads the whole file, whose reader explains.
  */
 export async function readSkeleton(
