@@ -23,7 +23,7 @@ from torch.ao.quantization.fake_quantize import default_fixed_qparams_range_0to1
 from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 
-GENERATOR_VERSION = 6
+GENERATOR_VERSION = 7
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 
@@ -190,6 +190,12 @@ class NhwcNet(torch.nn.Module):
         return self.body(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
 
 
+class MaskedParts(torch.nn.Module):
+    """Boolean-mask indexing (NonZero, Transpose, GatherND in ONNX): tensors whose length follows the values."""
+    def forward(self, x):
+        return torch.cat([x[x > 0] * 2.0, x[x <= 0] * 3.0]) + 1.0
+
+
 def main(out):
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
@@ -254,6 +260,9 @@ def main(out):
                LoopRefine(), (torch.randn(1, 3, 32, 32), torch.tensor(3)), 13, script=True)
     float_case('float-nhwc-dynamic', 'NHWC image input (as TensorFlow exports), float, opset 13, symbolic height and width',
                NhwcNet(), (torch.randn(1, 64, 64, 3),), 13, {'in0': {1: 'height', 2: 'width'}})
+
+    float_case('float-masked-parts', 'Boolean-mask indexing (NonZero, GatherND): tensor lengths follow the values, float, opset 13',
+               MaskedParts(), (torch.randn(8),), 13)
 
     manifest = {'generator': GENERATOR_VERSION, 'torch': torch.__version__, 'torchvision': torchvision.__version__, 'onnx': onnx.__version__, 'cases': cases, 'floats': floats}
     with open(os.path.join(out, 'manifest.json'), 'w') as f:

@@ -19,5 +19,6 @@ export const browserRuntime: OrtRuntime = {
       executionProviders: ['wasm'],
       logSeverityLevel: 4,
       graphOptimizationLevel: options?.graphOptimizationLevel,
+      freeDimensionOverrides: options?.freeDimensionOverrides,
     }) as unknown as ReturnType<OrtRuntime['createSession']>,
 };

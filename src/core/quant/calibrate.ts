@@ -12,6 +12,7 @@ import {
   augmentWithGroupedRanges,
   augmentWithRanges,
   exposeTensors,
+  exposeTensorsForShapes,
   type CalibrationSample,
   type RangeModel,
   type TensorShape,
@@ -27,7 +28,11 @@ export interface Range {
 /** Creates an inference session from model bytes (onnxruntime-web in a worker or in Node). */
 export type SessionFactory = (
   bytes: Uint8Array,
-  options?: { graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all' },
+  options?: {
+    graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+    /** Sizes for the inputs' named dimensions (onnxruntime's free dimension overrides). */
+    freeDimensionOverrides?: Record<string, number>;
+  },
 ) => Promise<ortTypes.InferenceSession>;
 
 export interface CalibrateOptions {
@@ -278,6 +283,19 @@ function floatData(t: ortTypes.Tensor): ArrayLike<number> | undefined {
   return undefined;
 }
 
+/** The first dimension of each output that onnxruntime inferred when it created the session (-1 for a scalar). */
+function inferredFirstDims(session: ortTypes.InferenceSession): Map<string, number> {
+  const out = new Map<string, number>();
+  // A dimension it could not infer reads as 2^32 - 1 (-1 as an unsigned 32-bit number), a named
+  // one as its name.
+  for (const m of session.outputMetadata ?? []) {
+    if (!m.isTensor) continue;
+    const d = m.shape.length === 0 ? -1 : m.shape[0];
+    if (typeof d === 'number' && d < 2 ** 32 - 1) out.set(m.name, d);
+  }
+  return out;
+}
+
 /**
  * Observed ranges of float tensors (graph inputs and node outputs) over the samples. With
  * `tensors` given and a min/max observer, ranges are computed inside the graph: the first sample
@@ -337,7 +355,17 @@ export async function calibrate(
   // The observed tensors the first sample showed to be float: the only ones a reduction can take.
   let floats: Set<string> | undefined;
   let ranged: { augmented: RangeModel; session: ortTypes.InferenceSession } | undefined;
-  let session = await createSession(exposeTensors(modelBytes, options.tensors), inGraph ? plain : undefined);
+  // In-graph ranges start from the observed tensors as outputs, with the inputs' named dimensions
+  // set to the samples' sizes: onnxruntime then says which first dimensions are fixed before the
+  // first run (see augmentWithGroupedRanges).
+  const exposed = inGraph
+    ? exposeTensorsForShapes(modelBytes, options.tensors!, samples)
+    : { bytes: exposeTensors(modelBytes), freeDimensionOverrides: {} };
+  let session = await createSession(
+    exposed.bytes,
+    inGraph ? { ...plain, freeDimensionOverrides: exposed.freeDimensionOverrides } : undefined,
+  );
+  const firstDims = inGraph ? inferredFirstDims(session) : new Map<string, number>();
   let method = 'read-out' as CalibrationMethod;
   const use = (next: CalibrationMethod, fromSample: number) => {
     method = next;
@@ -429,8 +457,11 @@ export async function calibrate(
         }
         for (const [name, t] of Object.entries(outputs)) {
           feed(name, t);
-          if (inGraph && i === 0 && want(name) && (t.type === 'float32' || t.type === 'float16'))
-            shapes.set(name, { dims: t.dims, type: t.type });
+          if (inGraph && i === 0 && want(name) && (t.type === 'float32' || t.type === 'float16')) {
+            const first = firstDims.get(name);
+            const firstDimFixed = first !== undefined && first === (t.dims.length === 0 ? -1 : t.dims[0]);
+            shapes.set(name, { dims: t.dims, type: t.type, firstDimFixed });
+          }
         }
         for (const t of Object.values(outputs)) t.dispose();
         if (inGraph && i === 0 && samples.length > 1) {

@@ -96,6 +96,30 @@ export function augmentWithRanges(modelBytes: Uint8Array, tensors: Iterable<stri
 
 /** The model with the given main-graph node outputs (or all of them) also listed as graph outputs. */
 export function exposeTensors(modelBytes: Uint8Array, tensors?: ReadonlySet<string>): Uint8Array {
+  return exposeTensorsOf(modelBytes, tensors).bytes;
+}
+
+/**
+ * {@link exposeTensors}, plus the size every sample gives each named (symbolic) dimension of the
+ * graph's inputs: passed to onnxruntime as free dimension overrides, they let its shape inference
+ * give the exposed tensors their sizes before a run (InferenceSession.outputMetadata), which tells
+ * the tensors whose first dimension the inputs fix from those whose length follows the values
+ * (NonZero, a boolean mask). A name the samples size differently, or that two inputs use with
+ * different sizes, is left free.
+ */
+export function exposeTensorsForShapes(
+  modelBytes: Uint8Array,
+  tensors: ReadonlySet<string>,
+  samples: readonly CalibrationSample[],
+): { bytes: Uint8Array; freeDimensionOverrides: Record<string, number> } {
+  return exposeTensorsOf(modelBytes, tensors, samples);
+}
+
+function exposeTensorsOf(
+  modelBytes: Uint8Array,
+  tensors?: ReadonlySet<string>,
+  samples?: readonly CalibrationSample[],
+): { bytes: Uint8Array; freeDimensionOverrides: Record<string, number> } {
   const model = onnx.ModelProto.decode(modelBytes);
   const graph = model.graph as onnx.GraphProto | null;
   if (!graph) throw new Error('exposeTensors: the model has no graph');
@@ -108,13 +132,37 @@ export function exposeTensors(modelBytes: Uint8Array, tensors?: ReadonlySet<stri
         listed.add(name);
       }
   graph.output = outputs;
-  return writeOnnx(model);
+  const sizes = new Map<string, number | null>();
+  for (const input of samples?.length ? graph.input : []) {
+    const dims = input.type?.tensorType?.shape?.dim ?? [];
+    dims.forEach((d, j) => {
+      if (!d.dimParam) return;
+      for (const sample of samples!) {
+        const size = sample[input.name ?? '']?.dims[j];
+        const known = sizes.get(d.dimParam);
+        if (size === undefined || (known !== undefined && known !== size)) sizes.set(d.dimParam, null);
+        else sizes.set(d.dimParam, size);
+      }
+    });
+  }
+  const freeDimensionOverrides: Record<string, number> = {};
+  for (const [name, size] of sizes) if (size !== null) freeDimensionOverrides[name] = size;
+  return { bytes: writeOnnx(model), freeDimensionOverrides };
 }
 
 /** What calibration saw of an observed tensor on its first sample. */
 export interface TensorShape {
   dims: readonly number[];
   type: 'float32' | 'float16';
+  /**
+   * Whether every sample gives the tensor this first dimension (onnxruntime inferred it, before the
+   * first run, from the inputs' sizes). A group concatenates its members along it and cuts the
+   * result into one row per member: a member whose first dimension moved would shift its
+   * neighbours' rows without any error (a change in another dimension fails the Concat, and the
+   * caller falls back). A tensor whose first dimension follows its values (NonZero, a boolean mask)
+   * is reduced on its own, whatever its size on a later sample.
+   */
+  firstDimFixed: boolean;
 }
 
 /** Largest sum of observed activations one sample may hold for the grouped augmentation. */
@@ -131,8 +179,10 @@ const GROUP_FAN_IN = 128;
  * float32 outputs. A node costs some microseconds however small its tensor, so on a model of many
  * small tensors (a 10k-node decoder) one ReduceMin/ReduceMax pair per tensor cost four times the
  * inference itself; a group costs about as much as one tensor. Needs each tensor's shape from a
- * first sample, and every later sample to keep those shapes (a run that does not fails, and the
- * caller falls back to {@link augmentWithRanges}). Undefined below opset 6, or when the observed
+ * first sample. Members of a group share a first dimension that every sample keeps
+ * ({@link TensorShape.firstDimFixed}; any other tensor is a group of its own), so a later sample of
+ * other sizes either keeps each member's row whole or fails the Concat, and the caller falls back
+ * to {@link augmentWithRanges}. Undefined below opset 6, or when the observed
  * tensors hold more than {@link GROUPED_MAX_BYTES} (each stays alive until its group's Concat).
  *
  * With `tails`, each group gives the `tails(numel)` largest and smallest values of each of its rows
@@ -158,11 +208,13 @@ export function augmentWithGroupedRanges(
       const s = tensor ? shapes.get(tensor) : undefined;
       if (!s || !produced.has(tensor)) continue;
       const numel = s.dims.reduce((a, b) => a * b, 1);
-      if (numel === 0) continue; // nothing to observe, and an empty row has no minimum
+      // Always empty: nothing to observe (and an empty row has no minimum).
+      if (numel === 0 && s.firstDimFixed) continue;
       const bytes = numel * (s.type === 'float16' ? 2 : 4);
       total += bytes;
       if (total > GROUPED_MAX_BYTES) return undefined;
-      const key = `${s.type}:${s.dims.join('x')}`;
+      // A tensor whose first dimension may change is a group of its own: one row, however long.
+      const key = s.firstDimFixed ? `${s.type}:${s.dims.join('x')}` : `dynamic:${tensor}`;
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { type: s.type, dims: s.dims, members: [[]] }));
       let last = g.members[g.members.length - 1]!;

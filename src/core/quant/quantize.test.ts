@@ -338,6 +338,31 @@ describe('calibration in shape groups, on models from real exporters', () => {
     expectSameRanges(ranges, exact);
   });
 
+  it('tensors whose length follows the values (PyTorch boolean-mask indexing: NonZero, GatherND) are reduced each on its own, exactly', async () => {
+    const bytes = load(`${torch}/float-masked-parts.onnx`);
+    const model = readOnnx(bytes);
+    const tensors = new Set(model.graph.nodes.flatMap((n) => n.outputs).filter(Boolean));
+    const x = (v: number[]) => ({ in0: new ort.Tensor('float32', Float32Array.from(v), [8]) });
+    // The first sample has four values on each side of zero, so `x[x > 0] * 2` and `x[x <= 0] * 3`
+    // both have four elements; then six and two (grouped by the first sample's shape, the parts'
+    // rows slid into each other), then none and eight.
+    const samples = [
+      x([1, -1, 2, -2, 3, -3, 4, -4]),
+      x([5, 6, 7, 8, 9, 10, -0.5, -0.25]),
+      x([-1, -2, -3, -4, -5, -6, -7, -8]),
+    ];
+    const methods: string[] = [];
+    const ranges = await calibrate(bytes, samples, (b, o) => createOrtSession(b, o), {
+      observer: 'minmax',
+      tensors,
+      onMethod: (m, from) => methods.push(`${m}@${from}`),
+    });
+    expect(methods).toEqual(['read-out@0', 'grouped@1']);
+    const exact = await readOutRanges(bytes, samples, tensors);
+    expect(exact.get('/Mul_output_0')).toEqual({ min: 2, max: 20 });
+    expectSameRanges(ranges, exact);
+  });
+
   it('a grouped run the runtime refuses hands over to one reduction pair per tensor, losing nothing', async () => {
     const bytes = load(`${torch}/float-encoder-opset17.onnx`);
     const model = readOnnx(bytes);
