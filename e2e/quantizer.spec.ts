@@ -68,6 +68,26 @@ test('Cancel during calibration stops it within a second', async ({ page }) => {
   await expect(page.getByTestId('sqnr')).toBeVisible();
 });
 
+test('a model dropped during a quantization opens without waiting for it; the stopped run leaves nothing on the new model', async ({
+  page,
+}) => {
+  await page.goto('/?model=samples/transformer-block.onnx');
+  await waitForGraph(page);
+  await expect(page.getByTestId('quant-result')).toBeVisible();
+  // A run of minutes (4,000 samples); the new model must not wait for it.
+  await page.getByRole('spinbutton', { name: 'Calibration samples' }).fill('4000');
+  await page.getByRole('button', { name: 'Quantize' }).click();
+  await expect(page.getByTestId('quant-progress')).toContainText('Calibrating');
+  // A QDQ model PyTorch exported (the real-exporter corpus).
+  const name = 'tiny-cnn-pc-sym.onnx';
+  await dropFiles(page, [{ name, bytes: new Uint8Array(readFileSync(`.cache/corpus/torch/${name}`)) }]);
+  await expect(page.getByTestId('model-origin')).toHaveText(name);
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-model', name);
+  await expect(page.getByTestId('quant-progress')).toHaveCount(0);
+  await expect(page.getByTestId('quant-cancelled')).toHaveCount(0);
+  await expect(page.getByTestId('quant-result')).toHaveCount(0);
+});
+
 test('overrides keep matching nodes in float, and the QDQ export downloads a valid model', async ({ page }) => {
   await page.goto('/?model=samples/cnn-sigmoid.onnx');
   await waitForGraph(page);

@@ -62,6 +62,23 @@ export class CalibrationCancelled extends Error {
 }
 
 /**
+ * Between two long steps of a quantization (a session's creation, a run): gives the event loop a
+ * turn, since a wasm run or creation resolves through microtasks only and a cancel, or a new model
+ * (which stops the run), arrives as a message; then stops if it was cancelled.
+ */
+export async function checkpoint(signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return;
+  // Not more often than every 30 ms: timers set from a timer's own task are held back 4 ms each
+  // after the fifth.
+  if (performance.now() - lastTurn > 30) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    lastTurn = performance.now();
+  }
+  if (signal.aborted) throw new CalibrationCancelled();
+}
+let lastTurn = 0;
+
+/**
  * onnxruntime failed to run the float model on a calibration sample. Carries what its message
  * names (the innermost failing node, its status) so the engine can say which node stopped the run,
  * where it sits, and what about the inputs to change.
@@ -361,11 +378,18 @@ export async function calibrate(
   const exposed = inGraph
     ? exposeTensorsForShapes(modelBytes, options.tensors!, samples)
     : { bytes: exposeTensors(modelBytes), freeDimensionOverrides: {} };
+  await checkpoint(options.signal);
   let session = await createSession(
     exposed.bytes,
     inGraph ? { ...plain, freeDimensionOverrides: exposed.freeDimensionOverrides } : undefined,
   );
   const firstDims = inGraph ? inferredFirstDims(session) : new Map<string, number>();
+  try {
+    await checkpoint(options.signal);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
   let method = 'read-out' as CalibrationMethod;
   const use = (next: CalibrationMethod, fromSample: number) => {
     method = next;
@@ -466,8 +490,13 @@ export async function calibrate(
         for (const t of Object.values(outputs)) t.dispose();
         if (inGraph && i === 0 && samples.length > 1) {
           // The first sample gave the shapes: the rest run with ranges computed in the graph.
+          // (Each step here holds the thread for a while on a large model: a cancel, or a new
+          // model, is looked for between them.)
+          await checkpoint(options.signal);
           floats = new Set(shapes.keys());
-          ranged = await rangeSession(augmentWithGroupedRanges(modelBytes, shapes, tails));
+          const grouped = augmentWithGroupedRanges(modelBytes, shapes, tails);
+          await checkpoint(options.signal);
+          ranged = await rangeSession(grouped);
           let next: CalibrationMethod = 'grouped';
           if (!ranged && !tails) {
             next = 'per-tensor';
@@ -477,6 +506,7 @@ export async function calibrate(
             await session.release();
             use(next, 1);
           }
+          await checkpoint(options.signal);
         }
       }
       options.onProgress?.(i + 1, samples.length);

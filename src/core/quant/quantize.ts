@@ -8,7 +8,7 @@ import { qgraphFromTensorEncodings } from '../qgraph/from-aimet';
 import { validate, type ValidationResult } from '../check/validate';
 import type { QGraph } from '../qgraph/qgraph';
 import type { Model } from '../model/types';
-import { calibrate, type ObserverKind, type SessionFactory } from './calibrate';
+import { calibrate, checkpoint, type ObserverKind, type SessionFactory } from './calibrate';
 import { computeEncodings, type Encodings } from './compute';
 import type { QuantOptions } from './configs';
 import { AimetEncodingsError, writeAimetEncodings } from '../formats/aimet';
@@ -76,6 +76,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   const model = fold?.folded.length ? readOnnx(bytes, { fileName: req.model.fileName }) : req.model;
   let t = lap('fold', t0);
   req.onProgress?.('Annotating', undefined);
+  await checkpoint(req.signal);
   const plan = annotate(model, req.pack, req.options, req.overrides);
   t = lap('annotate', t);
   const observed = new Set([...plan.tensors].filter(([, s]) => s.kind === 'observe').map(([n]) => n));
@@ -106,6 +107,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   if (fold?.folded.length) for (const n of graph.nodes) n.id = fold.originalId(n.id);
   const validation = validate(graph, req.pack, { soc: req.soc, strict: req.strict, flow: req.flow });
   t = lap('encode+validate', t);
+  await checkpoint(req.signal);
   req.onProgress?.('Exporting', undefined);
   const qdq = exportQdq(bytes, encodings);
   const input = aimetInput(encodings);
@@ -119,9 +121,9 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   t = lap('export', t);
   let sqnr: QuantizeResult['sqnr'] = [];
   if (!req.skipSqnr) {
-    if (req.signal?.aborted) throw new Error('cancelled');
+    await checkpoint(req.signal);
     req.onProgress?.('Measuring SQNR', undefined);
-    sqnr = await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession, qdq.notes);
+    sqnr = await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession, qdq.notes, req.signal);
     lap('sqnr', t);
   }
   return {

@@ -1,6 +1,6 @@
 /** Signal-to-quantization-noise ratio between float and quantized outputs, in dB. */
 import type * as ortTypes from 'onnxruntime-common';
-import type { SessionFactory } from './calibrate';
+import { checkpoint, type SessionFactory } from './calibrate';
 import type { CalibrationSample } from './expose';
 
 export function sqnrDb(reference: ArrayLike<number>, test: ArrayLike<number>): number {
@@ -23,6 +23,8 @@ export async function outputSqnr(
   samples: readonly CalibrationSample[],
   createSession: SessionFactory,
   notes: string[] = [],
+  /** Stops the runs between samples (CalibrationCancelled), as calibration does. */
+  signal?: AbortSignal,
 ): Promise<{ output: string; db: number }[]> {
   const a = await createSession(floatBytes);
   let b: ortTypes.InferenceSession;
@@ -40,6 +42,8 @@ export async function outputSqnr(
   const acc = new Map<string, { signal: number; noise: number }>();
   try {
     for (const s of samples) {
+      // A cancel (or a new model, which stops the run) is seen between samples.
+      await checkpoint(signal);
       const ra = await a.run(s as Record<string, ortTypes.Tensor>);
       const rb = await b.run(s as Record<string, ortTypes.Tensor>);
       for (const name of a.outputNames) {

@@ -161,6 +161,45 @@ describe('engine answers', () => {
   });
 });
 
+describe('a model opened while another is being quantized', () => {
+  // A float model is quantized on load in the app; a second model dropped meanwhile waited for
+  // that whole run (seconds) before it was read, and the run's result belonged to the old model.
+  const phases = ['Annotating', 'Calibrating', 'Exporting', 'Measuring SQNR'] as const;
+  for (const phase of phases)
+    it(`stops the run (reached "${phase}") and opens at once; the old model's run exports nothing`, async () => {
+      const { nodeRuntime } = await import('../quant/node-runtime');
+      const engine = new Engine(nodeRuntime);
+      // PyTorch's float ResNet-18 (the real-exporter corpus).
+      const path = '.cache/corpus/torch/float-resnet18.onnx';
+      await engine.openFiles([file(path)]);
+      let opened: Promise<LoadResult> | undefined;
+      const seen: string[] = [];
+      const run = engine.quantize(
+        {
+          backend: 'htp',
+          soc: 'SM8650',
+          strict: true,
+          ...DEFAULT_OPTIONS,
+          overrides: [],
+          calibration: { samples: 6, seed: 1, observer: 'minmax' },
+        },
+        (p) => {
+          seen.push(p);
+          // The new model arrives as the run reaches the phase (in the app, a message between two
+          // of its steps).
+          if (p === phase && !opened) opened = engine.openFiles([file('public/samples/cnn-sigmoid.qdq.onnx')]);
+        },
+      );
+      const out = await run;
+      expect(seen).toContain(phase);
+      expect(out.ok ? 'finished' : out.error.code).toBe('cancelled');
+      const next = await opened!;
+      expect(next.ok && next.summary.fileName).toBe('cnn-sigmoid.qdq.onnx');
+      // Nothing of the stopped run is left to export as the new model's.
+      expect(value(await engine.exportArtifact('qdq'))).toBeUndefined();
+    });
+});
+
 describe('a runtime given as a loader', () => {
   it('is loaded at the first quantization, once, and never for opening or checking', async () => {
     const { nodeRuntime } = await import('../quant/node-runtime');

@@ -121,6 +121,16 @@ export class Engine implements EngineApi {
 
   /** Counts opens, so that a slow earlier open can never replace the model of a later one. */
   private opens = 0;
+  /**
+   * A new open: the latest one wins (see accept), and a quantization still running gives way to
+   * it. Its result would belong to the model being replaced, and it would hold the worker: a float
+   * model is quantized on load, and a second model dropped meanwhile waited for that whole run
+   * (PP-OCRv4's recogniser: 2.2 s) before it was even read.
+   */
+  private beginOpen(): number {
+    this.running?.abort();
+    return ++this.opens;
+  }
   /** The check of a model drawn first, until its drawing has crossed (see checkAfterReply). */
   private checkLater: { open: number; early: { settings: CheckSettings; onChecked: EarlyCheck } } | undefined;
 
@@ -143,7 +153,7 @@ export class Engine implements EngineApi {
     checkFirst?: CheckSettings,
     onChecked?: EarlyCheck,
   ): Promise<LoadResult> {
-    const open = ++this.opens;
+    const open = this.beginOpen();
     const models = files.filter((f) => MODEL_EXTENSIONS.test(f.name));
     const main = models.length === 1 ? models[0] : models.length === 0 && files.length === 1 ? files[0] : undefined;
     if (!main) {
@@ -228,7 +238,7 @@ export class Engine implements EngineApi {
     checkFirst?: CheckSettings,
     onChecked?: EarlyCheck,
   ): Promise<LoadResult> {
-    const open = ++this.opens;
+    const open = this.beginOpen();
     let parsed: URL;
     try {
       parsed = new URL(url);

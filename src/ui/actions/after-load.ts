@@ -8,7 +8,7 @@ import { useCheck } from '../state/check-store';
 import { useQuant } from '../state/quant-store';
 import { useShare } from '../state/share-store';
 import { runCheck } from './check';
-import { runQuantize } from './quant';
+import { forgetQuantize, runQuantize } from './quant';
 import { onModelLoaded } from './share-apply';
 import { showView } from './view';
 import { seedScopes } from '../../core/view/scopes';
@@ -33,6 +33,8 @@ export async function afterLoad(
 ): Promise<void> {
   // A thin view grouped by structure comes with its scopes (the grouping needs ports it lacks).
   if (result.scopes) seedScopes(result.view, result.scopes);
+  // A quantization of the previous model is over (the engine stopped it): its answer is not shown.
+  forgetQuantize();
   // Calibration files belong to the previous model's inputs.
   useQuant.setState((q) => ({
     outcome: undefined,

@@ -49,6 +49,15 @@ export async function runQuantize(): Promise<void> {
   });
 }
 
+/**
+ * A new model replaced the one being quantized (the engine stopped that run when the new one was
+ * opened): whatever the old run answers, late or not, is not about this model.
+ */
+export function forgetQuantize(): void {
+  seq++;
+  useQuant.setState({ running: undefined });
+}
+
 export async function cancelQuantize(): Promise<void> {
   await engineClient().cancelQuantize();
 }
