@@ -152,7 +152,12 @@ function exposeTensorsOf(
 
 /** What calibration saw of an observed tensor on its first sample. */
 export interface TensorShape {
-  dims: readonly number[];
+  /**
+   * Undefined when only a run would tell (onnxruntime inferred the type but not every dimension
+   * before one): such a tensor is reduced on its own, which needs no size (nor allows a percentile's
+   * tails, whose length follows it).
+   */
+  dims?: readonly number[];
   type: 'float32' | 'float16';
   /**
    * Whether every sample gives the tensor this first dimension (onnxruntime inferred it, before the
@@ -201,20 +206,22 @@ export function augmentWithGroupedRanges(
   // GROUP_FAN_IN members: a Concat can run (and free its inputs) as soon as its members exist.
   // One Concat over every tensor of a shape kept them all alive to the end, and onnxruntime took
   // 20 s to plan the session of a 10k-node decoder so augmented (2.9 s for the model alone).
-  const groups = new Map<string, { type: TensorShape['type']; dims: readonly number[]; members: string[][] }>();
+  const groups = new Map<string, { type: TensorShape['type']; dims?: readonly number[]; members: string[][] }>();
   let total = 0;
   for (const n of graph.node)
     for (const tensor of n.output ?? []) {
       const s = tensor ? shapes.get(tensor) : undefined;
       if (!s || !produced.has(tensor)) continue;
-      const numel = s.dims.reduce((a, b) => a * b, 1);
+      if (!s.dims && tails) return undefined;
+      const numel = s.dims?.reduce((a, b) => a * b, 1) ?? 0;
       // Always empty: nothing to observe (and an empty row has no minimum).
-      if (numel === 0 && s.firstDimFixed) continue;
+      if (numel === 0 && s.firstDimFixed && s.dims) continue;
       const bytes = numel * (s.type === 'float16' ? 2 : 4);
       total += bytes;
       if (total > GROUPED_MAX_BYTES) return undefined;
-      // A tensor whose first dimension may change is a group of its own: one row, however long.
-      const key = s.firstDimFixed ? `${s.type}:${s.dims.join('x')}` : `dynamic:${tensor}`;
+      // A tensor whose first dimension may change, or whose size is not known yet, is a group of
+      // its own: one row, however long.
+      const key = s.firstDimFixed && s.dims ? `${s.type}:${s.dims.join('x')}` : `dynamic:${tensor}`;
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { type: s.type, dims: s.dims, members: [[]] }));
       let last = g.members[g.members.length - 1]!;
@@ -272,14 +279,14 @@ export function augmentWithGroupedRanges(
       const base = fresh('__quantlens_group');
       // A scalar has no axis to concatenate along: each becomes a row of one first.
       const inputs =
-        g.dims.length === 0 ? members.map((m) => node('Reshape', [m, constant(`${base}_r`, [1])], `${m}_1`)) : members;
+        g.dims?.length === 0 ? members.map((m) => node('Reshape', [m, constant(`${base}_r`, [1])], `${m}_1`)) : members;
       const joined = inputs.length === 1 ? inputs[0]! : node('Concat', inputs, `${base}_concat`, axis0());
       let rows = node('Reshape', [joined, constant(`${base}_rows`, [members.length, -1])], `${base}_rows`);
       if (tails) {
         // The tails a percentile needs: TopK of the rows, and of their negation for the smallest
         // (TopK has no `largest` attribute before opset 11). float16 is cast first.
         if (g.type === 'float16') rows = node('Cast', [rows], `${base}_f32`, [makeAttribute('to', attr.int(1))]);
-        const numel = g.dims.reduce((a, b) => a * b, 1);
+        const numel = g.dims!.reduce((a, b) => a * b, 1);
         const k = Math.max(1, Math.min(numel, tails(numel)));
         // Each group's row length, so the caller sees a sample of another size.
         lengths.push(node('Shape', [rows], `${base}_shape`));

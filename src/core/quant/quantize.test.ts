@@ -235,7 +235,9 @@ describe('calibration in shape groups, on models from real exporters', () => {
         tensors,
         onMethod: (m, from) => methods.push(`${m}@${from}`),
       });
-      expect(methods).toEqual(['read-out@0', 'grouped@1']);
+      // onnxruntime's inferred sizes are enough: the first sample is reduced in the graph too
+      // (the paddle2onnx model's scalars and its output of named dimensions each on their own).
+      expect(methods).toEqual(['grouped@0']);
       const readOut = await readOutRanges(bytes, samples, tensors);
       expect(grouped.size).toBeGreaterThan(10);
       expectSameRanges(grouped, readOut);
@@ -390,7 +392,7 @@ describe('calibration in shape groups, on models from real exporters', () => {
       tensors,
       onMethod: (m, from) => methods.push(`${m}@${from}`),
     });
-    expect(methods).toEqual(['read-out@0', 'grouped@1', 'per-tensor@2']);
+    expect(methods).toEqual(['grouped@0', 'per-tensor@1']);
     const exact = await readOutRanges(bytes, samples, tensors);
     for (const [t, r] of exact) {
       expect(ranges.get(t)?.min, t).toBeCloseTo(r.min, 4);
