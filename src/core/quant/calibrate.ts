@@ -45,6 +45,11 @@ export interface CalibrateOptions {
   onProgress?: (done: number, total: number) => void;
   /** Says how ranges are taken from the next sample on: in shape groups, per tensor, or read out. */
   onMethod?: (method: CalibrationMethod, fromSample: number) => void;
+  /**
+   * Each sample's outputs as it ran (the model's own among them, computed anyway), before they are
+   * let go: a tensor's `data` read now stays valid.
+   */
+  onOutputs?: (sample: number, outputs: Readonly<Record<string, ortTypes.Tensor>>) => void;
 }
 
 export type CalibrationMethod = 'grouped' | 'per-tensor' | 'read-out';
@@ -495,6 +500,7 @@ export async function calibrate(
             );
             k += count;
           });
+          options.onOutputs?.(i, outputs);
           for (const t of Object.values(outputs)) t.dispose();
           options.onProgress?.(i + 1, samples.length);
           continue;
@@ -504,6 +510,7 @@ export async function calibrate(
         augmented.tensors.forEach((tensor, k) =>
           (observer(tensor) as ExtentObserver).observeExtent(Number(lo![k]), Number(hi![k])),
         );
+        options.onOutputs?.(i, outputs);
         for (const t of Object.values(outputs)) t.dispose();
       } else {
         let outputs: Record<string, ortTypes.Tensor>;
@@ -521,6 +528,7 @@ export async function calibrate(
             shapes.set(name, { dims: t.dims, type: t.type, firstDimFixed });
           }
         }
+        options.onOutputs?.(i, outputs);
         for (const t of Object.values(outputs)) t.dispose();
         if (inGraph && i === 0 && samples.length > 1) {
           // The first sample gave the shapes: the rest run with ranges computed in the graph.

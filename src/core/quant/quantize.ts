@@ -63,6 +63,9 @@ function aimetInput(enc: Encodings) {
   return { activations, params };
 }
 
+/** Most bytes of float outputs kept from calibration for the SQNR; past it, the float model runs again. */
+const SQNR_REFERENCE_MAX_BYTES = 256 * 2 ** 20;
+
 export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   const t0 = performance.now();
   const timings: Record<string, number> = {};
@@ -87,12 +90,29 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     if (t) observed.add(t);
   }
   req.onProgress?.('Calibrating', 0);
+  // Calibration runs the float model on every sample: its outputs are kept for the SQNR, which
+  // then runs only the quantized model (up to a bound on what they hold).
+  const reference: Record<string, ArrayLike<number>>[] | undefined = req.skipSqnr ? undefined : [];
+  let referenceBytes = 0;
+  const outputNames = model.graph.outputs.map((o) => o.name);
   const ranges = await calibrate(bytes, req.samples, req.createSession, {
     observer: req.observer ?? 'minmax',
     percentile: req.percentile,
     tensors: observed,
     signal: req.signal,
     onProgress: (done, total) => req.onProgress?.('Calibrating', done / total),
+    onOutputs: (i, outputs) => {
+      if (!reference || referenceBytes > SQNR_REFERENCE_MAX_BYTES) return;
+      const kept: Record<string, ArrayLike<number>> = {};
+      for (const name of outputNames) {
+        const data = outputs[name]?.data;
+        if (!data || typeof data === 'string' || data instanceof BigInt64Array || data instanceof BigUint64Array)
+          continue;
+        kept[name] = data as ArrayLike<number>;
+        referenceBytes += (data as ArrayBufferView).byteLength ?? 0;
+      }
+      reference[i] = kept;
+    },
   });
   t = lap('calibrate', t);
   const encodings = computeEncodings(model, plan, ranges, req.options);
@@ -123,7 +143,15 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   if (!req.skipSqnr) {
     await checkpoint(req.signal);
     req.onProgress?.('Measuring SQNR', undefined);
-    sqnr = await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession, qdq.notes, req.signal);
+    sqnr = await outputSqnr(
+      req.bytes,
+      qdq.bytes,
+      req.samples,
+      req.createSession,
+      qdq.notes,
+      req.signal,
+      referenceBytes > SQNR_REFERENCE_MAX_BYTES ? undefined : reference,
+    );
     lap('sqnr', t);
   }
   return {

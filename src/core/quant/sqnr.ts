@@ -25,15 +25,24 @@ export async function outputSqnr(
   notes: string[] = [],
   /** Stops the runs between samples (CalibrationCancelled), as calibration does. */
   signal?: AbortSignal,
+  /**
+   * The float model's outputs on each sample, when calibration kept them (its runs compute them
+   * anyway): the float model is then not run again.
+   */
+  reference?: readonly (Readonly<Record<string, ArrayLike<number>>> | undefined)[],
 ): Promise<{ output: string; db: number }[]> {
-  const a = await createSession(floatBytes);
+  const given = reference && samples.every((_, k) => reference[k]) ? reference : undefined;
+  const a = given ? undefined : await createSession(floatBytes);
   let b: ortTypes.InferenceSession;
   try {
     b = await createSession(quantBytes);
   } catch (err) {
     // onnxruntime fuses DQ -> op -> Q into QLinear* ops of the model's opset, which do not
     // exist below opset 10; the unfused QDQ graph computes the same values.
-    if (!/QLinear/.test((err as Error).message)) throw err;
+    if (!/QLinear/.test((err as Error).message)) {
+      await a?.release();
+      throw err;
+    }
     notes.push(
       'onnxruntime cannot fuse Q/DQ in this model (its opset predates QLinear ops); SQNR was measured with graph optimizations at "basic".',
     );
@@ -41,12 +50,14 @@ export async function outputSqnr(
   }
   const acc = new Map<string, { signal: number; noise: number }>();
   try {
-    for (const s of samples) {
+    for (const [k, s] of samples.entries()) {
       // A cancel (or a new model, which stops the run) is seen between samples.
       await checkpoint(signal);
-      const ra = await a.run(s as Record<string, ortTypes.Tensor>);
+      const ra: Readonly<Record<string, { data: unknown } | undefined>> = given
+        ? Object.fromEntries(Object.entries(given[k]!).map(([name, data]) => [name, { data }]))
+        : await a!.run(s as Record<string, ortTypes.Tensor>);
       const rb = await b.run(s as Record<string, ortTypes.Tensor>);
-      for (const name of a.outputNames) {
+      for (const name of given ? Object.keys(given[k]!) : a!.outputNames) {
         const x = ra[name]?.data as ArrayLike<number> | undefined;
         const y = rb[name]?.data as ArrayLike<number> | undefined;
         if (!x || !y || typeof x[0] === 'bigint') continue;
@@ -60,7 +71,7 @@ export async function outputSqnr(
       }
     }
   } finally {
-    await a.release();
+    await a?.release();
     await b.release();
   }
   return [...acc].map(([output, e]) => ({
