@@ -37,6 +37,7 @@ export async function afterLoad(
   forgetQuantize();
   // Calibration files belong to the previous model's inputs.
   useQuant.setState((q) => ({
+    running: undefined,
     outcome: undefined,
     target: 'model',
     error: undefined,

@@ -51,11 +51,11 @@ export async function runQuantize(): Promise<void> {
 
 /**
  * A new model replaced the one being quantized (the engine stopped that run when the new one was
- * opened): whatever the old run answers, late or not, is not about this model.
+ * opened): whatever the old run answers, late or not, is not about this model. (The caller clears
+ * the panel's running state with the rest of it.)
  */
 export function forgetQuantize(): void {
   seq++;
-  useQuant.setState({ running: undefined });
 }
 
 export async function cancelQuantize(): Promise<void> {
