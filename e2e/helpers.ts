@@ -29,6 +29,19 @@ export async function waitForGraph(page: Page): Promise<void> {
   await expect(page.getByTestId('loading')).toHaveCount(0);
 }
 
+/**
+ * Opens the transformer sample (quantized on load), then starts a run of 4,000 calibration samples
+ * (minutes) and waits until it is calibrating.
+ */
+export async function startLongQuantization(page: Page): Promise<void> {
+  await page.goto('/?model=samples/transformer-block.onnx');
+  await waitForGraph(page);
+  await expect(page.getByTestId('quant-result')).toBeVisible();
+  await page.getByRole('spinbutton', { name: 'Calibration samples' }).fill('4000');
+  await page.getByRole('button', { name: 'Quantize' }).click();
+  await expect(page.getByTestId('quant-progress')).toContainText('Calibrating');
+}
+
 export function graphNode(page: Page, op: string) {
   return page.locator(`[data-testid="graph-node"][data-op="${op}"]`);
 }

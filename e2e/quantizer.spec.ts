@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { readOnnx } from '../src/core/model/read-onnx';
-import { dropFiles, generateDecoder, waitForGraph } from './helpers';
+import { dropFiles, generateDecoder, startLongQuantization, waitForGraph } from './helpers';
 
 test('a float model is quantized on load (8a8w) and its plan validated, with SQNR', async ({ page }) => {
   await page.goto('/?model=samples/cnn-sigmoid.onnx');
@@ -52,12 +52,7 @@ test('16a16w on the transformer: the MatMuls fail on SM8450 and pass on SM8650',
 });
 
 test('Cancel during calibration stops it within a second', async ({ page }) => {
-  await page.goto('/?model=samples/transformer-block.onnx');
-  await waitForGraph(page);
-  await expect(page.getByTestId('quant-result')).toBeVisible();
-  await page.getByRole('spinbutton', { name: 'Calibration samples' }).fill('4000');
-  await page.getByRole('button', { name: 'Quantize' }).click();
-  await expect(page.getByTestId('quant-progress')).toContainText('Calibrating');
+  await startLongQuantization(page);
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByTestId('quant-cancelled')).toBeVisible({ timeout: 1000 });
   await expect(page.getByTestId('quant-progress')).toHaveCount(0);
@@ -71,13 +66,8 @@ test('Cancel during calibration stops it within a second', async ({ page }) => {
 test('a model dropped during a quantization opens without waiting for it; the stopped run leaves nothing on the new model', async ({
   page,
 }) => {
-  await page.goto('/?model=samples/transformer-block.onnx');
-  await waitForGraph(page);
-  await expect(page.getByTestId('quant-result')).toBeVisible();
-  // A run of minutes (4,000 samples); the new model must not wait for it.
-  await page.getByRole('spinbutton', { name: 'Calibration samples' }).fill('4000');
-  await page.getByRole('button', { name: 'Quantize' }).click();
-  await expect(page.getByTestId('quant-progress')).toContainText('Calibrating');
+  // A run of minutes; the new model must not wait for it.
+  await startLongQuantization(page);
   // A QDQ model PyTorch exported (the real-exporter corpus).
   const name = 'tiny-cnn-pc-sym.onnx';
   await dropFiles(page, [{ name, bytes: new Uint8Array(readFileSync(`.cache/corpus/torch/${name}`)) }]);

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { dropFiles, graphNode, waitForGraph } from './helpers';
+import { dropFiles, graphNode, startLongQuantization, waitForGraph } from './helpers';
 
 /** Collects Content-Security-Policy violations the page reports. */
 async function watchCsp(page: Page): Promise<string[]> {
@@ -88,13 +88,7 @@ test('when the engine worker dies, the error is shown, settings are kept, and lo
   await expect(page.getByTestId('panel-op')).toHaveText('MatMul');
 
   // And a kill during a long calibration leaves the app usable too.
-  await page.getByRole('spinbutton', { name: 'Calibration samples' }).fill('4000');
-  await page.goto('/?model=samples/transformer-block.onnx');
-  await waitForGraph(page);
-  await expect(page.getByTestId('quant-result')).toBeVisible();
-  await page.getByRole('spinbutton', { name: 'Calibration samples' }).fill('4000');
-  await page.getByRole('button', { name: 'Quantize' }).click();
-  await expect(page.getByTestId('quant-progress')).toContainText('Calibrating');
+  await startLongQuantization(page);
   await page.evaluate(() =>
     (window as unknown as { __quantlens: { killEngine(r: string): void } }).__quantlens.killEngine(
       'out of memory (simulated)',

@@ -14,7 +14,7 @@ import { validate } from '../check/validate';
 import { readOnnx } from '../model/read-onnx';
 import { createOrtSession, ort } from './ort-node';
 import { parseAimetEncodings } from '../formats/aimet';
-import { calibrate, CalibrationCancelled, type Range } from './calibrate';
+import { calibrate, CalibrationCancelled, type CalibrateOptions, type Range, type SessionFactory } from './calibrate';
 import { exposeTensors } from './expose';
 import { DEFAULT_OPTIONS, type ConfigName } from './configs';
 import { sameQuantization } from '../encoding/encoding';
@@ -212,6 +212,23 @@ describe('calibration in shape groups, on models from real exporters', () => {
       expect(r.max, t).toBeCloseTo(exact.get(t)!.max, 4);
     }
   };
+  /** calibrate() on onnxruntime-web, and how it took the ranges from which sample ("grouped@0"). */
+  const calibrateLogged = async (
+    bytes: Uint8Array,
+    samples: readonly Record<string, ort.Tensor>[],
+    tensors: Set<string>,
+    options: Partial<CalibrateOptions> = {},
+    factory: SessionFactory = (b, o) => createOrtSession(b, o),
+  ) => {
+    const methods: string[] = [];
+    const ranges = await calibrate(bytes, samples, factory, {
+      observer: 'minmax',
+      tensors,
+      ...options,
+      onMethod: (m, from) => methods.push(`${m}@${from}`),
+    });
+    return { ranges, methods };
+  };
   /** Each tensor's exact extent over the samples, read out of an unaltered session. */
   const readOutRanges = async (
     bytes: Uint8Array,
@@ -251,13 +268,7 @@ describe('calibration in shape groups, on models from real exporters', () => {
       const inputs = feedInputs(model);
       const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 3);
       const tensors = new Set(model.graph.nodes.flatMap((n) => n.outputs).filter(Boolean));
-      const session = (b: Uint8Array, o?: object) => createOrtSession(b, o);
-      const methods: string[] = [];
-      const grouped = await calibrate(bytes, samples, session, {
-        observer: 'minmax',
-        tensors,
-        onMethod: (m, from) => methods.push(`${m}@${from}`),
-      });
+      const { ranges: grouped, methods } = await calibrateLogged(bytes, samples, tensors);
       // onnxruntime's inferred sizes are enough: the first sample is reduced in the graph too
       // (the paddle2onnx model's scalars and its output of named dimensions each on their own).
       expect(methods).toEqual(['grouped@0']);
@@ -314,12 +325,9 @@ describe('calibration in shape groups, on models from real exporters', () => {
       const inputs = feedInputs(model);
       const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, count);
       const tensors = new Set(model.graph.nodes.flatMap((n) => n.outputs).filter(Boolean));
-      const methods: string[] = [];
-      const got = await calibrate(bytes, samples, (b, o) => createOrtSession(b, o), {
+      const { ranges: got, methods } = await calibrateLogged(bytes, samples, tensors, {
         observer: 'percentile',
         percentile: pct,
-        tensors,
-        onMethod: (m, from) => methods.push(`${m}@${from}`),
       });
       expect(methods).toEqual(['read-out@0', 'grouped@1']);
       expect(got.size).toBeGreaterThan(10);
@@ -339,12 +347,9 @@ describe('calibration in shape groups, on models from real exporters', () => {
 
   it('percentiles over samples of another size: the larger sample is read out, the percentiles stay exact', async () => {
     const { bytes, samples, tensors } = mobilenetAtTwoSizes(64, 96);
-    const methods: string[] = [];
-    const got = await calibrate(bytes, samples, (b, o) => createOrtSession(b, o), {
+    const { ranges: got, methods } = await calibrateLogged(bytes, samples, tensors, {
       observer: 'percentile',
       percentile: 99.9,
-      tensors,
-      onMethod: (m, from) => methods.push(`${m}@${from}`),
     });
     expect(methods).toEqual(['read-out@0', 'grouped@1', 'read-out@2']);
     expectSameRanges(got, await exactPercentiles(bytes, samples, tensors, 99.9));
@@ -352,12 +357,7 @@ describe('calibration in shape groups, on models from real exporters', () => {
 
   it('samples of another size keep the groups (every member scales alike), with exact ranges', async () => {
     const { bytes, samples, tensors } = mobilenetAtTwoSizes(96, 128);
-    const methods: string[] = [];
-    const ranges = await calibrate(bytes, samples, (b, o) => createOrtSession(b, o), {
-      observer: 'minmax',
-      tensors,
-      onMethod: (m, from) => methods.push(`${m}@${from}`),
-    });
+    const { ranges, methods } = await calibrateLogged(bytes, samples, tensors);
     expect(methods).toEqual(['read-out@0', 'grouped@1']);
     const exact = await readOutRanges(bytes, samples, tensors);
     expectSameRanges(ranges, exact);
@@ -376,12 +376,7 @@ describe('calibration in shape groups, on models from real exporters', () => {
       x([5, 6, 7, 8, 9, 10, -0.5, -0.25]),
       x([-1, -2, -3, -4, -5, -6, -7, -8]),
     ];
-    const methods: string[] = [];
-    const ranges = await calibrate(bytes, samples, (b, o) => createOrtSession(b, o), {
-      observer: 'minmax',
-      tensors,
-      onMethod: (m, from) => methods.push(`${m}@${from}`),
-    });
+    const { ranges, methods } = await calibrateLogged(bytes, samples, tensors);
     expect(methods).toEqual(['read-out@0', 'grouped@1']);
     const exact = await readOutRanges(bytes, samples, tensors);
     expect(exact.get('/Mul_output_0')).toEqual({ min: 2, max: 20 });
@@ -409,12 +404,7 @@ describe('calibration in shape groups, on models from real exporters', () => {
             : Reflect.get(target, key),
       });
     };
-    const methods: string[] = [];
-    const ranges = await calibrate(bytes, samples, refusing, {
-      observer: 'minmax',
-      tensors,
-      onMethod: (m, from) => methods.push(`${m}@${from}`),
-    });
+    const { ranges, methods } = await calibrateLogged(bytes, samples, tensors, {}, refusing);
     expect(methods).toEqual(['grouped@0', 'per-tensor@1']);
     const exact = await readOutRanges(bytes, samples, tensors);
     for (const [t, r] of exact) {
