@@ -305,34 +305,28 @@ function floatData(t: ortTypes.Tensor): ArrayLike<number> | undefined {
   return undefined;
 }
 
-/** The first dimension of each output that onnxruntime inferred when it created the session. */
 /** Observed tensors of unknown size that let ranges start in the graph whatever their share. */
 const MAX_UNSIZED = 8;
-
-/**
- * The observed float tensors among the session's outputs, as onnxruntime inferred them when it
- * created the session: with their dims where it knew every one (a group by shape takes them),
- * without where it did not (each is reduced on its own).
- */
-function inferredShapes(session: ortTypes.InferenceSession, want: (name: string) => boolean): Map<string, TensorShape> {
-  const out = new Map<string, TensorShape>();
-  for (const m of session.outputMetadata ?? []) {
-    if (!m.isTensor || !want(m.name) || (m.type !== 'float32' && m.type !== 'float16')) continue;
-    // No dimensions at all reads the same for a scalar and for a rank it could not infer.
-    const dims = m.shape.length > 0 && m.shape.every(knownDim) ? (m.shape as number[]) : undefined;
-    out.set(m.name, { dims, type: m.type, firstDimFixed: dims !== undefined });
-  }
-  return out;
-}
 
 /** A dimension onnxruntime inferred: it reads an unknown one as 2^32 - 1 (-1 as an unsigned 32-bit number), a named one as its name. */
 const knownDim = (d: unknown): d is number => typeof d === 'number' && d >= 0 && d < 2 ** 32 - 1;
 
-function inferredFirstDims(session: ortTypes.InferenceSession): Map<string, number> {
-  const out = new Map<string, number>();
-  // No dimensions at all reads the same for a scalar and for a rank it could not infer: left out.
-  for (const m of session.outputMetadata ?? []) if (m.isTensor && knownDim(m.shape[0])) out.set(m.name, m.shape[0]);
-  return out;
+/**
+ * What onnxruntime inferred of the observed float tensors among the session's outputs when it
+ * created the session: each one's shape, with its dims where it knew every one (a group by shape
+ * takes them) and without where it did not (each is reduced on its own), and the first dimensions
+ * it knew. No dimensions at all reads the same for a scalar and for a rank it could not infer.
+ */
+function inferredOutputs(session: ortTypes.InferenceSession, want: (name: string) => boolean) {
+  const shapes = new Map<string, TensorShape>();
+  const firstDims = new Map<string, number>();
+  for (const m of session.outputMetadata ?? []) {
+    if (!m.isTensor || !want(m.name) || (m.type !== 'float32' && m.type !== 'float16')) continue;
+    if (knownDim(m.shape[0])) firstDims.set(m.name, m.shape[0]);
+    const dims = m.shape.length > 0 && m.shape.every(knownDim) ? (m.shape as number[]) : undefined;
+    shapes.set(m.name, { dims, type: m.type, firstDimFixed: dims !== undefined });
+  }
+  return { shapes, firstDims };
 }
 
 /**
@@ -405,7 +399,7 @@ export async function calibrate(
     exposed.bytes,
     inGraph ? { ...plain, freeDimensionOverrides: exposed.freeDimensionOverrides } : undefined,
   );
-  const firstDims = inGraph ? inferredFirstDims(session) : new Map<string, number>();
+  const inferred = inGraph ? inferredOutputs(session, want) : undefined;
   try {
     await checkpoint(options.signal);
   } catch (err) {
@@ -424,11 +418,10 @@ export async function calibrate(
   // that decide a length; scalars read the same as an unknown rank) are each reduced on their own,
   // some microseconds per sample each: when they are many, the first sample's read-out, which
   // groups them by the sizes it gives, is worth its cost.
-  const inferred = inGraph && !tails && samples.length > 1 ? inferredShapes(session, want) : undefined;
-  const unsized = inferred ? [...inferred.values()].filter((t) => !t.dims).length : 0;
-  if (inferred && unsized <= Math.max(MAX_UNSIZED, inferred.size * 0.3)) {
-    floats = new Set(inferred.keys());
-    ranged = await rangeSession(augmentWithGroupedRanges(modelBytes, inferred));
+  const unsized = inferred ? [...inferred.shapes.values()].filter((t) => !t.dims).length : 0;
+  if (inferred && !tails && samples.length > 1 && unsized <= Math.max(MAX_UNSIZED, inferred.shapes.size * 0.3)) {
+    floats = new Set(inferred.shapes.keys());
+    ranged = await rangeSession(augmentWithGroupedRanges(modelBytes, inferred.shapes));
     if (ranged) {
       await session.release();
       use('grouped', 0);
@@ -523,7 +516,7 @@ export async function calibrate(
         for (const [name, t] of Object.entries(outputs)) {
           feed(name, t);
           if (inGraph && i === 0 && want(name) && (t.type === 'float32' || t.type === 'float16')) {
-            const first = firstDims.get(name);
+            const first = inferred?.firstDims.get(name);
             const firstDimFixed = first !== undefined && first === t.dims[0];
             shapes.set(name, { dims: t.dims, type: t.type, firstDimFixed });
           }

@@ -91,7 +91,8 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   }
   req.onProgress?.('Calibrating', 0);
   // Calibration runs the float model on every sample: its outputs are kept for the SQNR, which
-  // then runs only the quantized model (up to a bound on what they hold).
+  // then runs only the quantized model (up to a bound on what they hold: past it, the samples not
+  // kept make the SQNR run the float model again).
   const reference: Record<string, ArrayLike<number>>[] | undefined = req.skipSqnr ? undefined : [];
   let referenceBytes = 0;
   const outputNames = model.graph.outputs.map((o) => o.name);
@@ -143,15 +144,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   if (!req.skipSqnr) {
     await checkpoint(req.signal);
     req.onProgress?.('Measuring SQNR', undefined);
-    sqnr = await outputSqnr(
-      req.bytes,
-      qdq.bytes,
-      req.samples,
-      req.createSession,
-      qdq.notes,
-      req.signal,
-      referenceBytes > SQNR_REFERENCE_MAX_BYTES ? undefined : reference,
-    );
+    sqnr = await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession, qdq.notes, req.signal, reference);
     lap('sqnr', t);
   }
   return {
