@@ -435,17 +435,11 @@ export async function calibrate(
     if (!ranged) session = await createSession(exposeTensors(modelBytes, options.tensors), plain);
     use(ranged ? 'per-tensor' : 'read-out', from);
   };
-  let lastYield = performance.now();
   let retry = false;
   try {
     for (let i = 0; i < samples.length; i++) {
-      // A wasm run resolves through microtasks only; give the event loop a turn now and then so
-      // a cancel message (a macrotask) is seen within a sample or two.
-      if (performance.now() - lastYield > 30) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        lastYield = performance.now();
-      }
-      if (options.signal?.aborted) throw new CalibrationCancelled();
+      // A cancel (or a new model, which stops the run) is seen within a sample or two.
+      await checkpoint(options.signal);
       const sample = samples[i]!;
       if (!retry) for (const [name, t] of Object.entries(sample)) feed(name, t as ortTypes.Tensor);
       retry = false;
