@@ -129,9 +129,14 @@ describe('bench (smoke)', () => {
         if (typeof f!.value === 'number') expect(Number.isFinite(f!.value), `${c.case.id}: ${metric.id}`).toBe(true);
       }
     }
-    // The external-data case measures everything, lazy preview and RSS-to-file ratio included.
+    // The external-data case measures everything, lazy preview and RSS-to-file ratio included
+    // (Netron only when the run is given a checkout of it, which this one is not).
     const ext = report.cases.find((c) => c.case.id === '1k-10mib')!;
-    expect(ext.figures.filter((f) => f.value === null && !f.metric.startsWith('calib.'))).toEqual([]);
+    expect(
+      ext.figures.filter(
+        (f) => f.value === null && !f.metric.startsWith('calib.') && f.metric !== 'browser.netron-drop-to-graph',
+      ),
+    ).toEqual([]);
     expect(ext.case.externalBytes).toBeGreaterThan(0);
   });
 
@@ -154,7 +159,7 @@ describe('bench (smoke)', () => {
   });
 
   it('sets real models side by side with Netron and says how much faster, or that it is slower', () => {
-    const real = (id: string, now: number, delay?: number) => ({
+    const real = (id: string, now: number, delay?: number, netron?: number) => ({
       case: {
         id,
         targetNodes: 1084,
@@ -171,12 +176,20 @@ describe('bench (smoke)', () => {
       figures: [
         { metric: 'browser.drop-to-graph', value: now },
         ...(delay === undefined ? [] : [{ metric: 'browser.harness-delay', value: delay }]),
+        ...(netron === undefined ? [] : [{ metric: 'browser.netron-drop-to-graph', value: netron }]),
         { metric: 'cli.check-vs-ort', value: 2.5 },
       ],
     });
     const md = renderMarkdown({
       ...report,
-      cases: [...report.cases, real('fast', 500), real('slow', 4000), real('delayed', 400, 200)],
+      cases: [
+        ...report.cases,
+        real('fast', 500),
+        real('slow', 4000),
+        real('delayed', 400, 200),
+        real('raced', 300, 20, 900),
+        real('lost', 300, 20, 200),
+      ],
     });
     expect(md).toContain('## Real models, side by side');
     expect(md).toMatch(
@@ -184,7 +197,10 @@ describe('bench (smoke)', () => {
     );
     expect(md).toMatch(/\| model slow \|.*\| 4,000 ms \| — \| \*\*1\.1x slower\*\* \|/);
     // Netron's figure was taken from the harness's call: the harness's delay is added to compare.
-    expect(md).toMatch(/\| model delayed \|.*\| 400 ms \| 200 ms \| 6\.0x faster \| 720 ms \|/);
+    expect(md).toMatch(/\| model delayed \|.*\| 400 ms \| 200 ms \| 6\.0x faster \| 720 ms \| — \| — \|/);
+    // Netron measured in the same run, from the file's arrival as QuantLens is: no delay added.
+    expect(md).toMatch(/\| model raced \|.*\| 720 ms \| 900 ms \| 3\.0x faster \|/);
+    expect(md).toMatch(/\| model lost \|.*\| 720 ms \| 200 ms \| \*\*1\.5x slower\*\* \|/);
     // Generated cases stay in their own table; real ones are not listed there as 0 × 0 decoders.
     expect(md).not.toMatch(/\| fast \| 1,084 \| 0 × 0/);
   });

@@ -13,8 +13,9 @@
  * taken from the call, so they include it.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { basename, extname, join, normalize, resolve } from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
 import type { BenchPart, Figure, MetricDef, PreparedCase, Target } from './types';
 import { REAL_MODELS } from './real-models';
@@ -45,6 +46,13 @@ export const BROWSER_METRICS: MetricDef[] = [
     unit: 'ms',
     description:
       "How long Playwright's setInputFiles takes to hand the file to the page (the test harness's own delay, not the app's; a person's drop has none). Issue 14's figures for Netron and for QuantLens before were taken from the call, so they include it.",
+  },
+  {
+    id: 'browser.netron-drop-to-graph',
+    label: 'Netron, this run: drop → graph laid out and painted',
+    unit: 'ms',
+    description:
+      "Netron's web app in the same browser and harness, when the run is given a checkout of it (BENCH_NETRON=its source/ directory; nothing of Netron is in this repository): from the file's arrival (its change event) to the first frame painted after Netron has laid out and shown the graph (its body switches to the 'default' screen with nodes drawn). Real models and graphs under 2,000 nodes only (Netron drew no 10k-node graph within 120 s in issue 14). Median over the passes.",
   },
   {
     id: 'browser.full-view',
@@ -143,6 +151,91 @@ export const BROWSER_TARGETS: Target[] = [
 let server: ChildProcess | undefined;
 let browser: Browser | undefined;
 
+/** Netron's web app as a directory (its checkout's `source/`), for a same-run comparison. */
+const NETRON_DIR = process.env.BENCH_NETRON;
+const NETRON_PORT = PORT + 1;
+let netronServer: Server | undefined;
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+/** Serves Netron's directory as static files (nothing is changed on the way). */
+async function ensureNetronServer(dir: string): Promise<void> {
+  if (netronServer) return;
+  const root = resolve(dir);
+  netronServer = createServer((req, res) => {
+    const path = normalize(join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
+    const file = path === root || path === `${root}/` ? join(root, 'index.html') : path;
+    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((done) => netronServer!.listen(NETRON_PORT, '127.0.0.1', done));
+}
+
+/**
+ * One drop into Netron, timed as QuantLens is (the page's own clock, from the change event to the
+ * frame after the graph is shown). Netron replaces window.eval, which Playwright's evaluate uses:
+ * the page is read through the DevTools protocol instead. Null when not drawn within 60 s.
+ */
+async function netronPass(modelPath: string): Promise<number | null> {
+  await ensureNetronServer(NETRON_DIR!);
+  const context = await browser!.newContext({ viewport: { width: 1280, height: 720 } });
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    const w = window as unknown as { __netron: { arrived?: number; seen?: boolean; drawnAt?: number } };
+    w.__netron = {};
+    document.addEventListener(
+      'change',
+      () => {
+        if (w.__netron.arrived === undefined) w.__netron.arrived = performance.now();
+      },
+      true,
+    );
+    new MutationObserver(() => {
+      const b = w.__netron;
+      if (b.arrived === undefined || b.seen) return;
+      if (document.body.classList.contains('default') && document.querySelector('#canvas .node')) {
+        b.seen = true;
+        requestAnimationFrame(() => setTimeout(() => (b.drawnAt = performance.now()), 0));
+      }
+    }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });
+  });
+  try {
+    await page.goto(`http://127.0.0.1:${NETRON_PORT}/index.html`);
+    // A fresh profile asks for consent first; the drop comes to an idle page, as in onePass.
+    const accept = page.getByText('Accept', { exact: true });
+    await accept.waitFor({ timeout: 10_000 }).catch(() => undefined);
+    if (await accept.count()) await accept.click();
+    await page.waitForTimeout(IDLE_MS);
+    const cdp = await context.newCDPSession(page);
+    await page.locator('#open-file-dialog').setInputFiles([modelPath]);
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const { result } = (await cdp.send('Runtime.evaluate', {
+        expression: 'JSON.stringify(window.__netron)',
+        returnByValue: true,
+      })) as { result: { value: string } };
+      const b = JSON.parse(result.value) as { arrived?: number; drawnAt?: number };
+      if (b.drawnAt !== undefined && b.arrived !== undefined) return Math.round(b.drawnAt - b.arrived);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return null;
+  } finally {
+    await context.close();
+  }
+}
+
 async function ensureServer(): Promise<void> {
   if (server) return;
   if (!existsSync('dist/index.html') || process.env.BENCH_BUILD !== '0')
@@ -172,6 +265,8 @@ async function ensureServer(): Promise<void> {
 }
 
 export async function closeBrowserPart(): Promise<void> {
+  await new Promise((done) => (netronServer ? netronServer.close(done) : done(undefined)));
+  netronServer = undefined;
   await browser?.close();
   browser = undefined;
   try {
@@ -190,7 +285,26 @@ export const browserPart: BenchPart = {
     // One fresh page per pass; timings are medians over the passes, the longest task and the heap
     // the worst pass (the targets are about any task, not a typical one).
     const passes: Figure[][] = [];
-    for (let i = 0; i < options.repeat; i++) passes.push(await onePass(c));
+    // Netron's drop alternates with QuantLens's, so that both see the same load.
+    const netron = !!NETRON_DIR && (!!c.real || c.nodes < 2000);
+    for (let i = 0; i < options.repeat; i++) {
+      const pass = await onePass(c);
+      if (!netron)
+        pass.push({
+          metric: 'browser.netron-drop-to-graph',
+          value: null,
+          note: NETRON_DIR ? 'not measured from 2,000 nodes' : 'no Netron checkout given (BENCH_NETRON)',
+        });
+      else {
+        const ms = await netronPass(c.modelPath);
+        pass.push({
+          metric: 'browser.netron-drop-to-graph',
+          value: ms,
+          ...(ms === null ? { note: 'not drawn in 60 s' } : {}),
+        });
+      }
+      passes.push(pass);
+    }
     const values = (metric: string) =>
       passes.map((p) => p.find((f) => f.metric === metric)?.value).filter((v): v is number => typeof v === 'number');
     return passes[0]!.map((f) => {

@@ -113,10 +113,10 @@ function realTable(cases: readonly CaseResult[]): string[] {
   const lines = [
     '## Real models, side by side',
     '',
-    "Time from the file's arrival in the page until its graph is drawn. *Before* and *Netron* are issue 14's measurement on this kind of machine (headless Chromium, medians of 3); *now* is this run. Target: five times faster than Netron, from the file's arrival as the issue asks. The issue's figures were taken from Playwright's setInputFiles call, which reaches the page some tens of milliseconds later (*harness delay*, this run's median): *vs Netron* compares like with like, this run's figure plus that delay against Netron's.",
+    "Time from the file's arrival in the page until its graph is drawn. *Before* and *Netron* are issue 14's measurement on this kind of machine (headless Chromium, medians of 3); *now* is this run. Target: five times faster than Netron, from the file's arrival as the issue asks. The issue's figures were taken from Playwright's setInputFiles call, which reaches the page some tens of milliseconds later (*harness delay*, this run's median): *vs Netron* compares like with like, this run's figure plus that delay against Netron's. *Netron, this run* is Netron's web app dropped the same way in the same run, alternating with QuantLens, when the run is given a checkout of it (BENCH_NETRON); both are then timed from the file's arrival.",
     '',
-    '| Model | Producer | Nodes | Source | QuantLens before | Netron | QuantLens now | Harness delay | vs Netron | Target | Longest main-thread task | `quantlens check` ÷ onnxruntime-node session |',
-    '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| Model | Producer | Nodes | Source | QuantLens before | Netron | QuantLens now | Harness delay | vs Netron | Target | Netron, this run | vs Netron, this run | Longest main-thread task | `quantlens check` ÷ onnxruntime-node session |',
+    '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const c of real) {
     const r = c.case.real!;
@@ -130,9 +130,16 @@ function realTable(cases: readonly CaseResult[]): string[] {
         : called <= r.netronMs
           ? `${(r.netronMs / called).toFixed(1)}x faster`
           : `**${(called / r.netronMs).toFixed(1)}x slower**`;
+    const netron = figureOf(c, 'browser.netron-drop-to-graph')?.value;
+    const sameRun =
+      typeof netron !== 'number' || typeof now !== 'number' || now <= 0
+        ? '—'
+        : now <= netron
+          ? `${(netron / now).toFixed(1)}x faster`
+          : `**${(now / netron).toFixed(1)}x slower**`;
     const cli = figureOf(c, 'cli.check-vs-ort')?.value;
     lines.push(
-      `| ${r.label} | ${r.producer} | ${int(c.case.nodes)} | ${r.origin} | ${formatValue(r.beforeMs, 'ms')} | ${formatValue(r.netronMs, 'ms')} | ${formatValue(typeof now === 'number' ? now : null, 'ms')} | ${formatValue(typeof delay === 'number' ? delay : null, 'ms')} | ${ratio} | ${formatValue(Math.round(r.netronMs / 5 / 10) * 10, 'ms')} | ${formatValue((figureOf(c, 'browser.longest-task')?.value as number | undefined) ?? null, 'ms')} | ${typeof cli === 'number' ? `${cli.toFixed(2)}` : '—'} |`,
+      `| ${r.label} | ${r.producer} | ${int(c.case.nodes)} | ${r.origin} | ${formatValue(r.beforeMs, 'ms')} | ${formatValue(r.netronMs, 'ms')} | ${formatValue(typeof now === 'number' ? now : null, 'ms')} | ${formatValue(typeof delay === 'number' ? delay : null, 'ms')} | ${ratio} | ${formatValue(Math.round(r.netronMs / 5 / 10) * 10, 'ms')} | ${formatValue(typeof netron === 'number' ? netron : null, 'ms')} | ${sameRun} | ${formatValue((figureOf(c, 'browser.longest-task')?.value as number | undefined) ?? null, 'ms')} | ${typeof cli === 'number' ? `${cli.toFixed(2)}` : '—'} |`,
     );
   }
   return [...lines, ''];
