@@ -15,7 +15,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { basename, extname, join, normalize, resolve } from 'node:path';
+import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
 import type { BenchPart, Figure, MetricDef, PreparedCase, Target } from './types';
 import { REAL_MODELS } from './real-models';
@@ -173,7 +173,7 @@ async function ensureNetronServer(dir: string): Promise<void> {
   netronServer = createServer((req, res) => {
     const path = normalize(join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
     const file = path === root || path === `${root}/` ? join(root, 'index.html') : path;
-    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
+    if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404).end();
       return;
     }
