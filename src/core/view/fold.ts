@@ -6,7 +6,15 @@
  * port). Every folded node names the visible node that stands for it, so findings, search hits and
  * share links that point at a Q or DQ land on a node that is drawn. Pure and linear in nodes + edges.
  */
-import { edgeId, type GraphView, type ViewEdge, type ViewNode } from '../model/graph-view';
+import {
+  edgeId,
+  portReader,
+  shareLazyDetails,
+  type GraphView,
+  type PortReader,
+  type ViewEdge,
+  type ViewNode,
+} from '../model/graph-view';
 import { constantOnlyIndices } from './scopes';
 import { viewIndex } from './view-index';
 
@@ -48,6 +56,7 @@ export function foldQdq(view: GraphView): QdqFold | undefined {
   if (!any) return undefined;
   // Integer adjacency (view-index.ts): this pass ran 0.8 s at 100k nodes on string-keyed maps.
   const { source, target, inStart, inEdges, outStart, outEdges } = viewIndex(view);
+  const ports = portReader(view);
   const edges = view.edges;
 
   // Nodes that compute only from constants (Constant, an Identity of an initializer as PyTorch writes
@@ -78,7 +87,7 @@ export function foldQdq(view: GraphView): QdqFold | undefined {
         break;
       }
       path.push(at);
-      const data = nodes[at]!.inputs[0]?.name;
+      const data = ports.names(at, 'inputs')[0];
       let next = -1;
       if (data)
         for (let k = inStart[at]!; k < inStart[at + 1]!; k++)
@@ -136,7 +145,7 @@ export function foldQdq(view: GraphView): QdqFold | undefined {
     }
     // The edge carries the tensor its consumer reads; its dtype is the quantized one it travelled as.
     const dq = nodes[s0]!;
-    const quantized = dq.opType === 'DequantizeLinear' ? dq.inputs[0]?.dtype : dq.outputs[0]?.dtype;
+    const quantized = dq.opType === 'DequantizeLinear' ? ports.dtype(s0, 'inputs', 0) : ports.dtype(s0, 'outputs', 0);
     const sourceId = nodes[s]!.id;
     out.push({
       id: edgeId(sourceId, e.target, e.tensor),
@@ -144,7 +153,7 @@ export function foldQdq(view: GraphView): QdqFold | undefined {
       target: e.target,
       tensor: e.tensor,
       dtype: quantized && quantized !== 'unknown' ? quantized : e.dtype,
-      shape: e.shape ?? upstreamShape(dq, s0, s, nodes, edges, inStart, inEdges),
+      shape: e.shape ?? upstreamShape(view, ports, s0, s, inStart, inEdges),
     });
   }
 
@@ -164,25 +173,28 @@ export function foldQdq(view: GraphView): QdqFold | undefined {
 }
 
 function upstreamShape(
-  node: ViewNode,
+  view: GraphView,
+  ports: PortReader,
   at: number,
   source: number,
-  nodes: readonly ViewNode[],
-  edges: readonly ViewEdge[],
   inStart: Int32Array,
   inEdges: Int32Array,
 ): ViewEdge['shape'] {
-  if (node.outputs[0]?.shape) return node.outputs[0].shape;
-  if (node.inputs[0]?.shape) return node.inputs[0].shape;
+  const own = ports.shape(at, 'outputs', 0) ?? ports.shape(at, 'inputs', 0);
+  if (own) return own;
   if (source < 0) return undefined;
   const into: string[] = [];
-  for (let k = inStart[at]!; k < inStart[at + 1]!; k++) into.push(edges[inEdges[k]!]!.tensor);
-  return nodes[source]!.outputs.find((o) => into.includes(o.name))?.shape;
+  for (let k = inStart[at]!; k < inStart[at + 1]!; k++) into.push(view.edges[inEdges[k]!]!.tensor);
+  const k = ports.names(source, 'outputs').findIndex((name) => into.includes(name));
+  return k >= 0 ? ports.shape(source, 'outputs', k) : undefined;
 }
 
 /** The folded drawing as a view: the same nodes minus the folded ones, with the folded edges. */
 export function foldedView(view: GraphView, fold: QdqFold): GraphView {
-  return { ...view, nodes: view.nodes.filter((n) => !(n.id in fold.foldedInto)), edges: fold.edges };
+  const keep = view.nodes.map((n) => !(n.id in fold.foldedInto));
+  const folded = { ...view, nodes: view.nodes.filter((_, i) => keep[i]), edges: fold.edges };
+  shareLazyDetails(view, folded, (i) => keep[i]!);
+  return folded;
 }
 
 /** The drawn node that shows a node: itself, or the node a folded Q/DQ stands in for. */

@@ -5,7 +5,7 @@
  * the edges between them aggregated. Pure and linear in nodes + edges.
  */
 import { viewIndex } from './view-index';
-import type { GraphView, ViewEdge, ViewNode } from '../model/graph-view';
+import { portReader, type GraphView, type ViewEdge, type ViewNode } from '../model/graph-view';
 
 /**
  * Views with more nodes than this open grouped by name scope, as an overview of at most
@@ -189,6 +189,7 @@ export function constantOnlyNodes(view: GraphView): Set<string> {
 /** The same, as positions in view.nodes (a node is fed only by earlier nodes: ONNX order). */
 export function constantOnlyIndices(view: GraphView): number[] {
   const { source, inStart, inEdges } = viewIndex(view);
+  const ports = portReader(view);
   const constant = new Uint8Array(view.nodes.length);
   const out: number[] = [];
   for (let i = 0; i < view.nodes.length; i++) {
@@ -204,7 +205,10 @@ export function constantOnlyIndices(view: GraphView): number[] {
       }
     }
     if (!allConstant) continue;
-    const constantPorts = n.inputs.every((p) => p.kind === 'initializer' || p.kind === 'constant' || !p.name);
+    const constantPorts = ports.names(i, 'inputs').every((name, k) => {
+      const kind = name ? ports.kind(i, 'inputs', k) : undefined;
+      return !name || kind === 'initializer' || kind === 'constant';
+    });
     if (constantPorts || fed > 0) {
       constant[i] = 1;
       out.push(i);
