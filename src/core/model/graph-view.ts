@@ -419,32 +419,20 @@ export function buildGraphView(
       name: s.graph.name,
       nodeCount: countNodes(s.graph),
     }));
-    if (lazy) {
-      sources.push(n);
-      nodes.push({
-        id: n.id,
-        kind: 'op',
-        opType: n.opType,
-        name: n.name,
-        domain: n.domain,
-        inputs: [],
-        outputs: [],
-        attributes: [],
-        subgraphs,
-      });
-    } else
-      nodes.push({
-        id: n.id,
-        kind: 'op',
-        opType: n.opType,
-        name: n.name,
-        domain: n.domain,
-        inputs: n.inputs.map(portOf),
-        outputs: n.outputs.map(portOf),
-        attributes: attributesOf(n),
-        subgraphs,
-        docString: n.docString,
-      });
+    // A large graph's op nodes leave their details to be made when asked.
+    if (lazy) sources.push(n);
+    nodes.push({
+      id: n.id,
+      kind: 'op',
+      opType: n.opType,
+      name: n.name,
+      domain: n.domain,
+      inputs: lazy ? [] : n.inputs.map(portOf),
+      outputs: lazy ? [] : n.outputs.map(portOf),
+      attributes: lazy ? [] : attributesOf(n),
+      subgraphs,
+      docString: lazy ? undefined : n.docString,
+    });
     // One edge per (producer, this node, tensor): a node reading a tensor twice (Mul(x, x))
     // gets one. Edge ids hold the target, so only this node's inputs can repeat one; checking
     // them locally spares hashing 100k+ fresh id strings in one big set.
