@@ -51,7 +51,8 @@ export const NODE_METRICS: MetricDef[] = [
     id: 'node.view',
     label: 'Build view (buildGraphView)',
     unit: 'ms',
-    description: 'buildGraphView of the main graph: every node, port and edge, Q/DQ included.',
+    description:
+      "buildGraphView of the main graph as the engine builds it: every node and edge, Q/DQ included, with every port below 500 nodes (above, the op nodes' ports and attributes are made when asked).",
   },
   {
     id: 'node.view-size',
