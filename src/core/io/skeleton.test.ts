@@ -79,7 +79,7 @@ describe('a model read without its large weights', () => {
     const skeleton = (await readSkeleton(blob))!;
     expect(skeleton.deferred).toBe(0);
     expect(same(skeleton.bytes, bytes)).toBe(true);
-    // The walk's slices until Constant nodes of 64 KiB and more add up to 256 KiB (0.45 MB in;
+    // The walk's slices until Constant nodes of 64 KiB and more add up to 256 KiB (0.40 MB walked;
     // it went on to a tenth of the file, 1.08 MB in 5 reads, before), then the whole file in one
     // read (not the rest joined to the slices: that filled two buffers of the file's size).
     expect(reads[reads.length - 1]).toBe(bytes.length);

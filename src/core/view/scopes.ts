@@ -206,8 +206,9 @@ export function constantOnlyIndices(view: GraphView): number[] {
     }
     if (!allConstant) continue;
     const constantPorts = ports.names(i, 'inputs').every((name, k) => {
-      const kind = name ? ports.kind(i, 'inputs', k) : undefined;
-      return !name || kind === 'initializer' || kind === 'constant';
+      if (!name) return true;
+      const kind = ports.kind(i, 'inputs', k);
+      return kind === 'initializer' || kind === 'constant';
     });
     if (constantPorts || fed > 0) {
       constant[i] = 1;
