@@ -14,6 +14,43 @@ test('a float model is quantized on load (8a8w) and its plan validated, with SQN
   await expect(page.getByTestId('sqnr')).toContainText(/probs: \d+\.\d dB/);
 });
 
+test('a float model quantized on load is painted first: the run starts after its drawing is on screen', async ({
+  page,
+}) => {
+  // A float PyTorch export with a Loop sub-graph (the real-exporter corpus): quantized on load.
+  const name = 'float-loop-refine.onnx';
+  await page.addInitScript((file) => {
+    const w = window as unknown as { __order: { paintedAt?: number; runAt?: number; seen?: boolean } };
+    w.__order = {};
+    // The frame that paints the drawing: a task queued from the next animation frame after the
+    // drawing is in the document runs once it is painted. The run shows its progress at its start.
+    new MutationObserver(() => {
+      const o = w.__order;
+      if (
+        !o.seen &&
+        document.querySelector('[data-testid="canvas"]')?.getAttribute('data-drawn-model') === file &&
+        document.querySelector('[data-testid="graph-node"]')
+      ) {
+        o.seen = true;
+        requestAnimationFrame(() => setTimeout(() => (o.paintedAt = performance.now()), 0));
+      }
+      if (o.runAt === undefined && o.seen !== undefined && document.querySelector('[data-testid="quant-progress"]'))
+        o.runAt = performance.now();
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  }, name);
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [{ name, bytes: new Uint8Array(readFileSync(`.cache/corpus/torch/${name}`)) }]);
+  await expect(page.getByTestId('quant-result')).toBeVisible();
+  const order = await page.evaluate(
+    () => (window as unknown as { __order: { paintedAt?: number; runAt?: number } }).__order,
+  );
+  expect(order.paintedAt).toBeDefined();
+  expect(order.runAt).toBeDefined();
+  // Started in the drawing's own task, the run rendered its panel before the drawing was painted.
+  expect(order.runAt!).toBeGreaterThan(order.paintedAt!);
+});
+
 test('a float model past the on-load budget is drawn and offered the run, not quantized behind the person', async ({
   page,
 }) => {

@@ -12,6 +12,24 @@ import { forgetQuantize, runQuantize } from './quant';
 import { onModelLoaded } from './share-apply';
 import { showView } from './view';
 import { seedScopes } from '../../core/view/scopes';
+import { useApp } from '../state/app-store';
+
+/**
+ * Resolves once the browser has painted the frame that follows the current task's changes, or
+ * after `limit` ms if no frame comes first (a hidden tab paints none).
+ */
+export function painted(limit = 200): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, limit);
+    if (typeof requestAnimationFrame !== 'function') return;
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        clearTimeout(timer);
+        resolve();
+      }, 0),
+    );
+  });
+}
 
 /**
  * Float models within both limits are quantized on load. Calibration runs in the engine worker,
@@ -69,6 +87,10 @@ export async function afterLoad(
   const { nodeCount, byteLength } = result.summary;
   const samples = useQuant.getState().settings.calibration.samples;
   if (nodeCount <= AUTO_QUANTIZE_MAX_NODES && byteLength <= AUTO_QUANTIZE_MAX_BYTES && samples <= 64) {
+    // Not before the drawing is on screen: the run's start (its panel, its progress, the message
+    // to the engine) would otherwise render in the same task as the drawing, ahead of its paint.
+    await painted();
+    if (useApp.getState().summary !== result.summary) return;
     void runQuantize();
     return;
   }
