@@ -176,6 +176,8 @@ export interface EngineApi {
     checkFirst?: CheckSettings,
     onChecked?: EarlyCheck,
   ): Promise<LoadResult>;
+  /** Opens a model of the engine's own in a spare engine, once, while the page is idle (see Engine.warmUp). */
+  warmUp(settings: CheckSettings): Promise<void>;
   /** Opens a model from an absolute http(s) URL. */
   openUrl(
     url: string,

@@ -60,6 +60,7 @@ import { samplesFromFiles } from './calibration-files';
 import { cutParts } from './load-parts';
 import { quantize, type QuantizeResult } from '../quant/quantize';
 import { buildCheckReport } from '../report/check-report';
+import { warmUpModelBytes } from './warm-up';
 import { inlineEncodingLabels, type QGraph } from '../qgraph/qgraph';
 
 const CANCELLED = errorReport('cancelled', 'Quantization was cancelled', '');
@@ -143,6 +144,28 @@ export class Engine implements EngineApi {
     this.runtimeLoaded ??= source();
     return this.runtimeLoaded;
   }
+
+  /**
+   * Opens a model of its own (warm-up.ts) in a separate engine, once, so that the first model a
+   * person drops does not pay for compiling the code it runs: call it while the page is idle. The
+   * current model, its drawing and its check are untouched. Skipped if a model is being opened.
+   */
+  async warmUp(settings: CheckSettings): Promise<void> {
+    if (this.warmedUp) return;
+    this.warmedUp = true;
+    const opens = this.opens;
+    const spare = new Engine(undefined, { hashWhenAsked: true });
+    const file = new File([warmUpModelBytes() as Uint8Array<ArrayBuffer>], 'warm-up.onnx');
+    for (let round = 0; round < 3 && opens === this.opens; round++) {
+      const loaded = await spare.openFiles([file], undefined, settings, async () => undefined);
+      if (!loaded.ok) return;
+      const main = await spare.graphView('');
+      if (!main.ok) return;
+      for (const n of main.view.nodes) for (const g of n.subgraphs) await spare.graphView(g.path);
+    }
+  }
+
+  private warmedUp = false;
 
   /**
    * Opens dropped files. With `checkFirst` and `onChecked`, the model is checked with those

@@ -133,6 +133,22 @@ async function runLoad(
       })
       .catch(() => undefined);
   await afterLoad(result, result.verdictComing && early ? verdict : early && !!useCheck.getState().report, fillNames);
+  warmUpOnce(settings);
+}
+
+/** How long after the first model is on screen the engine warms up (warm-up.ts): the page is idle. */
+export const WARM_UP_DELAY_MS = 300;
+let warmUpAsked = false;
+
+/** Once per page, after its first model is shown: the engine opens its warm-up model while the page is idle. */
+function warmUpOnce(settings: CheckSettings): void {
+  if (warmUpAsked) return;
+  warmUpAsked = true;
+  setTimeout(() => {
+    Promise.resolve()
+      .then(() => engineClient().warmUp(settings))
+      .catch(() => undefined);
+  }, WARM_UP_DELAY_MS);
 }
 
 export function openFiles(files: File[]): Promise<void> {
