@@ -34,7 +34,7 @@ test('a float model quantized on load is painted first: the run starts after its
         o.seen = true;
         requestAnimationFrame(() => setTimeout(() => (o.paintedAt = performance.now()), 0));
       }
-      if (o.runAt === undefined && o.seen !== undefined && document.querySelector('[data-testid="quant-progress"]'))
+      if (o.runAt === undefined && o.seen && document.querySelector('[data-testid="quant-progress"]'))
         o.runAt = performance.now();
     }).observe(document, { subtree: true, childList: true, attributes: true });
   }, name);

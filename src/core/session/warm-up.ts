@@ -18,25 +18,10 @@
  * reaches the page: it is opened by an engine of its own.
  */
 import { onnx } from '../model/onnx/generated/onnx-pb.js';
-import { attr, makeAttribute, makeTensor, writeOnnx } from '../model/write-onnx';
+import { attr, makeAttribute, makeTensor, makeValueInfo, writeOnnx } from '../model/write-onnx';
 
-const FLOAT = 1;
-const INT64 = 7;
-const BOOL = 9;
 /** Blocks of the main graph: enough nodes, names and attributes for the reader to be compiled optimized. */
 const BLOCKS = 40;
-
-function valueInfo(name: string, elemType: number, dims: readonly (number | string)[]): onnx.IValueInfoProto {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType,
-        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
-      },
-    },
-  };
-}
 
 /** Deterministic weights (no randomness: the warm-up does the same work every time). */
 function weights(count: number, seed: number): Float32Array {
@@ -52,11 +37,18 @@ export function warmUpModelBytes(): Uint8Array {
   const initializer: onnx.ITensorProto[] = [];
   const info: onnx.IValueInfoProto[] = [];
   let k = 0;
-  const node = (opType: string, input: string[], attribute: onnx.IAttributeProto[] = [], outputs = 1) => {
-    const output = Array.from({ length: outputs }, (_, i) => `/${opType.toLowerCase()}_${k}/out${i}`);
-    nodes.push({ name: `/block${k >> 3}/${opType}_${k}`, opType, input, output, attribute, docString: `step ${k}` });
+  const node = (opType: string, input: string[], attribute: onnx.IAttributeProto[] = []) => {
+    const output = `/${opType.toLowerCase()}_${k}/out0`;
+    nodes.push({
+      name: `/block${k >> 3}/${opType}_${k}`,
+      opType,
+      input,
+      output: [output],
+      attribute,
+      docString: `step ${k}`,
+    });
     k++;
-    return output[0]!;
+    return output;
   };
   let x = 'input';
   for (let b = 0; b < BLOCKS; b++) {
@@ -72,7 +64,7 @@ export function warmUpModelBytes(): Uint8Array {
         makeAttribute('strides', attr.ints([1, 1])),
       ],
     );
-    info.push(valueInfo(conv, FLOAT, ['batch', C, 16, 16]));
+    info.push(makeValueInfo(conv, 'float32', ['batch', C, 16, 16]));
     const scale = node('Constant', [], [makeAttribute('value', attr.tensor(makeTensor('', [0.5], [], 'float32')))]);
     const act = node('Sigmoid', [node('Mul', [conv, scale])]);
     const gated = node('Mul', [conv, act]);
@@ -108,7 +100,7 @@ export function warmUpModelBytes(): Uint8Array {
         { name: `${name}/${op}`, opType: op, input: [x, w], output: [`${name}_t`] },
         { name: `${name}/Mul`, opType: 'Mul', input: [`${name}_t`, `${name}_c`], output: [out] },
       ],
-      output: [valueInfo(out, FLOAT, ['batch', C, 16, 16])],
+      output: [makeValueInfo(out, 'float32', ['batch', C, 16, 16])],
     };
   };
   const cond = node('Greater', [
@@ -129,13 +121,17 @@ export function warmUpModelBytes(): Uint8Array {
   );
   const body: onnx.IGraphProto = {
     name: 'loop_body',
-    input: [valueInfo('i', INT64, []), valueInfo('keep', BOOL, []), valueInfo('acc', FLOAT, ['batch', C, 16, 16])],
+    input: [
+      makeValueInfo('i', 'int64', []),
+      makeValueInfo('keep', 'bool', []),
+      makeValueInfo('acc', 'float32', ['batch', C, 16, 16]),
+    ],
     node: [
       { name: 'loop/Add', opType: 'Add', input: ['acc', chosen], output: ['acc_next'] },
       { name: 'loop/Relu', opType: 'Relu', input: ['acc_next'], output: ['acc_out'] },
       { name: 'loop/Identity', opType: 'Identity', input: ['keep'], output: ['keep_out'] },
     ],
-    output: [valueInfo('keep_out', BOOL, []), valueInfo('acc_out', FLOAT, ['batch', C, 16, 16])],
+    output: [makeValueInfo('keep_out', 'bool', []), makeValueInfo('acc_out', 'float32', ['batch', C, 16, 16])],
   };
   const looped = node('Loop', ['loop.trips', 'loop.cond', x], [makeAttribute('body', attr.graph(body))]);
   const pooled = node('GlobalAveragePool', [looped]);
@@ -153,8 +149,8 @@ export function warmUpModelBytes(): Uint8Array {
       name: 'warm_up',
       node: nodes,
       initializer,
-      input: [valueInfo('input', FLOAT, ['batch', C, 16, 16])],
-      output: [valueInfo(probs, FLOAT, ['batch', 4])],
+      input: [makeValueInfo('input', 'float32', ['batch', C, 16, 16])],
+      output: [makeValueInfo(probs, 'float32', ['batch', 4])],
       valueInfo: info,
     },
   });
