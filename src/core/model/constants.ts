@@ -128,3 +128,24 @@ export function lookupConstant(model: Model, path: string, tensor: TensorName): 
   }
   return undefined;
 }
+
+/** Whether typed arrays on this machine are little-endian, as ONNX's raw_data is. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * All values of a float or integer constant of any size, for the quantizer (a weight is quantized
+ * whole: ResNet-18's 512×512×3×3 convolutions hold 2.4 million values, more than
+ * {@link constNumbers} decodes). float32 raw data comes back as a Float32Array copy of its bytes;
+ * undefined when the values are not in the model (external or not yet read) or not numbers.
+ */
+export function constValues(t: ConstTensor): ArrayLike<number> | undefined {
+  const d = t.data;
+  const count = elementCount(t.dims);
+  if (d.kind === 'raw' && t.dtype === 'float32' && LITTLE_ENDIAN && d.bytes.length >= count * 4)
+    // A copy: the bytes may not sit on a 4-byte boundary of the file.
+    return new Float32Array(d.bytes.slice(0, count * 4).buffer);
+  if (count <= MAX_PARAM_ELEMENTS) return constNumbers(t);
+  if (d.kind === 'typed') return Array.from(d.values, Number).slice(0, count);
+  if (d.kind === 'raw') return decodeRaw(d.bytes, String(t.dtype), count)?.map(Number);
+  return undefined;
+}

@@ -3,8 +3,7 @@
  * fixed encodings, shared encodings resolved through their chain, weights and biases quantized
  * from the initializers' values.
  */
-import { constNumbers } from '../model/constants';
-import { lookupConstant } from '../model/constants';
+import { constValues, lookupConstant } from '../model/constants';
 import type { Model } from '../model/types';
 import { CONFIGS, type QuantOptions } from './configs';
 import type { QuantEncoding } from '../encoding/encoding';
@@ -58,7 +57,7 @@ export function computeEncodings(
   const values = (name: string) => {
     const c = lookupConstant(model, '', name);
     if (!c) return undefined;
-    const v = constNumbers(c);
+    const v = constValues(c);
     return v ? { values: v, dims: c.dims } : undefined;
   };
 
@@ -81,9 +80,9 @@ export function computeEncodings(
         }
         let lo = Infinity,
           hi = -Infinity;
-        for (const x of v.values) {
-          lo = Math.min(lo, x);
-          hi = Math.max(hi, x);
+        for (let i = 0; i < v.values.length; i++) {
+          lo = Math.min(lo, v.values[i]!);
+          hi = Math.max(hi, v.values[i]!);
         }
         const enc = activationEncoding(lo, hi, spec.dtype, spec.symmetric, eps);
         const s = enc.scale[0]!,
