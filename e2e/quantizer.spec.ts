@@ -115,6 +115,34 @@ test('a model dropped during a quantization opens without waiting for it; the st
   await expect(page.getByTestId('quant-result')).toHaveCount(0);
 });
 
+test('onnxruntime runs in a worker of its own: a model opens while the runtime is inside a long call', async ({
+  page,
+}) => {
+  // The float sample is quantized on load, which starts the runtime worker.
+  await page.goto('/?model=samples/cnn-sigmoid.onnx');
+  await waitForGraph(page);
+  await expect(page.getByTestId('sqnr')).toBeVisible();
+  const runtime = page.workers().find((w) => /ort\.worker/.test(w.url()));
+  expect(runtime, 'a worker running onnxruntime').toBeDefined();
+  // Hold it as one synchronous call into the wasm build does (a session's creation, a run).
+  let released = false;
+  void runtime!
+    .evaluate(() => {
+      const end = Date.now() + 15_000;
+      while (Date.now() < end);
+    })
+    .then(
+      () => (released = true),
+      () => (released = true),
+    );
+  // A QDQ model PyTorch exported (the real-exporter corpus), dropped while the runtime is held.
+  const name = 'tiny-cnn-pc-sym.onnx';
+  await dropFiles(page, [{ name, bytes: new Uint8Array(readFileSync(`.cache/corpus/torch/${name}`)) }]);
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-model', name, { timeout: 10_000 });
+  await expect(page.getByTestId('canvas')).toHaveAttribute('data-drawn-model', name);
+  expect(released, 'the model opened before the runtime was free').toBe(false);
+});
+
 test('overrides keep matching nodes in float, and the QDQ export downloads a valid model', async ({ page }) => {
   await page.goto('/?model=samples/cnn-sigmoid.onnx');
   await waitForGraph(page);

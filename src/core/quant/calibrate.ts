@@ -8,6 +8,7 @@
 import type * as ortTypes from 'onnxruntime-common';
 import { halfToFloat } from '../model/tensor-values';
 import { QuantLensError } from '../model/errors';
+import { RuntimeStoppedError } from './runtime';
 import {
   augmentWithGroupedRanges,
   augmentWithRanges,
@@ -32,6 +33,11 @@ export type SessionFactory = (
     graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
     /** Sizes for the inputs' named dimensions (onnxruntime's free dimension overrides). */
     freeDimensionOverrides?: Record<string, number>;
+    /**
+     * The caller is done with `bytes` (a model written for this session alone): a runtime in
+     * another worker takes their buffer instead of a copy, leaving `bytes` empty.
+     */
+    handOver?: boolean;
   },
 ) => Promise<ortTypes.InferenceSession>;
 
@@ -110,6 +116,8 @@ export class CalibrationRunError extends QuantLensError<'calibration-run'> {
 
   /** Reads onnxruntime's message: nested "Name:'X' Status Message: ..." parts, innermost last. */
   static fromRuntime(sample: number, err: unknown): CalibrationRunError {
+    // onnxruntime itself stopping is not the model's failure: it goes up as it is.
+    if (err instanceof RuntimeStoppedError) throw err;
     const text = err instanceof Error ? err.message : String(err);
     const names = [...text.matchAll(/Name:'([^']*)'/g)].map((m) => m[1]!);
     const cut = text.lastIndexOf('Status Message:');
@@ -377,8 +385,9 @@ export async function calibrate(
   const rangeSession = async (augmented: RangeModel | undefined) => {
     if (!augmented) return undefined;
     try {
-      return { augmented, session: await createSession(augmented.bytes, plain) };
-    } catch {
+      return { augmented, session: await createSession(augmented.bytes, { ...plain, handOver: true }) };
+    } catch (err) {
+      if (err instanceof RuntimeStoppedError) throw err;
       // An observed tensor the runtime cannot reduce or concatenate (an integer one the model never
       // typed): another way is taken.
       return undefined;
@@ -397,7 +406,7 @@ export async function calibrate(
   await checkpoint(options.signal);
   let session = await createSession(
     exposed.bytes,
-    inGraph ? { ...plain, freeDimensionOverrides: exposed.freeDimensionOverrides } : undefined,
+    inGraph ? { ...plain, freeDimensionOverrides: exposed.freeDimensionOverrides, handOver: true } : { handOver: true },
   );
   const inferred = inGraph ? inferredOutputs(session, want) : undefined;
   try {
@@ -432,7 +441,8 @@ export async function calibrate(
   const leaveRanged = async (from: number, next: RangeModel | undefined) => {
     await ranged!.session.release();
     ranged = await rangeSession(next);
-    if (!ranged) session = await createSession(exposeTensors(modelBytes, options.tensors), plain);
+    if (!ranged)
+      session = await createSession(exposeTensors(modelBytes, options.tensors), { ...plain, handOver: true });
     use(ranged ? 'per-tensor' : 'read-out', from);
   };
   let retry = false;
@@ -448,7 +458,7 @@ export async function calibrate(
         try {
           outputs = await ranged.session.run(sample as Record<string, ortTypes.Tensor>, QUIET);
         } catch (err) {
-          if (method !== 'grouped') throw CalibrationRunError.fromRuntime(i, err);
+          if (method !== 'grouped' || err instanceof RuntimeStoppedError) throw CalibrationRunError.fromRuntime(i, err);
           // The shapes changed from the first sample's: one reduction pair per tensor from here on
           // (the percentile observer has no such path: it reads tensors out).
           await leaveRanged(i, tails ? undefined : augmentWithRanges(modelBytes, floats ?? options.tensors!));

@@ -222,7 +222,7 @@ async function conditionValues(
   model.graph!.output = [...outputs, ...wanted.map((name) => new onnx.ValueInfoProto({ name }))];
   const probe = writeOnnx(model);
   model.graph!.output = outputs;
-  const session = await createSession(probe, { graphOptimizationLevel: 'disabled' });
+  const session = await createSession(probe, { graphOptimizationLevel: 'disabled', handOver: true });
   const values = new Map<string, boolean[]>();
   try {
     for (const [i, sample] of samples.entries()) {

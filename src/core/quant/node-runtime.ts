@@ -5,5 +5,8 @@ import type { OrtRuntime } from './runtime';
 export const nodeRuntime: OrtRuntime = {
   Tensor: ort.Tensor as unknown as OrtRuntime['Tensor'],
   createSession: (bytes, options) =>
-    createOrtSession(bytes, options ?? {}) as unknown as ReturnType<OrtRuntime['createSession']>,
+    createOrtSession(bytes, {
+      graphOptimizationLevel: options?.graphOptimizationLevel,
+      freeDimensionOverrides: options?.freeDimensionOverrides,
+    }) as unknown as ReturnType<OrtRuntime['createSession']>,
 };

@@ -16,3 +16,11 @@ export interface OrtRuntime {
  * never runs onnxruntime, and loading it cost 20-30 ms of every start.
  */
 export type RuntimeSource = OrtRuntime | (() => Promise<OrtRuntime>);
+
+/**
+ * onnxruntime itself stopped during a run (its worker crashed or ran out of memory), as opposed
+ * to refusing the model: the run is lost, and the next one starts a fresh runtime.
+ */
+export class RuntimeStoppedError extends Error {
+  override readonly name = 'RuntimeStoppedError';
+}

@@ -32,6 +32,7 @@ export type EngineErrorCode =
   | 'no-model'
   | 'no-plan'
   | 'no-runtime'
+  | 'runtime-stopped'
   | 'cancelled'
   | 'unknown-backend'
   | 'unknown-graph'

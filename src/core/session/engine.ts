@@ -52,7 +52,7 @@ import type {
 } from './api';
 import type { TensorPreview } from '../model/tensor-values';
 import { isBackend } from '../../../rules/backends';
-import type { OrtRuntime, RuntimeSource } from '../quant/runtime';
+import { RuntimeStoppedError, type OrtRuntime, type RuntimeSource } from '../quant/runtime';
 import { CalibrationCancelled, CalibrationRunError } from '../quant/calibrate';
 import { explainRunFailure, type SampleSource } from '../quant/run-failure';
 import { feedInputs, randomSamples, resolveInputShapes } from '../quant/inputs';
@@ -486,6 +486,15 @@ export class Engine implements EngineApi {
       if (err instanceof CalibrationCancelled || controller.signal.aborted) return { ok: false, error: CANCELLED };
       if (err instanceof CalibrationRunError)
         return { ok: false, error: explainRunFailure(err, model, source).toJSON() };
+      if (err instanceof RuntimeStoppedError)
+        return {
+          ok: false,
+          error: errorReport(
+            'runtime-stopped',
+            `The run was lost: ${err.message}`,
+            'Run it again; a fresh onnxruntime starts. If it stops again, the model needs more memory than the browser gives the page: try fewer calibration samples or smaller input shapes.',
+          ),
+        };
       // Input shapes, overrides and calibration files say what to fix in their own words.
       return {
         ok: false,
