@@ -190,6 +190,11 @@ test('sub-graphs of an If node open as their own view with a way back', async ({
   await page.goto('/');
   await waitForGraph(page);
   await dropFiles(page, [{ name: 'if.onnx', bytes: new Uint8Array(readFileSync(`${DATA}/node/test_if/model.onnx`)) }]);
+  // The node says how many sub-graphs it holds with a drawn mark, not a symbol many fonts lack.
+  const count = graphNode(page, 'If').locator('.ql-subgraphs');
+  await expect(count).toHaveAttribute('aria-label', '2 sub-graphs');
+  await expect(count).toHaveText('2');
+  await expect(count.locator('svg')).toHaveCount(1);
   await graphNode(page, 'If').click();
   const panel = page.getByTestId('node-panel');
   await expect(panel).toContainText('then_branch');

@@ -49,11 +49,29 @@ function OpNodeImpl({ data, selected, width, height }: NodeProps<OpFlowNode>) {
       {n.kind !== 'input' && <Handle type="target" position={Position.Top} isConnectable={false} />}
       <div className="op">
         {io ? `${n.opType}` : n.opType}
-        {n.subgraphs.length > 0 ? ` ⧉${n.subgraphs.length}` : ''}
+        {n.subgraphs.length > 0 && <SubgraphCount count={n.subgraphs.length} />}
       </div>
       <div className="nm">{title}</div>
       {n.kind !== 'output' && <Handle type="source" position={Position.Bottom} isConnectable={false} />}
     </div>
+  );
+}
+
+/**
+ * How many sub-graphs a node holds (an If's branches, a Loop's body): two stacked boxes and the
+ * count. Drawn, not a text symbol: no font on a stock Linux desktop has U+29C9 (⧉), so it showed
+ * as an empty box there, and the browser searched every installed font for it on the first
+ * drawing that had one.
+ */
+function SubgraphCount({ count }: { count: number }) {
+  return (
+    <span className="ql-subgraphs" aria-label={`${count} sub-graph${count === 1 ? '' : 's'}`}>
+      <svg viewBox="0 0 10 10" width="9" height="9" aria-hidden="true">
+        <rect x="0.5" y="0.5" width="6" height="6" fill="none" stroke="currentColor" />
+        <rect x="3.5" y="3.5" width="6" height="6" fill="none" stroke="currentColor" />
+      </svg>
+      {count}
+    </span>
   );
 }
 
