@@ -8,7 +8,7 @@
 import type * as ortTypes from 'onnxruntime-common';
 import { halfToFloat } from '../model/tensor-values';
 import { QuantLensError } from '../model/errors';
-import { RuntimeStoppedError } from './runtime';
+import { RuntimeStoppedError, type SessionFactory } from './runtime';
 import {
   augmentWithGroupedRanges,
   augmentWithRanges,
@@ -26,20 +26,7 @@ export interface Range {
   max: number;
 }
 
-/** Creates an inference session from model bytes (onnxruntime-web in a worker or in Node). */
-export type SessionFactory = (
-  bytes: Uint8Array,
-  options?: {
-    graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
-    /** Sizes for the inputs' named dimensions (onnxruntime's free dimension overrides). */
-    freeDimensionOverrides?: Record<string, number>;
-    /**
-     * The caller is done with `bytes` (a model written for this session alone): a runtime in
-     * another worker takes their buffer instead of a copy, leaving `bytes` empty.
-     */
-    handOver?: boolean;
-  },
-) => Promise<ortTypes.InferenceSession>;
+export type { SessionFactory } from './runtime';
 
 export interface CalibrateOptions {
   observer: ObserverKind;

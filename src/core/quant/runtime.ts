@@ -3,8 +3,23 @@
  * worker in the browser (runtime-browser.ts) or from Node (core/runtime/ort-node.ts). Tensors
  * must be made by the same instance that runs them, so both travel together.
  */
-import type { SessionFactory } from './calibrate';
+import type * as ortTypes from 'onnxruntime-common';
 import type { TensorClass } from './inputs';
+
+/** Creates an inference session from model bytes (onnxruntime-web in a worker or in Node). */
+export type SessionFactory = (
+  bytes: Uint8Array,
+  options?: {
+    graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+    /** Sizes for the inputs' named dimensions (onnxruntime's free dimension overrides). */
+    freeDimensionOverrides?: Record<string, number>;
+    /**
+     * The caller is done with `bytes` (a model written for this session alone): a runtime in
+     * another worker takes their buffer instead of a copy, leaving `bytes` empty.
+     */
+    handOver?: boolean;
+  },
+) => Promise<ortTypes.InferenceSession>;
 
 export interface OrtRuntime {
   Tensor: TensorClass;
