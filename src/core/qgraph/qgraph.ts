@@ -41,7 +41,7 @@ export interface QPort {
   values?: number[];
 }
 
-/** Ports that carry indices, shapes, axes or booleans, never quantized data. */
+/** Ports that carry indices, shapes, axes or booleans, or parameters folded in float, never quantized data. */
 export function isIndexPort(opType: string, direction: 'input' | 'output', index: number): boolean {
   if (direction === 'output')
     return (
@@ -94,6 +94,12 @@ export function isIndexPort(opType: string, direction: 'input' | 'output', index
       return index >= 1;
     case 'Where':
       return index === 0;
+    case 'BatchNormalization':
+      // The running mean and variance are folded into the scale and bias by the converter
+      // (ExecuTorch's op_batch_norm.py builder, ONNX Runtime's batchnormalization_op_builder.cc);
+      // ONNX Runtime's quantizer leaves them float (QDQNormalization). Quantized to 8 bits, a
+      // variance spread over orders of magnitude loses its small channels.
+      return index >= 3;
     case 'ConstantOfShape':
     case 'Range':
       return true;

@@ -43,11 +43,12 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { file: `${TORCH}/float-resnet18.onnx`, producer: 'pytorch', floor: { '8a8w': 21, '16a8w': 24.5 } },
+  // 16a16w: -1.4 dB until session 13, its biases clipped to int32 (weight scales now raised to fit).
+  { file: `${TORCH}/float-resnet18.onnx`, producer: 'pytorch', floor: { '8a8w': 21, '16a8w': 24.5, '16a16w': 60 } },
   {
     file: `${TORCH}/float-mobilenet_v3_small-dynamic.onnx`,
     producer: 'pytorch',
-    floor: { '8a8w': 34, '16a8w': 35.2 },
+    floor: { '8a8w': 34, '16a8w': 35.2, '16a16w': 75 },
     assumed: /dimension 2 \("height"\) set to 224/,
   },
   { file: `${TORCH}/float-encoder-opset17.onnx`, producer: 'pytorch', floor: { '8a8w': 36, '16a8w': 50.4 } },
@@ -75,7 +76,8 @@ const CASES: Case[] = [
   {
     file: `${OCR}/ch_ppocr_mobile_v2.0_cls_infer.onnx`,
     producer: 'paddle2onnx',
-    floor: { '8a8w': 20.5, '16a8w': 39.8 },
+    // 8a8w: 23.6 dB until session 13, its BatchNorm variances quantized to uint8.
+    floor: { '8a8w': 41, '16a8w': 39.8 },
   },
   { file: 'public/samples/cnn-sigmoid.onnx', producer: 'onnx helper', floor: { '8a8w': 45.4, '16a8w': 50.3 } },
   { file: 'public/samples/transformer-block.onnx', producer: 'onnx helper', floor: { '8a8w': 38.1, '16a8w': 58 } },
@@ -126,6 +128,18 @@ describe('quantizing real float models', () => {
           // Every weight is in the file, so every weight is quantized: ResNet-18's 512×512×3×3
           // convolutions (2.4 million values each) were left in float until session 13.
           expect(r.notes.filter((n) => /could not be read/.test(n))).toEqual([]);
+          // BatchNormalization's running mean and variance stay float (the converter folds them
+          // into scale and bias; ONNX Runtime's quantizer leaves them float): paddle2onnx's
+          // PP-OCRv4 detector had them quantized to uint8 until session 13.
+          const exported = readOnnx(r.qdq.bytes);
+          const dqOutputs = new Set(
+            exported.graph.nodes.filter((n) => n.opType === 'DequantizeLinear').map((n) => n.outputs[0]),
+          );
+          for (const bn of exported.graph.nodes.filter((n) => n.opType === 'BatchNormalization'))
+            expect(
+              bn.inputs.slice(3).filter((t) => dqOutputs.has(t)),
+              bn.name,
+            ).toEqual([]);
           const db = r.sqnr[0]!.db;
           console.log(`${c.file.split('/').pop()} ${config}: SQNR ${db} dB`);
           expect(db).toBeGreaterThanOrEqual(c.floor[config]!);

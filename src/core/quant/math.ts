@@ -115,6 +115,24 @@ export function quantizeWeight(
   };
 }
 
+/** Symmetric weight values quantized with given scales (one, or one per channel along `axis`). */
+export function requantizeWeight(
+  values: ArrayLike<number>,
+  dims: readonly number[],
+  scale: readonly number[],
+  spec: WeightSpec,
+  axis?: number,
+): Int32Array {
+  const q = new Int32Array(values.length);
+  const perChannel = scale.length > 1 && axis !== undefined;
+  const inner = perChannel ? dims.slice(axis + 1).reduce((a, b) => a * b, 1) : values.length;
+  for (let i = 0; i < values.length; i++) {
+    const c = perChannel ? Math.floor(i / inner) % scale.length : 0;
+    q[i] = Math.min(spec.qmax, Math.max(spec.qmin, Math.round(values[i]! / scale[c]!)));
+  }
+  return q;
+}
+
 /**
  * LPBQ: symmetric 4-bit blocks along the input-channel axis of a weight whose output channels
  * are on `axis` (0). Per-channel float scale = max block scale / 2^(8 - 4); per-block integer
