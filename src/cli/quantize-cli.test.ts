@@ -40,6 +40,33 @@ describe('quantlens quantize', () => {
     expect(parseAimetEncodings(readFileSync(join(dir, 'q.encodings'), 'utf8'), 'q').version).toBe('1.0.0');
   });
 
+  it('reads the external-data file beside the model, and names it when it is missing', () => {
+    // PyTorch's float ResNet-18 (the real-exporter corpus) saved by python3-onnx with its weights
+    // in a side file, as onnx.save_model(save_as_external_data=True) writes them.
+    const dir = mkdtempSync(join(tmpdir(), 'ql-qcli-ext-'));
+    execFileSync('/usr/bin/python3', [
+      '-c',
+      `import onnx,sys
+onnx.save_model(onnx.load(sys.argv[1]), sys.argv[2], save_as_external_data=True, all_tensors_to_one_file=True, location='resnet18.weights', size_threshold=1024)`,
+      '.cache/corpus/torch/float-resnet18.onnx',
+      join(dir, 'resnet18.onnx'),
+    ]);
+    const args = [join(dir, 'resnet18.onnx'), '--calib', '2', '--out-qdq', join(dir, 'q.onnx'), '--format', 'json'];
+    const r = run(...args);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).notes ?? []).toEqual([]);
+    // The export is one file, its weights quantized inline.
+    const q = readOnnx(new Uint8Array(readFileSync(join(dir, 'q.onnx'))));
+    expect([...q.graph.initializers.values()].filter((t) => t.data.kind === 'external')).toEqual([]);
+    expect(q.graph.nodes.filter((n) => n.opType === 'DequantizeLinear').length).toBeGreaterThan(40);
+    execFileSync('/usr/bin/mv', [join(dir, 'resnet18.weights'), join(dir, 'elsewhere.bin')]);
+    const missing = run(...args);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('the weights of tensor');
+    expect(missing.err).toContain('"resnet18.weights", which was not opened with the model');
+  });
+
   it('fails (exit 1) a 16a16w plan on SM8450 and passes it on SM8650', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ql-qcli-'));
     const args = [

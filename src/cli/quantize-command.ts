@@ -2,8 +2,11 @@
  * `quantlens quantize MODEL ...`: the app's quantizer on the command line. Writes the QDQ model
  * and the AIMET encodings, prints the plan's findings (same schema as `check`) and SQNR.
  */
+import { openAsBlob } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { externalLocations, normalizeExternalLocation } from '../core/model/external-data';
+import { readOnnx } from '../core/model/read-onnx';
 import { loadRulePack } from '../../rules/registry';
 import type { TensorClass } from '../core/quant/inputs';
 import { loadNodeRuntime } from './runtime';
@@ -142,7 +145,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
   const pack = await loadRulePack(backend);
 
   const path = args.positional[0]!;
-  let file: OpenFile;
+  let file: { name: string; contents: Uint8Array };
   try {
     const bytes = await readFile(path);
     file = { name: basename(path), contents: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
@@ -151,7 +154,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
   }
   const runtime = await loadNodeRuntime();
   const engine = new Engine(runtime, { sha256: fileSha256(path), drawings: false });
-  const loaded = await engine.openFiles([file]);
+  const loaded = await engine.openFiles([file, ...(await externalDataBeside(path, file))]);
   if (!loaded.ok) return fail(loaded.error.message);
   let samples: CalibrationSample[] | undefined;
   const inputsDir = o.get('inputs') as string | undefined;
@@ -219,4 +222,33 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
     );
   }
   return out.result.verdict === 'fail' ? EXIT.fail : EXIT.pass;
+}
+
+/**
+ * The external-data files a model names that sit beside it (as onnx.load finds them): opened as
+ * file-backed Blobs, read only where the quantizer needs the weights. A file that is missing is
+ * left out; the run then says which one to provide.
+ */
+async function externalDataBeside(
+  modelPath: string,
+  model: { name: string; contents: Uint8Array },
+): Promise<OpenFile[]> {
+  let locations: string[];
+  try {
+    locations = [...externalLocations(readOnnx(model.contents, { fileName: model.name })).keys()];
+  } catch {
+    return []; // The engine says what is wrong with the model itself.
+  }
+  const out: OpenFile[] = [];
+  for (const location of locations) {
+    const norm = normalizeExternalLocation(location);
+    if (!norm.ok) continue;
+    const side = join(dirname(modelPath), norm.path);
+    try {
+      if ((await stat(side)).isFile()) out.push(new File([await openAsBlob(side)], norm.path));
+    } catch {
+      // Not there: the run names it.
+    }
+  }
+  return out;
 }

@@ -507,3 +507,60 @@ describe('the verdict and the drawing, in order', () => {
     expect(now.ok && now.report.model.name).toBe('cnn-sigmoid.qdq.onnx');
   });
 });
+
+describe('a float model whose weights are in an external-data file', () => {
+  // PyTorch's float ResNet-18 (the real-exporter corpus), saved by python3-onnx with its weights
+  // in one side file, as onnx.save_model(save_as_external_data=True) writes models over 2 GiB.
+  const source = '.cache/corpus/torch/float-resnet18.onnx';
+  const quant: QuantizeSettings = {
+    backend: 'htp',
+    soc: 'SM8650',
+    strict: true,
+    ...DEFAULT_OPTIONS,
+    overrides: [],
+    calibration: { samples: 2, seed: 1, observer: 'minmax' },
+  };
+  const split = () => {
+    const out = mkdtempSync(join(tmpdir(), 'ql-ext-resnet-'));
+    execFileSync('/usr/bin/python3', [
+      '-c',
+      `import onnx,sys
+m = onnx.load(sys.argv[1])
+onnx.save_model(m, sys.argv[2] + '/resnet18.onnx', save_as_external_data=True, all_tensors_to_one_file=True, location='resnet18.weights', size_threshold=1024)`,
+      source,
+      out,
+    ]);
+    return out;
+  };
+
+  it('is quantized from its weights file as the same model with its weights inline is', async () => {
+    const out = split();
+    const { nodeRuntime } = await import('../quant/node-runtime');
+    const external = new Engine(nodeRuntime);
+    const loaded = await external.openFiles([file(join(out, 'resnet18.onnx')), file(join(out, 'resnet18.weights'))]);
+    expect(loaded.ok && loaded.summary.warnings).toEqual([]);
+    const inline = new Engine(nodeRuntime);
+    await inline.openFiles([file(source)]);
+    const [a, b] = [await external.quantize(quant), await inline.quantize(quant)];
+    if (!a.ok || !b.ok) throw new Error(`${!a.ok ? a.error.message : ''} ${!b.ok ? b.error.message : ''}`);
+    expect(a.notes).toEqual([]);
+    expect(a.quantizedTensors).toBe(b.quantizedTensors);
+    expect(a.tensorEncodings).toEqual(b.tensorEncodings);
+    expect(a.sqnr).toEqual(b.sqnr);
+    expect(a.result.findings).toEqual(b.result.findings);
+    // The export is one self-contained model that onnxruntime loads.
+    const qdq = value(await external.exportArtifact('qdq'));
+    const { createOrtSession } = await import('../quant/ort-node');
+    await (await createOrtSession(qdq!.bytes)).release();
+  });
+
+  it('says which file to open when the weights file is missing', async () => {
+    const out = split();
+    const { nodeRuntime } = await import('../quant/node-runtime');
+    const engine = new Engine(nodeRuntime);
+    await engine.openFiles([file(join(out, 'resnet18.onnx'))]);
+    const result = await engine.quantize(quant);
+    expect(result.ok ? '' : result.error.code).toBe('external-data-missing');
+    if (!result.ok) expect(result.error.hint).toContain('Open the model together with "resnet18.weights"');
+  });
+});

@@ -53,6 +53,8 @@ import type {
 import type { TensorPreview } from '../model/tensor-values';
 import { isBackend } from '../../../rules/backends';
 import { RuntimeStoppedError, type OrtRuntime, type RuntimeSource } from '../quant/runtime';
+import { externalLocations } from '../model/external-data';
+import { inlineExternalData, InlineExternalDataError } from '../quant/inline-external';
 import { CalibrationCancelled, CalibrationRunError } from '../quant/calibrate';
 import { explainRunFailure, type SampleSource } from '../quant/run-failure';
 import { feedInputs, randomSamples, resolveInputShapes } from '../quant/inputs';
@@ -77,6 +79,8 @@ export class Engine implements EngineApi {
   private bytes: Uint8Array | (() => Promise<Uint8Array>) | undefined;
   /** The model opened as a skeleton, whole, once the quantizer has needed it. */
   private whole: { bytes: Uint8Array; model: Model } | undefined;
+  /** The model as the quantizer reads it when its weights are in external-data files (read once). */
+  private inlined: { from: Uint8Array; whole: { bytes: Uint8Array; model: Model } | undefined } | undefined;
   /** The dropped model file, for the weights a skeleton left in it. */
   private file: Blob | undefined;
   private running: AbortController | undefined;
@@ -409,6 +413,26 @@ export class Engine implements EngineApi {
       bytes = whole.bytes;
       model = whole.model;
     } else bytes = this.bytes;
+    // Weights in external-data files come inline, once per model: onnxruntime-web reads no files
+    // by path, and the weights are what is quantized.
+    if (this.inlined === undefined || this.inlined.from !== bytes) {
+      const opened = this.model;
+      let inline: Uint8Array | undefined;
+      try {
+        if (externalLocations(model).size > 0) onProgress?.('Reading external weights', undefined);
+        inline =
+          externalLocations(model).size > 0 ? await inlineExternalData(bytes, this.data, model.fileName) : undefined;
+      } catch (err) {
+        if (err instanceof InlineExternalDataError) return { ok: false, error: err.toJSON() };
+        throw err;
+      }
+      if (this.model !== opened) return { ok: false, error: CANCELLED };
+      this.inlined = {
+        from: bytes,
+        whole: inline ? { bytes: inline, model: readOnnx(inline, { fileName: model.fileName }) } : undefined,
+      };
+    }
+    if (this.inlined.whole) ({ bytes, model } = this.inlined.whole);
     const runtime = await this.runtime();
     if (!runtime)
       return {
@@ -660,6 +684,7 @@ export class Engine implements EngineApi {
     this.checker.setModel(model, sha256, encodings?.value);
     this.file = file;
     this.whole = undefined;
+    this.inlined = undefined;
     this.bytes = skeleton && file ? () => readBlob(file) : bytes;
     this.lastQuant = undefined;
     this.mainView = undefined;
