@@ -143,6 +143,30 @@ test('onnxruntime runs in a worker of its own: a model opens while the runtime i
   expect(released, 'the model opened before the runtime was free').toBe(false);
 });
 
+test('a float model dropped with its external-data file is quantized with those weights', async ({ page }) => {
+  // PyTorch's float ResNet-18 (the real-exporter corpus) saved by python3-onnx with its weights in
+  // a side file, as onnx.save_model(save_as_external_data=True) writes them.
+  const dir = mkdtempSync(join(tmpdir(), 'ql-e2e-ext-'));
+  execFileSync('/usr/bin/python3', [
+    '-c',
+    `import onnx,sys
+onnx.save_model(onnx.load(sys.argv[1]), sys.argv[2], save_as_external_data=True, all_tensors_to_one_file=True, location='resnet18.weights', size_threshold=1024)`,
+    '.cache/corpus/torch/float-resnet18.onnx',
+    join(dir, 'resnet18.onnx'),
+  ]);
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [
+    { name: 'resnet18.onnx', bytes: new Uint8Array(readFileSync(join(dir, 'resnet18.onnx'))) },
+    { name: 'resnet18.weights', bytes: new Uint8Array(readFileSync(join(dir, 'resnet18.weights'))) },
+  ]);
+  await expect(page.getByTestId('model-origin')).toHaveText(/resnet18\.onnx/);
+  // 44.7 MB of weights, inside the on-load budget: quantized at once.
+  await expect(page.getByTestId('sqnr')).toContainText(/\d+\.\d dB/, { timeout: 60_000 });
+  await expect(page.getByTestId('quant-result')).not.toContainText('could not be read');
+  await expect(page.getByTestId('quant-error')).toHaveCount(0);
+});
+
 test('overrides keep matching nodes in float, and the QDQ export downloads a valid model', async ({ page }) => {
   await page.goto('/?model=samples/cnn-sigmoid.onnx');
   await waitForGraph(page);

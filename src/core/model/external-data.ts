@@ -68,6 +68,23 @@ export function externalLocations(model: Model): Map<string, number> {
   return out;
 }
 
+/** Bytes of tensor data the model keeps in external-data files (as their entries give lengths). */
+export function externalByteCount(model: Model): number {
+  let total = 0;
+  const add = (t: { data: { kind: string; length?: number | null } }) => {
+    if (t.data.kind === 'external' && t.data.length && t.data.length > 0) total += t.data.length;
+  };
+  const visit = (g: Graph) => {
+    for (const t of g.initializers.values()) add(t);
+    for (const n of g.nodes) {
+      for (const a of n.attributes) if (a.attr.type === 'tensor') add(a.attr.value);
+      for (const sub of n.subgraphs) visit(sub.graph);
+    }
+  };
+  visit(model.graph);
+  return total;
+}
+
 /**
  * Checks the external-data references of a model against the available files and returns one
  * warning per problem (missing file, refused path). The graph stays usable either way.

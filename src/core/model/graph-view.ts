@@ -7,6 +7,7 @@ import { constantNodeValue, findGraphChain } from './constants';
 import { dtypeFromCode } from './dtype';
 import { producerIndex } from './graph-index';
 import type { AttributeValue, Dim, Graph, Model, Node, TensorName } from './types';
+import { externalByteCount } from './external-data';
 
 /** How a node input or output is fed. */
 export type PortKind = 'activation' | 'initializer' | 'constant' | 'graph-input' | 'outer-scope' | 'optional-empty';
@@ -209,6 +210,8 @@ export function shareLazyDetails(from: GraphView, to: GraphView, kept: (i: numbe
 export interface ModelSummary {
   fileName: string;
   byteLength: number;
+  /** Bytes of tensor data in external-data files (0 when the weights are in the model file). */
+  externalBytes: number;
   irVersion: number;
   opsetImports: { domain: string; version: number }[];
   producer: string;
@@ -237,6 +240,7 @@ export function summarizeModel(model: Model): ModelSummary {
   return {
     fileName: model.fileName,
     byteLength: model.byteLength,
+    externalBytes: externalByteCount(model),
     irVersion: model.irVersion,
     opsetImports: model.opsetImports,
     producer: [model.producerName, model.producerVersion].filter(Boolean).join(' '),

@@ -539,6 +539,8 @@ onnx.save_model(m, sys.argv[2] + '/resnet18.onnx', save_as_external_data=True, a
     const external = new Engine(nodeRuntime);
     const loaded = await external.openFiles([file(join(out, 'resnet18.onnx')), file(join(out, 'resnet18.weights'))]);
     expect(loaded.ok && loaded.summary.warnings).toEqual([]);
+    // The weights count toward the size the app quantizes on load (44.7 MB of float weights).
+    expect(loaded.ok && loaded.summary.externalBytes).toBeGreaterThan(44_000_000);
     const inline = new Engine(nodeRuntime);
     await inline.openFiles([file(source)]);
     const [a, b] = [await external.quantize(quant), await inline.quantize(quant)];

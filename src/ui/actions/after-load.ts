@@ -84,7 +84,9 @@ export async function afterLoad(
   // A dynamically quantized model is not a float model to quantize again: its finding says what to do.
   const r = useCheck.getState().result;
   if (r?.encodings !== 'float' || r.findings.some((f) => f.rule === 'not-qdq')) return;
-  const { nodeCount, byteLength } = result.summary;
+  const { nodeCount } = result.summary;
+  // Weights in external-data files are read in for the run: they count as much as inline ones.
+  const byteLength = result.summary.byteLength + result.summary.externalBytes;
   const samples = useQuant.getState().settings.calibration.samples;
   if (nodeCount <= AUTO_QUANTIZE_MAX_NODES && byteLength <= AUTO_QUANTIZE_MAX_BYTES && samples <= 64) {
     // Not before the drawing is on screen: the run's start (its panel, its progress, the message
