@@ -23,7 +23,7 @@ from torch.ao.quantization.fake_quantize import default_fixed_qparams_range_0to1
 from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 
-GENERATOR_VERSION = 7
+GENERATOR_VERSION = 8
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 
@@ -190,6 +190,24 @@ class NhwcNet(torch.nn.Module):
         return self.body(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
 
 
+class GroupedUpsampler(torch.nn.Module):
+    """A segmentation-style upsampler: a grouped ConvTranspose2d (weight [C_in, C_out/groups, k, k]),
+    a BatchNorm after a ReLU (not foldable into a Conv, so it stays a BatchNormalization) and a
+    depthwise Conv."""
+    def __init__(self):
+        super().__init__()
+        self.stem = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.up = torch.nn.ConvTranspose2d(8, 8, 2, stride=2, groups=2)
+        self.norm = torch.nn.BatchNorm2d(8)
+        self.dw = torch.nn.Conv2d(8, 8, 3, padding=1, groups=8)
+        self.head = torch.nn.Conv2d(8, 2, 1)
+
+    def forward(self, x):
+        x = torch.relu(self.stem(x))
+        x = self.norm(torch.relu(self.up(x)))
+        return self.head(torch.relu(self.dw(x)))
+
+
 class MaskedParts(torch.nn.Module):
     """Boolean-mask indexing (NonZero, Transpose, GatherND in ONNX): tensors whose length follows the values."""
     def forward(self, x):
@@ -261,6 +279,8 @@ def main(out):
     float_case('float-nhwc-dynamic', 'NHWC image input (as TensorFlow exports), float, opset 13, symbolic height and width',
                NhwcNet(), (torch.randn(1, 64, 64, 3),), 13, {'in0': {1: 'height', 2: 'width'}})
 
+    float_case('float-grouped-upsampler', 'A grouped ConvTranspose2d upsampler with a standalone BatchNorm and a depthwise Conv, float, opset 13',
+               GroupedUpsampler(), (torch.randn(1, 3, 32, 32),), 13)
     float_case('float-masked-parts', 'Boolean-mask indexing (NonZero, GatherND): tensor lengths follow the values, float, opset 13',
                MaskedParts(), (torch.randn(8),), 13)
 

@@ -152,7 +152,7 @@ export function computeEncodings(
     const v = values(tensor);
     if (!input || !weight || !v) continue;
     // LPBQ: upstream derives the bias from the max block scale / 16, which is the per-channel scale.
-    const wScales = weight.scale;
+    const wScales = biasWeightScales(weight.scale, v.values.length);
     const r = quantizeBias(v.values, input.scale[0]!, wScales);
     tensors.set(tensor, r.encoding);
     constants.set(tensor, { ...r, dims: v.dims });
@@ -170,6 +170,17 @@ export function computeEncodings(
       });
   }
   return { tensors, edges, constants, notes };
+}
+
+/**
+ * The weight scale of each bias value. A grouped ConvTranspose's weight is [C_in, C_out/group,
+ * ...]: its per-channel scales cover one group's outputs and apply again to each group's, so a
+ * bias of C_out values repeats them group times (PyTorch's ConvTranspose2d(groups=2) failed to
+ * export with 4 bias scales for 8 outputs). The validator's bias rule reads them the same way.
+ */
+function biasWeightScales(scale: readonly number[], biasLength: number): readonly number[] {
+  if (scale.length <= 1 || biasLength <= scale.length || biasLength % scale.length !== 0) return scale;
+  return Array.from({ length: biasLength / scale.length }, () => scale).flat();
 }
 
 /** Largest int32, as a float: the bias range is [-INT32_MAX, INT32_MAX] (symmetric). */
@@ -206,7 +217,7 @@ function fitWeightScalesToBiases(
       let amax = 0;
       if (scales.length === 1)
         for (let i = 0; i < bias.values.length; i++) amax = Math.max(amax, Math.abs(bias.values[i]!));
-      else amax = Math.abs(bias.values[c] ?? 0);
+      else for (let i = c; i < bias.values.length; i += scales.length) amax = Math.max(amax, Math.abs(bias.values[i]!));
       const smallest = (BIAS_HEADROOM * amax) / INT32_MAX / inputScale;
       if (scales[c]! < smallest) {
         scales[c] = Math.fround(smallest);
