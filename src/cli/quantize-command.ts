@@ -15,6 +15,7 @@ import { BACKENDS, DEFAULT_BACKEND, DEFAULT_SOC, isBackend } from '../../rules/b
 import type { CalibrationSample } from '../core/quant/expose';
 import { parseNpy, NpyError } from '../core/quant/npy';
 import { Engine } from '../core/session/engine';
+import { sqnrText } from '../core/report/report-text';
 import type { OpenFile, QuantizeSettings } from '../core/session/api';
 import { parseArgs } from './args';
 import { EXIT, fileSha256, type Io } from './io';
@@ -211,7 +212,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
         ...out.assumed.map((a) => `assumed: ${a}`),
         `calibration: ${samples ? `${samples.length} samples from ${inputsDir}` : `${calib} random samples (seed ${seed})`}, observer ${observer}`,
         `quantized tensors: ${out.quantizedTensors}; Q/DQ domain: ${out.qdqDomain}`,
-        ...out.sqnr.map((s) => `SQNR ${s.output}: ${s.db.toFixed(1)} dB`),
+        ...out.sqnr.map((s) => `SQNR ${s.output}: ${sqnrText(s.db)}`),
         ...out.notes.map((n) => `note: ${n}`),
         `${r.verdict.toUpperCase()}: ${r.counts.error} errors, ${r.counts.warning} warnings, ${r.counts.info} notes`,
         ...r.findings.map((f) => `  ${f.severity} ${f.rule} ${f.node}: ${f.message}`),

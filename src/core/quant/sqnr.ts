@@ -12,8 +12,7 @@ export function sqnrDb(reference: ArrayLike<number>, test: ArrayLike<number>): n
     signal += r * r;
     noise += d * d;
   }
-  if (noise === 0) return Infinity;
-  return 10 * Math.log10(signal / noise);
+  return ratioDb(signal, noise);
 }
 
 /** SQNR per model output over all samples (signal and noise summed over samples). */
@@ -74,8 +73,15 @@ export async function outputSqnr(
     await a?.release();
     await b.release();
   }
-  return [...acc].map(([output, e]) => ({
-    output,
-    db: e.noise === 0 ? Infinity : 10 * Math.log10(e.signal / e.noise),
-  }));
+  return [...acc].map(([output, e]) => ({ output, db: ratioDb(e.signal, e.noise) }));
+}
+
+/**
+ * Signal over noise in dB: Infinity when the outputs match exactly, -Infinity when only the float
+ * output is zero, NaN when both are zero on every sample (an untrained torchvision ViT's
+ * zero-initialized head gives that: no ratio to report).
+ */
+export function ratioDb(signal: number, noise: number): number {
+  if (signal === 0 && noise === 0) return NaN;
+  return 10 * Math.log10(signal / noise);
 }

@@ -117,6 +117,18 @@ export function dbText(db: number): string {
   return db > 0 ? '∞' : '−∞';
 }
 
+/**
+ * SQNR for people, in the app's panel and the command line: the figure in dB, or what an edge
+ * case means (an exact match is infinite; both outputs zero on every sample has no ratio, as an
+ * untrained torchvision ViT's zero-initialized head gives).
+ */
+export function sqnrText(db: number): string {
+  if (Number.isFinite(db)) return `${dbText(db)} dB`;
+  if (db === Infinity) return '∞ dB (the quantized output matches the float one exactly)';
+  if (db === -Infinity) return '−∞ dB (the float output is zero, the quantized one is not)';
+  return 'none (the output is zero on every sample, float and quantized)';
+}
+
 export interface SourceSummary {
   /** The source reference without its `[confidence]` suffix. */
   ref: string;

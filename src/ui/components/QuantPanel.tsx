@@ -8,6 +8,7 @@ import type { ObserverKind } from '../../core/quant/calibrate';
 import { cancelQuantize, download, runQuantize, showTarget } from '../actions/quant';
 import { setQuantSettings, useQuant } from '../state/quant-store';
 import { useApp } from '../state/app-store';
+import { sqnrText } from '../../core/report/report-text';
 
 const patch = setQuantSettings;
 
@@ -159,7 +160,7 @@ function Results() {
       </div>
       {outcome.sqnr.map((s) => (
         <div key={s.output} data-testid="sqnr">
-          SQNR <span className="font-mono">{s.output}</span>: {Number.isFinite(s.db) ? s.db.toFixed(1) : '∞'} dB
+          SQNR <span className="font-mono">{s.output}</span>: {sqnrText(s.db)}
         </div>
       ))}
       {outcome.assumed.map((a) => (
