@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { readOnnx } from '../src/core/model/read-onnx';
+import { saveWithExternalData } from '../src/testing/external-data-copy';
 import { dropFiles, generateDecoder, startLongQuantization, waitForGraph } from './helpers';
 
 test('a float model is quantized on load (8a8w) and its plan validated, with SQNR', async ({ page }) => {
@@ -147,13 +148,7 @@ test('a float model dropped with its external-data file is quantized with those 
   // PyTorch's float ResNet-18 (the real-exporter corpus) saved by python3-onnx with its weights in
   // a side file, as onnx.save_model(save_as_external_data=True) writes them.
   const dir = mkdtempSync(join(tmpdir(), 'ql-e2e-ext-'));
-  execFileSync('/usr/bin/python3', [
-    '-c',
-    `import onnx,sys
-onnx.save_model(onnx.load(sys.argv[1]), sys.argv[2], save_as_external_data=True, all_tensors_to_one_file=True, location='resnet18.weights', size_threshold=1024)`,
-    '.cache/corpus/torch/float-resnet18.onnx',
-    join(dir, 'resnet18.onnx'),
-  ]);
+  saveWithExternalData('.cache/corpus/torch/float-resnet18.onnx', dir, 'resnet18.onnx', 'resnet18.weights');
   await page.goto('/');
   await waitForGraph(page);
   await dropFiles(page, [

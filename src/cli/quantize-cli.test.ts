@@ -1,11 +1,12 @@
 /** `quantlens quantize` as a real process: outputs written, exit codes, JSON, user inputs. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readOnnx } from '../core/model/read-onnx';
 import { parseAimetEncodings } from '../core/formats/aimet';
+import { saveWithExternalData } from '../testing/external-data-copy';
 
 function run(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/quantlens.mjs', 'quantize', ...args], { encoding: 'utf8' });
@@ -44,13 +45,7 @@ describe('quantlens quantize', () => {
     // PyTorch's float ResNet-18 (the real-exporter corpus) saved by python3-onnx with its weights
     // in a side file, as onnx.save_model(save_as_external_data=True) writes them.
     const dir = mkdtempSync(join(tmpdir(), 'ql-qcli-ext-'));
-    execFileSync('/usr/bin/python3', [
-      '-c',
-      `import onnx,sys
-onnx.save_model(onnx.load(sys.argv[1]), sys.argv[2], save_as_external_data=True, all_tensors_to_one_file=True, location='resnet18.weights', size_threshold=1024)`,
-      '.cache/corpus/torch/float-resnet18.onnx',
-      join(dir, 'resnet18.onnx'),
-    ]);
+    saveWithExternalData('.cache/corpus/torch/float-resnet18.onnx', dir, 'resnet18.onnx', 'resnet18.weights');
     const args = [join(dir, 'resnet18.onnx'), '--calib', '2', '--out-qdq', join(dir, 'q.onnx'), '--format', 'json'];
     const r = run(...args);
     expect(r.err).toBe('');
@@ -60,7 +55,7 @@ onnx.save_model(onnx.load(sys.argv[1]), sys.argv[2], save_as_external_data=True,
     const q = readOnnx(new Uint8Array(readFileSync(join(dir, 'q.onnx'))));
     expect([...q.graph.initializers.values()].filter((t) => t.data.kind === 'external')).toEqual([]);
     expect(q.graph.nodes.filter((n) => n.opType === 'DequantizeLinear').length).toBeGreaterThan(40);
-    execFileSync('/usr/bin/mv', [join(dir, 'resnet18.weights'), join(dir, 'elsewhere.bin')]);
+    renameSync(join(dir, 'resnet18.weights'), join(dir, 'elsewhere.bin'));
     const missing = run(...args);
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('the weights of tensor');

@@ -9,10 +9,20 @@ import { THIN_VIEW_MIN_NODES } from '../model/graph-view';
 import { GROUP_BUDGET } from '../view/scopes';
 import { DEFAULT_OPTIONS } from '../quant/configs';
 import type { CheckOutcome, LoadResult, QuantizeSettings } from './api';
+import { saveWithExternalData } from '../../testing/external-data-copy';
 
 const DATA = '/usr/share/libonnx-testdata/data';
 let dir = '';
 const file = (path: string, name = path.split('/').pop()!) => new File([readFileSync(path)], name);
+/** 8a8w on HTP SM8650 from two random samples: a quick run. */
+const quantTwoSamples: QuantizeSettings = {
+  backend: 'htp',
+  soc: 'SM8650',
+  strict: true,
+  ...DEFAULT_OPTIONS,
+  overrides: [],
+  calibration: { samples: 2, seed: 1, observer: 'minmax' },
+};
 /** The value of a successful engine answer, or undefined. */
 const value = <T extends { ok: boolean }>(a: T) => (a.ok ? (a as Extract<T, { ok: true }>) : undefined);
 
@@ -211,14 +221,7 @@ describe('a runtime given as a loader', () => {
     await engine.openFiles([file('public/samples/cnn-sigmoid.onnx', 'cnn.onnx')]);
     expect((await engine.check({ backend: 'htp', soc: 'SM8650', strict: true })).ok).toBe(true);
     expect(loads).toBe(0);
-    const quant: QuantizeSettings = {
-      backend: 'htp',
-      soc: 'SM8650',
-      strict: true,
-      ...DEFAULT_OPTIONS,
-      overrides: [],
-      calibration: { samples: 2, seed: 1, observer: 'minmax' },
-    };
+    const quant = quantTwoSamples;
     const first = await engine.quantize(quant);
     if (!first.ok) throw new Error(first.error.message);
     expect(first.quantizedTensors).toBeGreaterThan(0);
@@ -512,24 +515,10 @@ describe('a float model whose weights are in an external-data file', () => {
   // PyTorch's float ResNet-18 (the real-exporter corpus), saved by python3-onnx with its weights
   // in one side file, as onnx.save_model(save_as_external_data=True) writes models over 2 GiB.
   const source = '.cache/corpus/torch/float-resnet18.onnx';
-  const quant: QuantizeSettings = {
-    backend: 'htp',
-    soc: 'SM8650',
-    strict: true,
-    ...DEFAULT_OPTIONS,
-    overrides: [],
-    calibration: { samples: 2, seed: 1, observer: 'minmax' },
-  };
+  const quant = quantTwoSamples;
   const split = () => {
     const out = mkdtempSync(join(tmpdir(), 'ql-ext-resnet-'));
-    execFileSync('/usr/bin/python3', [
-      '-c',
-      `import onnx,sys
-m = onnx.load(sys.argv[1])
-onnx.save_model(m, sys.argv[2] + '/resnet18.onnx', save_as_external_data=True, all_tensors_to_one_file=True, location='resnet18.weights', size_threshold=1024)`,
-      source,
-      out,
-    ]);
+    saveWithExternalData(source, out, 'resnet18.onnx', 'resnet18.weights');
     return out;
   };
 
