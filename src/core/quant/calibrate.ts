@@ -9,6 +9,7 @@ import type * as ortTypes from 'onnxruntime-common';
 import { halfToFloat } from '../model/tensor-values';
 import { QuantLensError } from '../model/errors';
 import { RuntimeStoppedError, type SessionFactory } from './runtime';
+import { plainRuntimeStatus } from './runtime-status';
 import {
   augmentWithGroupedRanges,
   augmentWithRanges,
@@ -108,9 +109,9 @@ export class CalibrationRunError extends QuantLensError<'calibration-run'> {
     const text = err instanceof Error ? err.message : String(err);
     const names = [...text.matchAll(/Name:'([^']*)'/g)].map((m) => m[1]!);
     const cut = text.lastIndexOf('Status Message:');
-    const status = (cut >= 0 ? text.slice(cut + 'Status Message:'.length) : text.replace(/^.*ERROR_MESSAGE:\s*/s, ''))
-      .trim()
-      .replace(/\.$/, '');
+    const status = plainRuntimeStatus(
+      cut >= 0 ? text.slice(cut + 'Status Message:'.length) : text.replace(/^.*ERROR_MESSAGE:\s*/s, ''),
+    );
     return new CalibrationRunError(sample, names[names.length - 1], status);
   }
 }

@@ -105,7 +105,22 @@ export function resolveInputShapes(
   return { shapes, assumed };
 }
 
-/** `count` random samples: floats uniform in [-1, 1), int32/int64 in [0, 10), 8-bit integers over their range, booleans. */
+/** IEEE half-precision bits of a number in [-1, 1) (round to nearest; no overflow in that range). */
+function halfBits(x: number): number {
+  const sign = x < 0 ? 0x8000 : 0;
+  const a = Math.abs(x);
+  if (a < 2 ** -24) return sign;
+  if (a < 2 ** -14) return sign | Math.round(a / 2 ** -24);
+  const e = Math.floor(Math.log2(a));
+  const m = Math.round((a / 2 ** e - 1) * 1024);
+  return m === 1024 ? sign | ((e + 16) << 10) : sign | ((e + 15) << 10) | m;
+}
+
+/**
+ * `count` random samples: floats (float32, float64, float16) uniform in [-1, 1), other integers
+ * in [0, 10), 8-bit integers over their range, booleans.
+ * @throws InputShapeError for an input no random value fits (strings).
+ */
 export function randomSamples(
   Tensor: TensorClass,
   inputs: readonly ValueInfo[],
@@ -156,11 +171,60 @@ export function randomSamples(
             shape,
           );
           break;
-        default:
+        case 'float64':
+          sample[v.name] = new Tensor(
+            'float64',
+            Float64Array.from({ length: n }, () => rand() * 2 - 1),
+            shape,
+          );
+          break;
+        case 'float16':
+          sample[v.name] = new Tensor(
+            'float16',
+            Uint16Array.from({ length: n }, () => halfBits(rand() * 2 - 1)),
+            shape,
+          );
+          break;
+        case 'uint16':
+          sample[v.name] = new Tensor(
+            'uint16',
+            Uint16Array.from({ length: n }, () => Math.floor(rand() * 10)),
+            shape,
+          );
+          break;
+        case 'int16':
+          sample[v.name] = new Tensor(
+            'int16',
+            Int16Array.from({ length: n }, () => Math.floor(rand() * 10)),
+            shape,
+          );
+          break;
+        case 'uint32':
+          sample[v.name] = new Tensor(
+            'uint32',
+            Uint32Array.from({ length: n }, () => Math.floor(rand() * 10)),
+            shape,
+          );
+          break;
+        case 'uint64':
+          sample[v.name] = new Tensor(
+            'uint64',
+            BigUint64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 10))),
+            shape,
+          );
+          break;
+        case 'float32':
+        case 'undefined':
           sample[v.name] = new Tensor(
             'float32',
             Float32Array.from({ length: n }, () => rand() * 2 - 1),
             shape,
+          );
+          break;
+        default:
+          // Strings and the rest: no random value means anything to the model.
+          throw new InputShapeError(
+            `Input "${v.name}" is ${v.dtype}: QuantLens makes random samples for number and boolean inputs only. Give real inputs (calibration files in the Quantizer panel; \`quantlens quantize --inputs DIR\`), or export the model so it takes numbers.`,
           );
       }
     }

@@ -19,6 +19,7 @@ import { annotate, type Override, type Plan } from './plan';
 import { outputSqnr } from './sqnr';
 import { foldControlFlow, type ControlFlowFold } from './fold-control-flow';
 import { readOnnx } from '../model/read-onnx';
+import { SentenceError } from '../model/errors';
 
 export interface QuantizeRequest {
   model: Model;
@@ -66,6 +67,16 @@ function aimetInput(enc: Encodings) {
 /** Most bytes of float outputs kept from calibration for the SQNR; past it, the float model runs again. */
 const SQNR_REFERENCE_MAX_BYTES = 256 * 2 ** 20;
 
+/** The first tensor the plan quantizes that is float16 (an input, output, weight or typed intermediate), if any. */
+function float16Quantized(model: Model, plan: Plan): string | undefined {
+  const g = model.graph;
+  const types = new Map<string, string>();
+  for (const v of [...g.inputs, ...g.outputs, ...g.valueInfo.values()]) types.set(v.name, String(v.dtype));
+  for (const t of g.initializers.values()) types.set(t.name, String(t.dtype));
+  for (const name of plan.tensors.keys()) if (types.get(name) === 'float16') return name;
+  return undefined;
+}
+
 export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   const t0 = performance.now();
   const timings: Record<string, number> = {};
@@ -81,6 +92,15 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   req.onProgress?.('Annotating', undefined);
   await checkpoint(req.signal);
   const plan = annotate(model, req.pack, req.options, req.overrides);
+  // ONNX's QuantizeLinear takes float16 only from opset 19: a QDQ export of float16 tensors below
+  // it would not load (onnxruntime: "Type 'tensor(float16)' of input parameter ... QuantizeLinear").
+  const opset = model.opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
+  const half = opset < 19 ? float16Quantized(model, plan) : undefined;
+  if (half !== undefined)
+    throw new SentenceError(
+      'float16-model',
+      `The model computes in float16 (tensor "${half}") at opset ${opset}, and ONNX's QuantizeLinear takes float16 only from opset 19, so its QDQ export would not load. Quantize the float32 model (export it in float32, or convert it back with onnxconverter-common's float16 tools) instead.`,
+    );
   t = lap('annotate', t);
   const observed = new Set([...plan.tensors].filter(([, s]) => s.kind === 'observe').map(([n]) => n));
   const byId = new Map<string, Model['graph']['nodes'][number]>(model.graph.nodes.map((n) => [n.id, n]));

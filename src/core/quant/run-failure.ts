@@ -6,6 +6,8 @@
  */
 import type { Graph, Model, Node, ValueInfo } from '../model/types';
 import type { CalibrationRunError } from './calibrate';
+import { QuantLensError } from '../model/errors';
+import { plainRuntimeStatus } from './runtime-status';
 
 /** Where the calibration samples came from. */
 export type SampleSource =
@@ -60,4 +62,40 @@ function hintFor(source: SampleSource): string {
       ? `calibration files in the Quantize panel named <input>_<k>.npy (${source.inputs.map((v) => `${v.name}_0.npy`).join(', ')}, ...)`
       : 'calibration files in the Quantize panel';
   return `${why}Give real inputs (${files}, or --inputs DIR of .npy files on the command line) and the shapes the model runs at (--shape INPUT=d0,d1,...).`;
+}
+
+/**
+ * Why onnxruntime would not load the float model for calibration, in the model's terms, or
+ * undefined when `err` is not a session refusal. Seen on ONNX's own conformance models: ops at an
+ * opset older than onnxruntime implements (`Could not find an implementation for AveragePool(1)`)
+ * and ops it does not know (`ai.onnx.preview.training:Gradient(-1) is not a registered
+ * function/op`).
+ */
+export function explainSessionRefusal(err: unknown, model: Model): QuantLensError | undefined {
+  const text = err instanceof Error ? err.message : String(err);
+  if (!/Can't create a session/.test(text)) return undefined;
+  const status = plainRuntimeStatus(text.replace(/^.*ERROR_MESSAGE:\s*/s, ''));
+  const noKernel = /Could not find an implementation for (\w+)\((\d+)\) node with name '([^']*)'/.exec(status);
+  if (noKernel) {
+    const [, op, version, name] = noKernel;
+    const opset = model.opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version;
+    const node = name ? ` (node "${name}")` : '';
+    return new QuantLensError(
+      'runtime-refused',
+      `onnxruntime cannot run this model to calibrate it: its wasm build has no kernel for ${op} (opset ${version}) with the types this node uses${node}`,
+      `Calibration runs the float model in onnxruntime. If the model's opset${opset !== undefined ? ` (${opset})` : ''} is old, convert it to a newer one (python3-onnx: onnx.version_converter.convert_version(model, 13)); if the op's input types are unusual for it (integers for Pow, Min or Max), cast them to float in the export.`,
+    );
+  }
+  const unknown = /([\w.]*:?\w+)\(-?\d+\) is not a registered function\/op/.exec(status);
+  if (unknown)
+    return new QuantLensError(
+      'runtime-refused',
+      `onnxruntime cannot run this model to calibrate it: it does not know the op ${unknown[1]}`,
+      'Calibration runs the float model in onnxruntime. Export the inference graph without training or custom ops, or quantize with the tool that defines them and check the result here.',
+    );
+  return new QuantLensError(
+    'runtime-refused',
+    `onnxruntime cannot load this model to calibrate it: ${status}`,
+    'Check that the float model loads in onnxruntime (Python: onnxruntime.InferenceSession(path)); if it does, report it to QuantLens with the model.',
+  );
 }

@@ -33,6 +33,7 @@ export type EngineErrorCode =
   | 'no-plan'
   | 'no-runtime'
   | 'runtime-stopped'
+  | 'runtime-refused'
   | 'cancelled'
   | 'unknown-backend'
   | 'unknown-graph'

@@ -56,7 +56,7 @@ import { RuntimeStoppedError, type OrtRuntime, type RuntimeSource } from '../qua
 import { externalLocations } from '../model/external-data';
 import { inlineExternalData, InlineExternalDataError } from '../quant/inline-external';
 import { CalibrationCancelled, CalibrationRunError } from '../quant/calibrate';
-import { explainRunFailure, type SampleSource } from '../quant/run-failure';
+import { explainRunFailure, explainSessionRefusal, type SampleSource } from '../quant/run-failure';
 import { feedInputs, randomSamples, resolveInputShapes } from '../quant/inputs';
 import { samplesFromFiles } from './calibration-files';
 import { cutParts } from './load-parts';
@@ -510,6 +510,8 @@ export class Engine implements EngineApi {
       if (err instanceof CalibrationCancelled || controller.signal.aborted) return { ok: false, error: CANCELLED };
       if (err instanceof CalibrationRunError)
         return { ok: false, error: explainRunFailure(err, model, source).toJSON() };
+      const refused = explainSessionRefusal(err, model);
+      if (refused) return { ok: false, error: refused.toJSON() };
       if (err instanceof RuntimeStoppedError)
         return {
           ok: false,
