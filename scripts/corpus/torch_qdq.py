@@ -23,7 +23,7 @@ from torch.ao.quantization.fake_quantize import default_fixed_qparams_range_0to1
 from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 
-GENERATOR_VERSION = 8
+GENERATOR_VERSION = 9
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 
@@ -208,6 +208,18 @@ class GroupedUpsampler(torch.nn.Module):
         return self.head(torch.relu(self.dw(x)))
 
 
+class SegmentationHead(torch.nn.Module):
+    """A per-pixel classifier: bilinear upsampling, then a Softmax over two classes."""
+    def __init__(self):
+        super().__init__()
+        self.body = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.classes = torch.nn.Conv2d(8, 2, 1)
+
+    def forward(self, x):
+        x = torch.nn.functional.interpolate(torch.relu(self.body(x)), scale_factor=2, mode='bilinear', align_corners=False)
+        return torch.softmax(self.classes(x), dim=1)
+
+
 class MaskedParts(torch.nn.Module):
     """Boolean-mask indexing (NonZero, Transpose, GatherND in ONNX): tensors whose length follows the values."""
     def forward(self, x):
@@ -281,6 +293,8 @@ def main(out):
 
     float_case('float-grouped-upsampler', 'A grouped ConvTranspose2d upsampler with a standalone BatchNorm and a depthwise Conv, float, opset 13',
                GroupedUpsampler(), (torch.randn(1, 3, 32, 32),), 13)
+    float_case('float-segmentation-softmax', 'Bilinear upsampling and a per-pixel Softmax over two classes, float, opset 13',
+               SegmentationHead(), (torch.randn(1, 3, 32, 32),), 13)
     float_case('float-masked-parts', 'Boolean-mask indexing (NonZero, GatherND): tensor lengths follow the values, float, opset 13',
                MaskedParts(), (torch.randn(8),), 13)
 

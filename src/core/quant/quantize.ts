@@ -164,7 +164,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   if (!req.skipSqnr) {
     await checkpoint(req.signal);
     req.onProgress?.('Measuring SQNR', undefined);
-    sqnr = await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession, qdq.notes, req.signal, reference);
+    sqnr = await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession, req.signal, reference);
     lap('sqnr', t);
   }
   return {
