@@ -11,9 +11,9 @@ import type { ConstTensor, Graph, Model, Node, TensorName } from './types';
 export const MAX_PARAM_ELEMENTS = 1 << 20;
 
 /** All values of a constant as numbers, or undefined when they are not inline (external, too big, strings). */
-export function constNumbers(t: ConstTensor): number[] | undefined {
+export function constNumbers(t: ConstTensor, maxElements = MAX_PARAM_ELEMENTS): number[] | undefined {
   const count = elementCount(t.dims);
-  if (count > MAX_PARAM_ELEMENTS) return undefined;
+  if (count > maxElements) return undefined;
   const d = t.data;
   if (d.kind === 'typed') {
     // 4- and 2-bit types in int32_data hold one packed byte per element, not one value.
@@ -144,8 +144,5 @@ export function constValues(t: ConstTensor): ArrayLike<number> | undefined {
   if (d.kind === 'raw' && t.dtype === 'float32' && LITTLE_ENDIAN && d.bytes.length >= count * 4)
     // A copy: the bytes may not sit on a 4-byte boundary of the file.
     return new Float32Array(d.bytes.slice(0, count * 4).buffer);
-  if (count <= MAX_PARAM_ELEMENTS) return constNumbers(t);
-  if (d.kind === 'typed') return Array.from(d.values, Number).slice(0, count);
-  if (d.kind === 'raw') return decodeRaw(d.bytes, String(t.dtype), count)?.map(Number);
-  return undefined;
+  return constNumbers(t, Infinity);
 }

@@ -419,9 +419,10 @@ export class Engine implements EngineApi {
       const opened = this.model;
       let inline: Uint8Array | undefined;
       try {
-        if (externalLocations(model).size > 0) onProgress?.('Reading external weights', undefined);
-        inline =
-          externalLocations(model).size > 0 ? await inlineExternalData(bytes, this.data, model.fileName) : undefined;
+        if (externalLocations(model).size > 0) {
+          onProgress?.('Reading external weights', undefined);
+          inline = await inlineExternalData(bytes, this.data, model.fileName);
+        }
       } catch (err) {
         if (err instanceof InlineExternalDataError) return { ok: false, error: err.toJSON() };
         throw err;
