@@ -224,7 +224,7 @@ export function randomSamples(
         default:
           // Strings and the rest: no random value means anything to the model.
           throw new InputShapeError(
-            `Input "${v.name}" is ${v.dtype}: QuantLens makes random samples for number and boolean inputs only. Give real inputs (calibration files in the Quantizer panel; \`quantlens quantize --inputs DIR\`), or export the model so it takes numbers.`,
+            `Input "${v.name}" is ${v.dtype}: QuantLens makes random samples for float32, float16, float64, integer and boolean inputs only. Give real inputs (calibration files in the Quantizer panel; \`quantlens quantize --inputs DIR\`), or export the model so it takes numbers.`,
           );
       }
     }

@@ -6,6 +6,7 @@
  */
 import type { Graph, Model, Node, ValueInfo } from '../model/types';
 import type { CalibrationRunError } from './calibrate';
+import { dtypeFromCode } from '../model/dtype';
 import { QuantLensError } from '../model/errors';
 import { plainRuntimeStatus } from './runtime-status';
 
@@ -73,6 +74,17 @@ function hintFor(source: SampleSource): string {
  */
 export function explainSessionRefusal(err: unknown, model: Model): QuantLensError | undefined {
   const text = err instanceof Error ? err.message : String(err);
+  // onnxruntime-web describes every output when it loads a model, and knows no JS array for some
+  // types (bfloat16: "unsupported data type: 16").
+  const unsupported = /^unsupported data type: (\d+)$/.exec(text);
+  if (unsupported) {
+    const dtype = dtypeFromCode(Number(unsupported[1]));
+    return new QuantLensError(
+      'runtime-refused',
+      `onnxruntime-web cannot load this model to calibrate it: the model has a ${dtype} tensor, a type onnxruntime-web cannot hand back to JavaScript`,
+      `Calibration reads tensors out of onnxruntime-web. Export the model so that its ${dtype} tensors are float32 (or float16), and quantize that.`,
+    );
+  }
   if (!/Can't create a session/.test(text)) return undefined;
   const status = plainRuntimeStatus(text.replace(/^.*ERROR_MESSAGE:\s*/s, ''));
   const noKernel = /Could not find an implementation for (\w+)\((\d+)\) node with name '([^']*)'/.exec(status);

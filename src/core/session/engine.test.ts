@@ -559,8 +559,7 @@ describe('a float model whose weights are in an external-data file', () => {
 describe("quantizing ONNX's conformance models (libonnx-testdata)", () => {
   // Every float model onnxruntime runs is quantized; the others get QuantLens's words, not
   // onnxruntime's raw message. (A sweep of all 1,072 at 8a8w, session 13: 740 quantized, the rest
-  // explained, except test_cast_FLOAT_to_BFLOAT16, whose bfloat16 output onnxruntime-web cannot
-  // hand back: "unsupported data type: 16".)
+  // explained.)
   const cases: [string, string, RegExp][] = [
     [
       'pytorch-converted/test_AvgPool2d',
@@ -568,6 +567,11 @@ describe("quantizing ONNX's conformance models (libonnx-testdata)", () => {
       /its wasm build has no kernel for AveragePool \(opset 1\) with the types this node uses/,
     ],
     ['node/test_adam', 'runtime-refused', /it does not know the op ai\.onnx\.preview\.training:Adam$/],
+    [
+      'node/test_cast_FLOAT_to_BFLOAT16',
+      'runtime-refused',
+      /has a bfloat16 tensor, a type onnxruntime-web cannot hand back/,
+    ],
     ['node/test_lstm_batchwise', 'runtime-refused', /: layout_ == 0 was false\. Batchwise recurrent operations/],
     ['node/test_cumsum_1d', 'calibration-run', /failed in onnxruntime: IsAxisInRange\(axis, tensor_rank\) was false/],
     ['node/test_cast_FLOAT16_to_DOUBLE', 'float16-model', /computes in float16 \(tensor "input"\) at opset \d+/],
