@@ -116,6 +116,25 @@ function halfBits(x: number): number {
   return m === 1024 ? sign | ((e + 16) << 10) : sign | ((e + 15) << 10) | m;
 }
 
+const floats = (r: () => number) => r() * 2 - 1;
+const tenths = (r: () => number) => Math.floor(r() * 10);
+
+/** A random value array of each input type random samples cover, one draw per element. */
+const RANDOM_VALUES: Record<string, (n: number, r: () => number) => ArrayLike<unknown>> = {
+  float32: (n, r) => Float32Array.from({ length: n }, () => floats(r)),
+  float64: (n, r) => Float64Array.from({ length: n }, () => floats(r)),
+  float16: (n, r) => Uint16Array.from({ length: n }, () => halfBits(floats(r))),
+  int64: (n, r) => BigInt64Array.from({ length: n }, () => BigInt(tenths(r))),
+  uint64: (n, r) => BigUint64Array.from({ length: n }, () => BigInt(tenths(r))),
+  int32: (n, r) => Int32Array.from({ length: n }, () => tenths(r)),
+  uint32: (n, r) => Uint32Array.from({ length: n }, () => tenths(r)),
+  int16: (n, r) => Int16Array.from({ length: n }, () => tenths(r)),
+  uint16: (n, r) => Uint16Array.from({ length: n }, () => tenths(r)),
+  uint8: (n, r) => Uint8Array.from({ length: n }, () => Math.floor(r() * 256)),
+  int8: (n, r) => Int8Array.from({ length: n }, () => Math.floor(r() * 256) - 128),
+  bool: (n, r) => Uint8Array.from({ length: n }, () => (r() < 0.5 ? 1 : 0)),
+};
+
 /**
  * `count` random samples: floats (float32, float64, float16) uniform in [-1, 1), other integers
  * in [0, 10), 8-bit integers over their range, booleans.
@@ -135,98 +154,14 @@ export function randomSamples(
     for (const v of inputs) {
       const shape = shapes.get(v.name)!;
       const n = shape.reduce((a, b) => a * b, 1);
-      switch (v.dtype) {
-        case 'int64':
-          sample[v.name] = new Tensor(
-            'int64',
-            BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 10))),
-            shape,
-          );
-          break;
-        case 'int32':
-          sample[v.name] = new Tensor(
-            'int32',
-            Int32Array.from({ length: n }, () => Math.floor(rand() * 10)),
-            shape,
-          );
-          break;
-        case 'bool':
-          sample[v.name] = new Tensor(
-            'bool',
-            Uint8Array.from({ length: n }, () => (rand() < 0.5 ? 1 : 0)),
-            shape,
-          );
-          break;
-        case 'uint8':
-          sample[v.name] = new Tensor(
-            'uint8',
-            Uint8Array.from({ length: n }, () => Math.floor(rand() * 256)),
-            shape,
-          );
-          break;
-        case 'int8':
-          sample[v.name] = new Tensor(
-            'int8',
-            Int8Array.from({ length: n }, () => Math.floor(rand() * 256) - 128),
-            shape,
-          );
-          break;
-        case 'float64':
-          sample[v.name] = new Tensor(
-            'float64',
-            Float64Array.from({ length: n }, () => rand() * 2 - 1),
-            shape,
-          );
-          break;
-        case 'float16':
-          sample[v.name] = new Tensor(
-            'float16',
-            Uint16Array.from({ length: n }, () => halfBits(rand() * 2 - 1)),
-            shape,
-          );
-          break;
-        case 'uint16':
-          sample[v.name] = new Tensor(
-            'uint16',
-            Uint16Array.from({ length: n }, () => Math.floor(rand() * 10)),
-            shape,
-          );
-          break;
-        case 'int16':
-          sample[v.name] = new Tensor(
-            'int16',
-            Int16Array.from({ length: n }, () => Math.floor(rand() * 10)),
-            shape,
-          );
-          break;
-        case 'uint32':
-          sample[v.name] = new Tensor(
-            'uint32',
-            Uint32Array.from({ length: n }, () => Math.floor(rand() * 10)),
-            shape,
-          );
-          break;
-        case 'uint64':
-          sample[v.name] = new Tensor(
-            'uint64',
-            BigUint64Array.from({ length: n }, () => BigInt(Math.floor(rand() * 10))),
-            shape,
-          );
-          break;
-        case 'float32':
-        case 'undefined':
-          sample[v.name] = new Tensor(
-            'float32',
-            Float32Array.from({ length: n }, () => rand() * 2 - 1),
-            shape,
-          );
-          break;
-        default:
-          // Strings and the rest: no random value means anything to the model.
-          throw new InputShapeError(
-            `Input "${v.name}" is ${v.dtype}: QuantLens makes random samples for float32, float16, float64, integer and boolean inputs only. Give real inputs (calibration files in the Quantizer panel; \`quantlens quantize --inputs DIR\`), or export the model so it takes numbers.`,
-          );
-      }
+      const type = v.dtype === 'undefined' ? 'float32' : String(v.dtype);
+      const fill = Object.hasOwn(RANDOM_VALUES, type) ? RANDOM_VALUES[type] : undefined;
+      // Strings and the rest: no random value means anything to the model.
+      if (!fill)
+        throw new InputShapeError(
+          `Input "${v.name}" is ${v.dtype}: QuantLens makes random samples for float32, float16, float64, integer and boolean inputs only. Give real inputs (calibration files in the Quantizer panel; \`quantlens quantize --inputs DIR\`), or export the model so it takes numbers.`,
+        );
+      sample[v.name] = new Tensor(type as never, fill(n, rand) as never, shape);
     }
     out.push(sample);
   }
