@@ -5,8 +5,7 @@
 import { openAsBlob } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { externalLocations, normalizeExternalLocation } from '../core/model/external-data';
-import { readOnnx } from '../core/model/read-onnx';
+import { normalizeExternalLocation } from '../core/model/external-data';
 import { loadRulePack } from '../../rules/registry';
 import type { TensorClass } from '../core/quant/inputs';
 import { loadNodeRuntime } from './runtime';
@@ -155,7 +154,10 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
   }
   const runtime = await loadNodeRuntime();
   const engine = new Engine(runtime, { sha256: fileSha256(path), drawings: false });
-  const loaded = await engine.openFiles([file, ...(await externalDataBeside(path, file))]);
+  let loaded = await engine.openFiles([file]);
+  // Weights in external-data files: opened again with the files it names beside it.
+  const sides = loaded.ok ? await externalDataBeside(path, loaded.summary.externalFiles) : [];
+  if (sides.length) loaded = await engine.openFiles([file, ...sides]);
   if (!loaded.ok) return fail(loaded.error.message);
   let samples: CalibrationSample[] | undefined;
   const inputsDir = o.get('inputs') as string | undefined;
@@ -226,20 +228,11 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
 }
 
 /**
- * The external-data files a model names that sit beside it (as onnx.load finds them): opened as
- * file-backed Blobs, read only where the quantizer needs the weights. A file that is missing is
- * left out; the run then says which one to provide.
+ * The external-data files a model names (`locations`) that sit beside it, as onnx.load finds
+ * them: opened as file-backed Blobs, read only where the quantizer needs the weights. A file that
+ * is missing is left out; the run then says which one to provide.
  */
-async function externalDataBeside(
-  modelPath: string,
-  model: { name: string; contents: Uint8Array },
-): Promise<OpenFile[]> {
-  let locations: string[];
-  try {
-    locations = [...externalLocations(readOnnx(model.contents, { fileName: model.name })).keys()];
-  } catch {
-    return []; // The engine says what is wrong with the model itself.
-  }
+async function externalDataBeside(modelPath: string, locations: readonly string[]): Promise<OpenFile[]> {
   const out: OpenFile[] = [];
   for (const location of locations) {
     const norm = normalizeExternalLocation(location);

@@ -7,7 +7,7 @@ import { constantNodeValue, findGraphChain } from './constants';
 import { dtypeFromCode } from './dtype';
 import { producerIndex } from './graph-index';
 import type { AttributeValue, Dim, Graph, Model, Node, TensorName } from './types';
-import { externalByteCount } from './external-data';
+import { externalByteCount, externalLocations } from './external-data';
 
 /** How a node input or output is fed. */
 export type PortKind = 'activation' | 'initializer' | 'constant' | 'graph-input' | 'outer-scope' | 'optional-empty';
@@ -212,6 +212,8 @@ export interface ModelSummary {
   byteLength: number;
   /** Bytes of tensor data in external-data files (0 when the weights are in the model file). */
   externalBytes: number;
+  /** The external-data files the model names, as it writes their locations. */
+  externalFiles: string[];
   irVersion: number;
   opsetImports: { domain: string; version: number }[];
   producer: string;
@@ -241,6 +243,7 @@ export function summarizeModel(model: Model): ModelSummary {
     fileName: model.fileName,
     byteLength: model.byteLength,
     externalBytes: externalByteCount(model),
+    externalFiles: [...externalLocations(model).keys()],
     irVersion: model.irVersion,
     opsetImports: model.opsetImports,
     producer: [model.producerName, model.producerVersion].filter(Boolean).join(' '),

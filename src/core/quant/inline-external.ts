@@ -50,11 +50,12 @@ export async function inlineExternalData(
   fileName: string,
 ): Promise<Uint8Array | undefined> {
   const model = onnx.ModelProto.decode(bytes);
-  const external = [...tensorsOf(model.graph)].filter((t) => t.dataLocation === EXTERNAL);
+  const external = [...tensorsOf(model.graph)]
+    .filter((t) => t.dataLocation === EXTERNAL)
+    .map((t) => ({ t, e: new Map((t.externalData ?? []).map((x) => [x.key ?? '', x.value ?? ''])) }));
   if (external.length === 0) return undefined;
-  const entries = (t: onnx.ITensorProto) => new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
   let total = bytes.length;
-  for (const t of external) total += Number(entries(t).get('length') ?? 0);
+  for (const { e } of external) total += Number(e.get('length') ?? 0);
   if (total > MAX_INLINE_MODEL_BYTES)
     throw new InlineExternalDataError(
       'external-data-too-large',
@@ -62,8 +63,7 @@ export async function inlineExternalData(
       'Quantize a smaller part of the model (for example one block exported on its own), or quantize it with a tool that writes external data (ONNX Runtime or AIMET) and check the result here.',
       fileName,
     );
-  for (const t of external) {
-    const e = entries(t);
+  for (const { t, e } of external) {
     const location = normalizeExternalLocation(e.get('location') ?? '');
     const name = t.name ?? '';
     if (!location.ok)

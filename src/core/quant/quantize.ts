@@ -20,6 +20,7 @@ import { outputSqnr } from './sqnr';
 import { foldControlFlow, type ControlFlowFold } from './fold-control-flow';
 import { readOnnx } from '../model/read-onnx';
 import { SentenceError } from '../model/errors';
+import { onnxOpset } from '../model/opset';
 
 export interface QuantizeRequest {
   model: Model;
@@ -94,7 +95,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   const plan = annotate(model, req.pack, req.options, req.overrides);
   // ONNX's QuantizeLinear takes float16 only from opset 19: a QDQ export of float16 tensors below
   // it would not load (onnxruntime: "Type 'tensor(float16)' of input parameter ... QuantizeLinear").
-  const opset = model.opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
+  const opset = onnxOpset(model) ?? 0;
   const half = opset < 19 ? float16Quantized(model, plan) : undefined;
   if (half !== undefined)
     throw new SentenceError(

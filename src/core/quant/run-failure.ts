@@ -8,6 +8,7 @@ import type { Graph, Model, Node, ValueInfo } from '../model/types';
 import type { CalibrationRunError } from './calibrate';
 import { dtypeFromCode } from '../model/dtype';
 import { QuantLensError } from '../model/errors';
+import { onnxOpset } from '../model/opset';
 import { plainRuntimeStatus } from './runtime-status';
 
 /** Where the calibration samples came from. */
@@ -90,7 +91,7 @@ export function explainSessionRefusal(err: unknown, model: Model): QuantLensErro
   const noKernel = /Could not find an implementation for (\w+)\((\d+)\) node with name '([^']*)'/.exec(status);
   if (noKernel) {
     const [, op, version, name] = noKernel;
-    const opset = model.opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version;
+    const opset = onnxOpset(model);
     const node = name ? ` (node "${name}")` : '';
     return new QuantLensError(
       'runtime-refused',
