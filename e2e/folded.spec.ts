@@ -111,3 +111,36 @@ test.describe('a real exporter', () => {
     if (shots) await page.screenshot({ path: 'docs/screenshots/mobilenet-folded.png' });
   });
 });
+
+test.describe('a small real export', () => {
+  const MLP = '.cache/corpus/torch/mlp3d-pc-sym.onnx';
+  test.skip(!existsSync(MLP), 'run npm run gen:corpus first');
+
+  test('is painted before its verdict renders, and the verdict follows for it', async ({ page }) => {
+    // The painted frames, as the page sees them.
+    await page.addInitScript(() => {
+      const w = window as unknown as { frames_: number[] };
+      w.frames_ = [];
+      const tick = (t: number) => {
+        w.frames_.push(t);
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    await page.goto('/');
+    await waitForGraph(page);
+    await dropFiles(page, [{ name: 'mlp3d.qdq.onnx', bytes: new Uint8Array(readFileSync(MLP)) }]);
+    await expect(page.getByTestId('verdict')).toHaveAttribute('data-model', 'mlp3d.qdq.onnx');
+    await expect(page.getByTestId('canvas')).toHaveAttribute('data-drawn-model', 'mlp3d.qdq.onnx');
+    const at = await page.evaluate(() => ({
+      drawn: performance.getEntriesByName('ql:drawn').at(-1)!.startTime,
+      checked: performance.getEntriesByName('ql:checked').at(-1)!.startTime,
+      frames: (window as unknown as { frames_: number[] }).frames_,
+    }));
+    // The drawing (laid out on the page, it is this small) reached the screen before the verdict's
+    // render: a frame began between the two.
+    expect(at.checked).toBeGreaterThan(at.drawn);
+    expect(at.frames.some((t) => t > at.drawn && t < at.checked)).toBe(true);
+    await expect(page.getByTestId('verdict-counts')).toContainText('2 notes');
+  });
+});

@@ -10,8 +10,8 @@ import { useCheck } from '../state/check-store';
 import { appendNames, fetchDrawingParts } from '../../core/session/load-parts';
 import { useShare } from '../state/share-store';
 import { useApp } from '../state/app-store';
-import { afterLoad } from './after-load';
-import { nextTask } from './view';
+import { afterLoad, painted } from './after-load';
+import { MAIN_THREAD_LAYOUT_MAX, nextTask } from './view';
 
 let loadSeq = 0;
 /** Loads the user asked for (files, URLs, samples picked); the start-up model never replaces one. */
@@ -57,14 +57,31 @@ async function runLoad(
   // A verdict that comes after the drawing is waited for by afterLoad (which would otherwise check).
   let verdictIn!: () => void;
   const verdict = new Promise<void>((resolve) => (verdictIn = resolve));
-  const onChecked = earlyCheckProxy((out) => {
-    if (seq === loadSeq) applyCheckOutcome(out, check, true);
-    verdictIn();
-  });
-  useApp.setState({ loading: { source, phase: 'Starting' } });
   // Progress arrives on its own message port, so a report can land after the result; once the
   // result is in, late reports are dropped.
   let finished = false;
+  // A small graph is drawn first and its verdict follows the engine's answer. When the page lays
+  // the drawing out itself, the verdict is shown once the drawing has been painted: shown on
+  // arrival, its render (17 ms for Silero VAD in Chromium) sat between the answer and the layout
+  // and delayed the first paint. A drawing the layout worker lays out leaves the page idle
+  // meanwhile: the verdict is shown at once (a 1k-node decoder's findings came 70 ms later held).
+  let holdVerdict = false;
+  let drawingPainted!: () => void;
+  const paintedDrawing = new Promise<void>((resolve) => (drawingPainted = resolve));
+  const onChecked = earlyCheckProxy((out) => {
+    if (!finished || !holdVerdict) {
+      // A large graph's verdict, ahead of its drawing, or one the page can show while it waits.
+      if (seq === loadSeq) applyCheckOutcome(out, check, true);
+      verdictIn();
+      return;
+    }
+    void paintedDrawing.then(() => {
+      // On the drawing now on screen: its marks, and the findings-only filter, follow the verdict.
+      if (seq === loadSeq) applyCheckOutcome(out, check);
+      verdictIn();
+    });
+  });
+  useApp.setState({ loading: { source, phase: 'Starting' } });
   const progress = progressProxy((phase, fraction) => {
     if (seq === loadSeq && !finished) useApp.setState({ loading: { source, phase, fraction } });
   });
@@ -101,10 +118,13 @@ async function runLoad(
       },
     };
   }
+  // (A drawing in parts has no nodes in the answer: it is a large one.)
+  holdVerdict = result.ok && !result.parts && result.view.nodes.length <= MAIN_THREAD_LAYOUT_MAX;
   finished = true;
   // The engine's own phases ride on the mark (the bench and profiles print them).
   performance.mark('ql:opened', { detail: result.ok ? result.phases : undefined });
   await nextTask();
+  if (seq !== loadSeq || !result.ok) drawingPainted();
   if (seq !== loadSeq) return;
   useApp.setState({ loading: undefined });
   if (!result.ok) {
@@ -132,7 +152,11 @@ async function runLoad(
         if (names?.length && fold) appendNames(fold.names, names);
       })
       .catch(() => undefined);
-  await afterLoad(result, result.verdictComing && early ? verdict : early && !!useCheck.getState().report, fillNames);
+  const shown = () => {
+    fillNames();
+    void painted().then(drawingPainted);
+  };
+  await afterLoad(result, result.verdictComing && early ? verdict : early && !!useCheck.getState().report, shown);
   warmUpOnce(settings);
 }
 
