@@ -15,7 +15,9 @@ import json
 import os
 import sys
 
+import numpy as np
 import onnx
+from onnx import numpy_helper
 import torch
 import torchvision
 from torch.ao.quantization import QConfig, QConfigMapping, FakeQuantize, MovingAverageMinMaxObserver, MovingAveragePerChannelMinMaxObserver
@@ -23,7 +25,7 @@ from torch.ao.quantization.fake_quantize import default_fixed_qparams_range_0to1
 from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 
-GENERATOR_VERSION = 9
+GENERATOR_VERSION = 10
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 
@@ -297,6 +299,42 @@ def main(out):
                SegmentationHead(), (torch.randn(1, 3, 32, 32),), 13)
     float_case('float-masked-parts', 'Boolean-mask indexing (NonZero, GatherND): tensor lengths follow the values, float, opset 13',
                MaskedParts(), (torch.randn(8),), 13)
+
+    def half_case(source, name, what):
+        """A float export turned into a float16 model at opset 19, as float16 exports are written
+        (onnxconverter-common's convert_float_to_float16 does the same: float16 weights, inputs,
+        outputs and Casts), with the shape inputs Resize reads left in float32. Opset 19 is where
+        ONNX's QuantizeLinear takes float16; python3-onnx 1.12 cannot check that opset, onnxruntime
+        loads it."""
+        m = onnx.load(os.path.join(out, f'{source}.onnx'))
+        g = m.graph
+        keep = {i for n in g.node if n.op_type == 'Resize' for i in n.input[1:3]}
+        for k, t in enumerate(g.initializer):
+            if t.data_type == onnx.TensorProto.FLOAT and t.name not in keep:
+                g.initializer[k].CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t).astype(np.float16), t.name))
+        for n in g.node:
+            if n.op_type == 'Constant' and n.output[0] in keep:
+                continue
+            for a in n.attribute:
+                if a.name == 'to' and a.i == onnx.TensorProto.FLOAT:
+                    a.i = onnx.TensorProto.FLOAT16
+                if a.type == onnx.AttributeProto.TENSOR and a.t.data_type == onnx.TensorProto.FLOAT:
+                    a.t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(a.t).astype(np.float16)))
+        for v in list(g.input) + list(g.output) + list(g.value_info):
+            if v.type.tensor_type.elem_type == onnx.TensorProto.FLOAT:
+                v.type.tensor_type.elem_type = onnx.TensorProto.FLOAT16
+        for o in m.opset_import:
+            if o.domain in ('', 'ai.onnx'):
+                o.version = 19
+        m.ir_version = max(m.ir_version, 9)
+        onnx.save(m, os.path.join(out, f'{name}.onnx'))
+        floats.append({'file': f'{name}.onnx', 'what': what, 'opset': 19, 'nodes': len(g.node)})
+        print(f'{name}: {len(g.node)} nodes (float16)', flush=True)
+
+    half_case('float-grouped-upsampler', 'float16-grouped-upsampler', 'The grouped upsampler in float16, opset 19')
+    half_case('float-segmentation-softmax', 'float16-segmentation-softmax', 'The segmentation head in float16, opset 19')
+    half_case('float-mobilenet_v3_small-dynamic', 'float16-mobilenet_v3_small-dynamic',
+              'MobileNetV3-Small in float16, opset 19, symbolic batch, height and width')
 
     manifest = {'generator': GENERATOR_VERSION, 'torch': torch.__version__, 'torchvision': torchvision.__version__, 'onnx': onnx.__version__, 'cases': cases, 'floats': floats}
     with open(os.path.join(out, 'manifest.json'), 'w') as f:

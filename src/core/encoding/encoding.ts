@@ -35,6 +35,11 @@ export interface QuantEncoding {
   compressedBitwidth?: number;
   /** Where the encoding came from, for messages: `QDQ`, `AIMET 1.0.0`, `quantizer`. */
   origin: string;
+  /**
+   * The scales are float16 values (a float16 model's Q/DQ store their scale in the tensor's type):
+   * a product of them, such as a bias scale, is exact only to float16 precision.
+   */
+  scaleType?: 'float16';
 }
 
 /** Integer range of a dtype at a bitwidth. */

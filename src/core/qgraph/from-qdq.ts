@@ -322,6 +322,7 @@ export function qdqEncoding(n: Node, ix: Index, dataRank: number | undefined): R
       blockAxis: blockSize ? axis : undefined,
       blockSize,
       origin: 'QDQ',
+      ...(scaleT.dtype === 'float16' ? { scaleType: 'float16' as const } : {}),
     },
   };
 }

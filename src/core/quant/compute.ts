@@ -18,6 +18,8 @@ import {
 } from './math';
 import type { Plan, TensorSpec } from './plan';
 import type { Range } from './calibrate';
+import { halfCeil } from '../model/half';
+import { SentenceError } from '../model/errors';
 
 export interface QuantizedConstant extends QuantizedWeight {
   dims: number[];
@@ -35,16 +37,25 @@ export interface Encodings {
   notes: string[];
 }
 
+/**
+ * @param half the model computes in float16: its Q/DQ store their scales in float16 (ONNX's
+ *   QuantizeLinear binds the scale to the tensor's type), so every scale is a float16 value,
+ *   rounded up (its range stays covered with the zero point kept), and values are quantized with it.
+ */
 export function computeEncodings(
   model: Model,
   plan: Plan,
   ranges: ReadonlyMap<string, Range>,
   options: QuantOptions,
+  half = false,
 ): Encodings {
   const eps = CONFIGS[options.config].eps;
   const tensors = new Map<string, QuantEncoding>();
   const constants = new Map<string, QuantizedConstant>();
   const notes = [...plan.notes];
+  const store = half ? halfScale : Math.fround;
+  const fit = (e: QuantEncoding): QuantEncoding =>
+    half ? { ...e, scale: e.scale.map(halfScale), scaleType: 'float16' } : e;
 
   // One common range for each Concat group.
   const merged = new Map<string, Range>(ranges);
@@ -67,11 +78,11 @@ export function computeEncodings(
     switch (spec.kind) {
       case 'observe': {
         const r = merged.get(tensor);
-        if (r) tensors.set(tensor, activationEncoding(r.min, r.max, spec.dtype, spec.symmetric, eps));
+        if (r) tensors.set(tensor, fit(activationEncoding(r.min, r.max, spec.dtype, spec.symmetric, eps)));
         break;
       }
       case 'fixed':
-        tensors.set(tensor, fixedEncoding(spec.dtype, spec.scale, spec.zeroPoint));
+        tensors.set(tensor, fit(fixedEncoding(spec.dtype, spec.scale, spec.zeroPoint)));
         break;
       case 'const-act': {
         const v = values(tensor);
@@ -85,7 +96,7 @@ export function computeEncodings(
           lo = Math.min(lo, v.values[i]!);
           hi = Math.max(hi, v.values[i]!);
         }
-        const enc = activationEncoding(lo, hi, spec.dtype, spec.symmetric, eps);
+        const enc = fit(activationEncoding(lo, hi, spec.dtype, spec.symmetric, eps));
         const s = enc.scale[0]!,
           z = enc.zeroPoint[0]!;
         const qmax = spec.dtype === 'uint8' ? 255 : 65535;
@@ -112,8 +123,10 @@ export function computeEncodings(
           const axis =
             spec.axis !== undefined && spec.axis < v.dims.length ? spec.axis : spec.blockSize ? 0 : undefined;
           const r = quantizeWeight(v.values, v.dims, spec.spec, eps, axis);
-          tensors.set(tensor, r.encoding);
-          constants.set(tensor, { ...r, dims: v.dims });
+          const encoding = fit(r.encoding);
+          const q = half ? requantizeWeight(v.values, v.dims, encoding.scale, spec.spec, encoding.axis) : r.q;
+          tensors.set(tensor, encoding);
+          constants.set(tensor, { ...r, encoding, q, dims: v.dims });
         }
         break;
       }
@@ -140,7 +153,7 @@ export function computeEncodings(
   // had 1,702 bias values clamped to the int32 limits (SQNR -1.4 dB against 30.7 at 16a8w). As
   // ONNX Runtime's quantizer does (qdq_quantizer.py, _adjust_weight_scale_for_int32_bias), such a
   // channel's weight scale is raised until its bias fits, and the weight is quantized again.
-  const raised = fitWeightScalesToBiases(plan, pending, tensors, constants, values);
+  const raised = fitWeightScalesToBiases(plan, pending, tensors, constants, values, store);
   if (raised.length)
     notes.push(
       `${raised.length} weight${raised.length === 1 ? '' : 's'} (${raised.slice(0, 3).join(', ')}${raised.length > 3 ? ', …' : ''}) got a larger scale on some channels so that their int32 bias (input scale × weight scale) holds the bias values, as ONNX Runtime's quantizer does; otherwise those bias values would be clipped.`,
@@ -153,8 +166,8 @@ export function computeEncodings(
     if (!input || !weight || !v) continue;
     // LPBQ: upstream derives the bias from the max block scale / 16, which is the per-channel scale.
     const wScales = biasWeightScales(weight.scale, v.values.length);
-    const r = quantizeBias(v.values, input.scale[0]!, wScales);
-    tensors.set(tensor, r.encoding);
+    const r = quantizeBias(v.values, input.scale[0]!, wScales, store);
+    tensors.set(tensor, half ? { ...r.encoding, scaleType: 'float16' } : r.encoding);
     constants.set(tensor, { ...r, dims: v.dims });
   }
   const edges = new Map<string, { tensor: string; encoding: QuantEncoding }>();
@@ -166,7 +179,9 @@ export function computeEncodings(
     if (tensor && r && spec.kind === 'observe')
       edges.set(key, {
         tensor,
-        encoding: activationEncoding(r.min, r.max, spec.dtype, spec.symmetric, eps, 'quantizer (requantized edge)'),
+        encoding: fit(
+          activationEncoding(r.min, r.max, spec.dtype, spec.symmetric, eps, 'quantizer (requantized edge)'),
+        ),
       });
   }
   return { tensors, edges, constants, notes };
@@ -201,6 +216,7 @@ function fitWeightScalesToBiases(
   tensors: Map<string, QuantEncoding>,
   constants: Map<string, QuantizedConstant>,
   values: (name: string) => { values: ArrayLike<number>; dims: number[] } | undefined,
+  store: (scale: number) => number,
 ): string[] {
   const needed = new Map<string, number[]>();
   for (const [tensor, spec] of pending) {
@@ -220,7 +236,7 @@ function fitWeightScalesToBiases(
       else for (let i = c; i < bias.values.length; i += scales.length) amax = Math.max(amax, Math.abs(bias.values[i]!));
       const smallest = (BIAS_HEADROOM * amax) / INT32_MAX / inputScale;
       if (scales[c]! < smallest) {
-        scales[c] = Math.fround(smallest);
+        scales[c] = store(smallest);
         changed = true;
       }
     }
@@ -239,4 +255,18 @@ function fitWeightScalesToBiases(
     changed.push(name);
   }
   return changed;
+}
+
+/**
+ * A scale as a float16 model stores it: the smallest float16 at least as large.
+ * @throws SentenceError past float16's largest value (a range beyond about 65504 × 255).
+ */
+function halfScale(scale: number): number {
+  const up = halfCeil(scale);
+  if (up === undefined)
+    throw new SentenceError(
+      'float16-model',
+      `A scale of ${scale} is beyond what float16 holds (65504), and this float16 model's Q/DQ store their scales in float16. A tensor's range is too wide for its bit width: look for values that overflow in the float model.`,
+    );
+  return up;
 }

@@ -8,6 +8,7 @@ import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { attr, freshNamer, makeAttribute, makeTensor, writeOnnx } from '../model/write-onnx';
 import type { Encodings } from './compute';
 import type { QuantEncoding } from '../encoding/encoding';
+import { halfBits } from '../model/half';
 
 export interface ExportResult {
   bytes: Uint8Array;
@@ -75,11 +76,19 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
   const renameInputs = new Map<string, string>();
   const pendingBefore = new Map<onnx.INodeProto, onnx.NodeProto[]>();
 
-  const qparams = (tensor: string, e: QuantEncoding, scales = e.scale, shape?: number[]) => {
+  // QuantizeLinear's scale has the type of the tensor it quantizes (DequantizeLinear's output
+  // takes the scale's): float16 for a float16 model's tensors. (The quantizer made such scales
+  // float16 values.)
+  const half = float16Tensors(g);
+  const qparams = (tensor: string, e: QuantEncoding, scales = e.scale, shape?: number[], of = tensor) => {
     const s = fresh(`${tensor}_scale`);
     const z = fresh(`${tensor}_zero_point`);
     const dims = shape ?? (e.granularity === 'per-tensor' ? [] : [scales.length]);
-    newInits.push(makeTensor(s, new Float32Array(scales), dims));
+    newInits.push(
+      half.has(of)
+        ? makeTensor(s, Uint16Array.from(scales, halfBits), dims, 'float16')
+        : makeTensor(s, new Float32Array(scales), dims),
+    );
     newInits.push(makeTensor(z, typedArray(e.dtype, shape ? new Array(scales.length).fill(0) : e.zeroPoint), dims));
     return { s, z };
   };
@@ -237,7 +246,7 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
   for (const edge of edgeConsumers) {
     if (!edge.node?.input) continue;
     const source = edge.node.input[edge.index]!;
-    const { s, z } = qparams(`${source}_requant`, edge.encoding);
+    const { s, z } = qparams(`${source}_requant`, edge.encoding, undefined, undefined, source);
     const q = fresh(`${source}_requant_QuantizeLinear_Output`);
     const dq = fresh(`${source}_requant_DequantizeLinear_Output`);
     const qNode = new onnx.NodeProto({
@@ -340,4 +349,36 @@ function raiseToOpset10(
     }
   }
   return { ok: true, converted };
+}
+
+const FLOAT16 = 10;
+const FLOAT = 1;
+
+/**
+ * The main graph's float16 tensors: typed so (initializers, Constant values, inputs, outputs,
+ * value_info), or made by a node from float16 inputs, in graph order (a Cast says its own type,
+ * CastLike takes its second input's). value_info, where given, has the last word.
+ */
+function float16Tensors(g: onnx.IGraphProto): Set<string> {
+  const half = new Set<string>();
+  for (const t of g.initializer ?? []) if (t.dataType === FLOAT16 && t.name) half.add(t.name);
+  for (const v of [...(g.input ?? []), ...(g.output ?? [])])
+    if (v.type?.tensorType?.elemType === FLOAT16 && v.name) half.add(v.name);
+  for (const n of g.node ?? []) {
+    const outputs = (n.output ?? []).filter(Boolean);
+    const attr = (name: string) => n.attribute?.find((a) => a.name === name);
+    let made: boolean;
+    if (n.opType === 'Cast') made = Number(attr('to')?.i ?? FLOAT) === FLOAT16;
+    else if (n.opType === 'CastLike') made = half.has(n.input?.[1] ?? '');
+    else if (n.opType === 'Constant' || n.opType === 'ConstantOfShape') made = attr('value')?.t?.dataType === FLOAT16;
+    else made = (n.input ?? []).some((i) => half.has(i));
+    if (made) for (const o of outputs) half.add(o);
+  }
+  for (const v of g.valueInfo ?? []) {
+    const type = v.type?.tensorType?.elemType;
+    if (!v.name || !type) continue;
+    if (type === FLOAT16) half.add(v.name);
+    else half.delete(v.name);
+  }
+  return half;
 }

@@ -2,6 +2,7 @@
  * Calibration inputs: random tensors drawn from the model's input shapes and dtypes with a fixed
  * seed (the default), with dynamic dimensions fixed by the caller or set to 1 (and said so).
  */
+import { halfBits } from '../model/half';
 import type { Dim, Model, ValueInfo } from '../model/types';
 import type * as ortTypes from 'onnxruntime-common';
 import type { CalibrationSample } from './expose';
@@ -103,17 +104,6 @@ export function resolveInputShapes(
     );
   }
   return { shapes, assumed };
-}
-
-/** IEEE half-precision bits of a number in [-1, 1) (round to nearest; no overflow in that range). */
-function halfBits(x: number): number {
-  const sign = x < 0 ? 0x8000 : 0;
-  const a = Math.abs(x);
-  if (a < 2 ** -24) return sign;
-  if (a < 2 ** -14) return sign | Math.round(a / 2 ** -24);
-  const e = Math.floor(Math.log2(a));
-  const m = Math.round((a / 2 ** e - 1) * 1024);
-  return m === 1024 ? sign | ((e + 16) << 10) : sign | ((e + 15) << 10) | m;
 }
 
 const floats = (r: () => number) => r() * 2 - 1;

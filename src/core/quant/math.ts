@@ -201,8 +201,9 @@ export function quantizeBias(
   values: ArrayLike<number>,
   inputScale: number,
   weightScales: readonly number[],
+  store: (scale: number) => number = Math.fround,
 ): QuantizedWeight {
-  const scale = weightScales.map((s) => Math.fround(s * inputScale));
+  const scale = weightScales.map((s) => store(s * inputScale));
   const q = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const s = scale[scale.length === 1 ? 0 : i]!;

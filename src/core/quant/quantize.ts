@@ -16,7 +16,7 @@ import type { QuantEncoding } from '../encoding/encoding';
 import { exportQdq, type ExportResult } from './export-qdq';
 import type { CalibrationSample } from './expose';
 import { annotate, type Override, type Plan } from './plan';
-import { outputSqnr } from './sqnr';
+import { outputNumbers, outputSqnr } from './sqnr';
 import { foldControlFlow, type ControlFlowFold } from './fold-control-flow';
 import { readOnnx } from '../model/read-onnx';
 import { SentenceError } from '../model/errors';
@@ -96,11 +96,18 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   // ONNX's QuantizeLinear takes float16 only from opset 19: a QDQ export of float16 tensors below
   // it would not load (onnxruntime: "Type 'tensor(float16)' of input parameter ... QuantizeLinear").
   const opset = onnxOpset(model) ?? 0;
-  const half = opset < 19 ? float16Quantized(model, plan) : undefined;
-  if (half !== undefined)
+  const half = float16Quantized(model, plan);
+  if (half !== undefined && opset < 19)
     throw new SentenceError(
       'float16-model',
       `The model computes in float16 (tensor "${half}") at opset ${opset}, and ONNX's QuantizeLinear takes float16 only from opset 19, so its QDQ export would not load. Quantize the float32 model (export it in float32, or convert it back with onnxconverter-common's float16 tools) instead.`,
+    );
+  // LPBQ's per-block scales are an integer times the channel's scale: products that float16
+  // (the scale type of a float16 model's Q/DQ) does not hold in general.
+  if (half !== undefined && [...plan.tensors.values()].some((spec) => spec.kind === 'weight' && spec.blockSize))
+    throw new SentenceError(
+      'float16-model',
+      `The model computes in float16 (tensor "${half}"), whose Q/DQ store their scales in float16, and LPBQ's block scales (an integer times the channel's scale) do not fit float16 in general. Quantize the float32 model for block-wise weights, or pick a per-channel config (16a4w, 16a8w) for this one.`,
     );
   t = lap('annotate', t);
   const observed = new Set([...plan.tensors].filter(([, s]) => s.kind === 'observe').map(([n]) => n));
@@ -127,17 +134,16 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
       if (!reference || referenceBytes > SQNR_REFERENCE_MAX_BYTES) return;
       const kept: Record<string, ArrayLike<number>> = {};
       for (const name of outputNames) {
-        const data = outputs[name]?.data;
-        if (!data || typeof data === 'string' || data instanceof BigInt64Array || data instanceof BigUint64Array)
-          continue;
-        kept[name] = data as ArrayLike<number>;
-        referenceBytes += (data as ArrayBufferView).byteLength ?? 0;
+        const data = outputNumbers(outputs[name]);
+        if (!data) continue;
+        kept[name] = data;
+        referenceBytes += (data as unknown as ArrayBufferView).byteLength ?? 0;
       }
       reference[i] = kept;
     },
   });
   t = lap('calibrate', t);
-  const encodings = computeEncodings(model, plan, ranges, req.options);
+  const encodings = computeEncodings(model, plan, ranges, req.options, half !== undefined);
   const graph = qgraphFromTensorEncodings(
     model,
     (tensor, _c, node, index) =>

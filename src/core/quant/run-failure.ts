@@ -74,6 +74,8 @@ function hintFor(source: SampleSource): string {
  * function/op`).
  */
 export function explainSessionRefusal(err: unknown, model: Model): QuantLensError | undefined {
+  // Already said in QuantLens's words (the export's own refusal, for one).
+  if (err instanceof QuantLensError) return undefined;
   const text = err instanceof Error ? err.message : String(err);
   // onnxruntime-web describes every output when it loads a model, and knows no JS array for some
   // types (bfloat16: "unsupported data type: 16").

@@ -2,6 +2,10 @@
 import type * as ortTypes from 'onnxruntime-common';
 import { checkpoint, type SessionFactory } from './calibrate';
 import type { CalibrationSample } from './expose';
+import { halfToFloat } from '../model/half';
+import { QuantLensError } from '../model/errors';
+import { RuntimeStoppedError } from './runtime';
+import { plainRuntimeStatus } from './runtime-status';
 
 export function sqnrDb(reference: ArrayLike<number>, test: ArrayLike<number>): number {
   let signal = 0;
@@ -13,6 +17,19 @@ export function sqnrDb(reference: ArrayLike<number>, test: ArrayLike<number>): n
     noise += d * d;
   }
   return ratioDb(signal, noise);
+}
+
+/**
+ * An output's values as numbers, or undefined for non-numeric ones (strings, 64-bit integers):
+ * onnxruntime hands a float16 output over as its raw bit patterns (a Uint16Array), which are
+ * decoded here (compared as they came, a float16 model's SQNR read 75 dB where it is 49).
+ */
+export function outputNumbers(t: { type: string; data: unknown } | undefined): ArrayLike<number> | undefined {
+  const data = t?.data;
+  if (!data || typeof data === 'string' || data instanceof BigInt64Array || data instanceof BigUint64Array) return;
+  if (Array.isArray(data) && typeof data[0] !== 'number') return;
+  if (t.type === 'float16' && data instanceof Uint16Array) return Float32Array.from(data, halfToFloat);
+  return data as ArrayLike<number>;
 }
 
 /** SQNR per model output over all samples (signal and noise summed over samples). */
@@ -41,21 +58,28 @@ export async function outputSqnr(
     b = await createSession(quantBytes, { graphOptimizationLevel: 'basic' });
   } catch (err) {
     await a?.release();
-    throw err;
+    if (err instanceof RuntimeStoppedError) throw err;
+    // The float model ran for calibration: a refusal here is the export's fault, not the model's.
+    // (A float16 model's export, whose scales were float32, read as "cannot load this model to
+    // calibrate it: check that the float model loads".)
+    const text = err instanceof Error ? err.message : String(err);
+    throw new QuantLensError(
+      'export-refused',
+      `onnxruntime does not load the QDQ model QuantLens exported from this model: ${plainRuntimeStatus(text.replace(/^.*ERROR_MESSAGE:\s*/s, ''))}`,
+      "The float model calibrated, so this is a fault in QuantLens's export: report it to QuantLens with the model and the settings. Another config or opset may export cleanly meanwhile.",
+    );
   }
   const acc = new Map<string, { signal: number; noise: number }>();
   try {
     for (const [k, s] of samples.entries()) {
       // A cancel (or a new model, which stops the run) is seen between samples.
       await checkpoint(signal);
-      const ra: Readonly<Record<string, { data: unknown } | undefined>> = given
-        ? Object.fromEntries(Object.entries(given[k]!).map(([name, data]) => [name, { data }]))
-        : await a!.run(s as Record<string, ortTypes.Tensor>);
+      const ra = given ? undefined : await a!.run(s as Record<string, ortTypes.Tensor>);
       const rb = await b.run(s as Record<string, ortTypes.Tensor>);
       for (const name of given ? Object.keys(given[k]!) : a!.outputNames) {
-        const x = ra[name]?.data as ArrayLike<number> | undefined;
-        const y = rb[name]?.data as ArrayLike<number> | undefined;
-        if (!x || !y || typeof x[0] === 'bigint') continue;
+        const x = given ? given[k]![name] : outputNumbers(ra![name]);
+        const y = outputNumbers(rb[name]);
+        if (!x || !y) continue;
         const e = acc.get(name) ?? { signal: 0, noise: 0 };
         for (let i = 0; i < x.length; i++) {
           const d = x[i]! - y[i]!;

@@ -18,7 +18,7 @@ const TORCH = '.cache/corpus/torch';
 const files = [
   ...(existsSync(TORCH)
     ? readdirSync(TORCH)
-        .filter((f) => f.endsWith('.onnx') && !f.startsWith('float-'))
+        .filter((f) => f.endsWith('.onnx') && !f.startsWith('float-') && !f.startsWith('float16-'))
         .map((f) => `${TORCH}/${f}`)
     : []),
   'public/samples/cnn-sigmoid.qdq.onnx',

@@ -5,6 +5,21 @@ import { specFor, violation, type Rule } from './context';
 /** Relative tolerance for bias scale = input scale × weight scale (float32 products differ by ~1e-7). */
 export const BIAS_SCALE_RTOL = 1e-4;
 
+/**
+ * How far a stored bias scale may sit from `expected` (input scale × weight scale). A float16
+ * scale (a float16 model's Q/DQ store their scales in float16) holds the product only to its own
+ * precision, one float16 step: about 1e-3 relative, and much more for the tiny scales biases have,
+ * which float16 stores with 24 bits below 2^-14 at most (ONNX Runtime's quantizer writes the
+ * product rounded so).
+ */
+function biasScaleTolerance(expected: number, scaleType: 'float16' | undefined): number {
+  const relative = BIAS_SCALE_RTOL * Math.abs(expected);
+  if (scaleType !== 'float16') return relative;
+  const a = Math.abs(expected);
+  const step = a < 2 ** -14 ? 2 ** -24 : 2 ** (Math.floor(Math.log2(a)) - 10);
+  return Math.max(relative, step);
+}
+
 const SRC: Source = {
   ref: 'pytorch/executorch backends/qualcomm/quantizer/README.md (HTP op supplement for Conv2d: bias SFIXED_POINT_32, symmetric, scale = weight scale × input scale, offset 0); qconfig.py _derived_bias_quant_spec',
   confidence: 'documented',
@@ -13,7 +28,7 @@ const SRC: Source = {
 export const biasRule: Rule = {
   id: 'bias',
   title: 'Derived int32 bias',
-  description: `A Conv, FullyConnected or TransposeConv bias must be int32 with zero point 0, and its scale should equal input scale × weight scale (per channel; for a grouped TransposeConv the weight scales repeat per group), within a relative tolerance of ${BIAS_SCALE_RTOL}. A mismatch with per-channel weights breaks the HTP rule, which ONNX Runtime repairs by requantizing the bias; with per-tensor weights ExecuTorch's per-tensor configs calibrate the bias on its own, so the mismatch is advice there.`,
+  description: `A Conv, FullyConnected or TransposeConv bias must be int32 with zero point 0, and its scale should equal input scale × weight scale (per channel; for a grouped TransposeConv the weight scales repeat per group), within a relative tolerance of ${BIAS_SCALE_RTOL} (one float16 step when the bias scale is stored as float16, as float16 models store it). A mismatch with per-channel weights breaks the HTP rule, which ONNX Runtime repairs by requantizing the bias; with per-tensor weights ExecuTorch's per-tensor configs calibrate the bias on its own, so the mismatch is advice there.`,
   check(ctx) {
     // A bias computed at run time is an activation added to the output (ONNX Runtime's
     // Gemm_TransAB_Dynamic_B_And_Bias runs a uint8 one on the HTP); the int32 rule is for constants.
@@ -76,7 +91,7 @@ export const biasRule: Rule = {
       for (let i = 0; i < n; i++) {
         const e = expected[expected.length === 1 ? 0 : i];
         const a = enc.scale[enc.scale.length === 1 ? 0 : i];
-        if (e === undefined || a === undefined || Math.abs(a - e) > BIAS_SCALE_RTOL * Math.abs(e)) {
+        if (e === undefined || a === undefined || Math.abs(a - e) > biasScaleTolerance(e, enc.scaleType)) {
           out.push(
             violation(bias, 'input', {
               effect,
