@@ -9,6 +9,7 @@ import { attr, freshNamer, makeAttribute, makeTensor, writeOnnx } from '../model
 import type { Encodings } from './compute';
 import type { QuantEncoding } from '../encoding/encoding';
 import { halfBits } from '../model/half';
+import { UNTIED_SUFFIX } from './untie-constants';
 
 export interface ExportResult {
   bytes: Uint8Array;
@@ -279,7 +280,12 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
     after.set(x.after, [...(after.get(x.after) ?? []), new onnx.NodeProto(x.node)]);
   }
   const ordered: onnx.NodeProto[] = [...leading];
-  for (const n of g.node) ordered.push(...(pendingBefore.get(n) ?? []), n as onnx.NodeProto, ...(after.get(n) ?? []));
+  for (const n of g.node) {
+    // An Identity whose readers were given a constant of their own (untie-constants.ts) reads
+    // nothing any more: it is left out.
+    if (n.opType === 'Identity' && n.output?.[0]?.includes(UNTIED_SUFFIX)) continue;
+    ordered.push(...(pendingBefore.get(n) ?? []), n as onnx.NodeProto, ...(after.get(n) ?? []));
+  }
   g.node = ordered;
   g.initializer.push(...newInits.map((t) => new onnx.TensorProto(t)));
   // Intermediate value_info would now describe renamed tensors; drop it, shapes are re-inferred.

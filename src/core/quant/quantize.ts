@@ -21,6 +21,7 @@ import { foldControlFlow, type ControlFlowFold } from './fold-control-flow';
 import { readOnnx } from '../model/read-onnx';
 import { SentenceError } from '../model/errors';
 import { onnxOpset } from '../model/opset';
+import { untieBiases, type Untied } from './untie-constants';
 
 export interface QuantizeRequest {
   model: Model;
@@ -87,8 +88,11 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   };
   // If nodes every sample takes one way through are folded to that branch, so its work is quantized.
   const fold = await foldControlFlow(req.bytes, req.samples, req.createSession);
-  const bytes = fold?.folded.length ? fold.bytes : req.bytes;
-  const model = fold?.folded.length ? readOnnx(bytes, { fileName: req.model.fileName }) : req.model;
+  const folded = fold?.folded.length ? fold.bytes : req.bytes;
+  // A bias shared between nodes gets a constant per node (each is quantized at its own node's scales).
+  const untied = untieBiases(folded);
+  const bytes = untied?.bytes ?? folded;
+  const model = bytes !== req.bytes ? readOnnx(bytes, { fileName: req.model.fileName }) : req.model;
   let t = lap('fold', t0);
   req.onProgress?.('Annotating', undefined);
   await checkpoint(req.signal);
@@ -183,7 +187,13 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     aimet,
     aimet061,
     sqnr,
-    notes: [...foldNotes(fold, req.samples.length), ...subgraphNote(model), ...encodings.notes, ...qdq.notes],
+    notes: [
+      ...foldNotes(fold, req.samples.length),
+      ...untieNotes(untied),
+      ...subgraphNote(model),
+      ...encodings.notes,
+      ...qdq.notes,
+    ],
     timings,
   };
 }
@@ -198,6 +208,19 @@ function foldNotes(fold: ControlFlowFold | undefined, samples: number): string[]
     );
   for (const k of fold.kept) notes.push(`If "${k.node}" was not folded: ${k.reason}; its branches stay float.`);
   return notes;
+}
+
+/** Which biases were given constants of their own. */
+function untieNotes(untied: Untied | undefined): string[] {
+  if (!untied) return [];
+  const named = untied.copies
+    .slice(0, 3)
+    .map((c) => `${c.tensor} (from ${c.from})`)
+    .join(', ');
+  const n = untied.copies.length;
+  return [
+    `${n} bias${n === 1 ? '' : 'es'} shared with another node (${named}${n > 3 ? ', …' : ''}) got a constant of ${n === 1 ? 'its' : 'their'} own in the export: a bias is quantized at its own node's input scale × weight scale, so one constant cannot serve two nodes.`,
+  ];
 }
 
 /** Counts the nodes held in sub-graphs (at any depth). */
