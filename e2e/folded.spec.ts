@@ -143,4 +143,33 @@ test.describe('a small real export', () => {
     expect(at.frames.some((t) => t > at.drawn && t < at.checked)).toBe(true);
     await expect(page.getByTestId('verdict-counts')).toContainText('2 notes');
   });
+
+  test('comes on screen in one render: its name and its drawing in the same commit', async ({ page }) => {
+    await page.addInitScript(() => {
+      const w = window as unknown as { seen_: { named?: number; drawn?: number } };
+      w.seen_ = {};
+      new MutationObserver(() => {
+        const now = performance.now();
+        if (
+          w.seen_.named === undefined &&
+          document.querySelector('[data-testid="model-origin"]')?.textContent === 'mlp3d.qdq.onnx'
+        )
+          w.seen_.named = now;
+        if (
+          w.seen_.drawn === undefined &&
+          document.querySelector('[data-testid="canvas"]')?.getAttribute('data-drawn-model') === 'mlp3d.qdq.onnx' &&
+          document.querySelector('[data-testid="graph-node"]')
+        )
+          w.seen_.drawn = now;
+      }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+    });
+    await page.goto('/');
+    await waitForGraph(page);
+    await dropFiles(page, [{ name: 'mlp3d.qdq.onnx', bytes: new Uint8Array(readFileSync(MLP)) }]);
+    await expect(page.getByTestId('canvas')).toHaveAttribute('data-drawn-model', 'mlp3d.qdq.onnx');
+    const seen = await page.evaluate(() => (window as unknown as { seen_: { named?: number; drawn?: number } }).seen_);
+    // Rendered apart, the model's summary (15 ms for Silero VAD) held the drawing back a task.
+    expect(seen.named).toBeDefined();
+    expect(seen.drawn).toBe(seen.named);
+  });
 });
