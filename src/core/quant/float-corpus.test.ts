@@ -454,7 +454,9 @@ describe('biases shared between nodes (torchvision MobileNetV3-Small, PyTorch ex
         samples: randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 2),
         createSession: (b, o) => createOrtSession(b, o),
       });
-      expect(r.notes.join('\n')).toMatch(/^5 biases shared with another node \(features\.5\.block\.2\.fc1\.bias_/m);
+      expect(r.notes.join('\n')).toMatch(
+        /^5 biases shared with another node \(features\.6\.block\.2\.fc1\.bias \(from features\.5\.block\.2\.fc1\.bias\)/m,
+      );
       const exported = readOnnx(r.qdq.bytes);
       const back = validate(qgraphFromQdq(exported), pack, { soc: 'SM8650', strict: true });
       expect(back.findings.filter((f) => f.severity === 'error').map((f) => `${f.rule} ${f.node}`)).toEqual([]);

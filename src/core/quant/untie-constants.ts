@@ -11,7 +11,8 @@
  * Identity's output becomes a constant of its own, under the same name, and the Identity is left
  * without consumers (the export drops it). Graph optimizers (onnxoptimizer's
  * eliminate_duplicate_initializer) let the nodes read one initializer: each bias reader after the
- * first gets a copy of its own, named after the constant.
+ * first gets a copy of its own, named as PyTorch names a node's bias (its weight's name, `.weight`
+ * made `.bias`) when it can be, else after the constant and the node.
  *
  * Node ids (positions in the main graph) do not move, so findings still point at the model as
  * opened.
@@ -82,11 +83,17 @@ export function untieBiases(modelBytes: Uint8Array): Untied | undefined {
     if (rs.length < 2 || !rs.some((r) => r.bias)) continue;
     for (const r of rs.slice(1)) {
       if (!r.bias) continue;
-      const name = fresh(`${t}_${r.node.name || r.node.opType}`);
+      const name = fresh(biasName(r.node) ?? `${t}_${r.node.name || r.node.opType}`);
       copy(source(t), name);
       r.node.input[r.index] = name;
     }
   }
   if (!copies.length) return undefined;
   return { bytes: writeOnnx(model), copies };
+}
+
+/** The name PyTorch gives a node's bias: its weight's, `.weight` made `.bias` (`features.6.block.2.fc1.bias`). */
+function biasName(node: onnx.NodeProto): string | undefined {
+  const weight = node.input[1];
+  return weight?.endsWith('.weight') ? `${weight.slice(0, -'.weight'.length)}.bias` : undefined;
 }
