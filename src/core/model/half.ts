@@ -3,11 +3,25 @@
  * scale must be stored as float16: ONNX's QuantizeLinear binds its scale to the type of the tensor
  * it quantizes (opset 19), so a float16 model's Q/DQ carry float16 scales.
  */
-import { halfToFloat } from './tensor-values';
-
-export { halfToFloat };
-
 const MAX_HALF = 65504;
+
+/** Converts an IEEE half-precision bit pattern to a number. */
+export function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+/**
+ * A float16 tensor's values as numbers: onnxruntime hands them over as raw Uint16 bit patterns
+ * (or as a Float16Array where the runtime has one, which reads as numbers already).
+ */
+export function halfValues(data: unknown): ArrayLike<number> {
+  return data instanceof Uint16Array ? Float32Array.from(data, halfToFloat) : (data as ArrayLike<number>);
+}
 
 /**
  * The half-precision bits of a number, rounded to nearest (ties away from zero); past the

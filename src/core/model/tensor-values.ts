@@ -2,6 +2,7 @@
  * Decodes the first few values of a constant tensor for display, reading external data by slice
  * only when asked. Never copies more bytes than the preview needs.
  */
+import { halfToFloat } from './half';
 import { dtypeBits } from './dtype';
 import { normalizeExternalLocation, type ExternalDataSource } from './external-data';
 import type { ConstTensor } from './types';
@@ -22,16 +23,6 @@ export interface TensorPreview {
 /** Number of elements of a shape; 1 for a scalar. */
 export function elementCount(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
-}
-
-/** Converts an IEEE half-precision bit pattern to a number. */
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
 function format(v: number | bigint, dtype: string): string {

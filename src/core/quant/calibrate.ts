@@ -6,7 +6,7 @@
  * progress per sample.
  */
 import type * as ortTypes from 'onnxruntime-common';
-import { halfToFloat } from '../model/tensor-values';
+import { halfValues } from '../model/half';
 import { QuantLensError } from '../model/errors';
 import { RuntimeStoppedError, type SessionFactory } from './runtime';
 import { plainRuntimeStatus } from './runtime-status';
@@ -293,11 +293,7 @@ function makeObserver(options: CalibrateOptions, samples: number): Observer {
 
 function floatData(t: ortTypes.Tensor): ArrayLike<number> | undefined {
   if (t.type === 'float32') return t.data as Float32Array;
-  if (t.type === 'float16') {
-    const d = t.data as unknown;
-    if (d instanceof Uint16Array) return Float32Array.from(d, halfToFloat);
-    return d as ArrayLike<number>;
-  }
+  if (t.type === 'float16') return halfValues(t.data);
   return undefined;
 }
 

@@ -9,7 +9,7 @@
  * indices, quantized integers) are simply skipped.
  */
 import { exposeTensors } from './expose';
-import { halfToFloat } from '../model/tensor-values';
+import { halfValues } from '../model/half';
 import { createOrtSession, ort, type OrtExternalFile } from './ort-node';
 
 /** Observed range of one tensor over all calibration samples. */
@@ -62,7 +62,7 @@ export async function collectMinMaxRanges(
 
 function observe(ranges: Map<string, MinMax>, name: string, tensor: ort.Tensor, floatTypes: Set<string>): void {
   if (!floatTypes.has(tensor.type)) return;
-  const data = tensor.type === 'float16' ? float16Values(tensor) : (tensor.data as Float32Array);
+  const data = tensor.type === 'float16' ? halfValues(tensor.data) : (tensor.data as Float32Array);
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < data.length; i++) {
@@ -78,13 +78,4 @@ function observe(ranges: Map<string, MinMax>, name: string, tensor: ort.Tensor, 
   } else {
     ranges.set(name, { min, max });
   }
-}
-
-/** float16 tensors arrive as raw Uint16 bit patterns (or Float16Array where the runtime has one). */
-function float16Values(tensor: ort.Tensor): ArrayLike<number> {
-  const data = tensor.data;
-  if (!(data instanceof Uint16Array)) return data as unknown as ArrayLike<number>;
-  const out = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = halfToFloat(data[i]!);
-  return out;
 }

@@ -2,7 +2,7 @@
 import type * as ortTypes from 'onnxruntime-common';
 import { checkpoint, type SessionFactory } from './calibrate';
 import type { CalibrationSample } from './expose';
-import { halfToFloat } from '../model/half';
+import { halfValues } from '../model/half';
 import { QuantLensError } from '../model/errors';
 import { RuntimeStoppedError } from './runtime';
 import { plainRuntimeStatus } from './runtime-status';
@@ -28,7 +28,7 @@ export function outputNumbers(t: { type: string; data: unknown } | undefined): A
   const data = t?.data;
   if (!data || typeof data === 'string' || data instanceof BigInt64Array || data instanceof BigUint64Array) return;
   if (Array.isArray(data) && typeof data[0] !== 'number') return;
-  if (t.type === 'float16' && data instanceof Uint16Array) return Float32Array.from(data, halfToFloat);
+  if (t.type === 'float16') return halfValues(data);
   return data as ArrayLike<number>;
 }
 

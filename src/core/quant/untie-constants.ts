@@ -75,7 +75,6 @@ export function untieBiases(modelBytes: Uint8Array): Untied | undefined {
     if (!readers.get(out)?.some((r) => r.bias)) continue;
     n.output[0] = fresh(`${out}${UNTIED_SUFFIX}`);
     copy(n.input[0]!, out);
-    inits.set(out, g.initializer[g.initializer.length - 1]!);
   }
   // A constant read by several nodes, one of them as a bias: every bias reader but the first
   // reader of all gets a copy of its own.
