@@ -89,10 +89,11 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   // If nodes every sample takes one way through are folded to that branch, so its work is quantized.
   const fold = await foldControlFlow(req.bytes, req.samples, req.createSession);
   const folded = fold?.folded.length ? fold.bytes : req.bytes;
+  const foldedModel = folded !== req.bytes ? readOnnx(folded, { fileName: req.model.fileName }) : req.model;
   // A bias shared between nodes gets a constant per node (each is quantized at its own node's scales).
-  const untied = untieBiases(folded);
+  const untied = untieBiases(foldedModel, folded);
   const bytes = untied?.bytes ?? folded;
-  const model = bytes !== req.bytes ? readOnnx(bytes, { fileName: req.model.fileName }) : req.model;
+  const model = untied ? readOnnx(bytes, { fileName: req.model.fileName }) : foldedModel;
   let t = lap('fold', t0);
   req.onProgress?.('Annotating', undefined);
   await checkpoint(req.signal);

@@ -19,6 +19,7 @@
  */
 import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { freshNamer, writeOnnx } from '../model/write-onnx';
+import type { Model, Node } from '../model/types';
 
 /** Ops whose input 2 is a bias derived from the input and weight scales. */
 const BIASED = new Set(['Conv', 'ConvTranspose', 'Gemm']);
@@ -32,62 +33,64 @@ export interface Untied {
   copies: { tensor: string; from: string }[];
 }
 
-function isDefault(n: onnx.INodeProto): boolean {
-  return !n.domain || n.domain === 'ai.onnx';
-}
-
 /** The model with every bias a constant of its own, or undefined when no bias is shared. */
-export function untieBiases(modelBytes: Uint8Array): Untied | undefined {
-  const model = onnx.ModelProto.decode(modelBytes);
-  const g = model.graph as onnx.GraphProto | null;
-  if (!g) return undefined;
-  const inits = new Map(g.initializer.map((t) => [t.name ?? '', t]));
-  const outputs = new Set(g.output.map((o) => o.name));
+export function untieBiases(parsed: Model, modelBytes: Uint8Array): Untied | undefined {
+  // Found on the parsed model (node ids are positions in the main graph), so that a model that
+  // shares no bias, nearly every one, is not decoded again.
+  const { nodes, initializers } = parsed.graph;
+  const outputs = new Set(parsed.graph.outputs.map((o) => o.name));
+  const isDefault = (n: Node) => n.domain === '' || n.domain === 'ai.onnx';
   // Identity(initializer) as torch writes its deduplicated initializers.
-  const nodes = g.node as onnx.NodeProto[];
-  const identityOf = new Map<string, onnx.NodeProto>();
-  for (const n of nodes)
-    if (
-      n.opType === 'Identity' &&
-      isDefault(n) &&
-      inits.has(n.input[0] ?? '') &&
-      n.output[0] &&
-      !outputs.has(n.output[0])
-    )
-      identityOf.set(n.output[0], n);
+  const identityOf = new Map<string, number>();
+  nodes.forEach((n, i) => {
+    const out = n.outputs[0];
+    if (n.opType === 'Identity' && isDefault(n) && initializers.has(n.inputs[0] ?? '') && out && !outputs.has(out))
+      identityOf.set(out, i);
+  });
   // Who reads each constant, and as what.
-  const readers = new Map<string, { node: onnx.NodeProto; index: number; bias: boolean }[]>();
-  for (const n of nodes)
-    n.input.forEach((t, index) => {
-      if (!t || !(inits.has(t) || identityOf.has(t))) return;
+  const readers = new Map<string, { node: number; index: number; bias: boolean }[]>();
+  nodes.forEach((n, i) =>
+    n.inputs.forEach((t, index) => {
+      if (!t || !(initializers.has(t) || identityOf.has(t))) return;
       const bias = BIASED.has(n.opType) && isDefault(n) && index === BIAS_INDEX;
-      readers.set(t, [...(readers.get(t) ?? []), { node: n, index, bias }]);
-    });
-  const source = (t: string) => (identityOf.has(t) ? identityOf.get(t)!.input[0]! : t);
+      readers.set(t, [...(readers.get(t) ?? []), { node: i, index, bias }]);
+    }),
+  );
+  // An Identity read as a bias: its output becomes a constant of its own.
+  const identities = [...identityOf].filter(([out]) => readers.get(out)?.some((r) => r.bias));
+  // A constant read by several nodes, one of them as a bias: every bias reader but the first
+  // reader of all gets a copy of its own.
+  const shared = [...readers].flatMap(([t, rs]) =>
+    rs.length < 2 || !rs.some((r) => r.bias)
+      ? []
+      : rs
+          .slice(1)
+          .filter((r) => r.bias)
+          .map((r) => ({ t, ...r })),
+  );
+  if (!identities.length && !shared.length) return undefined;
+
+  const model = onnx.ModelProto.decode(modelBytes);
+  const g = model.graph as onnx.GraphProto;
+  const proto = g.node as onnx.NodeProto[];
+  const inits = new Map(g.initializer.map((t) => [t.name ?? '', t]));
+  const source = (t: string) => (identityOf.has(t) ? nodes[identityOf.get(t)!]!.inputs[0]! : t);
   const fresh = freshNamer(g);
   const copies: Untied['copies'] = [];
   const copy = (from: string, name: string) => {
     g.initializer.push(new onnx.TensorProto({ ...inits.get(from)!, name }));
     copies.push({ tensor: name, from });
   };
-  // An Identity read as a bias: its output becomes a constant of its own.
-  for (const [out, n] of identityOf) {
-    if (!readers.get(out)?.some((r) => r.bias)) continue;
-    n.output[0] = fresh(`${out}${UNTIED_SUFFIX}`);
-    copy(n.input[0]!, out);
+  for (const [out, i] of identities) {
+    proto[i]!.output[0] = fresh(`${out}${UNTIED_SUFFIX}`);
+    copy(nodes[i]!.inputs[0]!, out);
   }
-  // A constant read by several nodes, one of them as a bias: every bias reader but the first
-  // reader of all gets a copy of its own.
-  for (const [t, rs] of readers) {
-    if (rs.length < 2 || !rs.some((r) => r.bias)) continue;
-    for (const r of rs.slice(1)) {
-      if (!r.bias) continue;
-      const name = fresh(biasName(r.node) ?? `${t}_${r.node.name || r.node.opType}`);
-      copy(source(t), name);
-      r.node.input[r.index] = name;
-    }
+  for (const r of shared) {
+    const node = proto[r.node]!;
+    const name = fresh(biasName(node) ?? `${r.t}_${node.name || node.opType}`);
+    copy(source(r.t), name);
+    node.input[r.index] = name;
   }
-  if (!copies.length) return undefined;
   return { bytes: writeOnnx(model), copies };
 }
 
