@@ -25,7 +25,7 @@ from torch.ao.quantization.fake_quantize import default_fixed_qparams_range_0to1
 from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 
-GENERATOR_VERSION = 10
+GENERATOR_VERSION = 11
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 
@@ -141,6 +141,55 @@ class EncoderBlock(torch.nn.Module):
         y = torch.matmul(att, v).transpose(1, 2).reshape(b, t, d)
         x = x + self.proj(y)
         return x + self.fc2(self.gelu(self.fc1(self.ln2(x))))
+
+
+class RotaryDecoderBlock(torch.nn.Module):
+    """A LLaMA-style decoder block written out: RMSNorm, rotary position embedding (rotate_half:
+    Slice, Neg, Concat), causal attention with an additive mask, and a SiLU-gated MLP."""
+
+    def __init__(self, d=32, heads=4, t=8):
+        super().__init__()
+        self.heads, self.d, self.t = heads, d, t
+        self.norm1 = torch.nn.Parameter(torch.ones(d) + 0.1 * torch.randn(d))
+        self.norm2 = torch.nn.Parameter(torch.ones(d) + 0.1 * torch.randn(d))
+        self.q = torch.nn.Linear(d, d, bias=False)
+        self.k = torch.nn.Linear(d, d, bias=False)
+        self.v = torch.nn.Linear(d, d, bias=False)
+        self.o = torch.nn.Linear(d, d, bias=False)
+        self.gate = torch.nn.Linear(d, 2 * d, bias=False)
+        self.up = torch.nn.Linear(d, 2 * d, bias=False)
+        self.down = torch.nn.Linear(2 * d, d, bias=False)
+        hd = d // heads
+        inv = 1.0 / (10000 ** (torch.arange(0, hd, 2).float() / hd))
+        ang = torch.outer(torch.arange(t).float(), inv)
+        ang = torch.cat([ang, ang], dim=-1)
+        self.register_buffer('cos', ang.cos())
+        self.register_buffer('sin', ang.sin())
+        # A finite mask value, as exports for the HTP write it (a -1e4 or dtype-min mask spans the
+        # Add's whole 16-bit range and bounds the SQNR at 40 dB whatever the weights).
+        self.register_buffer('mask', torch.triu(torch.full((t, t), -100.0), 1))
+
+    @staticmethod
+    def rms(x, w):
+        return x / torch.sqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6) * w
+
+    @staticmethod
+    def rotate_half(x):
+        half = x.shape[-1] // 2
+        return torch.cat([-x[..., half:], x[..., :half]], dim=-1)
+
+    def forward(self, x):
+        b, t, d, h = 1, self.t, self.d, self.heads
+        y = self.rms(x, self.norm1)
+        q = self.q(y).reshape(b, t, h, d // h).transpose(1, 2)
+        k = self.k(y).reshape(b, t, h, d // h).transpose(1, 2)
+        v = self.v(y).reshape(b, t, h, d // h).transpose(1, 2)
+        q = q * self.cos + self.rotate_half(q) * self.sin
+        k = k * self.cos + self.rotate_half(k) * self.sin
+        att = torch.softmax(torch.matmul(q, k.transpose(-2, -1)) / (d // h) ** 0.5 + self.mask, dim=-1)
+        x = x + self.o(torch.matmul(att, v).transpose(1, 2).reshape(b, t, d))
+        y = self.rms(x, self.norm2)
+        return x + self.down(torch.nn.functional.silu(self.gate(y)) * self.up(y))
 
 
 class TinyCnn(torch.nn.Module):
@@ -299,6 +348,13 @@ def main(out):
                SegmentationHead(), (torch.randn(1, 3, 32, 32),), 13)
     float_case('float-masked-parts', 'Boolean-mask indexing (NonZero, GatherND): tensor lengths follow the values, float, opset 13',
                MaskedParts(), (torch.randn(8),), 13)
+
+    # Seeded on its own, so the models above and below keep the weights they had before it came.
+    rng = torch.get_rng_state()
+    torch.manual_seed(11)
+    float_case('float-rotary-decoder', 'A LLaMA-style decoder block (RMSNorm, rotary embedding: Slice, Neg, Concat; SiLU MLP), float, opset 13',
+               RotaryDecoderBlock(), (torch.randn(1, 8, 32),), 13)
+    torch.set_rng_state(rng)
 
     def half_case(source, name, what):
         """A float export turned into a float16 model at opset 19, as float16 exports are written

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { halfBits, halfCeil, halfNearest, halfToFloat } from './half';
+import { createOrtSession, ort } from '../quant/ort-node';
+import { halfBits, halfCast, halfCeil, halfNearest, halfToFloat, halfValues } from './half';
+import { attr, makeAttribute, makeValueInfo, writeOnnx } from './write-onnx';
 
 describe('float16 rounding', () => {
   it('round-trips every finite float16', () => {
@@ -27,5 +29,41 @@ describe('float16 rounding', () => {
     }
     expect(halfCeil(1 / 256)).toBe(1 / 256);
     expect(halfCeil(70000)).toBeUndefined();
+  });
+
+  it("rounds as onnxruntime's float32-to-float16 Cast does, ties to even", async () => {
+    // Every tie between two float16s (normal and subnormal), each neighbour of it in float32, and
+    // values past the largest float16.
+    const values: number[] = [];
+    const f32 = new Float32Array(1);
+    const u32 = new Uint32Array(f32.buffer);
+    for (let h = 0; h < 0x7bff; h += 7) {
+      f32[0] = (halfToFloat(h) + halfToFloat(h + 1)) / 2;
+      const tie = u32[0]!;
+      for (const bits of [tie - 1, tie, tie + 1]) {
+        u32[0] = bits;
+        values.push(f32[0]!, -f32[0]!);
+      }
+    }
+    values.push(65504, 65519.99, 65520, 70000, 2 ** -25, 2 ** -26, 3 * 2 ** -26);
+    const model = writeOnnx({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 13 }],
+      graph: {
+        name: 'cast',
+        node: [{ opType: 'Cast', input: ['x'], output: ['y'], attribute: [makeAttribute('to', attr.int(10))] }],
+        input: [makeValueInfo('x', 'float32', [values.length])],
+        output: [makeValueInfo('y', 'float16', [values.length])],
+      },
+    });
+    const session = await createOrtSession(model);
+    const x = new Float32Array(values);
+    const { y } = await session.run({ x: new ort.Tensor('float32', x, [x.length]) });
+    const cast = halfValues(y!.data);
+    const mismatches = [...x].filter((v, i) => halfCast(v) !== cast[i]);
+    expect(mismatches).toEqual([]);
+    // Ties away from zero would differ on half of the ties.
+    expect([...x].filter((v, i) => halfNearest(v) !== cast[i]).length).toBeGreaterThan(1000);
+    await session.release();
   });
 });

@@ -24,27 +24,42 @@ export function halfValues(data: unknown): ArrayLike<number> {
 }
 
 /**
- * The half-precision bits of a number, rounded to nearest (ties away from zero); past the
- * largest half, infinity.
+ * The half-precision bits of a number, rounded to nearest, ties away from zero or (`even`) to
+ * even as a float32-to-float16 cast rounds; past the largest half, infinity.
  */
-export function halfBits(x: number): number {
+export function halfBits(x: number, ties: 'away' | 'even' = 'away'): number {
   if (Number.isNaN(x)) return 0x7e00;
   const sign = x < 0 ? 0x8000 : 0;
   const a = Math.abs(x);
-  if (a < 2 ** -24) return sign;
-  if (a < 2 ** -14) return sign | Math.round(a / 2 ** -24);
+  const round = ties === 'even' ? roundHalfEven : Math.round;
+  if (a < 2 ** -24 && ties === 'away') return sign;
+  if (a < 2 ** -14) return sign | round(a / 2 ** -24);
   let e = Math.floor(Math.log2(a));
   // Math.log2 can land one off next to a power of two.
   if (a / 2 ** e >= 2) e++;
   else if (a / 2 ** e < 1) e--;
-  const m = Math.round((a / 2 ** e - 1) * 1024);
+  const m = round((a / 2 ** e - 1) * 1024);
   const bits = m === 1024 ? (e + 16) << 10 : ((e + 15) << 10) | m;
   return a > MAX_HALF + 16 || bits >= 0x7c00 ? sign | 0x7c00 : sign | bits;
 }
 
-/** The float16 nearest to `x`, as a number. */
+function roundHalfEven(v: number): number {
+  const f = Math.floor(v);
+  const d = v - f;
+  return d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f;
+}
+
+/** The float16 nearest to `x`, as a number (ties away from zero). */
 export function halfNearest(x: number): number {
   return halfToFloat(halfBits(x));
+}
+
+/**
+ * The float16 a float32-to-float16 cast makes of `x` (nearest, ties to even; infinity past the
+ * largest half).
+ */
+export function halfCast(x: number): number {
+  return Number.isFinite(x) ? halfToFloat(halfBits(x, 'even')) : x;
 }
 
 /**

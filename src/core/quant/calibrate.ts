@@ -6,7 +6,7 @@
  * progress per sample.
  */
 import type * as ortTypes from 'onnxruntime-common';
-import { halfValues } from '../model/half';
+import { halfCast, halfValues } from '../model/half';
 import { QuantLensError } from '../model/errors';
 import { RuntimeStoppedError, type SessionFactory } from './runtime';
 import { plainRuntimeStatus } from './runtime-status';
@@ -393,6 +393,9 @@ export async function calibrate(
     inGraph ? { ...plain, freeDimensionOverrides: exposed.freeDimensionOverrides, handOver: true } : { handOver: true },
   );
   const inferred = inGraph ? inferredOutputs(session, want) : undefined;
+  // The observed float16 tensors.
+  const half = new Set<string>();
+  for (const [name, t] of inferred?.shapes ?? []) if (t.type === 'float16') half.add(name);
   try {
     await checkpoint(options.signal);
   } catch (err) {
@@ -488,9 +491,13 @@ export async function calibrate(
         }
         const lo = augmented.tensors.length ? floatData(outputs[augmented.mins]!) : undefined;
         const hi = augmented.tensors.length ? floatData(outputs[augmented.maxs]!) : undefined;
-        augmented.tensors.forEach((tensor, k) =>
-          (observer(tensor) as ExtentObserver).observeExtent(Number(lo![k]), Number(hi![k])),
-        );
+        augmented.tensors.forEach((tensor, k) => {
+          // A float16 tensor's extremes are float16s: onnxruntime, which reduces float16 in float32,
+          // may have dropped the cast before the reduction (a Conv's float32 output, not yet
+          // rounded), and where it did depends on the rest of the graph.
+          const as = half.has(tensor) ? halfCast : Number;
+          (observer(tensor) as ExtentObserver).observeExtent(as(Number(lo![k])), as(Number(hi![k])));
+        });
         options.onOutputs?.(i, outputs);
         for (const t of Object.values(outputs)) t.dispose();
       } else {
@@ -507,6 +514,7 @@ export async function calibrate(
             const first = inferred?.firstDims.get(name);
             const firstDimFixed = first !== undefined && first === t.dims[0];
             shapes.set(name, { dims: t.dims, type: t.type, firstDimFixed });
+            if (t.type === 'float16') half.add(name);
           }
         }
         options.onOutputs?.(i, outputs);
