@@ -87,7 +87,12 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
     const dims = shape ?? (e.granularity === 'per-tensor' ? [] : [scales.length]);
     newInits.push(
       half.has(of)
-        ? makeTensor(s, Uint16Array.from(scales, (v) => halfBits(v)), dims, 'float16')
+        ? makeTensor(
+            s,
+            Uint16Array.from(scales, (v) => halfBits(v)),
+            dims,
+            'float16',
+          )
         : makeTensor(s, new Float32Array(scales), dims),
     );
     newInits.push(makeTensor(z, typedArray(e.dtype, shape ? new Array(scales.length).fill(0) : e.zeroPoint), dims));
