@@ -66,8 +66,8 @@ const CASES: Case[] = [
   },
   { file: `${TORCH}/float-encoder-opset17.onnx`, producer: 'pytorch', floor: { '8a8w': 36, '16a8w': 50.4 } },
   {
-    // What HTP LLM flows quantize at 16a8w: the rotary embedding's Neg and Concat ranges are
-    // derived from their sources' in calibration, not measured.
+    // The block HTP LLM flows quantize at 16a8w: RMSNorm (Pow, ReduceMean, Sqrt, Div), the
+    // rotary embedding (Slice, Neg, Concat), an additive causal mask and a SiLU-gated MLP.
     file: `${TORCH}/float-rotary-decoder.onnx`,
     producer: 'pytorch (rotary decoder)',
     floor: { '8a8w': 29, '16a8w': 50.5, '16a16w': 77 },
