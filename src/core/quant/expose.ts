@@ -174,6 +174,11 @@ export interface TensorShape {
 export const GROUPED_MAX_BYTES = 256 * 2 ** 20;
 /** Largest single concatenation (bytes) in the grouped augmentation. */
 const GROUP_MAX_BYTES = 32 * 2 ** 20;
+/**
+ * Bytes from which an observed tensor is reduced on its own, where it is, rather than copied into a
+ * group (min/max only).
+ */
+const ALONE_BYTES = 64 * 2 ** 10;
 /** Most tensors one Concat of the grouped augmentation joins. */
 const GROUP_FAN_IN = 128;
 
@@ -181,7 +186,9 @@ const GROUP_FAN_IN = 128;
  * The model with the ranges of `shapes`' tensors computed in a handful of nodes: tensors of the
  * same shape and type are concatenated, reshaped to one row each and reduced along the rows
  * (Concat, Reshape, ReduceMin, ReduceMax per group), then the groups' results are joined into two
- * float32 outputs. A node costs some microseconds however small its tensor, so on a model of many
+ * float32 outputs. A tensor of {@link ALONE_BYTES} or more is reduced where it is instead (the
+ * copy into a group cost PP-OCRv4's recogniser, 134 MB of observed activations, about 8% of each
+ * calibration sample). A node costs some microseconds however small its tensor, so on a model of many
  * small tensors (a 10k-node decoder) one ReduceMin/ReduceMax pair per tensor cost four times the
  * inference itself; a group costs about as much as one tensor. Needs each tensor's shape from a
  * first sample. Members of a group share a first dimension that every sample keeps
@@ -206,7 +213,10 @@ export function augmentWithGroupedRanges(
   // GROUP_FAN_IN members: a Concat can run (and free its inputs) as soon as its members exist.
   // One Concat over every tensor of a shape kept them all alive to the end, and onnxruntime took
   // 20 s to plan the session of a 10k-node decoder so augmented (2.9 s for the model alone).
-  const groups = new Map<string, { type: TensorShape['type']; dims?: readonly number[]; members: string[][] }>();
+  const groups = new Map<
+    string,
+    { type: TensorShape['type']; dims?: readonly number[]; alone: boolean; members: string[][] }
+  >();
   let total = 0;
   for (const n of graph.node)
     for (const tensor of n.output ?? []) {
@@ -220,10 +230,16 @@ export function augmentWithGroupedRanges(
       total += bytes;
       if (total > GROUPED_MAX_BYTES) return undefined;
       // A tensor whose first dimension may change, or whose size is not known yet, is a group of
-      // its own: one row, however long.
-      const key = s.firstDimFixed && s.dims ? `${s.type}:${s.dims.join('x')}` : `dynamic:${tensor}`;
+      // its own: one row, however long. So is a large one, for min/max: copying it into a group
+      // costs more than the two nodes that reduce it where it is.
+      const alone = !tails && (!s.firstDimFixed || !s.dims || bytes >= ALONE_BYTES);
+      const key = alone
+        ? `alone:${tensor}`
+        : s.firstDimFixed && s.dims
+          ? `${s.type}:${s.dims.join('x')}`
+          : `dynamic:${tensor}`;
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { type: s.type, dims: s.dims, members: [[]] }));
+      if (!g) groups.set(key, (g = { type: s.type, dims: s.dims, alone, members: [[]] }));
       let last = g.members[g.members.length - 1]!;
       if (last.length >= GROUP_FAN_IN || (last.length > 0 && (last.length + 1) * bytes > GROUP_MAX_BYTES))
         g.members.push((last = []));
@@ -274,9 +290,25 @@ export function augmentWithGroupedRanges(
     );
     return node('Reshape', [values, constant(`${base}_flat`, [-1])], `${base}_top_flat`);
   };
+  const one = () => (oneShape ??= constant('__quantlens_shape_1', [1]));
+  let oneShape: string | undefined;
   for (const g of groups.values())
     for (const members of g.members) {
       const base = fresh('__quantlens_group');
+      if (g.alone) {
+        // Reduced where it is, over every axis, to one value each side.
+        const tensor = members[0]!;
+        for (const [op, out] of [
+          ['ReduceMin', mins],
+          ['ReduceMax', maxs],
+        ] as const) {
+          let v = node(op, [tensor], `${base}_${op}`, [makeAttribute('keepdims', attr.int(0))]);
+          if (g.type === 'float16') v = node('Cast', [v], `${v}_f32`, [makeAttribute('to', attr.int(1))]);
+          out.push(node('Reshape', [v, one()], `${v}_1`));
+        }
+        list.push(tensor);
+        continue;
+      }
       // A scalar has no axis to concatenate along: each becomes a row of one first.
       const inputs =
         g.dims?.length === 0 ? members.map((m) => node('Reshape', [m, constant(`${base}_r`, [1])], `${m}_1`)) : members;
