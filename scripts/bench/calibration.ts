@@ -95,6 +95,9 @@ const OWN_SAMPLES: Record<string, (n: number) => CalibrationSample[]> = {
   },
 };
 
+/** Ops of a model quantized already: QDQ, or onnxruntime's dynamic quantization (IS-Net's). */
+const QUANTIZED_OPS = /^(QuantizeLinear|DequantizeLinear|DynamicQuantizeLinear|ConvInteger|MatMulInteger|QLinear.*)$/;
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -120,7 +123,7 @@ export const calibrationPart: BenchPart = {
       rmSync(dir, { recursive: true, force: true });
     }
     let model = readOnnx(bytes);
-    if (qgraphFromQdq(model).quantized) {
+    if (qgraphFromQdq(model).quantized || model.graph.nodes.some((n) => QUANTIZED_OPS.test(n.opType))) {
       const note = 'not measured: the model is quantized already (nothing to calibrate)';
       return CALIBRATION_METRICS.map((m) => ({ metric: m.id, value: null, note }));
     }

@@ -32,7 +32,6 @@ export function halfBits(x: number, ties: 'away' | 'even' = 'away'): number {
   const sign = x < 0 ? 0x8000 : 0;
   const a = Math.abs(x);
   const round = ties === 'even' ? roundHalfEven : Math.round;
-  if (a < 2 ** -24 && ties === 'away') return sign;
   if (a < 2 ** -14) return sign | round(a / 2 ** -24);
   let e = Math.floor(Math.log2(a));
   // Math.log2 can land one off next to a power of two.
