@@ -272,10 +272,14 @@ export function augmentWithGroupedRanges(
   const counts: number[] = [];
   const lengths: string[] = [];
   const groupSizes: number[] = [];
-  /** The k largest values of each row, descending, flattened (TopK along the rows). */
-  const topK = (rows: string, k: number, base: string) => {
+  /**
+   * The k largest values of each row, descending, or (`smallest`, opset 11 on) the k smallest,
+   * ascending; flattened (TopK along the rows).
+   */
+  const topK = (rows: string, k: number, base: string, smallest = false) => {
     const values = fresh(`${base}_top`);
     const attribute = [makeAttribute('axis', attr.int(1))];
+    if (smallest) attribute.push(makeAttribute('largest', attr.int(0)));
     // K is an input from opset 10, an attribute before.
     const input = opset >= 10 ? [rows, constant(`${base}_k`, [k])] : [rows];
     if (opset < 10) attribute.push(makeAttribute('k', attr.int(k)));
@@ -315,8 +319,9 @@ export function augmentWithGroupedRanges(
       const joined = inputs.length === 1 ? inputs[0]! : node('Concat', inputs, `${base}_concat`, axis0());
       let rows = node('Reshape', [joined, constant(`${base}_rows`, [members.length, -1])], `${base}_rows`);
       if (tails) {
-        // The tails a percentile needs: TopK of the rows, and of their negation for the smallest
-        // (TopK has no `largest` attribute before opset 11). float16 is cast first.
+        // The tails a percentile needs: TopK of the rows, largest and smallest (before opset 11,
+        // which has no `largest` attribute, the largest of the rows' negation: a pass more over
+        // every observed value). float16 is cast first.
         if (g.type === 'float16') rows = node('Cast', [rows], `${base}_f32`, [makeAttribute('to', attr.int(1))]);
         const numel = g.dims!.reduce((a, b) => a * b, 1);
         const k = Math.max(1, Math.min(numel, tails(numel)));
@@ -324,7 +329,11 @@ export function augmentWithGroupedRanges(
         lengths.push(node('Shape', [rows], `${base}_shape`));
         groupSizes.push(members.length);
         maxs.push(topK(rows, k, `${base}_hi`));
-        mins.push(node('Neg', [topK(node('Neg', [rows], `${base}_neg`), k, `${base}_lo`)], `${base}_lo_values`));
+        mins.push(
+          opset >= 11
+            ? topK(rows, k, `${base}_lo`, true)
+            : node('Neg', [topK(node('Neg', [rows], `${base}_neg`), k, `${base}_lo`)], `${base}_lo_values`),
+        );
         for (const _ of members) counts.push(k);
         list.push(...members);
         continue;
