@@ -16,6 +16,7 @@ import { foldControlFlow } from '../../src/core/quant/fold-control-flow';
 import { untieBiases } from '../../src/core/quant/untie-constants';
 import { calibrate } from '../../src/core/quant/calibrate';
 import type { CalibrationSample } from '../../src/core/quant/expose';
+import { sileroSamples } from '../samples/silero';
 import { feedInputs, randomSamples, resolveInputShapes } from '../../src/core/quant/inputs';
 import { nodeRuntime } from '../../src/core/quant/node-runtime';
 import { annotate } from '../../src/core/quant/plan';
@@ -79,20 +80,9 @@ export const CALIBRATION_TARGETS: Target[] = [
   },
 ];
 
-/**
- * Real models that random inputs do not run: samples as the model is used. Silero VAD takes 512
- * audio samples at 16 kHz and its state (random `sr` values fail its STFT's reflect padding).
- */
+/** Real models that random inputs do not run: samples as the model is used. */
 const OWN_SAMPLES: Record<string, (n: number) => CalibrationSample[]> = {
-  'silero-v5': (n) => {
-    let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 0.2;
-    return Array.from({ length: n }, () => ({
-      input: new nodeRuntime.Tensor('float32', Float32Array.from({ length: 512 }, rand), [1, 512]),
-      state: new nodeRuntime.Tensor('float32', new Float32Array(2 * 128), [2, 1, 128]),
-      sr: new nodeRuntime.Tensor('int64', BigInt64Array.from([16000n]), []),
-    })) as unknown as CalibrationSample[];
-  },
+  'silero-v5': (n) => sileroSamples(nodeRuntime.Tensor, Array<number>(n).fill(16000)),
 };
 
 /** Ops of a model quantized already: QDQ, or onnxruntime's dynamic quantization (IS-Net's). */

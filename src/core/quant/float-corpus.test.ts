@@ -18,7 +18,7 @@ import { describe, expect, it } from 'vitest';
 import { loadRulePack } from '../../../rules/registry';
 import { readOnnx } from '../model/read-onnx';
 import { DEFAULT_OPTIONS, type ConfigName } from './configs';
-import { feedInputs, prng, randomSamples, resolveInputShapes } from './inputs';
+import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
 import type { CalibrationSample } from './expose';
 import { nodeRuntime } from './node-runtime';
 import { Engine } from '../session/engine';
@@ -28,6 +28,7 @@ import { createOrtSession, ort } from './ort-node';
 import { quantize } from './quantize';
 import { validate } from '../check/validate';
 import { qgraphFromQdq } from '../qgraph/from-qdq';
+import { sileroSamples } from '../../../scripts/samples/silero';
 import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { makeTensor, writeOnnx } from '../model/write-onnx';
 import { halfToFloat } from '../model/half';
@@ -285,22 +286,7 @@ describe('a float model that keeps its work in If branches (Silero VAD v5, spox)
     60_000,
   );
 
-  /** Samples as the model is used: 512 samples at 16 kHz (or 256 at 8 kHz), a zero state. */
-  const ownSamples = (rates: number[]) => {
-    const rand = prng(7);
-    return rates.map((sr) => {
-      const n = sr === 16000 ? 512 : 256;
-      return {
-        input: new ort.Tensor(
-          'float32',
-          Float32Array.from({ length: n }, () => (rand() - 0.5) * 0.2),
-          [1, n],
-        ),
-        state: new ort.Tensor('float32', new Float32Array(2 * 128), [2, 1, 128]),
-        sr: new ort.Tensor('int64', BigInt64Array.from([BigInt(sr)]), []),
-      };
-    });
-  };
+  const ownSamples = (rates: number[]) => sileroSamples(nodeRuntime.Tensor, rates);
 
   for (const [config, floor] of [
     ['8a8w', 28],
