@@ -46,6 +46,32 @@ function openForRanges(modelBytes: Uint8Array, caller: string) {
   return { model, graph, opset, produced };
 }
 
+/** Adds a node of one output to the graph being written; returns the output's name. */
+type AddNode = (opType: string, input: string[], base: string, attribute?: onnx.IAttributeProto[]) => string;
+
+/** An {@link AddNode} that names each node and output afresh and collects the nodes in `added`. */
+function nodeAdder(fresh: (base: string) => string, added: onnx.NodeProto[]): AddNode {
+  return (opType, input, base, attribute = []) => {
+    const out = fresh(base);
+    added.push(new onnx.NodeProto({ name: fresh(`${base}_node`), opType, input, output: [out], attribute }));
+    return out;
+  };
+}
+
+/**
+ * The minimum and maximum of `tensor` over every axis where it is (ReduceMin, ReduceMax), each a
+ * float32 vector of one value for the outputs' Concat (`one`: an int64 [1] shape constant; a
+ * float16 tensor's are cast).
+ */
+function wholeExtremes(node: AddNode, tensor: string, base: string, half: boolean, one: string): [string, string] {
+  const [lo, hi] = (['ReduceMin', 'ReduceMax'] as const).map((op) => {
+    let v = node(op, [tensor], `${base}_${op}`, [makeAttribute('keepdims', attr.int(0))]);
+    if (half) v = node('Cast', [v], `${v}_f32`, [makeAttribute('to', attr.int(1))]);
+    return node('Reshape', [v, one], `${v}_1`);
+  });
+  return [lo!, hi!];
+}
+
 /**
  * The model with a ReduceMin and a ReduceMax (over all axes) on each of `tensors`, gathered by one
  * Concat per side into two float32 outputs: calibration reads two short vectors per sample instead
@@ -69,26 +95,21 @@ export function augmentWithRanges(modelBytes: Uint8Array, tensors: Iterable<stri
   const one = fresh('__quantlens_shape_1');
   graph.initializer.push(new onnx.TensorProto(makeTensor(one, [1], [1], 'int64')));
   const list: string[] = [];
-  const parts: Record<'ReduceMin' | 'ReduceMax', string[]> = { ReduceMin: [], ReduceMax: [] };
+  const los: string[] = [];
+  const his: string[] = [];
   const added: onnx.NodeProto[] = [];
-  const node = (opType: string, input: string[], base: string, attribute: onnx.IAttributeProto[] = []) => {
-    const out = fresh(base);
-    added.push(new onnx.NodeProto({ name: fresh(`${base}_node`), opType, input, output: [out], attribute }));
-    return out;
-  };
+  const node = nodeAdder(fresh, added);
   for (const tensor of new Set(tensors)) {
     if (!produced.has(tensor)) continue;
     list.push(tensor);
-    for (const op of ['ReduceMin', 'ReduceMax'] as const) {
-      let v = node(op, [tensor], `${tensor}__quantlens_${op}`, [makeAttribute('keepdims', attr.int(0))]);
-      if (hasHalf) v = node('Cast', [v], `${v}_f32`, [makeAttribute('to', attr.int(1))]);
-      parts[op].push(node('Reshape', [v, one], `${v}_1`));
-    }
+    const [lo, hi] = wholeExtremes(node, tensor, `${tensor}__quantlens`, hasHalf, one);
+    los.push(lo);
+    his.push(hi);
   }
   if (list.length === 0) return { bytes: modelBytes, tensors: [], mins: '', maxs: '' };
   const axis0 = () => [makeAttribute('axis', attr.int(0))];
-  const mins = node('Concat', parts.ReduceMin, '__quantlens_mins', axis0());
-  const maxs = node('Concat', parts.ReduceMax, '__quantlens_maxs', axis0());
+  const mins = node('Concat', los, '__quantlens_mins', axis0());
+  const maxs = node('Concat', his, '__quantlens_maxs', axis0());
   graph.node = [...graph.node, ...added];
   graph.output = [...graph.output, new onnx.ValueInfoProto({ name: mins }), new onnx.ValueInfoProto({ name: maxs })];
   return { bytes: writeOnnx(model), tensors: list, mins, maxs };
@@ -248,11 +269,7 @@ export function augmentWithGroupedRanges(
   if (groups.size === 0) return { bytes: modelBytes, tensors: [], mins: '', maxs: '' };
   const fresh = freshNamer(graph);
   const added: onnx.NodeProto[] = [];
-  const node = (opType: string, input: string[], base: string, attribute: onnx.IAttributeProto[] = []) => {
-    const out = fresh(base);
-    added.push(new onnx.NodeProto({ name: fresh(`${base}_node`), opType, input, output: [out], attribute }));
-    return out;
-  };
+  const node = nodeAdder(fresh, added);
   const constant = (base: string, values: number[]) => {
     const name = fresh(base);
     graph.initializer.push(new onnx.TensorProto(makeTensor(name, values, [values.length], 'int64')));
@@ -301,16 +318,10 @@ export function augmentWithGroupedRanges(
       const base = fresh('__quantlens_group');
       if (g.alone) {
         // Reduced where it is, over every axis, to one value each side.
-        const tensor = members[0]!;
-        for (const [op, out] of [
-          ['ReduceMin', mins],
-          ['ReduceMax', maxs],
-        ] as const) {
-          let v = node(op, [tensor], `${base}_${op}`, [makeAttribute('keepdims', attr.int(0))]);
-          if (g.type === 'float16') v = node('Cast', [v], `${v}_f32`, [makeAttribute('to', attr.int(1))]);
-          out.push(node('Reshape', [v, one()], `${v}_1`));
-        }
-        list.push(tensor);
+        const [lo, hi] = wholeExtremes(node, members[0]!, base, g.type === 'float16', one());
+        mins.push(lo);
+        maxs.push(hi);
+        list.push(members[0]!);
         continue;
       }
       // A scalar has no axis to concatenate along: each becomes a row of one first.
