@@ -48,14 +48,16 @@ export async function outputSqnr(
 ): Promise<{ output: string; db: number }[]> {
   const given = reference && samples.every((_, k) => reference[k]) ? reference : undefined;
   const a = given ? undefined : await createSession(floatBytes);
-  // The QDQ graph as written (graph optimizations at "basic", which fuse no Q/DQ): each op
-  // computes in float between its DequantizeLinear and QuantizeLinear, which is what the
-  // encodings mean and what the NPU approximates. With onnxruntime's default optimizations its
-  // CPU integer kernels ran instead: its QLinearSoftmax saturated every output of a uint8
-  // Softmax whose scale is not 1/256 (a bilinear segmentation head: 10.7 dB, 54.8 as written).
+  // The QDQ graph as written (graph optimizations off): each op computes in float between its
+  // DequantizeLinear and QuantizeLinear, which is what the encodings mean and what the NPU
+  // approximates. With onnxruntime's default optimizations its CPU integer kernels ran instead:
+  // its QLinearSoftmax saturated every output of a uint8 Softmax whose scale is not 1/256 (a
+  // bilinear segmentation head: 10.7 dB, 54.8 as written). At "basic", which fuses no Q/DQ either
+  // and gave the same figures on every float-corpus case, creating the session of a 10k-node
+  // decoder's export took 21.5 s against 8.9 s: it was most of that model's quantization.
   let b: ortTypes.InferenceSession;
   try {
-    b = await createSession(quantBytes, { graphOptimizationLevel: 'basic' });
+    b = await createSession(quantBytes, { graphOptimizationLevel: 'disabled' });
   } catch (err) {
     await a?.release();
     if (err instanceof RuntimeStoppedError) throw err;
