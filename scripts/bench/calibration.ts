@@ -15,6 +15,7 @@ import { qgraphFromQdq } from '../../src/core/qgraph/from-qdq';
 import { foldControlFlow } from '../../src/core/quant/fold-control-flow';
 import { untieBiases } from '../../src/core/quant/untie-constants';
 import { calibrate } from '../../src/core/quant/calibrate';
+import { quantize } from '../../src/core/quant/quantize';
 import type { CalibrationSample } from '../../src/core/quant/expose';
 import { sileroSamples } from '../samples/silero';
 import { feedInputs, randomSamples, resolveInputShapes } from '../../src/core/quant/inputs';
@@ -67,6 +68,20 @@ export const CALIBRATION_METRICS: MetricDef[] = [
     description:
       "The same with the percentile observer (99.99): each tensor's tails taken inside the graph (TopK over its shape group), divided by inference per sample.",
   },
+  {
+    id: 'calib.quantize-total',
+    label: `Quantization, whole run (8a8w, ${SAMPLES} samples)`,
+    unit: 'ms',
+    description:
+      "quantize() from the float model to the validated QDQ export and its SQNR, as the app's Quantize button runs it in the worker: folding control flow, the plan, calibration, encodings and validation, the export, and the SQNR runs of the export.",
+  },
+  {
+    id: 'calib.quantize-sqnr',
+    label: 'Quantization: SQNR of the export',
+    unit: 'ms',
+    description:
+      "The SQNR step of the run above: onnxruntime's session of the exported QDQ model (optimizations off) and its runs on the samples.",
+  },
 ];
 
 export const CALIBRATION_TARGETS: Target[] = [
@@ -117,6 +132,7 @@ export const calibrationPart: BenchPart = {
       const note = 'not measured: the model is quantized already (nothing to calibrate)';
       return CALIBRATION_METRICS.map((m) => ({ metric: m.id, value: null, note }));
     }
+    const original = { model, bytes };
     const inputs = feedInputs(model);
     const samples =
       OWN_SAMPLES[c.id]?.(SAMPLES) ??
@@ -181,7 +197,21 @@ export const calibrationPart: BenchPart = {
     const percentile = await timed('percentile');
     created = sessions;
     await session.release();
+    const pack = await loadRulePack('htp');
+    const started = performance.now();
+    const out = await quantize({
+      ...original,
+      pack,
+      soc: 'SM8650',
+      strict: true,
+      options: { ...DEFAULT_OPTIONS, config: '8a8w' },
+      samples,
+      createSession: nodeRuntime.createSession,
+    });
+    const quantMs = performance.now() - started;
     return [
+      { metric: 'calib.quantize-total', value: Math.round(quantMs) },
+      { metric: 'calib.quantize-sqnr', value: Math.round(out.timings.sqnr ?? 0) },
       { metric: 'calib.inference', value: Math.round(minmax.inference * 10) / 10 },
       { metric: 'calib.per-sample', value: Math.round(minmax.perSample * 10) / 10 },
       { metric: 'calib.session', value: Math.round(created) },
