@@ -8,6 +8,7 @@ import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { attr, freshNamer, makeAttribute, makeTensor, writeOnnx } from '../model/write-onnx';
 import type { Encodings } from './compute';
 import type { QuantEncoding } from '../encoding/encoding';
+import { dtypeCode } from '../model/dtype';
 import { halfBits } from '../model/half';
 import { UNTIED_SUFFIX } from './untie-constants';
 
@@ -362,8 +363,8 @@ function raiseToOpset10(
   return { ok: true, converted };
 }
 
-const FLOAT16 = 10;
-const FLOAT = 1;
+const FLOAT16 = dtypeCode('float16');
+const FLOAT = dtypeCode('float32');
 
 /**
  * The main graph's float16 tensors: typed so (initializers, Constant values, inputs, outputs,

@@ -5,6 +5,7 @@
  * Node share it.
  */
 import type * as ortTypes from 'onnxruntime-common';
+import { dtypeCode } from '../model/dtype';
 import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { attr, freshNamer, makeAttribute, makeTensor, writeOnnx } from '../model/write-onnx';
 
@@ -32,7 +33,7 @@ export interface RangeModel {
   };
 }
 
-const FLOAT16 = 10;
+const FLOAT16 = dtypeCode('float16');
 
 /** The decoded model and what both range augmentations need of it; undefined below opset 6. */
 function openForRanges(modelBytes: Uint8Array, caller: string) {
