@@ -47,8 +47,15 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
     const raised = raiseToOpset10(g, fresh);
     if (raised.ok) {
       proto.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')!.version = 10;
+      const n = raised.converted;
+      const rewritten =
+        n === 0
+          ? ''
+          : n === 1
+            ? ' (1 Slice/TopK node rewritten to its opset-10 form)'
+            : ` (${n} Slice/TopK nodes rewritten to their opset-10 form)`;
       notes.push(
-        `The model's opset ${opset} predates QuantizeLinear; the export is at opset 10 (${raised.converted} Slice/TopK node(s) rewritten to their opset-10 form) so onnxruntime can fuse its Q/DQ.`,
+        `The model's opset ${opset} predates QuantizeLinear; the export is at opset 10${rewritten} so onnxruntime can fuse its Q/DQ.`,
       );
       opset = 10;
     } else

@@ -502,6 +502,17 @@ describe('quantizing libonnx-testdata models (PyTorch-converted Conv networks)',
     }
   }
 
+  it('an opset-1 model (GlobalAveragePool, ONNX backend test) exports at opset 10, its note naming no rewrite', async () => {
+    const bytes = load('/usr/share/libonnx-testdata/data/node/test_globalaveragepool/model.onnx');
+    expect(readOnnx(bytes).opsetImports.find((o) => o.domain === '')!.version).toBe(1);
+    const r = await run(bytes, '8a8w');
+    expect(readOnnx(r.qdq.bytes).opsetImports.find((o) => o.domain === '')!.version).toBe(10);
+    expect(r.notes).toContain(
+      "The model's opset 1 predates QuantizeLinear; the export is at opset 10 so onnxruntime can fuse its Q/DQ.",
+    );
+    expect(r.sqnr[0]!.db).toBeGreaterThan(40);
+  });
+
   it("exported 8-bit QDQ of an opset-17 model passes python3-onnx's checker", async () => {
     const r = await run(load('public/samples/cnn-sigmoid.onnx'), '8a8w', 'SM8650', { skipSqnr: true });
     const dir = mkdtempSync(join(tmpdir(), 'ql-q-'));
