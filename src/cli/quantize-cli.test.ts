@@ -105,6 +105,50 @@ describe('quantlens quantize', () => {
     expect(existsSync(join(dir, 'q.onnx'))).toBe(true);
   });
 
+  it("takes NumPy's default float64 arrays for a float16 model, and integer arrays for an int64 input", () => {
+    // The PyTorch export made float16 (opset 19): its input is float16, NumPy writes float64.
+    const dir = mkdtempSync(join(tmpdir(), 'ql-qcli-'));
+    mkdirSync(join(dir, 'half'));
+    for (const k of [0, 1]) mkdirSync(join(dir, 'gather', `s${k}`), { recursive: true });
+    execFileSync('/usr/bin/python3', [
+      '-c',
+      [
+        'import numpy as np',
+        `for k in range(3): np.save("${dir}/half/s%d.npy" % k, np.random.RandomState(k).rand(1,3,32,32))`,
+        'for k in range(2):',
+        `  np.save("${dir}/gather/s%d/data.npy" % k, np.random.RandomState(k).rand(5,4,3,2).astype(np.float32))`,
+        `  np.save("${dir}/gather/s%d/indices.npy" % k, np.array([0, 1, 3], dtype=np.int32))`,
+      ].join('\n'),
+    ]);
+    const half = run(
+      '.cache/corpus/torch/float16-segmentation-softmax.onnx',
+      '--inputs',
+      join(dir, 'half'),
+      '--out-qdq',
+      join(dir, 'half.onnx'),
+      '--format',
+      'json',
+    );
+    expect(half.err).toBe('');
+    expect(half.code).toBe(0);
+    expect(JSON.parse(half.out).sqnr[0].db).toBeGreaterThan(40);
+    // ONNX's Gather backend test: float data and int64 indices, here saved as int32.
+    const gather = ['/usr/share/libonnx-testdata/data/node/test_gather_0/model.onnx', '--inputs', join(dir, 'gather')];
+    const ok = run(...gather, '--out-qdq', join(dir, 'gather.onnx'));
+    expect(ok.err).toBe('');
+    expect(ok.code).toBe(0);
+    // Float indices would be truncated: refused, with what to save instead.
+    execFileSync('/usr/bin/python3', [
+      '-c',
+      `import numpy as np\nnp.save("${dir}/gather/s1/indices.npy", np.array([0.0, 1.0, 3.0]))`,
+    ]);
+    const refused = run(...gather, '--out-qdq', join(dir, 'gather.onnx'));
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain(
+      'indices.npy: holds float64 values, and input "indices" takes int64: save it as int64 (numpy: array.astype(numpy.int64))',
+    );
+  });
+
   it('explains bad usage with exit 2', () => {
     expect(run('public/samples/cnn-sigmoid.onnx').err).toContain('give --out-qdq and/or --out-encodings');
     expect(run('public/samples/cnn-sigmoid.onnx', '--out-qdq', '/tmp/x.onnx', '--config', '9a9w').err).toContain(

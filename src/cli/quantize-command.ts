@@ -12,7 +12,7 @@ import { loadNodeRuntime } from './runtime';
 import { isConfigName, CONFIG_NAMES, DEFAULT_CALIBRATION, DEFAULT_OPTIONS } from '../core/quant/configs';
 import { BACKENDS, DEFAULT_BACKEND, DEFAULT_SOC, isBackend } from '../../rules/backends';
 import type { CalibrationSample } from '../core/quant/expose';
-import { parseNpy, NpyError } from '../core/quant/npy';
+import { npyAsInput, parseNpy, NpyError } from '../core/quant/npy';
 import { Engine } from '../core/session/engine';
 import { sqnrText } from '../core/report/report-text';
 import type { OpenFile, QuantizeSettings } from '../core/session/api';
@@ -38,13 +38,15 @@ Quantize options:
   --format text|json       json prints the check report of the plan plus "sqnr"
 `;
 
-async function npySamples(dir: string, inputs: string[], Tensor: TensorClass): Promise<CalibrationSample[]> {
+async function npySamples(
+  dir: string,
+  inputs: readonly { name: string; dtype: string }[],
+  Tensor: TensorClass,
+): Promise<CalibrationSample[]> {
   const entries = (await readdir(dir)).sort();
-  const toTensor = (bytes: Uint8Array, file: string) => {
-    const a = parseNpy(bytes, file);
-    const type = a.dtype === 'float64' ? 'float32' : a.dtype;
-    const data = a.dtype === 'float64' ? Float32Array.from(a.data as Float64Array) : a.data;
-    return new Tensor(type as 'float32', data as Float32Array, a.shape);
+  const toTensor = (bytes: Uint8Array, file: string, input: { name: string; dtype: string }) => {
+    const a = npyAsInput(parseNpy(bytes, file), input.dtype, file, input.name);
+    return new Tensor(a.type as 'float32', a.data as Float32Array, a.dims);
   };
   const samples: CalibrationSample[] = [];
   for (const e of entries) {
@@ -52,14 +54,15 @@ async function npySamples(dir: string, inputs: string[], Tensor: TensorClass): P
     if ((await stat(full)).isDirectory()) {
       const sample: CalibrationSample = {};
       for (const input of inputs) {
-        const file = join(full, `${input.replace(/[/\\:]/g, '_')}.npy`);
-        sample[input] = toTensor(
+        const file = join(full, `${input.name.replace(/[/\\:]/g, '_')}.npy`);
+        sample[input.name] = toTensor(
           new Uint8Array(
             await readFile(file).catch(() => {
-              throw new NpyError(`${full} has no ${basename(file)} for input "${input}"`);
+              throw new NpyError(`${full} has no ${basename(file)} for input "${input.name}"`);
             }),
           ),
           file,
+          input,
         );
       }
       samples.push(sample);
@@ -68,7 +71,7 @@ async function npySamples(dir: string, inputs: string[], Tensor: TensorClass): P
         throw new NpyError(
           `${dir}: the model has ${inputs.length} inputs; put each sample in its own folder with one <input>.npy per input`,
         );
-      samples.push({ [inputs[0]!]: toTensor(new Uint8Array(await readFile(full)), full) });
+      samples.push({ [inputs[0]!.name]: toTensor(new Uint8Array(await readFile(full)), full, inputs[0]!) });
     }
   }
   if (samples.length === 0) throw new NpyError(`${dir} holds no .npy calibration inputs`);
@@ -163,11 +166,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
   const inputsDir = o.get('inputs') as string | undefined;
   if (inputsDir) {
     try {
-      samples = await npySamples(
-        inputsDir,
-        loaded.summary.inputs.map((i) => i.name),
-        runtime.Tensor,
-      );
+      samples = await npySamples(inputsDir, loaded.summary.inputs, runtime.Tensor);
     } catch (err) {
       return fail((err as Error).message);
     }

@@ -3,6 +3,7 @@
  * into flat typed arrays, for user-supplied calibration inputs.
  */
 import { SentenceError } from '../model/errors';
+import { halfBits, halfValues } from '../model/half';
 
 export interface NpyArray {
   dtype: 'float32' | 'float64' | 'int64' | 'int32' | 'uint8' | 'int8' | 'bool' | 'float16';
@@ -73,4 +74,65 @@ export function parseNpy(bytes: Uint8Array, fileName: string): NpyArray {
     float16: Uint16Array,
   }[dtype];
   return { dtype, shape, data: new data(buf) };
+}
+
+/** An array as a model input takes it: onnxruntime's element type name, the data and the shape. */
+export interface InputArray {
+  type: NpyArray['dtype'];
+  data: NpyArray['data'];
+  dims: number[];
+}
+
+const INTEGERS = new Set<NpyArray['dtype']>(['int64', 'int32', 'uint8', 'int8']);
+
+/** The values as numbers (float16 decoded). */
+function numbers(a: NpyArray): ArrayLike<number> {
+  if (a.dtype === 'float16') return halfValues(a.data);
+  if (a.dtype === 'int64') return Array.from(a.data as BigInt64Array, Number);
+  return a.data as ArrayLike<number>;
+}
+
+/**
+ * `a`, read from `fileName`, in the element type of the model input `input` (`dtype`, the model's
+ * own type name), so that onnxruntime takes it: NumPy writes float64 unless told otherwise, so a
+ * float input takes any float or integer array (cast; float16 rounds to nearest, ties to even, as
+ * onnxruntime's Cast does), and an integer input any integer array whose values it holds. A float
+ * array for an integer input, or anything for a boolean input but booleans, is refused with what
+ * to save instead: truncating them would calibrate on other inputs than the person meant. Without
+ * `dtype` (not known), float64 becomes float32 and the rest stays as it is.
+ */
+export function npyAsInput(a: NpyArray, dtype: string | undefined, fileName: string, input: string): InputArray {
+  const dims = a.shape;
+  const known = dtype && dtype !== 'undefined' ? dtype : undefined;
+  const target = known ?? (a.dtype === 'float64' ? 'float32' : a.dtype);
+  if (target === a.dtype) return { type: a.dtype, data: a.data, dims };
+  const refuse = (): never => {
+    throw new NpyError(
+      `${fileName}: holds ${a.dtype} values, and input "${input}" takes ${target}: save it as ${target} (numpy: array.astype(numpy.${target === 'bool' ? 'bool_' : target}))`,
+    );
+  };
+  if (target === 'float32' || target === 'float64') {
+    if (a.dtype === 'bool') refuse();
+    const values = numbers(a);
+    return { type: target, data: target === 'float32' ? Float32Array.from(values) : Float64Array.from(values), dims };
+  }
+  if (target === 'float16') {
+    if (a.dtype === 'bool') refuse();
+    return { type: 'float16', data: Uint16Array.from(numbers(a), (x) => halfBits(x, 'even')), dims };
+  }
+  if ((target === 'int64' || target === 'int32') && INTEGERS.has(a.dtype)) {
+    if (target === 'int64') return { type: 'int64', data: BigInt64Array.from(numbers(a), (x) => BigInt(x)), dims };
+    const values = a.dtype === 'int64' ? Array.from(a.data as BigInt64Array) : numbers(a);
+    const out = new Int32Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v < -2147483648 || v > 2147483647)
+        throw new NpyError(
+          `${fileName}: value ${v} at index ${i} does not fit input "${input}", which takes int32: save values in int32's range`,
+        );
+      out[i] = Number(v);
+    }
+    return { type: 'int32', data: out, dims };
+  }
+  return refuse();
 }

@@ -461,7 +461,7 @@ export class Engine implements EngineApi {
         samples = await samplesFromFiles(
           runtime,
           settings.inputFiles,
-          inputs.map((i) => i.name),
+          inputs.map((i) => ({ name: i.name, dtype: i.dtype })),
           shapes,
         );
       samples ??= randomSamples(
