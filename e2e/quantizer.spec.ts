@@ -30,6 +30,9 @@ test('a float16 model is quantized on load, passes its own rules, and its SQNR r
   const db = Number((await page.getByTestId('sqnr').first().innerText()).match(/(-?\d+\.\d) dB/)![1]);
   expect(db).toBeGreaterThan(45);
   expect(db).toBeLessThan(65);
+  await expect(page.getByTestId('quant-calibration')).toContainText(
+    'random samples (min/max): ranges and SQNR follow made-up inputs',
+  );
 
   // Calibration files as NumPy writes them by default (float64) for this float16 input: cast to
   // float16, not handed to onnxruntime as float32 (which it refused: "expected tensor(float16)").
@@ -46,6 +49,9 @@ test('a float16 model is quantized on load, passes its own rules, and its SQNR r
   await expect(page.getByTestId('quant-progress')).toHaveCount(0);
   await expect(page.getByTestId('quant-error')).toHaveCount(0);
   await expect(page.getByTestId('sqnr').first()).toContainText('dB');
+  await expect(page.getByTestId('quant-calibration')).toHaveText(
+    'calibrated on 3 samples from your calibration files (min/max)',
+  );
 });
 
 test('a float model quantized on load is painted first: the run starts after its drawing is on screen', async ({

@@ -33,6 +33,7 @@ describe('quantlens quantize', () => {
     const report = JSON.parse(r.out);
     expect(report).toMatchObject({ schema: 2, flow: 'qnn', verdict: 'pass', encodings: 'quantizer', config: '8a8w' });
     expect(report.sqnr[0].db).toBeGreaterThan(35);
+    expect(report.calibration).toEqual({ samples: 8, source: 'random', observer: 'minmax' });
     expect(
       readOnnx(new Uint8Array(readFileSync(join(dir, 'q.onnx')))).graph.nodes.some(
         (n) => n.opType === 'QuantizeLinear',
@@ -132,6 +133,7 @@ describe('quantlens quantize', () => {
     expect(half.err).toBe('');
     expect(half.code).toBe(0);
     expect(JSON.parse(half.out).sqnr[0].db).toBeGreaterThan(40);
+    expect(JSON.parse(half.out).calibration).toEqual({ samples: 3, source: 'given', observer: 'minmax' });
     // ONNX's Gather backend test: float data and int64 indices, here saved as int32.
     const gather = ['/usr/share/libonnx-testdata/data/node/test_gather_0/model.onnx', '--inputs', join(dir, 'gather')];
     const ok = run(...gather, '--out-qdq', join(dir, 'gather.onnx'));

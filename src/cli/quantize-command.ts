@@ -203,7 +203,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
   }
   if (format === 'json') {
     io.stdout.write(
-      `${JSON.stringify({ ...out.report, config, sqnr: out.sqnr.map((s) => ({ output: s.output, db: Number.isFinite(s.db) ? Number(s.db.toFixed(2)) : null })), assumed: out.assumed, notes: out.notes }, null, 2)}\n`,
+      `${JSON.stringify({ ...out.report, config, sqnr: out.sqnr.map((s) => ({ output: s.output, db: Number.isFinite(s.db) ? Number(s.db.toFixed(2)) : null })), calibration: out.calibration, assumed: out.assumed, notes: out.notes }, null, 2)}\n`,
     );
   } else {
     const r = out.result;

@@ -115,8 +115,12 @@ describe('htmlReport escaping', () => {
       config: XSS_IMG,
       version: XSS_IMG,
       sqnr: [{ output: XSS_STYLE, db: 1 }],
+      calibration: { samples: 2, source: 'files', observer: XSS_STYLE },
       generatedAt: XSS_STYLE,
     });
+    expect(html).toContain(
+      `<p data-testid="report-calibration">Measured on 2 samples from your calibration files (${escapeXml(XSS_STYLE)}).</p>`,
+    );
     expect(markupProblems(html, { voidElements: HTML_VOIDS, doctype: true })).toEqual([]);
     expectSelfContained(html);
     expect(html).not.toContain(XSS_IMG);

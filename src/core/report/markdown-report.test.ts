@@ -147,5 +147,22 @@ describe('markdownReport escaping', () => {
       ],
     });
     expect(tableUnder(md, 'SQNR').slice(2)).toEqual(['| `probs` | 31.3 |', '| `logits` | ∞ |']);
+    expect(md).not.toContain('Measured on');
+  });
+
+  it('says what the SQNR was measured on, and that random samples are made up', () => {
+    const sqnr = [{ output: 'probs', db: 31.25 }];
+    const random = markdownReport(base([]), {
+      sqnr,
+      calibration: { samples: 8, source: 'random', observer: 'minmax' },
+    });
+    expect(random).toContain(
+      'Measured on 8 random samples (min/max): ranges and SQNR follow made-up inputs; calibrate with real ones for figures that hold on your data.',
+    );
+    const files = markdownReport(base([]), {
+      sqnr,
+      calibration: { samples: 1, source: 'files', observer: 'percentile' },
+    });
+    expect(files).toContain('Measured on 1 sample from your calibration files (percentile).');
   });
 });

@@ -12,6 +12,7 @@ import {
   VERDICT_ICON,
   VERDICT_LABEL,
   countsText,
+  calibrationText,
   dbText,
   defaultTitle,
   distinctSources,
@@ -108,6 +109,7 @@ export function markdownReport(report: CheckReport, options: MarkdownReportOptio
       ),
       '',
     );
+    if (options.calibration) out.push(`Measured on ${calibrationText(options.calibration)}.`, '');
   }
 
   out.push(`## Findings (${report.findings.length})`, '');

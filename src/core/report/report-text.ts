@@ -14,6 +14,8 @@ export interface ReportExtras {
   generatedAt?: Date | string;
   /** SQNR per model output, when the app quantized the model itself and measured it. */
   sqnr?: readonly { output: string; db: number }[];
+  /** What that SQNR (and the plan's ranges) were measured on. */
+  calibration?: CalibrationSource;
   /** Quantization config name (e.g. `8a8w`), when the app quantized the model. */
   config?: string;
   /** QuantLens version string, e.g. `0.1.0`. */
@@ -127,6 +129,31 @@ export function sqnrText(db: number): string {
   if (db === Infinity) return '∞ dB (the quantized output matches the float one exactly)';
   if (db === -Infinity) return '−∞ dB (the float output is zero, the quantized one is not)';
   return 'none (the output is zero on every sample, float and quantized)';
+}
+
+/** What a quantization's ranges and SQNR were measured on (see QuantizeOutcome.calibration). */
+export interface CalibrationSource {
+  samples: number;
+  source: 'random' | 'files' | 'given';
+  observer: string;
+}
+
+const OBSERVER_TEXT: Record<string, string> = {
+  minmax: 'min/max',
+  percentile: 'percentile',
+  'moving-average': 'moving-average min/max',
+};
+
+/**
+ * What the ranges and the SQNR were measured on, for people: random samples are said to be made
+ * up, since an SQNR on them says little about the person's data.
+ */
+export function calibrationText(c: CalibrationSource): string {
+  const n = `${c.samples} sample${c.samples === 1 ? '' : 's'}`;
+  const observer = OBSERVER_TEXT[c.observer] ?? c.observer;
+  if (c.source === 'random')
+    return `${c.samples} random sample${c.samples === 1 ? '' : 's'} (${observer}): ranges and SQNR follow made-up inputs; calibrate with real ones for figures that hold on your data`;
+  return `${n} ${c.source === 'files' ? 'from your calibration files' : 'given with the run'} (${observer})`;
 }
 
 export interface SourceSummary {

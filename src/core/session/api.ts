@@ -82,6 +82,12 @@ export type QuantizeOutcome = Answer<{
   notes: string[];
   /** Assumptions made about inputs (dynamic dimensions set to 1). */
   assumed: string[];
+  /**
+   * What the ranges and the SQNR were measured on: how many samples, and whether they were random
+   * ones QuantLens made, the person's calibration files, or samples handed over whole (the CLI's
+   * --inputs folder).
+   */
+  calibration: { samples: number; source: 'random' | 'files' | 'given'; observer: string };
   timings: Record<string, number>;
   quantizedTensors: number;
   floatNodes: { name: string; reason: string }[];

@@ -498,6 +498,7 @@ export class Engine implements EngineApi {
         sqnr: result.sqnr,
         notes: result.notes,
         assumed,
+        calibration: { samples: samples.length, source: source.kind, observer: settings.calibration.observer },
         timings: result.timings,
         quantizedTensors: result.encodings.tensors.size,
         floatNodes: result.plan.nodes

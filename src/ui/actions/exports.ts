@@ -22,7 +22,10 @@ function stem(): string {
 function extras() {
   const q = useQuant.getState();
   const plan = q.target === 'plan' ? q.outcome : undefined;
-  return { version: VERSION, ...(plan ? { sqnr: plan.sqnr, config: q.settings.config } : {}) };
+  return {
+    version: VERSION,
+    ...(plan ? { sqnr: plan.sqnr, calibration: plan.calibration, config: q.settings.config } : {}),
+  };
 }
 
 export function currentDrawingSvg(): string | undefined {

@@ -8,7 +8,7 @@ import type { ObserverKind } from '../../core/quant/calibrate';
 import { cancelQuantize, download, runQuantize, showTarget } from '../actions/quant';
 import { setQuantSettings, useQuant } from '../state/quant-store';
 import { useApp } from '../state/app-store';
-import { sqnrText } from '../../core/report/report-text';
+import { calibrationText, sqnrText } from '../../core/report/report-text';
 
 const patch = setQuantSettings;
 
@@ -163,6 +163,12 @@ function Results() {
           SQNR <span className="font-mono">{s.output}</span>: {sqnrText(s.db)}
         </div>
       ))}
+      <div
+        data-testid="quant-calibration"
+        className={outcome.calibration.source === 'random' ? 'text-amber-800' : 'text-slate-600'}
+      >
+        calibrated on {calibrationText(outcome.calibration)}
+      </div>
       {outcome.assumed.map((a) => (
         <div key={a} className="text-amber-800">
           assumed: {a}
