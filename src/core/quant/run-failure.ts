@@ -45,6 +45,17 @@ export function explainRunFailure(err: CalibrationRunError, model: Model, source
     : '';
   const what = label ? ` at node "${label}"${found ? ` (${found.node.opType}${place})` : ''}` : '';
   const problem = `Calibration sample ${err.sample + 1} failed in onnxruntime${what}: ${err.status}`;
+  // Not the inputs: onnxruntime-web hands back tensors only, and the run reads every output.
+  if (/non-tensor typed value/.test(err.status)) {
+    const outputs = model.graph.outputs.filter((o) => /^(sequence|optional|map)</.test(String(o.dtype)));
+    const named = outputs.length
+      ? `output${outputs.length === 1 ? '' : 's'} ${outputs.map((o) => `"${o.name}" (${o.dtype})`).join(', ')}`
+      : 'an output that is not a tensor (a sequence, an optional or a map)';
+    return err.reworded(
+      `Calibration cannot read this model's ${named}: onnxruntime-web hands back tensors only, and calibration reads every output`,
+      'The HTP runs tensors only: export the model so that its outputs are tensors (ConcatFromSequence or OptionalGetElement before each such output), and quantize that.',
+    );
+  }
   return err.reworded(problem, hintFor(source));
 }
 

@@ -576,6 +576,14 @@ describe("quantizing ONNX's conformance models (libonnx-testdata)", () => {
     ['node/test_cumsum_1d', 'calibration-run', /failed in onnxruntime: IsAxisInRange\(axis, tensor_rank\) was false/],
     ['node/test_cast_FLOAT16_to_DOUBLE', 'float16-model', /computes in float16 \(tensor "input"\) at opset \d+/],
     ['simple/test_strnorm_model_monday_casesensintive_lower', 'input-shape', /^Input "x" is string/],
+    // Not the inputs' fault: the If's output is a sequence (an optional), which onnxruntime-web
+    // does not hand back.
+    ['node/test_if_seq', 'calibration-run', /^Calibration cannot read this model's output "res" \(sequence<float32>\)/],
+    [
+      'node/test_if_opt',
+      'calibration-run',
+      /^Calibration cannot read this model's output "sequence" \(optional<sequence<float32>>\)/,
+    ],
   ];
   for (const [model, code, problem] of cases)
     it(`${model}: ${code}`, async () => {
