@@ -42,7 +42,7 @@ test('a float16 model is quantized on load, passes its own rules, and its SQNR r
     `import numpy as np\nfor k in range(3): np.save("${dir}/s%d.npy" % k, np.random.RandomState(k).rand(1,3,32,32))`,
   ]);
   await page
-    .getByLabel('Calibration input files (.npy or images)')
+    .getByLabel('Calibration input files (.npy, .pb or images)')
     .setInputFiles([0, 1, 2].map((k) => join(dir, `s${k}.npy`)));
   await expect(page.getByTestId('calib-files')).toHaveText('3 file(s)');
   await page.getByRole('button', { name: 'Quantize', exact: true }).click();
@@ -226,7 +226,7 @@ test("calibration from the user's own files: images for an image model, .npy arr
   await page.goto('/?model=samples/cnn-sigmoid.onnx');
   await waitForGraph(page);
   await expect(page.getByTestId('quant-result')).toBeVisible();
-  const files = page.getByLabel('Calibration input files (.npy or images)');
+  const files = page.getByLabel('Calibration input files (.npy, .pb or images)');
   await files.setInputFiles(['docs/screenshot.png', 'docs/screenshots/html-report.png']);
   await expect(page.getByTestId('calib-files')).toHaveText('2 file(s)');
   await page.getByRole('button', { name: 'Quantize' }).click();
@@ -269,7 +269,7 @@ test('a model whose random samples fail says which node and which inputs, and qu
     `import numpy as np\nfor k in range(2):\n  np.save("${dir}/input_%d.npy" % k, (np.random.RandomState(k).randn(1,512)*0.1).astype(np.float32))\n  np.save("${dir}/state_%d.npy" % k, np.zeros((2,1,128), np.float32))\n  np.save("${dir}/sr_%d.npy" % k, np.array(16000, np.int64))`,
   ]);
   await page
-    .getByLabel('Calibration input files (.npy or images)')
+    .getByLabel('Calibration input files (.npy, .pb or images)')
     .setInputFiles(['input', 'state', 'sr'].flatMap((i) => [0, 1].map((k) => join(dir, `${i}_${k}.npy`))));
   await page.getByRole('button', { name: 'Quantize', exact: true }).click();
   await expect(page.getByTestId('quant-progress')).toHaveCount(0);

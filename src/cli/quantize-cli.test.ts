@@ -8,6 +8,8 @@ import { readOnnx } from '../core/model/read-onnx';
 import { parseAimetEncodings } from '../core/formats/aimet';
 import { saveWithExternalData } from '../testing/external-data-copy';
 
+const DATA = '/usr/share/libonnx-testdata/data';
+
 function run(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/quantlens.mjs', 'quantize', ...args], { encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
@@ -149,6 +151,44 @@ describe('quantlens quantize', () => {
     expect(refused.err).toContain(
       'indices.npy: holds float64 values, and input "indices" takes int64: save it as int64 (numpy: array.astype(numpy.int64))',
     );
+  });
+
+  it("calibrates with ONNX's own test data (test_data_set_<k>/input_<k>.pb), named tensors or numbered ones", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ql-qcli-'));
+    // The Gather backend test's tensors are named after its inputs (float data, int64 indices); the
+    // PyTorch-converted Conv2d test's one is not: input_0.pb feeds input 0.
+    const gather = run(
+      `${DATA}/node/test_gather_0/model.onnx`,
+      '--inputs',
+      `${DATA}/node/test_gather_0`,
+      '--out-qdq',
+      join(dir, 'g.onnx'),
+    );
+    expect(gather.err).toBe('');
+    expect(gather.code).toBe(0);
+    expect(gather.out).toContain(`calibration: 1 sample from ${DATA}/node/test_gather_0`);
+    const conv = run(
+      `${DATA}/pytorch-converted/test_Conv2d/model.onnx`,
+      '--inputs',
+      `${DATA}/pytorch-converted/test_Conv2d`,
+      '--out-qdq',
+      join(dir, 'c.onnx'),
+      '--format',
+      'json',
+    );
+    expect(conv.code).toBe(0);
+    expect(JSON.parse(conv.out).calibration).toEqual({ samples: 1, source: 'given', observer: 'minmax' });
+    expect(JSON.parse(conv.out).sqnr[0].db).toBeGreaterThan(30);
+    // Loose .pb files cannot say which sample they belong to when the model has several inputs.
+    const loose = run(
+      `${DATA}/node/test_gather_0/model.onnx`,
+      '--inputs',
+      `${DATA}/node/test_gather_0/test_data_set_0`,
+      '--out-qdq',
+      join(dir, 'g.onnx'),
+    );
+    expect(loose.code).toBe(2);
+    expect(loose.err).toContain('the model has 2 inputs; put each sample in its own folder');
   });
 
   it('explains bad usage with exit 2', () => {

@@ -12,7 +12,8 @@ import { loadNodeRuntime } from './runtime';
 import { isConfigName, CONFIG_NAMES, DEFAULT_CALIBRATION, DEFAULT_OPTIONS } from '../core/quant/configs';
 import { BACKENDS, DEFAULT_BACKEND, DEFAULT_SOC, isBackend } from '../../rules/backends';
 import type { CalibrationSample } from '../core/quant/expose';
-import { npyAsInput, parseNpy, NpyError } from '../core/quant/npy';
+import { npyAsInput, parseNpy, NpyError, type NpyArray } from '../core/quant/npy';
+import { inputOfTensorFile, parseTensorFile, TensorFileError, type FedInput } from '../core/quant/tensor-file';
 import { Engine } from '../core/session/engine';
 import { sqnrText } from '../core/report/report-text';
 import type { OpenFile, QuantizeSettings } from '../core/session/api';
@@ -28,8 +29,9 @@ Quantize options:
   --shape INPUT=1,3,224,224  fix an input's dynamic dimensions (others default to 1); repeatable
   --calib N                random calibration samples with a fixed seed (default ${DEFAULT_CALIBRATION.samples})
   --seed N                 seed of the random samples (default ${DEFAULT_CALIBRATION.seed})
-  --inputs DIR             calibration inputs: DIR/*.npy (one file per sample, single-input models)
-                           or DIR/<sample>/<input>.npy
+  --inputs DIR             calibration inputs: DIR/*.npy or *.pb (one file per sample, single-input
+                           models), or a folder per sample of <input>.npy files or .pb tensors
+                           (ONNX's test_data_set_<k> folders)
   --observer minmax|moving-average|percentile   (default minmax)
   --per-channel-linear     per-channel Gemm/linear weights (HTP keeps them per tensor; see rules)
   --per-channel-embedding  per-channel embedding tables (Gather of a constant)
@@ -38,43 +40,66 @@ Quantize options:
   --format text|json       json prints the check report of the plan plus "sqnr"
 `;
 
-async function npySamples(
+/**
+ * Calibration samples from `dir`: `.npy` or ONNX TensorProto `.pb` files directly in it (one per
+ * sample, single-input models), or one folder per sample holding `<input>.npy` files or `.pb`
+ * tensors (ONNX's test data: `test_data_set_0/input_0.pb`, each tensor named after its input or
+ * numbered in input order).
+ */
+async function calibrationSamples(
   dir: string,
-  inputs: readonly { name: string; dtype: string }[],
+  inputs: readonly FedInput[],
   Tensor: TensorClass,
 ): Promise<CalibrationSample[]> {
   const entries = (await readdir(dir)).sort();
-  const toTensor = (bytes: Uint8Array, file: string, input: { name: string; dtype: string }) => {
-    const a = npyAsInput(parseNpy(bytes, file), input.dtype, file, input.name);
-    return new Tensor(a.type as 'float32', a.data as Float32Array, a.dims);
+  const toTensor = (a: NpyArray, file: string, input: FedInput) => {
+    const x = npyAsInput(a, input.dtype, file, input.name);
+    return new Tensor(x.type as 'float32', x.data as Float32Array, x.dims);
   };
+  const read = async (file: string) => new Uint8Array(await readFile(file));
   const samples: CalibrationSample[] = [];
   for (const e of entries) {
     const full = join(dir, e);
     if ((await stat(full)).isDirectory()) {
       const sample: CalibrationSample = {};
+      const files = (await readdir(full)).sort();
+      for (const f of files.filter((f) => /\.pb$/i.test(f))) {
+        // ONNX's test data also holds the expected outputs (output_<k>.pb): not inputs.
+        if (/^output_\d+\.pb$/i.test(f)) continue;
+        const file = join(full, f);
+        const t = parseTensorFile(await read(file), file);
+        const input = inputOfTensorFile(t, file, inputs);
+        if (!input)
+          throw new TensorFileError(
+            `${file} holds tensor "${t.name}", which is not an input of the model (${inputs.map((i) => i.name).join(', ')})`,
+          );
+        sample[input.name] = toTensor(t, file, input);
+      }
       for (const input of inputs) {
+        if (sample[input.name]) continue;
         const file = join(full, `${input.name.replace(/[/\\:]/g, '_')}.npy`);
-        sample[input.name] = toTensor(
-          new Uint8Array(
-            await readFile(file).catch(() => {
-              throw new NpyError(`${full} has no ${basename(file)} for input "${input.name}"`);
-            }),
-          ),
-          file,
-          input,
-        );
+        const bytes = await readFile(file).catch(() => {
+          throw new NpyError(`${full} has no ${basename(file)} (nor a .pb tensor) for input "${input.name}"`);
+        });
+        sample[input.name] = toTensor(parseNpy(new Uint8Array(bytes), file), file, input);
       }
       samples.push(sample);
-    } else if (e.endsWith('.npy')) {
+    } else if (/\.(npy|pb)$/i.test(e)) {
       if (inputs.length !== 1)
         throw new NpyError(
-          `${dir}: the model has ${inputs.length} inputs; put each sample in its own folder with one <input>.npy per input`,
+          `${dir}: the model has ${inputs.length} inputs; put each sample in its own folder with one <input>.npy per input, or its .pb tensors (ONNX's test_data_set_<k> folders)`,
         );
-      samples.push({ [inputs[0]!.name]: toTensor(new Uint8Array(await readFile(full)), full, inputs[0]!) });
+      const bytes = await read(full);
+      samples.push({
+        [inputs[0]!.name]: toTensor(
+          /\.pb$/i.test(e) ? parseTensorFile(bytes, full) : parseNpy(bytes, full),
+          full,
+          inputs[0]!,
+        ),
+      });
     }
   }
-  if (samples.length === 0) throw new NpyError(`${dir} holds no .npy calibration inputs`);
+  if (samples.length === 0) throw new NpyError(`${dir} holds no .npy or .pb calibration inputs`);
   return samples;
 }
 
@@ -166,7 +191,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
   const inputsDir = o.get('inputs') as string | undefined;
   if (inputsDir) {
     try {
-      samples = await npySamples(inputsDir, loaded.summary.inputs, runtime.Tensor);
+      samples = await calibrationSamples(inputsDir, loaded.summary.inputs, runtime.Tensor);
     } catch (err) {
       return fail((err as Error).message);
     }
@@ -211,7 +236,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
       [
         `QuantLens quantize: ${file.name} · ${config} · SoC ${r.soc} (${r.arch}) · ${r.strict ? 'strict' : 'lenient'}`,
         ...out.assumed.map((a) => `assumed: ${a}`),
-        `calibration: ${samples ? `${samples.length} samples from ${inputsDir}` : `${calib} random samples (seed ${seed})`}, observer ${observer}`,
+        `calibration: ${samples ? `${samples.length} sample${samples.length === 1 ? '' : 's'} from ${inputsDir}` : `${calib} random samples (seed ${seed})`}, observer ${observer}`,
         `quantized tensors: ${out.quantizedTensors}; Q/DQ domain: ${out.qdqDomain}`,
         ...out.sqnr.map((s) => `SQNR ${s.output}: ${sqnrText(s.db)}`),
         ...out.notes.map((n) => `note: ${n}`),

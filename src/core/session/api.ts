@@ -68,7 +68,7 @@ export interface QuantizeSettings extends CheckSettings, QuantOptions {
   calibration: { samples: number; seed: number; observer: ObserverKind; percentile?: number };
   /** Fixed shapes for inputs with dynamic dimensions; others default to 1. */
   shapes?: Record<string, number[]>;
-  /** The user's calibration inputs (.npy or images) instead of random ones. */
+  /** The user's calibration inputs (.npy, .pb or images) instead of random ones. */
   inputFiles?: File[];
   /** Calibration inputs already decoded (the CLI's --inputs folder); they take precedence over the others. */
   samples?: CalibrationSample[];

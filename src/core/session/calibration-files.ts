@@ -1,11 +1,12 @@
 /**
- * Calibration inputs from the user's files, in the worker: `.npy` arrays, or images (PNG, JPEG,
- * WebP) for a model whose one input is an image tensor [N, 3, H, W] (RGB scaled to [0, 1],
- * resized to H × W). A single-input model takes one file per sample; a model with several inputs
- * takes `.npy` files named `<input>_<k>.npy`.
+ * Calibration inputs from the user's files, in the worker: `.npy` arrays, ONNX TensorProto `.pb`
+ * tensors (ONNX's test data, which the Model Zoo ships), or images (PNG, JPEG, WebP) for a model
+ * whose one input is an image tensor [N, 3, H, W] (RGB scaled to [0, 1], resized to H × W). Each
+ * array is converted to its input's element type (npyAsInput).
  */
 import type { CalibrationSample } from '../quant/expose';
-import { npyAsInput, parseNpy } from '../quant/npy';
+import { npyAsInput, parseNpy, type NpyArray } from '../quant/npy';
+import { parseTensorFile, type FedInput, type TensorFileArray } from '../quant/tensor-file';
 import type { OrtRuntime } from '../quant/runtime';
 import { SentenceError } from '../model/errors';
 import { halfBits } from '../model/half';
@@ -59,27 +60,30 @@ function makeFloat(runtime: OrtRuntime, data: Float32Array, dims: number[], dtyp
   return new runtime.Tensor('float32', data, dims);
 }
 
-/** A `.npy` file as the tensor `input` takes (its element type: see npyAsInput). */
-async function npyTensor(runtime: OrtRuntime, file: File, input: CalibrationInput) {
-  const a = npyAsInput(
-    parseNpy(new Uint8Array(await file.arrayBuffer()), file.name),
-    input.dtype,
-    file.name,
-    input.name,
-  );
-  return new runtime.Tensor(a.type as 'float32', a.data as Float32Array, a.dims);
+/** An array as the tensor `input` takes (its element type: see npyAsInput). */
+function inputTensor(runtime: OrtRuntime, a: NpyArray, fileName: string, input: FedInput) {
+  const x = npyAsInput(a, input.dtype, fileName, input.name);
+  return new runtime.Tensor(x.type as 'float32', x.data as Float32Array, x.dims);
 }
 
-/** A model input calibration feeds: its name and element type. */
-export interface CalibrationInput {
-  name: string;
-  dtype: string;
+const TENSOR_FILE = /\.pb$/i;
+
+/** A `.npy` or ONNX TensorProto `.pb` file's array. */
+async function fileArray(file: File): Promise<NpyArray | TensorFileArray> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  return TENSOR_FILE.test(file.name) ? parseTensorFile(bytes, file.name) : parseNpy(bytes, file.name);
 }
 
+/**
+ * The samples in the person's files. A single-input model takes one file per sample (`.npy`,
+ * `.pb` or an image). A model of several inputs takes `.npy` files named `<input>_<k>.npy`
+ * (sample k), or `.pb` tensors named after their input (as ONNX's test data names them): the k-th
+ * tensor given for each input is sample k.
+ */
 export async function samplesFromFiles(
   runtime: OrtRuntime,
   files: readonly File[],
-  inputs: readonly CalibrationInput[],
+  inputs: readonly FedInput[],
   shapes: ReadonlyMap<string, number[]>,
 ): Promise<CalibrationSample[]> {
   if (files.length === 0) throw new CalibrationFileError('no calibration files were given');
@@ -90,21 +94,42 @@ export async function samplesFromFiles(
       out.push({
         [input.name]: IMAGE.test(f.name)
           ? await imageTensor(runtime, f, shapes.get(input.name) ?? [], input.dtype)
-          : await npyTensor(runtime, f, input),
+          : inputTensor(runtime, await fileArray(f), f.name, input),
       });
     return out;
   }
   const bySample = new Map<string, CalibrationSample>();
+  const tensorsOf = new Map<string, number>();
   for (const f of files) {
-    const m = /^(.*)_(\d+)\.npy$/i.exec(f.name);
-    const input = m ? inputs.find((i) => i.name.replace(/[/\\:]/g, '_') === m[1]) : undefined;
-    if (!m || !input)
-      throw new CalibrationFileError(
-        `${f.name}: with several inputs (${inputs.map((i) => i.name).join(', ')}), name files <input>_<k>.npy`,
-      );
-    const sample = bySample.get(m[2]!) ?? {};
-    sample[input.name] = await npyTensor(runtime, f, input);
-    bySample.set(m[2]!, sample);
+    let key: string;
+    let input: FedInput | undefined;
+    let array: NpyArray;
+    if (TENSOR_FILE.test(f.name)) {
+      const t = parseTensorFile(new Uint8Array(await f.arrayBuffer()), f.name);
+      input = t.name ? inputs.find((i) => i.name === t.name) : undefined;
+      if (!input)
+        throw new CalibrationFileError(
+          t.name
+            ? `${f.name} holds tensor "${t.name}", which is not an input of the model (${inputs.map((i) => i.name).join(', ')})`
+            : `${f.name}: its tensor has no name; with several inputs (${inputs.map((i) => i.name).join(', ')}), each .pb tensor must be named after its input`,
+        );
+      const k = tensorsOf.get(input.name) ?? 0;
+      tensorsOf.set(input.name, k + 1);
+      key = String(k);
+      array = t;
+    } else {
+      const m = /^(.*)_(\d+)\.npy$/i.exec(f.name);
+      input = m ? inputs.find((i) => i.name.replace(/[/\\:]/g, '_') === m[1]) : undefined;
+      if (!m || !input)
+        throw new CalibrationFileError(
+          `${f.name}: with several inputs (${inputs.map((i) => i.name).join(', ')}), name files <input>_<k>.npy, or give .pb tensors named after their inputs`,
+        );
+      key = m[2]!;
+      array = parseNpy(new Uint8Array(await f.arrayBuffer()), f.name);
+    }
+    const sample = bySample.get(key) ?? {};
+    sample[input.name] = inputTensor(runtime, array, f.name, input);
+    bySample.set(key, sample);
   }
   const samples = [...bySample.values()];
   for (const [k, s] of [...bySample]) {

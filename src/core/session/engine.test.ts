@@ -598,6 +598,30 @@ describe("quantizing ONNX's conformance models (libonnx-testdata)", () => {
       }
     });
 
+  it("calibrates from ONNX's test-data tensors (.pb) given as calibration files", async () => {
+    const { nodeRuntime } = await import('../quant/node-runtime');
+    const engine = new Engine(nodeRuntime);
+    // Two inputs: each tensor is named after its input (float data, int64 indices).
+    const gather = `${DATA}/node/test_gather_0`;
+    await engine.openFiles([file(`${gather}/model.onnx`, 'gather.onnx')]);
+    const pb = (dir: string, k: number) => file(`${dir}/test_data_set_0/input_${k}.pb`);
+    const out = await engine.quantize({ ...quantTwoSamples, inputFiles: [pb(gather, 1), pb(gather, 0)] });
+    if (!out.ok) throw new Error(out.error.message);
+    expect(out.calibration).toEqual({ samples: 1, source: 'files', observer: 'minmax' });
+    // One input: an unnamed tensor (PyTorch-converted Conv2d) is a sample of it.
+    const conv = `${DATA}/pytorch-converted/test_Conv2d`;
+    await engine.openFiles([file(`${conv}/model.onnx`, 'conv.onnx')]);
+    const single = await engine.quantize({ ...quantTwoSamples, inputFiles: [pb(conv, 0)] });
+    if (!single.ok) throw new Error(single.error.message);
+    expect(single.sqnr[0]!.db).toBeGreaterThan(30);
+    // Given to a model of two inputs, an unnamed tensor cannot say which it feeds.
+    await engine.openFiles([file(`${gather}/model.onnx`, 'gather.onnx')]);
+    const unnamed = await engine.quantize({ ...quantTwoSamples, inputFiles: [pb(conv, 0)] });
+    expect(unnamed.ok ? '' : unnamed.error.message).toContain(
+      'input_0.pb: its tensor has no name; with several inputs (data, indices), each .pb tensor must be named after its input',
+    );
+  });
+
   it('node/test_cast_DOUBLE_to_FLOAT: a float64 input gets float64 samples and is quantized', async () => {
     const { nodeRuntime } = await import('../quant/node-runtime');
     const engine = new Engine(nodeRuntime);

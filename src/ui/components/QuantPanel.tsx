@@ -26,8 +26,8 @@ function CalibrationFiles() {
           type="file"
           multiple
           hidden
-          accept=".npy,image/*"
-          aria-label="Calibration input files (.npy or images)"
+          accept=".npy,.pb,image/*"
+          aria-label="Calibration input files (.npy, .pb or images)"
           onChange={(e) => {
             const f = [...(e.target.files ?? [])];
             e.target.value = '';

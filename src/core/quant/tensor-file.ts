@@ -1,0 +1,138 @@
+/**
+ * ONNX TensorProto files (`.pb`) as calibration inputs: the layout of ONNX's test data, which the
+ * ONNX Model Zoo ships beside its models and onnxruntime's `onnx_test_runner` reads
+ * (`test_data_set_0/input_0.pb`, ...). Each file holds one tensor, usually named after the graph
+ * input it feeds. Read into the same arrays as `.npy` files, so both reach the model alike
+ * ({@link npyAsInput}).
+ */
+import { SentenceError } from '../model/errors';
+import { dtypeFromCode } from '../model/dtype';
+import { onnx } from '../model/onnx/generated/onnx-pb.js';
+import type { NpyArray } from './npy';
+
+export class TensorFileError extends SentenceError<'tensor-file'> {
+  override readonly name = 'TensorFileError';
+  constructor(sentence: string) {
+    super('tensor-file', sentence);
+  }
+}
+
+/** A tensor read from a `.pb` file: its array, and the name it carries ('' when none). */
+export interface TensorFileArray extends NpyArray {
+  name: string;
+}
+
+const BYTES: Record<NpyArray['dtype'], number> = {
+  float32: 4,
+  float64: 8,
+  int64: 8,
+  int32: 4,
+  uint8: 1,
+  int8: 1,
+  bool: 1,
+  float16: 2,
+};
+
+function typedArray(dtype: NpyArray['dtype'], buffer: ArrayBuffer): NpyArray['data'] {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(buffer);
+    case 'float64':
+      return new Float64Array(buffer);
+    case 'int64':
+      return new BigInt64Array(buffer);
+    case 'int32':
+      return new Int32Array(buffer);
+    case 'int8':
+      return new Int8Array(buffer);
+    case 'float16':
+      return new Uint16Array(buffer);
+    default:
+      return new Uint8Array(buffer);
+  }
+}
+
+/** The values of a tensor written in its typed field (float_data, int32_data, ...), by ONNX's rules. */
+function fromFields(t: onnx.TensorProto, dtype: NpyArray['dtype'], count: number): NpyArray['data'] | undefined {
+  // 64-bit fields decode to plain numbers (pb-runtime.js configures protobufjs without Long).
+  const field = (
+    dtype === 'float32'
+      ? t.floatData
+      : dtype === 'float64'
+        ? t.doubleData
+        : dtype === 'int64'
+          ? t.int64Data
+          : // int32, int8, uint8, bool and float16 (its bits) are all stored in int32_data.
+            t.int32Data
+  ) as ArrayLike<number> | undefined;
+  if (!field || field.length !== count) return undefined;
+  const out = typedArray(dtype, new ArrayBuffer(count * BYTES[dtype]));
+  if (out instanceof BigInt64Array) for (let i = 0; i < count; i++) out[i] = BigInt(field[i]!);
+  else for (let i = 0; i < count; i++) out[i] = Number(field[i]!);
+  return out;
+}
+
+/**
+ * Reads a TensorProto file into an array. Refuses, saying what is wrong, a file that is not a
+ * TensorProto, an element type calibration cannot feed, data kept in another file, or a size that
+ * does not match the shape.
+ */
+export function parseTensorFile(bytes: Uint8Array, fileName: string): TensorFileArray {
+  let t: onnx.TensorProto;
+  try {
+    t = onnx.TensorProto.decode(bytes);
+  } catch {
+    throw new TensorFileError(`${fileName}: not an ONNX TensorProto file (it does not decode as one)`);
+  }
+  const dims = (t.dims ?? []).map(Number);
+  if (t.dataType === 0 || dims.some((d) => !Number.isSafeInteger(d) || d < 0))
+    throw new TensorFileError(`${fileName}: not an ONNX TensorProto file (no element type, or a negative dimension)`);
+  const dtype = dtypeFromCode(t.dataType);
+  if (!(dtype in BYTES))
+    throw new TensorFileError(
+      `${fileName}: holds ${dtype} values; calibration inputs are float32, float64, float16, int64, int32, int8, uint8 or bool`,
+    );
+  const type = dtype as NpyArray['dtype'];
+  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)
+    throw new TensorFileError(`${fileName}: its values are kept in another file; save the tensor with its data inline`);
+  const count = dims.reduce((a, b) => a * b, 1);
+  const name = t.name ?? '';
+  const raw = t.rawData;
+  if (raw && raw.length > 0) {
+    if (raw.length !== count * BYTES[type])
+      throw new TensorFileError(
+        `${fileName}: shape (${dims.join(', ')}) needs ${count * BYTES[type]} bytes of ${type}, the file has ${raw.length}`,
+      );
+    // Copied into an aligned buffer of its own (raw_data sits at any offset of the file).
+    const data = typedArray(type, raw.slice().buffer as ArrayBuffer);
+    return { dtype: type, shape: dims, data, name };
+  }
+  const data = fromFields(t, type, count);
+  if (!data)
+    throw new TensorFileError(
+      `${fileName}: shape (${dims.join(', ')}) needs ${count} values, the file holds another number`,
+    );
+  return { dtype: type, shape: dims, data, name };
+}
+
+/** A model input calibration feeds: its name and element type. */
+export interface FedInput {
+  name: string;
+  dtype: string;
+}
+
+/**
+ * The input a `.pb` tensor feeds: the one it is named after, else (an unnamed tensor) the k-th
+ * input for a file named `input_<k>.pb`, as ONNX's test data numbers them, else the only input.
+ * Undefined when none fits.
+ */
+export function inputOfTensorFile(
+  tensor: TensorFileArray,
+  fileName: string,
+  inputs: readonly FedInput[],
+): FedInput | undefined {
+  if (tensor.name) return inputs.find((i) => i.name === tensor.name);
+  const k = /(?:^|[/\\])input_(\d+)\.pb$/i.exec(fileName)?.[1];
+  if (k !== undefined) return inputs[Number(k)];
+  return inputs.length === 1 ? inputs[0] : undefined;
+}
