@@ -12,7 +12,7 @@ import { loadNodeRuntime } from './runtime';
 import { isConfigName, CONFIG_NAMES, DEFAULT_CALIBRATION, DEFAULT_OPTIONS } from '../core/quant/configs';
 import { BACKENDS, DEFAULT_BACKEND, DEFAULT_SOC, isBackend } from '../../rules/backends';
 import type { CalibrationSample } from '../core/quant/expose';
-import { npyAsInput, parseNpy, NpyError, type NpyArray } from '../core/quant/npy';
+import { inputTensor, parseNpy, NpyError, type NpyArray } from '../core/quant/npy';
 import { inputOfTensorFile, parseTensorFile, TensorFileError, type FedInput } from '../core/quant/tensor-file';
 import { Engine } from '../core/session/engine';
 import { sqnrText } from '../core/report/report-text';
@@ -52,10 +52,7 @@ async function calibrationSamples(
   Tensor: TensorClass,
 ): Promise<CalibrationSample[]> {
   const entries = (await readdir(dir)).sort();
-  const toTensor = (a: NpyArray, file: string, input: FedInput) => {
-    const x = npyAsInput(a, input.dtype, file, input.name);
-    return new Tensor(x.type as 'float32', x.data as Float32Array, x.dims);
-  };
+  const toTensor = (a: NpyArray, file: string, input: FedInput) => inputTensor(Tensor, a, file, input);
   const read = async (file: string) => new Uint8Array(await readFile(file));
   const samples: CalibrationSample[] = [];
   for (const e of entries) {

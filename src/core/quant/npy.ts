@@ -4,6 +4,7 @@
  */
 import { SentenceError } from '../model/errors';
 import { halfBits, halfValues } from '../model/half';
+import type { TensorClass } from './inputs';
 
 export interface NpyArray {
   dtype: 'float32' | 'float64' | 'int64' | 'int32' | 'uint8' | 'int8' | 'bool' | 'float16';
@@ -135,4 +136,15 @@ export function npyAsInput(a: NpyArray, dtype: string | undefined, fileName: str
     return { type: 'int32', data: out, dims };
   }
   return refuse();
+}
+
+/** `a` as the onnxruntime tensor the model input `input` takes ({@link npyAsInput}). */
+export function inputTensor(
+  Tensor: TensorClass,
+  a: NpyArray,
+  fileName: string,
+  input: { name: string; dtype: string },
+): InstanceType<TensorClass> {
+  const x = npyAsInput(a, input.dtype, fileName, input.name);
+  return new Tensor(x.type as 'float32', x.data as Float32Array, x.dims);
 }

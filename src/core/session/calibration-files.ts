@@ -5,7 +5,7 @@
  * array is converted to its input's element type (npyAsInput).
  */
 import type { CalibrationSample } from '../quant/expose';
-import { npyAsInput, parseNpy, type NpyArray } from '../quant/npy';
+import { inputTensor, parseNpy, type NpyArray } from '../quant/npy';
 import { parseTensorFile, type FedInput, type TensorFileArray } from '../quant/tensor-file';
 import type { OrtRuntime } from '../quant/runtime';
 import { SentenceError } from '../model/errors';
@@ -60,12 +60,6 @@ function makeFloat(runtime: OrtRuntime, data: Float32Array, dims: number[], dtyp
   return new runtime.Tensor('float32', data, dims);
 }
 
-/** An array as the tensor `input` takes (its element type: see npyAsInput). */
-function inputTensor(runtime: OrtRuntime, a: NpyArray, fileName: string, input: FedInput) {
-  const x = npyAsInput(a, input.dtype, fileName, input.name);
-  return new runtime.Tensor(x.type as 'float32', x.data as Float32Array, x.dims);
-}
-
 const TENSOR_FILE = /\.pb$/i;
 
 /** A `.npy` or ONNX TensorProto `.pb` file's array. */
@@ -94,7 +88,7 @@ export async function samplesFromFiles(
       out.push({
         [input.name]: IMAGE.test(f.name)
           ? await imageTensor(runtime, f, shapes.get(input.name) ?? [], input.dtype)
-          : inputTensor(runtime, await fileArray(f), f.name, input),
+          : inputTensor(runtime.Tensor, await fileArray(f), f.name, input),
       });
     return out;
   }
@@ -128,7 +122,7 @@ export async function samplesFromFiles(
       array = parseNpy(new Uint8Array(await f.arrayBuffer()), f.name);
     }
     const sample = bySample.get(key) ?? {};
-    sample[input.name] = inputTensor(runtime, array, f.name, input);
+    sample[input.name] = inputTensor(runtime.Tensor, array, f.name, input);
     bySample.set(key, sample);
   }
   const samples = [...bySample.values()];
