@@ -105,6 +105,21 @@ open("${dir}/short.pb", "wb").write(t.SerializeToString())`,
     expect(() => parseTensorFile(new Uint8Array(readFileSync(join(dir, 'short.pb'))), 'short.pb')).toThrow(
       'short.pb: shape (2, 3) needs 24 bytes of float32, the file has 20',
     );
+    execFileSync('/usr/bin/python3', [
+      '-c',
+      `from onnx import TensorProto
+t = TensorProto(name="x", data_type=TensorProto.FLOAT, dims=[2, 2], float_data=[1, 2, 3])
+open("${dir}/few.pb", "wb").write(t.SerializeToString())`,
+    ]);
+    expect(() => parseTensorFile(new Uint8Array(readFileSync(join(dir, 'few.pb'))), 'few.pb')).toThrow(
+      'few.pb: shape (2, 2) needs 4 values, the file holds 3',
+    );
+    // ONNX's test data of a sequence input (a SequenceProto), which decodes as a TensorProto of a
+    // made-up shape.
+    const seq = `${DATA}/node/test_identity_sequence/test_data_set_0/input_0.pb`;
+    expect(() => parseTensorFile(new Uint8Array(readFileSync(seq)), 'input_0.pb')).toThrow(
+      'input_0.pb: holds no tensor values: not an ONNX TensorProto file (a sequence or an optional, perhaps), and calibration feeds tensors only',
+    );
   });
 });
 

@@ -108,11 +108,17 @@ export function parseTensorFile(bytes: Uint8Array, fileName: string): TensorFile
     return { dtype: type, shape: dims, data, name };
   }
   const data = fromFields(t, type, count);
-  if (!data)
+  if (data) return { dtype: type, shape: dims, data, name };
+  const held = [t.floatData, t.doubleData, t.int64Data, t.int32Data].reduce((n, f) => n + (f?.length ?? 0), 0);
+  // ONNX's test data also stores sequences and optionals (SequenceProto, OptionalProto) as .pb
+  // files; read as a TensorProto, such a file has a made-up shape and no values.
+  if (held === 0)
     throw new TensorFileError(
-      `${fileName}: shape (${dims.join(', ')}) needs ${count} values, the file holds another number`,
+      `${fileName}: holds no tensor values: not an ONNX TensorProto file (a sequence or an optional, perhaps), and calibration feeds tensors only`,
     );
-  return { dtype: type, shape: dims, data, name };
+  throw new TensorFileError(
+    `${fileName}: shape (${dims.join(', ')}) needs ${count.toLocaleString('en-US')} values, the file holds ${held.toLocaleString('en-US')}`,
+  );
 }
 
 /** A model input calibration feeds: its name and element type. */
