@@ -30,6 +30,21 @@ const DTYPES: Record<string, NpyArray['dtype']> = {
   '<f2': 'float16',
 };
 
+/** The typed array that holds each element type calibration feeds (bool as bytes, float16 as its bits). */
+export const ARRAY_OF: Record<
+  NpyArray['dtype'],
+  { new (buffer: ArrayBuffer): NpyArray['data']; readonly BYTES_PER_ELEMENT: number }
+> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int64: BigInt64Array,
+  int32: Int32Array,
+  uint8: Uint8Array,
+  int8: Int8Array,
+  bool: Uint8Array,
+  float16: Uint16Array,
+};
+
 export function parseNpy(bytes: Uint8Array, fileName: string): NpyArray {
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
   if (bytes.length < 10 || !magic.every((b, i) => bytes[i] === b))
@@ -58,23 +73,13 @@ export function parseNpy(bytes: Uint8Array, fileName: string): NpyArray {
     .map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   const body = bytes.slice(start + headerLen);
-  const size = { float32: 4, float64: 8, int64: 8, int32: 4, uint8: 1, int8: 1, bool: 1, float16: 2 }[dtype];
+  const size = ARRAY_OF[dtype].BYTES_PER_ELEMENT;
   if (body.length < count * size)
     throw new NpyError(
       `${fileName}: shape (${shape.join(', ')}) needs ${count * size} bytes of data, the file has ${body.length}`,
     );
   const buf = body.buffer.slice(body.byteOffset, body.byteOffset + count * size);
-  const data = {
-    float32: Float32Array,
-    float64: Float64Array,
-    int64: BigInt64Array,
-    int32: Int32Array,
-    uint8: Uint8Array,
-    int8: Int8Array,
-    bool: Uint8Array,
-    float16: Uint16Array,
-  }[dtype];
-  return { dtype, shape, data: new data(buf) };
+  return { dtype, shape, data: new ARRAY_OF[dtype](buf) };
 }
 
 /** An array as a model input takes it: onnxruntime's element type name, the data and the shape. */

@@ -8,7 +8,7 @@
 import { SentenceError } from '../model/errors';
 import { dtypeFromCode } from '../model/dtype';
 import { onnx } from '../model/onnx/generated/onnx-pb.js';
-import type { NpyArray } from './npy';
+import { ARRAY_OF, type NpyArray } from './npy';
 
 export class TensorFileError extends SentenceError<'tensor-file'> {
   override readonly name = 'TensorFileError';
@@ -20,36 +20,6 @@ export class TensorFileError extends SentenceError<'tensor-file'> {
 /** A tensor read from a `.pb` file: its array, and the name it carries ('' when none). */
 export interface TensorFileArray extends NpyArray {
   name: string;
-}
-
-const BYTES: Record<NpyArray['dtype'], number> = {
-  float32: 4,
-  float64: 8,
-  int64: 8,
-  int32: 4,
-  uint8: 1,
-  int8: 1,
-  bool: 1,
-  float16: 2,
-};
-
-function typedArray(dtype: NpyArray['dtype'], buffer: ArrayBuffer): NpyArray['data'] {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(buffer);
-    case 'float64':
-      return new Float64Array(buffer);
-    case 'int64':
-      return new BigInt64Array(buffer);
-    case 'int32':
-      return new Int32Array(buffer);
-    case 'int8':
-      return new Int8Array(buffer);
-    case 'float16':
-      return new Uint16Array(buffer);
-    default:
-      return new Uint8Array(buffer);
-  }
 }
 
 /** The values of a tensor written in its typed field (float_data, int32_data, ...), by ONNX's rules. */
@@ -66,7 +36,7 @@ function fromFields(t: onnx.TensorProto, dtype: NpyArray['dtype'], count: number
             t.int32Data
   ) as ArrayLike<number> | undefined;
   if (!field || field.length !== count) return undefined;
-  const out = typedArray(dtype, new ArrayBuffer(count * BYTES[dtype]));
+  const out = new ARRAY_OF[dtype](new ArrayBuffer(count * ARRAY_OF[dtype].BYTES_PER_ELEMENT));
   if (out instanceof BigInt64Array) for (let i = 0; i < count; i++) out[i] = BigInt(field[i]!);
   else for (let i = 0; i < count; i++) out[i] = Number(field[i]!);
   return out;
@@ -88,7 +58,7 @@ export function parseTensorFile(bytes: Uint8Array, fileName: string): TensorFile
   if (t.dataType === 0 || dims.some((d) => !Number.isSafeInteger(d) || d < 0))
     throw new TensorFileError(`${fileName}: not an ONNX TensorProto file (no element type, or a negative dimension)`);
   const dtype = dtypeFromCode(t.dataType);
-  if (!(dtype in BYTES))
+  if (!(dtype in ARRAY_OF))
     throw new TensorFileError(
       `${fileName}: holds ${dtype} values; calibration inputs are float32, float64, float16, int64, int32, int8, uint8 or bool`,
     );
@@ -99,12 +69,13 @@ export function parseTensorFile(bytes: Uint8Array, fileName: string): TensorFile
   const name = t.name ?? '';
   const raw = t.rawData;
   if (raw && raw.length > 0) {
-    if (raw.length !== count * BYTES[type])
+    const need = count * ARRAY_OF[type].BYTES_PER_ELEMENT;
+    if (raw.length !== need)
       throw new TensorFileError(
-        `${fileName}: shape (${dims.join(', ')}) needs ${count * BYTES[type]} bytes of ${type}, the file has ${raw.length}`,
+        `${fileName}: shape (${dims.join(', ')}) needs ${need} bytes of ${type}, the file has ${raw.length}`,
       );
     // Copied into an aligned buffer of its own (raw_data sits at any offset of the file).
-    const data = typedArray(type, raw.slice().buffer as ArrayBuffer);
+    const data = new ARRAY_OF[type](raw.slice().buffer as ArrayBuffer);
     return { dtype: type, shape: dims, data, name };
   }
   const data = fromFields(t, type, count);
