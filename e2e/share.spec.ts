@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { DATA, dropFiles, graphNode, waitForGraph } from './helpers';
 
@@ -91,4 +94,37 @@ test('a hostile or broken link explains itself and the app still opens', async (
   await waitForGraph(page);
   await page.goto('/?again#s=9.AAAA');
   await expect(page.getByTestId('share-notice')).toContainText(/newer QuantLens/);
+});
+
+test("a quantization calibrated on the sender's files is replayed on random samples, and the receiver is told", async ({
+  page,
+  browser,
+}) => {
+  await page.goto('/?model=samples/cnn-sigmoid.onnx');
+  await waitForGraph(page);
+  await expect(page.getByTestId('quant-result')).toBeVisible();
+  const dir = mkdtempSync(join(tmpdir(), 'ql-share-npy-'));
+  execFileSync('/usr/bin/python3', [
+    '-c',
+    `import numpy as np\nfor k in range(3): np.save("${dir}/s%d.npy" % k, np.random.RandomState(k).rand(1,3,32,32).astype(np.float32))`,
+  ]);
+  await page
+    .getByLabel('Calibration input files (.npy, .pb or images)')
+    .setInputFiles([0, 1, 2].map((k) => join(dir, `s${k}.npy`)));
+  await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  await expect(page.getByTestId('quant-calibration')).toHaveText(
+    'calibrated on 3 samples from your calibration files (min/max)',
+  );
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  const link = await page.getByTestId('share-link').inputValue();
+
+  const fresh = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const other = await fresh.newPage();
+  await other.goto(link);
+  await waitForGraph(other);
+  await expect(other.getByTestId('share-replay')).toContainText(
+    "The shared quantization calibrated on 3 samples from its sender's own files, which a link cannot carry: this replay calibrates on 3 random samples",
+  );
+  await expect(other.getByTestId('quant-calibration')).toContainText('3 random samples');
+  await fresh.close();
 });

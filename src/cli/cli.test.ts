@@ -242,6 +242,28 @@ describe('quantlens check --link', () => {
     const plan = run('check', `${S}/transformer-block.onnx`, '--link', planLink, '--format', 'json');
     expect(plan.code).toBe(1);
     expect(JSON.parse(plan.out)).toMatchObject({ encodings: 'quantizer', verdict: 'fail' });
+    expect(plan.err).not.toContain('calibrated on');
+    // A run the sender calibrated on their own files is replayed on random samples, and says so.
+    const filesLink = await encodeShareLink(
+      {
+        v: 2,
+        settings: {
+          backend: 'htp',
+          soc: 'SM8650',
+          strict: true,
+          flow: 'qnn',
+          config: '8a8w',
+          calibration: { mode: 'files', samples: 3, seed: 1234 },
+        },
+        model: { name: 'transformer-block.onnx', size: 1, sha256: '0'.repeat(64) },
+      },
+      'http://127.0.0.1:5173/',
+    );
+    const files = run('check', `${S}/transformer-block.onnx`, '--link', filesLink, '--format', 'json');
+    expect(files.code).toBe(0);
+    expect(files.err).toContain(
+      "warning: The shared quantization calibrated on 3 samples from its sender's own files, which a link cannot carry: this replay calibrates on 3 random samples (seed 1234)",
+    );
     expect(run('check', `${S}/transformer-block.onnx`, '--link', 'http://x/#s=1.@@@').code).toBe(2);
   });
 });

@@ -14,7 +14,13 @@ import type { CheckSettings, OpenFile } from '../core/session/api';
 import { parseArgs } from './args';
 import { EXIT, fileRanges, fileSha256, type Io } from './io';
 import type { ReadRange } from '../core/io/skeleton';
-import { compareDroppedModel, decodeShareLink, ShareLinkError, type SharePayload } from '../core/share';
+import {
+  compareDroppedModel,
+  decodeShareLink,
+  replayCalibrationWarning,
+  ShareLinkError,
+  type SharePayload,
+} from '../core/share';
 import { DEFAULT_CALIBRATION, DEFAULT_OPTIONS, isConfigName } from '../core/quant/configs';
 import { BACKENDS, DEFAULT_BACKEND, isBackend } from '../../rules/backends';
 import { QUANTIZE_USAGE, quantizeCommand } from './quantize-command';
@@ -231,6 +237,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const config = shared.settings.config;
     if (config && isConfigName(config)) {
       // The link recorded a quantizer run: reproduce it and report its plan.
+      const replay = replayCalibrationWarning(shared.settings.calibration);
+      if (replay) io.stderr.write(`quantlens check: warning: ${replay}\n`);
       const q = await engine.quantize({
         ...settings,
         ...DEFAULT_OPTIONS,

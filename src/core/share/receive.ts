@@ -1,5 +1,5 @@
 /** What a receiver does with a decoded link: its check settings, and whether a dropped file is the shared one. */
-import { fmt, type ShareBackend, type ShareModel, type SharePayload } from './payload';
+import { fmt, type ShareBackend, type ShareCalibration, type ShareModel, type SharePayload } from './payload';
 
 // ---------------------------------------------------------------------------------------------
 // Receiving.
@@ -26,4 +26,16 @@ export function compareDroppedModel(
     same: false,
     warning: `"${dropped.name}" is not the shared model "${shared.name}": it has ${what} (SHA-256 ${dropped.sha256.slice(0, 12)}… instead of ${shared.sha256.slice(0, 12)}…). The results below are for your file and may differ from the shared ones.`,
   };
+}
+
+/**
+ * What a replay of a shared quantizer run cannot reproduce: a run calibrated on its sender's own
+ * files is replayed on random samples (a link carries no data), so its ranges, SQNR and the
+ * findings that follow from them may differ. Undefined when the link recorded random samples (or
+ * no quantizer run).
+ */
+export function replayCalibrationWarning(calibration: ShareCalibration | undefined): string | undefined {
+  if (calibration?.mode !== 'files') return undefined;
+  const n = calibration.samples;
+  return `The shared quantization calibrated on ${n} sample${n === 1 ? '' : 's'} from its sender's own files, which a link cannot carry: this replay calibrates on ${n} random sample${n === 1 ? '' : 's'} (seed ${calibration.seed}), so ranges, SQNR and the findings that follow from them may differ. Give the same files to reproduce it.`;
 }

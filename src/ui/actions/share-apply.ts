@@ -3,7 +3,7 @@
  * recorded (check, quantization), the identity comparison and the selected node. Never loads a
  * model itself, so the load path can call it without a circle.
  */
-import { compareDroppedModel, type SharePayload } from '../../core/share';
+import { compareDroppedModel, replayCalibrationWarning, type SharePayload } from '../../core/share';
 import { isConfigName } from '../../core/quant/configs';
 import { reportWithHash, runCheck } from './check';
 import { runQuantize } from './quant';
@@ -58,7 +58,11 @@ export async function afterModel(payload: SharePayload): Promise<void> {
     hash && summary
       ? compareDroppedModel(payload.model, { name: summary.fileName, size: summary.byteLength, sha256: hash })
       : { warning: undefined };
-  useShare.setState({ mismatch: cmp.warning, pending: undefined });
+  useShare.setState({
+    mismatch: cmp.warning,
+    replay: payload.settings.config ? replayCalibrationWarning(payload.settings.calibration) : undefined,
+    pending: undefined,
+  });
   if (payload.settings.config) await runQuantize();
   selectByName(payload.view?.selected);
 }

@@ -35,11 +35,15 @@ export async function makeShareLink(): Promise<string> {
         ? {
             config: quant.settings.config,
             overrides: quant.settings.overrides.map((o) => ({ pattern: o.pattern, config: o.config })),
-            calibration: {
-              mode: 'random' as const,
-              samples: quant.settings.calibration.samples,
-              seed: quant.settings.calibration.seed,
-            },
+            // A plan calibrated on the person's files says so: the receiver cannot have them.
+            calibration:
+              plan.calibration.source === 'random'
+                ? {
+                    mode: 'random' as const,
+                    samples: quant.settings.calibration.samples,
+                    seed: quant.settings.calibration.seed,
+                  }
+                : { mode: 'files' as const, samples: plan.calibration.samples, seed: quant.settings.calibration.seed },
           }
         : {}),
     },

@@ -53,7 +53,8 @@ export function CopyLinkButton() {
 export function ShareNotices() {
   const error = useShare((s) => s.error);
   const mismatch = useShare((s) => s.mismatch);
-  if (!error && !mismatch) return null;
+  const replay = useShare((s) => s.replay);
+  if (!error && !mismatch && !replay) return null;
   return (
     <div
       className="border-b border-amber-300 bg-amber-50 px-3 py-1.5 text-sm text-amber-900"
@@ -61,6 +62,11 @@ export function ShareNotices() {
       data-testid="share-notice"
     >
       {error ?? mismatch}
+      {!error && replay && (
+        <span data-testid="share-replay" className={mismatch ? 'ml-1' : ''}>
+          {replay}
+        </span>
+      )}
       <button type="button" aria-label="Dismiss" className="ml-2 px-1" onClick={dismissShareNotices}>
         ✕
       </button>

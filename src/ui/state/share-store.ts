@@ -7,6 +7,8 @@ export interface ShareState {
   pending?: { payload: SharePayload; snapshot?: ShareSnapshot };
   /** Warning after the dropped file differs from the shared one. */
   mismatch?: string;
+  /** What the replay of the shared quantization cannot reproduce (the sender's calibration files). */
+  replay?: string;
   /** An error opening a link. */
   error?: string;
   /** The last link made with Copy link. */
@@ -19,5 +21,5 @@ export const useShare = create<ShareState>()(() => ({}));
 
 /** Clears the notices the share bar shows (a trivial setter for the dismiss button). */
 export function dismissShareNotices(): void {
-  useShare.setState({ error: undefined, mismatch: undefined });
+  useShare.setState({ error: undefined, mismatch: undefined, replay: undefined });
 }
