@@ -224,41 +224,27 @@ describe('quantlens check --link', () => {
     expect(JSON.parse(r.out)).toMatchObject({ soc: 'SM8450', strict: false, verdict: 'pass-with-warnings' });
     expect(r.err).toMatch(/warning: .*differ/i);
 
-    const planLink = await encodeShareLink(
-      {
-        v: 2,
-        settings: {
-          backend: 'htp',
-          soc: 'SM8450',
-          strict: true,
-          flow: 'qnn',
-          config: '16a16w',
-          calibration: { mode: 'random', samples: 4, seed: 7 },
+    /** A link that recorded a quantizer run of the transformer block. */
+    const runLink = (
+      soc: string,
+      config: string,
+      calibration: { mode: 'random' | 'files'; samples: number; seed: number },
+    ) =>
+      encodeShareLink(
+        {
+          v: 2,
+          settings: { backend: 'htp', soc, strict: true, flow: 'qnn', config, calibration },
+          model: { name: 'transformer-block.onnx', size: 1, sha256: '0'.repeat(64) },
         },
-        model: { name: 'transformer-block.onnx', size: 1, sha256: '0'.repeat(64) },
-      },
-      'http://127.0.0.1:5173/',
-    );
+        'http://127.0.0.1:5173/',
+      );
+    const planLink = await runLink('SM8450', '16a16w', { mode: 'random', samples: 4, seed: 7 });
     const plan = run('check', `${S}/transformer-block.onnx`, '--link', planLink, '--format', 'json');
     expect(plan.code).toBe(1);
     expect(JSON.parse(plan.out)).toMatchObject({ encodings: 'quantizer', verdict: 'fail' });
     expect(plan.err).not.toContain('calibrated on');
     // A run the sender calibrated on their own files is replayed on random samples, and says so.
-    const filesLink = await encodeShareLink(
-      {
-        v: 2,
-        settings: {
-          backend: 'htp',
-          soc: 'SM8650',
-          strict: true,
-          flow: 'qnn',
-          config: '8a8w',
-          calibration: { mode: 'files', samples: 3, seed: 1234 },
-        },
-        model: { name: 'transformer-block.onnx', size: 1, sha256: '0'.repeat(64) },
-      },
-      'http://127.0.0.1:5173/',
-    );
+    const filesLink = await runLink('SM8650', '8a8w', { mode: 'files', samples: 3, seed: 1234 });
     const files = run('check', `${S}/transformer-block.onnx`, '--link', filesLink, '--format', 'json');
     expect(files.code).toBe(0);
     expect(files.err).toContain(
