@@ -54,6 +54,37 @@ test('a float16 model is quantized on load, passes its own rules, and its SQNR r
   );
 });
 
+test('calibration inputs dropped onto an open model go to the Quantizer (.npy and ONNX test-data .pb), not open as a model', async ({
+  page,
+}) => {
+  await page.goto('/?model=samples/cnn-sigmoid.onnx');
+  await waitForGraph(page);
+  await expect(page.getByTestId('quant-result')).toBeVisible();
+  const dir = mkdtempSync(join(tmpdir(), 'ql-drop-calib-'));
+  execFileSync('/usr/bin/python3', [
+    '-c',
+    [
+      'import numpy as np',
+      'from onnx import numpy_helper',
+      `for k in range(2): np.save("${dir}/s%d.npy" % k, np.random.RandomState(k).rand(1,3,32,32).astype(np.float32))`,
+      `open("${dir}/input_0.pb", "wb").write(numpy_helper.from_array(np.random.RandomState(5).rand(1,3,32,32).astype(np.float32)).SerializeToString())`,
+    ].join('\n'),
+  ]);
+  await dropFiles(
+    page,
+    ['s0.npy', 's1.npy', 'input_0.pb'].map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(dir, name))) })),
+  );
+  await expect(page.getByTestId('calib-files')).toHaveText('3 file(s)');
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-model', 'cnn-sigmoid.onnx');
+  await expect(page.getByTestId('load-error')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  await expect(page.getByTestId('quant-progress')).toHaveCount(0);
+  await expect(page.getByTestId('quant-error')).toHaveCount(0);
+  await expect(page.getByTestId('quant-calibration')).toHaveText(
+    'calibrated on 3 samples from your calibration files (min/max)',
+  );
+});
+
 test('a float model quantized on load is painted first: the run starts after its drawing is on screen', async ({
   page,
 }) => {

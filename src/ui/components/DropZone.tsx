@@ -1,6 +1,19 @@
-/** Whole-window drag and drop: a model and its external-data files in one drop. */
+/**
+ * Whole-window drag and drop: a model and its external-data files in one drop, or, onto an open
+ * model, calibration inputs for the quantizer (.npy arrays, ONNX test-data tensors input_<k>.pb).
+ */
 import { useEffect, useState } from 'react';
 import { openFiles } from '../actions/load';
+import { useApp } from '../state/app-store';
+import { setQuantSettings } from '../state/quant-store';
+
+/**
+ * Whether a drop is calibration inputs: every file a NumPy array, or a tensor named as ONNX's test
+ * data names them (a lone `model.pb` may be an ONNX model: it opens as one).
+ */
+export function isCalibrationDrop(files: readonly { name: string }[]): boolean {
+  return files.length > 0 && files.every((f) => /\.npy$/i.test(f.name) || /^input_\d+\.pb$/i.test(f.name));
+}
 
 export function DropZone() {
   const [over, setOver] = useState(false);
@@ -25,7 +38,9 @@ export function DropZone() {
       depth = 0;
       setOver(false);
       const files = [...(e.dataTransfer?.files ?? [])];
-      if (files.length) void openFiles(files);
+      // Calibration inputs dropped onto a model go to the Quantizer panel, for its next run.
+      if (useApp.getState().summary && isCalibrationDrop(files)) setQuantSettings({ inputFiles: files });
+      else if (files.length) void openFiles(files);
     };
     window.addEventListener('dragenter', enter);
     window.addEventListener('dragleave', leave);
@@ -41,7 +56,7 @@ export function DropZone() {
   if (!over) return null;
   return (
     <div className="pointer-events-none absolute inset-0 z-40 flex items-center justify-center border-4 border-dashed border-blue-500 bg-blue-50/70 text-lg font-medium text-blue-800">
-      Drop an .onnx model (and its external-data files)
+      Drop an .onnx model (and its external-data files), or {'.npy / input_<k>.pb'} calibration inputs
     </div>
   );
 }
