@@ -23,6 +23,19 @@ export async function dropFiles(page: Page, files: { name: string; bytes: Uint8A
   }, payload);
 }
 
+/**
+ * Calibration files as NumPy writes them: `count` arrays of `shape` (random, seeded per file) in a
+ * fresh folder, saved with np.save in `dtype` (`float64` is NumPy's default); returns their paths.
+ */
+export function npyFiles(count: number, dtype = 'float32', shape = [1, 3, 32, 32]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'ql-npy-'));
+  execFileSync('/usr/bin/python3', [
+    '-c',
+    `import numpy as np\nfor k in range(${count}): np.save("${dir}/s%d.npy" % k, np.random.RandomState(k).rand(${shape.join(',')}).astype(np.${dtype}))`,
+  ]);
+  return Array.from({ length: count }, (_, k) => join(dir, `s${k}.npy`));
+}
+
 /** Waits until the graph shows and no load or layout is running. */
 export async function waitForGraph(page: Page): Promise<void> {
   await expect(page.getByTestId('graph-node').first()).toBeVisible();
@@ -47,11 +60,12 @@ export function graphNode(page: Page, op: string) {
 }
 
 /**
- * WCAG contrast ratio of each element's text against its own background (badges paint their own
- * background); elements with a transparent background are skipped.
+ * WCAG contrast ratio of each element's text against its background: its own only (`ancestors`
+ * false: badges paint their own; elements with a transparent background are skipped), or the
+ * nearest non-transparent one of itself and its ancestors (white at the top).
  */
-export async function badgeContrasts(page: Page, selector: string): Promise<{ text: string; ratio: number }[]> {
-  return page.locator(selector).evaluateAll((els) => {
+async function contrasts(page: Page, selector: string, ancestors: boolean): Promise<{ text: string; ratio: number }[]> {
+  return page.locator(selector).evaluateAll((els, ancestors) => {
     // Computed colours may be oklch() (Tailwind 4): a canvas turns any CSS colour into sRGB bytes.
     const ctx = document.createElement('canvas').getContext('2d', { willReadFrequently: true })!;
     const rgba = (c: string) => {
@@ -65,16 +79,32 @@ export async function badgeContrasts(page: Page, selector: string): Promise<{ te
       const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
       return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
     };
+    const background = (el: Element) => {
+      for (let at: Element | null = el; at; at = ancestors ? at.parentElement : null) {
+        const c = rgba(getComputedStyle(at).backgroundColor);
+        if (c[3]! > 0) return c;
+      }
+      return ancestors ? [255, 255, 255, 1] : undefined;
+    };
     return els
       .map((el) => {
-        const s = getComputedStyle(el);
-        const bg = rgba(s.backgroundColor);
-        if (bg.length === 4 && bg[3] === 0) return undefined;
-        const [a, b] = [lum(bg), lum(rgba(s.color))].sort((x, y) => y - x);
+        const bg = background(el);
+        if (!bg) return undefined;
+        const [a, b] = [lum(bg), lum(rgba(getComputedStyle(el).color))].sort((x, y) => y - x);
         return { text: el.textContent ?? '', ratio: (a! + 0.05) / (b! + 0.05) };
       })
       .filter((x): x is { text: string; ratio: number } => !!x);
-  });
+  }, ancestors);
+}
+
+/** Contrast of each badge's text against the background it paints itself (transparent ones skipped). */
+export function badgeContrasts(page: Page, selector: string): Promise<{ text: string; ratio: number }[]> {
+  return contrasts(page, selector, false);
+}
+
+/** Contrast of an element's text against the background it sits on (its own or an ancestor's). */
+export async function textContrast(page: Page, selector: string): Promise<number> {
+  return (await contrasts(page, selector, true))[0]!.ratio;
 }
 
 /** A synthetic QDQ decoder from scripts/gen-large-model.ts with a planted flaw every `flawEvery` layers. */

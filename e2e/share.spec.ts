@@ -1,9 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { DATA, dropFiles, graphNode, waitForGraph } from './helpers';
+import { DATA, dropFiles, graphNode, npyFiles, waitForGraph } from './helpers';
 
 test('a link reproduces settings, verdict, findings and selection for a URL model in a fresh context', async ({
   page,
@@ -103,14 +100,7 @@ test("a quantization calibrated on the sender's files is replayed on random samp
   await page.goto('/?model=samples/cnn-sigmoid.onnx');
   await waitForGraph(page);
   await expect(page.getByTestId('quant-result')).toBeVisible();
-  const dir = mkdtempSync(join(tmpdir(), 'ql-share-npy-'));
-  execFileSync('/usr/bin/python3', [
-    '-c',
-    `import numpy as np\nfor k in range(3): np.save("${dir}/s%d.npy" % k, np.random.RandomState(k).rand(1,3,32,32).astype(np.float32))`,
-  ]);
-  await page
-    .getByLabel('Calibration input files (.npy, .pb or images)')
-    .setInputFiles([0, 1, 2].map((k) => join(dir, `s${k}.npy`)));
+  await page.getByLabel('Calibration input files (.npy, .pb or images)').setInputFiles(npyFiles(3));
   await page.getByRole('button', { name: 'Quantize', exact: true }).click();
   await expect(page.getByTestId('quant-calibration')).toHaveText(
     'calibrated on 3 samples from your calibration files (min/max)',
