@@ -12,8 +12,8 @@ import { loadNodeRuntime } from './runtime';
 import { isConfigName, CONFIG_NAMES, DEFAULT_CALIBRATION, DEFAULT_OPTIONS } from '../core/quant/configs';
 import { BACKENDS, DEFAULT_BACKEND, DEFAULT_SOC, isBackend } from '../../rules/backends';
 import type { CalibrationSample } from '../core/quant/expose';
-import { inputTensor, parseNpy, NpyError, type NpyArray } from '../core/quant/npy';
-import { inputOfTensorFile, parseTensorFile, TensorFileError, type FedInput } from '../core/quant/tensor-file';
+import { inputTensor, parseNpy, NpyError, type FedInput, type NpyArray } from '../core/quant/npy';
+import { parseTensorFile, tensorFileInput } from '../core/quant/tensor-file';
 import { Engine } from '../core/session/engine';
 import { sqnrText } from '../core/report/report-text';
 import type { OpenFile, QuantizeSettings } from '../core/session/api';
@@ -65,11 +65,7 @@ async function calibrationSamples(
         if (/^output_\d+\.pb$/i.test(f)) continue;
         const file = join(full, f);
         const t = parseTensorFile(await read(file), file);
-        const input = inputOfTensorFile(t, file, inputs);
-        if (!input)
-          throw new TensorFileError(
-            `${file} holds tensor "${t.name}", which is not an input of the model (${inputs.map((i) => i.name).join(', ')})`,
-          );
+        const input = tensorFileInput(t, file, inputs);
         sample[input.name] = toTensor(t, file, input);
       }
       for (const input of inputs) {

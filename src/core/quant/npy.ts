@@ -143,12 +143,18 @@ export function npyAsInput(a: NpyArray, dtype: string | undefined, fileName: str
   return refuse();
 }
 
+/** A model input calibration feeds: its name and element type. */
+export interface FedInput {
+  name: string;
+  dtype: string;
+}
+
 /** `a` as the onnxruntime tensor the model input `input` takes ({@link npyAsInput}). */
 export function inputTensor(
   Tensor: TensorClass,
   a: NpyArray,
   fileName: string,
-  input: { name: string; dtype: string },
+  input: FedInput,
 ): InstanceType<TensorClass> {
   const x = npyAsInput(a, input.dtype, fileName, input.name);
   return new Tensor(x.type as 'float32', x.data as Float32Array, x.dims);

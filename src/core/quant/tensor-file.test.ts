@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TensorFileError, inputOfTensorFile, parseTensorFile } from './tensor-file';
+import { TensorFileError, inputOfTensorFile, parseTensorFile, tensorFileInput } from './tensor-file';
 
 const DATA = '/usr/share/libonnx-testdata/data';
 
@@ -135,5 +135,18 @@ describe('inputOfTensorFile', () => {
     expect(inputOfTensorFile(tensor(''), 'test_data_set_0/input_1.pb', inputs)?.name).toBe('indices');
     expect(inputOfTensorFile(tensor(''), 'sample.pb', inputs)).toBeUndefined();
     expect(inputOfTensorFile(tensor(''), 'sample.pb', inputs.slice(0, 1))?.name).toBe('data');
+    // Files picked from several samples' folders share numbered names: by name only, then.
+    expect(inputOfTensorFile(tensor(''), 'input_1.pb', inputs, false)).toBeUndefined();
+  });
+
+  it('says why a tensor feeds no input', () => {
+    expect(() => tensorFileInput(tensor('other'), 's/input_0.pb', inputs)).toThrow(
+      's/input_0.pb holds tensor "other", which is not an input of the model (data, indices)',
+    );
+    expect(() => tensorFileInput(tensor(''), 'sample.pb', inputs)).toThrow(
+      'sample.pb: its tensor has no name; with several inputs (data, indices), each .pb tensor must be named after its input (or its file numbered input_<k>.pb, in input order)',
+    );
+    expect(() => tensorFileInput(tensor(''), 'input_1.pb', inputs, false)).toThrow(TensorFileError);
+    expect(tensorFileInput(tensor('data'), 'input_1.pb', inputs, false).name).toBe('data');
   });
 });

@@ -8,7 +8,7 @@
 import { SentenceError } from '../model/errors';
 import { dtypeFromCode } from '../model/dtype';
 import { onnx } from '../model/onnx/generated/onnx-pb.js';
-import { ARRAY_OF, type NpyArray } from './npy';
+import { ARRAY_OF, type FedInput, type NpyArray } from './npy';
 
 export class TensorFileError extends SentenceError<'tensor-file'> {
   override readonly name = 'TensorFileError';
@@ -92,24 +92,36 @@ export function parseTensorFile(bytes: Uint8Array, fileName: string): TensorFile
   );
 }
 
-/** A model input calibration feeds: its name and element type. */
-export interface FedInput {
-  name: string;
-  dtype: string;
-}
-
 /**
- * The input a `.pb` tensor feeds: the one it is named after, else (an unnamed tensor) the k-th
- * input for a file named `input_<k>.pb`, as ONNX's test data numbers them, else the only input.
- * Undefined when none fits.
+ * The input a `.pb` tensor feeds: the one it is named after; for an unnamed tensor, with
+ * `byNumber`, the k-th input for a file named `input_<k>.pb`, as ONNX's test data numbers them
+ * within one sample's folder; else the only input. Undefined when none fits.
  */
 export function inputOfTensorFile(
   tensor: TensorFileArray,
   fileName: string,
   inputs: readonly FedInput[],
+  byNumber = true,
 ): FedInput | undefined {
   if (tensor.name) return inputs.find((i) => i.name === tensor.name);
-  const k = /(?:^|[/\\])input_(\d+)\.pb$/i.exec(fileName)?.[1];
+  const k = byNumber ? /(?:^|[/\\])input_(\d+)\.pb$/i.exec(fileName)?.[1] : undefined;
   if (k !== undefined) return inputs[Number(k)];
   return inputs.length === 1 ? inputs[0] : undefined;
+}
+
+/** {@link inputOfTensorFile}, or a TensorFileError saying why the tensor feeds no input. */
+export function tensorFileInput(
+  tensor: TensorFileArray,
+  fileName: string,
+  inputs: readonly FedInput[],
+  byNumber = true,
+): FedInput {
+  const input = inputOfTensorFile(tensor, fileName, inputs, byNumber);
+  if (input) return input;
+  const names = inputs.map((i) => i.name).join(', ');
+  throw new TensorFileError(
+    tensor.name
+      ? `${fileName} holds tensor "${tensor.name}", which is not an input of the model (${names})`
+      : `${fileName}: its tensor has no name; with several inputs (${names}), each .pb tensor must be named after its input${byNumber ? ' (or its file numbered input_<k>.pb, in input order)' : ''}`,
+  );
 }

@@ -5,8 +5,8 @@
  * array is converted to its input's element type (npyAsInput).
  */
 import type { CalibrationSample } from '../quant/expose';
-import { inputTensor, parseNpy, type NpyArray } from '../quant/npy';
-import { parseTensorFile, type FedInput, type TensorFileArray } from '../quant/tensor-file';
+import { inputTensor, parseNpy, type FedInput, type NpyArray } from '../quant/npy';
+import { parseTensorFile, tensorFileInput } from '../quant/tensor-file';
 import type { OrtRuntime } from '../quant/runtime';
 import { SentenceError } from '../model/errors';
 import { halfBits } from '../model/half';
@@ -63,7 +63,7 @@ function makeFloat(runtime: OrtRuntime, data: Float32Array, dims: number[], dtyp
 const TENSOR_FILE = /\.pb$/i;
 
 /** A `.npy` or ONNX TensorProto `.pb` file's array. */
-async function fileArray(file: File): Promise<NpyArray | TensorFileArray> {
+async function fileArray(file: File): Promise<NpyArray> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   return TENSOR_FILE.test(file.name) ? parseTensorFile(bytes, file.name) : parseNpy(bytes, file.name);
 }
@@ -100,13 +100,8 @@ export async function samplesFromFiles(
     let array: NpyArray;
     if (TENSOR_FILE.test(f.name)) {
       const t = parseTensorFile(new Uint8Array(await f.arrayBuffer()), f.name);
-      input = t.name ? inputs.find((i) => i.name === t.name) : undefined;
-      if (!input)
-        throw new CalibrationFileError(
-          t.name
-            ? `${f.name} holds tensor "${t.name}", which is not an input of the model (${inputs.map((i) => i.name).join(', ')})`
-            : `${f.name}: its tensor has no name; with several inputs (${inputs.map((i) => i.name).join(', ')}), each .pb tensor must be named after its input`,
-        );
+      // By name only: files picked from several samples' folders share their numbered names.
+      input = tensorFileInput(t, f.name, inputs, false);
       const k = tensorsOf.get(input.name) ?? 0;
       tensorsOf.set(input.name, k + 1);
       key = String(k);
