@@ -36,6 +36,13 @@ export function npyFiles(count: number, dtype = 'float32', shape = [1, 3, 32, 32
   return Array.from({ length: count }, (_, k) => join(dir, `s${k}.npy`));
 }
 
+/** Opens the float CNN sample, which is quantized at 8a8w as it opens, and waits for that run's result. */
+export async function openQuantizedSample(page: Page): Promise<void> {
+  await page.goto('/?model=samples/cnn-sigmoid.onnx');
+  await waitForGraph(page);
+  await expect(page.getByTestId('quant-result')).toBeVisible();
+}
+
 /** Waits until the graph shows and no load or layout is running. */
 export async function waitForGraph(page: Page): Promise<void> {
   await expect(page.getByTestId('graph-node').first()).toBeVisible();

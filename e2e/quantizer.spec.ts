@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { readOnnx } from '../src/core/model/read-onnx';
 import { saveWithExternalData } from '../src/testing/external-data-copy';
-import { dropFiles, generateDecoder, npyFiles, startLongQuantization, textContrast, waitForGraph } from './helpers';
+import {
+  dropFiles,
+  generateDecoder,
+  npyFiles,
+  openQuantizedSample,
+  startLongQuantization,
+  textContrast,
+  waitForGraph,
+} from './helpers';
 
 test('a float model is quantized on load (8a8w) and its plan validated, with SQNR', async ({ page }) => {
   await page.goto('/?model=samples/cnn-sigmoid.onnx');
@@ -59,9 +67,7 @@ test('a float16 model is quantized on load, passes its own rules, and its SQNR r
 test('calibration inputs dropped onto an open model go to the Quantizer (.npy and ONNX test-data .pb), not open as a model', async ({
   page,
 }) => {
-  await page.goto('/?model=samples/cnn-sigmoid.onnx');
-  await waitForGraph(page);
-  await expect(page.getByTestId('quant-result')).toBeVisible();
+  await openQuantizedSample(page);
   const dir = mkdtempSync(join(tmpdir(), 'ql-drop-calib-'));
   execFileSync('/usr/bin/python3', [
     '-c',
@@ -235,9 +241,7 @@ test('a float model dropped with its external-data file is quantized with those 
 });
 
 test('overrides keep matching nodes in float, and the QDQ export downloads a valid model', async ({ page }) => {
-  await page.goto('/?model=samples/cnn-sigmoid.onnx');
-  await waitForGraph(page);
-  await expect(page.getByTestId('quant-result')).toBeVisible();
+  await openQuantizedSample(page);
   await page.getByRole('textbox', { name: /Override pattern/ }).fill('^/head/');
   await page.getByRole('combobox', { name: 'Override config' }).selectOption('float');
   await page.getByRole('button', { name: 'Add' }).click();
@@ -256,9 +260,7 @@ test('overrides keep matching nodes in float, and the QDQ export downloads a val
 test("calibration from the user's own files: images for an image model, .npy arrays, and a clear error for a wrong file", async ({
   page,
 }) => {
-  await page.goto('/?model=samples/cnn-sigmoid.onnx');
-  await waitForGraph(page);
-  await expect(page.getByTestId('quant-result')).toBeVisible();
+  await openQuantizedSample(page);
   const files = page.getByLabel('Calibration input files (.npy, .pb or images)');
   await files.setInputFiles(['docs/screenshot.png', 'docs/screenshots/html-report.png']);
   await expect(page.getByTestId('calib-files')).toHaveText('2 file(s)');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { DATA, dropFiles, graphNode, npyFiles, waitForGraph } from './helpers';
+import { DATA, dropFiles, graphNode, npyFiles, openQuantizedSample, waitForGraph } from './helpers';
 
 test('a link reproduces settings, verdict, findings and selection for a URL model in a fresh context', async ({
   page,
@@ -97,9 +97,7 @@ test("a quantization calibrated on the sender's files is replayed on random samp
   page,
   browser,
 }) => {
-  await page.goto('/?model=samples/cnn-sigmoid.onnx');
-  await waitForGraph(page);
-  await expect(page.getByTestId('quant-result')).toBeVisible();
+  await openQuantizedSample(page);
   await page.getByLabel('Calibration input files (.npy, .pb or images)').setInputFiles(npyFiles(3));
   await page.getByRole('button', { name: 'Quantize', exact: true }).click();
   await expect(page.getByTestId('quant-calibration')).toHaveText(
