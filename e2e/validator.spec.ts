@@ -86,9 +86,7 @@ test('the delegation map: a node the NPU cannot take splits the graph into two N
   await page.goto('/?model=samples/broken-unsupported-op.qdq.onnx');
   await waitForGraph(page);
   await page.getByRole('combobox', { name: 'Flow' }).selectOption('ort');
-  await expect(page.getByTestId('delegation')).toHaveText(
-    '7 of 8 nodes on the NPU in 2 partitions; 1 off it (CPU or rejected)',
-  );
+  await expect(page.getByTestId('delegation')).toHaveText('7 of 8 nodes on the NPU in 2 partitions; 1 on the CPU');
   await expect(page.locator('[data-testid="graph-node"][data-npu="off"]')).toHaveCount(1);
   await expect(page.locator('[data-testid="graph-node"][data-npu="off"]')).toHaveAttribute('data-op', 'Softsign');
   // Each NPU partition is outlined in its own colour, with a legend in the banner.
@@ -107,6 +105,13 @@ test('the delegation map: a node the NPU cannot take splits the graph into two N
   if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: 'docs/screenshots/delegation-map.png' });
   await page.getByRole('combobox', { name: 'Flow' }).selectOption('qnn');
   await expect(graphNode(page, 'Softsign')).toHaveAttribute('data-outcome', 'rejected');
+  // The converter does not cut the model around it: the conversion fails, there are no partitions.
+  await expect(page.getByTestId('delegation')).toHaveText(
+    'conversion fails at 1 of 8 nodes: none runs on the NPU until it is fixed',
+  );
+  await expect(page.getByTestId('partition-legend')).toHaveCount(0);
+  await expect(page.locator('[data-testid="graph-node"][data-partition]')).toHaveCount(0);
+  await expect(page.locator('[data-testid="graph-node"][data-npu="off"]')).toHaveCount(1);
 });
 
 test('a dynamically quantized model gets one model-level finding and is not quantized again', async ({ page }) => {

@@ -152,17 +152,24 @@ describe('quantlens check', () => {
 
   it('predicts the delegation: an unsupported node in the middle leaves two NPU partitions', () => {
     const text = run('check', `${S}/broken-unsupported-op.qdq.onnx`, '--flow', 'ort');
-    expect(text.out).toContain('delegation (ort): 7 of 8 nodes on the NPU in 2 partitions; 1 off it (CPU or rejected)');
+    expect(text.out).toContain('delegation (ort): 7 of 8 nodes on the NPU in 2 partitions; 1 on the CPU');
     const json = JSON.parse(
       run('check', `${S}/broken-unsupported-op.qdq.onnx`, '--flow', 'ort', '--format', 'json').out,
     );
-    expect(json.delegation).toEqual({ nodes: 8, onNpu: 7, offNpu: 1, partitions: 2 });
+    expect(json.delegation).toEqual({ nodes: 8, onNpu: 7, offNpu: 1, partitions: 2, rejected: 0 });
     expect(JSON.parse(run('check', `${S}/cnn-sigmoid.qdq.onnx`, '--format', 'json').out).delegation).toEqual({
       nodes: 8,
       onNpu: 8,
       offNpu: 0,
       partitions: 1,
+      rejected: 0,
     });
+    // The QNN converter does not cut the model around the node: it fails, and nothing runs.
+    const qnn = run('check', `${S}/broken-unsupported-op.qdq.onnx`, '--format', 'json');
+    expect(JSON.parse(qnn.out).delegation).toEqual({ nodes: 8, onNpu: 0, offNpu: 8, partitions: 0, rejected: 1 });
+    expect(run('check', `${S}/broken-unsupported-op.qdq.onnx`).out).toContain(
+      'delegation (qnn): conversion fails at 1 of 8 nodes: none runs on the NPU until it is fixed',
+    );
   });
 
   it('--help spells out the quantize usage instead of a template placeholder', () => {

@@ -53,10 +53,19 @@ describe('delegation map', () => {
   it('an unsupported node in the middle splits the NPU nodes into two partitions', async () => {
     const d = await delegation(chain('Erf'), 'ort');
     expect(d).toMatchObject({ nodes: 4, onNpu: 3, offNpu: 1, partitions: 2 });
-    expect(delegationText(d)).toBe('3 of 4 nodes on the NPU in 2 partitions; 1 off it (CPU or rejected)');
+    expect(delegationText(d)).toBe('3 of 4 nodes on the NPU in 2 partitions; 1 on the CPU');
     // Numbered in graph order: the node before the cut is partition 1, the two after it partition 2.
     expect(Object.values(d.partitionOf!).sort()).toEqual([1, 2, 2]);
     expect(d.offNpuIds.some((id) => id in d.partitionOf!)).toBe(false);
+  });
+
+  it('under the QNN converter the same node fails the conversion: no partitions, nothing on the NPU', async () => {
+    const d = await delegation(chain('Erf'), 'qnn');
+    expect(d).toMatchObject({ nodes: 4, onNpu: 0, offNpu: 4, partitions: 0, rejected: 1 });
+    expect(d.partitionOf).toBeUndefined();
+    // Only the node that stops the conversion is marked on the graph.
+    expect(d.offNpuIds).toHaveLength(1);
+    expect(delegationText(d)).toBe('conversion fails at 1 of 4 nodes: none runs on the NPU until it is fixed');
   });
 
   it('a float node runs on the NPU in FP16 on V75 and leaves it on V68, which has no FP16', async () => {

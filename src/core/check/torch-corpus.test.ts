@@ -48,8 +48,13 @@ describe.skipIf(!present)(`PyTorch ${manifest.torch} QDQ exports`, () => {
           .sort();
         expect(errors, `errors under flow ${flow}`).toEqual([...c.errors].sort());
         expect(r.findings.filter((f) => f.rule === 'unreadable-encoding')).toEqual([]);
-        // A clean model is one connected NPU partition (back-to-back Q/DQ stages included).
+        // A clean model is one connected NPU partition (back-to-back Q/DQ stages included). A
+        // rejected node fails the flow's conversion: no partitions then, nothing on the NPU.
         if (c.errors.length === 0) expect(r.delegation.partitions, `partitions under flow ${flow}`).toBe(1);
+        const rejected = r.findings.some((f) => f.outcome === 'rejected');
+        expect(r.delegation.rejected > 0, `rejected nodes under flow ${flow}`).toBe(rejected);
+        if (rejected) expect(r.delegation).toMatchObject({ onNpu: 0, partitions: 0 });
+        else expect(r.delegation.onNpu + r.delegation.offNpu).toBe(r.delegation.nodes);
       }
     });
   }

@@ -33,7 +33,7 @@ export interface CheckReport {
   encodings: string;
   findings: CheckReportFinding[];
   /** Predicted delegation under the flow (an addition to schema 2; absent in older reports). */
-  delegation?: { nodes: number; onNpu: number; offNpu: number; partitions: number };
+  delegation?: { nodes: number; onNpu: number; offNpu: number; partitions: number; rejected?: number };
 }
 
 function reportFinding(f: Finding): CheckReportFinding {
@@ -62,6 +62,7 @@ export function buildCheckReport(
       onNpu: result.delegation.onNpu,
       offNpu: result.delegation.offNpu,
       partitions: result.delegation.partitions,
+      rejected: result.delegation.rejected,
     },
   };
 }

@@ -57,6 +57,21 @@ describe('markdownReport on a real sample', () => {
     );
   });
 
+  it('says what the flow does with the model: the QNN converter fails on a rejected node', async () => {
+    const { report } = await checkSample('broken-sigmoid-scale.qdq.onnx');
+    const md = markdownReport(report, { generatedAt: new Date(AT) });
+    expect(md).toContain(
+      'The model would not fully delegate to HTP on SM8650 (V75). Under the QNN converter (qnn): conversion fails at 1 of 8 nodes: none runs on the NPU until it is fixed.',
+    );
+    const clean = (await checkSample('cnn-sigmoid.qdq.onnx')).report;
+    expect(markdownReport(clean, { generatedAt: new Date(AT) })).toContain(
+      'Under the QNN converter (qnn): 8 of 8 nodes on the NPU in 1 partition.',
+    );
+    // A report saved before the delegation was part of it says nothing about it.
+    const { delegation: _d, ...older } = report;
+    expect(markdownReport(older, { generatedAt: new Date(AT) })).not.toContain('Under the');
+  });
+
   it('keeps every table row to its column count', async () => {
     const { report } = await checkSample('broken-sigmoid-scale.qdq.onnx');
     const md = markdownReport(report);

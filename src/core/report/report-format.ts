@@ -95,7 +95,7 @@ export const CHECK_REPORT_V1_SCHEMA = {
 
 /**
  * Schema 2: the deployment `flow`; per finding its `outcome` under the flow and its
- * `constraintKind`; `delegation` (added later within schema 2, optional). Frozen.
+ * `constraintKind`; `delegation` (added later within schema 2, optional, as its `rejected` count after it). Frozen.
  */
 export const CHECK_REPORT_V2_SCHEMA = {
   $id: 'https://quantlens.dev/schema/check-report-2.json',
@@ -125,6 +125,8 @@ export const CHECK_REPORT_V2_SCHEMA = {
         onNpu: { type: 'integer', minimum: 0 },
         offNpu: { type: 'integer', minimum: 0 },
         partitions: { type: 'integer', minimum: 0 },
+        // Added later within schema 2: nodes the flow rejects (then nothing runs on the NPU).
+        rejected: { type: 'integer', minimum: 0 },
       },
     },
   },

@@ -3,6 +3,7 @@
  * words: verdict, settings, counts, severity icons, and the distinct sources behind findings.
  * Returns plain text; each report escapes it for its own format.
  */
+import { delegationText } from '../check/delegation';
 import type { Severity, Verdict } from '../check/finding';
 import type { CheckReport, CheckReportFinding } from './check-report';
 
@@ -59,16 +60,21 @@ export function countsText(counts: CheckReport['counts']): string {
   ].join(', ');
 }
 
-/** One sentence on what the verdict means for the settings checked. */
+/**
+ * What the verdict means for the settings checked, and what the flow would do with the model
+ * (the delegation, when the report has it: reports from before it was added do not).
+ */
 export function verdictSentence(report: CheckReport): string {
   const target = `${report.backend.toUpperCase()} on ${report.soc} (${report.arch})`;
+  const d = report.delegation;
+  const flow = d ? ` Under the ${flowText(report.flow)}: ${delegationText({ rejected: 0, ...d })}.` : '';
   switch (report.verdict) {
     case 'fail':
-      return `The model would not fully delegate to ${target}.`;
+      return `The model would not fully delegate to ${target}.${flow}`;
     case 'pass-with-warnings':
-      return `No error for ${target}, but violations were reported as warnings (lenient mode).`;
+      return `No error for ${target}, but violations were reported as warnings (lenient mode).${flow}`;
     default:
-      return `Every checked constraint holds for ${target}.`;
+      return `Every checked constraint holds for ${target}.${flow}`;
   }
 }
 

@@ -62,7 +62,7 @@ export function VerdictBanner() {
       <span
         className="text-xs"
         data-testid="delegation"
-        title="Predicted under the chosen flow: nodes with a finding whose outcome is CPU fallback or rejected are off the NPU; the rest form partitions, connected groups the NPU runs."
+        title="Predicted under the chosen flow: nodes with a finding whose outcome is CPU fallback are off the NPU and the rest form partitions, connected groups the NPU runs. A rejected node fails the whole conversion: then nothing runs on the NPU."
       >
         {delegationText(result.delegation)}
       </span>
