@@ -50,6 +50,11 @@ test('the QDQ sample opens folded, with encodings on its edges; the toggle draws
       .filter({ hasText: /uint8 scale [\d.e/-]+ zp \d+/ })
       .first(),
   ).toBeVisible();
+  // Every edge says it, the last one too: the Sigmoid's output read as the model's output.
+  const labels = await page.locator('.ql-edge-label').allTextContents();
+  expect(labels.length).toBeGreaterThan(5);
+  expect(labels.filter((t) => !/ scale /.test(t))).toEqual([]);
+  await expect(page.locator('.ql-edge-label').filter({ hasText: 'uint8 scale 1/256 zp 0' })).toHaveCount(1);
 
   await toggle.uncheck();
   await expect.poll(() => graphNode(page, 'QuantizeLinear').count()).toBeGreaterThan(3);

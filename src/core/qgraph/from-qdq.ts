@@ -473,6 +473,10 @@ export function qgraphFromQdq(model: Model): QGraph {
       // Readers of the shape only, or pass-through ops, do not make the tensor a float input.
       if (readers.some((r) => !isQ(r) && !(r.opType === 'Shape' || r.opType === 'Identity'))) port.feedsFloat = true;
       if (ix.graphOutputs.has(tensor)) port.graphOutput = true;
+      if (enc.encoding && q) {
+        const out = graphOutputThrough(q, ix);
+        if (out) port.quantizedAs = out;
+      }
       outputs.push(port);
       outputPorts.set(tensor, port);
     });
@@ -511,6 +515,17 @@ export function qgraphFromQdq(model: Model): QGraph {
     });
   });
   return finishGraph(nodes, 'qdq', quantized);
+}
+
+/** The graph output a Q writes, or the DQ right after it (a model that ends in Q → DQ). */
+function graphOutputThrough(q: Node, ix: Index): string | undefined {
+  const written = q.outputs[0];
+  if (!written) return undefined;
+  if (ix.graphOutputs.has(written)) return written;
+  return ix
+    .consumers(written)
+    .map((r) => (isDQ(r) ? r.outputs[0] : undefined))
+    .find((t) => t !== undefined && ix.graphOutputs.has(t));
 }
 
 function inheritedFrom(port: QPort | undefined, outputs: ReadonlyMap<string, QPort>): QuantEncoding | undefined {

@@ -31,6 +31,11 @@ export interface QPort {
   feedsFloat?: boolean;
   /** Outputs: the tensor is a graph output. */
   graphOutput?: boolean;
+  /**
+   * Outputs: the graph output made of this tensor by its QuantizeLinear (or by the Q → DQ pair
+   * after it). That tensor has no port of its own; it carries this port's encoding.
+   */
+  quantizedAs?: string;
   /** Inputs: data-movement ops folded into this constant weight (e.g. `Transpose` of a Linear weight). */
   foldedThrough?: string[];
   /** Element type at the port when known (declared, a constant's, or float32 after a DQ). */
@@ -267,11 +272,16 @@ export function tensorEncodingLabels(graph: QGraph, only?: ReadonlySet<string>):
 function labelsUpTo(graph: QGraph, only: ReadonlySet<string> | undefined, max: number) {
   const out: Record<string, string> = {};
   let count = 0;
-  const add = (p: QPort) => {
-    if (p.encoding && !(p.tensor in out) && (!only || only.has(p.tensor))) {
-      out[p.tensor] = describeEncoding(p.encoding);
+  const label = (tensor: string, enc: QuantEncoding) => {
+    if (!(tensor in out) && (!only || only.has(tensor))) {
+      out[tensor] = describeEncoding(enc);
       count++;
     }
+  };
+  const add = (p: QPort) => {
+    if (!p.encoding) return;
+    label(p.tensor, p.encoding);
+    if (p.quantizedAs) label(p.quantizedAs, p.encoding);
   };
   for (const n of graph.nodes) {
     for (const p of n.inputs) add(p);

@@ -256,6 +256,43 @@ describe('encoding labels of a large graph', () => {
   });
 });
 
+describe('the edge into a graph output', () => {
+  const TORCH = '.cache/corpus/torch/resnet18-pc-sym.onnx';
+  it.skipIf(!existsSync(TORCH))(
+    'carries the encoding of the tensor it quantizes, through Q -> DQ (PyTorch) or a bare Q (quantized output)',
+    async () => {
+      const { onnx } = await import('../model/onnx/generated/onnx-pb.js');
+      const model = onnx.ModelProto.decode(readFileSync(TORCH));
+      const graph = model.graph!;
+      const nodes = graph.node!;
+      const output = graph.output![0]!.name!;
+      const dq = nodes.find((n) => n.output![0] === output)!;
+      expect(dq.opType).toBe('DequantizeLinear');
+      const q = nodes.find((n) => n.output![0] === dq.input![0])!;
+      expect(q.opType).toBe('QuantizeLinear');
+      const labelsOf = async (f: File) => {
+        const engine = new Engine();
+        expect((await engine.openFiles([f])).ok).toBe(true);
+        const out = await engine.check({ backend: 'htp', soc: 'SM8650', strict: true });
+        if (!out.ok) throw new Error(out.error.message);
+        return out.tensorEncodings!;
+      };
+      // The drawing's last edge reads the graph output: it used to show only "uint8".
+      const labels = await labelsOf(file(TORCH));
+      expect(labels[output]).toMatch(/^uint8 scale \S+ zp \d+$/);
+      expect(labels[output]).toBe(labels[q.input![0]!]);
+      // The same export handing its output over quantized, as QNN-style models end (Q, no DQ).
+      nodes.splice(nodes.indexOf(dq), 1);
+      q.output![0] = output;
+      graph.output![0]!.type!.tensorType!.elemType = onnx.TensorProto.DataType.UINT8;
+      const bare = await labelsOf(
+        new File([onnx.ModelProto.encode(model).finish().slice()], 'resnet18-quantized-output.onnx'),
+      );
+      expect(bare[output]).toBe(labels[output]);
+    },
+  );
+});
+
 describe('thin drawings', () => {
   for (const [what, path] of [
     [
