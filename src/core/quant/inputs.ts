@@ -42,7 +42,6 @@ export function feedInputs(model: Model): ValueInfo[] {
   return model.graph.inputs.filter((v) => !model.graph.initializers.has(v.name));
 }
 
-/** Concrete shapes for the model inputs: given ones win; dynamic dimensions default to 1. */
 /** The side a dynamic height or width of an image input defaults to (a multiple of 32, as strides need). */
 export const IMAGE_SIDE = 224;
 
@@ -50,7 +49,7 @@ export const IMAGE_SIDE = 224;
  * Dimensions of a float rank-4 input that are image height and width: NCHW when dimension 1 is a
  * small fixed channel count (1 to 4), NHWC when dimension 3 is. Empty for anything else.
  */
-function imageSpatialDims(v: ValueInfo): number[] {
+function imageSpatialDims(v: Pick<ValueInfo, 'dtype' | 'shape'>): number[] {
   const s = v.shape;
   if (!s || s.length !== 4 || !String(v.dtype).startsWith('float')) return [];
   const channels = (d: Dim | undefined) => typeof d === 'number' && d >= 1 && d <= 4;
@@ -59,6 +58,19 @@ function imageSpatialDims(v: ValueInfo): number[] {
   return [];
 }
 
+/**
+ * What a dynamic dimension of an input is set to when nobody gives it: the image side for the
+ * height and width of an image input, else 1. The quantizer panel shows the same guess.
+ */
+export function guessedDims(v: Pick<ValueInfo, 'dtype' | 'shape'>): { dims: number[]; spatial: number[] } {
+  const spatial = imageSpatialDims(v);
+  const dims = (v.shape ?? []).map((d: Dim, i) =>
+    typeof d === 'number' && d > 0 ? d : spatial.includes(i) ? IMAGE_SIDE : 1,
+  );
+  return { dims, spatial };
+}
+
+/** Concrete shapes for the model inputs: given ones win; dynamic dimensions are guessed (and said so). */
 export function resolveInputShapes(
   inputs: readonly ValueInfo[],
   given: ReadonlyMap<string, number[]> = new Map(),
@@ -68,7 +80,7 @@ export function resolveInputShapes(
   for (const [name] of given)
     if (!inputs.some((v) => v.name === name))
       throw new InputShapeError(
-        `--shape names "${name}", which is not a model input (inputs: ${inputs.map((v) => v.name).join(', ')})`,
+        `a shape is given for "${name}", which is not a model input (inputs: ${inputs.map((v) => v.name).join(', ')})`,
       );
   for (const v of inputs) {
     const g = given.get(v.name);
@@ -88,20 +100,17 @@ export function resolveInputShapes(
     }
     if (!v.shape)
       throw new InputShapeError(
-        `input "${v.name}" has no shape in the model; give one (e.g. --shape ${v.name}=1,3,224,224)`,
+        `input "${v.name}" has no shape in the model; give one (the quantizer panel's dynamic input shapes, or the CLI's --shape ${v.name}=1,3,224,224)`,
       );
-    const spatial = imageSpatialDims(v);
-    shapes.set(
-      v.name,
-      v.shape.map((d: Dim, i) => {
-        if (typeof d === 'number' && d > 0) return d;
-        const guess = spatial.includes(i) ? IMAGE_SIDE : 1;
-        const why =
-          guess === 1 ? '' : ' (a spatial dimension of an image input; 1 would shrink to nothing in the model)';
-        assumed.push(`${v.name}: dimension ${i}${typeof d === 'string' ? ` ("${d}")` : ''} set to ${guess}${why}`);
-        return guess;
-      }),
-    );
+    const { dims, spatial } = guessedDims(v);
+    v.shape.forEach((d: Dim, i) => {
+      if (typeof d === 'number' && d > 0) return;
+      const why = spatial.includes(i)
+        ? ' (a spatial dimension of an image input; 1 would shrink to nothing in the model)'
+        : '';
+      assumed.push(`${v.name}: dimension ${i}${typeof d === 'string' ? ` ("${d}")` : ''} set to ${dims[i]}${why}`);
+    });
+    shapes.set(v.name, dims);
   }
   return { shapes, assumed };
 }

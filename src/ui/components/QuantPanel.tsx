@@ -4,6 +4,7 @@
  */
 import { useState } from 'react';
 import { CONFIG_NAMES, type ConfigName } from '../../core/quant/configs';
+import { guessedDims } from '../../core/quant/inputs';
 import type { ObserverKind } from '../../core/quant/calibrate';
 import { cancelQuantize, download, runQuantize, showTarget } from '../actions/quant';
 import { setQuantSettings, useQuant } from '../state/quant-store';
@@ -122,9 +123,14 @@ function DynamicShapes() {
     <div className="mt-2 space-y-1">
       <div className="text-[11px] font-semibold uppercase tracking-wide text-slate-500">Dynamic input shapes</div>
       {dynamic.map((i) => {
-        const dflt = (i.shape ?? []).map((d) => (typeof d === 'number' ? d : 1)).join(',');
+        // The dims the quantizer sets when none are given (an image's height and width 224, else 1).
+        const dflt = guessedDims(i).dims.join(',');
         return (
-          <label key={i.name} className="flex items-center gap-1 text-xs">
+          // Keyed by what it shows, so that the next model's field does not keep this one's text.
+          <label
+            key={`${i.name}|${dflt}|${shapes[i.name]?.join(',') ?? ''}`}
+            className="flex items-center gap-1 text-xs"
+          >
             <span
               className="min-w-0 flex-1 truncate font-mono"
               title={`${i.name}: [${(i.shape ?? []).map((d) => d ?? '?').join(', ')}]`}
