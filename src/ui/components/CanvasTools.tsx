@@ -42,7 +42,7 @@ export function CanvasTools() {
           value={edgeLabels}
           onChange={(e) => setEdgeLabels(e.target.value as 'auto' | 'shape' | 'quant' | 'none')}
         >
-          <option value="auto">auto (encodings when folded)</option>
+          <option value="auto">auto (encodings when folded or planned)</option>
           <option value="shape">shapes</option>
           <option value="quant">dtype, scale, zero point</option>
           <option value="none">no labels</option>

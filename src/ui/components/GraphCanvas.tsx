@@ -18,6 +18,7 @@ import { GroupNode, type GroupFlowNode } from './GroupNode';
 import { toggleGroup } from '../actions/view';
 import { ensureLabels } from '../actions/check';
 import { useCheck } from '../state/check-store';
+import { useQuant } from '../state/quant-store';
 import { CanvasTools } from './CanvasTools';
 import { ScopeTrail } from './ScopeTrail';
 import { OpNode, type OpFlowNode } from './OpNode';
@@ -100,7 +101,12 @@ function Canvas() {
   const hits = useSearchHits();
   const { setCenter, fitView, getZoom, setViewport } = useReactFlow();
 
-  const edgeLabels = useApp((s) => (s.edgeLabels === 'auto' ? (s.drawnFolded ? 'quant' : 'shape') : s.edgeLabels));
+  // Auto: encodings where the graph carries them, folded onto the edges, or where the shown
+  // findings are a plan QuantLens made for this float model; shapes otherwise.
+  const planShown = useQuant((q) => q.target === 'plan' && !!q.outcome);
+  const edgeLabels = useApp((s) =>
+    s.edgeLabels === 'auto' ? (s.drawnFolded || planShown ? 'quant' : 'shape') : s.edgeLabels,
+  );
   const tensorEncodings = useCheck((s) => s.tensorEncodings);
 
   const nodes = useMemo<(OpFlowNode | GroupFlowNode)[]>(() => {
