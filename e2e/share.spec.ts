@@ -19,7 +19,7 @@ test('a link reproduces settings, verdict, findings and selection for a URL mode
   await page.getByRole('checkbox', { name: 'Show infos' }).uncheck();
   await page.getByRole('button', { name: 'Copy link' }).click();
   const link = await page.getByTestId('share-link').inputValue();
-  expect(link).toMatch(/#s=2\./);
+  expect(link).toMatch(/#s=3\./);
   const count = await page.getByTestId('finding').count();
 
   const fresh = await browser.newContext({ viewport: { width: 1280, height: 720 } });
@@ -114,5 +114,35 @@ test("a quantization calibrated on the sender's files is replayed on random samp
     "The shared quantization calibrated on 3 samples from its sender's own files, which a link cannot carry: this replay calibrates on 3 random samples",
   );
   await expect(other.getByTestId('quant-calibration')).toContainText('3 random samples');
+  await fresh.close();
+});
+
+test("a shared quantization is replayed with every one of the sender's choices, not the defaults", async ({
+  page,
+  browser,
+}) => {
+  await openQuantizedSample(page);
+  const labels = (p: typeof page) => p.locator('.ql-edge-label').allTextContents();
+  const defaults = await labels(page);
+  await page.getByLabel('Observer').selectOption('percentile');
+  await page.getByLabel('per-channel linear weights').check();
+  await page.getByLabel('symmetric activations').check();
+  await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  await expect(page.getByTestId('quant-calibration')).toContainText('(percentile)');
+  await expect.poll(() => labels(page)).not.toEqual(defaults);
+  const sent = await labels(page);
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  const link = await page.getByTestId('share-link').inputValue();
+
+  const fresh = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const other = await fresh.newPage();
+  await other.goto(link);
+  await waitForGraph(other);
+  await expect(other.getByTestId('quant-calibration')).toContainText('(percentile)');
+  await expect(other.getByLabel('Observer')).toHaveValue('percentile');
+  await expect(other.getByLabel('per-channel linear weights')).toBeChecked();
+  await expect(other.getByLabel('symmetric activations')).toBeChecked();
+  // The same encodings on every edge as the sender's run (a v2 link replayed the defaults).
+  await expect.poll(() => labels(other)).toEqual(sent);
   await fresh.close();
 });

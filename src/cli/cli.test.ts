@@ -220,7 +220,7 @@ describe('quantlens check --link', () => {
     const { encodeShareLink } = await import('../core/share');
     const link = await encodeShareLink(
       {
-        v: 2,
+        v: 3,
         settings: { backend: 'htp', soc: 'SM8450', strict: false, flow: 'qnn' },
         model: { name: 'other.onnx', size: 1, sha256: '0'.repeat(64) },
       },
@@ -239,7 +239,7 @@ describe('quantlens check --link', () => {
     ) =>
       encodeShareLink(
         {
-          v: 2,
+          v: 3,
           settings: { backend: 'htp', soc, strict: true, flow: 'qnn', config, calibration },
           model: { name: 'transformer-block.onnx', size: 1, sha256: '0'.repeat(64) },
         },
@@ -258,6 +258,39 @@ describe('quantlens check --link', () => {
       "warning: The shared quantization calibrated on 3 samples from its sender's own files, which a link cannot carry: this replay calibrates on 3 random samples (seed 1234)",
     );
     expect(run('check', `${S}/transformer-block.onnx`, '--link', 'http://x/#s=1.@@@').code).toBe(2);
+  });
+
+  it('replays every choice a version-3 link records (observer, weight options, input shapes) and says which', async () => {
+    const { encodeShareLink } = await import('../core/share');
+    const link = await encodeShareLink(
+      {
+        v: 3,
+        settings: {
+          backend: 'htp',
+          soc: 'SM8650',
+          strict: true,
+          flow: 'qnn',
+          config: '16a8w',
+          calibration: { mode: 'random', samples: 2, seed: 5, observer: 'percentile', percentile: 99.9 },
+          options: {
+            perChannelConv: true,
+            perChannelLinear: true,
+            perChannelEmbedding: false,
+            actSymmetric: true,
+            blockSize: 32,
+          },
+          shapes: { x: [1, 16, 64] },
+        },
+        model: { name: 'transformer-block.onnx', size: 1, sha256: '0'.repeat(64) },
+      },
+      'http://127.0.0.1:5173/',
+    );
+    const r = run('check', `${S}/transformer-block.onnx`, '--link', link);
+    expect(r.code).toBe(0);
+    // The calibration words come from the engine's own account of the run: percentile, not min/max.
+    expect(r.out).toContain(
+      "replayed the link's quantizer run: 16a8w · per-channel linear weights · symmetric activations · input x 1x16x64, calibrated on 2 random samples (percentile)",
+    );
   });
 });
 

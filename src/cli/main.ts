@@ -7,6 +7,7 @@ import { openAsBlob, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { OUTCOME_TEXT, type Finding } from '../core/check/finding';
 import { delegationText } from '../core/check/delegation';
+import { calibrationText } from '../core/report/report-text';
 import { DEFAULT_FLOW, FLOWS, isFlow } from '../../rules/types';
 import { loadRulePack } from '../../rules/registry';
 import { Engine } from '../core/session/engine';
@@ -17,11 +18,12 @@ import type { ReadRange } from '../core/io/skeleton';
 import {
   compareDroppedModel,
   decodeShareLink,
+  quantizationText,
   replayCalibrationWarning,
+  sharedQuantization,
   ShareLinkError,
   type SharePayload,
 } from '../core/share';
-import { DEFAULT_CALIBRATION, DEFAULT_OPTIONS, isConfigName } from '../core/quant/configs';
 import { BACKENDS, DEFAULT_BACKEND, isBackend } from '../../rules/backends';
 import { QUANTIZE_USAGE, quantizeCommand } from './quantize-command';
 import { loadNodeRuntime } from './runtime';
@@ -56,8 +58,8 @@ Check options:
   --no-strict           those are warnings; the run passes with warnings
   --constraints FILE    constraint pack JSON extending the built-in rules
   --format text|json    output format (default text); json follows report schema 2
-  --link URL            take backend, SoC, flow, strict (and quantizer config) from a QuantLens share link;
-                        explicit options still win
+  --link URL            take backend, SoC, flow, strict (and a quantizer run, replayed with the
+                        sender's choices) from a QuantLens share link; explicit options still win
   --help                this text
 
 Exit codes: 0 pass or pass with warnings, 1 fail, 2 bad input or usage.
@@ -227,6 +229,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.stderr.write(`quantlens check: ${out.error.message}\n`);
     return EXIT.usage;
   }
+  let replayed: string | undefined;
   if (shared) {
     const cmp = compareDroppedModel(shared.model, {
       name: out.report.model.name,
@@ -234,24 +237,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       sha256: out.report.model.sha256,
     });
     if (cmp.warning) io.stderr.write(`quantlens check: warning: ${cmp.warning}\n`);
-    const config = shared.settings.config;
-    if (config && isConfigName(config)) {
+    const run = sharedQuantization(shared.settings);
+    if (run) {
       // The link recorded a quantizer run: reproduce it and report its plan.
       const replay = replayCalibrationWarning(shared.settings.calibration);
       if (replay) io.stderr.write(`quantlens check: warning: ${replay}\n`);
-      const q = await engine.quantize({
-        ...settings,
-        ...DEFAULT_OPTIONS,
-        config,
-        overrides: (shared.settings.overrides ?? [])
-          .filter((x) => x.config === 'float' || isConfigName(x.config))
-          .map((x) => ({ pattern: x.pattern, config: x.config as 'float' })),
-        calibration: {
-          ...DEFAULT_CALIBRATION,
-          samples: shared.settings.calibration?.samples ?? DEFAULT_CALIBRATION.samples,
-          seed: shared.settings.calibration?.seed ?? DEFAULT_CALIBRATION.seed,
-        },
-      });
+      const q = await engine.quantize({ ...settings, ...run });
+      if (q.ok)
+        replayed = `replayed the link's quantizer run: ${quantizationText(run)}, calibrated on ${calibrationText(q.calibration)}`;
       if (!q.ok) {
         io.stderr.write(`quantlens check: ${q.error.message}\n`);
         return EXIT.usage;
@@ -274,6 +267,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         `backend ${r.backend.toUpperCase()} · SoC ${r.soc} (${r.arch}) · flow ${r.flow} · ${r.strict ? 'strict' : 'lenient'} · encodings ${r.encodings} · ${r.nodesChecked} nodes checked`,
         `${r.verdict.toUpperCase()}: ${c.error} errors, ${c.warning} warnings, ${c.info} notes`,
         `delegation (${r.flow}): ${delegationText(r.delegation)}`,
+        ...(replayed ? [replayed] : []),
         ...r.findings.map((f) => `\n${textFinding(f)}`),
         '',
       ].join('\n'),

@@ -1,5 +1,15 @@
 /** What a receiver does with a decoded link: its check settings, and whether a dropped file is the shared one. */
-import { fmt, type ShareBackend, type ShareCalibration, type ShareModel, type SharePayload } from './payload';
+import type { ObserverKind } from '../quant/calibrate';
+import { DEFAULT_CALIBRATION, DEFAULT_OPTIONS, isConfigName, type QuantOptions } from '../quant/configs';
+import type { Override } from '../quant/plan';
+import {
+  fmt,
+  type ShareBackend,
+  type ShareCalibration,
+  type ShareModel,
+  type SharePayload,
+  type ShareSettings,
+} from './payload';
 
 // ---------------------------------------------------------------------------------------------
 // Receiving.
@@ -38,4 +48,87 @@ export function replayCalibrationWarning(calibration: ShareCalibration | undefin
   if (calibration?.mode !== 'files') return undefined;
   const n = calibration.samples;
   return `The shared quantization calibrated on ${n} sample${n === 1 ? '' : 's'} from its sender's own files, which a link cannot carry: this replay calibrates on ${n} random sample${n === 1 ? '' : 's'} (seed ${calibration.seed}), so ranges, SQNR and the findings that follow from them may differ. Give the same files to reproduce it.`;
+}
+
+/** A quantizer run as a link records it and a replay runs it (the engine's quantize settings, less the check's). */
+export interface SharedQuantization extends QuantOptions {
+  overrides: Override[];
+  calibration: { samples: number; seed: number; observer: ObserverKind; percentile?: number };
+  shapes: Record<string, number[]>;
+}
+
+/**
+ * The quantizer run a link recorded, in the engine's terms, or undefined when it recorded none.
+ * What a version-2 link did not record (options, observer, shapes) is the default, as its replay
+ * always used. Override configs this QuantLens does not know keep the node float.
+ */
+export function sharedQuantization(settings: ShareSettings): SharedQuantization | undefined {
+  const config = settings.config;
+  if (!config || !isConfigName(config)) return undefined;
+  const c = settings.calibration;
+  return {
+    ...DEFAULT_OPTIONS,
+    ...settings.options,
+    config,
+    overrides: (settings.overrides ?? []).map((o) => ({
+      pattern: o.pattern,
+      config: o.config === 'float' || isConfigName(o.config) ? o.config : 'float',
+    })),
+    calibration: {
+      ...DEFAULT_CALIBRATION,
+      samples: c?.samples ?? DEFAULT_CALIBRATION.samples,
+      seed: c?.seed ?? DEFAULT_CALIBRATION.seed,
+      ...(c?.observer ? { observer: c.observer } : {}),
+      ...(c?.percentile !== undefined ? { percentile: c.percentile } : {}),
+    },
+    // Copied entry by entry: keys are model input names from a stranger's link.
+    shapes: Object.fromEntries(Object.entries(settings.shapes ?? {}).map(([k, v]) => [k, [...v]])),
+  };
+}
+
+/**
+ * The quantization fields of a link for a run made with `run`: `source` says whether it
+ * calibrated on random samples (which the receiver can draw again) or on the sender's files
+ * (which it cannot: the link says how many there were).
+ */
+export function quantizationForLink(
+  run: SharedQuantization,
+  source: { kind: 'random' } | { kind: 'files'; samples: number },
+): Pick<ShareSettings, 'config' | 'overrides' | 'calibration' | 'options' | 'shapes'> {
+  const { observer, percentile, seed } = run.calibration;
+  return {
+    config: run.config,
+    overrides: run.overrides.map((o) => ({ pattern: o.pattern, config: o.config })),
+    calibration: {
+      mode: source.kind,
+      samples: source.kind === 'files' ? source.samples : run.calibration.samples,
+      seed,
+      observer,
+      ...(observer === 'percentile' && percentile !== undefined ? { percentile } : {}),
+    },
+    options: {
+      perChannelConv: run.perChannelConv,
+      perChannelLinear: run.perChannelLinear,
+      perChannelEmbedding: run.perChannelEmbedding ?? false,
+      actSymmetric: run.actSymmetric,
+      blockSize: run.blockSize,
+    },
+    ...(Object.keys(run.shapes).length ? { shapes: run.shapes } : {}),
+  };
+}
+
+/**
+ * A replayed run's choices in words, the defaults left out: `16a8w · per-channel linear weights
+ * · input x 1x3x48x320`. The calibration is said apart (the engine's outcome says what it used).
+ */
+export function quantizationText(run: SharedQuantization): string {
+  const parts: string[] = [run.config];
+  if (!run.perChannelConv) parts.push('per-tensor conv weights');
+  if (run.perChannelLinear) parts.push('per-channel linear weights');
+  if (run.perChannelEmbedding) parts.push('per-channel embedding tables');
+  if (run.actSymmetric) parts.push('symmetric activations');
+  if (run.blockSize !== DEFAULT_OPTIONS.blockSize) parts.push(`LPBQ block ${run.blockSize}`);
+  if (run.overrides.length) parts.push(`${run.overrides.length} override${run.overrides.length === 1 ? '' : 's'}`);
+  for (const [input, dims] of Object.entries(run.shapes)) parts.push(`input ${input} ${dims.join('x')}`);
+  return parts.join(' · ');
 }

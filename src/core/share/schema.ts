@@ -177,19 +177,82 @@ export const SHARE_PAYLOAD_V2_SCHEMA = {
   },
 } as const;
 
+// ---------------------------------------------------------------------------------------------
+// Version 3: version 2 with the rest of the quantizer's choices, so that a replay quantizes as
+// its sender did (a v2 replay used the defaults whatever the sender had chosen): the weight and
+// activation `options`, the calibration `observer` and its `percentile`, and the `shapes` given
+// for dynamic inputs. All optional (a link without a quantizer run has none). Frozen like 2.
+
+const QUANT_OPTIONS_V3 = {
+  type: 'object',
+  required: ['perChannelConv', 'perChannelLinear', 'perChannelEmbedding', 'actSymmetric', 'blockSize'],
+  additionalProperties: false,
+  properties: {
+    perChannelConv: { type: 'boolean' },
+    perChannelLinear: { type: 'boolean' },
+    perChannelEmbedding: { type: 'boolean' },
+    actSymmetric: { type: 'boolean' },
+    blockSize: { type: 'integer', minimum: 1, maximum: 4096 },
+  },
+} as const;
+
+const SHAPES_V3 = {
+  type: 'object',
+  maxProperties: 64,
+  additionalProperties: {
+    type: 'array',
+    maxItems: 16,
+    items: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+  },
+} as const;
+
+/** JSON schema of payload version 3. */
+export const SHARE_PAYLOAD_V3_SCHEMA = {
+  ...SHARE_PAYLOAD_V2_SCHEMA,
+  $id: 'https://quantlens.dev/schema/share-payload-3.json',
+  properties: {
+    ...SHARE_PAYLOAD_V2_SCHEMA.properties,
+    v: { const: 3 },
+    settings: {
+      ...SHARE_PAYLOAD_V2_SCHEMA.properties.settings,
+      properties: {
+        ...SHARE_PAYLOAD_V2_SCHEMA.properties.settings.properties,
+        calibration: {
+          ...SETTINGS_V1_PROPERTIES.calibration,
+          properties: {
+            ...SETTINGS_V1_PROPERTIES.calibration.properties,
+            observer: { enum: ['minmax', 'moving-average', 'percentile'] },
+            percentile: { type: 'number', minimum: 50, maximum: 100 },
+          },
+        },
+        options: QUANT_OPTIONS_V3,
+        shapes: SHAPES_V3,
+      },
+    },
+  },
+} as const;
+
 /** Payload version 1, as written in the fragment `s=1.…`: the type its schema describes. */
 export type SharePayloadV1 = Infer<typeof SHARE_PAYLOAD_V1_SCHEMA>;
 /** Payload version 2 (`s=2.…`): v1 plus `settings.flow` and snapshot finding outcomes. */
 export type SharePayloadV2 = Infer<typeof SHARE_PAYLOAD_V2_SCHEMA>;
+/** Payload version 3 (`s=3.…`): v2 plus the quantizer's options, observer and input shapes. */
+export type SharePayloadV3 = Infer<typeof SHARE_PAYLOAD_V3_SCHEMA>;
 
-/** The share-link format: its versions and the upgrade between them. */
-export const SHARE_FORMAT = defineFormat<SharePayloadV2>('share link', 'v', [
+/** The share-link format: its versions and the upgrades between them. */
+export const SHARE_FORMAT = defineFormat<SharePayloadV3>('share link', 'v', [
   { version: 1, schema: SHARE_PAYLOAD_V1_SCHEMA },
   {
     version: 2,
     schema: SHARE_PAYLOAD_V2_SCHEMA,
     // Before flows existed, every verdict was the QNN converter's.
     upgrade: (v1: SharePayloadV1): SharePayloadV2 => ({ ...v1, v: 2, settings: { ...v1.settings, flow: 'qnn' } }),
+  },
+  {
+    version: 3,
+    schema: SHARE_PAYLOAD_V3_SCHEMA,
+    // A v2 link recorded no options: its replay uses the defaults, as it always did.
+    upgrade: (v2: SharePayloadV2): SharePayloadV3 => ({ ...v2, v: 3 }),
   },
 ]);
 

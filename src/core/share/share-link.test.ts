@@ -30,7 +30,11 @@ import {
   type ShareSettings,
   type ShareSnapshot,
   SHARE_LIMITS,
-  SHARE_PAYLOAD_V2_SCHEMA,
+  SHARE_PAYLOAD_V3_SCHEMA,
+  quantizationForLink,
+  quantizationText,
+  sharedQuantization,
+  type SharePayloadV2,
 } from './index';
 import type { Assert, Same } from '../schema/infer';
 import type { Backend } from '../../../rules/backends';
@@ -62,7 +66,7 @@ const FIXTURES = new URL('./__fixtures__/', import.meta.url);
 const SHA = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 const LOCAL: SharePayload = {
-  v: 2,
+  v: 3,
   settings: { backend: 'htp', soc: 'SM8650', strict: true, flow: 'qnn', config: '8a8w' },
   model: { name: 'cnn-sigmoid.qdq.onnx', size: 20480, sha256: SHA },
 };
@@ -143,7 +147,7 @@ function noise(seed: number, chars: number): string {
 describe('round trip', () => {
   it('a URL model with every setting, view and filter', async () => {
     const payload: SharePayload = {
-      v: 2,
+      v: 3,
       settings: {
         backend: 'htp',
         soc: 'SM8650',
@@ -154,7 +158,15 @@ describe('round trip', () => {
           { pattern: '^/model/layers\\.\\d+/mlp/', config: '16a8w' },
           { pattern: 'lm_head', config: 'float' },
         ],
-        calibration: { mode: 'random', samples: 32, seed: 7 },
+        calibration: { mode: 'random', samples: 32, seed: 7, observer: 'percentile', percentile: 99.9 },
+        options: {
+          perChannelConv: true,
+          perChannelLinear: true,
+          perChannelEmbedding: false,
+          actSymmetric: true,
+          blockSize: 64,
+        },
+        shapes: { input_ids: [1, 128], attention_mask: [1, 128] },
       },
       model: {
         name: 'llama-block.onnx',
@@ -168,7 +180,7 @@ describe('round trip', () => {
       },
     };
     const link = await encodeShareLink(payload, 'https://quantlens.example/app/#old=fragment');
-    expect(link).toMatch(/^https:\/\/quantlens\.example\/app\/#s=2\.[A-Za-z0-9_-]+$/);
+    expect(link).toMatch(/^https:\/\/quantlens\.example\/app\/#s=3\.[A-Za-z0-9_-]+$/);
     expect(await decodeShareLink(link)).toEqual(payload);
     expect(await decodeShareFragment(new URL(link).hash)).toEqual(payload);
   });
@@ -315,7 +327,7 @@ describe('round trip', () => {
 
 describe('the latest schema and the encoder limits', () => {
   it('agree, so the encoder never writes a link the schema refuses or trims more than it must', () => {
-    const p = SHARE_PAYLOAD_V2_SCHEMA.properties;
+    const p = SHARE_PAYLOAD_V3_SCHEMA.properties;
     const finding = p.snapshot.properties.findings.items.properties;
     expect({
       name: p.model.properties.name.maxLength,
@@ -338,6 +350,56 @@ describe('the latest schema and the encoder limits', () => {
     }).toEqual(SHARE_LIMITS);
     expect(p.snapshot.properties.findings.maxItems).toBe(MAX_SNAPSHOT_FINDINGS);
     expect(p.view.properties.selected.maxLength).toBe(SHARE_LIMITS.node);
+  });
+});
+
+describe('a quantizer run travels whole (version 3)', () => {
+  const RUN = {
+    config: '16a4w_block' as const,
+    perChannelConv: true,
+    perChannelLinear: true,
+    perChannelEmbedding: true,
+    actSymmetric: true,
+    blockSize: 64,
+    overrides: [{ pattern: '^/head/', config: 'float' as const }],
+    calibration: { samples: 8, seed: 3, observer: 'percentile' as const, percentile: 99.9 },
+    shapes: { x: [1, 3, 48, 320] },
+  };
+
+  it('the receiver replays every choice of the sender, not the defaults', async () => {
+    const payload: SharePayload = {
+      ...LOCAL,
+      settings: { ...LOCAL.settings, ...quantizationForLink(RUN, { kind: 'random' }) },
+    };
+    const back = await decodeShareLink(await encodeShareLink(payload, 'https://quantlens.example/'));
+    expect(sharedQuantization(back.settings)).toEqual(RUN);
+    expect(quantizationText(RUN)).toBe(
+      '16a4w_block · per-channel linear weights · per-channel embedding tables · symmetric activations · LPBQ block 64 · 1 override · input x 1x3x48x320',
+    );
+  });
+
+  it("a run on the sender's files records how many, and no percentile for another observer", () => {
+    const fields = quantizationForLink(
+      { ...RUN, calibration: { samples: 16, seed: 1, observer: 'minmax' } },
+      { kind: 'files', samples: 5 },
+    );
+    expect(fields.calibration).toEqual({ mode: 'files', samples: 5, seed: 1, observer: 'minmax' });
+  });
+
+  it('a version-2 link replays with the defaults, as it always did', async () => {
+    const v2 = readFileSync(new URL('v1-url-model.txt', FIXTURES), 'utf8');
+    const run = sharedQuantization((await decodeShareLink(v2)).settings)!;
+    expect(run).toMatchObject({
+      config: '16a8w',
+      perChannelConv: true,
+      perChannelLinear: false,
+      actSymmetric: false,
+      blockSize: 32,
+      calibration: { samples: 16, seed: 42, observer: 'minmax' },
+      shapes: {},
+    });
+    const none: SharePayloadV2['settings'] = { backend: 'htp', soc: 'SM8650', strict: true, flow: 'qnn' };
+    expect(sharedQuantization(none)).toBeUndefined();
   });
 });
 
@@ -409,9 +471,9 @@ describe('malformed and hostile links', () => {
     ],
     [
       'a future version',
-      async () => fragmentOf({ ...LOCAL, v: 3 }, 3),
+      async () => fragmentOf({ ...LOCAL, v: 4 } as never, 4),
       'future-version',
-      /^This share link was made by a newer QuantLens \(version 3\); this one reads up to 2\. Update QuantLens/,
+      /^This share link was made by a newer QuantLens \(version 4\); this one reads up to 3\. Update QuantLens/,
     ],
     [
       'a version that never existed',
@@ -469,9 +531,9 @@ describe('malformed and hostile links', () => {
     ],
     [
       'a body whose version disagrees with its prefix',
-      async () => fragmentOf({ ...LOCAL, v: 3 }),
+      async () => fragmentOf({ ...LOCAL, v: 4 } as never),
       'version-mismatch',
-      /says version 2 before the dot but 3 inside/,
+      /says version 3 before the dot but 4 inside/,
     ],
     [
       'a missing field',
@@ -496,6 +558,57 @@ describe('malformed and hostile links', () => {
       async () => fragmentOf(payloadWith((p) => delete p.settings.flow)),
       'invalid-field',
       /settings is missing the required field "flow"/,
+    ],
+    [
+      'a version-2 link that records quantizer options (version 3 added them)',
+      async () =>
+        fragmentOf(
+          payloadWith((p) => {
+            p.v = 2;
+            p.settings.options = {
+              perChannelConv: true,
+              perChannelLinear: true,
+              perChannelEmbedding: false,
+              actSymmetric: false,
+              blockSize: 32,
+            };
+          }),
+          2,
+        ),
+      'invalid-field',
+      /settings\.options is not a known field/,
+    ],
+    [
+      'an input shape with a dimension of 0',
+      async () => fragmentOf(payloadWith((p) => (p.settings.shapes = { x: [1, 3, 0, 224] }))),
+      'invalid-field',
+      /settings\.shapes\.x\[2\] must be ≥ 1/,
+    ],
+    [
+      'an input shape of a day of work',
+      async () => fragmentOf(payloadWith((p) => (p.settings.shapes = { x: [1, 3, 100_000_000, 224] }))),
+      'invalid-field',
+      /settings\.shapes\.x\[2\] must be ≤ 1000000/,
+    ],
+    [
+      'shapes for more inputs than a link may name',
+      async () =>
+        fragmentOf(
+          payloadWith(
+            (p) => (p.settings.shapes = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`in${i}`, [1]]))),
+          ),
+        ),
+      'invalid-field',
+      /settings\.shapes must have at most 64 entries/,
+    ],
+    [
+      'an observer that does not exist',
+      async () =>
+        fragmentOf(
+          payloadWith((p) => (p.settings.calibration = { mode: 'random', samples: 4, seed: 1, observer: 'entropy' })),
+        ),
+      'invalid-field',
+      /settings\.calibration\.observer must be one of "minmax", "moving-average", "percentile"/,
     ],
     [
       'a version-1 link that names a flow',
@@ -529,7 +642,7 @@ describe('malformed and hostile links', () => {
     ],
     [
       'a __proto__ key',
-      async () => fragmentOfText(JSON.stringify(LOCAL).replace('{"v":2,', '{"v":2,"__proto__":{"polluted":true},')),
+      async () => fragmentOfText(JSON.stringify(LOCAL).replace('{"v":3,', '{"v":3,"__proto__":{"polluted":true},')),
       'invalid-field',
       /__proto__ is not a known field/,
     ],

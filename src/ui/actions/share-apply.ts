@@ -3,8 +3,7 @@
  * recorded (check, quantization), the identity comparison and the selected node. Never loads a
  * model itself, so the load path can call it without a circle.
  */
-import { compareDroppedModel, replayCalibrationWarning, type SharePayload } from '../../core/share';
-import { isConfigName } from '../../core/quant/configs';
+import { compareDroppedModel, replayCalibrationWarning, sharedQuantization, type SharePayload } from '../../core/share';
 import { reportWithHash, runCheck } from './check';
 import { runQuantize } from './quant';
 import { revealNode } from './view';
@@ -22,23 +21,8 @@ export function applySettings(payload: SharePayload): void {
     settings: { ...c.settings, backend: s.backend, soc: s.soc, strict: s.strict, flow: s.flow },
   }));
   saveSettings(useCheck.getState().settings);
-  if (s.config && isConfigName(s.config)) {
-    useQuant.setState({
-      settings: {
-        ...DEFAULT_QUANT,
-        config: s.config,
-        overrides: (s.overrides ?? []).map((o) => ({
-          pattern: o.pattern,
-          config: (o.config === 'float' || isConfigName(o.config) ? o.config : 'float') as never,
-        })),
-        calibration: {
-          ...DEFAULT_QUANT.calibration,
-          samples: s.calibration?.samples ?? DEFAULT_QUANT.calibration.samples,
-          seed: s.calibration?.seed ?? DEFAULT_QUANT.calibration.seed,
-        },
-      },
-    });
-  }
+  const run = sharedQuantization(s);
+  if (run) useQuant.setState({ settings: { ...DEFAULT_QUANT, ...run } });
 }
 
 /** Selects the shared node, by name, once the graph is there. */

@@ -3,7 +3,14 @@
  * no server ever sees it. Opening a link restores the settings, then either loads the model from
  * its URL and reproduces the run, or shows the sender's snapshot and asks for the same file.
  */
-import { decodeShareFragment, encodeShareLink, snapshotOf, ShareLinkError, type SharePayload } from '../../core/share';
+import {
+  decodeShareFragment,
+  encodeShareLink,
+  quantizationForLink,
+  snapshotOf,
+  ShareLinkError,
+  type SharePayload,
+} from '../../core/share';
 import { DEFAULT_FLOW } from '../../../rules/types';
 import { loadSocs, reportWithHash } from './check';
 import { openUrl } from './load';
@@ -25,26 +32,21 @@ export async function makeShareLink(): Promise<string> {
   const url = origin && origin.kind !== 'file' && /^https?:/.test(origin.url ?? '') ? origin.url : undefined;
   const selected = selectedId ? view?.nodes.find((n) => n.id === selectedId)?.name || undefined : undefined;
   const payload: SharePayload = {
-    v: 2,
+    v: 3,
     settings: {
       backend: settings.backend,
       soc: settings.soc,
       strict: settings.strict,
       flow: settings.flow ?? DEFAULT_FLOW,
+      // Every choice of the run, so that the receiver's replay quantizes as this one did; a plan
+      // calibrated on the person's files says so: the receiver cannot have them.
       ...(plan
-        ? {
-            config: quant.settings.config,
-            overrides: quant.settings.overrides.map((o) => ({ pattern: o.pattern, config: o.config })),
-            // A plan calibrated on the person's files says so: the receiver cannot have them.
-            calibration:
-              plan.calibration.source === 'random'
-                ? {
-                    mode: 'random' as const,
-                    samples: quant.settings.calibration.samples,
-                    seed: quant.settings.calibration.seed,
-                  }
-                : { mode: 'files' as const, samples: plan.calibration.samples, seed: quant.settings.calibration.seed },
-          }
+        ? quantizationForLink(
+            { ...quant.settings, shapes: quant.settings.shapes ?? {} },
+            plan.calibration.source === 'random'
+              ? { kind: 'random' }
+              : { kind: 'files', samples: plan.calibration.samples },
+          )
         : {}),
     },
     model: { name: summary.fileName, size: summary.byteLength, sha256: report.model.sha256, ...(url ? { url } : {}) },
