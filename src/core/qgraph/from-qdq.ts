@@ -397,6 +397,7 @@ export function qgraphFromQdq(model: Model): QGraph {
 
   const nodes: QNode[] = [];
   const outputPorts = new Map<string, QPort>();
+  const quantizedOutputs = graphOutputsOfQ(model.graph.outputs, ix);
   let quantized = false;
   model.graph.nodes.forEach((n, index) => {
     if (PLUMBING.has(n.opType) && QDQ_DOMAINS.has(n.domain)) return;
@@ -473,10 +474,8 @@ export function qgraphFromQdq(model: Model): QGraph {
       // Readers of the shape only, or pass-through ops, do not make the tensor a float input.
       if (readers.some((r) => !isQ(r) && !(r.opType === 'Shape' || r.opType === 'Identity'))) port.feedsFloat = true;
       if (ix.graphOutputs.has(tensor)) port.graphOutput = true;
-      if (enc.encoding && q) {
-        const out = graphOutputThrough(q, ix);
-        if (out) port.quantizedAs = out;
-      }
+      const made = enc.encoding && q ? quantizedOutputs.get(q) : undefined;
+      if (made) port.quantizedAs = made;
       outputs.push(port);
       outputPorts.set(tensor, port);
     });
@@ -517,15 +516,18 @@ export function qgraphFromQdq(model: Model): QGraph {
   return finishGraph(nodes, 'qdq', quantized);
 }
 
-/** The graph output a Q writes, or the DQ right after it (a model that ends in Q → DQ). */
-function graphOutputThrough(q: Node, ix: Index): string | undefined {
-  const written = q.outputs[0];
-  if (!written) return undefined;
-  if (ix.graphOutputs.has(written)) return written;
-  return ix
-    .consumers(written)
-    .map((r) => (isDQ(r) ? r.outputs[0] : undefined))
-    .find((t) => t !== undefined && ix.graphOutputs.has(t));
+/**
+ * The graph outputs a QuantizeLinear makes, by that Q: its own output, or that of the DQ right
+ * after it (a model that ends in Q -> DQ). From the outputs, so it costs nothing per node.
+ */
+function graphOutputsOfQ(outputs: readonly { name: string }[], ix: Index): Map<Node, string> {
+  const out = new Map<Node, string>();
+  for (const { name } of outputs) {
+    let p = ix.producer.get(name);
+    if (p && isDQ(p)) p = ix.producer.get(p.inputs[0] ?? '');
+    if (p && isQ(p) && !out.has(p)) out.set(p, name);
+  }
+  return out;
 }
 
 function inheritedFrom(port: QPort | undefined, outputs: ReadonlyMap<string, QPort>): QuantEncoding | undefined {
