@@ -104,6 +104,54 @@ async function contrasts(page: Page, selector: string, ancestors: boolean): Prom
   }, ancestors);
 }
 
+/**
+ * Every text on screen whose contrast against the background it sits on is under WCAG AA (4.5:1,
+ * or 3:1 for large text), as "ratio tag.class "text"": an empty list when all is legible. An
+ * element's text is its own text nodes; its background the nearest mostly opaque one of itself
+ * and its ancestors.
+ */
+export async function illegibleTexts(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const ctx = document.createElement('canvas').getContext('2d', { willReadFrequently: true })!;
+    const rgba = (c: string) => {
+      ctx.clearRect(0, 0, 1, 1);
+      ctx.fillStyle = c;
+      ctx.fillRect(0, 0, 1, 1);
+      const [r, g, b, a] = ctx.getImageData(0, 0, 1, 1).data;
+      return [r!, g!, b!, a! / 255];
+    };
+    const lum = ([r, g, b]: number[]) => {
+      const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
+    };
+    const page = rgba(getComputedStyle(document.body).backgroundColor);
+    const out: string[] = [];
+    for (const el of document.querySelectorAll('body *')) {
+      if (![...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim())) continue;
+      const box = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      if (!box.width || !box.height || style.visibility === 'hidden' || el.closest('[aria-hidden="true"]')) continue;
+      let bg = page[3]! > 0 ? page : [255, 255, 255, 1];
+      for (let at: Element | null = el; at; at = at.parentElement) {
+        const c = rgba(getComputedStyle(at).backgroundColor);
+        if (c[3]! > 0.5) {
+          bg = c;
+          break;
+        }
+      }
+      const [a, b] = [lum(bg), lum(rgba(style.color))].sort((x, y) => y - x);
+      const ratio = (a! + 0.05) / (b! + 0.05);
+      const size = parseFloat(style.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5))
+        out.push(
+          `${ratio.toFixed(2)} ${el.tagName.toLowerCase()}.${String(el.className)} "${el.textContent!.trim().slice(0, 50)}"`,
+        );
+    }
+    return out;
+  });
+}
+
 /** Contrast of each badge's text against the background it paints itself (transparent ones skipped). */
 export function badgeContrasts(page: Page, selector: string): Promise<{ text: string; ratio: number }[]> {
   return contrasts(page, selector, false);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { badgeContrasts, DATA, dropFiles, graphNode, waitForGraph } from './helpers';
+import { badgeContrasts, DATA, dropFiles, graphNode, illegibleTexts, waitForGraph } from './helpers';
 
 test('the clean sample passes on the default SoC, strict', async ({ page }) => {
   await page.goto('/');
@@ -179,5 +179,55 @@ test('every severity badge meets WCAG AA contrast in the light and the dark them
     );
     expect(badges.length, `${theme}: badges found`).toBeGreaterThan(1);
     for (const b of badges) expect(b.ratio, `${theme}: "${b.text}"`).toBeGreaterThanOrEqual(4.5);
+  }
+});
+
+test('every text on screen meets WCAG AA contrast in the light and the dark theme', async ({ page }) => {
+  /** The states to read: findings and a selected node's ports, a quantized float model, the delegation legend, a notice. */
+  const states: [string, (theme: string) => Promise<void>][] = [
+    [
+      'a failing QDQ model, its Sigmoid selected',
+      async () => {
+        await page.goto('/?model=samples/broken-sigmoid-scale.qdq.onnx');
+        await waitForGraph(page);
+        await graphNode(page, 'Sigmoid').click();
+        await expect(page.getByTestId('port-encoding').first()).toBeVisible();
+      },
+    ],
+    [
+      'a float model quantized on load, its Gemm selected',
+      async () => {
+        await page.goto('/?model=samples/cnn-sigmoid.onnx');
+        await waitForGraph(page);
+        await expect(page.getByTestId('quant-result')).toBeVisible();
+        await graphNode(page, 'Gemm').click();
+        await expect(page.getByTestId('port-encoding').first()).toBeVisible();
+      },
+    ],
+    [
+      'NPU partitions under ONNX Runtime',
+      async () => {
+        await page.goto('/?model=samples/broken-unsupported-op.qdq.onnx');
+        await waitForGraph(page);
+        await page.getByRole('combobox', { name: 'Flow' }).selectOption('ort');
+        await expect(page.getByTestId('partition-legend')).toBeVisible();
+      },
+    ],
+    [
+      'a broken share link',
+      async () => {
+        await page.goto('/?again#s=9.AAAA');
+        await waitForGraph(page);
+        await expect(page.getByRole('alert').first()).toBeVisible();
+      },
+    ],
+  ];
+  for (const theme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: theme });
+    for (const [what, open] of states) {
+      await open(theme);
+      await expect(page.locator('html')).toHaveClass(theme === 'dark' ? /dark/ : /^(?!.*dark)/);
+      expect(await illegibleTexts(page), `${theme}: ${what}`).toEqual([]);
+    }
   }
 });

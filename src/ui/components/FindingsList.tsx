@@ -40,7 +40,7 @@ function Row({ f }: { f: Finding }) {
       >
         <div className="flex items-center gap-1.5">
           <SeverityBadge severity={f.severity} />
-          <span className="font-mono text-slate-500">{f.rule}</span>
+          <span className="font-mono text-slate-600">{f.rule}</span>
         </div>
         <div className="mt-0.5 truncate font-medium text-slate-900" title={f.node}>
           {f.node}

@@ -53,7 +53,7 @@ function PortList({ ports, label, opType }: { ports: ViewPort[]; label: string; 
         {ports.map((p, i) => (
           <li key={`${i}:${p.name}`} className="text-xs" data-testid="port">
             <div className="flex items-baseline gap-1.5">
-              <span className="text-slate-400">{i}</span>
+              <span className="text-slate-500">{i}</span>
               <span className="font-mono break-all text-slate-900">{p.name || '(none)'}</span>
               {p.name && <CopyButton text={p.name} what="tensor name" />}
               <span className="ml-auto shrink-0 rounded bg-slate-100 px-1 text-[10px] text-slate-600">

@@ -22,8 +22,8 @@ export function TensorValues({ tensor }: { tensor: string }) {
       live = false;
     };
   }, [path, tensor, model]);
-  if (preview === undefined) return <div className="text-xs text-slate-400">loading values…</div>;
-  if (preview === null) return <div className="text-xs text-slate-400">no values available</div>;
+  if (preview === undefined) return <div className="text-xs text-slate-500">loading values…</div>;
+  if (preview === null) return <div className="text-xs text-slate-500">no values available</div>;
   return (
     <div className="mt-1 rounded bg-slate-50 p-1.5 text-xs" data-testid="tensor-values">
       <div className="text-slate-600">
