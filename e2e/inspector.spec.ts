@@ -94,6 +94,27 @@ test('findings list: filter, group, and step through with the keyboard; help ove
   await expect(page.locator('html')).not.toHaveClass(/dark/);
 });
 
+test("the theme follows the system's until the person chooses one, then keeps theirs", async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto('/');
+  await waitForGraph(page);
+  const html = page.locator('html');
+  await expect(html).toHaveClass(/dark/);
+  // The system switches while the page is open; a reload does not pin the first one either.
+  await page.emulateMedia({ colorScheme: 'light' });
+  await expect(html).not.toHaveClass(/dark/);
+  await page.reload();
+  await waitForGraph(page);
+  await expect(html).not.toHaveClass(/dark/);
+  // The person's choice wins over the system from then on, across reloads.
+  await page.keyboard.press('t');
+  await expect(html).toHaveClass(/dark/);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.reload();
+  await waitForGraph(page);
+  await expect(html).toHaveClass(/dark/);
+});
+
 test('exports: the HTML report opens standalone with every finding; SVG, PNG, Markdown and JSON download', async ({
   page,
   browser,

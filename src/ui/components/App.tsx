@@ -16,7 +16,7 @@ import { loadSocs } from '../actions/check';
 import { useCheck } from '../state/check-store';
 import { useQuant } from '../state/quant-store';
 import { ShortcutHelp, useShortcuts } from './Shortcuts';
-import { applyTheme, initialTheme } from '../theme';
+import { startTheme } from '../theme';
 import { openShareFromLocation } from '../actions/share';
 import { SharedSnapshot, ShareNotices } from './SharePanel';
 import { startHistory } from '../actions/history';
@@ -100,7 +100,7 @@ function useQuantIsPlan(): boolean {
 export function App() {
   const samples = useSamples();
   const [help, setHelp] = useShortcuts();
-  useEffect(() => applyTheme(initialTheme()), []);
+  useEffect(startTheme, []);
   useEffect(() => onEngineCrash((reason) => recoverFromCrash(reason)), []);
   useEffect(() => startHistory(), []);
   useEffect(() => {
