@@ -66,90 +66,78 @@ export function graphNode(page: Page, op: string) {
   return page.locator(`[data-testid="graph-node"][data-op="${op}"]`);
 }
 
+interface TextContrast {
+  text: string;
+  ratio: number;
+  /** WCAG large text (24 px, or 18.66 px bold): 3:1 is enough. */
+  large: boolean;
+  what: string;
+}
+
 /**
  * WCAG contrast ratio of each element's text against its background: its own only (`ancestors`
  * false: badges paint their own; elements with a transparent background are skipped), or the
- * nearest non-transparent one of itself and its ancestors (white at the top).
+ * nearest mostly opaque one of itself and its ancestors (white at the top). `ownText`: only
+ * elements with text of their own (text nodes), visible.
  */
-async function contrasts(page: Page, selector: string, ancestors: boolean): Promise<{ text: string; ratio: number }[]> {
-  return page.locator(selector).evaluateAll((els, ancestors) => {
-    // Computed colours may be oklch() (Tailwind 4): a canvas turns any CSS colour into sRGB bytes.
-    const ctx = document.createElement('canvas').getContext('2d', { willReadFrequently: true })!;
-    const rgba = (c: string) => {
-      ctx.clearRect(0, 0, 1, 1);
-      ctx.fillStyle = c;
-      ctx.fillRect(0, 0, 1, 1);
-      const [r, g, b, a] = ctx.getImageData(0, 0, 1, 1).data;
-      return [r!, g!, b!, a! / 255];
-    };
-    const lum = ([r, g, b]: number[]) => {
-      const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
-      return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
-    };
-    const background = (el: Element) => {
-      for (let at: Element | null = el; at; at = ancestors ? at.parentElement : null) {
-        const c = rgba(getComputedStyle(at).backgroundColor);
-        if (c[3]! > 0) return c;
-      }
-      return ancestors ? [255, 255, 255, 1] : undefined;
-    };
-    return els
-      .map((el) => {
-        const bg = background(el);
-        if (!bg) return undefined;
-        const [a, b] = [lum(bg), lum(rgba(getComputedStyle(el).color))].sort((x, y) => y - x);
-        return { text: el.textContent ?? '', ratio: (a! + 0.05) / (b! + 0.05) };
-      })
-      .filter((x): x is { text: string; ratio: number } => !!x);
-  }, ancestors);
+async function contrasts(page: Page, selector: string, ancestors: boolean, ownText = false): Promise<TextContrast[]> {
+  return page.locator(selector).evaluateAll(
+    (els, [ancestors, ownText]) => {
+      // Computed colours may be oklch() (Tailwind 4): a canvas turns any CSS colour into sRGB bytes.
+      const ctx = document.createElement('canvas').getContext('2d', { willReadFrequently: true })!;
+      const rgba = (c: string) => {
+        ctx.clearRect(0, 0, 1, 1);
+        ctx.fillStyle = c;
+        ctx.fillRect(0, 0, 1, 1);
+        const [r, g, b, a] = ctx.getImageData(0, 0, 1, 1).data;
+        return [r!, g!, b!, a! / 255];
+      };
+      const lum = ([r, g, b]: number[]) => {
+        const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+        return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
+      };
+      const background = (el: Element) => {
+        for (let at: Element | null = el; at; at = ancestors ? at.parentElement : null) {
+          const c = rgba(getComputedStyle(at).backgroundColor);
+          if (c[3]! > 0.5) return c;
+        }
+        return ancestors ? [255, 255, 255, 1] : undefined;
+      };
+      const shown = (el: Element) => {
+        if (!ownText) return true;
+        if (![...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim())) return false;
+        const box = el.getBoundingClientRect();
+        return !!box.width && !!box.height && getComputedStyle(el).visibility !== 'hidden';
+      };
+      return els
+        .filter(shown)
+        .map((el) => {
+          const bg = background(el);
+          if (!bg) return undefined;
+          const style = getComputedStyle(el);
+          const [a, b] = [lum(bg), lum(rgba(style.color))].sort((x, y) => y - x);
+          const size = parseFloat(style.fontSize);
+          return {
+            text: el.textContent?.trim() ?? '',
+            ratio: (a! + 0.05) / (b! + 0.05),
+            large: size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700),
+            what: `${el.tagName.toLowerCase()}.${String(el.className)}`,
+          };
+        })
+        .filter((x): x is TextContrast => !!x);
+    },
+    [ancestors, ownText] as const,
+  );
 }
 
 /**
  * Every text on screen whose contrast against the background it sits on is under WCAG AA (4.5:1,
- * or 3:1 for large text), as "ratio tag.class "text"": an empty list when all is legible. An
- * element's text is its own text nodes; its background the nearest mostly opaque one of itself
- * and its ancestors.
+ * or 3:1 for large text), as `ratio tag.class "text"`: an empty list when all is legible.
  */
 export async function illegibleTexts(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const ctx = document.createElement('canvas').getContext('2d', { willReadFrequently: true })!;
-    const rgba = (c: string) => {
-      ctx.clearRect(0, 0, 1, 1);
-      ctx.fillStyle = c;
-      ctx.fillRect(0, 0, 1, 1);
-      const [r, g, b, a] = ctx.getImageData(0, 0, 1, 1).data;
-      return [r!, g!, b!, a! / 255];
-    };
-    const lum = ([r, g, b]: number[]) => {
-      const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
-      return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
-    };
-    const page = rgba(getComputedStyle(document.body).backgroundColor);
-    const out: string[] = [];
-    for (const el of document.querySelectorAll('body *')) {
-      if (![...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim())) continue;
-      const box = el.getBoundingClientRect();
-      const style = getComputedStyle(el);
-      if (!box.width || !box.height || style.visibility === 'hidden' || el.closest('[aria-hidden="true"]')) continue;
-      let bg = page[3]! > 0 ? page : [255, 255, 255, 1];
-      for (let at: Element | null = el; at; at = at.parentElement) {
-        const c = rgba(getComputedStyle(at).backgroundColor);
-        if (c[3]! > 0.5) {
-          bg = c;
-          break;
-        }
-      }
-      const [a, b] = [lum(bg), lum(rgba(style.color))].sort((x, y) => y - x);
-      const ratio = (a! + 0.05) / (b! + 0.05);
-      const size = parseFloat(style.fontSize);
-      const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
-      if (ratio < (large ? 3 : 4.5))
-        out.push(
-          `${ratio.toFixed(2)} ${el.tagName.toLowerCase()}.${String(el.className)} "${el.textContent!.trim().slice(0, 50)}"`,
-        );
-    }
-    return out;
-  });
+  return (await contrasts(page, 'body *', true, true))
+    .filter((c) => c.ratio < (c.large ? 3 : 4.5))
+    .map((c) => `${c.ratio.toFixed(2)} ${c.what} "${c.text.slice(0, 50)}"`);
 }
 
 /** Contrast of each badge's text against the background it paints itself (transparent ones skipped). */

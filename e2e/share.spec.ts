@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { DATA, dropFiles, graphNode, npyFiles, openQuantizedSample, waitForGraph } from './helpers';
 
 test('a link reproduces settings, verdict, findings and selection for a URL model in a fresh context', async ({
@@ -103,13 +103,7 @@ test("a quantization calibrated on the sender's files is replayed on random samp
   await expect(page.getByTestId('quant-calibration')).toHaveText(
     'calibrated on 3 samples from your calibration files (min/max)',
   );
-  await page.getByRole('button', { name: 'Copy link' }).click();
-  const link = await page.getByTestId('share-link').inputValue();
-
-  const fresh = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-  const other = await fresh.newPage();
-  await other.goto(link);
-  await waitForGraph(other);
+  const { other, fresh } = await openCopiedLink(page, browser);
   await expect(other.getByTestId('share-replay')).toContainText(
     "The shared quantization calibrated on 3 samples from its sender's own files, which a link cannot carry: this replay calibrates on 3 random samples",
   );
@@ -131,13 +125,7 @@ test("a shared quantization is replayed with every one of the sender's choices, 
   await expect(page.getByTestId('quant-calibration')).toContainText('(percentile)');
   await expect.poll(() => labels(page)).not.toEqual(defaults);
   const sent = await labels(page);
-  await page.getByRole('button', { name: 'Copy link' }).click();
-  const link = await page.getByTestId('share-link').inputValue();
-
-  const fresh = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-  const other = await fresh.newPage();
-  await other.goto(link);
-  await waitForGraph(other);
+  const { other, fresh } = await openCopiedLink(page, browser);
   await expect(other.getByTestId('quant-calibration')).toContainText('(percentile)');
   await expect(other.getByLabel('Observer')).toHaveValue('percentile');
   await expect(other.getByLabel('per-channel linear weights')).toBeChecked();
@@ -146,3 +134,14 @@ test("a shared quantization is replayed with every one of the sender's choices, 
   await expect.poll(() => labels(other)).toEqual(sent);
   await fresh.close();
 });
+
+/** Copies the page's share link and opens it in a fresh browser context, as its receiver would. */
+async function openCopiedLink(page: Page, browser: Browser): Promise<{ other: Page; fresh: BrowserContext }> {
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  const link = await page.getByTestId('share-link').inputValue();
+  const fresh = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const other = await fresh.newPage();
+  await other.goto(link);
+  await waitForGraph(other);
+  return { other, fresh };
+}
