@@ -63,6 +63,25 @@ test('the QDQ sample opens folded, with encodings on its edges; the toggle draws
   await expect(graphNode(page, 'QuantizeLinear')).toHaveCount(0);
 });
 
+test('edge labels do not cover each other where edges meet or part (the transformer block)', async ({ page }) => {
+  await page.goto('/?model=samples/transformer-block.qdq.onnx');
+  await waitForGraph(page);
+  const labels = page.locator('.ql-edge-label');
+  await expect.poll(() => labels.count()).toBeGreaterThan(20);
+  const boxes = await labels.evaluateAll((els) =>
+    els.map((el) => {
+      const r = el.getBoundingClientRect();
+      return { text: el.textContent ?? '', left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+    }),
+  );
+  const covered: string[] = [];
+  for (const [i, a] of boxes.entries())
+    for (const b of boxes.slice(i + 1))
+      if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
+        covered.push(`"${a.text}" / "${b.text}"`);
+  expect(covered).toEqual([]);
+});
+
 test('a finding on a folded model marks the compute node, and the selection follows the toggle', async ({ page }) => {
   await page.goto('/?model=samples/broken-sigmoid-scale.qdq.onnx');
   await waitForGraph(page);

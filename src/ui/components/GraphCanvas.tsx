@@ -29,6 +29,7 @@ import { hashWhenIdle } from '../actions/check';
 import type { LayoutResult } from '../../core/layout/layout-graph';
 import { useMountedSteps } from '../use-mounted-steps';
 import { routeKey } from '../../core/layout/route';
+import { placeLabels, type LabelEdge } from '../../core/layout/edge-labels';
 
 const nodeTypes = { op: OpNode, scope: GroupNode };
 const edgeTypes = { labeled: LabeledEdge };
@@ -57,6 +58,37 @@ function knownGeometry(width: number, height: number, target: boolean, source: b
         : []),
     ],
   };
+}
+
+/** The labelled edges drawn as plain beziers, with their handles, for placing their labels. */
+function labelGeometry(
+  visible: VisibleGraph,
+  layout: LayoutResult,
+  drawn: { e: VisibleGraph['edges'][number]; label?: string; bends?: number[] }[],
+): LabelEdge[] {
+  if (!drawn.some((d) => d.label)) return [];
+  const box = new Map<string, { x: number; y: number; width: number; height: number }>();
+  for (const item of visible.items) {
+    const at = layout.positions[item.id] ?? { x: 0, y: 0 };
+    box.set(item.id, { ...at, ...(item.kind === 'group' ? GROUP_NODE : nodeSize(item.node)) });
+  }
+  const out: LabelEdge[] = [];
+  for (const { e, label, bends } of drawn) {
+    const s = box.get(e.source);
+    const t = box.get(e.target);
+    if (!label || (bends && bends.length >= 2) || !s || !t) continue;
+    out.push({
+      id: e.id,
+      source: e.source,
+      target: e.target,
+      sx: s.x + s.width / 2,
+      sy: s.y + s.height,
+      tx: t.x + t.width / 2,
+      ty: t.y,
+      text: label,
+    });
+  }
+  return out;
 }
 
 function shapeText(shape: (number | string | null)[] | undefined): string {
@@ -150,7 +182,7 @@ function Canvas() {
     const labels = edgeLabels !== 'none' && visible.edges.length <= EDGE_LABEL_LIMIT;
     const fanout = new Map<string, number>();
     for (const e of visible.edges) fanout.set(e.source, (fanout.get(e.source) ?? 0) + 1);
-    return visible.edges.map((e) => {
+    const drawn = visible.edges.map((e) => {
       const original = e.edge;
       // Broadcast inputs (masks, rotary tables) reach every layer: drawn faint and unlabeled.
       const broadcast = fanout.get(e.source)! > BROADCAST_FANOUT;
@@ -162,12 +194,23 @@ function Canvas() {
             ? tensorEncodings?.[original.tensor] || `${original.dtype}`
             : shapeText(original.shape) || undefined;
       } else if (labels && e.count > 1) label = `${e.count} tensors`;
+      return { e, label, broadcast, bends: layout.bends?.[routeKey(e.source, e.target)] };
+    });
+    // Labels that would cover each other move apart along their edges, or wrap (edge-labels.ts).
+    const places = placeLabels(labelGeometry(visible, layout, drawn));
+    return drawn.map(({ e, label, broadcast, bends }) => {
+      const place = places.get(e.id);
       return {
         id: e.id,
         source: e.source,
         target: e.target,
         type: 'labeled',
-        data: { text: label, bends: layout.bends?.[routeKey(e.source, e.target)] },
+        data: {
+          text: label,
+          bends,
+          ...(place && place.at !== 0.5 ? { at: place.at } : {}),
+          ...(place?.maxWidth ? { maxWidth: place.maxWidth } : {}),
+        },
         style: broadcast ? { strokeOpacity: 0.18 } : undefined,
         focusable: false,
       };

@@ -7,9 +7,14 @@
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, type Edge, type EdgeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { routedPath } from '../../core/layout/route';
+import { bezierPoint } from '../../core/layout/edge-labels';
 
-/** `bends`: the lane an edge spanning several ranks keeps (the layout's points, route.ts). */
-export type LabeledFlowEdge = Edge<{ text?: string; bends?: number[] }, 'labeled'>;
+/**
+ * `bends`: the lane an edge spanning several ranks keeps (the layout's points, route.ts). `at`:
+ * where along the edge its label sits when not in the middle; `maxWidth`: the width it wraps to
+ * (both from edge-labels.ts, so that neighbouring labels do not cover each other).
+ */
+export type LabeledFlowEdge = Edge<{ text?: string; bends?: number[]; at?: number; maxWidth?: number }, 'labeled'>;
 
 function LabeledEdgeImpl({
   id,
@@ -31,15 +36,22 @@ function LabeledEdgeImpl({
     const k = 2 * Math.floor((bends.length / 2 - 1) / 2);
     labelX = bends[k]!;
     labelY = bends[k + 1]!;
-  } else [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
+  } else {
+    [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
+    if (data?.at !== undefined) ({ x: labelX, y: labelY } = bezierPoint(sourceX, sourceY, targetX, targetY, data.at));
+  }
+  const wrap = data?.maxWidth;
   return (
     <>
       <BaseEdge id={id} path={path} style={style} markerEnd={markerEnd} />
       {data?.text && (
         <EdgeLabelRenderer>
           <div
-            className="ql-edge-label pointer-events-none absolute rounded-sm bg-slate-50 px-0.5 text-[10px] leading-tight whitespace-nowrap text-slate-600"
-            style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
+            className={`ql-edge-label pointer-events-none absolute rounded-sm bg-slate-50 px-0.5 text-[10px] leading-tight text-slate-600 ${wrap ? 'text-center' : 'whitespace-nowrap'}`}
+            style={{
+              transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)`,
+              ...(wrap ? { maxWidth: wrap, width: 'max-content' } : {}),
+            }}
           >
             {data.text}
           </div>
