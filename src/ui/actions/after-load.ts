@@ -53,7 +53,9 @@ export async function afterLoad(
   if (result.scopes) seedScopes(result.view, result.scopes);
   // A quantization of the previous model is over (the engine stopped it): its answer is not shown.
   forgetQuantize();
-  // Calibration files and input shapes belong to the previous model's inputs.
+  // Calibration files and input shapes belong to the previous model's inputs; the shapes a share
+  // link being opened recorded belong to this one (its replay runs with them).
+  const { pending, opening } = useShare.getState();
   useQuant.setState((q) => ({
     running: undefined,
     outcome: undefined,
@@ -61,7 +63,7 @@ export async function afterLoad(
     error: undefined,
     cancelled: false,
     offer: undefined,
-    settings: { ...q.settings, inputFiles: undefined, shapes: {} },
+    settings: { ...q.settings, inputFiles: undefined, ...(pending || opening ? {} : { shapes: {} }) },
   }));
   if (useShare.getState().pending) {
     await showView(result.view, result.expanded, result.fold, result.folded, result.overview);
