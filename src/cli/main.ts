@@ -243,12 +243,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const replay = replayCalibrationWarning(shared.settings.calibration);
       if (replay) io.stderr.write(`quantlens check: warning: ${replay}\n`);
       const q = await engine.quantize({ ...settings, ...run });
-      if (q.ok)
-        replayed = `replayed the link's quantizer run: ${quantizationText(run)}, calibrated on ${calibrationText(q.calibration)}`;
       if (!q.ok) {
         io.stderr.write(`quantlens check: ${q.error.message}\n`);
         return EXIT.usage;
       }
+      replayed = `replayed the link's quantizer run: ${quantizationText(run)}, calibrated on ${calibrationText(q.calibration)}`;
       out = await engine.check({ ...settings, target: 'plan' });
       if (!out.ok) {
         io.stderr.write(`quantlens check: ${out.error.message}\n`);

@@ -66,7 +66,7 @@ export type CheckOutcome = Answer<{
 export interface QuantizeSettings extends CheckSettings, QuantOptions {
   overrides: Override[];
   calibration: { samples: number; seed: number; observer: ObserverKind; percentile?: number };
-  /** Fixed shapes for inputs with dynamic dimensions; others default to 1. */
+  /** Fixed shapes for inputs with dynamic dimensions; others are guessed (guessedDims: an image's side 224, else 1). */
   shapes?: Record<string, number[]>;
   /** The user's calibration inputs (.npy, .pb or images) instead of random ones. */
   inputFiles?: File[];
@@ -80,7 +80,7 @@ export type QuantizeOutcome = Answer<{
   report: CheckReport;
   sqnr: { output: string; db: number }[];
   notes: string[];
-  /** Assumptions made about inputs (dynamic dimensions set to 1). */
+  /** Assumptions made about inputs (the dynamic dimensions guessed, and to what). */
   assumed: string[];
   /**
    * What the ranges and the SQNR were measured on: how many samples, and whether they were random
