@@ -171,6 +171,10 @@ test("the input shapes a link recorded reach the replay on the receiver's copy o
   const other = await fresh.newPage();
   await other.goto(link);
   await expect(other.getByTestId('shared-snapshot')).toBeVisible();
+  // Before the drop, the receiver reads what will be replayed.
+  await expect(other.getByTestId('snapshot-settings')).toHaveText(
+    'Settings: HTP · SM8650 · QNN converter · strict · quantized 8a8w · input x 1x3x48x96',
+  );
   await dropFiles(other, [rec]);
   await expect(other.getByTestId('quant-result')).toBeVisible({ timeout: 60_000 });
   await expect(other.getByTestId('quant-progress')).toHaveCount(0, { timeout: 60_000 });

@@ -4,6 +4,8 @@ import { SeverityBadge } from './severity';
 import { makeShareLink } from '../actions/share';
 import { dismissShareNotices, useShare } from '../state/share-store';
 import { useApp } from '../state/app-store';
+import { FLOW_LABEL } from '../format';
+import { quantizationText, sharedQuantization } from '../../core/share';
 
 export function CopyLinkButton() {
   const link = useShare((s) => s.link);
@@ -80,6 +82,8 @@ export function SharedSnapshot() {
   if (!pending) return null;
   const { payload, snapshot } = pending;
   const m = payload.model;
+  // The quantization the sender ran, which the drop will replay: every choice the link recorded.
+  const run = sharedQuantization(payload.settings);
   return (
     <div className="absolute inset-0 z-10 overflow-y-auto bg-white p-4" data-testid="shared-snapshot">
       <h2 className="text-lg font-semibold">
@@ -90,10 +94,10 @@ export function SharedSnapshot() {
         <span className="font-mono">{m.sha256.slice(0, 12)}…</span>) onto the page to see the graph and re-run the check
         here. The model itself was not shared.
       </p>
-      <p className="mt-1 text-sm text-slate-600">
+      <p className="mt-1 text-sm text-slate-600" data-testid="snapshot-settings">
         Settings: {payload.settings.backend.toUpperCase()} · {payload.settings.soc} ·{' '}
-        {payload.settings.strict ? 'strict' : 'lenient'}
-        {payload.settings.config ? ` · ${payload.settings.config}` : ''}
+        {FLOW_LABEL[payload.settings.flow]} · {payload.settings.strict ? 'strict' : 'lenient'}
+        {run ? ` · quantized ${quantizationText(run)}` : ''}
       </p>
       {snapshot && (
         <div className="mt-3">
