@@ -16,6 +16,11 @@ export function nodeSize(node: ViewNode): { width: number; height: number } {
 
 export const GROUP_NODE = { width: 230, height: 56 };
 
+/** The box of one drawn item: a group's, or its node's. */
+export function itemSize(item: VisibleGraph['items'][number]): { width: number; height: number } {
+  return item.kind === 'group' ? GROUP_NODE : nodeSize(item.node);
+}
+
 /**
  * The layout input for what is drawn: one box per visible node or group, and the visible edges,
  * except that a broadcast source keeps only its edge to its first consumer. Every layer of a
@@ -33,7 +38,7 @@ export function layoutInputOf(visible: VisibleGraph): LayoutInput {
     if (seen === undefined || (order.get(e.target) ?? 0) < (order.get(seen) ?? 0)) firstTarget.set(e.source, e.target);
   }
   return {
-    nodes: visible.items.map((i) => ({ id: i.id, ...(i.kind === 'group' ? GROUP_NODE : nodeSize(i.node)) })),
+    nodes: visible.items.map((i) => ({ id: i.id, ...itemSize(i) })),
     edges: visible.edges
       .filter((e) => fanout.get(e.source)! <= BROADCAST_FANOUT || firstTarget.get(e.source) === e.target)
       .map((e) => ({ source: e.source, target: e.target })),

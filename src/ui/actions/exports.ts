@@ -7,7 +7,7 @@ import { htmlReport } from '../../core/report/html-report';
 import { markdownReport } from '../../core/report/markdown-report';
 import { drawingSvg } from '../../core/view/drawing-svg';
 import { useCheck } from '../state/check-store';
-import { GROUP_NODE, nodeSize } from '../../core/view/drawing';
+import { GROUP_NODE, itemSize } from '../../core/view/drawing';
 import { saveBytes } from './quant';
 import { reportWithHash } from './check';
 import { useQuant } from '../state/quant-store';
@@ -36,7 +36,7 @@ export function currentDrawingSvg(): string | undefined {
     positions: layout.positions,
     size: (id) => {
       const i = byId.get(id);
-      return !i || i.kind === 'group' ? GROUP_NODE : nodeSize(i.node);
+      return i ? itemSize(i) : GROUP_NODE;
     },
     marks: useCheck.getState().marks,
     bends: layout.bends,

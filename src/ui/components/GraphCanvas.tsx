@@ -12,7 +12,7 @@ import {
   type NodeMouseHandler,
 } from '@xyflow/react';
 import { useEffect, useMemo, useRef } from 'react';
-import { GROUP_NODE, nodeSize } from '../../core/view/drawing';
+import { GROUP_NODE, itemSize, nodeSize } from '../../core/view/drawing';
 import { BROADCAST_FANOUT, type VisibleGraph } from '../../core/view/scopes';
 import { GroupNode, type GroupFlowNode } from './GroupNode';
 import { toggleGroup } from '../actions/view';
@@ -70,7 +70,7 @@ function labelGeometry(
   const box = new Map<string, { x: number; y: number; width: number; height: number }>();
   for (const item of visible.items) {
     const at = layout.positions[item.id] ?? { x: 0, y: 0 };
-    box.set(item.id, { ...at, ...(item.kind === 'group' ? GROUP_NODE : nodeSize(item.node)) });
+    box.set(item.id, { ...at, ...itemSize(item) });
   }
   const out: LabelEdge[] = [];
   for (const { e, label, bends } of drawn) {
@@ -111,7 +111,7 @@ function drawingBounds(
   for (const item of visible.items) {
     const p = layout.positions[item.id];
     if (!p) continue;
-    const size = item.kind === 'group' ? GROUP_NODE : nodeSize(item.node);
+    const size = itemSize(item);
     x0 = Math.min(x0, p.x);
     y0 = Math.min(y0, p.y);
     x1 = Math.max(x1, p.x + size.width);
@@ -288,7 +288,7 @@ function Canvas() {
     const item = visible?.items.find((i) => i.id === focus.id);
     if (!pos || !item) return;
     fitMode.current = undefined;
-    const size = item.kind === 'group' ? GROUP_NODE : nodeSize(item.node);
+    const size = itemSize(item);
     void setCenter(pos.x + size.width / 2, pos.y + size.height / 2, { zoom: Math.max(getZoom(), 1), duration: 250 });
   }, [focus, layout, view, visible, setCenter, getZoom]);
 
