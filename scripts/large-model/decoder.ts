@@ -140,12 +140,12 @@ export function describeDecoder(e: LargeEmitter, d: DecoderShape): void {
     const qr = rotary(A.child('q_rotary'), q);
     const kr = rotary(A.child('k_rotary'), k);
     const kT = op(A, 'Transpose', [kr], SHARE, { perm: attr.ints([0, 1, 3, 2]) });
-    const scores = op(A, 'MatMul', [qr, kT], range(-64, 64));
+    const scores = op(A, 'MatMul', [qr, e.matmulSecondInput(kT, { min: -8, max: 8 })], range(-64, 64));
     const scale = e.constant(`${P}.self_attn.scale`, [], 1 / Math.sqrt(headDim));
     const scaled = op(A, 'Mul', [scores, scale], range(-16, 16));
     const masked = op(A, 'Add', [scaled, mask], range(-100, 16));
     const probs = op(A, 'Softmax', [masked], range(0, 1), { axis: attr.int(-1) });
-    const ctx = op(A, 'MatMul', [probs, v], range(-8, 8));
+    const ctx = op(A, 'MatMul', [probs, e.matmulSecondInput(v, { min: -8, max: 8 })], range(-8, 8));
     const ctxT = op(A, 'Transpose', [ctx], SHARE, { perm: attr.ints([0, 2, 1, 3]) });
     const merged = op(A, 'Reshape', [ctxT, hiddenShape], SHARE);
     const attnOut = linear(A.child('o_proj'), `${P}.self_attn.o_proj`, merged, d.hidden, d.hidden);

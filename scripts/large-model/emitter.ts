@@ -56,6 +56,11 @@ export interface LargeEmitter {
   op(opType: string, inputs: readonly string[], output: string, options: OpOptions): string;
   /** Declares a graph output made by {@link op} with `graphOutput`. */
   output(name: string, shape: readonly number[]): void;
+  /**
+   * What an attention MatMul reads as its second input: at 16-bit activations a uint8 copy
+   * (DQ -> Q -> DQ, 16x8), since the HTP takes a 16-bit second input only as symmetric int16 (V73+).
+   */
+  matmulSecondInput(tensor: string, range: { min: number; max: number }): string;
 }
 
 /** Constants up to this many elements are stored with their value; larger ones use the pattern. */
@@ -102,6 +107,10 @@ export class FloatLargeEmitter implements LargeEmitter {
 
   output(name: string, shape: readonly number[]): void {
     this.builder.output(name, 'float32', shape);
+  }
+
+  matmulSecondInput(tensor: string): string {
+    return tensor;
   }
 }
 
@@ -169,6 +178,35 @@ export class QdqLargeEmitter implements LargeEmitter {
 
   output(name: string, shape: readonly number[]): void {
     this.builder.output(name, 'float32', shape);
+  }
+
+  matmulSecondInput(tensor: string, range: { min: number; max: number }): string {
+    if (this.activation !== 'uint16') return tensor;
+    const { scale, zeroPoint } = rangeQParams(range.min, range.max, 'uint8');
+    const name = `${tensor}_uint8`;
+    const enc = this.params(name, 'uint8', scale, zeroPoint);
+    const dqOut = `${name}_DequantizeLinear_Output`;
+    this.builder
+      .node(
+        'QuantizeLinear',
+        [tensor, enc.scaleName, enc.zeroPointName],
+        [`${name}_QuantizeLinear_Output`],
+        undefined,
+        {
+          name: `${name}_QuantizeLinear`,
+        },
+      )
+      .node(
+        'DequantizeLinear',
+        [`${name}_QuantizeLinear_Output`, enc.scaleName, enc.zeroPointName],
+        [dqOut],
+        undefined,
+        {
+          name: `${name}_DequantizeLinear`,
+        },
+      );
+    this.encodings.set(dqOut, enc);
+    return dqOut;
   }
 
   private quantizeActivation(tensor: string, how: ActQuant, firstInput: string | undefined, dqName?: string): string {

@@ -55,6 +55,11 @@ export interface Emitter {
   op(opType: string, inputs: readonly string[], output: string, options: OpOptions): string;
   /** Declares a graph output made by {@link op} with `graphOutput`. */
   output(name: string, shape: readonly number[]): void;
+  /**
+   * Gives one consumer its own lower-precision copy of an activation (the QDQ model requantizes
+   * it, DQ -> Q -> DQ, one Convert on the NPU); `rangeKey` is the tensor's name in the float model.
+   */
+  requantize(tensor: string, rangeKey: string, dtype: QType): string;
 }
 
 /** Builds the float model: every call maps to plain initializers and nodes. */
@@ -88,6 +93,10 @@ export class FloatEmitter implements Emitter {
   raw(name: string, values: readonly number[], dims: readonly number[], dtype: 'int64'): string {
     this.builder.initializer(name, values, dims, dtype);
     return name;
+  }
+
+  requantize(tensor: string): string {
+    return tensor;
   }
 
   op(opType: string, inputs: readonly string[], output: string, options: OpOptions): string {
@@ -183,6 +192,31 @@ export class QdqEmitter implements Emitter {
 
   output(name: string, shape: readonly number[]): void {
     this.builder.output(name, 'float32', shape);
+  }
+
+  requantize(tensor: string, rangeKey: string, dtype: QType): string {
+    const r = this.ranges.get(rangeKey);
+    if (!r) throw new Error(`no calibration range for ${rangeKey}`);
+    const p = asymmetricQParams(r.min, r.max, dtype);
+    const name = `${rangeKey}_${dtype}`;
+    const enc: Encoding = {
+      dtype,
+      scales: Float32Array.of(p.scale),
+      scaleName: `${name}_scale`,
+      zeroPointName: `${name}_zero_point`,
+    };
+    this.builder.initializer(enc.scaleName, enc.scales, []).initializer(enc.zeroPointName, [p.zeroPoint], [], dtype);
+    const qOut = `${name}_QuantizeLinear_Output`;
+    const dqOut = `${name}_DequantizeLinear_Output`;
+    this.builder
+      .node('QuantizeLinear', [tensor, enc.scaleName, enc.zeroPointName], [qOut], undefined, {
+        name: `${name}_QuantizeLinear`,
+      })
+      .node('DequantizeLinear', [qOut, enc.scaleName, enc.zeroPointName], [dqOut], undefined, {
+        name: `${name}_DequantizeLinear`,
+      });
+    this.encodings.set(dqOut, enc);
+    return dqOut;
   }
 
   /**

@@ -79,7 +79,7 @@ const FAMILIES: Family[] = [
     floatDescription:
       'Float32 pre-norm self-attention block: LayerNormalization, Q/K/V projections, 4-head attention (Reshape, Transpose, MatMul, Softmax), output projection and residual Add. Input x [1,16,64], output y [1,16,64].',
     qdqDescription:
-      'The transformer block in QDQ form for 16-bit activations: uint16 per-tensor activations, int8 symmetric per-tensor MatMul weights, int32 LayerNorm bias, Reshape/Transpose sharing their input encoding. Opset 21 (16-bit Q/DQ).',
+      'The transformer block in QDQ form for 16-bit activations: uint16 per-tensor activations, int8 symmetric per-tensor MatMul weights, int32 LayerNorm bias, Reshape/Transpose sharing their input encoding, attention MatMuls reading K and V as uint8 (16x8, which every HTP arch takes). Opset 21 (16-bit Q/DQ).',
     graphName: 'transformer_block',
     input: { name: 'x', shape: TRANSFORMER_INPUT_SHAPE, draw: (rng, n) => rng.bell(n, 1) },
     describe: (e) => describeTransformer(e, transformerWeights()),

@@ -77,14 +77,19 @@ export function describeTransformer(e: Emitter, w: TransformerWeights): void {
   const kT = split(linear(h, 'k'), '_1', [0, 2, 3, 1]); // [1, heads, dim, seq]: K transposed for q k^T
   const v = split(linear(h, 'v'), '_2', [0, 2, 1, 3]);
 
-  const scores = e.op('MatMul', [q, kT], `${A}/MatMul_output_0`, { name: `${A}/MatMul` });
+  // The attention MatMuls read their second input as uint8 (16x8), as ExecuTorch's
+  // annotate_matmul_16a8w does: the HTP takes a 16-bit second input only as symmetric int16,
+  // which needs V73+ (16a16w), and two uint16 inputs not at all.
+  const kT8 = e.requantize(kT, `${A}/Transpose_1_output_0`, 'uint8');
+  const v8 = e.requantize(v, `${A}/Transpose_2_output_0`, 'uint8');
+  const scores = e.op('MatMul', [q, kT8], `${A}/MatMul_output_0`, { name: `${A}/MatMul` });
   const scale = e.constant('layers.0.attn.scale', Float32Array.of(1 / Math.sqrt(HEAD_DIM)), []);
   const scaled = e.op('Mul', [scores, scale], `${A}/Mul_output_0`, { name: `${A}/Mul` });
   const probs = e.op('Softmax', [scaled], `${A}/Softmax_output_0`, {
     name: `${A}/Softmax`,
     attrs: { axis: attr.int(-1) },
   });
-  const ctx = e.op('MatMul', [probs, v], `${A}/MatMul_1_output_0`, { name: `${A}/MatMul_1` });
+  const ctx = e.op('MatMul', [probs, v8], `${A}/MatMul_1_output_0`, { name: `${A}/MatMul_1` });
   const merged = e.op('Transpose', [ctx], `${A}/Transpose_3_output_0`, {
     name: `${A}/Transpose_3`,
     attrs: { perm: attr.ints([0, 2, 1, 3]) },

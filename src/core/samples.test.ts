@@ -247,12 +247,27 @@ describe('transformer-block.qdq.onnx encodings', () => {
     expect(model('transformer-block.qdq.onnx').irVersion).toBe(10);
   });
 
-  it('quantizes every activation as uint16 per tensor', () => {
+  it('quantizes every activation as uint16 per tensor, and the attention MatMuls read K and V as uint8', () => {
     const qs = nodesOf(g(), 'QuantizeLinear');
     expect(qs.length).toBeGreaterThan(20);
+    const eightBit = qs.filter((q) => encodingOf(g(), q).dtype === 'uint8').map((q) => q.name);
+    expect(eightBit).toEqual([
+      '/layers.0/attn/Transpose_1_output_0_uint8_QuantizeLinear',
+      '/layers.0/attn/Transpose_2_output_0_uint8_QuantizeLinear',
+    ]);
     for (const q of qs) {
       const enc = encodingOf(g(), q);
-      expect([enc.dtype, enc.scales.length], q.name).toEqual(['uint16', 1]);
+      expect([enc.dtype, enc.scales.length], q.name).toEqual([eightBit.includes(q.name) ? 'uint8' : 'uint16', 1]);
+    }
+    // The uint8 copies are what the MatMuls read (16x8): the HTP takes a 16-bit second input only as int16.
+    for (const [mm, q] of [
+      ['/layers.0/attn/MatMul', eightBit[0]],
+      ['/layers.0/attn/MatMul_1', eightBit[1]],
+    ]) {
+      const dq = g().nodes.find(
+        (n) => n.opType === 'DequantizeLinear' && n.inputs[0] === g().nodes.find((x) => x.name === q)!.outputs[0],
+      );
+      expect(g().nodes.find((n) => n.name === mm)!.inputs[1]).toBe(dq!.outputs[0]);
     }
   });
 

@@ -3,7 +3,7 @@
  * chosen config and per-node overrides (the role of upstream's per-op annotators): activations
  * observed, fixed output encodings (Sigmoid, Tanh), shared encodings for math-invariant ops, one
  * common range over Concat, weights per tensor / per channel / per block, derived int32 bias,
- * a 16-bit MatMul second input as int16 symmetric.
+ * a 16-bit MatMul second input as int16 symmetric (V73+) or uint8 (older archs).
  */
 import { FLOWS, type RulePack } from '../../../rules/types';
 import { qgraphFromQdq } from '../qgraph/from-qdq';
@@ -130,6 +130,8 @@ export function annotate(
   pack: RulePack,
   options: QuantOptions,
   overrides: readonly Override[] = [],
+  /** HTP architecture of the target (73 for V73): picks a 16-bit MatMul second input's precision. */
+  htpArch = 73,
 ): Plan {
   const compiled = compileOverrides(overrides);
   const graph = qgraphFromQdq(model);
@@ -180,6 +182,8 @@ export function annotate(
     const qnnOp = mapped.qnnOp;
     const constraint = pack.constraints[qnnOp];
     const act = config.act;
+    // 16-bit weights and MatMul second inputs beside 16-bit activations: V73 on, or asked for.
+    const sixteenBit = htpArch >= 73 || configName === '16a16w';
     const transB = source.attributes.some((a) => a.name === 'transB' && a.attr.type === 'int' && a.attr.value === 1);
     const inputSpecs = new Map<number, TensorSpec>();
     let embeddingOwnOutput = false;
@@ -222,7 +226,15 @@ export function annotate(
             );
           inputSpecs.set(port.index, spec);
         } else if (act === 'uint16' && (qnnOp === 'LayerNorm' || qnnOp === 'MatMul')) {
-          inputSpecs.set(port.index, { kind: 'weight', spec: config.weight16 });
+          // 16-bit weights with 16-bit activations need V73 (the 16a16w gate): older archs get
+          // 8-bit ones, as ONNX Runtime's QNN config overrides them to its 8-bit weight type.
+          if (sixteenBit) inputSpecs.set(port.index, { kind: 'weight', spec: config.weight16 });
+          else {
+            inputSpecs.set(port.index, { kind: 'const-act', dtype: 'uint8', symmetric: false });
+            notes.push(
+              `${node.name}: its ${qnnOp === 'LayerNorm' ? 'scale' : 'constant second input'} is quantized as uint8: HTP V${htpArch} takes 16-bit weights beside 16-bit activations only from V73 on.`,
+            );
+          }
         } else if (act) {
           inputSpecs.set(port.index, { kind: 'const-act', dtype: constDtype(port.index), symmetric: false });
         }
@@ -233,8 +245,20 @@ export function annotate(
           inputSpecs.set(port.index, { kind: 'bias', input: node.inputs[0].tensor, weight: w.tensor });
         else if (act)
           inputSpecs.set(port.index, { kind: 'const-act', dtype: constDtype(port.index), symmetric: false });
-      } else if (qnnOp === 'MatMul' && port.index === 1 && !port.constant && config.name === '16a16w') {
-        inputSpecs.set(port.index, { kind: 'observe', dtype: 'int16', symmetric: true });
+      } else if (qnnOp === 'MatMul' && port.index === 1 && !port.constant && act === 'uint16') {
+        // The HTP takes a 16-bit MatMul second input only as symmetric int16, from V73 on: upstream
+        // annotates it so at every 16-bit config; older archs get uint8 (16x8), as its
+        // annotate_matmul_16a8w does, unless 16a16w was asked for (then the V73 gate says so).
+        inputSpecs.set(
+          port.index,
+          sixteenBit
+            ? { kind: 'observe', dtype: 'int16', symmetric: true }
+            : { kind: 'observe', dtype: 'uint8', symmetric: options.actSymmetric },
+        );
+        if (!sixteenBit)
+          notes.push(
+            `${node.name}: its second input is quantized as uint8 (16x8): HTP V${htpArch} takes a 16-bit MatMul second input only from V73 on.`,
+          );
       } else if (act) {
         inputSpecs.set(
           port.index,
@@ -247,8 +271,8 @@ export function annotate(
     for (const [index, spec] of inputSpecs) {
       const port = node.inputs.find((p) => p.index === index)!;
       // A 16-bit MatMul second input is annotated on the edge, as upstream does: the producer
-      // keeps its own encoding and this consumer reads an int16 requantized copy.
-      if (spec.kind === 'observe' && spec.dtype === 'int16') {
+      // keeps its own encoding and this consumer reads an int16 (or uint8) requantized copy.
+      if (spec.kind === 'observe' && spec.dtype !== act) {
         edges.set(`${node.id}:${index}`, spec);
         set(port.tensor, { kind: 'observe', dtype: 'uint16', symmetric: options.actSymmetric });
       } else set(port.tensor, spec);

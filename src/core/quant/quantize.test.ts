@@ -471,6 +471,24 @@ describe('quantizing the transformer block', () => {
     expect(v75.sqnr[0]!.db).toBeGreaterThan(70);
   });
 
+  it('16a8w: the attention MatMuls read K and V as int16 symmetric on V75 and as uint8 (16x8) on V69, clean under the QNN converter on both', async () => {
+    // The HTP takes a 16-bit MatMul second input only as symmetric int16, and that only from V73.
+    const secondInputs = (r: Awaited<ReturnType<typeof run>>) =>
+      [...r.encodings.edges]
+        .filter(([key]) => key.endsWith(':1'))
+        .map(([, e]) => [e.encoding.dtype, e.encoding.zeroPoint[0]]);
+    const v75 = await run(tf, '16a8w', 'SM8650', { skipSqnr: true });
+    expect(secondInputs(v75)).toEqual([
+      ['int16', 0],
+      ['int16', 0],
+    ]);
+    expect(v75.validation.findings).toEqual([]);
+    const v69 = await run(tf, '16a8w', 'SM8450', { skipSqnr: true });
+    expect(secondInputs(v69).map(([d]) => d)).toEqual(['uint8', 'uint8']);
+    expect(v69.validation.findings).toEqual([]);
+    expect(v69.plan.notes.filter((n) => n.includes('16x8'))).toHaveLength(2);
+  });
+
   it('8a8w keeps SQNR above 38 dB', async () => {
     expect((await run(tf, '8a8w')).sqnr[0]!.db).toBeGreaterThan(38);
   });

@@ -5,7 +5,7 @@
  */
 import type { Flow, RulePack } from '../../../rules/types';
 import { qgraphFromTensorEncodings } from '../qgraph/from-aimet';
-import { validate, type ValidationResult } from '../check/validate';
+import { findSoc, validate, type ValidationResult } from '../check/validate';
 import type { QGraph } from '../qgraph/qgraph';
 import type { Model } from '../model/types';
 import { calibrate, checkpoint, type ObserverKind, type SessionFactory } from './calibrate';
@@ -97,7 +97,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   let t = lap('fold', t0);
   req.onProgress?.('Annotating', undefined);
   await checkpoint(req.signal);
-  const plan = annotate(model, req.pack, req.options, req.overrides);
+  const plan = annotate(model, req.pack, req.options, req.overrides, findSoc(req.pack, req.soc).htpArch);
   // ONNX's QuantizeLinear takes float16 only from opset 19: a QDQ export of float16 tensors below
   // it would not load (onnxruntime: "Type 'tensor(float16)' of input parameter ... QuantizeLinear").
   const opset = onnxOpset(model) ?? 0;

@@ -117,6 +117,32 @@ export const dtypeRule: Rule = {
         }),
       );
     }
+    // Two uint16 activations into one MatMul: QNN validates a 16-bit second input only as symmetric int16.
+    const a0 = ctx.node.inputs.find((p) => p.index === 0);
+    if (
+      ctx.qnnOp === 'MatMul' &&
+      a0?.role === 'activation' &&
+      a0.encoding?.dtype === 'uint16' &&
+      w?.role === 'activation' &&
+      w.encoding?.dtype === 'uint16'
+    ) {
+      out.push(
+        violation(w, 'input', {
+          effect: {
+            kind: 'toolchain-repair',
+            outcomes: { qnn: 'rejected', ort: 'auto-fixed', executorch: 'cpu-fallback' },
+          },
+          message: 'MatMul of two uint16 activations: the HTP takes a 16-bit second input only as symmetric int16',
+          expected: 'input 1 int16 symmetric (16x16), or uint8 (16x8)',
+          actual: `input 1 uint16 zero point ${w.encoding.zeroPoint[0]}`,
+          fix: 'Quantize the second MatMul input as int16 symmetric (ExecuTorch annotates it so at 16 bits), or as uint8. ONNX Runtime inserts a Convert to uint8 on it, so the product runs at 16x8 precision, not the 16x16 you calibrated.',
+          source: {
+            ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/opbuilder/matmul_op_builder.cc (ProcessInputs: two dynamic UFIXED_POINT_16 inputs fail QNN validation; a Convert to UFIXED_POINT_8 is inserted on input 1)',
+            confidence: 'from-code',
+          },
+        }),
+      );
+    }
     return out;
   },
 };
