@@ -164,6 +164,11 @@ export type OpLimit = { source: Source; sdk?: string; effect?: ConstraintEffect;
     | { kind: 'attr-combo'; forbid: Record<string, (string | number)[]>; dflt: Record<string, string | number> }
     /** Unsupported when attribute `attr` equals `value` and constant input `input` holds `holds`. */
     | { kind: 'attr-with-value'; attr: string; value: number; input: number; holds: number }
+    /**
+     * When attribute `attr` is `value` (Pad's reflect mode), every pad in constant input `input`
+     * (ONNX order: all begins, then all ends) must lie in [0, dim - 1] of input 0's matching dim.
+     */
+    | { kind: 'pads-within-dims'; attr: string; value: string; input: number }
   );
 
 export interface OpConstraint {

@@ -350,6 +350,16 @@ export const HTP_OPS: OpMapping[] = [
         source: src('pad_op_builder.cc', 'PadOpBuilder::ProcessInputs (no axes input)'),
       },
       { kind: 'rank', input: 0, max: 5, source: src('pad_op_builder.cc', 'PadOpBuilder::ProcessInputs') },
+      {
+        kind: 'pads-within-dims',
+        attr: 'mode',
+        value: 'reflect',
+        input: 1,
+        source: src(
+          'pad_op_builder.cc',
+          'PadOpBuilder::ProcessAttributesAndOutputs (reflect: no negative pads, none over shape[i] - 1)',
+        ),
+      },
     ],
   }),
   ...['Resize', 'Upsample'].map((op) =>

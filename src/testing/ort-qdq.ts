@@ -45,6 +45,8 @@ export interface InputDef {
   perChannelAxis?: number;
   /** A bias whose scale is input scale × weight scale per channel, as ONNX Runtime's Conv and Gemm test builders make it. */
   derivedBias?: boolean;
+  /** Quantization parameters as the test writes them by hand, instead of ones derived from the range. */
+  qparams?: { scale: number; zp: number };
   /** Integer data passed as is (indices, shapes, axes): an int64 (or given type) initializer or input with no Q/DQ. */
   raw?: { dtype: DType; values?: number[] };
 }
@@ -64,8 +66,14 @@ export interface OpTest {
   outputDtype?: DType;
   /** Output range for its Q/DQ. */
   outputRange?: [number, number];
+  /** Output quantization parameters as the test writes them by hand. */
+  outputQParams?: { scale: number; zp: number };
   /** Number of outputs (TopK: 2, the second unquantized int64). */
   outputs?: number;
+  /** Every output gets its own Q/DQ pair with the output's qparams (Split), not only the first. */
+  quantizeAllOutputs?: boolean;
+  /** Q/DQ nodes from the com.microsoft domain, as the tests' `use_contrib_qdq` builds 16-bit models. */
+  contribQdq?: boolean;
   opset?: number;
   /** What ONNX Runtime's test expects: the node on the HTP, or not. */
   expected: 'All' | 'None';
@@ -97,6 +105,7 @@ function spread(n: number, [lo, hi]: [number, number]): number[] {
 /** Builds the QDQ model of one op test, read back as QuantLens reads files. */
 export function buildOpTest(t: OpTest): Model {
   const b = new GraphBuilder(t.source);
+  const qdqDomain = t.contribQdq ? 'com.microsoft' : undefined;
   const ins: string[] = [];
   /** Scales of each quantized input, per channel, for derived biases. */
   const scales: number[][] = [];
@@ -125,7 +134,7 @@ export function buildOpTest(t: OpTest): Model {
     if (def.constant) {
       const axis = def.perChannelAxis;
       const channels = axis === undefined ? 1 : def.shape[axis]!;
-      let params = Array.from({ length: channels }, () => qparams(range, qtype, def.symmetric ?? false));
+      let params = Array.from({ length: channels }, () => def.qparams ?? qparams(range, qtype, def.symmetric ?? false));
       if (def.derivedBias) {
         const [a, w] = [scales[0] ?? [1], scales[1] ?? [1]];
         // A grouped ConvTranspose's per-channel weight scales cover one group's outputs and repeat per group.
@@ -154,11 +163,11 @@ export function buildOpTest(t: OpTest): Model {
         [`${name}_q`, `${name}_scale`, `${name}_zp`],
         [dq],
         perChannel ? { axis: attr.int(axis ?? 0) } : {},
-        { name: `${name}_DequantizeLinear` },
+        { name: `${name}_DequantizeLinear`, domain: qdqDomain },
       );
       scales[i] = params.map((p) => p.scale);
     } else {
-      const p = qparams(range, qtype, def.symmetric ?? false);
+      const p = def.qparams ?? qparams(range, qtype, def.symmetric ?? false);
       b.input(name, 'float32', def.shape);
       b.initializer(`${name}_scale`, new Float32Array([p.scale]), []);
       const zp = ARRAY[qtype](1);
@@ -169,14 +178,14 @@ export function buildOpTest(t: OpTest): Model {
         [name, `${name}_scale`, `${name}_zp`],
         [`${name}_q`],
         {},
-        { name: `${name}_QuantizeLinear` },
+        { name: `${name}_QuantizeLinear`, domain: qdqDomain },
       );
       b.node(
         'DequantizeLinear',
         [`${name}_q`, `${name}_scale`, `${name}_zp`],
         [dq],
         {},
-        { name: `${name}_DequantizeLinear` },
+        { name: `${name}_DequantizeLinear`, domain: qdqDomain },
       );
       scales[i] = [p.scale];
     }
@@ -188,17 +197,34 @@ export function buildOpTest(t: OpTest): Model {
   if (oq === 'float') {
     outs.forEach((o) => b.output(o, t.outputDtype ?? 'float32'));
   } else {
-    const p = qparams(t.outputRange ?? [-10, 10], oq, false);
+    const p = t.outputQParams ?? qparams(t.outputRange ?? [-10, 10], oq, false);
     b.initializer('out_scale', new Float32Array([p.scale]), []);
     const zp = ARRAY[oq](1);
     zp[0] = p.zp;
     b.initializer('out_zp', zp, [], oq);
-    b.node('QuantizeLinear', ['out0', 'out_scale', 'out_zp'], ['out0_q'], {}, { name: 'out0_QuantizeLinear' });
-    b.node('DequantizeLinear', ['out0_q', 'out_scale', 'out_zp'], ['y'], {}, { name: 'out0_DequantizeLinear' });
-    b.output('y', 'float32');
-    outs.slice(1).forEach((o) => b.output(o, 'int64'));
+    const quantized = t.quantizeAllOutputs ? outs : outs.slice(0, 1);
+    quantized.forEach((o, i) => {
+      const y = i === 0 ? 'y' : `y${i}`;
+      b.node(
+        'QuantizeLinear',
+        [o, 'out_scale', 'out_zp'],
+        [`${o}_q`],
+        {},
+        { name: `${o}_QuantizeLinear`, domain: qdqDomain },
+      );
+      b.node(
+        'DequantizeLinear',
+        [`${o}_q`, 'out_scale', 'out_zp'],
+        [y],
+        {},
+        { name: `${o}_DequantizeLinear`, domain: qdqDomain },
+      );
+      b.output(y, 'float32');
+    });
+    outs.slice(quantized.length).forEach((o) => b.output(o, 'int64'));
   }
   const opset = t.opset ?? 21;
-  const imports = [{ domain: '', version: opset }, ...(t.domain ? [{ domain: t.domain, version: 1 }] : [])];
+  const extra = new Set([t.domain, qdqDomain].filter((d): d is string => !!d));
+  const imports = [{ domain: '', version: opset }, ...[...extra].map((domain) => ({ domain, version: 1 }))];
   return readOnnx(writeOnnx(b.toModel({ opset: imports, irVersion: 10 })), { fileName: `${t.source}.onnx` });
 }

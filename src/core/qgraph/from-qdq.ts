@@ -213,9 +213,25 @@ function indexGraph(graph: Graph): Index {
   return ix;
 }
 
-/** A tensor's shape: a constant's dims, else its declared shape. */
+/**
+ * A tensor's shape: a constant's dims, else its declared shape, else (Q and DQ keep shapes) the
+ * shape of the Q or DQ input it was made from: ONNX Runtime's test models and many exports
+ * declare the graph input's shape but not its quantized copies'.
+ */
 function shapeOf(ix: Index, name: string, constant = ix.constant(name)): Dim[] | undefined {
-  return constant ? constant.dims : ix.declared.get(name);
+  if (constant) return constant.dims;
+  let tensor = name;
+  let first: Dim[] | undefined;
+  for (let hop = 0; hop < 8; hop++) {
+    const declared = ix.declared.get(tensor);
+    // A rank without sizes (dims inferred as unknown) may have sizes further up.
+    if (declared && declared.every((d) => typeof d === 'number')) return declared;
+    first ??= declared;
+    const p = ix.producer.get(tensor);
+    if (!p || !QDQ_DOMAINS.has(p.domain) || (!isQ(p) && !isDQ(p)) || !p.inputs[0]) break;
+    tensor = p.inputs[0];
+  }
+  return first;
 }
 
 /** The dtype a Q produces or a DQ consumes. */

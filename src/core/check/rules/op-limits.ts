@@ -137,6 +137,29 @@ function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: 
         actual: `input ${limit.input} = [${values.join(', ')}]`,
       };
     }
+    case 'pads-within-dims': {
+      if ((attr(limit.attr) ?? '') !== limit.value) return undefined;
+      const pads = ctx.constValues(node.inputs.find((p) => p.index === limit.input)?.tensor ?? '');
+      const dims = node.inputs.find((p) => p.index === 0)?.shape;
+      if (!pads) return undefined;
+      const rank = pads.length / 2;
+      const bad = pads.findIndex((v, i) => {
+        const d = dims?.[i % rank];
+        return v < 0 || (typeof d === 'number' && d >= 0 && v > d - 1);
+      });
+      if (bad < 0) return undefined;
+      const axis = bad % rank;
+      const d = dims?.[axis];
+      const side = bad < rank ? 'begin' : 'end';
+      return {
+        message:
+          pads[bad]! < 0
+            ? `${op} in ${limit.value} mode with a negative pad (${side} of axis ${axis}) is not supported`
+            : `${op} in ${limit.value} mode pads axis ${axis} by ${pads[bad]}, more than its size ${d} minus 1`,
+        expected: `every pad in [0, dim - 1] in ${limit.value} mode`,
+        actual: `pads [${pads.join(', ')}]${dims ? ` on shape [${dims.join(', ')}]` : ''}`,
+      };
+    }
     case 'channels-divisible': {
       const groups = attr(limit.attr);
       const c = node.inputs.find((p) => p.index === 0)?.shape?.[1];
