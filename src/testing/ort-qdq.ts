@@ -13,9 +13,10 @@ import { readOnnx } from '../core/model/read-onnx';
 import type { Model } from '../core/model/types';
 import { attr, writeOnnx, type AttrValue } from '../core/model/write-onnx';
 
-export type QType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'int32';
+export type QType = 'int4' | 'uint8' | 'int8' | 'uint16' | 'int16' | 'int32';
 
 const RANGE: Record<QType, [number, number]> = {
+  int4: [-8, 7],
   uint8: [0, 255],
   int8: [-128, 127],
   uint16: [0, 65535],
@@ -23,6 +24,7 @@ const RANGE: Record<QType, [number, number]> = {
   int32: [-(2 ** 31), 2 ** 31 - 1],
 };
 const ARRAY: Record<QType, (n: number) => Uint8Array | Int8Array | Uint16Array | Int16Array | Int32Array> = {
+  int4: (n) => new Int8Array(n),
   uint8: (n) => new Uint8Array(n),
   int8: (n) => new Int8Array(n),
   uint16: (n) => new Uint16Array(n),
@@ -45,6 +47,10 @@ export interface InputDef {
   perChannelAxis?: number;
   /** A bias whose scale is input scale × weight scale per channel, as ONNX Runtime's Conv and Gemm test builders make it. */
   derivedBias?: boolean;
+  /** Multiplies a derived bias scale (the bias requantization tests' deliberately wrong scales). */
+  scaleFactor?: number;
+  /** A graph input already of the quantized type, read by a DequantizeLinear only (no QuantizeLinear). */
+  quantizedInput?: boolean;
   /** Quantization parameters as the test writes them by hand, instead of ones derived from the range. */
   qparams?: { scale: number; zp: number };
   /** Integer data passed as is (indices, shapes, axes): an int64 (or given type) initializer or input with no Q/DQ. */
@@ -98,6 +104,14 @@ function qparams(range: [number, number], qtype: QType, symmetric: boolean): { s
   return { scale, zp };
 }
 
+/** 4-bit values two to a byte, low nibble first (ONNX's int4 raw_data); other types as they are. */
+function packed<T extends Uint8Array | Int8Array | Uint16Array | Int16Array | Int32Array>(q: T, qtype: QType) {
+  if (qtype !== 'int4') return q;
+  const out = new Uint8Array(Math.ceil(q.length / 2));
+  q.forEach((v, k) => (out[k >> 1]! |= (v & 0xf) << ((k & 1) * 4)));
+  return out;
+}
+
 function spread(n: number, [lo, hi]: [number, number]): number[] {
   return Array.from({ length: n }, (_, i) => (n === 1 ? lo : lo + ((hi - lo) * i) / (n - 1)));
 }
@@ -137,8 +151,12 @@ export function buildOpTest(t: OpTest): Model {
       let params = Array.from({ length: channels }, () => def.qparams ?? qparams(range, qtype, def.symmetric ?? false));
       if (def.derivedBias) {
         const [a, w] = [scales[0] ?? [1], scales[1] ?? [1]];
+        const f = def.scaleFactor ?? 1;
         // A grouped ConvTranspose's per-channel weight scales cover one group's outputs and repeat per group.
-        params = Array.from({ length: def.shape[0]! }, (_, k) => ({ scale: a[0]! * w[k % w.length]!, zp: 0 }));
+        params =
+          w.length === 1
+            ? [{ scale: a[0]! * w[0]! * f, zp: 0 }]
+            : Array.from({ length: def.shape[0]! }, (_, k) => ({ scale: a[0]! * w[k % w.length]! * f, zp: 0 }));
       }
       const values = spread(count, range);
       const stride = axis === undefined ? count : def.shape.slice(axis + 1).reduce((a, c) => a * c, 1);
@@ -148,7 +166,7 @@ export function buildOpTest(t: OpTest): Model {
         const p = params[params.length === 1 ? 0 : def.derivedBias ? k : Math.floor(k / stride) % channels]!;
         q[k] = Math.max(qmin, Math.min(qmax, Math.round(v / p.scale) + p.zp));
       });
-      b.initializer(`${name}_q`, q, def.shape, qtype);
+      b.initializer(`${name}_q`, packed(q, qtype), def.shape, qtype);
       b.initializer(
         `${name}_scale`,
         new Float32Array(params.map((p) => p.scale)),
@@ -157,7 +175,7 @@ export function buildOpTest(t: OpTest): Model {
       const perChannel = params.length > 1;
       const zpArr = ARRAY[qtype](params.length);
       params.forEach((p, k) => (zpArr[k] = p.zp));
-      b.initializer(`${name}_zp`, zpArr, perChannel ? [params.length] : [], qtype);
+      b.initializer(`${name}_zp`, packed(zpArr, qtype), perChannel ? [params.length] : [], qtype);
       b.node(
         'DequantizeLinear',
         [`${name}_q`, `${name}_scale`, `${name}_zp`],
@@ -167,19 +185,25 @@ export function buildOpTest(t: OpTest): Model {
       );
       scales[i] = params.map((p) => p.scale);
     } else {
-      const p = def.qparams ?? qparams(range, qtype, def.symmetric ?? false);
-      b.input(name, 'float32', def.shape);
+      const [a, w] = [scales[0] ?? [1], scales[1] ?? [1]];
+      const p = def.derivedBias
+        ? { scale: a[0]! * w[0]! * (def.scaleFactor ?? 1), zp: 0 }
+        : (def.qparams ?? qparams(range, qtype, def.symmetric ?? false));
       b.initializer(`${name}_scale`, new Float32Array([p.scale]), []);
       const zp = ARRAY[qtype](1);
       zp[0] = p.zp;
-      b.initializer(`${name}_zp`, zp, [], qtype);
-      b.node(
-        'QuantizeLinear',
-        [name, `${name}_scale`, `${name}_zp`],
-        [`${name}_q`],
-        {},
-        { name: `${name}_QuantizeLinear`, domain: qdqDomain },
-      );
+      b.initializer(`${name}_zp`, packed(zp, qtype), [], qtype);
+      if (def.quantizedInput) b.input(`${name}_q`, qtype, def.shape);
+      else {
+        b.input(name, 'float32', def.shape);
+        b.node(
+          'QuantizeLinear',
+          [name, `${name}_scale`, `${name}_zp`],
+          [`${name}_q`],
+          {},
+          { name: `${name}_QuantizeLinear`, domain: qdqDomain },
+        );
+      }
       b.node(
         'DequantizeLinear',
         [`${name}_q`, `${name}_scale`, `${name}_zp`],
