@@ -274,3 +274,25 @@ test('a drawing that opened fitted is fitted again when the canvas is resized, u
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   expect(await viewport.getAttribute('style')).toBe(moved);
 });
+
+test('a node selected the moment the model is drawn is a step of its own: Back deselects it and stays in the app', async ({
+  page,
+}) => {
+  // Clicks the first Conv in the first frame it is drawn, before the model's first history entry settles.
+  await page.addInitScript(() => {
+    const tick = () => {
+      const conv = document.querySelector<HTMLElement>('[data-testid="graph-node"][data-op="Conv"]');
+      if (conv) conv.click();
+      else requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  await page.goto('/');
+  await expect(page.getByTestId('panel-op')).toHaveText('Conv');
+  await expect(page).toHaveURL(/#node=%2Fbackbone%2Fconv1%2FConv$/);
+  await page.goBack();
+  await expect(page.getByTestId('panel-op')).toHaveCount(0);
+  await expect(page.getByTestId('model-origin')).toHaveText('cnn-sigmoid.qdq.onnx');
+  await page.goForward();
+  await expect(page.getByTestId('panel-op')).toHaveText('Conv');
+});

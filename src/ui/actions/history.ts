@@ -65,6 +65,15 @@ function record(): void {
     });
     return;
   }
+  // A node selected before the model's first entry settled (a click within the debounce, a
+  // revealed search hit) is a step of its own: Back returns to the model with nothing selected
+  // instead of leaving the page.
+  if (entry.node) {
+    const { node: _selected, ...opened } = entry;
+    window.history.replaceState(opened, '', urlFor(opened));
+    window.history.pushState(entry, '', urlFor(entry));
+    return;
+  }
   window.history.replaceState(entry, '', urlFor(entry));
 }
 
