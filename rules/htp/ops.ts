@@ -146,6 +146,8 @@ export const HTP_OPS: OpMapping[] = [
   m('HardSwish', 'HardSwish'),
   m('Tanh', 'Tanh'),
   m('Gelu', 'Gelu'),
+  // ONNX has Gelu from opset 20; before it exporters and ONNX Runtime's fusions write the contrib op.
+  o('Gelu', 'Gelu', { domain: 'com.microsoft' }),
   o('QuickGelu', 'Gelu', { domain: 'com.microsoft' }),
   m('Elu', 'Elu'),
   m('PRelu', 'Prelu'),

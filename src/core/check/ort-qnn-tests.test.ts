@@ -917,6 +917,135 @@ export const ORT_HTP_TESTS: OpTest[] = [
     opset: 23,
     expected: 'All',
   })),
+  // simple_op_test.cc, more: RunQDQOpTest (each input Q/DQ'd by its own range; the output by the
+  // float model's output range; 16-bit tests use com.microsoft Q/DQ)
+  ...(
+    [
+      ['UnaryOp_Gelu', 'Gelu', 'uint8', [-10, 10], [-0.17, 10], 11, {}],
+      ['UnaryOp_Gelu_U16', 'Gelu', 'uint16', [-10, 10], [-0.17, 10], 11, {}],
+      ['UnaryOp_Elu', 'Elu', 'uint8', [-10, 10], [-1, 10], 11, {}],
+      ['UnaryOp_Elu_U16', 'Elu', 'uint16', [-10, 10], [-1, 10], 11, {}],
+      ['UnaryOp_Relu', 'Relu', 'uint8', [-10, 10], [0, 10], 14, {}],
+      ['UnaryOp_HardSwish', 'HardSwish', 'uint8', [-10, 10], [-0.375, 10], 14, {}],
+      ['UnaryOp_HardSwish_U16', 'HardSwish', 'uint16', [-10, 10], [-0.375, 10], 14, {}],
+      ['UnaryOp_Atan', 'Atan', 'uint8', [-10, 10], [-1.47, 1.47], 14, {}],
+      ['UnaryOp_Atan_U16', 'Atan', 'uint16', [-10, 10], [-1.47, 1.47], 14, {}],
+      ['UnaryOp_Asin', 'Asin', 'uint8', [-0.5, 0.5], [-0.53, 0.53], 13, {}],
+      ['UnaryOp_Sign', 'Sign', 'uint8', [-10, 10], [-1, 1], 13, {}],
+      ['UnaryOp_Sign_U16', 'Sign', 'uint16', [-10, 10], [-1, 1], 13, {}],
+      ['UnaryOp_Sin', 'Sin', 'uint8', [-3.14159, 3.14159], [-1, 1], 11, {}],
+      ['UnaryOp_Cos', 'Cos', 'uint8', [-3.14159, 3.14159], [-1, 1], 11, {}],
+      ['UnaryOp_Log', 'Log', 'uint8', [1.05622, 100.88436], [0.05, 4.62], 11, {}],
+      ['UnaryOp_Log_U16', 'Log', 'uint16', [1, 128], [0, 4.86], 11, {}],
+      ['UnaryOp_Exp', 'Exp', 'uint8', [-10, 10], [0, 22026.5], 13, {}],
+      ['UnaryOp_Sqrt', 'Sqrt', 'uint8', [0, 20], [0, 4.48], 13, {}],
+      ['UnaryOp_Neg', 'Neg', 'uint8', [-10, 10], [-10, 10], 13, {}],
+      ['UnaryOp_Round', 'Round', 'uint8', [-9, 9], [-9, 9], 11, {}],
+      ['UnaryOp_Abs', 'Abs', 'uint8', [-10, 10], [0, 10], 13, {}],
+      ['UnaryOp_Abs_U16', 'Abs', 'uint16', [-10, 10], [0, 10], 13, {}],
+      ['UnaryOp_Ceil', 'Ceil', 'uint8', [-12, 12], [-12, 12], 13, {}],
+      ['UnaryOp_Ceil_U16', 'Ceil', 'uint16', [-12, 12], [-12, 12], 13, {}],
+      ['UnaryOp_Floor', 'Floor', 'uint8', [-12, 12], [-12, 12], 13, {}],
+      ['UnaryOp_Softmax13_DefaultAxis', 'Softmax', 'uint8', [-5, 5], [0, 1], 13, {}],
+      ['UnaryOp_Softmax13_U16_DefaultAxis', 'Softmax', 'uint16', [-5, 5], [0, 1], 13, {}],
+      ['UnaryOp_Softmax13_NonLastAxis', 'Softmax', 'uint8', [0, 120], [0, 1], 13, { axis: 1 }],
+      ['UnaryOp_Softmax11_DefaultAxis', 'Softmax', 'uint8', [-5, 5], [0, 1], 11, {}],
+      ['UnaryOp_Softmax11_SetAxis', 'Softmax', 'uint8', [-5, 5], [0, 1], 11, { axis: -1 }],
+      ['UnaryOp_LogSoftmax13_DefaultAxis', 'LogSoftmax', 'uint8', [-5, 5], [-10.4, 0], 13, {}],
+      ['UnaryOp_LogSoftmax13_NonLastAxis', 'LogSoftmax', 'uint8', [-5, 5], [-10.4, 0], 13, { axis: 1 }],
+      ['UnaryOp_LogSoftmax11_DefaultAxis', 'LogSoftmax', 'uint8', [-5, 5], [-10.4, 0], 11, {}],
+      ['Reciprocal_QU8', 'Reciprocal', 'uint8', [1, 5], [0.2, 1], 13, {}],
+    ] as const
+  ).map(([name, op, q, range, out, opset, a]): OpTest => ({
+    source: `simple_op_test.cc: ${name}`,
+    op,
+    domain: op === 'Gelu' && opset === 11 ? 'com.microsoft' : undefined,
+    inputs: [x(name === 'UnaryOp_Softmax13_NonLastAxis' ? [1, 2, 3, 3] : [1, 2, 3], [...range])],
+    attrs: 'axis' in a ? { axis: attr.int(a.axis) } : {},
+    qtype: q,
+    contribQdq: q === 'uint16',
+    outputRange: [...out],
+    opset,
+    expected: 'All',
+  })),
+  ...(
+    [
+      ['DepthToSpaceOp_CRD', 'DepthToSpace', 'uint8', [1, 4, 2, 3], [0, 32], { blocksize: 2, mode: 'CRD' }],
+      ['DepthToSpaceOp_U16_CRD', 'DepthToSpace', 'uint16', [1, 4, 2, 3], [0, 32], { blocksize: 2, mode: 'CRD' }],
+      ['DepthToSpaceOp_DCR', 'DepthToSpace', 'uint8', [1, 4, 2, 3], [0, 32], { blocksize: 2, mode: 'DCR' }],
+      ['SpaceToDepthOp', 'SpaceToDepth', 'uint8', [1, 2, 2, 4], [0, 3.3], { blocksize: 2 }],
+      ['SpaceToDepthOp_U16', 'SpaceToDepth', 'uint16', [1, 2, 2, 4], [0, 3.3], { blocksize: 2 }],
+    ] as const
+  ).map(([name, op, q, shape, range, a]): OpTest => ({
+    source: `simple_op_test.cc: ${name}`,
+    op,
+    inputs: [x([...shape], [...range])],
+    attrs: {
+      blocksize: attr.int(a.blocksize),
+      ...('mode' in a ? { mode: attr.string(a.mode) } : {}),
+    },
+    qtype: q,
+    contribQdq: q === 'uint16',
+    outputRange: [...range],
+    opset: 11,
+    expected: 'All',
+  })),
+  ...(
+    [
+      ['BinaryOp_Add4D', 'Add', 'uint8', [-10, 10], [-10, 10], false, [-20, 20]],
+      ['BinaryOp_Add4D_U16', 'Add', 'uint16', [-10, 10], [-10, 10], false, [-20, 20]],
+      ['BinaryOp_Sub4D', 'Sub', 'uint8', [-10, 10], [-10, 10], false, [-20, 20]],
+      ['BinaryOp_Sub4D_U16', 'Sub', 'uint16', [-10, 10], [0, 20], false, [-30, 10]],
+      ['BinaryOp_PRelu_DynamicSlopes', 'PRelu', 'uint8', [-10, 10], [-1, 1], false, [-10, 10]],
+      ['BinaryOp_PRelu_StaticSlopes', 'PRelu', 'uint8', [-10, 10], [-1, 1], true, [-10, 10]],
+      ['BinaryOp_Div4D_SmallInputs', 'Div', 'uint8', [-10, 10], [1, 5], false, [-10, 10]],
+      ['BinaryOp_Div4D_U16_SmallInputs', 'Div', 'uint16', [-10, 10], [1, 5], false, [-10, 10]],
+      ['BinaryOp_Mul4D', 'Mul', 'uint8', [-10, 10], [-10, 10], false, [-100, 100]],
+      ['BinaryOp_Mul4D_U16', 'Mul', 'uint16', [-10, 10], [-10, 10], false, [-100, 100]],
+      ['Mean_TwoInputs_QU8', 'Mean', 'uint8', [0, 10], [10, 20], false, [5, 15]],
+    ] as const
+  ).map(([name, op, q, r0, r1, const1, out]): OpTest => ({
+    source: `simple_op_test.cc: ${name}`,
+    op,
+    inputs: [
+      x(op === 'Mean' ? [1, 2, 2] : [1, 2, 2, 2], [...r0]),
+      { shape: op === 'Mean' ? [1, 2, 2] : [1, 2, 2, 2], constant: const1, range: [...r1] },
+    ],
+    qtype: q,
+    contribQdq: q === 'uint16',
+    outputRange: [...out],
+    opset: op === 'PRelu' ? 16 : op === 'Mean' ? 13 : 17,
+    expected: 'All',
+  })),
+  {
+    source: 'simple_op_test.cc: BinaryOp_Div4D_Broadcast',
+    op: 'Div',
+    inputs: [x([1, 3, 768, 1152], [-1, 1]), c([3, 1, 1], { range: [-0.3, 1] })],
+    qtype: 'uint8',
+    outputRange: [-3.4, 3.4],
+    opset: 17,
+    expected: 'All',
+  },
+  {
+    source: 'simple_op_test.cc: Mean_FourInputs_QU8',
+    op: 'Mean',
+    inputs: [x([1, 2, 2], [0, 10]), x([1, 2, 2], [10, 20]), x([1, 2, 2], [20, 30]), x([1, 2, 2], [30, 40])],
+    qtype: 'uint8',
+    outputRange: [15, 25],
+    opset: 13,
+    expected: 'All',
+  },
+  ...(['uint8', 'uint16'] as const).map((q): OpTest => ({
+    source: `simple_op_test.cc: LpNormalization_${q === 'uint8' ? 'u8' : 'u16'}_rank4`,
+    op: 'LpNormalization',
+    inputs: [x([1, 2, 2, 2])],
+    attrs: { axis: attr.int(-1), p: attr.int(2) },
+    qtype: q,
+    contribQdq: q === 'uint16',
+    outputRange: [-1, 1],
+    opset: 13,
+    expected: 'All',
+  })),
   // slice_test.cc (output qparams = input qparams)
   {
     source: 'slice_test.cc: SliceSmallDataQDQU8',
@@ -1244,8 +1373,8 @@ const errorsOn = async (t: OpTest, flow: Flow) => {
 };
 
 describe('ONNX Runtime QNN HTP tests, transcribed', () => {
-  it('cover at least 177 tests of at least 34 test files', () => {
-    expect(ORT_HTP_TESTS.length).toBeGreaterThanOrEqual(177);
+  it('cover at least 231 tests of at least 34 test files', () => {
+    expect(ORT_HTP_TESTS.length).toBeGreaterThanOrEqual(231);
     expect(new Set(ORT_HTP_TESTS.map((t) => t.source.split(':')[0])).size).toBeGreaterThanOrEqual(34);
   });
 
