@@ -26,9 +26,15 @@ export interface Fusions {
 
 export function findFusions(nodes: readonly QNode[]): Fusions {
   const readers = new Map<string, QNode[]>();
+  /** Readers through a Q/DQ pair, by the compute producer's output (`from`). */
+  const quantizedReaders = new Map<string, QNode[]>();
   const producer = new Map<string, QNode>();
   for (const n of nodes) {
-    for (const p of n.inputs) readers.set(p.tensor, [...(readers.get(p.tensor) ?? []), n]);
+    for (const p of n.inputs) {
+      readers.set(p.tensor, [...(readers.get(p.tensor) ?? []), n]);
+      const via = p.from ?? p.tensor;
+      quantizedReaders.set(via, [...(quantizedReaders.get(via) ?? []), n]);
+    }
     for (const p of n.outputs) producer.set(p.tensor, n);
   }
   const tensors = new Map<string, readonly Flow[]>();
@@ -38,6 +44,16 @@ export function findFusions(nodes: readonly QNode[]): Fusions {
     const o = n.outputs[0];
     if (!o || o.encoding || o.graphOutput || n.outputs.length !== 1) return undefined;
     const r = readers.get(o.tensor) ?? [];
+    return r.length === 1 ? r[0] : undefined;
+  };
+  /**
+   * The single reader of an output, also through its Q/DQ pair: ONNX Runtime's quantizer and its
+   * fusion tests quantize every tensor inside a GELU, and its QNN EP fuses the QDQ form too.
+   */
+  const onlyReaderThroughQdq = (n: QNode): QNode | undefined => {
+    const o = n.outputs[0];
+    if (!o || o.graphOutput || n.outputs.length !== 1) return undefined;
+    const r = o.encoding ? (quantizedReaders.get(o.tensor) ?? []) : (readers.get(o.tensor) ?? []);
     return r.length === 1 ? r[0] : undefined;
   };
   for (const n of nodes) {
@@ -62,12 +78,12 @@ export function findFusions(nodes: readonly QNode[]): Fusions {
   // GELU: x / sqrt(2) → Erf → + 1 → × x (→ × 0.5, in either order).
   for (const erf of nodes) {
     if (erf.opType !== 'Erf') continue;
-    const div = producer.get(erf.inputs[0]?.tensor ?? '');
-    const add = onlyReader(erf);
-    const mul = add?.opType === 'Add' ? onlyReader(add) : undefined;
-    if (div?.opType !== 'Div' || !add || mul?.opType !== 'Mul' || onlyReader(div) !== erf) continue;
+    const div = producer.get(erf.inputs[0]?.from ?? erf.inputs[0]?.tensor ?? '');
+    const add = onlyReaderThroughQdq(erf);
+    const mul = add?.opType === 'Add' ? onlyReaderThroughQdq(add) : undefined;
+    if (div?.opType !== 'Div' || !add || mul?.opType !== 'Mul' || onlyReaderThroughQdq(div) !== erf) continue;
     for (const t of [div, erf, add]) tensors.set(t.outputs[0]!.tensor, ALL);
-    const last = onlyReader(mul);
+    const last = onlyReaderThroughQdq(mul);
     if (last?.opType === 'Mul') tensors.set(mul.outputs[0]!.tensor, ALL);
     fusedNodes.set(erf.id, 'Gelu');
   }

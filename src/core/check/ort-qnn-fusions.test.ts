@@ -1,0 +1,89 @@
+/**
+ * ONNX Runtime's QNN HTP tests of multi-node patterns its QNN EP fuses into one QNN op
+ * (onnxruntime/test/providers/qnn/qnn_node_group/*_test.cc in onnxruntime/onnxruntime-qnn at
+ * cee6c0d91e), built as the tests build their QDQ models. Every node of each is expected on the
+ * HTP (ExpectedEPNodeAssignment::All): QuantLens must not report an error under any flow.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadRulePack } from '../../../rules/registry';
+import { FLOWS } from '../../../rules/types';
+import { GraphBuilder } from '../model/graph-builder';
+import { readOnnx } from '../model/read-onnx';
+import { writeOnnx } from '../model/write-onnx';
+import { qgraphFromQdq } from '../qgraph/from-qdq';
+import { validate } from './validate';
+
+/** uint8 qparams of [lo, hi] stretched to include 0 (GetTestInputQuantParams). */
+function u8(lo: number, hi: number): { scale: number; zp: number } {
+  const [a, b] = [Math.min(lo, 0), Math.max(hi, 0)];
+  const scale = (b - a) / 255;
+  return { scale, zp: Math.round(-a / scale) };
+}
+
+/**
+ * gelu_fusion_test.cc BuildQDQGeluPattern{1,2}TestCase: input [1,2,3,4] in [-1, 1]; the constants
+ * sqrt(2), 1 and 0.5 are float initializers behind Q -> DQ with the input's qparams, as is every
+ * intermediate tensor; the output gets its own.
+ */
+function geluPattern(pattern: 1 | 2): Uint8Array {
+  const b = new GraphBuilder(`qdq_gelu_pattern${pattern}_graph`);
+  const q = u8(-1, 1);
+  b.initializer('s', new Float32Array([q.scale]), []).initializer('z', new Uint8Array([q.zp]), [], 'uint8');
+  const qdq = (t: string, scale = 's', zp = 'z') => {
+    b.node('QuantizeLinear', [t, scale, zp], [`${t}_q`], {}, { name: `${t}_QuantizeLinear` });
+    b.node('DequantizeLinear', [`${t}_q`, scale, zp], [`${t}_dq`], {}, { name: `${t}_DequantizeLinear` });
+    return `${t}_dq`;
+  };
+  b.input('input', 'float32', [1, 2, 3, 4]);
+  const x = qdq('input');
+  b.initializer('sqrt2', new Float32Array([Math.SQRT2]), []);
+  b.initializer('one', new Float32Array([1]), []);
+  b.initializer('half', new Float32Array([0.5]), []);
+  const [sqrt2, one, half] = [qdq('sqrt2'), qdq('one'), qdq('half')];
+  b.node('Div', [x, sqrt2], ['div_out'], {}, { name: 'Div_sqrt2' });
+  b.node('Erf', [qdq('div_out')], ['erf_out'], {}, { name: 'Erf' });
+  b.node('Add', [qdq('erf_out'), one], ['add_out'], {}, { name: 'Add_one' });
+  if (pattern === 1) {
+    b.node('Mul', [x, half], ['mul_half_out'], {}, { name: 'Mul_half' });
+    b.node('Mul', [qdq('add_out'), qdq('mul_half_out')], ['Y'], {}, { name: 'Mul_out' });
+  } else {
+    b.node('Mul', [x, qdq('add_out')], ['mul_out'], {}, { name: 'Mul_input' });
+    b.node('Mul', [qdq('mul_out'), half], ['Y'], {}, { name: 'Mul_half' });
+  }
+  const o = u8(-0.17, 0.85);
+  b.initializer('os', new Float32Array([o.scale]), []).initializer('oz', new Uint8Array([o.zp]), [], 'uint8');
+  b.output(qdq('Y', 'os', 'oz'), 'float32');
+  return writeOnnx(b.toModel({ opset: [{ domain: '', version: 13 }], irVersion: 8 }));
+}
+
+describe('ONNX Runtime QNN HTP fusion tests, transcribed', () => {
+  it('an Erf outside a GELU pattern stays an op the HTP does not have', async () => {
+    const b = new GraphBuilder('erf');
+    const q = u8(-1, 1);
+    b.initializer('s', new Float32Array([q.scale]), []).initializer('z', new Uint8Array([q.zp]), [], 'uint8');
+    b.input('x', 'float32', [1, 4]);
+    b.node('QuantizeLinear', ['x', 's', 'z'], ['x_q']).node('DequantizeLinear', ['x_q', 's', 'z'], ['x_dq']);
+    b.node('Erf', ['x_dq'], ['e'], {}, { name: 'Erf' });
+    b.node('QuantizeLinear', ['e', 's', 'z'], ['e_q']).node('DequantizeLinear', ['e_q', 's', 'z'], ['y']);
+    b.output('y', 'float32');
+    const graph = qgraphFromQdq(
+      readOnnx(writeOnnx(b.toModel({ opset: [{ domain: '', version: 13 }], irVersion: 8 })), { fileName: 'erf.onnx' }),
+    );
+    const r = validate(graph, await loadRulePack('htp'), { soc: 'SM8650', strict: true, flow: 'qnn' });
+    expect(r.findings.filter((f) => f.severity === 'error').map((f) => f.node)).toEqual(['Erf']);
+  });
+
+  for (const pattern of [1, 2] as const) {
+    it(`gelu_fusion_test.cc: GeluFusionPattern${pattern}_QDQ_U8 (All): the Erf is read as part of a Gelu`, async () => {
+      const graph = qgraphFromQdq(readOnnx(geluPattern(pattern), { fileName: `gelu${pattern}.onnx` }));
+      expect(graph.nodes.find((n) => n.opType === 'Erf')?.fusedAs).toBe('Gelu');
+      for (const flow of FLOWS) {
+        const r = validate(graph, await loadRulePack('htp'), { soc: 'SM8650', strict: true, flow });
+        expect(
+          r.findings.filter((f) => f.severity === 'error').map((f) => `${f.node}: ${f.message}`),
+          flow,
+        ).toEqual([]);
+      }
+    });
+  }
+});
