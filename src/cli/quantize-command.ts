@@ -26,7 +26,8 @@ Quantize options:
   --config NAME            ${CONFIG_NAMES.join(', ')} (default 8a8w)
   --soc MODEL              SoC the plan is validated for (default ${DEFAULT_SOC.htp})
   --override PATTERN=CFG   nodes whose name matches the regular expression use CFG (or "float"); repeatable
-  --shape INPUT=1,3,224,224  fix an input's dynamic dimensions (others default to 1); repeatable
+  --shape INPUT=1,3,224,224  fix an input's dynamic dimensions (others are guessed: an image's
+                           height and width 224, else 1, and the run says so); repeatable
   --calib N                random calibration samples with a fixed seed (default ${DEFAULT_CALIBRATION.samples})
   --seed N                 seed of the random samples (default ${DEFAULT_CALIBRATION.seed})
   --inputs DIR             calibration inputs: DIR/*.npy or *.pb (one file per sample, single-input
