@@ -19,11 +19,16 @@ export interface SampleCheck {
 }
 
 /** Checks a sample from public/samples as the app does: read, view, validate, report. */
-export async function checkSample(file: string, soc = 'SM8650', strict = true): Promise<SampleCheck> {
+export async function checkSample(
+  file: string,
+  soc = 'SM8650',
+  strict = true,
+  backend: 'htp' | 'lpai' = 'htp',
+): Promise<SampleCheck> {
   const bytes = new Uint8Array(readFileSync(`public/samples/${file}`));
   const model = readOnnx(bytes, { fileName: file });
   const view = buildGraphView(model, '')!;
-  const validation = validate(qgraphFromQdq(model), await loadRulePack('htp'), { soc, strict });
+  const validation = validate(qgraphFromQdq(model), await loadRulePack(backend), { soc, strict });
   const report = buildCheckReport(
     { name: file, sha256: await sha256Hex(bytes), nodes: model.graph.nodes.length },
     validation,

@@ -233,7 +233,8 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
   return {
     backend: pack.backend,
     soc: soc.model,
-    arch: archName(soc.htpArch),
+    // The LPAI block has its own hardware version; the HTP arch says nothing about it.
+    arch: pack.backend === 'lpai' && soc.lpai !== undefined ? `LPAI v${soc.lpai}` : archName(soc.htpArch),
     strict: options.strict,
     flow,
     verdict: verdictOf(findings),

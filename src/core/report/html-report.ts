@@ -251,7 +251,7 @@ export function htmlReport(report: CheckReport, view: GraphView | undefined, opt
   const settings = kvTable([
     ['Backend', report.backend],
     ['SoC', report.soc],
-    ['HTP arch', report.arch],
+    [report.backend === 'lpai' ? 'LPAI version' : 'HTP arch', report.arch],
     ['Deployment flow', flowText(report.flow)],
     ['Mode', strictText(report.strict)],
     ['Encodings', encodingsText(report.encodings)],

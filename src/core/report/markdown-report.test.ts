@@ -30,6 +30,14 @@ const outsideCode = (md: string) => md.replace(/(`+)(?:(?!\1)[\s\S])*?\1/g, '');
 const AT = '2025-01-02T03:04:05.000Z';
 
 describe('markdownReport on a real sample', () => {
+  it("names the LPAI block's version for the LPAI backend, not the SoC's HTP arch", async () => {
+    const { report } = await checkSample('cnn-sigmoid.qdq.onnx', 'SM8850', true, 'lpai');
+    const md = markdownReport(report, { generatedAt: new Date(AT), version: '0.1.0' });
+    expect(md).toContain('| SoC | SM8850 |');
+    expect(md).toContain('| LPAI version | LPAI v6 |');
+    expect(md).not.toContain('V81');
+  });
+
   it('has the verdict, settings, model identity, counts, every finding and its source', async () => {
     const { report } = await checkSample('broken-sigmoid-scale.qdq.onnx');
     const md = markdownReport(report, { generatedAt: new Date(AT), version: '0.1.0', config: '8a8w' });

@@ -68,7 +68,7 @@ export function markdownReport(report: CheckReport, options: MarkdownReportOptio
       [
         ['Backend', mdText(report.backend)],
         ['SoC', mdText(report.soc)],
-        ['HTP arch', mdText(report.arch)],
+        [report.backend === 'lpai' ? 'LPAI version' : 'HTP arch', mdText(report.arch)],
         ['Deployment flow', mdText(flowText(report.flow))],
         ['Mode', mdText(strictText(report.strict))],
         ['Encodings', mdText(encodingsText(report.encodings))],
