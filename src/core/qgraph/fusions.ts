@@ -24,6 +24,12 @@ export interface Fusions {
   nodes: Map<string, string>;
 }
 
+const add = (m: Map<string, QNode[]>, key: string, n: QNode) => {
+  const list = m.get(key);
+  if (list) list.push(n);
+  else m.set(key, [n]);
+};
+
 export function findFusions(nodes: readonly QNode[]): Fusions {
   const readers = new Map<string, QNode[]>();
   /** Readers through a Q/DQ pair, by the compute producer's output (`from`). */
@@ -31,9 +37,8 @@ export function findFusions(nodes: readonly QNode[]): Fusions {
   const producer = new Map<string, QNode>();
   for (const n of nodes) {
     for (const p of n.inputs) {
-      readers.set(p.tensor, [...(readers.get(p.tensor) ?? []), n]);
-      const via = p.from ?? p.tensor;
-      quantizedReaders.set(via, [...(quantizedReaders.get(via) ?? []), n]);
+      add(readers, p.tensor, n);
+      add(quantizedReaders, p.from ?? p.tensor, n);
     }
     for (const p of n.outputs) producer.set(p.tensor, n);
   }
