@@ -57,6 +57,50 @@ function geluPattern(pattern: 1 | 2): Uint8Array {
 }
 
 describe('ONNX Runtime QNN HTP fusion tests, transcribed', () => {
+  it('simple_op_test.cc: Add_U8_U16_Convert (All): a uint8 activation requantized to uint16 (DQ -> Q) is one Convert, and the Add reads uint16', async () => {
+    // input0 -> Q/DQ uint8 -> Q/DQ uint16 -> Add <- Q/DQ uint16 <- input1, com.microsoft Q/DQ, opset 18.
+    const b = new GraphBuilder('qdq_convert_add');
+    const ms = { domain: 'com.microsoft' };
+    const pair = (t: string, name: string, scale: number, zp: number, dtype: 'uint8' | 'uint16') => {
+      b.initializer(`${name}_s`, new Float32Array([scale]), []);
+      b.initializer(`${name}_z`, dtype === 'uint8' ? new Uint8Array([zp]) : new Uint16Array([zp]), [], dtype);
+      b.node('QuantizeLinear', [t, `${name}_s`, `${name}_z`], [`${name}_q`], {}, { name: `${name}_Q`, ...ms });
+      b.node(
+        'DequantizeLinear',
+        [`${name}_q`, `${name}_s`, `${name}_z`],
+        [`${name}_dq`],
+        {},
+        { name: `${name}_DQ`, ...ms },
+      );
+      return `${name}_dq`;
+    };
+    b.input('input0', 'float32', [1, 2, 2, 2]).input('input1', 'float32', [1, 2, 2, 2]);
+    const a8 = pair('input0', 'input0_u8', 20 / 255, 128, 'uint8');
+    const a16 = pair(a8, 'input0_u16', 20 / 65535, 32768, 'uint16');
+    const b16 = pair('input1', 'input1_u16', 40 / 65535, 32768, 'uint16');
+    b.node('Add', [a16, b16], ['add_out'], {}, { name: 'Add' });
+    b.output(pair('add_out', 'out', 60 / 65535, 32768, 'uint16'), 'float32');
+    const bytes = writeOnnx(
+      b.toModel({
+        opset: [
+          { domain: '', version: 18 },
+          { domain: 'com.microsoft', version: 1 },
+        ],
+        irVersion: 9,
+      }),
+    );
+    const graph = qgraphFromQdq(readOnnx(bytes, { fileName: 'convert-add.onnx' }));
+    const add = graph.nodes.find((n) => n.opType === 'Add')!;
+    expect(add.inputs.map((p) => p.encoding?.dtype)).toEqual(['uint16', 'uint16']);
+    for (const flow of FLOWS) {
+      const r = validate(graph, await loadRulePack('htp'), { soc: 'SM8650', strict: true, flow });
+      expect(
+        r.findings.filter((f) => f.severity === 'error').map((f) => `${f.node}: ${f.message}`),
+        flow,
+      ).toEqual([]);
+    }
+  });
+
   it('an Erf outside a GELU pattern stays an op the HTP does not have', async () => {
     const b = new GraphBuilder('erf');
     const q = u8(-1, 1);
