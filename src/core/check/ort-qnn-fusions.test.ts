@@ -9,7 +9,7 @@ import { loadRulePack } from '../../../rules/registry';
 import { FLOWS } from '../../../rules/types';
 import { GraphBuilder } from '../model/graph-builder';
 import { readOnnx } from '../model/read-onnx';
-import { writeOnnx } from '../model/write-onnx';
+import { attr, writeOnnx } from '../model/write-onnx';
 import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { validate } from './validate';
 
@@ -56,7 +56,89 @@ function geluPattern(pattern: 1 | 2): Uint8Array {
   return writeOnnx(b.toModel({ opset: [{ domain: '', version: 13 }], irVersion: 8 }));
 }
 
+/**
+ * lpbqmatmul_fusion_test.cc / lpbqgemm_fusion_test.cc BuildLPBQ{MatMul,Gemm}TestCase: a uint16
+ * activation [1, 16]; a float weight [16, 16] behind Q -> DQ with int4 zero points, axis 0 and
+ * block_size 4, whose scale is the output of a DQ of uint8 per-block scales [4, 16] by float
+ * per-channel scales [16] (axis 1): LPBQ in QDQ form. The Gemm has a float bias.
+ */
+function lpbq(op: 'MatMul' | 'Gemm'): Uint8Array {
+  const b = new GraphBuilder(`lpbq_${op.toLowerCase()}`);
+  const spread = (n: number, lo: number, hi: number) =>
+    Float32Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+  b.input('input', 'float32', [1, 16]);
+  b.initializer('act_s', new Float32Array([0.00005509183756657876]), []);
+  b.initializer('act_z', new Uint16Array([23715]), [], 'uint16');
+  b.node('QuantizeLinear', ['input', 'act_s', 'act_z'], ['act_q']).node(
+    'DequantizeLinear',
+    ['act_q', 'act_s', 'act_z'],
+    ['act_dq'],
+  );
+  b.initializer(
+    'block_ints',
+    Uint8Array.from({ length: 64 }, (_, i) => 1 + (i % 15)),
+    [4, 16],
+    'uint8',
+  );
+  b.initializer('channel_scales', spread(16, 0.01, 0.02), [16]);
+  b.initializer('block_zp', new Uint8Array(16), [16], 'uint8');
+  b.node(
+    'DequantizeLinear',
+    ['block_ints', 'channel_scales', 'block_zp'],
+    ['w_scale'],
+    { axis: attr.int(1) },
+    { name: 'scale_DQ' },
+  );
+  b.initializer('w', spread(256, -2, 2), [16, 16]);
+  b.initializer('w_zp', new Uint8Array(32), [4, 16], 'int4');
+  const blocked = { axis: attr.int(0), block_size: attr.int(4) };
+  b.node('QuantizeLinear', ['w', 'w_scale', 'w_zp'], ['w_q'], blocked, { name: 'w_Q' });
+  b.node('DequantizeLinear', ['w_q', 'w_scale', 'w_zp'], ['w_dq'], blocked, { name: 'w_DQ' });
+  if (op === 'Gemm') b.initializer('bias', spread(16, -1, 1), [16]);
+  b.node(op, op === 'Gemm' ? ['act_dq', 'w_dq', 'bias'] : ['act_dq', 'w_dq'], ['y'], {}, { name: op });
+  b.initializer('out_s', new Float32Array([0.00019595865160226822]), []);
+  b.initializer('out_z', new Uint16Array([31693]), [], 'uint16');
+  b.node('QuantizeLinear', ['y', 'out_s', 'out_z'], ['y_q']).node(
+    'DequantizeLinear',
+    ['y_q', 'out_s', 'out_z'],
+    ['out'],
+  );
+  b.output('out', 'float32');
+  return writeOnnx(b.toModel({ opset: [{ domain: '', version: 21 }], irVersion: 10 }));
+}
+
 describe('ONNX Runtime QNN HTP fusion tests, transcribed', () => {
+  for (const op of ['MatMul', 'Gemm'] as const) {
+    it(`lpbq${op.toLowerCase()}_fusion_test.cc: LPBQ${op}Fusion: the weight reads as 4-bit LPBQ, fine on V75, V69+ only`, async () => {
+      const graph = qgraphFromQdq(readOnnx(lpbq(op), { fileName: `lpbq-${op}.onnx` }));
+      const w = graph.nodes.find((n) => n.opType === op)!.inputs[1]!;
+      expect([w.role, w.encoding?.granularity, w.encoding?.bitwidth, w.encoding?.blockSize]).toEqual([
+        'weight',
+        'lpbq',
+        4,
+        4,
+      ]);
+      const pack = await loadRulePack('htp');
+      for (const flow of FLOWS) {
+        const v75 = validate(graph, pack, { soc: 'SM8650', strict: true, flow });
+        console.log(
+          'FINDINGS',
+          op,
+          flow,
+          JSON.stringify(v75.findings.map((f) => [f.severity, f.node, f.rule, f.message])),
+        );
+        expect(
+          v75.findings.filter((f) => f.severity === 'error').map((f) => f.message),
+          flow,
+        ).toEqual([]);
+      }
+      const v68 = validate(graph, pack, { soc: 'SA8295', strict: true, flow: 'qnn' });
+      expect(v68.findings.filter((f) => f.severity === 'error').map((f) => [f.rule, f.node])).toEqual([
+        ['lpbq-arch', op],
+      ]);
+    });
+  }
+
   it('simple_op_test.cc: Add_U8_U16_Convert (All): a uint8 activation requantized to uint16 (DQ -> Q) is one Convert, and the Add reads uint16', async () => {
     // input0 -> Q/DQ uint8 -> Q/DQ uint16 -> Add <- Q/DQ uint16 <- input1, com.microsoft Q/DQ, opset 18.
     const b = new GraphBuilder('qdq_convert_add');
