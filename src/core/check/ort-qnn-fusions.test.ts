@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadRulePack } from '../../../rules/registry';
-import { FLOWS } from '../../../rules/types';
+import { FLOWS, type Flow } from '../../../rules/types';
 import { GraphBuilder } from '../model/graph-builder';
 import { readOnnx } from '../model/read-onnx';
 import { attr, writeOnnx } from '../model/write-onnx';
@@ -20,40 +20,69 @@ function u8(lo: number, hi: number): { scale: number; zp: number } {
   return { scale, zp: Math.round(-a / scale) };
 }
 
+type Act = 'uint8' | 'uint16';
+
+/**
+ * Adds `tensor` -> QuantizeLinear -> DequantizeLinear with per-tensor qparams stored as
+ * `<name>_scale` / `<name>_zp` (reused when they exist, as the tests share one input's qparams),
+ * and returns the DequantizeLinear output.
+ */
+function qdq(
+  b: GraphBuilder,
+  tensor: string,
+  name: string,
+  q?: { scale: number; zp: number; dtype: Act },
+  domain?: string,
+): string {
+  const [s, z] = [`${name}_scale`, `${name}_zp`];
+  if (q) {
+    b.initializer(s, new Float32Array([q.scale]), []);
+    b.initializer(z, q.dtype === 'uint8' ? new Uint8Array([q.zp]) : new Uint16Array([q.zp]), [], q.dtype);
+  }
+  b.node('QuantizeLinear', [tensor, s, z], [`${tensor}_q`], {}, { name: `${tensor}_QuantizeLinear`, domain });
+  b.node(
+    'DequantizeLinear',
+    [`${tensor}_q`, s, z],
+    [`${tensor}_dq`],
+    {},
+    { name: `${tensor}_DequantizeLinear`, domain },
+  );
+  return `${tensor}_dq`;
+}
+
+const model = (b: GraphBuilder, opset: number, fileName: string, extra: { domain: string; version: number }[] = []) =>
+  readOnnx(
+    writeOnnx(b.toModel({ opset: [{ domain: '', version: opset }, ...extra], irVersion: opset >= 21 ? 10 : 9 })),
+    {
+      fileName,
+    },
+  );
+
 /**
  * gelu_fusion_test.cc BuildQDQGeluPattern{1,2}TestCase: input [1,2,3,4] in [-1, 1]; the constants
  * sqrt(2), 1 and 0.5 are float initializers behind Q -> DQ with the input's qparams, as is every
  * intermediate tensor; the output gets its own.
  */
-function geluPattern(pattern: 1 | 2): Uint8Array {
+function geluPattern(pattern: 1 | 2) {
   const b = new GraphBuilder(`qdq_gelu_pattern${pattern}_graph`);
-  const q = u8(-1, 1);
-  b.initializer('s', new Float32Array([q.scale]), []).initializer('z', new Uint8Array([q.zp]), [], 'uint8');
-  const qdq = (t: string, scale = 's', zp = 'z') => {
-    b.node('QuantizeLinear', [t, scale, zp], [`${t}_q`], {}, { name: `${t}_QuantizeLinear` });
-    b.node('DequantizeLinear', [`${t}_q`, scale, zp], [`${t}_dq`], {}, { name: `${t}_DequantizeLinear` });
-    return `${t}_dq`;
-  };
-  b.input('input', 'float32', [1, 2, 3, 4]);
-  const x = qdq('input');
+  const x = b.input('input', 'float32', [1, 2, 3, 4]) && qdq(b, 'input', 'in', { ...u8(-1, 1), dtype: 'uint8' });
+  const q = (t: string) => qdq(b, t, 'in');
   b.initializer('sqrt2', new Float32Array([Math.SQRT2]), []);
   b.initializer('one', new Float32Array([1]), []);
   b.initializer('half', new Float32Array([0.5]), []);
-  const [sqrt2, one, half] = [qdq('sqrt2'), qdq('one'), qdq('half')];
+  const [sqrt2, one, half] = [q('sqrt2'), q('one'), q('half')];
   b.node('Div', [x, sqrt2], ['div_out'], {}, { name: 'Div_sqrt2' });
-  b.node('Erf', [qdq('div_out')], ['erf_out'], {}, { name: 'Erf' });
-  b.node('Add', [qdq('erf_out'), one], ['add_out'], {}, { name: 'Add_one' });
+  b.node('Erf', [q('div_out')], ['erf_out'], {}, { name: 'Erf' });
+  b.node('Add', [q('erf_out'), one], ['add_out'], {}, { name: 'Add_one' });
   if (pattern === 1) {
     b.node('Mul', [x, half], ['mul_half_out'], {}, { name: 'Mul_half' });
-    b.node('Mul', [qdq('add_out'), qdq('mul_half_out')], ['Y'], {}, { name: 'Mul_out' });
+    b.node('Mul', [q('add_out'), q('mul_half_out')], ['Y'], {}, { name: 'Mul_out' });
   } else {
-    b.node('Mul', [x, qdq('add_out')], ['mul_out'], {}, { name: 'Mul_input' });
-    b.node('Mul', [qdq('mul_out'), half], ['Y'], {}, { name: 'Mul_half' });
+    b.node('Mul', [x, q('add_out')], ['mul_out'], {}, { name: 'Mul_input' });
+    b.node('Mul', [q('mul_out'), half], ['Y'], {}, { name: 'Mul_half' });
   }
-  const o = u8(-0.17, 0.85);
-  b.initializer('os', new Float32Array([o.scale]), []).initializer('oz', new Uint8Array([o.zp]), [], 'uint8');
-  b.output(qdq('Y', 'os', 'oz'), 'float32');
-  return writeOnnx(b.toModel({ opset: [{ domain: '', version: 13 }], irVersion: 8 }));
+  b.output(qdq(b, 'Y', 'out', { ...u8(-0.17, 0.85), dtype: 'uint8' }), 'float32');
+  return model(b, 13, `gelu${pattern}.onnx`);
 }
 
 /**
@@ -62,18 +91,12 @@ function geluPattern(pattern: 1 | 2): Uint8Array {
  * block_size 4, whose scale is the output of a DQ of uint8 per-block scales [4, 16] by float
  * per-channel scales [16] (axis 1): LPBQ in QDQ form. The Gemm has a float bias.
  */
-function lpbq(op: 'MatMul' | 'Gemm'): Uint8Array {
+function lpbq(op: 'MatMul' | 'Gemm') {
   const b = new GraphBuilder(`lpbq_${op.toLowerCase()}`);
   const spread = (n: number, lo: number, hi: number) =>
     Float32Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
   b.input('input', 'float32', [1, 16]);
-  b.initializer('act_s', new Float32Array([0.00005509183756657876]), []);
-  b.initializer('act_z', new Uint16Array([23715]), [], 'uint16');
-  b.node('QuantizeLinear', ['input', 'act_s', 'act_z'], ['act_q']).node(
-    'DequantizeLinear',
-    ['act_q', 'act_s', 'act_z'],
-    ['act_dq'],
-  );
+  const act = qdq(b, 'input', 'act', { scale: 0.00005509183756657876, zp: 23715, dtype: 'uint16' });
   b.initializer(
     'block_ints',
     Uint8Array.from({ length: 64 }, (_, i) => 1 + (i % 15)),
@@ -82,35 +105,52 @@ function lpbq(op: 'MatMul' | 'Gemm'): Uint8Array {
   );
   b.initializer('channel_scales', spread(16, 0.01, 0.02), [16]);
   b.initializer('block_zp', new Uint8Array(16), [16], 'uint8');
-  b.node(
-    'DequantizeLinear',
-    ['block_ints', 'channel_scales', 'block_zp'],
-    ['w_scale'],
-    { axis: attr.int(1) },
-    { name: 'scale_DQ' },
-  );
+  b.node('DequantizeLinear', ['block_ints', 'channel_scales', 'block_zp'], ['w_scale'], { axis: attr.int(1) });
   b.initializer('w', spread(256, -2, 2), [16, 16]);
   b.initializer('w_zp', new Uint8Array(32), [4, 16], 'int4');
   const blocked = { axis: attr.int(0), block_size: attr.int(4) };
   b.node('QuantizeLinear', ['w', 'w_scale', 'w_zp'], ['w_q'], blocked, { name: 'w_Q' });
   b.node('DequantizeLinear', ['w_q', 'w_scale', 'w_zp'], ['w_dq'], blocked, { name: 'w_DQ' });
   if (op === 'Gemm') b.initializer('bias', spread(16, -1, 1), [16]);
-  b.node(op, op === 'Gemm' ? ['act_dq', 'w_dq', 'bias'] : ['act_dq', 'w_dq'], ['y'], {}, { name: op });
-  b.initializer('out_s', new Float32Array([0.00019595865160226822]), []);
-  b.initializer('out_z', new Uint16Array([31693]), [], 'uint16');
-  b.node('QuantizeLinear', ['y', 'out_s', 'out_z'], ['y_q']).node(
-    'DequantizeLinear',
-    ['y_q', 'out_s', 'out_z'],
-    ['out'],
-  );
-  b.output('out', 'float32');
-  return writeOnnx(b.toModel({ opset: [{ domain: '', version: 21 }], irVersion: 10 }));
+  b.node(op, op === 'Gemm' ? [act, 'w_dq', 'bias'] : [act, 'w_dq'], ['y'], {}, { name: op });
+  b.output(qdq(b, 'y', 'out', { scale: 0.00019595865160226822, zp: 31693, dtype: 'uint16' }), 'float32');
+  return model(b, 21, `lpbq-${op}.onnx`);
 }
 
+/** Each flow's error findings on `graph`, as `rule node: message`. */
+async function errorsUnder(graph: ReturnType<typeof qgraphFromQdq>, soc = 'SM8650'): Promise<Record<Flow, string[]>> {
+  const pack = await loadRulePack('htp');
+  const out = {} as Record<Flow, string[]>;
+  for (const flow of FLOWS)
+    out[flow] = validate(graph, pack, { soc, strict: true, flow })
+      .findings.filter((f) => f.severity === 'error')
+      .map((f) => `${f.rule} ${f.node}: ${f.message}`);
+  return out;
+}
+const NONE = Object.fromEntries(FLOWS.map((flow) => [flow, []]));
+
 describe('ONNX Runtime QNN HTP fusion tests, transcribed', () => {
+  for (const pattern of [1, 2] as const) {
+    it(`gelu_fusion_test.cc: GeluFusionPattern${pattern}_QDQ_U8 (All): the Erf is read as part of a Gelu`, async () => {
+      const graph = qgraphFromQdq(geluPattern(pattern));
+      expect(graph.nodes.find((n) => n.opType === 'Erf')?.fusedAs).toBe('Gelu');
+      expect(await errorsUnder(graph)).toEqual(NONE);
+    });
+  }
+
+  it('an Erf outside a GELU pattern stays an op the HTP does not have', async () => {
+    const b = new GraphBuilder('erf');
+    const x = b.input('x', 'float32', [1, 4]) && qdq(b, 'x', 'q', { ...u8(-1, 1), dtype: 'uint8' });
+    b.node('Erf', [x], ['e'], {}, { name: 'Erf' });
+    b.output(qdq(b, 'e', 'q'), 'float32');
+    expect((await errorsUnder(qgraphFromQdq(model(b, 13, 'erf.onnx')))).qnn).toEqual([
+      'unsupported-op Erf: Erf has no HTP equivalent',
+    ]);
+  });
+
   for (const op of ['MatMul', 'Gemm'] as const) {
     it(`lpbq${op.toLowerCase()}_fusion_test.cc: LPBQ${op}Fusion: the weight reads as 4-bit LPBQ, fine on V75, V69+ only`, async () => {
-      const graph = qgraphFromQdq(readOnnx(lpbq(op), { fileName: `lpbq-${op}.onnx` }));
+      const graph = qgraphFromQdq(lpbq(op));
       const w = graph.nodes.find((n) => n.opType === op)!.inputs[1]!;
       expect([w.role, w.encoding?.granularity, w.encoding?.bitwidth, w.encoding?.blockSize]).toEqual([
         'weight',
@@ -118,98 +158,24 @@ describe('ONNX Runtime QNN HTP fusion tests, transcribed', () => {
         4,
         4,
       ]);
-      const pack = await loadRulePack('htp');
-      for (const flow of FLOWS) {
-        const v75 = validate(graph, pack, { soc: 'SM8650', strict: true, flow });
-        console.log(
-          'FINDINGS',
-          op,
-          flow,
-          JSON.stringify(v75.findings.map((f) => [f.severity, f.node, f.rule, f.message])),
-        );
-        expect(
-          v75.findings.filter((f) => f.severity === 'error').map((f) => f.message),
-          flow,
-        ).toEqual([]);
-      }
-      const v68 = validate(graph, pack, { soc: 'SA8295', strict: true, flow: 'qnn' });
-      expect(v68.findings.filter((f) => f.severity === 'error').map((f) => [f.rule, f.node])).toEqual([
-        ['lpbq-arch', op],
-      ]);
+      expect(await errorsUnder(graph)).toEqual(NONE);
+      expect((await errorsUnder(graph, 'SA8295')).qnn.map((e) => e.split(':')[0])).toEqual([`lpbq-arch ${op}`]);
     });
   }
 
   it('simple_op_test.cc: Add_U8_U16_Convert (All): a uint8 activation requantized to uint16 (DQ -> Q) is one Convert, and the Add reads uint16', async () => {
     // input0 -> Q/DQ uint8 -> Q/DQ uint16 -> Add <- Q/DQ uint16 <- input1, com.microsoft Q/DQ, opset 18.
     const b = new GraphBuilder('qdq_convert_add');
-    const ms = { domain: 'com.microsoft' };
-    const pair = (t: string, name: string, scale: number, zp: number, dtype: 'uint8' | 'uint16') => {
-      b.initializer(`${name}_s`, new Float32Array([scale]), []);
-      b.initializer(`${name}_z`, dtype === 'uint8' ? new Uint8Array([zp]) : new Uint16Array([zp]), [], dtype);
-      b.node('QuantizeLinear', [t, `${name}_s`, `${name}_z`], [`${name}_q`], {}, { name: `${name}_Q`, ...ms });
-      b.node(
-        'DequantizeLinear',
-        [`${name}_q`, `${name}_s`, `${name}_z`],
-        [`${name}_dq`],
-        {},
-        { name: `${name}_DQ`, ...ms },
-      );
-      return `${name}_dq`;
-    };
+    const ms = 'com.microsoft';
     b.input('input0', 'float32', [1, 2, 2, 2]).input('input1', 'float32', [1, 2, 2, 2]);
-    const a8 = pair('input0', 'input0_u8', 20 / 255, 128, 'uint8');
-    const a16 = pair(a8, 'input0_u16', 20 / 65535, 32768, 'uint16');
-    const b16 = pair('input1', 'input1_u16', 40 / 65535, 32768, 'uint16');
+    const a8 = qdq(b, 'input0', 'input0_u8', { scale: 20 / 255, zp: 128, dtype: 'uint8' }, ms);
+    const a16 = qdq(b, a8, 'input0_u16', { scale: 20 / 65535, zp: 32768, dtype: 'uint16' }, ms);
+    const b16 = qdq(b, 'input1', 'input1_u16', { scale: 40 / 65535, zp: 32768, dtype: 'uint16' }, ms);
     b.node('Add', [a16, b16], ['add_out'], {}, { name: 'Add' });
-    b.output(pair('add_out', 'out', 60 / 65535, 32768, 'uint16'), 'float32');
-    const bytes = writeOnnx(
-      b.toModel({
-        opset: [
-          { domain: '', version: 18 },
-          { domain: 'com.microsoft', version: 1 },
-        ],
-        irVersion: 9,
-      }),
-    );
-    const graph = qgraphFromQdq(readOnnx(bytes, { fileName: 'convert-add.onnx' }));
+    b.output(qdq(b, 'add_out', 'out', { scale: 60 / 65535, zp: 32768, dtype: 'uint16' }, ms), 'float32');
+    const graph = qgraphFromQdq(model(b, 18, 'convert-add.onnx', [{ domain: ms, version: 1 }]));
     const add = graph.nodes.find((n) => n.opType === 'Add')!;
     expect(add.inputs.map((p) => p.encoding?.dtype)).toEqual(['uint16', 'uint16']);
-    for (const flow of FLOWS) {
-      const r = validate(graph, await loadRulePack('htp'), { soc: 'SM8650', strict: true, flow });
-      expect(
-        r.findings.filter((f) => f.severity === 'error').map((f) => `${f.node}: ${f.message}`),
-        flow,
-      ).toEqual([]);
-    }
+    expect(await errorsUnder(graph)).toEqual(NONE);
   });
-
-  it('an Erf outside a GELU pattern stays an op the HTP does not have', async () => {
-    const b = new GraphBuilder('erf');
-    const q = u8(-1, 1);
-    b.initializer('s', new Float32Array([q.scale]), []).initializer('z', new Uint8Array([q.zp]), [], 'uint8');
-    b.input('x', 'float32', [1, 4]);
-    b.node('QuantizeLinear', ['x', 's', 'z'], ['x_q']).node('DequantizeLinear', ['x_q', 's', 'z'], ['x_dq']);
-    b.node('Erf', ['x_dq'], ['e'], {}, { name: 'Erf' });
-    b.node('QuantizeLinear', ['e', 's', 'z'], ['e_q']).node('DequantizeLinear', ['e_q', 's', 'z'], ['y']);
-    b.output('y', 'float32');
-    const graph = qgraphFromQdq(
-      readOnnx(writeOnnx(b.toModel({ opset: [{ domain: '', version: 13 }], irVersion: 8 })), { fileName: 'erf.onnx' }),
-    );
-    const r = validate(graph, await loadRulePack('htp'), { soc: 'SM8650', strict: true, flow: 'qnn' });
-    expect(r.findings.filter((f) => f.severity === 'error').map((f) => f.node)).toEqual(['Erf']);
-  });
-
-  for (const pattern of [1, 2] as const) {
-    it(`gelu_fusion_test.cc: GeluFusionPattern${pattern}_QDQ_U8 (All): the Erf is read as part of a Gelu`, async () => {
-      const graph = qgraphFromQdq(readOnnx(geluPattern(pattern), { fileName: `gelu${pattern}.onnx` }));
-      expect(graph.nodes.find((n) => n.opType === 'Erf')?.fusedAs).toBe('Gelu');
-      for (const flow of FLOWS) {
-        const r = validate(graph, await loadRulePack('htp'), { soc: 'SM8650', strict: true, flow });
-        expect(
-          r.findings.filter((f) => f.severity === 'error').map((f) => `${f.node}: ${f.message}`),
-          flow,
-        ).toEqual([]);
-      }
-    });
-  }
 });
