@@ -516,7 +516,30 @@ export const HTP_OPS: OpMapping[] = [
     },
   }),
   o('Einsum', 'MatMul'),
-  o('RoiAlign', 'RoiAlign'),
+  o('RoiAlign', 'RoiAlign', {
+    limits: [
+      {
+        kind: 'attr-in',
+        attr: 'mode',
+        values: ['avg'],
+        dflt: 'avg',
+        source: src('roialign_op_builder.cc', 'IsOpSupported (HTP only supports avg pooling mode)'),
+      },
+      {
+        kind: 'attr-in',
+        attr: 'coordinate_transformation_mode',
+        values: ['output_half_pixel'],
+        dflt: 'half_pixel',
+        source: src('roialign_op_builder.cc', 'IsOpSupported (HTP only supports output_half_pixel)'),
+      },
+      {
+        kind: 'attr-combo',
+        forbid: { sampling_ratio: [0] },
+        dflt: { sampling_ratio: 0 },
+        source: src('roialign_op_builder.cc', "IsOpSupported (HTP doesn't support the adaptive sampling_ratio 0)"),
+      },
+    ],
+  }),
   o('STFT', 'Stft'),
   o('Inverse', 'Inverse', { domain: 'com.microsoft' }),
   o('RandomUniformLike', 'RandomUniformLike'),
