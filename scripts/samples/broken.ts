@@ -185,23 +185,6 @@ export const BROKEN_VARIANTS: BrokenVariant[] = [
     },
   },
   {
-    rule: 'dtype',
-    base: 'transformer-block.qdq.onnx',
-    file: 'broken-uint16-matmul.qdq.onnx',
-    node: '/layers.0/attn/MatMul',
-    failsOn: 'SM8650',
-    what: 'attention QK MatMul reading K as uint16 beside a uint16 Q: the HTP takes a 16-bit second input only as symmetric int16',
-    edit: (m) => {
-      // Drop the uint8 copy of K: the MatMul reads the uint16 DequantizeLinear output directly.
-      const mm = node(m, '/layers.0/attn/MatMul');
-      const k8Dq = graph(m).node.find((n) => n.output?.[0] === mm.input[1]) as onnx.NodeProto;
-      const k8Q = graph(m).node.find((n) => n.output?.[0] === k8Dq.input[0]) as onnx.NodeProto;
-      mm.input[1] = k8Q.input[0]!;
-      graph(m).node.splice(graph(m).node.indexOf(k8Q), 1);
-      graph(m).node.splice(graph(m).node.indexOf(k8Dq), 1);
-    },
-  },
-  {
     rule: 'encoding',
     base: 'cnn-sigmoid.qdq.onnx',
     file: 'broken-axis.qdq.onnx',

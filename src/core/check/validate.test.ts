@@ -108,6 +108,33 @@ describe('broken QDQ variants', () => {
   });
 });
 
+describe('a MatMul of two uint16 activations', () => {
+  it("is ONNX Runtime's 16x8 repair under its flow, and only a note under the others", async () => {
+    // The transformer sample's QK MatMul made to read K as uint16 (the sample reads a uint8 copy).
+    const model = readOnnx(sample('transformer-block.qdq.onnx'));
+    const mm = model.graph.nodes.find((n) => n.name === '/layers.0/attn/MatMul')!;
+    const k8Dq = model.graph.nodes.find((n) => n.outputs[0] === mm.inputs[1])!;
+    const k8Q = model.graph.nodes.find((n) => n.outputs[0] === k8Dq.inputs[0])!;
+    mm.inputs[1] = k8Q.inputs[0]!;
+    const graph = qgraphFromQdq(model);
+    expect(graph.nodes.find((n) => n.name === mm.name)!.inputs.map((p) => p.encoding?.dtype)).toEqual([
+      'uint16',
+      'uint16',
+    ]);
+    const pack = await loadRulePack('htp');
+    const under = (flow: Flow) =>
+      validate(graph, pack, { soc: 'SM8650', strict: true, flow }).findings.map((f) => [
+        f.rule,
+        f.node,
+        f.severity,
+        f.outcome,
+      ]);
+    expect(under('ort')).toEqual([['dtype', mm.name, 'warning', 'auto-fixed']]);
+    expect(under('qnn')).toEqual([['dtype', mm.name, 'info', 'advice']]);
+    expect(under('executorch')).toEqual([['dtype', mm.name, 'info', 'advice']]);
+  });
+});
+
 describe('float models', () => {
   it('checks op support only, with a note', async () => {
     const r = await check(sample('cnn-sigmoid.onnx'), 'SM8650');

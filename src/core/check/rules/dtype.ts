@@ -117,9 +117,12 @@ export const dtypeRule: Rule = {
         }),
       );
     }
-    // Two uint16 activations into one MatMul: QNN validates a 16-bit second input only as symmetric int16.
+    // Two uint16 activations into one ONNX MatMul: ONNX Runtime's QNN EP converts the second to
+    // uint8. Its own FusedMatMul builder passes two uint16 inputs to the HTP unchanged, and its
+    // test of that (FusedMatMul_QDQ_U16_Default) runs on the HTP: a repair of one flow, not a limit.
     const a0 = ctx.node.inputs.find((p) => p.index === 0);
     if (
+      ctx.node.opType === 'MatMul' &&
       ctx.qnnOp === 'MatMul' &&
       a0?.role === 'activation' &&
       a0.encoding?.dtype === 'uint16' &&
@@ -130,15 +133,16 @@ export const dtypeRule: Rule = {
         violation(w, 'input', {
           effect: {
             kind: 'toolchain-repair',
-            outcomes: { qnn: 'rejected', ort: 'auto-fixed', executorch: 'cpu-fallback' },
+            outcomes: { qnn: 'advice', ort: 'auto-fixed', executorch: 'advice' },
           },
-          message: 'MatMul of two uint16 activations: the HTP takes a 16-bit second input only as symmetric int16',
-          expected: 'input 1 int16 symmetric (16x16), or uint8 (16x8)',
+          message: "MatMul of two uint16 activations: ONNX Runtime's QNN EP converts the second to uint8 (16x8)",
+          expected: 'input 1 int16 symmetric or uint16 kept as is (16x16), or uint8 (16x8) by choice',
           actual: `input 1 uint16 zero point ${w.encoding.zeroPoint[0]}`,
-          fix: 'Quantize the second MatMul input as int16 symmetric (ExecuTorch annotates it so at 16 bits), or as uint8. ONNX Runtime inserts a Convert to uint8 on it, so the product runs at 16x8 precision, not the 16x16 you calibrated.',
+          fix: "Under ONNX Runtime, quantize the second input as uint8 yourself if 16x8 is accurate enough, or as int16 symmetric (ExecuTorch's 16-bit annotation) to keep 16x16: ONNX Runtime then takes it without a Convert.",
           source: {
-            ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/opbuilder/matmul_op_builder.cc (ProcessInputs: two dynamic UFIXED_POINT_16 inputs fail QNN validation; a Convert to UFIXED_POINT_8 is inserted on input 1)',
+            ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/opbuilder/matmul_op_builder.cc (ProcessInputs: a Convert to UFIXED_POINT_8 on a dynamic uint16 input 1 beside a uint16 input 0)',
             confidence: 'from-code',
+            note: "The builder's comment says QNN validation failed without it; ONNX Runtime's FusedMatMul_QDQ_U16_Default test runs two uint16 inputs on the HTP unchanged, so the QNN converter and ExecuTorch are not expected to reject it.",
           },
         }),
       );
