@@ -232,7 +232,7 @@ export function annotate(
           else {
             inputSpecs.set(port.index, { kind: 'const-act', dtype: 'uint8', symmetric: false });
             notes.push(
-              `${node.name}: its ${qnnOp === 'LayerNorm' ? 'scale' : 'constant second input'} is quantized as uint8: HTP V${htpArch} takes 16-bit weights beside 16-bit activations only from V73 on.`,
+              `${node.name}: its ${qnnOp === 'LayerNorm' ? 'scale' : 'constant second input'} is quantized as uint8: 16-bit weights beside 16-bit activations need HTP V73 or newer, and this target is V${htpArch}.`,
             );
           }
         } else if (act) {
@@ -246,8 +246,8 @@ export function annotate(
         else if (act)
           inputSpecs.set(port.index, { kind: 'const-act', dtype: constDtype(port.index), symmetric: false });
       } else if (qnnOp === 'MatMul' && port.index === 1 && !port.constant && act === 'uint16') {
-        // The HTP takes a 16-bit MatMul second input only as symmetric int16, from V73 on: upstream
-        // annotates it so at every 16-bit config; older archs get uint8 (16x8), as its
+        // Upstream annotates a 16-bit MatMul second input as int16 symmetric at every 16-bit
+        // config, which needs V73 (its 16a16w gate); older archs get uint8 (16x8), as its
         // annotate_matmul_16a8w does, unless 16a16w was asked for (then the V73 gate says so).
         inputSpecs.set(
           port.index,
@@ -257,7 +257,7 @@ export function annotate(
         );
         if (!sixteenBit)
           notes.push(
-            `${node.name}: its second input is quantized as uint8 (16x8): HTP V${htpArch} takes a 16-bit MatMul second input only from V73 on.`,
+            `${node.name}: its second input is quantized as uint8 (16x8), as ExecuTorch's annotate_matmul_16a8w does: an int16 second input (16x16) needs HTP V73 or newer, and this target is V${htpArch}.`,
           );
       } else if (act) {
         inputSpecs.set(
