@@ -169,6 +169,8 @@ export type OpLimit = { source: Source; sdk?: string; effect?: ConstraintEffect;
      * (ONNX order: all begins, then all ends) must lie in [0, dim - 1] of input 0's matching dim.
      */
     | { kind: 'pads-within-dims'; attr: string; value: string; input: number }
+    /** Einsum's `equation` must be one the backend lowers (MatMul-shaped; see core/check/rules/einsum.ts). */
+    | { kind: 'einsum-equation' }
   );
 
 export interface OpConstraint {

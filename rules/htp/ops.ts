@@ -515,7 +515,14 @@ export const HTP_OPS: OpMapping[] = [
       note: 'Newer ONNX Runtime QNN EP builds register a GRU builder; ExecuTorch has no GRU annotator and older builds send GRU to the CPU.',
     },
   }),
-  o('Einsum', 'MatMul'),
+  o('Einsum', 'MatMul', {
+    limits: [
+      {
+        kind: 'einsum-equation',
+        source: src('einsum_op_builder.cc', 'EinsumOpBuilder::IsOpSupported (MatMul-shaped equations only)'),
+      },
+    ],
+  }),
   o('RoiAlign', 'RoiAlign', {
     limits: [
       {

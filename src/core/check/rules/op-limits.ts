@@ -2,6 +2,7 @@ import type { OpLimit } from '../../../../rules/types';
 import type { QAttr } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
 import { violation, type Rule, type RuleContext } from './context';
+import { einsumUnsupported } from './einsum';
 
 const show = (v: QAttr | undefined) =>
   v === undefined ? 'unset' : Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'string' ? `"${v}"` : String(v);
@@ -158,6 +159,17 @@ function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: 
             : `${op} in ${limit.value} mode pads axis ${axis} by ${pads[bad]}, more than its size ${d} minus 1`,
         expected: `every pad in [0, dim - 1] in ${limit.value} mode`,
         actual: `pads [${pads.join(', ')}]${dims ? ` on shape [${dims.join(', ')}]` : ''}`,
+      };
+    }
+    case 'einsum-equation': {
+      const eq = attr('equation');
+      if (typeof eq !== 'string') return undefined;
+      const why = einsumUnsupported(eq, !!node.inputs.find((p) => p.index === 0)?.encoding);
+      if (!why) return undefined;
+      return {
+        message: `${op} equation "${eq}" is ${why}, which the HTP does not take`,
+        expected: 'a MatMul-shaped equation (ij,jk->ik; id,jd->ij; bchq,bkhc->bkhq; bhwc,hkc->bhwk)',
+        actual: `"${eq}"`,
       };
     }
     case 'channels-divisible': {
