@@ -197,26 +197,8 @@ export class QdqEmitter implements Emitter {
   requantize(tensor: string, rangeKey: string, dtype: QType): string {
     const r = this.ranges.get(rangeKey);
     if (!r) throw new Error(`no calibration range for ${rangeKey}`);
-    const p = asymmetricQParams(r.min, r.max, dtype);
     const name = `${rangeKey}_${dtype}`;
-    const enc: Encoding = {
-      dtype,
-      scales: Float32Array.of(p.scale),
-      scaleName: `${name}_scale`,
-      zeroPointName: `${name}_zero_point`,
-    };
-    this.builder.initializer(enc.scaleName, enc.scales, []).initializer(enc.zeroPointName, [p.zeroPoint], [], dtype);
-    const qOut = `${name}_QuantizeLinear_Output`;
-    const dqOut = `${name}_DequantizeLinear_Output`;
-    this.builder
-      .node('QuantizeLinear', [tensor, enc.scaleName, enc.zeroPointName], [qOut], undefined, {
-        name: `${name}_QuantizeLinear`,
-      })
-      .node('DequantizeLinear', [qOut, enc.scaleName, enc.zeroPointName], [dqOut], undefined, {
-        name: `${name}_DequantizeLinear`,
-      });
-    this.encodings.set(dqOut, enc);
-    return dqOut;
+    return this.qdq(tensor, name, this.storeParams(name, asymmetricQParams(r.min, r.max, dtype)));
   }
 
   /**
@@ -230,36 +212,43 @@ export class QdqEmitter implements Emitter {
     firstInput: string | undefined,
     dqName?: string,
   ): string {
-    let enc: Encoding;
     if (how.kind === 'share-input') {
       if (!firstInput) throw new Error(`${tensor}: share-input needs an input`);
-      enc = this.mustEncoding(firstInput);
-    } else {
-      let p: QParams;
-      if (how.kind === 'fixed') {
-        p = { dtype: this.activationType, scale: how.scale, zeroPoint: how.zeroPoint };
-      } else {
-        const r = this.ranges.get(rangeKey);
-        if (!r) throw new Error(`no calibration range for ${rangeKey}`);
-        p = asymmetricQParams(r.min, r.max, this.activationType);
-      }
-      enc = {
-        dtype: p.dtype,
-        scales: Float32Array.of(p.scale),
-        scaleName: `${tensor}_scale`,
-        zeroPointName: `${tensor}_zero_point`,
-      };
-      this.builder.initializer(enc.scaleName, enc.scales, []);
-      this.builder.initializer(enc.zeroPointName, [p.zeroPoint], [], p.dtype);
+      return this.qdq(tensor, tensor, this.mustEncoding(firstInput), dqName);
     }
-    const qOut = `${tensor}_QuantizeLinear_Output`;
-    const dqOut = dqName ?? `${tensor}_DequantizeLinear_Output`;
+    let p: QParams;
+    if (how.kind === 'fixed') {
+      p = { dtype: this.activationType, scale: how.scale, zeroPoint: how.zeroPoint };
+    } else {
+      const r = this.ranges.get(rangeKey);
+      if (!r) throw new Error(`no calibration range for ${rangeKey}`);
+      p = asymmetricQParams(r.min, r.max, this.activationType);
+    }
+    return this.qdq(tensor, tensor, this.storeParams(tensor, p), dqName);
+  }
+
+  /** Stores a per-tensor scale and zero point as `<name>_scale` and `<name>_zero_point`. */
+  private storeParams(name: string, p: QParams): Encoding {
+    const enc: Encoding = {
+      dtype: p.dtype,
+      scales: Float32Array.of(p.scale),
+      scaleName: `${name}_scale`,
+      zeroPointName: `${name}_zero_point`,
+    };
+    this.builder.initializer(enc.scaleName, enc.scales, []);
+    this.builder.initializer(enc.zeroPointName, [p.zeroPoint], [], p.dtype);
+    return enc;
+  }
+
+  /** `input` -> QuantizeLinear -> DequantizeLinear, the nodes named after `name`; returns the DQ output. */
+  private qdq(input: string, name: string, enc: Encoding, dqOut = `${name}_DequantizeLinear_Output`): string {
+    const qOut = `${name}_QuantizeLinear_Output`;
     this.builder
-      .node('QuantizeLinear', [tensor, enc.scaleName, enc.zeroPointName], [qOut], undefined, {
-        name: `${tensor}_QuantizeLinear`,
+      .node('QuantizeLinear', [input, enc.scaleName, enc.zeroPointName], [qOut], undefined, {
+        name: `${name}_QuantizeLinear`,
       })
       .node('DequantizeLinear', [qOut, enc.scaleName, enc.zeroPointName], [dqOut], undefined, {
-        name: `${tensor}_DequantizeLinear`,
+        name: `${name}_DequantizeLinear`,
       });
     this.encodings.set(dqOut, enc);
     return dqOut;
