@@ -44,16 +44,10 @@ export function findFusions(nodes: readonly QNode[]): Fusions {
   }
   const tensors = new Map<string, readonly Flow[]>();
   const fusedNodes = new Map<string, string>();
-  /** The single reader of a float output that is not a graph output. */
-  const onlyReader = (n: QNode): QNode | undefined => {
-    const o = n.outputs[0];
-    if (!o || o.encoding || o.graphOutput || n.outputs.length !== 1) return undefined;
-    const r = readers.get(o.tensor) ?? [];
-    return r.length === 1 ? r[0] : undefined;
-  };
   /**
-   * The single reader of an output, also through its Q/DQ pair: ONNX Runtime's quantizer and its
-   * fusion tests quantize every tensor inside a GELU, and its QNN EP fuses the QDQ form too.
+   * The single reader of a node's only output (not a graph output), also through its Q/DQ pair:
+   * ONNX Runtime's quantizer and its fusion tests quantize every tensor inside a GELU, and its QNN
+   * EP fuses the QDQ form too.
    */
   const onlyReaderThroughQdq = (n: QNode): QNode | undefined => {
     const o = n.outputs[0];
@@ -61,6 +55,8 @@ export function findFusions(nodes: readonly QNode[]): Fusions {
     const r = o.encoding ? (quantizedReaders.get(o.tensor) ?? []) : (readers.get(o.tensor) ?? []);
     return r.length === 1 ? r[0] : undefined;
   };
+  /** The single reader of a float (unquantized) output. */
+  const onlyReader = (n: QNode): QNode | undefined => (n.outputs[0]?.encoding ? undefined : onlyReaderThroughQdq(n));
   for (const n of nodes) {
     const next = onlyReader(n);
     if (!next) continue;
