@@ -123,6 +123,18 @@ export function buildOpTest(t: OpTest): Model {
   const ins: string[] = [];
   /** Scales of each quantized input, per channel, for derived biases. */
   const scales: number[][] = [];
+  /**
+   * A bias's qparams: input scale × weight scale (times the test's deliberate error), per tensor
+   * when the weight is, else one per output channel (a grouped ConvTranspose's per-channel weight
+   * scales cover one group's outputs and repeat per group).
+   */
+  const derivedBias = (def: InputDef, channels: number) => {
+    const [a, w] = [scales[0] ?? [1], scales[1] ?? [1]];
+    const f = def.scaleFactor ?? 1;
+    return w.length === 1
+      ? [{ scale: a[0]! * w[0]! * f, zp: 0 }]
+      : Array.from({ length: channels }, (_, k) => ({ scale: a[0]! * w[k % w.length]! * f, zp: 0 }));
+  };
   t.inputs.forEach((def, i) => {
     if (!def) {
       ins.push('');
@@ -149,15 +161,7 @@ export function buildOpTest(t: OpTest): Model {
       const axis = def.perChannelAxis;
       const channels = axis === undefined ? 1 : def.shape[axis]!;
       let params = Array.from({ length: channels }, () => def.qparams ?? qparams(range, qtype, def.symmetric ?? false));
-      if (def.derivedBias) {
-        const [a, w] = [scales[0] ?? [1], scales[1] ?? [1]];
-        const f = def.scaleFactor ?? 1;
-        // A grouped ConvTranspose's per-channel weight scales cover one group's outputs and repeat per group.
-        params =
-          w.length === 1
-            ? [{ scale: a[0]! * w[0]! * f, zp: 0 }]
-            : Array.from({ length: def.shape[0]! }, (_, k) => ({ scale: a[0]! * w[k % w.length]! * f, zp: 0 }));
-      }
+      if (def.derivedBias) params = derivedBias(def, def.shape[0]!);
       const values = spread(count, range);
       const stride = axis === undefined ? count : def.shape.slice(axis + 1).reduce((a, c) => a * c, 1);
       const q = ARRAY[qtype](count);
@@ -185,9 +189,8 @@ export function buildOpTest(t: OpTest): Model {
       );
       scales[i] = params.map((p) => p.scale);
     } else {
-      const [a, w] = [scales[0] ?? [1], scales[1] ?? [1]];
       const p = def.derivedBias
-        ? { scale: a[0]! * w[0]! * (def.scaleFactor ?? 1), zp: 0 }
+        ? derivedBias(def, 1)[0]!
         : (def.qparams ?? qparams(range, qtype, def.symmetric ?? false));
       b.initializer(`${name}_scale`, new Float32Array([p.scale]), []);
       const zp = ARRAY[qtype](1);

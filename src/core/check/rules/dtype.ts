@@ -87,7 +87,8 @@ export const dtypeRule: Rule = {
       }
     }
     // 16-bit weights (or an int16 MatMul second input) with an 8-bit first input.
-    const a = ctx.node.inputs.find((p) => p.index === 0)?.encoding;
+    const in0 = ctx.node.inputs.find((p) => p.index === 0);
+    const a = in0?.encoding;
     const w = ctx.node.inputs.find((p) => p.index === 1);
     const gated = [
       'MatMul',
@@ -120,12 +121,11 @@ export const dtypeRule: Rule = {
     // Two uint16 activations into one ONNX MatMul: ONNX Runtime's QNN EP converts the second to
     // uint8. Its own FusedMatMul builder passes two uint16 inputs to the HTP unchanged, and its
     // test of that (FusedMatMul_QDQ_U16_Default) runs on the HTP: a repair of one flow, not a limit.
-    const a0 = ctx.node.inputs.find((p) => p.index === 0);
     if (
       ctx.node.opType === 'MatMul' &&
       ctx.qnnOp === 'MatMul' &&
-      a0?.role === 'activation' &&
-      a0.encoding?.dtype === 'uint16' &&
+      in0?.role === 'activation' &&
+      a?.dtype === 'uint16' &&
       w?.role === 'activation' &&
       w.encoding?.dtype === 'uint16'
     ) {
