@@ -58,7 +58,8 @@ export interface LargeEmitter {
   output(name: string, shape: readonly number[]): void;
   /**
    * What an attention MatMul reads as its second input: at 16-bit activations a uint8 copy
-   * (DQ -> Q -> DQ, 16x8), since the HTP takes a 16-bit second input only as symmetric int16 (V73+).
+   * (DQ -> Q -> DQ, 16x8), as ExecuTorch's annotate_matmul_16a8w reads it, which every HTP arch
+   * takes (ONNX Runtime converts a uint16 one to uint8 itself; an int16 one needs V73).
    */
   matmulSecondInput(tensor: string, range: { min: number; max: number }): string;
 }
@@ -184,29 +185,7 @@ export class QdqLargeEmitter implements LargeEmitter {
     if (this.activation !== 'uint16') return tensor;
     const { scale, zeroPoint } = rangeQParams(range.min, range.max, 'uint8');
     const name = `${tensor}_uint8`;
-    const enc = this.params(name, 'uint8', scale, zeroPoint);
-    const dqOut = `${name}_DequantizeLinear_Output`;
-    this.builder
-      .node(
-        'QuantizeLinear',
-        [tensor, enc.scaleName, enc.zeroPointName],
-        [`${name}_QuantizeLinear_Output`],
-        undefined,
-        {
-          name: `${name}_QuantizeLinear`,
-        },
-      )
-      .node(
-        'DequantizeLinear',
-        [`${name}_QuantizeLinear_Output`, enc.scaleName, enc.zeroPointName],
-        [dqOut],
-        undefined,
-        {
-          name: `${name}_DequantizeLinear`,
-        },
-      );
-    this.encodings.set(dqOut, enc);
-    return dqOut;
+    return this.qdq(tensor, name, this.params(name, 'uint8', scale, zeroPoint));
   }
 
   private quantizeActivation(tensor: string, how: ActQuant, firstInput: string | undefined, dqName?: string): string {
@@ -225,14 +204,18 @@ export class QdqLargeEmitter implements LargeEmitter {
           : rangeQParams(how.min, how.max, this.activation);
       enc = this.params(tensor, this.activation, scale, zeroPoint);
     }
-    const qOut = `${tensor}_QuantizeLinear_Output`;
-    const dqOut = dqName ?? `${tensor}_DequantizeLinear_Output`;
+    return this.qdq(tensor, tensor, enc, dqName);
+  }
+
+  /** `input` -> QuantizeLinear -> DequantizeLinear, the nodes named after `name`; returns the DQ output. */
+  private qdq(input: string, name: string, enc: Encoding, dqOut = `${name}_DequantizeLinear_Output`): string {
+    const qOut = `${name}_QuantizeLinear_Output`;
     this.builder
-      .node('QuantizeLinear', [tensor, enc.scaleName, enc.zeroPointName], [qOut], undefined, {
-        name: `${tensor}_QuantizeLinear`,
+      .node('QuantizeLinear', [input, enc.scaleName, enc.zeroPointName], [qOut], undefined, {
+        name: `${name}_QuantizeLinear`,
       })
       .node('DequantizeLinear', [qOut, enc.scaleName, enc.zeroPointName], [dqOut], undefined, {
-        name: `${tensor}_DequantizeLinear`,
+        name: `${name}_DequantizeLinear`,
       });
     this.encodings.set(dqOut, enc);
     return dqOut;

@@ -78,8 +78,8 @@ export function describeTransformer(e: Emitter, w: TransformerWeights): void {
   const v = split(linear(h, 'v'), '_2', [0, 2, 1, 3]);
 
   // The attention MatMuls read their second input as uint8 (16x8), as ExecuTorch's
-  // annotate_matmul_16a8w does: the HTP takes a 16-bit second input only as symmetric int16,
-  // which needs V73+ (16a16w), and two uint16 inputs not at all.
+  // annotate_matmul_16a8w does: an int16 second input (16x16) needs V73+, and ONNX Runtime
+  // converts a uint16 one to uint8 itself; 16x8 runs the same on every HTP arch and flow.
   const kT8 = e.requantize(kT, `${A}/Transpose_1_output_0`, 'uint8');
   const v8 = e.requantize(v, `${A}/Transpose_2_output_0`, 'uint8');
   const scores = e.op('MatMul', [q, kT8], `${A}/MatMul_output_0`, { name: `${A}/MatMul` });
