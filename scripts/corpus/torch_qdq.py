@@ -25,7 +25,7 @@ from torch.ao.quantization.fake_quantize import default_fixed_qparams_range_0to1
 from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 
-GENERATOR_VERSION = 11
+GENERATOR_VERSION = 12
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 
@@ -68,6 +68,40 @@ def export(model, example, path, scheme, opset=13, calib=4):
 
 def names(model, *ops):
     return [n.name for n in model.graph.node if n.op_type in ops]
+
+
+def requantized(model, *ops):
+    """Nodes of the given types read through a DQ and written through a Q of another scale or zero
+    point: the exporter gave the output an observer of its own where the HTP shares the input's."""
+    g = model.graph
+    producer = {o: n for n in g.node for o in n.output}
+    consts = {t.name: numpy_helper.to_array(t) for t in g.initializer}
+
+    def value(name):
+        if name in consts:
+            return consts[name]
+        n = producer.get(name)
+        if n is not None and n.op_type == 'Constant':
+            return numpy_helper.to_array(n.attribute[0].t)
+        if n is not None and n.op_type == 'Identity':
+            return value(n.input[0])
+        return None
+
+    out = []
+    for n in g.node:
+        if n.op_type not in ops:
+            continue
+        dq = producer.get(n.input[0])
+        qs = [k for k in g.node if k.op_type == 'QuantizeLinear' and k.input[0] == n.output[0]]
+        if dq is None or dq.op_type != 'DequantizeLinear' or len(qs) != 1:
+            continue
+        a = [value(i) for i in dq.input[1:3]]
+        b = [value(i) for i in qs[0].input[1:3]]
+        if any(v is None for v in a + b):
+            continue
+        if not (np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])):
+            out.append(n.name)
+    return out
 
 
 class Mlp3d(torch.nn.Module):
@@ -213,6 +247,22 @@ class TinyCnn(torch.nn.Module):
         return self.fc(torch.flatten(self.pool(x), 1))
 
 
+class ConvNextMini(torch.nn.Module):
+    """A stem, torchvision's LayerNorm2d (permute, layer_norm, permute) and one CNBlock (depthwise
+    conv, permute, LayerNorm, Linear, GELU, Linear, layer scale, permute, residual)."""
+
+    def __init__(self):
+        super().__init__()
+        from torchvision.models.convnext import CNBlock, LayerNorm2d
+        self.stem = torch.nn.Conv2d(3, 16, 4, stride=4)
+        self.norm = LayerNorm2d(16)
+        self.block = CNBlock(16, layer_scale=1e-6, stochastic_depth_prob=0.0)
+        self.head = torch.nn.Conv2d(16, 8, 1)
+
+    def forward(self, x):
+        return self.head(self.block(self.norm(self.stem(x))))
+
+
 class LoopRefine(torch.nn.Module):
     """A refinement loop whose trip count is an input: TorchScript exports it as an ONNX Loop."""
     def __init__(self):
@@ -282,10 +332,14 @@ def main(out):
     torch.manual_seed(0)
     cases = []
 
-    def case(name, what, model, example, scheme, errors, opset=13):
+    def case(name, what, model, example, scheme, errors, opset=13, ort_errors=None):
+        """`errors` under the QNN converter and ExecuTorch flows; `ort_errors`, where given, under
+        ONNX Runtime's QNN EP (which runs some of them, slower)."""
         path = os.path.join(out, f'{name}.onnx')
         m = export(model, example, path, scheme, opset=opset)
         cases.append({'file': f'{name}.onnx', 'what': what, 'scheme': scheme, 'opset': opset, 'errors': sorted(errors(m)), 'nodes': len(m.graph.node)})
+        if ort_errors is not None:
+            cases[-1]['ortErrors'] = sorted(ort_errors(m))
         print(f'{name}: {len(m.graph.node)} nodes, {len(cases[-1]["errors"])} expected errors', flush=True)
 
     img = (torch.randn(1, 3, 64, 64),)
@@ -307,6 +361,14 @@ def main(out):
          NormOverTwoAxes(), (torch.randn(1, 8, 16),), 'per_channel_symmetric', lambda m: [['op-limits', n] for n in names(m, 'LayerNormalization')], opset=17)
     case('maxpool3d', 'Conv3d + MaxPool3d: the HTP has no 3-D max pool',
          MaxPool3d(), (torch.randn(1, 4, 8, 8, 8),), 'per_channel_symmetric', lambda m: [['unsupported-op', n] for n in names(m, 'MaxPool')])
+    case('convnext-block', 'torchvision ConvNeXt pieces (LayerNorm2d, CNBlock): FX gives some permutes an observer of their own, so their Transposes requantize; ONNX Runtime runs them, slower',
+         ConvNextMini(), (torch.randn(1, 3, 32, 32),), 'per_channel_symmetric',
+         lambda m: [['shared-qparams', n] for n in requantized(m, 'Transpose')], ort_errors=lambda m: [])
+    case('efficientnet_b0-pc-sym', 'torchvision EfficientNet-B0 (SiLU, squeeze-and-excitation), per-channel symmetric: no errors (FX leaves SiLU float)',
+         torchvision.models.efficientnet_b0(num_classes=10), img, 'per_channel_symmetric', lambda m: [])
+    case('regnet_y_400mf-pc-sym', 'torchvision RegNetY-400MF: its x.flatten(start_dim=1) gets an observer of its own, so the Flatten requantizes; ONNX Runtime runs it, slower',
+         torchvision.models.regnet_y_400mf(num_classes=10), img, 'per_channel_symmetric',
+         lambda m: [['shared-qparams', n] for n in requantized(m, 'Flatten', 'Reshape')], ort_errors=lambda m: [])
     case('argmax-rank5', 'ArgMax over a rank-5 tensor: the HTP takes rank 4 at most',
          ArgMax5d(), (torch.randn(1, 4, 4, 4, 4),), 'per_channel_symmetric', lambda m: [['op-limits', n] for n in names(m, 'ArgMax')])
 

@@ -18,7 +18,10 @@ const MANIFEST = `${DIR}/manifest.json`;
 interface Case {
   file: string;
   what: string;
+  /** Errors under the QNN converter and ExecuTorch flows. */
   errors: [string, string][];
+  /** Errors under ONNX Runtime's QNN EP where they differ (it runs a requantizing Transpose, slower). */
+  ortErrors?: [string, string][];
   nodes: number;
 }
 const present = existsSync(MANIFEST);
@@ -29,7 +32,7 @@ const manifest: { torch: string; cases: Case[] } = present
 describe('real-exporter corpus', () => {
   it('is present where CI runs (npm run gen:corpus)', () => {
     if (process.env.CI === 'true') expect(present, `${MANIFEST} is missing: run npm run gen:corpus`).toBe(true);
-    if (present) expect(manifest.cases.length).toBeGreaterThanOrEqual(10);
+    if (present) expect(manifest.cases.length).toBeGreaterThanOrEqual(13);
   });
 });
 
@@ -46,11 +49,12 @@ describe.skipIf(!present)(`PyTorch ${manifest.torch} QDQ exports`, () => {
           .filter((f) => f.severity === 'error')
           .map((f) => [f.rule, f.node])
           .sort();
-        expect(errors, `errors under flow ${flow}`).toEqual([...c.errors].sort());
+        const expected = (flow === 'ort' && c.ortErrors) || c.errors;
+        expect(errors, `errors under flow ${flow}`).toEqual([...expected].sort());
         expect(r.findings.filter((f) => f.rule === 'unreadable-encoding')).toEqual([]);
         // A clean model is one connected NPU partition (back-to-back Q/DQ stages included). A
         // rejected node fails the flow's conversion: no partitions then, nothing on the NPU.
-        if (c.errors.length === 0) expect(r.delegation.partitions, `partitions under flow ${flow}`).toBe(1);
+        if (expected.length === 0) expect(r.delegation.partitions, `partitions under flow ${flow}`).toBe(1);
         const rejected = r.findings.some((f) => f.outcome === 'rejected');
         expect(r.delegation.rejected > 0, `rejected nodes under flow ${flow}`).toBe(rejected);
         if (rejected) expect(r.delegation).toMatchObject({ onNpu: 0, partitions: 0 });

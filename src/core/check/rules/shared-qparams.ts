@@ -21,18 +21,17 @@ export const sharedQparamsRule: Rule = {
       if (!(spec?.mathInvariant || ortOnly) || !input) continue;
       const a = input.encoding;
       const b = port.encoding;
-      if (!a && !b) continue;
-      if (a && b && sameQuantization(a, b)) continue;
-      // An ORT-only rule needs both sides quantized; a float side is the float-island rule's.
-      if (ortOnly && !(a && b)) continue;
+      // A float side (a Q only after the op, or none after it) makes the op a float op at a QDQ
+      // boundary: the float-island rule reports it, with the outcome of a float op.
+      if (!(a && b) || sameQuantization(a, b)) continue;
       out.push(
         violation(port, 'output', {
           effect: ortOnly
             ? { kind: 'performance', outcomes: { qnn: 'advice', executorch: 'advice', ort: 'slower' } }
             : { kind: 'backend-limit', outcomes: { ort: 'slower' } },
           message: `${ctx.qnnOp} output ${port.index} must share its input's quantization`,
-          expected: a ? describeEncoding(a) : 'not quantized (like the input)',
-          actual: b ? describeEncoding(b) : 'not quantized',
+          expected: describeEncoding(a),
+          actual: describeEncoding(b),
           fix: "Give the output the input's encoding (SharedQuantizationSpec; in QDQ, reuse the input's scale and zero point on the Q after this op).",
           source: ortOnly
             ? ORT_NEAR
