@@ -214,4 +214,6 @@ export interface RulePack {
   unmappedOps?: ConstraintKind;
   /** HTP architectures without FP16 (float ops cannot stay on the NPU there). */
   noFp16BelowArch?: number;
+  /** The highest tensor rank any op of the backend takes (the op-limits rule checks every node). */
+  maxTensorRank?: { max: number; source: Source };
 }

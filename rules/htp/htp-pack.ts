@@ -43,6 +43,14 @@ const pack: RulePack = {
   unmappedOps: 'backend-limit',
   // ONNX Runtime's HTP tests skip FP16 on V68: "Test requires HTP FP16 support (arch > V68)".
   noFp16BelowArch: 69,
+  maxTensorRank: {
+    max: 5,
+    source: {
+      ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/qnn_node_group/reshape_transpose_rank5.h ("QNN doesn\'t support rank-6 Reshape and Transpose operators"), test/providers/qnn/reshape_expand_test.cc (Expand_6D), reduce_test.cc (ReduceSumS8Opset13_Rank6_Unsupported); pytorch/executorch pull 22253 ("The HTP backend rejects tensors with rank > 5 at graph-prepare")',
+      confidence: 'from-code',
+      note: "ExecuTorch's partitioner does not check the rank: a rank-6 node left in a partition aborts the whole context binary. ONNX Runtime's QNN EP lowers two rank-6 patterns to rank 5 (Reshape → Transpose → Reshape with a size-1 dim left in place; Gather → Transpose → Reshape of a rank-5 input) and leaves other rank-6 nodes to the CPU.",
+    },
+  },
   unknowns: [
     "The per-op HTP constraint tables (BackendOpInfo) ship only inside the QNN SDK 2.41+; this pack is assembled from public code (ExecuTorch, ONNX Runtime, AIMET). Load your SDK's tables as a constraint pack to check against them.",
     'No public source gives a fixed 8-bit encoding for Tanh or Softmax.',

@@ -24,8 +24,9 @@ from torch.ao.quantization import QConfig, QConfigMapping, FakeQuantize, MovingA
 from torch.ao.quantization.fake_quantize import default_fixed_qparams_range_0to1_fake_quant, default_fixed_qparams_range_neg1to1_fake_quant
 from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
+from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 12
+GENERATOR_VERSION = 13
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 
@@ -68,6 +69,21 @@ def export(model, example, path, scheme, opset=13, calib=4):
 
 def names(model, *ops):
     return [n.name for n in model.graph.node if n.op_type in ops]
+
+
+def rank6_window_ops(model):
+    """The rank-6 Transposes (perm of length 6) with the Reshape before and after each: Swin's
+    window partition and its reverse, x.view(b, h/w, w, w/w, w, c).permute(0, 1, 3, 2, 4, 5)."""
+    g = model.graph
+    producer = {o: n for n in g.node for o in n.output}
+    out = []
+    for n in g.node:
+        perm = [list(a.ints) for a in n.attribute if a.name == 'perm']
+        if n.op_type != 'Transpose' or not perm or len(perm[0]) != 6:
+            continue
+        out += [producer[n.input[0]].name, n.name]
+        out += [k.name for k in g.node if k.op_type == 'Reshape' and k.input[0] == n.output[0]]
+    return out
 
 
 def requantized(model, *ops):
@@ -369,6 +385,11 @@ def main(out):
     case('regnet_y_400mf-pc-sym', 'torchvision RegNetY-400MF: its x.flatten(start_dim=1) gets an observer of its own, so the Flatten requantizes; ONNX Runtime runs it, slower',
          torchvision.models.regnet_y_400mf(num_classes=10), img, 'per_channel_symmetric',
          lambda m: [['shared-qparams', n] for n in requantized(m, 'Flatten', 'Reshape')], ort_errors=lambda m: [])
+    case('swin-mini', 'torchvision SwinTransformer (two stages, window 4): its window partition goes through rank-6 Reshape and Transpose, which the HTP rejects; ONNX Runtime rewrites them to rank 5 (batch 1)',
+         SwinTransformer(patch_size=[4, 4], embed_dim=16, depths=[2, 2], num_heads=[2, 4], window_size=[4, 4], num_classes=10),
+         (torch.randn(1, 3, 32, 32),), 'per_channel_symmetric',
+         lambda m: [['op-limits', n] for n in rank6_window_ops(m)] + [['shared-qparams', n] for n in requantized(m, 'Transpose', 'Flatten', 'Reshape')],
+         ort_errors=lambda m: [])
     case('argmax-rank5', 'ArgMax over a rank-5 tensor: the HTP takes rank 4 at most',
          ArgMax5d(), (torch.randn(1, 4, 4, 4, 4),), 'per_channel_symmetric', lambda m: [['op-limits', n] for n in names(m, 'ArgMax')])
 

@@ -2,7 +2,8 @@
  * ONNX Runtime's QNN HTP tests of multi-node patterns its QNN EP fuses into one QNN op
  * (onnxruntime/test/providers/qnn/qnn_node_group/*_test.cc in onnxruntime/onnxruntime-qnn at
  * cee6c0d91e), built as the tests build their QDQ models. Every node of each is expected on the
- * HTP (ExpectedEPNodeAssignment::All): QuantLens must not report an error under any flow.
+ * HTP (ExpectedEPNodeAssignment::All): QuantLens must not report an error under ONNX Runtime's flow,
+ * nor under the others unless only ONNX Runtime rewrites the pattern (its rank-6 fusions).
  */
 import { describe, expect, it } from 'vitest';
 import { loadRulePack } from '../../../rules/registry';
@@ -117,6 +118,71 @@ function lpbq(op: 'MatMul' | 'Gemm') {
   return model(b, 21, `lpbq-${op}.onnx`);
 }
 
+/**
+ * reshape_transpose_rank5_test.cc BuildRank6ToRank5Float{,MultiConsumer}TestCase: input [256, 64]
+ * → (Add 1) → Reshape [1, 4, 4, 4, 4, 64] → Transpose [0, 2, 1, 3, 4, 5] → Reshape [1, 256, 64]
+ * (→ Add 1); in the multi-consumer case the input also feeds an Add that is a graph output. With
+ * `quantized`, every tensor between the nodes goes through uint8 Q → DQ, which ONNX Runtime's
+ * fusion also takes (QDQ node units).
+ */
+function rank6(multiConsumer: boolean, quantized = false) {
+  const b = new GraphBuilder('rank6_to_rank5_fusion');
+  b.input('input', 'float32', [256, 64]);
+  const q = (t: string) => (quantized ? qdq(b, t, t, { ...u8(-10, 11), dtype: 'uint8' }) : t);
+  b.initializer('one', new Float32Array([1]), []);
+  let x = q('input');
+  if (!multiConsumer) {
+    b.node('Add', [x, 'one'], ['add1_out'], {}, { name: 'Add1' });
+    x = q('add1_out');
+  } else {
+    b.node('Add', [x, 'one'], ['add_out'], {}, { name: 'add' });
+    b.output('add_out', 'float32');
+  }
+  b.initializer('shape1', [1, 4, 4, 4, 4, 64], [6], 'int64');
+  b.initializer('shape2', [1, 256, 64], [3], 'int64');
+  b.node('Reshape', [x, 'shape1'], ['reshape1_out'], {}, { name: 'Reshape1' });
+  b.node(
+    'Transpose',
+    [q('reshape1_out')],
+    ['transpose_out'],
+    { perm: attr.ints([0, 2, 1, 3, 4, 5]) },
+    { name: 'Transpose' },
+  );
+  b.node('Reshape', [q('transpose_out'), 'shape2'], ['reshape2_out'], {}, { name: 'Reshape2' });
+  if (multiConsumer) b.output(q('reshape2_out'), 'float32');
+  else {
+    b.node('Add', [q('reshape2_out'), 'one'], ['output'], {}, { name: 'Add2' });
+    b.output(q('output'), 'float32');
+  }
+  return model(b, 13, 'rank6.onnx');
+}
+
+/**
+ * gather_transpose_reshape_fusion_test.cc BuildGatherTransposeReshapeTestCase: a rank-5 float
+ * input, Gather(axis 4) with constant int64 indices [rows, cols] (row- or column-major over the
+ * axis), a rank-6 Transpose, a Reshape below rank 6.
+ */
+function gatherTransposeReshape(
+  input: number[],
+  [rows, cols]: [number, number],
+  order: 'row' | 'col' | 'reversed',
+  perm: number[],
+  out: number[],
+) {
+  const b = new GraphBuilder('gather_transpose_reshape');
+  b.input('input', 'float32', input);
+  const idx = Array.from({ length: rows * cols }, (_, n) =>
+    order === 'row' ? n : order === 'col' ? (n % cols) * rows + Math.floor(n / cols) : rows * cols - 1 - n,
+  );
+  b.initializer('indices', idx, [rows, cols], 'int64');
+  b.initializer('shape', out, [out.length], 'int64');
+  b.node('Gather', ['input', 'indices'], ['gather_out'], { axis: attr.int(4) }, { name: 'Gather' });
+  b.node('Transpose', ['gather_out'], ['transpose_out'], { perm: attr.ints(perm) }, { name: 'Transpose' });
+  b.node('Reshape', ['transpose_out', 'shape'], ['output'], {}, { name: 'Reshape' });
+  b.output('output', 'float32');
+  return model(b, 13, 'gather-transpose-reshape.onnx');
+}
+
 /** Each flow's error findings on `graph`, as `rule node: message`. */
 async function errorsUnder(graph: ReturnType<typeof qgraphFromQdq>, soc = 'SM8650'): Promise<Record<Flow, string[]>> {
   const pack = await loadRulePack('htp');
@@ -162,6 +228,73 @@ describe('ONNX Runtime QNN HTP fusion tests, transcribed', () => {
       expect((await errorsUnder(graph, 'SA8295')).qnn.map((e) => e.split(':')[0])).toEqual([`lpbq-arch ${op}`]);
     });
   }
+
+  const rank6Errors = (nodes: string[]) => nodes.map((n) => `op-limits ${n}`).sort();
+  const errorNodes = (e: string[]) => e.map((x) => x.split(':')[0]!).sort();
+  for (const [name, multi] of [
+    ['Rank6ToRank5Fusion_Float', false],
+    ['Rank6ToRank5Fusion_Float_MultiConsumer', true],
+  ] as const)
+    for (const quantized of [false, true])
+      it(`reshape_transpose_rank5_test.cc: ${name}${quantized ? ', its tensors through uint8 Q/DQ' : ''} (All): ONNX Runtime rewrites the rank-6 Reshape → Transpose → Reshape to rank 5; the other flows cannot take rank 6`, async () => {
+        const graph = qgraphFromQdq(rank6(multi, quantized));
+        expect(graph.nodes.filter((n) => n.rank5By).map((n) => n.name)).toEqual(['Reshape1', 'Transpose', 'Reshape2']);
+        const errors = await errorsUnder(graph);
+        expect(errors.ort).toEqual([]);
+        for (const flow of ['qnn', 'executorch'] as const)
+          expect(errorNodes(errors[flow])).toEqual(rank6Errors(['Reshape1', 'Transpose', 'Reshape2']));
+      });
+
+  it('a rank-6 Transpose that moves the only size-1 dimension is not rewritten: off the HTP under every flow', async () => {
+    const b = new GraphBuilder('rank6_moved');
+    b.input('input', 'float32', [256, 64]);
+    b.initializer('shape1', [1, 4, 4, 4, 4, 64], [6], 'int64');
+    b.initializer('shape2', [1, 256, 64], [3], 'int64');
+    b.node('Reshape', ['input', 'shape1'], ['r1'], {}, { name: 'Reshape1' });
+    b.node('Transpose', ['r1'], ['t'], { perm: attr.ints([1, 0, 2, 3, 4, 5]) }, { name: 'Transpose' });
+    b.node('Reshape', ['t', 'shape2'], ['y'], {}, { name: 'Reshape2' });
+    b.output('y', 'float32');
+    const errors = await errorsUnder(qgraphFromQdq(model(b, 13, 'rank6-moved.onnx')));
+    for (const flow of FLOWS)
+      expect(errorNodes(errors[flow])).toEqual(rank6Errors(['Reshape1', 'Transpose', 'Reshape2']));
+  });
+
+  for (const [name, input, idx, order, perm, out] of [
+    ['GatherTransposeReshape_Fusion_RowMajor', [1, 1, 1, 32, 64], [8, 8], 'row', [0, 1, 2, 4, 3, 5], [1, 8, 32, 8]],
+    ['GatherTransposeReshape_Fusion_ColMajor', [1, 1, 1, 16, 100], [10, 10], 'col', [0, 1, 2, 5, 4, 3], [1, 100, 16]],
+    [
+      'GatherTransposeReshape_Fusion_AsymmetricIndices',
+      [1, 1, 1, 8, 48],
+      [6, 8],
+      'row',
+      [0, 1, 2, 4, 3, 5],
+      [1, 6, 8, 8],
+    ],
+    [
+      'GatherTransposeReshape_Fusion_MergedBatchDims',
+      [2, 3, 4, 16, 36],
+      [6, 6],
+      'col',
+      [0, 1, 2, 5, 4, 3],
+      [24, 36, 16],
+    ],
+  ] as const)
+    it(`gather_transpose_reshape_fusion_test.cc: ${name} (All): ONNX Runtime rewrites the rank-6 Gather → Transpose → Reshape; the other flows cannot take rank 6`, async () => {
+      const graph = qgraphFromQdq(gatherTransposeReshape([...input], [...idx], order, [...perm], [...out]));
+      const errors = await errorsUnder(graph);
+      expect(errors.ort).toEqual([]);
+      for (const flow of ['qnn', 'executorch'] as const)
+        expect(errorNodes(errors[flow])).toEqual(rank6Errors(['Gather', 'Transpose', 'Reshape']));
+    });
+
+  it('a rank-6 Gather whose indices run in neither row- nor column-major order is not rewritten: off the HTP under every flow', async () => {
+    const graph = qgraphFromQdq(
+      gatherTransposeReshape([1, 1, 1, 32, 64], [8, 8], 'reversed', [0, 1, 2, 4, 3, 5], [1, 8, 32, 8]),
+    );
+    expect(graph.nodes.some((n) => n.rank5By)).toBe(false);
+    const errors = await errorsUnder(graph);
+    for (const flow of FLOWS) expect(errorNodes(errors[flow])).toEqual(rank6Errors(['Gather', 'Transpose', 'Reshape']));
+  });
 
   it('simple_op_test.cc: Add_U8_U16_Convert (All): a uint8 activation requantized to uint16 (DQ -> Q) is one Convert, and the Add reads uint16', async () => {
     // input0 -> Q/DQ uint8 -> Q/DQ uint16 -> Add <- Q/DQ uint16 <- input1, com.microsoft Q/DQ, opset 18.

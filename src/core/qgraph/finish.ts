@@ -6,10 +6,12 @@ import { foldStatic, type QGraph, type QNode } from './qgraph';
 /** Folds shape computations and marks fused patterns: the finishing pass of every builder. */
 export function finishGraph(nodes: QNode[], source: QGraph['source'], quantized: boolean): QGraph {
   const staticTensors = foldStatic(nodes);
-  const fusions = findFusions(nodes);
+  const fusions = findFusions(nodes, new Set(staticTensors));
   for (const n of nodes) {
     const as = fusions.nodes.get(n.id);
     if (as) n.fusedAs = as;
+    const rank5 = fusions.rank5.get(n.id);
+    if (rank5) n.rank5By = { ...rank5, flows: [...rank5.flows] };
   }
   const fusedTensors: Record<string, Flow[]> = {};
   for (const [t, flows] of fusions.tensors) fusedTensors[t] = [...flows];

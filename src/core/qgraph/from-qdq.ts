@@ -452,7 +452,7 @@ export function qgraphFromQdq(model: Model): QGraph {
       const dtype = dq ? 'float32' : constT ? String(constT.dtype) : ix.declaredType.get(tensor);
       // Small integer constants (shapes, axes, pads) keep their values for the limits that read them.
       const values =
-        constT && /int/.test(String(constT.dtype)) && constT.dims.reduce((a, c) => a * c, 1) <= 64
+        constT && /int/.test(String(constT.dtype)) && constT.dims.reduce((a, c) => a * c, 1) <= 1024
           ? constNumbers(constT)
           : undefined;
       inputs.push({

@@ -11,9 +11,12 @@
  * - Div → Erf → Add → Mul (→ Mul): GELU (qnn_node_group/gelu_fusion.cc); QNN has no Erf op.
  * - MatMul(constant B) → Add(constant bias): FullyConnected with bias under the QNN converter
  *   and ExecuTorch (nn.Linear is one op); ONNX Runtime's QNN EP keeps them two nodes.
+ *
+ * And two patterns whose rank-6 tensors ONNX Runtime's QNN EP rewrites to rank 5, which the HTP
+ * takes (qnn_node_group/reshape_transpose_rank5.cc, gather_transpose_reshape_fusion.cc).
  */
 import { FLOWS, type Flow } from '../../../rules/types';
-import type { QNode } from './qgraph';
+import type { QNode, QPort } from './qgraph';
 
 const ALL: readonly Flow[] = FLOWS;
 
@@ -22,6 +25,8 @@ export interface Fusions {
   tensors: Map<string, readonly Flow[]>;
   /** Node id → the op its pattern becomes (Erf in a GELU pattern → Gelu). */
   nodes: Map<string, string>;
+  /** Node id → the flows that rewrite its rank-6 tensors to rank 5, and what that assumes. */
+  rank5: Map<string, { flows: readonly Flow[]; assumes?: string }>;
 }
 
 const add = (m: Map<string, QNode[]>, key: string, n: QNode) => {
@@ -30,7 +35,8 @@ const add = (m: Map<string, QNode[]>, key: string, n: QNode) => {
   else m.set(key, [n]);
 };
 
-export function findFusions(nodes: readonly QNode[]): Fusions {
+/** `statics`: tensors computed from constants and static shapes only (foldStatic). */
+export function findFusions(nodes: readonly QNode[], statics: ReadonlySet<string> = new Set()): Fusions {
   const readers = new Map<string, QNode[]>();
   /** Readers through a Q/DQ pair, by the compute producer's output (`from`). */
   const quantizedReaders = new Map<string, QNode[]>();
@@ -88,5 +94,72 @@ export function findFusions(nodes: readonly QNode[]): Fusions {
     if (last?.opType === 'Mul') tensors.set(mul.outputs[0]!.tensor, ALL);
     fusedNodes.set(erf.id, 'Gelu');
   }
-  return { tensors, nodes: fusedNodes };
+  const rank5 = new Map<string, { flows: readonly Flow[]; assumes?: string }>();
+  for (const t of nodes) {
+    if (t.opType !== 'Transpose') continue;
+    const perm = t.attrs?.perm;
+    if (!Array.isArray(perm) || perm.length !== 6) continue;
+    const first = producer.get(t.inputs[0]?.from ?? t.inputs[0]?.tensor ?? '');
+    const last = onlyReaderThroughQdq(t);
+    if (!first || last?.opType !== 'Reshape' || onlyReaderThroughQdq(first) !== t) continue;
+    const lowered = gatherTransposeReshape(first, last, perm as number[])
+      ? {}
+      : rank6ToRank5(first, last, perm as number[], statics);
+    if (lowered) for (const n of [first, t, last]) rank5.set(n.id, { flows: ['ort'], ...lowered });
+  }
+  return { tensors, nodes: fusedNodes, rank5 };
+}
+
+/**
+ * Reshape → Transpose → Reshape through rank-6 tensors, both shapes static, with a size-1
+ * dimension the Transpose leaves in place: ONNX Runtime drops that dimension
+ * (reshape_transpose_rank5.cc, ValidatePatternConditions). The size comes from the declared shape
+ * or the Reshape's constant shape (a 0 there copies the input's dimension). Where the graph shows
+ * no size for the axes the Transpose keeps (a shape computed from Shape ops, no value_info), the
+ * rewrite is assumed for the first of them, and the result says so.
+ */
+function rank6ToRank5(
+  r1: QNode,
+  r2: QNode,
+  perm: number[],
+  statics: ReadonlySet<string>,
+): { assumes?: string } | undefined {
+  const isStatic = (p: QPort | undefined) => !!p && (p.constant || statics.has(p.tensor));
+  if (r1.opType !== 'Reshape' || !isStatic(r1.inputs[1]) || !isStatic(r2.inputs[1])) return undefined;
+  if ((r1.outputs[0]?.shape?.length ?? r1.inputs[1]?.values?.length) !== 6) return undefined;
+  const declared = r1.outputs[0]?.shape;
+  const spec = r1.inputs[1]?.values;
+  const input = r1.inputs[0]?.shape;
+  const dim = (i: number) => {
+    const d = declared?.[i] ?? (spec?.[i] === 0 ? input?.[i] : spec?.[i]);
+    return typeof d === 'number' && d >= 0 ? d : undefined;
+  };
+  const kept = perm.flatMap((p, i) => (p === i ? [i] : []));
+  if (kept.some((i) => dim(i) === 1)) return {};
+  const unknown = kept.find((i) => dim(i) === undefined);
+  return unknown === undefined ? undefined : { assumes: `dimension ${unknown} of ${r1.outputs[0]!.tensor} is 1` };
+}
+
+/**
+ * Gather(axis 4) of a rank-5 input with constant rank-2 indices that cover the axis in row- or
+ * column-major order, then a Transpose keeping axes 0-2, then a Reshape below rank 6: ONNX Runtime
+ * rewrites it as rank-4 Reshape and Transpose (gather_transpose_reshape_fusion.cc).
+ */
+function gatherTransposeReshape(g: QNode, r: QNode, perm: number[]): boolean {
+  if (g.opType !== 'Gather') return false;
+  const x = g.inputs[0]?.shape?.map((d) => (typeof d === 'number' && d > 0 ? d : undefined));
+  const idx = g.inputs[1];
+  const axis = typeof g.attrs?.axis === 'number' ? g.attrs.axis : 0;
+  if (!x || x.length !== 5 || x.includes(undefined)) return false;
+  if ((axis < 0 ? axis + 5 : axis) !== 4) return false;
+  const [rows, cols] = (idx?.shape ?? []).map((d) => (typeof d === 'number' ? d : undefined));
+  const v = idx?.values;
+  if (idx?.shape?.length !== 2 || !rows || !cols || !v || v.length !== rows * cols || x[4] !== rows * cols)
+    return false;
+  const rowMajor = v.every((k, n) => k === n);
+  const colMajor = v.every((k, n) => k === (n % cols) * rows + Math.floor(n / cols));
+  if (!rowMajor && !colMajor) return false;
+  if (perm[0] !== 0 || perm[1] !== 1 || perm[2] !== 2 || [...perm.slice(3)].sort().join() !== '3,4,5') return false;
+  const outRank = r.outputs[0]?.shape?.length ?? r.inputs[1]?.values?.length;
+  return outRank !== undefined && outRank < 6;
 }

@@ -136,6 +136,11 @@ export interface QNode {
   folded?: boolean;
   /** The op a fused pattern turns this node into (an Erf inside a GELU pattern becomes Gelu). */
   fusedAs?: string;
+  /**
+   * Flows that rewrite this node's rank-6 tensors to rank 5 (ONNX Runtime's rank-6 fusions), and
+   * what that takes which the graph does not show (a dimension's size, when it declares none).
+   */
+  rank5By?: { flows: Flow[]; assumes?: string };
 }
 
 export interface QGraph {

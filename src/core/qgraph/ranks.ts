@@ -119,11 +119,14 @@ function outputRank(
   n: Node,
   rankOf: (t: string) => number | undefined,
   constant: (t: string) => ConstTensor | undefined,
+  lengthOf: (t: string) => number | undefined = () => undefined,
 ): number | undefined {
   const r0 = n.inputs[0] ? rankOf(n.inputs[0]) : undefined;
   const constLen = (i: number) => {
-    const c = n.inputs[i] ? constant(n.inputs[i]!) : undefined;
-    return c ? constNumbers(c)?.length : undefined;
+    const t = n.inputs[i];
+    if (!t) return undefined;
+    const c = constant(t);
+    return c ? constNumbers(c)?.length : lengthOf(t);
   };
   if (n.domain !== '' && n.domain !== 'ai.onnx' && n.domain !== 'com.microsoft') return undefined;
   if (SAME_RANK.has(n.opType)) return r0;
@@ -191,8 +194,34 @@ export function inferRanks(
   constant: (t: string) => ConstTensor | undefined,
 ): void {
   const rankOf = (t: string) => constant(t)?.dims.length ?? declared.get(t)?.length;
+  // Lengths of computed 1-D shape tensors (Shape → Gather → Unsqueeze → Concat → Reshape, as
+  // PyTorch exports x.view(b, h, ...)): a Reshape's output rank is its shape input's length.
+  const lengths = new Map<string, number>();
+  const lengthOf = (t: string) => {
+    const c = constant(t);
+    if (c) return c.dims.length === 0 ? 0 : c.dims.length === 1 ? c.dims[0] : undefined;
+    return lengths.get(t);
+  };
   for (const n of graph.nodes) {
-    const r = outputRank(n, rankOf, constant);
+    const out = n.outputs[0];
+    if (out && (n.domain === '' || n.domain === 'ai.onnx')) {
+      const axes = attr(n, 'axes');
+      let len: number | undefined;
+      if (n.opType === 'Shape' && attr(n, 'start') === undefined && attr(n, 'end') === undefined)
+        len = n.inputs[0] ? rankOf(n.inputs[0]) : undefined;
+      else if (n.opType === 'Unsqueeze' && n.inputs[0] && lengthOf(n.inputs[0]) === 0) {
+        const count = Array.isArray(axes) ? axes.length : constant(n.inputs[1] ?? '')?.dims[0];
+        len = count === 1 ? 1 : undefined;
+      } else if (n.opType === 'Concat' && attr(n, 'axis') === 0) {
+        const parts = n.inputs.map((t) => (t ? lengthOf(t) : undefined));
+        len = parts.every((p) => p !== undefined && p > 0) ? (parts as number[]).reduce((a, b) => a + b, 0) : undefined;
+      } else if (n.opType === 'Gather' && n.inputs[1] && constant(n.inputs[1])?.dims.length === 0) len = 0;
+      else if ((n.opType === 'Cast' || n.opType === 'Floor') && n.inputs[0]) len = lengthOf(n.inputs[0]);
+      else if (['Add', 'Sub', 'Mul', 'Div'].includes(n.opType) && n.inputs.every((t) => !!t && lengthOf(t) === 0))
+        len = 0;
+      if (len !== undefined) lengths.set(out, len);
+    }
+    const r = outputRank(n, rankOf, constant, lengthOf);
     if (r === undefined || r < 0 || r > 64) continue;
     const outs = n.opType === 'TopK' || n.opType === 'Split' ? n.outputs : n.outputs.slice(0, 1);
     for (const o of outs) if (o && declared.get(o) === undefined) declared.set(o, new Array<Dim>(r).fill(null));

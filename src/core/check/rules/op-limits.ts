@@ -1,4 +1,4 @@
-import type { OpLimit } from '../../../../rules/types';
+import type { ConstraintEffect, OpLimit } from '../../../../rules/types';
 import type { QAttr } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
 import { violation, type Rule, type RuleContext } from './context';
@@ -185,11 +185,54 @@ function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: 
   }
 }
 
+/**
+ * The backend's tensor rank limit on every node: the first activation port over it that no limit
+ * of the op's own already covers (a rank-6 Reduce has its own limit and source).
+ */
+function overMaxRank(ctx: RuleContext): RawFinding | undefined {
+  const cap = ctx.pack.maxTensorRank;
+  if (!cap) return undefined;
+  const limits = ctx.mapping?.limits ?? [];
+  const ports = [
+    ...ctx.node.inputs
+      .filter((p) => !limits.some((l) => l.kind === 'rank' && l.input === p.index))
+      .map((p) => ['input', p] as const),
+    ...ctx.node.outputs
+      .filter((p) => !limits.some((l) => l.kind === 'out-rank' && l.output === p.index))
+      .map((p) => ['output', p] as const),
+  ];
+  const over = ports.find(([, p]) => !p.constant && (p.shape?.length ?? 0) > cap.max);
+  if (!over) return undefined;
+  const [direction, port] = over;
+  const rank = port.shape!.length;
+  const lowered = ctx.node.rank5By?.flows ?? [];
+  const assumes = ctx.node.rank5By?.assumes;
+  const effect: ConstraintEffect = {
+    kind: 'backend-limit',
+    outcomes: {
+      qnn: 'rejected',
+      executorch: 'rejected',
+      ort: 'cpu-fallback',
+      ...Object.fromEntries(lowered.map((f) => [f, 'advice'])),
+    },
+  };
+  return violation(port, direction, {
+    message: `${ctx.node.opType} ${direction} ${port.index} has rank ${rank}; the backend takes tensors of rank ${cap.max} at most${lowered.includes('ort') ? ` (ONNX Runtime's QNN EP rewrites this pattern to rank ${cap.max}${assumes ? ` if ${assumes}, which the model does not declare` : ''})` : ''}`,
+    expected: `rank ${cap.max} at most`,
+    actual: `rank ${rank}`,
+    effect,
+    fix: lowered.length
+      ? `Deploy through ONNX Runtime's QNN EP, which rewrites this pattern, or fold a size-1 dimension away in the model so that no tensor has more than ${cap.max} dimensions.`
+      : `Merge two adjacent dimensions in the model (a window partition written as reshapes to rank ${cap.max}, or a batch of 1 left out) so that no tensor has more than ${cap.max} dimensions.`,
+    source: cap.source,
+  });
+}
+
 export const opLimitsRule: Rule = {
   id: 'op-limits',
   title: 'Attribute, rank and constant-input limits',
   description:
-    'Limits the backend puts on an op beyond its encodings, as data in the pack with a source each: attribute values (Conv auto_pad, ConvTranspose and pool dilations, Pad and Resize modes, Gemm alpha and beta, ArgMax select_last_index, CumSum exclusive/reverse, LpNormalization p), input and output ranks (pools 3-5, Reduce and Pad at most 5, ArgMax at most 4, Expand at most 5-D, BatchNorm at most 4, InstanceNorm 3-4), inputs that must be constants (Reshape shape, Slice starts/ends, TopK k, Pad pads, Clip min/max, Split sizes), input counts (Min/Max/Sum exactly two) and last-axis normalization (LayerNorm, RMSNorm). The QNN converter rejects such a node; ONNX Runtime and ExecuTorch run it on the CPU.',
+    "Limits the backend puts on an op beyond its encodings, as data in the pack with a source each: attribute values (Conv auto_pad, ConvTranspose and pool dilations, Pad and Resize modes, Gemm alpha and beta, ArgMax select_last_index, CumSum exclusive/reverse, LpNormalization p), input and output ranks (pools 3-5, Reduce and Pad at most 5, ArgMax at most 4, Expand at most 5-D, BatchNorm at most 4, InstanceNorm 3-4), inputs that must be constants (Reshape shape, Slice starts/ends, TopK k, Pad pads, Clip min/max, Split sizes), input counts (Min/Max/Sum exactly two) and last-axis normalization (LayerNorm, RMSNorm); and, on every op, the backend's highest tensor rank (HTP: 5; ONNX Runtime's QNN EP rewrites two rank-6 patterns to rank 5, ExecuTorch's build aborts on rank 6). The QNN converter rejects such a node; ONNX Runtime and ExecuTorch run it on the CPU unless the finding says otherwise.",
   check(ctx) {
     const out: RawFinding[] = [];
     for (const limit of ctx.mapping?.limits ?? []) {
@@ -212,6 +255,8 @@ export const opLimitsRule: Rule = {
         }),
       );
     }
+    const rank = overMaxRank(ctx);
+    if (rank) out.push(rank);
     return out;
   },
 };
