@@ -64,8 +64,8 @@ export interface OpTest {
   domain?: string;
   inputs: (InputDef | null)[];
   attrs?: Record<string, AttrValue>;
-  /** Activation type of the test (RunQDQOpTest<QType>). */
-  qtype: QType;
+  /** Activation type of the test (RunQDQOpTest<QType>); `float` for the float tests (RunQnnModelTest). */
+  qtype: QType | 'float';
   /** Output type (defaults to qtype); `float` writes no Q/DQ (float models, ArgMax's int64 output). */
   outputQType?: QType | 'float';
   /** Element type of an output without Q/DQ (default float32). */

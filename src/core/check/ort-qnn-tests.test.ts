@@ -1612,6 +1612,72 @@ export const ORT_HTP_TESTS: OpTest[] = [
     outputRange: [...out],
     expected: 'All',
   })),
+  // Float models on the HTP (FP16): the op's support and its dtypes, with no quantization.
+  // cast_test.cc (RunCastOpTest, opset 13; TestCastUInt8ToFloatHTP is disabled there)
+  ...(
+    [
+      ['TestCastInt32ToFloatHTP', 'int32', 1, 'float32'],
+      ['TestCastFloatToInt32HTP', 'float32', 6, 'int32'],
+      ['TestCastInt64ToInt32HTP', 'int64', 6, 'int32'],
+      ['TestCastInt32ToInt64HTP', 'int32', 7, 'int64'],
+      ['TestCastFloatToBoolHTP', 'float32', 9, 'bool'],
+    ] as const
+  ).map(([name, from, to, out]): OpTest => ({
+    source: `cast_test.cc: ${name}`,
+    op: 'Cast',
+    inputs: [from === 'float32' ? x([3, 3]) : { shape: [3, 3], raw: { dtype: from } }],
+    attrs: { to: attr.int(to) },
+    qtype: F,
+    outputQType: F,
+    outputDtype: out,
+    expected: 'All',
+  })),
+  // isnan_test.cc (opset 13; a scalar and a 2-D input)
+  ...(
+    [
+      ['IsNaN_Scalar', []],
+      ['IsNaN_Mix_2d', [2, 4]],
+    ] as const
+  ).map(([name, shape]): OpTest => ({
+    source: `isnan_test.cc: ${name}`,
+    op: 'IsNaN',
+    inputs: [x([...shape])],
+    qtype: F,
+    outputQType: F,
+    outputDtype: 'bool',
+    expected: 'All',
+  })),
+  // mod_test.cc: int64 dividend [1, 4, 5] by an int64 divisor [1, 5], dynamic or an initializer (fmod 0)
+  ...([false, true] as const).map((constant): OpTest => ({
+    source: `mod_test.cc: Mod_${constant ? 'static' : 'dynamic'}_Divisor`,
+    op: 'Mod',
+    inputs: [
+      { shape: [1, 4, 5], raw: { dtype: 'int64' } },
+      { shape: [1, 5], constant, raw: { dtype: 'int64', values: [1, 2, 3, 4, 5] } },
+    ],
+    qtype: F,
+    outputQType: F,
+    outputDtype: 'int64',
+    expected: 'All',
+  })),
+  // groupnormalization_test.cc (opset 21; scale and bias float initializers)
+  ...(
+    [
+      ['GroupNorm_Float_Default', [1, 2, 3, 4], 1, 1e-5],
+      ['GroupNorm_Float_MultipleGroups', [1, 4, 3, 4], 2, 1e-5],
+      ['GroupNorm_Float_LargeEpsilon', [1, 2, 3, 4], 1, 0.1],
+      ['GroupNorm_Float_3D', [1, 4, 4], 2, 1e-5],
+    ] as const
+  ).map(([name, shape, groups, epsilon]): OpTest => ({
+    source: `groupnormalization_test.cc: ${name}`,
+    op: 'GroupNormalization',
+    inputs: [x([...shape]), c([shape[1]], { qtype: F }), c([shape[1]], { qtype: F })],
+    attrs: { num_groups: attr.int(groups), epsilon: attr.float(epsilon) },
+    qtype: F,
+    outputQType: F,
+    opset: 21,
+    expected: 'All',
+  })),
 ];
 
 const errorsOn = async (t: OpTest, flow: Flow) => {
@@ -1620,9 +1686,9 @@ const errorsOn = async (t: OpTest, flow: Flow) => {
 };
 
 describe('ONNX Runtime QNN HTP tests, transcribed', () => {
-  it('cover at least 283 tests of at least 38 test files', () => {
-    expect(ORT_HTP_TESTS.length).toBeGreaterThanOrEqual(283);
-    expect(new Set(ORT_HTP_TESTS.map((t) => t.source.split(':')[0])).size).toBeGreaterThanOrEqual(38);
+  it('cover at least 296 tests of at least 42 test files', () => {
+    expect(ORT_HTP_TESTS.length).toBeGreaterThanOrEqual(296);
+    expect(new Set(ORT_HTP_TESTS.map((t) => t.source.split(':')[0])).size).toBeGreaterThanOrEqual(42);
   });
 
   for (const t of ORT_HTP_TESTS) {
