@@ -192,6 +192,10 @@ function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: 
 function overMaxRank(ctx: RuleContext): RawFinding | undefined {
   const cap = ctx.pack.maxTensorRank;
   if (!cap) return undefined;
+  let highest = 0;
+  for (const p of ctx.node.inputs) highest = Math.max(highest, p.shape?.length ?? 0);
+  for (const p of ctx.node.outputs) highest = Math.max(highest, p.shape?.length ?? 0);
+  if (highest <= cap.max) return undefined;
   const limits = ctx.mapping?.limits ?? [];
   const ports = [
     ...ctx.node.inputs
