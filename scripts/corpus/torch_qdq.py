@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 13
+GENERATOR_VERSION = 14
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 
@@ -396,7 +396,8 @@ def main(out):
     # Float exports for the quantizer's regression corpus (src/core/quant/float-corpus.test.ts).
     floats = []
 
-    def float_case(name, what, model, example, opset, dynamic_axes=None, script=False):
+    def float_case(name, what, model, example, opset, dynamic_axes=None, script=False, errors=None):
+        """`errors`: the error findings (rule, node) the quantized model must have, read from the export."""
         path = os.path.join(out, f'{name}.onnx')
         # Untrained weights with default BatchNorm statistics shrink MobileNet's activations to
         # ~1e-6 by the last block; a few training-mode passes set the statistics, as training would.
@@ -413,6 +414,8 @@ def main(out):
         m = onnx.load(path)
         onnx.checker.check_model(m)
         floats.append({'file': f'{name}.onnx', 'what': what, 'opset': opset, 'nodes': len(m.graph.node)})
+        if errors is not None:
+            floats[-1]['errors'] = sorted(errors(m))
         print(f'{name}: {len(m.graph.node)} nodes (float)', flush=True)
 
     float_case('float-resnet18', 'torchvision ResNet-18, float, opset 13', torchvision.models.resnet18(num_classes=10), img, 13)
@@ -437,6 +440,15 @@ def main(out):
     torch.manual_seed(11)
     float_case('float-rotary-decoder', 'A LLaMA-style decoder block (RMSNorm, rotary embedding: Slice, Neg, Concat; SiLU MLP), float, opset 13',
                RotaryDecoderBlock(), (torch.randn(1, 8, 32),), 13)
+    torch.set_rng_state(rng)
+    # Seeded on their own too, for the same reason.
+    rng = torch.get_rng_state()
+    torch.manual_seed(12)
+    float_case('float-convnext-block', "torchvision ConvNeXt pieces (LayerNorm2d's permutes, CNBlock), float, opset 13",
+               ConvNextMini(), (torch.randn(1, 3, 32, 32),), 13)
+    float_case('float-swin-mini', 'torchvision SwinTransformer (two stages, window 4), float, opset 13: its rank-6 window partitions stay an error once quantized',
+               SwinTransformer(patch_size=[4, 4], embed_dim=16, depths=[2, 2], num_heads=[2, 4], window_size=[4, 4], num_classes=10),
+               (torch.randn(1, 3, 32, 32),), 13, errors=lambda m: [['op-limits', n] for n in rank6_window_ops(m)])
     torch.set_rng_state(rng)
 
     def half_case(source, name, what):

@@ -5,11 +5,12 @@
  * dimension for MatMul weights, 0 for Gemm with transB and 1 without), and so is the axis blocks
  * run along (input channels).
  */
-import { constantNodeValue } from '../model/constants';
-import type { Model, Node } from '../model/types';
+import { constantNodeValue, constNumbers } from '../model/constants';
+import type { ConstTensor, Dim, Model, Node } from '../model/types';
 import { isFloatEncoding, type AimetEncodings } from '../formats/aimet';
 import type { QuantEncoding } from '../encoding/encoding';
 import { finishGraph } from './finish';
+import { inferRanks } from './ranks';
 import {
   displayName,
   inChannelAxis,
@@ -44,15 +45,30 @@ export function qgraphFromTensorEncodings(
   source: QGraph['source'],
 ): QGraph {
   const g = model.graph;
-  const shapes = new Map<string, number[] | undefined>();
-  const constants = new Set<string>(g.initializers.keys());
-  for (const t of g.initializers.values()) shapes.set(t.name, t.dims);
+  // Shapes as the QDQ reader sees them: constants' dims, declared shapes, then ranks inferred
+  // from the ops, so that rank and shape limits hold here too (a float model with AIMET
+  // encodings, the quantizer's own plan).
+  const shapes = new Map<string, Dim[] | undefined>();
+  for (const v of [...g.inputs, ...g.outputs, ...g.valueInfo.values()]) shapes.set(v.name, v.shape);
+  const constValues = new Map<string, ConstTensor>(g.initializers);
   for (const n of g.nodes) {
     if (n.opType === 'Constant' && n.outputs[0]) {
-      constants.add(n.outputs[0]);
-      shapes.set(n.outputs[0], constantNodeValue(n)?.dims);
+      const value = constantNodeValue(n);
+      if (value) constValues.set(n.outputs[0], value);
+      else shapes.set(n.outputs[0], undefined);
     }
   }
+  const constants = new Set<string>([
+    ...constValues.keys(),
+    ...g.nodes.flatMap((n) => (n.opType === 'Constant' ? n.outputs.slice(0, 1) : [])),
+  ]);
+  for (const [name, t] of constValues) shapes.set(name, t.dims);
+  inferRanks(g, shapes, (t) => constValues.get(t));
+  /** Small integer constants (shapes, axes, pads) keep their values for the limits that read them. */
+  const valuesOf = (tensor: string) => {
+    const c = constValues.get(tensor);
+    return c && /int/.test(String(c.dtype)) && c.dims.reduce((a, d) => a * d, 1) <= 1024 ? constNumbers(c) : undefined;
+  };
   let quantized = false;
   const lookup = (tensor: string, node: Node, constant: boolean, inputIndex?: number): QuantEncoding | undefined => {
     const e = encodingOf(tensor, constant, inputIndex === undefined ? undefined : node.id, inputIndex);
@@ -82,6 +98,7 @@ export function qgraphFromTensorEncodings(
         constant,
         encoding: lookup(tensor, n, constant, i),
         shape: shapes.get(tensor),
+        ...(constant && valuesOf(tensor) ? { values: valuesOf(tensor) } : {}),
       });
     });
     const outputs: QPort[] = n.outputs.filter(Boolean).map((tensor, i) => ({
@@ -90,6 +107,7 @@ export function qgraphFromTensorEncodings(
       role: 'activation',
       constant: false,
       encoding: lookup(tensor, n, false),
+      shape: shapes.get(tensor),
     }));
     nodes.push({
       id: n.id,
