@@ -93,6 +93,12 @@ export interface OpMapping {
   limits?: OpLimit[];
   /** Why the op cannot run here, and what to do (for `qnnOp: null`). */
   why?: string;
+  /**
+   * Flows that rewrite an op the backend lacks into ops it has (ExecuTorch's decomposition
+   * passes), so the node still runs on the NPU there. `singleOutput`: only when no second output
+   * is used (MaxPool's Indices).
+   */
+  rewrittenBy?: { flow: Flow; into: string; singleOutput?: boolean; source: Source }[];
 }
 
 /** What a port of a backend op accepts. Missing fields mean "no constraint known". */

@@ -23,6 +23,10 @@ const o = (onnx: string, qnnOp: string | null, extra: Partial<OpMapping> = {}): 
 
 const ORT = 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/opbuilder';
 const src = (file: string, fn: string): Source => ({ ref: `${ORT}/${file} (${fn})`, confidence: 'from-code' });
+const etPass = (file: string, what: string): Source => ({
+  ref: `pytorch/executorch backends/qualcomm/_passes/${file} (${what})`,
+  confidence: 'from-code',
+});
 const test = (file: string, name: string): Source => ({
   ref: `onnxruntime/onnxruntime-qnn onnxruntime/test/providers/qnn/${file} (${name})`,
   confidence: 'from-code',
@@ -415,6 +419,14 @@ export const HTP_OPS: OpMapping[] = [
     byRank: { '3': 'PoolMax2d', '4': 'PoolMax2d', '5': null },
     limits: pool(true, false),
     why: 'The HTP has no 3-D max pool ("QNN NPU does not support PoolMax3d", pool_op_builder.cc).',
+    rewrittenBy: [
+      {
+        flow: 'executorch',
+        into: 'two 2-D max pools between transposes and reshapes',
+        singleOutput: true,
+        source: etPass('decompose_maxpool3d.py', 'DecomposeMaxPool3d; not when the indices are used'),
+      },
+    ],
   }),
   m('AveragePool', 'PoolAvg2d', {
     byRank: { '3': 'PoolAvg2d', '4': 'PoolAvg2d', '5': 'PoolAvg3d' },
@@ -550,6 +562,23 @@ export const HTP_OPS: OpMapping[] = [
   o('STFT', 'Stft'),
   o('Inverse', 'Inverse', { domain: 'com.microsoft' }),
   o('RandomUniformLike', 'RandomUniformLike'),
+  // Ops QNN lacks that ExecuTorch decomposes into ones it has (builders/README.md, "Additional
+  // Operators Supported via Passes"); ONNX Runtime's op builder factory has none of them.
+  ...(
+    [
+      ['Acos', 'decompose_acos.py', 'DecomposeAcos'],
+      ['Acosh', 'decompose_hyperbolic_variants.py', 'DecomposeHyperbolicVariants'],
+      ['Asinh', 'decompose_hyperbolic_variants.py', 'DecomposeHyperbolicVariants'],
+      ['Atanh', 'decompose_hyperbolic_variants.py', 'DecomposeHyperbolicVariants'],
+      ['Cosh', 'decompose_hyperbolic_variants.py', 'DecomposeHyperbolicVariants'],
+      ['Sinh', 'decompose_hyperbolic_variants.py', 'DecomposeHyperbolicVariants'],
+    ] as const
+  ).map(([op, file, pass]) =>
+    o(op, null, {
+      why: `QNN has no ${op} operation and ONNX Runtime's QNN EP no builder for it; ExecuTorch decomposes it into element-wise ops the HTP has.`,
+      rewrittenBy: [{ flow: 'executorch', into: 'element-wise ops the HTP has', source: etPass(file, pass) }],
+    }),
+  ),
   o('Erf', null, {
     why: 'QNN has no Erf operation; ONNX Runtime runs Erf on the HTP only inside a fused GELU pattern (qnn_node_group/gelu_fusion.cc). Export GELU as one Gelu op (opset 20) or keep the pattern intact.',
   }),

@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 14
+GENERATOR_VERSION = 15
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 
@@ -153,6 +153,20 @@ class MaxPool3d(torch.nn.Module):
 
     def forward(self, x):
         return self.pool(torch.relu(self.conv(x)))
+
+
+class InverseTrig(torch.nn.Module):
+    """acos between convolutions: ONNX Acos, which FX leaves float and QNN has no op for
+    (PyTorch 1.13 exports none of the hyperbolic functions)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.conv2 = torch.nn.Conv2d(8, 4, 1)
+
+    def forward(self, x):
+        h = torch.tanh(self.conv1(x))
+        return self.conv2(torch.acos(h) + h)
 
 
 class ArgMax5d(torch.nn.Module):
@@ -348,14 +362,17 @@ def main(out):
     torch.manual_seed(0)
     cases = []
 
-    def case(name, what, model, example, scheme, errors, opset=13, ort_errors=None):
-        """`errors` under the QNN converter and ExecuTorch flows; `ort_errors`, where given, under
-        ONNX Runtime's QNN EP (which runs some of them, slower)."""
+    def case(name, what, model, example, scheme, errors, opset=13, ort_errors=None, executorch_errors=None):
+        """`errors` under every flow, unless `ort_errors` or `executorch_errors` say otherwise for
+        ONNX Runtime's QNN EP (which runs some of them, slower) or ExecuTorch (which decomposes
+        some ops the HTP lacks)."""
         path = os.path.join(out, f'{name}.onnx')
         m = export(model, example, path, scheme, opset=opset)
         cases.append({'file': f'{name}.onnx', 'what': what, 'scheme': scheme, 'opset': opset, 'errors': sorted(errors(m)), 'nodes': len(m.graph.node)})
-        if ort_errors is not None:
-            cases[-1]['ortErrors'] = sorted(ort_errors(m))
+        flows = {'ort': ort_errors, 'executorch': executorch_errors}
+        flow_errors = {f: sorted(e(m)) for f, e in flows.items() if e is not None}
+        if flow_errors:
+            cases[-1]['flowErrors'] = flow_errors
         print(f'{name}: {len(m.graph.node)} nodes, {len(cases[-1]["errors"])} expected errors', flush=True)
 
     img = (torch.randn(1, 3, 64, 64),)
@@ -375,8 +392,9 @@ def main(out):
          EncoderBlock(), (torch.randn(1, 8, 32),), 'per_channel_symmetric', lambda m: [])
     case('layernorm-two-axes', 'LayerNorm over the last two axes (opset 17 LayerNormalization, axis -2): the HTP normalizes the last axis only',
          NormOverTwoAxes(), (torch.randn(1, 8, 16),), 'per_channel_symmetric', lambda m: [['op-limits', n] for n in names(m, 'LayerNormalization')], opset=17)
-    case('maxpool3d', 'Conv3d + MaxPool3d: the HTP has no 3-D max pool',
-         MaxPool3d(), (torch.randn(1, 4, 8, 8, 8),), 'per_channel_symmetric', lambda m: [['unsupported-op', n] for n in names(m, 'MaxPool')])
+    case('maxpool3d', 'Conv3d + MaxPool3d: the HTP has no 3-D max pool; ExecuTorch decomposes it into 2-D max pools',
+         MaxPool3d(), (torch.randn(1, 4, 8, 8, 8),), 'per_channel_symmetric', lambda m: [['unsupported-op', n] for n in names(m, 'MaxPool')],
+         executorch_errors=lambda m: [])
     case('convnext-block', 'torchvision ConvNeXt pieces (LayerNorm2d, CNBlock): FX gives some permutes an observer of their own, so their Transposes requantize; ONNX Runtime runs them, slower',
          ConvNextMini(), (torch.randn(1, 3, 32, 32),), 'per_channel_symmetric',
          lambda m: [['shared-qparams', n] for n in requantized(m, 'Transpose')], ort_errors=lambda m: [])
@@ -390,6 +408,9 @@ def main(out):
          (torch.randn(1, 3, 32, 32),), 'per_channel_symmetric',
          lambda m: [['op-limits', n] for n in rank6_window_ops(m)] + [['shared-qparams', n] for n in requantized(m, 'Transpose', 'Flatten', 'Reshape')],
          ort_errors=lambda m: [])
+    case('inverse-trig', 'Acos between convolutions: QNN has no Acos; ExecuTorch decomposes it into element-wise ops',
+         InverseTrig(), img, 'per_channel_symmetric',
+         lambda m: [['unsupported-op', n] for n in names(m, 'Acos')], executorch_errors=lambda m: [])
     case('argmax-rank5', 'ArgMax over a rank-5 tensor: the HTP takes rank 4 at most',
          ArgMax5d(), (torch.randn(1, 4, 4, 4, 4),), 'per_channel_symmetric', lambda m: [['op-limits', n] for n in names(m, 'ArgMax')])
 

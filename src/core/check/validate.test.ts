@@ -10,6 +10,8 @@ import { readOnnx } from '../model/read-onnx';
 import { RULE_IDS } from './finding';
 import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { validate } from './validate';
+import { buildOpTest } from '../../testing/ort-qdq';
+import { attr } from '../model/write-onnx';
 import type { Flow } from '../../../rules/types';
 
 const sample = (f: string) => new Uint8Array(readFileSync(`public/samples/${f}`));
@@ -132,6 +134,44 @@ describe('a MatMul of two uint16 activations', () => {
     expect(under('ort')).toEqual([['dtype', mm.name, 'warning', 'auto-fixed']]);
     expect(under('qnn')).toEqual([['dtype', mm.name, 'info', 'advice']]);
     expect(under('executorch')).toEqual([['dtype', mm.name, 'info', 'advice']]);
+  });
+});
+
+describe('ops a flow rewrites', () => {
+  // maxpool_test.cc builds a QDQ MaxPool this way; ExecuTorch's DecomposeMaxPool3d
+  // (backends/qualcomm/_passes/decompose_maxpool3d.py) skips a pool whose indices are used.
+  const pool3d = (outputs: 1 | 2) =>
+    qgraphFromQdq(
+      buildOpTest({
+        source: 'a 3-D MaxPool',
+        op: 'MaxPool',
+        inputs: [{ shape: [1, 2, 4, 4, 4], range: [-10, 10] }],
+        attrs: { kernel_shape: attr.ints([2, 2, 2]), strides: attr.ints([2, 2, 2]) },
+        qtype: 'uint8',
+        outputs,
+        expected: 'None',
+      }),
+    );
+  const outcomes = async (graph: ReturnType<typeof qgraphFromQdq>) => {
+    const pack = await loadRulePack('htp');
+    return Object.fromEntries(
+      (['qnn', 'ort', 'executorch'] as const).map((flow) => [
+        flow,
+        validate(graph, pack, { soc: 'SM8650', strict: true, flow })
+          .findings.filter((f) => f.rule === 'unsupported-op')
+          .map((f) => `${f.severity} ${f.outcome}`),
+      ]),
+    );
+  };
+  it('a 3-D MaxPool is rejected by the QNN converter, runs on the CPU under ONNX Runtime, and is decomposed by ExecuTorch', async () => {
+    expect(await outcomes(pool3d(1))).toEqual({
+      qnn: ['error rejected'],
+      ort: ['error cpu-fallback'],
+      executorch: ['warning auto-fixed'],
+    });
+  });
+  it('but not when its indices are used: ExecuTorch leaves it to the CPU', async () => {
+    expect((await outcomes(pool3d(2))).executorch).toEqual(['error cpu-fallback']);
   });
 });
 

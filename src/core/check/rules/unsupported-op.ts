@@ -1,31 +1,49 @@
+import type { Outcome } from '../../../../rules/types';
 import { violation, type Rule } from './context';
+
+const FLOW_NAMES = { qnn: 'the QNN converter', ort: "ONNX Runtime's QNN EP", executorch: 'ExecuTorch' } as const;
 
 export const unsupportedOp: Rule = {
   id: 'unsupported-op',
   title: 'Op the backend cannot run',
   description:
-    "A node whose ONNX op has no backend op in the pack's mapping (or is mapped to none, like ConvInteger, ReduceProd or Erf; or a rank the backend lacks, like rank-5 MaxPool). The model will not fully delegate: the QNN converter rejects it; ONNX Runtime and ExecuTorch run the node on the CPU. Packs whose op list is only one toolchain's (LPAI) report unmapped ops as advice.",
+    "A node whose ONNX op has no backend op in the pack's mapping (or is mapped to none, like ConvInteger, ReduceProd or Erf; or a rank the backend lacks, like rank-5 MaxPool). The model will not fully delegate: the QNN converter rejects it; ONNX Runtime and ExecuTorch run the node on the CPU, except where a flow rewrites the op into ones the backend has (ExecuTorch decomposes a 3-D max pool, Acos and the hyperbolic functions): there it is a repair. Packs whose op list is only one toolchain's (LPAI) report unmapped ops as advice.",
   check(ctx) {
     if (ctx.qnnOp !== null) return [];
     const op = `${ctx.node.domain && ctx.node.domain !== 'ai.onnx' ? `${ctx.node.domain}::` : ''}${ctx.node.opType}`;
     const kind = ctx.mapping ? 'backend-limit' : (ctx.pack.unmappedOps ?? 'backend-limit');
+    const usedOutputs = ctx.node.outputs.filter((p) => p.tensor).length;
+    const rewrites = (ctx.mapping?.rewrittenBy ?? []).filter((r) => !r.singleOutput || usedOutputs <= 1);
+    const outcomes: Partial<Record<'qnn' | 'ort' | 'executorch', Outcome>> = {
+      executorch: kind === 'backend-limit' ? 'cpu-fallback' : 'advice',
+      ...Object.fromEntries(rewrites.map((r) => [r.flow, 'auto-fixed'])),
+    };
+    const rewritten = rewrites.map((r) => `${FLOW_NAMES[r.flow]} rewrites it into ${r.into}`).join('; ');
+    const source = ctx.mapping?.source ?? {
+      ref: `QuantLens ${ctx.pack.backend} op mapping (rules/${ctx.pack.backend})`,
+      confidence: 'inferred' as const,
+    };
     return [
       violation(undefined, 'input', {
-        effect: { kind, outcomes: { executorch: kind === 'backend-limit' ? 'cpu-fallback' : 'advice' } },
-        message: ctx.mapping?.qnnOp
-          ? `${op} at this rank has no ${ctx.pack.backend.toUpperCase()} equivalent`
-          : ctx.mapping
-            ? `${op} has no ${ctx.pack.backend.toUpperCase()} equivalent`
-            : `${op} is not in the ${ctx.pack.backend.toUpperCase()} op mapping`,
+        effect: { kind, outcomes },
+        message: `${
+          ctx.mapping?.qnnOp
+            ? `${op} at this rank has no ${ctx.pack.backend.toUpperCase()} equivalent`
+            : ctx.mapping
+              ? `${op} has no ${ctx.pack.backend.toUpperCase()} equivalent`
+              : `${op} is not in the ${ctx.pack.backend.toUpperCase()} op mapping`
+        }${rewritten ? ` (${rewritten})` : ''}`,
         expected: `an op ${ctx.pack.title} supports`,
         actual: op,
         fix:
           ctx.mapping?.why ??
           'Replace the op with supported ones before export, or accept that this part of the model runs outside the NPU.',
-        source: ctx.mapping?.source ?? {
-          ref: `QuantLens ${ctx.pack.backend} op mapping (rules/${ctx.pack.backend})`,
-          confidence: 'inferred',
-        },
+        source: rewrites.length
+          ? {
+              ...source,
+              note: `${source.note ? `${source.note} ` : ''}${rewrites.map((r) => `${FLOW_NAMES[r.flow]}: ${r.source.ref}.`).join(' ')}`,
+            }
+          : source,
       }),
     ];
   },
