@@ -531,7 +531,11 @@ export const HTP_OPS: OpMapping[] = [
     limits: [
       {
         kind: 'einsum-equation',
-        source: src('einsum_op_builder.cc', 'EinsumOpBuilder::IsOpSupported (MatMul-shaped equations only)'),
+        source: {
+          ...src('einsum_op_builder.cc', 'EinsumOpBuilder::IsOpSupported (MatMul-shaped equations only)'),
+          note: 'ExecuTorch decomposes every einsum into matmuls, transposes and reductions before lowering (backends/qualcomm/_passes/decompose_einsum.py, DecomposeEinsum).',
+        },
+        effect: { kind: 'backend-limit', outcomes: { executorch: 'auto-fixed' } },
       },
     ],
   }),
