@@ -152,8 +152,8 @@ export type OpLimit = { source: Source; sdk?: string; effect?: ConstraintEffect;
     | { kind: 'attr-all'; attr: string; value: number }
     /** A float or int attribute must equal `value` (Gemm alpha 1). */
     | { kind: 'attr-eq'; attr: string; value: number; dflt?: number }
-    /** The rank of input `input` must lie in [min, max]. */
-    | { kind: 'rank'; input: number; min?: number; max?: number }
+    /** The rank of input `input` must lie in [min, max] (only when attribute `when.attr` is `when.value`, if given). */
+    | { kind: 'rank'; input: number; min?: number; max?: number; when?: { attr: string; value: string } }
     /** The rank of output `output` must lie in [min, max]. */
     | { kind: 'out-rank'; output: number; min?: number; max?: number }
     /** These inputs, when present, must be constants. */

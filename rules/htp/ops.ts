@@ -357,6 +357,17 @@ export const HTP_OPS: OpMapping[] = [
       },
       { kind: 'rank', input: 0, max: 5, source: src('pad_op_builder.cc', 'PadOpBuilder::ProcessInputs') },
       {
+        kind: 'rank',
+        input: 0,
+        max: 4,
+        when: { attr: 'mode', value: 'reflect' },
+        source: etPass(
+          'decompose_pad.py',
+          'ReflectionPad3d: "QNN HTP\'s Pad op with MIRROR_REFLECT scheme only supports max rank 4 tensors"; ExecuTorch rewrites it with index_select and cat',
+        ),
+        effect: { kind: 'backend-limit', outcomes: { executorch: 'auto-fixed' } },
+      },
+      {
         kind: 'pads-within-dims',
         attr: 'mode',
         value: 'reflect',

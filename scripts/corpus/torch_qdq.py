@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 15
+GENERATOR_VERSION = 16
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 
@@ -167,6 +167,19 @@ class InverseTrig(torch.nn.Module):
     def forward(self, x):
         h = torch.tanh(self.conv1(x))
         return self.conv2(torch.acos(h) + h)
+
+
+class ReflectPad3d(torch.nn.Module):
+    """nn.ReflectionPad3d between Conv3d layers: ONNX Pad in reflect mode on a rank-5 tensor."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv3d(4, 4, 1)
+        self.pad = torch.nn.ReflectionPad3d(1)
+        self.conv2 = torch.nn.Conv3d(4, 4, 3)
+
+    def forward(self, x):
+        return self.conv2(self.pad(torch.relu(self.conv1(x))))
 
 
 class ArgMax5d(torch.nn.Module):
@@ -411,6 +424,9 @@ def main(out):
     case('inverse-trig', 'Acos between convolutions: QNN has no Acos; ExecuTorch decomposes it into element-wise ops',
          InverseTrig(), img, 'per_channel_symmetric',
          lambda m: [['unsupported-op', n] for n in names(m, 'Acos')], executorch_errors=lambda m: [])
+    case('reflect-pad3d', 'ReflectionPad3d between Conv3d layers: the HTP mirrors a pad on rank 4 at most; ExecuTorch rewrites it with index_select and cat',
+         ReflectPad3d(), (torch.randn(1, 4, 4, 6, 6),), 'per_channel_symmetric',
+         lambda m: [['op-limits', n] for n in names(m, 'Pad')], executorch_errors=lambda m: [])
     case('argmax-rank5', 'ArgMax over a rank-5 tensor: the HTP takes rank 4 at most',
          ArgMax5d(), (torch.randn(1, 4, 4, 4, 4),), 'per_channel_symmetric', lambda m: [['op-limits', n] for n in names(m, 'ArgMax')])
 

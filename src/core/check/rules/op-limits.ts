@@ -42,6 +42,7 @@ function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: 
     }
     case 'rank':
     case 'out-rank': {
+      if (limit.kind === 'rank' && limit.when && attr(limit.when.attr) !== limit.when.value) return undefined;
       const port =
         limit.kind === 'rank'
           ? node.inputs.find((p) => p.index === limit.input)
@@ -59,8 +60,9 @@ function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: 
             ? `at most ${limit.max}`
             : `at least ${limit.min}`;
       const what = limit.kind === 'rank' ? `input ${limit.input}` : `output ${limit.output}`;
+      const when = limit.kind === 'rank' && limit.when ? ` in ${limit.when.attr} ${limit.when.value}` : '';
       return {
-        message: `${op} ${what} has rank ${rank}; this backend takes rank ${range}`,
+        message: `${op} ${what} has rank ${rank}; this backend takes rank ${range}${when}`,
         expected: `rank ${range}`,
         actual: `rank ${rank}`,
       };
