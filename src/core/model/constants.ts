@@ -10,6 +10,14 @@ import type { ConstTensor, Graph, Model, Node, TensorName } from './types';
 /** Largest constant decoded in full; quantization parameters are far smaller. */
 export const MAX_PARAM_ELEMENTS = 1 << 20;
 
+/**
+ * The values of a small integer constant (a shape, axes, pads, gather indices), which the rule
+ * limits read; undefined for any other constant.
+ */
+export function smallIntValues(t: ConstTensor | undefined): number[] | undefined {
+  return t && /int/.test(String(t.dtype)) ? constNumbers(t, 1024) : undefined;
+}
+
 /** All values of a constant as numbers, or undefined when they are not inline (external, too big, strings). */
 export function constNumbers(t: ConstTensor, maxElements = MAX_PARAM_ELEMENTS): number[] | undefined {
   const count = elementCount(t.dims);

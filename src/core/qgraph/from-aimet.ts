@@ -5,7 +5,7 @@
  * dimension for MatMul weights, 0 for Gemm with transB and 1 without), and so is the axis blocks
  * run along (input channels).
  */
-import { constantNodeValue, constNumbers } from '../model/constants';
+import { constantNodeValue, smallIntValues } from '../model/constants';
 import type { ConstTensor, Dim, Model, Node } from '../model/types';
 import { isFloatEncoding, type AimetEncodings } from '../formats/aimet';
 import type { QuantEncoding } from '../encoding/encoding';
@@ -64,11 +64,6 @@ export function qgraphFromTensorEncodings(
   ]);
   for (const [name, t] of constValues) shapes.set(name, t.dims);
   inferRanks(g, shapes, (t) => constValues.get(t));
-  /** Small integer constants (shapes, axes, pads) keep their values for the limits that read them. */
-  const valuesOf = (tensor: string) => {
-    const c = constValues.get(tensor);
-    return c && /int/.test(String(c.dtype)) && c.dims.reduce((a, d) => a * d, 1) <= 1024 ? constNumbers(c) : undefined;
-  };
   let quantized = false;
   const lookup = (tensor: string, node: Node, constant: boolean, inputIndex?: number): QuantEncoding | undefined => {
     const e = encodingOf(tensor, constant, inputIndex === undefined ? undefined : node.id, inputIndex);
@@ -91,6 +86,7 @@ export function qgraphFromTensorEncodings(
     n.inputs.forEach((tensor, i) => {
       if (!tensor) return;
       const constant = constants.has(tensor);
+      const values = constant ? smallIntValues(constValues.get(tensor)) : undefined;
       inputs.push({
         index: i,
         tensor,
@@ -98,7 +94,7 @@ export function qgraphFromTensorEncodings(
         constant,
         encoding: lookup(tensor, n, constant, i),
         shape: shapes.get(tensor),
-        ...(constant && valuesOf(tensor) ? { values: valuesOf(tensor) } : {}),
+        ...(values ? { values } : {}),
       });
     });
     const outputs: QPort[] = n.outputs.filter(Boolean).map((tensor, i) => ({

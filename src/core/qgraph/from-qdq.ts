@@ -14,7 +14,7 @@
  *   port (with the per-channel axis mapped through it) and is not a compute node;
  * - a tensor with no Q/DQ after a data-movement op inherits its input's encoding.
  */
-import { constantNodeValue, constNumbers } from '../model/constants';
+import { constantNodeValue, constNumbers, smallIntValues } from '../model/constants';
 import { dtypeFromCode } from '../model/dtype';
 import { producerIndex } from '../model/graph-index';
 import type { ConstTensor, Dim, Graph, Model, Node } from '../model/types';
@@ -450,11 +450,7 @@ export function qgraphFromQdq(model: Model): QGraph {
         from = q2.inputs[0];
       }
       const dtype = dq ? 'float32' : constT ? String(constT.dtype) : ix.declaredType.get(tensor);
-      // Small integer constants (shapes, axes, pads) keep their values for the limits that read them.
-      const values =
-        constT && /int/.test(String(constT.dtype)) && constT.dims.reduce((a, c) => a * c, 1) <= 1024
-          ? constNumbers(constT)
-          : undefined;
+      const values = smallIntValues(constT);
       inputs.push({
         index: i,
         tensor,
