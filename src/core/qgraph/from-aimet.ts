@@ -51,17 +51,15 @@ export function qgraphFromTensorEncodings(
   const shapes = new Map<string, Dim[] | undefined>();
   for (const v of [...g.inputs, ...g.outputs, ...g.valueInfo.values()]) shapes.set(v.name, v.shape);
   const constValues = new Map<string, ConstTensor>(g.initializers);
+  const constants = new Set<string>(g.initializers.keys());
   for (const n of g.nodes) {
     if (n.opType === 'Constant' && n.outputs[0]) {
+      constants.add(n.outputs[0]);
       const value = constantNodeValue(n);
       if (value) constValues.set(n.outputs[0], value);
       else shapes.set(n.outputs[0], undefined);
     }
   }
-  const constants = new Set<string>([
-    ...constValues.keys(),
-    ...g.nodes.flatMap((n) => (n.opType === 'Constant' ? n.outputs.slice(0, 1) : [])),
-  ]);
   for (const [name, t] of constValues) shapes.set(name, t.dims);
   inferRanks(g, shapes, (t) => constValues.get(t));
   let quantized = false;

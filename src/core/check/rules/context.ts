@@ -1,5 +1,5 @@
 /** What every rule sees, and small helpers rules share. */
-import type { OpConstraint, OpMapping, PortSpec, RulePack, SocInfo, Source } from '../../../../rules/types';
+import type { Flow, OpConstraint, OpMapping, PortSpec, RulePack, SocInfo, Source } from '../../../../rules/types';
 import type { RawFinding, RuleId } from '../finding';
 import type { QGraph, QNode, QPort } from '../../qgraph/qgraph';
 
@@ -62,6 +62,13 @@ export function* quantizedPorts(
   for (const port of ctx.node.outputs)
     if (port.encoding) yield { direction: 'output', port, spec: specFor(ctx.constraint?.outputs, port.index) };
 }
+
+/** How findings name a deployment flow in a sentence. */
+export const FLOW_NAMES: Record<Flow, string> = {
+  qnn: 'the QNN converter',
+  ort: "ONNX Runtime's QNN EP",
+  executorch: 'ExecuTorch',
+};
 
 export function archName(arch: number): string {
   return arch > 0 ? `V${arch}` : 'no HTP';

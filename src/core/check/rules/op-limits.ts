@@ -1,7 +1,7 @@
 import type { ConstraintEffect, OpLimit } from '../../../../rules/types';
 import type { QAttr } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
-import { violation, type Rule, type RuleContext } from './context';
+import { FLOW_NAMES, violation, type Rule, type RuleContext } from './context';
 import { einsumUnsupported } from './einsum';
 
 const show = (v: QAttr | undefined) =>
@@ -223,12 +223,12 @@ function overMaxRank(ctx: RuleContext): RawFinding | undefined {
     },
   };
   return violation(port, direction, {
-    message: `${ctx.node.opType} ${direction} ${port.index} has rank ${rank}; the backend takes tensors of rank ${cap.max} at most${lowered.includes('ort') ? ` (ONNX Runtime's QNN EP rewrites this pattern to rank ${cap.max}${assumes ? ` if ${assumes}, which the model does not declare` : ''})` : ''}`,
+    message: `${ctx.node.opType} ${direction} ${port.index} has rank ${rank}; the backend takes tensors of rank ${cap.max} at most${lowered.length ? ` (${lowered.map((f) => FLOW_NAMES[f]).join(' and ')} rewrites this pattern to rank ${cap.max}${assumes ? ` if ${assumes}, which the model does not declare` : ''})` : ''}`,
     expected: `rank ${cap.max} at most`,
     actual: `rank ${rank}`,
     effect,
     fix: lowered.length
-      ? `Deploy through ONNX Runtime's QNN EP, which rewrites this pattern, or fold a size-1 dimension away in the model so that no tensor has more than ${cap.max} dimensions.`
+      ? `Deploy through ${lowered.map((f) => FLOW_NAMES[f]).join(' or ')}, which rewrites this pattern, or fold a size-1 dimension away in the model so that no tensor has more than ${cap.max} dimensions.`
       : `Merge two adjacent dimensions in the model (a window partition written as reshapes to rank ${cap.max}, or a batch of 1 left out) so that no tensor has more than ${cap.max} dimensions.`,
     source: cap.source,
   });

@@ -1,7 +1,5 @@
-import type { Outcome } from '../../../../rules/types';
-import { violation, type Rule } from './context';
-
-const FLOW_NAMES = { qnn: 'the QNN converter', ort: "ONNX Runtime's QNN EP", executorch: 'ExecuTorch' } as const;
+import type { Flow, Outcome } from '../../../../rules/types';
+import { FLOW_NAMES, violation, type Rule } from './context';
 
 export const unsupportedOp: Rule = {
   id: 'unsupported-op',
@@ -14,7 +12,7 @@ export const unsupportedOp: Rule = {
     const kind = ctx.mapping ? 'backend-limit' : (ctx.pack.unmappedOps ?? 'backend-limit');
     const usedOutputs = ctx.node.outputs.filter((p) => p.tensor).length;
     const rewrites = (ctx.mapping?.rewrittenBy ?? []).filter((r) => !r.singleOutput || usedOutputs <= 1);
-    const outcomes: Partial<Record<'qnn' | 'ort' | 'executorch', Outcome>> = {
+    const outcomes: Partial<Record<Flow, Outcome>> = {
       executorch: kind === 'backend-limit' ? 'cpu-fallback' : 'advice',
       ...Object.fromEntries(rewrites.map((r) => [r.flow, 'auto-fixed'])),
     };
