@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import { bytesOf, multiContextGraph } from '../src/testing/ep-context';
 import { badgeContrasts, DATA, dropFiles, graphNode, illegibleTexts, waitForGraph } from './helpers';
 
 test('the clean sample passes on the default SoC, strict', async ({ page }) => {
@@ -241,4 +242,38 @@ test('every text on screen meets WCAG AA contrast in the light and the dark them
       expect(await illegibleTexts(page), `${theme}: ${what}`).toEqual([]);
     }
   }
+});
+
+test('a compiled model (EPContext nodes) is judged by the flow, shows its binary by size, and is not quantized on load', async ({
+  page,
+}) => {
+  // qnn_multi_ctx_embed.onnx's shape (ONNX Runtime's test data): two embedded QNN context binaries.
+  await page.goto('/');
+  await waitForGraph(page);
+  await page.getByRole('combobox', { name: 'Flow' }).selectOption('ort');
+  await dropFiles(page, [{ name: 'ctx.onnx', bytes: bytesOf(multiContextGraph(true)) }]);
+  await expect(page.getByTestId('model-origin')).toHaveText('ctx.onnx');
+  await waitForGraph(page);
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass');
+  // Not a float model: its quantization is inside the binaries.
+  await expect(page.getByTestId('verdict-label')).not.toContainText('FLOAT MODEL');
+  await expect(page.getByTestId('verdict-encodings')).toContainText('inside the compiled contexts');
+  await expect(page.getByTestId('delegation')).toContainText('2 of 2');
+  const rows = page.getByTestId('finding');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.first()).toHaveAttribute('data-rule', 'precompiled-context');
+  await rows.first().click();
+  const panel = page.getByTestId('node-panel');
+  await expect(panel.getByTestId('panel-op')).toHaveText('EPContext');
+  await expect(panel).toContainText('17,776 bytes of binary data');
+  await expect(panel).toContainText('QNNExecutionProvider');
+  // Nothing to quantize: no run starts, and no error shows.
+  await expect(page.getByTestId('quant-progress')).toHaveCount(0);
+  await expect(page.getByTestId('quant-error')).toHaveCount(0);
+  await expect(page.getByTestId('quant-result')).toHaveCount(0);
+
+  // The QNN converter takes the source model, not this wrapper.
+  await page.getByRole('combobox', { name: 'Flow' }).selectOption('qnn');
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'fail');
+  await expect(page.getByTestId('finding-outcome')).toContainText('QNN converter: rejected');
 });

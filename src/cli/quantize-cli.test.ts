@@ -1,11 +1,12 @@
 /** `quantlens quantize` as a real process: outputs written, exit codes, JSON, user inputs. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readOnnx } from '../core/model/read-onnx';
 import { parseAimetEncodings } from '../core/formats/aimet';
+import { bytesOf, multiContextGraph } from '../testing/ep-context';
 import { saveWithExternalData } from '../testing/external-data-copy';
 
 const DATA = '/usr/share/libonnx-testdata/data';
@@ -189,6 +190,21 @@ describe('quantlens quantize', () => {
     );
     expect(loose.code).toBe(2);
     expect(loose.err).toContain('the model has 2 inputs; put each sample in its own folder');
+  });
+
+  it('refuses a compiled model (EPContext nodes) with what to quantize instead, and check passes it under ONNX Runtime', () => {
+    // qnn_multi_ctx_embed.onnx's shape (ONNX Runtime's test data): two embedded QNN contexts.
+    const dir = mkdtempSync(join(tmpdir(), 'ql-qcli-ctx-'));
+    const file = join(dir, 'ctx.onnx');
+    writeFileSync(file, bytesOf(multiContextGraph(true)));
+    const r = run(file, '--out-qdq', join(dir, 'q.onnx'));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('The model is compiled: its 2 EPContext nodes hold a context binary');
+    expect(r.err).toContain('Quantize the model it was compiled from');
+    expect(existsSync(join(dir, 'q.onnx'))).toBe(false);
+    const c = spawnSync(process.execPath, ['bin/quantlens.mjs', 'check', file, '--flow', 'ort'], { encoding: 'utf8' });
+    expect(c.status).toBe(0);
+    expect(c.stdout).toContain('delegation (ort): 2 of 2 nodes on the NPU');
   });
 
   it('explains bad usage with exit 2', () => {

@@ -22,6 +22,7 @@ export const RULE_IDS = [
   '16a16w-arch',
   'lpbq-arch',
   'unreadable-encoding',
+  'precompiled-context',
   'not-qdq',
   'not-quantized',
 ] as const;

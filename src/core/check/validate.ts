@@ -22,6 +22,7 @@ import { mapOp } from './map-op';
 import type { QGraph, QNode } from '../qgraph/qgraph';
 import { GRAPH_RULES, RULES } from './rules/index';
 import { archName } from './rules/context';
+import { isEpContext } from './rules/precompiled-context';
 
 export interface ValidateOptions {
   soc: string;
@@ -178,6 +179,7 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
   const constValues = (name: string) => valuesOf(graph).get(name);
   const counted = new Set<string>();
   const integerNodes: QNode[] = [];
+  let compiled = false;
   for (const node of graph.nodes) {
     const mapped = mapOp(pack, node);
     if (mapped.kind === 'transparent') continue;
@@ -200,6 +202,11 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
       integerNodes.push(node);
       continue;
     }
+    // A compiled context is opaque: the precompiled-context rule reports it, no op rule applies.
+    if (isEpContext(node)) {
+      compiled = true;
+      continue;
+    }
     for (const rule of RULES) {
       if (qnnOp === null && rule.id !== 'unsupported-op') continue;
       for (const raw of rule.check(ctx)) findings.push(finding(rule.id, raw, node, qnnOp, options.strict, flow));
@@ -210,7 +217,8 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
       findings.push(finding(rule.id, raw, node, mappedOps.get(node.id) ?? null, options.strict, flow));
   }
   if (integerNodes.length > 0) findings.push(notQdqFinding(integerNodes, options.strict, flow));
-  else if (!graph.quantized) {
+  // A compiled model's quantization is inside its context binaries: the rule above says so.
+  else if (!graph.quantized && !compiled) {
     findings.push({
       rule: 'not-quantized',
       severity: 'info',

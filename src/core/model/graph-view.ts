@@ -270,6 +270,8 @@ function attrText(v: AttributeValue): string {
       return String(v.value);
     case 'string':
       return clip(JSON.stringify(v.value));
+    case 'bytes':
+      return `${v.value.toLocaleString('en-US')} bytes of binary data`;
     case 'floats':
       return clip(`[${v.value.map((x) => Number(x.toPrecision(7))).join(', ')}]`);
     case 'ints':

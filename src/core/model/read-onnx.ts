@@ -75,6 +75,25 @@ const ATTR_TYPE_NAMES: Record<number, AttributeValue['type']> = {
 };
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A string attribute's text, or undefined when its bytes are binary data: a control byte other
+ * than tab, line feed, vertical tab, form feed or carriage return among the first 4 KiB, or bytes
+ * that are not UTF-8. (A compiled context binary starts with NUL bytes.)
+ */
+function textOf(bytes: Uint8Array): string | undefined {
+  const head = Math.min(bytes.length, 4096);
+  for (let i = 0; i < head; i++) {
+    const c = bytes[i]!;
+    if (c < 9 || (c > 13 && c < 32)) return undefined;
+  }
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
 
 const RAISE_HINT = (key: keyof LoadLimits) =>
   `If the model is genuine, raise ${key} in the load limits; otherwise the file is corrupt.`;
@@ -503,8 +522,10 @@ function convertAttribute(
       return { type, value: a.f ?? 0 };
     case 'int':
       return { type, value: Number(a.i ?? 0) };
-    case 'string':
-      return { type, value: utf8.decode(a.s ?? new Uint8Array()) };
+    case 'string': {
+      const text = textOf(a.s ?? new Uint8Array());
+      return text === undefined ? { type: 'bytes', value: a.s!.length } : { type, value: text };
+    }
     case 'tensor':
       return { type, value: checkedTensor(a.t ?? {}, `tensor ${where}`, ctx) };
     case 'graph':

@@ -50,6 +50,11 @@ export type AttributeValue =
   | { type: 'float'; value: number }
   | { type: 'int'; value: number }
   | { type: 'string'; value: string }
+  /**
+   * A string attribute whose bytes are not text (control bytes, or not UTF-8): ONNX Runtime's
+   * EPContext nodes embed a compiled context binary this way. Only its length in bytes is kept.
+   */
+  | { type: 'bytes'; value: number }
   | { type: 'tensor'; value: ConstTensor }
   | { type: 'graph'; value: Graph }
   | { type: 'floats'; value: number[] }

@@ -184,6 +184,8 @@ export const attr = {
   int: (value: number): AttrValue => ({ type: T.INT, i: value }),
   float: (value: number): AttrValue => ({ type: T.FLOAT, f: value }),
   string: (value: string): AttrValue => ({ type: T.STRING, s: utf8.encode(value) }),
+  /** A string attribute holding binary data (an EPContext node's embedded context binary). */
+  bytes: (value: Uint8Array): AttrValue => ({ type: T.STRING, s: value }),
   ints: (values: readonly number[]): AttrValue => ({ type: T.INTS, ints: [...values] }),
   floats: (values: readonly number[]): AttrValue => ({ type: T.FLOATS, floats: [...values] }),
   strings: (values: readonly string[]): AttrValue => ({ type: T.STRINGS, strings: values.map((s) => utf8.encode(s)) }),

@@ -118,7 +118,7 @@ export function isNonFloatDtype(dtype: string | undefined): boolean {
   return dtype !== undefined && !dtype.startsWith('float') && dtype !== 'bfloat16' && dtype !== 'undefined';
 }
 
-/** An attribute value as rules read it. */
+/** An attribute value as rules read it (a binary string attribute: its length in bytes). */
 export type QAttr = number | string | number[] | string[];
 
 export interface QNode {
@@ -223,6 +223,8 @@ export function simpleAttrs(
       type === 'strings'
     )
       out[a.name] = value as QAttr;
+    // Binary data (an embedded context binary) by its length in bytes.
+    else if (type === 'bytes') out[a.name] = value as number;
   }
   return out;
 }

@@ -20,6 +20,7 @@ import { outputNumbers, outputSqnr } from './sqnr';
 import { foldControlFlow, type ControlFlowFold } from './fold-control-flow';
 import { readOnnx } from '../model/read-onnx';
 import { SentenceError } from '../model/errors';
+import { isEpContext } from '../check/rules/precompiled-context';
 import { onnxOpset } from '../model/opset';
 import { untieBiases, type Untied } from './untie-constants';
 
@@ -86,6 +87,13 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     timings[name] = performance.now() - since;
     return performance.now();
   };
+  // A compiled model's graph is inside its context binaries, which no runtime here can run.
+  const contexts = req.model.graph.nodes.filter(isEpContext);
+  if (contexts.length > 0)
+    throw new SentenceError(
+      'compiled-model',
+      `The model is compiled: ${contexts.length === 1 ? 'its EPContext node holds' : `its ${contexts.length} EPContext nodes hold`} a context binary that only the execution provider which wrote it can run, so it cannot be calibrated or quantized here. Quantize the model it was compiled from, then compile that.`,
+    );
   // If nodes every sample takes one way through are folded to that branch, so its work is quantized.
   const fold = await foldControlFlow(req.bytes, req.samples, req.createSession);
   const folded = fold?.folded.length ? fold.bytes : req.bytes;

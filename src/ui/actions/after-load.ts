@@ -83,9 +83,11 @@ export async function afterLoad(
   await verdict;
   // A float model has nothing to check but op support: quantize it with the panel's settings
   // (8a8w by default) so its findings show at once. Large graphs wait for the button.
-  // A dynamically quantized model is not a float model to quantize again: its finding says what to do.
+  // A dynamically quantized model is not a float model to quantize again, nor is a compiled one:
+  // their findings say what to do.
   const r = useCheck.getState().result;
-  if (r?.encodings !== 'float' || r.findings.some((f) => f.rule === 'not-qdq')) return;
+  if (r?.encodings !== 'float' || r.findings.some((f) => f.rule === 'not-qdq' || f.rule === 'precompiled-context'))
+    return;
   const { nodeCount } = result.summary;
   // Weights in external-data files are read in for the run: they count as much as inline ones.
   const byteLength = result.summary.byteLength + result.summary.externalBytes;

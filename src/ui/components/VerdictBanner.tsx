@@ -30,7 +30,9 @@ export function VerdictBanner() {
   if (!result) return null;
   const c = result.counts;
   // A float model that passes has had only its op support checked: not "ready for the NPU".
-  const neutral = result.encodings === 'float' && result.verdict !== 'fail';
+  // A compiled model has no Q/DQ either: its quantization is inside its context binaries.
+  const compiled = result.findings.some((f) => f.rule === 'precompiled-context');
+  const neutral = result.encodings === 'float' && !compiled && result.verdict !== 'fail';
   return (
     <div
       className={`flex flex-wrap items-center gap-x-4 gap-y-1 border-b px-3 py-1.5 text-sm ${neutral ? NEUTRAL : STYLE[result.verdict]}`}
@@ -52,11 +54,13 @@ export function VerdictBanner() {
       </span>
       <span className="text-xs opacity-80" data-testid="verdict-encodings">
         encodings:{' '}
-        {result.encodings === 'float'
-          ? 'none (float model)'
-          : result.encodings === 'quantizer'
-            ? 'quantizer plan'
-            : result.encodings.toUpperCase()}{' '}
+        {compiled
+          ? 'inside the compiled contexts'
+          : result.encodings === 'float'
+            ? 'none (float model)'
+            : result.encodings === 'quantizer'
+              ? 'quantizer plan'
+              : result.encodings.toUpperCase()}{' '}
         · {result.nodesChecked} nodes checked
       </span>
       <span

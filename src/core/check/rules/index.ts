@@ -9,6 +9,7 @@ import { dtypeRule } from './dtype';
 import { encodingRule } from './encoding';
 import { fixedQparamsRule } from './fixed-qparams';
 import { perChannelRule } from './per-channel';
+import { precompiledContextRule } from './precompiled-context';
 import { sharedQparamsRule } from './shared-qparams';
 import { symmetricRule } from './symmetric';
 import { unsupportedOp } from './unsupported-op';
@@ -31,4 +32,4 @@ export const RULES: readonly Rule[] = [
 ];
 
 /** Rules over the whole graph, run after the node rules. */
-export const GRAPH_RULES: readonly GraphRule[] = [floatIslandRule];
+export const GRAPH_RULES: readonly GraphRule[] = [precompiledContextRule, floatIslandRule];
