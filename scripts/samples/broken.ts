@@ -226,9 +226,9 @@ export const BROKEN_VARIANTS: BrokenVariant[] = [
     base: 'transformer-block.qdq.onnx',
     file: 'broken-mixed-add.qdq.onnx',
     node: '/layers.0/Add',
-    failsOn: 'SM8650',
+    failsOn: 'SA8295',
     flow: 'ort',
-    what: 'residual Add reading one uint16 and one uint8 input: no QDQ node unit forms under ONNX Runtime',
+    what: 'residual Add reading one uint16 and one uint8 input: no QDQ node unit forms under ONNX Runtime, and the float Add it leaves cannot stay on a V68 HTP (no FP16)',
     edit: (m) => {
       const add = node(m, '/layers.0/Add');
       const oldScale = floats(init(m, '/layers.0/attn/o_proj/Add_output_0_scale'))[0]!;

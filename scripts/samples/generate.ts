@@ -4,6 +4,7 @@
  * samples test can regenerate and compare bytes with what is committed in public/samples/.
  */
 import type { onnx } from '../../src/core/model/onnx/generated/onnx-pb.js';
+import { FLOW_NAMES } from '../../src/core/check/rules/context';
 import { writeOnnx } from '../../src/core/model/write-onnx';
 import { collectMinMaxRanges, type CalibrationSample } from '../../src/core/quant/minmax-ranges';
 import { ort } from '../../src/core/quant/ort-node';
@@ -164,7 +165,7 @@ export async function generateSamples(): Promise<GeneratedSamples> {
     files.push({
       file: v.file,
       title: `Broken (${v.rule}): ${v.node}`,
-      description: `${v.what}. Flagged by ${v.rule} on ${v.failsOn}.`,
+      description: `${v.what}. Flagged by ${v.rule} on ${v.failsOn}${v.flow ? ` under ${FLOW_NAMES[v.flow]}` : ''}.`,
       bytes: buildBroken(v, base.bytes),
     });
   }

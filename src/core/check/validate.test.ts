@@ -11,7 +11,8 @@ import { RULE_IDS } from './finding';
 import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { validate } from './validate';
 import { buildOpTest } from '../../testing/ort-qdq';
-import { attr } from '../model/write-onnx';
+import { attr, writeOnnx } from '../model/write-onnx';
+import { GraphBuilder } from '../model/graph-builder';
 import type { Flow } from '../../../rules/types';
 
 const sample = (f: string) => new Uint8Array(readFileSync(`public/samples/${f}`));
@@ -75,14 +76,61 @@ describe('broken QDQ variants', () => {
     }
   });
 
-  it('mixed activation dtypes cost a Convert under the QNN converter and ExecuTorch, and the node under ONNX Runtime', async () => {
+  it('mixed activation dtypes cost a Convert under the QNN converter and ExecuTorch; under ONNX Runtime the node runs float, off the NPU only without FP16', async () => {
     const v = BROKEN_VARIANTS.find((x) => x.rule === 'io-dtype')!;
     const bytes = buildBroken(v, sample(v.base));
-    const outcomes = async (flow: Flow) =>
-      (await check(bytes, v.failsOn, true, flow)).findings.map((f) => [f.rule, f.severity, f.outcome]);
-    expect(await outcomes('qnn')).toEqual([['io-dtype', 'warning', 'slower']]);
-    expect(await outcomes('executorch')).toEqual([['io-dtype', 'warning', 'slower']]);
-    expect(await outcomes('ort')).toEqual([['io-dtype', 'error', 'cpu-fallback']]);
+    const outcomes = async (flow: Flow, soc: string) =>
+      (await check(bytes, soc, true, flow)).findings.map((f) => [f.rule, f.severity, f.outcome]);
+    for (const soc of ['SM8650', 'SA8295']) {
+      expect(await outcomes('qnn', soc)).toEqual([['io-dtype', 'warning', 'slower']]);
+      expect(await outcomes('executorch', soc)).toEqual([['io-dtype', 'warning', 'slower']]);
+    }
+    expect(await outcomes('ort', 'SM8650')).toEqual([['io-dtype', 'warning', 'slower']]);
+    expect(await outcomes('ort', 'SA8295')).toEqual([['io-dtype', 'error', 'cpu-fallback']]);
+  });
+
+  it("judges ONNX Runtime's own mixed-dtype QDQ test model (a uint8 Mul reading an int8 constant) the same way", async () => {
+    // onnxruntime/test/testdata/make_transpose_optimizer_empty_dq_q_at_output_model.py (opset 19):
+    // Transpose -> Q/DQ(u8, 1.0, 128) -> Sigmoid -> Q/DQ(u8, 1/255, 0) -> Mul(x, DQ(int8 [1,2,3], 1.0, 0))
+    // -> Q/DQ(u8, 1/255, 0) -> Transpose -> Q(u8) graph output.
+    const b = new GraphBuilder('transpose_opt_empty_dqq_graph_output');
+    b.input('input0', 'float32', [1, 3, 4, 4]);
+    b.initializer('scale_1', new Float32Array([1]), []);
+    b.initializer('zp_128', new Uint8Array([128]), [], 'uint8');
+    b.initializer('scale_inv_255', new Float32Array([1 / 255]), []);
+    b.initializer('zp_0', new Uint8Array([0]), [], 'uint8');
+    b.initializer('mul_weight_scale', new Float32Array([1]), []);
+    b.initializer('mul_weight_zp', new Int8Array([0]), [], 'int8');
+    b.initializer('mul_weight', new Int8Array([1, 2, 3]), [3], 'int8');
+    const qdq = (x: string, s: string, z: string, k: number) => {
+      b.node('QuantizeLinear', [x, s, z], [`q${k}_out`], {}, { name: `q${k}_node` });
+      b.node('DequantizeLinear', [`q${k}_out`, s, z], [`dq${k}_out`], {}, { name: `dq${k}_node` });
+      return `dq${k}_out`;
+    };
+    b.node('Transpose', ['input0'], ['tp0_out'], { perm: attr.ints([0, 2, 3, 1]) }, { name: 'tp0_node' });
+    b.node('Sigmoid', [qdq('tp0_out', 'scale_1', 'zp_128', 0)], ['sigmoid_out'], {}, { name: 'sigmoid_node' });
+    const x = qdq('sigmoid_out', 'scale_inv_255', 'zp_0', 1);
+    b.node(
+      'DequantizeLinear',
+      ['mul_weight', 'mul_weight_scale', 'mul_weight_zp'],
+      ['mul_input_1'],
+      {},
+      { name: 'dq_mul_input_1' },
+    );
+    b.node('Mul', [x, 'mul_input_1'], ['mul_out'], {}, { name: 'mul_node' });
+    const y = qdq('mul_out', 'scale_inv_255', 'zp_0', 2);
+    b.node('Transpose', [y], ['tp1_out'], { perm: attr.ints([0, 3, 1, 2]) }, { name: 'tp1_node' });
+    b.node('QuantizeLinear', ['tp1_out', 'scale_inv_255', 'zp_0'], ['output0'], {}, { name: 'q3_node' });
+    b.output('output0', 'uint8');
+    const bytes = writeOnnx(b.toModel({ opset: [{ domain: '', version: 19 }], irVersion: 9 }));
+    const mixed = async (flow: Flow, soc: string) =>
+      (await check(bytes, soc, true, flow)).findings
+        .filter((f) => f.rule === 'io-dtype')
+        .map((f) => [f.node, f.outcome, f.actual]);
+    const actual = 'input 0 uint8, input 1 int8, output 0 uint8';
+    expect(await mixed('ort', 'SM8650')).toEqual([['mul_node', 'slower', actual]]);
+    expect(await mixed('ort', 'SA8295')).toEqual([['mul_node', 'cpu-fallback', actual]]);
+    expect(await mixed('qnn', 'SM8650')).toEqual([['mul_node', 'slower', actual]]);
   });
 
   it('names the fixed Sigmoid scale and what it got', async () => {

@@ -81,3 +81,8 @@ export function violation(
 ): RawFinding {
   return { kind: 'violation', port: port ? portLabel(direction, port) : undefined, tensor: port?.tensor, ...fields };
 }
+
+/** Whether the SoC's HTP has no FP16 (V68): float ops cannot stay on the NPU there. */
+export function lacksFp16(pack: RulePack, soc: SocInfo): boolean {
+  return pack.noFp16BelowArch !== undefined && soc.htpArch > 0 && soc.htpArch < pack.noFp16BelowArch;
+}

@@ -1,7 +1,7 @@
 import { FLOWS, type Flow, type Outcome, type Source } from '../../../../rules/types';
 import { isIndexPort, isNonFloatDtype, type QNode, type QPort } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
-import { archName, type GraphRule } from './context';
+import { archName, lacksFp16, type GraphRule } from './context';
 
 const SRC: Source = {
   ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/qnn_ep_utils.cc (OrtNodeGroupSelector::CheckQDQNodes: every input from a DQ, every output only to Q nodes and not a graph output); test/providers/qnn (FP16 on the HTP needs arch > V68)',
@@ -64,8 +64,7 @@ export const floatIslandRule: GraphRule = {
     for (const list of byTensor.values()) for (const j of list.slice(1)) parent[find(j)] = find(list[0]!);
     const islands = new Map<number, QNode[]>();
     members.forEach((n, i) => islands.set(find(i), [...(islands.get(find(i)) ?? []), n]));
-    const noFp16 =
-      ctx.pack.noFp16BelowArch !== undefined && ctx.soc.htpArch > 0 && ctx.soc.htpArch < ctx.pack.noFp16BelowArch;
+    const noFp16 = lacksFp16(ctx.pack, ctx.soc);
     const base: Record<Flow, Outcome> = noFp16
       ? { qnn: 'rejected', ort: 'cpu-fallback', executorch: 'cpu-fallback' }
       : { qnn: 'slower', ort: 'slower', executorch: 'slower' };

@@ -1,11 +1,11 @@
 import type { Source } from '../../../../rules/types';
 import { isIndexPort, type QPort } from '../../qgraph/qgraph';
-import { violation, type Rule } from './context';
+import { lacksFp16, violation, type Rule } from './context';
 
 const SRC: Source = {
   ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/qnn_ep_utils.cc (OrtUnaryNodeGroupSelector, OrtBinaryNodeGroupSelector, OrtVariadicNodeGroupSelector, OrtConvNodeGroupSelector ... ::Check: activation input and output dtypes must match)',
   confidence: 'from-code',
-  note: 'The QNN converter and ExecuTorch insert Convert ops between precisions (mixed precision), which costs time; ONNX Runtime forms no QDQ node unit, so the node runs as a float op.',
+  note: 'The QNN converter and ExecuTorch insert Convert ops between precisions (mixed precision), which costs time. ONNX Runtime forms no QDQ node unit, so the node runs as a float op between a Dequantize and a Quantize, as a float island does: on the HTP in FP16 where the SoC has it (slower), on the CPU where it does not (V68).',
 };
 
 /** Inputs that may differ from the rest by design: the 16a16w / 16×8 MatMul second input, Where's condition. */
@@ -16,7 +16,6 @@ function exempt(opType: string, port: QPort): boolean {
   return false;
 }
 
-/** Ops whose output is not in the input's numeric domain (comparisons, indices). */
 /** Outputs outside the input's numeric domain: indices and booleans (isIndexPort), and Cast's new type. */
 const outputExempt = (opType: string, index: number) => opType === 'Cast' || isIndexPort(opType, 'output', index);
 
@@ -24,7 +23,7 @@ export const ioDtypeRule: Rule = {
   id: 'io-dtype',
   title: 'One activation dtype per node',
   description:
-    "The quantized activation inputs and outputs of one node must share a dtype (uint8 with uint8, uint16 with uint16): ONNX Runtime's QDQ selectors form no node unit otherwise, so the node leaves the NPU under that flow; the QNN converter and ExecuTorch insert Convert ops, which is slower. The MatMul second input (16a16w, 16×8) and Where's condition are exempt.",
+    "The quantized activation inputs and outputs of one node must share a dtype (uint8 with uint8, uint16 with uint16): ONNX Runtime's QDQ selectors form no node unit otherwise, so under that flow the node runs as a float op (slower; off the NPU on SoCs without FP16, V68); the QNN converter and ExecuTorch insert Convert ops, which is slower. The MatMul second input (16a16w, 16×8) and Where's condition are exempt.",
   check(ctx) {
     const { node } = ctx;
     // Data movement must share its input's encoding outright: the shared-qparams rule's finding.
@@ -40,7 +39,14 @@ export const ioDtypeRule: Rule = {
     const direction = node.outputs.includes(odd) ? 'output' : 'input';
     return [
       violation(odd, direction, {
-        effect: { kind: 'backend-limit', outcomes: { qnn: 'slower', executorch: 'slower', ort: 'cpu-fallback' } },
+        effect: {
+          kind: 'backend-limit',
+          outcomes: {
+            qnn: 'slower',
+            executorch: 'slower',
+            ort: lacksFp16(ctx.pack, ctx.soc) ? 'cpu-fallback' : 'slower',
+          },
+        },
         message: `${node.opType} mixes ${dtypes.join(' and ')} activations`,
         expected: `one activation dtype on every quantized input and output (${first})`,
         actual: ports
