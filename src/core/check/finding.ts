@@ -23,6 +23,7 @@ export const RULE_IDS = [
   'lpbq-arch',
   'unreadable-encoding',
   'precompiled-context',
+  'dynamic-shape',
   'not-qdq',
   'not-quantized',
 ] as const;

@@ -1,10 +1,16 @@
 /** The finishing pass every quantized-graph builder runs (QDQ reader, AIMET/plan reader). */
 import type { Flow } from '../../../rules/types';
+import type { DynamicShapes } from './dynamic';
 import { findFusions } from './fusions';
 import { foldStatic, type QGraph, type QNode } from './qgraph';
 
 /** Folds shape computations and marks fused patterns: the finishing pass of every builder. */
-export function finishGraph(nodes: QNode[], source: QGraph['source'], quantized: boolean): QGraph {
+export function finishGraph(
+  nodes: QNode[],
+  source: QGraph['source'],
+  quantized: boolean,
+  dynamic?: DynamicShapes,
+): QGraph {
   const staticTensors = foldStatic(nodes);
   const fusions = findFusions(nodes, new Set(staticTensors));
   for (const n of nodes) {
@@ -15,5 +21,12 @@ export function finishGraph(nodes: QNode[], source: QGraph['source'], quantized:
   }
   const fusedTensors: Record<string, Flow[]> = {};
   for (const [t, flows] of fusions.tensors) fusedTensors[t] = [...flows];
-  return { nodes, source: quantized ? source : 'float', quantized, staticTensors, fusedTensors };
+  return {
+    nodes,
+    source: quantized ? source : 'float',
+    quantized,
+    staticTensors,
+    fusedTensors,
+    ...(dynamic && dynamic.tensors.length > 0 ? { dynamic } : {}),
+  };
 }

@@ -10,6 +10,7 @@ import type { ConstTensor, Dim, Model, Node } from '../model/types';
 import { isFloatEncoding, type AimetEncodings } from '../formats/aimet';
 import type { QuantEncoding } from '../encoding/encoding';
 import { finishGraph } from './finish';
+import { dynamicShapes } from './dynamic';
 import { inferRanks } from './ranks';
 import {
   displayName,
@@ -113,5 +114,10 @@ export function qgraphFromTensorEncodings(
       attrs: simpleAttrs(n.attributes),
     });
   });
-  return finishGraph(nodes, source, quantized);
+  return finishGraph(
+    nodes,
+    source,
+    quantized,
+    dynamicShapes(g, (t) => constValues.get(t)),
+  );
 }

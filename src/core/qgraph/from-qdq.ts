@@ -20,6 +20,7 @@ import { producerIndex } from '../model/graph-index';
 import type { ConstTensor, Dim, Graph, Model, Node } from '../model/types';
 import type { QuantDType, QuantEncoding } from '../encoding/encoding';
 import { containerBits } from '../encoding/encoding';
+import { dynamicShapes } from './dynamic';
 import { inferRanks } from './ranks';
 import { finishGraph } from './finish';
 import { displayName, inChannelAxis, inputRole, simpleAttrs, type QGraph, type QNode, type QPort } from './qgraph';
@@ -525,7 +526,7 @@ export function qgraphFromQdq(model: Model): QGraph {
       ...(folded.has(n) ? { folded: true } : {}),
     });
   });
-  return finishGraph(nodes, 'qdq', quantized);
+  return finishGraph(nodes, 'qdq', quantized, dynamicShapes(model.graph, ix.constant));
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { Dim } from '../model/types';
 import { describeEncoding, type QuantEncoding } from '../encoding/encoding';
 import type { Flow } from '../../../rules/types';
+import type { DynamicShapes } from './dynamic';
 
 export type PortRole = 'activation' | 'weight' | 'bias';
 
@@ -156,6 +157,8 @@ export interface QGraph {
   staticTensors?: string[];
   /** Float tensors inside patterns the toolchains fuse (fusions.ts), with the flows that fuse each. */
   fusedTensors?: Record<string, Flow[]>;
+  /** Tensors whose size is not fixed before a run, and why (dynamic.ts); absent when there are none. */
+  dynamic?: DynamicShapes;
 }
 
 /** Ops whose output depends only on the static shape of their input, not on its values. */

@@ -2,6 +2,7 @@
 import { lpbqArchRule, sixteenBitArchRule } from './arch-gates';
 import { biasRule } from './bias';
 import type { GraphRule, Rule } from './context';
+import { dynamicShapeRule } from './dynamic-shape';
 import { floatIslandRule } from './float-island';
 import { ioDtypeRule } from './io-dtype';
 import { opLimitsRule } from './op-limits';
@@ -32,4 +33,4 @@ export const RULES: readonly Rule[] = [
 ];
 
 /** Rules over the whole graph, run after the node rules. */
-export const GRAPH_RULES: readonly GraphRule[] = [precompiledContextRule, floatIslandRule];
+export const GRAPH_RULES: readonly GraphRule[] = [precompiledContextRule, dynamicShapeRule, floatIslandRule];

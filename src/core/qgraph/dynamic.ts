@@ -1,0 +1,160 @@
+/**
+ * Tensors whose size is not fixed before a run. ONNX Runtime's QNN EP builds a QNN graph only
+ * from nodes whose inputs and outputs have a static shape (QnnModelWrapper::GetOnnxShape refuses a
+ * dimension it does not know; microsoft/onnxruntime pull 22066 "Ensure QNN EP rejects nodes with
+ * I/O of dynamic shape", its EPRejectsDynamicShapesF32 test). A size is unknown when it follows
+ * from a graph input declared with a symbolic or missing dimension (a dynamic batch or sequence
+ * length, as torch.onnx.export's dynamic_axes writes it), from a shape computed from values at run
+ * time (a Reshape whose shape input is a graph input), or from the values themselves (NonZero).
+ * What cannot be told from the file counts as dynamic only when it must: a declared static input
+ * keeps everything it feeds static unless one of those causes meets it.
+ */
+import type { ConstTensor, Dim, Graph, Node } from '../model/types';
+import { constNumbers } from '../model/constants';
+
+/** Inputs (by position) that set an op's output shape by their values, not their sizes. */
+const SHAPE_INPUTS: ReadonlyMap<string, readonly number[]> = new Map(
+  Object.entries({
+    Reshape: [1],
+    Expand: [1],
+    ConstantOfShape: [0],
+    Tile: [1],
+    Range: [0, 1, 2],
+    OneHot: [1],
+    Resize: [1, 2, 3],
+    Upsample: [1],
+    Slice: [1, 2, 3, 4],
+    Pad: [1, 3],
+    TopK: [1],
+    Squeeze: [1],
+    Unsqueeze: [1],
+    Split: [1],
+    ReduceMax: [1],
+    ReduceMin: [1],
+    ReduceMean: [1],
+    ReduceSum: [1],
+    ReduceProd: [1],
+    ReduceL1: [1],
+    ReduceL2: [1],
+    ReduceLogSum: [1],
+    ReduceLogSumExp: [1],
+    ReduceSumSquare: [1],
+    CenterCropPad: [1],
+  }),
+);
+
+/** Ops whose output size follows from their input values. */
+const DATA_DEPENDENT = new Set(['NonZero', 'Unique', 'Compress', 'NonMaxSuppression']);
+
+export interface DynamicShapes {
+  /** Graph inputs with a dimension of no fixed size, with their declared dims (undefined: no shape at all). */
+  inputs: { name: string; dims?: Dim[] }[];
+  /** Nodes that make sizes dynamic from static inputs: a shape computed at run time, or a size set by values. */
+  causes: { node: string; opType: string; why: string }[];
+  /** Every tensor of the main graph whose size is not known before a run. */
+  tensors: string[];
+}
+
+const fixed = (d: Dim) => typeof d === 'number' && d >= 0;
+
+/**
+ * The graph's dynamic tensors (see the module comment), in one pass over its nodes in order;
+ * `constant` gives the initializers and Constant outputs.
+ */
+export function dynamicShapes(graph: Graph, constant: (t: string) => ConstTensor | undefined): DynamicShapes {
+  const dynamic = new Set<string>();
+  // Values known before a run: constants, and what shape-only ops and constant arithmetic make.
+  const staticValues = new Set<string>();
+  const known = (t: string) => !t || constant(t) !== undefined || staticValues.has(t);
+  // Values that follow from a dynamic size (the Shape of a dynamic tensor, and what is computed
+  // from it): a shape made of them is dynamic because of that size, not a cause of its own.
+  const fromDynamic = new Set<string>();
+  const tainted = (t: string) => dynamic.has(t) || fromDynamic.has(t);
+  const inputs: DynamicShapes['inputs'] = [];
+  for (const v of graph.inputs) {
+    if (graph.initializers.has(v.name)) continue;
+    if (!v.shape || !v.shape.every(fixed)) {
+      inputs.push({ name: v.name, dims: v.shape });
+      dynamic.add(v.name);
+    }
+  }
+  const causes: DynamicShapes['causes'] = [];
+  const standard = (n: Node) => n.domain === '' || n.domain === 'ai.onnx';
+  for (const n of inOrder(graph.nodes)) {
+    const data = n.inputs.filter((t) => !!t);
+    if (n.opType === 'Constant') continue;
+    if (standard(n) && (n.opType === 'Shape' || n.opType === 'Size')) {
+      // A fixed length, and a known value where the input's size is known.
+      const into = !n.inputs[0] ? undefined : dynamic.has(n.inputs[0]) ? fromDynamic : staticValues;
+      for (const o of n.outputs) if (o) into?.add(o);
+      continue;
+    }
+    const shapeInputs = standard(n) ? (SHAPE_INPUTS.get(n.opType) ?? []) : [];
+    const runtimeShape = shapeInputs.find((i) => n.inputs[i] && !known(n.inputs[i]!));
+    let isDynamic = data.some((t) => dynamic.has(t));
+    if (standard(n) && n.opType === 'Reshape' && isDynamic && n.inputs[1] && runtimeShape === undefined) {
+      // A target of positive sizes only sets every dim, whatever the input's.
+      const target = constant(n.inputs[1]);
+      const values = target ? constNumbers(target) : undefined;
+      if (values && values.length > 0 && values.every((d) => d > 0)) isDynamic = false;
+    }
+    if (runtimeShape !== undefined && !data.some(tainted)) {
+      causes.push({
+        node: n.name || `${n.opType}_${n.index}`,
+        opType: n.opType,
+        why: `takes input ${runtimeShape} (${n.inputs[runtimeShape]}) from a value computed at run time`,
+      });
+      isDynamic = true;
+    } else if (runtimeShape !== undefined) isDynamic = true;
+    if (standard(n) && DATA_DEPENDENT.has(n.opType)) {
+      if (!isDynamic)
+        causes.push({
+          node: n.name || `${n.opType}_${n.index}`,
+          opType: n.opType,
+          why: 'has an output whose size follows from its input values',
+        });
+      isDynamic = true;
+    }
+    const into = isDynamic
+      ? dynamic
+      : data.some(tainted)
+        ? fromDynamic
+        : standard(n) && data.length > 0 && data.every(known)
+          ? staticValues
+          : undefined;
+    for (const o of n.outputs) if (o) into?.add(o);
+  }
+  return { inputs, causes, tensors: [...dynamic] };
+}
+
+/**
+ * The nodes with every producer before its consumers. ONNX asks files for that order, and
+ * exporters keep it, but ONNX Runtime sorts a graph that does not (some of its own test models):
+ * file order where it already holds, else a stable topological sort (nodes in a cycle, which no
+ * valid graph has, go last in file order).
+ */
+function inOrder(nodes: readonly Node[]): readonly Node[] {
+  const producer = new Map<string, number>();
+  nodes.forEach((n, i) => n.outputs.forEach((o) => o && producer.set(o, i)));
+  const sorted = nodes.every((n, i) => n.inputs.every((t) => !t || (producer.get(t) ?? -1) < i));
+  if (sorted) return nodes;
+  const waiting = nodes.map((n) => new Set(n.inputs.filter((t) => t && producer.has(t)).map((t) => producer.get(t)!)));
+  const readers = new Map<number, number[]>();
+  waiting.forEach((w, i) => w.forEach((p) => readers.set(p, [...(readers.get(p) ?? []), i])));
+  const ready = waiting.map((w, i) => (w.size === 0 ? i : -1)).filter((i) => i >= 0);
+  const out: Node[] = [];
+  const placed = new Set<number>();
+  while (ready.length > 0) {
+    ready.sort((a, b) => a - b);
+    const i = ready.shift()!;
+    placed.add(i);
+    out.push(nodes[i]!);
+    for (const r of readers.get(i) ?? []) {
+      const w = waiting[r]!;
+      w.delete(i);
+      if (w.size === 0 && !placed.has(r)) ready.push(r);
+    }
+  }
+  nodes.forEach((n, i) => placed.has(i) || out.push(n));
+  return out;
+}
