@@ -207,6 +207,40 @@ describe('quantlens quantize', () => {
     expect(c.stdout).toContain('delegation (ort): 2 of 2 nodes on the NPU');
   });
 
+  it.runIf(existsSync('.cache/corpus/torch/float-mobilenet_v3_small-dynamic.onnx'))(
+    "--fix-sizes writes PyTorch's dynamic batch and image sizes as calibrated, so ONNX Runtime's QNN EP takes every node",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ql-qcli-fix-'));
+      const model = '.cache/corpus/torch/float-mobilenet_v3_small-dynamic.onnx';
+      const common = ['--calib', '2', '--flow', 'ort', '--format', 'json'];
+      const dynamic = run(model, '--out-qdq', join(dir, 'd.onnx'), ...common);
+      expect(dynamic.code).toBe(1);
+      const d = JSON.parse(dynamic.out);
+      expect(d.flow).toBe('ort');
+      expect(d.fixedSizes).toEqual([]);
+      expect(d.findings.map((f: { rule: string; outcome: string }) => [f.rule, f.outcome])).toEqual([
+        ['dynamic-shape', 'cpu-fallback'],
+      ]);
+      const fixed = run(model, '--out-qdq', join(dir, 'f.onnx'), '--fix-sizes', ...common);
+      expect(fixed.err).toBe('');
+      expect(fixed.code).toBe(0);
+      const f = JSON.parse(fixed.out);
+      expect(f.fixedSizes).toEqual(['in0: [batch, 3, height, width] -> [1, 3, 224, 224]']);
+      expect(f.verdict).toBe('pass');
+      const q = readOnnx(new Uint8Array(readFileSync(join(dir, 'f.onnx'))));
+      expect(q.graph.inputs[0]!.shape).toEqual([1, 3, 224, 224]);
+      // The export checks the same under the check command, and python3-onnx's checker accepts it.
+      const c = spawnSync(process.execPath, ['bin/quantlens.mjs', 'check', join(dir, 'f.onnx'), '--flow', 'ort'], {
+        encoding: 'utf8',
+      });
+      expect(c.status).toBe(0);
+      execFileSync('/usr/bin/python3', [
+        '-c',
+        `import onnx; onnx.checker.check_model(onnx.load("${join(dir, 'f.onnx')}"), full_check=True)`,
+      ]);
+    },
+  );
+
   it('explains bad usage with exit 2', () => {
     expect(run('public/samples/cnn-sigmoid.onnx').err).toContain('give --out-qdq and/or --out-encodings');
     expect(run('public/samples/cnn-sigmoid.onnx', '--out-qdq', '/tmp/x.onnx', '--config', '9a9w').err).toContain(

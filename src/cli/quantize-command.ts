@@ -11,6 +11,7 @@ import type { TensorClass } from '../core/quant/inputs';
 import { loadNodeRuntime } from './runtime';
 import { isConfigName, CONFIG_NAMES, DEFAULT_CALIBRATION, DEFAULT_OPTIONS } from '../core/quant/configs';
 import { BACKENDS, DEFAULT_BACKEND, DEFAULT_SOC, isBackend } from '../../rules/backends';
+import { DEFAULT_FLOW, FLOWS, isFlow } from '../../rules/types';
 import type { CalibrationSample } from '../core/quant/expose';
 import { inputTensor, parseNpy, NpyError, type FedInput, type NpyArray } from '../core/quant/npy';
 import { parseTensorFile, tensorFileInput } from '../core/quant/tensor-file';
@@ -37,6 +38,10 @@ Quantize options:
   --per-channel-linear     per-channel Gemm/linear weights (HTP keeps them per tensor; see rules)
   --per-channel-embedding  per-channel embedding tables (Gather of a constant)
   --block-size N           LPBQ block size for 16a4w_block (default 32)
+  --flow qnn|ort|executorch  deployment flow the plan is judged for, as for check (default qnn)
+  --fix-sizes              write the inputs' dynamic dimensions as the sizes calibration ran at
+                           (--shape, the --inputs files, or the guesses), so the export has the static
+                           shapes ONNX Runtime's QNN EP needs (as make_dynamic_shape_fixed does)
   --strict / --no-strict   as for check
   --format text|json       json prints the check report of the plan plus "sqnr"
 `;
@@ -111,8 +116,9 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
       'format',
       'block-size',
       'backend',
+      'flow',
     ],
-    flags: ['strict', 'no-strict', 'per-channel-linear', 'per-channel-embedding'],
+    flags: ['strict', 'no-strict', 'per-channel-linear', 'per-channel-embedding', 'fix-sizes'],
     multi: ['override', 'shape'],
   });
   const o = args.options;
@@ -128,6 +134,8 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
   const outEnc = o.get('out-encodings') as string | undefined;
   if (!outQdq && !outEnc) return fail('give --out-qdq and/or --out-encodings: where to write the result');
   const format = (o.get('format') as string | undefined) ?? 'text';
+  const flow = (o.get('flow') as string | undefined) ?? DEFAULT_FLOW;
+  if (!isFlow(flow)) return fail(`--flow must be ${FLOWS.join(', ')}, not "${flow}"`);
   if (format !== 'text' && format !== 'json') return fail(`--format must be text or json, not "${format}"`);
   const observer = (o.get('observer') as string | undefined) ?? 'minmax';
   if (!['minmax', 'moving-average', 'percentile'].includes(observer))
@@ -194,6 +202,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
     backend,
     soc: ((o.get('soc') as string | undefined) ?? pack.defaultSoc).toUpperCase(),
     strict: !o.get('no-strict'),
+    flow,
     config,
     perChannelConv: DEFAULT_OPTIONS.perChannelConv,
     perChannelLinear: !!o.get('per-channel-linear'),
@@ -204,6 +213,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
     calibration: { samples: calib, seed, observer: observer as 'minmax' },
     shapes,
     samples,
+    fixSizes: !!o.get('fix-sizes'),
   };
   const out = await engine.quantize(settings);
   if (!out.ok) return fail(out.error.message);
@@ -222,14 +232,15 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
   }
   if (format === 'json') {
     io.stdout.write(
-      `${JSON.stringify({ ...out.report, config, sqnr: out.sqnr.map((s) => ({ output: s.output, db: Number.isFinite(s.db) ? Number(s.db.toFixed(2)) : null })), calibration: out.calibration, assumed: out.assumed, notes: out.notes }, null, 2)}\n`,
+      `${JSON.stringify({ ...out.report, config, sqnr: out.sqnr.map((s) => ({ output: s.output, db: Number.isFinite(s.db) ? Number(s.db.toFixed(2)) : null })), calibration: out.calibration, assumed: out.assumed, fixedSizes: out.fixedSizes, notes: out.notes }, null, 2)}\n`,
     );
   } else {
     const r = out.result;
     io.stdout.write(
       [
-        `QuantLens quantize: ${file.name} · ${config} · SoC ${r.soc} (${r.arch}) · ${r.strict ? 'strict' : 'lenient'}`,
+        `QuantLens quantize: ${file.name} · ${config} · SoC ${r.soc} (${r.arch}) · flow ${r.flow} · ${r.strict ? 'strict' : 'lenient'}`,
         ...out.assumed.map((a) => `assumed: ${a}`),
+        ...out.fixedSizes.map((a) => `fixed size: ${a}`),
         `calibration: ${samples ? `${samples.length} sample${samples.length === 1 ? '' : 's'} from ${inputsDir}` : `${calib} random samples (seed ${seed})`}, observer ${observer}`,
         `quantized tensors: ${out.quantizedTensors}; Q/DQ domain: ${out.qdqDomain}`,
         ...out.sqnr.map((s) => `SQNR ${s.output}: ${sqnrText(s.db)}`),

@@ -21,6 +21,7 @@ import { foldControlFlow, type ControlFlowFold } from './fold-control-flow';
 import { readOnnx } from '../model/read-onnx';
 import { SentenceError } from '../model/errors';
 import { isEpContext } from '../check/rules/precompiled-context';
+import { fixInputSizes, sizesFromSamples } from './fix-sizes';
 import { onnxOpset } from '../model/opset';
 import { untieBiases, type Untied } from './untie-constants';
 
@@ -41,6 +42,8 @@ export interface QuantizeRequest {
   onProgress?: (phase: string, fraction: number | undefined) => void;
   /** Skip the SQNR runs (two more inference passes). */
   skipSqnr?: boolean;
+  /** Write the inputs' dynamic dimensions as the samples' sizes (fix-sizes.ts) before anything else. */
+  fixSizes?: boolean;
 }
 
 export interface QuantizeResult {
@@ -56,6 +59,8 @@ export interface QuantizeResult {
   aimet061: { ok: true; text: string } | { ok: false; reason: string };
   sqnr: { output: string; db: number }[];
   notes: string[];
+  /** Inputs whose dynamic dimensions the export has at the samples' sizes (fixSizes), as `name: before -> after`. */
+  fixedSizes: string[];
   timings: Record<string, number>;
 }
 
@@ -94,10 +99,15 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
       'compiled-model',
       `The model is compiled: ${contexts.length === 1 ? 'its EPContext node holds' : `its ${contexts.length} EPContext nodes hold`} a context binary that only the execution provider which wrote it can run, so it cannot be calibrated or quantized here. Quantize the model it was compiled from, then compile that.`,
     );
+  // Fixed sizes first (when asked): the whole run, and so the export and its validation, see the
+  // sizes the samples have.
+  const sized = req.fixSizes ? fixInputSizes(req.bytes, sizesFromSamples(req.samples)) : undefined;
+  const source = sized?.fixed.length ? sized.bytes : req.bytes;
+  const sourceModel = source !== req.bytes ? readOnnx(source, { fileName: req.model.fileName }) : req.model;
   // If nodes every sample takes one way through are folded to that branch, so its work is quantized.
-  const fold = await foldControlFlow(req.bytes, req.samples, req.createSession);
-  const folded = fold?.folded.length ? fold.bytes : req.bytes;
-  const foldedModel = folded !== req.bytes ? readOnnx(folded, { fileName: req.model.fileName }) : req.model;
+  const fold = await foldControlFlow(source, req.samples, req.createSession);
+  const folded = fold?.folded.length ? fold.bytes : source;
+  const foldedModel = folded !== source ? readOnnx(folded, { fileName: req.model.fileName }) : sourceModel;
   // A bias shared between nodes gets a constant per node (each is quantized at its own node's scales).
   const untied = untieBiases(foldedModel, folded);
   const bytes = untied?.bytes ?? folded;
@@ -197,12 +207,14 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     aimet061,
     sqnr,
     notes: [
+      ...(sized?.kept ?? []),
       ...foldNotes(fold, req.samples.length),
       ...untieNotes(untied),
       ...subgraphNote(model),
       ...encodings.notes,
       ...qdq.notes,
     ],
+    fixedSizes: sized?.fixed ?? [],
     timings,
   };
 }

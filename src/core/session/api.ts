@@ -72,6 +72,11 @@ export interface QuantizeSettings extends CheckSettings, QuantOptions {
   inputFiles?: File[];
   /** Calibration inputs already decoded (the CLI's --inputs folder); they take precedence over the others. */
   samples?: CalibrationSample[];
+  /**
+   * Write the inputs' dynamic dimensions as the sizes calibration ran at, so that the export (and
+   * the check of it) has static shapes, as ONNX Runtime's QNN EP needs.
+   */
+  fixSizes?: boolean;
 }
 
 /** A quantization run; a cancelled run fails with error code `cancelled`. */
@@ -82,6 +87,8 @@ export type QuantizeOutcome = Answer<{
   notes: string[];
   /** Assumptions made about inputs (the dynamic dimensions guessed, and to what). */
   assumed: string[];
+  /** Inputs the export has at fixed sizes (fixSizes), as `name: [before] -> [after]`. */
+  fixedSizes: string[];
   /**
    * What the ranges and the SQNR were measured on: how many samples, and whether they were random
    * ones QuantLens made, the person's calibration files, or samples handed over whole (the CLI's

@@ -487,6 +487,7 @@ export class Engine implements EngineApi {
         createSession: runtime.createSession,
         signal: controller.signal,
         onProgress,
+        fixSizes: settings.fixSizes,
       });
       if (controller.signal.aborted) return { ok: false, error: CANCELLED };
       this.lastQuant = { result, settings, graph: result.graph };
@@ -498,6 +499,7 @@ export class Engine implements EngineApi {
         sqnr: result.sqnr,
         notes: result.notes,
         assumed,
+        fixedSizes: result.fixedSizes,
         calibration: { samples: samples.length, source: source.kind, observer: settings.calibration.observer },
         timings: result.timings,
         quantizedTensors: result.encodings.tensors.size,

@@ -115,6 +115,7 @@ function Overrides() {
 function DynamicShapes() {
   const summary = useApp((s) => s.summary);
   const storedShapes = useQuant((s) => s.settings.shapes);
+  const fixSizes = useQuant((s) => !!s.settings.fixSizes);
   const inputs = summary?.inputs ?? [];
   const shapes = storedShapes ?? {};
   const dynamic = inputs.filter((i) => !i.shape || i.shape.some((d) => typeof d !== 'number'));
@@ -149,6 +150,13 @@ function DynamicShapes() {
           </label>
         );
       })}
+      <label
+        className="flex items-center gap-1 text-xs"
+        title="ONNX Runtime's QNN EP takes only nodes of static shapes: write these sizes into the QDQ export (as make_dynamic_shape_fixed does), and judge the plan with them"
+      >
+        <input type="checkbox" checked={fixSizes} onChange={(e) => patch({ fixSizes: e.target.checked })} /> fix these
+        sizes in the export
+      </label>
     </div>
   );
 }
@@ -178,6 +186,11 @@ function Results() {
       {outcome.assumed.map((a) => (
         <div key={a} className="text-amber-800">
           assumed: {a}
+        </div>
+      ))}
+      {outcome.fixedSizes.map((a) => (
+        <div key={a} className="text-slate-600" data-testid="quant-fixed-size">
+          fixed size: {a}
         </div>
       ))}
       {outcome.floatNodes.length > 0 && (

@@ -54,7 +54,7 @@ export const dynamicShapeRule: GraphRule = {
           symbols.length
             ? `python -m onnxruntime.tools.make_dynamic_shape_fixed --dim_param ${symbols[0]} --dim_value <size> in.onnx out.onnx (once per symbol: ${symbols.join(', ')})`
             : 'python -m onnxruntime.tools.make_dynamic_shape_fixed --input_name <input> --input_shape <dims> in.onnx out.onnx'
-        }, a free dimension override on the ONNX Runtime session, or an export without dynamic axes.`
+        }, a free dimension override on the ONNX Runtime session, or an export without dynamic axes. QuantLens's quantizer writes the sizes it calibrated at into its export when asked (fix these sizes in the export; quantlens quantize --fix-sizes).`
       : '';
     const fixCauses = dynamic.causes.length
       ? ' Compute shapes from constants, or from the static shapes of tensors (Shape), rather than from values given at run time.'
