@@ -86,3 +86,9 @@ export function violation(
 export function lacksFp16(pack: RulePack, soc: SocInfo): boolean {
   return pack.noFp16BelowArch !== undefined && soc.htpArch > 0 && soc.htpArch < pack.noFp16BelowArch;
 }
+
+/** The first few node names of a finding that covers many (`a, b, c and 12 more`). */
+export function listNodeNames(nodes: readonly Pick<QNode, 'name'>[], max = 8): string {
+  const names = nodes.slice(0, max).map((n) => n.name);
+  return names.join(', ') + (nodes.length > max ? ` and ${nodes.length - max} more` : '');
+}

@@ -1,7 +1,7 @@
 import type { Source } from '../../../../rules/types';
 import type { Dim } from '../../model/types';
 import type { QNode } from '../../qgraph/qgraph';
-import { type GraphRule } from './context';
+import { listNodeNames, type GraphRule } from './context';
 import { isEpContext } from './precompiled-context';
 
 const SRC: Source = {
@@ -9,8 +9,6 @@ const SRC: Source = {
   confidence: 'from-code',
   note: 'ONNX Runtime fixes a symbolic dimension before partitioning when the session is given a free dimension override for it, and make_dynamic_shape_fixed or its QNN preprocessing (--dynamic_input_shapes, pull 25024) write fixed sizes into the model. The QNN converter builds a static graph from the input sizes it is given; ExecuTorch traces with example inputs of fixed size.',
 };
-
-const MAX_NAMES = 8;
 
 const dimsText = (dims: Dim[] | undefined) =>
   dims
@@ -48,7 +46,6 @@ export const dynamicShapeRule: GraphRule = {
         dynamic.inputs.flatMap((i) => (i.dims ?? []).filter((d): d is string => typeof d === 'string' && !!d)),
       ),
     ];
-    const names = members.map((n) => n.name);
     const fixInputs = dynamic.inputs.length
       ? `Give the inputs fixed sizes before deploying: ${
           symbols.length
@@ -68,9 +65,7 @@ export const dynamicShapeRule: GraphRule = {
           nodeIds: members.map((n) => n.id),
           message: `${members.length === 1 ? '1 node has' : `${members.length} nodes have`} a tensor whose size is not fixed before a run (${why.join('; ')}): ONNX Runtime's QNN EP takes only nodes of static shapes, so ${members.length === 1 ? 'it runs' : 'they run'} on the CPU unless the sizes are fixed first`,
           expected: 'static shapes on every input and output of the nodes the NPU runs',
-          actual:
-            names.slice(0, MAX_NAMES).join(', ') +
-            (names.length > MAX_NAMES ? ` and ${names.length - MAX_NAMES} more` : ''),
+          actual: listNodeNames(members),
           fix: (fixInputs + fixCauses).trim(),
           source: SRC,
         },

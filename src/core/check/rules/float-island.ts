@@ -1,7 +1,7 @@
 import { FLOWS, type Flow, type Outcome, type Source } from '../../../../rules/types';
 import { isIndexPort, isNonFloatDtype, type QNode, type QPort } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
-import { archName, lacksFp16, type GraphRule } from './context';
+import { archName, lacksFp16, listNodeNames, type GraphRule } from './context';
 
 const SRC: Source = {
   ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/qnn_ep_utils.cc (OrtNodeGroupSelector::CheckQDQNodes: every input from a DQ, every output only to Q nodes and not a graph output); test/providers/qnn (FP16 on the HTP needs arch > V68)',
@@ -19,8 +19,6 @@ const floatPort = (n: QNode, p: QPort, statics: ReadonlySet<string>) =>
   !isNonFloatDtype(p.dtype) &&
   !isIndexPort(n.opType, n.outputs.includes(p) ? 'output' : 'input', p.index);
 const quantPort = (p: QPort) => p.role === 'activation' && !!p.encoding;
-
-const MAX_NAMES = 8;
 
 /**
  * Float islands: compute nodes left unquantized inside a quantized graph (PyTorch 1.13 decomposes
@@ -79,12 +77,9 @@ export const floatIslandRule: GraphRule = {
         (f) => floatTensors.size > 0 && [...floatTensors].every((t) => fused[t]?.includes(f)),
       );
       for (const f of fusedBy) outcomes[f] = 'advice';
-      const names = island.map((n) => n.name);
       const ops = [...new Set(island.map((n) => n.opType))].join(', ');
       const partial = island.filter((n) => [...n.inputs, ...n.outputs].some(quantPort)).length;
-      const listed =
-        names.slice(0, MAX_NAMES).join(', ') +
-        (names.length > MAX_NAMES ? ` and ${names.length - MAX_NAMES} more` : '');
+      const listed = listNodeNames(island);
       out.push({
         node: island[0]!,
         raw: {

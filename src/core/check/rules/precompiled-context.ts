@@ -1,7 +1,7 @@
 import type { Source } from '../../../../rules/types';
 import type { QNode } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
-import { type GraphRule } from './context';
+import { listNodeNames, type GraphRule } from './context';
 
 /**
  * ONNX Runtime's EPContext nodes (com.microsoft): a partition an execution provider compiled ahead
@@ -23,14 +23,6 @@ const SRC: Source = {
   confidence: 'from-code',
   note: 'QNN loads a context binary on a device it can run on (QnnContext_BinaryCompatibilityType, permissive by default); which SoCs this one was built for is not in any documented field, so QuantLens does not check it against the SoC picked here.',
 };
-
-const MAX_NAMES = 8;
-
-const listed = (nodes: readonly QNode[]) =>
-  nodes
-    .slice(0, MAX_NAMES)
-    .map((n) => n.name)
-    .join(', ') + (nodes.length > MAX_NAMES ? ` and ${nodes.length - MAX_NAMES} more` : '');
 
 /** Where the node's context binary is, as its attributes say. */
 function whereBinary(node: QNode): string {
@@ -101,7 +93,7 @@ export const precompiledContextRule: GraphRule = {
           nodeIds: outside.map((n) => n.id),
           message: `${outside.length === 1 ? '1 node' : `${outside.length} nodes`} outside the compiled QNN contexts (${ops}): ONNX Runtime's QNN EP takes only the EPContext nodes of a compiled model, so ${outside.length === 1 ? 'it runs' : 'they run'} on the CPU`,
           expected: 'every compute node inside a QNN context',
-          actual: listed(outside),
+          actual: listNodeNames(outside),
           fix: 'These nodes were left out when the model was compiled (the QNN EP did not take them); their other findings here may say why. Fix them in the source model and compile it again.',
           source: SRC,
         },
