@@ -77,6 +77,25 @@ describe('tensors of unknown size', () => {
     },
   );
 
+  it('names the first few of many shapes computed at run time, and counts the rest', async () => {
+    // Six Reshapes of a static tensor, each to a shape given at run time; a seventh reads the first.
+    const b = new GraphBuilder('many');
+    b.input('x', 'float32', [1, 16]);
+    b.input('shape', 'int64', [2]);
+    for (let i = 0; i < 6; i++) {
+      b.node('Reshape', ['x', 'shape'], [`r${i}`], {}, { name: `reshape${i}` });
+      b.output(`r${i}`, 'float32');
+    }
+    b.node('Relu', ['r0'], ['after'], {}, { name: 'after' });
+    b.output('after', 'float32');
+    const r = await check(writeOnnx(b.toModel({ opset: [{ domain: '', version: 17 }], irVersion: 8 })), 'ort');
+    const [f] = r.findings.filter((x) => x.rule === 'dynamic-shape');
+    expect(f!.message).toContain(
+      '(Reshape reshape0 takes input 1 (shape) from a value computed at run time; Reshape reshape1 takes input 1 (shape) from a value computed at run time; Reshape reshape2 takes input 1 (shape) from a value computed at run time; Reshape reshape3 takes input 1 (shape) from a value computed at run time; 2 more like these)',
+    );
+    expect(f!.nodeIds).toHaveLength(7);
+  });
+
   it('keeps static what a fixed-size Reshape target makes of a dynamic tensor, and names a data-dependent size', async () => {
     // [batch, 4] -> Reshape to a constant [2, 2] would fail at run time for batch != 1, but its
     // output size is fixed: ONNX Runtime's shape inference gives it [2, 2].

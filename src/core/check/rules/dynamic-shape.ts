@@ -37,9 +37,18 @@ export const dynamicShapeRule: GraphRule = {
         [...n.inputs, ...n.outputs].some((p) => tensors.has(p.tensor) || (p.from !== undefined && tensors.has(p.from))),
     );
     if (members.length === 0) return [];
+    // The first few of each kind: a model may compute hundreds of shapes at run time.
+    const firstOf = (items: string[], max: number) =>
+      items.length > max ? [...items.slice(0, max), `${items.length - max} more like these`] : items;
     const why = [
-      ...dynamic.inputs.map((i) => `input ${i.name} ${dimsText(i.dims)}`),
-      ...dynamic.causes.map((c) => `${c.opType} ${c.node} ${c.why}`),
+      ...firstOf(
+        dynamic.inputs.map((i) => `input ${i.name} ${dimsText(i.dims)}`),
+        8,
+      ),
+      ...firstOf(
+        dynamic.causes.map((c) => `${c.opType} ${c.node} ${c.why}`),
+        4,
+      ),
     ];
     const symbols = [
       ...new Set(
