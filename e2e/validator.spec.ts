@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import { readOnnx } from '../src/core/model/read-onnx';
 import { bytesOf, multiContextGraph } from '../src/testing/ep-context';
 import { badgeContrasts, DATA, dropFiles, graphNode, illegibleTexts, waitForGraph } from './helpers';
 
@@ -276,4 +277,25 @@ test('a compiled model (EPContext nodes) is judged by the flow, shows its binary
   await page.getByRole('combobox', { name: 'Flow' }).selectOption('qnn');
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'fail');
   await expect(page.getByTestId('finding-outcome')).toContainText('QNN converter: rejected');
+});
+
+test('a compiled model whose context binaries sit beside it: dropped alone it names the missing file, dropped with them it passes', async ({
+  page,
+}) => {
+  // qnn_multi_ctx_external.onnx's shape (ONNX Runtime's test data): two contexts in .bin files.
+  const bytes = bytesOf(multiContextGraph(false));
+  const bins = readOnnx(bytes).graph.nodes.map(
+    (n) => n.attributes.find((a) => a.name === 'ep_cache_context')!.attr.value as string,
+  );
+  await page.goto('/');
+  await waitForGraph(page);
+  await page.getByRole('combobox', { name: 'Flow' }).selectOption('ort');
+  await dropFiles(page, [{ name: 'ctx.onnx', bytes }]);
+  await expect(page.getByTestId('model-origin')).toHaveText('ctx.onnx');
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'fail');
+  await expect(page.getByTestId('delegation')).toContainText('session creation fails at 2 of 2 nodes');
+  await expect(page.getByTestId('finding').first()).toContainText(`"${bins[0]}" was not given with the model`);
+  await dropFiles(page, [{ name: 'ctx.onnx', bytes }, ...bins.map((name) => ({ name, bytes: new Uint8Array(64) }))]);
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass');
+  await expect(page.getByTestId('delegation')).toContainText('2 of 2 nodes on the NPU');
 });

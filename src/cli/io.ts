@@ -1,6 +1,10 @@
 /** What every CLI command writes to, and the exit codes they share. */
 import { createHash } from 'node:crypto';
-import { openSync, readSync } from 'node:fs';
+import { openAsBlob, openSync, readSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { normalizeExternalLocation } from '../core/model/external-data';
+import type { OpenFile } from '../core/session/api';
 import { Worker } from 'node:worker_threads';
 
 /** The streams a command writes to; tests pass string sinks. */
@@ -70,4 +74,24 @@ export function fileRanges(path: string): (from: number, to: number) => Uint8Arr
     }
     return out;
   };
+}
+
+/**
+ * The side files a model names (`locations`: external-data files, context binaries) that sit
+ * beside it, as onnx.load and ONNX Runtime find them: opened as file-backed Blobs, read only where
+ * needed. A file that is missing is left out; the run then says which one to provide.
+ */
+export async function externalDataBeside(modelPath: string, locations: readonly string[]): Promise<OpenFile[]> {
+  const out: OpenFile[] = [];
+  for (const location of locations) {
+    const norm = normalizeExternalLocation(location);
+    if (!norm.ok) continue;
+    const side = join(dirname(modelPath), norm.path);
+    try {
+      if ((await stat(side)).isFile()) out.push(new File([await openAsBlob(side)], norm.path));
+    } catch {
+      // Not there: the run names it.
+    }
+  }
+  return out;
 }

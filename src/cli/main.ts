@@ -13,7 +13,7 @@ import { loadRulePack } from '../../rules/registry';
 import { Engine } from '../core/session/engine';
 import type { CheckSettings, OpenFile } from '../core/session/api';
 import { parseArgs } from './args';
-import { EXIT, fileRanges, fileSha256, type Io } from './io';
+import { EXIT, externalDataBeside, fileRanges, fileSha256, type Io } from './io';
 import type { ReadRange } from '../core/io/skeleton';
 import {
   compareDroppedModel,
@@ -219,7 +219,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return EXIT.usage;
     }
   }
-  const loaded = await engine.openFiles(files);
+  let loaded = await engine.openFiles(files);
+  // A compiled model's context binaries are read from its folder, as ONNX Runtime reads them:
+  // opened again with those that are there, so that the check can name a missing one.
+  const contextFiles = loaded.ok ? loaded.summary.contextFiles : [];
+  if (contextFiles.length) {
+    const sides = await externalDataBeside(args.positional[0]!, contextFiles);
+    if (sides.length) loaded = await engine.openFiles([...files, ...sides]);
+  }
   if (!loaded.ok) {
     io.stderr.write(`quantlens check: ${loaded.error.message}\n`);
     return EXIT.usage;
@@ -265,7 +272,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         `QuantLens check: ${out.report.model.name} (sha256 ${out.report.model.sha256.slice(0, 12)}…, ${out.report.model.nodes} nodes)`,
         `backend ${r.backend.toUpperCase()} · SoC ${r.soc} (${r.arch}) · flow ${r.flow} · ${r.strict ? 'strict' : 'lenient'} · encodings ${r.encodings} · ${r.nodesChecked} nodes checked`,
         `${r.verdict.toUpperCase()}: ${c.error} errors, ${c.warning} warnings, ${c.info} notes`,
-        `delegation (${r.flow}): ${delegationText(r.delegation)}`,
+        `delegation (${r.flow}): ${delegationText(r.delegation, r.flow)}`,
         ...(replayed ? [replayed] : []),
         ...r.findings.map((f) => `\n${textFinding(f)}`),
         '',

@@ -207,6 +207,28 @@ describe('quantlens quantize', () => {
     expect(c.stdout).toContain('delegation (ort): 2 of 2 nodes on the NPU');
   });
 
+  it("check reads a compiled model's context binaries from its folder, and names one that is missing", () => {
+    // qnn_multi_ctx_external.onnx's shape: two contexts in .bin files beside the model.
+    const dir = mkdtempSync(join(tmpdir(), 'ql-ctx-ext-'));
+    const file = join(dir, 'ctx.onnx');
+    writeFileSync(file, bytesOf(multiContextGraph(false)));
+    const bins = readOnnx(new Uint8Array(readFileSync(file))).graph.nodes.map(
+      (n) => n.attributes.find((a) => a.name === 'ep_cache_context')!.attr.value as string,
+    );
+    writeFileSync(join(dir, bins[0]!), new Uint8Array(64));
+    const check = () =>
+      spawnSync(process.execPath, ['bin/quantlens.mjs', 'check', file, '--flow', 'ort'], { encoding: 'utf8' });
+    const missing = check();
+    expect(missing.status).toBe(1);
+    expect(missing.stdout).toContain(`whose binary "${bins[1]}" was not given with the model`);
+    expect(missing.stdout).not.toContain(`whose binary "${bins[0]}"`);
+    expect(missing.stdout).toContain('delegation (ort): session creation fails at 1 of 2 nodes');
+    writeFileSync(join(dir, bins[1]!), new Uint8Array(64));
+    const both = check();
+    expect(both.status).toBe(0);
+    expect(both.stdout).toContain('delegation (ort): 2 of 2 nodes on the NPU');
+  });
+
   it.runIf(existsSync('.cache/corpus/torch/float-mobilenet_v3_small-dynamic.onnx'))(
     "--fix-sizes writes PyTorch's dynamic batch and image sizes as calibrated, so ONNX Runtime's QNN EP takes every node",
     () => {

@@ -2,10 +2,8 @@
  * `quantlens quantize MODEL ...`: the app's quantizer on the command line. Writes the QDQ model
  * and the AIMET encodings, prints the plan's findings (same schema as `check`) and SQNR.
  */
-import { openAsBlob } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { normalizeExternalLocation } from '../core/model/external-data';
+import { basename, join } from 'node:path';
 import { loadRulePack } from '../../rules/registry';
 import type { TensorClass } from '../core/quant/inputs';
 import { loadNodeRuntime } from './runtime';
@@ -17,9 +15,9 @@ import { inputTensor, parseNpy, NpyError, type FedInput, type NpyArray } from '.
 import { parseTensorFile, tensorFileInput } from '../core/quant/tensor-file';
 import { Engine } from '../core/session/engine';
 import { sqnrText } from '../core/report/report-text';
-import type { OpenFile, QuantizeSettings } from '../core/session/api';
+import type { QuantizeSettings } from '../core/session/api';
 import { parseArgs } from './args';
-import { EXIT, fileSha256, type Io } from './io';
+import { EXIT, externalDataBeside, fileSha256, type Io } from './io';
 
 export const QUANTIZE_USAGE = `  quantlens quantize MODEL.onnx --out-qdq OUT.onnx --out-encodings OUT.encodings [options]
 
@@ -254,24 +252,4 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
     );
   }
   return out.result.verdict === 'fail' ? EXIT.fail : EXIT.pass;
-}
-
-/**
- * The external-data files a model names (`locations`) that sit beside it, as onnx.load finds
- * them: opened as file-backed Blobs, read only where the quantizer needs the weights. A file that
- * is missing is left out; the run then says which one to provide.
- */
-async function externalDataBeside(modelPath: string, locations: readonly string[]): Promise<OpenFile[]> {
-  const out: OpenFile[] = [];
-  for (const location of locations) {
-    const norm = normalizeExternalLocation(location);
-    if (!norm.ok) continue;
-    const side = join(dirname(modelPath), norm.path);
-    try {
-      if ((await stat(side)).isFile()) out.push(new File([await openAsBlob(side)], norm.path));
-    } catch {
-      // Not there: the run names it.
-    }
-  }
-  return out;
 }

@@ -5,6 +5,7 @@
  * `cpu-fallback` or `rejected`. A `rejected` node is not cut out: the flow refuses the model
  * (the QNN converter stops at it), so nothing runs on the NPU until it is fixed.
  */
+import type { Flow } from '../../../rules/types';
 import type { QGraph } from '../qgraph/qgraph';
 import type { Finding } from './finding';
 
@@ -93,10 +94,16 @@ export function predictDelegation(
  * "12 of 14 nodes on the NPU in 2 partitions; 2 on the CPU", or, when the flow
  * refuses the model, "conversion fails at 1 of 14 nodes: none runs on the NPU until it is fixed".
  */
-export function delegationText(d: Pick<Delegation, 'nodes' | 'onNpu' | 'offNpu' | 'partitions' | 'rejected'>): string {
+export function delegationText(
+  d: Pick<Delegation, 'nodes' | 'onNpu' | 'offNpu' | 'partitions' | 'rejected'>,
+  flow?: Flow,
+): string {
   if (d.nodes === 0) return 'no compute nodes';
+  // What refuses the model under each flow: the QNN converter, ONNX Runtime's session, ExecuTorch's build.
+  const fails =
+    flow === 'ort' ? 'session creation fails' : flow === 'executorch' ? 'the build fails' : 'conversion fails';
   if (d.rejected)
-    return `conversion fails at ${d.rejected} of ${d.nodes} node${d.nodes === 1 ? '' : 's'}: none runs on the NPU until ${d.rejected === 1 ? 'it is' : 'they are'} fixed`;
+    return `${fails} at ${d.rejected} of ${d.nodes} node${d.nodes === 1 ? '' : 's'}: none runs on the NPU until ${d.rejected === 1 ? 'it is' : 'they are'} fixed`;
   const on = `${d.onNpu} of ${d.nodes} node${d.nodes === 1 ? '' : 's'} on the NPU${d.onNpu ? ` in ${d.partitions} partition${d.partitions === 1 ? '' : 's'}` : ''}`;
   return d.offNpu ? `${on}; ${d.offNpu} on the CPU` : on;
 }

@@ -53,6 +53,24 @@ describe('compiled EPContext models', () => {
     }
   });
 
+  it('names an external context binary that was not given with the model: ONNX Runtime cannot create the session', async () => {
+    const model = multiContext(false);
+    const graph = qgraphFromQdq(model);
+    const given = (names: string[]) => ({ has: (location: string) => names.includes(location) });
+    const first = 'add_0_quant.onnx_ctx.onnx_QNNExecutionProvider_QNN_13547385946405838957_1_0.bin';
+    const second = 'add_1_quant.onnx_ctx.onnx_QNNExecutionProvider_QNN_16204887825977696646_1_0.bin';
+    const run = async (names: string[]) =>
+      validate(graph, await htp(), { soc: 'SM8650', strict: true, flow: 'ort', sideFiles: given(names) });
+    const one = await run([first]);
+    expect(one.findings.map((f) => f.outcome)).toEqual(['advice', 'rejected']);
+    expect(one.findings[1]!.message).toContain(`whose binary "${second}" was not given with the model`);
+    expect(one.findings[1]!.fix).toContain('ep.context_embed_mode=1');
+    expect(one.verdict).toBe('fail');
+    expect((await run([first, second])).verdict).toBe('pass');
+    // Unknown files (no sideFiles): nothing is claimed missing.
+    expect((await check(model, 'ort')).verdict).toBe('pass');
+  });
+
   it('rejects them under the QNN converter and ExecuTorch, which take the source model', async () => {
     for (const flow of ['qnn', 'executorch'] as const) {
       const result = await check(multiContext(true), flow);

@@ -29,6 +29,11 @@ export interface ValidateOptions {
   strict: boolean;
   /** Deployment flow the outcomes are predicted for; `qnn` when absent. */
   flow?: Flow;
+  /**
+   * The files given beside the model (dropped with it, or beside it on disk), when known: a
+   * compiled model's context binary that is not among them is reported.
+   */
+  sideFiles?: { has(location: string): boolean };
 }
 
 export interface ValidationResult {
@@ -213,7 +218,7 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
     }
   }
   for (const rule of GRAPH_RULES) {
-    for (const { node, raw } of rule.check({ graph, pack, soc, mappedOps }))
+    for (const { node, raw } of rule.check({ graph, pack, soc, mappedOps, sideFiles: options.sideFiles }))
       findings.push(finding(rule.id, raw, node, mappedOps.get(node.id) ?? null, options.strict, flow));
   }
   if (integerNodes.length > 0) findings.push(notQdqFinding(integerNodes, options.strict, flow));

@@ -86,6 +86,22 @@ export function externalByteCount(model: Model): number {
 }
 
 /**
+ * The context-binary files a compiled model names: ONNX Runtime's EPContext nodes (com.microsoft)
+ * with embed_mode 0 keep their binary in a file beside the model, named by ep_cache_context.
+ */
+export function contextBinaryLocations(model: Model): string[] {
+  const out = new Set<string>();
+  for (const n of model.graph.nodes) {
+    if (n.opType !== 'EPContext' || n.domain !== 'com.microsoft') continue;
+    const attr = (name: string) => n.attributes.find((a) => a.name === name)?.attr;
+    const embed = attr('embed_mode');
+    const cache = attr('ep_cache_context');
+    if (embed?.type === 'int' && embed.value === 0 && cache?.type === 'string' && cache.value) out.add(cache.value);
+  }
+  return [...out];
+}
+
+/**
  * Checks the external-data references of a model against the available files and returns one
  * warning per problem (missing file, refused path). The graph stays usable either way.
  */

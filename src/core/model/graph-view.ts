@@ -7,7 +7,7 @@ import { constantNodeValue, findGraphChain } from './constants';
 import { dtypeFromCode } from './dtype';
 import { producerIndex } from './graph-index';
 import type { AttributeValue, Dim, Graph, Model, Node, TensorName } from './types';
-import { externalByteCount, externalLocations } from './external-data';
+import { contextBinaryLocations, externalByteCount, externalLocations } from './external-data';
 
 /** How a node input or output is fed. */
 export type PortKind = 'activation' | 'initializer' | 'constant' | 'graph-input' | 'outer-scope' | 'optional-empty';
@@ -214,6 +214,8 @@ export interface ModelSummary {
   externalBytes: number;
   /** The external-data files the model names, as it writes their locations. */
   externalFiles: string[];
+  /** The context-binary files its EPContext nodes name (a compiled model with embed_mode 0). */
+  contextFiles: string[];
   irVersion: number;
   opsetImports: { domain: string; version: number }[];
   producer: string;
@@ -244,6 +246,7 @@ export function summarizeModel(model: Model): ModelSummary {
     byteLength: model.byteLength,
     externalBytes: externalByteCount(model),
     externalFiles: [...externalLocations(model).keys()],
+    contextFiles: contextBinaryLocations(model),
     irVersion: model.irVersion,
     opsetImports: model.opsetImports,
     producer: [model.producerName, model.producerVersion].filter(Boolean).join(' '),

@@ -67,7 +67,7 @@ export function countsText(counts: CheckReport['counts']): string {
 export function verdictSentence(report: CheckReport): string {
   const target = `${report.backend.toUpperCase()} on ${report.soc} (${report.arch})`;
   const d = report.delegation;
-  const flow = d ? ` Under the ${flowText(report.flow)}: ${delegationText({ rejected: 0, ...d })}.` : '';
+  const flow = d ? ` Under the ${flowText(report.flow)}: ${delegationText({ rejected: 0, ...d }, report.flow)}.` : '';
   switch (report.verdict) {
     case 'fail':
       return `The model would not fully delegate to ${target}.${flow}`;

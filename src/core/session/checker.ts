@@ -8,6 +8,7 @@ import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { inlineEncodingLabels, tensorEncodingLabels, type QGraph } from '../qgraph/qgraph';
 import { UnknownSocError, validate } from '../check/validate';
 import type { Model } from '../model/types';
+import type { ExternalDataSource } from '../model/external-data';
 import type { AimetEncodings } from '../formats/aimet';
 import { buildCheckReport } from '../report/check-report';
 import { loadRulePack, isBackend } from '../../../rules/registry';
@@ -51,7 +52,7 @@ export function hashJob(compute: () => Promise<string>): HashJob {
 }
 
 export class Checker {
-  private source: { model: Model; encodings?: AimetEncodings } | undefined;
+  private source: { model: Model; encodings?: AimetEncodings; files?: ExternalDataSource } | undefined;
   private built: QGraph | undefined;
   private identity: { name: string; sha256: HashJob; nodes: number } | undefined;
   private userPack: UserPack | undefined;
@@ -67,8 +68,8 @@ export class Checker {
    * Takes a new model. Its quantized graph is built on the first check, not here, so that opening
    * a model returns its drawing first; the file's hash may still be computing.
    */
-  setModel(model: Model, sha256: HashJob, encodings?: AimetEncodings): void {
-    this.source = { model, encodings };
+  setModel(model: Model, sha256: HashJob, encodings?: AimetEncodings, files?: ExternalDataSource): void {
+    this.source = { model, encodings, files };
     this.built = undefined;
     this.identity = { name: model.fileName, sha256, nodes: model.graph.nodes.length };
   }
@@ -124,7 +125,12 @@ export class Checker {
     if (!isBackend(settings.backend)) return { ok: false, error: unknownBackend(settings.backend) };
     try {
       const pack = await this.pack(settings.backend);
-      const result = validate(graph, pack, { soc: settings.soc, strict: settings.strict, flow: settings.flow });
+      const result = validate(graph, pack, {
+        soc: settings.soc,
+        strict: settings.strict,
+        flow: settings.flow,
+        sideFiles: this.source?.files,
+      });
       return {
         ok: true,
         result,

@@ -687,7 +687,7 @@ export class Engine implements EngineApi {
       setTimeout(() => {
         sha256.get().catch(() => undefined);
       }, 0);
-    this.checker.setModel(model, sha256, encodings?.value);
+    this.checker.setModel(model, sha256, encodings?.value, data);
     this.file = file;
     this.whole = undefined;
     this.inlined = undefined;

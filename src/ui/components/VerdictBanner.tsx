@@ -68,7 +68,7 @@ export function VerdictBanner() {
         data-testid="delegation"
         title="Predicted under the chosen flow: nodes with a finding whose outcome is CPU fallback are off the NPU and the rest form partitions, connected groups the NPU runs. A rejected node fails the whole conversion: then nothing runs on the NPU."
       >
-        {delegationText(result.delegation)}
+        {delegationText(result.delegation, result.flow)}
       </span>
       {result.delegation.partitionOf && <PartitionLegend partitionOf={result.delegation.partitionOf} />}
       {running && <span className="text-xs opacity-70">re-checking…</span>}

@@ -23,6 +23,8 @@ export interface GraphRuleContext {
   pack: RulePack;
   soc: SocInfo;
   mappedOps: ReadonlyMap<string, string | null>;
+  /** The files given beside the model, when known (ValidateOptions.sideFiles). */
+  sideFiles?: { has(location: string): boolean };
 }
 
 /** A rule that looks at more than one node at a time (float islands). */

@@ -1,7 +1,8 @@
 import type { Source } from '../../../../rules/types';
 import type { QNode } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
-import { listNodeNames, type GraphRule } from './context';
+import { normalizeExternalLocation } from '../../model/external-data';
+import { listNodeNames, type GraphRule, type GraphRuleContext } from './context';
 
 /**
  * ONNX Runtime's EPContext nodes (com.microsoft): a partition an execution provider compiled ahead
@@ -35,16 +36,40 @@ function whereBinary(node: QNode): string {
   return 'no ep_cache_context attribute';
 }
 
-function contextFinding(node: QNode): RawFinding {
+/**
+ * The file an EPContext node keeps its binary in (embed_mode 0, the main context) when the files
+ * given beside the model are known and it is not among them; undefined otherwise (a path QuantLens
+ * does not read, which ONNX Runtime may still resolve, is not called missing).
+ */
+function missingBinary(node: QNode, files: GraphRuleContext['sideFiles']): string | undefined {
+  const cache = node.attrs?.ep_cache_context;
+  if (!files || node.attrs?.embed_mode !== 0 || node.attrs?.main_context === 0) return undefined;
+  if (typeof cache !== 'string' || !cache) return undefined;
+  const norm = normalizeExternalLocation(cache);
+  return norm.ok && !files.has(norm.path) ? norm.path : undefined;
+}
+
+function contextFinding(node: QNode, files: GraphRuleContext['sideFiles']): RawFinding {
+  const missing = missingBinary(node, files);
   const sdk = typeof node.attrs?.ep_sdk_version === 'string' ? node.attrs.ep_sdk_version : undefined;
   const partition = typeof node.attrs?.partition_name === 'string' ? node.attrs.partition_name : undefined;
   const about = [
     partition && partition !== node.name && `partition "${partition}"`,
     sdk && `SDK ${sdk}`,
-    whereBinary(node),
+    !missing && whereBinary(node),
   ]
     .filter(Boolean)
     .join('; ');
+  if (fromQnn(node) && missing)
+    return {
+      kind: 'violation',
+      effect: { kind: 'backend-limit', outcomes: { ort: 'rejected', qnn: 'rejected', executorch: 'rejected' } },
+      message: `A QNN context compiled ahead of time (${about}), whose binary "${missing}" was not given with the model: ONNX Runtime's QNN EP reads it from the model's folder, and cannot create the session without it`,
+      expected: `the context binary "${missing}" beside the model`,
+      actual: 'no such file among those given',
+      fix: `Keep "${missing}" in the model's folder when you deploy (drop or pass both files together to check them), or compile with ep.context_embed_mode=1 to embed the binary in the model.`,
+      source: SRC,
+    };
   if (fromQnn(node))
     return {
       kind: 'violation',
@@ -80,7 +105,7 @@ export const precompiledContextRule: GraphRule = {
   check(ctx) {
     const contexts = ctx.graph.nodes.filter(isEpContext);
     if (contexts.length === 0) return [];
-    const out = contexts.map((node) => ({ node, raw: contextFinding(node) }));
+    const out = contexts.map((node) => ({ node, raw: contextFinding(node, ctx.sideFiles) }));
     if (!contexts.some(fromQnn)) return out;
     const outside = ctx.graph.nodes.filter((n) => !isEpContext(n) && ctx.mappedOps.has(n.id));
     if (outside.length > 0) {
