@@ -101,7 +101,7 @@ export const precompiledContextRule: GraphRule = {
   id: 'precompiled-context',
   title: 'Compiled EPContext models',
   description:
-    "A model compiled by ONNX Runtime into EPContext nodes (ep.context_enable, the compile API, AI Hub's precompiled QNN ONNX) holds each compiled partition as a context binary that only the provider which wrote it can load. A QNN context is advice under ONNX Runtime (its QNN EP loads it as it is; QuantLens cannot check the ops inside) and rejected under the QNN converter and ExecuTorch, which take the source model; a context from another provider is rejected everywhere. Compute nodes outside the QNN contexts run on the CPU under ONNX Runtime, whose QNN EP takes only the EPContext nodes of such a model: one finding names them.",
+    "A model compiled by ONNX Runtime into EPContext nodes (ep.context_enable, the compile API, AI Hub's precompiled QNN ONNX) holds each compiled partition as a context binary that only the provider which wrote it can load. A QNN context is advice under ONNX Runtime (its QNN EP loads it as it is; QuantLens cannot check the ops inside) and rejected under the QNN converter and ExecuTorch, which take the source model; a context from another provider is rejected everywhere, and so is a context whose binary file (embed_mode 0) is not among the files given with the model, since ONNX Runtime cannot create the session without it. Compute nodes outside the QNN contexts run on the CPU under ONNX Runtime, whose QNN EP takes only the EPContext nodes of such a model: one finding names them.",
   check(ctx) {
     const contexts = ctx.graph.nodes.filter(isEpContext);
     if (contexts.length === 0) return [];
