@@ -16,6 +16,10 @@ function run(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+/** `quantlens check` on what a test wrote, as a process. */
+const checkRun = (...args: string[]) =>
+  spawnSync(process.execPath, ['bin/quantlens.mjs', 'check', ...args], { encoding: 'utf8' });
+
 describe('quantlens quantize', () => {
   it('writes a QDQ model and AIMET encodings, prints the plan report with SQNR', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ql-qcli-'));
@@ -202,7 +206,7 @@ describe('quantlens quantize', () => {
     expect(r.err).toContain('The model is compiled: its 2 EPContext nodes hold a context binary');
     expect(r.err).toContain('Quantize the model it was compiled from');
     expect(existsSync(join(dir, 'q.onnx'))).toBe(false);
-    const c = spawnSync(process.execPath, ['bin/quantlens.mjs', 'check', file, '--flow', 'ort'], { encoding: 'utf8' });
+    const c = checkRun(file, '--flow', 'ort');
     expect(c.status).toBe(0);
     expect(c.stdout).toContain('delegation (ort): 2 of 2 nodes on the NPU');
   });
@@ -216,8 +220,7 @@ describe('quantlens quantize', () => {
       (n) => n.attributes.find((a) => a.name === 'ep_cache_context')!.attr.value as string,
     );
     writeFileSync(join(dir, bins[0]!), new Uint8Array(64));
-    const check = () =>
-      spawnSync(process.execPath, ['bin/quantlens.mjs', 'check', file, '--flow', 'ort'], { encoding: 'utf8' });
+    const check = () => checkRun(file, '--flow', 'ort');
     const missing = check();
     expect(missing.status).toBe(1);
     expect(missing.stdout).toContain(`whose binary "${bins[1]}" was not given with the model`);
@@ -252,9 +255,7 @@ describe('quantlens quantize', () => {
       const q = readOnnx(new Uint8Array(readFileSync(join(dir, 'f.onnx'))));
       expect(q.graph.inputs[0]!.shape).toEqual([1, 3, 224, 224]);
       // The export checks the same under the check command, and python3-onnx's checker accepts it.
-      const c = spawnSync(process.execPath, ['bin/quantlens.mjs', 'check', join(dir, 'f.onnx'), '--flow', 'ort'], {
-        encoding: 'utf8',
-      });
+      const c = checkRun(join(dir, 'f.onnx'), '--flow', 'ort');
       expect(c.status).toBe(0);
       execFileSync('/usr/bin/python3', [
         '-c',
