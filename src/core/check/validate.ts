@@ -22,7 +22,7 @@ import { mapOp } from './map-op';
 import type { QGraph, QNode } from '../qgraph/qgraph';
 import { GRAPH_RULES, RULES } from './rules/index';
 import { archName } from './rules/context';
-import { isEpContext } from './rules/precompiled-context';
+import { isEpContext } from '../model/external-data';
 
 export interface ValidateOptions {
   soc: string;

@@ -86,13 +86,22 @@ export function externalByteCount(model: Model): number {
 }
 
 /**
+ * ONNX Runtime's EPContext nodes (com.microsoft): a partition an execution provider compiled ahead
+ * of time (ONNX Runtime's `ep.context_enable`, its compile API, an AI Hub compile job), whose graph
+ * is a binary only that provider reads.
+ */
+export function isEpContext(node: { opType: string; domain: string }): boolean {
+  return node.opType === 'EPContext' && node.domain === 'com.microsoft';
+}
+
+/**
  * The context-binary files a compiled model names: ONNX Runtime's EPContext nodes (com.microsoft)
  * with embed_mode 0 keep their binary in a file beside the model, named by ep_cache_context.
  */
 export function contextBinaryLocations(model: Model): string[] {
   const out = new Set<string>();
   for (const n of model.graph.nodes) {
-    if (n.opType !== 'EPContext' || n.domain !== 'com.microsoft') continue;
+    if (!isEpContext(n)) continue;
     const attr = (name: string) => n.attributes.find((a) => a.name === name)?.attr;
     const embed = attr('embed_mode');
     const cache = attr('ep_cache_context');

@@ -20,7 +20,7 @@ import { outputNumbers, outputSqnr } from './sqnr';
 import { foldControlFlow, type ControlFlowFold } from './fold-control-flow';
 import { readOnnx } from '../model/read-onnx';
 import { SentenceError } from '../model/errors';
-import { isEpContext } from '../check/rules/precompiled-context';
+import { isEpContext } from '../model/external-data';
 import { fixInputSizes, sizesFromSamples } from './fix-sizes';
 import { onnxOpset } from '../model/opset';
 import { untieBiases, type Untied } from './untie-constants';

@@ -2,7 +2,7 @@ import type { Source } from '../../../../rules/types';
 import type { Dim } from '../../model/types';
 import type { QNode } from '../../qgraph/qgraph';
 import { listNodeNames, type GraphRule } from './context';
-import { isEpContext } from './precompiled-context';
+import { isEpContext } from '../../model/external-data';
 
 const SRC: Source = {
   ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/qnn_model_wrapper.cc (GetOnnxShape refuses a dimension of unknown size, so the node is not supported); microsoft/onnxruntime pull 22066 "[QNN EP] Ensure QNN EP rejects nodes with I/O of dynamic shape" and its test qnn_basic_test.cc EPRejectsDynamicShapesF32; issue 22439 ("QNN NPU doesn\'t support dynamic shape")',

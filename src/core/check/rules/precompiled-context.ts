@@ -1,17 +1,8 @@
 import type { Source } from '../../../../rules/types';
 import type { QNode } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
-import { normalizeExternalLocation } from '../../model/external-data';
+import { isEpContext, normalizeExternalLocation } from '../../model/external-data';
 import { listNodeNames, type GraphRule, type GraphRuleContext } from './context';
-
-/**
- * ONNX Runtime's EPContext nodes (com.microsoft): a partition an execution provider compiled ahead
- * of time (ONNX Runtime's `ep.context_enable`, `ort.compile`, an AI Hub compile job), whose graph is
- * a binary only that provider reads.
- */
-export function isEpContext(node: Pick<QNode, 'opType' | 'domain'>): boolean {
-  return node.opType === 'EPContext' && node.domain === 'com.microsoft';
-}
 
 /** Whether ONNX Runtime's QNN EP loads this EPContext node (its `source`, in any case). */
 function fromQnn(node: QNode): boolean {
