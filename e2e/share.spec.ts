@@ -19,7 +19,7 @@ test('a link reproduces settings, verdict, findings and selection for a URL mode
   await page.getByRole('checkbox', { name: 'Show infos' }).uncheck();
   await page.getByRole('button', { name: 'Copy link' }).click();
   const link = await page.getByTestId('share-link').inputValue();
-  expect(link).toMatch(/#s=3\./);
+  expect(link).toMatch(/#s=4\./);
   const count = await page.getByTestId('finding').count();
 
   const fresh = await browser.newContext({ viewport: { width: 1280, height: 720 } });
@@ -146,7 +146,7 @@ async function openCopiedLink(page: Page, browser: Browser): Promise<{ other: Pa
   return { other, fresh };
 }
 
-test("the input shapes a link recorded reach the replay on the receiver's copy of a local model", async ({
+test("the input shapes and fixed sizes a link recorded reach the replay on the receiver's copy of a local model", async ({
   page,
   browser,
 }) => {
@@ -161,9 +161,17 @@ test("the input shapes a link recorded reach the replay on the receiver's copy o
   const field = page.getByRole('textbox', { name: 'Shape of x' });
   await field.fill('1,3,48,96');
   await field.blur();
+  // Under ONNX Runtime the recogniser's dynamic batch and width put it on the CPU, unless the
+  // run writes the sizes into the export.
+  await page.getByRole('combobox', { name: 'Flow' }).selectOption('ort');
+  await page.getByRole('checkbox', { name: 'fix these sizes in the export' }).check();
   await page.getByRole('button', { name: 'Quantize', exact: true }).click();
   await expect(page.getByTestId('quant-progress')).toHaveCount(0, { timeout: 60_000 });
   await expect(page.getByTestId('quant-result')).not.toContainText('dimension 3');
+  const fixed = 'fixed size: x: [p2o.DynamicDimension.0, 3, 48, p2o.DynamicDimension.1] -> [1, 3, 48, 96]';
+  await expect(page.getByTestId('quant-fixed-size')).toHaveText(fixed);
+  const dynamicFinding = (p: Page) => p.locator('[data-testid="finding"][data-rule="dynamic-shape"]');
+  await expect(dynamicFinding(page)).toHaveCount(0);
   await page.getByRole('button', { name: 'Copy link' }).click();
   const link = await page.getByTestId('share-link').inputValue();
 
@@ -173,7 +181,7 @@ test("the input shapes a link recorded reach the replay on the receiver's copy o
   await expect(other.getByTestId('shared-snapshot')).toBeVisible();
   // Before the drop, the receiver reads what will be replayed.
   await expect(other.getByTestId('snapshot-settings')).toHaveText(
-    'Settings: HTP · SM8650 · QNN converter · strict · quantized 8a8w · input x 1x3x48x96',
+    'Settings: HTP · SM8650 · ONNX Runtime QNN EP · strict · quantized 8a8w · input x 1x3x48x96 · sizes fixed in the export',
   );
   await dropFiles(other, [rec]);
   await expect(other.getByTestId('quant-result')).toBeVisible({ timeout: 60_000 });
@@ -181,5 +189,11 @@ test("the input shapes a link recorded reach the replay on the receiver's copy o
   // The width the sender gave, not the guess (the model's load used to clear it before the replay).
   await expect(other.getByRole('textbox', { name: 'Shape of x' })).toHaveValue('1,3,48,96');
   await expect(other.getByTestId('quant-result')).not.toContainText('dimension 3');
+  // The replay fixed the sizes too (a version-3 link could not say so, and the receiver's check
+  // then put every node on the CPU).
+  await expect(other.getByRole('checkbox', { name: 'fix these sizes in the export' })).toBeChecked();
+  await expect(other.getByTestId('quant-fixed-size')).toHaveText(fixed);
+  await expect(dynamicFinding(other)).toHaveCount(0);
+  await expect(other.getByRole('combobox', { name: 'Flow' })).toHaveValue('ort');
   await fresh.close();
 });

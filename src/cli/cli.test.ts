@@ -220,7 +220,7 @@ describe('quantlens check --link', () => {
     const { encodeShareLink } = await import('../core/share');
     const link = await encodeShareLink(
       {
-        v: 3,
+        v: 4,
         settings: { backend: 'htp', soc: 'SM8450', strict: false, flow: 'qnn' },
         model: { name: 'other.onnx', size: 1, sha256: '0'.repeat(64) },
       },
@@ -239,7 +239,7 @@ describe('quantlens check --link', () => {
     ) =>
       encodeShareLink(
         {
-          v: 3,
+          v: 4,
           settings: { backend: 'htp', soc, strict: true, flow: 'qnn', config, calibration },
           model: { name: 'transformer-block.onnx', size: 1, sha256: '0'.repeat(64) },
         },
@@ -264,7 +264,7 @@ describe('quantlens check --link', () => {
     const { encodeShareLink } = await import('../core/share');
     const link = await encodeShareLink(
       {
-        v: 3,
+        v: 4,
         settings: {
           backend: 'htp',
           soc: 'SM8650',
@@ -292,6 +292,42 @@ describe('quantlens check --link', () => {
       "replayed the link's quantizer run: 16a8w · per-channel linear weights · symmetric activations · input x 1x16x64, calibrated on 2 random samples (percentile)",
     );
   });
+
+  it.runIf(existsSync('.cache/corpus/torch/float-mobilenet_v3_small-dynamic.onnx'))(
+    "replays a version-4 link's fixed sizes: PyTorch's dynamic MobileNetV3 passes under ONNX Runtime only with them",
+    async () => {
+      const { encodeShareLink } = await import('../core/share');
+      const model = '.cache/corpus/torch/float-mobilenet_v3_small-dynamic.onnx';
+      const linkWith = (fixSizes: boolean) =>
+        encodeShareLink(
+          {
+            v: 4,
+            settings: {
+              backend: 'htp',
+              soc: 'SM8650',
+              strict: true,
+              flow: 'ort',
+              config: '8a8w',
+              calibration: { mode: 'random', samples: 2, seed: 1 },
+              ...(fixSizes ? { fixSizes } : {}),
+            },
+            model: { name: 'float-mobilenet_v3_small-dynamic.onnx', size: 1, sha256: '0'.repeat(64) },
+          },
+          'http://127.0.0.1:5173/',
+        );
+      const fixed = run('check', model, '--link', await linkWith(true), '--format', 'json');
+      expect(fixed.code).toBe(0);
+      expect(JSON.parse(fixed.out).findings.filter((f: { rule: string }) => f.rule === 'dynamic-shape')).toEqual([]);
+      const text = run('check', model, '--link', await linkWith(true));
+      expect(text.out).toContain("replayed the link's quantizer run: 8a8w · sizes fixed in the export");
+      // The same run without them keeps batch, height and width dynamic: every node on the CPU.
+      const dynamic = run('check', model, '--link', await linkWith(false), '--format', 'json');
+      expect(dynamic.code).toBe(1);
+      expect(
+        JSON.parse(dynamic.out).findings.map((f: { rule: string; outcome: string }) => [f.rule, f.outcome]),
+      ).toEqual([['dynamic-shape', 'cpu-fallback']]);
+    },
+  );
 });
 
 describe('the file hash on a worker thread', () => {

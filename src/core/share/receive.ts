@@ -55,12 +55,14 @@ export interface SharedQuantization extends QuantOptions {
   overrides: Override[];
   calibration: { samples: number; seed: number; observer: ObserverKind; percentile?: number };
   shapes: Record<string, number[]>;
+  /** The export has its inputs' dynamic dimensions at the sizes calibration ran at. */
+  fixSizes: boolean;
 }
 
 /**
  * The quantizer run a link recorded, in the engine's terms, or undefined when it recorded none.
- * What a version-2 link did not record (options, observer, shapes) is the default, as its replay
- * always used. Override configs this QuantLens does not know keep the node float.
+ * What an older link did not record (options, observer and shapes before version 3, fixed sizes
+ * before 4) is the default, as its replay always used. Override configs this QuantLens does not know keep the node float.
  */
 export function sharedQuantization(settings: ShareSettings): SharedQuantization | undefined {
   const config = settings.config;
@@ -83,6 +85,7 @@ export function sharedQuantization(settings: ShareSettings): SharedQuantization 
     },
     // Copied entry by entry: keys are model input names from a stranger's link.
     shapes: Object.fromEntries(Object.entries(settings.shapes ?? {}).map(([k, v]) => [k, [...v]])),
+    fixSizes: settings.fixSizes ?? false,
   };
 }
 
@@ -94,7 +97,7 @@ export function sharedQuantization(settings: ShareSettings): SharedQuantization 
 export function quantizationForLink(
   run: SharedQuantization,
   source: { kind: 'random' } | { kind: 'files'; samples: number },
-): Pick<ShareSettings, 'config' | 'overrides' | 'calibration' | 'options' | 'shapes'> {
+): Pick<ShareSettings, 'config' | 'overrides' | 'calibration' | 'options' | 'shapes' | 'fixSizes'> {
   const { observer, percentile, seed } = run.calibration;
   return {
     config: run.config,
@@ -114,6 +117,7 @@ export function quantizationForLink(
       blockSize: run.blockSize,
     },
     ...(Object.keys(run.shapes).length ? { shapes: run.shapes } : {}),
+    ...(run.fixSizes ? { fixSizes: true } : {}),
   };
 }
 
@@ -130,5 +134,6 @@ export function quantizationText(run: SharedQuantization): string {
   if (run.blockSize !== DEFAULT_OPTIONS.blockSize) parts.push(`LPBQ block ${run.blockSize}`);
   if (run.overrides.length) parts.push(`${run.overrides.length} override${run.overrides.length === 1 ? '' : 's'}`);
   for (const [input, dims] of Object.entries(run.shapes)) parts.push(`input ${input} ${dims.join('x')}`);
+  if (run.fixSizes) parts.push('sizes fixed in the export');
   return parts.join(' · ');
 }

@@ -232,15 +232,40 @@ export const SHARE_PAYLOAD_V3_SCHEMA = {
   },
 } as const;
 
+// ---------------------------------------------------------------------------------------------
+// Version 4: version 3 with `settings.fixSizes`, set when the run wrote its inputs' dynamic
+// dimensions at the sizes it calibrated on (static shapes in the export, as ONNX Runtime's QNN EP
+// needs). A v3 replay left them dynamic, and under ONNX Runtime its check then found every node
+// of such a model on the CPU where its sender had found none. Optional. Frozen like 3.
+
+/** JSON schema of payload version 4. */
+export const SHARE_PAYLOAD_V4_SCHEMA = {
+  ...SHARE_PAYLOAD_V3_SCHEMA,
+  $id: 'https://quantlens.dev/schema/share-payload-4.json',
+  properties: {
+    ...SHARE_PAYLOAD_V3_SCHEMA.properties,
+    v: { const: 4 },
+    settings: {
+      ...SHARE_PAYLOAD_V3_SCHEMA.properties.settings,
+      properties: {
+        ...SHARE_PAYLOAD_V3_SCHEMA.properties.settings.properties,
+        fixSizes: { type: 'boolean' },
+      },
+    },
+  },
+} as const;
+
 /** Payload version 1, as written in the fragment `s=1.…`: the type its schema describes. */
 export type SharePayloadV1 = Infer<typeof SHARE_PAYLOAD_V1_SCHEMA>;
 /** Payload version 2 (`s=2.…`): v1 plus `settings.flow` and snapshot finding outcomes. */
 export type SharePayloadV2 = Infer<typeof SHARE_PAYLOAD_V2_SCHEMA>;
 /** Payload version 3 (`s=3.…`): v2 plus the quantizer's options, observer and input shapes. */
 export type SharePayloadV3 = Infer<typeof SHARE_PAYLOAD_V3_SCHEMA>;
+/** Payload version 4 (`s=4.…`): v3 plus `settings.fixSizes`. */
+export type SharePayloadV4 = Infer<typeof SHARE_PAYLOAD_V4_SCHEMA>;
 
 /** The share-link format: its versions and the upgrades between them. */
-export const SHARE_FORMAT = defineFormat<SharePayloadV3>('share link', 'v', [
+export const SHARE_FORMAT = defineFormat<SharePayloadV4>('share link', 'v', [
   { version: 1, schema: SHARE_PAYLOAD_V1_SCHEMA },
   {
     version: 2,
@@ -253,6 +278,12 @@ export const SHARE_FORMAT = defineFormat<SharePayloadV3>('share link', 'v', [
     schema: SHARE_PAYLOAD_V3_SCHEMA,
     // A v2 link recorded no options: its replay uses the defaults, as it always did.
     upgrade: (v2: SharePayloadV2): SharePayloadV3 => ({ ...v2, v: 3 }),
+  },
+  {
+    version: 4,
+    schema: SHARE_PAYLOAD_V4_SCHEMA,
+    // A v3 link's replay kept dynamic sizes dynamic, as its sender's run did (v3 had no choice).
+    upgrade: (v3: SharePayloadV3): SharePayloadV4 => ({ ...v3, v: 4 }),
   },
 ]);
 

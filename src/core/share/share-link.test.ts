@@ -30,7 +30,7 @@ import {
   type ShareSettings,
   type ShareSnapshot,
   SHARE_LIMITS,
-  SHARE_PAYLOAD_V3_SCHEMA,
+  SHARE_PAYLOAD_V4_SCHEMA,
   quantizationForLink,
   quantizationText,
   sharedQuantization,
@@ -66,7 +66,7 @@ const FIXTURES = new URL('./__fixtures__/', import.meta.url);
 const SHA = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 const LOCAL: SharePayload = {
-  v: 3,
+  v: 4,
   settings: { backend: 'htp', soc: 'SM8650', strict: true, flow: 'qnn', config: '8a8w' },
   model: { name: 'cnn-sigmoid.qdq.onnx', size: 20480, sha256: SHA },
 };
@@ -147,7 +147,7 @@ function noise(seed: number, chars: number): string {
 describe('round trip', () => {
   it('a URL model with every setting, view and filter', async () => {
     const payload: SharePayload = {
-      v: 3,
+      v: 4,
       settings: {
         backend: 'htp',
         soc: 'SM8650',
@@ -180,7 +180,7 @@ describe('round trip', () => {
       },
     };
     const link = await encodeShareLink(payload, 'https://quantlens.example/app/#old=fragment');
-    expect(link).toMatch(/^https:\/\/quantlens\.example\/app\/#s=3\.[A-Za-z0-9_-]+$/);
+    expect(link).toMatch(/^https:\/\/quantlens\.example\/app\/#s=4\.[A-Za-z0-9_-]+$/);
     expect(await decodeShareLink(link)).toEqual(payload);
     expect(await decodeShareFragment(new URL(link).hash)).toEqual(payload);
   });
@@ -327,7 +327,7 @@ describe('round trip', () => {
 
 describe('the latest schema and the encoder limits', () => {
   it('agree, so the encoder never writes a link the schema refuses or trims more than it must', () => {
-    const p = SHARE_PAYLOAD_V3_SCHEMA.properties;
+    const p = SHARE_PAYLOAD_V4_SCHEMA.properties;
     const finding = p.snapshot.properties.findings.items.properties;
     expect({
       name: p.model.properties.name.maxLength,
@@ -353,7 +353,7 @@ describe('the latest schema and the encoder limits', () => {
   });
 });
 
-describe('a quantizer run travels whole (version 3)', () => {
+describe('a quantizer run travels whole (versions 3 and 4)', () => {
   const RUN = {
     config: '16a4w_block' as const,
     perChannelConv: true,
@@ -364,6 +364,7 @@ describe('a quantizer run travels whole (version 3)', () => {
     overrides: [{ pattern: '^/head/', config: 'float' as const }],
     calibration: { samples: 8, seed: 3, observer: 'percentile' as const, percentile: 99.9 },
     shapes: { x: [1, 3, 48, 320] },
+    fixSizes: true,
   };
 
   it('the receiver replays every choice of the sender, not the defaults', async () => {
@@ -374,7 +375,7 @@ describe('a quantizer run travels whole (version 3)', () => {
     const back = await decodeShareLink(await encodeShareLink(payload, 'https://quantlens.example/'));
     expect(sharedQuantization(back.settings)).toEqual(RUN);
     expect(quantizationText(RUN)).toBe(
-      '16a4w_block · per-channel linear weights · per-channel embedding tables · symmetric activations · LPBQ block 64 · 1 override · input x 1x3x48x320',
+      '16a4w_block · per-channel linear weights · per-channel embedding tables · symmetric activations · LPBQ block 64 · 1 override · input x 1x3x48x320 · sizes fixed in the export',
     );
   });
 
@@ -397,6 +398,7 @@ describe('a quantizer run travels whole (version 3)', () => {
       blockSize: 32,
       calibration: { samples: 16, seed: 42, observer: 'minmax' },
       shapes: {},
+      fixSizes: false,
     });
     const none: SharePayloadV2['settings'] = { backend: 'htp', soc: 'SM8650', strict: true, flow: 'qnn' };
     expect(sharedQuantization(none)).toBeUndefined();
@@ -471,9 +473,9 @@ describe('malformed and hostile links', () => {
     ],
     [
       'a future version',
-      async () => fragmentOf({ ...LOCAL, v: 4 } as never, 4),
+      async () => fragmentOf({ ...LOCAL, v: 5 } as never, 5),
       'future-version',
-      /^This share link was made by a newer QuantLens \(version 4\); this one reads up to 3\. Update QuantLens/,
+      /^This share link was made by a newer QuantLens \(version 5\); this one reads up to 4\. Update QuantLens/,
     ],
     [
       'a version that never existed',
@@ -531,9 +533,9 @@ describe('malformed and hostile links', () => {
     ],
     [
       'a body whose version disagrees with its prefix',
-      async () => fragmentOf({ ...LOCAL, v: 4 } as never),
+      async () => fragmentOf({ ...LOCAL, v: 5 } as never),
       'version-mismatch',
-      /says version 3 before the dot but 4 inside/,
+      /says version 4 before the dot but 5 inside/,
     ],
     [
       'a missing field',
@@ -577,6 +579,19 @@ describe('malformed and hostile links', () => {
         ),
       'invalid-field',
       /settings\.options is not a known field/,
+    ],
+    [
+      'a version-3 link that says its sizes were fixed (version 4 added that)',
+      async () =>
+        fragmentOf(
+          payloadWith((p) => {
+            p.v = 3;
+            p.settings.fixSizes = true;
+          }),
+          3,
+        ),
+      'invalid-field',
+      /settings\.fixSizes is not a known field/,
     ],
     [
       'an input shape with a dimension of 0',
@@ -642,7 +657,7 @@ describe('malformed and hostile links', () => {
     ],
     [
       'a __proto__ key',
-      async () => fragmentOfText(JSON.stringify(LOCAL).replace('{"v":3,', '{"v":3,"__proto__":{"polluted":true},')),
+      async () => fragmentOfText(JSON.stringify(LOCAL).replace('{"v":4,', '{"v":4,"__proto__":{"polluted":true},')),
       'invalid-field',
       /__proto__ is not a known field/,
     ],
