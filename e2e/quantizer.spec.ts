@@ -183,6 +183,9 @@ test('dynamic input shapes: the field shows the dims the run uses, and they do n
     'fixed size: x: [p2o.DynamicDimension.0, 3, 48, p2o.DynamicDimension.1] -> [1, 3, 48, 320]',
   );
   await expect(dynamicFinding).toHaveCount(0);
+  // The run validated its plan under the flow the toolbar shows (it used to check it under the
+  // QNN converter, whatever the toolbar said).
+  await expect(page.getByTestId('verdict')).toContainText('ONNX Runtime QNN EP');
   // The detector's x is [batch, 3, height, width]: the recogniser's 48 x 320 is not carried over.
   await dropFiles(page, [paddle('ch_PP-OCRv4_det_infer.onnx')]);
   await expect(page.getByTestId('model-origin')).toHaveText('ch_PP-OCRv4_det_infer.onnx');

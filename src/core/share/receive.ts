@@ -15,8 +15,14 @@ import {
 // Receiving.
 
 /** The validator settings a payload asks for (the shape of the worker's CheckSettings). */
-export function checkSettingsOf(payload: SharePayload): { backend: ShareBackend; soc: string; strict: boolean } {
-  return { backend: payload.settings.backend, soc: payload.settings.soc, strict: payload.settings.strict };
+export function checkSettingsOf(payload: SharePayload): {
+  backend: ShareBackend;
+  soc: string;
+  strict: boolean;
+  flow: ShareSettings['flow'];
+} {
+  const { backend, soc, strict, flow } = payload.settings;
+  return { backend, soc, strict, flow };
 }
 
 /**

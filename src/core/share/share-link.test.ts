@@ -321,7 +321,7 @@ describe('round trip', () => {
 
   it('gives the worker the settings it asks for', async () => {
     const settings: CheckSettings = checkSettingsOf(LOCAL);
-    expect(settings).toEqual({ backend: 'htp', soc: 'SM8650', strict: true });
+    expect(settings).toEqual({ backend: 'htp', soc: 'SM8650', strict: true, flow: 'qnn' });
   });
 });
 

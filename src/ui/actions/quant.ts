@@ -16,13 +16,11 @@ export async function runQuantize(): Promise<void> {
   const progress = progressProxy((phase, fraction) => {
     if (mine === seq && !finished) useQuant.setState({ running: { phase, fraction, started } });
   });
-  const { settings } = useCheck.getState();
+  // The toolbar's settings, the flow among them: the run validates its plan under the flow shown.
+  const { backend, soc, strict, flow } = useCheck.getState().settings;
   let out;
   try {
-    out = await engineClient().quantize(
-      { ...useQuant.getState().settings, backend: settings.backend, soc: settings.soc, strict: settings.strict },
-      progress,
-    );
+    out = await engineClient().quantize({ ...useQuant.getState().settings, backend, soc, strict, flow }, progress);
   } catch (err) {
     finished = true;
     if (mine === seq)

@@ -4,7 +4,8 @@ import { DEFAULT_CALIBRATION, DEFAULT_OPTIONS } from '../../core/quant/configs';
 import type { Override } from '../../core/quant/plan';
 import type { QuantizeOutcome, QuantizeSettings } from '../../core/session/api';
 
-export type QuantPanelSettings = Omit<QuantizeSettings, 'backend' | 'soc' | 'strict' | 'target'>;
+/** The panel's choices; backend, SoC, strict and flow are the toolbar's (useCheck), given to each run. */
+export type QuantPanelSettings = Omit<QuantizeSettings, 'backend' | 'soc' | 'strict' | 'flow' | 'target'>;
 
 export interface QuantState {
   settings: QuantPanelSettings;
