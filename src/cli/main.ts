@@ -5,10 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import { openAsBlob, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { OUTCOME_TEXT, type Finding } from '../core/check/finding';
+import { outcomeText, type Finding } from '../core/check/finding';
 import { delegationText } from '../core/check/delegation';
 import { calibrationText } from '../core/report/report-text';
-import { DEFAULT_FLOW, FLOWS, isFlow } from '../../rules/types';
+import { DEFAULT_FLOW, FLOWS, isFlow, type Flow } from '../../rules/types';
 import { loadRulePack } from '../../rules/registry';
 import { Engine } from '../core/session/engine';
 import type { CheckSettings, OpenFile } from '../core/session/api';
@@ -74,13 +74,13 @@ ${socs(lpai.socs)}
 
 const ICON = { error: '✖', warning: '⚠', info: 'ℹ' } as const;
 
-function textFinding(f: Finding): string {
+function textFinding(f: Finding, flow: Flow): string {
   return [
     `${ICON[f.severity]} ${f.severity.padEnd(7)} ${f.rule.padEnd(14)} ${f.node} (${f.op}${f.qnnOp ? ` → ${f.qnnOp}` : ''})${f.port ? ` ${f.port}` : ''}`,
     `    ${f.message}`,
     `    expected: ${f.expected}`,
     `    actual:   ${f.actual}`,
-    `    outcome:  ${OUTCOME_TEXT[f.outcome]} (${f.constraintKind})`,
+    `    outcome:  ${outcomeText(f.outcome, flow)} (${f.constraintKind})`,
     `    fix:      ${f.fix}`,
     `    source:   ${f.source}`,
     ...(f.sourceNote ? [`    note:     ${f.sourceNote}`] : []),
@@ -274,7 +274,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         `${r.verdict.toUpperCase()}: ${c.error} errors, ${c.warning} warnings, ${c.info} notes`,
         `delegation (${r.flow}): ${delegationText(r.delegation, r.flow)}`,
         ...(replayed ? [replayed] : []),
-        ...r.findings.map((f) => `\n${textFinding(f)}`),
+        ...r.findings.map((f) => `\n${textFinding(f, r.flow)}`),
         '',
       ].join('\n'),
     );

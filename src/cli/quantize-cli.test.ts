@@ -226,6 +226,7 @@ describe('quantlens quantize', () => {
     expect(missing.stdout).toContain(`whose binary "${bins[1]}" was not given with the model`);
     expect(missing.stdout).not.toContain(`whose binary "${bins[0]}"`);
     expect(missing.stdout).toContain('delegation (ort): session creation fails at 1 of 2 nodes');
+    expect(missing.stdout).toContain('outcome:  rejected (session creation fails) (backend-limit)');
     writeFileSync(join(dir, bins[1]!), new Uint8Array(64));
     const both = check();
     expect(both.status).toBe(0);

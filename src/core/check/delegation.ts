@@ -7,7 +7,7 @@
  */
 import type { Flow } from '../../../rules/types';
 import type { QGraph } from '../qgraph/qgraph';
-import type { Finding } from './finding';
+import { refusalText, type Finding } from './finding';
 
 export interface Delegation {
   /** Compute nodes the backend would run (transparent and folded nodes left out). */
@@ -99,9 +99,7 @@ export function delegationText(
   flow?: Flow,
 ): string {
   if (d.nodes === 0) return 'no compute nodes';
-  // What refuses the model under each flow: the QNN converter, ONNX Runtime's session, ExecuTorch's build.
-  const fails =
-    flow === 'ort' ? 'session creation fails' : flow === 'executorch' ? 'the build fails' : 'conversion fails';
+  const fails = refusalText(flow);
   if (d.rejected)
     return `${fails} at ${d.rejected} of ${d.nodes} node${d.nodes === 1 ? '' : 's'}: none runs on the NPU until ${d.rejected === 1 ? 'it is' : 'they are'} fixed`;
   const on = `${d.onNpu} of ${d.nodes} node${d.nodes === 1 ? '' : 's'} on the NPU${d.onNpu ? ` in ${d.partitions} partition${d.partitions === 1 ? '' : 's'}` : ''}`;

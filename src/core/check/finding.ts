@@ -116,14 +116,22 @@ export function severityOfOutcome(outcome: Outcome, strict: boolean): Severity {
   }
 }
 
-/** Words for an outcome, for messages and reports. */
-export const OUTCOME_TEXT: Record<Outcome, string> = {
-  rejected: 'rejected (conversion fails)',
+/** What refuses a model under each flow: the QNN converter, ONNX Runtime's session, ExecuTorch's build. */
+export function refusalText(flow: Flow | undefined): string {
+  return flow === 'ort' ? 'session creation fails' : flow === 'executorch' ? 'the build fails' : 'conversion fails';
+}
+
+const OUTCOME_WORDS: Record<Exclude<Outcome, 'rejected'>, string> = {
   'cpu-fallback': 'falls back to the CPU',
   'auto-fixed': 'repaired by the toolchain (numerics change)',
   slower: 'runs on the NPU, slower',
   advice: 'advice only',
 };
+
+/** Words for an outcome under a flow, for messages and reports: "rejected (session creation fails)". */
+export function outcomeText(outcome: Outcome, flow: Flow | undefined): string {
+  return outcome === 'rejected' ? `rejected (${refusalText(flow)})` : OUTCOME_WORDS[outcome];
+}
 
 export function verdictOf(findings: readonly Finding[]): Verdict {
   if (findings.some((f) => f.severity === 'error')) return 'fail';

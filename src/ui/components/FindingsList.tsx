@@ -46,7 +46,7 @@ function Row({ f }: { f: Finding }) {
           {f.node}
           {f.qnnOp ? ` · ${f.qnnOp}` : ''}
         </div>
-        <div className="mt-0.5 text-slate-700">{f.message}</div>
+        <div className="mt-0.5 break-words text-slate-700">{f.message}</div>
       </button>
     </li>
   );

@@ -1,5 +1,5 @@
 /** Every finding on one node: reason, expected vs actual, what happens under the flow, the fix, and the source with its confidence. */
-import { OUTCOME_TEXT } from '../../core/check/finding';
+import { outcomeText } from '../../core/check/finding';
 import { DEFAULT_FLOW } from '../../../rules/types';
 import { useCheck } from '../state/check-store';
 import { drawnNodeOf, useApp } from '../state/app-store';
@@ -33,7 +33,7 @@ export function NodeFindings({ nodeId }: { nodeId: string }) {
               <span className="font-mono text-slate-500">{f.rule}</span>
               {f.port && <span className="text-slate-500">· {f.port}</span>}
             </div>
-            <p className="mt-1 text-slate-900">{f.message}</p>
+            <p className="mt-1 break-words text-slate-900">{f.message}</p>
             <dl className="mt-1 grid grid-cols-[auto_minmax(0,1fr)] gap-x-2 gap-y-0.5 [&_dd]:break-words">
               <dt className="text-slate-500">expected</dt>
               <dd className="font-mono" data-testid="finding-expected">
@@ -51,7 +51,7 @@ export function NodeFindings({ nodeId }: { nodeId: string }) {
               )}
               <dt className="text-slate-500">outcome</dt>
               <dd data-testid="finding-outcome">
-                {FLOW_LABEL[flow]}: {OUTCOME_TEXT[f.outcome]}{' '}
+                {FLOW_LABEL[flow]}: {outcomeText(f.outcome, flow)}{' '}
                 <span className="text-slate-500">({KIND_TEXT[f.constraintKind]})</span>
               </dd>
               <dt className="text-slate-500">fix</dt>

@@ -109,7 +109,9 @@ function NodeDetails({ node }: { node: ViewNode }) {
         <div className="text-xs text-slate-500">
           domain: {node.domain || 'ai.onnx'} · id {node.id}
         </div>
-        {node.docString && <p className="mt-1 text-xs whitespace-pre-wrap text-slate-600">{node.docString}</p>}
+        {node.docString && (
+          <p className="mt-1 text-xs break-words whitespace-pre-wrap text-slate-600">{node.docString}</p>
+        )}
       </div>
       <NodeFindings nodeId={node.id} />
       {node.kind === 'op' && <NodeQuantConfig node={node} />}

@@ -4,7 +4,7 @@ import { memo } from 'react';
 import type { ViewNode } from '../../core/model/graph-view';
 import { useCheck } from '../state/check-store';
 import { SEVERITY_ICON } from './severity';
-import { OUTCOME_TEXT } from '../../core/check/finding';
+import { outcomeText } from '../../core/check/finding';
 import { opCategory } from '../op-category';
 
 export type OpNodeData = { node: ViewNode; hit: boolean };
@@ -15,6 +15,7 @@ function OpNodeImpl({ data, selected, width, height }: NodeProps<OpFlowNode>) {
   const marks = useCheck((s) => s.marks.get(n.id));
   const offNpu = useCheck((s) => s.offNpu.has(n.id));
   const partition = useCheck((s) => s.partitionOf?.[n.id]);
+  const flow = useCheck((s) => s.result?.flow);
   const io = n.kind !== 'op';
   const classes = [
     'ql-node',
@@ -31,7 +32,7 @@ function OpNodeImpl({ data, selected, width, height }: NodeProps<OpFlowNode>) {
       data-testid="graph-node"
       data-node-id={n.id}
       data-op={n.opType}
-      title={`${n.opType}${n.domain ? ` (${n.domain})` : ''}\n${n.name}${partition ? `\nNPU partition ${partition}` : ''}${marks ? `\n${SEVERITY_ICON[marks.worst]} ${marks.first}\nUnder the flow: ${OUTCOME_TEXT[marks.outcome]}` : ''}`}
+      title={`${n.opType}${n.domain ? ` (${n.domain})` : ''}\n${n.name}${partition ? `\nNPU partition ${partition}` : ''}${marks ? `\n${SEVERITY_ICON[marks.worst]} ${marks.first}\nUnder the flow: ${outcomeText(marks.outcome, flow)}` : ''}`}
       data-severity={marks?.worst}
       data-npu={offNpu ? 'off' : undefined}
       data-partition={partition}
