@@ -145,6 +145,26 @@ test("only the chosen backend's rule pack is loaded", async ({ page }) => {
   expect(scripts.some((u) => /lpai-pack/.test(u))).toBe(true);
 });
 
+test('LPAI takes no ONNX Runtime flow (its QNN EP has no LPAI backend): the menu says so, and the flow gives way', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await waitForGraph(page);
+  const flow = page.getByRole('combobox', { name: 'Flow' });
+  await flow.selectOption('ort');
+  await expect(page.getByTestId('verdict')).toContainText('ONNX Runtime QNN EP');
+  await page.getByRole('combobox', { name: 'Backend' }).selectOption('lpai');
+  await expect(flow).toHaveValue('qnn');
+  await expect(page.getByTestId('verdict')).toContainText('LPAI · QNN converter');
+  const ort = flow.locator('option[value="ort"]');
+  await expect(ort).toBeDisabled();
+  await expect(ort).toHaveText('ONNX Runtime QNN EP (not for LPAI)');
+  await expect(ort).toHaveAttribute('title', /has no LPAI backend/);
+  // Back on the HTP, the flow is offered again.
+  await page.getByRole('combobox', { name: 'Backend' }).selectOption('htp');
+  await expect(ort).toBeEnabled();
+});
+
 test('a constraint pack loads from a file, and a bad one is refused with its reason', async ({ page }) => {
   await page.goto('/');
   await waitForGraph(page);

@@ -220,6 +220,13 @@ export interface RulePack {
   unmappedOps?: ConstraintKind;
   /** HTP architectures without FP16 (float ops cannot stay on the NPU there). */
   noFp16BelowArch?: number;
+  /** The backend runs quantized ops only: float ops cannot stay on it on any SoC. */
+  quantizedOnly?: { source: Source };
+  /**
+   * Deployment flows that cannot target this backend at all, and why: a check under one of them
+   * is refused with these words rather than predicting a delegation that cannot happen.
+   */
+  flowsWithout?: Partial<Record<Flow, { why: string; source: Source }>>;
   /** The highest tensor rank any op of the backend takes (the op-limits rule checks every node). */
   maxTensorRank?: { max: number; source: Source };
 }

@@ -23,6 +23,23 @@ const pack: RulePack = {
     { model: 'SAR2230P', htpArch: 81, vtcmMB: 4, lpai: 6, chipsetId: 95 },
   ],
   defaultSoc: DEFAULT_SOC.lpai,
+  // "CPU runs in dtype=fp32 while LPAI runs in dtype=quantized": ExecuTorch wraps every node the
+  // LPAI backend does not take in Q/DQ and runs it on the CPU.
+  quantizedOnly: {
+    source: {
+      ref: 'pytorch/executorch backends/qualcomm/_passes/lpai_partition_fallback_support.py (LpaiPartitionFallbackSupport)',
+      confidence: 'inferred',
+    },
+  },
+  flowsWithout: {
+    ort: {
+      why: 'it has no LPAI backend (its backend_type takes cpu, gpu, htp, saver or ir, and loads the HTP library for any other name; a QNN library it does not know by its backend id runs as its CPU backend)',
+      source: {
+        ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/qnn_execution_provider.cc (ParseBackendTypeName), builder/qnn_backend_manager.cc (SetQnnBackendType)',
+        confidence: 'from-code',
+      },
+    },
+  },
   // The ONNX equivalents of the ATen ops ExecuTorch's lpai_rules.py annotates. ExecuTorch leaves
   // everything else unannotated; whether LPAI runs it is unknown, so unmapped ops are advice.
   ops: [

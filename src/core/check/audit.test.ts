@@ -303,6 +303,41 @@ describe('C19: LPAI', () => {
     const hs = qgraphFromQdq(op({ op: 'HardSigmoid', qtype: 'uint8', inputs: [x([1, 4])], outputRange: [0, 1] }));
     expect(await check(hs, { backend: 'lpai', soc: 'SM8850' })).toEqual([['unsupported-op', 'info', 'advice']]);
   });
+
+  it("refuses ONNX Runtime's QNN EP as a flow for LPAI: it has no LPAI backend", async () => {
+    const div = qgraphFromQdq(op({ op: 'Div', qtype: 'uint8', inputs: [x([1, 4]), x([1, 4], [1, 2])] }));
+    await expect(check(div, { backend: 'lpai', soc: 'SM8850', flow: 'ort' })).rejects.toThrow(
+      "ONNX Runtime's QNN EP cannot deploy a model to LPAI: it has no LPAI backend",
+    );
+    await expect(check(div, { backend: 'lpai', soc: 'SM8850', flow: 'ort' })).rejects.toMatchObject({
+      code: 'flow-backend',
+      hint: "Choose the QNN converter or ExecuTorch as the flow for LPAI, or the HTP backend for ONNX Runtime's QNN EP.",
+    });
+  });
+
+  const encoder = '.cache/corpus/torch/transformer-encoder-pc-sym.onnx';
+  it.runIf(existsSync(encoder))(
+    "float islands leave LPAI, which runs quantized ops only: PyTorch's decomposed LayerNorm runs on the CPU under ExecuTorch",
+    async () => {
+      // PyTorch 1.13's QDQ export leaves each LayerNorm as nine float nodes (ReduceMean ... Add).
+      const g = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(encoder))));
+      const islands = async (o: Parameters<typeof check>[1]) =>
+        (await check(g, o)).filter(([r, s]) => r === 'float-island' && s !== 'info');
+      // On the HTP they run in FP16 (slower); on LPAI they leave it, as on V68.
+      expect(await islands({ soc: 'SM8650', flow: 'executorch' })).toEqual([
+        ['float-island', 'warning', 'slower'],
+        ['float-island', 'warning', 'slower'],
+      ]);
+      expect(await islands({ backend: 'lpai', soc: 'SM8850', flow: 'executorch' })).toEqual([
+        ['float-island', 'error', 'cpu-fallback'],
+        ['float-island', 'error', 'cpu-fallback'],
+      ]);
+      expect(await islands({ backend: 'lpai', soc: 'SM8850', flow: 'qnn' })).toEqual([
+        ['float-island', 'error', 'rejected'],
+        ['float-island', 'error', 'rejected'],
+      ]);
+    },
+  );
 });
 
 describe('integer-arithmetic quantization', () => {

@@ -3,7 +3,7 @@
  * SoC, and returns findings and a verdict. Strict (the default) makes every violation an error,
  * because every constraint must hold for the model to delegate fully to the NPU.
  */
-import { DEFAULT_FLOW, type Flow, type RulePack, type SocInfo } from '../../../rules/types';
+import { DEFAULT_FLOW, FLOWS, type Flow, type RulePack, type SocInfo } from '../../../rules/types';
 import {
   countBySeverity,
   effectOf,
@@ -21,7 +21,7 @@ import { predictDelegation, type Delegation } from './delegation';
 import { mapOp } from './map-op';
 import type { QGraph, QNode } from '../qgraph/qgraph';
 import { GRAPH_RULES, RULES } from './rules/index';
-import { archName } from './rules/context';
+import { archName, FLOW_NAMES } from './rules/context';
 import { isEpContext } from '../model/external-data';
 
 export interface ValidateOptions {
@@ -67,6 +67,27 @@ export class UnknownSocError extends QuantLensError<'unknown-soc'> {
       `unknown SoC "${soc}"; known: ${known.join(', ')}`,
     );
   }
+}
+
+/** A flow that cannot target the backend at all (ONNX Runtime's QNN EP and LPAI). */
+export class FlowBackendError extends QuantLensError<'flow-backend'> {
+  override readonly name = 'FlowBackendError';
+  constructor(flow: Flow, pack: RulePack, why: string) {
+    const backend = pack.backend.toUpperCase();
+    const others = FLOWS.filter((f) => !pack.flowsWithout?.[f]).map((f) => FLOW_NAMES[f]);
+    super(
+      'flow-backend',
+      `${FLOW_NAMES[flow]} cannot deploy a model to ${backend}: ${why}`,
+      `Choose ${others.join(' or ')} as the flow for ${backend}, or the HTP backend for ${FLOW_NAMES[flow]}.`,
+    );
+  }
+}
+
+/** The SoC, when the backend has it and the flow can deploy to the backend (else a QuantLensError). */
+export function findTarget(pack: RulePack, soc: string, flow: Flow): SocInfo {
+  const without = pack.flowsWithout?.[flow];
+  if (without) throw new FlowBackendError(flow, pack, without.why);
+  return findSoc(pack, soc);
 }
 
 export function findSoc(pack: RulePack, soc: string): SocInfo {
@@ -175,8 +196,8 @@ function valuesOf(graph: QGraph): Map<string, number[]> {
 }
 
 export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions): ValidationResult {
-  const soc = findSoc(pack, options.soc);
   const flow = options.flow ?? DEFAULT_FLOW;
+  const soc = findTarget(pack, options.soc, flow);
   const findings: Finding[] = [];
   const mappedOps = new Map<string, string | null>();
   const statics = new Set(graph.staticTensors ?? []);

@@ -3,9 +3,9 @@
  * compute encodings, validate the plan for the chosen SoC, export QDQ ONNX and AIMET encodings,
  * and measure SQNR per output. Runs the same in the worker and in Node.
  */
-import type { Flow, RulePack } from '../../../rules/types';
+import { DEFAULT_FLOW, type Flow, type RulePack } from '../../../rules/types';
 import { qgraphFromTensorEncodings } from '../qgraph/from-aimet';
-import { findSoc, validate, type ValidationResult } from '../check/validate';
+import { findTarget, validate, type ValidationResult } from '../check/validate';
 import type { QGraph } from '../qgraph/qgraph';
 import type { Model } from '../model/types';
 import { calibrate, checkpoint, type ObserverKind, type SessionFactory } from './calibrate';
@@ -99,6 +99,8 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
       'compiled-model',
       `The model is compiled: ${contexts.length === 1 ? 'its EPContext node holds' : `its ${contexts.length} EPContext nodes hold`} a context binary that only the execution provider which wrote it can run, so it cannot be calibrated or quantized here. Quantize the model it was compiled from, then compile that.`,
     );
+  // A SoC or a flow the backend does not have is said now, not after calibration.
+  const soc = findTarget(req.pack, req.soc, req.flow ?? DEFAULT_FLOW);
   // Fixed sizes first (when asked): the whole run, and so the export and its validation, see the
   // sizes the samples have.
   const sized = req.fixSizes ? fixInputSizes(req.bytes, sizesFromSamples(req.samples)) : undefined;
@@ -115,7 +117,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   let t = lap('fold', t0);
   req.onProgress?.('Annotating', undefined);
   await checkpoint(req.signal);
-  const plan = annotate(model, req.pack, req.options, req.overrides, findSoc(req.pack, req.soc).htpArch);
+  const plan = annotate(model, req.pack, req.options, req.overrides, soc.htpArch);
   // ONNX's QuantizeLinear takes float16 only from opset 19: a QDQ export of float16 tensors below
   // it would not load (onnxruntime: "Type 'tensor(float16)' of input parameter ... QuantizeLinear").
   const opset = onnxOpset(model) ?? 0;

@@ -171,7 +171,14 @@ export interface LoadPart {
 }
 
 /** A backend's SoCs for the picker, with its pack's title and the pack fields it did not know. */
-export type SocsAnswer = Answer<{ socs: SocOption[]; defaultSoc: string; unknowns: string[]; title: string }>;
+export type SocsAnswer = Answer<{
+  socs: SocOption[];
+  defaultSoc: string;
+  unknowns: string[];
+  title: string;
+  /** Flows that cannot deploy to the backend, each with the reason (ONNX Runtime's QNN EP and LPAI). */
+  flowsWithout: Partial<Record<Flow, string>>;
+}>;
 
 /** A graph of the model with its initial group expansion and, when it has Q/DQ nodes, its fold. */
 export type GraphViewAnswer = Answer<{ view: GraphView; expanded?: string[]; fold?: QdqFold }>;

@@ -389,6 +389,7 @@ export class Engine implements EngineApi {
       defaultSoc: pack.defaultSoc,
       unknowns: pack.unknowns,
       title: pack.title,
+      flowsWithout: Object.fromEntries(Object.entries(pack.flowsWithout ?? {}).map(([f, w]) => [f, w.why])),
     };
   }
 

@@ -4,6 +4,7 @@
  */
 import { engineClient } from '../../worker/client';
 import type { CheckOutcome, CheckSettings } from '../../core/session/api';
+import { DEFAULT_FLOW } from '../../../rules/types';
 import { indexFindings, saveSettings, useCheck } from '../state/check-store';
 import { useQuant } from '../state/quant-store';
 import { drawnNodeOf, useApp } from '../state/app-store';
@@ -101,11 +102,14 @@ export async function loadSocs(backend: CheckSettings['backend']): Promise<void>
   }
   const { settings } = useCheck.getState();
   const soc = info.socs.some((s) => s.model === settings.soc) ? settings.soc : info.defaultSoc;
+  // A flow that cannot deploy to this backend gives way to the default (the menu says why).
+  const flow = settings.flow && info.flowsWithout[settings.flow] ? DEFAULT_FLOW : settings.flow;
   useCheck.setState({
     socs: info.socs,
     packTitle: info.title,
     packUnknowns: info.unknowns,
-    settings: { ...settings, backend, soc },
+    flowsWithout: info.flowsWithout,
+    settings: { ...settings, backend, soc, flow },
   });
 }
 

@@ -11,6 +11,7 @@ import { ExportMenu } from './ExportMenu';
 export function CheckBar() {
   const settings = useCheck((s) => s.settings);
   const socs = useCheck((s) => s.socs);
+  const flowsWithout = useCheck((s) => s.flowsWithout);
   const userPack = useCheck((s) => s.userPack);
   const [packError, setPackError] = useState<string>();
   const packInput = useRef<HTMLInputElement>(null);
@@ -73,8 +74,9 @@ export function CheckBar() {
           onChange={(e) => void updateSettings({ flow: e.target.value as Flow })}
         >
           {FLOWS.map((f) => (
-            <option key={f} value={f}>
+            <option key={f} value={f} disabled={!!flowsWithout[f]} title={flowsWithout[f]}>
               {FLOW_LABEL[f]}
+              {flowsWithout[f] ? ` (not for ${settings.backend.toUpperCase()})` : ''}
             </option>
           ))}
         </select>

@@ -3,7 +3,7 @@
  * indexed by node id so each graph node subscribes only to its own marks.
  */
 import { create } from 'zustand';
-import { DEFAULT_FLOW, OUTCOMES, type Outcome } from '../../../rules/types';
+import { DEFAULT_FLOW, OUTCOMES, type Flow, type Outcome } from '../../../rules/types';
 import { DEFAULT_BACKEND, DEFAULT_SOC } from '../../../rules/backends';
 import { readStoredSettings, storedSettings } from '../../core/session/settings-format';
 import type { Finding, Severity } from '../../core/check/finding';
@@ -30,6 +30,8 @@ export interface CheckState {
   socs: SocOption[];
   packTitle?: string;
   packUnknowns: string[];
+  /** Flows that cannot deploy to the chosen backend, with the reason (offered disabled). */
+  flowsWithout: Partial<Record<Flow, string>>;
   userPack?: string;
   running: boolean;
   result?: ValidationResult;
@@ -102,6 +104,7 @@ export const useCheck = create<CheckState>()(() => ({
   settings: savedSettings(),
   socs: [],
   packUnknowns: [],
+  flowsWithout: {},
   running: false,
   marks: new Map(),
   offNpu: new Set(),

@@ -84,9 +84,20 @@ export function violation(
   return { kind: 'violation', port: port ? portLabel(direction, port) : undefined, tensor: port?.tensor, ...fields };
 }
 
-/** Whether the SoC's HTP has no FP16 (V68): float ops cannot stay on the NPU there. */
+/**
+ * Whether float ops cannot stay on the NPU: the SoC's HTP has no FP16 (V68), or the backend runs
+ * quantized ops only (LPAI).
+ */
 export function lacksFp16(pack: RulePack, soc: SocInfo): boolean {
+  if (pack.quantizedOnly) return true;
   return pack.noFp16BelowArch !== undefined && soc.htpArch > 0 && soc.htpArch < pack.noFp16BelowArch;
+}
+
+/** Why float ops leave the NPU, for a fix: "SA8295 (V68) has no FP16", "LPAI runs quantized ops only". */
+export function noFloatReason(pack: RulePack, soc: SocInfo): string {
+  return pack.quantizedOnly
+    ? `${pack.backend.toUpperCase()} runs quantized ops only`
+    : `${soc.model} (${archName(soc.htpArch)}) has no FP16`;
 }
 
 /** The first few node names of a finding that covers many (`a, b, c and 12 more`). */

@@ -1,13 +1,16 @@
 import { FLOWS, type Flow, type Outcome, type Source } from '../../../../rules/types';
 import { isIndexPort, isNonFloatDtype, type QNode, type QPort } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
-import { archName, lacksFp16, listNodeNames, type GraphRule } from './context';
+import { lacksFp16, listNodeNames, noFloatReason, type GraphRule } from './context';
 
 const SRC: Source = {
   ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/qnn_ep_utils.cc (OrtNodeGroupSelector::CheckQDQNodes: every input from a DQ, every output only to Q nodes and not a graph output); test/providers/qnn (FP16 on the HTP needs arch > V68)',
   confidence: 'inferred',
   note: 'Float ops in a quantized graph run on the HTP in FP16 (ONNX Runtime: enable_htp_fp16_precision; QNN converter: float fallback), with a Convert at each boundary. V68 has no FP16: there they leave the NPU.',
 };
+
+const LPAI_NOTE =
+  "ExecuTorch's LPAI flow wraps each node the LPAI backend does not take in Q/DQ and runs it on the CPU in float: LPAI runs quantized ops only.";
 
 /** A port that carries float data: an activation with no encoding that is not a constant, an index or an integer. */
 const floatPort = (n: QNode, p: QPort, statics: ReadonlySet<string>) =>
@@ -30,7 +33,7 @@ export const floatIslandRule: GraphRule = {
   id: 'float-island',
   title: 'Float islands and partial QDQ nodes in a quantized graph',
   description:
-    'Compute nodes of a quantized graph that stay float, or are only partly wrapped in Q/DQ (a float input beside a quantized one, an output read by float consumers or left as a graph output), grouped into connected islands, one finding each. They run on the HTP in FP16 with a Convert at every boundary (slower); on V68, which has no FP16, they leave the NPU.',
+    'Compute nodes of a quantized graph that stay float, or are only partly wrapped in Q/DQ (a float input beside a quantized one, an output read by float consumers or left as a graph output), grouped into connected islands, one finding each. They run on the HTP in FP16 with a Convert at every boundary (slower); on V68, which has no FP16, and on LPAI, which runs quantized ops only, they leave the NPU.',
   check(ctx) {
     if (!ctx.graph.quantized) return [];
     const fused = ctx.graph.fusedTensors ?? {};
@@ -90,9 +93,9 @@ export const floatIslandRule: GraphRule = {
           expected: 'every compute node between DequantizeLinear inputs and QuantizeLinear outputs',
           actual: listed,
           fix: noFp16
-            ? `Quantize these nodes (wrap their inputs and outputs in Q/DQ): ${ctx.soc.model} (${archName(ctx.soc.htpArch)}) has no FP16, so float nodes cannot stay on the NPU.`
+            ? `Quantize these nodes (wrap their inputs and outputs in Q/DQ): ${noFloatReason(ctx.pack, ctx.soc)}, so float nodes cannot stay on the NPU.`
             : 'Quantize these nodes (wrap their inputs and outputs in Q/DQ), or export the op whole (opset 17 LayerNormalization, opset 20 Gelu) so the exporter quantizes it as one node.',
-          source: SRC,
+          source: ctx.pack.quantizedOnly ? { ...ctx.pack.quantizedOnly.source, note: LPAI_NOTE } : SRC,
         },
       });
     }
