@@ -122,6 +122,11 @@ describe('quantlens check', () => {
     expect(run('check', 'a.onnx', '--soc').code).toBe(2);
     expect(run('check', `${S}/cnn-sigmoid.qdq.onnx`, '--soc', 'SM1234').err).toContain('SM1234 is not a HTP SoC');
     expect(run('check', `${S}/cnn-sigmoid.qdq.onnx`, '--format', 'xml').code).toBe(2);
+    const lpaiOrt = run('check', `${S}/cnn-sigmoid.qdq.onnx`, '--backend', 'lpai', '--flow', 'ort');
+    expect([lpaiOrt.code, lpaiOrt.err]).toEqual([
+      2,
+      expect.stringContaining("ONNX Runtime's QNN EP cannot deploy a model to LPAI: it has no LPAI backend"),
+    ]);
     expect(run('frobnicate').code).toBe(2);
   });
 
