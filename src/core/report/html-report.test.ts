@@ -8,6 +8,7 @@ import type { Finding } from '../check/finding';
 import type { GraphView } from '../model/graph-view';
 import type { CheckReport } from './check-report';
 import { escapeXml } from './escape';
+import { verdictSentence } from './report-text';
 import { MAX_PICTURES, htmlReport, nodesWithFindings, resolveNodeIds } from './html-report';
 import { markupProblems, tagNames } from '../../testing/markup-test-helpers';
 import { XSS_IMG, XSS_STYLE, checkSample, finding, hostileReport, opNode } from '../../testing/report-fixtures';
@@ -85,6 +86,21 @@ describe('htmlReport on a real sample', () => {
       for (const f of report.findings) expect(html, file).toContain(escapeXml(f.message));
       expect(html, file).toContain('class="banner pass-with-warnings"');
     }
+  });
+
+  it('says why a run passes with warnings: lenient mode, or only repairs and slower paths', async () => {
+    // A float Sigmoid in a quantized graph runs on the V75 HTP in FP16: slower, a warning in strict mode too.
+    const slower = (await checkSample('broken-float-sigmoid.qdq.onnx', 'SM8650', true)).report;
+    expect(slower.verdict).toBe('pass-with-warnings');
+    expect(verdictSentence(slower)).toMatch(
+      /^Nothing stops full delegation to HTP on SM8650 \(V75\); the warnings are repairs and slower paths\./,
+    );
+    // On V68 it leaves the NPU; lenient mode makes that a warning and says so.
+    const lenient = (await checkSample('broken-float-sigmoid.qdq.onnx', 'SA8295', false)).report;
+    expect(lenient.verdict).toBe('pass-with-warnings');
+    expect(verdictSentence(lenient)).toMatch(
+      /^No error for HTP on SA8295 \(V68\), but what stops full delegation was reported as warnings \(lenient mode\)\./,
+    );
   });
 
   it('lists a model-wide note in the table but gives it no node section', async () => {

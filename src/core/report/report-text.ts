@@ -71,8 +71,15 @@ export function verdictSentence(report: CheckReport): string {
   switch (report.verdict) {
     case 'fail':
       return `The model would not fully delegate to ${target}.${flow}`;
-    case 'pass-with-warnings':
-      return `No error for ${target}, but violations were reported as warnings (lenient mode).${flow}`;
+    case 'pass-with-warnings': {
+      // Lenient mode turns what stops delegation into warnings; otherwise the warnings are
+      // repairs and slower paths, which warn in either mode.
+      const lenient =
+        !report.strict && report.findings.some((f) => f.outcome === 'rejected' || f.outcome === 'cpu-fallback');
+      return lenient
+        ? `No error for ${target}, but what stops full delegation was reported as warnings (lenient mode).${flow}`
+        : `Nothing stops full delegation to ${target}; the warnings are repairs and slower paths.${flow}`;
+    }
     default:
       return `Every checked constraint holds for ${target}.${flow}`;
   }
@@ -104,7 +111,9 @@ export function flowText(flow: string): string {
 }
 
 export function strictText(strict: boolean): string {
-  return strict ? 'strict: every violation is an error' : 'lenient: violations are warnings';
+  return strict
+    ? 'strict: what stops full delegation under the flow is an error'
+    : 'lenient: what stops full delegation under the flow is a warning';
 }
 
 /** ISO 8601 time of `at` (default now); a string is shown as given. */
