@@ -5,7 +5,7 @@
  * each flagged node's neighbourhood. Every string from the model or a link is escaped by the
  * {@link markup} tag.
  */
-import type { Severity } from '../check/finding';
+import { outcomeText, type Severity } from '../check/finding';
 import type { GraphView } from '../model/graph-view';
 import type { CheckReport, CheckReportFinding } from './check-report';
 import { markup, trusted, type Markup } from './escape';
@@ -184,7 +184,7 @@ function findingsTable(report: CheckReport, anchorOf: (i: number) => string | un
   const rows = report.findings.map((f, i) => {
     const anchor = anchorOf(i);
     const node = anchor ? markup`<a href="#${anchor}"><code>${f.node}</code></a>` : markup`<code>${f.node}</code>`;
-    return markup`<tr id="f-${i + 1}"><td>${i + 1}</td><td>${sev(f.severity)}<div class="note">${f.outcome}</div></td><td><code>${f.rule}</code><div>${node}</div><div class="note">${opText(f.op, f.qnnOp)} · ${f.port}</div>${f.tensor ? markup`<div class="note"><code>${f.tensor}</code></div>` : null}</td><td>${f.message}${f.sourceNote ? markup`<div class="note">Note: ${f.sourceNote}</div>` : null}<div class="note">Source: ${f.source}</div></td><td><div><span class="label">expected</span> ${f.expected}</div><div><span class="label">actual</span> ${f.actual}</div></td><td>${f.fix}</td></tr>`;
+    return markup`<tr id="f-${i + 1}"><td>${i + 1}</td><td>${sev(f.severity)}<div class="note">${outcomeText(f.outcome, report.flow)}</div></td><td><code>${f.rule}</code><div>${node}</div><div class="note">${opText(f.op, f.qnnOp)}${f.port ? ` · ${f.port}` : ''}</div>${f.tensor ? markup`<div class="note"><code>${f.tensor}</code></div>` : null}</td><td>${f.message}${f.sourceNote ? markup`<div class="note">Note: ${f.sourceNote}</div>` : null}<div class="note">Source: ${f.source}</div></td><td><div><span class="label">expected</span> ${f.expected}</div><div><span class="label">actual</span> ${f.actual}</div></td><td>${f.fix}</td></tr>`;
   });
   // Six columns in a fixed layout: the table fits an A4 page (and a narrow window) and wraps
   // long tensor names instead of pushing the Fix column off the edge.

@@ -59,6 +59,11 @@ describe('markdownReport on a real sample', () => {
       expect(rows[2 + i]).toContain(mdText(f.fix));
       expect(rows[2 + i]).toContain(`\`${f.node}\``);
     }
+    // The outcome in words, under the report's flow.
+    expect(rows[2]).toContain('✖ error<br>rejected (conversion fails)');
+    expect(markdownReport({ ...report, flow: 'ort' }, { generatedAt: new Date(AT) })).toContain(
+      '✖ error<br>rejected (session creation fails)',
+    );
     const sources = tableUnder(md, 'Sources');
     expect(sources[2]).toMatch(
       /^\| pytorch\/executorch backends\/qualcomm\/quantizer\/annotators\/htp\\_rules\.py \| from-code \| 1 \|/,

@@ -4,6 +4,7 @@
  * escaped ({@link mdText}) or set as code spans ({@link mdCode}), so a node named
  * `<script>` or `a|b` renders as text in its cell.
  */
+import { outcomeText } from '../check/finding';
 import type { CheckReport } from './check-report';
 import { mdCode, mdText } from './escape';
 import {
@@ -122,7 +123,7 @@ export function markdownReport(report: CheckReport, options: MarkdownReportOptio
       const message = f.sourceNote ? `${mdText(f.message)}<br>*Note: ${mdText(f.sourceNote)}*` : mdText(f.message);
       return [
         String(i + 1),
-        `${SEVERITY_ICON[f.severity] ?? ''} ${mdText(f.severity)}<br>${mdText(f.outcome)}`,
+        `${SEVERITY_ICON[f.severity] ?? ''} ${mdText(f.severity)}<br>${mdText(outcomeText(f.outcome, report.flow))}`,
         codeOr(f.rule),
         `${codeOr(f.node)}${op}`,
         port,
