@@ -62,6 +62,11 @@ export interface ConstraintEffect {
   repairedBy?: Flow[];
   /** Explicit outcomes per flow, overriding the kind's defaults. */
   outcomes?: Partial<Record<Flow, Outcome>>;
+  /**
+   * The only flows the violation concerns (a repair or a cost of one toolchain); under any other
+   * the finding is not reported. Absent: every flow.
+   */
+  flows?: Flow[];
 }
 
 export interface SocInfo {

@@ -282,6 +282,22 @@ describe('C14, C18: constraints for ops that had none', () => {
     );
     expect(await errors(am)).toEqual(['dtype']);
   });
+  it("a MaxPool whose output Q/DQ differs from its input's costs a requantization under ONNX Runtime only", async () => {
+    // ONNX Runtime's drop-QDQ selector groups a MaxPool only with identical Q/DQ around it; the
+    // QNN converter and ExecuTorch take the two encodings as they are, so they hear nothing.
+    const mp = qgraphFromQdq(
+      op({
+        op: 'MaxPool',
+        qtype: 'uint8',
+        inputs: [x([1, 2, 4, 4])],
+        attrs: { kernel_shape: attr.ints([2, 2]) },
+        outputRange: [-5, 5],
+      }),
+    );
+    expect(await check(mp, { flow: 'ort' })).toEqual([['shared-qparams', 'warning', 'slower']]);
+    expect(await check(mp, { flow: 'qnn' })).toEqual([]);
+    expect(await check(mp, { flow: 'executorch' })).toEqual([]);
+  });
   it('an int16 LayerNorm weight must be symmetric', async () => {
     const ln = (symmetric: boolean) =>
       qgraphFromQdq(

@@ -100,6 +100,9 @@ export function findSoc(pack: RulePack, soc: string): SocInfo {
   return found;
 }
 
+/** Whether a violation concerns the flow (some are one toolchain's repair or cost only). */
+const concerns = (raw: RawFinding, flow: Flow) => !raw.effect?.flows || raw.effect.flows.includes(flow);
+
 function finding(
   rule: RuleId,
   raw: RawFinding,
@@ -235,12 +238,14 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
     }
     for (const rule of RULES) {
       if (qnnOp === null && rule.id !== 'unsupported-op') continue;
-      for (const raw of rule.check(ctx)) findings.push(finding(rule.id, raw, node, qnnOp, options.strict, flow));
+      for (const raw of rule.check(ctx))
+        if (concerns(raw, flow)) findings.push(finding(rule.id, raw, node, qnnOp, options.strict, flow));
     }
   }
   for (const rule of GRAPH_RULES) {
     for (const { node, raw } of rule.check({ graph, pack, soc, mappedOps, sideFiles: options.sideFiles }))
-      findings.push(finding(rule.id, raw, node, mappedOps.get(node.id) ?? null, options.strict, flow));
+      if (concerns(raw, flow))
+        findings.push(finding(rule.id, raw, node, mappedOps.get(node.id) ?? null, options.strict, flow));
   }
   if (integerNodes.length > 0) findings.push(notQdqFinding(integerNodes, options.strict, flow));
   // A compiled model's quantization is inside its context binaries: the rule above says so.

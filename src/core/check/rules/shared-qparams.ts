@@ -17,7 +17,8 @@ export const sharedQparamsRule: Rule = {
     const out = [];
     for (const port of ctx.node.outputs) {
       const spec = specFor(ctx.constraint?.outputs, port.index);
-      const ortOnly = !spec?.mathInvariant && spec?.sameQparamsFlows?.length;
+      const only = spec?.mathInvariant ? undefined : spec?.sameQparamsFlows;
+      const ortOnly = !!only?.length;
       if (!(spec?.mathInvariant || ortOnly) || !input) continue;
       const a = input.encoding;
       const b = port.encoding;
@@ -26,8 +27,10 @@ export const sharedQparamsRule: Rule = {
       if (!(a && b) || sameQuantization(a, b)) continue;
       out.push(
         violation(port, 'output', {
+          // A requirement of some flows' grouping only (ONNX Runtime's drop-QDQ selectors): the
+          // others are not told about it.
           effect: ortOnly
-            ? { kind: 'performance', outcomes: { qnn: 'advice', executorch: 'advice', ort: 'slower' } }
+            ? { kind: 'performance', outcomes: Object.fromEntries(only!.map((f) => [f, 'slower'])), flows: only }
             : { kind: 'backend-limit', outcomes: { ort: 'slower' } },
           message: `${ctx.qnnOp} output ${port.index} must share its input's quantization`,
           expected: describeEncoding(a),
