@@ -36,6 +36,34 @@ test('a link reproduces settings, verdict, findings and selection for a URL mode
   await fresh.close();
 });
 
+test('a link pasted into a tab that already shows QuantLens opens there (only the fragment changes, the page does not reload)', async ({
+  page,
+}) => {
+  await page.goto('/?model=samples/broken-16a16w-matmul.qdq.onnx');
+  await waitForGraph(page);
+  await page.getByRole('combobox', { name: 'SoC' }).selectOption('SM8450');
+  await page.getByRole('combobox', { name: 'Flow' }).selectOption('ort');
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  const link = await page.getByTestId('share-link').inputValue();
+  const base = link.slice(0, link.indexOf('#'));
+  await page.goto(base);
+  await waitForGraph(page);
+  await expect(page.getByRole('combobox', { name: 'SoC' })).toHaveValue('SM8450');
+  await page.getByRole('combobox', { name: 'SoC' }).selectOption('SM8650');
+  await page.getByRole('combobox', { name: 'Flow' }).selectOption('qnn');
+  const loads: string[] = [];
+  page.on('load', () => loads.push(page.url()));
+  // A mangled link says what is wrong with it.
+  await page.goto(`${base}#s=4.AAAA`);
+  await expect(page.getByTestId('share-notice')).toContainText("This share link's payload is not valid deflate data");
+  await page.goto(link);
+  await expect(page.getByRole('combobox', { name: 'SoC' })).toHaveValue('SM8450');
+  await expect(page.getByRole('combobox', { name: 'Flow' })).toHaveValue('ort');
+  await expect(page.getByTestId('share-notice')).toHaveCount(0);
+  await expect(page.getByTestId('verdict')).toContainText('ONNX Runtime QNN EP');
+  expect(loads).toEqual([]);
+});
+
 test('a local model travels as a snapshot; dropping the same file shows the graph, another file warns; nothing leaves the origin', async ({
   page,
   browser,

@@ -71,6 +71,21 @@ function listFilters(): { filters?: { severity?: ('error' | 'warning' | 'info')[
 }
 
 /**
+ * A link pasted into the address bar of a tab that already shows QuantLens changes only the
+ * fragment: the page does not reload, so the link is opened from here. Returns the unsubscriber.
+ */
+export function followShareLinks(): () => void {
+  const onHash = () => {
+    if (/[#&]s=/.test(window.location.hash)) {
+      useShare.setState({ error: undefined, mismatch: undefined, replay: undefined });
+      void openShareFromLocation();
+    }
+  };
+  window.addEventListener('hashchange', onHash);
+  return () => window.removeEventListener('hashchange', onHash);
+}
+
+/**
  * Opens the link in the page's fragment, if any. Returns true when it took over the initial load.
  */
 export async function openShareFromLocation(): Promise<boolean> {

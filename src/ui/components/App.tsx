@@ -17,7 +17,7 @@ import { useCheck } from '../state/check-store';
 import { useQuant } from '../state/quant-store';
 import { ShortcutHelp, useShortcuts } from './Shortcuts';
 import { startTheme } from '../theme';
-import { openShareFromLocation } from '../actions/share';
+import { followShareLinks, openShareFromLocation } from '../actions/share';
 import { SharedSnapshot, ShareNotices } from './SharePanel';
 import { startHistory } from '../actions/history';
 
@@ -103,6 +103,7 @@ export function App() {
   useEffect(startTheme, []);
   useEffect(() => onEngineCrash((reason) => recoverFromCrash(reason)), []);
   useEffect(() => startHistory(), []);
+  useEffect(() => followShareLinks(), []);
   useEffect(() => {
     void (async () => {
       if (await openShareFromLocation()) return;
