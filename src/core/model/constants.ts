@@ -127,12 +127,24 @@ export function constantNodeValue(node: Node): ConstTensor | undefined {
 export function lookupConstant(model: Model, path: string, tensor: TensorName): ConstTensor | undefined {
   const chain = findGraphChain(model, path);
   if (!chain) return undefined;
-  for (let i = chain.length - 1; i >= 0; i--) {
-    const g = chain[i]!;
-    const init = g.initializers.get(tensor);
-    if (init) return init;
-    const producer = g.nodes.find((n) => n.opType === 'Constant' && n.domain === '' && n.outputs[0] === tensor);
-    if (producer) return constantNodeValue(producer);
+  // An Identity of a constant is that constant: PyTorch's exporter writes one for each initializer
+  // it found equal to another (ResNet-18's zero biases). A few steps at most, never a cycle.
+  for (let step = 0, name = tensor; step < 8; step++) {
+    let identity: string | undefined;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const g = chain[i]!;
+      const init = g.initializers.get(name);
+      if (init) return init;
+      const producer = g.nodes.find((n) => n.domain === '' && n.outputs[0] === name);
+      if (producer?.opType === 'Constant') return constantNodeValue(producer);
+      if (producer?.opType === 'Identity') {
+        identity = producer.inputs[0];
+        break;
+      }
+      if (producer) return undefined;
+    }
+    if (!identity) return undefined;
+    name = identity;
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildGraphView, inputNodeId, outputNodeId } from './graph-view';
-import { findGraphChain } from './constants';
+import { findGraphChain, lookupConstant } from './constants';
 import { readOnnx } from './read-onnx';
 
 const DATA = '/usr/share/libonnx-testdata/data';
@@ -24,6 +24,32 @@ describe('buildGraphView', () => {
     expect(findGraphChain(model, '99/then_branch')).toBeUndefined();
     expect(buildGraphView(model, '0/nope')).toBeUndefined();
   });
+});
+
+describe('weights of a QDQ model', () => {
+  const RESNET = '.cache/corpus/torch/resnet18-pc-sym.onnx';
+  it.runIf(existsSync(RESNET))(
+    "PyTorch's fake-quant weights (a float initializer quantized in the graph) read as constants, with the float values to show",
+    () => {
+      // torch.onnx.export of a torch.ao model writes each weight as DQ(Q(float initializer)).
+      const model = readOnnx(new Uint8Array(readFileSync(RESNET)));
+      const view = buildGraphView(model, '')!;
+      const conv = view.nodes.find((n) => n.name === '/conv2/Conv')!;
+      const weight = conv.inputs[1]!.dequantizedFrom!;
+      expect(weight.constant).toBe(true);
+      expect(model.graph.initializers.has(weight.values!)).toBe(true);
+      // The activation into it is dequantized from the previous layer's Q: not a constant.
+      expect(conv.inputs[0]!.dequantizedFrom).toMatchObject({ constant: false });
+      expect(conv.inputs[0]!.dequantizedFrom!.values).toBeUndefined();
+      // Its bias is an Identity of another layer's bias (PyTorch keeps one copy of equal
+      // initializers): a constant, with that initializer's values.
+      const bias = conv.inputs[2]!;
+      expect(bias.kind).toBe('constant');
+      expect(model.graph.nodes.find((n) => n.outputs[0] === bias.name)?.opType).toBe('Identity');
+      expect(lookupConstant(model, '', bias.name)).toBe(model.graph.initializers.get('conv1.bias'));
+      expect(lookupConstant(model, '', conv.inputs[0]!.name)).toBeUndefined();
+    },
+  );
 });
 
 describe('element types of control-flow outputs', () => {

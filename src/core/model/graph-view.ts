@@ -18,8 +18,13 @@ export interface ViewPort {
   dtype: string;
   shape?: Dim[];
   kind: PortKind;
-  /** For a QDQ model: the quantized tensor a DequantizeLinear turns into this port's value. */
-  dequantizedFrom?: { tensor: TensorName; dtype: string; constant: boolean };
+  /**
+   * For a QDQ model: the quantized tensor a DequantizeLinear turns into this port's value; when it
+   * is a constant (a stored quantized weight, or a float weight quantized in the graph by a
+   * QuantizeLinear, as PyTorch's fake-quant export writes it), `values` names the constant whose
+   * values the panel shows.
+   */
+  dequantizedFrom?: { tensor: TensorName; dtype: string; constant: boolean; values?: TensorName };
 }
 
 export interface ViewAttribute {
@@ -398,10 +403,20 @@ export function buildGraphView(
     });
   }
 
+  /** An Identity of a constant (PyTorch writes one per initializer equal to another) is a constant. */
+  const identityOfConstant = (name: string): boolean => {
+    for (let step = 0, t = name; step < 8; step++) {
+      const p = producer.get(t);
+      if (p?.opType !== 'Identity' || p.domain !== '' || !p.inputs[0]) return false;
+      t = p.inputs[0];
+      if (initializerNames.has(t) || constants.has(t)) return true;
+    }
+    return false;
+  };
   const kindOf = (name: string): PortKind => {
     if (!name) return 'optional-empty';
     if (initializerNames.has(name)) return 'initializer';
-    if (constants.has(name)) return 'constant';
+    if (constants.has(name) || identityOfConstant(name)) return 'constant';
     if (graphInputs.has(name)) return 'graph-input';
     if (!producer.has(name) && outerNames.has(name)) return 'outer-scope';
     return 'activation';
@@ -411,12 +426,19 @@ export function buildGraphView(
     const port: ViewPort = { name, dtype: t?.dtype ?? 'unknown', shape: t?.shape, kind: kindOf(name) };
     const dq = dequantizers.get(name);
     const q = dq?.inputs[0];
-    if (q)
+    if (q) {
+      const isConstant = (t: string | undefined) => !!t && (initializerNames.has(t) || constants.has(t));
+      // PyTorch's fake-quant export quantizes a float weight in the graph: DQ(Q(initializer)).
+      const quantizer = producer.get(q);
+      const viaQ = quantizer?.opType === 'QuantizeLinear' && isConstant(quantizer.inputs[0]);
+      const values = isConstant(q) ? q : viaQ ? quantizer.inputs[0] : undefined;
       port.dequantizedFrom = {
         tensor: q,
         dtype: types.get(q)?.dtype ?? 'unknown',
-        constant: initializerNames.has(q) || constants.has(q),
+        constant: values !== undefined,
+        ...(values !== undefined ? { values } : {}),
       };
+    }
     return port;
   };
 

@@ -81,9 +81,9 @@ function PortList({ ports, label, opType }: { ports: ViewPort[]; label: string; 
                 <TensorValues tensor={p.name} />
               </div>
             )}
-            {p.dequantizedFrom?.constant && (
+            {p.dequantizedFrom?.values && (
               <div className="pl-4">
-                <TensorValues tensor={p.dequantizedFrom.tensor} />
+                <TensorValues tensor={p.dequantizedFrom.values} />
               </div>
             )}
           </li>
