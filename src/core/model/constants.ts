@@ -125,11 +125,22 @@ export function constantNodeValue(node: Node): ConstTensor | undefined {
  * searching enclosing graphs outward as ONNX scoping does.
  */
 export function lookupConstant(model: Model, path: string, tensor: TensorName): ConstTensor | undefined {
+  return findConstant(model, path, tensor, 0);
+}
+
+/**
+ * {@link lookupConstant}, also through Identity nodes: PyTorch's exporter writes an Identity for
+ * each initializer it found equal to another (ResNet-18's zero biases). For showing a tensor's
+ * values; the quantizer treats such a tensor as computed (its export quantizes it in the graph).
+ */
+export function lookupShownConstant(model: Model, path: string, tensor: TensorName): ConstTensor | undefined {
+  return findConstant(model, path, tensor, 8);
+}
+
+function findConstant(model: Model, path: string, tensor: TensorName, identities: number): ConstTensor | undefined {
   const chain = findGraphChain(model, path);
   if (!chain) return undefined;
-  // An Identity of a constant is that constant: PyTorch's exporter writes one for each initializer
-  // it found equal to another (ResNet-18's zero biases). A few steps at most, never a cycle.
-  for (let step = 0, name = tensor; step < 8; step++) {
+  for (let step = 0, name = tensor; step <= identities; step++) {
     let identity: string | undefined;
     for (let i = chain.length - 1; i >= 0; i--) {
       const g = chain[i]!;

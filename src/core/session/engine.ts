@@ -15,7 +15,7 @@ import {
   type GraphView,
   type ViewNode,
 } from '../model/graph-view';
-import { lookupConstant } from '../model/constants';
+import { lookupShownConstant } from '../model/constants';
 import {
   GROUP_BUDGET,
   GROUP_THRESHOLD,
@@ -620,7 +620,7 @@ export class Engine implements EngineApi {
 
   async tensorPreview(path: string, tensor: string): Promise<Answer<{ preview: TensorPreview }>> {
     if (!this.model) return { ok: false, error: NO_MODEL };
-    const constant = lookupConstant(this.model, path, tensor);
+    const constant = lookupShownConstant(this.model, path, tensor);
     if (!constant)
       return {
         ok: false,
