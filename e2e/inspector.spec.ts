@@ -159,7 +159,7 @@ test('exports: the HTML report opens standalone with every finding; SVG, PNG, Ma
   expect(fit.fixRight).toBeLessThanOrEqual(fit.page);
 
   expect((await download('Markdown')).text).toMatch(
-    /\| ✖ error<br>rejected \| `16a16w-arch` \| `\/layers\.0\/attn\/MatMul`/,
+    /\| ✖ error<br>rejected \(conversion fails\) \| `16a16w-arch` \| `\/layers\.0\/attn\/MatMul`/,
   );
   // The page hashes the file only when a report asks; the report still names it by its hash.
   const sha256 = createHash('sha256')
