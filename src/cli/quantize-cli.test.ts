@@ -247,6 +247,11 @@ describe('quantlens quantize', () => {
       expect(d.findings.map((f: { rule: string; outcome: string }) => [f.rule, f.outcome])).toEqual([
         ['dynamic-shape', 'cpu-fallback'],
       ]);
+      // The text output gives each finding's fix, which names the flag.
+      const text = run(model, '--out-qdq', join(dir, 't.onnx'), '--calib', '1', '--flow', 'ort');
+      expect(text.out).toMatch(
+        /\n {2}error dynamic-shape .*\n {4}fix: Give the inputs fixed sizes before deploying: .*quantlens quantize --fix-sizes/,
+      );
       const fixed = run(model, '--out-qdq', join(dir, 'f.onnx'), '--fix-sizes', ...common);
       expect(fixed.err).toBe('');
       expect(fixed.code).toBe(0);

@@ -244,7 +244,8 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
         ...out.sqnr.map((s) => `SQNR ${s.output}: ${sqnrText(s.db)}`),
         ...out.notes.map((n) => `note: ${n}`),
         `${r.verdict.toUpperCase()}: ${r.counts.error} errors, ${r.counts.warning} warnings, ${r.counts.info} notes`,
-        ...r.findings.map((f) => `  ${f.severity} ${f.rule} ${f.node}: ${f.message}`),
+        // Each with its fix: `quantlens check` of the export gives the rest (expected, actual, source).
+        ...r.findings.map((f) => `  ${f.severity} ${f.rule} ${f.node}: ${f.message}\n    fix: ${f.fix}`),
         ...(outQdq ? [`wrote ${outQdq}`] : []),
         ...(outEnc ? [`wrote ${outEnc}`] : []),
         '',
