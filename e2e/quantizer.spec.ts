@@ -7,6 +7,7 @@ import { readOnnx } from '../src/core/model/read-onnx';
 import { saveWithExternalData } from '../src/testing/external-data-copy';
 import {
   dropFiles,
+  graphNode,
   generateDecoder,
   npyFiles,
   openQuantizedSample,
@@ -21,6 +22,27 @@ test('a float model is quantized on load (8a8w) and its plan validated, with SQN
   await expect(page.getByTestId('verdict-encodings')).toContainText('quantizer plan');
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass');
   await expect(page.getByTestId('sqnr')).toContainText(/probs: \d+\.\d dB/);
+});
+
+test('a model quantized already is not offered the quantizer: the panel says why, and its nodes offer no config', async ({
+  page,
+}) => {
+  await page.goto('/?model=samples/cnn-sigmoid.qdq.onnx');
+  await waitForGraph(page);
+  await expect(page.getByTestId('verdict-encodings')).toContainText('QDQ');
+  // Its run used to fail with "two nodes with same node name" from onnxruntime.
+  await expect(page.getByRole('button', { name: 'Quantize', exact: true })).toBeDisabled();
+  await expect(page.getByTestId('quant-not-float')).toContainText('This model is quantized already (QDQ)');
+  await graphNode(page, 'Conv').first().click();
+  await expect(page.getByTestId('panel-op')).toHaveText('Conv');
+  await expect(page.getByRole('combobox', { name: 'Node quant config' })).toHaveCount(0);
+  // A float model is offered both.
+  await page.goto('/?model=samples/cnn-sigmoid.onnx');
+  await waitForGraph(page);
+  await expect(page.getByTestId('quant-not-float')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Quantize', exact: true })).toBeEnabled();
+  await graphNode(page, 'Conv').first().click();
+  await expect(page.getByRole('combobox', { name: 'Node quant config' })).toHaveCount(1);
 });
 
 test('a float16 model is quantized on load, passes its own rules, and its SQNR reads its values', async ({ page }) => {

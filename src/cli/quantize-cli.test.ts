@@ -1,6 +1,6 @@
 /** `quantlens quantize` as a real process: outputs written, exit codes, JSON, user inputs. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -195,6 +195,29 @@ describe('quantlens quantize', () => {
     expect(loose.code).toBe(2);
     expect(loose.err).toContain('the model has 2 inputs; put each sample in its own folder');
   });
+
+  it.runIf(existsSync('.cache/corpus/torch/resnet18-pc-sym.onnx'))(
+    'refuses a model quantized already, QDQ or integer ops, and says to start from its float model',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ql-qcli-qdq-'));
+      // Its own sample: the run used to export nodes named like the model's own, which onnxruntime refused.
+      const own = run('public/samples/cnn-sigmoid.qdq.onnx', '--out-qdq', join(dir, 'a.onnx'));
+      expect([own.code, own.err]).toEqual([
+        2,
+        expect.stringContaining('The model is quantized already (9 QuantizeLinear, 15 DequantizeLinear)'),
+      ]);
+      // PyTorch's QDQ export: the run used to leave its biases float (22 bias errors).
+      const torch = run('.cache/corpus/torch/resnet18-pc-sym.onnx', '--out-qdq', join(dir, 'b.onnx'));
+      expect([torch.code, torch.err]).toEqual([2, expect.stringContaining('the quantizer starts from a float model')]);
+      // ONNX Runtime's dynamic quantization (the ONNX conformance model).
+      const dynamic = run(`${DATA}/node/test_dynamicquantizelinear/model.onnx`, '--out-qdq', join(dir, 'c.onnx'));
+      expect([dynamic.code, dynamic.err]).toEqual([
+        2,
+        expect.stringContaining('The model is quantized already (1 DynamicQuantizeLinear)'),
+      ]);
+      expect(readdirSync(dir)).toEqual([]);
+    },
+  );
 
   it('refuses a compiled model (EPContext nodes) with what to quantize instead, and check passes it under ONNX Runtime', () => {
     // qnn_multi_ctx_embed.onnx's shape (ONNX Runtime's test data): two embedded QNN contexts.

@@ -140,7 +140,7 @@ function finding(
  * with ConvInteger / MatMulInteger) and the QOperator format (QLinearConv, ...). QNN runs static
  * QDQ models only, so the whole model is the finding, not each of its nodes.
  */
-const INTEGER_OPS = new Set([
+export const INTEGER_OPS: ReadonlySet<string> = new Set([
   'DynamicQuantizeLinear',
   'ConvInteger',
   'MatMulInteger',

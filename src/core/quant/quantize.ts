@@ -5,7 +5,7 @@
  */
 import { DEFAULT_FLOW, type Flow, type RulePack } from '../../../rules/types';
 import { qgraphFromTensorEncodings } from '../qgraph/from-aimet';
-import { findTarget, validate, type ValidationResult } from '../check/validate';
+import { findTarget, INTEGER_OPS, validate, type ValidationResult } from '../check/validate';
 import type { QGraph } from '../qgraph/qgraph';
 import type { Model } from '../model/types';
 import { calibrate, checkpoint, type ObserverKind, type SessionFactory } from './calibrate';
@@ -98,6 +98,17 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     throw new SentenceError(
       'compiled-model',
       `The model is compiled: ${contexts.length === 1 ? 'its EPContext node holds' : `its ${contexts.length} EPContext nodes hold`} a context binary that only the execution provider which wrote it can run, so it cannot be calibrated or quantized here. Quantize the model it was compiled from, then compile that.`,
+    );
+  // A quantized model's ops are not float ops to quantize: the run would quantize around its Q/DQ
+  // (its exported nodes clashed with the model's own names, or its biases stayed float).
+  const quantOps = new Map<string, number>();
+  for (const n of req.model.graph.nodes)
+    if (n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear' || INTEGER_OPS.has(n.opType))
+      quantOps.set(n.opType, (quantOps.get(n.opType) ?? 0) + 1);
+  if (quantOps.size > 0)
+    throw new SentenceError(
+      'quantized-model',
+      `The model is quantized already (${[...quantOps].map(([op, k]) => `${k} ${op}`).join(', ')}): the quantizer starts from a float model. The check judges the model's own encodings as they are; to quantize it another way, quantize the float model it was made from.`,
     );
   // A SoC or a flow the backend does not have is said now, not after calibration.
   const soc = findTarget(req.pack, req.soc, req.flow ?? DEFAULT_FLOW);

@@ -3,13 +3,16 @@ import { CONFIG_NAMES, type ConfigName } from '../../core/quant/configs';
 import type { ViewNode } from '../../core/model/graph-view';
 import { runQuantize } from '../actions/quant';
 import { setNodeOverride, useQuant } from '../state/quant-store';
+import { useNotFloat } from '../state/check-store';
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function NodeQuantConfig({ node }: { node: ViewNode }) {
   const overrides = useQuant((s) => s.settings.overrides);
   const fallback = useQuant((s) => s.settings.config);
-  if (!node.name) return null;
+  // A quantized or compiled model is not quantized here (the quantizer panel says why).
+  const notFloat = useNotFloat();
+  if (!node.name || notFloat) return null;
   const pattern = `^${escapeRegExp(node.name)}$`;
   const current = overrides.find((o) => o.pattern === pattern)?.config ?? '';
   const set = (config: ConfigName | 'float' | '') => {

@@ -9,6 +9,7 @@ import type { ObserverKind } from '../../core/quant/calibrate';
 import { cancelQuantize, download, runQuantize, showTarget } from '../actions/quant';
 import { setQuantSettings, useQuant } from '../state/quant-store';
 import { useApp } from '../state/app-store';
+import { useNotFloat } from '../state/check-store';
 import { calibrationText, sqnrText } from '../../core/report/report-text';
 
 const patch = setQuantSettings;
@@ -250,6 +251,7 @@ export function QuantPanel() {
   const offer = useQuant((x) => x.offer);
   const cancelled = useQuant((x) => x.cancelled);
   const hasModel = useApp((x) => !!x.summary);
+  const notFloat = useNotFloat();
   return (
     <details className="border-b border-slate-200 px-3 py-2" open aria-label="Quantizer">
       <summary className="cursor-pointer text-xs font-semibold uppercase tracking-wide text-slate-500">
@@ -344,7 +346,7 @@ export function QuantPanel() {
       <div className="mt-2 flex items-center gap-2">
         <button
           type="button"
-          disabled={!hasModel || !!running}
+          disabled={!hasModel || !!running || !!notFloat}
           className="rounded bg-indigo-600 px-3 py-1 text-xs font-medium text-white hover:bg-indigo-700 disabled:opacity-50"
           onClick={() => void runQuantize()}
         >
@@ -360,6 +362,11 @@ export function QuantPanel() {
           </button>
         )}
       </div>
+      {notFloat && (
+        <div role="note" data-testid="quant-not-float" className="mt-1 text-xs text-slate-600">
+          {notFloat}
+        </div>
+      )}
       {offer && !running && (
         <div role="status" data-testid="quant-offer" className="mt-1 text-xs text-slate-700">
           {offer}

@@ -109,3 +109,21 @@ export const useCheck = create<CheckState>()(() => ({
   marks: new Map(),
   offNpu: new Set(),
 }));
+
+/**
+ * Why the open model is not one to quantize, in words, or undefined: the quantizer starts from a
+ * float model (the engine refuses the others with the same reason).
+ */
+export function useNotFloat(): string | undefined {
+  return useCheck((c) => {
+    const r = c.result;
+    if (!r) return undefined;
+    if (r.encodings === 'qdq')
+      return 'This model is quantized already (QDQ): the findings judge its own encodings. The quantizer starts from a float model: open the one it was made from to quantize it another way.';
+    if (r.findings.some((f) => f.rule === 'not-qdq'))
+      return 'This model is quantized already (integer ops): the quantizer starts from a float model. Open the one it was made from.';
+    if (r.findings.some((f) => f.rule === 'precompiled-context'))
+      return 'This model is compiled: its quantization is inside its context binaries. Open the model it was compiled from to quantize it.';
+    return undefined;
+  });
+}
