@@ -22,6 +22,19 @@ test('the start page shows the bundled sample', async ({ page }) => {
   await expect.poll(() => graphNode(page, 'QuantizeLinear').count()).toBeGreaterThan(3);
 });
 
+test('in a 1024-pixel window the header keeps every control on screen', async ({ page }) => {
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.goto('/');
+  await waitForGraph(page);
+  // The samples' long titles made the picker as wide as the longest and pushed the header's last
+  // buttons (theme, help) and the file name out of the window.
+  for (const name of ['Open model…', 'Toggle light or dark theme (t)', 'Keyboard shortcuts (?)'])
+    await expect(page.getByRole('button', { name })).toBeInViewport({ ratio: 1 });
+  await expect(page.getByRole('combobox', { name: 'Open a bundled sample model' })).toBeInViewport({ ratio: 1 });
+  await expect(page.getByTestId('model-origin')).toBeInViewport();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
+});
+
 test('a file given right after the page loads wins over the start-up sample, however slow the sample is', async ({
   page,
 }) => {

@@ -38,7 +38,7 @@ export function Header({ samples }: { samples: SampleEntry[] }) {
       </div>
       <button
         type="button"
-        className="whitespace-nowrap rounded bg-blue-600 px-3 py-1 text-sm font-medium text-white hover:bg-blue-700"
+        className="shrink-0 whitespace-nowrap rounded bg-blue-600 px-3 py-1 text-sm font-medium text-white hover:bg-blue-700"
         onClick={() => input.current?.click()}
       >
         Open model…
@@ -56,11 +56,11 @@ export function Header({ samples }: { samples: SampleEntry[] }) {
           if (files.length) void openFiles(files);
         }}
       />
-      <label className="flex items-center gap-1 text-sm text-slate-600">
+      <label className="flex min-w-0 items-center gap-1 text-sm text-slate-600">
         Sample
         <select
           aria-label="Open a bundled sample model"
-          className="rounded border border-slate-300 px-1 py-1 text-sm"
+          className="min-w-0 max-w-56 rounded border border-slate-300 px-1 py-1 text-sm"
           value={origin?.kind === 'sample' ? origin.label : ''}
           onChange={(e) => {
             if (e.target.value) void openUrl(sampleUrl(e.target.value), 'sample');
@@ -91,14 +91,14 @@ export function Header({ samples }: { samples: SampleEntry[] }) {
           ))}
         </nav>
       )}
-      <div className="ml-auto truncate text-sm text-slate-500" data-testid="model-origin" title={origin?.label}>
+      <div className="ml-auto min-w-0 truncate text-sm text-slate-500" data-testid="model-origin" title={origin?.label}>
         {origin?.label}
       </div>
       <button
         type="button"
         aria-label="Toggle light or dark theme (t)"
         title="Theme (t)"
-        className="rounded border border-slate-300 px-2 py-0.5 text-sm"
+        className="shrink-0 rounded border border-slate-300 px-2 py-0.5 text-sm"
         onClick={toggleTheme}
       >
         ◐
@@ -107,7 +107,7 @@ export function Header({ samples }: { samples: SampleEntry[] }) {
         type="button"
         aria-label="Keyboard shortcuts (?)"
         title="Keyboard shortcuts (?)"
-        className="rounded border border-slate-300 px-2 py-0.5 text-sm"
+        className="shrink-0 rounded border border-slate-300 px-2 py-0.5 text-sm"
         onClick={() => window.dispatchEvent(new KeyboardEvent('keydown', { key: '?' }))}
       >
         ?

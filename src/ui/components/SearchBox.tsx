@@ -35,7 +35,7 @@ export function SearchBox() {
         type="search"
         aria-label="Search nodes by name or op type"
         placeholder="Search nodes (name or op)…"
-        className="w-64 rounded border border-slate-300 px-2 py-1 text-sm"
+        className="w-40 rounded border border-slate-300 px-2 py-1 text-sm xl:w-64"
         value={query}
         onChange={(e) => {
           setQuery(e.target.value);
