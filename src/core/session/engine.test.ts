@@ -157,7 +157,7 @@ describe('engine answers', () => {
   it('carry the code of the error a quantization run met, with its own words', async () => {
     const { nodeRuntime } = await import('../quant/node-runtime');
     const engine = new Engine(nodeRuntime);
-    await engine.openFiles([file('public/samples/cnn-sigmoid.qdq.onnx', 'cnn.qdq.onnx')]);
+    await engine.openFiles([file('public/samples/cnn-sigmoid.onnx', 'cnn.onnx')]);
     const out = await engine.quantize({
       backend: 'htp',
       soc: 'SM8650',
@@ -168,6 +168,17 @@ describe('engine answers', () => {
     });
     expect(failure(out)).toBe('override');
     if (!out.ok) expect(out.error.message).not.toMatch(/^Quantization failed/);
+    // A model quantized already is refused before any work, in the same way.
+    await engine.openFiles([file('public/samples/cnn-sigmoid.qdq.onnx', 'cnn.qdq.onnx')]);
+    const again = await engine.quantize({
+      backend: 'htp',
+      soc: 'SM8650',
+      strict: true,
+      ...DEFAULT_OPTIONS,
+      overrides: [],
+      calibration: { samples: 1, seed: 1, observer: 'minmax' },
+    });
+    expect(failure(again)).toBe('quantized-model');
   });
 });
 
