@@ -319,7 +319,11 @@ test('a compiled model whose context binaries sit beside it: dropped alone it na
   // The binary's long name wraps inside the list instead of running out of it.
   expect(await first.evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true);
   await first.click();
-  // Under ONNX Runtime a refused node stops the session, not a conversion.
+  // Under ONNX Runtime a refused node stops the session, not a conversion: on the graph too.
+  await expect(graphNode(page, 'EPContext').first()).toHaveAttribute(
+    'title',
+    /Under the flow: rejected \(session creation fails\)/,
+  );
   await expect(page.getByTestId('finding-outcome').first()).toContainText(
     'ONNX Runtime QNN EP: rejected (session creation fails)',
   );

@@ -15,7 +15,10 @@ function OpNodeImpl({ data, selected, width, height }: NodeProps<OpFlowNode>) {
   const marks = useCheck((s) => s.marks.get(n.id));
   const offNpu = useCheck((s) => s.offNpu.has(n.id));
   const partition = useCheck((s) => s.partitionOf?.[n.id]);
-  const flow = useCheck((s) => s.result?.flow);
+  // Read, not subscribed: a new result gives marked nodes new marks (so they render again with the
+  // flow it was checked under); a subscription re-rendered every drawn node when the first verdict
+  // arrived.
+  const flow = marks ? useCheck.getState().result?.flow : undefined;
   const io = n.kind !== 'op';
   const classes = [
     'ql-node',
