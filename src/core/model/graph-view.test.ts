@@ -38,6 +38,8 @@ describe('weights of a QDQ model', () => {
       const weight = conv.inputs[1]!.dequantizedFrom!;
       expect(weight.constant).toBe(true);
       expect(model.graph.initializers.has(weight.values!)).toBe(true);
+      // Its shape is the float weight's (the exporter wrote none for the DQ output).
+      expect(conv.inputs[1]!.shape).toEqual([64, 64, 3, 3]);
       // The activation into it is dequantized from the previous layer's Q: not a constant.
       expect(conv.inputs[0]!.dequantizedFrom).toMatchObject({ constant: false });
       expect(conv.inputs[0]!.dequantizedFrom!.values).toBeUndefined();

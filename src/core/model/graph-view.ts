@@ -369,6 +369,13 @@ export function buildGraphView(
         if (dtype) types.set(o, { dtype });
       }
     }
+    // Q and DQ keep their input's shape (PyTorch writes none for its fake-quant weights' DQ).
+    const out = n.outputs[0];
+    if (out && (n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear')) {
+      const t = types.get(out);
+      const shape = types.get(n.inputs[0] ?? '')?.shape;
+      if (t && !t.shape && shape) types.set(out, { ...t, shape });
+    }
   }
 
   const nodes: ViewNode[] = [];
