@@ -1,7 +1,7 @@
 import { FLOWS, type Flow, type Outcome, type Source } from '../../../../rules/types';
 import { isIndexPort, isNonFloatDtype, type QNode, type QPort } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
-import { lacksFp16, listNodeNames, noFloatReason, type GraphRule } from './context';
+import { floatLeavesNpu, listNodeNames, noFloatReason, type GraphRule } from './context';
 
 const SRC: Source = {
   ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/qnn_ep_utils.cc (OrtNodeGroupSelector::CheckQDQNodes: every input from a DQ, every output only to Q nodes and not a graph output); test/providers/qnn (FP16 on the HTP needs arch > V68)',
@@ -65,8 +65,8 @@ export const floatIslandRule: GraphRule = {
     for (const list of byTensor.values()) for (const j of list.slice(1)) parent[find(j)] = find(list[0]!);
     const islands = new Map<number, QNode[]>();
     members.forEach((n, i) => islands.set(find(i), [...(islands.get(find(i)) ?? []), n]));
-    const noFp16 = lacksFp16(ctx.pack, ctx.soc);
-    const base: Record<Flow, Outcome> = noFp16
+    const noFloat = floatLeavesNpu(ctx.pack, ctx.soc);
+    const base: Record<Flow, Outcome> = noFloat
       ? { qnn: 'rejected', ort: 'cpu-fallback', executorch: 'cpu-fallback' }
       : { qnn: 'slower', ort: 'slower', executorch: 'slower' };
     const out: { node: QNode; raw: RawFinding }[] = [];
@@ -92,7 +92,7 @@ export const floatIslandRule: GraphRule = {
           message: `${island.length === 1 ? '1 node stays' : `${island.length} nodes stay`} float inside the quantized graph (${ops})${partial ? `; ${partial} only partly in QDQ` : ''}${fusedBy.length ? `; ${fusedBy.join(' and ')} fuse${fusedBy.length === 1 ? 's' : ''} them into one quantized op` : ''}`,
           expected: 'every compute node between DequantizeLinear inputs and QuantizeLinear outputs',
           actual: listed,
-          fix: noFp16
+          fix: noFloat
             ? `Quantize these nodes (wrap their inputs and outputs in Q/DQ): ${noFloatReason(ctx.pack, ctx.soc)}, so float nodes cannot stay on the NPU.`
             : 'Quantize these nodes (wrap their inputs and outputs in Q/DQ), or export the op whole (opset 17 LayerNormalization, opset 20 Gelu) so the exporter quantizes it as one node.',
           source: ctx.pack.quantizedOnly ? { ...ctx.pack.quantizedOnly.source, note: LPAI_NOTE } : SRC,

@@ -1,6 +1,6 @@
 import type { Source } from '../../../../rules/types';
 import { isIndexPort, type QPort } from '../../qgraph/qgraph';
-import { lacksFp16, violation, type Rule } from './context';
+import { floatLeavesNpu, violation, type Rule } from './context';
 
 const SRC: Source = {
   ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/qnn_ep_utils.cc (OrtUnaryNodeGroupSelector, OrtBinaryNodeGroupSelector, OrtVariadicNodeGroupSelector, OrtConvNodeGroupSelector ... ::Check: activation input and output dtypes must match)',
@@ -44,7 +44,7 @@ export const ioDtypeRule: Rule = {
           outcomes: {
             qnn: 'slower',
             executorch: 'slower',
-            ort: lacksFp16(ctx.pack, ctx.soc) ? 'cpu-fallback' : 'slower',
+            ort: floatLeavesNpu(ctx.pack, ctx.soc) ? 'cpu-fallback' : 'slower',
           },
         },
         message: `${node.opType} mixes ${dtypes.join(' and ')} activations`,
