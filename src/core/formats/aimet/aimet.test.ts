@@ -581,11 +581,11 @@ describe('parseAimetEncodings: malformed files', () => {
     { what: 'a JSON list', text: '[1, 2]', code: 'not-object', problem: /is JSON but a list, not an object/ },
     {
       what: 'an unknown version',
-      text: '{"version": "2.0.0", "encodings": []}',
+      text: '{"version": "2.1.0", "encodings": []}',
       code: 'version',
       path: 'version',
-      problem: /version "2\.0\.0"/,
-      hint: /0\.4\.0, 0\.5\.0, 0\.6\.1, 1\.0\.0\. Version 2\.x/,
+      problem: /version "2\.1\.0"/,
+      hint: /0\.4\.0, 0\.5\.0, 0\.6\.1, 1\.0\.0, 2\.0\.0\. Re-export with AIMET_ENCODING_VERSION=2\.0\.0 or 1\.0\.0/,
     },
     {
       what: 'a numeric version',

@@ -3,6 +3,7 @@ import { jsonError } from './json-errors';
 import { Ctx, HINT_REEXPORT, Json, JsonObject, Notes, fail, isObject, readStringList, typeName } from './read-common';
 import { readLegacySection } from './read-legacy';
 import { readQuantizerArgs, readV1Section } from './read-v1';
+import { readV2List } from './read-v2';
 import {
   AIMET_MAX_CHARS,
   AIMET_MAX_ENTRIES,
@@ -63,7 +64,7 @@ function parseUnchecked(text: string, fileName: string, limits: AimetParseLimits
     fail(
       base,
       'not-object',
-      `is JSON but ${typeName(root)}, not an object with "version" and "activation_encodings"`,
+      `is JSON but ${typeName(root)}, not an object with "version" and "activation_encodings" (or "encodings")`,
       'Choose an AIMET .encodings file (a QNN quantization-overrides JSON has the same layout).',
     );
   }
@@ -71,6 +72,7 @@ function parseUnchecked(text: string, fileName: string, limits: AimetParseLimits
   const notes = new Notes();
   const version = readVersion(base, root, notes);
   const ctx: Ctx = { fileName, version, origin: `AIMET ${version}`, notes };
+  if (version === '2.0.0') return readV2File(ctx, root, maxEntries);
   const legacy = version !== '1.0.0';
 
   const known = new Set(['version', 'activation_encodings', 'param_encodings', 'quantizer_args', 'excluded_layers']);
@@ -147,6 +149,59 @@ function parseUnchecked(text: string, fileName: string, limits: AimetParseLimits
   return result;
 }
 
+/**
+ * Version 2.0.0: one "encodings" list. Its entries do not say whether a tensor is a parameter, so
+ * all of them are kept with the activations, where a constant's lookup also looks (from-aimet.ts).
+ */
+function readV2File(ctx: Ctx, root: JsonObject, maxEntries: number): AimetEncodings {
+  const known = new Set(['version', 'encodings', 'quantizer_args', 'excluded_layers']);
+  const unknown = Object.keys(root).filter((k) => !known.has(k));
+  if (unknown.length)
+    ctx.notes.plain.push(
+      `Ignored unknown top-level keys: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}.`,
+    );
+  const list = root.encodings;
+  if (list === undefined) {
+    const v1 = root.activation_encodings !== undefined || root.param_encodings !== undefined;
+    fail(
+      ctx,
+      'missing-key',
+      'has no "encodings" list',
+      v1
+        ? 'It has "activation_encodings"/"param_encodings", the 1.0.0 layout: set "version" to "1.0.0".'
+        : 'A 2.0.0 file keeps every tensor in one "encodings" list; check that this is the AIMET export.',
+      'encodings',
+    );
+  }
+  if (!Array.isArray(list))
+    fail(
+      ctx,
+      'wrong-type',
+      `"encodings" is ${typeName(list)}, not a list of entries with a "name"`,
+      HINT_REEXPORT,
+      'encodings',
+    );
+  if (list.length > maxEntries) {
+    fail(
+      ctx,
+      'limit',
+      `has ${list.length.toLocaleString('en-US')} tensor entries, over the ${maxEntries.toLocaleString('en-US')} limit`,
+      'Export only the part of the model you need to inspect.',
+    );
+  }
+  const result: AimetEncodings = {
+    version: ctx.version,
+    activations: readV2List(ctx, list),
+    params: new Map(),
+    warnings: [],
+  };
+  if (root.quantizer_args !== undefined) result.quantizerArgs = readQuantizerArgs(ctx, root.quantizer_args);
+  if (root.excluded_layers !== undefined)
+    result.excludedLayers = readStringList(ctx, root.excluded_layers, 'excluded_layers');
+  result.warnings = ctx.notes.list();
+  return result;
+}
+
 function size(chars: number): string {
   const MiB = 1024 * 1024;
   return chars < MiB
@@ -164,9 +219,7 @@ function readVersion(ctx: { fileName: string }, root: JsonObject, notes: Notes):
   if (typeof v !== 'string')
     fail(ctx, 'version', `"version" is ${typeName(v)}, not a string such as "1.0.0"`, supported, 'version');
   if (!(SUPPORTED_AIMET_VERSIONS as readonly string[]).includes(v)) {
-    const later = v.startsWith('2.')
-      ? ' Version 2.x (one "encodings" list with y_scale / y_zero_point) is not read yet; re-export with quantsim.encoding_version = \'1.0.0\'.'
-      : '';
+    const later = v.startsWith('2.') ? " Re-export with AIMET_ENCODING_VERSION=2.0.0 or 1.0.0 (AIMET's default)." : '';
     fail(
       ctx,
       'version',

@@ -1,10 +1,13 @@
 /**
  * AIMET `.encodings` files (JSON): the types of what is read and written, the error, the limits.
- * The reader (read.ts, read-legacy.ts, read-v1.ts) and writer (write.ts) follow these decisions:
+ * The reader (read.ts, read-legacy.ts, read-v1.ts, read-v2.ts) and writer (write.ts) follow these
+ * decisions:
  *
- * Versions 0.4.0 to 0.6.1 for versions 0.4.0 to 0.6.1
- * (tensor name -> list of encodings) and 1.0.0 (lists of named entries, with per-block and LPBQ).
- * Layout and field tables: AIMET's encoding specification (quic/aimet, Docs/api/encoding_spec.rst).
+ * Versions 0.4.0 to 0.6.1 (tensor name -> list of encodings), 1.0.0 (lists of named entries, with
+ * per-block and LPBQ) and 2.0.0 (one list in ONNX terms: output_dtype, y_scale, y_zero_point,
+ * axis; read-v2.ts). The writer writes 1.0.0 and 0.6.1.
+ * Layout and field tables: AIMET's encoding specification (quic/aimet, Docs/api/encoding_spec.rst)
+ * and, for 2.0.0, aimet-onnx's `_encoding.py` (to_qnn_encoding_dict / from_qnn_encoding_dict).
  *
  * Every encoding is turned into the shared {@link QuantEncoding} (ONNX convention,
  * real = (q - zeroPoint) * scale), so the checker never sees a QNN offset. Decisions:
@@ -16,9 +19,10 @@
  *   with zeroPoint = -offset. One refinement for 0.x files, which carry `min`: symmetric, offset 0
  *   and min >= 0 is AIMET's "unsigned symmetric" mode, read as unsigned with zero point 0 (a
  *   signed reading would clip the top half of the range).
- * - **Per-channel axis.** Neither version stores an axis index; 1.0.0 defines it as the output
- *   channel dimension, whose index depends on the consuming op (0 for Conv, 1 for MatMul). `axis`
- *   is left undefined for the consumer to assign; 0.x files get a warning saying so.
+ * - **Per-channel axis.** Neither 0.x nor 1.0.0 stores an axis index; 1.0.0 defines it as the
+ *   output channel dimension, whose index depends on the consuming op (0 for Conv, 1 for MatMul).
+ *   `axis` is left undefined for the consumer to assign; 0.x files get a warning saying so. 2.0.0
+ *   records it (`axis`; for blocks, the block axis, the channel axis being the other one).
  * - **LPBQ.** `bitwidth` is the decompressed bitwidth from the file (`bw`, e.g. 8) and
  *   `compressedBitwidth` the bits the weights are stored in (`compressed_bw`, e.g. 4), as the
  *   shared type documents (per-block int scales in [1, 2^(bitwidth - compressedBitwidth)]). That
@@ -32,10 +36,10 @@ import type { QuantEncoding } from '../../encoding/encoding';
 import { QuantLensError, type ErrorReport } from '../../model/errors';
 
 /** Versions this module reads. 0.4.0 is assumed when a file has no `version` (as AIMET does). */
-export type AimetVersion = '0.4.0' | '0.5.0' | '0.6.1' | '1.0.0';
+export type AimetVersion = '0.4.0' | '0.5.0' | '0.6.1' | '1.0.0' | '2.0.0';
 
 /** Versions {@link parseAimetEncodings} accepts, oldest first. */
-export const SUPPORTED_AIMET_VERSIONS: readonly AimetVersion[] = ['0.4.0', '0.5.0', '0.6.1', '1.0.0'];
+export const SUPPORTED_AIMET_VERSIONS: readonly AimetVersion[] = ['0.4.0', '0.5.0', '0.6.1', '1.0.0', '2.0.0'];
 
 /** A tensor AIMET keeps in floating point (`dtype: "float"` / `"FLOAT"`). */
 export interface FloatEncoding {
