@@ -71,6 +71,10 @@ export function qgraphFromTensorEncodings(
     const rank = shapes.get(tensor)?.length;
     const attrs = simpleAttrs(node.attributes);
     let out = e;
+    // AIMET 2.0.0 records axes, and may count them from the end (-1): resolve them on the tensor's rank.
+    if (rank !== undefined && e.axis !== undefined && e.axis < 0) out = { ...out, axis: e.axis + rank };
+    if (rank !== undefined && e.blockAxis !== undefined && e.blockAxis < 0)
+      out = { ...out, blockAxis: e.blockAxis + rank };
     if (e.granularity !== 'per-tensor' && e.axis === undefined)
       out = { ...out, axis: outChannelAxis(node.opType, attrs, rank) };
     // Blocks run along the consumer's input channels; the file does not record that axis either.

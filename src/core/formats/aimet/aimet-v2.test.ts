@@ -81,17 +81,21 @@ describe("AIMET 2.0.0: AIMET's own encoding cases read as their 1.0.0 form does"
   // block_size 4 (scales of shape [3, 8]); scales 0.01, 0.02, ...; zero points 0, 1, 2, ... (uint8)
   // or 0 (int8, symmetric), as AIMET's writers turn them: 1.0.0 offset = -zero point on the
   // unsigned grid, 2.0.0 y_zero_point = the zero point, left out when all are 0.
+  // zero_point_shift 0.5: AIMET's zero point is fractional; 1.0.0 writes the offset's integer
+  // part (floor) and the shift, 2.0.0 the fractional zero point itself.
   it.each([
-    ['uint8', false],
-    ['int8', false],
-    ['uint8', true],
-    ['int8', true],
-  ] as const)('test_affine_encoding_from_dict (%s, blocked %s)', (dtype, blocked) => {
+    ['uint8', false, 0],
+    ['int8', false, 0],
+    ['uint8', true, 0],
+    ['int8', true, 0],
+    ['uint8', false, 0.5],
+    ['uint8', true, 0.5],
+  ] as const)('test_affine_encoding_from_dict (%s, blocked %s, zero_point_shift %s)', (dtype, blocked, shift) => {
     const signed = dtype === 'int8';
     const shape = blocked ? [3, 8] : [3];
     const n = shape.reduce((p, d) => p * d, 1);
     const scale = arange(n, 1).map((i) => i * 0.01);
-    const zp = signed ? scale.map(() => 0) : arange(n);
+    const zp = signed ? scale.map(() => 0) : arange(n).map((i) => i + shift);
     const nested = (a: number[]) => (blocked ? chunk(a, 8) : a);
     const two: Entry = { name: 't', output_dtype: dtype, y_scale: nested(scale), axis: blocked ? 1 : 0 };
     if (!signed) two.y_zero_point = nested(zp);
@@ -103,11 +107,17 @@ describe("AIMET 2.0.0: AIMET's own encoding cases read as their 1.0.0 form does"
       bw: 8,
       is_sym: signed,
       scale,
-      offset: signed ? scale.map(() => -128) : zp.map((z) => -z),
+      offset: signed ? scale.map(() => -128) : zp.map((z) => Math.floor(-z)),
       ...(blocked ? { block_size: 4 } : {}),
+      ...(shift ? { zero_point_shift: zp.map(() => shift) } : {}),
     };
     const a = quant(v2([two]));
     expect(sansAxes(a)).toEqual(sansAxes(quant(v1([one]))));
+    if (shift) {
+      expect(a.zeroPoint.slice(0, 3)).toEqual([1, 2, 3]);
+      expect(parseAimetEncodings(v2([two]), 'x.encodings').warnings.join('\n')).toMatch(/a fractional zero point/);
+      expect(parseAimetEncodings(v1([one]), 'x.encodings').warnings.join('\n')).toMatch(/a "zero_point_shift"/);
+    }
     expect(a.axis).toBe(0);
     expect(a.blockAxis).toBe(blocked ? 1 : undefined);
   });
@@ -233,7 +243,7 @@ function nest(values: number[], shape: number[]): unknown {
  * encoding (1.0.0's channel-major block scales laid out along the weight's channel and block
  * axes), the zero point left out when it is 0 everywhere, LPBQ as its two scale arrays.
  */
-function toV2(name: string, e: QuantEncoding, dims: number[] | undefined): Entry {
+function toV2(name: string, e: QuantEncoding, dims: number[] | undefined, fromEnd = false): Entry {
   const type = `${e.dtype.startsWith('int') ? 'int' : 'uint'}${e.bitwidth}`;
   if (e.granularity === 'per-tensor') {
     const out: Entry = { name, output_dtype: type, y_scale: e.scale[0] };
@@ -241,7 +251,13 @@ function toV2(name: string, e: QuantEncoding, dims: number[] | undefined): Entry
     return out;
   }
   if (e.granularity === 'per-channel') {
-    const out: Entry = { name, output_dtype: type, y_scale: e.scale, axis: e.axis ?? 0 };
+    const axis = e.axis ?? 0;
+    const out: Entry = {
+      name,
+      output_dtype: type,
+      y_scale: e.scale,
+      axis: fromEnd && dims ? axis - dims.length : axis,
+    };
     if (e.zeroPoint.some((z) => z !== 0)) out.y_zero_point = e.zeroPoint;
     return out;
   }
@@ -280,13 +296,14 @@ const TORCH = '.cache/corpus/torch';
 describe('AIMET 2.0.0 on real PyTorch exports: the same verdict as the 1.0.0 file', () => {
   it.each([
     // Conv weights [out, in, kh, kw] blocked along axis 1; Gemm weights [out, in] (transB).
-    ['float-resnet18.onnx', '16a4w_block', 4],
+    ['float-resnet18.onnx', '16a4w_block', 4, false],
     // MatMul weights [in, out]: 4-bit per channel along axis 1, which 2.0.0 records and 1.0.0
     // leaves to the consumer. (The quantizer blocks Conv and Gemm weights only; a MatMul weight
     // blocked along axis 0 is AIMET's own LPBQ case above, channel axis 1.)
-    ['float-rotary-decoder.onnx', '16a4w', 0],
-    ['float-resnet18.onnx', '8a8w', 0],
-  ] as const)('%s at %s', { timeout: 120_000 }, async (file, config: ConfigName, blockSize) => {
+    ['float-rotary-decoder.onnx', '16a4w', 0, false],
+    // Axes counted from the end (-4 for a Conv weight's output channels), resolved on the weight's rank.
+    ['float-resnet18.onnx', '8a8w', 0, true],
+  ] as const)('%s at %s', { timeout: 120_000 }, async (file, config: ConfigName, blockSize, fromEnd: boolean) => {
     const bytes = new Uint8Array(readFileSync(`${TORCH}/${file}`));
     const model = readOnnx(bytes);
     const inputs = feedInputs(model);
@@ -303,7 +320,7 @@ describe('AIMET 2.0.0 on real PyTorch exports: the same verdict as the 1.0.0 fil
       skipSqnr: true,
     });
     const dims = new Map([...model.graph.initializers].map(([n, t]) => [n, t.dims.map(Number)]));
-    const entries = [...r.encodings.tensors].map(([name, e]) => toV2(name, e, dims.get(name)));
+    const entries = [...r.encodings.tensors].map(([name, e]) => toV2(name, e, dims.get(name), fromEnd));
     const kinds = new Set(
       entries.map((e) => ('per_block_int_scale' in e ? 'lpbq' : Array.isArray(e.y_scale) ? 'array' : 'scalar')),
     );

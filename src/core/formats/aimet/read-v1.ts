@@ -111,6 +111,15 @@ export function readV1Entry(ctx: Ctx, name: string, e: JsonObject, path: string)
     );
   }
 
+  // AIMET writes a fractional offset as its integer part plus "zero_point_shift" (e.g. 0.5); QNN's
+  // scale-offset encodings hold the integer part.
+  if (Array.isArray(e.zero_point_shift) && e.zero_point_shift.some((x) => x !== 0))
+    ctx.notes.add(
+      'zero-point-shift',
+      name,
+      (n, ex) =>
+        `${n} tensor${n > 1 ? 's' : ''} (e.g. ${ex}) ha${n > 1 ? 've' : 's'} a "zero_point_shift" (a fractional offset); QNN's scale-offset encodings hold integer offsets, so the integer "offset" is read and the shift is not.`,
+    );
   const q = toQuant(ctx, { bw, sym, scale, offset }, (i) => `${path}.offset[${i}]`);
   if (encType === 'PER_TENSOR') return { ...q, granularity: 'per-tensor' };
   if (encType === 'PER_CHANNEL') return { ...q, granularity: 'per-channel' };
