@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 16
+GENERATOR_VERSION = 17
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 
@@ -218,6 +218,21 @@ class EncoderBlock(torch.nn.Module):
         y = torch.matmul(att, v).transpose(1, 2).reshape(b, t, d)
         x = x + self.proj(y)
         return x + self.fc2(self.gelu(self.fc1(self.ln2(x))))
+
+
+class LinearKN(torch.nn.Module):
+    """Linear layers whose weights are stored [in, out], as code that calls torch.addmm and
+    torch.matmul on its own parameters writes them: Gemm without transB, and a MatMul."""
+
+    def __init__(self, k=64, n=48, m=16):
+        super().__init__()
+        self.w1 = torch.nn.Parameter(torch.randn(k, n) / k ** 0.5)
+        self.b1 = torch.nn.Parameter(0.1 * torch.randn(n))
+        self.w2 = torch.nn.Parameter(torch.randn(n, m) / n ** 0.5)
+
+    def forward(self, x):
+        y = torch.relu(torch.addmm(self.b1, x, self.w1))
+        return torch.matmul(y.unsqueeze(0), self.w2)
 
 
 class RotaryDecoderBlock(torch.nn.Module):
@@ -486,6 +501,11 @@ def main(out):
     float_case('float-swin-mini', 'torchvision SwinTransformer (two stages, window 4), float, opset 13: its rank-6 window partitions stay an error once quantized',
                SwinTransformer(patch_size=[4, 4], embed_dim=16, depths=[2, 2], num_heads=[2, 4], window_size=[4, 4], num_classes=10),
                (torch.randn(1, 3, 32, 32),), 13, errors=lambda m: [['op-limits', n] for n in rank6_window_ops(m)])
+    torch.set_rng_state(rng)
+    rng = torch.get_rng_state()
+    torch.manual_seed(13)
+    float_case('float-linear-kn', 'Linear weights stored [in, out] (torch.addmm: Gemm without transB; torch.matmul: MatMul), float, opset 13',
+               LinearKN(), (torch.randn(4, 64),), 13)
     torch.set_rng_state(rng)
 
     def half_case(source, name, what):

@@ -47,7 +47,7 @@ Usage:
   quantlens check MODEL.onnx [options]
 ${QUANTIZE_USAGE}
 Check options:
-  --encodings FILE      AIMET .encodings (0.6.1 or 1.0.0) for a float model
+  --encodings FILE      AIMET .encodings (0.4.0 to 2.0.0) for a float model
   --backend htp|lpai    backend (default htp)
   --soc MODEL           SoC (default ${htp.defaultSoc} for htp, ${lpai.defaultSoc} for lpai)
   --flow qnn|ort|executorch

@@ -169,11 +169,21 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * {@link constNumbers} decodes). float32 raw data comes back as a Float32Array copy of its bytes;
  * undefined when the values are not in the model (external or not yet read) or not numbers.
  */
+/**
+ * The first `length` bytes in a buffer of their own. Not `bytes.slice(...).buffer`: under Node a
+ * protobuf reader hands out Buffer views, whose slice is another view into a shared pool.
+ */
+export function copyBytes(bytes: Uint8Array, length = bytes.length): ArrayBuffer {
+  const out = new Uint8Array(length);
+  out.set(bytes.subarray(0, length));
+  return out.buffer;
+}
+
 export function constValues(t: ConstTensor): ArrayLike<number> | undefined {
   const d = t.data;
   const count = elementCount(t.dims);
   if (d.kind === 'raw' && t.dtype === 'float32' && LITTLE_ENDIAN && d.bytes.length >= count * 4)
     // A copy: the bytes may not sit on a 4-byte boundary of the file.
-    return new Float32Array(d.bytes.slice(0, count * 4).buffer);
+    return new Float32Array(copyBytes(d.bytes, count * 4));
   return constNumbers(t, Infinity);
 }

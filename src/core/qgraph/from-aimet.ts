@@ -75,8 +75,9 @@ export function qgraphFromTensorEncodings(
     if (rank !== undefined && e.axis !== undefined && e.axis < 0) out = { ...out, axis: e.axis + rank };
     if (rank !== undefined && e.blockAxis !== undefined && e.blockAxis < 0)
       out = { ...out, blockAxis: e.blockAxis + rank };
+    // A vector (a bias) has its channels on its only axis, whatever the consumer's weight layout.
     if (e.granularity !== 'per-tensor' && e.axis === undefined)
-      out = { ...out, axis: outChannelAxis(node.opType, attrs, rank) };
+      out = { ...out, axis: rank === 1 ? 0 : outChannelAxis(node.opType, attrs, rank) };
     // Blocks run along the consumer's input channels; the file does not record that axis either.
     if ((e.granularity === 'per-block' || e.granularity === 'lpbq') && e.blockAxis === undefined)
       out = { ...out, blockAxis: inChannelAxis(node.opType, attrs, rank) };

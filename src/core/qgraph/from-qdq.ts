@@ -335,7 +335,9 @@ export function qdqEncoding(n: Node, ix: Index, dataRank: number | undefined): R
           : zeroPoint.length === 1
             ? scale.map(() => zeroPoint[0]!)
             : zeroPoint,
-      axis: perTensor ? undefined : axis,
+      // A blocked DQ's axis is the block axis; its channels are on the other axis of a linear
+      // weight ([K, N] blocked on 0, [N, K] on 1) and on 0 of a Conv weight blocked on 1.
+      axis: perTensor ? undefined : blockSize ? (axis === 0 ? 1 : 0) : axis,
       blockAxis: blockSize ? axis : undefined,
       blockSize,
       origin: 'QDQ',

@@ -111,14 +111,18 @@ export function computeEncodings(
           notes.push(`${tensor}: weight values could not be read (external data?); left in float.`);
           break;
         }
-        if (spec.blockSize && v.dims.length >= 2 && v.dims[1]! % spec.blockSize === 0) {
-          const r = quantizeLpbq(v.values, v.dims, spec.blockSize, eps);
+        // Blocks run along the input channels: axis 1 of a Conv weight [O, I, k...], the other
+        // axis of a linear weight ([N, K] or [K, N], output channels on spec.axis).
+        const layout = { axis: spec.axis ?? 0, blockAxis: v.dims.length === 2 && spec.axis === 1 ? 0 : 1 };
+        const inC = v.dims[layout.blockAxis];
+        if (spec.blockSize && v.dims.length >= 2 && inC! % spec.blockSize === 0) {
+          const r = quantizeLpbq(v.values, v.dims, spec.blockSize, eps, layout);
           tensors.set(tensor, r.encoding);
           constants.set(tensor, { ...r, dims: v.dims });
         } else {
           if (spec.blockSize)
             notes.push(
-              `${tensor}: block size ${spec.blockSize} does not divide ${v.dims[1]} input channels; quantized per channel instead.`,
+              `${tensor}: block size ${spec.blockSize} does not divide ${inC} input channels; quantized per channel instead.`,
             );
           const axis =
             spec.axis !== undefined && spec.axis < v.dims.length ? spec.axis : spec.blockSize ? 0 : undefined;

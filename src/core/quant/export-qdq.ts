@@ -11,6 +11,7 @@ import type { QuantEncoding } from '../encoding/encoding';
 import { dtypeCode } from '../model/dtype';
 import { halfBits } from '../model/half';
 import { UNTIED_SUFFIX } from './untie-constants';
+import { blockCoordinates } from './math';
 
 export interface ExportResult {
   bytes: Uint8Array;
@@ -130,17 +131,16 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
     const init = initializers.get(name);
     if (!init) continue; // a computed constant (e.g. Reshape of a weight): handled like an activation below
     const e = c.encoding;
+    // An LPBQ weight's layout, and its effective scales (channel-major blocks).
+    const layout = { axis: e.axis ?? 0, blockAxis: e.blockAxis ?? 1 };
+    const blocks = e.granularity === 'lpbq' ? c.dims[layout.blockAxis]! / e.blockSize! : 0;
     if (e.granularity === 'lpbq' && !blockedOk) {
       // Below opset 21 QDQ cannot express blocks: store the dequantized weight (fake quantization).
-      const scales = c.effectiveScales!;
-      const inner = c.dims.slice(2).reduce((a, b) => a * b, 1);
-      const inC = c.dims[1]!;
-      const blocks = inC / e.blockSize!;
-      const deq = Float32Array.from(
-        c.q,
-        (q, i) =>
-          q * scales[Math.floor(i / (inC * inner)) * blocks + Math.floor((((i / inner) | 0) % inC) / e.blockSize!)]!,
-      );
+      const at = blockCoordinates(c.dims, layout);
+      const deq = Float32Array.from(c.q, (q, i) => {
+        const { channel, along } = at(i);
+        return q * c.effectiveScales![channel * blocks + Math.floor(along / e.blockSize!)]!;
+      });
       init.rawData = makeTensor(name, deq, c.dims).rawData!;
       init.floatData = [];
       notes.push(
@@ -151,9 +151,16 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
     const qname = fresh(`${name}_quantized`);
     const dq = fresh(`${name}_DequantizeLinear`);
     if (e.granularity === 'lpbq') {
+      // ONNX's blocked scale has the weight's shape with the blocked axis divided by the block
+      // size: a Conv weight's scale repeats over the kernel's positions.
       const shape = [...c.dims];
-      shape[1] = shape[1]! / e.blockSize!;
-      const { s, z } = qparams(name, { ...e, dtype: 'int8' }, c.effectiveScales!, shape);
+      shape[layout.blockAxis] = shape[layout.blockAxis]! / e.blockSize!;
+      const scaleAt = blockCoordinates(shape, layout);
+      const scales = Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => {
+        const { channel, along } = scaleAt(i);
+        return c.effectiveScales![channel * blocks + along]!;
+      });
+      const { s, z } = qparams(name, { ...e, dtype: 'int8' }, scales, shape);
       newInits.push({ ...makeTensor(qname, Int8Array.from(c.q), c.dims) });
       newNodes.push({
         after: null,
@@ -163,7 +170,10 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
           domain,
           input: [qname, s, z],
           output: [name],
-          attribute: [makeAttribute('axis', attr.int(1)), makeAttribute('block_size', attr.int(e.blockSize!))],
+          attribute: [
+            makeAttribute('axis', attr.int(layout.blockAxis)),
+            makeAttribute('block_size', attr.int(e.blockSize!)),
+          ],
         },
       });
     } else {

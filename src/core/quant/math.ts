@@ -134,49 +134,71 @@ export function requantizeWeight(
 }
 
 /**
- * LPBQ: symmetric 4-bit blocks along the input-channel axis of a weight whose output channels
- * are on `axis` (0). Per-channel float scale = max block scale / 2^(8 - 4); per-block integer
- * scales round(block / per-channel) in [1, 16]. Values are quantized with the effective block
- * scale (int scale × per-channel scale), as the hardware expands them.
+ * Where a weight's blocks run: output channels on `axis`, blocks along `blockAxis`. A Conv
+ * weight [O, I, k...] has them on 0 and 1; a linear weight is [N, K] (Gemm with transB) or
+ * [K, N] (MatMul, Gemm without transB), blocked along K.
+ */
+export interface BlockLayout {
+  axis: number;
+  blockAxis: number;
+}
+
+/** The (channel, block-axis index) of each element of a weight, for a blocked layout. */
+export function blockCoordinates(
+  dims: readonly number[],
+  layout: BlockLayout,
+): (i: number) => { channel: number; along: number } {
+  const strides = dims.map((_, i) => dims.slice(i + 1).reduce((a, b) => a * b, 1));
+  const cs = strides[layout.axis]!,
+    cd = dims[layout.axis]!,
+    bs = strides[layout.blockAxis]!,
+    bd = dims[layout.blockAxis]!;
+  return (i) => ({ channel: Math.floor(i / cs) % cd, along: Math.floor(i / bs) % bd });
+}
+
+/**
+ * LPBQ: symmetric 4-bit blocks along the input-channel axis of a weight (`layout`). Per-channel
+ * float scale = max block scale / 2^(8 - 4); per-block integer scales round(block /
+ * per-channel) in [1, 16], channel-major. Values are quantized with the effective block scale
+ * (int scale × per-channel scale), as the hardware expands them.
  */
 export function quantizeLpbq(
   values: ArrayLike<number>,
   dims: readonly number[],
   blockSize: number,
   eps: number,
+  layout: BlockLayout = { axis: 0, blockAxis: 1 },
 ): QuantizedWeight & { effectiveScales: number[] } {
-  const outC = dims[0]!;
-  const inC = dims[1] ?? 1;
-  const spatial = dims.slice(2).reduce((a, b) => a * b, 1);
+  const outC = dims[layout.axis]!;
+  const inC = dims[layout.blockAxis] ?? 1;
   const blocks = Math.ceil(inC / blockSize);
   const steps = 16; // 2^(decompressed 8 - compressed 4)
+  const at = blockCoordinates(dims, layout);
+  // One pass for the block maxima, one for the values.
+  const amax = new Float64Array(outC * blocks);
+  for (let i = 0; i < values.length; i++) {
+    const { channel, along } = at(i);
+    const k = channel * blocks + Math.floor(along / blockSize);
+    amax[k] = Math.max(amax[k]!, Math.abs(values[i]!));
+  }
   const pcScale: number[] = [];
   const intScale: number[] = [];
   const effective: number[] = [];
-  const q = new Int32Array(values.length);
   for (let o = 0; o < outC; o++) {
-    const blockAmax: number[] = [];
-    for (let b = 0; b < blocks; b++) {
-      let m = 0;
-      for (let i = b * blockSize; i < Math.min(inC, (b + 1) * blockSize); i++) {
-        for (let s = 0; s < spatial; s++) m = Math.max(m, Math.abs(values[(o * inC + i) * spatial + s]!));
-      }
-      blockAmax.push(Math.max(m / 7, eps));
-    }
-    const pc = Math.fround(Math.max(...blockAmax) / steps);
+    const blockScale = Array.from({ length: blocks }, (_, b) => Math.max(amax[o * blocks + b]! / 7, eps));
+    const pc = Math.fround(Math.max(...blockScale) / steps);
     pcScale.push(pc);
-    for (let b = 0; b < blocks; b++) {
-      const k = Math.min(steps, Math.max(1, Math.round(blockAmax[b]! / pc)));
+    for (const b of blockScale) {
+      const k = Math.min(steps, Math.max(1, Math.round(b / pc)));
       intScale.push(k);
-      const eff = Math.fround(k * pc);
-      effective.push(eff);
-      for (let i = b * blockSize; i < Math.min(inC, (b + 1) * blockSize); i++) {
-        for (let s = 0; s < spatial; s++) {
-          const at = (o * inC + i) * spatial + s;
-          q[at] = Math.min(7, Math.max(-7, Math.round(values[at]! / eff)));
-        }
-      }
+      effective.push(Math.fround(k * pc));
     }
+  }
+  const q = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const { channel, along } = at(i);
+    const eff = effective[channel * blocks + Math.floor(along / blockSize)]!;
+    q[i] = Math.min(7, Math.max(-7, Math.round(values[i]! / eff)));
   }
   return {
     encoding: {
@@ -185,7 +207,8 @@ export function quantizeLpbq(
       granularity: 'lpbq',
       scale: pcScale,
       zeroPoint: pcScale.map(() => 0),
-      axis: 0,
+      axis: layout.axis,
+      blockAxis: layout.blockAxis,
       blockSize,
       perBlockIntScale: intScale,
       compressedBitwidth: 4,

@@ -212,7 +212,9 @@ export function annotate(
       if (port.role === 'weight' && port.constant) {
         if (WEIGHTED.has(qnnOp)) {
           const isLinear = qnnOp === 'FullyConnected';
-          const canBlock = config.block && BLOCKABLE.has(qnnOp) && !(node.opType === 'MatMul');
+          // A MatMul's constant [K, N] weight blocks along K, as ONNX Runtime's LPBQ MatMul fusion
+          // and ExecuTorch's LPBQ linear take it.
+          const canBlock = config.block && BLOCKABLE.has(qnnOp);
           const perChannel = canBlock || (isLinear ? options.perChannelLinear : options.perChannelConv);
           const spec: TensorSpec = {
             kind: 'weight',
@@ -220,10 +222,6 @@ export function annotate(
             axis: perChannel ? weightAxis(node, qnnOp, transB) : undefined,
             blockSize: canBlock ? options.blockSize : undefined,
           };
-          if (config.block && !canBlock && BLOCKABLE.has(qnnOp))
-            notes.push(
-              `${node.name}: block-wise weights are applied to Conv and Gemm weights only; this MatMul weight is quantized per channel instead.`,
-            );
           inputSpecs.set(port.index, spec);
         } else if (act === 'uint16' && (qnnOp === 'LayerNorm' || qnnOp === 'MatMul')) {
           // 16-bit weights with 16-bit activations need V73 (the 16a16w gate): older archs get

@@ -4,7 +4,7 @@
  * the validator on the plan for two SoCs.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +23,9 @@ import { sameQuantization } from '../encoding/encoding';
 import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
 import { quantize, type QuantizeRequest } from './quantize';
 import { outputSqnr } from './sqnr';
+import { onnx } from '../model/onnx/generated/onnx-pb.js';
+import { constValues } from '../model/constants';
+import { Engine } from '../session/engine';
 
 const DATA = '/usr/share/libonnx-testdata/data/pytorch-converted';
 const load = (path: string) => new Uint8Array(readFileSync(path));
@@ -579,6 +582,112 @@ describe('embedding tables', () => {
     expect(perChannel.validation.findings.map((f) => [f.rule, f.node])).toEqual([
       ['per-channel', '/embed/Gather'],
       ['shared-qparams', '/embed/Gather'],
+    ]);
+  });
+});
+
+/** The model with its default-domain opset raised (the ops these models use mean the same at 21). */
+function atOpset(bytes: Uint8Array, version: number): Uint8Array {
+  const m = onnx.ModelProto.decode(bytes);
+  for (const o of m.opsetImport) if (!o.domain || o.domain === 'ai.onnx') o.version = version;
+  m.irVersion = 10;
+  return onnx.ModelProto.encode(m).finish().slice();
+}
+
+describe('LPBQ weights stored [in, out] (PyTorch: torch.addmm is a Gemm without transB, torch.matmul a MatMul)', () => {
+  const file = '.cache/corpus/torch/float-linear-kn.onnx';
+  const opts = (config: ConfigName, blockSize = 16) => ({ options: { ...DEFAULT_OPTIONS, config, blockSize } });
+
+  it.skipIf(!existsSync(file))(
+    'blocks run along K with channels on N: every value within half its own block scale, SQNR above per-channel 4-bit',
+    async () => {
+      const bytes = load(file);
+      const model = readOnnx(bytes);
+      const r = await run(bytes, '16a4w_block', 'SM8650', opts('16a4w_block'));
+      expect(r.validation.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+      expect(r.notes.join('\n')).not.toMatch(/does not divide|quantized per channel instead/);
+      // Until session 22 the [K, N] Gemm weight was blocked along N with K as channels: its derived
+      // bias got K scales for N values and onnxruntime refused the export.
+      const exported = readOnnx(r.qdq.bytes);
+      for (const [name, k, n] of [
+        ['w1', 64, 48],
+        ['w2', 48, 16],
+      ] as const) {
+        const e = r.encodings.tensors.get(name)!;
+        expect(e).toMatchObject({ granularity: 'lpbq', axis: 1, blockAxis: 0, blockSize: 16, compressedBitwidth: 4 });
+        expect(e.scale.length).toBe(n);
+        // Opset 13: the weight is stored dequantized. Element (row, col) of [K, N] is channel col,
+        // block floor(row / 16): its value is an integer in [-7, 7] times that block's scale.
+        const w = constValues(model.graph.initializers.get(name)!)!;
+        const deq = constValues(exported.graph.initializers.get(name)!)!;
+        const blocks = k / 16;
+        let worst = 0;
+        for (let row = 0; row < k; row++)
+          for (let col = 0; col < n; col++) {
+            const eff = Math.fround(e.perBlockIntScale![col * blocks + Math.floor(row / 16)]! * e.scale[col]!);
+            const q = deq[row * n + col]! / eff;
+            expect(Math.abs(q - Math.round(q))).toBeLessThan(1e-3);
+            expect(Math.abs(Math.round(q))).toBeLessThanOrEqual(7);
+            worst = Math.max(worst, Math.abs(w[row * n + col]! - deq[row * n + col]!) / eff);
+          }
+        expect(worst).toBeLessThanOrEqual(0.5 + 1e-4);
+      }
+      const perChannel = await run(bytes, '16a4w', 'SM8650', opts('16a4w'));
+      expect(r.sqnr[0]!.db).toBeGreaterThan(perChannel.sqnr[0]!.db);
+      // The float model with the AIMET file written for it checks clean: the Gemm's per-channel
+      // bias has its channels on axis 0, not on the weight's axis 1 (an "axis 1 is out of range
+      // for a rank-1 tensor" error until session 22).
+      const engine = new Engine();
+      await engine.openFiles([new File([bytes], 'linear.onnx'), new File([r.aimet], 'linear.encodings')]);
+      const checked = await engine.check({ backend: 'htp', soc: 'SM8650', strict: true });
+      expect(checked.ok && checked.result.encodings).toBe('aimet');
+      expect(checked.ok && checked.result.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    },
+  );
+
+  it.skipIf(!existsSync(file))(
+    'at opset 21 the export is blocked DequantizeLinear on axis 0, reads back as blocks on K, and V68 refuses them',
+    async () => {
+      const bytes = atOpset(load(file), 21);
+      const r = await run(bytes, '16a4w_block', 'SM8650', opts('16a4w_block'));
+      const fake = await run(load(file), '16a4w_block', 'SM8650', opts('16a4w_block'));
+      // The same weights as the dequantized (opset 13) export: the same outputs.
+      expect(r.sqnr[0]!.db).toBeCloseTo(fake.sqnr[0]!.db, 1);
+      const m = onnx.ModelProto.decode(r.qdq.bytes);
+      const dq = m.graph!.node!.find((x) => x.opType === 'DequantizeLinear' && x.output![0] === 'w1')!;
+      expect(dq.attribute!.map((a) => [a.name, Number(a.i)])).toEqual([
+        ['axis', 0],
+        ['block_size', 16],
+      ]);
+      expect(m.graph!.initializer!.find((t) => t.name === dq.input![1])!.dims!.map(Number)).toEqual([4, 48]);
+      const pack = await loadRulePack('htp');
+      const g = qgraphFromQdq(readOnnx(r.qdq.bytes));
+      const w1 = g.nodes.find((x) => x.opType === 'Gemm')!.inputs[1]!.encoding!;
+      expect(w1).toMatchObject({ granularity: 'per-block', blockAxis: 0, blockSize: 16, axis: 1 });
+      expect(validate(g, pack, { soc: 'SM8650', strict: true }).findings.filter((f) => f.severity === 'error')).toEqual(
+        [],
+      );
+      expect(
+        validate(g, pack, { soc: 'SA8295', strict: true })
+          .findings.filter((f) => f.severity === 'error')
+          .map((f) => `${f.rule} ${f.node}`),
+      ).toEqual(['lpbq-arch /Gemm', 'lpbq-arch /MatMul']);
+    },
+  );
+
+  it('at opset 21 a Conv weight [O, I, 3, 3] gets a blocked scale of its full shape: [O, I/4, 3, 3] (a tensor of the wrong size failed the run)', async () => {
+    const bytes = atOpset(load('public/samples/cnn-sigmoid.onnx'), 21);
+    const r = await run(bytes, '16a4w_block', 'SM8650', opts('16a4w_block', 4));
+    const fake = await run(load('public/samples/cnn-sigmoid.onnx'), '16a4w_block', 'SM8650', opts('16a4w_block', 4));
+    expect(r.sqnr[0]!.db).toBeCloseTo(fake.sqnr[0]!.db, 1);
+    const m = onnx.ModelProto.decode(r.qdq.bytes);
+    const dq = m.graph!.node!.find((x) => x.opType === 'DequantizeLinear' && x.output![0] === 'backbone.conv2.weight')!;
+    const w = m.graph!.initializer!.find((t) => t.name === dq.input![0])!.dims!.map(Number);
+    expect(m.graph!.initializer!.find((t) => t.name === dq.input![1])!.dims!.map(Number)).toEqual([
+      w[0],
+      w[1]! / 4,
+      w[2],
+      w[3],
     ]);
   });
 });

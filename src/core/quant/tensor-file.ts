@@ -7,6 +7,7 @@
  */
 import { SentenceError } from '../model/errors';
 import { dtypeFromCode } from '../model/dtype';
+import { copyBytes } from '../model/constants';
 import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { ARRAY_OF, type FedInput, type NpyArray } from './npy';
 
@@ -75,7 +76,7 @@ export function parseTensorFile(bytes: Uint8Array, fileName: string): TensorFile
         `${fileName}: shape (${dims.join(', ')}) needs ${need} bytes of ${type}, the file has ${raw.length}`,
       );
     // Copied into an aligned buffer of its own (raw_data sits at any offset of the file).
-    const data = new ARRAY_OF[type](raw.slice().buffer as ArrayBuffer);
+    const data = new ARRAY_OF[type](copyBytes(raw));
     return { dtype: type, shape: dims, data, name };
   }
   const data = fromFields(t, type, count);

@@ -297,9 +297,10 @@ describe('AIMET 2.0.0 on real PyTorch exports: the same verdict as the 1.0.0 fil
   it.each([
     // Conv weights [out, in, kh, kw] blocked along axis 1; Gemm weights [out, in] (transB).
     ['float-resnet18.onnx', '16a4w_block', 4, false],
-    // MatMul weights [in, out]: 4-bit per channel along axis 1, which 2.0.0 records and 1.0.0
-    // leaves to the consumer. (The quantizer blocks Conv and Gemm weights only; a MatMul weight
-    // blocked along axis 0 is AIMET's own LPBQ case above, channel axis 1.)
+    // MatMul weights [in, out]: LPBQ blocked along axis 0, so 2.0.0 holds the block scales
+    // block-major; and 4-bit per channel along axis 1, which 2.0.0 records and 1.0.0 leaves to
+    // the consumer.
+    ['float-rotary-decoder.onnx', '16a4w_block', 16, false],
     ['float-rotary-decoder.onnx', '16a4w', 0, false],
     // Axes counted from the end (-4 for a Conv weight's output channels), resolved on the weight's rank.
     ['float-resnet18.onnx', '8a8w', 0, true],
