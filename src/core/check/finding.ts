@@ -21,6 +21,7 @@ export const RULE_IDS = [
   'float-island',
   '16a16w-arch',
   'lpbq-arch',
+  'ort-block-quant',
   'unreadable-encoding',
   'precompiled-context',
   'dynamic-shape',

@@ -92,7 +92,7 @@ function geluPattern(pattern: 1 | 2) {
  * block_size 4, whose scale is the output of a DQ of uint8 per-block scales [4, 16] by float
  * per-channel scales [16] (axis 1): LPBQ in QDQ form. The Gemm has a float bias.
  */
-function lpbq(op: 'MatMul' | 'Gemm') {
+function lpbq(op: 'MatMul' | 'Gemm', floatBlockScales = false) {
   const b = new GraphBuilder(`lpbq_${op.toLowerCase()}`);
   const spread = (n: number, lo: number, hi: number) =>
     Float32Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
@@ -106,7 +106,14 @@ function lpbq(op: 'MatMul' | 'Gemm') {
   );
   b.initializer('channel_scales', spread(16, 0.01, 0.02), [16]);
   b.initializer('block_zp', new Uint8Array(16), [16], 'uint8');
-  b.node('DequantizeLinear', ['block_ints', 'channel_scales', 'block_zp'], ['w_scale'], { axis: attr.int(1) });
+  if (floatBlockScales)
+    // The same block scales as a float initializer: a plain blocked DequantizeLinear.
+    b.initializer(
+      'w_scale',
+      Float32Array.from({ length: 64 }, (_, i) => (1 + (i % 15)) * (0.01 + (0.01 * (i % 16)) / 15)),
+      [4, 16],
+    );
+  else b.node('DequantizeLinear', ['block_ints', 'channel_scales', 'block_zp'], ['w_scale'], { axis: attr.int(1) });
   b.initializer('w', spread(256, -2, 2), [16, 16]);
   b.initializer('w_zp', new Uint8Array(32), [4, 16], 'int4');
   const blocked = { axis: attr.int(0), block_size: attr.int(4) };
@@ -226,6 +233,26 @@ describe('ONNX Runtime QNN HTP fusion tests, transcribed', () => {
       ]);
       expect(await errorsUnder(graph)).toEqual(NONE);
       expect((await errorsUnder(graph, 'SA8295')).qnn.map((e) => e.split(':')[0])).toEqual([`lpbq-arch ${op}`]);
+    });
+
+    it(`LPBQ${op}Fusion with its block scales stored as floats: ONNX Runtime's QNN EP reads them as per-axis scales, so the ${op} stays on the CPU; the other flows take the blocks`, async () => {
+      const graph = qgraphFromQdq(lpbq(op, true));
+      expect(graph.nodes.find((n) => n.opType === op)!.inputs[1]!.encoding).toMatchObject({
+        granularity: 'per-block',
+        blockAxis: 0,
+        axis: 1,
+        blockSize: 4,
+      });
+      const errors = await errorsUnder(graph);
+      expect(errors).toEqual({
+        ...NONE,
+        ort: [
+          `ort-block-quant ${op}: block-wise weights with float block scales: ONNX Runtime's QNN EP reads a DequantizeLinear's block_size only in its LPBQ form`,
+        ],
+      });
+      const pack = await loadRulePack('htp');
+      const [f] = validate(graph, pack, { soc: 'SM8650', strict: true, flow: 'ort' }).findings;
+      expect([f!.outcome, f!.constraintKind]).toEqual(['cpu-fallback', 'backend-limit']);
     });
   }
 

@@ -277,7 +277,21 @@ function lpbqScales(
   if (!intScales || !channelScales) return undefined;
   let axis = attrInt(p, 'axis') ?? 1;
   if (axis < 0) axis += ints.dims.length;
-  return { intScales, channelScales, channelAxis: channelScales.length === 1 ? 0 : axis };
+  const channelAxis = channelScales.length === 1 ? 0 : axis;
+  // Channel-major, one per (channel, block), as QuantEncoding keeps them: the tensor is laid out as
+  // the weight ([blocks, N] for a MatMul weight [K, N]), and a Conv's repeats over its kernel.
+  let blockAxis = attrInt(n, 'axis') ?? 1;
+  if (blockAxis < 0) blockAxis += ints.dims.length;
+  const dims = ints.dims.map(Number);
+  if (dims.length >= 2 && blockAxis !== channelAxis && blockAxis < dims.length) {
+    const stride = (a: number) => dims.slice(a + 1).reduce((x, y) => x * y, 1);
+    const [cs, bs] = [stride(channelAxis), stride(blockAxis)];
+    const ordered: number[] = [];
+    for (let c = 0; c < dims[channelAxis]!; c++)
+      for (let b = 0; b < dims[blockAxis]!; b++) ordered.push(intScales[c * cs + b * bs]!);
+    return { intScales: ordered, channelScales, channelAxis };
+  }
+  return { intScales, channelScales, channelAxis };
 }
 
 /** The encoding a Q or DQ node applies, read from its scale, zero point and attributes. */

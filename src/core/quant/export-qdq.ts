@@ -20,6 +20,13 @@ export interface ExportResult {
   notes: string[];
 }
 
+/** Signed 4-bit values packed two to a byte, low nibble first (ONNX's int4 raw_data). */
+function packInt4(q: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(Math.ceil(q.length / 2));
+  for (let i = 0; i < q.length; i++) out[i >> 1]! |= (q[i]! & 0xf) << ((i & 1) * 4);
+  return out;
+}
+
 function typedArray(dtype: string, q: ArrayLike<number>) {
   switch (dtype) {
     case 'uint8':
@@ -151,24 +158,47 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
     const qname = fresh(`${name}_quantized`);
     const dq = fresh(`${name}_DequantizeLinear`);
     if (e.granularity === 'lpbq') {
-      // ONNX's blocked scale has the weight's shape with the blocked axis divided by the block
-      // size: a Conv weight's scale repeats over the kernel's positions.
+      // ONNX Runtime's LPBQ form, which its QNN EP fuses into one HTP blockwise-expansion
+      // encoding (lpbqgemm_fusion.cc, lpbqmatmul_fusion.cc): the weight's blocked scale is the
+      // output of a DequantizeLinear of the uint8 per-block integer scales by the per-channel
+      // float scales; the weight itself is int4. The scale has the weight's shape with the
+      // blocked axis divided by the block size (a Conv's repeats over the kernel's positions).
       const shape = [...c.dims];
       shape[layout.blockAxis] = shape[layout.blockAxis]! / e.blockSize!;
       const scaleAt = blockCoordinates(shape, layout);
-      const scales = Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => {
+      const ints = new Uint8Array(shape.reduce((a, b) => a * b, 1));
+      for (let i = 0; i < ints.length; i++) {
         const { channel, along } = scaleAt(i);
-        return c.effectiveScales![channel * blocks + along]!;
+        ints[i] = e.perBlockIntScale![channel * blocks + along]!;
+      }
+      const intName = fresh(`${name}_block_scales`);
+      const channelScale = fresh(`${name}_channel_scales`);
+      const channelZp = fresh(`${name}_channel_zero_point`);
+      const blockScale = fresh(`${name}_block_scale`);
+      const zp = fresh(`${name}_zero_point`);
+      newInits.push(makeTensor(intName, ints, shape));
+      newInits.push(makeTensor(channelScale, new Float32Array(e.scale), [e.scale.length]));
+      newInits.push(makeTensor(channelZp, new Uint8Array(e.scale.length), [e.scale.length]));
+      newInits.push(makeTensor(zp, new Uint8Array(Math.ceil(ints.length / 2)), shape, 'int4'));
+      newInits.push(makeTensor(qname, packInt4(c.q), c.dims, 'int4'));
+      newNodes.push({
+        after: null,
+        node: {
+          name: fresh(`${name}_block_scale_DequantizeLinear`),
+          opType: 'DequantizeLinear',
+          domain,
+          input: [intName, channelScale, channelZp],
+          output: [blockScale],
+          attribute: [makeAttribute('axis', attr.int(layout.axis))],
+        },
       });
-      const { s, z } = qparams(name, { ...e, dtype: 'int8' }, scales, shape);
-      newInits.push({ ...makeTensor(qname, Int8Array.from(c.q), c.dims) });
       newNodes.push({
         after: null,
         node: {
           name: dq,
           opType: 'DequantizeLinear',
           domain,
-          input: [qname, s, z],
+          input: [qname, blockScale, zp],
           output: [name],
           attribute: [
             makeAttribute('axis', attr.int(layout.blockAxis)),

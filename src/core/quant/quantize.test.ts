@@ -646,7 +646,7 @@ describe('LPBQ weights stored [in, out] (PyTorch: torch.addmm is a Gemm without 
   );
 
   it.skipIf(!existsSync(file))(
-    'at opset 21 the export is blocked DequantizeLinear on axis 0, reads back as blocks on K, and V68 refuses them',
+    "at opset 21 the export is ONNX Runtime's LPBQ form (int4 weights, block scales from a DequantizeLinear of uint8 scales), read back as LPBQ on K; V68 refuses it",
     async () => {
       const bytes = atOpset(load(file), 21);
       const r = await run(bytes, '16a4w_block', 'SM8650', opts('16a4w_block'));
@@ -654,19 +654,38 @@ describe('LPBQ weights stored [in, out] (PyTorch: torch.addmm is a Gemm without 
       // The same weights as the dequantized (opset 13) export: the same outputs.
       expect(r.sqnr[0]!.db).toBeCloseTo(fake.sqnr[0]!.db, 1);
       const m = onnx.ModelProto.decode(r.qdq.bytes);
-      const dq = m.graph!.node!.find((x) => x.opType === 'DequantizeLinear' && x.output![0] === 'w1')!;
-      expect(dq.attribute!.map((a) => [a.name, Number(a.i)])).toEqual([
+      const init = (name: string) => m.graph!.initializer!.find((t) => t.name === name)!;
+      const producer = (tensor: string) => m.graph!.node!.find((x) => x.output![0] === tensor)!;
+      const attrs = (n: onnx.INodeProto) => n.attribute!.map((a) => [a.name, Number(a.i)]);
+      const dq = producer('w1');
+      expect(attrs(dq)).toEqual([
         ['axis', 0],
         ['block_size', 16],
       ]);
-      expect(m.graph!.initializer!.find((t) => t.name === dq.input![1])!.dims!.map(Number)).toEqual([4, 48]);
+      expect([init(dq.input![0]!).dataType, init(dq.input![0]!).dims!.map(Number)]).toEqual([
+        onnx.TensorProto.DataType.INT4,
+        [64, 48],
+      ]);
+      const scaleDq = producer(dq.input![1]!);
+      expect(scaleDq.opType).toBe('DequantizeLinear');
+      expect(attrs(scaleDq)).toEqual([['axis', 1]]);
+      expect([init(scaleDq.input![0]!).dataType, init(scaleDq.input![0]!).dims!.map(Number)]).toEqual([
+        onnx.TensorProto.DataType.UINT8,
+        [4, 48],
+      ]);
       const pack = await loadRulePack('htp');
       const g = qgraphFromQdq(readOnnx(r.qdq.bytes));
       const w1 = g.nodes.find((x) => x.opType === 'Gemm')!.inputs[1]!.encoding!;
-      expect(w1).toMatchObject({ granularity: 'per-block', blockAxis: 0, blockSize: 16, axis: 1 });
+      const planned = r.encodings.tensors.get('w1')!;
+      expect(w1).toMatchObject({ granularity: 'lpbq', blockAxis: 0, blockSize: 16, axis: 1, compressedBitwidth: 4 });
+      expect(w1.perBlockIntScale).toEqual(planned.perBlockIntScale);
+      expect(w1.scale).toEqual(planned.scale);
       expect(validate(g, pack, { soc: 'SM8650', strict: true }).findings.filter((f) => f.severity === 'error')).toEqual(
         [],
       );
+      expect(
+        validate(g, pack, { soc: 'SM8650', strict: true, flow: 'ort' }).findings.filter((f) => f.severity !== 'info'),
+      ).toEqual([]);
       expect(
         validate(g, pack, { soc: 'SA8295', strict: true })
           .findings.filter((f) => f.severity === 'error')
@@ -675,15 +694,17 @@ describe('LPBQ weights stored [in, out] (PyTorch: torch.addmm is a Gemm without 
     },
   );
 
-  it('at opset 21 a Conv weight [O, I, 3, 3] gets a blocked scale of its full shape: [O, I/4, 3, 3] (a tensor of the wrong size failed the run)', async () => {
+  it('at opset 21 a Conv weight [O, I, 3, 3] gets block scales of its full shape: [O, I/4, 3, 3] (a tensor of the wrong size failed the run)', async () => {
     const bytes = atOpset(load('public/samples/cnn-sigmoid.onnx'), 21);
     const r = await run(bytes, '16a4w_block', 'SM8650', opts('16a4w_block', 4));
     const fake = await run(load('public/samples/cnn-sigmoid.onnx'), '16a4w_block', 'SM8650', opts('16a4w_block', 4));
     expect(r.sqnr[0]!.db).toBeCloseTo(fake.sqnr[0]!.db, 1);
     const m = onnx.ModelProto.decode(r.qdq.bytes);
-    const dq = m.graph!.node!.find((x) => x.opType === 'DequantizeLinear' && x.output![0] === 'backbone.conv2.weight')!;
+    const producer = (tensor: string) => m.graph!.node!.find((x) => x.output![0] === tensor)!;
+    const dq = producer('backbone.conv2.weight');
     const w = m.graph!.initializer!.find((t) => t.name === dq.input![0])!.dims!.map(Number);
-    expect(m.graph!.initializer!.find((t) => t.name === dq.input![1])!.dims!.map(Number)).toEqual([
+    const ints = producer(dq.input![1]!).input![0]!;
+    expect(m.graph!.initializer!.find((t) => t.name === ints)!.dims!.map(Number)).toEqual([
       w[0],
       w[1]! / 4,
       w[2],

@@ -1,4 +1,4 @@
-import type { ArchGate } from '../../../../rules/types';
+import type { ArchGate, Source } from '../../../../rules/types';
 import { archName, violation, type Rule, type RuleContext } from './context';
 
 function gate(ctx: RuleContext, feature: ArchGate['feature']): ArchGate | undefined {
@@ -88,5 +88,50 @@ export const lpbqArchRule: Rule = {
       ];
     }
     return [];
+  },
+};
+
+const ORT_LPBQ: Source = {
+  ref: "onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/qnn_node_group/lpbqgemm_fusion.cc and lpbqmatmul_fusion.cc (TryFusion); qnn_quant_params_wrapper.cc (Init: a DequantizeLinear's block_size is not read, more than one scale is per-axis)",
+  confidence: 'from-code',
+  note: "ONNX Runtime's own HTP tests of block-wise weights (LPBQGemmFusion, LPBQMatMulFusion) use only this form; what QNN answers to per-axis scales that do not match the axis is inferred, not tested.",
+};
+
+/**
+ * Under ONNX Runtime's QNN EP, a block-wise weight reaches the HTP only through its LPBQ fusions:
+ * a Gemm or MatMul weight whose blocked scale is computed by a DequantizeLinear of uint8 per-block
+ * scales. Any other blocked DequantizeLinear is read as per-axis scales that do not fit the axis.
+ */
+export const ortBlockQuantRule: Rule = {
+  id: 'ort-block-quant',
+  title: 'ONNX Runtime takes block-wise weights only in its LPBQ form (Gemm, MatMul)',
+  description:
+    "Under ONNX Runtime's QNN EP, block-wise weights run on the HTP only as its LPBQ fusions take them: a Gemm or MatMul weight whose blocked scale is the output of a DequantizeLinear of uint8 per-block scales by per-channel float scales. A blocked DequantizeLinear with float block scales, or a block-wise Conv weight, is read without its blocks, and the node stays on the CPU. The QNN converter and ExecuTorch take block-wise weights from their own encodings.",
+  check(ctx) {
+    if (ctx.pack.backend !== 'htp') return [];
+    const w = ctx.node.inputs.find(
+      (p) => p.encoding && (p.encoding.granularity === 'per-block' || p.encoding.granularity === 'lpbq'),
+    );
+    if (!w?.encoding) return [];
+    const linear = ctx.node.opType === 'Gemm' || ctx.node.opType === 'MatMul';
+    if (w.encoding.granularity === 'lpbq' && linear) return [];
+    const what =
+      w.encoding.granularity === 'lpbq'
+        ? `block-wise (LPBQ) weights on ${ctx.node.opType}: ONNX Runtime's QNN EP fuses them on Gemm and MatMul only`
+        : "block-wise weights with float block scales: ONNX Runtime's QNN EP reads a DequantizeLinear's block_size only in its LPBQ form";
+    return [
+      violation(w, 'input', {
+        effect: { kind: 'backend-limit', outcomes: { ort: 'cpu-fallback' }, flows: ['ort'] },
+        message: what,
+        expected: linear
+          ? 'LPBQ form: int4 weight, block scale = DequantizeLinear(uint8 per-block scales, per-channel float scales)'
+          : 'a Gemm or MatMul consumer (LPBQ form), or per-channel weights',
+        actual: `${w.encoding.granularity} weight${w.encoding.blockSize ? `, block size ${w.encoding.blockSize}` : ''} on ${ctx.node.opType}`,
+        fix: linear
+          ? "Write the weight in ONNX Runtime's LPBQ form (QuantLens's 16a4w_block export at opset 21 does), or quantize it per channel (16a4w)."
+          : 'Quantize this weight per channel (16a4w) for ONNX Runtime, or deploy through the QNN converter with the AIMET encodings.',
+        source: ORT_LPBQ,
+      }),
+    ];
   },
 };

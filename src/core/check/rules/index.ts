@@ -1,5 +1,5 @@
 /** Every validator rule, in the order findings are listed. */
-import { lpbqArchRule, sixteenBitArchRule } from './arch-gates';
+import { lpbqArchRule, ortBlockQuantRule, sixteenBitArchRule } from './arch-gates';
 import { biasRule } from './bias';
 import type { GraphRule, Rule } from './context';
 import { dynamicShapeRule } from './dynamic-shape';
@@ -29,6 +29,7 @@ export const RULES: readonly Rule[] = [
   ioDtypeRule,
   sixteenBitArchRule,
   lpbqArchRule,
+  ortBlockQuantRule,
   unreadableEncodingRule,
 ];
 
