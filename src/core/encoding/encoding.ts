@@ -85,8 +85,13 @@ export function isSymmetric(enc: QuantEncoding): boolean {
 export function describeEncoding(enc: QuantEncoding): string {
   const bits = enc.bitwidth !== containerBits(enc.dtype) ? ` (${enc.bitwidth}-bit)` : '';
   if (enc.granularity === 'per-tensor') return `${enc.dtype}${bits} scale ${fmt(enc.scale[0])} zp ${enc.zeroPoint[0]}`;
-  const block = enc.blockSize ? `, block ${enc.blockSize}` : '';
-  return `${enc.dtype}${bits} ${enc.granularity}(axis ${enc.axis ?? '?'}, ${enc.scale.length} scales${block})`;
+  const along = enc.blockAxis !== undefined ? ` along axis ${enc.blockAxis}` : '';
+  if (enc.granularity === 'lpbq')
+    // LPBQ's stored bits are what the weights take (4); the per-block integer scales expand them.
+    return `int${enc.compressedBitwidth ?? enc.bitwidth} LPBQ(${enc.scale.length} channels on axis ${enc.axis ?? '?'}, blocks of ${enc.blockSize}${along})`;
+  if (enc.granularity === 'per-block')
+    return `${enc.dtype}${bits} per-block(${enc.scale.length} scales, blocks of ${enc.blockSize}${along})`;
+  return `${enc.dtype}${bits} ${enc.granularity}(axis ${enc.axis ?? '?'}, ${enc.scale.length} scales)`;
 }
 
 /** Formats a scale compactly, with exact fractions for the powers of two QNN rules use. */

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AimetEncodingsError, isFloatEncoding, parseAimetEncodings, type TensorEncoding } from './index';
-import type { QuantEncoding } from '../../encoding/encoding';
+import { describeEncoding, type QuantEncoding } from '../../encoding/encoding';
 import { readOnnx } from '../../model/read-onnx';
 import { loadRulePack } from '../../../../rules/registry';
 import { feedInputs, randomSamples, resolveInputShapes } from '../../quant/inputs';
@@ -159,6 +159,10 @@ describe("AIMET 2.0.0: AIMET's own encoding cases read as their 1.0.0 form does"
     expect(sansAxes(a)).toEqual(sansAxes(quant(v1([one]))));
     expect(a).toMatchObject({ dtype: 'int8', bitwidth: 8, compressedBitwidth: 4, axis: channelAxis, blockAxis });
     expect(a.perBlockIntScale!.slice(0, 10)).toEqual(ints[0]);
+    // Shown with the bits the weights are stored in, and where the channels and blocks lie.
+    expect(describeEncoding(a)).toBe(
+      `int4 LPBQ(10 channels on axis ${channelAxis}, blocks of 32 along axis ${blockAxis})`,
+    );
   });
 
   it('test_float_encoding_to_dict: float16 and bfloat16 are written as {} (a name only): read as 16-bit float, said once', () => {
