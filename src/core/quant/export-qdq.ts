@@ -151,7 +151,7 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
       init.rawData = makeTensor(name, deq, c.dims).rawData!;
       init.floatData = [];
       notes.push(
-        `${name}: LPBQ weights need opset 21 Q/DQ to be expressed; stored dequantized (the AIMET encodings file carries the blocks).`,
+        `${name}: LPBQ weights need opset 21 Q/DQ to be expressed; this opset-${opset} export stores them dequantized, in float. The AIMET encodings file carries the blocks for the QNN converter; ONNX Runtime's QNN EP would get a float weight, so for it raise the float model to opset 21 (onnx.version_converter.convert_version) and quantize that.`,
       );
       continue;
     }

@@ -606,6 +606,10 @@ describe('LPBQ weights stored [in, out] (PyTorch: torch.addmm is a Gemm without 
       const r = await run(bytes, '16a4w_block', 'SM8650', opts('16a4w_block'));
       expect(r.validation.findings.filter((f) => f.severity !== 'info')).toEqual([]);
       expect(r.notes.join('\n')).not.toMatch(/does not divide|quantized per channel instead/);
+      // Opset 13 cannot hold blocks: the note says what each flow then gets.
+      expect(r.qdq.notes.join('\n')).toMatch(
+        /^w1: LPBQ weights need opset 21 Q\/DQ .* this opset-13 export stores them dequantized, in float\. .*ONNX Runtime's QNN EP would get a float weight/m,
+      );
       // Until session 22 the [K, N] Gemm weight was blocked along N with K as channels: its derived
       // bias got K scales for N values and onnxruntime refused the export.
       const exported = readOnnx(r.qdq.bytes);
