@@ -714,5 +714,15 @@ describe('LPBQ weights stored [in, out] (PyTorch: torch.addmm is a Gemm without 
       w[2],
       w[3],
     ]);
+    // Under ONNX Runtime the LPBQ Conv beside uint16 (asymmetric) activations has no kernel: the
+    // CPU; the Gemm's LPBQ is its fusion's form.
+    const g = qgraphFromQdq(readOnnx(r.qdq.bytes));
+    expect(
+      validate(g, await loadRulePack('htp'), { soc: 'SM8650', strict: true, flow: 'ort' }).findings.map((f) => [
+        f.rule,
+        f.node,
+        f.outcome,
+      ]),
+    ).toEqual([['ort-block-quant', '/backbone/conv2/Conv', 'cpu-fallback']]);
   });
 });

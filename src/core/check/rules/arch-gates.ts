@@ -92,21 +92,23 @@ export const lpbqArchRule: Rule = {
 };
 
 const ORT_LPBQ: Source = {
-  ref: "onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/qnn_node_group/lpbqgemm_fusion.cc and lpbqmatmul_fusion.cc (TryFusion); qnn_quant_params_wrapper.cc (Init: a DequantizeLinear's block_size is not read, more than one scale is per-axis)",
+  ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/qnn_node_group/lpbqgemm_fusion.cc and lpbqmatmul_fusion.cc (TryFusion); qnn_quant_params_wrapper.cc (Init reads no block_size: more than one scale is per-axis) at cee6c0d (March 2026)',
   confidence: 'from-code',
-  note: "ONNX Runtime's own HTP tests of block-wise weights (LPBQGemmFusion, LPBQMatMulFusion) use only this form; what QNN answers to per-axis scales that do not match the axis is inferred, not tested.",
+  note: "Later onnxruntime-qnn work adds block-quantized Conv (float block scales as BW_FLOAT_BLOCK with the activation converted to FP16; LPBQ as BLOCKWISE_EXPANSION), both only beside per-tensor symmetric int16 activations, and runs a blocked MatMul through MatMulNBits; cee6c0d reads a DequantizeLinear's block_size only in its LPBQ Gemm and MatMul fusions. Which applies depends on your onnxruntime-qnn version.",
 };
 
 /**
- * Under ONNX Runtime's QNN EP, a block-wise weight reaches the HTP only through its LPBQ fusions:
- * a Gemm or MatMul weight whose blocked scale is computed by a DequantizeLinear of uint8 per-block
- * scales. Any other blocked DequantizeLinear is read as per-axis scales that do not fit the axis.
+ * Under ONNX Runtime's QNN EP, block-wise weights reach the HTP as an integer kernel through its
+ * LPBQ fusions only: a Gemm or MatMul weight whose blocked scale is computed by a DequantizeLinear
+ * of uint8 per-block scales. Other block-wise weights depend on the version: cee6c0d reads them
+ * as per-axis scales that do not fit the axis (CPU); later versions run float block scales in FP16
+ * and block-wise Conv weights only beside symmetric int16 activations.
  */
 export const ortBlockQuantRule: Rule = {
   id: 'ort-block-quant',
-  title: 'ONNX Runtime takes block-wise weights only in its LPBQ form (Gemm, MatMul)',
+  title: 'ONNX Runtime takes block-wise weights as an integer kernel only in its LPBQ form (Gemm, MatMul)',
   description:
-    "Under ONNX Runtime's QNN EP, block-wise weights run on the HTP only as its LPBQ fusions take them: a Gemm or MatMul weight whose blocked scale is the output of a DequantizeLinear of uint8 per-block scales by per-channel float scales. A blocked DequantizeLinear with float block scales, or a block-wise Conv weight, is read without its blocks, and the node stays on the CPU. The QNN converter and ExecuTorch take block-wise weights from their own encodings.",
+    "Under ONNX Runtime's QNN EP, block-wise weights run as an integer HTP kernel only as its LPBQ fusions take them: a Gemm or MatMul weight whose blocked scale is the output of a DequantizeLinear of uint8 per-block scales by per-channel float scales. Float block scales run in FP16 on versions that read them (earlier ones leave the node on the CPU): slower. A block-wise Conv weight runs only beside a symmetric int16 activation, on versions that take it; beside any other activation it stays on the CPU. The QNN converter and ExecuTorch take block-wise weights from their own encodings.",
   check(ctx) {
     if (ctx.pack.backend !== 'htp') return [];
     const w = ctx.node.inputs.find(
@@ -115,21 +117,31 @@ export const ortBlockQuantRule: Rule = {
     if (!w?.encoding) return [];
     const linear = ctx.node.opType === 'Gemm' || ctx.node.opType === 'MatMul';
     if (w.encoding.granularity === 'lpbq' && linear) return [];
-    const what =
-      w.encoding.granularity === 'lpbq'
-        ? `block-wise (LPBQ) weights on ${ctx.node.opType}: ONNX Runtime's QNN EP fuses them on Gemm and MatMul only`
-        : "block-wise weights with float block scales: ONNX Runtime's QNN EP reads a DequantizeLinear's block_size only in its LPBQ form";
+    const act = ctx.node.inputs.find((p) => p.index === 0)?.encoding;
+    const int16Symmetric = act?.dtype === 'int16' && act.zeroPoint.every((z) => z === 0);
+    const where = `${w.encoding.granularity === 'lpbq' ? 'LPBQ' : 'float block scales'} on ${ctx.node.opType}`;
+    if (!linear && !int16Symmetric)
+      return [
+        violation(w, 'input', {
+          effect: { kind: 'backend-limit', outcomes: { ort: 'cpu-fallback' }, flows: ['ort'] },
+          message: `block-wise ${ctx.node.opType} weights beside a ${act ? `${act.dtype}${act.zeroPoint.some((z) => z !== 0) ? ' asymmetric' : ''}` : 'float'} activation: ONNX Runtime's QNN EP has no kernel for them`,
+          expected: `per-channel weights, or (onnxruntime-qnn versions with block-quantized Conv) a per-tensor symmetric int16 activation`,
+          actual: `${where}, input 0 ${act ? act.dtype : 'float'}`,
+          fix: 'Quantize this weight per channel (16a4w) for ONNX Runtime, or deploy through the QNN converter with the AIMET encodings.',
+          source: ORT_LPBQ,
+        }),
+      ];
     return [
       violation(w, 'input', {
-        effect: { kind: 'backend-limit', outcomes: { ort: 'cpu-fallback' }, flows: ['ort'] },
-        message: what,
+        effect: { kind: 'performance', outcomes: { ort: 'slower' }, flows: ['ort'] },
+        message: `block-wise weights (${where}) outside ONNX Runtime's LPBQ form: they reach the HTP only on onnxruntime-qnn versions that read block_size, and then in FP16`,
         expected: linear
           ? 'LPBQ form: int4 weight, block scale = DequantizeLinear(uint8 per-block scales, per-channel float scales)'
-          : 'a Gemm or MatMul consumer (LPBQ form), or per-channel weights',
-        actual: `${w.encoding.granularity} weight${w.encoding.blockSize ? `, block size ${w.encoding.blockSize}` : ''} on ${ctx.node.opType}`,
+          : 'per-channel weights, or LPBQ where the version takes it',
+        actual: `${where}, block size ${w.encoding.blockSize ?? '?'}`,
         fix: linear
-          ? "Write the weight in ONNX Runtime's LPBQ form (QuantLens's 16a4w_block export at opset 21 does), or quantize it per channel (16a4w)."
-          : 'Quantize this weight per channel (16a4w) for ONNX Runtime, or deploy through the QNN converter with the AIMET encodings.',
+          ? "Write the weight in ONNX Runtime's LPBQ form (QuantLens's 16a4w_block export at opset 21 does), or quantize it per channel (16a4w); check your onnxruntime-qnn version: cee6c0d (March 2026) leaves this node on the CPU."
+          : 'Check your onnxruntime-qnn version (cee6c0d, March 2026, leaves this node on the CPU), or quantize this weight per channel (16a4w).',
         source: ORT_LPBQ,
       }),
     ];
