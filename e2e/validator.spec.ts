@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { readOnnx } from '../src/core/model/read-onnx';
 import { bytesOf, multiContextGraph } from '../src/testing/ep-context';
@@ -330,4 +333,88 @@ test('a compiled model whose context binaries sit beside it: dropped alone it na
   await dropFiles(page, [{ name: 'ctx.onnx', bytes }, ...bins.map((name) => ({ name, bytes: new Uint8Array(64) }))]);
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass');
   await expect(page.getByTestId('delegation')).toContainText('2 of 2 nodes on the NPU');
+});
+
+test('a float model dropped with AIMET 2.0.0 encodings is checked against them: LPBQ on a [K, N] weight, refused on V68', async ({
+  page,
+}) => {
+  // PyTorch's torch.addmm / torch.matmul export, quantized by the CLI at 16a4w_block (AIMET 1.0.0),
+  // then written as aimet-onnx writes 2.0.0: one list, block scales laid out as the [K, N] weight.
+  const model = '.cache/corpus/torch/float-linear-kn.onnx';
+  const dir = mkdtempSync(join(tmpdir(), 'ql-aimet2-'));
+  execFileSync(process.execPath, [
+    'bin/quantlens.mjs',
+    'quantize',
+    model,
+    '--config',
+    '16a4w_block',
+    '--block-size',
+    '16',
+    '--out-qdq',
+    join(dir, 'm.qdq.onnx'),
+    '--out-encodings',
+    join(dir, 'm.encodings'),
+  ]);
+  type V1 = {
+    name: string;
+    dtype: string;
+    enc_type: string;
+    bw: number;
+    is_sym: boolean;
+    scale: number[];
+    offset: number[];
+    block_size?: number;
+    compressed_bw?: number;
+    per_block_int_scale?: number[];
+  };
+  const v1 = JSON.parse(readFileSync(join(dir, 'm.encodings'), 'utf8')) as Record<string, V1[]>;
+  const K: Record<string, number> = { w1: 64, w2: 48 };
+  const entries = [...v1.activation_encodings!, ...v1.param_encodings!].map((e) => {
+    if (e.dtype === 'FLOAT') return { name: e.name };
+    if (e.enc_type === 'LPBQ') {
+      const n = e.scale.length,
+        blocks = K[e.name]! / e.block_size!;
+      return {
+        name: e.name,
+        output_dtype: `int${e.compressed_bw}`,
+        per_channel_float_scale: [e.scale],
+        per_block_int_scale: Array.from({ length: blocks }, (_, b) =>
+          Array.from({ length: n }, (_, c) => e.per_block_int_scale![c * blocks + b]),
+        ),
+        axis: 0,
+        block_size: e.block_size,
+      };
+    }
+    const signed = e.is_sym && e.offset.every((o) => o === -(2 ** (e.bw - 1)));
+    const zp = e.offset.map((o) => (signed ? 0 : -o));
+    const type = `${signed ? 'int' : 'uint'}${e.bw}`;
+    return e.enc_type === 'PER_TENSOR'
+      ? { name: e.name, output_dtype: type, y_scale: e.scale[0], ...(zp[0] ? { y_zero_point: zp[0] } : {}) }
+      : {
+          name: e.name,
+          output_dtype: type,
+          y_scale: e.scale,
+          axis: 0,
+          ...(zp.some(Boolean) ? { y_zero_point: zp } : {}),
+        };
+  });
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [
+    { name: 'float-linear-kn.onnx', bytes: new Uint8Array(readFileSync(model)) },
+    {
+      name: 'linear.v2.encodings',
+      bytes: new TextEncoder().encode(JSON.stringify({ version: '2.0.0', encodings: entries })),
+    },
+  ]);
+  await expect(page.getByTestId('verdict-encodings')).toContainText('AIMET');
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass');
+  await graphNode(page, 'Gemm').click();
+  await expect(page.getByTestId('node-panel')).toContainText(
+    'int4 LPBQ(48 channels on axis 1, blocks of 16 along axis 0)',
+  );
+  await page.getByLabel('SoC').selectOption('SA8295');
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'fail');
+  await expect(page.getByTestId('finding')).toHaveCount(2);
+  await expect(page.getByTestId('finding').first()).toContainText('lpbq-arch');
 });
