@@ -190,3 +190,51 @@ export function floatEncoding(ctx: Ctx, bw: number, path: string): FloatEncoding
 }
 
 // --- 0.4.0 .. 0.6.1 ------------------------------------------------------------------------------
+
+/**
+ * A list of entries named by their "name" field (1.0.0's sections, 2.0.0's "encodings"): each
+ * name once, read by `readEntry`, in file order.
+ */
+export function readNamedList<T>(
+  ctx: Ctx,
+  key: string,
+  list: Json[],
+  readEntry: (name: string, entry: JsonObject, path: string) => T,
+): Map<string, T> {
+  const out = new Map<string, T>();
+  const where = new Map<string, number>();
+  list.forEach((entry, i) => {
+    const path = `${key}[${i}]`;
+    if (!isObject(entry))
+      fail(ctx, 'wrong-type', `entry ${i} is ${typeName(entry)}, not an object`, HINT_REEXPORT, path);
+    const name = readString(ctx, entry.name, `${path}.name`, '"name"');
+    if (name === '')
+      fail(ctx, 'bad-value', '"name" is empty', 'Every entry names the tensor it quantizes.', `${path}.name`);
+    const prev = where.get(name);
+    if (prev !== undefined)
+      fail(
+        ctx,
+        'duplicate',
+        `tensor ${JSON.stringify(name)} appears twice (entries ${prev} and ${i})`,
+        'Keep one entry per tensor.',
+        `${path}.name`,
+      );
+    where.set(name, i);
+    out.set(name, readEntry(name, entry, path));
+  });
+  return out;
+}
+
+/** A "block_size": a positive integer. */
+export function readBlockSize(ctx: Ctx, v: Json | undefined, path: string, what = '"block_size"'): number {
+  const blockSize = readInt(ctx, v, path, what);
+  if (blockSize < 1)
+    fail(
+      ctx,
+      'bad-value',
+      `"block_size" is ${blockSize}`,
+      'The block size is a positive count of input channels.',
+      path,
+    );
+  return blockSize;
+}

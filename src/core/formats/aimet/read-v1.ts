@@ -10,7 +10,9 @@ import {
   floatEncoding,
   isObject,
   readBool,
+  readBlockSize,
   readInt,
+  readNamedList,
   readNumbers,
   readString,
   toQuant,
@@ -22,28 +24,7 @@ export const ENC_TYPES = ['PER_TENSOR', 'PER_CHANNEL', 'PER_BLOCK', 'LPBQ'] as c
 export type EncType = (typeof ENC_TYPES)[number];
 
 export function readV1Section(ctx: Ctx, key: string, list: Json[]): Map<string, TensorEncoding> {
-  const out = new Map<string, TensorEncoding>();
-  const where = new Map<string, number>();
-  list.forEach((entry, i) => {
-    const path = `${key}[${i}]`;
-    if (!isObject(entry))
-      fail(ctx, 'wrong-type', `entry ${i} is ${typeName(entry)}, not an object`, HINT_REEXPORT, path);
-    const name = readString(ctx, entry.name, `${path}.name`, '"name"');
-    if (name === '')
-      fail(ctx, 'bad-value', '"name" is empty', 'Every entry names the tensor it quantizes.', `${path}.name`);
-    const prev = where.get(name);
-    if (prev !== undefined)
-      fail(
-        ctx,
-        'duplicate',
-        `tensor ${JSON.stringify(name)} appears twice (entries ${prev} and ${i})`,
-        'Keep one entry per tensor.',
-        `${path}.name`,
-      );
-    where.set(name, i);
-    out.set(name, readV1Entry(ctx, name, entry, path));
-  });
-  return out;
+  return readNamedList(ctx, key, list, (name, entry, path) => readV1Entry(ctx, name, entry, path));
 }
 
 export function readV1Entry(ctx: Ctx, name: string, e: JsonObject, path: string): TensorEncoding {
@@ -124,15 +105,7 @@ export function readV1Entry(ctx: Ctx, name: string, e: JsonObject, path: string)
   if (encType === 'PER_TENSOR') return { ...q, granularity: 'per-tensor' };
   if (encType === 'PER_CHANNEL') return { ...q, granularity: 'per-channel' };
 
-  const blockSize = readInt(ctx, e.block_size, `${path}.block_size`, `"block_size" (required for ${encType})`);
-  if (blockSize < 1)
-    fail(
-      ctx,
-      'bad-value',
-      `"block_size" is ${blockSize}`,
-      'The block size is a positive count of input channels.',
-      `${path}.block_size`,
-    );
+  const blockSize = readBlockSize(ctx, e.block_size, `${path}.block_size`, `"block_size" (required for ${encType})`);
   if (encType === 'PER_BLOCK') return { ...q, granularity: 'per-block', blockSize };
 
   const cbw = readInt(ctx, e.compressed_bw, `${path}.compressed_bw`, '"compressed_bw" (required for LPBQ)');

@@ -23,8 +23,9 @@ import {
   JsonObject,
   checkScale,
   fail,
-  isObject,
+  readBlockSize,
   readInt,
+  readNamedList,
   readString,
   typeName,
 } from './read-common';
@@ -33,28 +34,7 @@ import type { FloatEncoding, TensorEncoding } from './types';
 const INT_TYPES = new Set(['int2', 'uint2', 'int4', 'uint4', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32']);
 
 export function readV2List(ctx: Ctx, list: Json[]): Map<string, TensorEncoding> {
-  const out = new Map<string, TensorEncoding>();
-  const where = new Map<string, number>();
-  list.forEach((entry, i) => {
-    const path = `encodings[${i}]`;
-    if (!isObject(entry))
-      fail(ctx, 'wrong-type', `entry ${i} is ${typeName(entry)}, not an object`, HINT_REEXPORT, path);
-    const name = readString(ctx, entry.name, `${path}.name`, '"name"');
-    if (name === '')
-      fail(ctx, 'bad-value', '"name" is empty', 'Every entry names the tensor it quantizes.', `${path}.name`);
-    const prev = where.get(name);
-    if (prev !== undefined)
-      fail(
-        ctx,
-        'duplicate',
-        `tensor ${JSON.stringify(name)} appears twice (entries ${prev} and ${i})`,
-        'Keep one entry per tensor.',
-        `${path}.name`,
-      );
-    where.set(name, i);
-    out.set(name, readV2Entry(ctx, name, entry, path));
-  });
-  return out;
+  return readNamedList(ctx, 'encodings', list, (name, entry, path) => readV2Entry(ctx, name, entry, path));
 }
 
 /** A nested list of numbers: its shape and its values, row-major. */
@@ -225,15 +205,7 @@ export function readV2Entry(ctx: Ctx, name: string, e: JsonObject, path: string)
   const base = { dtype: container(signed, bits), bitwidth: bits, zeroPoint, origin: ctx.origin };
 
   if (e.block_size !== undefined) {
-    const blockSize = readInt(ctx, e.block_size, `${path}.block_size`, '"block_size"');
-    if (blockSize < 1)
-      fail(
-        ctx,
-        'bad-value',
-        `"block_size" is ${blockSize}`,
-        'The block size is a positive count of input channels.',
-        `${path}.block_size`,
-      );
+    const blockSize = readBlockSize(ctx, e.block_size, `${path}.block_size`, '"block_size"');
     if (scale.shape.length < 2)
       fail(
         ctx,
@@ -289,15 +261,7 @@ function readLpbq(ctx: Ctx, name: string, e: JsonObject, path: string): QuantEnc
     );
   const floats = readNd(ctx, e.per_channel_float_scale, `${path}.per_channel_float_scale`, '"per_channel_float_scale"');
   const ints = readNd(ctx, e.per_block_int_scale, `${path}.per_block_int_scale`, '"per_block_int_scale"');
-  const blockSize = readInt(ctx, e.block_size, `${path}.block_size`, '"block_size" (required for LPBQ)');
-  if (blockSize < 1)
-    fail(
-      ctx,
-      'bad-value',
-      `"block_size" is ${blockSize}`,
-      'The block size is a positive count of input channels.',
-      `${path}.block_size`,
-    );
+  const blockSize = readBlockSize(ctx, e.block_size, `${path}.block_size`, '"block_size" (required for LPBQ)');
   if (ints.shape.length < 2 || floats.shape.length !== ints.shape.length)
     fail(
       ctx,
