@@ -11,7 +11,7 @@ import type { QuantEncoding } from '../encoding/encoding';
 import { dtypeCode } from '../model/dtype';
 import { halfBits } from '../model/half';
 import { UNTIED_SUFFIX } from './untie-constants';
-import { blockCoordinates } from './math';
+import { blockIndexer } from './math';
 
 export interface ExportResult {
   bytes: Uint8Array;
@@ -138,16 +138,12 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
     const init = initializers.get(name);
     if (!init) continue; // a computed constant (e.g. Reshape of a weight): handled like an activation below
     const e = c.encoding;
-    // An LPBQ weight's layout, and its effective scales (channel-major blocks).
+    // An LPBQ weight's layout (its effective scales and integer scales are channel-major blocks).
     const layout = { axis: e.axis ?? 0, blockAxis: e.blockAxis ?? 1 };
-    const blocks = e.granularity === 'lpbq' ? c.dims[layout.blockAxis]! / e.blockSize! : 0;
     if (e.granularity === 'lpbq' && !blockedOk) {
       // Below opset 21 QDQ cannot express blocks: store the dequantized weight (fake quantization).
-      const at = blockCoordinates(c.dims, layout);
-      const deq = Float32Array.from(c.q, (q, i) => {
-        const { channel, along } = at(i);
-        return q * c.effectiveScales![channel * blocks + Math.floor(along / e.blockSize!)]!;
-      });
+      const blockOf = blockIndexer(c.dims, layout, e.blockSize!);
+      const deq = Float32Array.from(c.q, (q, i) => q * c.effectiveScales![blockOf(i)]!);
       init.rawData = makeTensor(name, deq, c.dims).rawData!;
       init.floatData = [];
       notes.push(
@@ -165,12 +161,12 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
       // blocked axis divided by the block size (a Conv's repeats over the kernel's positions).
       const shape = [...c.dims];
       shape[layout.blockAxis] = shape[layout.blockAxis]! / e.blockSize!;
-      const scaleAt = blockCoordinates(shape, layout);
-      const ints = new Uint8Array(shape.reduce((a, b) => a * b, 1));
-      for (let i = 0; i < ints.length; i++) {
-        const { channel, along } = scaleAt(i);
-        ints[i] = e.perBlockIntScale![channel * blocks + along]!;
-      }
+      // One entry per block in the scale's shape: a block length of 1 there.
+      const blockOf = blockIndexer(shape, layout, 1);
+      const ints = Uint8Array.from(
+        { length: shape.reduce((a, b) => a * b, 1) },
+        (_, i) => e.perBlockIntScale![blockOf(i)]!,
+      );
       const intName = fresh(`${name}_block_scales`);
       const channelScale = fresh(`${name}_channel_scales`);
       const channelZp = fresh(`${name}_channel_zero_point`);

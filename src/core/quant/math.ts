@@ -143,17 +143,19 @@ export interface BlockLayout {
   blockAxis: number;
 }
 
-/** The (channel, block-axis index) of each element of a weight, for a blocked layout. */
-export function blockCoordinates(
-  dims: readonly number[],
-  layout: BlockLayout,
-): (i: number) => { channel: number; along: number } {
-  const strides = dims.map((_, i) => dims.slice(i + 1).reduce((a, b) => a * b, 1));
-  const cs = strides[layout.axis]!,
+/**
+ * For each element of a tensor laid out as `dims`, the index of its block in channel-major order
+ * (channel × blocks + block along the blocked axis), blocks being `blockSize` long. No allocation
+ * per element: it runs over every weight value.
+ */
+export function blockIndexer(dims: readonly number[], layout: BlockLayout, blockSize: number): (i: number) => number {
+  const stride = (a: number) => dims.slice(a + 1).reduce((x, y) => x * y, 1);
+  const cs = stride(layout.axis),
     cd = dims[layout.axis]!,
-    bs = strides[layout.blockAxis]!,
+    bs = stride(layout.blockAxis),
     bd = dims[layout.blockAxis]!;
-  return (i) => ({ channel: Math.floor(i / cs) % cd, along: Math.floor(i / bs) % bd });
+  const blocks = Math.ceil(bd / blockSize);
+  return (i) => (Math.floor(i / cs) % cd) * blocks + Math.floor((Math.floor(i / bs) % bd) / blockSize);
 }
 
 /**
@@ -173,12 +175,11 @@ export function quantizeLpbq(
   const inC = dims[layout.blockAxis] ?? 1;
   const blocks = Math.ceil(inC / blockSize);
   const steps = 16; // 2^(decompressed 8 - compressed 4)
-  const at = blockCoordinates(dims, layout);
+  const blockOf = blockIndexer(dims, layout, blockSize);
   // One pass for the block maxima, one for the values.
   const amax = new Float64Array(outC * blocks);
   for (let i = 0; i < values.length; i++) {
-    const { channel, along } = at(i);
-    const k = channel * blocks + Math.floor(along / blockSize);
+    const k = blockOf(i);
     amax[k] = Math.max(amax[k]!, Math.abs(values[i]!));
   }
   const pcScale: number[] = [];
@@ -195,11 +196,8 @@ export function quantizeLpbq(
     }
   }
   const q = new Int32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const { channel, along } = at(i);
-    const eff = effective[channel * blocks + Math.floor(along / blockSize)]!;
-    q[i] = Math.min(7, Math.max(-7, Math.round(values[i]! / eff)));
-  }
+  for (let i = 0; i < values.length; i++)
+    q[i] = Math.min(7, Math.max(-7, Math.round(values[i]! / effective[blockOf(i)]!)));
   return {
     encoding: {
       dtype: 'int8',
