@@ -94,6 +94,25 @@ export function describeEncoding(enc: QuantEncoding): string {
   return `${enc.dtype}${bits} ${enc.granularity}(axis ${enc.axis ?? '?'}, ${enc.scale.length} scales)`;
 }
 
+/**
+ * Block scales laid out as their weight (`dims`, row-major) in the channel-major order
+ * QuantEncoding keeps: for each channel on `channelAxis`, its blocks along `blockAxis`; any other
+ * axis (a Conv kernel's, where the scale repeats) is read at its first position.
+ */
+export function channelMajorBlocks(
+  values: readonly number[],
+  dims: readonly number[],
+  channelAxis: number,
+  blockAxis: number,
+): number[] {
+  const stride = (a: number) => dims.slice(a + 1).reduce((x, y) => x * y, 1);
+  const [cs, bs] = [stride(channelAxis), stride(blockAxis)];
+  const out: number[] = [];
+  for (let c = 0; c < dims[channelAxis]!; c++)
+    for (let b = 0; b < dims[blockAxis]!; b++) out.push(values[c * cs + b * bs]!);
+  return out;
+}
+
 /** Formats a scale compactly, with exact fractions for the powers of two QNN rules use. */
 export function fmt(x: number | undefined): string {
   if (x === undefined) return '?';

@@ -19,7 +19,7 @@ import { dtypeFromCode } from '../model/dtype';
 import { producerIndex } from '../model/graph-index';
 import type { ConstTensor, Dim, Graph, Model, Node } from '../model/types';
 import type { QuantDType, QuantEncoding } from '../encoding/encoding';
-import { containerBits } from '../encoding/encoding';
+import { channelMajorBlocks, containerBits } from '../encoding/encoding';
 import { dynamicShapes } from './dynamic';
 import { inferRanks } from './ranks';
 import { finishGraph } from './finish';
@@ -283,14 +283,8 @@ function lpbqScales(
   let blockAxis = attrInt(n, 'axis') ?? 1;
   if (blockAxis < 0) blockAxis += ints.dims.length;
   const dims = ints.dims.map(Number);
-  if (dims.length >= 2 && blockAxis !== channelAxis && blockAxis < dims.length) {
-    const stride = (a: number) => dims.slice(a + 1).reduce((x, y) => x * y, 1);
-    const [cs, bs] = [stride(channelAxis), stride(blockAxis)];
-    const ordered: number[] = [];
-    for (let c = 0; c < dims[channelAxis]!; c++)
-      for (let b = 0; b < dims[blockAxis]!; b++) ordered.push(intScales[c * cs + b * bs]!);
-    return { intScales: ordered, channelScales, channelAxis };
-  }
+  if (dims.length >= 2 && blockAxis !== channelAxis && blockAxis < dims.length)
+    return { intScales: channelMajorBlocks(intScales, dims, channelAxis, blockAxis), channelScales, channelAxis };
   return { intScales, channelScales, channelAxis };
 }
 

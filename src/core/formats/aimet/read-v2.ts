@@ -15,7 +15,7 @@
  * block-major layout (blocks along axis 0, as for a MatMul weight [in, out]) is turned
  * channel-major here, the order {@link QuantEncoding} keeps.
  */
-import type { QuantDType, QuantEncoding } from '../../encoding/encoding';
+import { channelMajorBlocks, type QuantDType, type QuantEncoding } from '../../encoding/encoding';
 import {
   Ctx,
   HINT_REEXPORT,
@@ -76,13 +76,7 @@ function readNd(ctx: Ctx, v: Json | undefined, path: string, what: string): NdAr
 
 /** The values of `a` in channel-major order (channel, then block), the other axes being 1. */
 function channelMajor(a: NdArray, channelAxis: number | undefined, blockAxis: number): number[] {
-  if (channelAxis === undefined) return a.values;
-  const strides = a.shape.map((_, i) => a.shape.slice(i + 1).reduce((p, d) => p * d, 1));
-  const out: number[] = [];
-  for (let c = 0; c < a.shape[channelAxis]!; c++)
-    for (let b = 0; b < a.shape[blockAxis]!; b++)
-      out.push(a.values[c * strides[channelAxis]! + b * strides[blockAxis]!]!);
-  return out;
+  return channelAxis === undefined ? a.values : channelMajorBlocks(a.values, a.shape, channelAxis, blockAxis);
 }
 
 function readAxis(ctx: Ctx, e: JsonObject, path: string, rank: number | undefined, what: string): number | undefined {
