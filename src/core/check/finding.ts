@@ -22,6 +22,7 @@ export const RULE_IDS = [
   '16a16w-arch',
   'lpbq-arch',
   'ort-block-quant',
+  'ort-float-weight',
   'unreadable-encoding',
   'precompiled-context',
   'dynamic-shape',

@@ -36,7 +36,8 @@ describe('broken QDQ variants', () => {
   it('cover every rule id that checks nodes', () => {
     // not-quantized and unreadable-encoding are notes, not-qdq is model-wide, precompiled-context is
     // about compiled models and dynamic-shape about sizes, not encodings, and ort-block-quant
-    // concerns one flow (ONNX Runtime's, in ort-qnn-fusions.test.ts): covered in their own tests.
+    // and ort-float-weight concern one flow (ONNX Runtime's: ort-qnn-fusions.test.ts,
+    // quantize.test.ts): covered in their own tests.
     const elsewhere = [
       'not-quantized',
       'unreadable-encoding',
@@ -44,6 +45,7 @@ describe('broken QDQ variants', () => {
       'precompiled-context',
       'dynamic-shape',
       'ort-block-quant',
+      'ort-float-weight',
     ];
     expect(new Set(BROKEN_VARIANTS.map((v) => v.rule))).toEqual(
       new Set(RULE_IDS.filter((r) => !elsewhere.includes(r))),

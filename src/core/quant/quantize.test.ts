@@ -606,7 +606,19 @@ describe('LPBQ weights stored [in, out] (PyTorch: torch.addmm is a Gemm without 
       const r = await run(bytes, '16a4w_block', 'SM8650', opts('16a4w_block'));
       expect(r.validation.findings.filter((f) => f.severity !== 'info')).toEqual([]);
       expect(r.notes.join('\n')).not.toMatch(/does not divide|quantized per channel instead/);
-      // Opset 13 cannot hold blocks: the note says what each flow then gets.
+      // Opset 13 cannot hold blocks: the export's weights are float, so under ONNX Runtime the
+      // Gemm and MatMul are float ops (no QDQ group without a DequantizeLinear on every input),
+      // FP16 on SM8650 and the CPU on SA8295 (V68); the other flows are not concerned.
+      const pack = await loadRulePack('htp');
+      const back = qgraphFromQdq(readOnnx(r.qdq.bytes));
+      const floatWeights = (soc: string, flow: 'ort' | 'qnn') =>
+        validate(back, pack, { soc, strict: true, flow })
+          .findings.filter((f) => f.rule === 'ort-float-weight')
+          .map((f) => `${f.node} ${f.outcome}`);
+      expect(floatWeights('SM8650', 'ort')).toEqual(['/Gemm slower', '/MatMul slower']);
+      expect(floatWeights('SA8295', 'ort')).toEqual(['/Gemm cpu-fallback', '/MatMul cpu-fallback']);
+      expect(floatWeights('SM8650', 'qnn')).toEqual([]);
+      // The note says what each flow then gets.
       expect(r.qdq.notes.join('\n')).toMatch(
         /^w1: LPBQ weights need opset 21 Q\/DQ .* this opset-13 export stores them dequantized, in float\. .*ONNX Runtime's QNN EP would get a float weight/m,
       );

@@ -1,7 +1,7 @@
 import { FLOWS, type Flow, type Outcome, type Source } from '../../../../rules/types';
 import { isIndexPort, isNonFloatDtype, type QNode, type QPort } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
-import { floatLeavesNpu, listNodeNames, noFloatReason, type GraphRule } from './context';
+import { floatLeavesNpu, listNodeNames, noFloatReason, violation, type GraphRule, type Rule } from './context';
 
 const SRC: Source = {
   ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/qnn_ep_utils.cc (OrtNodeGroupSelector::CheckQDQNodes: every input from a DQ, every output only to Q nodes and not a graph output); test/providers/qnn (FP16 on the HTP needs arch > V68)',
@@ -100,5 +100,42 @@ export const floatIslandRule: GraphRule = {
       });
     }
     return out;
+  },
+};
+
+const ORT_GROUPS: Source = {
+  ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/qnn_ep_utils.cc (OrtNodeGroupSelector::CheckQDQNodes: one DequantizeLinear per actual input, used by the Conv, Gemm, MatMul and Instance/LayerNormalization selectors; OrtBatchNormalizationNodeGroupSelector: DQ on x, scale and bias)',
+  confidence: 'from-code',
+  note: "Outside a QDQ group the node is a float op: on the HTP in FP16 when enable_htp_fp16_precision is on (onnxruntime-qnn cee6c0d defaults it to 0, ONNX Runtime's JS API documents true), else on the CPU. A float Conv or Gemm bias is not counted: ONNX Runtime's BiasQuantization transformer quantizes it from the input and weight scales.",
+};
+
+/**
+ * A weight left in float beside quantized activations. ONNX Runtime's QNN EP groups a node with
+ * its Q/DQ only when every input comes from a DequantizeLinear, so such a node is a float op
+ * there. The rule concerns that grouping only: the other flows read encodings per tensor.
+ */
+export const ortFloatWeightRule: Rule = {
+  id: 'ort-float-weight',
+  title: 'ONNX Runtime runs a node whose weight stays float as a float op',
+  description:
+    "Under ONNX Runtime's QNN EP, a Conv, Gemm, MatMul or normalization whose activations are quantized but whose weight (or normalization scale) has no DequantizeLinear is not a QDQ node group: it runs as a float op, in FP16 on the HTP (slower) when FP16 precision is on, and on the CPU on V68 or with FP16 precision off. Float Conv and Gemm biases are left out: ONNX Runtime quantizes them itself.",
+  check(ctx) {
+    if (ctx.pack.backend !== 'htp' || !ctx.qnnOp) return [];
+    if (!ctx.node.inputs.some((p) => p.role === 'activation' && p.encoding)) return [];
+    const w = ctx.node.inputs.find(
+      (p) => p.role === 'weight' && p.constant && !p.encoding && !p.note && !isNonFloatDtype(p.dtype),
+    );
+    if (!w) return [];
+    const noFloat = floatLeavesNpu(ctx.pack, ctx.soc);
+    return [
+      violation(w, 'input', {
+        effect: { kind: 'performance', outcomes: { ort: noFloat ? 'cpu-fallback' : 'slower' }, flows: ['ort'] },
+        message: `${ctx.node.opType} with quantized activations and a float ${w.role}: ONNX Runtime's QNN EP runs it as a float op${noFloat ? `, which ${noFloatReason(ctx.pack, ctx.soc)}` : ' (FP16 on the HTP, or the CPU with FP16 precision off)'}`,
+        expected: `input ${w.index} from a DequantizeLinear, as every input of a QDQ node group`,
+        actual: `input ${w.index} float${w.dtype ? ` (${w.dtype})` : ''}, no DequantizeLinear`,
+        fix: 'Quantize this weight (a DequantizeLinear of its quantized values) so the node is one QDQ group; for LPBQ weights, export at opset 21.',
+        source: ORT_GROUPS,
+      }),
+    ];
   },
 };

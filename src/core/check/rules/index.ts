@@ -3,7 +3,7 @@ import { lpbqArchRule, ortBlockQuantRule, sixteenBitArchRule } from './arch-gate
 import { biasRule } from './bias';
 import type { GraphRule, Rule } from './context';
 import { dynamicShapeRule } from './dynamic-shape';
-import { floatIslandRule } from './float-island';
+import { floatIslandRule, ortFloatWeightRule } from './float-island';
 import { ioDtypeRule } from './io-dtype';
 import { opLimitsRule } from './op-limits';
 import { dtypeRule } from './dtype';
@@ -30,6 +30,7 @@ export const RULES: readonly Rule[] = [
   sixteenBitArchRule,
   lpbqArchRule,
   ortBlockQuantRule,
+  ortFloatWeightRule,
   unreadableEncodingRule,
 ];
 
