@@ -75,12 +75,7 @@ function parseUnchecked(text: string, fileName: string, limits: AimetParseLimits
   if (version === '2.0.0') return readV2File(ctx, root, maxEntries);
   const legacy = version !== '1.0.0';
 
-  const known = new Set(['version', 'activation_encodings', 'param_encodings', 'quantizer_args', 'excluded_layers']);
-  const unknown = Object.keys(root).filter((k) => !known.has(k));
-  if (unknown.length)
-    notes.plain.push(
-      `Ignored unknown top-level keys: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}.`,
-    );
+  noteUnknownKeys(ctx, root, ['activation_encodings', 'param_encodings']);
 
   const hasAct = root.activation_encodings !== undefined;
   const hasParam = root.param_encodings !== undefined;
@@ -129,24 +124,12 @@ function parseUnchecked(text: string, fileName: string, limits: AimetParseLimits
     (n, s) => n + (Array.isArray(s.value) ? s.value.length : Object.keys(s.value as JsonObject).length),
     0,
   );
-  if (entries > maxEntries) {
-    fail(
-      ctx,
-      'limit',
-      `has ${entries.toLocaleString('en-US')} tensor entries, over the ${maxEntries.toLocaleString('en-US')} limit`,
-      'Export only the part of the model you need to inspect.',
-    );
-  }
+  checkEntryCount(ctx, entries, maxEntries);
 
   const [act, param] = sections.map((s) =>
     legacy ? readLegacySection(ctx, s.key, s.value as JsonObject) : readV1Section(ctx, s.key, s.value as Json[]),
   );
-  const result: AimetEncodings = { version, activations: act!, params: param!, warnings: [] };
-  if (root.quantizer_args !== undefined) result.quantizerArgs = readQuantizerArgs(ctx, root.quantizer_args);
-  if (root.excluded_layers !== undefined)
-    result.excludedLayers = readStringList(ctx, root.excluded_layers, 'excluded_layers');
-  result.warnings = notes.list();
-  return result;
+  return withExtras(ctx, root, { version, activations: act!, params: param!, warnings: [] });
 }
 
 /**
@@ -154,12 +137,7 @@ function parseUnchecked(text: string, fileName: string, limits: AimetParseLimits
  * all of them are kept with the activations, where a constant's lookup also looks (from-aimet.ts).
  */
 function readV2File(ctx: Ctx, root: JsonObject, maxEntries: number): AimetEncodings {
-  const known = new Set(['version', 'encodings', 'quantizer_args', 'excluded_layers']);
-  const unknown = Object.keys(root).filter((k) => !known.has(k));
-  if (unknown.length)
-    ctx.notes.plain.push(
-      `Ignored unknown top-level keys: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}.`,
-    );
+  noteUnknownKeys(ctx, root, ['encodings']);
   const list = root.encodings;
   if (list === undefined) {
     const v1 = root.activation_encodings !== undefined || root.param_encodings !== undefined;
@@ -181,20 +159,37 @@ function readV2File(ctx: Ctx, root: JsonObject, maxEntries: number): AimetEncodi
       HINT_REEXPORT,
       'encodings',
     );
-  if (list.length > maxEntries) {
-    fail(
-      ctx,
-      'limit',
-      `has ${list.length.toLocaleString('en-US')} tensor entries, over the ${maxEntries.toLocaleString('en-US')} limit`,
-      'Export only the part of the model you need to inspect.',
-    );
-  }
-  const result: AimetEncodings = {
+  checkEntryCount(ctx, list.length, maxEntries);
+  return withExtras(ctx, root, {
     version: ctx.version,
     activations: readV2List(ctx, list),
     params: new Map(),
     warnings: [],
-  };
+  });
+}
+
+/** Notes the top-level keys no version has besides `version`, `quantizer_args`, `excluded_layers` and `sections`. */
+function noteUnknownKeys(ctx: Ctx, root: JsonObject, sections: readonly string[]): void {
+  const known = new Set(['version', 'quantizer_args', 'excluded_layers', ...sections]);
+  const unknown = Object.keys(root).filter((k) => !known.has(k));
+  if (unknown.length)
+    ctx.notes.plain.push(
+      `Ignored unknown top-level keys: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', …' : ''}.`,
+    );
+}
+
+function checkEntryCount(ctx: Ctx, entries: number, maxEntries: number): void {
+  if (entries > maxEntries)
+    fail(
+      ctx,
+      'limit',
+      `has ${entries.toLocaleString('en-US')} tensor entries, over the ${maxEntries.toLocaleString('en-US')} limit`,
+      'Export only the part of the model you need to inspect.',
+    );
+}
+
+/** The result with the file's quantizer_args and excluded_layers, and the notes as warnings. */
+function withExtras(ctx: Ctx, root: JsonObject, result: AimetEncodings): AimetEncodings {
   if (root.quantizer_args !== undefined) result.quantizerArgs = readQuantizerArgs(ctx, root.quantizer_args);
   if (root.excluded_layers !== undefined)
     result.excludedLayers = readStringList(ctx, root.excluded_layers, 'excluded_layers');
