@@ -343,7 +343,7 @@ test('a float model dropped with AIMET 2.0.0 encodings is checked against them: 
   const model = '.cache/corpus/torch/float-linear-kn.onnx';
   const dir = mkdtempSync(join(tmpdir(), 'ql-aimet2-'));
   execFileSync(process.execPath, [
-    'bin/quantlens.mjs',
+    'bin/quantlens.cjs',
     'quantize',
     model,
     '--config',

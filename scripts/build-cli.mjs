@@ -1,6 +1,6 @@
 // Builds the command line into one CommonJS file, build-cli/quantlens.cjs (run by `npm ci` through
-// `prepare`), and lists the sources it was built from in build-cli/inputs.json: bin/quantlens.mjs
-// runs the build only while none of them is newer. CommonJS, so that bin/quantlens.mjs can compile
+// `prepare`), and lists the sources it was built from in build-cli/inputs.json: bin/quantlens.cjs
+// runs the build only while none of them is newer. CommonJS, so that bin/quantlens.cjs can compile
 // it with V8's code cache (vm.Script) and so that onnxruntime-web is required only when a command
 // calibrates. A first run on a bundled sample then writes that cache.
 //
@@ -31,7 +31,7 @@ const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('
 writeFileSync(`${dir}/inputs.json`, `${JSON.stringify(inputs, null, 1)}\n`);
 if (args.includes('--no-prime')) process.exit(0);
 // Exit 1 is a failing verdict, which this sample has; anything else is a broken build.
-const run = spawnSync(process.execPath, ['bin/quantlens.mjs', 'check', 'public/samples/broken-axis.qdq.onnx'], {
+const run = spawnSync(process.execPath, ['bin/quantlens.cjs', 'check', 'public/samples/broken-axis.qdq.onnx'], {
   encoding: 'utf8',
 });
 if (run.status !== 0 && run.status !== 1) {

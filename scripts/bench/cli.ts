@@ -19,7 +19,7 @@ export const CLI_METRICS: MetricDef[] = [
     label: 'CLI: `quantlens check` whole process',
     unit: 'ms',
     description:
-      'Wall time of `node bin/quantlens.mjs check FILE --format json` (the built CLI) from spawn to exit, median of the passes.',
+      'Wall time of `node bin/quantlens.cjs check FILE --format json` (the built CLI) from spawn to exit, median of the passes.',
   },
   {
     id: 'cli.ort-node-session',
@@ -83,7 +83,7 @@ function ortSessionMs(model: string): { session: number; process: number } | { r
 /** One `quantlens check` process, spawn to exit (ms). */
 function checkProcessMs(model: string): number {
   const t = performance.now();
-  const r = spawnSync(process.execPath, ['bin/quantlens.mjs', 'check', model, '--format', 'json'], {
+  const r = spawnSync(process.execPath, ['bin/quantlens.cjs', 'check', model, '--format', 'json'], {
     encoding: 'utf8',
     maxBuffer: 1 << 28,
   });

@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 function run(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/quantlens.mjs', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['bin/quantlens.cjs', ...args], { encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -355,7 +355,7 @@ describe('the built command line', () => {
   const cache = join(build, 'quantlens.cjs.cache');
   const model = resolve(`${S}/broken-axis.qdq.onnx`);
   const runIn = () => {
-    const r = spawnSync(process.execPath, [join(root, 'bin/quantlens.mjs'), 'check', model, '--format', 'json'], {
+    const r = spawnSync(process.execPath, [join(root, 'bin/quantlens.cjs'), 'check', model, '--format', 'json'], {
       encoding: 'utf8',
       cwd: root,
     });
@@ -368,7 +368,7 @@ describe('the built command line', () => {
 
   it('runs from its code cache once a first run wrote one, and recovers from a stale or damaged cache', () => {
     mkdirSync(join(root, 'bin'));
-    copyFileSync('bin/quantlens.mjs', join(root, 'bin/quantlens.mjs'));
+    copyFileSync('bin/quantlens.cjs', join(root, 'bin/quantlens.cjs'));
     for (const d of ['src', 'rules', 'node_modules', 'public']) symlinkSync(resolve(d), join(root, d));
     execFileSync(process.execPath, ['scripts/build-cli.mjs', '--out', build, '--no-prime']);
     expect(existsSync(join(build, 'quantlens.cjs'))).toBe(true);
@@ -413,7 +413,7 @@ describe('the built command line', () => {
        };`,
     );
     const cli = (...args: string[]) =>
-      spawnSync(process.execPath, ['--require', hook, join(root, 'bin/quantlens.mjs'), ...args], {
+      spawnSync(process.execPath, ['--require', hook, join(root, 'bin/quantlens.cjs'), ...args], {
         encoding: 'utf8',
         cwd: root,
       });

@@ -12,13 +12,13 @@ import { saveWithExternalData } from '../testing/external-data-copy';
 const DATA = '/usr/share/libonnx-testdata/data';
 
 function run(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/quantlens.mjs', 'quantize', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['bin/quantlens.cjs', 'quantize', ...args], { encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 /** `quantlens check` on what a test wrote, as a process. */
 const checkRun = (...args: string[]) =>
-  spawnSync(process.execPath, ['bin/quantlens.mjs', 'check', ...args], { encoding: 'utf8' });
+  spawnSync(process.execPath, ['bin/quantlens.cjs', 'check', ...args], { encoding: 'utf8' });
 
 describe('quantlens quantize', () => {
   it('writes a QDQ model and AIMET encodings, prints the plan report with SQNR', () => {
