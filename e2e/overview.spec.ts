@@ -111,6 +111,17 @@ test.describe('no name scopes', () => {
     await expect(page.getByTestId('model-origin')).toHaveText('ch_PP-OCRv4_rec_infer.onnx');
     // Its weights are Constant nodes: the panel does not read "0 initializers" as no weights.
     await expect(page.getByTestId('model-weights')).toHaveText('10.3 MiB in 325 Constant nodes');
+    // At this laptop size (1280 x 720) the view options sit over the narrow drawing's top: it opens
+    // below them, its input node in sight.
+    const input = page.locator('[data-testid="graph-node"][data-node-id="input:x"]');
+    const options = page.getByRole('group', { name: 'View options' });
+    await expect(input).toBeInViewport();
+    await expect
+      .poll(async () => {
+        const [a, b] = [await input.boundingBox(), await options.boundingBox()];
+        return !!a && !!b && (a.y >= b.y + b.height || a.x >= b.x + b.width || a.x + a.width <= b.x);
+      })
+      .toBe(true);
     const first = page.getByTestId('group-node').filter({ hasText: /block 1 · / });
     await expect(first).toBeInViewport();
     await page.waitForTimeout(400);

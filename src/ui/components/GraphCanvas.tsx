@@ -278,7 +278,8 @@ function Canvas() {
       }
       const z = READABLE_ZOOM;
       const x = box.width * z < width ? (width - box.width * z) / 2 - box.x * z : 24 - box.x * z;
-      void setViewport({ x, y: 24 - box.y * z, zoom: z });
+      const top = clearOfOverlays(store.getState().domNode, x + box.x * z, x + (box.x + box.width) * z);
+      void setViewport({ x, y: top - box.y * z, zoom: z });
     });
   }, [layout, visible, view, fitView, setViewport, fitSeq, store, width, height]);
 
@@ -330,6 +331,26 @@ function Canvas() {
       <ScopeTrail />
     </ReactFlow>
   );
+}
+
+/** The panels drawn over the canvas's top edge (view options, open groups). */
+const TOP_OVERLAYS = '[aria-label="View options"], [data-testid="scope-trail"]';
+
+/**
+ * Where a drawing spanning [left, right] of the canvas (pixels) starts from the top: 24 px down,
+ * or below the panels over the canvas's top edge that it would run under (on a laptop screen the
+ * view options covered a model's input node).
+ */
+function clearOfOverlays(canvas: Element | null | undefined, left: number, right: number): number {
+  let top = 24;
+  if (!canvas) return top;
+  const origin = canvas.getBoundingClientRect();
+  for (const el of canvas.querySelectorAll(TOP_OVERLAYS)) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right - origin.left <= left || r.left - origin.left >= right) continue;
+    top = Math.max(top, r.bottom - origin.top + 12);
+  }
+  return top;
 }
 
 export function GraphCanvas() {
