@@ -32,6 +32,30 @@ describe('quantlens check', () => {
     expect(r.out).toContain('/head/Sigmoid');
   });
 
+  it.skipIf(!existsSync('.cache/corpus/torch/mobilenet_v3_small-pc-affine.onnx'))(
+    'opens a log of many findings with the changes that fix them (a PyTorch export, 54 asymmetric per-channel weights)',
+    () => {
+      const r = run(
+        'check',
+        '.cache/corpus/torch/mobilenet_v3_small-pc-affine.onnx',
+        '--flow',
+        'ort',
+        '--soc',
+        'SA8295',
+      );
+      expect(r.code).toBe(1);
+      const head = r.out.slice(0, r.out.indexOf('\n\n✖'));
+      expect(head).toContain('what to fix (1 change):');
+      expect(head).toMatch(
+        /^ {2}54 nodes {2}✖ error {3}symmetric, falls back to the CPU: Quantize with a symmetric scheme/m,
+      );
+      // One finding per node follows, as before.
+      expect(r.out.match(/^✖ error {3}symmetric/gm)).toHaveLength(54);
+      // A single finding has nothing to group.
+      expect(run('check', `${S}/broken-sigmoid-scale.qdq.onnx`).out).not.toContain('what to fix');
+    },
+  );
+
   it('gates 16a16w by SoC and prints the versioned JSON report', () => {
     const fail = run('check', `${S}/broken-16a16w-matmul.qdq.onnx`, '--soc', 'SM8450', '--format', 'json');
     expect(fail.code).toBe(1);

@@ -7,7 +7,8 @@ import { openAsBlob, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { outcomeText, type Finding } from '../core/check/finding';
 import { delegationText } from '../core/check/delegation';
-import { calibrationText } from '../core/report/report-text';
+import { calibrationText, findingsByRule, nodeCountText, showsRuleSummary } from '../core/report/report-text';
+import type { CheckReportFinding } from '../core/report/check-report';
 import { DEFAULT_FLOW, FLOWS, isFlow, type Flow } from '../../rules/types';
 import { loadRulePack } from '../../rules/registry';
 import { Engine } from '../core/session/engine';
@@ -85,6 +86,24 @@ function textFinding(f: Finding, flow: Flow): string {
     `    source:   ${f.source}`,
     ...(f.sourceNote ? [`    note:     ${f.sourceNote}`] : []),
   ].join('\n');
+}
+
+/**
+ * The findings by rule and fix, one line per change to make, when some rule is broken at more than
+ * one node: a CI log of 54 findings then opens with the one change that fixes them.
+ */
+function byRuleLines(findings: readonly CheckReportFinding[], flow: Flow): string[] {
+  const groups = findingsByRule(findings);
+  if (!showsRuleSummary(findings.length, groups.length)) return [];
+  const width = Math.max(...groups.map((g) => nodeCountText(g.nodes.length).length));
+  return [
+    '',
+    `what to fix (${groups.length} change${groups.length === 1 ? '' : 's'}):`,
+    ...groups.map(
+      (g) =>
+        `  ${nodeCountText(g.nodes.length).padStart(width)}  ${ICON[g.severity]} ${g.severity.padEnd(7)} ${g.rule}, ${outcomeText(g.outcome, flow)}: ${g.fix}`,
+    ),
+  ];
 }
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -274,6 +293,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         `${r.verdict.toUpperCase()}: ${c.error} errors, ${c.warning} warnings, ${c.info} notes`,
         `delegation (${r.flow}): ${delegationText(r.delegation, r.flow)}`,
         ...(replayed ? [replayed] : []),
+        ...byRuleLines(out.report.findings, r.flow),
         ...r.findings.map((f) => `\n${textFinding(f, r.flow)}`),
         '',
       ].join('\n'),

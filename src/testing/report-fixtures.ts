@@ -18,19 +18,22 @@ export interface SampleCheck {
   view: GraphView;
 }
 
-/** Checks a sample from public/samples as the app does: read, view, validate, report. */
+/**
+ * Checks a sample as the app does: read, view, validate, report. `file` names one in
+ * public/samples, or is a path (with a slash) to any model.
+ */
 export async function checkSample(
   file: string,
   soc = 'SM8650',
   strict = true,
   backend: 'htp' | 'lpai' = 'htp',
 ): Promise<SampleCheck> {
-  const bytes = new Uint8Array(readFileSync(`public/samples/${file}`));
-  const model = readOnnx(bytes, { fileName: file });
+  const bytes = new Uint8Array(readFileSync(file.includes('/') ? file : `public/samples/${file}`));
+  const model = readOnnx(bytes, { fileName: file.split('/').pop()! });
   const view = buildGraphView(model, '')!;
   const validation = validate(qgraphFromQdq(model), await loadRulePack(backend), { soc, strict });
   const report = buildCheckReport(
-    { name: file, sha256: await sha256Hex(bytes), nodes: model.graph.nodes.length },
+    { name: file.split('/').pop()!, sha256: await sha256Hex(bytes), nodes: model.graph.nodes.length },
     validation,
   );
   return { report, validation, view };

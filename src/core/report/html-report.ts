@@ -21,6 +21,10 @@ import {
   defaultTitle,
   distinctSources,
   encodingsText,
+  findingsByRule,
+  nodeCountText,
+  showsRuleSummary,
+  SUMMARY_NAMES,
   flowText,
   generatedAtText,
   productText,
@@ -191,6 +195,22 @@ function findingsTable(report: CheckReport, anchorOf: (i: number) => string | un
   return markup`<table class="findings"><thead><tr><th class="c-n">#</th><th class="c-sev">Severity</th><th class="c-where">Rule, node, port</th><th class="c-msg">Message</th><th class="c-ea">Expected / actual</th><th class="c-fix">Fix</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** One row per change to make (findingsByRule): what it is, how many nodes, the first few named. */
+function ruleSummaryTable(report: CheckReport): Markup | null {
+  const groups = findingsByRule(report.findings);
+  if (!showsRuleSummary(report.findings.length, groups.length)) return null;
+  const rows = groups.map((g) => {
+    const named = g.firstFindings
+      .slice(0, SUMMARY_NAMES)
+      .map((i) => markup`<a href="#f-${i + 1}"><code>${report.findings[i]!.node}</code></a>`);
+    const rest = g.nodes.length - named.length;
+    const messages = g.messages.slice(0, SUMMARY_NAMES).map((m) => markup`<div>${m}</div>`);
+    const more = g.messages.length - messages.length;
+    return markup`<tr><td>${sev(g.severity)}<div class="note">${outcomeText(g.outcome, report.flow)}</div></td><td><code>${g.rule}</code></td><td>${nodeCountText(g.nodes.length)}<div class="note">${named.map((n, k) => markup`${k ? ', ' : ''}${n}`)}${rest > 0 ? ` and ${rest} more` : ''}</div></td><td>${messages}${more > 0 ? markup`<div class="note">and ${more} more</div>` : null}</td><td>${g.fix}</td></tr>`;
+  });
+  return markup`<h2>What to fix (${groups.length})</h2><p class="muted">The findings grouped by rule and fix: each row is one change, however many nodes it touches.</p><table class="findings"><thead><tr><th class="c-sev">Severity</th><th class="c-where">Rule</th><th class="c-where">Nodes</th><th class="c-msg">What</th><th class="c-fix">Fix</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 /**
  * Renders the report as one standalone HTML5 document (UTF-8 string).
  *
@@ -295,6 +315,7 @@ ${model}
 <p class="muted">The model file itself is not embedded in this report: it holds names, settings and findings only. Identify the model by its SHA-256.</p>
 <h2>Counts</h2>
 ${counts}
+${ruleSummaryTable(report)}
 ${sqnr}
 <h2>Findings (${report.findings.length})</h2>
 ${findingsTable(report, (i) => anchorByFinding.get(i))}

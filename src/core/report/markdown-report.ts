@@ -18,6 +18,10 @@ import {
   defaultTitle,
   distinctSources,
   encodingsText,
+  findingsByRule,
+  nodeCountText,
+  showsRuleSummary,
+  SUMMARY_NAMES,
   flowText,
   generatedAtText,
   productText,
@@ -100,6 +104,28 @@ export function markdownReport(report: CheckReport, options: MarkdownReportOptio
     ),
     '',
   );
+
+  const groups = findingsByRule(report.findings);
+  if (showsRuleSummary(report.findings.length, groups.length)) {
+    out.push(`## What to fix (${groups.length})`, '');
+    out.push('The findings grouped by rule and fix: each row is one change, however many nodes it touches.', '');
+    const rows = groups.map((g) => {
+      const named = g.nodes.slice(0, SUMMARY_NAMES).map(codeOr).join(', ');
+      const rest = g.nodes.length - SUMMARY_NAMES;
+      const more = g.messages.length - SUMMARY_NAMES;
+      return [
+        `${SEVERITY_ICON[g.severity] ?? ''} ${mdText(g.severity)}<br>${mdText(outcomeText(g.outcome, report.flow))}`,
+        codeOr(g.rule),
+        `${nodeCountText(g.nodes.length)}: ${named}${rest > 0 ? ` and ${rest} more` : ''}`,
+        g.messages
+          .slice(0, SUMMARY_NAMES)
+          .map((m) => mdText(m))
+          .join('<br>') + (more > 0 ? `<br>and ${more} more` : ''),
+        textOr(g.fix),
+      ];
+    });
+    out.push(...table(['Severity', 'Rule', 'Nodes', 'What', 'Fix'], rows), '');
+  }
 
   if (options.sqnr?.length) {
     out.push('## SQNR', '');

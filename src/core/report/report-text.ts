@@ -5,6 +5,7 @@
  */
 import { delegationText } from '../check/delegation';
 import type { Severity, Verdict } from '../check/finding';
+import type { Outcome } from '../../../rules/types';
 import type { CheckReport, CheckReportFinding } from './check-report';
 
 /** What a caller may add to a report beyond the {@link CheckReport} itself. */
@@ -198,3 +199,71 @@ export function distinctSources(findings: readonly CheckReportFinding[]): Source
   }
   return [...out.values()];
 }
+
+/**
+ * Findings that share a rule, a severity, an outcome and a fix: one change to make, however many
+ * nodes it touches (a per-channel asymmetric export breaks the same rule at every Conv).
+ */
+export interface RuleSummary {
+  rule: string;
+  severity: Severity;
+  outcome: Outcome;
+  fix: string;
+  /** Distinct messages, in order of first appearance (they name the op: Conv2d, DepthWiseConv2d). */
+  messages: string[];
+  /** Indexes of the findings, in report order. */
+  findings: number[];
+  /** Distinct nodes, in report order. */
+  nodes: string[];
+  /** For each of `nodes`, the index of its first finding here. */
+  firstFindings: number[];
+}
+
+/** The findings grouped into {@link RuleSummary}s: worst severity first, then the most nodes. */
+export function findingsByRule(findings: readonly CheckReportFinding[]): RuleSummary[] {
+  const out = new Map<string, { summary: RuleSummary; messages: Set<string>; nodes: Set<string> }>();
+  findings.forEach((f, i) => {
+    const key = [f.rule, f.severity, f.outcome, f.fix].join('\u0000');
+    let g = out.get(key);
+    if (!g) {
+      const summary = {
+        rule: f.rule,
+        severity: f.severity,
+        outcome: f.outcome,
+        fix: f.fix,
+        messages: [],
+        findings: [],
+        nodes: [],
+        firstFindings: [],
+      };
+      g = { summary, messages: new Set(), nodes: new Set() };
+      out.set(key, g);
+    }
+    g.summary.findings.push(i);
+    // Sets beside the lists: a model may break one rule at tens of thousands of nodes.
+    if (!g.messages.has(f.message)) {
+      g.messages.add(f.message);
+      g.summary.messages.push(f.message);
+    }
+    if (!g.nodes.has(f.node)) {
+      g.nodes.add(f.node);
+      g.summary.nodes.push(f.node);
+      g.summary.firstFindings.push(i);
+    }
+  });
+  return [...out.values()]
+    .map((g) => g.summary)
+    .sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || b.nodes.length - a.nodes.length);
+}
+
+/** "54 nodes", "1 node". */
+export const nodeCountText = (n: number): string => `${n} node${n === 1 ? '' : 's'}`;
+
+/** How many nodes and messages a summary row names before "and N more". */
+export const SUMMARY_NAMES = 3;
+
+/**
+ * Whether the reports show the by-rule summary: when some rule is broken at more than one node
+ * (otherwise it would repeat the findings table row for row).
+ */
+export const showsRuleSummary = (findings: number, groups: number): boolean => groups < findings;
