@@ -20,6 +20,7 @@ import {
   encodingsText,
   findingsByRule,
   nodeCountText,
+  RULE_SUMMARY_INTRO,
   showsRuleSummary,
   SUMMARY_NAMES,
   flowText,
@@ -108,7 +109,7 @@ export function markdownReport(report: CheckReport, options: MarkdownReportOptio
   const groups = findingsByRule(report.findings);
   if (showsRuleSummary(report.findings.length, groups.length)) {
     out.push(`## What to fix (${groups.length})`, '');
-    out.push('The findings grouped by rule and fix: each row is one change, however many nodes it touches.', '');
+    out.push(RULE_SUMMARY_INTRO, '');
     const rows = groups.map((g) => {
       const named = g.nodes.slice(0, SUMMARY_NAMES).map(codeOr).join(', ');
       const rest = g.nodes.length - SUMMARY_NAMES;

@@ -259,6 +259,10 @@ export function findingsByRule(findings: readonly CheckReportFinding[]): RuleSum
 /** "54 nodes", "1 node". */
 export const nodeCountText = (n: number): string => `${n} node${n === 1 ? '' : 's'}`;
 
+/** The sentence under the "What to fix" heading of both reports. */
+export const RULE_SUMMARY_INTRO =
+  'The findings grouped by rule and fix: each row is one change, however many nodes it touches.';
+
 /** How many nodes and messages a summary row names before "and N more". */
 export const SUMMARY_NAMES = 3;
 
