@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { dropFiles, generateDecoder, graphNode, waitForGraph } from './helpers';
@@ -157,6 +158,24 @@ test('exports: the HTML report opens standalone with every finding; SVG, PNG, Ma
   });
   expect(fit.table).toBeLessThanOrEqual(fit.page);
   expect(fit.fixRight).toBeLessThanOrEqual(fit.page);
+  // The command line writes the same report, pictures included, from the same engine: only the
+  // time it was made differs.
+  const cli = spawnSync(
+    process.execPath,
+    [
+      'bin/quantlens.cjs',
+      'check',
+      'public/samples/broken-16a16w-matmul.qdq.onnx',
+      '--soc',
+      'SM8450',
+      '--format',
+      'html',
+    ],
+    { encoding: 'utf8' },
+  );
+  expect(cli.status, cli.stderr).toBe(1);
+  const untimed = (text: string) => text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, 'TIME');
+  expect(untimed(cli.stdout)).toBe(untimed(html.text));
 
   expect((await download('Markdown')).text).toMatch(
     /\| ✖ error<br>rejected \(conversion fails\) \| `16a16w-arch` \| `\/layers\.0\/attn\/MatMul`/,

@@ -7,8 +7,18 @@ import { openAsBlob, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { outcomeText, type Finding } from '../core/check/finding';
 import { delegationText } from '../core/check/delegation';
-import { calibrationText, findingsByRule, nodeCountText, showsRuleSummary } from '../core/report/report-text';
+import {
+  calibrationText,
+  findingsByRule,
+  nodeCountText,
+  showsRuleSummary,
+  type ReportExtras,
+} from '../core/report/report-text';
 import type { CheckReportFinding } from '../core/report/check-report';
+import { htmlReport } from '../core/report/html-report';
+import { markdownReport } from '../core/report/markdown-report';
+import { VERSION } from '../core/version';
+import { foldedView, shownNode } from '../core/view/fold';
 import { DEFAULT_FLOW, FLOWS, isFlow, type Flow } from '../../rules/types';
 import { loadRulePack } from '../../rules/registry';
 import { Engine } from '../core/session/engine';
@@ -58,7 +68,9 @@ Check options:
                         error and fails the run (default)
   --no-strict           those are warnings; the run passes with warnings
   --constraints FILE    constraint pack JSON extending the built-in rules
-  --format text|json    output format (default text); json follows report schema 2
+  --format FORMAT       text (default), json (report schema 2), markdown (the report for a pull
+                        request or a CI job summary), or html (the standalone report for design
+                        reviews, a picture of each flagged node's neighbourhood)
   --link URL            take backend, SoC, flow, strict (and a quantizer run, replayed with the
                         sender's choices) from a QuantLens share link; explicit options still win
   --help                this text
@@ -105,6 +117,9 @@ function byRuleLines(findings: readonly CheckReportFinding[], flow: Flow): strin
     ),
   ];
 }
+
+/** What `check --format` prints. */
+const FORMATS = ['text', 'json', 'markdown', 'html'] as const;
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
@@ -164,8 +179,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (!o.has('strict') && !o.has('no-strict')) o.set(shared.settings.strict ? 'strict' : 'no-strict', true);
   }
   const format = (o.get('format') as string | undefined) ?? 'text';
-  if (format !== 'text' && format !== 'json') {
-    io.stderr.write(`quantlens check: --format must be text or json, not "${format}".\n`);
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    io.stderr.write(`quantlens check: --format must be ${FORMATS.join(', ')}, not "${format}".\n`);
     return EXIT.usage;
   }
   const backend = (o.get('backend') as string | undefined) ?? DEFAULT_BACKEND;
@@ -256,6 +271,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return EXIT.usage;
   }
   let replayed: string | undefined;
+  /** What the reports add when the link's quantizer run was replayed: its config, SQNR and samples. */
+  let extras: ReportExtras = { version: VERSION };
   if (shared) {
     const cmp = compareDroppedModel(shared.model, {
       name: out.report.model.name,
@@ -274,6 +291,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return EXIT.usage;
       }
       replayed = `replayed the link's quantizer run: ${quantizationText(run)}, calibrated on ${calibrationText(q.calibration)}`;
+      extras = { ...extras, config: run.config, sqnr: q.sqnr, calibration: q.calibration };
       out = await engine.check({ ...settings, target: 'plan' });
       if (!out.ok) {
         io.stderr.write(`quantlens check: ${out.error.message}\n`);
@@ -284,6 +302,20 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const r = out.result;
   if (format === 'json') {
     io.stdout.write(`${JSON.stringify(out.report, null, 2)}\n`);
+  } else if (format === 'markdown') {
+    io.stdout.write(markdownReport(out.report, extras));
+  } else if (format === 'html') {
+    // The pictures need the main graph's view, which this engine builds only now (it draws nothing),
+    // drawn as the page draws a QDQ model: Q/DQ folded onto its edges, findings on the nodes shown.
+    const got = await engine.graphView('');
+    const fold = got.ok ? got.fold : undefined;
+    const view = got.ok ? (fold ? foldedView(got.view, fold) : got.view) : undefined;
+    io.stdout.write(
+      htmlReport(out.report, view, {
+        ...extras,
+        nodeIds: r.findings.map((f) => (f.nodeId ? shownNode(f.nodeId, fold) : undefined)),
+      }),
+    );
   } else {
     const c = r.counts;
     io.stdout.write(

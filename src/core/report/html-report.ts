@@ -147,9 +147,9 @@ table.kv th { width: 170px; }
 .sev-info { color: #0d47a1; }
 .note { color: #616161; font-size: 12px; margin-top: 2px; }
 td.source { font-size: 12px; overflow-wrap: anywhere; }
-table.findings { table-layout: fixed; }
-table.findings td { overflow-wrap: anywhere; }
-table.findings th { white-space: normal; }
+table.findings, table.summary { table-layout: fixed; }
+table.findings td, table.summary td { overflow-wrap: anywhere; }
+table.findings th, table.summary th { white-space: normal; }
 th.c-n { width: 4%; } th.c-sev { width: 10%; } th.c-where { width: 22%; } th.c-msg { width: 26%; } th.c-ea { width: 18%; } th.c-fix { width: 20%; }
 .label { color: #616161; font-size: 11px; text-transform: uppercase; letter-spacing: 0.02em; }
 section.node { border: 1px solid #e0e0e0; border-radius: 6px; padding: 10px 12px; margin: 12px 0; break-inside: avoid; page-break-inside: avoid; }
@@ -209,7 +209,7 @@ function ruleSummaryTable(report: CheckReport): Markup | null {
     const more = g.messages.length - messages.length;
     return markup`<tr><td>${sev(g.severity)}<div class="note">${outcomeText(g.outcome, report.flow)}</div></td><td><code>${g.rule}</code></td><td>${nodeCountText(g.nodes.length)}<div class="note">${named.map((n, k) => markup`${k ? ', ' : ''}${n}`)}${rest > 0 ? ` and ${rest} more` : ''}</div></td><td>${messages}${more > 0 ? markup`<div class="note">and ${more} more</div>` : null}</td><td>${g.fix}</td></tr>`;
   });
-  return markup`<h2>What to fix (${groups.length})</h2><p class="muted">${RULE_SUMMARY_INTRO}</p><table class="findings"><thead><tr><th class="c-sev">Severity</th><th class="c-where">Rule</th><th class="c-where">Nodes</th><th class="c-msg">What</th><th class="c-fix">Fix</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return markup`<h2>What to fix (${groups.length})</h2><p class="muted">${RULE_SUMMARY_INTRO}</p><table class="summary"><thead><tr><th class="c-sev">Severity</th><th class="c-where">Rule</th><th class="c-where">Nodes</th><th class="c-msg">What</th><th class="c-fix">Fix</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /**

@@ -12,8 +12,7 @@ import { saveBytes } from './quant';
 import { reportWithHash } from './check';
 import { useQuant } from '../state/quant-store';
 import { drawnNodeOf, useApp } from '../state/app-store';
-
-const VERSION = '0.1.0';
+import { VERSION } from '../../core/version';
 
 function stem(): string {
   return (useApp.getState().summary?.fileName ?? 'model').replace(/\.onnx$/i, '');
