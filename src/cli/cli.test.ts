@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { VERSION } from '../core/version';
+import { VERSION } from '../core/report/version';
 
 function run(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/quantlens.cjs', ...args], { encoding: 'utf8' });

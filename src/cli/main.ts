@@ -17,7 +17,7 @@ import {
 import type { CheckReportFinding } from '../core/report/check-report';
 import { htmlReport } from '../core/report/html-report';
 import { markdownReport } from '../core/report/markdown-report';
-import { VERSION } from '../core/version';
+import { VERSION } from '../core/report/version';
 import { foldedView, shownNode } from '../core/view/fold';
 import { DEFAULT_FLOW, FLOWS, isFlow, type Flow } from '../../rules/types';
 import { loadRulePack } from '../../rules/registry';

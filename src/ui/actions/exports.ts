@@ -12,7 +12,7 @@ import { saveBytes } from './quant';
 import { reportWithHash } from './check';
 import { useQuant } from '../state/quant-store';
 import { drawnNodeOf, useApp } from '../state/app-store';
-import { VERSION } from '../../core/version';
+import { VERSION } from '../../core/report/version';
 
 function stem(): string {
   return (useApp.getState().summary?.fileName ?? 'model').replace(/\.onnx$/i, '');
