@@ -194,3 +194,21 @@ test('exports: the HTML report opens standalone with every finding; SVG, PNG, Ma
   expect((await download('View as SVG')).text).toMatch(/^<svg[\s\S]*MatMul[\s\S]*<\/svg>$/);
   expect((await download('View as PNG')).text.slice(1, 4)).toBe('PNG');
 });
+
+test('at a laptop width (1280 px) the settings bar is one row; the SoC picker names the whole SoC on hover', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto('/');
+  await waitForGraph(page);
+  const bar = page.getByRole('toolbar', { name: 'Validation settings' });
+  const [backend, copy] = [
+    page.getByRole('combobox', { name: 'Backend' }),
+    page.getByRole('button', { name: 'Copy link' }),
+  ];
+  const [a, b] = [await backend.boundingBox(), await copy.boundingBox()];
+  // Export and Copy link share the row with Backend (they wrapped to a row of their own).
+  expect(Math.abs(a!.y + a!.height / 2 - (b!.y + b!.height / 2))).toBeLessThan(8);
+  expect((await bar.boundingBox())!.height).toBeLessThan(50);
+  await expect(page.getByRole('combobox', { name: 'SoC' })).toHaveAttribute('title', /^SM8650 · V75 · 8 MB VTCM/);
+});

@@ -8,6 +8,11 @@ import { useCheck } from '../state/check-store';
 import { CopyLinkButton } from './SharePanel';
 import { ExportMenu } from './ExportMenu';
 
+/** A SoC as the picker lists it: model and HTP arch first, then VTCM, its name and its LPAI version. */
+function socLabel(s: { model: string; htpArch: number; vtcmMB: number; marketing?: string; lpai?: number | string }) {
+  return `${s.model} · V${s.htpArch} · ${s.vtcmMB} MB VTCM${s.marketing ? ` · ${s.marketing}` : ''}${s.lpai ? ` · LPAI v${s.lpai}` : ''}`;
+}
+
 export function CheckBar() {
   const settings = useCheck((s) => s.settings);
   const socs = useCheck((s) => s.socs);
@@ -20,6 +25,8 @@ export function CheckBar() {
     for (const s of socs) byArch.set(s.htpArch, [...(byArch.get(s.htpArch) ?? []), s]);
     return [...byArch.entries()].sort((a, b) => b[0] - a[0]);
   }, [socs]);
+  const selected = socs.find((s) => s.model === settings.soc);
+  const socTitle = selected ? socLabel(selected) : settings.soc;
 
   return (
     <div
@@ -46,7 +53,9 @@ export function CheckBar() {
         SoC
         <select
           aria-label="SoC"
-          className="rounded border border-slate-300 px-1 py-0.5"
+          // The option names the SoC first (model and arch): capped below 1400 px, the bar fits one row from 1280 px.
+          className="max-w-[19rem] rounded border border-slate-300 px-1 py-0.5 min-[1400px]:max-w-none"
+          title={socTitle}
           value={settings.soc}
           onChange={(e) => void updateSettings({ soc: e.target.value })}
         >
@@ -54,8 +63,7 @@ export function CheckBar() {
             <optgroup key={arch} label={`HTP V${arch}`}>
               {list.map((s) => (
                 <option key={s.model} value={s.model}>
-                  {s.model} · V{s.htpArch} · {s.vtcmMB} MB VTCM{s.marketing ? ` · ${s.marketing}` : ''}
-                  {s.lpai ? ` · LPAI v${s.lpai}` : ''}
+                  {socLabel(s)}
                 </option>
               ))}
             </optgroup>
