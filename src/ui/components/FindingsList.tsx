@@ -66,7 +66,10 @@ export function FindingsList() {
     const m = new Map<string, Finding[]>();
     for (const f of shown) {
       const k = keyOf(f, groupBy);
-      m.set(k, [...(m.get(k) ?? []), f]);
+      // Appended in place: copying the group at each finding was quadratic in a group's size.
+      const list = m.get(k);
+      if (list) list.push(f);
+      else m.set(k, [f]);
     }
     return [...m];
   }, [shown, groupBy]);
