@@ -90,6 +90,15 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
   );
   const newInits: onnx.ITensorProto[] = [];
   const newNodes: { after: onnx.INodeProto | null; node: onnx.INodeProto }[] = [];
+  /** A QuantizeLinear or DequantizeLinear in the export's domain, placed after `after` (null: with the leading ones). */
+  const addQdq = (
+    after: onnx.INodeProto | null,
+    opType: 'QuantizeLinear' | 'DequantizeLinear',
+    name: string,
+    input: string[],
+    output: string,
+    attribute: onnx.IAttributeProto[],
+  ) => newNodes.push({ after, node: { name, opType, domain, input, output: [output], attribute } });
   const renameInputs = new Map<string, string>();
   const pendingBefore = new Map<onnx.INodeProto, onnx.NodeProto[]>();
 
@@ -177,45 +186,22 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
       newInits.push(makeTensor(channelZp, new Uint8Array(e.scale.length), [e.scale.length]));
       newInits.push(makeTensor(zp, new Uint8Array(Math.ceil(ints.length / 2)), shape, 'int4'));
       newInits.push(makeTensor(qname, packInt4(c.q), c.dims, 'int4'));
-      newNodes.push({
-        after: null,
-        node: {
-          name: fresh(`${name}_block_scale_DequantizeLinear`),
-          opType: 'DequantizeLinear',
-          domain,
-          input: [intName, channelScale, channelZp],
-          output: [blockScale],
-          attribute: [makeAttribute('axis', attr.int(layout.axis))],
-        },
-      });
-      newNodes.push({
-        after: null,
-        node: {
-          name: dq,
-          opType: 'DequantizeLinear',
-          domain,
-          input: [qname, blockScale, zp],
-          output: [name],
-          attribute: [
-            makeAttribute('axis', attr.int(layout.blockAxis)),
-            makeAttribute('block_size', attr.int(e.blockSize!)),
-          ],
-        },
-      });
+      addQdq(
+        null,
+        'DequantizeLinear',
+        fresh(`${name}_block_scale_DequantizeLinear`),
+        [intName, channelScale, channelZp],
+        blockScale,
+        [makeAttribute('axis', attr.int(layout.axis))],
+      );
+      addQdq(null, 'DequantizeLinear', dq, [qname, blockScale, zp], name, [
+        makeAttribute('axis', attr.int(layout.blockAxis)),
+        makeAttribute('block_size', attr.int(e.blockSize!)),
+      ]);
     } else {
       const { s, z } = qparams(name, e);
       newInits.push(makeTensor(qname, typedArray(e.dtype, c.q), c.dims));
-      newNodes.push({
-        after: null,
-        node: {
-          name: dq,
-          opType: 'DequantizeLinear',
-          domain,
-          input: [qname, s, z],
-          output: [name],
-          attribute: axisAttrs(e),
-        },
-      });
+      addQdq(null, 'DequantizeLinear', dq, [qname, s, z], name, axisAttrs(e));
     }
     initializers.delete(name);
   }
@@ -243,52 +229,12 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
       // A graph input keeps its name; its consumers read the dequantized copy.
       const dqOut = fresh(`${name}_DequantizeLinear_Output`);
       renameInputs.set(name, dqOut);
-      newNodes.push({
-        after: null,
-        node: {
-          name: fresh(`${name}_QuantizeLinear`),
-          opType: 'QuantizeLinear',
-          domain,
-          input: [name, s, z],
-          output: [q],
-          attribute: axisAttrs(e),
-        },
-      });
-      newNodes.push({
-        after: null,
-        node: {
-          name: fresh(`${name}_DequantizeLinear`),
-          opType: 'DequantizeLinear',
-          domain,
-          input: [q, s, z],
-          output: [dqOut],
-          attribute: axisAttrs(e),
-        },
-      });
+      addQdq(null, 'QuantizeLinear', fresh(`${name}_QuantizeLinear`), [name, s, z], q, axisAttrs(e));
+      addQdq(null, 'DequantizeLinear', fresh(`${name}_DequantizeLinear`), [q, s, z], dqOut, axisAttrs(e));
       continue;
     }
-    newNodes.push({
-      after: producer,
-      node: {
-        name: fresh(`${name}_QuantizeLinear`),
-        opType: 'QuantizeLinear',
-        domain,
-        input: [src, s, z],
-        output: [q],
-        attribute: axisAttrs(e),
-      },
-    });
-    newNodes.push({
-      after: producer,
-      node: {
-        name: fresh(`${name}_DequantizeLinear`),
-        opType: 'DequantizeLinear',
-        domain,
-        input: [q, s, z],
-        output: [name],
-        attribute: axisAttrs(e),
-      },
-    });
+    addQdq(producer, 'QuantizeLinear', fresh(`${name}_QuantizeLinear`), [src, s, z], q, axisAttrs(e));
+    addQdq(producer, 'DequantizeLinear', fresh(`${name}_DequantizeLinear`), [q, s, z], name, axisAttrs(e));
   }
   for (const n of g.node) n.input = (n.input ?? []).map((i) => renameInputs.get(i) ?? i);
 
