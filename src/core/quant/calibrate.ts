@@ -13,6 +13,7 @@ import { plainRuntimeStatus } from './runtime-status';
 import {
   augmentWithGroupedRanges,
   augmentWithRanges,
+  eachRange,
   exposeTensors,
   exposeTensorsForShapes,
   type CalibrationSample,
@@ -489,15 +490,14 @@ export async function calibrate(
           options.onProgress?.(i + 1, samples.length);
           continue;
         }
-        const lo = augmented.tensors.length ? floatData(outputs[augmented.mins]!) : undefined;
-        const hi = augmented.tensors.length ? floatData(outputs[augmented.maxs]!) : undefined;
-        augmented.tensors.forEach((tensor, k) => {
-          // A float16 tensor's extremes are float16s: onnxruntime, which reduces float16 in float32,
-          // may have dropped the cast before the reduction (a Conv's float32 output, not yet
-          // rounded), and where it did depends on the rest of the graph.
-          const as = half.has(tensor) ? halfCast : Number;
-          (observer(tensor) as ExtentObserver).observeExtent(as(Number(lo![k])), as(Number(hi![k])));
-        });
+        if (augmented.tensors.length)
+          eachRange(augmented, floatData(outputs[augmented.ranges]!)!, (tensor, lo, hi) => {
+            // A float16 tensor's extremes are float16s: onnxruntime, which reduces float16 in
+            // float32, may have dropped the cast before the reduction (a Conv's float32 output, not
+            // yet rounded), and where it did depends on the rest of the graph.
+            const as = half.has(tensor) ? halfCast : Number;
+            (observer(tensor) as ExtentObserver).observeExtent(as(lo), as(hi));
+          });
         options.onOutputs?.(i, outputs);
         for (const t of Object.values(outputs)) t.dispose();
       } else {

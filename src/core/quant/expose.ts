@@ -12,13 +12,17 @@ import { attr, freshNamer, makeAttribute, makeTensor, writeOnnx } from '../model
 /** One calibration sample: graph input name -> tensor. */
 export type CalibrationSample = Record<string, ortTypes.Tensor>;
 
-/** A range-augmented model: `mins[i]` and `maxs[i]` of each run are the range of `tensors[i]`. */
+/**
+ * A range-augmented model. In min/max mode its one added output, `ranges`, holds the observed
+ * tensors' extremes block by block: `blocks[b]` tensors (the next ones in `tensors`), their
+ * minima and then their maxima (read it with {@link eachRange}).
+ */
 export interface RangeModel {
   bytes: Uint8Array;
   tensors: string[];
-  /** Names of the two float32 outputs of length `tensors.length` (empty in tails mode). */
-  mins: string;
-  maxs: string;
+  /** Name of the float32 output of length `2 * tensors.length` (empty in tails mode). */
+  ranges: string;
+  blocks: number[];
   /**
    * Tails mode: `tensors[i]`'s `counts[i]` largest values (descending) follow each other in the
    * output `his`, and its `counts[i]` smallest (ascending) in `los`.
@@ -31,6 +35,37 @@ export interface RangeModel {
     lengths: string;
     members: number[];
   };
+}
+
+/** Calls `visit` with each of `model`'s tensors and its minimum and maximum read from `ranges`. */
+export function eachRange(
+  model: RangeModel,
+  ranges: ArrayLike<number>,
+  visit: (tensor: string, lo: number, hi: number) => void,
+): void {
+  let at = 0;
+  let t = 0;
+  for (const k of model.blocks) {
+    for (let j = 0; j < k; j++) visit(model.tensors[t + j]!, Number(ranges[at + j]), Number(ranges[at + k + j]));
+    at += 2 * k;
+    t += k;
+  }
+}
+
+/**
+ * The one output of the range nodes, a Concat of each block's minima then maxima. onnxruntime runs
+ * a graph in the order of a depth-first walk back from its last node, taking each node's input of
+ * the highest index first: the block whose nodes come last in `graph.node` is computed first.
+ * Callers add the blocks' nodes from the last made to the first, so each block's reductions run
+ * as soon as its tensors exist and free them; added in graph order, every observed tensor stayed
+ * alive to the end of the run (31 MB on a 10k-node decoder, which made each copy into a block
+ * several times slower).
+ */
+function rangesOutput(node: AddNode, extremes: [string, string][]): string {
+  const inputs = extremes.flat();
+  return inputs.length === 1
+    ? inputs[0]!
+    : node('Concat', inputs, '__quantlens_ranges', [makeAttribute('axis', attr.int(0))]);
 }
 
 const FLOAT16 = dtypeCode('float16');
@@ -75,11 +110,11 @@ function wholeExtremes(node: AddNode, tensor: string, base: string, half: boolea
 
 /**
  * The model with a ReduceMin and a ReduceMax (over all axes) on each of `tensors`, gathered by one
- * Concat per side into two float32 outputs: calibration reads two short vectors per sample instead
- * of copying every activation out of the runtime (as ONNX Runtime's own calibrator augments a
- * model), and two outputs rather than thousands (each output costs a copy out of the wasm heap).
- * Tensors the main graph does not produce are left out. Needs opset 6 or later (Reshape with a
- * shape input, Cast with an integer `to`); undefined below that.
+ * Concat into one float32 output (blocks of one tensor): calibration reads one short vector per
+ * sample instead of copying every activation out of the runtime (as ONNX Runtime's own calibrator
+ * augments a model), and one output rather than thousands (each output costs a copy out of the
+ * wasm heap). Tensors the main graph does not produce are left out. Needs opset 6 or later
+ * (Reshape with a shape input, Cast with an integer `to`); undefined below that.
  */
 export function augmentWithRanges(modelBytes: Uint8Array, tensors: Iterable<string>): RangeModel | undefined {
   const opened = openForRanges(modelBytes, 'augmentWithRanges');
@@ -95,25 +130,23 @@ export function augmentWithRanges(modelBytes: Uint8Array, tensors: Iterable<stri
     );
   const one = fresh('__quantlens_shape_1');
   graph.initializer.push(new onnx.TensorProto(makeTensor(one, [1], [1], 'int64')));
-  const list: string[] = [];
-  const los: string[] = [];
-  const his: string[] = [];
+  // In the order the graph makes them; their nodes are added from the last to the first.
+  const position = new Map<string, number>();
+  graph.node.forEach((n, i) => {
+    for (const o of n.output ?? []) if (o) position.set(o, i);
+  });
+  const list = [...new Set(tensors)].filter((t) => produced.has(t));
+  list.sort((a, b) => position.get(a)! - position.get(b)!);
+  if (list.length === 0) return { bytes: modelBytes, tensors: [], ranges: '', blocks: [] };
   const added: onnx.NodeProto[] = [];
   const node = nodeAdder(fresh, added);
-  for (const tensor of new Set(tensors)) {
-    if (!produced.has(tensor)) continue;
-    list.push(tensor);
-    const [lo, hi] = wholeExtremes(node, tensor, `${tensor}__quantlens`, hasHalf, one);
-    los.push(lo);
-    his.push(hi);
-  }
-  if (list.length === 0) return { bytes: modelBytes, tensors: [], mins: '', maxs: '' };
-  const axis0 = () => [makeAttribute('axis', attr.int(0))];
-  const mins = node('Concat', los, '__quantlens_mins', axis0());
-  const maxs = node('Concat', his, '__quantlens_maxs', axis0());
+  const extremes: [string, string][] = [];
+  for (let i = list.length - 1; i >= 0; i--)
+    extremes[i] = wholeExtremes(node, list[i]!, `${list[i]}__quantlens`, hasHalf, one);
+  const ranges = rangesOutput(node, extremes);
   graph.node = [...graph.node, ...added];
-  graph.output = [...graph.output, new onnx.ValueInfoProto({ name: mins }), new onnx.ValueInfoProto({ name: maxs })];
-  return { bytes: writeOnnx(model), tensors: list, mins, maxs };
+  graph.output = [...graph.output, new onnx.ValueInfoProto({ name: ranges })];
+  return { bytes: writeOnnx(model), tensors: list, ranges, blocks: list.map(() => 1) };
 }
 
 /** The model with the given main-graph node outputs (or all of them) also listed as graph outputs. */
@@ -207,8 +240,8 @@ const GROUP_FAN_IN = 128;
 /**
  * The model with the ranges of `shapes`' tensors computed in a handful of nodes: tensors of the
  * same shape and type are concatenated, reshaped to one row each and reduced along the rows
- * (Concat, Reshape, ReduceMin, ReduceMax per group), then the groups' results are joined into two
- * float32 outputs. A tensor of {@link ALONE_BYTES} or more is reduced where it is instead (the
+ * (Concat, Reshape, ReduceMin, ReduceMax per group), then the groups' results are joined into one
+ * float32 output. A tensor of {@link ALONE_BYTES} or more is reduced where it is instead (the
  * copy into a group cost PP-OCRv4's recogniser, 134 MB of observed activations, about 8% of each
  * calibration sample). A node costs some microseconds however small its tensor, so on a model of many
  * small tensors (a 10k-node decoder) one ReduceMin/ReduceMax pair per tensor cost four times the
@@ -237,10 +270,10 @@ export function augmentWithGroupedRanges(
   // 20 s to plan the session of a 10k-node decoder so augmented (2.9 s for the model alone).
   const groups = new Map<
     string,
-    { type: TensorShape['type']; dims?: readonly number[]; alone: boolean; members: string[][] }
+    { type: TensorShape['type']; dims?: readonly number[]; alone: boolean; members: string[][]; last: number[] }
   >();
   let total = 0;
-  for (const n of graph.node)
+  for (const [position, n] of graph.node.entries())
     for (const tensor of n.output ?? []) {
       const s = tensor ? shapes.get(tensor) : undefined;
       if (!s || !produced.has(tensor)) continue;
@@ -261,13 +294,15 @@ export function augmentWithGroupedRanges(
           ? `${s.type}:${s.dims.join('x')}`
           : `dynamic:${tensor}`;
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { type: s.type, dims: s.dims, alone, members: [[]] }));
+      if (!g) groups.set(key, (g = { type: s.type, dims: s.dims, alone, members: [[]], last: [] }));
       let last = g.members[g.members.length - 1]!;
       if (last.length >= GROUP_FAN_IN || (last.length > 0 && (last.length + 1) * bytes > GROUP_MAX_BYTES))
         g.members.push((last = []));
       last.push(tensor);
+      // Where the graph makes the block's last member.
+      g.last[g.members.length - 1] = position;
     }
-  if (groups.size === 0) return { bytes: modelBytes, tensors: [], mins: '', maxs: '' };
+  if (groups.size === 0) return { bytes: modelBytes, tensors: [], ranges: '', blocks: [] };
   const fresh = freshNamer(graph);
   const added: onnx.NodeProto[] = [];
   const node = nodeAdder(fresh, added);
@@ -314,73 +349,83 @@ export function augmentWithGroupedRanges(
   };
   const one = () => (oneShape ??= constant('__quantlens_shape_1', [1]));
   let oneShape: string | undefined;
-  for (const g of groups.values())
-    for (const members of g.members) {
+  const blocks = [...groups.values()].flatMap((g) => g.members.map((members, b) => ({ g, members, last: g.last[b]! })));
+  /** The rows of a block: its members concatenated, one row each. */
+  const rowsOf = (g: (typeof blocks)[number]['g'], members: string[], base: string) => {
+    // A scalar has no axis to concatenate along: each becomes a row of one first.
+    const inputs =
+      g.dims?.length === 0 ? members.map((m) => node('Reshape', [m, constant(`${base}_r`, [1])], `${m}_1`)) : members;
+    const joined = inputs.length === 1 ? inputs[0]! : node('Concat', inputs, `${base}_concat`, axis0());
+    return node('Reshape', [joined, constant(`${base}_rows`, [members.length, -1])], `${base}_rows`);
+  };
+  if (!tails) {
+    // Min/max: blocks in the order the graph completes them, their nodes added from the last to
+    // the first (see rangesOutput).
+    blocks.sort((x, y) => x.last - y.last);
+    const extremes: [string, string][] = [];
+    for (let b = blocks.length - 1; b >= 0; b--) {
+      const { g, members } = blocks[b]!;
       const base = fresh('__quantlens_group');
       if (g.alone) {
         // Reduced where it is, over every axis, to one value each side.
-        const [lo, hi] = wholeExtremes(node, members[0]!, base, g.type === 'float16', one());
-        mins.push(lo);
-        maxs.push(hi);
-        list.push(members[0]!);
+        extremes[b] = wholeExtremes(node, members[0]!, base, g.type === 'float16', one());
         continue;
       }
-      // A scalar has no axis to concatenate along: each becomes a row of one first.
-      const inputs =
-        g.dims?.length === 0 ? members.map((m) => node('Reshape', [m, constant(`${base}_r`, [1])], `${m}_1`)) : members;
-      const joined = inputs.length === 1 ? inputs[0]! : node('Concat', inputs, `${base}_concat`, axis0());
-      let rows = node('Reshape', [joined, constant(`${base}_rows`, [members.length, -1])], `${base}_rows`);
-      if (tails) {
-        // The tails a percentile needs: TopK of the rows, largest and smallest (before opset 11,
-        // which has no `largest` attribute, the largest of the rows' negation: a pass more over
-        // every observed value). float16 is cast first.
-        if (g.type === 'float16') rows = node('Cast', [rows], `${base}_f32`, [makeAttribute('to', attr.int(1))]);
-        const numel = g.dims!.reduce((a, b) => a * b, 1);
-        const k = Math.max(1, Math.min(numel, tails(numel)));
-        // Each group's row length, so the caller sees a sample of another size.
-        lengths.push(node('Shape', [rows], `${base}_shape`));
-        groupSizes.push(members.length);
-        maxs.push(topK(rows, k, `${base}_hi`));
-        mins.push(
-          opset >= 11
-            ? topK(rows, k, `${base}_lo`, true)
-            : node('Neg', [topK(node('Neg', [rows], `${base}_neg`), k, `${base}_lo`)], `${base}_lo_values`),
-        );
-        for (const _ of members) counts.push(k);
-        list.push(...members);
-        continue;
-      }
+      const rows = rowsOf(g, members, base);
       let lo = reduce('ReduceMin', rows, base);
       let hi = reduce('ReduceMax', rows, base);
       if (g.type === 'float16') {
         lo = node('Cast', [lo], `${lo}_f32`, [makeAttribute('to', attr.int(1))]);
         hi = node('Cast', [hi], `${hi}_f32`, [makeAttribute('to', attr.int(1))]);
       }
-      mins.push(lo);
-      maxs.push(hi);
-      list.push(...members);
+      extremes[b] = [lo, hi];
     }
-  const minsOut = mins.length === 1 ? mins[0]! : node('Concat', mins, '__quantlens_mins', axis0());
-  const maxsOut = maxs.length === 1 ? maxs[0]! : node('Concat', maxs, '__quantlens_maxs', axis0());
-  const sizes = !tails
-    ? undefined
-    : lengths.length === 1
-      ? lengths[0]!
-      : node('Concat', lengths, '__quantlens_lengths', axis0());
+    const ranges = rangesOutput(node, extremes);
+    graph.node = [...graph.node, ...added];
+    graph.output = [...graph.output, new onnx.ValueInfoProto({ name: ranges })];
+    return {
+      bytes: writeOnnx(model),
+      tensors: blocks.flatMap((b) => b.members),
+      ranges,
+      blocks: blocks.map((b) => b.members.length),
+    };
+  }
+  // The tails a percentile needs: TopK of the rows, largest and smallest (before opset 11, which
+  // has no `largest` attribute, the largest of the rows' negation: a pass more over every observed
+  // value). float16 is cast first.
+  for (const { g, members } of blocks) {
+    const base = fresh('__quantlens_group');
+    let rows = rowsOf(g, members, base);
+    if (g.type === 'float16') rows = node('Cast', [rows], `${base}_f32`, [makeAttribute('to', attr.int(1))]);
+    const numel = g.dims!.reduce((a, b) => a * b, 1);
+    const k = Math.max(1, Math.min(numel, tails(numel)));
+    // Each group's row length, so the caller sees a sample of another size.
+    lengths.push(node('Shape', [rows], `${base}_shape`));
+    groupSizes.push(members.length);
+    maxs.push(topK(rows, k, `${base}_hi`));
+    mins.push(
+      opset >= 11
+        ? topK(rows, k, `${base}_lo`, true)
+        : node('Neg', [topK(node('Neg', [rows], `${base}_neg`), k, `${base}_lo`)], `${base}_lo_values`),
+    );
+    for (const _ of members) counts.push(k);
+    list.push(...members);
+  }
+  const his = maxs.length === 1 ? maxs[0]! : node('Concat', maxs, '__quantlens_maxs', axis0());
+  const los = mins.length === 1 ? mins[0]! : node('Concat', mins, '__quantlens_mins', axis0());
+  const sizes = lengths.length === 1 ? lengths[0]! : node('Concat', lengths, '__quantlens_lengths', axis0());
   graph.node = [...graph.node, ...added];
   graph.output = [
     ...graph.output,
-    new onnx.ValueInfoProto({ name: minsOut }),
-    new onnx.ValueInfoProto({ name: maxsOut }),
-    ...(sizes ? [new onnx.ValueInfoProto({ name: sizes })] : []),
+    new onnx.ValueInfoProto({ name: los }),
+    new onnx.ValueInfoProto({ name: his }),
+    new onnx.ValueInfoProto({ name: sizes }),
   ];
-  if (sizes)
-    return {
-      bytes: writeOnnx(model),
-      tensors: list,
-      mins: '',
-      maxs: '',
-      tails: { his: maxsOut, los: minsOut, counts, lengths: sizes, members: groupSizes },
-    };
-  return { bytes: writeOnnx(model), tensors: list, mins: minsOut, maxs: maxsOut };
+  return {
+    bytes: writeOnnx(model),
+    tensors: list,
+    ranges: '',
+    blocks: [],
+    tails: { his, los, counts, lengths: sizes, members: groupSizes },
+  };
 }
