@@ -301,8 +301,15 @@ test('a float model dropped with its external-data file is quantized with those 
     { name: 'resnet18.weights', bytes: new Uint8Array(readFileSync(join(dir, 'resnet18.weights'))) },
   ]);
   await expect(page.getByTestId('model-origin')).toHaveText(/resnet18\.onnx/);
-  // 44.7 MB of weights, inside the on-load budget: quantized at once.
+  // 44.7 MB of weights, inside the on-load budget: quantized at once. The plan comes first, while
+  // the export's SQNR is measured (checked every frame: it lasts a second or so).
+  await page.waitForFunction(() => !!document.querySelector('[data-testid="sqnr-pending"]'), null, {
+    polling: 'raf',
+    timeout: 60_000,
+  });
+  await expect(page.getByTestId('quant-result')).toContainText('tensors quantized');
   await expect(page.getByTestId('sqnr')).toContainText(/\d+\.\d dB/, { timeout: 60_000 });
+  await expect(page.getByTestId('sqnr-pending')).toHaveCount(0);
   await expect(page.getByTestId('quant-result')).not.toContainText('could not be read');
   await expect(page.getByTestId('quant-error')).toHaveCount(0);
 });

@@ -77,6 +77,11 @@ export interface QuantizeSettings extends CheckSettings, QuantOptions {
    * the check of it) has static shapes, as ONNX Runtime's QNN EP needs.
    */
   fixSizes?: boolean;
+  /**
+   * Answer with the plan before the SQNR is measured (`sqnrPending`); {@link EngineApi.measureSqnr}
+   * then measures it. The page asks for this: a large model's plan and findings come seconds sooner.
+   */
+  deferSqnr?: boolean;
 }
 
 /** A quantization run; a cancelled run fails with error code `cancelled`. */
@@ -84,6 +89,8 @@ export type QuantizeOutcome = Answer<{
   result: ValidationResult;
   report: CheckReport;
   sqnr: { output: string; db: number }[];
+  /** The SQNR is left to {@link EngineApi.measureSqnr} (the run asked for `deferSqnr`). */
+  sqnrPending: boolean;
   notes: string[];
   /** Assumptions made about inputs (the dynamic dimensions guessed, and to what). */
   assumed: string[];
@@ -217,6 +224,11 @@ export interface EngineApi {
   setConstraintPack(text: string | undefined, fileName: string): Promise<Answer<{ name: string }>>;
   /** Quantizes the current model; the validator checks the plan. One run at a time. */
   quantize(settings: QuantizeSettings, onProgress?: ProgressCallback): Promise<QuantizeOutcome>;
+  /**
+   * Measures the SQNR the last quantization left pending (its `sqnrPending`); a new run or a new
+   * model stops it (error code `cancelled`), as does cancelQuantize.
+   */
+  measureSqnr(): Promise<Answer<{ sqnr: { output: string; db: number }[] }>>;
   /** Stops a running quantization (calibration stops before its next sample); says whether one was running. */
   cancelQuantize(): Promise<Answer<{ wasRunning: boolean }>>;
   /** An export of the last quantization. */

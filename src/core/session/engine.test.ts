@@ -135,6 +135,7 @@ describe('engine answers', () => {
     expect(failure(await engine.graphView(''))).toBe('no-model');
     expect(failure(await engine.tensorPreview('', 'w'))).toBe('no-model');
     expect(failure(await engine.exportArtifact('qdq'))).toBe('no-plan');
+    expect(failure(await engine.measureSqnr())).toBe('no-plan');
     expect(failure(await engine.socs('tpu' as 'htp'))).toBe('unknown-backend');
     expect(failure(await engine.setConstraintPack('{', 'p.json'))).toBe('invalid-pack');
     expect(await engine.cancelQuantize()).toEqual({ ok: true, wasRunning: false });
@@ -219,6 +220,51 @@ describe('a model opened while another is being quantized', () => {
       // Nothing of the stopped run is left to export as the new model's.
       expect(value(await engine.exportArtifact('qdq'))).toBeUndefined();
     });
+});
+
+describe('the SQNR left for later (the page asks for the plan first)', () => {
+  // PyTorch's float ResNet-18 (the real-exporter corpus).
+  const path = '.cache/corpus/torch/float-resnet18.onnx';
+  const settings: QuantizeSettings = { ...quantTwoSamples, calibration: { samples: 3, seed: 7, observer: 'minmax' } };
+
+  it('answers with the plan and its exports first, then measures the SQNR the whole run gives', async () => {
+    const { nodeRuntime } = await import('../quant/node-runtime');
+    const whole = new Engine(nodeRuntime);
+    await whole.openFiles([file(path)]);
+    const reference = value(await whole.quantize(settings))!;
+    expect(reference.sqnrPending).toBe(false);
+    expect(reference.sqnr.length).toBe(1);
+
+    const engine = new Engine(nodeRuntime);
+    await engine.openFiles([file(path)]);
+    const phases: string[] = [];
+    const first = value(await engine.quantize({ ...settings, deferSqnr: true }, (p) => phases.push(p)))!;
+    expect(first.sqnrPending).toBe(true);
+    expect(first.sqnr).toEqual([]);
+    expect(phases).not.toContain('Measuring SQNR');
+    // The plan stands before its SQNR: its findings, and the export the SQNR will run.
+    expect(first.result.findings).toEqual(reference.result.findings);
+    const qdq = value(await engine.exportArtifact('qdq'))!;
+    expect(Buffer.compare(qdq.bytes, value(await whole.exportArtifact('qdq'))!.bytes)).toBe(0);
+    const measured = value(await engine.measureSqnr())!;
+    expect(measured.sqnr).toEqual(reference.sqnr);
+    expect(measured.sqnr[0]!.db).toBeGreaterThan(20);
+    // Measured once: asked again, the same figures without another run.
+    expect(value(await engine.measureSqnr())!.sqnr).toEqual(reference.sqnr);
+  });
+
+  it('a model opened while the SQNR is measured stops it, and the old plan is gone', async () => {
+    const { nodeRuntime } = await import('../quant/node-runtime');
+    const engine = new Engine(nodeRuntime);
+    await engine.openFiles([file(path)]);
+    expect(value(await engine.quantize({ ...settings, deferSqnr: true }))!.sqnrPending).toBe(true);
+    const measuring = engine.measureSqnr();
+    const opened = await engine.openFiles([file('public/samples/cnn-sigmoid.qdq.onnx')]);
+    expect(opened.ok && opened.summary.fileName).toBe('cnn-sigmoid.qdq.onnx');
+    const out = await measuring;
+    expect(out.ok ? 'measured' : out.error.code).toBe('cancelled');
+    expect(value(await engine.exportArtifact('qdq'))).toBeUndefined();
+  });
 });
 
 describe('a runtime given as a loader', () => {

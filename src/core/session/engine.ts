@@ -489,6 +489,7 @@ export class Engine implements EngineApi {
         signal: controller.signal,
         onProgress,
         fixSizes: settings.fixSizes,
+        deferSqnr: settings.deferSqnr,
       });
       if (controller.signal.aborted) return { ok: false, error: CANCELLED };
       this.lastQuant = { result, settings, graph: result.graph };
@@ -498,6 +499,7 @@ export class Engine implements EngineApi {
         result: result.validation,
         report,
         sqnr: result.sqnr,
+        sqnrPending: !!result.measureSqnr,
         notes: result.notes,
         assumed,
         fixedSizes: result.fixedSizes,
@@ -534,6 +536,50 @@ export class Engine implements EngineApi {
           'quantize-failed',
           'Quantization failed',
           'Try another quant config or calibration setting; if it persists, report it with the model.',
+        ),
+      };
+    } finally {
+      if (this.running === controller) this.running = undefined;
+    }
+  }
+
+  async measureSqnr(): Promise<Answer<{ sqnr: { output: string; db: number }[] }>> {
+    const q = this.lastQuant;
+    const measure = q?.result.measureSqnr;
+    if (!q || !measure)
+      return q
+        ? { ok: true, sqnr: q.result.sqnr }
+        : {
+            ok: false,
+            error: errorReport('no-plan', 'There is no quantization to measure', 'Quantize the model first.'),
+          };
+    this.running?.abort();
+    const controller = new AbortController();
+    this.running = controller;
+    try {
+      const sqnr = await measure(controller.signal);
+      if (controller.signal.aborted || this.lastQuant !== q) return { ok: false, error: CANCELLED };
+      q.result.sqnr = sqnr;
+      q.result.measureSqnr = undefined;
+      return { ok: true, sqnr };
+    } catch (err) {
+      if (err instanceof CalibrationCancelled || controller.signal.aborted) return { ok: false, error: CANCELLED };
+      if (err instanceof RuntimeStoppedError)
+        return {
+          ok: false,
+          error: errorReport(
+            'runtime-stopped',
+            `The SQNR run was lost: ${err.message}`,
+            'The plan and its exports stand; quantize again to measure it. If it stops again, the export needs more memory than the browser gives the page: try fewer calibration samples.',
+          ),
+        };
+      return {
+        ok: false,
+        error: reportOf(
+          err,
+          'quantize-failed',
+          'The SQNR could not be measured',
+          'The plan and its exports stand; if it persists, report it with the model.',
         ),
       };
     } finally {

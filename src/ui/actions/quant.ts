@@ -12,7 +12,13 @@ export async function runQuantize(): Promise<void> {
   const mine = ++seq;
   const started = performance.now();
   let finished = false;
-  useQuant.setState({ running: { phase: 'Starting', started }, error: undefined, cancelled: false, offer: undefined });
+  useQuant.setState({
+    running: { phase: 'Starting', started },
+    error: undefined,
+    cancelled: false,
+    offer: undefined,
+    sqnr: undefined,
+  });
   const progress = progressProxy((phase, fraction) => {
     if (mine === seq && !finished) useQuant.setState({ running: { phase, fraction, started } });
   });
@@ -20,7 +26,11 @@ export async function runQuantize(): Promise<void> {
   const { backend, soc, strict, flow } = useCheck.getState().settings;
   let out;
   try {
-    out = await engineClient().quantize({ ...useQuant.getState().settings, backend, soc, strict, flow }, progress);
+    // The plan first, its SQNR after: the export's session is most of a large model's run.
+    out = await engineClient().quantize(
+      { ...useQuant.getState().settings, backend, soc, strict, flow, deferSqnr: true },
+      progress,
+    );
   } catch (err) {
     finished = true;
     if (mine === seq)
@@ -34,7 +44,12 @@ export async function runQuantize(): Promise<void> {
     useQuant.setState({ running: undefined, error: cancelled ? undefined : out.error.message, cancelled });
     return;
   }
-  useQuant.setState({ running: undefined, outcome: out, target: 'plan' });
+  useQuant.setState({
+    running: undefined,
+    outcome: out,
+    target: 'plan',
+    sqnr: out.sqnrPending ? { measuring: true } : undefined,
+  });
   useCheck.setState({
     result: out.result,
     report: out.report,
@@ -45,6 +60,22 @@ export async function runQuantize(): Promise<void> {
     tensorEncodings: out.tensorEncodings ?? {},
     labelsComplete: !!out.tensorEncodings,
   });
+  if (out.sqnrPending) await measureSqnr(mine);
+}
+
+/** Measures the SQNR run `mine` left pending and adds it to the outcome shown, if that is still its. */
+async function measureSqnr(mine: number): Promise<void> {
+  let answer;
+  try {
+    answer = await engineClient().measureSqnr();
+  } catch (err) {
+    answer = { ok: false as const, error: { code: 'failed', message: (err as Error).message } };
+  }
+  const { outcome } = useQuant.getState();
+  if (mine !== seq || !outcome) return;
+  if (answer.ok) useQuant.setState({ outcome: { ...outcome, sqnr: answer.sqnr, sqnrPending: false }, sqnr: undefined });
+  else if (answer.error.code === 'cancelled') useQuant.setState({ sqnr: undefined });
+  else useQuant.setState({ sqnr: { measuring: false, error: answer.error.message } });
 }
 
 /**

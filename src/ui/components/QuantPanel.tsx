@@ -164,6 +164,7 @@ function DynamicShapes() {
 
 function Results() {
   const outcome = useQuant((s) => s.outcome);
+  const sqnr = useQuant((s) => s.sqnr);
   const target = useQuant((s) => s.target);
   const [error, setError] = useState<string>();
   if (!outcome) return null;
@@ -178,6 +179,17 @@ function Results() {
           SQNR <span className="font-mono">{s.output}</span>: {sqnrText(s.db)}
         </div>
       ))}
+      {sqnr?.measuring && (
+        <div data-testid="sqnr-pending" className="text-slate-600">
+          SQNR: measuring the export on {outcome.calibration.samples} sample
+          {outcome.calibration.samples === 1 ? '' : 's'}…
+        </div>
+      )}
+      {sqnr && !sqnr.measuring && (
+        <div data-testid="sqnr-error" className="text-amber-800">
+          SQNR not measured: {sqnr.error}
+        </div>
+      )}
       <div
         data-testid="quant-calibration"
         className={outcome.calibration.source === 'random' ? 'text-amber-800' : 'text-slate-600'}

@@ -11,6 +11,8 @@ export interface QuantState {
   settings: QuantPanelSettings;
   running?: { phase: string; fraction?: number; started: number };
   outcome?: Extract<QuantizeOutcome, { ok: true }>;
+  /** The outcome came before its SQNR (sqnrPending): being measured, or why it could not be. */
+  sqnr?: { measuring: true } | { measuring: false; error: string };
   error?: string;
   cancelled?: boolean;
   /** Why a float model was not quantized on load (too large for the on-load budget): the panel offers the run. */
