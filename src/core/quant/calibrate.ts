@@ -14,6 +14,7 @@ import {
   augmentWithGroupedRanges,
   augmentWithRanges,
   eachRange,
+  eachTail,
   exposeTensors,
   exposeTensorsForShapes,
   type CalibrationSample,
@@ -456,17 +457,12 @@ export async function calibrate(
         }
         const { augmented } = ranged;
         if (augmented.tails) {
-          const tails = augmented.tails;
-          const lengths = outputs[tails.lengths]!.data as BigInt64Array;
+          const data = floatData(outputs[augmented.ranges]!) as Float32Array;
           // A sample of another size needs longer tails than the graph takes: read it out instead.
-          let k = 0;
-          const sizes: number[] = [];
-          tails.members.forEach((count, g) => {
-            for (let m = 0; m < count; m++) sizes.push(Number(lengths[2 * g + 1]));
+          let resized = false;
+          eachTail(augmented, data, (tensor, _his, _los, numel) => {
+            if (numel !== shapes.get(tensor)!.dims!.reduce((a, b) => a * b, 1)) resized = true;
           });
-          const resized = augmented.tensors.some(
-            (tensor, j) => sizes[j] !== shapes.get(tensor)!.dims!.reduce((a, b) => a * b, 1),
-          );
           if (resized) {
             for (const t of Object.values(outputs)) t.dispose();
             await leaveRanged(i, undefined);
@@ -474,17 +470,9 @@ export async function calibrate(
             i--;
             continue;
           }
-          const his = floatData(outputs[tails.his]!)!;
-          const los = floatData(outputs[tails.los]!)!;
-          augmented.tensors.forEach((tensor, j) => {
-            const count = tails.counts[j]!;
-            (observer(tensor) as PercentileObserver).observeTails(
-              Array.prototype.slice.call(his, k, k + count) as number[],
-              Array.prototype.slice.call(los, k, k + count) as number[],
-              sizes[j]!,
-            );
-            k += count;
-          });
+          eachTail(augmented, data, (tensor, his, los, numel) =>
+            (observer(tensor) as PercentileObserver).observeTails(his, los, numel),
+          );
           options.onOutputs?.(i, outputs);
           for (const t of Object.values(outputs)) t.dispose();
           options.onProgress?.(i + 1, samples.length);

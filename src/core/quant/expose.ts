@@ -13,28 +13,20 @@ import { attr, freshNamer, makeAttribute, makeTensor, writeOnnx } from '../model
 export type CalibrationSample = Record<string, ortTypes.Tensor>;
 
 /**
- * A range-augmented model. In min/max mode its one added output, `ranges`, holds the observed
- * tensors' extremes block by block: `blocks[b]` tensors (the next ones in `tensors`), their
- * minima and then their maxima (read it with {@link eachRange}).
+ * A range-augmented model. Its one added float32 output, `ranges`, holds what the graph computed of
+ * the observed tensors block by block, each block `blocks[b]` tensors (the next ones in
+ * `tensors`). In min/max mode a block is their minima, then their maxima (read it with
+ * {@link eachRange}); in tails mode their `tails.k[b]` largest values each, then their `k[b]`
+ * smallest, then the block's row count and row length (read it with {@link eachTail}).
  */
 export interface RangeModel {
   bytes: Uint8Array;
   tensors: string[];
-  /** Name of the float32 output of length `2 * tensors.length` (empty in tails mode). */
+  /** Name of the float32 output (empty when nothing is observed). */
   ranges: string;
   blocks: number[];
-  /**
-   * Tails mode: `tensors[i]`'s `counts[i]` largest values (descending) follow each other in the
-   * output `his`, and its `counts[i]` smallest (ascending) in `los`.
-   */
-  tails?: {
-    his: string;
-    los: string;
-    counts: number[];
-    /** Output [rows, row length] of each group, int64; `members[g]` tensors form group g. */
-    lengths: string;
-    members: number[];
-  };
+  /** Tails mode: how many of the largest and of the smallest values each block's tensors give. */
+  tails?: { k: number[] };
 }
 
 /** Calls `visit` with each of `model`'s tensors and its minimum and maximum read from `ranges`. */
@@ -50,6 +42,32 @@ export function eachRange(
     at += 2 * k;
     t += k;
   }
+}
+
+/**
+ * Calls `visit` with each of a tails-mode `model`'s tensors, its largest values (descending), its
+ * smallest (ascending) and its length on this run, read from `ranges`.
+ */
+export function eachTail(
+  model: RangeModel,
+  ranges: Float32Array,
+  visit: (tensor: string, his: Float32Array, los: Float32Array, numel: number) => void,
+): void {
+  let at = 0;
+  let t = 0;
+  model.blocks.forEach((n, b) => {
+    const k = model.tails!.k[b]!;
+    const numel = ranges[at + 2 * n * k + 1]!;
+    for (let j = 0; j < n; j++)
+      visit(
+        model.tensors[t + j]!,
+        ranges.subarray(at + j * k, at + (j + 1) * k),
+        ranges.subarray(at + (n + j) * k, at + (n + j + 1) * k),
+        numel,
+      );
+    at += 2 * n * k + 2;
+    t += n;
+  });
 }
 
 /**
@@ -319,12 +337,6 @@ export function augmentWithGroupedRanges(
       ...(axesInput ? [] : [makeAttribute('axes', attr.ints([1]))]),
     ]);
   const axis0 = () => [makeAttribute('axis', attr.int(0))];
-  const list: string[] = [];
-  const mins: string[] = [];
-  const maxs: string[] = [];
-  const counts: number[] = [];
-  const lengths: string[] = [];
-  const groupSizes: number[] = [];
   /**
    * The k largest values of each row, descending, or (`smallest`, opset 11 on) the k smallest,
    * ascending; flattened (TopK along the rows).
@@ -392,40 +404,39 @@ export function augmentWithGroupedRanges(
   }
   // The tails a percentile needs: TopK of the rows, largest and smallest (before opset 11, which
   // has no `largest` attribute, the largest of the rows' negation: a pass more over every observed
-  // value). float16 is cast first.
-  for (const { g, members } of blocks) {
+  // value), and the rows' shape, so the caller sees a sample of another size (cast to float32 with
+  // the values: exact below 2^24 elements a row; a larger tensor is read out instead). Blocks as
+  // for min/max: in the order the graph completes them, added from the last to the first.
+  if (blocks.some((b) => b.g.dims!.reduce((x, y) => x * y, 1) >= 2 ** 24)) return undefined;
+  blocks.sort((x, y) => x.last - y.last);
+  const outputs: string[] = [];
+  const ks: number[] = [];
+  for (let b = blocks.length - 1; b >= 0; b--) {
+    const { g, members } = blocks[b]!;
     const base = fresh('__quantlens_group');
     let rows = rowsOf(g, members, base);
     if (g.type === 'float16') rows = node('Cast', [rows], `${base}_f32`, [makeAttribute('to', attr.int(1))]);
-    const numel = g.dims!.reduce((a, b) => a * b, 1);
+    const numel = g.dims!.reduce((x, y) => x * y, 1);
     const k = Math.max(1, Math.min(numel, tails(numel)));
-    // Each group's row length, so the caller sees a sample of another size.
-    lengths.push(node('Shape', [rows], `${base}_shape`));
-    groupSizes.push(members.length);
-    maxs.push(topK(rows, k, `${base}_hi`));
-    mins.push(
+    const size = node('Cast', [node('Shape', [rows], `${base}_shape`)], `${base}_size`, [
+      makeAttribute('to', attr.int(1)),
+    ]);
+    const his = topK(rows, k, `${base}_hi`);
+    const los =
       opset >= 11
         ? topK(rows, k, `${base}_lo`, true)
-        : node('Neg', [topK(node('Neg', [rows], `${base}_neg`), k, `${base}_lo`)], `${base}_lo_values`),
-    );
-    for (const _ of members) counts.push(k);
-    list.push(...members);
+        : node('Neg', [topK(node('Neg', [rows], `${base}_neg`), k, `${base}_lo`)], `${base}_lo_values`);
+    outputs[b] = node('Concat', [his, los, size], `${base}_tails`, axis0());
+    ks[b] = k;
   }
-  const his = maxs.length === 1 ? maxs[0]! : node('Concat', maxs, '__quantlens_maxs', axis0());
-  const los = mins.length === 1 ? mins[0]! : node('Concat', mins, '__quantlens_mins', axis0());
-  const sizes = lengths.length === 1 ? lengths[0]! : node('Concat', lengths, '__quantlens_lengths', axis0());
+  const ranges = outputs.length === 1 ? outputs[0]! : node('Concat', outputs, '__quantlens_tails', axis0());
   graph.node = [...graph.node, ...added];
-  graph.output = [
-    ...graph.output,
-    new onnx.ValueInfoProto({ name: los }),
-    new onnx.ValueInfoProto({ name: his }),
-    new onnx.ValueInfoProto({ name: sizes }),
-  ];
+  graph.output = [...graph.output, new onnx.ValueInfoProto({ name: ranges })];
   return {
     bytes: writeOnnx(model),
-    tensors: list,
-    ranges: '',
-    blocks: [],
-    tails: { his, los, counts, lengths: sizes, members: groupSizes },
+    tensors: blocks.flatMap((b) => b.members),
+    ranges,
+    blocks: blocks.map((b) => b.members.length),
+    tails: { k: ks },
   };
 }

@@ -406,6 +406,10 @@ describe('calibration in shape groups, on models from real exporters', () => {
       // A group holds its members until its last one is made, and no longer: its nodes run then.
       const observedSet = new Set(shapes.keys());
       expect(peakHeld(grouped.bytes, observedSet, from), file).toBe(closingPeak(grouped, from));
+      // The percentile observer's tails (TopK of each block's rows) run and free them alike.
+      const tails = augmentWithGroupedRanges(bytes, shapes, () => 4)!;
+      expect(tails.tails, file).toBeDefined();
+      expect(peakHeld(tails.bytes, observedSet, from), file).toBe(closingPeak(tails, from));
       // One reduction pair per tensor: each runs as soon as its tensor exists.
       expect(peakHeld(perTensor.bytes, observedSet, from), file).toBe(1);
     }
