@@ -370,10 +370,22 @@ export function augmentWithGroupedRanges(
     const joined = inputs.length === 1 ? inputs[0]! : node('Concat', inputs, `${base}_concat`, axis0());
     return node('Reshape', [joined, constant(`${base}_rows`, [members.length, -1])], `${base}_rows`);
   };
+  // Blocks in the order the graph completes them, their nodes added from the last to the first
+  // (see rangesOutput).
+  blocks.sort((x, y) => x.last - y.last);
+  /** The model with the range nodes added and `ranges` as its one new output. */
+  const finish = (ranges: string, tailsK?: number[]): RangeModel => {
+    graph.node = [...graph.node, ...added];
+    graph.output = [...graph.output, new onnx.ValueInfoProto({ name: ranges })];
+    return {
+      bytes: writeOnnx(model),
+      tensors: blocks.flatMap((b) => b.members),
+      ranges,
+      blocks: blocks.map((b) => b.members.length),
+      ...(tailsK ? { tails: { k: tailsK } } : {}),
+    };
+  };
   if (!tails) {
-    // Min/max: blocks in the order the graph completes them, their nodes added from the last to
-    // the first (see rangesOutput).
-    blocks.sort((x, y) => x.last - y.last);
     const extremes: [string, string][] = [];
     for (let b = blocks.length - 1; b >= 0; b--) {
       const { g, members } = blocks[b]!;
@@ -392,23 +404,13 @@ export function augmentWithGroupedRanges(
       }
       extremes[b] = [lo, hi];
     }
-    const ranges = rangesOutput(node, extremes);
-    graph.node = [...graph.node, ...added];
-    graph.output = [...graph.output, new onnx.ValueInfoProto({ name: ranges })];
-    return {
-      bytes: writeOnnx(model),
-      tensors: blocks.flatMap((b) => b.members),
-      ranges,
-      blocks: blocks.map((b) => b.members.length),
-    };
+    return finish(rangesOutput(node, extremes));
   }
   // The tails a percentile needs: TopK of the rows, largest and smallest (before opset 11, which
   // has no `largest` attribute, the largest of the rows' negation: a pass more over every observed
   // value), and the rows' shape, so the caller sees a sample of another size (cast to float32 with
-  // the values: exact below 2^24 elements a row; a larger tensor is read out instead). Blocks as
-  // for min/max: in the order the graph completes them, added from the last to the first.
+  // the values: exact below 2^24 elements a row; a larger tensor is read out instead).
   if (blocks.some((b) => b.g.dims!.reduce((x, y) => x * y, 1) >= 2 ** 24)) return undefined;
-  blocks.sort((x, y) => x.last - y.last);
   const outputs: string[] = [];
   const ks: number[] = [];
   for (let b = blocks.length - 1; b >= 0; b--) {
@@ -429,14 +431,5 @@ export function augmentWithGroupedRanges(
     outputs[b] = node('Concat', [his, los, size], `${base}_tails`, axis0());
     ks[b] = k;
   }
-  const ranges = outputs.length === 1 ? outputs[0]! : node('Concat', outputs, '__quantlens_tails', axis0());
-  graph.node = [...graph.node, ...added];
-  graph.output = [...graph.output, new onnx.ValueInfoProto({ name: ranges })];
-  return {
-    bytes: writeOnnx(model),
-    tensors: blocks.flatMap((b) => b.members),
-    ranges,
-    blocks: blocks.map((b) => b.members.length),
-    tails: { k: ks },
-  };
+  return finish(outputs.length === 1 ? outputs[0]! : node('Concat', outputs, '__quantlens_tails', axis0()), ks);
 }
