@@ -289,6 +289,28 @@ test('onnxruntime runs in a worker of its own: a model opens while the runtime i
   expect(released, 'the model opened before the runtime was free').toBe(false);
 });
 
+test('the page warms onnxruntime up while it is idle: its worker starts with no run asked for, and a float model dropped later is quantized on it', async ({
+  page,
+}) => {
+  // The start-up sample is a QDQ model: nothing to quantize.
+  await page.goto('/');
+  await waitForGraph(page);
+  await expect(page.getByTestId('quant-result')).toHaveCount(0);
+  // Some seconds of idleness later the engine quantizes a model of its own on the runtime.
+  await expect(page.locator('[data-warmed-up="true"]')).toHaveCount(1, { timeout: 30_000 });
+  const runtimes = page.workers().filter((w) => /ort\.worker/.test(w.url()));
+  expect(runtimes, 'a worker running onnxruntime').toHaveLength(1);
+  // Nothing of the warm-up reaches the page: no plan, the sample's verdict as it was.
+  await expect(page.getByTestId('quant-result')).toHaveCount(0);
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-model', 'cnn-sigmoid.qdq.onnx');
+  // PyTorch's float rotary decoder (the real-exporter corpus), quantized on load on that worker.
+  const name = 'float-rotary-decoder.onnx';
+  await dropFiles(page, [{ name, bytes: new Uint8Array(readFileSync(`.cache/corpus/torch/${name}`)) }]);
+  await expect(page.getByTestId('sqnr')).toContainText('dB', { timeout: 30_000 });
+  // The same worker: the drop came after the warm-up, which had nothing left to stop.
+  expect(page.workers().filter((w) => /ort\.worker/.test(w.url()))).toEqual(runtimes);
+});
+
 test('a float model dropped with its external-data file is quantized with those weights', async ({ page }) => {
   // PyTorch's float ResNet-18 (the real-exporter corpus) saved by python3-onnx with its weights in
   // a side file, as onnx.save_model(save_as_external_data=True) writes them.

@@ -100,4 +100,30 @@ describe('onnxruntime in a worker of its own', () => {
       for (const t of threads) await t.terminate();
     }
   });
+
+  it("a runtime warm-up gives way to the person's model: the worker held inside a session is ended, the next run starts another", async () => {
+    const hold = new Int32Array(new SharedArrayBuffer(8));
+    const threads: Worker[] = [];
+    let starts = 0;
+    const engine = new Engine(remoteRuntime(() => startThread(starts++ === 0 ? { hold } : {}, threads)));
+    try {
+      const warming = engine.warmUp({ backend: 'htp', soc: 'SM8650', strict: true });
+      // The warm-up's first session is being created, and would stay so until released.
+      while (Atomics.load(hold, 1) === 0) await new Promise((r) => setTimeout(r, 5));
+      const opened = await engine.openFiles([file('public/samples/cnn-sigmoid.onnx')]);
+      expect(opened.ok && opened.summary.fileName).toBe('cnn-sigmoid.onnx');
+      await warming;
+      // The held worker was ended, never released.
+      await new Promise<void>((resolve) =>
+        threads[0]!.threadId === -1 ? resolve() : threads[0]!.once('exit', () => resolve()),
+      );
+      expect(Atomics.load(hold, 0)).toBe(0);
+      const run = await engine.quantize(settings(2));
+      if (!run.ok) throw new Error(run.error.message);
+      expect(run.quantizedTensors).toBeGreaterThan(0);
+      expect(starts).toBe(2);
+    } finally {
+      for (const t of threads) await t.terminate();
+    }
+  });
 });

@@ -5,11 +5,12 @@
  * runtime itself.
  *
  * The worker is started at the first session and started again after it has failed (a crash
- * rejects the calls under way with what happened, rather than leaving them waiting forever).
+ * rejects the calls under way with what happened, rather than leaving them waiting forever) or
+ * been stopped (stop: a warm-up gives way to the person's run).
  */
 import * as Comlink from 'comlink';
 import { Tensor, type InferenceSession } from 'onnxruntime-common';
-import type { OrtRuntime } from '../core/quant/runtime';
+import { RuntimeStoppedError, type OrtRuntime } from '../core/quant/runtime';
 import type { RuntimeHost, SessionInfo, SessionOptions, WireTensor } from './runtime-host';
 
 /**
@@ -25,14 +26,18 @@ export interface RuntimeWorker {
 /** An onnxruntime whose sessions live in the worker `start` starts. */
 export function remoteRuntime(start: () => RuntimeWorker): OrtRuntime {
   let worker: RuntimeWorker | undefined;
+  let halt: ((reason: Error) => void) | undefined;
   const current = (): RuntimeWorker => {
     if (worker) return worker;
-    const w = start();
+    const started = start();
+    // `failed` also rejects when the worker is stopped on purpose (stop below).
+    const stopped = new Promise<never>((_, reject) => (halt = reject));
+    const w: RuntimeWorker = { ...started, failed: Promise.race([started.failed, stopped]) };
     worker = w;
     // A dead worker is replaced at the next session; the calls it had are rejected by `failed`.
     w.failed.catch(() => {
       if (worker === w) worker = undefined;
-      w.terminate();
+      started.terminate();
     });
     return w;
   };
@@ -50,6 +55,10 @@ export function remoteRuntime(start: () => RuntimeWorker): OrtRuntime {
         bytes.byteLength === bytes.buffer.byteLength;
       const info = await call(w, w.host.create(whole ? Comlink.transfer(bytes, [bytes.buffer]) : bytes, rest));
       return new RemoteSession(w, info, call) as unknown as InferenceSession;
+    },
+    stop() {
+      // Its `failed` rejects: the calls under way end, the worker is ended and forgotten.
+      if (worker) halt?.(new RuntimeStoppedError('onnxruntime was stopped'));
     },
   };
 }

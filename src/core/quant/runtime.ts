@@ -24,6 +24,12 @@ export type SessionFactory = (
 export interface OrtRuntime {
   Tensor: TensorClass;
   createSession: SessionFactory;
+  /**
+   * Stops whatever the runtime is doing now (a runtime in a worker ends the worker; the calls
+   * under way fail with a RuntimeStoppedError, and the next session starts a new one). Absent
+   * where the runtime cannot be interrupted.
+   */
+  stop?(): void;
 }
 
 /**

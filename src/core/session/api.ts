@@ -205,8 +205,14 @@ export interface EngineApi {
     checkFirst?: CheckSettings,
     onChecked?: EarlyCheck,
   ): Promise<LoadResult>;
-  /** Opens a model of the engine's own in a spare engine, once, while the page is idle (see Engine.warmUp). */
-  warmUp(settings: CheckSettings): Promise<void>;
+  /**
+   * Opens a model of the engine's own in a spare engine, once, while the page is idle, then
+   * (`runtimeAfterMs` later, if no model was opened meanwhile) quantizes it on the engine's
+   * runtime (see Engine.warmUp).
+   */
+  warmUp(settings: CheckSettings, runtimeAfterMs?: number): Promise<void>;
+  /** Stops the warm-up's quantization if it is running: a person's model is on its way (a drag, the file dialog). */
+  stopWarmUp(): Promise<void>;
   /** Opens a model from an absolute http(s) URL. */
   openUrl(
     url: string,

@@ -7,6 +7,8 @@ import { Engine } from './engine';
 import { warmUpModelBytes } from './warm-up';
 import { readOnnx } from '../model/read-onnx';
 import type { CheckSettings } from './api';
+import { nodeRuntime } from '../quant/node-runtime';
+import type { OrtRuntime } from '../quant/runtime';
 
 const SETTINGS: CheckSettings = { backend: 'htp', soc: 'SM8650', strict: true, target: 'model' };
 // A float PyTorch export with a Loop sub-graph (the real-exporter corpus, `npm run gen:corpus`).
@@ -65,5 +67,48 @@ describe('the engine warm-up', () => {
     // A few rounds the first time (every one on the warm-up model), none the second.
     expect(first).toBeGreaterThan(0);
     expect(second).toBe(0);
+  });
+
+  /** nodeRuntime, counting the sessions created; `onCreate` runs as each is asked for. */
+  const countingRuntime = (onCreate?: (n: number) => void) => {
+    const created: number[] = [];
+    const runtime: OrtRuntime = {
+      ...nodeRuntime,
+      createSession: (bytes, options) => {
+        created.push(bytes.length);
+        onCreate?.(created.length);
+        return nodeRuntime.createSession(bytes, options);
+      },
+    };
+    return { runtime, created };
+  };
+
+  it("starts the engine's runtime: its model quantized there, SQNR and all, once, leaving the person's model without a plan", async () => {
+    const { runtime, created } = countingRuntime();
+    const engine = new Engine(runtime, { hashWhenAsked: true });
+    await engine.openFiles([new File([readFileSync(LOOP)], 'float-loop-refine.onnx')]);
+    await engine.warmUp(SETTINGS);
+    // The control-flow probe, the calibration sessions and the SQNR's.
+    expect(created.length).toBeGreaterThanOrEqual(3);
+    const after = created.length;
+    await engine.warmUp(SETTINGS);
+    expect(created.length).toBe(after);
+    const plan = await engine.exportArtifact('qdq');
+    expect(plan.ok ? 'exported' : plan.error.code).toBe('no-plan');
+    expect((await engine.check(SETTINGS)).ok && (await engine.graphView('')).ok).toBe(true);
+  });
+
+  it('gives way at once to a model the person opens while it runs', async () => {
+    let engine: Engine | undefined;
+    let opened: ReturnType<Engine['openFiles']> | undefined;
+    // The person's model arrives as the warm-up asks for its first session.
+    const { runtime, created } = countingRuntime((n) => {
+      if (n === 1) opened = engine!.openFiles([new File([readFileSync(LOOP)], 'float-loop-refine.onnx')]);
+    });
+    engine = new Engine(runtime, { hashWhenAsked: true });
+    await engine.warmUp(SETTINGS);
+    expect(created.length).toBe(1);
+    const loaded = await opened!;
+    expect(loaded.ok && loaded.summary.fileName).toBe('float-loop-refine.onnx');
   });
 });

@@ -112,8 +112,9 @@ export function App() {
       await openStartupModel(model ?? sampleUrl(DEFAULT_SAMPLE), model ? 'url' : 'sample');
     })();
   }, []);
+  const warmedUp = useApp((s) => !!s.warmedUp);
   return (
-    <div className="flex h-full flex-col bg-slate-50 text-slate-900">
+    <div className="flex h-full flex-col bg-slate-50 text-slate-900" data-warmed-up={warmedUp}>
       <Header samples={samples} />
       <CheckBar />
       <ShareNotices />

@@ -3,7 +3,7 @@
  * model, calibration inputs for the quantizer (.npy arrays, ONNX test-data tensors input_<k>.pb).
  */
 import { useEffect, useState } from 'react';
-import { openFiles } from '../actions/load';
+import { makeWayForModel, openFiles } from '../actions/load';
 import { useApp } from '../state/app-store';
 import { setQuantSettings } from '../state/quant-store';
 
@@ -22,6 +22,7 @@ export function DropZone() {
     const hasFiles = (e: DragEvent) => [...(e.dataTransfer?.types ?? [])].includes('Files');
     const enter = (e: DragEvent) => {
       if (hasFiles(e)) {
+        if (depth === 0) makeWayForModel();
         depth++;
         setOver(true);
       }

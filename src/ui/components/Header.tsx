@@ -1,6 +1,6 @@
 /** The top bar: open a file, pick a sample, search, and where we are in nested graphs. */
 import { useEffect, useRef, useState } from 'react';
-import { openFiles, openUrl } from '../actions/load';
+import { makeWayForModel, openFiles, openUrl } from '../actions/load';
 import { openGraph } from '../actions/view';
 import { SearchBox } from './SearchBox';
 import { useApp } from '../state/app-store';
@@ -39,7 +39,10 @@ export function Header({ samples }: { samples: SampleEntry[] }) {
       <button
         type="button"
         className="shrink-0 whitespace-nowrap rounded bg-blue-600 px-3 py-1 text-sm font-medium text-white hover:bg-blue-700"
-        onClick={() => input.current?.click()}
+        onClick={() => {
+          makeWayForModel();
+          input.current?.click();
+        }}
       >
         Open model…
       </button>

@@ -22,6 +22,8 @@ export interface LoadingState {
 
 export interface AppState {
   summary?: ModelSummary;
+  /** The engine's idle warm-up, its runtime's included, has ended (the page's root says so for tests). */
+  warmedUp?: boolean;
   /** Where the current model came from: a URL, a sample, or a local file name. */
   origin?: { kind: 'url' | 'sample' | 'file'; label: string; url?: string };
   /** What is drawn: the graph itself, or its QDQ-folded drawing. */
