@@ -19,6 +19,7 @@ import { CALIBRATION_METRICS } from './bench/calibration';
 import { addPartResults, renderMarkdown } from './bench/report';
 import { casesFor, runBench } from './bench/run';
 import { cliPart } from './bench/cli';
+import { speedDriftNote } from './bench/machine';
 import type { BenchReport } from './bench/types';
 import { generateLargeModel } from './large-model/generate';
 
@@ -155,7 +156,21 @@ describe('bench (smoke)', () => {
     const json = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as BenchReport;
     expect(json.schema).toBe(1);
     expect(json.machine.node).toBe(process.version);
+    // The host-speed probe, at both ends of the run, in the header too.
+    expect(json.machine.speedProbeMs).toBeGreaterThan(0);
+    expect(json.machine.speedProbeMsAfter).toBeGreaterThan(0);
+    expect(md).toContain(`Host-speed probe`);
+    expect(md).toContain(
+      `${json.machine.speedProbeMs} ms at the start, ${json.machine.speedProbeMsAfter} ms at the end`,
+    );
     expect(json.cases).toHaveLength(3);
+  });
+
+  it('warns when the host-speed probe moved by more than 15% during the run, in either direction', () => {
+    expect(speedDriftNote(180, 200)).toBeUndefined();
+    expect(speedDriftNote(200, 180)).toBeUndefined();
+    expect(speedDriftNote(180, 310)).toMatch(/180 ms at the start and 310 ms at the end \(1\.72x\)/);
+    expect(speedDriftNote(310, 180)).toMatch(/1\.72x/);
   });
 
   it('sets real models side by side with Netron and says how much faster, or that it is slower', () => {

@@ -173,7 +173,7 @@ export function renderMarkdown(report: BenchReport): string {
   const out = [
     '# QuantLens benchmark',
     '',
-    `Run ${report.date} on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}; Node ${m.node} (V8 ${m.v8}); load average (1/5/15 min) ${m.loadAverage.join(' / ')} at the start${m.loadAverageAfter ? `, ${m.loadAverageAfter.join(' / ')} at the end` : ''}.`,
+    `Run ${report.date} on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}; Node ${m.node} (V8 ${m.v8}); load average (1/5/15 min) ${m.loadAverage.join(' / ')} at the start${m.loadAverageAfter ? `, ${m.loadAverageAfter.join(' / ')} at the end` : ''}.${m.speedProbeMs !== undefined ? ` Host-speed probe (a fixed workload of no QuantLens code, scripts/bench/machine.ts; lower is faster; runs compare only when it agrees): ${m.speedProbeMs} ms at the start${m.speedProbeMsAfter !== undefined ? `, ${m.speedProbeMsAfter} ms at the end` : ''}.` : ''}`,
     `Command: \`tsx scripts/bench.ts${report.args.length ? ` ${report.args.join(' ')}` : ''}\`. Parts: ${report.parts.join(', ')}.`,
     '',
     '## Models',

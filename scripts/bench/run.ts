@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateLargeModel } from '../large-model/generate';
-import { machineInfo } from './machine';
+import { machineInfo, speedDriftNote, speedProbeMs } from './machine';
 import { nodePart } from './node';
 import { browserPart, closeBrowserPart } from './browser';
 import { calibrationPart } from './calibration';
@@ -129,7 +129,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     repeat: options.repeat ?? 1,
     cpuProfDir: options.cpuProfDir,
   };
-  const machine = machineInfo();
+  const machine = { ...machineInfo(), speedProbeMs: speedProbeMs() };
   const ownDir = !options.modelsDir;
   const modelsDir = options.modelsDir ?? mkdtempSync(join(tmpdir(), 'ql-bench-models-'));
   const results: CaseResult[] = [];
@@ -166,7 +166,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     if (parts.includes(browserPart)) await closeBrowserPart();
   }
 
+  const probeAfter = speedProbeMs();
+  const drift = speedDriftNote(machine.speedProbeMs, probeAfter);
   const notes = [
+    ...(drift ? [drift] : []),
     partOptions.inProcess
       ? 'Measured in-process: peak RSS is process-wide, and earlier cases warm the JIT for later ones.'
       : 'Each case runs in a fresh `node --expose-gc` process, so its peak RSS and JIT state are its own.',
@@ -182,7 +185,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const report: BenchReport = {
     schema: 1,
     date: new Date().toISOString(),
-    machine: { ...machine, loadAverageAfter: machineInfo().loadAverage },
+    machine: { ...machine, loadAverageAfter: machineInfo().loadAverage, speedProbeMsAfter: probeAfter },
     args: options.args ?? [],
     parts: parts.map((p) => p.name),
     metrics: parts.flatMap((p) => p.metrics),

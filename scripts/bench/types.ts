@@ -126,6 +126,10 @@ export interface MachineInfo {
   loadAverage: number[];
   /** The same when the run ended. */
   loadAverageAfter?: number[];
+  /** The host-speed probe (machine.ts speedProbeMs) when the run started, in ms: lower is faster. */
+  speedProbeMs?: number;
+  /** The same when the run ended. */
+  speedProbeMsAfter?: number;
 }
 
 /** What the report keeps of a case: its model facts, without the (temporary) file paths. */
