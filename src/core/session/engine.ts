@@ -154,8 +154,8 @@ export class Engine implements EngineApi {
     const w = this.warming;
     if (!w) return;
     this.warming = undefined;
-    void w.cancelQuantize();
-    this.warmRuntime?.stop?.();
+    void w.engine.cancelQuantize();
+    w.runtime.stop?.();
   }
   /** The check of a model drawn first, until its drawing has crossed (see checkAfterReply). */
   private checkLater: { open: number; early: { settings: CheckSettings; onChecked: EarlyCheck } } | undefined;
@@ -205,10 +205,10 @@ export class Engine implements EngineApi {
     const runtime = await this.runtime();
     if (!runtime || opens !== this.opens || this.running || this.quantizedOnce) return;
     const quantizer = new Engine(runtime, { hashWhenAsked: true });
-    this.warming = quantizer;
-    this.warmRuntime = runtime;
+    const warming = { engine: quantizer, runtime };
+    this.warming = warming;
     try {
-      if (!(await quantizer.openFiles([file])).ok || opens !== this.opens || this.warming !== quantizer) return;
+      if (!(await quantizer.openFiles([file])).ok || opens !== this.opens || this.warming !== warming) return;
       const run = await quantizer.quantize({
         ...settings,
         ...DEFAULT_OPTIONS,
@@ -216,11 +216,11 @@ export class Engine implements EngineApi {
         calibration: { samples: 2, seed: 1, observer: 'minmax' },
         deferSqnr: true,
       });
-      if (run.ok && opens === this.opens && this.warming === quantizer) await quantizer.measureSqnr();
+      if (run.ok && opens === this.opens && this.warming === warming) await quantizer.measureSqnr();
     } catch {
       // Only a warm-up: whatever stopped it, the person's runs start the runtime as before.
     } finally {
-      if (this.warming === quantizer) this.warming = undefined;
+      if (this.warming === warming) this.warming = undefined;
     }
   }
 
@@ -228,8 +228,7 @@ export class Engine implements EngineApi {
   /** Whether this engine has started a quantization of the person's (its runtime is warm then). */
   private quantizedOnce = false;
   /** The spare engine of a runtime warm-up in progress (stopped by an open or a run), and its runtime. */
-  private warming: Engine | undefined;
-  private warmRuntime: OrtRuntime | undefined;
+  private warming: { engine: Engine; runtime: OrtRuntime } | undefined;
 
   /**
    * Opens dropped files. With `checkFirst` and `onChecked`, the model is checked with those
