@@ -2,7 +2,6 @@
  * `quantlens check MODEL [...]`: the validator of the app, on the command line, for CI gates.
  * Exit codes: 0 pass (or pass with warnings), 1 fail, 2 bad input or usage.
  */
-import { readFile } from 'node:fs/promises';
 import { openAsBlob, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { outcomeText, type Finding } from '../core/check/finding';
@@ -36,13 +35,19 @@ import {
   type SharePayload,
 } from '../core/share';
 import { BACKENDS, DEFAULT_BACKEND, isBackend } from '../../rules/backends';
-import { QUANTIZE_USAGE, quantizeCommand } from './quantize-command';
 import { loadNodeRuntime } from './runtime';
 
 export type { Io } from './io';
 export { EXIT } from './io';
 
+/**
+ * The quantize command, loaded when run (or for the help): it and the modules it alone needs
+ * (node:fs/promises among them) are left out of `check`'s start.
+ */
+const quantizeModule = () => import('./quantize-command');
+
 async function usage(): Promise<string> {
+  const { QUANTIZE_USAGE } = await quantizeModule();
   const htp = await loadRulePack('htp');
   const lpai = await loadRulePack('lpai');
   const socs = (list: typeof htp.socs) =>
@@ -129,7 +134,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   if (command === 'quantize') {
     try {
-      return await quantizeCommand(rest, io);
+      return await (await quantizeModule()).quantizeCommand(rest, io);
     } catch (err) {
       io.stderr.write(`quantlens quantize: ${(err as Error).message}. Run quantlens --help.\n`);
       return EXIT.usage;
@@ -242,7 +247,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   if (constraints) {
     let text: string;
     try {
-      text = await readFile(constraints, 'utf8');
+      text = readFileSync(constraints, 'utf8');
     } catch (err) {
       io.stderr.write(`quantlens check: cannot read ${constraints}: ${(err as Error).message}.\n`);
       return EXIT.usage;
