@@ -416,11 +416,16 @@ export async function calibrate(
   // that decide a length; scalars read the same as an unknown rank) are each reduced on their own,
   // some microseconds per sample each: when they are many, the first sample's read-out, which
   // groups them by the sizes it gives, is worth its cost.
+  // The percentile observer's tails need every size (their length follows it): with each one
+  // inferred, they are taken in the graph from the first sample on too (a sample of other sizes is
+  // seen and read out, below).
   const unsized = inferred ? [...inferred.shapes.values()].filter((t) => !t.dims).length : 0;
-  if (inferred && !tails && samples.length > 1 && unsized <= Math.max(MAX_UNSIZED, inferred.shapes.size * 0.3)) {
+  const sizedEnough = tails ? unsized === 0 : unsized <= Math.max(MAX_UNSIZED, (inferred?.shapes.size ?? 0) * 0.3);
+  if (inferred && samples.length > 1 && sizedEnough) {
     floats = new Set(inferred.shapes.keys());
-    ranged = await rangeSession(augmentWithGroupedRanges(modelBytes, inferred.shapes));
+    ranged = await rangeSession(augmentWithGroupedRanges(modelBytes, inferred.shapes, tails));
     if (ranged) {
+      if (tails) for (const [name, t] of inferred.shapes) shapes.set(name, t);
       await session.release();
       use('grouped', 0);
     }

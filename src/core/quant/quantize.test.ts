@@ -443,7 +443,7 @@ describe('calibration in shape groups, on models from real exporters', () => {
     }
   });
 
-  /** Each tensor's exact symmetric percentiles over every value of every sample, read out and sorted. */
+  /** Each tensor's exact symmetric percentiles over every value of every sample (inputs included), read out and sorted. */
   const exactPercentiles = async (
     bytes: Uint8Array,
     samples: readonly Record<string, ort.Tensor>[],
@@ -453,7 +453,8 @@ describe('calibration in shape groups, on models from real exporters', () => {
     const session = await createOrtSession(exposeTensors(bytes, tensors));
     const values = new Map<string, Float32Array[]>();
     for (const s of samples) {
-      const out = await session.run(s);
+      // Graph inputs the quantizer observes are the samples themselves.
+      const out = { ...s, ...(await session.run(s)) };
       for (const [name, t] of Object.entries(out)) {
         if (!tensors.has(name) || t.type !== 'float32') continue;
         (values.get(name) ?? values.set(name, []).get(name)!).push((t.data as Float32Array).slice());
@@ -499,6 +500,24 @@ describe('calibration in shape groups, on models from real exporters', () => {
       expect(got.size).toBeGreaterThan(10);
       expectSameRanges(got, await exactPercentiles(bytes, samples, tensors, pct));
     });
+
+  it("the quantizer's own tensors, every size inferred: tails from the first sample on, the percentiles exact", async () => {
+    // The 8a8w plan observes no scalar constant (those read as of unknown rank), so onnxruntime's
+    // inferred sizes are all there is to know before a run: no sample is read out.
+    const bytes = load(`${torch}/float-encoder-opset17.onnx`);
+    const model = readOnnx(bytes);
+    const plan = annotate(model, await loadRulePack('htp'), { ...DEFAULT_OPTIONS, config: '8a8w' });
+    const tensors = new Set([...plan.tensors].filter(([, spec]) => spec.kind === 'observe').map(([t]) => t));
+    const inputs = feedInputs(model);
+    const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 4);
+    const { ranges: got, methods } = await calibrateLogged(bytes, samples, tensors, {
+      observer: 'percentile',
+      percentile: 99.9,
+    });
+    expect(methods).toEqual(['grouped@0']);
+    expect(got.size).toBeGreaterThan(10);
+    expectSameRanges(got, await exactPercentiles(bytes, samples, tensors, 99.9));
+  });
 
   /** PyTorch MobileNetV3 (exported with symbolic batch, height and width): two samples of one size, one of another. */
   const mobilenetAtTwoSizes = (first: number, second: number) => {
