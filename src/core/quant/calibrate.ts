@@ -324,6 +324,36 @@ function inferredOutputs(session: ortTypes.InferenceSession, want: (name: string
 }
 
 /**
+ * What a session with constant folding (onnxruntime's basic optimizations) infers of the observed
+ * tensors, at the samples' sizes; undefined when the runtime refuses it. Never run.
+ */
+async function foldedShapes(
+  modelBytes: Uint8Array,
+  tensors: ReadonlySet<string>,
+  samples: readonly CalibrationSample[],
+  createSession: SessionFactory,
+  want: (name: string) => boolean,
+) {
+  const exposed = exposeTensorsForShapes(modelBytes, tensors, samples);
+  let session: ortTypes.InferenceSession;
+  try {
+    session = await createSession(exposed.bytes, {
+      graphOptimizationLevel: 'basic',
+      freeDimensionOverrides: exposed.freeDimensionOverrides,
+      handOver: true,
+    });
+  } catch (err) {
+    if (err instanceof RuntimeStoppedError) throw err;
+    return undefined;
+  }
+  try {
+    return inferredOutputs(session, want);
+  } finally {
+    await session.release();
+  }
+}
+
+/**
  * Observed ranges of float tensors (graph inputs and node outputs) over the samples. With
  * `tensors` given and a min/max observer, ranges are computed inside the graph: the first sample
  * runs with the listed tensors as outputs, which gives their shapes; the rest run on a model that
@@ -388,40 +418,49 @@ export async function calibrate(
   // first run (see augmentWithGroupedRanges).
   const exposed = inGraph
     ? exposeTensorsForShapes(modelBytes, options.tensors!, samples)
-    : { bytes: exposeTensors(modelBytes), freeDimensionOverrides: {} };
+    : { bytes: exposeTensors(modelBytes), freeDimensionOverrides: {}, inputsSized: false };
   await checkpoint(options.signal);
   let session = await createSession(
     exposed.bytes,
     inGraph ? { ...plain, freeDimensionOverrides: exposed.freeDimensionOverrides, handOver: true } : { handOver: true },
   );
-  const inferred = inGraph ? inferredOutputs(session, want) : undefined;
-  // The observed float16 tensors.
-  const half = new Set<string>();
-  for (const [name, t] of inferred?.shapes ?? []) if (t.type === 'float16') half.add(name);
-  try {
-    await checkpoint(options.signal);
-  } catch (err) {
-    await session.release();
-    throw err;
-  }
-  let method = 'read-out' as CalibrationMethod;
-  const use = (next: CalibrationMethod, fromSample: number) => {
-    method = next;
-    options.onMethod?.(next, fromSample);
-  };
+  let inferred = inGraph ? inferredOutputs(session, want) : undefined;
   // For min/max, what onnxruntime inferred as it created the session is enough to reduce in the
   // graph from the first sample on: the read-out of every observed tensor is left out (PP-OCRv4's
   // recogniser: 134 MB copied out of the runtime and scanned, 0.6-0.9 s in Node, 1.6 s in Chromium).
   // Tensors whose size it could not tell (named dimensions the samples size differently, values
   // that decide a length; scalars read the same as an unknown rank) are each reduced on their own,
   // some microseconds per sample each: when they are many, the first sample's read-out, which
-  // groups them by the sizes it gives, is worth its cost.
-  // The percentile observer's tails need every size (their length follows it): with each one
-  // inferred, they are taken in the graph from the first sample on too (a sample of other sizes is
-  // seen and read out, below).
-  const unsized = inferred ? [...inferred.shapes.values()].filter((t) => !t.dims).length : 0;
-  const sizedEnough = tails ? unsized === 0 : unsized <= Math.max(MAX_UNSIZED, (inferred?.shapes.size ?? 0) * 0.3);
-  if (inferred && samples.length > 1 && sizedEnough) {
+  // groups them by the sizes it gives, is worth its cost. The percentile observer's tails need
+  // every size (their length follows it): with each one inferred, they are taken in the graph from
+  // the first sample on too (a sample of other sizes is seen and read out, below).
+  const unsizedIn = (i: NonNullable<typeof inferred>) => [...i.shapes.values()].filter((t) => !t.dims).length;
+  const sizedEnough = (i: NonNullable<typeof inferred>) =>
+    tails ? unsizedIn(i) === 0 : unsizedIn(i) <= Math.max(MAX_UNSIZED, i.shapes.size * 0.3);
+  try {
+    await checkpoint(options.signal);
+    // Without graph optimizations onnxruntime infers no size past a shape the graph computes
+    // (paddle2onnx's Shape → Gather → Concat → Reshape): with every input's size fixed, a session
+    // that folds constants knows them (PP-OCRv4's recogniser: 99 of its 372 observed tensors). It
+    // is created only to be asked, and only when its answer saves the first sample's read-out.
+    if (inferred && samples.length > 1 && !sizedEnough(inferred) && exposed.inputsSized) {
+      const folded = await foldedShapes(modelBytes, options.tensors!, samples, createSession, want);
+      if (folded && unsizedIn(folded) < unsizedIn(inferred)) inferred = folded;
+      await checkpoint(options.signal);
+    }
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+  // The observed float16 tensors.
+  const half = new Set<string>();
+  for (const [name, t] of inferred?.shapes ?? []) if (t.type === 'float16') half.add(name);
+  let method = 'read-out' as CalibrationMethod;
+  const use = (next: CalibrationMethod, fromSample: number) => {
+    method = next;
+    options.onMethod?.(next, fromSample);
+  };
+  if (inferred && samples.length > 1 && sizedEnough(inferred)) {
     floats = new Set(inferred.shapes.keys());
     ranged = await rangeSession(augmentWithGroupedRanges(modelBytes, inferred.shapes, tails));
     if (ranged) {

@@ -184,15 +184,22 @@ export function exposeTensorsForShapes(
   modelBytes: Uint8Array,
   tensors: ReadonlySet<string>,
   samples: readonly CalibrationSample[],
-): { bytes: Uint8Array; freeDimensionOverrides: Record<string, number> } {
+): ExposedForShapes {
   return exposeTensorsOf(modelBytes, tensors, samples);
+}
+
+export interface ExposedForShapes {
+  bytes: Uint8Array;
+  freeDimensionOverrides: Record<string, number>;
+  /** Every dimension of every graph input is a number in the model or set by the overrides. */
+  inputsSized: boolean;
 }
 
 function exposeTensorsOf(
   modelBytes: Uint8Array,
   tensors?: ReadonlySet<string>,
   samples?: readonly CalibrationSample[],
-): { bytes: Uint8Array; freeDimensionOverrides: Record<string, number> } {
+): ExposedForShapes {
   const model = onnx.ModelProto.decode(modelBytes);
   const graph = model.graph as onnx.GraphProto | null;
   if (!graph) throw new Error('exposeTensors: the model has no graph');
@@ -220,7 +227,17 @@ function exposeTensorsOf(
   }
   const freeDimensionOverrides: Record<string, number> = {};
   for (const [name, size] of sizes) if (size !== null) freeDimensionOverrides[name] = size;
-  return { bytes: writeOnnx(model), freeDimensionOverrides };
+  const initializers = new Set(graph.initializer.map((t) => t.name));
+  const inputsSized =
+    !!samples?.length &&
+    graph.input.every(
+      (input) =>
+        initializers.has(input.name ?? '') ||
+        (input.type?.tensorType?.shape?.dim ?? [{}]).every((d) =>
+          d.dimParam ? freeDimensionOverrides[d.dimParam] !== undefined : d.dimValue != null && Number(d.dimValue) >= 0,
+        ),
+    );
+  return { bytes: writeOnnx(model), freeDimensionOverrides, inputsSized };
 }
 
 /** What calibration saw of an observed tensor on its first sample. */
