@@ -227,6 +227,18 @@ describe('quantlens check', () => {
     expect(r.out).not.toContain('${');
     expect(r.out).toContain('quantlens quantize MODEL.onnx --out-qdq OUT.onnx');
   });
+
+  it('each command takes --help (and -h) and prints the usage', () => {
+    for (const args of [
+      ['quantize', '--help'],
+      ['quantize', 'model.onnx', '-h'],
+      ['check', '--help'],
+    ]) {
+      const r = run(...args);
+      expect([r.code, r.err], args.join(' ')).toEqual([0, '']);
+      expect(r.out, args.join(' ')).toContain('Quantize options:');
+    }
+  });
 });
 
 describe('quantlens check on large real models', () => {

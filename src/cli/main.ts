@@ -133,6 +133,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return command ? EXIT.pass : EXIT.usage;
   }
   if (command === 'quantize') {
+    if (rest.some((a) => a === '--help' || a === '-h')) {
+      io.stdout.write(await usage());
+      return EXIT.pass;
+    }
     try {
       return await (await quantizeModule()).quantizeCommand(rest, io);
     } catch (err) {
