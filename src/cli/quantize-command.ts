@@ -14,7 +14,7 @@ import type { CalibrationSample } from '../core/quant/expose';
 import { inputTensor, parseNpy, NpyError, type FedInput, type NpyArray } from '../core/quant/npy';
 import { parseTensorFile, tensorFileInput } from '../core/quant/tensor-file';
 import { Engine } from '../core/session/engine';
-import { sqnrText } from '../core/report/report-text';
+import { sqnrCaveat, sqnrText } from '../core/report/report-text';
 import type { QuantizeSettings } from '../core/session/api';
 import { parseArgs } from './args';
 import { EXIT, externalDataBeside, fileSha256, type Io } from './io';
@@ -229,8 +229,18 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
     }
   }
   if (format === 'json') {
+    // Each output's figure (null where it is not finite), the float output it was measured on,
+    // and when that output is a few steps of its encoding, the steps and what they mean.
+    const sqnr = out.sqnr.map((s) => ({
+      output: s.output,
+      db: Number.isFinite(s.db) ? Number(s.db.toFixed(2)) : null,
+      ...(s.range ? { range: s.range } : {}),
+      ...(s.rms !== undefined ? { rms: s.rms } : {}),
+      ...(s.coarse ? { coarse: s.coarse, note: sqnrCaveat(s) } : {}),
+    }));
+    const { calibration, assumed, fixedSizes, notes } = out;
     io.stdout.write(
-      `${JSON.stringify({ ...out.report, config, sqnr: out.sqnr.map((s) => ({ output: s.output, db: Number.isFinite(s.db) ? Number(s.db.toFixed(2)) : null })), calibration: out.calibration, assumed: out.assumed, fixedSizes: out.fixedSizes, notes: out.notes }, null, 2)}\n`,
+      `${JSON.stringify({ ...out.report, config, sqnr, calibration, assumed, fixedSizes, notes }, null, 2)}\n`,
     );
   } else {
     const r = out.result;
@@ -241,7 +251,10 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
         ...out.fixedSizes.map((a) => `fixed size: ${a}`),
         `calibration: ${samples ? `${samples.length} sample${samples.length === 1 ? '' : 's'} from ${inputsDir}` : `${calib} random samples (seed ${seed})`}, observer ${observer}`,
         `quantized tensors: ${out.quantizedTensors}; Q/DQ domain: ${out.qdqDomain}`,
-        ...out.sqnr.map((s) => `SQNR ${s.output}: ${sqnrText(s.db)}`),
+        ...out.sqnr.map((s) => {
+          const caveat = sqnrCaveat(s);
+          return `SQNR ${s.output}: ${sqnrText(s.db)}${caveat ? `\n  note: ${caveat}` : ''}`;
+        }),
         ...out.notes.map((n) => `note: ${n}`),
         `${r.verdict.toUpperCase()}: ${r.counts.error} errors, ${r.counts.warning} warnings, ${r.counts.info} notes`,
         // Each with its fix: `quantlens check` of the export gives the rest (expected, actual, source).

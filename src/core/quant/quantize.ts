@@ -16,7 +16,7 @@ import type { QuantEncoding } from '../encoding/encoding';
 import { exportQdq, type ExportResult } from './export-qdq';
 import type { CalibrationSample } from './expose';
 import { annotate, type Override, type Plan } from './plan';
-import { outputNumbers, outputSqnr } from './sqnr';
+import { outputNumbers, outputSqnr, type OutputSqnr } from './sqnr';
 import { foldControlFlow, type ControlFlowFold } from './fold-control-flow';
 import { readOnnx } from '../model/read-onnx';
 import { SentenceError } from '../model/errors';
@@ -63,12 +63,12 @@ export interface QuantizeResult {
   aimet: string;
   /** AIMET 0.6.1 encodings text, or why the format cannot express this plan. */
   aimet061: { ok: true; text: string } | { ok: false; reason: string };
-  sqnr: { output: string; db: number }[];
+  sqnr: OutputSqnr[];
   /**
    * With `deferSqnr`: measures the SQNR of the export on the same samples, against the float
    * outputs calibration kept, as the run would have (once; `signal` stops it between samples).
    */
-  measureSqnr?: (signal?: AbortSignal) => Promise<{ output: string; db: number }[]>;
+  measureSqnr?: (signal?: AbortSignal) => Promise<OutputSqnr[]>;
   notes: string[];
   /** Inputs whose dynamic dimensions the export has at the samples' sizes (fixSizes), as `name: before -> after`. */
   fixedSizes: string[];
@@ -81,6 +81,34 @@ function aimetInput(enc: Encodings) {
   for (const [t, e] of enc.tensors)
     (enc.constants.has(t) && e.origin !== 'quantizer (shared)' ? params : activations).set(t, e);
   return { activations, params };
+}
+
+/**
+ * An output whose RMS is at most this many steps of its encoding gets an SQNR caveat: rounding
+ * alone keeps its figure below about 23 dB (10·log10(12 · 4²)), where a calibrated 8-bit output
+ * reaches 40 dB or more.
+ */
+const COARSE_STEPS = 4;
+
+/**
+ * The SQNR figures with, for each output of a per-tensor encoding whose float RMS on the samples
+ * is {@link COARSE_STEPS} steps of it or less, those steps and the figure rounding alone would
+ * give (and the op when the plan fixed that encoding, as for a Sigmoid): such a figure says more
+ * about the samples than about the model.
+ */
+function withSteps(list: OutputSqnr[], encodings: Encodings, plan: Plan, model: Model): OutputSqnr[] {
+  const producer = new Map<string, string>();
+  for (const n of model.graph.nodes) for (const o of n.outputs) if (o) producer.set(o, n.opType);
+  return list.map((s) => {
+    const enc = encodings.tensors.get(s.output);
+    const scale = enc?.scale.length === 1 ? enc.scale[0]! : undefined;
+    if (s.rms === undefined || !enc || !scale || !(scale > 0)) return s;
+    const steps = s.rms / scale;
+    if (!(steps <= COARSE_STEPS)) return s;
+    const idealDb = 10 * Math.log10(12 * steps * steps);
+    const fixedFor = plan.tensors.get(s.output)?.kind === 'fixed' ? producer.get(s.output) : undefined;
+    return { ...s, coarse: { scale, dtype: enc.dtype, steps, idealDb, ...(fixedFor ? { fixedFor } : {}) } };
+  });
 }
 
 /** Most bytes of float outputs kept from calibration for the SQNR; past it, the float model runs again. */
@@ -221,12 +249,17 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
       const started = performance.now();
       const out = await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession, signal, reference);
       lap('sqnr', started);
-      return out;
+      return withSteps(out, encodings, plan, model);
     };
   else if (!req.skipSqnr) {
     await checkpoint(req.signal);
     req.onProgress?.('Measuring SQNR', undefined);
-    sqnr = await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession, req.signal, reference);
+    sqnr = withSteps(
+      await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession, req.signal, reference),
+      encodings,
+      plan,
+      model,
+    );
     lap('sqnr', t);
   }
   return {

@@ -32,6 +32,22 @@ export function outputNumbers(t: { type: string; data: unknown } | undefined): A
   return data as ArrayLike<number>;
 }
 
+/** One output's SQNR over the samples. */
+export interface OutputSqnr {
+  output: string;
+  db: number;
+  /** The float output over the samples: its extent (finite values) and root mean square. */
+  range?: { min: number; max: number };
+  rms?: number;
+  /**
+   * Set when the output's RMS is a few steps of its encoding or less: rounding to that step alone
+   * keeps the figure near `idealDb` (uniform rounding noise, step²/12 a value), so it describes
+   * the samples more than the model (a detector's Sigmoid at its fixed 8-bit scale, 1/256, on
+   * random images whose scores stay near 0).
+   */
+  coarse?: { scale: number; dtype: string; steps: number; idealDb: number; fixedFor?: string };
+}
+
 /** SQNR per model output over all samples (signal and noise summed over samples). */
 export async function outputSqnr(
   floatBytes: Uint8Array,
@@ -45,7 +61,7 @@ export async function outputSqnr(
    * anyway): the float model is then not run again.
    */
   reference?: readonly (Readonly<Record<string, ArrayLike<number>>> | undefined)[],
-): Promise<{ output: string; db: number }[]> {
+): Promise<OutputSqnr[]> {
   const given = reference && samples.every((_, k) => reference[k]) ? reference : undefined;
   const a = given ? undefined : await createSession(floatBytes);
   // The QDQ graph as written (graph optimizations off): each op computes in float between its
@@ -71,7 +87,7 @@ export async function outputSqnr(
       "The float model calibrated, so this is a fault in QuantLens's export: report it to QuantLens with the model and the settings. Another config or opset may export cleanly meanwhile.",
     );
   }
-  const acc = new Map<string, { signal: number; noise: number }>();
+  const acc = new Map<string, { signal: number; noise: number; min: number; max: number; count: number }>();
   try {
     for (const [k, s] of samples.entries()) {
       // A cancel (or a new model, which stops the run) is seen between samples.
@@ -82,11 +98,15 @@ export async function outputSqnr(
         const x = given ? given[k]![name] : outputNumbers(ra![name]);
         const y = outputNumbers(rb[name]);
         if (!x || !y) continue;
-        const e = acc.get(name) ?? { signal: 0, noise: 0 };
+        const e = acc.get(name) ?? { signal: 0, noise: 0, min: Infinity, max: -Infinity, count: 0 };
+        e.count += x.length;
         for (let i = 0; i < x.length; i++) {
-          const d = x[i]! - y[i]!;
-          e.signal += x[i]! * x[i]!;
+          const v = x[i]!;
+          const d = v - y[i]!;
+          e.signal += v * v;
           e.noise += d * d;
+          if (v < e.min) e.min = v;
+          if (v > e.max) e.max = v;
         }
         acc.set(name, e);
       }
@@ -95,7 +115,12 @@ export async function outputSqnr(
     await a?.release();
     await b.release();
   }
-  return [...acc].map(([output, e]) => ({ output, db: ratioDb(e.signal, e.noise) }));
+  return [...acc].map(([output, e]) => ({
+    output,
+    db: ratioDb(e.signal, e.noise),
+    ...(Number.isFinite(e.min) && Number.isFinite(e.max) ? { range: { min: e.min, max: e.max } } : {}),
+    ...(e.count > 0 && Number.isFinite(e.signal) ? { rms: Math.sqrt(e.signal / e.count) } : {}),
+  }));
 }
 
 /**

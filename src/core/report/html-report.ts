@@ -17,6 +17,7 @@ import {
   VERDICT_LABEL,
   countsText,
   calibrationText,
+  sqnrCaveat,
   dbText,
   defaultTitle,
   distinctSources,
@@ -285,7 +286,12 @@ export function htmlReport(report: CheckReport, view: GraphView | undefined, opt
   ]);
   const counts = markup`<table class="kv"><thead><tr>${SEVERITIES.map((s) => markup`<th>${sev(s)}</th>`)}</tr></thead><tbody><tr>${SEVERITIES.map((s) => markup`<td>${report.counts[s]}</td>`)}</tr></tbody></table>`;
   const sqnr = options.sqnr?.length
-    ? markup`<h2>SQNR</h2><table class="kv"><thead><tr><th>Output</th><th>SQNR (dB)</th></tr></thead><tbody>${options.sqnr.map((s) => markup`<tr><td><code>${s.output}</code></td><td>${dbText(s.db)}</td></tr>`)}</tbody></table>${options.calibration ? markup`<p data-testid="report-calibration">Measured on ${calibrationText(options.calibration)}.</p>` : ''}`
+    ? markup`<h2>SQNR</h2><table class="kv"><thead><tr><th>Output</th><th>SQNR (dB)</th></tr></thead><tbody>${options.sqnr.map((s) => markup`<tr><td><code>${s.output}</code></td><td>${dbText(s.db)}</td></tr>`)}</tbody></table>${options.calibration ? markup`<p data-testid="report-calibration">Measured on ${calibrationText(options.calibration)}.</p>` : ''}${options.sqnr.map(
+        (s) => {
+          const caveat = sqnrCaveat(s);
+          return caveat ? markup`<p class="muted"><code>${s.output}</code>: ${caveat}</p>` : '';
+        },
+      )}`
     : null;
   const sources = distinctSources(report.findings);
   const sourcesTable = sources.length

@@ -14,6 +14,7 @@ import {
   VERDICT_LABEL,
   countsText,
   calibrationText,
+  sqnrCaveat,
   dbText,
   defaultTitle,
   distinctSources,
@@ -138,6 +139,10 @@ export function markdownReport(report: CheckReport, options: MarkdownReportOptio
       '',
     );
     if (options.calibration) out.push(`Measured on ${calibrationText(options.calibration)}.`, '');
+    for (const s of options.sqnr) {
+      const caveat = sqnrCaveat(s);
+      if (caveat) out.push(`${codeOr(s.output)}: ${textOr(caveat)}`, '');
+    }
   }
 
   out.push(`## Findings (${report.findings.length})`, '');

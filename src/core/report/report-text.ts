@@ -7,6 +7,7 @@ import { delegationText } from '../check/delegation';
 import type { Severity, Verdict } from '../check/finding';
 import type { Outcome } from '../../../rules/types';
 import type { CheckReport, CheckReportFinding } from './check-report';
+import type { OutputSqnr } from '../quant/sqnr';
 
 /** What a caller may add to a report beyond the {@link CheckReport} itself. */
 export interface ReportExtras {
@@ -15,7 +16,7 @@ export interface ReportExtras {
   /** When the report was made; default now. Shown as an ISO 8601 UTC time. */
   generatedAt?: Date | string;
   /** SQNR per model output, when the app quantized the model itself and measured it. */
-  sqnr?: readonly { output: string; db: number }[];
+  sqnr?: readonly OutputSqnr[];
   /** What that SQNR (and the plan's ranges) were measured on. */
   calibration?: CalibrationSource;
   /** Quantization config name (e.g. `8a8w`), when the app quantized the model. */
@@ -145,6 +146,30 @@ export function sqnrText(db: number): string {
   if (db === Infinity) return '∞ dB (the quantized output matches the float one exactly)';
   if (db === -Infinity) return '−∞ dB (the float output is zero, the quantized one is not)';
   return 'none (the output is zero on every sample, float and quantized)';
+}
+
+/** A value in three significant digits, or 1/n for a scale that is one (1/256). */
+function numberText(x: number): string {
+  const inverse = 1 / x;
+  if (x > 0 && Number.isInteger(inverse) && inverse > 1) return `1/${inverse}`;
+  return String(Number(x.toPrecision(3)));
+}
+
+/**
+ * What an SQNR figure cannot tell, when its output's float values are a few steps of its encoding
+ * on the samples (OutputSqnr.coarse): undefined otherwise.
+ */
+export function sqnrCaveat(s: OutputSqnr): string | undefined {
+  const c = s.coarse;
+  if (!c || s.rms === undefined) return undefined;
+  const below = c.steps < 1;
+  const steps = below ? `${c.steps.toPrecision(1)} of a step` : `${c.steps.toFixed(1)} steps`;
+  const fixed = c.fixedFor ? `, fixed for ${c.fixedFor}` : '';
+  const span = s.range ? ` (values in [${numberText(s.range.min)}, ${numberText(s.range.max)}])` : '';
+  const effect = below
+    ? 'most values round to one code, an error as large as the value'
+    : `rounding to that step alone would keep the figure near ${dbText(c.idealDb)} dB`;
+  return `On these samples the float output's RMS is ${numberText(s.rms)}${span}, ${steps} of its ${c.dtype} encoding (scale ${numberText(c.scale)}${fixed}): ${effect}, so the figure describes the samples more than the model. Calibrate on real inputs to measure it.`;
 }
 
 /** What a quantization's ranges and SQNR were measured on (see QuantizeOutcome.calibration). */

@@ -14,6 +14,7 @@ import type { LayoutInput, LayoutResult } from '../layout/layout-graph';
 import type { ValidationResult } from '../check/validate';
 import type { ObserverKind } from '../quant/calibrate';
 import type { CalibrationSample } from '../quant/expose';
+import type { OutputSqnr } from '../quant/sqnr';
 import type { QuantOptions } from '../quant/configs';
 import type { Override } from '../quant/plan';
 import type { CheckReport } from '../report/check-report';
@@ -88,7 +89,7 @@ export interface QuantizeSettings extends CheckSettings, QuantOptions {
 export type QuantizeOutcome = Answer<{
   result: ValidationResult;
   report: CheckReport;
-  sqnr: { output: string; db: number }[];
+  sqnr: OutputSqnr[];
   /** The SQNR is left to {@link EngineApi.measureSqnr} (the run asked for `deferSqnr`). */
   sqnrPending: boolean;
   notes: string[];
@@ -234,7 +235,7 @@ export interface EngineApi {
    * Measures the SQNR the last quantization left pending (its `sqnrPending`); a new run or a new
    * model stops it (error code `cancelled`), as does cancelQuantize.
    */
-  measureSqnr(): Promise<Answer<{ sqnr: { output: string; db: number }[] }>>;
+  measureSqnr(): Promise<Answer<{ sqnr: OutputSqnr[] }>>;
   /** Stops a running quantization (calibration stops before its next sample); says whether one was running. */
   cancelQuantize(): Promise<Answer<{ wasRunning: boolean }>>;
   /** An export of the last quantization. */

@@ -32,6 +32,7 @@ import { readSkeleton, type ReadRange } from '../io/skeleton';
 import type { Model } from '../model/types';
 import { AimetEncodingsError, parseAimetEncodings, type AimetEncodings } from '../formats/aimet';
 import { sha256Hex } from '../report/sha256';
+import type { OutputSqnr } from '../quant/sqnr';
 import { Checker, hashJob, NO_MODEL, unknownBackend } from './checker';
 import type {
   Answer,
@@ -604,7 +605,7 @@ export class Engine implements EngineApi {
     }
   }
 
-  async measureSqnr(): Promise<Answer<{ sqnr: { output: string; db: number }[] }>> {
+  async measureSqnr(): Promise<Answer<{ sqnr: OutputSqnr[] }>> {
     const q = this.lastQuant;
     const measure = q?.result.measureSqnr;
     if (!q || !measure)

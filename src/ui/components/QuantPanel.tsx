@@ -10,7 +10,7 @@ import { cancelQuantize, download, runQuantize, showTarget } from '../actions/qu
 import { setQuantSettings, useQuant } from '../state/quant-store';
 import { useApp } from '../state/app-store';
 import { useNotFloat } from '../state/check-store';
-import { calibrationText, sqnrText } from '../../core/report/report-text';
+import { calibrationText, sqnrCaveat, sqnrText } from '../../core/report/report-text';
 
 const patch = setQuantSettings;
 
@@ -174,11 +174,19 @@ function Results() {
         <span className="font-semibold">Plan</span>
         <span>{outcome.quantizedTensors} tensors quantized</span>
       </div>
-      {outcome.sqnr.map((s) => (
-        <div key={s.output} data-testid="sqnr">
-          SQNR <span className="font-mono">{s.output}</span>: {sqnrText(s.db)}
-        </div>
-      ))}
+      {outcome.sqnr.map((s) => {
+        const caveat = sqnrCaveat(s);
+        return (
+          <div key={s.output} data-testid="sqnr">
+            SQNR <span className="font-mono">{s.output}</span>: {sqnrText(s.db)}
+            {caveat && (
+              <div data-testid="sqnr-caveat" className="mb-1 text-amber-800">
+                {caveat}
+              </div>
+            )}
+          </div>
+        );
+      })}
       {sqnr?.measuring && (
         <div data-testid="sqnr-pending" className="text-slate-600">
           SQNR: measuring the export on {outcome.calibration.samples} sample
