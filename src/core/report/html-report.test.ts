@@ -130,7 +130,14 @@ describe('htmlReport escaping', () => {
       title: XSS_STYLE,
       config: XSS_IMG,
       version: XSS_IMG,
-      sqnr: [{ output: XSS_STYLE, db: 1 }],
+      sqnr: [
+        {
+          output: XSS_STYLE,
+          db: 1,
+          rms: 0.001,
+          coarse: { scale: 1 / 256, dtype: 'uint8', steps: 0.256, idealDb: -1.8, fixedFor: XSS_IMG },
+        },
+      ],
       calibration: { samples: 2, source: 'files', observer: XSS_STYLE },
       generatedAt: XSS_STYLE,
     });

@@ -178,6 +178,25 @@ describe('markdownReport escaping', () => {
     expect(md).not.toContain('Measured on');
   });
 
+  it("adds the caveat of an output whose values are a fraction of its encoding's step", () => {
+    const md = markdownReport(base([]), {
+      sqnr: [
+        { output: 'probs', db: 31.25, rms: 0.2, range: { min: 0, max: 1 } },
+        {
+          output: 'scores',
+          db: -4.9,
+          rms: 0.00104,
+          range: { min: 0, max: 0.378 },
+          coarse: { scale: 1 / 256, dtype: 'uint8', steps: 0.266, idealDb: -1.5, fixedFor: 'Sigmoid' },
+        },
+      ],
+    });
+    expect(md).toContain(
+      "`scores`: On these samples the float output's RMS is 0.00104 (values in \\[0, 0.378\\]), 0.3 of a step of its uint8 encoding (scale 1/256, fixed for Sigmoid): most values round to one code",
+    );
+    expect(md).not.toContain('`probs`: On these samples');
+  });
+
   it('says what the SQNR was measured on, and that random samples are made up', () => {
     const sqnr = [{ output: 'probs', db: 31.25 }];
     const random = markdownReport(base([]), {
