@@ -15,6 +15,7 @@
  */
 
 import { SELF_LOCATION } from '../model/external-data';
+import { varintBytes } from '../model/protobuf-wire';
 
 /** A raw_data field at least this long stays in the file. */
 export const DEFER_MIN_BYTES = 256 * 1024;
@@ -171,17 +172,6 @@ class BlobCursor {
       pos = end;
     }
   }
-}
-
-function varintBytes(value: number): Uint8Array {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 128) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
-  return Uint8Array.from(out);
 }
 
 const pieceLength = (p: Piece) => (p instanceof Uint8Array ? p.length : p.to - p.from);

@@ -11,6 +11,7 @@
  * @example
  * const model = readOnnx(new Uint8Array(await file.arrayBuffer()), { fileName: file.name });
  */
+import { walkFields } from './protobuf-wire';
 import { onnx } from './onnx/generated/onnx-pb.js';
 import $protobuf, { internStrings } from './onnx/pb-runtime.js';
 import { dtypeFromCode } from './dtype';
@@ -330,55 +331,13 @@ function decodeError(
 }
 
 /**
- * Walks the top-level fields of the ModelProto and returns the first one that runs past the end
- * of the bytes, if any. Nested messages are not entered: a cut anywhere inside the graph shows
- * up as the top-level graph field running past the end.
+ * The first top-level field of the ModelProto that runs past the end of the bytes, if any (nested
+ * messages are not entered: a cut anywhere inside the graph shows up as the top-level graph field
+ * running past the end); undefined for bytes that are complete, or corrupt rather than cut.
  */
 function findTruncation(bytes: Uint8Array): { at: number; need?: number } | undefined {
-  let pos = 0;
-  const varint = (): number | undefined => {
-    let value = 0;
-    for (let shift = 0; shift < 70; shift += 7) {
-      if (pos >= bytes.length) return undefined;
-      const b = bytes[pos++]!;
-      value += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return value;
-    }
-    return NaN; // over-long: corrupt, not truncated
-  };
-  while (pos < bytes.length) {
-    const at = pos;
-    const tag = varint();
-    if (tag === undefined) return { at };
-    if (Number.isNaN(tag)) return undefined;
-    switch (tag % 8) {
-      case 0: {
-        const v = varint();
-        if (v === undefined) return { at };
-        if (Number.isNaN(v)) return undefined;
-        break;
-      }
-      case 1:
-        pos += 8;
-        if (pos > bytes.length) return { at, need: pos };
-        break;
-      case 5:
-        pos += 4;
-        if (pos > bytes.length) return { at, need: pos };
-        break;
-      case 2: {
-        const len = varint();
-        if (len === undefined) return { at };
-        if (Number.isNaN(len)) return undefined;
-        pos += len;
-        if (pos > bytes.length) return { at, need: pos };
-        break;
-      }
-      default:
-        return undefined; // groups and invalid wire types: corrupt rather than cut
-    }
-  }
-  return undefined;
+  const walk = walkFields(bytes, () => undefined);
+  return walk.kind === 'truncated' ? walk : undefined;
 }
 
 /** Warnings grouped by kind, each kind listed at most {@link MAX_WARNINGS_PER_KIND} times. */
