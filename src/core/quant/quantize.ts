@@ -242,25 +242,20 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     aimet061 = { ok: false, reason: err instanceof AimetEncodingsError ? err.problem : String(err) };
   }
   t = lap('export', t);
+  /** The export's SQNR on the samples, with each output's steps (timed as `sqnr`). */
+  const measure = async (signal?: AbortSignal) => {
+    const started = performance.now();
+    const out = await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession, signal, reference);
+    lap('sqnr', started);
+    return withSteps(out, encodings, plan, model);
+  };
   let sqnr: QuantizeResult['sqnr'] = [];
   let measureSqnr: QuantizeResult['measureSqnr'];
-  if (req.deferSqnr && !req.skipSqnr)
-    measureSqnr = async (signal) => {
-      const started = performance.now();
-      const out = await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession, signal, reference);
-      lap('sqnr', started);
-      return withSteps(out, encodings, plan, model);
-    };
+  if (req.deferSqnr && !req.skipSqnr) measureSqnr = measure;
   else if (!req.skipSqnr) {
     await checkpoint(req.signal);
     req.onProgress?.('Measuring SQNR', undefined);
-    sqnr = withSteps(
-      await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession, req.signal, reference),
-      encodings,
-      plan,
-      model,
-    );
-    lap('sqnr', t);
+    sqnr = await measure(req.signal);
   }
   return {
     plan,
