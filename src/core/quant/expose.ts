@@ -80,7 +80,6 @@ export function eachTail(
  * several times slower).
  */
 function rangesOutput(node: AddNode, extremes: [string, string][]): string {
-  const axis0 = () => [makeAttribute('axis', attr.int(0))];
   let inputs = extremes.flat();
   // Joined in parts first when they are many: with one reduction pair per tensor of a 10k-node
   // decoder (16k inputs to one Concat), onnxruntime took 38 s to create the session, 33 s in parts
@@ -98,6 +97,9 @@ function rangesOutput(node: AddNode, extremes: [string, string][]): string {
   }
   return inputs.length === 1 ? inputs[0]! : node('Concat', inputs, '__quantlens_ranges', axis0());
 }
+
+/** A Concat's attribute: along the first axis. */
+const axis0 = () => [makeAttribute('axis', attr.int(0))];
 
 /** Most inputs of one Concat joining the range nodes' results (see rangesOutput). */
 const RANGES_FAN_IN = 64;
@@ -385,7 +387,6 @@ export function augmentWithGroupedRanges(
       makeAttribute('keepdims', attr.int(0)),
       ...(axesInput ? [] : [makeAttribute('axes', attr.ints([1]))]),
     ]);
-  const axis0 = () => [makeAttribute('axis', attr.int(0))];
   /**
    * The k largest values of each row, descending, or (`smallest`, opset 11 on) the k smallest,
    * ascending; flattened (TopK along the rows).
