@@ -329,6 +329,72 @@ describe('appendToGraph', () => {
       await session.release();
     });
 
+  for (const path of models)
+    it(`${path.split('/').pop()}: places nodes after the graph's own where asked, and the model still checks and runs`, async () => {
+      const bytes = new Uint8Array(readFileSync(path));
+      const own = (onnx.ModelProto.decode(bytes).graph as onnx.GraphProto).node as onnx.NodeProto[];
+      // An Identity on the output of the first, a middle and the last node, then one on the first
+      // Identity's output (after the same node, so after it in the list), one before every node
+      // (reading a graph input) and one asked past the end.
+      const middle = Math.floor(own.length / 2);
+      const input = onnx.ModelProto.decode(bytes).graph!.input![0]!.name!;
+      const id = (name: string, from: string): onnx.INodeProto => ({
+        name,
+        opType: 'Identity',
+        input: [from],
+        output: [`${name}_out`],
+      });
+      const nodes = [
+        id('ql_mid', own[middle]!.output[0]!),
+        id('ql_first', own[0]!.output[0]!),
+        id('ql_first_again', 'ql_first_out'),
+        id('ql_last', own[own.length - 1]!.output[0]!),
+        id('ql_before', input),
+        id('ql_beyond', own[middle]!.output[0]!),
+        id('ql_end', own[0]!.output[0]!),
+      ];
+      const placed = appendToGraph(bytes, { node: nodes }, [middle, 0, 0, own.length - 1, -1, own.length + 5])!;
+      const names = (onnx.ModelProto.decode(placed).graph as onnx.GraphProto).node.map((n) => n.name);
+      const at = (name: string) => names.indexOf(name);
+      expect(names.length).toBe(own.length + nodes.length);
+      expect(at('ql_before')).toBe(0);
+      expect(at('ql_first')).toBe(2);
+      expect(at('ql_first_again')).toBe(3);
+      expect(at('ql_mid')).toBe(middle + 4);
+      expect(at('ql_last')).toBe(own.length + 4);
+      // Past the last node, then unplaced: at the end, in the order given.
+      expect(names.slice(-2)).toEqual(['ql_beyond', 'ql_end']);
+      // The graph's own nodes keep their order, byte for byte.
+      const kept = (onnx.ModelProto.decode(placed).graph as onnx.GraphProto).node.filter(
+        (n) => !n.name!.startsWith('ql_'),
+      );
+      expect(kept.map((n) => n.name)).toEqual(own.map((n) => n.name));
+      // Nothing else moved: the same model as the decoded one with its nodes in that order.
+      const expected = onnx.ModelProto.decode(bytes);
+      const graph = expected.graph as onnx.GraphProto;
+      const [mid, first, again, last, before, beyond, end] = nodes.map((n) => new onnx.NodeProto(n));
+      graph.node = [
+        before!,
+        ...graph.node.flatMap((n, i) =>
+          i === 0 ? [n, first!, again!] : i === middle ? [n, mid!] : i === own.length - 1 ? [n, last!] : [n],
+        ),
+        beyond!,
+        end!,
+      ];
+      expect(
+        Buffer.compare(Buffer.from(writeOnnx(onnx.ModelProto.decode(placed))), Buffer.from(writeOnnx(expected))),
+      ).toBe(0);
+      // Still in topological order for ONNX's checker, and onnxruntime takes it.
+      const file = join(mkdtempSync(join(tmpdir(), 'ql-place-')), 'm.onnx');
+      writeFileSync(file, placed);
+      execFileSync('/usr/bin/python3', [
+        '-c',
+        'import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m)',
+        file,
+      ]);
+      await (await createOrtSession(placed)).release();
+    });
+
   it('leaves bytes without a graph alone', () => {
     expect(appendToGraph(writeOnnx({ irVersion: 8 }), { node: [] })).toBeUndefined();
   });

@@ -25,16 +25,26 @@ export function writeOnnx(model: onnx.IModelProto): Uint8Array {
 }
 
 const GRAPH_FIELD = 7;
+/** GraphProto's `node` field. */
+const NODE_FIELD = 1;
 
 /**
  * `modelBytes` with `extra`'s repeated fields (nodes, inputs, outputs, initializers, value_info)
- * added after the main graph's own: the graph field is rewritten with a longer length and the new
- * fields at its end, and every other byte is copied as it is. Protobuf reads repeated fields
- * written later as appended, so the model is the one that decoding, pushing `extra`'s items onto
- * the graph and encoding again would give, without encoding its weights again: on a 43 MB model
- * 0.13 s instead of 0.45 s. Undefined when the bytes hold no main graph, or are not protobuf.
+ * added to the main graph's own: the graph field is rewritten with a longer length and the new
+ * fields in it, and every other byte is copied as it is. Protobuf reads repeated fields written
+ * later as appended, so the model is the one that decoding, pushing `extra`'s items onto the graph
+ * and encoding again would give, without encoding its weights again: on a 43 MB model 0.13 s
+ * instead of 0.45 s. With `nodesAfter`, `extra.node[i]` is placed right after the graph's own node
+ * `nodesAfter[i]` (-1: before the first; undefined, or past the last: at the end), in the order
+ * `extra` lists them: onnxruntime runs a node sooner, and creates the session faster, when the
+ * node list has it near what it reads. Undefined when the bytes hold no main graph, or are not
+ * protobuf.
  */
-export function appendToGraph(modelBytes: Uint8Array, extra: onnx.IGraphProto): Uint8Array | undefined {
+export function appendToGraph(
+  modelBytes: Uint8Array,
+  extra: onnx.IGraphProto,
+  nodesAfter?: readonly (number | undefined)[],
+): Uint8Array | undefined {
   // The last graph field: protobuf merges repeated ones, the last written last.
   let graph: WireField | undefined;
   const walk = walkFields(modelBytes, (f) => {
@@ -44,19 +54,56 @@ export function appendToGraph(modelBytes: Uint8Array, extra: onnx.IGraphProto): 
     throw new RangeError(`appendToGraph: the field at byte ${walk.at} runs past the model's end`);
   if (walk.kind === 'corrupt' || !graph) return undefined;
   const { at, valueAt, end } = graph;
-  const added = onnx.GraphProto.encode(extra).finish();
+  const own = modelBytes.subarray(valueAt, end);
+  // The graph's own bytes, cut after each of its nodes that extra nodes follow. The placed nodes
+  // are encoded together, then cut apart (each field with its tag and length).
+  const placed = new Map<number, { i: number; bytes: Uint8Array }[]>();
+  const last: onnx.INodeProto[] = [];
+  const toPlace: { i: number; after: number }[] = [];
+  const placing: onnx.INodeProto[] = [];
+  (extra.node ?? []).forEach((n, i) => {
+    const after = nodesAfter?.[i];
+    if (after === undefined) return last.push(n);
+    toPlace.push({ i, after: Math.max(-1, after) });
+    placing.push(n);
+  });
+  if (placing.length) {
+    const encoded = onnx.GraphProto.encode({ node: placing }).finish();
+    let k = 0;
+    walkFields(encoded, (f) => {
+      const { i, after } = toPlace[k++]!;
+      let list = placed.get(after);
+      if (!list) placed.set(after, (list = []));
+      list.push({ i, bytes: encoded.subarray(f.at, f.end) });
+    });
+  }
+  const take = (after: number) => {
+    const list = placed.get(after) ?? [];
+    placed.delete(after);
+    return list.map((p) => p.bytes);
+  };
+  const body: Uint8Array[] = take(-1);
+  let from = 0;
+  if (placed.size) {
+    let nodes = 0;
+    const inner = walkFields(own, (f) => {
+      if (f.field !== NODE_FIELD || f.wire !== 2 || !placed.has(nodes++)) return;
+      body.push(own.subarray(from, f.end), ...take(nodes - 1));
+      from = f.end;
+    });
+    if (inner.kind !== 'complete') return undefined;
+  }
+  body.push(own.subarray(from));
+  // Placed past the graph's last node: at its end, in `extra`'s order.
+  const beyond = [...placed.values()].flat().sort((x, y) => x.i - y.i);
+  for (const p of beyond) body.push(p.bytes);
+  body.push(onnx.GraphProto.encode({ ...extra, node: last }).finish());
+  const length = body.reduce((sum, piece) => sum + piece.length, 0);
   const tag = varintBytes(GRAPH_FIELD * 8 + 2);
-  const length = varintBytes(end - valueAt + added.length);
-  const out = new Uint8Array(modelBytes.length - (valueAt - at) + tag.length + length.length + added.length);
+  const size = varintBytes(length);
+  const out = new Uint8Array(modelBytes.length - (end - at) + tag.length + size.length + length);
   let to = 0;
-  for (const piece of [
-    modelBytes.subarray(0, at),
-    tag,
-    length,
-    modelBytes.subarray(valueAt, end),
-    added,
-    modelBytes.subarray(end),
-  ]) {
+  for (const piece of [modelBytes.subarray(0, at), tag, size, ...body, modelBytes.subarray(end)]) {
     out.set(piece, to);
     to += piece.length;
   }
