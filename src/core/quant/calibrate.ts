@@ -299,6 +299,53 @@ function floatData(t: ortTypes.Tensor): ArrayLike<number> | undefined {
   return undefined;
 }
 
+/**
+ * What the per-tensor fallback and the read-out cost, measured with onnxruntime-web in Node on a
+ * 10k-node decoder (250 to 8,075 observed tensors, 4 KB each) and PP-OCRv4's recogniser (372
+ * tensors, 134 MB a sample); Chromium is slower at both alike. Seconds.
+ */
+const COST = {
+  /** Creating the per-tensor model's session, beyond a plain one: per observed tensor. */
+  perTensorSession: 0.6e-3,
+  /** Running it, beyond a plain run: per observed tensor and sample (its four nodes). */
+  perTensorRun: 5e-6,
+  /** Reading the tensors out, beyond a plain run: per byte and sample (copy out, scan)... */
+  readOutByte: 5e-9,
+  /** ...and per tensor and sample (one output each). */
+  readOutTensor: 2e-6,
+} as const;
+
+/**
+ * Whether one reduction pair per tensor (augmentWithRanges) finishes the `samplesLeft` samples
+ * sooner than reading the `tensors` observed tensors (`bytes` a sample) out of the runtime. Its
+ * session costs more to create the more tensors there are, and saves the more a sample the more
+ * bytes they hold: on a 10k-node decoder (8,075 tensors, 32 MB) it pays after about 35 samples;
+ * on PP-OCRv4's recogniser (372 tensors, 134 MB) after one. `readOutSessionMs`: the read-out's
+ * session is in hand already (the per-tensor one is created on top: about as long again, plus its
+ * nodes' share); else either needs a session of its own.
+ */
+export function perTensorPays(tensors: number, bytes: number, samplesLeft: number, readOutSessionMs?: number): boolean {
+  const create = tensors * COST.perTensorSession + (readOutSessionMs ?? 0) / 1000;
+  const perTensor = create + samplesLeft * tensors * COST.perTensorRun;
+  const readOut = samplesLeft * (bytes * COST.readOutByte + tensors * COST.readOutTensor);
+  return perTensor < readOut;
+}
+
+/**
+ * The bytes a sample gives the tensors of `shapes`, those of unknown size counted at the mean of
+ * the others; undefined when no size is known.
+ */
+function observedBytes(shapes: ReadonlyMap<string, TensorShape>): number | undefined {
+  let known = 0;
+  let bytes = 0;
+  for (const t of shapes.values()) {
+    if (!t.dims) continue;
+    known++;
+    bytes += t.dims.reduce((a, b) => a * b, 1) * (t.type === 'float16' ? 2 : 4);
+  }
+  return known ? (bytes * shapes.size) / known : undefined;
+}
+
 /** Observed tensors of unknown size that let ranges start in the graph whatever their share. */
 const MAX_UNSIZED = 8;
 
@@ -359,8 +406,8 @@ async function foldedShapes(
  * runs with the listed tensors as outputs, which gives their shapes; the rest run on a model that
  * reduces tensors of one shape together (augmentWithGroupedRanges), so a sample costs about one
  * plain inference. When shapes change between samples, or the grouped model cannot be built, a
- * ReduceMin/ReduceMax pair per tensor takes over (augmentWithRanges), and failing that the tensors
- * are read out. The percentile observer takes each tensor's tails the same way (TopK of its shape
+ * ReduceMin/ReduceMax pair per tensor takes over (augmentWithRanges) where it finishes the samples
+ * left sooner than reading the tensors out (perTensorPays), and the tensors are read out otherwise. The percentile observer takes each tensor's tails the same way (TopK of its shape
  * group: the values a percentile can fall on), which gives the exact percentile of every value
  * seen; a sample of another size than the first, or a model the grouped augmentation cannot
  * take, is read out.
@@ -420,10 +467,12 @@ export async function calibrate(
     ? exposeTensorsForShapes(modelBytes, options.tensors!, samples)
     : { bytes: exposeTensors(modelBytes), freeDimensionOverrides: {}, inputsSized: false };
   await checkpoint(options.signal);
+  const creating = performance.now();
   let session = await createSession(
     exposed.bytes,
     inGraph ? { ...plain, freeDimensionOverrides: exposed.freeDimensionOverrides, handOver: true } : { handOver: true },
   );
+  const sessionMs = performance.now() - creating;
   let inferred = inGraph ? inferredOutputs(session, want) : undefined;
   // For min/max, what onnxruntime inferred as it created the session is enough to reduce in the
   // graph from the first sample on: the read-out of every observed tensor is left out (PP-OCRv4's
@@ -493,8 +542,12 @@ export async function calibrate(
         } catch (err) {
           if (method !== 'grouped' || err instanceof RuntimeStoppedError) throw CalibrationRunError.fromRuntime(i, err);
           // The shapes changed from the first sample's: one reduction pair per tensor from here on
-          // (the percentile observer has no such path: it reads tensors out).
-          await leaveRanged(i, tails ? undefined : augmentWithRanges(modelBytes, floats ?? options.tensors!));
+          // (the percentile observer has no such path: it reads tensors out). Unless reading them
+          // out finishes the samples left sooner (many small tensors, few samples).
+          const observed = floats ?? options.tensors!;
+          const bytes = observedBytes(shapes.size ? shapes : (inferred?.shapes ?? shapes));
+          const perTensor = !tails && (bytes === undefined || perTensorPays(observed.size, bytes, samples.length - i));
+          await leaveRanged(i, perTensor ? augmentWithRanges(modelBytes, observed) : undefined);
           retry = true;
           i--;
           continue;
@@ -561,7 +614,13 @@ export async function calibrate(
           await checkpoint(options.signal);
           ranged = await rangeSession(grouped);
           let next: CalibrationMethod = 'grouped';
-          if (!ranged && !tails) {
+          // Else one reduction pair per tensor, when it finishes the samples left sooner than
+          // reading them out with the session in hand.
+          if (
+            !ranged &&
+            !tails &&
+            perTensorPays(floats.size, observedBytes(shapes) ?? 0, samples.length - 1, sessionMs)
+          ) {
             next = 'per-tensor';
             ranged = await rangeSession(augmentWithRanges(modelBytes, floats));
           }

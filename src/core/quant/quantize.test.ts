@@ -14,7 +14,14 @@ import { validate } from '../check/validate';
 import { readOnnx } from '../model/read-onnx';
 import { createOrtSession, ort } from './ort-node';
 import { parseAimetEncodings } from '../formats/aimet';
-import { calibrate, CalibrationCancelled, type CalibrateOptions, type Range, type SessionFactory } from './calibrate';
+import {
+  calibrate,
+  CalibrationCancelled,
+  perTensorPays,
+  type CalibrateOptions,
+  type Range,
+  type SessionFactory,
+} from './calibrate';
 import {
   augmentWithGroupedRanges,
   augmentWithRanges,
@@ -624,11 +631,10 @@ describe('calibration in shape groups, on models from real exporters', () => {
     expectSameRanges(ranges, exact);
   });
 
-  it('a grouped run the runtime refuses hands over to one reduction pair per tensor, losing nothing', async () => {
+  describe('a grouped run the runtime refuses (PyTorch encoder)', () => {
     const bytes = load(`${torch}/float-encoder-opset17.onnx`);
     const model = readOnnx(bytes);
     const inputs = feedInputs(model);
-    const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 4, 3);
     const tensors = new Set(model.graph.nodes.flatMap((n) => n.outputs).filter(Boolean));
     // The grouped model's second run fails, as a run whose shapes no longer fit its groups would.
     const refusing = async (b: Uint8Array, o?: object) => {
@@ -645,13 +651,83 @@ describe('calibration in shape groups, on models from real exporters', () => {
             : Reflect.get(target, key),
       });
     };
-    const { ranges, methods } = await calibrateLogged(bytes, samples, tensors, {}, refusing);
-    expect(methods).toEqual(['grouped@0', 'per-tensor@1']);
-    const exact = await readOutRanges(bytes, samples, tensors);
-    for (const [t, r] of exact) {
-      expect(ranges.get(t)?.min, t).toBeCloseTo(r.min, 4);
-      expect(ranges.get(t)?.max, t).toBeCloseTo(r.max, 4);
-    }
+    /** The encoder's observed float tensors and the bytes a sample gives them. */
+    const observed = async () => {
+      const [sample] = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 1, 3);
+      const session = await createOrtSession(exposeTensors(bytes, tensors));
+      const floats = Object.entries(await session.run(sample!)).filter(
+        ([name, t]) => tensors.has(name) && t.type === 'float32',
+      );
+      await session.release();
+      return { count: floats.length, bytes: floats.reduce((sum, [, t]) => sum + t.size * 4, 0) };
+    };
+    const expectExact = async (ranges: Map<string, Range>, samples: Record<string, ort.Tensor>[]) => {
+      const exact = await readOutRanges(bytes, samples, tensors);
+      for (const [t, r] of exact) {
+        expect(ranges.get(t)?.min, t).toBeCloseTo(r.min, 4);
+        expect(ranges.get(t)?.max, t).toBeCloseTo(r.max, 4);
+      }
+    };
+
+    it('with few samples left, reads the tensors out from there (a session of small tensors costs more than it saves), losing nothing', async () => {
+      const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 4, 3);
+      const o = await observed();
+      expect(perTensorPays(o.count, o.bytes, 3)).toBe(false);
+      const { ranges, methods } = await calibrateLogged(bytes, samples, tensors, {}, refusing);
+      expect(methods).toEqual(['grouped@0', 'read-out@1']);
+      await expectExact(ranges, samples);
+    });
+
+    it('with enough samples left, hands over to one reduction pair per tensor, losing nothing', async () => {
+      const o = await observed();
+      // The fewest samples left for which the pairs pay, doubled (the cost model's, not a guess).
+      let left = 1;
+      while (!perTensorPays(o.count, o.bytes, left)) left++;
+      expect(left).toBeGreaterThan(3);
+      const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 2 * left + 1, 3);
+      const { ranges, methods } = await calibrateLogged(bytes, samples, tensors, {}, refusing);
+      expect(methods).toEqual(['grouped@0', 'per-tensor@1']);
+      await expectExact(ranges, samples);
+    });
+
+    it('a grouped model the runtime will not take: the read-out session in hand is kept unless the pairs pay for a session of their own', async () => {
+      const noGroups = async (b: Uint8Array, o?: object) => {
+        if (new TextDecoder().decode(b).includes('__quantlens_group')) throw new Error('Concat: type mismatch');
+        return createOrtSession(b, o);
+      };
+      const o = await observed();
+      const few = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 4, 3);
+      const kept = await calibrateLogged(bytes, few, tensors, {}, noGroups);
+      expect(kept.methods).toEqual(['read-out@0']);
+      await expectExact(kept.ranges, few);
+      // Even with no session to create for the read-out, enough samples pay for the pairs'
+      // (counted with three times what the read-out's session took here to create).
+      const t = performance.now();
+      await (await createOrtSession(exposeTensors(bytes, tensors))).release();
+      const inHand = 3 * (performance.now() - t);
+      let left = 1;
+      while (!perTensorPays(o.count, o.bytes, left, inHand)) left++;
+      const many = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 2 * left + 1, 3);
+      const handed = await calibrateLogged(bytes, many, tensors, {}, noGroups);
+      expect(handed.methods).toEqual(['read-out@0', 'per-tensor@1']);
+      await expectExact(handed.ranges, many);
+    });
+  });
+
+  it("the per-tensor pairs' cost against the read-out's, on what was measured", () => {
+    // 10k-node decoder: 8,075 tensors of 4 KB; the pairs' session (5.8 s against 0.9 s) pays after
+    // about 35 samples, not within the default 16.
+    expect(perTensorPays(8075, 32.4e6, 15)).toBe(false);
+    expect(perTensorPays(8075, 32.4e6, 60)).toBe(true);
+    // PP-OCRv4's recogniser: 372 tensors, 134 MB a sample (0.6-0.9 s each to read out).
+    expect(perTensorPays(372, 134e6, 1)).toBe(true);
+    // With the read-out's session in hand, the pairs' own pays from the second sample left.
+    expect(perTensorPays(372, 134e6, 1, 900)).toBe(false);
+    expect(perTensorPays(372, 134e6, 2, 900)).toBe(true);
+    // A mid-size model (1,000 tensors, 20 MB), 8 samples left: the pairs, unless the read-out's
+    // session is in hand and was slow to make.
+    expect(perTensorPays(1000, 20e6, 8)).toBe(true);
+    expect(perTensorPays(1000, 20e6, 8, 5000)).toBe(false);
   });
 });
 
