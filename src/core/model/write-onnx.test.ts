@@ -299,6 +299,20 @@ describe('appendToGraph', () => {
     };
   };
 
+  /** `bytes` read back are `expected` (encoded alike), and ONNX's checker (python3-onnx) passes them. */
+  const expectSameModelChecked = (bytes: Uint8Array, expected: onnx.ModelProto) => {
+    expect(
+      Buffer.compare(Buffer.from(writeOnnx(onnx.ModelProto.decode(bytes))), Buffer.from(writeOnnx(expected))),
+    ).toBe(0);
+    const file = join(mkdtempSync(join(tmpdir(), 'ql-append-')), 'm.onnx');
+    writeFileSync(file, bytes);
+    execFileSync('/usr/bin/python3', [
+      '-c',
+      'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]))',
+      file,
+    ]);
+  };
+
   for (const path of models)
     it(`${path.split('/').pop()}: reads as the model with the items pushed onto its graph, and runs`, async () => {
       const bytes = new Uint8Array(readFileSync(path));
@@ -313,17 +327,8 @@ describe('appendToGraph', () => {
       graph.initializer.push(...more.initializer!.map((t) => new onnx.TensorProto(t)));
       const reread = onnx.ModelProto.decode(appended).graph as onnx.GraphProto;
       expect(reread.node.length).toBe((decoded.graph as onnx.GraphProto).node.length + 1);
-      expect(
-        Buffer.compare(Buffer.from(writeOnnx(onnx.ModelProto.decode(appended))), Buffer.from(writeOnnx(expected))),
-      ).toBe(0);
       // ONNX's own checker and onnxruntime take it.
-      const file = join(mkdtempSync(join(tmpdir(), 'ql-append-')), 'm.onnx');
-      writeFileSync(file, appended);
-      execFileSync('/usr/bin/python3', [
-        '-c',
-        'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]))',
-        file,
-      ]);
+      expectSameModelChecked(appended, expected);
       const session = await createOrtSession(appended);
       expect(session.outputNames).toContain('ql_added_out');
       await session.release();
@@ -381,17 +386,8 @@ describe('appendToGraph', () => {
         beyond!,
         end!,
       ];
-      expect(
-        Buffer.compare(Buffer.from(writeOnnx(onnx.ModelProto.decode(placed))), Buffer.from(writeOnnx(expected))),
-      ).toBe(0);
       // Still in topological order for ONNX's checker, and onnxruntime takes it.
-      const file = join(mkdtempSync(join(tmpdir(), 'ql-place-')), 'm.onnx');
-      writeFileSync(file, placed);
-      execFileSync('/usr/bin/python3', [
-        '-c',
-        'import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m)',
-        file,
-      ]);
+      expectSameModelChecked(placed, expected);
       await (await createOrtSession(placed)).release();
     });
 
