@@ -641,7 +641,11 @@ function convertType(tp: onnx.ITypeProto | undefined): TensorType {
       shape: convertShape(tp.sparseTensorType.shape),
     };
   if (tp.sequenceType) return { dtype: `sequence<${convertType(tp.sequenceType.elemType ?? undefined).dtype}>` };
-  if (tp.optionalType) return { dtype: `optional<${convertType(tp.optionalType.elemType ?? undefined).dtype}>` };
+  if (tp.optionalType) {
+    // An optional tensor has its element's shape (onnxruntime takes a tensor for it).
+    const inner = convertType(tp.optionalType.elemType ?? undefined);
+    return { dtype: `optional<${inner.dtype}>`, ...(inner.shape ? { shape: inner.shape } : {}) };
+  }
   if (tp.mapType)
     return {
       dtype: `map<${dtypeFromCode(tp.mapType.keyType ?? 0)}, ${convertType(tp.mapType.valueType ?? undefined).dtype}>`,

@@ -39,8 +39,17 @@ export class InputShapeError extends SentenceError<'input-shape'> {
 
 /** The inputs a caller feeds: graph inputs that are not initializers (old IRs list weights as inputs too). */
 export function feedInputs(model: Model): ValueInfo[] {
-  return model.graph.inputs.filter((v) => !model.graph.initializers.has(v.name));
+  return model.graph.inputs
+    .filter((v) => !model.graph.initializers.has(v.name))
+    .map((v) => {
+      // An optional tensor is fed a tensor of its element type (onnxruntime-web takes one).
+      const element = /^optional<([a-z0-9]+)>$/.exec(String(v.dtype))?.[1];
+      return element ? { ...v, dtype: element } : v;
+    });
 }
+
+/** A type that is not a tensor: a sequence, map, optional sequence, sparse tensor or opaque value. */
+const notTensor = (dtype: string) => /^(sequence|map|optional|sparse|opaque)</.test(dtype);
 
 /** The side a dynamic height or width of an image input defaults to (a multiple of 32, as strides need). */
 export const IMAGE_SIDE = 224;
@@ -83,6 +92,10 @@ export function resolveInputShapes(
         `a shape is given for "${name}", which is not a model input (inputs: ${inputs.map((v) => v.name).join(', ')})`,
       );
   for (const v of inputs) {
+    if (notTensor(String(v.dtype)))
+      throw new InputShapeError(
+        `Input "${v.name}" has type ${v.dtype}, not a tensor type: calibration runs the model in onnxruntime-web, which takes tensors only as inputs, and the HTP runs tensors only. Export the model so that it takes tensors (for a sequence, its tensors as inputs of their own, or stacked into one).`,
+      );
     const g = given.get(v.name);
     if (g) {
       if (v.shape && v.shape.length !== g.length)

@@ -807,6 +807,28 @@ describe('quantizing libonnx-testdata models (PyTorch-converted Conv networks)',
     }
   }
 
+  it("an optional tensor input (ONNX's test_optional_get_element) is fed a tensor of its element's type and shape, and the model calibrates", async () => {
+    const bytes = load('/usr/share/libonnx-testdata/data/node/test_optional_get_element/model.onnx');
+    const model = readOnnx(bytes);
+    expect(model.graph.inputs[0]).toMatchObject({ dtype: 'optional<float32>', shape: [4] });
+    expect(feedInputs(model)[0]).toMatchObject({ name: 'optional_input', dtype: 'float32', shape: [4] });
+    const r = await run(bytes, '8a8w');
+    expect(r.sqnr).toHaveLength(1);
+    expect(r.sqnr[0]!.db).toBe(Infinity);
+  });
+
+  it("a sequence input (ONNX's test_sequence_insert_at_back, test_identity_opt) says it is not a tensor, before any run", () => {
+    for (const [test, input, type] of [
+      ['test_sequence_insert_at_back', 'sequence', 'sequence<int64>'],
+      ['test_identity_opt', 'opt_in', 'optional<sequence<float32>>'],
+    ] as const) {
+      const inputs = feedInputs(readOnnx(load(`/usr/share/libonnx-testdata/data/node/${test}/model.onnx`)));
+      expect(() => resolveInputShapes(inputs), test).toThrow(
+        `Input "${input}" has type ${type}, not a tensor type: calibration runs the model in onnxruntime-web, which takes tensors only as inputs`,
+      );
+    }
+  });
+
   it('an opset-1 model (GlobalAveragePool, ONNX backend test) exports at opset 10, its note naming no rewrite', async () => {
     const bytes = load('/usr/share/libonnx-testdata/data/node/test_globalaveragepool/model.onnx');
     expect(readOnnx(bytes).opsetImports.find((o) => o.domain === '')!.version).toBe(1);
