@@ -731,6 +731,39 @@ describe('calibration in shape groups, on models from real exporters', () => {
   });
 });
 
+describe('the QDQ export of a PyTorch rotary decoder', () => {
+  it('holds one initializer per distinct per-tensor scale and zero point, which its Q/DQ nodes share, and reads back to the same encodings', async () => {
+    const bytes = load('.cache/corpus/torch/float-rotary-decoder.onnx');
+    const r = await run(bytes, '8a8w', 'SM8650', { skipSqnr: true });
+    const graph = onnx.ModelProto.decode(r.qdq.bytes).graph as onnx.GraphProto;
+    const initializers = graph.initializer as onnx.TensorProto[];
+    const nodes = graph.node as onnx.NodeProto[];
+    const qdq = nodes.filter((n) => n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear');
+    const params = new Set(qdq.flatMap((n) => n.input.slice(1)));
+    const scalars = initializers.filter((t) => params.has(t.name) && t.dims.length === 0);
+    // No two scalar parameters hold the same value (element type and bytes).
+    const values = scalars.map(
+      (t) => `${t.dataType}:${Buffer.from(t.rawData ?? []).toString('hex')}:${t.floatData}:${t.int32Data}`,
+    );
+    expect(new Set(values).size).toBe(values.length);
+    // Shared: a uint8 zero point that many Q/DQ nodes use.
+    const zp = scalars.find((t) => t.name.startsWith('zero_point_uint8_'))!;
+    expect(qdq.filter((n) => n.input[2] === zp.name).length).toBeGreaterThan(10);
+    // The encodings the export carries are the plan's, tensor by tensor.
+    const back = qgraphFromQdq(readOnnx(r.qdq.bytes));
+    let compared = 0;
+    // (Inputs: the tensor between a DequantizeLinear and the node has the plan's name.)
+    for (const n of back.nodes)
+      for (const p of n.inputs) {
+        const planned = r.encodings.tensors.get(p.tensor);
+        if (!planned || !p.encoding) continue;
+        expect(sameQuantization(p.encoding, planned), p.tensor).toBe(true);
+        compared++;
+      }
+    expect(compared).toBeGreaterThan(20);
+  });
+});
+
 describe('quantizing the transformer block', () => {
   const tf = load('public/samples/transformer-block.onnx');
 
