@@ -214,6 +214,24 @@ test('dynamic input shapes: the field shows the dims the run uses, and they do n
   await expect(field).toHaveValue('1,3,224,224');
 });
 
+test("a sequence input gets no shape field, and the run says what it is (ONNX's test_sequence_map_add_1_sequence_1_tensor)", async ({
+  page,
+}) => {
+  // x0 is a sequence of float tensors [N], x1 a float tensor [N].
+  const file = '/usr/share/libonnx-testdata/data/node/test_sequence_map_add_1_sequence_1_tensor/model.onnx';
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [{ name: 'sequence-map.onnx', bytes: new Uint8Array(readFileSync(file)) }]);
+  await expect(page.getByTestId('model-origin')).toHaveText('sequence-map.onnx');
+  await expect(page.getByRole('textbox', { name: 'Shape of x1' })).toHaveValue('1');
+  await expect(page.getByRole('textbox', { name: 'Shape of x0' })).toHaveCount(0);
+  // Quantized on load (a small float model): the run stops before calibrating, naming the type.
+  await expect(page.getByTestId('quant-error')).toContainText(
+    'Input "x0" has type sequence<float32>, not a tensor type',
+    { timeout: 30_000 },
+  );
+});
+
 test("an SQNR random images cannot speak for says so: PP-OCRv4's detector scores a fraction of a step of Sigmoid's 1/256", async ({
   page,
 }) => {

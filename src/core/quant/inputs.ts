@@ -48,8 +48,12 @@ export function feedInputs(model: Model): ValueInfo[] {
     });
 }
 
-/** A type that is not a tensor: a sequence, map, optional sequence, sparse tensor or opaque value. */
-const notTensor = (dtype: string) => /^(sequence|map|optional|sparse|opaque)</.test(dtype);
+/**
+ * Whether an input of this type is fed a tensor (an optional tensor's element included): not a
+ * sequence, map, optional sequence, sparse tensor or opaque value, which have no shape to give.
+ */
+export const fedAsTensor = (dtype: string): boolean =>
+  !/^(sequence|map|sparse|opaque)</.test(dtype) && !/^optional<(sequence|map|optional|sparse|opaque)</.test(dtype);
 
 /** The side a dynamic height or width of an image input defaults to (a multiple of 32, as strides need). */
 export const IMAGE_SIDE = 224;
@@ -92,7 +96,7 @@ export function resolveInputShapes(
         `a shape is given for "${name}", which is not a model input (inputs: ${inputs.map((v) => v.name).join(', ')})`,
       );
   for (const v of inputs) {
-    if (notTensor(String(v.dtype)))
+    if (!fedAsTensor(String(v.dtype)))
       throw new InputShapeError(
         `Input "${v.name}" has type ${v.dtype}, not a tensor type: calibration runs the model in onnxruntime-web, which takes tensors only as inputs, and the HTP runs tensors only. Export the model so that it takes tensors (for a sequence, its tensors as inputs of their own, or stacked into one).`,
       );

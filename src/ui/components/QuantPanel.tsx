@@ -4,7 +4,7 @@
  */
 import { useState } from 'react';
 import { CONFIG_NAMES, type ConfigName } from '../../core/quant/configs';
-import { guessedDims } from '../../core/quant/inputs';
+import { fedAsTensor, guessedDims } from '../../core/quant/inputs';
 import type { ObserverKind } from '../../core/quant/calibrate';
 import { cancelQuantize, download, runQuantize, showTarget } from '../actions/quant';
 import { setQuantSettings, useQuant } from '../state/quant-store';
@@ -119,7 +119,10 @@ function DynamicShapes() {
   const fixSizes = useQuant((s) => !!s.settings.fixSizes);
   const inputs = summary?.inputs ?? [];
   const shapes = storedShapes ?? {};
-  const dynamic = inputs.filter((i) => !i.shape || i.shape.some((d) => typeof d !== 'number'));
+  // A sequence or map input has no shape to give (the run says what it is instead).
+  const dynamic = inputs.filter(
+    (i) => fedAsTensor(String(i.dtype)) && (!i.shape || i.shape.some((d) => typeof d !== 'number')),
+  );
   if (dynamic.length === 0) return null;
   return (
     <div className="mt-2 space-y-1">
