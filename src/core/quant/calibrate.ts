@@ -406,8 +406,9 @@ async function foldedShapes(
  * runs with the listed tensors as outputs, which gives their shapes; the rest run on a model that
  * reduces tensors of one shape together (augmentWithGroupedRanges), so a sample costs about one
  * plain inference. When shapes change between samples, or the grouped model cannot be built, a
- * ReduceMin/ReduceMax pair per tensor takes over (augmentWithRanges) where it finishes the samples
- * left sooner than reading the tensors out (perTensorPays), and the tensors are read out otherwise. The percentile observer takes each tensor's tails the same way (TopK of its shape
+ * ReduceMin/ReduceMax pair per tensor takes over (augmentWithRanges) where it finishes the
+ * samples left sooner than reading the tensors out (perTensorPays), and the tensors are read out
+ * otherwise. The percentile observer takes each tensor's tails the same way (TopK of its shape
  * group: the values a percentile can fall on), which gives the exact percentile of every value
  * seen; a sample of another size than the first, or a model the grouped augmentation cannot
  * take, is read out.

@@ -42,18 +42,21 @@ export function feedInputs(model: Model): ValueInfo[] {
   return model.graph.inputs
     .filter((v) => !model.graph.initializers.has(v.name))
     .map((v) => {
-      // An optional tensor is fed a tensor of its element type (onnxruntime-web takes one).
-      const element = /^optional<([a-z0-9]+)>$/.exec(String(v.dtype))?.[1];
-      return element ? { ...v, dtype: element } : v;
+      const fed = fedDtype(String(v.dtype));
+      return fed && fed !== v.dtype ? { ...v, dtype: fed } : v;
     });
 }
 
 /**
- * Whether an input of this type is fed a tensor (an optional tensor's element included): not a
- * sequence, map, optional sequence, sparse tensor or opaque value, which have no shape to give.
+ * The element type of the tensor an input of type `dtype` is fed: its own for a tensor, its
+ * element's for an optional tensor (onnxruntime-web takes a tensor for it); undefined for a
+ * sequence, map, optional sequence, sparse tensor or opaque value, which take no tensor and have
+ * no shape to give.
  */
-export const fedAsTensor = (dtype: string): boolean =>
-  !/^(sequence|map|sparse|opaque)</.test(dtype) && !/^optional<(sequence|map|optional|sparse|opaque)</.test(dtype);
+export function fedDtype(dtype: string): string | undefined {
+  if (!dtype.includes('<')) return dtype;
+  return /^optional<([a-z0-9]+)>$/.exec(dtype)?.[1];
+}
 
 /** The side a dynamic height or width of an image input defaults to (a multiple of 32, as strides need). */
 export const IMAGE_SIDE = 224;
@@ -96,7 +99,7 @@ export function resolveInputShapes(
         `a shape is given for "${name}", which is not a model input (inputs: ${inputs.map((v) => v.name).join(', ')})`,
       );
   for (const v of inputs) {
-    if (!fedAsTensor(String(v.dtype)))
+    if (fedDtype(String(v.dtype)) === undefined)
       throw new InputShapeError(
         `Input "${v.name}" has type ${v.dtype}, not a tensor type: calibration runs the model in onnxruntime-web, which takes tensors only as inputs, and the HTP runs tensors only. Export the model so that it takes tensors (for a sequence, its tensors as inputs of their own, or stacked into one).`,
       );

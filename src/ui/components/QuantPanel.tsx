@@ -4,7 +4,7 @@
  */
 import { useState } from 'react';
 import { CONFIG_NAMES, type ConfigName } from '../../core/quant/configs';
-import { fedAsTensor, guessedDims } from '../../core/quant/inputs';
+import { fedDtype, guessedDims } from '../../core/quant/inputs';
 import type { ObserverKind } from '../../core/quant/calibrate';
 import { cancelQuantize, download, runQuantize, showTarget } from '../actions/quant';
 import { setQuantSettings, useQuant } from '../state/quant-store';
@@ -121,7 +121,7 @@ function DynamicShapes() {
   const shapes = storedShapes ?? {};
   // A sequence or map input has no shape to give (the run says what it is instead).
   const dynamic = inputs.filter(
-    (i) => fedAsTensor(String(i.dtype)) && (!i.shape || i.shape.some((d) => typeof d !== 'number')),
+    (i) => fedDtype(String(i.dtype)) !== undefined && (!i.shape || i.shape.some((d) => typeof d !== 'number')),
   );
   if (dynamic.length === 0) return null;
   return (
