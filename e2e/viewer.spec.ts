@@ -219,6 +219,43 @@ test('sub-graphs of an If node open as their own view with a way back', async ({
   await expect(graphNode(page, 'If')).toHaveCount(1);
 });
 
+test('a drawing is first painted where it stays: neither its fit nor the verdict that follows moves a node', async ({
+  page,
+}) => {
+  // Each frame, where the first drawn node is on screen and whether the verdict is shown, from the
+  // frame the node first appears. The drawing used to be painted unfitted (at the top left) until
+  // React Flow had measured its nodes, then fitted, then pushed down by the verdict banner: a
+  // click in between missed the node it was aimed at.
+  await page.addInitScript(() => {
+    const w = window as unknown as { frames_: { top: number; left: number; verdict: boolean }[] };
+    w.frames_ = [];
+    const tick = () => {
+      const node = document.querySelector('[data-testid="graph-node"]');
+      if (node) {
+        const r = node.getBoundingClientRect();
+        w.frames_.push({
+          top: Math.round(r.top),
+          left: Math.round(r.left),
+          verdict: !!document.querySelector('[data-testid="verdict"]'),
+        });
+      }
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  await page.goto('/');
+  await waitForGraph(page);
+  await expect(page.getByTestId('verdict')).toBeVisible();
+  // A few frames more with the verdict shown.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const frames = await page.evaluate(
+    () => (window as unknown as { frames_: { top: number; left: number; verdict: boolean }[] }).frames_,
+  );
+  expect(frames.some((f) => f.verdict)).toBe(true);
+  const places = [...new Set(frames.map((f) => `${f.left},${f.top}`))];
+  expect(places).toHaveLength(1);
+});
+
 test('Back and Forward move between selected nodes and opened groups, and the fragment names the node', async ({
   page,
 }) => {

@@ -2,6 +2,7 @@
 import {
   Background,
   Controls,
+  getViewportForBounds,
   MiniMap,
   Position,
   ReactFlow,
@@ -11,7 +12,7 @@ import {
   useStoreApi,
   type NodeMouseHandler,
 } from '@xyflow/react';
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { GROUP_NODE, itemSize, nodeSize } from '../../core/view/drawing';
 import { BROADCAST_FANOUT, type VisibleGraph } from '../../core/view/scopes';
 import { GroupNode, type GroupFlowNode } from './GroupNode';
@@ -98,6 +99,12 @@ function shapeText(shape: (number | string | null)[] | undefined): string {
 
 /** The zoom at which op names render at about 10 px (12 px type): the least a first view may use. */
 const READABLE_ZOOM = 0.8;
+/** The fit of a whole drawing: React Flow's fitView padding, and no closer than this zoom. */
+const FIT_PADDING = 0.1;
+const FIT_MAX_ZOOM = 1.2;
+/** The canvas's zoom range. */
+const MIN_ZOOM = 0.02;
+const MAX_ZOOM = 4;
 
 /** The box around everything drawn. */
 function drawingBounds(
@@ -131,7 +138,7 @@ function Canvas() {
   const selectedId = useApp((s) => s.selectedId);
   const focus = useApp((s) => s.focus);
   const hits = useSearchHits();
-  const { setCenter, fitView, getZoom, setViewport } = useReactFlow();
+  const { setCenter, getZoom, setViewport } = useReactFlow();
 
   // Auto: encodings where the graph carries them, folded onto the edges, or where the shown
   // findings are a plan QuantLens made for this float model; shapes otherwise.
@@ -255,9 +262,18 @@ function Canvas() {
   const width = useStore((s) => s.width);
   const height = useStore((s) => s.height);
   const fitSeq = useApp((s) => s.fitSeq);
-  useEffect(() => {
-    if (!layout || !visible || !width || !height) return;
-    const size = `${width}x${height}`;
+  // Before the paint: a drawing is never shown where it was laid out and then moved. The viewport
+  // comes from the layout's own boxes and the canvas's size now (the store's size follows a
+  // ResizeObserver, a frame late when a panel opened in the same render). React Flow's fitView
+  // waits for the nodes to be measured: the drawing was painted unfitted, at the top left, for
+  // one to several frames (80-200 ms here while the verdict rendered), then jumped.
+  useLayoutEffect(() => {
+    if (!layout || !visible) return;
+    const rect = store.getState().domNode?.getBoundingClientRect();
+    const w = rect ? Math.round(rect.width) : width;
+    const h = rect ? Math.round(rect.height) : height;
+    if (!w || !h) return;
+    const size = `${w}x${h}`;
     const fresh = fitted.current !== view || fittedSeq.current !== fitSeq;
     // A re-layout of the same drawing (a group opened) keeps the viewport, and so does a resize after it.
     if (!fresh && fittedLayout.current !== layout) fitMode.current = undefined;
@@ -268,20 +284,17 @@ function Canvas() {
     fittedSeq.current = fitSeq;
     fittedSize.current = size;
     fitMode.current = opened ? 'open' : 'all';
-    requestAnimationFrame(() => {
-      const { width, height } = store.getState();
-      const box = drawingBounds(visible, layout);
-      const fitZoom = Math.min(width / (box.width * 1.1), height / (box.height * 1.1), 1.2);
-      if (!opened || fitZoom >= READABLE_ZOOM || !width || !height) {
-        void fitView({ padding: 0.1, maxZoom: 1.2 });
-        return;
-      }
-      const z = READABLE_ZOOM;
-      const x = box.width * z < width ? (width - box.width * z) / 2 - box.x * z : 24 - box.x * z;
-      const top = clearOfOverlays(store.getState().domNode, x + box.x * z, x + (box.x + box.width) * z);
-      void setViewport({ x, y: top - box.y * z, zoom: z });
-    });
-  }, [layout, visible, view, fitView, setViewport, fitSeq, store, width, height]);
+    const box = drawingBounds(visible, layout);
+    const fitZoom = Math.min(w / (box.width * (1 + FIT_PADDING)), h / (box.height * (1 + FIT_PADDING)), FIT_MAX_ZOOM);
+    if (!opened || fitZoom >= READABLE_ZOOM) {
+      void setViewport(getViewportForBounds(box, w, h, MIN_ZOOM, FIT_MAX_ZOOM, FIT_PADDING));
+      return;
+    }
+    const z = READABLE_ZOOM;
+    const x = box.width * z < w ? (w - box.width * z) / 2 - box.x * z : 24 - box.x * z;
+    const top = clearOfOverlays(store.getState().domNode, x + box.x * z, x + (box.x + box.width) * z);
+    void setViewport({ x, y: top - box.y * z, zoom: z });
+  }, [layout, visible, view, setViewport, fitSeq, store, width, height]);
 
   useEffect(() => {
     if (!focus || !layout || !view) return;
@@ -319,8 +332,8 @@ function Canvas() {
       nodesDraggable={false}
       nodesConnectable={false}
       onlyRenderVisibleElements={nodes.length > ONLY_VISIBLE_ABOVE}
-      minZoom={0.02}
-      maxZoom={4}
+      minZoom={MIN_ZOOM}
+      maxZoom={MAX_ZOOM}
       proOptions={{ hideAttribution: true }}
       aria-label="Model graph"
     >

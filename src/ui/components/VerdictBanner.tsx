@@ -27,7 +27,22 @@ export function VerdictBanner() {
         {error}
       </div>
     );
-  if (!result) return null;
+  if (!result) {
+    if (!running) return null;
+    // The banner's line is held while the first verdict is on its way: the drawing is often on
+    // screen before it, and a banner appearing above the canvas then moved every node down under
+    // the pointer (and refitted the drawing to the shorter canvas).
+    return (
+      <div
+        role="status"
+        className={`border-b px-3 py-1.5 text-sm ${NEUTRAL}`}
+        data-testid="verdict-pending"
+        aria-live="polite"
+      >
+        <span className="opacity-80">Checking the model against the backend's rules…</span>
+      </div>
+    );
+  }
   const c = result.counts;
   // A float model that passes has had only its op support checked: not "ready for the NPU".
   // A compiled model has no Q/DQ either: its quantization is inside its context binaries.
