@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 17
+GENERATOR_VERSION = 18
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 
@@ -118,6 +118,18 @@ def requantized(model, *ops):
         if not (np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])):
             out.append(n.name)
     return out
+
+
+class LmHead(torch.nn.Module):
+    """A language model's output projection over a 65,536-token vocabulary: one nn.Linear whose
+    per-channel weight scale is 256 KiB, in a 33 MB file."""
+
+    def __init__(self):
+        super().__init__()
+        self.proj = torch.nn.Linear(128, 65536)
+
+    def forward(self, x):
+        return self.proj(x)
 
 
 class Mlp3d(torch.nn.Module):
@@ -412,6 +424,8 @@ def main(out):
          torchvision.models.resnet18(num_classes=10), img, 'per_tensor_affine_u8', lambda m: [])
     case('mobilenet_v3_small-pc-affine', 'MobileNetV3-Small with per-channel asymmetric weights: every Conv and Gemm breaks the symmetric rule',
          torchvision.models.mobilenet_v3_small(num_classes=10), img, 'per_channel_affine', lambda m: [['symmetric', n] for n in names(m, 'Conv', 'Gemm')])
+    case('lm-head-pc-affine', 'A 65,536-token LM head (nn.Linear 128 -> 65536) with per-channel asymmetric weights: its Gemm breaks the symmetric rule (its 256 KiB scale must be read from a 33 MB file)',
+         LmHead(), (torch.randn(1, 128),), 'per_channel_affine', lambda m: [['symmetric', n] for n in names(m, 'Gemm')])
     case('tiny-cnn-pc-sym', 'Conv+ReLU, depthwise, Hardswish, Sigmoid gate, residual Add, Linear: clean',
          TinyCnn(), img, 'per_channel_symmetric', lambda m: [])
     case('mlp3d-pc-sym', 'nn.Linear on 3-D input (Transpose of the weight before MatMul), per-channel symmetric: clean',

@@ -28,7 +28,8 @@ import { readOnnx } from '../model/read-onnx';
 import { previewTensor } from '../model/tensor-values';
 import { UrlDataSource } from '../model/url-data-source';
 import { readBlob, readResponse } from '../io/read-bytes';
-import { readSkeleton, type ReadRange } from '../io/skeleton';
+import { blobRanges, readSkeleton, type ReadRange } from '../io/skeleton';
+import { readDeferredValues } from '../io/deferred-values';
 import type { Model } from '../model/types';
 import { AimetEncodingsError, parseAimetEncodings, type AimetEncodings } from '../formats/aimet';
 import { sha256Hex } from '../report/sha256';
@@ -772,6 +773,9 @@ export class Engine implements EngineApi {
     let model: Model;
     try {
       model = readOnnx(bytes, { fileName, skeleton: skeleton && file ? { fileBytes: file.size } : undefined });
+      // The quantization parameters the skeleton left in the file (a per-channel scale of 64k
+      // channels or more) are read now: the check needs their values.
+      if (skeleton && file) await readDeferredValues(model, this.options.readRange?.(file) ?? blobRanges(file));
     } catch (err) {
       return fail(toLoadError(err, fileName));
     }
