@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 18
+GENERATOR_VERSION = 19
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 
@@ -558,7 +558,17 @@ def main(out):
     half_case('float-mobilenet_v3_small-dynamic', 'float16-mobilenet_v3_small-dynamic',
               'MobileNetV3-Small in float16, opset 19, symbolic batch, height and width')
 
-    manifest = {'generator': GENERATOR_VERSION, 'torch': torch.__version__, 'torchvision': torchvision.__version__, 'onnx': onnx.__version__, 'cases': cases, 'floats': floats}
+    # QDQ cases saved again with external data, as onnx.save_model writes it (every tensor from
+    # 1 KiB in one data file beside the model): per-channel scales of 256 channels or more move there.
+    external = []
+    os.makedirs(os.path.join(out, 'external'), exist_ok=True)
+    for source in ['mobilenet_v3_small-pc-affine', 'resnet18-pc-sym']:
+        m = onnx.load(os.path.join(out, f'{source}.onnx'))
+        onnx.save_model(m, os.path.join(out, 'external', f'{source}.onnx'), save_as_external_data=True,
+                        all_tensors_to_one_file=True, location=f'{source}.onnx.data', size_threshold=1024)
+        external.append({'file': f'external/{source}.onnx', 'data': f'external/{source}.onnx.data', 'of': f'{source}.onnx'})
+
+    manifest = {'generator': GENERATOR_VERSION, 'torch': torch.__version__, 'torchvision': torchvision.__version__, 'onnx': onnx.__version__, 'cases': cases, 'floats': floats, 'external': external}
     with open(os.path.join(out, 'manifest.json'), 'w') as f:
         json.dump(manifest, f, indent=2)
 

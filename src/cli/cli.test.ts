@@ -242,9 +242,12 @@ describe('quantlens check', () => {
 });
 
 describe('quantlens check on large real models', () => {
-  // PyTorch 1.13's exports of ResNet-18, QDQ and float (45 MB each, `npm run gen:corpus`). The CLI
+  // PyTorch 1.13's exports of ResNet-18, QDQ and float (45 MB each, `npm run gen:corpus`), and of a
+  // 65,536-token LM head (33 MB; its 256 KiB per-channel scale is among the large tensors). The CLI
   // opens them as the page opens a dropped file: their structure read, large weights left in the file.
-  const models = ['resnet18-pc-sym.onnx', 'float-resnet18.onnx'].map((m) => `.cache/corpus/torch/${m}`);
+  const models = ['resnet18-pc-sym.onnx', 'float-resnet18.onnx', 'lm-head-pc-affine.onnx'].map(
+    (m) => `.cache/corpus/torch/${m}`,
+  );
   it.skipIf(!models.every((m) => existsSync(m)))(
     "report what a check of the whole file in memory reports, with the file's hash",
     async () => {
@@ -272,6 +275,27 @@ describe('quantlens check on large real models', () => {
         findings += report.findings.length;
       }
       expect(findings).toBeGreaterThan(0);
+    },
+    60_000,
+  );
+
+  const external = '.cache/corpus/torch/external/mobilenet_v3_small-pc-affine.onnx';
+  it.skipIf(!existsSync(external))(
+    'reads the per-channel scales of a model saved with external data from the data file beside it',
+    () => {
+      // python3-onnx's save_model put every tensor from 1 KiB in the data file: the per-channel
+      // scales of 256 channels or more. Without them, 11 of the 54 asymmetric weights went unseen.
+      const json = (path: string) => JSON.parse(run('check', path, '--format', 'json').out);
+      const inline = json('.cache/corpus/torch/mobilenet_v3_small-pc-affine.onnx');
+      const saved = json(external);
+      const key = (f: { rule: string; node: string; message: string }) => `${f.rule} ${f.node} ${f.message}`;
+      expect(saved.findings.map(key)).toEqual(inline.findings.map(key));
+      expect([saved.verdict, saved.counts, saved.delegation]).toEqual([
+        inline.verdict,
+        inline.counts,
+        inline.delegation,
+      ]);
+      expect(saved.findings.filter((f: { rule: string }) => f.rule === 'symmetric')).toHaveLength(54);
     },
     60_000,
   );

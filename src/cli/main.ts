@@ -263,11 +263,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
   }
   let loaded = await engine.openFiles(files);
-  // A compiled model's context binaries are read from its folder, as ONNX Runtime reads them:
-  // opened again with those that are there, so that the check can name a missing one.
-  const contextFiles = loaded.ok ? loaded.summary.contextFiles : [];
-  if (contextFiles.length) {
-    const sides = await externalDataBeside(args.positional[0]!, contextFiles);
+  // A compiled model's context binaries, and the data files of a model saved with external data
+  // (its quantization parameters may be there: a per-channel scale from 1 KiB), are read from its
+  // folder, as ONNX Runtime reads them: opened again with those that are there, so that the check
+  // reads those values and can name a missing file.
+  const besides = loaded.ok ? [...loaded.summary.contextFiles, ...loaded.summary.externalFiles] : [];
+  if (besides.length) {
+    const sides = await externalDataBeside(args.positional[0]!, besides);
     if (sides.length) loaded = await engine.openFiles([...files, ...sides]);
   }
   if (!loaded.ok) {

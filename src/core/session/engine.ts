@@ -29,7 +29,7 @@ import { previewTensor } from '../model/tensor-values';
 import { UrlDataSource } from '../model/url-data-source';
 import { readBlob, readResponse } from '../io/read-bytes';
 import { blobRanges, readSkeleton, type ReadRange } from '../io/skeleton';
-import { readDeferredValues } from '../io/deferred-values';
+import { readValuesChecksRead } from '../io/check-values';
 import type { Model } from '../model/types';
 import { AimetEncodingsError, parseAimetEncodings, type AimetEncodings } from '../formats/aimet';
 import { sha256Hex } from '../report/sha256';
@@ -773,9 +773,12 @@ export class Engine implements EngineApi {
     let model: Model;
     try {
       model = readOnnx(bytes, { fileName, skeleton: skeleton && file ? { fileBytes: file.size } : undefined });
-      // The quantization parameters the skeleton left in the file (a per-channel scale of 64k
-      // channels or more) are read now: the check needs their values.
-      if (skeleton && file) await readDeferredValues(model, this.options.readRange?.(file) ?? blobRanges(file));
+      // The quantization parameters left in the file by the skeleton (a per-channel scale of 64k
+      // channels or more) or kept in a data file are read now: the check needs their values.
+      await readValuesChecksRead(model, {
+        file: skeleton && file ? (this.options.readRange?.(file) ?? blobRanges(file)) : undefined,
+        data,
+      });
     } catch (err) {
       return fail(toLoadError(err, fileName));
     }
