@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -197,6 +197,23 @@ test('a model with external data opens with its weights file, and says when it i
   await expect(page.getByTestId('model-warnings')).toHaveCount(0);
   await graphNode(page, 'MatMul').click();
   await expect(page.getByTestId('tensor-values').first()).toContainText('0.5, 1.5, 2.5');
+});
+
+const EXTERNAL = '.cache/corpus/torch/external/mobilenet_v3_small-pc-affine.onnx';
+test('a QDQ model saved with external data is checked with the scales its data file holds', async ({ page }) => {
+  test.skip(!existsSync(EXTERNAL), 'run npm run gen:corpus first');
+  // PyTorch's MobileNetV3-Small with asymmetric per-channel weights, saved by python3-onnx with
+  // every tensor from 1 KiB in the data file: its per-channel scales from 256 channels are there.
+  await page.goto('/');
+  await waitForGraph(page);
+  await page.getByTestId('file-input').setInputFiles([EXTERNAL]);
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-model', 'mobilenet_v3_small-pc-affine.onnx');
+  // Without the data file: the scales there cannot be read, and the verdict says so.
+  await expect(page.getByTestId('verdict-counts')).toContainText('43 errors');
+  await expect(page.getByTestId('model-warnings')).toContainText('mobilenet_v3_small-pc-affine.onnx.data');
+  await page.getByTestId('file-input').setInputFiles([EXTERNAL, `${EXTERNAL}.data`]);
+  await expect(page.getByTestId('model-origin')).toHaveText('mobilenet_v3_small-pc-affine.onnx (+1 file)');
+  await expect(page.getByTestId('verdict-counts')).toHaveText('54 errors · 0 warnings · 0 notes');
 });
 
 test('sub-graphs of an If node open as their own view with a way back', async ({ page }) => {
