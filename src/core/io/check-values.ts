@@ -38,6 +38,12 @@ const elsewhere = (t: ConstTensor | undefined) => t?.data.kind === 'deferred' ||
  * points). Sub-graphs count, for the main graph's initializers they use and for their own.
  */
 export function valuesChecksRead(model: Model): { graph: Graph; name: string }[] {
+  // Most models hold every tensor's bytes: nothing to look for (a walk of a 100k-node graph is not free).
+  const anyElsewhere = (g: Graph): boolean => {
+    for (const t of g.initializers.values()) if (elsewhere(t)) return true;
+    return g.nodes.some((n) => n.subgraphs.some((s) => anyElsewhere(s.graph)));
+  };
+  if (!anyElsewhere(model.graph)) return [];
   const wanted: { graph: Graph; name: string }[] = [];
   const seen = new Set<ConstTensor>();
   const visit = (g: Graph, scopes: Graph[]): void => {
