@@ -96,30 +96,45 @@ export interface ValueSources {
  * name the missing file, and its encoding is reported unreadable). Returns how many were read.
  */
 export async function readValuesChecksRead(model: Model, from: ValueSources): Promise<number> {
+  const wanted = valuesChecksRead(model);
   let count = 0;
-  for (const { graph, name } of valuesChecksRead(model)) {
-    const tensor = graph.initializers.get(name)!;
-    const data = tensor.data;
-    let bytes: Uint8Array | undefined;
-    if (data.kind === 'deferred' && from.file) {
-      bytes = await from.file(data.offset, data.offset + data.length);
-      if (bytes.length !== data.length)
-        throw new RangeError(`${tensor.name}: read ${bytes.length} bytes of its ${data.length}`);
-    } else if (data.kind === 'external' && from.data) {
-      const where = normalizeExternalLocation(data.location);
-      const bits = dtypeBits(String(tensor.dtype));
-      const length = data.length ?? Math.ceil((elementCount(tensor.dims) * bits) / 8);
-      if (!where.ok || !from.data.has(where.path) || bits === 0) continue;
-      try {
-        bytes = await from.data.read(where.path, data.offset, length);
-      } catch {
-        continue;
-      }
-      if (bytes.length !== length) continue;
+  // Reads go out a few at a time: each is a round trip (a Blob read in Chromium, an HTTP range
+  // request beside a model URL), and a model saved with external data has a scale per layer.
+  for (let at = 0; at < wanted.length; at += READS_AT_ONCE) {
+    const read = await Promise.all(wanted.slice(at, at + READS_AT_ONCE).map((w) => bytesOf(w, from)));
+    for (const [k, bytes] of read.entries()) {
+      if (!bytes) continue;
+      const { graph, name } = wanted[at + k]!;
+      const tensor = graph.initializers.get(name)!;
+      graph.initializers.set(name, { ...tensor, data: { kind: 'raw', bytes } });
+      count++;
     }
-    if (!bytes) continue;
-    graph.initializers.set(name, { ...tensor, data: { kind: 'raw', bytes } });
-    count++;
   }
   return count;
+}
+
+/** Reads under way at once. */
+const READS_AT_ONCE = 8;
+
+/** One tensor's bytes from where they are, or undefined when they cannot be had (see above). */
+async function bytesOf({ graph, name }: { graph: Graph; name: string }, from: ValueSources) {
+  const tensor = graph.initializers.get(name)!;
+  const data = tensor.data;
+  if (data.kind === 'deferred' && from.file) {
+    const bytes = await from.file(data.offset, data.offset + data.length);
+    if (bytes.length !== data.length)
+      throw new RangeError(`${tensor.name}: read ${bytes.length} bytes of its ${data.length}`);
+    return bytes;
+  }
+  if (data.kind !== 'external' || !from.data) return undefined;
+  const where = normalizeExternalLocation(data.location);
+  const bits = dtypeBits(String(tensor.dtype));
+  const length = data.length ?? Math.ceil((elementCount(tensor.dims) * bits) / 8);
+  if (!where.ok || !from.data.has(where.path) || bits === 0) return undefined;
+  try {
+    const bytes = await from.data.read(where.path, data.offset, length);
+    return bytes.length === length ? bytes : undefined;
+  } catch {
+    return undefined;
+  }
 }
