@@ -276,6 +276,11 @@ test('a drawing is first painted where it stays: neither its fit nor the verdict
 test('Back and Forward move between selected nodes and opened groups, and the fragment names the node', async ({
   page,
 }) => {
+  // Tall enough for the whole sample: at 720 px it opens at a readable zoom from its top, and the
+  // Sigmoid lies below the canvas. Playwright then scrolls React Flow's clipped container to reach
+  // it, React Flow scrolls it back, and under load the click landed on an edge or the pane
+  // (1 run in 28 with both cores busy; seen in a trace).
+  await page.setViewportSize({ width: 1280, height: 1000 });
   await page.goto('/');
   await waitForGraph(page);
   await graphNode(page, 'Conv').first().click();
