@@ -11,9 +11,8 @@
  * where its twin with inline tensors fails (PyTorch's LM head; MobileNetV3 with asymmetric
  * weights lost 11 of its 54 errors). Those tensors are read here; weights stay where they are.
  */
-import { dtypeBits } from '../model/dtype';
 import { normalizeExternalLocation, type ExternalDataSource } from '../model/external-data';
-import { elementCount } from '../model/tensor-values';
+import { tensorBytes } from '../model/graph-view';
 import type { ConstTensor, Graph, Model, Node } from '../model/types';
 import type { ReadRange } from './skeleton';
 
@@ -128,9 +127,10 @@ async function bytesOf({ graph, name }: { graph: Graph; name: string }, from: Va
   }
   if (data.kind !== 'external' || !from.data) return undefined;
   const where = normalizeExternalLocation(data.location);
-  const bits = dtypeBits(String(tensor.dtype));
-  const length = data.length ?? Math.ceil((elementCount(tensor.dims) * bits) / 8);
-  if (!where.ok || !from.data.has(where.path) || bits === 0) return undefined;
+  // The tensor's own size: 0 for a type of no fixed width (strings), whose bytes are not values.
+  const size = tensorBytes({ dtype: String(tensor.dtype), dims: tensor.dims });
+  const length = data.length ?? size;
+  if (!where.ok || !from.data.has(where.path) || size === 0) return undefined;
   try {
     const bytes = await from.data.read(where.path, data.offset, length);
     return bytes.length === length ? bytes : undefined;

@@ -250,7 +250,7 @@ export function countNodes(graph: Graph): number {
 }
 
 /** Bytes of a tensor's values by its type and shape (0 for a type of unknown width). */
-function tensorBytes(t: { dtype: string; dims: readonly number[] }): number {
+export function tensorBytes(t: { dtype: string; dims: readonly number[] }): number {
   const bits = dtypeBits(t.dtype);
   const count = t.dims.reduce((n, d) => n * Math.max(0, d), 1);
   return Number.isFinite(count) && bits > 0 ? Math.ceil((count * bits) / 8) : 0;
