@@ -304,9 +304,30 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
   }
   g.node = ordered;
   g.initializer.push(...newInits.map((t) => new onnx.TensorProto(t)));
+  declareInitializersAsInputs(proto);
   // Intermediate value_info would now describe renamed tensors; drop it, shapes are re-inferred.
   g.valueInfo = [];
   return { bytes: writeOnnx(proto), qdqDomain: msDomain ? 'com.microsoft' : 'ai.onnx', notes };
+}
+
+/**
+ * Before IR version 4 every initializer is a graph input too (ONNX's checker refuses the model
+ * otherwise; onnxruntime holds such inputs constant): the ones the export adds (scales, zero
+ * points, quantized weights, the opset-10 Slice's starts) are declared as the model's own are.
+ */
+function declareInitializersAsInputs(proto: onnx.ModelProto): void {
+  const ir = Number(proto.irVersion ?? 0);
+  if (ir === 0 || ir >= 4) return;
+  const g = proto.graph as onnx.GraphProto;
+  const declared = new Set(g.input.map((v) => v.name));
+  for (const t of g.initializer)
+    if (!declared.has(t.name))
+      g.input.push(
+        new onnx.ValueInfoProto({
+          name: t.name,
+          type: { tensorType: { elemType: t.dataType, shape: { dim: (t.dims ?? []).map((d) => ({ dimValue: d })) } } },
+        }),
+      );
 }
 
 /** Ops whose opset-10 form differs from their opset-9 one in a way this export does not rewrite. */
