@@ -56,6 +56,49 @@ describe('npyAsInput', () => {
     );
   });
 
+  it('takes every integer type NumPy writes for an integer input whose range holds the values, and no other', () => {
+    const u16 = npy('u16', 'np.array([0, 65535], dtype=np.uint16)');
+    expect(u16.dtype).toBe('uint16');
+    expect(npyAsInput(u16, 'uint16', 'u16.npy', 'pcm')).toEqual({
+      type: 'uint16',
+      data: Uint16Array.from([0, 65535]),
+      dims: [2],
+    });
+    expect(Array.from(npyAsInput(u16, 'int32', 'u16.npy', 'pcm').data as Int32Array)).toEqual([0, 65535]);
+    expect(() => npyAsInput(u16, 'int16', 'u16.npy', 'pcm')).toThrow(
+      `u16.npy: value 65535 at index 1 does not fit input "pcm", which takes int16: save values in int16's range`,
+    );
+    // NumPy's default int64 for a uint8 image input: narrowed when every value fits.
+    const pixels = npy('px', 'np.array([[0, 128, 255]])');
+    expect(pixels.dtype).toBe('int64');
+    expect(npyAsInput(pixels, 'uint8', 'px.npy', 'image')).toEqual({
+      type: 'uint8',
+      data: Uint8Array.from([0, 128, 255]),
+      dims: [1, 3],
+    });
+    expect(() => npyAsInput(npy('neg', 'np.array([3, -1])'), 'uint32', 'neg.npy', 'n')).toThrow(
+      'neg.npy: value -1 at index 1 does not fit input "n", which takes uint32',
+    );
+    const u64 = npy('u64', 'np.array([2**64 - 1], dtype=np.uint64)');
+    expect(npyAsInput(u64, 'uint64', 'u64.npy', 'h').data).toEqual(BigUint64Array.from([2n ** 64n - 1n]));
+    expect(() => npyAsInput(u64, 'int64', 'u64.npy', 'h')).toThrow(
+      'u64.npy: value 18446744073709551615 at index 0 does not fit input "h", which takes int64',
+    );
+    const i16 = npy('i16', 'np.array([-32768, 7], dtype=np.int16)');
+    expect(Array.from(npyAsInput(i16, 'float32', 'i16.npy', 'x').data as Float32Array)).toEqual([-32768, 7]);
+    expect(() => npyAsInput(i16, 'uint64', 'i16.npy', 'x')).toThrow(
+      'i16.npy: value -32768 at index 0 does not fit input "x", which takes uint64',
+    );
+  });
+
+  it('refuses an input of a type calibration cannot feed (bfloat16), saying so instead of how to cast', () => {
+    // ONNX's test data writes a bfloat16 input's values as uint16.
+    const bits = npy('bf', 'np.array([16256], dtype=np.uint16)');
+    expect(() => npyAsInput(bits, 'bfloat16', 'bf.npy', 'input')).toThrow(
+      'bf.npy: input "input" takes bfloat16, and calibration feeds float32, float64, int64, uint64, int32, uint32, int16, uint16, uint8, int8, bool or float16 only',
+    );
+  });
+
   it('refuses floats for an integer input and non-booleans for a boolean one, saying what to save', () => {
     const f = npy('idx', 'np.array([0.0, 1.0])');
     expect(() => npyAsInput(f, 'int64', 'idx.npy', 'indices')).toThrow(NpyError);

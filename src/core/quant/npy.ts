@@ -4,12 +4,34 @@
  */
 import { SentenceError } from '../model/errors';
 import { halfBits, halfValues } from '../model/half';
-import type { TensorClass } from './inputs';
+import { fedDtype, type TensorClass } from './inputs';
 
 export interface NpyArray {
-  dtype: 'float32' | 'float64' | 'int64' | 'int32' | 'uint8' | 'int8' | 'bool' | 'float16';
+  dtype:
+    | 'float32'
+    | 'float64'
+    | 'int64'
+    | 'uint64'
+    | 'int32'
+    | 'uint32'
+    | 'int16'
+    | 'uint16'
+    | 'uint8'
+    | 'int8'
+    | 'bool'
+    | 'float16';
   shape: number[];
-  data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Int8Array | Uint16Array;
+  data:
+    | Float32Array
+    | Float64Array
+    | BigInt64Array
+    | BigUint64Array
+    | Int32Array
+    | Uint32Array
+    | Int16Array
+    | Uint16Array
+    | Uint8Array
+    | Int8Array;
 }
 
 export class NpyError extends SentenceError<'npy'> {
@@ -23,7 +45,11 @@ const DTYPES: Record<string, NpyArray['dtype']> = {
   '<f4': 'float32',
   '<f8': 'float64',
   '<i8': 'int64',
+  '<u8': 'uint64',
   '<i4': 'int32',
+  '<u4': 'uint32',
+  '<i2': 'int16',
+  '<u2': 'uint16',
   '|u1': 'uint8',
   '|i1': 'int8',
   '|b1': 'bool',
@@ -38,12 +64,19 @@ export const ARRAY_OF: Record<
   float32: Float32Array,
   float64: Float64Array,
   int64: BigInt64Array,
+  uint64: BigUint64Array,
   int32: Int32Array,
+  uint32: Uint32Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
   uint8: Uint8Array,
   int8: Int8Array,
   bool: Uint8Array,
   float16: Uint16Array,
 };
+
+/** The element types calibration files may hold, for messages: "float32, float64, ... or float16". */
+export const FED_TYPES_TEXT = ((types) => `${types.slice(0, -1).join(', ')} or ${types.at(-1)}`)(Object.keys(ARRAY_OF));
 
 export function parseNpy(bytes: Uint8Array, fileName: string): NpyArray {
   const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
@@ -62,10 +95,7 @@ export function parseNpy(bytes: Uint8Array, fileName: string): NpyArray {
   if (fortran)
     throw new NpyError(`${fileName}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray`);
   const dtype = DTYPES[descr];
-  if (!dtype)
-    throw new NpyError(
-      `${fileName}: dtype ${descr} is not supported (use float32, float64, int64, int32, uint8, int8, bool or float16, little-endian)`,
-    );
+  if (!dtype) throw new NpyError(`${fileName}: dtype ${descr} is not supported (use ${FED_TYPES_TEXT}, little-endian)`);
   const shape = shapeText
     .split(',')
     .map((s) => s.trim())
@@ -89,13 +119,45 @@ export interface InputArray {
   dims: number[];
 }
 
-const INTEGERS = new Set<NpyArray['dtype']>(['int64', 'int32', 'uint8', 'int8']);
+/** Each integer element type with its least and greatest value. */
+const INTEGER_RANGE: Partial<Record<NpyArray['dtype'], readonly [bigint, bigint]>> = {
+  int8: [-(2n ** 7n), 2n ** 7n - 1n],
+  uint8: [0n, 2n ** 8n - 1n],
+  int16: [-(2n ** 15n), 2n ** 15n - 1n],
+  uint16: [0n, 2n ** 16n - 1n],
+  int32: [-(2n ** 31n), 2n ** 31n - 1n],
+  uint32: [0n, 2n ** 32n - 1n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
+};
 
 /** The values as numbers (float16 decoded). */
 function numbers(a: NpyArray): ArrayLike<number> {
-  if (a.dtype === 'float16') return halfValues(a.data);
-  if (a.dtype === 'int64') return Array.from(a.data as BigInt64Array, Number);
+  if (a.dtype === 'float16') return halfValues(a.data as Uint16Array);
+  if (a.data instanceof BigInt64Array || a.data instanceof BigUint64Array) return Array.from(a.data, Number);
   return a.data as ArrayLike<number>;
+}
+
+/**
+ * `a`'s integers in the integer type `target`, each checked against its range: a value that does
+ * not fit is refused, never wrapped (NumPy saves integers as int64 unless told otherwise).
+ */
+function integersAs(a: NpyArray, target: NpyArray['dtype'], fileName: string, input: string): InputArray {
+  const [lo, hi] = INTEGER_RANGE[target]!;
+  const [least, greatest] = [Number(lo), Number(hi)];
+  const from = a.data as ArrayLike<number | bigint>;
+  const out = new ARRAY_OF[target](new ArrayBuffer(from.length * ARRAY_OF[target].BYTES_PER_ELEMENT));
+  const wide = out instanceof BigInt64Array || out instanceof BigUint64Array;
+  for (let i = 0; i < from.length; i++) {
+    const v = from[i]!;
+    // A number comes from an array of 32 bits or fewer, exact against either bound as a number.
+    if (typeof v === 'bigint' ? v < lo || v > hi : v < least || v > greatest)
+      throw new NpyError(
+        `${fileName}: value ${v} at index ${i} does not fit input "${input}", which takes ${target}: save values in ${target}'s range`,
+      );
+    out[i] = (wide ? BigInt(v) : Number(v)) as never;
+  }
+  return { type: target, data: out, dims: a.shape };
 }
 
 /**
@@ -112,6 +174,10 @@ export function npyAsInput(a: NpyArray, dtype: string | undefined, fileName: str
   const known = dtype && dtype !== 'undefined' ? dtype : undefined;
   const target = known ?? (a.dtype === 'float64' ? 'float32' : a.dtype);
   if (target === a.dtype) return { type: a.dtype, data: a.data, dims };
+  if (!Object.hasOwn(ARRAY_OF, target))
+    throw new NpyError(
+      `${fileName}: input "${input}" takes ${target}, and calibration feeds ${FED_TYPES_TEXT} only (the types onnxruntime-web takes from a file): export the model so that the input takes one of those`,
+    );
   const refuse = (): never => {
     throw new NpyError(
       `${fileName}: holds ${a.dtype} values, and input "${input}" takes ${target}: save it as ${target} (numpy: array.astype(numpy.${target === 'bool' ? 'bool_' : target}))`,
@@ -126,20 +192,8 @@ export function npyAsInput(a: NpyArray, dtype: string | undefined, fileName: str
     if (a.dtype === 'bool') refuse();
     return { type: 'float16', data: Uint16Array.from(numbers(a), (x) => halfBits(x, 'even')), dims };
   }
-  if ((target === 'int64' || target === 'int32') && INTEGERS.has(a.dtype)) {
-    if (target === 'int64') return { type: 'int64', data: BigInt64Array.from(numbers(a), (x) => BigInt(x)), dims };
-    const values = a.dtype === 'int64' ? Array.from(a.data as BigInt64Array) : numbers(a);
-    const out = new Int32Array(values.length);
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (v < -2147483648 || v > 2147483647)
-        throw new NpyError(
-          `${fileName}: value ${v} at index ${i} does not fit input "${input}", which takes int32: save values in int32's range`,
-        );
-      out[i] = Number(v);
-    }
-    return { type: 'int32', data: out, dims };
-  }
+  if (Object.hasOwn(INTEGER_RANGE, target) && INTEGER_RANGE[a.dtype])
+    return integersAs(a, target as NpyArray['dtype'], fileName, input);
   return refuse();
 }
 
@@ -156,6 +210,7 @@ export function inputTensor(
   fileName: string,
   input: FedInput,
 ): InstanceType<TensorClass> {
-  const x = npyAsInput(a, input.dtype, fileName, input.name);
+  // An optional tensor input is fed its element (a type that takes no tensor stays as it is).
+  const x = npyAsInput(a, fedDtype(input.dtype) ?? input.dtype, fileName, input.name);
   return new Tensor(x.type as 'float32', x.data as Float32Array, x.dims);
 }

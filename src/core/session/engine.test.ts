@@ -716,6 +716,27 @@ describe("quantizing ONNX's conformance models (libonnx-testdata)", () => {
     );
   });
 
+  it("calibrates from ONNX's test data of an optional tensor input (OptionalProto) and of uint16 inputs", async () => {
+    const { nodeRuntime } = await import('../quant/node-runtime');
+    const engine = new Engine(nodeRuntime);
+    const pb = (dir: string, k: number) => file(`${DATA}/node/${dir}/test_data_set_0/input_${k}.pb`);
+    // Both were refused: "holds no tensor values: not an ONNX TensorProto file", and "holds uint16
+    // values; calibration inputs are float32, ...".
+    for (const [test, files] of [
+      ['test_optional_get_element', [pb('test_optional_get_element', 0)]],
+      ['test_mod_uint16', [pb('test_mod_uint16', 0), pb('test_mod_uint16', 1)]],
+    ] as const) {
+      await engine.openFiles([file(`${DATA}/node/${test}/model.onnx`, 'model.onnx')]);
+      const out = await engine.quantize({ ...quantTwoSamples, inputFiles: [...files] });
+      if (!out.ok) throw new Error(`${test}: ${out.error.message}`);
+      expect(out.calibration, test).toEqual({ samples: 1, source: 'files', observer: 'minmax' });
+    }
+    // A sequence input with its file: the input's type is named before the file is read.
+    await engine.openFiles([file(`${DATA}/node/test_identity_sequence/model.onnx`, 'model.onnx')]);
+    const seq = await engine.quantize({ ...quantTwoSamples, inputFiles: [pb('test_identity_sequence', 0)] });
+    expect(seq.ok ? '' : seq.error.message).toContain('Input "x" has type sequence<float32>, not a tensor type');
+  });
+
   it('node/test_cast_DOUBLE_to_FLOAT: a float64 input gets float64 samples and is quantized', async () => {
     const { nodeRuntime } = await import('../quant/node-runtime');
     const engine = new Engine(nodeRuntime);
