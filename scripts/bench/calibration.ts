@@ -20,7 +20,7 @@ import type { CalibrationSample } from '../../src/core/quant/expose';
 import { sileroSamples } from '../samples/silero';
 import { feedInputs, randomSamples, resolveInputShapes } from '../../src/core/quant/inputs';
 import { nodeRuntime } from '../../src/core/quant/node-runtime';
-import { annotate } from '../../src/core/quant/plan';
+import { annotate, observedTensors } from '../../src/core/quant/plan';
 import { DEFAULT_OPTIONS } from '../../src/core/quant/configs';
 import { loadRulePack } from '../../rules/registry';
 import type { BenchPart, Figure, MetricDef, PreparedCase, Target } from './types';
@@ -174,7 +174,7 @@ export const calibrationPart: BenchPart = {
     // it, so the one-off work (augmenting the model, creating the session, the first run) is not
     // spread over the samples.
     const plan = annotate(model, await loadRulePack('htp'), { ...DEFAULT_OPTIONS, config: '8a8w' });
-    const tensors = new Set([...plan.tensors].filter(([, spec]) => spec.kind === 'observe').map(([t]) => t));
+    const tensors = observedTensors(model, plan);
     let total = 0;
     const timed = async (observer: 'minmax' | 'percentile') => {
       const stamps: { at: number; plain: number }[] = [];

@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 19
+GENERATOR_VERSION = 20
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 
@@ -397,6 +397,19 @@ class MaskedParts(torch.nn.Module):
         return torch.cat([x[x > 0] * 2.0, x[x <= 0] * 3.0]) + 1.0
 
 
+class SlotWriter(torch.nn.Module):
+    """Features written into slots of a zero buffer (`out[idx] = y`: ScatterND onto a constant of zeros), as a
+    KV cache or a scatter-pool is filled."""
+    def __init__(self):
+        super().__init__()
+        self.proj = torch.nn.Linear(16, 16)
+
+    def forward(self, x):
+        out = torch.zeros(12, 16)
+        out[torch.tensor([0, 2, 4, 6, 8, 10, 1, 3])] = self.proj(x)
+        return out
+
+
 def main(out):
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
@@ -520,6 +533,11 @@ def main(out):
     torch.manual_seed(13)
     float_case('float-linear-kn', 'Linear weights stored [in, out] (torch.addmm: Gemm without transB; torch.matmul: MatMul), float, opset 13',
                LinearKN(), (torch.randn(4, 64),), 13)
+    torch.set_rng_state(rng)
+    rng = torch.get_rng_state()
+    torch.manual_seed(14)
+    float_case('float-slot-writer', 'Features written into a zero buffer (out[idx] = y: ScatterND onto a constant of zeros), float, opset 13',
+               SlotWriter(), (torch.randn(8, 16),), 13)
     torch.set_rng_state(rng)
 
     def half_case(source, name, what):

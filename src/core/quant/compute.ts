@@ -57,21 +57,53 @@ export function computeEncodings(
   const fit = (e: QuantEncoding): QuantEncoding =>
     half ? { ...e, scale: e.scale.map(halfScale), scaleType: 'float16' } : e;
 
-  // One common range for each Concat group.
-  const merged = new Map<string, Range>(ranges);
-  for (const group of plan.groups) {
-    const rs = group.map((t) => ranges.get(t)).filter((r): r is Range => !!r);
-    if (rs.length === 0) continue;
-    const common = { min: Math.min(...rs.map((r) => r.min)), max: Math.max(...rs.map((r) => r.max)) };
-    for (const t of group) if (plan.tensors.get(t)?.kind === 'observe') merged.set(t, common);
-  }
-
   const values = (name: string) => {
     const c = lookupConstant(model, '', name);
     if (!c) return undefined;
     const v = constValues(c);
     return v ? { values: v, dims: c.dims } : undefined;
   };
+  /** A tensor's range: observed, or, for a constant, its values' extent. */
+  const rangeOf = (tensor: string): Range | undefined => {
+    const r = ranges.get(tensor);
+    if (r) return r;
+    const v = values(tensor);
+    if (!v || v.values.length === 0) return undefined;
+    let min = Infinity,
+      max = -Infinity;
+    for (let i = 0; i < v.values.length; i++) {
+      min = Math.min(min, v.values[i]!);
+      max = Math.max(max, v.values[i]!);
+    }
+    return { min, max };
+  };
+  // The tensor whose encoding a shared one takes (Reshape's input for its output, and on).
+  const holder = (tensor: string) => {
+    let t = tensor;
+    for (let hops = 0; hops < plan.tensors.size; hops++) {
+      const spec = plan.tensors.get(t);
+      if (spec?.kind !== 'shared') break;
+      t = spec.with;
+    }
+    return t;
+  };
+  // Ranges an encoding must cover besides its own tensor's (a Scatter's updates and output).
+  const widened = new Map<string, Range>();
+  for (const [tensor, extra] of plan.widen) {
+    const at = holder(tensor);
+    const rs = [widened.get(at), rangeOf(at), ...extra.map(rangeOf)].filter((r): r is Range => !!r);
+    if (rs.length) widened.set(at, { min: Math.min(...rs.map((r) => r.min)), max: Math.max(...rs.map((r) => r.max)) });
+  }
+
+  // One common range for each Concat group.
+  const merged = new Map<string, Range>(ranges);
+  for (const [tensor, r] of widened) if (plan.tensors.get(tensor)?.kind === 'observe') merged.set(tensor, r);
+  for (const group of plan.groups) {
+    const rs = group.map((t) => ranges.get(t)).filter((r): r is Range => !!r);
+    if (rs.length === 0) continue;
+    const common = { min: Math.min(...rs.map((r) => r.min)), max: Math.max(...rs.map((r) => r.max)) };
+    for (const t of group) if (plan.tensors.get(t)?.kind === 'observe') merged.set(t, common);
+  }
 
   const pending: [string, TensorSpec][] = [];
   for (const [tensor, spec] of plan.tensors) {
@@ -90,8 +122,9 @@ export function computeEncodings(
           notes.push(`${tensor}: constant values could not be read; left in float.`);
           break;
         }
-        let lo = Infinity,
-          hi = -Infinity;
+        // A constant whose encoding a Scatter's output shares covers what that output holds too.
+        let lo = widened.get(tensor)?.min ?? Infinity,
+          hi = widened.get(tensor)?.max ?? -Infinity;
         for (let i = 0; i < v.values.length; i++) {
           lo = Math.min(lo, v.values[i]!);
           hi = Math.max(hi, v.values[i]!);

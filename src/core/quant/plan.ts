@@ -50,7 +50,30 @@ export interface Plan {
   nodes: PlanNode[];
   /** Tensors that must end with one common range (Concat inputs and output). */
   groups: string[][];
+  /**
+   * Tensors whose ranges an encoding must cover too, keyed by a tensor that holds it: a
+   * ScatterElements' or ScatterND's output shares its data's encoding, and holds the updates'
+   * values (or, with a reduction, their sums or products), which can lie far outside the data's
+   * range (zeros scattered into, say). ExecuTorch's annotator shares one observer among the three.
+   */
+  widen: Map<string, string[]>;
   notes: string[];
+}
+
+/**
+ * The tensors calibration observes for `plan`: those with an encoding of their own, the inputs a
+ * consumer reads requantized (`edges`), and those whose ranges widen another's (`widen`).
+ */
+export function observedTensors(model: Model, plan: Plan): Set<string> {
+  const observed = new Set([...plan.tensors].filter(([, s]) => s.kind === 'observe').map(([n]) => n));
+  const byId = new Map<string, Model['graph']['nodes'][number]>(model.graph.nodes.map((n) => [n.id, n]));
+  for (const key of plan.edges.keys()) {
+    const [id, i] = key.split(':');
+    const t = byId.get(id!)?.inputs[Number(i)];
+    if (t) observed.add(t);
+  }
+  for (const extra of plan.widen.values()) for (const t of extra) observed.add(t);
+  return observed;
 }
 
 export class OverrideError extends SentenceError<'override'> {
@@ -138,6 +161,7 @@ export function annotate(
   const types = tensorTypes(model);
   const tensors = new Map<string, TensorSpec>();
   const groups: string[][] = [];
+  const widen = new Map<string, string[]>();
   const edges = new Map<string, TensorSpec>();
   const notes: string[] = [];
   const nodes: PlanNode[] = [];
@@ -289,6 +313,14 @@ export function annotate(
     }
     if (qnnOp === 'Concat')
       groups.push([...node.inputs.filter((p) => !p.constant).map((p) => p.tensor), ...concatGroup]);
+    const data = node.inputs[0];
+    if ((qnnOp === 'ScatterElements' || qnnOp === 'ScatterNd') && data && tensors.has(data.tensor)) {
+      const updates = node.inputs.find((p) => p.index === 2);
+      const extra = [updates?.tensor, node.outputs[0]?.tensor].filter(
+        (t): t is string => !!t && tensors.has(t) && t !== data.tensor,
+      );
+      widen.set(data.tensor, [...(widen.get(data.tensor) ?? []), ...extra]);
+    }
   }
-  return { tensors, edges, nodes, groups, notes };
+  return { tensors, edges, nodes, groups, widen, notes };
 }

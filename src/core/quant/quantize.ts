@@ -15,7 +15,7 @@ import { AimetEncodingsError, writeAimetEncodings } from '../formats/aimet';
 import type { QuantEncoding } from '../encoding/encoding';
 import { exportQdq, type ExportResult } from './export-qdq';
 import type { CalibrationSample } from './expose';
-import { annotate, type Override, type Plan } from './plan';
+import { annotate, observedTensors, type Override, type Plan } from './plan';
 import { outputNumbers, outputSqnr, type OutputSqnr } from './sqnr';
 import { foldControlFlow, type ControlFlowFold } from './fold-control-flow';
 import { readOnnx } from '../model/read-onnx';
@@ -185,13 +185,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
       `The model computes in float16 (tensor "${half}"), whose Q/DQ store their scales in float16, and LPBQ's block scales (an integer times the channel's scale) do not fit float16 in general. Quantize the float32 model for block-wise weights, or pick a per-channel config (16a4w, 16a8w) for this one.`,
     );
   t = lap('annotate', t);
-  const observed = new Set([...plan.tensors].filter(([, s]) => s.kind === 'observe').map(([n]) => n));
-  const byId = new Map<string, Model['graph']['nodes'][number]>(model.graph.nodes.map((n) => [n.id, n]));
-  for (const key of plan.edges.keys()) {
-    const [id, i] = key.split(':');
-    const t = byId.get(id!)?.inputs[Number(i)];
-    if (t) observed.add(t);
-  }
+  const observed = observedTensors(model, plan);
   req.onProgress?.('Calibrating', 0);
   // Calibration runs the float model on every sample: its outputs are kept for the SQNR, which
   // then runs only the quantized model (up to a bound on what they hold: past it, the samples not
