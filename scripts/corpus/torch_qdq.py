@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 20
+GENERATOR_VERSION = 21
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 
@@ -410,6 +410,20 @@ class SlotWriter(torch.nn.Module):
         return out
 
 
+class BandGate(torch.nn.Module):
+    """Keeps the features outside a band and damps the rest: two comparisons joined by Or, and a Where that
+    picks between float tensors (its output is float, its condition boolean)."""
+    def __init__(self):
+        super().__init__()
+        self.proj = torch.nn.Linear(16, 16)
+        self.out = torch.nn.Linear(16, 8)
+
+    def forward(self, x):
+        y = self.proj(x)
+        keep = (y > 0.5) | (y < -0.5)
+        return self.out(torch.where(keep, y, 0.1 * y))
+
+
 def main(out):
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
@@ -536,6 +550,8 @@ def main(out):
     torch.set_rng_state(rng)
     rng = torch.get_rng_state()
     torch.manual_seed(14)
+    float_case('float-band-gate', 'Comparisons joined by Or and a Where between float tensors (boolean tensors the exporter leaves undeclared), float, opset 13',
+               BandGate(), (torch.randn(4, 16),), 13)
     float_case('float-slot-writer', 'Features written into a zero buffer (out[idx] = y: ScatterND onto a constant of zeros), float, opset 13',
                SlotWriter(), (torch.randn(8, 16),), 13)
     torch.set_rng_state(rng)

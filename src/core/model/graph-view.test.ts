@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildGraphView, inputNodeId, outputNodeId, summarizeModel } from './graph-view';
+import { buildGraphView, inferOutputDtype, inputNodeId, outputNodeId, summarizeModel } from './graph-view';
 import { weightsText } from '../../ui/format';
 import { findGraphChain, lookupConstant, lookupShownConstant } from './constants';
 import { readOnnx } from './read-onnx';
@@ -111,5 +111,36 @@ describe('element types of control-flow outputs', () => {
     expect(loop.outputs.map((o) => o.dtype)).toEqual(['float32']);
     const out = view.edges.find((e) => e.source === loop.id)!;
     expect(out.dtype).toBe('float32');
+  });
+});
+
+describe('inferOutputDtype', () => {
+  it("agrees with the declared output types of ONNX's single-node conformance models", () => {
+    // Each model declares its outputs; the inference sees only the inputs' types, as for an
+    // undeclared tensor inside a graph. (Where took its condition's type, bool, until session 28,
+    // and the quantizer left a Where's output float.)
+    const root = '/usr/share/libonnx-testdata/data/node';
+    let checked = 0;
+    const wrong: string[] = [];
+    for (const test of readdirSync(root)) {
+      const path = `${root}/${test}/model.onnx`;
+      if (!existsSync(path)) continue;
+      const g = readOnnx(new Uint8Array(readFileSync(path))).graph;
+      if (g.nodes.length !== 1) continue;
+      const n = g.nodes[0]!;
+      const types = new Map<string, string>();
+      for (const v of g.inputs) types.set(v.name, String(v.dtype));
+      for (const t of g.initializers.values()) types.set(t.name, String(t.dtype));
+      n.outputs.forEach((o, k) => {
+        const declared = String(g.outputs.find((v) => v.name === o)?.dtype);
+        if (!o || declared === 'undefined' || declared.includes('<')) return;
+        const inferred = inferOutputDtype(n, (t) => types.get(t), k);
+        if (inferred === undefined) return;
+        checked++;
+        if (inferred !== declared) wrong.push(`${test} ${n.opType} output ${k}: ${inferred}, declared ${declared}`);
+      });
+    }
+    expect(checked).toBeGreaterThan(850);
+    expect(wrong).toEqual([]);
   });
 });

@@ -557,6 +557,29 @@ export function buildGraphView(
   return view;
 }
 
+/**
+ * The element type of each node output of `graph` that the model leaves undeclared and that its
+ * op makes surely not float: a comparison's or a logical op's booleans, Shape's int64s, a Cast to
+ * an integer type, an integer op's result. `typeOf` gives what the model states (declared types,
+ * constants'); an undeclared output that may be float is left out, never guessed.
+ */
+export function nonFloatOutputTypes(graph: Graph, typeOf: (tensor: string) => string | undefined): Map<string, string> {
+  const found = new Map<string, string>();
+  const known = (name: string) => {
+    const t = typeOf(name);
+    return t !== undefined && t !== 'undefined' ? t : found.get(name);
+  };
+  for (const n of graph.nodes)
+    for (let k = 0; k < n.outputs.length; k++) {
+      const o = n.outputs[k];
+      if (!o || known(o) !== undefined) continue;
+      const inferred = inferOutputDtype(n, known, k);
+      if (inferred && inferred !== 'undefined' && !inferred.startsWith('float') && inferred !== 'bfloat16')
+        found.set(o, inferred);
+    }
+  return found;
+}
+
 const BOOL_OPS = new Set([
   'Equal',
   'Less',
@@ -601,7 +624,63 @@ export function inferOutputDtype(
     case 'DequantizeLinear':
       return typeOf(n.inputs[1] ?? '') ?? 'float32';
     case 'DynamicQuantizeLinear':
-      return 'uint8';
+      // y, y_scale, y_zero_point.
+      return index === 1 ? 'float32' : 'uint8';
+    case 'Where':
+      // The condition is boolean; the values come from X and Y.
+      return typeOf(n.inputs[1] ?? '') ?? typeOf(n.inputs[2] ?? '');
+    case 'CastLike':
+      return typeOf(n.inputs[1] ?? '');
+    case 'OneHot':
+      return typeOf(n.inputs[2] ?? '');
+    case 'TopK':
+    case 'MaxPool':
+      // Values of the input's type, then int64 indices.
+      return index === 1 ? 'int64' : typeOf(n.inputs[0] ?? '');
+    case 'Dropout':
+      return index === 1 ? 'bool' : typeOf(n.inputs[0] ?? '');
+    case 'Unique':
+      return index === 0 ? typeOf(n.inputs[0] ?? '') : 'int64';
+    case 'MatMulInteger':
+    case 'ConvInteger':
+      return 'int32';
+    case 'BlackmanWindow':
+    case 'HannWindow':
+    case 'HammingWindow':
+    case 'MelWeightMatrix': {
+      // Their inputs are sizes: the type is an attribute, float32 by default.
+      const dt = attr('output_datatype');
+      return dtypeFromCode(dt?.type === 'int' ? dt.value : 1);
+    }
+    case 'EyeLike':
+    case 'Bernoulli':
+    case 'RandomNormalLike':
+    case 'RandomUniformLike': {
+      const dt = attr('dtype');
+      return dt?.type === 'int' ? dtypeFromCode(dt.value) : typeOf(n.inputs[0] ?? '');
+    }
+    case 'RandomNormal':
+    case 'RandomUniform': {
+      const dt = attr('dtype');
+      return dtypeFromCode(dt?.type === 'int' ? dt.value : 1);
+    }
+    case 'Multinomial': {
+      const dt = attr('dtype');
+      return dtypeFromCode(dt?.type === 'int' ? dt.value : 6);
+    }
+    case 'TfIdfVectorizer':
+      return 'float32';
+    case 'OptionalHasElement':
+      return 'bool';
+    case 'OptionalGetElement': {
+      // An optional's element type; a sequence's is not a tensor type.
+      const t = typeOf(n.inputs[0] ?? '');
+      const element = t?.startsWith('optional<') ? t.slice('optional<'.length, -1) : t;
+      return element?.includes('<') ? undefined : element;
+    }
+    case 'QLinearConv':
+    case 'QLinearMatMul':
+      return typeOf(n.inputs[7] ?? '');
     case 'Cast': {
       const to = attr('to');
       return to?.type === 'int' ? dtypeFromCode(to.value) : undefined;

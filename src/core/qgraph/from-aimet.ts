@@ -6,6 +6,7 @@
  * run along (input channels).
  */
 import { constantNodeValue, smallIntValues } from '../model/constants';
+import { nonFloatOutputTypes } from '../model/graph-view';
 import type { ConstTensor, Dim, Model, Node } from '../model/types';
 import { isFloatEncoding, type AimetEncodings } from '../formats/aimet';
 import type { QuantEncoding } from '../encoding/encoding';
@@ -16,6 +17,7 @@ import {
   displayName,
   inChannelAxis,
   inputRole,
+  isNonFloatDtype,
   outChannelAxis,
   simpleAttrs,
   type QGraph,
@@ -63,6 +65,16 @@ export function qgraphFromTensorEncodings(
   }
   for (const [name, t] of constValues) shapes.set(name, t.dims);
   inferRanks(g, shapes, (t) => constValues.get(t));
+  // The tensors that are surely not float, declared or inferred from their ops (a comparison's
+  // booleans): rules about float data leave them alone, as the QDQ reader's graph does.
+  const stated = new Map<string, string>();
+  for (const v of [...g.inputs, ...g.outputs, ...g.valueInfo.values()]) stated.set(v.name, String(v.dtype));
+  for (const [name, t] of constValues) stated.set(name, String(t.dtype));
+  const nonFloat = nonFloatOutputTypes(g, (t) => stated.get(t));
+  const dtypeOf = (tensor: string) => {
+    const t = stated.get(tensor) ?? nonFloat.get(tensor);
+    return isNonFloatDtype(t) ? { dtype: t } : {};
+  };
   let quantized = false;
   const lookup = (tensor: string, node: Node, constant: boolean, inputIndex?: number): QuantEncoding | undefined => {
     const e = encodingOf(tensor, constant, inputIndex === undefined ? undefined : node.id, inputIndex);
@@ -98,6 +110,7 @@ export function qgraphFromTensorEncodings(
         constant,
         encoding: lookup(tensor, n, constant, i),
         shape: shapes.get(tensor),
+        ...dtypeOf(tensor),
         ...(values ? { values } : {}),
       });
     });
@@ -108,6 +121,7 @@ export function qgraphFromTensorEncodings(
       constant: false,
       encoding: lookup(tensor, n, false),
       shape: shapes.get(tensor),
+      ...dtypeOf(tensor),
     }));
     nodes.push({
       id: n.id,

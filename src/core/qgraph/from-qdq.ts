@@ -17,6 +17,7 @@
 import { constantNodeValue, constNumbers, smallIntValues } from '../model/constants';
 import { dtypeFromCode } from '../model/dtype';
 import { producerIndex } from '../model/graph-index';
+import { nonFloatOutputTypes } from '../model/graph-view';
 import type { ConstTensor, Dim, Graph, Model, Node } from '../model/types';
 import type { QuantDType, QuantEncoding } from '../encoding/encoding';
 import { channelMajorBlocks, containerBits } from '../encoding/encoding';
@@ -156,6 +157,16 @@ function indexGraph(graph: Graph): Index {
       if (value) constantNodes.set(n.outputs[0], value);
     }
   }
+  // Tensors the model leaves undeclared that are surely not float (a comparison's booleans, a
+  // Shape's int64s): rules about float data must not take them for float (the Or of two
+  // comparisons read as a float island).
+  const stated = (name: string) => {
+    const t = declaredType.get(name);
+    if (t !== undefined && t !== 'undefined') return t;
+    const c = graph.initializers.get(name) ?? constantNodes.get(name);
+    return c ? String(c.dtype) : undefined;
+  };
+  for (const [tensor, dtype] of nonFloatOutputTypes(graph, stated)) declaredType.set(tensor, dtype);
   /**
    * Constants derived from other constants, resolved once (null: not a constant). Initializers and
    * Constant outputs are looked up where they are, and tensors whose producer cannot derive one

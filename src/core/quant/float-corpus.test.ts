@@ -61,6 +61,8 @@ interface Case {
    * to the tensor's type), and the export, read back, must pass the rules it was made by.
    */
   half?: boolean;
+  /** No node may stay float: the plan and its export, read back, have no float-island finding. */
+  wholly?: boolean;
 }
 
 const CASES: Case[] = [
@@ -157,6 +159,15 @@ const CASES: Case[] = [
     floor: { '8a8w': 34, '16a8w': 37, '16a4w_block': 15.5 },
   },
   {
+    // Comparisons joined by Or and a Where between float tensors, all undeclared: the Where's output
+    // was read as boolean (its condition's type) and left float, and the Or (booleans) was called a
+    // float island, until session 28.
+    file: `${TORCH}/float-band-gate.onnx`,
+    producer: 'pytorch (where, logical or)',
+    floor: { '8a8w': 37, '16a8w': 47 },
+    wholly: true,
+  },
+  {
     // A ScatterND onto a constant of zeros: its output shares the zeros' encoding, which was
     // calibrated on the zeros alone (a scale of 1e-7 or so) and clamped every written value, 0.0 dB
     // at both configs until session 28.
@@ -227,6 +238,13 @@ describe('quantizing real float models', () => {
               .sort();
           expect(errorsOf(r.validation.findings)).toEqual([...(c.errors ?? [])].sort());
           if (c.note) expect(r.notes.join('\n')).toMatch(c.note);
+          if (c.wholly) {
+            const islands = (fs: { rule: string; message: string }[]) =>
+              fs.filter((f) => f.rule === 'float-island').map((f) => f.message);
+            expect(islands(r.validation.findings)).toEqual([]);
+            const back = validate(qgraphFromQdq(readOnnx(r.qdq.bytes)), pack, { soc: 'SM8650', strict: true });
+            expect(islands(back.findings)).toEqual([]);
+          }
           // Every weight is in the file, so every weight is quantized: ResNet-18's 512×512×3×3
           // convolutions (2.4 million values each) were left in float until session 13.
           expect(r.notes.filter((n) => /could not be read/.test(n))).toEqual([]);
