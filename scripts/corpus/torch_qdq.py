@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 21
+GENERATOR_VERSION = 22
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 
@@ -424,6 +424,21 @@ class BandGate(torch.nn.Module):
         return self.out(torch.where(keep, y, 0.1 * y))
 
 
+class CausalAttention(torch.nn.Module):
+    """One attention head with a causal mask filled in as -inf (masked_fill: a Where between the mask, -inf and the
+    scores), as PyTorch code masks before a Softmax."""
+    def __init__(self, d=16, t=8):
+        super().__init__()
+        self.q = torch.nn.Linear(d, d)
+        self.k = torch.nn.Linear(d, d)
+        self.v = torch.nn.Linear(d, d)
+        self.register_buffer('mask', torch.triu(torch.ones(t, t, dtype=torch.bool), 1))
+
+    def forward(self, x):
+        scores = (self.q(x) @ self.k(x).transpose(-1, -2)).masked_fill(self.mask, float('-inf'))
+        return torch.softmax(scores, -1) @ self.v(x)
+
+
 def main(out):
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
@@ -552,6 +567,8 @@ def main(out):
     torch.manual_seed(14)
     float_case('float-band-gate', 'Comparisons joined by Or and a Where between float tensors (boolean tensors the exporter leaves undeclared), float, opset 13',
                BandGate(), (torch.randn(4, 16),), 13)
+    float_case('float-causal-attention', 'One attention head masked with -inf (masked_fill before Softmax), float, opset 13',
+               CausalAttention(), (torch.randn(1, 8, 16),), 13)
     float_case('float-slot-writer', 'Features written into a zero buffer (out[idx] = y: ScatterND onto a constant of zeros), float, opset 13',
                SlotWriter(), (torch.randn(8, 16),), 13)
     torch.set_rng_state(rng)

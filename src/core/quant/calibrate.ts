@@ -46,6 +46,12 @@ export interface CalibrateOptions {
    * let go: a tensor's `data` read now stays valid.
    */
   onOutputs?: (sample: number, outputs: Readonly<Record<string, ortTypes.Tensor>>) => void;
+  /**
+   * Reads the observed tensors out of the runtime on every sample, never reducing them in the
+   * graph: a reduction's extreme of a tensor that holds -inf is -inf, where a read-out gives the
+   * extent of its finite values (see {@link extent}).
+   */
+  readOut?: boolean;
 }
 
 export type CalibrationMethod = 'grouped' | 'per-tensor' | 'read-out';
@@ -276,13 +282,17 @@ function merge(a: number[], b: ArrayLike<number>, keep: number, order: (x: numbe
   return all.sort(order).slice(0, keep);
 }
 
+/**
+ * The least and greatest finite values of `v` (an empty extent, lo > hi, when none): an
+ * encoding cannot hold ±inf, and an attention mask's -inf would otherwise take the whole range.
+ */
 function extent(v: ArrayLike<number>): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < v.length; i++) {
     const x = v[i]!;
-    if (x < lo) lo = x;
-    if (x > hi) hi = x;
+    if (x < lo && x !== -Infinity) lo = x;
+    if (x > hi && x !== Infinity) hi = x;
   }
   return [lo, hi];
 }
@@ -420,7 +430,7 @@ export async function calibrate(
   options: CalibrateOptions,
 ): Promise<Map<string, Range>> {
   const observers = new Map<string, Observer>();
-  const inGraph = options.tensors !== undefined;
+  const inGraph = options.tensors !== undefined && !options.readOut;
   const percentile = options.observer === 'percentile' ? (options.percentile ?? 99.99) : undefined;
   // The percentile observer takes each tensor's tails from the graph (TopK); it has no per-tensor
   // path, so where the grouped one fails it reads tensors out.
@@ -466,7 +476,11 @@ export async function calibrate(
   // first run (see augmentWithGroupedRanges).
   const exposed = inGraph
     ? exposeTensorsForShapes(modelBytes, options.tensors!, samples)
-    : { bytes: exposeTensors(modelBytes), freeDimensionOverrides: {}, inputsSized: false };
+    : {
+        bytes: exposeTensors(modelBytes, options.readOut ? options.tensors : undefined),
+        freeDimensionOverrides: {},
+        inputsSized: false,
+      };
   await checkpoint(options.signal);
   const creating = performance.now();
   let session = await createSession(

@@ -211,6 +211,26 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
       reference[i] = kept;
     },
   });
+  // A tensor that holds ±inf (an attention mask added or filled in) reduces to ±inf in the graph:
+  // it is read out again over the samples for the extent of its finite values, which is what an
+  // encoding can hold, and the run says what becomes of the infinities.
+  const unbounded = [...ranges].filter(([, r]) => !Number.isFinite(r.min) || !Number.isFinite(r.max));
+  if (unbounded.length) {
+    const finite = await calibrate(bytes, req.samples, req.createSession, {
+      observer: 'minmax',
+      tensors: new Set(unbounded.map(([name]) => name)),
+      signal: req.signal,
+      readOut: true,
+    });
+    for (const [name, r] of unbounded) {
+      const f = finite.get(name) ?? { min: 0, max: 0 };
+      ranges.set(name, f);
+      const ends = [r.min === -Infinity ? '-inf' : '', r.max === Infinity ? '+inf' : ''].filter(Boolean).join(' and ');
+      plan.notes.push(
+        `${name}: holds ${ends} on the calibration samples (an attention mask, say). Its encoding covers its finite values (${f.min.toPrecision(4)} to ${f.max.toPrecision(4)}), and ${ends} quantize${ends.includes(' and ') ? '' : 's'} to that range's end: a Softmax after it gives masked positions a weight instead of none. Mask with a finite value about 10 below the lowest score instead (a weight of e^-10), which the encoding then holds, or keep the mask in float.`,
+      );
+    }
+  }
   t = lap('calibrate', t);
   const encodings = computeEncodings(model, plan, ranges, req.options, half !== undefined);
   const graph = qgraphFromTensorEncodings(
