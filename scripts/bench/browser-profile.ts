@@ -269,7 +269,10 @@ async function profileWorkers(
     new Promise<unknown>((resolve) => {
       const id = next++;
       replies.set(id, resolve);
-      void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
+      // A worker that ended (a run's inference thread) has no session left: nothing to report.
+      cdp
+        .send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) })
+        .catch(() => resolve(undefined));
     });
   const sessions: { name: string; sessionId: string }[] = [];
   for (const t of targetInfos.filter((t) => t.type === 'worker')) {
@@ -285,8 +288,8 @@ async function profileWorkers(
     async stop() {
       const out: { name: string; profile: Profile }[] = [];
       for (const s of sessions) {
-        const r = (await send(s.sessionId, 'Profiler.stop')) as { profile: Profile };
-        out.push({ name: s.name, profile: r.profile });
+        const r = (await send(s.sessionId, 'Profiler.stop')) as { profile: Profile } | undefined;
+        if (r) out.push({ name: s.name, profile: r.profile });
       }
       return out;
     },
