@@ -149,7 +149,14 @@ export interface FixedEncoding {
  * A limit on an op's attributes, input ranks, constant inputs or arity, as data. One checker
  * (`op-limits`) reads them. `inputs` of a limit are ONNX input positions.
  */
-export type OpLimit = { source: Source; sdk?: string; effect?: ConstraintEffect; why?: string } &
+export type OpLimit = {
+  source: Source;
+  sdk?: string;
+  effect?: ConstraintEffect;
+  why?: string;
+  /** What to do, when the kind's general advice does not fit. */
+  fix?: string;
+} &
   /** An attribute's value must be one of `values` (strings or ints); `dflt` when absent. */
   (
     | { kind: 'attr-in'; attr: string; values: (string | number)[]; dflt?: string | number }

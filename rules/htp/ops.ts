@@ -177,11 +177,35 @@ export const HTP_OPS: OpMapping[] = [
         why: 'LayerNormalization with Mean or InvStdDev outputs',
         source: src('layernormalization_op_builder.cc', 'LayerNormOpBuilder::IsOpSupported'),
       },
+      {
+        // ONNX Runtime's own test of it is disabled: its validation passes the node, and the HTP
+        // then fails to prepare the graph, so the session is not created at all.
+        kind: 'const-inputs',
+        inputs: [1],
+        why: 'a scale computed at run time: the HTP fails to prepare the graph ("could not create op: q::flat_to_vtcm")',
+        fix: 'Make the scale a constant (an initializer, or a Constant folded into one), or apply a computed scale with a Mul after a LayerNormalization whose scale is 1.',
+        sdk: '2.22 to 2.36.1',
+        effect: { kind: 'backend-limit', outcomes: { ort: 'rejected', executorch: 'cpu-fallback' } },
+        source: test(
+          'layernormalization_test.cc',
+          'DISABLED_LayerNorm1D_LastAxis_DynamicScale: "Fails to finalize with QNN SDK 2.22. Still fails on QNN SDK 2.36.1"',
+        ),
+      },
     ],
   }),
   o('BatchNormalization', 'Batchnorm', {
     limits: [
       { kind: 'rank', input: 0, max: 4, source: test('batch_norm_test.cc', 'BatchNorm3D is not supported on the HTP') },
+      {
+        kind: 'const-inputs',
+        inputs: [1, 2, 3, 4],
+        why: 'scale, bias, mean or variance computed at run time ("QNN BatchNorm doesn\'t support dynamic scale")',
+        fix: "Export the model for inference (BatchNormalization's scale, bias, mean and variance as initializers, as torch.onnx.export does in eval mode), or write the normalization out as Sub, Div, Mul and Add.",
+        source: src(
+          'batchnormalization_op_builder.cc',
+          'BatchNormOpBuilder::IsOpSupported (IsParamConstant on inputs 1-4)',
+        ),
+      },
     ],
   }),
   o('InstanceNormalization', 'InstanceNorm', {

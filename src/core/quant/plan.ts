@@ -219,6 +219,14 @@ export function annotate(
       return allowed.includes('uint8') ? 'uint8' : allowed.includes('uint16') ? 'uint16' : act;
     };
 
+    /** The edge spec of weight `index` of a 16-bit-activation node when the weight is computed at run time. */
+    const runTimeWeight = (op: string, index: number): TensorSpec => {
+      const allowed = constraint?.inputs[Math.min(index, constraint.inputs.length - 1)]?.dtypes;
+      const sixteen = op === 'LayerNorm' ? sixteenBit : config.weight.bitwidth === 16;
+      return sixteen && (!allowed || allowed.includes('int16'))
+        ? { kind: 'observe', dtype: 'int16', symmetric: true }
+        : { kind: 'observe', dtype: 'uint8', symmetric: false };
+    };
     for (const port of node.inputs) {
       // Shapes, indices and other integer tensors are never quantized.
       if (port.constant && !isFloatConstant(model, port.tensor)) continue;
@@ -257,9 +265,26 @@ export function annotate(
               `${node.name}: its ${qnnOp === 'LayerNorm' ? 'scale' : 'constant second input'} is quantized as uint8: 16-bit weights beside 16-bit activations need HTP V73 or newer, and this target is V${htpArch}.`,
             );
           }
+        } else if (act === 'uint16' && qnnOp === 'InstanceNorm') {
+          // Beside 16-bit activations the scale is int16 symmetric where the config's weights are
+          // 16-bit (ExecuTorch's weight spec), else uint8 (ONNX Runtime's InstanceNormU16U8 test;
+          // a uint16 scale would be converted, an int8 one converted to uint8).
+          inputSpecs.set(
+            port.index,
+            config.weight.bitwidth === 16
+              ? { kind: 'weight', spec: config.weight16 }
+              : { kind: 'const-act', dtype: 'uint8', symmetric: false },
+          );
         } else if (act) {
           inputSpecs.set(port.index, { kind: 'const-act', dtype: constDtype(port.index), symmetric: false });
         }
+      } else if (port.role === 'weight' && !port.constant && act === 'uint16') {
+        // A weight computed at run time (a Conv or Gemm weight, a norm's scale from another node
+        // or a graph input) is read on this edge in a type the op takes as it is, rather than the
+        // tensor's own uint16, which ONNX Runtime converts to int16 (re-rounding what was
+        // calibrated) and Batchnorm refuses: int16 symmetric where the config's weights are 16-bit
+        // (LayerNorm: wherever its constant scale would be), else uint8, Batchnorm's only type.
+        inputSpecs.set(port.index, runTimeWeight(qnnOp, port.index));
       } else if (port.role === 'bias' && port.constant) {
         const w = node.inputs.find((p) => p.role === 'weight');
         const wSpec = w ? inputSpecs.get(w.index) : undefined;

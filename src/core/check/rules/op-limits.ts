@@ -238,7 +238,7 @@ export const opLimitsRule: Rule = {
   id: 'op-limits',
   title: 'Attribute, rank and constant-input limits',
   description:
-    "Limits the backend puts on an op beyond its encodings, as data in the pack with a source each: attribute values (Conv auto_pad, ConvTranspose and pool dilations, Pad and Resize modes, Gemm alpha and beta, ArgMax select_last_index, CumSum exclusive/reverse, LpNormalization p), input and output ranks (pools 3-5, Reduce and Pad at most 5, ArgMax at most 4, Expand at most 5-D, BatchNorm at most 4, InstanceNorm 3-4), inputs that must be constants (Reshape shape, Slice starts/ends, TopK k, Pad pads, Clip min/max, Split sizes), input counts (Min/Max/Sum exactly two) and last-axis normalization (LayerNorm, RMSNorm); and, on every op, the backend's highest tensor rank (HTP: 5; ONNX Runtime's QNN EP rewrites two rank-6 patterns to rank 5, ExecuTorch's build aborts on rank 6). The QNN converter rejects such a node; ONNX Runtime and ExecuTorch run it on the CPU unless the finding says otherwise.",
+    "Limits the backend puts on an op beyond its encodings, as data in the pack with a source each: attribute values (Conv auto_pad, ConvTranspose and pool dilations, Pad and Resize modes, Gemm alpha and beta, ArgMax select_last_index, CumSum exclusive/reverse, LpNormalization p), input and output ranks (pools 3-5, Reduce and Pad at most 5, ArgMax at most 4, Expand at most 5-D, BatchNorm at most 4, InstanceNorm 3-4), inputs that must be constants (Reshape shape, Slice starts/ends, TopK k, Pad pads, Clip min/max, Split sizes, BatchNorm parameters, a LayerNorm scale), input counts (Min/Max/Sum exactly two) and last-axis normalization (LayerNorm, RMSNorm); and, on every op, the backend's highest tensor rank (HTP: 5; ONNX Runtime's QNN EP rewrites two rank-6 patterns to rank 5, ExecuTorch's build aborts on rank 6). The QNN converter rejects such a node; ONNX Runtime and ExecuTorch run it on the CPU unless the finding says otherwise.",
   check(ctx) {
     const out: RawFinding[] = [];
     for (const limit of ctx.mapping?.limits ?? []) {
@@ -249,9 +249,10 @@ export const opLimitsRule: Rule = {
           ...b,
           effect: limit.effect ?? { kind: 'backend-limit', outcomes: { executorch: 'cpu-fallback' } },
           fix:
-            limit.kind === 'const-inputs'
+            limit.fix ??
+            (limit.kind === 'const-inputs'
               ? "Export with static shapes and constant parameters (fix dynamic input dims, fold shape computations with onnxsim or ONNX Runtime's offline optimizer)."
-              : `Change the model so that ${ctx.node.opType} meets ${b.expected}, or accept that this node runs outside the NPU.`,
+              : `Change the model so that ${ctx.node.opType} meets ${b.expected}, or accept that this node runs outside the NPU.`),
           source: limit.sdk
             ? {
                 ...limit.source,
