@@ -5,7 +5,7 @@
  * common range over Concat, weights per tensor / per channel / per block, derived int32 bias,
  * a 16-bit MatMul second input as int16 symmetric (V73+) or uint8 (older archs).
  */
-import { FLOWS, type RulePack } from '../../../rules/types';
+import { DEFAULT_FLOW, FLOWS, type Flow, type RulePack } from '../../../rules/types';
 import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { mapOp } from '../check/map-op';
 import { constantNodeValue, lookupConstant } from '../model/constants';
@@ -155,6 +155,8 @@ export function annotate(
   overrides: readonly Override[] = [],
   /** HTP architecture of the target (73 for V73): picks a 16-bit MatMul second input's precision. */
   htpArch = 73,
+  /** The deployment flow: outputs it needs to share their input's encoding (ONNX Runtime's MaxPool, Resize) do. */
+  flow: Flow = DEFAULT_FLOW,
 ): Plan {
   const compiled = compileOverrides(overrides);
   const graph = qgraphFromQdq(model);
@@ -331,7 +333,7 @@ export function annotate(
       const out = constraint?.outputs[Math.min(port.index, constraint.outputs.length - 1)];
       const fixed = out?.fixed?.[act];
       if (fixed) set(port.tensor, { kind: 'fixed', dtype: act, scale: fixed.scale, zeroPoint: fixed.zeroPoint });
-      else if (out?.mathInvariant && node.inputs[0] && !embeddingOwnOutput)
+      else if ((out?.mathInvariant || out?.sameQparamsFlows?.includes(flow)) && node.inputs[0] && !embeddingOwnOutput)
         set(port.tensor, { kind: 'shared', with: node.inputs[0].tensor });
       else set(port.tensor, { kind: 'observe', dtype: act, symmetric: options.actSymmetric });
       if (qnnOp === 'Concat') concatGroup.push(port.tensor);

@@ -167,7 +167,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   let t = lap('fold', t0);
   req.onProgress?.('Annotating', undefined);
   await checkpoint(req.signal);
-  const plan = annotate(model, req.pack, req.options, req.overrides, soc.htpArch);
+  const plan = annotate(model, req.pack, req.options, req.overrides, soc.htpArch, req.flow ?? DEFAULT_FLOW);
   // ONNX's QuantizeLinear takes float16 only from opset 19: a QDQ export of float16 tensors below
   // it would not load (onnxruntime: "Type 'tensor(float16)' of input parameter ... QuantizeLinear").
   const opset = onnxOpset(model) ?? 0;

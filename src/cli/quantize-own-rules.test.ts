@@ -1,5 +1,5 @@
 /**
- * Weights the model computes at run time, in ONNX's own conformance models (Debian's
+ * The quantizer's export judged by its own rules, on models others wrote. Weights the model computes at run time, in ONNX's own conformance models (Debian's
  * libonnx-testdata): a Conv, ConvTranspose or Gemm whose weight is a graph input, norms whose
  * scale is one, and PyTorch's InstanceNorm export with a constant scale. Quantized beside 16-bit
  * activations, each weight must come out in a type its op takes as it is (until session 29 they
@@ -25,7 +25,7 @@ interface Finding {
   outcome: string;
 }
 
-/** `quantlens quantize` in this process on a conformance model with its own test data. */
+/** `quantlens quantize` in this process on a conformance model with its own test data, or on a model file. */
 async function quantize(test: string, config: string, flow = 'qnn') {
   let out = '';
   let err = '';
@@ -33,9 +33,10 @@ async function quantize(test: string, config: string, flow = 'qnn') {
   const code = await main(
     [
       'quantize',
-      `${DATA}/${test}/model.onnx`,
-      '--inputs',
-      `${DATA}/${test}`,
+      // A conformance model with its own test data, or a model of the PyTorch corpus on samples of its own.
+      ...(test.endsWith('.onnx')
+        ? [test, '--calib', '2']
+        : [`${DATA}/${test}/model.onnx`, '--inputs', `${DATA}/${test}`]),
       '--config',
       config,
       '--flow',
@@ -55,7 +56,9 @@ async function quantize(test: string, config: string, flow = 'qnn') {
   /** The encoding node `op` reads on input `index`. */
   const input = (op: string, index: number) =>
     graph.nodes.find((n) => n.opType === op)!.inputs.find((p) => p.index === index)!.encoding!;
-  return { findings: report.findings, sqnr: report.sqnr[0]!.db!, input };
+  /** The encoding of node `op`'s first output. */
+  const output = (op: string) => graph.nodes.find((n) => n.opType === op)!.outputs[0]!.encoding!;
+  return { findings: report.findings, sqnr: report.sqnr[0]!.db!, input, output };
 }
 
 describe('weights computed at run time, beside 16-bit activations', () => {
@@ -112,5 +115,21 @@ describe('weights computed at run time, beside 16-bit activations', () => {
       }),
     );
     expect(findings.filter((f) => f.rule === 'dtype')).toEqual([]);
+  });
+});
+
+describe("the deployment flow's own needs", () => {
+  it.each([
+    ['node/test_maxpool_2d_default', 'MaxPool'],
+    // PyTorch's bilinear upsampling of a segmentation head (npm run gen:corpus).
+    ['.cache/corpus/torch/float-segmentation-softmax.onnx', 'Resize'],
+  ] as const)('%s: under ONNX Runtime, the %s output shares its input encoding (one QDQ group)', async (test, op) => {
+    const ort = await quantize(test, '8a8w', 'ort');
+    expect(ort.findings).toEqual([]);
+    expect(ort.output(op)).toEqual(ort.input(op, 0));
+    // The QNN converter takes its own output encoding: calibrated, not shared.
+    const qnn = await quantize(test, '8a8w', 'qnn');
+    expect(qnn.findings).toEqual([]);
+    expect(qnn.output(op)).not.toEqual(qnn.input(op, 0));
   });
 });
