@@ -44,6 +44,8 @@ async function quantize(test: string, config: string, flow = 'qnn') {
       '--no-strict',
       '--out-qdq',
       qdq,
+      '--out-encodings',
+      `${qdq}.encodings`,
       '--format',
       'json',
     ],
@@ -58,7 +60,7 @@ async function quantize(test: string, config: string, flow = 'qnn') {
     graph.nodes.find((n) => n.opType === op)!.inputs.find((p) => p.index === index)!.encoding!;
   /** The encoding of node `op`'s first output. */
   const output = (op: string) => graph.nodes.find((n) => n.opType === op)!.outputs[0]!.encoding!;
-  return { findings: report.findings, sqnr: report.sqnr[0]!.db!, input, output };
+  return { findings: report.findings, sqnr: report.sqnr[0]!.db, input, output, qdq, encodings: `${qdq}.encodings` };
 }
 
 describe('weights computed at run time, beside 16-bit activations', () => {
@@ -131,5 +133,28 @@ describe("the deployment flow's own needs", () => {
     const qnn = await quantize(test, '8a8w', 'qnn');
     expect(qnn.findings).toEqual([]);
     expect(qnn.output(op)).not.toEqual(qnn.input(op, 0));
+  });
+});
+
+/** `quantlens check` in this process: the findings as (rule, op, severity), sorted. */
+async function check(...args: string[]) {
+  let out = '';
+  await main(['check', ...args, '--no-strict', '--format', 'json'], {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: () => undefined },
+  });
+  return (JSON.parse(out) as { findings: (Finding & { op: string; severity: string })[] }).findings
+    .map((f) => `${f.rule} ${f.op} ${f.severity}`)
+    .sort();
+}
+
+describe('the export read back', () => {
+  it('judges an Unsqueeze to rank 6 as the float model with its AIMET encodings is judged (the rank reaches the tensor before the last Q)', async () => {
+    const test = 'node/test_unsqueeze_three_axes';
+    const q = await quantize(test, '16a16w');
+    const asQdq = await check(q.qdq);
+    expect(asQdq).toEqual(await check(`${DATA}/${test}/model.onnx`, '--encodings', q.encodings));
+    expect(asQdq).toContain('op-limits Unsqueeze warning');
+    expect(asQdq.filter((f) => f === 'op-limits Unsqueeze warning')).toHaveLength(2);
   });
 });

@@ -226,4 +226,15 @@ export function inferRanks(
     const outs = n.opType === 'TopK' || n.opType === 'Split' ? n.outputs : n.outputs.slice(0, 1);
     for (const o of outs) if (o && declared.get(o) === undefined) declared.set(o, new Array<Dim>(r).fill(null));
   }
+  // Back through Q/DQ, which keep a shape as it is: a QDQ export's graph output is its last DQ's,
+  // declared, while the tensor the model computed before the Q (renamed by the export) often has
+  // no value_info and comes from an op whose rank cannot be worked out forward (an Unsqueeze of
+  // axes given at run time), yet it is the one a rank limit judges.
+  for (let i = graph.nodes.length - 1; i >= 0; i--) {
+    const n = graph.nodes[i]!;
+    if (n.opType !== 'QuantizeLinear' && n.opType !== 'DequantizeLinear') continue;
+    const [input] = n.inputs;
+    const shape = n.outputs[0] ? declared.get(n.outputs[0]) : undefined;
+    if (input && shape && declared.get(input) === undefined && !constant(input)) declared.set(input, [...shape]);
+  }
 }
