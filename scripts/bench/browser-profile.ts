@@ -7,6 +7,7 @@
  *
  * WORKERS=1 profiles the engine and layout workers too (attached through the browser's own DevTools
  * session) and prints where each spent its time.
+ * WORKER_STRETCHES=1 (with WORKERS=1) prints each worker's busy stretches in time order.
  * FRAMES=1 prints the long animation frames after the drop, with the scripts that ran in them.
  * DIST=dir serves that build instead of dist/ (A/B runs).
  * BUSY_ALL=1 counts the garbage collector and V8's own work ("(program)": compiling, structured
@@ -220,6 +221,13 @@ async function main(argv: string[]): Promise<void> {
         console.log(`worker ${w.name}: busy ${busy.toFixed(0)} ms`);
         const all = w.profile.samples.map((_, i) => i);
         console.log(describe(w.profile, all, top).join('\n'));
+        // WORKER_STRETCHES=1: the worker's busy stretches in time order, each with what it ran.
+        if (process.env.WORKER_STRETCHES)
+          for (const s of stretches(w.profile).sort((a, b) => a.start - b.start))
+            console.log(
+              `  ${w.name} busy ${((s.end - s.start) / 1000).toFixed(0)} ms at +${((s.start - w.profile.startTime) / 1000).toFixed(0)} ms (profile time)\n` +
+                describe(w.profile, s.samples, 8).join('\n'),
+            );
       }
     }
     if (!profiling) {
