@@ -113,22 +113,22 @@ class BlobCursor {
   async load(n: number): Promise<void> {
     if (this.has(n)) return;
     const sequential = this.pos <= this.start + this.buf.length && this.buf.length > 0;
-    const fresh = this.read === 0 ? OPENING_SLICE : FIRST_SLICE;
-    let size = Math.max(n, sequential ? Math.min(this.buf.length * 2, MAX_SLICE) : fresh);
+    const first = this.read === 0 ? OPENING_SLICE : FIRST_SLICE;
+    let size = Math.max(n, sequential ? Math.min(this.buf.length * 2, MAX_SLICE) : first);
     // Read no further than the point where the walk would give up.
     if (!this.deferring) size = Math.max(n, Math.min(size, this.giveUp + 1 - this.read));
     const to = Math.min(this.blob.size, this.pos + size);
     const end = this.start + this.buf.length;
     // The current slice's tail is kept, not read again: only what lies past it is read.
     const from = this.pos >= this.start && this.pos < end ? end : this.pos;
-    const got = await this.readRange(from, to);
-    this.read += got.length;
-    this.slices.push({ start: from, bytes: got });
-    if (from === this.pos) this.buf = got;
+    const fresh = await this.readRange(from, to);
+    this.read += fresh.length;
+    this.slices.push({ start: from, bytes: fresh });
+    if (from === this.pos) this.buf = fresh;
     else {
       const joined = new Uint8Array(to - this.pos);
       joined.set(this.buf.subarray(this.pos - this.start));
-      joined.set(got, end - this.pos);
+      joined.set(fresh, end - this.pos);
       this.buf = joined;
     }
     this.start = this.pos;
