@@ -2,6 +2,7 @@
 import { openAsBlob, openSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { normalizeExternalLocation } from '../core/model/external-data';
+import type { ReadRange } from '../core/io/skeleton';
 import type { OpenFile } from '../core/session/api';
 import { Worker } from 'node:worker_threads';
 
@@ -63,20 +64,27 @@ export function fileSha256(path: string): (bytes: Uint8Array, file?: Blob) => Pr
 /**
  * Ranges of a file read with positioned reads on one descriptor, kept open for the process (the
  * command runs once). Reading IS-Net's skeleton took 51 Blob reads, about 70 ms of waiting in all.
+ * Each read costs microseconds, so the skeleton walk reads only the headers it parses and copies
+ * each range it keeps straight into the skeleton (`into`): IS-Net's walk read 4.1 MB for its 3.4 MB
+ * skeleton instead of 6.8 MB in slices that were then copied.
  */
-export function fileRanges(path: string): (from: number, to: number) => Uint8Array<ArrayBuffer> {
+export function fileRanges(path: string): ReadRange & { into: NonNullable<ReadRange['into']> } {
   let fd: number | undefined;
-  return (from, to) => {
+  const into = (from: number, to: number, out: Uint8Array, at: number) => {
     fd ??= openSync(path, 'r');
-    const out = new Uint8Array(Math.max(0, to - from));
-    for (let at = 0; at < out.length;) {
-      const n = readSync(fd, out, at, out.length - at, from + at);
+    for (let done = 0; done < to - from;) {
+      const n = readSync(fd, out, at + done, to - from - done, from + done);
       if (n === 0)
-        throw new RangeError(`${path} ended at byte ${from + at}, before ${to}: was it changed while being read?`);
-      at += n;
+        throw new RangeError(`${path} ended at byte ${from + done}, before ${to}: was it changed while being read?`);
+      done += n;
     }
+  };
+  const read = (from: number, to: number) => {
+    const out = new Uint8Array(Math.max(0, to - from));
+    into(from, from + out.length, out, 0);
     return out;
   };
+  return Object.assign(read, { into });
 }
 
 /**

@@ -117,6 +117,38 @@ describe('a model read without its large weights', () => {
     },
   );
 
+  it.skipIf(!existsSync(MODELS[0]!))(
+    "PyTorch's ResNet-18 QDQ export over cheap reads (the command line's): headers in small slices, each kept range read once into the skeleton",
+    async () => {
+      const path = MODELS[0]!;
+      const bytes = new Uint8Array(readFileSync(path));
+      const file = fileRanges(path);
+      let sliced = 0;
+      let copied = 0;
+      const read = Object.assign(
+        (from: number, to: number) => {
+          sliced += to - from;
+          return file(from, to);
+        },
+        {
+          into: (from: number, to: number, out: Uint8Array, at: number) => {
+            copied += to - from;
+            file.into(from, to, out, at);
+          },
+        },
+      );
+      const cheap = await readSkeleton(new Blob([bytes]), read);
+      const slices = await readSkeleton(new Blob([bytes]));
+      expect(cheap.deferred).toBe(slices.deferred);
+      expect(same(cheap.bytes, slices.bytes)).toBe(true);
+      // Every byte of the skeleton that comes from the file is read once, straight into it.
+      expect(copied).toBeLessThanOrEqual(cheap.bytes.length);
+      expect(copied).toBeGreaterThan(cheap.bytes.length * 0.9);
+      // The slices hold headers only: not the kept nodes and tensors again, nor the left weights.
+      expect(sliced, `${sliced} bytes in slices`).toBeLessThan(cheap.bytes.length / 2);
+    },
+  );
+
   it('a truncated file falls back to being read whole, which says what is wrong', async () => {
     const path = MODELS.find((p) => existsSync(p));
     if (!path) return;
