@@ -88,6 +88,49 @@ test('a 10k-node decoder opens as a legible stack of layers; a failing layer ope
   ).toBeVisible();
 });
 
+test("a 10k-node decoder's verdict, ahead of its drawing, never sits over the previous model's drawing or details", async ({
+  page,
+}) => {
+  test.setTimeout(60_000);
+  await page.goto('/');
+  await waitForGraph(page);
+  // Select one of the sample's nodes: its details must not stay beside the decoder's findings.
+  await graphNode(page, 'Conv').first().click();
+  const selected = (await page.getByTestId('panel-name').textContent()) ?? '';
+  expect(selected).toContain('/backbone/');
+  // What the page shows in each commit from the drop on: every state the verdict is in.
+  await page.evaluate((name) => {
+    const seen: { drawn: string | null; covered: boolean; panel: string | null }[] = [];
+    (window as unknown as { __states: typeof seen }).__states = seen;
+    const note = () => {
+      if (document.querySelector('[data-testid="verdict"]')?.getAttribute('data-model') !== name) return;
+      seen.push({
+        drawn: document.querySelector('[data-testid="canvas"]')?.getAttribute('data-drawn-model') ?? null,
+        covered: !!document.querySelector('[data-testid="drawing-coming"]'),
+        panel:
+          document.querySelector('[data-testid="panel-name"]')?.textContent ??
+          document.querySelector('[data-testid="model-panel-coming"]')?.textContent ??
+          null,
+      });
+    };
+    new MutationObserver(note).observe(document.body, { subtree: true, childList: true, attributes: true });
+  }, big.name);
+  await dropFiles(page, [big]);
+  await expect(page.getByTestId('canvas')).toHaveAttribute('data-drawn-model', big.name, { timeout: 30_000 });
+  await expect(page.getByTestId('drawing-coming')).toHaveCount(0);
+  const states = await page.evaluate(
+    () => (window as unknown as { __states: { drawn: string; covered: boolean; panel: string | null }[] }).__states,
+  );
+  // The decoder is checked before it is drawn (from 2,000 nodes): its verdict came first.
+  const ahead = states.filter((s) => s.drawn !== big.name);
+  expect(ahead.length, JSON.stringify(states.slice(0, 5))).toBeGreaterThan(0);
+  for (const s of ahead) {
+    expect(s.covered, 'the sample drawn under the decoder verdict').toBe(true);
+    expect(s.panel ?? '').not.toContain(selected);
+  }
+  await expect(page.getByTestId('model-panel')).toContainText(big.name);
+});
+
 test('search finds a folded Q/DQ node of a 10k-node decoder by name (its names cross after the first drawing)', async ({
   page,
 }) => {

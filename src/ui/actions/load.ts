@@ -23,7 +23,7 @@ let lastSource: { files: File[] } | { url: string; kind: 'url' | 'sample' } | un
 /** After the engine died: reopen the last model (unless it died while opening that model). */
 export function recoverFromCrash(reason: string): void {
   const wasLoading = !!useApp.getState().loading;
-  useApp.setState({ loading: undefined });
+  useApp.setState({ loading: undefined, drawingComing: undefined });
   useApp.getState().pushError({
     code: 'engine',
     fileName: 'the QuantLens engine',
@@ -71,7 +71,17 @@ async function runLoad(
   const onChecked = earlyCheckProxy((out) => {
     if (!finished || !holdVerdict) {
       // A large graph's verdict, ahead of its drawing, or one the page can show while it waits.
-      if (seq === loadSeq) applyCheckOutcome(out, check, true);
+      if (seq === loadSeq) {
+        // Ahead of the drawing: the previous model's drawing is not left under these findings.
+        if (!finished)
+          useApp.setState({
+            drawingComing: {
+              model: out.ok ? out.report.model.name : source,
+              nodesChecked: out.ok ? out.result.nodesChecked : undefined,
+            },
+          });
+        applyCheckOutcome(out, check, true);
+      }
       verdictIn();
       return;
     }
@@ -103,7 +113,7 @@ async function runLoad(
     }
   } catch (err) {
     if (err instanceof EngineCrashedError) {
-      if (seq === loadSeq) useApp.setState({ loading: undefined });
+      if (seq === loadSeq) useApp.setState({ loading: undefined, drawingComing: undefined });
       if (isLatestCheck(check)) useCheck.setState({ running: false });
       return;
     }
@@ -128,7 +138,8 @@ async function runLoad(
   if (seq !== loadSeq) return;
   useApp.setState({ loading: undefined });
   if (!result.ok) {
-    // The model shown is still the last one: its verdict stands.
+    // The model shown is still the last one: its drawing is uncovered, its verdict stands.
+    useApp.setState({ drawingComing: undefined });
     if (isLatestCheck(check)) useCheck.setState({ running: false });
     useApp.getState().pushError(result.error);
     return;

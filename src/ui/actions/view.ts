@@ -195,6 +195,7 @@ export async function relayout(given?: LoadOverview): Promise<void> {
     layout,
     layingOut: false,
     drawn: { model: s.summary?.fileName ?? '', seq: (s.drawn?.seq ?? 0) + 1 },
+    drawingComing: undefined,
   }));
 }
 

@@ -27,7 +27,9 @@ export const DEFAULT_SAMPLE = 'cnn-sigmoid.qdq.onnx';
 function LoadingBar() {
   const loading = useApp((s) => s.loading);
   const layingOut = useApp((s) => s.layingOut);
-  if (!loading && !layingOut) return null;
+  // The canvas says what is on its way (DrawingComing).
+  const coming = useApp((s) => !!s.drawingComing);
+  if ((!loading && !layingOut) || coming) return null;
   const text = loading
     ? `${loading.phase}${loading.fraction !== undefined ? ` ${Math.round(loading.fraction * 100)}%` : '…'}`
     : 'Laying out graph…';
@@ -44,6 +46,28 @@ function LoadingBar() {
           <div className="h-1 rounded bg-blue-600" style={{ width: `${Math.round(loading.fraction * 100)}%` }} />
         </div>
       )}
+    </div>
+  );
+}
+
+/**
+ * A large model's verdict came ahead of its drawing: the canvas says the drawing is on its way
+ * rather than showing the previous model under the new one's findings.
+ */
+function DrawingComing() {
+  const coming = useApp((s) => s.drawingComing);
+  if (!coming) return null;
+  return (
+    <div
+      role="status"
+      data-testid="drawing-coming"
+      className="absolute inset-0 z-10 flex items-center justify-center bg-slate-50 p-6 text-center text-sm text-slate-600"
+    >
+      <p className="max-w-md">
+        Drawing <span className="font-medium break-all text-slate-800">{coming.model}</span>
+        {coming.nodesChecked !== undefined ? ` (${coming.nodesChecked.toLocaleString()} nodes checked)` : ''}… Its
+        findings are listed already.
+      </p>
     </div>
   );
 }
@@ -123,6 +147,7 @@ export function App() {
         <SidePanel />
         <main className="relative min-w-0 flex-1">
           <GraphCanvas />
+          <DrawingComing />
           <SharedSnapshot />
           <LoadingBar />
           <EmptyState />

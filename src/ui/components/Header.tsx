@@ -30,6 +30,8 @@ export function sampleUrl(file: string): string {
 export function Header({ samples }: { samples: SampleEntry[] }) {
   const input = useRef<HTMLInputElement>(null);
   const origin = useApp((s) => s.origin);
+  // A model being opened whose verdict is in already: the page speaks of it throughout.
+  const coming = useApp((s) => s.drawingComing?.model);
   const trail = useApp((s) => s.view?.trail);
   return (
     <header className="flex h-12 shrink-0 items-center gap-3 border-b border-slate-200 bg-white px-3">
@@ -94,8 +96,12 @@ export function Header({ samples }: { samples: SampleEntry[] }) {
           ))}
         </nav>
       )}
-      <div className="ml-auto min-w-0 truncate text-sm text-slate-500" data-testid="model-origin" title={origin?.label}>
-        {origin?.label}
+      <div
+        className="ml-auto min-w-0 truncate text-sm text-slate-500"
+        data-testid="model-origin"
+        title={coming ?? origin?.label}
+      >
+        {coming ?? origin?.label}
       </div>
       <button
         type="button"

@@ -157,6 +157,15 @@ function NodeDetails({ node }: { node: ViewNode }) {
 function ModelDetails() {
   const summary = useApp((s) => s.summary);
   const parseMs = useApp((s) => s.parseMs);
+  const coming = useApp((s) => s.drawingComing?.model);
+  // The previous model's details are not shown beside the next model's findings.
+  if (coming)
+    return (
+      <div className="px-3 py-2" data-testid="model-panel-coming">
+        <div className="text-lg font-semibold break-all">{coming}</div>
+        <div className="text-xs text-slate-500">Opening: its details follow its drawing.</div>
+      </div>
+    );
   if (!summary) return <div className="p-3 text-sm text-slate-500">No model open.</div>;
   return (
     <div data-testid="model-panel">
@@ -231,9 +240,11 @@ export function NodePanel() {
     };
   }, [thin, node, path]);
   const shown = thin && node && whole?.id === node.id ? whole : node;
+  // A node of the previous model stays selected until the next model's drawing lands.
+  const coming = useApp((s) => !!s.drawingComing);
   return (
     <aside className="h-full w-80 shrink-0 overflow-y-auto border-l border-slate-200 bg-white" aria-label="Details">
-      {shown ? <NodeDetails node={shown} /> : <ModelDetails />}
+      {shown && !coming ? <NodeDetails node={shown} /> : <ModelDetails />}
     </aside>
   );
 }

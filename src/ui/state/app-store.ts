@@ -60,6 +60,12 @@ export interface AppState {
   layout?: LayoutResult;
   /** The last drawing that landed: for which model, and a counter (the bench waits on these). */
   drawn?: { model: string; seq: number };
+  /**
+   * A model being opened whose verdict came ahead of its drawing (a large graph is checked first):
+   * until its drawing lands, the canvas and the details panel say so instead of showing the
+   * previous model under the new model's findings.
+   */
+  drawingComing?: { model: string; nodesChecked?: number };
   /** Set while a layout for `view` is being computed. */
   layingOut: boolean;
   selectedId?: string;
