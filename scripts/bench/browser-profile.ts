@@ -12,13 +12,18 @@
  * DIST=dir serves that build instead of dist/ (A/B runs).
  * BUSY_ALL=1 counts the garbage collector and V8's own work ("(program)": compiling, structured
  * clones) as busy, so that a long task spent there shows as a stretch.
- * NO_PROFILE=1 only times (marks and long tasks, no profiler overhead). STRETCHES=n prints the n longest busy stretches (3). SETTLE=ms waits that long after the start-up sample before the drop. The `ql:` marks are the
+ * NO_PROFILE=1 only times (marks and long tasks, no profiler overhead). STRETCHES=n prints the n
+ * longest busy stretches (3). SETTLE=ms waits that long after the start-up sample before the drop:
+ * by default as long as the bench does (IDLE_MS), so that the engine's warm-up is over, as in the
+ * bench (SETTLE=0 drops at once, into the warm-up: its model's encoding then shows in the engine's
+ * profile, ahead of the drop's own work). The `ql:` marks are the
  * app's phases: open (engine worker), opened, layout (layout worker), laid-out, drawn.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { chromium } from '@playwright/test';
+import { IDLE_MS } from './browser';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium';
 
 interface Node {
@@ -147,7 +152,7 @@ async function main(argv: string[]): Promise<void> {
     });
     await page.goto(`http://127.0.0.1:${PORT}/`);
     await page.getByTestId('verdict').waitFor({ timeout: 60_000 });
-    if (process.env.SETTLE) await page.waitForTimeout(Number(process.env.SETTLE));
+    await page.waitForTimeout(Number(process.env.SETTLE ?? IDLE_MS));
     const cdp = await page.context().newCDPSession(page);
     const profiling = !process.env.NO_PROFILE;
     if (profiling) {

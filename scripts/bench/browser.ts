@@ -22,8 +22,11 @@ import { REAL_MODELS } from './real-models';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium';
 
 const PORT = Number(process.env.BENCH_PORT ?? 4191);
-/** How long the page rests after drawing its start-up sample before the drop. */
-const IDLE_MS = 1000;
+/**
+ * How long the page rests after drawing its start-up sample before the drop (the profiler,
+ * browser-profile.ts, waits as long by default).
+ */
+export const IDLE_MS = 1000;
 
 export const BROWSER_METRICS: MetricDef[] = [
   {
