@@ -100,7 +100,7 @@ test("a 10k-node decoder's verdict, ahead of its drawing, never sits over the pr
   expect(selected).toContain('/backbone/');
   // What the page shows in each commit from the drop on: every state the verdict is in.
   await page.evaluate((name) => {
-    const seen: { drawn: string | null; covered: boolean; panel: string | null }[] = [];
+    const seen: { drawn: string | null; covered: boolean; panel: string | null; loading: string | null }[] = [];
     (window as unknown as { __states: typeof seen }).__states = seen;
     const note = () => {
       if (document.querySelector('[data-testid="verdict"]')?.getAttribute('data-model') !== name) return;
@@ -111,6 +111,7 @@ test("a 10k-node decoder's verdict, ahead of its drawing, never sits over the pr
           document.querySelector('[data-testid="panel-name"]')?.textContent ??
           document.querySelector('[data-testid="model-panel-coming"]')?.textContent ??
           null,
+        loading: document.querySelector('[data-testid="loading"]')?.textContent ?? null,
       });
     };
     new MutationObserver(note).observe(document.body, { subtree: true, childList: true, attributes: true });
@@ -119,7 +120,12 @@ test("a 10k-node decoder's verdict, ahead of its drawing, never sits over the pr
   await expect(page.getByTestId('canvas')).toHaveAttribute('data-drawn-model', big.name, { timeout: 30_000 });
   await expect(page.getByTestId('drawing-coming')).toHaveCount(0);
   const states = await page.evaluate(
-    () => (window as unknown as { __states: { drawn: string; covered: boolean; panel: string | null }[] }).__states,
+    () =>
+      (
+        window as unknown as {
+          __states: { drawn: string; covered: boolean; panel: string | null; loading: string | null }[];
+        }
+      ).__states,
   );
   // The decoder is checked before it is drawn (from 2,000 nodes): its verdict came first.
   const ahead = states.filter((s) => s.drawn !== big.name);
@@ -127,6 +133,8 @@ test("a 10k-node decoder's verdict, ahead of its drawing, never sits over the pr
   for (const s of ahead) {
     expect(s.covered, 'the sample drawn under the decoder verdict').toBe(true);
     expect(s.panel ?? '').not.toContain(selected);
+    // The progress box does not call the load done while its drawing is still being prepared.
+    expect(s.loading ?? '').not.toMatch(/done/i);
   }
   await expect(page.getByTestId('model-panel')).toContainText(big.name);
 });

@@ -839,7 +839,9 @@ export class Engine implements EngineApi {
           'Report this model to the QuantLens team.',
         ),
       );
-    onProgress?.('Done', 1);
+    // What is left is the drawing's own preparation (folding, grouping, the parts that cross):
+    // "Done 100%" here stood over the previous drawing for a second of a 100k-node model's load.
+    onProgress?.('Preparing the drawing', undefined);
     if (this.options.drawings === false) {
       this.mainView = undefined;
       return { ok: true, summary: summarizeModel(model), view, parseMs, phases };

@@ -27,9 +27,7 @@ export const DEFAULT_SAMPLE = 'cnn-sigmoid.qdq.onnx';
 function LoadingBar() {
   const loading = useApp((s) => s.loading);
   const layingOut = useApp((s) => s.layingOut);
-  // The canvas says what is on its way (DrawingComing).
-  const coming = useApp((s) => !!s.drawingComing);
-  if ((!loading && !layingOut) || coming) return null;
+  if (!loading && !layingOut) return null;
   const text = loading
     ? `${loading.phase}${loading.fraction !== undefined ? ` ${Math.round(loading.fraction * 100)}%` : '…'}`
     : 'Laying out graph…';
