@@ -139,6 +139,36 @@ test("a 10k-node decoder's verdict, ahead of its drawing, never sits over the pr
   await expect(page.getByTestId('model-panel')).toContainText(big.name);
 });
 
+test("a 10k-node decoder's finding clicked before its drawing lands is revealed once it does", async ({ page }) => {
+  test.setTimeout(60_000);
+  await page.goto('/');
+  await waitForGraph(page);
+  // The click comes in the very commit that lists the decoder's findings, its drawing not yet in.
+  await page.evaluate((name) => {
+    const w = window as unknown as { __clicked?: { node: string; drawn: string | null } };
+    const observer = new MutationObserver(() => {
+      if (document.querySelector('[data-testid="verdict"]')?.getAttribute('data-model') !== name) return;
+      const drawn = document.querySelector('[data-testid="canvas"]')?.getAttribute('data-drawn-model') ?? null;
+      const finding = document.querySelector<HTMLButtonElement>('[data-testid="finding"][data-node]');
+      if (!finding || drawn === name) return;
+      observer.disconnect();
+      w.__clicked = { node: finding.dataset.node!, drawn };
+      finding.click();
+    });
+    observer.observe(document.body, { subtree: true, childList: true, attributes: true });
+  }, big.name);
+  await dropFiles(page, [big]);
+  await expect(page.getByTestId('canvas')).toHaveAttribute('data-drawn-model', big.name, { timeout: 30_000 });
+  const clicked = await page.evaluate(
+    () => (window as unknown as { __clicked?: { node: string; drawn: string | null } }).__clicked,
+  );
+  expect(clicked, 'a finding was listed before the drawing landed').toBeTruthy();
+  expect(clicked!.drawn).not.toBe(big.name);
+  // Its layer opened, its node selected and on screen.
+  await expect(page.getByTestId('panel-name')).toHaveText(clicked!.node);
+  await expect(page.locator('[data-testid="graph-node"][data-severity="error"]').first()).toBeInViewport();
+});
+
 test('search finds a folded Q/DQ node of a 10k-node decoder by name (its names cross after the first drawing)', async ({
   page,
 }) => {

@@ -11,7 +11,7 @@ import { appendNames, fetchDrawingParts } from '../../core/session/load-parts';
 import { useShare } from '../state/share-store';
 import { useApp } from '../state/app-store';
 import { afterLoad, painted } from './after-load';
-import { MAIN_THREAD_LAYOUT_MAX, nextTask } from './view';
+import { MAIN_THREAD_LAYOUT_MAX, nextTask, revealNode } from './view';
 
 let loadSeq = 0;
 /** Loads the user asked for (files, URLs, samples picked); the start-up model never replaces one. */
@@ -50,6 +50,8 @@ async function runLoad(
   ) => Promise<LoadResult>,
 ) {
   const seq = ++loadSeq;
+  // A node asked for in an earlier model's findings is not looked for in this one.
+  useApp.setState({ revealOnDraw: undefined });
   // The engine checks the model as it opens it: a large one's verdict comes before its drawing, a
   // small one's (drawn first) after it.
   const check = beginCheck();
@@ -139,7 +141,7 @@ async function runLoad(
   useApp.setState({ loading: undefined });
   if (!result.ok) {
     // The model shown is still the last one: its drawing is uncovered, its verdict stands.
-    useApp.setState({ drawingComing: undefined });
+    useApp.setState({ drawingComing: undefined, revealOnDraw: undefined });
     if (isLatestCheck(check)) useCheck.setState({ running: false });
     useApp.getState().pushError(result.error);
     return;
@@ -166,6 +168,12 @@ async function runLoad(
   const shown = () => {
     fillNames();
     void painted().then(drawingPainted);
+    // A finding clicked while the drawing was on its way: its node now.
+    const { revealOnDraw } = useApp.getState();
+    if (revealOnDraw && seq === loadSeq) {
+      useApp.setState({ revealOnDraw: undefined });
+      void revealNode(revealOnDraw);
+    }
   };
   await afterLoad(result, result.verdictComing && early ? verdict : early && !!useCheck.getState().report, shown);
   warmUpOnce(settings);

@@ -251,8 +251,15 @@ export function setFindingsOnly(on: boolean): Promise<void> {
   return relayout();
 }
 
-/** Selects and centers a node, opening the groups that hide it. */
+/**
+ * Selects and centers a node, opening the groups that hide it. While a large model's drawing
+ * follows its findings, a finding's node is remembered and revealed once the drawing lands.
+ */
 export async function revealNode(target: string): Promise<void> {
+  if (useApp.getState().drawingComing) {
+    useApp.setState({ revealOnDraw: target });
+    return;
+  }
   const id = drawnNodeOf(target);
   const { view, visible, expanded, findingsOnly } = useApp.getState();
   const node = viewNode(view, id);

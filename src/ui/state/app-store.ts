@@ -66,6 +66,8 @@ export interface AppState {
    * previous model under the new model's findings.
    */
   drawingComing?: { model: string; nodesChecked?: number };
+  /** A finding's node asked for while that drawing was on its way: revealed once it lands. */
+  revealOnDraw?: string;
   /** Set while a layout for `view` is being computed. */
   layingOut: boolean;
   selectedId?: string;
