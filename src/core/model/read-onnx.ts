@@ -12,6 +12,7 @@
  * const model = readOnnx(new Uint8Array(await file.arrayBuffer()), { fileName: file.name });
  */
 import { walkFields } from './protobuf-wire';
+import { readDirect } from './read-direct';
 import { onnx } from './onnx/generated/onnx-pb.js';
 import $protobuf, { internStrings } from './onnx/pb-runtime.js';
 import { dtypeFromCode } from './dtype';
@@ -19,6 +20,7 @@ import { ModelLoadError } from './errors';
 import { DEFAULT_LOAD_LIMITS, describeLimit, resolveLimits, type LoadLimits } from './limits';
 import { sniffForeignFormat } from './sniff';
 import { SELF_LOCATION } from './external-data';
+import { ATTR_TYPE_NAMES, parseExternalNumber, textOf, utf8 } from './proto-values';
 import type {
   Attribute,
   AttributeValue,
@@ -49,6 +51,11 @@ export interface ReadOptions {
    * Elsewhere that location (it holds a NUL) is refused like any other unsafe one.
    */
   skeleton?: { fileBytes: number };
+  /**
+   * Reads through protobufjs only, never the direct decoder (read-direct.ts): the tests that hold
+   * the two to the same model use it.
+   */
+  general?: boolean;
 }
 
 /** Highest IR version whose fields this reader knows. Newer files are read with a warning. */
@@ -56,45 +63,6 @@ export const MAX_KNOWN_IR_VERSION = 10;
 
 /** At most this many warnings of one kind are listed; the rest are counted. */
 const MAX_WARNINGS_PER_KIND = 5;
-
-const ATTR_TYPE_NAMES: Record<number, AttributeValue['type']> = {
-  0: 'undefined',
-  1: 'float',
-  2: 'int',
-  3: 'string',
-  4: 'tensor',
-  5: 'graph',
-  6: 'floats',
-  7: 'ints',
-  8: 'strings',
-  9: 'tensors',
-  10: 'graphs',
-  11: 'sparse_tensor',
-  12: 'sparse_tensors',
-  13: 'type_proto',
-  14: 'type_protos',
-};
-
-const utf8 = new TextDecoder('utf-8', { fatal: false });
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * A string attribute's text, or undefined when its bytes are binary data: a control byte other
- * than tab, line feed, vertical tab, form feed or carriage return among the first 4 KiB, or bytes
- * that are not UTF-8. (A compiled context binary starts with NUL bytes.)
- */
-function textOf(bytes: Uint8Array): string | undefined {
-  const head = Math.min(bytes.length, 4096);
-  for (let i = 0; i < head; i++) {
-    const c = bytes[i]!;
-    if (c < 9 || (c > 13 && c < 32)) return undefined;
-  }
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
 
 const RAISE_HINT = (key: keyof LoadLimits) =>
   `If the model is genuine, raise ${key} in the load limits; otherwise the file is corrupt.`;
@@ -107,7 +75,7 @@ const TRUNCATED_HINT = 'Copy or download the file again; check that its size mat
 export function readOnnx(bytes: Uint8Array, options: ReadOptions = {}): Model {
   const fileName = options.fileName ?? 'model.onnx';
   try {
-    return readUnguarded(bytes, fileName, resolveLimits(options.limits), options.skeleton);
+    return readUnguarded(bytes, fileName, resolveLimits(options.limits), options.skeleton, options.general);
   } catch (err) {
     if (err instanceof ModelLoadError) throw err;
     if (isStackOverflow(err)) {
@@ -144,6 +112,7 @@ function readUnguarded(
   fileName: string,
   limits: LoadLimits,
   skeleton?: { fileBytes: number },
+  general = false,
 ): Model {
   if (bytes.length === 0) {
     throw new ModelLoadError(
@@ -172,10 +141,11 @@ function readUnguarded(
     );
   }
 
-  const proto = decodeModel(bytes, fileName, limits);
-
-  const irVersion = Number(proto.irVersion ?? 0);
-  if (!proto.graph) {
+  // Well-formed files decode straight into the IR (read-direct.ts); any other file, and every
+  // file the direct decoder leaves, through protobufjs, whose errors and warnings say what is wrong.
+  const direct = general ? undefined : withDecoderSettings(limits, () => readDirect(bytes, limits, !!skeleton));
+  const proto = direct ? undefined : decodeModel(bytes, fileName, limits);
+  if (proto && !proto.graph) {
     // Serializers write fields in number order: opset imports (8) and later fields after the graph
     // (7) mean the file is complete and simply has no graph.
     if (
@@ -190,11 +160,11 @@ function readUnguarded(
         'Export the model again; an ONNX model must hold a graph.',
       );
     }
-    if (irVersion > 0) {
+    if (Number(proto.irVersion ?? 0) > 0) {
       throw new ModelLoadError(
         'truncated',
         fileName,
-        `the file has an ONNX header (IR version ${irVersion}) but no graph; it is probably cut short`,
+        `the file has an ONNX header (IR version ${Number(proto.irVersion)}) but no graph; it is probably cut short`,
         TRUNCATED_HINT,
       );
     }
@@ -205,6 +175,17 @@ function readUnguarded(
       'Open an .onnx model file; tensors (.pb) and other protobuf files are not models.',
     );
   }
+  const head = direct ?? {
+    irVersion: Number(proto!.irVersion ?? 0),
+    opsetImports: (proto!.opsetImport ?? []).map((o) => ({ domain: o.domain ?? '', version: Number(o.version ?? 0) })),
+    producerName: proto!.producerName ?? '',
+    producerVersion: proto!.producerVersion ?? '',
+    modelVersion: Number(proto!.modelVersion ?? 0),
+    docString: proto!.docString ?? '',
+    metadata: (proto!.metadataProps ?? []).map((e): [string, string] => [e.key ?? '', e.value ?? '']),
+    functions: (proto!.functions ?? []).map((f) => `${f.domain ?? ''}::${f.name ?? ''}`),
+  };
+  const irVersion = head.irVersion;
 
   const warnings = new Warnings();
   if (irVersion === 0) warnings.add('ir', 'The model has no IR version; it was read as if it were IR version 3.');
@@ -215,50 +196,54 @@ function readUnguarded(
     );
 
   const ctx: Ctx = { fileName, skeleton: !!skeleton, limits, counter: { nodes: 0 }, warnings };
-  const graph = convertGraph(proto.graph, '', 0, ctx);
+  const graph = direct ? direct.graph : convertGraph(proto!.graph!, '', 0, ctx);
   checkStructure(graph, NO_NAMES, ctx);
 
   // Keys are arbitrary strings from the file: define them, so `__proto__` is a key like any other.
   const metadata: Record<string, string> = {};
-  for (const entry of proto.metadataProps ?? []) {
-    Object.defineProperty(metadata, entry.key ?? '', {
-      value: entry.value ?? '',
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+  for (const [key, value] of head.metadata) {
+    Object.defineProperty(metadata, key, { value, enumerable: true, writable: true, configurable: true });
   }
 
   return {
     fileName,
     byteLength: fileBytes,
     irVersion,
-    opsetImports: (proto.opsetImport ?? []).map((o) => ({ domain: o.domain ?? '', version: Number(o.version ?? 0) })),
-    producerName: proto.producerName ?? '',
-    producerVersion: proto.producerVersion ?? '',
-    modelVersion: Number(proto.modelVersion ?? 0),
-    docString: proto.docString ?? '',
+    opsetImports: head.opsetImports,
+    producerName: head.producerName,
+    producerVersion: head.producerVersion,
+    modelVersion: head.modelVersion,
+    docString: head.docString,
     metadata,
     graph,
-    functions: (proto.functions ?? []).map((f) => `${f.domain ?? ''}::${f.name ?? ''}`),
+    functions: head.functions,
     warnings: warnings.list(),
   };
 }
 
-function decodeModel(bytes: Uint8Array, fileName: string, limits: LoadLimits): onnx.ModelProto {
-  const reader = $protobuf.Reader.create(bytes);
-  // The generated decoders read the recursion limit from the Reader class on every call, and
-  // decoding is synchronous, so setting it for the duration of this call is safe.
+/**
+ * Runs `decode` with protobufjs set up as both decoders need it: its recursion limit at
+ * maxMessageDepth (the generated decoders read it from the Reader class on every call; decoding
+ * is synchronous, so setting it for the call is safe) and strings interned.
+ */
+function withDecoderSettings<T>(limits: LoadLimits, decode: () => T): T {
   const saved = $protobuf.Reader.recursionLimit;
   $protobuf.Reader.recursionLimit = limits.maxMessageDepth;
   internStrings(true);
   try {
-    return onnx.ModelProto.decode(reader);
-  } catch (err) {
-    throw decodeError(err, fileName, bytes, reader.pos, limits);
+    return decode();
   } finally {
     internStrings(false);
     $protobuf.Reader.recursionLimit = saved;
+  }
+}
+
+function decodeModel(bytes: Uint8Array, fileName: string, limits: LoadLimits): onnx.ModelProto {
+  const reader = $protobuf.Reader.create(bytes);
+  try {
+    return withDecoderSettings(limits, () => onnx.ModelProto.decode(reader));
+  } catch (err) {
+    throw decodeError(err, fileName, bytes, reader.pos, limits);
   }
 }
 
@@ -609,13 +594,6 @@ function tensorData(t: onnx.ITensorProto): TensorData {
   if (t.uint64Data && t.uint64Data.length) return { kind: 'typed', field: 'uint64', values: t.uint64Data.map(Number) };
   if (t.stringData && t.stringData.length) return { kind: 'strings', values: t.stringData };
   return { kind: 'empty' };
-}
-
-/** A byte offset or length written as decimal text; undefined unless a safe non-negative integer. */
-function parseExternalNumber(text: string): number | undefined {
-  if (!/^\s*\d+\s*$/.test(text)) return undefined;
-  const n = Number(text);
-  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 function convertValueInfo(v: onnx.IValueInfoProto, where: string, ctx: Ctx): ValueInfo {
