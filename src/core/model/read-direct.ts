@@ -49,6 +49,18 @@ export interface DirectModel {
   functions: string[];
 }
 
+/** The names and attributes of the nodes being read (see node). */
+const IN: string[] = [];
+const OUT: string[] = [];
+const ATTRS: Attribute[] = [];
+
+/** Items pushed on `stack` from `base` on, as an array of their own length; the stack is cut back. */
+function take<T>(stack: T[], base: number): T[] {
+  const items = stack.slice(base);
+  stack.length = base;
+  return items;
+}
+
 /** Thrown to leave the file to the general path (no stack trace taken: it is not an error). */
 const GIVE_UP = Object.freeze({ giveUp: true });
 function giveUp(): never {
@@ -226,6 +238,7 @@ function numbers(w: Wire, wire: number, end: number, one: number, into: number[]
  */
 export function readDirect(bytes: Uint8Array, limits: LoadLimits, skeleton: boolean): DirectModel | undefined {
   const ctx: Ctx = { limits, skeleton, nodes: 0 };
+  IN.length = OUT.length = ATTRS.length = 0;
   try {
     return model(new Wire(bytes), ctx);
   } catch (err) {
@@ -415,9 +428,12 @@ function node(w: Wire, end: number, index: number, graphPath: string, depth: num
   let opType = '';
   let domain = '';
   let docString = '';
-  const inputs: string[] = [];
-  const outputs: string[] = [];
-  const attributes: Attribute[] = [];
+  // Collected on the shared stacks (a sub-graph's nodes push above this node's and cut back to
+  // them), then copied out: arrays grown by push keep room for 17 items, 24 MiB more on a 100k-node
+  // model than arrays of their own length.
+  const inBase = IN.length;
+  const outBase = OUT.length;
+  const attrBase = ATTRS.length;
   const subgraphs: Node['subgraphs'] = [];
   while (w.pos < end) {
     const t = tag(w, end);
@@ -430,10 +446,10 @@ function node(w: Wire, end: number, index: number, graphPath: string, depth: num
     }
     switch (field) {
       case 1:
-        inputs.push(w.string(end));
+        IN.push(w.string(end));
         break;
       case 2:
-        outputs.push(w.string(end));
+        OUT.push(w.string(end));
         break;
       case 3:
         name = w.string(end);
@@ -453,7 +469,7 @@ function node(w: Wire, end: number, index: number, graphPath: string, depth: num
       case 5: {
         const stop = w.body(end);
         const a = attribute(w, stop, id, depth, msg + 1, ctx);
-        attributes.push(a);
+        ATTRS.push(a);
         const attr = a.attr;
         if (attr.type === 'graph') subgraphs.push({ attribute: a.name, graph: attr.value });
         if (attr.type === 'graphs')
@@ -474,9 +490,9 @@ function node(w: Wire, end: number, index: number, graphPath: string, depth: num
     name,
     opType,
     domain,
-    inputs,
-    outputs,
-    attributes,
+    inputs: take(IN, inBase),
+    outputs: take(OUT, outBase),
+    attributes: take(ATTRS, attrBase),
     docString: docString || undefined,
     subgraphs,
   };
@@ -635,9 +651,9 @@ function attribute(w: Wire, end: number, nodeId: string, depth: number, msg: num
       return attr({ type: kind, value });
     }
     case 'floats':
-      return attr({ type: kind, value: floats });
+      return attr({ type: kind, value: floats.slice() });
     case 'ints':
-      return attr({ type: kind, value: ints });
+      return attr({ type: kind, value: ints.slice() });
     case 'strings':
       return attr({ type: kind, value: strings.map((b) => utf8.decode(b)) });
     case 'tensors': {
@@ -772,7 +788,7 @@ function checkedTensor(w: Wire, end: number, msg: number, ctx: Ctx): ConstTensor
   else if (uint64Data?.length) data = { kind: 'typed', field: 'uint64', values: uint64Data };
   else if (stringData?.length) data = { kind: 'strings', values: stringData };
   else data = { kind: 'empty' };
-  return { name, dtype: dtypeFromCode(dataType), dims, data, docString: docString || undefined };
+  return { name, dtype: dtypeFromCode(dataType), dims: dims.slice(), data, docString: docString || undefined };
 }
 
 function valueInfoOf(w: Wire, end: number, msg: number, ctx: Ctx): ValueInfo {
@@ -928,5 +944,5 @@ function shapeOf(w: Wire, end: number, msg: number, ctx: Ctx): Dim[] {
     dims.push(value !== undefined ? value : param ? param : null);
   }
   if (w.pos !== end) giveUp();
-  return dims;
+  return dims.slice();
 }
