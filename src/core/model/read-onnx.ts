@@ -3,8 +3,10 @@
  * Nothing else escapes: an unexpected exception while reading becomes a `malformed` error that
  * keeps the original as its `cause` (see {@link isInternalLoadError}).
  *
- * Decoding uses protobufjs (static code generated from our onnx.proto). Byte fields decode as
- * views into the input, so weights are never copied; external data is only described here and
+ * A well-formed file decodes straight into the IR (read-direct.ts); any other, and any file that
+ * reaches a limit or needs a warning, through protobufjs (static code generated from our
+ * onnx.proto), whose errors say what is wrong. Both give the same model for the same bytes. Byte
+ * fields decode as views into the input, so weights are never copied; external data is only described here and
  * read later, on demand (see tensor-values.ts). Every size the file controls is checked against
  * a configurable limit (see limits.ts) before it can cost memory or time.
  *
