@@ -80,7 +80,11 @@ interface Ctx {
   reader?: $protobuf.Reader;
 }
 
-/** A cursor over the bytes: each read checks the bound it is given and gives up past it. */
+/**
+ * A cursor over the bytes: each read checks the bound it is given and gives up past it. (Not
+ * protobuf-wire's readVarint: that allocates a result per call, and reads int64 fields unsigned
+ * where protobufjs reads them in two's complement.)
+ */
 class Wire {
   pos = 0;
   private readonly view: DataView;
@@ -242,7 +246,8 @@ export function readDirect(bytes: Uint8Array, limits: LoadLimits, skeleton: bool
   try {
     return model(new Wire(bytes), ctx);
   } catch (err) {
-    if (err === GIVE_UP || err instanceof RangeError || err instanceof Error) return undefined;
+    // Given up, or failed (a stack overflow on deep nesting, say): the general path says why.
+    if (err === GIVE_UP || err instanceof Error) return undefined;
     throw err;
   }
 }
@@ -518,7 +523,6 @@ function attribute(w: Wire, end: number, nodeId: string, depth: number, msg: num
   let s: Uint8Array | undefined;
   let t: Span | undefined;
   let g: Span | undefined;
-  let other = false;
   const floats: number[] = [];
   const ints: number[] = [];
   const strings: Uint8Array[] = [];
@@ -588,7 +592,6 @@ function attribute(w: Wire, end: number, nodeId: string, depth: number, msg: num
       case 22:
       case 23:
         if (wire !== LEN) giveUp();
-        other = true;
         validate(
           w,
           end,
@@ -624,7 +627,6 @@ function attribute(w: Wire, end: number, nodeId: string, depth: number, msg: num
   // A tensor or graph the attribute's type leaves unused: the general path's.
   if ((t && kind !== 'tensor') || (g && kind !== 'graph')) giveUp();
   if ((tensors.length && kind !== 'tensors') || (graphs.length && kind !== 'graphs')) giveUp();
-  if (other && !/^(sparse_tensors?|type_protos?)$/.test(kind)) giveUp();
   const path = `${nodeId}/${name}`;
   const at = (sp: Span | undefined) => {
     w.pos = sp ? sp[0] : 0;
