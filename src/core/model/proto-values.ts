@@ -3,7 +3,10 @@
  * direct one, read-direct.ts, and the general one over protobufjs in read-onnx.ts), which must give
  * the same model for the same bytes.
  */
-import type { AttributeValue } from './types';
+import { SELF_LOCATION } from './external-data';
+import type { AttributeValue, TensorData } from './types';
+
+type ExternalData = Extract<TensorData, { kind: 'external' }>;
 
 /** AttributeProto.AttributeType by number. */
 export const ATTR_TYPE_NAMES: Record<number, AttributeValue['type']> = {
@@ -46,8 +49,42 @@ export function textOf(bytes: Uint8Array): string | undefined {
   }
 }
 
+/**
+ * An external tensor's data, from its external_data entries (the last of a key wins): an offset or
+ * length that is not a safe non-negative integer reads -1 (see {@link unusableExternal}), a length
+ * not given reads null.
+ */
+export function externalData(entries: Iterable<readonly [string, string]>): ExternalData {
+  const map = new Map(entries);
+  const offset = parseExternalNumber(map.get('offset') ?? '0');
+  const lengthText = map.get('length');
+  const length = lengthText !== undefined && lengthText !== '' ? parseExternalNumber(lengthText) : null;
+  return {
+    kind: 'external',
+    location: map.get('location') ?? '',
+    offset: offset ?? -1,
+    length: length === undefined ? -1 : length,
+    checksum: map.get('checksum'),
+  };
+}
+
+/**
+ * In a skeleton (io/skeleton.ts), data that lies in the model file itself (SELF_LOCATION, at a
+ * known offset and length): deferred, read when asked for. Undefined for any other data.
+ */
+export function selfDeferred(d: TensorData): TensorData | undefined {
+  return d.kind === 'external' && d.location === SELF_LOCATION && d.length !== null && d.offset >= 0
+    ? { kind: 'deferred', offset: d.offset, length: d.length }
+    : undefined;
+}
+
+/** Whether an external tensor's offset, and its length, are unusable (the reader warns of each). */
+export function unusableExternal(d: ExternalData): { offset: boolean; length: boolean } {
+  return { offset: d.offset < 0, length: d.length !== null && !(Number.isSafeInteger(d.length) && d.length >= 0) };
+}
+
 /** A byte offset or length written as decimal text; undefined unless a safe non-negative integer. */
-export function parseExternalNumber(text: string): number | undefined {
+function parseExternalNumber(text: string): number | undefined {
   if (!/^\s*\d+\s*$/.test(text)) return undefined;
   const n = Number(text);
   return Number.isSafeInteger(n) ? n : undefined;

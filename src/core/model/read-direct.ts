@@ -19,9 +19,8 @@
 import $protobuf from './onnx/pb-runtime.js';
 import { onnx } from './onnx/generated/onnx-pb.js';
 import { dtypeFromCode } from './dtype';
-import { SELF_LOCATION } from './external-data';
 import type { LoadLimits } from './limits';
-import { ATTR_TYPE_NAMES, parseExternalNumber, textOf, utf8 } from './proto-values';
+import { ATTR_TYPE_NAMES, externalData, selfDeferred, textOf, unusableExternal, utf8 } from './proto-values';
 import type {
   Attribute,
   AttributeValue,
@@ -771,17 +770,12 @@ function checkedTensor(w: Wire, end: number, msg: number, ctx: Ctx): ConstTensor
   if (elements > ctx.limits.maxTensorElements) giveUp();
   let data: TensorData;
   if (location === EXTERNAL) {
-    const entries = new Map(external ?? []);
-    const offset = parseExternalNumber(entries.get('offset') ?? '0');
-    const lengthText = entries.get('length');
-    const length = lengthText !== undefined && lengthText !== '' ? parseExternalNumber(lengthText) : null;
-    const loc = entries.get('location') ?? '';
-    if (ctx.skeleton && loc === SELF_LOCATION && length !== null && length !== undefined && offset !== undefined)
-      data = { kind: 'deferred', offset, length };
-    else {
-      if (offset === undefined || length === undefined) giveUp();
-      data = { kind: 'external', location: loc, offset, length, checksum: entries.get('checksum') };
-    }
+    const ext = externalData(external ?? []);
+    const deferred = ctx.skeleton ? selfDeferred(ext) : undefined;
+    // An unusable offset or length is the general path's to warn about.
+    const unusable = unusableExternal(ext);
+    if (!deferred && (unusable.offset || unusable.length)) giveUp();
+    data = deferred ?? ext;
   } else if (raw && raw.length > 0) data = { kind: 'raw', bytes: raw };
   else if (floatData?.length) data = { kind: 'typed', field: 'float', values: floatData };
   else if (int32Data?.length) data = { kind: 'typed', field: 'int32', values: int32Data };

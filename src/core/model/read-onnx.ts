@@ -6,8 +6,8 @@
  * A well-formed file decodes straight into the IR (read-direct.ts); any other, and any file that
  * reaches a limit or needs a warning, through protobufjs (static code generated from our
  * onnx.proto), whose errors say what is wrong. Both give the same model for the same bytes. Byte
- * fields decode as views into the input, so weights are never copied; external data is only described here and
- * read later, on demand (see tensor-values.ts). Every size the file controls is checked against
+ * fields decode as views into the input, so weights are never copied; external data is only
+ * described here and read later, on demand (see tensor-values.ts). Every size the file controls is checked against
  * a configurable limit (see limits.ts) before it can cost memory or time.
  *
  * @example
@@ -21,8 +21,7 @@ import { dtypeFromCode } from './dtype';
 import { ModelLoadError } from './errors';
 import { DEFAULT_LOAD_LIMITS, describeLimit, resolveLimits, type LoadLimits } from './limits';
 import { sniffForeignFormat } from './sniff';
-import { SELF_LOCATION } from './external-data';
-import { ATTR_TYPE_NAMES, parseExternalNumber, textOf, utf8 } from './proto-values';
+import { ATTR_TYPE_NAMES, externalData, selfDeferred, textOf, unusableExternal, utf8 } from './proto-values';
 import type {
   Attribute,
   AttributeValue,
@@ -528,15 +527,16 @@ function checkedTensor(t: onnx.ITensorProto, where: string, ctx: Ctx): ConstTens
   const tensor = convertTensor(t);
   checkDims(tensor.dims, where, ctx);
   const d = tensor.data;
-  if (ctx.skeleton && d.kind === 'external' && d.location === SELF_LOCATION && d.length !== null && d.offset >= 0)
-    return { ...tensor, data: { kind: 'deferred', offset: d.offset, length: d.length } };
+  const deferred = ctx.skeleton ? selfDeferred(d) : undefined;
+  if (deferred) return { ...tensor, data: deferred };
   if (d.kind === 'external') {
-    if (d.offset < 0)
+    const unusable = unusableExternal(d);
+    if (unusable.offset)
       ctx.warnings.add(
         'external offset',
         `The external-data offset of ${where} is not a non-negative integer; its values cannot be shown.`,
       );
-    if (d.length !== null && !(Number.isSafeInteger(d.length) && d.length >= 0)) {
+    if (unusable.length) {
       ctx.warnings.add(
         'external length',
         `The external-data length of ${where} is not a non-negative integer; its values cannot be shown.`,
@@ -575,19 +575,8 @@ function capitalize(s: string): string {
 }
 
 function tensorData(t: onnx.ITensorProto): TensorData {
-  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
-    const entries = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
-    const offset = parseExternalNumber(entries.get('offset') ?? '0');
-    const lengthText = entries.get('length');
-    const length = lengthText !== undefined && lengthText !== '' ? parseExternalNumber(lengthText) : null;
-    return {
-      kind: 'external',
-      location: entries.get('location') ?? '',
-      offset: offset ?? -1,
-      length: length === undefined ? -1 : length,
-      checksum: entries.get('checksum'),
-    };
-  }
+  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)
+    return externalData((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
   if (t.rawData && t.rawData.length > 0) return { kind: 'raw', bytes: t.rawData };
   if (t.floatData && t.floatData.length) return { kind: 'typed', field: 'float', values: t.floatData };
   if (t.int32Data && t.int32Data.length) return { kind: 'typed', field: 'int32', values: t.int32Data };

@@ -15,8 +15,8 @@ const loose = new TextDecoder('utf-8');
  * While a model is decoded, short ASCII strings are interned: a tensor's name comes once as a
  * node's output and again as each consumer's input, in value_info and in the Q/DQ nodes around
  * it, and op types and attribute names repeat thousands of times. Each repeat then costs a hash
- * of a few of its bytes and a comparison, not a new string; and every copy is one string, whose
- * hash the model's Maps compute once.
+ * of its bytes and a comparison, not a new string; and every copy is one string, whose hash the
+ * model's Maps compute once.
  */
 let interned = null;
 
