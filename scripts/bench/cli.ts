@@ -45,6 +45,20 @@ export const CLI_METRICS: MetricDef[] = [
     unit: 'ratio',
     description: 'Both as whole processes, spawn to exit (no target: the target compares with the session alone).',
   },
+  {
+    id: 'cli.node-start',
+    label: 'Node alone: `node -e 0`, spawn to exit',
+    unit: 'ms',
+    description:
+      "A process that runs nothing, in the bench's own environment: the part of the CLI row that is Node's start and exit, which no change to QuantLens can remove.",
+  },
+  {
+    id: 'cli.node-start-bare',
+    label: 'Node alone, without NODE_EXTRA_CA_CERTS',
+    unit: 'ms',
+    description:
+      'The same with NODE_EXTRA_CA_CERTS unset, when the environment sets it: Node reads and parses that certificate file at every start, before any script runs.',
+  },
 ];
 
 /** onnxruntime-node's package folder, fetched once. */
@@ -78,6 +92,15 @@ function ortSessionMs(model: string): { session: number; process: number } | { r
   const wall = performance.now() - t;
   if (r.status !== 0) return { refused: (/Error: (.*)/.exec(r.stderr)?.[1] ?? r.stderr).slice(0, 160) };
   return { session: Number(r.stdout.trim().split('\n').pop()), process: wall };
+}
+
+/** A Node process that runs nothing, spawn to exit (ms); `bare`: without NODE_EXTRA_CA_CERTS. */
+function nodeStartMs(bare: boolean): number {
+  const env = { ...process.env };
+  if (bare) delete env.NODE_EXTRA_CA_CERTS;
+  const t = performance.now();
+  spawnSync(process.execPath, ['-e', '0'], { env });
+  return performance.now() - t;
 }
 
 /** One `quantlens check` process, spawn to exit (ms). */
@@ -120,9 +143,14 @@ export const cliPart: BenchPart = {
     const checks: number[] = [];
     const sessions: number[] = [];
     const processes: number[] = [];
+    const starts: number[] = [];
+    const bareStarts: number[] = [];
+    const extraCerts = !!process.env.NODE_EXTRA_CA_CERTS;
     let refused: string | undefined;
     for (let i = 0; i < repeat; i++) {
       checks.push(checkProcessMs(c.modelPath));
+      starts.push(nodeStartMs(false));
+      if (extraCerts) bareStarts.push(nodeStartMs(true));
       const ort = refused === undefined ? ortSessionMs(c.modelPath) : undefined;
       if (ort && 'refused' in ort) refused = ort.refused;
       else if (ort) {
@@ -131,6 +159,12 @@ export const cliPart: BenchPart = {
       }
     }
     const check = median(checks);
+    const node = [
+      { metric: 'cli.node-start', value: Math.round(median(starts)) },
+      extraCerts
+        ? { metric: 'cli.node-start-bare', value: Math.round(median(bareStarts)) }
+        : { metric: 'cli.node-start-bare', value: null, note: 'NODE_EXTRA_CA_CERTS is not set here' },
+    ];
     if (refused !== undefined) {
       const note = `onnxruntime-node refuses this model: ${refused}`;
       return [
@@ -139,6 +173,7 @@ export const cliPart: BenchPart = {
         { metric: 'cli.check-vs-ort', value: null, note },
         { metric: 'cli.ort-node-process', value: null, note },
         { metric: 'cli.check-vs-ort-process', value: null, note },
+        ...node,
       ];
     }
     const ort = median(sessions);
@@ -150,6 +185,7 @@ export const cliPart: BenchPart = {
       { metric: 'cli.check-vs-ort', value: ratio(check / ort) },
       { metric: 'cli.ort-node-process', value: Math.round(whole) },
       { metric: 'cli.check-vs-ort-process', value: ratio(check / whole) },
+      ...node,
     ];
   },
 };
