@@ -34,6 +34,11 @@ export function nodeScopes(view: GraphView): Map<string, string[]> {
   for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
 }
 
+/** The scopes of a view's nodes if they have been worked out already (by {@link nodeScopes} or in slices). */
+export function knownNodeScopes(view: GraphView): Map<string, string[]> | undefined {
+  return scopeCache.get(view);
+}
+
 /**
  * How long one slice of the UI thread's grouping work may run. The task that starts the work has
  * already spent some of its time (a message received, React rendering what it changed), so the

@@ -9,6 +9,7 @@ import {
   GROUP_BUDGET,
   GROUP_THRESHOLD,
   initialExpansion,
+  knownNodeScopes,
   nodeScopes,
   nextTask,
   nodeScopesInSlices,
@@ -232,13 +233,19 @@ function parentGroup(id: string): string | undefined {
   return cut > 'group:'.length ? id.slice(0, cut) : undefined;
 }
 
-/** The open groups around the selected node (or the last opened group), outermost first. */
+/**
+ * The open groups around the selected node (or the last opened group), outermost first. The
+ * selected node's scope comes from the view's scopes as the drawing worked them out: a large view
+ * just drawn anew (the Q/DQ fold toggled) has them in slices, after this first render, and working
+ * them out here held a 100k-node view's click for ~40 ms; until then the trail follows the group
+ * opened last, and the crumbs render again once the drawing is laid out.
+ */
 export function scopeTrail(): { id: string; label: string }[] {
   const { view, expanded, selectedId, openedGroup } = useApp.getState();
   if (!view || !expanded) return [];
-  const scope = selectedId
-    ? (nodeScopes(view).get(selectedId) ?? [])
-    : (openedGroup?.slice('group:'.length).split('/') ?? []);
+  const scopes = knownNodeScopes(view) ?? (view.nodes.length <= GROUP_THRESHOLD ? nodeScopes(view) : undefined);
+  const selected = selectedId ? scopes?.get(selectedId) : undefined;
+  const scope = selected ?? (selectedId && scopes ? [] : (openedGroup?.slice('group:'.length).split('/') ?? []));
   const ids = ancestorGroups(scope);
   return ids
     .filter((g) => expanded.has(g))

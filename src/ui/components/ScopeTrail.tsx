@@ -10,6 +10,8 @@ export function ScopeTrail() {
   useApp((s) => s.expanded);
   useApp((s) => s.selectedId);
   useApp((s) => s.openedGroup);
+  // A new drawing's scopes are worked out while it is laid out: the crumbs follow its layout.
+  useApp((s) => s.layout);
   const grouped = useApp((s) => !!s.expanded);
   if (!grouped) return null;
   const trail = scopeTrail();

@@ -1,6 +1,6 @@
 /** Search nodes by name or op type; Enter or a click jumps to the hit. */
 import { useMemo, useState } from 'react';
-import { searchItems, searchNodes, useSearch } from '../actions/search';
+import { searchShown, useSearch } from '../actions/search';
 import { useApp } from '../state/app-store';
 import { revealNode } from '../actions/view';
 
@@ -13,7 +13,7 @@ export function SearchBox() {
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const hits = useMemo(
-    () => (view && query.trim() ? searchNodes(searchItems(useApp.getState()), query, 50) : []),
+    () => (view && query.trim() ? searchShown(useApp.getState(), query).slice(0, 50) : []),
     [view, full, query],
   );
 

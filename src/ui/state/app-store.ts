@@ -119,17 +119,34 @@ export function drawnNodeOf(id: string): string {
   return drawnFolded ? shownNode(id, fold) : id;
 }
 
-const nodeIndex = new WeakMap<GraphView, Map<string, ViewNode>>();
+/** Per view: its index by id once it has been asked for enough nodes, else how many it was asked for. */
+const nodeIndex = new WeakMap<GraphView, Map<string, ViewNode> | number>();
+/** Lookups of a view that scan its nodes before an index is built for it. */
+const SCANS_BEFORE_INDEX = 8;
+let lastLookup: { view: GraphView; id: string; node: ViewNode | undefined } | undefined;
 
-/** A node of a view by id, through an index built once per view (views reach 30k+ nodes). */
+/**
+ * A node of a view by id (views reach 100k nodes). The selected node's panel asks on every change
+ * of the page's state, for the same node: that answer is kept. A new view is scanned for the first
+ * few nodes asked, and indexed after: indexing a 100k-node view as it was drawn (the Q/DQ fold
+ * toggled with a node selected) held the page ~130 ms, a scan takes a millisecond or two.
+ */
 export function viewNode(view: GraphView | undefined, id: string | undefined): ViewNode | undefined {
   if (!view || !id) return undefined;
-  let index = nodeIndex.get(view);
-  if (!index) {
-    index = new Map(view.nodes.map((n) => [n.id, n]));
+  if (lastLookup?.view === view && lastLookup.id === id) return lastLookup.node;
+  const known = nodeIndex.get(view) ?? 0;
+  let node: ViewNode | undefined;
+  if (typeof known !== 'number') node = known.get(id);
+  else if (known + 1 < SCANS_BEFORE_INDEX) {
+    node = view.nodes.find((n) => n.id === id);
+    nodeIndex.set(view, known + 1);
+  } else {
+    const index = new Map(view.nodes.map((n) => [n.id, n]));
     nodeIndex.set(view, index);
+    node = index.get(id);
   }
-  return index.get(id);
+  lastLookup = { view, id, node };
+  return node;
 }
 
 /** A node of the model by name: a drawn one, or one folded into a drawn one (given by its own id). */
