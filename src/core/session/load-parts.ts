@@ -7,7 +7,7 @@
  */
 import { edgeId, type ViewEdge, type ViewNode } from '../model/graph-view';
 import { ModelLoadError } from '../model/errors';
-import type { EngineApi, LoadPart, LoadResult } from './api';
+import type { EngineApi, GraphViewAnswer, LoadPart, LoadResult } from './api';
 
 /**
  * Items (nodes, edges and folded-node names together) per part: receiving a part of 12k held the
@@ -97,6 +97,34 @@ export async function fetchDrawingParts(
     return names;
   };
   return { drawing, rest };
+}
+
+/**
+ * A view asked for in parts (graphView's `parts`), put together: every part asked for at once, each
+ * received as its own task, as a load's drawing is. A part that is gone means a newer open replaced
+ * the model meanwhile: the answer is then that error.
+ */
+export async function fetchViewParts(
+  engine: Pick<EngineApi, 'loadPart'>,
+  answer: GraphViewAnswer,
+): Promise<GraphViewAnswer> {
+  if (!answer.ok || !answer.parts) return answer;
+  const { token, count } = answer.parts;
+  const got = await Promise.all(
+    Array.from({ length: count }, (_, k) =>
+      engine.loadPart(token, k).then((a) => (a.ok ? { ok: true as const, part: withEdgeIds(a.part) } : a)),
+    ),
+  );
+  const parts: Part[] = [];
+  for (const a of got) {
+    if (!a.ok) return a;
+    parts.push(a.part);
+  }
+  const { parts: _parts, ...rest } = answer;
+  return {
+    ...rest,
+    view: { ...answer.view, nodes: parts.flatMap((p) => p.nodes), edges: parts.flatMap((p) => p.edges) },
+  };
 }
 
 /**
