@@ -205,3 +205,43 @@ test.describe('a small real export', () => {
     expect(seen.drawn).toBe(seen.named);
   });
 });
+
+const EFFICIENTNET = '.cache/corpus/torch/efficientnet_b0-pc-sym.onnx';
+
+test('drawing every Q and DQ mounts only the new drawing: the folded one is not mounted whole on the way (EfficientNet-B0 QDQ)', async ({
+  page,
+}) => {
+  test.skip(!existsSync(EFFICIENTNET), 'run `npm run gen:corpus` first');
+  await page.goto('/');
+  await waitForGraph(page);
+  await page.getByTestId('file-input').setInputFiles(EFFICIENTNET);
+  await expect(page.getByTestId('canvas')).toHaveAttribute('data-drawn-model', 'efficientnet_b0-pc-sym.onnx', {
+    timeout: 30_000,
+  });
+  await expect(page.getByTestId('loading')).toHaveCount(0);
+  // Its folded drawing has more boxes than the canvas draws whole (above 150, only those in view).
+  const seq = Number(await page.getByTestId('canvas').getAttribute('data-drawn-seq'));
+  await page.evaluate(() => {
+    const w = window as unknown as { __mounted: number };
+    w.__mounted = 0;
+    new MutationObserver((records) => {
+      for (const r of records)
+        for (const n of r.addedNodes)
+          if (n instanceof Element && n.classList.contains('react-flow__node')) w.__mounted++;
+    }).observe(document.querySelector('.react-flow')!, { subtree: true, childList: true });
+  });
+  await page.getByTestId('qdq-fold').getByRole('checkbox').uncheck();
+  await page.waitForFunction(
+    (before) => Number(document.querySelector('[data-testid="canvas"]')?.getAttribute('data-drawn-seq')) > before,
+    seq,
+  );
+  await expect(page.locator('.react-flow__node').first()).toBeVisible();
+  await page.waitForTimeout(500);
+  const { mounted, shown } = await page.evaluate(() => ({
+    mounted: (window as unknown as { __mounted: number }).__mounted,
+    shown: document.querySelectorAll('.react-flow__node').length,
+  }));
+  // Until the full drawing was laid out, the folded one's ~230 boxes were all mounted for a render
+  // (and unmounted again): a 140 ms task on a 1k-node decoder.
+  expect(mounted, `boxes mounted while switching, ${shown} on screen after`).toBeLessThanOrEqual(shown + 24);
+});

@@ -129,7 +129,7 @@ export const BROWSER_TARGETS: Target[] = [
     unit: 'ms',
     text: '100k nodes: grouped view within 5 s',
   },
-  ...['10k', '100k'].map((caseId): Target => ({
+  ...['1k', '10k', '100k'].map((caseId): Target => ({
     id: `b${caseId}-full-task`,
     metric: 'browser.full-view-task',
     caseId,
