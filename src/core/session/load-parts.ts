@@ -69,13 +69,7 @@ export async function fetchDrawingParts(
   const none = async () => [] as [string, string, string][];
   if (!result.ok || !result.parts) return { drawing: result, rest: none };
   const { token, count, drawing: drawn } = result.parts;
-  const fetch = (from: number, to: number) =>
-    Promise.all(
-      // Each part's edges get their ids back in the task that receives it, not all in one task at the end.
-      Array.from({ length: to - from }, (_, k) =>
-        engine.loadPart(token, from + k).then((a) => (a.ok ? { ok: true as const, part: withEdgeIds(a.part) } : a)),
-      ),
-    );
+  const fetch = (from: number, to: number) => fetchPartRange(engine, token, from, to);
   const parts: Part[] = [];
   for (const a of await fetch(0, drawn)) {
     if (!a.ok) return { drawing: superseded(result, a.error.problem), rest: none };
@@ -109,14 +103,8 @@ export async function fetchViewParts(
   answer: GraphViewAnswer,
 ): Promise<GraphViewAnswer> {
   if (!answer.ok || !answer.parts) return answer;
-  const { token, count } = answer.parts;
-  const got = await Promise.all(
-    Array.from({ length: count }, (_, k) =>
-      engine.loadPart(token, k).then((a) => (a.ok ? { ok: true as const, part: withEdgeIds(a.part) } : a)),
-    ),
-  );
   const parts: Part[] = [];
-  for (const a of got) {
+  for (const a of await fetchPartRange(engine, answer.parts.token, 0, answer.parts.count)) {
     if (!a.ok) return a;
     parts.push(a.part);
   }
@@ -149,6 +137,19 @@ function superseded(result: LoadResult, problem = 'its parts are gone'): LoadRes
 }
 
 type Part = Omit<LoadPart, 'edges'> & { edges: ViewEdge[] };
+
+/**
+ * Parts [from, to) of `token`, asked for at once (the engine sends them back to back and each lands
+ * as its own task); each part's edges get their ids back in the task that receives it, not all in
+ * one task at the end.
+ */
+function fetchPartRange(engine: Pick<EngineApi, 'loadPart'>, token: number, from: number, to: number) {
+  return Promise.all(
+    Array.from({ length: to - from }, (_, k) =>
+      engine.loadPart(token, from + k).then((a) => (a.ok ? { ok: true as const, part: withEdgeIds(a.part) } : a)),
+    ),
+  );
+}
 
 /** A part with its edges' ids restored (in place: the part was just received). */
 function withEdgeIds(part: LoadPart): Part {

@@ -49,7 +49,7 @@ export async function showView(
     const known = { ...fold, edges: view.edges };
     if (!useApp.getState().qdqFolded) {
       // The person draws whole graphs: fetch this one (a large one in parts; the fold is known).
-      const got = await fetchViewParts(engineClient(), await engineClient().graphView(view.path, { parts: true }));
+      const got = await fullGraph(view.path);
       if (got.ok) return showView(got.view, got.expanded, got.fold ?? known);
     }
     return draw({ view, fullView: undefined, fullGroups: undefined, fold: known, drawnFolded: true, groups, overview });
@@ -65,6 +65,11 @@ export async function showView(
     // The engine's overview is of the drawing it sent: this view, unless it is folded here.
     overview: fold ? undefined : overview,
   });
+}
+
+/** A graph drawn whole, from the engine: a large one thin and in parts (the page has its fold). */
+async function fullGraph(path: string) {
+  return fetchViewParts(engineClient(), await engineClient().graphView(path, { parts: true }));
 }
 
 /** Draws a view: its groups, the marks of the findings on its nodes, a layout; `selectedId` stays selected. */
@@ -127,7 +132,7 @@ export async function setQdqFolded(on: boolean): Promise<void> {
   if (!fullView) {
     // Arrived folded: fetch the full graph from the engine the first time it is asked for (a
     // large one thin and in parts: whole, in one message, it held a 100k-node view's page 2.2 s).
-    const got = await fetchViewParts(engineClient(), await engineClient().graphView(before.path, { parts: true }));
+    const got = await fullGraph(before.path);
     if (!got.ok || useApp.getState().view !== before) return;
     fullView = got.view;
     fullGroups = got.expanded;
