@@ -63,8 +63,8 @@ export function searchNodes<T extends SearchItem>(nodes: readonly T[], query: st
   return [...exact, ...partial].slice(0, limit);
 }
 
-/** The last search of the shown graph: the search box and the canvas ask for the same one. */
-let lastSearch: { items: readonly SearchItem[]; query: string; hits: SearchItem[] } | undefined;
+/** The last search of each item list: the search box and the canvas ask for the same one. */
+const lastSearch = new WeakMap<readonly SearchItem[], { query: string; hits: SearchItem[] }>();
 
 /**
  * The first {@link SEARCH_LIMIT} hits of `query` among the shown graph's nodes, searched once for
@@ -72,9 +72,9 @@ let lastSearch: { items: readonly SearchItem[]; query: string; hits: SearchItem[
  */
 export function searchShown(s: AppState, query: string): readonly SearchItem[] {
   const items = searchItems(s);
-  if (lastSearch?.items !== items || lastSearch.query !== query)
-    lastSearch = { items, query, hits: searchNodes(items, query) };
-  return lastSearch.hits;
+  let last = lastSearch.get(items);
+  if (last?.query !== query) lastSearch.set(items, (last = { query, hits: searchNodes(items, query) }));
+  return last.hits;
 }
 
 /** Ids of the drawn nodes matching the current query (a folded Q/DQ lights the node it is folded into). */

@@ -224,18 +224,20 @@ function Canvas() {
     });
   }, [visible, layout, view, edgeLabels, tensorEncodings]);
 
+  // Whether React Flow draws only what is in view: decided by the drawing laid out, and kept while
+  // the next one is laid out. The props change (no nodes) a render before React Flow's store lets
+  // the old drawing go, and a large drawing let out of the viewport's bounds for that render
+  // mounted every one of its nodes (Q/DQ unfolded on a 1k-node decoder: a 140 ms task, 300-400
+  // nodes mounted and unmounted again).
+  const onlyVisible = useRef(false);
+  if (visible && layout) onlyVisible.current = nodes.length > ONLY_VISIBLE_ABOVE;
+
   // A new drawing comes in tasks: its nodes NODE_CHUNK at a time, top of the drawing first, then
   // its edges. React Flow mounts what it is given in one synchronous pass (its store updates are not
   // interruptible), about a millisecond per node or edge here: a 10k decoder's overview (120 boxes,
   // 125 edges) held the page 100-190 ms in one piece. In steps of 48 the longest task around its
   // drawing was 72-122 ms in 3 runs of 4; in steps of 24, 58-73 ms in 3 of 4 and none over 50 in
   // the 4th. Within one drawing (selection, labels, search hits) everything updates at once.
-  // Decided by the drawing laid out, and kept while the next one is laid out: the props change
-  // (no nodes) a render before React Flow's store lets the old drawing go, and a large drawing let
-  // out of the viewport's bounds for that render mounted every one of its nodes (Q/DQ unfolded on a
-  // 1k-node decoder: a 140 ms task, 300-400 nodes mounted and unmounted again).
-  const onlyVisible = useRef(false);
-  if (visible && layout) onlyVisible.current = nodes.length > ONLY_VISIBLE_ABOVE;
   const nodeSteps = Math.max(1, Math.ceil(nodes.length / NODE_CHUNK));
   const step = useMountedSteps(layout, nodeSteps + Math.ceil(edges.length / NODE_CHUNK));
   const shownNodes = useMemo(

@@ -119,11 +119,13 @@ export function drawnNodeOf(id: string): string {
   return drawnFolded ? shownNode(id, fold) : id;
 }
 
-/** Per view: its index by id once it has been asked for enough nodes, else how many it was asked for. */
-const nodeIndex = new WeakMap<GraphView, Map<string, ViewNode> | number>();
+/**
+ * Per view: how many lookups scanned it, its index by id once built, and the last answer (held
+ * with the view, so that a view dropped from the page is not kept alive by it).
+ */
+const lookups = new WeakMap<GraphView, { scans: number; index?: Map<string, ViewNode>; last?: ViewNode }>();
 /** Lookups of a view that scan its nodes before an index is built for it. */
 const SCANS_BEFORE_INDEX = 8;
-let lastLookup: { view: GraphView; id: string; node: ViewNode | undefined } | undefined;
 
 /**
  * A node of a view by id (views reach 100k nodes). The selected node's panel asks on every change
@@ -133,19 +135,17 @@ let lastLookup: { view: GraphView; id: string; node: ViewNode | undefined } | un
  */
 export function viewNode(view: GraphView | undefined, id: string | undefined): ViewNode | undefined {
   if (!view || !id) return undefined;
-  if (lastLookup?.view === view && lastLookup.id === id) return lastLookup.node;
-  const known = nodeIndex.get(view) ?? 0;
+  let known = lookups.get(view);
+  if (!known) lookups.set(view, (known = { scans: 0 }));
+  if (known.last?.id === id) return known.last;
   let node: ViewNode | undefined;
-  if (typeof known !== 'number') node = known.get(id);
-  else if (known + 1 < SCANS_BEFORE_INDEX) {
-    node = view.nodes.find((n) => n.id === id);
-    nodeIndex.set(view, known + 1);
-  } else {
-    const index = new Map(view.nodes.map((n) => [n.id, n]));
-    nodeIndex.set(view, index);
-    node = index.get(id);
+  if (known.index) node = known.index.get(id);
+  else if (++known.scans < SCANS_BEFORE_INDEX) node = view.nodes.find((n) => n.id === id);
+  else {
+    known.index = new Map(view.nodes.map((n) => [n.id, n]));
+    node = known.index.get(id);
   }
-  lastLookup = { view, id, node };
+  if (node) known.last = node;
   return node;
 }
 
