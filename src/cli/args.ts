@@ -42,3 +42,9 @@ export function parseArgs(
   }
   return { positional, options, lists };
 }
+
+/** The options of `quantlens check`: its command and the starter that hashes its model ahead (early.ts). */
+export const CHECK_OPTIONS = {
+  values: ['encodings', 'backend', 'soc', 'flow', 'constraints', 'format', 'link'],
+  flags: ['strict', 'no-strict', 'help'],
+};

@@ -434,6 +434,34 @@ describe('the file hash on a worker thread', () => {
     // A skeleton in hand: the fallback hashes the file it came from.
     expect(await fileSha256(`${S}/no-such-file.onnx`)(new Uint8Array(3), new Blob([bytes]))).toBe(expected);
   });
+
+  it('is started before the engine loads for the model a check names, and taken by the command', async () => {
+    const { checkedModel, startEarly } = await import('./early');
+    const { fileSha256 } = await import('./io');
+    const model = `${S}/cnn-sigmoid.qdq.onnx`;
+    expect(checkedModel(['check', model, '--soc', 'SM8650', '--strict'])).toBe(model);
+    expect(checkedModel(['check', '--format=json', model])).toBe(model);
+    // Not a check the command runs: no thread is started.
+    expect(checkedModel(['quantize', model])).toBeUndefined();
+    expect(checkedModel(['check', model, 'other.onnx'])).toBeUndefined();
+    expect(checkedModel(['check', '--soc', model])).toBeUndefined();
+    expect(checkedModel(['check', model, '--bogus'])).toBeUndefined();
+    expect(checkedModel(['check', model, '--help'])).toBeUndefined();
+    const started = (globalThis as unknown as Record<symbol, Map<string, unknown>>)[
+      Symbol.for('quantlens.cli.startedHashes')
+    ];
+    startEarly(['quantize', model]);
+    expect(started?.size ?? 0).toBe(0);
+    startEarly(['check', model]);
+    const map = (globalThis as unknown as Record<symbol, Map<string, unknown>>)[
+      Symbol.for('quantlens.cli.startedHashes')
+    ]!;
+    expect([...map.keys()]).toEqual([model]);
+    const expected = createHash('sha256').update(readFileSync(model)).digest('hex');
+    // The command takes the started hash (the bytes in hand are not what it hashes).
+    expect(await fileSha256(model)(new Uint8Array(3))).toBe(expected);
+    expect(map.size).toBe(0);
+  });
 });
 
 describe('the built command line', () => {
@@ -467,6 +495,11 @@ describe('the built command line', () => {
     expect(first.code, first.err).toBe(1);
     const expected = verdict(first.out);
     expect(expected[0]).toBe('fail');
+    // The hash the starter began before the engine loaded (build-cli/early.cjs) is the file's.
+    expect(existsSync(join(build, 'early.cjs'))).toBe(true);
+    expect((JSON.parse(first.out) as { model: { sha256: string } }).model.sha256).toBe(
+      createHash('sha256').update(readFileSync(model)).digest('hex'),
+    );
     // The first run wrote the cache: a key line (this build and this Node), then V8's data.
     const written = readFileSync(cache);
     const key = written.subarray(0, written.indexOf(10)).toString('latin1');

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { normalizeExternalLocation } from '../core/model/external-data';
 import type { ReadRange } from '../core/io/skeleton';
 import type { OpenFile } from '../core/session/api';
-import { Worker } from 'node:worker_threads';
+import { hashFile } from './file-hash';
 
 /** The streams a command writes to; tests pass string sinks. */
 export interface Io {
@@ -26,38 +26,12 @@ async function nodeSha256(bytes: Uint8Array): Promise<string> {
 }
 
 /**
- * The worker thread's program: read the file through one reused 1 MiB buffer, hash it, post the
- * hex digest. Reading 44 MB whole costs 0.2 s here (fresh memory is slow to touch on this kind of
- * machine); streamed through one buffer, reading and hashing it takes about 55 ms.
- */
-const HASH_FILE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const { openSync, readSync, closeSync } = require('node:fs');
-const fd = openSync(workerData, 'r');
-const buf = Buffer.allocUnsafe(1 << 20);
-const hash = createHash('sha256');
-try {
-  for (let pos = 0, n; (n = readSync(fd, buf, 0, buf.length, pos)) > 0; pos += n) hash.update(buf.subarray(0, n));
-} finally {
-  closeSync(fd);
-}
-parentPort.postMessage(hash.digest('hex'));
-`;
-
-/**
  * SHA-256 of a file, read and hashed on a worker thread while this one parses and checks. If the
  * thread fails, the file is hashed here: from `file` (the engine's handle on it; the bytes in hand
  * are only its skeleton when its weights were left in the file) or else from `bytes`.
  */
 export function fileSha256(path: string): (bytes: Uint8Array, file?: Blob) => Promise<string> {
-  const digest = new Promise<string>((resolve, reject) => {
-    const worker = new Worker(HASH_FILE, { eval: true, workerData: path });
-    worker.once('message', (hex: string) => resolve(hex));
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the hashing thread exited with code ${code}`)));
-  });
-  digest.catch(() => undefined);
+  const digest = hashFile(path);
   return (bytes, file) => digest.catch(async () => nodeSha256(file ? new Uint8Array(await file.arrayBuffer()) : bytes));
 }
 

@@ -22,7 +22,7 @@ import { DEFAULT_FLOW, FLOWS, isFlow, type Flow } from '../../rules/types';
 import { loadRulePack } from '../../rules/registry';
 import { Engine } from '../core/session/engine';
 import type { CheckSettings, OpenFile } from '../core/session/api';
-import { parseArgs } from './args';
+import { CHECK_OPTIONS, parseArgs } from './args';
 import { EXIT, externalDataBeside, fileRanges, fileSha256, type Io } from './io';
 import type { ReadRange } from '../core/io/skeleton';
 import {
@@ -150,10 +150,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   let args;
   try {
-    args = parseArgs(rest, {
-      values: ['encodings', 'backend', 'soc', 'flow', 'constraints', 'format', 'link'],
-      flags: ['strict', 'no-strict', 'help'],
-    });
+    args = parseArgs(rest, CHECK_OPTIONS);
   } catch (err) {
     io.stderr.write(`quantlens check: ${(err as Error).message}. Run quantlens --help.\n`);
     return EXIT.usage;
