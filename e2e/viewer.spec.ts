@@ -368,3 +368,49 @@ test('a node selected the moment the model is drawn is a step of its own: Back d
   await page.goForward();
   await expect(page.getByTestId('panel-op')).toHaveText('Conv');
 });
+
+test("a large drawing leaves out a broadcast input's far edges, says so, and draws them for its selected end", async ({
+  page,
+}) => {
+  // Eight PyTorch decoder blocks that all read the rotary tables and the mask (graph inputs).
+  const path = '.cache/corpus/torch/drawing-stacked-decoder.onnx';
+  test.skip(!existsSync(path), 'run `npm run gen:corpus` first');
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [{ name: 'stacked.onnx', bytes: new Uint8Array(readFileSync(path)) }]);
+  await expect(page.getByTestId('model-origin')).toHaveText('stacked.onnx');
+  const canvas = page.getByTestId('canvas');
+  // Every group (blocks of the export's nodes) opened, one at a time: fitted whole (F), so that
+  // every box is in view and drawn, then the first group left clicked.
+  const closed = page.getByTestId('group-node');
+  const handedOver = page.locator('.react-flow[data-handed-over="true"]');
+  await expect(closed.first()).toBeVisible();
+  for (let opened = 0; ; opened++) {
+    await expect(handedOver).toHaveCount(1);
+    await page.locator('body').press('f');
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+    if ((await closed.count()) === 0) break;
+    expect(opened).toBeLessThan(40);
+    const seq = Number(await canvas.getAttribute('data-drawn-seq'));
+    await closed.first().click();
+    await expect.poll(async () => Number(await canvas.getAttribute('data-drawn-seq'))).toBeGreaterThan(seq);
+  }
+  // Fitted whole, every box and edge drawn is in view.
+  const cosEdges = page.locator('.react-flow__edge[data-id^="input:position_cos->"]');
+  expect(await page.locator('[data-testid="graph-node"]').count()).toBeGreaterThan(600);
+  await expect.poll(() => cosEdges.count()).toBeGreaterThanOrEqual(6);
+  const kept = await cosEdges.count();
+  expect(kept).toBeLessThan(16);
+  // One note per input that lost edges: the two tables (16 readers each) and the mask (8).
+  const notes = page.locator('.ql-edge-label', { hasText: /^\d+ readers; \d+ far ones not drawn$/ });
+  await expect(notes).toHaveCount(3);
+  expect(
+    (await notes.allTextContents()).filter((t) => t === `16 readers; ${16 - kept} far ones not drawn`),
+  ).toHaveLength(2);
+  // The input selected: all 16 of its edges are drawn; deselected, the far ones go again.
+  // (Fitted whole, the input's box is a few pixels wide, under the view options: clicked directly.)
+  await page.locator('.react-flow__node[data-id="input:position_cos"]').dispatchEvent('click');
+  await expect(cosEdges).toHaveCount(16);
+  await page.locator('body').press('Escape');
+  await expect(cosEdges).toHaveCount(kept);
+});

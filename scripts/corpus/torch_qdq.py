@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 22
+GENERATOR_VERSION = 23
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 
@@ -283,17 +283,34 @@ class RotaryDecoderBlock(torch.nn.Module):
         return torch.cat([-x[..., half:], x[..., :half]], dim=-1)
 
     def forward(self, x):
+        return self.block(x, self.cos, self.sin, self.mask)
+
+    def block(self, x, cos, sin, mask):
         b, t, d, h = 1, self.t, self.d, self.heads
         y = self.rms(x, self.norm1)
         q = self.q(y).reshape(b, t, h, d // h).transpose(1, 2)
         k = self.k(y).reshape(b, t, h, d // h).transpose(1, 2)
         v = self.v(y).reshape(b, t, h, d // h).transpose(1, 2)
-        q = q * self.cos + self.rotate_half(q) * self.sin
-        k = k * self.cos + self.rotate_half(k) * self.sin
-        att = torch.softmax(torch.matmul(q, k.transpose(-2, -1)) / (d // h) ** 0.5 + self.mask, dim=-1)
+        q = q * cos + self.rotate_half(q) * sin
+        k = k * cos + self.rotate_half(k) * sin
+        att = torch.softmax(torch.matmul(q, k.transpose(-2, -1)) / (d // h) ** 0.5 + mask, dim=-1)
         x = x + self.o(torch.matmul(att, v).transpose(1, 2).reshape(b, t, d))
         y = self.rms(x, self.norm2)
         return x + self.down(torch.nn.functional.silu(self.gate(y)) * self.up(y))
+
+
+class StackedDecoder(torch.nn.Module):
+    """Eight of those blocks reading the rotary tables and the causal mask as graph inputs, as
+    LLM exports take them: each is one tensor that every layer reads (a broadcast source)."""
+
+    def __init__(self, layers=8):
+        super().__init__()
+        self.layers = torch.nn.ModuleList([RotaryDecoderBlock() for _ in range(layers)])
+
+    def forward(self, x, cos, sin, mask):
+        for layer in self.layers:
+            x = layer.block(x, cos, sin, mask)
+        return x
 
 
 class TinyCnn(torch.nn.Module):
@@ -609,6 +626,20 @@ def main(out):
     half_case('float-mobilenet_v3_small-dynamic', 'float16-mobilenet_v3_small-dynamic',
               'MobileNetV3-Small in float16, opset 19, symbolic batch, height and width')
 
+    # Models for the drawing alone (not quantized by the tests): their layout is what is tested.
+    drawings = []
+    rng = torch.get_rng_state()
+    torch.manual_seed(15)
+    stacked = StackedDecoder().eval()
+    first = stacked.layers[0]
+    path = os.path.join(out, 'drawing-stacked-decoder.onnx')
+    torch.onnx.export(stacked, (torch.randn(1, 8, 32), first.cos, first.sin, first.mask), path, opset_version=13,
+                      input_names=['x', 'position_cos', 'position_sin', 'attention_mask'], output_names=['out'])
+    onnx.checker.check_model(onnx.load(path))
+    drawings.append({'file': 'drawing-stacked-decoder.onnx',
+                     'what': 'Eight LLaMA-style blocks reading the rotary tables and the mask as graph inputs, float, opset 13'})
+    torch.set_rng_state(rng)
+
     # QDQ cases saved again with external data, as onnx.save_model writes it (every tensor from
     # 1 KiB in one data file beside the model): per-channel scales of 256 channels or more move there.
     external = []
@@ -619,7 +650,7 @@ def main(out):
                         all_tensors_to_one_file=True, location=f'{source}.onnx.data', size_threshold=1024)
         external.append({'file': f'external/{source}.onnx', 'data': f'external/{source}.onnx.data', 'of': f'{source}.onnx'})
 
-    manifest = {'generator': GENERATOR_VERSION, 'torch': torch.__version__, 'torchvision': torchvision.__version__, 'onnx': onnx.__version__, 'cases': cases, 'floats': floats, 'external': external}
+    manifest = {'generator': GENERATOR_VERSION, 'torch': torch.__version__, 'torchvision': torchvision.__version__, 'onnx': onnx.__version__, 'cases': cases, 'floats': floats, 'external': external, 'drawings': drawings}
     with open(os.path.join(out, 'manifest.json'), 'w') as f:
         json.dump(manifest, f, indent=2)
 

@@ -29,6 +29,8 @@ import { useSearchHits } from '../actions/search';
 import { hashWhenIdle } from '../actions/check';
 import type { LayoutResult } from '../../core/layout/layout-graph';
 import { useMountedSteps } from '../use-mounted-steps';
+import { mountedAt, mountSteps, nearestFirst } from '../mount-order';
+import { farBroadcastEdges } from '../broadcast-edges';
 import { routeKey } from '../../core/layout/route';
 import { placeLabels, type LabelEdge } from '../../core/layout/edge-labels';
 
@@ -128,8 +130,14 @@ function drawingBounds(
 }
 
 const NO_EDGES: LabeledFlowEdge[] = [];
-/** Nodes (then edges) mounted per task when a drawing first appears. */
+/**
+ * Boxes (then edges) handed to React Flow per task while a drawing appears, of those in view. An
+ * edge costs less to mount than a box.
+ */
 const NODE_CHUNK = 24;
+const EDGE_CHUNK = 48;
+/** Half a box: how far from the viewport a box's centre may be and some of it still show. */
+const MOUNT_REACH = 150;
 
 function Canvas() {
   const view = useApp((s) => s.view);
@@ -184,17 +192,33 @@ function Canvas() {
     });
   }, [visible, layout, selectedId, hits]);
 
-  const edges = useMemo<LabeledFlowEdge[]>(() => {
-    if (!visible || !layout || !view) return [];
+  const drawnEdges = useMemo(() => {
+    if (!visible || !layout || !view) return { edges: NO_EDGES, far: NO_EDGES };
     const labels = edgeLabels !== 'none' && visible.edges.length <= EDGE_LABEL_LIMIT;
     const fanout = new Map<string, number>();
     for (const e of visible.edges) fanout.set(e.source, (fanout.get(e.source) ?? 0) + 1);
-    const drawn = visible.edges.map((e) => {
+    // A large drawing leaves out the far edges of broadcast sources (broadcast-edges.ts).
+    let cut: ReturnType<typeof farBroadcastEdges> | undefined;
+    if (visible.items.length > ONLY_VISIBLE_ABOVE) {
+      const sizes = new Map(visible.items.map((item) => [item.id, itemSize(item)]));
+      cut = farBroadcastEdges(visible.edges, BROADCAST_FANOUT, (id) => {
+        const p = layout.positions[id];
+        const size = sizes.get(id);
+        return p && size ? { x: p.x + size.width / 2, y: p.y + size.height / 2 } : undefined;
+      });
+    }
+    const noted = new Set<string>();
+    const all = visible.edges.map((e) => {
       const original = e.edge;
-      // Broadcast inputs (masks, rotary tables) reach every layer: drawn faint and unlabeled.
+      // Broadcast inputs (masks, rotary tables) reach every layer: drawn faint and unlabeled, but
+      // for the nearest edge of a source whose far edges are left out, which says so.
       const broadcast = fanout.get(e.source)! > BROADCAST_FANOUT;
       let label: string | undefined;
-      if (broadcast) label = undefined;
+      const cutFrom = cut?.sources.get(e.source);
+      if (cutFrom && !cut?.far.has(e.id) && !noted.has(e.source)) {
+        noted.add(e.source);
+        label = `${cutFrom.readers} readers; ${cutFrom.far} far ones not drawn`;
+      } else if (broadcast) label = undefined;
       else if (labels && original) {
         label =
           edgeLabels === 'quant'
@@ -203,9 +227,11 @@ function Canvas() {
       } else if (labels && e.count > 1) label = `${e.count} tensors`;
       return { e, label, broadcast, bends: layout.bends?.[routeKey(e.source, e.target)] };
     });
+    const far = cut?.far ?? new Set<string>();
+    const drawn = far.size ? all.filter((d) => !far.has(d.e.id)) : all;
     // Labels that would cover each other move apart along their edges, or wrap (edge-labels.ts).
     const places = placeLabels(labelGeometry(visible, layout, drawn));
-    return drawn.map(({ e, label, broadcast, bends }) => {
+    const flowEdge = ({ e, label, broadcast, bends }: (typeof all)[number]): LabeledFlowEdge => {
       const place = places.get(e.id);
       return {
         id: e.id,
@@ -221,8 +247,18 @@ function Canvas() {
         style: broadcast ? { strokeOpacity: 0.18 } : undefined,
         focusable: false,
       };
-    });
+    };
+    return {
+      edges: drawn.map(flowEdge),
+      far: far.size ? all.filter((d) => far.has(d.e.id)).map(flowEdge) : NO_EDGES,
+    };
   }, [visible, layout, view, edgeLabels, tensorEncodings]);
+  // A far broadcast edge is drawn while either of its ends is selected.
+  const edges = useMemo(() => {
+    if (!selectedId || drawnEdges.far.length === 0) return drawnEdges.edges;
+    const mine = drawnEdges.far.filter((e) => e.source === selectedId || e.target === selectedId);
+    return mine.length ? [...drawnEdges.edges, ...mine] : drawnEdges.edges;
+  }, [drawnEdges, selectedId]);
 
   // Whether React Flow draws only what is in view: decided by the drawing laid out, and kept while
   // the next one is laid out. The props change (no nodes) a render before React Flow's store lets
@@ -232,22 +268,75 @@ function Canvas() {
   const onlyVisible = useRef(false);
   if (visible && layout) onlyVisible.current = nodes.length > ONLY_VISIBLE_ABOVE;
 
-  // A new drawing comes in tasks: its nodes NODE_CHUNK at a time, top of the drawing first, then
-  // its edges. React Flow mounts what it is given in one synchronous pass (its store updates are not
+  // A new drawing comes in tasks: its nodes, then its edges, a few at a time (mount-order.ts).
+  // React Flow mounts what it is given in one synchronous pass (its store updates are not
   // interruptible), about a millisecond per node or edge here: a 10k decoder's overview (120 boxes,
   // 125 edges) held the page 100-190 ms in one piece. In steps of 48 the longest task around its
   // drawing was 72-122 ms in 3 runs of 4; in steps of 24, 58-73 ms in 3 of 4 and none over 50 in
-  // the 4th. Within one drawing (selection, labels, search hits) everything updates at once.
-  const nodeSteps = Math.max(1, Math.ceil(nodes.length / NODE_CHUNK));
-  const step = useMountedSteps(layout, nodeSteps + Math.ceil(edges.length / NODE_CHUNK));
-  const shownNodes = useMemo(
-    () => (step >= nodeSteps ? nodes : nodes.slice(0, step * NODE_CHUNK)),
-    [nodes, step, nodeSteps],
-  );
+  // the 4th. Where only what is in view is drawn, what will be in view comes first and the steps
+  // then double. Within one drawing (selection, labels, search hits) everything updates at once.
+  const store = useStoreApi();
+  const fitted = useRef<unknown>(undefined);
+  const fittedSeq = useRef(0);
+  const grow = onlyVisible.current;
+  const plan = useMemo(() => {
+    if (!visible || !layout || !view || !grow) return undefined;
+    const { transform, width: w, height: h } = store.getState();
+    if (!w || !h) return undefined;
+    const centres = visible.items.map((item) => {
+      const p = layout.positions[item.id];
+      if (!p) return undefined;
+      const size = itemSize(item);
+      return { x: p.x + size.width / 2, y: p.y + size.height / 2 };
+    });
+    // Where the viewport will be (as the effects below place it): on the node a finding or a
+    // search centres; where it is, for another drawing of the view on screen (a group opened);
+    // the whole drawing when it is fitted; else the top of a new drawing at the readable zoom.
+    const { focus, fitSeq: seq } = useApp.getState();
+    const focused = focus ? visible.items.findIndex((i) => i.id === focus.id) : -1;
+    const box = drawingBounds(visible, layout);
+    const fitZoom = Math.min(w / (box.width * (1 + FIT_PADDING)), h / (box.height * (1 + FIT_PADDING)), FIT_MAX_ZOOM);
+    let centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    let zoom = transform[2];
+    if (focused >= 0 && centres[focused]) {
+      centre = centres[focused];
+      zoom = Math.max(zoom, 1);
+    } else if (fitted.current === view && fittedSeq.current === seq) {
+      centre = { x: (w / 2 - transform[0]) / zoom, y: (h / 2 - transform[1]) / zoom };
+    } else if (fitted.current !== view && fitZoom < READABLE_ZOOM) {
+      zoom = READABLE_ZOOM;
+      centre = { x: centre.x, y: box.y + h / 2 / zoom };
+    } else zoom = 0; // fitted whole: everything is in view
+    const radius = zoom > 0 ? Math.hypot(w, h) / 2 / zoom : Infinity;
+    return nearestFirst(
+      centres,
+      visible.items.map((i) => i.id),
+      drawnEdges.edges,
+      { centre, radius },
+      MOUNT_REACH,
+    );
+  }, [visible, layout, view, grow, store, drawnEdges]);
+  const nodeSteps = plan
+    ? mountSteps(nodes.length, plan.items.inView, NODE_CHUNK)
+    : mountSteps(nodes.length, nodes.length, NODE_CHUNK);
+  const laidEdges = drawnEdges.edges;
+  const edgeSteps = plan
+    ? mountSteps(laidEdges.length, plan.edges.inView, EDGE_CHUNK)
+    : mountSteps(laidEdges.length, laidEdges.length, NODE_CHUNK);
+  const step = useMountedSteps(layout, nodeSteps + edgeSteps);
+  const shownNodes = useMemo(() => {
+    if (step >= nodeSteps) return nodes;
+    if (!plan) return nodes.slice(0, mountedAt(step, nodes.length, nodes.length, NODE_CHUNK));
+    const n = mountedAt(step, nodes.length, plan.items.inView, NODE_CHUNK);
+    return plan.items.order.slice(0, n).map((i) => nodes[i]!);
+  }, [nodes, step, nodeSteps, plan]);
   const shownEdges = useMemo(() => {
-    const n = (step - nodeSteps) * NODE_CHUNK;
-    return n <= 0 ? NO_EDGES : n >= edges.length ? edges : edges.slice(0, n);
-  }, [edges, step, nodeSteps]);
+    if (step >= nodeSteps + edgeSteps) return edges;
+    if (step <= nodeSteps) return NO_EDGES;
+    if (!plan) return laidEdges.slice(0, mountedAt(step - nodeSteps, laidEdges.length, laidEdges.length, NODE_CHUNK));
+    const n = mountedAt(step - nodeSteps, laidEdges.length, plan.edges.inView, EDGE_CHUNK);
+    return plan.edges.order.slice(0, n).map((i) => laidEdges[i]!);
+  }, [edges, laidEdges, step, nodeSteps, edgeSteps, plan]);
 
   // A large graph's labels come on demand: those of the labelled edges drawn now.
   useEffect(() => {
@@ -261,12 +350,9 @@ function Canvas() {
   // revealing a node keep the viewport. Until the person moves the view, clicks in it, or a node is centred, a
   // resized canvas (a verdict banner that grows, a panel that opens) is fitted again the same way:
   // otherwise the bottom of a graph that just fitted slides out of sight.
-  const fitted = useRef<unknown>(undefined);
-  const fittedSeq = useRef(0);
   const fitMode = useRef<'open' | 'all' | undefined>(undefined);
   const fittedSize = useRef('');
   const fittedLayout = useRef<unknown>(undefined);
-  const store = useStoreApi();
   const width = useStore((s) => s.width);
   const height = useStore((s) => s.height);
   const fitSeq = useApp((s) => s.fitSeq);
@@ -311,8 +397,16 @@ function Canvas() {
     if (!pos || !item) return;
     fitMode.current = undefined;
     const size = itemSize(item);
-    void setCenter(pos.x + size.width / 2, pos.y + size.height / 2, { zoom: Math.max(getZoom(), 1), duration: 250 });
-  }, [focus, layout, view, visible, setCenter, getZoom]);
+    const x = pos.x + size.width / 2;
+    const y = pos.y + size.height / 2;
+    // A short way is animated; a long one is a jump. Each frame of the animation draws what the
+    // view passes over: on a 1k-node decoder, gliding 11,000 px to a finding mounted and dropped
+    // boxes all the way, a 130 ms frame.
+    const { transform, width: w, height: h } = store.getState();
+    const [tx, ty, zoom] = transform;
+    const away = Math.hypot(x * zoom + tx - w / 2, y * zoom + ty - h / 2);
+    void setCenter(x, y, { zoom: Math.max(getZoom(), 1), duration: away > Math.max(w, h) ? 0 : 250 });
+  }, [focus, layout, view, visible, setCenter, getZoom, store]);
 
   const onNodeClick: NodeMouseHandler<OpFlowNode | GroupFlowNode> = (_, node) => {
     // The person is working in the drawing: it no longer moves by itself (a selection opens the
@@ -338,6 +432,8 @@ function Canvas() {
         if (event) fitMode.current = undefined;
       }}
       nodesDraggable={false}
+      // Whether the drawing has been handed over whole (tests wait for it).
+      data-handed-over={step >= nodeSteps + edgeSteps}
       nodesConnectable={false}
       onlyRenderVisibleElements={onlyVisible.current}
       minZoom={MIN_ZOOM}
