@@ -57,6 +57,23 @@ test('a file given right after the page loads wins over the start-up sample, how
   await expect(page.getByTestId('verdict')).not.toContainText('cnn-sigmoid');
 });
 
+test("a file dropped before the app's code has run is opened once it has, not the start-up sample", async ({
+  page,
+}) => {
+  // The app's chunk held back: the page's entry script runs, the app's code not yet.
+  await page.route('**/assets/App-*.js', async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue();
+  });
+  await page.goto('/', { waitUntil: 'domcontentloaded' });
+  await expect(page.getByTestId('model-origin')).toHaveCount(0);
+  await dropFiles(page, [conv()]);
+  await expect(page.getByTestId('model-origin')).toHaveText('conv2d.onnx', { timeout: 20_000 });
+  await waitForGraph(page);
+  await expect(graphNode(page, 'Conv')).toHaveCount(1);
+  await expect(graphNode(page, 'Sigmoid')).toHaveCount(0);
+});
+
 test('dropping a model renders its nodes, and the picker opens one too', async ({ page }) => {
   await page.goto('/');
   await waitForGraph(page);
