@@ -18,7 +18,8 @@ const TORCH = '.cache/corpus/torch';
 const files = [
   ...(existsSync(TORCH)
     ? readdirSync(TORCH)
-        .filter((f) => f.endsWith('.onnx') && !f.startsWith('float-') && !f.startsWith('float16-'))
+        // The QDQ cases: not the float models, nor those kept for their drawing alone.
+        .filter((f) => f.endsWith('.onnx') && !/^(float-|float16-|drawing-)/.test(f))
         .map((f) => `${TORCH}/${f}`)
     : []),
   'public/samples/cnn-sigmoid.qdq.onnx',
