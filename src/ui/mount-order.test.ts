@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BROADCAST_KEPT, BROADCAST_REACH, farBroadcastEdges } from './broadcast-edges';
-import { mountedAt, mountSteps, nearestFirst, type Point } from './mount-order';
+import { handedOver, mountedAt, mountSteps, nearestFirst, stepsFor, type Point } from './mount-order';
 
 describe('the pace of handing a drawing to React Flow', () => {
   it('hands everything over by the last step, a chunk per step while in view, then doubling', () => {
@@ -26,6 +26,22 @@ describe('the pace of handing a drawing to React Flow', () => {
     // 24; now one step for those in view, then doublings.
     expect(mountSteps(2317, 19, 48)).toBe(1 + Math.ceil(Math.log2(2317 / 48)));
     expect(mountSteps(2317, 19, 48)).toBeLessThanOrEqual(8);
+  });
+});
+
+describe('handing a list over', () => {
+  it("in the plan's order while steps remain, and the list itself at the last step", () => {
+    const list = Array.from({ length: 100 }, (_, i) => `item${i}`);
+    const plan = { order: list.map((_, i) => 99 - i), inView: 10 };
+    const steps = stepsFor(list.length, plan, 4);
+    expect(steps).toBe(3 + Math.ceil(Math.log2(100 / 12)));
+    expect(handedOver(list, 1, plan, 4)).toEqual(['item99', 'item98', 'item97', 'item96']);
+    expect(handedOver(list, 4, plan, 4)).toHaveLength(24);
+    expect(handedOver(list, steps, plan, 4)).toBe(list);
+    // Without a plan: the list's own order, a chunk a step.
+    expect(handedOver(list, 2, undefined, 4)).toEqual(list.slice(0, 8));
+    expect(stepsFor(list.length, undefined, 4)).toBe(25);
+    expect(handedOver(list, 25, undefined, 4)).toBe(list);
   });
 });
 

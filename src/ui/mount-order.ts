@@ -80,3 +80,19 @@ export function nearestFirst(
   });
   return { items: plan(distance, view.radius + reach), edges: plan(edgeDistance, view.radius + reach) };
 }
+
+/**
+ * What of `list` is handed over after `step` steps (from 1): in `plan`'s order, a chunk a step
+ * while in view, then doubling; without a plan (everything is drawn), in the list's own order, a
+ * chunk a step. The list itself once all of it is.
+ */
+export function handedOver<T>(list: T[], step: number, plan: MountPlan | undefined, chunk: number): T[] {
+  const n = mountedAt(step, list.length, plan ? plan.inView : list.length, chunk);
+  if (n >= list.length) return list;
+  return plan ? plan.order.slice(0, n).map((i) => list[i]!) : list.slice(0, n);
+}
+
+/** The steps {@link handedOver} takes to hand over `total` items. */
+export function stepsFor(total: number, plan: MountPlan | undefined, chunk: number): number {
+  return mountSteps(total, plan ? plan.inView : total, chunk);
+}

@@ -29,7 +29,7 @@ import { useSearchHits } from '../actions/search';
 import { hashWhenIdle } from '../actions/check';
 import type { LayoutResult } from '../../core/layout/layout-graph';
 import { useMountedSteps } from '../use-mounted-steps';
-import { mountedAt, mountSteps, nearestFirst } from '../mount-order';
+import { handedOver, nearestFirst, stepsFor } from '../mount-order';
 import { farBroadcastEdges } from '../broadcast-edges';
 import { routeKey } from '../../core/layout/route';
 import { placeLabels, type LabelEdge } from '../../core/layout/edge-labels';
@@ -316,27 +316,22 @@ function Canvas() {
       MOUNT_REACH,
     );
   }, [visible, layout, view, grow, store, drawnEdges]);
-  const nodeSteps = plan
-    ? mountSteps(nodes.length, plan.items.inView, NODE_CHUNK)
-    : mountSteps(nodes.length, nodes.length, NODE_CHUNK);
-  const laidEdges = drawnEdges.edges;
-  const edgeSteps = plan
-    ? mountSteps(laidEdges.length, plan.edges.inView, EDGE_CHUNK)
-    : mountSteps(laidEdges.length, laidEdges.length, NODE_CHUNK);
+  // Without a plan (a drawing drawn whole), boxes and edges alike come NODE_CHUNK a step.
+  const edgeChunk = plan ? EDGE_CHUNK : NODE_CHUNK;
+  const nodeSteps = stepsFor(nodes.length, plan?.items, NODE_CHUNK);
+  const edgeSteps = stepsFor(drawnEdges.edges.length, plan?.edges, edgeChunk);
   const step = useMountedSteps(layout, nodeSteps + edgeSteps);
-  const shownNodes = useMemo(() => {
-    if (step >= nodeSteps) return nodes;
-    if (!plan) return nodes.slice(0, mountedAt(step, nodes.length, nodes.length, NODE_CHUNK));
-    const n = mountedAt(step, nodes.length, plan.items.inView, NODE_CHUNK);
-    return plan.items.order.slice(0, n).map((i) => nodes[i]!);
-  }, [nodes, step, nodeSteps, plan]);
-  const shownEdges = useMemo(() => {
-    if (step >= nodeSteps + edgeSteps) return edges;
-    if (step <= nodeSteps) return NO_EDGES;
-    if (!plan) return laidEdges.slice(0, mountedAt(step - nodeSteps, laidEdges.length, laidEdges.length, NODE_CHUNK));
-    const n = mountedAt(step - nodeSteps, laidEdges.length, plan.edges.inView, EDGE_CHUNK);
-    return plan.edges.order.slice(0, n).map((i) => laidEdges[i]!);
-  }, [edges, laidEdges, step, nodeSteps, edgeSteps, plan]);
+  const shownNodes = useMemo(() => handedOver(nodes, step, plan?.items, NODE_CHUNK), [nodes, step, plan]);
+  // Once all are handed over, the edges drawn for a selection (a far broadcast edge) come too.
+  const shownEdges = useMemo(
+    () =>
+      step >= nodeSteps + edgeSteps
+        ? edges
+        : step <= nodeSteps
+          ? NO_EDGES
+          : handedOver(drawnEdges.edges, step - nodeSteps, plan?.edges, edgeChunk),
+    [edges, drawnEdges, step, nodeSteps, edgeSteps, plan, edgeChunk],
+  );
 
   // A large graph's labels come on demand: those of the labelled edges drawn now.
   useEffect(() => {
