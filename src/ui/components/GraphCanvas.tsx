@@ -129,6 +129,11 @@ function drawingBounds(
   return x0 === Infinity ? { x: 0, y: 0, width: 1, height: 1 } : { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
+/** The zoom that fits `box` in a w x h canvas with React Flow's fitView padding, at most FIT_MAX_ZOOM. */
+function fitZoomOf(box: { width: number; height: number }, w: number, h: number): number {
+  return Math.min(w / (box.width * (1 + FIT_PADDING)), h / (box.height * (1 + FIT_PADDING)), FIT_MAX_ZOOM);
+}
+
 const NO_EDGES: LabeledFlowEdge[] = [];
 /**
  * Boxes (then edges) handed to React Flow per task while a drawing appears, of those in view. An
@@ -192,6 +197,19 @@ function Canvas() {
     });
   }, [visible, layout, selectedId, hits]);
 
+  // Each item's centre in the drawing, for what a large drawing hands over first and leaves out.
+  const centres = useMemo(
+    () =>
+      visible && layout
+        ? visible.items.map((item) => {
+            const p = layout.positions[item.id];
+            if (!p) return undefined;
+            const size = itemSize(item);
+            return { x: p.x + size.width / 2, y: p.y + size.height / 2 };
+          })
+        : [],
+    [visible, layout],
+  );
   const drawnEdges = useMemo(() => {
     if (!visible || !layout || !view) return { edges: NO_EDGES, far: NO_EDGES };
     const labels = edgeLabels !== 'none' && visible.edges.length <= EDGE_LABEL_LIMIT;
@@ -200,12 +218,8 @@ function Canvas() {
     // A large drawing leaves out the far edges of broadcast sources (broadcast-edges.ts).
     let cut: ReturnType<typeof farBroadcastEdges> | undefined;
     if (visible.items.length > ONLY_VISIBLE_ABOVE) {
-      const sizes = new Map(visible.items.map((item) => [item.id, itemSize(item)]));
-      cut = farBroadcastEdges(visible.edges, BROADCAST_FANOUT, (id) => {
-        const p = layout.positions[id];
-        const size = sizes.get(id);
-        return p && size ? { x: p.x + size.width / 2, y: p.y + size.height / 2 } : undefined;
-      });
+      const at = new Map(visible.items.map((item, i) => [item.id, centres[i]]));
+      cut = farBroadcastEdges(visible.edges, BROADCAST_FANOUT, (id) => at.get(id));
     }
     const noted = new Set<string>();
     const all = visible.edges.map((e) => {
@@ -252,7 +266,7 @@ function Canvas() {
       edges: drawn.map(flowEdge),
       far: far.size ? all.filter((d) => far.has(d.e.id)).map(flowEdge) : NO_EDGES,
     };
-  }, [visible, layout, view, edgeLabels, tensorEncodings]);
+  }, [visible, layout, view, edgeLabels, tensorEncodings, centres]);
   // A far broadcast edge is drawn while either of its ends is selected.
   const edges = useMemo(() => {
     if (!selectedId || drawnEdges.far.length === 0) return drawnEdges.edges;
@@ -283,19 +297,13 @@ function Canvas() {
     if (!visible || !layout || !view || !grow) return undefined;
     const { transform, width: w, height: h } = store.getState();
     if (!w || !h) return undefined;
-    const centres = visible.items.map((item) => {
-      const p = layout.positions[item.id];
-      if (!p) return undefined;
-      const size = itemSize(item);
-      return { x: p.x + size.width / 2, y: p.y + size.height / 2 };
-    });
     // Where the viewport will be (as the effects below place it): on the node a finding or a
     // search centres; where it is, for another drawing of the view on screen (a group opened);
     // the whole drawing when it is fitted; else the top of a new drawing at the readable zoom.
     const { focus, fitSeq: seq } = useApp.getState();
     const focused = focus ? visible.items.findIndex((i) => i.id === focus.id) : -1;
     const box = drawingBounds(visible, layout);
-    const fitZoom = Math.min(w / (box.width * (1 + FIT_PADDING)), h / (box.height * (1 + FIT_PADDING)), FIT_MAX_ZOOM);
+    const fitZoom = fitZoomOf(box, w, h);
     let centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
     let zoom = transform[2];
     if (focused >= 0 && centres[focused]) {
@@ -315,7 +323,7 @@ function Canvas() {
       { centre, radius },
       MOUNT_REACH,
     );
-  }, [visible, layout, view, grow, store, drawnEdges]);
+  }, [visible, layout, view, grow, store, drawnEdges, centres]);
   // Without a plan (a drawing drawn whole), boxes and edges alike come NODE_CHUNK a step.
   const edgeChunk = plan ? EDGE_CHUNK : NODE_CHUNK;
   const nodeSteps = stepsFor(nodes.length, plan?.items, NODE_CHUNK);
@@ -374,7 +382,7 @@ function Canvas() {
     fittedSize.current = size;
     fitMode.current = opened ? 'open' : 'all';
     const box = drawingBounds(visible, layout);
-    const fitZoom = Math.min(w / (box.width * (1 + FIT_PADDING)), h / (box.height * (1 + FIT_PADDING)), FIT_MAX_ZOOM);
+    const fitZoom = fitZoomOf(box, w, h);
     if (!opened || fitZoom >= READABLE_ZOOM) {
       void setViewport(getViewportForBounds(box, w, h, MIN_ZOOM, FIT_MAX_ZOOM, FIT_PADDING));
       return;
