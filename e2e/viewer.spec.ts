@@ -74,6 +74,28 @@ test("a file dropped before the app's code has run is opened once it has, not th
   await expect(graphNode(page, 'Sigmoid')).toHaveCount(0);
 });
 
+test('the side panel is rendered, hidden, while the page waits for its first model, and shown with it', async ({
+  page,
+}) => {
+  // The start-up sample held back: the page is idle with nothing open.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await page.route('**/samples/cnn-sigmoid.qdq.onnx', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto('/');
+  const panel = page.getByTestId('side-panel');
+  // Rendered ahead (its first render is not the first model's), yet nothing of it shows.
+  await expect(panel).toBeAttached();
+  await expect(panel).toBeHidden();
+  await expect(page.getByRole('heading', { name: /^Findings/ })).toHaveCount(0);
+  release();
+  await waitForGraph(page);
+  await expect(panel).toBeVisible();
+  await expect(panel.getByRole('heading', { name: 'Findings (0)' })).toBeVisible();
+});
+
 test('dropping a model renders its nodes, and the picker opens one too', async ({ page }) => {
   await page.goto('/');
   await waitForGraph(page);

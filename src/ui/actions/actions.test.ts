@@ -83,6 +83,26 @@ describe('UI actions in sequence', () => {
     expect(useApp.getState().summary?.fileName).toBe('transformer-block.qdq.onnx');
   });
 
+  it("the page's first drawing is rendered a task after its panels, later ones with them", async () => {
+    substituteEngine({ engine: delayedEngine({}), layout });
+    useApp.setState({ drawn: undefined });
+    // For each new summary: whether the drawing was set in the same run of code (before any
+    // microtask), so that React renders both at once.
+    const together: boolean[] = [];
+    const stop = useApp.subscribe((s, prev) => {
+      if (!s.summary || s.summary === prev.summary) return;
+      const view = s.view;
+      queueMicrotask(() => together.push(useApp.getState().view !== view));
+    });
+    await openFiles([file('cnn-sigmoid.qdq.onnx')]);
+    await settled();
+    await openFiles([file('transformer-block.qdq.onnx')]);
+    await settled();
+    stop();
+    expect(together).toEqual([false, true]);
+    expect(useApp.getState().drawn?.model).toBe('transformer-block.qdq.onnx');
+  });
+
   it('a stale check result is dropped: the last settings win', async () => {
     substituteEngine({ engine: delayedEngine({ check: [0, 300, 0] }), layout });
     await openFiles([file('broken-16a16w-matmul.qdq.onnx')]);

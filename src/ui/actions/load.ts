@@ -154,6 +154,18 @@ async function runLoad(
     selectedId: undefined,
     notices: s.notices.filter((n) => n.error.code === 'engine'),
   }));
+  // The page's first model renders the panels for the first time as well as the drawing, with code
+  // not yet compiled: the panels are rendered in this task and the drawing in the next (the start-up
+  // sample's render was one task of 84-163 ms here; split, and with the side panel rendered ahead
+  // (App.tsx), the longest was 52-92 ms in 7 of 8 loads). Later loads render both at once: one
+  // render, not two, is what a small model's drawing waits for.
+  if (!useApp.getState().drawn) {
+    await nextTask();
+    if (seq !== loadSeq) {
+      drawingPainted();
+      return;
+    }
+  }
   // The early verdict stands unless settings changed meanwhile (a later check superseded it).
   const early = isLatestCheck(check);
   const { fold } = result;

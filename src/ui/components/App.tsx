@@ -1,5 +1,5 @@
 /** The app shell: header, graph, details panel, load progress and errors. */
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { openStartupModel, recoverFromCrash } from '../actions/load';
 import { onEngineCrash } from '../../worker/client';
 import { DropZone } from './DropZone';
@@ -91,9 +91,11 @@ function SidePanel() {
   const floatModel = useCheck((s) => s.result?.encodings === 'float');
   const planShown = useQuantIsPlan();
   const float = floatModel || planShown;
-  if (!open) return null;
+  const rendered = useRenderedWhenIdle();
+  if (!open && !rendered) return null;
   return (
     <aside
+      hidden={!open}
       className="flex h-full w-80 shrink-0 flex-col overflow-y-auto border-r border-slate-200 bg-white"
       aria-label="Findings and quantizer"
       data-testid="side-panel"
@@ -112,6 +114,25 @@ function SidePanel() {
       )}
     </aside>
   );
+}
+
+/**
+ * True once the page has been idle after its start (or 300 ms on): the side panel is rendered then,
+ * hidden, so that its first render, with code not yet compiled, is not part of the first model's
+ * (the render of the start-up sample's summary and panels took 54-120 ms here with it, 42-71 ms
+ * without; see load.ts).
+ */
+function useRenderedWhenIdle(): boolean {
+  const [idle, setIdle] = useState(false);
+  useEffect(() => {
+    if (typeof requestIdleCallback === 'function') {
+      const id = requestIdleCallback(() => setIdle(true), { timeout: 300 });
+      return () => cancelIdleCallback(id);
+    }
+    const id = setTimeout(() => setIdle(true), 300);
+    return () => clearTimeout(id);
+  }, []);
+  return idle;
 }
 
 /** A float model's findings are those of its quantization plan: it stays a float model for the panel order. */
