@@ -26,12 +26,15 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 23
+GENERATOR_VERSION = 24
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
+# Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
+ACT_S8 = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=-128, quant_max=127, dtype=torch.qint8, qscheme=torch.per_tensor_affine)
 
 
 def weight_fq(scheme):
+    scheme = scheme.removesuffix('_s8act')
     if scheme == 'per_channel_symmetric':
         return FakeQuantize.with_args(observer=MovingAveragePerChannelMinMaxObserver, quant_min=-128, quant_max=127, dtype=torch.qint8, qscheme=torch.per_channel_symmetric, ch_axis=0)
     if scheme == 'per_channel_affine':
@@ -42,9 +45,30 @@ def weight_fq(scheme):
     raise ValueError(scheme)
 
 
+def signed_backend_config():
+    """PyTorch's native backend config with every pattern also taking int8 activations (with int8
+    or uint8 weights): its own configs list uint8 activations only, and FX leaves a pattern whose
+    dtypes it does not list unquantized."""
+    from torch.ao.quantization.backend_config import get_native_backend_config, DTypeConfig
+    bc = get_native_backend_config()
+    for cfg in bc.configs.values():
+        extra = []
+        for d in cfg.dtype_configs:
+            if d.input_dtype != torch.quint8:
+                continue
+            weights = [d.weight_dtype] if d.weight_dtype in (None, torch.float) else [torch.qint8, torch.quint8]
+            for w in weights:
+                extra.append(DTypeConfig(input_dtype=torch.qint8, output_dtype=torch.qint8 if d.output_dtype == torch.quint8 else d.output_dtype,
+                                         weight_dtype=w, bias_dtype=d.bias_dtype, is_dynamic=d.is_dynamic))
+        for d in extra:
+            cfg.add_dtype_config(d)
+    return bc
+
+
 def qconfig_mapping(scheme):
     w = weight_fq(scheme)
-    qm = QConfigMapping().set_global(QConfig(activation=ACT, weight=w))
+    act = ACT_S8 if scheme.endswith('_s8act') else ACT
+    qm = QConfigMapping().set_global(QConfig(activation=act, weight=w))
     for t in [torch.nn.Sigmoid, torch.sigmoid, 'sigmoid', torch.nn.Hardsigmoid, torch.nn.functional.hardsigmoid, 'hardsigmoid', 'hardsigmoid_']:
         qm.set_object_type(t, QConfig(activation=default_fixed_qparams_range_0to1_fake_quant, weight=w))
     for t in [torch.nn.Tanh, torch.tanh, 'tanh']:
@@ -57,7 +81,8 @@ def export(model, example, path, scheme, opset=13, calib=4):
     # BatchNorm folds into Conv first (eval-mode fusion); QAT preparation then puts a weight fake
     # quantizer in the forward pass, so the export writes weight -> Q -> DQ as a real QAT export does.
     fused = fold_batchnorm(model.eval())
-    prepared = prepare_qat_fx(fused.train(), qconfig_mapping(scheme), example_inputs=example)
+    backend = {'backend_config': signed_backend_config()} if scheme.endswith('_s8act') else {}
+    prepared = prepare_qat_fx(fused.train(), qconfig_mapping(scheme), example_inputs=example, **backend)
     with torch.no_grad():
         for _ in range(calib):
             prepared(*[torch.randn_like(x) for x in example])
@@ -69,6 +94,24 @@ def export(model, example, path, scheme, opset=13, calib=4):
 
 def names(model, *ops):
     return [n.name for n in model.graph.node if n.op_type in ops]
+
+
+def has_weight(model, name):
+    """Whether node `name`'s input 1 is a weight: a DequantizeLinear of a QuantizeLinear of an
+    initializer, possibly through a Transpose (nn.Linear on a 3-D input exports MatMul(x, W^T))."""
+    g = model.graph
+    producer = {o: n for n in g.node for o in n.output}
+    inits = {i.name for i in g.initializer}
+    node = next(n for n in g.node if n.name == name)
+    t = node.input[1]
+    for _ in range(4):
+        p = producer.get(t)
+        if p is None:
+            return t in inits
+        if p.op_type not in ('DequantizeLinear', 'QuantizeLinear', 'Transpose', 'Identity'):
+            return False
+        t = p.input[0]
+    return False
 
 
 def rank6_window_ops(model):
@@ -130,6 +173,24 @@ class LmHead(torch.nn.Module):
 
     def forward(self, x):
         return self.proj(x)
+
+
+class SignedCnn(torch.nn.Module):
+    """Conv, ReLU and a residual Add, then nn.Linear without a bias on the 4-D result (MatMul), and
+    nn.Linear on a second, 2-D input (Gemm): the ops whose ONNX Runtime node units compare the
+    activation and weight types. No flatten or reshape: FX observes those on their own."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.conv2 = torch.nn.Conv2d(8, 8, 3, padding=1)
+        self.tokens = torch.nn.Linear(16, 12, bias=False)
+        self.head = torch.nn.Linear(16, 10)
+
+    def forward(self, x, v):
+        h = torch.relu(self.conv1(x))
+        h = torch.relu(self.conv2(h) + h)
+        return self.tokens(h), self.head(v)
 
 
 class Mlp3d(torch.nn.Module):
@@ -461,7 +522,7 @@ def main(out):
     torch.manual_seed(0)
     cases = []
 
-    def case(name, what, model, example, scheme, errors, opset=13, ort_errors=None, executorch_errors=None):
+    def case(name, what, model, example, scheme, errors, opset=13, ort_errors=None, executorch_errors=None, ort_warnings=None, partitions=None):
         """`errors` under every flow, unless `ort_errors` or `executorch_errors` say otherwise for
         ONNX Runtime's QNN EP (which runs some of them, slower) or ExecuTorch (which decomposes
         some ops the HTP lacks)."""
@@ -472,6 +533,12 @@ def main(out):
         flow_errors = {f: sorted(e(m)) for f, e in flows.items() if e is not None}
         if flow_errors:
             cases[-1]['flowErrors'] = flow_errors
+        if partitions is not None:
+            # NPU partitions of a clean model when not one (disconnected parts, each its own).
+            cases[-1]['partitions'] = partitions
+        if ort_warnings is not None:
+            # Warnings of these rules under ONNX Runtime's flow only (the other flows have none of them).
+            cases[-1]['flowWarnings'] = {'ort': sorted(ort_warnings(m))}
         print(f'{name}: {len(m.graph.node)} nodes, {len(cases[-1]["errors"])} expected errors', flush=True)
 
     img = (torch.randn(1, 3, 64, 64),)
@@ -481,6 +548,12 @@ def main(out):
          torchvision.models.resnet18(num_classes=10), img, 'per_channel_symmetric', lambda m: [])
     case('resnet18-pt-u8-affine', 'ResNet-18 with uint8 asymmetric per-tensor weights (ONNX Runtime\'s default QNN config): clean',
          torchvision.models.resnet18(num_classes=10), img, 'per_tensor_affine_u8', lambda m: [])
+    signed = (torch.randn(1, 3, 16, 16), torch.randn(1, 16))
+    case('signed-cnn-s8act-pc-sym', 'Conv, residual Add, Linear on a 4-D (MatMul) and a 2-D input (Gemm) with int8 activations and per-channel symmetric int8 weights: clean (ONNX Runtime forms its node units: int8 with int8)',
+         SignedCnn(), signed, 'per_channel_symmetric_s8act', lambda m: [], partitions=2)
+    case('signed-cnn-s8act-u8w', 'The same with int8 activations and uint8 per-tensor weights: the HTP takes it, but ONNX Runtime forms no node unit for an int8 input with a uint8 weight, so every Conv, Gemm and MatMul runs as a float op there (slower)',
+         SignedCnn(), signed, 'per_tensor_affine_u8_s8act', lambda m: [],
+         ort_warnings=lambda m: [['dtype', n] for n in names(m, 'Conv', 'Gemm', 'MatMul') if has_weight(m, n)], partitions=2)
     case('mobilenet_v3_small-pc-affine', 'MobileNetV3-Small with per-channel asymmetric weights: every Conv and Gemm breaks the symmetric rule',
          torchvision.models.mobilenet_v3_small(num_classes=10), img, 'per_channel_affine', lambda m: [['symmetric', n] for n in names(m, 'Conv', 'Gemm')])
     case('lm-head-pc-affine', 'A 65,536-token LM head (nn.Linear 128 -> 65536) with per-channel asymmetric weights: its Gemm breaks the symmetric rule (its 256 KiB scale must be read from a 33 MB file)',

@@ -25,6 +25,13 @@ interface Case {
    * (slower) and rewrites rank-6 patterns; ExecuTorch decomposes a 3-D max pool.
    */
   flowErrors?: Partial<Record<Flow, [string, string][]>>;
+  /**
+   * Warnings of the rules named here under one flow: every flow not listed must have none of
+   * them (ONNX Runtime's node units of an int8 input with a uint8 weight).
+   */
+  flowWarnings?: Partial<Record<Flow, [string, string][]>>;
+  /** NPU partitions of a clean model, when not one (a model of disconnected parts). */
+  partitions?: number;
   nodes: number;
 }
 const present = existsSync(MANIFEST);
@@ -55,9 +62,18 @@ describe.skipIf(!present)(`PyTorch ${manifest.torch} QDQ exports`, () => {
         const expected = c.flowErrors?.[flow] ?? c.errors;
         expect(errors, `errors under flow ${flow}`).toEqual([...expected].sort());
         expect(r.findings.filter((f) => f.rule === 'unreadable-encoding')).toEqual([]);
+        if (c.flowWarnings) {
+          const rules = new Set(Object.values(c.flowWarnings).flatMap((w) => w.map(([rule]) => rule)));
+          const warnings = r.findings
+            .filter((f) => f.severity === 'warning' && rules.has(f.rule))
+            .map((f) => [f.rule, f.node])
+            .sort();
+          expect(warnings, `warnings under flow ${flow}`).toEqual([...(c.flowWarnings[flow] ?? [])].sort());
+        }
         // A clean model is one connected NPU partition (back-to-back Q/DQ stages included). A
         // rejected node fails the flow's conversion: no partitions then, nothing on the NPU.
-        if (expected.length === 0) expect(r.delegation.partitions, `partitions under flow ${flow}`).toBe(1);
+        if (expected.length === 0)
+          expect(r.delegation.partitions, `partitions under flow ${flow}`).toBe(c.partitions ?? 1);
         const rejected = r.findings.some((f) => f.outcome === 'rejected');
         expect(r.delegation.rejected > 0, `rejected nodes under flow ${flow}`).toBe(rejected);
         if (rejected) expect(r.delegation).toMatchObject({ onNpu: 0, partitions: 0 });
@@ -66,3 +82,26 @@ describe.skipIf(!present)(`PyTorch ${manifest.torch} QDQ exports`, () => {
     });
   }
 });
+
+describe.skipIf(!manifest.cases.some((c) => c.file === 'signed-cnn-s8act-u8w.onnx'))(
+  'int8 activations with uint8 weights (PyTorch export)',
+  () => {
+    it('leave the NPU under ONNX Runtime on a SoC without FP16, and only there', async () => {
+      const graph = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(`${DIR}/signed-cnn-s8act-u8w.onnx`))));
+      const pack = await loadRulePack('htp');
+      const dtype = (soc: string, flow: Flow, strict = true) =>
+        validate(graph, pack, { soc, strict, flow })
+          .findings.filter((f) => f.rule === 'dtype')
+          .map((f) => [f.node, f.outcome, f.severity]);
+      const ops = ['/conv1/Conv', '/conv2/Conv', '/head/Gemm', '/tokens/MatMul'];
+      // SM8350 is V68: no FP16, so the float op that ONNX Runtime makes of each leaves the NPU.
+      expect(dtype('SM8350', 'ort').sort()).toEqual(ops.map((n) => [n, 'cpu-fallback', 'error']));
+      expect(dtype('SM8350', 'ort', false).sort()).toEqual(ops.map((n) => [n, 'cpu-fallback', 'warning']));
+      expect(dtype('SM8650', 'ort').sort()).toEqual(ops.map((n) => [n, 'slower', 'warning']));
+      for (const flow of ['qnn', 'executorch'] as const) expect(dtype('SM8350', flow)).toEqual([]);
+      // The same model with int8 weights forms its node units.
+      const signed = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(`${DIR}/signed-cnn-s8act-pc-sym.onnx`))));
+      expect(validate(signed, pack, { soc: 'SM8350', strict: true, flow: 'ort' }).findings).toEqual([]);
+    });
+  },
+);

@@ -1,6 +1,6 @@
 import { containerBits, isSigned, type QuantEncoding } from '../../encoding/encoding';
 import type { Source } from '../../../../rules/types';
-import { violation, quantizedPorts, type Rule } from './context';
+import { floatLeavesNpu, violation, quantizedPorts, type Rule } from './context';
 
 /** `int8`, or `int8:4` for 4-bit values in an 8-bit container. */
 export function dtypeKey(enc: QuantEncoding): string {
@@ -11,6 +11,17 @@ const SIXTEEN: Source = {
   ref: 'pytorch/executorch backends/qualcomm/quantizer/annotators/htp_rules.py (MatMul: an SFIXED_POINT_16 input 1 requires a UFIXED_POINT_16 input 0)',
   confidence: 'from-code',
 };
+/**
+ * ONNX Runtime's QDQ node-unit selectors for these ops: with an int8 first input, the second (the
+ * weight, Gemm's B, BatchNorm's scale) must be int8 too, or no node unit forms.
+ */
+const SIGNED_PAIR_OPS: Record<string, string> = {
+  Conv: 'OrtConvNodeGroupSelector',
+  ConvTranspose: 'OrtConvNodeGroupSelector',
+  MatMul: 'OrtMatMulNodeGroupSelector',
+  Gemm: 'OrtGemmNodeGroupSelector',
+  BatchNormalization: 'OrtBatchNormalizationNodeGroupSelector',
+};
 const TWO_BIT: Source = {
   ref: 'pytorch/executorch backends/qualcomm/quantizer/validators.py (2-bit per-tensor raises; per-channel only)',
   confidence: 'from-code',
@@ -20,7 +31,7 @@ export const dtypeRule: Rule = {
   id: 'dtype',
   title: 'Port dtype the op supports',
   description:
-    'Every quantized port must use a dtype the backend op accepts for that port (8- or 16-bit activations; 8/16-bit or 4/2-bit-in-8-bit weights; int32 bias). 2-bit weights must be per-channel, and 16-bit weights need 16-bit activations.',
+    'Every quantized port must use a dtype the backend op accepts for that port (8- or 16-bit activations; 8/16-bit or 4/2-bit-in-8-bit weights; int32 bias). 2-bit weights must be per-channel, and 16-bit weights need 16-bit activations. Under the QNN EP of ONNX Runtime, an int8 first input of Conv, ConvTranspose, MatMul, Gemm or BatchNormalization needs an int8 second input (weight, B, scale), or the node runs as a float op.',
   check(ctx) {
     const out = [];
     for (const { direction, port, spec } of quantizedPorts(ctx)) {
@@ -115,6 +126,31 @@ export const dtypeRule: Rule = {
           actual: `input 0 ${a.dtype}, input 1 ${w.encoding.dtype}`,
           fix: 'Use 16a16w for this node (16-bit activations), or 8-bit weights.',
           source: SIXTEEN,
+        }),
+      );
+    }
+    // An int8 first input with a second input of another type: ONNX Runtime's selectors form no
+    // node unit, so under that flow the node runs as a float op between its Dequantize and
+    // Quantize nodes. The HTP itself takes int8 x uint8 (the QNN converter and ExecuTorch convert
+    // signed activations to its unsigned form): this is one flow's cost, not a backend limit.
+    const selector = SIGNED_PAIR_OPS[ctx.node.opType];
+    if (selector && a?.dtype === 'int8' && w?.encoding && w.encoding.dtype !== 'int8') {
+      const second = ctx.node.opType === 'BatchNormalization' ? 'scale' : ctx.node.opType === 'Gemm' ? 'B' : w.role;
+      const noFloat = floatLeavesNpu(ctx.pack, ctx.soc);
+      out.push(
+        violation(w, 'input', {
+          effect: { kind: 'performance', outcomes: { ort: noFloat ? 'cpu-fallback' : 'slower' }, flows: ['ort'] },
+          message: `${ctx.node.opType} with an int8 input 0 and a ${w.encoding.dtype} ${second}: ONNX Runtime forms no QDQ node unit, so it runs as a float op`,
+          expected: `input 1 int8 when input 0 is int8 (or an unsigned input 0)`,
+          actual: `input 0 int8, input 1 ${dtypeKey(w.encoding)}`,
+          fix: noFloat
+            ? `Quantize the ${second} as int8 (symmetric int8 is what the HTP prefers), or the activations as uint8: on ${ctx.soc.model} a float op leaves the NPU.`
+            : `Quantize the ${second} as int8 (symmetric int8 is what the HTP prefers), or the activations as uint8, to keep this node quantized under ONNX Runtime; as it is, it runs in FP16 between a Dequantize and a Quantize.`,
+          source: {
+            ref: `onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/qnn_ep_utils.cc (${selector}::Check: an INT8 input 0 requires input 1 of the same type)`,
+            confidence: 'from-code',
+            note: "ONNX Runtime's QDQ transformer tests Conv_S8X8S8 and MatMul_S8U8S8 (qdq_transformer_test.cc, the same selectors) expect no quantized node from an int8 input with a uint8 weight. The QNN converter and ExecuTorch take the pair.",
+          },
         }),
       );
     }
