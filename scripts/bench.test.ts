@@ -3,7 +3,7 @@
  * processes as a real run does. Asserts that everything completes and every figure is reported,
  * never how fast (CI machines vary too much for timing assertions).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -118,6 +118,14 @@ describe('bench (smoke)', () => {
       log: () => {},
     });
     expect(report.cases.map((c) => c.case.id)).toEqual(['200', '1k', '1k-10mib']);
+  });
+
+  it("measured the page's production build (this test runs with Vitest's NODE_ENV=test)", () => {
+    expect(process.env.NODE_ENV).toBe('test');
+    const scripts = readdirSync('dist/assets').filter((f) => f.endsWith('.js'));
+    expect(scripts.length).toBeGreaterThan(0);
+    // React's development runtime: JSX compiled to jsxDEV calls that carry their source positions.
+    for (const f of scripts) expect(readFileSync(join('dist/assets', f), 'utf8'), f).not.toContain('jsxDEV)(');
   });
 
   it('reports every figure for every case', () => {

@@ -286,7 +286,10 @@ async function netronPass(modelPath: string): Promise<number | null> {
 async function ensureServer(): Promise<void> {
   if (server) return;
   if (!existsSync('dist/index.html') || process.env.BENCH_BUILD !== '0')
-    execFileSync('npx', ['vite', 'build'], { stdio: 'ignore' });
+    // A production build whatever the caller's NODE_ENV: Vite takes it from the environment, and
+    // under Vitest (NODE_ENV=test) it built React's development runtime, which renders several
+    // times slower, into the dist/ that later runs measured.
+    execFileSync('npx', ['vite', 'build'], { stdio: 'ignore', env: { ...process.env, NODE_ENV: 'production' } });
   server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort'], {
     stdio: 'ignore',
     detached: true,
