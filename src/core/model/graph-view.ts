@@ -594,6 +594,42 @@ const BOOL_OPS = new Set([
   'IsInf',
 ]);
 const INT64_OPS = new Set(['Shape', 'Size', 'ArgMax', 'ArgMin', 'NonZero', 'NonMaxSuppression']);
+/** The ops inferOutputDtype has a rule of its own for (any other takes its first typed input's type). */
+const SPECIAL_OPS = new Set([
+  'If',
+  'Loop',
+  'Scan',
+  'QuantizeLinear',
+  'DequantizeLinear',
+  'DynamicQuantizeLinear',
+  'Where',
+  'CastLike',
+  'OneHot',
+  'TopK',
+  'MaxPool',
+  'Dropout',
+  'Unique',
+  'MatMulInteger',
+  'ConvInteger',
+  'BlackmanWindow',
+  'HannWindow',
+  'HammingWindow',
+  'MelWeightMatrix',
+  'EyeLike',
+  'Bernoulli',
+  'RandomNormalLike',
+  'RandomUniformLike',
+  'RandomNormal',
+  'RandomUniform',
+  'Multinomial',
+  'TfIdfVectorizer',
+  'OptionalHasElement',
+  'OptionalGetElement',
+  'QLinearConv',
+  'QLinearMatMul',
+  'Cast',
+  'ConstantOfShape',
+]);
 
 /** Element type of a node's outputs from its op and input types, when the model does not say. */
 export function inferOutputDtype(
@@ -601,6 +637,17 @@ export function inferOutputDtype(
   typeOf: (tensor: string) => string | undefined,
   index = 0,
 ): string | undefined {
+  // (Called for every output of a large graph: the closures below are made only where needed.)
+  if (!SPECIAL_OPS.has(n.opType)) {
+    if (BOOL_OPS.has(n.opType)) return 'bool';
+    if (INT64_OPS.has(n.opType)) return 'int64';
+    if (n.domain !== '' && n.domain !== 'ai.onnx') return undefined;
+    for (const i of n.inputs) {
+      const t = i ? typeOf(i) : undefined;
+      if (t && t !== 'unknown') return t;
+    }
+    return undefined;
+  }
   const attr = (name: string) => n.attributes.find((a) => a.name === name)?.attr;
   // Control flow: an output has the type of the body's matching output (a Loop's body outputs its
   // condition first). Its first input (a trip count, a condition) says nothing about it.
