@@ -638,16 +638,7 @@ export function inferOutputDtype(
   index = 0,
 ): string | undefined {
   // (Called for every output of a large graph: the closures below are made only where needed.)
-  if (!SPECIAL_OPS.has(n.opType)) {
-    if (BOOL_OPS.has(n.opType)) return 'bool';
-    if (INT64_OPS.has(n.opType)) return 'int64';
-    if (n.domain !== '' && n.domain !== 'ai.onnx') return undefined;
-    for (const i of n.inputs) {
-      const t = i ? typeOf(i) : undefined;
-      if (t && t !== 'unknown') return t;
-    }
-    return undefined;
-  }
+  if (!SPECIAL_OPS.has(n.opType)) return commonOutputDtype(n, typeOf);
   const attr = (name: string) => n.attributes.find((a) => a.name === name)?.attr;
   // Control flow: an output has the type of the body's matching output (a Loop's body outputs its
   // condition first). Its first input (a trip count, a condition) says nothing about it.
@@ -737,13 +728,18 @@ export function inferOutputDtype(
       return value?.type === 'tensor' ? String(value.value.dtype) : 'float32';
     }
     default:
-      if (BOOL_OPS.has(n.opType)) return 'bool';
-      if (INT64_OPS.has(n.opType)) return 'int64';
-      if (n.domain !== '' && n.domain !== 'ai.onnx') return undefined;
-      for (const i of n.inputs) {
-        const t = i ? typeOf(i) : undefined;
-        if (t && t !== 'unknown') return t;
-      }
-      return undefined;
+      return commonOutputDtype(n, typeOf);
   }
+}
+
+/** An op without a rule of its own: booleans, int64s, else its first typed input's type (ONNX ops only). */
+function commonOutputDtype(n: Node, typeOf: (tensor: string) => string | undefined): string | undefined {
+  if (BOOL_OPS.has(n.opType)) return 'bool';
+  if (INT64_OPS.has(n.opType)) return 'int64';
+  if (n.domain !== '' && n.domain !== 'ai.onnx') return undefined;
+  for (const i of n.inputs) {
+    const t = i ? typeOf(i) : undefined;
+    if (t && t !== 'unknown') return t;
+  }
+  return undefined;
 }
