@@ -32,6 +32,24 @@ const test = (file: string, name: string): Source => ({
   confidence: 'from-code',
 });
 
+/**
+ * Gemm's alpha or beta other than 1. QNN's FullyConnected has neither, and ONNX Runtime's QNN EP
+ * leaves such a Gemm to the CPU; the QNN converter scales the constant itself, and ExecuTorch
+ * decomposes an addmm with them into ops the NPU runs.
+ */
+const gemmScalar = (attr: 'alpha' | 'beta', input: string): OpLimit => ({
+  kind: 'attr-eq',
+  attr,
+  value: 1,
+  dflt: 1,
+  source: {
+    ...src('gemm_op_builder.cc', 'GemmOpBuilder::ExplictOpCheck'),
+    note: "ONNX Runtime's QNN EP leaves the Gemm to the CPU. The QNN converter multiplies the weight by alpha and the bias by beta as it converts (qti.aisw.converters.onnx math_translations.py, OnnxGemmTranslation.extract_parameters: an element-wise multiply of the constant), so it quantizes a product that the model's Q/DQ do not describe. ExecuTorch decomposes an addmm with alpha or beta into mm, mul and add, all on the NPU (pytorch/executorch backends/qualcomm/_passes/decompose_addmm.py).",
+  },
+  effect: { kind: 'toolchain-repair', repairedBy: ['qnn'], outcomes: { executorch: 'slower' } },
+  fix: `Multiply the constant ${input} by ${attr} and set ${attr} to 1 (the same function); QuantLens's quantizer does this when it quantizes the float model.`,
+});
+
 const AUTO_PAD = ['NOTSET', 'SAME_LOWER', 'SAME_UPPER', 'VALID'];
 const conv: OpLimit[] = [
   { kind: 'rank', input: 0, min: 3, max: 5, source: src('conv_op_builder.cc', 'ConvOpBuilder::IsOpSupported') },
@@ -112,24 +130,7 @@ export const HTP_OPS: OpMapping[] = [
       },
     ],
   }),
-  m('Gemm', 'FullyConnected', {
-    limits: [
-      {
-        kind: 'attr-eq',
-        attr: 'alpha',
-        value: 1,
-        dflt: 1,
-        source: src('gemm_op_builder.cc', 'GemmOpBuilder::ExplictOpCheck'),
-      },
-      {
-        kind: 'attr-eq',
-        attr: 'beta',
-        value: 1,
-        dflt: 1,
-        source: src('gemm_op_builder.cc', 'GemmOpBuilder::ExplictOpCheck'),
-      },
-    ],
-  }),
+  m('Gemm', 'FullyConnected', { limits: [gemmScalar('alpha', 'weight B'), gemmScalar('beta', 'bias C')] }),
   // MatMul becomes FullyConnected when its second input is a constant of rank 1 or 2 (see mapOp).
   m('MatMul', 'MatMul'),
   o('FusedMatMul', 'MatMul', { domain: 'com.microsoft' }),

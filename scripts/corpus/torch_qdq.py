@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 24
+GENERATOR_VERSION = 25
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 # Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
@@ -291,6 +291,25 @@ class EncoderBlock(torch.nn.Module):
         y = torch.matmul(att, v).transpose(1, 2).reshape(b, t, d)
         x = x + self.proj(y)
         return x + self.fc2(self.gelu(self.fc1(self.ln2(x))))
+
+
+class ScaledAddmm(torch.nn.Module):
+    """torch.addmm with alpha and beta (Gemm attributes other than 1): a scaled residual branch
+    whose weight a second, differently scaled branch reads too (a tied weight), and an output
+    layer with alpha alone."""
+
+    def __init__(self, k=64, n=32, m=16):
+        super().__init__()
+        self.w1 = torch.nn.Parameter(torch.randn(k, n) / k ** 0.5)
+        self.b1 = torch.nn.Parameter(0.1 * torch.randn(n))
+        self.b1t = torch.nn.Parameter(0.1 * torch.randn(n))
+        self.w2 = torch.nn.Parameter(torch.randn(n, m) / n ** 0.5)
+        self.b2 = torch.nn.Parameter(0.1 * torch.randn(m))
+
+    def forward(self, x):
+        h = torch.relu(torch.addmm(self.b1, x, self.w1, beta=0.5, alpha=2.0))
+        tied = torch.addmm(self.b1t, x, self.w1, alpha=0.5)
+        return torch.addmm(self.b2, h + tied, self.w2, alpha=0.25)
 
 
 class LinearKN(torch.nn.Module):
@@ -652,6 +671,11 @@ def main(out):
     torch.manual_seed(13)
     float_case('float-linear-kn', 'Linear weights stored [in, out] (torch.addmm: Gemm without transB; torch.matmul: MatMul), float, opset 13',
                LinearKN(), (torch.randn(4, 64),), 13)
+    torch.set_rng_state(rng)
+    rng = torch.get_rng_state()
+    torch.manual_seed(16)
+    float_case('float-addmm-scaled', 'torch.addmm with alpha and beta (Gemm alpha/beta other than 1; one weight read by two Gemms), float, opset 13',
+               ScaledAddmm(), (torch.randn(4, 64),), 13)
     torch.set_rng_state(rng)
     rng = torch.get_rng_state()
     torch.manual_seed(14)

@@ -214,7 +214,8 @@ export const BROKEN_VARIANTS: BrokenVariant[] = [
     file: 'broken-gemm-alpha.qdq.onnx',
     node: '/head/fc/Gemm',
     failsOn: 'SM8650',
-    what: "head Gemm with alpha 0.5, which ONNX Runtime's QNN EP does not map to FullyConnected",
+    flow: 'ort',
+    what: "head Gemm with alpha 0.5: ONNX Runtime's QNN EP does not map it to FullyConnected and runs it on the CPU (the QNN converter scales the weight itself)",
     edit: (m) => {
       const gemm = node(m, '/head/fc/Gemm');
       gemm.attribute = gemm.attribute.filter((a) => a.name !== 'alpha') as onnx.AttributeProto[];

@@ -159,6 +159,14 @@ const CASES: Case[] = [
     floor: { '8a8w': 34, '16a8w': 37, '16a4w_block': 15.5 },
   },
   {
+    // torch.addmm with alpha and beta: the quantizer folds them into the constant weights and
+    // biases (one weight, read by two Gemms with different alphas, gets a scaled copy per Gemm).
+    file: `${TORCH}/float-addmm-scaled.onnx`,
+    producer: 'pytorch (addmm alpha, beta)',
+    floor: { '8a8w': 33.5, '16a8w': 36 },
+    note: /^Gemm "\/Gemm": folded alpha 2 into its weight "w1_scaled" and beta 0\.5 into its bias "b1", so the export's Gemm has alpha = beta = 1/m,
+  },
+  {
     // Comparisons joined by Or and a Where between float tensors, all undeclared: the Where's output
     // was read as boolean (its condition's type) and left float, and the Or (booleans) was called a
     // float island, until session 28.
@@ -532,6 +540,76 @@ describe('biases shared between nodes (torchvision MobileNetV3-Small, PyTorch ex
       // Every Conv reads a bias DequantizeLinear of its own.
       const biases = exported.graph.nodes.filter((n) => n.opType === 'Conv' && n.inputs[2]).map((n) => n.inputs[2]);
       expect(new Set(biases).size).toBe(biases.length);
+    },
+    120_000,
+  );
+});
+
+describe("a Gemm's alpha and beta (PyTorch torch.addmm with alpha and beta)", () => {
+  const FILE = `${TORCH}/float-addmm-scaled.onnx`;
+  const attrOf = (n: { attributes: { name: string; attr: { type: string; value: unknown } }[] }, name: string) =>
+    n.attributes.find((a) => a.name === name)?.attr.value ?? 1;
+
+  it.skipIf(!existsSync(FILE))('the float model: what each flow does with them', async () => {
+    const graph = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(FILE))));
+    const pack = await loadRulePack('htp');
+    const seen = (flow: 'qnn' | 'ort' | 'executorch') =>
+      validate(graph, pack, { soc: 'SM8650', strict: true, flow })
+        .findings.filter((f) => f.rule === 'op-limits')
+        .map((f) => `${f.node} ${f.expected} ${f.severity} ${f.outcome}`)
+        .sort();
+    // ONNX Runtime's QNN EP takes no such Gemm; the QNN converter scales the weight and bias
+    // itself; ExecuTorch decomposes the addmm into mm, mul and add on the NPU.
+    const expected = (severity: string, outcome: string) =>
+      ['/Gemm alpha = 1', '/Gemm beta = 1', '/Gemm_1 alpha = 1', '/Gemm_2 alpha = 1'].map(
+        (w) => `${w} ${severity} ${outcome}`,
+      );
+    expect(seen('ort')).toEqual(expected('error', 'cpu-fallback'));
+    expect(seen('qnn')).toEqual(expected('warning', 'auto-fixed'));
+    expect(seen('executorch')).toEqual(expected('warning', 'slower'));
+  });
+
+  it.skipIf(!existsSync(FILE))(
+    'the quantizer folds them into the weights and biases: nothing left for ONNX Runtime to refuse',
+    async () => {
+      const bytes = new Uint8Array(readFileSync(FILE));
+      const model = readOnnx(bytes);
+      const inputs = feedInputs(model);
+      const pack = await loadRulePack('htp');
+      const r = await quantize({
+        model,
+        bytes,
+        pack,
+        soc: 'SM8650',
+        strict: true,
+        flow: 'ort',
+        options: { ...DEFAULT_OPTIONS, config: '8a8w' },
+        samples: randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 4),
+        createSession: (b, o) => createOrtSession(b, o),
+      });
+      expect(r.validation.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+      expect(r.notes.filter((n) => n.startsWith('Gemm '))).toHaveLength(3);
+      const exported = readOnnx(r.qdq.bytes);
+      const gemms = exported.graph.nodes.filter((n) => n.opType === 'Gemm');
+      expect(gemms.map((n) => [attrOf(n, 'alpha'), attrOf(n, 'beta')])).toEqual([
+        [1, 1],
+        [1, 1],
+        [1, 1],
+      ]);
+      // The tied weight: a scaled copy per Gemm, and the original (read by neither now) is gone.
+      const dqInput = new Map(
+        exported.graph.nodes.filter((n) => n.opType === 'DequantizeLinear').map((n) => [n.outputs[0], n.inputs[0]]),
+      );
+      expect(gemms.map((n) => dqInput.get(n.inputs[1]))).toEqual([
+        'w1_scaled_quantized',
+        'w1_scaled_1_quantized',
+        'w2_quantized',
+      ]);
+      expect([...exported.graph.initializers.keys()].filter((k) => /^w1(_quantized)?$/.test(k))).toEqual([]);
+      // The same function: the export tracks the float model (an unscaled weight would not).
+      expect(r.sqnr[0]!.db).toBeGreaterThanOrEqual(30);
+      const back = validate(qgraphFromQdq(exported), pack, { soc: 'SM8650', strict: true, flow: 'ort' });
+      expect(back.findings.filter((f) => f.severity === 'error')).toEqual([]);
     },
     120_000,
   );

@@ -18,6 +18,7 @@ import type { CalibrationSample } from './expose';
 import { annotate, observedTensors, type Override, type Plan } from './plan';
 import { outputNumbers, outputSqnr, type OutputSqnr } from './sqnr';
 import { foldControlFlow, type ControlFlowFold } from './fold-control-flow';
+import { foldGemmScalars, gemmFoldNotes } from './fold-gemm-scalars';
 import { readOnnx } from '../model/read-onnx';
 import { SentenceError } from '../model/errors';
 import { isEpContext } from '../model/external-data';
@@ -162,12 +163,17 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   const foldedModel = folded !== source ? readOnnx(folded, { fileName: req.model.fileName }) : sourceModel;
   // A bias shared between nodes gets a constant per node (each is quantized at its own node's scales).
   const untied = untieBiases(foldedModel, folded);
-  const bytes = untied?.bytes ?? folded;
-  const model = untied ? readOnnx(bytes, { fileName: req.model.fileName }) : foldedModel;
+  const untiedBytes = untied?.bytes ?? folded;
+  const untiedModel = untied ? readOnnx(untiedBytes, { fileName: req.model.fileName }) : foldedModel;
+  // A Gemm's alpha and beta go into its constant weight and bias (QNN's FullyConnected has neither).
+  const gemms = foldGemmScalars(untiedModel, untiedBytes);
+  const bytes = gemms?.bytes ?? untiedBytes;
+  const model = bytes !== untiedBytes ? readOnnx(bytes, { fileName: req.model.fileName }) : untiedModel;
   let t = lap('fold', t0);
   req.onProgress?.('Annotating', undefined);
   await checkpoint(req.signal);
   const plan = annotate(model, req.pack, req.options, req.overrides, soc.htpArch, req.flow ?? DEFAULT_FLOW);
+  if (gemms) plan.notes.push(...gemmFoldNotes(gemms.folds));
   // ONNX's QuantizeLinear takes float16 only from opset 19: a QDQ export of float16 tensors below
   // it would not load (onnxruntime: "Type 'tensor(float16)' of input parameter ... QuantizeLinear").
   const opset = onnxOpset(model) ?? 0;
