@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 25
+GENERATOR_VERSION = 26
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 # Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
@@ -295,8 +295,9 @@ class EncoderBlock(torch.nn.Module):
 
 class ScaledAddmm(torch.nn.Module):
     """torch.addmm with alpha and beta (Gemm attributes other than 1): a scaled residual branch
-    whose weight a second, differently scaled branch reads too (a tied weight), and an output
-    layer with alpha alone."""
+    whose weight a second, differently scaled branch reads too (a tied weight), an output layer
+    with alpha alone, and a scaled product with a matrix computed from the input (a Gram matrix,
+    so its B is no constant)."""
 
     def __init__(self, k=64, n=32, m=16):
         super().__init__()
@@ -305,11 +306,13 @@ class ScaledAddmm(torch.nn.Module):
         self.b1t = torch.nn.Parameter(0.1 * torch.randn(n))
         self.w2 = torch.nn.Parameter(torch.randn(n, m) / n ** 0.5)
         self.b2 = torch.nn.Parameter(0.1 * torch.randn(m))
+        self.b3 = torch.nn.Parameter(0.1 * torch.randn(m))
 
     def forward(self, x):
         h = torch.relu(torch.addmm(self.b1, x, self.w1, beta=0.5, alpha=2.0))
         tied = torch.addmm(self.b1t, x, self.w1, alpha=0.5)
-        return torch.addmm(self.b2, h + tied, self.w2, alpha=0.25)
+        y = torch.addmm(self.b2, h + tied, self.w2, alpha=0.25)
+        return torch.addmm(self.b3, y, y.t() @ y, alpha=1.0 / 16)
 
 
 class LinearKN(torch.nn.Module):
@@ -674,7 +677,7 @@ def main(out):
     torch.set_rng_state(rng)
     rng = torch.get_rng_state()
     torch.manual_seed(16)
-    float_case('float-addmm-scaled', 'torch.addmm with alpha and beta (Gemm alpha/beta other than 1; one weight read by two Gemms), float, opset 13',
+    float_case('float-addmm-scaled', 'torch.addmm with alpha and beta (Gemm alpha/beta other than 1; one weight read by two Gemms; one B computed at run time), float, opset 13',
                ScaledAddmm(), (torch.randn(4, 64),), 13)
     torch.set_rng_state(rng)
     rng = torch.get_rng_state()

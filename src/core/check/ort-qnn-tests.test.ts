@@ -1499,6 +1499,8 @@ export const ORT_HTP_TESTS: OpTest[] = [
   ...(
     [
       ['Gemm_Dynamic_A_Dynamic_B_Dynamic_Bias_U16', 'uint16', 'uint16', [1, 6], [6, 4], false, [1, 4], false, false],
+      // A B computed at run time with a constant bias: int32 at A's scale × B's (QuantLens's quantizer builds it so).
+      ['Gemm_Dynamic_A_B_Static_Bias', 'uint8', 'uint8', [1, 6], [6, 4], false, [1, 4], true, false],
       ['Gemm_Broadcast_Bias_DynamicA_StaticB_StaticC', 'uint8', 'uint8', [2, 4], [4, 3], true, [3], true, false],
       [
         'Gemm_Dynamic_A_Static_B_Dynamic_Bias_U16Act_U8Weight',

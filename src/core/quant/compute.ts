@@ -195,18 +195,8 @@ export function computeEncodings(
     notes.push(
       `${raised.length} weight${raised.length === 1 ? '' : 's'} (${raised.slice(0, 3).join(', ')}${raised.length > 3 ? ', …' : ''}) got a larger scale on some channels so that their int32 bias (input scale × weight scale) holds the bias values, as ONNX Runtime's quantizer does; otherwise those bias values would be clipped.`,
     );
-  for (const [tensor, spec] of pending) {
-    if (spec.kind !== 'bias') continue;
-    const input = tensors.get(spec.input);
-    const weight = tensors.get(spec.weight);
-    const v = values(tensor);
-    if (!input || !weight || !v) continue;
-    // LPBQ: upstream derives the bias from the max block scale / 16, which is the per-channel scale.
-    const wScales = biasWeightScales(weight.scale, v.values.length);
-    const r = quantizeBias(v.values, input.scale[0]!, wScales, store);
-    tensors.set(tensor, half ? { ...r.encoding, scaleType: 'float16' } : r.encoding);
-    constants.set(tensor, { ...r, dims: v.dims });
-  }
+  // Requantized edges (a 16-bit MatMul's second input, a weight computed at run time): a bias
+  // derives its scale from its weight's edge.
   const edges = new Map<string, { tensor: string; encoding: QuantEncoding }>();
   const byId = new Map<string, Model['graph']['nodes'][number]>(model.graph.nodes.map((n) => [n.id, n]));
   for (const [key, spec] of plan.edges) {
@@ -220,6 +210,18 @@ export function computeEncodings(
           activationEncoding(r.min, r.max, spec.dtype, spec.symmetric, eps, 'quantizer (requantized edge)'),
         ),
       });
+  }
+  for (const [tensor, spec] of pending) {
+    if (spec.kind !== 'bias') continue;
+    const input = tensors.get(spec.input);
+    const weight = spec.weightEdge ? edges.get(spec.weightEdge)?.encoding : tensors.get(spec.weight);
+    const v = values(tensor);
+    if (!input || !weight || !v) continue;
+    // LPBQ: upstream derives the bias from the max block scale / 16, which is the per-channel scale.
+    const wScales = biasWeightScales(weight.scale, v.values.length);
+    const r = quantizeBias(v.values, input.scale[0]!, wScales, store);
+    tensors.set(tensor, half ? { ...r.encoding, scaleType: 'float16' } : r.encoding);
+    constants.set(tensor, { ...r, dims: v.dims });
   }
   return { tensors, edges, constants, notes };
 }
@@ -257,7 +259,8 @@ function fitWeightScalesToBiases(
 ): string[] {
   const needed = new Map<string, number[]>();
   for (const [tensor, spec] of pending) {
-    if (spec.kind !== 'bias') continue;
+    // A weight computed at run time has no scales to raise.
+    if (spec.kind !== 'bias' || spec.weightEdge || plan.tensors.get(spec.weight)?.kind !== 'weight') continue;
     const input = tensors.get(spec.input);
     const weight = tensors.get(spec.weight);
     const bias = values(tensor);

@@ -81,7 +81,9 @@ export function foldGemmScalars(parsed: Model, modelBytes: Uint8Array): GemmFold
     const constant = convertTensor(tensor);
     const values = constant.dtype.match(/^(float32|float16|float64)$/) ? constValues(constant) : undefined;
     if (!values)
-      return { kept: constant.data.kind === 'external' ? 'held in external data' : `a ${constant.dtype} constant` };
+      return {
+        kept: constant.data.kind === 'external' ? 'held in external data' : `a constant of type ${constant.dtype}`,
+      };
     const product = Float64Array.from(values, (v) => v * factor);
     const dims = constant.dims;
     const make = (to: string) =>

@@ -22,7 +22,11 @@ export type TensorSpec =
   | { kind: 'shared'; with: string }
   | { kind: 'weight'; spec: WeightSpec; axis?: number; blockSize?: number }
   | { kind: 'const-act'; dtype: 'uint8' | 'uint16'; symmetric: boolean }
-  | { kind: 'bias'; input: string; weight: string };
+  /**
+   * An int32 bias at the input scale × the weight scale. `weightEdge` (`node:index`): the weight is
+   * computed at run time and read on a requantized edge, whose encoding is the one to multiply by.
+   */
+  | { kind: 'bias'; input: string; weight: string; weightEdge?: string };
 
 /** A per-node override: nodes whose name matches `pattern` (a regular expression) use `config`, or stay float. */
 export interface Override {
@@ -292,6 +296,18 @@ export function annotate(
         const wSpec = w ? inputSpecs.get(w.index) : undefined;
         if (w && wSpec?.kind === 'weight' && node.inputs[0])
           inputSpecs.set(port.index, { kind: 'bias', input: node.inputs[0].tensor, weight: w.tensor });
+        else if (w && wSpec?.kind === 'observe' && WEIGHTED.has(qnnOp) && node.inputs[0])
+          // A weight computed at run time (a Gemm's B made from the input) is quantized like an
+          // activation, and the bias is still int32 at input scale × its scale, as QNN's
+          // FullyConnected and Conv take it (ONNX Runtime's HTP tests Gemm_Dynamic_A_B_Static_Bias
+          // and Gemm_Dynamic_A_Dynamic_B_Dynamic_Bias_U16 build it so): a uint8 bias made the
+          // export fail its own check ("bias must be int32") and ONNX Runtime's Gemm node unit.
+          inputSpecs.set(port.index, {
+            kind: 'bias',
+            input: node.inputs[0].tensor,
+            weight: w.tensor,
+            weightEdge: wSpec.dtype !== act ? `${node.id}:${w.index}` : undefined,
+          });
         else if (act)
           inputSpecs.set(port.index, { kind: 'const-act', dtype: constDtype(port.index), symmetric: false });
       } else if (qnnOp === 'MatMul' && port.index === 1 && !port.constant && act === 'uint16') {
