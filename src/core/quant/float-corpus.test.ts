@@ -218,6 +218,26 @@ const CASES: Case[] = [
   { file: 'public/samples/transformer-block.onnx', producer: 'onnx helper', floor: { '8a8w': 38.1, '16a8w': 58 } },
 ];
 
+/** Quantizes a model's bytes for SM8650, strict, from 4 seeded random samples. */
+async function quantizeFile(bytes: Uint8Array, config: ConfigName, flow?: 'qnn' | 'ort' | 'executorch') {
+  const model = readOnnx(bytes);
+  const inputs = feedInputs(model);
+  const shapes = resolveInputShapes(inputs);
+  const pack = await loadRulePack('htp');
+  const r = await quantize({
+    model,
+    bytes,
+    pack,
+    soc: 'SM8650',
+    strict: true,
+    flow,
+    options: { ...DEFAULT_OPTIONS, config },
+    samples: randomSamples(ort.Tensor, inputs, shapes.shapes, 4),
+    createSession: (b, o) => createOrtSession(b, o),
+  });
+  return { r, pack, assumed: shapes.assumed };
+}
+
 const pythonOnnx = (() => {
   try {
     execFileSync('/usr/bin/python3', ['-c', 'import onnx'], { stdio: 'ignore' });
@@ -241,21 +261,8 @@ describe('quantizing real float models', () => {
         `${c.file.split('/').pop()} (${c.producer}) at ${config}`,
         async () => {
           const bytes = new Uint8Array(readFileSync(c.file));
-          const model = readOnnx(bytes);
-          const inputs = feedInputs(model);
-          const shapes = resolveInputShapes(inputs);
-          if (c.assumed) expect(shapes.assumed.join('\n')).toMatch(c.assumed);
-          const pack = await loadRulePack('htp');
-          const r = await quantize({
-            model,
-            bytes,
-            pack,
-            soc: 'SM8650',
-            strict: true,
-            options: { ...DEFAULT_OPTIONS, config },
-            samples: randomSamples(ort.Tensor, inputs, shapes.shapes, 4),
-            createSession: (b, o) => createOrtSession(b, o),
-          });
+          const { r, pack, assumed } = await quantizeFile(bytes, config);
+          if (c.assumed) expect(assumed.join('\n')).toMatch(c.assumed);
           // The quantizer obeys its own rules.
           const errorsOf = (fs: { severity: string; rule: string; node: string }[]) =>
             fs
@@ -581,21 +588,7 @@ describe("a Gemm's alpha and beta (PyTorch torch.addmm with alpha and beta)", ()
   it.skipIf(!existsSync(FILE))(
     'the quantizer folds them into constant weights and biases, and says what it could not fold',
     async () => {
-      const bytes = new Uint8Array(readFileSync(FILE));
-      const model = readOnnx(bytes);
-      const inputs = feedInputs(model);
-      const pack = await loadRulePack('htp');
-      const r = await quantize({
-        model,
-        bytes,
-        pack,
-        soc: 'SM8650',
-        strict: true,
-        flow: 'ort',
-        options: { ...DEFAULT_OPTIONS, config: '8a8w' },
-        samples: randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 4),
-        createSession: (b, o) => createOrtSession(b, o),
-      });
+      const { r, pack } = await quantizeFile(new Uint8Array(readFileSync(FILE)), '8a8w', 'ort');
       // Only the Gemm whose B is computed at run time keeps its alpha, and ONNX Runtime leaves it
       // to the CPU. Its bias is int32 at input scale × B's scale all the same (it was uint8, an
       // error of its own, until this session).
