@@ -270,6 +270,30 @@ test('16a16w on the transformer: the MatMuls fail on SM8450 and pass on SM8650',
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass');
 });
 
+test("a report of a quantization says what the quantizer did: 16a8w on a V68 SoC keeps the LayerNorm scale and the MatMuls' second inputs 8-bit", async ({
+  page,
+}) => {
+  await page.goto('/?model=samples/transformer-block.onnx');
+  await waitForGraph(page);
+  await expect(page.getByTestId('quant-result')).toBeVisible();
+  await page.getByRole('combobox', { name: 'SoC' }).selectOption('SM8350');
+  await page.getByRole('combobox', { name: 'Quant config' }).selectOption('16a8w');
+  await page.getByRole('button', { name: 'Quantize' }).click();
+  await expect(page.getByTestId('quant-progress')).toHaveCount(0);
+  await expect(page.getByTestId('quant-result')).toContainText('its scale is quantized as uint8');
+  const pending = page.waitForEvent('download');
+  await page.getByRole('combobox', { name: 'Export' }).selectOption({ label: 'Markdown' });
+  const md = readFileSync((await (await pending).path())!, 'utf8');
+  const lines = md.split('\n');
+  const at = lines.indexOf('## Quantizer notes');
+  expect(at).toBeGreaterThan(0);
+  expect(lines.slice(at + 2).filter((l) => l.startsWith('- '))).toEqual([
+    '- /layers.0/input\\_layernorm/LayerNormalization: its scale is quantized as uint8: 16-bit weights beside 16-bit activations need HTP V73 or newer, and this target is V68.',
+    "- /layers.0/attn/MatMul: its second input is quantized as uint8 (16x8), as ExecuTorch's annotate\\_matmul\\_16a8w does: an int16 second input (16x16) needs HTP V73 or newer, and this target is V68.",
+    "- /layers.0/attn/MatMul\\_1: its second input is quantized as uint8 (16x8), as ExecuTorch's annotate\\_matmul\\_16a8w does: an int16 second input (16x16) needs HTP V73 or newer, and this target is V68.",
+  ]);
+});
+
 test('Cancel during calibration stops it within a second', async ({ page }) => {
   await startLongQuantization(page);
   await page.getByRole('button', { name: 'Cancel' }).click();

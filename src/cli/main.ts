@@ -299,7 +299,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return EXIT.usage;
       }
       replayed = `replayed the link's quantizer run: ${quantizationText(run)}, calibrated on ${calibrationText(q.calibration)}`;
-      extras = { ...extras, config: run.config, sqnr: q.sqnr, calibration: q.calibration };
+      extras = { ...extras, config: run.config, sqnr: q.sqnr, calibration: q.calibration, notes: q.notes };
       out = await engine.check({ ...settings, target: 'plan' });
       if (!out.ok) {
         io.stderr.write(`quantlens check: ${out.error.message}\n`);

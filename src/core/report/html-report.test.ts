@@ -140,9 +140,13 @@ describe('htmlReport escaping', () => {
       ],
       calibration: { samples: 2, source: 'files', observer: XSS_STYLE },
       generatedAt: XSS_STYLE,
+      notes: [`Gemm "${XSS_IMG}": folded alpha 2 into its weight "${XSS_STYLE}"`],
     });
     expect(html).toContain(
       `<p data-testid="report-calibration">Measured on 2 samples from your calibration files (${escapeXml(XSS_STYLE)}).</p>`,
+    );
+    expect(html).toContain(
+      `<h2>Quantizer notes</h2><ul data-testid="report-quantizer-notes"><li>Gemm &quot;${escapeXml(XSS_IMG)}&quot;: folded alpha 2 into its weight &quot;${escapeXml(XSS_STYLE)}&quot;</li></ul>`,
     );
     expect(markupProblems(html, { voidElements: HTML_VOIDS, doctype: true })).toEqual([]);
     expectSelfContained(html);

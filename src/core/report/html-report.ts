@@ -293,6 +293,9 @@ export function htmlReport(report: CheckReport, view: GraphView | undefined, opt
         },
       )}`
     : null;
+  const notes = options.notes?.length
+    ? markup`<h2>Quantizer notes</h2><ul data-testid="report-quantizer-notes">${options.notes.map((n) => markup`<li>${n}</li>`)}</ul>`
+    : null;
   const sources = distinctSources(report.findings);
   const sourcesTable = sources.length
     ? markup`<h2>Sources</h2><table><thead><tr><th>Source</th><th>Confidence</th><th>Findings</th><th>Notes</th></tr></thead><tbody>${sources.map((s) => markup`<tr><td>${s.ref}</td><td>${s.confidence}</td><td>${s.count}</td><td>${s.notes.map((n) => markup`<div>${n}</div>`)}</td></tr>`)}</tbody></table>`
@@ -324,6 +327,7 @@ ${model}
 ${counts}
 ${ruleSummaryTable(report)}
 ${sqnr}
+${notes}
 <h2>Findings (${report.findings.length})</h2>
 ${findingsTable(report, (i) => anchorByFinding.get(i))}
 ${nodeSection}

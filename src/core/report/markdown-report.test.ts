@@ -143,6 +143,7 @@ describe('markdownReport escaping', () => {
       title: `title ${XSS_STYLE}\n# injected`,
       config: XSS_IMG,
       sqnr: [{ output: XSS_IMG, db: 20 }],
+      notes: [`Gemm "${XSS_IMG}": folded`],
     });
     const prose = outsideCode(md);
     expect(prose).not.toMatch(/(?<!\\)<(?!br>)/);
@@ -151,6 +152,23 @@ describe('markdownReport escaping', () => {
       '# title \\</style\\>\\<script\\>alert(1)\\</script\\> \\# injected',
     );
     expect(md).toContain(`\`${XSS_IMG}\``);
+  });
+
+  it('lists what the quantizer said of its run, after the SQNR and before the findings, and nothing when it said nothing', () => {
+    const notes = [
+      'Gemm "/Gemm": folded alpha 2 into its weight "w1_scaled", so the export\'s Gemm has alpha = beta = 1.',
+      '/head/fc/Gemm: left float (a per-node override).',
+    ];
+    const md = markdownReport(base([]), { sqnr: [{ output: 'probs', db: 31.25 }], notes });
+    const lines = md.split('\n');
+    const at = lines.indexOf('## Quantizer notes');
+    expect(at).toBeGreaterThan(lines.indexOf('## SQNR'));
+    expect(at).toBeLessThan(lines.findIndex((l) => l.startsWith('## Findings')));
+    expect(lines.slice(at + 2, at + 4)).toEqual([
+      '- Gemm "/Gemm": folded alpha 2 into its weight "w1\\_scaled", so the export\'s Gemm has alpha = beta = 1.',
+      '- /head/fc/Gemm: left float (a per-node override).',
+    ]);
+    expect(markdownReport(base([]), { notes: [] })).not.toContain('Quantizer notes');
   });
 
   it('lists each source once with its count and notes', () => {

@@ -145,6 +145,10 @@ export function markdownReport(report: CheckReport, options: MarkdownReportOptio
     }
   }
 
+  if (options.notes?.length) {
+    out.push('## Quantizer notes', '', ...options.notes.map((n) => `- ${mdText(n)}`), '');
+  }
+
   out.push(`## Findings (${report.findings.length})`, '');
   if (report.findings.length === 0) {
     out.push('No findings.', '');

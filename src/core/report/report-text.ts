@@ -21,6 +21,12 @@ export interface ReportExtras {
   calibration?: CalibrationSource;
   /** Quantization config name (e.g. `8a8w`), when the app quantized the model. */
   config?: string;
+  /**
+   * What the quantizer said of its run: where its export differs from the model as opened (a
+   * Gemm's alpha folded into its weight, a shared bias copied, weight scales raised for an int32
+   * bias) and what it left float or assumed. A reviewer of the plan needs them beside its findings.
+   */
+  notes?: readonly string[];
   /** QuantLens version string, e.g. `0.1.0`. */
   version?: string;
 }

@@ -23,7 +23,7 @@ function extras() {
   const plan = q.target === 'plan' ? q.outcome : undefined;
   return {
     version: VERSION,
-    ...(plan ? { sqnr: plan.sqnr, calibration: plan.calibration, config: q.settings.config } : {}),
+    ...(plan ? { sqnr: plan.sqnr, calibration: plan.calibration, config: q.settings.config, notes: plan.notes } : {}),
   };
 }
 
