@@ -631,4 +631,25 @@ describe("a Gemm's alpha and beta (PyTorch torch.addmm with alpha and beta)", ()
     },
     120_000,
   );
+
+  it.skipIf(!existsSync(FILE))(
+    'an alpha that is not a finite number is left as it is, and the run still ends',
+    async () => {
+      const proto = onnx.ModelProto.decode(new Uint8Array(readFileSync(FILE)));
+      const gemm = (proto.graph!.node as onnx.NodeProto[]).find((n) => n.name === '/Gemm_2')!;
+      gemm.attribute.find((a) => a.name === 'alpha')!.f = Infinity;
+      const { r } = await quantizeFile(writeOnnx(proto), '8a8w');
+      expect(r.notes.find((n) => n.startsWith('Gemm "/Gemm_2"'))).toMatch(
+        /^Gemm "\/Gemm_2": left alpha Infinity \(its weight is not scaled by a factor that is not a finite number\)/,
+      );
+      const exported = readOnnx(r.qdq.bytes);
+      expect(
+        attrOf(
+          exported.graph.nodes.find((n) => n.name === '/Gemm_2')!,
+          'alpha',
+        ),
+      ).toBe(Infinity);
+    },
+    120_000,
+  );
 });

@@ -75,6 +75,8 @@ export function foldGemmScalars(parsed: Model, modelBytes: Uint8Array): GemmFold
 
   /** `name` (a constant) times `factor`: the name now to read, or why it cannot be scaled. */
   const scaled = (name: string, factor: number): { into: string } | { kept: string } => {
+    // A NaN or infinite factor would write NaN or infinite weights: such a model keeps its attribute.
+    if (!Number.isFinite(factor)) return { kept: 'not scaled by a factor that is not a finite number' };
     const at = inits.get(name);
     const tensor = at !== undefined ? g.initializer[at] : constantNode.get(name)?.t;
     if (!tensor) return { kept: 'computed at run time' };
