@@ -92,7 +92,7 @@ function geluPattern(pattern: 1 | 2) {
  * block_size 4, whose scale is the output of a DQ of uint8 per-block scales [4, 16] by float
  * per-channel scales [16] (axis 1): LPBQ in QDQ form. The Gemm has a float bias.
  */
-function lpbq(op: 'MatMul' | 'Gemm', floatBlockScales = false) {
+function lpbq(op: 'MatMul' | 'Gemm', floatBlockScales = false, withoutQl = false) {
   const b = new GraphBuilder(`lpbq_${op.toLowerCase()}`);
   const spread = (n: number, lo: number, hi: number) =>
     Float32Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
@@ -114,10 +114,21 @@ function lpbq(op: 'MatMul' | 'Gemm', floatBlockScales = false) {
       [4, 16],
     );
   else b.node('DequantizeLinear', ['block_ints', 'channel_scales', 'block_zp'], ['w_scale'], { axis: attr.int(1) });
-  b.initializer('w', spread(256, -2, 2), [16, 16]);
   b.initializer('w_zp', new Uint8Array(32), [4, 16], 'int4');
   const blocked = { axis: attr.int(0), block_size: attr.int(4) };
-  b.node('QuantizeLinear', ['w', 'w_scale', 'w_zp'], ['w_q'], blocked, { name: 'w_Q' });
+  if (withoutQl)
+    // lpbq{gemm,matmul}_fusion_without_ql_test.cc: the weight is stored quantized, int4 nibbles
+    // i % 16 and (i + 8) % 16, with no QuantizeLinear before its DequantizeLinear.
+    b.initializer(
+      'w_q',
+      Uint8Array.from({ length: 128 }, (_, i) => (i % 16) | (((i + 8) % 16) << 4)),
+      [16, 16],
+      'int4',
+    );
+  else {
+    b.initializer('w', spread(256, -2, 2), [16, 16]);
+    b.node('QuantizeLinear', ['w', 'w_scale', 'w_zp'], ['w_q'], blocked, { name: 'w_Q' });
+  }
   b.node('DequantizeLinear', ['w_q', 'w_scale', 'w_zp'], ['w_dq'], blocked, { name: 'w_DQ' });
   if (op === 'Gemm') b.initializer('bias', spread(16, -1, 1), [16]);
   b.node(op, op === 'Gemm' ? [act, 'w_dq', 'bias'] : [act, 'w_dq'], ['y'], {}, { name: op });
@@ -222,18 +233,22 @@ describe('ONNX Runtime QNN HTP fusion tests, transcribed', () => {
   });
 
   for (const op of ['MatMul', 'Gemm'] as const) {
-    it(`lpbq${op.toLowerCase()}_fusion_test.cc: LPBQ${op}Fusion: the weight reads as 4-bit LPBQ, fine on V75, V69+ only`, async () => {
-      const graph = qgraphFromQdq(lpbq(op));
-      const w = graph.nodes.find((n) => n.opType === op)!.inputs[1]!;
-      expect([w.role, w.encoding?.granularity, w.encoding?.bitwidth, w.encoding?.blockSize]).toEqual([
-        'weight',
-        'lpbq',
-        4,
-        4,
-      ]);
-      expect(await errorsUnder(graph)).toEqual(NONE);
-      expect((await errorsUnder(graph, 'SA8295')).qnn.map((e) => e.split(':')[0])).toEqual([`lpbq-arch ${op}`]);
-    });
+    for (const [test, withoutQl] of [
+      [`lpbq${op.toLowerCase()}_fusion_test.cc: LPBQ${op}Fusion`, false],
+      [`lpbq${op.toLowerCase()}_fusion_without_ql_test.cc: LPBQ${op}FusionWithoutQL (the weight stored as int4)`, true],
+    ] as const)
+      it(`${test}: the weight reads as 4-bit LPBQ, fine on V75, V69+ only`, async () => {
+        const graph = qgraphFromQdq(lpbq(op, false, withoutQl));
+        const w = graph.nodes.find((n) => n.opType === op)!.inputs[1]!;
+        expect([w.role, w.encoding?.granularity, w.encoding?.bitwidth, w.encoding?.blockSize]).toEqual([
+          'weight',
+          'lpbq',
+          4,
+          4,
+        ]);
+        expect(await errorsUnder(graph)).toEqual(NONE);
+        expect((await errorsUnder(graph, 'SA8295')).qnn.map((e) => e.split(':')[0])).toEqual([`lpbq-arch ${op}`]);
+      });
 
     it(`LPBQ${op}Fusion with its block scales stored as floats: outside ONNX Runtime's LPBQ form, a slower path (FP16) or the CPU by version, not an error; the other flows take the blocks`, async () => {
       const graph = qgraphFromQdq(lpbq(op, true));
