@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 26
+GENERATOR_VERSION = 27
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 # Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
@@ -539,6 +539,25 @@ class CausalAttention(torch.nn.Module):
         return torch.softmax(scores, -1) @ self.v(x)
 
 
+def traceable_shufflenet_v2():
+    """torchvision's ShuffleNetV2 x0.5 (its stage repeats and widths) with blocks FX can trace:
+    torchvision's block unpacks x.chunk(2) and its channel_shuffle unpacks x.size(). The same ops
+    come out (a rank-5 Reshape, Transpose and Reshape per block; chunk as two Slices)."""
+    from torchvision.models.shufflenetv2 import InvertedResidual, ShuffleNetV2
+
+    class TraceableBlock(InvertedResidual):
+        def forward(self, x):
+            if self.stride == 1:
+                parts = x.chunk(2, dim=1)
+                out = torch.cat((parts[0], self.branch2(parts[1])), dim=1)
+            else:
+                out = torch.cat((self.branch1(x), self.branch2(x)), dim=1)
+            n, c, h, w = out.shape[0], out.shape[1], out.shape[2], out.shape[3]
+            return out.reshape(n, 2, c // 2, h, w).transpose(1, 2).reshape(n, c, h, w)
+
+    return ShuffleNetV2([4, 8, 4], [24, 48, 96, 192, 1024], num_classes=10, inverted_residual=TraceableBlock)
+
+
 def main(out):
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
@@ -612,6 +631,13 @@ def main(out):
          lambda m: [['op-limits', n] for n in names(m, 'Pad')], executorch_errors=lambda m: [])
     case('argmax-rank5', 'ArgMax over a rank-5 tensor: the HTP takes rank 4 at most',
          ArgMax5d(), (torch.randn(1, 4, 4, 4, 4),), 'per_channel_symmetric', lambda m: [['op-limits', n] for n in names(m, 'ArgMax')])
+    # Seeded on its own, so the models after it keep the weights they had before it came.
+    rng = torch.get_rng_state()
+    torch.manual_seed(17)
+    case('shufflenet_v2_x0_5-pc-sym', "torchvision ShuffleNetV2 x0.5: channel shuffles through rank-5 Reshape and Transpose, chunk as Slices whose bounds are shape arithmetic, depthwise convolutions; any data-movement op FX gave an observer of its own would requantize",
+         traceable_shufflenet_v2(), img, 'per_channel_symmetric',
+         lambda m: [['shared-qparams', n] for n in requantized(m, 'Transpose', 'Reshape')], ort_errors=lambda m: [])
+    torch.set_rng_state(rng)
 
     # Float exports for the quantizer's regression corpus (src/core/quant/float-corpus.test.ts).
     floats = []
