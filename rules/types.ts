@@ -178,8 +178,16 @@ export type OpLimit = {
     | { kind: 'last-axis'; attr: string; dflt: number }
     /** Input 0's channel count (dim 1) must be divisible by attribute `attr` (GroupNorm groups). */
     | { kind: 'channels-divisible'; attr: string }
-    /** Unsupported when every listed attribute takes one of its listed values (defaults in `dflt`). */
-    | { kind: 'attr-combo'; forbid: Record<string, (string | number)[]>; dflt: Record<string, string | number> }
+    /**
+     * Unsupported when every listed attribute takes one of its listed values (defaults in `dflt`),
+     * and, when `ranks` is given, input 0 has one of those ranks.
+     */
+    | {
+        kind: 'attr-combo';
+        forbid: Record<string, (string | number)[]>;
+        dflt: Record<string, string | number>;
+        ranks?: number[];
+      }
     /** Unsupported when attribute `attr` equals `value` and constant input `input` holds `holds`. */
     | { kind: 'attr-with-value'; attr: string; value: number; input: number; holds: number }
     /**

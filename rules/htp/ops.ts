@@ -50,6 +50,50 @@ const gemmScalar = (attr: 'alpha' | 'beta', input: string): OpLimit => ({
   fix: `Multiply the constant ${input} by ${attr} and set ${attr} to 1 (the same function); QuantLens's quantizer does this when it quantizes the float model.`,
 });
 
+/** Nearest Resize at rank 3 or 5 on the HTP (see the Resize mapping). */
+const RESIZE_DFLT = {
+  mode: 'nearest',
+  coordinate_transformation_mode: 'half_pixel',
+  nearest_mode: 'round_prefer_floor',
+};
+const resizeNearestRank35: OpLimit[] = [
+  {
+    kind: 'attr-combo',
+    forbid: { mode: ['nearest'], nearest_mode: ['round_prefer_floor', 'ceil'] },
+    dflt: RESIZE_DFLT,
+    ranks: [3, 5],
+    sdk: '2.20 and later',
+    source: src(
+      'resize_op_builder.cc',
+      'ResizeOpBuilder::IsOpSupported: "Resize on the NPU does not support nearest_mode" (rank other than 4: round_prefer_ceil or floor only)',
+    ),
+  },
+  {
+    kind: 'attr-combo',
+    forbid: {
+      mode: ['nearest'],
+      nearest_mode: ['round_prefer_ceil'],
+      coordinate_transformation_mode: ['half_pixel', 'pytorch_half_pixel', 'asymmetric'],
+    },
+    dflt: RESIZE_DFLT,
+    ranks: [3, 5],
+    source: src(
+      'resize_op_builder.cc',
+      "ResizeOpBuilder::IsOpSupported: \"Resize on the NPU only supports 'round_prefer_ceil' if transformation mode is 'align_corners'\"",
+    ),
+  },
+  {
+    kind: 'attr-combo',
+    forbid: { mode: ['nearest'], nearest_mode: ['floor'], coordinate_transformation_mode: ['pytorch_half_pixel'] },
+    dflt: RESIZE_DFLT,
+    ranks: [3, 5],
+    source: src(
+      'resize_op_builder.cc',
+      "ResizeOpBuilder::IsOpSupported: \"Resize on the NPU does not support the combination of nearest_mode == 'floor' and transformation_mode == 'pytorch_half_pixel'\"",
+    ),
+  },
+];
+
 const AUTO_PAD = ['NOTSET', 'SAME_LOWER', 'SAME_UPPER', 'VALID'];
 const conv: OpLimit[] = [
   { kind: 'rank', input: 0, min: 3, max: 5, source: src('conv_op_builder.cc', 'ConvOpBuilder::IsOpSupported') },
@@ -448,6 +492,11 @@ export const HTP_OPS: OpMapping[] = [
             'ResizeOpBuilder::IsOpSupported (nearest, asymmetric: ceil and round_prefer_floor unsupported)',
           ),
         },
+        // A nearest Resize of rank 3 or 5 is QNN's Resize op, not ResizeNearestNeighbor (rank 4
+        // only): on the HTP it rounds only by floor, or by round_prefer_ceil with align_corners.
+        // PyTorch's mode='nearest' exports asymmetric and floor (fine); 'nearest-exact' exports
+        // half_pixel and round_prefer_floor, which a 1-D or 3-D upsampling then cannot use.
+        ...(op === 'Resize' ? resizeNearestRank35 : []),
       ] as OpLimit[],
     }),
   ),

@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 27
+GENERATOR_VERSION = 28
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 # Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
@@ -313,6 +313,25 @@ class ScaledAddmm(torch.nn.Module):
         tied = torch.addmm(self.b1t, x, self.w1, alpha=0.5)
         y = torch.addmm(self.b2, h + tied, self.w2, alpha=0.25)
         return torch.addmm(self.b3, y, y.t() @ y, alpha=1.0 / 16)
+
+
+class NearestUpsampling(torch.nn.Module):
+    """Nearest upsampling (F.interpolate mode='nearest') of a 1-D signal and of a volume, between
+    convolutions: Resize at rank 3 and rank 5, which the HTP runs as QNN's Resize op (rank 4 is
+    ResizeNearestNeighbor). PyTorch writes asymmetric coordinates and floor rounding, which that op
+    takes; round_prefer_floor, ONNX's default, it does not."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Conv1d(4, 8, 3, padding=1)
+        self.b = torch.nn.Conv1d(8, 4, 3, padding=1)
+        self.c = torch.nn.Conv3d(4, 8, 3, padding=1)
+        self.d = torch.nn.Conv3d(8, 4, 3, padding=1)
+
+    def forward(self, x, v):
+        x = self.b(torch.nn.functional.interpolate(torch.relu(self.a(x)), scale_factor=2, mode='nearest'))
+        v = self.d(torch.nn.functional.interpolate(torch.relu(self.c(v)), scale_factor=2, mode='nearest'))
+        return x.mean() + v.mean()
 
 
 class LinearKN(torch.nn.Module):
@@ -631,6 +650,13 @@ def main(out):
          lambda m: [['op-limits', n] for n in names(m, 'Pad')], executorch_errors=lambda m: [])
     case('argmax-rank5', 'ArgMax over a rank-5 tensor: the HTP takes rank 4 at most',
          ArgMax5d(), (torch.randn(1, 4, 4, 4, 4),), 'per_channel_symmetric', lambda m: [['op-limits', n] for n in names(m, 'ArgMax')])
+    rng = torch.get_rng_state()
+    torch.manual_seed(18)
+    case('nearest-upsampling-rank3-rank5', "Nearest upsampling of a 1-D signal and of a volume (F.interpolate, mode='nearest'): Resize at rank 3 and 5, written with floor rounding, which the HTP's rank-3/5 Resize takes",
+         NearestUpsampling(), (torch.randn(1, 4, 16), torch.randn(1, 4, 4, 4, 4)), 'per_channel_symmetric',
+         lambda m: [['op-limits', n.name] for n in m.graph.node if n.op_type == 'Resize'
+                    and not any(a.name == 'nearest_mode' and a.s in (b'floor', b'round_prefer_ceil') for a in n.attribute)])
+    torch.set_rng_state(rng)
     # Seeded on its own, so the models after it keep the weights they had before it came.
     rng = torch.get_rng_state()
     torch.manual_seed(17)

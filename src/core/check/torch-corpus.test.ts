@@ -12,6 +12,8 @@ import { FLOWS, type Flow } from '../../../rules/types';
 import { readOnnx } from '../model/read-onnx';
 import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { validate } from './validate';
+import { onnx } from '../model/onnx/generated/onnx-pb.js';
+import { writeOnnx } from '../model/write-onnx';
 
 const DIR = '.cache/corpus/torch';
 const MANIFEST = `${DIR}/manifest.json`;
@@ -102,6 +104,50 @@ describe.skipIf(!manifest.cases.some((c) => c.file === 'signed-cnn-s8act-u8w.onn
       // The same model with int8 weights forms its node units.
       const signed = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(`${DIR}/signed-cnn-s8act-pc-sym.onnx`))));
       expect(validate(signed, pack, { soc: 'SM8350', strict: true, flow: 'ort' }).findings).toEqual([]);
+    });
+  },
+);
+
+describe.skipIf(!manifest.cases.some((c) => c.file === 'nearest-upsampling-rank3-rank5.onnx'))(
+  'nearest Resize at rank 3 and 5 (PyTorch export of F.interpolate on a signal and a volume)',
+  () => {
+    // The HTP runs them as QNN's Resize op, which rounds only by floor, or by round_prefer_ceil with
+    // align_corners (ONNX Runtime's resize_op_builder.cc); rank 4 is ResizeNearestNeighbor, whose
+    // limits differ (ONNX Runtime's rank-4 tests, transcribed, pass half_pixel with round_prefer_floor).
+    const withAttrs = (ctm: string, nearest: string) => {
+      const proto = onnx.ModelProto.decode(new Uint8Array(readFileSync(`${DIR}/nearest-upsampling-rank3-rank5.onnx`)));
+      for (const n of proto.graph!.node as onnx.NodeProto[])
+        if (n.opType === 'Resize')
+          for (const a of n.attribute)
+            if (a.name === 'coordinate_transformation_mode') a.s = new TextEncoder().encode(ctm);
+            else if (a.name === 'nearest_mode') a.s = new TextEncoder().encode(nearest);
+      return qgraphFromQdq(readOnnx(writeOnnx(proto)));
+    };
+    const resizeErrors = async (ctm: string, nearest: string, flow: Flow) =>
+      validate(withAttrs(ctm, nearest), await loadRulePack('htp'), { soc: 'SM8650', strict: true, flow })
+        .findings.filter((f) => f.severity === 'error')
+        .map((f) => `${f.rule} ${f.node} ${f.outcome}`);
+
+    it('as exported (asymmetric, floor): clean', async () => {
+      for (const flow of FLOWS) expect(await resizeErrors('asymmetric', 'floor', flow)).toEqual([]);
+    });
+
+    it("ONNX's default rounding (half_pixel, round_prefer_floor): both refused", async () => {
+      expect(await resizeErrors('half_pixel', 'round_prefer_floor', 'qnn')).toEqual([
+        'op-limits /Resize rejected',
+        'op-limits /Resize_1 rejected',
+      ]);
+      expect(await resizeErrors('half_pixel', 'round_prefer_floor', 'ort')).toEqual([
+        'op-limits /Resize cpu-fallback',
+        'op-limits /Resize_1 cpu-fallback',
+      ]);
+    });
+
+    it('round_prefer_ceil only with align_corners; floor not with pytorch_half_pixel', async () => {
+      expect(await resizeErrors('align_corners', 'round_prefer_ceil', 'ort')).toEqual([]);
+      expect(await resizeErrors('half_pixel', 'round_prefer_ceil', 'ort')).toHaveLength(2);
+      expect(await resizeErrors('half_pixel', 'floor', 'ort')).toEqual([]);
+      expect(await resizeErrors('pytorch_half_pixel', 'floor', 'ort')).toHaveLength(2);
     });
   },
 );

@@ -119,15 +119,18 @@ function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: 
         vs.includes((attr(k) ?? limit.dflt[k]) as string | number),
       );
       if (!hit) return undefined;
+      const rank = node.inputs.find((p) => p.index === 0)?.shape?.length;
+      if (limit.ranks && (rank === undefined || !limit.ranks.includes(rank))) return undefined;
       const combo = Object.keys(limit.forbid)
         .map((k) => `${k} ${show(attr(k) ?? limit.dflt[k])}`)
         .join(', ');
+      const onRank = limit.ranks ? ` on a rank-${rank} input` : '';
       return {
-        message: `${op} with ${combo} is not supported on this backend`,
+        message: `${op} with ${combo}${onRank} is not supported on this backend`,
         expected: `not (${Object.entries(limit.forbid)
           .map(([k, vs]) => `${k} ∈ {${vs.join(', ')}}`)
-          .join(' and ')})`,
-        actual: combo,
+          .join(' and ')}${limit.ranks ? ` at rank ${limit.ranks.join(' or ')}` : ''})`,
+        actual: `${combo}${limit.ranks ? `, rank ${rank}` : ''}`,
       };
     }
     case 'attr-with-value': {
