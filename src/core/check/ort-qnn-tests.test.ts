@@ -984,13 +984,102 @@ export const ORT_HTP_TESTS: OpTest[] = [
   {
     source: 'gather_test.cc: GatherNDOp_QDQ_IndicesStaticInt64_BatchDims0',
     op: 'GatherND',
-    inputs: [x([2, 2, 2], [0, 7]), i64([0, 0, 1, 1])],
+    inputs: [x([2, 2, 2], [0, 7]), { shape: [2, 2], constant: true, raw: { dtype: 'int64', values: [0, 0, 1, 1] } }],
     attrs: { batch_dims: attr.int(0) },
     qtype: 'uint8',
     outputRange: [0, 7],
     opset: 13,
     expected: 'All',
   },
+  // gather_test.cc, more: Gather of int64 and of bool data (no Q/DQ), negative static indices
+  {
+    source: 'gather_test.cc: GatherOp_InputIndicesInt64',
+    op: 'Gather',
+    inputs: [
+      { shape: [3, 2], raw: { dtype: 'int64' } },
+      { shape: [2, 2], constant: true, raw: { dtype: 'int64', values: [0, 1, 1, 2] } },
+    ],
+    attrs: { axis: attr.int(0) },
+    qtype: F,
+    outputDtype: 'int64',
+    opset: 13,
+    expected: 'All',
+  },
+  {
+    source: 'gather_test.cc: GatherOp_BoolInputOutput',
+    op: 'Gather',
+    inputs: [
+      { shape: [3, 2], raw: { dtype: 'bool' } },
+      { shape: [2, 2], constant: true, raw: { dtype: 'int32', values: [0, 1, 1, 2] } },
+    ],
+    attrs: { axis: attr.int(0) },
+    qtype: F,
+    outputDtype: 'bool',
+    opset: 13,
+    expected: 'All',
+  },
+  {
+    source: 'gather_test.cc: GatherOp_IndicesStaticInt32_NegativeIndices',
+    op: 'Gather',
+    inputs: [x([3, 2], [1, 5.9]), { shape: [2, 2], constant: true, raw: { dtype: 'int32', values: [0, -1, -2, 1] } }],
+    attrs: { axis: attr.int(0) },
+    qtype: 'uint8',
+    outputRange: [1, 5.9],
+    opset: 13,
+    expected: 'All',
+  },
+  {
+    source: 'gather_test.cc: GatherNDOp_QDQ_IndicesDynamicInt64_BatchDims0',
+    op: 'GatherND',
+    inputs: [x([2, 2, 2], [0, 7]), { shape: [2, 2], raw: { dtype: 'int64' } }],
+    attrs: { batch_dims: attr.int(0) },
+    qtype: 'uint8',
+    outputRange: [0, 7],
+    opset: 13,
+    expected: 'All',
+  },
+  // gatherelements_test.cc, more: int32 and bool data (no Q/DQ); static int32/int64 indices
+  {
+    source: 'gatherelements_test.cc: GatherElems_DataInt32_IndicesInt32_Rank1',
+    op: 'GatherElements',
+    inputs: [
+      { shape: [3], raw: { dtype: 'int32' } },
+      { shape: [2], raw: { dtype: 'int32' } },
+    ],
+    attrs: { axis: attr.int(0) },
+    qtype: F,
+    outputDtype: 'int32',
+    expected: 'All',
+  },
+  {
+    source: 'gatherelements_test.cc: GatherElems_DataBool_IndicesInt32',
+    op: 'GatherElements',
+    inputs: [
+      { shape: [2, 3], raw: { dtype: 'bool' } },
+      { shape: [2, 3], raw: { dtype: 'int32' } },
+    ],
+    attrs: { axis: attr.int(1) },
+    qtype: F,
+    outputDtype: 'bool',
+    expected: 'All',
+  },
+  ...(
+    [
+      ['GatherElems_DataUint8_StaticIndicesInt32', 'int32', true, [1, 2, 0, 2, 0, 0]],
+      ['GatherElems_DataUint8_StaticIndicesInt64', 'int64', true, [1, 2, 0, 2, 0, 0]],
+      ['GatherElems_DataUint8_StaticNegIndicesInt32', 'int32', true, [1, 2, -3, 2, 0, 0]],
+      ['GatherElems_DataUint8_StaticNegIndicesInt64', 'int64', true, [1, -1, -3, 2, 0, 0]],
+      ['GatherElems_DynamicInt64IndicesSupportedAsGraphInput', 'int64', false, [1, 2, 0, 2, 0, 0]],
+    ] as const
+  ).map(([name, it, constant, values]): OpTest => ({
+    source: `gatherelements_test.cc: ${name}`,
+    op: 'GatherElements',
+    inputs: [x([3, 3], [1, 9]), { shape: [2, 3], constant, raw: { dtype: it, values: [...values] } }],
+    attrs: { axis: attr.int(1) },
+    qtype: 'uint8',
+    outputRange: [1, 9],
+    expected: 'All',
+  })),
   // gatherelements_test.cc (output qparams = input qparams)
   {
     source: 'gatherelements_test.cc: GatherElems_DataUint8_IndicesInt32',
