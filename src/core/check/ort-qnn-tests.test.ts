@@ -1665,6 +1665,42 @@ export const ORT_HTP_TESTS: OpTest[] = [
       ],
       ['MaxPool_AutoPad_SAME_LOWER_u8', 'uint8', [1, 2, 3, 3], { kernel_shape: [2, 2], auto_pad: 'SAME_LOWER' }],
       ['GlobalMaxPool_u16', 'uint16', [1, 2, 3, 3], null],
+      ['MaxPool_Global_HTP_u8', 'uint8', [1, 2, 3, 3], { kernel_shape: [3, 3], strides: [3, 3], pads: [0, 0, 0, 0] }],
+      ['MaxPool_Large_Input_HTP_u8', 'uint8', [1, 125, 8, 56], { kernel_shape: [2, 2], strides: [2, 2] }],
+      [
+        'MaxPool_Large_Input3_AutoPadValid_HTP_u8',
+        'uint8',
+        [1, 160, 14, 20],
+        { kernel_shape: [2, 2], strides: [2, 2], auto_pad: 'VALID' },
+      ],
+      [
+        'MaxPool_LargeInput_1Pads_u8',
+        'uint8',
+        [1, 64, 384, 576],
+        { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
+      ],
+      ['MaxPool_Rank3_stride1_HTP_u8', 'uint8', [1, 3, 3], { kernel_shape: [3], strides: [1], pads: [1, 1] }],
+      ['MaxPool_Rank3_Ceil_HTP_u8', 'uint8', [1, 3, 3], { kernel_shape: [3], strides: [3], ceil_mode: 1 }],
+      [
+        'MaxPool_Rank3_Ceil_HTP_u8_auto_pad_VALID',
+        'uint8',
+        [1, 3, 3],
+        { kernel_shape: [3], strides: [3], ceil_mode: 1, auto_pad: 'VALID' },
+      ],
+      [
+        'MaxPool_Rank3_Ceil_HTP_u8_auto_pad_SAME_LOWER',
+        'uint8',
+        [1, 3, 3],
+        { kernel_shape: [3], strides: [3], ceil_mode: 1, auto_pad: 'SAME_LOWER' },
+      ],
+      [
+        'MaxPool_AutoPad_SAME_UPPER_u8',
+        'uint8',
+        [1, 3, 16, 24],
+        { kernel_shape: [2, 2], strides: [2, 2], auto_pad: 'SAME_UPPER' },
+      ],
+      ['GlobalMaxPool_Large_Input_u8', 'uint8', [1, 128, 16, 113], null],
+      ['GlobalMaxPool_LargeInput2_u8', 'uint8', [1, 64, 384, 576], null],
     ] as const
   ).map(([name, q, shape, a]): OpTest => ({
     source: `maxpool_test.cc: ${name}`,
