@@ -158,7 +158,9 @@ export function buildOpTest(t: OpTest): Model {
     }
     const dq = `${name}_dq`;
     if (def.constant) {
-      const axis = def.perChannelAxis;
+      // A negative axis counts from the end (the test writes it as given, -4 for axis 0 of a rank-4 weight).
+      const axis =
+        def.perChannelAxis === undefined ? undefined : (def.perChannelAxis + def.shape.length) % def.shape.length;
       const channels = axis === undefined ? 1 : def.shape[axis]!;
       let params = Array.from({ length: channels }, () => def.qparams ?? qparams(range, qtype, def.symmetric ?? false));
       if (def.derivedBias) params = derivedBias(def, def.shape[0]!);
@@ -184,7 +186,7 @@ export function buildOpTest(t: OpTest): Model {
         'DequantizeLinear',
         [`${name}_q`, `${name}_scale`, `${name}_zp`],
         [dq],
-        perChannel ? { axis: attr.int(axis ?? 0) } : {},
+        perChannel ? { axis: attr.int(def.perChannelAxis ?? 0) } : {},
         { name: `${name}_DequantizeLinear`, domain: qdqDomain },
       );
       scales[i] = params.map((p) => p.scale);

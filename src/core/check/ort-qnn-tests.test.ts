@@ -1475,6 +1475,30 @@ export const ORT_HTP_TESTS: OpTest[] = [
       ['ConvU16S16S32_PerChannel', 'Conv', 'uint16', 'int16', [1, 2, 4, 4], [3, 2, 2, 2], 0, true, 21],
       ['ConvU16S8S32_PerChannel', 'Conv', 'uint16', 'int8', [1, 2, 4, 4], [3, 2, 2, 2], 0, true, 21],
       ['ConvTransposeU16S8S32_PerChannel', 'ConvTranspose', 'uint16', 'int8', [1, 2, 4, 4], [2, 3, 2, 2], 1, true, 21],
+      // The weight's DequantizeLinear written with axis -4 (axis 0 counted from the end).
+      [
+        'ConvU16S4S32_PerChannel_NegativeWeightQuantAxis',
+        'Conv',
+        'uint8',
+        'int4',
+        [1, 2, 4, 4],
+        [3, 2, 2, 2],
+        -4,
+        true,
+        21,
+      ],
+      ['Conv3D_U16S8S32_PerChannel', 'Conv', 'uint16', 'int8', [1, 2, 4, 4, 4], [3, 2, 2, 2, 2], 0, true, 13],
+      [
+        'ConvTranspose3D_U16S8S32_PerChannel',
+        'ConvTranspose',
+        'uint16',
+        'int8',
+        [1, 2, 4, 4, 4],
+        [2, 3, 2, 2, 2],
+        1,
+        true,
+        13,
+      ],
     ] as const
   ).map(([name, op, a, w, xs, ws, axis, hasBias, opset]): OpTest => ({
     source: `conv_test.cc: ${name}`,
@@ -1555,6 +1579,71 @@ export const ORT_HTP_TESTS: OpTest[] = [
     opset: 13,
     expected: 'All',
   },
+  // A bias that is a graph input (read by its DequantizeLinear only), 2-D and 3-D, 8- and 16-bit.
+  ...(
+    [
+      ['ConvU8U8S32_bias_dynamic_input', 'uint8', [1, 1, 5, 5], [1, 1, 3, 3]],
+      ['ConvU8U8S32_bias_dynamic_input', 'uint8', [1, 1, 5, 5, 5], [1, 1, 3, 3, 3]],
+      ['DepthwiseConvU16U8S32_DynamicBias', 'uint16', [1, 1, 5, 5], [1, 1, 3, 3]],
+      ['DepthwiseConvU16U8S32_DynamicBias', 'uint16', [1, 1, 5, 5, 3], [1, 1, 3, 3, 3]],
+    ] as const
+  ).map(([name, a, xs, ws]): OpTest => ({
+    source: `conv_test.cc: ${name} (rank ${xs.length})`,
+    op: 'Conv',
+    inputs: [
+      x([...xs], a === 'uint8' ? [0, 10] : [-10, 10]),
+      c([...ws], { qtype: 'uint8', range: a === 'uint8' ? [-10, 10] : [-1, 5] }),
+      { shape: [1], qtype: 'int32', derivedBias: true, quantizedInput: true },
+    ],
+    qtype: a,
+    contribQdq: a === 'uint16',
+    outputRange: [-100, 100],
+    opset: 13,
+    expected: 'All',
+  })),
+  ...(
+    [
+      ['ConvU16U8S32_StaticBias', [1, 2, 5, 5], [1, 2, 3, 3]],
+      ['ConvU16U8S32_StaticBias', [1, 2, 5, 5, 3], [1, 2, 3, 3, 2]],
+    ] as const
+  ).map(([name, xs, ws]): OpTest => ({
+    source: `conv_test.cc: ${name} (rank ${xs.length})`,
+    op: 'Conv',
+    inputs: [x([...xs]), c([...ws], { qtype: 'uint8', range: [-1, 5] }), bias32(1)],
+    qtype: 'uint16',
+    contribQdq: true,
+    outputRange: [-100, 100],
+    opset: 13,
+    expected: 'All',
+  })),
+  {
+    source: 'conv_test.cc: ConvTranspose3D_U8U8S32_DynamicWeight_NoBias',
+    op: 'ConvTranspose',
+    inputs: [x([1, 3, 32, 32, 32]), x([3, 1, 4, 4, 4])],
+    qtype: 'uint8',
+    outputRange: [-50, 50],
+    opset: 13,
+    expected: 'All',
+  },
+  // 1-D convolutions with auto_pad (Conv and ConvTranspose; ONNX Runtime makes them 2-D)
+  ...(
+    [
+      ['Conv1DU8U8S32_AutoPadLower', 'Conv', [1, 2, 2], 'SAME_LOWER'],
+      ['Conv1DU8U8S32_AutoPadUpper', 'Conv', [1, 2, 2], 'SAME_UPPER'],
+      ['ConvTranspose1DU8U8S32_AutoPadLower', 'ConvTranspose', [2, 1, 2], 'SAME_LOWER'],
+      ['ConvTranspose1DU8U8S32_AutoPadUpper', 'ConvTranspose', [2, 1, 2], 'SAME_UPPER'],
+      ['ConvTranspose1DU8U8S32_AutoPadValid', 'ConvTranspose', [2, 1, 2], 'VALID'],
+    ] as const
+  ).map(([name, op, ws, pad]): OpTest => ({
+    source: `conv_test.cc: ${name}`,
+    op,
+    inputs: [x([1, 2, 4], [0, 7]), c([...ws], { range: [1, 4] }), bias32(1)],
+    attrs: { auto_pad: attr.string(pad) },
+    qtype: 'uint8',
+    outputRange: [-5, 40],
+    opset: 13,
+    expected: 'All',
+  })),
   {
     source: 'conv_test.cc: ConvTransposeU8U8S32_DynamicWeight_NoBias',
     op: 'ConvTranspose',
