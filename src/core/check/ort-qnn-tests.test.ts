@@ -599,6 +599,72 @@ export const ORT_HTP_TESTS: OpTest[] = [
     outputRange: [0, 1],
     expected: 'All',
   },
+  // ScatterND on int64 data: none, add and mul run on the HTP; min, like max, does not.
+  ...(
+    [
+      ['ScatterND_int64_int64', undefined, 'All'],
+      ['ScatterND_int64_int64_reduction_add', 'add', 'All'],
+      ['ScatterND_int64_int64_reduction_mul', 'mul', 'All'],
+      ['ScatterND_int64_int64_reduction_min', 'min', 'None'],
+    ] as const
+  ).map(([name, reduction, expected]): OpTest => ({
+    source: `simple_op_test.cc: ${name}`,
+    op: 'ScatterND',
+    inputs: [
+      { shape: [4], raw: { dtype: 'int64' } },
+      { shape: [1, 1], raw: { dtype: 'int64' } },
+      { shape: [1], raw: { dtype: 'int64' } },
+    ],
+    attrs: reduction ? { reduction: attr.string(reduction) } : {},
+    qtype: F,
+    outputDtype: 'int64',
+    opset: 17,
+    expected,
+  })),
+  // Mean of float inputs (made ElementWiseAdd and a division), Or of bool inputs, Concat with an
+  // empty input or initializer.
+  ...(
+    [
+      ['Mean_TwoInputs', 2],
+      ['Mean_FourInputs', 4],
+    ] as const
+  ).map(([name, n]): OpTest => ({
+    source: `simple_op_test.cc: ${name}`,
+    op: 'Mean',
+    inputs: Array.from({ length: n }, () => ({ shape: [4], qtype: F })),
+    qtype: F,
+    opset: 13,
+    expected: 'All',
+  })),
+  {
+    source: 'simple_op_test.cc: BinaryOp_HTP_Or_Unsupported',
+    op: 'Or',
+    inputs: [
+      { shape: [1, 4], raw: { dtype: 'bool' } },
+      { shape: [1, 4], raw: { dtype: 'bool' } },
+    ],
+    qtype: F,
+    outputDtype: 'bool',
+    opset: 17,
+    expected: 'All',
+  },
+  ...(
+    [
+      ['Concat_EmptyInput', false],
+      ['Concat_EmptyInitializer', true],
+    ] as const
+  ).map(([name, constant]): OpTest => ({
+    source: `simple_op_test.cc: ${name}`,
+    op: 'Concat',
+    inputs: [
+      { shape: [1, 3, 4, 4], qtype: F },
+      { shape: [1, 0, 4, 4], qtype: F, constant },
+    ],
+    attrs: { axis: attr.int(1) },
+    qtype: F,
+    opset: 13,
+    expected: 'All',
+  })),
   {
     source: 'simple_op_test.cc: ScatterND_int64_int64_reduction_max',
     op: 'ScatterND',
