@@ -353,6 +353,9 @@ export const ORT_HTP_TESTS: OpTest[] = [
       ['PadEdgeMode', [3, 2], [0, 2, 0, 0], 'edge', true],
       ['Pad_Noop_QDQ', [3, 2], [0, 0, 0, 0], 'constant', false],
       ['Pad5d', [1, 2, 2, 2, 2], [0, 0, 0, 1, 0, 0, 0, 1, 0, 0], 'constant', true],
+      // Negative pads crop (constant mode).
+      ['Pad4dNeg', [1, 2, 2, 2], [0, 0, 0, -1, 0, 0, -1, 0], 'constant', true],
+      ['Pad4dMix', [1, 2, 2, 2], [0, 1, 0, -1, 0, 1, 0, 1], 'constant', true],
     ] as const
   ).map(([name, shape, pads, mode, withValue]): OpTest => ({
     source: `pad_test.cc: ${name}`,
@@ -748,6 +751,15 @@ export const ORT_HTP_TESTS: OpTest[] = [
     source: 'topk_test.cc: TopK_LargestFloats_U8_LastAxis',
     op: 'TopK',
     inputs: [x([1, 3, 4, 4]), i64([2])],
+    qtype: 'uint8',
+    outputs: 2,
+    expected: 'All',
+  },
+  {
+    source: 'topk_test.cc: TopK_LargestFloats_U8_LastAxis_Largest_0',
+    op: 'TopK',
+    inputs: [x([1, 3, 4, 4]), i64([2])],
+    attrs: { largest: attr.int(0) },
     qtype: 'uint8',
     outputs: 2,
     expected: 'All',
@@ -1466,6 +1478,15 @@ export const ORT_HTP_TESTS: OpTest[] = [
     outputRange: [1, 8],
     expected: 'All',
   })),
+  {
+    // An end past the dimension (1000 on a dimension of 4) is clamped, as ONNX says.
+    source: 'slice_test.cc: SliceU8_MultAxes_LargeEnd',
+    op: 'Slice',
+    inputs: [x([2, 4], [1, 8]), i64([0, 1]), i64([-1, 1000]), i64([0, 1]), i64([1, 1])],
+    qtype: 'uint8',
+    outputRange: [1, 8],
+    expected: 'All',
+  },
   // split_test.cc (every output Q/DQ'd with the input's qparams)
   ...(
     [
