@@ -996,6 +996,8 @@ export const ORT_HTP_TESTS: OpTest[] = [
       ['EinsumQdqRank3MatMul_QK', [4, 5, 6], [4, 6, 5], 'hQK,hKd->hQd', 'All'],
       ['EinsumQdqRank4MatMulTransposeAll1', [1, 3, 1, 7], [1, 7, 1, 3], 'bchq,bkhc->bkhq', 'All'],
       ['EinsumQdqRank4MatMulTransposeAll2', [1, 4, 1, 4], [1, 9, 1, 4], 'bkhq,bchk->bchq', 'All'],
+      ['EinsumQdqRank3MatMulTransposeY_QK', [2, 4, 2], [2, 5, 2], 'bQd,bKd->bQK', 'All'],
+      ['EinsumQdqRank3MatMul', [4, 5, 6], [4, 6, 5], 'hij,hjk->hik', 'All'],
       ['EinsumQdqMatMulBroadcastTransposeY', [2, 3, 3, 4], [3, 3, 4], 'bhwc,hkc->bhwk', 'All'],
       ['DISABLED_EinsumQdqReduceSumMulBroadcastX', [1, 3, 2, 4], [2, 3, 4], 'bhwc,wkc->bhwk', 'None'],
     ] as const
@@ -1008,6 +1010,33 @@ export const ORT_HTP_TESTS: OpTest[] = [
     outputRange: [-1, 1],
     opset: 13,
     expected,
+  })),
+  // einsum_test.cc: RunQnnEinsum<float> on the HTP (FP16), both inputs dynamic
+  ...(
+    [
+      ['EinsumF16Rank2MatMul', [2, 3], [3, 4], 'ij,jk->ik'],
+      ['EinsumF16Rank4MatMul', [3, 1, 5, 2], [3, 1, 2, 5], 'bhij,bhjd->bhid'],
+      ['EinsumF16Rank4MatMulTransposeY', [2, 3, 4, 2], [2, 3, 5, 2], 'bhid,bhjd->bhij'],
+      ['EinsumF16Rank4MatMulTransposeY_QK', [2, 3, 4, 2], [2, 3, 5, 2], 'bnQd,bnKd->bnQK'],
+      ['EinsumRank3MatMulTransposeY', [2, 4, 2], [2, 5, 2], 'bid,bjd->bij'],
+      ['EinsumRank3MatMulTransposeY_QK', [2, 4, 2], [2, 5, 2], 'bQd,bKd->bQK'],
+      ['EinsumRank3MatMul_QK', [2, 3, 4], [2, 4, 3], 'hQK,hKd->hQd'],
+      ['EinsumF16Rank4MatMulTransposeAll1', [1, 3, 1, 7], [1, 7, 1, 3], 'bchq,bkhc->bkhq'],
+      ['EinsumF16Rank4MatMulTransposeAll2', [1, 4, 1, 4], [1, 9, 1, 4], 'bkhq,bchk->bchq'],
+      ['EinsumF16MatMulBroadcastTransposeY', [2, 3, 3, 4], [3, 3, 4], 'bhwc,hkc->bhwk'],
+      ['EinsumF16ReduceSumMulBroadcastX', [1, 3, 2, 4], [2, 3, 4], 'bhwc,wkc->bhwk'],
+    ] as const
+  ).map(([name, a, b, equation]): OpTest => ({
+    source: `einsum_test.cc: ${name}`,
+    op: 'Einsum',
+    inputs: [
+      { shape: [...a], qtype: F },
+      { shape: [...b], qtype: F },
+    ],
+    attrs: { equation: attr.string(equation) },
+    qtype: F,
+    opset: 13,
+    expected: 'All',
   })),
   // fusedmatmul_test.cc: RunQDQFusedMatMulTest (both inputs dynamic, Q/DQ'd by their ranges)
   ...(
