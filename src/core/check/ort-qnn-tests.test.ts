@@ -1011,6 +1011,61 @@ export const ORT_HTP_TESTS: OpTest[] = [
     opset: 13,
     expected,
   })),
+  // Integer and bool data through data-movement ops, no Q/DQ (the tests' *OnHTP helpers)
+  ...(
+    [
+      ['reshape_expand_test.cc: Reshape_4D_int32', 'Reshape', 'int32', [1, 3, 2, 2], [1, 1, 12], {}, 19],
+      ['reshape_expand_test.cc: Reshape_4D_int64', 'Reshape', 'int64', [1, 3, 2, 2], [1, 1, 12], {}, 19],
+      ['reshape_expand_test.cc: Expand_HTP_int32', 'Expand', 'int32', [1], [1, 2, 3], {}, 19],
+      ['reshape_expand_test.cc: Expand_HTP_int64', 'Expand', 'int64', [1], [1, 2, 3], {}, 19],
+      ['reshape_expand_test.cc: Expand_HTP_bool', 'Expand', 'bool', [1], [1, 2, 3], {}, 19],
+      ['squeeze_unsqueeze_test.cc: Squeeze_Int32_Rank4_Rank3', 'Squeeze', 'int32', [1, 3, 2, 2], [0], {}, 13],
+      ['squeeze_unsqueeze_test.cc: Unsqueeze_Int32_Rank3_Rank4', 'Unsqueeze', 'int32', [3, 2, 2], [0], {}, 13],
+      ['flatten_test.cc: Flatten_Int32_Rank4_Axis2', 'Flatten', 'int32', [1, 3, 2, 2], null, { axis: 2 }, 13],
+      ['flatten_test.cc: Flatten_Int32_Rank5_Axis2', 'Flatten', 'int32', [1, 3, 2, 2, 2], null, { axis: 2 }, 13],
+      ['slice_test.cc: SliceInt32OnHTP', 'Slice', 'int32', [5120], 'slice', {}, 13],
+    ] as const
+  ).map(([source, op, dtype, shape, second, attrs, opset]): OpTest => ({
+    source,
+    op,
+    inputs: [
+      { shape: [...shape], raw: { dtype } },
+      ...(second === 'slice' ? [i64([0]), i64([-1]), i64([0]), i64([2])] : second ? [i64([...second])] : []),
+    ],
+    attrs: Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, attr.int(v)])),
+    qtype: F,
+    outputDtype: dtype,
+    opset,
+    expected: 'All',
+  })),
+  {
+    source: 'transpose_test.cc: TransposeInt32OnHTP',
+    op: 'Transpose',
+    inputs: [{ shape: [1, 3, 224, 128], raw: { dtype: 'int32' } }],
+    attrs: { perm: attr.ints([0, 2, 3, 1]) },
+    qtype: F,
+    outputDtype: 'int32',
+    expected: 'All',
+  },
+  {
+    source: 'transpose_test.cc: TransposeFloat32OnHTP',
+    op: 'Transpose',
+    inputs: [{ shape: [1, 3, 224, 128], qtype: F }],
+    attrs: { perm: attr.ints([0, 2, 3, 1]) },
+    qtype: F,
+    expected: 'All',
+  },
+  {
+    source: 'split_test.cc: Split_Int32_Opset13',
+    op: 'Split',
+    inputs: [{ shape: [4, 2], raw: { dtype: 'int32' } }, i64([2, 2])],
+    attrs: { axis: attr.int(0) },
+    qtype: F,
+    outputDtype: 'int32',
+    outputs: 2,
+    opset: 13,
+    expected: 'All',
+  },
   // einsum_test.cc: RunQnnEinsum<float> on the HTP (FP16), both inputs dynamic
   ...(
     [
