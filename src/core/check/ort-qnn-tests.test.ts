@@ -707,6 +707,38 @@ export const ORT_HTP_TESTS: OpTest[] = [
     outputQType: F,
     expected: 'None',
   },
+  // simplifiedlayernormalization_test.cc: RunSimplifiedLayerNormQDQTest (scale Q/DQ'd as the weight type)
+  ...(
+    [
+      ['SimplifiedLayerNorm_LastAxis_StaticScale_AU8_WU8', 'uint8', [1, 2, 3], [0, 10], [0, 1], true, {}],
+      ['SimplifiedLayerNorm_LastAxis_StaticScale_AU16_WU8', 'uint16', [1, 2, 3], [0, 10], [0, 1], true, {}],
+      ['SimplifiedLayerNorm_LastAxis_DynamicScale_AU8_WU8', 'uint8', [1, 2, 3], [0, 10], [0, 1], false, {}],
+      ['SimplifiedLayerNorm_4D_LastAxis_AU8_WU8', 'uint8', [1, 2, 3, 3], [-10, 10], [-2, 2], true, {}],
+      [
+        'SimplifiedLayerNorm_LastAxis_CustomEpsilon_AU8_WU8',
+        'uint8',
+        [1, 2, 3],
+        [0, 10],
+        [0, 1],
+        true,
+        { epsilon: 1e-3 },
+      ],
+      ['SimplifiedLayerNorm_2D_LastAxis_AU8_WU8', 'uint8', [4, 8], [0, 10], [0, 1], true, {}],
+      ['SimplifiedLayerNorm_4D_LastAxis_AU16_WU8', 'uint16', [1, 2, 3, 3], [-10, 10], [-2, 2], true, {}],
+    ] as const
+  ).map(([name, a, xs, xr, sr, constant, extra]): OpTest => ({
+    source: `simplifiedlayernormalization_test.cc: ${name}`,
+    op: 'SimplifiedLayerNormalization',
+    inputs: [x([...xs], [...xr]), { shape: [xs[xs.length - 1]!], constant, range: [...sr], qtype: 'uint8' }],
+    attrs: {
+      axis: attr.int(-1),
+      ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, attr.float(v)])),
+    },
+    qtype: a,
+    contribQdq: a === 'uint16',
+    outputRange: [...xr],
+    expected: 'All',
+  })),
   // squeeze_unsqueeze_test.cc
   {
     source: 'squeeze_unsqueeze_test.cc: Squeeze_DynamicAxes_Unsupported',
@@ -1382,6 +1414,43 @@ export const ORT_HTP_TESTS: OpTest[] = [
     opset: 18,
     expected: 'All',
   },
+  // quickgelu_test.cc: float (FP16 on the HTP, float32 or float16 inputs) and QDQ, any alpha
+  ...(
+    [
+      ['QuickGelu_Default_Alpha', F, 1],
+      ['QuickGelu_Custom_Alpha', F, 1.702],
+      ['QuickGelu_Negative_Alpha', F, -1.702],
+      ['QuickGelu_QDQ_U8_Custom_Alpha', 'uint8', 1.702],
+      ['QuickGelu_QDQ_U16_Default_Alpha', 'uint16', 1],
+      ['QuickGelu_QDQ_U16_Custom_Alpha', 'uint16', 1.702],
+    ] as const
+  ).map(([name, q, alpha]): OpTest => ({
+    source: `quickgelu_test.cc: ${name}`,
+    op: 'QuickGelu',
+    domain: 'com.microsoft',
+    inputs: [q === F ? { shape: [1, 3, 4, 4], qtype: F } : x([1, 3, 4, 4])],
+    attrs: { alpha: attr.float(alpha) },
+    qtype: q,
+    contribQdq: q === 'uint16',
+    outputRange: [-0.3, 10],
+    expected: 'All',
+  })),
+  ...(
+    [
+      ['QuickGelu_Float16_Default_Alpha', 1],
+      ['QuickGelu_Float16_Custom_Alpha', 1.702],
+      ['QuickGelu_Float16_Negative_Alpha', -1.702],
+    ] as const
+  ).map(([name, alpha]): OpTest => ({
+    source: `quickgelu_test.cc: ${name}`,
+    op: 'QuickGelu',
+    domain: 'com.microsoft',
+    inputs: [{ shape: [1, 3, 4, 4], raw: { dtype: 'float16' } }],
+    attrs: { alpha: attr.float(alpha) },
+    qtype: F,
+    outputDtype: 'float16',
+    expected: 'All',
+  })),
   // quickgelu_test.cc
   {
     source: 'quickgelu_test.cc: QuickGelu_QDQ_U8_Default_Alpha',
