@@ -1043,6 +1043,98 @@ export const ORT_HTP_TESTS: OpTest[] = [
     opset: 13,
     expected,
   })),
+  // simple_op_test.cc, more: GridSample (input and grid Q/DQ'd; opset 17, linear mode at 21)
+  ...(
+    [
+      ['GridSample_Bilinear', 'uint8', 'small', { align_corners: 0, mode: 'bilinear', padding_mode: 'zeros' }],
+      ['GridSample_U16_Bilinear', 'uint16', 'small', { align_corners: 0, mode: 'bilinear', padding_mode: 'zeros' }],
+      ['GridSample_AlignCorners', 'uint8', 'small', { align_corners: 1, mode: 'bilinear', padding_mode: 'zeros' }],
+      ['GridSample_U16_AlignCorners', 'uint16', 'small', { align_corners: 1, mode: 'bilinear', padding_mode: 'zeros' }],
+      ['GridSample_BorderPadding', 'uint8', 'small', { mode: 'bilinear', padding_mode: 'border' }],
+      ['GridSample_Nearest', 'uint8', 'small', { mode: 'nearest' }],
+      ['GridSample_U16_Nearest', 'uint16', 'small', { mode: 'nearest' }],
+      ['GridSample_ReflectionPaddingMode', 'uint8', 'small', { padding_mode: 'reflection' }],
+      ['GridSample_Linear_ZerosPadding', 'uint8', 'large', { mode: 'linear', padding_mode: 'zeros' }],
+      [
+        'GridSample_Linear_AlignCorners_BorderPadding',
+        'uint8',
+        'large',
+        { align_corners: 1, mode: 'linear', padding_mode: 'border' },
+      ],
+      ['GridSample_Linear_ReflectionPadding_U16', 'uint16', 'large', { mode: 'linear', padding_mode: 'reflection' }],
+    ] as const
+  ).map(([name, q, size, attrs]): OpTest => ({
+    source: `simple_op_test.cc: ${name}`,
+    op: 'GridSample',
+    inputs: size === 'small' ? [x([1, 1, 3, 2]), x([1, 2, 4, 2])] : [x([1, 3, 4, 6]), x([1, 4, 6, 2])],
+    attrs: Object.fromEntries(
+      Object.entries(attrs).map(([k, v]) => [k, typeof v === 'number' ? attr.int(v) : attr.string(v)]),
+    ),
+    qtype: q,
+    contribQdq: q === 'uint16',
+    opset: size === 'large' ? 21 : 17,
+    expected: 'All',
+  })),
+  // ScatterElements with max and mul reductions (data and updates Q/DQ'd, int64 indices an input)
+  ...(['max', 'mul'] as const).map((reduction): OpTest => ({
+    source: `simple_op_test.cc: ${reduction === 'max' ? 'ScatterElements_Int8_Reduction_Max' : 'ScatterElements_int8_reduction_mul'}`,
+    op: 'ScatterElements',
+    inputs: [x([4], [0, 10]), { shape: [1], raw: { dtype: 'int64' } }, x([1], [0, 10])],
+    attrs: { reduction: attr.string(reduction) },
+    qtype: 'uint8',
+    outputRange: [0, 10],
+    opset: 17,
+    expected: 'All',
+  })),
+  {
+    source: 'simple_op_test.cc: ScatterElements_Float_Reduction_None',
+    op: 'ScatterElements',
+    inputs: [
+      { shape: [4], qtype: F },
+      { shape: [1], raw: { dtype: 'int64' } },
+      { shape: [1], qtype: F },
+    ],
+    qtype: F,
+    opset: 17,
+    expected: 'All',
+  },
+  {
+    source: 'simple_op_test.cc: UnaryOp_Softmax13_NonLastAxis_LargeInput',
+    op: 'Softmax',
+    inputs: [x([1, 124, 1], [-50, 50])],
+    attrs: { axis: attr.int(1) },
+    qtype: 'uint8',
+    outputRange: [0, 1],
+    opset: 13,
+    expected: 'All',
+  },
+  {
+    source: 'simple_op_test.cc: UnaryOp_LogSoftmax11_SetAxis',
+    op: 'LogSoftmax',
+    inputs: [x([1, 2, 3], [-5, 5])],
+    attrs: { axis: attr.int(-1) },
+    qtype: 'uint8',
+    outputRange: [-10, 0],
+    opset: 11,
+    expected: 'All',
+  },
+  {
+    source: 'simple_op_test.cc: UnaryOp_Not',
+    op: 'Not',
+    inputs: [{ shape: [1, 4], raw: { dtype: 'bool' } }],
+    qtype: F,
+    outputDtype: 'bool',
+    opset: 17,
+    expected: 'All',
+  },
+  {
+    source: 'simple_op_test.cc: Reciprocal_Basic_FLOAT',
+    op: 'Reciprocal',
+    inputs: [{ shape: [2, 2], qtype: F }],
+    qtype: F,
+    opset: 13,
+    expected: 'All',
+  },
   // Integer and bool data through data-movement ops, no Q/DQ (the tests' *OnHTP helpers)
   ...(
     [
