@@ -195,6 +195,11 @@ export type OpLimit = {
      * (ONNX order: all begins, then all ends) must lie in [0, dim - 1] of input 0's matching dim.
      */
     | { kind: 'pads-within-dims'; attr: string; value: string; input: number }
+    /**
+     * Constant input `input`, when present, must hold only `values`, where input 0 is an
+     * unquantized tensor of one of `dtypes` (float16 Pad pads with 0 only).
+     */
+    | { kind: 'input-values'; input: number; values: number[]; dtypes: string[] }
     /** Einsum's `equation` must be one the backend lowers (MatMul-shaped; see core/check/rules/einsum.ts). */
     | { kind: 'einsum-equation' }
   );

@@ -406,6 +406,15 @@ export const HTP_OPS: OpMapping[] = [
   m('Pad', 'Pad', {
     limits: [
       {
+        kind: 'input-values',
+        input: 2,
+        values: [0],
+        dtypes: ['float16'],
+        why: 'the HTP pads float16 data with 0 only',
+        fix: 'Pad with 0 and add the constant after it where it matters, or keep this Pad in float32.',
+        source: test('pad_test.cc', 'PadConstantValue_FP16_1: "HTP only support fp16 with constant = 0"'),
+      },
+      {
         kind: 'attr-in',
         attr: 'mode',
         values: ['constant', 'reflect', 'edge'],

@@ -7,6 +7,7 @@
  * value range (GetTestInputQuantParams: the range stretched to include 0, asymmetric for unsigned
  * types, symmetric for signed weight types).
  */
+import { halfBits } from '../core/model/half';
 import type { DType } from '../core/model/dtype';
 import { GraphBuilder } from '../core/model/graph-builder';
 import { readOnnx } from '../core/model/read-onnx';
@@ -143,7 +144,15 @@ export function buildOpTest(t: OpTest): Model {
     const name = `in${i}`;
     const count = def.shape.reduce((a, c) => a * c, 1);
     if (def.raw) {
-      if (def.constant) b.initializer(name, def.raw.values ?? new Array(count).fill(0), def.shape, def.raw.dtype);
+      const values = def.raw.values ?? new Array(count).fill(0);
+      if (def.constant)
+        b.initializer(
+          name,
+          // float16 values are written as their bit patterns.
+          def.raw.dtype === 'float16' ? Uint16Array.from(values, (v) => halfBits(v)) : values,
+          def.shape,
+          def.raw.dtype,
+        );
       else b.input(name, def.raw.dtype, def.shape);
       ins.push(name);
       return;

@@ -367,6 +367,26 @@ export const ORT_HTP_TESTS: OpTest[] = [
     opset: 18,
     expected: 'All',
   })),
+  // float16 data: the HTP pads it with a constant 0 only
+  ...(
+    [
+      ['PadConstantValue_FP16_0', 0, 'All'],
+      ['PadConstantValue_FP16_1', 1, 'None'],
+    ] as const
+  ).map(([name, value, expected]): OpTest => ({
+    source: `pad_test.cc: ${name}`,
+    op: 'Pad',
+    inputs: [
+      { shape: [3, 2], raw: { dtype: 'float16' } },
+      i64([0, 2, 0, 0]),
+      { shape: [1], constant: true, raw: { dtype: 'float16', values: [value] } },
+    ],
+    attrs: { mode: attr.string('constant') },
+    qtype: F,
+    outputDtype: 'float16',
+    opset: 18,
+    expected,
+  })),
   {
     source: 'pad_test.cc: PadHasConstantValueNonQuantized',
     op: 'Pad',

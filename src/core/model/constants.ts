@@ -3,6 +3,7 @@
  * the numeric values of small constants (scales, zero points, shapes), decoded in full. Used for
  * quantization parameters, which are a handful of numbers per tensor.
  */
+import { halfToFloat } from './half';
 import { dtypeBits } from './dtype';
 import { decodeRaw, elementCount, unpackSubByte } from './tensor-values';
 import type { ConstTensor, Graph, Model, Node, TensorName } from './types';
@@ -16,6 +17,22 @@ export const MAX_PARAM_ELEMENTS = 1 << 20;
  */
 export function smallIntValues(t: ConstTensor | undefined): number[] | undefined {
   return t && /int/.test(String(t.dtype)) ? constNumbers(t, 1024) : undefined;
+}
+
+/** Float constants this small have their values read too (a Pad's constant_value, a Clip bound). */
+const SMALL_FLOAT_ELEMENTS = 4;
+
+/**
+ * {@link smallIntValues}, or the values of a float constant of at most {@link SMALL_FLOAT_ELEMENTS}
+ * elements: what the rule limits read of a constant.
+ */
+export function smallConstValues(t: ConstTensor | undefined): number[] | undefined {
+  const ints = smallIntValues(t);
+  if (ints || !t || !/^(float|bfloat)/.test(String(t.dtype))) return ints;
+  if (elementCount(t.dims) > SMALL_FLOAT_ELEMENTS) return undefined;
+  // float16 in int32_data holds bit patterns.
+  if (t.dtype === 'float16' && t.data.kind === 'typed') return Array.from(t.data.values, (h) => halfToFloat(h));
+  return constNumbers(t, SMALL_FLOAT_ELEMENTS);
 }
 
 /** All values of a constant as numbers, or undefined when they are not inline (external, too big, strings). */

@@ -5,7 +5,7 @@
  * dimension for MatMul weights, 0 for Gemm with transB and 1 without), and so is the axis blocks
  * run along (input channels).
  */
-import { constantNodeValue, smallIntValues } from '../model/constants';
+import { constantNodeValue, smallConstValues } from '../model/constants';
 import { nonFloatOutputTypes } from '../model/graph-view';
 import type { ConstTensor, Dim, Model, Node } from '../model/types';
 import { isFloatEncoding, type AimetEncodings } from '../formats/aimet';
@@ -102,7 +102,7 @@ export function qgraphFromTensorEncodings(
     n.inputs.forEach((tensor, i) => {
       if (!tensor) return;
       const constant = constants.has(tensor);
-      const values = constant ? smallIntValues(constValues.get(tensor)) : undefined;
+      const values = constant ? smallConstValues(constValues.get(tensor)) : undefined;
       inputs.push({
         index: i,
         tensor,

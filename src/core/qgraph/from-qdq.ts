@@ -14,7 +14,7 @@
  *   port (with the per-channel axis mapped through it) and is not a compute node;
  * - a tensor with no Q/DQ after a data-movement op inherits its input's encoding.
  */
-import { constantNodeValue, constNumbers, smallIntValues } from '../model/constants';
+import { constantNodeValue, constNumbers, smallConstValues } from '../model/constants';
 import { dtypeFromCode } from '../model/dtype';
 import { producerIndex } from '../model/graph-index';
 import { nonFloatOutputTypes } from '../model/graph-view';
@@ -472,7 +472,7 @@ export function qgraphFromQdq(model: Model): QGraph {
         from = q2.inputs[0];
       }
       const dtype = dq ? 'float32' : constT ? String(constT.dtype) : ix.declaredType.get(tensor);
-      const values = smallIntValues(constT);
+      const values = smallConstValues(constT);
       inputs.push({
         index: i,
         tensor,

@@ -133,6 +133,19 @@ function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: 
         actual: `${combo}${limit.ranks ? `, rank ${rank}` : ''}`,
       };
     }
+    case 'input-values': {
+      const data = node.inputs.find((p) => p.index === 0);
+      if (!data || data.encoding || !data.dtype || !limit.dtypes.includes(data.dtype)) return undefined;
+      const port = node.inputs.find((p) => p.index === limit.input);
+      const values = port?.tensor ? ctx.constValues(port.tensor) : undefined;
+      const off = values?.filter((v) => !limit.values.includes(v));
+      if (!off?.length) return undefined;
+      return {
+        message: `${op} input ${limit.input} holds ${show(off[0])} on ${data.dtype} data, which the backend takes only as ${limit.values.join(' or ')}`,
+        expected: `input ${limit.input} ∈ {${limit.values.join(', ')}} on ${data.dtype} data`,
+        actual: `input ${limit.input} = [${values!.join(', ')}]`,
+      };
+    }
     case 'attr-with-value': {
       if (attr(limit.attr) !== limit.value) return undefined;
       const values = ctx.constValues(node.inputs.find((p) => p.index === limit.input)?.tensor ?? '');
@@ -241,7 +254,7 @@ export const opLimitsRule: Rule = {
   id: 'op-limits',
   title: 'Attribute, rank and constant-input limits',
   description:
-    "Limits the backend puts on an op beyond its encodings, as data in the pack with a source each: attribute values (Conv auto_pad, ConvTranspose and pool dilations, Pad and Resize modes, Gemm alpha and beta, ArgMax select_last_index, CumSum exclusive/reverse, LpNormalization p), input and output ranks (pools 3-5, Reduce and Pad at most 5, ArgMax at most 4, Expand at most 5-D, BatchNorm at most 4, InstanceNorm 3-4), inputs that must be constants (Reshape shape, Slice starts/ends, TopK k, Pad pads, Clip min/max, Split sizes, BatchNorm parameters, a LayerNorm scale), input counts (Min/Max/Sum exactly two) and last-axis normalization (LayerNorm, RMSNorm); and, on every op, the backend's highest tensor rank (HTP: 5; ONNX Runtime's QNN EP rewrites two rank-6 patterns to rank 5, ExecuTorch's build aborts on rank 6). The QNN converter rejects such a node; ONNX Runtime and ExecuTorch run it on the CPU unless the finding says otherwise.",
+    "Limits the backend puts on an op beyond its encodings, as data in the pack with a source each: attribute values (Conv auto_pad, ConvTranspose and pool dilations, Pad and Resize modes, Gemm alpha and beta, ArgMax select_last_index, CumSum exclusive/reverse, LpNormalization p), input and output ranks (pools 3-5, Reduce and Pad at most 5, ArgMax at most 4, Expand at most 5-D, BatchNorm at most 4, InstanceNorm 3-4), inputs that must be constants (Reshape shape, Slice starts/ends, TopK k, Pad pads, Clip min/max, Split sizes, BatchNorm parameters, a LayerNorm scale), input counts (Min/Max/Sum exactly two), constant values (a float16 Pad pads with 0 only) and last-axis normalization (LayerNorm, RMSNorm); and, on every op, the backend's highest tensor rank (HTP: 5; ONNX Runtime's QNN EP rewrites two rank-6 patterns to rank 5, ExecuTorch's build aborts on rank 6). The QNN converter rejects such a node; ONNX Runtime and ExecuTorch run it on the CPU unless the finding says otherwise.",
   check(ctx) {
     const out: RawFinding[] = [];
     for (const limit of ctx.mapping?.limits ?? []) {
