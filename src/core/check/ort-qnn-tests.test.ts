@@ -996,6 +996,57 @@ export const ORT_HTP_TESTS: OpTest[] = [
     opset: 21,
     expected: 'All',
   },
+  {
+    source: 'clip_test.cc: Clip_U8_QuantizedMin',
+    op: 'Clip',
+    inputs: [
+      { shape: [200], qparams: { scale: 0.001, zp: 128 } },
+      c([], { range: [0, 0], qparams: { scale: 0.001, zp: 128 } }),
+    ],
+    qtype: 'uint8',
+    outputQParams: { scale: 0.001, zp: 128 },
+    opset: 11,
+    expected: 'All',
+  },
+  {
+    source: 'clip_test.cc: Clip_U8_IndependentQDQ_MinMaxQDQ',
+    op: 'Clip',
+    inputs: [
+      { shape: [1, 3, 4, 4], qparams: { scale: 0.1, zp: 128 } },
+      c([], { range: [-1, -1], qparams: { scale: 0.1, zp: 128 } }),
+      c([], { range: [1, 1], qparams: { scale: 0.1, zp: 128 } }),
+    ],
+    qtype: 'uint8',
+    outputQParams: { scale: 0.1, zp: 128 },
+    opset: 21,
+    expected: 'All',
+  },
+  // Clip in float32 (FP16 on the HTP) and on int32, bounds as initializers
+  {
+    source: 'clip_test.cc: Clip_f32',
+    op: 'Clip',
+    inputs: [
+      { shape: [1, 1, 3, 4], qtype: F },
+      { shape: [], constant: true, raw: { dtype: 'float32', values: [-5] } },
+      { shape: [], constant: true, raw: { dtype: 'float32', values: [5] } },
+    ],
+    qtype: F,
+    opset: 13,
+    expected: 'All',
+  },
+  {
+    source: 'clip_test.cc: Clip_int32',
+    op: 'Clip',
+    inputs: [
+      { shape: [1, 1, 3, 2], raw: { dtype: 'int32' } },
+      { shape: [], constant: true, raw: { dtype: 'int32', values: [-5] } },
+      { shape: [], constant: true, raw: { dtype: 'int32', values: [5] } },
+    ],
+    qtype: F,
+    outputDtype: 'int32',
+    opset: 13,
+    expected: 'All',
+  },
   // cumsum_test.cc
   {
     source: 'cumsum_test.cc: CumSum_uint8_int32_e0_r0',
