@@ -536,6 +536,83 @@ export const ORT_HTP_TESTS: OpTest[] = [
       nearest_mode: attr.string(nearest),
     },
   })),
+  // resize_test.cc, more: other sizes, a custom cubic coefficient, scales instead of sizes
+  ...(
+    [
+      [
+        'ResizeU8_3xNearestAsymmetricRoundPreferFloor_Unsupported',
+        [1, 1, 2, 2],
+        [1, 1, 6, 6],
+        'nearest',
+        'asymmetric',
+        'round_prefer_floor',
+        {},
+        'None',
+      ],
+      ['ResizeU8_HalfNearestAsymmetricFloor', [1, 3, 4, 4], [1, 3, 2, 2], 'nearest', 'asymmetric', 'floor', {}, 'All'],
+      [
+        'Resize_DownSample_Linear_AlignCorners',
+        [1, 1, 2, 4],
+        [1, 1, 1, 2],
+        'linear',
+        'align_corners',
+        'round_prefer_floor',
+        {},
+        'All',
+      ],
+      [
+        'Resize_DownSample_Linear_HalfPixel',
+        [1, 1, 2, 4],
+        [1, 1, 1, 2],
+        'linear',
+        'half_pixel',
+        'round_prefer_floor',
+        {},
+        'All',
+      ],
+      [
+        'ResizeU8_2xCubicHalfPixel_CustomCoeff',
+        [1, 3, 4, 4],
+        [1, 3, 8, 8],
+        'cubic',
+        'half_pixel',
+        'round_prefer_floor',
+        { cubic_coeff_a: -0.6 },
+        'All',
+      ],
+    ] as const
+  ).map(([name, xs, sizes, mode, ctm, nearest, extra, expected]): OpTest => ({
+    source: `resize_test.cc: ${name}`,
+    op: 'Resize',
+    qtype: 'uint8',
+    expected,
+    opset: 19,
+    inputs: [x([...xs]), null, null, i64([...sizes])],
+    attrs: {
+      mode: attr.string(mode),
+      coordinate_transformation_mode: attr.string(ctm),
+      nearest_mode: attr.string(nearest),
+      ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, attr.float(v)])),
+    },
+  })),
+  ...(
+    [
+      ['ResizeU8_2xCubicHalfPixelFloor_scales', [1, 1, 2, 2], 'floor'],
+      ['ResizeU8_2xCubicHalfPixel_scales_downsample', [1, 1, 0.5, 0.5], 'floor'],
+    ] as const
+  ).map(([name, scales, nearest]): OpTest => ({
+    source: `resize_test.cc: ${name}`,
+    op: 'Resize',
+    qtype: 'uint8',
+    expected: 'All',
+    opset: 19,
+    inputs: [x([1, 3, 4, 4]), null, { shape: [4], constant: true, raw: { dtype: 'float32', values: [...scales] } }],
+    attrs: {
+      mode: attr.string('cubic'),
+      coordinate_transformation_mode: attr.string('half_pixel'),
+      nearest_mode: attr.string(nearest),
+    },
+  })),
   // roialign_op_test.cc: TestRoialignQdq and the HTP tests of unsupported attributes (those run
   // in float; the limits are the op builder's, whatever the precision, so they are built here as
   // TestRoialignQdq builds its model)
