@@ -1902,6 +1902,25 @@ export const ORT_HTP_TESTS: OpTest[] = [
     opset,
     expected: 'All',
   })),
+  // split_test.cc, more: opset 11 (split an attribute) and 13 (an input), on axis 0 and 1
+  ...(
+    [
+      ['Split_Equal_Axis0_Opset11', [4, 2], [2, 2], 0, 11],
+      ['Split_Unequal_Axis1_Opset11', [2, 4], [1, 3], 1, 11],
+      ['Split_Unequal_Axis1_Opset13', [2, 4], [1, 3], 1, 13],
+    ] as const
+  ).map(([name, shape, split, axis, opset]): OpTest => ({
+    source: `split_test.cc: ${name}`,
+    op: 'Split',
+    inputs: [x([...shape], [1, 8]), ...(opset >= 13 ? [i64([...split])] : [])],
+    attrs: { axis: attr.int(axis), ...(opset < 13 ? { split: attr.ints([...split]) } : {}) },
+    qtype: 'uint8',
+    outputs: split.length,
+    quantizeAllOutputs: true,
+    outputRange: [1, 8],
+    opset,
+    expected: 'All',
+  })),
   // thresholdedrelu_test.cc
   {
     source: 'thresholdedrelu_test.cc: ThresholdedRelu_qdq',
@@ -2173,6 +2192,10 @@ export const ORT_HTP_TESTS: OpTest[] = [
       ],
       ['Gemm_TransAB_Static_B_And_Bias_U16Act_U8Weight', 'uint16', 'uint8', [6, 1], [4, 6], true, [1, 4], true, true],
       ['Gemm_Dynamic_A_Static_B_Dynamic_Bias_U16', 'uint16', 'uint16', [1, 6], [6, 4], true, [1, 4], false, false],
+      ['Gemm_Static_B_And_Bias', 'uint8', 'uint8', [1, 6], [6, 4], true, [1, 4], true, false],
+      ['Gemm_TransAB_Static_B_And_Bias_U8', 'uint8', 'uint8', [6, 1], [4, 6], true, [1, 4], true, true],
+      ['Gemm_Broadcast_Bias_DynamicInputs', 'uint8', 'uint8', [2, 4], [4, 3], false, [3], false, false],
+      ['Gemm_Broadcast_Bias_DynamicA_StaticB_DynamicC', 'uint8', 'uint8', [2, 4], [4, 3], true, [3], false, false],
     ] as const
   ).map(([name, a, b, as, bs, bConst, cs, cConst, trans]): OpTest => ({
     source: `gemm_test.cc: ${name}`,
@@ -2202,6 +2225,11 @@ export const ORT_HTP_TESTS: OpTest[] = [
       ['ReduceMeanU8Opset18_LastAxis', 'ReduceMean', 'uint8', [2, 2], [1], 1, 18],
       ['ReduceMeanU8Opset13', 'ReduceMean', 'uint8', [2, 2], [0, 1], 1, 13],
       ['ReduceMeanS8Opset18', 'ReduceMean', 'int8', [3, 3], [0, 1], 1, 18],
+      ['ReduceMeanU8Opset18', 'ReduceMean', 'uint8', [2, 2], [0, 1], 1, 18],
+      ['ReduceMinS8Opset18', 'ReduceMin', 'int8', [3, 3], [0, 1], 1, 18],
+      ['ReduceMinU8Opset13', 'ReduceMin', 'uint8', [2, 2], [0, 1], 1, 13],
+      ['ReduceSumS8Opset13', 'ReduceSum', 'int8', [3, 3], [0, 1], 1, 13],
+      ['ReduceSumU8Opset13_Rank5_LastAxis', 'ReduceSum', 'uint8', [2, 12, 124, 2, 4], [-1], 0, 13],
     ] as const
   ).map(([name, op, q, shape, axes, keepdims, opset]): OpTest => {
     const axesInput = op === 'ReduceSum' ? opset >= 13 : opset >= 18;
