@@ -89,6 +89,7 @@ export const ORT_HTP_TESTS: OpTest[] = [
       ['BatchNorm2D_U16U8S32', 'uint16', 'uint8', [2, 2, 2, 2], 'All'],
       ['BatchNorm3D', 'uint8', 'uint8', [1, 2, 3, 4, 5], 'None'],
       ['BatchNorm1D', 'uint8', 'uint8', [1, 2, 3], 'All'],
+      ['BatchNormRank2', 'uint8', 'uint8', [4, 2], 'All'],
     ] as const
   ).map(([name, a, w, shape, expected]): OpTest => ({
     source: `batchnormalization_test.cc: ${name}`,
@@ -260,6 +261,22 @@ export const ORT_HTP_TESTS: OpTest[] = [
     inputs: [x([...shape])],
     qtype: 'uint8',
     contribQdq: true,
+    opset: 18,
+    expected: 'All',
+  })),
+  // inverse_test.cc: the float tests (FP16 on the HTP)
+  ...(
+    [
+      ['Inverse_2d', [2, 2]],
+      ['Inverse_3d', [10, 2, 2]],
+      ['Inverse_4d', [1, 10, 2, 2]],
+    ] as const
+  ).map(([name, shape]): OpTest => ({
+    source: `inverse_test.cc: ${name}`,
+    op: 'Inverse',
+    domain: 'com.microsoft',
+    inputs: [{ shape: [...shape], qtype: F }],
+    qtype: F,
     opset: 18,
     expected: 'All',
   })),
@@ -1122,6 +1139,48 @@ export const ORT_HTP_TESTS: OpTest[] = [
     qtype: F,
     outputDtype: 'int32',
     opset: 13,
+    expected: 'All',
+  },
+  // cumsum_test.cc: float CumSum (FP16 on the HTP), the axis an int32 or int64 initializer
+  ...(
+    [
+      ['CumSum_float_int32_e0_r0_axis_0', 'int32', 0],
+      ['CumSum_float_int32_e0_r0_axis_neg1', 'int32', -1],
+      ['CumSum_float_int64_e0_r0_axis_1', 'int64', 1],
+    ] as const
+  ).map(([name, dtype, axis]): OpTest => ({
+    source: `cumsum_test.cc: ${name}`,
+    op: 'CumSum',
+    inputs: [
+      { shape: [3, 2], qtype: F },
+      { shape: [], constant: true, raw: { dtype, values: [axis] } },
+    ],
+    attrs: { exclusive: attr.int(0), reverse: attr.int(0) },
+    qtype: F,
+    opset: 17,
+    expected: 'All',
+  })),
+  {
+    source: 'topk_test.cc: TopK_LargestFloats_U16_LastAxis',
+    op: 'TopK',
+    inputs: [x([1, 3, 4, 4], [-20, 20]), i64([2])],
+    qtype: 'uint16',
+    contribQdq: true,
+    outputRange: [-20, 20],
+    outputs: 2,
+    opset: 21,
+    expected: 'All',
+  },
+  {
+    source: 'topk_test.cc: TopK_LargestFloats_U16_LastAxis_Largest_0',
+    op: 'TopK',
+    inputs: [x([1, 3, 4, 4], [-20, 20]), i64([2])],
+    attrs: { largest: attr.int(0) },
+    qtype: 'uint16',
+    contribQdq: true,
+    outputRange: [-20, 20],
+    outputs: 2,
+    opset: 21,
     expected: 'All',
   },
   // cumsum_test.cc
