@@ -2183,6 +2183,98 @@ export const ORT_HTP_TESTS: OpTest[] = [
     opset: 13,
     expected: 'All',
   },
+  // RunHTPConvOpTest, more: auto_pad, large inputs, 16-bit activations without a bias, 1-D with a bias
+  ...(
+    [
+      ['ConvU8U8S32_AutoPadLower', 'Conv', 'uint8', [1, 1, 5, 5], [1, 1, 4, 4], true, { auto_pad: 'SAME_LOWER' }],
+      ['ConvU8U8S32_AutoPadValid', 'Conv', 'uint8', [1, 1, 5, 5], [1, 1, 4, 4], true, { auto_pad: 'VALID' }],
+      [
+        'ConvTransposeU8U8S32_AutoPadLower (rank 4)',
+        'ConvTranspose',
+        'uint8',
+        [1, 1, 5, 5],
+        [1, 1, 4, 4],
+        true,
+        { auto_pad: 'SAME_LOWER' },
+      ],
+      [
+        'ConvTransposeU8U8S32_AutoPadLower (rank 5)',
+        'ConvTranspose',
+        'uint8',
+        [1, 1, 5, 5, 5],
+        [1, 1, 4, 4, 4],
+        true,
+        { auto_pad: 'SAME_LOWER' },
+      ],
+      [
+        'ConvTransposeU8U8S32_AutoPadValid',
+        'ConvTranspose',
+        'uint8',
+        [1, 1, 5, 5],
+        [1, 1, 4, 4],
+        true,
+        { auto_pad: 'VALID' },
+      ],
+      ['ConvU8U8S32_large_input2_bias_initializer', 'Conv', 'uint8', [1, 128, 8, 56], [32, 128, 1, 1], true, {}],
+      [
+        'ConvU8U8S32_LargeInput_Dilations_Pads',
+        'Conv',
+        'uint8',
+        [1, 3, 768, 1152],
+        [64, 3, 7, 7],
+        true,
+        { strides: [2, 2], pads: [3, 3, 3, 3] },
+      ],
+      ['ConvU16U8S32_NoBias', 'Conv', 'uint16', [1, 2, 5, 5], [1, 2, 3, 3], false, {}],
+      ['DepthwiseConvU16U8S32_NoBias', 'Conv', 'uint16', [1, 1, 5, 5], [1, 1, 3, 3], false, {}],
+      ['DepthwiseConvU16U8S32_StaticBias', 'Conv', 'uint16', [1, 1, 5, 5], [1, 1, 3, 3], true, {}],
+      ['Conv1DU8U8S32_bias_initializer', 'Conv', 'uint8', [1, 2, 4], [1, 2, 2], true, {}],
+      ['ConvTranspose1DU8U8S32_bias_initializer', 'ConvTranspose', 'uint8', [1, 2, 4], [2, 1, 2], true, {}],
+      [
+        'ConvTranspose1DU8U8S32_OutputShape',
+        'ConvTranspose',
+        'uint8',
+        [1, 1, 4],
+        [1, 1, 2],
+        true,
+        { strides: [2], auto_pad: 'SAME_UPPER', output_shape: [6] },
+      ],
+    ] as const
+  ).map(([name, op, a, xs, ws, hasBias, extra]): OpTest => ({
+    source: `conv_test.cc: ${name}`,
+    op,
+    inputs: [
+      x([...xs], [0, 10]),
+      c([...ws], { qtype: 'uint8', range: [-1, 1] }),
+      ...(hasBias ? [bias32(op === 'Conv' ? ws[0] : ws[1])] : []),
+    ],
+    attrs: Object.fromEntries(
+      Object.entries(extra).map(([k, v]) => [k, typeof v === 'string' ? attr.string(v) : attr.ints([...v])]),
+    ),
+    qtype: a,
+    contribQdq: a === 'uint16',
+    outputRange: [-50, 50],
+    opset: 13,
+    expected: 'All',
+  })),
+  // RunHTPConvOpPerChannelTest, more: grouped 3-D and depthwise 16-bit, per-channel int8 weights
+  ...(
+    [
+      ['Conv3D_U8S8S32_PerChannel2', 'uint8', [1, 2, 4, 4, 4], [2, 1, 2, 2, 2]],
+      ['Conv3D_U16S8S32_PerChannel2', 'uint16', [1, 2, 4, 4, 4], [2, 1, 2, 2, 2]],
+      ['ConvDepthwiseU16S8S32_PerChannel', 'uint16', [1, 2, 4, 4], [2, 1, 2, 2]],
+    ] as const
+  ).map(([name, a, xs, ws]): OpTest => ({
+    source: `conv_test.cc: ${name}`,
+    op: 'Conv',
+    inputs: [x([...xs]), c([...ws], { qtype: 'int8', range: [-1, 5], symmetric: true, perChannelAxis: 0 }), bias32(2)],
+    attrs: { group: attr.int(2) },
+    qtype: a,
+    contribQdq: a === 'uint16',
+    outputRange: [-50, 50],
+    opset: 13,
+    expected: 'All',
+  })),
   // 1-D convolutions with auto_pad (Conv and ConvTranspose; ONNX Runtime makes them 2-D)
   ...(
     [
