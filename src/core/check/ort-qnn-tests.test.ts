@@ -1342,6 +1342,64 @@ export const ORT_HTP_TESTS: OpTest[] = [
     opset: 13,
     expected: 'All',
   },
+  // simple_op_test.cc and max_min_test.cc, more
+  ...(
+    [
+      ['max_min_test.cc: Max_2Inputs', 'Max', [1, 3, 4, 4], [1, 3, 4, 4], false, 13, {}],
+      ['max_min_test.cc: Min_2Inputs', 'Min', [1, 3, 4, 4], [1, 3, 4, 4], false, 13, {}],
+      ['simple_op_test.cc: BinaryOp_Pow', 'Pow', [1, 2, 2, 2], [1, 2, 2, 2], false, 15, {}],
+      ['simple_op_test.cc: BinaryOp_Sub4D_Broadcast', 'Sub', [1, 3, 768, 1152], [3, 1, 1], true, 17, {}],
+      [
+        'simple_op_test.cc: VariadicOp_Concat_2Inputs_2ndAxis',
+        'Concat',
+        [1, 2, 2, 2],
+        [1, 3, 2, 2],
+        false,
+        13,
+        { axis: 1 },
+      ],
+    ] as const
+  ).map(([source, op, a, b, bConst, opset, attrs]): OpTest => ({
+    source,
+    op,
+    inputs: [x([...a]), bConst ? c([...b], { range: [-0.3, 1] }) : x([...b], [-2, 2])],
+    attrs: Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, attr.int(v)])),
+    qtype: 'uint8',
+    opset,
+    expected: 'All',
+  })),
+  {
+    source: 'simple_op_test.cc: UnaryOp_Softmax13_U16_NonLastAxis_LargeInput',
+    op: 'Softmax',
+    inputs: [x([1, 124, 1], [-50, 50])],
+    attrs: { axis: attr.int(1) },
+    qtype: 'uint16',
+    contribQdq: true,
+    outputRange: [0, 1],
+    opset: 13,
+    expected: 'All',
+  },
+  {
+    source: 'simple_op_test.cc: BinaryOp_And4D',
+    op: 'And',
+    inputs: [
+      { shape: [1, 4], raw: { dtype: 'bool' } },
+      { shape: [1, 4], raw: { dtype: 'bool' } },
+    ],
+    qtype: F,
+    outputDtype: 'bool',
+    opset: 17,
+    expected: 'All',
+  },
+  {
+    source: 'simple_op_test.cc: UnaryOp_HardSigmoid_QDQ_Supported',
+    op: 'HardSigmoid',
+    inputs: [x([1, 2, 2, 2])],
+    qtype: 'uint8',
+    outputRange: [0, 1],
+    opset: 19,
+    expected: 'All',
+  },
   // Integer and bool data through data-movement ops, no Q/DQ (the tests' *OnHTP helpers)
   ...(
     [
