@@ -64,6 +64,30 @@ const model = (b: GraphBuilder, opset: number, fileName: string, extra: { domain
  * sqrt(2), 1 and 0.5 are float initializers behind Q -> DQ with the input's qparams, as is every
  * intermediate tensor; the output gets its own.
  */
+/**
+ * gelu_fusion_test.cc BuildGeluPattern{1,2}TestCase: the same GELU in float (FP16 on the HTP), with
+ * float initializer constants and no Q/DQ.
+ */
+function floatGeluPattern(pattern: 1 | 2, shape: number[]) {
+  const b = new GraphBuilder(`gelu_pattern${pattern}_graph`);
+  b.input('input', 'float32', shape);
+  b.initializer('sqrt2', new Float32Array([Math.SQRT2]), []);
+  b.initializer('one', new Float32Array([1]), []);
+  b.initializer('half', new Float32Array([0.5]), []);
+  b.node('Div', ['input', 'sqrt2'], ['div_out'], {}, { name: 'Div_sqrt2' });
+  b.node('Erf', ['div_out'], ['erf_out'], {}, { name: 'Erf' });
+  b.node('Add', ['erf_out', 'one'], ['add_out'], {}, { name: 'Add_one' });
+  if (pattern === 1) {
+    b.node('Mul', ['input', 'half'], ['mul_half_out'], {}, { name: 'Mul_half' });
+    b.node('Mul', ['add_out', 'mul_half_out'], ['Y'], {}, { name: 'Mul_out' });
+  } else {
+    b.node('Mul', ['input', 'add_out'], ['mul_out'], {}, { name: 'Mul_input' });
+    b.node('Mul', ['mul_out', 'half'], ['Y'], {}, { name: 'Mul_half' });
+  }
+  b.output('Y', 'float32');
+  return model(b, 13, `gelu${pattern}-float.onnx`);
+}
+
 function geluPattern(pattern: 1 | 2) {
   const b = new GraphBuilder(`qdq_gelu_pattern${pattern}_graph`);
   const x = b.input('input', 'float32', [1, 2, 3, 4]) && qdq(b, 'input', 'in', { ...u8(-1, 1), dtype: 'uint8' });
@@ -221,6 +245,19 @@ describe('ONNX Runtime QNN HTP fusion tests, transcribed', () => {
       expect(await errorsUnder(graph)).toEqual(NONE);
     });
   }
+
+  for (const pattern of [1, 2] as const)
+    for (const [variant, shape] of [
+      ['Float32', [1, 2, 3, 4]],
+      ['LargeInput', [1, 128, 768]],
+      ['3D', [1, 16, 32]],
+      ['2D', [32, 512]],
+    ] as const)
+      it(`gelu_fusion_test.cc: GeluFusionPattern${pattern}_${variant} (All): the float GELU's Erf is read as part of it`, async () => {
+        const graph = qgraphFromQdq(floatGeluPattern(pattern, [...shape]));
+        expect(graph.nodes.find((n) => n.opType === 'Erf')?.fusedAs).toBe('Gelu');
+        expect(await errorsUnder(graph)).toEqual(NONE);
+      });
 
   it('an Erf outside a GELU pattern stays an op the HTP does not have', async () => {
     const b = new GraphBuilder('erf');
