@@ -3,9 +3,8 @@
  * the numeric values of small constants (scales, zero points, shapes), decoded in full. Used for
  * quantization parameters, which are a handful of numbers per tensor.
  */
-import { halfToFloat } from './half';
 import { dtypeBits } from './dtype';
-import { decodeRaw, elementCount, unpackSubByte } from './tensor-values';
+import { decodeRaw, decodeTyped, elementCount, unpackSubByte } from './tensor-values';
 import type { ConstTensor, Graph, Model, Node, TensorName } from './types';
 
 /** Largest constant decoded in full; quantization parameters are far smaller. */
@@ -29,9 +28,6 @@ const SMALL_FLOAT_ELEMENTS = 4;
 export function smallConstValues(t: ConstTensor | undefined): number[] | undefined {
   const ints = smallIntValues(t);
   if (ints || !t || !/^(float|bfloat)/.test(String(t.dtype))) return ints;
-  if (elementCount(t.dims) > SMALL_FLOAT_ELEMENTS) return undefined;
-  // float16 in int32_data holds bit patterns.
-  if (t.dtype === 'float16' && t.data.kind === 'typed') return Array.from(t.data.values, (h) => halfToFloat(h));
   return constNumbers(t, SMALL_FLOAT_ELEMENTS);
 }
 
@@ -45,7 +41,8 @@ export function constNumbers(t: ConstTensor, maxElements = MAX_PARAM_ELEMENTS): 
     const bits = dtypeBits(String(t.dtype));
     if (bits === 4 || bits === 2)
       return unpackSubByte(Array.from(d.values, Number), bits, String(t.dtype).startsWith('int'), count);
-    return Array.from(d.values, Number).slice(0, count);
+    // float16 in int32_data holds bit patterns.
+    return decodeTyped(Array.from(d.values, Number), String(t.dtype), count);
   }
   if (d.kind === 'raw') {
     const values = decodeRaw(d.bytes, String(t.dtype), count);

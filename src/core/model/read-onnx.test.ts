@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { ModelLoadError } from './errors';
 import { readOnnx } from './read-onnx';
 import { writeOnnx } from './write-onnx';
+import { onnx } from './onnx/generated/onnx-pb.js';
+import { constNumbers, smallConstValues } from './constants';
 
 const DATA = '/usr/share/libonnx-testdata/data';
 const load = (rel: string) => new Uint8Array(readFileSync(`${DATA}/${rel}`));
@@ -28,6 +30,25 @@ describe('readOnnx', () => {
     expect(weight.data.kind).toBe('raw');
     if (weight.data.kind === 'raw') expect(weight.data.bytes.buffer).toBe(bytes.buffer);
     expect(model.graph.inputs[0]!.shape).toEqual([2, 3, 7, 5]);
+  });
+
+  it('reads float16 values stored in int32_data (as their bit patterns) as numbers', () => {
+    const model = new onnx.ModelProto({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: {
+        name: 'g',
+        node: [{ opType: 'Identity', input: ['c'], output: ['y'] }],
+        initializer: [
+          { name: 'c', dims: [2], dataType: onnx.TensorProto.DataType.FLOAT16, int32Data: [0x3c00, 0xc000] },
+        ],
+        output: [{ name: 'y', type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT16 } } }],
+      },
+    });
+    const c = readOnnx(writeOnnx(model)).graph.initializers.get('c')!;
+    expect(c.data.kind).toBe('typed');
+    expect(constNumbers(c)).toEqual([1, -2]);
+    expect(smallConstValues(c)).toEqual([1, -2]);
   });
 
   it('reads If sub-graphs with nested node ids', () => {

@@ -114,7 +114,7 @@ export function decodeRaw(bytes: Uint8Array, dtype: string, limit: number): (num
  * Decodes typed-field data (int32_data etc.). ONNX stores 16-bit floats and small integers in
  * int32_data as bit patterns or widened values.
  */
-function decodeTyped(values: ArrayLike<number>, dtype: string, limit: number): number[] {
+export function decodeTyped(values: ArrayLike<number>, dtype: string, limit: number): number[] {
   const out: number[] = [];
   const n = Math.min(limit, values.length);
   for (let i = 0; i < n; i++) {
