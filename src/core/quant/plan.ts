@@ -226,6 +226,8 @@ export function annotate(
     };
 
     /** The edge spec of weight `index` of a 16-bit-activation node when the weight is computed at run time. */
+    /** An input observed in a type other than the node's activations is read on a requantized edge. */
+    const onEdge = (spec: TensorSpec | undefined) => spec?.kind === 'observe' && spec.dtype !== act;
     const runTimeWeight = (op: string, index: number): TensorSpec => {
       const allowed = constraint?.inputs[Math.min(index, constraint.inputs.length - 1)]?.dtypes;
       const sixteen = op === 'LayerNorm' ? sixteenBit : config.weight.bitwidth === 16;
@@ -306,7 +308,7 @@ export function annotate(
             kind: 'bias',
             input: node.inputs[0].tensor,
             weight: w.tensor,
-            weightEdge: wSpec.dtype !== act ? `${node.id}:${w.index}` : undefined,
+            weightEdge: onEdge(wSpec) ? `${node.id}:${w.index}` : undefined,
           });
         else if (act)
           inputSpecs.set(port.index, { kind: 'const-act', dtype: constDtype(port.index), symmetric: false });
@@ -337,7 +339,7 @@ export function annotate(
       const port = node.inputs.find((p) => p.index === index)!;
       // A 16-bit MatMul second input is annotated on the edge, as upstream does: the producer
       // keeps its own encoding and this consumer reads an int16 (or uint8) requantized copy.
-      if (spec.kind === 'observe' && spec.dtype !== act) {
+      if (onEdge(spec)) {
         edges.set(`${node.id}:${index}`, spec);
         set(port.tensor, { kind: 'observe', dtype: 'uint16', symmetric: options.actSymmetric });
       } else set(port.tensor, spec);
