@@ -140,7 +140,7 @@ A model quantized dynamically (DynamicQuantizeLinear with ConvInteger or MatMulI
 
 ### \`not-quantized\`: Model carries no quantization
 
-A model with neither QDQ nodes nor an encodings file gets one note: only op support was checked.
+A model with neither QDQ nodes nor an encodings file gets one note: only op support was checked. Where float ops cannot stay on the NPU (an HTP without FP16, V68; LPAI, which runs quantized ops only) the note says the model cannot run there as it is.
 
 ${packSection(htp)}
 ${packSection(lpai)}`;

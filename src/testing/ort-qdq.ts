@@ -86,6 +86,11 @@ export interface OpTest {
   expected: 'All' | 'None';
   /** For `All` tests that pass only because ONNX Runtime repairs an encoding: what it repairs. */
   ortRepair?: string;
+  /**
+   * A float activation between the op and its output's Q (conv_test.cc OutputActivationInfo):
+   * Relu, or Clip with its bounds as float scalar initializers (no Q/DQ).
+   */
+  activation?: { op: 'Relu' | 'Clip'; bounds?: [number, number] };
 }
 
 function qparams(range: [number, number], qtype: QType, symmetric: boolean): { scale: number; zp: number } {
@@ -230,7 +235,14 @@ export function buildOpTest(t: OpTest): Model {
     ins.push(dq);
   });
   const outs = Array.from({ length: t.outputs ?? 1 }, (_, i) => `out${i}`);
-  b.node(t.op, ins, outs, t.attrs ?? {}, { name: `${t.op}_node`, domain: t.domain });
+  if (t.activation) {
+    b.node(t.op, ins, ['op_out'], t.attrs ?? {}, { name: `${t.op}_node`, domain: t.domain });
+    const bounds = (t.activation.bounds ?? []).map((v, i) => {
+      b.initializer(`act_const_${i}`, new Float32Array([v]), []);
+      return `act_const_${i}`;
+    });
+    b.node(t.activation.op, ['op_out', ...bounds], outs, {}, { name: 'Activation' });
+  } else b.node(t.op, ins, outs, t.attrs ?? {}, { name: `${t.op}_node`, domain: t.domain });
   const oq = t.outputQType ?? t.qtype;
   if (oq === 'float') {
     outs.forEach((o) => b.output(o, t.outputDtype ?? 'float32'));

@@ -10,7 +10,7 @@ import { loadRulePack } from '../../../rules/registry';
 import { FLOWS, type Flow } from '../../../rules/types';
 import { GraphBuilder } from '../model/graph-builder';
 import { readOnnx } from '../model/read-onnx';
-import { attr, writeOnnx } from '../model/write-onnx';
+import { attr, makeTensor, writeOnnx } from '../model/write-onnx';
 import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { validate } from './validate';
 
@@ -225,6 +225,105 @@ function gatherTransposeReshape(
   return model(b, 13, 'gather-transpose-reshape.onnx');
 }
 
+/**
+ * conv_test.cc ConvU8U8S32_RedundantClipQDQ (opset 13): uint8 input [1, 2, 4, 4] in [0, 1], a float
+ * weight [3, 2, 2, 2] in [-1, 5] behind uint8 Q -> DQ, an int32 bias at input × weight scale, all
+ * com.microsoft Q/DQ; the Conv's float output goes to a Clip whose bounds -2 and 2 are float
+ * initializers behind Q -> DQ with the input's qparams (ai.onnx), then to the output's Q -> DQ.
+ */
+function convRedundantClip() {
+  const b = new GraphBuilder('conv_redundant_clip');
+  const ms = 'com.microsoft';
+  b.input('input', 'float32', [1, 2, 4, 4]);
+  const inQ = { ...u8(0, 1), dtype: 'uint8' as const };
+  const wQ = { ...u8(-1, 5), dtype: 'uint8' as const };
+  const x = qdq(b, 'input', 'input_qdq', inQ, ms);
+  b.initializer(
+    'weights',
+    Float32Array.from({ length: 24 }, (_, i) => -1 + (6 * i) / 23),
+    [3, 2, 2, 2],
+  );
+  const w = qdq(b, 'weights', 'weights_qdq', wQ, ms);
+  const biasScale = inQ.scale * wQ.scale;
+  b.initializer(
+    'bias_q',
+    Int32Array.from([-1, 0, 1], (v) => Math.round(v / biasScale)),
+    [3],
+    'int32',
+  );
+  b.initializer('bias_scale', new Float32Array([biasScale]), []);
+  b.initializer('bias_zp', new Int32Array([0]), [], 'int32');
+  b.node('DequantizeLinear', ['bias_q', 'bias_scale', 'bias_zp'], ['bias_dq'], {}, { name: 'bias_DQ', domain: ms });
+  b.node('Conv', [x, w, 'bias_dq'], ['conv_output'], { pads: attr.ints([0, 0, 0, 0]) }, { name: 'Conv' });
+  b.initializer('clip_min_f', new Float32Array([-2]), []).initializer('clip_max_f', new Float32Array([2]), []);
+  const bound = (t: string) => qdq(b, t, 'input_qdq');
+  b.node('Clip', ['conv_output', bound('clip_min_f'), bound('clip_max_f')], ['clip_output'], {}, { name: 'Clip' });
+  b.output(qdq(b, 'clip_output', 'output_qdq', { ...u8(-2, 2), dtype: 'uint8' }, ms), 'float32');
+  return model(b, 13, 'conv-redundant-clip.onnx', [{ domain: ms, version: 1 }]);
+}
+
+/**
+ * scale_softmax_fusion_test.cc BuildTestCaseScalar / BuildTestCaseNoScalar: a float input
+ * [1, 3, 5, 5] times a scale (a scalar initializer, a Constant node's output, in either operand
+ * order; or a second graph input) into a Softmax.
+ */
+function scaleSoftmax(
+  scale: 'initializer' | 'constant' | readonly number[],
+  opset: number,
+  { reversed = false, axis }: { reversed?: boolean; axis?: number } = {},
+) {
+  const b = new GraphBuilder('scale_softmax');
+  b.input('input', 'float32', [1, 3, 5, 5]);
+  if (scale === 'initializer') b.initializer('scale', new Float32Array([0.375]), []);
+  else if (scale === 'constant')
+    b.node(
+      'Constant',
+      [],
+      ['scale'],
+      { value: attr.tensor(makeTensor('scale_value', new Float32Array([0.125]), [])) },
+      { name: 'Constant' },
+    );
+  else b.input('scale', 'float32', [...scale]);
+  b.node('Mul', reversed ? ['scale', 'input'] : ['input', 'scale'], ['mul_out'], {}, { name: 'Mul' });
+  b.node('Softmax', ['mul_out'], ['Y'], axis === undefined ? {} : { axis: attr.int(axis) }, { name: 'Softmax' });
+  b.output('Y', 'float32');
+  return model(b, opset, 'scale-softmax.onnx');
+}
+
+/**
+ * channel_shuffle_fusion_test.cc BuildTestCase (float, opset 10): a grouped Conv (12 channels,
+ * 2 groups) → Reshape to [1, 2, 6, 8, 8] → Transpose [0, 2, 1, 3, 4] → Reshape back to
+ * [1, 12, 8, 8] → a depthwise 3×1 Conv; ONNX Runtime fuses the middle three into ChannelShuffle.
+ */
+function channelShuffle() {
+  const b = new GraphBuilder('channel_shuffle');
+  const w = (n: number) => Float32Array.from({ length: n }, (_, i) => -2 + (4 * i) / (n - 1));
+  b.input('input', 'float32', [1, 12, 8, 8]);
+  b.initializer('conv1_weight', w(72), [12, 6, 1, 1]);
+  b.initializer('conv2_weight', w(36), [12, 1, 3, 1]);
+  b.initializer('shape1', [1, 2, 6, 8, 8], [5], 'int64');
+  b.initializer('shape2', [1, 12, 8, 8], [4], 'int64');
+  b.node('Conv', ['input', 'conv1_weight'], ['conv1_out'], { group: attr.int(2) }, { name: 'Conv1' });
+  b.node('Reshape', ['conv1_out', 'shape1'], ['reshape1_out'], {}, { name: 'Reshape1' });
+  b.node(
+    'Transpose',
+    ['reshape1_out'],
+    ['transpose_out'],
+    { perm: attr.ints([0, 2, 1, 3, 4]) },
+    { name: 'Transpose1' },
+  );
+  b.node('Reshape', ['transpose_out', 'shape2'], ['reshape2_out'], {}, { name: 'Reshape2' });
+  b.node(
+    'Conv',
+    ['reshape2_out', 'conv2_weight'],
+    ['Y'],
+    { group: attr.int(12), kernel_shape: attr.ints([3, 1]) },
+    { name: 'Conv2' },
+  );
+  b.output('Y', 'float32');
+  return model(b, 10, 'channel-shuffle.onnx');
+}
+
 /** Each flow's error findings on `graph`, as `rule node: message`. */
 async function errorsUnder(graph: ReturnType<typeof qgraphFromQdq>, soc = 'SM8650'): Promise<Record<Flow, string[]>> {
   const pack = await loadRulePack('htp');
@@ -390,6 +489,44 @@ describe('ONNX Runtime QNN HTP fusion tests, transcribed', () => {
     const graph = qgraphFromQdq(model(b, 18, 'convert-add.onnx', [{ domain: ms, version: 1 }]));
     const add = graph.nodes.find((n) => n.opType === 'Add')!;
     expect(add.inputs.map((p) => p.encoding?.dtype)).toEqual(['uint16', 'uint16']);
+    expect(await errorsUnder(graph)).toEqual(NONE);
+  });
+
+  it('conv_test.cc: ConvU8U8S32_RedundantClipQDQ (All): a Clip with quantized bounds between the Conv and its Q is fused, not a float island', async () => {
+    const graph = qgraphFromQdq(convRedundantClip());
+    expect(await errorsUnder(graph)).toEqual(NONE);
+    const pack = await loadRulePack('htp');
+    for (const flow of FLOWS)
+      expect(
+        validate(graph, pack, { soc: 'SM8650', strict: true, flow }).findings.filter((f) => f.rule === 'float-island'),
+      ).toEqual([]);
+  });
+
+  for (const [name, scale, opset, options] of [
+    ['ScaleSoftmaxFusionScalarInitializer', 'initializer', 13, {}],
+    ['ScaleSoftmaxFusionScalarConstant', 'constant', 14, {}],
+    ['ScaleSoftmaxFusionScalarInitializerReversed', 'initializer', 15, { reversed: true }],
+    ['ScaleSoftmaxFusionScalarConstantReversed', 'constant', 16, { reversed: true }],
+    ['ScaleSoftmaxFusionSoftmaxNegativeAxis', 'constant', 22, { reversed: true, axis: -1 }],
+    ['ScaleSoftmaxFusionSkipNoScalar4d', [1, 3, 5, 5], 13, {}],
+    ['ScaleSoftmaxFusionSkipNoScalar1d', [1], 13, {}],
+  ] as const)
+    it(`scale_softmax_fusion_test.cc: ${name} (All): a float Mul into a Softmax runs on the HTP (FP16) under every flow, not on V68`, async () => {
+      const graph = qgraphFromQdq(scaleSoftmax(scale, opset, options));
+      expect(graph.nodes.map((n) => n.opType).filter((op) => op !== 'Constant')).toEqual(['Mul', 'Softmax']);
+      expect(await errorsUnder(graph)).toEqual(NONE);
+      // On V68, which has no FP16, the same float graph cannot stay on the HTP.
+      // On V68, which has no FP16, the float model says it cannot run on the NPU as it is.
+      const info = async (soc: string) =>
+        validate(graph, await loadRulePack('htp'), { soc, strict: true, flow: 'ort' }).findings.map((f) => f.message);
+      expect(await info('SM8650')).toEqual(['The model carries no quantization: only op support was checked.']);
+      expect(await info('SM8350')).toEqual([
+        'The model carries no quantization: only op support was checked. SM8350 (V68) has no FP16: as it is, the model cannot run on the NPU.',
+      ]);
+    });
+
+  it('channel_shuffle_fusion_test.cc: ChannelShuffleFusion (All): Reshape → rank-5 Transpose → Reshape between grouped Convs stays on the HTP', async () => {
+    const graph = qgraphFromQdq(channelShuffle());
     expect(await errorsUnder(graph)).toEqual(NONE);
   });
 });

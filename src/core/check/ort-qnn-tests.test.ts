@@ -2188,6 +2188,36 @@ export const ORT_HTP_TESTS: OpTest[] = [
     opset,
     expected: 'All',
   })),
+  // conv_test.cc ConvU8U8S32_ReluClipFusion and ConvS8S8S32_PerChannel_ReluClipFusion: DQs -> Conv
+  // -> Relu or Clip (float bounds) -> Q. Per tensor, the weight uint8 over [-1, 5]; per channel,
+  // int8 symmetric on axis 0; the activation float between the Conv and the output's Q.
+  ...(
+    [
+      ['ConvU8U8S32_ReluClipFusion', 'uint8', 'uint8', true, { op: 'Relu' }, 21],
+      ['ConvU8U8S32_ReluClipFusion', 'uint8', 'uint8', false, { op: 'Relu' }, 21],
+      ['ConvU8U8S32_ReluClipFusion', 'uint8', 'uint8', true, { op: 'Clip', bounds: [0, 2] }, 19],
+      ['ConvU8U8S32_ReluClipFusion', 'uint16', 'uint8', false, { op: 'Clip', bounds: [-6, 6] }, 21],
+      ['ConvS8S8S32_PerChannel_ReluClipFusion', 'int8', 'int8', true, { op: 'Relu' }, 21],
+      ['ConvS8S8S32_PerChannel_ReluClipFusion', 'int8', 'int8', true, { op: 'Clip', bounds: [0, 6] }, 21],
+    ] as const
+  ).map(([name, a, w, hasBias, activation, opset]): OpTest => ({
+    source: `conv_test.cc: ${name} (${activation.op}${hasBias ? '' : ', no bias'}${a === 'uint16' ? ', uint16' : ''})`,
+    op: 'Conv',
+    inputs: [
+      x([1, 2, 4, 4], [0, 1]),
+      c([3, 2, 2, 2], {
+        qtype: w,
+        range: [-1, 5],
+        ...(name.includes('PerChannel') ? { symmetric: true, perChannelAxis: 0 } : {}),
+      }),
+      ...(hasBias ? [bias32(3)] : []),
+    ],
+    activation: { op: activation.op, bounds: 'bounds' in activation ? [...activation.bounds] : undefined },
+    qtype: a,
+    outputRange: activation.op === 'Relu' ? [0, 20] : [activation.bounds[0], activation.bounds[1]],
+    opset,
+    expected: 'All',
+  })),
   {
     source: 'conv_test.cc: ConvDepthwiseU8S8S32_PerChannel',
     op: 'Conv',
@@ -2696,10 +2726,9 @@ export const ORT_HTP_TESTS: OpTest[] = [
   })),
 ];
 
-const errorsOn = async (t: OpTest, flow: Flow) => {
-  const r = validate(qgraphFromQdq(buildOpTest(t)), await loadRulePack('htp'), { soc: 'SM8650', strict: true, flow });
-  return r.findings.filter((f) => f.severity === 'error');
-};
+const findingsOn = async (t: OpTest, flow: Flow) =>
+  validate(qgraphFromQdq(buildOpTest(t)), await loadRulePack('htp'), { soc: 'SM8650', strict: true, flow }).findings;
+const errorsOn = async (t: OpTest, flow: Flow) => (await findingsOn(t, flow)).filter((f) => f.severity === 'error');
 
 describe('ONNX Runtime QNN HTP tests, transcribed', () => {
   it('cover at least 300 tests of at least 43 test files', () => {
@@ -2712,6 +2741,9 @@ describe('ONNX Runtime QNN HTP tests, transcribed', () => {
       const ort = await errorsOn(t, 'ort');
       if (t.expected === 'All') {
         expect(ort.map((f) => `${f.rule}: ${f.message}`)).toEqual([]);
+        // A float activation before the output's Q is fused into the op (conv_activation_fusion.cc):
+        // not a float island that runs in FP16.
+        if (t.activation) expect((await findingsOn(t, 'ort')).filter((f) => f.rule === 'float-island')).toEqual([]);
         // Without ONNX Runtime's repair the QNN converter rejects it; otherwise it passes there too.
         const qnn = await errorsOn(t, 'qnn');
         if (t.ortRepair) expect(qnn.map((f) => f.node)).toContain(`${t.op}_node`);

@@ -21,7 +21,7 @@ import { predictDelegation, type Delegation } from './delegation';
 import { mapOp } from './map-op';
 import type { QGraph, QNode } from '../qgraph/qgraph';
 import { GRAPH_RULES, RULES } from './rules/index';
-import { archName, FLOW_NAMES } from './rules/context';
+import { archName, floatLeavesNpu, FLOW_NAMES, noFloatReason } from './rules/context';
 import { isEpContext } from '../model/external-data';
 
 export interface ValidateOptions {
@@ -250,6 +250,8 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
   if (integerNodes.length > 0) findings.push(notQdqFinding(integerNodes, options.strict, flow));
   // A compiled model's quantization is inside its context binaries: the rule above says so.
   else if (!graph.quantized && !compiled) {
+    // A float model runs on the HTP in FP16 as it is; where there is none, only once quantized.
+    const noFloat = floatLeavesNpu(pack, soc) ? noFloatReason(pack, soc) : undefined;
     findings.push({
       rule: 'not-quantized',
       severity: 'info',
@@ -259,7 +261,7 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
       qnnOp: null,
       port: '',
       tensor: '',
-      message: 'The model carries no quantization: only op support was checked.',
+      message: `The model carries no quantization: only op support was checked.${noFloat ? ` ${noFloat}: as it is, the model cannot run on the NPU.` : ''}`,
       expected: 'QDQ nodes or an AIMET .encodings file',
       actual: 'a float model',
       fix: 'Drop an AIMET .encodings file with the model, or quantize it.',
