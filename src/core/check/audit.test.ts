@@ -249,6 +249,23 @@ describe('C11-C13: the op mapping', () => {
     );
     expect(mm.findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
+  it.skipIf(!existsSync('/usr/share/libonnx-testdata/data/node/test_mean_one_input'))(
+    "a one-input Mean (ONNX's conformance model test_mean_one_input) is refused, in words that count it right",
+    async () => {
+      const bytes = readFileSync('/usr/share/libonnx-testdata/data/node/test_mean_one_input/model.onnx');
+      const r = validate(qgraphFromQdq(readOnnx(new Uint8Array(bytes))), await loadRulePack('htp'), {
+        soc: 'SM8650',
+        strict: true,
+        flow: 'ort',
+      });
+      const f = r.findings.find((x) => x.rule === 'op-limits')!;
+      expect([f.message, f.expected, f.actual]).toEqual([
+        'Mean with 1 input is not supported; it takes at least 2',
+        'at least 2 inputs',
+        '1 input',
+      ]);
+    },
+  );
   it('names the QNN op: rank-1 constant B makes a FullyConnected, depthwise Conv a DepthWiseConv2d', async () => {
     const pack = await loadRulePack('htp');
     const bad = (g: QGraph) => validate(g, pack, { soc: 'SM8650', strict: true }).findings.map((f) => f.qnnOp);

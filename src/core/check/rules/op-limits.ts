@@ -87,10 +87,11 @@ function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: 
           : limit.max !== undefined
             ? `at most ${limit.max}`
             : `at least ${limit.min}`;
+      const inputs = (k: number | undefined) => `input${k === 1 ? '' : 's'}`;
       return {
-        message: `${op} with ${n} inputs${limit.why ? ` (${limit.why})` : ''} is not supported; it takes ${want}`,
-        expected: `${want} inputs`,
-        actual: `${n} inputs`,
+        message: `${op} with ${n} ${inputs(n)}${limit.why ? ` (${limit.why})` : ''} is not supported; it takes ${want}`,
+        expected: `${want} ${inputs(limit.min === limit.max ? limit.min : (limit.max ?? limit.min))}`,
+        actual: `${n} ${inputs(n)}`,
       };
     }
     case 'output-count': {
