@@ -57,7 +57,14 @@ export interface DynamicShapes {
 }
 
 const fixed = (d: Dim) => typeof d === 'number' && d >= 0;
-const standard = (n: Node) => n.domain === '' || n.domain === 'ai.onnx';
+/**
+ * Ops of the ONNX domain, and the com.microsoft QuantizeLinear/DequantizeLinear that ONNX Runtime's
+ * quantizer writes for 16-bit types before opset 21: a constant through them stays known.
+ */
+const standard = (n: Node) =>
+  n.domain === '' ||
+  n.domain === 'ai.onnx' ||
+  (n.domain === 'com.microsoft' && (n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear'));
 
 /**
  * The graph's dynamic tensors (see the module comment), in one pass over its nodes in order;

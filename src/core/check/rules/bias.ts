@@ -1,6 +1,6 @@
 import type { Source } from '../../../../rules/types';
 import { fmt } from '../../encoding/encoding';
-import { specFor, violation, type Rule } from './context';
+import { floatLeavesNpu, noFloatReason, specFor, violation, type Rule } from './context';
 
 /** Relative tolerance for bias scale = input scale × weight scale (float32 products differ by ~1e-7). */
 export const BIAS_SCALE_RTOL = 1e-4;
@@ -28,26 +28,52 @@ const SRC: Source = {
 export const biasRule: Rule = {
   id: 'bias',
   title: 'Derived int32 bias',
-  description: `A Conv, FullyConnected or TransposeConv bias must be int32 with zero point 0, and its scale should equal input scale × weight scale (per channel; for a grouped TransposeConv the weight scales repeat per group), within a relative tolerance of ${BIAS_SCALE_RTOL} (one float16 step when the bias scale is stored as float16, as float16 models store it). A mismatch with per-channel weights breaks the HTP rule, which ONNX Runtime repairs by requantizing the bias; with per-tensor weights ExecuTorch's per-tensor configs calibrate the bias on its own, so the mismatch is advice there.`,
+  description: `A Conv, FullyConnected or TransposeConv bias must be int32 with zero point 0, and its scale should equal input scale × weight scale (per channel; for a grouped TransposeConv the weight scales repeat per group), within a relative tolerance of ${BIAS_SCALE_RTOL} (one float16 step when the bias scale is stored as float16, as float16 models store it). A mismatch with per-channel weights breaks the HTP rule, which ONNX Runtime repairs by requantizing the bias; with per-tensor weights ExecuTorch's per-tensor configs calibrate the bias on its own, so the mismatch is advice there. A bias that is not int32 keeps ONNX Runtime's QNN EP from forming a QDQ node unit: the node runs as a float op there (FP16 on the HTP), whether the bias is a constant or computed at run time.`,
   check(ctx) {
-    // A bias computed at run time is an activation added to the output (ONNX Runtime's
-    // Gemm_TransAB_Dynamic_B_And_Bias runs a uint8 one on the HTP); the int32 rule is for constants.
-    const bias = ctx.node.inputs.find((p) => p.role === 'bias' && p.encoding && p.constant);
+    const bias = ctx.node.inputs.find((p) => p.role === 'bias' && p.encoding);
     const spec = bias ? specFor(ctx.constraint?.inputs, bias.index) : undefined;
     if (!bias || !spec || !(spec.dtypes?.length === 1 && spec.dtypes[0] === 'int32')) return [];
     const enc = bias.encoding!;
     const out = [];
     const fix = 'Derive the bias encoding: int32, zero point 0, scale = input scale × weight scale.';
+    // ONNX Runtime forms no QDQ node unit around a Conv or Gemm whose bias DequantizeLinear reads
+    // anything but int32: the node runs as a float op, in FP16 on the HTP where it has FP16.
+    const noFloat = floatLeavesNpu(ctx.pack, ctx.soc);
+    const ortOutcome = noFloat ? 'cpu-fallback' : 'slower';
+    const ortSource: Source = {
+      ...SRC,
+      ref: `${SRC.ref}; onnxruntime/onnxruntime-qnn onnxruntime/core/optimizer/qdq_transformer/selectors_actions/qdq_selectors.cc (ConvNodeGroupSelector::Check, GemmNodeGroupSelector::Check: a bias DequantizeLinear must read int32)`,
+      note: `Under ONNX Runtime's QNN EP the ${ctx.node.opType} is then no QDQ node unit: it runs as a float op${noFloat ? `, which ${noFloatReason(ctx.pack, ctx.soc)}, so on the CPU` : ' (FP16 on the HTP: slower; on the CPU with FP16 precision off)'}. ONNX Runtime's own quantizer writes such a bias when the bias initializer is also read by another node (PyTorch shares equal initializers through Identity nodes): it quantizes it there first, as an 8- or 16-bit tensor.`,
+    };
+    if (!bias.constant) {
+      // A bias computed at run time is an activation added to the output, which the HTP takes
+      // (ONNX Runtime's Gemm_TransAB_Dynamic_B_And_Bias runs a uint8 one there, as a float op):
+      // only ONNX Runtime's node units care about its type.
+      if (enc.dtype !== 'int32')
+        out.push(
+          violation(bias, 'input', {
+            message: `${ctx.qnnOp} bias computed at run time is ${enc.dtype}: ONNX Runtime's QNN EP runs the ${ctx.node.opType} as a float op`,
+            expected: 'a constant int32 bias (a DequantizeLinear of an int32 initializer)',
+            actual: `${enc.dtype}, computed at run time`,
+            fix: `${fix} Where the bias is a copy of another initializer (an Identity, as PyTorch writes for equal initializers), give this node its own.`,
+            effect: { kind: 'performance', outcomes: { ort: ortOutcome }, flows: ['ort'] },
+            source: ortSource,
+          }),
+        );
+      return out;
+    }
+    // A bias of another type is one finding: its zero point and scale follow from that type.
     if (enc.dtype !== 'int32')
-      out.push(
+      return [
         violation(bias, 'input', {
           message: `${ctx.qnnOp} bias must be int32`,
           expected: 'int32',
           actual: enc.dtype,
           fix,
-          source: SRC,
+          effect: { kind: 'backend-limit', outcomes: { ort: ortOutcome } },
+          source: ortSource,
         }),
-      );
+      ];
     const nz = enc.zeroPoint.find((z) => z !== 0);
     if (nz !== undefined)
       out.push(

@@ -12,14 +12,21 @@ const SPEC: Source = {
 export function encodingProblems(
   enc: QuantEncoding,
   shape: QPort['shape'],
-): { message: string; expected: string; actual: string }[] {
-  const out: { message: string; expected: string; actual: string }[] = [];
+): { message: string; expected: string; actual: string; fix?: string }[] {
+  const out: { message: string; expected: string; actual: string; fix?: string }[] = [];
   const bad = enc.scale.findIndex((s) => !(Number.isFinite(s) && s > 0));
   if (bad >= 0)
     out.push({
       message: `scale ${bad === 0 && enc.scale.length === 1 ? '' : `[${bad}] `}is ${enc.scale[bad]}`,
       expected: 'a finite scale > 0',
       actual: String(enc.scale[bad]),
+      // A calibrator that met ±inf or NaN in the tensor writes them into the scale: ONNX Runtime's
+      // quantizer does so for an attention mask filled with -inf.
+      ...(Number.isNaN(enc.scale[bad]) || enc.scale[bad] === Infinity
+        ? {
+            fix: `An ${Number.isNaN(enc.scale[bad]) ? 'undefined (NaN)' : 'infinite'} scale comes from calibrating a tensor that holds ±inf or NaN, most often an attention mask filled with -inf: mask with a large finite value instead (torch.finfo(dtype).min, or -1e4), or set this tensor's range by hand (ONNX Runtime's quantizer: TensorQuantOverrides), and quantize again.`,
+          }
+        : {}),
     });
   const { qmin, qmax } = quantRange(enc.dtype);
   const zbad = enc.zeroPoint.findIndex((z) => !Number.isInteger(z) || z < qmin || z > qmax);
@@ -86,7 +93,9 @@ export const encodingRule: Rule = {
           violation(port, direction, {
             ...p,
             message: `${direction} ${port.index}: ${p.message}`,
-            fix: 'Recompute this encoding (recalibrate, or fix the exporter); a malformed encoding makes conversion fail.',
+            fix:
+              p.fix ??
+              'Recompute this encoding (recalibrate, or fix the exporter); a malformed encoding makes conversion fail.',
             source: SPEC,
           }),
         );

@@ -1,11 +1,33 @@
 import type { ConstraintEffect, OpLimit } from '../../../../rules/types';
-import type { QAttr } from '../../qgraph/qgraph';
+import { DATA_MOVEMENT } from '../../qgraph/from-qdq';
+import type { QAttr, QNode } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
 import { FLOW_NAMES, violation, type Rule, type RuleContext } from './context';
 import { einsumUnsupported } from './einsum';
 
 const show = (v: QAttr | undefined) =>
   v === undefined ? 'unset' : Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'string' ? `"${v}"` : String(v);
+
+const producers = new WeakMap<RuleContext['graph'], Map<string, QNode>>();
+
+/**
+ * The constant a run-time tensor copies, when it is made by an Identity (or another op that only
+ * moves data) of constant inputs: PyTorch's exporter writes one for each initializer equal to an
+ * earlier one, and a quantizer that quantizes the copy as an activation leaves a Q -> DQ on it.
+ */
+function copiedConstant(ctx: RuleContext, tensor: string): { tensor: string; via: string } | undefined {
+  let index = producers.get(ctx.graph);
+  if (!index) {
+    index = new Map();
+    for (const n of ctx.graph.nodes) for (const o of n.outputs) index.set(o.tensor, n);
+    producers.set(ctx.graph, index);
+  }
+  const p = index.get(tensor);
+  const data = p?.inputs.filter((x) => x.tensor);
+  if (!p || !DATA_MOVEMENT.has(p.opType) || !data?.length || !data.every((x) => x.constant)) return undefined;
+  const source = data[0]!;
+  return { tensor: source.from ?? source.tensor, via: `${/^[AEIOU]/.test(p.opType) ? 'an' : 'a'} ${p.opType}` };
+}
 
 /** One limit against one node: a violation's message, expected and actual, or undefined when it holds (or cannot be known). */
 function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: string; actual: string } | undefined {
@@ -72,10 +94,16 @@ function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: 
         (p) => limit.inputs.includes(p.index) && !p.constant && !ctx.staticTensor(p.tensor),
       );
       if (dynamic.length === 0) return undefined;
+      const copies = dynamic.map((p) => {
+        const source = copiedConstant(ctx, p.from ?? p.tensor);
+        return source
+          ? `${p.tensor} (a copy of the constant ${source.tensor} through ${source.via}, quantized again: ONNX Runtime's quantizer does so where PyTorch shares equal initializers, and ONNX Runtime does not fold the DequantizeLinear back into a constant; give this node an initializer of its own)`
+          : p.tensor;
+      });
       return {
         message: `${op} input ${dynamic.map((p) => p.index).join(', ')} must be a constant (${limit.why ?? 'computed at run time'})`,
         expected: 'constant (initializer, or folded from static shapes)',
-        actual: `computed at run time: ${dynamic.map((p) => p.tensor).join(', ')}`,
+        actual: `computed at run time: ${copies.join(', ')}`,
       };
     }
     case 'input-count': {

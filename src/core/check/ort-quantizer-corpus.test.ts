@@ -1,0 +1,86 @@
+/**
+ * QDQ models written by ONNX Runtime's own quantizer with its QNN configuration (get_qnn_qdq_config)
+ * from PyTorch float exports, at uint8 and uint16 activations (scripts/corpus/ort_quantizer.py,
+ * committed under __fixtures__/ort-quantizer with the findings each must have, read from its graph).
+ * What ONNX Runtime's quantizer writes is what users of its QNN EP deploy: QuantLens must find
+ * what the graph shows (an infinite scale from a -inf attention mask, a bias quantized as a
+ * uint8/uint16 tensor, a LayerNormalization scale quantized again from an Identity copy) and
+ * nothing else, under each flow.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadRulePack } from '../../../rules/registry';
+import { FLOWS, type Flow } from '../../../rules/types';
+import { readOnnx } from '../model/read-onnx';
+import { qgraphFromQdq } from '../qgraph/from-qdq';
+import { validate } from './validate';
+
+const DIR = join(__dirname, '__fixtures__', 'ort-quantizer');
+
+interface Case {
+  file: string;
+  activations: string;
+  errors: Record<Flow, [string, string][]>;
+  warnings: Record<Flow, [string, string][]>;
+}
+const manifest = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')) as { cases: Case[] };
+
+/** The (rule, node) pairs of one severity, each once, sorted as the manifest sorts them. */
+const pairs = (findings: { rule: string; node: string; severity: string }[], severity: string, rules?: Set<string>) =>
+  [
+    ...new Set(
+      findings
+        .filter((f) => f.severity === severity && (!rules || rules.has(f.rule)))
+        .map((f) => `${f.rule}\u0000${f.node}`),
+    ),
+  ]
+    .sort()
+    .map((k) => k.split('\u0000'));
+
+describe("ONNX Runtime's quantizer (QNN config) on PyTorch exports", () => {
+  it('covers clean models and each pattern, at 8 and 16 bits', () => {
+    expect(manifest.cases.length).toBeGreaterThanOrEqual(18);
+    expect(new Set(manifest.cases.map((c) => c.activations))).toEqual(new Set(['u8', 'u16']));
+    for (const rule of ['encoding', 'bias', 'op-limits'])
+      expect(manifest.cases.some((c) => FLOWS.some((f) => c.errors[f].some(([r]) => r === rule)))).toBe(true);
+    expect(manifest.cases.filter((c) => FLOWS.every((f) => c.errors[f].length === 0)).length).toBeGreaterThanOrEqual(
+      10,
+    );
+  });
+
+  for (const c of manifest.cases)
+    it(`${c.file}: ${FLOWS.map((f) => `${c.errors[f].length} error(s) under ${f}`).join(', ')}`, async () => {
+      const graph = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(join(DIR, c.file))), { fileName: c.file }));
+      const pack = await loadRulePack('htp');
+      for (const flow of FLOWS) {
+        const { findings } = validate(graph, pack, { soc: 'SM8650', strict: true, flow });
+        expect(pairs(findings, 'error'), `errors under ${flow}`).toEqual(c.errors[flow]);
+        // The bias warnings the graph shows; other warnings (requantized data movement, 16-bit
+        // MatMul inputs ONNX Runtime converts) are the rules' own business and tested elsewhere.
+        expect(pairs(findings, 'warning', new Set(['bias'])), `bias warnings under ${flow}`).toEqual(
+          c.warnings[flow].filter(([r]) => r === 'bias'),
+        );
+      }
+    });
+
+  it("explains what made a bad encoding or a run-time scale: a -inf mask, a requantized Identity copy, a bias ONNX Runtime's EP runs as a float op", async () => {
+    const pack = await loadRulePack('htp');
+    const check = (file: string, flow: Flow, soc = 'SM8650') =>
+      validate(qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(join(DIR, file))))), pack, {
+        soc,
+        strict: true,
+        flow,
+      }).findings;
+    const mask = check('float-causal-attention.u8u8.qdq.onnx', 'ort').find((f) => f.rule === 'encoding')!;
+    expect(mask.actual).toBe('Infinity');
+    expect(mask.fix).toMatch(/attention mask filled with -inf/);
+    const ln = check('float-encoder-opset17.u16u8.qdq.onnx', 'ort').find((f) => f.rule === 'op-limits')!;
+    expect(ln.actual).toMatch(/a copy of the constant ln1\.weight\S* through an Identity/);
+    const bias = check('shared-bias-se-cnn.u8u8.qdq.onnx', 'ort').filter((f) => f.rule === 'bias');
+    expect(new Set(bias.map((f) => f.outcome))).toEqual(new Set(['slower']));
+    // On V68, which has no FP16, the float Conv leaves the NPU.
+    const v68 = check('shared-bias-se-cnn.u8u8.qdq.onnx', 'ort', 'SM8350').filter((f) => f.rule === 'bias');
+    expect(new Set(v68.map((f) => [f.severity, f.outcome].join(' ')))).toEqual(new Set(['error cpu-fallback']));
+  });
+});
