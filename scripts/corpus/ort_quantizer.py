@@ -21,7 +21,13 @@ from QuantLens), as [rule, node] pairs per deployment flow:
   converter and ExecuTorch for a constant bias, a warning (the node runs as a float op) under
   ONNX Runtime, and for a bias computed at run time a warning under ONNX Runtime only;
 - a LayerNormalization whose scale is quantized again from a copy of another initializer (an
-  Identity, as PyTorch writes for equal initializers): `op-limits`, under every flow.
+  Identity, as PyTorch writes for equal initializers): `op-limits`, under every flow;
+- a Gemm with alpha or beta other than 1: `op-limits`, an error under ONNX Runtime only (the QNN
+  converter and ExecuTorch scale or decompose it);
+- an int32 bias whose scale is not input scale × weight scale (ONNX Runtime's quantizer folds a
+  Gemm's beta into it and sets beta to 1): `bias`; with per-channel weights an error under the
+  QNN converter and ExecuTorch and a warning (requantized) under ONNX Runtime, with a per-tensor
+  weight a warning under the QNN converter and ONNX Runtime.
 Every other finding of the models is absent, as ONNX Runtime's QNN tests expect of them.
 """
 import json
@@ -34,9 +40,12 @@ from onnx import numpy_helper
 
 FLOWS = ['qnn', 'ort', 'executorch']
 # Float corpus models (torch_qdq.py float cases) small enough to commit once quantized.
-FROM_CORPUS = ['float-causal-attention', 'float-encoder-opset17', 'float-segmentation-softmax', 'float-convnext-block',
+FROM_CORPUS = ['float-addmm-scaled', 'float-causal-attention', 'float-encoder-opset17', 'float-segmentation-softmax', 'float-convnext-block',
                'float-rotary-decoder', 'float-band-gate', 'float-linear-kn', 'float-grouped-upsampler']
-CONFIGS = [('u8', 'u8'), ('u16', 'u8')]
+CONFIGS = [('u8', 'u8', False), ('u16', 'u8', False)]
+# Per-channel weights (get_qnn_qdq_config per_channel=True) for the models that need them: a Gemm
+# bias then has one scale per output channel, which must each be input scale × weight scale.
+PER_CHANNEL = {'float-addmm-scaled': [('u8', 'u8', True)]}
 
 
 def shared_bias_cnn(path):
@@ -73,7 +82,7 @@ def shared_bias_cnn(path):
     torch.onnx.export(Net().eval(), (torch.randn(1, 3, 16, 16),), path, opset_version=13, input_names=['in0'], output_names=['out'])
 
 
-def quantize_with_ort(src, dst, act, weight):
+def quantize_with_ort(src, dst, act, weight, per_channel):
     from onnxruntime.quantization import CalibrationDataReader, QuantType, quantize
     from onnxruntime.quantization.execution_providers.qnn import get_qnn_qdq_config
 
@@ -99,7 +108,7 @@ def quantize_with_ort(src, dst, act, weight):
         def get_next(self):
             return next(self.it, None)
 
-    config = get_qnn_qdq_config(src, Reader(), activation_type=types[act], weight_type=types[weight])
+    config = get_qnn_qdq_config(src, Reader(), activation_type=types[act], weight_type=types[weight], per_channel=per_channel)
     quantize(src, dst, config)
 
 
@@ -149,6 +158,25 @@ def expected(model):
                     zp = const(q.input[2]) if q is not None and len(q.input) > 2 else None
                     if zp is not None and zp.dtype != np.int32:
                         warnings['ort'].add(('bias', n.name))
+        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute}
+        if n.op_type == 'Gemm' and (attrs.get('alpha', 1.0) != 1.0 or attrs.get('beta', 1.0) != 1.0):
+            errors['ort'].add(('op-limits', n.name))
+        if n.op_type in ('Conv', 'Gemm') and len(n.input) > 2 and n.input[2]:
+            act_dq, w_dq, b_dq = (producer.get(i) for i in n.input[:3])
+            if all(d is not None and d.op_type == 'DequantizeLinear' for d in (act_dq, w_dq, b_dq)):
+                s_in, s_w, s_b = (const(d.input[1]) for d in (act_dq, w_dq, b_dq))
+                stored = inits.get(b_dq.input[0])
+                if stored is not None and stored.data_type == onnx.TensorProto.INT32 and s_in is not None and s_w is not None:
+                    want = s_in.reshape(-1)[0] * s_w.reshape(-1)
+                    if not np.allclose(s_b.reshape(-1), want, rtol=1e-4, atol=0):
+                        if s_w.size > 1:
+                            errors['qnn'].add(('bias', n.name))
+                            errors['executorch'].add(('bias', n.name))
+                        else:
+                            # Per tensor, both converters requantize it; ExecuTorch's per-tensor
+                            # configs calibrate a bias on their own (advice).
+                            warnings['qnn'].add(('bias', n.name))
+                        warnings['ort'].add(('bias', n.name))
         if n.op_type == 'LayerNormalization':
             dq = producer.get(n.input[1])
             q = producer.get(dq.input[0]) if dq is not None and dq.op_type == 'DequantizeLinear' else None
@@ -169,13 +197,13 @@ def main(corpus, out):
     sources.append(('shared-bias-se-cnn', built))
     cases = []
     for name, src in sources:
-        for act, weight in CONFIGS:
-            file = f'{name}.{act}{weight}.qdq.onnx'
+        for act, weight, per_channel in CONFIGS + PER_CHANNEL.get(name, []):
+            file = f'{name}.{act}{weight}{"-per-channel" if per_channel else ""}.qdq.onnx'
             dst = os.path.join(out, file)
-            quantize_with_ort(src, dst, act, weight)
+            quantize_with_ort(src, dst, act, weight, per_channel)
             m = onnx.load(dst)
             errors, warnings = expected(m)
-            cases.append({'file': file, 'from': os.path.basename(src), 'activations': act, 'weights': weight,
+            cases.append({'file': file, 'from': os.path.basename(src), 'activations': act, 'weights': weight, 'perChannel': per_channel,
                           'nodes': len(m.graph.node), 'errors': errors, 'warnings': warnings})
             print(f'{file}: {len(m.graph.node)} nodes, {len(errors["ort"])} errors under ort', flush=True)
     os.remove(built)

@@ -64,7 +64,7 @@ describe("ONNX Runtime's quantizer (QNN config) on PyTorch exports", () => {
       }
     });
 
-  it("explains what made a bad encoding or a run-time scale: a -inf mask, a requantized Identity copy, a bias ONNX Runtime's EP runs as a float op", async () => {
+  it("explains what made a bad encoding or a run-time scale: a -inf mask, a requantized Identity copy, a folded beta, a bias ONNX Runtime's EP runs as a float op", async () => {
     const pack = await loadRulePack('htp');
     const check = (file: string, flow: Flow, soc = 'SM8650') =>
       validate(qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(join(DIR, file))))), pack, {
@@ -79,6 +79,9 @@ describe("ONNX Runtime's quantizer (QNN config) on PyTorch exports", () => {
     expect(ln.actual).toMatch(/a copy of the constant ln1\.weight\S* through an Identity/);
     const bias = check('shared-bias-se-cnn.u8u8.qdq.onnx', 'ort').filter((f) => f.rule === 'bias');
     expect(new Set(bias.map((f) => f.outcome))).toEqual(new Set(['slower']));
+    // ONNX Runtime's quantizer folds the Gemm's beta (0.5) into its bias scale and sets beta to 1.
+    const folded = check('float-addmm-scaled.u8u8-per-channel.qdq.onnx', 'qnn').find((f) => f.rule === 'bias')!;
+    expect(folded.actual).toMatch(/\(0\.5 × the expected\)$/);
     // On V68, which has no FP16, the float Conv leaves the NPU.
     const v68 = check('shared-bias-se-cnn.u8u8.qdq.onnx', 'ort', 'SM8350').filter((f) => f.rule === 'bias');
     expect(new Set(v68.map((f) => [f.severity, f.outcome].join(' ')))).toEqual(new Set(['error cpu-fallback']));

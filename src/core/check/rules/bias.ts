@@ -123,7 +123,9 @@ export const biasRule: Rule = {
               effect,
               message: `${ctx.qnnOp} bias scale${n > 1 ? ` [channel ${i}]` : ''} is not input scale × weight scale`,
               expected: `${fmt(e)} (= ${fmt(input.scale[0])} × ${fmt(wScales[wScales.length === 1 ? 0 : i])})`,
-              actual: fmt(a),
+              // The ratio tells how the scale was made (0.5: ONNX Runtime's quantizer folded a
+              // Gemm's beta of 0.5 into it and set beta to 1).
+              actual: e !== undefined && a !== undefined && e > 0 ? `${fmt(a)} (${fmt(a / e)} × the expected)` : fmt(a),
               fix: `${fix} ONNX Runtime requantizes a mismatched bias (conv_op_builder.cc ProcessConv2D3DInputs).`,
               source: SRC,
             }),
