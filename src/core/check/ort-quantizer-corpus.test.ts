@@ -40,7 +40,7 @@ const pairs = (findings: { rule: string; node: string; severity: string }[], sev
 
 describe("ONNX Runtime's quantizer (QNN config) on PyTorch exports", () => {
   it('covers clean models and each pattern, at 8 and 16 bits', () => {
-    expect(manifest.cases.length).toBeGreaterThanOrEqual(18);
+    expect(manifest.cases.length).toBeGreaterThanOrEqual(23);
     expect(new Set(manifest.cases.map((c) => c.activations))).toEqual(new Set(['u8', 'u16']));
     for (const rule of ['encoding', 'bias', 'op-limits'])
       expect(manifest.cases.some((c) => FLOWS.some((f) => c.errors[f].some(([r]) => r === rule)))).toBe(true);
@@ -79,6 +79,7 @@ describe("ONNX Runtime's quantizer (QNN config) on PyTorch exports", () => {
     expect(ln.actual).toMatch(/a copy of the constant ln1\.weight\S* through an Identity/);
     const bias = check('shared-bias-se-cnn.u8u8.qdq.onnx', 'ort').filter((f) => f.rule === 'bias');
     expect(new Set(bias.map((f) => f.outcome))).toEqual(new Set(['slower']));
+    expect(bias[0]!.fix).toMatch(/run quant_pre_process on the float model first/);
     // ONNX Runtime's quantizer folds the Gemm's beta (0.5) into its bias scale and sets beta to 1.
     const folded = check('float-addmm-scaled.u8u8-per-channel.qdq.onnx', 'qnn').find((f) => f.rule === 'bias')!;
     expect(folded.actual).toMatch(/\(0\.5 × the expected\)$/);

@@ -36,6 +36,7 @@ export const biasRule: Rule = {
     const enc = bias.encoding!;
     const out = [];
     const fix = 'Derive the bias encoding: int32, zero point 0, scale = input scale × weight scale.';
+    const ortQuantizerFix = `${fix} With ONNX Runtime's quantizer, run quant_pre_process on the float model first (Constant nodes become initializers) and give each node a bias initializer of its own.`;
     // ONNX Runtime forms no QDQ node unit around a Conv or Gemm whose bias DequantizeLinear reads
     // anything but int32: the node runs as a float op, in FP16 on the HTP where it has FP16.
     const noFloat = floatLeavesNpu(ctx.pack, ctx.soc);
@@ -43,7 +44,7 @@ export const biasRule: Rule = {
     const ortSource: Source = {
       ...SRC,
       ref: `${SRC.ref}; onnxruntime/onnxruntime-qnn onnxruntime/core/optimizer/qdq_transformer/selectors_actions/qdq_selectors.cc (ConvNodeGroupSelector::Check, GemmNodeGroupSelector::Check: a bias DequantizeLinear must read int32)`,
-      note: `Under ONNX Runtime's QNN EP the ${ctx.node.opType} is then no QDQ node unit: it runs as a float op${noFloat ? `, which ${noFloatReason(ctx.pack, ctx.soc)}, so on the CPU` : ' (FP16 on the HTP: slower; on the CPU with FP16 precision off)'}. ONNX Runtime's own quantizer writes such a bias when the bias initializer is also read by another node (PyTorch shares equal initializers through Identity nodes): it quantizes it there first, as an 8- or 16-bit tensor.`,
+      note: `Under ONNX Runtime's QNN EP the ${ctx.node.opType} is then no QDQ node unit: it runs as a float op${noFloat ? `, which ${noFloatReason(ctx.pack, ctx.soc)}, so on the CPU` : ' (FP16 on the HTP: slower; on the CPU with FP16 precision off)'}. ONNX Runtime's own quantizer writes such a bias, quantized as an 8- or 16-bit activation, when the bias is not an initializer of its own: the output of a Constant node (paddle2onnx writes weights so; quant_pre_process folds them into initializers), or an initializer another node reads too (PyTorch shares equal initializers through Identity nodes).`,
     };
     if (!bias.constant) {
       // A bias computed at run time is an activation added to the output, which the HTP takes
@@ -55,7 +56,7 @@ export const biasRule: Rule = {
             message: `${ctx.qnnOp} bias computed at run time is ${enc.dtype}: ONNX Runtime's QNN EP runs the ${ctx.node.opType} as a float op`,
             expected: 'a constant int32 bias (a DequantizeLinear of an int32 initializer)',
             actual: `${enc.dtype}, computed at run time`,
-            fix: `${fix} Where the bias is a copy of another initializer (an Identity, as PyTorch writes for equal initializers), give this node its own.`,
+            fix: ortQuantizerFix,
             effect: { kind: 'performance', outcomes: { ort: ortOutcome }, flows: ['ort'] },
             source: ortSource,
           }),
@@ -69,7 +70,7 @@ export const biasRule: Rule = {
           message: `${ctx.qnnOp} bias must be int32`,
           expected: 'int32',
           actual: enc.dtype,
-          fix,
+          fix: ortQuantizerFix,
           effect: { kind: 'backend-limit', outcomes: { ort: ortOutcome } },
           source: ortSource,
         }),
