@@ -49,6 +49,13 @@ CONFIGS = [('u8', 'u8', False), ('u16', 'u8', False)]
 # Per-channel weights (get_qnn_qdq_config per_channel=True) for the models that need them: a Gemm
 # bias then has one scale per output channel, which must each be input scale × weight scale.
 PER_CHANNEL = {'float-addmm-scaled': [('u8', 'u8', True)]}
+# Mixed precision as ONNX Runtime's quantizer does it (init_overrides of some tensors to uint16 in
+# a uint8 model): it widens the nodes around them and writes a DequantizeLinear -> QuantizeLinear
+# conversion at each edge between the two precisions. Here the variance path of ConvNeXt's
+# LayerNorm, written out by PyTorch as Pow, ReduceMean, Add, Sqrt and Div.
+MIXED = {'float-convnext-block': ['/block/block/block.2/Pow_output_0', '/block/block/block.2/ReduceMean_1_output_0',
+                                  '/block/block/block.2/Add_output_0', '/block/block/block.2/Sqrt_output_0',
+                                  '/block/block/block.2/Div_output_0']}
 
 
 def shared_bias_cnn(path):
@@ -85,7 +92,7 @@ def shared_bias_cnn(path):
     torch.onnx.export(Net().eval(), (torch.randn(1, 3, 16, 16),), path, opset_version=13, input_names=['in0'], output_names=['out'])
 
 
-def quantize_with_ort(src, dst, act, weight, per_channel):
+def quantize_with_ort(src, dst, act, weight, per_channel, wide=()):
     from onnxruntime.quantization import CalibrationDataReader, QuantType, quantize
     from onnxruntime.quantization.execution_providers.qnn import get_qnn_qdq_config
 
@@ -111,7 +118,9 @@ def quantize_with_ort(src, dst, act, weight, per_channel):
         def get_next(self):
             return next(self.it, None)
 
-    config = get_qnn_qdq_config(src, Reader(), activation_type=types[act], weight_type=types[weight], per_channel=per_channel)
+    overrides = {t: [{'quant_type': QuantType.QUInt16}] for t in wide}
+    config = get_qnn_qdq_config(src, Reader(), activation_type=types[act], weight_type=types[weight], per_channel=per_channel,
+                                init_overrides=overrides or None)
     quantize(src, dst, config)
 
 
@@ -202,13 +211,17 @@ def main(corpus, out):
     sources.append(('shared-bias-se-cnn', built))
     cases = []
     for name, src in sources:
-        for act, weight, per_channel in CONFIGS + PER_CHANNEL.get(name, []):
-            file = f'{name}.{act}{weight}{"-per-channel" if per_channel else ""}.qdq.onnx'
+        runs = [(a, w, pc, ()) for a, w, pc in CONFIGS + PER_CHANNEL.get(name, [])]
+        if name in MIXED:
+            runs.append(('u8', 'u8', False, tuple(MIXED[name])))
+        for act, weight, per_channel, wide in runs:
+            file = f'{name}.{act}{weight}{"-per-channel" if per_channel else ""}{"-mixed-u16" if wide else ""}.qdq.onnx'
             dst = os.path.join(out, file)
-            quantize_with_ort(src, dst, act, weight, per_channel)
+            quantize_with_ort(src, dst, act, weight, per_channel, wide)
             m = onnx.load(dst)
             errors, warnings = expected(m)
             cases.append({'file': file, 'from': os.path.basename(src), 'activations': act, 'weights': weight, 'perChannel': per_channel,
+                          **({'uint16Tensors': list(wide)} if wide else {}),
                           'nodes': len(m.graph.node), 'errors': errors, 'warnings': warnings})
             print(f'{file}: {len(m.graph.node)} nodes, {len(errors["ort"])} errors under ort', flush=True)
     os.remove(built)

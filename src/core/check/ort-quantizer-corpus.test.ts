@@ -40,7 +40,7 @@ const pairs = (findings: { rule: string; node: string; severity: string }[], sev
 
 describe("ONNX Runtime's quantizer (QNN config) on PyTorch exports", () => {
   it('covers clean models and each pattern, at 8 and 16 bits', () => {
-    expect(manifest.cases.length).toBeGreaterThanOrEqual(23);
+    expect(manifest.cases.length).toBeGreaterThanOrEqual(24);
     expect(new Set(manifest.cases.map((c) => c.activations))).toEqual(new Set(['u8', 'u16']));
     for (const rule of ['encoding', 'bias', 'op-limits'])
       expect(manifest.cases.some((c) => FLOWS.some((f) => c.errors[f].some(([r]) => r === rule)))).toBe(true);
@@ -63,6 +63,26 @@ describe("ONNX Runtime's quantizer (QNN config) on PyTorch exports", () => {
         );
       }
     });
+
+  it("reads ONNX Runtime's mixed precision (some tensors widened to uint16, a DQ -> Q conversion at each edge between the precisions) as it runs: both precisions, no finding", async () => {
+    const file = 'float-convnext-block.u8u8-mixed-u16.qdq.onnx';
+    const model = readOnnx(new Uint8Array(readFileSync(join(DIR, file))));
+    const byOutput = new Map(model.graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+    const converts = model.graph.nodes.filter(
+      (n) => n.opType === 'QuantizeLinear' && byOutput.get(n.inputs[0]!)?.opType === 'DequantizeLinear',
+    );
+    expect(converts.length).toBeGreaterThanOrEqual(2);
+    const graph = qgraphFromQdq(model);
+    const sqrt = graph.nodes.find((n) => n.name === '/block/block/block.2/Sqrt')!;
+    expect([sqrt.inputs[0]!.encoding?.dtype, sqrt.outputs[0]!.encoding?.dtype]).toEqual(['uint16', 'uint16']);
+    const stem = graph.nodes.find((n) => n.opType === 'Conv')!;
+    expect(stem.outputs[0]!.encoding?.dtype).toBe('uint8');
+    const pack = await loadRulePack('htp');
+    for (const flow of FLOWS)
+      expect(
+        validate(graph, pack, { soc: 'SM8650', strict: true, flow }).findings.filter((f) => f.severity !== 'info'),
+      ).toEqual([]);
+  });
 
   it("explains what made a bad encoding or a run-time scale: a -inf mask, a requantized Identity copy, a folded beta, a bias ONNX Runtime's EP runs as a float op", async () => {
     const pack = await loadRulePack('htp');
