@@ -34,7 +34,6 @@ export const biasRule: Rule = {
     const spec = bias ? specFor(ctx.constraint?.inputs, bias.index) : undefined;
     if (!bias || !spec || !(spec.dtypes?.length === 1 && spec.dtypes[0] === 'int32')) return [];
     const enc = bias.encoding!;
-    const out = [];
     const fix = 'Derive the bias encoding: int32, zero point 0, scale = input scale × weight scale.';
     const ortQuantizerFix = `${fix} With ONNX Runtime's quantizer, run quant_pre_process on the float model first (Constant nodes become initializers) and give each node a bias initializer of its own.`;
     // ONNX Runtime forms no QDQ node unit around a Conv or Gemm whose bias DequantizeLinear reads
@@ -50,18 +49,17 @@ export const biasRule: Rule = {
       // A bias computed at run time is an activation added to the output, which the HTP takes
       // (ONNX Runtime's Gemm_TransAB_Dynamic_B_And_Bias runs a uint8 one there, as a float op):
       // only ONNX Runtime's node units care about its type.
-      if (enc.dtype !== 'int32')
-        out.push(
-          violation(bias, 'input', {
-            message: `${ctx.qnnOp} bias computed at run time is ${enc.dtype}: ONNX Runtime's QNN EP runs the ${ctx.node.opType} as a float op`,
-            expected: 'a constant int32 bias (a DequantizeLinear of an int32 initializer)',
-            actual: `${enc.dtype}, computed at run time`,
-            fix: ortQuantizerFix,
-            effect: { kind: 'performance', outcomes: { ort: ortOutcome }, flows: ['ort'] },
-            source: ortSource,
-          }),
-        );
-      return out;
+      if (enc.dtype === 'int32') return [];
+      return [
+        violation(bias, 'input', {
+          message: `${ctx.qnnOp} bias computed at run time is ${enc.dtype}: ONNX Runtime's QNN EP runs the ${ctx.node.opType} as a float op`,
+          expected: 'a constant int32 bias (a DequantizeLinear of an int32 initializer)',
+          actual: `${enc.dtype}, computed at run time`,
+          fix: ortQuantizerFix,
+          effect: { kind: 'performance', outcomes: { ort: ortOutcome }, flows: ['ort'] },
+          source: ortSource,
+        }),
+      ];
     }
     // A bias of another type is one finding: its zero point and scale follow from that type.
     if (enc.dtype !== 'int32')
@@ -75,6 +73,7 @@ export const biasRule: Rule = {
           source: ortSource,
         }),
       ];
+    const out = [];
     const nz = enc.zeroPoint.find((z) => z !== 0);
     if (nz !== undefined)
       out.push(
