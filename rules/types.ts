@@ -202,6 +202,11 @@ export type OpLimit = {
     | { kind: 'input-values'; input: number; values: number[]; dtypes: string[] }
     /** Einsum's `equation` must be one the backend lowers (MatMul-shaped; see core/check/rules/einsum.ts). */
     | { kind: 'einsum-equation' }
+    /**
+     * A Gemm's C, when present, must be [N] or [rows, N] (N: the output columns, from B and
+     * transB), and [1, N] when it is quantized.
+     */
+    | { kind: 'gemm-bias-shape' }
   );
 
 export interface OpConstraint {

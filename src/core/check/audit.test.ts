@@ -283,6 +283,41 @@ describe('C11-C13: the op mapping', () => {
   });
 });
 
+describe("Gemm's C under ONNX Runtime's QNN EP (gemm_op_builder.cc ExplictOpCheck)", () => {
+  const NODE = '/usr/share/libonnx-testdata/data/node';
+  const conformance = (name: string) =>
+    qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(`${NODE}/${name}/model.onnx`)), { fileName: `${name}.onnx` }));
+  it.skipIf(!existsSync(NODE))(
+    "ONNX's conformance Gemms: a scalar or one-element C leaves the node to the CPU under ONNX Runtime only; [N], [1, N] and a float [rows, N] stay",
+    async () => {
+      for (const name of ['test_gemm_default_scalar_bias', 'test_gemm_default_single_elem_vector_bias']) {
+        const graph = conformance(name);
+        expect(await check(graph, { flow: 'ort' }), name).toEqual([
+          ['op-limits', 'error', 'cpu-fallback'],
+          ['not-quantized', 'info', 'advice'],
+        ]);
+        for (const flow of ['qnn', 'executorch'] as const)
+          expect(await errors(graph, { flow }), `${name} ${flow}`).toEqual([]);
+      }
+      for (const name of ['test_gemm_default_vector_bias', 'test_gemm_default_matrix_bias', 'test_gemm_transposeB'])
+        expect(await errors(conformance(name), { flow: 'ort' }), name).toEqual([]);
+    },
+  );
+  it('a quantized C of [rows, N] with more than one row is refused under ONNX Runtime; one row is not', async () => {
+    const gemm = (rows: number) =>
+      qgraphFromQdq(
+        op({
+          op: 'Gemm',
+          qtype: 'uint8',
+          inputs: [x([rows, 6]), c([6, 4], { range: [-1, 5] }), x([rows, 4], [-1, 1])],
+        }),
+      );
+    expect(await errors(gemm(3), { flow: 'ort' })).toEqual(['op-limits']);
+    expect(await errors(gemm(1), { flow: 'ort' })).toEqual([]);
+    expect(await errors(gemm(3), { flow: 'qnn' })).toEqual([]);
+  });
+});
+
 describe('C14, C18: constraints for ops that had none', () => {
   it('GatherElements must share its input quantization; Argmax takes no int16 input', async () => {
     const ge = qgraphFromQdq(

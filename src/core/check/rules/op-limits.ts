@@ -106,6 +106,29 @@ function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: 
         actual: `computed at run time: ${copies.join(', ')}`,
       };
     }
+    case 'gemm-bias-shape': {
+      const c = node.inputs.find((p) => p.index === 2 && p.tensor);
+      const b = node.inputs.find((p) => p.index === 1)?.shape;
+      if (!c?.shape || !b || b.length !== 2) return undefined;
+      const columns = attr('transB') === 1 ? b[0] : b[1];
+      if (typeof columns !== 'number' || columns < 0) return undefined;
+      const shape = c.shape;
+      const last = shape[shape.length - 1];
+      const rows = shape.length === 2 ? shape[0] : undefined;
+      const wrongLast = shape.length === 0 || shape.length > 2 || (typeof last === 'number' && last !== columns);
+      const quantizedRows = shape.length === 2 && !!c.encoding && typeof rows === 'number' && rows !== 1;
+      if (!wrongLast && !quantizedRows) return undefined;
+      const dims = `[${shape.join(', ')}]`;
+      return {
+        message: wrongLast
+          ? `Gemm C of shape ${dims} is not supported: it must be [${columns}] or [rows, ${columns}], one value per output column`
+          : `Gemm C of shape ${dims} is quantized: a quantized C must be [1, ${columns}]`,
+        expected: wrongLast
+          ? `C of shape [${columns}] or [rows, ${columns}]`
+          : `C of shape [1, ${columns}] (or [${columns}])`,
+        actual: `C of shape ${dims}`,
+      };
+    }
     case 'input-count': {
       const n = node.inputs.length;
       if ((limit.min === undefined || n >= limit.min) && (limit.max === undefined || n <= limit.max)) return undefined;
