@@ -185,7 +185,7 @@ export const HTP_OPS: OpMapping[] = [
             'gemm_op_builder.cc',
             'GemmOpBuilder::ExplictOpCheck ("QNN FullyConnected Op only support C with shape [N, M]", "only support quantized C with shape [1, M]")',
           ),
-          note: "ONNX Runtime's QNN EP leaves such a Gemm to the CPU. Its tests run a C of [N] (Gemm_Broadcast_Bias_DynamicA_StaticB_StaticC) and a float C of [rows, N] (Gemm_2D_Bias). The QNN converter and ExecuTorch broadcast a bias with an element-wise add, so only ONNX Runtime's flow is concerned.",
+          note: "ONNX Runtime's QNN EP leaves such a Gemm to the CPU. Its tests run a C of [N] (Gemm_Broadcast_Bias_DynamicA_StaticB_StaticC) and a float C of [rows, N] (Gemm_2D_Bias). What the QNN converter and ExecuTorch make of such a C is not in their public code, so only ONNX Runtime's flow is judged.",
         },
         effect: { kind: 'backend-limit', outcomes: { ort: 'cpu-fallback' }, flows: ['ort'] },
         fix: 'Give C the shape [N] (one value per output column, broadcast over the rows): expand a scalar or one-element C to N values, and add a per-row C with an Add after the Gemm.',
