@@ -23,6 +23,7 @@ from QuantLens), as [rule, node] pairs per deployment flow:
   ONNX Runtime, and for a bias computed at run time a warning under ONNX Runtime only;
 - a LayerNormalization whose scale is quantized again from a copy of another initializer (an
   Identity, as PyTorch writes for equal initializers): `op-limits`, under every flow;
+- a BatchNormalization whose scale is 16-bit (uint16 weights): `dtype`, under every flow;
 - a Gemm with alpha or beta other than 1: `op-limits`, an error under ONNX Runtime only (the QNN
   converter and ExecuTorch scale or decompose it);
 - an int32 bias whose scale is not input scale × weight scale (ONNX Runtime's quantizer folds a
@@ -49,6 +50,9 @@ CONFIGS = [('u8', 'u8', False), ('u16', 'u8', False)]
 # Per-channel weights (get_qnn_qdq_config per_channel=True) for the models that need them: a Gemm
 # bias then has one scale per output channel, which must each be input scale × weight scale.
 PER_CHANNEL = {'float-addmm-scaled': [('u8', 'u8', True)]}
+# uint16 weights too (16a16w): ONNX Runtime's QNN EP turns a static uint16 weight into symmetric
+# int16 (a repair, warned), and a BatchNormalization takes an 8-bit scale only.
+SIXTEEN_BIT_WEIGHTS = {'float-linear-kn', 'float-grouped-upsampler', 'float-rotary-decoder'}
 # Mixed precision as ONNX Runtime's quantizer does it (init_overrides of some tensors to uint16 in
 # a uint8 model): it widens the nodes around them and writes a DequantizeLinear -> QuantizeLinear
 # conversion at each edge between the two precisions. Here the variance path of ConvNeXt's
@@ -189,6 +193,12 @@ def expected(model):
                             # configs calibrate a bias on their own (advice).
                             warnings['qnn'].add(('bias', n.name))
                         warnings['ort'].add(('bias', n.name))
+        if n.op_type == 'BatchNormalization' and len(n.input) > 1:
+            dq = producer.get(n.input[1])
+            stored = inits.get(dq.input[0]) if dq is not None and dq.op_type == 'DequantizeLinear' else None
+            if stored is not None and stored.data_type in (onnx.TensorProto.UINT16, onnx.TensorProto.INT16):
+                for f in FLOWS:
+                    errors[f].add(('dtype', n.name))
         if n.op_type == 'LayerNormalization':
             dq = producer.get(n.input[1])
             q = producer.get(dq.input[0]) if dq is not None and dq.op_type == 'DequantizeLinear' else None
@@ -211,7 +221,8 @@ def main(corpus, out):
     sources.append(('shared-bias-se-cnn', built))
     cases = []
     for name, src in sources:
-        runs = [(a, w, pc, ()) for a, w, pc in CONFIGS + PER_CHANNEL.get(name, [])]
+        extra = PER_CHANNEL.get(name, []) + ([('u16', 'u16', False)] if name in SIXTEEN_BIT_WEIGHTS else [])
+        runs = [(a, w, pc, ()) for a, w, pc in CONFIGS + extra]
         if name in MIXED:
             runs.append(('u8', 'u8', False, tuple(MIXED[name])))
         for act, weight, per_channel, wide in runs:

@@ -21,6 +21,7 @@ const DIR = join(__dirname, '__fixtures__', 'ort-quantizer');
 interface Case {
   file: string;
   activations: string;
+  weights: string;
   errors: Record<Flow, [string, string][]>;
   warnings: Record<Flow, [string, string][]>;
 }
@@ -39,9 +40,10 @@ const pairs = (findings: { rule: string; node: string; severity: string }[], sev
     .map((k) => k.split('\u0000'));
 
 describe("ONNX Runtime's quantizer (QNN config) on PyTorch exports", () => {
-  it('covers clean models and each pattern, at 8 and 16 bits', () => {
-    expect(manifest.cases.length).toBeGreaterThanOrEqual(24);
+  it('covers clean models and each pattern, at 8 and 16 bits (16-bit weights too)', () => {
+    expect(manifest.cases.length).toBeGreaterThanOrEqual(27);
     expect(new Set(manifest.cases.map((c) => c.activations))).toEqual(new Set(['u8', 'u16']));
+    expect(manifest.cases.some((c) => c.weights === 'u16')).toBe(true);
     for (const rule of ['encoding', 'bias', 'op-limits'])
       expect(manifest.cases.some((c) => FLOWS.some((f) => c.errors[f].some(([r]) => r === rule)))).toBe(true);
     expect(manifest.cases.filter((c) => FLOWS.every((f) => c.errors[f].length === 0)).length).toBeGreaterThanOrEqual(
@@ -103,6 +105,12 @@ describe("ONNX Runtime's quantizer (QNN config) on PyTorch exports", () => {
     // ONNX Runtime's quantizer folds the Gemm's beta (0.5) into its bias scale and sets beta to 1.
     const folded = check('float-addmm-scaled.u8u8-per-channel.qdq.onnx', 'qnn').find((f) => f.rule === 'bias')!;
     expect(folded.actual).toMatch(/\(0\.5 × the expected\)$/);
+    // uint16 weights (16a16w): ONNX Runtime's QNN EP converts each static one to symmetric int16.
+    const wide = check('float-linear-kn.u16u16.qdq.onnx', 'ort').filter((f) => f.severity !== 'info');
+    expect(wide.map((f) => [f.rule, f.node, f.outcome])).toEqual([
+      ['dtype', '/Gemm', 'auto-fixed'],
+      ['dtype', '/MatMul', 'auto-fixed'],
+    ]);
     // On V68, which has no FP16, the float Conv leaves the NPU.
     const v68 = check('shared-bias-se-cnn.u8u8.qdq.onnx', 'ort', 'SM8350').filter((f) => f.rule === 'bias');
     expect(new Set(v68.map((f) => [f.severity, f.outcome].join(' ')))).toEqual(new Set(['error cpu-fallback']));
