@@ -235,14 +235,14 @@ export function buildOpTest(t: OpTest): Model {
     ins.push(dq);
   });
   const outs = Array.from({ length: t.outputs ?? 1 }, (_, i) => `out${i}`);
+  b.node(t.op, ins, t.activation ? ['op_out'] : outs, t.attrs ?? {}, { name: `${t.op}_node`, domain: t.domain });
   if (t.activation) {
-    b.node(t.op, ins, ['op_out'], t.attrs ?? {}, { name: `${t.op}_node`, domain: t.domain });
     const bounds = (t.activation.bounds ?? []).map((v, i) => {
       b.initializer(`act_const_${i}`, new Float32Array([v]), []);
       return `act_const_${i}`;
     });
     b.node(t.activation.op, ['op_out', ...bounds], outs, {}, { name: 'Activation' });
-  } else b.node(t.op, ins, outs, t.attrs ?? {}, { name: `${t.op}_node`, domain: t.domain });
+  }
   const oq = t.outputQType ?? t.qtype;
   if (oq === 'float') {
     outs.forEach((o) => b.output(o, t.outputDtype ?? 'float32'));
