@@ -133,6 +133,34 @@ test('a dynamically quantized model gets one model-level finding and is not quan
   await expect(page.getByTestId('verdict-encodings')).toContainText('none (float model)');
 });
 
+test("a model from ONNX Runtime's quantizer offers its QNN EP's flow: one click judges it there", async ({ page }) => {
+  await page.goto('/');
+  await waitForGraph(page);
+  // Written by ONNX Runtime's quantizer (get_qnn_qdq_config): two uint8 biases the QNN converter rejects.
+  const file = 'src/core/check/__fixtures__/ort-quantizer/shared-bias-se-cnn.u8u8.qdq.onnx';
+  await dropFiles(page, [{ name: 'se.qdq.onnx', bytes: new Uint8Array(readFileSync(file)) }]);
+  await expect(page.getByTestId('model-origin')).toHaveText('se.qdq.onnx');
+  const verdict = page.getByTestId('verdict');
+  await expect(verdict).toHaveAttribute('data-verdict', 'fail');
+  await expect(verdict).toContainText('QNN converter');
+  const hint = page.getByTestId('flow-hint');
+  await expect(hint).toContainText("Written by ONNX Runtime's quantizer (onnx.quantize");
+  await hint.getByRole('button', { name: 'Judge it for ONNX Runtime QNN EP' }).click();
+  await expect(page.getByRole('combobox', { name: 'Flow' })).toHaveValue('ort');
+  // There the Convs run as float ops (FP16): slower, not refused.
+  await expect(verdict).toHaveAttribute('data-verdict', 'pass-with-warnings');
+  await expect(page.getByTestId('verdict-counts')).toContainText('0 errors · 4 warnings');
+  await expect(hint).toHaveCount(0);
+  // A model from another producer gets no such hint.
+  await page.getByRole('combobox', { name: 'Flow' }).selectOption('qnn');
+  await dropFiles(page, [
+    { name: 'plain.onnx', bytes: new Uint8Array(readFileSync('public/samples/broken-bias-scale.qdq.onnx')) },
+  ]);
+  await expect(page.getByTestId('model-origin')).toHaveText('plain.onnx');
+  await expect(verdict).toContainText('QNN converter');
+  await expect(page.getByTestId('flow-hint')).toHaveCount(0);
+});
+
 test("only the chosen backend's rule pack is loaded", async ({ page }) => {
   const scripts: string[] = [];
   page.on('request', (r) => {

@@ -3,6 +3,15 @@ import { delegationText } from '../../core/check/delegation';
 import { partitionColour } from './OpNode';
 import { FLOW_LABEL } from '../format';
 import { useCheck } from '../state/check-store';
+import { useApp } from '../state/app-store';
+import { updateSettings } from '../actions/check';
+
+/**
+ * ONNX Runtime's quantizer names itself as the producer: its models are most often deployed
+ * through ONNX Runtime's QNN EP, where several outcomes differ from the QNN converter's (a uint8
+ * bias runs slower there; the converter rejects it).
+ */
+const ORT_QUANTIZER = /^onnx\.quantize\b/;
 
 const STYLE = {
   pass: 'bg-emerald-50 text-emerald-900 border-emerald-300',
@@ -17,6 +26,7 @@ export function VerdictBanner() {
   const reportModel = useCheck((s) => s.report?.model.name);
   const error = useCheck((s) => s.error);
   const running = useCheck((s) => s.running);
+  const producer = useApp((s) => s.summary?.producer);
   if (error)
     return (
       <div
@@ -86,6 +96,19 @@ export function VerdictBanner() {
         {delegationText(result.delegation, result.flow)}
       </span>
       {result.delegation.partitionOf && <PartitionLegend partitionOf={result.delegation.partitionOf} />}
+      {producer && ORT_QUANTIZER.test(producer) && result.flow !== 'ort' && result.backend === 'htp' && (
+        <span className="text-xs" data-testid="flow-hint">
+          Written by ONNX Runtime&apos;s quantizer ({producer}).{' '}
+          <button
+            type="button"
+            className="underline"
+            onClick={() => void updateSettings({ flow: 'ort' })}
+            title="Judge the same model for ONNX Runtime's QNN EP, the flow most models from its quantizer are deployed through. The Flow menu switches back."
+          >
+            Judge it for {FLOW_LABEL.ort}
+          </button>
+        </span>
+      )}
       {running && <span className="text-xs opacity-70">re-checking…</span>}
     </div>
   );
