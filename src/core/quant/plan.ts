@@ -225,9 +225,9 @@ export function annotate(
       return allowed.includes('uint8') ? 'uint8' : allowed.includes('uint16') ? 'uint16' : act;
     };
 
-    /** The edge spec of weight `index` of a 16-bit-activation node when the weight is computed at run time. */
     /** An input observed in a type other than the node's activations is read on a requantized edge. */
     const onEdge = (spec: TensorSpec | undefined) => spec?.kind === 'observe' && spec.dtype !== act;
+    /** The edge spec of weight `index` of a 16-bit-activation node when the weight is computed at run time. */
     const runTimeWeight = (op: string, index: number): TensorSpec => {
       const allowed = constraint?.inputs[Math.min(index, constraint.inputs.length - 1)]?.dtypes;
       const sixteen = op === 'LayerNorm' ? sixteenBit : config.weight.bitwidth === 16;

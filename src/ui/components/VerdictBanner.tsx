@@ -27,6 +27,7 @@ export function VerdictBanner() {
   const error = useCheck((s) => s.error);
   const running = useCheck((s) => s.running);
   const producer = useApp((s) => s.summary?.producer);
+  const ortUnavailable = useCheck((s) => !!s.flowsWithout.ort);
   if (error)
     return (
       <div
@@ -96,7 +97,7 @@ export function VerdictBanner() {
         {delegationText(result.delegation, result.flow)}
       </span>
       {result.delegation.partitionOf && <PartitionLegend partitionOf={result.delegation.partitionOf} />}
-      {producer && ORT_QUANTIZER.test(producer) && result.flow !== 'ort' && result.backend === 'htp' && (
+      {producer && ORT_QUANTIZER.test(producer) && result.flow !== 'ort' && !ortUnavailable && (
         <span className="text-xs" data-testid="flow-hint">
           Written by ONNX Runtime&apos;s quantizer ({producer}).{' '}
           <button
