@@ -143,4 +143,33 @@ describe('inferOutputDtype', () => {
     expect(checked).toBeGreaterThan(850);
     expect(wrong).toEqual([]);
   });
+
+  it("with input 0's type unknown (after a contrib op), never guesses another type from a shape, index or axes input", () => {
+    // A Reshape whose data came from an untyped com.microsoft output read as int64 (its shape's
+    // type), and rules took a float tensor for an integer one (a false 'input A is int64' on
+    // ONNX Runtime's MatMulNBits exports).
+    const root = '/usr/share/libonnx-testdata/data/node';
+    const wrong: string[] = [];
+    let guessed = 0;
+    for (const test of readdirSync(root)) {
+      const path = `${root}/${test}/model.onnx`;
+      if (!existsSync(path)) continue;
+      const g = readOnnx(new Uint8Array(readFileSync(path))).graph;
+      if (g.nodes.length !== 1) continue;
+      const n = g.nodes[0]!;
+      const types = new Map<string, string>();
+      for (const v of g.inputs) types.set(v.name, String(v.dtype));
+      for (const t of g.initializers.values()) types.set(t.name, String(t.dtype));
+      if (!n.inputs[0] || n.inputs.filter(Boolean).length < 2) continue;
+      types.delete(n.inputs[0]);
+      const declared = String(g.outputs.find((v) => v.name === n.outputs[0])?.dtype);
+      if (declared === 'undefined' || declared.includes('<')) continue;
+      const inferred = inferOutputDtype(n, (t) => types.get(t), 0);
+      if (inferred === undefined) continue;
+      guessed++;
+      if (inferred !== declared) wrong.push(`${test} ${n.opType}: ${inferred}, declared ${declared}`);
+    }
+    expect(guessed).toBeGreaterThan(200);
+    expect(wrong).toEqual([]);
+  });
 });

@@ -627,6 +627,7 @@ const SPECIAL_OPS = new Set([
   'OptionalGetElement',
   'QLinearConv',
   'QLinearMatMul',
+  'MatMulNBits',
   'Cast',
   'ConstantOfShape',
 ]);
@@ -719,6 +720,10 @@ export function inferOutputDtype(
     case 'QLinearConv':
     case 'QLinearMatMul':
       return typeOf(n.inputs[7] ?? '');
+    case 'MatMulNBits':
+      // ONNX Runtime's contrib op: Y has A's type, as have the scales (B and the zero points are
+      // packed uint8).
+      return n.domain === 'com.microsoft' ? (typeOf(n.inputs[0] ?? '') ?? typeOf(n.inputs[2] ?? '')) : undefined;
     case 'Cast': {
       const to = attr('to');
       return to?.type === 'int' ? dtypeFromCode(to.value) : undefined;
@@ -732,11 +737,59 @@ export function inferOutputDtype(
   }
 }
 
+/** Ops whose output has input 0's type, whatever their later inputs (shapes, indices, axes, pads, scales, exponents, targets). */
+const DATA_FIRST_OPS = new Set([
+  'Reshape',
+  'Expand',
+  'Tile',
+  'Slice',
+  'Pad',
+  'Gather',
+  'GatherElements',
+  'GatherND',
+  'Squeeze',
+  'Unsqueeze',
+  'Resize',
+  'Upsample',
+  'ScatterND',
+  'ScatterElements',
+  'Split',
+  'Compress',
+  'ReverseSequence',
+  'CumSum',
+  'Trilu',
+  'RoiAlign',
+  'GridSample',
+  'CenterCropPad',
+  'ReduceMean',
+  'ReduceSum',
+  'ReduceMax',
+  'ReduceMin',
+  'ReduceProd',
+  'ReduceL1',
+  'ReduceL2',
+  'ReduceLogSum',
+  'ReduceLogSumExp',
+  'ReduceSumSquare',
+  'Pow',
+  'MaxUnpool',
+  'Scatter',
+  'STFT',
+  'NegativeLogLikelihoodLoss',
+  'SoftmaxCrossEntropyLoss',
+]);
+
 /** An op without a rule of its own: booleans, int64s, else its first typed input's type (ONNX ops only). */
 function commonOutputDtype(n: Node, typeOf: (tensor: string) => string | undefined): string | undefined {
   if (BOOL_OPS.has(n.opType)) return 'bool';
   if (INT64_OPS.has(n.opType)) return 'int64';
   if (n.domain !== '' && n.domain !== 'ai.onnx') return undefined;
+  // Data first, then shapes, indices or axes: the data's type or none (a Reshape of an untyped
+  // tensor is not int64 for its shape input).
+  if (DATA_FIRST_OPS.has(n.opType)) {
+    const t = n.inputs[0] ? typeOf(n.inputs[0]) : undefined;
+    return t && t !== 'unknown' ? t : undefined;
+  }
   for (const i of n.inputs) {
     const t = i ? typeOf(i) : undefined;
     if (t && t !== 'unknown') return t;

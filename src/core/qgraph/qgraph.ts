@@ -109,6 +109,11 @@ export function isIndexPort(opType: string, direction: 'input' | 'output', index
     case 'ConstantOfShape':
     case 'Range':
       return true;
+    case 'MatMulNBits':
+      // ONNX Runtime's contrib op carries its weight quantized in its own format: the packed
+      // weight, its scales and zero points (and g_idx, bias) are the node's parameters, read as
+      // they are; only A is data.
+      return index >= 1;
     default:
       return false;
   }

@@ -157,6 +157,9 @@ function outputRank(
       if (r0 === undefined || r1 === undefined) return undefined;
       return r0 === 1 || r1 === 1 ? Math.max(r0, r1) - 1 : Math.max(r0, r1);
     }
+    case 'MatMulNBits':
+      // ONNX Runtime's contrib op: Y is A with its last dimension K made N.
+      return n.domain === 'com.microsoft' ? r0 : undefined;
     case 'Squeeze':
     case 'Unsqueeze': {
       const a = attr(n, 'axes');
