@@ -195,7 +195,9 @@ export const HTP_OPS: OpMapping[] = [
   // MatMul becomes FullyConnected when its second input is a constant of rank 1 or 2 (see mapOp).
   m('MatMul', 'MatMul'),
   o('FusedMatMul', 'MatMul', { domain: 'com.microsoft' }),
-  o('MatMulNBits', 'FullyConnected', { domain: 'com.microsoft' }),
+  // ONNX Runtime's HTP path builds a Conv2d with block-encoded weights (its GPU path a FullyConnected);
+  // which onnxruntime-qnn versions take it, and on what terms: core/check/rules/matmul-nbits.ts.
+  o('MatMulNBits', 'Conv2d', { domain: 'com.microsoft' }),
   m('Relu', 'Relu'),
   m('Clip', 'ReluMinMax', {
     limits: [

@@ -37,7 +37,8 @@ describe('broken QDQ variants', () => {
     // not-quantized and unreadable-encoding are notes, not-qdq is model-wide, precompiled-context is
     // about compiled models and dynamic-shape about sizes, not encodings, and ort-block-quant
     // and ort-float-weight concern one flow (ONNX Runtime's: ort-qnn-fusions.test.ts,
-    // quantize.test.ts): covered in their own tests.
+    // quantize.test.ts), and matmul-nbits one contrib op (ort-qnn-matmulnbits.test.ts,
+    // ort-matmul-nbits-corpus.test.ts): covered in their own tests.
     const elsewhere = [
       'not-quantized',
       'unreadable-encoding',
@@ -46,6 +47,7 @@ describe('broken QDQ variants', () => {
       'dynamic-shape',
       'ort-block-quant',
       'ort-float-weight',
+      'matmul-nbits',
     ];
     expect(new Set(BROKEN_VARIANTS.map((v) => v.rule))).toEqual(
       new Set(RULE_IDS.filter((r) => !elsewhere.includes(r))),

@@ -252,6 +252,7 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
   else if (!graph.quantized && !compiled) {
     // A float model runs on the HTP in FP16 as it is; where there is none, only once quantized.
     const noFloat = floatLeavesNpu(pack, soc) ? noFloatReason(pack, soc) : undefined;
+    const weightOnly = graph.nodes.filter((n) => n.opType === 'MatMulNBits' && n.domain === 'com.microsoft').length;
     findings.push({
       rule: 'not-quantized',
       severity: 'info',
@@ -261,7 +262,7 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
       qnnOp: null,
       port: '',
       tensor: '',
-      message: `The model carries no quantization: only op support was checked.${noFloat ? ` ${noFloat}: as it is, the model cannot run on the NPU.` : ''}`,
+      message: `The model carries no ${weightOnly ? `QDQ quantization (its ${weightOnly} MatMulNBits node${weightOnly === 1 ? ' holds its' : 's hold their'} weights block-quantized, its activations are float)` : 'quantization'}: only op support was checked.${noFloat ? ` ${noFloat}: as it is, the model cannot run on the NPU.` : ''}`,
       expected: 'QDQ nodes or an AIMET .encodings file',
       actual: 'a float model',
       fix: 'Drop an AIMET .encodings file with the model, or quantize it.',

@@ -5,6 +5,7 @@ import type { GraphRule, Rule } from './context';
 import { dynamicShapeRule } from './dynamic-shape';
 import { floatIslandRule, ortFloatWeightRule } from './float-island';
 import { ioDtypeRule } from './io-dtype';
+import { matmulNBitsRule } from './matmul-nbits';
 import { opLimitsRule } from './op-limits';
 import { dtypeRule } from './dtype';
 import { encodingRule } from './encoding';
@@ -31,6 +32,7 @@ export const RULES: readonly Rule[] = [
   lpbqArchRule,
   ortBlockQuantRule,
   ortFloatWeightRule,
+  matmulNBitsRule,
   unreadableEncodingRule,
 ];
 
