@@ -1103,3 +1103,29 @@ describe('LPBQ weights stored [in, out] (PyTorch: torch.addmm is a Gemm without 
     ).toEqual([['ort-block-quant', '/backbone/conv2/Conv', 'cpu-fallback']]);
   });
 });
+
+describe("a model whose MatMuls ONNX Runtime's MatMulNBitsQuantizer made weight-only 4-bit", () => {
+  it('16a8w: A and Y get 16-bit encodings, the packed weight, scales and zero points stay the initializers they were, and the export checks clean under ONNX Runtime', async () => {
+    const file = 'src/core/check/__fixtures__/ort-matmul-nbits/float-rotary-decoder.b4-bs32-asym.onnx';
+    const r = await run(load(file), '16a8w');
+    const m = onnx.ModelProto.decode(r.qdq.bytes);
+    const inits = new Set(m.graph!.initializer!.map((t) => t.name));
+    const producer = new Map(m.graph!.node!.flatMap((n) => n.output!.map((o) => [o, n] as const)));
+    const nbits = m.graph!.node!.filter((n) => n.opType === 'MatMulNBits');
+    expect(nbits).toHaveLength(7);
+    for (const n of nbits) {
+      expect(producer.get(n.input![0]!)?.opType, n.name!).toBe('DequantizeLinear');
+      for (const p of n.input!.slice(1)) expect(inits.has(p), `${n.name} ${p}`).toBe(true);
+    }
+    expect(r.sqnr[0]!.db).toBeGreaterThan(40);
+    const report = validate(qgraphFromQdq(readOnnx(r.qdq.bytes)), await loadRulePack('htp'), {
+      soc: 'SM8650',
+      strict: true,
+      flow: 'ort',
+    });
+    expect(report.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(report.findings.filter((f) => f.rule === 'matmul-nbits').map((f) => f.message)).toEqual(
+      nbits.map(() => expect.stringMatching(/and, for a 16-bit quantized A, PR #675/)),
+    );
+  });
+});
