@@ -218,6 +218,17 @@ export interface OpConstraint {
   effect?: ConstraintEffect;
 }
 
+/** A builder a later onnxruntime-qnn version adds for an op (see RulePack.laterOrtBuilders). */
+export interface LaterBuilder {
+  /** What adds it, in words: "onnxruntime-qnn PR #494 (merged June 2026)", "a later onnxruntime-qnn". */
+  since: string;
+  /** Whether that builder takes the HTP (`no`: another backend only); unknown when not read. */
+  htp: 'yes' | 'no' | 'unknown';
+  /** What the builder asks of the node on the HTP, when it asks something. */
+  conditions?: string;
+  source: Source;
+}
+
 /** A feature that only some HTP architectures have. */
 export interface ArchGate {
   feature: 'lpbq' | '16a16w';
@@ -257,6 +268,12 @@ export interface RulePack {
    * is refused with these words rather than predicting a delegation that cannot happen.
    */
   flowsWithout?: Partial<Record<Flow, { why: string; source: Source }>>;
+  /**
+   * Ops ONNX Runtime's QNN EP has no builder for at the commit the pack follows, for which later
+   * onnxruntime-qnn versions register one (key: the op, `domain::op` outside ai.onnx): a finding
+   * that the node leaves the NPU under ONNX Runtime's flow says which version changes that.
+   */
+  laterOrtBuilders?: Record<string, LaterBuilder>;
   /** The highest tensor rank any op of the backend takes (the op-limits rule checks every node). */
   maxTensorRank?: { max: number; source: Source };
 }

@@ -70,7 +70,22 @@ ${socs}
 
 ${gates || '(none)'}
 
-### Op mapping (ONNX → backend op)
+${
+  pack.laterOrtBuilders
+    ? `### Later ONNX Runtime builders
+
+Ops ONNX Runtime's QNN EP has no builder for at the commit this pack follows (cee6c0d, March 2026), which later onnxruntime-qnn versions build; a finding under ONNX Runtime's flow says so. ${Object.entries(
+        pack.laterOrtBuilders,
+      )
+        .map(
+          ([op, b]) =>
+            `${op}: ${b.since}${b.htp === 'yes' ? ', for the HTP' : b.htp === 'no' ? ', not for the HTP' : ' (HTP conditions not read)'}`,
+        )
+        .join(' · ')}.
+
+`
+    : ''
+}### Op mapping (ONNX → backend op)
 
 ${ops}
 

@@ -5,6 +5,7 @@
 import { DEFAULT_SOC } from '../backends';
 import type { RulePack } from '../types';
 import { HTP_CONSTRAINTS } from './constraints';
+import { HTP_LATER_ORT_BUILDERS } from './later-ort';
 import { HTP_OPS, HTP_TRANSPARENT } from './ops';
 import { HTP_SOCS } from './socs';
 import { SRC } from './sources';
@@ -43,6 +44,7 @@ const pack: RulePack = {
   unmappedOps: 'backend-limit',
   // ONNX Runtime's HTP tests skip FP16 on V68: "Test requires HTP FP16 support (arch > V68)".
   noFp16BelowArch: 69,
+  laterOrtBuilders: HTP_LATER_ORT_BUILDERS,
   maxTensorRank: {
     max: 5,
     source: {

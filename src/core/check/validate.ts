@@ -156,12 +156,23 @@ export const INTEGER_OPS: ReadonlySet<string> = new Set([
   'QLinearConcat',
 ]);
 
-function notQdqFinding(nodes: readonly QNode[], strict: boolean, flow: Flow): Finding {
+function notQdqFinding(nodes: readonly QNode[], strict: boolean, flow: Flow, pack: RulePack): Finding {
   const counts = new Map<string, number>();
   for (const n of nodes) counts.set(n.opType, (counts.get(n.opType) ?? 0) + 1);
   const list = [...counts].map(([op, k]) => `${k} ${op}`).join(', ');
   const dynamic = counts.has('DynamicQuantizeLinear') || counts.has('DynamicQuantizeMatMul');
   const outcome = outcomeOf({ kind: 'backend-limit' }, flow);
+  // Under ONNX Runtime's flow: the integer ops later onnxruntime-qnn versions build for the HTP.
+  const later =
+    flow === 'ort'
+      ? [...counts.keys()].flatMap((op) => {
+          const b = pack.laterOrtBuilders?.[op];
+          return b?.htp === 'yes' ? [{ op, b }] : [];
+        })
+      : [];
+  const laterText = later.length
+    ? ` That holds for ONNX Runtime's QNN EP at cee6c0d (March 2026), the version QuantLens follows; later versions build ${later.map(({ op, b }) => `${op} for the HTP from ${b.since}`).join(' and ')}${later.length < counts.size ? `, not ${[...counts.keys()].filter((op) => !later.some((l) => l.op === op)).join(' or ')}` : ''}.`
+    : '';
   return {
     rule: 'not-qdq',
     severity: severityOfOutcome(outcome, strict),
@@ -174,13 +185,14 @@ function notQdqFinding(nodes: readonly QNode[], strict: boolean, flow: Flow): Fi
     tensor: '',
     message: dynamic
       ? `The model is dynamically quantized (${list}): scales are computed at run time, and the HTP runs only statically quantized QDQ models.`
-      : `The model is quantized in the QOperator format (${list}): the HTP takes QDQ models (QuantizeLinear/DequantizeLinear around float ops).`,
+      : `The model is quantized in the QOperator format (${list}): the HTP takes QDQ models (QuantizeLinear/DequantizeLinear around float ops).${laterText}`,
     expected: 'static QDQ: constant scales and zero points on QuantizeLinear/DequantizeLinear nodes',
     actual: list,
     fix: 'Quantize the float model statically and export QDQ (ONNX Runtime: quantize_static with quant_format=QuantFormat.QDQ and calibration data; or open the float model here and use the quantizer).',
     source:
       'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/op_builder_factory.cc (no builders for DynamicQuantizeLinear, ConvInteger, MatMulInteger) [from-code]',
     confidence: 'from-code',
+    ...(later.length ? { sourceNote: `Later builders: ${later.map(({ b }) => b.source.ref).join('; ')}.` } : {}),
     outcome,
     constraintKind: 'backend-limit',
   };
@@ -247,7 +259,7 @@ export function validate(graph: QGraph, pack: RulePack, options: ValidateOptions
       if (concerns(raw, flow))
         findings.push(finding(rule.id, raw, node, mappedOps.get(node.id) ?? null, options.strict, flow));
   }
-  if (integerNodes.length > 0) findings.push(notQdqFinding(integerNodes, options.strict, flow));
+  if (integerNodes.length > 0) findings.push(notQdqFinding(integerNodes, options.strict, flow, pack));
   // A compiled model's quantization is inside its context binaries: the rule above says so.
   else if (!graph.quantized && !compiled) {
     // A float model runs on the HTP in FP16 as it is; where there is none, only once quantized.

@@ -1,4 +1,4 @@
-import type { Flow, Outcome } from '../../../../rules/types';
+import { FLOWS, type Flow, type Outcome } from '../../../../rules/types';
 import { FLOW_NAMES, violation, type Rule } from './context';
 
 export const unsupportedOp: Rule = {
@@ -21,28 +21,53 @@ export const unsupportedOp: Rule = {
       ref: `QuantLens ${ctx.pack.backend} op mapping (rules/${ctx.pack.backend})`,
       confidence: 'inferred' as const,
     };
+    const base = violation(undefined, 'input', {
+      effect: { kind, outcomes },
+      message: `${
+        ctx.mapping?.qnnOp
+          ? `${op} at this rank has no ${ctx.pack.backend.toUpperCase()} equivalent`
+          : ctx.mapping
+            ? `${op} has no ${ctx.pack.backend.toUpperCase()} equivalent`
+            : `${op} is not in the ${ctx.pack.backend.toUpperCase()} op mapping`
+      }${rewritten ? ` (${rewritten})` : ''}`,
+      expected: `an op ${ctx.pack.title} supports`,
+      actual: op,
+      fix:
+        ctx.mapping?.why ??
+        'Replace the op with supported ones before export, or accept that this part of the model runs outside the NPU.',
+      source: rewrites.length
+        ? {
+            ...source,
+            note: `${source.note ? `${source.note} ` : ''}${rewrites.map((r) => `${FLOW_NAMES[r.flow]}: ${r.source.ref}.`).join(' ')}`,
+          }
+        : source,
+    });
+    // A builder that later onnxruntime-qnn versions add: under ONNX Runtime's flow the finding says
+    // which version changes it (the outcome stays the one of the commit the pack follows).
+    const later = ctx.pack.laterOrtBuilders?.[op];
+    if (!later || kind !== 'backend-limit') return [base];
+    const others = FLOWS.filter((f) => f !== 'ort');
     return [
-      violation(undefined, 'input', {
-        effect: { kind, outcomes },
-        message: `${
-          ctx.mapping?.qnnOp
-            ? `${op} at this rank has no ${ctx.pack.backend.toUpperCase()} equivalent`
-            : ctx.mapping
-              ? `${op} has no ${ctx.pack.backend.toUpperCase()} equivalent`
-              : `${op} is not in the ${ctx.pack.backend.toUpperCase()} op mapping`
-        }${rewritten ? ` (${rewritten})` : ''}`,
-        expected: `an op ${ctx.pack.title} supports`,
-        actual: op,
+      { ...base, effect: { ...base.effect!, flows: others } },
+      {
+        ...base,
+        effect: { ...base.effect!, flows: ['ort'] },
+        message: `${op} has no builder in ONNX Runtime's QNN EP at cee6c0d (March 2026), the version QuantLens follows, so the node runs on the CPU; ${later.since} ${
+          later.htp === 'no'
+            ? `has one, but not for the HTP: ${later.conditions ?? 'another backend only'}`
+            : later.htp === 'yes'
+              ? `adds an HTP builder for it${later.conditions ? ` (${later.conditions})` : ''}: from that version it can run on the NPU`
+              : 'adds a builder for it, whose conditions on the HTP QuantLens has not read'
+        }`,
         fix:
-          ctx.mapping?.why ??
-          'Replace the op with supported ones before export, or accept that this part of the model runs outside the NPU.',
-        source: rewrites.length
-          ? {
-              ...source,
-              note: `${source.note ? `${source.note} ` : ''}${rewrites.map((r) => `${FLOW_NAMES[r.flow]}: ${r.source.ref}.`).join(' ')}`,
-            }
-          : source,
-      }),
+          later.htp === 'no'
+            ? base.fix
+            : `Check the onnxruntime-qnn version you deploy with (a later one may take this node on the HTP), or ${base.fix.charAt(0).toLowerCase()}${base.fix.slice(1)}`,
+        source: {
+          ...later.source,
+          note: `At cee6c0d, onnxruntime/core/providers/qnn/builder/op_builder_factory.cc registers no builder for ${op}.`,
+        },
+      },
     ];
   },
 };

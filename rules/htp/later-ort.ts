@@ -1,0 +1,81 @@
+/**
+ * Ops ONNX Runtime's QNN EP builds for the HTP only after cee6c0d (March 2026), the commit this
+ * pack's ONNX Runtime facts follow. Where a pull request says that its builder takes the HTP, the
+ * entry says so; the others are builders registered in a later onnxruntime-qnn tree whose backend
+ * conditions QuantLens has not read.
+ */
+import type { LaterBuilder, Source } from '../types';
+
+const pr = (n: number, title: string): Source => ({
+  ref: `onnxruntime/onnxruntime-qnn pull ${n} (${title})`,
+  confidence: 'documented',
+});
+
+const FORK = 'qti-yuduo/onnxruntime-qnn, a fork of onnxruntime/onnxruntime-qnn';
+
+/** A builder read in a later tree. */
+const read = (file: string, commit: string, what: string): Source => ({
+  ref: `onnxruntime-qnn onnxruntime/core/providers/qnn/builder/opbuilder/${file} (${what}), read at ${FORK} ${commit}`,
+  confidence: 'from-code',
+});
+
+/** A builder declared in a later tree (op_builder_factory.h), its conditions not read. */
+const declared = (builder: string): LaterBuilder => ({
+  since: 'a later onnxruntime-qnn',
+  htp: 'unknown',
+  source: {
+    ref: `onnxruntime-qnn onnxruntime/core/providers/qnn/builder/op_builder_factory.h (${builder}), read at ${FORK} 4c5e4f6`,
+    confidence: 'from-code',
+  },
+});
+
+export const HTP_LATER_ORT_BUILDERS: Record<string, LaterBuilder> = {
+  QLinearMatMul: {
+    since: 'onnxruntime-qnn PR #467 (merged May 2026)',
+    htp: 'yes',
+    source: pr(467, '[QNN EP] Add support for QLinearMatMul Op'),
+  },
+  QLinearConv: {
+    since: 'onnxruntime-qnn PR #494 (merged June 2026)',
+    htp: 'yes',
+    source: pr(494, '[QNN EP] Add support for QLinearConv Op'),
+  },
+  'com.microsoft::GroupQueryAttention': {
+    since: 'onnxruntime-qnn PR #556 (merged June 2026; PR #424 had built it for the GPU only)',
+    htp: 'yes',
+    source: pr(556, '[OpBuilder] Support GQA on HTP backend'),
+  },
+  Attention: {
+    since: 'onnxruntime-qnn PR #651 (merged July 2026; elementary ops on the HTP)',
+    htp: 'yes',
+    source: pr(651, '[QNN EP] Add support for Attention Op'),
+  },
+  'com.microsoft::GatherBlockQuantized': {
+    since: 'a later onnxruntime-qnn',
+    htp: 'no',
+    conditions: 'its builder refuses every backend but the GPU ("GatherBlockQuantized: GPU backend only")',
+    source: read('gatherblockquantized_op_builder.cc', 'ce0bb1a', 'GatherBlockQuantizedOpBuilder::IsOpSupported'),
+  },
+  'com.microsoft::RotaryEmbedding': declared('CreateRotaryEmbeddingOpBuilder'),
+  RotaryEmbedding: declared('CreateRotaryEmbeddingOpBuilder'),
+  OneHot: {
+    since: 'a later onnxruntime-qnn',
+    htp: 'yes',
+    conditions: 'depth and values must be constants; indices int32, int64 or uint32',
+    source: read('one_hot_op_builder.cc', '004df32', 'OneHotOpBuilder::ProcessInputs, no backend check'),
+  },
+  IsInf: declared('CreateIsInfOpBuilder'),
+  LpPool: declared('CreateLpPoolOpBuilder'),
+  Selu: {
+    since: 'a later onnxruntime-qnn',
+    htp: 'yes',
+    conditions: 'lowered to ElementWiseNeuron (ELU) times gamma',
+    source: read('selu_op_builder.cc', '3636942', 'SeluOpBuilder, no backend check'),
+  },
+  NonZero: declared('CreateNonZeroOpBuilder'),
+  Range: declared('CreateRangeOpBuilder'),
+  NonMaxSuppression: declared('CreateNonMaxSuppressionOpBuilder'),
+  MaxRoiPool: declared('CreateMaxRoiPoolOpBuilder'),
+  Bernoulli: declared('CreateBernoulliOpBuilder'),
+  RandomNormalLike: declared('CreateRandomNormalLikeOpBuilder'),
+};

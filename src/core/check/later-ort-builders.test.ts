@@ -1,0 +1,70 @@
+/**
+ * Ops ONNX Runtime's QNN EP has no builder for at cee6c0d (the commit the HTP pack's ONNX Runtime
+ * facts follow) but later onnxruntime-qnn versions do (rules/htp/later-ort.ts): on ONNX's own
+ * conformance models, the finding under ONNX Runtime's flow keeps the outcome of that commit (the
+ * CPU) and says which version changes it; the other flows' findings say nothing of it.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadRulePack } from '../../../rules/registry';
+import { FLOWS } from '../../../rules/types';
+import { readOnnx } from '../model/read-onnx';
+import { qgraphFromQdq } from '../qgraph/from-qdq';
+import { mapOp } from './map-op';
+import { validate } from './validate';
+
+const ROOT = '/usr/share/libonnx-testdata/data/node';
+const CASES = existsSync(ROOT)
+  ? readdirSync(ROOT).filter(
+      (t) =>
+        /^test_(selu|isinf|onehot|nonzero|range_float|qlinearconv|qlinearmatmul)/.test(t) && !t.endsWith('_expanded'),
+    )
+  : [];
+
+describe.skipIf(CASES.length === 0)("ops later onnxruntime-qnn versions build, on ONNX's conformance models", () => {
+  it('covers the QOperator ops and several unmapped ones', () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(12);
+  });
+
+  it.each(CASES)('%s', async (test) => {
+    const pack = await loadRulePack('htp');
+    const graph = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(`${ROOT}/${test}/model.onnx`))));
+    const byFlow = Object.fromEntries(
+      FLOWS.map((flow) => [
+        flow,
+        validate(graph, pack, { soc: 'SM8650', strict: true, flow }).findings.filter(
+          (f) => f.rule === 'unsupported-op' || f.rule === 'not-qdq',
+        ),
+      ]),
+    );
+    const op = graph.nodes.find((n) => pack.laterOrtBuilders?.[n.opType])!.opType;
+    const later = pack.laterOrtBuilders![op]!;
+    // One finding per flow for the node (the model, for QOperator), never two.
+    for (const flow of FLOWS) expect(byFlow[flow], flow).toHaveLength(1);
+    const [ort] = byFlow.ort!;
+    expect(ort!.severity).toBe('error');
+    expect(ort!.outcome).toBe('cpu-fallback');
+    expect(ort!.message).toContain('cee6c0d (March 2026)');
+    expect(ort!.message).toContain(later.since);
+    if (later.htp === 'yes') expect(ort!.message).toMatch(/for the HTP|an HTP builder/);
+    else if (later.htp === 'no') expect(ort!.message).toContain('but not for the HTP');
+    else expect(ort!.message).toContain('whose conditions on the HTP QuantLens has not read');
+    for (const flow of FLOWS.filter((f) => f !== 'ort'))
+      expect(byFlow[flow]![0]!.message).not.toMatch(/onnxruntime-qnn/);
+  });
+});
+
+describe("the HTP pack's later ONNX Runtime builders", () => {
+  it('name only ops the pack does not map (else the entry could never be read), and say where each claim comes from', async () => {
+    const pack = await loadRulePack('htp');
+    for (const [key, b] of Object.entries(pack.laterOrtBuilders ?? {})) {
+      const [domain, opType] = key.includes('::') ? key.split('::') : ['', key];
+      expect(mapOp(pack, { opType: opType!, domain: domain!, inputs: [], outputs: [] } as never).kind, key).toBe(
+        'unsupported',
+      );
+      // A claim about the HTP comes from a pull request or from the builder read.
+      if (b.htp !== 'unknown')
+        expect(b.source.ref, key).toMatch(/^onnxruntime\/onnxruntime-qnn pull \d+|opbuilder\/\w+_op_builder\.cc/);
+    }
+  });
+});
