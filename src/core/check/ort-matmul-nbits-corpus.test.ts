@@ -63,12 +63,16 @@ describe("ONNX Runtime's MatMulNBitsQuantizer on PyTorch exports", () => {
         expect(e.actual.split('; '), e.node).toHaveLength(c.refusedOnHtp[e.node]!.length);
         for (const r of c.refusedOnHtp[e.node]!) expect(e.actual, e.node).toMatch(REASON[r]!);
       }
-      expect(
-        ort
-          .filter((f) => f.severity === 'info')
-          .map((f) => f.node)
-          .sort(),
-      ).toEqual(c.matMulNBits.filter((n) => !c.refusedOnHtp[n]).sort());
+      // One note for every node the builder takes, on the first of them (an LLM has hundreds).
+      const taken = c.matMulNBits.filter((n) => !c.refusedOnHtp[n]);
+      const covered = (f: (typeof ort)[number]) =>
+        (f.nodeIds ?? [f.nodeId]).map((id) => graph.nodes.find((n) => n.id === id)!.name).sort();
+      const notes = ort.filter((f) => f.severity === 'info');
+      expect(notes).toHaveLength(taken.length ? 1 : 0);
+      if (taken.length) {
+        expect(notes[0]!.node).toBe(taken[0]);
+        expect(covered(notes[0]!)).toEqual([...taken].sort());
+      }
       // V68: the builder's HTP kernels start at V69.
       const v68 = validate(graph, pack, { soc: 'SA8295', strict: true, flow: 'ort' }).findings.filter(
         (f) => f.rule === 'matmul-nbits' && f.severity === 'error',
@@ -78,9 +82,8 @@ describe("ONNX Runtime's MatMulNBitsQuantizer on PyTorch exports", () => {
         const notes = validate(graph, pack, { soc: 'SM8650', strict: true, flow }).findings.filter(
           (f) => f.rule === 'matmul-nbits',
         );
-        expect(notes.map((f) => `${f.severity} ${f.node}`).sort()).toEqual(
-          c.matMulNBits.map((n) => `info ${n}`).sort(),
-        );
+        expect(notes.map((f) => `${f.severity} ${f.node}`)).toEqual([`info ${c.matMulNBits[0]}`]);
+        expect(covered(notes[0]!)).toEqual([...c.matMulNBits].sort());
       }
     });
 

@@ -10,9 +10,9 @@
  *   builder's checks below are those of that later code (IsOpSupported); its HTP tests skip V68.
  * - Neither the QNN converter's nor ExecuTorch's public sources say anything of this contrib op.
  */
-import type { Source } from '../../../../rules/types';
-import type { QPort } from '../../qgraph/qgraph';
-import { FLOW_NAMES, archName, violation, type Rule, type RuleContext } from './context';
+import type { SocInfo, Source } from '../../../../rules/types';
+import type { QGraph, QNode, QPort } from '../../qgraph/qgraph';
+import { FLOW_NAMES, archName, listNodeNames, violation, type Rule, type RuleContext } from './context';
 
 const BUILDER: Source = {
   ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/opbuilder/matmulnbits_op_builder.cc (MatMulNBitsOpBuilder::IsOpSupported, HTP path of PR #288 and #675, read at qti-yuduo/onnxruntime-qnn 89767b4); test/providers/qnn/matmulnbits_test.cc (HTP tests skip V68 and older)',
@@ -29,8 +29,7 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : und
 const present = (p: QPort | undefined): p is QPort => !!p && p.tensor !== '';
 
 /** What the HTP builder refuses in this node, each as a short reason. */
-function refusals(ctx: RuleContext): string[] {
-  const { node, soc } = ctx;
+function refusals(node: QNode, soc: SocInfo): string[] {
   const out: string[] = [];
   const bits = num(node.attrs?.bits) ?? 4;
   const blockSize = num(node.attrs?.block_size);
@@ -63,6 +62,24 @@ function refusals(ctx: RuleContext): string[] {
   return out;
 }
 
+const isMatMulNBits = (n: QNode) => n.opType === 'MatMulNBits' && n.domain === 'com.microsoft';
+
+/**
+ * The graph's MatMulNBits nodes, and those the HTP builder takes on `soc`: the notes, one for all
+ * of them, sit on the first (an LLM has hundreds). Computed once per graph and SoC.
+ */
+const groups = new WeakMap<QGraph, Map<string, { all: QNode[]; taken: QNode[] }>>();
+function matMulNBitsOf(graph: QGraph, soc: SocInfo) {
+  let bySoc = groups.get(graph);
+  if (!bySoc) groups.set(graph, (bySoc = new Map()));
+  let g = bySoc.get(soc.model);
+  if (!g) {
+    const all = graph.nodes.filter(isMatMulNBits);
+    bySoc.set(soc.model, (g = { all, taken: all.filter((n) => refusals(n, soc).length === 0) }));
+  }
+  return g;
+}
+
 /** How the later builder runs a node it accepts, for the note. */
 function howItRuns(ctx: RuleContext): string {
   const a = ctx.node.inputs.find((p) => p.index === 0);
@@ -81,8 +98,10 @@ export const matmulNBitsRule: Rule = {
     "ONNX Runtime's MatMulNBits (com.microsoft; 2-, 4- or 8-bit block-quantized weights inside the node, as its MatMulNBitsQuantizer, Olive and the GenAI model builder write LLMs) runs on the HTP under ONNX Runtime's QNN EP only from onnxruntime-qnn PR #288 (May 2026; 16-bit quantized activations from PR #675), and only with bits 2, 4 or 8, block_size a multiple of 16, 8 or 4 respectively, K a multiple of block_size, a 3-D float32, float16, uint16 or int16 input A, float scales, packed uint8 zero points, no g_idx or bias, and HTP V69 or newer; anything else runs on the CPU. Earlier versions (cee6c0d, March 2026, included) refuse it on the HTP: a note says so. The QNN converter and ExecuTorch: no public source, so a note says QuantLens does not know.",
   check(ctx) {
     const { node, pack } = ctx;
-    if (pack.backend !== 'htp' || node.opType !== 'MatMulNBits' || node.domain !== 'com.microsoft') return [];
-    const why = refusals(ctx);
+    if (pack.backend !== 'htp' || !isMatMulNBits(node)) return [];
+    const why = refusals(node, ctx.soc);
+    const { all, taken } = matMulNBitsOf(ctx.graph, ctx.soc);
+    const count = (nodes: QNode[]) => (nodes.length === 1 ? 'MatMulNBits' : `${nodes.length} MatMulNBits nodes`);
     const b = node.inputs.find((p) => p.index === 1);
     const bits = num(node.attrs?.bits) ?? 4;
     const blockSize = num(node.attrs?.block_size);
@@ -92,9 +111,10 @@ export const matmulNBitsRule: Rule = {
       effect: { kind: 'toolchain-default' as const, flows: ['qnn' as const, 'executorch' as const] },
       port: b ? `input ${b.index} (packed weight)` : undefined,
       tensor: b?.tensor,
-      message: `MatMulNBits is ONNX Runtime's contrib op: whether ${FLOW_NAMES.qnn} or ExecuTorch takes it is not in their public sources, so QuantLens judged only its ONNX Runtime builder`,
+      nodeIds: all.map((n) => n.id),
+      message: `${all.length === 1 ? 'MatMulNBits is' : `${all.length} MatMulNBits nodes: MatMulNBits is`} ONNX Runtime's contrib op: whether ${FLOW_NAMES.qnn} or ExecuTorch takes it is not in their public sources, so QuantLens judged only its ONNX Runtime builder`,
       expected: 'a MatMul whose weight is a block-quantized DequantizeLinear (QDQ), which every flow reads',
-      actual: `com.microsoft MatMulNBits, ${layout}`,
+      actual: all.length === 1 ? `com.microsoft MatMulNBits, ${layout}` : listNodeNames(all),
       fix: "Check with a conversion, or turn it into DequantizeLinear → MatMul (Olive's MatMulNBitsToQDQ pass; for 4 bits with 16-bit activations this is the LPBQ form the HTP runs as an integer kernel).",
       source: { ...BUILDER, confidence: 'inferred' as const },
     };
@@ -109,21 +129,27 @@ export const matmulNBitsRule: Rule = {
           fix: 'Quantize this MatMul again within those limits (4 bits in blocks of 32 or 64, A reshaped to [batch, sequence, K]), or as DequantizeLinear → MatMul; on V68, keep it a per-channel QDQ MatMul.',
           source: BUILDER,
         }),
-        unknownElsewhere,
+        ...(node === all[0] ? [unknownElsewhere] : []),
       ];
+    const quantizedA = taken.some((n) => n.inputs[0]?.encoding);
     return [
-      {
-        kind: 'note',
-        effect: { kind: 'toolchain-default', flows: ['ort'] },
-        port: b ? `input ${b.index} (packed weight)` : undefined,
-        tensor: b?.tensor,
-        message: `MatMulNBits runs on the HTP only with onnxruntime-qnn from PR #288 (May 2026)${node.inputs[0]?.encoding ? ' and, for a 16-bit quantized A, PR #675 (July 2026)' : ''}; cee6c0d (March 2026) and earlier versions run it on the CPU`,
-        expected: 'onnxruntime-qnn with HTP MatMulNBits',
-        actual: `${layout}; ${howItRuns(ctx)}`,
-        fix: 'Check the onnxruntime-qnn version you deploy with. For any version, DequantizeLinear → MatMul with the LPBQ form (4-bit, 16-bit activations) runs on the HTP as an integer kernel.',
-        source: BUILDER,
-      },
-      unknownElsewhere,
+      ...(node === taken[0]
+        ? [
+            {
+              kind: 'note' as const,
+              effect: { kind: 'toolchain-default' as const, flows: ['ort' as const] },
+              port: b ? `input ${b.index} (packed weight)` : undefined,
+              tensor: b?.tensor,
+              nodeIds: taken.map((n) => n.id),
+              message: `${count(taken)} ${taken.length === 1 ? 'runs' : 'run'} on the HTP only with onnxruntime-qnn from PR #288 (May 2026)${quantizedA ? ' and, for a 16-bit quantized A, PR #675 (July 2026)' : ''}; cee6c0d (March 2026) and earlier versions run ${taken.length === 1 ? 'it' : 'them'} on the CPU`,
+              expected: 'onnxruntime-qnn with HTP MatMulNBits',
+              actual: `${taken.length === 1 ? '' : `${listNodeNames(taken)}; this one: `}${layout}; ${howItRuns(ctx)}`,
+              fix: 'Check the onnxruntime-qnn version you deploy with. For any version, DequantizeLinear → MatMul with the LPBQ form (4-bit, 16-bit activations) runs on the HTP as an integer kernel.',
+              source: BUILDER,
+            },
+          ]
+        : []),
+      ...(node === all[0] ? [unknownElsewhere] : []),
     ];
   },
 };
