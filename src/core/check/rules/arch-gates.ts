@@ -1,4 +1,5 @@
 import type { ArchGate, Source } from '../../../../rules/types';
+import type { QNode } from '../../qgraph/qgraph';
 import { archName, violation, type Rule, type RuleContext } from './context';
 
 function gate(ctx: RuleContext, feature: ArchGate['feature']): ArchGate | undefined {
@@ -97,6 +98,36 @@ const ORT_LPBQ: Source = {
   note: "Later onnxruntime-qnn work adds block-quantized Conv (float block scales as BW_FLOAT_BLOCK with the activation converted to FP16; LPBQ as BLOCKWISE_EXPANSION), both only beside per-tensor symmetric int16 activations, and runs a blocked MatMul through MatMulNBits; cee6c0d reads a DequantizeLinear's block_size only in its LPBQ Gemm and MatMul fusions. Which applies depends on your onnxruntime-qnn version.",
 };
 
+/** What a block-wise Conv2d weight's block_size must be a multiple of, by bit width (later onnxruntime-qnn). */
+const CONV_BQ_BLOCK_MULTIPLE: Record<number, number> = { 2: 16, 4: 8, 8: 4 };
+
+/**
+ * A Conv2d that later onnxruntime-qnn versions build with a float-block weight (see ORT_CONV_BQ):
+ * its weight DequantizeLinear has float block scales along the input channels, at a bit width and
+ * block size the HTP kernel takes, beside a 16-bit activation. Zero points of such a weight become
+ * the kernel's float offsets, so an asymmetric one is taken too.
+ */
+export function laterOrtBlockConv(node: QNode): boolean {
+  const w = node.inputs.find((p) => p.index === 1);
+  const act = node.inputs.find((p) => p.index === 0)?.encoding;
+  const enc = w?.encoding;
+  if (node.opType !== 'Conv' || enc?.granularity !== 'per-block' || w?.shape?.length !== 4) return false;
+  const multiple = CONV_BQ_BLOCK_MULTIPLE[enc.bitwidth];
+  return (
+    enc.blockAxis === 1 &&
+    act?.bitwidth === 16 &&
+    multiple !== undefined &&
+    enc.blockSize !== undefined &&
+    enc.blockSize % multiple === 0
+  );
+}
+
+const ORT_CONV_BQ: Source = {
+  ref: 'onnxruntime-qnn onnxruntime/core/providers/qnn/builder/opbuilder/conv_op_builder.cc (ConvOpBuilder::IsOpSupported, block-quantized weight; ProcessConv2D3DInputs, INT16 to FP16 Dequantize for the BW_FLOAT_BLOCK kernel) and test/providers/qnn/conv_test.cc (ConvBQ_U16* and ConvLPBQ_U16* tests: uint16 activations, every node on the HTP), read at qti-yuduo/onnxruntime-qnn 004df32 and 8e51a9d, a fork of onnxruntime/onnxruntime-qnn',
+  confidence: 'from-code',
+  note: 'Conv2d only (a rank-4 weight blocked along its input channels), 16-bit activations, block_size a multiple of 8 at 4 bits (4 at 8 bits, 16 at 2 bits from QAIRT 2.47); the tests skip V68 and older. At cee6c0d the QNN EP reads no block_size and the node runs on the CPU.',
+};
+
 /**
  * Under ONNX Runtime's QNN EP, block-wise weights reach the HTP as an integer kernel through its
  * LPBQ fusions only: a Gemm or MatMul weight whose blocked scale is computed by a DequantizeLinear
@@ -108,7 +139,7 @@ export const ortBlockQuantRule: Rule = {
   id: 'ort-block-quant',
   title: 'ONNX Runtime takes block-wise weights as an integer kernel only in its LPBQ form (Gemm, MatMul)',
   description:
-    "Under ONNX Runtime's QNN EP, block-wise weights run as an integer HTP kernel only as its LPBQ fusions take them: a Gemm or MatMul weight whose blocked scale is the output of a DequantizeLinear of uint8 per-block scales by per-channel float scales. Float block scales run in FP16 on versions that read them (earlier ones leave the node on the CPU): slower. A block-wise Conv weight runs only beside a symmetric int16 activation, on versions that take it; beside any other activation it stays on the CPU. The QNN converter and ExecuTorch take block-wise weights from their own encodings.",
+    "Under ONNX Runtime's QNN EP, block-wise weights run as an integer HTP kernel only as its LPBQ fusions take them: a Gemm or MatMul weight whose blocked scale is the output of a DequantizeLinear of uint8 per-block scales by per-channel float scales. Float block scales run in FP16 on versions that read them (earlier ones leave the node on the CPU): slower. So does a Conv2d weight with float block scales along its input channels beside a 16-bit activation, on versions with block-quantized Conv. Any other block-wise Conv weight runs only beside a symmetric int16 activation, on versions that take it, and stays on the CPU beside any other. The QNN converter and ExecuTorch take block-wise weights from their own encodings.",
   check(ctx) {
     if (ctx.pack.backend !== 'htp') return [];
     const w = ctx.node.inputs.find(
@@ -120,12 +151,23 @@ export const ortBlockQuantRule: Rule = {
     const act = ctx.node.inputs.find((p) => p.index === 0)?.encoding;
     const int16Symmetric = act?.dtype === 'int16' && act.zeroPoint.every((z) => z === 0);
     const where = `${w.encoding.granularity === 'lpbq' ? 'LPBQ' : 'float block scales'} on ${ctx.node.opType}`;
+    if (laterOrtBlockConv(ctx.node))
+      return [
+        violation(w, 'input', {
+          effect: { kind: 'performance', outcomes: { ort: 'slower' }, flows: ['ort'] },
+          message: `block-wise Conv weights (float block scales) beside a ${act!.dtype} activation: they reach the HTP only on onnxruntime-qnn versions with block-quantized Conv, which dequantize the activation to FP16 for a float-block kernel (or, with enable_block_quant_weight_optimization, run them as LPBQ); cee6c0d (March 2026) leaves this node on the CPU`,
+          expected: 'per-channel weights, or onnxruntime-qnn with block-quantized Conv',
+          actual: `${where}, ${w.encoding.bitwidth}-bit in blocks of ${w.encoding.blockSize}, input 0 ${act!.dtype}`,
+          fix: 'Check your onnxruntime-qnn version (cee6c0d, March 2026, leaves this node on the CPU), or quantize this weight per channel (16a4w) for any version.',
+          source: ORT_CONV_BQ,
+        }),
+      ];
     if (!linear && !int16Symmetric)
       return [
         violation(w, 'input', {
           effect: { kind: 'backend-limit', outcomes: { ort: 'cpu-fallback' }, flows: ['ort'] },
           message: `block-wise ${ctx.node.opType} weights beside a ${act ? `${act.dtype}${act.zeroPoint.some((z) => z !== 0) ? ' asymmetric' : ''}` : 'float'} activation: ONNX Runtime's QNN EP has no kernel for them`,
-          expected: `per-channel weights, or (onnxruntime-qnn versions with block-quantized Conv) a per-tensor symmetric int16 activation`,
+          expected: `per-channel weights; on onnxruntime-qnn versions with block-quantized Conv, float block scales along a Conv2d's input channels beside a 16-bit activation, or LPBQ beside a per-tensor symmetric int16 one`,
           actual: `${where}, input 0 ${act ? act.dtype : 'float'}`,
           fix: 'Quantize this weight per channel (16a4w) for ONNX Runtime, or deploy through the QNN converter with the AIMET encodings.',
           source: ORT_LPBQ,

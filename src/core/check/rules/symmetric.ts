@@ -1,4 +1,5 @@
 import { describeEncoding, isSigned, isSymmetric } from '../../encoding/encoding';
+import { laterOrtBlockConv } from './arch-gates';
 import { quantizedPorts, violation, type Rule } from './context';
 
 export const symmetricRule: Rule = {
@@ -18,8 +19,14 @@ export const symmetricRule: Rule = {
       if (!required || isSymmetric(enc)) continue;
       const mid = isSigned(enc.dtype) ? 0 : 2 ** (enc.bitwidth - 1);
       const firstBad = enc.zeroPoint.find((z) => z !== mid);
+      // ONNX Runtime's later block-quantized Conv carries these zero points as float offsets:
+      // ort-block-quant says what that flow does with the node.
+      const offsets = port.role === 'weight' && enc.granularity === 'per-block' && laterOrtBlockConv(ctx.node);
       out.push(
         violation(port, direction, {
+          ...(offsets
+            ? { effect: { kind: 'backend-limit' as const, flows: ['qnn' as const, 'executorch' as const] } }
+            : {}),
           message: `${ctx.qnnOp} ${port.role === 'weight' ? `${enc.granularity === 'per-tensor' ? '' : `${enc.granularity} `}weights` : `${direction} ${port.index}`} must be symmetric`,
           expected: `zero point ${mid}${enc.zeroPoint.length > 1 ? ' on every channel' : ''}`,
           actual: `zero point ${firstBad} (${describeEncoding(enc)})`,
