@@ -41,9 +41,14 @@ export const HTP_LATER_ORT_BUILDERS: Record<string, LaterBuilder> = {
     source: pr(494, '[QNN EP] Add support for QLinearConv Op'),
   },
   'com.microsoft::GroupQueryAttention': {
-    since: 'onnxruntime-qnn PR #556 (merged June 2026; PR #424 had built it for the GPU only)',
-    htp: 'yes',
-    source: pr(556, '[OpBuilder] Support GQA on HTP backend'),
+    since: 'onnxruntime-qnn PR #556 (merged June 2026; QAIRT 2.48 or newer)',
+    // The pull request says its builder takes the HTP; the fork's builder read (6bc944b) still
+    // refuses all but the GPU: which one a version has is not settled here.
+    htp: 'unknown',
+    source: {
+      ...pr(556, '[OpBuilder] Support GQA on HTP backend'),
+      note: "The fork's group_query_attention_op_builder.cc at 6bc944b still refuses every backend but the GPU.",
+    },
   },
   Attention: {
     since: 'onnxruntime-qnn PR #651 (merged July 2026; elementary ops on the HTP)',
@@ -64,8 +69,19 @@ export const HTP_LATER_ORT_BUILDERS: Record<string, LaterBuilder> = {
     conditions: 'depth and values must be constants; indices int32, int64 or uint32',
     source: read('one_hot_op_builder.cc', '004df32', 'OneHotOpBuilder::ProcessInputs, no backend check'),
   },
-  IsInf: declared('CreateIsInfOpBuilder'),
-  LpPool: declared('CreateLpPoolOpBuilder'),
+  IsInf: {
+    since: 'a later onnxruntime-qnn',
+    htp: 'no',
+    conditions:
+      'its builder declines the HTP on purpose: the only HTP IsInf kernel fails graphFinalize (error 1002, QNN_COMMON_ERROR_MEM_ALLOC)',
+    source: read('isinf_op_builder.cc', '004df32', 'IsInfOpBuilder::IsOpSupported'),
+  },
+  LpPool: {
+    since: 'a later onnxruntime-qnn',
+    htp: 'yes',
+    conditions: 'float inputs only (not QDQ), rank 3 or 4, p 1 or 2, ceil_mode 0, dilations 1',
+    source: read('lp_pool_op_builder.cc', '004df32', 'LpPoolOpBuilder::IsOpSupported'),
+  },
   Selu: {
     since: 'a later onnxruntime-qnn',
     htp: 'yes',
