@@ -55,6 +55,26 @@ export const HTP_LATER_ORT_BUILDERS: Record<string, LaterBuilder> = {
     htp: 'yes',
     source: pr(651, '[QNN EP] Add support for Attention Op'),
   },
+  // ONNX Runtime's dynamic quantization (quantize_dynamic): a node-group fusion, not a builder.
+  MatMulInteger: {
+    since: 'a later onnxruntime-qnn',
+    htp: 'yes',
+    conditions:
+      'as the DynamicQuantizeLinear → MatMulInteger → Cast → Mul (→ Add) pattern quantize_dynamic writes, with a constant int8 or uint8 [K, N] weight: it runs a float MatMul over the dequantized weight (FP16 on the HTP)',
+    source: {
+      ref: `onnxruntime-qnn onnxruntime/core/providers/qnn/builder/qnn_node_group/dq_matmul_integer_fusion.cc (DQMatMulIntegerFusion::TryFusion), read at ${FORK} 984cf71`,
+      confidence: 'from-code',
+    },
+  },
+  ConvInteger: {
+    since: 'a later onnxruntime-qnn',
+    htp: 'unknown',
+    conditions: 'a DynamicQuantizeLinear → ConvInteger fusion (dq_conv_integer_fusion.cc)',
+    source: {
+      ref: `onnxruntime-qnn onnxruntime/core/providers/qnn/builder/qnn_node_group/dq_conv_integer_fusion.cc, present at ${FORK} 984cf71`,
+      confidence: 'from-code',
+    },
+  },
   'com.microsoft::GatherBlockQuantized': {
     since: 'a later onnxruntime-qnn',
     htp: 'no',

@@ -5,6 +5,7 @@
  * CPU) and says which version changes it; the other flows' findings say nothing of it.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRulePack } from '../../../rules/registry';
 import { FLOWS } from '../../../rules/types';
@@ -17,7 +18,9 @@ const ROOT = '/usr/share/libonnx-testdata/data/node';
 const CASES = existsSync(ROOT)
   ? readdirSync(ROOT).filter(
       (t) =>
-        /^test_(selu|isinf|onehot|nonzero|range_float|qlinearconv|qlinearmatmul)/.test(t) && !t.endsWith('_expanded'),
+        /^test_(selu|isinf|onehot|nonzero|range_float|qlinearconv|qlinearmatmul|matmulinteger|basic_convinteger|convinteger_with)/.test(
+          t,
+        ) && !t.endsWith('_expanded'),
     )
   : [];
 
@@ -64,7 +67,39 @@ describe("the HTP pack's later ONNX Runtime builders", () => {
       );
       // A claim about the HTP comes from a pull request or from the builder read.
       if (b.htp !== 'unknown')
-        expect(b.source.ref, key).toMatch(/^onnxruntime\/onnxruntime-qnn pull \d+|opbuilder\/\w+_op_builder\.cc/);
+        expect(b.source.ref, key).toMatch(/^onnxruntime\/onnxruntime-qnn pull \d+|(opbuilder|qnn_node_group)\/\w+\.cc/);
     }
   });
+});
+
+describe("ONNX Runtime's quantize_dynamic on PyTorch exports (scripts/corpus/ort_dynamic.py)", () => {
+  const dir = join(__dirname, '__fixtures__', 'ort-dynamic');
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+    cases: { file: string; integerOps: Record<string, number>; fusedMatMulInteger: string[] }[];
+  };
+
+  it.each(manifest.cases.map((c) => [c.file, c] as const))(
+    '%s: dynamically quantized, the CPU at cee6c0d; under ONNX Runtime the finding names the later MatMulInteger fusion its every MatMulInteger fits',
+    async (_, c) => {
+      // The manifest, read from the graph, says each MatMulInteger is in the fusion's pattern.
+      expect(c.fusedMatMulInteger).toHaveLength(c.integerOps.MatMulInteger!);
+      const pack = await loadRulePack('htp');
+      const graph = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(join(dir, c.file)))));
+      for (const flow of FLOWS) {
+        const f = validate(graph, pack, { soc: 'SM8650', strict: true, flow }).findings.filter(
+          (x) => x.rule === 'not-qdq',
+        );
+        expect(f.map((x) => [x.severity, x.outcome])).toEqual([
+          ['error', flow === 'qnn' ? 'rejected' : 'cpu-fallback'],
+        ]);
+        expect(f[0]!.message).toMatch(/^The model is dynamically quantized/);
+        if (flow === 'ort')
+          expect(f[0]!.message).toContain(
+            'a later onnxruntime-qnn builds MatMulInteger for the HTP (as the DynamicQuantizeLinear → MatMulInteger → Cast → Mul',
+          );
+        else expect(f[0]!.message).not.toMatch(/onnxruntime-qnn/);
+        expect(f[0]!.nodeIds).toHaveLength(c.integerOps.MatMulInteger! + c.integerOps.DynamicQuantizeLinear!);
+      }
+    },
+  );
 });

@@ -167,11 +167,17 @@ function notQdqFinding(nodes: readonly QNode[], strict: boolean, flow: Flow, pac
     flow === 'ort'
       ? [...counts.keys()].flatMap((op) => {
           const b = pack.laterOrtBuilders?.[op];
-          return b?.htp === 'yes' ? [{ op, b }] : [];
+          return b ? [{ op, b }] : [];
         })
       : [];
+  const laterPart = ({ op, b }: (typeof later)[number]) =>
+    b.htp === 'yes'
+      ? `${b.since} builds ${op} for the HTP${b.conditions ? ` (${b.conditions})` : ''}`
+      : b.htp === 'no'
+        ? `${b.since} builds ${op}, but not for the HTP${b.conditions ? ` (${b.conditions})` : ''}`
+        : `${b.since} has ${b.conditions ?? `a builder for ${op}`}, whose conditions on the HTP QuantLens has not read`;
   const laterText = later.length
-    ? ` That holds for ONNX Runtime's QNN EP at cee6c0d (March 2026), the version QuantLens follows; later versions build ${later.map(({ op, b }) => `${op} for the HTP from ${b.since}`).join(' and ')}${later.length < counts.size ? `, not ${[...counts.keys()].filter((op) => !later.some((l) => l.op === op)).join(' or ')}` : ''}.`
+    ? ` That holds for ONNX Runtime's QNN EP at cee6c0d (March 2026), the version QuantLens follows; ${later.map(laterPart).join('; ')}.`
     : '';
   return {
     rule: 'not-qdq',
@@ -184,7 +190,7 @@ function notQdqFinding(nodes: readonly QNode[], strict: boolean, flow: Flow, pac
     port: '',
     tensor: '',
     message: dynamic
-      ? `The model is dynamically quantized (${list}): scales are computed at run time, and the HTP runs only statically quantized QDQ models.`
+      ? `The model is dynamically quantized (${list}): scales are computed at run time, and the HTP runs only statically quantized QDQ models.${laterText}`
       : `The model is quantized in the QOperator format (${list}): the HTP takes QDQ models (QuantizeLinear/DequantizeLinear around float ops).${laterText}`,
     expected: 'static QDQ: constant scales and zero points on QuantizeLinear/DequantizeLinear nodes',
     actual: list,
