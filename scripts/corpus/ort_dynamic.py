@@ -22,7 +22,8 @@ import os
 import sys
 
 import onnx
-from onnx import numpy_helper
+
+from onnx_graph import graph_index
 
 FROM_CORPUS = ['float-rotary-decoder', 'float-encoder-opset17']
 
@@ -30,18 +31,7 @@ FROM_CORPUS = ['float-rotary-decoder', 'float-encoder-opset17']
 def fused(model):
     """The MatMulInteger nodes of the fusion's pattern (see the module comment)."""
     g = model.graph
-    inits = {t.name: t for t in g.initializer}
-    producer = {o: n for n in g.node for o in n.output}
-    consumers = {}
-    for n in g.node:
-        for i in n.input:
-            consumers.setdefault(i, []).append(n)
-
-    def const(name):
-        if name in inits:
-            return numpy_helper.to_array(inits[name])
-        p = producer.get(name)
-        return numpy_helper.to_array(p.attribute[0].t) if p is not None and p.op_type == 'Constant' else None
+    _, producer, consumers, const = graph_index(model)
 
     out = []
     for n in g.node:

@@ -38,7 +38,8 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import numpy_helper
+
+from onnx_graph import graph_index
 
 FLOWS = ['qnn', 'ort', 'executorch']
 # Float corpus models (torch_qdq.py float cases) small enough to commit once quantized.
@@ -131,20 +132,7 @@ def quantize_with_ort(src, dst, act, weight, per_channel, wide=()):
 def expected(model):
     """The findings the export must have, per flow, read from its graph (see the module comment)."""
     g = model.graph
-    inits = {t.name: t for t in g.initializer}
-    producer = {o: n for n in g.node for o in n.output}
-    consumers = {}
-    for n in g.node:
-        for i in n.input:
-            consumers.setdefault(i, []).append(n)
-
-    def const(name):
-        if name in inits:
-            return numpy_helper.to_array(inits[name])
-        p = producer.get(name)
-        if p is not None and p.op_type == 'Constant':
-            return numpy_helper.to_array(p.attribute[0].t)
-        return None
+    inits, producer, consumers, const = graph_index(model)
 
     def finite(qdq):
         s = const(qdq.input[1])

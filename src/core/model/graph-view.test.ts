@@ -114,32 +114,40 @@ describe('element types of control-flow outputs', () => {
   });
 });
 
+/**
+ * ONNX's single-node conformance models, each with its node and the types of its graph inputs
+ * and initializers (what the inference sees of an undeclared tensor inside a graph).
+ */
+function* singleNodeModels() {
+  const root = '/usr/share/libonnx-testdata/data/node';
+  for (const test of readdirSync(root)) {
+    const path = `${root}/${test}/model.onnx`;
+    if (!existsSync(path)) continue;
+    const g = readOnnx(new Uint8Array(readFileSync(path))).graph;
+    if (g.nodes.length !== 1) continue;
+    const types = new Map<string, string>();
+    for (const v of g.inputs) types.set(v.name, String(v.dtype));
+    for (const t of g.initializers.values()) types.set(t.name, String(t.dtype));
+    const declared = (o: string) => String(g.outputs.find((v) => v.name === o)?.dtype);
+    yield { test, n: g.nodes[0]!, types, declared };
+  }
+}
+
 describe('inferOutputDtype', () => {
   it("agrees with the declared output types of ONNX's single-node conformance models", () => {
-    // Each model declares its outputs; the inference sees only the inputs' types, as for an
-    // undeclared tensor inside a graph. (Where took its condition's type, bool, until session 28,
-    // and the quantizer left a Where's output float.)
-    const root = '/usr/share/libonnx-testdata/data/node';
+    // Where took its condition's type, bool, until session 28, and the quantizer left a Where's
+    // output float.
     let checked = 0;
     const wrong: string[] = [];
-    for (const test of readdirSync(root)) {
-      const path = `${root}/${test}/model.onnx`;
-      if (!existsSync(path)) continue;
-      const g = readOnnx(new Uint8Array(readFileSync(path))).graph;
-      if (g.nodes.length !== 1) continue;
-      const n = g.nodes[0]!;
-      const types = new Map<string, string>();
-      for (const v of g.inputs) types.set(v.name, String(v.dtype));
-      for (const t of g.initializers.values()) types.set(t.name, String(t.dtype));
+    for (const { test, n, types, declared } of singleNodeModels())
       n.outputs.forEach((o, k) => {
-        const declared = String(g.outputs.find((v) => v.name === o)?.dtype);
-        if (!o || declared === 'undefined' || declared.includes('<')) return;
+        const d = declared(o);
+        if (!o || d === 'undefined' || d.includes('<')) return;
         const inferred = inferOutputDtype(n, (t) => types.get(t), k);
         if (inferred === undefined) return;
         checked++;
-        if (inferred !== declared) wrong.push(`${test} ${n.opType} output ${k}: ${inferred}, declared ${declared}`);
+        if (inferred !== d) wrong.push(`${test} ${n.opType} output ${k}: ${inferred}, declared ${d}`);
       });
-    }
     expect(checked).toBeGreaterThan(850);
     expect(wrong).toEqual([]);
   });
@@ -148,26 +156,17 @@ describe('inferOutputDtype', () => {
     // A Reshape whose data came from an untyped com.microsoft output read as int64 (its shape's
     // type), and rules took a float tensor for an integer one (a false 'input A is int64' on
     // ONNX Runtime's MatMulNBits exports).
-    const root = '/usr/share/libonnx-testdata/data/node';
     const wrong: string[] = [];
     let guessed = 0;
-    for (const test of readdirSync(root)) {
-      const path = `${root}/${test}/model.onnx`;
-      if (!existsSync(path)) continue;
-      const g = readOnnx(new Uint8Array(readFileSync(path))).graph;
-      if (g.nodes.length !== 1) continue;
-      const n = g.nodes[0]!;
-      const types = new Map<string, string>();
-      for (const v of g.inputs) types.set(v.name, String(v.dtype));
-      for (const t of g.initializers.values()) types.set(t.name, String(t.dtype));
+    for (const { test, n, types, declared } of singleNodeModels()) {
       if (!n.inputs[0] || n.inputs.filter(Boolean).length < 2) continue;
       types.delete(n.inputs[0]);
-      const declared = String(g.outputs.find((v) => v.name === n.outputs[0])?.dtype);
-      if (declared === 'undefined' || declared.includes('<')) continue;
+      const d = declared(n.outputs[0]!);
+      if (d === 'undefined' || d.includes('<')) continue;
       const inferred = inferOutputDtype(n, (t) => types.get(t), 0);
       if (inferred === undefined) continue;
       guessed++;
-      if (inferred !== declared) wrong.push(`${test} ${n.opType}: ${inferred}, declared ${declared}`);
+      if (inferred !== d) wrong.push(`${test} ${n.opType}: ${inferred}, declared ${d}`);
     }
     expect(guessed).toBeGreaterThan(200);
     expect(wrong).toEqual([]);
