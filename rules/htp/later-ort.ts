@@ -68,10 +68,11 @@ export const HTP_LATER_ORT_BUILDERS: Record<string, LaterBuilder> = {
   },
   ConvInteger: {
     since: 'a later onnxruntime-qnn',
-    htp: 'unknown',
-    conditions: 'a DynamicQuantizeLinear → ConvInteger fusion (dq_conv_integer_fusion.cc)',
+    htp: 'yes',
+    conditions:
+      'as the DynamicQuantizeLinear → ConvInteger → Cast → Mul (→ Add) pattern quantize_dynamic writes, 2-D with a constant int8 or uint8 weight, auto_pad NOTSET and static shapes: it runs a float Conv over the dequantized weight (FP16 on the HTP)',
     source: {
-      ref: `onnxruntime-qnn onnxruntime/core/providers/qnn/builder/qnn_node_group/dq_conv_integer_fusion.cc, present at ${FORK} 984cf71`,
+      ref: `onnxruntime-qnn onnxruntime/core/providers/qnn/builder/qnn_node_group/dq_conv_integer_fusion.cc (DQConvIntegerFusion::TryFusion), read at ${FORK} 984cf71`,
       confidence: 'from-code',
     },
   },

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """
 Dynamically quantized models written by ONNX Runtime's quantize_dynamic (int8 weights, the
-DynamicQuantizeLinear → MatMulInteger → Cast → Mul pattern) from PyTorch 1.13 float exports of the
-float corpus (scripts/corpus/torch_qdq.py).
+DynamicQuantizeLinear → MatMulInteger or ConvInteger → Cast → Mul pattern) from PyTorch 1.13 float
+exports of the float corpus (scripts/corpus/torch_qdq.py).
 
 The output is committed (src/core/check/__fixtures__/ort-dynamic), because the machines that run
 the tests have no onnxruntime Python package. To write it again, with onnxruntime (1.20 or newer)
@@ -11,10 +11,11 @@ importable and the float corpus generated (npm run gen:corpus):
     /usr/bin/python3 scripts/corpus/ort_dynamic.py .cache/corpus/torch src/core/check/__fixtures__/ort-dynamic
 
 For each model, manifest.json counts its integer ops and lists, read from the graph here (not from
-QuantLens), the MatMulIntegers that form the pattern later onnxruntime-qnn fuses for the HTP
-(qnn_node_group/dq_matmul_integer_fusion.cc): A from a DynamicQuantizeLinear with its zero point
-passed on, a constant int8 or uint8 [K, N] weight, a single Cast to float, then a single Mul whose
-other input is a Mul of the DynamicQuantizeLinear's scale and a constant float32 scale.
+QuantLens), the MatMulIntegers and ConvIntegers that form the pattern later onnxruntime-qnn fuses
+for the HTP (qnn_node_group/dq_matmul_integer_fusion.cc, dq_conv_integer_fusion.cc): A from a
+DynamicQuantizeLinear with its zero point passed on, a constant int8 or uint8 weight ([K, N] for
+MatMulInteger, rank 4 for ConvInteger, with auto_pad NOTSET), a single Cast to float, then a single
+Mul whose other input is a Mul of the DynamicQuantizeLinear's scale and a constant float32 scale.
 """
 import json
 import logging
@@ -25,23 +26,25 @@ import onnx
 
 from onnx_graph import graph_index
 
-FROM_CORPUS = ['float-rotary-decoder', 'float-encoder-opset17']
+FROM_CORPUS = ['float-rotary-decoder', 'float-encoder-opset17', 'float-convnext-block', 'float-segmentation-softmax']
 
 
-def fused(model):
-    """The MatMulInteger nodes of the fusion's pattern (see the module comment)."""
+def fused(model, op='MatMulInteger'):
+    """The `op` (MatMulInteger or ConvInteger) nodes of the fusion's pattern (see the module comment)."""
     g = model.graph
     _, producer, consumers, const = graph_index(model)
 
     out = []
     for n in g.node:
-        if n.op_type != 'MatMulInteger' or len(n.input) < 3 or not n.input[2]:
+        if n.op_type != op or len(n.input) < 3 or not n.input[2]:
+            continue
+        if op == 'ConvInteger' and any(a.name == 'auto_pad' and a.s not in (b'', b'NOTSET') for a in n.attribute):
             continue
         dql = producer.get(n.input[0])
         b = const(n.input[1])
         if dql is None or dql.op_type != 'DynamicQuantizeLinear' or n.input[2] != dql.output[2]:
             continue
-        if b is None or b.ndim != 2 or b.dtype.name not in ('int8', 'uint8'):
+        if b is None or b.ndim != (2 if op == 'MatMulInteger' else 4) or b.dtype.name not in ('int8', 'uint8'):
             continue
         cast = consumers.get(n.output[0], [])
         if len(cast) != 1 or cast[0].op_type != 'Cast' or onnx.helper.get_attribute_value(cast[0].attribute[0]) != 1:
@@ -76,8 +79,9 @@ def main(corpus, out):
         for n in m.graph.node:
             if n.op_type in ('DynamicQuantizeLinear', 'MatMulInteger', 'ConvInteger'):
                 counts[n.op_type] = counts.get(n.op_type, 0) + 1
-        cases.append({'file': file, 'from': f'{name}.onnx', 'integerOps': counts, 'fusedMatMulInteger': fused(m)})
-        print(f'{file}: {counts}, {len(cases[-1]["fusedMatMulInteger"])} in the fusion pattern', flush=True)
+        cases.append({'file': file, 'from': f'{name}.onnx', 'integerOps': counts,
+                      'fused': {op: fused(m, op) for op in ('MatMulInteger', 'ConvInteger') if op in counts}})
+        print(f'{file}: {counts}, in the fusion pattern: {[(k, len(v)) for k, v in cases[-1]["fused"].items()]}', flush=True)
     manifest = {'quantizer': 'onnxruntime.quantization quantize_dynamic (weight_type QInt8)', 'onnxruntime': onnxruntime.__version__,
                 'onnx': onnx.__version__, 'cases': cases}
     with open(os.path.join(out, 'manifest.json'), 'w') as f:

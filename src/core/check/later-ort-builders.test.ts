@@ -75,16 +75,23 @@ describe("the HTP pack's later ONNX Runtime builders", () => {
 describe("ONNX Runtime's quantize_dynamic on PyTorch exports (scripts/corpus/ort_dynamic.py)", () => {
   const dir = join(__dirname, '__fixtures__', 'ort-dynamic');
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
-    cases: { file: string; integerOps: Record<string, number>; fusedMatMulInteger: string[] }[];
+    cases: { file: string; integerOps: Record<string, number>; fused: Record<string, string[]> }[];
   };
 
+  it('covers both fusions: MatMulInteger and ConvInteger', () => {
+    expect(new Set(manifest.cases.flatMap((c) => Object.keys(c.fused)))).toEqual(
+      new Set(['MatMulInteger', 'ConvInteger']),
+    );
+  });
+
   it.each(manifest.cases.map((c) => [c.file, c] as const))(
-    '%s: dynamically quantized, the CPU at cee6c0d; under ONNX Runtime the finding names the later MatMulInteger fusion its every MatMulInteger fits',
+    '%s: dynamically quantized, the CPU at cee6c0d; under ONNX Runtime the finding names the later fusions its integer ops fit',
     async (_, c) => {
-      // The manifest, read from the graph, says each MatMulInteger is in the fusion's pattern.
-      expect(c.fusedMatMulInteger).toHaveLength(c.integerOps.MatMulInteger!);
       const pack = await loadRulePack('htp');
       const graph = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(join(dir, c.file)))));
+      const ops = Object.keys(c.fused);
+      // The manifest, read from the graph, says every integer op is in its fusion's pattern.
+      for (const op of ops) expect(c.fused[op], op).toHaveLength(c.integerOps[op]!);
       for (const flow of FLOWS) {
         const f = validate(graph, pack, { soc: 'SM8650', strict: true, flow }).findings.filter(
           (x) => x.rule === 'not-qdq',
@@ -93,12 +100,13 @@ describe("ONNX Runtime's quantize_dynamic on PyTorch exports (scripts/corpus/ort
           ['error', flow === 'qnn' ? 'rejected' : 'cpu-fallback'],
         ]);
         expect(f[0]!.message).toMatch(/^The model is dynamically quantized/);
-        if (flow === 'ort')
-          expect(f[0]!.message).toContain(
-            'a later onnxruntime-qnn builds MatMulInteger for the HTP (as the DynamicQuantizeLinear → MatMulInteger → Cast → Mul',
-          );
-        else expect(f[0]!.message).not.toMatch(/onnxruntime-qnn/);
-        expect(f[0]!.nodeIds).toHaveLength(c.integerOps.MatMulInteger! + c.integerOps.DynamicQuantizeLinear!);
+        for (const op of ops)
+          if (flow === 'ort')
+            expect(f[0]!.message).toContain(
+              `a later onnxruntime-qnn builds ${op} for the HTP (as the DynamicQuantizeLinear → ${op} → Cast → Mul`,
+            );
+          else expect(f[0]!.message).not.toMatch(/onnxruntime-qnn/);
+        expect(f[0]!.nodeIds).toHaveLength(Object.values(c.integerOps).reduce((a, b) => a + b, 0));
       }
     },
   );
