@@ -65,17 +65,19 @@ function refusals(node: QNode, soc: SocInfo): string[] {
 const isMatMulNBits = (n: QNode) => n.opType === 'MatMulNBits' && n.domain === 'com.microsoft';
 
 /**
- * The graph's MatMulNBits nodes, and those the HTP builder takes on `soc`: the notes, one for all
- * of them, sit on the first (an LLM has hundreds). Computed once per graph and SoC.
+ * The graph's MatMulNBits nodes, what the HTP builder refuses in each on `soc`, and those it takes:
+ * the notes, one for all of them, sit on the first (an LLM has hundreds). Computed once per graph
+ * and SoC.
  */
-const groups = new WeakMap<QGraph, Map<string, { all: QNode[]; taken: QNode[] }>>();
+const groups = new WeakMap<QGraph, Map<string, { all: QNode[]; taken: QNode[]; why: ReadonlyMap<QNode, string[]> }>>();
 function matMulNBitsOf(graph: QGraph, soc: SocInfo) {
   let bySoc = groups.get(graph);
   if (!bySoc) groups.set(graph, (bySoc = new Map()));
   let g = bySoc.get(soc.model);
   if (!g) {
     const all = graph.nodes.filter(isMatMulNBits);
-    bySoc.set(soc.model, (g = { all, taken: all.filter((n) => refusals(n, soc).length === 0) }));
+    const why = new Map(all.map((n) => [n, refusals(n, soc)] as const));
+    bySoc.set(soc.model, (g = { all, taken: all.filter((n) => why.get(n)!.length === 0), why }));
   }
   return g;
 }
@@ -99,8 +101,8 @@ export const matmulNBitsRule: Rule = {
   check(ctx) {
     const { node, pack } = ctx;
     if (pack.backend !== 'htp' || !isMatMulNBits(node)) return [];
-    const why = refusals(node, ctx.soc);
-    const { all, taken } = matMulNBitsOf(ctx.graph, ctx.soc);
+    const { all, taken, why: refused } = matMulNBitsOf(ctx.graph, ctx.soc);
+    const why = refused.get(node)!;
     const count = (nodes: QNode[]) => (nodes.length === 1 ? 'MatMulNBits' : `${nodes.length} MatMulNBits nodes`);
     const b = node.inputs.find((p) => p.index === 1);
     const bits = num(node.attrs?.bits) ?? 4;
