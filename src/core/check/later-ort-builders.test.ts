@@ -72,19 +72,22 @@ describe("the HTP pack's later ONNX Runtime builders", () => {
   });
 });
 
-describe("ONNX Runtime's quantize_dynamic on PyTorch exports (scripts/corpus/ort_dynamic.py)", () => {
-  const dir = join(__dirname, '__fixtures__', 'ort-dynamic');
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
-    cases: { file: string; integerOps: Record<string, number>; fused: Record<string, string[]> }[];
-  };
+describe("ONNX Runtime's integer formats on PyTorch exports (scripts/corpus/ort_integer.py)", () => {
+  const dir = join(__dirname, '__fixtures__', 'ort-integer');
+  const all = (
+    JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+      cases: { file: string; format: string; integerOps: Record<string, number>; fused?: Record<string, string[]> }[];
+    }
+  ).cases;
+  const dynamic = all.filter((c) => c.format === 'dynamic') as ((typeof all)[number] & {
+    fused: Record<string, string[]>;
+  })[];
 
   it('covers both fusions: MatMulInteger and ConvInteger', () => {
-    expect(new Set(manifest.cases.flatMap((c) => Object.keys(c.fused)))).toEqual(
-      new Set(['MatMulInteger', 'ConvInteger']),
-    );
+    expect(new Set(dynamic.flatMap((c) => Object.keys(c.fused)))).toEqual(new Set(['MatMulInteger', 'ConvInteger']));
   });
 
-  it.each(manifest.cases.map((c) => [c.file, c] as const))(
+  it.each(dynamic.map((c) => [c.file, c] as const))(
     '%s: dynamically quantized, the CPU at cee6c0d; under ONNX Runtime the finding names the later fusions its integer ops fit',
     async (_, c) => {
       const pack = await loadRulePack('htp');
@@ -108,6 +111,23 @@ describe("ONNX Runtime's quantize_dynamic on PyTorch exports (scripts/corpus/ort
           else expect(f[0]!.message).not.toMatch(/onnxruntime-qnn/);
         expect(f[0]!.nodeIds).toHaveLength(Object.values(c.integerOps).reduce((a, b) => a + b, 0));
       }
+    },
+  );
+
+  it.each(all.filter((c) => c.format === 'QOperator').map((c) => [c.file, c] as const))(
+    "%s (quantize_static, QOperator): under ONNX Runtime the finding names the later QLinearConv and QLinearMatMul builders, and says ONNX Runtime's own QLinearAdd and QLinearMul have none",
+    async (_, c) => {
+      expect(Object.keys(c.integerOps).sort()).toEqual(['QLinearAdd', 'QLinearConv', 'QLinearMatMul', 'QLinearMul']);
+      const pack = await loadRulePack('htp');
+      const graph = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(join(dir, c.file)))));
+      const [ort] = validate(graph, pack, { soc: 'SM8650', strict: true, flow: 'ort' }).findings.filter(
+        (x) => x.rule === 'not-qdq',
+      );
+      expect(ort!.message).toMatch(/^The model is quantized in the QOperator format/);
+      expect(ort!.message).toContain('onnxruntime-qnn PR #494 (merged June 2026) builds QLinearConv for the HTP');
+      expect(ort!.message).toContain('onnxruntime-qnn PR #467 (merged May 2026) builds QLinearMatMul for the HTP');
+      expect(ort!.message).toContain('no later builder is known for QLinearAdd or QLinearMul, which stay on the CPU');
+      expect(ort!.nodeIds).toHaveLength(Object.values(c.integerOps).reduce((a, b) => a + b, 0));
     },
   );
 });

@@ -176,8 +176,10 @@ function notQdqFinding(nodes: readonly QNode[], strict: boolean, flow: Flow, pac
       : b.htp === 'no'
         ? `${b.since} builds ${op}, but not for the HTP${b.conditions ? ` (${b.conditions})` : ''}`
         : `${b.since} has ${b.conditions ?? `a builder for ${op}`}, whose conditions on the HTP QuantLens has not read`;
+  // The integer ops no later version QuantLens has read builds stay on the CPU whatever the version.
+  const unbuilt = [...counts.keys()].filter((op) => !later.some((l) => l.op === op));
   const laterText = later.length
-    ? ` That holds for ONNX Runtime's QNN EP at cee6c0d (March 2026), the version QuantLens follows; ${later.map(laterPart).join('; ')}.`
+    ? ` That holds for ONNX Runtime's QNN EP at cee6c0d (March 2026), the version QuantLens follows; ${later.map(laterPart).join('; ')}${unbuilt.length ? `; no later builder is known for ${unbuilt.join(' or ')}, which stay on the CPU` : ''}.`
     : '';
   return {
     rule: 'not-qdq',
