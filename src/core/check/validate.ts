@@ -21,7 +21,7 @@ import { predictDelegation, type Delegation } from './delegation';
 import { mapOp } from './map-op';
 import type { QGraph, QNode } from '../qgraph/qgraph';
 import { GRAPH_RULES, RULES } from './rules/index';
-import { archName, floatLeavesNpu, FLOW_NAMES, noFloatReason } from './rules/context';
+import { archName, floatLeavesNpu, FLOW_NAMES, laterBuilderText, noFloatReason, ORT_BASELINE } from './rules/context';
 import { isEpContext } from '../model/external-data';
 
 export interface ValidateOptions {
@@ -170,16 +170,10 @@ function notQdqFinding(nodes: readonly QNode[], strict: boolean, flow: Flow, pac
           return b ? [{ op, b }] : [];
         })
       : [];
-  const laterPart = ({ op, b }: (typeof later)[number]) =>
-    b.htp === 'yes'
-      ? `${b.since} builds ${op} for the HTP${b.conditions ? ` (${b.conditions})` : ''}`
-      : b.htp === 'no'
-        ? `${b.since} builds ${op}, but not for the HTP${b.conditions ? ` (${b.conditions})` : ''}`
-        : `${b.since} has ${b.conditions ?? `a builder for ${op}`}, whose conditions on the HTP QuantLens has not read`;
   // The integer ops no later version QuantLens has read builds stay on the CPU whatever the version.
   const unbuilt = [...counts.keys()].filter((op) => !later.some((l) => l.op === op));
   const laterText = later.length
-    ? ` That holds for ONNX Runtime's QNN EP at cee6c0d (March 2026), the version QuantLens follows; ${later.map(laterPart).join('; ')}${unbuilt.length ? `; no later builder is known for ${unbuilt.join(' or ')}, which stay on the CPU` : ''}.`
+    ? ` That holds for ONNX Runtime's QNN EP at ${ORT_BASELINE}, the version QuantLens follows; ${later.map(({ op, b }) => laterBuilderText(op, b)).join('; ')}${unbuilt.length ? `; no later builder is known for ${unbuilt.join(' or ')}, which stay on the CPU` : ''}.`
     : '';
   return {
     rule: 'not-qdq',

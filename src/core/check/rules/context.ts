@@ -1,5 +1,14 @@
 /** What every rule sees, and small helpers rules share. */
-import type { Flow, OpConstraint, OpMapping, PortSpec, RulePack, SocInfo, Source } from '../../../../rules/types';
+import type {
+  Flow,
+  LaterBuilder,
+  OpConstraint,
+  OpMapping,
+  PortSpec,
+  RulePack,
+  SocInfo,
+  Source,
+} from '../../../../rules/types';
 import type { RawFinding, RuleId } from '../finding';
 import type { QGraph, QNode, QPort } from '../../qgraph/qgraph';
 
@@ -104,4 +113,19 @@ export function noFloatReason(pack: RulePack, soc: SocInfo): string {
 export function listNodeNames(nodes: readonly Pick<QNode, 'name'>[], max = 8): string {
   const names = nodes.slice(0, max).map((n) => n.name);
   return names.join(', ') + (nodes.length > max ? ` and ${nodes.length - max} more` : '');
+}
+
+/** The onnxruntime-qnn commit the packs' ONNX Runtime facts follow, as findings name it. */
+export const ORT_BASELINE = 'cee6c0d (March 2026)';
+
+/**
+ * What a later onnxruntime-qnn does with `op` (RulePack.laterOrtBuilders), as a clause: "onnxruntime-qnn
+ * PR #494 (merged June 2026) builds QLinearConv for the HTP", "... builds IsInf, but not for the HTP
+ * (...)", or that its HTP conditions are not read.
+ */
+export function laterBuilderText(op: string, b: LaterBuilder): string {
+  const conditions = b.conditions ? ` (${b.conditions})` : '';
+  if (b.htp === 'yes') return `${b.since} builds ${op} for the HTP${conditions}`;
+  if (b.htp === 'no') return `${b.since} builds ${op}, but not for the HTP${conditions}`;
+  return `${b.since} has ${b.conditions ?? `a builder for ${op}`}, whose conditions on the HTP QuantLens has not read`;
 }

@@ -1,5 +1,5 @@
 import { FLOWS, type Flow, type Outcome } from '../../../../rules/types';
-import { FLOW_NAMES, violation, type Rule } from './context';
+import { FLOW_NAMES, ORT_BASELINE, laterBuilderText, violation, type Rule } from './context';
 
 export const unsupportedOp: Rule = {
   id: 'unsupported-op',
@@ -52,13 +52,7 @@ export const unsupportedOp: Rule = {
       {
         ...base,
         effect: { ...base.effect!, flows: ['ort'] },
-        message: `${op} has no builder in ONNX Runtime's QNN EP at cee6c0d (March 2026), the version QuantLens follows, so the node runs on the CPU; ${later.since} ${
-          later.htp === 'no'
-            ? `has one, but not for the HTP: ${later.conditions ?? 'another backend only'}`
-            : later.htp === 'yes'
-              ? `adds an HTP builder for it${later.conditions ? ` (${later.conditions})` : ''}: from that version it can run on the NPU`
-              : 'adds a builder for it, whose conditions on the HTP QuantLens has not read'
-        }`,
+        message: `${op} has no builder in ONNX Runtime's QNN EP at ${ORT_BASELINE}, the version QuantLens follows, so the node runs on the CPU; ${laterBuilderText(op, later)}${later.htp === 'yes' ? ': from that version it can run on the NPU' : ''}`,
         fix:
           later.htp === 'no'
             ? base.fix
