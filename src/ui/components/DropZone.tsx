@@ -3,6 +3,7 @@
  * model, calibration inputs for the quantizer (.npy arrays, ONNX test-data tensors input_<k>.pb).
  */
 import { useEffect, useState } from 'react';
+import { takeEarlyDrops } from '../actions/early-drops';
 import { makeWayForModel, openFiles } from '../actions/load';
 import { useApp } from '../state/app-store';
 import { setQuantSettings } from '../state/quant-store';
@@ -47,6 +48,9 @@ export function DropZone() {
     window.addEventListener('dragleave', leave);
     window.addEventListener('dragover', overFn);
     window.addEventListener('drop', drop);
+    // What was dropped before these listeners were on opens now, ahead of the start-up sample
+    // (the App's effects run after this one).
+    for (const files of takeEarlyDrops()) void openFiles(files);
     return () => {
       window.removeEventListener('dragenter', enter);
       window.removeEventListener('dragleave', leave);
