@@ -111,6 +111,21 @@ describe("ONNX Runtime's quantizer (QNN config) on PyTorch exports", () => {
       ['dtype', '/Gemm', 'auto-fixed'],
       ['dtype', '/MatMul', 'auto-fixed'],
     ]);
+    // Under the other flows, advice that names what is known: ONNX Runtime's reason for its
+    // Convert (the HTP fails validation of a uint16 weight), and that the converter's handling is not.
+    for (const flow of ['qnn', 'executorch'] as const) {
+      const advice = check('float-linear-kn.u16u16.qdq.onnx', flow).filter(
+        (f) => f.rule === 'dtype' && f.tensor && /uint16 weight/.test(f.message),
+      );
+      expect(
+        advice.map((f) => [f.node, f.outcome]),
+        flow,
+      ).toEqual([
+        ['/Gemm', 'advice'],
+        ['/MatMul', 'advice'],
+      ]);
+      expect(advice[0]!.sourceNote).toMatch(/No public source says whether the QNN converter converts a uint16 weight/);
+    }
     // On V68, which has no FP16, the float Conv leaves the NPU.
     const v68 = check('shared-bias-se-cnn.u8u8.qdq.onnx', 'ort', 'SM8350').filter((f) => f.rule === 'bias');
     expect(new Set(v68.map((f) => [f.severity, f.outcome].join(' ')))).toEqual(new Set(['error cpu-fallback']));

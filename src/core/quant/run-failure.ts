@@ -119,9 +119,34 @@ export function explainSessionRefusal(err: unknown, model: Model): QuantLensErro
       `onnxruntime cannot run this model to calibrate it: it does not know the op ${unknown[1]}`,
       'Calibration runs the float model in onnxruntime. Export the inference graph without training or custom ops, or quantize with the tool that defines them and check the result here.',
     );
+  // onnxruntime's recurrent kernels take the sequence first only; its message names no node.
+  if (/Batchwise recurrent operations \(layout == 1\)/.test(status)) {
+    const batchFirst = allNodes(model.graph).filter(
+      (n) =>
+        /^(LSTM|GRU|RNN)$/.test(n.opType) &&
+        (!n.domain || n.domain === 'ai.onnx') &&
+        n.attributes.some((a) => a.name === 'layout' && a.attr.type === 'int' && Number(a.attr.value) === 1),
+    );
+    const named = batchFirst.length
+      ? ` (${batchFirst
+          .slice(0, 3)
+          .map((n) => `${n.opType} "${n.name || `#${n.id}`}"`)
+          .join(', ')}${batchFirst.length > 3 ? ` and ${batchFirst.length - 3} more` : ''})`
+      : '';
+    return new QuantLensError(
+      'runtime-refused',
+      `onnxruntime cannot run this model to calibrate it: its LSTM, GRU and RNN kernels take the sequence first (layout 0), and the model has recurrent nodes with the batch first (layout 1)${named}`,
+      "Calibration runs the float model in onnxruntime. Export the recurrent layers sequence first: PyTorch's exporter writes layout 0 with a Transpose on each side even for batch_first=True; otherwise transpose the node's input, initial states and outputs to sequence first around it and set layout to 0, which computes the same.",
+    );
+  }
   return new QuantLensError(
     'runtime-refused',
     `onnxruntime cannot load this model to calibrate it: ${status}`,
     'Check that the float model loads in onnxruntime (Python: onnxruntime.InferenceSession(path)); if it does, report it to QuantLens with the model.',
   );
+}
+
+/** Every node of `graph` and of its sub-graphs. */
+function allNodes(graph: Graph): Node[] {
+  return graph.nodes.flatMap((n) => [n, ...n.subgraphs.flatMap((s) => allNodes(s.graph))]);
 }

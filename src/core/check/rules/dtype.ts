@@ -74,13 +74,14 @@ export const dtypeRule: Rule = {
         out.push(
           violation(port, direction, {
             effect: { kind: 'toolchain-repair', outcomes: { qnn: 'advice', ort: 'auto-fixed', executorch: 'advice' } },
-            message: `${ctx.qnnOp} uint16 weights run as symmetric int16`,
+            message: `${ctx.qnnOp} has a uint16 weight; the HTP fails validation of one, and takes 16-bit weights as int16 symmetric`,
             expected: 'int16 symmetric weights (the HTP 16-bit weight type)',
             actual: `uint16 zero point ${enc.zeroPoint[0]}`,
             fix: 'Quantize 16-bit weights as int16 symmetric so that the values you calibrated are the values that run.',
             source: {
-              ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/opbuilder/conv_op_builder.cc, matmul_op_builder.cc (static uint16 weights get a Convert to symmetric int16)',
+              ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/opbuilder/conv_op_builder.cc, matmul_op_builder.cc (a Convert of a static uint16 weight to symmetric int16, "to avoid a QNN validation failure")',
               confidence: 'from-code',
+              note: "ONNX Runtime's QNN EP inserts that Convert itself, which re-rounds the weight. ExecuTorch quantizes 16-bit weights as int16 symmetric (its 16a16w config), so it never makes a uint16 one. No public source says whether the QNN converter converts a uint16 weight it reads from Q/DQ or hands it to the HTP as it is.",
             },
           }),
         );
