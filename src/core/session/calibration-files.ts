@@ -61,6 +61,8 @@ function makeFloat(runtime: OrtRuntime, data: Float32Array, dims: number[], dtyp
 }
 
 const TENSOR_FILE = /\.pb$/i;
+/** The number of an ONNX test-data tensor file, `input_<k>.pb`. */
+const TENSOR_NUMBER = /^input_(\d+)\.pb$/i;
 
 /** A `.npy` or ONNX TensorProto `.pb` file's array. */
 async function fileArray(file: File): Promise<NpyArray> {
@@ -72,7 +74,8 @@ async function fileArray(file: File): Promise<NpyArray> {
  * The samples in the person's files. A single-input model takes one file per sample (`.npy`,
  * `.pb` or an image). A model of several inputs takes `.npy` files named `<input>_<k>.npy`
  * (sample k), or `.pb` tensors named after their input (as ONNX's test data names them): the k-th
- * tensor given for each input is sample k.
+ * tensor given for each input is sample k. Unnamed `.pb` tensors of one sample's folder
+ * (input_0.pb, input_1.pb, ...) feed the inputs in order.
  */
 export async function samplesFromFiles(
   runtime: OrtRuntime,
@@ -94,14 +97,22 @@ export async function samplesFromFiles(
   }
   const bySample = new Map<string, CalibrationSample>();
   const tensorsOf = new Map<string, number>();
+  // An unnamed tensor feeds the input its file's number gives (input_<k>.pb, ONNX's test data),
+  // when no two files share a number: one sample's folder. Files picked from several samples'
+  // folders share their numbered names, and then only names tell them apart.
+  const numbers = files.map((f) => TENSOR_NUMBER.exec(f.name)?.[1]).filter((k) => k !== undefined);
+  const byNumber = new Set(numbers).size === numbers.length;
   for (const f of files) {
     let key: string;
     let input: FedInput | undefined;
     let array: NpyArray;
     if (TENSOR_FILE.test(f.name)) {
       const t = parseTensorFile(new Uint8Array(await f.arrayBuffer()), f.name);
-      // By name only: files picked from several samples' folders share their numbered names.
-      input = tensorFileInput(t, f.name, inputs, false);
+      if (!t.name && !byNumber && TENSOR_NUMBER.test(f.name) && inputs.length > 1)
+        throw new CalibrationFileError(
+          `${f.name}: its tensor has no name, and other files given share its number: with several inputs (${inputs.map((i) => i.name).join(', ')}), unnamed .pb tensors feed the inputs by their file's number (input_<k>.pb), one sample's folder at a time. Give the files of one test_data_set folder, or tensors named after their inputs`,
+        );
+      input = tensorFileInput(t, f.name, inputs, byNumber);
       const k = tensorsOf.get(input.name) ?? 0;
       tensorsOf.set(input.name, k + 1);
       key = String(k);

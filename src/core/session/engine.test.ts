@@ -713,11 +713,21 @@ describe("quantizing ONNX's conformance models (libonnx-testdata)", () => {
     const single = await engine.quantize({ ...quantTwoSamples, inputFiles: [pb(conv, 0)] });
     if (!single.ok) throw new Error(single.error.message);
     expect(single.sqnr[0]!.db).toBeGreaterThan(30);
-    // Given to a model of two inputs, an unnamed tensor cannot say which it feeds.
-    await engine.openFiles([file(`${gather}/model.onnx`, 'gather.onnx')]);
-    const unnamed = await engine.quantize({ ...quantTwoSamples, inputFiles: [pb(conv, 0)] });
-    expect(unnamed.ok ? '' : unnamed.error.message).toContain(
-      'input_0.pb: its tensor has no name; with several inputs (data, indices), each .pb tensor must be named after its input',
+    // Two inputs, unnamed tensors (PyTorch's 2017 export of a concatenation): one sample's
+    // folder numbers them input_0.pb, input_1.pb, in input order.
+    const concat = `${DATA}/pytorch-operator/test_operator_concat2`;
+    await engine.openFiles([file(`${concat}/model.onnx`, 'concat.onnx')]);
+    const numbered = await engine.quantize({ ...quantTwoSamples, inputFiles: [pb(concat, 1), pb(concat, 0)] });
+    if (!numbered.ok) throw new Error(numbered.error.message);
+    expect(numbered.calibration).toEqual({ samples: 1, source: 'files', observer: 'minmax' });
+    expect(numbered.sqnr[0]!.db).toBeGreaterThan(30);
+    // The same numbers from two samples' folders cannot say which sample each belongs to.
+    const twice = await engine.quantize({
+      ...quantTwoSamples,
+      inputFiles: [pb(concat, 0), pb(concat, 1), pb(concat, 0)],
+    });
+    expect(twice.ok ? '' : twice.error.message).toContain(
+      'input_0.pb: its tensor has no name, and other files given share its number: with several inputs (0, 1), unnamed .pb tensors feed the inputs by their file',
     );
   });
 

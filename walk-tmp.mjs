@@ -1,0 +1,14 @@
+import { chromium } from '@playwright/test';
+const [file, out] = process.argv.slice(2);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox','--disable-gpu','--disable-background-networking','--disable-component-update','--disable-sync'] });
+const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+page.on('console', (m) => { if (m.type() === 'error') console.log('console error:', m.text()); });
+await page.goto('http://localhost:4173/');
+await page.getByTestId('graph-node').first().waitFor();
+await page.locator('input[type=file]').first().setInputFiles(file);
+await page.waitForTimeout(3000);
+const f = page.getByTestId('finding').first();
+if (await f.count()) await f.click();
+await page.waitForTimeout(1500);
+await page.screenshot({ path: out });
+await browser.close();
