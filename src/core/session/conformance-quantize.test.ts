@@ -1,10 +1,10 @@
 /**
- * The quantizer as the app runs it (the engine), at 16a8w, on every one of ONNX's 1,072
+ * The quantizer as the app runs it (the engine), at 8a8w and 16a8w, on every one of ONNX's 1,072
  * conformance models (libonnx-testdata: node, simple, pytorch-converted, pytorch-operator),
  * calibrated from each model's own test inputs (test_data_set_0/*.pb). A model either quantizes,
  * and then its export loads in onnxruntime and passes python3-onnx's full check, or it gets
  * QuantLens's words for why not: never the generic "Quantization failed" and never onnxruntime's
- * raw text. When written, 945 quantized; the other 127 were explained (ops onnxruntime-web has no
+ * raw text. When written, 945 quantized at either config; the other 127 were explained (ops onnxruntime-web has no
  * kernel for, mostly PyTorch's opset-6 exports of 2017, or does not know; string, sequence and
  * bfloat16 inputs; float16 below opset 19; batch-first recurrent nodes; models quantized already).
  */
@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { Engine } from './engine';
 import { DEFAULT_OPTIONS } from '../quant/configs';
 import type { QuantizeSettings } from './api';
+import type { ConfigName } from '../quant/configs';
 
 const DATA = '/usr/share/libonnx-testdata/data';
 const SUITES = ['node', 'pytorch-converted', 'pytorch-operator', 'simple'];
@@ -27,62 +28,66 @@ const models = SUITES.flatMap((suite) =>
     : [],
 ).sort();
 
-const settings: QuantizeSettings = {
+const settingsFor = (config: ConfigName): QuantizeSettings => ({
   backend: 'htp',
   soc: 'SM8650',
   strict: false,
   ...DEFAULT_OPTIONS,
-  config: '16a8w',
+  config,
   overrides: [],
   calibration: { samples: 1, seed: 1, observer: 'minmax' },
-};
+});
 
 /** Marks of onnxruntime's own text: status codes, source locations, ORT_ENFORCE conditions. */
 const RAW_RUNTIME = /ERROR_CODE|\.(h|cc):\d+| was false\b|ORT_/;
 
 const file = (path: string, name = path.split('/').pop()!) => new File([readFileSync(path)], name);
-const exports = mkdtempSync(join(tmpdir(), 'ql-conformance-'));
-const quantized: string[] = [];
-const explained: string[] = [];
 
-describe("the quantizer on ONNX's conformance models (16a8w, their own inputs)", () => {
-  it('finds the models', () => {
-    expect(models.length).toBeGreaterThan(1000);
-  });
+it("finds ONNX's conformance models", () => {
+  expect(models.length).toBeGreaterThan(1000);
+});
 
-  for (const model of models)
-    it(model, async () => {
-      const { nodeRuntime } = await import('../quant/node-runtime');
-      const engine = new Engine(nodeRuntime);
-      const dir = join(DATA, model);
-      expect((await engine.openFiles([file(join(dir, 'model.onnx'), 'model.onnx')])).ok).toBe(true);
-      const data = join(dir, 'test_data_set_0');
-      const inputFiles = existsSync(data)
-        ? readdirSync(data)
-            .filter((f) => /^input_\d+\.pb$/.test(f))
-            .sort()
-            .map((f) => file(join(data, f)))
-        : [];
-      const out = await engine.quantize({ ...settings, ...(inputFiles.length ? { inputFiles } : {}) });
-      if (!out.ok) {
-        expect(out.error.code).not.toBe('quantize-failed');
-        expect(out.error.message).not.toMatch(RAW_RUNTIME);
-        expect(out.error.message.length).toBeGreaterThan(60);
-        explained.push(model);
-        return;
-      }
-      const qdq = await engine.exportArtifact('qdq');
-      if (!qdq.ok) throw new Error(qdq.error.message);
-      const { createOrtSession } = await import('../quant/ort-node');
-      await (await createOrtSession(qdq.bytes)).release();
-      writeFileSync(join(exports, `${model.replace('/', '__')}.onnx`), qdq.bytes);
-      quantized.push(model);
-    });
+// 8-bit Q/DQ are ai.onnx's from opset 13 (com.microsoft's below); 16-bit ones com.microsoft's below 21.
+for (const config of ['8a8w', '16a8w'] as const)
+  describe(`the quantizer on ONNX's conformance models (${config}, their own inputs)`, () => {
+    const settings = settingsFor(config);
+    const exports = mkdtempSync(join(tmpdir(), `ql-conformance-${config}-`));
+    const quantized: string[] = [];
+    const explained: string[] = [];
 
-  it("every export passes python3-onnx's full check; most models quantize, most exports with Q/DQ", () => {
-    if (!quantized.length) return;
-    // The checker's complaints, one line per export, then how many exports hold a QuantizeLinear.
-    const script = `import onnx, sys
+    for (const model of models)
+      it(model, async () => {
+        const { nodeRuntime } = await import('../quant/node-runtime');
+        const engine = new Engine(nodeRuntime);
+        const dir = join(DATA, model);
+        expect((await engine.openFiles([file(join(dir, 'model.onnx'), 'model.onnx')])).ok).toBe(true);
+        const data = join(dir, 'test_data_set_0');
+        const inputFiles = existsSync(data)
+          ? readdirSync(data)
+              .filter((f) => /^input_\d+\.pb$/.test(f))
+              .sort()
+              .map((f) => file(join(data, f)))
+          : [];
+        const out = await engine.quantize({ ...settings, ...(inputFiles.length ? { inputFiles } : {}) });
+        if (!out.ok) {
+          expect(out.error.code).not.toBe('quantize-failed');
+          expect(out.error.message).not.toMatch(RAW_RUNTIME);
+          expect(out.error.message.length).toBeGreaterThan(60);
+          explained.push(model);
+          return;
+        }
+        const qdq = await engine.exportArtifact('qdq');
+        if (!qdq.ok) throw new Error(qdq.error.message);
+        const { createOrtSession } = await import('../quant/ort-node');
+        await (await createOrtSession(qdq.bytes)).release();
+        writeFileSync(join(exports, `${model.replace('/', '__')}.onnx`), qdq.bytes);
+        quantized.push(model);
+      });
+
+    it("every export passes python3-onnx's full check; most models quantize, most exports with Q/DQ", () => {
+      if (!quantized.length) return;
+      // The checker's complaints, one line per export, then how many exports hold a QuantizeLinear.
+      const script = `import onnx, sys
 held = 0
 for p in sys.argv[1:]:
     m = onnx.load(p)
@@ -92,20 +97,20 @@ for p in sys.argv[1:]:
     except Exception as e:
         print(p.rsplit('/', 1)[-1], str(e).splitlines()[0])
 print(held)`;
-    const said = execFileSync(
-      '/usr/bin/python3',
-      ['-W', 'ignore', '-c', script, ...quantized.map((m) => join(exports, `${m.replace('/', '__')}.onnx`))],
-      { encoding: 'utf8' },
-    )
-      .trim()
-      .split('\n');
-    const withQdq = Number(said.pop());
-    expect(said).toEqual([]);
-    // 593 of the 945 exports hold Q/DQ when written; the others' models compute nothing the plan
-    // quantizes (integer, boolean and string ops, or ops the HTP lacks).
-    expect(withQdq / quantized.length).toBeGreaterThan(0.55);
-    // 945 of 1,072 (88%) when written.
-    if (quantized.length + explained.length === models.length)
-      expect(quantized.length / models.length).toBeGreaterThan(0.85);
+      const said = execFileSync(
+        '/usr/bin/python3',
+        ['-W', 'ignore', '-c', script, ...quantized.map((m) => join(exports, `${m.replace('/', '__')}.onnx`))],
+        { encoding: 'utf8' },
+      )
+        .trim()
+        .split('\n');
+      const withQdq = Number(said.pop());
+      expect(said).toEqual([]);
+      // 593 of the 945 exports hold Q/DQ when written; the others' models compute nothing the plan
+      // quantizes (integer, boolean and string ops, or ops the HTP lacks).
+      expect(withQdq / quantized.length).toBeGreaterThan(0.55);
+      // 945 of 1,072 (88%) when written.
+      if (quantized.length + explained.length === models.length)
+        expect(quantized.length / models.length).toBeGreaterThan(0.85);
+    });
   });
-});
