@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 28
+GENERATOR_VERSION = 29
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 # Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
@@ -742,12 +742,13 @@ def main(out):
                SlotWriter(), (torch.randn(8, 16),), 13)
     torch.set_rng_state(rng)
 
-    def half_case(source, name, what):
-        """A float export turned into a float16 model at opset 19, as float16 exports are written
+    def half_case(source, name, what, opset=19):
+        """A float export turned into a float16 model, as float16 exports are written
         (onnxconverter-common's convert_float_to_float16 does the same: float16 weights, inputs,
-        outputs and Casts), with the shape inputs Resize reads left in float32. Opset 19 is where
-        ONNX's QuantizeLinear takes float16; python3-onnx 1.12 cannot check that opset, onnxruntime
-        loads it."""
+        outputs and Casts, the opset kept), with the shape inputs Resize reads left in float32. At
+        opset 19 (set on models whose ops mean the same there), where ONNX's QuantizeLinear takes
+        float16, or at the export's own opset (opset=None); python3-onnx 1.12 cannot check opset
+        19, onnxruntime loads it."""
         m = onnx.load(os.path.join(out, f'{source}.onnx'))
         g = m.graph
         keep = {i for n in g.node if n.op_type == 'Resize' for i in n.input[1:3]}
@@ -765,18 +766,26 @@ def main(out):
         for v in list(g.input) + list(g.output) + list(g.value_info):
             if v.type.tensor_type.elem_type == onnx.TensorProto.FLOAT:
                 v.type.tensor_type.elem_type = onnx.TensorProto.FLOAT16
-        for o in m.opset_import:
-            if o.domain in ('', 'ai.onnx'):
-                o.version = 19
-        m.ir_version = max(m.ir_version, 9)
+        if opset is not None:
+            for o in m.opset_import:
+                if o.domain in ('', 'ai.onnx'):
+                    o.version = opset
+            m.ir_version = max(m.ir_version, 9)
+        else:
+            onnx.checker.check_model(m)
+        kept = next(o.version for o in m.opset_import if o.domain in ('', 'ai.onnx'))
         onnx.save(m, os.path.join(out, f'{name}.onnx'))
-        floats.append({'file': f'{name}.onnx', 'what': what, 'opset': 19, 'nodes': len(g.node)})
+        floats.append({'file': f'{name}.onnx', 'what': what, 'opset': kept, 'nodes': len(g.node)})
         print(f'{name}: {len(g.node)} nodes (float16)', flush=True)
 
     half_case('float-grouped-upsampler', 'float16-grouped-upsampler', 'The grouped upsampler in float16, opset 19')
     half_case('float-segmentation-softmax', 'float16-segmentation-softmax', 'The segmentation head in float16, opset 19')
     half_case('float-mobilenet_v3_small-dynamic', 'float16-mobilenet_v3_small-dynamic',
               'MobileNetV3-Small in float16, opset 19, symbolic batch, height and width')
+    half_case('float-convnext-block', 'float16-convnext-block-opset13',
+              'The ConvNeXt block in float16 at its export opset 13 (LayerNorm as ReduceMean, Pow, Sqrt: axes attributes)', None)
+    half_case('float-encoder-opset17', 'float16-encoder-opset17',
+              'The encoder block in float16 at its export opset 17 (LayerNormalization, Erf Gelu)', None)
 
     # Models for the drawing alone (not quantized by the tests): their layout is what is tested.
     drawings = []

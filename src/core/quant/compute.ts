@@ -6,7 +6,7 @@
 import { constValues, lookupConstant } from '../model/constants';
 import type { Model } from '../model/types';
 import { CONFIGS, type QuantOptions } from './configs';
-import type { QuantEncoding } from '../encoding/encoding';
+import { quantRange, type QuantEncoding } from '../encoding/encoding';
 import {
   activationEncoding,
   fixedEncoding,
@@ -18,7 +18,7 @@ import {
 } from './math';
 import type { Plan, TensorSpec } from './plan';
 import type { Range } from './calibrate';
-import { halfCeil } from '../model/half';
+import { halfBits, halfCeil, halfToFloat } from '../model/half';
 import { SentenceError } from '../model/errors';
 
 export interface QuantizedConstant extends QuantizedWeight {
@@ -129,11 +129,21 @@ export function computeEncodings(
           lo = Math.min(lo, v.values[i]!);
           hi = Math.max(hi, v.values[i]!);
         }
-        const enc = fit(activationEncoding(lo, hi, spec.dtype, spec.symmetric, eps));
+        const plain = activationEncoding(lo, hi, spec.dtype, spec.symmetric, eps);
+        // A float16 model's constant of one value (a Pow's exponent, an epsilon, a Gelu's 0.5):
+        // its float16 scale, rounded up from the range's, makes the value come back a little off
+        // (a Pow exponent of 2 as 1.9999924, which gives NaN for every negative base).
+        const exact =
+          half && !widened.has(tensor) && Array.prototype.every.call(v.values, (x: number) => x === v.values[0])
+            ? exactHalfEncoding(plain, v.values[0]!)
+            : undefined;
+        const enc = exact?.encoding ?? fit(plain);
         const s = enc.scale[0]!,
           z = enc.zeroPoint[0]!;
         const qmax = spec.dtype === 'uint8' ? 255 : 65535;
-        const q = Int32Array.from(v.values, (x) => Math.min(qmax, Math.max(0, Math.round(x / s) + z)));
+        const q = exact
+          ? Int32Array.from(v.values, () => exact.q)
+          : Int32Array.from(v.values, (x) => Math.min(qmax, Math.max(0, Math.round(x / s) + z)));
         tensors.set(tensor, enc);
         constants.set(tensor, { encoding: enc, q, dims: v.dims });
         break;
@@ -295,6 +305,32 @@ function fitWeightScalesToBiases(
     changed.push(name);
   }
   return changed;
+}
+
+/**
+ * An encoding that gives `value` back exactly when a float16 model's DequantizeLinear computes
+ * (q − zero point) × scale, in float16 or in float32 (onnxruntime computes it in float32 where the
+ * reader runs in float32): `plain`'s zero point and the value as a power of two times a float16
+ * scale, the power as large as the zero point leaves room for and the scale a normal float16.
+ * Undefined for zero (which any encoding gives back) or when no such scale holds the value.
+ */
+export function exactHalfEncoding(
+  plain: QuantEncoding,
+  value: number,
+): { encoding: QuantEncoding; q: number } | undefined {
+  if (value === 0 || !Number.isFinite(value)) return undefined;
+  const { qmin, qmax } = quantRange(plain.dtype, plain.bitwidth);
+  const zp = plain.zeroPoint[0]!;
+  const room = value > 0 ? qmax - zp : zp - qmin;
+  if (room < 1) return undefined;
+  const magnitude = Math.abs(value);
+  let k = Math.floor(Math.log2(room));
+  // A subnormal float16 scale holds fewer bits than the value.
+  while (k > 0 && magnitude / 2 ** k < 2 ** -14) k--;
+  const scale = magnitude / 2 ** k;
+  if (halfToFloat(halfBits(scale)) !== scale) return undefined;
+  const q = zp + Math.sign(value) * 2 ** k;
+  return { encoding: { ...plain, scale: [scale], scaleType: 'float16' }, q };
 }
 
 /**

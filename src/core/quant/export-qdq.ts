@@ -71,6 +71,30 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
         `The model's opset ${opset} predates QuantizeLinear and holds ${raised.blocker}, which changed at opset 10: the export keeps opset ${opset}; onnxruntime loads it only with graph optimizations at "basic".`,
       );
   }
+  // ai.onnx's QuantizeLinear takes float16 from opset 19: a float16 model's export is raised there
+  // (the quantizer refuses float16 models below opset 13, whose Softmax meant another thing).
+  if (opset >= 13 && opset < 19 && enc.tensors.size > 0 && float16Tensors(g).size > 0) {
+    const from = opset;
+    const { reductions, roiAligns } = raiseToOpset19(g, opset, fresh);
+    proto.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')!.version = 19;
+    // Opset 19 needs IR version 9.
+    if (Number(proto.irVersion ?? 0) < 9) proto.irVersion = 9;
+    opset = 19;
+    const count = (n: number, one: string, many: string) => (n === 1 ? `1 ${one}` : `${n} ${many}`);
+    const rewrites = [
+      reductions
+        ? `${count(reductions, 'reduction', 'reductions')} given ${reductions === 1 ? 'its' : 'their'} axes as an input`
+        : '',
+      roiAligns
+        ? `${count(roiAligns, 'RoiAlign', 'RoiAligns')} given ${roiAligns === 1 ? 'its' : 'their'} coordinate mode (output_half_pixel) explicitly`
+        : '',
+    ].filter(Boolean);
+    notes.push(
+      `The model computes in float16 at opset ${from}, and ONNX's QuantizeLinear takes float16 from opset 19: the export is at opset 19${
+        rewrites.length ? ` (${rewrites.join('; ')}, as opset 19 reads them)` : ''
+      }.`,
+    );
+  }
   const encodings = [...enc.tensors.values()];
   const wide = encodings.some((e) => e.dtype.endsWith('16') || e.dtype.endsWith('4'));
   // ai.onnx Q/DQ: per-axis from opset 13, 16-bit and 4-bit from 21. Below that, com.microsoft.
@@ -392,6 +416,66 @@ function raiseToOpset10(
     }
   }
   return { ok: true, converted };
+}
+
+/** The reductions whose axes became an input at opset 18 (ReduceSum's did at 13). */
+const AXES_INPUT_AT_18 = new Set([
+  'ReduceMean',
+  'ReduceMax',
+  'ReduceMin',
+  'ReduceProd',
+  'ReduceL1',
+  'ReduceL2',
+  'ReduceLogSum',
+  'ReduceLogSumExp',
+  'ReduceSumSquare',
+]);
+
+/**
+ * Rewrites a graph of opset 13 to 18 (its sub-graphs too) to opset 19; returns how many nodes of
+ * each kind changed. From 13 on, the ops' later versions only add types, attributes with the old default or
+ * optional inputs, but for two: the reductions of {@link AXES_INPUT_AT_18} take their axes as an
+ * int64 input from 18 (an initializer here), and RoiAlign's coordinate mode defaults to
+ * half_pixel from 16, where it was output_half_pixel before (written out here).
+ */
+function raiseToOpset19(
+  g: onnx.GraphProto,
+  opset: number,
+  fresh: (base: string) => string,
+): { reductions: number; roiAligns: number } {
+  let reductions = 0;
+  let roiAligns = 0;
+  const visit = (graph: onnx.IGraphProto) => {
+    for (const node of graph.node ?? []) {
+      for (const a of node.attribute ?? []) {
+        if (a.g) visit(a.g);
+        for (const sub of a.graphs ?? []) visit(sub);
+      }
+      if (node.domain && node.domain !== 'ai.onnx') continue;
+      const n = node as onnx.NodeProto & { attribute: onnx.IAttributeProto[]; input: string[] };
+      n.attribute ??= [];
+      n.input ??= [];
+      if (opset < 18 && AXES_INPUT_AT_18.has(n.opType ?? '')) {
+        const axes = n.attribute.find((a) => a.name === 'axes');
+        if (!axes) continue;
+        const values = (axes.ints ?? []).map((v) => Number(v.toString()));
+        const name = fresh(`${n.name || n.output?.[0] || 'reduce'}_axes`);
+        g.initializer.push(new onnx.TensorProto(makeTensor(name, values, [values.length], 'int64')));
+        n.input = [n.input[0]!, name];
+        n.attribute = n.attribute.filter((a) => a !== axes);
+        reductions++;
+      } else if (
+        opset < 16 &&
+        n.opType === 'RoiAlign' &&
+        !n.attribute.some((a) => a.name === 'coordinate_transformation_mode')
+      ) {
+        n.attribute.push(makeAttribute('coordinate_transformation_mode', attr.string('output_half_pixel')));
+        roiAligns++;
+      }
+    }
+  };
+  visit(g);
+  return { reductions, roiAligns };
 }
 
 const FLOAT16 = dtypeCode('float16');

@@ -89,12 +89,16 @@ for (const config of ['8a8w', '8a4w', '16a8w', '16a16w', '16a4w', '16a4w_block',
 
     it("every export passes python3-onnx's full check; most models quantize, most exports with Q/DQ", () => {
       if (!quantized.length) return;
-      // The checker's complaints, one line per export, then how many exports hold a QuantizeLinear.
+      // The checker's complaints, one line per export, then how many exports hold a Q or a DQ.
+      // An export past the checker's newest opset (a float16 model raised to 19; Debian's
+      // python3-onnx 1.12 knows 17) is left to onnxruntime, which loaded it above.
       const script = `import onnx, sys
 held = 0
 for p in sys.argv[1:]:
     m = onnx.load(p)
     held += any(n.op_type in ('QuantizeLinear', 'DequantizeLinear') for n in m.graph.node)
+    if any(o.domain in ('', 'ai.onnx') and o.version > onnx.defs.onnx_opset_version() for o in m.opset_import):
+        continue
     try:
         onnx.checker.check_model(m, full_check=True)
     except Exception as e:

@@ -673,7 +673,8 @@ describe("quantizing ONNX's conformance models (libonnx-testdata)", () => {
     ],
     ['node/test_gru_batchwise', 'runtime-refused', /with the batch first \(layout 1\) \(GRU "#0"\)$/],
     ['node/test_cumsum_1d', 'calibration-run', /failed in onnxruntime: IsAxisInRange\(axis, tensor_rank\) was false/],
-    ['node/test_cast_FLOAT16_to_DOUBLE', 'float16-model', /computes in float16 \(tensor "input"\) at opset \d+/],
+    // A float16 model at opset 13: its export is raised to opset 19, where QuantizeLinear takes float16.
+    ['node/test_cast_FLOAT16_to_DOUBLE', 'quantized', /^$/],
     ['simple/test_strnorm_model_monday_casesensintive_lower', 'input-shape', /^Input "x" is string/],
     // Not the inputs' fault: the If's output is a sequence (an optional), which onnxruntime-web
     // does not hand back.
@@ -696,6 +697,32 @@ describe("quantizing ONNX's conformance models (libonnx-testdata)", () => {
         expect(out.error.message).not.toMatch(/ERROR_CODE|\.(h|cc):\d+/);
       }
     });
+
+  it('a float16 model below opset 13 is refused with what to do; from 13 its export is at opset 19', async () => {
+    const { nodeRuntime } = await import('../quant/node-runtime');
+    const { onnx } = await import('../model/onnx/generated/onnx-pb.js');
+    const source = readFileSync(`${DATA}/node/test_cast_FLOAT16_to_DOUBLE/model.onnx`);
+    const at = (version: number) => {
+      const m = onnx.ModelProto.decode(source);
+      m.opsetImport.find((o) => !o.domain)!.version = version;
+      return new File([onnx.ModelProto.encode(m).finish().slice()], `cast-opset${version}.onnx`);
+    };
+    const engine = new Engine(nodeRuntime);
+    await engine.openFiles([at(12)]);
+    const old = await engine.quantize(quantTwoSamples);
+    expect(old.ok ? '' : old.error.code).toBe('float16-model');
+    expect(old.ok ? '' : old.error.message).toMatch(
+      /at opset 12, and ONNX's QuantizeLinear takes float16 only from opset 19, which QuantLens raises a model to from opset 13 on\. Convert the model to opset 13 or later/,
+    );
+    await engine.openFiles([at(15)]);
+    const raised = await engine.quantize(quantTwoSamples);
+    if (!raised.ok) throw new Error(raised.error.message);
+    expect(raised.notes).toContain(
+      "The model computes in float16 at opset 15, and ONNX's QuantizeLinear takes float16 from opset 19: the export is at opset 19.",
+    );
+    const qdq = await engine.exportArtifact('qdq');
+    expect(qdq.ok && onnx.ModelProto.decode(qdq.bytes).opsetImport.find((o) => !o.domain)!.version).toBe(19);
+  });
 
   it("calibrates from ONNX's test-data tensors (.pb) given as calibration files", async () => {
     const { nodeRuntime } = await import('../quant/node-runtime');
