@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 29
+GENERATOR_VERSION = 30
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 # Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
@@ -786,6 +786,20 @@ def main(out):
               'The ConvNeXt block in float16 at its export opset 13 (LayerNorm as ReduceMean, Pow, Sqrt: axes attributes)', None)
     half_case('float-encoder-opset17', 'float16-encoder-opset17',
               'The encoder block in float16 at its export opset 17 (LayerNormalization, Erf Gelu)', None)
+    # The same blocks exported at opsets 11 and 12 (their own random state, so the cases above keep
+    # their weights), then made float16 there: Softmax of opset 11 normalizes from its axis on, and
+    # ReduceMean, Unsqueeze and Squeeze hold their axes as attributes.
+    rng = torch.get_rng_state()
+    torch.manual_seed(16)
+    float_case('float-encoder-opset12', 'The encoder block, float, opset 12 (LayerNorm as ReduceMean, Pow, Sqrt; Softmax of opset 12)',
+               EncoderBlock(), (torch.randn(1, 8, 32),), 12)
+    float_case('float-convnext-block-opset11', 'The ConvNeXt block, float, opset 11',
+               ConvNextMini(), (torch.randn(1, 3, 32, 32),), 11)
+    torch.set_rng_state(rng)
+    half_case('float-encoder-opset12', 'float16-encoder-opset12',
+              'The encoder block in float16 at its export opset 12', None)
+    half_case('float-convnext-block-opset11', 'float16-convnext-block-opset11',
+              'The ConvNeXt block in float16 at its export opset 11', None)
 
     # Models for the drawing alone (not quantized by the tests): their layout is what is tested.
     drawings = []

@@ -9,6 +9,7 @@ import { attr, freshNamer, makeAttribute, makeTensor, writeOnnx } from '../model
 import type { Encodings } from './compute';
 import type { QuantEncoding } from '../encoding/encoding';
 import { dtypeCode } from '../model/dtype';
+import { SentenceError } from '../model/errors';
 import { halfBits } from '../model/half';
 import { UNTIED_SUFFIX } from './untie-constants';
 import { blockIndexer } from './math';
@@ -44,7 +45,15 @@ function typedArray(dtype: string, q: ArrayLike<number>) {
   }
 }
 
-export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult {
+/**
+ * @param rankOf the rank of a tensor of the float model, where known: a float16 model below opset
+ *   13 is raised to 19 only where its Softmax-like nodes normalize over their last axis.
+ */
+export function exportQdq(
+  floatBytes: Uint8Array,
+  enc: Encodings,
+  rankOf: (tensor: string) => number | undefined = () => undefined,
+): ExportResult {
   const proto = onnx.ModelProto.decode(floatBytes);
   const g = proto.graph as onnx.GraphProto;
   const notes: string[] = [];
@@ -72,21 +81,33 @@ export function exportQdq(floatBytes: Uint8Array, enc: Encodings): ExportResult 
       );
   }
   // ai.onnx's QuantizeLinear takes float16 from opset 19: a float16 model's export is raised there
-  // (the quantizer refuses float16 models below opset 13, whose Softmax meant another thing).
-  if (opset >= 13 && opset < 19 && enc.tensors.size > 0 && float16Tensors(g).size > 0) {
+  // (the quantizer refuses float16 models below opset 11, where more attributes became inputs).
+  if (opset >= 11 && opset < 19 && enc.tensors.size > 0 && float16Tensors(g).size > 0) {
     const from = opset;
-    const { reductions, roiAligns } = raiseToOpset19(g, opset, fresh);
+    const raised = raiseToOpset19(g, opset, fresh, rankOf);
+    if (!raised.ok)
+      throw new SentenceError(
+        'float16-model',
+        `The model computes in float16 at opset ${from}, and ONNX's QuantizeLinear takes float16 only from opset 19, where its ${raised.blocker}. Convert the model to opset 13 or later (python3-onnx: onnx.version_converter.convert_version(model, 17)) and quantize that, or quantize the float32 model it was made from.`,
+      );
     proto.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')!.version = 19;
     // Opset 19 needs IR version 9.
     if (Number(proto.irVersion ?? 0) < 9) proto.irVersion = 9;
     opset = 19;
+    const { inputs, dropouts, roiAligns, lastAxis } = raised.changed;
     const count = (n: number, one: string, many: string) => (n === 1 ? `1 ${one}` : `${n} ${many}`);
     const rewrites = [
-      reductions
-        ? `${count(reductions, 'reduction', 'reductions')} given ${reductions === 1 ? 'its' : 'their'} axes as an input`
+      inputs
+        ? `${count(inputs, 'node', 'nodes')} given ${inputs === 1 ? 'its' : 'their'} axes or sizes as an input`
+        : '',
+      dropouts
+        ? `${count(dropouts, 'Dropout', 'Dropouts')} given ${dropouts === 1 ? 'its' : 'their'} ratio as an input`
         : '',
       roiAligns
         ? `${count(roiAligns, 'RoiAlign', 'RoiAligns')} given ${roiAligns === 1 ? 'its' : 'their'} coordinate mode (output_half_pixel) explicitly`
+        : '',
+      lastAxis
+        ? `${count(lastAxis, 'Softmax-like node', 'Softmax-like nodes')} given ${lastAxis === 1 ? 'its' : 'their'} last axis explicitly`
         : '',
     ].filter(Boolean);
     notes.push(
@@ -418,64 +439,125 @@ function raiseToOpset10(
   return { ok: true, converted };
 }
 
-/** The reductions whose axes became an input at opset 18 (ReduceSum's did at 13). */
-const AXES_INPUT_AT_18 = new Set([
-  'ReduceMean',
-  'ReduceMax',
-  'ReduceMin',
-  'ReduceProd',
-  'ReduceL1',
-  'ReduceL2',
-  'ReduceLogSum',
-  'ReduceLogSumExp',
-  'ReduceSumSquare',
+/**
+ * Attributes that became an op's second input, with the opset that made them so: the axes of
+ * ReduceSum, Squeeze and Unsqueeze and Split's sizes at 13, the other reductions' axes at 18.
+ */
+const ATTRIBUTE_TO_INPUT: ReadonlyMap<string, { attribute: string; since: number }> = new Map([
+  ['ReduceSum', { attribute: 'axes', since: 13 }],
+  ['Squeeze', { attribute: 'axes', since: 13 }],
+  ['Unsqueeze', { attribute: 'axes', since: 13 }],
+  ['Split', { attribute: 'split', since: 13 }],
+  ...[
+    'ReduceMean',
+    'ReduceMax',
+    'ReduceMin',
+    'ReduceProd',
+    'ReduceL1',
+    'ReduceL2',
+    'ReduceLogSum',
+    'ReduceLogSumExp',
+    'ReduceSumSquare',
+  ].map((op) => [op, { attribute: 'axes', since: 18 }] as const),
 ]);
 
+/** Softmax and its kin, which normalize over one axis from opset 13 (over all from `axis` before). */
+const ONE_AXIS_AT_13 = new Set(['Softmax', 'LogSoftmax', 'Hardmax']);
+
+/** What {@link raiseToOpset19} changed, by kind. */
+interface RaisedTo19 {
+  /** Attributes written as an input (reduction and squeeze axes, split sizes). */
+  inputs: number;
+  /** RoiAligns given their old coordinate mode explicitly. */
+  roiAligns: number;
+  /** Dropouts given their ratio as an input. */
+  dropouts: number;
+  /** Softmax, LogSoftmax and Hardmax over their last axis, given it explicitly. */
+  lastAxis: number;
+}
+
 /**
- * Rewrites a graph of opset 13 to 18 (its sub-graphs too) to opset 19; returns how many nodes of
- * each kind changed. From 13 on, the ops' later versions only add types, attributes with the old default or
- * optional inputs, but for two: the reductions of {@link AXES_INPUT_AT_18} take their axes as an
- * int64 input from 18 (an initializer here), and RoiAlign's coordinate mode defaults to
- * half_pixel from 16, where it was output_half_pixel before (written out here).
+ * Rewrites a graph of opset 11 to 18 (its sub-graphs too) to opset 19, or says what stops it
+ * (changing nothing then). From 11 on, the ops' later versions only add types, attributes with the
+ * old default or optional inputs, but for these, which are rewritten:
+ * - the attributes of {@link ATTRIBUTE_TO_INPUT} become an int64 initializer input;
+ * - Dropout's ratio is an input from 12;
+ * - RoiAlign's coordinate mode defaults to half_pixel from 16, where it was output_half_pixel;
+ * - Softmax, LogSoftmax and Hardmax normalize over their one axis from 13, where they normalized
+ *   over every axis from it on: the same only when it is the last, which needs the input's rank
+ *   (`rankOf`); any other stops the raise.
  */
 function raiseToOpset19(
   g: onnx.GraphProto,
   opset: number,
   fresh: (base: string) => string,
-): { reductions: number; roiAligns: number } {
-  let reductions = 0;
-  let roiAligns = 0;
-  const visit = (graph: onnx.IGraphProto) => {
+  rankOf: (tensor: string) => number | undefined,
+): { ok: true; changed: RaisedTo19 } | { ok: false; blocker: string } {
+  const nodes: (onnx.NodeProto & { attribute: onnx.IAttributeProto[]; input: string[] })[] = [];
+  const collect = (graph: onnx.IGraphProto) => {
     for (const node of graph.node ?? []) {
       for (const a of node.attribute ?? []) {
-        if (a.g) visit(a.g);
-        for (const sub of a.graphs ?? []) visit(sub);
+        if (a.g) collect(a.g);
+        for (const sub of a.graphs ?? []) collect(sub);
       }
       if (node.domain && node.domain !== 'ai.onnx') continue;
-      const n = node as onnx.NodeProto & { attribute: onnx.IAttributeProto[]; input: string[] };
+      const n = node as (typeof nodes)[number];
       n.attribute ??= [];
       n.input ??= [];
-      if (opset < 18 && AXES_INPUT_AT_18.has(n.opType ?? '')) {
-        const axes = n.attribute.find((a) => a.name === 'axes');
-        if (!axes) continue;
-        const values = (axes.ints ?? []).map((v) => Number(v.toString()));
-        const name = fresh(`${n.name || n.output?.[0] || 'reduce'}_axes`);
-        g.initializer.push(new onnx.TensorProto(makeTensor(name, values, [values.length], 'int64')));
-        n.input = [n.input[0]!, name];
-        n.attribute = n.attribute.filter((a) => a !== axes);
-        reductions++;
-      } else if (
-        opset < 16 &&
-        n.opType === 'RoiAlign' &&
-        !n.attribute.some((a) => a.name === 'coordinate_transformation_mode')
-      ) {
-        n.attribute.push(makeAttribute('coordinate_transformation_mode', attr.string('output_half_pixel')));
-        roiAligns++;
-      }
+      nodes.push(n);
     }
   };
-  visit(g);
-  return { reductions, roiAligns };
+  collect(g);
+  const intAttr = (n: (typeof nodes)[number], name: string) => {
+    const a = n.attribute.find((x) => x.name === name);
+    return a ? Number(a.i?.toString() ?? 0) : undefined;
+  };
+  // The axis each Softmax-like node of opset < 13 normalizes from, when it is its input's last.
+  const lastAxis = new Map<(typeof nodes)[number], true>();
+  if (opset < 13)
+    for (const n of nodes.filter((x) => ONE_AXIS_AT_13.has(x.opType ?? ''))) {
+      const axis = intAttr(n, 'axis') ?? 1;
+      const rank = rankOf(n.input[0] ?? '');
+      const last = axis === -1 || (rank !== undefined && (axis < 0 ? axis + rank : axis) === rank - 1);
+      if (!last)
+        return {
+          ok: false,
+          blocker: `${n.opType} "${n.name || n.output?.[0]}" normalizes from axis ${axis} over ${rank === undefined ? 'an input of unknown rank' : `the ${rank - (axis < 0 ? axis + rank : axis)} axes after it`}, which opset 13 no longer does (it normalizes over one axis)`,
+        };
+      lastAxis.set(n, true);
+    }
+  const changed: RaisedTo19 = { inputs: 0, roiAligns: 0, dropouts: 0, lastAxis: 0 };
+  const initializer = (base: string, values: number[], type: 'int64' | 'float32', dims = [values.length]) => {
+    const name = fresh(base);
+    g.initializer.push(new onnx.TensorProto(makeTensor(name, values, dims, type)));
+    return name;
+  };
+  for (const n of nodes) {
+    const moved = ATTRIBUTE_TO_INPUT.get(n.opType ?? '');
+    const base = n.name || n.output?.[0] || (n.opType ?? 'node');
+    if (moved && opset < moved.since) {
+      const a = n.attribute.find((x) => x.name === moved.attribute);
+      if (!a) continue;
+      const values = (a.ints ?? []).map((v) => Number(v.toString()));
+      n.input = [n.input[0]!, initializer(`${base}_${moved.attribute}`, values, 'int64')];
+      n.attribute = n.attribute.filter((x) => x !== a);
+      changed.inputs++;
+    } else if (opset < 12 && n.opType === 'Dropout') {
+      const a = n.attribute.find((x) => x.name === 'ratio');
+      if (!a) continue;
+      n.input = [n.input[0]!, initializer(`${base}_ratio`, [a.f ?? 0.5], 'float32', [])];
+      n.attribute = n.attribute.filter((x) => x !== a);
+      changed.dropouts++;
+    } else if (opset < 16 && n.opType === 'RoiAlign') {
+      if (n.attribute.some((x) => x.name === 'coordinate_transformation_mode')) continue;
+      n.attribute.push(makeAttribute('coordinate_transformation_mode', attr.string('output_half_pixel')));
+      changed.roiAligns++;
+    } else if (lastAxis.has(n)) {
+      n.attribute = [...n.attribute.filter((x) => x.name !== 'axis'), makeAttribute('axis', attr.int(-1))];
+      changed.lastAxis++;
+    }
+  }
+  return { ok: true, changed };
 }
 
 const FLOAT16 = dtypeCode('float16');

@@ -163,7 +163,23 @@ const CASES: Case[] = [
     producer: 'pytorch, float16 at opset 13',
     floor: { '8a8w': 31.5, '16a8w': 43, '16a16w': 73 },
     half: true,
-    note: /^The model computes in float16 at opset 13, and ONNX's QuantizeLinear takes float16 from opset 19: the export is at opset 19 \(4 reductions given their axes as an input, as opset 19 reads them\)\.$/m,
+    note: /^The model computes in float16 at opset 13, and ONNX's QuantizeLinear takes float16 from opset 19: the export is at opset 19 \(4 nodes given their axes or sizes as an input, as opset 19 reads them\)\.$/m,
+  },
+  {
+    // Opset 11: ReduceMean's axes are attributes there too.
+    file: `${TORCH}/float16-convnext-block-opset11.onnx`,
+    producer: 'pytorch, float16 at opset 11',
+    floor: { '8a8w': 31.5, '16a8w': 42.5 },
+    half: true,
+    note: /^The model computes in float16 at opset 11, and ONNX's QuantizeLinear takes float16 from opset 19: the export is at opset 19 \(4 nodes given their axes or sizes as an input, as opset 19 reads them\)\.$/m,
+  },
+  {
+    // Opset 12: its Softmax (axis 3 of a rank-4 input) normalizes over its last axis, as from 13.
+    file: `${TORCH}/float16-encoder-opset12.onnx`,
+    producer: 'pytorch, float16 at opset 12',
+    floor: { '8a8w': 35, '16a8w': 50.5 },
+    half: true,
+    note: /^The model computes in float16 at opset 12, and ONNX's QuantizeLinear takes float16 from opset 19: the export is at opset 19 \(4 nodes given their axes or sizes as an input; 1 Softmax-like node given its last axis explicitly, as opset 19 reads them\)\.$/m,
   },
   {
     file: `${TORCH}/float16-encoder-opset17.onnx`,
@@ -531,6 +547,41 @@ describe('a float16 model (PyTorch export made float16 at opset 19)', () => {
       await expect(sqnr).rejects.toMatchObject({
         code: 'export-refused',
         problem: expect.stringMatching(/^onnxruntime does not load the QDQ model QuantLens exported .*QuantizeLinear/),
+      });
+    },
+  );
+});
+
+describe('a float16 model below opset 13 whose Softmax normalizes over more than its last axis', () => {
+  const FILE = `${TORCH}/float16-encoder-opset12.onnx`;
+  it.skipIf(!existsSync(FILE))(
+    'is refused, naming the node: opset 13 changed what such a Softmax computes, so the export cannot be raised to 19',
+    async () => {
+      // PyTorch's export at opset 12, its Softmax moved from axis 3 (the last) to axis 1: over
+      // axes 1 to 3 at opset 12, over axis 1 alone from 13.
+      const proto = onnx.ModelProto.decode(new Uint8Array(readFileSync(FILE)));
+      const softmax = (proto.graph as onnx.GraphProto).node.find((n) => n.opType === 'Softmax')!;
+      softmax.attribute = softmax.attribute!.map((a) => (a.name === 'axis' ? { ...a, i: 1 } : a));
+      const bytes = writeOnnx(proto);
+      const model = readOnnx(bytes);
+      const inputs = feedInputs(model);
+      await expect(
+        quantize({
+          model,
+          bytes,
+          pack: await loadRulePack('htp'),
+          soc: 'SM8650',
+          strict: true,
+          options: { ...DEFAULT_OPTIONS, config: '8a8w' },
+          samples: randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 1),
+          createSession: (b, o) => createOrtSession(b, o),
+          skipSqnr: true,
+        }),
+      ).rejects.toMatchObject({
+        code: 'float16-model',
+        message: expect.stringMatching(
+          /at opset 12, and ONNX's QuantizeLinear takes float16 only from opset 19, where its Softmax "[^"]+" normalizes from axis 1 over the 3 axes after it, which opset 13 no longer does/,
+        ),
       });
     },
   );

@@ -176,14 +176,14 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   if (gemms) plan.notes.push(...gemmFoldNotes(gemms.folds));
   // ONNX's QuantizeLinear takes float16 only from opset 19: a QDQ export of float16 tensors below
   // it would not load (onnxruntime: "Type 'tensor(float16)' of input parameter ... QuantizeLinear").
-  // From opset 13 the export raises the model to 19 (exportQdq); below it, Softmax and the ops
-  // whose attributes became inputs at 13 make that no mechanical change.
+  // From opset 11 the export raises the model to 19 (exportQdq); below it, Pad, Clip and others
+  // whose attributes became inputs at 11 make that no change it makes.
   const opset = onnxOpset(model) ?? 0;
   const half = float16Quantized(model, plan);
-  if (half !== undefined && opset < 13)
+  if (half !== undefined && opset < 11)
     throw new SentenceError(
       'float16-model',
-      `The model computes in float16 (tensor "${half}") at opset ${opset}, and ONNX's QuantizeLinear takes float16 only from opset 19, which QuantLens raises a model to from opset 13 on. Convert the model to opset 13 or later (python3-onnx: onnx.version_converter.convert_version(model, 17)) and quantize that, or quantize the float32 model it was made from.`,
+      `The model computes in float16 (tensor "${half}") at opset ${opset}, and ONNX's QuantizeLinear takes float16 only from opset 19, which QuantLens raises a model to from opset 11 on. Convert the model to opset 13 or later (python3-onnx: onnx.version_converter.convert_version(model, 17)) and quantize that, or quantize the float32 model it was made from.`,
     );
   // LPBQ's per-block scales are an integer times the channel's scale: products that float16
   // (the scale type of a float16 model's Q/DQ) does not hold in general.
@@ -254,7 +254,10 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   t = lap('encode+validate', t);
   await checkpoint(req.signal);
   req.onProgress?.('Exporting', undefined);
-  const qdq = exportQdq(bytes, encodings);
+  const ranks = new Map<string, number>();
+  for (const n of graph.nodes)
+    for (const p of [...n.inputs, ...n.outputs]) if (p.shape) ranks.set(p.tensor, p.shape.length);
+  const qdq = exportQdq(bytes, encodings, (t) => ranks.get(t));
   const input = aimetInput(encodings);
   const aimet = writeAimetEncodings(input, '1.0.0');
   let aimet061: QuantizeResult['aimet061'];
