@@ -522,7 +522,10 @@ function raiseToOpset19(
       if (!last)
         return {
           ok: false,
-          blocker: `${n.opType} "${n.name || n.output?.[0]}" normalizes from axis ${axis} over ${rank === undefined ? 'an input of unknown rank' : `the ${rank - (axis < 0 ? axis + rank : axis)} axes after it`}, which opset 13 no longer does (it normalizes over one axis)`,
+          blocker:
+            rank === undefined
+              ? `${n.opType} "${n.name || n.output?.[0]}" normalizes over axis ${axis} and every axis after it, of an input whose rank QuantLens does not know, which opset 13 does only when that axis is the last (it normalizes over one axis)`
+              : `${n.opType} "${n.name || n.output?.[0]}" normalizes over axes ${axis < 0 ? axis + rank : axis} to ${rank - 1} together, which opset 13 no longer does (it normalizes over one axis)`,
         };
       lastAxis.set(n, true);
     }

@@ -580,7 +580,7 @@ describe('a float16 model below opset 13 whose Softmax normalizes over more than
       ).rejects.toMatchObject({
         code: 'float16-model',
         message: expect.stringMatching(
-          /at opset 12, and ONNX's QuantizeLinear takes float16 only from opset 19, where its Softmax "[^"]+" normalizes from axis 1 over the 3 axes after it, which opset 13 no longer does/,
+          /at opset 12, and ONNX's QuantizeLinear takes float16 only from opset 19, where its Softmax "[^"]+" normalizes over axes 1 to 3 together, which opset 13 no longer does/,
         ),
       });
     },
