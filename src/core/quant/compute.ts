@@ -314,10 +314,7 @@ function fitWeightScalesToBiases(
  * scale, the power as large as the zero point leaves room for and the scale a normal float16.
  * Undefined for zero (which any encoding gives back) or when no such scale holds the value.
  */
-export function exactHalfEncoding(
-  plain: QuantEncoding,
-  value: number,
-): { encoding: QuantEncoding; q: number } | undefined {
+function exactHalfEncoding(plain: QuantEncoding, value: number): { encoding: QuantEncoding; q: number } | undefined {
   if (value === 0 || !Number.isFinite(value)) return undefined;
   const { qmin, qmax } = quantRange(plain.dtype, plain.bitwidth);
   const zp = plain.zeroPoint[0]!;

@@ -375,6 +375,18 @@ function declareInitializersAsInputs(proto: onnx.ModelProto): void {
       );
 }
 
+/** Adds a constant to the graph's initializers (a vector unless `dims` says otherwise); returns `name`. */
+function addInitializer(
+  g: onnx.GraphProto,
+  name: string,
+  values: number[],
+  type: 'int64' | 'float32',
+  dims = [values.length],
+): string {
+  g.initializer.push(new onnx.TensorProto(makeTensor(name, values, dims, type)));
+  return name;
+}
+
 /** Ops whose opset-10 form differs from their opset-9 one in a way this export does not rewrite. */
 const CHANGED_AT_10 = new Set(['Upsample', 'Dropout', 'Resize']);
 
@@ -394,20 +406,13 @@ function raiseToOpset10(
     if (n.attribute?.some((a) => a.g || (a.graphs && a.graphs.length)))
       return { ok: false, blocker: `a ${n.opType} node with a sub-graph` };
   }
-  const ints = (base: string, values: readonly (number | { toString(): string })[]) => {
-    const name = fresh(base);
-    g.initializer.push(
-      new onnx.TensorProto(
-        makeTensor(
-          name,
-          values.map((v) => Number(v.toString())),
-          [values.length],
-          'int64',
-        ),
-      ),
+  const ints = (base: string, values: readonly (number | { toString(): string })[]) =>
+    addInitializer(
+      g,
+      fresh(base),
+      values.map((v) => Number(v.toString())),
+      'int64',
     );
-    return name;
-  };
   let converted = 0;
   for (const node of g.node) {
     if (node.domain && node.domain !== 'ai.onnx') continue;
@@ -513,7 +518,7 @@ function raiseToOpset19(
     return a ? Number(a.i?.toString() ?? 0) : undefined;
   };
   // The axis each Softmax-like node of opset < 13 normalizes from, when it is its input's last.
-  const lastAxis = new Map<(typeof nodes)[number], true>();
+  const lastAxis = new Set<(typeof nodes)[number]>();
   if (opset < 13)
     for (const n of nodes.filter((x) => ONE_AXIS_AT_13.has(x.opType ?? ''))) {
       const axis = intAttr(n, 'axis') ?? 1;
@@ -527,14 +532,9 @@ function raiseToOpset19(
               ? `${n.opType} "${n.name || n.output?.[0]}" normalizes over axis ${axis} and every axis after it, of an input whose rank QuantLens does not know, which opset 13 does only when that axis is the last (it normalizes over one axis)`
               : `${n.opType} "${n.name || n.output?.[0]}" normalizes over axes ${axis < 0 ? axis + rank : axis} to ${rank - 1} together, which opset 13 no longer does (it normalizes over one axis)`,
         };
-      lastAxis.set(n, true);
+      lastAxis.add(n);
     }
   const changed: RaisedTo19 = { inputs: 0, roiAligns: 0, dropouts: 0, lastAxis: 0 };
-  const initializer = (base: string, values: number[], type: 'int64' | 'float32', dims = [values.length]) => {
-    const name = fresh(base);
-    g.initializer.push(new onnx.TensorProto(makeTensor(name, values, dims, type)));
-    return name;
-  };
   for (const n of nodes) {
     const moved = ATTRIBUTE_TO_INPUT.get(n.opType ?? '');
     const base = n.name || n.output?.[0] || (n.opType ?? 'node');
@@ -542,13 +542,13 @@ function raiseToOpset19(
       const a = n.attribute.find((x) => x.name === moved.attribute);
       if (!a) continue;
       const values = (a.ints ?? []).map((v) => Number(v.toString()));
-      n.input = [n.input[0]!, initializer(`${base}_${moved.attribute}`, values, 'int64')];
+      n.input = [n.input[0]!, addInitializer(g, fresh(`${base}_${moved.attribute}`), values, 'int64')];
       n.attribute = n.attribute.filter((x) => x !== a);
       changed.inputs++;
     } else if (opset < 12 && n.opType === 'Dropout') {
       const a = n.attribute.find((x) => x.name === 'ratio');
       if (!a) continue;
-      n.input = [n.input[0]!, initializer(`${base}_ratio`, [a.f ?? 0.5], 'float32', [])];
+      n.input = [n.input[0]!, addInitializer(g, fresh(`${base}_ratio`), [a.f ?? 0.5], 'float32', [])];
       n.attribute = n.attribute.filter((x) => x !== a);
       changed.dropouts++;
     } else if (opset < 16 && n.opType === 'RoiAlign') {
