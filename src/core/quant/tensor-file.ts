@@ -154,6 +154,11 @@ function parseTensorProto(bytes: Uint8Array, fileName: string): TensorFileArray 
   );
 }
 
+/** The number of an ONNX test-data tensor file, `input_<k>.pb` (k), else undefined. */
+export function tensorFileNumber(fileName: string): string | undefined {
+  return /(?:^|[/\\])input_(\d+)\.pb$/i.exec(fileName)?.[1];
+}
+
 /**
  * The input a `.pb` tensor feeds: the one it is named after; for an unnamed tensor, with
  * `byNumber`, the k-th input for a file named `input_<k>.pb`, as ONNX's test data numbers them
@@ -166,7 +171,7 @@ export function inputOfTensorFile(
   byNumber = true,
 ): FedInput | undefined {
   if (tensor.name) return inputs.find((i) => i.name === tensor.name);
-  const k = byNumber ? /(?:^|[/\\])input_(\d+)\.pb$/i.exec(fileName)?.[1] : undefined;
+  const k = byNumber ? tensorFileNumber(fileName) : undefined;
   if (k !== undefined) return inputs[Number(k)];
   return inputs.length === 1 ? inputs[0] : undefined;
 }

@@ -6,7 +6,7 @@
  */
 import type { CalibrationSample } from '../quant/expose';
 import { inputTensor, parseNpy, type FedInput, type NpyArray } from '../quant/npy';
-import { parseTensorFile, tensorFileInput } from '../quant/tensor-file';
+import { parseTensorFile, tensorFileInput, tensorFileNumber } from '../quant/tensor-file';
 import type { OrtRuntime } from '../quant/runtime';
 import { SentenceError } from '../model/errors';
 import { halfBits } from '../model/half';
@@ -61,8 +61,6 @@ function makeFloat(runtime: OrtRuntime, data: Float32Array, dims: number[], dtyp
 }
 
 const TENSOR_FILE = /\.pb$/i;
-/** The number of an ONNX test-data tensor file, `input_<k>.pb`. */
-const TENSOR_NUMBER = /^input_(\d+)\.pb$/i;
 
 /** A `.npy` or ONNX TensorProto `.pb` file's array. */
 async function fileArray(file: File): Promise<NpyArray> {
@@ -100,7 +98,7 @@ export async function samplesFromFiles(
   // An unnamed tensor feeds the input its file's number gives (input_<k>.pb, ONNX's test data),
   // when no two files share a number: one sample's folder. Files picked from several samples'
   // folders share their numbered names, and then only names tell them apart.
-  const numbers = files.map((f) => TENSOR_NUMBER.exec(f.name)?.[1]).filter((k) => k !== undefined);
+  const numbers = files.map((f) => tensorFileNumber(f.name)).filter((k) => k !== undefined);
   const byNumber = new Set(numbers).size === numbers.length;
   for (const f of files) {
     let key: string;
@@ -108,7 +106,7 @@ export async function samplesFromFiles(
     let array: NpyArray;
     if (TENSOR_FILE.test(f.name)) {
       const t = parseTensorFile(new Uint8Array(await f.arrayBuffer()), f.name);
-      if (!t.name && !byNumber && TENSOR_NUMBER.test(f.name) && inputs.length > 1)
+      if (!t.name && !byNumber && tensorFileNumber(f.name) !== undefined && inputs.length > 1)
         throw new CalibrationFileError(
           `${f.name}: its tensor has no name, and other files given share its number: with several inputs (${inputs.map((i) => i.name).join(', ')}), unnamed .pb tensors feed the inputs by their file's number (input_<k>.pb), one sample's folder at a time. Give the files of one test_data_set folder, or tensors named after their inputs`,
         );
