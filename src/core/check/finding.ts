@@ -27,6 +27,7 @@ export const RULE_IDS = [
   'unreadable-encoding',
   'precompiled-context',
   'dynamic-shape',
+  'ort-half-scales',
   'not-qdq',
   'not-quantized',
 ] as const;

@@ -4,6 +4,7 @@ import { biasRule } from './bias';
 import type { GraphRule, Rule } from './context';
 import { dynamicShapeRule } from './dynamic-shape';
 import { floatIslandRule, ortFloatWeightRule } from './float-island';
+import { ortHalfScalesRule } from './half-scales';
 import { ioDtypeRule } from './io-dtype';
 import { matmulNBitsRule } from './matmul-nbits';
 import { opLimitsRule } from './op-limits';
@@ -37,4 +38,9 @@ export const RULES: readonly Rule[] = [
 ];
 
 /** Rules over the whole graph, run after the node rules. */
-export const GRAPH_RULES: readonly GraphRule[] = [precompiledContextRule, dynamicShapeRule, floatIslandRule];
+export const GRAPH_RULES: readonly GraphRule[] = [
+  precompiledContextRule,
+  dynamicShapeRule,
+  ortHalfScalesRule,
+  floatIslandRule,
+];
