@@ -80,9 +80,13 @@ export function exportQdq(
         `The model's opset ${opset} predates QuantizeLinear and holds ${raised.blocker}, which changed at opset 10: the export keeps opset ${opset}; onnxruntime loads it only with graph optimizations at "basic".`,
       );
   }
+  // QuantizeLinear's scale has the type of the tensor it quantizes (DequantizeLinear's output
+  // takes the scale's): float16 for a float16 model's tensors. (The quantizer made such scales
+  // float16 values.) The opset raise below adds only int64 and float32 constants.
+  const half = float16Tensors(g);
   // ai.onnx's QuantizeLinear takes float16 from opset 19: a float16 model's export is raised there
   // (the quantizer refuses float16 models below opset 11, where more attributes became inputs).
-  if (opset >= 11 && opset < 19 && enc.tensors.size > 0 && float16Tensors(g).size > 0) {
+  if (opset >= 11 && opset < 19 && enc.tensors.size > 0 && half.size > 0) {
     const from = opset;
     const raised = raiseToOpset19(g, opset, fresh, rankOf);
     if (!raised.ok)
@@ -147,10 +151,6 @@ export function exportQdq(
   const renameInputs = new Map<string, string>();
   const pendingBefore = new Map<onnx.INodeProto, onnx.NodeProto[]>();
 
-  // QuantizeLinear's scale has the type of the tensor it quantizes (DequantizeLinear's output
-  // takes the scale's): float16 for a float16 model's tensors. (The quantizer made such scales
-  // float16 values.)
-  const half = float16Tensors(g);
   // One initializer per distinct per-tensor scale and zero point, which the Q/DQ nodes that use
   // it share: a 10k-node decoder's export held 28k initializers, 21k of them repeats (zero
   // points, the encodings Reshapes share, HTP's fixed Sigmoid scales), and onnxruntime took 5.7 s
