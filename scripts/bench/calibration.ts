@@ -39,7 +39,7 @@ export const CALIBRATION_METRICS: MetricDef[] = [
     id: 'calib.per-sample',
     label: 'Calibration per sample',
     unit: 'ms',
-    description: `calibrate() over the tensors the 8a8w plan observes, min/max inside the graph: the median time between one sample's progress report and the next less the plain run paired with it, over samples 2-${SAMPLES} (the first sample, augmenting the model and creating the sessions are reported apart).`,
+    description: `calibrate() over the tensors the 8a8w plan observes, min/max inside the graph (those whose ranges follow exactly from others', a Relu's say, computed from theirs): the median time between one sample's progress report and the next less the plain run paired with it, over samples 2-${SAMPLES} (the first sample, augmenting the model and creating the sessions are reported apart).`,
   },
   {
     id: 'calib.session',
@@ -184,6 +184,7 @@ export const calibrationPart: BenchPart = {
         observer,
         percentile: 99.99,
         tensors,
+        model,
         onProgress: () => stamps.push({ at: performance.now(), plain: plainMs }),
       });
       if (observer === 'minmax') total = performance.now() - started - plainMs;

@@ -10,6 +10,8 @@ import { halfCast, halfValues } from '../model/half';
 import { QuantLensError } from '../model/errors';
 import { RuntimeStoppedError, type SessionFactory } from './runtime';
 import { plainRuntimeStatus } from './runtime-status';
+import { completeRanges, deriveRanges } from './derived-ranges';
+import type { Model } from '../model/types';
 import {
   augmentWithGroupedRanges,
   augmentWithRanges,
@@ -52,6 +54,12 @@ export interface CalibrateOptions {
    * extent of its finite values (see {@link extent}).
    */
   readOut?: boolean;
+  /**
+   * The model `modelBytes` holds, read: with it, a min/max run measures only the observed tensors
+   * whose ranges do not follow exactly from others' (a Relu's output from its input's: see
+   * derived-ranges.ts) and computes the rest from theirs.
+   */
+  model?: Model;
 }
 
 export type CalibrationMethod = 'grouped' | 'per-tensor' | 'read-out';
@@ -424,6 +432,21 @@ async function foldedShapes(
  * take, is read out.
  */
 export async function calibrate(
+  modelBytes: Uint8Array,
+  samples: readonly CalibrationSample[],
+  createSession: SessionFactory,
+  options: CalibrateOptions,
+): Promise<Map<string, Range>> {
+  if (!options.model || !options.tensors || options.observer !== 'minmax' || options.readOut)
+    return measure(modelBytes, samples, createSession, options);
+  const derivation = deriveRanges(options.model, options.tensors);
+  const ranges = await measure(modelBytes, samples, createSession, { ...options, tensors: derivation.measure });
+  completeRanges(derivation, ranges);
+  return ranges;
+}
+
+/** {@link calibrate}, every tensor of `options.tensors` measured. */
+async function measure(
   modelBytes: Uint8Array,
   samples: readonly CalibrationSample[],
   createSession: SessionFactory,

