@@ -20,5 +20,6 @@ export const browserRuntime: OrtRuntime = {
       logSeverityLevel: 4,
       graphOptimizationLevel: options?.graphOptimizationLevel,
       freeDimensionOverrides: options?.freeDimensionOverrides,
+      ...(options?.reuseMemory ? { enableCpuMemArena: true, enableMemPattern: true } : {}),
     }) as unknown as ReturnType<OrtRuntime['createSession']>,
 };

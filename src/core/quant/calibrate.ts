@@ -482,7 +482,10 @@ async function measure(
   const rangeSession = async (augmented: RangeModel | undefined) => {
     if (!augmented) return undefined;
     try {
-      return { augmented, session: await createSession(augmented.bytes, { ...plain, handOver: true }) };
+      return {
+        augmented,
+        session: await createSession(augmented.bytes, { ...plain, handOver: true, reuseMemory: true }),
+      };
     } catch (err) {
       if (err instanceof RuntimeStoppedError) throw err;
       // An observed tensor the runtime cannot reduce or concatenate (an integer one the model never

@@ -8,5 +8,6 @@ export const nodeRuntime: OrtRuntime = {
     createOrtSession(bytes, {
       graphOptimizationLevel: options?.graphOptimizationLevel,
       freeDimensionOverrides: options?.freeDimensionOverrides,
+      ...(options?.reuseMemory ? { enableCpuMemArena: true, enableMemPattern: true } : {}),
     }) as unknown as ReturnType<OrtRuntime['createSession']>,
 };
