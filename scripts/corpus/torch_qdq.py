@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 30
+GENERATOR_VERSION = 31
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 # Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
@@ -347,6 +347,26 @@ class LinearKN(torch.nn.Module):
     def forward(self, x):
         y = torch.relu(torch.addmm(self.b1, x, self.w1))
         return torch.matmul(y.unsqueeze(0), self.w2)
+
+
+class EinsumWindowAttention(torch.nn.Module):
+    """Window attention written with einsum, as torchvision's MaxViT writes its relative attention
+    (RelativePositionalMultiHeadAttention): scores "bghid,bghjd->bghij" and the weighted sum
+    "bghij,bghjd->bghid" over rank-5 tensors (batch, window, head, position, channel)."""
+
+    def __init__(self, d=32, heads=4):
+        super().__init__()
+        self.heads, self.d = heads, d
+        self.qkv = torch.nn.Linear(d, 3 * d)
+        self.out = torch.nn.Linear(d, d)
+
+    def forward(self, x):
+        b, g, p, d = x.shape
+        h = self.heads
+        q, k, v = (t.reshape(b, g, p, h, d // h).permute(0, 1, 3, 2, 4) for t in self.qkv(x).chunk(3, dim=-1))
+        att = torch.softmax(torch.einsum('bghid,bghjd->bghij', q, k) * (d // h) ** -0.5, dim=-1)
+        y = torch.einsum('bghij,bghjd->bghid', att, v)
+        return x + self.out(y.permute(0, 1, 3, 2, 4).reshape(b, g, p, d))
 
 
 class RotaryDecoderBlock(torch.nn.Module):
@@ -740,6 +760,12 @@ def main(out):
                CausalAttention(), (torch.randn(1, 8, 16),), 13)
     float_case('float-slot-writer', 'Features written into a zero buffer (out[idx] = y: ScatterND onto a constant of zeros), float, opset 13',
                SlotWriter(), (torch.randn(8, 16),), 13)
+    torch.set_rng_state(rng)
+
+    rng = torch.get_rng_state()
+    torch.manual_seed(18)
+    float_case('float-einsum-attention', "Window attention written with einsum over rank-5 tensors, as torchvision's MaxViT writes it, float, opset 13",
+               EinsumWindowAttention(), (torch.randn(1, 4, 16, 32),), 13)
     torch.set_rng_state(rng)
 
     def half_case(source, name, what, opset=19):

@@ -8,10 +8,15 @@ const SRC: Source = {
   note: 'The QNN converter and ExecuTorch insert Convert ops between precisions (mixed precision), which costs time. ONNX Runtime forms no QDQ node unit, so the node runs as a float op between a Dequantize and a Quantize, as a float island does: on the HTP in FP16 where the SoC has it (slower), on the CPU where it does not (V68).',
 };
 
-/** Inputs that may differ from the rest by design: the 16a16w / 16×8 MatMul second input, Where's condition. */
-function exempt(opType: string, port: QPort): boolean {
+/**
+ * Inputs that may differ from the rest by design: the second input of a node the backend runs as
+ * MatMul (MatMul, FusedMatMul, a two-operand Einsum: 16a16w int16 symmetric, 16×8 uint8; ONNX
+ * Runtime's MatMul and Einsum selectors compare only the first input's dtype with the output's),
+ * and Where's condition.
+ */
+function exempt(opType: string, qnnOp: string | null, port: QPort): boolean {
   if (port.role !== 'activation' || isIndexPort(opType, 'input', port.index)) return true;
-  if ((opType === 'MatMul' || opType === 'FusedMatMul') && port.index === 1) return true;
+  if ((opType === 'MatMul' || opType === 'FusedMatMul' || qnnOp === 'MatMul') && port.index === 1) return true;
   if (opType === 'Where' && port.index === 0) return true;
   return false;
 }
@@ -23,13 +28,13 @@ export const ioDtypeRule: Rule = {
   id: 'io-dtype',
   title: 'One activation dtype per node',
   description:
-    "The quantized activation inputs and outputs of one node must share a dtype (uint8 with uint8, uint16 with uint16): ONNX Runtime's QDQ selectors form no node unit otherwise, so under that flow the node runs as a float op (slower; off the NPU on SoCs without FP16, V68); the QNN converter and ExecuTorch insert Convert ops, which is slower. The MatMul second input (16a16w, 16×8) and Where's condition are exempt.",
+    "The quantized activation inputs and outputs of one node must share a dtype (uint8 with uint8, uint16 with uint16): ONNX Runtime's QDQ selectors form no node unit otherwise, so under that flow the node runs as a float op (slower; off the NPU on SoCs without FP16, V68); the QNN converter and ExecuTorch insert Convert ops, which is slower. The second input of a node run as MatMul (MatMul, Einsum; 16a16w, 16×8) and Where's condition are exempt.",
   check(ctx) {
     const { node } = ctx;
     // Data movement must share its input's encoding outright: the shared-qparams rule's finding.
     if (ctx.constraint?.outputs.some((o) => o.mathInvariant)) return [];
     const ports = [
-      ...node.inputs.filter((p) => p.encoding && !exempt(node.opType, p)),
+      ...node.inputs.filter((p) => p.encoding && !exempt(node.opType, ctx.qnnOp, p)),
       ...node.outputs.filter((p) => p.encoding && !outputExempt(node.opType, p.index)),
     ];
     const dtypes = [...new Set(ports.map((p) => p.encoding!.dtype))];
