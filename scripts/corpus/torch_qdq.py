@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 31
+GENERATOR_VERSION = 32
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 # Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
@@ -367,6 +367,26 @@ class EinsumWindowAttention(torch.nn.Module):
         att = torch.softmax(torch.einsum('bghid,bghjd->bghij', q, k) * (d // h) ** -0.5, dim=-1)
         y = torch.einsum('bghij,bghjd->bghid', att, v)
         return x + self.out(y.permute(0, 1, 3, 2, 4).reshape(b, g, p, d))
+
+
+class OutlierHead(torch.nn.Module):
+    """A classifier head as torchvision's ConvNeXt ends (LayerNorm, then Linear), its weights drawn
+    as ConvNeXt draws them (torch.nn.init.trunc_normal_, std 0.02, bounds -2 and 2), one of them at
+    the bound: trunc_normal_ maps a uniform draw of exactly -1 to -inf and clamps it to -2, which
+    torchvision's ConvNeXt-Tiny shows in two of its linear weights. Per tensor, that one value sets
+    the scale of all the others."""
+
+    def __init__(self, d=256, classes=64):
+        super().__init__()
+        self.norm = torch.nn.LayerNorm(d)
+        self.fc = torch.nn.Linear(d, classes)
+        torch.nn.init.trunc_normal_(self.fc.weight, std=0.02)
+        torch.nn.init.zeros_(self.fc.bias)
+        with torch.no_grad():
+            self.fc.weight[3, 17] = -2.0
+
+    def forward(self, x):
+        return self.fc(self.norm(x))
 
 
 class RotaryDecoderBlock(torch.nn.Module):
@@ -766,6 +786,12 @@ def main(out):
     torch.manual_seed(18)
     float_case('float-einsum-attention', "Window attention written with einsum over rank-5 tensors, as torchvision's MaxViT writes it, float, opset 13",
                EinsumWindowAttention(), (torch.randn(1, 4, 16, 32),), 13)
+    torch.set_rng_state(rng)
+
+    rng = torch.get_rng_state()
+    torch.manual_seed(19)
+    float_case('float-outlier-head', "A ConvNeXt-style classifier head (LayerNorm, Linear) whose trunc_normal_ weights hold one value at the bound -2, float, opset 13",
+               OutlierHead(), (torch.randn(2, 256),), 13)
     torch.set_rng_state(rng)
 
     def half_case(source, name, what, opset=19):

@@ -20,7 +20,17 @@ export type TensorSpec =
   | { kind: 'observe'; dtype: 'uint8' | 'uint16' | 'int16'; symmetric: boolean }
   | { kind: 'fixed'; dtype: QuantDType; scale: number; zeroPoint: number }
   | { kind: 'shared'; with: string }
-  | { kind: 'weight'; spec: WeightSpec; axis?: number; blockSize?: number }
+  | {
+      kind: 'weight';
+      spec: WeightSpec;
+      axis?: number;
+      blockSize?: number;
+      /**
+       * A linear weight quantized per tensor: its output channels' axis, along which per-channel
+       * weights would be taken (the quantizer says when that would keep much more of it).
+       */
+      linearAxis?: number;
+    }
   | { kind: 'const-act'; dtype: 'uint8' | 'uint16'; symmetric: boolean }
   /**
    * An int32 bias at the input scale × the weight scale. `weightEdge` (`node:index`): the weight is
@@ -261,6 +271,7 @@ export function annotate(
             spec: config.weight,
             axis: perChannel ? weightAxis(node, qnnOp, transB) : undefined,
             blockSize: canBlock ? options.blockSize : undefined,
+            ...(isLinear && !perChannel ? { linearAxis: weightAxis(node, qnnOp, transB) } : {}),
           };
           inputSpecs.set(port.index, spec);
         } else if (act === 'uint16' && (qnnOp === 'LayerNorm' || qnnOp === 'MatMul')) {
