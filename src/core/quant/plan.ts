@@ -181,6 +181,8 @@ export function annotate(
   const edges = new Map<string, TensorSpec>();
   const notes: string[] = [];
   const nodes: PlanNode[] = [];
+  /** Linear nodes whose 2-bit weights go per channel though per-tensor linear weights are asked for. */
+  const twoBitLinear: string[] = [];
   const byId = new Map<string, Model['graph']['nodes'][number]>(model.graph.nodes.map((n) => [n.id, n]));
   // Tensors inside a pattern every flow fuses into one op (GELU's Div/Erf/Add, HardSwish's
   // HardSigmoid) never exist on the NPU: quantizing them would break the fusion.
@@ -265,7 +267,11 @@ export function annotate(
           // A MatMul's constant [K, N] weight blocks along K, as ONNX Runtime's LPBQ MatMul fusion
           // and ExecuTorch's LPBQ linear take it.
           const canBlock = config.block && BLOCKABLE.has(qnnOp);
-          const perChannel = canBlock || (isLinear ? options.perChannelLinear : options.perChannelConv);
+          // 2-bit weights are per channel or nothing (ExecuTorch's validators refuse them per
+          // tensor), linear ones included whatever the per-tensor default.
+          const twoBit = config.weight.bitwidth === 2;
+          const perChannel = canBlock || twoBit || (isLinear ? options.perChannelLinear : options.perChannelConv);
+          if (isLinear && twoBit && !options.perChannelLinear) twoBitLinear.push(node.name);
           const spec: TensorSpec = {
             kind: 'weight',
             spec: config.weight,
@@ -378,5 +384,9 @@ export function annotate(
       widen.set(data.tensor, [...(widen.get(data.tensor) ?? []), ...extra]);
     }
   }
+  if (twoBitLinear.length)
+    notes.push(
+      `${twoBitLinear.length} linear node${twoBitLinear.length === 1 ? '' : 's'} (${twoBitLinear.slice(0, 3).join(', ')}${twoBitLinear.length > 3 ? ', …' : ''}) got per-channel weights: 2-bit weights are taken per channel only (ExecuTorch's validators refuse them per tensor), so the per-tensor default for linear weights does not apply.`,
+    );
   return { tensors, edges, nodes, groups, widen, notes };
 }
