@@ -18,6 +18,7 @@ import {
 } from './math';
 import type { Plan, TensorSpec } from './plan';
 import type { Range } from './calibrate';
+import { sqnrDb } from './sqnr';
 import { halfBits, halfCeil, halfToFloat } from '../model/half';
 import { SentenceError } from '../model/errors';
 
@@ -379,16 +380,10 @@ function weightSqnr(
 ): number {
   const inner = axis === undefined ? values.length : dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const channels = axis === undefined ? 1 : dims[axis]!;
-  let signal = 0;
-  let noise = 0;
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i]!;
-    const c = axis === undefined ? 0 : Math.floor(i / inner) % channels;
-    const e = x - q[i]! * scale[c]!;
-    signal += x * x;
-    noise += e * e;
-  }
-  return noise === 0 ? Infinity : 10 * Math.log10(signal / noise);
+  return sqnrDb(
+    values,
+    Float64Array.from(q, (v, i) => v * scale[axis === undefined ? 0 : Math.floor(i / inner) % channels]!),
+  );
 }
 
 /**

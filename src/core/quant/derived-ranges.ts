@@ -14,7 +14,12 @@
  */
 import { constValues, lookupConstant } from '../model/constants';
 import type { Model, Node } from '../model/types';
-import type { Range } from './calibrate';
+
+/** A tensor's minimum and maximum (calibrate.ts's Range, which imports this module). */
+interface Range {
+  min: number;
+  max: number;
+}
 
 /** The same values in another order or shape: the output's range is the input's. */
 const REARRANGING = new Set([
