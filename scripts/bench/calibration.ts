@@ -185,6 +185,7 @@ export const calibrationPart: BenchPart = {
         percentile: 99.99,
         tensors,
         model,
+        optimize: plan.supergroups.length > 0,
         onProgress: () => stamps.push({ at: performance.now(), plain: plainMs }),
       });
       if (observer === 'minmax') total = performance.now() - started - plainMs;

@@ -29,6 +29,7 @@ import { foldControlFlow } from './fold-control-flow';
 import type { QuantizeSettings } from '../session/api';
 import { createOrtSession, ort } from './ort-node';
 import { quantize } from './quantize';
+import { annotate } from './plan';
 import { validate } from '../check/validate';
 import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { sileroSamples } from '../../../scripts/samples/silero';
@@ -261,8 +262,11 @@ const CASES: Case[] = [
   {
     file: `${OCR}/ch_ppocr_mobile_v2.0_cls_infer.onnx`,
     producer: 'paddle2onnx',
-    // 8a8w: 23.6 dB until session 13, its BatchNorm variances quantized to uint8.
-    floor: { '8a8w': 41, '16a8w': 39.8 },
+    // 8a8w: 23.6 dB until session 13, its BatchNorm variances quantized to uint8. 43.8 until
+    // session 41, 34.7 since its 18 hard-swish Adds take their Clip's encoding (supergroups): on
+    // random inputs this classifier's SQNR swings from 8 to 29 dB between samples, and on nine
+    // held-out ones the two plans averaged 16.1 and 15.0 dB.
+    floor: { '8a8w': 31.5, '16a8w': 39.8 },
   },
   {
     // One linear weight at trunc_normal_'s bound (-2) beside values of RMS 0.02, as torchvision's
@@ -452,7 +456,12 @@ describe('a float model that keeps its work in If branches (Silero VAD v5, spox)
   const ownSamples = (rates: number[]) => sileroSamples(nodeRuntime.Tensor, rates);
 
   for (const [config, floor] of [
-    ['8a8w', 28],
+    // 8a8w: 28 until session 41. Its encoder's Conv outputs now take their Relu's encoding
+    // (supergroups), and the first output lost about 4 dB on these samples while the state output
+    // gained 1.5 (four samples: 32.1 and 23.3 dB before, 28.0 and 24.8 since). The encoder's 8-bit
+    // weights dominate at either config (16a16w: 59 and 76 dB), and where their error meets the
+    // activations' moves by several dB with any change upstream.
+    ['8a8w', 23],
     ['16a8w', 25],
   ] as const)
     it.skipIf(!existsSync(SILERO))(
@@ -610,6 +619,64 @@ describe('a float16 model below opset 13 whose Softmax normalizes over more than
           /at opset 12, and ONNX's QuantizeLinear takes float16 only from opset 19, where its Softmax "[^"]+" normalizes over axes 1 to 3 together, which opset 13 no longer does/,
         ),
       });
+    },
+  );
+});
+
+describe('an activation joined to the Conv, Gemm or Add before it (AIMET supergroups)', () => {
+  const pairs = (file: string) => {
+    const model = readOnnx(new Uint8Array(readFileSync(file)));
+    return loadRulePack('htp').then((pack) => {
+      const plan = annotate(model, pack, { ...DEFAULT_OPTIONS, config: '8a8w' });
+      const op = new Map(model.graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n.opType] as const)));
+      const byOps: Record<string, number> = {};
+      for (const [head, act] of plan.supergroups) {
+        expect(plan.tensors.get(head)).toEqual({ kind: 'shared', with: act });
+        const k = `${op.get(head)}+${op.get(act)}`;
+        byOps[k] = (byOps[k] ?? 0) + 1;
+      }
+      return { byOps, plan };
+    });
+  };
+
+  it.skipIf(!existsSync(`${TORCH}/float-resnet18.onnx`))(
+    "ResNet-18 (PyTorch): each Conv or residual Add read only by a Relu takes the Relu's encoding, and calibration lets onnxruntime fuse them",
+    async () => {
+      expect((await pairs(`${TORCH}/float-resnet18.onnx`)).byOps).toEqual({ 'Conv+Relu': 9, 'Add+Relu': 8 });
+      expect((await pairs(`${TORCH}/float-linear-kn.onnx`)).byOps).toEqual({ 'Gemm+Relu': 1 });
+      const bytes = new Uint8Array(readFileSync(`${TORCH}/float-resnet18.onnx`));
+      const model = readOnnx(bytes);
+      const inputs = feedInputs(model);
+      const levels: (string | undefined)[] = [];
+      const r = await quantize({
+        model,
+        bytes,
+        pack: await loadRulePack('htp'),
+        soc: 'SM8650',
+        strict: true,
+        options: { ...DEFAULT_OPTIONS, config: '8a8w' },
+        samples: randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 3),
+        createSession: (b, o) => {
+          levels.push(o?.graphOptimizationLevel);
+          return createOrtSession(b, o);
+        },
+      });
+      // The range session (the one that runs every sample) at onnxruntime's extended level.
+      expect(levels).toContain('extended');
+      for (const [head, act] of r.plan.supergroups)
+        expect(r.encodings.tensors.get(head)?.scale, head).toEqual(r.encodings.tensors.get(act)?.scale);
+      expect(r.notes.join('\n')).toMatch(
+        /^17 Conv, Gemm or Add outputs that only a Relu or Clip reads take that activation's encoding, as AIMET's HTP supergroups/m,
+      );
+      expect(r.validation.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    },
+    60_000,
+  );
+
+  it.skipIf(!existsSync(`${OCR}/ch_PP-OCRv4_det_infer.onnx`))(
+    "PP-OCRv4's detector (paddle2onnx): a hard-swish's Add(x, 3) takes its Clip(0, 6)'s encoding",
+    async () => {
+      expect((await pairs(`${OCR}/ch_PP-OCRv4_det_infer.onnx`)).byOps).toEqual({ 'Add+Clip': 24, 'Conv+Relu': 10 });
     },
   );
 });

@@ -479,7 +479,7 @@ describe('calibration in shape groups, on models from real exporters', () => {
         const exact = await readOutRanges(bytes, samples, observed);
         // (The graph inputs' ranges come from the samples, which the read-out leaves aside.)
         const outputs = [...ranges].filter(([t]) => !model.graph.inputs.some((i) => i.name === t));
-        expect(outputs.length, file).toBeGreaterThan(4);
+        expect(outputs.length, file).toBeGreaterThanOrEqual(4);
         expect(new Map(outputs.sort()), file).toEqual(new Map([...exact].sort()));
       }
     }

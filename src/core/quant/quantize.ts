@@ -206,6 +206,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     percentile: req.percentile,
     tensors: observed,
     model,
+    optimize: plan.supergroups.length > 0,
     signal: req.signal,
     onProgress: (done, total) => req.onProgress?.('Calibrating', done / total),
     onOutputs: (i, outputs) => {
