@@ -79,17 +79,6 @@ export interface Plan {
   notes: string[];
 }
 
-/** Backend ops whose output an activation after them joins (AIMET's HTP supergroups). */
-const SUPERGROUP_HEADS = new Set([
-  'Conv2d',
-  'DepthWiseConv2d',
-  'Conv3d',
-  'TransposeConv2d',
-  'TransposeConv3d',
-  'FullyConnected',
-  'ElementWiseAdd',
-]);
-
 /**
  * A Conv, Gemm or Add output that only a Relu or Clip reads takes that activation's encoding
  * rather than one of its own: AIMET's HTP configs make such pairs supergroups (Conv+Relu,
@@ -120,7 +109,9 @@ function fuseActivations(
     const y = n.outputs.find((p) => p.index === 0);
     if (!x || !y || readers.get(x.tensor) !== 1 || x.graphOutput) continue;
     const head = producer.get(x.tensor);
-    if (!head || !SUPERGROUP_HEADS.has(qnnOps.get(head) ?? '')) continue;
+    // The weighted ops (convolutions, FullyConnected) and Add: AIMET's HTP supergroup heads.
+    const op = head ? qnnOps.get(head) : undefined;
+    if (!op || !(WEIGHTED.has(op) || op === 'ElementWiseAdd')) continue;
     const a = tensors.get(x.tensor);
     const b = tensors.get(y.tensor);
     if (a?.kind !== 'observe' || b?.kind !== 'observe' || a.dtype !== b.dtype || a.symmetric !== b.symmetric) continue;
