@@ -5,7 +5,7 @@
  */
 import { constValues, lookupConstant } from '../model/constants';
 import type { Model } from '../model/types';
-import { CONFIGS, type QuantOptions } from './configs';
+import { CONFIGS, type QuantOptions, type WeightSpec } from './configs';
 import { quantRange, type QuantEncoding } from '../encoding/encoding';
 import {
   activationEncoding,
@@ -397,7 +397,7 @@ function coarsePerTensor(
   values: ArrayLike<number>,
   dims: readonly number[],
   perTensor: { q: Int32Array; encoding: QuantEncoding },
-  spec: Parameters<typeof quantizeWeight>[2],
+  spec: WeightSpec,
   eps: number,
   axis: number,
 ): CoarseWeight | undefined {

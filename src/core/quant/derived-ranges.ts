@@ -39,7 +39,7 @@ type Rule = { sources: string[]; constants: Range[]; map: (lo: number, hi: numbe
 export interface DerivedRanges {
   /** The observed tensors calibration still has to measure. */
   measure: Set<string>;
-  /** The tensors whose ranges are derived, each from the first tensor of its sources, in graph order. */
+  /** The tensors whose ranges are derived, each from its sources' ranges and constants, in graph order. */
   derived: Map<string, Rule>;
 }
 
