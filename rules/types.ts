@@ -159,7 +159,34 @@ export type OpLimit = {
 } &
   /** An attribute's value must be one of `values` (strings or ints); `dflt` when absent. */
   (
-    | { kind: 'attr-in'; attr: string; values: (string | number)[]; dflt?: string | number }
+    | {
+        kind: 'attr-in';
+        attr: string;
+        values: (string | number)[];
+        dflt?: string | number;
+        /**
+         * The attribute came at ai.onnx `opset`; in a model below it the op has none and behaves as
+         * `before` says (RoiAlign before 16: "output_half_pixel").
+         */
+        since?: { opset: number; before: string | number };
+      }
+    /**
+     * A flow that reads an attribute the op has only from `opset` on as if every model had it:
+     * on a node of a model below `opset`, where the op behaves as `before`, it takes the absent
+     * attribute for `reads` (its default from `opset` on) and refuses the node when that is not
+     * among `values`. Nodes that write the attribute, and models from `opset` on, are the
+     * `attr-in` limit's.
+     */
+    | {
+        kind: 'attr-read-as';
+        /** Who reads it so, for the message ("ONNX Runtime's QNN EP"). */
+        by: string;
+        attr: string;
+        opset: number;
+        before: string | number;
+        reads: string | number;
+        values: (string | number)[];
+      }
     /** Every element of an ints attribute must equal `value` (dilations 1). */
     | { kind: 'attr-all'; attr: string; value: number }
     /** A float or int attribute must equal `value` (Gemm alpha 1). */

@@ -666,7 +666,28 @@ export const HTP_OPS: OpMapping[] = [
         attr: 'coordinate_transformation_mode',
         values: ['output_half_pixel'],
         dflt: 'half_pixel',
+        // RoiAlign-10 has no such attribute and shifts no pixels: what RoiAlign-16 calls
+        // "output_half_pixel" (ONNX's RoiAlign_15_16 version adapter writes that value).
+        since: { opset: 16, before: 'output_half_pixel' },
         source: src('roialign_op_builder.cc', 'IsOpSupported (HTP only supports output_half_pixel)'),
+      },
+      {
+        kind: 'attr-read-as',
+        by: "ONNX Runtime's QNN EP",
+        attr: 'coordinate_transformation_mode',
+        opset: 16,
+        before: 'output_half_pixel',
+        reads: 'half_pixel',
+        values: ['output_half_pixel'],
+        effect: { kind: 'backend-limit', outcomes: { ort: 'cpu-fallback' }, flows: ['ort'] },
+        fix: 'Raise the model to opset 16 (python3-onnx: onnx.version_converter.convert_version(model, 16) writes coordinate_transformation_mode "output_half_pixel" on RoiAlign), or export at opset 16 with a torchvision that writes the attribute (roi_align_opset16); the node then runs on the HTP.',
+        source: {
+          ...src(
+            'roialign_op_builder.cc',
+            'IsOpSupported: node_helper.Get("coordinate_transformation_mode", "half_pixel")',
+          ),
+          note: 'ONNX RoiAlign-16 added coordinate_transformation_mode, default "half_pixel"; RoiAlign-10 behaves as "output_half_pixel". The EP reads the attribute with the later default at every opset, so an older RoiAlign (torchvision exports detection models at opset 11) is refused though it computes what the HTP takes. onnxruntime-qnn\'s RoiAlign tests build the op at opset 16 only. The QNN converter is taken to read the op as its opset defines it (inferred: its source is not public).',
+        },
       },
       {
         kind: 'attr-combo',

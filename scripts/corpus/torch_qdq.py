@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 import onnx
-from onnx import numpy_helper
+from onnx import numpy_helper, version_converter
 import torch
 import torchvision
 from torch.ao.quantization import QConfig, QConfigMapping, FakeQuantize, MovingAverageMinMaxObserver, MovingAveragePerChannelMinMaxObserver
@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 32
+GENERATOR_VERSION = 33
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 # Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
@@ -387,6 +387,34 @@ class OutlierHead(torch.nn.Module):
 
     def forward(self, x):
         return self.fc(self.norm(x))
+
+
+class RoiBoxHead(torch.nn.Module):
+    """The box branch of torchvision's two-stage detectors (Faster R-CNN): MultiScaleRoIAlign over two
+    feature levels, each box sent to a level by its size (LevelMapper: Sqrt, Log, Floor, Clip, then
+    NonZero per level), the levels' RoiAlign results put back in box order by ScatterElements onto
+    a ConstantOfShape of zeros, then TwoMLPHead and a classifier. The boxes are made from the second
+    input so that any values give valid ones, small and large enough to fill both levels.
+    torchvision 0.14 registers roi_align's ONNX form at opset 11, as detection models are exported:
+    RoiAlign without coordinate_transformation_mode (which came at opset 16)."""
+
+    def __init__(self):
+        super().__init__()
+        from torchvision.models.detection.faster_rcnn import TwoMLPHead
+        self.c1 = torch.nn.Conv2d(3, 16, 3, stride=4, padding=1)
+        self.c2 = torch.nn.Conv2d(16, 16, 3, stride=2, padding=1)
+        self.pool = torchvision.ops.MultiScaleRoIAlign(['0', '1'], 7, 2)
+        self.head = TwoMLPHead(16 * 7 * 7, 64)
+        self.cls = torch.nn.Linear(64, 5)
+
+    def forward(self, x, b):
+        from collections import OrderedDict
+        f0 = torch.relu(self.c1(x))
+        f1 = torch.relu(self.c2(f0))
+        xy = b[:, :2].abs() * 48
+        boxes = torch.cat([xy, xy + b[:, 2:].abs() * 200 + 1], 1)
+        r = self.pool(OrderedDict([('0', f0), ('1', f1)]), [boxes], [(64, 64)])
+        return self.cls(self.head(r))
 
 
 class RotaryDecoderBlock(torch.nn.Module):
@@ -794,6 +822,33 @@ def main(out):
                OutlierHead(), (torch.randn(2, 256),), 13)
     torch.set_rng_state(rng)
 
+    # torchvision's detection box branch at opset 11 (RoiAlign-10: no coordinate_transformation_mode,
+    # and it behaves as "output_half_pixel"), and two opset-16 forms of it for the check:
+    # python3-onnx's version converter (which writes "output_half_pixel"), and the same module
+    # exported at opset 16 by this torchvision (0.14 registers only the opset-11 form, so the
+    # attribute stays unset and the node now means "half_pixel").
+    rng = torch.get_rng_state()
+    torch.manual_seed(20)
+    roi = RoiBoxHead()
+    roi_in = (torch.randn(1, 3, 64, 64), torch.rand(16, 4) * 2 - 1)
+    float_case('float-roi-pool', "torchvision's MultiScaleRoIAlign and TwoMLPHead (LevelMapper, NonZero per level, RoiAlign, ScatterElements onto ConstantOfShape zeros), float, opset 11",
+               roi, roi_in, 11, errors=lambda m: [['unsupported-op', n] for n in names(m, 'NonZero')])
+    torch.set_rng_state(rng)
+    roi_align = []
+    m = version_converter.convert_version(onnx.load(os.path.join(out, 'float-roi-pool.onnx')), 16)
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(out, 'float-roi-pool-opset16-converted.onnx'))
+    roi_align.append({'file': 'float-roi-pool-opset16-converted.onnx', 'opset': 16, 'mode': 'output_half_pixel',
+                      'what': 'float-roi-pool raised to opset 16 by python3-onnx\'s version converter'})
+    path = os.path.join(out, 'float-roi-pool-opset16-tv014.onnx')
+    torch.onnx.export(roi, roi_in, path, opset_version=16, input_names=['in0', 'in1'], output_names=['out'], do_constant_folding=True)
+    m = onnx.load(path)
+    onnx.checker.check_model(m)
+    written = {a.name for n in m.graph.node if n.op_type == 'RoiAlign' for a in n.attribute}
+    roi_align.append({'file': 'float-roi-pool-opset16-tv014.onnx', 'opset': 16,
+                      'mode': 'output_half_pixel' if 'coordinate_transformation_mode' in written else 'half_pixel',
+                      'what': f'the same module exported at opset 16 by torchvision {torchvision.__version__}'})
+
     def half_case(source, name, what, opset=19):
         """A float export turned into a float16 model, as float16 exports are written
         (onnxconverter-common's convert_float_to_float16 does the same: float16 weights, inputs,
@@ -877,7 +932,7 @@ def main(out):
                         all_tensors_to_one_file=True, location=f'{source}.onnx.data', size_threshold=1024)
         external.append({'file': f'external/{source}.onnx', 'data': f'external/{source}.onnx.data', 'of': f'{source}.onnx'})
 
-    manifest = {'generator': GENERATOR_VERSION, 'torch': torch.__version__, 'torchvision': torchvision.__version__, 'onnx': onnx.__version__, 'cases': cases, 'floats': floats, 'external': external, 'drawings': drawings}
+    manifest = {'generator': GENERATOR_VERSION, 'torch': torch.__version__, 'torchvision': torchvision.__version__, 'onnx': onnx.__version__, 'cases': cases, 'floats': floats, 'external': external, 'drawings': drawings, 'roi_align': roi_align}
     with open(os.path.join(out, 'manifest.json'), 'w') as f:
         json.dump(manifest, f, indent=2)
 

@@ -151,3 +151,80 @@ describe.skipIf(!manifest.cases.some((c) => c.file === 'nearest-upsampling-rank3
     });
   },
 );
+
+const roiAlign: { file: string; opset: number; mode: string; what: string }[] = present
+  ? (JSON.parse(readFileSync(MANIFEST, 'utf8')).roi_align ?? [])
+  : [];
+
+describe.skipIf(roiAlign.length === 0)(
+  "RoiAlign's coordinate_transformation_mode by opset (torchvision's detection box branch, PyTorch export)",
+  () => {
+    // The float export's RoiAlign findings (op-limits) per flow, as `node outcome`, and the
+    // messages under ONNX Runtime.
+    const roiFindings = async (file: string, flow: Flow) => {
+      const graph = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(`${DIR}/${file}`))));
+      const r = validate(graph, await loadRulePack('htp'), { soc: 'SM8650', strict: true, flow });
+      return r.findings
+        .filter((f) => f.rule === 'op-limits' && f.op === 'RoiAlign')
+        .map((f) => ({ at: `${f.node} ${f.outcome}`, message: f.message, fix: f.fix }));
+    };
+    const nodes = ['/pool/RoiAlign', '/pool/RoiAlign_1'];
+
+    it('at opset 11 (no attribute, the op shifts no pixels): the HTP takes it; ONNX Runtime reads it as half_pixel and leaves it to the CPU', async () => {
+      for (const flow of ['qnn', 'executorch'] as const)
+        expect(await roiFindings('float-roi-pool.onnx', flow), flow).toEqual([]);
+      const ort = await roiFindings('float-roi-pool.onnx', 'ort');
+      expect(ort.map((f) => f.at)).toEqual(nodes.map((n) => `${n} cpu-fallback`));
+      for (const f of ort) {
+        expect(f.message).toBe(
+          'RoiAlign has no coordinate_transformation_mode (the attribute came at opset 16; at this model\'s opset 11 the op behaves as "output_half_pixel"), and ONNX Runtime\'s QNN EP reads it as "half_pixel", which this backend does not take',
+        );
+        expect(f.fix).toMatch(/convert_version\(model, 16\)/);
+      }
+    });
+
+    for (const c of roiAlign)
+      it(`${c.file}: ${c.what} (${c.mode})`, async () => {
+        for (const flow of FLOWS) {
+          const found = await roiFindings(c.file, flow);
+          if (c.mode === 'output_half_pixel') expect(found, flow).toEqual([]);
+          else {
+            // Opset 16 without the attribute is half_pixel, which the HTP does not take, under
+            // every flow: torchvision 0.14 exports its aligned=False RoiAlign so at opset 16.
+            expect(
+              found.map((f) => f.at),
+              flow,
+            ).toEqual(nodes.map((n) => `${n} ${flow === 'qnn' ? 'rejected' : 'cpu-fallback'}`));
+            for (const f of found)
+              expect(f.message).toBe(
+                'RoiAlign coordinate_transformation_mode "half_pixel" is not supported on this backend',
+              );
+          }
+        }
+      });
+  },
+);
+
+describe.skipIf(!manifest.cases.some((c) => c.file === 'transformer-encoder-pc-sym.onnx'))(
+  "float islands of PyTorch's written-out LayerNorm (QDQ export)",
+  () => {
+    it('offer the whole op as a fix, since the island is one; other islands do not', async () => {
+      const graph = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(`${DIR}/transformer-encoder-pc-sym.onnx`))));
+      const r = validate(graph, await loadRulePack('htp'), { soc: 'SM8650', strict: true, flow: 'qnn' });
+      const islands = r.findings.filter((f) => f.rule === 'float-island');
+      const layerNorms = islands.filter((f) => f.message.includes('ReduceMean'));
+      expect(layerNorms.length).toBe(2);
+      for (const f of layerNorms)
+        expect(f.fix).toBe(
+          'Quantize these nodes (wrap their inputs and outputs in Q/DQ), or export the op whole (opset 17 LayerNormalization, opset 20 Gelu) so the exporter quantizes it as one node.',
+        );
+      // The linear layers' float MatMul and Add (fused by the converter) have no such op.
+      const linear = islands.filter((f) => !f.message.includes('ReduceMean'));
+      expect(linear.length).toBe(4);
+      for (const f of linear) {
+        expect(f.message).toMatch(/\(MatMul, Add\)/);
+        expect(f.fix).toBe('Quantize these nodes (wrap their inputs and outputs in Q/DQ).');
+      }
+    });
+  },
+);

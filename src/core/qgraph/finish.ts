@@ -10,6 +10,8 @@ export function finishGraph(
   source: QGraph['source'],
   quantized: boolean,
   dynamic?: DynamicShapes,
+  /** The model's ai.onnx opset, when it declares one. */
+  opset?: number,
 ): QGraph {
   const staticTensors = foldStatic(nodes);
   const fusions = findFusions(nodes, new Set(staticTensors));
@@ -28,5 +30,6 @@ export function finishGraph(
     staticTensors,
     fusedTensors,
     ...(dynamic && dynamic.tensors.length > 0 ? { dynamic } : {}),
+    ...(opset !== undefined ? { opset } : {}),
   };
 }

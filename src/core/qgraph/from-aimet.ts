@@ -11,6 +11,7 @@ import type { ConstTensor, Dim, Model, Node } from '../model/types';
 import { isFloatEncoding, type AimetEncodings } from '../formats/aimet';
 import type { QuantEncoding } from '../encoding/encoding';
 import { finishGraph } from './finish';
+import { onnxOpset } from '../model/opset';
 import { dynamicShapes } from './dynamic';
 import { inferRanks } from './ranks';
 import {
@@ -138,5 +139,6 @@ export function qgraphFromTensorEncodings(
     source,
     quantized,
     dynamicShapes(g, (t) => constValues.get(t)),
+    onnxOpset(model),
   );
 }

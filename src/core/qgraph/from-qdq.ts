@@ -24,6 +24,7 @@ import { channelMajorBlocks, containerBits } from '../encoding/encoding';
 import { dynamicShapes } from './dynamic';
 import { inferRanks } from './ranks';
 import { finishGraph } from './finish';
+import { onnxOpset } from '../model/opset';
 import { displayName, inChannelAxis, inputRole, simpleAttrs, type QGraph, type QNode, type QPort } from './qgraph';
 
 const QDQ_DOMAINS = new Set(['', 'ai.onnx', 'com.microsoft']);
@@ -547,7 +548,7 @@ export function qgraphFromQdq(model: Model): QGraph {
       ...(folded.has(n) ? { folded: true } : {}),
     });
   });
-  return finishGraph(nodes, 'qdq', quantized, dynamicShapes(model.graph, ix.constant));
+  return finishGraph(nodes, 'qdq', quantized, dynamicShapes(model.graph, ix.constant), onnxOpset(model));
 }
 
 /**

@@ -164,6 +164,11 @@ export interface QGraph {
   fusedTensors?: Record<string, Flow[]>;
   /** Tensors whose size is not fixed before a run, and why (dynamic.ts); absent when there are none. */
   dynamic?: DynamicShapes;
+  /**
+   * The model's ai.onnx opset: an attribute an op gained later has no value below it, and the op
+   * behaves as it did then (RoiAlign before 16 shifts no pixels, as "output_half_pixel" says).
+   */
+  opset?: number;
 }
 
 /** Ops whose output depends only on the static shape of their input, not on its values. */

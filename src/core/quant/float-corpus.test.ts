@@ -277,6 +277,20 @@ const CASES: Case[] = [
     floor: { '8a8w': 12, '16a8w': 12 },
     note: /^1 linear weight quantized per tensor keeps little of its values, its scale set by a few large ones: fc\.weight \(14\.\d dB; its largest magnitude, 2\.00, is \d+× the RMS of its values; per channel 3\d\.\d dB\)\. Per-channel weights \("per-channel linear weights" in the app, --per-channel-linear\)/m,
   },
+  {
+    // torchvision's detection box branch, exported at opset 11 as detection models are: each box
+    // pooled from its level (NonZero per level: unsupported, the only errors), the levels' RoiAlign
+    // results scattered back onto a ConstantOfShape of zeros. The zeros were planned to share the
+    // int64 shape's encoding, which never exists, so the Scatter, the Flatten and fc6's input
+    // stayed float (a float island in QuantLens's own plan) until session 42; and RoiAlign-10
+    // (no coordinate_transformation_mode, "output_half_pixel" behaviour) was judged as opset 16's
+    // "half_pixel" under every flow.
+    file: `${TORCH}/float-roi-pool.onnx`,
+    producer: 'pytorch (torchvision MultiScaleRoIAlign)',
+    floor: { '8a8w': 27.4, '16a8w': 47 },
+    errors: manifestErrors(`${TORCH}/float-roi-pool.onnx`),
+    wholly: true,
+  },
   { file: 'public/samples/cnn-sigmoid.onnx', producer: 'onnx helper', floor: { '8a8w': 45.4, '16a8w': 50.3 } },
   { file: 'public/samples/transformer-block.onnx', producer: 'onnx helper', floor: { '8a8w': 38.1, '16a8w': 58 } },
 ];
@@ -706,6 +720,65 @@ describe('a linear weight whose scale one value sets (PyTorch, trunc_normal_ wei
       expect(perChannel.notes.filter((n) => /linear weight/.test(n))).toEqual([]);
       // The note's promise, kept: the model's output gains what the weight did (15 dB to 35 here).
       expect(perChannel.sqnr[0]!.db).toBeGreaterThan(perTensor.sqnr[0]!.db + 15);
+    },
+    60_000,
+  );
+});
+
+describe("a detector level no box reaches (torchvision's MultiScaleRoIAlign, PyTorch export)", () => {
+  const FILE = `${TORCH}/float-roi-pool.onnx`;
+
+  it.skipIf(!existsSync(FILE))(
+    'the run names the tensors no sample filled, and says none when every level got boxes',
+    async () => {
+      const bytes = new Uint8Array(readFileSync(FILE));
+      const model = readOnnx(bytes);
+      const inputs = feedInputs(model);
+      const run = async (samples: CalibrationSample[]) =>
+        quantize({
+          model,
+          bytes,
+          pack: await loadRulePack('htp'),
+          soc: 'SM8650',
+          strict: true,
+          options: { ...DEFAULT_OPTIONS, config: '8a8w' },
+          samples,
+          createSession: (b, o) => createOrtSession(b, o),
+          skipSqnr: true,
+        });
+      const unfilled = (notes: string[]) => notes.filter((n) => /held no value on any calibration sample/.test(n));
+      // Random boxes are up to 200 pixels a side: both levels get some on every sample.
+      const random = await run(randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 4));
+      expect(unfilled(random.notes)).toEqual([]);
+      // Boxes of about one pixel all go to the finer level (LevelMapper's floor): the coarser
+      // level's RoiAlign output, and its Cast, are empty on every sample.
+      const small = await run(
+        [1, 2, 3].map((k) => ({
+          in0: new ort.Tensor(
+            'float32',
+            Float32Array.from({ length: 3 * 64 * 64 }, (_, i) => Math.sin(i * k)),
+            [1, 3, 64, 64],
+          ),
+          in1: new ort.Tensor(
+            'float32',
+            Float32Array.from({ length: 64 }, (_, i) => 0.001 * ((i * 7 + k) % 10)),
+            [16, 4],
+          ),
+        })),
+      );
+      expect(unfilled(small.notes)).toEqual([
+        '2 tensors held no value on any calibration sample (/pool/RoiAlign_1_output_0, /pool/Cast_5_output_0): empty, or NaN throughout, so they have no range and no encoding, and the export leaves them in float, with the nodes around them only partly in QDQ. Calibrate with inputs that fill them: real images for a detector whose feature levels got no boxes, say.',
+      ]);
+      // What the note foretells, the validator finds: those nodes, and the Scatter that reads them.
+      // Nothing in them is a written-out LayerNorm or GELU, so the fix offers no whole op to export.
+      expect(small.validation.findings.filter((f) => f.rule === 'float-island').map((f) => [f.message, f.fix])).toEqual(
+        [
+          [
+            '3 nodes stay float inside the quantized graph (RoiAlign, Cast, ScatterElements); 2 only partly in QDQ',
+            'Quantize these nodes (wrap their inputs and outputs in Q/DQ).',
+          ],
+        ],
+      );
     },
     60_000,
   );

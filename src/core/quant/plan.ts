@@ -253,10 +253,13 @@ export function annotate(
     };
     nodes.push(entry);
     if (mapped.kind === 'transparent') {
-      // Identity and friends pass their input's encoding through.
+      // Identity and friends pass their input's encoding through. ConstantOfShape's float output
+      // is made from an int64 shape, which never has an encoding to pass: it is left to its
+      // consumers (a Scatter's data: observed, as torchvision's MultiScaleRoIAlign fills one).
       const input = node.inputs[0];
       const output = node.outputs[0];
-      if (input && output && !input.constant) set(output.tensor, { kind: 'shared', with: input.tensor });
+      if (input && output && !input.constant && isFloatType(types.get(input.from ?? input.tensor)))
+        set(output.tensor, { kind: 'shared', with: input.tensor });
       continue;
     }
     if (configName === 'float') {

@@ -241,6 +241,13 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
       );
     }
   }
+  // A tensor empty on every sample (a detector's pyramid level no box was assigned to) has no
+  // range: it stays float, and so do the nodes that read it unless they share another's encoding.
+  const unfilled = [...observed].filter((name) => !ranges.has(name));
+  if (unfilled.length)
+    plan.notes.push(
+      `${unfilled.length === 1 ? '1 tensor' : `${unfilled.length} tensors`} held no value on any calibration sample (${unfilled.slice(0, 3).join(', ')}${unfilled.length > 3 ? ', …' : ''}): empty, or NaN throughout, so ${unfilled.length === 1 ? 'it has' : 'they have'} no range and no encoding, and the export leaves ${unfilled.length === 1 ? 'it' : 'them'} in float, with the nodes around ${unfilled.length === 1 ? 'it' : 'them'} only partly in QDQ. Calibrate with inputs that fill ${unfilled.length === 1 ? 'it' : 'them'}: real images for a detector whose feature levels got no boxes, say.`,
+    );
   t = lap('calibrate', t);
   const encodings = computeEncodings(model, plan, ranges, req.options, half !== undefined);
   const graph = qgraphFromTensorEncodings(

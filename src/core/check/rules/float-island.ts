@@ -12,6 +12,9 @@ const SRC: Source = {
 const LPAI_NOTE =
   "ExecuTorch's LPAI flow wraps each node the LPAI backend does not take in Q/DQ and runs it on the CPU in float: LPAI runs quantized ops only.";
 
+/** Ops that mark a LayerNorm or GELU written out by its exporter (ReduceMean, Pow, Sqrt; Erf). */
+const WRITTEN_OUT = new Set(['ReduceMean', 'Pow', 'Sqrt', 'Erf']);
+
 /** A port that carries float data: an activation with no encoding that is not a constant, an index or an integer. */
 const floatPort = (n: QNode, p: QPort, statics: ReadonlySet<string>) =>
   p.role === 'activation' &&
@@ -83,6 +86,8 @@ export const floatIslandRule: GraphRule = {
       const ops = [...new Set(island.map((n) => n.opType))].join(', ');
       const partial = island.filter((n) => [...n.inputs, ...n.outputs].some(quantPort)).length;
       const listed = listNodeNames(island);
+      // Only a written-out LayerNorm or GELU has a whole op to export instead.
+      const written = island.some((n) => WRITTEN_OUT.has(n.opType));
       out.push({
         node: island[0]!,
         raw: {
@@ -94,7 +99,7 @@ export const floatIslandRule: GraphRule = {
           actual: listed,
           fix: noFloat
             ? `Quantize these nodes (wrap their inputs and outputs in Q/DQ): ${noFloatReason(ctx.pack, ctx.soc)}, so float nodes cannot stay on the NPU.`
-            : 'Quantize these nodes (wrap their inputs and outputs in Q/DQ), or export the op whole (opset 17 LayerNormalization, opset 20 Gelu) so the exporter quantizes it as one node.',
+            : `Quantize these nodes (wrap their inputs and outputs in Q/DQ)${written ? ', or export the op whole (opset 17 LayerNormalization, opset 20 Gelu) so the exporter quantizes it as one node' : ''}.`,
           source: ctx.pack.quantizedOnly ? { ...ctx.pack.quantizedOnly.source, note: LPAI_NOTE } : SRC,
         },
       });

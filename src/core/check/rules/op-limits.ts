@@ -36,12 +36,23 @@ function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: 
   const op = node.opType;
   switch (limit.kind) {
     case 'attr-in': {
-      const v = attr(limit.attr) ?? limit.dflt;
+      const older = limit.since && (ctx.graph.opset ?? Infinity) < limit.since.opset;
+      const v = attr(limit.attr) ?? (older ? limit.since!.before : limit.dflt);
       if (v === undefined || limit.values.includes(v as string | number)) return undefined;
       return {
         message: `${op} ${limit.attr} ${show(v)} is not supported on this backend`,
         expected: limit.values.map((x) => show(x)).join(' | '),
         actual: show(v),
+      };
+    }
+    case 'attr-read-as': {
+      const opset = ctx.graph.opset;
+      if (opset === undefined || opset >= limit.opset || attr(limit.attr) !== undefined) return undefined;
+      if (limit.values.includes(limit.reads)) return undefined;
+      return {
+        message: `${op} has no ${limit.attr} (the attribute came at opset ${limit.opset}; at this model's opset ${opset} the op behaves as ${show(limit.before)}), and ${limit.by} reads it as ${show(limit.reads)}, which this backend does not take`,
+        expected: `${limit.attr} ${limit.values.map((x) => show(x)).join(' | ')} written on the node (opset ${limit.opset} or later)`,
+        actual: `unset at opset ${opset}, read by ${limit.by} as ${show(limit.reads)}`,
       };
     }
     case 'attr-eq': {
