@@ -417,6 +417,46 @@ class RoiBoxHead(torch.nn.Module):
         return self.cls(self.head(r))
 
 
+def tiny_keypoint_rcnn():
+    """torchvision's Keypoint R-CNN whole (RPN, box and keypoint branches, postprocessing with If
+    and a Loop), on a one-Conv backbone with small heads so that the export stays small. Exported
+    at opset 11, as torchvision's detection models are."""
+    from torchvision.models.detection import KeypointRCNN
+    from torchvision.models.detection.rpn import AnchorGenerator
+    from torchvision.models.detection.faster_rcnn import TwoMLPHead, FastRCNNPredictor
+    from torchvision.models.detection.keypoint_rcnn import KeypointRCNNHeads, KeypointRCNNPredictor
+
+    class Backbone(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 8, 3, stride=4, padding=1)
+            self.out_channels = 8
+
+        def forward(self, x):
+            return torch.relu(self.conv(x))
+
+    return KeypointRCNN(
+        Backbone(), num_classes=None, min_size=64, max_size=64,
+        rpn_anchor_generator=AnchorGenerator(sizes=((16,),), aspect_ratios=((1.0,),)),
+        box_roi_pool=torchvision.ops.MultiScaleRoIAlign(['0'], 7, 2),
+        box_head=TwoMLPHead(8 * 49, 32), box_predictor=FastRCNNPredictor(32, 2),
+        keypoint_roi_pool=torchvision.ops.MultiScaleRoIAlign(['0'], 14, 2),
+        keypoint_head=KeypointRCNNHeads(8, (16,)), keypoint_predictor=KeypointRCNNPredictor(16, 3),
+        rpn_pre_nms_top_n_test=50, rpn_post_nms_top_n_test=20, box_detections_per_img=10)
+
+
+def names_anywhere(graph, *ops):
+    """Names of the nodes of these ops in a graph and in its sub-graphs."""
+    out = []
+    for n in graph.node:
+        if n.op_type in ops:
+            out.append(n.name)
+        for a in n.attribute:
+            if a.type == onnx.AttributeProto.GRAPH:
+                out += names_anywhere(a.g, *ops)
+    return out
+
+
 class RotaryDecoderBlock(torch.nn.Module):
     """A LLaMA-style decoder block written out: RMSNorm, rotary position embedding (rotate_half:
     Slice, Neg, Concat), causal attention with an additive mask, and a SiLU-gated MLP."""
@@ -834,6 +874,22 @@ def main(out):
     float_case('float-roi-pool', "torchvision's MultiScaleRoIAlign and TwoMLPHead (LevelMapper, NonZero per level, RoiAlign, ScatterElements onto ConstantOfShape zeros), float, opset 11",
                roi, roi_in, 11, errors=lambda m: [['unsupported-op', n] for n in names(m, 'NonZero')])
     torch.set_rng_state(rng)
+    # A whole detector, exported as torchvision's detection models are (a list of images, opset 11).
+    # Its keypoint postprocessing behind an If: the branch every random sample takes makes shapes
+    # static that a Resize in a Loop body then refuses, so the quantizer must keep that If.
+    rng = torch.get_rng_state()
+    torch.manual_seed(21)
+    kp = tiny_keypoint_rcnn().eval()
+    path = os.path.join(out, 'float-keypoint-rcnn.onnx')
+    torch.onnx.export(kp, ([torch.rand(3, 64, 64)],), path, opset_version=11, input_names=['images'], do_constant_folding=True)
+    m = onnx.load(path)
+    onnx.checker.check_model(m)
+    floats.append({'file': 'float-keypoint-rcnn.onnx', 'opset': 11, 'nodes': len(m.graph.node),
+                   'what': "torchvision's Keypoint R-CNN on a one-Conv backbone (RPN, RoiAlign, If, Loop), float, opset 11",
+                   'nonzero': names(m, 'NonZero'), 'nms': names_anywhere(m.graph, 'NonMaxSuppression')})
+    print(f'float-keypoint-rcnn: {len(m.graph.node)} nodes (float)', flush=True)
+    torch.set_rng_state(rng)
+
     roi_align = []
     m = version_converter.convert_version(onnx.load(os.path.join(out, 'float-roi-pool.onnx')), 16)
     onnx.checker.check_model(m)

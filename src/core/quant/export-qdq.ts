@@ -88,7 +88,7 @@ export function exportQdq(
   // (the quantizer refuses float16 models below opset 11, where more attributes became inputs).
   if (opset >= 11 && opset < 19 && enc.tensors.size > 0 && half.size > 0) {
     const from = opset;
-    const raised = raiseToOpset19(g, opset, fresh, rankOf);
+    const raised = raiseOpset(g, opset, 19, fresh, rankOf);
     if (!raised.ok)
       throw new SentenceError(
         'float16-model',
@@ -119,6 +119,29 @@ export function exportQdq(
         rewrites.length ? ` (${rewrites.join('; ')}, as opset 19 reads them)` : ''
       }.`,
     );
+  }
+  // onnxruntime's optimizer runs a ReduceMax or ReduceMin between 8-bit Q/DQ of one encoding on
+  // the 8-bit values themselves (it drops the Q/DQ), and ONNX gives those ops 8-bit integers only
+  // from opset 12: an opset-11 export (torchvision's Keypoint R-CNN) would not load with
+  // onnxruntime's default optimizations. Such an export is raised to 12, which changes only
+  // Dropout's ratio (an input from 12).
+  const reduce8 = (g.node ?? []).find(
+    (n) =>
+      (n.opType === 'ReduceMax' || n.opType === 'ReduceMin') &&
+      (!n.domain || n.domain === 'ai.onnx') &&
+      /^u?int8$/.test(enc.tensors.get(n.output?.[0] ?? '')?.dtype ?? ''),
+  );
+  if (opset === 11 && reduce8) {
+    const raised = raiseOpset(g, 11, 12, fresh, rankOf);
+    // From 11 to 12 nothing blocks (only the Softmax axis change, at 13, can).
+    if (raised.ok) {
+      proto.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')!.version = 12;
+      opset = 12;
+      const d = raised.changed.dropouts;
+      notes.push(
+        `The export is at opset 12, not the model's 11: ${reduce8.opType} "${reduce8.name || reduce8.output?.[0]}" is quantized to 8 bits, and onnxruntime's optimizer runs it on the 8-bit values, which ${reduce8.opType} takes from opset 12${d ? ` (${d === 1 ? '1 Dropout given its' : `${d} Dropouts given their`} ratio as an input, as opset 12 reads it)` : ''}.`,
+      );
+    }
   }
   const encodings = [...enc.tensors.values()];
   const wide = encodings.some((e) => e.dtype.endsWith('16') || e.dtype.endsWith('4'));
@@ -469,8 +492,8 @@ const ATTRIBUTE_TO_INPUT: ReadonlyMap<string, { attribute: string; since: number
 /** Softmax and its kin, which normalize over one axis from opset 13 (over all from `axis` before). */
 const ONE_AXIS_AT_13 = new Set(['Softmax', 'LogSoftmax', 'Hardmax']);
 
-/** What {@link raiseToOpset19} changed, by kind. */
-interface RaisedTo19 {
+/** What {@link raiseOpset} changed, by kind. */
+interface RaisedOpset {
   /** Attributes written as an input (reduction and squeeze axes, split sizes). */
   inputs: number;
   /** RoiAligns given their old coordinate mode explicitly. */
@@ -482,9 +505,10 @@ interface RaisedTo19 {
 }
 
 /**
- * Rewrites a graph of opset 11 to 18 (its sub-graphs too) to opset 19, or says what stops it
- * (changing nothing then). From 11 on, the ops' later versions only add types, attributes with the
- * old default or optional inputs, but for these, which are rewritten:
+ * Rewrites a graph of opset 11 to 18 (its sub-graphs too) to a later opset `target` (19 for a
+ * float16 model, 12 for an 8-bit ReduceMax), or says what stops it (changing nothing then). From
+ * 11 on, the ops' later versions only add types, attributes with the old default or optional
+ * inputs, but for these, which are rewritten when `target` reaches the opset that changed them:
  * - the attributes of {@link ATTRIBUTE_TO_INPUT} become an int64 initializer input;
  * - Dropout's ratio is an input from 12;
  * - RoiAlign's coordinate mode defaults to half_pixel from 16, where it was output_half_pixel;
@@ -492,12 +516,13 @@ interface RaisedTo19 {
  *   over every axis from it on: the same only when it is the last, which needs the input's rank
  *   (`rankOf`); any other stops the raise.
  */
-function raiseToOpset19(
+function raiseOpset(
   g: onnx.GraphProto,
   opset: number,
+  target: number,
   fresh: (base: string) => string,
   rankOf: (tensor: string) => number | undefined,
-): { ok: true; changed: RaisedTo19 } | { ok: false; blocker: string } {
+): { ok: true; changed: RaisedOpset } | { ok: false; blocker: string } {
   const nodes: (onnx.NodeProto & { attribute: onnx.IAttributeProto[]; input: string[] })[] = [];
   const collect = (graph: onnx.IGraphProto) => {
     for (const node of graph.node ?? []) {
@@ -519,7 +544,7 @@ function raiseToOpset19(
   };
   // The axis each Softmax-like node of opset < 13 normalizes from, when it is its input's last.
   const lastAxis = new Set<(typeof nodes)[number]>();
-  if (opset < 13)
+  if (opset < 13 && target >= 13)
     for (const n of nodes.filter((x) => ONE_AXIS_AT_13.has(x.opType ?? ''))) {
       const axis = intAttr(n, 'axis') ?? 1;
       const rank = rankOf(n.input[0] ?? '');
@@ -534,24 +559,24 @@ function raiseToOpset19(
         };
       lastAxis.add(n);
     }
-  const changed: RaisedTo19 = { inputs: 0, roiAligns: 0, dropouts: 0, lastAxis: 0 };
+  const changed: RaisedOpset = { inputs: 0, roiAligns: 0, dropouts: 0, lastAxis: 0 };
   for (const n of nodes) {
     const moved = ATTRIBUTE_TO_INPUT.get(n.opType ?? '');
     const base = n.name || n.output?.[0] || (n.opType ?? 'node');
-    if (moved && opset < moved.since) {
+    if (moved && opset < moved.since && target >= moved.since) {
       const a = n.attribute.find((x) => x.name === moved.attribute);
       if (!a) continue;
       const values = (a.ints ?? []).map((v) => Number(v.toString()));
       n.input = [n.input[0]!, addInitializer(g, fresh(`${base}_${moved.attribute}`), values, 'int64')];
       n.attribute = n.attribute.filter((x) => x !== a);
       changed.inputs++;
-    } else if (opset < 12 && n.opType === 'Dropout') {
+    } else if (opset < 12 && target >= 12 && n.opType === 'Dropout') {
       const a = n.attribute.find((x) => x.name === 'ratio');
       if (!a) continue;
       n.input = [n.input[0]!, addInitializer(g, fresh(`${base}_ratio`), [a.f ?? 0.5], 'float32', [])];
       n.attribute = n.attribute.filter((x) => x !== a);
       changed.dropouts++;
-    } else if (opset < 16 && n.opType === 'RoiAlign') {
+    } else if (opset < 16 && target >= 16 && n.opType === 'RoiAlign') {
       if (n.attribute.some((x) => x.name === 'coordinate_transformation_mode')) continue;
       n.attribute.push(makeAttribute('coordinate_transformation_mode', attr.string('output_half_pixel')));
       changed.roiAligns++;

@@ -14,7 +14,8 @@
 import type * as ortTypes from 'onnxruntime-common';
 import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { writeOnnx } from '../model/write-onnx';
-import { CalibrationRunError, QUIET, type SessionFactory } from './calibrate';
+import { CalibrationRunError, QUIET, checkpoint, type SessionFactory } from './calibrate';
+import { plainRuntimeStatus } from './runtime-status';
 import type { CalibrationSample } from './expose';
 
 /** Rounds of folding at most (each round may expose the Ifs nested one level deeper). */
@@ -99,18 +100,20 @@ export async function foldControlFlow(
   bytes: Uint8Array,
   samples: readonly CalibrationSample[],
   createSession: SessionFactory,
+  /** Cancels the fold between its sessions (a person opening another model during a warm-up). */
+  signal?: AbortSignal,
 ): Promise<ControlFlowFold | undefined> {
-  const model = onnx.ModelProto.decode(bytes);
-  const graph = model.graph;
-  if (!graph?.node?.some(isIf) || samples.length === 0) return undefined;
-  const deadBefore = new Set(deadNodes(graph));
+  let model: onnx.ModelProto = onnx.ModelProto.decode(bytes);
+  if (!model.graph?.node?.some(isIf) || samples.length === 0) return undefined;
   // origin[i]: the id the main graph's node i had in the model given.
-  let origin = graph.node.map((_, i) => String(i));
+  let origin = model.graph.node.map((_, i) => String(i));
+  const deadBefore = new Set(deadNodes(model.graph).map((n) => origin[model.graph!.node!.indexOf(n)]!));
   const folded: FoldedIf[] = [];
   const kept = new Map<string, string>();
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const ifs = graph.node
-      .map((n, i) => ({ n, i }))
+    const graph = model.graph!;
+    const ifs = graph
+      .node!.map((n, i) => ({ n, i }))
       .filter(({ n, i }) => isIf(n) && n.input?.[0] && !kept.has(origin[i]!));
     if (ifs.length === 0) break;
     const conditions = await conditionValues(
@@ -120,7 +123,7 @@ export async function foldControlFlow(
       createSession,
     );
     // Back to front, so the indices of the Ifs still to fold stay valid.
-    let changed = false;
+    const plan: Fold[] = [];
     for (const { n, i } of [...ifs].reverse()) {
       const values = conditions.get(n.input![0]!);
       const label = n.name || origin[i]!;
@@ -137,23 +140,37 @@ export async function foldControlFlow(
         kept.set(origin[i]!, `it has no ${branch}`);
         continue;
       }
-      const id = origin[i]!;
-      const count = inline(graph, i, branch);
-      origin = [
-        ...origin.slice(0, i),
-        ...Array.from({ length: count }, (_, k) => `${id}/${branch}/${k}`),
-        ...origin.slice(i + 1),
-      ];
-      folded.push({ node: label, id, branch });
-      changed = true;
+      plan.push({ index: i, branch, node: label, id: origin[i]! });
     }
-    if (!changed) break;
+    if (plan.length === 0) break;
+    // A branch taken by every sample can still make a model onnxruntime will not load: shapes that
+    // were unknown behind the If become static, and its inference then refuses a node they reach
+    // (Keypoint R-CNN's empty detections reach a Resize inside a Loop). The round's folds are
+    // tried together, then, if that model is refused, one at a time, keeping those that load.
+    await checkpoint(signal);
+    let next = applyFolds(model, origin, plan);
+    const refused = await refusal(next.model, createSession);
+    if (refused) {
+      next = { model, origin };
+      for (const f of plan) {
+        await checkpoint(signal);
+        const trial = applyFolds(next.model, next.origin, [f]);
+        const why = await refusal(trial.model, createSession);
+        if (why) kept.set(f.id, `folding it to its ${f.branch} makes a model onnxruntime will not load (${why})`);
+        else next = trial;
+      }
+    }
+    const done = plan.filter((f) => !kept.has(f.id));
+    folded.push(...done.map(({ node, id, branch }) => ({ node, id, branch })));
+    ({ model, origin } = next);
+    if (done.length === 0) break;
   }
   if (folded.length === 0 && kept.size === 0) return undefined;
+  const graph = model.graph!;
   if (folded.length) {
     // What computed only the folded conditions (an Equal on the sample rate) goes too; nodes that
     // were unused before folding are left as the model had them.
-    const alive = pruneDead(graph, deadBefore);
+    const alive = pruneDead(graph, new Set(graph.node!.filter((_, i) => deadBefore.has(origin[i]!))));
     origin = origin.filter((_, i) => alive[i]);
   }
   const keptList = [...kept].map(([id, reason]) => {
@@ -206,6 +223,47 @@ function pruneDead(graph: onnx.IGraphProto, spare: ReadonlySet<onnx.INodeProto>)
   const alive = graph.node!.map((n) => !drop.has(n));
   graph.node = graph.node!.filter((n) => !drop.has(n));
   return alive;
+}
+
+/** An If to fold: its index in the main graph, the branch every sample took, its name and id. */
+interface Fold {
+  index: number;
+  branch: 'then_branch' | 'else_branch';
+  node: string;
+  id: string;
+}
+
+/**
+ * A copy of `model` with `folds` inlined (given back to front), and the origin of its nodes. The
+ * model given is left as it was.
+ */
+function applyFolds(
+  model: onnx.ModelProto,
+  origin: readonly string[],
+  folds: readonly Fold[],
+): { model: onnx.ModelProto; origin: string[] } {
+  const copy = onnx.ModelProto.decode(writeOnnx(model));
+  let ids = [...origin];
+  for (const f of folds) {
+    const count = inline(copy.graph!, f.index, f.branch);
+    ids = [
+      ...ids.slice(0, f.index),
+      ...Array.from({ length: count }, (_, k) => `${f.id}/${f.branch}/${k}`),
+      ...ids.slice(f.index + 1),
+    ];
+  }
+  return { model: copy, origin: ids };
+}
+
+/** onnxruntime's reason for refusing to load `model`, in its own short words; undefined when it loads. */
+async function refusal(model: onnx.ModelProto, createSession: SessionFactory): Promise<string | undefined> {
+  try {
+    const session = await createSession(writeOnnx(model), { graphOptimizationLevel: 'disabled', handOver: true });
+    await session.release();
+    return undefined;
+  } catch (err) {
+    return plainRuntimeStatus((err instanceof Error ? err.message : String(err)).replace(/^.*ERROR_MESSAGE:\s*/s, ''));
+  }
 }
 
 /** The value of each condition tensor on every sample (true / false), read as extra outputs. */

@@ -158,7 +158,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   const source = sized?.fixed.length ? sized.bytes : req.bytes;
   const sourceModel = source !== req.bytes ? readOnnx(source, { fileName: req.model.fileName }) : req.model;
   // If nodes every sample takes one way through are folded to that branch, so its work is quantized.
-  const fold = await foldControlFlow(source, req.samples, req.createSession);
+  const fold = await foldControlFlow(source, req.samples, req.createSession, req.signal);
   const folded = fold?.folded.length ? fold.bytes : source;
   const foldedModel = folded !== source ? readOnnx(folded, { fileName: req.model.fileName }) : sourceModel;
   // A bias shared between nodes gets a constant per node (each is quantized at its own node's scales).
