@@ -457,6 +457,20 @@ def names_anywhere(graph, *ops):
     return out
 
 
+class ScoreFilter(torch.nn.Module):
+    """A detector's last step: scores from a linear layer and a sigmoid, and only those above 0.5
+    kept (boolean indexing: Greater, NonZero, GatherND). How many it keeps follows from the
+    values, so quantization can change the output's size."""
+
+    def __init__(self):
+        super().__init__()
+        self.score = torch.nn.Linear(16, 1)
+
+    def forward(self, x):
+        s = torch.sigmoid(self.score(x)).squeeze(1)
+        return s[s > 0.5]
+
+
 class RotaryDecoderBlock(torch.nn.Module):
     """A LLaMA-style decoder block written out: RMSNorm, rotary position embedding (rotate_half:
     Slice, Neg, Concat), causal attention with an additive mask, and a SiLU-gated MLP."""
@@ -874,6 +888,12 @@ def main(out):
     float_case('float-roi-pool', "torchvision's MultiScaleRoIAlign and TwoMLPHead (LevelMapper, NonZero per level, RoiAlign, ScatterElements onto ConstantOfShape zeros), float, opset 11",
                roi, roi_in, 11, errors=lambda m: [['unsupported-op', n] for n in names(m, 'NonZero')])
     torch.set_rng_state(rng)
+    rng = torch.get_rng_state()
+    torch.manual_seed(22)
+    float_case('float-score-filter', 'Scores above 0.5 kept by boolean indexing (Sigmoid, Greater, NonZero, GatherND): the output size follows the values, float, opset 13',
+               ScoreFilter(), (torch.randn(256, 16),), 13)
+    torch.set_rng_state(rng)
+
     # A whole detector, exported as torchvision's detection models are (a list of images, opset 11).
     # Its keypoint postprocessing behind an If: the branch every random sample takes makes shapes
     # static that a Resize in a Loop body then refuses, so the quantizer must keep that If.

@@ -237,6 +237,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
       ...(s.range ? { range: s.range } : {}),
       ...(s.rms !== undefined ? { rms: s.rms } : {}),
       ...(s.coarse ? { coarse: s.coarse, note: sqnrCaveat(s) } : {}),
+      ...(s.sizes ? { sizes: s.sizes, note: sqnrText(s.db, s.sizes) } : {}),
     }));
     const { calibration, assumed, fixedSizes, notes } = out;
     io.stdout.write(
@@ -253,7 +254,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
         `quantized tensors: ${out.quantizedTensors}; Q/DQ domain: ${out.qdqDomain}`,
         ...out.sqnr.map((s) => {
           const caveat = sqnrCaveat(s);
-          return `SQNR ${s.output}: ${sqnrText(s.db)}${caveat ? `\n  note: ${caveat}` : ''}`;
+          return `SQNR ${s.output}: ${sqnrText(s.db, s.sizes)}${caveat ? `\n  note: ${caveat}` : ''}`;
         }),
         ...out.notes.map((n) => `note: ${n}`),
         `${r.verdict.toUpperCase()}: ${r.counts.error} errors, ${r.counts.warning} warnings, ${r.counts.info} notes`,

@@ -37,6 +37,7 @@ import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { makeTensor, writeOnnx } from '../model/write-onnx';
 import { halfToFloat } from '../model/half';
 import { outputSqnr } from './sqnr';
+import { sqnrText } from '../report/report-text';
 
 const TORCH = '.cache/corpus/torch';
 /** The error findings the generator read from an export (`rule node`), from the corpus manifest. */
@@ -826,6 +827,32 @@ describe("an 8-bit ReduceMax at opset 11 (torchvision's Keypoint R-CNN, PyTorch 
       expect(
         readOnnx(wide.r.qdq.bytes).opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx')!.version,
       ).toBe(11);
+    },
+    60_000,
+  );
+});
+
+describe('an output whose size follows its values (PyTorch boolean indexing)', () => {
+  const FILE = `${TORCH}/float-score-filter.onnx`;
+
+  it.skipIf(!existsSync(FILE))(
+    'has no SQNR when quantization changes how many values pass, and says so',
+    async () => {
+      const bytes = new Uint8Array(readFileSync(FILE));
+      // At 8 bits one score crosses 0.5 on a sample. Compared index by index, the figure was NaN,
+      // which read as "the output is zero on every sample" (as torchvision's RetinaNet showed).
+      const { r } = await quantizeFile(bytes, '8a8w');
+      const s = r.sqnr[0]!;
+      expect(s.db).toBeNaN();
+      expect(s.sizes).toBeDefined();
+      expect(Math.abs(s.sizes!.float - s.sizes!.quantized)).toBeGreaterThan(0);
+      expect(sqnrText(s.db, s.sizes)).toBe(
+        `none: on sample ${s.sizes!.sample + 1} the quantized output holds ${s.sizes!.quantized} values and the float one ${s.sizes!.float}, so they cannot be compared value by value (an output whose size follows from its values, a detector's boxes: quantization changed what passed a threshold)`,
+      );
+      // At 16 bits the same scores pass: a figure.
+      const wide = await quantizeFile(bytes, '16a8w');
+      expect(wide.r.sqnr[0]!.sizes).toBeUndefined();
+      expect(wide.r.sqnr[0]!.db).toBeGreaterThan(50);
     },
     60_000,
   );

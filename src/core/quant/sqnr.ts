@@ -46,6 +46,19 @@ export interface OutputSqnr {
    * random images whose scores stay near 0).
    */
   coarse?: { scale: number; dtype: string; steps: number; idealDb: number; fixedFor?: string };
+  /**
+   * The first sample on which the quantized output holds another number of values than the float
+   * one (a detector's boxes: quantization changed what passed a threshold): `db` is NaN then, as
+   * the two cannot be compared value by value.
+   */
+  sizes?: OutputSizes;
+}
+
+/** The element counts of one output, float and quantized, on the first sample where they differ (0-based). */
+export interface OutputSizes {
+  sample: number;
+  float: number;
+  quantized: number;
 }
 
 /** SQNR per model output over all samples (signal and noise summed over samples). */
@@ -87,7 +100,10 @@ export async function outputSqnr(
       "The float model calibrated, so this is a fault in QuantLens's export: report it to QuantLens with the model and the settings. Another config or opset may export cleanly meanwhile.",
     );
   }
-  const acc = new Map<string, { signal: number; noise: number; min: number; max: number; count: number }>();
+  const acc = new Map<
+    string,
+    { signal: number; noise: number; min: number; max: number; count: number; sizes?: OutputSizes }
+  >();
   try {
     for (const [k, s] of samples.entries()) {
       // A cancel (or a new model, which stops the run) is seen between samples.
@@ -99,6 +115,13 @@ export async function outputSqnr(
         const y = outputNumbers(rb[name]);
         if (!x || !y) continue;
         const e = acc.get(name) ?? { signal: 0, noise: 0, min: Infinity, max: -Infinity, count: 0 };
+        acc.set(name, e);
+        if (x.length !== y.length) {
+          // Compared index by index, the shorter one's missing values read as NaN: the figure was
+          // NaN, shown as "the output is zero on every sample".
+          e.sizes ??= { sample: k, float: x.length, quantized: y.length };
+          continue;
+        }
         e.count += x.length;
         for (let i = 0; i < x.length; i++) {
           const v = x[i]!;
@@ -108,7 +131,6 @@ export async function outputSqnr(
           if (v < e.min) e.min = v;
           if (v > e.max) e.max = v;
         }
-        acc.set(name, e);
       }
     }
   } finally {
@@ -117,7 +139,8 @@ export async function outputSqnr(
   }
   return [...acc].map(([output, e]) => ({
     output,
-    db: ratioDb(e.signal, e.noise),
+    db: e.sizes ? NaN : ratioDb(e.signal, e.noise),
+    ...(e.sizes ? { sizes: e.sizes } : {}),
     ...(Number.isFinite(e.min) && Number.isFinite(e.max) ? { range: { min: e.min, max: e.max } } : {}),
     ...(e.count > 0 && Number.isFinite(e.signal) ? { rms: Math.sqrt(e.signal / e.count) } : {}),
   }));

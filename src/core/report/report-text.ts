@@ -147,7 +147,13 @@ export function dbText(db: number): string {
  * case means (an exact match is infinite; both outputs zero on every sample has no ratio, as an
  * untrained torchvision ViT's zero-initialized head gives).
  */
-export function sqnrText(db: number): string {
+export function sqnrText(
+  db: number,
+  /** The output's element counts where float and quantized differ (OutputSqnr.sizes). */
+  sizes?: { sample: number; float: number; quantized: number },
+): string {
+  if (sizes)
+    return `none: on sample ${sizes.sample + 1} the quantized output holds ${sizes.quantized} values and the float one ${sizes.float}, so they cannot be compared value by value (an output whose size follows from its values, a detector's boxes: quantization changed what passed a threshold)`;
   if (Number.isFinite(db)) return `${dbText(db)} dB`;
   if (db === Infinity) return '∞ dB (the quantized output matches the float one exactly)';
   if (db === -Infinity) return '−∞ dB (the float output is zero, the quantized one is not)';

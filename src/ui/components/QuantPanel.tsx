@@ -181,7 +181,7 @@ function Results() {
         const caveat = sqnrCaveat(s);
         return (
           <div key={s.output} data-testid="sqnr">
-            SQNR <span className="font-mono">{s.output}</span>: {sqnrText(s.db)}
+            SQNR <span className="font-mono">{s.output}</span>: {sqnrText(s.db, s.sizes)}
             {caveat && (
               <div data-testid="sqnr-caveat" className="mb-1 text-amber-800">
                 {caveat}
