@@ -96,8 +96,10 @@ export interface OpMapping {
   source: Source;
   /** Attribute, rank and constant-input limits of the op on this backend. */
   limits?: OpLimit[];
-  /** Why the op cannot run here, and what to do (for `qnnOp: null`). */
+  /** Why the op cannot run here (for `qnnOp: null`), said in the finding's message. */
   why?: string;
+  /** What to do about it, when the general advice (replace the op, or accept the CPU) does not fit. */
+  fix?: string;
   /**
    * Flows that rewrite an op the backend lacks into ops it has (ExecuTorch's decomposition
    * passes), so the node still runs on the NPU there. `singleOutput`: only when no second output

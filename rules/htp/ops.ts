@@ -22,6 +22,10 @@ const o = (onnx: string, qnnOp: string | null, extra: Partial<OpMapping> = {}): 
 });
 
 const ORT = 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/opbuilder';
+
+/** What to do about a 3-D max pool, which the HTP lacks. */
+const POOL3D_FIX =
+  'Pool the volume as two 2-D max pools (over height and width, then over depth, with a Transpose and Reshape between), as ExecuTorch does, or accept that this node runs outside the NPU.';
 const src = (file: string, fn: string): Source => ({ ref: `${ORT}/${file} (${fn})`, confidence: 'from-code' });
 const etPass = (file: string, what: string): Source => ({
   ref: `pytorch/executorch backends/qualcomm/_passes/${file} (${what})`,
@@ -532,6 +536,7 @@ export const HTP_OPS: OpMapping[] = [
     byRank: { '3': 'PoolMax2d', '4': 'PoolMax2d', '5': null },
     limits: pool(true, false),
     why: 'The HTP has no 3-D max pool ("QNN NPU does not support PoolMax3d", pool_op_builder.cc).',
+    fix: POOL3D_FIX,
     rewrittenBy: [
       {
         flow: 'executorch',
@@ -553,6 +558,7 @@ export const HTP_OPS: OpMapping[] = [
     byRank: { '3': 'PoolMax2d', '4': 'PoolMax2d', '5': null },
     limits: pool(true, true),
     why: 'The HTP has no 3-D max pool.',
+    fix: POOL3D_FIX,
   }),
   m('ReduceMean', 'ReduceMean', { limits: reduce }),
   m('ReduceSum', 'ReduceSum', { limits: reduce }),
@@ -560,6 +566,7 @@ export const HTP_OPS: OpMapping[] = [
   m('ReduceMin', 'ReduceMin', { limits: reduce }),
   o('ReduceProd', null, {
     why: 'ONNX Runtime rejects it on the HTP ("ReduceProd operator not supported by HTP backend", reduce_op_builder.cc).',
+    fix: 'Compute the product another way before export (for positive values, Exp of a ReduceSum of Log), or accept that this node runs outside the NPU.',
   }),
   m('ArgMax', 'Argmax', { limits: argLimits() }),
   m('ArgMin', 'Argmin', { limits: argLimits() }),
@@ -714,14 +721,17 @@ export const HTP_OPS: OpMapping[] = [
   ).map(([op, file, pass]) =>
     o(op, null, {
       why: `QNN has no ${op} operation and ONNX Runtime's QNN EP no builder for it; ExecuTorch decomposes it into element-wise ops the HTP has.`,
+      fix: `Write ${op} out in element-wise ops the HTP has before export (Exp, Log, Sqrt, Div and the like, as ExecuTorch's ${pass} does), or accept that this node runs outside the NPU.`,
       rewrittenBy: [{ flow: 'executorch', into: 'element-wise ops the HTP has', source: etPass(file, pass) }],
     }),
   ),
   o('Erf', null, {
-    why: 'QNN has no Erf operation; ONNX Runtime runs Erf on the HTP only inside a fused GELU pattern (qnn_node_group/gelu_fusion.cc). Export GELU as one Gelu op (opset 20) or keep the pattern intact.',
+    why: 'QNN has no Erf operation; ONNX Runtime runs Erf on the HTP only inside a fused GELU pattern (qnn_node_group/gelu_fusion.cc).',
+    fix: 'Export GELU as one Gelu op (opset 20), or keep its pattern intact (Div, Erf, Add, Mul) so that it fuses; a lone Erf runs outside the NPU.',
   }),
   o('NonMaxSuppression', null, {
     why: "ONNX Runtime's QNN EP has no NonMaxSuppression builder for the HTP; it runs on the CPU.",
+    fix: 'Leave the suppression to the application: export the network up to its boxes and scores, and run NonMaxSuppression on them after it, on the CPU.',
   }),
   // Integer-arithmetic and dynamic-quantization ops: HTP runs QDQ models, not these.
   m('ConvInteger', null),

@@ -364,7 +364,7 @@ describe('ONNX Runtime QNN HTP fusion tests, transcribed', () => {
     b.node('Erf', [x], ['e'], {}, { name: 'Erf' });
     b.output(qdq(b, 'e', 'q'), 'float32');
     expect((await errorsUnder(qgraphFromQdq(model(b, 13, 'erf.onnx')))).qnn).toEqual([
-      'unsupported-op Erf: Erf has no HTP equivalent',
+      'unsupported-op Erf: Erf has no HTP equivalent: QNN has no Erf operation; ONNX Runtime runs Erf on the HTP only inside a fused GELU pattern (qnn_node_group/gelu_fusion.cc)',
     ]);
   });
 

@@ -832,6 +832,38 @@ describe("an 8-bit ReduceMax at opset 11 (torchvision's Keypoint R-CNN, PyTorch 
   );
 });
 
+describe("NonMaxSuppression in a quantized detector (torchvision's Keypoint R-CNN, PyTorch export)", () => {
+  const FILE = `${TORCH}/float-keypoint-rcnn.onnx`;
+
+  it.skipIf(!existsSync(FILE))(
+    'says why the HTP does not run it, and what to do instead, under each flow',
+    async () => {
+      const { r, pack } = await quantizeFile(new Uint8Array(readFileSync(FILE)), '16a8w');
+      const nms = (flow: 'qnn' | 'ort') =>
+        validate(r.graph, pack, { soc: 'SM8650', strict: true, flow }).findings.filter(
+          (f) => f.rule === 'unsupported-op' && f.op === 'NonMaxSuppression',
+        );
+      const split =
+        'Leave the suppression to the application: export the network up to its boxes and scores, and run NonMaxSuppression on them after it, on the CPU.';
+      expect(nms('qnn').map((f) => [f.node, f.outcome, f.message, f.fix])).toEqual([
+        [
+          'NonMaxSuppression_515',
+          'rejected',
+          "NonMaxSuppression has no HTP equivalent: ONNX Runtime's QNN EP has no NonMaxSuppression builder for the HTP; it runs on the CPU",
+          split,
+        ],
+      ]);
+      // Under ONNX Runtime a later onnxruntime-qnn has a builder: the fix says so first. (It read
+      // "or oNNX Runtime's QNN EP has no NonMaxSuppression builder ...", a reason, not a fix.)
+      const [ort] = nms('ort');
+      expect(ort!.outcome).toBe('cpu-fallback');
+      expect(ort!.fix).toBe(
+        `Check the onnxruntime-qnn version you deploy with (a later one may take this node on the HTP), or leave the suppression to the application: export the network up to its boxes and scores, and run NonMaxSuppression on them after it, on the CPU.`,
+      );
+    },
+  );
+});
+
 describe('an output whose size follows its values (PyTorch boolean indexing)', () => {
   const FILE = `${TORCH}/float-score-filter.onnx`;
 

@@ -1,6 +1,10 @@
 import { FLOWS, type Flow, type Outcome } from '../../../../rules/types';
 import { FLOW_NAMES, ORT_BASELINE, laterBuilderText, violation, type Rule } from './context';
 
+/** A sentence's first letter in lower case to follow "or", unless it starts an acronym (ONNX, QNN). */
+const lowerFirst = (text: string) =>
+  /^[A-Z][a-z]/.test(text) ? `${text.charAt(0).toLowerCase()}${text.slice(1)}` : text;
+
 export const unsupportedOp: Rule = {
   id: 'unsupported-op',
   title: 'Op the backend cannot run',
@@ -29,11 +33,11 @@ export const unsupportedOp: Rule = {
           : ctx.mapping
             ? `${op} has no ${ctx.pack.backend.toUpperCase()} equivalent`
             : `${op} is not in the ${ctx.pack.backend.toUpperCase()} op mapping`
-      }${rewritten ? ` (${rewritten})` : ''}`,
+      }${rewritten ? ` (${rewritten})` : ''}${ctx.mapping?.why ? `: ${ctx.mapping.why.replace(/\.$/, '')}` : ''}`,
       expected: `an op ${ctx.pack.title} supports`,
       actual: op,
       fix:
-        ctx.mapping?.why ??
+        ctx.mapping?.fix ??
         'Replace the op with supported ones before export, or accept that this part of the model runs outside the NPU.',
       source: rewrites.length
         ? {
@@ -56,7 +60,7 @@ export const unsupportedOp: Rule = {
         fix:
           later.htp === 'no'
             ? base.fix
-            : `Check the onnxruntime-qnn version you deploy with (a later one may take this node on the HTP), or ${base.fix.charAt(0).toLowerCase()}${base.fix.slice(1)}`,
+            : `Check the onnxruntime-qnn version you deploy with (a later one may take this node on the HTP), or ${lowerFirst(base.fix)}`,
         source: {
           ...later.source,
           note: `At cee6c0d, onnxruntime/core/providers/qnn/builder/op_builder_factory.cc registers no builder for ${op}.`,
