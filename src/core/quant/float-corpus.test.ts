@@ -316,8 +316,13 @@ const CASES: Case[] = [
   { file: 'public/samples/transformer-block.onnx', producer: 'onnx helper', floor: { '8a8w': 38.1, '16a8w': 58 } },
 ];
 
-/** Quantizes a model's bytes for SM8650, strict, from 4 seeded random samples. */
-async function quantizeFile(bytes: Uint8Array, config: ConfigName, flow?: 'qnn' | 'ort' | 'executorch') {
+/** Quantizes a model's bytes for SM8650, strict, from 4 seeded random samples (or the samples given). */
+async function quantizeFile(
+  bytes: Uint8Array,
+  config: ConfigName,
+  flow?: 'qnn' | 'ort' | 'executorch',
+  given?: CalibrationSample[],
+) {
   const model = readOnnx(bytes);
   const inputs = feedInputs(model);
   const shapes = resolveInputShapes(inputs);
@@ -330,7 +335,7 @@ async function quantizeFile(bytes: Uint8Array, config: ConfigName, flow?: 'qnn' 
     strict: true,
     flow,
     options: { ...DEFAULT_OPTIONS, config },
-    samples: randomSamples(ort.Tensor, inputs, shapes.shapes, 4),
+    samples: given ?? randomSamples(ort.Tensor, inputs, shapes.shapes, 4),
     createSession: (b, o) => createOrtSession(b, o),
   });
   return { r, pack, assumed: shapes.assumed };
@@ -753,23 +758,10 @@ describe("a detector level no box reaches (torchvision's MultiScaleRoIAlign, PyT
     'the run names the tensors no sample filled, and says none when every level got boxes',
     async () => {
       const bytes = new Uint8Array(readFileSync(FILE));
-      const model = readOnnx(bytes);
-      const inputs = feedInputs(model);
-      const run = async (samples: CalibrationSample[]) =>
-        quantize({
-          model,
-          bytes,
-          pack: await loadRulePack('htp'),
-          soc: 'SM8650',
-          strict: true,
-          options: { ...DEFAULT_OPTIONS, config: '8a8w' },
-          samples,
-          createSession: (b, o) => createOrtSession(b, o),
-          skipSqnr: true,
-        });
+      const run = async (samples?: CalibrationSample[]) => (await quantizeFile(bytes, '8a8w', undefined, samples)).r;
       const unfilled = (notes: string[]) => notes.filter((n) => /held no value on any calibration sample/.test(n));
       // Random boxes are up to 200 pixels a side: both levels get some on every sample.
-      const random = await run(randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 4));
+      const random = await run();
       expect(unfilled(random.notes)).toEqual([]);
       // Boxes of about one pixel all go to the finer level (LevelMapper's floor): the coarser
       // level's RoiAlign output, and its Cast, are empty on every sample.
