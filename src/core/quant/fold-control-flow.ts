@@ -15,7 +15,7 @@ import type * as ortTypes from 'onnxruntime-common';
 import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { writeOnnx } from '../model/write-onnx';
 import { CalibrationRunError, QUIET, checkpoint, type SessionFactory } from './calibrate';
-import { plainRuntimeStatus } from './runtime-status';
+import { sessionRefusalText } from './runtime-status';
 import type { CalibrationSample } from './expose';
 
 /** Rounds of folding at most (each round may expose the Ifs nested one level deeper). */
@@ -262,7 +262,7 @@ async function refusal(model: onnx.ModelProto, createSession: SessionFactory): P
     await session.release();
     return undefined;
   } catch (err) {
-    return plainRuntimeStatus((err instanceof Error ? err.message : String(err)).replace(/^.*ERROR_MESSAGE:\s*/s, ''));
+    return sessionRefusalText(err);
   }
 }
 

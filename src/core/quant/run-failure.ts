@@ -9,7 +9,7 @@ import type { CalibrationRunError } from './calibrate';
 import { dtypeFromCode } from '../model/dtype';
 import { QuantLensError } from '../model/errors';
 import { onnxOpset } from '../model/opset';
-import { plainRuntimeStatus } from './runtime-status';
+import { sessionRefusalText } from './runtime-status';
 
 /** Where the calibration samples came from. */
 export type SampleSource =
@@ -100,7 +100,7 @@ export function explainSessionRefusal(err: unknown, model: Model): QuantLensErro
     );
   }
   if (!/Can't create a session/.test(text)) return undefined;
-  const status = plainRuntimeStatus(text.replace(/^.*ERROR_MESSAGE:\s*/s, ''));
+  const status = sessionRefusalText(err);
   const noKernel = /Could not find an implementation for (\w+)\((\d+)\) node with name '([^']*)'/.exec(status);
   if (noKernel) {
     const [, op, version, name] = noKernel;

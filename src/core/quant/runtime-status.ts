@@ -10,3 +10,12 @@ export function plainRuntimeStatus(status: string): string {
     .replace(/^\S+\.(?:h|cc|cpp):\d+ [^(]*\([^)]*\)\s*(?:\[[^\]]*\]\s*)?/, '')
     .replace(/\.$/, '');
 }
+
+/**
+ * Why onnxruntime would not create a session, in its plain words: the text after its
+ * "Can't create a session. ERROR_CODE: n, ERROR_MESSAGE:" preamble, through {@link plainRuntimeStatus}.
+ */
+export function sessionRefusalText(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return plainRuntimeStatus(text.replace(/^.*ERROR_MESSAGE:\s*/s, ''));
+}

@@ -5,7 +5,7 @@ import type { CalibrationSample } from './expose';
 import { halfValues } from '../model/half';
 import { QuantLensError } from '../model/errors';
 import { RuntimeStoppedError } from './runtime';
-import { plainRuntimeStatus } from './runtime-status';
+import { sessionRefusalText } from './runtime-status';
 
 export function sqnrDb(reference: ArrayLike<number>, test: ArrayLike<number>): number {
   let signal = 0;
@@ -93,10 +93,9 @@ export async function outputSqnr(
     // The float model ran for calibration: a refusal here is the export's fault, not the model's.
     // (A float16 model's export, whose scales were float32, read as "cannot load this model to
     // calibrate it: check that the float model loads".)
-    const text = err instanceof Error ? err.message : String(err);
     throw new QuantLensError(
       'export-refused',
-      `onnxruntime does not load the QDQ model QuantLens exported from this model: ${plainRuntimeStatus(text.replace(/^.*ERROR_MESSAGE:\s*/s, ''))}`,
+      `onnxruntime does not load the QDQ model QuantLens exported from this model: ${sessionRefusalText(err)}`,
       "The float model calibrated, so this is a fault in QuantLens's export: report it to QuantLens with the model and the settings. Another config or opset may export cleanly meanwhile.",
     );
   }
