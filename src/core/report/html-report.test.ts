@@ -141,7 +141,32 @@ describe('htmlReport escaping', () => {
       calibration: { samples: 2, source: 'files', observer: XSS_STYLE },
       generatedAt: XSS_STYLE,
       notes: [`Gemm "${XSS_IMG}": folded alpha 2 into its weight "${XSS_STYLE}"`],
+      errorTrace: {
+        samples: 2,
+        dropDb: 6,
+        tensors: [],
+        sources: [
+          {
+            node: '3',
+            name: XSS_IMG,
+            op: XSS_STYLE,
+            tensor: XSS_IMG,
+            db: 10,
+            inputDb: 40,
+            drop: 30,
+            ownDb: 45,
+            input: XSS_STYLE,
+            inputUnderflow: 0.25,
+            bits: 8,
+            cause: 'amplified',
+          },
+        ],
+      },
     });
+    expect(html).toContain(
+      `<h2>Where the error is lost</h2><p data-testid="report-error-trace">0 quantized tensors compared on 2 samples: one node loses 6 dB or more against its inputs.</p><ul><li><strong>${escapeXml(XSS_IMG)} (${escapeXml(XSS_STYLE)}): 40.0 dB in, 10.0 dB out (${escapeXml(XSS_STYLE)} → ${escapeXml(XSS_IMG)}).</strong>`,
+    );
+    expect(html).toContain(`25% of ${escapeXml(XSS_STYLE)}&#39;s nonzero values round to zero`);
     expect(html).toContain(
       `<p data-testid="report-calibration">Measured on 2 samples from your calibration files (${escapeXml(XSS_STYLE)}).</p>`,
     );

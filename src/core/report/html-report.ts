@@ -18,6 +18,8 @@ import {
   countsText,
   calibrationText,
   sqnrCaveat,
+  errorSourceParts,
+  errorTraceText,
   dbText,
   defaultTitle,
   distinctSources,
@@ -293,6 +295,14 @@ export function htmlReport(report: CheckReport, view: GraphView | undefined, opt
         },
       )}`
     : null;
+  const trace = options.errorTrace
+    ? markup`<h2>Where the error is lost</h2><p data-testid="report-error-trace">${errorTraceText(options.errorTrace)}</p><ul>${options.errorTrace.sources.map(
+        (src) => {
+          const { head, why } = errorSourceParts(src);
+          return markup`<li><strong>${head}.</strong> ${why}</li>`;
+        },
+      )}</ul>`
+    : null;
   const notes = options.notes?.length
     ? markup`<h2>Quantizer notes</h2><ul data-testid="report-quantizer-notes">${options.notes.map((n) => markup`<li>${n}</li>`)}</ul>`
     : null;
@@ -327,6 +337,7 @@ ${model}
 ${counts}
 ${ruleSummaryTable(report)}
 ${sqnr}
+${trace}
 ${notes}
 <h2>Findings (${report.findings.length})</h2>
 ${findingsTable(report, (i) => anchorByFinding.get(i))}

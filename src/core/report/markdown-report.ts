@@ -15,6 +15,8 @@ import {
   countsText,
   calibrationText,
   sqnrCaveat,
+  errorSourceParts,
+  errorTraceText,
   dbText,
   defaultTitle,
   distinctSources,
@@ -143,6 +145,16 @@ export function markdownReport(report: CheckReport, options: MarkdownReportOptio
       const caveat = sqnrCaveat(s);
       if (caveat) out.push(`${codeOr(s.output)}: ${textOr(caveat)}`, '');
     }
+  }
+
+  if (options.errorTrace) {
+    const t = options.errorTrace;
+    out.push('## Where the error is lost', '', mdText(errorTraceText(t)), '');
+    for (const src of t.sources) {
+      const { head, why } = errorSourceParts(src);
+      out.push(`- **${mdText(head)}.** ${mdText(why)}`);
+    }
+    if (t.sources.length) out.push('');
   }
 
   if (options.notes?.length) {

@@ -8,6 +8,7 @@ import type { Severity, Verdict } from '../check/finding';
 import type { Outcome } from '../../../rules/types';
 import type { CheckReport, CheckReportFinding } from './check-report';
 import type { OutputSqnr } from '../quant/sqnr';
+import type { ErrorSource, ErrorTrace } from '../quant/error-trace';
 
 /** What a caller may add to a report beyond the {@link CheckReport} itself. */
 export interface ReportExtras {
@@ -19,6 +20,8 @@ export interface ReportExtras {
   sqnr?: readonly OutputSqnr[];
   /** What that SQNR (and the plan's ranges) were measured on. */
   calibration?: CalibrationSource;
+  /** Where that SQNR is lost, when the person traced it. */
+  errorTrace?: ErrorTrace;
   /** Quantization config name (e.g. `8a8w`), when the app quantized the model. */
   config?: string;
   /**
@@ -158,6 +161,59 @@ export function sqnrText(
   if (db === Infinity) return '∞ dB (the quantized output matches the float one exactly)';
   if (db === -Infinity) return '−∞ dB (the float output is zero, the quantized one is not)';
   return 'none (the output is zero on every sample, float and quantized)';
+}
+
+/** Why an op makes the error of its input larger, for the ops that do it most. */
+const AMPLIFIES: Record<string, string> = {
+  Log: 'a Log turns a small error in a small value into a large one',
+  Div: 'dividing by a quantized value magnifies its error where it is small',
+  Reciprocal: 'a reciprocal magnifies the error of small values',
+  Sqrt: 'a square root magnifies the error of values near zero',
+  Pow: 'a power magnifies the error of its input',
+  Exp: 'an Exp multiplies the error of large values',
+  Softmax: 'a Softmax exponentiates its input, so the error of the largest scores grows',
+};
+
+/**
+ * Where the error enters, for people: the node, the SQNR before and after it, what the figures say
+ * the loss is (see ErrorSource.cause), and what to change. Shared by the app and the CLI.
+ */
+export function errorSourceText(s: ErrorSource): string {
+  const { head, why } = errorSourceParts(s);
+  return `${head}. ${why}`;
+}
+
+/** {@link errorSourceText} in two parts: the node and its figures, and the cause with its remedy. */
+export function errorSourceParts(s: ErrorSource): { head: string; why: string } {
+  const head = `${s.name} (${s.op}): ${dbText(s.inputDb)} dB in, ${dbText(s.db)} dB out (${s.input} → ${s.tensor})`;
+  const own = `its output's own rounding keeps ${dbText(s.ownDb)} dB`;
+  const feeders =
+    s.inputUnderflow >= 0.01
+      ? ` ${(100 * s.inputUnderflow).toFixed(s.inputUnderflow < 0.1 ? 1 : 0)}% of ${s.input}'s nonzero values round to zero at its encoding.`
+      : '';
+  let why: string;
+  if (s.cause === 'rounding')
+    why =
+      s.bits < 16
+        ? `Its output's ${s.bits}-bit encoding accounts for most of it (rounding alone keeps ${dbText(s.ownDb)} dB): give this node 16-bit activations (a per-node override to 16a8w), or calibrate on inputs without rare outliers, which widen the range.`
+        : `Its output's ${s.bits}-bit encoding accounts for most of it (rounding alone keeps ${dbText(s.ownDb)} dB): its range is wide for the values it holds (an outlier, or values over many orders of magnitude); keep the node in float (a per-node override to float), or narrow the range.`;
+  else if (s.cause === 'weights' && s.weight)
+    why = `Its ${s.weight.bits}-bit ${s.weight.granularity} weight ${s.weight.tensor} accounts for it (${own}): give the node wider weights (a per-node override to a config with 16-bit weights, such as 16a16w)${s.weight.granularity === 'per-tensor' ? ', or per-channel weights' : ''}.`;
+  else {
+    const how = AMPLIFIES[s.op];
+    why = `The ${s.op} makes its input's error larger (${own})${how ? `: ${how}` : ''}. Give the nodes that feed it finer encodings (16-bit activations by a per-node override), or keep it in float (an override to float).`;
+  }
+  return { head, why: `${why}${feeders}` };
+}
+
+/** The trace's summary line: how many tensors, and whether any node loses much. */
+export function errorTraceText(t: ErrorTrace): string {
+  const n = `${t.tensors.length} quantized tensor${t.tensors.length === 1 ? '' : 's'} compared on ${t.samples} sample${t.samples === 1 ? '' : 's'}`;
+  if (!t.sources.length)
+    return `${n}: no node loses ${t.dropDb} dB or more against its inputs; the error builds up a little at each node.`;
+  return t.sources.length === 1
+    ? `${n}: one node loses ${t.dropDb} dB or more against its inputs.`
+    : `${n}: ${t.sources.length} nodes lose ${t.dropDb} dB or more against their inputs, the largest loss first.`;
 }
 
 /** A value in three significant digits, or 1/n for a scale that is one (1/256). */

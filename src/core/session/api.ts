@@ -14,6 +14,7 @@ import type { LayoutInput, LayoutResult } from '../layout/layout-graph';
 import type { ValidationResult } from '../check/validate';
 import type { ObserverKind } from '../quant/calibrate';
 import type { CalibrationSample } from '../quant/expose';
+import type { ErrorTrace } from '../quant/error-trace';
 import type { OutputSqnr } from '../quant/sqnr';
 import type { QuantOptions } from '../quant/configs';
 import type { Override } from '../quant/plan';
@@ -246,6 +247,12 @@ export interface EngineApi {
    * model stops it (error code `cancelled`), as does cancelQuantize.
    */
   measureSqnr(): Promise<Answer<{ sqnr: OutputSqnr[] }>>;
+  /**
+   * Where the last quantization's error comes from: every quantized activation compared between
+   * the float model and the export on the same samples (error-trace.ts), and the nodes where the
+   * SQNR falls. Copies every activation out of onnxruntime, so it runs only when asked.
+   */
+  traceError(): Promise<Answer<{ trace: ErrorTrace }>>;
   /** Stops a running quantization (calibration stops before its next sample); says whether one was running. */
   cancelQuantize(): Promise<Answer<{ wasRunning: boolean }>>;
   /** An export of the last quantization. */

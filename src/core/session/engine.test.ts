@@ -136,6 +136,7 @@ describe('engine answers', () => {
     expect(failure(await engine.tensorPreview('', 'w'))).toBe('no-model');
     expect(failure(await engine.exportArtifact('qdq'))).toBe('no-plan');
     expect(failure(await engine.measureSqnr())).toBe('no-plan');
+    expect(failure(await engine.traceError())).toBe('no-plan');
     expect(failure(await engine.socs('tpu' as 'htp'))).toBe('unknown-backend');
     expect(failure(await engine.setConstraintPack('{', 'p.json'))).toBe('invalid-pack');
     expect(await engine.cancelQuantize()).toEqual({ ok: true, wasRunning: false });
@@ -251,6 +252,11 @@ describe('the SQNR left for later (the page asks for the plan first)', () => {
     expect(measured.sqnr[0]!.db).toBeGreaterThan(20);
     // Measured once: asked again, the same figures without another run.
     expect(value(await engine.measureSqnr())!.sqnr).toEqual(reference.sqnr);
+    // The error trace of the same export, on the same samples, reads the output at the same figure.
+    const trace = value(await engine.traceError())!.trace;
+    const output = trace.tensors.find((t) => t.tensor === reference.sqnr[0]!.output)!;
+    expect(output.db).toBeCloseTo(reference.sqnr[0]!.db, 6);
+    expect(trace.samples).toBe(3);
   });
 
   it('a model opened while the SQNR is measured stops it, and the old plan is gone', async () => {
@@ -264,6 +270,19 @@ describe('the SQNR left for later (the page asks for the plan first)', () => {
     const out = await measuring;
     expect(out.ok ? 'measured' : out.error.code).toBe('cancelled');
     expect(value(await engine.exportArtifact('qdq'))).toBeUndefined();
+  });
+
+  it('a model opened while the error is traced stops the trace', async () => {
+    const { nodeRuntime } = await import('../quant/node-runtime');
+    const engine = new Engine(nodeRuntime);
+    await engine.openFiles([file(path)]);
+    value(await engine.quantize(settings));
+    const tracing = engine.traceError();
+    await engine.openFiles([file('public/samples/cnn-sigmoid.qdq.onnx')]);
+    const out = await tracing;
+    expect(out.ok ? 'traced' : out.error.code).toBe('cancelled');
+    const after = await engine.traceError();
+    expect(after.ok ? 'traced' : after.error.code).toBe('no-plan');
   });
 });
 

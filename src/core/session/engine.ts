@@ -34,6 +34,7 @@ import type { Model } from '../model/types';
 import { AimetEncodingsError, parseAimetEncodings, type AimetEncodings } from '../formats/aimet';
 import { sha256Hex } from '../report/sha256';
 import type { OutputSqnr } from '../quant/sqnr';
+import type { ErrorTrace } from '../quant/error-trace';
 import { Checker, hashJob, NO_MODEL, unknownBackend } from './checker';
 import type {
   Answer,
@@ -611,23 +612,51 @@ export class Engine implements EngineApi {
 
   async measureSqnr(): Promise<Answer<{ sqnr: OutputSqnr[] }>> {
     const q = this.lastQuant;
-    const measure = q?.result.measureSqnr;
-    if (!q || !measure)
-      return q
-        ? { ok: true, sqnr: q.result.sqnr }
-        : {
-            ok: false,
-            error: errorReport('no-plan', 'There is no quantization to measure', 'Quantize the model first.'),
-          };
+    if (q && !q.result.measureSqnr) return { ok: true, sqnr: q.result.sqnr };
+    return this.afterQuant(
+      { verb: 'measure', run: 'SQNR', failed: 'The SQNR could not be measured' },
+      async (result, signal) => {
+        const sqnr = await result.measureSqnr!(signal);
+        return () => {
+          result.sqnr = sqnr;
+          result.measureSqnr = undefined;
+          return { sqnr };
+        };
+      },
+    );
+  }
+
+  async traceError(): Promise<Answer<{ trace: ErrorTrace }>> {
+    return this.afterQuant(
+      { verb: 'trace', run: 'error trace', failed: 'The error could not be traced' },
+      async (result, signal) => {
+        const trace = await result.traceError(signal);
+        return () => ({ trace });
+      },
+    );
+  }
+
+  /**
+   * A run on the last quantization's export (its SQNR, its error trace), stopped by a new run or
+   * model like calibration; `work` answers with what to keep once the run is known to stand.
+   */
+  private async afterQuant<T extends object>(
+    { verb, run, failed }: { verb: string; run: string; failed: string },
+    work: (result: QuantizeResult, signal: AbortSignal) => Promise<() => T>,
+  ): Promise<Answer<T>> {
+    const q = this.lastQuant;
+    if (!q)
+      return {
+        ok: false,
+        error: errorReport('no-plan', `There is no quantization to ${verb}`, 'Quantize the model first.'),
+      };
     this.running?.abort();
     const controller = new AbortController();
     this.running = controller;
     try {
-      const sqnr = await measure(controller.signal);
+      const keep = await work(q.result, controller.signal);
       if (controller.signal.aborted || this.lastQuant !== q) return { ok: false, error: CANCELLED };
-      q.result.sqnr = sqnr;
-      q.result.measureSqnr = undefined;
-      return { ok: true, sqnr };
+      return { ok: true, ...keep() };
     } catch (err) {
       if (err instanceof CalibrationCancelled || controller.signal.aborted) return { ok: false, error: CANCELLED };
       if (err instanceof RuntimeStoppedError)
@@ -635,8 +664,8 @@ export class Engine implements EngineApi {
           ok: false,
           error: errorReport(
             'runtime-stopped',
-            `The SQNR run was lost: ${err.message}`,
-            'The plan and its exports stand; quantize again to measure it. If it stops again, the export needs more memory than the browser gives the page: try fewer calibration samples.',
+            `The ${run} run was lost: ${err.message}`,
+            `The plan and its exports stand; quantize again to ${verb} it. If it stops again, the export needs more memory than the browser gives the page: try fewer calibration samples.`,
           ),
         };
       return {
@@ -644,7 +673,7 @@ export class Engine implements EngineApi {
         error: reportOf(
           err,
           'quantize-failed',
-          'The SQNR could not be measured',
+          failed,
           'The plan and its exports stand; if it persists, report it with the model.',
         ),
       };

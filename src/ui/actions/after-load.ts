@@ -59,6 +59,7 @@ export async function afterLoad(
   useQuant.setState((q) => ({
     running: undefined,
     outcome: undefined,
+    trace: undefined,
     target: 'model',
     error: undefined,
     cancelled: false,

@@ -24,6 +24,7 @@ function extras() {
   return {
     version: VERSION,
     ...(plan ? { sqnr: plan.sqnr, calibration: plan.calibration, config: q.settings.config, notes: plan.notes } : {}),
+    ...(plan && q.trace && !q.trace.running && 'trace' in q.trace ? { errorTrace: q.trace.trace } : {}),
   };
 }
 

@@ -18,6 +18,7 @@ export async function runQuantize(): Promise<void> {
     cancelled: false,
     offer: undefined,
     sqnr: undefined,
+    trace: undefined,
   });
   const progress = progressProxy((phase, fraction) => {
     if (mine === seq && !finished) useQuant.setState({ running: { phase, fraction, started } });
@@ -76,6 +77,25 @@ async function measureSqnr(mine: number): Promise<void> {
   if (answer.ok) useQuant.setState({ outcome: { ...outcome, sqnr: answer.sqnr, sqnrPending: false }, sqnr: undefined });
   else if (answer.error.code === 'cancelled') useQuant.setState({ sqnr: undefined });
   else useQuant.setState({ sqnr: { measuring: false, error: answer.error.message } });
+}
+
+/**
+ * Traces where the error of the outcome shown comes from (engine.traceError), once its SQNR is in
+ * (the engine runs one job on the export at a time: a trace would stop the measuring).
+ */
+export async function traceQuantError(): Promise<void> {
+  const mine = seq;
+  useQuant.setState({ trace: { running: true } });
+  let answer;
+  try {
+    answer = await engineClient().traceError();
+  } catch (err) {
+    answer = { ok: false as const, error: { code: 'failed', message: (err as Error).message } };
+  }
+  if (mine !== seq) return;
+  if (answer.ok) useQuant.setState({ trace: { running: false, trace: answer.trace } });
+  else if (answer.error.code === 'cancelled') useQuant.setState({ trace: undefined });
+  else useQuant.setState({ trace: { running: false, error: answer.error.message } });
 }
 
 /**

@@ -6,11 +6,12 @@ import { useState } from 'react';
 import { CONFIG_NAMES, type ConfigName } from '../../core/quant/configs';
 import { fedDtype, guessedDims } from '../../core/quant/inputs';
 import type { ObserverKind } from '../../core/quant/calibrate';
-import { cancelQuantize, download, runQuantize, showTarget } from '../actions/quant';
+import { cancelQuantize, download, runQuantize, showTarget, traceQuantError } from '../actions/quant';
+import { revealNode } from '../actions/view';
 import { setQuantSettings, useQuant } from '../state/quant-store';
 import { useApp } from '../state/app-store';
 import { useNotFloat } from '../state/check-store';
-import { calibrationText, sqnrCaveat, sqnrText } from '../../core/report/report-text';
+import { calibrationText, errorSourceParts, errorTraceText, sqnrCaveat, sqnrText } from '../../core/report/report-text';
 
 const patch = setQuantSettings;
 
@@ -165,6 +166,68 @@ function DynamicShapes() {
   );
 }
 
+/**
+ * Where the SQNR is lost: a button that traces the export tensor by tensor (two more runs with
+ * every activation read out), then the nodes where it falls, each jumping to its node.
+ */
+function ErrorTraceView() {
+  const trace = useQuant((s) => s.trace);
+  const outcome = useQuant((s) => s.outcome);
+  const measuring = useQuant((s) => !!s.sqnr?.measuring);
+  if (!outcome || outcome.sqnr.length === 0) return null;
+  if (!trace)
+    return (
+      <button
+        type="button"
+        data-testid="trace-error"
+        disabled={measuring}
+        title="Compares every quantized activation between the float model and the export on the calibration samples, and names the nodes where the SQNR falls, with the cause and what to change"
+        className="mt-1 rounded border border-slate-300 bg-white px-1.5 hover:bg-slate-100 disabled:opacity-40"
+        onClick={() => void traceQuantError()}
+      >
+        Where is the error lost?
+      </button>
+    );
+  if (trace.running)
+    return (
+      <div data-testid="trace-running" className="mt-1 text-slate-600">
+        Tracing: every quantized tensor, float against the export, on {outcome.calibration.samples} sample
+        {outcome.calibration.samples === 1 ? '' : 's'}…
+      </div>
+    );
+  if ('error' in trace)
+    return (
+      <div data-testid="trace-failed" className="mt-1 text-amber-800">
+        Error trace not made: {trace.error}
+      </div>
+    );
+  return (
+    <div data-testid="error-trace" className="mt-1">
+      <div className="text-slate-700">{errorTraceText(trace.trace)}</div>
+      <ul className="mt-0.5 space-y-0.5">
+        {trace.trace.sources.map((s) => {
+          const { head, why } = errorSourceParts(s);
+          return (
+            <li key={`${s.node}:${s.tensor}`}>
+              <button
+                type="button"
+                data-testid="error-source"
+                data-node={s.name}
+                title="Show this node"
+                className="w-full rounded border border-amber-200 bg-white px-1.5 py-0.5 text-left hover:bg-amber-50"
+                onClick={() => void revealNode(s.node)}
+              >
+                <div className="break-words font-medium text-slate-900">{head}</div>
+                <div className="break-words text-slate-600">{why}</div>
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
 function Results() {
   const outcome = useQuant((s) => s.outcome);
   const sqnr = useQuant((s) => s.sqnr);
@@ -201,6 +264,7 @@ function Results() {
           SQNR not measured: {sqnr.error}
         </div>
       )}
+      <ErrorTraceView />
       <div
         data-testid="quant-calibration"
         className={outcome.calibration.source === 'random' ? 'text-amber-800' : 'text-slate-600'}

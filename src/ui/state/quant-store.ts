@@ -3,6 +3,7 @@ import { create } from 'zustand';
 import { DEFAULT_CALIBRATION, DEFAULT_OPTIONS } from '../../core/quant/configs';
 import type { Override } from '../../core/quant/plan';
 import type { QuantizeOutcome, QuantizeSettings } from '../../core/session/api';
+import type { ErrorTrace } from '../../core/quant/error-trace';
 
 /** The panel's choices; backend, SoC, strict and flow are the toolbar's (useCheck), given to each run. */
 export type QuantPanelSettings = Omit<QuantizeSettings, 'backend' | 'soc' | 'strict' | 'flow' | 'target'>;
@@ -13,6 +14,8 @@ export interface QuantState {
   outcome?: Extract<QuantizeOutcome, { ok: true }>;
   /** The outcome came before its SQNR (sqnrPending): being measured, or why it could not be. */
   sqnr?: { measuring: true } | { measuring: false; error: string };
+  /** The error trace of the outcome shown (asked for): running, made, or why it could not be. */
+  trace?: { running: true } | { running: false; trace: ErrorTrace } | { running: false; error: string };
   error?: string;
   cancelled?: boolean;
   /** Why a float model was not quantized on load (too large for the on-load budget): the panel offers the run. */

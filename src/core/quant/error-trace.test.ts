@@ -1,0 +1,108 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadRulePack } from '../../../rules/registry';
+import { readOnnx } from '../model/read-onnx';
+import { DEFAULT_OPTIONS, type ConfigName } from './configs';
+import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
+import { createOrtSession, ort } from './ort-node';
+import { quantize } from './quantize';
+import { errorSourceText, errorTraceText } from '../report/report-text';
+
+/** openWakeWord's log-mel front end (PyTorch 1.11; `npm run gen:corpus` fetches it). */
+const MEL = '.cache/bench-models/oww_melspectrogram.onnx';
+/** torchvision's Keypoint R-CNN on a one-Conv backbone (PyTorch 1.13; If nodes the quantizer folds). */
+const KEYPOINT = '.cache/corpus/torch/float-keypoint-rcnn.onnx';
+
+async function quantizeFile(file: string, config: ConfigName, sizes: Record<string, number[]> = {}) {
+  const bytes = new Uint8Array(readFileSync(file));
+  const model = readOnnx(bytes);
+  const inputs = feedInputs(model);
+  const { shapes } = resolveInputShapes(inputs, new Map(Object.entries(sizes)));
+  return quantize({
+    model,
+    bytes,
+    pack: await loadRulePack('htp'),
+    soc: 'SM8650',
+    strict: true,
+    options: { ...DEFAULT_OPTIONS, config },
+    samples: randomSamples(ort.Tensor, inputs, shapes, 4),
+    createSession: (b, o) => createOrtSession(b, o),
+  });
+}
+
+describe('the error trace', () => {
+  it.skipIf(!existsSync(MEL))(
+    "names the Log that magnifies its input's error at 8a8w, and the 8-bit STFT weights at 16a8w (openWakeWord's log-mel)",
+    async () => {
+      const narrow = await quantizeFile(MEL, '8a8w', { input: [1, 1280] });
+      const trace = await narrow.traceError();
+      // The same comparison as the SQNR, made another way (every tensor read out, the export's
+      // value of the output against the float one): the output's figure is the SQNR's.
+      const output = trace.tensors.find((t) => t.tensor === 'output')!;
+      expect(output.db).toBeCloseTo(narrow.sqnr[0]!.db, 6);
+      // A graph input's quantized value is its own rounding.
+      const input = trace.tensors.find((t) => t.tensor === 'input')!;
+      expect(input.node).toBeUndefined();
+      expect(input.db).toBe(input.ownDb);
+      // Every activation the export quantizes is traced, constants are not.
+      const g = readOnnx(new Uint8Array(readFileSync(MEL))).graph;
+      const produced = new Set(['input', ...g.nodes.flatMap((n) => n.outputs)]);
+      const activations = [...narrow.encodings.tensors.keys()].filter(
+        (t) => produced.has(t) && !narrow.encodings.constants.has(t),
+      );
+      expect(trace.tensors.map((t) => t.tensor).sort()).toEqual(activations.sort());
+      const first = trace.sources[0]!;
+      expect(first).toMatchObject({ name: 'Log_17', op: 'Log', cause: 'amplified', input: 'onnx::Log_24' });
+      expect(first.drop).toBeGreaterThan(6);
+      // Its output's own rounding is far better than what reached it: the Log, not its encoding.
+      expect(first.ownDb - first.db).toBeGreaterThan(10);
+      expect(errorSourceText(first)).toMatch(
+        /^Log_17 \(Log\): \d+\.\d dB in, \d+\.\d dB out .*a Log turns a small error/,
+      );
+      expect(trace.sources.every((s) => s.drop >= trace.dropDb)).toBe(true);
+
+      const wide = await quantizeFile(MEL, '16a8w', { input: [1, 1280] });
+      const t16 = await wide.traceError();
+      expect(t16.sources.map((s) => `${s.name} ${s.cause} ${s.weight?.tensor}`).sort()).toEqual([
+        'Conv_2 weights 0.stft.conv_real.weight',
+        'Conv_3 weights 0.stft.conv_imag.weight',
+      ]);
+      expect(t16.sources[0]!.weight).toMatchObject({ bits: 8, granularity: 'per-channel' });
+      expect(errorTraceText(t16)).toMatch(/^21 quantized tensors compared on 4 samples: 2 nodes lose 6 dB or more/);
+    },
+    60_000,
+  );
+
+  it.skipIf(!existsSync(KEYPOINT))(
+    'names nodes as the model was opened when If nodes were folded (Keypoint R-CNN)',
+    async () => {
+      const r = await quantizeFile(KEYPOINT, '8a8w');
+      const trace = await r.traceError();
+      const opened = readOnnx(new Uint8Array(readFileSync(KEYPOINT)));
+      // Every producer is a node of the model as opened: the main graph's, or one inside the If
+      // branch the fold inlined (an id path through the If).
+      const byId = new Map<string, (typeof opened.graph.nodes)[number]>();
+      const collect = (nodes: typeof opened.graph.nodes) => {
+        for (const n of nodes) {
+          byId.set(n.id, n);
+          for (const s of n.subgraphs) collect(s.graph.nodes);
+        }
+      };
+      collect(opened.graph.nodes);
+      // The node an id names has the op the trace gives it, and writes the tensor (or, for the
+      // last node of a folded branch, its If does).
+      const producers = trace.tensors.filter((t) => t.node !== undefined);
+      expect(producers.length).toBeGreaterThan(100);
+      expect(producers.filter((t) => t.node!.includes('/')).length).toBeGreaterThan(0);
+      const wrong = producers.filter((t) => {
+        const n = byId.get(t.node!);
+        const owner = byId.get(t.node!.split('/')[0]!);
+        return !n || n.opType !== t.op || !(n.outputs.includes(t.tensor) || owner?.outputs.includes(t.tensor));
+      });
+      expect(wrong.map((t) => `${t.tensor} ${t.node}`)).toEqual([]);
+      for (const s of trace.sources) expect(byId.get(s.node)?.name || s.node, s.name).toBe(s.name);
+      for (const t of trace.tensors) expect(Number.isNaN(t.ownDb) || t.ownDb >= 0, t.tensor).toBe(true);
+    },
+    240_000,
+  );
+});

@@ -1,0 +1,247 @@
+/**
+ * Where a quantized model's error comes from: every activation the export quantizes, compared
+ * between the float model and the QDQ model on the calibration samples, as ONNX Runtime's
+ * qdq_loss_debug does (its `xmodel_err` and `qdq_err`) and AIMET's per-layer analysis. Each tensor
+ * gets two figures: the SQNR of the quantized model's value against the float one (the error
+ * carried to it from every node before), and the SQNR of its own encoding alone (the float value
+ * rounded to it). A node whose output is far worse than its inputs is where the error enters.
+ */
+import type * as ortTypes from 'onnxruntime-common';
+import { checkpoint, type SessionFactory } from './calibrate';
+import { exposeTensors, type CalibrationSample } from './expose';
+import { outputNumbers, ratioDb } from './sqnr';
+import { quantRange, type QuantEncoding } from '../encoding/encoding';
+import type { Model } from '../model/types';
+
+/** One quantized activation, over the samples. */
+export interface TensorError {
+  tensor: string;
+  /** The node that writes it (its id in the model), or undefined for a graph input. */
+  node?: string;
+  op?: string;
+  /** SQNR of the quantized model's value against the float model's, in dB. */
+  db: number;
+  /** SQNR of the float value rounded to this tensor's encoding alone, in dB. */
+  ownDb: number;
+  /**
+   * Share of the float values that are not zero but round to zero at this encoding: values below
+   * half a step, which a Log, a division or a normalization downstream needs.
+   */
+  underflow: number;
+  /**
+   * The first sample (0-based) on which the quantized model's tensor holds another number of
+   * values than the float one (what passed a threshold changed): `db` is NaN then, as for the
+   * SQNR of such an output.
+   */
+  resized?: number;
+}
+
+/** A node whose output is much worse than its inputs: the error enters there. */
+export interface ErrorSource {
+  node: string;
+  name: string;
+  op: string;
+  tensor: string;
+  /** The output's SQNR and the worst of its quantized inputs' (dB). */
+  db: number;
+  inputDb: number;
+  /** inputDb - db. */
+  drop: number;
+  /** The output encoding's own SQNR: high when the loss is the inputs' error made larger, low when it is this rounding. */
+  ownDb: number;
+  /** The input whose error the node carried, with its underflow share. */
+  input: string;
+  inputUnderflow: number;
+  /** The output encoding's bits. */
+  bits: number;
+  /** The node's quantized constant input (its weight), if it has one. */
+  weight?: { tensor: string; bits: number; granularity: string };
+  /**
+   * What the loss is, from the figures: `rounding` when the output's own encoding accounts for at
+   * least half the noise (ownDb within 3 dB of db), else `weights` when the node has a quantized
+   * weight, else `amplified` (the op makes its inputs' error larger: a Log, a division).
+   */
+  cause: 'rounding' | 'weights' | 'amplified';
+}
+
+export interface ErrorTrace {
+  /** Every traced activation, in graph order. */
+  tensors: TensorError[];
+  /** Nodes where the SQNR falls by at least {@link SOURCE_DROP_DB}, the largest drop first (at most {@link MAX_SOURCES}). */
+  sources: ErrorSource[];
+  samples: number;
+  /** The fall that makes a source ({@link SOURCE_DROP_DB}). */
+  dropDb: number;
+}
+
+/** A fall of the SQNR across one node worth naming: a quarter of the signal's power as noise, or worse. */
+export const SOURCE_DROP_DB = 6;
+export const MAX_SOURCES = 8;
+/** How far above the worst output's SQNR a fall still counts (see traceError). */
+export const MATTERS_DB = 20;
+
+/** Rounds like ONNX's QuantizeLinear (half to even) and dequantizes back. */
+function fakeQuant(enc: QuantEncoding): ((x: number) => number) | undefined {
+  if (enc.scale.length !== 1) return undefined;
+  const s = enc.scale[0]!;
+  const zp = enc.zeroPoint[0] ?? 0;
+  if (!(s > 0)) return undefined;
+  const { qmin, qmax } = quantRange(enc.dtype, enc.bitwidth);
+  return (x) => {
+    const v = x / s;
+    let r = Math.round(v);
+    if (r - v === 0.5 && r % 2 !== 0) r -= 1;
+    const q = Math.min(qmax, Math.max(qmin, r + zp));
+    return (q - zp) * s;
+  };
+}
+
+interface Acc {
+  resized?: number;
+  signal: number;
+  noise: number;
+  own: number;
+  nonzero: number;
+  zeroed: number;
+}
+
+/**
+ * Runs the float model and its QDQ export on each sample with every quantized activation as an
+ * output, and compares them tensor by tensor. `floatBytes` is the model the export was made from
+ * (after the quantizer's folds); `encodings` the export's tensors (constants are not traced).
+ */
+export async function traceError(
+  floatBytes: Uint8Array,
+  qdqBytes: Uint8Array,
+  model: Model,
+  encodings: ReadonlyMap<string, QuantEncoding>,
+  constants: ReadonlySet<string>,
+  samples: readonly CalibrationSample[],
+  createSession: SessionFactory,
+  signal?: AbortSignal,
+): Promise<ErrorTrace> {
+  const g = model.graph;
+  const producer = new Map<string, (typeof g.nodes)[number]>();
+  for (const n of g.nodes) for (const o of n.outputs) if (o) producer.set(o, n);
+  const inputs = new Set(g.inputs.map((i) => i.name));
+  const rounders = new Map<string, (x: number) => number>();
+  for (const [t, enc] of encodings) {
+    if (constants.has(t) || (!producer.has(t) && !inputs.has(t))) continue;
+    const fq = fakeQuant(enc);
+    if (fq) rounders.set(t, fq);
+  }
+  const traced = new Set([...rounders.keys()].filter((t) => producer.has(t)));
+  const acc = new Map<string, Acc>();
+  const add = (name: string, x: ArrayLike<number>, y: ArrayLike<number> | undefined) => {
+    const fq = rounders.get(name)!;
+    const e = acc.get(name) ?? { signal: 0, noise: 0, own: 0, nonzero: 0, zeroed: 0 };
+    acc.set(name, e);
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      if (!Number.isFinite(v)) continue;
+      const r = fq(v);
+      e.signal += v * v;
+      e.own += (v - r) * (v - r);
+      const d = v - (y ? y[i]! : r);
+      e.noise += d * d;
+      if (v !== 0) {
+        e.nonzero++;
+        if (r === 0) e.zeroed++;
+      }
+    }
+  };
+  // The graph as written on both sides, as the SQNR runs it: each op computes in float between
+  // its DequantizeLinear and QuantizeLinear.
+  const options = { graphOptimizationLevel: 'disabled' } as const;
+  const a = await createSession(exposeTensors(floatBytes, traced), options);
+  let b: ortTypes.InferenceSession;
+  try {
+    // The export names each quantized activation's DequantizeLinear output as the tensor.
+    b = await createSession(exposeTensors(qdqBytes, traced), options);
+  } catch (err) {
+    await a.release();
+    throw err;
+  }
+  try {
+    for (const [k, s] of samples.entries()) {
+      await checkpoint(signal);
+      const feeds = s as Record<string, ortTypes.Tensor>;
+      const ra = await a.run(feeds);
+      const rb = await b.run(feeds);
+      // A graph input's quantized value is its own rounding.
+      for (const name of inputs) if (rounders.has(name)) add(name, outputNumbers(feeds[name]) ?? [], undefined);
+      for (const name of traced) {
+        const x = outputNumbers(ra[name]);
+        const y = outputNumbers(rb[name]);
+        if (!x || !y) continue;
+        if (x.length === y.length) add(name, x, y);
+        else {
+          // Another size in the quantized model (a detector's boxes): not comparable value by value.
+          add(name, [], undefined);
+          acc.get(name)!.resized ??= k;
+        }
+      }
+    }
+  } finally {
+    await a.release();
+    await b.release();
+  }
+  const tensors: TensorError[] = [];
+  const byName = new Map<string, TensorError>();
+  const record = (name: string) => {
+    const e = acc.get(name);
+    if (!e || byName.has(name)) return;
+    const n = producer.get(name);
+    const t: TensorError = {
+      tensor: name,
+      ...(n ? { node: n.id, op: n.opType } : {}),
+      db: e.resized === undefined ? ratioDb(e.signal, e.noise) : NaN,
+      ownDb: ratioDb(e.signal, e.own),
+      underflow: e.nonzero ? e.zeroed / e.nonzero : 0,
+      ...(e.resized === undefined ? {} : { resized: e.resized }),
+    };
+    tensors.push(t);
+    byName.set(name, t);
+  };
+  for (const i of g.inputs) record(i.name);
+  for (const n of g.nodes) for (const o of n.outputs) if (o) record(o);
+  // A fall far above what reaches the outputs costs them nothing (a 16-bit Conv from 96 to 87 dB
+  // before a model output of 42): named only within MATTERS_DB of the worst traced output.
+  const outputDbs = g.outputs.map((o) => byName.get(o.name)?.db).filter((d): d is number => Number.isFinite(d));
+  const ceiling = outputDbs.length ? Math.min(...outputDbs) + MATTERS_DB : Infinity;
+  const sources: ErrorSource[] = [];
+  for (const n of g.nodes) {
+    let worst: TensorError | undefined;
+    for (const i of n.inputs) {
+      const t = i ? byName.get(i) : undefined;
+      if (t && Number.isFinite(t.db) && (!worst || t.db < worst.db)) worst = t;
+    }
+    if (!worst) continue;
+    for (const o of n.outputs) {
+      const t = o ? byName.get(o) : undefined;
+      if (!t || Number.isNaN(t.db)) continue;
+      const drop = worst.db - t.db;
+      if (!(drop >= SOURCE_DROP_DB) || t.db > ceiling) continue;
+      const w = n.inputs.find((i) => i && constants.has(i) && encodings.has(i));
+      const we = w ? encodings.get(w)! : undefined;
+      const cause = t.ownDb - t.db <= 3 ? 'rounding' : we ? 'weights' : 'amplified';
+      sources.push({
+        node: n.id,
+        name: n.name || n.id,
+        op: n.opType,
+        tensor: t.tensor,
+        db: t.db,
+        inputDb: worst.db,
+        drop,
+        ownDb: t.ownDb,
+        input: worst.tensor,
+        inputUnderflow: worst.underflow,
+        bits: encodings.get(t.tensor)!.bitwidth,
+        ...(we ? { weight: { tensor: w!, bits: we.bitwidth, granularity: we.granularity } } : {}),
+        cause,
+      });
+    }
+  }
+  sources.sort((x, y) => y.drop - x.drop);
+  return { tensors, sources: sources.slice(0, MAX_SOURCES), samples: samples.length, dropDb: SOURCE_DROP_DB };
+}
