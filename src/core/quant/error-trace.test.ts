@@ -10,6 +10,8 @@ import { errorSourceText, errorTraceText } from '../report/report-text';
 
 /** openWakeWord's log-mel front end (PyTorch 1.11; `npm run gen:corpus` fetches it). */
 const MEL = '.cache/bench-models/oww_melspectrogram.onnx';
+/** openWakeWord's "hello deepa" head (PyTorch 2.8; fetched by `npm run gen:corpus`). */
+const DEEPA = '.cache/bench-models/oww_hello_deepa.onnx';
 /** torchvision's Keypoint R-CNN on a one-Conv backbone (PyTorch 1.13; If nodes the quantizer folds). */
 const KEYPOINT = '.cache/corpus/torch/float-keypoint-rcnn.onnx';
 
@@ -69,6 +71,27 @@ describe('the error trace', () => {
       ]);
       expect(t16.sources[0]!.weight).toMatchObject({ bits: 8, granularity: 'per-channel' });
       expect(errorTraceText(t16)).toMatch(/^21 quantized tensors compared on 4 samples: 2 nodes lose 6 dB or more/);
+    },
+    60_000,
+  );
+
+  it.skipIf(!existsSync(DEEPA))(
+    "does not blame a Conv, Gemm or Add output its Relu clamps (openWakeWord's classifier head, PyTorch 2.8)",
+    async () => {
+      const r = await quantizeFile(DEEPA, '16a8w');
+      const trace = await r.traceError();
+      // The LayerNorm's bias Add feeds a Relu, whose encoding it takes (the pair runs as one op):
+      // the export's value before the Relu has no negatives, far from the float one, and the Relu
+      // after it gives back what the float model has.
+      const clamped = trace.tensors.find((t) => t.tensor === '/layernorm1/Add_1_output_0')!;
+      expect(clamped.db).toBeLessThan(10);
+      const after = trace.tensors.find((t) => t.tensor === '/relu1/Relu_output_0')!;
+      expect(after.db).toBeGreaterThan(clamped.db + 20);
+      expect(trace.sources.map((s) => `${s.name} ${s.cause}`)).toEqual(['/layer1/Gemm weights']);
+      // A Gemm's per-tensor weight: per-channel linear weights are the other way.
+      expect(errorSourceText(trace.sources[0]!)).toContain(
+        'or per-channel linear weights ("per-channel linear weights" in the app, --per-channel-linear).',
+      );
     },
     60_000,
   );

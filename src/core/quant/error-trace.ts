@@ -209,6 +209,23 @@ export async function traceError(
   // before a model output of 42): named only within MATTERS_DB of the worst traced output.
   const outputDbs = g.outputs.map((o) => byName.get(o.name)?.db).filter((d): d is number => Number.isFinite(d));
   const ceiling = outputDbs.length ? Math.min(...outputDbs) + MATTERS_DB : Infinity;
+  // A fall its readers undo did not reach the outputs: a Conv output clamped at its Relu's
+  // encoding (the pair runs as one op, so the export's value before the Relu drops the negatives
+  // the Relu drops anyway), a written-out LayerNorm's mean of values near zero (its error is small
+  // beside the values it is taken from). Such a tensor is no source.
+  const readers = new Map<string, (typeof g.nodes)[number][]>();
+  for (const n of g.nodes) for (const i of n.inputs) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
+  const graphOutputs = new Set(g.outputs.map((o) => o.name));
+  const undone = (t: TensorError) => {
+    const by = readers.get(t.tensor);
+    if (!by?.length || graphOutputs.has(t.tensor)) return false;
+    return by.every((n) =>
+      n.outputs.some((o) => {
+        const after = o ? byName.get(o)?.db : undefined;
+        return after !== undefined && after >= t.db + SOURCE_DROP_DB;
+      }),
+    );
+  };
   const sources: ErrorSource[] = [];
   for (const n of g.nodes) {
     let worst: TensorError | undefined;
@@ -221,7 +238,7 @@ export async function traceError(
       const t = o ? byName.get(o) : undefined;
       if (!t || Number.isNaN(t.db)) continue;
       const drop = worst.db - t.db;
-      if (!(drop >= SOURCE_DROP_DB) || t.db > ceiling) continue;
+      if (!(drop >= SOURCE_DROP_DB) || t.db > ceiling || undone(t)) continue;
       const w = n.inputs.find((i) => i && constants.has(i) && encodings.has(i));
       const we = w ? encodings.get(w)! : undefined;
       const cause = t.ownDb - t.db <= 3 ? 'rounding' : we ? 'weights' : 'amplified';

@@ -172,6 +172,9 @@ const AMPLIFIES: Record<string, string> = {
   Pow: 'a power magnifies the error of its input',
   Exp: 'an Exp multiplies the error of large values',
   Softmax: 'a Softmax exponentiates its input, so the error of the largest scores grows',
+  Gather: 'where its indices follow quantized values (a TopK of scores), it picks other elements',
+  GatherElements: 'where its indices follow quantized values, it picks other elements',
+  GatherND: 'where its indices follow quantized values, it picks other elements',
 };
 
 /**
@@ -197,9 +200,19 @@ export function errorSourceParts(s: ErrorSource): { head: string; why: string } 
       s.bits < 16
         ? `Its output's ${s.bits}-bit encoding accounts for most of it (rounding alone keeps ${dbText(s.ownDb)} dB): give this node 16-bit activations (a per-node override to 16a8w), or calibrate on inputs without rare outliers, which widen the range.`
         : `Its output's ${s.bits}-bit encoding accounts for most of it (rounding alone keeps ${dbText(s.ownDb)} dB): its range is wide for the values it holds (an outlier, or values over many orders of magnitude); keep the node in float (a per-node override to float), or narrow the range.`;
-  else if (s.cause === 'weights' && s.weight)
-    why = `Its ${s.weight.bits}-bit ${s.weight.granularity} weight ${s.weight.tensor} accounts for it (${own}): give the node wider weights (a per-node override to a config with 16-bit weights, such as 16a16w)${s.weight.granularity === 'per-tensor' ? ', or per-channel weights' : ''}.`;
-  else {
+  else if (s.cause === 'weights' && s.weight) {
+    // Per-channel weights where the HTP takes them: a Conv's always, a Gemm's as an option AIMET's
+    // HTP configs leave off; not a MatMul's, a norm's or a Gather's (per_channel_quantization False).
+    const perChannel =
+      s.weight.granularity !== 'per-tensor'
+        ? ''
+        : s.op === 'Conv' || s.op === 'ConvTranspose'
+          ? ', or per-channel weights'
+          : s.op === 'Gemm'
+            ? ', or per-channel linear weights ("per-channel linear weights" in the app, --per-channel-linear)'
+            : '';
+    why = `Its ${s.weight.bits}-bit ${s.weight.granularity} weight ${s.weight.tensor} accounts for it (${own}): give the node wider weights (a per-node override to a config with 16-bit weights, such as 16a16w)${perChannel}.`;
+  } else {
     const how = AMPLIFIES[s.op];
     why = `The ${s.op} makes its input's error larger (${own})${how ? `: ${how}` : ''}. Give the nodes that feed it finer encodings (16-bit activations by a per-node override), or keep it in float (an override to float).`;
   }
