@@ -494,6 +494,10 @@ test('the error trace names the node where the SQNR is lost, and takes you to it
   const first = page.getByTestId('error-source').first();
   await expect(first).toHaveAttribute('data-node', 'Log_17');
   await expect(first).toContainText("The Log makes its input's error larger");
+  // The graph marks the nodes where it falls.
+  const logLoss = page.locator('[data-testid="graph-node"][data-op="Log"] [data-testid="node-loss"]');
+  await expect(logLoss).toHaveText(/^−\d+ dB$/);
+  await expect(logLoss).toHaveAttribute('title', /^Error trace: the SQNR falls \d+\.\d dB here, to \d+\.\d dB$/);
   await first.click();
   await expect(page.getByTestId('panel-op')).toHaveText('Log');
   // The design-review reports carry it.
@@ -506,5 +510,56 @@ test('the error trace names the node where the SQNR is lost, and takes you to it
   await page.getByRole('button', { name: 'Quantize', exact: true }).click();
   await expect(page.getByTestId('quant-progress')).toHaveCount(0);
   await expect(trace).toHaveCount(0);
+  await expect(logLoss).toHaveCount(0);
   await expect(page.getByTestId('trace-error')).toBeVisible();
+});
+
+test("an integer input's value is given in the panel: Silero VAD quantizes from random samples with its sample rate, and a link carries it", async ({
+  page,
+  browser,
+}) => {
+  const silero = '.cache/bench-models/silero_vad_v5.onnx';
+  test.skip(!existsSync(silero), 'run `npm run gen:corpus` first');
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [{ name: 'silero_vad_v5.onnx', bytes: new Uint8Array(readFileSync(silero)) }]);
+  const error = page.getByTestId('quant-error');
+  await expect(error).toContainText('its field under "Input values" in the Quantizer panel');
+  const rate = page.getByRole('textbox', { name: 'Value of sr' });
+  await expect(rate).toHaveAttribute('placeholder', 'random');
+  // A rate is an integer: a fraction is refused where it is typed.
+  await rate.fill('16000.5');
+  await rate.blur();
+  await expect(page.getByTestId('input-values').getByRole('alert')).toContainText('sr: an integer');
+  await rate.fill('16000');
+  await rate.blur();
+  await expect(page.getByTestId('input-values').getByRole('alert')).toHaveCount(0);
+  const window = page.getByRole('textbox', { name: 'Shape of input' });
+  await window.fill('1,512');
+  await window.blur();
+  await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  await expect(page.getByTestId('quant-progress')).toHaveCount(0);
+  await expect(error).toHaveCount(0);
+  await expect(page.getByTestId('sqnr').first()).toContainText('dB');
+  await expect(page.getByTestId('quant-result')).toContainText(
+    'Control flow folded for the calibration inputs: If "If_0" -> then_branch',
+  );
+  // A share link carries the value, and the receiver's replay runs with it.
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  const link = await page.getByTestId('share-link').inputValue();
+  const other = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
+  await other.goto(link);
+  await expect(other.getByTestId('snapshot-settings')).toContainText(
+    'quantized 8a8w · input input 1x512 · input sr = 16000',
+  );
+  await dropFiles(other, [{ name: 'silero_vad_v5.onnx', bytes: new Uint8Array(readFileSync(silero)) }]);
+  await expect(other.getByTestId('quant-result')).toBeVisible();
+  await expect(other.getByTestId('quant-progress')).toHaveCount(0);
+  await expect(other.getByTestId('quant-error')).toHaveCount(0);
+  await expect(other.getByRole('textbox', { name: 'Value of sr' })).toHaveValue('16000');
+  await expect(other.getByTestId('sqnr').first()).toContainText('dB');
+  // A model opened next starts without the values given for this one, even one with the same inputs.
+  await dropFiles(page, [{ name: 'silero_vad_v5.onnx', bytes: new Uint8Array(readFileSync(silero)) }]);
+  await expect(error).toContainText('"sr" (int64) got random values from 0 to 9');
+  await expect(page.getByRole('textbox', { name: 'Value of sr' })).toHaveValue('');
 });

@@ -19,7 +19,7 @@ test('a link reproduces settings, verdict, findings and selection for a URL mode
   await page.getByRole('checkbox', { name: 'Show infos' }).uncheck();
   await page.getByRole('button', { name: 'Copy link' }).click();
   const link = await page.getByTestId('share-link').inputValue();
-  expect(link).toMatch(/#s=4\./);
+  expect(link).toMatch(/#s=5\./);
   const count = await page.getByTestId('finding').count();
 
   const fresh = await browser.newContext({ viewport: { width: 1280, height: 720 } });

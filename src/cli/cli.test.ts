@@ -306,7 +306,7 @@ describe('quantlens check --link', () => {
     const { encodeShareLink } = await import('../core/share');
     const link = await encodeShareLink(
       {
-        v: 4,
+        v: 5,
         settings: { backend: 'htp', soc: 'SM8450', strict: false, flow: 'qnn' },
         model: { name: 'other.onnx', size: 1, sha256: '0'.repeat(64) },
       },
@@ -325,7 +325,7 @@ describe('quantlens check --link', () => {
     ) =>
       encodeShareLink(
         {
-          v: 4,
+          v: 5,
           settings: { backend: 'htp', soc, strict: true, flow: 'qnn', config, calibration },
           model: { name: 'transformer-block.onnx', size: 1, sha256: '0'.repeat(64) },
         },
@@ -358,7 +358,7 @@ describe('quantlens check --link', () => {
     const { encodeShareLink } = await import('../core/share');
     const link = await encodeShareLink(
       {
-        v: 4,
+        v: 5,
         settings: {
           backend: 'htp',
           soc: 'SM8650',
@@ -395,7 +395,7 @@ describe('quantlens check --link', () => {
       const linkWith = (fixSizes: boolean) =>
         encodeShareLink(
           {
-            v: 4,
+            v: 5,
             settings: {
               backend: 'htp',
               soc: 'SM8650',
@@ -420,6 +420,39 @@ describe('quantlens check --link', () => {
       expect(
         JSON.parse(dynamic.out).findings.map((f: { rule: string; outcome: string }) => [f.rule, f.outcome]),
       ).toEqual([['dynamic-shape', 'cpu-fallback']]);
+    },
+  );
+
+  it.runIf(existsSync('.cache/bench-models/silero_vad_v5.onnx'))(
+    "replays a version-5 link's input values: Silero VAD calibrates only with its sample rate",
+    async () => {
+      const { encodeShareLink } = await import('../core/share');
+      const model = '.cache/bench-models/silero_vad_v5.onnx';
+      const linkWith = (values?: Record<string, number>) =>
+        encodeShareLink(
+          {
+            v: 5,
+            settings: {
+              backend: 'htp',
+              soc: 'SM8650',
+              strict: true,
+              flow: 'qnn',
+              config: '8a8w',
+              calibration: { mode: 'random', samples: 2, seed: 1 },
+              shapes: { input: [1, 512] },
+              ...(values ? { values } : {}),
+            },
+            model: { name: 'silero_vad_v5.onnx', size: 1, sha256: '0'.repeat(64) },
+          },
+          'http://127.0.0.1:5173/',
+        );
+      const given = run('check', model, '--link', await linkWith({ sr: 16000 }));
+      expect(given.code).toBe(0);
+      expect(given.out).toContain("replayed the link's quantizer run: 8a8w · input input 1x512 · input sr = 16000");
+      // Without it, the replay draws the rate at random, and fails saying so.
+      const drawn = run('check', model, '--link', await linkWith());
+      expect(drawn.code).toBe(2);
+      expect(drawn.err).toMatch(/"sr" \(int64\) got random values from 0 to 9/);
     },
   );
 });

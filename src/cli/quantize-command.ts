@@ -29,6 +29,8 @@ Quantize options:
   --shape INPUT=1,3,224,224  fix an input's dynamic dimensions (others are guessed: an image's
                            height and width 224, else 1, and the run says so); repeatable
   --calib N                random calibration samples with a fixed seed (default ${DEFAULT_CALIBRATION.samples})
+  --value INPUT=NUMBER     the random samples hold NUMBER in every element of INPUT (a sample rate,
+                           a state of zeros; random integers are 0 to 9); repeatable
   --seed N                 seed of the random samples (default ${DEFAULT_CALIBRATION.seed})
   --inputs DIR             calibration inputs: DIR/*.npy or *.pb (one file per sample, single-input
                            models), or a folder per sample of <input>.npy files or .pb tensors
@@ -121,7 +123,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
       'flow',
     ],
     flags: ['strict', 'no-strict', 'per-channel-linear', 'per-channel-embedding', 'fix-sizes', 'trace-error'],
-    multi: ['override', 'shape'],
+    multi: ['override', 'shape', 'value'],
   });
   const o = args.options;
   const fail = (msg: string) => {
@@ -172,6 +174,15 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
     if (!m) return fail(`--shape takes INPUT=D1,D2,... (got "${spec}")`);
     shapes[m[1]!] = m[2]!.split(',').map(Number);
   }
+  const values: Record<string, number> = {};
+  for (const spec of args.lists.get('value') ?? []) {
+    const at = spec.lastIndexOf('=');
+    const text = spec.slice(at + 1).trim();
+    const value = Number(text);
+    if (at <= 0 || text === '' || !Number.isFinite(value))
+      return fail(`--value takes INPUT=NUMBER, such as sr=16000 (got "${spec}")`);
+    values[spec.slice(0, at)] = value;
+  }
   const backend = (o.get('backend') as string | undefined) ?? DEFAULT_BACKEND;
   if (!isBackend(backend)) return fail(`--backend must be ${BACKENDS.join(' or ')}, not "${backend}"`);
   const pack = await loadRulePack(backend);
@@ -193,6 +204,10 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
   if (!loaded.ok) return fail(loaded.error.message);
   let samples: CalibrationSample[] | undefined;
   const inputsDir = o.get('inputs') as string | undefined;
+  if (inputsDir && Object.keys(values).length)
+    return fail(
+      '--value fills the random samples; --inputs gives whole samples, whose files hold every value: use one or the other',
+    );
   if (inputsDir) {
     try {
       samples = await calibrationSamples(inputsDir, loaded.summary.inputs, runtime.Tensor);
@@ -214,6 +229,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
     overrides,
     calibration: { samples: calib, seed, observer: observer as 'minmax' },
     shapes,
+    values,
     samples,
     fixSizes: !!o.get('fix-sizes'),
   };
@@ -274,7 +290,17 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
         `QuantLens quantize: ${file.name} · ${config} · SoC ${r.soc} (${r.arch}) · flow ${r.flow} · ${r.strict ? 'strict' : 'lenient'}`,
         ...out.assumed.map((a) => `assumed: ${a}`),
         ...out.fixedSizes.map((a) => `fixed size: ${a}`),
-        `calibration: ${samples ? `${samples.length} sample${samples.length === 1 ? '' : 's'} from ${inputsDir}` : `${calib} random samples (seed ${seed})`}, observer ${observer}`,
+        `calibration: ${
+          samples
+            ? `${samples.length} sample${samples.length === 1 ? '' : 's'} from ${inputsDir}`
+            : `${calib} random samples (seed ${seed})${
+                Object.keys(values).length
+                  ? `, ${Object.entries(values)
+                      .map(([k, v]) => `${k} = ${v}`)
+                      .join(', ')}`
+                  : ''
+              }`
+        }, observer ${observer}`,
         `quantized tensors: ${out.quantizedTensors}; Q/DQ domain: ${out.qdqDomain}`,
         ...out.sqnr.map((s) => {
           const caveat = sqnrCaveat(s);

@@ -526,8 +526,50 @@ describe('a float model that keeps its work in If branches (Silero VAD v5, spox)
       expect(out.error.hint).toMatch(/"sr" \(int64\) got random values from 0 to 9/);
       expect(out.error.hint).toMatch(/input: dimension 1 set to 1/);
       expect(out.error.hint).toMatch(/--inputs DIR/);
+      // One value is easier to give than a file per sample, and the hint says how.
+      expect(out.error.hint).toMatch(
+        /For an input that wants one value \(a sample rate\), give it: --value sr=<value> on the command line, or its field under "Input values" in the Quantizer panel\.$/,
+      );
     },
     60_000,
+  );
+
+  it.skipIf(!existsSync(SILERO))(
+    'random samples with the sample rate given and a window of 512: the Ifs fold and the model quantizes, no files needed',
+    async () => {
+      const engine = new Engine(nodeRuntime);
+      await engine.openFiles([{ name: 'silero_vad_v5.onnx', contents: new Uint8Array(readFileSync(SILERO)) }]);
+      const given = { ...settings(), shapes: { input: [1, 512] } };
+      // The rate alone: the window guessed at one sample still breaks its STFT, and the hint no
+      // longer blames the rate.
+      const short = await engine.quantize({ ...given, shapes: {}, values: { sr: 16000 } });
+      if (short.ok) throw new Error('a one-sample window should not run this model');
+      expect(short.error.hint).toMatch(/"sr" was 16000 on every sample/);
+      expect(short.error.hint).not.toMatch(/got random values/);
+      const out = await engine.quantize({ ...given, values: { sr: 16000 } });
+      if (!out.ok) throw new Error(out.error.message);
+      expect(out.notes.join('\n')).toMatch(
+        /^Control flow folded for the calibration inputs: If "If_0" -> then_branch/m,
+      );
+      expect(out.quantizedTensors).toBeGreaterThan(60);
+      expect(out.result.findings.filter((f) => f.severity === 'error')).toEqual([]);
+      // 8 kHz (windows of 256) takes the other branch of the first If.
+      const eight = await engine.quantize({ ...given, shapes: { input: [1, 256] }, values: { sr: 8000 } });
+      if (!eight.ok) throw new Error(eight.error.message);
+      expect(eight.notes.join('\n')).toMatch(
+        /^Control flow folded for the calibration inputs: If "If_0" -> else_branch/m,
+      );
+      // A value the input cannot hold, or an input the model lacks, is refused with what fits.
+      const frac = await engine.quantize({ ...given, values: { sr: 16000.5 } });
+      expect(frac.ok ? '' : frac.error.message).toBe(
+        'Input "sr" is int64: its value must be an integer from -9007199254740992 to 9007199254740992, not 16000.5.',
+      );
+      const none = await engine.quantize({ ...given, values: { rate: 16000 } });
+      expect(none.ok ? '' : none.error.message).toBe(
+        'There is no input "rate" to give a value: the model\'s inputs are "input", "state", "sr".',
+      );
+    },
+    120_000,
   );
 
   const ownSamples = (rates: number[]) => sileroSamples(nodeRuntime.Tensor, rates);

@@ -154,10 +154,84 @@ const RANDOM_VALUES: Record<string, (n: number, r: () => number) => ArrayLike<un
   bool: (n, r) => Uint8Array.from({ length: n }, () => (r() < 0.5 ? 1 : 0)),
 };
 
+/** The integer range of each integer input type, for a value given to fill one. */
+const INTEGER_RANGE: Record<string, [number, number]> = {
+  int64: [-(2 ** 53), 2 ** 53],
+  uint64: [0, 2 ** 53],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  uint32: [0, 2 ** 32 - 1],
+  int16: [-(2 ** 15), 2 ** 15 - 1],
+  uint16: [0, 2 ** 16 - 1],
+  int8: [-128, 127],
+  uint8: [0, 255],
+  bool: [0, 1],
+};
+
+/**
+ * Checks the values given for inputs of random samples (a sample rate, a state of zeros) against
+ * the inputs and their types; returns them by name.
+ * @throws InputShapeError naming the input, its type and what fits it.
+ */
+export function checkInputValues(
+  inputs: readonly ValueInfo[],
+  values: Readonly<Record<string, number>>,
+): Map<string, number> {
+  const byName = new Map(inputs.map((v) => [v.name, v]));
+  const out = new Map<string, number>();
+  for (const [name, value] of Object.entries(values)) {
+    const v = byName.get(name);
+    if (!v)
+      throw new InputShapeError(
+        `There is no input "${name}" to give a value: the model's inputs are ${inputs.map((i) => `"${i.name}"`).join(', ') || 'none'}.`,
+      );
+    const type = v.dtype === 'undefined' ? 'float32' : String(v.dtype);
+    if (!Number.isFinite(value))
+      throw new InputShapeError(`The value given for input "${name}" is not a finite number (${value}).`);
+    const range = Object.hasOwn(INTEGER_RANGE, type) ? INTEGER_RANGE[type]! : undefined;
+    if (range && (!Number.isInteger(value) || value < range[0] || value > range[1]))
+      throw new InputShapeError(
+        `Input "${name}" is ${type}: its value must be an integer from ${range[0]} to ${range[1]}, not ${value}.`,
+      );
+    if (!range && !Object.hasOwn(RANDOM_VALUES, type))
+      throw new InputShapeError(`Input "${name}" is ${v.dtype}: QuantLens cannot fill it with a number.`);
+    out.set(name, value);
+  }
+  return out;
+}
+
+/** `n` copies of `value` in the array type of `type`. */
+function constantValues(type: string, n: number, value: number): ArrayLike<unknown> {
+  switch (type) {
+    case 'float32':
+      return new Float32Array(n).fill(value);
+    case 'float64':
+      return new Float64Array(n).fill(value);
+    case 'float16':
+      return new Uint16Array(n).fill(halfBits(value));
+    case 'int64':
+      return new BigInt64Array(n).fill(BigInt(value));
+    case 'uint64':
+      return new BigUint64Array(n).fill(BigInt(value));
+    case 'int32':
+      return new Int32Array(n).fill(value);
+    case 'uint32':
+      return new Uint32Array(n).fill(value);
+    case 'int16':
+      return new Int16Array(n).fill(value);
+    case 'uint16':
+      return new Uint16Array(n).fill(value);
+    case 'int8':
+      return new Int8Array(n).fill(value);
+    default:
+      return new Uint8Array(n).fill(value);
+  }
+}
+
 /**
  * `count` random samples: floats (float32, float64, float16) uniform in [-1, 1), other integers
- * in [0, 10), 8-bit integers over their range, booleans.
- * @throws InputShapeError for an input no random value fits (strings).
+ * in [0, 10), 8-bit integers over their range, booleans; an input given a value in `values` (a
+ * sample rate, a state of zeros) holds it in every element of every sample.
+ * @throws InputShapeError for an input no random value fits (strings), or a value that does not fit.
  */
 export function randomSamples(
   Tensor: TensorClass,
@@ -165,7 +239,9 @@ export function randomSamples(
   shapes: ReadonlyMap<string, number[]>,
   count: number,
   seed = 1234,
+  values: Readonly<Record<string, number>> = {},
 ): CalibrationSample[] {
+  const fixed = checkInputValues(inputs, values);
   const rand = prng(seed);
   const out: CalibrationSample[] = [];
   for (let k = 0; k < count; k++) {
@@ -180,7 +256,12 @@ export function randomSamples(
         throw new InputShapeError(
           `Input "${v.name}" is ${v.dtype}: QuantLens makes random samples for float32, float16, float64, integer and boolean inputs only. Give real inputs (calibration files in the Quantizer panel; \`quantlens quantize --inputs DIR\`), or export the model so it takes numbers.`,
         );
-      sample[v.name] = new Tensor(type as never, fill(n, rand) as never, shape);
+      // A fixed input still draws its random values, so that the other inputs get the values
+      // they would get without it (a run with a sample rate given differs only in that input).
+      const drawn = fill(n, rand);
+      const given = fixed.get(v.name);
+      const data = given !== undefined ? constantValues(type, n, given) : drawn;
+      sample[v.name] = new Tensor(type as never, data as never, shape);
     }
     out.push(sample);
   }

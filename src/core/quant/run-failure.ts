@@ -13,7 +13,14 @@ import { sessionRefusalText } from './runtime-status';
 
 /** Where the calibration samples came from. */
 export type SampleSource =
-  { kind: 'random'; inputs: readonly ValueInfo[]; assumed: readonly string[] } | { kind: 'files' | 'given' };
+  | {
+      kind: 'random';
+      inputs: readonly ValueInfo[];
+      assumed: readonly string[];
+      /** Inputs given one value for every sample (QuantizeSettings.values). */
+      values?: Readonly<Record<string, number>>;
+    }
+  | { kind: 'files' | 'given' };
 
 interface Found {
   node: Node;
@@ -63,18 +70,25 @@ function hintFor(source: SampleSource): string {
   if (source.kind !== 'random')
     return 'Check that the calibration inputs have the shapes and values the model expects (the sample above fails in the float model itself, before any quantization).';
   const guesses: string[] = [];
-  const ints = source.inputs.filter((v) => /int/.test(String(v.dtype)));
+  const given = source.values ?? {};
+  const ints = source.inputs.filter((v) => /int/.test(String(v.dtype)) && !Object.hasOwn(given, v.name));
   if (ints.length)
     guesses.push(
       `${ints.map((v) => `"${v.name}" (${v.dtype})`).join(', ')} got random values from 0 to 9, which a model may not accept (a sample rate, a token id range, a length)`,
     );
+  const fixed = Object.entries(given);
+  if (fixed.length) guesses.push(`${fixed.map(([name, v]) => `"${name}" was ${v}`).join(', ')} on every sample`);
   if (source.assumed.length) guesses.push(`dynamic dimensions were guessed: ${source.assumed.join('; ')}`);
   const why = guesses.length ? `The samples were random: ${guesses.join('; and ')}. ` : 'The samples were random. ';
+  // An integer input takes one value for every sample more easily than a file per sample.
+  const value = ints.length
+    ? ` For an input that wants one value (a sample rate), give it: --value ${ints[0]!.name}=<value> on the command line, or its field under "Input values" in the Quantizer panel.`
+    : '';
   const files =
     source.inputs.length > 1
       ? `calibration files in the Quantize panel named <input>_<k>.npy (${source.inputs.map((v) => `${v.name}_0.npy`).join(', ')}, ...)`
       : 'calibration files in the Quantize panel';
-  return `${why}Give real inputs (${files}, or --inputs DIR of .npy files on the command line) and the shapes the model runs at (--shape INPUT=d0,d1,...).`;
+  return `${why}Give real inputs (${files}, or --inputs DIR of .npy files on the command line) and the shapes the model runs at (--shape INPUT=d0,d1,...).${value}`;
 }
 
 /**

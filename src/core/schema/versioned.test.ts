@@ -51,7 +51,7 @@ describe('the versioned-format kit', () => {
   it('carries every QuantLens format, each with its versions in order', () => {
     const formats = [SHARE_FORMAT, CHECK_REPORT_FORMAT, SETTINGS_FORMAT, CONSTRAINT_PACK_FORMAT];
     expect(formats.map((f) => [f.name, f.latest])).toEqual([
-      ['share link', 4],
+      ['share link', 5],
       ['check report', 2],
       ['settings', 1],
       ['constraint pack', 1],

@@ -70,6 +70,12 @@ export interface QuantizeSettings extends CheckSettings, QuantOptions {
   calibration: { samples: number; seed: number; observer: ObserverKind; percentile?: number };
   /** Fixed shapes for inputs with dynamic dimensions; others are guessed (guessedDims: an image's side 224, else 1). */
   shapes?: Record<string, number[]>;
+  /**
+   * Inputs random samples fill with one value instead of random ones (a sample rate of 16000, a
+   * state of zeros): random integers from 0 to 9 break models that read an input as a rate, a
+   * length or an id. Calibration files and given samples carry their own values.
+   */
+  values?: Record<string, number>;
   /** The user's calibration inputs (.npy, .pb or images) instead of random ones. */
   inputFiles?: File[];
   /** Calibration inputs already decoded (the CLI's --inputs folder); they take precedence over the others. */

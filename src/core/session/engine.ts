@@ -523,7 +523,7 @@ export class Engine implements EngineApi {
       const { shapes, assumed: guessed } = resolveInputShapes(inputs, new Map(Object.entries(settings.shapes ?? {})));
       // Samples given whole (the CLI's --inputs) or read from files carry their own shapes.
       source = samples ? { kind: 'given' } : settings.inputFiles?.length ? { kind: 'files' } : source;
-      if (source.kind === 'random') source = { kind: 'random', inputs, assumed: guessed };
+      if (source.kind === 'random') source = { kind: 'random', inputs, assumed: guessed, values: settings.values };
       assumed = source.kind === 'random' ? guessed : [];
       if (!samples && settings.inputFiles?.length)
         samples = await samplesFromFiles(
@@ -538,6 +538,7 @@ export class Engine implements EngineApi {
         shapes,
         Math.max(1, Math.min(settings.calibration.samples, 4096)),
         settings.calibration.seed,
+        settings.values,
       );
       const pack = await this.checker.pack(settings.backend);
       const result = await quantize({

@@ -19,14 +19,15 @@
  * Versions: 1 (the first); 2 adds the deployment `flow` to the settings (v1 links upgrade to
  * `qnn`, the only flow there was) and each snapshot finding's `outcome` under it; 3 adds the rest
  * of the quantizer's choices (weight and activation options, observer, input shapes); 4 adds
- * `fixSizes` (the run wrote its inputs' dynamic sizes into the export). To add version 5: leave
- * the v4 schema as it is, add the v5 schema and its upgrade from v4 to `SHARE_FORMAT` (schema.ts,
- * through the versioned-format kit), point `SharePayload` at v5, and commit v5 fixture links
+ * `fixSizes` (the run wrote its inputs' dynamic sizes into the export); 5 adds `values` (inputs
+ * the run's random samples held at one value, a sample rate). To add version 6: leave the v5
+ * schema as it is, add the v6 schema and its upgrade from v5 to `SHARE_FORMAT` (schema.ts,
+ * through the versioned-format kit), point `SharePayload` at v6, and commit v6 fixture links
  * beside the older ones (which must keep decoding).
  */
 import { QuantLensError } from '../model/errors';
 import { MAX_LINK_PAYLOAD_BYTES } from '../model/limits';
-import { SHARE_FORMAT, type SharePayloadV1, type SharePayloadV4 } from './schema';
+import { SHARE_FORMAT, type SharePayloadV1, type SharePayloadV5 } from './schema';
 
 /** The version `encodeShareLink` writes and the highest this QuantLens reads. */
 export const SHARE_LINK_VERSION = SHARE_FORMAT.latest;
@@ -69,32 +70,32 @@ export const SHARE_LIMITS = {
 
 // The payload types are derived from the frozen schemas (schema.ts), so they cannot drift apart.
 
-/** Payload versions 1 to 4, as their schemas describe them. */
-export type { SharePayloadV1, SharePayloadV2, SharePayloadV3, SharePayloadV4 } from './schema';
+/** Payload versions 1 to 5, as their schemas describe them. */
+export type { SharePayloadV1, SharePayloadV2, SharePayloadV3, SharePayloadV4, SharePayloadV5 } from './schema';
 
 /** Backends a link may name. */
-export type ShareBackend = SharePayloadV4['settings']['backend'];
-/** What the run used: the toolbar's settings plus quantization choices (version 4: all of them). */
-export type ShareSettings = SharePayloadV4['settings'];
+export type ShareBackend = SharePayloadV5['settings']['backend'];
+/** What the run used: the toolbar's settings plus quantization choices (version 5: all of them). */
+export type ShareSettings = SharePayloadV5['settings'];
 export type ShareSettingsV1 = SharePayloadV1['settings'];
 /** A per-node override: nodes whose name matches `pattern` (a regular expression) use `config` (or `float`). */
 export type ShareOverride = NonNullable<ShareSettings['overrides']>[number];
 /** How the sender calibrated: `files` means the receiver must supply the same sample files. */
 export type ShareCalibration = NonNullable<ShareSettings['calibration']>;
 /** The model's identity (`sha256` in lowercase hex); `url` only when it was opened from an http(s) address. */
-export type ShareModel = SharePayloadV4['model'];
+export type ShareModel = SharePayloadV5['model'];
 /** What the sender was looking at, so the receiver lands on the same place. */
-export type ShareView = NonNullable<SharePayloadV4['view']>;
+export type ShareView = NonNullable<SharePayloadV5['view']>;
 /**
  * The sender's result, for a receiver who does not have the model yet: `total` findings in all,
  * the first at most `MAX_SNAPSHOT_FINDINGS` of them listed in the sender's order.
  */
-export type ShareSnapshot = NonNullable<SharePayloadV4['snapshot']>;
+export type ShareSnapshot = NonNullable<SharePayloadV5['snapshot']>;
 /** A finding, compact: what the receiver needs to read it, not to re-derive it; `outcome` under the sender's flow. */
 export type ShareFinding = ShareSnapshot['findings'][number];
 
 /** The latest payload version. */
-export type SharePayload = SharePayloadV4;
+export type SharePayload = SharePayloadV5;
 
 /** What kind of problem a link has; stable, for tests and for the UI to choose wording. */
 export type ShareLinkErrorCode =

@@ -63,12 +63,14 @@ export interface SharedQuantization extends QuantOptions {
   shapes: Record<string, number[]>;
   /** The export has its inputs' dynamic dimensions at the sizes calibration ran at. */
   fixSizes: boolean;
+  /** Inputs the random samples held at one value (a sample rate). */
+  values: Record<string, number>;
 }
 
 /**
  * The quantizer run a link recorded, in the engine's terms, or undefined when it recorded none.
  * What an older link did not record (options, observer and shapes before version 3, fixed sizes
- * before 4) is the default, as its replay always used. Override configs this QuantLens does not know keep the node float.
+ * before 4, input values before 5) is the default, as its replay always used. Override configs this QuantLens does not know keep the node float.
  */
 export function sharedQuantization(settings: ShareSettings): SharedQuantization | undefined {
   const config = settings.config;
@@ -92,6 +94,7 @@ export function sharedQuantization(settings: ShareSettings): SharedQuantization 
     // Copied entry by entry: keys are model input names from a stranger's link.
     shapes: Object.fromEntries(Object.entries(settings.shapes ?? {}).map(([k, v]) => [k, [...v]])),
     fixSizes: settings.fixSizes ?? false,
+    values: Object.fromEntries(Object.entries(settings.values ?? {})),
   };
 }
 
@@ -103,7 +106,7 @@ export function sharedQuantization(settings: ShareSettings): SharedQuantization 
 export function quantizationForLink(
   run: SharedQuantization,
   source: { kind: 'random' } | { kind: 'files'; samples: number },
-): Pick<ShareSettings, 'config' | 'overrides' | 'calibration' | 'options' | 'shapes' | 'fixSizes'> {
+): Pick<ShareSettings, 'config' | 'overrides' | 'calibration' | 'options' | 'shapes' | 'fixSizes' | 'values'> {
   const { observer, percentile, seed } = run.calibration;
   return {
     config: run.config,
@@ -124,6 +127,8 @@ export function quantizationForLink(
     },
     ...(Object.keys(run.shapes).length ? { shapes: run.shapes } : {}),
     ...(run.fixSizes ? { fixSizes: true } : {}),
+    // Values fill random samples only: a run on the sender's files had none to give.
+    ...(source.kind === 'random' && Object.keys(run.values).length ? { values: run.values } : {}),
   };
 }
 
@@ -140,6 +145,7 @@ export function quantizationText(run: SharedQuantization): string {
   if (run.blockSize !== DEFAULT_OPTIONS.blockSize) parts.push(`LPBQ block ${run.blockSize}`);
   if (run.overrides.length) parts.push(`${run.overrides.length} override${run.overrides.length === 1 ? '' : 's'}`);
   for (const [input, dims] of Object.entries(run.shapes)) parts.push(`input ${input} ${dims.join('x')}`);
+  for (const [input, value] of Object.entries(run.values)) parts.push(`input ${input} = ${value}`);
   if (run.fixSizes) parts.push('sizes fixed in the export');
   return parts.join(' · ');
 }

@@ -255,6 +255,35 @@ export const SHARE_PAYLOAD_V4_SCHEMA = {
   },
 } as const;
 
+// ---------------------------------------------------------------------------------------------
+// Version 5: version 4 with `settings.values`, the inputs the run's random samples held at one
+// value (a sample rate of 16000): a v4 replay drew them at random from 0 to 9, and a model that
+// reads such an input as a rate or a length failed to calibrate where its sender's run passed.
+// Optional. Frozen like 4.
+
+const VALUES_V5 = {
+  type: 'object',
+  maxProperties: 64,
+  additionalProperties: { type: 'number', minimum: -(2 ** 53), maximum: 2 ** 53 },
+} as const;
+
+/** JSON schema of payload version 5. */
+export const SHARE_PAYLOAD_V5_SCHEMA = {
+  ...SHARE_PAYLOAD_V4_SCHEMA,
+  $id: 'https://quantlens.dev/schema/share-payload-5.json',
+  properties: {
+    ...SHARE_PAYLOAD_V4_SCHEMA.properties,
+    v: { const: 5 },
+    settings: {
+      ...SHARE_PAYLOAD_V4_SCHEMA.properties.settings,
+      properties: {
+        ...SHARE_PAYLOAD_V4_SCHEMA.properties.settings.properties,
+        values: VALUES_V5,
+      },
+    },
+  },
+} as const;
+
 /** Payload version 1, as written in the fragment `s=1.…`: the type its schema describes. */
 export type SharePayloadV1 = Infer<typeof SHARE_PAYLOAD_V1_SCHEMA>;
 /** Payload version 2 (`s=2.…`): v1 plus `settings.flow` and snapshot finding outcomes. */
@@ -263,9 +292,11 @@ export type SharePayloadV2 = Infer<typeof SHARE_PAYLOAD_V2_SCHEMA>;
 export type SharePayloadV3 = Infer<typeof SHARE_PAYLOAD_V3_SCHEMA>;
 /** Payload version 4 (`s=4.…`): v3 plus `settings.fixSizes`. */
 export type SharePayloadV4 = Infer<typeof SHARE_PAYLOAD_V4_SCHEMA>;
+/** Payload version 5 (`s=5.…`): v4 plus `settings.values`. */
+export type SharePayloadV5 = Infer<typeof SHARE_PAYLOAD_V5_SCHEMA>;
 
 /** The share-link format: its versions and the upgrades between them. */
-export const SHARE_FORMAT = defineFormat<SharePayloadV4>('share link', 'v', [
+export const SHARE_FORMAT = defineFormat<SharePayloadV5>('share link', 'v', [
   { version: 1, schema: SHARE_PAYLOAD_V1_SCHEMA },
   {
     version: 2,
@@ -284,6 +315,12 @@ export const SHARE_FORMAT = defineFormat<SharePayloadV4>('share link', 'v', [
     schema: SHARE_PAYLOAD_V4_SCHEMA,
     // A v3 link's replay kept dynamic sizes dynamic, as its sender's run did (v3 had no choice).
     upgrade: (v3: SharePayloadV3): SharePayloadV4 => ({ ...v3, v: 4 }),
+  },
+  {
+    version: 5,
+    schema: SHARE_PAYLOAD_V5_SCHEMA,
+    // A v4 link's replay drew every input at random, as its sender's run did (v4 had no values).
+    upgrade: (v4: SharePayloadV4): SharePayloadV5 => ({ ...v4, v: 5 }),
   },
 ]);
 

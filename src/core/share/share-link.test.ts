@@ -30,7 +30,7 @@ import {
   type ShareSettings,
   type ShareSnapshot,
   SHARE_LIMITS,
-  SHARE_PAYLOAD_V4_SCHEMA,
+  SHARE_PAYLOAD_V5_SCHEMA,
   quantizationForLink,
   quantizationText,
   sharedQuantization,
@@ -66,7 +66,7 @@ const FIXTURES = new URL('./__fixtures__/', import.meta.url);
 const SHA = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 const LOCAL: SharePayload = {
-  v: 4,
+  v: 5,
   settings: { backend: 'htp', soc: 'SM8650', strict: true, flow: 'qnn', config: '8a8w' },
   model: { name: 'cnn-sigmoid.qdq.onnx', size: 20480, sha256: SHA },
 };
@@ -147,7 +147,7 @@ function noise(seed: number, chars: number): string {
 describe('round trip', () => {
   it('a URL model with every setting, view and filter', async () => {
     const payload: SharePayload = {
-      v: 4,
+      v: 5,
       settings: {
         backend: 'htp',
         soc: 'SM8650',
@@ -180,7 +180,7 @@ describe('round trip', () => {
       },
     };
     const link = await encodeShareLink(payload, 'https://quantlens.example/app/#old=fragment');
-    expect(link).toMatch(/^https:\/\/quantlens\.example\/app\/#s=4\.[A-Za-z0-9_-]+$/);
+    expect(link).toMatch(/^https:\/\/quantlens\.example\/app\/#s=5\.[A-Za-z0-9_-]+$/);
     expect(await decodeShareLink(link)).toEqual(payload);
     expect(await decodeShareFragment(new URL(link).hash)).toEqual(payload);
   });
@@ -327,7 +327,7 @@ describe('round trip', () => {
 
 describe('the latest schema and the encoder limits', () => {
   it('agree, so the encoder never writes a link the schema refuses or trims more than it must', () => {
-    const p = SHARE_PAYLOAD_V4_SCHEMA.properties;
+    const p = SHARE_PAYLOAD_V5_SCHEMA.properties;
     const finding = p.snapshot.properties.findings.items.properties;
     expect({
       name: p.model.properties.name.maxLength,
@@ -353,7 +353,7 @@ describe('the latest schema and the encoder limits', () => {
   });
 });
 
-describe('a quantizer run travels whole (versions 3 and 4)', () => {
+describe('a quantizer run travels whole (versions 3 to 5)', () => {
   const RUN = {
     config: '16a4w_block' as const,
     perChannelConv: true,
@@ -365,6 +365,7 @@ describe('a quantizer run travels whole (versions 3 and 4)', () => {
     calibration: { samples: 8, seed: 3, observer: 'percentile' as const, percentile: 99.9 },
     shapes: { x: [1, 3, 48, 320] },
     fixSizes: true,
+    values: { sr: 16000 },
   };
 
   it('the receiver replays every choice of the sender, not the defaults', async () => {
@@ -375,7 +376,7 @@ describe('a quantizer run travels whole (versions 3 and 4)', () => {
     const back = await decodeShareLink(await encodeShareLink(payload, 'https://quantlens.example/'));
     expect(sharedQuantization(back.settings)).toEqual(RUN);
     expect(quantizationText(RUN)).toBe(
-      '16a4w_block · per-channel linear weights · per-channel embedding tables · symmetric activations · LPBQ block 64 · 1 override · input x 1x3x48x320 · sizes fixed in the export',
+      '16a4w_block · per-channel linear weights · per-channel embedding tables · symmetric activations · LPBQ block 64 · 1 override · input x 1x3x48x320 · input sr = 16000 · sizes fixed in the export',
     );
   });
 
@@ -385,6 +386,20 @@ describe('a quantizer run travels whole (versions 3 and 4)', () => {
       { kind: 'files', samples: 5 },
     );
     expect(fields.calibration).toEqual({ mode: 'files', samples: 5, seed: 1, observer: 'minmax' });
+    // Values fill random samples; the sender's files carried their own.
+    expect(fields.values).toBeUndefined();
+  });
+
+  it('a value that is not a number, or too many, is refused by the schema', async () => {
+    for (const values of [
+      { sr: '16000' },
+      { sr: null },
+      { sr: 2 ** 60 },
+      Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`i${i}`, 1])),
+    ]) {
+      const fragment = await fragmentOf(payloadWith((p) => (p.settings.values = values)));
+      await expect(decodeShareLink(fragment)).rejects.toMatchObject({ code: 'invalid-field' });
+    }
   });
 
   it('a version-2 link replays with the defaults, as it always did', async () => {
@@ -399,6 +414,7 @@ describe('a quantizer run travels whole (versions 3 and 4)', () => {
       calibration: { samples: 16, seed: 42, observer: 'minmax' },
       shapes: {},
       fixSizes: false,
+      values: {},
     });
     const none: SharePayloadV2['settings'] = { backend: 'htp', soc: 'SM8650', strict: true, flow: 'qnn' };
     expect(sharedQuantization(none)).toBeUndefined();
@@ -473,9 +489,9 @@ describe('malformed and hostile links', () => {
     ],
     [
       'a future version',
-      async () => fragmentOf({ ...LOCAL, v: 5 } as never, 5),
+      async () => fragmentOf({ ...LOCAL, v: 6 } as never, 6),
       'future-version',
-      /^This share link was made by a newer QuantLens \(version 5\); this one reads up to 4\. Update QuantLens/,
+      /^This share link was made by a newer QuantLens \(version 6\); this one reads up to 5\. Update QuantLens/,
     ],
     [
       'a version that never existed',
@@ -533,9 +549,9 @@ describe('malformed and hostile links', () => {
     ],
     [
       'a body whose version disagrees with its prefix',
-      async () => fragmentOf({ ...LOCAL, v: 5 } as never),
+      async () => fragmentOf({ ...LOCAL, v: 6 } as never),
       'version-mismatch',
-      /says version 4 before the dot but 5 inside/,
+      /says version 5 before the dot but 6 inside/,
     ],
     [
       'a missing field',
@@ -657,7 +673,7 @@ describe('malformed and hostile links', () => {
     ],
     [
       'a __proto__ key',
-      async () => fragmentOfText(JSON.stringify(LOCAL).replace('{"v":4,', '{"v":4,"__proto__":{"polluted":true},')),
+      async () => fragmentOfText(JSON.stringify(LOCAL).replace('{"v":5,', '{"v":5,"__proto__":{"polluted":true},')),
       'invalid-field',
       /__proto__ is not a known field/,
     ],

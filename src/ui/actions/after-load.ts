@@ -7,6 +7,7 @@ import type { LoadResult } from '../../core/session/api';
 import { useCheck } from '../state/check-store';
 import { useQuant } from '../state/quant-store';
 import { useShare } from '../state/share-store';
+import { setTraceMarks } from '../state/trace-store';
 import { runCheck } from './check';
 import { forgetQuantize, runQuantize } from './quant';
 import { onModelLoaded } from './share-apply';
@@ -53,8 +54,9 @@ export async function afterLoad(
   if (result.scopes) seedScopes(result.view, result.scopes);
   // A quantization of the previous model is over (the engine stopped it): its answer is not shown.
   forgetQuantize();
-  // Calibration files and input shapes belong to the previous model's inputs; the shapes a share
-  // link being opened recorded belong to this one (its replay runs with them).
+  setTraceMarks([]);
+  // Calibration files, input shapes and values belong to the previous model's inputs; the ones a
+  // share link being opened recorded belong to this one (its replay runs with them).
   const { pending, opening } = useShare.getState();
   useQuant.setState((q) => ({
     running: undefined,
@@ -64,7 +66,7 @@ export async function afterLoad(
     error: undefined,
     cancelled: false,
     offer: undefined,
-    settings: { ...q.settings, inputFiles: undefined, ...(pending || opening ? {} : { shapes: {} }) },
+    settings: { ...q.settings, inputFiles: undefined, ...(pending || opening ? {} : { shapes: {}, values: {} }) },
   }));
   if (useShare.getState().pending) {
     await showView(result.view, result.expanded, result.fold, result.folded, result.overview);

@@ -5,6 +5,7 @@ import { runCheck } from './check';
 import { drawnNodeOf } from '../state/app-store';
 import { indexFindings, useCheck } from '../state/check-store';
 import { useQuant } from '../state/quant-store';
+import { setTraceMarks } from '../state/trace-store';
 
 let seq = 0;
 
@@ -20,6 +21,7 @@ export async function runQuantize(): Promise<void> {
     sqnr: undefined,
     trace: undefined,
   });
+  setTraceMarks([]);
   const progress = progressProxy((phase, fraction) => {
     if (mine === seq && !finished) useQuant.setState({ running: { phase, fraction, started } });
   });
@@ -93,8 +95,10 @@ export async function traceQuantError(): Promise<void> {
     answer = { ok: false as const, error: { code: 'failed', message: (err as Error).message } };
   }
   if (mine !== seq) return;
-  if (answer.ok) useQuant.setState({ trace: { running: false, trace: answer.trace } });
-  else if (answer.error.code === 'cancelled') useQuant.setState({ trace: undefined });
+  if (answer.ok) {
+    useQuant.setState({ trace: { running: false, trace: answer.trace } });
+    setTraceMarks(answer.trace.sources.map((s) => ({ node: drawnNodeOf(s.node), drop: s.drop, db: s.db })));
+  } else if (answer.error.code === 'cancelled') useQuant.setState({ trace: undefined });
   else useQuant.setState({ trace: { running: false, error: answer.error.message } });
 }
 

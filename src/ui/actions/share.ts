@@ -32,7 +32,7 @@ export async function makeShareLink(): Promise<string> {
   const url = origin && origin.kind !== 'file' && /^https?:/.test(origin.url ?? '') ? origin.url : undefined;
   const selected = selectedId ? view?.nodes.find((n) => n.id === selectedId)?.name || undefined : undefined;
   const payload: SharePayload = {
-    v: 4,
+    v: 5,
     settings: {
       backend: settings.backend,
       soc: settings.soc,
@@ -42,7 +42,12 @@ export async function makeShareLink(): Promise<string> {
       // calibrated on the person's files says so: the receiver cannot have them.
       ...(plan
         ? quantizationForLink(
-            { ...quant.settings, shapes: quant.settings.shapes ?? {}, fixSizes: !!quant.settings.fixSizes },
+            {
+              ...quant.settings,
+              shapes: quant.settings.shapes ?? {},
+              fixSizes: !!quant.settings.fixSizes,
+              values: quant.settings.values ?? {},
+            },
             plan.calibration.source === 'random'
               ? { kind: 'random' }
               : { kind: 'files', samples: plan.calibration.samples },

@@ -3,6 +3,7 @@ import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import type { ViewNode } from '../../core/model/graph-view';
 import { useCheck } from '../state/check-store';
+import { useTraceMarks } from '../state/trace-store';
 import { SEVERITY_ICON } from './severity';
 import { outcomeText } from '../../core/check/finding';
 import { opCategory } from '../op-category';
@@ -15,6 +16,7 @@ function OpNodeImpl({ data, selected, width, height }: NodeProps<OpFlowNode>) {
   const marks = useCheck((s) => s.marks.get(n.id));
   const offNpu = useCheck((s) => s.offNpu.has(n.id));
   const partition = useCheck((s) => s.partitionOf?.[n.id]);
+  const loss = useTraceMarks((s) => s.byNode.get(n.id));
   // Read, not subscribed: a new result gives marked nodes new marks (so they render again with the
   // flow it was checked under); a subscription re-rendered every drawn node when the first verdict
   // arrived.
@@ -48,6 +50,15 @@ function OpNodeImpl({ data, selected, width, height }: NodeProps<OpFlowNode>) {
           aria-label={`${marks.count} ${marks.worst === 'info' ? 'note' : marks.worst}${marks.count === 1 ? '' : 's'}`}
         >
           {SEVERITY_ICON[marks.worst]} {marks.count}
+        </span>
+      )}
+      {loss && (
+        <span
+          className="ql-loss"
+          data-testid="node-loss"
+          title={`Error trace: the SQNR falls ${loss.drop.toFixed(1)} dB here, to ${loss.db.toFixed(1)} dB`}
+        >
+          −{loss.drop.toFixed(0)} dB
         </span>
       )}
       {n.kind !== 'input' && <Handle type="target" position={Position.Top} isConnectable={false} />}

@@ -167,6 +167,72 @@ function DynamicShapes() {
 }
 
 /**
+ * One value for every element of an integer input in random samples (a sample rate): random
+ * integers from 0 to 9 break a model that reads the input as a rate, a length or an id. Empty is
+ * random. Calibration files, when given, carry their own values.
+ */
+function InputValues() {
+  const summary = useApp((s) => s.summary);
+  const stored = useQuant((s) => s.settings.values);
+  const files = useQuant((s) => !!s.settings.inputFiles?.length);
+  const [invalid, setInvalid] = useState<Record<string, string>>({});
+  const values = stored ?? {};
+  const listed = (summary?.inputs ?? []).filter(
+    (i) =>
+      fedDtype(String(i.dtype)) !== undefined && (/int|bool/.test(String(i.dtype)) || Object.hasOwn(values, i.name)),
+  );
+  if (listed.length === 0) return null;
+  const set = (name: string, text: string) => {
+    const trimmed = text.trim();
+    const rest = Object.fromEntries(Object.entries(values).filter(([k]) => k !== name));
+    const value = Number(trimmed);
+    const integer = /int|bool/.test(String(listed.find((i) => i.name === name)?.dtype));
+    if (trimmed === '') {
+      setInvalid(({ [name]: _, ...others }) => others);
+      patch({ values: rest });
+    } else if (!Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+      setInvalid((x) => ({ ...x, [name]: `${integer ? 'an integer' : 'a number'}, or empty for random values` }));
+    } else {
+      setInvalid(({ [name]: _, ...others }) => others);
+      patch({ values: { ...rest, [name]: value } });
+    }
+  };
+  return (
+    <div className="mt-2 space-y-1" data-testid="input-values">
+      <div
+        className="text-[11px] font-semibold uppercase tracking-wide text-slate-500"
+        title="Random samples fill integer inputs with 0 to 9, which breaks a model that reads one as a sample rate, a length or an id: give such an input its value"
+      >
+        Input values{files ? ' (random samples only: your files carry their own)' : ''}
+      </div>
+      {listed.map((i) => (
+        <div key={`${i.name}|${values[i.name] ?? ''}`}>
+          <label className="flex items-center gap-1 text-xs">
+            <span className="min-w-0 flex-1 truncate font-mono" title={`${i.name}: ${String(i.dtype)}`}>
+              {i.name}
+            </span>
+            <input
+              aria-label={`Value of ${i.name}`}
+              aria-invalid={!!invalid[i.name] || undefined}
+              className={`${field} w-28 font-mono ${invalid[i.name] ? 'border-red-500' : ''}`}
+              placeholder="random"
+              inputMode="decimal"
+              defaultValue={values[i.name] ?? ''}
+              onBlur={(e) => set(i.name, e.target.value)}
+            />
+          </label>
+          {invalid[i.name] && (
+            <div role="alert" className="text-[11px] text-red-700">
+              {i.name}: {invalid[i.name]}
+            </div>
+          )}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/**
  * Where the SQNR is lost: a button that traces the export tensor by tensor (two more runs with
  * every activation read out), then the nodes where it falls, each jumping to its node.
  */
@@ -430,6 +496,7 @@ export function QuantPanel() {
       </label>
       <Overrides />
       <DynamicShapes />
+      <InputValues />
       <div className="mt-2 flex items-center gap-2">
         <button
           type="button"
