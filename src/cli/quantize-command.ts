@@ -270,6 +270,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
     const finite = (db: number) => (Number.isFinite(db) ? Number(db.toFixed(2)) : null);
     const errorTrace = trace && {
       samples: trace.samples,
+      runs: trace.runs,
       sources: trace.sources.map((s) => ({
         ...s,
         db: finite(s.db),

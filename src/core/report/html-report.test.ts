@@ -144,6 +144,7 @@ describe('htmlReport escaping', () => {
       errorTrace: {
         samples: 2,
         dropDb: 6,
+        runs: 1,
         tensors: [],
         sources: [
           {
