@@ -209,6 +209,9 @@ export const HTP_OPS: OpMapping[] = [
         kind: 'const-inputs',
         inputs: [1, 2],
         why: 'min or max computed at run time',
+        // ReluMinMax takes its bounds as scalar parameters; a bound the data sets (a log-mel's dB
+        // floor 80 below its maximum) is an element-wise Max or Min, which take two tensors.
+        fix: "A bound computed from the data (a dB floor below the maximum, as a log-mel front end has) is an element-wise Max (for min) or Min (for max) against it, which the HTP runs with both inputs as tensors: write Clip(x, m) as Max(x, m), or Min(Max(x, lo), hi). A bound that only looks computed (a shape computation, a Constant behind a Cast) folds to a constant with onnxsim or ONNX Runtime's offline optimizer.",
         source: src('clip_op_builder.cc', 'ClipOpBuilder::ExplicitOpCheck'),
       },
     ],
@@ -729,6 +732,18 @@ export const HTP_OPS: OpMapping[] = [
     why: 'QNN has no Erf operation; ONNX Runtime runs Erf on the HTP only inside a fused GELU pattern (qnn_node_group/gelu_fusion.cc).',
     fix: 'Export GELU as one Gelu op (opset 20), or keep its pattern intact (Div, Erf, Add, Mul) so that it fuses; a lone Erf runs outside the NPU.',
   }),
+  // Control flow: QNN graphs are static, and ONNX Runtime's QNN EP registers no builder for these
+  // (op_builder_factory.cc), so the node and its sub-graphs run on the CPU.
+  ...(['If', 'Loop', 'Scan'] as const).map((op) =>
+    o(op, null, {
+      why: `QNN graphs have no control flow, and ONNX Runtime's QNN EP has no ${op} builder`,
+      source: src('op_builder_factory.cc', `no ${op} builder registered`),
+      fix:
+        op === 'If'
+          ? 'Where the condition is fixed for a deployment, fold the If to its branch (QuantLens folds it when every calibration sample takes one branch; onnxsim folds a constant condition). Where it follows the data (a second model that runs when a score passes a threshold), deploy each branch as a model of its own and choose in the application.'
+          : `Unroll the ${op} for a fixed trip count before conversion (trace the model rather than script it, or export with the count fixed), or run its body as a model of its own, called from the application once per step.`,
+    }),
+  ),
   o('NonMaxSuppression', null, {
     why: "ONNX Runtime's QNN EP has no NonMaxSuppression builder for the HTP; it runs on the CPU.",
     fix: 'Leave the suppression to the application: export the network up to its boxes and scores, and run NonMaxSuppression on them after it, on the CPU.',

