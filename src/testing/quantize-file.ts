@@ -1,0 +1,41 @@
+/**
+ * The quantizer run the real-model tests share: a model's bytes quantized for SM8650, strict, from
+ * seeded random samples (or the samples given), in Node's onnxruntime.
+ */
+import { loadRulePack } from '../../rules/registry';
+import type { Flow } from '../../rules/types';
+import { readOnnx } from '../core/model/read-onnx';
+import { DEFAULT_OPTIONS, type ConfigName } from '../core/quant/configs';
+import type { CalibrationSample } from '../core/quant/expose';
+import { feedInputs, randomSamples, resolveInputShapes } from '../core/quant/inputs';
+import { createOrtSession, ort } from '../core/quant/ort-node';
+import { quantize } from '../core/quant/quantize';
+
+export interface QuantizeBytesOptions {
+  flow?: Flow;
+  /** Calibration samples to use instead of random ones. */
+  samples?: CalibrationSample[];
+  /** Input sizes for the random samples, where the guesses would not run the model (as --shape). */
+  sizes?: Record<string, number[]>;
+  /** How many random samples (default 4). */
+  count?: number;
+}
+
+export async function quantizeBytes(bytes: Uint8Array, config: ConfigName, how: QuantizeBytesOptions = {}) {
+  const model = readOnnx(bytes);
+  const inputs = feedInputs(model);
+  const shapes = resolveInputShapes(inputs, new Map(Object.entries(how.sizes ?? {})));
+  const pack = await loadRulePack('htp');
+  const r = await quantize({
+    model,
+    bytes,
+    pack,
+    soc: 'SM8650',
+    strict: true,
+    flow: how.flow,
+    options: { ...DEFAULT_OPTIONS, config },
+    samples: how.samples ?? randomSamples(ort.Tensor, inputs, shapes.shapes, how.count ?? 4),
+    createSession: (b, o) => createOrtSession(b, o),
+  });
+  return { r, pack, assumed: shapes.assumed };
+}
