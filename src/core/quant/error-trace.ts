@@ -76,6 +76,15 @@ export interface ErrorTrace {
   runs: number;
 }
 
+export interface TraceOptions {
+  /** Stops the runs between reads (CalibrationCancelled), as calibration does. */
+  signal?: AbortSignal;
+  /** Most bytes one run reads out of each model ({@link TRACE_READ_BYTES}). */
+  readBytes?: number;
+  /** Samples done, of how many. */
+  onProgress?: (done: number, total: number) => void;
+}
+
 /** A fall of the SQNR across one node worth naming: a quarter of the signal's power as noise, or worse. */
 export const SOURCE_DROP_DB = 6;
 export const MAX_SOURCES = 8;
@@ -155,10 +164,9 @@ export async function traceError(
   constants: ReadonlySet<string>,
   samples: readonly CalibrationSample[],
   createSession: SessionFactory,
-  signal?: AbortSignal,
-  /** Most bytes one run reads out of each model ({@link TRACE_READ_BYTES}). */
-  readBytes = TRACE_READ_BYTES,
+  how: TraceOptions = {},
 ): Promise<ErrorTrace> {
+  const { signal, readBytes = TRACE_READ_BYTES, onProgress } = how;
   const g = model.graph;
   const producer = new Map<string, (typeof g.nodes)[number]>();
   for (const n of g.nodes) for (const o of n.outputs) if (o) producer.set(o, n);
@@ -230,6 +238,7 @@ export async function traceError(
           }
         }
       }
+      onProgress?.(k + 1, samples.length);
     }
   } finally {
     await a.release();

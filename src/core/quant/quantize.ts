@@ -17,7 +17,7 @@ import { exportQdq, type ExportResult } from './export-qdq';
 import type { CalibrationSample } from './expose';
 import { annotate, observedTensors, type Override, type Plan } from './plan';
 import { outputNumbers, outputSqnr, type OutputSqnr } from './sqnr';
-import { traceError, type ErrorTrace } from './error-trace';
+import { traceError, type ErrorTrace, type TraceOptions } from './error-trace';
 import { foldControlFlow, type ControlFlowFold } from './fold-control-flow';
 import { foldGemmScalars, gemmFoldNotes } from './fold-gemm-scalars';
 import { readOnnx } from '../model/read-onnx';
@@ -76,7 +76,7 @@ export interface QuantizeResult {
    * more on each sample with every quantized activation read out. On request only: it copies every
    * activation out of the runtime, twice.
    */
-  traceError: (signal?: AbortSignal, readBytes?: number) => Promise<ErrorTrace>;
+  traceError: (how?: TraceOptions) => Promise<ErrorTrace>;
   notes: string[];
   /** Inputs whose dynamic dimensions the export has at the samples' sizes (fixSizes), as `name: before -> after`. */
   fixedSizes: string[];
@@ -308,7 +308,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     aimet061,
     sqnr,
     measureSqnr,
-    traceError: async (signal, readBytes) => {
+    traceError: async (how) => {
       const trace = await traceError(
         bytes,
         qdq.bytes,
@@ -317,8 +317,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
         new Set(encodings.constants.keys()),
         req.samples,
         req.createSession,
-        signal,
-        readBytes,
+        how,
       );
       // Nodes named as the person opened the model, as the findings are.
       if (fold?.folded.length) {

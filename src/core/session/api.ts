@@ -258,7 +258,7 @@ export interface EngineApi {
    * the float model and the export on the same samples (error-trace.ts), and the nodes where the
    * SQNR falls. Copies every activation out of onnxruntime, so it runs only when asked.
    */
-  traceError(): Promise<Answer<{ trace: ErrorTrace }>>;
+  traceError(onProgress?: ProgressCallback): Promise<Answer<{ trace: ErrorTrace }>>;
   /** Stops a running quantization (calibration stops before its next sample); says whether one was running. */
   cancelQuantize(): Promise<Answer<{ wasRunning: boolean }>>;
   /** An export of the last quantization. */

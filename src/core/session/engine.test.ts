@@ -253,7 +253,13 @@ describe('the SQNR left for later (the page asks for the plan first)', () => {
     // Measured once: asked again, the same figures without another run.
     expect(value(await engine.measureSqnr())!.sqnr).toEqual(reference.sqnr);
     // The error trace of the same export, on the same samples, reads the output at the same figure.
-    const trace = value(await engine.traceError())!.trace;
+    const steps: [string, number | undefined][] = [];
+    const trace = value(await engine.traceError((phase, fraction) => steps.push([phase, fraction])))!.trace;
+    expect(steps).toEqual([
+      ['Tracing', 1 / 3],
+      ['Tracing', 2 / 3],
+      ['Tracing', 1],
+    ]);
     const output = trace.tensors.find((t) => t.tensor === reference.sqnr[0]!.output)!;
     expect(output.db).toBeCloseTo(reference.sqnr[0]!.db, 6);
     expect(trace.samples).toBe(3);

@@ -627,11 +627,14 @@ export class Engine implements EngineApi {
     );
   }
 
-  async traceError(): Promise<Answer<{ trace: ErrorTrace }>> {
+  async traceError(onProgress?: ProgressCallback): Promise<Answer<{ trace: ErrorTrace }>> {
     return this.afterQuant(
       { verb: 'trace', run: 'error trace', failed: 'The error could not be traced' },
       async (result, signal) => {
-        const trace = await result.traceError(signal);
+        const trace = await result.traceError({
+          signal,
+          onProgress: (done, total) => onProgress?.('Tracing', done / total),
+        });
         return () => ({ trace });
       },
     );

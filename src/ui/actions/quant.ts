@@ -88,9 +88,12 @@ async function measureSqnr(mine: number): Promise<void> {
 export async function traceQuantError(): Promise<void> {
   const mine = seq;
   useQuant.setState({ trace: { running: true } });
+  const progress = progressProxy((_phase, fraction) => {
+    if (mine === seq && useQuant.getState().trace?.running) useQuant.setState({ trace: { running: true, fraction } });
+  });
   let answer;
   try {
-    answer = await engineClient().traceError();
+    answer = await engineClient().traceError(progress);
   } catch (err) {
     answer = { ok: false as const, error: { code: 'failed', message: (err as Error).message } };
   }

@@ -256,9 +256,19 @@ function ErrorTraceView() {
     );
   if (trace.running)
     return (
-      <div data-testid="trace-running" className="mt-1 text-slate-600">
-        Tracing: every quantized tensor, float against the export, on {outcome.calibration.samples} sample
-        {outcome.calibration.samples === 1 ? '' : 's'}…
+      <div data-testid="trace-running" className="mt-1 flex items-center gap-2 text-slate-600">
+        <span>
+          Tracing: every quantized tensor, float against the export, on {outcome.calibration.samples} sample
+          {outcome.calibration.samples === 1 ? '' : 's'}
+          {trace.fraction !== undefined ? ` (${Math.round(trace.fraction * 100)}%)` : '…'}
+        </span>
+        <button
+          type="button"
+          className="rounded border border-slate-300 bg-white px-1.5 hover:bg-slate-100"
+          onClick={() => void cancelQuantize()}
+        >
+          Cancel
+        </button>
       </div>
     );
   if ('error' in trace)

@@ -15,7 +15,8 @@ export interface QuantState {
   /** The outcome came before its SQNR (sqnrPending): being measured, or why it could not be. */
   sqnr?: { measuring: true } | { measuring: false; error: string };
   /** The error trace of the outcome shown (asked for): running, made, or why it could not be. */
-  trace?: { running: true } | { running: false; trace: ErrorTrace } | { running: false; error: string };
+  trace?:
+    { running: true; fraction?: number } | { running: false; trace: ErrorTrace } | { running: false; error: string };
   error?: string;
   cancelled?: boolean;
   /** Why a float model was not quantized on load (too large for the on-load budget): the panel offers the run. */
