@@ -26,7 +26,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 33
+GENERATOR_VERSION = 34
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 # Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
@@ -471,6 +471,22 @@ class ScoreFilter(torch.nn.Module):
         return s[s > 0.5]
 
 
+class UpsampleDecoder(torch.nn.Module):
+    """A small segmentation decoder as PyTorch exports it at opset 9: nn.Upsample becomes ONNX's
+    Upsample, whose scales are a float Constant input ([1, 1, 2, 2]), nearest and bilinear."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU())
+        self.up1 = torch.nn.Upsample(scale_factor=2, mode='nearest')
+        self.mid = torch.nn.Conv2d(8, 8, 3, padding=1)
+        self.up2 = torch.nn.Upsample(scale_factor=2, mode='bilinear')
+        self.head = torch.nn.Conv2d(8, 2, 1)
+
+    def forward(self, x):
+        return self.head(self.up2(torch.relu(self.mid(self.up1(self.stem(x))))))
+
+
 class RotaryDecoderBlock(torch.nn.Module):
     """A LLaMA-style decoder block written out: RMSNorm, rotary position embedding (rotate_half:
     Slice, Neg, Concat), causal attention with an additive mask, and a SiLU-gated MLP."""
@@ -892,6 +908,11 @@ def main(out):
     torch.manual_seed(22)
     float_case('float-score-filter', 'Scores above 0.5 kept by boolean indexing (Sigmoid, Greater, NonZero, GatherND): the output size follows the values, float, opset 13',
                ScoreFilter(), (torch.randn(256, 16),), 13)
+    torch.set_rng_state(rng)
+    rng = torch.get_rng_state()
+    torch.manual_seed(23)
+    float_case('float-upsample-opset9', "nn.Upsample at opset 9 (ONNX Upsample, its scales a float Constant input), nearest and bilinear, float",
+               UpsampleDecoder(), (torch.randn(1, 3, 16, 16),), 9)
     torch.set_rng_state(rng)
 
     # A whole detector, exported as torchvision's detection models are (a list of images, opset 11).

@@ -98,6 +98,17 @@ export function isIndexPort(opType: string, direction: 'input' | 'output', index
       return index >= 1 && !(opType === 'Pad' && index === 2);
     case 'Resize':
       return index >= 1;
+    case 'Upsample':
+      // Resize's forerunner (opset 7-9; PyTorch exports nn.Upsample so at opset 9): its scales,
+      // a float Constant, quantized to uint8 read 0.996 where they said 1, and onnxruntime refused
+      // the export ("Scale value should be greater than or equal to 1").
+      return index >= 1;
+    case 'Dropout':
+      // The ratio and training_mode: parameters of an op inference skips.
+      return index >= 1;
+    case 'OneHot':
+      // The depth and the [off, on] values: QNN's OneHot takes them as parameters.
+      return index >= 1;
     case 'Clip':
       // The bounds are the op's parameters: QNN's ReluMinMax takes them as float scalars (ONNX
       // Runtime's clip_op_builder.cc dequantizes quantized ones back), and ONNX Runtime's quantizer

@@ -69,8 +69,8 @@ export function exportQdq(
         n === 0
           ? ''
           : n === 1
-            ? ' (1 Slice/TopK node rewritten to its opset-10 form)'
-            : ` (${n} Slice/TopK nodes rewritten to their opset-10 form)`;
+            ? ' (1 Slice/TopK/Upsample node rewritten to its opset-10 form)'
+            : ` (${n} Slice/TopK/Upsample nodes rewritten to their opset-10 form)`;
       notes.push(
         `The model's opset ${opset} predates QuantizeLinear; the export is at opset 10${rewritten} so onnxruntime can fuse its Q/DQ.`,
       );
@@ -411,11 +411,13 @@ function addInitializer(
 }
 
 /** Ops whose opset-10 form differs from their opset-9 one in a way this export does not rewrite. */
-const CHANGED_AT_10 = new Set(['Upsample', 'Dropout', 'Resize']);
+const CHANGED_AT_10 = new Set(['Dropout', 'Resize']);
 
 /**
  * Rewrites a graph of opset < 10 to opset 10 where that is a mechanical change: Slice's starts,
- * ends and axes attributes and TopK's k attribute become int64 initializer inputs. Any other op
+ * ends and axes attributes and TopK's k attribute become int64 initializer inputs, and Upsample
+ * becomes Resize-10, its same op under a new name (as ONNX's version converter rewrites it; an
+ * opset-7 Upsample's scales attribute becomes a float input). Any other op
  * whose meaning changed at 10 (or a sub-graph) stops the upgrade. The graph is changed only when
  * the upgrade succeeds.
  */
@@ -461,6 +463,25 @@ function raiseToOpset10(
       const k = Number(at('k')?.i ?? 0);
       n.input = [n.input[0]!, ints(`${n.name || n.output[0] || 'topk'}_k`, [k])];
       n.attribute = n.attribute.filter((a) => a.name !== 'k');
+      converted++;
+    } else if (n.opType === 'Upsample') {
+      const scales = at('scales')?.floats;
+      if (scales && scales.length)
+        n.input = [
+          n.input[0]!,
+          addInitializer(g, fresh(`${n.name || n.output[0] || 'upsample'}_scales`), [...scales], 'float32'),
+        ];
+      n.opType = 'Resize';
+      // Upsample-7 also named linear "bilinear"; Resize-10 knows "nearest" and "linear".
+      const mode = at('mode');
+      n.attribute = mode
+        ? [
+            makeAttribute(
+              'mode',
+              attr.string(new TextDecoder().decode(mode.s ?? new Uint8Array()) === 'nearest' ? 'nearest' : 'linear'),
+            ),
+          ]
+        : [];
       converted++;
     }
   }

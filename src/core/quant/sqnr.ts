@@ -1,6 +1,6 @@
 /** Signal-to-quantization-noise ratio between float and quantized outputs, in dB. */
 import type * as ortTypes from 'onnxruntime-common';
-import { checkpoint, type SessionFactory } from './calibrate';
+import { CalibrationRunError, checkpoint, type SessionFactory } from './calibrate';
 import type { CalibrationSample } from './expose';
 import { halfValues } from '../model/half';
 import { QuantLensError } from '../model/errors';
@@ -108,7 +108,20 @@ export async function outputSqnr(
       // A cancel (or a new model, which stops the run) is seen between samples.
       await checkpoint(signal);
       const ra = given ? undefined : await a!.run(s as Record<string, ortTypes.Tensor>);
-      const rb = await b.run(s as Record<string, ortTypes.Tensor>);
+      let rb: ortTypes.InferenceSession.ReturnType;
+      try {
+        rb = await b.run(s as Record<string, ortTypes.Tensor>);
+      } catch (err) {
+        // The float model ran on this sample: a failure here is the export's, said as such (an
+        // opset-9 Upsample whose quantized scales read 0.996 reached the person as onnxruntime's
+        // raw "failed to call OrtRun()").
+        const f = CalibrationRunError.fromRuntime(k, err);
+        throw new QuantLensError(
+          'export-run',
+          `onnxruntime could not run the QDQ model QuantLens exported from this model, on sample ${k + 1}${f.node ? ` at node "${f.node}"` : ''}: ${f.status}`,
+          "The float model ran on this sample, so this is a fault in QuantLens's export: report it to QuantLens with the model and the settings. Another config may export cleanly meanwhile.",
+        );
+      }
       for (const name of given ? Object.keys(given[k]!) : a!.outputNames) {
         const x = given ? given[k]![name] : outputNumbers(ra![name]);
         const y = outputNumbers(rb[name]);
