@@ -172,6 +172,7 @@ const AMPLIFIES: Record<string, string> = {
   Pow: 'a power magnifies the error of its input',
   Exp: 'an Exp multiplies the error of large values',
   Softmax: 'a Softmax exponentiates its input, so the error of the largest scores grows',
+  Sub: 'the difference of two close values (coordinates and their update, a value and its mean) is small beside the errors of both',
   RoiAlign:
     'its boxes say where it samples, so a box one step off moves every sample (NNAPI and Arm Compute Library keep boxes in 16 bits beside 8-bit features)',
   Gather: 'where its indices follow quantized values (a TopK of scores), it picks other elements',
