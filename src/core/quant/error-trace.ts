@@ -67,7 +67,10 @@ export interface ErrorSource {
 export interface ErrorTrace {
   /** Every traced activation, in graph order. */
   tensors: TensorError[];
-  /** Nodes where the SQNR falls by at least {@link SOURCE_DROP_DB}, the largest drop first (at most {@link MAX_SOURCES}). */
+  /**
+   * Nodes where the SQNR falls by at least {@link SOURCE_DROP_DB}, the largest drop first (at most
+   * {@link MAX_SOURCES}), each once, at its output that falls most.
+   */
   sources: ErrorSource[];
   samples: number;
   /** The fall that makes a source ({@link SOURCE_DROP_DB}). */
@@ -318,9 +321,12 @@ export async function traceError(
     }
   }
   sources.sort((x, y) => y.drop - x.drop);
+  // One source per node, at its worst output (an LSTM's Y, Y_h and Y_c fall together).
+  const named = new Set<string>();
+  const worstFirst = sources.filter((x) => (named.has(x.node) ? false : (named.add(x.node), true)));
   return {
     tensors,
-    sources: sources.slice(0, MAX_SOURCES),
+    sources: worstFirst.slice(0, MAX_SOURCES),
     samples: samples.length,
     dropDb: SOURCE_DROP_DB,
     runs: reads.length,

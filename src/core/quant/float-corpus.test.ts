@@ -270,6 +270,13 @@ const CASES: Case[] = [
     errors: ['op-limits Clip_28'],
   },
   {
+    // PyTorch's LSTM and GRU (ONNX LSTM with Y, Y_h and Y_c; GRU), then a linear head.
+    file: `${TORCH}/float-recurrent.onnx`,
+    producer: 'pytorch (LSTM, GRU)',
+    floor: { '8a8w': 44, '16a8w': 53 },
+    wholly: true,
+  },
+  {
     // nn.Upsample at opset 9, as PyTorch exports it: ONNX's Upsample with its scales a float
     // Constant input. The plan quantized the scales (1 read 0.996), and onnxruntime refused the
     // export's SQNR run with a raw "Scale value should be greater than or equal to 1" until session
