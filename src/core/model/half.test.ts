@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createOrtSession, ort } from '../quant/ort-node';
-import { halfBits, halfCast, halfCeil, halfNearest, halfToFloat, halfValues } from './half';
+import { halfBits, halfCast, halfCeil, halfNearest, halfToFloat, halfValues, roundHalfEven } from './half';
 import { attr, makeAttribute, makeValueInfo, writeOnnx } from './write-onnx';
 
 describe('float16 rounding', () => {
@@ -65,5 +65,13 @@ describe('float16 rounding', () => {
     // Ties away from zero would differ on half of the ties.
     expect([...x].filter((v, i) => halfNearest(v) !== cast[i]).length).toBeGreaterThan(1000);
     await session.release();
+  });
+});
+
+describe('roundHalfEven', () => {
+  it('rounds ties to the even neighbour on both sides of zero, as numpy.rint and QuantizeLinear do', () => {
+    const ties = [-3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5];
+    expect(ties.map(roundHalfEven).map((x) => x + 0)).toEqual([-4, -2, -2, 0, 0, 2, 2, 4]);
+    expect([-2.6, -2.4, 2.4, 2.6, 7].map(roundHalfEven)).toEqual([-3, -2, 2, 3, 7]);
   });
 });

@@ -42,10 +42,11 @@ export function halfBits(x: number, ties: 'away' | 'even' = 'away'): number {
   return a > MAX_HALF + 16 || bits >= 0x7c00 ? sign | 0x7c00 : sign | bits;
 }
 
-function roundHalfEven(v: number): number {
+/** `v` rounded to the nearest integer, ties to even (as IEEE casts and ONNX's QuantizeLinear round). */
+export function roundHalfEven(v: number): number {
   const f = Math.floor(v);
   const d = v - f;
-  return d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f;
+  return d > 0.5 || (d === 0.5 && Math.abs(f % 2) === 1) ? f + 1 : f;
 }
 
 /** The float16 nearest to `x`, as a number (ties away from zero). */

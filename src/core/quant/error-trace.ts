@@ -11,6 +11,7 @@ import { checkpoint, type SessionFactory } from './calibrate';
 import { exposeTensors, exposeTensorsForShapes, type CalibrationSample } from './expose';
 import { outputNumbers, ratioDb } from './sqnr';
 import { quantRange, type QuantEncoding } from '../encoding/encoding';
+import { roundHalfEven } from '../model/half';
 import type { Model } from '../model/types';
 
 /** One quantized activation, over the samples. */
@@ -102,10 +103,7 @@ function fakeQuant(enc: QuantEncoding): ((x: number) => number) | undefined {
   if (!(s > 0)) return undefined;
   const { qmin, qmax } = quantRange(enc.dtype, enc.bitwidth);
   return (x) => {
-    const v = x / s;
-    let r = Math.round(v);
-    if (r - v === 0.5 && r % 2 !== 0) r -= 1;
-    const q = Math.min(qmax, Math.max(qmin, r + zp));
+    const q = Math.min(qmax, Math.max(qmin, roundHalfEven(x / s) + zp));
     return (q - zp) * s;
   };
 }
@@ -200,10 +198,9 @@ export async function traceError(
       }
     }
   };
-  // The graph as written on both sides, as the SQNR runs it: each op computes in float between
-  // its DequantizeLinear and QuantizeLinear.
-  // The inputs' named dimensions at the samples' sizes: onnxruntime then knows most tensors' sizes
-  // before a run, which the reads below are cut by.
+  // The graph as written on both sides, as the SQNR runs it (each op computes in float between its
+  // DequantizeLinear and QuantizeLinear), with the inputs' named dimensions at the samples' sizes:
+  // onnxruntime then knows most tensors' sizes before a run, which the reads below are cut by.
   const floatSide = exposeTensorsForShapes(floatBytes, traced, samples);
   const options = {
     graphOptimizationLevel: 'disabled',
@@ -275,7 +272,13 @@ export async function traceError(
   // the Relu drops anyway), a written-out LayerNorm's mean of values near zero (its error is small
   // beside the values it is taken from). Such a tensor is no source.
   const readers = new Map<string, (typeof g.nodes)[number][]>();
-  for (const n of g.nodes) for (const i of n.inputs) if (i) readers.set(i, [...(readers.get(i) ?? []), n]);
+  for (const n of g.nodes)
+    for (const i of n.inputs) {
+      if (!i) continue;
+      const list = readers.get(i);
+      if (list) list.push(n);
+      else readers.set(i, [n]);
+    }
   const graphOutputs = new Set(g.outputs.map((o) => o.name));
   const undone = (t: TensorError) => {
     const by = readers.get(t.tensor);
