@@ -138,20 +138,29 @@ export function resolveInputShapes(
 const floats = (r: () => number) => r() * 2 - 1;
 const tenths = (r: () => number) => Math.floor(r() * 10);
 
-/** A random value array of each input type random samples cover, one draw per element. */
-const RANDOM_VALUES: Record<string, (n: number, r: () => number) => ArrayLike<unknown>> = {
-  float32: (n, r) => Float32Array.from({ length: n }, () => floats(r)),
-  float64: (n, r) => Float64Array.from({ length: n }, () => floats(r)),
-  float16: (n, r) => Uint16Array.from({ length: n }, () => halfBits(floats(r))),
-  int64: (n, r) => BigInt64Array.from({ length: n }, () => BigInt(tenths(r))),
-  uint64: (n, r) => BigUint64Array.from({ length: n }, () => BigInt(tenths(r))),
-  int32: (n, r) => Int32Array.from({ length: n }, () => tenths(r)),
-  uint32: (n, r) => Uint32Array.from({ length: n }, () => tenths(r)),
-  int16: (n, r) => Int16Array.from({ length: n }, () => tenths(r)),
-  uint16: (n, r) => Uint16Array.from({ length: n }, () => tenths(r)),
-  uint8: (n, r) => Uint8Array.from({ length: n }, () => Math.floor(r() * 256)),
-  int8: (n, r) => Int8Array.from({ length: n }, () => Math.floor(r() * 256) - 128),
-  bool: (n, r) => Uint8Array.from({ length: n }, () => (r() < 0.5 ? 1 : 0)),
+/**
+ * Each input type random samples cover: its array, how a number is stored in it, and how a random
+ * value is drawn (one draw per element).
+ */
+interface ElementType {
+  array: (n: number) => { [i: number]: unknown; fill(value: never): unknown };
+  of: (x: number) => unknown;
+  draw: (r: () => number) => number;
+}
+const same = (x: number) => x;
+const ELEMENTS: Record<string, ElementType> = {
+  float32: { array: (n) => new Float32Array(n), of: same, draw: floats },
+  float64: { array: (n) => new Float64Array(n), of: same, draw: floats },
+  float16: { array: (n) => new Uint16Array(n), of: (x) => halfBits(x), draw: floats },
+  int64: { array: (n) => new BigInt64Array(n), of: (x) => BigInt(x), draw: tenths },
+  uint64: { array: (n) => new BigUint64Array(n), of: (x) => BigInt(x), draw: tenths },
+  int32: { array: (n) => new Int32Array(n), of: same, draw: tenths },
+  uint32: { array: (n) => new Uint32Array(n), of: same, draw: tenths },
+  int16: { array: (n) => new Int16Array(n), of: same, draw: tenths },
+  uint16: { array: (n) => new Uint16Array(n), of: same, draw: tenths },
+  uint8: { array: (n) => new Uint8Array(n), of: same, draw: (r) => Math.floor(r() * 256) },
+  int8: { array: (n) => new Int8Array(n), of: same, draw: (r) => Math.floor(r() * 256) - 128 },
+  bool: { array: (n) => new Uint8Array(n), of: same, draw: (r) => (r() < 0.5 ? 1 : 0) },
 };
 
 /** The integer range of each integer input type, for a value given to fill one. */
@@ -192,39 +201,11 @@ export function checkInputValues(
       throw new InputShapeError(
         `Input "${name}" is ${type}: its value must be an integer from ${range[0]} to ${range[1]}, not ${value}.`,
       );
-    if (!range && !Object.hasOwn(RANDOM_VALUES, type))
+    if (!range && !Object.hasOwn(ELEMENTS, type))
       throw new InputShapeError(`Input "${name}" is ${v.dtype}: QuantLens cannot fill it with a number.`);
     out.set(name, value);
   }
   return out;
-}
-
-/** `n` copies of `value` in the array type of `type`. */
-function constantValues(type: string, n: number, value: number): ArrayLike<unknown> {
-  switch (type) {
-    case 'float32':
-      return new Float32Array(n).fill(value);
-    case 'float64':
-      return new Float64Array(n).fill(value);
-    case 'float16':
-      return new Uint16Array(n).fill(halfBits(value));
-    case 'int64':
-      return new BigInt64Array(n).fill(BigInt(value));
-    case 'uint64':
-      return new BigUint64Array(n).fill(BigInt(value));
-    case 'int32':
-      return new Int32Array(n).fill(value);
-    case 'uint32':
-      return new Uint32Array(n).fill(value);
-    case 'int16':
-      return new Int16Array(n).fill(value);
-    case 'uint16':
-      return new Uint16Array(n).fill(value);
-    case 'int8':
-      return new Int8Array(n).fill(value);
-    default:
-      return new Uint8Array(n).fill(value);
-  }
 }
 
 /**
@@ -250,17 +231,18 @@ export function randomSamples(
       const shape = shapes.get(v.name)!;
       const n = shape.reduce((a, b) => a * b, 1);
       const type = v.dtype === 'undefined' ? 'float32' : String(v.dtype);
-      const fill = Object.hasOwn(RANDOM_VALUES, type) ? RANDOM_VALUES[type] : undefined;
+      const element = Object.hasOwn(ELEMENTS, type) ? ELEMENTS[type] : undefined;
       // Strings and the rest: no random value means anything to the model.
-      if (!fill)
+      if (!element)
         throw new InputShapeError(
           `Input "${v.name}" is ${v.dtype}: QuantLens makes random samples for float32, float16, float64, integer and boolean inputs only. Give real inputs (calibration files in the Quantizer panel; \`quantlens quantize --inputs DIR\`), or export the model so it takes numbers.`,
         );
       // A fixed input still draws its random values, so that the other inputs get the values
       // they would get without it (a run with a sample rate given differs only in that input).
-      const drawn = fill(n, rand);
+      const data = element.array(n);
+      for (let i = 0; i < n; i++) data[i] = element.of(element.draw(rand));
       const given = fixed.get(v.name);
-      const data = given !== undefined ? constantValues(type, n, given) : drawn;
+      if (given !== undefined) data.fill(element.of(given) as never);
       sample[v.name] = new Tensor(type as never, data as never, shape);
     }
     out.push(sample);
