@@ -11,6 +11,7 @@ models as (rule, node name) pairs, read from the exported graph. Usage:
 
     /usr/bin/python3 scripts/corpus/torch_qdq.py OUT_DIR
 """
+import contextlib
 import json
 import os
 import sys
@@ -471,6 +472,18 @@ class ScoreFilter(torch.nn.Module):
         return s[s > 0.5]
 
 
+@contextlib.contextmanager
+def seeded(seed):
+    """Torch's random state at `seed` inside the block, and as it was before it after: a model's
+    weights follow its own seed, not the models generated before it."""
+    rng = torch.get_rng_state()
+    torch.manual_seed(seed)
+    try:
+        yield
+    finally:
+        torch.set_rng_state(rng)
+
+
 class UpsampleDecoder(torch.nn.Module):
     """A small segmentation decoder as PyTorch exports it at opset 9: nn.Upsample becomes ONNX's
     Upsample, whose scales are a float Constant input ([1, 1, 2, 2]), nearest and bilinear."""
@@ -803,20 +816,16 @@ def main(out):
          lambda m: [['op-limits', n] for n in names(m, 'Pad')], executorch_errors=lambda m: [])
     case('argmax-rank5', 'ArgMax over a rank-5 tensor: the HTP takes rank 4 at most',
          ArgMax5d(), (torch.randn(1, 4, 4, 4, 4),), 'per_channel_symmetric', lambda m: [['op-limits', n] for n in names(m, 'ArgMax')])
-    rng = torch.get_rng_state()
-    torch.manual_seed(18)
-    case('nearest-upsampling-rank3-rank5', "Nearest upsampling of a 1-D signal and of a volume (F.interpolate, mode='nearest'): Resize at rank 3 and 5, written with floor rounding, which the HTP's rank-3/5 Resize takes",
-         NearestUpsampling(), (torch.randn(1, 4, 16), torch.randn(1, 4, 4, 4, 4)), 'per_channel_symmetric',
-         lambda m: [['op-limits', n.name] for n in m.graph.node if n.op_type == 'Resize'
-                    and not any(a.name == 'nearest_mode' and a.s in (b'floor', b'round_prefer_ceil') for a in n.attribute)])
-    torch.set_rng_state(rng)
+    with seeded(18):
+        case('nearest-upsampling-rank3-rank5', "Nearest upsampling of a 1-D signal and of a volume (F.interpolate, mode='nearest'): Resize at rank 3 and 5, written with floor rounding, which the HTP's rank-3/5 Resize takes",
+             NearestUpsampling(), (torch.randn(1, 4, 16), torch.randn(1, 4, 4, 4, 4)), 'per_channel_symmetric',
+             lambda m: [['op-limits', n.name] for n in m.graph.node if n.op_type == 'Resize'
+                        and not any(a.name == 'nearest_mode' and a.s in (b'floor', b'round_prefer_ceil') for a in n.attribute)])
     # Seeded on its own, so the models after it keep the weights they had before it came.
-    rng = torch.get_rng_state()
-    torch.manual_seed(17)
-    case('shufflenet_v2_x0_5-pc-sym', "torchvision ShuffleNetV2 x0.5: channel shuffles through rank-5 Reshape and Transpose, chunk as Slices whose bounds are shape arithmetic, depthwise convolutions; any data-movement op FX gave an observer of its own would requantize",
-         traceable_shufflenet_v2(), img, 'per_channel_symmetric',
-         lambda m: [['shared-qparams', n] for n in requantized(m, 'Transpose', 'Reshape')], ort_errors=lambda m: [])
-    torch.set_rng_state(rng)
+    with seeded(17):
+        case('shufflenet_v2_x0_5-pc-sym', "torchvision ShuffleNetV2 x0.5: channel shuffles through rank-5 Reshape and Transpose, chunk as Slices whose bounds are shape arithmetic, depthwise convolutions; any data-movement op FX gave an observer of its own would requantize",
+             traceable_shufflenet_v2(), img, 'per_channel_symmetric',
+             lambda m: [['shared-qparams', n] for n in requantized(m, 'Transpose', 'Reshape')], ort_errors=lambda m: [])
 
     # Float exports for the quantizer's regression corpus (src/core/quant/float-corpus.test.ts).
     floats = []
@@ -861,97 +870,73 @@ def main(out):
                MaskedParts(), (torch.randn(8),), 13)
 
     # Seeded on its own, so the models above and below keep the weights they had before it came.
-    rng = torch.get_rng_state()
-    torch.manual_seed(11)
-    float_case('float-rotary-decoder', 'A LLaMA-style decoder block (RMSNorm, rotary embedding: Slice, Neg, Concat; SiLU MLP), float, opset 13',
-               RotaryDecoderBlock(), (torch.randn(1, 8, 32),), 13)
-    torch.set_rng_state(rng)
+    with seeded(11):
+        float_case('float-rotary-decoder', 'A LLaMA-style decoder block (RMSNorm, rotary embedding: Slice, Neg, Concat; SiLU MLP), float, opset 13',
+                   RotaryDecoderBlock(), (torch.randn(1, 8, 32),), 13)
     # Seeded on their own too, for the same reason.
-    rng = torch.get_rng_state()
-    torch.manual_seed(12)
-    float_case('float-convnext-block', "torchvision ConvNeXt pieces (LayerNorm2d's permutes, CNBlock), float, opset 13",
-               ConvNextMini(), (torch.randn(1, 3, 32, 32),), 13)
-    float_case('float-swin-mini', 'torchvision SwinTransformer (two stages, window 4), float, opset 13: its rank-6 window partitions stay an error once quantized',
-               SwinTransformer(patch_size=[4, 4], embed_dim=16, depths=[2, 2], num_heads=[2, 4], window_size=[4, 4], num_classes=10),
-               (torch.randn(1, 3, 32, 32),), 13, errors=lambda m: [['op-limits', n] for n in rank6_window_ops(m)])
-    torch.set_rng_state(rng)
-    rng = torch.get_rng_state()
-    torch.manual_seed(13)
-    float_case('float-linear-kn', 'Linear weights stored [in, out] (torch.addmm: Gemm without transB; torch.matmul: MatMul), float, opset 13',
-               LinearKN(), (torch.randn(4, 64),), 13)
-    torch.set_rng_state(rng)
-    rng = torch.get_rng_state()
-    torch.manual_seed(16)
-    float_case('float-addmm-scaled', 'torch.addmm with alpha and beta (Gemm alpha/beta other than 1; one weight read by two Gemms; one B computed at run time), float, opset 13',
-               ScaledAddmm(), (torch.randn(4, 64),), 13)
-    torch.set_rng_state(rng)
-    rng = torch.get_rng_state()
-    torch.manual_seed(14)
-    float_case('float-band-gate', 'Comparisons joined by Or and a Where between float tensors (boolean tensors the exporter leaves undeclared), float, opset 13',
-               BandGate(), (torch.randn(4, 16),), 13)
-    float_case('float-causal-attention', 'One attention head masked with -inf (masked_fill before Softmax), float, opset 13',
-               CausalAttention(), (torch.randn(1, 8, 16),), 13)
-    float_case('float-slot-writer', 'Features written into a zero buffer (out[idx] = y: ScatterND onto a constant of zeros), float, opset 13',
-               SlotWriter(), (torch.randn(8, 16),), 13)
-    torch.set_rng_state(rng)
+    with seeded(12):
+        float_case('float-convnext-block', "torchvision ConvNeXt pieces (LayerNorm2d's permutes, CNBlock), float, opset 13",
+                   ConvNextMini(), (torch.randn(1, 3, 32, 32),), 13)
+        float_case('float-swin-mini', 'torchvision SwinTransformer (two stages, window 4), float, opset 13: its rank-6 window partitions stay an error once quantized',
+                   SwinTransformer(patch_size=[4, 4], embed_dim=16, depths=[2, 2], num_heads=[2, 4], window_size=[4, 4], num_classes=10),
+                   (torch.randn(1, 3, 32, 32),), 13, errors=lambda m: [['op-limits', n] for n in rank6_window_ops(m)])
+    with seeded(13):
+        float_case('float-linear-kn', 'Linear weights stored [in, out] (torch.addmm: Gemm without transB; torch.matmul: MatMul), float, opset 13',
+                   LinearKN(), (torch.randn(4, 64),), 13)
+    with seeded(16):
+        float_case('float-addmm-scaled', 'torch.addmm with alpha and beta (Gemm alpha/beta other than 1; one weight read by two Gemms; one B computed at run time), float, opset 13',
+                   ScaledAddmm(), (torch.randn(4, 64),), 13)
+    with seeded(14):
+        float_case('float-band-gate', 'Comparisons joined by Or and a Where between float tensors (boolean tensors the exporter leaves undeclared), float, opset 13',
+                   BandGate(), (torch.randn(4, 16),), 13)
+        float_case('float-causal-attention', 'One attention head masked with -inf (masked_fill before Softmax), float, opset 13',
+                   CausalAttention(), (torch.randn(1, 8, 16),), 13)
+        float_case('float-slot-writer', 'Features written into a zero buffer (out[idx] = y: ScatterND onto a constant of zeros), float, opset 13',
+                   SlotWriter(), (torch.randn(8, 16),), 13)
 
-    rng = torch.get_rng_state()
-    torch.manual_seed(18)
-    float_case('float-einsum-attention', "Window attention written with einsum over rank-5 tensors, as torchvision's MaxViT writes it, float, opset 13",
-               EinsumWindowAttention(), (torch.randn(1, 4, 16, 32),), 13)
-    torch.set_rng_state(rng)
+    with seeded(18):
+        float_case('float-einsum-attention', "Window attention written with einsum over rank-5 tensors, as torchvision's MaxViT writes it, float, opset 13",
+                   EinsumWindowAttention(), (torch.randn(1, 4, 16, 32),), 13)
 
-    rng = torch.get_rng_state()
-    torch.manual_seed(19)
-    float_case('float-outlier-head', "A ConvNeXt-style classifier head (LayerNorm, Linear) whose trunc_normal_ weights hold one value at the bound -2, float, opset 13",
-               OutlierHead(), (torch.randn(2, 256),), 13)
-    torch.set_rng_state(rng)
+    with seeded(19):
+        float_case('float-outlier-head', "A ConvNeXt-style classifier head (LayerNorm, Linear) whose trunc_normal_ weights hold one value at the bound -2, float, opset 13",
+                   OutlierHead(), (torch.randn(2, 256),), 13)
 
     # torchvision's detection box branch at opset 11 (RoiAlign-10: no coordinate_transformation_mode,
     # and it behaves as "output_half_pixel"), and two opset-16 forms of it for the check:
     # python3-onnx's version converter (which writes "output_half_pixel"), and the same module
     # exported at opset 16 by this torchvision (0.14 registers only the opset-11 form, so the
     # attribute stays unset and the node now means "half_pixel").
-    rng = torch.get_rng_state()
-    torch.manual_seed(20)
-    roi = RoiBoxHead()
-    roi_in = (torch.randn(1, 3, 64, 64), torch.rand(16, 4) * 2 - 1)
-    float_case('float-roi-pool', "torchvision's MultiScaleRoIAlign and TwoMLPHead (LevelMapper, NonZero per level, RoiAlign, ScatterElements onto ConstantOfShape zeros), float, opset 11",
-               roi, roi_in, 11, errors=lambda m: [['unsupported-op', n] for n in names(m, 'NonZero')])
-    torch.set_rng_state(rng)
-    rng = torch.get_rng_state()
-    torch.manual_seed(22)
-    float_case('float-score-filter', 'Scores above 0.5 kept by boolean indexing (Sigmoid, Greater, NonZero, GatherND): the output size follows the values, float, opset 13',
-               ScoreFilter(), (torch.randn(256, 16),), 13)
-    torch.set_rng_state(rng)
-    rng = torch.get_rng_state()
-    torch.manual_seed(23)
-    rng = torch.get_rng_state()
+    with seeded(20):
+        roi = RoiBoxHead()
+        roi_in = (torch.randn(1, 3, 64, 64), torch.rand(16, 4) * 2 - 1)
+        float_case('float-roi-pool', "torchvision's MultiScaleRoIAlign and TwoMLPHead (LevelMapper, NonZero per level, RoiAlign, ScatterElements onto ConstantOfShape zeros), float, opset 11",
+                   roi, roi_in, 11, errors=lambda m: [['unsupported-op', n] for n in names(m, 'NonZero')])
+    with seeded(22):
+        float_case('float-score-filter', 'Scores above 0.5 kept by boolean indexing (Sigmoid, Greater, NonZero, GatherND): the output size follows the values, float, opset 13',
+                   ScoreFilter(), (torch.randn(256, 16),), 13)
+    with seeded(23):
+        float_case('float-upsample-opset9', "nn.Upsample at opset 9 (ONNX Upsample, its scales a float Constant input), nearest and bilinear, float",
+                   UpsampleDecoder(), (torch.randn(1, 3, 16, 16),), 9)
     # Seeded so that each of the LSTM's three outputs loses 6 dB or more at 8a8w: the error trace
     # names the node once.
-    torch.manual_seed(1)
-    float_case('float-recurrent', 'An LSTM then a GRU then a linear head over a sequence, float, opset 13',
-               RecurrentTagger(), (torch.randn(1, 10, 16),), 13)
-    torch.set_rng_state(rng)
-    float_case('float-upsample-opset9', "nn.Upsample at opset 9 (ONNX Upsample, its scales a float Constant input), nearest and bilinear, float",
-               UpsampleDecoder(), (torch.randn(1, 3, 16, 16),), 9)
-    torch.set_rng_state(rng)
+    with seeded(1):
+        float_case('float-recurrent', 'An LSTM then a GRU then a linear head over a sequence, float, opset 13',
+                   RecurrentTagger(), (torch.randn(1, 10, 16),), 13)
 
     # A whole detector, exported as torchvision's detection models are (a list of images, opset 11).
     # Its keypoint postprocessing behind an If: the branch every random sample takes makes shapes
     # static that a Resize in a Loop body then refuses, so the quantizer must keep that If.
-    rng = torch.get_rng_state()
-    torch.manual_seed(21)
-    kp = tiny_keypoint_rcnn().eval()
-    path = os.path.join(out, 'float-keypoint-rcnn.onnx')
-    torch.onnx.export(kp, ([torch.rand(3, 64, 64)],), path, opset_version=11, input_names=['images'], do_constant_folding=True)
-    m = onnx.load(path)
-    onnx.checker.check_model(m)
-    floats.append({'file': 'float-keypoint-rcnn.onnx', 'opset': 11, 'nodes': len(m.graph.node),
-                   'what': "torchvision's Keypoint R-CNN on a one-Conv backbone (RPN, RoiAlign, If, Loop), float, opset 11",
-                   'nonzero': names(m, 'NonZero'), 'nms': names_anywhere(m.graph, 'NonMaxSuppression')})
-    print(f'float-keypoint-rcnn: {len(m.graph.node)} nodes (float)', flush=True)
-    torch.set_rng_state(rng)
+    with seeded(21):
+        kp = tiny_keypoint_rcnn().eval()
+        path = os.path.join(out, 'float-keypoint-rcnn.onnx')
+        torch.onnx.export(kp, ([torch.rand(3, 64, 64)],), path, opset_version=11, input_names=['images'], do_constant_folding=True)
+        m = onnx.load(path)
+        onnx.checker.check_model(m)
+        floats.append({'file': 'float-keypoint-rcnn.onnx', 'opset': 11, 'nodes': len(m.graph.node),
+                       'what': "torchvision's Keypoint R-CNN on a one-Conv backbone (RPN, RoiAlign, If, Loop), float, opset 11",
+                       'nonzero': names(m, 'NonZero'), 'nms': names_anywhere(m.graph, 'NonMaxSuppression')})
+        print(f'float-keypoint-rcnn: {len(m.graph.node)} nodes (float)', flush=True)
 
     roi_align = []
     m = version_converter.convert_version(onnx.load(os.path.join(out, 'float-roi-pool.onnx')), 16)
@@ -1015,13 +1000,11 @@ def main(out):
     # The same blocks exported at opsets 11 and 12 (their own random state, so the cases above keep
     # their weights), then made float16 there: Softmax of opset 11 normalizes from its axis on, and
     # ReduceMean, Unsqueeze and Squeeze hold their axes as attributes.
-    rng = torch.get_rng_state()
-    torch.manual_seed(16)
-    float_case('float-encoder-opset12', 'The encoder block, float, opset 12 (LayerNorm as ReduceMean, Pow, Sqrt; Softmax of opset 12)',
-               EncoderBlock(), (torch.randn(1, 8, 32),), 12)
-    float_case('float-convnext-block-opset11', 'The ConvNeXt block, float, opset 11',
-               ConvNextMini(), (torch.randn(1, 3, 32, 32),), 11)
-    torch.set_rng_state(rng)
+    with seeded(16):
+        float_case('float-encoder-opset12', 'The encoder block, float, opset 12 (LayerNorm as ReduceMean, Pow, Sqrt; Softmax of opset 12)',
+                   EncoderBlock(), (torch.randn(1, 8, 32),), 12)
+        float_case('float-convnext-block-opset11', 'The ConvNeXt block, float, opset 11',
+                   ConvNextMini(), (torch.randn(1, 3, 32, 32),), 11)
     half_case('float-encoder-opset12', 'float16-encoder-opset12',
               'The encoder block in float16 at its export opset 12', None)
     half_case('float-convnext-block-opset11', 'float16-convnext-block-opset11',
@@ -1029,17 +1012,15 @@ def main(out):
 
     # Models for the drawing alone (not quantized by the tests): their layout is what is tested.
     drawings = []
-    rng = torch.get_rng_state()
-    torch.manual_seed(15)
-    stacked = StackedDecoder().eval()
-    first = stacked.layers[0]
-    path = os.path.join(out, 'drawing-stacked-decoder.onnx')
-    torch.onnx.export(stacked, (torch.randn(1, 8, 32), first.cos, first.sin, first.mask), path, opset_version=13,
-                      input_names=['x', 'position_cos', 'position_sin', 'attention_mask'], output_names=['out'])
-    onnx.checker.check_model(onnx.load(path))
-    drawings.append({'file': 'drawing-stacked-decoder.onnx',
-                     'what': 'Eight LLaMA-style blocks reading the rotary tables and the mask as graph inputs, float, opset 13'})
-    torch.set_rng_state(rng)
+    with seeded(15):
+        stacked = StackedDecoder().eval()
+        first = stacked.layers[0]
+        path = os.path.join(out, 'drawing-stacked-decoder.onnx')
+        torch.onnx.export(stacked, (torch.randn(1, 8, 32), first.cos, first.sin, first.mask), path, opset_version=13,
+                          input_names=['x', 'position_cos', 'position_sin', 'attention_mask'], output_names=['out'])
+        onnx.checker.check_model(onnx.load(path))
+        drawings.append({'file': 'drawing-stacked-decoder.onnx',
+                         'what': 'Eight LLaMA-style blocks reading the rotary tables and the mask as graph inputs, float, opset 13'})
 
     # QDQ cases saved again with external data, as onnx.save_model writes it (every tensor from
     # 1 KiB in one data file beside the model): per-channel scales of 256 channels or more move there.
