@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VERSION } from '../core/report/version';
+import type { ShareSettings } from '../core/share';
 
 function run(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/quantlens.cjs', ...args], { encoding: 'utf8' });
@@ -387,28 +388,33 @@ describe('quantlens check --link', () => {
     );
   });
 
+  /** A link that recorded an 8a8w run on 2 random samples of the model named, with `settings` over these. */
+  const quantizerLink = async (name: string, settings: Partial<ShareSettings>) => {
+    const { encodeShareLink } = await import('../core/share');
+    return encodeShareLink(
+      {
+        v: 5,
+        settings: {
+          backend: 'htp',
+          soc: 'SM8650',
+          strict: true,
+          flow: 'qnn',
+          config: '8a8w',
+          calibration: { mode: 'random', samples: 2, seed: 1 },
+          ...settings,
+        },
+        model: { name, size: 1, sha256: '0'.repeat(64) },
+      },
+      'http://127.0.0.1:5173/',
+    );
+  };
+
   it.runIf(existsSync('.cache/corpus/torch/float-mobilenet_v3_small-dynamic.onnx'))(
     "replays a version-4 link's fixed sizes: PyTorch's dynamic MobileNetV3 passes under ONNX Runtime only with them",
     async () => {
-      const { encodeShareLink } = await import('../core/share');
       const model = '.cache/corpus/torch/float-mobilenet_v3_small-dynamic.onnx';
       const linkWith = (fixSizes: boolean) =>
-        encodeShareLink(
-          {
-            v: 5,
-            settings: {
-              backend: 'htp',
-              soc: 'SM8650',
-              strict: true,
-              flow: 'ort',
-              config: '8a8w',
-              calibration: { mode: 'random', samples: 2, seed: 1 },
-              ...(fixSizes ? { fixSizes } : {}),
-            },
-            model: { name: 'float-mobilenet_v3_small-dynamic.onnx', size: 1, sha256: '0'.repeat(64) },
-          },
-          'http://127.0.0.1:5173/',
-        );
+        quantizerLink('float-mobilenet_v3_small-dynamic.onnx', { flow: 'ort', ...(fixSizes ? { fixSizes } : {}) });
       const fixed = run('check', model, '--link', await linkWith(true), '--format', 'json');
       expect(fixed.code).toBe(0);
       expect(JSON.parse(fixed.out).findings.filter((f: { rule: string }) => f.rule === 'dynamic-shape')).toEqual([]);
@@ -426,26 +432,9 @@ describe('quantlens check --link', () => {
   it.runIf(existsSync('.cache/bench-models/silero_vad_v5.onnx'))(
     "replays a version-5 link's input values: Silero VAD calibrates only with its sample rate",
     async () => {
-      const { encodeShareLink } = await import('../core/share');
       const model = '.cache/bench-models/silero_vad_v5.onnx';
       const linkWith = (values?: Record<string, number>) =>
-        encodeShareLink(
-          {
-            v: 5,
-            settings: {
-              backend: 'htp',
-              soc: 'SM8650',
-              strict: true,
-              flow: 'qnn',
-              config: '8a8w',
-              calibration: { mode: 'random', samples: 2, seed: 1 },
-              shapes: { input: [1, 512] },
-              ...(values ? { values } : {}),
-            },
-            model: { name: 'silero_vad_v5.onnx', size: 1, sha256: '0'.repeat(64) },
-          },
-          'http://127.0.0.1:5173/',
-        );
+        quantizerLink('silero_vad_v5.onnx', { shapes: { input: [1, 512] }, ...(values ? { values } : {}) });
       const given = run('check', model, '--link', await linkWith({ sr: 16000 }));
       expect(given.code).toBe(0);
       expect(given.out).toContain("replayed the link's quantizer run: 8a8w · input input 1x512 · input sr = 16000");
