@@ -315,7 +315,10 @@ export interface TensorShape {
   firstDimFixed: boolean;
 }
 
-/** Largest sum of observed activations one sample may hold for the grouped augmentation. */
+/**
+ * Largest sum of the observed activations that go into groups (the others are reduced where they
+ * are) one sample may hold for the grouped augmentation.
+ */
 export const GROUPED_MAX_BYTES = 256 * 2 ** 20;
 /** Largest single concatenation (bytes) in the grouped augmentation. */
 const GROUP_MAX_BYTES = 32 * 2 ** 20;
@@ -340,7 +343,7 @@ const GROUP_FAN_IN = 128;
  * ({@link TensorShape.firstDimFixed}; any other tensor is a group of its own), so a later sample of
  * other sizes either keeps each member's row whole or fails the Concat, and the caller falls back
  * to {@link augmentWithRanges}. Undefined below opset 6, or when the observed
- * tensors hold more than {@link GROUPED_MAX_BYTES} (each stays alive until its group's Concat).
+ * tensors copied into groups hold more than {@link GROUPED_MAX_BYTES} (each stays alive until its group's Concat).
  *
  * With `tails`, each group gives the `tails(numel)` largest and smallest values of each of its rows
  * (TopK, and TopK of the negation) in place of the minimum and maximum, plus its shape, for the
@@ -372,12 +375,15 @@ export function augmentWithGroupedRanges(
       // Always empty: nothing to observe (and an empty row has no minimum).
       if (numel === 0 && s.firstDimFixed && s.dims) continue;
       const bytes = numel * (s.type === 'float16' ? 2 : 4);
-      total += bytes;
-      if (total > GROUPED_MAX_BYTES) return undefined;
       // A tensor whose first dimension may change, or whose size is not known yet, is a group of
       // its own: one row, however long. So is a large one, for min/max: copying it into a group
       // costs more than the two nodes that reduce it where it is.
       const alone = !tails && (!s.firstDimFixed || !s.dims || bytes >= ALONE_BYTES);
+      // Only a tensor copied into a group waits for its group's Concat; one reduced where it is
+      // is freed as soon as its readers are done (IS-Net at 1024x1024: 2 GB of observed
+      // activations a sample, nearly all reduced where they are).
+      if (!alone) total += bytes;
+      if (total > GROUPED_MAX_BYTES) return undefined;
       const key = alone
         ? `alone:${tensor}`
         : s.firstDimFixed && s.dims
