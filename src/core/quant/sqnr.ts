@@ -45,7 +45,19 @@ export interface OutputSqnr {
    * the samples more than the model (a detector's Sigmoid at its fixed 8-bit scale, 1/256, on
    * random images whose scores stay near 0).
    */
-  coarse?: { scale: number; dtype: string; steps: number; idealDb: number; fixedFor?: string };
+  coarse?: {
+    scale: number;
+    dtype: string;
+    steps: number;
+    idealDb: number;
+    fixedFor?: string;
+    /**
+     * The tensor whose encoding it is, when not the output's own: a fixed one the output is taken
+     * from through ops that keep or average its values (Silero VAD's Sigmoid at 1/256, then a
+     * ReduceMean whose own encoding is calibrated to the small mean).
+     */
+    from?: string;
+  };
   /**
    * The first sample on which the quantized output holds another number of values than the float
    * one (a detector's boxes: quantization changed what passed a threshold): `db` is NaN then, as

@@ -259,7 +259,8 @@ export function sqnrCaveat(s: OutputSqnr): string | undefined {
   const effect = below
     ? 'most values round to one code, an error as large as the value'
     : `rounding to that step alone would keep the figure near ${dbText(c.idealDb)} dB`;
-  return `On these samples the float output's RMS is ${numberText(s.rms)}${span}, ${steps} of its ${c.dtype} encoding (scale ${numberText(c.scale)}${fixed}): ${effect}, so the figure describes the samples more than the model. Calibrate on real inputs to measure it.`;
+  const encoding = c.from ? `the ${c.dtype} encoding of ${c.from}, which it is taken from` : `its ${c.dtype} encoding`;
+  return `On these samples the float output's RMS is ${numberText(s.rms)}${span}, ${steps} of ${encoding} (scale ${numberText(c.scale)}${fixed}): ${effect}, so the figure describes the samples more than the model. Calibrate on real inputs to measure it.`;
 }
 
 /** What a quantization's ranges and SQNR were measured on (see QuantizeOutcome.calibration). */
