@@ -639,6 +639,33 @@ interface Names {
 const NO_NAMES: Names = { has: () => false };
 
 /**
+ * Whether a graph's nodes, by the tensors they read of one another (names `outer` provides aside),
+ * form a cycle: none can be put in an order where each comes after what it reads.
+ */
+function formsCycle(graph: Graph, producedAt: ReadonlyMap<string, number>, outer: Names): boolean {
+  const waiting = new Int32Array(graph.nodes.length);
+  const readers: number[][] = graph.nodes.map(() => []);
+  graph.nodes.forEach((n, i) => {
+    for (const name of new Set(n.inputs)) {
+      const at = name && !outer.has(name) ? producedAt.get(name) : undefined;
+      if (at === undefined) continue;
+      waiting[i]!++;
+      readers[at]!.push(i);
+    }
+  });
+  const ready: number[] = [];
+  waiting.forEach((w, i) => {
+    if (w === 0) ready.push(i);
+  });
+  let placed = 0;
+  for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
+    placed++;
+    for (const r of readers[i]!) if (--waiting[r]! === 0) ready.push(r);
+  }
+  return placed < graph.nodes.length;
+}
+
+/**
  * Structural problems that do not stop reading but that a user should know about, because
  * runtimes refuse such models: a tensor produced twice, an input that names no tensor, and a
  * node that reads what a later node produces (out of order, or a cycle). One warning per graph
@@ -690,11 +717,15 @@ function checkStructure(graph: Graph, outer: Names, ctx: Ctx): void {
       'dangling input',
       `In ${where}, ${dangling.count === 1 ? 'a node input names' : `${dangling.count} node inputs name`} no tensor of the model (first: "${dangling.name}" of ${nodeLabel(dangling.node)}); the graph is shown without that edge.`,
     );
-  if (later)
+  if (later) {
+    const reads = `In ${where}, ${later.count === 1 ? 'a node reads' : `${later.count} node inputs read`} a tensor produced by a later node (first: "${later.name}" of ${nodeLabel(later.node)})`;
     ctx.warnings.add(
       'order',
-      `In ${where}, ${later.count === 1 ? 'a node reads' : `${later.count} node inputs read`} a tensor produced by a later node (first: "${later.name}" of ${nodeLabel(later.node)}): the nodes are out of topological order or form a cycle, which runtimes refuse.`,
+      formsCycle(graph, producedAt, available)
+        ? `${reads}, and the nodes form a cycle: no runtime runs such a graph.`
+        : `${reads}: the nodes are out of the topological order ONNX requires, so onnx.checker refuses the model. ONNX Runtime sorts them itself and runs it; a tool that takes nodes in file order may not. onnx-graphsurgeon's graph.toposort() writes them in order.`,
     );
+  }
   const missing = graph.outputs.filter((v) => v.name && !available.has(v.name) && !producedAt.has(v.name));
   if (missing.length)
     ctx.warnings.add(

@@ -364,7 +364,14 @@ export function exportQdq(
     after.set(x.after, [...(after.get(x.after) ?? []), new onnx.NodeProto(x.node)]);
   }
   const ordered: onnx.NodeProto[] = [...leading];
-  for (const n of g.node) {
+  // Each node with the Q/DQ placed before it (which read what it read) and after it (which read
+  // what it makes).
+  const sorted = inTopologicalOrder(
+    g.node,
+    (n) => [...(n.input ?? []), ...(pendingBefore.get(n) ?? []).flatMap((q) => q.input ?? [])],
+    (n) => [...(n.output ?? []), ...(after.get(n) ?? []).flatMap((q) => q.output ?? [])],
+  );
+  for (const n of sorted) {
     // An Identity whose readers were given a constant of their own (untie-constants.ts) reads
     // nothing any more: it is left out.
     if (n.opType === 'Identity' && n.output?.[0]?.includes(UNTIED_SUFFIX)) continue;
@@ -639,4 +646,50 @@ function float16Tensors(g: onnx.IGraphProto): Set<string> {
     else half.delete(v.name);
   }
   return half;
+}
+
+/**
+ * The nodes in an order where each comes after the nodes whose outputs it reads (`inputsOf`,
+ * `outputsOf`: what a node reads and makes, the Q/DQ that go with it included), as ONNX requires:
+ * as given when they are so already; else each node placed after its producers, file order kept
+ * where it may be (a float16 conversion appends its input Casts after every other node, and the
+ * export would inherit an order onnx.checker refuses). A cycle has no such order: given as it is.
+ */
+export function inTopologicalOrder(
+  nodes: readonly onnx.INodeProto[],
+  inputsOf: (n: onnx.INodeProto) => readonly string[] = (n) => n.input ?? [],
+  outputsOf: (n: onnx.INodeProto) => readonly string[] = (n) => n.output ?? [],
+): onnx.INodeProto[] {
+  const producer = new Map<string, number>();
+  nodes.forEach((n, i) => {
+    for (const o of outputsOf(n)) if (o) producer.set(o, i);
+  });
+  const reads = (i: number) =>
+    inputsOf(nodes[i]!).flatMap((name) => {
+      const at = name ? producer.get(name) : undefined;
+      return at === undefined || at === i ? [] : [at];
+    });
+  if (nodes.every((_, i) => reads(i).every((at) => at < i))) return [...nodes];
+  // 0: not yet placed, 1: its producers being placed, 2: placed.
+  const state = new Uint8Array(nodes.length);
+  const order: onnx.INodeProto[] = [];
+  for (let start = 0; start < nodes.length; start++) {
+    if (state[start]) continue;
+    const stack: { node: number; next: number[] }[] = [{ node: start, next: reads(start) }];
+    state[start] = 1;
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const p = top.next.shift();
+      if (p === undefined) {
+        state[top.node] = 2;
+        order.push(nodes[top.node]!);
+        stack.pop();
+      } else if (state[p] === 1) return [...nodes];
+      else if (state[p] === 0) {
+        state[p] = 1;
+        stack.push({ node: p, next: reads(p) });
+      }
+    }
+  }
+  return order;
 }
