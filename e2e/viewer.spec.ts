@@ -312,6 +312,33 @@ test('a drawing is first painted where it stays: neither its fit nor the verdict
   expect(places).toHaveLength(1);
 });
 
+test('a drawing wider than the canvas opens on its input, not on the empty corner at its left', async ({ page }) => {
+  // A two-stage Swin Transformer exported by PyTorch: its groups spread wide, the input near the
+  // middle of the top. It opened on the drawing's left end, the input 2,000 px to the right of the
+  // canvas (IS-Net: an empty first view).
+  const SWIN = '.cache/corpus/torch/float-swin-mini.onnx';
+  test.skip(!existsSync(SWIN), 'run npm run gen:corpus first');
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [{ name: 'float-swin-mini.onnx', bytes: new Uint8Array(readFileSync(SWIN)) }]);
+  await expect(page.getByTestId('model-origin')).toHaveText('float-swin-mini.onnx');
+  await waitForGraph(page);
+  await page.waitForTimeout(400); // the first-view viewport is set on the next animation frame
+  const canvas = (await page.locator('[data-testid="canvas"] .react-flow').boundingBox())!;
+  const input = (await graphNode(page, 'Input').boundingBox())!;
+  expect(input.x).toBeGreaterThanOrEqual(canvas.x);
+  expect(input.x + input.width).toBeLessThanOrEqual(canvas.x + canvas.width);
+  expect(input.y).toBeGreaterThanOrEqual(canvas.y);
+  expect(input.y + input.height).toBeLessThanOrEqual(canvas.y + canvas.height);
+  // Still a readable zoom: the drawing was not shrunk to fit.
+  const zoom = await page.evaluate(() =>
+    Number(
+      /scale\(([\d.]+)\)/.exec((document.querySelector('.react-flow__viewport') as HTMLElement).style.transform)?.[1],
+    ),
+  );
+  expect(zoom).toBeCloseTo(0.8, 5);
+});
+
 test('Back and Forward move between selected nodes and opened groups, and the fragment names the node', async ({
   page,
 }) => {

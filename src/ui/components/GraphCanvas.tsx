@@ -129,6 +129,48 @@ function drawingBounds(
   return x0 === Infinity ? { x: 0, y: 0, width: 1, height: 1 } : { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
 
+/** How far below the drawing's top an item still counts as its entry (about a row of boxes). */
+const ENTRY_BAND = 80;
+
+/**
+ * The viewport's x at zoom `z` for a drawing wider than the canvas (`w` x `h`): its entry centred,
+ * or its left end at the canvas's left edge when it spans more than the canvas; never past the
+ * drawing's ends. The entry is the graph inputs drawn within the first screen from the top, else
+ * the items at the very top. The drawing's left end, where nothing may be drawn at the top
+ * (IS-Net: its input sat 1,700 px to the right, out of a first view of empty canvas), is only
+ * where the entry is.
+ */
+function entryX(
+  visible: VisibleGraph,
+  layout: LayoutResult,
+  box: { x: number; y: number; width: number },
+  w: number,
+  h: number,
+  z: number,
+): number {
+  const span = (take: (item: VisibleGraph['items'][number], y: number) => boolean) => {
+    let x0 = Infinity;
+    let x1 = -Infinity;
+    for (const item of visible.items) {
+      const p = layout.positions[item.id];
+      if (!p || !take(item, p.y)) continue;
+      x0 = Math.min(x0, p.x);
+      x1 = Math.max(x1, p.x + itemSize(item).width);
+    }
+    return x0 === Infinity ? undefined : { x0, x1 };
+  };
+  const entry =
+    span((item, y) => item.kind === 'node' && item.node.kind === 'input' && y <= box.y + h / z) ??
+    span((_, y) => y <= box.y + ENTRY_BAND);
+  const margin = 24;
+  const leftmost = margin - box.x * z;
+  if (!entry) return leftmost;
+  const { x0, x1 } = entry;
+  const wanted = (x1 - x0) * z + 2 * margin <= w ? w / 2 - ((x0 + x1) / 2) * z : margin - x0 * z;
+  const rightmost = w - margin - (box.x + box.width) * z;
+  return Math.min(leftmost, Math.max(rightmost, wanted));
+}
+
 /** The zoom that fits `box` in a w x h canvas with React Flow's fitView padding, at most FIT_MAX_ZOOM. */
 function fitZoomOf(box: { width: number; height: number }, w: number, h: number): number {
   return Math.min(w / (box.width * (1 + FIT_PADDING)), h / (box.height * (1 + FIT_PADDING)), FIT_MAX_ZOOM);
@@ -388,7 +430,7 @@ function Canvas() {
       return;
     }
     const z = READABLE_ZOOM;
-    const x = box.width * z < w ? (w - box.width * z) / 2 - box.x * z : 24 - box.x * z;
+    const x = box.width * z < w ? (w - box.width * z) / 2 - box.x * z : entryX(visible, layout, box, w, h, z);
     const top = clearOfOverlays(store.getState().domNode, x + box.x * z, x + (box.x + box.width) * z);
     void setViewport({ x, y: top - box.y * z, zoom: z });
   }, [layout, visible, view, setViewport, fitSeq, store, width, height]);
