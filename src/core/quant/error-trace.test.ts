@@ -92,11 +92,17 @@ describe('the error trace', () => {
       // 134 MB of traced activations a sample: read at once, they took the process from 466 to
       // 1,085 MB.
       const r = await quantizeFile(OCR, '8a8w', { x: [1, 3, 48, 320] });
-      const cut = await r.traceError({ readBytes: TRACE_READ_BYTES });
+      const progress: number[] = [];
+      const cut = await r.traceError({ readBytes: TRACE_READ_BYTES, onProgress: (done) => progress.push(done) });
       const whole = await r.traceError({ readBytes: Infinity });
       expect(cut.tensors.length).toBeGreaterThan(300);
       expect(whole.runs).toBe(1);
       expect(cut.runs).toBeGreaterThan(2);
+      // Each run of a sample is progress, not only each sample.
+      const samples = progress.filter(Number.isInteger).length;
+      expect(progress).toHaveLength(samples * cut.runs);
+      expect(progress).toEqual([...progress].sort((x, y) => x - y));
+      expect(progress[0]).toBeCloseTo(1 / cut.runs, 10);
       expect({ ...cut, runs: 1 }).toEqual(whole);
     },
     120_000,

@@ -85,7 +85,7 @@ export interface TraceOptions {
   signal?: AbortSignal;
   /** Most bytes one run reads out of each model ({@link TRACE_READ_BYTES}). */
   readBytes?: number;
-  /** Samples done, of how many. */
+  /** Samples done, of how many: a fraction within a sample read in several runs. */
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -222,8 +222,11 @@ export async function traceError(
       const feeds = s as Record<string, ortTypes.Tensor>;
       // A graph input's quantized value is its own rounding.
       for (const name of inputs) if (rounders.has(name)) add(name, outputNumbers(feeds[name]) ?? [], undefined);
-      for (const names of reads) {
+      for (const [r, names] of reads.entries()) {
         await checkpoint(signal);
+        // Within a sample read in several runs, each run is progress (IS-Net at 1024x1024 needs
+        // some forty a sample, minutes before a sample is done).
+        if (r > 0) onProgress?.(k + r / reads.length, samples.length);
         const ra = await a.run(feeds, names);
         const rb = await b.run(feeds, names);
         for (const name of names) {
