@@ -143,13 +143,14 @@ function withSteps(list: OutputSqnr[], encodings: Encodings, plan: Plan, model: 
     const scale = enc?.scale.length === 1 ? enc.scale[0]! : undefined;
     return enc && scale && scale > 0 ? { enc, scale } : undefined;
   };
-  const coarse = (rms: number, tensor: string, from?: string) => {
+  /** The coarse figure of `tensor`'s encoding for an output of this RMS; `upstream`: not the output's own. */
+  const coarse = (rms: number, tensor: string, upstream = false) => {
     const own = perTensorScale(tensor);
     if (!own) return undefined;
     const steps = rms / own.scale;
     if (!(steps <= COARSE_STEPS)) return undefined;
     const fixed = plan.tensors.get(tensor)?.kind === 'fixed';
-    if (from && !fixed) return undefined;
+    if (upstream && !fixed) return undefined;
     const fixedFor = fixed ? producer.get(tensor)?.op : undefined;
     return {
       scale: own.scale,
@@ -157,7 +158,7 @@ function withSteps(list: OutputSqnr[], encodings: Encodings, plan: Plan, model: 
       steps,
       idealDb: 10 * Math.log10(12 * steps * steps),
       ...(fixedFor ? { fixedFor } : {}),
-      ...(from ? { from } : {}),
+      ...(upstream ? { from: tensor } : {}),
     };
   };
   return list.map((s) => {
@@ -171,7 +172,7 @@ function withSteps(list: OutputSqnr[], encodings: Encodings, plan: Plan, model: 
     ) {
       const upstream: string = at.input;
       if (plan.tensors.get(upstream)?.kind === 'fixed') {
-        found = coarse(s.rms, upstream, upstream);
+        found = coarse(s.rms, upstream, true);
         // An average of many such values can win the precision back where they vary about the
         // steps (Silero's ReduceMean over its scores: 2.2 dB at the Sigmoid, 29.6 at the output on
         // audio-like samples): only a figure that rounding there explains gets the caveat.
