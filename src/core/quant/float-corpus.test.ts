@@ -568,6 +568,10 @@ describe('a float model that keeps its work in If branches (Silero VAD v5, spox)
       expect(out.error.hint).toMatch(/"sr" \(int64\) got random values from 0 to 9/);
       expect(out.error.hint).toMatch(/input: dimension 1 set to 1/);
       expect(out.error.hint).toMatch(/--inputs DIR/);
+      // The guessed sizes are given where the person is: the panel's fields, or the CLI's option.
+      expect(out.error.hint).toMatch(
+        /the shapes the model runs at \(their fields under "Dynamic input shapes" in the Quantizer panel, or --shape INPUT=d0,d1,\.\.\. on the command line\)/,
+      );
       // One value is easier to give than a file per sample, and the hint says how.
       expect(out.error.hint).toMatch(
         /For an input that wants one value \(a sample rate\), give it: --value sr=<value> on the command line, or its field under "Input values" in the Quantizer panel\.$/,

@@ -86,9 +86,12 @@ function hintFor(source: SampleSource): string {
     : '';
   const files =
     source.inputs.length > 1
-      ? `calibration files in the Quantize panel named <input>_<k>.npy (${source.inputs.map((v) => `${v.name}_0.npy`).join(', ')}, ...)`
-      : 'calibration files in the Quantize panel';
-  return `${why}Give real inputs (${files}, or --inputs DIR of .npy files on the command line) and the shapes the model runs at (--shape INPUT=d0,d1,...).${value}`;
+      ? `calibration files in the Quantizer panel named <input>_<k>.npy (${source.inputs.map((v) => `${v.name}_0.npy`).join(', ')}, ...)`
+      : 'calibration files in the Quantizer panel';
+  const shapes = source.assumed.length
+    ? ' (their fields under "Dynamic input shapes" in the Quantizer panel, or --shape INPUT=d0,d1,... on the command line)'
+    : ' (--shape INPUT=d0,d1,...)';
+  return `${why}Give real inputs (${files}, or --inputs DIR of .npy files on the command line) and the shapes the model runs at${shapes}.${value}`;
 }
 
 /**
