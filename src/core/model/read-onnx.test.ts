@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ModelLoadError } from './errors';
 import { readOnnx } from './read-onnx';
 import { writeOnnx } from './write-onnx';
 import { onnx } from './onnx/generated/onnx-pb.js';
-import { constNumbers, smallConstValues } from './constants';
+import { constNumbers, constValues, smallConstValues } from './constants';
 import { createOrtSession, ort } from '../quant/ort-node';
 import { appendedCastModel } from '../../testing/appended-cast';
 
@@ -251,4 +251,26 @@ sys.stdout.buffer.write(m.SerializeToString())`,
     expect(Object.keys(out).length).toBeGreaterThan(0);
     await session.release();
   });
+});
+
+describe('weights for the quantizer', () => {
+  const HALF = '.cache/corpus/torch/float16-encoder-opset17.onnx';
+  it.skipIf(!existsSync(HALF))(
+    "a float16 model's weights read whole as float32 give the values of ONNX's decoding (a PyTorch encoder converted to float16)",
+    () => {
+      const model = readOnnx(new Uint8Array(readFileSync(HALF)));
+      const halves = [...model.graph.initializers.values()].filter(
+        (t) => t.dtype === 'float16' && t.data.kind === 'raw',
+      );
+      expect(halves.length).toBeGreaterThan(10);
+      let compared = 0;
+      for (const t of halves) {
+        const fast = constValues(t)!;
+        expect(fast).toBeInstanceOf(Float32Array);
+        expect(Array.from(fast), t.name).toEqual(constNumbers(t, Infinity));
+        compared += fast.length;
+      }
+      expect(compared).toBeGreaterThan(8_000);
+    },
+  );
 });
