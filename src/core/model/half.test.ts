@@ -3,6 +3,29 @@ import { createOrtSession, ort } from '../quant/ort-node';
 import { halfBits, halfCast, halfCeil, halfNearest, halfToFloat, halfValues, roundHalfEven } from './half';
 import { attr, makeAttribute, makeValueInfo, writeOnnx } from './write-onnx';
 
+/** onnxruntime's session of one Cast, x ([n] of `from`) to y (`to`). */
+function castSession(from: 'float32' | 'float16', to: 'float32' | 'float16', n: number) {
+  return createOrtSession(
+    writeOnnx({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 13 }],
+      graph: {
+        name: 'cast',
+        node: [
+          {
+            opType: 'Cast',
+            input: ['x'],
+            output: ['y'],
+            attribute: [makeAttribute('to', attr.int(to === 'float16' ? 10 : 1))],
+          },
+        ],
+        input: [makeValueInfo('x', from, [n])],
+        output: [makeValueInfo('y', to, [n])],
+      },
+    }),
+  );
+}
+
 describe('float16 rounding', () => {
   it('round-trips every finite float16', () => {
     for (let h = 0; h < 0x7c00; h++) {
@@ -46,17 +69,7 @@ describe('float16 rounding', () => {
       }
     }
     values.push(65504, 65519.99, 65520, 70000, 2 ** -25, 2 ** -26, 3 * 2 ** -26);
-    const model = writeOnnx({
-      irVersion: 8,
-      opsetImport: [{ domain: '', version: 13 }],
-      graph: {
-        name: 'cast',
-        node: [{ opType: 'Cast', input: ['x'], output: ['y'], attribute: [makeAttribute('to', attr.int(10))] }],
-        input: [makeValueInfo('x', 'float32', [values.length])],
-        output: [makeValueInfo('y', 'float16', [values.length])],
-      },
-    });
-    const session = await createOrtSession(model);
+    const session = await castSession('float32', 'float16', values.length);
     const x = new Float32Array(values);
     const { y } = await session.run({ x: new ort.Tensor('float32', x, [x.length]) });
     const cast = halfValues(y!.data);
@@ -69,17 +82,7 @@ describe('float16 rounding', () => {
 
   it("reads every float16 bit pattern as onnxruntime's float16-to-float32 Cast does", async () => {
     const bits = new Uint16Array(65536).map((_, h) => h);
-    const model = writeOnnx({
-      irVersion: 8,
-      opsetImport: [{ domain: '', version: 13 }],
-      graph: {
-        name: 'widen',
-        node: [{ opType: 'Cast', input: ['x'], output: ['y'], attribute: [makeAttribute('to', attr.int(1))] }],
-        input: [makeValueInfo('x', 'float16', [bits.length])],
-        output: [makeValueInfo('y', 'float32', [bits.length])],
-      },
-    });
-    const session = await createOrtSession(model);
+    const session = await castSession('float16', 'float32', bits.length);
     const { y } = await session.run({ x: new ort.Tensor('float16', bits, [bits.length]) });
     const widened = y!.data as Float32Array;
     const values = halfValues(bits);
