@@ -514,7 +514,7 @@ test('the error trace names the node where the SQNR is lost, and takes you to it
   await expect(page.getByTestId('trace-error')).toBeVisible();
 });
 
-test("an integer input's value is given in the panel: Silero VAD quantizes from random samples with its sample rate, and a link carries it", async ({
+test("an input's value is given in the panel: Silero VAD quantizes from random samples with its sample rate and a zero state, and a link carries them", async ({
   page,
   browser,
 }) => {
@@ -534,6 +534,15 @@ test("an integer input's value is given in the panel: Silero VAD quantizes from 
   await rate.fill('16000');
   await rate.blur();
   await expect(page.getByTestId('input-values').getByRole('alert')).toHaveCount(0);
+  // Its float state, one of several inputs, can be given a value too (zeros, as the model starts),
+  // a fraction included.
+  const state = page.getByRole('textbox', { name: 'Value of state' });
+  await expect(state).toHaveAttribute('placeholder', 'random');
+  await state.fill('0.5');
+  await state.blur();
+  await expect(page.getByTestId('input-values').getByRole('alert')).toHaveCount(0);
+  await state.fill('0');
+  await state.blur();
   const window = page.getByRole('textbox', { name: 'Shape of input' });
   await window.fill('1,512');
   await window.blur();
@@ -552,11 +561,13 @@ test("an integer input's value is given in the panel: Silero VAD quantizes from 
   await expect(other.getByTestId('snapshot-settings')).toContainText(
     'quantized 8a8w · input input 1x512 · input sr = 16000',
   );
+  await expect(other.getByTestId('snapshot-settings')).toContainText('input state = 0');
   await dropFiles(other, [{ name: 'silero_vad_v5.onnx', bytes: new Uint8Array(readFileSync(silero)) }]);
   await expect(other.getByTestId('quant-result')).toBeVisible();
   await expect(other.getByTestId('quant-progress')).toHaveCount(0);
   await expect(other.getByTestId('quant-error')).toHaveCount(0);
   await expect(other.getByRole('textbox', { name: 'Value of sr' })).toHaveValue('16000');
+  await expect(other.getByRole('textbox', { name: 'Value of state' })).toHaveValue('0');
   await expect(other.getByTestId('sqnr').first()).toContainText('dB');
   // A model opened next starts without the values given for this one, even one with the same inputs.
   await dropFiles(page, [{ name: 'silero_vad_v5.onnx', bytes: new Uint8Array(readFileSync(silero)) }]);

@@ -177,10 +177,11 @@ function InputValues() {
   const files = useQuant((s) => !!s.settings.inputFiles?.length);
   const [invalid, setInvalid] = useState<Record<string, string>>({});
   const values = stored ?? {};
-  const listed = (summary?.inputs ?? []).filter(
-    (i) =>
-      fedDtype(String(i.dtype)) !== undefined && (/int|bool/.test(String(i.dtype)) || Object.hasOwn(values, i.name)),
-  );
+  // Integer inputs always (random 0 to 9 breaks a rate or a length); float ones too when the model
+  // has several inputs (a recurrent state to start at zero, as --value gives on the command line),
+  // not a model's one image or waveform.
+  const fed = (summary?.inputs ?? []).filter((i) => fedDtype(String(i.dtype)) !== undefined);
+  const listed = fed.filter((i) => /int|bool/.test(String(i.dtype)) || Object.hasOwn(values, i.name) || fed.length > 1);
   if (listed.length === 0) return null;
   const set = (name: string, text: string) => {
     const trimmed = text.trim();
@@ -201,7 +202,7 @@ function InputValues() {
     <div className="mt-2 space-y-1" data-testid="input-values">
       <div
         className="text-[11px] font-semibold uppercase tracking-wide text-slate-500"
-        title="Random samples fill integer inputs with 0 to 9, which breaks a model that reads one as a sample rate, a length or an id: give such an input its value"
+        title="Random samples fill integer inputs with 0 to 9, which breaks a model that reads one as a sample rate, a length or an id, and float inputs with random values, where a model may want a state of zeros: give such an input its value"
       >
         Input values{files ? ' (random samples only: your files carry their own)' : ''}
       </div>
