@@ -342,8 +342,8 @@ const GROUP_FAN_IN = 128;
  * first sample. Members of a group share a first dimension that every sample keeps
  * ({@link TensorShape.firstDimFixed}; any other tensor is a group of its own), so a later sample of
  * other sizes either keeps each member's row whole or fails the Concat, and the caller falls back
- * to {@link augmentWithRanges}. Undefined below opset 6, or when the observed
- * tensors copied into groups hold more than {@link GROUPED_MAX_BYTES} (each stays alive until its group's Concat).
+ * to {@link augmentWithRanges}. Undefined below opset 6, or when the observed tensors copied into
+ * groups hold more than {@link GROUPED_MAX_BYTES} (each stays alive until its group's Concat).
  *
  * With `tails`, each group gives the `tails(numel)` largest and smallest values of each of its rows
  * (TopK, and TopK of the negation) in place of the minimum and maximum, plus its shape, for the
