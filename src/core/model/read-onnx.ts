@@ -13,6 +13,7 @@
  * @example
  * const model = readOnnx(new Uint8Array(await file.arrayBuffer()), { fileName: file.name });
  */
+import { orderAfter } from './node-order';
 import { walkFields } from './protobuf-wire';
 import { readDirect } from './read-direct';
 import { onnx } from './onnx/generated/onnx-pb.js';
@@ -643,26 +644,12 @@ const NO_NAMES: Names = { has: () => false };
  * form a cycle: none can be put in an order where each comes after what it reads.
  */
 function formsCycle(graph: Graph, producedAt: ReadonlyMap<string, number>, outer: Names): boolean {
-  const waiting = new Int32Array(graph.nodes.length);
-  const readers: number[][] = graph.nodes.map(() => []);
-  graph.nodes.forEach((n, i) => {
-    for (const name of new Set(n.inputs)) {
+  const before = (i: number) =>
+    graph.nodes[i]!.inputs.flatMap((name) => {
       const at = name && !outer.has(name) ? producedAt.get(name) : undefined;
-      if (at === undefined) continue;
-      waiting[i]!++;
-      readers[at]!.push(i);
-    }
-  });
-  const ready: number[] = [];
-  waiting.forEach((w, i) => {
-    if (w === 0) ready.push(i);
-  });
-  let placed = 0;
-  for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
-    placed++;
-    for (const r of readers[i]!) if (--waiting[r]! === 0) ready.push(r);
-  }
-  return placed < graph.nodes.length;
+      return at === undefined ? [] : [at];
+    });
+  return orderAfter(graph.nodes.length, before) === undefined;
 }
 
 /**

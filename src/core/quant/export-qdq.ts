@@ -4,6 +4,7 @@
  * constants. 16-bit and 4-bit types use ai.onnx opset 21 when the model is there already, else
  * the com.microsoft Q/DQ ops (which onnxruntime runs below opset 21).
  */
+import { orderAfter } from '../model/node-order';
 import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { attr, freshNamer, makeAttribute, makeTensor, writeOnnx } from '../model/write-onnx';
 import type { Encodings } from './compute';
@@ -664,32 +665,11 @@ export function inTopologicalOrder(
   nodes.forEach((n, i) => {
     for (const o of outputsOf(n)) if (o) producer.set(o, i);
   });
-  const reads = (i: number) =>
+  const order = orderAfter(nodes.length, (i) =>
     inputsOf(nodes[i]!).flatMap((name) => {
       const at = name ? producer.get(name) : undefined;
       return at === undefined || at === i ? [] : [at];
-    });
-  if (nodes.every((_, i) => reads(i).every((at) => at < i))) return [...nodes];
-  // 0: not yet placed, 1: its producers being placed, 2: placed.
-  const state = new Uint8Array(nodes.length);
-  const order: onnx.INodeProto[] = [];
-  for (let start = 0; start < nodes.length; start++) {
-    if (state[start]) continue;
-    const stack: { node: number; next: number[] }[] = [{ node: start, next: reads(start) }];
-    state[start] = 1;
-    while (stack.length) {
-      const top = stack[stack.length - 1]!;
-      const p = top.next.shift();
-      if (p === undefined) {
-        state[top.node] = 2;
-        order.push(nodes[top.node]!);
-        stack.pop();
-      } else if (state[p] === 1) return [...nodes];
-      else if (state[p] === 0) {
-        state[p] = 1;
-        stack.push({ node: p, next: reads(p) });
-      }
-    }
-  }
-  return order;
+    }),
+  );
+  return order ? order.map((i) => nodes[i]!) : [...nodes];
 }

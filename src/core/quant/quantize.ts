@@ -4,6 +4,7 @@
  * and measure SQNR per output. Runs the same in the worker and in Node.
  */
 import { DEFAULT_FLOW, type Flow, type RulePack } from '../../../rules/types';
+import { DATA_MOVEMENT } from '../qgraph/from-qdq';
 import { qgraphFromTensorEncodings } from '../qgraph/from-aimet';
 import { findTarget, INTEGER_OPS, validate, type ValidationResult } from '../check/validate';
 import type { QGraph } from '../qgraph/qgraph';
@@ -109,12 +110,7 @@ const EXPLAINED_DB = 6;
  * from a tensor through them is no finer than that tensor's encoding.
  */
 const KEEPS_VALUES = new Set([
-  'Identity',
-  'Reshape',
-  'Squeeze',
-  'Unsqueeze',
-  'Flatten',
-  'Transpose',
+  ...DATA_MOVEMENT,
   'Slice',
   'Gather',
   'ReduceMean',

@@ -108,25 +108,33 @@ const FIT_MAX_ZOOM = 1.2;
 const MIN_ZOOM = 0.02;
 const MAX_ZOOM = 4;
 
-/** The box around everything drawn. */
-function drawingBounds(
+type Box = { x: number; y: number; width: number; height: number };
+
+/** The box around the drawn items `take` keeps (laid out at their positions), or undefined when none is. */
+function boundsOf(
   visible: VisibleGraph,
   layout: LayoutResult,
-): { x: number; y: number; width: number; height: number } {
+  take: (item: VisibleGraph['items'][number], y: number) => boolean = () => true,
+): Box | undefined {
   let x0 = Infinity;
   let y0 = Infinity;
   let x1 = -Infinity;
   let y1 = -Infinity;
   for (const item of visible.items) {
     const p = layout.positions[item.id];
-    if (!p) continue;
+    if (!p || !take(item, p.y)) continue;
     const size = itemSize(item);
     x0 = Math.min(x0, p.x);
     y0 = Math.min(y0, p.y);
     x1 = Math.max(x1, p.x + size.width);
     y1 = Math.max(y1, p.y + size.height);
   }
-  return x0 === Infinity ? { x: 0, y: 0, width: 1, height: 1 } : { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  return x0 === Infinity ? undefined : { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+/** The box around everything drawn. */
+function drawingBounds(visible: VisibleGraph, layout: LayoutResult): Box {
+  return boundsOf(visible, layout) ?? { x: 0, y: 0, width: 1, height: 1 };
 }
 
 /** How far below the drawing's top an item still counts as its entry (about a row of boxes). */
@@ -140,33 +148,14 @@ const ENTRY_BAND = 80;
  * (IS-Net: its input sat 1,700 px to the right, out of a first view of empty canvas), is only
  * where the entry is.
  */
-function entryX(
-  visible: VisibleGraph,
-  layout: LayoutResult,
-  box: { x: number; y: number; width: number },
-  w: number,
-  h: number,
-  z: number,
-): number {
-  const span = (take: (item: VisibleGraph['items'][number], y: number) => boolean) => {
-    let x0 = Infinity;
-    let x1 = -Infinity;
-    for (const item of visible.items) {
-      const p = layout.positions[item.id];
-      if (!p || !take(item, p.y)) continue;
-      x0 = Math.min(x0, p.x);
-      x1 = Math.max(x1, p.x + itemSize(item).width);
-    }
-    return x0 === Infinity ? undefined : { x0, x1 };
-  };
+function entryX(visible: VisibleGraph, layout: LayoutResult, box: Box, w: number, h: number, z: number): number {
   const entry =
-    span((item, y) => item.kind === 'node' && item.node.kind === 'input' && y <= box.y + h / z) ??
-    span((_, y) => y <= box.y + ENTRY_BAND);
+    boundsOf(visible, layout, (item, y) => item.kind === 'node' && item.node.kind === 'input' && y <= box.y + h / z) ??
+    boundsOf(visible, layout, (_, y) => y <= box.y + ENTRY_BAND);
   const margin = 24;
   const leftmost = margin - box.x * z;
   if (!entry) return leftmost;
-  const { x0, x1 } = entry;
-  const wanted = (x1 - x0) * z + 2 * margin <= w ? w / 2 - ((x0 + x1) / 2) * z : margin - x0 * z;
+  const wanted = entry.width * z + 2 * margin <= w ? w / 2 - (entry.x + entry.width / 2) * z : margin - entry.x * z;
   const rightmost = w - margin - (box.x + box.width) * z;
   return Math.min(leftmost, Math.max(rightmost, wanted));
 }
