@@ -355,39 +355,6 @@ describe('quantlens check --link', () => {
     expect(run('check', `${S}/transformer-block.onnx`, '--link', 'http://x/#s=1.@@@').code).toBe(2);
   });
 
-  it('replays every choice a version-3 link records (observer, weight options, input shapes) and says which', async () => {
-    const { encodeShareLink } = await import('../core/share');
-    const link = await encodeShareLink(
-      {
-        v: 5,
-        settings: {
-          backend: 'htp',
-          soc: 'SM8650',
-          strict: true,
-          flow: 'qnn',
-          config: '16a8w',
-          calibration: { mode: 'random', samples: 2, seed: 5, observer: 'percentile', percentile: 99.9 },
-          options: {
-            perChannelConv: true,
-            perChannelLinear: true,
-            perChannelEmbedding: false,
-            actSymmetric: true,
-            blockSize: 32,
-          },
-          shapes: { x: [1, 16, 64] },
-        },
-        model: { name: 'transformer-block.onnx', size: 1, sha256: '0'.repeat(64) },
-      },
-      'http://127.0.0.1:5173/',
-    );
-    const r = run('check', `${S}/transformer-block.onnx`, '--link', link);
-    expect(r.code).toBe(0);
-    // The calibration words come from the engine's own account of the run: percentile, not min/max.
-    expect(r.out).toContain(
-      "replayed the link's quantizer run: 16a8w · per-channel linear weights · symmetric activations · input x 1x16x64, calibrated on 2 random samples (percentile)",
-    );
-  });
-
   /** A link that recorded an 8a8w run on 2 random samples of the model named, with `settings` over these. */
   const quantizerLink = async (name: string, settings: Partial<ShareSettings>) => {
     const { encodeShareLink } = await import('../core/share');
@@ -408,6 +375,27 @@ describe('quantlens check --link', () => {
       'http://127.0.0.1:5173/',
     );
   };
+
+  it('replays every choice a version-3 link records (observer, weight options, input shapes) and says which', async () => {
+    const link = await quantizerLink('transformer-block.onnx', {
+      config: '16a8w',
+      calibration: { mode: 'random', samples: 2, seed: 5, observer: 'percentile', percentile: 99.9 },
+      options: {
+        perChannelConv: true,
+        perChannelLinear: true,
+        perChannelEmbedding: false,
+        actSymmetric: true,
+        blockSize: 32,
+      },
+      shapes: { x: [1, 16, 64] },
+    });
+    const r = run('check', `${S}/transformer-block.onnx`, '--link', link);
+    expect(r.code).toBe(0);
+    // The calibration words come from the engine's own account of the run: percentile, not min/max.
+    expect(r.out).toContain(
+      "replayed the link's quantizer run: 16a8w · per-channel linear weights · symmetric activations · input x 1x16x64, calibrated on 2 random samples (percentile)",
+    );
+  });
 
   it.runIf(existsSync('.cache/corpus/torch/float-mobilenet_v3_small-dynamic.onnx'))(
     "replays a version-4 link's fixed sizes: PyTorch's dynamic MobileNetV3 passes under ONNX Runtime only with them",
