@@ -271,6 +271,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
     const errorTrace = trace && {
       samples: trace.samples,
       runs: trace.runs,
+      inGraph: trace.inGraph,
       sources: trace.sources.map((s) => ({
         ...s,
         db: finite(s.db),

@@ -19,6 +19,7 @@ import {
   eachTail,
   exposeTensors,
   exposeTensorsForShapes,
+  knownDim,
   type CalibrationSample,
   type RangeModel,
   type TensorShape,
@@ -386,9 +387,6 @@ function inGraphPays(shapes: ReadonlyMap<string, TensorShape>, samples: number, 
 
 /** Observed tensors of unknown size that let ranges start in the graph whatever their share. */
 const MAX_UNSIZED = 8;
-
-/** A dimension onnxruntime inferred: it reads an unknown one as 2^32 - 1 (-1 as an unsigned 32-bit number), a named one as its name. */
-const knownDim = (d: unknown): d is number => typeof d === 'number' && d >= 0 && d < 2 ** 32 - 1;
 
 /**
  * What onnxruntime inferred of the observed float tensors among the session's outputs when it

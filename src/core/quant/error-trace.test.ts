@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readOnnx } from '../model/read-onnx';
 import type { ConfigName } from './configs';
-import { TRACE_READ_BYTES } from './error-trace';
+import { TRACE_READ_BYTES, type ErrorTrace } from './error-trace';
 import { quantizeBytes } from '../../testing/quantize-file';
 import { errorSourceText, errorTraceText } from '../report/report-text';
 
@@ -18,6 +18,29 @@ const RECURRENT = '.cache/corpus/torch/float-recurrent.onnx';
 const SWIN = '.cache/corpus/torch/float-swin-mini.onnx';
 /** torchvision's Keypoint R-CNN on a one-Conv backbone (PyTorch 1.13; If nodes the quantizer folds). */
 const KEYPOINT = '.cache/corpus/torch/float-keypoint-rcnn.onnx';
+
+/** The corpus generator's PyTorch exports. */
+const TORCH = '.cache/corpus/torch';
+/** A PyTorch score filter: boolean indexing, an output whose size follows its values. */
+const SCORES = `${TORCH}/float-score-filter.onnx`;
+
+/**
+ * The two traces agree: the same tensors, the same sources, each figure within 0.05 dB where it is
+ * below 60 dB (above, float arithmetic's own rounding is the difference: the merged graph sums in
+ * float32 and rounds through onnxruntime's QuantizeLinear, the reads in float64 and through the
+ * encoding in JavaScript), and the same share of values rounded to zero within 0.2 points.
+ */
+function expectSameTrace(a: ErrorTrace, b: ErrorTrace): void {
+  expect(a.tensors.map((t) => t.tensor)).toEqual(b.tensors.map((t) => t.tensor));
+  // (A tensor that is zero on every sample has no figure on either side: NaN.)
+  const close = (x: number, y: number) => Object.is(x, y) || Math.min(x, y) >= 60 || Math.abs(x - y) < 0.05;
+  const apart = a.tensors.filter((t, i) => {
+    const u = b.tensors[i]!;
+    return !close(t.db, u.db) || !close(t.ownDb, u.ownDb) || Math.abs(t.underflow - u.underflow) > 0.002;
+  });
+  expect(apart.map((t) => t.tensor)).toEqual([]);
+  expect(a.sources.map((s) => `${s.name} ${s.cause}`)).toEqual(b.sources.map((s) => `${s.name} ${s.cause}`));
+}
 
 const quantizeFile = async (file: string, config: ConfigName, sizes: Record<string, number[]> = {}) =>
   (await quantizeBytes(new Uint8Array(readFileSync(file)), config, { sizes })).r;
@@ -87,14 +110,18 @@ describe('the error trace', () => {
   );
 
   it.skipIf(!existsSync(OCR))(
-    "reads a large model's tensors over several runs a sample, with the figures of one read (PP-OCRv4's recogniser, paddle2onnx)",
+    "reads a large model's tensors over several runs a sample, with the figures of one read, or sums them inside one graph (PP-OCRv4's recogniser, paddle2onnx)",
     async () => {
       // 134 MB of traced activations a sample: read at once, they took the process from 466 to
       // 1,085 MB.
       const r = await quantizeFile(OCR, '8a8w', { x: [1, 3, 48, 320] });
       const progress: number[] = [];
-      const cut = await r.traceError({ readBytes: TRACE_READ_BYTES, onProgress: (done) => progress.push(done) });
-      const whole = await r.traceError({ readBytes: Infinity });
+      const cut = await r.traceError({
+        readBytes: TRACE_READ_BYTES,
+        inGraph: false,
+        onProgress: (done) => progress.push(done),
+      });
+      const whole = await r.traceError({ readBytes: Infinity, inGraph: false });
       expect(cut.tensors.length).toBeGreaterThan(300);
       expect(whole.runs).toBe(1);
       expect(cut.runs).toBeGreaterThan(2);
@@ -104,8 +131,52 @@ describe('the error trace', () => {
       expect(progress).toEqual([...progress].sort((x, y) => x - y));
       expect(progress[0]).toBeCloseTo(1 / cut.runs, 10);
       expect({ ...cut, runs: 1 }).toEqual(whole);
+      // By default a model that takes several reads is traced in one graph holding both models,
+      // one run a sample (6 reads of each model a sample here), to the same figures.
+      const steps: number[] = [];
+      const merged = await r.traceError({ onProgress: (done) => steps.push(done) });
+      expect(merged.runs).toBe(1);
+      expect(steps).toEqual([1, 2, 3, 4]);
+      expectSameTrace(merged, whole);
     },
     120_000,
+  );
+
+  /** Real models traced in one graph (forced by a read of 1 byte) and read out. */
+  const MERGED: [string, string, ConfigName, Record<string, number[]>?][] = [
+    ["openWakeWord's log-mel (PyTorch 1.11)", MEL, '8a8w', { input: [1, 1280] }],
+    ["openWakeWord's classifier head (PyTorch 2.8)", DEEPA, '16a8w'],
+    ["PyTorch's LSTM and GRU", RECURRENT, '8a8w'],
+    ['a Swin Transformer (torchvision)', SWIN, '8a8w'],
+    ['a rotary decoder (PyTorch)', `${TORCH}/float-rotary-decoder.onnx`, '8a8w'],
+    ['ResNet-18 (torchvision)', `${TORCH}/float-resnet18.onnx`, '16a16w'],
+    ['a float16 encoder (PyTorch, opset 17)', `${TORCH}/float16-encoder-opset17.onnx`, '8a8w'],
+  ];
+  for (const [what, file, config, sizes] of MERGED)
+    it.skipIf(!existsSync(file))(
+      `sums the figures inside one graph as reading the tensors out gives them: ${what}, ${config}`,
+      async () => {
+        const r = await quantizeFile(file, config, sizes);
+        const merged = await r.traceError({ readBytes: 1 });
+        expect(merged.runs).toBe(1);
+        expectSameTrace(merged, await r.traceError({ inGraph: false }));
+      },
+      60_000,
+    );
+
+  it.skipIf(!existsSync(SCORES))(
+    "reads the tensors out when the graph holding both models cannot run: an output whose size follows its values (PyTorch's boolean indexing)",
+    async () => {
+      // At 8 bits one score crosses the threshold on a sample: the export's output has another
+      // size than the float one's, and the merged graph's difference of the two fails.
+      const r = await quantizeFile(SCORES, '8a8w');
+      const fallback = await r.traceError({ readBytes: 1 });
+      expect(fallback.runs).toBeGreaterThan(1);
+      const whole = await r.traceError({ readBytes: Infinity, inGraph: false });
+      expect(whole.tensors.some((t) => t.resized !== undefined)).toBe(true);
+      expect({ ...fallback, runs: 1 }).toEqual(whole);
+    },
+    60_000,
   );
 
   it.skipIf(!existsSync(RECURRENT))(

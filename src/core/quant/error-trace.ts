@@ -10,6 +10,8 @@ import type * as ortTypes from 'onnxruntime-common';
 import { checkpoint, type SessionFactory } from './calibrate';
 import { exposeTensors, exposeTensorsForShapes, type CalibrationSample } from './expose';
 import { outputNumbers, ratioDb } from './sqnr';
+import { eachTraceSum, traceGraph, type InferredDims } from './trace-graph';
+import { RuntimeStoppedError } from './runtime';
 import { quantRange, type QuantEncoding } from '../encoding/encoding';
 import { roundHalfEven } from '../model/half';
 import type { Model } from '../model/types';
@@ -78,6 +80,8 @@ export interface ErrorTrace {
   dropDb: number;
   /** Runs of each model per sample: more than one where the traced tensors outgrow one read. */
   runs: number;
+  /** The figures were summed inside one graph holding both models (trace-graph.ts), one run a sample. */
+  inGraph: boolean;
 }
 
 export interface TraceOptions {
@@ -85,6 +89,11 @@ export interface TraceOptions {
   signal?: AbortSignal;
   /** Most bytes one run reads out of each model ({@link TRACE_READ_BYTES}). */
   readBytes?: number;
+  /**
+   * false: read the tensors out of both models (in parts of `readBytes`) rather than sum the
+   * figures inside one graph holding both.
+   */
+  inGraph?: boolean;
   /** Samples done, of how many: a fraction within a sample read in several runs. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -153,9 +162,11 @@ interface Acc {
 }
 
 /**
- * Runs the float model and its QDQ export on each sample with every quantized activation as an
- * output, and compares them tensor by tensor. `floatBytes` is the model the export was made from
- * (after the quantizer's folds); `encodings` the export's tensors (constants are not traced).
+ * Runs the float model and its QDQ export on each sample and compares every quantized activation
+ * tensor by tensor: read out of both (as outputs), or, where the activations outgrow one read,
+ * summed inside one graph holding both (trace-graph.ts). `floatBytes` is the model the export was
+ * made from (after the quantizer's folds); `encodings` the export's tensors (constants are not
+ * traced).
  */
 export async function traceError(
   floatBytes: Uint8Array,
@@ -198,16 +209,80 @@ export async function traceError(
       }
     }
   };
-  // The graph as written on both sides, as the SQNR runs it (each op computes in float between its
-  // DequantizeLinear and QuantizeLinear), with the inputs' named dimensions at the samples' sizes:
-  // onnxruntime then knows most tensors' sizes before a run, which the reads below are cut by.
+  /**
+   * The sums from the merged model (trace-graph.ts), one run a sample; false where it cannot be
+   * built or run, or gives a sum that is not finite (a value that is not finite, which the reads
+   * below leave out): the reads take over, from the first sample.
+   */
+  async function inOneGraph(dims: ReadonlyMap<string, InferredDims>): Promise<boolean> {
+    const built = traceGraph(floatBytes, qdqBytes, [...traced], encodings, dims);
+    if (!built) return false;
+    let session: ortTypes.InferenceSession;
+    try {
+      session = await createSession(built.bytes, { graphOptimizationLevel: 'disabled', handOver: true });
+    } catch (err) {
+      if (err instanceof RuntimeStoppedError) throw err;
+      return false;
+    }
+    try {
+      for (const [k, s] of samples.entries()) {
+        await checkpoint(signal);
+        const feeds = s as Record<string, ortTypes.Tensor>;
+        let out: Record<string, ortTypes.Tensor>;
+        try {
+          out = await session.run(feeds, [built.output]);
+        } catch (err) {
+          // A tensor of another size in the export (a detector's boxes), say.
+          if (err instanceof RuntimeStoppedError) throw err;
+          acc.clear();
+          return false;
+        }
+        const sums: [string, number[]][] = [];
+        const whole = eachTraceSum(built, out[built.output]!.data as Float32Array, (name, v) => sums.push([name, v]));
+        out[built.output]!.dispose();
+        if (!whole) {
+          acc.clear();
+          return false;
+        }
+        for (const name of inputs) if (rounders.has(name)) add(name, outputNumbers(feeds[name]) ?? [], undefined);
+        for (const [name, [signal, noise, own, nonzero, kept]] of sums) {
+          const e = acc.get(name) ?? { signal: 0, noise: 0, own: 0, nonzero: 0, zeroed: 0 };
+          acc.set(name, e);
+          e.signal += signal!;
+          e.noise += noise!;
+          e.own += own!;
+          e.nonzero += nonzero!;
+          e.zeroed += nonzero! - kept!;
+        }
+        onProgress?.(k + 1, samples.length);
+      }
+    } finally {
+      await session.release();
+    }
+    return true;
+  }
+  // Each model, its traced tensors read out, as the SQNR runs it (each op computes in float
+  // between its DequantizeLinear and QuantizeLinear), with the inputs' named dimensions at the
+  // samples' sizes: onnxruntime then knows most tensors' sizes before a run, which the reads are
+  // cut by.
   const floatSide = exposeTensorsForShapes(floatBytes, traced, samples);
   const options = {
     graphOptimizationLevel: 'disabled',
     freeDimensionOverrides: floatSide.freeDimensionOverrides,
     handOver: true,
   } as const;
-  const a = await createSession(floatSide.bytes, options);
+  let a = await createSession(floatSide.bytes, options);
+  const reads = readsOf(a, traced, readBytes);
+  // Where that takes more than one run a sample, both models in one graph instead, the figures
+  // summed inside it: one run a sample. (For a model read in one run, the merged session costs
+  // more to create than the reads: 237 ms against 111 for openWakeWord's log-mel, both in all.)
+  if (reads.length > 1 && how.inGraph !== false) {
+    const dims = new Map<string, InferredDims>();
+    for (const m of a.outputMetadata ?? []) if (m.isTensor && traced.has(m.name)) dims.set(m.name, m.shape);
+    await a.release();
+    if (await inOneGraph(dims)) return finish(1, true);
+    a = await createSession(floatSide.bytes, options);
+  }
   let b: ortTypes.InferenceSession;
   try {
     // The export names each quantized activation's DequantizeLinear output as the tensor.
@@ -216,7 +291,6 @@ export async function traceError(
     await a.release();
     throw err;
   }
-  const reads = readsOf(a, traced, readBytes);
   try {
     for (const [k, s] of samples.entries()) {
       const feeds = s as Record<string, ortTypes.Tensor>;
@@ -247,94 +321,100 @@ export async function traceError(
     await a.release();
     await b.release();
   }
-  const tensors: TensorError[] = [];
-  const byName = new Map<string, TensorError>();
-  const record = (name: string) => {
-    const e = acc.get(name);
-    if (!e || byName.has(name)) return;
-    const n = producer.get(name);
-    const t: TensorError = {
-      tensor: name,
-      ...(n ? { node: n.id, op: n.opType } : {}),
-      db: e.resized === undefined ? ratioDb(e.signal, e.noise) : NaN,
-      ownDb: ratioDb(e.signal, e.own),
-      underflow: e.nonzero ? e.zeroed / e.nonzero : 0,
-      ...(e.resized === undefined ? {} : { resized: e.resized }),
+  return finish(reads.length, false);
+
+  /** The trace from the sums in `acc`, each model run `runs` times a sample. */
+  function finish(runs: number, inGraph: boolean): ErrorTrace {
+    const tensors: TensorError[] = [];
+    const byName = new Map<string, TensorError>();
+    const record = (name: string) => {
+      const e = acc.get(name);
+      if (!e || byName.has(name)) return;
+      const n = producer.get(name);
+      const t: TensorError = {
+        tensor: name,
+        ...(n ? { node: n.id, op: n.opType } : {}),
+        db: e.resized === undefined ? ratioDb(e.signal, e.noise) : NaN,
+        ownDb: ratioDb(e.signal, e.own),
+        underflow: e.nonzero ? e.zeroed / e.nonzero : 0,
+        ...(e.resized === undefined ? {} : { resized: e.resized }),
+      };
+      tensors.push(t);
+      byName.set(name, t);
     };
-    tensors.push(t);
-    byName.set(name, t);
-  };
-  for (const i of g.inputs) record(i.name);
-  for (const n of g.nodes) for (const o of n.outputs) if (o) record(o);
-  // A fall far above what reaches the outputs costs them nothing (a 16-bit Conv from 96 to 87 dB
-  // before a model output of 42): named only within MATTERS_DB of the worst traced output.
-  const outputDbs = g.outputs.map((o) => byName.get(o.name)?.db).filter((d): d is number => Number.isFinite(d));
-  const ceiling = outputDbs.length ? Math.min(...outputDbs) + MATTERS_DB : Infinity;
-  // A fall its readers undo did not reach the outputs: a Conv output clamped at its Relu's
-  // encoding (the pair runs as one op, so the export's value before the Relu drops the negatives
-  // the Relu drops anyway), a written-out LayerNorm's mean of values near zero (its error is small
-  // beside the values it is taken from). Such a tensor is no source.
-  const readers = new Map<string, (typeof g.nodes)[number][]>();
-  for (const n of g.nodes)
-    for (const i of n.inputs) {
-      if (!i) continue;
-      const list = readers.get(i);
-      if (list) list.push(n);
-      else readers.set(i, [n]);
+    for (const i of g.inputs) record(i.name);
+    for (const n of g.nodes) for (const o of n.outputs) if (o) record(o);
+    // A fall far above what reaches the outputs costs them nothing (a 16-bit Conv from 96 to 87 dB
+    // before a model output of 42): named only within MATTERS_DB of the worst traced output.
+    const outputDbs = g.outputs.map((o) => byName.get(o.name)?.db).filter((d): d is number => Number.isFinite(d));
+    const ceiling = outputDbs.length ? Math.min(...outputDbs) + MATTERS_DB : Infinity;
+    // A fall its readers undo did not reach the outputs: a Conv output clamped at its Relu's
+    // encoding (the pair runs as one op, so the export's value before the Relu drops the negatives
+    // the Relu drops anyway), a written-out LayerNorm's mean of values near zero (its error is small
+    // beside the values it is taken from). Such a tensor is no source.
+    const readers = new Map<string, (typeof g.nodes)[number][]>();
+    for (const n of g.nodes)
+      for (const i of n.inputs) {
+        if (!i) continue;
+        const list = readers.get(i);
+        if (list) list.push(n);
+        else readers.set(i, [n]);
+      }
+    const graphOutputs = new Set(g.outputs.map((o) => o.name));
+    const undone = (t: TensorError) => {
+      const by = readers.get(t.tensor);
+      if (!by?.length || graphOutputs.has(t.tensor)) return false;
+      return by.every((n) =>
+        n.outputs.some((o) => {
+          const after = o ? byName.get(o)?.db : undefined;
+          return after !== undefined && after >= t.db + SOURCE_DROP_DB;
+        }),
+      );
+    };
+    const sources: ErrorSource[] = [];
+    for (const n of g.nodes) {
+      let worst: TensorError | undefined;
+      for (const i of n.inputs) {
+        const t = i ? byName.get(i) : undefined;
+        if (t && Number.isFinite(t.db) && (!worst || t.db < worst.db)) worst = t;
+      }
+      if (!worst) continue;
+      for (const o of n.outputs) {
+        const t = o ? byName.get(o) : undefined;
+        if (!t || Number.isNaN(t.db)) continue;
+        const drop = worst.db - t.db;
+        if (!(drop >= SOURCE_DROP_DB) || t.db > ceiling || undone(t)) continue;
+        const w = n.inputs.find((i) => i && constants.has(i) && encodings.has(i));
+        const we = w ? encodings.get(w)! : undefined;
+        const cause = t.ownDb - t.db <= 3 ? 'rounding' : we ? 'weights' : 'amplified';
+        sources.push({
+          node: n.id,
+          name: n.name || n.id,
+          op: n.opType,
+          tensor: t.tensor,
+          db: t.db,
+          inputDb: worst.db,
+          drop,
+          ownDb: t.ownDb,
+          input: worst.tensor,
+          inputUnderflow: worst.underflow,
+          bits: encodings.get(t.tensor)!.bitwidth,
+          ...(we ? { weight: { tensor: w!, bits: we.bitwidth, granularity: we.granularity } } : {}),
+          cause,
+        });
+      }
     }
-  const graphOutputs = new Set(g.outputs.map((o) => o.name));
-  const undone = (t: TensorError) => {
-    const by = readers.get(t.tensor);
-    if (!by?.length || graphOutputs.has(t.tensor)) return false;
-    return by.every((n) =>
-      n.outputs.some((o) => {
-        const after = o ? byName.get(o)?.db : undefined;
-        return after !== undefined && after >= t.db + SOURCE_DROP_DB;
-      }),
-    );
-  };
-  const sources: ErrorSource[] = [];
-  for (const n of g.nodes) {
-    let worst: TensorError | undefined;
-    for (const i of n.inputs) {
-      const t = i ? byName.get(i) : undefined;
-      if (t && Number.isFinite(t.db) && (!worst || t.db < worst.db)) worst = t;
-    }
-    if (!worst) continue;
-    for (const o of n.outputs) {
-      const t = o ? byName.get(o) : undefined;
-      if (!t || Number.isNaN(t.db)) continue;
-      const drop = worst.db - t.db;
-      if (!(drop >= SOURCE_DROP_DB) || t.db > ceiling || undone(t)) continue;
-      const w = n.inputs.find((i) => i && constants.has(i) && encodings.has(i));
-      const we = w ? encodings.get(w)! : undefined;
-      const cause = t.ownDb - t.db <= 3 ? 'rounding' : we ? 'weights' : 'amplified';
-      sources.push({
-        node: n.id,
-        name: n.name || n.id,
-        op: n.opType,
-        tensor: t.tensor,
-        db: t.db,
-        inputDb: worst.db,
-        drop,
-        ownDb: t.ownDb,
-        input: worst.tensor,
-        inputUnderflow: worst.underflow,
-        bits: encodings.get(t.tensor)!.bitwidth,
-        ...(we ? { weight: { tensor: w!, bits: we.bitwidth, granularity: we.granularity } } : {}),
-        cause,
-      });
-    }
+    sources.sort((x, y) => y.drop - x.drop);
+    // One source per node, at its worst output (an LSTM's Y, Y_h and Y_c fall together).
+    const named = new Set<string>();
+    const worstFirst = sources.filter((x) => (named.has(x.node) ? false : (named.add(x.node), true)));
+    return {
+      tensors,
+      sources: worstFirst.slice(0, MAX_SOURCES),
+      samples: samples.length,
+      dropDb: SOURCE_DROP_DB,
+      runs,
+      inGraph,
+    };
   }
-  sources.sort((x, y) => y.drop - x.drop);
-  // One source per node, at its worst output (an LSTM's Y, Y_h and Y_c fall together).
-  const named = new Set<string>();
-  const worstFirst = sources.filter((x) => (named.has(x.node) ? false : (named.add(x.node), true)));
-  return {
-    tensors,
-    sources: worstFirst.slice(0, MAX_SOURCES),
-    samples: samples.length,
-    dropDb: SOURCE_DROP_DB,
-    runs: reads.length,
-  };
 }

@@ -80,7 +80,15 @@ export function eachTail(
  * several times slower).
  */
 function rangesOutput(node: AddNode, extremes: [string, string][]): string {
-  let inputs = extremes.flat();
+  return concatInOrder(node, extremes.flat(), '__quantlens_ranges');
+}
+
+/**
+ * One Concat (along the first axis) of `inputs`, joined in parts of {@link RANGES_FAN_IN} when
+ * they are many, so that onnxruntime's walk computes them in the order given (see rangesOutput).
+ */
+export function concatInOrder(node: AddNode, all: readonly string[], base: string): string {
+  let inputs = [...all];
   // Joined in parts first when they are many: with one reduction pair per tensor of a 10k-node
   // decoder (16k inputs to one Concat), onnxruntime took 38 s to create the session, 33 s in parts
   // of 64 (and 6 s with each part's reductions placed beside their tensors: augmentWithRanges).
@@ -90,12 +98,11 @@ function rangesOutput(node: AddNode, extremes: [string, string][]): string {
     const parts: string[] = [];
     for (let at = Math.floor((inputs.length - 1) / RANGES_FAN_IN) * RANGES_FAN_IN; at >= 0; at -= RANGES_FAN_IN) {
       const part = inputs.slice(at, at + RANGES_FAN_IN);
-      parts[at / RANGES_FAN_IN] =
-        part.length === 1 ? part[0]! : node('Concat', part, '__quantlens_ranges_part', axis0());
+      parts[at / RANGES_FAN_IN] = part.length === 1 ? part[0]! : node('Concat', part, `${base}_part`, axis0());
     }
     inputs = parts;
   }
-  return inputs.length === 1 ? inputs[0]! : node('Concat', inputs, '__quantlens_ranges', axis0());
+  return inputs.length === 1 ? inputs[0]! : node('Concat', inputs, base, axis0());
 }
 
 /** A Concat's attribute: along the first axis. */
@@ -144,10 +151,10 @@ function appendedWriter(modelBytes: Uint8Array, model: onnx.ModelProto, graph: o
 }
 
 /** Adds a node of one output to the graph being written; returns the output's name. */
-type AddNode = (opType: string, input: string[], base: string, attribute?: onnx.IAttributeProto[]) => string;
+export type AddNode = (opType: string, input: string[], base: string, attribute?: onnx.IAttributeProto[]) => string;
 
 /** An {@link AddNode} that names each node and output afresh and collects the nodes in `added`. */
-function nodeAdder(fresh: (base: string) => string, added: onnx.NodeProto[]): AddNode {
+export function nodeAdder(fresh: (base: string) => string, added: onnx.NodeProto[]): AddNode {
   return (opType, input, base, attribute = []) => {
     const out = fresh(base);
     added.push(new onnx.NodeProto({ name: fresh(`${base}_node`), opType, input, output: [out], attribute }));
@@ -294,6 +301,12 @@ function exposeTensorsOf(
     );
   return { bytes: write(), freeDimensionOverrides, inputsSized };
 }
+
+/**
+ * A dimension onnxruntime inferred (InferenceSession.outputMetadata): it reads an unknown one as
+ * 2^32 - 1 (-1 as an unsigned 32-bit number), a named one as its name.
+ */
+export const knownDim = (d: unknown): d is number => typeof d === 'number' && d >= 0 && d < 2 ** 32 - 1;
 
 /** What calibration saw of an observed tensor on its first sample. */
 export interface TensorShape {

@@ -74,8 +74,8 @@ export interface QuantizeResult {
   measureSqnr?: (signal?: AbortSignal) => Promise<OutputSqnr[]>;
   /**
    * Where the export's error comes from (error-trace.ts): the float model and the export run once
-   * more on each sample with every quantized activation read out. On request only: it copies every
-   * activation out of the runtime, twice.
+   * more on each sample, every quantized activation compared, read out of both or (where that takes
+   * several runs a sample) summed inside one graph holding both. On request only.
    */
   traceError: (how?: TraceOptions) => Promise<ErrorTrace>;
   notes: string[];

@@ -144,6 +144,7 @@ describe('htmlReport escaping', () => {
       errorTrace: {
         samples: 2,
         dropDb: 6,
+        inGraph: false,
         runs: 1,
         tensors: [],
         sources: [

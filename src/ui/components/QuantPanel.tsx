@@ -234,8 +234,8 @@ function InputValues() {
 }
 
 /**
- * Where the SQNR is lost: a button that traces the export tensor by tensor (two more runs with
- * every activation read out), then the nodes where it falls, each jumping to its node.
+ * Where the SQNR is lost: a button that traces the export tensor by tensor (the float model and
+ * the export run again on the samples), then the nodes where it falls, each jumping to its node.
  */
 function ErrorTraceView() {
   const trace = useQuant((s) => s.trace);
