@@ -83,6 +83,13 @@ export const CALIBRATION_METRICS: MetricDef[] = [
       "The SQNR step of the run above: onnxruntime's session of the exported QDQ model (optimizations off) and its runs on the samples.",
   },
   {
+    id: 'calib.trace',
+    label: `Error trace (${SAMPLES} samples)`,
+    unit: 'ms',
+    description:
+      'traceError() after the run above, as the quantizer panel\'s "Where is the error lost?" runs it: every quantized activation of the export compared with the float model\'s on the samples, read out of both models, or summed inside one graph holding both where the activations take several reads a sample (the note says which).',
+  },
+  {
     id: 'calib.quantize-plan',
     label: 'Quantization: plan shown (SQNR after)',
     unit: 'ms',
@@ -218,7 +225,17 @@ export const calibrationPart: BenchPart = {
       createSession: nodeRuntime.createSession,
     });
     const quantMs = performance.now() - started;
+    const tracing = performance.now();
+    const trace = await out.traceError();
+    const traceMs = performance.now() - tracing;
     return [
+      {
+        metric: 'calib.trace',
+        value: Math.round(traceMs),
+        note: trace.inGraph
+          ? `${trace.tensors.length} tensors, in one graph`
+          : `${trace.tensors.length} tensors, read out in ${trace.runs} run${trace.runs === 1 ? '' : 's'} of each model a sample`,
+      },
       { metric: 'calib.quantize-total', value: Math.round(quantMs) },
       { metric: 'calib.quantize-sqnr', value: Math.round(out.timings.sqnr ?? 0) },
       { metric: 'calib.quantize-plan', value: Math.round(quantMs - (out.timings.sqnr ?? 0)) },
