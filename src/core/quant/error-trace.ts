@@ -191,10 +191,15 @@ export async function traceError(
   }
   const traced = new Set([...rounders.keys()].filter((t) => producer.has(t)));
   const acc = new Map<string, Acc>();
+  /** The sums of `name` so far, started at zero. */
+  const accOf = (name: string) => {
+    let e = acc.get(name);
+    if (!e) acc.set(name, (e = { signal: 0, noise: 0, own: 0, nonzero: 0, zeroed: 0 }));
+    return e;
+  };
   const add = (name: string, x: ArrayLike<number>, y: ArrayLike<number> | undefined) => {
     const fq = rounders.get(name)!;
-    const e = acc.get(name) ?? { signal: 0, noise: 0, own: 0, nonzero: 0, zeroed: 0 };
-    acc.set(name, e);
+    const e = accOf(name);
     for (let i = 0; i < x.length; i++) {
       const v = x[i]!;
       if (!Number.isFinite(v)) continue;
@@ -208,6 +213,10 @@ export async function traceError(
         if (r === 0) e.zeroed++;
       }
     }
+  };
+  /** A graph input's quantized value is its own rounding: its figures from the sample's values. */
+  const addInputs = (feeds: Record<string, ortTypes.Tensor>) => {
+    for (const name of inputs) if (rounders.has(name)) add(name, outputNumbers(feeds[name]) ?? [], undefined);
   };
   /**
    * The sums from the merged model (trace-graph.ts), one run a sample; false where it cannot be
@@ -237,23 +246,22 @@ export async function traceError(
           acc.clear();
           return false;
         }
-        const sums: [string, number[]][] = [];
-        const whole = eachTraceSum(built, out[built.output]!.data as Float32Array, (name, v) => sums.push([name, v]));
+        // eachTraceSum visits every tensor or none.
+        const whole = eachTraceSum(built, out[built.output]!.data as Float32Array, (name, sums) => {
+          const [signal, noise, own, nonzero, kept] = sums as [number, number, number, number, number];
+          const e = accOf(name);
+          e.signal += signal;
+          e.noise += noise;
+          e.own += own;
+          e.nonzero += nonzero;
+          e.zeroed += nonzero - kept;
+        });
         out[built.output]!.dispose();
         if (!whole) {
           acc.clear();
           return false;
         }
-        for (const name of inputs) if (rounders.has(name)) add(name, outputNumbers(feeds[name]) ?? [], undefined);
-        for (const [name, [signal, noise, own, nonzero, kept]] of sums) {
-          const e = acc.get(name) ?? { signal: 0, noise: 0, own: 0, nonzero: 0, zeroed: 0 };
-          acc.set(name, e);
-          e.signal += signal!;
-          e.noise += noise!;
-          e.own += own!;
-          e.nonzero += nonzero!;
-          e.zeroed += nonzero! - kept!;
-        }
+        addInputs(feeds);
         onProgress?.(k + 1, samples.length);
       }
     } finally {
@@ -294,8 +302,7 @@ export async function traceError(
   try {
     for (const [k, s] of samples.entries()) {
       const feeds = s as Record<string, ortTypes.Tensor>;
-      // A graph input's quantized value is its own rounding.
-      for (const name of inputs) if (rounders.has(name)) add(name, outputNumbers(feeds[name]) ?? [], undefined);
+      addInputs(feeds);
       for (const [r, names] of reads.entries()) {
         await checkpoint(signal);
         // Within a sample read in several runs, each run is progress (IS-Net at 1024x1024 needs
