@@ -171,22 +171,25 @@ export function traceGraph(
   let flat: string | undefined;
   const axesInputs = new Map<string, string>();
   /**
-   * `v`'s sums of squares by rows, as a vector, and how many rows. A row is the values of the
-   * trailing dimensions, as many as make up to {@link ROW_VALUES} values (at least the last, and
-   * more while a row is under {@link SHORT_ROW} values: a [1, 100000, 4] tensor is not cut into
-   * rows of 4); without every size known, the whole tensor. Summed in the value's own shape.
+   * How a tensor of dimensions `d` is cut into rows: the axes a row spans (undefined: all of
+   * them) and how many rows. A row is the values of the trailing dimensions, as many as make up to
+   * {@link ROW_VALUES} values (at least the last, and more while a row is under
+   * {@link SHORT_ROW} values: a [1, 100000, 4] tensor is not cut into rows of 4); without every
+   * size known, the whole tensor.
    */
-  const rowSums = (v: string, d: InferredDims | undefined, base: string) => {
-    const known = !!d && d.every(knownDim);
-    let axis = known ? Math.max(0, d.length - 1) : 0;
-    let rows = 1;
-    if (known && d.length > 0) {
-      let values = d[axis] as number;
-      const longer = (n: number) => n <= ROW_VALUES || (values < SHORT_ROW && n <= MAX_ROW);
-      while (axis > 1 && longer(values * (d[axis - 1] as number))) values *= d[--axis] as number;
-      rows = (d.slice(0, axis) as number[]).reduce((x, y) => x * y, 1);
-    }
-    const axes = known && d.length > 0 ? d.slice(axis).map((_, i) => axis + i) : undefined;
+  const rowsOf = (d: InferredDims | undefined): { axes?: number[]; rows: number } => {
+    if (!d || d.length === 0 || !d.every(knownDim)) return { rows: 1 };
+    let axis = d.length - 1;
+    let values = d[axis]!;
+    const longer = (n: number) => n <= ROW_VALUES || (values < SHORT_ROW && n <= MAX_ROW);
+    while (axis > 1 && longer(values * d[axis - 1]!)) values *= d[--axis]!;
+    return {
+      axes: d.slice(axis).map((_, i) => axis + i),
+      rows: d.slice(0, axis).reduce((x, y) => x * y, 1),
+    };
+  };
+  /** `v`'s sums of squares over `axes` (all when undefined), in its own shape, as a vector. */
+  const rowSums = (v: string, axes: number[] | undefined, base: string) => {
     const input = [v];
     const attribute = [makeAttribute('keepdims', attr.int(0))];
     if (axes && opset >= 18) {
@@ -197,7 +200,7 @@ export function traceGraph(
     } else if (axes) attribute.push(makeAttribute('axes', attr.ints(axes)));
     const sums = node('ReduceSumSquare', input, base, attribute);
     flat ??= int64s('__ql_trace_flat', [-1]);
-    return { sums: node('Reshape', [sums, flat], `${base}_rows`), rows };
+    return node('Reshape', [sums, flat], `${base}_rows`);
   };
   const partials: string[] = [];
   const rowCounts: number[] = [];
@@ -246,12 +249,8 @@ export function traceGraph(
       return out;
     };
     const r = asFloat(copy(dq, copy(q, f, 'q'), 'dq'), 'rounded');
-    let count = 1;
-    const figure = (v: string, what: string) => {
-      const { sums, rows } = rowSums(v, d, `${base}_${what}`);
-      count = rows;
-      return sums;
-    };
+    const { axes, rows } = rowsOf(d);
+    const figure = (v: string, what: string) => rowSums(v, axes, `${base}_${what}`);
     partials.push(
       figure(x, 'signal'),
       figure(node('Sub', [x, y], `${base}_diff`), 'noise'),
@@ -260,7 +259,7 @@ export function traceGraph(
       figure(node('Sign', [x], `${base}_xsign`), 'nonzero'),
       figure(node('Sign', [r], `${base}_rsign`), 'kept'),
     );
-    rowCounts.push(count);
+    rowCounts.push(rows);
     placed.set(dq, added.splice(from));
     traced.push(t);
   }
