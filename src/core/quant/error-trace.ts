@@ -13,7 +13,7 @@ import { outputNumbers, ratioDb } from './sqnr';
 import { eachTraceSum, traceGraph, type InferredDims } from './trace-graph';
 import { RuntimeStoppedError } from './runtime';
 import { quantRange, type QuantEncoding } from '../encoding/encoding';
-import { roundHalfEven } from '../model/half';
+import { halfBits, halfToFloat, roundHalfEven } from '../model/half';
 import type { Model } from '../model/types';
 
 /** One quantized activation, over the samples. */
@@ -104,17 +104,20 @@ export const MAX_SOURCES = 8;
 /** How far above the worst output's SQNR a fall still counts (see traceError). */
 export const MATTERS_DB = 20;
 
-/** Rounds like ONNX's QuantizeLinear (half to even) and dequantizes back. */
+/**
+ * Rounds like ONNX's QuantizeLinear (half to even) and dequantizes back; for a float16 tensor to
+ * the float16 value its DequantizeLinear gives (onnxruntime's: the product in float32, rounded to
+ * float16), the value the export hands on and the merged trace (trace-graph.ts) rounds through.
+ */
 function fakeQuant(enc: QuantEncoding): ((x: number) => number) | undefined {
   if (enc.scale.length !== 1) return undefined;
   const s = enc.scale[0]!;
   const zp = enc.zeroPoint[0] ?? 0;
   if (!(s > 0)) return undefined;
   const { qmin, qmax } = quantRange(enc.dtype, enc.bitwidth);
-  return (x) => {
-    const q = Math.min(qmax, Math.max(qmin, roundHalfEven(x / s) + zp));
-    return (q - zp) * s;
-  };
+  const quantize = (x: number) => Math.min(qmax, Math.max(qmin, roundHalfEven(x / s) + zp));
+  if (enc.scaleType === 'float16') return (x) => halfToFloat(halfBits(Math.fround((quantize(x) - zp) * s), 'even'));
+  return (x) => (quantize(x) - zp) * s;
 }
 
 /**

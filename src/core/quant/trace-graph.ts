@@ -15,8 +15,9 @@
  * every freed buffer for each new tensor, so each buffer of a shape or type the model does not use
  * costs time at every later node. Hence the values keep their own shapes, there is no mask of
  * booleans (a value that is not finite makes its sums not finite, and the caller reads the tensors
- * out instead), and a Cast only for float16. PP-OCRv4's recogniser, 404 traced tensors: 20.5 s with
- * masks and Casts to float everywhere, 7.2 s with the values flattened, 3.6 s so.
+ * out instead), and a Cast only for float16 (after an Identity: see traceGraph). PP-OCRv4's
+ * recogniser, 404 traced tensors: 20.5 s with masks and Casts to float everywhere, 7.2 s with the
+ * values flattened, 3.6 s so.
  */
 import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { attr, freshNamer, makeAttribute, makeTensor, writeOnnx } from '../model/write-onnx';
@@ -217,10 +218,21 @@ export function traceGraph(
     if (!enc || enc.scale.length !== 1 || !f || !dq || q?.opType !== 'QuantizeLinear') return undefined;
     const from = added.length;
     const base = `__ql_trace_${traced.length}`;
-    // Summed in float32: a float16 value (its QuantizeLinear's scale is float16) is cast first.
+    // Summed in float32: a float16 value (its QuantizeLinear's scale is float16) is cast first,
+    // through an Identity. onnxruntime's CPU kernels for most ops (and its DequantizeLinear from
+    // 16 bits) take float32 only: it runs them between Casts it inserts, and then removes each
+    // pair of Casts float32 -> float16 -> float32, however lossy (RemoveDuplicateCast). A Cast
+    // right after such an op would hand on its float32 result unrounded: ConvNeXt's float16 layer
+    // scale gave values of about 1e-7 that float16 rounds to zero on 12% of them, and the trace
+    // counted none. The Identity (a float16 kernel) keeps each value as the model states it, which
+    // is what reading it out gives.
     const float = initializerType.get(q.input?.[1] ?? '') === FLOAT;
     const asFloat = (v: string, what: string) =>
-      float ? v : node('Cast', [v], `${base}_${what}`, [makeAttribute('to', attr.int(FLOAT))]);
+      float
+        ? v
+        : node('Cast', [node('Identity', [v], `${base}_${what}_half`)], `${base}_${what}`, [
+            makeAttribute('to', attr.int(FLOAT)),
+          ]);
     const d = dims.get(t);
     const x = asFloat(f, 'float');
     // A size onnxruntime could not tell before a run may follow the values (a detector's boxes),
