@@ -4,6 +4,8 @@ import { readOnnx } from '../model/read-onnx';
 import type { ConfigName } from './configs';
 import { TRACE_READ_BYTES, type ErrorTrace } from './error-trace';
 import { quantizeBytes } from '../../testing/quantize-file';
+import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
+import { ort } from './ort-node';
 import { errorSourceText, errorTraceText } from '../report/report-text';
 
 /** openWakeWord's log-mel front end (PyTorch 1.11; `npm run gen:corpus` fetches it). */
@@ -182,6 +184,30 @@ describe('the error trace', () => {
       const whole = await r.traceError({ readBytes: Infinity, inGraph: false });
       expect(whole.tensors.some((t) => t.resized !== undefined)).toBe(true);
       expect({ ...fallback, runs: 1 }).toEqual(whole);
+    },
+    60_000,
+  );
+
+  it.skipIf(!existsSync(SCORES))(
+    'keeps the samples the graph holding both models took when it fails on a later one, and reads out only the rest',
+    async () => {
+      // With these samples the export's output keeps the float one's size on the first two and
+      // changes it on the third: the merged graph sums two samples, the reads take the other two.
+      const bytes = new Uint8Array(readFileSync(SCORES));
+      const inputs = feedInputs(readOnnx(bytes));
+      const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs, new Map()).shapes, 4, 1);
+      const { r } = await quantizeBytes(bytes, '8a8w', { samples });
+      const steps: number[] = [];
+      const mixed = await r.traceError({ readBytes: 1, onProgress: (done) => steps.push(done) });
+      // The progress never goes back: two whole samples, then the reads' parts of the third on.
+      expect(steps.slice(0, 3)).toEqual([1, 2, 2 + 1 / mixed.runs]);
+      expect(steps).toEqual([...steps].sort((x, y) => x - y));
+      expect(steps.at(-1)).toBe(4);
+      expect(mixed.inGraph).toBe(false);
+      const whole = await r.traceError({ inGraph: false });
+      expect(whole.tensors.find((t) => t.tensor === 'out')!.resized).toBe(2);
+      expect(mixed.tensors.find((t) => t.tensor === 'out')!.resized).toBe(2);
+      expectSameTrace(mixed, whole);
     },
     60_000,
   );

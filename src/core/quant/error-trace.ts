@@ -80,7 +80,11 @@ export interface ErrorTrace {
   dropDb: number;
   /** Runs of each model per sample: more than one where the traced tensors outgrow one read. */
   runs: number;
-  /** The figures were summed inside one graph holding both models (trace-graph.ts), one run a sample. */
+  /**
+   * Every sample's figures were summed inside one graph holding both models (trace-graph.ts), one
+   * run a sample. (Where that graph fails on a later sample, the samples before keep their sums
+   * and the rest are read out: false.)
+   */
   inGraph: boolean;
 }
 
@@ -222,19 +226,21 @@ export async function traceError(
     for (const name of inputs) if (rounders.has(name)) add(name, outputNumbers(feeds[name]) ?? [], undefined);
   };
   /**
-   * The sums from the merged model (trace-graph.ts), one run a sample; false where it cannot be
-   * built or run, or gives a sum that is not finite (a value that is not finite, which the reads
-   * below leave out): the reads take over, from the first sample.
+   * The sums from the merged model (trace-graph.ts), one run a sample, and how many samples it
+   * took: it stops at a sample it cannot run, or that gives a sum that is not finite (a value that
+   * is not finite, which the reads below leave out), and takes none where it cannot be built. The
+   * reads take over from there: the samples before keep their sums (the two ways agree within
+   * 0.002 dB), and the progress goes on from where it was.
    */
-  async function inOneGraph(dims: ReadonlyMap<string, InferredDims>): Promise<boolean> {
+  async function inOneGraph(dims: ReadonlyMap<string, InferredDims>): Promise<number> {
     const built = traceGraph(floatBytes, qdqBytes, [...traced], encodings, dims);
-    if (!built) return false;
+    if (!built) return 0;
     let session: ortTypes.InferenceSession;
     try {
       session = await createSession(built.bytes, { graphOptimizationLevel: 'disabled', handOver: true });
     } catch (err) {
       if (err instanceof RuntimeStoppedError) throw err;
-      return false;
+      return 0;
     }
     try {
       for (const [k, s] of samples.entries()) {
@@ -246,10 +252,9 @@ export async function traceError(
         } catch (err) {
           // A tensor of another size in the export (a detector's boxes), say.
           if (err instanceof RuntimeStoppedError) throw err;
-          acc.clear();
-          return false;
+          return k;
         }
-        // eachTraceSum visits every tensor or none.
+        // eachTraceSum visits every tensor or none: a sample adds all its sums or none.
         const whole = eachTraceSum(built, out[built.output]!.data as Float32Array, (name, sums) => {
           const [signal, noise, own, nonzero, kept] = sums as [number, number, number, number, number];
           const e = accOf(name);
@@ -260,17 +265,14 @@ export async function traceError(
           e.zeroed += nonzero - kept;
         });
         out[built.output]!.dispose();
-        if (!whole) {
-          acc.clear();
-          return false;
-        }
+        if (!whole) return k;
         addInputs(feeds);
         onProgress?.(k + 1, samples.length);
       }
     } finally {
       await session.release();
     }
-    return true;
+    return samples.length;
   }
   // Each model, its traced tensors read out, as the SQNR runs it (each op computes in float
   // between its DequantizeLinear and QuantizeLinear), with the inputs' named dimensions at the
@@ -287,11 +289,14 @@ export async function traceError(
   // Where that takes more than one run a sample, both models in one graph instead, the figures
   // summed inside it: one run a sample. (For a model read in one run, the merged session costs
   // more to create than the reads: 237 ms against 111 for openWakeWord's log-mel, both in all.)
+  // The first sample the reads take (those before were summed in one graph).
+  let from = 0;
   if (reads.length > 1 && how.inGraph !== false) {
     const dims = new Map<string, InferredDims>();
     for (const m of a.outputMetadata ?? []) if (m.isTensor && traced.has(m.name)) dims.set(m.name, m.shape);
     await a.release();
-    if (await inOneGraph(dims)) return finish(1, true);
+    from = await inOneGraph(dims);
+    if (from === samples.length) return finish(1, true);
     a = await createSession(floatSide.bytes, options);
   }
   let b: ortTypes.InferenceSession;
@@ -303,8 +308,8 @@ export async function traceError(
     throw err;
   }
   try {
-    for (const [k, s] of samples.entries()) {
-      const feeds = s as Record<string, ortTypes.Tensor>;
+    for (let k = from; k < samples.length; k++) {
+      const feeds = samples[k] as Record<string, ortTypes.Tensor>;
       addInputs(feeds);
       for (const [r, names] of reads.entries()) {
         await checkpoint(signal);
