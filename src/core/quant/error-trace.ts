@@ -120,8 +120,15 @@ function fakeQuant(enc: QuantEncoding): ((x: number) => number) | undefined {
   if (!(s > 0)) return undefined;
   const { qmin, qmax } = quantRange(enc.dtype, enc.bitwidth);
   const quantize = (x: number) => Math.min(qmax, Math.max(qmin, roundHalfEven(x / s) + zp));
-  if (enc.scaleType === 'float16') return (x) => halfToFloat(halfBits(Math.fround((quantize(x) - zp) * s), 'even'));
-  return (x) => (quantize(x) - zp) * s;
+  if (enc.scaleType !== 'float16') return (x) => (quantize(x) - zp) * s;
+  // Each level's float16 value, worked out the first time a value rounds to it.
+  const levels = new Float64Array(qmax - qmin + 1).fill(NaN);
+  return (x) => {
+    const i = quantize(x) - qmin;
+    let v = levels[i]!;
+    if (Number.isNaN(v)) levels[i] = v = halfToFloat(halfBits(Math.fround((i + qmin - zp) * s), 'even'));
+    return v;
+  };
 }
 
 /**
