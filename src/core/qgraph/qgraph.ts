@@ -79,7 +79,6 @@ export function isIndexPort(opType: string, direction: 'input' | 'output', index
     case 'ScatterND':
     case 'TopK':
     case 'CumSum':
-    case 'OneHot':
     case 'Expand':
     case 'Tile':
     case 'Reshape':
@@ -107,7 +106,8 @@ export function isIndexPort(opType: string, direction: 'input' | 'output', index
       // The ratio and training_mode: parameters of an op inference skips.
       return index >= 1;
     case 'OneHot':
-      // The depth and the [off, on] values: QNN's OneHot takes them as parameters.
+      // The depth and the [off, on] values: QNN's OneHot takes them as parameters (onnxruntime-qnn's
+      // OneHotOpBuilder reads both from constants, dequantizing quantized values).
       return index >= 1;
     case 'Clip':
       // The bounds are the op's parameters: QNN's ReluMinMax takes them as float scalars (ONNX
