@@ -272,6 +272,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
       samples: trace.samples,
       runs: trace.runs,
       inGraph: trace.inGraph,
+      samplesInGraph: trace.samplesInGraph,
       sources: trace.sources.map((s) => ({
         ...s,
         db: finite(s.db),

@@ -6,7 +6,7 @@ import { TRACE_READ_BYTES, type ErrorTrace } from './error-trace';
 import { quantizeBytes } from '../../testing/quantize-file';
 import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
 import { ort } from './ort-node';
-import { errorSourceText, errorTraceText } from '../report/report-text';
+import { errorSourceText, errorTraceMethod, errorTraceMethodText, errorTraceText } from '../report/report-text';
 
 /** openWakeWord's log-mel front end (PyTorch 1.11; `npm run gen:corpus` fetches it). */
 const MEL = '.cache/bench-models/oww_melspectrogram.onnx';
@@ -138,6 +138,10 @@ describe('the error trace', () => {
       const steps: number[] = [];
       const merged = await r.traceError({ onProgress: (done) => steps.push(done) });
       expect(merged.runs).toBe(1);
+      expect(merged).toMatchObject({ inGraph: true, samplesInGraph: 4 });
+      expect(errorTraceMethod(merged)).toBe('one-graph');
+      expect(whole).toMatchObject({ inGraph: false, samplesInGraph: 0 });
+      expect(errorTraceMethod(whole)).toBe('read-out');
       expect(steps).toEqual([1, 2, 3, 4]);
       expectSameTrace(merged, whole);
     },
@@ -204,6 +208,13 @@ describe('the error trace', () => {
       expect(steps).toEqual([...steps].sort((x, y) => x - y));
       expect(steps.at(-1)).toBe(4);
       expect(mixed.inGraph).toBe(false);
+      expect(mixed.samplesInGraph).toBe(2);
+      expect(errorTraceMethod(mixed)).toBe('mixed');
+      expect(errorTraceMethodText(mixed)).toMatch(
+        new RegExp(
+          `^Summed inside one graph holding both models for the first 2 of 4 samples; .*: ${mixed.runs} runs? of each a sample$`,
+        ),
+      );
       const whole = await r.traceError({ inGraph: false });
       expect(whole.tensors.find((t) => t.tensor === 'out')!.resized).toBe(2);
       expect(mixed.tensors.find((t) => t.tensor === 'out')!.resized).toBe(2);

@@ -82,10 +82,15 @@ export interface ErrorTrace {
   runs: number;
   /**
    * Every sample's figures were summed inside one graph holding both models (trace-graph.ts), one
-   * run a sample. (Where that graph fails on a later sample, the samples before keep their sums
-   * and the rest are read out: false.)
+   * run a sample.
    */
   inGraph: boolean;
+  /**
+   * How many samples, from the first, were summed in that graph: all of them with `inGraph`, none
+   * when the tensors were read out from the start, and some where the graph could not run a later
+   * sample (a size that follows the values): the rest were read out, in `runs` runs a sample.
+   */
+  samplesInGraph: number;
 }
 
 export interface TraceOptions {
@@ -303,7 +308,7 @@ export async function traceError(
     for (const m of a.outputMetadata ?? []) if (m.isTensor && traced.has(m.name)) dims.set(m.name, m.shape);
     await a.release();
     from = await inOneGraph(dims);
-    if (from === samples.length) return finish(1, true);
+    if (from === samples.length) return finish(1, from);
     a = await createSession(floatSide.bytes, options);
   }
   let b: ortTypes.InferenceSession;
@@ -343,10 +348,13 @@ export async function traceError(
     await a.release();
     await b.release();
   }
-  return finish(reads.length, false);
+  return finish(reads.length, from);
 
-  /** The trace from the sums in `acc`, each model run `runs` times a sample. */
-  function finish(runs: number, inGraph: boolean): ErrorTrace {
+  /**
+   * The trace from the sums in `acc`: the first `samplesInGraph` samples summed in one graph, each
+   * model run `runs` times a sample for the rest.
+   */
+  function finish(runs: number, samplesInGraph: number): ErrorTrace {
     const tensors: TensorError[] = [];
     const byName = new Map<string, TensorError>();
     const record = (name: string) => {
@@ -436,7 +444,8 @@ export async function traceError(
       samples: samples.length,
       dropDb: SOURCE_DROP_DB,
       runs,
-      inGraph,
+      inGraph: samplesInGraph > 0 && samplesInGraph === samples.length,
+      samplesInGraph,
     };
   }
 }

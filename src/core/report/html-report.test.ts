@@ -145,6 +145,7 @@ describe('htmlReport escaping', () => {
         samples: 2,
         dropDb: 6,
         inGraph: false,
+        samplesInGraph: 0,
         runs: 1,
         tensors: [],
         sources: [

@@ -238,6 +238,25 @@ export function errorTraceText(t: ErrorTrace): string {
     : `${n}: ${t.sources.length} nodes lose ${t.dropDb} dB or more against their inputs, the largest loss first.`;
 }
 
+/** How the trace's figures were taken: in one graph, read out, or the first samples one way and the rest the other. */
+export function errorTraceMethod(t: ErrorTrace): 'one-graph' | 'read-out' | 'mixed' {
+  if (t.inGraph) return 'one-graph';
+  return t.samplesInGraph > 0 ? 'mixed' : 'read-out';
+}
+
+/** {@link errorTraceMethod} in words, with the runs it took. */
+export function errorTraceMethodText(t: ErrorTrace): string {
+  const runs = `${t.runs} run${t.runs === 1 ? '' : 's'} of each a sample`;
+  switch (errorTraceMethod(t)) {
+    case 'one-graph':
+      return 'Summed inside one graph holding the float model and the export: one run a sample';
+    case 'read-out':
+      return `Every activation read out of both models: ${runs}`;
+    case 'mixed':
+      return `Summed inside one graph holding both models for the first ${t.samplesInGraph} of ${t.samples} samples; that graph could not run the next one (an output whose size follows its values, or a value that is not finite), so the rest were read out of both models: ${runs}`;
+  }
+}
+
 /** A value in three significant digits, or 1/n for a scale that is one (1/256). */
 function numberText(x: number): string {
   const inverse = 1 / x;

@@ -11,7 +11,15 @@ import { revealNode } from '../actions/view';
 import { setQuantSettings, useQuant } from '../state/quant-store';
 import { useApp } from '../state/app-store';
 import { useNotFloat } from '../state/check-store';
-import { calibrationText, errorSourceParts, errorTraceText, sqnrCaveat, sqnrText } from '../../core/report/report-text';
+import {
+  calibrationText,
+  errorSourceParts,
+  errorTraceMethod,
+  errorTraceMethodText,
+  errorTraceText,
+  sqnrCaveat,
+  sqnrText,
+} from '../../core/report/report-text';
 
 const patch = setQuantSettings;
 
@@ -282,12 +290,8 @@ function ErrorTraceView() {
     <div data-testid="error-trace" className="mt-1">
       <div
         className="text-slate-700"
-        data-method={trace.trace.inGraph ? 'one-graph' : 'read-out'}
-        title={
-          trace.trace.inGraph
-            ? 'Summed inside one graph holding the float model and the export: one run a sample'
-            : `Every activation read out of both models: ${trace.trace.runs} run${trace.trace.runs === 1 ? '' : 's'} of each a sample`
-        }
+        data-method={errorTraceMethod(trace.trace)}
+        title={errorTraceMethodText(trace.trace)}
       >
         {errorTraceText(trace.trace)}
       </div>
