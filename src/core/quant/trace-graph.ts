@@ -221,12 +221,11 @@ export function traceGraph(
     // Summed in float32: a float16 value (its QuantizeLinear's scale is float16) is cast first,
     // through an Identity. onnxruntime's CPU kernels for most ops (and com.microsoft's
     // DequantizeLinear, which 16-bit Q/DQ use below opset 21) take float32 only: it runs them
-    // between Casts it inserts, and then removes each
-    // pair of Casts float32 -> float16 -> float32, however lossy (RemoveDuplicateCast). A Cast
-    // right after such an op would hand on its float32 result unrounded: ConvNeXt's float16 layer
-    // scale gave values of about 1e-7 that float16 rounds to zero on 12% of them, and the trace
-    // counted none. The Identity (a float16 kernel) keeps each value as the model states it, which
-    // is what reading it out gives.
+    // between Casts it inserts, and then removes each pair of Casts float32 -> float16 -> float32,
+    // however lossy (RemoveDuplicateCast). A Cast right after such an op would hand on its float32
+    // result unrounded: ConvNeXt's float16 layer scale gave values of about 1e-7 that float16
+    // rounds to zero on 12% of them, and the trace counted none. The Identity (a float16 kernel)
+    // keeps each value as the model states it, which is what reading it out gives.
     const float = initializerType.get(q.input?.[1] ?? '') === FLOAT;
     const asFloat = (v: string, what: string) =>
       float
