@@ -508,6 +508,8 @@ test('the error trace names the node where the SQNR is lost, and takes you to it
   await page.getByRole('combobox', { name: 'Export' }).selectOption({ label: 'Markdown' });
   const markdown = readFileSync((await (await pending).path())!, 'utf8');
   expect(markdown).toMatch(/## Where the error is lost\n\n21 quantized tensors compared on 16 samples/);
+  // And how its figures were taken.
+  expect(markdown).toContain('\n*Every activation read out of both models: 1 run of each a sample.*\n');
   expect(markdown).toMatch(/\n- \*\*Log\\_17 \(Log\): [\d.]+ dB in, [\d.]+ dB out/);
   // A new run starts without the old trace.
   await page.getByRole('button', { name: 'Quantize', exact: true }).click();

@@ -167,7 +167,7 @@ describe('htmlReport escaping', () => {
       },
     });
     expect(html).toContain(
-      `<h2>Where the error is lost</h2><p data-testid="report-error-trace">0 quantized tensors compared on 2 samples: one node loses 6 dB or more against its inputs.</p><ul><li><strong>${escapeXml(XSS_IMG)} (${escapeXml(XSS_STYLE)}): 40.0 dB in, 10.0 dB out (${escapeXml(XSS_STYLE)} → ${escapeXml(XSS_IMG)}).</strong>`,
+      `<h2>Where the error is lost</h2><p data-testid="report-error-trace">0 quantized tensors compared on 2 samples: one node loses 6 dB or more against its inputs.</p><p data-testid="report-error-trace-method">Every activation read out of both models: 1 run of each a sample.</p><ul><li><strong>${escapeXml(XSS_IMG)} (${escapeXml(XSS_STYLE)}): 40.0 dB in, 10.0 dB out (${escapeXml(XSS_STYLE)} → ${escapeXml(XSS_IMG)}).</strong>`,
     );
     expect(html).toContain(`25% of ${escapeXml(XSS_STYLE)}&#39;s nonzero values round to zero`);
     expect(html).toContain(

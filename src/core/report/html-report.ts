@@ -19,6 +19,7 @@ import {
   calibrationText,
   sqnrCaveat,
   errorSourceParts,
+  errorTraceMethodText,
   errorTraceText,
   dbText,
   defaultTitle,
@@ -296,7 +297,7 @@ export function htmlReport(report: CheckReport, view: GraphView | undefined, opt
       )}`
     : null;
   const trace = options.errorTrace
-    ? markup`<h2>Where the error is lost</h2><p data-testid="report-error-trace">${errorTraceText(options.errorTrace)}</p><ul>${options.errorTrace.sources.map(
+    ? markup`<h2>Where the error is lost</h2><p data-testid="report-error-trace">${errorTraceText(options.errorTrace)}</p><p data-testid="report-error-trace-method">${errorTraceMethodText(options.errorTrace)}.</p><ul>${options.errorTrace.sources.map(
         (src) => {
           const { head, why } = errorSourceParts(src);
           return markup`<li><strong>${head}.</strong> ${why}</li>`;

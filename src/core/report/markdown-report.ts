@@ -16,6 +16,7 @@ import {
   calibrationText,
   sqnrCaveat,
   errorSourceParts,
+  errorTraceMethodText,
   errorTraceText,
   dbText,
   defaultTitle,
@@ -149,7 +150,14 @@ export function markdownReport(report: CheckReport, options: MarkdownReportOptio
 
   if (options.errorTrace) {
     const t = options.errorTrace;
-    out.push('## Where the error is lost', '', mdText(errorTraceText(t)), '');
+    out.push(
+      '## Where the error is lost',
+      '',
+      mdText(errorTraceText(t)),
+      '',
+      `*${mdText(errorTraceMethodText(t))}.*`,
+      '',
+    );
     for (const src of t.sources) {
       const { head, why } = errorSourceParts(src);
       out.push(`- **${mdText(head)}.** ${mdText(why)}`);
