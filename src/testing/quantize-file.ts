@@ -19,6 +19,8 @@ export interface QuantizeBytesOptions {
   sizes?: Record<string, number[]>;
   /** How many random samples (default 4). */
   count?: number;
+  /** The random samples' seed (randomSamples' default otherwise). */
+  seed?: number;
 }
 
 export async function quantizeBytes(bytes: Uint8Array, config: ConfigName, how: QuantizeBytesOptions = {}) {
@@ -34,7 +36,7 @@ export async function quantizeBytes(bytes: Uint8Array, config: ConfigName, how: 
     strict: true,
     flow: how.flow,
     options: { ...DEFAULT_OPTIONS, config },
-    samples: how.samples ?? randomSamples(ort.Tensor, inputs, shapes.shapes, how.count ?? 4),
+    samples: how.samples ?? randomSamples(ort.Tensor, inputs, shapes.shapes, how.count ?? 4, how.seed),
     createSession: (b, o) => createOrtSession(b, o),
   });
   return { r, pack, assumed: shapes.assumed };
