@@ -2755,3 +2755,18 @@ describe('ONNX Runtime QNN HTP tests, transcribed', () => {
     });
   }
 });
+
+describe('what a repaired fixed encoding had', () => {
+  // The tests calibrate these outputs from the float model: [0, 1] over uint16 is 1/65535, [-1, 1]
+  // is 2/65535. The finding names that fraction beside the one the HTP requires, which six digits
+  // alone did not tell apart from it (0.000015259 against 1/65536).
+  it.each([
+    ['simple_op_test.cc: UnaryOp_Sigmoid_U16', 'scale 0.000015259 ≈ 1/65535, zero point 0'],
+    ['simple_op_test.cc: UnaryOp_Tanh_U16', 'scale 0.000030518 ≈ 2/65535, zero point 32768'],
+  ])('%s', async (source, actual) => {
+    const t = ORT_HTP_TESTS.find((x) => x.source === source)!;
+    const [f] = (await errorsOn(t, 'qnn')).filter((x) => x.rule === 'fixed-qparams');
+    expect(f!.actual).toBe(actual);
+    expect(f!.message).toContain(`; it has ${actual}`);
+  });
+});

@@ -152,7 +152,7 @@ describe('broken QDQ variants', () => {
     const [f] = (await check(buildBroken(v, sample(v.base)), 'SM8650')).findings;
     expect(f!.message).toContain('uint16 scale 1/65536 = 1/(qmax−qmin+1)');
     expect(f!.expected).toBe('scale 1/65536, zero point 0');
-    expect(f!.actual).toBe('scale 0.000015259, zero point 0');
+    expect(f!.actual).toBe('scale 0.000015259 ≈ 1/65535, zero point 0');
   });
 
   it('flags 16a16w MatMul on SM8450 (V69) but not on SM8550 (V73)', async () => {

@@ -123,6 +123,22 @@ export function fmt(x: number | undefined): string {
   return Number(x.toPrecision(6)).toString();
 }
 
+/**
+ * A scale as the fraction a range gives it, when it is one (1/65535: a [0, 1] range calibrated over
+ * uint16; 2/65535: [-1, 1]), to within float32's precision: ` ≈ 1/65535`, or '' when it is not
+ * one or `fmt` already writes it whole. Beside a required 1/65536, 0.000015259 alone hides why.
+ */
+export function nearFraction(x: number): string {
+  const shown = fmt(x);
+  // Exact already: a power-of-two fraction, or a decimal that six digits write whole (0.1, 0.0025).
+  if (!(x > 0) || shown.includes('/') || Math.abs(Number(shown) - x) <= 1e-7 * x) return '';
+  for (const k of [1, 2]) {
+    const n = Math.round(k / x);
+    if (n > k && n < 2 ** 32 && Math.abs(k / x - n) <= 1e-6 * n && (k === 1 || n % 2 === 1)) return ` ≈ ${k}/${n}`;
+  }
+  return '';
+}
+
 /** Two encodings are the same quantization when dtype, bitwidth, scales and zero points agree. */
 export function sameQuantization(a: QuantEncoding, b: QuantEncoding, rtol = 1e-6): boolean {
   if (a.dtype !== b.dtype || a.bitwidth !== b.bitwidth || a.scale.length !== b.scale.length) return false;

@@ -1,4 +1,4 @@
-import { fmt, quantRange, type QuantDType } from '../../encoding/encoding';
+import { fmt, nearFraction, quantRange, type QuantDType } from '../../encoding/encoding';
 import { specFor, violation, type Rule } from './context';
 
 const RTOL = 1e-6;
@@ -22,12 +22,13 @@ export const fixedQparamsRule: Rule = {
       const { qmin, qmax } = quantRange(enc.dtype);
       const rule =
         want.zeroPoint === 0 && Math.abs(want.scale * (qmax - qmin + 1) - 1) < 1e-12 ? ` = 1/(qmax−qmin+1)` : '';
+      const has = `scale ${fmt(scale)}${nearFraction(scale)}, zero point ${zp}`;
       out.push(
         violation(port, 'output', {
           effect: want.effect,
-          message: `${ctx.node.opType} output must be ${enc.dtype} scale ${fmt(want.scale)}${rule} with zero point ${want.zeroPoint}; it has scale ${fmt(scale)}, zero point ${zp}`,
+          message: `${ctx.node.opType} output must be ${enc.dtype} scale ${fmt(want.scale)}${rule} with zero point ${want.zeroPoint}; it has ${has}`,
           expected: `scale ${fmt(want.scale)}, zero point ${want.zeroPoint}`,
-          actual: `scale ${fmt(scale)}, zero point ${zp}`,
+          actual: has,
           fix: `Use a fixed-qparams observer for ${ctx.node.opType} (scale ${fmt(want.scale)}, zero point ${want.zeroPoint}) instead of calibrating its output range.`,
           source: want.note ? { ...ctx.constraint!.source, note: want.note } : ctx.constraint!.source,
         }),
