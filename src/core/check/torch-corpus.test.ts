@@ -228,3 +228,22 @@ describe.skipIf(!manifest.cases.some((c) => c.file === 'transformer-encoder-pc-s
     });
   },
 );
+
+describe.skipIf(!manifest.cases.some((c) => c.file === 'mobilenet_v3_small-pc-affine.onnx'))(
+  'asymmetric per-channel weights (PyTorch export, per_channel_affine)',
+  () => {
+    it('say how many channels are off and where the first is, not one zero point for all', async () => {
+      const graph = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(`${DIR}/mobilenet_v3_small-pc-affine.onnx`))));
+      const r = validate(graph, await loadRulePack('htp'), { soc: 'SM8650', strict: true, flow: 'qnn' });
+      const f = r.findings.find((x) => x.rule === 'symmetric' && x.node === '/features.0.0/Conv')!;
+      const weights = graph.nodes.find((n) => n.id === f.nodeId)!.inputs[1]!.encoding!;
+      const off = weights.zeroPoint.filter((z) => z !== 0);
+      const at = weights.zeroPoint.findIndex((z) => z !== 0);
+      expect(f.actual).toBe(
+        `${off.length} of 16 zero points are not 0 (the first: ${weights.zeroPoint[at]}, at index ${at}); int8 per-channel(axis 0, 16 scales)`,
+      );
+      // More than one channel is off: the line is not one channel's value passed off as all of them.
+      expect(off.length).toBeGreaterThan(1);
+    });
+  },
+);

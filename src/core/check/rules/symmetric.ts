@@ -18,7 +18,13 @@ export const symmetricRule: Rule = {
         spec.symmetricGranularities?.includes(enc.granularity);
       if (!required || isSymmetric(enc)) continue;
       const mid = isSigned(enc.dtype) ? 0 : 2 ** (enc.bitwidth - 1);
-      const firstBad = enc.zeroPoint.find((z) => z !== mid);
+      const at = enc.zeroPoint.findIndex((z) => z !== mid);
+      const bad = enc.zeroPoint.filter((z) => z !== mid).length;
+      // Per channel or block: how many are off, and where the first is, not one value for all.
+      const has =
+        enc.zeroPoint.length > 1
+          ? `${bad} of ${enc.zeroPoint.length} zero points are not ${mid} (the first: ${enc.zeroPoint[at]}, at index ${at})`
+          : `zero point ${enc.zeroPoint[at]}`;
       // ONNX Runtime's later block-quantized Conv carries these zero points as float offsets:
       // ort-block-quant says what that flow does with the node.
       const offsets = port.role === 'weight' && enc.granularity === 'per-block' && laterOrtBlockConv(ctx.node);
@@ -29,7 +35,7 @@ export const symmetricRule: Rule = {
             : {}),
           message: `${ctx.qnnOp} ${port.role === 'weight' ? `${enc.granularity === 'per-tensor' ? '' : `${enc.granularity} `}weights` : `${direction} ${port.index}`} must be symmetric`,
           expected: `zero point ${mid}${enc.zeroPoint.length > 1 ? ' on every channel' : ''}`,
-          actual: `zero point ${firstBad} (${describeEncoding(enc)})`,
+          actual: `${has}; ${describeEncoding(enc)}`,
           fix: 'Quantize with a symmetric scheme (per_tensor_symmetric / per_channel_symmetric; ONNX Runtime: WeightSymmetric=True).',
           source: ctx.constraint!.source,
         }),
