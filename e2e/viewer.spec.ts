@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { DATA, dropFiles, graphNode, waitForGraph } from './helpers';
+import { DATA, dropFiles, graphNode, openModelFile, waitForGraph } from './helpers';
 
 const conv = () => ({
   name: 'conv2d.onnx',
@@ -317,10 +317,7 @@ test('a drawing wider than the canvas opens on its input, not on the empty corne
   // middle of the top. It opened on the drawing's left end, the input 2,000 px to the right of the
   // canvas (IS-Net: an empty first view).
   const SWIN = '.cache/corpus/torch/float-swin-mini.onnx';
-  test.skip(!existsSync(SWIN), 'run npm run gen:corpus first');
-  await page.goto('/');
-  await waitForGraph(page);
-  await dropFiles(page, [{ name: 'float-swin-mini.onnx', bytes: new Uint8Array(readFileSync(SWIN)) }]);
+  await openModelFile(page, SWIN, 'run npm run gen:corpus first');
   await expect(page.getByTestId('model-origin')).toHaveText('float-swin-mini.onnx');
   await waitForGraph(page);
   await page.waitForTimeout(400); // the first-view viewport is set on the next animation frame
@@ -440,10 +437,7 @@ test("a large drawing leaves out a broadcast input's far edges, says so, and dra
 }) => {
   // Eight PyTorch decoder blocks that all read the rotary tables and the mask (graph inputs).
   const path = '.cache/corpus/torch/drawing-stacked-decoder.onnx';
-  test.skip(!existsSync(path), 'run `npm run gen:corpus` first');
-  await page.goto('/');
-  await waitForGraph(page);
-  await dropFiles(page, [{ name: 'stacked.onnx', bytes: new Uint8Array(readFileSync(path)) }]);
+  await openModelFile(page, path, 'run `npm run gen:corpus` first', 'stacked.onnx');
   await expect(page.getByTestId('model-origin')).toHaveText('stacked.onnx');
   const canvas = page.getByTestId('canvas');
   // Every group (blocks of the export's nodes) opened, one at a time: fitted whole (F), so that
