@@ -220,9 +220,7 @@ test("a sequence input gets no shape field, and the run says what it is (ONNX's 
 }) => {
   // x0 is a sequence of float tensors [N], x1 a float tensor [N].
   const file = '/usr/share/libonnx-testdata/data/node/test_sequence_map_add_1_sequence_1_tensor/model.onnx';
-  await page.goto('/');
-  await waitForGraph(page);
-  await dropFiles(page, [{ name: 'sequence-map.onnx', bytes: new Uint8Array(readFileSync(file)) }]);
+  await openModelFile(page, file, 'run scripts/ensure-system-deps.sh (libonnx-testdata)', 'sequence-map.onnx');
   await expect(page.getByTestId('model-origin')).toHaveText('sequence-map.onnx');
   await expect(page.getByRole('textbox', { name: 'Shape of x1' })).toHaveValue('1');
   await expect(page.getByRole('textbox', { name: 'Shape of x0' })).toHaveCount(0);
@@ -442,9 +440,7 @@ test('a model whose random samples fail says which node and which inputs, and qu
 }) => {
   // Silero VAD v5 (spox): its work sits inside an If on the sample rate `sr`, which random values break.
   const silero = '.cache/bench-models/silero_vad_v5.onnx';
-  await page.goto('/');
-  await waitForGraph(page);
-  await dropFiles(page, [{ name: 'silero_vad_v5.onnx', bytes: new Uint8Array(readFileSync(silero)) }]);
+  await openModelFile(page, silero, 'run `npm run gen:corpus` first');
   const error = page.getByTestId('quant-error');
   await expect(error).toContainText(
     /Calibration sample 1 failed in onnxruntime at node ".*\/stft\/padding\/Pad" \(Pad, inside If "If_0"/,
