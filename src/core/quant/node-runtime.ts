@@ -1,6 +1,6 @@
 /** The engine's onnxruntime for Node (CLI, tests): onnxruntime-web's wasm build, one thread. */
 import { createOrtSession, ort } from './ort-node';
-import type { OrtRuntime } from './runtime';
+import { SESSION_CONFIG, type OrtRuntime } from './runtime';
 
 export const nodeRuntime: OrtRuntime = {
   Tensor: ort.Tensor as unknown as OrtRuntime['Tensor'],
@@ -8,6 +8,7 @@ export const nodeRuntime: OrtRuntime = {
     createOrtSession(bytes, {
       graphOptimizationLevel: options?.graphOptimizationLevel,
       freeDimensionOverrides: options?.freeDimensionOverrides,
+      extra: SESSION_CONFIG,
       ...(options?.reuseMemory ? { enableCpuMemArena: true, enableMemPattern: true } : {}),
     }) as unknown as ReturnType<OrtRuntime['createSession']>,
 };

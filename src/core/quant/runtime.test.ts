@@ -1,0 +1,58 @@
+/**
+ * The settings every engine session takes (SESSION_CONFIG): they change how long onnxruntime
+ * takes to set a QDQ model up, never a value it computes. Checked on PyTorch's QDQ exports, every
+ * DequantizeLinear output read out (the error trace's reads), against a session without them.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { readOnnx } from '../model/read-onnx';
+import { exposeTensors } from './expose';
+import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
+import { nodeRuntime } from './node-runtime';
+import { ort } from './ort-node';
+import { SESSION_CONFIG } from './runtime';
+
+const DIR = '.cache/corpus/torch';
+const EXPORTS = ['mobilenet_v3_small-pc-sym.onnx', 'swin-mini.onnx'];
+
+describe('engine sessions', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("ask onnxruntime to leave a model's Q/DQ as written", async () => {
+    const create = vi.spyOn(ort.InferenceSession, 'create');
+    const session = await nodeRuntime.createSession(
+      new Uint8Array(readFileSync('public/samples/cnn-sigmoid.qdq.onnx')),
+      { graphOptimizationLevel: 'disabled' },
+    );
+    await session.release();
+    expect(create.mock.calls[0]![1]).toMatchObject({ extra: { session: { disable_quant_qdq: '1' } } });
+  });
+
+  for (const file of EXPORTS)
+    it.skipIf(!existsSync(`${DIR}/${file}`))(`compute what a default session computes: ${file}`, async () => {
+      const bytes = new Uint8Array(readFileSync(`${DIR}/${file}`));
+      const model = readOnnx(bytes);
+      const dq = new Set(model.graph.nodes.filter((n) => n.opType === 'DequantizeLinear').map((n) => n.outputs[0]!));
+      const exposed = exposeTensors(bytes, dq);
+      const inputs = feedInputs(model);
+      const [sample] = randomSamples(nodeRuntime.Tensor, inputs, resolveInputShapes(inputs).shapes, 1, 7);
+      const read = async (extra: Record<string, unknown> | undefined) => {
+        const s = await ort.InferenceSession.create(exposed, { graphOptimizationLevel: 'disabled', extra });
+        try {
+          return await s.run(sample as never);
+        } finally {
+          await s.release();
+        }
+      };
+      const [plain, configured] = [await read(undefined), await read(SESSION_CONFIG)];
+      // Every DequantizeLinear output (many read by several nodes, which a default session copies
+      // first), bit for bit.
+      expect(Object.keys(configured).sort()).toEqual(Object.keys(plain).sort());
+      expect(Object.keys(plain).length).toBeGreaterThan(50);
+      const differing = Object.keys(plain).filter((name) => {
+        const [a, b] = [plain[name]!.data as Float32Array, configured[name]!.data as Float32Array];
+        return a.length !== b.length || a.some((x, i) => !Object.is(x, b[i]));
+      });
+      expect(differing).toEqual([]);
+    });
+});
