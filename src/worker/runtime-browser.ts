@@ -4,7 +4,7 @@
  */
 import * as ort from 'onnxruntime-web/wasm';
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import { SESSION_CONFIG, type OrtRuntime } from '../core/quant/runtime';
+import { ortSessionOptions, type OrtRuntime } from '../core/quant/runtime';
 
 ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, self.location.href).href };
 // One thread: no SharedArrayBuffer (and so no cross-origin isolation) needed, and calibration is reproducible.
@@ -18,9 +18,6 @@ export const browserRuntime: OrtRuntime = {
     ort.InferenceSession.create(bytes, {
       executionProviders: ['wasm'],
       logSeverityLevel: 4,
-      graphOptimizationLevel: options?.graphOptimizationLevel,
-      freeDimensionOverrides: options?.freeDimensionOverrides,
-      extra: SESSION_CONFIG,
-      ...(options?.reuseMemory ? { enableCpuMemArena: true, enableMemPattern: true } : {}),
+      ...ortSessionOptions(options),
     }) as unknown as ReturnType<OrtRuntime['createSession']>,
 };

@@ -39,6 +39,16 @@ export type SessionFactory = (
  */
 export const SESSION_CONFIG = { session: { disable_quant_qdq: '1' } } as const;
 
+/** onnxruntime's session options for a factory's options, the same in every runtime. */
+export function ortSessionOptions(options: Parameters<SessionFactory>[1]): ortTypes.InferenceSession.SessionOptions {
+  return {
+    graphOptimizationLevel: options?.graphOptimizationLevel,
+    freeDimensionOverrides: options?.freeDimensionOverrides,
+    extra: SESSION_CONFIG,
+    ...(options?.reuseMemory ? { enableCpuMemArena: true, enableMemPattern: true } : {}),
+  };
+}
+
 export interface OrtRuntime {
   Tensor: TensorClass;
   createSession: SessionFactory;
