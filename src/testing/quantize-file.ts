@@ -8,7 +8,8 @@ import { readOnnx } from '../core/model/read-onnx';
 import { DEFAULT_OPTIONS, type ConfigName } from '../core/quant/configs';
 import type { CalibrationSample } from '../core/quant/expose';
 import { feedInputs, randomSamples, resolveInputShapes } from '../core/quant/inputs';
-import { createOrtSession, ort } from '../core/quant/ort-node';
+import { ort } from '../core/quant/ort-node';
+import { nodeRuntime } from '../core/quant/node-runtime';
 import { quantize } from '../core/quant/quantize';
 
 export interface QuantizeBytesOptions {
@@ -37,7 +38,7 @@ export async function quantizeBytes(bytes: Uint8Array, config: ConfigName, how: 
     flow: how.flow,
     options: { ...DEFAULT_OPTIONS, config },
     samples: how.samples ?? randomSamples(ort.Tensor, inputs, shapes.shapes, how.count ?? 4, how.seed),
-    createSession: (b, o) => createOrtSession(b, o),
+    createSession: nodeRuntime.createSession,
   });
   return { r, pack, assumed: shapes.assumed };
 }

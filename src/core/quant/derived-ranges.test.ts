@@ -11,7 +11,8 @@ import { calibrate, type Range } from './calibrate';
 import { DEFAULT_OPTIONS } from './configs';
 import { deriveRanges } from './derived-ranges';
 import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
-import { createOrtSession, ort } from './ort-node';
+import { ort } from './ort-node';
+import { nodeRuntime } from './node-runtime';
 import { annotate, observedTensors } from './plan';
 import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { attr, makeAttribute, makeTensor, writeOnnx } from '../model/write-onnx';
@@ -66,7 +67,7 @@ describe('derived ranges', () => {
         const inputs = feedInputs(model);
         const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 3);
         const run = (withModel: boolean) =>
-          calibrate(bytes, samples, (b, o) => createOrtSession(b, o), {
+          calibrate(bytes, samples, nodeRuntime.createSession, {
             observer: 'minmax',
             tensors,
             model: withModel ? model : undefined,
@@ -139,8 +140,8 @@ describe('what is derived', () => {
     const model = readOnnx(bytes);
     const samples = randomSamples(ort.Tensor, feedInputs(model), new Map([['x', [2, 8]]]), 2);
     const opts = { observer: 'minmax' as const, tensors: observed };
-    const measured = await calibrate(bytes, samples, (b, o) => createOrtSession(b, o), opts);
-    const derived = await calibrate(bytes, samples, (b, o) => createOrtSession(b, o), { ...opts, model });
+    const measured = await calibrate(bytes, samples, nodeRuntime.createSession, opts);
+    const derived = await calibrate(bytes, samples, nodeRuntime.createSession, { ...opts, model });
     expect(deriveRanges(model, observed).derived.has('y')).toBe(true);
     expect(derived.get('y')).toEqual({ min: -7, max: 9.5 });
     expect(derived).toEqual(measured);

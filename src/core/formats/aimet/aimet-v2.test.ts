@@ -16,7 +16,8 @@ import { describeEncoding, type QuantEncoding } from '../../encoding/encoding';
 import { readOnnx } from '../../model/read-onnx';
 import { loadRulePack } from '../../../../rules/registry';
 import { feedInputs, randomSamples, resolveInputShapes } from '../../quant/inputs';
-import { createOrtSession, ort } from '../../quant/ort-node';
+import { ort } from '../../quant/ort-node';
+import { nodeRuntime } from '../../quant/node-runtime';
 import { quantize } from '../../quant/quantize';
 import { DEFAULT_OPTIONS, type ConfigName } from '../../quant/configs';
 import { Engine } from '../../session/engine';
@@ -321,7 +322,7 @@ describe('AIMET 2.0.0 on real PyTorch exports: the same verdict as the 1.0.0 fil
       strict: true,
       options: { ...DEFAULT_OPTIONS, config, ...(blockSize ? { blockSize } : {}) },
       samples,
-      createSession: createOrtSession,
+      createSession: nodeRuntime.createSession,
       skipSqnr: true,
     });
     const dims = new Map([...model.graph.initializers].map(([n, t]) => [n, t.dims.map(Number)]));
