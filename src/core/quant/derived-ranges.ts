@@ -10,7 +10,15 @@
  * - the same values rearranged (Identity, Reshape, Flatten, Squeeze, Unsqueeze, Transpose,
  *   DepthToSpace, SpaceToDepth);
  * - Relu and Clip with constant bounds (clamps: monotone), Neg (swaps the ends);
- * - Concat: the union of its inputs' ranges (an input may be a float constant).
+ * - Concat: the union of its inputs' ranges (an input may be a float constant);
+ * - Add, Sub, Mul and Div of a float32 tensor and a float32 constant of one value (a Mul or Div by a
+ *   finite value other than 0; a Div of the tensor by it, not of it by the tensor): each output
+ *   value is its input value with the constant, rounded once to float32 as IEEE arithmetic rounds,
+ *   and that rounding never reverses an order. So the ends of the output are the input's ends
+ *   put through the same step (a negative factor swaps them), computed here in double and rounded
+ *   once to float32, which gives the float32 result exactly (a double holds more than twice a
+ *   float32's digits). PP-OCRv4's hard-swish activations (x + 3, then / 6) and a scaled attention
+ *   (q · 0.125) are such steps.
  */
 import { constValues, lookupConstant } from '../model/constants';
 import type { Model, Node } from '../model/types';
@@ -103,6 +111,11 @@ function ruleFor(model: Model, node: Node, known: (t: string) => boolean): Rule 
       const clamp = (x: number) => Math.min(Math.max(x, low), high);
       return one((lo, hi) => ({ min: clamp(lo), max: clamp(hi) }));
     }
+    case 'Add':
+    case 'Sub':
+    case 'Mul':
+    case 'Div':
+      return scalarStep(model, node, known);
     case 'Concat': {
       const sources: string[] = [];
       const constants: Range[] = [];
@@ -121,6 +134,65 @@ function ruleFor(model: Model, node: Node, known: (t: string) => boolean): Rule 
     default:
       return undefined;
   }
+}
+
+/**
+ * The rule of an Add, Sub, Mul or Div of one observed float32 tensor and a float32 constant of one
+ * value (see the module's comment); undefined for anything else.
+ */
+function scalarStep(model: Model, node: Node, known: (t: string) => boolean): Rule | undefined {
+  if (node.inputs.length !== 2) return undefined;
+  const [a, b] = node.inputs as [string, string];
+  const ca = scalarFloat32(model, a);
+  const cb = scalarFloat32(model, b);
+  // Exactly one side a constant, the other a tensor whose range is known.
+  if ((ca === undefined) === (cb === undefined)) return undefined;
+  const constantFirst = ca !== undefined;
+  const tensor = constantFirst ? b : a;
+  const c = (constantFirst ? ca : cb)!;
+  if (!known(tensor)) return undefined;
+  const f = Math.fround;
+  // Each step is monotone in the tensor's value: increasing unless it says otherwise.
+  let step: (x: number) => number;
+  let decreasing = false;
+  switch (node.opType) {
+    case 'Add':
+      step = (x) => f(x + c);
+      break;
+    case 'Sub':
+      step = constantFirst ? (x) => f(c - x) : (x) => f(x - c);
+      decreasing = constantFirst;
+      break;
+    case 'Mul':
+      // x · 0 is NaN for an infinite x, and 0 otherwise: left to the measurement.
+      if (c === 0) return undefined;
+      step = (x) => f(x * c);
+      decreasing = c < 0;
+      break;
+    case 'Div':
+      // c / x is not monotone where x changes sign.
+      if (constantFirst || c === 0) return undefined;
+      step = (x) => f(x / c);
+      decreasing = c < 0;
+      break;
+    default:
+      return undefined;
+  }
+  return {
+    sources: [tensor],
+    constants: [],
+    map: decreasing ? (lo, hi) => ({ min: step(hi), max: step(lo) }) : (lo, hi) => ({ min: step(lo), max: step(hi) }),
+  };
+}
+
+/** The value of a float32 constant of exactly one element, when it is one and finite. */
+function scalarFloat32(model: Model, tensor: string): number | undefined {
+  const c = lookupConstant(model, '', tensor);
+  if (!c || c.dtype !== 'float32') return undefined;
+  const values = constValues(c);
+  if (!values || values.length !== 1) return undefined;
+  const v = Number(values[0]);
+  return Number.isFinite(v) ? v : undefined;
 }
 
 /** A float constant's extent (min > max when it is empty), or undefined when it is not one. */
