@@ -158,33 +158,35 @@ describe('what is derived', () => {
     expect(derivedFrom(oneNode('Add', ['x', 'x'], {}))).toBe(false);
   });
 
-  it('gives a step by a negative constant the measured range, its ends swapped', async () => {
+  /** The model's ranges over two random samples, measured and with `y`'s derived (which it must be). */
+  async function measuredAndDerived(bytes: Uint8Array) {
+    const model = readOnnx(bytes);
+    expect(deriveRanges(model, observed).derived.has('y')).toBe(true);
+    const samples = randomSamples(ort.Tensor, feedInputs(model), new Map([['x', [2, 8]]]), 2);
+    const opts = { observer: 'minmax' as const, tensors: observed };
+    return {
+      measured: await calibrate(bytes, samples, nodeRuntime.createSession, opts),
+      derived: await calibrate(bytes, samples, nodeRuntime.createSession, { ...opts, model }),
+    };
+  }
+
+  it('gives each step by a constant the measured range bit for bit, a decreasing one its ends swapped', async () => {
     for (const [op, inputs, c] of [
       ['Sub', ['c', 'x'], 0.3],
       ['Mul', ['x', 'c'], -0.3],
       ['Div', ['x', 'c'], -3],
       ['Add', ['x', 'c'], 1e-7],
     ] as const) {
-      const bytes = oneNode(op, [...inputs], { c: [c] });
-      const model = readOnnx(bytes);
-      const samples = randomSamples(ort.Tensor, feedInputs(model), new Map([['x', [2, 8]]]), 2);
-      const opts = { observer: 'minmax' as const, tensors: observed };
-      const measured = await calibrate(bytes, samples, nodeRuntime.createSession, opts);
-      const derived = await calibrate(bytes, samples, nodeRuntime.createSession, { ...opts, model });
-      expect(deriveRanges(model, observed).derived.has('y')).toBe(true);
+      const { measured, derived } = await measuredAndDerived(oneNode(op, [...inputs], { c: [c] }));
       expect(plain(derived), op).toEqual(plain(measured));
       expect(derived.get('y')!.min).toBeLessThan(derived.get('y')!.max);
     }
   });
 
   it('derives a Concat with a float constant from the constant and its observed input', async () => {
-    const bytes = oneNode('Concat', ['x', 'c'], { c: [-7, 9.5, 0, 0, 1, 1, 2, 2] });
-    const model = readOnnx(bytes);
-    const samples = randomSamples(ort.Tensor, feedInputs(model), new Map([['x', [2, 8]]]), 2);
-    const opts = { observer: 'minmax' as const, tensors: observed };
-    const measured = await calibrate(bytes, samples, nodeRuntime.createSession, opts);
-    const derived = await calibrate(bytes, samples, nodeRuntime.createSession, { ...opts, model });
-    expect(deriveRanges(model, observed).derived.has('y')).toBe(true);
+    const { measured, derived } = await measuredAndDerived(
+      oneNode('Concat', ['x', 'c'], { c: [-7, 9.5, 0, 0, 1, 1, 2, 2] }),
+    );
     expect(derived.get('y')).toEqual({ min: -7, max: 9.5 });
     expect(derived).toEqual(measured);
   });
