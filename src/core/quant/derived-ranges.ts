@@ -187,12 +187,16 @@ function scalarStep(model: Model, node: Node, known: (t: string) => boolean): Ru
 
 /** The value of a float32 constant of exactly one element, when it is one and finite. */
 function scalarFloat32(model: Model, tensor: string): number | undefined {
+  const c = floatScalar(model, tensor);
+  return c?.dtype === 'float32' && Number.isFinite(c.value) ? c.value : undefined;
+}
+
+/** A float constant of exactly one element that is not NaN: its value and type. */
+function floatScalar(model: Model, tensor: string): { value: number; dtype: string } | undefined {
   const c = lookupConstant(model, '', tensor);
-  if (!c || c.dtype !== 'float32') return undefined;
-  const values = constValues(c);
-  if (!values || values.length !== 1) return undefined;
-  const v = Number(values[0]);
-  return Number.isFinite(v) ? v : undefined;
+  const values = c && /^float/.test(String(c.dtype)) ? constValues(c) : undefined;
+  if (!values || values.length !== 1 || Number.isNaN(values[0]!)) return undefined;
+  return { value: Number(values[0]), dtype: String(c!.dtype) };
 }
 
 /** A float constant's extent (min > max when it is empty), or undefined when it is not one. */
@@ -225,10 +229,7 @@ function clipBounds(model: Model, node: Node): [number, number] | undefined {
       const a = node.attributes.find((x) => x.name === attribute)?.attr;
       return a?.type === 'float' ? a.value : undefined;
     }
-    const c = lookupConstant(model, '', name);
-    const values = c && /^float/.test(String(c.dtype)) ? constValues(c) : undefined;
-    if (!values || values.length !== 1 || Number.isNaN(values[0]!)) return undefined;
-    return Number(values[0]);
+    return floatScalar(model, name)?.value;
   };
   const low = bound(1, 'min');
   const high = bound(2, 'max');
