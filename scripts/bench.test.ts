@@ -18,7 +18,7 @@ import { CALIBRATION_TARGETS } from './bench/calibration';
 import { CALIBRATION_METRICS } from './bench/calibration';
 import { addPartResults, renderMarkdown } from './bench/report';
 import { casesFor, runBench } from './bench/run';
-import { cliPart } from './bench/cli';
+import { cliFigures, cliPart } from './bench/cli';
 import { speedDriftNote } from './bench/machine';
 import type { BenchReport } from './bench/types';
 import { generateLargeModel } from './large-model/generate';
@@ -103,6 +103,43 @@ describe('gen-large-model', () => {
     expect(m.externalBytes / 2 ** 30).toBeGreaterThan(0.007);
     expect(m.externalBytes / 2 ** 30).toBeLessThan(0.013);
     expect(m.modelBytes).toBeLessThan(m.externalBytes);
+  });
+});
+
+describe('bench: the command line rows', () => {
+  const passes = {
+    checks: [300, 280, 320],
+    bareChecks: [] as number[],
+    sessions: [250, 240, 260],
+    processes: [400, 390, 410],
+    starts: [100, 90, 110],
+    bareStarts: [] as number[],
+    hashes: [40, 50, 45],
+  };
+  const value = (figures: ReturnType<typeof cliFigures>, metric: string) => figures.find((f) => f.metric === metric);
+
+  it("puts Node's start and the file's hash against the session: the floor no CLI that names the file by its SHA-256 goes under", () => {
+    const figures = cliFigures(passes);
+    expect(value(figures, 'cli.check-vs-ort')?.value).toBe(1.2);
+    // (median start 100 + median hash 45) / median session 250
+    expect(value(figures, 'cli.floor-vs-ort')?.value).toBe(0.58);
+    expect(value(figures, 'cli.file-hash')?.value).toBe(45);
+    expect(value(figures, 'cli.check-process-bare')).toMatchObject({
+      value: null,
+      note: expect.stringMatching(/not set/),
+    });
+  });
+
+  it('reports the runs without the certificate file where the environment sets one, and no ratios when onnxruntime refuses', () => {
+    const bare = cliFigures({ ...passes, bareChecks: [200, 190, 210], bareStarts: [35, 30, 40] });
+    expect(value(bare, 'cli.check-process-bare')?.value).toBe(200);
+    expect(value(bare, 'cli.node-start-bare')?.value).toBe(35);
+    const refused = cliFigures({ ...passes, sessions: [], processes: [], refused: 'Invalid model' });
+    expect(value(refused, 'cli.floor-vs-ort')).toMatchObject({
+      value: null,
+      note: expect.stringMatching(/Invalid model/),
+    });
+    expect(value(refused, 'cli.check-process')?.value).toBe(300);
   });
 });
 

@@ -4,9 +4,15 @@
  * create a session on the same file inside a warm process, the yardstick issue 14 sets ("starts
  * like a compiled tool": at most half of it). onnxruntime-node is fetched from the npm registry
  * into .cache/bench-tools on first use; it is not a dependency of QuantLens.
+ *
+ * Beside it, the parts of the row no change to QuantLens's own code removes: Node's start (with and
+ * without the certificate bundle NODE_EXTRA_CA_CERTS makes it load) and the SHA-256 of the file
+ * that the report names the model by. Their sum over the session is the row's floor in this
+ * environment.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BenchPart, Figure, MetricDef, PreparedCase } from './types';
 
@@ -59,7 +65,43 @@ export const CLI_METRICS: MetricDef[] = [
     description:
       'The same with NODE_EXTRA_CA_CERTS unset, when the environment sets it: Node reads and parses that certificate file at every start, before any script runs.',
   },
+  {
+    id: 'cli.check-process-bare',
+    label: 'CLI: `quantlens check` whole process, without NODE_EXTRA_CA_CERTS',
+    unit: 'ms',
+    description:
+      'The CLI row again with NODE_EXTRA_CA_CERTS unset, when the environment sets it, alternated with it: the same command on a host that does not make Node load a certificate bundle at start.',
+  },
+  {
+    id: 'cli.file-hash',
+    label: 'SHA-256 of the model file alone',
+    unit: 'ms',
+    description:
+      "Reading the file through one 1 MiB buffer and hashing it, as the CLI's hashing thread does (the report names the model by this digest), in the bench's own process, median of the passes.",
+  },
+  {
+    id: 'cli.floor-vs-ort',
+    label: 'Floor: (Node alone + SHA-256) ÷ onnxruntime-node session',
+    unit: 'ratio',
+    description:
+      "What a command that only started Node and hashed the file would score on the target's ratio: no CLI whose report carries the file's SHA-256 can go below it in this environment.",
+  },
 ];
+
+/** The file's SHA-256 as the CLI's hashing thread computes it (cli/file-hash.ts), in ms. */
+function fileHashMs(model: string): number {
+  const t = performance.now();
+  const fd = openSync(model, 'r');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const hash = createHash('sha256');
+  try {
+    for (let pos = 0, n; (n = readSync(fd, buf, 0, buf.length, pos)) > 0; pos += n) hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  hash.digest('hex');
+  return performance.now() - t;
+}
 
 /** onnxruntime-node's package folder, fetched once. */
 function ortNode(): string {
@@ -103,17 +145,75 @@ function nodeStartMs(bare: boolean): number {
   return performance.now() - t;
 }
 
-/** One `quantlens check` process, spawn to exit (ms). */
-function checkProcessMs(model: string): number {
+/** One `quantlens check` process, spawn to exit (ms); `bare`: without NODE_EXTRA_CA_CERTS. */
+function checkProcessMs(model: string, bare = false): number {
+  const env = { ...process.env };
+  if (bare) delete env.NODE_EXTRA_CA_CERTS;
   const t = performance.now();
   const r = spawnSync(process.execPath, ['bin/quantlens.cjs', 'check', model, '--format', 'json'], {
     encoding: 'utf8',
     maxBuffer: 1 << 28,
+    env,
   });
   const ms = performance.now() - t;
   // 0: pass, 1: fail verdict; both are answers. 2 is a usage or load error.
   if (r.status !== 0 && r.status !== 1) throw new Error(`quantlens check ${model} exited ${r.status}: ${r.stderr}`);
   return ms;
+}
+
+/** What one real model's CLI passes measured (ms each; the bare lists empty where the environment sets no certificate file). */
+export interface CliSamples {
+  checks: number[];
+  bareChecks: number[];
+  sessions: number[];
+  processes: number[];
+  starts: number[];
+  bareStarts: number[];
+  hashes: number[];
+  /** onnxruntime-node's words when it refused the model (no session figures then). */
+  refused?: string;
+}
+
+/** The CLI rows from the passes: medians, and the ratios of the target and of its floor. */
+export function cliFigures(m: CliSamples): Figure[] {
+  const check = median(m.checks);
+  const start = median(m.starts);
+  const hash = median(m.hashes);
+  const unset = 'NODE_EXTRA_CA_CERTS is not set here';
+  const node: Figure[] = [
+    { metric: 'cli.node-start', value: Math.round(start) },
+    m.bareStarts.length
+      ? { metric: 'cli.node-start-bare', value: Math.round(median(m.bareStarts)) }
+      : { metric: 'cli.node-start-bare', value: null, note: unset },
+    m.bareChecks.length
+      ? { metric: 'cli.check-process-bare', value: Math.round(median(m.bareChecks)) }
+      : { metric: 'cli.check-process-bare', value: null, note: unset },
+    { metric: 'cli.file-hash', value: Math.round(hash) },
+  ];
+  if (m.refused !== undefined) {
+    const note = `onnxruntime-node refuses this model: ${m.refused}`;
+    return [
+      { metric: 'cli.check-process', value: Math.round(check) },
+      { metric: 'cli.ort-node-session', value: null, note },
+      { metric: 'cli.check-vs-ort', value: null, note },
+      { metric: 'cli.ort-node-process', value: null, note },
+      { metric: 'cli.check-vs-ort-process', value: null, note },
+      { metric: 'cli.floor-vs-ort', value: null, note },
+      ...node,
+    ];
+  }
+  const ort = median(m.sessions);
+  const whole = median(m.processes);
+  const ratio = (x: number) => Math.round(x * 100) / 100;
+  return [
+    { metric: 'cli.check-process', value: Math.round(check) },
+    { metric: 'cli.ort-node-session', value: Math.round(ort) },
+    { metric: 'cli.check-vs-ort', value: ratio(check / ort) },
+    { metric: 'cli.ort-node-process', value: Math.round(whole) },
+    { metric: 'cli.check-vs-ort-process', value: ratio(check / whole) },
+    { metric: 'cli.floor-vs-ort', value: ratio((start + hash) / ort) },
+    ...node,
+  ];
 }
 
 let built = false;
@@ -141,16 +241,20 @@ export const cliPart: BenchPart = {
     // The two alternate, process by process: this host's speed moves for seconds at a time, and
     // all of one then all of the other put them in different phases of it.
     const checks: number[] = [];
+    const bareChecks: number[] = [];
     const sessions: number[] = [];
     const processes: number[] = [];
     const starts: number[] = [];
     const bareStarts: number[] = [];
+    const hashes: number[] = [];
     const extraCerts = !!process.env.NODE_EXTRA_CA_CERTS;
     let refused: string | undefined;
     for (let i = 0; i < repeat; i++) {
       checks.push(checkProcessMs(c.modelPath));
+      if (extraCerts) bareChecks.push(checkProcessMs(c.modelPath, true));
       starts.push(nodeStartMs(false));
       if (extraCerts) bareStarts.push(nodeStartMs(true));
+      hashes.push(fileHashMs(c.modelPath));
       const ort = refused === undefined ? ortSessionMs(c.modelPath) : undefined;
       if (ort && 'refused' in ort) refused = ort.refused;
       else if (ort) {
@@ -158,34 +262,6 @@ export const cliPart: BenchPart = {
         processes.push(ort.process);
       }
     }
-    const check = median(checks);
-    const node = [
-      { metric: 'cli.node-start', value: Math.round(median(starts)) },
-      extraCerts
-        ? { metric: 'cli.node-start-bare', value: Math.round(median(bareStarts)) }
-        : { metric: 'cli.node-start-bare', value: null, note: 'NODE_EXTRA_CA_CERTS is not set here' },
-    ];
-    if (refused !== undefined) {
-      const note = `onnxruntime-node refuses this model: ${refused}`;
-      return [
-        { metric: 'cli.check-process', value: Math.round(check) },
-        { metric: 'cli.ort-node-session', value: null, note },
-        { metric: 'cli.check-vs-ort', value: null, note },
-        { metric: 'cli.ort-node-process', value: null, note },
-        { metric: 'cli.check-vs-ort-process', value: null, note },
-        ...node,
-      ];
-    }
-    const ort = median(sessions);
-    const whole = median(processes);
-    const ratio = (x: number) => Math.round(x * 100) / 100;
-    return [
-      { metric: 'cli.check-process', value: Math.round(check) },
-      { metric: 'cli.ort-node-session', value: Math.round(ort) },
-      { metric: 'cli.check-vs-ort', value: ratio(check / ort) },
-      { metric: 'cli.ort-node-process', value: Math.round(whole) },
-      { metric: 'cli.check-vs-ort-process', value: ratio(check / whole) },
-      ...node,
-    ];
+    return cliFigures({ checks, bareChecks, sessions, processes, starts, bareStarts, hashes, refused });
   },
 };
