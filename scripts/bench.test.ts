@@ -3,6 +3,7 @@
  * processes as a real run does. Asserts that everything completes and every figure is reported,
  * never how fast (CI machines vary too much for timing assertions).
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import { CALIBRATION_TARGETS } from './bench/calibration';
 import { CALIBRATION_METRICS } from './bench/calibration';
 import { addPartResults, renderMarkdown } from './bench/report';
 import { casesFor, runBench } from './bench/run';
-import { cliFigures, cliPart } from './bench/cli';
+import { cliFigures, cliPart, hashLikeTheCli } from './bench/cli';
 import { speedDriftNote } from './bench/machine';
 import type { BenchReport } from './bench/types';
 import { generateLargeModel } from './large-model/generate';
@@ -128,6 +129,13 @@ describe('bench: the command line rows', () => {
       value: null,
       note: expect.stringMatching(/not set/),
     });
+  });
+
+  it("times the CLI's own hashing program, which gives the file's SHA-256", () => {
+    const file = 'public/samples/broken-axis.qdq.onnx';
+    const { hex, ms } = hashLikeTheCli(file);
+    expect(hex).toBe(createHash('sha256').update(readFileSync(file)).digest('hex'));
+    expect(ms).toBeGreaterThan(0);
   });
 
   it('reports the runs without the certificate file where the environment sets one, and no ratios when onnxruntime refuses', () => {

@@ -11,9 +11,11 @@
  * environment.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { runInNewContext } from 'node:vm';
 import { join, resolve } from 'node:path';
+import { HASH_FILE } from '../../src/cli/file-hash';
 import type { BenchPart, Figure, MetricDef, PreparedCase } from './types';
 
 const TOOLS = '.cache/bench-tools';
@@ -88,19 +90,20 @@ export const CLI_METRICS: MetricDef[] = [
   },
 ];
 
-/** The file's SHA-256 as the CLI's hashing thread computes it (cli/file-hash.ts), in ms. */
-function fileHashMs(model: string): number {
+/**
+ * The file's SHA-256 and the ms it took: the CLI's own hashing program (cli/file-hash.ts, which its
+ * thread runs), run here in the bench's process, so without the thread's start.
+ */
+export function hashLikeTheCli(model: string): { hex: string; ms: number } {
+  let digest: unknown;
+  const real = createRequire(import.meta.url);
+  // The program takes its file and its way to answer from the thread's module.
+  const thread = { workerData: model, parentPort: { postMessage: (hex: unknown) => (digest = hex) } };
   const t = performance.now();
-  const fd = openSync(model, 'r');
-  const buf = Buffer.allocUnsafe(1 << 20);
-  const hash = createHash('sha256');
-  try {
-    for (let pos = 0, n; (n = readSync(fd, buf, 0, buf.length, pos)) > 0; pos += n) hash.update(buf.subarray(0, n));
-  } finally {
-    closeSync(fd);
-  }
-  hash.digest('hex');
-  return performance.now() - t;
+  runInNewContext(HASH_FILE, { require: (id: string) => (id === 'node:worker_threads' ? thread : real(id)), Buffer });
+  const ms = performance.now() - t;
+  if (typeof digest !== 'string') throw new Error(`hashing ${model} gave no digest`);
+  return { hex: digest, ms };
 }
 
 /** onnxruntime-node's package folder, fetched once. */
@@ -254,7 +257,7 @@ export const cliPart: BenchPart = {
       if (extraCerts) bareChecks.push(checkProcessMs(c.modelPath, true));
       starts.push(nodeStartMs(false));
       if (extraCerts) bareStarts.push(nodeStartMs(true));
-      hashes.push(fileHashMs(c.modelPath));
+      hashes.push(hashLikeTheCli(c.modelPath).ms);
       const ort = refused === undefined ? ortSessionMs(c.modelPath) : undefined;
       if (ort && 'refused' in ort) refused = ort.refused;
       else if (ort) {
