@@ -79,14 +79,14 @@ export const CLI_METRICS: MetricDef[] = [
     label: 'SHA-256 of the model file alone',
     unit: 'ms',
     description:
-      "Reading the file through one 1 MiB buffer and hashing it, as the CLI's hashing thread does (the report names the model by this digest), in the bench's own process, median of the passes.",
+      "The CLI's own hashing program (cli/file-hash.ts: the file read through one 1 MiB buffer and hashed; the report names the model by this digest), run in the bench's process without its thread's start, median of the passes.",
   },
   {
     id: 'cli.floor-vs-ort',
     label: 'Floor: (Node alone + SHA-256) ÷ onnxruntime-node session',
     unit: 'ratio',
     description:
-      "What a command that only started Node and hashed the file would score on the target's ratio: no CLI whose report carries the file's SHA-256 can go below it in this environment.",
+      "What a command that only started Node and hashed the file would score on the target's ratio: no Node program whose report carries the file's SHA-256 goes below it in this environment.",
   },
 ];
 
@@ -164,7 +164,10 @@ function checkProcessMs(model: string, bare = false): number {
   return ms;
 }
 
-/** What one real model's CLI passes measured (ms each; the bare lists empty where the environment sets no certificate file). */
+/**
+ * What one real model's CLI passes measured, in ms (the bare lists are empty where the
+ * environment sets no certificate file).
+ */
 export interface CliSamples {
   checks: number[];
   bareChecks: number[];
