@@ -139,10 +139,16 @@ function ortSessionMs(model: string): { session: number; process: number } | { r
   return { session: Number(r.stdout.trim().split('\n').pop()), process: wall };
 }
 
-/** A Node process that runs nothing, spawn to exit (ms); `bare`: without NODE_EXTRA_CA_CERTS. */
-function nodeStartMs(bare: boolean): number {
+/** The bench's environment for a child process; `bare`: without NODE_EXTRA_CA_CERTS. */
+function childEnv(bare: boolean): NodeJS.ProcessEnv {
   const env = { ...process.env };
   if (bare) delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+}
+
+/** A Node process that runs nothing, spawn to exit (ms); `bare`: without NODE_EXTRA_CA_CERTS. */
+function nodeStartMs(bare: boolean): number {
+  const env = childEnv(bare);
   const t = performance.now();
   spawnSync(process.execPath, ['-e', '0'], { env });
   return performance.now() - t;
@@ -150,8 +156,7 @@ function nodeStartMs(bare: boolean): number {
 
 /** One `quantlens check` process, spawn to exit (ms); `bare`: without NODE_EXTRA_CA_CERTS. */
 function checkProcessMs(model: string, bare = false): number {
-  const env = { ...process.env };
-  if (bare) delete env.NODE_EXTRA_CA_CERTS;
+  const env = childEnv(bare);
   const t = performance.now();
   const r = spawnSync(process.execPath, ['bin/quantlens.cjs', 'check', model, '--format', 'json'], {
     encoding: 'utf8',
