@@ -16,9 +16,22 @@ export function parseArgs(
   const positional: string[] = [];
   const options = new Map<string, string | boolean>();
   const lists = new Map<string, string[]>();
+  const known = [...spec.values, ...spec.flags, ...(spec.multi ?? [])];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    // After `--`, everything is a file (a model named "-x.onnx").
+    if (arg === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
     if (!arg.startsWith('--')) {
+      // A short option (-o, -x): none exists, and taken as a file it would only surface later as a
+      // count of model files that puzzles.
+      if (arg === '-h' && spec.flags.includes('help')) {
+        options.set('help', true);
+        continue;
+      }
+      if (/^-[^-\d.]/.test(arg)) throw new UsageError(`unknown option ${arg}${suggest(arg.slice(1), known, true)}`);
       positional.push(arg);
       continue;
     }
@@ -37,10 +50,54 @@ export function parseArgs(
         throw new UsageError(`--${name} needs a value`);
       options.set(name, value);
     } else {
-      throw new UsageError(`unknown option --${name}`);
+      throw new UsageError(`unknown option --${name}${suggest(name, known, false)}`);
     }
   }
   return { positional, options, lists };
+}
+
+/** Why `positional` is not one model file, or undefined when it is. */
+export function oneModelProblem(positional: readonly string[]): string | undefined {
+  if (positional.length === 1) return undefined;
+  if (positional.length === 0) return 'give a model file';
+  const shown = positional.slice(0, 4).map((p) => JSON.stringify(p));
+  const more = positional.length > 4 ? `, and ${positional.length - 4} more` : '';
+  return `give exactly one model file (got ${positional.length}: ${shown.join(', ')}${more})`;
+}
+
+/**
+ * " (did you mean --a or --b?)" for the options `typed` most likely meant: those it begins (--out
+ * for --out-qdq) or that it misspells by at most two letters; for a short option (-o), those whose
+ * name starts with its letter. Empty when none is close.
+ */
+export function suggest(typed: string, known: readonly string[], short: boolean): string {
+  const t = typed.toLowerCase();
+  const near = short
+    ? t.length === 1
+      ? known.filter((k) => k.startsWith(t))
+      : []
+    : known.filter((k) => (t.length >= 2 && k.startsWith(t)) || editDistance(t, k) <= Math.min(2, t.length >> 1));
+  const listed = near.slice(0, 4).map((k) => `--${k}`);
+  const say = listed.length > 1 ? `${listed.slice(0, -1).join(', ')} or ${listed[listed.length - 1]}` : listed[0];
+  if (short)
+    return say
+      ? ` (options are spelt out with two dashes: did you mean ${say}?)`
+      : ' (options are spelt out with two dashes)';
+  return say ? ` (did you mean ${say}?)` : '';
+}
+
+/** Edits from `a` to `b`: insertions, deletions, substitutions and swaps of two neighbours (--sco). */
+export function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i]!;
+      row[j] = Math.min(d[i - 1]![j]! + 1, row[j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
+    }
+  return d[a.length]![b.length]!;
 }
 
 /** The options of `quantlens check`: its command and the starter that hashes its model ahead (early.ts). */

@@ -174,6 +174,10 @@ describe('quantlens check', () => {
       expect.stringContaining("ONNX Runtime's QNN EP cannot deploy a model to LPAI: it has no LPAI backend"),
     ]);
     expect(run('frobnicate').code).toBe(2);
+    // A short option is not taken for a second model file.
+    const short = run('quantize', `${S}/cnn-sigmoid.onnx`, '-o', 'out.onnx');
+    expect([short.code, short.err]).toEqual([2, expect.stringContaining('unknown option -o (options are spelt out')]);
+    expect(run('check', `${S}/cnn-sigmoid.qdq.onnx`, '--fromat', 'json').err).toContain('did you mean --format?');
   });
 
   it('--help lists the SoCs with their arch', () => {

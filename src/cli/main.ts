@@ -22,7 +22,7 @@ import { DEFAULT_FLOW, FLOWS, isFlow, type Flow } from '../../rules/types';
 import { loadRulePack } from '../../rules/registry';
 import { Engine } from '../core/session/engine';
 import type { CheckSettings, OpenFile } from '../core/session/api';
-import { CHECK_OPTIONS, parseArgs } from './args';
+import { CHECK_OPTIONS, oneModelProblem, parseArgs } from './args';
 import { EXIT, externalDataBeside, fileRanges, fileSha256, type Io } from './io';
 import type { ReadRange } from '../core/io/skeleton';
 import {
@@ -160,10 +160,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.stdout.write(await usage());
     return EXIT.pass;
   }
-  if (args.positional.length !== 1) {
-    io.stderr.write(
-      `quantlens check: give exactly one model file (got ${args.positional.length}). Run quantlens --help.\n`,
-    );
+  const modelProblem = oneModelProblem(args.positional);
+  if (modelProblem) {
+    io.stderr.write(`quantlens check: ${modelProblem}. Run quantlens --help.\n`);
     return EXIT.usage;
   }
   if (o.get('strict') && o.get('no-strict')) {

@@ -17,7 +17,7 @@ import { Engine } from '../core/session/engine';
 import { errorSourceText, errorTraceText, sqnrCaveat, sqnrText } from '../core/report/report-text';
 import type { ErrorTrace } from '../core/quant/error-trace';
 import type { QuantizeSettings } from '../core/session/api';
-import { parseArgs } from './args';
+import { oneModelProblem, parseArgs } from './args';
 import { EXIT, externalDataBeside, fileSha256, type Io } from './io';
 
 export const QUANTIZE_USAGE = `  quantlens quantize MODEL.onnx --out-qdq OUT.onnx --out-encodings OUT.encodings [options]
@@ -130,8 +130,8 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
     io.stderr.write(`quantlens quantize: ${msg}\n`);
     return EXIT.usage;
   };
-  if (args.positional.length !== 1)
-    return fail(`give exactly one model file (got ${args.positional.length}). Run quantlens --help.`);
+  const modelProblem = oneModelProblem(args.positional);
+  if (modelProblem) return fail(`${modelProblem}. Run quantlens --help.`);
   const config = (o.get('config') as string | undefined) ?? '8a8w';
   if (!isConfigName(config)) return fail(`--config must be one of ${CONFIG_NAMES.join(', ')}, not "${config}"`);
   const outQdq = o.get('out-qdq') as string | undefined;
