@@ -1,6 +1,6 @@
 /** What every CLI command writes to, and the exit codes they share. */
-import { openAsBlob, openSync, readSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { accessSync, constants, openAsBlob, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { normalizeExternalLocation } from '../core/model/external-data';
 import type { ReadRange } from '../core/io/skeleton';
 import type { OpenFile } from '../core/session/api';
@@ -79,4 +79,68 @@ export async function externalDataBeside(modelPath: string, locations: readonly 
     }
   }
   return out;
+}
+
+/** What went wrong with a file, in words, from Node's error (its code where it has one). */
+export function fileError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a folder, not a file';
+    case 'ENOTDIR':
+      return 'a part of its path is a file, not a folder';
+    case 'ENOSPC':
+      return 'the disk is full';
+    case 'EDQUOT':
+      return 'the disk quota is used up';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'ENAMETOOLONG':
+      return 'the name is too long';
+    default:
+      return (err as Error | undefined)?.message ?? String(err);
+  }
+}
+
+/**
+ * Why `path` cannot take a command's output, or undefined when it can: asked before the command
+ * does its work, so that a quantization of minutes is not lost on a mistyped folder at the end.
+ * `inputs` are the files the command reads, which an output must not replace.
+ */
+export function outputProblem(path: string, inputs: readonly string[] = []): string | undefined {
+  const where = resolve(path);
+  let existing: Stats | undefined;
+  try {
+    existing = statSync(where);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return `cannot write ${path}: ${fileError(err)}`;
+  }
+  if (existing?.isDirectory()) return `cannot write ${path}: it is a folder; give a file name in it`;
+  for (const input of inputs) {
+    try {
+      if (existing && realpathSync(where) === realpathSync(input))
+        return `cannot write ${path}: it is the model this command reads; write to another file, or the model is replaced`;
+    } catch {
+      // An input that cannot be resolved is reported where it is read.
+    }
+  }
+  const folder = dirname(where);
+  try {
+    if (!statSync(folder).isDirectory()) return `cannot write ${path}: ${folder} is a file, not a folder`;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT'
+      ? `cannot write ${path}: the folder ${folder} does not exist`
+      : `cannot write ${path}: ${fileError(err)}`;
+  }
+  try {
+    accessSync(existing ? where : folder, constants.W_OK);
+  } catch (err) {
+    return `cannot write ${path}: ${existing ? '' : `in ${folder}: `}${fileError(err)}`;
+  }
+  return undefined;
 }

@@ -23,7 +23,7 @@ import { loadRulePack } from '../../rules/registry';
 import { Engine } from '../core/session/engine';
 import type { CheckSettings, OpenFile } from '../core/session/api';
 import { CHECK_OPTIONS, oneModelProblem, parseArgs } from './args';
-import { EXIT, externalDataBeside, fileRanges, fileSha256, type Io } from './io';
+import { EXIT, externalDataBeside, fileError, fileRanges, fileSha256, type Io } from './io';
 import type { ReadRange } from '../core/io/skeleton';
 import {
   compareDroppedModel,
@@ -237,9 +237,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         });
       }
     } catch (err) {
-      io.stderr.write(
-        `quantlens check: cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}.\n`,
-      );
+      io.stderr.write(`quantlens check: cannot read ${path}: ${fileError(err)}.\n`);
       return EXIT.usage;
     }
   }
@@ -249,7 +247,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     try {
       text = readFileSync(constraints, 'utf8');
     } catch (err) {
-      io.stderr.write(`quantlens check: cannot read ${constraints}: ${(err as Error).message}.\n`);
+      io.stderr.write(`quantlens check: cannot read ${constraints}: ${fileError(err)}.\n`);
       return EXIT.usage;
     }
     const set = await engine.setConstraintPack(text, basename(constraints));

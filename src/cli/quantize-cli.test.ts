@@ -377,4 +377,26 @@ describe('quantlens quantize', () => {
     );
     expect(run('public/samples/cnn-sigmoid.onnx', '--out-qdq', '/tmp/x.onnx', '--inputs', '/nonexistent').code).toBe(2);
   });
+
+  it('refuses an output it cannot write before it quantizes, in words, and never replaces the model it reads', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ql-quantize-out-'));
+    const model = join(dir, 'model.onnx');
+    const bytes = readFileSync('public/samples/cnn-sigmoid.onnx');
+    writeFileSync(model, bytes);
+    const cases: [string[], string][] = [
+      [['--out-qdq', join(dir, 'missing', 'q.onnx')], `the folder ${join(dir, 'missing')} does not exist`],
+      [['--out-qdq', dir], 'it is a folder; give a file name in it'],
+      [['--out-qdq', join(model, 'q.onnx')], 'a part of its path is a file, not a folder'],
+      [['--out-encodings', model], 'it is the model this command reads; write to another file'],
+      [['--out-qdq', join(dir, 'a'), '--out-encodings', join(dir, '.', 'a')], 'name the same file'],
+    ];
+    for (const [args, words] of cases) {
+      const r = run(model, ...args);
+      expect([r.code, r.err, r.out], args.join(' ')).toEqual([2, expect.stringContaining(words), '']);
+    }
+    expect(readFileSync(model).equals(bytes)).toBe(true);
+    expect(readdirSync(dir)).toEqual(['model.onnx']);
+    // Reading: a folder given as the model.
+    expect(run(dir, '--out-qdq', join(dir, 'q.onnx')).err).toContain(`cannot read ${dir}: it is a folder, not a file`);
+  });
 });

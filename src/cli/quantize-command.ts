@@ -3,7 +3,7 @@
  * and the AIMET encodings, prints the plan's findings (same schema as `check`) and SQNR.
  */
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { loadRulePack } from '../../rules/registry';
 import type { TensorClass } from '../core/quant/inputs';
 import { loadNodeRuntime } from './runtime';
@@ -18,7 +18,7 @@ import { errorSourceText, errorTraceText, sqnrCaveat, sqnrText } from '../core/r
 import type { ErrorTrace } from '../core/quant/error-trace';
 import type { QuantizeSettings } from '../core/session/api';
 import { oneModelProblem, parseArgs } from './args';
-import { EXIT, externalDataBeside, fileSha256, type Io } from './io';
+import { EXIT, externalDataBeside, fileError, fileSha256, outputProblem, type Io } from './io';
 
 export const QUANTIZE_USAGE = `  quantlens quantize MODEL.onnx --out-qdq OUT.onnx --out-encodings OUT.encodings [options]
 
@@ -183,6 +183,12 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
       return fail(`--value takes INPUT=NUMBER, such as sr=16000 (got "${spec}")`);
     values[spec.slice(0, at)] = value;
   }
+  if (outQdq && outEnc && resolve(outQdq) === resolve(outEnc))
+    return fail(`--out-qdq and --out-encodings name the same file (${outQdq}): give each its own`);
+  for (const out of [outQdq, outEnc]) {
+    const problem = out && outputProblem(out, [args.positional[0]!]);
+    if (problem) return fail(problem);
+  }
   const backend = (o.get('backend') as string | undefined) ?? DEFAULT_BACKEND;
   if (!isBackend(backend)) return fail(`--backend must be ${BACKENDS.join(' or ')}, not "${backend}"`);
   const pack = await loadRulePack(backend);
@@ -192,8 +198,8 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
   try {
     const bytes = await readFile(path);
     file = { name: basename(path), contents: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
-  } catch {
-    return fail(`cannot read ${path}: no such file`);
+  } catch (err) {
+    return fail(`cannot read ${path}: ${fileError(err)}`);
   }
   const runtime = await loadNodeRuntime();
   const engine = new Engine(runtime, { sha256: fileSha256(path), drawings: false });
@@ -245,7 +251,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
     try {
       await writeFile(path, a.bytes);
     } catch (err) {
-      return fail(`cannot write ${path}: ${(err as Error).message}`);
+      return fail(`cannot write ${path}: ${fileError(err)}`);
     }
   }
   let trace: ErrorTrace | undefined;
