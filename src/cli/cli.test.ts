@@ -178,6 +178,11 @@ describe('quantlens check', () => {
     const short = run('quantize', `${S}/cnn-sigmoid.onnx`, '-o', 'out.onnx');
     expect([short.code, short.err]).toEqual([2, expect.stringContaining('unknown option -o (options are spelt out')]);
     expect(run('check', `${S}/cnn-sigmoid.qdq.onnx`, '--fromat', 'json').err).toContain('did you mean --format?');
+    const modelAsEncodings = run('check', `${S}/cnn-sigmoid.onnx`, '--encodings', `${S}/cnn-sigmoid.qdq.onnx`);
+    expect([modelAsEncodings.code, modelAsEncodings.err]).toEqual([
+      2,
+      expect.stringContaining('--encodings takes the AIMET .encodings file (JSON) made for the model;'),
+    ]);
   });
 
   it('--help lists the SoCs with their arch', () => {

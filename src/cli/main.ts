@@ -230,6 +230,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         ranges.set(file, fileRanges(path));
         files.push(file);
       } else {
+        if (/\.onnx$/i.test(path)) {
+          io.stderr.write(
+            `quantlens check: --encodings takes the AIMET .encodings file (JSON) made for the model; ${path} is an ONNX model. A QDQ model carries its own encodings: check it as the model (quantlens check ${path}).\n`,
+          );
+          return EXIT.usage;
+        }
         const bytes = readFileSync(path);
         files.push({
           name: basename(path),
