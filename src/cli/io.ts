@@ -9,7 +9,8 @@ import { hashFile } from './file-hash';
 /** The streams a command writes to; tests pass string sinks. */
 export interface Io {
   stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
+  /** isTTY: a terminal, where a long command shows what it is doing (progress.ts). */
+  stderr: { write(s: string): unknown; isTTY?: boolean };
 }
 
 /** 0 pass (or pass with warnings), 1 fail, 2 bad input or usage. */

@@ -378,6 +378,27 @@ describe('quantlens quantize', () => {
     expect(run('public/samples/cnn-sigmoid.onnx', '--out-qdq', '/tmp/x.onnx', '--inputs', '/nonexistent').code).toBe(2);
   });
 
+  it('--progress reports each phase on stderr in a pipe, leaving stdout to the result; without it a pipe gets nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ql-quantize-progress-'));
+    const args = [
+      'public/samples/cnn-sigmoid.onnx',
+      '--calib',
+      '2',
+      '--out-qdq',
+      join(dir, 'q.onnx'),
+      '--format',
+      'json',
+    ];
+    const r = run(...args, '--progress');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).verdict).toBeDefined();
+    const lines = r.err.trimEnd().split('\n');
+    for (const line of lines) expect(line).toMatch(/^quantlens quantize: [a-z][^\r\x1b]* \(\d+ s\)$/);
+    const phases = lines.map((l) => l.replace(/^quantlens quantize: /, '').replace(/( \d+%)? \(\d+ s\)$/, ''));
+    expect(phases).toEqual(['parsing model', 'annotating', 'calibrating', 'exporting', 'measuring SQNR']);
+    expect(run(...args).err).toBe('');
+  });
+
   it('refuses an output it cannot write before it quantizes, in words, and never replaces the model it reads', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ql-quantize-out-'));
     const model = join(dir, 'model.onnx');

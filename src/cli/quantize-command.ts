@@ -18,6 +18,7 @@ import { errorSourceText, errorTraceText, sqnrCaveat, sqnrText } from '../core/r
 import type { ErrorTrace } from '../core/quant/error-trace';
 import type { QuantizeSettings } from '../core/session/api';
 import { oneModelProblem, parseArgs } from './args';
+import { startProgress, type Progress } from './progress';
 import { EXIT, externalDataBeside, fileError, fileSha256, outputProblem, type Io } from './io';
 
 export const QUANTIZE_USAGE = `  quantlens quantize MODEL.onnx --out-qdq OUT.onnx --out-encodings OUT.encodings [options]
@@ -46,6 +47,8 @@ Quantize options:
   --trace-error            say where the SQNR is lost: every quantized activation compared between
                            the float model and the export on the samples, and the nodes where it
                            falls 6 dB or more against their inputs, with the cause and what to change
+  --progress               the phase and its share done on stderr in a pipe or CI log too, a line per
+                           phase and one every 10 s (a terminal shows one live line anyway)
   --strict / --no-strict   as for check
   --format text|json       json prints the check report of the plan plus "sqnr" (and "errorTrace")
 `;
@@ -107,6 +110,15 @@ async function calibrationSamples(
 }
 
 export async function quantizeCommand(rest: readonly string[], io: Io): Promise<number> {
+  const progress: { current?: Progress } = {};
+  try {
+    return await quantizeRun(rest, io, progress);
+  } finally {
+    progress.current?.done();
+  }
+}
+
+async function quantizeRun(rest: readonly string[], io: Io, progress: { current?: Progress }): Promise<number> {
   const args = parseArgs(rest, {
     values: [
       'config',
@@ -122,11 +134,20 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
       'backend',
       'flow',
     ],
-    flags: ['strict', 'no-strict', 'per-channel-linear', 'per-channel-embedding', 'fix-sizes', 'trace-error'],
+    flags: [
+      'strict',
+      'no-strict',
+      'per-channel-linear',
+      'per-channel-embedding',
+      'fix-sizes',
+      'trace-error',
+      'progress',
+    ],
     multi: ['override', 'shape', 'value'],
   });
   const o = args.options;
   const fail = (msg: string) => {
+    progress.current?.done();
     io.stderr.write(`quantlens quantize: ${msg}\n`);
     return EXIT.usage;
   };
@@ -203,10 +224,14 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
   }
   const runtime = await loadNodeRuntime();
   const engine = new Engine(runtime, { sha256: fileSha256(path), drawings: false });
-  let loaded = await engine.openFiles([file]);
+  const shown = (progress.current = startProgress(io.stderr, {
+    command: 'quantlens quantize',
+    log: !!o.get('progress'),
+  }));
+  let loaded = await engine.openFiles([file], shown.update);
   // Weights in external-data files: opened again with the files it names beside it.
   const sides = loaded.ok ? await externalDataBeside(path, loaded.summary.externalFiles) : [];
-  if (sides.length) loaded = await engine.openFiles([file, ...sides]);
+  if (sides.length) loaded = await engine.openFiles([file, ...sides], shown.update);
   if (!loaded.ok) return fail(loaded.error.message);
   let samples: CalibrationSample[] | undefined;
   const inputsDir = o.get('inputs') as string | undefined;
@@ -239,7 +264,7 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
     samples,
     fixSizes: !!o.get('fix-sizes'),
   };
-  const out = await engine.quantize(settings);
+  const out = await engine.quantize(settings, shown.update);
   if (!out.ok) return fail(out.error.message);
   for (const [path, kind] of [
     [outQdq, 'qdq'],
@@ -256,10 +281,11 @@ export async function quantizeCommand(rest: readonly string[], io: Io): Promise<
   }
   let trace: ErrorTrace | undefined;
   if (o.get('trace-error')) {
-    const traced = await engine.traceError();
+    const traced = await engine.traceError(shown.update);
     if (!traced.ok) return fail(traced.error.message);
     trace = traced.trace;
   }
+  shown.done();
   if (format === 'json') {
     // Each output's figure (null where it is not finite), the float output it was measured on,
     // and when that output is a few steps of its encoding, the steps and what they mean.

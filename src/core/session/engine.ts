@@ -892,13 +892,13 @@ export class Engine implements EngineApi {
           'Report this model to the QuantLens team.',
         ),
       );
-    // What is left is the drawing's own preparation (folding, grouping, the parts that cross):
-    // "Done 100%" here stood over the previous drawing for a second of a 100k-node model's load.
-    onProgress?.('Preparing the drawing', undefined);
     if (this.options.drawings === false) {
       this.mainView = undefined;
       return { ok: true, summary: summarizeModel(model), view, parseMs, phases };
     }
+    // What is left is the drawing's own preparation (folding, grouping, the parts that cross):
+    // "Done 100%" here stood over the previous drawing for a second of a 100k-node model's load.
+    onProgress?.('Preparing the drawing', undefined);
     // Grouping a large view costs tens of milliseconds per 10k nodes: done here, not on the UI thread.
     // A QDQ model opens folded: only the drawn nodes cross to the UI thread (a third of them on a
     // QDQ decoder); the full graph is fetched through graphView() when the person asks for it.
