@@ -185,6 +185,13 @@ describe('quantlens check', () => {
     ]);
   });
 
+  it('--version prints the version the reports carry', () => {
+    for (const arg of ['--version', '-V', 'version']) {
+      const r = run(arg);
+      expect([r.code, r.out, r.err], arg).toEqual([0, `quantlens ${VERSION}\n`, '']);
+    }
+  });
+
   it('--help lists the SoCs with their arch', () => {
     const r = run('--help');
     expect(r.code).toBe(0);

@@ -79,6 +79,7 @@ Check options:
   --link URL            take backend, SoC, flow, strict (and a quantizer run, replayed with the
                         sender's choices) from a QuantLens share link; explicit options still win
   --help                this text
+  --version             QuantLens's version (quantlens --version), as its reports name it
 
 Exit codes: 0 pass or pass with warnings, 1 fail, 2 bad input or usage.
 
@@ -131,6 +132,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     io.stdout.write(await usage());
     return command ? EXIT.pass : EXIT.usage;
+  }
+  if (command === '--version' || command === '-V' || command === 'version') {
+    io.stdout.write(`quantlens ${VERSION}\n`);
+    return EXIT.pass;
   }
   if (command === 'quantize') {
     if (rest.some((a) => a === '--help' || a === '-h')) {
