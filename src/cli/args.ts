@@ -25,12 +25,12 @@ export function parseArgs(
       break;
     }
     if (!arg.startsWith('--')) {
-      // A short option (-o, -x): none exists, and taken as a file it would only surface later as a
-      // count of model files that puzzles.
       if (arg === '-h' && spec.flags.includes('help')) {
         options.set('help', true);
         continue;
       }
+      // Any other short option (-o, -x, -soc): none exists, and taken as a file it would only
+      // surface later as a count of model files that puzzles.
       if (/^-[^-\d.]/.test(arg)) throw new UsageError(`unknown option ${arg}${suggest(arg.slice(1), known, true)}`);
       positional.push(arg);
       continue;
@@ -67,16 +67,15 @@ export function oneModelProblem(positional: readonly string[]): string | undefin
 
 /**
  * " (did you mean --a or --b?)" for the options `typed` most likely meant: those it begins (--out
- * for --out-qdq) or that it misspells by at most two letters; for a short option (-o), those whose
- * name starts with its letter. Empty when none is close.
+ * for --out-qdq) or that it misspells by at most two letters; for a one-letter option (-o), those
+ * whose name starts with its letter. Empty when none is close.
  */
 export function suggest(typed: string, known: readonly string[], short: boolean): string {
   const t = typed.toLowerCase();
-  const near = short
-    ? t.length === 1
+  const near =
+    short && t.length === 1
       ? known.filter((k) => k.startsWith(t))
-      : []
-    : known.filter((k) => (t.length >= 2 && k.startsWith(t)) || editDistance(t, k) <= Math.min(2, t.length >> 1));
+      : known.filter((k) => (t.length >= 2 && k.startsWith(t)) || editDistance(t, k) <= Math.min(2, t.length >> 1));
   const listed = near.slice(0, 4).map((k) => `--${k}`);
   const say = listed.length > 1 ? `${listed.slice(0, -1).join(', ')} or ${listed[listed.length - 1]}` : listed[0];
   if (short)
