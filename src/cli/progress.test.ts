@@ -20,12 +20,20 @@ function harness(isTTY: boolean, log = false) {
       },
     },
   );
+  const at = (ms: number) => {
+    t = ms;
+    tick?.();
+  };
   return {
     progress,
     written,
-    at: (ms: number) => {
-      t = ms;
-      tick?.();
+    at,
+    /** Plays a run: a number moves the clock there (and ticks), a pair is a progress report; then done. */
+    play: (...steps: (number | [string, number | undefined])[]) => {
+      for (const step of steps)
+        if (typeof step === 'number') at(step);
+        else progress.update(...step);
+      progress.done();
     },
     stopped: () => stopped,
   };
@@ -37,13 +45,14 @@ describe('startProgress', () => {
     h.progress.update('Parsing model', undefined);
     h.at(QUIET_MS - 1);
     expect(h.written).toEqual([]);
-    h.progress.update('Calibrating', 0);
-    h.at(QUIET_MS);
-    h.progress.update('Calibrating', 0.25);
-    h.at(QUIET_MS + 200); // same text: not written again
-    h.progress.update('Measuring SQNR', undefined);
-    h.at(3500);
-    h.progress.done();
+    h.play(
+      ['Calibrating', 0],
+      QUIET_MS,
+      ['Calibrating', 0.25],
+      QUIET_MS + 200, // the same text: not written again
+      ['Measuring SQNR', undefined],
+      3500,
+    );
     expect(h.written).toEqual([
       '\r\x1b[Kquantlens quantize: calibrating 0% (1 s)',
       '\r\x1b[Kquantlens quantize: calibrating 25% (1 s)',
@@ -59,28 +68,25 @@ describe('startProgress', () => {
 
   it('a run shorter than a second leaves a terminal untouched', () => {
     const h = harness(true);
-    h.progress.update('Calibrating', 0.5);
-    h.at(400);
-    h.progress.done();
+    h.play(['Calibrating', 0.5], 400);
     expect(h.written).toEqual([]);
   });
 
   it('in a pipe: nothing unless asked; asked, a line as each phase starts and one every 10 s within it', () => {
     const quiet = harness(false);
-    quiet.progress.update('Calibrating', 0.5);
-    quiet.at(60_000);
-    quiet.progress.done();
+    quiet.play(['Calibrating', 0.5], 60_000);
     expect(quiet.written).toEqual([]);
 
     const h = harness(false, true);
-    h.progress.update('Parsing model', undefined);
-    h.progress.update('Calibrating', 0);
-    h.at(2000);
-    h.progress.update('Calibrating', 0.5);
-    h.at(2000 + LOG_EVERY_MS);
-    h.progress.update('Calibrating', 1);
-    h.progress.update('Exporting', undefined);
-    h.progress.done();
+    h.play(
+      ['Parsing model', undefined],
+      ['Calibrating', 0],
+      2000,
+      ['Calibrating', 0.5],
+      2000 + LOG_EVERY_MS,
+      ['Calibrating', 1],
+      ['Exporting', undefined],
+    );
     expect(h.written).toEqual([
       'quantlens quantize: parsing model (0 s)\n',
       'quantlens quantize: calibrating 0% (0 s)\n',
