@@ -17,6 +17,7 @@ import {
   type TensorEncoding,
 } from './index';
 import { describeEncoding, isSymmetric, quantRange, type QuantEncoding } from '../../encoding/encoding';
+import { looksBinary } from './json-errors';
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`./__fixtures__/aimet/${name}`, import.meta.url), 'utf8');
@@ -816,6 +817,26 @@ describe('parseAimetEncodings: malformed files', () => {
     if (hint) expect(err.hint).toMatch(hint);
     expect(err.fileName).toBe('bad.encodings');
     expect(err.message).toBe(`bad.encodings: ${err.problem}${path ? ` (at ${path})` : ''}. ${err.hint}`);
+  });
+
+  it('says a binary file is not JSON text, where its first byte would have been "a syntax error at line 1"', () => {
+    // Files a person picks by mistake, from ONNX's conformance suite (libonnx-testdata): a model and
+    // a tensor of its test inputs, decoded as the page and the command line decode an .encodings file.
+    const decode = (path: string) => new TextDecoder().decode(readFileSync(path));
+    const dir = '/usr/share/libonnx-testdata/data/pytorch-converted/test_Conv2d';
+    for (const [name, text] of [
+      ['model.onnx', decode(`${dir}/model.onnx`)],
+      ['input_0.pb', decode(`${dir}/test_data_set_0/input_0.pb`)],
+    ] as const) {
+      const err = errorOf(() => parseAimetEncodings(text, name));
+      expect([err.code, err.problem], name).toEqual(['not-json', 'is binary data, not JSON text']);
+      expect(err.hint).toContain('choose that file');
+    }
+    // Text with a stray control character or two is still located as a syntax error.
+    expect(errorOf(() => parseAimetEncodings('{"version": "1.0.0",\u0001 }', 'x')).problem).toMatch(
+      /^is not valid JSON: unexpected/,
+    );
+    expect(looksBinary(V100)).toBe(false);
   });
 
   it('refuses files over the size and entry limits', () => {

@@ -4,6 +4,15 @@ import { AimetEncodingsError } from './types';
 /** Turns JSON.parse's complaint into a located one; finds the spot itself, as V8 does not always say. */
 export function jsonError(fileName: string, text: string, err: unknown): AimetEncodingsError {
   const raw = err instanceof Error ? err.message : String(err);
+  // A binary file (a model, a .npy tensor, an archive) read as text: its "syntax error" would quote
+  // replacement characters at line 1.
+  if (looksBinary(text))
+    return new AimetEncodingsError(
+      'not-json',
+      fileName,
+      'is binary data, not JSON text',
+      "An AIMET .encodings file is the JSON text AIMET's export writes beside the model (model.encodings): choose that file. A QDQ model carries its own encodings and needs none.",
+    );
   let offset = findJsonError(text);
   if (offset === undefined) {
     const m = /position (\d+)/.exec(raw);
@@ -41,6 +50,21 @@ export function jsonError(fileName: string, text: string, err: unknown): AimetEn
     `is not valid JSON: unexpected ${JSON.stringify(text.slice(offset, offset + 12))} at ${where}`,
     'Fix the JSON syntax there (a missing comma or quote, or a trailing comma, is the usual cause).',
   );
+}
+
+/**
+ * Whether `text` starts like bytes that are not text: among its first 512 characters, at least 4
+ * (and 2%) that no JSON text holds (U+FFFD from bytes that are not UTF-8, or control characters
+ * other than tab, line feed and carriage return).
+ */
+export function looksBinary(text: string): boolean {
+  const n = Math.min(text.length, 512);
+  let odd = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0xfffd || (c < 32 && c !== 9 && c !== 10 && c !== 13)) odd++;
+  }
+  return odd >= 4 && odd >= n * 0.02;
 }
 
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
