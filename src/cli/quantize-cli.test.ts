@@ -376,6 +376,11 @@ describe('quantlens quantize', () => {
       'not a model input',
     );
     expect(run('public/samples/cnn-sigmoid.onnx', '--out-qdq', '/tmp/x.onnx', '--inputs', '/nonexistent').code).toBe(2);
+    // The run used to clamp these silently (1 and 4,096 samples) while its text said 0 and 5000.
+    for (const n of ['0', '5000'])
+      expect(run('public/samples/cnn-sigmoid.onnx', '--out-qdq', '/tmp/x.onnx', '--calib', n).err).toContain(
+        `--calib must be from 1 to 4,096 random samples, not ${n}`,
+      );
   });
 
   it('--progress reports each phase on stderr in a pipe, leaving stdout to the result; without it a pipe gets nothing', () => {

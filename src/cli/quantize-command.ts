@@ -7,7 +7,13 @@ import { basename, join, resolve } from 'node:path';
 import { loadRulePack } from '../../rules/registry';
 import type { TensorClass } from '../core/quant/inputs';
 import { loadNodeRuntime } from './runtime';
-import { isConfigName, CONFIG_NAMES, DEFAULT_CALIBRATION, DEFAULT_OPTIONS } from '../core/quant/configs';
+import {
+  isConfigName,
+  CONFIG_NAMES,
+  DEFAULT_CALIBRATION,
+  DEFAULT_OPTIONS,
+  MAX_CALIBRATION_SAMPLES,
+} from '../core/quant/configs';
 import { BACKENDS, DEFAULT_BACKEND, DEFAULT_SOC, isBackend } from '../../rules/backends';
 import { DEFAULT_FLOW, FLOWS, isFlow } from '../../rules/types';
 import type { CalibrationSample } from '../core/quant/expose';
@@ -29,7 +35,7 @@ Quantize options:
   --override PATTERN=CFG   nodes whose name matches the regular expression use CFG (or "float"); repeatable
   --shape INPUT=1,3,224,224  fix an input's dynamic dimensions (others are guessed: an image's
                            height and width 224, else 1, and the run says so); repeatable
-  --calib N                random calibration samples with a fixed seed (default ${DEFAULT_CALIBRATION.samples})
+  --calib N                random calibration samples with a fixed seed, 1 to ${MAX_CALIBRATION_SAMPLES} (default ${DEFAULT_CALIBRATION.samples})
   --value INPUT=NUMBER     the random samples hold NUMBER in every element of INPUT (a sample rate,
                            a state of zeros; random integers are 0 to 9); repeatable
   --seed N                 seed of the random samples (default ${DEFAULT_CALIBRATION.seed})
@@ -174,6 +180,10 @@ async function quantizeRun(rest: readonly string[], io: Io, progress: { current?
   let calib: number, seed: number, blockSize: number;
   try {
     calib = int('calib', DEFAULT_CALIBRATION.samples);
+    if (calib < 1 || calib > MAX_CALIBRATION_SAMPLES)
+      throw new Error(
+        `--calib must be from 1 to ${MAX_CALIBRATION_SAMPLES.toLocaleString('en-US')} random samples, not ${calib}`,
+      );
     seed = int('seed', DEFAULT_CALIBRATION.seed);
     blockSize = int('block-size', DEFAULT_OPTIONS.blockSize);
   } catch (err) {

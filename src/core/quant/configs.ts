@@ -53,6 +53,8 @@ export const DEFAULT_OPTIONS: QuantOptions = {
 
 /** Calibration when nobody says otherwise: 16 random samples from a fixed seed, min/max ranges. */
 export const DEFAULT_CALIBRATION = { samples: 16, seed: 1234, observer: 'minmax' } as const;
+/** Most random calibration samples one run makes (the Samples field and --calib stop there). */
+export const MAX_CALIBRATION_SAMPLES = 4096;
 
 const w = (dtype: QuantDType, bitwidth: number, qmin: number, qmax: number): WeightSpec => ({
   dtype,

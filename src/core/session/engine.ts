@@ -59,7 +59,7 @@ import { RuntimeStoppedError, type OrtRuntime, type RuntimeSource } from '../qua
 import { externalLocations } from '../model/external-data';
 import { inlineExternalData, InlineExternalDataError } from '../quant/inline-external';
 import { CalibrationCancelled, CalibrationRunError } from '../quant/calibrate';
-import { DEFAULT_OPTIONS } from '../quant/configs';
+import { DEFAULT_OPTIONS, MAX_CALIBRATION_SAMPLES } from '../quant/configs';
 import { explainRunFailure, explainSessionRefusal, type SampleSource } from '../quant/run-failure';
 import { feedInputs, randomSamples, resolveInputShapes } from '../quant/inputs';
 import { samplesFromFiles } from './calibration-files';
@@ -536,7 +536,7 @@ export class Engine implements EngineApi {
         runtime.Tensor,
         inputs,
         shapes,
-        Math.max(1, Math.min(settings.calibration.samples, 4096)),
+        Math.max(1, Math.min(settings.calibration.samples, MAX_CALIBRATION_SAMPLES)),
         settings.calibration.seed,
         settings.values,
       );

@@ -3,7 +3,7 @@
  * and cancel with progress; SQNR, notes and downloads of the result.
  */
 import { useState } from 'react';
-import { CONFIG_NAMES, type ConfigName } from '../../core/quant/configs';
+import { CONFIG_NAMES, MAX_CALIBRATION_SAMPLES, type ConfigName } from '../../core/quant/configs';
 import { fedDtype, guessedDims } from '../../core/quant/inputs';
 import type { ObserverKind } from '../../core/quant/calibrate';
 import { cancelQuantize, download, runQuantize, showTarget, traceQuantError } from '../actions/quant';
@@ -472,7 +472,10 @@ export function QuantPanel() {
           value={s.calibration.samples}
           onChange={(e) =>
             patch({
-              calibration: { ...s.calibration, samples: Math.max(1, Math.min(4096, Number(e.target.value) || 1)) },
+              calibration: {
+                ...s.calibration,
+                samples: Math.max(1, Math.min(MAX_CALIBRATION_SAMPLES, Number(e.target.value) || 1)),
+              },
             })
           }
         />
