@@ -381,6 +381,18 @@ describe('quantlens quantize', () => {
       expect(run('public/samples/cnn-sigmoid.onnx', '--out-qdq', '/tmp/x.onnx', '--calib', n).err).toContain(
         `--calib must be from 1 to 4,096 random samples, not ${n}`,
       );
+    // A block size the run would ignore: 0, or no block config to apply it to.
+    const sample = ['public/samples/cnn-sigmoid.onnx', '--out-qdq', '/tmp/x.onnx'];
+    expect(run(...sample, '--config', '16a4w_block', '--block-size', '0').err).toContain(
+      '--block-size must be 1 or more input channels, not 0',
+    );
+    expect(run(...sample, '--block-size', '32').err).toContain(
+      '--block-size sets the LPBQ blocks of 16a4w_block; --config 8a8w has none and no --override names one',
+    );
+    // An override that names the block config takes it.
+    const overridden = run(...sample, '--block-size', '16', '--override', '^/head/fc/=16a4w_block', '--format', 'json');
+    expect(overridden.err).toBe('');
+    expect(JSON.parse(overridden.out).verdict).toBeDefined();
   });
 
   it('--progress reports each phase on stderr in a pipe, leaving stdout to the result; without it a pipe gets nothing', () => {

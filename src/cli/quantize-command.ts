@@ -10,6 +10,7 @@ import { loadNodeRuntime } from './runtime';
 import {
   isConfigName,
   CONFIG_NAMES,
+  CONFIGS,
   DEFAULT_CALIBRATION,
   DEFAULT_OPTIONS,
   MAX_CALIBRATION_SAMPLES,
@@ -186,6 +187,7 @@ async function quantizeRun(rest: readonly string[], io: Io, progress: { current?
       );
     seed = int('seed', DEFAULT_CALIBRATION.seed);
     blockSize = int('block-size', DEFAULT_OPTIONS.blockSize);
+    if (blockSize < 1) throw new Error(`--block-size must be 1 or more input channels, not ${blockSize}`);
   } catch (err) {
     return fail((err as Error).message);
   }
@@ -199,6 +201,16 @@ async function quantizeRun(rest: readonly string[], io: Io, progress: { current?
       );
     overrides.push({ pattern: spec.slice(0, at), config: cfg as QuantizeSettings['config'] | 'float' });
   }
+  // The blocks apply to the config and to the overrides that name a block config.
+  const blockConfigs = CONFIG_NAMES.filter((c) => CONFIGS[c].block);
+  if (
+    o.has('block-size') &&
+    !CONFIGS[config].block &&
+    !overrides.some((ov) => ov.config !== 'float' && CONFIGS[ov.config].block)
+  )
+    return fail(
+      `--block-size sets the LPBQ blocks of ${blockConfigs.join(', ')}; --config ${config} has none and no --override names one (add --config ${blockConfigs[0]})`,
+    );
   const shapes: Record<string, number[]> = {};
   for (const spec of args.lists.get('shape') ?? []) {
     const m = /^(.+)=(\d+(?:,\d+)*)$/.exec(spec);
