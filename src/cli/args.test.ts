@@ -28,6 +28,14 @@ describe('parseArgs', () => {
     );
   });
 
+  it('reads the options that take a word in any case', () => {
+    const a = parseArgs(
+      ['m.onnx', '--format', 'JSON', '--backend=HTP', '--encodings', 'Model.Encodings'],
+      CHECK_OPTIONS,
+    );
+    expect(Object.fromEntries(a.options)).toEqual({ format: 'json', backend: 'htp', encodings: 'Model.Encodings' });
+  });
+
   it('takes -h for --help where the command has one', () => {
     expect(parseArgs(['-h'], CHECK_OPTIONS).options.get('help')).toBe(true);
     expect(() => parseArgs(['-h'], { values: [], flags: [] })).toThrow('unknown option -h');

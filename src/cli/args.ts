@@ -11,7 +11,13 @@ export interface ParsedArgs {
 
 export function parseArgs(
   argv: readonly string[],
-  spec: { values: string[]; flags: string[]; multi?: string[] },
+  spec: {
+    values: string[];
+    flags: string[];
+    multi?: string[];
+    /** Value options that take a lowercase word (--format json): read in any case (JSON, HTP). */
+    words?: string[];
+  },
 ): ParsedArgs {
   const positional: string[] = [];
   const options = new Map<string, string | boolean>();
@@ -48,7 +54,7 @@ export function parseArgs(
       const value = inline ?? argv[++i];
       if (value === undefined || (inline === undefined && value.startsWith('--')))
         throw new UsageError(`--${name} needs a value`);
-      options.set(name, value);
+      options.set(name, spec.words?.includes(name) ? value.toLowerCase() : value);
     } else {
       throw new UsageError(`unknown option --${name}${suggest(name, known, false)}`);
     }
@@ -103,4 +109,5 @@ export function editDistance(a: string, b: string): number {
 export const CHECK_OPTIONS = {
   values: ['encodings', 'backend', 'soc', 'flow', 'constraints', 'format', 'link'],
   flags: ['strict', 'no-strict', 'help'],
+  words: ['backend', 'flow', 'format'],
 };

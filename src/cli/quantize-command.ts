@@ -151,6 +151,7 @@ async function quantizeRun(rest: readonly string[], io: Io, progress: { current?
       'progress',
     ],
     multi: ['override', 'shape', 'value'],
+    words: ['config', 'observer', 'format', 'backend', 'flow'],
   });
   const o = args.options;
   const fail = (msg: string) => {
