@@ -108,6 +108,6 @@ export function editDistance(a: string, b: string): number {
 /** The options of `quantlens check`: its command and the starter that hashes its model ahead (early.ts). */
 export const CHECK_OPTIONS = {
   values: ['encodings', 'backend', 'soc', 'flow', 'constraints', 'format', 'link'],
-  flags: ['strict', 'no-strict', 'help'],
+  flags: ['strict', 'no-strict', 'help', 'progress'],
   words: ['backend', 'flow', 'format'],
 };

@@ -411,6 +411,12 @@ describe('quantlens check --link', () => {
     expect(r.out).toContain(
       "replayed the link's quantizer run: 16a8w · per-channel linear weights · symmetric activations · input x 1x16x64, calibrated on 2 random samples (percentile)",
     );
+    // The replay's phases on stderr when asked (a pipe gets none otherwise); the report is unchanged.
+    expect(r.err).toBe('');
+    const shown = run('check', `${S}/transformer-block.onnx`, '--link', link, '--progress');
+    expect([shown.code, shown.out]).toEqual([0, r.out]);
+    expect(shown.err).toMatch(/^quantlens check: calibrating 0% \(\d+ s\)$/m);
+    expect(shown.err).toMatch(/^quantlens check: measuring SQNR \(\d+ s\)$/m);
   });
 
   it.runIf(existsSync('.cache/corpus/torch/float-mobilenet_v3_small-dynamic.onnx'))(

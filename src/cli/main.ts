@@ -24,6 +24,7 @@ import { Engine } from '../core/session/engine';
 import type { CheckSettings, OpenFile } from '../core/session/api';
 import { CHECK_OPTIONS, oneModelProblem, parseArgs } from './args';
 import { EXIT, externalDataBeside, fileError, fileRanges, fileSha256, type Io } from './io';
+import { startProgress } from './progress';
 import type { ReadRange } from '../core/io/skeleton';
 import {
   compareDroppedModel,
@@ -78,6 +79,7 @@ Check options:
                         reviews, a picture of each flagged node's neighbourhood)
   --link URL            take backend, SoC, flow, strict (and a quantizer run, replayed with the
                         sender's choices) from a QuantLens share link; explicit options still win
+  --progress            with --link, the replayed run's phases on stderr in a pipe or CI log too
   --help                this text
   --version             QuantLens's version (quantlens --version), as its reports name it
 
@@ -301,7 +303,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       // The link recorded a quantizer run: reproduce it and report its plan.
       const replay = replayCalibrationWarning(shared.settings.calibration);
       if (replay) io.stderr.write(`quantlens check: warning: ${replay}\n`);
-      const q = await engine.quantize({ ...settings, ...run });
+      // A replay calibrates: minutes on a large model, shown as quantize shows them.
+      const shown = startProgress(io.stderr, { command: 'quantlens check', log: !!o.get('progress') });
+      const q = await engine.quantize({ ...settings, ...run }, shown.update).finally(() => shown.done());
       if (!q.ok) {
         io.stderr.write(`quantlens check: ${q.error.message}\n`);
         return EXIT.usage;
