@@ -111,9 +111,9 @@ export function fileError(err: unknown): string {
 /**
  * Why `path` cannot take a command's output, or undefined when it can: asked before the command
  * does its work, so that a quantization of minutes is not lost on a mistyped folder at the end.
- * `inputs` are the files the command reads, which an output must not replace.
+ * `model` is the file the command reads, which an output must not replace.
  */
-export function outputProblem(path: string, inputs: readonly string[] = []): string | undefined {
+export function outputProblem(path: string, model?: string): string | undefined {
   const where = resolve(path);
   let existing: Stats | undefined;
   try {
@@ -122,13 +122,11 @@ export function outputProblem(path: string, inputs: readonly string[] = []): str
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return `cannot write ${path}: ${fileError(err)}`;
   }
   if (existing?.isDirectory()) return `cannot write ${path}: it is a folder; give a file name in it`;
-  for (const input of inputs) {
-    try {
-      if (existing && realpathSync(where) === realpathSync(input))
-        return `cannot write ${path}: it is the model this command reads; write to another file, or the model is replaced`;
-    } catch {
-      // An input that cannot be resolved is reported where it is read.
-    }
+  try {
+    if (existing && model !== undefined && realpathSync(where) === realpathSync(model))
+      return `cannot write ${path}: it is the model this command reads; write to another file, or the model is replaced`;
+  } catch {
+    // A model that cannot be resolved is reported where it is read.
   }
   const folder = dirname(where);
   try {

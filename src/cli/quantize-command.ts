@@ -230,7 +230,7 @@ async function quantizeRun(rest: readonly string[], io: Io, progress: { current?
   if (outQdq && outEnc && resolve(outQdq) === resolve(outEnc))
     return fail(`--out-qdq and --out-encodings name the same file (${outQdq}): give each its own`);
   for (const out of [outQdq, outEnc]) {
-    const problem = out && outputProblem(out, [args.positional[0]!]);
+    const problem = out && outputProblem(out, args.positional[0]!);
     if (problem) return fail(problem);
   }
   const backend = (o.get('backend') as string | undefined) ?? DEFAULT_BACKEND;
