@@ -2,6 +2,8 @@
  * A fast, iterative layered layout (the app's layout for every size: dagre took 25-110 ms for a
  * 50-node drawing here, and its recursive phases overflow the stack on chains of about 2,000
  * nodes). Linear-ish in nodes + edges:
+ * 0. leaves out of the ranking the edges that close a cycle (groups of a drawing can feed each
+ *    other), found by a depth-first walk: they are drawn, pointing up;
  * 1. ranks by longest path (Kahn's order), then pulls every node down to just above its nearest
  *    consumer, so a branch sits beside the node it feeds (a ResNet downsample beside its Add);
  * 2. an edge that still spans several ranks gets a virtual node on each rank it crosses, so it
@@ -24,6 +26,45 @@ export interface FastLayoutOptions {
 
 const DEFAULTS: FastLayoutOptions = { nodesep: 24, ranksep: 36, sweeps: 4, passes: 4 };
 
+/**
+ * The edges that close a cycle, as `source * n + target`: those a depth-first walk finds going back
+ * to a node on its path. The walk starts from the nodes nothing feeds, in the input's order, then
+ * from whatever it has not reached, and takes each node's edges in order, so the edges left are
+ * the ones that run with the graph's flow.
+ */
+export function closingEdges(succs: number[][]): Set<number> {
+  const n = succs.length;
+  const closing = new Set<number>();
+  const fed = new Uint8Array(n);
+  for (const ts of succs) for (const t of ts) fed[t] = 1;
+  // 0 unseen, 1 on the path, 2 done.
+  const state = new Uint8Array(n);
+  const stack: number[] = [];
+  const next = new Int32Array(n);
+  const walk = (root: number) => {
+    state[root] = 1;
+    stack.push(root);
+    while (stack.length) {
+      const v = stack[stack.length - 1]!;
+      const ts = succs[v]!;
+      if (next[v]! < ts.length) {
+        const t = ts[next[v]!++]!;
+        if (state[t] === 1) closing.add(v * n + t);
+        else if (state[t] === 0) {
+          state[t] = 1;
+          stack.push(t);
+        }
+      } else {
+        state[v] = 2;
+        stack.pop();
+      }
+    }
+  };
+  for (let v = 0; v < n; v++) if (!fed[v] && state[v] === 0) walk(v);
+  for (let v = 0; v < n; v++) if (state[v] === 0) walk(v);
+  return closing;
+}
+
 /** Width of a virtual node (an edge's lane). */
 const LANE = 12;
 /** Edges spanning more ranks than this get no lane (a graph input read by every layer of a decoder). */
@@ -36,27 +77,35 @@ export function fastLayered(input: LayoutInput, options: Partial<FastLayoutOptio
   const index = new Map<string, number>();
   input.nodes.forEach((node, i) => index.set(node.id, i));
 
-  const preds: number[][] = Array.from({ length: n }, () => []);
-  const succs: number[][] = Array.from({ length: n }, () => []);
-  const indeg = new Int32Array(n);
+  const all: number[][] = Array.from({ length: n }, () => []);
   for (const e of input.edges) {
     const s = index.get(e.source);
     const t = index.get(e.target);
     if (s === undefined || t === undefined || s === t) continue;
-    succs[s]!.push(t);
-    preds[t]!.push(s);
-    indeg[t]!++;
+    all[s]!.push(t);
   }
+  // 0. Edges that close a cycle are drawn but take no part in ranking (a graph's own edges never
+  // do; groups' can: a U-Net's upsampling named in an encoder stage's scope feeds the next stage
+  // down, which feeds it).
+  const closing = closingEdges(all);
+  const preds: number[][] = Array.from({ length: n }, () => []);
+  const succs: number[][] = Array.from({ length: n }, () => []);
+  const indeg = new Int32Array(n);
+  for (let s = 0; s < n; s++)
+    for (const t of all[s]!) {
+      if (closing.has(s * n + t)) continue;
+      succs[s]!.push(t);
+      preds[t]!.push(s);
+      indeg[t]!++;
+    }
 
-  // 1. Longest-path ranks in topological order; nodes left on a cycle are ranked after the rest.
+  // 1. Longest-path ranks in topological order (complete: the closing edges are left out).
   const rank = new Int32Array(n);
   const queue: number[] = [];
   for (let i = 0; i < n; i++) if (indeg[i] === 0) queue.push(i);
   let head = 0;
-  const done = new Uint8Array(n);
   while (head < queue.length) {
     const v = queue[head++]!;
-    done[v] = 1;
     for (const w of succs[v]!) {
       if (rank[w]! < rank[v]! + 1) rank[w] = rank[v]! + 1;
       if (--indeg[w]! === 0) queue.push(w);
@@ -67,12 +116,11 @@ export function fastLayered(input: LayoutInput, options: Partial<FastLayoutOptio
   for (let k = queue.length - 1; k >= 0; k--) {
     const v = queue[k]!;
     let nearest = Infinity;
-    for (const w of succs[v]!) if (done[w]) nearest = Math.min(nearest, rank[w]!);
+    for (const w of succs[v]!) nearest = Math.min(nearest, rank[w]!);
     if (nearest !== Infinity && nearest - 1 > rank[v]!) rank[v] = nearest - 1;
   }
   let maxRank = 0;
-  for (let i = 0; i < n; i++) if (done[i]) maxRank = Math.max(maxRank, rank[i]!);
-  for (let i = 0; i < n; i++) if (!done[i]) rank[i] = ++maxRank;
+  for (let i = 0; i < n; i++) maxRank = Math.max(maxRank, rank[i]!);
 
   // 2. Lanes: virtual nodes n, n+1, ... on the ranks a long edge crosses. `up`/`down` are the
   // neighbours ordering and placement see (a long edge through its lane, short ones as they are).
