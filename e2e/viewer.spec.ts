@@ -474,3 +474,54 @@ test("a large drawing leaves out a broadcast input's far edges, says so, and dra
   await page.locator('body').press('Escape');
   await expect(cosEdges).toHaveCount(kept);
 });
+
+test('a fitted drawing starts below the panels over the canvas, from the fit button, the F key and Collapse all', async ({
+  page,
+}) => {
+  // PyTorch's QDQ export of ShuffleNetV2, its whole graph (every Q/DQ drawn) with every group
+  // closed: a tall column of blocks. Fitted with React Flow's padding alone, its input and first
+  // blocks were drawn under the view options.
+  await openModelFile(
+    page,
+    '.cache/corpus/torch/shufflenet_v2_x0_5-pc-sym.onnx',
+    'the PyTorch corpus (npm run gen:corpus) is missing',
+  );
+  await waitForGraph(page);
+  /** Boxes drawn under a panel over the canvas, or outside the canvas. */
+  const hidden = () =>
+    page.evaluate(() => {
+      const c = document.querySelector('.react-flow')!.getBoundingClientRect();
+      const panels = [...document.querySelectorAll('[aria-label="View options"], [data-testid="scope-trail"]')].map(
+        (p) => p.getBoundingClientRect(),
+      );
+      const boxes = [...document.querySelectorAll('[data-testid="graph-node"], [data-testid="group-node"]')].map((n) =>
+        n.getBoundingClientRect(),
+      );
+      const apart = (a: DOMRect, b: DOMRect) =>
+        a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top;
+      return {
+        boxes: boxes.length,
+        under: boxes.filter((b) => panels.some((p) => !apart(b, p))).length,
+        outside: boxes.filter((b) => b.top < c.top - 1 || b.bottom > c.bottom + 1).length,
+      };
+    });
+  await page.getByTestId('qdq-fold').getByRole('checkbox').uncheck();
+  await page.getByRole('button', { name: 'Collapse all' }).click();
+  await expect.poll(async () => (await hidden()).boxes).toBeGreaterThan(50);
+  await expect.poll(hidden).toEqual({ boxes: expect.any(Number), under: 0, outside: 0 });
+  const viewport = page.locator('.react-flow__viewport');
+  const fitted = await viewport.getAttribute('style');
+  // Moved away, then fitted again by the button and by the key: the same view each time.
+  const box = (await page.locator('.react-flow').boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, -400);
+  await expect(viewport).not.toHaveAttribute('style', fitted!);
+  await page.getByRole('button', { name: 'Fit view' }).click();
+  await expect(viewport).toHaveAttribute('style', fitted!);
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, -400);
+  await expect(viewport).not.toHaveAttribute('style', fitted!);
+  await page.locator('body').press('f');
+  await expect(viewport).toHaveAttribute('style', fitted!);
+  expect(await hidden()).toEqual({ boxes: expect.any(Number), under: 0, outside: 0 });
+});

@@ -1,6 +1,7 @@
 /** The graph: React Flow over the laid-out view, with pan, zoom, fit, minimap and node focus. */
 import {
   Background,
+  ControlButton,
   Controls,
   getViewportForBounds,
   MiniMap,
@@ -11,6 +12,7 @@ import {
   useStore,
   useStoreApi,
   type NodeMouseHandler,
+  type Viewport,
 } from '@xyflow/react';
 import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { GROUP_NODE, itemSize, nodeSize } from '../../core/view/drawing';
@@ -24,7 +26,7 @@ import { CanvasTools } from './CanvasTools';
 import { ScopeTrail } from './ScopeTrail';
 import { OpNode, type OpFlowNode } from './OpNode';
 import { LabeledEdge, type LabeledFlowEdge } from './LabeledEdge';
-import { useApp } from '../state/app-store';
+import { requestFit, useApp } from '../state/app-store';
 import { useSearchHits } from '../actions/search';
 import { hashWhenIdle } from '../actions/check';
 import type { LayoutResult } from '../../core/layout/layout-graph';
@@ -415,7 +417,7 @@ function Canvas() {
     const box = drawingBounds(visible, layout);
     const fitZoom = fitZoomOf(box, w, h);
     if (!opened || fitZoom >= READABLE_ZOOM) {
-      void setViewport(getViewportForBounds(box, w, h, MIN_ZOOM, FIT_MAX_ZOOM, FIT_PADDING));
+      void setViewport(fitClearOfOverlays(box, w, h, store.getState().domNode));
       return;
     }
     const z = READABLE_ZOOM;
@@ -476,12 +478,44 @@ function Canvas() {
       aria-label="Model graph"
     >
       <Background gap={24} size={1} />
-      <Controls showInteractive={false} />
+      {/* Fit is the app's own (the F key's): React Flow's fitted the drawing under the view options. */}
+      <Controls showInteractive={false} showFitView={false}>
+        <ControlButton
+          className="react-flow__controls-fitview"
+          onClick={() => requestFit()}
+          title="Fit view (F)"
+          aria-label="Fit view"
+        >
+          <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" aria-hidden="true">
+            <path d="M2 11V2h9v4H6v5zm19-9h9v9h-4V6h-5zM2 21h4v5h5v4H2zm28 0v9h-9v-4h5v-5z" />
+          </svg>
+        </ControlButton>
+      </Controls>
       <MiniMap pannable zoomable nodeStrokeWidth={2} ariaLabel="Minimap" />
       <CanvasTools />
       <ScopeTrail />
     </ReactFlow>
   );
+}
+
+/**
+ * The viewport that fits `box` whole in a w x h canvas: React Flow's fit (FIT_PADDING), or, where
+ * that puts the drawing's top under a panel over the canvas's top edge, the same fit in the
+ * canvas below that panel (IS-Net's fitted view began under the view options, its input and first
+ * stages hidden).
+ */
+function fitClearOfOverlays(box: Box, w: number, h: number, canvas: Element | null | undefined): Viewport {
+  const fit = getViewportForBounds(box, w, h, MIN_ZOOM, FIT_MAX_ZOOM, FIT_PADDING);
+  const top = clearOfOverlays(canvas, fit.x + box.x * fit.zoom, fit.x + (box.x + box.width) * fit.zoom);
+  if (fit.y + box.y * fit.zoom >= top) return fit;
+  // The other sides keep the padding React Flow's fit gives them.
+  const side = (size: number) => `${Math.floor((size - size / (1 + FIT_PADDING)) / 2)}px` as const;
+  return getViewportForBounds(box, w, h, MIN_ZOOM, FIT_MAX_ZOOM, {
+    top: `${top}px`,
+    bottom: side(h),
+    left: side(w),
+    right: side(w),
+  });
 }
 
 /** The panels drawn over the canvas's top edge (view options, open groups). */
