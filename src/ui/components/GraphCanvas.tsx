@@ -499,23 +499,61 @@ function Canvas() {
 }
 
 /**
- * The viewport that fits `box` whole in a w x h canvas: React Flow's fit (FIT_PADDING), or, where
- * that puts the drawing's top under a panel over the canvas's top edge, the same fit in the
- * canvas below that panel (IS-Net's fitted view began under the view options, its input and first
- * stages hidden).
+ * The viewport that fits `box` whole in a w x h canvas, clear of the panels over it. React Flow's
+ * fit (FIT_PADDING) ignores them: IS-Net's fitted view began under the view options (its input and
+ * first stages hidden) and ended under the minimap. Where the drawing's top would run under a
+ * panel over the canvas's top edge, it is fitted in the canvas below that panel. Where its bottom
+ * would run under the minimap or the zoom buttons, it moves sideways into the room between them if
+ * it fits there, else it is fitted above them.
  */
 function fitClearOfOverlays(box: Box, w: number, h: number, canvas: Element | null | undefined): Viewport {
-  const fit = getViewportForBounds(box, w, h, MIN_ZOOM, FIT_MAX_ZOOM, FIT_PADDING);
-  const top = clearOfOverlays(canvas, fit.x + box.x * fit.zoom, fit.x + (box.x + box.width) * fit.zoom);
-  if (fit.y + box.y * fit.zoom >= top) return fit;
-  // The other sides keep the padding React Flow's fit gives them.
-  const side = (size: number) => `${Math.floor((size - size / (1 + FIT_PADDING)) / 2)}px` as const;
-  return getViewportForBounds(box, w, h, MIN_ZOOM, FIT_MAX_ZOOM, {
-    top: `${top}px`,
-    bottom: side(h),
-    left: side(w),
-    right: side(w),
-  });
+  const side = (size: number) => Math.floor((size - size / (1 + FIT_PADDING)) / 2);
+  const span = (v: Viewport) => [v.x + box.x * v.zoom, v.x + (box.x + box.width) * v.zoom] as const;
+  const topOf = (v: Viewport) => v.y + box.y * v.zoom;
+  const bottomOf = (v: Viewport) => v.y + (box.y + box.height) * v.zoom;
+  let top = side(h);
+  let bottom = side(h);
+  const fitIn = () =>
+    getViewportForBounds(box, w, h, MIN_ZOOM, FIT_MAX_ZOOM, {
+      top: `${top}px`,
+      bottom: `${bottom}px`,
+      left: `${side(w)}px`,
+      right: `${side(w)}px`,
+    });
+  /** The fit in the canvas less the padding, moved down below the top panels it runs under. */
+  const clearOfTop = () => {
+    const v = fitIn();
+    const clear = clearOfOverlays(canvas, ...span(v));
+    if (topOf(v) >= clear) return v;
+    top = clear;
+    return fitIn();
+  };
+  const fit = clearOfTop();
+  const below = bottomPanels(canvas);
+  const [left, right] = span(fit);
+  const under = below.filter((p) => p.right > left && p.left < right && p.top < bottomOf(fit));
+  if (under.length === 0) return fit;
+  // The room between the panels in the bottom corners (the zoom buttons, the minimap).
+  const atLeft = (p: (typeof below)[number]) => p.left + p.right < w;
+  const from = Math.max(side(w), ...below.filter(atLeft).map((p) => p.right + 12));
+  const to = Math.min(w - side(w), ...below.filter((p) => !atLeft(p)).map((p) => p.left - 12));
+  if (right - left <= to - from) {
+    const shift = left < from ? from - left : right > to ? to - right : 0;
+    const moved = { ...fit, x: fit.x + shift };
+    if (topOf(moved) >= clearOfOverlays(canvas, ...span(moved))) return moved;
+  }
+  bottom = Math.max(bottom, ...under.map((p) => h - p.top + 12));
+  return clearOfTop();
+}
+
+/** The panels in the canvas's bottom corners (zoom buttons, minimap), in canvas pixels. */
+function bottomPanels(canvas: Element | null | undefined): { left: number; right: number; top: number }[] {
+  if (!canvas) return [];
+  const origin = canvas.getBoundingClientRect();
+  return [...canvas.querySelectorAll('.react-flow__minimap, .react-flow__controls')]
+    .map((el) => el.getBoundingClientRect())
+    .filter((r) => r.width > 0)
+    .map((r) => ({ left: r.left - origin.left, right: r.right - origin.left, top: r.top - origin.top }));
 }
 
 /** The panels drawn over the canvas's top edge (view options, open groups). */
