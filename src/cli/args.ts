@@ -111,3 +111,8 @@ export const CHECK_OPTIONS = {
   flags: ['strict', 'no-strict', 'help', 'progress'],
   words: ['backend', 'flow', 'format'],
 };
+
+/** A path as a POSIX shell reads it back: as it is when it is plain, else in single quotes. */
+export function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VERSION } from '../core/report/version';
 import type { ShareSettings } from '../core/share';
+import { shellWord } from './args';
 
 function run(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/quantlens.cjs', ...args], { encoding: 'utf8' });
@@ -77,6 +78,31 @@ describe('quantlens check', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--format must be text, json, markdown, html, not "pdf"');
   });
+
+  it.skipIf(!existsSync('/usr/bin/script'))(
+    'writes no HTML page to a terminal: it says to send it to a file, before checking anything',
+    () => {
+      // A real terminal: util-linux's script runs the command on a pseudo-terminal (-e: its exit code).
+      const onTerminal = (...args: string[]) => {
+        const command = ['node', 'bin/quantlens.cjs', ...args].map(shellWord).join(' ');
+        const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8' });
+        return { code: r.status, out: r.stdout.replace(/\r\n/g, '\n') };
+      };
+      const model = `${S}/broken-16a16w-matmul.qdq.onnx`;
+      const html = onTerminal('check', model, '--format', 'html');
+      expect(html.code).toBe(2);
+      expect(html.out).toContain('--format html writes a standalone page for a browser, not text for a terminal');
+      expect(html.out).toContain(`quantlens check ${model} --format html > report.html`);
+      expect(html.out).not.toContain('<!DOCTYPE html>');
+      // Text and Markdown still come to the terminal; a pipe still gets the page (the test above).
+      const text = onTerminal('check', model, '--soc', 'SM8450');
+      expect(text.code).toBe(1);
+      expect(text.out).toContain('16a16w-arch');
+      // A name the shell would split is quoted in the command it suggests.
+      expect(shellWord("my model's copy.onnx")).toBe(`'my model'\\''s copy.onnx'`);
+      expect(shellWord('models/a-b_c.onnx')).toBe('models/a-b_c.onnx');
+    },
+  );
 
   it('gates 16a16w by SoC and prints the versioned JSON report', () => {
     const fail = run('check', `${S}/broken-16a16w-matmul.qdq.onnx`, '--soc', 'SM8450', '--format', 'json');

@@ -8,7 +8,8 @@ import { hashFile } from './file-hash';
 
 /** The streams a command writes to; tests pass string sinks. */
 export interface Io {
-  stdout: { write(s: string): unknown };
+  /** isTTY: a terminal, which a whole HTML page is not written to (check --format html). */
+  stdout: { write(s: string): unknown; isTTY?: boolean };
   /** isTTY: a terminal, where a long command shows what it is doing (progress.ts). */
   stderr: { write(s: string): unknown; isTTY?: boolean };
 }

@@ -22,7 +22,7 @@ import { DEFAULT_FLOW, FLOWS, isFlow, type Flow } from '../../rules/types';
 import { loadRulePack } from '../../rules/registry';
 import { Engine } from '../core/session/engine';
 import type { CheckSettings, OpenFile } from '../core/session/api';
-import { CHECK_OPTIONS, oneModelProblem, parseArgs } from './args';
+import { CHECK_OPTIONS, oneModelProblem, parseArgs, shellWord } from './args';
 import { EXIT, externalDataBeside, fileError, fileRanges, fileSha256, type Io } from './io';
 import { startProgress } from './progress';
 import type { ReadRange } from '../core/io/skeleton';
@@ -193,6 +193,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const format = (o.get('format') as string | undefined) ?? 'text';
   if (!(FORMATS as readonly string[]).includes(format)) {
     io.stderr.write(`quantlens check: --format must be ${FORMATS.join(', ')}, not "${format}".\n`);
+    return EXIT.usage;
+  }
+  if (format === 'html' && io.stdout.isTTY) {
+    // Hundreds of kilobytes of markup and pictures scrolling past help no one: said before the check runs.
+    const model = args.positional[0] ?? 'MODEL.onnx';
+    io.stderr.write(
+      `quantlens check: --format html writes a standalone page for a browser, not text for a terminal. Send it to a file:\n  quantlens check ${shellWord(model)} --format html > report.html\n`,
+    );
     return EXIT.usage;
   }
   const backend = (o.get('backend') as string | undefined) ?? DEFAULT_BACKEND;
