@@ -514,6 +514,11 @@ test('a fitted drawing is clear of the panels over the canvas, from the fit butt
   await page.getByRole('button', { name: 'Collapse all' }).click();
   await expect.poll(async () => (await hidden(page)).boxes).toBeGreaterThan(50);
   await expect.poll(() => hidden(page)).toEqual({ boxes: expect.any(Number), under: 0, outside: 0 });
+  // Its groups feed each other in cycles: the edges that close them point up, dashed.
+  await expect(page.locator('.react-flow__edge.ql-closing-edge').first()).toBeAttached();
+  expect(await page.locator('.react-flow__edge.ql-closing-edge path').first().getAttribute('style')).toContain(
+    'stroke-dasharray: 5, 4',
+  );
   const viewport = page.locator('.react-flow__viewport');
   const fitted = await viewport.getAttribute('style');
   // Moved away, then fitted again by the button and by the key: the same view each time.

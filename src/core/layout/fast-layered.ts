@@ -256,5 +256,8 @@ export function fastLayered(input: LayoutInput, options: Partial<FastLayoutOptio
     ranker: 'fast-layered',
     ms: performance.now() - started,
     ...(laned.length ? { bends } : {}),
+    ...(closing.size
+      ? { closing: [...closing].map((k) => routeKey(input.nodes[Math.floor(k / n)]!.id, input.nodes[k % n]!.id)) }
+      : {}),
   };
 }

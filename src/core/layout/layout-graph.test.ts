@@ -51,6 +51,11 @@ describe('layoutGraph', () => {
     expect(y('b')).toBeLessThan(y('c'));
     expect(y('d')).toBe(y('c'));
     expect(y('e')).toBeGreaterThan(y('c'));
+    // The one edge left out is named for the drawing, which dashes it.
+    expect(r.closing).toEqual([routeKey('c', 'b')]);
+    expect(layoutGraph({ nodes, edges: edges.filter((e) => !(e.source === 'c' && e.target === 'b')) }).closing).toBe(
+      undefined,
+    );
     // A cycle with no way in: the walk starts from its first node.
     expect([...closingEdges([[1], [2], [0]])]).toEqual([2 * 3 + 0]);
   });
@@ -146,6 +151,8 @@ describe('layoutGraph on real drawings', () => {
       const up = input.edges.filter((e) => r.positions[e.target]!.y <= r.positions[e.source]!.y);
       for (const e of up)
         expect(closing.has(index.get(e.source)! * input.nodes.length + index.get(e.target)!)).toBe(true);
+      expect(r.closing).toHaveLength(closing.size);
+      expect(new Set(r.closing)).toEqual(new Set(up.map((e) => routeKey(e.source, e.target))));
       // Where the graph branches, a rank holds boxes side by side, not one box each.
       const rows = new Set(input.nodes.map((node) => r.positions[node.id]!.y + node.height / 2));
       expect(rows.size).toBeLessThan(input.nodes.length * 0.8);

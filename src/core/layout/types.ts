@@ -17,4 +17,9 @@ export interface LayoutResult {
    * [x, y, x, y, ...], centres on the ranks crossed, top to bottom.
    */
   bends?: Record<string, number[]>;
+  /**
+   * The edges that close a cycle (routeKey), left out of the ranking and drawn pointing up: groups
+   * of a drawing can feed each other (fast-layered.ts). Absent when there are none.
+   */
+  closing?: string[];
 }

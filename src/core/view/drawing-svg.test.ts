@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GraphView } from '../model/graph-view';
 import { drawingSvg } from './drawing-svg';
+import { routeKey } from '../layout/route';
 import { visibleGraph } from './scopes';
 
 describe('drawingSvg', () => {
@@ -45,5 +46,13 @@ describe('drawingSvg', () => {
     expect(svg).toContain('✖ 1');
     expect(svg.match(/<rect /g)).toHaveLength(3);
     expect(svg).toContain('<line ');
+    expect(svg).not.toContain('stroke-dasharray');
+    // An edge that closes a cycle of groups (the layout names it) is dashed, as on the canvas.
+    const back = drawingSvg(visibleGraph(view, { has: () => true } as unknown as Set<string>), {
+      positions: { a: { x: 0, y: 100 }, b: { x: 0, y: 0 } },
+      size: () => ({ width: 100, height: 40 }),
+      closing: [routeKey('a', 'b')],
+    });
+    expect(back.match(/<line [^>]*stroke-dasharray="5 4"/g)).toHaveLength(1);
   });
 });

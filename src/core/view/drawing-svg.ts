@@ -12,6 +12,8 @@ export interface DrawingOptions {
   title?: string;
   /** Lane points of long edges, from the layout (route.ts). */
   bends?: Record<string, number[]>;
+  /** Edges that close a cycle of groups (routeKey), drawn dashed as in the app. */
+  closing?: readonly string[];
 }
 
 const esc = (s: string) =>
@@ -51,7 +53,9 @@ export function drawingSvg(graph: VisibleGraph, options: DrawingOptions): string
     `<rect width="${w}" height="${h}" fill="#ffffff"/>`,
     '<g stroke="#94a3b8" stroke-width="1" fill="none">',
   ];
+  const closing = new Set(options.closing);
   for (const e of graph.edges) {
+    const dash = closing.has(routeKey(e.source, e.target)) ? ' stroke-dasharray="5 4"' : '';
     const a = options.positions[e.source],
       b = options.positions[e.target];
     if (!a || !b) continue;
@@ -67,11 +71,11 @@ export function drawingSvg(graph: VisibleGraph, options: DrawingOptions): string
         Number(X(b.x + sb.width / 2)),
         Number(Y(b.y)),
       );
-      parts.push(`<path d="${d}"/>`);
+      parts.push(`<path d="${d}"${dash}/>`);
       continue;
     }
     parts.push(
-      `<line x1="${X(a.x + sa.width / 2)}" y1="${Y(a.y + sa.height)}" x2="${X(b.x + sb.width / 2)}" y2="${Y(b.y)}"/>`,
+      `<line x1="${X(a.x + sa.width / 2)}" y1="${Y(a.y + sa.height)}" x2="${X(b.x + sb.width / 2)}" y2="${Y(b.y)}"${dash}/>`,
     );
   }
   parts.push('</g>');

@@ -40,6 +40,7 @@ export function currentDrawingSvg(): string | undefined {
     },
     marks: useCheck.getState().marks,
     bends: layout.bends,
+    closing: layout.closing,
     title: `${useApp.getState().summary?.fileName ?? ''} — QuantLens`,
   });
 }

@@ -255,6 +255,9 @@ function Canvas() {
       cut = farBroadcastEdges(visible.edges, BROADCAST_FANOUT, (id) => at.get(id));
     }
     const noted = new Set<string>();
+    // Edges that close a cycle of groups point up (fast-layered.ts): dashed, so that they read as
+    // a group fed back by a later one rather than as the flow.
+    const closing = new Set(layout.closing);
     const all = visible.edges.map((e) => {
       const original = e.edge;
       // Broadcast inputs (masks, rotary tables) reach every layer: drawn faint and unlabeled, but
@@ -272,13 +275,14 @@ function Canvas() {
             ? tensorEncodings?.[original.tensor] || `${original.dtype}`
             : shapeText(original.shape) || undefined;
       } else if (labels && e.count > 1) label = `${e.count} tensors`;
-      return { e, label, broadcast, bends: layout.bends?.[routeKey(e.source, e.target)] };
+      const key = routeKey(e.source, e.target);
+      return { e, label, broadcast, back: closing.has(key), bends: layout.bends?.[key] };
     });
     const far = cut?.far ?? new Set<string>();
     const drawn = far.size ? all.filter((d) => !far.has(d.e.id)) : all;
     // Labels that would cover each other move apart along their edges, or wrap (edge-labels.ts).
     const places = placeLabels(labelGeometry(visible, layout, drawn));
-    const flowEdge = ({ e, label, broadcast, bends }: (typeof all)[number]): LabeledFlowEdge => {
+    const flowEdge = ({ e, label, broadcast, back, bends }: (typeof all)[number]): LabeledFlowEdge => {
       const place = places.get(e.id);
       return {
         id: e.id,
@@ -291,7 +295,11 @@ function Canvas() {
           ...(place && place.at !== 0.5 ? { at: place.at } : {}),
           ...(place?.maxWidth ? { maxWidth: place.maxWidth } : {}),
         },
-        style: broadcast ? { strokeOpacity: 0.18 } : undefined,
+        style:
+          broadcast || back
+            ? { ...(broadcast ? { strokeOpacity: 0.18 } : {}), ...(back ? { strokeDasharray: '5 4' } : {}) }
+            : undefined,
+        ...(back ? { className: 'ql-closing-edge' } : {}),
         focusable: false,
       };
     };
