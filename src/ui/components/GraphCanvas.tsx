@@ -537,7 +537,7 @@ function fitClearOfOverlays(box: Box, w: number, h: number, canvas: Element | nu
     return fitIn();
   };
   const fit = clearOfTop();
-  const below = bottomPanels(canvas);
+  const below = panels(canvas, BOTTOM_OVERLAYS);
   const [left, right] = span(fit);
   const under = below.filter((p) => p.right > left && p.left < right && p.top < bottomOf(fit));
   if (under.length === 0) return fit;
@@ -554,18 +554,25 @@ function fitClearOfOverlays(box: Box, w: number, h: number, canvas: Element | nu
   return clearOfTop();
 }
 
-/** The panels in the canvas's bottom corners (zoom buttons, minimap), in canvas pixels. */
-function bottomPanels(canvas: Element | null | undefined): { left: number; right: number; top: number }[] {
-  if (!canvas) return [];
-  const origin = canvas.getBoundingClientRect();
-  return [...canvas.querySelectorAll('.react-flow__minimap, .react-flow__controls')]
-    .map((el) => el.getBoundingClientRect())
-    .filter((r) => r.width > 0)
-    .map((r) => ({ left: r.left - origin.left, right: r.right - origin.left, top: r.top - origin.top }));
-}
-
 /** The panels drawn over the canvas's top edge (view options, open groups). */
 const TOP_OVERLAYS = '[aria-label="View options"], [data-testid="scope-trail"]';
+/** The panels in the canvas's bottom corners (zoom buttons, minimap). */
+const BOTTOM_OVERLAYS = '.react-flow__minimap, .react-flow__controls';
+
+/** The shown panels over the canvas that `selector` names, in canvas pixels. */
+function panels(canvas: Element | null | undefined, selector: string) {
+  if (!canvas) return [];
+  const origin = canvas.getBoundingClientRect();
+  return [...canvas.querySelectorAll(selector)]
+    .map((el) => el.getBoundingClientRect())
+    .filter((r) => r.width > 0)
+    .map((r) => ({
+      left: r.left - origin.left,
+      right: r.right - origin.left,
+      top: r.top - origin.top,
+      bottom: r.bottom - origin.top,
+    }));
+}
 
 /**
  * Where a drawing spanning [left, right] of the canvas (pixels) starts from the top: 24 px down,
@@ -574,13 +581,8 @@ const TOP_OVERLAYS = '[aria-label="View options"], [data-testid="scope-trail"]';
  */
 function clearOfOverlays(canvas: Element | null | undefined, left: number, right: number): number {
   let top = 24;
-  if (!canvas) return top;
-  const origin = canvas.getBoundingClientRect();
-  for (const el of canvas.querySelectorAll(TOP_OVERLAYS)) {
-    const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.right - origin.left <= left || r.left - origin.left >= right) continue;
-    top = Math.max(top, r.bottom - origin.top + 12);
-  }
+  for (const p of panels(canvas, TOP_OVERLAYS))
+    if (p.right > left && p.left < right) top = Math.max(top, p.bottom + 12);
   return top;
 }
 
