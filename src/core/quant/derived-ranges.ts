@@ -18,9 +18,25 @@
  *   put through the same step (a negative factor swaps them), computed here in double and rounded
  *   once to float32, which gives the float32 result exactly (a double holds more than twice a
  *   float32's digits). PP-OCRv4's hard-swish activations (x + 3, then / 6) and a scaled attention
- *   (q · 0.125) are such steps.
+ *   (q · 0.125) are such steps;
+ * - Sqrt of a float32 tensor (IEEE square roots are correctly rounded, so monotone), and Pow of a
+ *   float32 tensor by the constant 2 (a float32's square is exact in a double: rounded once to
+ *   float32, it is what onnxruntime gives, bit for bit on PyTorch's and paddle2onnx's models in the
+ *   tests): the layer and RMS norms PyTorch decomposes (Pow, ReduceMean, Add, Sqrt, Div) have two
+ *   such ops each. Float16 tensors are left to the measurement: onnxruntime computes these in
+ *   float32 and may drop the cast back between two of them, so a value's rounding depends on the
+ *   rest of the graph.
+ *
+ * A square's smallest value is not its input's smallest squared when the input changes sign: it is
+ * the square of the value nearest 0, which no range tells. Such a derived range has 0 for that end
+ * (a "loose" end: the true end lies on the same side of 0), which gives the same encoding, since
+ * every activation encoding covers 0 (math.ts's activationEncoding). A loose range may feed only the
+ * ops that keep that equivalence (they map 0 to 0 and keep each end's side: rearranging, Relu, Neg,
+ * Concat, Mul and Div by a constant, Sqrt, the square); a shift (Add, Sub) or a Clip needs its
+ * source's range exact.
  */
 import { constValues, lookupConstant } from '../model/constants';
+import { dtypeFromCode } from '../model/dtype';
 import type { Model, Node } from '../model/types';
 
 /** A tensor's minimum and maximum (calibrate.ts's Range, which imports this module). */
@@ -41,8 +57,15 @@ const REARRANGING = new Set([
   'SpaceToDepth',
 ]);
 
-/** How a derived tensor's range is computed from its sources' ranges. */
-type Rule = { sources: string[]; constants: Range[]; map: (lo: number, hi: number) => Range };
+/**
+ * How a derived tensor's range is computed from its sources' ranges. `loose`: an end may be 0 where
+ * the true one is on the same side of 0 (see the module's comment): the same encoding, not the
+ * same range.
+ */
+type Rule = { sources: string[]; constants: Range[]; map: (lo: number, hi: number) => Range; loose?: boolean };
+
+/** Ops that map 0 to 0 and keep each end of a range on its side of 0: a loose source stays loose. */
+const KEEPS_LOOSE = new Set([...REARRANGING, 'Relu', 'Neg', 'Concat', 'Mul', 'Div', 'Sqrt', 'Pow']);
 
 export interface DerivedRanges {
   /** The observed tensors calibration still has to measure. */
@@ -59,12 +82,16 @@ export interface DerivedRanges {
 export function deriveRanges(model: Model, observed: ReadonlySet<string>): DerivedRanges {
   const measure = new Set(observed);
   const derived = new Map<string, Rule>();
-  const known = (t: string) => measure.has(t) || derived.has(t);
+  const float32 = float32Tensors(model);
   for (const node of model.graph.nodes) {
     const out = node.outputs[0];
     if (!out || !observed.has(out) || node.domain !== '' || node.outputs.filter(Boolean).length !== 1) continue;
-    const rule = ruleFor(model, node, known);
+    // A source is known when measured or derived before; a loose one only to the ops that keep it so.
+    const keepsLoose = KEEPS_LOOSE.has(node.opType);
+    const known = (t: string) => measure.has(t) || (derived.has(t) && (keepsLoose || !derived.get(t)!.loose));
+    const rule = ruleFor(model, node, known, float32);
     if (!rule) continue;
+    if (rule.sources.some((t) => derived.get(t)?.loose)) rule.loose = true;
     measure.delete(out);
     derived.set(out, rule);
   }
@@ -92,7 +119,12 @@ export function completeRanges(derivation: DerivedRanges, ranges: Map<string, Ra
 
 const same = (min: number, max: number): Range => ({ min, max });
 
-function ruleFor(model: Model, node: Node, known: (t: string) => boolean): Rule | undefined {
+function ruleFor(
+  model: Model,
+  node: Node,
+  known: (t: string) => boolean,
+  float32: (t: string) => boolean,
+): Rule | undefined {
   const input = node.inputs[0];
   if (!input) return undefined;
   const one = (map: Rule['map']): Rule | undefined =>
@@ -103,6 +135,28 @@ function ruleFor(model: Model, node: Node, known: (t: string) => boolean): Rule 
       return one((lo, hi) => ({ min: Math.max(0, lo), max: Math.max(0, hi) }));
     case 'Neg':
       return one((lo, hi) => ({ min: -hi, max: -lo }));
+    case 'Sqrt': {
+      // A negative value's root is NaN: of an input that reaches below 0, the roots that are
+      // numbers start at 0 or above, so that end is loose (only a run would tell where).
+      if (!float32(input)) return undefined;
+      const root = (x: number) => Math.fround(Math.sqrt(x));
+      const rule = one((lo, hi) => ({ min: lo >= 0 ? root(lo) : 0, max: root(hi) }));
+      return rule && { ...rule, loose: true };
+    }
+    case 'Pow': {
+      // Squaring only (another exponent goes through a pow function whose rounding is its own).
+      const exponent = node.inputs[1] ? floatScalar(model, node.inputs[1]) : undefined;
+      if (exponent?.value !== 2 || !float32(input)) return undefined;
+      const square = (x: number) => Math.fround(x * x);
+      const rule = one((lo, hi) =>
+        lo >= 0
+          ? { min: square(lo), max: square(hi) }
+          : hi <= 0
+            ? { min: square(hi), max: square(lo) }
+            : { min: 0, max: square(Math.max(-lo, hi)) },
+      );
+      return rule && { ...rule, loose: true };
+    }
     case 'Clip': {
       const bounds = clipBounds(model, node);
       if (!bounds) return undefined;
@@ -182,6 +236,33 @@ function scalarStep(model: Model, node: Node, known: (t: string) => boolean): Ru
     sources: [tensor],
     constants: [],
     map: decreasing ? (lo, hi) => ({ min: step(hi), max: step(lo) }) : (lo, hi) => ({ min: step(lo), max: step(hi) }),
+  };
+}
+
+/**
+ * Whether a tensor is surely float32: declared so, or undeclared in a model that declares no other
+ * float type anywhere (float16, bfloat16, float64: in inputs, outputs, value infos, initializers,
+ * Constant nodes, Casts to it).
+ */
+function float32Tensors(model: Model): (tensor: string) => boolean {
+  const g = model.graph;
+  const declared = new Map<string, string>();
+  for (const v of [...g.inputs, ...g.outputs, ...g.valueInfo.values()]) declared.set(v.name, String(v.dtype));
+  for (const t of g.initializers.values()) declared.set(t.name, String(t.dtype));
+  const other = (dtype: string) => dtype === 'float16' || dtype === 'bfloat16' || dtype === 'float64';
+  let mixed = [...declared.values()].some(other);
+  for (const n of g.nodes) {
+    if (mixed) break;
+    for (const a of n.attributes)
+      if (
+        (a.attr.type === 'tensor' && other(String(a.attr.value.dtype))) ||
+        (n.opType === 'Cast' && a.name === 'to' && a.attr.type === 'int' && other(dtypeFromCode(a.attr.value)))
+      )
+        mixed = true;
+  }
+  return (t) => {
+    const d = declared.get(t);
+    return d === 'float32' || (!mixed && (d === undefined || d === 'undefined'));
   };
 }
 
