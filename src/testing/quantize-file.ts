@@ -11,6 +11,7 @@ import { feedInputs, randomSamples, resolveInputShapes } from '../core/quant/inp
 import { ort } from '../core/quant/ort-node';
 import { nodeRuntime } from '../core/quant/node-runtime';
 import { quantize } from '../core/quant/quantize';
+import type { SessionFactory } from '../core/quant/runtime';
 
 export interface QuantizeBytesOptions {
   flow?: Flow;
@@ -22,6 +23,8 @@ export interface QuantizeBytesOptions {
   count?: number;
   /** The random samples' seed (randomSamples' default otherwise). */
   seed?: number;
+  /** The runtime's sessions (Node's onnxruntime-web otherwise), for a test that looks at them. */
+  createSession?: SessionFactory;
 }
 
 export async function quantizeBytes(bytes: Uint8Array, config: ConfigName, how: QuantizeBytesOptions = {}) {
@@ -38,7 +41,7 @@ export async function quantizeBytes(bytes: Uint8Array, config: ConfigName, how: 
     flow: how.flow,
     options: { ...DEFAULT_OPTIONS, config },
     samples: how.samples ?? randomSamples(ort.Tensor, inputs, shapes.shapes, how.count ?? 4, how.seed),
-    createSession: nodeRuntime.createSession,
+    createSession: how.createSession ?? nodeRuntime.createSession,
   });
   return { r, pack, assumed: shapes.assumed };
 }

@@ -6,6 +6,7 @@
  */
 import type * as ortTypes from 'onnxruntime-common';
 import { dtypeCode } from '../model/dtype';
+import type { Dim } from '../model/types';
 import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { appendToGraph, attr, freshNamer, makeAttribute, makeTensor, writeOnnx } from '../model/write-onnx';
 
@@ -274,21 +275,13 @@ function exposeTensorsOf(
         listed.add(name);
       }
   graph.output = outputs;
-  const sizes = new Map<string, number | null>();
-  for (const input of samples?.length ? graph.input : []) {
-    const dims = input.type?.tensorType?.shape?.dim ?? [];
-    dims.forEach((d, j) => {
-      if (!d.dimParam) return;
-      for (const sample of samples!) {
-        const size = sample[input.name ?? '']?.dims[j];
-        const known = sizes.get(d.dimParam);
-        if (size === undefined || (known !== undefined && known !== size)) sizes.set(d.dimParam, null);
-        else sizes.set(d.dimParam, size);
-      }
-    });
-  }
-  const freeDimensionOverrides: Record<string, number> = {};
-  for (const [name, size] of sizes) if (size !== null) freeDimensionOverrides[name] = size;
+  const freeDimensionOverrides = sampleDimSizes(
+    graph.input.map((input) => ({
+      name: input.name ?? '',
+      shape: (input.type?.tensorType?.shape?.dim ?? []).map((d) => d.dimParam || null),
+    })),
+    samples ?? [],
+  );
   const initializers = new Set(graph.initializer.map((t) => t.name));
   const inputsSized =
     !!samples?.length &&
@@ -300,6 +293,32 @@ function exposeTensorsOf(
         ),
     );
   return { bytes: write(), freeDimensionOverrides, inputsSized };
+}
+
+/**
+ * The size every sample gives each named dimension of the graph inputs `inputs` (a dimension's
+ * name is a string in `shape`), for onnxruntime's free dimension overrides: a session so created
+ * knows the sizes of most tensors before a run. A name the samples size differently, or that two
+ * inputs use with different sizes, is left out.
+ */
+export function sampleDimSizes(
+  inputs: readonly { name: string; shape?: readonly Dim[] }[],
+  samples: readonly CalibrationSample[],
+): Record<string, number> {
+  const sizes = new Map<string, number | null>();
+  for (const input of samples.length ? inputs : [])
+    (input.shape ?? []).forEach((d, j) => {
+      if (typeof d !== 'string' || !d) return;
+      for (const sample of samples) {
+        const size = sample[input.name]?.dims[j];
+        const known = sizes.get(d);
+        if (size === undefined || (known !== undefined && known !== size)) sizes.set(d, null);
+        else sizes.set(d, size);
+      }
+    });
+  const out: Record<string, number> = {};
+  for (const [name, size] of sizes) if (size !== null) out[name] = size;
+  return out;
 }
 
 /**

@@ -15,7 +15,7 @@ import type { QuantOptions } from './configs';
 import { AimetEncodingsError, writeAimetEncodings } from '../formats/aimet';
 import type { QuantEncoding } from '../encoding/encoding';
 import { exportQdq, type ExportResult } from './export-qdq';
-import type { CalibrationSample } from './expose';
+import { sampleDimSizes, type CalibrationSample } from './expose';
 import { annotate, observedTensors, type Override, type Plan } from './plan';
 import { outputNumbers, outputSqnr, type OutputSqnr } from './sqnr';
 import { traceError, type ErrorTrace, type TraceOptions } from './error-trace';
@@ -348,7 +348,8 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   /** The export's SQNR on the samples, with each output's steps (timed as `sqnr`). */
   const measure = async (signal?: AbortSignal) => {
     const started = performance.now();
-    const out = await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession, signal, reference);
+    const sizes = sampleDimSizes(req.model.graph.inputs, req.samples);
+    const out = await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession, signal, reference, sizes);
     lap('sqnr', started);
     return withSteps(out, encodings, plan, model);
   };
