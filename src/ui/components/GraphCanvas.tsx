@@ -433,7 +433,8 @@ function Canvas() {
     let x = box.width * z < w ? (w - box.width * z) / 2 - box.x * z : entryX(visible, layout, box, w, h, z);
     // A narrow drawing centred in the canvas ran down under the minimap (PP-OCRv4's recogniser, a
     // column of blocks: three of the six in view half hidden): it moves aside when the room
-    // between the corners takes it. Where it starts depends on where it sits across.
+    // between the corners takes it. Its top is found after the move: which panels along the
+    // canvas's top edge it must start below depends on where it sits across.
     const shown = (at: number) => [at + box.x * z, at + (box.x + box.width) * z] as const;
     const reach = clearOfOverlays(canvas, ...shown(x)) + box.height * z;
     x += clearOfCorners(canvas, w, ...shown(x), reach, 24).shift ?? 0;
