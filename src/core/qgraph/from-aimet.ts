@@ -7,6 +7,7 @@
  */
 import { constantNodeValue, smallConstValues } from '../model/constants';
 import { nonFloatOutputTypes } from '../model/graph-view';
+import { declaredTypes } from '../model/dtype';
 import type { ConstTensor, Dim, Model, Node } from '../model/types';
 import { isFloatEncoding, type AimetEncodings } from '../formats/aimet';
 import type { QuantEncoding } from '../encoding/encoding';
@@ -68,9 +69,7 @@ export function qgraphFromTensorEncodings(
   inferRanks(g, shapes, (t) => constValues.get(t));
   // The tensors that are surely not float, declared or inferred from their ops (a comparison's
   // booleans): rules about float data leave them alone, as the QDQ reader's graph does.
-  const stated = new Map<string, string>();
-  for (const v of [...g.inputs, ...g.outputs, ...g.valueInfo.values()]) stated.set(v.name, String(v.dtype));
-  for (const [name, t] of constValues) stated.set(name, String(t.dtype));
+  const stated = declaredTypes(g, constValues);
   const nonFloat = nonFloatOutputTypes(g, (t) => stated.get(t));
   const dtypeOf = (tensor: string) => {
     const t = stated.get(tensor) ?? nonFloat.get(tensor);

@@ -15,7 +15,7 @@
  * - a tensor with no Q/DQ after a data-movement op inherits its input's encoding.
  */
 import { constantNodeValue, constNumbers, smallConstValues } from '../model/constants';
-import { dtypeFromCode } from '../model/dtype';
+import { declaredTypes, dtypeFromCode } from '../model/dtype';
 import { producerIndex } from '../model/graph-index';
 import { nonFloatOutputTypes } from '../model/graph-view';
 import type { ConstTensor, Dim, Graph, Model, Node } from '../model/types';
@@ -140,11 +140,9 @@ function indexGraph(graph: Graph): Index {
   const readers = new Map<string, Node | Node[]>();
   const constantNodes = new Map<string, ConstTensor>();
   const declared = new Map<string, Dim[] | undefined>();
-  const declaredType = new Map<string, string>();
-  for (const v of [...graph.inputs, ...graph.outputs, ...graph.valueInfo.values()]) {
-    declared.set(v.name, v.shape);
-    declaredType.set(v.name, String(v.dtype));
-  }
+  for (const v of [...graph.inputs, ...graph.outputs, ...graph.valueInfo.values()]) declared.set(v.name, v.shape);
+  // The declared types alone: a constant's is looked up after (stated, below).
+  const declaredType = declaredTypes(graph, []);
   for (const n of graph.nodes) {
     for (const i of n.inputs)
       if (i) {

@@ -36,7 +36,7 @@
  * source's range exact.
  */
 import { constValues, lookupConstant } from '../model/constants';
-import { dtypeFromCode } from '../model/dtype';
+import { declaredTypes, dtypeFromCode } from '../model/dtype';
 import type { Model, Node } from '../model/types';
 
 /** A tensor's minimum and maximum (calibrate.ts's Range, which imports this module). */
@@ -246,9 +246,7 @@ function scalarStep(model: Model, node: Node, known: (t: string) => boolean): Ru
  */
 function float32Tensors(model: Model): (tensor: string) => boolean {
   const g = model.graph;
-  const declared = new Map<string, string>();
-  for (const v of [...g.inputs, ...g.outputs, ...g.valueInfo.values()]) declared.set(v.name, String(v.dtype));
-  for (const t of g.initializers.values()) declared.set(t.name, String(t.dtype));
+  const declared = declaredTypes(g);
   const other = (dtype: string) => dtype === 'float16' || dtype === 'bfloat16' || dtype === 'float64';
   let mixed = [...declared.values()].some(other);
   for (const n of g.nodes) {

@@ -26,6 +26,7 @@ import { SentenceError } from '../model/errors';
 import { isEpContext } from '../model/external-data';
 import { fixInputSizes, sizesFromSamples } from './fix-sizes';
 import { onnxOpset } from '../model/opset';
+import { declaredTypes } from '../model/dtype';
 import { untieBiases, type Untied } from './untie-constants';
 
 export interface QuantizeRequest {
@@ -186,10 +187,7 @@ const SQNR_REFERENCE_MAX_BYTES = 256 * 2 ** 20;
 
 /** The first tensor the plan quantizes that is float16 (an input, output, weight or typed intermediate), if any. */
 function float16Quantized(model: Model, plan: Plan): string | undefined {
-  const g = model.graph;
-  const types = new Map<string, string>();
-  for (const v of [...g.inputs, ...g.outputs, ...g.valueInfo.values()]) types.set(v.name, String(v.dtype));
-  for (const t of g.initializers.values()) types.set(t.name, String(t.dtype));
+  const types = declaredTypes(model.graph);
   for (const name of plan.tensors.keys()) if (types.get(name) === 'float16') return name;
   return undefined;
 }
