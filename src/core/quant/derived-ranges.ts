@@ -27,6 +27,13 @@
  *   float32 and may drop the cast back between two of them, so a value's rounding depends on the
  *   rest of the graph.
  *
+ * And the other way: a tensor that Slices take apart whole holds exactly the values they hold, so its
+ * range is the union of theirs when each is measured. PyTorch's rotate_half (x[..., :h] and
+ * x[..., h:], on the heads of a query or key projection) and roll (two slices joined) export so:
+ * the projection's output is then not measured. Each Slice must have step 1 along one axis and
+ * constant bounds, and together they must run from 0 to an end past 2^31 (exporters write INT64_MAX)
+ * or to the axis's size (declared, or given by a Reshape to a constant shape, or a Transpose).
+ *
  * A square's smallest value is not its input's smallest squared when the input changes sign: it is
  * the square of the value nearest 0, which no range tells. Such a derived range has 0 for that end
  * (a "loose" end: the true end lies on the same side of 0), which gives the same encoding, since
@@ -35,9 +42,9 @@
  * Concat, Mul and Div by a constant, Sqrt, the square); a shift (Add, Sub) or a Clip needs its
  * source's range exact.
  */
-import { constValues, lookupConstant } from '../model/constants';
+import { constValues, lookupConstant, smallIntValues } from '../model/constants';
 import { declaredTypes, dtypeFromCode } from '../model/dtype';
-import type { Model, Node } from '../model/types';
+import type { Dim, Model, Node } from '../model/types';
 
 /** A tensor's minimum and maximum (calibrate.ts's Range, which imports this module). */
 interface Range {
@@ -95,7 +102,133 @@ export function deriveRanges(model: Model, observed: ReadonlySet<string>): Deriv
     measure.delete(out);
     derived.set(out, rule);
   }
-  return { measure, derived };
+  // Then the other way: a measured tensor that Slices take apart whole (PyTorch's rotate_half,
+  // x[..., :h] and x[..., h:], on a rearranged copy of a projection's output) holds exactly the
+  // values its slices hold, so its range is the union of theirs when each slice is measured. Those
+  // rules go first: their sources are measured, and forward rules may read the tensor they give.
+  const covered = new Map<string, Rule>();
+  const sources = new Set<string>();
+  const readers = readersOf(model);
+  const shapes = new Map<string, Dim[] | undefined>();
+  for (const v of [...model.graph.inputs, ...model.graph.outputs, ...model.graph.valueInfo.values()])
+    shapes.set(v.name, v.shape);
+  for (const t of measure) {
+    if (sources.has(t)) continue;
+    const parts = slicedWhole(model, t, readers, shapes, (x) => measure.has(x) && !covered.has(x));
+    if (!parts) continue;
+    covered.set(t, { sources: parts, constants: [], map: same });
+    for (const part of parts) sources.add(part);
+  }
+  for (const t of covered.keys()) measure.delete(t);
+  return { measure, derived: new Map([...covered, ...derived]) };
+}
+
+/** Each tensor's reading nodes (main graph). */
+function readersOf(model: Model): Map<string, Node[]> {
+  const readers = new Map<string, Node[]>();
+  for (const n of model.graph.nodes)
+    for (const t of n.inputs) if (t) (readers.get(t) ?? readers.set(t, []).get(t)!).push(n);
+  return readers;
+}
+
+/** Slice ends at or past this reach a tensor's end whatever its size (exporters write INT64_MAX). */
+const TO_THE_END = 2 ** 31 - 1;
+
+/**
+ * The outputs of Slices that, between them, hold every value of `root` (or of a copy of it that
+ * rearranging ops make), each output `measured`: Slices with step 1 along one axis, constant
+ * bounds, whose spans from 0 leave no gap up to the end (an end past 2^31, or the axis's declared
+ * size). Undefined when there are none.
+ */
+function slicedWhole(
+  model: Model,
+  root: string,
+  readers: ReadonlyMap<string, Node[]>,
+  shapes: ReadonlyMap<string, Dim[] | undefined>,
+  measured: (t: string) => boolean,
+): string[] | undefined {
+  const seen = new Set([root]);
+  // Sizes a rearranging op gives its output, where the graph does not declare them.
+  const sized = new Map<string, Dim[] | undefined>();
+  for (const x of seen) {
+    const declared = shapes.get(x) ?? sized.get(x);
+    const byAxis = new Map<number, { start: number; end: number; output: string }[]>();
+    for (const n of readers.get(x) ?? []) {
+      if (n.domain !== '' || n.inputs[0] !== x) continue;
+      const out = n.outputs[0];
+      if (!out || n.outputs.filter(Boolean).length !== 1) continue;
+      if (REARRANGING.has(n.opType)) {
+        seen.add(out);
+        sized.set(out, rearrangedDims(model, n, declared));
+      }
+      if (n.opType !== 'Slice' || !measured(out)) continue;
+      const span = sliceSpan(model, n, declared);
+      if (span) (byAxis.get(span.axis) ?? byAxis.set(span.axis, []).get(span.axis)!).push({ ...span, output: out });
+    }
+    for (const [axis, spans] of byAxis) {
+      const size = declared?.[axis];
+      const end = typeof size === 'number' && size > 0 ? Math.min(size, TO_THE_END) : TO_THE_END;
+      spans.sort((a, b) => a.start - b.start);
+      let reach = 0;
+      for (const s of spans) if (s.start <= reach) reach = Math.max(reach, s.end);
+      if (reach >= end) return spans.map((s) => s.output);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The sizes of a Reshape's output when its shape is a constant of positive sizes, and of a
+ * Transpose's when its input's sizes are known: undefined otherwise (and for other ops).
+ */
+function rearrangedDims(model: Model, node: Node, input: readonly Dim[] | undefined): Dim[] | undefined {
+  if (node.opType === 'Reshape') {
+    const shape = node.inputs[1] ? smallIntValues(lookupConstant(model, '', node.inputs[1])) : undefined;
+    return shape?.every((d) => d > 0) ? shape : undefined;
+  }
+  if (node.opType !== 'Transpose' || !input?.every((d) => typeof d === 'number')) return undefined;
+  const perm = node.attributes.find((a) => a.name === 'perm')?.attr;
+  if (!perm) return [...input].reverse();
+  return perm.type === 'ints' && perm.value.length === input.length ? perm.value.map((p) => input[p]!) : undefined;
+}
+
+/**
+ * A Slice's span along its one axis, with step 1 and constant bounds (inputs from opset 10,
+ * attributes before): negative bounds and axes counted from the declared shape when there is one.
+ */
+function sliceSpan(
+  model: Model,
+  node: Node,
+  declared: readonly Dim[] | undefined,
+): { axis: number; start: number; end: number } | undefined {
+  const ints = (index: number, attribute: string): number[] | undefined => {
+    if (node.inputs.length > 1) {
+      const name = node.inputs[index];
+      if (!name) return undefined;
+      return smallIntValues(lookupConstant(model, '', name));
+    }
+    const a = node.attributes.find((x) => x.name === attribute)?.attr;
+    return a?.type === 'ints' ? a.value : undefined;
+  };
+  const starts = ints(1, 'starts');
+  const ends = ints(2, 'ends');
+  const axes = node.inputs.length > 1 && !node.inputs[3] ? [0] : ints(3, 'axes');
+  const steps = node.inputs[4] ? ints(4, '') : [1];
+  if (starts?.length !== 1 || ends?.length !== 1 || axes?.length !== 1 || steps?.length !== 1 || steps[0] !== 1)
+    return undefined;
+  const rank = declared?.length;
+  let [axis, start, end] = [axes[0]!, starts[0]!, ends[0]!];
+  if (axis < 0) {
+    if (rank === undefined) return undefined;
+    axis += rank;
+  }
+  const size = declared?.[axis];
+  if (start < 0 || end < 0) {
+    if (typeof size !== 'number') return undefined;
+    if (start < 0) start = Math.max(0, start + size);
+    if (end < 0) end += size;
+  }
+  return { axis, start, end };
 }
 
 /**
