@@ -352,6 +352,45 @@ describe('a tensor that Slices take apart whole', () => {
     for (const [why, spans, via, derived] of cases) expect(xDerived(spans, via), why).toBe(derived);
   });
 
+  it('reads the bounds of a Slice before opset 10 from its attributes (without axes: the first)', () => {
+    const slice = (k: number, starts: number, ends: number, axes?: number) => ({
+      opType: 'Slice',
+      input: ['x'],
+      output: [`s${k}`],
+      attribute: [
+        makeAttribute('starts', attr.ints([starts])),
+        makeAttribute('ends', attr.ints([ends])),
+        ...(axes === undefined ? [] : [makeAttribute('axes', attr.ints([axes]))]),
+      ],
+    });
+    const derivedAt9 = (nodes: onnx.INodeProto[]) =>
+      deriveRanges(
+        readOnnx(
+          writeOnnx(
+            new onnx.ModelProto({
+              irVersion: 4,
+              opsetImport: [{ domain: '', version: 9 }],
+              graph: {
+                name: 'g',
+                node: nodes,
+                input: [
+                  new onnx.ValueInfoProto({
+                    name: 'x',
+                    type: { tensorType: { elemType: 1, shape: { dim: [{ dimValue: 2 }, { dimValue: 8 }] } } },
+                  }),
+                ],
+                output: nodes.map((n) => new onnx.ValueInfoProto({ name: n.output![0] })),
+              },
+            }),
+          ),
+        ),
+        new Set(['x', 's0', 's1']),
+      ).derived.has('x');
+    expect(derivedAt9([slice(0, 0, 1), slice(1, 1, 2)])).toBe(true);
+    expect(derivedAt9([slice(0, 0, 5, 1), slice(1, 5, BEYOND, 1)])).toBe(true);
+    expect(derivedAt9([slice(0, 0, 5, 1), slice(1, 6, BEYOND, 1)])).toBe(false);
+  });
+
   it('measures it when a slice is not measured, and gives it the union of the slices when it is derived', async () => {
     const { model, observed } = sliced([
       [0, 3, 1],

@@ -212,7 +212,9 @@ function sliceSpan(
   };
   const starts = ints(1, 'starts');
   const ends = ints(2, 'ends');
-  const axes = node.inputs.length > 1 && !node.inputs[3] ? [0] : ints(3, 'axes');
+  // Without axes, a one-axis Slice slices the first.
+  const axesGiven = node.inputs.length > 1 ? !!node.inputs[3] : node.attributes.some((x) => x.name === 'axes');
+  const axes = axesGiven ? ints(3, 'axes') : [0];
   const steps = node.inputs[4] ? ints(4, '') : [1];
   if (starts?.length !== 1 || ends?.length !== 1 || axes?.length !== 1 || steps?.length !== 1 || steps[0] !== 1)
     return undefined;
