@@ -2,7 +2,6 @@
  * ONNX tensor element types: names, sizes, and which ones hold quantized integers.
  * Codes are the `TensorProto.DataType` values of the ONNX specification.
  */
-import type { ConstTensor, Graph } from './types';
 
 /** Element type names QuantLens uses everywhere (lower-case, as in numpy). */
 export type DType =
@@ -128,22 +127,4 @@ export function isQuantizedIntDType(dtype: string): boolean {
     dtype === 'int2' ||
     dtype === 'int32'
   );
-}
-
-/**
- * Each tensor's element type as the graph states it: its inputs', outputs' and value infos'
- * declared types, then its constants' (the initializers, unless the caller passes its own set, such
- * as the initializers with the Constant nodes' values), which win over a declaration. A tensor
- * declared without a type maps to `'undefined'`; one the graph says nothing of is absent.
- * @example
- * declaredTypes(model.graph).get('input'); // 'float32'
- */
-export function declaredTypes(
-  graph: Pick<Graph, 'inputs' | 'outputs' | 'valueInfo' | 'initializers'>,
-  constants: Iterable<[string, Pick<ConstTensor, 'dtype'>]> = graph.initializers,
-): Map<string, string> {
-  const types = new Map<string, string>();
-  for (const v of [...graph.inputs, ...graph.outputs, ...graph.valueInfo.values()]) types.set(v.name, String(v.dtype));
-  for (const [name, t] of constants) types.set(name, String(t.dtype));
-  return types;
 }

@@ -7,7 +7,7 @@
  */
 import { constantNodeValue, smallConstValues } from '../model/constants';
 import { nonFloatOutputTypes } from '../model/graph-view';
-import { declaredTypes } from '../model/dtype';
+import { declaredTypes } from '../model/declared-types';
 import type { ConstTensor, Dim, Model, Node } from '../model/types';
 import { isFloatEncoding, type AimetEncodings } from '../formats/aimet';
 import type { QuantEncoding } from '../encoding/encoding';

@@ -15,7 +15,8 @@
  * - a tensor with no Q/DQ after a data-movement op inherits its input's encoding.
  */
 import { constantNodeValue, constNumbers, smallConstValues } from '../model/constants';
-import { declaredTypes, dtypeFromCode } from '../model/dtype';
+import { dtypeFromCode } from '../model/dtype';
+import { declaredTypes } from '../model/declared-types';
 import { producerIndex } from '../model/graph-index';
 import { nonFloatOutputTypes } from '../model/graph-view';
 import type { ConstTensor, Dim, Graph, Model, Node } from '../model/types';

@@ -43,7 +43,8 @@
  * source's range exact.
  */
 import { constValues, lookupConstant, smallIntValues } from '../model/constants';
-import { declaredTypes, dtypeFromCode } from '../model/dtype';
+import { dtypeFromCode } from '../model/dtype';
+import { declaredTypes } from '../model/declared-types';
 import type { Dim, Model, Node } from '../model/types';
 
 /** A tensor's minimum and maximum (calibrate.ts's Range, which imports this module). */

@@ -26,7 +26,7 @@ import { SentenceError } from '../model/errors';
 import { isEpContext } from '../model/external-data';
 import { fixInputSizes, sizesFromSamples } from './fix-sizes';
 import { onnxOpset } from '../model/opset';
-import { declaredTypes } from '../model/dtype';
+import { declaredTypes } from '../model/declared-types';
 import { untieBiases, type Untied } from './untie-constants';
 
 export interface QuantizeRequest {
