@@ -7,8 +7,8 @@
  */
 import { constantNodeValue, smallConstValues } from '../model/constants';
 import { nonFloatOutputTypes } from '../model/graph-view';
-import { declaredTypes } from '../model/declared-types';
-import type { ConstTensor, Dim, Model, Node } from '../model/types';
+import { declaredShapes, declaredTypes } from '../model/declared-types';
+import type { ConstTensor, Model, Node } from '../model/types';
 import { isFloatEncoding, type AimetEncodings } from '../formats/aimet';
 import type { QuantEncoding } from '../encoding/encoding';
 import { finishGraph } from './finish';
@@ -53,8 +53,7 @@ export function qgraphFromTensorEncodings(
   // Shapes as the QDQ reader sees them: constants' dims, declared shapes, then ranks inferred
   // from the ops, so that rank and shape limits hold here too (a float model with AIMET
   // encodings, the quantizer's own plan).
-  const shapes = new Map<string, Dim[] | undefined>();
-  for (const v of [...g.inputs, ...g.outputs, ...g.valueInfo.values()]) shapes.set(v.name, v.shape);
+  const shapes = declaredShapes(g);
   const constValues = new Map<string, ConstTensor>(g.initializers);
   const constants = new Set<string>(g.initializers.keys());
   for (const n of g.nodes) {

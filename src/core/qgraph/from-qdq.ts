@@ -16,7 +16,7 @@
  */
 import { constantNodeValue, constNumbers, smallConstValues } from '../model/constants';
 import { dtypeFromCode } from '../model/dtype';
-import { declaredTypes } from '../model/declared-types';
+import { declaredShapes, declaredTypes } from '../model/declared-types';
 import { producerIndex } from '../model/graph-index';
 import { nonFloatOutputTypes } from '../model/graph-view';
 import type { ConstTensor, Dim, Graph, Model, Node } from '../model/types';
@@ -140,8 +140,7 @@ function indexGraph(graph: Graph): Index {
   // A tensor's only reader is kept as itself, not in an array of one (most tensors have one).
   const readers = new Map<string, Node | Node[]>();
   const constantNodes = new Map<string, ConstTensor>();
-  const declared = new Map<string, Dim[] | undefined>();
-  for (const v of [...graph.inputs, ...graph.outputs, ...graph.valueInfo.values()]) declared.set(v.name, v.shape);
+  const declared = declaredShapes(graph);
   // The declared types alone: a constant's is looked up after (stated, below).
   const declaredType = declaredTypes(graph, []);
   for (const n of graph.nodes) {

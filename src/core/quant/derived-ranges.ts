@@ -44,7 +44,7 @@
  */
 import { constValues, lookupConstant, smallIntValues } from '../model/constants';
 import { dtypeFromCode } from '../model/dtype';
-import { declaredTypes } from '../model/declared-types';
+import { declaredShapes, declaredTypes } from '../model/declared-types';
 import type { Dim, Model, Node } from '../model/types';
 
 /** A tensor's minimum and maximum (calibrate.ts's Range, which imports this module). */
@@ -110,9 +110,7 @@ export function deriveRanges(model: Model, observed: ReadonlySet<string>): Deriv
   const covered = new Map<string, Rule>();
   const sources = new Set<string>();
   const readers = readersOf(model);
-  const shapes = new Map<string, Dim[] | undefined>();
-  for (const v of [...model.graph.inputs, ...model.graph.outputs, ...model.graph.valueInfo.values()])
-    shapes.set(v.name, v.shape);
+  const shapes = declaredShapes(model.graph);
   for (const t of measure) {
     if (sources.has(t)) continue;
     const parts = slicedWhole(model, t, readers, shapes, (x) => measure.has(x) && !covered.has(x));
