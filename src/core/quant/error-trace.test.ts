@@ -1,6 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readOnnx } from '../model/read-onnx';
+import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
+import { ort } from './ort-node';
+import { CalibrationCancelled } from './calibrate';
 import type { ConfigName } from './configs';
 import { TRACE_READ_BYTES, type ErrorTrace } from './error-trace';
 import { quantizeBytes } from '../../testing/quantize-file';
@@ -306,5 +309,110 @@ describe('the error trace', () => {
       for (const t of trace.tensors) expect(Number.isNaN(t.ownDb) || t.ownDb >= 0, t.tensor).toBe(true);
     },
     240_000,
+  );
+});
+
+/** PyTorch's ConvNeXt block (the corpus generator's float-convnext-block): read out in one run a sample. */
+const CONVNEXT = `${TORCH}/float-convnext-block.onnx`;
+
+describe("the error trace's reads", () => {
+  /**
+   * The trace of `file` at 8a8w on four samples, with each of its runs and progress steps in the
+   * order they came: `run <model> <sample>` when a run is asked for (`float` is the trace's first
+   * session), `done <n>` at each progress step; and how many sessions it created and released.
+   */
+  async function traced(how: { readBytes?: number; cancelAfter?: number } = {}) {
+    let tracing = false;
+    const events: string[] = [];
+    const created: string[] = [];
+    let released = 0;
+    const model = readOnnx(new Uint8Array(readFileSync(CONVNEXT)));
+    const inputs = feedInputs(model);
+    const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 4);
+    const createSession: SessionFactory = async (bytes, options) => {
+      const session = await nodeRuntime.createSession(bytes, options);
+      if (!tracing) return session;
+      const side = created.length === 0 ? 'float' : 'qdq';
+      created.push(side);
+      const run = session.run.bind(session);
+      session.run = ((feeds: Record<string, unknown>, ...rest: unknown[]) => {
+        events.push(`run ${side} ${samples.indexOf(feeds as never)}`);
+        return (run as (...a: unknown[]) => unknown)(feeds, ...rest);
+      }) as typeof session.run;
+      const release = session.release.bind(session);
+      session.release = () => {
+        released++;
+        return release();
+      };
+      return session;
+    };
+    const { r } = await quantizeBytes(new Uint8Array(readFileSync(CONVNEXT)), '8a8w', { samples, createSession });
+    tracing = true;
+    const stop = new AbortController();
+    const outcome: { trace?: ErrorTrace; error?: string } = await r
+      .traceError({
+        inGraph: false,
+        readBytes: how.readBytes,
+        signal: stop.signal,
+        onProgress: (done) => {
+          events.push(`done ${done}`);
+          if (done === how.cancelAfter) stop.abort();
+        },
+      })
+      .then(
+        (trace) => ({ trace }),
+        (err: Error) => ({ error: err instanceof CalibrationCancelled ? 'cancelled' : err.message }),
+      );
+    return { ...outcome, events, created, released };
+  }
+
+  it.skipIf(!existsSync(CONVNEXT))(
+    "runs both models on the next sample while it compares this one's values, to the same figures (PyTorch's ConvNeXt block)",
+    async () => {
+      const one = await traced();
+      expect(one.trace?.runs).toBe(1);
+      // The next sample's runs are asked for before this sample is done, each sample's float run
+      // before its export's.
+      expect(one.events).toEqual([
+        'run float 0',
+        'run qdq 0',
+        'run float 1',
+        'run qdq 1',
+        'done 1',
+        'run float 2',
+        'run qdq 2',
+        'done 2',
+        'run float 3',
+        'run qdq 3',
+        'done 3',
+        'done 4',
+      ]);
+      expect(one.released).toBe(2);
+      // Read in several runs a sample, one read at a time (at most one read of each model held),
+      // to the same figures.
+      const cut = await traced({ readBytes: 64 * 2 ** 10 });
+      const runs = cut.trace!.runs;
+      expect(runs).toBeGreaterThan(2);
+      const firstSample = cut.events.slice(0, cut.events.indexOf('done 1') + 1);
+      expect(firstSample.filter((e) => e.startsWith('run'))).toEqual(
+        Array.from({ length: runs }, () => ['run float 0', 'run qdq 0']).flat(),
+      );
+      expect(firstSample.filter((e) => e.startsWith('done'))).toHaveLength(runs);
+      expect({ ...cut.trace!, runs: 1 }).toEqual(one.trace);
+    },
+    60_000,
+  );
+
+  it.skipIf(!existsSync(CONVNEXT))(
+    'stops at a cancel with a read started ahead, and releases both sessions once that read is back',
+    async () => {
+      const stopped = await traced({ cancelAfter: 1 });
+      expect(stopped.error).toBe('cancelled');
+      // The second sample's runs were under way when the cancel came: waited for, not read.
+      expect(stopped.events).toEqual(['run float 0', 'run qdq 0', 'run float 1', 'run qdq 1', 'done 1']);
+      expect(stopped.created).toEqual(['float', 'qdq']);
+      expect(stopped.released).toBe(2);
+    },
+    60_000,
   );
 });
