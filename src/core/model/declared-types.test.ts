@@ -49,6 +49,9 @@ print(json.dumps(view))`,
   return JSON.parse(out.toString()) as ReturnType<typeof pythonView>;
 }
 
+/** Name-value pairs in the order of their names. */
+const byName = <T>(pairs: [string, T][]) => [...pairs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+
 /** Our element type names against ONNX's (TensorProto names, lower case). */
 const ONNX_NAME: Record<string, string> = { float32: 'float', float64: 'double', float16: 'float16' };
 
@@ -68,13 +71,9 @@ describe('declaredShapes and declaredTypes', () => {
         valueInfo: new Map([...graph.valueInfo].filter(([, v]) => tensorInfos([v]).length)),
       };
       const shapes = declaredShapes(info);
-      expect([...shapes].map(([n, s]) => [n, s ?? null]).sort(), path).toEqual(
-        view[path]!.shapes.sort((a, b) => (a[0] < b[0] ? -1 : 1)),
-      );
+      expect(byName([...shapes].map(([n, s]) => [n, s ?? null])), path).toEqual(byName(view[path]!.shapes));
       const types = declaredTypes({ ...info, initializers: graph.initializers });
-      expect([...types].map(([n, t]) => [n, ONNX_NAME[t] ?? t]).sort(), path).toEqual(
-        view[path]!.types.sort((a, b) => (a[0] < b[0] ? -1 : 1)),
-      );
+      expect(byName([...types].map(([n, t]) => [n, ONNX_NAME[t] ?? t])), path).toEqual(byName(view[path]!.types));
       tensors += shapes.size;
       symbolic += [...shapes.values()].filter((s) => s?.some((d) => typeof d === 'string')).length;
     }
