@@ -45,6 +45,7 @@
 import { constValues, lookupConstant, smallIntValues } from '../model/constants';
 import { dtypeFromCode } from '../model/dtype';
 import { declaredShapes, declaredTypes } from '../model/declared-types';
+import { readerIndex } from '../model/graph-index';
 import type { Dim, Model, Node } from '../model/types';
 
 /** A tensor's minimum and maximum (calibrate.ts's Range, which imports this module). */
@@ -109,7 +110,7 @@ export function deriveRanges(model: Model, observed: ReadonlySet<string>): Deriv
   // rules go first: their sources are measured, and forward rules may read the tensor they give.
   const covered = new Map<string, Rule>();
   const sources = new Set<string>();
-  const readers = readersOf(model);
+  const readers = readerIndex(model.graph);
   const shapes = declaredShapes(model.graph);
   for (const t of measure) {
     if (sources.has(t)) continue;
@@ -120,14 +121,6 @@ export function deriveRanges(model: Model, observed: ReadonlySet<string>): Deriv
   }
   for (const t of covered.keys()) measure.delete(t);
   return { measure, derived: new Map([...covered, ...derived]) };
-}
-
-/** Each tensor's reading nodes (main graph). */
-function readersOf(model: Model): Map<string, Node[]> {
-  const readers = new Map<string, Node[]>();
-  for (const n of model.graph.nodes)
-    for (const t of n.inputs) if (t) (readers.get(t) ?? readers.set(t, []).get(t)!).push(n);
-  return readers;
 }
 
 /** Slice ends at or past this reach a tensor's end whatever its size (exporters write INT64_MAX). */

@@ -14,6 +14,7 @@ import { eachTraceSum, traceGraph, type InferredDims } from './trace-graph';
 import { RuntimeStoppedError } from './runtime';
 import { quantRange, type QuantEncoding } from '../encoding/encoding';
 import { halfBits, halfToFloat, roundHalfEven } from '../model/half';
+import { producerIndex, readerIndex } from '../model/graph-index';
 import type { Model } from '../model/types';
 
 /** One quantized activation, over the samples. */
@@ -199,8 +200,7 @@ export async function traceError(
 ): Promise<ErrorTrace> {
   const { signal, readBytes = TRACE_READ_BYTES, onProgress } = how;
   const g = model.graph;
-  const producer = new Map<string, (typeof g.nodes)[number]>();
-  for (const n of g.nodes) for (const o of n.outputs) if (o) producer.set(o, n);
+  const producer = producerIndex(g);
   const inputs = new Set(g.inputs.map((i) => i.name));
   const rounders = new Map<string, (x: number) => number>();
   for (const [t, enc] of encodings) {
@@ -418,14 +418,7 @@ export async function traceError(
     // encoding (the pair runs as one op, so the export's value before the Relu drops the negatives
     // the Relu drops anyway), a written-out LayerNorm's mean of values near zero (its error is small
     // beside the values it is taken from). Such a tensor is no source.
-    const readers = new Map<string, (typeof g.nodes)[number][]>();
-    for (const n of g.nodes)
-      for (const i of n.inputs) {
-        if (!i) continue;
-        const list = readers.get(i);
-        if (list) list.push(n);
-        else readers.set(i, [n]);
-      }
+    const readers = readerIndex(g);
     const graphOutputs = new Set(g.outputs.map((o) => o.name));
     const undone = (t: TensorError) => {
       const by = readers.get(t.tensor);
