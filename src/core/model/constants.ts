@@ -6,6 +6,7 @@
 import { dtypeBits } from './dtype';
 import { halfValues } from './half';
 import { decodeRaw, decodeTyped, elementCount, unpackSubByte } from './tensor-values';
+import { producerIndex } from './graph-index';
 import type { ConstTensor, Graph, Model, Node, TensorName } from './types';
 
 /** Largest constant decoded in full; quantization parameters are far smaller. */
@@ -161,7 +162,10 @@ function findConstant(model: Model, path: string, tensor: TensorName, identities
       const g = chain[i]!;
       const init = g.initializers.get(name);
       if (init) return init;
-      const producer = g.nodes.find((n) => n.domain === '' && n.outputs[0] === name);
+      // The shared index, not a walk of the nodes: the derived calibration ranges look up a
+      // constant operand of each Add, Sub, Mul and Div (400 ms on a 10k-node decoder walking).
+      const made = producerIndex(g).get(name);
+      const producer = made && made.domain === '' && made.outputs[0] === name ? made : undefined;
       if (producer?.opType === 'Constant') return constantNodeValue(producer);
       if (producer?.opType === 'Identity') {
         identity = producer.inputs[0];
