@@ -266,6 +266,35 @@ test('16a16w on the transformer: the MatMuls fail on SM8450 and pass on SM8650',
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass');
 });
 
+test("a config change reuses the ranges calibration measured on the same samples; other samples measure again (PyTorch's encoder)", async ({
+  page,
+}) => {
+  const name = 'float-encoder-opset17.onnx';
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [{ name, bytes: new Uint8Array(readFileSync(`.cache/corpus/torch/${name}`)) }]);
+  await expect(page.getByTestId('quant-result')).toBeVisible();
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-model', name);
+  // Quantized on load: everything measured.
+  await expect(page.getByTestId('quant-ranges-reused')).toHaveCount(0);
+  const first = await page.getByTestId('sqnr').first().innerText();
+  await page.getByRole('combobox', { name: 'Quant config' }).selectOption('16a8w');
+  await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  await expect(page.getByTestId('quant-progress')).toHaveCount(0);
+  await expect(page.getByTestId('quant-error')).toHaveCount(0);
+  await expect(page.getByTestId('quant-ranges-reused')).toHaveText(
+    /^ranges of \d+ tensors reused from an earlier run on these samples \(a range does not depend on the config\)$/,
+  );
+  // The SQNR is the 16-bit export's, on the float outputs calibration kept.
+  await expect(page.getByTestId('sqnr').first()).toContainText('dB');
+  expect(await page.getByTestId('sqnr').first().innerText()).not.toBe(first);
+  await page.getByRole('spinbutton', { name: 'Calibration samples' }).fill('3');
+  await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+  await expect(page.getByTestId('quant-progress')).toHaveCount(0);
+  await expect(page.getByTestId('quant-calibration')).toContainText('3 random samples');
+  await expect(page.getByTestId('quant-ranges-reused')).toHaveCount(0);
+});
+
 test("a report of a quantization says what the quantizer did: 16a8w on a V68 SoC keeps the LayerNorm scale and the MatMuls' second inputs 8-bit", async ({
   page,
 }) => {

@@ -68,6 +68,11 @@ export interface CalibrateOptions {
    * they would fuse nothing and only slow the session's creation.
    */
   optimize?: boolean;
+  /**
+   * Ranges of other tensors measured before on the same model and samples (calibration-memo.ts):
+   * none of them is measured again, and a min/max run derives from them as from its own.
+   */
+  known?: ReadonlyMap<string, Range>;
 }
 
 export type CalibrationMethod = 'grouped' | 'per-tensor' | 'read-out';
@@ -456,9 +461,23 @@ export async function calibrate(
   options: CalibrateOptions,
 ): Promise<Map<string, Range>> {
   if (!options.model || !options.tensors || options.observer !== 'minmax' || options.readOut)
-    return measure(modelBytes, samples, createSession, options);
-  const derivation = deriveRanges(options.model, options.tensors);
-  const ranges = await measure(modelBytes, samples, createSession, { ...options, tensors: derivation.measure });
+    return measure(modelBytes, samples, createSession, {
+      ...options,
+      tensors:
+        options.known && options.tensors
+          ? new Set([...options.tensors].filter((t) => !options.known!.has(t)))
+          : options.tensors,
+    });
+  const known = options.known ?? new Map<string, Range>();
+  const derivation = deriveRanges(options.model, new Set([...options.tensors, ...known.keys()]));
+  const unknown = new Set([...derivation.measure].filter((t) => !known.has(t)));
+  // Nothing left to measure of what a memo did not give: no run, unless the caller wants the
+  // samples' outputs.
+  const ranges =
+    unknown.size || options.onOutputs || !options.known
+      ? await measure(modelBytes, samples, createSession, { ...options, tensors: unknown })
+      : new Map<string, Range>();
+  for (const [t, r] of known) if (!ranges.has(t)) ranges.set(t, r);
   completeRanges(derivation, ranges);
   return ranges;
 }

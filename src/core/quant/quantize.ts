@@ -9,7 +9,8 @@ import { qgraphFromTensorEncodings } from '../qgraph/from-aimet';
 import { findTarget, INTEGER_OPS, validate, type ValidationResult } from '../check/validate';
 import type { QGraph } from '../qgraph/qgraph';
 import type { Model } from '../model/types';
-import { calibrate, checkpoint, type ObserverKind, type SessionFactory } from './calibrate';
+import { calibrate, checkpoint, type ObserverKind, type Range, type SessionFactory } from './calibrate';
+import { samplesDigest, type CalibrationMemo, type MemoEntry } from './calibration-memo';
 import { computeEncodings, type Encodings } from './compute';
 import type { QuantOptions } from './configs';
 import { AimetEncodingsError, writeAimetEncodings } from '../formats/aimet';
@@ -54,6 +55,11 @@ export interface QuantizeRequest {
   deferSqnr?: boolean;
   /** Write the inputs' dynamic dimensions as the samples' sizes (fix-sizes.ts) before anything else. */
   fixSizes?: boolean;
+  /**
+   * Ranges kept from earlier runs on the same bytes (the same object), samples and observer: only
+   * the observed tensors it lacks are measured, and what is measured is added to it.
+   */
+  memo?: CalibrationMemo;
 }
 
 export interface QuantizeResult {
@@ -82,6 +88,8 @@ export interface QuantizeResult {
   notes: string[];
   /** Inputs whose dynamic dimensions the export has at the samples' sizes (fixSizes), as `name: before -> after`. */
   fixedSizes: string[];
+  /** Observed tensors whose ranges came from {@link QuantizeRequest.memo}, of `observed` in all. */
+  calibration: { reused: number; observed: number };
   timings: Record<string, number>;
 }
 
@@ -261,52 +269,92 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     );
   t = lap('annotate', t);
   const observed = observedTensors(model, plan);
+  const observer = req.observer ?? 'minmax';
+  const optimize = plan.supergroups.length > 0;
+  // Ranges an earlier run measured on the same model, samples and observer are taken as they are.
+  const memo: MemoEntry | undefined = req.memo?.entry({
+    bytes: req.bytes,
+    fixSizes: !!req.fixSizes,
+    observer,
+    percentile: observer === 'percentile' ? req.percentile : undefined,
+    optimize,
+    samples: await samplesDigest(req.samples),
+  });
+  const missing = memo ? new Set([...observed].filter((t) => !memo.seen.has(t))) : observed;
   req.onProgress?.('Calibrating', 0);
   // Calibration runs the float model on every sample: its outputs are kept for the SQNR, which
   // then runs only the quantized model (up to a bound on what they hold: past it, the samples not
   // kept make the SQNR run the float model again).
-  const reference: Record<string, ArrayLike<number>>[] | undefined = req.skipSqnr ? undefined : [];
+  let reference: Record<string, ArrayLike<number>>[] | undefined = req.skipSqnr ? undefined : [];
   let referenceBytes = 0;
   const outputNames = model.graph.outputs.map((o) => o.name);
-  const ranges = await calibrate(bytes, req.samples, req.createSession, {
-    observer: req.observer ?? 'minmax',
-    percentile: req.percentile,
-    tensors: observed,
-    model,
-    optimize: plan.supergroups.length > 0,
-    signal: req.signal,
-    onProgress: (done, total) => req.onProgress?.('Calibrating', done / total),
-    onOutputs: (i, outputs) => {
-      if (!reference || referenceBytes > SQNR_REFERENCE_MAX_BYTES) return;
-      const kept: Record<string, ArrayLike<number>> = {};
-      for (const name of outputNames) {
-        const data = outputNumbers(outputs[name]);
-        if (!data) continue;
-        kept[name] = data;
-        referenceBytes += (data as unknown as ArrayBufferView).byteLength ?? 0;
-      }
-      reference[i] = kept;
-    },
-  });
+  // A run that measures nothing still runs the samples when the SQNR needs float outputs the memo
+  // lacks (and always without a memo, as it always did).
+  const measured =
+    memo && missing.size === 0 && (!reference || memo.reference)
+      ? new Map<string, Range>()
+      : await calibrate(bytes, req.samples, req.createSession, {
+          observer,
+          percentile: req.percentile,
+          tensors: missing,
+          known: memo?.ranges,
+          model,
+          optimize,
+          signal: req.signal,
+          onProgress: (done, total) => req.onProgress?.('Calibrating', done / total),
+          // The float outputs, unless the SQNR is skipped or the memo holds them.
+          onOutputs:
+            !reference || memo?.reference
+              ? undefined
+              : (i, outputs) => {
+                  if (!reference || referenceBytes > SQNR_REFERENCE_MAX_BYTES) return;
+                  const kept: Record<string, ArrayLike<number>> = {};
+                  for (const name of outputNames) {
+                    const data = outputNumbers(outputs[name]);
+                    if (!data) continue;
+                    kept[name] = data;
+                    referenceBytes += (data as unknown as ArrayBufferView).byteLength ?? 0;
+                  }
+                  reference![i] = kept;
+                },
+        });
+  const ranges = new Map<string, Range>();
+  for (const name of observed) {
+    const r = missing.has(name) ? measured.get(name) : memo!.ranges.get(name);
+    if (r) ranges.set(name, r);
+  }
+  if (memo) {
+    for (const name of missing) {
+      memo.seen.add(name);
+      const r = measured.get(name);
+      if (r) memo.ranges.set(name, r);
+    }
+    // The float outputs of a run that ran every sample; a run that measured nothing takes the kept ones.
+    if (reference && req.samples.every((_, i) => reference![i])) memo.reference = reference;
+    else if (reference) reference = memo.reference;
+  }
   // A tensor that holds ±inf (an attention mask added or filled in) reduces to ±inf in the graph:
   // it is read out again over the samples for the extent of its finite values, which is what an
   // encoding can hold, and the run says what becomes of the infinities.
   const unbounded = [...ranges].filter(([, r]) => !Number.isFinite(r.min) || !Number.isFinite(r.max));
-  if (unbounded.length) {
+  const unread = unbounded.filter(([name]) => !memo?.finite.has(name));
+  if (unread.length) {
     const finite = await calibrate(bytes, req.samples, req.createSession, {
       observer: 'minmax',
-      tensors: new Set(unbounded.map(([name]) => name)),
+      tensors: new Set(unread.map(([name]) => name)),
       signal: req.signal,
       readOut: true,
     });
-    for (const [name, r] of unbounded) {
-      const f = finite.get(name) ?? { min: 0, max: 0 };
-      ranges.set(name, f);
-      const ends = [r.min === -Infinity ? '-inf' : '', r.max === Infinity ? '+inf' : ''].filter(Boolean).join(' and ');
-      plan.notes.push(
-        `${name}: holds ${ends} on the calibration samples (an attention mask, say). Its encoding covers its finite values (${f.min.toPrecision(4)} to ${f.max.toPrecision(4)}), and ${ends} quantize${ends.includes(' and ') ? '' : 's'} to that range's end: a Softmax after it gives masked positions a weight instead of none. Mask with a finite value about 10 below the lowest score instead (a weight of e^-10), which the encoding then holds, or keep the mask in float.`,
-      );
-    }
+    for (const [name] of unread) memo?.finite.set(name, finite.get(name) ?? { min: 0, max: 0 });
+    if (!memo) for (const [name] of unread) ranges.set(name, finite.get(name) ?? { min: 0, max: 0 });
+  }
+  for (const [name, r] of unbounded) {
+    const f = memo ? memo.finite.get(name)! : ranges.get(name)!;
+    ranges.set(name, f);
+    const ends = [r.min === -Infinity ? '-inf' : '', r.max === Infinity ? '+inf' : ''].filter(Boolean).join(' and ');
+    plan.notes.push(
+      `${name}: holds ${ends} on the calibration samples (an attention mask, say). Its encoding covers its finite values (${f.min.toPrecision(4)} to ${f.max.toPrecision(4)}), and ${ends} quantize${ends.includes(' and ') ? '' : 's'} to that range's end: a Softmax after it gives masked positions a weight instead of none. Mask with a finite value about 10 below the lowest score instead (a weight of e^-10), which the encoding then holds, or keep the mask in float.`,
+    );
   }
   // A tensor empty on every sample (a detector's pyramid level no box was assigned to) has no
   // range: it stays float, and so do the nodes that read it unless they share another's encoding.
@@ -396,6 +444,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
       ...qdq.notes,
     ],
     fixedSizes: sized?.fixed ?? [],
+    calibration: { reused: observed.size - missing.size, observed: observed.size },
     timings,
   };
 }

@@ -109,7 +109,16 @@ export type QuantizeOutcome = Answer<{
    * ones QuantLens made, the person's calibration files, or samples handed over whole (the CLI's
    * --inputs folder).
    */
-  calibration: { samples: number; source: 'random' | 'files' | 'given'; observer: string };
+  calibration: {
+    samples: number;
+    source: 'random' | 'files' | 'given';
+    observer: string;
+    /**
+     * Observed tensors whose ranges an earlier run on this model measured on the same samples
+     * with the same observer, taken as they were rather than measured again (absent when none).
+     */
+    reused?: number;
+  };
   timings: Record<string, number>;
   quantizedTensors: number;
   floatNodes: { name: string; reason: string }[];

@@ -65,6 +65,7 @@ import { feedInputs, randomSamples, resolveInputShapes } from '../quant/inputs';
 import { samplesFromFiles } from './calibration-files';
 import { cutParts, PART_ITEMS } from './load-parts';
 import { quantize, type QuantizeResult } from '../quant/quantize';
+import { CalibrationMemo } from '../quant/calibration-memo';
 import { buildCheckReport } from '../report/check-report';
 import { warmUpModelBytes } from './warm-up';
 import { inlineEncodingLabels, type QGraph } from '../qgraph/qgraph';
@@ -91,6 +92,8 @@ export class Engine implements EngineApi {
   /** The main graph's full view, as built on load (graphView('') and nodeDetails read it). */
   private mainView: GraphView | undefined;
   private lastQuant: { result: QuantizeResult; settings: QuantizeSettings; graph: QGraph } | undefined;
+  /** Ranges measured on this model, for the next run on the same samples (a config changed, say). */
+  private readonly calibrationMemo = new CalibrationMemo();
   /** The parts of the last parted load answer, until the UI has fetched them all. */
   private parts: { token: number; list: (LoadPart | undefined)[]; drawing: number } | undefined;
   /** The parts of the last view asked for in parts (graphView), until fetched; tokens below zero. */
@@ -558,6 +561,7 @@ export class Engine implements EngineApi {
         onProgress,
         fixSizes: settings.fixSizes,
         deferSqnr: settings.deferSqnr,
+        memo: this.calibrationMemo,
       });
       if (controller.signal.aborted) return { ok: false, error: CANCELLED };
       this.lastQuant = { result, settings, graph: result.graph };
@@ -571,7 +575,12 @@ export class Engine implements EngineApi {
         notes: result.notes,
         assumed,
         fixedSizes: result.fixedSizes,
-        calibration: { samples: samples.length, source: source.kind, observer: settings.calibration.observer },
+        calibration: {
+          samples: samples.length,
+          source: source.kind,
+          observer: settings.calibration.observer,
+          ...(result.calibration.reused ? { reused: result.calibration.reused } : {}),
+        },
         timings: result.timings,
         quantizedTensors: result.encodings.tensors.size,
         floatNodes: result.plan.nodes
@@ -861,6 +870,7 @@ export class Engine implements EngineApi {
     this.inlined = undefined;
     this.bytes = skeleton && file ? () => readBlob(file) : bytes;
     this.lastQuant = undefined;
+    this.calibrationMemo.clear();
     this.mainView = undefined;
     this.parts = undefined;
     this.viewParts = undefined;

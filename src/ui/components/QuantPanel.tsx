@@ -362,6 +362,12 @@ function Results() {
       >
         calibrated on {calibrationText(outcome.calibration)}
       </div>
+      {!!outcome.calibration.reused && (
+        <div data-testid="quant-ranges-reused" className="text-slate-600">
+          ranges of {outcome.calibration.reused} tensor{outcome.calibration.reused === 1 ? '' : 's'} reused from an
+          earlier run on these samples (a range does not depend on the config)
+        </div>
+      )}
       {outcome.assumed.map((a) => (
         <div key={a} className="text-amber-800">
           assumed: {a}
