@@ -18,7 +18,7 @@ import {
 } from './math';
 import type { Plan, TensorSpec } from './plan';
 import type { Range } from './calibrate';
-import { sqnrDb } from './sqnr';
+import { ratioDb } from './sqnr';
 import { halfBits, halfCeil, halfToFloat } from '../model/half';
 import { SentenceError } from '../model/errors';
 
@@ -380,10 +380,21 @@ function weightSqnr(
 ): number {
   const inner = axis === undefined ? values.length : dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const channels = axis === undefined ? 1 : dims[axis]!;
-  return sqnrDb(
-    values,
-    Float64Array.from(q, (v, i) => v * scale[axis === undefined ? 0 : Math.floor(i / inner) % channels]!),
-  );
+  // sqnrDb's sums over the dequantized values, computed in place: a Float64Array.from with a map
+  // took 0.9 s of each 10k-node decoder's quantization.
+  let signal = 0;
+  let noise = 0;
+  for (let start = 0, c = 0; start < values.length; start += inner, c = (c + 1) % channels) {
+    const s = scale[axis === undefined ? 0 : c]!;
+    const end = Math.min(values.length, start + inner);
+    for (let i = start; i < end; i++) {
+      const r = values[i]!;
+      const d = r - q[i]! * s;
+      signal += r * r;
+      noise += d * d;
+    }
+  }
+  return ratioDb(signal, noise);
 }
 
 /**

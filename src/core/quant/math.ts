@@ -94,13 +94,8 @@ export function quantizeWeight(
 ): QuantizedWeight {
   const amax = absMaxAlong(values, dims, axis);
   const scale = amax.map((a) => symmetricScale(a, spec, eps));
-  const q = new Int32Array(values.length);
   const inner = axis === undefined ? values.length : dims.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const channels = axis === undefined ? 1 : dims[axis]!;
-  for (let i = 0; i < values.length; i++) {
-    const c = axis === undefined ? 0 : Math.floor(i / inner) % channels;
-    q[i] = Math.min(spec.qmax, Math.max(spec.qmin, Math.round(values[i]! / scale[c]!)));
-  }
+  const q = roundToScales(values, scale, inner, spec);
   return {
     encoding: {
       dtype: spec.dtype,
@@ -123,12 +118,29 @@ export function requantizeWeight(
   spec: WeightSpec,
   axis?: number,
 ): Int32Array {
-  const q = new Int32Array(values.length);
   const perChannel = scale.length > 1 && axis !== undefined;
   const inner = perChannel ? dims.slice(axis + 1).reduce((a, b) => a * b, 1) : values.length;
-  for (let i = 0; i < values.length; i++) {
-    const c = perChannel ? Math.floor(i / inner) % scale.length : 0;
-    q[i] = Math.min(spec.qmax, Math.max(spec.qmin, Math.round(values[i]! / scale[c]!)));
+  return roundToScales(values, perChannel ? scale : scale.slice(0, 1), inner, spec);
+}
+
+/**
+ * Each value divided by its channel's scale, rounded and clamped to the spec's range: runs of
+ * `inner` values share a scale, the channels cycling through `scale` (one scale: the whole tensor
+ * is one run). A loop per run, not a division per value to find its channel: it runs over every
+ * weight value of the model (10 million on a 10k-node decoder).
+ */
+function roundToScales(
+  values: ArrayLike<number>,
+  scale: readonly number[],
+  inner: number,
+  spec: { qmin: number; qmax: number },
+): Int32Array {
+  const q = new Int32Array(values.length);
+  const { qmin, qmax } = spec;
+  for (let start = 0, c = 0; start < values.length; start += inner, c = (c + 1) % scale.length) {
+    const s = scale[c]!;
+    const end = Math.min(values.length, start + inner);
+    for (let i = start; i < end; i++) q[i] = Math.min(qmax, Math.max(qmin, Math.round(values[i]! / s)));
   }
   return q;
 }
