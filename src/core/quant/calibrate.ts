@@ -58,7 +58,8 @@ export interface CalibrateOptions {
   /**
    * The model `modelBytes` holds, read: with it, a min/max run measures only the observed tensors
    * whose ranges do not follow exactly from others' (a Relu's output from its input's: see
-   * derived-ranges.ts) and computes the rest from theirs.
+   * derived-ranges.ts) and computes the rest from theirs; another observer's run, only those that
+   * are not the same values rearranged (a Transpose's output).
    */
   model?: Model;
   /**
@@ -460,7 +461,7 @@ export async function calibrate(
   createSession: SessionFactory,
   options: CalibrateOptions,
 ): Promise<Map<string, Range>> {
-  if (!options.model || !options.tensors || options.observer !== 'minmax' || options.readOut)
+  if (!options.model || !options.tensors || options.readOut)
     return measure(modelBytes, samples, createSession, {
       ...options,
       tensors:
@@ -469,7 +470,9 @@ export async function calibrate(
           : options.tensors,
     });
   const known = options.known ?? new Map<string, Range>();
-  const derivation = deriveRanges(options.model, new Set([...options.tensors, ...known.keys()]));
+  const derivation = deriveRanges(options.model, new Set([...options.tensors, ...known.keys()]), {
+    sameValues: options.observer !== 'minmax',
+  });
   const unknown = new Set([...derivation.measure].filter((t) => !known.has(t)));
   // Nothing left to measure of what a memo did not give: no run, unless the caller wants the
   // samples' outputs.

@@ -134,9 +134,13 @@ describe('calibration kept between runs', () => {
       const reseeded = await run(m, '16a8w', memo, { samples: other.samples });
       expect(reseeded.sessions).toBeGreaterThan(0);
       expect(reseeded.result.calibration.reused).toBe(0);
-      const averaged = await run(m, '16a8w', memo, { samples: other.samples, observer: 'moving-average' });
+      const averaged = await run(m, '8a8w', memo, { samples: other.samples, observer: 'moving-average' });
       expect(averaged.sessions).toBeGreaterThan(0);
       expect(averaged.result.calibration.reused).toBe(0);
+      // Kept for that observer too: the key and value heads are the projections' values rearranged.
+      const again = await run(m, '16a8w', memo, { samples: other.samples, observer: 'moving-average' });
+      expect(again.sessions).toBe(0);
+      expect(again.result.calibration.reused).toBeGreaterThan(0);
     },
     120_000,
   );

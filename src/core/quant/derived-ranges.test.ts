@@ -113,6 +113,37 @@ describe('derived ranges', () => {
     );
 });
 
+describe('derived ranges for the other observers', () => {
+  // Only rearranged values are derived for them: a Transpose holds its source's values, so a
+  // moving average of its extremes, or a percentile of its values, is the source's.
+  for (const file of [`${TORCH}/float-encoder-opset17.onnx`, `${TORCH}/float-rotary-decoder.onnx`])
+    it.skipIf(!existsSync(file))(
+      `${file.split('/').pop()} at 16a8w, percentile and moving average: the key and value heads' ranges derived are the measured ones`,
+      async () => {
+        const bytes = new Uint8Array(readFileSync(file));
+        const model = readOnnx(bytes);
+        const plan = annotate(model, await loadRulePack('htp'), { ...DEFAULT_OPTIONS, config: '16a8w' });
+        const tensors = observedTensors(model, plan);
+        const derivation = deriveRanges(model, tensors, { sameValues: true });
+        const producer = new Map(model.graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n.opType] as const)));
+        expect([...derivation.derived.keys()].map((t) => producer.get(t))).toEqual(['Transpose', 'Transpose']);
+        const inputs = feedInputs(model);
+        const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 3);
+        for (const observer of ['percentile', 'moving-average'] as const) {
+          const run = (withModel: boolean) =>
+            calibrate(bytes, samples, nodeRuntime.createSession, {
+              observer,
+              percentile: 99.9,
+              tensors,
+              model: withModel ? model : undefined,
+            });
+          expect(plain(await run(true)), observer).toEqual(plain(await run(false)));
+        }
+      },
+      60_000,
+    );
+});
+
 /**
  * A model of one input x [2, 8]: x → node → y, whatever the node, with the constants given (of 8
  * values: [1, 8], else a vector). A Concat joins along the first axis.

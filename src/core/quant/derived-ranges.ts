@@ -87,9 +87,15 @@ export interface DerivedRanges {
 /**
  * Splits `observed` into what calibration measures and what follows from it. A tensor is derived
  * when its node is one of the ops above and each of its sources is measured, derived before it,
- * or a float constant; anything else is measured.
+ * or a float constant; anything else is measured. With `sameValues`, only the rearranging ops
+ * derive (their output holds its source's very values, so any observer's range of it, a moving
+ * average of extremes or a percentile, is the source's): for observers other than min/max.
  */
-export function deriveRanges(model: Model, observed: ReadonlySet<string>): DerivedRanges {
+export function deriveRanges(
+  model: Model,
+  observed: ReadonlySet<string>,
+  { sameValues = false }: { sameValues?: boolean } = {},
+): DerivedRanges {
   const measure = new Set(observed);
   const derived = new Map<string, Rule>();
   const float32 = float32Tensors(model);
@@ -100,7 +106,9 @@ export function deriveRanges(model: Model, observed: ReadonlySet<string>): Deriv
     // A source is known when measured or derived before; a loose one only to the ops that keep it so.
     const keepsLoose = KEEPS_LOOSE.has(node.opType);
     const known = (t: string) => measure.has(t) || (derived.has(t) && (keepsLoose || !derived.get(t)!.loose));
-    const rule = ruleFor(model, node, known, float32) ?? rearrangedFrom(node, known, producers);
+    const rule =
+      (sameValues && !REARRANGING.has(node.opType) ? undefined : ruleFor(model, node, known, float32)) ??
+      rearrangedFrom(node, known, producers);
     if (!rule) continue;
     if (rule.sources.some((t) => derived.get(t)?.loose)) rule.loose = true;
     measure.delete(out);
@@ -114,7 +122,7 @@ export function deriveRanges(model: Model, observed: ReadonlySet<string>): Deriv
   const sources = new Set<string>();
   const readers = readerIndex(model.graph);
   const shapes = declaredShapes(model.graph);
-  for (const t of measure) {
+  for (const t of sameValues ? [] : measure) {
     if (sources.has(t)) continue;
     const parts = slicedWhole(model, t, readers, shapes, (x) => measure.has(x) && !covered.has(x));
     if (!parts) continue;
