@@ -337,19 +337,19 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   // it is read out again over the samples for the extent of its finite values, which is what an
   // encoding can hold, and the run says what becomes of the infinities.
   const unbounded = [...ranges].filter(([, r]) => !Number.isFinite(r.min) || !Number.isFinite(r.max));
-  const unread = unbounded.filter(([name]) => !memo?.finite.has(name));
+  const finite = memo?.finite ?? new Map<string, Range>();
+  const unread = unbounded.filter(([name]) => !finite.has(name));
   if (unread.length) {
-    const finite = await calibrate(bytes, req.samples, req.createSession, {
+    const read = await calibrate(bytes, req.samples, req.createSession, {
       observer: 'minmax',
       tensors: new Set(unread.map(([name]) => name)),
       signal: req.signal,
       readOut: true,
     });
-    for (const [name] of unread) memo?.finite.set(name, finite.get(name) ?? { min: 0, max: 0 });
-    if (!memo) for (const [name] of unread) ranges.set(name, finite.get(name) ?? { min: 0, max: 0 });
+    for (const [name] of unread) finite.set(name, read.get(name) ?? { min: 0, max: 0 });
   }
   for (const [name, r] of unbounded) {
-    const f = memo ? memo.finite.get(name)! : ranges.get(name)!;
+    const f = finite.get(name)!;
     ranges.set(name, f);
     const ends = [r.min === -Infinity ? '-inf' : '', r.max === Infinity ? '+inf' : ''].filter(Boolean).join(' and ');
     plan.notes.push(
