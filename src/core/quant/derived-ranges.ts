@@ -107,8 +107,7 @@ export function deriveRanges(
     const keepsLoose = KEEPS_LOOSE.has(node.opType);
     const known = (t: string) => measure.has(t) || (derived.has(t) && (keepsLoose || !derived.get(t)!.loose));
     const rule =
-      (sameValues && !REARRANGING.has(node.opType) ? undefined : ruleFor(model, node, known, float32)) ??
-      rearrangedFrom(node, known, producers);
+      rearrangedFrom(node, known, producers) ?? (sameValues ? undefined : ruleFor(model, node, known, float32));
     if (!rule) continue;
     if (rule.sources.some((t) => derived.get(t)?.loose)) rule.loose = true;
     measure.delete(out);
@@ -261,9 +260,9 @@ const rearranges = (node: Node) =>
   REARRANGING.has(node.opType) && node.domain === '' && node.outputs.filter(Boolean).length === 1;
 
 /**
- * A rearranging node's rule when its input is not observed but comes, through rearranging nodes
- * only, from a tensor whose range is known: the values are that tensor's (a Transpose of a Reshape
- * of a projection's output, as attention heads are split).
+ * A rearranging node's rule: its input's range when that is known, else that of the tensor its
+ * input comes from through rearranging nodes only, when that one's is known (a Transpose of an
+ * unobserved Reshape of a projection's output, as attention heads are split).
  */
 function rearrangedFrom(
   node: Node,
@@ -293,7 +292,6 @@ function ruleFor(
   if (!input) return undefined;
   const one = (map: Rule['map']): Rule | undefined =>
     known(input) ? { sources: [input], constants: [], map } : undefined;
-  if (REARRANGING.has(node.opType)) return one(same);
   switch (node.opType) {
     case 'Relu':
       return one((lo, hi) => ({ min: Math.max(0, lo), max: Math.max(0, hi) }));
