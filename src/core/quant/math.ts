@@ -137,12 +137,25 @@ function roundToScales(
 ): Int32Array {
   const q = new Int32Array(values.length);
   const { qmin, qmax } = spec;
-  for (let start = 0, c = 0; start < values.length; start += inner, c = (c + 1) % scale.length) {
-    const s = scale[c]!;
-    const end = Math.min(values.length, start + inner);
+  scaleRuns(values.length, inner, scale, (start, end, s) => {
     for (let i = start; i < end; i++) q[i] = Math.min(qmax, Math.max(qmin, Math.round(values[i]! / s)));
-  }
+  });
   return q;
+}
+
+/**
+ * Calls `visit` with each run of `inner` values of a tensor of `length` values and the scale of
+ * its channel, the channels cycling through `scale` (one scale: the whole tensor is one run): a
+ * weight's values walked channel by channel, with no division per value to find its channel.
+ */
+export function scaleRuns(
+  length: number,
+  inner: number,
+  scale: readonly number[],
+  visit: (start: number, end: number, scale: number) => void,
+): void {
+  for (let start = 0, c = 0; start < length; start += inner, c = (c + 1) % scale.length)
+    visit(start, Math.min(length, start + inner), scale[c]!);
 }
 
 /**
