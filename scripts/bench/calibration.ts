@@ -63,6 +63,12 @@ export const CALIBRATION_METRICS: MetricDef[] = [
       'Calibration per sample divided by the plain run of the same sample, done just before it (the median of the per-sample ratios).',
   },
   {
+    id: 'calib.unfused',
+    label: 'Plain inference, optimizations off (× inference)',
+    unit: 'ratio',
+    description: `The plain model with onnxruntime's graph optimizations off, divided by the plain run with its defaults, the two alternated on each sample (median of the ratios over samples 2-${SAMPLES}). The optimizations fuse ops whose intermediate tensors the 8a8w plan observes (a LayerNorm's steps, a MatMul and its Add): calibration's range session must keep those tensors, so it runs the graph unfused, and this part of the overhead comes before any range is taken.`,
+  },
+  {
     id: 'calib.percentile.overhead',
     label: 'Percentile calibration overhead (× inference)',
     unit: 'ratio',
@@ -216,6 +222,18 @@ export const calibrationPart: BenchPart = {
         ratio: median(pairs.map((p) => p.calib / p.plain)),
       };
     };
+    // The same samples through the plain model unfused, alternated with the default session.
+    const unfusedSession = await nodeRuntime.createSession(bytes, { graphOptimizationLevel: 'disabled' });
+    await unfusedSession.run(samples[0] as never);
+    const unfused: number[] = [];
+    for (const sample of samples.slice(1)) {
+      const t0 = performance.now();
+      await session.run(sample as never);
+      const t1 = performance.now();
+      await unfusedSession.run(sample as never);
+      unfused.push((performance.now() - t1) / (t1 - t0));
+    }
+    await unfusedSession.release();
     const minmax = await timed('minmax');
     const sessions = created;
     const percentile = await timed('percentile');
@@ -272,6 +290,7 @@ export const calibrationPart: BenchPart = {
       { metric: 'calib.session', value: Math.round(created) },
       { metric: 'calib.total', value: Math.round(total) },
       { metric: 'calib.overhead', value: Math.round(minmax.ratio * 100) / 100 },
+      { metric: 'calib.unfused', value: Math.round(median(unfused) * 100) / 100 },
       { metric: 'calib.percentile.overhead', value: Math.round(percentile.ratio * 100) / 100 },
     ];
   },
