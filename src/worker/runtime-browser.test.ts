@@ -4,7 +4,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 
-const create = vi.fn(async () => ({}));
+const create = vi.fn(async () => ({ run: async () => ({}) }));
 vi.mock('onnxruntime-web/wasm', () => ({
   env: { wasm: {}, logLevel: 'warning' },
   Tensor: class {},
@@ -23,6 +23,30 @@ describe('the browser runtime', () => {
         extra: { session: { disable_quant_qdq: '1' } },
       }),
     );
+    vi.unstubAllGlobals();
+  });
+
+  it('runs one session at a time: a run asked while another is under way starts when it ends', async () => {
+    vi.stubGlobal('self', { location: { href: 'http://localhost/' } });
+    const { browserRuntime } = await import('./runtime-browser');
+    const steps: string[] = [];
+    const session = (name: string) => ({
+      run: async () => {
+        steps.push(`${name} start`);
+        // onnxruntime-web's run waits between its start and its end (its tensors are prepared
+        // asynchronously), which is when another run could start.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        steps.push(`${name} end`);
+        return {};
+      },
+    });
+    create.mockResolvedValueOnce(session('a')).mockResolvedValueOnce(session('b'));
+    const [a, b] = [
+      await browserRuntime.createSession(new Uint8Array(8)),
+      await browserRuntime.createSession(new Uint8Array(8)),
+    ];
+    await Promise.all([a.run({}), b.run({}), a.run({})]);
+    expect(steps).toEqual(['a start', 'a end', 'b start', 'b end', 'a start', 'a end']);
     vi.unstubAllGlobals();
   });
 });

