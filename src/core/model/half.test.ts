@@ -100,4 +100,29 @@ describe('roundHalfEven', () => {
     expect(ties.map(roundHalfEven).map((x) => x + 0)).toEqual([-4, -2, -2, 0, 0, 2, 2, 4]);
     expect([-2.6, -2.4, 2.4, 2.6, 7].map(roundHalfEven)).toEqual([-3, -2, 2, 3, 7]);
   });
+
+  it('keeps the sign of a zero, and rounds the doubles either side of a tie to their nearest', () => {
+    expect(Object.is(roundHalfEven(-0), -0)).toBe(true);
+    expect(Object.is(roundHalfEven(0), 0)).toBe(true);
+    // The largest double below 0.5 and the smallest above it, and so on near other ties: exact
+    // steps away from the tie, rounded as their own distance says, not as the tie.
+    const below = (x: number) => x - 2 ** (Math.floor(Math.log2(Math.abs(x))) - 52);
+    const above = (x: number) => x + 2 ** (Math.floor(Math.log2(Math.abs(x))) - 52);
+    expect([0.5, 2.5, 1023.5].map((t) => [roundHalfEven(below(t)), roundHalfEven(above(t))])).toEqual([
+      [0, 1],
+      [2, 3],
+      [1023, 1024],
+    ]);
+    expect([-0.5, -2.5].map((t) => [roundHalfEven(below(t)), roundHalfEven(above(t))])).toEqual([
+      [-1, 0],
+      [-3, -2],
+    ]);
+    // Past 2^52 every double is a whole number already.
+    expect([2 ** 52 + 1, -(2 ** 53), Infinity, -Infinity].map(roundHalfEven)).toEqual([
+      2 ** 52 + 1,
+      -(2 ** 53),
+      Infinity,
+      -Infinity,
+    ]);
+  });
 });
