@@ -119,22 +119,41 @@ export const MATTERS_DB = 20;
  * the float16 value its DequantizeLinear gives (onnxruntime's: the product in float32, rounded to
  * float16), the value the export hands on and the merged trace (trace-graph.ts) rounds through.
  */
-function fakeQuant(enc: QuantEncoding): ((x: number) => number) | undefined {
+function fakeQuant(enc: QuantEncoding): Rounder | undefined {
   if (enc.scale.length !== 1) return undefined;
   const s = enc.scale[0]!;
   const zp = enc.zeroPoint[0] ?? 0;
   if (!(s > 0)) return undefined;
   const { qmin, qmax } = quantRange(enc.dtype, enc.bitwidth);
+  if (enc.scaleType !== 'float16') return { s, zp, qmin, qmax };
   const quantize = (x: number) => Math.min(qmax, Math.max(qmin, roundHalfEven(x / s) + zp));
-  if (enc.scaleType !== 'float16') return (x) => (quantize(x) - zp) * s;
   // Each level's float16 value, worked out the first time a value rounds to it.
   const levels = new Float64Array(qmax - qmin + 1).fill(NaN);
-  return (x) => {
-    const i = quantize(x) - qmin;
-    let v = levels[i]!;
-    if (Number.isNaN(v)) levels[i] = v = halfToFloat(halfBits(Math.fround((i + qmin - zp) * s), 'even'));
-    return v;
+  return {
+    s,
+    zp,
+    qmin,
+    qmax,
+    half: (x) => {
+      const i = quantize(x) - qmin;
+      let v = levels[i]!;
+      if (Number.isNaN(v)) levels[i] = v = halfToFloat(halfBits(Math.fround((i + qmin - zp) * s), 'even'));
+      return v;
+    },
   };
+}
+
+/**
+ * One tensor's encoding as the trace rounds through it (fakeQuant): a per-tensor scale and zero
+ * point with the integer range, and for a float16 tensor the function that gives its float16
+ * value.
+ */
+interface Rounder {
+  s: number;
+  zp: number;
+  qmin: number;
+  qmax: number;
+  half?: (x: number) => number;
 }
 
 /**
@@ -202,7 +221,7 @@ export async function traceError(
   const g = model.graph;
   const producer = producerIndex(g);
   const inputs = new Set(g.inputs.map((i) => i.name));
-  const rounders = new Map<string, (x: number) => number>();
+  const rounders = new Map<string, Rounder>();
   for (const [t, enc] of encodings) {
     if (constants.has(t) || (!producer.has(t) && !inputs.has(t))) continue;
     const fq = fakeQuant(enc);
@@ -217,21 +236,32 @@ export async function traceError(
     return e;
   };
   const add = (name: string, x: ArrayLike<number>, y: ArrayLike<number> | undefined) => {
-    const fq = rounders.get(name)!;
+    const { s, zp, qmin, qmax, half } = rounders.get(name)!;
     const e = accOf(name);
+    // The sums in locals, added to in the same order as into `e`: the same figures. Rounded here,
+    // not through a function of each tensor's own, which kept this loop (10M values a sample at
+    // 10k traced tensors) from being optimized as one; clamped by comparisons, not Math.min and
+    // Math.max (10 of 27 ns a value), to the same values.
+    let { signal, noise, own, nonzero, zeroed } = e;
     for (let i = 0; i < x.length; i++) {
       const v = x[i]!;
       if (!Number.isFinite(v)) continue;
-      const r = fq(v);
-      e.signal += v * v;
-      e.own += (v - r) * (v - r);
+      let r: number;
+      if (half) r = half(v);
+      else {
+        const q = roundHalfEven(v / s) + zp;
+        r = ((q < qmin ? qmin : q > qmax ? qmax : q) - zp) * s;
+      }
+      signal += v * v;
+      own += (v - r) * (v - r);
       const d = v - (y ? y[i]! : r);
-      e.noise += d * d;
+      noise += d * d;
       if (v !== 0) {
-        e.nonzero++;
-        if (r === 0) e.zeroed++;
+        nonzero++;
+        if (r === 0) zeroed++;
       }
     }
+    Object.assign(e, { signal, noise, own, nonzero, zeroed });
   };
   /** A graph input's quantized value is its own rounding: its figures from the sample's values. */
   const addInputs = (feeds: Record<string, ortTypes.Tensor>) => {
