@@ -62,7 +62,7 @@ export const runLane = (): RunLane => ({ tail: Promise.resolve() });
  * order asked. onnxruntime-web's run keeps its lists of inputs and outputs on the wasm stack from
  * the start of the run to its end, and waits in between: a second run started meanwhile on the
  * same instance stacks its lists below, and the first, ending, gives the stack back from where it
- * started, second's lists included, for the next call to write over. Two runs at once (the error
+ * started, the second's lists included, for the next call to write over. Two runs at once (the error
  * trace runs the float model and its export side by side) failed with "output name cannot be
  * empty" or a wasm fault as soon as their lists differed in size (a model of 10k outputs beside
  * one of 82), and could as well have read another tensor's values. The wasm runs one thing at a
