@@ -115,9 +115,12 @@ export const MAX_SOURCES = 8;
 export const MATTERS_DB = 20;
 
 /**
- * Rounds like ONNX's QuantizeLinear (half to even) and dequantizes back; for a float16 tensor to
- * the float16 value its DequantizeLinear gives (onnxruntime's: the product in float32, rounded to
- * float16), the value the export hands on and the merged trace (trace-graph.ts) rounds through.
+ * How the trace rounds a tensor as ONNX's QuantizeLinear does (half to even) and dequantizes it
+ * back: the per-tensor scale, zero point and integer range, which the comparison loop applies
+ * itself; for a float16 tensor also the function that gives the float16 value its
+ * DequantizeLinear gives (onnxruntime's: the product in float32, rounded to float16), the value
+ * the export hands on and the merged trace (trace-graph.ts) rounds through. Undefined for an
+ * encoding of several scales, or a scale that is not positive.
  */
 function fakeQuant(enc: QuantEncoding): Rounder | undefined {
   if (enc.scale.length !== 1) return undefined;
