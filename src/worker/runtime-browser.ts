@@ -4,7 +4,7 @@
  */
 import * as ort from 'onnxruntime-web/wasm';
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import { oneRunAtATime, ortSessionOptions, runLane, type OrtRuntime } from '../core/quant/runtime';
+import { engineSession, ortSessionOptions, runLane, type OrtRuntime } from '../core/quant/runtime';
 
 ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, self.location.href).href };
 // One thread: no SharedArrayBuffer (and so no cross-origin isolation) needed, and calibration is reproducible.
@@ -18,7 +18,7 @@ const lane = runLane();
 export const browserRuntime: OrtRuntime = {
   Tensor: ort.Tensor as unknown as OrtRuntime['Tensor'],
   createSession: async (bytes, options) =>
-    oneRunAtATime(
+    engineSession(
       await ort.InferenceSession.create(bytes, {
         executionProviders: ['wasm'],
         logSeverityLevel: 4,

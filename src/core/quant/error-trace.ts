@@ -364,9 +364,10 @@ export async function traceError(
     throw err;
   }
   // One read takes every traced tensor, so each model is asked for all its outputs (the traced
-  // ones and the model's own): onnxruntime checks a list of names against its outputs one by one,
-  // which at 10k traced tensors cost about 60 ms a run (10k-node decoder: 250 ms a run without the
-  // list, 320 with it).
+  // ones and the model's own) without a list of names: onnxruntime checks such a list against its
+  // outputs, which at 10k traced tensors cost about 60 ms a run when it scanned them
+  // (10k-node decoder: 250 ms a run without the list, 320 with it; runtime.ts's fastNameLookup
+  // has since made each name one lookup).
   const whole = reads.length === 1;
   /** Both models' values of read `r` of sample `k`. */
   const runRead = ([k, r]: readonly [number, number]) => {

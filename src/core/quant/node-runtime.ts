@@ -1,6 +1,6 @@
 /** The engine's onnxruntime for Node (CLI, tests): onnxruntime-web's wasm build, one thread. */
 import { createOrtSession, ort } from './ort-node';
-import { oneRunAtATime, ortSessionOptions, runLane, type OrtRuntime } from './runtime';
+import { engineSession, ortSessionOptions, runLane, type OrtRuntime } from './runtime';
 
 /** Every engine session in this process shares one onnxruntime-web instance. */
 const lane = runLane();
@@ -8,7 +8,7 @@ const lane = runLane();
 export const nodeRuntime: OrtRuntime = {
   Tensor: ort.Tensor as unknown as OrtRuntime['Tensor'],
   createSession: async (bytes, options) =>
-    oneRunAtATime(await createOrtSession(bytes, ortSessionOptions(options)), lane) as unknown as Awaited<
+    engineSession(await createOrtSession(bytes, ortSessionOptions(options)), lane) as unknown as Awaited<
       ReturnType<OrtRuntime['createSession']>
     >,
 };

