@@ -49,4 +49,16 @@ describe('the browser runtime', () => {
     expect(steps).toEqual(['a start', 'a end', 'b start', 'b end', 'a start', 'a end']);
     vi.unstubAllGlobals();
   });
+
+  it("finds a session's outputs by name as Node's runtime does (runtime.test.ts checks the lookup on a real model)", async () => {
+    vi.stubGlobal('self', { location: { href: 'http://localhost/' } });
+    const { browserRuntime } = await import('./runtime-browser');
+    // Where onnxruntime-web keeps a session's names: its handler.
+    const handler = { inputNames: ['x'], outputNames: Array.from({ length: 200 }, (_, i) => `t${i}`) };
+    create.mockResolvedValueOnce({ run: async () => ({}), handler } as never);
+    await browserRuntime.createSession(new Uint8Array(8));
+    expect(Object.hasOwn(handler.outputNames, 'indexOf')).toBe(true);
+    expect(handler.outputNames.indexOf('t150')).toBe(150);
+    vi.unstubAllGlobals();
+  });
 });
