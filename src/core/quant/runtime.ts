@@ -62,19 +62,20 @@ export function engineSession<S extends ortTypes.InferenceSession>(session: S, l
 const INDEXED_NAMES = 64;
 
 /**
- * Makes onnxruntime-web find `session`'s inputs and outputs by name in constant time; returns
- * whether it could (the lists are where onnxruntime-web 1.30 keeps them). Its run looks up each
- * fetched output with `outputNames.indexOf`, a scan of the list: with every traced tensor an output
- * (the error trace reads 10k at a time on a 10k-node decoder), the lookups took about a fifth of
- * each run (351 against 274 ms, medians of 6 runs fetching every node output of that decoder),
- * and its whole error trace took 23.0 s against 18.3 s (means of 4 alternated traces, 9 samples).
+ * Makes onnxruntime-web find `session`'s inputs and outputs by name in constant time, where it
+ * keeps their lists as onnxruntime-web 1.30 does (runtime.test.ts fails when it no longer does).
+ * Its run looks up each fetched output with `outputNames.indexOf`, a scan of the list: with every
+ * traced tensor an output (the error trace reads 10k at a time on a 10k-node decoder), the
+ * lookups took about a fifth of each run (351 against 274 ms, medians of 6 runs fetching every
+ * node output of that decoder), and its whole error trace took 23.0 s against 18.3 s (means of 4
+ * alternated traces, 9 samples).
  * The lists themselves are left as they are: each gets its own `indexOf`, a map from name to its
  * first position, which answers as the array's method does (the first index holding the same
  * string, else -1); a search from a given position goes to the array's own method.
  */
-export function fastNameLookup(session: ortTypes.InferenceSession): boolean {
+function fastNameLookup(session: ortTypes.InferenceSession): void {
   const handler = (session as unknown as { handler?: { inputNames?: unknown; outputNames?: unknown } }).handler;
-  if (!handler || !Array.isArray(handler.inputNames) || !Array.isArray(handler.outputNames)) return false;
+  if (!handler || !Array.isArray(handler.inputNames) || !Array.isArray(handler.outputNames)) return;
   for (const names of [handler.inputNames, handler.outputNames] as string[][]) {
     if (names.length < INDEXED_NAMES) continue;
     const first = new Map<unknown, number>();
@@ -88,7 +89,6 @@ export function fastNameLookup(session: ortTypes.InferenceSession): boolean {
       writable: true,
     });
   }
-  return true;
 }
 
 /** The runs of one onnxruntime instance, taken one at a time (see {@link oneRunAtATime}). */
@@ -110,7 +110,7 @@ export const runLane = (): RunLane => ({ tail: Promise.resolve() });
  * one of 82), and could as well have read another tensor's values. The wasm runs one thing at a
  * time anyway: nothing is lost.
  */
-export function oneRunAtATime<S extends ortTypes.InferenceSession>(session: S, lane: RunLane): S {
+function oneRunAtATime<S extends ortTypes.InferenceSession>(session: S, lane: RunLane): S {
   const run = session.run.bind(session) as (...args: unknown[]) => Promise<ortTypes.InferenceSession.ReturnType>;
   session.run = ((...args: unknown[]) => {
     const result = lane.tail.then(() => run(...args));
