@@ -357,7 +357,12 @@ export async function traceError(
   }
   let b: ortTypes.InferenceSession;
   try {
-    // The export names each quantized activation's DequantizeLinear output as the tensor.
+    // The export names each quantized activation's DequantizeLinear output as the tensor. Each is
+    // an output of its own: onnxruntime looks through the fetched outputs for every value it
+    // makes (10k-node decoder, 9,991 fetches: 3.2 s of a profile's 18 runs of both models), but
+    // the tensors joined by Concats into 159 outputs made its allocation planner take 9.5-12.4 s to
+    // create the session instead of 5.3-5.6 s, more than the runs saved (whole trace 16.4-19.9 s
+    // against 17.1-18.2 s).
     b = await createSession(exposeTensors(qdqBytes, traced), options);
   } catch (err) {
     await a.release();
