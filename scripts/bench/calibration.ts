@@ -25,6 +25,7 @@ import { annotate, observedTensors } from '../../src/core/quant/plan';
 import { DEFAULT_OPTIONS } from '../../src/core/quant/configs';
 import { loadRulePack } from '../../rules/registry';
 import type { BenchPart, Figure, MetricDef, PreparedCase, Target } from './types';
+import { measuredValues, reductionMs } from './reduction-floor';
 
 const MAX_NODES = 12_000;
 const SAMPLES = 9;
@@ -67,6 +68,26 @@ export const CALIBRATION_METRICS: MetricDef[] = [
     label: 'Plain inference, optimizations off (× inference)',
     unit: 'ratio',
     description: `The plain model with onnxruntime's graph optimizations off, divided by the plain run with its defaults, the two alternated on each sample (median of the ratios over samples 2-${SAMPLES}). The optimizations fuse ops whose intermediate tensors the 8a8w plan observes (a LayerNorm's steps, a MatMul and its Add): calibration's range session must keep those tensors, so it runs the graph unfused, and this part of the overhead comes before any range is taken.`,
+  },
+  {
+    id: 'calib.reduced-values',
+    label: 'Values calibration reduces a sample (min/max)',
+    unit: 'count',
+    description:
+      "Elements of the tensors the 8a8w plan measures (those whose ranges follow exactly from others' are computed, not reduced), at the sizes onnxruntime infers for the samples: what the range session takes a minimum and a maximum of, every sample. The note gives the tensors, and any whose size only a run tells (left out).",
+  },
+  {
+    id: 'calib.reduce-ms',
+    label: "onnxruntime-web's ReduceMin and ReduceMax of that many values",
+    unit: 'ms',
+    description: `One ReduceMin and one ReduceMax over that many float32 values in rows of 1,024, in a session created as calibration's range session is (unfused, memory kept between runs), less the same graph without them; the tensor is made inside the graph, nothing is copied into groups or read out (reduction-floor.ts). Median over 15 alternations.`,
+  },
+  {
+    id: 'calib.floor',
+    label: 'Floor: unfused inference + those reductions (× inference)',
+    unit: 'ratio',
+    description:
+      "The unfused ratio above plus the reductions' time over inference per sample: what calibration with its ranges computed in the graph would score on the target's ratio if grouping the tensors cost nothing. No in-graph calibration on onnxruntime-web goes below it (its reductions are scalar loops, 0.5-0.8 ns a value each here); the gap up to the overhead figure is the groups' copies and nodes and the read-out of their results.",
   },
   {
     id: 'calib.percentile.overhead',
@@ -234,6 +255,9 @@ export const calibrationPart: BenchPart = {
       unfused.push((performance.now() - t1) / (t1 - t0));
     }
     await unfusedSession.release();
+    const reduced = await measuredValues(bytes, model, tensors, samples);
+    // (A model whose measured tensors only a run sizes, Silero's folded If, has no floor here.)
+    const reduceMs = reduced.values > 0 ? await reductionMs(reduced.values) : undefined;
     const minmax = await timed('minmax');
     const sessions = created;
     const percentile = await timed('percentile');
@@ -291,6 +315,25 @@ export const calibrationPart: BenchPart = {
       { metric: 'calib.total', value: Math.round(total) },
       { metric: 'calib.overhead', value: Math.round(minmax.ratio * 100) / 100 },
       { metric: 'calib.unfused', value: Math.round(median(unfused) * 100) / 100 },
+      {
+        metric: 'calib.reduced-values',
+        value: reduced.values,
+        note: `${reduced.tensors.toLocaleString('en-US')} tensors${reduced.unsized ? `; ${reduced.unsized} of unknown size left out` : ''}`,
+      },
+      ...(reduceMs === undefined
+        ? (['calib.reduce-ms', 'calib.floor'] as const).map((metric) => ({
+            metric,
+            value: null,
+            note: 'not measured: no measured tensor has a size before a run',
+          }))
+        : [
+            { metric: 'calib.reduce-ms', value: Math.round(reduceMs * 10) / 10 },
+            {
+              metric: 'calib.floor',
+              value: Math.round((median(unfused) + reduceMs / minmax.inference) * 100) / 100,
+              ...(reduced.unsized ? { note: 'without the tensors of unknown size: a floor below the true one' } : {}),
+            },
+          ]),
       { metric: 'calib.percentile.overhead', value: Math.round(percentile.ratio * 100) / 100 },
     ];
   },
