@@ -48,7 +48,7 @@ export const CALIBRATION_METRICS: MetricDef[] = [
     label: 'Calibration session creation (once per run)',
     unit: 'ms',
     description:
-      'Creating the onnxruntime-web sessions calibration needs (one with the observed tensors as outputs, whose inferred sizes give the groups, and the one that reduces them in groups, which runs every sample): paid once per quantization, not per sample.',
+      "Creating the onnxruntime-web sessions calibration needs: the one that reduces the observed tensors in groups, which runs every sample, and, only where the graph does not give every observed tensor's size (static-shapes.ts), one created first with them as outputs, whose inferred sizes give the groups. Paid once per quantization, not per sample.",
   },
   {
     id: 'calib.total',

