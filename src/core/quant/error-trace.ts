@@ -8,7 +8,17 @@
  */
 import type * as ortTypes from 'onnxruntime-common';
 import { checkpoint, type SessionFactory } from './calibrate';
-import { exposeTensors, exposeTensorsForShapes, type CalibrationSample } from './expose';
+import {
+  exposeJoined,
+  exposeTensors,
+  exposeTensorsForShapes,
+  sampleDimSizes,
+  splitJoined,
+  type CalibrationSample,
+  type JoinedBlock,
+} from './expose';
+import { tensorTypes } from './plan';
+import { staticShapes } from './static-shapes';
 import { outputNumbers, ratioDb } from './sqnr';
 import { eachTraceSum, traceGraph, type InferredDims } from './trace-graph';
 import { RuntimeStoppedError } from './runtime';
@@ -104,6 +114,11 @@ export interface TraceOptions {
    * figures inside one graph holding both.
    */
   inGraph?: boolean;
+  /**
+   * false: read each of the float model's traced tensors as an output of its own, even where the
+   * graph gives their sizes and they fit one read (then they are read in joined blocks).
+   */
+  joinFloat?: boolean;
   /** Samples done, of how many: a fraction within a sample read in several runs. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -334,14 +349,25 @@ export async function traceError(
   // between its DequantizeLinear and QuantizeLinear), with the inputs' named dimensions at the
   // samples' sizes: onnxruntime then knows most tensors' sizes before a run, which the reads are
   // cut by.
-  const floatSide = exposeTensorsForShapes(floatBytes, traced, samples);
+  // Where the graph gives every traced tensor's size and they fit one read, the float model's are
+  // read in joined blocks (exposeJoined), with no session created to learn their sizes.
+  const joined = how.joinFloat === false ? undefined : joinedFloat();
+  const floatSide = joined
+    ? {
+        bytes: joined.bytes,
+        freeDimensionOverrides: sampleDimSizes(
+          g.inputs.map((i) => ({ name: i.name, shape: i.shape })),
+          samples,
+        ),
+      }
+    : exposeTensorsForShapes(floatBytes, traced, samples);
   const options = {
     graphOptimizationLevel: 'disabled',
     freeDimensionOverrides: floatSide.freeDimensionOverrides,
     handOver: true,
   } as const;
   let a = await createSession(floatSide.bytes, options);
-  const reads = readsOf(a, traced, readBytes);
+  const reads = joined ? [[...traced]] : readsOf(a, traced, readBytes);
   // Where that takes more than one run a sample, both models in one graph instead, the figures
   // summed inside it: one run a sample. (For a model read in one run, the merged session costs
   // more to create than the reads: 237 ms against 111 for openWakeWord's log-mel, both in all.)
@@ -403,8 +429,9 @@ export async function traceError(
         ahead = runRead(jobs[j + 1]!);
         ahead.catch(() => undefined);
       }
+      const floats = joined ? splitJoined(joined.blocks, ra, outputNumbers) : undefined;
       for (const name of names) {
-        const x = outputNumbers(ra[name]);
+        const x = floats ? floats.get(name) : outputNumbers(ra[name]);
         const y = outputNumbers(rb[name]);
         if (!x || !y) continue;
         if (x.length === y.length) add(name, x, y);
@@ -424,6 +451,25 @@ export async function traceError(
     await b.release();
   }
   return finish(reads.length, from);
+
+  /**
+   * The float model with its traced tensors in joined blocks, when the graph gives each one's size
+   * and type (static-shapes.ts) and all of a sample fit one read; else undefined.
+   */
+  function joinedFloat(): { bytes: Uint8Array; blocks: JoinedBlock[] } | undefined {
+    const sizes = staticShapes(model, samples);
+    const types = tensorTypes(model);
+    const list = new Map<string, { dims: readonly number[]; type: string }>();
+    let bytes = 0;
+    for (const t of traced) {
+      const dims = sizes.get(t);
+      const type = types.get(t);
+      if (!dims || (type !== 'float32' && type !== 'float16')) return undefined;
+      list.set(t, { dims, type });
+      bytes += dims.reduce((x, y) => x * y, 1) * (type === 'float16' ? 2 : 4);
+    }
+    return bytes <= readBytes ? exposeJoined(floatBytes, list) : undefined;
+  }
 
   /**
    * The trace from the sums in `acc`: the first `samplesInGraph` samples summed in one graph, each
