@@ -84,10 +84,10 @@ export const CALIBRATION_METRICS: MetricDef[] = [
   },
   {
     id: 'calib.floor',
-    label: 'Floor: unfused inference + those reductions (× inference)',
+    label: 'Estimated floor: unfused inference + those reductions (× inference)',
     unit: 'ratio',
     description:
-      "The unfused ratio above plus the reductions' time over inference per sample: what calibration with its ranges computed in the graph would score on the target's ratio if grouping the tensors cost nothing. No in-graph calibration on onnxruntime-web goes below it (its reductions are scalar loops, 0.5-0.8 ns a value each here); the gap up to the overhead figure is the groups' copies and nodes and the read-out of their results.",
+      "The unfused ratio above plus the reductions' time over inference per sample: an estimate of what calibration with its ranges computed in the graph would score on the target's ratio if grouping the tensors cost nothing, with onnxruntime-web's reductions (scalar loops, 0.5-0.8 ns a value each here). Its two halves are measured apart from calibration: on a model whose sample takes a few milliseconds (the 1k decoder) their noise can put it above the overhead itself; on the 10k decoder the gap up to the overhead figure is the groups' copies and nodes and the read-out of their results.",
   },
   {
     id: 'calib.percentile.overhead',

@@ -5,8 +5,9 @@
  * value of every measured tensor to a minimum and a maximum. This times one ReduceMin and one
  * ReduceMax over as many values as the measured tensors hold a sample, in rows of 1,024 (the
  * 10k-node decoder's tensor size; longer rows reduced no faster in issue 14's measurements), with
- * nothing copied into groups and nothing read out. That sum, over plain inference, is a ratio no
- * in-graph calibration on this runtime goes below.
+ * nothing copied into groups and nothing read out. That sum, over plain inference, estimates the
+ * ratio no in-graph calibration on this runtime goes below (measured apart from calibration, so
+ * with its own noise: on a model whose sample takes a few milliseconds it can come out above).
  */
 import type * as ortTypes from 'onnxruntime-common';
 import type { onnx } from '../../src/core/model/onnx/generated/onnx-pb.js';
