@@ -14,7 +14,7 @@
  * a mistake fails the run (and calibration takes another way) rather than mixing tensors' values.
  */
 import { constantNodeValue, smallConstValues, smallIntValues } from '../model/constants';
-import type { ConstTensor, Model, Node } from '../model/types';
+import type { AttributeValue, ConstTensor, Model, Node } from '../model/types';
 import type { CalibrationSample } from './expose';
 
 type Shape = readonly number[];
@@ -110,25 +110,15 @@ const unsized = (): never => {
   throw new Unsized();
 };
 
-function intAttr(node: Node, name: string): number | undefined {
+/** The value of `node`'s attribute `name` when it is of `type`. */
+function attrOf(node: Node, name: string, type: AttributeValue['type']): unknown {
   const a = node.attributes.find((x) => x.name === name)?.attr;
-  return a?.type === 'int' ? a.value : undefined;
+  return a?.type === type ? a.value : undefined;
 }
-
-function intsAttr(node: Node, name: string): number[] | undefined {
-  const a = node.attributes.find((x) => x.name === name)?.attr;
-  return a?.type === 'ints' ? a.value : undefined;
-}
-
-function stringAttr(node: Node, name: string): string | undefined {
-  const a = node.attributes.find((x) => x.name === name)?.attr;
-  return a?.type === 'string' ? a.value : undefined;
-}
-
-function floatsAttr(node: Node, name: string): number[] | undefined {
-  const a = node.attributes.find((x) => x.name === name)?.attr;
-  return a?.type === 'floats' ? a.value : undefined;
-}
+const intAttr = (node: Node, name: string) => attrOf(node, name, 'int') as number | undefined;
+const intsAttr = (node: Node, name: string) => attrOf(node, name, 'ints') as number[] | undefined;
+const stringAttr = (node: Node, name: string) => attrOf(node, name, 'string') as string | undefined;
+const floatsAttr = (node: Node, name: string) => attrOf(node, name, 'floats') as number[] | undefined;
 
 /** An axis in [0, rank), from a possibly negative one. */
 function axisOf(axis: number, rank: number): number {
