@@ -1,8 +1,8 @@
 /**
  * The floor under calibration's overhead: what computing the ranges inside the graph costs a sample
  * before any choice of QuantLens's, with onnxruntime-web's own kernels. Calibration must run the
- * float graph unfused (the observed tensors sit inside the fusions: `calib.unfused`) and reduce every
- * value of every measured tensor to a minimum and a maximum. This times one ReduceMin and one
+ * float graph unfused (the observed tensors sit inside the fusions: `calib.unfused`) and reduce
+ * every value of every measured tensor to a minimum and a maximum. This times one ReduceMin and one
  * ReduceMax over as many values as the measured tensors hold a sample, in rows of 1,024 (the
  * 10k-node decoder's tensor size; longer rows reduced no faster in issue 14's measurements), with
  * nothing copied into groups and nothing read out. That sum, over plain inference, estimates the
@@ -19,14 +19,15 @@ import { nodeRuntime } from '../../src/core/quant/node-runtime';
 
 /** Values per row of the timed reduction. */
 const ROW = 1024;
-/** Rows of the small input the timed tensor is tiled from inside the graph (no 23 MB feed a run). */
+/** Rows of the small input the timed tensor is tiled from in the graph (no 23 MB feed a run). */
 const SEED_ROWS = 64;
 
 /**
  * How many values calibration's min/max reduces a sample: the measured tensors (those whose ranges
  * do not follow from others') at the sizes onnxruntime infers for the samples, as calibration's
  * first session infers them. Tensors it cannot size before a run (a length that follows the values,
- * or dims onnxruntime does not carry through a sub-graph folded away) are counted apart, not guessed.
+ * or dims onnxruntime does not carry through a sub-graph folded away) are counted apart, not
+ * guessed.
  */
 export async function measuredValues(
   bytes: Uint8Array,
@@ -101,12 +102,15 @@ export function reductionModel(rows: number, reduce: boolean): Uint8Array {
   });
 }
 
-/** Rows of 1,024 the timed tensor has for `values` values: a whole number of tiles, at least one. */
+/** Rows of 1,024 the timed tensor has for `values` values: whole tiles, at least one. */
 export function floorRows(values: number): number {
   return Math.max(1, Math.ceil(values / ROW / SEED_ROWS)) * SEED_ROWS;
 }
 
-/** The input the timed tensor is tiled from: values in no order (a branch predictor learns nothing), the same every run. */
+/**
+ * The input the timed tensor is tiled from: values in no order (a branch predictor learns
+ * nothing), the same every run.
+ */
 export function floorSeed(): Float32Array {
   const seed = new Float32Array(SEED_ROWS * ROW);
   let state = 12345;

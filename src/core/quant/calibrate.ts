@@ -416,8 +416,8 @@ function inferredOutputs(session: ortTypes.InferenceSession, want: (name: string
 
 /**
  * The sizes and types of the observed float tensors that `model`'s nodes make, worked out from the
- * graph for the samples (static-shapes.ts), as {@link inferredOutputs} gives onnxruntime's; undefined
- * unless every one is sized and typed float32 or float16 (onnxruntime is asked then).
+ * graph for the samples (static-shapes.ts), as {@link inferredOutputs} gives onnxruntime's;
+ * undefined unless every one is sized and typed float32 or float16 (onnxruntime is asked then).
  */
 function graphShapes(model: Model, tensors: ReadonlySet<string>, samples: readonly CalibrationSample[]) {
   const sizes = staticShapes(model, samples);
@@ -472,7 +472,8 @@ async function foldedShapes(
  * reduces tensors of one shape together (augmentWithGroupedRanges), so a sample costs about one
  * plain inference. The groups need the tensors' sizes: worked out from the graph when `model` is
  * given and its ops allow (static-shapes.ts), else inferred by onnxruntime as it creates a session
- * with the tensors as outputs, else read out of that session's run of the first sample. When shapes change between samples, or the grouped model cannot be built, a
+ * with the tensors as outputs, else read out of that session's run of the first sample. When
+ * shapes change between samples, or the grouped model cannot be built, a
  * ReduceMin/ReduceMax pair per tensor takes over (augmentWithRanges) where it finishes the
  * samples left sooner than reading the tensors out (perTensorPays), and the tensors are read out
  * otherwise. The percentile observer takes each tensor's tails the same way (TopK of its shape

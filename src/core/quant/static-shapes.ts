@@ -1,8 +1,8 @@
 /**
  * The sizes of a float model's tensors worked out from the graph alone, for the calibration
- * samples' input sizes: what calibration's grouped ranges need (expose.ts, augmentWithGroupedRanges)
- * without a session created only to ask onnxruntime (on a 10k-node decoder, creating that session
- * took 1.2-2.4 s of a 3.4-5.9 s calibration).
+ * samples' input sizes: what calibration's grouped ranges need (augmentWithGroupedRanges), without
+ * a session created only to ask onnxruntime (on a 10k-node decoder, creating that session took
+ * 1.2-2.4 s of a 3.4-5.9 s calibration).
  *
  * A size is given only where it follows for certain: the ops below, with every input's size known
  * and every value a size depends on a constant of the graph (or computed from sizes: Shape, Gather,
