@@ -26,7 +26,8 @@ const SAME_SHAPE = new Set([
   'Floor', 'Gelu', 'HardSigmoid', 'HardSwish', 'Hardmax', 'Identity', 'InstanceNormalization', 'IsInf',
   'IsNaN', 'LayerNormalization', 'LeakyRelu', 'Log', 'LogSoftmax', 'LpNormalization', 'LRN',
   'MeanVarianceNormalization', 'Mish', 'Neg', 'Not', 'QuantizeLinear', 'Reciprocal', 'Relu', 'Round',
-  'Selu', 'Shrink', 'Sigmoid', 'Sign', 'Sin', 'Sinh', 'Softmax', 'Softplus', 'Softsign', 'Sqrt', 'Tan',
+  'ScatterElements', 'ScatterND', 'Selu', 'Shrink', 'Sigmoid', 'Sign', 'Sin', 'Sinh', 'Softmax', 'Softplus',
+  'Softsign', 'Sqrt', 'Tan',
   'Tanh', 'ThresholdedRelu', 'Trilu',
 ]); // prettier-ignore
 
@@ -35,6 +36,12 @@ const BROADCAST = new Set([
   'Add', 'And', 'BitShift', 'Div', 'Equal', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual', 'Max',
   'Mean', 'Min', 'Mod', 'Mul', 'Or', 'Pow', 'PRelu', 'Sub', 'Sum', 'Where', 'Xor',
 ]); // prettier-ignore
+
+/**
+ * Ops whose integer values (sizes, a Pad's amounts, booleans as 0 and 1) are worked out when their
+ * inputs' are known and of rank 0 or 1: PyTorch's and paddle2onnx's shape computations.
+ */
+const INT_ARITHMETIC = new Set(['Add', 'Sub', 'Mul', 'Div', 'Mod', 'Equal', 'Less', 'Greater', 'Where']);
 
 /** Reductions, whose axes are an attribute, or an input from `inputFrom` on. */
 const REDUCTIONS: Record<string, number> = {
@@ -61,7 +68,7 @@ export function staticShapes(model: Model, samples: readonly CalibrationSample[]
   const floats = new Map<string, number[]>();
   const setConst = (t: ConstTensor) => {
     shapes.set(t.name, t.dims);
-    const v = smallIntValues(t);
+    const v = smallIntValues(t) ?? (t.dtype === 'bool' ? smallIntValues({ ...t, dtype: 'uint8' }) : undefined);
     if (v) values.set(t.name, v);
     else {
       const f = smallConstValues(t);
@@ -168,6 +175,33 @@ function windowed(
   return out;
 }
 
+/**
+ * The values of a tensor of shape `out` taken from `values` (of shape `from`, row-major):
+ * `source` maps each output index to the input index it holds.
+ */
+function pick(
+  out: Shape,
+  values: readonly number[],
+  from: Shape,
+  source: (index: number[]) => number[],
+): number[] | undefined {
+  if (values.length !== product(from)) return undefined;
+  const strides = from.map((_, a) => product(from.slice(a + 1)));
+  const picked: number[] = [];
+  const index = out.map(() => 0);
+  for (let n = product(out); n > 0; n--) {
+    const at = source(index).reduce((sum, i, a) => sum + i * strides[a]!, 0);
+    const got = values[at];
+    if (got === undefined) return undefined;
+    picked.push(got);
+    for (let a = index.length - 1; a >= 0; a--) {
+      if (++index[a]! < out[a]!) break;
+      index[a] = 0;
+    }
+  }
+  return picked;
+}
+
 function infer(
   node: Node,
   opset: number,
@@ -197,7 +231,18 @@ function infer(
     const s = need(0);
     // Sizes stay whole numbers through an Identity or a Cast to an integer type (int32, int64).
     const to = intAttr(node, 'to');
-    set(s, 0, op === 'Identity' || (op === 'Cast' && (to === 6 || to === 7)) ? value(0) : undefined);
+    const v = value(0);
+    set(
+      s,
+      0,
+      op === 'Identity' || (op === 'Cast' && (to === 6 || to === 7 || to === 9))
+        ? v
+        : op === 'Not' && v
+          ? v.map((x) => (x ? 0 : 1))
+          : undefined,
+    );
+    // Dropout's mask has its output's size.
+    if (op === 'Dropout' && node.outputs[1]) set(s, 1);
     // A LayerNormalization's mean and inverse standard deviation: one value per normalized row.
     if (op === 'LayerNormalization' && node.outputs.length > 1) {
       const a = axisOf(intAttr(node, 'axis') ?? -1, s.length);
@@ -213,14 +258,26 @@ function infer(
     // Integer arithmetic on sizes (PyTorch's and paddle2onnx's shape computations).
     let v: number[] | undefined;
     const vs = node.inputs.map((_, i) => value(i));
-    if (vs.every((x) => x) && all.every((s) => s.length <= 1) && ['Add', 'Sub', 'Mul', 'Div'].includes(op)) {
-      const [a, b] = vs as number[][];
+    if (vs.every((x) => x) && all.every((s) => s.length <= 1) && INT_ARITHMETIC.has(op)) {
+      const [a, b, c] = vs as number[][];
       const n = product(out);
       const at = (x: number[], i: number) => (x.length === 1 ? x[0]! : x[i]!);
+      // An integer Mod takes the divisor's sign, unless fmod asks for the dividend's (C's %).
+      const fmod = intAttr(node, 'fmod') === 1;
       v = Array.from({ length: n }, (_, i) => {
         const p = at(a!, i);
         const q = at(b!, i);
-        return op === 'Add' ? p + q : op === 'Sub' ? p - q : op === 'Mul' ? p * q : q === 0 ? NaN : Math.trunc(p / q);
+        // Comparisons give booleans as 0 and 1; Where picks between its last two inputs.
+        if (op === 'Where') return p ? q : at(c!, i);
+        if (op === 'Equal') return p === q ? 1 : 0;
+        if (op === 'Less') return p < q ? 1 : 0;
+        if (op === 'Greater') return p > q ? 1 : 0;
+        if (op === 'Add') return p + q;
+        if (op === 'Sub') return p - q;
+        if (op === 'Mul') return p * q;
+        if (q === 0) return NaN;
+        if (op === 'Div') return Math.trunc(p / q);
+        return fmod ? p % q : (((p % q) + q) % q) + 0;
       });
       if (v.some((x) => !Number.isFinite(x))) v = undefined;
     }
@@ -252,7 +309,10 @@ function infer(
       return set([], 0, [product(need(0))]);
     case 'ConstantOfShape': {
       const dims = needValue(0);
-      return set(dims);
+      // Its value, when it is an integer (a run of zero pads, say), repeated.
+      const a = node.attributes.find((x) => x.name === 'value')?.attr;
+      const fill = a?.type === 'tensor' ? smallIntValues(a.value)?.[0] : undefined;
+      return set(dims, 0, fill === undefined ? undefined : Array<number>(product(dims)).fill(fill));
     }
     case 'MatMul': {
       const a = need(0);
@@ -365,9 +425,18 @@ function infer(
     }
     case 'Transpose': {
       const x = need(0);
-      const perm = intsAttr(node, 'perm') ?? x.map((_, i) => x.length - 1 - i);
+      const perm = (intsAttr(node, 'perm') ?? x.map((_, i) => x.length - 1 - i)).map((p) => axisOf(p, x.length));
       if (perm.length !== x.length) return unsized();
-      return set(perm.map((p) => x[axisOf(p, x.length)]!));
+      const out = perm.map((p) => x[p]!);
+      // Integer values moved with their positions (PyTorch writes a Pad's amounts through one).
+      const v = value(0);
+      // Output axis k is input axis perm[k].
+      const source = (i: number[]) => {
+        const at = Array<number>(x.length);
+        i.forEach((j, k) => (at[perm[k]!] = j));
+        return at;
+      };
+      return set(out, 0, v && pick(out, v, x, source));
     }
     case 'Squeeze': {
       const x = need(0);
@@ -463,13 +532,9 @@ function infer(
         out[a] = count;
         ranges[a] = { start: s, step, count };
       });
-      // The values of a 1-D size vector, sliced.
+      // Integer values (a size vector, a Pad's amounts), sliced.
       const v = value(0);
-      const sliced =
-        v && x.length === 1
-          ? Array.from({ length: ranges[0]!.count }, (_, i) => v[ranges[0]!.start + i * ranges[0]!.step]!)
-          : undefined;
-      return set(out, 0, sliced);
+      return set(out, 0, v && pick(out, v, x, (i) => i.map((j, a) => ranges[a]!.start + j * ranges[a]!.step)));
     }
     case 'Gather': {
       const x = need(0);
@@ -484,6 +549,33 @@ function infer(
           : undefined;
       return set(out, 0, picked && picked.length === (iv?.length ?? -1) ? picked : undefined);
     }
+    case 'Einsum': {
+      // Letters only (no "...", whose broadcasting is left to onnxruntime), each of one size.
+      const eq = (stringAttr(node, 'equation') ?? '').replace(/\s/g, '');
+      const [lhs, rhs] = eq.split('->');
+      const terms = lhs?.split(',') ?? [];
+      if (!lhs || eq.includes('.') || terms.length !== node.inputs.length) return unsized();
+      const size = new Map<string, number>();
+      terms.forEach((term, i) => {
+        const x = need(i);
+        if (term.length !== x.length) return unsized();
+        [...term].forEach((c, k) => {
+          if (size.has(c) && size.get(c) !== x[k]) return unsized();
+          size.set(c, x[k]!);
+        });
+      });
+      // Without "->", the letters that appear once, in alphabetical order.
+      const out =
+        rhs ??
+        [...size.keys()]
+          .filter((c) => lhs.split(c).length === 2)
+          .sort()
+          .join('');
+      return set([...out].map((c) => size.get(c) ?? unsized()));
+    }
+    case 'GatherElements':
+      need(0);
+      return set(need(1));
     case 'Expand': {
       const x = need(0);
       return set(broadcast([x, needValue(1)]));
