@@ -551,7 +551,13 @@ async function measure(
       const level = options.optimize ? ({ graphOptimizationLevel: 'extended' } as const) : plain;
       return {
         augmented,
-        session: await createSession(augmented.bytes, { ...level, handOver: true, reuseMemory: true }),
+        // Handed over only when written for it: a model with nothing to add is the caller's own
+        // bytes, which the page's runtime would take from it (the export then read an empty model).
+        session: await createSession(augmented.bytes, {
+          ...level,
+          handOver: augmented.bytes !== modelBytes,
+          reuseMemory: true,
+        }),
       };
     } catch (err) {
       if (err instanceof RuntimeStoppedError) throw err;

@@ -7,6 +7,7 @@ import { CalibrationCancelled } from './calibrate';
 import type { ConfigName } from './configs';
 import { TRACE_READ_BYTES, type ErrorTrace } from './error-trace';
 import { quantizeBytes } from '../../testing/quantize-file';
+import { transferringFactory } from '../../testing/transferring-runtime';
 import { nodeRuntime } from './node-runtime';
 import type { SessionFactory } from './runtime';
 import { errorSourceText, errorTraceMethod, errorTraceMethodText, errorTraceText } from '../report/report-text';
@@ -248,6 +249,26 @@ describe('the error trace', () => {
       const whole = await r.traceError({ readBytes: Infinity, inGraph: false });
       expect(whole.tensors.some((t) => t.resized !== undefined)).toBe(true);
       expect({ ...fallback, runs: 1 }).toEqual(whole);
+    },
+    60_000,
+  );
+
+  it.skipIf(!existsSync(SCORES))(
+    "goes on from the merged graph's failure in the app's runtime, which takes the bytes of a model it is handed over",
+    async () => {
+      // The page's runtime (runtime-remote.ts) transfers a model's buffer to its worker: the bytes
+      // handed over are empty afterwards, so a session made again needs the model written again.
+      const handedOver: number[] = [];
+      const transferring = transferringFactory(handedOver);
+      const { r } = await quantizeBytes(new Uint8Array(readFileSync(SCORES)), '8a8w', {
+        seed: 1,
+        createSession: transferring,
+      });
+      handedOver.length = 0;
+      const mixed = await r.traceError({ readBytes: 1 });
+      expect(handedOver.length).toBeGreaterThan(1);
+      expect(mixed.samplesInGraph).toBe(2);
+      expectSameTrace(mixed, await r.traceError({ inGraph: false }));
     },
     60_000,
   );

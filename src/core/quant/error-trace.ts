@@ -379,7 +379,9 @@ export async function traceError(
     await a.release();
     from = await inOneGraph(dims, floatSide.freeDimensionOverrides);
     if (from === samples.length) return finish(1, from);
-    a = await createSession(floatSide.bytes, options);
+    // Written again: the bytes handed over to the first session are the runtime's now (the page's
+    // runtime transfers them to its worker, leaving them empty here).
+    a = await createSession(exposeTensorsForShapes(floatBytes, traced, samples).bytes, options);
   }
   let b: ortTypes.InferenceSession;
   try {

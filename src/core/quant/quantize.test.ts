@@ -41,6 +41,7 @@ import { outputSqnr } from './sqnr';
 import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { constValues } from '../model/constants';
 import { Engine } from '../session/engine';
+import { transferringFactory } from '../../testing/transferring-runtime';
 
 const DATA = '/usr/share/libonnx-testdata/data/pytorch-converted';
 const load = (path: string) => new Uint8Array(readFileSync(path));
@@ -692,6 +693,28 @@ describe('calibration in shape groups, on models from real exporters', () => {
     // give (onnxruntime's inferred sizes, which may change between samples), the run goes through.
     await expect(run(true)).rejects.toThrow(/Reshape/);
     await expect(run(false)).resolves.toBeDefined();
+  });
+
+  it("keeps the model's own bytes when calibration has nothing to add to it, in a runtime that takes what it is handed (ONNX's Relu test)", async () => {
+    // Its input is measured from the samples and its Relu's range follows from the input's: the
+    // range model is the model itself, which must not be handed over (the export reads it after).
+    const bytes = load('/usr/share/libonnx-testdata/data/node/test_relu/model.onnx');
+    const model = readOnnx(bytes);
+    const inputs = feedInputs(model);
+    const handedOver: number[] = [];
+    const out = await quantize({
+      model,
+      bytes,
+      pack: await loadRulePack('htp'),
+      soc: 'SM8650',
+      strict: false,
+      options: { ...DEFAULT_OPTIONS, config: '8a8w' },
+      samples: randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 2),
+      createSession: transferringFactory(handedOver),
+    });
+    expect(bytes.byteLength).toBeGreaterThan(0);
+    expect(out.qdq.bytes.byteLength).toBeGreaterThan(bytes.byteLength);
+    expect(out.sqnr?.[0]?.db).toBeGreaterThan(30);
   });
 
   /** PyTorch MobileNetV3 (exported with symbolic batch, height and width): two samples of one size, one of another. */
