@@ -231,6 +231,19 @@ test("a sequence input gets no shape field, and the run says what it is (ONNX's 
   );
 });
 
+test("a model calibration adds nothing to is quantized in the page's runtime, which takes the bytes handed to it (ONNX's test_relu)", async ({
+  page,
+}) => {
+  // Its input is measured from the samples and its Relu's range follows from it: the range model is
+  // the model itself. Handed over to the runtime's worker, it left the export an empty model
+  // ("Quantization failed: Cannot read properties of null").
+  const file = '/usr/share/libonnx-testdata/data/node/test_relu/model.onnx';
+  await openModelFile(page, file, 'run scripts/ensure-system-deps.sh (libonnx-testdata)', 'relu.onnx');
+  await expect(page.getByTestId('quant-result')).toContainText('2 tensors quantized', { timeout: 30_000 });
+  await expect(page.getByTestId('quant-error')).toHaveCount(0);
+  await expect(page.getByTestId('sqnr').first()).toContainText('dB');
+});
+
 test("an SQNR random images cannot speak for says so: PP-OCRv4's detector scores a fraction of a step of Sigmoid's 1/256", async ({
   page,
 }) => {
