@@ -42,6 +42,7 @@ import { onnx } from '../model/onnx/generated/onnx-pb.js';
 import { constValues } from '../model/constants';
 import { Engine } from '../session/engine';
 import { transferringFactory } from '../../testing/transferring-runtime';
+import { quantizeBytes } from '../../testing/quantize-file';
 
 const DATA = '/usr/share/libonnx-testdata/data/pytorch-converted';
 const load = (path: string) => new Uint8Array(readFileSync(path));
@@ -699,19 +700,7 @@ describe('calibration in shape groups, on models from real exporters', () => {
     // Its input is measured from the samples and its Relu's range follows from the input's: the
     // range model is the model itself, which must not be handed over (the export reads it after).
     const bytes = load('/usr/share/libonnx-testdata/data/node/test_relu/model.onnx');
-    const model = readOnnx(bytes);
-    const inputs = feedInputs(model);
-    const handedOver: number[] = [];
-    const out = await quantize({
-      model,
-      bytes,
-      pack: await loadRulePack('htp'),
-      soc: 'SM8650',
-      strict: false,
-      options: { ...DEFAULT_OPTIONS, config: '8a8w' },
-      samples: randomSamples(ort.Tensor, inputs, resolveInputShapes(inputs).shapes, 2),
-      createSession: transferringFactory(handedOver),
-    });
+    const { r: out } = await quantizeBytes(bytes, '8a8w', { createSession: transferringFactory(), count: 2 });
     expect(bytes.byteLength).toBeGreaterThan(0);
     expect(out.qdq.bytes.byteLength).toBeGreaterThan(bytes.byteLength);
     expect(out.sqnr?.[0]?.db).toBeGreaterThan(30);
