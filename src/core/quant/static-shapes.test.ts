@@ -19,6 +19,7 @@ import { nodeRuntime } from './node-runtime';
 import { annotate, observedTensors } from './plan';
 import { staticShapes } from './static-shapes';
 import { parseTensorFile } from './tensor-file';
+import { attr, makeAttribute, makeTensor, makeValueInfo, writeOnnx } from '../model/write-onnx';
 
 const DATA = '/usr/share/libonnx-testdata/data';
 const TORCH = '.cache/corpus/torch';
@@ -179,5 +180,45 @@ describe('sizes worked out from the graph', () => {
     // Its classifier's size does not follow the image's, but it is reached through the image's
     // pooled size: not worked out either.
     expect(mixed.has(last)).toBe(false);
+  });
+  it('carries size values through a Cast to bool and back as 0 and 1, as onnxruntime does', async () => {
+    // shape(x) - [2, 0] = [0, 3]; as bool and back, [0, 1]; plus one, the size of a ConstantOfShape.
+    const node = (
+      opType: string,
+      input: string[],
+      output: string,
+      attribute = [] as ReturnType<typeof makeAttribute>[],
+    ) => ({
+      opType,
+      input,
+      output: [output],
+      attribute,
+    });
+    const bytes = writeOnnx({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: {
+        name: 'cast-bool',
+        node: [
+          node('Shape', ['x'], 's'),
+          node('Sub', ['s', 'two_zero'], 'd'),
+          node('Cast', ['d'], 'b', [makeAttribute('to', attr.int(9))]),
+          node('Cast', ['b'], 'i', [makeAttribute('to', attr.int(7))]),
+          node('Add', ['i', 'ones'], 'size'),
+          node('ConstantOfShape', ['size'], 'y', [
+            makeAttribute('value', attr.tensor(makeTensor('', [1.5], [1], 'float32'))),
+          ]),
+        ],
+        input: [makeValueInfo('x', 'float32', [2, 3])],
+        output: [makeValueInfo('y', 'float32')],
+        initializer: [makeTensor('two_zero', [2, 0], [2], 'int64'), makeTensor('ones', [1, 1], [2], 'int64')],
+      },
+    });
+    const model = readOnnx(bytes);
+    const sample = { x: new nodeRuntime.Tensor('float32', new Float32Array(6), [2, 3]) };
+    expect(staticShapes(model, [sample]).get('y')).toEqual([1, 2]);
+    const got = await compare(bytes, model, [sample]);
+    expect(got?.wrong).toEqual([]);
+    expect(got?.sized.has('y')).toBe(true);
   });
 });

@@ -229,17 +229,20 @@ function infer(
   };
   if (SAME_SHAPE.has(op)) {
     const s = need(0);
-    // Sizes stay whole numbers through an Identity or a Cast to an integer type (int32, int64).
+    // Integer values go through an Identity, a Cast to int32 or int64 as they are, a Cast to bool
+    // or a Not as 0 and 1.
     const to = intAttr(node, 'to');
     const v = value(0);
     set(
       s,
       0,
-      op === 'Identity' || (op === 'Cast' && (to === 6 || to === 7 || to === 9))
+      op === 'Identity' || (op === 'Cast' && (to === 6 || to === 7))
         ? v
-        : op === 'Not' && v
-          ? v.map((x) => (x ? 0 : 1))
-          : undefined,
+        : op === 'Cast' && to === 9
+          ? v?.map((x) => (x ? 1 : 0))
+          : op === 'Not'
+            ? v?.map((x) => (x ? 0 : 1))
+            : undefined,
     );
     // Dropout's mask has its output's size.
     if (op === 'Dropout' && node.outputs[1]) set(s, 1);
