@@ -24,8 +24,7 @@ import {
   type RangeModel,
   type TensorShape,
 } from './expose';
-import { tensorTypes } from './plan';
-import { staticShapes } from './static-shapes';
+import { floatShapes } from './static-shapes';
 
 export type ObserverKind = 'minmax' | 'moving-average' | 'percentile';
 
@@ -420,19 +419,15 @@ function inferredOutputs(session: ortTypes.InferenceSession, want: (name: string
  * undefined unless every one is sized and typed float32 or float16 (onnxruntime is asked then).
  */
 function graphShapes(model: Model, tensors: ReadonlySet<string>, samples: readonly CalibrationSample[]) {
-  const sizes = staticShapes(model, samples);
-  const types = tensorTypes(model);
+  const made = model.graph.nodes.flatMap((n) => n.outputs.filter((o) => o && tensors.has(o)));
+  const known = floatShapes(model, samples, made);
+  if (!known) return undefined;
   const shapes = new Map<string, TensorShape>();
   const firstDims = new Map<string, number>();
-  for (const node of model.graph.nodes)
-    for (const name of node.outputs) {
-      if (!name || !tensors.has(name)) continue;
-      const dims = sizes.get(name);
-      const type = types.get(name);
-      if (!dims || (type !== 'float32' && type !== 'float16')) return undefined;
-      shapes.set(name, { dims, type, firstDimFixed: true });
-      if (dims.length) firstDims.set(name, dims[0]!);
-    }
+  for (const [name, { dims, type }] of known) {
+    shapes.set(name, { dims, type, firstDimFixed: true });
+    if (dims.length) firstDims.set(name, dims[0]!);
+  }
   return { shapes, firstDims };
 }
 

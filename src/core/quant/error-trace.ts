@@ -17,8 +17,7 @@ import {
   type CalibrationSample,
   type JoinedBlock,
 } from './expose';
-import { tensorTypes } from './plan';
-import { staticShapes } from './static-shapes';
+import { floatShapes } from './static-shapes';
 import { outputNumbers, ratioDb } from './sqnr';
 import { eachTraceSum, traceGraph, type InferredDims } from './trace-graph';
 import { RuntimeStoppedError } from './runtime';
@@ -459,18 +458,12 @@ export async function traceError(
    * and type (static-shapes.ts) and all of a sample fit one read; else undefined.
    */
   function joinedFloat(): { bytes: Uint8Array; blocks: JoinedBlock[] } | undefined {
-    const sizes = staticShapes(model, samples);
-    const types = tensorTypes(model);
-    const list = new Map<string, { dims: readonly number[]; type: string }>();
+    const known = floatShapes(model, samples, traced);
+    if (!known) return undefined;
     let bytes = 0;
-    for (const t of traced) {
-      const dims = sizes.get(t);
-      const type = types.get(t);
-      if (!dims || (type !== 'float32' && type !== 'float16')) return undefined;
-      list.set(t, { dims, type });
+    for (const { dims, type } of known.values())
       bytes += dims.reduce((x, y) => x * y, 1) * (type === 'float16' ? 2 : 4);
-    }
-    return bytes <= readBytes ? exposeJoined(floatBytes, list) : undefined;
+    return bytes <= readBytes ? exposeJoined(floatBytes, known) : undefined;
   }
 
   /**

@@ -16,6 +16,7 @@
 import { constantNodeValue, smallConstValues, smallIntValues } from '../model/constants';
 import type { AttributeValue, ConstTensor, Model, Node } from '../model/types';
 import type { CalibrationSample } from './expose';
+import { tensorTypes } from './plan';
 
 type Shape = readonly number[];
 
@@ -109,6 +110,27 @@ export function staticShapes(model: Model, samples: readonly CalibrationSample[]
     }
   }
   return shapes;
+}
+
+/**
+ * The size and element type of each of `tensors` (float32 or float16, as calibration and the
+ * error trace read them), or undefined unless the graph gives every one.
+ */
+export function floatShapes(
+  model: Model,
+  samples: readonly CalibrationSample[],
+  tensors: Iterable<string>,
+): Map<string, { dims: Shape; type: 'float32' | 'float16' }> | undefined {
+  const sizes = staticShapes(model, samples);
+  const types = tensorTypes(model);
+  const out = new Map<string, { dims: Shape; type: 'float32' | 'float16' }>();
+  for (const name of tensors) {
+    const dims = sizes.get(name);
+    const type = types.get(name);
+    if (!dims || (type !== 'float32' && type !== 'float16')) return undefined;
+    out.set(name, { dims, type });
+  }
+  return out;
 }
 
 /** A size this module does not work out. */
