@@ -128,9 +128,17 @@ test('a dynamically quantized model gets one model-level finding and is not quan
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'fail');
   await expect(page.getByTestId('finding')).toHaveCount(1);
   await expect(page.getByTestId('finding')).toHaveAttribute('data-rule', 'not-qdq');
-  await expect(page.getByTestId('side-panel')).toHaveAttribute('data-order', 'quantizer-first');
-  // No quantizer run started on its own: the banner still judges the model's own (absent) encodings.
-  await expect(page.getByTestId('verdict-encodings')).toContainText('none (float model)');
+  // Not a float model: its finding leads the panel, and the quantizer (which takes float models)
+  // comes second.
+  await expect(page.getByTestId('side-panel')).toHaveAttribute('data-order', 'findings-first');
+  // No quantizer run started on its own: the banner judges the model's own encodings, and says
+  // what they are: integer ops, not a float model.
+  await expect(page.getByTestId('verdict-encodings')).toContainText('none (integer ops, not QDQ)');
+  // Lenient, it is still not shown as a float model whose quantization is yet to come.
+  await page.getByRole('checkbox', { name: 'Strict' }).uncheck();
+  await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass-with-warnings');
+  await expect(page.getByTestId('verdict-label')).not.toContainText('FLOAT MODEL');
+  await expect(page.getByTestId('verdict-encodings')).toContainText('none (integer ops, not QDQ)');
 });
 
 test("a model from ONNX Runtime's quantizer offers its QNN EP's flow: one click judges it there", async ({ page }) => {

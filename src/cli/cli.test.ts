@@ -161,6 +161,21 @@ describe('quantlens check', () => {
     expect(JSON.parse(r.out).verdict).toBe('pass-with-warnings');
   });
 
+  it('says a model quantized with integer ops is no float model (ONNX test_convinteger)', () => {
+    const r = run('check', '/usr/share/libonnx-testdata/data/node/test_convinteger_with_padding/model.onnx');
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('encodings none (integer ops, not QDQ)');
+    // The JSON keeps the check's own value, as the schema has it.
+    const json = JSON.parse(
+      run('check', '/usr/share/libonnx-testdata/data/node/test_convinteger_with_padding/model.onnx', '--format=json')
+        .out,
+    );
+    expect(json.encodings).toBe('float');
+    expect(run('check', '/usr/share/libonnx-testdata/data/node/test_relu/model.onnx').out).toContain(
+      'encodings none (float model)',
+    );
+  });
+
   it('names unnamed nodes <OpType>_<index>', () => {
     const r = run('check', '/usr/share/libonnx-testdata/data/node/test_erf/model.onnx', '--format', 'json');
     expect(r.code).toBe(1);

@@ -279,7 +279,7 @@ export function htmlReport(report: CheckReport, view: GraphView | undefined, opt
     [report.backend === 'lpai' ? 'LPAI version' : 'HTP arch', report.arch],
     ['Deployment flow', flowText(report.flow)],
     ['Mode', strictText(report.strict)],
-    ['Encodings', encodingsText(report.encodings)],
+    ['Encodings', encodingsText(report.encodings, report.findings)],
     ...(options.config ? [['Quantization config', options.config] as [string, string]] : []),
   ]);
   const model = kvTable([

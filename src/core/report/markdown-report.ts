@@ -81,7 +81,7 @@ export function markdownReport(report: CheckReport, options: MarkdownReportOptio
         [report.backend === 'lpai' ? 'LPAI version' : 'HTP arch', mdText(report.arch)],
         ['Deployment flow', mdText(flowText(report.flow))],
         ['Mode', mdText(strictText(report.strict))],
-        ['Encodings', mdText(encodingsText(report.encodings))],
+        ['Encodings', mdText(encodingsText(report.encodings, report.findings))],
         ...(options.config ? [['Quantization config', mdCode(options.config)]] : []),
       ],
     ),

@@ -103,10 +103,52 @@ const ENCODINGS: Record<string, string> = {
   float: 'none: a float model',
 };
 
-/** e.g. `qdq (QDQ nodes in the model)`; unknown values are shown as they are. */
-export function encodingsText(encodings: string): string {
+/**
+ * What the checked model's encodings are. The result's own source (qdq, aimet, quantizer, float),
+ * except for a model without Q/DQ that is not float either, as its findings tell: `integer-ops`,
+ * quantized with integer ops (ONNX Runtime's dynamic quantization, or the QOperator format), or
+ * `compiled`, its quantization inside EPContext binaries. The check reads both as "no Q/DQ nodes",
+ * but calling them float models misled (IS-Net from ONNX Runtime's quantize_dynamic: "encodings:
+ * none (float model)" above a finding that says it is dynamically quantized).
+ */
+export function encodingsKind(encodings: string, findings: readonly { rule: string }[]): string {
+  if (encodings !== 'float') return encodings;
+  if (findings.some((f) => f.rule === 'precompiled-context')) return 'compiled';
+  if (findings.some((f) => f.rule === 'not-qdq')) return 'integer-ops';
+  return 'float';
+}
+
+/** The kinds {@link encodingsKind} tells from the findings, in words (the JSON report says `float`). */
+const DERIVED: Record<string, string> = {
+  'integer-ops': 'none as QDQ: the model is quantized with integer ops (dynamic or QOperator)',
+  compiled: 'inside the compiled contexts (EPContext)',
+};
+
+/**
+ * e.g. `qdq (QDQ nodes in the model)`; a kind the findings tell ({@link encodingsKind}) in words
+ * alone; unknown values are shown as they are.
+ */
+export function encodingsText(encodings: string, findings: readonly { rule: string }[] = []): string {
+  const kind = encodingsKind(encodings, findings);
+  const derived = DERIVED[kind];
+  if (derived) return derived;
   const label = ENCODINGS[encodings];
   return label ? `${encodings} (${label})` : encodings;
+}
+
+const SHORT: Record<string, string> = {
+  qdq: 'QDQ',
+  aimet: 'AIMET',
+  quantizer: 'quantizer plan',
+  float: 'none (float model)',
+  'integer-ops': 'none (integer ops, not QDQ)',
+  compiled: 'inside the compiled contexts',
+};
+
+/** The few words the verdict line gives the encodings (the page's banner, the CLI's text). */
+export function encodingsShortText(encodings: string, findings: readonly { rule: string }[]): string {
+  const kind = encodingsKind(encodings, findings);
+  return SHORT[kind] ?? kind.toUpperCase();
 }
 
 /** The deployment flow, as the report names it. */

@@ -13,6 +13,7 @@ import { forgetQuantize, runQuantize } from './quant';
 import { onModelLoaded } from './share-apply';
 import { showView } from './view';
 import { seedScopes } from '../../core/view/scopes';
+import { encodingsKind } from '../../core/report/report-text';
 import { useApp } from '../state/app-store';
 
 /**
@@ -89,8 +90,7 @@ export async function afterLoad(
   // A dynamically quantized model is not a float model to quantize again, nor is a compiled one:
   // their findings say what to do.
   const r = useCheck.getState().result;
-  if (r?.encodings !== 'float' || r.findings.some((f) => f.rule === 'not-qdq' || f.rule === 'precompiled-context'))
-    return;
+  if (!r || encodingsKind(r.encodings, r.findings) !== 'float') return;
   const { nodeCount } = result.summary;
   // Weights in external-data files are read in for the run: they count as much as inline ones.
   const byteLength = result.summary.byteLength + result.summary.externalBytes;

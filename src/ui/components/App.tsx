@@ -14,6 +14,7 @@ import { QuantPanel } from './QuantPanel';
 import { VerdictBanner } from './VerdictBanner';
 import { loadSocs } from '../actions/check';
 import { useCheck } from '../state/check-store';
+import { encodingsKind } from '../../core/report/report-text';
 import { useQuant } from '../state/quant-store';
 import { ShortcutHelp, useShortcuts } from './Shortcuts';
 import { startTheme } from '../theme';
@@ -88,7 +89,8 @@ function EmptyState() {
  */
 function SidePanel() {
   const open = useApp((s) => !!s.summary);
-  const floatModel = useCheck((s) => s.result?.encodings === 'float');
+  // A model quantized with integer ops, or compiled, is no float model: its findings lead.
+  const floatModel = useCheck((s) => !!s.result && encodingsKind(s.result.encodings, s.result.findings) === 'float');
   const planShown = useQuantIsPlan();
   const float = floatModel || planShown;
   const rendered = useRenderedWhenIdle();

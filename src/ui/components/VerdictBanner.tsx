@@ -1,5 +1,6 @@
 /** The verdict: pass / pass with warnings / fail, with counts, SoC and arch, backend and mode. */
 import { delegationText } from '../../core/check/delegation';
+import { encodingsKind, encodingsShortText } from '../../core/report/report-text';
 import { partitionColour } from './OpNode';
 import { FLOW_LABEL } from '../format';
 import { useCheck } from '../state/check-store';
@@ -55,10 +56,9 @@ export function VerdictBanner() {
     );
   }
   const c = result.counts;
-  // A float model that passes has had only its op support checked: not "ready for the NPU".
-  // A compiled model has no Q/DQ either: its quantization is inside its context binaries.
-  const compiled = result.findings.some((f) => f.rule === 'precompiled-context');
-  const neutral = result.encodings === 'float' && !compiled && result.verdict !== 'fail';
+  // A float model that passes has had only its op support checked: not "ready for the NPU". A
+  // compiled model, or one quantized with integer ops, has no Q/DQ either, but is no float model.
+  const neutral = encodingsKind(result.encodings, result.findings) === 'float' && result.verdict !== 'fail';
   return (
     <div
       className={`flex flex-wrap items-center gap-x-4 gap-y-1 border-b px-3 py-1.5 text-sm ${neutral ? NEUTRAL : STYLE[result.verdict]}`}
@@ -79,15 +79,7 @@ export function VerdictBanner() {
         {result.strict ? 'strict' : 'lenient'}
       </span>
       <span className="text-xs opacity-80" data-testid="verdict-encodings">
-        encodings:{' '}
-        {compiled
-          ? 'inside the compiled contexts'
-          : result.encodings === 'float'
-            ? 'none (float model)'
-            : result.encodings === 'quantizer'
-              ? 'quantizer plan'
-              : result.encodings.toUpperCase()}{' '}
-        · {result.nodesChecked} nodes checked
+        encodings: {encodingsShortText(result.encodings, result.findings)} · {result.nodesChecked} nodes checked
       </span>
       <span
         className="text-xs"
