@@ -152,6 +152,10 @@ async function runLoad(
     origin,
     parseMs: result.parseMs,
     selectedId: undefined,
+    // The last model's focus is not this one's: left, the canvas centred the new drawing on the
+    // node that has its id there (a finding clicked in PyTorch's encoder, then a CNN opened: drawn
+    // half above the canvas).
+    focus: undefined,
     notices: s.notices.filter((n) => n.error.code === 'engine'),
   }));
   // The page's first model renders the panels for the first time as well as the drawing, with code
