@@ -80,6 +80,18 @@ describe('readOnnx', () => {
     expect(e.problem).toContain('PNG');
   });
 
+  it('names a short text file for what it is, however short', () => {
+    // Below 16 bytes it was read as protobuf: "hello world" was a corrupt model (wire type 4).
+    for (const text of ['hello world\n', 'x', 'model.onnx', '{}', '  \n']) {
+      const e = loadError(new TextEncoder().encode(text), 'notes.onnx');
+      expect(e.code).toBe('not-onnx');
+      expect(e.problem).toContain(text.trim().startsWith('{') ? 'a JSON text file' : 'a text file');
+    }
+    // The first bytes of ONNX's own models are no text: every one of them still opens.
+    for (const m of ['node/test_relu', 'node/test_if', 'pytorch-converted/test_Conv2d'])
+      expect(readOnnx(load(`${m}/model.onnx`)).graph.nodes.length).toBeGreaterThan(0);
+  });
+
   it('reports a truncated model with the offset', () => {
     const bytes = load('pytorch-converted/test_Conv2d/model.onnx');
     const e = loadError(bytes.subarray(0, Math.floor(bytes.length / 2)), 'half.onnx');

@@ -24,14 +24,17 @@ export function sniffForeignFormat(bytes: Uint8Array): string | undefined {
     const at = sig.at ?? 0;
     if (bytes.length >= at + sig.bytes.length && sig.bytes.every((b, i) => bytes[at + i] === b)) return sig.name;
   }
-  // Text files: JSON, HTML, prototxt. An ONNX file starts with a varint tag (0x08 for ir_version).
+  // Text files: JSON, HTML, prototxt, a note. An ONNX file starts with a varint tag (0x08 for
+  // ir_version). However short, printable text is no model: a field of it that holds a string or
+  // a graph has a length byte below 32 or a body of 32 bytes or more ("hello world" was reported
+  // as a corrupt model, "invalid protobuf wire type 4").
   let printable = 0;
   const n = Math.min(bytes.length, 512);
   for (let i = 0; i < n; i++) {
     const c = bytes[i]!;
     if (c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127)) printable++;
   }
-  if (n >= 16 && printable === n) {
+  if (n > 0 && printable === n) {
     const head = new TextDecoder().decode(bytes.subarray(0, Math.min(64, n))).trimStart();
     if (head.startsWith('{') || head.startsWith('['))
       return 'a JSON text file (an AIMET .encodings file goes beside a model, not instead of one)';
