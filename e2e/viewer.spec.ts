@@ -35,6 +35,36 @@ test('in a 1024-pixel window the header keeps every control on screen', async ({
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
 });
 
+test('a sample that demonstrates a flaw is opened on the SoC and flow it is flagged under', async ({ page }) => {
+  await page.goto('/');
+  await waitForGraph(page);
+  const pick = page.getByRole('combobox', { name: 'Open a bundled sample model' });
+  const soc = page.getByRole('combobox', { name: 'SoC' });
+  const flow = page.getByRole('combobox', { name: 'Flow' });
+  const verdict = page.getByTestId('verdict');
+  await expect(soc).toHaveValue('SM8650');
+  // 16a16w MatMul: it holds on the default SM8650 (V75), and is the demo's error on SM8450 (V69).
+  await pick.selectOption({ label: 'Broken (16a16w-arch): /layers.0/attn/MatMul' });
+  await expect(page.getByTestId('model-origin')).toHaveText('broken-16a16w-matmul.qdq.onnx');
+  await expect(soc).toHaveValue('SM8450');
+  await expect(flow).toHaveValue('qnn');
+  await expect(verdict).toHaveAttribute('data-verdict', 'fail');
+  await expect(page.getByTestId('finding')).toHaveAttribute('data-rule', '16a16w-arch');
+  // Mixed uint16/uint8 Add: flagged on SA8295 under ONNX Runtime's QNN EP.
+  await pick.selectOption({ label: 'Broken (io-dtype): /layers.0/Add' });
+  await expect(page.getByTestId('model-origin')).toHaveText('broken-mixed-add.qdq.onnx');
+  await expect(soc).toHaveValue('SA8295');
+  await expect(flow).toHaveValue('ort');
+  await expect(verdict).toHaveAttribute('data-verdict', 'fail');
+  await expect(page.getByTestId('finding').first()).toHaveAttribute('data-rule', 'io-dtype');
+  // A sample that demonstrates nothing leaves the settings as they are.
+  await pick.selectOption({ label: 'CNN with Sigmoid head, QDQ' });
+  await expect(page.getByTestId('model-origin')).toHaveText('cnn-sigmoid.qdq.onnx');
+  await expect(soc).toHaveValue('SA8295');
+  await expect(flow).toHaveValue('ort');
+  await expect(verdict).toContainText('SA8295');
+});
+
 test('a file given right after the page loads wins over the start-up sample, however slow the sample is', async ({
   page,
 }) => {

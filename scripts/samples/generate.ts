@@ -5,6 +5,7 @@
  */
 import type { onnx } from '../../src/core/model/onnx/generated/onnx-pb.js';
 import { FLOW_NAMES } from '../../src/core/check/rules/context';
+import { DEFAULT_FLOW, type Flow } from '../../rules/types';
 import { writeOnnx } from '../../src/core/model/write-onnx';
 import { collectMinMaxRanges, type CalibrationSample } from '../../src/core/quant/minmax-ranges';
 import { ort } from '../../src/core/quant/ort-node';
@@ -21,6 +22,11 @@ export interface SampleEntry {
   file: string;
   title: string;
   description: string;
+  /**
+   * For a demo of a flaw: the backend, SoC and flow it is flagged under, which the page takes when
+   * the sample is picked (on the page's default SoC, the 16a16w and LPBQ demos passed).
+   */
+  settings?: { backend: 'htp'; soc: string; flow: Flow };
 }
 
 /** A generated sample: its index entry and its bytes. */
@@ -166,10 +172,13 @@ export async function generateSamples(): Promise<GeneratedSamples> {
       file: v.file,
       title: `Broken (${v.rule}): ${v.node}`,
       description: `${v.what}. Flagged by ${v.rule} on ${v.failsOn}${v.flow ? ` under ${FLOW_NAMES[v.flow]}` : ''}.`,
+      settings: { backend: 'htp', soc: v.failsOn, flow: v.flow ?? DEFAULT_FLOW },
       bytes: buildBroken(v, base.bytes),
     });
   }
-  const entries: SampleEntry[] = files.map(({ file, title, description }) => ({ file, title, description }));
+  const entries: SampleEntry[] = files.map(({ file, title, description, settings }) =>
+    settings ? { file, title, description, settings } : { file, title, description },
+  );
   const index = new TextEncoder().encode(`${JSON.stringify(entries, null, 2)}\n`);
   return { pairs, files, index };
 }

@@ -121,6 +121,17 @@ export async function updateSettings(patch: Partial<CheckSettings>): Promise<voi
   await runCheck();
 }
 
+/**
+ * Takes settings without checking the open model again: for a model about to be opened, which is
+ * checked with them as it opens (a sample that demonstrates a flaw on its own SoC and flow).
+ */
+export async function presetSettings(patch: Partial<CheckSettings>): Promise<void> {
+  const before = useCheck.getState().settings;
+  useCheck.setState({ settings: { ...before, ...patch } });
+  if (patch.backend && patch.backend !== before.backend) await loadSocs(patch.backend);
+  saveSettings(useCheck.getState().settings);
+}
+
 export async function loadConstraintPack(file: File | undefined): Promise<string | undefined> {
   const out = await engineClient().setConstraintPack(file ? await file.text() : undefined, file?.name ?? '');
   if (!out.ok) return out.error.message;

@@ -2,6 +2,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { makeWayForModel, openFiles, openUrl } from '../actions/load';
 import { openGraph } from '../actions/view';
+import { presetSettings } from '../actions/check';
+import { isBackend, type Backend } from '../../../rules/backends';
+import { isFlow, type Flow } from '../../../rules/types';
 import { SearchBox } from './SearchBox';
 import { useApp } from '../state/app-store';
 import { toggleTheme } from '../theme';
@@ -10,6 +13,19 @@ export interface SampleEntry {
   file: string;
   title: string;
   description?: string;
+  /** A demo of a flaw: the settings it is flagged under (scripts/samples/generate.ts). */
+  settings?: { backend: Backend; soc: string; flow: Flow };
+}
+
+/**
+ * Opens a bundled sample. A demo of a flaw takes the backend, SoC and flow it is flagged under
+ * first, when they are valid here: on another SoC it may hold (16a16w on V75).
+ */
+async function openSample(entry: SampleEntry): Promise<void> {
+  const s = entry.settings;
+  if (s && isBackend(s.backend) && isFlow(s.flow) && typeof s.soc === 'string')
+    await presetSettings({ backend: s.backend, soc: s.soc, flow: s.flow });
+  await openUrl(sampleUrl(entry.file), 'sample');
 }
 
 export function useSamples(): SampleEntry[] {
@@ -68,12 +84,13 @@ export function Header({ samples }: { samples: SampleEntry[] }) {
           className="min-w-0 max-w-56 rounded border border-slate-300 px-1 py-1 text-sm"
           value={origin?.kind === 'sample' ? origin.label : ''}
           onChange={(e) => {
-            if (e.target.value) void openUrl(sampleUrl(e.target.value), 'sample');
+            const entry = samples.find((s) => s.file === e.target.value);
+            if (entry) void openSample(entry);
           }}
         >
           <option value="">—</option>
           {samples.map((s) => (
-            <option key={s.file} value={s.file}>
+            <option key={s.file} value={s.file} title={s.description}>
               {s.title}
             </option>
           ))}
