@@ -1,6 +1,6 @@
 /**
- * The quantizer run the real-model tests share: a model's bytes quantized for SM8650, strict, from
- * seeded random samples (or the samples given), in Node's onnxruntime.
+ * The quantizer run the real-model tests share: a model's bytes quantized for SM8650 (or the SoC
+ * given), strict, from seeded random samples (or the samples given), in Node's onnxruntime.
  */
 import { loadRulePack } from '../../rules/registry';
 import type { Flow } from '../../rules/types';
@@ -11,10 +11,15 @@ import { feedInputs, randomSamples, resolveInputShapes } from '../core/quant/inp
 import { ort } from '../core/quant/ort-node';
 import { nodeRuntime } from '../core/quant/node-runtime';
 import { quantize } from '../core/quant/quantize';
+import type { Override } from '../core/quant/plan';
 import type { SessionFactory } from '../core/quant/runtime';
 
 export interface QuantizeBytesOptions {
   flow?: Flow;
+  /** The SoC the plan is validated for (SM8650 otherwise). */
+  soc?: string;
+  /** Per-node configs, as the app's overrides. */
+  overrides?: Override[];
   /** Calibration samples to use instead of random ones. */
   samples?: CalibrationSample[];
   /** Input sizes for the random samples, where the guesses would not run the model (as --shape). */
@@ -36,7 +41,8 @@ export async function quantizeBytes(bytes: Uint8Array, config: ConfigName, how: 
     model,
     bytes,
     pack,
-    soc: 'SM8650',
+    soc: how.soc ?? 'SM8650',
+    overrides: how.overrides,
     strict: true,
     flow: how.flow,
     options: { ...DEFAULT_OPTIONS, config },

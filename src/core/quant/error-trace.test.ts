@@ -476,3 +476,51 @@ describe("the error trace's reads", () => {
     60_000,
   );
 });
+
+describe("the remedy for a loss a weight causes follows the SoC (PyTorch's MobileNetV3)", () => {
+  const MOBILENET = `${TORCH}/float-mobilenet_v3_small-dynamic.onnx`;
+  const escape = (name: string) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  it.skipIf(!existsSync(MOBILENET))(
+    'on SM8450 (V69), where 16a16w Convs are refused, it says so and offers float; on SM8650 it offers 16a16w',
+    async () => {
+      const bytes = new Uint8Array(readFileSync(MOBILENET));
+      const v69 = await (await quantizeBytes(bytes, '16a8w', { soc: 'SM8450' })).r.traceError();
+      const weights = v69.sources.filter((s) => s.cause === 'weights');
+      expect(weights.length).toBeGreaterThan(2);
+      for (const s of weights) {
+        expect(s.op).toBe('Conv');
+        expect(s.wideWeightsRefused).toMatchObject({ minArch: 73, soc: 'SM8450', arch: 69, floatLeavesNpu: false });
+        const text = errorSourceText(s);
+        expect(text).toContain(`16a16w on ${s.wideWeightsRefused!.qnnOp} needs HTP V73 or newer and SM8450 is V69`);
+        expect(text).toContain('keep the node in float (a per-node override to float: FP16 on the HTP, slower)');
+        expect(text).not.toContain('such as 16a16w');
+      }
+      // The advice it gave before, taken: the node overridden to 16a16w is refused on this SoC.
+      const first = weights[0]!;
+      const taken = await quantizeBytes(bytes, '16a8w', {
+        soc: 'SM8450',
+        overrides: [{ pattern: `^${escape(first.name)}$`, config: '16a16w' }],
+      });
+      expect(
+        taken.r.validation.findings.filter((f) => f.rule === '16a16w-arch').map((f) => [f.node, f.severity]),
+      ).toEqual([[first.name, 'error']]);
+      // On SA8295 (V68), which has no FP16, float takes the node off the NPU: the words say so.
+      const v68 = await (await quantizeBytes(bytes, '16a8w', { soc: 'SA8295' })).r.traceError();
+      const v68Weights = v68.sources.filter((s) => s.cause === 'weights');
+      expect(v68Weights.length).toBeGreaterThan(0);
+      for (const s of v68Weights) {
+        expect(s.wideWeightsRefused).toMatchObject({ soc: 'SA8295', arch: 68, floatLeavesNpu: true });
+        expect(errorSourceText(s)).toContain('a per-node override to float, which runs it off the NPU here');
+      }
+      // On V75 the same losses keep the 16-bit remedy.
+      const v75 = await (await quantizeBytes(bytes, '16a8w')).r.traceError();
+      const v75Weights = v75.sources.filter((s) => s.cause === 'weights');
+      expect(v75Weights.map((s) => s.name)).toEqual(weights.map((s) => s.name));
+      for (const s of v75Weights) {
+        expect(s.wideWeightsRefused).toBeUndefined();
+        expect(errorSourceText(s)).toContain('such as 16a16w');
+      }
+    },
+    120_000,
+  );
+});

@@ -75,6 +75,14 @@ export interface ErrorSource {
    * weight, else `amplified` (the op makes its inputs' error larger: a Log, a division).
    */
   cause: 'rounding' | 'weights' | 'amplified';
+  /**
+   * Set by the quantizer when 16-bit weights, the remedy for a loss its weight causes, are refused
+   * on this node for the SoC (the rule pack's 16a16w gate: HTP V73 or newer for Conv,
+   * FullyConnected, MatMul, LayerNorm and TransposeConv): the node's QNN op, the arch the gate
+   * needs, the SoC and its arch, and whether a float node leaves the NPU there (no FP16, or a
+   * backend that runs quantized ops only).
+   */
+  wideWeightsRefused?: { qnnOp: string; minArch: number; soc: string; arch: number; floatLeavesNpu: boolean };
 }
 
 export interface ErrorTrace {

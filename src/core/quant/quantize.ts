@@ -3,10 +3,12 @@
  * compute encodings, validate the plan for the chosen SoC, export QDQ ONNX and AIMET encodings,
  * and measure SQNR per output. Runs the same in the worker and in Node.
  */
-import { DEFAULT_FLOW, type Flow, type RulePack } from '../../../rules/types';
+import { DEFAULT_FLOW, type Flow, type RulePack, type SocInfo } from '../../../rules/types';
 import { DATA_MOVEMENT } from '../qgraph/from-qdq';
 import { qgraphFromTensorEncodings } from '../qgraph/from-aimet';
 import { findTarget, INTEGER_OPS, validate, type ValidationResult } from '../check/validate';
+import { mapOp } from '../check/map-op';
+import { floatLeavesNpu } from '../check/rules/context';
 import type { QGraph } from '../qgraph/qgraph';
 import type { Model } from '../model/types';
 import { calibrate, checkpoint, type ObserverKind, type Range, type SessionFactory } from './calibrate';
@@ -433,6 +435,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
         for (const e of trace.tensors) if (e.node) e.node = fold.originalId(e.node);
         for (const e of trace.sources) e.node = fold.originalId(e.node);
       }
+      markRefusedWideWeights(trace, graph, req.pack, soc);
       return trace;
     },
     notes: [
@@ -507,4 +510,27 @@ function subgraphNote(model: Model): string[] {
   return [
     `${inside} nodes (${share}% of the model) sit inside the sub-graphs of ${owners.length} control-flow node${owners.length === 1 ? '' : 's'} (${named}${owners.length > 3 ? ', ...' : ''}) and stay float: the quantizer covers the main graph only, and HTP has no control-flow ops.${fixes.length ? ` To quantize them: ${fixes.join('; ')}.` : ''}`,
   ];
+}
+
+/**
+ * Marks the trace's weight-caused losses whose remedy, 16-bit weights, the SoC refuses on that node
+ * (the pack's 16a16w gate): on SM8450 (V69) the trace told a MobileNetV3's Convs to take 16a16w,
+ * which the same check then rejects.
+ */
+function markRefusedWideWeights(trace: ErrorTrace, graph: QGraph, pack: RulePack, soc: SocInfo): void {
+  const gate = pack.gates.find((g) => g.feature === '16a16w');
+  if (!gate || soc.htpArch <= 0 || soc.htpArch >= gate.minArch) return;
+  const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
+  for (const s of trace.sources) {
+    const node = s.cause === 'weights' && s.weight ? nodes.get(s.node) : undefined;
+    const mapped = node ? mapOp(pack, node) : undefined;
+    if (mapped?.kind !== 'mapped' || !gate.ops.includes(mapped.qnnOp)) continue;
+    s.wideWeightsRefused = {
+      qnnOp: mapped.qnnOp,
+      minArch: gate.minArch,
+      soc: soc.model,
+      arch: soc.htpArch,
+      floatLeavesNpu: floatLeavesNpu(pack, soc),
+    };
+  }
 }

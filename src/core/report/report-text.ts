@@ -4,6 +4,7 @@
  * Returns plain text; each report escapes it for its own format.
  */
 import { delegationText } from '../check/delegation';
+import { archName } from '../check/rules/context';
 import type { Severity, Verdict } from '../check/finding';
 import type { Outcome } from '../../../rules/types';
 import type { CheckReport, CheckReportFinding } from './check-report';
@@ -262,7 +263,10 @@ export function errorSourceParts(s: ErrorSource): { head: string; why: string } 
           : s.op === 'Gemm'
             ? ', or per-channel linear weights ("per-channel linear weights" in the app, --per-channel-linear)'
             : '';
-    why = `Its ${s.weight.bits}-bit ${s.weight.granularity} weight ${s.weight.tensor} accounts for it (${own}): give the node wider weights (a per-node override to a config with 16-bit weights, such as 16a16w)${perChannel}.`;
+    const refused = s.wideWeightsRefused;
+    why = refused
+      ? `Its ${s.weight.bits}-bit ${s.weight.granularity} weight ${s.weight.tensor} accounts for it (${own}). 16-bit weights would narrow it, but 16a16w on ${refused.qnnOp} needs HTP ${archName(refused.minArch)} or newer and ${refused.soc} is ${archName(refused.arch)}: on this SoC keep the node in float (a per-node override to float${refused.floatLeavesNpu ? ', which runs it off the NPU here' : ': FP16 on the HTP, slower'})${perChannel}, or target an SoC with HTP ${archName(refused.minArch)} or newer.`
+      : `Its ${s.weight.bits}-bit ${s.weight.granularity} weight ${s.weight.tensor} accounts for it (${own}): give the node wider weights (a per-node override to a config with 16-bit weights, such as 16a16w)${perChannel}.`;
   } else {
     const how = AMPLIFIES[s.op];
     why = `The ${s.op} makes its input's error larger (${own})${how ? `: ${how}` : ''}. Give the nodes that feed it finer encodings (16-bit activations by a per-node override), or keep it in float (an override to float).`;
