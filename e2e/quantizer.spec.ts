@@ -275,8 +275,22 @@ test('16a16w on the transformer: the MatMuls fail on SM8450 and pass on SM8650',
   await expect(
     page.locator('[data-testid="graph-node"][data-op="MatMul"][data-severity="error"]').first(),
   ).toBeVisible();
+  // The Config menu said so ahead of the run: on SM8450, 16a16w is marked and explained.
+  const config = page.getByRole('combobox', { name: 'Quant config' });
+  await expect(config.locator('option[value="16a16w"]')).toHaveText('16a16w (needs V73+)');
+  await expect(config.locator('option[value="16a8w"]')).toHaveText('16a8w');
+  await expect(page.getByTestId('config-arch-note')).toContainText(
+    '16a16w on SM8450 (V69): 16-bit weights beside 16-bit activations on ',
+  );
+  await expect(page.getByTestId('config-arch-note')).toContainText('Use 16a8w');
+  // So does the per-node override's menu.
+  await expect(page.getByRole('combobox', { name: 'Override config' }).locator('option[value="16a16w"]')).toHaveText(
+    '16a16w (needs V73+)',
+  );
   await page.getByRole('combobox', { name: 'SoC' }).selectOption('SM8650');
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass');
+  await expect(config.locator('option[value="16a16w"]')).toHaveText('16a16w');
+  await expect(page.getByTestId('config-arch-note')).toHaveCount(0);
 });
 
 test("a config change reuses the ranges calibration measured on the same samples; other samples measure again (PyTorch's encoder)", async ({

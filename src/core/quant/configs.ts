@@ -81,3 +81,33 @@ export const CONFIGS: Record<ConfigName, QuantConfig> = {
 export function isConfigName(s: string): s is ConfigName {
   return (CONFIG_NAMES as readonly string[]).includes(s);
 }
+
+/** An architecture gate as the SoC picker knows it: the feature, the backend ops, the least arch. */
+export interface ConfigGate {
+  feature: 'lpbq' | '16a16w';
+  ops: readonly string[];
+  minArch: number;
+}
+
+/**
+ * What a config needs of the SoC, in words, when the SoC is older than one of the rule pack's gates
+ * the config's weights meet (16a16w: 16-bit weights beside 16-bit activations; 16a4w_block:
+ * block-wise weights); undefined when the SoC takes it. The quantizer still runs: the plan's nodes
+ * of those ops get the gate's errors, which this says ahead of the run.
+ */
+export function configArchNote(
+  config: ConfigName,
+  gates: readonly ConfigGate[],
+  soc: { model: string; htpArch: number },
+): { minArch: number; text: string } | undefined {
+  const c = CONFIGS[config];
+  const feature = c.block ? 'lpbq' : c.act === 'uint16' && c.weight.bitwidth === 16 ? '16a16w' : undefined;
+  const gate = feature && gates.find((g) => g.feature === feature);
+  if (!gate || soc.htpArch <= 0 || soc.htpArch >= gate.minArch) return undefined;
+  const what = feature === 'lpbq' ? 'block-wise (LPBQ) weights' : '16-bit weights beside 16-bit activations';
+  const instead = feature === 'lpbq' ? '16a4w (per-channel 4-bit weights)' : '16a8w';
+  return {
+    minArch: gate.minArch,
+    text: `${config} on ${soc.model} (V${soc.htpArch}): ${what} on ${gate.ops.join(', ')} need HTP V${gate.minArch} or newer, so those nodes will be errors. Use ${instead}, or an SoC with HTP V${gate.minArch} or newer.`,
+  };
+}

@@ -16,7 +16,7 @@ import type { ObserverKind } from '../quant/calibrate';
 import type { CalibrationSample } from '../quant/expose';
 import type { ErrorTrace } from '../quant/error-trace';
 import type { OutputSqnr } from '../quant/sqnr';
-import type { QuantOptions } from '../quant/configs';
+import type { ConfigGate, QuantOptions } from '../quant/configs';
 import type { Override } from '../quant/plan';
 import type { CheckReport } from '../report/check-report';
 import type { Flow } from '../../../rules/types';
@@ -202,6 +202,8 @@ export type SocsAnswer = Answer<{
   title: string;
   /** Flows that cannot deploy to the backend, each with the reason (ONNX Runtime's QNN EP and LPAI). */
   flowsWithout: Partial<Record<Flow, string>>;
+  /** The pack's architecture gates: the quantizer's configs that meet one say so on older SoCs. */
+  gates: ConfigGate[];
 }>;
 
 /** A graph of the model with its initial group expansion and, when it has Q/DQ nodes, its fold. */

@@ -458,6 +458,7 @@ export class Engine implements EngineApi {
       unknowns: pack.unknowns,
       title: pack.title,
       flowsWithout: Object.fromEntries(Object.entries(pack.flowsWithout ?? {}).map(([f, w]) => [f, w.why])),
+      gates: pack.gates.map(({ feature, ops, minArch }) => ({ feature, ops: [...ops], minArch })),
     };
   }
 

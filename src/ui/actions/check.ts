@@ -109,6 +109,7 @@ export async function loadSocs(backend: CheckSettings['backend']): Promise<void>
     packTitle: info.title,
     packUnknowns: info.unknowns,
     flowsWithout: info.flowsWithout,
+    gates: info.gates,
     settings: { ...settings, backend, soc, flow },
   });
 }

@@ -3,14 +3,14 @@
  * and cancel with progress; SQNR, notes and downloads of the result.
  */
 import { useState } from 'react';
-import { CONFIG_NAMES, MAX_CALIBRATION_SAMPLES, type ConfigName } from '../../core/quant/configs';
+import { CONFIG_NAMES, MAX_CALIBRATION_SAMPLES, configArchNote, type ConfigName } from '../../core/quant/configs';
 import { fedDtype, guessedDims } from '../../core/quant/inputs';
 import type { ObserverKind } from '../../core/quant/calibrate';
 import { cancelQuantize, download, runQuantize, showTarget, traceQuantError } from '../actions/quant';
 import { revealNode } from '../actions/view';
 import { setQuantSettings, useQuant } from '../state/quant-store';
 import { useApp } from '../state/app-store';
-import { useNotFloat } from '../state/check-store';
+import { useConfigArchNote, useNotFloat } from '../state/check-store';
 import {
   calibrationText,
   errorSourceParts,
@@ -60,8 +60,18 @@ function CalibrationFiles() {
   );
 }
 
+/** A config in a Config menu: marked, with the reason as its tooltip, when the SoC refuses it. */
+function ConfigOption({ config, note }: { config: ConfigName; note: ReturnType<typeof configArchNote> }) {
+  return (
+    <option value={config} title={note?.text}>
+      {note ? `${config} (needs V${note.minArch}+)` : config}
+    </option>
+  );
+}
+
 function Overrides() {
   const overrides = useQuant((s) => s.settings.overrides);
+  const archNote = useConfigArchNote();
   const [pattern, setPattern] = useState('');
   const [config, setConfig] = useState<ConfigName | 'float'>('16a16w');
   return (
@@ -104,15 +114,14 @@ function Overrides() {
         />
         <select
           aria-label="Override config"
-          className={field}
+          className={`${field} max-w-24`}
           value={config}
           onChange={(e) => setConfig(e.target.value as ConfigName | 'float')}
         >
-          {[...CONFIG_NAMES, 'float'].map((c) => (
-            <option key={c} value={c}>
-              {c}
-            </option>
+          {CONFIG_NAMES.map((c) => (
+            <ConfigOption key={c} config={c} note={archNote(c)} />
           ))}
+          <option value="float">float</option>
         </select>
         <button type="submit" className="rounded border border-slate-300 px-1.5 text-xs hover:bg-slate-100">
           Add
@@ -436,6 +445,8 @@ export function QuantPanel() {
   const cancelled = useQuant((x) => x.cancelled);
   const hasModel = useApp((x) => !!x.summary);
   const notFloat = useNotFloat();
+  const archNote = useConfigArchNote();
+  const refused = archNote(s.config);
   return (
     <details className="border-b border-slate-200 px-3 py-2" open aria-label="Quantizer">
       <summary className="cursor-pointer text-xs font-semibold uppercase tracking-wide text-slate-500">
@@ -451,11 +462,14 @@ export function QuantPanel() {
           onChange={(e) => patch({ config: e.target.value as ConfigName })}
         >
           {CONFIG_NAMES.map((c) => (
-            <option key={c} value={c}>
-              {c}
-            </option>
+            <ConfigOption key={c} config={c} note={archNote(c)} />
           ))}
         </select>
+        {refused && (
+          <p className="col-span-2 text-amber-800" data-testid="config-arch-note">
+            {refused.text}
+          </p>
+        )}
         <label htmlFor="q-observer">Observer</label>
         <select
           id="q-observer"

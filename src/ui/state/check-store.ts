@@ -10,6 +10,7 @@ import type { Finding, Severity } from '../../core/check/finding';
 import type { ValidationResult } from '../../core/check/validate';
 import type { CheckReport } from '../../core/report/check-report';
 import type { CheckSettings, SocOption } from '../../core/session/api';
+import { configArchNote, type ConfigGate, type ConfigName } from '../../core/quant/configs';
 
 export interface NodeMarks {
   worst: Severity;
@@ -32,6 +33,8 @@ export interface CheckState {
   packUnknowns: string[];
   /** Flows that cannot deploy to the chosen backend, with the reason (offered disabled). */
   flowsWithout: Partial<Record<Flow, string>>;
+  /** The chosen backend's architecture gates (the quantizer's configs say which the SoC refuses). */
+  gates: ConfigGate[];
   userPack?: string;
   running: boolean;
   result?: ValidationResult;
@@ -105,6 +108,7 @@ export const useCheck = create<CheckState>()(() => ({
   socs: [],
   packUnknowns: [],
   flowsWithout: {},
+  gates: [],
   running: false,
   marks: new Map(),
   offNpu: new Set(),
@@ -126,4 +130,14 @@ export function useNotFloat(): string | undefined {
       return 'This model is compiled: its quantization is inside its context binaries. Open the model it was compiled from to quantize it.';
     return undefined;
   });
+}
+
+/**
+ * Why the chosen SoC refuses a quantizer config (configs.ts's configArchNote), or undefined: the
+ * Config menus mark such configs, and the chosen one says why under it.
+ */
+export function useConfigArchNote(): (config: ConfigName) => ReturnType<typeof configArchNote> {
+  const gates = useCheck((c) => c.gates);
+  const soc = useCheck((c) => c.socs.find((s) => s.model === c.settings.soc));
+  return (config) => (soc ? configArchNote(config, gates, soc) : undefined);
 }
