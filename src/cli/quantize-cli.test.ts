@@ -152,8 +152,15 @@ describe('quantlens quantize', () => {
       '--out-encodings',
       join(dir, 'e.json'),
     ];
-    expect(run(...args, '--soc', 'SM8450').code).toBe(1);
-    expect(run(...args, '--soc', 'SM8650').code).toBe(0);
+    const old = run(...args, '--soc', 'SM8450');
+    expect(old.code).toBe(1);
+    // The text says why first, as the app's Config menu does.
+    expect(old.out).toMatch(
+      /^config: 16a16w on SM8450 \(V69\): 16-bit weights beside 16-bit activations on .* Use 16a8w/m,
+    );
+    const current = run(...args, '--soc', 'SM8650');
+    expect(current.code).toBe(0);
+    expect(current.out).not.toMatch(/^config:/m);
   });
 
   it('applies overrides and says which dynamic dimensions it assumed', () => {

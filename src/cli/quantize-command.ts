@@ -11,6 +11,7 @@ import {
   isConfigName,
   CONFIG_NAMES,
   CONFIGS,
+  configArchNote,
   DEFAULT_CALIBRATION,
   DEFAULT_OPTIONS,
   MAX_CALIBRATION_SAMPLES,
@@ -343,9 +344,13 @@ async function quantizeRun(rest: readonly string[], io: Io, progress: { current?
     );
   } else {
     const r = out.result;
+    const soc = pack.socs.find((x) => x.model === r.soc);
+    const archNote = soc ? configArchNote(config, pack.gates, soc) : undefined;
     io.stdout.write(
       [
         `QuantLens quantize: ${file.name} · ${config} · SoC ${r.soc} (${r.arch}) · flow ${r.flow} · ${r.strict ? 'strict' : 'lenient'}`,
+        // What the app's Config menu says of a config this SoC refuses; the findings below name the nodes.
+        ...(archNote ? [`config: ${archNote.text}`] : []),
         ...out.assumed.map((a) => `assumed: ${a}`),
         ...out.fixedSizes.map((a) => `fixed size: ${a}`),
         `calibration: ${
