@@ -684,3 +684,35 @@ test('an error trace shows its progress and can be cancelled', async ({ page }) 
   await expect(page.getByTestId('sqnr').first()).toContainText('dB');
   await expect(page.getByTestId('trace-error')).toBeEnabled();
 });
+
+test("the nodes a run keeps in float are listed and shown, inside a folded If's branch too (torchvision's Keypoint R-CNN)", async ({
+  page,
+}) => {
+  // Its NonMaxSuppression sits in an If's else branch, which the run folds: the finding on it, and
+  // its row in the plan's list, name a node of that branch. Clicking the finding did nothing.
+  const FILE = '.cache/corpus/torch/float-keypoint-rcnn.onnx';
+  test.skip(!existsSync(FILE), 'run npm run gen:corpus first');
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [{ name: 'float-keypoint-rcnn.onnx', bytes: new Uint8Array(readFileSync(FILE)) }]);
+  await expect(page.getByTestId('quant-result')).toBeVisible({ timeout: 60_000 });
+  const list = page.getByTestId('quant-float-nodes');
+  await expect(list.locator('summary')).toHaveText('5 nodes kept in float');
+  await list.locator('summary').click();
+  await expect(page.getByTestId('quant-float-node')).toHaveCount(5);
+  await expect(page.locator('[data-testid="quant-float-node"][data-node="NonMaxSuppression_515"]')).toContainText(
+    'NonMaxSuppression_515: NonMaxSuppression has no HTP op',
+  );
+  const trail = page.getByRole('navigation', { name: 'Graph path' });
+  await page.locator('[data-testid="finding"][data-node="NonMaxSuppression_515"]').click();
+  await expect(trail).toContainText('If_501.else_branch');
+  await expect(page.getByTestId('panel-name')).toHaveText('NonMaxSuppression_515');
+  await expect(graphNode(page, 'NonMaxSuppression')).toBeInViewport();
+  // A main-graph node from there: the main graph again.
+  await page.locator('[data-testid="quant-float-node"][data-node="/rpn/NonZero"] button').click();
+  await expect(trail).toHaveCount(0);
+  await expect(page.getByTestId('panel-name')).toHaveText('/rpn/NonZero');
+  await page.locator('[data-testid="quant-float-node"][data-node="NonMaxSuppression_515"] button').click();
+  await expect(trail).toContainText('If_501.else_branch');
+  await expect(page.getByTestId('panel-name')).toHaveText('NonMaxSuppression_515');
+});

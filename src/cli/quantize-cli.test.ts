@@ -176,7 +176,29 @@ describe('quantlens quantize', () => {
     );
     expect(r.code).toBe(0);
     expect(r.out).toContain('quantized tensors: 0');
+    // Which nodes stay float, and why: here the override.
+    expect(r.out).toMatch(/^kept in float: 1 node: \S+ \(override "\.\*"\)$/m);
   });
+
+  const KEYPOINT = '.cache/corpus/torch/float-keypoint-rcnn.onnx';
+  it.skipIf(!existsSync(KEYPOINT))(
+    "names the nodes it keeps in float, and the JSON lists them (torchvision's Keypoint R-CNN)",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ql-qcli-'));
+      const args = [KEYPOINT, '--calib', '2', '--out-qdq', join(dir, 'q.onnx'), '--no-strict'];
+      const text = run(...args);
+      expect(text.out).toContain(
+        'kept in float: 5 nodes: /rpn/NonZero (NonZero has no HTP op); /rpn/NonZero_1 (NonZero has no HTP op); NonMaxSuppression_515 (NonMaxSuppression has no HTP op); /roi_heads/NonZero (NonZero has no HTP op); /roi_heads/NonZero_1 (NonZero has no HTP op)',
+      );
+      const json = JSON.parse(run(...args, '--format', 'json').out);
+      expect(json.floatNodes).toContainEqual({
+        node: '501/else_branch/12',
+        name: 'NonMaxSuppression_515',
+        reason: 'NonMaxSuppression has no HTP op',
+      });
+      expect(json.floatNodes).toHaveLength(5);
+    },
+  );
 
   it('calibrates with user .npy inputs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ql-qcli-'));

@@ -321,7 +321,7 @@ async function quantizeRun(rest: readonly string[], io: Io, progress: { current?
       ...(s.coarse ? { coarse: s.coarse, note: sqnrCaveat(s) } : {}),
       ...(s.sizes ? { sizes: s.sizes, note: sqnrText(s.db, s.sizes) } : {}),
     }));
-    const { calibration, assumed, fixedSizes, notes } = out;
+    const { calibration, assumed, fixedSizes, notes, floatNodes } = out;
     // Figures that are not finite (an exact match, a tensor zero throughout) are null, as the SQNR's.
     const finite = (db: number) => (Number.isFinite(db) ? Number(db.toFixed(2)) : null);
     const errorTrace = trace && {
@@ -340,7 +340,7 @@ async function quantizeRun(rest: readonly string[], io: Io, progress: { current?
       tensors: trace.tensors.map((t) => ({ ...t, db: finite(t.db), ownDb: finite(t.ownDb) })),
     };
     io.stdout.write(
-      `${JSON.stringify({ ...out.report, config, sqnr, calibration, assumed, fixedSizes, notes, ...(errorTrace ? { errorTrace } : {}) }, null, 2)}\n`,
+      `${JSON.stringify({ ...out.report, config, sqnr, calibration, assumed, fixedSizes, floatNodes, notes, ...(errorTrace ? { errorTrace } : {}) }, null, 2)}\n`,
     );
   } else {
     const r = out.result;
@@ -365,6 +365,7 @@ async function quantizeRun(rest: readonly string[], io: Io, progress: { current?
               }`
         }, observer ${observer}`,
         `quantized tensors: ${out.quantizedTensors}; Q/DQ domain: ${out.qdqDomain}`,
+        ...(out.floatNodes.length ? [floatNodesLine(out.floatNodes)] : []),
         ...out.sqnr.map((s) => {
           const caveat = sqnrCaveat(s);
           return `SQNR ${s.output}: ${sqnrText(s.db, s.sizes)}${caveat ? `\n  note: ${caveat}` : ''}`;
@@ -383,4 +384,14 @@ async function quantizeRun(rest: readonly string[], io: Io, progress: { current?
     );
   }
   return out.result.verdict === 'fail' ? EXIT.fail : EXIT.pass;
+}
+
+/** Most nodes kept in float the text names (the rest are counted; the JSON lists every one). */
+const FLOAT_NODES_NAMED = 10;
+
+/** The plan's nodes kept in float, in one line: how many, then each one's name and why. */
+function floatNodesLine(nodes: readonly { name: string; reason: string }[]): string {
+  const named = nodes.slice(0, FLOAT_NODES_NAMED).map((n) => `${n.name} (${n.reason})`);
+  const more = nodes.length - named.length;
+  return `kept in float: ${nodes.length} node${nodes.length === 1 ? '' : 's'}: ${named.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
 }

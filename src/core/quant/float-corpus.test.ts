@@ -21,6 +21,7 @@ import { describe, expect, it } from 'vitest';
 import { loadRulePack } from '../../../rules/registry';
 import { readOnnx } from '../model/read-onnx';
 import { onnxOpset } from '../model/opset';
+import type { Graph } from '../model/types';
 import { DEFAULT_OPTIONS, type ConfigName } from './configs';
 import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
 import type { CalibrationSample } from './expose';
@@ -1016,6 +1017,39 @@ describe("NonMaxSuppression in a quantized detector (torchvision's Keypoint R-CN
         `Check the onnxruntime-qnn version you deploy with (a later one may take this node on the HTP), or leave the suppression to the application: export the network up to its boxes and scores, and run NonMaxSuppression on them after it, on the CPU.`,
       );
     },
+  );
+});
+
+describe("the nodes a plan keeps in float (torchvision's Keypoint R-CNN, PyTorch export)", () => {
+  const FILE = `${TORCH}/float-keypoint-rcnn.onnx`;
+
+  it.skipIf(!existsSync(FILE))(
+    'are listed with why, by the ids of the model as opened (three of its Ifs folded for the run)',
+    async () => {
+      const bytes = new Uint8Array(readFileSync(FILE));
+      const { r } = await quantizeFile(bytes, '8a8w');
+      expect(r.notes.some((n) => n.startsWith('Control flow folded for the calibration inputs'))).toBe(true);
+      expect(r.floatNodes.map((n) => [n.name, n.reason])).toEqual([
+        ['/rpn/NonZero', 'NonZero has no HTP op'],
+        ['/rpn/NonZero_1', 'NonZero has no HTP op'],
+        ['NonMaxSuppression_515', 'NonMaxSuppression has no HTP op'],
+        ['/roi_heads/NonZero', 'NonZero has no HTP op'],
+        ['/roi_heads/NonZero_1', 'NonZero has no HTP op'],
+      ]);
+      // Each id names that node in the model as the person opened it, as findings do: the page
+      // shows it from there. The NonMaxSuppression is in the else branch of an If the run folded.
+      const opened = new Map<string, string>();
+      const walk = (g: Graph) => {
+        for (const n of g.nodes) {
+          opened.set(n.id, n.name);
+          for (const sub of n.subgraphs) walk(sub.graph);
+        }
+      };
+      walk(readOnnx(bytes).graph);
+      for (const n of r.floatNodes) expect(opened.get(n.node), n.name).toBe(n.name);
+      expect(r.floatNodes.find((n) => n.name === 'NonMaxSuppression_515')!.node).toBe('501/else_branch/12');
+    },
+    60_000,
   );
 });
 

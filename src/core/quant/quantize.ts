@@ -64,6 +64,13 @@ export interface QuantizeRequest {
   memo?: CalibrationMemo;
 }
 
+/** A node the plan keeps in float: its id in the model as opened, its name, and why. */
+export interface FloatNode {
+  node: string;
+  name: string;
+  reason: string;
+}
+
 export interface QuantizeResult {
   plan: Plan;
   /** The plan as the validator sees it (re-checkable for other SoCs without recalibrating). */
@@ -87,6 +94,8 @@ export interface QuantizeResult {
    * several runs a sample) summed inside one graph holding both. On request only.
    */
   traceError: (how?: TraceOptions) => Promise<ErrorTrace>;
+  /** The plan's nodes that stay float, each with its id in the model as opened and why. */
+  floatNodes: FloatNode[];
   notes: string[];
   /** Inputs whose dynamic dimensions the export has at the samples' sizes (fixSizes), as `name: before -> after`. */
   fixedSizes: string[];
@@ -438,6 +447,13 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
       markRefusedWideWeights(trace, graph, req.pack, soc);
       return trace;
     },
+    floatNodes: plan.nodes
+      .filter((n) => n.floatReason)
+      .map((n) => ({
+        node: fold?.folded.length ? fold.originalId(n.id) : n.id,
+        name: n.name,
+        reason: n.floatReason!,
+      })),
     notes: [
       ...(sized?.kept ?? []),
       ...foldNotes(fold, req.samples.length),

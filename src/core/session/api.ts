@@ -15,6 +15,7 @@ import type { ValidationResult } from '../check/validate';
 import type { ObserverKind } from '../quant/calibrate';
 import type { CalibrationSample } from '../quant/expose';
 import type { ErrorTrace } from '../quant/error-trace';
+import type { FloatNode } from '../quant/quantize';
 import type { OutputSqnr } from '../quant/sqnr';
 import type { ConfigGate, QuantOptions } from '../quant/configs';
 import type { Override } from '../quant/plan';
@@ -121,7 +122,8 @@ export type QuantizeOutcome = Answer<{
   };
   timings: Record<string, number>;
   quantizedTensors: number;
-  floatNodes: { name: string; reason: string }[];
+  /** The plan's nodes kept in float: id (as opened), name and why. */
+  floatNodes: FloatNode[];
   qdqDomain: string;
   aimet061: string | null;
   tensorEncodings: Record<string, string> | undefined;

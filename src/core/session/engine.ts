@@ -584,9 +584,7 @@ export class Engine implements EngineApi {
         },
         timings: result.timings,
         quantizedTensors: result.encodings.tensors.size,
-        floatNodes: result.plan.nodes
-          .filter((n) => n.floatReason)
-          .map((n) => ({ name: n.name, reason: n.floatReason! })),
+        floatNodes: result.floatNodes,
         qdqDomain: result.qdq.qdqDomain,
         aimet061: result.aimet061.ok ? null : result.aimet061.reason,
         tensorEncodings: inlineEncodingLabels(result.graph),

@@ -274,6 +274,11 @@ export async function revealNode(target: string): Promise<void> {
     useApp.setState({ revealOnDraw: target });
     return;
   }
+  // A node of another graph (inside an If's branch or a Loop's body: the quantizer's findings on
+  // nodes of an If it folded point there) opens that graph first; clicking one did nothing.
+  const path = graphPathOf(target);
+  const shown = useApp.getState().view;
+  if (shown && shown.path !== path && !viewNode(shown, drawnNodeOf(target))) await openGraph(path);
   const id = drawnNodeOf(target);
   const { view, visible, expanded, findingsOnly } = useApp.getState();
   const node = viewNode(view, id);
@@ -286,6 +291,15 @@ export async function revealNode(target: string): Promise<void> {
     await relayout();
   }
   useApp.getState().focusNode(id);
+}
+
+/**
+ * The path of the graph a node id belongs to: '' for the main graph's nodes (`12`), the sub-graph's
+ * for one inside it (`501/else_branch/12` is in `501/else_branch`), as read-onnx.ts names them.
+ */
+export function graphPathOf(id: string): string {
+  const cut = id.lastIndexOf('/');
+  return cut < 0 ? '' : id.slice(0, cut);
 }
 
 /** A node with its ports and attributes, from the engine (for a thin view's selection). */

@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { CONFIG_NAMES, MAX_CALIBRATION_SAMPLES, configArchNote, type ConfigName } from '../../core/quant/configs';
 import { fedDtype, guessedDims } from '../../core/quant/inputs';
 import type { ObserverKind } from '../../core/quant/calibrate';
+import type { FloatNode } from '../../core/quant/quantize';
 import { cancelQuantize, download, runQuantize, showTarget, traceQuantError } from '../actions/quant';
 import { revealNode } from '../actions/view';
 import { setQuantSettings, useQuant } from '../state/quant-store';
@@ -57,6 +58,37 @@ function CalibrationFiles() {
         </button>
       ) : null}
     </div>
+  );
+}
+
+/** Most nodes kept in float that the plan lists by name (the rest are counted). */
+const FLOAT_NODES_LISTED = 100;
+
+/** The plan's nodes kept in float: how many, and each one's name (it shows the node) and reason. */
+function FloatNodes({ nodes }: { nodes: FloatNode[] }) {
+  const listed = nodes.slice(0, FLOAT_NODES_LISTED);
+  return (
+    <details className="text-slate-600" data-testid="quant-float-nodes">
+      <summary className="cursor-pointer">
+        {nodes.length} node{nodes.length === 1 ? '' : 's'} kept in float
+      </summary>
+      <ul className="mt-0.5 space-y-0.5 pl-2">
+        {listed.map((n) => (
+          <li key={n.node} data-testid="quant-float-node" data-node={n.name}>
+            <button
+              type="button"
+              title="Show this node"
+              className="break-all text-left font-mono text-blue-700 hover:underline"
+              onClick={() => void revealNode(n.node)}
+            >
+              {n.name}
+            </button>
+            : {n.reason}
+          </li>
+        ))}
+        {nodes.length > listed.length && <li>and {nodes.length - listed.length} more</li>}
+      </ul>
+    </details>
   );
 }
 
@@ -387,9 +419,7 @@ function Results() {
           fixed size: {a}
         </div>
       ))}
-      {outcome.floatNodes.length > 0 && (
-        <div className="text-slate-600">{outcome.floatNodes.length} node(s) kept in float</div>
-      )}
+      {outcome.floatNodes.length > 0 && <FloatNodes nodes={outcome.floatNodes} />}
       {outcome.notes.map((n) => (
         <div key={n} className="text-slate-600">
           note: {n}
