@@ -625,3 +625,34 @@ test('a tall narrow drawing opens at its top beside the minimap, not under it', 
   expect(shown.outside).toBeGreaterThan(0);
   expect(shown.under).toBe(0);
 });
+
+test("search finds nodes in the model's other graphs and opens theirs (torchvision's Keypoint R-CNN)", async ({
+  page,
+}) => {
+  // Its NonMaxSuppressions sit in If branches: searched from the main graph, "No node matches".
+  const FILE = '.cache/corpus/torch/float-keypoint-rcnn.onnx';
+  await openModelFile(page, FILE, 'run npm run gen:corpus first');
+  await expect(page.getByTestId('model-origin')).toHaveText('float-keypoint-rcnn.onnx');
+  await waitForGraph(page);
+  const box = page.getByRole('searchbox', { name: 'Search nodes by name or op type' });
+  await box.fill('NonMaxSuppression');
+  const others = page.getByTestId('search-hit-other-graph');
+  await expect(others).toHaveCount(2);
+  await expect(page.getByTestId('search-hit')).toHaveCount(0);
+  await expect(others.first()).toContainText('NonMaxSuppression_515');
+  await expect(others.first()).toContainText('in If_501.else_branch');
+  await others.first().click();
+  const trail = page.getByRole('navigation', { name: 'Graph path' });
+  await expect(trail).toContainText('If_501.else_branch');
+  await expect(page.getByTestId('panel-name')).toHaveText('NonMaxSuppression_515');
+  // From the branch, a main-graph node is among the other graphs', and takes the page back there.
+  await box.fill('/rpn/NonZero_1');
+  await expect(others).toHaveCount(1);
+  await expect(others.first()).toContainText('in torch_jit');
+  await box.press('Enter');
+  await expect(trail).toHaveCount(0);
+  await expect(page.getByTestId('panel-name')).toHaveText('/rpn/NonZero_1');
+  // A name in no graph.
+  await box.fill('no such node');
+  await expect(page.getByRole('listbox', { name: 'Search results' })).toContainText('No node matches');
+});

@@ -7,6 +7,7 @@
 import type { ErrorReport, SerializedLoadError } from '../model/errors';
 import type { GraphView, ModelSummary, ViewEdge, ViewNode } from '../model/graph-view';
 import type { QdqFold } from '../view/fold';
+import type { GraphSearchHit } from '../view/node-search';
 import type { VisibleGraph } from '../view/scopes';
 import type { TensorPreview } from '../model/tensor-values';
 import type { LayoutInput, LayoutResult } from '../layout/layout-graph';
@@ -287,6 +288,8 @@ export interface EngineApi {
   graphView(path: string, how?: { parts?: boolean }): Promise<GraphViewAnswer>;
   /** A node of a graph with its ports and attributes (the drawing's view may be thin). */
   nodeDetails(path: string, id: string): Promise<Answer<{ node: ViewNode }>>;
+  /** Nodes of the model's graphs other than the one at `shownPath` whose name or op type has `query`. */
+  searchOtherGraphs(shownPath: string, query: string): Promise<Answer<{ hits: GraphSearchHit[]; more: boolean }>>;
   /** Encoding labels of these tensors, in the model's own encodings or the last plan's. */
   tensorLabels(tensors: string[], target: 'model' | 'plan'): Promise<Answer<{ labels: Record<string, string> }>>;
   /** The first values of an initializer or Constant output visible from a graph. */

@@ -5,6 +5,7 @@
 import { errorReport, ModelLoadError, reportOf, toLoadError } from '../model/errors';
 import { BlobDataSource, checkExternalData, type ExternalDataSource } from '../model/external-data';
 import { foldedView, foldQdq, type QdqFold } from '../view/fold';
+import { searchOtherGraphs, type GraphSearchHit } from '../view/node-search';
 import {
   buildGraphView,
   wholeNode,
@@ -726,6 +727,14 @@ export class Engine implements EngineApi {
       name: `${stem}.${tag}.v0.6.1.encodings`,
       bytes: new TextEncoder().encode(q.result.aimet061.text),
     };
+  }
+
+  async searchOtherGraphs(
+    shownPath: string,
+    query: string,
+  ): Promise<Answer<{ hits: GraphSearchHit[]; more: boolean }>> {
+    if (!this.model) return { ok: false, error: NO_MODEL };
+    return { ok: true, ...searchOtherGraphs(this.model, shownPath, query) };
   }
 
   async nodeDetails(path: string, id: string): Promise<Answer<{ node: ViewNode }>> {

@@ -1,20 +1,17 @@
 /** Node search by name or op type, shared by the search box and the canvas highlight. */
 import { useMemo } from 'react';
 import { create } from 'zustand';
-import type { GraphView, ViewNode } from '../../core/model/graph-view';
+import type { GraphView } from '../../core/model/graph-view';
 import type { QdqFold } from '../../core/view/fold';
 import { drawnNodeOf, useApp, type AppState } from '../state/app-store';
+import { searchNodes, SEARCH_LIMIT, type SearchItem } from '../../core/view/node-search';
 
 export const useSearch = create<{ query: string; setQuery(q: string): void }>()((set) => ({
   query: '',
   setQuery: (query) => set({ query }),
 }));
 
-/** What search needs of a node. */
-export type SearchItem = Pick<ViewNode, 'id' | 'name' | 'opType'>;
-
-/** Hits a search lists at most (the canvas lights them all; the search box lists the first ones). */
-export const SEARCH_LIMIT = 200;
+export { searchNodes, SEARCH_LIMIT, type SearchItem };
 
 /**
  * The items of a folded drawing: its drawn nodes, then the folded ones, as long as the fold has
@@ -37,30 +34,6 @@ export function searchItems(s: AppState): readonly SearchItem[] {
   const items = [...drawn, ...s.fold.names.map(([id, name, opType]) => ({ id, name, opType }))];
   foldedItems.set(s.view, { fold: s.fold, count: s.fold.names.length, items });
   return items;
-}
-
-/** `text` as a regular expression that matches it literally. */
-const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/**
- * Nodes whose name or op type contains the query (case-insensitive); exact op-type matches first.
- * Matched by a case-insensitive regular expression rather than by lower-casing every name: lower-
- * casing a 100k-node view's names and op types once took 114 ms in Chromium here, and on every
- * search 8-10 ms in Node; the expression searches them in 4-6 ms.
- */
-export function searchNodes<T extends SearchItem>(nodes: readonly T[], query: string, limit = SEARCH_LIMIT): T[] {
-  const q = query.trim();
-  if (!q) return [];
-  const contains = new RegExp(literal(q), 'i');
-  const lower = q.toLowerCase();
-  const exact: T[] = [];
-  const partial: T[] = [];
-  for (const n of nodes) {
-    if (n.opType.length === lower.length && n.opType.toLowerCase() === lower) exact.push(n);
-    else if (contains.test(n.opType) || contains.test(n.name)) partial.push(n);
-    if (exact.length >= limit) break;
-  }
-  return [...exact, ...partial].slice(0, limit);
 }
 
 /** The last search of each item list: the search box and the canvas ask for the same one. */

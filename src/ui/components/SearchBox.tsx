@@ -1,8 +1,45 @@
 /** Search nodes by name or op type; Enter or a click jumps to the hit. */
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { searchShown, useSearch } from '../actions/search';
 import { useApp } from '../state/app-store';
 import { revealNode } from '../actions/view';
+import { engineClient } from '../../worker/client';
+import type { GraphSearchHit } from '../../core/view/node-search';
+
+/** Hits of the shown graph the list shows, and of the model's other graphs after them. */
+const SHOWN_HITS = 50;
+
+/** How long the query rests before the engine searches the other graphs (ms). */
+const OTHER_GRAPHS_DELAY = 120;
+
+/**
+ * The model's other graphs' hits for the query (an If's branches, a Loop's body; the main graph
+ * from a sub-graph), asked of the engine when the model has any: undefined until they are in.
+ */
+function useOtherGraphHits(query: string, shownPath: string | undefined) {
+  const withSubgraphs = useApp((s) => !!s.summary && s.summary.nodeCountWithSubgraphs > s.summary.nodeCount);
+  const [found, setFound] = useState<{ key: string; hits: GraphSearchHit[]; more: boolean }>();
+  const q = query.trim();
+  const key = `${shownPath}\n${q}`;
+  useEffect(() => {
+    if (!q || shownPath === undefined || !withSubgraphs) return;
+    let live = true;
+    const timer = setTimeout(() => {
+      engineClient()
+        .searchOtherGraphs(shownPath, q)
+        .then((got) => {
+          if (live && got.ok) setFound({ key, hits: got.hits, more: got.more });
+        })
+        .catch(() => undefined);
+    }, OTHER_GRAPHS_DELAY);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [q, shownPath, withSubgraphs, key]);
+  if (!withSubgraphs) return { hits: [], more: false, pending: false };
+  return found?.key === key ? { ...found, pending: false } : { hits: [], more: false, pending: !!q };
+}
 
 export function SearchBox() {
   const query = useSearch((s) => s.query);
@@ -13,12 +50,15 @@ export function SearchBox() {
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const hits = useMemo(
-    () => (view && query.trim() ? searchShown(useApp.getState(), query).slice(0, 50) : []),
+    () => (view && query.trim() ? searchShown(useApp.getState(), query).slice(0, SHOWN_HITS) : []),
     [view, full, query],
   );
+  const others = useOtherGraphHits(query, view?.path);
+  // One list for the keys: the shown graph's hits, then the other graphs'.
+  const all: { id: string; name: string; opType: string; graph?: string }[] = [...hits, ...others.hits];
 
   const jump = (i: number) => {
-    const hit = hits[i];
+    const hit = all[i];
     if (!hit) return;
     void revealNode(hit.id);
     setActive(i);
@@ -45,12 +85,12 @@ export function SearchBox() {
         onFocus={() => setOpen(true)}
         onKeyDown={(e) => {
           if (e.key === 'Enter') {
-            jump(e.shiftKey ? (active - 1 + hits.length) % Math.max(hits.length, 1) : active);
-            if (!e.shiftKey) setActive((active + 1) % Math.max(hits.length, 1));
+            jump(e.shiftKey ? (active - 1 + all.length) % Math.max(all.length, 1) : active);
+            if (!e.shiftKey) setActive((active + 1) % Math.max(all.length, 1));
           }
           if (e.key === 'ArrowDown') {
             e.preventDefault();
-            setActive((a) => Math.min(a + 1, hits.length - 1));
+            setActive((a) => Math.min(a + 1, all.length - 1));
           }
           if (e.key === 'ArrowUp') {
             e.preventDefault();
@@ -67,19 +107,31 @@ export function SearchBox() {
           aria-label="Search results"
           className="absolute z-20 mt-1 max-h-80 w-96 overflow-y-auto rounded border border-slate-200 bg-white text-sm shadow-lg"
         >
-          {hits.length === 0 && <li className="px-2 py-1 text-slate-500">No node matches “{query}”.</li>}
-          {hits.map((n, i) => (
-            <li key={n.id} role="option" aria-selected={i === active}>
+          {all.length === 0 && !others.pending && (
+            <li className="px-2 py-1 text-slate-500">No node matches “{query}”.</li>
+          )}
+          {all.map((n, i) => (
+            <li key={`${n.graph ?? ''}:${n.id}`} role="option" aria-selected={i === active}>
+              {i === hits.length && (
+                <div className="border-t border-slate-200 px-2 pt-1 text-xs text-slate-500" role="presentation">
+                  In the model&apos;s other graphs
+                </div>
+              )}
               <button
                 type="button"
                 className={`flex w-full gap-2 px-2 py-1 text-left hover:bg-slate-100 ${i === active ? 'bg-slate-100' : ''}`}
                 onClick={() => jump(i)}
+                data-testid={n.graph === undefined ? 'search-hit' : 'search-hit-other-graph'}
               >
                 <span className="font-semibold">{n.opType}</span>
                 <span className="truncate text-slate-600">{n.name}</span>
+                {n.graph !== undefined && <span className="ml-auto shrink-0 text-xs text-slate-500">in {n.graph}</span>}
               </button>
             </li>
           ))}
+          {others.more && (
+            <li className="px-2 py-1 text-xs text-slate-500">More in the other graphs: type more of the name.</li>
+          )}
         </ul>
       )}
     </div>
