@@ -225,3 +225,31 @@ test("the input shapes and fixed sizes a link recorded reach the replay on the r
   await expect(other.getByRole('combobox', { name: 'Flow' })).toHaveValue('ort');
   await fresh.close();
 });
+
+test("a link to a node inside an If's branch selects it there (torchvision's Keypoint R-CNN)", async ({
+  page,
+  browser,
+}) => {
+  const FILE = '.cache/corpus/torch/float-keypoint-rcnn.onnx';
+  test.skip(!existsSync(FILE), 'run npm run gen:corpus first');
+  const bytes = new Uint8Array(readFileSync(FILE));
+  await page.goto('/');
+  await waitForGraph(page);
+  await dropFiles(page, [{ name: 'float-keypoint-rcnn.onnx', bytes }]);
+  await expect(page.getByTestId('quant-result')).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('searchbox', { name: 'Search nodes by name or op type' }).fill('NonMaxSuppression_515');
+  await page.getByTestId('search-hit-other-graph').click();
+  await expect(page.getByTestId('panel-name')).toHaveText('NonMaxSuppression_515');
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  const link = await page.getByTestId('share-link').inputValue();
+
+  const fresh = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const other = await fresh.newPage();
+  await other.goto(link);
+  await expect(other.getByTestId('shared-snapshot')).toBeVisible();
+  await dropFiles(other, [{ name: 'float-keypoint-rcnn.onnx', bytes }]);
+  // The node is not in the main graph the model opens on: its branch is opened for it.
+  await expect(other.getByTestId('panel-name')).toHaveText('NonMaxSuppression_515', { timeout: 60_000 });
+  await expect(other.getByRole('navigation', { name: 'Graph path' })).toContainText('If_501.else_branch');
+  await fresh.close();
+});

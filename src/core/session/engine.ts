@@ -732,9 +732,10 @@ export class Engine implements EngineApi {
   async searchOtherGraphs(
     shownPath: string,
     query: string,
+    limit?: number,
   ): Promise<Answer<{ hits: GraphSearchHit[]; more: boolean }>> {
     if (!this.model) return { ok: false, error: NO_MODEL };
-    return { ok: true, ...searchOtherGraphs(this.model, shownPath, query) };
+    return { ok: true, ...searchOtherGraphs(this.model, shownPath, query, limit) };
   }
 
   async nodeDetails(path: string, id: string): Promise<Answer<{ node: ViewNode }>> {

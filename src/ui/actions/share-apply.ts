@@ -7,6 +7,7 @@ import { compareDroppedModel, replayCalibrationWarning, sharedQuantization, type
 import { reportWithHash, runCheck } from './check';
 import { runQuantize } from './quant';
 import { revealNode } from './view';
+import { engineClient } from '../../worker/client';
 import { nodeIdByName, useApp } from '../state/app-store';
 import { saveSettings, useCheck } from '../state/check-store';
 import { setList } from '../state/list-store';
@@ -25,12 +26,26 @@ export function applySettings(payload: SharePayload): void {
   if (run) useQuant.setState({ settings: { ...DEFAULT_QUANT, ...run } });
 }
 
-/** Selects the shared node, by name, once the graph is there. */
-function selectByName(name: string | undefined): void {
+/**
+ * Selects the shared node, by name, once the graph is there: in the shown graph, else in the
+ * model's other graphs (the sender had opened an If's branch), whose graph it opens.
+ */
+async function selectByName(name: string | undefined): Promise<void> {
   if (!name) return;
-  const id = nodeIdByName(name);
+  const id = nodeIdByName(name) ?? (await otherGraphNodeByName(name));
   if (id) void revealNode(id);
 }
+
+/** The id of the node called `name` in a graph of the model other than the one shown. */
+async function otherGraphNodeByName(name: string): Promise<string | undefined> {
+  const got = await engineClient()
+    .searchOtherGraphs(useApp.getState().view?.path ?? '', name, OTHER_GRAPHS_BY_NAME)
+    .catch(() => undefined);
+  return got?.ok ? got.hits.find((h) => h.name === name)?.id : undefined;
+}
+
+/** Hits asked for when one name is looked for (others may contain it: `Conv` is in `Conv_12`). */
+const OTHER_GRAPHS_BY_NAME = 10_000;
 
 /** After a shared model loaded: reproduce the run, compare identity, select the node. */
 export async function afterModel(payload: SharePayload): Promise<void> {
@@ -48,7 +63,7 @@ export async function afterModel(payload: SharePayload): Promise<void> {
     pending: undefined,
   });
   if (payload.settings.config) await runQuantize();
-  selectByName(payload.view?.selected);
+  await selectByName(payload.view?.selected);
 }
 
 /** Called after every successful load: a pending shared snapshot is resolved by the dropped file. */
