@@ -163,14 +163,22 @@ test("a shared quantization is replayed with every one of the sender's choices, 
   await fresh.close();
 });
 
-/** Copies the page's share link and opens it in a fresh browser context, as its receiver would. */
-async function openCopiedLink(page: Page, browser: Browser): Promise<{ other: Page; fresh: BrowserContext }> {
+/**
+ * Copies the page's share link and opens it in a fresh browser context, as its receiver would: a
+ * model from a URL opens with it; a local one (`snapshot`) shows its snapshot until it is dropped.
+ */
+async function openCopiedLink(
+  page: Page,
+  browser: Browser,
+  snapshot = false,
+): Promise<{ other: Page; fresh: BrowserContext }> {
   await page.getByRole('button', { name: 'Copy link' }).click();
   const link = await page.getByTestId('share-link').inputValue();
   const fresh = await browser.newContext({ viewport: { width: 1280, height: 720 } });
   const other = await fresh.newPage();
   await other.goto(link);
-  await waitForGraph(other);
+  if (snapshot) await expect(other.getByTestId('shared-snapshot')).toBeVisible();
+  else await waitForGraph(other);
   return { other, fresh };
 }
 
@@ -200,13 +208,8 @@ test("the input shapes and fixed sizes a link recorded reach the replay on the r
   await expect(page.getByTestId('quant-fixed-size')).toHaveText(fixed);
   const dynamicFinding = (p: Page) => p.locator('[data-testid="finding"][data-rule="dynamic-shape"]');
   await expect(dynamicFinding(page)).toHaveCount(0);
-  await page.getByRole('button', { name: 'Copy link' }).click();
-  const link = await page.getByTestId('share-link').inputValue();
 
-  const fresh = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-  const other = await fresh.newPage();
-  await other.goto(link);
-  await expect(other.getByTestId('shared-snapshot')).toBeVisible();
+  const { other, fresh } = await openCopiedLink(page, browser, true);
   // Before the drop, the receiver reads what will be replayed.
   await expect(other.getByTestId('snapshot-settings')).toHaveText(
     'Settings: HTP · SM8650 · ONNX Runtime QNN EP · strict · quantized 8a8w · input x 1x3x48x96 · sizes fixed in the export',
@@ -240,13 +243,8 @@ test("a link to a node inside an If's branch selects it there (torchvision's Key
   await page.getByRole('searchbox', { name: 'Search nodes by name or op type' }).fill('NonMaxSuppression_515');
   await page.getByTestId('search-hit-other-graph').click();
   await expect(page.getByTestId('panel-name')).toHaveText('NonMaxSuppression_515');
-  await page.getByRole('button', { name: 'Copy link' }).click();
-  const link = await page.getByTestId('share-link').inputValue();
 
-  const fresh = await browser.newContext({ viewport: { width: 1280, height: 720 } });
-  const other = await fresh.newPage();
-  await other.goto(link);
-  await expect(other.getByTestId('shared-snapshot')).toBeVisible();
+  const { other, fresh } = await openCopiedLink(page, browser, true);
   await dropFiles(other, [{ name: 'float-keypoint-rcnn.onnx', bytes }]);
   // The node is not in the main graph the model opens on: its branch is opened for it.
   await expect(other.getByTestId('panel-name')).toHaveText('NonMaxSuppression_515', { timeout: 60_000 });
