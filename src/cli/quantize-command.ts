@@ -11,6 +11,7 @@ import {
   isConfigName,
   CONFIG_NAMES,
   CONFIGS,
+  backendLimits,
   configArchNote,
   DEFAULT_CALIBRATION,
   DEFAULT_OPTIONS,
@@ -345,7 +346,7 @@ async function quantizeRun(rest: readonly string[], io: Io, progress: { current?
   } else {
     const r = out.result;
     const soc = pack.socs.find((x) => x.model === r.soc);
-    const archNote = soc ? configArchNote(config, pack.gates, soc) : undefined;
+    const archNote = soc ? configArchNote(config, backendLimits(pack), soc) : undefined;
     io.stdout.write(
       [
         `QuantLens quantize: ${file.name} · ${config} · SoC ${r.soc} (${r.arch}) · flow ${r.flow} · ${r.strict ? 'strict' : 'lenient'}`,

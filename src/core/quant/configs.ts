@@ -3,6 +3,7 @@
  * activation and weight dtypes, ranges and symmetry per config name.
  */
 import type { QuantDType } from '../encoding/encoding';
+import type { RulePack } from '../../../rules/types';
 
 export const CONFIG_NAMES = ['8a8w', '8a4w', '16a8w', '16a16w', '16a4w', '16a4w_block', '16a2w', 'fp16a8w'] as const;
 export type ConfigName = (typeof CONFIG_NAMES)[number];
@@ -89,25 +90,63 @@ export interface ConfigGate {
   minArch: number;
 }
 
+/** What of a backend decides whether a config runs on one of its SoCs (from its rule pack). */
+export interface BackendLimits {
+  backend: string;
+  gates: readonly ConfigGate[];
+  /** HTP archs below this have no FP16: float ops leave the NPU there (V68). */
+  noFp16BelowArch?: number;
+  /** The backend runs quantized ops only (LPAI): float ops leave the NPU. */
+  quantizedOnly?: boolean;
+}
+
 /**
- * What a config needs of the SoC, in words, when the SoC is older than one of the rule pack's gates
- * the config's weights meet (16a16w: 16-bit weights beside 16-bit activations; 16a4w_block:
- * block-wise weights); undefined when the SoC takes it. The quantizer still runs: the plan's nodes
- * of those ops get the gate's errors, which this says ahead of the run.
+ * Why the SoC refuses a config, ahead of a run, or undefined when it takes it: a short `label` for
+ * a menu and the `text` that says what happens and what to use instead.
+ * - a config whose weights meet one of the pack's gates on an older SoC (16a16w: 16-bit weights
+ *   beside 16-bit activations, HTP V73+; 16a4w_block: block-wise weights, V69+): those ops' nodes
+ *   get the gate's errors;
+ * - fp16a8w (float activations) where float ops leave the NPU: an HTP without FP16 (V68), or a
+ *   backend that runs quantized ops only (LPAI): its every node does.
+ * The quantizer still runs; this says what its check will then find.
  */
 export function configArchNote(
   config: ConfigName,
-  gates: readonly ConfigGate[],
+  limits: BackendLimits,
   soc: { model: string; htpArch: number },
-): { minArch: number; text: string } | undefined {
+): { label: string; text: string } | undefined {
   const c = CONFIGS[config];
+  if (c.act === null) {
+    const on = `${config} on ${soc.model}`;
+    if (limits.quantizedOnly)
+      return {
+        label: `${limits.backend.toUpperCase()} runs quantized ops only`,
+        text: `${on}: its activations stay float, and ${limits.backend.toUpperCase()} runs quantized ops only, so every node leaves the NPU. Use a config with integer activations (8a8w, 16a8w).`,
+      };
+    if (limits.noFp16BelowArch !== undefined && soc.htpArch > 0 && soc.htpArch < limits.noFp16BelowArch)
+      return {
+        label: `no FP16 on V${soc.htpArch}`,
+        text: `${on} (V${soc.htpArch}): its activations stay float, which runs in FP16 on the HTP, and V${soc.htpArch} has none, so those nodes leave the NPU. Use a config with integer activations (8a8w, 16a8w).`,
+      };
+    return undefined;
+  }
   const feature = c.block ? 'lpbq' : c.act === 'uint16' && c.weight.bitwidth === 16 ? '16a16w' : undefined;
-  const gate = feature && gates.find((g) => g.feature === feature);
+  const gate = feature && limits.gates.find((g) => g.feature === feature);
   if (!gate || soc.htpArch <= 0 || soc.htpArch >= gate.minArch) return undefined;
   const what = feature === 'lpbq' ? 'block-wise (LPBQ) weights' : '16-bit weights beside 16-bit activations';
   const instead = feature === 'lpbq' ? '16a4w (per-channel 4-bit weights)' : '16a8w';
   return {
-    minArch: gate.minArch,
+    label: `needs V${gate.minArch}+`,
     text: `${config} on ${soc.model} (V${soc.htpArch}): ${what} on ${gate.ops.join(', ')} need HTP V${gate.minArch} or newer, so those nodes will be errors. Use ${instead}, or an SoC with HTP V${gate.minArch} or newer.`,
+  };
+}
+
+/** A rule pack's {@link BackendLimits}: what the SoC picker sends the page (plain data). */
+export function backendLimits(pack: RulePack): BackendLimits {
+  return {
+    backend: pack.backend,
+    gates: pack.gates.map(({ feature, ops, minArch }) => ({ feature, ops: [...ops], minArch })),
+    ...(pack.noFp16BelowArch !== undefined ? { noFp16BelowArch: pack.noFp16BelowArch } : {}),
+    ...(pack.quantizedOnly ? { quantizedOnly: true } : {}),
   };
 }

@@ -18,7 +18,7 @@ import type { CalibrationSample } from '../quant/expose';
 import type { ErrorTrace } from '../quant/error-trace';
 import type { FloatNode } from '../quant/quantize';
 import type { OutputSqnr } from '../quant/sqnr';
-import type { ConfigGate, QuantOptions } from '../quant/configs';
+import type { BackendLimits, QuantOptions } from '../quant/configs';
 import type { Override } from '../quant/plan';
 import type { CheckReport } from '../report/check-report';
 import type { Flow } from '../../../rules/types';
@@ -205,8 +205,8 @@ export type SocsAnswer = Answer<{
   title: string;
   /** Flows that cannot deploy to the backend, each with the reason (ONNX Runtime's QNN EP and LPAI). */
   flowsWithout: Partial<Record<Flow, string>>;
-  /** The pack's architecture gates: the quantizer's configs that meet one say so on older SoCs. */
-  gates: ConfigGate[];
+  /** What decides whether a quantizer config runs on the backend's SoCs (configs.ts's configArchNote). */
+  limits: BackendLimits;
 }>;
 
 /** A graph of the model with its initial group expansion and, when it has Q/DQ nodes, its fold. */

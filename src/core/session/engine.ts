@@ -60,7 +60,7 @@ import { RuntimeStoppedError, type OrtRuntime, type RuntimeSource } from '../qua
 import { externalLocations } from '../model/external-data';
 import { inlineExternalData, InlineExternalDataError } from '../quant/inline-external';
 import { CalibrationCancelled, CalibrationRunError } from '../quant/calibrate';
-import { DEFAULT_OPTIONS, MAX_CALIBRATION_SAMPLES } from '../quant/configs';
+import { backendLimits, DEFAULT_OPTIONS, MAX_CALIBRATION_SAMPLES } from '../quant/configs';
 import { explainRunFailure, explainSessionRefusal, type SampleSource } from '../quant/run-failure';
 import { feedInputs, randomSamples, resolveInputShapes } from '../quant/inputs';
 import { samplesFromFiles } from './calibration-files';
@@ -459,7 +459,7 @@ export class Engine implements EngineApi {
       unknowns: pack.unknowns,
       title: pack.title,
       flowsWithout: Object.fromEntries(Object.entries(pack.flowsWithout ?? {}).map(([f, w]) => [f, w.why])),
-      gates: pack.gates.map(({ feature, ops, minArch }) => ({ feature, ops: [...ops], minArch })),
+      limits: backendLimits(pack),
     };
   }
 

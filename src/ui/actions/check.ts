@@ -109,7 +109,7 @@ export async function loadSocs(backend: CheckSettings['backend']): Promise<void>
     packTitle: info.title,
     packUnknowns: info.unknowns,
     flowsWithout: info.flowsWithout,
-    gates: info.gates,
+    limits: info.limits,
     settings: { ...settings, backend, soc, flow },
   });
 }

@@ -96,7 +96,7 @@ function FloatNodes({ nodes }: { nodes: FloatNode[] }) {
 function ConfigOption({ config, note }: { config: ConfigName; note: ReturnType<typeof configArchNote> }) {
   return (
     <option value={config} title={note?.text}>
-      {note ? `${config} (needs V${note.minArch}+)` : config}
+      {note ? `${config} (${note.label})` : config}
     </option>
   );
 }

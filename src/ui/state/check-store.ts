@@ -10,7 +10,7 @@ import type { Finding, Severity } from '../../core/check/finding';
 import type { ValidationResult } from '../../core/check/validate';
 import type { CheckReport } from '../../core/report/check-report';
 import type { CheckSettings, SocOption } from '../../core/session/api';
-import { configArchNote, type ConfigGate, type ConfigName } from '../../core/quant/configs';
+import { configArchNote, type BackendLimits, type ConfigName } from '../../core/quant/configs';
 
 export interface NodeMarks {
   worst: Severity;
@@ -33,8 +33,8 @@ export interface CheckState {
   packUnknowns: string[];
   /** Flows that cannot deploy to the chosen backend, with the reason (offered disabled). */
   flowsWithout: Partial<Record<Flow, string>>;
-  /** The chosen backend's architecture gates (the quantizer's configs say which the SoC refuses). */
-  gates: ConfigGate[];
+  /** What decides whether a quantizer config runs on the chosen backend's SoCs (configArchNote). */
+  limits?: BackendLimits;
   userPack?: string;
   running: boolean;
   result?: ValidationResult;
@@ -108,7 +108,6 @@ export const useCheck = create<CheckState>()(() => ({
   socs: [],
   packUnknowns: [],
   flowsWithout: {},
-  gates: [],
   running: false,
   marks: new Map(),
   offNpu: new Set(),
@@ -137,7 +136,7 @@ export function useNotFloat(): string | undefined {
  * Config menus mark such configs, and the chosen one says why under it.
  */
 export function useConfigArchNote(): (config: ConfigName) => ReturnType<typeof configArchNote> {
-  const gates = useCheck((c) => c.gates);
+  const limits = useCheck((c) => c.limits);
   const soc = useCheck((c) => c.socs.find((s) => s.model === c.settings.soc));
-  return (config) => (soc ? configArchNote(config, gates, soc) : undefined);
+  return (config) => (soc && limits ? configArchNote(config, limits, soc) : undefined);
 }
