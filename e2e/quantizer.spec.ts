@@ -455,7 +455,14 @@ test('overrides keep matching nodes in float, and the QDQ export downloads a val
   await page.getByRole('button', { name: 'Add' }).click();
   await expect(page.getByTestId('overrides')).toContainText('^/head/');
   await page.getByRole('button', { name: 'Quantize' }).click();
-  await expect(page.getByTestId('quant-result')).toContainText('4 node(s) kept in float');
+  const kept = page.getByTestId('quant-float-nodes');
+  await expect(kept.locator('summary')).toHaveText('4 nodes kept in float');
+  // Each by name, with the override that keeps it.
+  await expect(kept.getByTestId('quant-float-node')).toHaveText(
+    ['/head/pool/GlobalAveragePool', '/head/Flatten', '/head/fc/Gemm', '/head/Sigmoid'].map(
+      (name) => `${name}: override "^/head/"`,
+    ),
+  );
 
   const pending = page.waitForEvent('download');
   await page.getByRole('button', { name: 'QDQ .onnx' }).click();

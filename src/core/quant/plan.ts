@@ -145,10 +145,12 @@ export class OverrideError extends SentenceError<'override'> {
 }
 
 /** Compiles override patterns, with a clear error for a bad regular expression. */
-export function compileOverrides(overrides: readonly Override[]): { re: RegExp; config: ConfigName | 'float' }[] {
+export function compileOverrides(
+  overrides: readonly Override[],
+): { re: RegExp; pattern: string; config: ConfigName | 'float' }[] {
   return overrides.map((o) => {
     try {
-      return { re: new RegExp(o.pattern), config: o.config };
+      return { re: new RegExp(o.pattern), pattern: o.pattern, config: o.config };
     } catch (err) {
       throw new OverrideError(
         `override pattern "${o.pattern}" is not a valid regular expression (${(err as Error).message})`,
@@ -263,7 +265,8 @@ export function annotate(
       continue;
     }
     if (configName === 'float') {
-      entry.floatReason = override ? `override "${override.re.source}"` : 'float';
+      // The pattern as written ("^/head/"; the expression's source escapes its slashes).
+      entry.floatReason = override ? `override "${override.pattern}"` : 'float';
       continue;
     }
     if (mapped.kind === 'unsupported') {
