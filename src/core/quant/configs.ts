@@ -4,6 +4,7 @@
  */
 import type { QuantDType } from '../encoding/encoding';
 import type { RulePack } from '../../../rules/types';
+import { floatLeavesNpu } from '../check/rules/context';
 
 export const CONFIG_NAMES = ['8a8w', '8a4w', '16a8w', '16a16w', '16a4w', '16a4w_block', '16a2w', 'fp16a8w'] as const;
 export type ConfigName = (typeof CONFIG_NAMES)[number];
@@ -117,28 +118,41 @@ export function configArchNote(
 ): { label: string; text: string } | undefined {
   const c = CONFIGS[config];
   if (c.act === null) {
+    // The validator's own test (float-island): float ops leave the NPU here.
+    if (!floatLeavesNpu(limits, soc)) return undefined;
     const on = `${config} on ${soc.model}`;
-    if (limits.quantizedOnly)
-      return {
-        label: `${limits.backend.toUpperCase()} runs quantized ops only`,
-        text: `${on}: its activations stay float, and ${limits.backend.toUpperCase()} runs quantized ops only, so every node leaves the NPU. Use a config with integer activations (8a8w, 16a8w).`,
-      };
-    if (limits.noFp16BelowArch !== undefined && soc.htpArch > 0 && soc.htpArch < limits.noFp16BelowArch)
-      return {
-        label: `no FP16 on V${soc.htpArch}`,
-        text: `${on} (V${soc.htpArch}): its activations stay float, which runs in FP16 on the HTP, and V${soc.htpArch} has none, so those nodes leave the NPU. Use a config with integer activations (8a8w, 16a8w).`,
-      };
-    return undefined;
+    return limits.quantizedOnly
+      ? {
+          label: `${limits.backend.toUpperCase()} runs quantized ops only`,
+          text: `${on}: its activations stay float, and ${limits.backend.toUpperCase()} runs quantized ops only, so every node leaves the NPU. Use a config with integer activations (8a8w, 16a8w).`,
+        }
+      : {
+          label: `no FP16 on V${soc.htpArch}`,
+          text: `${on} (V${soc.htpArch}): its activations stay float, which runs in FP16 on the HTP, and V${soc.htpArch} has none, so those nodes leave the NPU. Use a config with integer activations (8a8w, 16a8w).`,
+        };
   }
   const feature = c.block ? 'lpbq' : c.act === 'uint16' && c.weight.bitwidth === 16 ? '16a16w' : undefined;
-  const gate = feature && limits.gates.find((g) => g.feature === feature);
-  if (!gate || soc.htpArch <= 0 || soc.htpArch >= gate.minArch) return undefined;
+  const gate = feature && refusingGate(limits.gates, feature, soc);
+  if (!gate) return undefined;
   const what = feature === 'lpbq' ? 'block-wise (LPBQ) weights' : '16-bit weights beside 16-bit activations';
   const instead = feature === 'lpbq' ? '16a4w (per-channel 4-bit weights)' : '16a8w';
   return {
     label: `needs V${gate.minArch}+`,
     text: `${config} on ${soc.model} (V${soc.htpArch}): ${what} on ${gate.ops.join(', ')} need HTP V${gate.minArch} or newer, so those nodes will be errors. Use ${instead}, or an SoC with HTP V${gate.minArch} or newer.`,
   };
+}
+
+/**
+ * The gate of `feature` among `gates` when the SoC's HTP is older than it asks, else undefined: the
+ * Config menus' note and the error trace's remedy ask the same question.
+ */
+export function refusingGate(
+  gates: readonly ConfigGate[],
+  feature: ConfigGate['feature'],
+  soc: { htpArch: number },
+): ConfigGate | undefined {
+  const gate = gates.find((g) => g.feature === feature);
+  return gate && soc.htpArch > 0 && soc.htpArch < gate.minArch ? gate : undefined;
 }
 
 /** A rule pack's {@link BackendLimits}: what the SoC picker sends the page (plain data). */

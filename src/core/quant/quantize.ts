@@ -14,7 +14,7 @@ import type { Model } from '../model/types';
 import { calibrate, checkpoint, type ObserverKind, type Range, type SessionFactory } from './calibrate';
 import { samplesDigest, type CalibrationMemo, type MemoEntry } from './calibration-memo';
 import { computeEncodings, type Encodings } from './compute';
-import type { QuantOptions } from './configs';
+import { refusingGate, type QuantOptions } from './configs';
 import { AimetEncodingsError, writeAimetEncodings } from '../formats/aimet';
 import type { QuantEncoding } from '../encoding/encoding';
 import { exportQdq, type ExportResult } from './export-qdq';
@@ -534,8 +534,8 @@ function subgraphNote(model: Model): string[] {
  * which the same check then rejects.
  */
 function markRefusedWideWeights(trace: ErrorTrace, graph: QGraph, pack: RulePack, soc: SocInfo): void {
-  const gate = pack.gates.find((g) => g.feature === '16a16w');
-  if (!gate || soc.htpArch <= 0 || soc.htpArch >= gate.minArch) return;
+  const gate = refusingGate(pack.gates, '16a16w', soc);
+  if (!gate) return;
   const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
   for (const s of trace.sources) {
     const node = s.cause === 'weights' && s.weight ? nodes.get(s.node) : undefined;

@@ -97,7 +97,10 @@ export function violation(
  * Whether float ops cannot stay on the NPU: the SoC's HTP has no FP16 (V68), or the backend runs
  * quantized ops only (LPAI).
  */
-export function floatLeavesNpu(pack: RulePack, soc: SocInfo): boolean {
+export function floatLeavesNpu(
+  pack: Pick<RulePack, 'noFp16BelowArch'> & { quantizedOnly?: unknown },
+  soc: Pick<SocInfo, 'htpArch'>,
+): boolean {
   if (pack.quantizedOnly) return true;
   return pack.noFp16BelowArch !== undefined && soc.htpArch > 0 && soc.htpArch < pack.noFp16BelowArch;
 }
