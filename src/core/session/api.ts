@@ -289,11 +289,9 @@ export interface EngineApi {
   /** A node of a graph with its ports and attributes (the drawing's view may be thin). */
   nodeDetails(path: string, id: string): Promise<Answer<{ node: ViewNode }>>;
   /** Nodes of the model's graphs other than the one at `shownPath` whose name or op type has `query`. */
-  searchOtherGraphs(
-    shownPath: string,
-    query: string,
-    limit?: number,
-  ): Promise<Answer<{ hits: GraphSearchHit[]; more: boolean }>>;
+  searchOtherGraphs(shownPath: string, query: string): Promise<Answer<{ hits: GraphSearchHit[]; more: boolean }>>;
+  /** The node called exactly `name` in a graph other than the one at `shownPath` (a share link's). */
+  otherGraphNodeNamed(shownPath: string, name: string): Promise<Answer<{ node: GraphSearchHit | undefined }>>;
   /** Encoding labels of these tensors, in the model's own encodings or the last plan's. */
   tensorLabels(tensors: string[], target: 'model' | 'plan'): Promise<Answer<{ labels: Record<string, string> }>>;
   /** The first values of an initializer or Constant output visible from a graph. */

@@ -5,7 +5,7 @@
 import { errorReport, ModelLoadError, reportOf, toLoadError } from '../model/errors';
 import { BlobDataSource, checkExternalData, type ExternalDataSource } from '../model/external-data';
 import { foldedView, foldQdq, type QdqFold } from '../view/fold';
-import { searchOtherGraphs, type GraphSearchHit } from '../view/node-search';
+import { otherGraphNodeNamed, searchOtherGraphs, type GraphSearchHit } from '../view/node-search';
 import {
   buildGraphView,
   wholeNode,
@@ -732,10 +732,14 @@ export class Engine implements EngineApi {
   async searchOtherGraphs(
     shownPath: string,
     query: string,
-    limit?: number,
   ): Promise<Answer<{ hits: GraphSearchHit[]; more: boolean }>> {
     if (!this.model) return { ok: false, error: NO_MODEL };
-    return { ok: true, ...searchOtherGraphs(this.model, shownPath, query, limit) };
+    return { ok: true, ...searchOtherGraphs(this.model, shownPath, query) };
+  }
+
+  async otherGraphNodeNamed(shownPath: string, name: string): Promise<Answer<{ node: GraphSearchHit | undefined }>> {
+    if (!this.model) return { ok: false, error: NO_MODEL };
+    return { ok: true, node: otherGraphNodeNamed(this.model, shownPath, name) };
   }
 
   async nodeDetails(path: string, id: string): Promise<Answer<{ node: ViewNode }>> {

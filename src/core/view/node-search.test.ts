@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readOnnx } from '../model/read-onnx';
-import { searchOtherGraphs } from './node-search';
+import { otherGraphNodeNamed, searchOtherGraphs } from './node-search';
 
 const KEYPOINT = '.cache/corpus/torch/float-keypoint-rcnn.onnx';
 const TEST_IF = '/usr/share/libonnx-testdata/data/node/test_if/model.onnx';
@@ -29,6 +29,10 @@ describe('searchOtherGraphs', () => {
       expect(inside.hits.map((h) => h.id)).toEqual(['731/else_branch/12']);
       const main = searchOtherGraphs(model, '501/else_branch', '/rpn/NonZero_1');
       expect(main.hits.map((h) => [h.id, h.graph])).toEqual([['489', 'torch_jit']]);
+      // A share link's node, by its exact name: a name it only contains is no match.
+      expect(otherGraphNodeNamed(model, '', 'NonMaxSuppression_515')?.id).toBe('501/else_branch/12');
+      expect(otherGraphNodeNamed(model, '', 'NonMaxSuppression')).toBeUndefined();
+      expect(otherGraphNodeNamed(model, '501/else_branch', 'NonMaxSuppression_515')).toBeUndefined();
       // At most the limit, and `more` says there were others.
       const many = searchOtherGraphs(model, '', 'Unsqueeze', 3);
       expect(many.hits).toHaveLength(3);

@@ -43,17 +43,10 @@ export interface GraphSearchHit extends SearchItem {
 }
 
 /**
- * Nodes of every graph of the model but the one at `shownPath` (the main graph and the sub-graphs
- * of its control-flow nodes, however deep) whose name or op type contains `query`, as
- * {@link searchNodes} orders them, at most `limit`; `more` when there were others. A node in an If's
- * branch was not found from the main graph ("No node matches").
+ * Every node of every graph of the model but the one at `shownPath` (the main graph and the
+ * sub-graphs of its control-flow nodes, however deep), each with its graph.
  */
-export function searchOtherGraphs(
-  model: Model,
-  shownPath: string,
-  query: string,
-  limit = 50,
-): { hits: GraphSearchHit[]; more: boolean } {
+function otherGraphNodes(model: Model, shownPath: string): GraphSearchHit[] {
   const nodes: GraphSearchHit[] = [];
   const walk = (graph: Graph, label: string) => {
     for (const n of graph.nodes) {
@@ -63,6 +56,25 @@ export function searchOtherGraphs(
     }
   };
   walk(model.graph, model.graph.name || 'main graph');
-  const found = searchNodes(nodes, query, limit + 1);
+  return nodes;
+}
+
+/**
+ * Nodes of the model's graphs but the one at `shownPath` whose name or op type contains `query`, as
+ * {@link searchNodes} orders them, at most `limit`; `more` when there were others. A node in an If's
+ * branch was not found from the main graph ("No node matches").
+ */
+export function searchOtherGraphs(
+  model: Model,
+  shownPath: string,
+  query: string,
+  limit = 50,
+): { hits: GraphSearchHit[]; more: boolean } {
+  const found = searchNodes(otherGraphNodes(model, shownPath), query, limit + 1);
   return { hits: found.slice(0, limit), more: found.length > limit };
+}
+
+/** The first node called exactly `name` in the model's graphs but the one at `shownPath`. */
+export function otherGraphNodeNamed(model: Model, shownPath: string, name: string): GraphSearchHit | undefined {
+  return otherGraphNodes(model, shownPath).find((n) => n.name === name);
 }

@@ -39,13 +39,10 @@ async function selectByName(name: string | undefined): Promise<void> {
 /** The id of the node called `name` in a graph of the model other than the one shown. */
 async function otherGraphNodeByName(name: string): Promise<string | undefined> {
   const got = await engineClient()
-    .searchOtherGraphs(useApp.getState().view?.path ?? '', name, OTHER_GRAPHS_BY_NAME)
+    .otherGraphNodeNamed(useApp.getState().view?.path ?? '', name)
     .catch(() => undefined);
-  return got?.ok ? got.hits.find((h) => h.name === name)?.id : undefined;
+  return got?.ok ? got.node?.id : undefined;
 }
-
-/** Hits asked for when one name is looked for (others may contain it: `Conv` is in `Conv_12`). */
-const OTHER_GRAPHS_BY_NAME = 10_000;
 
 /** After a shared model loaded: reproduce the run, compare identity, select the node. */
 export async function afterModel(payload: SharePayload): Promise<void> {
