@@ -24,7 +24,7 @@ import {
   type RangeModel,
   type TensorShape,
 } from './expose';
-import { floatShapes } from './static-shapes';
+import { floatShapes } from './float-shapes';
 
 export type ObserverKind = 'minmax' | 'moving-average' | 'percentile';
 

@@ -17,7 +17,7 @@ import {
   type CalibrationSample,
   type JoinedBlock,
 } from './expose';
-import { floatShapes } from './static-shapes';
+import { floatShapes } from './float-shapes';
 import { outputNumbers, ratioDb } from './sqnr';
 import { eachTraceSum, traceGraph, type InferredDims } from './trace-graph';
 import { RuntimeStoppedError } from './runtime';

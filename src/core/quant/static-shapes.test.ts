@@ -17,7 +17,7 @@ import { exposeTensors, type CalibrationSample } from './expose';
 import { feedInputs, randomSamples, resolveInputShapes } from './inputs';
 import { nodeRuntime } from './node-runtime';
 import { annotate, observedTensors } from './plan';
-import { staticShapes } from './static-shapes';
+import { staticShapes } from '../model/static-shapes';
 import { parseTensorFile } from './tensor-file';
 import { attr, makeAttribute, makeTensor, makeValueInfo, writeOnnx } from '../model/write-onnx';
 
@@ -160,6 +160,24 @@ describe('sizes worked out from the graph', () => {
       if (measured.every((t) => got!.sized.has(t))) complete.push(path.split('/').pop()!);
     }
     expect(complete.filter((m) => whole.has(m)).sort()).toEqual([...whole].sort());
+  }, 120_000);
+
+  it("sizes MatMulNBits's output as a run does (ONNX Runtime's MatMulNBitsQuantizer on PyTorch exports)", async () => {
+    const dir = join(__dirname, '..', 'check', '__fixtures__', 'ort-matmul-nbits');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.onnx'));
+    expect(files.length).toBeGreaterThan(10);
+    let sizedNBits = 0;
+    for (const f of files) {
+      const bytes = new Uint8Array(readFileSync(join(dir, f)));
+      const model = readOnnx(bytes);
+      const inputs = feedInputs(model);
+      const samples = randomSamples(nodeRuntime.Tensor, inputs, resolveInputShapes(inputs).shapes, 1);
+      const got = await compare(bytes, model, samples);
+      expect(got, f).toBeDefined();
+      expect(got!.wrong, f).toEqual([]);
+      for (const n of model.graph.nodes) if (n.opType === 'MatMulNBits' && got!.sized.has(n.outputs[0]!)) sizedNBits++;
+    }
+    expect(sizedNBits).toBeGreaterThan(20);
   }, 120_000);
 
   it('sizes an input only where every sample gives it the same size (MobileNetV3 exported with symbolic sizes)', () => {

@@ -1,8 +1,10 @@
 /**
- * The sizes of a float model's tensors worked out from the graph alone, for the calibration
- * samples' input sizes: what calibration's grouped ranges need (augmentWithGroupedRanges), without
- * a session created only to ask onnxruntime (on a 10k-node decoder, creating that session took
- * 1.2-2.4 s of a 3.4-5.9 s calibration).
+ * The sizes of a model's tensors worked out from the graph alone, for given input sizes (or the
+ * graph's own, where it fixes them): what calibration's grouped ranges need
+ * (augmentWithGroupedRanges), without a session created only to ask onnxruntime (on a 10k-node
+ * decoder, creating that session took 1.2-2.4 s of a 3.4-5.9 s calibration); and what the checker
+ * needs where a rule turns on a size no value_info declares, as ONNX Runtime folds a model's Shape
+ * computations before its QNN EP partitions it (a rank-6 window partition's size-1 axes).
  *
  * A size is given only where it follows for certain: the ops below, with every input's size known
  * and every value a size depends on a constant of the graph (or computed from sizes: Shape, Gather,
@@ -13,12 +15,13 @@
  * and on real exporters' models, and calibration cuts each group to exactly the rows it expects, so
  * a mistake fails the run (and calibration takes another way) rather than mixing tensors' values.
  */
-import { constantNodeValue, smallConstValues, smallIntValues } from '../model/constants';
-import type { AttributeValue, ConstTensor, Model, Node } from '../model/types';
-import type { CalibrationSample } from './expose';
-import { tensorTypes } from './plan';
+import { constantNodeValue, smallConstValues, smallIntValues } from './constants';
+import type { AttributeValue, ConstTensor, Model, Node } from './types';
 
 type Shape = readonly number[];
+
+/** The sizes a run is given: an onnxruntime tensor per input fits, or `{ dims }` alone. */
+export type SizedInputs = Readonly<Record<string, { readonly dims: readonly number[] }>>;
 
 /** Ops whose first output has their first input's size. */
 const SAME_SHAPE = new Set([
@@ -59,7 +62,7 @@ const REDUCTIONS: Record<string, number> = {
 };
 
 /** The sizes of the tensors of `model`'s main graph the samples fix, by name. */
-export function staticShapes(model: Model, samples: readonly CalibrationSample[]): Map<string, Shape> {
+export function staticShapes(model: Model, samples: readonly SizedInputs[]): Map<string, Shape> {
   const g = model.graph;
   const opset = model.opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 1;
   const shapes = new Map<string, Shape>();
@@ -96,6 +99,14 @@ export function staticShapes(model: Model, samples: readonly CalibrationSample[]
     floats.delete(input.name);
   }
   for (const node of g.nodes) {
+    if (node.domain === 'com.microsoft' && node.opType === 'MatMulNBits') {
+      // ONNX Runtime's 4-bit MatMul: A's size with its last axis N (an attribute).
+      const a = shapes.get(node.inputs[0] ?? '');
+      const n = intAttr(node, 'N');
+      if (a && a.length >= 1 && n !== undefined && n > 0 && node.outputs[0])
+        shapes.set(node.outputs[0], [...a.slice(0, -1), n]);
+      continue;
+    }
     if (node.domain && node.domain !== 'ai.onnx') continue;
     try {
       if (node.opType === 'Constant') {
@@ -110,27 +121,6 @@ export function staticShapes(model: Model, samples: readonly CalibrationSample[]
     }
   }
   return shapes;
-}
-
-/**
- * The size and element type of each of `tensors` (float32 or float16, as calibration and the
- * error trace read them), or undefined unless the graph gives every one.
- */
-export function floatShapes(
-  model: Model,
-  samples: readonly CalibrationSample[],
-  tensors: Iterable<string>,
-): Map<string, { dims: Shape; type: 'float32' | 'float16' }> | undefined {
-  const sizes = staticShapes(model, samples);
-  const types = tensorTypes(model);
-  const out = new Map<string, { dims: Shape; type: 'float32' | 'float16' }>();
-  for (const name of tensors) {
-    const dims = sizes.get(name);
-    const type = types.get(name);
-    if (!dims || (type !== 'float32' && type !== 'float16')) return undefined;
-    out.set(name, { dims, type });
-  }
-  return out;
 }
 
 /** A size this module does not work out. */
