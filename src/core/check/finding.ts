@@ -46,6 +46,8 @@ export interface RawFinding {
   expected: string;
   actual: string;
   fix: string;
+  /** The fix under a flow that treats the node its own way (one that rewrites it, say), by flow. */
+  fixFor?: Partial<Record<Flow, string>>;
   source: Source;
   /** What kind of constraint was broken; a violation without one is a backend limit, a note advice. */
   effect?: ConstraintEffect;

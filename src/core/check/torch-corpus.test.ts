@@ -108,6 +108,39 @@ describe.skipIf(!manifest.cases.some((c) => c.file === 'signed-cnn-s8act-u8w.onn
   },
 );
 
+describe.skipIf(!manifest.cases.some((c) => c.file === 'swin-mini-b2.onnx'))(
+  "Swin's rank-6 window partitions (PyTorch export, input sizes fixed, shapes computed by Shape ops)",
+  () => {
+    const rank6 = async (file: string, flow: Flow) => {
+      const graph = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(`${DIR}/${file}`))));
+      const pack = await loadRulePack('htp');
+      return validate(graph, pack, { soc: 'SM8650', strict: true, flow }).findings.filter(
+        (f) => f.rule === 'op-limits' && / has rank 6;/.test(f.message),
+      );
+    };
+    it("are worked out from the input's size: at batch 1, ONNX Runtime's rewrite needs nothing, and the fix says so under its flow only", async () => {
+      const ort = await rank6('swin-mini.onnx', 'ort');
+      expect(ort).toHaveLength(24);
+      for (const f of ort) {
+        expect(f.message).not.toMatch(/does not declare/);
+        expect(f.outcome).toBe('advice');
+        expect(f.fix).toMatch(/^Nothing to change: ONNX Runtime's QNN EP rewrites this pattern to rank 5\./);
+      }
+      for (const f of await rank6('swin-mini.onnx', 'qnn')) {
+        expect(f.outcome).toBe('rejected');
+        expect(f.fix).toMatch(/^Fold a size-1 dimension away .*or deploy through ONNX Runtime's QNN EP/);
+      }
+    });
+    it('at batch 2, the windows of the first stage keep no axis of size 1 in place: ONNX Runtime leaves them to the CPU, and no fix offers its flow', async () => {
+      const ort = await rank6('swin-mini-b2.onnx', 'ort');
+      const off = ort.filter((f) => f.outcome === 'cpu-fallback');
+      expect(off).toHaveLength(12);
+      for (const f of off) expect(f.fix).not.toMatch(/ONNX Runtime/);
+      expect(ort.filter((f) => f.outcome === 'advice')).toHaveLength(12);
+    });
+  },
+);
+
 describe.skipIf(!manifest.cases.some((c) => c.file === 'nearest-upsampling-rank3-rank5.onnx'))(
   'nearest Resize at rank 3 and 5 (PyTorch export of F.interpolate on a signal and a volume)',
   () => {

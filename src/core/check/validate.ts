@@ -125,7 +125,7 @@ function finding(
     message: raw.message,
     expected: raw.expected,
     actual: raw.actual,
-    fix: raw.fix,
+    fix: raw.fixFor?.[flow] ?? raw.fix,
     source: `${raw.source.ref} [${raw.source.confidence}]`,
     confidence: raw.source.confidence,
     sourceNote: raw.source.note,

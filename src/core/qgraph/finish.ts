@@ -1,7 +1,7 @@
 /** The finishing pass every quantized-graph builder runs (QDQ reader, AIMET/plan reader). */
 import type { Flow } from '../../../rules/types';
 import type { DynamicShapes } from './dynamic';
-import { findFusions } from './fusions';
+import { findFusions, type SizeOf } from './fusions';
 import { foldStatic, type QGraph, type QNode } from './qgraph';
 
 /** Folds shape computations and marks fused patterns: the finishing pass of every builder. */
@@ -12,9 +12,13 @@ export function finishGraph(
   dynamic?: DynamicShapes,
   /** The model's ai.onnx opset, when it declares one. */
   opset?: number,
+  /** Sizes the model's static input sizes fix, worked out only if a pattern asks (staticShapes). */
+  sizes?: () => ReadonlyMap<string, readonly number[]>,
 ): QGraph {
   const staticTensors = foldStatic(nodes);
-  const fusions = findFusions(nodes, new Set(staticTensors));
+  let known: ReadonlyMap<string, readonly number[]> | undefined;
+  const sizeOf: SizeOf = (tensor) => (known ??= sizes?.() ?? new Map()).get(tensor);
+  const fusions = findFusions(nodes, new Set(staticTensors), sizeOf);
   for (const n of nodes) {
     const as = fusions.nodes.get(n.id);
     if (as) n.fusedAs = as;

@@ -13,6 +13,7 @@ import { isFloatEncoding, type AimetEncodings } from '../formats/aimet';
 import type { QuantEncoding } from '../encoding/encoding';
 import { finishGraph } from './finish';
 import { onnxOpset } from '../model/opset';
+import { staticShapes } from '../model/static-shapes';
 import { dynamicShapes } from './dynamic';
 import { inferRanks } from './ranks';
 import {
@@ -138,5 +139,6 @@ export function qgraphFromTensorEncodings(
     quantized,
     dynamicShapes(g, (t) => constValues.get(t)),
     onnxOpset(model),
+    () => staticShapes(model, []),
   );
 }

@@ -26,6 +26,7 @@ import { dynamicShapes } from './dynamic';
 import { inferRanks } from './ranks';
 import { finishGraph } from './finish';
 import { onnxOpset } from '../model/opset';
+import { staticShapes } from '../model/static-shapes';
 import { displayName, inChannelAxis, inputRole, simpleAttrs, type QGraph, type QNode, type QPort } from './qgraph';
 
 const QDQ_DOMAINS = new Set(['', 'ai.onnx', 'com.microsoft']);
@@ -546,7 +547,9 @@ export function qgraphFromQdq(model: Model): QGraph {
       ...(folded.has(n) ? { folded: true } : {}),
     });
   });
-  return finishGraph(nodes, 'qdq', quantized, dynamicShapes(model.graph, ix.constant), onnxOpset(model));
+  return finishGraph(nodes, 'qdq', quantized, dynamicShapes(model.graph, ix.constant), onnxOpset(model), () =>
+    staticShapes(model, []),
+  );
 }
 
 /**

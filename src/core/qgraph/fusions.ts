@@ -35,8 +35,19 @@ const add = (m: Map<string, QNode[]>, key: string, n: QNode) => {
   else m.set(key, [n]);
 };
 
-/** `statics`: tensors computed from constants and static shapes only (foldStatic). */
-export function findFusions(nodes: readonly QNode[], statics: ReadonlySet<string> = new Set()): Fusions {
+/** A tensor's size worked out from the graph (model/static-shapes.ts), where the graph fixes it. */
+export type SizeOf = (tensor: string) => readonly number[] | undefined;
+
+/**
+ * `statics`: tensors computed from constants and static shapes only (foldStatic). `sizeOf`: the
+ * sizes the model's static input sizes fix, for a shape no value_info declares (PyTorch writes
+ * none for intermediate tensors; ONNX Runtime folds its Shape computations before partitioning).
+ */
+export function findFusions(
+  nodes: readonly QNode[],
+  statics: ReadonlySet<string> = new Set(),
+  sizeOf: SizeOf = () => undefined,
+): Fusions {
   const readers = new Map<string, QNode[]>();
   /** Readers through a Q/DQ pair, by the compute producer's output (`from`). */
   const quantizedReaders = new Map<string, QNode[]>();
@@ -104,25 +115,27 @@ export function findFusions(nodes: readonly QNode[], statics: ReadonlySet<string
     if (!first || last?.opType !== 'Reshape' || onlyReaderThroughQdq(first) !== t) continue;
     const lowered = gatherTransposeReshape(first, last, perm as number[])
       ? {}
-      : rank6ToRank5(first, last, perm as number[], statics);
+      : rank6ToRank5(first, last, perm as number[], statics, sizeOf);
     if (lowered) for (const n of [first, t, last]) rank5.set(n.id, { flows: ['ort'], ...lowered });
   }
   return { tensors, nodes: fusedNodes, rank5 };
 }
 
 /**
- * Reshape → Transpose → Reshape through rank-6 tensors, both shapes static, with a size-1
- * dimension the Transpose leaves in place: ONNX Runtime drops that dimension
+ * Reshape → Transpose → Reshape through rank-6 tensors, both shapes static, whose first axis of
+ * size 1 before and after the Transpose is one it leaves in place: ONNX Runtime drops that axis
  * (reshape_transpose_rank5.cc, ValidatePatternConditions). The size comes from the declared shape
- * or the Reshape's constant shape (a 0 there copies the input's dimension). Where the graph shows
- * no size for the axes the Transpose keeps (a shape computed from Shape ops, no value_info), the
- * rewrite is assumed for the first of them, and the result says so.
+ * or the Reshape's constant shape (a 0 there copies the input's dimension), else from the sizes the
+ * model's static input sizes fix (a shape computed from Shape ops, as ONNX Runtime folds it before
+ * its QNN EP partitions). Where none of these gives a size for the axes the Transpose keeps (an
+ * input of dynamic size), the rewrite is assumed for the first of them, and the result says so.
  */
 function rank6ToRank5(
   r1: QNode,
   r2: QNode,
   perm: number[],
   statics: ReadonlySet<string>,
+  sizeOf: SizeOf,
 ): { assumes?: string } | undefined {
   const isStatic = (p: QPort | undefined) => !!p && (p.constant || statics.has(p.tensor));
   if (r1.opType !== 'Reshape' || !isStatic(r1.inputs[1]) || !isStatic(r2.inputs[1])) return undefined;
@@ -130,10 +143,18 @@ function rank6ToRank5(
   const declared = r1.outputs[0]?.shape;
   const spec = r1.inputs[1]?.values;
   const input = r1.inputs[0]?.shape;
+  const worked = sizeOf(r1.outputs[0]!.tensor);
   const dim = (i: number) => {
-    const d = declared?.[i] ?? (spec?.[i] === 0 ? input?.[i] : spec?.[i]);
+    const d = declared?.[i] ?? (spec?.[i] === 0 ? input?.[i] : spec?.[i]) ?? worked?.[i];
     return typeof d === 'number' && d >= 0 ? d : undefined;
   };
+  // With every size known, ONNX Runtime's own test: the first axis of size 1 before and after the
+  // Transpose must be one it leaves in place.
+  const dims = [0, 1, 2, 3, 4, 5].map(dim);
+  if (dims.every((d) => d !== undefined)) {
+    const unit = dims.findIndex((d, i) => d === 1 && dims[perm[i]!] === 1);
+    return unit >= 0 && perm[unit] === unit ? {} : undefined;
+  }
   const kept = perm.flatMap((p, i) => (p === i ? [i] : []));
   if (kept.some((i) => dim(i) === 1)) return {};
   const unknown = kept.find((i) => dim(i) === undefined);

@@ -307,8 +307,22 @@ function overMaxRank(ctx: RuleContext): RawFinding | undefined {
     actual: `rank ${rank}`,
     effect,
     fix: lowered.length
-      ? `Deploy through ${lowered.map((f) => FLOW_NAMES[f]).join(' or ')}, which rewrites this pattern, or fold a size-1 dimension away in the model so that no tensor has more than ${cap.max} dimensions.`
+      ? `Fold a size-1 dimension away in the model so that no tensor has more than ${cap.max} dimensions, or deploy through ${lowered.map((f) => FLOW_NAMES[f]).join(' or ')}, which rewrites this pattern.`
       : `Merge two adjacent dimensions in the model (a window partition written as reshapes to rank ${cap.max}, or a batch of 1 left out) so that no tensor has more than ${cap.max} dimensions.`,
+    // Under a flow that rewrites the pattern, there is nothing to change, unless the rewrite rests
+    // on a size the model leaves open.
+    ...(lowered.length
+      ? {
+          fixFor: Object.fromEntries(
+            lowered.map((f) => [
+              f,
+              assumes
+                ? `Nothing to change if ${assumes} when the model runs: ${FLOW_NAMES[f]} rewrites this pattern to rank ${cap.max} then (the model leaves that size open, so this check cannot tell). Under other flows, fold a size-1 dimension away so that no tensor has more than ${cap.max} dimensions.`
+                : `Nothing to change: ${FLOW_NAMES[f]} rewrites this pattern to rank ${cap.max}. Under other flows, fold a size-1 dimension away so that no tensor has more than ${cap.max} dimensions.`,
+            ]),
+          ),
+        }
+      : {}),
     source: cap.source,
   });
 }
