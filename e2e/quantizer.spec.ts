@@ -283,11 +283,12 @@ test('16a16w on the transformer: the MatMuls fail on SM8450 and pass on SM8650',
     '16a16w on SM8450 (V69): 16-bit weights beside 16-bit activations on ',
   );
   await expect(page.getByTestId('config-arch-note')).toContainText('Use 16a8w');
-  // So does the per-node override's menu.
-  await expect(page.getByRole('combobox', { name: 'Override config' }).locator('option[value="16a16w"]')).toHaveText(
-    '16a16w (needs V73+)',
-  );
+  // So does the per-node override's menu, which offers the finest config the SoC takes.
+  const override = page.getByRole('combobox', { name: 'Override config' });
+  await expect(override.locator('option[value="16a16w"]')).toHaveText('16a16w (needs V73+)');
+  await expect(override).toHaveValue('16a8w');
   await page.getByRole('combobox', { name: 'SoC' }).selectOption('SM8650');
+  await expect(override).toHaveValue('16a16w');
   await expect(page.getByTestId('verdict')).toHaveAttribute('data-verdict', 'pass');
   await expect(config.locator('option[value="16a16w"]')).toHaveText('16a16w');
   await expect(page.getByTestId('config-arch-note')).toHaveCount(0);

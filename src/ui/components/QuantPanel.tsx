@@ -101,11 +101,16 @@ function ConfigOption({ config, note }: { config: ConfigName; note: ReturnType<t
   );
 }
 
+/** What an override raises nodes to by default, finest first. */
+const OVERRIDE_DEFAULTS: readonly ConfigName[] = ['16a16w', '16a8w', '8a8w'];
+
 function Overrides() {
   const overrides = useQuant((s) => s.settings.overrides);
   const archNote = useConfigArchNote();
   const [pattern, setPattern] = useState('');
-  const [config, setConfig] = useState<ConfigName | 'float'>('16a16w');
+  // Until one is picked: the finest config the SoC takes (16a16w needs V73, so 16a8w before it).
+  const [picked, setConfig] = useState<ConfigName | 'float'>();
+  const config: ConfigName | 'float' = picked ?? OVERRIDE_DEFAULTS.find((c) => !archNote(c)) ?? '16a16w';
   return (
     <div className="mt-2">
       <div className="text-[11px] font-semibold uppercase tracking-wide text-slate-500">Per-node overrides</div>
