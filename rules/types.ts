@@ -288,6 +288,11 @@ export interface RulePack {
    * `toolchain-default` (LPAI: the mapping is only what ExecuTorch annotates; report as advice).
    */
   unmappedOps?: ConstraintKind;
+  /**
+   * Where the op mapping comes from, when an op outside it may still run (`unmappedOps` other
+   * than `backend-limit`): named in the finding, which says the op's support is not known.
+   */
+  opListFrom?: string;
   /** HTP architectures without FP16 (float ops cannot stay on the NPU there). */
   noFp16BelowArch?: number;
   /** The backend runs quantized ops only: float ops cannot stay on it on any SoC. */

@@ -104,6 +104,7 @@ const pack: RulePack = {
   constraints: {},
   gates: [],
   unmappedOps: 'toolchain-default',
+  opListFrom: "ExecuTorch's LPAI annotator (lpai_rules.py)",
   transparentOps: ['QuantizeLinear', 'DequantizeLinear', 'Constant', 'Identity', 'Dropout', 'Shape', 'ConstantOfShape'],
   unknowns: [
     `SoCs with LPAI hardware come from ${SRC.ref}.`,

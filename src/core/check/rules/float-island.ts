@@ -1,7 +1,15 @@
 import { FLOWS, type Flow, type Outcome, type Source } from '../../../../rules/types';
 import { isIndexPort, isNonFloatDtype, type QNode, type QPort } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
-import { floatLeavesNpu, listNodeNames, noFloatReason, violation, type GraphRule, type Rule } from './context';
+import {
+  FLOW_NAMES,
+  floatLeavesNpu,
+  listNodeNames,
+  noFloatReason,
+  violation,
+  type GraphRule,
+  type Rule,
+} from './context';
 
 const SRC: Source = {
   ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/qnn_ep_utils.cc (OrtNodeGroupSelector::CheckQDQNodes: every input from a DQ, every output only to Q nodes and not a graph output); test/providers/qnn (FP16 on the HTP needs arch > V68)',
@@ -100,6 +108,17 @@ export const floatIslandRule: GraphRule = {
           fix: noFloat
             ? `Quantize these nodes (wrap their inputs and outputs in Q/DQ): ${noFloatReason(ctx.pack, ctx.soc)}, so float nodes cannot stay on the NPU.`
             : `Quantize these nodes (wrap their inputs and outputs in Q/DQ)${written ? ', or export the op whole (opset 17 LayerNormalization, opset 20 Gelu) so the exporter quantizes it as one node' : ''}.`,
+          // Under a flow that fuses the island, nothing stays float: nothing to change there.
+          ...(fusedBy.length
+            ? {
+                fixFor: Object.fromEntries(
+                  fusedBy.map((f) => [
+                    f,
+                    `Nothing to change: ${FLOW_NAMES[f]} fuses them into one quantized op, so nothing stays float.`,
+                  ]),
+                ),
+              }
+            : {}),
           source: ctx.pack.quantizedOnly ? { ...ctx.pack.quantizedOnly.source, note: LPAI_NOTE } : SRC,
         },
       });

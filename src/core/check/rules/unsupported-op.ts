@@ -14,6 +14,8 @@ export const unsupportedOp: Rule = {
     if (ctx.qnnOp !== null) return [];
     const op = `${ctx.node.domain && ctx.node.domain !== 'ai.onnx' ? `${ctx.node.domain}::` : ''}${ctx.node.opType}`;
     const kind = ctx.mapping ? 'backend-limit' : (ctx.pack.unmappedOps ?? 'backend-limit');
+    // An op outside a mapping that is only one toolchain's list: its support is not known.
+    const unknown = kind !== 'backend-limit' ? ctx.pack.opListFrom : undefined;
     const usedOutputs = ctx.node.outputs.filter((p) => p.tensor).length;
     const rewrites = (ctx.mapping?.rewrittenBy ?? []).filter((r) => !r.singleOutput || usedOutputs <= 1);
     const outcomes: Partial<Record<Flow, Outcome>> = {
@@ -32,13 +34,17 @@ export const unsupportedOp: Rule = {
           ? `${op} at this rank has no ${ctx.pack.backend.toUpperCase()} equivalent`
           : ctx.mapping
             ? `${op} has no ${ctx.pack.backend.toUpperCase()} equivalent`
-            : `${op} is not in the ${ctx.pack.backend.toUpperCase()} op mapping`
+            : unknown
+              ? `${op} is not among the ops ${unknown} quantizes, so whether ${ctx.pack.backend.toUpperCase()} runs it is not known`
+              : `${op} is not in the ${ctx.pack.backend.toUpperCase()} op mapping`
       }${rewritten ? ` (${rewritten})` : ''}${ctx.mapping?.why ? `: ${ctx.mapping.why.replace(/\.$/, '')}` : ''}`,
       expected: `an op ${ctx.pack.title} supports`,
       actual: op,
       fix:
         ctx.mapping?.fix ??
-        'Replace the op with supported ones before export, or accept that this part of the model runs outside the NPU.',
+        (unknown
+          ? `Check that your QNN SDK's ${ctx.pack.backend.toUpperCase()} backend takes ${op} (its op documentation lists the backends of each op) before counting on it; if it does not, replace it with ops of the mapping, or accept that this part of the model runs outside the NPU.`
+          : 'Replace the op with supported ones before export, or accept that this part of the model runs outside the NPU.'),
       source: rewrites.length
         ? {
             ...source,
