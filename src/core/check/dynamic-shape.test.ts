@@ -70,6 +70,14 @@ describe('tensors of unknown size', () => {
       expect(f!.fix).toContain('--dim_param batch --dim_value <size>');
       expect(f!.fix).toContain('batch, height, width');
       expect(dynamic.delegation.onNpu).toBe(0);
+      // The flows that build at the sizes they are given need no change for them, and say how.
+      const bytes = new Uint8Array(readFileSync(`${CORPUS}/float-mobilenet_v3_small-dynamic.onnx`));
+      const under = async (flow: Flow) =>
+        (await check(bytes, flow)).findings.find((x) => x.rule === 'dynamic-shape')!.fix;
+      expect(await under('qnn')).toMatch(
+        /^Nothing to change for the inputs' sizes: .*qnn-onnx-converter --define_symbol batch <size>, once per symbol: batch, height, width/,
+      );
+      expect(await under('executorch')).toMatch(/^Nothing to change for the inputs' sizes: ExecuTorch builds/);
       expect(f!.nodeIds).toHaveLength(dynamic.nodesChecked);
       // The same architecture exported at a fixed size (the QDQ corpus' MobileNetV3): no finding.
       const fixed = await check(new Uint8Array(readFileSync(`${CORPUS}/mobilenet_v3_small-pc-sym.onnx`)), 'ort');

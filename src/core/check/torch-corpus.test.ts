@@ -162,6 +162,16 @@ describe.skipIf(!present)(
         expect(f.fix).toMatch(/^Check that your QNN SDK's LPAI backend takes HardSigmoid/);
       }
     });
+    it('an op ExecuTorch rewrites into ops the HTP has needs nothing under ExecuTorch, and a change under the flows that reject it (Acos, a 3-D max pool, a 3-D reflection pad)', async () => {
+      for (const file of ['inverse-trig.onnx', 'maxpool3d.onnx', 'reflect-pad3d.onnx']) {
+        const rewritten = (await findings(file, 'htp', 'executorch')).filter((f) => f.outcome === 'auto-fixed');
+        expect(rewritten.length, file).toBe(1);
+        expect(rewritten[0]!.fix, file).toMatch(/^Nothing to change: ExecuTorch rewrites /);
+        const rejected = (await findings(file, 'htp', 'qnn')).filter((f) => f.node === rewritten[0]!.node);
+        expect(rejected.map((f) => f.outcome)).toEqual(['rejected']);
+        expect(rejected[0]!.fix, file).not.toMatch(/^Nothing to change/);
+      }
+    });
     it("a float MatMul and Add that the flow fuses into one quantized op need nothing; under ONNX Runtime, which keeps them apart, they do (the encoder's projections)", async () => {
       const islands = async (flow: Flow) =>
         (await findings('transformer-encoder-pc-sym.onnx', 'htp', flow)).filter(

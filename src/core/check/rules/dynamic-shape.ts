@@ -76,6 +76,16 @@ export const dynamicShapeRule: GraphRule = {
           expected: 'static shapes on every input and output of the nodes the NPU runs',
           actual: listNodeNames(members),
           fix: (fixInputs + fixCauses).trim(),
+          // The flows that build a static graph from the sizes they are given need no change for
+          // the inputs' sizes themselves.
+          ...(dynamic.inputs.length
+            ? {
+                fixFor: {
+                  qnn: `Nothing to change for the inputs' sizes: the QNN converter builds a static graph at the sizes it is given (${symbols.length ? `qnn-onnx-converter --define_symbol ${symbols[0]} <size>, once per symbol: ${symbols.join(', ')}; or -d / --input_dim per input` : 'qnn-onnx-converter -d / --input_dim <input> <dims>, once per input'}). To run the same model under ONNX Runtime's QNN EP too, fix them in the model (make_dynamic_shape_fixed, or quantlens quantize --fix-sizes).${fixCauses}`,
+                  executorch: `Nothing to change for the inputs' sizes: ExecuTorch builds its graph at the sizes of the example inputs it exports with.${fixCauses}`,
+                },
+              }
+            : {}),
           source: SRC,
         },
       },

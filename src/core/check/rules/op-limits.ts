@@ -1,4 +1,4 @@
-import type { ConstraintEffect, OpLimit } from '../../../../rules/types';
+import type { ConstraintEffect, Flow, OpLimit } from '../../../../rules/types';
 import { DATA_MOVEMENT } from '../../qgraph/from-qdq';
 import type { QAttr, QNode } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
@@ -337,9 +337,24 @@ export const opLimitsRule: Rule = {
     for (const limit of ctx.mapping?.limits ?? []) {
       const b = broken(ctx, limit);
       if (!b) continue;
+      // A flow that rewrites the node into ops the backend has (ExecuTorch's decompositions) needs
+      // no change to the model.
+      const rewriting = Object.entries(limit.effect?.outcomes ?? {})
+        .filter(([, o]) => o === 'auto-fixed')
+        .map(([f]) => f as Flow);
       out.push(
         violation(undefined, 'input', {
           ...b,
+          ...(rewriting.length && limit.effect?.kind === 'backend-limit'
+            ? {
+                fixFor: Object.fromEntries(
+                  rewriting.map((f) => [
+                    f,
+                    `Nothing to change: ${FLOW_NAMES[f]} rewrites this node into ops the backend takes (the source says how).`,
+                  ]),
+                ),
+              }
+            : {}),
           effect: limit.effect ?? { kind: 'backend-limit', outcomes: { executorch: 'cpu-fallback' } },
           fix:
             limit.fix ??

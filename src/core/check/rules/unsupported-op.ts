@@ -45,6 +45,14 @@ export const unsupportedOp: Rule = {
         (unknown
           ? `Check that your QNN SDK's ${ctx.pack.backend.toUpperCase()} backend takes ${op} (its op documentation lists the backends of each op) before counting on it; if it does not, replace it with ops of the mapping, or accept that this part of the model runs outside the NPU.`
           : 'Replace the op with supported ones before export, or accept that this part of the model runs outside the NPU.'),
+      // Under a flow that rewrites the op, there is nothing to change.
+      ...(rewrites.length
+        ? {
+            fixFor: Object.fromEntries(
+              rewrites.map((r) => [r.flow, `Nothing to change: ${FLOW_NAMES[r.flow]} rewrites it into ${r.into}.`]),
+            ),
+          }
+        : {}),
       source: rewrites.length
         ? {
             ...source,
