@@ -26,7 +26,17 @@ export interface Fusions {
   /** Node id → the op its pattern becomes (Erf in a GELU pattern → Gelu). */
   nodes: Map<string, string>;
   /** Node id → the flows that rewrite its rank-6 tensors to rank 5, and what that assumes. */
-  rank5: Map<string, { flows: readonly Flow[]; assumes?: string }>;
+  rank5: Map<string, Rank5>;
+}
+
+/**
+ * How the flows treat a rank-6 pattern: those that rewrite it to rank 5 and what that assumes, or,
+ * with no flow, why ONNX Runtime does not (the sizes it sees).
+ */
+export interface Rank5 {
+  flows: readonly Flow[];
+  assumes?: string;
+  refused?: string;
 }
 
 const add = (m: Map<string, QNode[]>, key: string, n: QNode) => {
@@ -105,7 +115,7 @@ export function findFusions(
     if (last?.opType === 'Mul') tensors.set(mul.outputs[0]!.tensor, ALL);
     fusedNodes.set(erf.id, 'Gelu');
   }
-  const rank5 = new Map<string, { flows: readonly Flow[]; assumes?: string }>();
+  const rank5 = new Map<string, Rank5>();
   for (const t of nodes) {
     if (t.opType !== 'Transpose') continue;
     const perm = t.attrs?.perm;
@@ -116,7 +126,9 @@ export function findFusions(
     const lowered = gatherTransposeReshape(first, last, perm as number[])
       ? {}
       : rank6ToRank5(first, last, perm as number[], statics, sizeOf);
-    if (lowered) for (const n of [first, t, last]) rank5.set(n.id, { flows: ['ort'], ...lowered });
+    if (lowered)
+      for (const n of [first, t, last])
+        rank5.set(n.id, 'refused' in lowered ? { flows: [], ...lowered } : { flows: ['ort'], ...lowered });
   }
   return { tensors, nodes: fusedNodes, rank5 };
 }
@@ -136,7 +148,7 @@ function rank6ToRank5(
   perm: number[],
   statics: ReadonlySet<string>,
   sizeOf: SizeOf,
-): { assumes?: string } | undefined {
+): { assumes?: string } | { refused: string } | undefined {
   const isStatic = (p: QPort | undefined) => !!p && (p.constant || statics.has(p.tensor));
   if (r1.opType !== 'Reshape' || !isStatic(r1.inputs[1]) || !isStatic(r2.inputs[1])) return undefined;
   if ((r1.outputs[0]?.shape?.length ?? r1.inputs[1]?.values?.length) !== 6) return undefined;
@@ -153,7 +165,10 @@ function rank6ToRank5(
   const dims = [0, 1, 2, 3, 4, 5].map(dim);
   if (dims.every((d) => d !== undefined)) {
     const unit = dims.findIndex((d, i) => d === 1 && dims[perm[i]!] === 1);
-    return unit >= 0 && perm[unit] === unit ? {} : undefined;
+    if (unit >= 0 && perm[unit] === unit) return {};
+    return {
+      refused: `${r1.outputs[0]!.tensor} is [${dims.join(', ')}]: ${unit < 0 ? (dims.includes(1) ? 'no axis has size 1 both before and after the Transpose' : 'no axis has size 1') : `the first axis of size 1 before and after the Transpose, ${unit}, is not one it leaves in place`}`,
+    };
   }
   const kept = perm.flatMap((p, i) => (p === i ? [i] : []));
   if (kept.some((i) => dim(i) === 1)) return {};

@@ -161,9 +161,10 @@ export interface QNode {
   fusedAs?: string;
   /**
    * Flows that rewrite this node's rank-6 tensors to rank 5 (ONNX Runtime's rank-6 fusions), and
-   * what that takes which the graph does not show (a dimension's size, when it declares none).
+   * what that takes which the graph does not show (a dimension's size, when it declares none); or,
+   * with no flow, why ONNX Runtime does not rewrite them (the sizes it sees).
    */
-  rank5By?: { flows: Flow[]; assumes?: string };
+  rank5By?: { flows: Flow[]; assumes?: string; refused?: string };
 }
 
 export interface QGraph {

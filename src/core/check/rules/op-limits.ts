@@ -292,6 +292,7 @@ function overMaxRank(ctx: RuleContext): RawFinding | undefined {
   const rank = port.shape!.length;
   const lowered = ctx.node.rank5By?.flows ?? [];
   const assumes = ctx.node.rank5By?.assumes;
+  const refused = ctx.node.rank5By?.refused;
   const effect: ConstraintEffect = {
     kind: 'backend-limit',
     outcomes: {
@@ -302,7 +303,7 @@ function overMaxRank(ctx: RuleContext): RawFinding | undefined {
     },
   };
   return violation(port, direction, {
-    message: `${ctx.node.opType} ${direction} ${port.index} has rank ${rank}; the backend takes tensors of rank ${cap.max} at most${lowered.length ? ` (${lowered.map((f) => FLOW_NAMES[f]).join(' and ')} rewrites this pattern to rank ${cap.max}${assumes ? ` if ${assumes}, which the model does not declare` : ''})` : ''}`,
+    message: `${ctx.node.opType} ${direction} ${port.index} has rank ${rank}; the backend takes tensors of rank ${cap.max} at most${lowered.length ? ` (${lowered.map((f) => FLOW_NAMES[f]).join(' and ')} rewrites this pattern to rank ${cap.max}${assumes ? ` if ${assumes}, which the model does not declare` : ''})` : refused ? ` (ONNX Runtime's QNN EP rewrites a rank-6 Reshape → Transpose → Reshape to rank ${cap.max} only where an axis of size 1 stays in place; here ${refused})` : ''}`,
     expected: `rank ${cap.max} at most`,
     actual: `rank ${rank}`,
     effect,
