@@ -210,6 +210,8 @@ function gatherTransposeReshape(
   order: 'row' | 'col' | 'reversed',
   perm: number[],
   out: number[],
+  /** A Relu before the Gather, whose output's size the graph does not declare (PyTorch writes none). */
+  computed = false,
 ) {
   const b = new GraphBuilder('gather_transpose_reshape');
   b.input('input', 'float32', input);
@@ -218,7 +220,14 @@ function gatherTransposeReshape(
   );
   b.initializer('indices', idx, [rows, cols], 'int64');
   b.initializer('shape', out, [out.length], 'int64');
-  b.node('Gather', ['input', 'indices'], ['gather_out'], { axis: attr.int(4) }, { name: 'Gather' });
+  if (computed) b.node('Relu', ['input'], ['relu_out'], {}, { name: 'Relu' });
+  b.node(
+    'Gather',
+    [computed ? 'relu_out' : 'input', 'indices'],
+    ['gather_out'],
+    { axis: attr.int(4) },
+    { name: 'Gather' },
+  );
   b.node('Transpose', ['gather_out'], ['transpose_out'], { perm: attr.ints(perm) }, { name: 'Transpose' });
   b.node('Reshape', ['transpose_out', 'shape'], ['output'], {}, { name: 'Reshape' });
   b.output('output', 'float32');
@@ -466,6 +475,18 @@ describe('ONNX Runtime QNN HTP fusion tests, transcribed', () => {
       for (const flow of ['qnn', 'executorch'] as const)
         expect(errorNodes(errors[flow])).toEqual(rank6Errors(['Gather', 'Transpose', 'Reshape']));
     });
+
+  it("the same rewrite where the Gather reads a tensor of undeclared size: the input's fixed size gives it (GatherTransposeReshape_Fusion_RowMajor after a Relu)", async () => {
+    const graph = qgraphFromQdq(
+      gatherTransposeReshape([1, 1, 1, 32, 64], [8, 8], 'row', [0, 1, 2, 4, 3, 5], [1, 8, 32, 8], true),
+    );
+    expect(graph.nodes.find((n) => n.name === 'Gather')!.inputs[0]!.shape!.some((d) => typeof d === 'number')).toBe(
+      false,
+    );
+    const errors = await errorsUnder(graph);
+    expect(errors.ort).toEqual([]);
+    expect(errorNodes(errors.qnn)).toEqual(rank6Errors(['Gather', 'Transpose', 'Reshape']));
+  });
 
   it('a rank-6 Gather whose indices run in neither row- nor column-major order is not rewritten: off the HTP under every flow', async () => {
     const graph = qgraphFromQdq(

@@ -123,7 +123,7 @@ export function findFusions(
     const first = producer.get(t.inputs[0]?.from ?? t.inputs[0]?.tensor ?? '');
     const last = onlyReaderThroughQdq(t);
     if (!first || last?.opType !== 'Reshape' || onlyReaderThroughQdq(first) !== t) continue;
-    const lowered = gatherTransposeReshape(first, last, perm as number[])
+    const lowered = gatherTransposeReshape(first, last, perm as number[], sizeOf)
       ? {}
       : rank6ToRank5(first, last, perm as number[], statics, sizeOf);
     if (lowered)
@@ -181,12 +181,18 @@ function rank6ToRank5(
  * column-major order, then a Transpose keeping axes 0-2, then a Reshape below rank 6: ONNX Runtime
  * rewrites it as rank-4 Reshape and Transpose (gather_transpose_reshape_fusion.cc).
  */
-function gatherTransposeReshape(g: QNode, r: QNode, perm: number[]): boolean {
+function gatherTransposeReshape(g: QNode, r: QNode, perm: number[], sizeOf: SizeOf): boolean {
   if (g.opType !== 'Gather') return false;
-  const x = g.inputs[0]?.shape?.map((d) => (typeof d === 'number' && d > 0 ? d : undefined));
+  const data = g.inputs[0];
+  // The declared size, axis by axis, else the one the model's fixed input sizes give.
+  const worked = data ? sizeOf(data.tensor) : undefined;
+  const x = Array.from({ length: data?.shape?.length ?? worked?.length ?? 0 }, (_, i) => {
+    const d = data?.shape?.[i];
+    return typeof d === 'number' && d > 0 ? d : worked?.[i];
+  });
   const idx = g.inputs[1];
   const axis = typeof g.attrs?.axis === 'number' ? g.attrs.axis : 0;
-  if (!x || x.length !== 5 || x.includes(undefined)) return false;
+  if (x.length !== 5 || x.includes(undefined)) return false;
   if ((axis < 0 ? axis + 5 : axis) !== 4) return false;
   const [rows, cols] = (idx?.shape ?? []).map((d) => (typeof d === 'number' ? d : undefined));
   const v = idx?.values;
