@@ -156,10 +156,8 @@ function rank6ToRank5(
   const spec = r1.inputs[1]?.values;
   const input = r1.inputs[0]?.shape;
   const worked = sizeOf(r1.outputs[0]!.tensor);
-  const dim = (i: number) => {
-    const d = declared?.[i] ?? (spec?.[i] === 0 ? input?.[i] : spec?.[i]) ?? worked?.[i];
-    return typeof d === 'number' && d >= 0 ? d : undefined;
-  };
+  const size = (d: unknown) => (typeof d === 'number' && d >= 0 ? d : undefined);
+  const dim = (i: number) => size(declared?.[i]) ?? size(spec?.[i] === 0 ? input?.[i] : spec?.[i]) ?? size(worked?.[i]);
   // With every size known, ONNX Runtime's own test: the first axis of size 1 before and after the
   // Transpose must be one it leaves in place.
   const dims = [0, 1, 2, 3, 4, 5].map(dim);
