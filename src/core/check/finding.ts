@@ -23,6 +23,7 @@ export const RULE_IDS = [
   'lpbq-arch',
   'ort-block-quant',
   'ort-float-weight',
+  'ort-node-unit',
   'matmul-nbits',
   'unreadable-encoding',
   'precompiled-context',

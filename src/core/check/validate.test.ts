@@ -37,7 +37,7 @@ describe('broken QDQ variants', () => {
     // not-quantized and unreadable-encoding are notes, not-qdq is model-wide, precompiled-context is
     // about compiled models and dynamic-shape about sizes, not encodings, and ort-block-quant
     // and ort-float-weight concern one flow (ONNX Runtime's: ort-qnn-fusions.test.ts,
-    // quantize.test.ts), as does ort-half-scales (ONNX Runtime's own quantizer on a float16 model:
+    // quantize.test.ts), as does ort-node-unit (ort-node-unit.test.ts), as does ort-half-scales (ONNX Runtime's own quantizer on a float16 model:
     // ort-quantizer-corpus.test.ts), and matmul-nbits one contrib op (ort-qnn-matmulnbits.test.ts,
     // ort-matmul-nbits-corpus.test.ts): covered in their own tests.
     const elsewhere = [
@@ -48,6 +48,7 @@ describe('broken QDQ variants', () => {
       'dynamic-shape',
       'ort-block-quant',
       'ort-float-weight',
+      'ort-node-unit',
       'ort-half-scales',
       'matmul-nbits',
     ];

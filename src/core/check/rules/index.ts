@@ -8,6 +8,7 @@ import { ortHalfScalesRule } from './half-scales';
 import { ioDtypeRule } from './io-dtype';
 import { matmulNBitsRule } from './matmul-nbits';
 import { opLimitsRule } from './op-limits';
+import { ortNodeUnitRule } from './ort-node-unit';
 import { dtypeRule } from './dtype';
 import { encodingRule } from './encoding';
 import { fixedQparamsRule } from './fixed-qparams';
@@ -33,6 +34,7 @@ export const RULES: readonly Rule[] = [
   lpbqArchRule,
   ortBlockQuantRule,
   ortFloatWeightRule,
+  ortNodeUnitRule,
   matmulNBitsRule,
   unreadableEncodingRule,
 ];

@@ -1,0 +1,88 @@
+/**
+ * Ops ONNX Runtime's QNN EP builds but forms no QDQ node group for (ort-node-unit): under that flow
+ * a quantized LSTM, RoiAlign, GatherND, ScatterND or Mean runs as a float op between its Dequantize
+ * and Quantize nodes. Cases: ONNX Runtime's own HTP test Mean_TwoInputs_QU8 (simple_op_test.cc),
+ * and PyTorch exports of an LSTM and of torchvision's RoI pooling quantized by QuantLens's quantizer.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadRulePack } from '../../../rules/registry';
+import { FLOWS, type Flow } from '../../../rules/types';
+import { GraphBuilder } from '../model/graph-builder';
+import { readOnnx } from '../model/read-onnx';
+import { writeOnnx } from '../model/write-onnx';
+import { qgraphFromQdq } from '../qgraph/from-qdq';
+import type { QGraph } from '../qgraph/qgraph';
+import { quantizeBytes } from '../../testing/quantize-file';
+import { validate } from './validate';
+
+const under = async (graph: QGraph, flow: Flow, soc = 'SM8650') =>
+  validate(graph, await loadRulePack('htp'), { soc, strict: true, flow });
+const nodeUnit = (r: Awaited<ReturnType<typeof under>>) =>
+  r.findings.filter((f) => f.rule === 'ort-node-unit').map((f) => [f.node, f.outcome, f.severity]);
+
+/**
+ * Mean_TwoInputs_QU8 (opset 13): two [1, 2, 2] inputs in [0, 10] and [10, 20], each through a
+ * uint8 QuantizeLinear -> DequantizeLinear, a Mean, and its output through a uint8 pair. ONNX
+ * Runtime expects every node on the QNN EP: the Dequantize nodes, the Mean in FP16, the Quantize.
+ */
+function meanTwoInputsQU8(): QGraph {
+  const b = new GraphBuilder('mean_two_inputs_qu8');
+  const pair = (tensor: string, lo: number, hi: number) => {
+    const scale = (hi - Math.min(lo, 0)) / 255;
+    b.initializer(`${tensor}_scale`, new Float32Array([scale]), []);
+    b.initializer(`${tensor}_zp`, new Uint8Array([Math.round(-Math.min(lo, 0) / scale)]), [], 'uint8');
+    b.node('QuantizeLinear', [tensor, `${tensor}_scale`, `${tensor}_zp`], [`${tensor}_q`], {}, { name: `${tensor}_Q` });
+    b.node(
+      'DequantizeLinear',
+      [`${tensor}_q`, `${tensor}_scale`, `${tensor}_zp`],
+      [`${tensor}_dq`],
+      {},
+      {
+        name: `${tensor}_DQ`,
+      },
+    );
+    return `${tensor}_dq`;
+  };
+  b.input('input0', 'float32', [1, 2, 2]);
+  b.input('input1', 'float32', [1, 2, 2]);
+  b.node('Mean', [pair('input0', 0, 10), pair('input1', 10, 20)], ['mean'], {}, { name: 'Mean' });
+  b.output(pair('mean', 5, 15), 'float32');
+  return qgraphFromQdq(
+    readOnnx(writeOnnx(b.toModel({ opset: [{ domain: '', version: 13 }], irVersion: 8 })), { fileName: 'mean.onnx' }),
+  );
+}
+
+describe("ops without ONNX Runtime's QDQ node group", () => {
+  it('simple_op_test.cc: Mean_TwoInputs_QU8: every node on the QNN EP, the Mean as a float op (slower); off the NPU on V68; nothing under the flows that read encodings per tensor', async () => {
+    const graph = meanTwoInputsQU8();
+    const ort = await under(graph, 'ort');
+    expect(nodeUnit(ort)).toEqual([['Mean', 'slower', 'warning']]);
+    expect(ort.delegation).toMatchObject({ onNpu: ort.delegation.nodes, offNpu: 0 });
+    expect(nodeUnit(await under(graph, 'ort', 'SM8350'))).toEqual([['Mean', 'cpu-fallback', 'error']]);
+    for (const flow of FLOWS.filter((f) => f !== 'ort')) expect(nodeUnit(await under(graph, flow))).toEqual([]);
+  });
+
+  const CORPUS = '.cache/corpus/torch';
+  it.runIf(existsSync(`${CORPUS}/float-recurrent.onnx`) && existsSync(`${CORPUS}/float-roi-pool.onnx`))(
+    "PyTorch's LSTM and torchvision's RoI pooling, quantized for ONNX Runtime: the plan says they run in FP16 there",
+    async () => {
+      for (const [file, op, count] of [
+        ['float-recurrent.onnx', 'LSTM', 1],
+        ['float-roi-pool.onnx', 'RoiAlign', 2],
+      ] as const) {
+        const { r } = await quantizeBytes(new Uint8Array(readFileSync(`${CORPUS}/${file}`)), '8a8w', { flow: 'ort' });
+        const found = r.validation.findings.filter((f) => f.rule === 'ort-node-unit');
+        expect(
+          found.map((f) => [f.op, f.outcome]),
+          file,
+        ).toEqual(Array.from({ length: count }, () => [op, 'slower']));
+        expect(found[0]!.message).toContain(`ONNX Runtime's QNN EP forms no QDQ node group for ${op}`);
+        // The same export judged for the QNN converter: nothing to say.
+        const qnn = await under(qgraphFromQdq(readOnnx(r.qdq.bytes)), 'qnn');
+        expect(nodeUnit(qnn), file).toEqual([]);
+      }
+    },
+    120_000,
+  );
+});
