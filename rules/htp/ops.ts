@@ -642,7 +642,45 @@ export const HTP_OPS: OpMapping[] = [
       },
     ],
   }),
-  o('LSTM', 'Lstm'),
+  o('LSTM', 'Lstm', {
+    // What ONNX Runtime's LSTM builder refuses; what the QNN converter and ExecuTorch make of such
+    // an LSTM is not in their public code, so only ONNX Runtime's flow is judged.
+    limits: [
+      {
+        kind: 'attr-eq',
+        attr: 'layout',
+        value: 0,
+        dflt: 0,
+        source: src(
+          'lstm_op_builder.cc',
+          'LSTMOpBuilder::IsOpSupported ("Unsupport layout mode", a TODO for layout 1)',
+        ),
+        effect: { kind: 'backend-limit', outcomes: { ort: 'cpu-fallback' }, flows: ['ort'] },
+        fix: 'Export the LSTM with layout 0 (sequence first), with Transposes of X and Y around it where the model is batch first.',
+      },
+      {
+        kind: 'attr-eq',
+        attr: 'clip',
+        value: 0,
+        dflt: 0,
+        source: src(
+          'lstm_op_builder.cc',
+          'LSTMOpBuilder::IsOpSupported ("QNN EP doesn\'t support non-default clip for LSTM")',
+        ),
+        effect: { kind: 'backend-limit', outcomes: { ort: 'cpu-fallback' }, flows: ['ort'] },
+      },
+      {
+        kind: 'const-inputs',
+        inputs: [4],
+        source: src(
+          'lstm_op_builder.cc',
+          'LSTMOpBuilder::IsOpSupported ("dynamic sequence_length is not supported"; an initializer of equal lengths only)',
+        ),
+        effect: { kind: 'backend-limit', outcomes: { ort: 'cpu-fallback' }, flows: ['ort'] },
+        fix: 'Drop sequence_lens (every sequence at its full length), or give it as an initializer of one length repeated.',
+      },
+    ],
+  }),
   o('GRU', 'Gru', {
     source: {
       ...SRC.ortFactory,

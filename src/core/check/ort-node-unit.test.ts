@@ -2,7 +2,8 @@
  * Ops ONNX Runtime's QNN EP builds but forms no QDQ node group for (ort-node-unit): under that flow
  * a quantized LSTM, RoiAlign, GatherND, ScatterND or Mean runs as a float op between its Dequantize
  * and Quantize nodes. Cases: ONNX Runtime's own HTP test Mean_TwoInputs_QU8 (simple_op_test.cc),
- * and PyTorch exports of an LSTM and of torchvision's RoI pooling quantized by QuantLens's quantizer.
+ * and PyTorch exports of an LSTM and of torchvision's RoI pooling quantized by QuantLens's quantizer;
+ * and what its LSTM builder refuses, on ONNX's LSTM conformance models.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -86,3 +87,26 @@ describe("ops without ONNX Runtime's QDQ node group", () => {
     120_000,
   );
 });
+
+const NODE_TESTS = '/usr/share/libonnx-testdata/data/node';
+describe.runIf(existsSync(`${NODE_TESTS}/test_lstm_batchwise`))(
+  "ONNX Runtime's LSTM builder (ONNX's LSTM conformance models)",
+  () => {
+    const lstm = async (test: string, flow: Flow) => {
+      const graph = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(`${NODE_TESTS}/${test}/model.onnx`))));
+      return (await under(graph, flow)).findings
+        .filter((f) => f.rule === 'op-limits')
+        .map((f) => [f.expected, f.outcome]);
+    };
+    it('refuses layout 1 and a sequence_lens computed at run time: those leave the NPU under ONNX Runtime only', async () => {
+      expect(await lstm('test_lstm_batchwise', 'ort')).toEqual([['layout = 0', 'cpu-fallback']]);
+      expect(await lstm('test_lstm_with_peepholes', 'ort')).toEqual([
+        ['constant (initializer, or folded from static shapes)', 'cpu-fallback'],
+      ]);
+      for (const test of ['test_lstm_defaults', 'test_lstm_with_initial_bias'])
+        expect(await lstm(test, 'ort'), test).toEqual([]);
+      for (const test of ['test_lstm_batchwise', 'test_lstm_with_peepholes'])
+        expect(await lstm(test, 'qnn'), test).toEqual([]);
+    });
+  },
+);
