@@ -94,6 +94,14 @@ export function violation(
 }
 
 /**
+ * The fix under each of `flows`, which take the node as it is (rewrite, fuse or build it): "Nothing
+ * to change: " and why, from `why`; nothing when no flow does.
+ */
+export function nothingToChangeUnder(flows: readonly Flow[], why: (flow: Flow) => string): Pick<RawFinding, 'fixFor'> {
+  return flows.length ? { fixFor: Object.fromEntries(flows.map((f) => [f, `Nothing to change: ${why(f)}`])) } : {};
+}
+
+/**
  * Whether float ops cannot stay on the NPU: the SoC's HTP has no FP16 (V68), or the backend runs
  * quantized ops only (LPAI).
  */

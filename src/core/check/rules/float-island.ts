@@ -6,6 +6,7 @@ import {
   floatLeavesNpu,
   listNodeNames,
   noFloatReason,
+  nothingToChangeUnder,
   violation,
   type GraphRule,
   type Rule,
@@ -109,16 +110,10 @@ export const floatIslandRule: GraphRule = {
             ? `Quantize these nodes (wrap their inputs and outputs in Q/DQ): ${noFloatReason(ctx.pack, ctx.soc)}, so float nodes cannot stay on the NPU.`
             : `Quantize these nodes (wrap their inputs and outputs in Q/DQ)${written ? ', or export the op whole (opset 17 LayerNormalization, opset 20 Gelu) so the exporter quantizes it as one node' : ''}.`,
           // Under a flow that fuses the island, nothing stays float: nothing to change there.
-          ...(fusedBy.length
-            ? {
-                fixFor: Object.fromEntries(
-                  fusedBy.map((f) => [
-                    f,
-                    `Nothing to change: ${FLOW_NAMES[f]} fuses them into one quantized op, so nothing stays float.`,
-                  ]),
-                ),
-              }
-            : {}),
+          ...nothingToChangeUnder(
+            fusedBy,
+            (f) => `${FLOW_NAMES[f]} fuses them into one quantized op, so nothing stays float.`,
+          ),
           source: ctx.pack.quantizedOnly ? { ...ctx.pack.quantizedOnly.source, note: LPAI_NOTE } : SRC,
         },
       });

@@ -2,7 +2,7 @@ import type { ConstraintEffect, Flow, OpLimit } from '../../../../rules/types';
 import { DATA_MOVEMENT } from '../../qgraph/from-qdq';
 import type { QAttr, QNode } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
-import { FLOW_NAMES, violation, type Rule, type RuleContext } from './context';
+import { FLOW_NAMES, nothingToChangeUnder, violation, type Rule, type RuleContext } from './context';
 import { einsumUnsupported } from './einsum';
 
 const show = (v: QAttr | undefined) =>
@@ -312,18 +312,20 @@ function overMaxRank(ctx: RuleContext): RawFinding | undefined {
       : `Merge two adjacent dimensions in the model (a window partition written as reshapes to rank ${cap.max}, or a batch of 1 left out) so that no tensor has more than ${cap.max} dimensions.`,
     // Under a flow that rewrites the pattern, there is nothing to change, unless the rewrite rests
     // on a size the model leaves open.
-    ...(lowered.length
+    ...(assumes
       ? {
           fixFor: Object.fromEntries(
             lowered.map((f) => [
               f,
-              assumes
-                ? `Nothing to change if ${assumes} when the model runs: ${FLOW_NAMES[f]} rewrites this pattern to rank ${cap.max} then (the model leaves that size open, so this check cannot tell). Under other flows, fold a size-1 dimension away so that no tensor has more than ${cap.max} dimensions.`
-                : `Nothing to change: ${FLOW_NAMES[f]} rewrites this pattern to rank ${cap.max}. Under other flows, fold a size-1 dimension away so that no tensor has more than ${cap.max} dimensions.`,
+              `Nothing to change if ${assumes} when the model runs: ${FLOW_NAMES[f]} rewrites this pattern to rank ${cap.max} then (the model leaves that size open, so this check cannot tell). Under other flows, fold a size-1 dimension away so that no tensor has more than ${cap.max} dimensions.`,
             ]),
           ),
         }
-      : {}),
+      : nothingToChangeUnder(
+          lowered,
+          (f) =>
+            `${FLOW_NAMES[f]} rewrites this pattern to rank ${cap.max}. Under other flows, fold a size-1 dimension away so that no tensor has more than ${cap.max} dimensions.`,
+        )),
     source: cap.source,
   });
 }
@@ -346,16 +348,10 @@ export const opLimitsRule: Rule = {
       out.push(
         violation(undefined, 'input', {
           ...b,
-          ...(rewriting.length && limit.effect?.kind === 'backend-limit'
-            ? {
-                fixFor: Object.fromEntries(
-                  rewriting.map((f) => [
-                    f,
-                    `Nothing to change: ${FLOW_NAMES[f]} rewrites this node into ops the backend takes (the source says how).`,
-                  ]),
-                ),
-              }
-            : {}),
+          ...nothingToChangeUnder(
+            limit.effect?.kind === 'backend-limit' ? rewriting : [],
+            (f) => `${FLOW_NAMES[f]} rewrites this node into ops the backend takes (the source says how).`,
+          ),
           effect: limit.effect ?? { kind: 'backend-limit', outcomes: { executorch: 'cpu-fallback' } },
           fix:
             limit.fix ??

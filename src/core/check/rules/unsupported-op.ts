@@ -1,5 +1,5 @@
 import { FLOWS, type Flow, type Outcome } from '../../../../rules/types';
-import { FLOW_NAMES, ORT_BASELINE, laterBuilderText, violation, type Rule } from './context';
+import { FLOW_NAMES, ORT_BASELINE, laterBuilderText, nothingToChangeUnder, violation, type Rule } from './context';
 
 /** A sentence's first letter in lower case to follow "or", unless it starts an acronym (ONNX, QNN). */
 const lowerFirst = (text: string) =>
@@ -46,13 +46,10 @@ export const unsupportedOp: Rule = {
           ? `Check that your QNN SDK's ${ctx.pack.backend.toUpperCase()} backend takes ${op} (its op documentation lists the backends of each op) before counting on it; if it does not, replace it with ops of the mapping, or accept that this part of the model runs outside the NPU.`
           : 'Replace the op with supported ones before export, or accept that this part of the model runs outside the NPU.'),
       // Under a flow that rewrites the op, there is nothing to change.
-      ...(rewrites.length
-        ? {
-            fixFor: Object.fromEntries(
-              rewrites.map((r) => [r.flow, `Nothing to change: ${FLOW_NAMES[r.flow]} rewrites it into ${r.into}.`]),
-            ),
-          }
-        : {}),
+      ...nothingToChangeUnder(
+        rewrites.map((r) => r.flow),
+        (f) => `${FLOW_NAMES[f]} rewrites it into ${rewrites.find((r) => r.flow === f)!.into}.`,
+      ),
       source: rewrites.length
         ? {
             ...source,
