@@ -89,6 +89,29 @@ describe("ops without ONNX Runtime's QDQ node group", () => {
 });
 
 const NODE_TESTS = '/usr/share/libonnx-testdata/data/node';
+const CONVERTED = '/usr/share/libonnx-testdata/data/pytorch-converted';
+describe.runIf(existsSync(`${CONVERTED}/test_MaxPool2d`))('a QDQ MaxPool of a version other than 12', () => {
+  it("ONNX's PyTorch-converted test_MaxPool2d (opset 6), quantized: its export at opset 10 holds MaxPool-10, which ONNX Runtime does not group; MaxPool-12 (test_maxpool_2d_default, opset 12) it does", async () => {
+    const quantized = async (test: string) => {
+      const { r } = await quantizeBytes(new Uint8Array(readFileSync(`${test}/model.onnx`)), '8a8w', { flow: 'ort' });
+      return qgraphFromQdq(readOnnx(r.qdq.bytes));
+    };
+    const old = await quantized(`${CONVERTED}/test_MaxPool2d`);
+    expect(old.opset).toBe(10);
+    const ort = (await under(old, 'ort')).findings.filter((f) => f.rule === 'ort-node-unit');
+    expect(ort.map((f) => [f.op, f.outcome, f.expected])).toEqual([
+      ['MaxPool', 'slower', 'MaxPool-12 (opset 12 to 21), which ONNX Runtime groups'],
+    ]);
+    expect(ort[0]!.message).toMatch(
+      /^MaxPool-10 with quantized tensors: .* for MaxPool-10 \(opset 10; only for MaxPool-12\)/,
+    );
+    expect(nodeUnit(await under(old, 'qnn'))).toEqual([]);
+    const current = await quantized(`${NODE_TESTS}/test_maxpool_2d_default`);
+    expect(current.opset).toBe(12);
+    expect(nodeUnit(await under(current, 'ort'))).toEqual([]);
+  });
+});
+
 describe.runIf(existsSync(`${NODE_TESTS}/test_lstm_batchwise`))(
   "ONNX Runtime's LSTM builder (ONNX's LSTM conformance models)",
   () => {

@@ -25,10 +25,37 @@ const NO_SELECTOR = new Set([
 ]);
 
 const SRC: Source = {
-  ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/qnn_ep_utils.cc (OrtSelectorManager::CreateSelectors: the ops that form QDQ node groups; none for these ops, which op_builder_factory.cc builds); test/providers/qnn/lstm_test.cc ("we don\'t register QDQ selector for LSTM and it is running on HTP fp16")',
+  ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/qnn_ep_utils.cc (OrtSelectorManager::CreateSelectors: the ops that form QDQ node groups, MaxPool as version 12 only; none for these ops, which op_builder_factory.cc builds; GetOrtQDQSelections: a node of a version not listed forms none); test/providers/qnn/lstm_test.cc ("we don\'t register QDQ selector for LSTM and it is running on HTP fp16")',
   confidence: 'from-code',
   note: "The QNN converter and ExecuTorch read each tensor's encoding, with no node groups. ONNX Runtime's HTP tests of such ops in QDQ form (Mean_TwoInputs_QU8, the QDQ RoiAlign and ThresholdedRelu tests) expect every node on the QNN EP, which the Dequantize, the float op and the Quantize are.",
 };
+
+/**
+ * Ops whose selector ONNX Runtime registers for some versions only: the node's version (the
+ * latest of `history` at the model's opset) must be one of `grouped`. MaxPool forms a group as
+ * MaxPool-12 only, the first version that takes 8-bit values (not MaxPool-22, whose version the
+ * list lacks).
+ */
+const VERSIONED: Record<string, { history: readonly number[]; grouped: readonly number[] }> = {
+  MaxPool: { history: [1, 8, 10, 11, 12, 22], grouped: [12] },
+};
+
+/** The version of `op` a model at `opset` uses, where the op's selector depends on it; else undefined. */
+function ungroupedVersion(op: string, opset: number | undefined): number | undefined {
+  const v = VERSIONED[op];
+  if (!v || opset === undefined) return undefined;
+  const since = [...v.history].reverse().find((h) => h <= opset);
+  return since !== undefined && !v.grouped.includes(since) ? since : undefined;
+}
+
+/** The opsets at which `op` is a version ONNX Runtime groups ("12 to 21"). */
+function versionOpsets(op: string): string {
+  const v = VERSIONED[op];
+  if (!v) return '';
+  const from = v.grouped[0]!;
+  const next = v.history.find((h) => h > v.grouped[v.grouped.length - 1]!);
+  return next === undefined ? `${from} or later` : `${from} to ${next - 1}`;
+}
 
 /** What ONNX Runtime's own tests say of an op on the HTP, where it matters to the person. */
 const OP_NOTES: Record<string, string> = {
@@ -42,26 +69,37 @@ const OP_NOTES: Record<string, string> = {
 export const ortNodeUnitRule: Rule = {
   id: 'ort-node-unit',
   title: 'ONNX Runtime forms no QDQ node group for this op',
-  description: `Under ONNX Runtime's QNN EP, a quantized ${[...NO_SELECTOR].join(', ')} is no QDQ node group (the EP registers no selector for these ops): its Dequantize and Quantize nodes run on their own, and the op runs on float values, in FP16 on the HTP (slower) or on the CPU where float ops leave the NPU (V68). The QNN converter and ExecuTorch read the encodings per tensor, with no node groups.`,
+  description: `Under ONNX Runtime's QNN EP, a quantized ${[...NO_SELECTOR].join(', ')}, or a MaxPool of a version other than 12 (a model at an opset below 12 or from 22), is no QDQ node group (the EP registers no selector for these ops and versions): its Dequantize and Quantize nodes run on their own, and the op runs on float values, in FP16 on the HTP (slower) or on the CPU where float ops leave the NPU (V68). The QNN converter and ExecuTorch read the encodings per tensor, with no node groups.`,
   check(ctx) {
     const node = ctx.node;
     if (ctx.pack.backend !== 'htp' || !ctx.qnnOp) return [];
-    if ((node.domain && node.domain !== 'ai.onnx') || !NO_SELECTOR.has(node.opType)) return [];
+    if (node.domain && node.domain !== 'ai.onnx') return [];
+    const version = ungroupedVersion(node.opType, ctx.graph.opset);
+    if (!NO_SELECTOR.has(node.opType) && version === undefined) return [];
     const quantized = [...node.inputs.filter((p) => p.role !== 'weight' || !p.constant), ...node.outputs].find(
       (p) => p.encoding && !p.constant,
     );
     if (!quantized) return [];
     const noFloat = floatLeavesNpu(ctx.pack, ctx.soc);
     const opNote = OP_NOTES[node.opType];
+    const op = version === undefined ? node.opType : `${node.opType}-${version}`;
+    const grouped = VERSIONED[node.opType]?.grouped.map((v) => `${node.opType}-${v}`).join(' or ');
+    const opsets = versionOpsets(node.opType);
     return [
       violation(undefined, 'input', {
         effect: { kind: 'performance', outcomes: { ort: noFloat ? 'cpu-fallback' : 'slower' }, flows: ['ort'] },
-        message: `${node.opType} with quantized tensors: ONNX Runtime's QNN EP forms no QDQ node group for ${node.opType}, so it runs it as a float op between a Dequantize and a Quantize${noFloat ? `, which ${noFloatReason(ctx.pack, ctx.soc)}` : ' (FP16 on the HTP)'}`,
-        expected: `a QDQ node group (ONNX Runtime registers none for ${node.opType})`,
-        actual: `${node.opType} between DequantizeLinear and QuantizeLinear nodes`,
-        fix: noFloat
-          ? `Replace ${node.opType} with ops ONNX Runtime groups, or deploy through the QNN converter, which reads the encodings per tensor; on ${ctx.soc.model} a float op leaves the NPU.`
-          : `Nothing in the encodings changes this under ONNX Runtime: expect ${node.opType} in FP16 there, or deploy through the QNN converter, which reads the encodings per tensor.`,
+        message: `${op} with quantized tensors: ONNX Runtime's QNN EP forms no QDQ node group for ${version === undefined ? node.opType : `${op} (opset ${ctx.graph.opset}; only for ${grouped})`}, so it runs it as a float op between a Dequantize and a Quantize${noFloat ? `, which ${noFloatReason(ctx.pack, ctx.soc)}` : ' (FP16 on the HTP)'}`,
+        expected:
+          version === undefined
+            ? `a QDQ node group (ONNX Runtime registers none for ${node.opType})`
+            : `${grouped} (opset ${opsets}), which ONNX Runtime groups`,
+        actual: `${op} between DequantizeLinear and QuantizeLinear nodes`,
+        fix:
+          version !== undefined
+            ? `Export the model at opset ${opsets}, where it is ${grouped}, which ONNX Runtime groups with its Q/DQ${noFloat ? `; as it is, on ${ctx.soc.model} the float op leaves the NPU` : ''}.`
+            : noFloat
+              ? `Replace ${node.opType} with ops ONNX Runtime groups, or deploy through the QNN converter, which reads the encodings per tensor; on ${ctx.soc.model} a float op leaves the NPU.`
+              : `Nothing in the encodings changes this under ONNX Runtime: expect ${node.opType} in FP16 there, or deploy through the QNN converter, which reads the encodings per tensor.`,
         source: opNote ? { ...SRC, note: `${SRC.note} ${opNote}` } : SRC,
       }),
     ];
