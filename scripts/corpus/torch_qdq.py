@@ -27,7 +27,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 36
+GENERATOR_VERSION = 37
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 # Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
@@ -1020,6 +1020,10 @@ def main(out):
                    EncoderBlock(), (torch.randn(1, 8, 32),), 12)
         float_case('float-convnext-block-opset11', 'The ConvNeXt block, float, opset 11',
                    ConvNextMini(), (torch.randn(1, 3, 32, 32),), 11)
+    # Seeded on its own, so the models after it keep the weights they had before it came.
+    with seeded(25):
+        float_case('float-squeezenet-opset11', 'torchvision SqueezeNet 1.1, float, opset 11: its MaxPools (ceil_mode) quantized at opset 11 are MaxPool-11, which ONNX Runtime does not group with their Q/DQ',
+                   torchvision.models.squeezenet1_1(num_classes=10), (torch.randn(1, 3, 64, 64),), 11)
     half_case('float-encoder-opset12', 'float16-encoder-opset12',
               'The encoder block in float16 at its export opset 12', None)
     half_case('float-convnext-block-opset11', 'float16-convnext-block-opset11',

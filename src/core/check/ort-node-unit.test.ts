@@ -112,6 +112,27 @@ describe.runIf(existsSync(`${CONVERTED}/test_MaxPool2d`))('a QDQ MaxPool of a ve
   });
 });
 
+describe.runIf(existsSync('.cache/corpus/torch/float-squeezenet-opset11.onnx'))(
+  "the quantizer's export of an opset-11 model with MaxPools (PyTorch's SqueezeNet 1.1)",
+  () => {
+    it('is raised to opset 12, where its MaxPools are MaxPool-12, which ONNX Runtime groups; at 11 they would not be', async () => {
+      const bytes = new Uint8Array(readFileSync('.cache/corpus/torch/float-squeezenet-opset11.onnx'));
+      const { r } = await quantizeBytes(bytes, '8a8w', { flow: 'ort' });
+      expect(r.qdq.opset).toBe(12);
+      expect(r.qdq.notes.join(' ')).toMatch(/The export is at opset 12, not the model's 11: MaxPool ".*" is quantized/);
+      expect(r.validation.findings.filter((f) => f.rule === 'ort-node-unit')).toEqual([]);
+      expect(nodeUnit(await under(qgraphFromQdq(readOnnx(r.qdq.bytes)), 'ort'))).toEqual([]);
+      // The same plan judged at the model's own opset: three MaxPool-11 run as float ops.
+      const at11 = await under({ ...r.graph, deployedOpset: undefined }, 'ort');
+      expect(at11.findings.filter((f) => f.rule === 'ort-node-unit').map((f) => f.op)).toEqual([
+        'MaxPool',
+        'MaxPool',
+        'MaxPool',
+      ]);
+    }, 60_000);
+  },
+);
+
 describe.runIf(existsSync(`${NODE_TESTS}/test_lstm_batchwise`))(
   "ONNX Runtime's LSTM builder (ONNX's LSTM conformance models)",
   () => {

@@ -187,6 +187,12 @@ export interface QGraph {
    * behaves as it did then (RoiAlign before 16 shifts no pixels, as "output_half_pixel" says).
    */
   opset?: number;
+  /**
+   * The ai.onnx opset the deployed model has, where it differs from `opset`: the quantizer's
+   * export, raised (an opset-11 MaxPool exports as MaxPool-12). An op's version follows it; what an
+   * unset attribute means still follows `opset`, since the raise writes the old meaning out.
+   */
+  deployedOpset?: number;
 }
 
 /** Ops whose output depends only on the static shape of their input, not on its values. */

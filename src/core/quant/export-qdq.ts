@@ -17,6 +17,8 @@ import { blockIndexer } from './math';
 
 export interface ExportResult {
   bytes: Uint8Array;
+  /** The export's ai.onnx opset (raised from the model's where the Q/DQ need it), when it has one. */
+  opset?: number;
   /** 'ai.onnx' or 'com.microsoft': where the Q/DQ ops live. */
   qdqDomain: string;
   notes: string[];
@@ -132,15 +134,26 @@ export function exportQdq(
       (!n.domain || n.domain === 'ai.onnx') &&
       /^u?int8$/.test(enc.tensors.get(n.output?.[0] ?? '')?.dtype ?? ''),
   );
-  if (opset === 11 && reduce8) {
+  // ONNX Runtime groups a quantized MaxPool with its Q/DQ only as MaxPool-12 (its QNN EP's
+  // selector, and its CPU optimizer's, list that version only): below it, the MaxPool runs as a
+  // float op between them. An opset-11 export with one is raised to 12 as well.
+  const pool = (g.node ?? []).find(
+    (n) => n.opType === 'MaxPool' && (!n.domain || n.domain === 'ai.onnx') && enc.tensors.has(n.output?.[0] ?? ''),
+  );
+  if (opset === 11 && (reduce8 || pool)) {
     const raised = raiseOpset(g, 11, 12, fresh, rankOf);
     // From 11 to 12 nothing blocks (only the Softmax axis change, at 13, can).
     if (raised.ok) {
       proto.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')!.version = 12;
       opset = 12;
       const d = raised.changed.dropouts;
+      const dropouts = d
+        ? ` (${d === 1 ? '1 Dropout given its' : `${d} Dropouts given their`} ratio as an input, as opset 12 reads it)`
+        : '';
       notes.push(
-        `The export is at opset 12, not the model's 11: ${reduce8.opType} "${reduce8.name || reduce8.output?.[0]}" is quantized to 8 bits, and onnxruntime's optimizer runs it on the 8-bit values, which ${reduce8.opType} takes from opset 12${d ? ` (${d === 1 ? '1 Dropout given its' : `${d} Dropouts given their`} ratio as an input, as opset 12 reads it)` : ''}.`,
+        reduce8
+          ? `The export is at opset 12, not the model's 11: ${reduce8.opType} "${reduce8.name || reduce8.output?.[0]}" is quantized to 8 bits, and onnxruntime's optimizer runs it on the 8-bit values, which ${reduce8.opType} takes from opset 12${dropouts}.`
+          : `The export is at opset 12, not the model's 11: MaxPool "${pool!.name || pool!.output?.[0]}" is quantized, and ONNX Runtime groups a MaxPool with its Q/DQ only as MaxPool-12 (as MaxPool-11, its QNN EP would run it as a float op)${dropouts}.`,
       );
     }
   }
@@ -383,7 +396,12 @@ export function exportQdq(
   declareInitializersAsInputs(proto);
   // Intermediate value_info would now describe renamed tensors; drop it, shapes are re-inferred.
   g.valueInfo = [];
-  return { bytes: writeOnnx(proto), qdqDomain: msDomain ? 'com.microsoft' : 'ai.onnx', notes };
+  return {
+    bytes: writeOnnx(proto),
+    ...(opset > 0 ? { opset } : {}),
+    qdqDomain: msDomain ? 'com.microsoft' : 'ai.onnx',
+    notes,
+  };
 }
 
 /**

@@ -74,7 +74,8 @@ export const ortNodeUnitRule: Rule = {
     const node = ctx.node;
     if (ctx.pack.backend !== 'htp' || !ctx.qnnOp) return [];
     if (node.domain && node.domain !== 'ai.onnx') return [];
-    const version = ungroupedVersion(node.opType, ctx.graph.opset);
+    const opset = ctx.graph.deployedOpset ?? ctx.graph.opset;
+    const version = ungroupedVersion(node.opType, opset);
     if (!NO_SELECTOR.has(node.opType) && version === undefined) return [];
     const quantized = [...node.inputs.filter((p) => p.role !== 'weight' || !p.constant), ...node.outputs].find(
       (p) => p.encoding && !p.constant,
@@ -88,7 +89,7 @@ export const ortNodeUnitRule: Rule = {
     return [
       violation(undefined, 'input', {
         effect: { kind: 'performance', outcomes: { ort: noFloat ? 'cpu-fallback' : 'slower' }, flows: ['ort'] },
-        message: `${op} with quantized tensors: ONNX Runtime's QNN EP forms no QDQ node group for ${version === undefined ? node.opType : `${op} (opset ${ctx.graph.opset}; only for ${grouped})`}, so it runs it as a float op between a Dequantize and a Quantize${noFloat ? `, which ${noFloatReason(ctx.pack, ctx.soc)}` : ' (FP16 on the HTP)'}`,
+        message: `${op} with quantized tensors: ONNX Runtime's QNN EP forms no QDQ node group for ${version === undefined ? node.opType : `${op} (opset ${opset}; only for ${grouped})`}, so it runs it as a float op between a Dequantize and a Quantize${noFloat ? `, which ${noFloatReason(ctx.pack, ctx.soc)}` : ' (FP16 on the HTP)'}`,
         expected:
           version === undefined
             ? `a QDQ node group (ONNX Runtime registers none for ${node.opType})`
