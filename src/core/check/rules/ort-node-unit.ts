@@ -97,7 +97,7 @@ export const ortNodeUnitRule: Rule = {
         actual: `${op} between DequantizeLinear and QuantizeLinear nodes`,
         fix:
           version !== undefined
-            ? `Export the model at opset ${opsets}, where it is ${grouped}, which ONNX Runtime groups with its Q/DQ${noFloat ? `; as it is, on ${ctx.soc.model} the float op leaves the NPU` : ''}.`
+            ? `Export the model at opset ${opsets}, or convert the float model there before quantizing it (python3-onnx: onnx.version_converter.convert_version(model, 12)): there it is ${grouped}, which ONNX Runtime groups with its Q/DQ${noFloat ? `; as it is, on ${ctx.soc.model} the float op leaves the NPU` : ''}.`
             : noFloat
               ? `Replace ${node.opType} with ops ONNX Runtime groups, or deploy through the QNN converter, which reads the encodings per tensor; on ${ctx.soc.model} a float op leaves the NPU.`
               : `Nothing in the encodings changes this under ONNX Runtime: expect ${node.opType} in FP16 there, or deploy through the QNN converter, which reads the encodings per tensor.`,
