@@ -59,6 +59,21 @@ describe('quantlens check', () => {
     },
   );
 
+  it.skipIf(!existsSync('.cache/corpus/torch/swin-mini.onnx'))(
+    "counts as changes only the rows that ask for one: Swin's rank-6 windows need none under ONNX Runtime, which rewrites them (a PyTorch export)",
+    () => {
+      const ort = run('check', '.cache/corpus/torch/swin-mini.onnx', '--flow', 'ort').out;
+      expect(ort).toContain('what to fix (3 changes; 1 with nothing to change under this flow):');
+      expect(ort).toMatch(
+        /^ {2}24 nodes {2}ℹ info {4}op-limits, advice only: Nothing to change: ONNX Runtime's QNN EP/m,
+      );
+      const qnn = run('check', '.cache/corpus/torch/swin-mini.onnx', '--flow', 'qnn').out;
+      expect(qnn).toMatch(
+        /^ {2}24 nodes {2}✖ error {3}op-limits, rejected \(conversion fails\): Fold a size-1 dimension away/m,
+      );
+    },
+  );
+
   it('prints the Markdown and HTML reports the page exports, and names the formats it knows', () => {
     const md = run('check', `${S}/broken-16a16w-matmul.qdq.onnx`, '--soc', 'SM8450', '--format', 'markdown');
     expect(md.code).toBe(1);

@@ -16,7 +16,7 @@ import {
 import type { CheckReportFinding } from '../core/report/check-report';
 import { htmlReport } from '../core/report/html-report';
 import { markdownReport } from '../core/report/markdown-report';
-import { encodingsShortText } from '../core/report/report-text';
+import { encodingsShortText, needsChange } from '../core/report/report-text';
 import { VERSION } from '../core/report/version';
 import { foldedView, shownNode } from '../core/view/fold';
 import { DEFAULT_FLOW, FLOWS, isFlow, type Flow } from '../../rules/types';
@@ -117,9 +117,10 @@ function byRuleLines(findings: readonly CheckReportFinding[], flow: Flow): strin
   const groups = findingsByRule(findings);
   if (!showsRuleSummary(findings.length, groups.length)) return [];
   const width = Math.max(...groups.map((g) => nodeCountText(g.nodes.length).length));
+  const changes = groups.filter(needsChange).length;
   return [
     '',
-    `what to fix (${groups.length} change${groups.length === 1 ? '' : 's'}):`,
+    `what to fix (${changes} change${changes === 1 ? '' : 's'}${groups.length > changes ? `; ${groups.length - changes} with nothing to change under this flow` : ''}):`,
     ...groups.map(
       (g) =>
         `  ${nodeCountText(g.nodes.length).padStart(width)}  ${ICON[g.severity]} ${g.severity.padEnd(7)} ${g.rule}, ${outcomeText(g.outcome, flow)}: ${g.fix}`,

@@ -442,7 +442,13 @@ export const nodeCountText = (n: number): string => `${n} node${n === 1 ? '' : '
 
 /** The sentence under the "What to fix" heading of both reports. */
 export const RULE_SUMMARY_INTRO =
-  'The findings grouped by rule and fix: each row is one change, however many nodes it touches.';
+  'The findings grouped by rule and fix: each row is one change, however many nodes it touches, or says that the chosen flow needs none.';
+
+/**
+ * Whether a row's fix asks for a change: the rules word a fix under a flow that takes the nodes as
+ * they are (rewrites, fuses or builds them) "Nothing to change…".
+ */
+export const needsChange = (row: Pick<RuleSummary, 'fix'>): boolean => !row.fix.startsWith('Nothing to change');
 
 /** How many nodes and messages a summary row names before "and N more". */
 export const SUMMARY_NAMES = 3;
