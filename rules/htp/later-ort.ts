@@ -30,6 +30,9 @@ const declared = (builder: string): LaterBuilder => ({
 });
 
 export const HTP_LATER_ORT_BUILDERS: Record<string, LaterBuilder> = {
+  // The HTP has GRU (the pack maps it for the QNN converter and ExecuTorch); only ONNX Runtime's
+  // QNN EP lacks a builder at cee6c0d.
+  GRU: declared('CreateGRUOpBuilder'),
   QLinearMatMul: {
     since: 'onnxruntime-qnn PR #467 (merged May 2026)',
     htp: 'yes',

@@ -685,7 +685,7 @@ export const HTP_OPS: OpMapping[] = [
     source: {
       ...SRC.ortFactory,
       confidence: 'inferred',
-      note: 'Newer ONNX Runtime QNN EP builds register a GRU builder; ExecuTorch has no GRU annotator and older builds send GRU to the CPU.',
+      note: "ONNX Runtime's QNN EP registers no GRU builder at cee6c0d (a later tree does: see the finding under its flow); ExecuTorch has no GRU annotator.",
     },
   }),
   o('Einsum', 'MatMul', {

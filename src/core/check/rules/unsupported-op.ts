@@ -1,5 +1,37 @@
 import { FLOWS, type Flow, type Outcome } from '../../../../rules/types';
-import { FLOW_NAMES, ORT_BASELINE, laterBuilderText, nothingToChangeUnder, violation, type Rule } from './context';
+import {
+  FLOW_NAMES,
+  ORT_BASELINE,
+  laterBuilderText,
+  nothingToChangeUnder,
+  violation,
+  type Rule,
+  type RuleContext,
+} from './context';
+import type { RawFinding } from '../finding';
+
+/**
+ * An op the backend has (the QNN converter and ExecuTorch take it) for which ONNX Runtime's QNN EP
+ * registers a builder only after the commit the pack follows (GRU): under that flow alone the node
+ * runs on the CPU, and the finding says which version changes it.
+ */
+function ortBuilderOnlyLater(ctx: RuleContext, op: string): RawFinding[] {
+  const later = ctx.pack.laterOrtBuilders?.[op];
+  if (!later) return [];
+  return [
+    violation(undefined, 'input', {
+      effect: { kind: 'backend-limit', outcomes: { ort: 'cpu-fallback' }, flows: ['ort'] },
+      message: `${op} has no builder in ONNX Runtime's QNN EP at ${ORT_BASELINE}, the version QuantLens follows, so the node runs on the CPU; ${laterBuilderText(op, later)}${later.htp === 'yes' ? ': from that version it can run on the NPU' : ''}`,
+      expected: `an op ONNX Runtime's QNN EP builds at ${ORT_BASELINE}`,
+      actual: op,
+      fix: `Check the onnxruntime-qnn version you deploy with (a later one may take this node on the HTP), or deploy through the QNN converter, which takes ${op}.`,
+      source: {
+        ...later.source,
+        note: `At cee6c0d, onnxruntime/core/providers/qnn/builder/op_builder_factory.cc registers no builder for ${op}.`,
+      },
+    }),
+  ];
+}
 
 /** A sentence's first letter in lower case to follow "or", unless it starts an acronym (ONNX, QNN). */
 const lowerFirst = (text: string) =>
@@ -11,8 +43,8 @@ export const unsupportedOp: Rule = {
   description:
     "A node whose ONNX op has no backend op in the pack's mapping (or is mapped to none, like ConvInteger, ReduceProd or Erf; or a rank the backend lacks, like rank-5 MaxPool). The model will not fully delegate: the QNN converter rejects it; ONNX Runtime and ExecuTorch run the node on the CPU, except where a flow rewrites the op into ones the backend has (ExecuTorch decomposes a 3-D max pool, Acos and the hyperbolic functions): there it is a repair. Packs whose op list is only one toolchain's (LPAI) report unmapped ops as advice.",
   check(ctx) {
-    if (ctx.qnnOp !== null) return [];
     const op = `${ctx.node.domain && ctx.node.domain !== 'ai.onnx' ? `${ctx.node.domain}::` : ''}${ctx.node.opType}`;
+    if (ctx.qnnOp !== null) return ortBuilderOnlyLater(ctx, op);
     const kind = ctx.mapping ? 'backend-limit' : (ctx.pack.unmappedOps ?? 'backend-limit');
     // An op outside a mapping that is only one toolchain's list: its support is not known.
     const unknown = kind !== 'backend-limit' ? ctx.pack.opListFrom : undefined;
