@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadRulePack } from '../../rules/registry';
+import type { Flow } from '../../rules/types';
 import type { Finding } from '../core/check/finding';
 import { qgraphFromQdq } from '../core/qgraph/from-qdq';
 import { validate, type ValidationResult } from '../core/check/validate';
@@ -27,11 +28,12 @@ export async function checkSample(
   soc = 'SM8650',
   strict = true,
   backend: 'htp' | 'lpai' = 'htp',
+  flow: Flow = 'qnn',
 ): Promise<SampleCheck> {
   const bytes = new Uint8Array(readFileSync(file.includes('/') ? file : `public/samples/${file}`));
   const model = readOnnx(bytes, { fileName: file.split('/').pop()! });
   const view = buildGraphView(model, '')!;
-  const validation = validate(qgraphFromQdq(model), await loadRulePack(backend), { soc, strict });
+  const validation = validate(qgraphFromQdq(model), await loadRulePack(backend), { soc, strict, flow });
   const report = buildCheckReport(
     { name: file.split('/').pop()!, sha256: await sha256Hex(bytes), nodes: model.graph.nodes.length },
     validation,

@@ -28,6 +28,7 @@ import {
   findingsByRule,
   nodeCountText,
   RULE_SUMMARY_INTRO,
+  ruleSummaryCount,
   showsRuleSummary,
   SUMMARY_NAMES,
   flowText,
@@ -213,7 +214,7 @@ function ruleSummaryTable(report: CheckReport): Markup | null {
     const more = g.messages.length - messages.length;
     return markup`<tr><td>${sev(g.severity)}<div class="note">${outcomeText(g.outcome, report.flow)}</div></td><td><code>${g.rule}</code></td><td>${nodeCountText(g.nodes.length)}<div class="note">${named.map((n, k) => markup`${k ? ', ' : ''}${n}`)}${rest > 0 ? ` and ${rest} more` : ''}</div></td><td>${messages}${more > 0 ? markup`<div class="note">and ${more} more</div>` : null}</td><td>${g.fix}</td></tr>`;
   });
-  return markup`<h2>What to fix (${groups.length})</h2><p class="muted">${RULE_SUMMARY_INTRO}</p><table class="summary"><thead><tr><th class="c-sev">Severity</th><th class="c-where">Rule</th><th class="c-where">Nodes</th><th class="c-msg">What</th><th class="c-fix">Fix</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return markup`<h2>What to fix (${ruleSummaryCount(groups)})</h2><p class="muted">${RULE_SUMMARY_INTRO}</p><table class="summary"><thead><tr><th class="c-sev">Severity</th><th class="c-where">Rule</th><th class="c-where">Nodes</th><th class="c-msg">What</th><th class="c-fix">Fix</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /**

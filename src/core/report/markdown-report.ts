@@ -25,6 +25,7 @@ import {
   findingsByRule,
   nodeCountText,
   RULE_SUMMARY_INTRO,
+  ruleSummaryCount,
   showsRuleSummary,
   SUMMARY_NAMES,
   flowText,
@@ -112,7 +113,7 @@ export function markdownReport(report: CheckReport, options: MarkdownReportOptio
 
   const groups = findingsByRule(report.findings);
   if (showsRuleSummary(report.findings.length, groups.length)) {
-    out.push(`## What to fix (${groups.length})`, '');
+    out.push(`## What to fix (${ruleSummaryCount(groups)})`, '');
     out.push(RULE_SUMMARY_INTRO, '');
     const rows = groups.map((g) => {
       const named = g.nodes.slice(0, SUMMARY_NAMES).map(codeOr).join(', ');

@@ -450,6 +450,13 @@ export const RULE_SUMMARY_INTRO =
  */
 export const needsChange = (row: Pick<RuleSummary, 'fix'>): boolean => !row.fix.startsWith('Nothing to change');
 
+/** The count in the reports' "What to fix" heading: the changes, then the rows that need none. */
+export function ruleSummaryCount(rows: readonly Pick<RuleSummary, 'fix'>[]): string {
+  const changes = rows.filter(needsChange).length;
+  const none = rows.length - changes;
+  return none ? `${changes}; ${none} with nothing to change under this flow` : String(changes);
+}
+
 /** How many nodes and messages a summary row names before "and N more". */
 export const SUMMARY_NAMES = 3;
 

@@ -50,6 +50,18 @@ describe('findings by rule and fix', () => {
     },
   );
 
+  it.skipIf(!existsSync(SWIN))(
+    "counts the changes apart from the rows that need none under the flow: Swin's rank-6 windows under ONNX Runtime, which rewrites them",
+    async () => {
+      const { report } = await checkSample(SWIN, 'SM8650', true, 'htp', 'ort');
+      const heading = 'What to fix (3; 1 with nothing to change under this flow)';
+      expect(htmlReport(report, undefined, { generatedAt: '2025-01-02T03:04:05.000Z' })).toContain(
+        `<h2>${heading}</h2>`,
+      );
+      expect(markdownReport(report)).toContain(`## ${heading}`);
+    },
+  );
+
   it.skipIf(!existsSync(SWIN))('worst first, then the most nodes; every finding in exactly one group', async () => {
     const { report } = await checkSample(SWIN, 'SA8295');
     const groups = findingsByRule(report.findings);
