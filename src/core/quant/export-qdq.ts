@@ -63,6 +63,7 @@ export function exportQdq(
   // One namer for every tensor and node this export adds, the opset upgrade's included.
   const fresh = freshNamer(g);
   let opset = Number(proto.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 0);
+  const modelOpset = opset;
   if (opset > 0 && opset < 10) {
     const raised = raiseToOpset10(g, fresh);
     if (raised.ok) {
@@ -140,20 +141,33 @@ export function exportQdq(
   const pool = (g.node ?? []).find(
     (n) => n.opType === 'MaxPool' && (!n.domain || n.domain === 'ai.onnx') && enc.tensors.has(n.output?.[0] ?? ''),
   );
-  if (opset === 11 && (reduce8 || pool)) {
-    const raised = raiseOpset(g, 11, 12, fresh, rankOf);
+  if ((opset === 10 || opset === 11) && (reduce8 || pool)) {
+    const from = opset;
+    const fromText = from === modelOpset ? `the model's ${from}` : String(from);
+    // From 10, Clip's bounds and Pad's amounts become inputs first; an op whose meaning changed at
+    // 11 (Resize) keeps the export at 10.
+    const to11 = from === 10 ? raiseToOpset11(g, fresh) : ({ ok: true, clips: 0, pads: 0 } as const);
+    const raised = to11.ok ? raiseOpset(g, 11, 12, fresh, rankOf) : undefined;
     // From 11 to 12 nothing blocks (only the Softmax axis change, at 13, can).
-    if (raised.ok) {
+    if (to11.ok && raised?.ok) {
       proto.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx')!.version = 12;
       opset = 12;
       const d = raised.changed.dropouts;
-      const dropouts = d
-        ? ` (${d === 1 ? '1 Dropout given its' : `${d} Dropouts given their`} ratio as an input, as opset 12 reads it)`
-        : '';
+      const count = (n: number, one: string, many: string) => (n === 1 ? `1 ${one}` : `${n} ${many}`);
+      const rewrites = [
+        to11.clips
+          ? `${count(to11.clips, 'Clip', 'Clips')} given ${to11.clips === 1 ? 'its' : 'their'} bounds as inputs`
+          : '',
+        to11.pads
+          ? `${count(to11.pads, 'Pad', 'Pads')} given ${to11.pads === 1 ? 'its' : 'their'} amounts as an input`
+          : '',
+        d ? `${count(d, 'Dropout', 'Dropouts')} given ${d === 1 ? 'its' : 'their'} ratio as an input` : '',
+      ].filter(Boolean);
+      const rewritten = rewrites.length ? ` (${rewrites.join('; ')}, as opset 12 reads them)` : '';
       notes.push(
         reduce8
-          ? `The export is at opset 12, not the model's 11: ${reduce8.opType} "${reduce8.name || reduce8.output?.[0]}" is quantized to 8 bits, and onnxruntime's optimizer runs it on the 8-bit values, which ${reduce8.opType} takes from opset 12${dropouts}.`
-          : `The export is at opset 12, not the model's 11: MaxPool "${pool!.name || pool!.output?.[0]}" is quantized, and ONNX Runtime groups a MaxPool with its Q/DQ only as MaxPool-12 (as MaxPool-11, its QNN EP would run it as a float op)${dropouts}.`,
+          ? `The export is at opset 12, not ${fromText}: ${reduce8.opType} "${reduce8.name || reduce8.output?.[0]}" is quantized to 8 bits, and onnxruntime's optimizer runs it on the 8-bit values, which ${reduce8.opType} takes from opset 12${rewritten}.`
+          : `The export is at opset 12, not ${fromText}: MaxPool "${pool!.name || pool!.output?.[0]}" is quantized, and ONNX Runtime groups a MaxPool with its Q/DQ only as MaxPool-12 (as MaxPool-${from}, its QNN EP would run it as a float op)${rewritten}.`,
       );
     }
   }
@@ -512,6 +526,61 @@ function raiseToOpset10(
     }
   }
   return { ok: true, converted };
+}
+
+/** Ops whose opset-11 form means something else than their opset-10 one, which this export does not rewrite. */
+const CHANGED_AT_11 = new Set(['Resize', 'Upsample', 'Scatter']);
+
+/**
+ * Rewrites a graph of opset 10 to opset 11 where that is a mechanical change: Clip's min and max
+ * attributes and Pad's pads and value become inputs (float32 scalars, an int64 vector). Every
+ * other op's opset-11 form only adds types, negative axes or attributes whose default keeps the
+ * old meaning; an op whose meaning changed (Resize's coordinates, Scatter's name) or a sub-graph
+ * stops the upgrade, and the graph is changed only when it succeeds.
+ */
+function raiseToOpset11(
+  g: onnx.GraphProto,
+  fresh: (base: string) => string,
+): { ok: true; clips: number; pads: number } | { ok: false; blocker: string } {
+  for (const n of g.node) {
+    if ((!n.domain || n.domain === 'ai.onnx') && CHANGED_AT_11.has(n.opType ?? ''))
+      return { ok: false, blocker: `a ${n.opType} node` };
+    if (n.attribute?.some((a) => a.g || (a.graphs && a.graphs.length)))
+      return { ok: false, blocker: `a ${n.opType} node with a sub-graph` };
+  }
+  let clips = 0;
+  let pads = 0;
+  for (const node of g.node) {
+    if (node.domain && node.domain !== 'ai.onnx') continue;
+    const n = node as onnx.NodeProto & { attribute: onnx.IAttributeProto[]; input: string[]; output: string[] };
+    n.attribute ??= [];
+    n.input ??= [];
+    n.output ??= [];
+    const at = (name: string) => n.attribute.find((a) => a.name === name);
+    const base = n.name || n.output[0] || (n.opType ?? 'node');
+    const scalar = (suffix: string, v: number) => addInitializer(g, fresh(`${base}_${suffix}`), [v], 'float32', []);
+    if (n.opType === 'Clip') {
+      const min = at('min');
+      const max = at('max');
+      // An absent bound is an absent input ('' when a later one is given).
+      const inputs = [n.input[0]!, min ? scalar('min', min.f ?? 0) : '', max ? scalar('max', max.f ?? 0) : ''];
+      while (inputs.length > 1 && inputs[inputs.length - 1] === '') inputs.pop();
+      n.input = inputs;
+      n.attribute = n.attribute.filter((a) => a.name !== 'min' && a.name !== 'max');
+      clips++;
+    } else if (n.opType === 'Pad') {
+      const amounts = (at('pads')?.ints ?? []).map((v) => Number(v.toString()));
+      const value = at('value');
+      n.input = [
+        n.input[0]!,
+        addInitializer(g, fresh(`${base}_pads`), amounts, 'int64'),
+        ...(value ? [scalar('value', value.f ?? 0)] : []),
+      ];
+      n.attribute = n.attribute.filter((a) => a.name !== 'pads' && a.name !== 'value');
+      pads++;
+    }
+  }
+  return { ok: true, clips, pads };
 }
 
 /**

@@ -458,7 +458,11 @@ describe('quantizing real float models', () => {
           // optimizations, which fuse Q/DQ into QLinear ops that need opset 10; python3-onnx's checker agrees.
           const opsetOf = (b: Uint8Array) => onnxOpset(readOnnx(b)) ?? 0;
           if (opsetOf(bytes) < 10) {
-            expect(opsetOf(r.qdq.bytes)).toBe(10);
+            // Raised on to 12 where a quantized MaxPool is grouped only as MaxPool-12 (PP-OCR's
+            // classifier), unless an op whose meaning changed at 11 keeps it at 10.
+            const ops = new Set(readOnnx(bytes).graph.nodes.map((n) => n.opType));
+            const toPool = ops.has('MaxPool') && !['Resize', 'Upsample', 'Scatter'].some((op) => ops.has(op));
+            expect(opsetOf(r.qdq.bytes)).toBe(toPool ? 12 : 10);
             // The note counts the nodes rewritten, and names none when there were none.
             const rewritten = readOnnx(bytes).graph.nodes.filter(
               (n) => n.opType === 'Slice' || n.opType === 'TopK' || n.opType === 'Upsample',
