@@ -137,7 +137,7 @@ export function exportQdq(
   );
   // ONNX Runtime groups a quantized MaxPool with its Q/DQ only as MaxPool-12 (its QNN EP's
   // selector, and its CPU optimizer's, list that version only): below it, the MaxPool runs as a
-  // float op between them. An opset-11 export with one is raised to 12 as well.
+  // float op between them. An opset-10 or -11 export with one is raised to 12 as well.
   const pool = (g.node ?? []).find(
     (n) => n.opType === 'MaxPool' && (!n.domain || n.domain === 'ai.onnx') && enc.tensors.has(n.output?.[0] ?? ''),
   );
