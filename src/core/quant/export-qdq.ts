@@ -450,6 +450,32 @@ function addInitializer(
   return name;
 }
 
+/**
+ * What stops a graph's mechanical opset upgrade: a node of an op in `changed` (its meaning changed
+ * at the new opset) or one with a sub-graph; undefined when nothing does.
+ */
+function upgradeBlocker(g: onnx.GraphProto, changed: ReadonlySet<string>): string | undefined {
+  for (const n of g.node) {
+    if ((!n.domain || n.domain === 'ai.onnx') && changed.has(n.opType ?? '')) return `a ${n.opType} node`;
+    if (n.attribute?.some((a) => a.g || (a.graphs && a.graphs.length))) return `a ${n.opType} node with a sub-graph`;
+  }
+  return undefined;
+}
+
+type OwnNode = onnx.NodeProto & { attribute: onnx.IAttributeProto[]; input: string[]; output: string[] };
+
+/** The graph's ai.onnx nodes, their attribute, input and output lists made present. */
+function* ownNodes(g: onnx.GraphProto): Generator<OwnNode> {
+  for (const node of g.node) {
+    if (node.domain && node.domain !== 'ai.onnx') continue;
+    const n = node as OwnNode;
+    n.attribute ??= [];
+    n.input ??= [];
+    n.output ??= [];
+    yield n;
+  }
+}
+
 /** Ops whose opset-10 form differs from their opset-9 one in a way this export does not rewrite. */
 const CHANGED_AT_10 = new Set(['Dropout', 'Resize']);
 
@@ -465,12 +491,8 @@ function raiseToOpset10(
   g: onnx.GraphProto,
   fresh: (base: string) => string,
 ): { ok: true; converted: number } | { ok: false; blocker: string } {
-  for (const n of g.node) {
-    if ((!n.domain || n.domain === 'ai.onnx') && CHANGED_AT_10.has(n.opType ?? ''))
-      return { ok: false, blocker: `a ${n.opType} node` };
-    if (n.attribute?.some((a) => a.g || (a.graphs && a.graphs.length)))
-      return { ok: false, blocker: `a ${n.opType} node with a sub-graph` };
-  }
+  const blocker = upgradeBlocker(g, CHANGED_AT_10);
+  if (blocker) return { ok: false, blocker };
   const ints = (base: string, values: readonly (number | { toString(): string })[]) =>
     addInitializer(
       g,
@@ -479,12 +501,7 @@ function raiseToOpset10(
       'int64',
     );
   let converted = 0;
-  for (const node of g.node) {
-    if (node.domain && node.domain !== 'ai.onnx') continue;
-    const n = node as onnx.NodeProto & { attribute: onnx.IAttributeProto[]; input: string[]; output: string[] };
-    n.attribute ??= [];
-    n.input ??= [];
-    n.output ??= [];
+  for (const n of ownNodes(g)) {
     const at = (name: string) => n.attribute.find((a) => a.name === name);
     if (n.opType === 'Slice') {
       const starts = at('starts')?.ints ?? [];
@@ -542,20 +559,11 @@ function raiseToOpset11(
   g: onnx.GraphProto,
   fresh: (base: string) => string,
 ): { ok: true; clips: number; pads: number } | { ok: false; blocker: string } {
-  for (const n of g.node) {
-    if ((!n.domain || n.domain === 'ai.onnx') && CHANGED_AT_11.has(n.opType ?? ''))
-      return { ok: false, blocker: `a ${n.opType} node` };
-    if (n.attribute?.some((a) => a.g || (a.graphs && a.graphs.length)))
-      return { ok: false, blocker: `a ${n.opType} node with a sub-graph` };
-  }
+  const blocker = upgradeBlocker(g, CHANGED_AT_11);
+  if (blocker) return { ok: false, blocker };
   let clips = 0;
   let pads = 0;
-  for (const node of g.node) {
-    if (node.domain && node.domain !== 'ai.onnx') continue;
-    const n = node as onnx.NodeProto & { attribute: onnx.IAttributeProto[]; input: string[]; output: string[] };
-    n.attribute ??= [];
-    n.input ??= [];
-    n.output ??= [];
+  for (const n of ownNodes(g)) {
     const at = (name: string) => n.attribute.find((a) => a.name === name);
     const base = n.name || n.output[0] || (n.opType ?? 'node');
     const scalar = (suffix: string, v: number) => addInitializer(g, fresh(`${base}_${suffix}`), [v], 'float32', []);
