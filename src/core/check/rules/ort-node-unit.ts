@@ -77,10 +77,7 @@ export const ortNodeUnitRule: Rule = {
     const opset = ctx.graph.deployedOpset ?? ctx.graph.opset;
     const version = ungroupedVersion(node.opType, opset);
     if (!NO_SELECTOR.has(node.opType) && version === undefined) return [];
-    const quantized = [...node.inputs.filter((p) => p.role !== 'weight' || !p.constant), ...node.outputs].find(
-      (p) => p.encoding && !p.constant,
-    );
-    if (!quantized) return [];
+    if (![...node.inputs, ...node.outputs].some((p) => p.encoding && !p.constant)) return [];
     const noFloat = floatLeavesNpu(ctx.pack, ctx.soc);
     const opNote = OP_NOTES[node.opType];
     const op = version === undefined ? node.opType : `${node.opType}-${version}`;

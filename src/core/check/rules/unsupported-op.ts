@@ -1,4 +1,4 @@
-import { FLOWS, type Flow, type Outcome } from '../../../../rules/types';
+import { FLOWS, type Flow, type LaterBuilder, type Outcome, type Source } from '../../../../rules/types';
 import {
   FLOW_NAMES,
   ORT_BASELINE,
@@ -9,6 +9,16 @@ import {
   type RuleContext,
 } from './context';
 import type { RawFinding } from '../finding';
+
+/** Why a node runs on the CPU under ONNX Runtime's flow, and which later version builds its op. */
+const laterBuilderMessage = (op: string, later: LaterBuilder) =>
+  `${op} has no builder in ONNX Runtime's QNN EP at ${ORT_BASELINE}, the version QuantLens follows, so the node runs on the CPU; ${laterBuilderText(op, later)}${later.htp === 'yes' ? ': from that version it can run on the NPU' : ''}`;
+
+/** The later builder's source, with what the pack's commit lacks. */
+const laterBuilderSource = (op: string, later: LaterBuilder): Source => ({
+  ...later.source,
+  note: `At cee6c0d, onnxruntime/core/providers/qnn/builder/op_builder_factory.cc registers no builder for ${op}.`,
+});
 
 /**
  * An op the backend has (the QNN converter and ExecuTorch take it) for which ONNX Runtime's QNN EP
@@ -21,14 +31,11 @@ function ortBuilderOnlyLater(ctx: RuleContext, op: string): RawFinding[] {
   return [
     violation(undefined, 'input', {
       effect: { kind: 'backend-limit', outcomes: { ort: 'cpu-fallback' }, flows: ['ort'] },
-      message: `${op} has no builder in ONNX Runtime's QNN EP at ${ORT_BASELINE}, the version QuantLens follows, so the node runs on the CPU; ${laterBuilderText(op, later)}${later.htp === 'yes' ? ': from that version it can run on the NPU' : ''}`,
+      message: laterBuilderMessage(op, later),
       expected: `an op ONNX Runtime's QNN EP builds at ${ORT_BASELINE}`,
       actual: op,
       fix: `Check the onnxruntime-qnn version you deploy with (a later one may take this node on the HTP), or deploy through the QNN converter, which takes ${op}.`,
-      source: {
-        ...later.source,
-        note: `At cee6c0d, onnxruntime/core/providers/qnn/builder/op_builder_factory.cc registers no builder for ${op}.`,
-      },
+      source: laterBuilderSource(op, later),
     }),
   ];
 }
@@ -99,15 +106,12 @@ export const unsupportedOp: Rule = {
       {
         ...base,
         effect: { ...base.effect!, flows: ['ort'] },
-        message: `${op} has no builder in ONNX Runtime's QNN EP at ${ORT_BASELINE}, the version QuantLens follows, so the node runs on the CPU; ${laterBuilderText(op, later)}${later.htp === 'yes' ? ': from that version it can run on the NPU' : ''}`,
+        message: laterBuilderMessage(op, later),
         fix:
           later.htp === 'no'
             ? base.fix
             : `Check the onnxruntime-qnn version you deploy with (a later one may take this node on the HTP), or ${lowerFirst(base.fix)}`,
-        source: {
-          ...later.source,
-          note: `At cee6c0d, onnxruntime/core/providers/qnn/builder/op_builder_factory.cc registers no builder for ${op}.`,
-        },
+        source: laterBuilderSource(op, later),
       },
     ];
   },
