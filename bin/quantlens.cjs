@@ -85,6 +85,12 @@ function startEarly() {
   early.startEarly(process.argv.slice(2));
 }
 
+// A reader that stops early (`quantlens check model.onnx | head`) closes the pipe: what is left
+// of the output is not wanted, and the command still ends with its verdict's exit code.
+process.stdout.on('error', (err) => {
+  if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+});
+
 (async () => {
   const stat = freshBuild();
   if (stat) startEarly();

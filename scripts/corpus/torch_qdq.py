@@ -27,7 +27,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 37
+GENERATOR_VERSION = 38
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 # Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
@@ -77,13 +77,17 @@ def qconfig_mapping(scheme):
     return qm
 
 
-def export(model, example, path, scheme, opset=13, calib=4):
+def export(model, example, path, scheme, opset=13, calib=4, float_modules=()):
+    """`float_modules`: submodules given no qconfig, left float between quantized neighbours."""
     torch.manual_seed(0)
     # BatchNorm folds into Conv first (eval-mode fusion); QAT preparation then puts a weight fake
     # quantizer in the forward pass, so the export writes weight -> Q -> DQ as a real QAT export does.
     fused = fold_batchnorm(model.eval())
     backend = {'backend_config': signed_backend_config()} if scheme.endswith('_s8act') else {}
-    prepared = prepare_qat_fx(fused.train(), qconfig_mapping(scheme), example_inputs=example, **backend)
+    mapping = qconfig_mapping(scheme)
+    for name in float_modules:
+        mapping.set_module_name(name, None)
+    prepared = prepare_qat_fx(fused.train(), mapping, example_inputs=example, **backend)
     with torch.no_grad():
         for _ in range(calib):
             prepared(*[torch.randn_like(x) for x in example])
@@ -732,6 +736,25 @@ class CausalAttention(torch.nn.Module):
         return torch.softmax(scores, -1) @ self.v(x)
 
 
+class FloatLayers(torch.nn.Module):
+    """Quantized layers around ones the export leaves float (`float_modules` conv2, up and fc): conv2
+    reads conv1's DequantizeLinear and feeds the add's QuantizeLinear; fc reads a Flatten."""
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.conv2 = torch.nn.Conv2d(8, 8, 3, padding=1)
+        self.up = torch.nn.ConvTranspose2d(8, 4, 2, stride=2)
+        self.upq = torch.nn.ConvTranspose2d(8, 4, 2, stride=2)
+        self.fc = torch.nn.Linear(4 * 16 * 16, 16)
+        self.fc2 = torch.nn.Linear(16, 10)
+
+    def forward(self, x):
+        x1 = self.conv1(x)
+        x = x1 + self.conv2(x1)
+        u = self.up(x) + self.upq(x)
+        return self.fc2(self.fc(u.flatten(1)))
+
+
 def traceable_shufflenet_v2():
     """torchvision's ShuffleNetV2 x0.5 (its stage repeats and widths) with blocks FX can trace:
     torchvision's block unpacks x.chunk(2) and its channel_shuffle unpacks x.size(). The same ops
@@ -756,12 +779,12 @@ def main(out):
     torch.manual_seed(0)
     cases = []
 
-    def case(name, what, model, example, scheme, errors, opset=13, ort_errors=None, executorch_errors=None, ort_warnings=None, partitions=None):
+    def case(name, what, model, example, scheme, errors, opset=13, ort_errors=None, executorch_errors=None, ort_warnings=None, partitions=None, float_modules=()):
         """`errors` under every flow, unless `ort_errors` or `executorch_errors` say otherwise for
         ONNX Runtime's QNN EP (which runs some of them, slower) or ExecuTorch (which decomposes
         some ops the HTP lacks)."""
         path = os.path.join(out, f'{name}.onnx')
-        m = export(model, example, path, scheme, opset=opset)
+        m = export(model, example, path, scheme, opset=opset, float_modules=float_modules)
         cases.append({'file': f'{name}.onnx', 'what': what, 'scheme': scheme, 'opset': opset, 'errors': sorted(errors(m)), 'nodes': len(m.graph.node)})
         flows = {'ort': ort_errors, 'executorch': executorch_errors}
         flow_errors = {f: sorted(e(m)) for f, e in flows.items() if e is not None}
@@ -841,6 +864,18 @@ def main(out):
         case('shufflenet_v2_x0_5-pc-sym', "torchvision ShuffleNetV2 x0.5: channel shuffles through rank-5 Reshape and Transpose, chunk as Slices whose bounds are shape arithmetic, depthwise convolutions; any data-movement op FX gave an observer of its own would requantize",
              traceable_shufflenet_v2(), img, 'per_channel_symmetric',
              lambda m: [['shared-qparams', n] for n in requantized(m, 'Transpose', 'Reshape')], ort_errors=lambda m: [])
+    # Layers whose qconfig is None, left float between quantized ones as a mixed-precision export
+    # leaves them (FX's QAT preparation also leaves every ConvTranspose weight float: it has no QAT
+    # ConvTranspose). ONNX Runtime quantizes such a Conv, ConvTranspose or Gemm weight itself when
+    # the layer reads a DequantizeLinear and feeds a QuantizeLinear.
+    with seeded(26):
+        case('float-layers-qat', "Conv, ConvTranspose and Linear layers left float (qconfig None) between quantized ones, and a quantized ConvTranspose whose weight FX's QAT preparation leaves float: ONNX Runtime quantizes those weights itself (int8 per tensor) where the layer reads a DequantizeLinear and feeds a QuantizeLinear; the Linear after a Flatten it does not",
+             FloatLayers(), (torch.randn(1, 3, 8, 8),), 'per_channel_symmetric', lambda m: [], float_modules=('conv2', 'up', 'fc'))
+    # DenseNet's transitions call avg_pool2d, which PyTorch exports as a Pad of zeros and an
+    # AveragePool with no Q/DQ between: ONNX Runtime's PadFusion folds the Pad into the pool.
+    with seeded(27):
+        case('densenet-mini-pc-sym', "torchvision DenseNet (growth rate 8, blocks of 2): its transitions' average pools export as a Pad of zeros and an AveragePool with no Q/DQ between, float on the NPU except under ONNX Runtime, which folds the Pad into the pool; its BatchNorms after each concatenation keep float weights",
+             torchvision.models.DenseNet(growth_rate=8, block_config=(2, 2, 2), num_init_features=16, num_classes=10), img, 'per_channel_symmetric', lambda m: [])
 
     # Float exports for the quantizer's regression corpus (src/core/quant/float-corpus.test.ts).
     floats = []

@@ -35,6 +35,32 @@ describe('quantlens check', () => {
     expect(r.out).toContain('/head/Sigmoid');
   });
 
+  const swin = '.cache/corpus/torch/swin-mini.onnx';
+  it.skipIf(!existsSync(swin))(
+    'ends with its verdict when the reader closes the pipe early (check MODEL | head -c 1)',
+    () => {
+      // Output longer than a pipe holds (64 KiB; Swin's report is about 70 KB), so the reader closes
+      // it while the command is still writing: Node reported an unhandled EPIPE with a stack trace.
+      for (const [flow, code] of [
+        ['qnn', 1],
+        ['ort', 0],
+      ] as const) {
+        const r = spawnSync(
+          'bash',
+          [
+            '-c',
+            `set -o pipefail; "${process.execPath}" bin/quantlens.cjs check ${swin} --flow ${flow} --format json | head -c 1`,
+          ],
+          { encoding: 'utf8' },
+        );
+        expect(r.stdout).toBe('{');
+        expect(r.stderr).toBe('');
+        // Strict: the rank-6 patterns fail the QNN converter; ONNX Runtime rewrites them.
+        expect(r.status).toBe(code);
+      }
+    },
+  );
+
   it.skipIf(!existsSync('.cache/corpus/torch/mobilenet_v3_small-pc-affine.onnx'))(
     'opens a log of many findings with the changes that fix them (a PyTorch export, 54 asymmetric per-channel weights)',
     () => {

@@ -18,7 +18,7 @@ export function finishGraph(
   const staticTensors = foldStatic(nodes);
   let known: ReadonlyMap<string, readonly number[]> | undefined;
   const sizeOf: SizeOf = (tensor) => (known ??= sizes?.() ?? new Map()).get(tensor);
-  const fusions = findFusions(nodes, new Set(staticTensors), sizeOf);
+  const fusions = findFusions(nodes, new Set(staticTensors), sizeOf, opset);
   for (const n of nodes) {
     const as = fusions.nodes.get(n.id);
     if (as) n.fusedAs = as;

@@ -515,18 +515,18 @@ export function qgraphFromQdq(model: Model): QGraph {
     });
     // Encodings carried through data movement that has no Q/DQ of its own.
     if (ENCODING_PASSES.has(n.opType) && isDefault(n)) {
-      const src =
-        inputs.find((p) => p.index === 0)?.encoding ??
-        inheritedFrom(
-          inputs.find((p) => p.index === 0),
-          outputPorts,
-        );
-      if (src && src.granularity === 'per-tensor')
+      const data = inputs.find((p) => p.index === 0);
+      const carried = data && !data.encoding ? outputPorts.get(data.tensor) : undefined;
+      const src = data?.encoding ?? (carried?.inherited ? carried.encoding : undefined);
+      if (src && src.granularity === 'per-tensor') {
+        const through = [...(data?.inheritedThrough ?? carried?.inheritedThrough ?? []), n.opType];
         for (const o of outputs)
           if (!o.encoding && !o.note) {
             o.encoding = src;
             o.inherited = true;
+            o.inheritedThrough = through;
           }
+      }
     }
     for (const p of inputs) {
       if (p.encoding || p.note || p.constant) continue;
@@ -534,6 +534,7 @@ export function qgraphFromQdq(model: Model): QGraph {
       if (from?.encoding && from.inherited) {
         p.encoding = from.encoding;
         p.inherited = true;
+        if (from.inheritedThrough) p.inheritedThrough = from.inheritedThrough;
       }
     }
     nodes.push({
@@ -564,11 +565,6 @@ function graphOutputsOfQ(outputs: readonly { name: string }[], ix: Index): Map<N
     if (p && isQ(p) && !out.has(p)) out.set(p, name);
   }
   return out;
-}
-
-function inheritedFrom(port: QPort | undefined, outputs: ReadonlyMap<string, QPort>): QuantEncoding | undefined {
-  const from = port ? outputs.get(port.tensor) : undefined;
-  return from?.inherited ? from.encoding : undefined;
 }
 
 /** The encoding of a weight seen through folded data movement: its axes follow the data. */

@@ -12,6 +12,10 @@
  * - MatMul(constant B) → Add(constant bias): FullyConnected with bias under the QNN converter
  *   and ExecuTorch (nn.Linear is one op); ONNX Runtime's QNN EP keeps them two nodes.
  *
+ * - Pad (constant 0) → Conv/AveragePool/MaxPool: ONNX Runtime's PadFusion, a Level 1 rule that
+ *   runs before its QNN EP partitions, moves the padding into the next op (PyTorch exports
+ *   avg_pool2d as a Pad of zeros before the AveragePool, with no Q/DQ between).
+ *
  * And two patterns whose rank-6 tensors ONNX Runtime's QNN EP rewrites to rank 5, which the HTP
  * takes (qnn_node_group/reshape_transpose_rank5.cc, gather_transpose_reshape_fusion.cc).
  */
@@ -57,6 +61,8 @@ export function findFusions(
   nodes: readonly QNode[],
   statics: ReadonlySet<string> = new Set(),
   sizeOf: SizeOf = () => undefined,
+  /** The model's ai.onnx opset: ONNX Runtime's PadFusion matches some op versions only. */
+  opset?: number,
 ): Fusions {
   const readers = new Map<string, QNode[]>();
   /** Readers through a Q/DQ pair, by the compute producer's output (`from`). */
@@ -95,6 +101,7 @@ export function findFusions(
       next.inputs.some((p) => p.tensor === n.inputs[0]?.tensor)
     )
       tensors.set(out, ALL);
+    else if (n.opType === 'Pad' && padFusesInto(n, next, opset)) tensors.set(out, ['ort']);
     else if (
       n.opType === 'MatMul' &&
       n.inputs[1]?.constant &&
@@ -131,6 +138,57 @@ export function findFusions(
         rank5.set(n.id, 'refused' in lowered ? { flows: [], ...lowered } : { flows: ['ort'], ...lowered });
   }
   return { tensors, nodes: fusedNodes, rank5 };
+}
+
+/** The latest version of an op at `opset`, from the versions the op has had. */
+const versionAt = (history: readonly number[], opset: number) => [...history].reverse().find((v) => v <= opset);
+
+/**
+ * Whether ONNX Runtime's PadFusion (optimizer/pad_fusion.cc) removes this float Pad, read only by
+ * `next`, into `next`'s padding: Pad-2 to Pad-19 (SatisfyCondition lists 1, 2, 11, 13, 18, 19) in
+ * constant mode with a constant value of 0 and constant pads, no axes input; next a Conv (1, 11),
+ * AveragePool (7 to 19) or MaxPool (1 to 12) with one output and explicit padding, not an
+ * AveragePool that already pads with count_include_pad 0; and (Apply) no padding of the batch or
+ * channel axis, none negative.
+ */
+function padFusesInto(pad: QNode, next: QNode, opset: number | undefined): boolean {
+  if (opset === undefined || (pad.domain && pad.domain !== 'ai.onnx') || (next.domain && next.domain !== 'ai.onnx'))
+    return false;
+  const padVersion = versionAt([1, 2, 11, 13, 18, 19, 21, 23, 24, 25], opset);
+  if (!padVersion || padVersion > 19 || pad.inputs.length > 3 || pad.inputs.some((p) => p.index > 2)) return false;
+  if ((pad.attrs?.mode ?? 'constant') !== 'constant') return false;
+  let pads: readonly number[] | undefined;
+  if (padVersion >= 11) {
+    const [, padsPort, valuePort] = [0, 1, 2].map((i) => pad.inputs.find((p) => p.index === i));
+    if (!padsPort?.constant || !padsPort.values) return false;
+    if (valuePort && (!valuePort.constant || !valuePort.values || valuePort.values.some((v) => v !== 0))) return false;
+    pads = padsPort.values;
+  } else {
+    const value = pad.attrs?.value;
+    if (value !== undefined && value !== 0) return false;
+    pads = Array.isArray(pad.attrs?.pads) ? (pad.attrs.pads as number[]) : undefined;
+  }
+  if (!pads || pads.length < 4 || pads.length % 2 !== 0) return false;
+  const half = pads.length / 2;
+  if (pads[0] !== 0 || pads[1] !== 0 || pads[half] !== 0 || pads[half + 1] !== 0 || pads.some((v) => v < 0))
+    return false;
+  const histories: Record<string, { history: number[]; fused: number[] }> = {
+    Conv: { history: [1, 11, 22], fused: [1, 11] },
+    AveragePool: { history: [1, 7, 10, 11, 19, 22], fused: [7, 10, 11, 19] },
+    MaxPool: { history: [1, 8, 10, 11, 12, 22], fused: [1, 8, 10, 11, 12] },
+  };
+  const h = histories[next.opType];
+  const v = h ? versionAt(h.history, opset) : undefined;
+  if (!h || v === undefined || !h.fused.includes(v) || next.outputs.length > 1) return false;
+  if (next.inputs[0]?.tensor !== pad.outputs[0]?.tensor) return false;
+  const autoPad = next.attrs?.auto_pad;
+  if (autoPad !== undefined && autoPad !== 'NOTSET') return false;
+  if (next.opType === 'AveragePool') {
+    const own = Array.isArray(next.attrs?.pads) ? (next.attrs.pads as number[]) : [];
+    // ONNX Runtime fills in the default (0) when it loads the model.
+    if (own.some((p) => p !== 0) && (next.attrs?.count_include_pad ?? 0) === 0) return false;
+  }
+  return true;
 }
 
 /**

@@ -28,6 +28,11 @@ export interface QPort {
    * op (Reshape, Transpose, ...), as the converters propagate it.
    */
   inherited?: boolean;
+  /**
+   * For an inherited encoding: the op types it was carried through since its last Q/DQ, in order
+   * (ONNX Runtime moves Q/DQ across some of them only: its QDQPropagationTransformer).
+   */
+  inheritedThrough?: string[];
   /** Outputs: some consumer reads the float tensor itself (not through a QuantizeLinear). */
   feedsFloat?: boolean;
   /** Outputs: the tensor is a graph output. */

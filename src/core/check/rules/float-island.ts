@@ -1,5 +1,5 @@
 import { FLOWS, type Flow, type Outcome, type Source } from '../../../../rules/types';
-import { isIndexPort, isNonFloatDtype, type QNode, type QPort } from '../../qgraph/qgraph';
+import { isIndexPort, isNonFloatDtype, type QGraph, type QNode, type QPort } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
 import {
   FLOW_NAMES,
@@ -125,8 +125,79 @@ export const floatIslandRule: GraphRule = {
 const ORT_GROUPS: Source = {
   ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/qnn_ep_utils.cc (OrtNodeGroupSelector::CheckQDQNodes: one DequantizeLinear per actual input, used by the Conv, Gemm, MatMul and Instance/LayerNormalization selectors; OrtBatchNormalizationNodeGroupSelector: DQ on x, scale and bias)',
   confidence: 'from-code',
-  note: "Outside a QDQ group the node is a float op: on the HTP in FP16 when enable_htp_fp16_precision is on (onnxruntime-qnn cee6c0d defaults it to 0, ONNX Runtime's JS API documents true), else on the CPU. A float Conv or Gemm bias is not counted: ONNX Runtime's BiasQuantization transformer quantizes it from the input and weight scales.",
+  note: "Outside a QDQ group the node is a float op: on the HTP in FP16 when enable_htp_fp16_precision is on (onnxruntime-qnn cee6c0d defaults it to 0, ONNX Runtime's JS API documents true), else on the CPU. A float Conv or Gemm bias is not counted: ONNX Runtime's WeightBiasQuantization optimizer quantizes it from the input and weight scales.",
 };
+
+const ORT_WEIGHT_QUANTIZATION: Source = {
+  ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/optimizer/qdq_transformer/weight_bias_quantization.cc (WeightBiasQuantization::ApplyImpl, IsNoBranchPathToQuantizeLinear); graph_transformer_utils.cc (a Level 1 optimizer: it runs before the execution providers partition the graph)',
+  confidence: 'from-code',
+  note: "It quantizes a float32 weight initializer of a Conv, ConvTranspose or Gemm whose input 0 comes from a per-tensor DequantizeLinear and whose output reaches a QuantizeLinear through nothing but Relu or Clip, without branching: int8, one scale for the whole tensor, from the weight's minimum and maximum (GetQuantizationParameter, not symmetric), and the float bias to int32 with the input scale times that scale. Tested in onnxruntime/test/optimizer/qdq_transformer_test.cc (WeightBiasQuantization_Conv_Weight_Bias, _ConvWithReLU, _SkipIfOutputNotQuantized, _Gemm_Weight). Session option session.disable_quant_qdq turns it off, and the node is then a float op.",
+};
+
+/**
+ * Ops an encoding crosses under ONNX Runtime too: its QDQPropagationTransformer puts a Q → DQ pair
+ * after a Reshape, Transpose, Squeeze, Unsqueeze or Slice read from a DQ (qdq_propagation.cc,
+ * CanNodePropagate), and its Level 1 rules remove Identity and Dropout. Across a Flatten, Expand,
+ * Tile, Gather, Split or DepthToSpace it carries none: the op and its readers see float values.
+ */
+const ORT_CARRIES = new Set(['Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'Slice', 'Identity', 'Dropout']);
+
+/** Whether ONNX Runtime sees a DequantizeLinear right before this quantized input. */
+const ortReadsDq = (p: QPort | undefined): boolean =>
+  !!p?.encoding && (!p.inherited || (p.inheritedThrough ?? []).every((op) => ORT_CARRIES.has(op)));
+
+/** Ops whose float32 weight ONNX Runtime's WeightBiasQuantization quantizes itself. */
+const ORT_QUANTIZED_WEIGHT_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm']);
+
+/** Each tensor's readers: nodes that read it as it is, and nodes that read it through its Q → DQ pair. */
+const readerIndex = new WeakMap<QGraph, { direct: Map<string, QNode[]>; quantized: Map<string, QNode[]> }>();
+function readersOf(graph: QGraph) {
+  let index = readerIndex.get(graph);
+  if (!index) {
+    index = { direct: new Map(), quantized: new Map() };
+    const push = (m: Map<string, QNode[]>, t: string, n: QNode) => {
+      const list = m.get(t);
+      if (list) list.push(n);
+      else m.set(t, [n]);
+    };
+    for (const n of graph.nodes)
+      for (const p of n.inputs) {
+        push(index.direct, p.tensor, n);
+        if (p.from) push(index.quantized, p.from, n);
+      }
+    readerIndex.set(graph, index);
+  }
+  return index;
+}
+
+/**
+ * Whether a node's output reaches a QuantizeLinear along one path through Relu or Clip only, as
+ * WeightBiasQuantization asks (IsNoBranchPathToQuantizeLinear): a quantized output that no node
+ * reads in float, or the only reader a Relu or Clip that itself leads to one.
+ */
+function reachesQuantizeAlone(graph: QGraph, n: QNode, depth = 0): boolean {
+  const out = n.outputs[0];
+  if (!out || n.outputs.length !== 1 || depth > 8) return false;
+  if (out.encoding) return !out.feedsFloat && !out.inherited;
+  const readers = readersOf(graph).direct.get(out.tensor) ?? [];
+  const next = readers[0];
+  if (readers.length !== 1 || !next || (next.opType !== 'Relu' && next.opType !== 'Clip')) return false;
+  return reachesQuantizeAlone(graph, next, depth + 1);
+}
+
+/**
+ * Whether ONNX Runtime quantizes this node's float weight before its QNN EP sees the node
+ * (WeightBiasQuantization): a Conv, ConvTranspose or Gemm with a float32 weight, a per-tensor
+ * quantized input 0, any bias a float initializer of rank 1, and an output that reaches a Q alone.
+ */
+function ortQuantizesWeight(graph: QGraph, n: QNode, w: QPort): boolean {
+  if (!ORT_QUANTIZED_WEIGHT_OPS.has(n.opType) || (n.domain && n.domain !== 'ai.onnx')) return false;
+  if (w.index !== 1 || w.dtype !== 'float32') return false;
+  if (!ortReadsDq(n.inputs[0]) || n.inputs[0]?.encoding?.granularity !== 'per-tensor') return false;
+  const bias = n.inputs.find((p) => p.index === 2);
+  if (bias && (bias.encoding || !bias.constant || bias.shape?.length !== 1)) return false;
+  return reachesQuantizeAlone(graph, n);
+}
 
 /**
  * A weight left in float beside quantized activations. ONNX Runtime's QNN EP groups a node with
@@ -137,7 +208,7 @@ export const ortFloatWeightRule: Rule = {
   id: 'ort-float-weight',
   title: 'ONNX Runtime runs a node whose weight stays float as a float op',
   description:
-    "Under ONNX Runtime's QNN EP, a Conv, Gemm, MatMul or normalization whose activations are quantized but whose weight (or normalization scale) has no DequantizeLinear is not a QDQ node group: it runs as a float op, in FP16 on the HTP (slower) when FP16 precision is on, and on the CPU on V68 or with FP16 precision off. Float Conv and Gemm biases are left out: ONNX Runtime quantizes them itself.",
+    "Under ONNX Runtime's QNN EP, a Conv, Gemm, MatMul or normalization whose activations are quantized but whose weight (or normalization scale) has no DequantizeLinear is not a QDQ node group: it runs as a float op, in FP16 on the HTP (slower) when FP16 precision is on, and on the CPU on V68 or with FP16 precision off. Float Conv and Gemm biases are left out: ONNX Runtime quantizes them itself. So it does a float32 Conv, ConvTranspose or Gemm weight when the input is quantized per tensor and the output reaches a QuantizeLinear alone (through Relu or Clip at most): int8 per tensor, a repair whose precision the model does not state.",
   check(ctx) {
     if (ctx.pack.backend !== 'htp' || !ctx.qnnOp) return [];
     if (!ctx.node.inputs.some((p) => p.role === 'activation' && p.encoding)) return [];
@@ -145,6 +216,17 @@ export const ortFloatWeightRule: Rule = {
       (p) => p.role === 'weight' && p.constant && !p.encoding && !p.note && !isNonFloatDtype(p.dtype),
     );
     if (!w) return [];
+    if (ortQuantizesWeight(ctx.graph, ctx.node, w))
+      return [
+        violation(w, 'input', {
+          effect: { kind: 'toolchain-repair', repairedBy: ['ort'], flows: ['ort'] },
+          message: `${ctx.node.opType} with quantized activations and a float weight: ONNX Runtime quantizes the weight itself before its QNN EP sees the node, to int8 with one scale for the whole tensor, so the node runs quantized on the NPU at a precision the model does not state`,
+          expected: `input ${w.index} quantized as the model intends (a DequantizeLinear of its quantized values)`,
+          actual: `input ${w.index} float${w.dtype ? ` (${w.dtype})` : ''}: ONNX Runtime's WeightBiasQuantization makes it int8 per tensor from its minimum and maximum`,
+          fix: `Quantize this weight yourself (per channel and symmetric keeps the most of a ${ctx.node.opType} weight) so its precision is the one you validated; for LPBQ weights, export at opset 21.`,
+          source: ORT_WEIGHT_QUANTIZATION,
+        }),
+      ];
     const noFloat = floatLeavesNpu(ctx.pack, ctx.soc);
     return [
       violation(w, 'input', {

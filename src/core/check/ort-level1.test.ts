@@ -1,0 +1,269 @@
+/**
+ * ONNX Runtime's Level 1 graph optimizers, which run before its QNN EP partitions the graph and so
+ * decide which QDQ node groups it sees (onnxruntime/core/optimizer/graph_transformer_utils.cc in
+ * onnxruntime/onnxruntime-qnn at cee6c0d91e):
+ * - WeightBiasQuantization quantizes the float weight of a Conv, ConvTranspose or Gemm between a
+ *   DequantizeLinear and a QuantizeLinear (qdq_transformer/weight_bias_quantization.cc);
+ * - PadFusion folds a Pad of zeros into the Conv or pool that reads it (pad_fusion.cc);
+ * - QDQPropagationTransformer carries Q/DQ across Reshape, Transpose, Squeeze, Unsqueeze and Slice
+ *   only, so a layer after a Flatten reads float values.
+ * Cases transcribed from its optimizer tests (test/optimizer/qdq_transformer_test.cc,
+ * graph_transform_test.cc with testdata/transform/fusion/fuse-pad-*.onnx), and PyTorch exports.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadRulePack } from '../../../rules/registry';
+import type { Flow } from '../../../rules/types';
+import { GraphBuilder } from '../model/graph-builder';
+import { readOnnx } from '../model/read-onnx';
+import { attr, writeOnnx } from '../model/write-onnx';
+import { qgraphFromQdq } from '../qgraph/from-qdq';
+import type { QGraph } from '../qgraph/qgraph';
+import { validate } from './validate';
+
+const under = async (graph: QGraph, flow: Flow, soc = 'SM8650') =>
+  validate(graph, await loadRulePack('htp'), { soc, strict: true, flow });
+
+/** Each finding of `rule` as [node, outcome, severity]. */
+const of = async (graph: QGraph, rule: string, flow: Flow, soc?: string) =>
+  (await under(graph, flow, soc)).findings.filter((f) => f.rule === rule).map((f) => [f.node, f.outcome, f.severity]);
+
+const build = (b: GraphBuilder, opset: number, fileName: string) =>
+  qgraphFromQdq(
+    readOnnx(writeOnnx(b.toModel({ opset: [{ domain: '', version: opset }], irVersion: 8 })), { fileName }),
+  );
+
+/** A uint8 QuantizeLinear → DequantizeLinear pair on `tensor` with its own scale and zero point. */
+function qdq(b: GraphBuilder, tensor: string, scale: number, zp: number): string {
+  b.initializer(`${tensor}_scale`, new Float32Array([scale]), []);
+  b.initializer(`${tensor}_zp`, new Uint8Array([zp]), [], 'uint8');
+  b.node('QuantizeLinear', [tensor, `${tensor}_scale`, `${tensor}_zp`], [`${tensor}_q`], {}, { name: `${tensor}_Q` });
+  b.node(
+    'DequantizeLinear',
+    [`${tensor}_q`, `${tensor}_scale`, `${tensor}_zp`],
+    [`${tensor}_dq`],
+    {},
+    {
+      name: `${tensor}_DQ`,
+    },
+  );
+  return `${tensor}_dq`;
+}
+
+/** Values spread over [lo, hi] (the tests' MakeInitializer draws them at random in that range). */
+const spread = (n: number, lo: number, hi: number) =>
+  Float32Array.from({ length: n }, (_, i) => lo + ((hi - lo) * ((i * 7919) % n)) / Math.max(1, n - 1));
+
+describe("WeightBiasQuantization: ONNX Runtime quantizes a layer's float weight itself", () => {
+  /**
+   * WeightBiasQuantization_Conv_Weight_Bias: a uint8 input [1, 24, 67, 67] → DQ (0.014, 127) →
+   * depthwise Conv (float weight [24, 1, 5, 5] and bias [24], stride 2) → Q (0.014, 127). ORT expects
+   * one QLinearConv after Level 2: Level 1 made the Conv one QDQ group.
+   */
+  function convWeightBias(): QGraph {
+    const b = new GraphBuilder('conv_weight_bias');
+    b.input('input', 'uint8', [1, 24, 67, 67]);
+    b.initializer('in_scale', new Float32Array([0.014]), []);
+    b.initializer('in_zp', new Uint8Array([127]), [], 'uint8');
+    b.node('DequantizeLinear', ['input', 'in_scale', 'in_zp'], ['input_dq'], {}, { name: 'input_DQ' });
+    b.initializer('weight', spread(24 * 25, -0.1, 0.1), [24, 1, 5, 5]);
+    b.initializer('bias', spread(24, -0.1, 0.1), [24]);
+    b.node(
+      'Conv',
+      ['input_dq', 'weight', 'bias'],
+      ['conv_out'],
+      {
+        dilations: attr.ints([1, 1]),
+        kernel_shape: attr.ints([5, 5]),
+        strides: attr.ints([2, 2]),
+        group: attr.int(24),
+        pads: attr.ints([0, 0, 0, 0]),
+      },
+      { name: 'Conv' },
+    );
+    b.node('QuantizeLinear', ['conv_out', 'in_scale', 'in_zp'], ['output'], {}, { name: 'output_Q' });
+    b.output('output', 'uint8');
+    return build(b, 18, 'conv_weight_bias.onnx');
+  }
+
+  it('Conv_Weight_Bias: repaired under ONNX Runtime (int8 per tensor, its choice), nothing under the other flows', async () => {
+    const g = convWeightBias();
+    expect(await of(g, 'ort-float-weight', 'ort')).toEqual([['Conv', 'auto-fixed', 'warning']]);
+    expect(await of(g, 'ort-float-weight', 'qnn')).toEqual([]);
+    expect(await of(g, 'ort-float-weight', 'executorch')).toEqual([]);
+    const f = (await under(g, 'ort')).findings.find((x) => x.rule === 'ort-float-weight')!;
+    expect(f.message).toMatch(/ONNX Runtime quantizes the weight itself .* int8 with one scale for the whole tensor/);
+    expect(f.source).toMatch(/weight_bias_quantization\.cc/);
+    // The repair does not depend on FP16: on V68 the node runs quantized too.
+    expect(await of(g, 'ort-float-weight', 'ort', 'SA8295')).toEqual([['Conv', 'auto-fixed', 'warning']]);
+  });
+
+  /**
+   * WeightBiasQuantization_ConvWithReLU: float input [1, 1, 4, 4] → Q → DQ (0.18, 127) → Conv (float
+   * weight [2, 1, 3, 3], no bias) → Relu → Q → DQ (0.69, 127): one more Q/DQ pair, on the weight.
+   * SkipIfOutputNotQuantized: the Conv's output a graph output, or read by a Reshape that is one:
+   * the weight stays float and the Conv is a float op.
+   */
+  function conv(tail: 'relu' | 'output' | 'reshape'): QGraph {
+    const b = new GraphBuilder(`conv_${tail}`);
+    b.input('input', 'float32', [1, 1, 4, 4]);
+    const x = qdq(b, 'input', 0.18, 127);
+    b.initializer('weight', spread(18, -1, 1), [2, 1, 3, 3]);
+    b.node('Conv', [x, 'weight'], ['conv_out'], { kernel_shape: attr.ints([3, 3]) }, { name: 'Conv' });
+    if (tail === 'relu') {
+      b.node('Relu', ['conv_out'], ['relu_out'], {}, { name: 'Relu' });
+      b.output(qdq(b, 'relu_out', 0.69, 127), 'float32');
+    } else if (tail === 'output') {
+      b.output('conv_out', 'float32');
+    } else {
+      b.initializer('shape', new BigInt64Array([1n, -1n]), [2], 'int64');
+      b.node('Reshape', ['conv_out', 'shape'], ['flat'], {}, { name: 'Reshape' });
+      b.output('flat', 'float32');
+    }
+    return build(b, 20, `conv_${tail}.onnx`);
+  }
+
+  it('ConvWithReLU: the path to the Q may pass a Relu', async () => {
+    expect(await of(conv('relu'), 'ort-float-weight', 'ort')).toEqual([['Conv', 'auto-fixed', 'warning']]);
+  });
+
+  it('SkipIfOutputNotQuantized: no Q after the Conv, so the weight stays float and the Conv is a float op', async () => {
+    for (const tail of ['output', 'reshape'] as const) {
+      expect(await of(conv(tail), 'ort-float-weight', 'ort')).toEqual([['Conv', 'slower', 'warning']]);
+      expect(await of(conv(tail), 'ort-float-weight', 'ort', 'SA8295')).toEqual([['Conv', 'cpu-fallback', 'error']]);
+    }
+  });
+
+  /** WeightBiasQuantization_Gemm_Weight: uint8 [1, 32] → DQ (0.001, 127) → Gemm (float [32, 16]) → Q (0.144, 127). */
+  it('Gemm_Weight: repaired; a quantized bias (not an initializer) stops the repair, as the optimizer skips it', async () => {
+    const gemm = (quantizedBias: boolean) => {
+      const b = new GraphBuilder('gemm_weight');
+      b.input('input', 'uint8', [1, 32]);
+      b.initializer('in_scale', new Float32Array([0.001]), []);
+      b.initializer('in_zp', new Uint8Array([127]), [], 'uint8');
+      b.node('DequantizeLinear', ['input', 'in_scale', 'in_zp'], ['input_dq'], {}, { name: 'input_DQ' });
+      b.initializer('weight', spread(512, -0.1, 0.1), [32, 16]);
+      const inputs = ['input_dq', 'weight'];
+      if (quantizedBias) {
+        b.initializer('bias_q', new Int32Array(16).fill(3), [16], 'int32');
+        b.initializer('bias_scale', new Float32Array([0.0001]), []);
+        b.node('DequantizeLinear', ['bias_q', 'bias_scale'], ['bias_dq'], {}, { name: 'bias_DQ' });
+        inputs.push('bias_dq');
+      }
+      b.node('Gemm', inputs, ['gemm_out'], {}, { name: 'Gemm' });
+      b.initializer('out_scale', new Float32Array([0.144]), []);
+      b.initializer('out_zp', new Uint8Array([127]), [], 'uint8');
+      b.node('QuantizeLinear', ['gemm_out', 'out_scale', 'out_zp'], ['output'], {}, { name: 'output_Q' });
+      b.output('output', 'uint8');
+      return build(b, 18, 'gemm_weight.onnx');
+    };
+    expect(await of(gemm(false), 'ort-float-weight', 'ort')).toEqual([['Gemm', 'auto-fixed', 'warning']]);
+    expect(await of(gemm(true), 'ort-float-weight', 'ort')).toEqual([['Gemm', 'slower', 'warning']]);
+  });
+
+  const layers = '.cache/corpus/torch/float-layers-qat.onnx';
+  it.skipIf(!existsSync(layers))(
+    "PyTorch's export with layers left float: repaired where the layer reads a DQ and feeds a Q, a float op after a Flatten",
+    async () => {
+      const g = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(layers)), { fileName: 'float-layers-qat.onnx' }));
+      expect(await of(g, 'ort-float-weight', 'ort')).toEqual([
+        // conv2 (qconfig None) reads conv1's DQ and feeds the add's Q.
+        ['/conv2/Conv', 'auto-fixed', 'warning'],
+        // up (qconfig None) and upq, whose weight FX's QAT preparation leaves float.
+        ['/up/ConvTranspose', 'auto-fixed', 'warning'],
+        ['/upq/ConvTranspose', 'auto-fixed', 'warning'],
+        // fc reads a Flatten, across which ONNX Runtime carries no Q/DQ: its input is float there.
+        ['/fc/Gemm', 'slower', 'warning'],
+      ]);
+      for (const flow of ['qnn', 'executorch'] as const)
+        expect((await under(g, flow)).findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    },
+  );
+});
+
+describe('PadFusion: ONNX Runtime folds a float Pad of zeros into the Conv or pool after it', () => {
+  type Next = 'AveragePool' | 'MaxPool' | 'Conv';
+  type Attrs = Record<string, ReturnType<typeof attr.int>>;
+  /**
+   * The fuse-pad-*.onnx models, between Q/DQ pairs (their own are float; Q/DQ need opset 10, so the
+   * opset-7 and opset-8 models are built at 10): input [1, 1, 5, 5] → Q → DQ → Pad → next → Q → DQ.
+   */
+  function padThen(next: Next, opts: { opset: number; nextAttrs?: Attrs; value?: number; mode?: string }): QGraph {
+    const b = new GraphBuilder(`fuse_pad_${next}`);
+    b.input('input', 'float32', [1, 1, 5, 5]);
+    const x = qdq(b, 'input', 0.04, 128);
+    const pads = [0, 0, 2, 3, 0, 0, 2, 3];
+    const mode: Attrs = opts.mode ? { mode: attr.string(opts.mode) } : {};
+    if (opts.opset >= 11) {
+      b.initializer('pad_dim_value', BigInt64Array.from(pads.map(BigInt)), [8], 'int64');
+      b.initializer('pad_constant_value', new Float32Array([opts.value ?? 0]), []);
+      b.node('Pad', [x, 'pad_dim_value', 'pad_constant_value'], ['pad_output'], mode, { name: 'Pad' });
+    } else {
+      const value: Attrs = opts.value === undefined ? {} : { value: attr.float(opts.value) };
+      b.node('Pad', [x], ['pad_output'], { pads: attr.ints(pads), ...value, ...mode }, { name: 'Pad' });
+    }
+    const inputs = ['pad_output'];
+    if (next === 'Conv') {
+      b.initializer('w', spread(9, -0.5, 0.5), [1, 1, 3, 3]);
+      inputs.push(qdq(b, 'w', 0.004, 128));
+    }
+    b.node(next, inputs, ['output'], { kernel_shape: attr.ints([3, 3]), ...opts.nextAttrs }, { name: next });
+    b.output(qdq(b, 'output', 0.04, 128), 'float32');
+    return build(b, opts.opset, `fuse-pad-${next}.onnx`);
+  }
+  const island = (g: QGraph, flow: Flow, soc?: string) => of(g, 'float-island', flow, soc);
+
+  it('FusePadWithAvgPool, FusePadWithMaxPool (opset 17), FusePadWithMaxPoolOpsetLessThan11, FusePadWithConv: fused', async () => {
+    for (const g of [
+      padThen('AveragePool', { opset: 10 }),
+      padThen('MaxPool', { opset: 17, nextAttrs: { pads: attr.ints([0, 0, 0, 0]) } }),
+      padThen('MaxPool', { opset: 10, value: 0, nextAttrs: { pads: attr.ints([0, 0, 0, 0]) } }),
+      padThen('Conv', { opset: 17, nextAttrs: { pads: attr.ints([0, 0, 0, 0]) } }),
+    ]) {
+      expect(await island(g, 'ort')).toEqual([['Pad', 'advice', 'info']]);
+      // The QNN converter and ExecuTorch are not known to fold it: FP16 there, or off the NPU on V68.
+      expect(await island(g, 'qnn')).toEqual([['Pad', 'slower', 'warning']]);
+      expect(await island(g, 'qnn', 'SA8295')).toEqual([['Pad', 'rejected', 'error']]);
+    }
+  });
+
+  it('FusePadWithAvgPoolWithPad fuses (count_include_pad 1); FusePadWithAvgPoolWithPadNoInclude does not (its default 0)', async () => {
+    const withPad = { pads: attr.ints([1, 1, 0, 0]) };
+    expect(
+      await island(
+        padThen('AveragePool', { opset: 10, nextAttrs: { ...withPad, count_include_pad: attr.int(1) } }),
+        'ort',
+      ),
+    ).toEqual([['Pad', 'advice', 'info']]);
+    expect(await island(padThen('AveragePool', { opset: 10, nextAttrs: withPad }), 'ort')).toEqual([
+      ['Pad', 'slower', 'warning'],
+    ]);
+  });
+
+  it('not fused: a padding value other than 0, a mode other than constant, Pad-21, a pool with auto_pad', async () => {
+    for (const g of [
+      padThen('MaxPool', { opset: 17, value: 0.5 }),
+      padThen('AveragePool', { opset: 10, value: 0.5 }),
+      padThen('AveragePool', { opset: 17, mode: 'reflect' }),
+      padThen('AveragePool', { opset: 21 }),
+      padThen('MaxPool', { opset: 17, nextAttrs: { auto_pad: attr.string('SAME_UPPER') } }),
+    ])
+      expect(await island(g, 'ort')).toEqual([['Pad', 'slower', 'warning']]);
+  });
+
+  const densenet = '.cache/corpus/torch/densenet-mini-pc-sym.onnx';
+  it.skipIf(!existsSync(densenet))(
+    "torchvision's DenseNet: each transition's Pad → AveragePool is float except under ONNX Runtime",
+    async () => {
+      const g = qgraphFromQdq(
+        readOnnx(new Uint8Array(readFileSync(densenet)), { fileName: 'densenet-mini-pc-sym.onnx' }),
+      );
+      const pools = ['/pool/Pad', '/pool_1/Pad'];
+      expect(await island(g, 'ort')).toEqual(pools.map((n) => [n, 'advice', 'info']));
+      expect(await island(g, 'qnn')).toEqual(pools.map((n) => [n, 'slower', 'warning']));
+      expect(await island(g, 'executorch')).toEqual(pools.map((n) => [n, 'slower', 'warning']));
+      const f = (await under(g, 'ort')).findings.find((x) => x.rule === 'float-island')!;
+      expect(f.fix).toMatch(/^Nothing to change/);
+    },
+  );
+});
