@@ -267,3 +267,44 @@ describe('PadFusion: ONNX Runtime folds a float Pad of zeros into the Conv or po
     },
   );
 });
+
+describe('QDQ propagation: ONNX Runtime carries Q/DQ across Reshape, Transpose, Squeeze, Unsqueeze and Slice only', () => {
+  /**
+   * DQ → Flatten or Reshape → Gemm (quantized weight) → Q, the data-movement op with no Q/DQ of its
+   * own. QDQPropagation_DQForward: a DQ moves forward across Transpose, MaxPool-12 and Reshape.
+   */
+  function moveThenGemm(op: 'Flatten' | 'Reshape'): QGraph {
+    const b = new GraphBuilder(`${op.toLowerCase()}_gemm`);
+    b.input('input', 'float32', [1, 4, 2, 2]);
+    const x = qdq(b, 'input', 0.02, 128);
+    if (op === 'Flatten') b.node('Flatten', [x], ['flat'], {}, { name: 'Flatten' });
+    else {
+      b.initializer('shape', new BigInt64Array([1n, 16n]), [2], 'int64');
+      b.node('Reshape', [x, 'shape'], ['flat'], {}, { name: 'Reshape' });
+    }
+    b.initializer('w', spread(16 * 8, -0.5, 0.5), [8, 16]);
+    b.node('Gemm', ['flat', qdq(b, 'w', 0.004, 128)], ['y'], { transB: attr.int(1) }, { name: 'Gemm' });
+    b.output(qdq(b, 'y', 0.05, 128), 'float32');
+    return build(b, 13, `${op}-gemm.onnx`);
+  }
+
+  it('after a Flatten the Gemm reads float values under ONNX Runtime; after a Reshape it is a QDQ group', async () => {
+    const flat = moveThenGemm('Flatten');
+    expect(await of(flat, 'float-island', 'ort')).toEqual([['Flatten', 'slower', 'warning']]);
+    expect(await of(flat, 'float-island', 'ort', 'SA8295')).toEqual([['Flatten', 'cpu-fallback', 'error']]);
+    const f = (await under(flat, 'ort')).findings.find((x) => x.rule === 'float-island')!;
+    expect(f.actual).toBe('Flatten, Gemm');
+    expect(f.fix).toMatch(/Q → DQ pair .* after the Flatten, or export the Flatten as a Reshape/);
+    // The QNN converter and ExecuTorch carry the encoding across the Flatten.
+    for (const flow of ['qnn', 'executorch'] as const) expect(await of(flat, 'float-island', flow)).toEqual([]);
+    for (const flow of ['qnn', 'ort', 'executorch'] as const)
+      expect(await of(moveThenGemm('Reshape'), 'float-island', flow)).toEqual([]);
+  });
+
+  const layers = '.cache/corpus/torch/float-layers-qat.onnx';
+  it.skipIf(!existsSync(layers))("PyTorch's export: the Flatten before a float Linear", async () => {
+    const g = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(layers)), { fileName: 'float-layers-qat.onnx' }));
+    expect(await of(g, 'float-island', 'ort')).toEqual([['/Flatten', 'slower', 'warning']]);
+    expect(await of(g, 'float-island', 'qnn')).toEqual([]);
+  });
+});

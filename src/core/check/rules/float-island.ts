@@ -35,54 +35,82 @@ const floatPort = (n: QNode, p: QPort, statics: ReadonlySet<string>) =>
   !isIndexPort(n.opType, n.outputs.includes(p) ? 'output' : 'input', p.index);
 const quantPort = (p: QPort) => p.role === 'activation' && !!p.encoding;
 
+/** Nodes that share a tensor, grouped: union-find over `members`. */
+function connect(members: readonly QNode[]): QNode[][] {
+  const byTensor = new Map<string, number[]>();
+  members.forEach((n, i) => {
+    for (const p of [...n.inputs, ...n.outputs]) byTensor.set(p.tensor, [...(byTensor.get(p.tensor) ?? []), i]);
+  });
+  const parent = members.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+  for (const list of byTensor.values()) for (const j of list.slice(1)) parent[find(j)] = find(list[0]!);
+  const islands = new Map<number, QNode[]>();
+  members.forEach((n, i) => islands.set(find(i), [...(islands.get(find(i)) ?? []), n]));
+  return [...islands.values()];
+}
+
 /**
  * Float islands: compute nodes left unquantized inside a quantized graph (PyTorch 1.13 decomposes
  * LayerNorm and GELU into ReduceMean/Sub/Pow/Sqrt/Div/Erf between Q/DQ pairs), and nodes only
  * partly inside QDQ (a quantized input beside a float one, or an output that also feeds float
  * consumers). One finding per connected island, on its first node, naming them all.
+ *
+ * ONNX Runtime sees more of them: an encoding the converters carry across a Flatten, Expand, Tile,
+ * Gather, Split or DepthToSpace written without its own Q/DQ reaches no node there (its QDQ
+ * propagation crosses Reshape, Transpose, Squeeze, Unsqueeze and Slice only). Islands that holds
+ * are reported under that flow alone, in place of the ones they contain.
  */
 export const floatIslandRule: GraphRule = {
   id: 'float-island',
   title: 'Float islands and partial QDQ nodes in a quantized graph',
   description:
-    'Compute nodes of a quantized graph that stay float, or are only partly wrapped in Q/DQ (a float input beside a quantized one, an output read by float consumers or left as a graph output), grouped into connected islands, one finding each. They run on the HTP in FP16 with a Convert at every boundary (slower); on V68, which has no FP16, and on LPAI, which runs quantized ops only, they leave the NPU.',
+    "Compute nodes of a quantized graph that stay float, or are only partly wrapped in Q/DQ (a float input beside a quantized one, an output read by float consumers or left as a graph output), grouped into connected islands, one finding each. They run on the HTP in FP16 with a Convert at every boundary (slower); on V68, which has no FP16, and on LPAI, which runs quantized ops only, they leave the NPU. Under ONNX Runtime's QNN EP an encoding carried across a Flatten, Expand, Tile, Gather, Split or DepthToSpace without a Q/DQ of its own does not count: its QDQ propagation crosses Reshape, Transpose, Squeeze, Unsqueeze and Slice only.",
   check(ctx) {
     if (!ctx.graph.quantized) return [];
     const fused = ctx.graph.fusedTensors ?? {};
     // Tensors every flow fuses away are not float; those only some flows fuse decide per flow below.
     const everywhere = Object.keys(fused).filter((t) => fused[t]!.length === FLOWS.length);
     const statics = new Set([...(ctx.graph.staticTensors ?? []), ...everywhere]);
-    const members: QNode[] = [];
-    for (const n of ctx.graph.nodes) {
-      const op = ctx.mappedOps.get(n.id);
-      if (op === undefined || op === null) continue; // transparent, folded, or reported as unsupported
-      const ins = n.inputs.filter((p) => p.role === 'activation');
-      const acts = [...ins, ...n.outputs];
-      const anyFloat = acts.some((p) => floatPort(n, p, statics));
-      const anyQuant = acts.some(quantPort);
-      const leaks = n.outputs.some((p) => p.encoding && !p.inherited && (p.feedsFloat || p.graphOutput));
-      if (anyFloat || leaks) {
-        if (!anyQuant && !anyFloat) continue;
-        members.push(n);
+    /** A port whose encoding ONNX Runtime does not see: carried across an op it propagates none over. */
+    const pastOrt = (n: QNode, p: QPort) =>
+      p.role === 'activation' &&
+      !!p.encoding &&
+      !!p.inherited &&
+      !ortReadsDq(p) &&
+      !isIndexPort(n.opType, n.outputs.includes(p) ? 'output' : 'input', p.index);
+    const views = {
+      all: { float: (n: QNode, p: QPort) => floatPort(n, p, statics), quant: (_n: QNode, p: QPort) => quantPort(p) },
+      ort: {
+        float: (n: QNode, p: QPort) => floatPort(n, p, statics) || pastOrt(n, p),
+        quant: (n: QNode, p: QPort) => quantPort(p) && !pastOrt(n, p),
+      },
+    };
+    const islandsOf = (view: (typeof views)['all']) => {
+      const members: QNode[] = [];
+      for (const n of ctx.graph.nodes) {
+        const op = ctx.mappedOps.get(n.id);
+        if (op === undefined || op === null) continue; // transparent, folded, or reported as unsupported
+        const acts = [...n.inputs.filter((p) => p.role === 'activation'), ...n.outputs];
+        const leaks = n.outputs.some((p) => p.encoding && !p.inherited && (p.feedsFloat || p.graphOutput));
+        if (acts.some((p) => view.float(n, p)) || leaks) members.push(n);
       }
-    }
-    if (members.length === 0) return [];
-    // Connect members that share a tensor.
-    const byTensor = new Map<string, number[]>();
-    members.forEach((n, i) => {
-      for (const p of [...n.inputs, ...n.outputs]) byTensor.set(p.tensor, [...(byTensor.get(p.tensor) ?? []), i]);
-    });
-    const parent = members.map((_, i) => i);
-    const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
-    for (const list of byTensor.values()) for (const j of list.slice(1)) parent[find(j)] = find(list[0]!);
-    const islands = new Map<number, QNode[]>();
-    members.forEach((n, i) => islands.set(find(i), [...(islands.get(find(i)) ?? []), n]));
+      return connect(members);
+    };
+    const common = islandsOf(views.all);
+    // ONNX Runtime's own islands: those holding a tensor whose encoding it does not see.
+    const ortOnly = ctx.graph.nodes.some((n) => [...n.inputs, ...n.outputs].some((p) => pastOrt(n, p)))
+      ? islandsOf(views.ort).filter((island) =>
+          island.some((n) => [...n.inputs, ...n.outputs].some((p) => pastOrt(n, p))),
+        )
+      : [];
+    const inOrtIsland = new Set(ortOnly.flatMap((island) => island.map((n) => n.id)));
     const noFloat = floatLeavesNpu(ctx.pack, ctx.soc);
     const base: Record<Flow, Outcome> = noFloat
       ? { qnn: 'rejected', ort: 'cpu-fallback', executorch: 'cpu-fallback' }
       : { qnn: 'slower', ort: 'slower', executorch: 'slower' };
+    const source = ctx.pack.quantizedOnly ? { ...ctx.pack.quantizedOnly.source, note: LPAI_NOTE } : SRC;
     const out: { node: QNode; raw: RawFinding }[] = [];
-    for (const island of islands.values()) {
+    for (const island of common) {
       // Flows that fuse every float tensor of the island leave nothing float: advice there.
       const floatTensors = new Set(
         island.flatMap((n) => [...n.inputs, ...n.outputs].filter((p) => floatPort(n, p, statics)).map((p) => p.tensor)),
@@ -97,11 +125,13 @@ export const floatIslandRule: GraphRule = {
       const listed = listNodeNames(island);
       // Only a written-out LayerNorm or GELU has a whole op to export instead.
       const written = island.some((n) => WRITTEN_OUT.has(n.opType));
+      // Under ONNX Runtime, an island of its own that holds this one reports it.
+      const flows = island.some((n) => inOrtIsland.has(n.id)) ? FLOWS.filter((f) => f !== 'ort') : undefined;
       out.push({
         node: island[0]!,
         raw: {
           kind: 'violation',
-          effect: { kind: 'performance', outcomes },
+          effect: { kind: 'performance', outcomes, ...(flows ? { flows } : {}) },
           nodeIds: island.map((n) => n.id),
           message: `${island.length === 1 ? '1 node stays' : `${island.length} nodes stay`} float inside the quantized graph (${ops})${partial ? `; ${partial} only partly in QDQ` : ''}${fusedBy.length ? `; ${fusedBy.join(' and ')} fuse${fusedBy.length === 1 ? 's' : ''} them into one quantized op` : ''}`,
           expected: 'every compute node between DequantizeLinear inputs and QuantizeLinear outputs',
@@ -114,12 +144,46 @@ export const floatIslandRule: GraphRule = {
             fusedBy,
             (f) => `${FLOW_NAMES[f]} fuses them into one quantized op, so nothing stays float.`,
           ),
-          source: ctx.pack.quantizedOnly ? { ...ctx.pack.quantizedOnly.source, note: LPAI_NOTE } : SRC,
+          source,
+        },
+      });
+    }
+    for (const island of ortOnly) {
+      const carriers = [
+        ...new Set(
+          island.flatMap((n) =>
+            [...n.inputs, ...n.outputs]
+              .filter((p) => pastOrt(n, p))
+              .flatMap((p) => (p.inheritedThrough ?? []).filter((op) => !ORT_CARRIES.has(op))),
+          ),
+        ),
+      ];
+      const ops = [...new Set(island.map((n) => n.opType))].join(', ');
+      const across = carriers.join(', ');
+      out.push({
+        node: island[0]!,
+        raw: {
+          kind: 'violation',
+          effect: { kind: 'performance', outcomes: { ort: base.ort }, flows: ['ort'] },
+          nodeIds: island.map((n) => n.id),
+          message: `${island.length === 1 ? '1 node runs' : `${island.length} nodes run`} float under ONNX Runtime (${ops}): the encoding written before the ${across} reaches them only as the converters carry it, and ONNX Runtime carries no Q/DQ across ${carriers.length === 1 ? 'that op' : 'those ops'}`,
+          expected: `a Q → DQ pair after the ${across}, or only ops ONNX Runtime carries Q/DQ across (Reshape, Transpose, Squeeze, Unsqueeze, Slice)`,
+          actual: listNodeNames(island),
+          fix: noFloat
+            ? `Write a Q → DQ pair with the input's scale and zero point after the ${across} (${noFloatReason(ctx.pack, ctx.soc)}, so float nodes cannot stay on the NPU)${carriers.includes('Flatten') ? ', or export the Flatten as a Reshape' : ''}.`
+            : `Write a Q → DQ pair with the input's scale and zero point after the ${across}${carriers.includes('Flatten') ? ', or export the Flatten as a Reshape' : ''}, so the nodes after it are QDQ node groups.`,
+          source: ORT_PROPAGATION,
         },
       });
     }
     return out;
   },
+};
+
+const ORT_PROPAGATION: Source = {
+  ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/optimizer/qdq_transformer/qdq_propagation.cc (CanNodePropagate: MaxPool 12, Reshape, Transpose, Squeeze, Unsqueeze, Slice; PropagateDQForward); qnn_ep_utils.cc (OrtNodeGroupSelector::CheckQDQNodes: every input from a DQ, every output only to Q nodes)',
+  confidence: 'from-code',
+  note: 'The QNN converter and ExecuTorch carry an encoding across data-movement ops (ExecuTorch annotates them with SharedQuantizationSpec). ONNX Runtime moves a DequantizeLinear forward, and a QuantizeLinear back, across the ops CanNodePropagate lists only, and only where the DequantizeLinear has one reader; elsewhere the op and its readers take float values, FP16 on the HTP, or the CPU where float ops leave the NPU.',
 };
 
 const ORT_GROUPS: Source = {
