@@ -242,13 +242,29 @@ describe('PadFusion: ONNX Runtime folds a float Pad of zeros into the Conv or po
 
   it('not fused: a padding value other than 0, a mode other than constant, Pad-21, a pool with auto_pad', async () => {
     for (const g of [
-      padThen('MaxPool', { opset: 17, value: 0.5 }),
+      padThen('AveragePool', { opset: 17, value: 0.5 }),
       padThen('AveragePool', { opset: 10, value: 0.5 }),
       padThen('AveragePool', { opset: 17, mode: 'reflect' }),
       padThen('AveragePool', { opset: 21 }),
-      padThen('MaxPool', { opset: 17, nextAttrs: { auto_pad: attr.string('SAME_UPPER') } }),
+      padThen('AveragePool', { opset: 17, nextAttrs: { auto_pad: attr.string('SAME_UPPER') } }),
     ])
       expect(await island(g, 'ort')).toEqual([['Pad', 'slower', 'warning']]);
+  });
+
+  it('a Pad of 0.5 before a MaxPool-12 is not fused, but QDQ propagation puts a Q/DQ pair between them', async () => {
+    // QDQPropagation_QBackward: the Q after a MaxPool-12 is copied to its input, so the Pad is a
+    // QDQ node group and the MaxPool another (its output already quantized).
+    for (const nextAttrs of [{}, { auto_pad: attr.string('SAME_UPPER') }] as Attrs[]) {
+      const g = padThen('MaxPool', { opset: 17, value: 0.5, nextAttrs });
+      expect(await island(g, 'ort')).toEqual([['Pad', 'advice', 'info']]);
+      const f = (await under(g, 'ort')).findings.find((x) => x.rule === 'float-island')!;
+      expect(f.fix).toBe(
+        'Nothing to change: ONNX Runtime copies the QuantizeLinear after them back across the Reshape, Transpose, Squeeze, Unsqueeze, Slice or MaxPool before it (its QDQ propagation), so nothing stays float.',
+      );
+      expect(await island(g, 'qnn')).toEqual([['Pad', 'slower', 'warning']]);
+    }
+    // MaxPool-11 (opset 11) is not among the versions it propagates across.
+    expect(await island(padThen('MaxPool', { opset: 11, value: 0.5 }), 'ort')).toEqual([['Pad', 'slower', 'warning']]);
   });
 
   const densenet = '.cache/corpus/torch/densenet-mini-pc-sym.onnx';
@@ -307,4 +323,25 @@ describe('QDQ propagation: ONNX Runtime carries Q/DQ across Reshape, Transpose, 
     expect(await of(g, 'float-island', 'ort')).toEqual([['/Flatten', 'slower', 'warning']]);
     expect(await of(g, 'float-island', 'qnn')).toEqual([]);
   });
+});
+
+describe("QDQ propagation backward: a Q after data movement is copied to the data movement's input", () => {
+  const swin = '.cache/corpus/torch/swin-mini.onnx';
+  it.skipIf(!existsSync(swin))(
+    "torchvision's Swin: each shifted window's reverse (Dropout → Reshape → Transpose → Reshape → Slice → Slice → Q) is quantized under ONNX Runtime",
+    async () => {
+      const g = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(swin)), { fileName: 'swin-mini.onnx' }));
+      const reverses = ['/Reshape_6', '/Reshape_46', '/Reshape_54'];
+      const islands = async (flow: Flow) =>
+        (await of(g, 'float-island', flow)).filter(([node]) => reverses.includes(node as string)).sort();
+      // ONNX Runtime removes the Dropout (EliminateDropout) and copies the Q after the last Slice
+      // back to the Add before the Dropout: every tensor between is quantized.
+      expect(await islands('ort')).toEqual(reverses.map((n) => [n, 'advice', 'info']).sort());
+      for (const flow of ['qnn', 'executorch'] as const)
+        expect(await islands(flow)).toEqual(reverses.map((n) => [n, 'slower', 'warning']).sort());
+      const f = (await under(g, 'ort')).findings.find((x) => x.rule === 'float-island' && x.node === '/Reshape_46')!;
+      expect(f.message).toMatch(/; ort quantizes them$/);
+      expect(f.fix).toMatch(/^Nothing to change: ONNX Runtime copies the QuantizeLinear after them back across/);
+    },
+  );
 });

@@ -27,12 +27,14 @@ export function finishGraph(
   }
   const fusedTensors: Record<string, Flow[]> = {};
   for (const [t, flows] of fusions.tensors) fusedTensors[t] = [...flows];
+  const ortQuantized = Object.fromEntries(fusions.ortQuantized);
   return {
     nodes,
     source: quantized ? source : 'float',
     quantized,
     staticTensors,
     fusedTensors,
+    ...(fusions.ortQuantized.size > 0 ? { ortQuantized } : {}),
     ...(dynamic && dynamic.tensors.length > 0 ? { dynamic } : {}),
     ...(opset !== undefined ? { opset } : {}),
   };

@@ -31,6 +31,11 @@ export interface Fusions {
   nodes: Map<string, string>;
   /** Node id → the flows that rewrite its rank-6 tensors to rank 5, and what that assumes. */
   rank5: Map<string, Rank5>;
+  /**
+   * Float tensors ONNX Runtime quantizes rather than fuses (its QDQ propagation moves a Q back, or
+   * a DQ forward, across the op next to them), with what it does, for the finding's words.
+   */
+  ortQuantized: Map<string, string>;
 }
 
 /**
@@ -122,6 +127,8 @@ export function findFusions(
     if (last?.opType === 'Mul') tensors.set(mul.outputs[0]!.tensor, ALL);
     fusedNodes.set(erf.id, 'Gelu');
   }
+  const ortQuantized = propagatedByOrt(nodes, readers, producer, statics, opset);
+  for (const t of ortQuantized.keys()) tensors.set(t, [...new Set([...(tensors.get(t) ?? []), 'ort' as const])]);
   const rank5 = new Map<string, Rank5>();
   for (const t of nodes) {
     if (t.opType !== 'Transpose') continue;
@@ -137,11 +144,99 @@ export function findFusions(
       for (const n of [first, t, last])
         rank5.set(n.id, 'refused' in lowered ? { flows: [], ...lowered } : { flows: ['ort'], ...lowered });
   }
-  return { tensors, nodes: fusedNodes, rank5 };
+  return { tensors, nodes: fusedNodes, rank5, ortQuantized };
+}
+
+/**
+ * Float tensors that ONNX Runtime's QDQPropagationTransformer (a Level 1 optimizer, run before its
+ * QNN EP partitions) puts a Q → DQ pair on (qdq_propagation.cc):
+ * - backward: the float input of an op it carries Q/DQ across (Reshape, Transpose, Squeeze,
+ *   Unsqueeze, Slice, MaxPool-12) whose output only a Q reads, where that input has no other
+ *   reader and is no graph output; on back across such ops until a DQ (PropagateQBackward);
+ * - forward: the float output of a MaxPool-12 that reads a DQ only it reads, and on across such
+ *   ops (PropagateDQForward; the data-movement ops' outputs already carry the encoding here).
+ */
+const BACKWARD =
+  'ONNX Runtime copies the QuantizeLinear after them back across the Reshape, Transpose, Squeeze, Unsqueeze, Slice or MaxPool before it (its QDQ propagation), so nothing stays float.';
+const FORWARD =
+  'ONNX Runtime copies the DequantizeLinear before a MaxPool forward across it and the data-movement ops after it (its QDQ propagation), so nothing stays float.';
+
+function propagatedByOrt(
+  nodes: readonly QNode[],
+  readers: ReadonlyMap<string, QNode[]>,
+  producer: ReadonlyMap<string, QNode>,
+  statics: ReadonlySet<string>,
+  opset: number | undefined,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  const carries = (n: QNode) => (!n.domain || n.domain === 'ai.onnx') && ortCarriesQdq(n.opType, opset);
+  const float = (p: QPort | undefined) => !!p && !p.encoding && !p.constant && !statics.has(p.tensor);
+  for (const m of nodes) {
+    const o = m.outputs[0];
+    if (!carries(m) || m.outputs.length !== 1 || !o?.encoding || o.inherited || o.feedsFloat || o.graphOutput) continue;
+    if (o.encoding.granularity !== 'per-tensor') continue;
+    for (let cur = m, depth = 0; depth < 32; depth++) {
+      const input = cur.inputs.find((p) => p.index === 0);
+      if (!float(input) || (readers.get(input!.tensor) ?? []).length !== 1) break;
+      const from = producer.get(input!.tensor);
+      if (from?.outputs.find((p) => p.tensor === input!.tensor)?.graphOutput) break;
+      out.set(input!.tensor, BACKWARD);
+      if (!from || !carries(from)) break;
+      cur = from;
+    }
+  }
+  for (const m of nodes) {
+    if (m.opType !== 'MaxPool' || !carries(m)) continue;
+    const input = m.inputs.find((p) => p.index === 0);
+    if (!input?.encoding || input.inherited || input.encoding.granularity !== 'per-tensor') continue;
+    if ((readers.get(input.tensor) ?? []).length !== 1) continue;
+    const queue = [m];
+    for (let n = queue.shift(), steps = 0; n && steps < 64; n = queue.shift(), steps++) {
+      const o = n.outputs[0];
+      if (!o || !float(o) || o.graphOutput) continue;
+      out.set(o.tensor, FORWARD);
+      for (const r of readers.get(o.tensor) ?? []) if (carries(r) && r.inputs[0]?.tensor === o.tensor) queue.push(r);
+    }
+  }
+  return out;
 }
 
 /** The latest version of an op at `opset`, from the versions the op has had. */
 const versionAt = (history: readonly number[], opset: number) => [...history].reverse().find((v) => v <= opset);
+
+/**
+ * The ops ONNX Runtime's QDQPropagationTransformer moves Q/DQ across (qdq_propagation.cc,
+ * CanNodePropagate), with the versions it lists among those each op has had; and the ones its
+ * Level 1 rules remove (EliminateIdentity, EliminateDropout), across which a DQ reaches the reader.
+ */
+const ORT_PROPAGATES = new Map<string, { history: number[]; listed: number[] }>([
+  ['MaxPool', { history: [1, 8, 10, 11, 12, 22], listed: [12] }],
+  ['Reshape', { history: [1, 5, 13, 14, 19, 21, 23, 24, 25], listed: [5, 13, 14, 19, 21] }],
+  ['Transpose', { history: [1, 13, 21, 23, 24, 25], listed: [1, 13, 21] }],
+  ['Squeeze', { history: [1, 11, 13, 21, 23, 24, 25], listed: [1, 11, 13, 21] }],
+  ['Unsqueeze', { history: [1, 11, 13, 21, 23, 24, 25], listed: [1, 11, 13, 21] }],
+  ['Slice', { history: [1, 10, 11, 13], listed: [1, 10, 11, 13] }],
+]);
+const ORT_REMOVES = new Set(['Identity', 'Dropout']);
+
+/**
+ * Whether ONNX Runtime carries Q/DQ across `op` at `opset` (an unknown opset: the versions of
+ * opsets 13 to 20, which it lists all of).
+ */
+export function ortCarriesQdq(op: string, opset: number | undefined): boolean {
+  if (ORT_REMOVES.has(op)) return true;
+  const p = ORT_PROPAGATES.get(op);
+  if (!p) return false;
+  const v = versionAt(p.history, opset ?? 13);
+  return v !== undefined && p.listed.includes(v);
+}
+
+/** The ops PadFusion moves a Pad into, with the versions VerifyNotCastChild lists. */
+const PAD_FUSES_INTO = new Map<string, { history: number[]; fused: number[] }>([
+  ['Conv', { history: [1, 11, 22], fused: [1, 11] }],
+  ['AveragePool', { history: [1, 7, 10, 11, 19, 22], fused: [7, 10, 11, 19] }],
+  ['MaxPool', { history: [1, 8, 10, 11, 12, 22], fused: [1, 8, 10, 11, 12] }],
+]);
 
 /**
  * Whether ONNX Runtime's PadFusion (optimizer/pad_fusion.cc) removes this float Pad, read only by
@@ -172,12 +267,7 @@ function padFusesInto(pad: QNode, next: QNode, opset: number | undefined): boole
   const half = pads.length / 2;
   if (pads[0] !== 0 || pads[1] !== 0 || pads[half] !== 0 || pads[half + 1] !== 0 || pads.some((v) => v < 0))
     return false;
-  const histories: Record<string, { history: number[]; fused: number[] }> = {
-    Conv: { history: [1, 11, 22], fused: [1, 11] },
-    AveragePool: { history: [1, 7, 10, 11, 19, 22], fused: [7, 10, 11, 19] },
-    MaxPool: { history: [1, 8, 10, 11, 12, 22], fused: [1, 8, 10, 11, 12] },
-  };
-  const h = histories[next.opType];
+  const h = PAD_FUSES_INTO.get(next.opType);
   const v = h ? versionAt(h.history, opset) : undefined;
   if (!h || v === undefined || !h.fused.includes(v) || next.outputs.length > 1) return false;
   if (next.inputs[0]?.tensor !== pad.outputs[0]?.tensor) return false;

@@ -185,6 +185,11 @@ export interface QGraph {
   staticTensors?: string[];
   /** Float tensors inside patterns the toolchains fuse (fusions.ts), with the flows that fuse each. */
   fusedTensors?: Record<string, Flow[]>;
+  /**
+   * Those of them ONNX Runtime quantizes rather than fuses (its QDQ propagation puts a Q/DQ pair
+   * on them), with what it does.
+   */
+  ortQuantized?: Record<string, string>;
   /** Tensors whose size is not fixed before a run, and why (dynamic.ts); absent when there are none. */
   dynamic?: DynamicShapes;
   /**

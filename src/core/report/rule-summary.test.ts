@@ -54,7 +54,7 @@ describe('findings by rule and fix', () => {
     "counts the changes apart from the rows that need none under the flow: Swin's rank-6 windows under ONNX Runtime, which rewrites them",
     async () => {
       const { report } = await checkSample(SWIN, 'SM8650', true, 'htp', 'ort');
-      const heading = 'What to fix (3; 1 with nothing to change under this flow)';
+      const heading = 'What to fix (3; 2 with nothing to change under this flow)';
       expect(htmlReport(report, undefined, { generatedAt: '2025-01-02T03:04:05.000Z' })).toContain(
         `<h2>${heading}</h2>`,
       );

@@ -1,5 +1,6 @@
 import { FLOWS, type Flow, type Outcome, type Source } from '../../../../rules/types';
 import { isIndexPort, isNonFloatDtype, type QGraph, type QNode, type QPort } from '../../qgraph/qgraph';
+import { ortCarriesQdq } from '../../qgraph/fusions';
 import type { RawFinding } from '../finding';
 import {
   FLOW_NAMES,
@@ -71,12 +72,13 @@ export const floatIslandRule: GraphRule = {
     // Tensors every flow fuses away are not float; those only some flows fuse decide per flow below.
     const everywhere = Object.keys(fused).filter((t) => fused[t]!.length === FLOWS.length);
     const statics = new Set([...(ctx.graph.staticTensors ?? []), ...everywhere]);
+    const opset = ctx.graph.deployedOpset ?? ctx.graph.opset;
     /** A port whose encoding ONNX Runtime does not see: carried across an op it propagates none over. */
     const pastOrt = (n: QNode, p: QPort) =>
       p.role === 'activation' &&
       !!p.encoding &&
       !!p.inherited &&
-      !ortReadsDq(p) &&
+      !ortReadsDq(p, opset) &&
       !isIndexPort(n.opType, n.outputs.includes(p) ? 'output' : 'input', p.index);
     const views = {
       all: { float: (n: QNode, p: QPort) => floatPort(n, p, statics), quant: (_n: QNode, p: QPort) => quantPort(p) },
@@ -120,6 +122,15 @@ export const floatIslandRule: GraphRule = {
         (f) => floatTensors.size > 0 && [...floatTensors].every((t) => fused[t]?.includes(f)),
       );
       for (const f of fusedBy) outcomes[f] = 'advice';
+      // ONNX Runtime may quantize them instead (its QDQ propagation), which the words say.
+      const how = ctx.graph.ortQuantized ?? {};
+      const ortHow = fusedBy.includes('ort') ? [...floatTensors].map((t) => how[t]).find(Boolean) : undefined;
+      const quantizedByOrt = !!ortHow && [...floatTensors].every((t) => how[t]);
+      const fusing = quantizedByOrt ? fusedBy.filter((f) => f !== 'ort') : fusedBy;
+      const byFlows = [
+        fusing.length ? `${fusing.join(' and ')} fuse${fusing.length === 1 ? 's' : ''} them into one quantized op` : '',
+        quantizedByOrt ? 'ort quantizes them' : '',
+      ].filter(Boolean);
       const ops = [...new Set(island.map((n) => n.opType))].join(', ');
       const partial = island.filter((n) => [...n.inputs, ...n.outputs].some(quantPort)).length;
       const listed = listNodeNames(island);
@@ -133,16 +144,17 @@ export const floatIslandRule: GraphRule = {
           kind: 'violation',
           effect: { kind: 'performance', outcomes, ...(flows ? { flows } : {}) },
           nodeIds: island.map((n) => n.id),
-          message: `${island.length === 1 ? '1 node stays' : `${island.length} nodes stay`} float inside the quantized graph (${ops})${partial ? `; ${partial} only partly in QDQ` : ''}${fusedBy.length ? `; ${fusedBy.join(' and ')} fuse${fusedBy.length === 1 ? 's' : ''} them into one quantized op` : ''}`,
+          message: `${island.length === 1 ? '1 node stays' : `${island.length} nodes stay`} float inside the quantized graph (${ops})${partial ? `; ${partial} only partly in QDQ` : ''}${byFlows.map((b) => `; ${b}`).join('')}`,
           expected: 'every compute node between DequantizeLinear inputs and QuantizeLinear outputs',
           actual: listed,
           fix: noFloat
             ? `Quantize these nodes (wrap their inputs and outputs in Q/DQ): ${noFloatReason(ctx.pack, ctx.soc)}, so float nodes cannot stay on the NPU.`
             : `Quantize these nodes (wrap their inputs and outputs in Q/DQ)${written ? ', or export the op whole (opset 17 LayerNormalization, opset 20 Gelu) so the exporter quantizes it as one node' : ''}.`,
           // Under a flow that fuses the island, nothing stays float: nothing to change there.
-          ...nothingToChangeUnder(
-            fusedBy,
-            (f) => `${FLOW_NAMES[f]} fuses them into one quantized op, so nothing stays float.`,
+          ...nothingToChangeUnder(fusedBy, (f) =>
+            f === 'ort' && quantizedByOrt
+              ? ortHow!
+              : `${FLOW_NAMES[f]} fuses them into one quantized op, so nothing stays float.`,
           ),
           source,
         },
@@ -154,7 +166,7 @@ export const floatIslandRule: GraphRule = {
           island.flatMap((n) =>
             [...n.inputs, ...n.outputs]
               .filter((p) => pastOrt(n, p))
-              .flatMap((p) => (p.inheritedThrough ?? []).filter((op) => !ORT_CARRIES.has(op))),
+              .flatMap((p) => (p.inheritedThrough ?? []).filter((op) => !ortCarriesQdq(op, opset))),
           ),
         ),
       ];
@@ -199,16 +211,13 @@ const ORT_WEIGHT_QUANTIZATION: Source = {
 };
 
 /**
- * Ops an encoding crosses under ONNX Runtime too: its QDQPropagationTransformer puts a Q → DQ pair
- * after a Reshape, Transpose, Squeeze, Unsqueeze or Slice read from a DQ (qdq_propagation.cc,
- * CanNodePropagate), and its Level 1 rules remove Identity and Dropout. Across a Flatten, Expand,
- * Tile, Gather, Split or DepthToSpace it carries none: the op and its readers see float values.
+ * Whether ONNX Runtime sees a DequantizeLinear right before this quantized input: the encoding was
+ * written there, or carried only across ops ONNX Runtime moves Q/DQ across too (fusions.ts,
+ * ortCarriesQdq: its QDQPropagationTransformer crosses Reshape, Transpose, Squeeze, Unsqueeze and
+ * Slice, not Flatten, Expand, Tile, Gather, Split or DepthToSpace).
  */
-const ORT_CARRIES = new Set(['Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'Slice', 'Identity', 'Dropout']);
-
-/** Whether ONNX Runtime sees a DequantizeLinear right before this quantized input. */
-const ortReadsDq = (p: QPort | undefined): boolean =>
-  !!p?.encoding && (!p.inherited || (p.inheritedThrough ?? []).every((op) => ORT_CARRIES.has(op)));
+const ortReadsDq = (p: QPort | undefined, opset: number | undefined): boolean =>
+  !!p?.encoding && (!p.inherited || (p.inheritedThrough ?? []).every((op) => ortCarriesQdq(op, opset)));
 
 /** Ops whose float32 weight ONNX Runtime's WeightBiasQuantization quantizes itself. */
 const ORT_QUANTIZED_WEIGHT_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm']);
@@ -257,7 +266,11 @@ function reachesQuantizeAlone(graph: QGraph, n: QNode, depth = 0): boolean {
 function ortQuantizesWeight(graph: QGraph, n: QNode, w: QPort): boolean {
   if (!ORT_QUANTIZED_WEIGHT_OPS.has(n.opType) || (n.domain && n.domain !== 'ai.onnx')) return false;
   if (w.index !== 1 || w.dtype !== 'float32') return false;
-  if (!ortReadsDq(n.inputs[0]) || n.inputs[0]?.encoding?.granularity !== 'per-tensor') return false;
+  if (
+    !ortReadsDq(n.inputs[0], graph.deployedOpset ?? graph.opset) ||
+    n.inputs[0]?.encoding?.granularity !== 'per-tensor'
+  )
+    return false;
   const bias = n.inputs.find((p) => p.index === 2);
   if (bias && (bias.encoding || !bias.constant || bias.shape?.length !== 1)) return false;
   return reachesQuantizeAlone(graph, n);
