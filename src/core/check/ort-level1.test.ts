@@ -345,3 +345,41 @@ describe("QDQ propagation backward: a Q after data movement is copied to the dat
     },
   );
 });
+
+describe('QDQ propagation forward: a DQ before a MaxPool-12 is copied to its output', () => {
+  /**
+   * QDQPropagation_DQForward's graph: a uint8 input [1, 13, 13, 23] → DQ (0.004, 129) → Transpose
+   * (0, 3, 1, 2) → MaxPool (3x3, pads 1) → Reshape ([-1, 0]); here read by a MatMul with a
+   * quantized weight and a Q after it, where the test ends in a Sign.
+   */
+  function dqForward(opset: number): QGraph {
+    const b = new GraphBuilder('dq_forward');
+    b.input('input', 'uint8', [1, 13, 13, 23]);
+    b.initializer('in_scale', new Float32Array([0.004]), []);
+    b.initializer('in_zp', new Uint8Array([129]), [], 'uint8');
+    b.node('DequantizeLinear', ['input', 'in_scale', 'in_zp'], ['x'], {}, { name: 'input_DQ' });
+    b.node('Transpose', ['x'], ['t'], { perm: attr.ints([0, 3, 1, 2]) }, { name: 'Transpose' });
+    b.node(
+      'MaxPool',
+      ['t'],
+      ['p'],
+      { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]) },
+      { name: 'MaxPool' },
+    );
+    b.initializer('shape', new BigInt64Array([-1n, 0n]), [2], 'int64');
+    b.node('Reshape', ['p', 'shape'], ['r'], {}, { name: 'Reshape' });
+    b.initializer('w', spread(13 * 4, -0.5, 0.5), [13, 4]);
+    b.node('MatMul', ['r', qdq(b, 'w', 0.004, 128)], ['y'], {}, { name: 'MatMul' });
+    b.output(qdq(b, 'y', 0.05, 128), 'float32');
+    return build(b, opset, 'dq-forward.onnx');
+  }
+
+  it('MaxPool-12 (opset 12 to 21): quantized under ONNX Runtime; MaxPool-11 is not among the versions it propagates across', async () => {
+    const g = dqForward(13);
+    expect(await of(g, 'float-island', 'ort')).toEqual([['MaxPool', 'advice', 'info']]);
+    const f = (await under(g, 'ort')).findings.find((x) => x.rule === 'float-island')!;
+    expect(f.fix).toMatch(/^Nothing to change: ONNX Runtime copies the DequantizeLinear before a MaxPool forward/);
+    expect(await of(g, 'float-island', 'qnn')).toEqual([['MaxPool', 'slower', 'warning']]);
+    expect(await of(dqForward(11), 'float-island', 'ort')).toEqual([['MaxPool', 'slower', 'warning']]);
+  });
+});

@@ -188,7 +188,8 @@ function propagatedByOrt(
   for (const m of nodes) {
     if (m.opType !== 'MaxPool' || !carries(m)) continue;
     const input = m.inputs.find((p) => p.index === 0);
-    if (!input?.encoding || input.inherited || input.encoding.granularity !== 'per-tensor') continue;
+    const carried = !input?.inherited || (input.inheritedThrough ?? []).every((op) => ortCarriesQdq(op, opset));
+    if (!input?.encoding || !carried || input.encoding.granularity !== 'per-tensor') continue;
     if ((readers.get(input.tensor) ?? []).length !== 1) continue;
     const queue = [m];
     for (let n = queue.shift(), steps = 0; n && steps < 64; n = queue.shift(), steps++) {
