@@ -383,3 +383,48 @@ describe('QDQ propagation forward: a DQ before a MaxPool-12 is copied to its out
     expect(await of(dqForward(11), 'float-island', 'ort')).toEqual([['MaxPool', 'slower', 'warning']]);
   });
 });
+
+describe('MatMulAddFusion: ONNX Runtime makes a MatMul and the Add of its bias one Gemm', () => {
+  /**
+   * MatMulAddFusion_NeedReshape_3D in QDQ form: A uint8 [8, 16, 32] → DQ, B [32, 64] behind Q/DQ, a
+   * float bias [64], the Add's output quantized. A's first axis may be left unknown, as a batch.
+   * MatMulAddFusion_NotBroadcastable: A [3, 3], B [3, 1], a bias [1, 4] that Gemm cannot take.
+   */
+  function linear(a: (number | string)[], k: number, n: number, bias: number[]): QGraph {
+    const b = new GraphBuilder('matmul_add');
+    b.input('A', 'uint8', a);
+    b.initializer('a_scale', new Float32Array([0.02]), []);
+    b.initializer('a_zp', new Uint8Array([128]), [], 'uint8');
+    b.node('DequantizeLinear', ['A', 'a_scale', 'a_zp'], ['a'], {}, { name: 'A_DQ' });
+    b.initializer('B', spread(k * n, -0.5, 0.5), [k, n]);
+    b.node('MatMul', ['a', qdq(b, 'B', 0.004, 128)], ['mm'], {}, { name: 'MatMul' });
+    b.initializer(
+      'bias',
+      spread(
+        bias.reduce((x, y) => x * y, 1),
+        -0.1,
+        0.1,
+      ),
+      bias,
+    );
+    b.node('Add', ['mm', 'bias'], ['y'], {}, { name: 'Add' });
+    b.output(qdq(b, 'y', 0.05, 128), 'float32');
+    return build(b, 18, 'matmul-add.onnx');
+  }
+  const island = (g: QGraph, flow: Flow) => of(g, 'float-island', flow);
+
+  it('NeedReshape_3D: fused at fixed sizes under every flow; with a batch of unknown size, not under ONNX Runtime', async () => {
+    const fixed = linear([8, 16, 32], 32, 64, [64]);
+    for (const flow of ['qnn', 'ort', 'executorch'] as const) expect(await island(fixed, flow)).toEqual([]);
+    const batch = linear(['batch', 16, 32], 32, 64, [64]);
+    expect(await island(batch, 'ort')).toEqual([['MatMul', 'slower', 'warning']]);
+    expect(await island(batch, 'qnn')).toEqual([['MatMul', 'advice', 'info']]);
+    // A of rank 2 needs no Reshape: its size may be unknown.
+    expect(await island(linear(['batch', 32], 32, 64, [64]), 'ort')).toEqual([]);
+  });
+
+  it('NotBroadcastable: a bias [1, 4] after a [3, 1] product is no Gemm bias', async () => {
+    expect(await island(linear([3, 3], 3, 1, [1, 4]), 'ort')).toEqual([['MatMul', 'slower', 'warning']]);
+    expect(await island(linear([3, 3], 3, 4, [1, 4]), 'ort')).toEqual([]);
+  });
+});

@@ -10,7 +10,8 @@
  * - HardSigmoid → Mul(x): HardSwish (qnn_node_group/hardsigmoid_mul_fusion.cc).
  * - Div → Erf → Add → Mul (→ Mul): GELU (qnn_node_group/gelu_fusion.cc); QNN has no Erf op.
  * - MatMul(constant B) → Add(constant bias): FullyConnected with bias under the QNN converter
- *   and ExecuTorch (nn.Linear is one op); ONNX Runtime's QNN EP keeps them two nodes.
+ *   and ExecuTorch (nn.Linear is one op); ONNX Runtime's MatMulAddFusion makes them one Gemm
+ *   where the sizes allow it (matmulAddIntoGemm), else its QNN EP keeps them two nodes.
  *
  * - Pad (constant 0) → Conv/AveragePool/MaxPool: ONNX Runtime's PadFusion, a Level 1 rule that
  *   runs before its QNN EP partitions, moves the padding into the next op (PyTorch exports
@@ -113,7 +114,7 @@ export function findFusions(
       next.opType === 'Add' &&
       next.inputs.some((p) => p.constant)
     )
-      tensors.set(out, ['qnn', 'executorch']);
+      tensors.set(out, matmulAddIntoGemm(n, next, sizeOf) ? ALL : ['qnn', 'executorch']);
   }
   // GELU: x / sqrt(2) → Erf → + 1 → × x (→ × 0.5, in either order).
   for (const erf of nodes) {
@@ -200,6 +201,38 @@ function propagatedByOrt(
     }
   }
   return out;
+}
+
+/**
+ * Whether ONNX Runtime's MatMulAddFusion (a Level 1 optimizer, matmul_add_fusion.cc) turns this
+ * MatMul and the Add of its bias into a Gemm, which its QDQ propagation and WeightBiasQuantization
+ * then make one QDQ node group: B of rank 2 with known sizes [K, N]; A of rank 2, or of fixed sizes
+ * (it reshapes A to [M, K] and the result back); the bias [N], or for a rank-2 A [1, N], [M, 1] or
+ * [M, N] (Gemm broadcasts C one way only).
+ */
+function matmulAddIntoGemm(matmul: QNode, add: QNode, sizeOf: SizeOf): boolean {
+  const a = matmul.inputs.find((p) => p.index === 0);
+  const b = matmul.inputs.find((p) => p.index === 1);
+  const bias = add.inputs.find((p) => p.tensor !== matmul.outputs[0]?.tensor);
+  const known = (dims: readonly unknown[] | undefined) =>
+    dims?.every((d) => typeof d === 'number' && d >= 0) ? (dims as number[]) : undefined;
+  const bDims = known(b?.shape);
+  if (!a || !bias || bDims?.length !== 2) return false;
+  const n = bDims[1];
+  const rank = a.shape?.length ?? sizeOf(a.tensor)?.length;
+  const biasDims = known(bias.shape) ?? known(sizeOf(bias.tensor));
+  if (!biasDims) return false;
+  if (rank === 2) {
+    const m = known(a.shape)?.[0] ?? known(sizeOf(a.tensor))?.[0];
+    const [r, c] = biasDims;
+    return (
+      (biasDims.length === 1 && r === n) ||
+      (biasDims.length === 2 && ((r === 1 && c === n) || (m !== undefined && r === m && (c === 1 || c === n))))
+    );
+  }
+  // Another rank: every size of A must be fixed (it writes the Reshapes' shapes as constants).
+  if (!known(a.shape) && !known(sizeOf(a.tensor))) return false;
+  return biasDims.length === 1 && biasDims[0] === n;
 }
 
 /** The latest version of an op at `opset`, from the versions the op has had. */
