@@ -27,7 +27,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 38
+GENERATOR_VERSION = 39
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 # Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
@@ -737,8 +737,9 @@ class CausalAttention(torch.nn.Module):
 
 
 class FloatLayers(torch.nn.Module):
-    """Quantized layers around ones the export leaves float (`float_modules` conv2, up and fc): conv2
-    reads conv1's DequantizeLinear and feeds the add's QuantizeLinear; fc reads a Flatten."""
+    """Quantized layers around ones the export leaves float (`float_modules` conv2, up, fc and proj):
+    conv2 reads conv1's DequantizeLinear and feeds the add's QuantizeLinear; fc reads a Flatten;
+    proj, a Linear on 3-D tokens, exports as MatMul and Add."""
     def __init__(self):
         super().__init__()
         self.conv1 = torch.nn.Conv2d(3, 8, 3, padding=1)
@@ -747,12 +748,16 @@ class FloatLayers(torch.nn.Module):
         self.upq = torch.nn.ConvTranspose2d(8, 4, 2, stride=2)
         self.fc = torch.nn.Linear(4 * 16 * 16, 16)
         self.fc2 = torch.nn.Linear(16, 10)
+        self.proj = torch.nn.Linear(4, 8)
+        self.projq = torch.nn.Linear(4, 8)
 
     def forward(self, x):
         x1 = self.conv1(x)
         x = x1 + self.conv2(x1)
         u = self.up(x) + self.upq(x)
-        return self.fc2(self.fc(u.flatten(1)))
+        # Linear layers on tokens [1, 256, 4]: MatMul and Add; proj is left float.
+        tokens = u.flatten(2).transpose(1, 2)
+        return self.fc2(self.fc(u.flatten(1))), self.proj(tokens) + self.projq(tokens)
 
 
 def traceable_shufflenet_v2():
@@ -869,8 +874,10 @@ def main(out):
     # ConvTranspose). ONNX Runtime quantizes such a Conv, ConvTranspose or Gemm weight itself when
     # the layer reads a DequantizeLinear and feeds a QuantizeLinear.
     with seeded(26):
-        case('float-layers-qat', "Conv, ConvTranspose and Linear layers left float (qconfig None) between quantized ones, and a quantized ConvTranspose whose weight FX's QAT preparation leaves float: ONNX Runtime quantizes those weights itself (int8 per tensor) where the layer reads a DequantizeLinear and feeds a QuantizeLinear; the Linear after a Flatten it does not",
-             FloatLayers(), (torch.randn(1, 3, 8, 8),), 'per_channel_symmetric', lambda m: [], float_modules=('conv2', 'up', 'fc'))
+        case('float-layers-qat', "Conv, ConvTranspose and Linear layers left float (qconfig None) between quantized ones, and a quantized ConvTranspose whose weight FX's QAT preparation leaves float: ONNX Runtime quantizes those weights itself (int8 per tensor) where the layer reads a DequantizeLinear and feeds a QuantizeLinear; the Linear after a Flatten it does not; a Linear on tokens (MatMul and Add) it quantizes as the Gemm it makes of them. FX gives the tokens' flatten an observer of its own, so that Reshape requantizes",
+             FloatLayers(), (torch.randn(1, 3, 8, 8),), 'per_channel_symmetric',
+             lambda m: [['shared-qparams', n] for n in requantized(m, 'Reshape', 'Transpose', 'Flatten')], ort_errors=lambda m: [],
+             float_modules=('conv2', 'up', 'fc', 'proj'))
     # DenseNet's transitions call avg_pool2d, which PyTorch exports as a Pad of zeros and an
     # AveragePool with no Q/DQ between: ONNX Runtime's PadFusion folds the Pad into the pool.
     with seeded(27):

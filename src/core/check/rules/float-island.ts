@@ -260,20 +260,32 @@ function reachesQuantizeAlone(graph: QGraph, n: QNode, depth = 0): boolean {
 
 /**
  * Whether ONNX Runtime quantizes this node's float weight before its QNN EP sees the node
- * (WeightBiasQuantization): a Conv, ConvTranspose or Gemm with a float32 weight, a per-tensor
- * quantized input 0, any bias a float initializer of rank 1, and an output that reaches a Q alone.
+ * (WeightBiasQuantization): a Conv, ConvTranspose or Gemm (or a MatMul that its MatMulAddFusion
+ * makes a Gemm with the Add of its bias) with a float32 weight, a per-tensor quantized input 0, any
+ * bias a float initializer of rank 1, and an output that reaches a Q alone.
  */
 function ortQuantizesWeight(graph: QGraph, n: QNode, w: QPort): boolean {
-  if (!ORT_QUANTIZED_WEIGHT_OPS.has(n.opType) || (n.domain && n.domain !== 'ai.onnx')) return false;
+  if (n.domain && n.domain !== 'ai.onnx') return false;
+  // A MatMul counts as the Gemm it becomes: its bias is the Add's other input, its output the Add's.
+  const add = n.opType === 'MatMul' ? gemmAddOf(graph, n) : undefined;
+  if (!ORT_QUANTIZED_WEIGHT_OPS.has(n.opType) && !add) return false;
   if (w.index !== 1 || w.dtype !== 'float32') return false;
   if (
     !ortReadsDq(n.inputs[0], graph.deployedOpset ?? graph.opset) ||
     n.inputs[0]?.encoding?.granularity !== 'per-tensor'
   )
     return false;
-  const bias = n.inputs.find((p) => p.index === 2);
+  const bias = add ? add.inputs.find((p) => p.tensor !== n.outputs[0]?.tensor) : n.inputs.find((p) => p.index === 2);
   if (bias && (bias.encoding || !bias.constant || bias.shape?.length !== 1)) return false;
-  return reachesQuantizeAlone(graph, n);
+  return reachesQuantizeAlone(graph, add ?? n);
+}
+
+/** The Add that ONNX Runtime's MatMulAddFusion joins to this MatMul in a Gemm (fusions.ts marks the tensor between). */
+function gemmAddOf(graph: QGraph, matmul: QNode): QNode | undefined {
+  const out = matmul.outputs[0];
+  if (!out || !graph.fusedTensors?.[out.tensor]?.includes('ort')) return undefined;
+  const readers = readersOf(graph).direct.get(out.tensor) ?? [];
+  return readers.length === 1 && readers[0]!.opType === 'Add' ? readers[0] : undefined;
 }
 
 /**
