@@ -297,7 +297,7 @@ export const ortFloatWeightRule: Rule = {
   id: 'ort-float-weight',
   title: 'ONNX Runtime runs a node whose weight stays float as a float op',
   description:
-    "Under ONNX Runtime's QNN EP, a Conv, Gemm, MatMul or normalization whose activations are quantized but whose weight (or normalization scale) has no DequantizeLinear is not a QDQ node group: it runs as a float op, in FP16 on the HTP (slower) when FP16 precision is on, and on the CPU on V68 or with FP16 precision off. Float Conv and Gemm biases are left out: ONNX Runtime quantizes them itself. So it does a float32 Conv, ConvTranspose or Gemm weight when the input is quantized per tensor and the output reaches a QuantizeLinear alone (through Relu or Clip at most): int8 per tensor, a repair whose precision the model does not state.",
+    "Under ONNX Runtime's QNN EP, a Conv, Gemm, MatMul or normalization whose activations are quantized but whose weight (or normalization scale) has no DequantizeLinear is not a QDQ node group: it runs as a float op, in FP16 on the HTP (slower) when FP16 precision is on, and on the CPU on V68 or with FP16 precision off. Float Conv and Gemm biases are left out: ONNX Runtime quantizes them itself. So it does a float32 Conv, ConvTranspose or Gemm weight (and a MatMul's, where its MatMulAddFusion makes the MatMul and the Add of its bias a Gemm) when the input is quantized per tensor and the output reaches a QuantizeLinear alone (through Relu or Clip at most): int8 per tensor, a repair whose precision the model does not state.",
   check(ctx) {
     if (ctx.pack.backend !== 'htp' || !ctx.qnnOp) return [];
     if (!ctx.node.inputs.some((p) => p.role === 'activation' && p.encoding)) return [];
