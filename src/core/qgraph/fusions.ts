@@ -236,7 +236,10 @@ function matmulAddIntoGemm(matmul: QNode, add: QNode, sizeOf: SizeOf): boolean {
 }
 
 /** The latest version of an op at `opset`, from the versions the op has had. */
-const versionAt = (history: readonly number[], opset: number) => [...history].reverse().find((v) => v <= opset);
+function versionAt(history: readonly number[], opset: number): number | undefined {
+  for (let i = history.length - 1; i >= 0; i--) if (history[i]! <= opset) return history[i];
+  return undefined;
+}
 
 /**
  * The ops ONNX Runtime's QDQPropagationTransformer moves Q/DQ across (qdq_propagation.cc,
