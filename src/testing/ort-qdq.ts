@@ -278,3 +278,17 @@ export function buildOpTest(t: OpTest): Model {
   const imports = [{ domain: '', version: opset }, ...[...extra].map((domain) => ({ domain, version: 1 }))];
   return readOnnx(writeOnnx(b.toModel({ opset: imports, irVersion: 10 })), { fileName: `${t.source}.onnx` });
 }
+
+/**
+ * Adds a uint8 QuantizeLinear → DequantizeLinear pair on `tensor` with its own scale and zero point
+ * (`<tensor>_scale`, `<tensor>_zp`; the nodes `<tensor>_Q` and `<tensor>_DQ`), and returns the
+ * DequantizeLinear's output.
+ */
+export function u8QdqPair(b: GraphBuilder, tensor: string, scale: number, zp: number): string {
+  b.initializer(`${tensor}_scale`, new Float32Array([scale]), []);
+  b.initializer(`${tensor}_zp`, new Uint8Array([zp]), [], 'uint8');
+  const qparams = [`${tensor}_scale`, `${tensor}_zp`];
+  b.node('QuantizeLinear', [tensor, ...qparams], [`${tensor}_q`], {}, { name: `${tensor}_Q` });
+  b.node('DequantizeLinear', [`${tensor}_q`, ...qparams], [`${tensor}_dq`], {}, { name: `${tensor}_DQ` });
+  return `${tensor}_dq`;
+}

@@ -19,6 +19,7 @@ import { readOnnx } from '../model/read-onnx';
 import { attr, writeOnnx } from '../model/write-onnx';
 import { qgraphFromQdq } from '../qgraph/from-qdq';
 import type { QGraph } from '../qgraph/qgraph';
+import { u8QdqPair } from '../../testing/ort-qdq';
 import { validate } from './validate';
 
 const under = async (graph: QGraph, flow: Flow, soc = 'SM8650') =>
@@ -33,22 +34,7 @@ const build = (b: GraphBuilder, opset: number, fileName: string) =>
     readOnnx(writeOnnx(b.toModel({ opset: [{ domain: '', version: opset }], irVersion: 8 })), { fileName }),
   );
 
-/** A uint8 QuantizeLinear → DequantizeLinear pair on `tensor` with its own scale and zero point. */
-function qdq(b: GraphBuilder, tensor: string, scale: number, zp: number): string {
-  b.initializer(`${tensor}_scale`, new Float32Array([scale]), []);
-  b.initializer(`${tensor}_zp`, new Uint8Array([zp]), [], 'uint8');
-  b.node('QuantizeLinear', [tensor, `${tensor}_scale`, `${tensor}_zp`], [`${tensor}_q`], {}, { name: `${tensor}_Q` });
-  b.node(
-    'DequantizeLinear',
-    [`${tensor}_q`, `${tensor}_scale`, `${tensor}_zp`],
-    [`${tensor}_dq`],
-    {},
-    {
-      name: `${tensor}_DQ`,
-    },
-  );
-  return `${tensor}_dq`;
-}
+const qdq = u8QdqPair;
 
 /** Values spread over [lo, hi] (the tests' MakeInitializer draws them at random in that range). */
 const spread = (n: number, lo: number, hi: number) =>

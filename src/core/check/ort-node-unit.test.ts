@@ -15,6 +15,7 @@ import { attr, writeOnnx } from '../model/write-onnx';
 import { qgraphFromQdq } from '../qgraph/from-qdq';
 import type { QGraph } from '../qgraph/qgraph';
 import { quantizeBytes } from '../../testing/quantize-file';
+import { u8QdqPair } from '../../testing/ort-qdq';
 import { validate } from './validate';
 
 const under = async (graph: QGraph, flow: Flow, soc = 'SM8650') =>
@@ -31,19 +32,7 @@ function meanTwoInputsQU8(): QGraph {
   const b = new GraphBuilder('mean_two_inputs_qu8');
   const pair = (tensor: string, lo: number, hi: number) => {
     const scale = (hi - Math.min(lo, 0)) / 255;
-    b.initializer(`${tensor}_scale`, new Float32Array([scale]), []);
-    b.initializer(`${tensor}_zp`, new Uint8Array([Math.round(-Math.min(lo, 0) / scale)]), [], 'uint8');
-    b.node('QuantizeLinear', [tensor, `${tensor}_scale`, `${tensor}_zp`], [`${tensor}_q`], {}, { name: `${tensor}_Q` });
-    b.node(
-      'DequantizeLinear',
-      [`${tensor}_q`, `${tensor}_scale`, `${tensor}_zp`],
-      [`${tensor}_dq`],
-      {},
-      {
-        name: `${tensor}_DQ`,
-      },
-    );
-    return `${tensor}_dq`;
+    return u8QdqPair(b, tensor, scale, Math.round(-Math.min(lo, 0) / scale));
   };
   b.input('input0', 'float32', [1, 2, 2]);
   b.input('input1', 'float32', [1, 2, 2]);
