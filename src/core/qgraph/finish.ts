@@ -35,6 +35,7 @@ export function finishGraph(
     staticTensors,
     fusedTensors,
     ...(fusions.ortQuantized.size > 0 ? { ortQuantized } : {}),
+    ...(fusions.matmulAdd.size > 0 ? { matmulAddProducts: [...fusions.matmulAdd] } : {}),
     ...(dynamic && dynamic.tensors.length > 0 ? { dynamic } : {}),
     ...(opset !== undefined ? { opset } : {}),
   };

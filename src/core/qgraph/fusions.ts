@@ -37,6 +37,12 @@ export interface Fusions {
    * a DQ forward, across the op next to them), with what it does, for the finding's words.
    */
   ortQuantized: Map<string, string>;
+  /**
+   * MatMul products read by the Add of their bias, which every flow fuses here (ONNX Runtime where
+   * the sizes are fixed): the quantizer still quantizes them, so its export has both nodes in QDQ
+   * under every flow whatever the sizes, as it always had.
+   */
+  matmulAdd: Set<string>;
 }
 
 /**
@@ -82,6 +88,7 @@ export function findFusions(
     for (const p of n.outputs) producer.set(p.tensor, n);
   }
   const tensors = new Map<string, readonly Flow[]>();
+  const matmulAdd = new Set<string>();
   const fusedNodes = new Map<string, string>();
   /**
    * The single reader of a node's only output (not a graph output), also through its Q/DQ pair:
@@ -113,8 +120,11 @@ export function findFusions(
       n.inputs[1]?.constant &&
       next.opType === 'Add' &&
       next.inputs.some((p) => p.constant)
-    )
-      tensors.set(out, matmulAddIntoGemm(n, next, sizeOf) ? ALL : ['qnn', 'executorch']);
+    ) {
+      const gemm = matmulAddIntoGemm(n, next, sizeOf);
+      tensors.set(out, gemm ? ALL : ['qnn', 'executorch']);
+      if (gemm) matmulAdd.add(out);
+    }
   }
   // GELU: x / sqrt(2) → Erf → + 1 → × x (→ × 0.5, in either order).
   for (const erf of nodes) {
@@ -145,7 +155,7 @@ export function findFusions(
       for (const n of [first, t, last])
         rank5.set(n.id, 'refused' in lowered ? { flows: [], ...lowered } : { flows: ['ort'], ...lowered });
   }
-  return { tensors, nodes: fusedNodes, rank5, ortQuantized };
+  return { tensors, nodes: fusedNodes, rank5, ortQuantized, matmulAdd };
 }
 
 /**

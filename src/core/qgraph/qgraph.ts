@@ -190,6 +190,11 @@ export interface QGraph {
    * on them), with what it does.
    */
   ortQuantized?: Record<string, string>;
+  /**
+   * MatMul products read by the Add of their bias that every flow fuses (fusions.ts): the quantizer
+   * quantizes them all the same.
+   */
+  matmulAddProducts?: string[];
   /** Tensors whose size is not fixed before a run, and why (dynamic.ts); absent when there are none. */
   dynamic?: DynamicShapes;
   /**

@@ -234,8 +234,12 @@ export function annotate(
   const twoBitLinear: string[] = [];
   const byId = new Map<string, Model['graph']['nodes'][number]>(model.graph.nodes.map((n) => [n.id, n]));
   // Tensors inside a pattern every flow fuses into one op (GELU's Div/Erf/Add, HardSwish's
-  // HardSigmoid) never exist on the NPU: quantizing them would break the fusion.
-  const fusedEverywhere = (tensor: string) => graph.fusedTensors?.[tensor]?.length === FLOWS.length;
+  // HardSigmoid) never exist on the NPU: quantizing them would break the fusion. A MatMul's product
+  // before the Add of its bias is quantized all the same: ONNX Runtime fuses the two only at fixed
+  // sizes, and with a Q/DQ between them both are QDQ node groups under every flow.
+  const kept = new Set(graph.matmulAddProducts ?? []);
+  const fusedEverywhere = (tensor: string) =>
+    graph.fusedTensors?.[tensor]?.length === FLOWS.length && !kept.has(tensor);
   const set = (tensor: string, spec: TensorSpec) => {
     if (tensor && !tensors.has(tensor) && isFloatType(types.get(tensor)) && !fusedEverywhere(tensor))
       tensors.set(tensor, spec);
