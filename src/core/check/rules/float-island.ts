@@ -58,8 +58,8 @@ function connect(members: readonly QNode[]): QNode[][] {
  *
  * ONNX Runtime sees more of them: an encoding the converters carry across a Flatten, Expand, Tile,
  * Gather, Split or DepthToSpace written without its own Q/DQ reaches no node there (its QDQ
- * propagation crosses Reshape, Transpose, Squeeze, Unsqueeze and Slice only). Islands that holds
- * are reported under that flow alone, in place of the ones they contain.
+ * propagation crosses Reshape, Transpose, Squeeze, Unsqueeze and Slice only). Islands holding
+ * such a tensor are reported under that flow alone, in place of the ones they contain.
  */
 export const floatIslandRule: GraphRule = {
   id: 'float-island',
@@ -80,21 +80,19 @@ export const floatIslandRule: GraphRule = {
       !!p.inherited &&
       !ortReadsDq(p, opset) &&
       !isIndexPort(n.opType, n.outputs.includes(p) ? 'output' : 'input', p.index);
+    /** Which ports are float: as the converters see them, or as ONNX Runtime does. */
     const views = {
-      all: { float: (n: QNode, p: QPort) => floatPort(n, p, statics), quant: (_n: QNode, p: QPort) => quantPort(p) },
-      ort: {
-        float: (n: QNode, p: QPort) => floatPort(n, p, statics) || pastOrt(n, p),
-        quant: (n: QNode, p: QPort) => quantPort(p) && !pastOrt(n, p),
-      },
+      all: (n: QNode, p: QPort) => floatPort(n, p, statics),
+      ort: (n: QNode, p: QPort) => floatPort(n, p, statics) || pastOrt(n, p),
     };
-    const islandsOf = (view: (typeof views)['all']) => {
+    const islandsOf = (float: (n: QNode, p: QPort) => boolean) => {
       const members: QNode[] = [];
       for (const n of ctx.graph.nodes) {
         const op = ctx.mappedOps.get(n.id);
         if (op === undefined || op === null) continue; // transparent, folded, or reported as unsupported
         const acts = [...n.inputs.filter((p) => p.role === 'activation'), ...n.outputs];
         const leaks = n.outputs.some((p) => p.encoding && !p.inherited && (p.feedsFloat || p.graphOutput));
-        if (acts.some((p) => view.float(n, p)) || leaks) members.push(n);
+        if (acts.some((p) => float(n, p)) || leaks) members.push(n);
       }
       return connect(members);
     };
