@@ -21,6 +21,7 @@
  * takes (qnn_node_group/reshape_transpose_rank5.cc, gather_transpose_reshape_fusion.cc).
  */
 import { FLOWS, type Flow } from '../../../rules/types';
+import { opVersionAt } from '../model/opset';
 import type { QNode, QPort } from './qgraph';
 
 const ALL: readonly Flow[] = FLOWS;
@@ -199,8 +200,7 @@ function propagatedByOrt(
   for (const m of nodes) {
     if (m.opType !== 'MaxPool' || !carries(m)) continue;
     const input = m.inputs.find((p) => p.index === 0);
-    const carried = !input?.inherited || (input.inheritedThrough ?? []).every((op) => ortCarriesQdq(op, opset));
-    if (!input?.encoding || !carried || input.encoding.granularity !== 'per-tensor') continue;
+    if (!input || !ortSeesDq(input, opset) || input.encoding!.granularity !== 'per-tensor') continue;
     if ((readers.get(input.tensor) ?? []).length !== 1) continue;
     const queue = [m];
     for (let n = queue.shift(), steps = 0; n && steps < 64; n = queue.shift(), steps++) {
@@ -245,24 +245,18 @@ function matmulAddIntoGemm(matmul: QNode, add: QNode, sizeOf: SizeOf): boolean {
   return biasDims.length === 1 && biasDims[0] === n;
 }
 
-/** The latest version of an op at `opset`, from the versions the op has had. */
-function versionAt(history: readonly number[], opset: number): number | undefined {
-  for (let i = history.length - 1; i >= 0; i--) if (history[i]! <= opset) return history[i];
-  return undefined;
-}
-
 /**
  * The ops ONNX Runtime's QDQPropagationTransformer moves Q/DQ across (qdq_propagation.cc,
  * CanNodePropagate), with the versions it lists among those each op has had; and the ones its
  * Level 1 rules remove (EliminateIdentity, EliminateDropout), across which a DQ reaches the reader.
  */
-const ORT_PROPAGATES = new Map<string, { history: number[]; listed: number[] }>([
-  ['MaxPool', { history: [1, 8, 10, 11, 12, 22], listed: [12] }],
-  ['Reshape', { history: [1, 5, 13, 14, 19, 21, 23, 24, 25], listed: [5, 13, 14, 19, 21] }],
-  ['Transpose', { history: [1, 13, 21, 23, 24, 25], listed: [1, 13, 21] }],
-  ['Squeeze', { history: [1, 11, 13, 21, 23, 24, 25], listed: [1, 11, 13, 21] }],
-  ['Unsqueeze', { history: [1, 11, 13, 21, 23, 24, 25], listed: [1, 11, 13, 21] }],
-  ['Slice', { history: [1, 10, 11, 13], listed: [1, 10, 11, 13] }],
+const ORT_PROPAGATES = new Map<string, readonly number[]>([
+  ['MaxPool', [12]],
+  ['Reshape', [5, 13, 14, 19, 21]],
+  ['Transpose', [1, 13, 21]],
+  ['Squeeze', [1, 11, 13, 21]],
+  ['Unsqueeze', [1, 11, 13, 21]],
+  ['Slice', [1, 10, 11, 13]],
 ]);
 const ORT_REMOVES = new Set(['Identity', 'Dropout']);
 
@@ -272,17 +266,25 @@ const ORT_REMOVES = new Set(['Identity', 'Dropout']);
  */
 export function ortCarriesQdq(op: string, opset: number | undefined): boolean {
   if (ORT_REMOVES.has(op)) return true;
-  const p = ORT_PROPAGATES.get(op);
-  if (!p) return false;
-  const v = versionAt(p.history, opset ?? 13);
-  return v !== undefined && p.listed.includes(v);
+  const listed = ORT_PROPAGATES.get(op);
+  const v = opVersionAt(op, opset ?? 13);
+  return !!listed && v !== undefined && listed.includes(v);
+}
+
+/**
+ * Whether ONNX Runtime sees a DequantizeLinear right before this quantized input: the encoding was
+ * written there, or carried only across ops it moves Q/DQ across too (not Flatten, Expand, Tile,
+ * Gather, Split or DepthToSpace).
+ */
+export function ortSeesDq(p: QPort | undefined, opset: number | undefined): boolean {
+  return !!p?.encoding && (!p.inherited || (p.inheritedThrough ?? []).every((op) => ortCarriesQdq(op, opset)));
 }
 
 /** The ops PadFusion moves a Pad into, with the versions VerifyNotCastChild lists. */
-const PAD_FUSES_INTO = new Map<string, { history: number[]; fused: number[] }>([
-  ['Conv', { history: [1, 11, 22], fused: [1, 11] }],
-  ['AveragePool', { history: [1, 7, 10, 11, 19, 22], fused: [7, 10, 11, 19] }],
-  ['MaxPool', { history: [1, 8, 10, 11, 12, 22], fused: [1, 8, 10, 11, 12] }],
+const PAD_FUSES_INTO = new Map<string, readonly number[]>([
+  ['Conv', [1, 11]],
+  ['AveragePool', [7, 10, 11, 19]],
+  ['MaxPool', [1, 8, 10, 11, 12]],
 ]);
 
 /**
@@ -296,7 +298,7 @@ const PAD_FUSES_INTO = new Map<string, { history: number[]; fused: number[] }>([
 function padFusesInto(pad: QNode, next: QNode, opset: number | undefined): boolean {
   if (opset === undefined || (pad.domain && pad.domain !== 'ai.onnx') || (next.domain && next.domain !== 'ai.onnx'))
     return false;
-  const padVersion = versionAt([1, 2, 11, 13, 18, 19, 21, 23, 24, 25], opset);
+  const padVersion = opVersionAt('Pad', opset);
   if (!padVersion || padVersion > 19 || pad.inputs.length > 3 || pad.inputs.some((p) => p.index > 2)) return false;
   if ((pad.attrs?.mode ?? 'constant') !== 'constant') return false;
   let pads: readonly number[] | undefined;
@@ -314,9 +316,9 @@ function padFusesInto(pad: QNode, next: QNode, opset: number | undefined): boole
   const half = pads.length / 2;
   if (pads[0] !== 0 || pads[1] !== 0 || pads[half] !== 0 || pads[half + 1] !== 0 || pads.some((v) => v < 0))
     return false;
-  const h = PAD_FUSES_INTO.get(next.opType);
-  const v = h ? versionAt(h.history, opset) : undefined;
-  if (!h || v === undefined || !h.fused.includes(v) || next.outputs.length > 1) return false;
+  const fused = PAD_FUSES_INTO.get(next.opType);
+  const v = opVersionAt(next.opType, opset);
+  if (!fused || v === undefined || !fused.includes(v) || next.outputs.length > 1) return false;
   if (next.inputs[0]?.tensor !== pad.outputs[0]?.tensor) return false;
   const autoPad = next.attrs?.auto_pad;
   if (autoPad !== undefined && autoPad !== 'NOTSET') return false;

@@ -1,6 +1,6 @@
 import { FLOWS, type Flow, type Outcome, type Source } from '../../../../rules/types';
 import { isIndexPort, isNonFloatDtype, type QGraph, type QNode, type QPort } from '../../qgraph/qgraph';
-import { ortCarriesQdq } from '../../qgraph/fusions';
+import { ortCarriesQdq, ortSeesDq } from '../../qgraph/fusions';
 import type { RawFinding } from '../finding';
 import {
   FLOW_NAMES,
@@ -78,7 +78,7 @@ export const floatIslandRule: GraphRule = {
       p.role === 'activation' &&
       !!p.encoding &&
       !!p.inherited &&
-      !ortReadsDq(p, opset) &&
+      !ortSeesDq(p, opset) &&
       !isIndexPort(n.opType, n.outputs.includes(p) ? 'output' : 'input', p.index);
     /** Which ports are float: as the converters see them, or as ONNX Runtime does. */
     const views = {
@@ -208,15 +208,6 @@ const ORT_WEIGHT_QUANTIZATION: Source = {
   note: "It quantizes a float32 weight initializer of a Conv, ConvTranspose or Gemm whose input 0 comes from a per-tensor DequantizeLinear and whose output reaches a QuantizeLinear through nothing but Relu or Clip, without branching: int8, one scale for the whole tensor, from the weight's minimum and maximum (GetQuantizationParameter, not symmetric), and the float bias to int32 with the input scale times that scale. Tested in onnxruntime/test/optimizer/qdq_transformer_test.cc (WeightBiasQuantization_Conv_Weight_Bias, _ConvWithReLU, _SkipIfOutputNotQuantized, _Gemm_Weight). Session option session.disable_quant_qdq turns it off, and the node is then a float op.",
 };
 
-/**
- * Whether ONNX Runtime sees a DequantizeLinear right before this quantized input: the encoding was
- * written there, or carried only across ops ONNX Runtime moves Q/DQ across too (fusions.ts,
- * ortCarriesQdq: its QDQPropagationTransformer crosses Reshape, Transpose, Squeeze, Unsqueeze and
- * Slice, not Flatten, Expand, Tile, Gather, Split or DepthToSpace).
- */
-const ortReadsDq = (p: QPort | undefined, opset: number | undefined): boolean =>
-  !!p?.encoding && (!p.inherited || (p.inheritedThrough ?? []).every((op) => ortCarriesQdq(op, opset)));
-
 /** Ops whose float32 weight ONNX Runtime's WeightBiasQuantization quantizes itself. */
 const ORT_QUANTIZED_WEIGHT_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm']);
 
@@ -269,7 +260,7 @@ function ortQuantizesWeight(graph: QGraph, n: QNode, w: QPort): boolean {
   if (!ORT_QUANTIZED_WEIGHT_OPS.has(n.opType) && !add) return false;
   if (w.index !== 1 || w.dtype !== 'float32') return false;
   if (
-    !ortReadsDq(n.inputs[0], graph.deployedOpset ?? graph.opset) ||
+    !ortSeesDq(n.inputs[0], graph.deployedOpset ?? graph.opset) ||
     n.inputs[0]?.encoding?.granularity !== 'per-tensor'
   )
     return false;

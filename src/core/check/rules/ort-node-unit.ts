@@ -1,4 +1,5 @@
 import type { Source } from '../../../../rules/types';
+import { opVersionAt, opVersions } from '../../model/opset';
 import { floatLeavesNpu, noFloatReason, violation, type Rule } from './context';
 
 /**
@@ -32,28 +33,26 @@ const SRC: Source = {
 
 /**
  * Ops whose selector ONNX Runtime registers for some versions only: the node's version (the
- * latest of `history` at the model's opset) must be one of `grouped`. MaxPool forms a group as
+ * latest of its versions at the model's opset, model/opset.ts) must be one of these. MaxPool forms a group as
  * MaxPool-12 only, the first version that takes 8-bit values (not MaxPool-22, whose version the
  * list lacks).
  */
-const VERSIONED: Record<string, { history: readonly number[]; grouped: readonly number[] }> = {
-  MaxPool: { history: [1, 8, 10, 11, 12, 22], grouped: [12] },
-};
+const VERSIONED = new Map<string, readonly number[]>([['MaxPool', [12]]]);
 
 /** The version of `op` a model at `opset` uses, where the op's selector depends on it; else undefined. */
 function ungroupedVersion(op: string, opset: number | undefined): number | undefined {
-  const v = VERSIONED[op];
-  if (!v || opset === undefined) return undefined;
-  const since = [...v.history].reverse().find((h) => h <= opset);
-  return since !== undefined && !v.grouped.includes(since) ? since : undefined;
+  const grouped = VERSIONED.get(op);
+  if (!grouped || opset === undefined) return undefined;
+  const since = opVersionAt(op, opset);
+  return since !== undefined && !grouped.includes(since) ? since : undefined;
 }
 
 /** The opsets at which `op` is a version ONNX Runtime groups ("12 to 21"). */
 function versionOpsets(op: string): string {
-  const v = VERSIONED[op];
-  if (!v) return '';
-  const from = v.grouped[0]!;
-  const next = v.history.find((h) => h > v.grouped[v.grouped.length - 1]!);
+  const grouped = VERSIONED.get(op);
+  if (!grouped) return '';
+  const from = grouped[0]!;
+  const next = opVersions(op)?.find((h) => h > grouped[grouped.length - 1]!);
   return next === undefined ? `${from} or later` : `${from} to ${next - 1}`;
 }
 
@@ -81,7 +80,9 @@ export const ortNodeUnitRule: Rule = {
     const noFloat = floatLeavesNpu(ctx.pack, ctx.soc);
     const opNote = OP_NOTES[node.opType];
     const op = version === undefined ? node.opType : `${node.opType}-${version}`;
-    const grouped = VERSIONED[node.opType]?.grouped.map((v) => `${node.opType}-${v}`).join(' or ');
+    const grouped = VERSIONED.get(node.opType)
+      ?.map((v) => `${node.opType}-${v}`)
+      .join(' or ');
     const opsets = versionOpsets(node.opType);
     return [
       violation(undefined, 'input', {
