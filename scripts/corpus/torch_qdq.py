@@ -27,7 +27,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 39
+GENERATOR_VERSION = 40
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 # Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
@@ -760,6 +760,20 @@ class FloatLayers(torch.nn.Module):
         return self.fc2(self.fc(u.flatten(1))), self.proj(tokens) + self.projq(tokens)
 
 
+class GroupNormBlock(torch.nn.Module):
+    """Conv, GroupNorm (4 groups), Conv. At opset 13 PyTorch exports the GroupNorm as Reshape ->
+    InstanceNormalization -> Reshape -> Mul -> Add, the second Reshape's shape read from the input by
+    a Shape: that Shape and the first Reshape read one DequantizeLinear."""
+    def __init__(self):
+        super().__init__()
+        self.c1 = torch.nn.Conv2d(3, 16, 3, padding=1)
+        self.gn = torch.nn.GroupNorm(4, 16)
+        self.c2 = torch.nn.Conv2d(16, 16, 3, padding=1)
+
+    def forward(self, x):
+        return self.c2(self.gn(self.c1(x)))
+
+
 def traceable_shufflenet_v2():
     """torchvision's ShuffleNetV2 x0.5 (its stage repeats and widths) with blocks FX can trace:
     torchvision's block unpacks x.chunk(2) and its channel_shuffle unpacks x.size(). The same ops
@@ -883,6 +897,11 @@ def main(out):
     with seeded(27):
         case('densenet-mini-pc-sym', "torchvision DenseNet (growth rate 8, blocks of 2): its transitions' average pools export as a Pad of zeros and an AveragePool with no Q/DQ between, float on the NPU except under ONNX Runtime, which folds the Pad into the pool; its BatchNorms after each concatenation keep float weights",
              torchvision.models.DenseNet(growth_rate=8, block_config=(2, 2, 2), num_init_features=16, num_classes=10), img, 'per_channel_symmetric', lambda m: [])
+    # One DequantizeLinear read by a Reshape and a Shape: ONNX Runtime gives each reader a copy
+    # (EnsureUniqueDQForNodeUnit) before its QDQ propagation, which then moves the Reshape's.
+    with seeded(28):
+        case('groupnorm-opset13', "GroupNorm between convolutions at opset 13 (Reshape, InstanceNormalization, Reshape, Mul, Add; FX leaves it float): the first Reshape shares its DequantizeLinear with a Shape, which ONNX Runtime copies for each reader, so under every flow the float island starts at the InstanceNormalization",
+             GroupNormBlock(), (torch.randn(1, 3, 16, 16),), 'per_channel_symmetric', lambda m: [])
 
     # Float exports for the quantizer's regression corpus (src/core/quant/float-corpus.test.ts).
     floats = []

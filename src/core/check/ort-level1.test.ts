@@ -6,9 +6,12 @@
  *   DequantizeLinear and a QuantizeLinear (qdq_transformer/weight_bias_quantization.cc);
  * - PadFusion folds a Pad of zeros into the Conv or pool that reads it (pad_fusion.cc);
  * - QDQPropagationTransformer carries Q/DQ across Reshape, Transpose, Squeeze, Unsqueeze and Slice
- *   only, so a layer after a Flatten reads float values.
+ *   only, so a layer after a Flatten reads float values. It moves a DQ with one reader only, which
+ *   every DQ is by then: InferenceSession first gives each reader of a shared DQ a copy
+ *   (EnsureUniqueDQForNodeUnit, ensure_unique_dq_for_node_unit.cc).
  * Cases transcribed from its optimizer tests (test/optimizer/qdq_transformer_test.cc,
- * graph_transform_test.cc with testdata/transform/fusion/fuse-pad-*.onnx), and PyTorch exports.
+ * ensure_unique_dq_for_node_unit_test.cc, graph_transform_test.cc with
+ * testdata/transform/fusion/fuse-pad-*.onnx), and PyTorch exports.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -282,10 +285,15 @@ describe('QDQ propagation: ONNX Runtime carries Q/DQ across Reshape, Transpose, 
    * DQ → Flatten or Reshape → Gemm (quantized weight) → Q, the data-movement op with no Q/DQ of its
    * own. QDQPropagation_DQForward: a DQ moves forward across Transpose, MaxPool-12 and Reshape.
    */
-  function moveThenGemm(op: 'Flatten' | 'Reshape'): QGraph {
+  function moveThenGemm(op: 'Flatten' | 'Reshape', sharedDq = false): QGraph {
     const b = new GraphBuilder(`${op.toLowerCase()}_gemm`);
     b.input('input', 'float32', [1, 4, 2, 2]);
     const x = qdq(b, 'input', 0.02, 128);
+    // A second reader of the DQ: a Relu, its own QDQ node group.
+    if (sharedDq) {
+      b.node('Relu', [x], ['side'], {}, { name: 'Relu' });
+      b.output(qdq(b, 'side', 0.02, 128), 'float32');
+    }
     if (op === 'Flatten') b.node('Flatten', [x], ['flat'], {}, { name: 'Flatten' });
     else {
       b.initializer('shape', new BigInt64Array([1n, 16n]), [2], 'int64');
@@ -309,6 +317,40 @@ describe('QDQ propagation: ONNX Runtime carries Q/DQ across Reshape, Transpose, 
     for (const flow of ['qnn', 'ort', 'executorch'] as const)
       expect(await of(moveThenGemm('Reshape'), 'float-island', flow)).toEqual([]);
   });
+
+  it('a DQ other nodes read too is moved all the same: ONNX Runtime first gives each reader its own (EnsureUniqueDQForNodeUnit)', async () => {
+    // PropagateDQForward asks for a DQ with one reader (CheckOutputEdges), but InferenceSession
+    // duplicates a shared DQ per reader before any Level 1 optimizer runs.
+    const g = moveThenGemm('Reshape', true);
+    for (const flow of ['qnn', 'ort', 'executorch'] as const) expect(await of(g, 'float-island', flow)).toEqual([]);
+    expect(await of(moveThenGemm('Flatten', true), 'float-island', 'ort')).toEqual([['Flatten', 'slower', 'warning']]);
+  });
+
+  const groupNorm = '.cache/corpus/torch/groupnorm-opset13.onnx';
+  it.skipIf(!existsSync(groupNorm))(
+    "PyTorch's GroupNorm at opset 13: the Reshape reads a DQ that a Shape reads too, and is quantized all the same",
+    async () => {
+      const g = qgraphFromQdq(
+        readOnnx(new Uint8Array(readFileSync(groupNorm)), { fileName: 'groupnorm-opset13.onnx' }),
+      );
+      const reshape = g.nodes.find((n) => n.name === '/gn/Reshape')!;
+      const dq = reshape.inputs[0]!.tensor;
+      expect(
+        g.nodes
+          .filter((n) => n.inputs.some((p) => p.tensor === dq))
+          .map((n) => n.opType)
+          .sort(),
+      ).toEqual(['Reshape', 'Shape']);
+      // The island starts at the InstanceNormalization (float scale) under every flow: not at the
+      // Reshape, which ONNX Runtime's copy of the DQ reaches.
+      for (const flow of ['qnn', 'ort', 'executorch'] as const) {
+        const islands = (await under(g, flow)).findings.filter((f) => f.rule === 'float-island');
+        expect(islands.map((f) => [f.node, f.actual])).toEqual([
+          ['/gn/InstanceNormalization', '/gn/InstanceNormalization, /gn/Reshape_1, /gn/Mul, /gn/Add'],
+        ]);
+      }
+    },
+  );
 
   const layers = '.cache/corpus/torch/float-layers-qat.onnx';
   it.skipIf(!existsSync(layers))("PyTorch's export: the Flatten before a float Linear", async () => {
@@ -345,12 +387,16 @@ describe('QDQ propagation forward: a DQ before a MaxPool-12 is copied to its out
    * (0, 3, 1, 2) → MaxPool (3x3, pads 1) → Reshape ([-1, 0]); here read by a MatMul with a
    * quantized weight and a Q after it, where the test ends in a Sign.
    */
-  function dqForward(opset: number): QGraph {
+  function dqForward(opset: number, sharedDq = false): QGraph {
     const b = new GraphBuilder('dq_forward');
     b.input('input', 'uint8', [1, 13, 13, 23]);
     b.initializer('in_scale', new Float32Array([0.004]), []);
     b.initializer('in_zp', new Uint8Array([129]), [], 'uint8');
     b.node('DequantizeLinear', ['input', 'in_scale', 'in_zp'], ['x'], {}, { name: 'input_DQ' });
+    if (sharedDq) {
+      b.node('Relu', ['x'], ['side'], {}, { name: 'Relu' });
+      b.output(qdq(b, 'side', 0.004, 129), 'float32');
+    }
     b.node('Transpose', ['x'], ['t'], { perm: attr.ints([0, 3, 1, 2]) }, { name: 'Transpose' });
     b.node(
       'MaxPool',
@@ -375,6 +421,42 @@ describe('QDQ propagation forward: a DQ before a MaxPool-12 is copied to its out
     expect(await of(g, 'float-island', 'qnn')).toEqual([['MaxPool', 'slower', 'warning']]);
     expect(await of(dqForward(11), 'float-island', 'ort')).toEqual([['MaxPool', 'slower', 'warning']]);
   });
+
+  it('a DQ that another node reads too is copied first (EnsureUniqueDQForNodeUnit), so the MaxPool is quantized all the same', async () => {
+    const g = dqForward(13, true);
+    expect(await of(g, 'float-island', 'ort')).toEqual([['MaxPool', 'advice', 'info']]);
+    expect(await of(g, 'float-island', 'qnn')).toEqual([['MaxPool', 'slower', 'warning']]);
+  });
+
+  it.each([false, true])(
+    'a DQ read by the MaxPool and by another node (graph output too: %s): the MaxPool is quantized under ONNX Runtime',
+    async (graphOutput) => {
+      // DQ → {MaxPool → MatMul → Q, Relu → Q}, as ensure_unique_dq_for_node_unit_test.cc's
+      // DQSharedAmongNodes (and ...WithGraphOutput) share a DQ: each reader gets a copy, which for
+      // the MaxPool moves across it.
+      const b = new GraphBuilder('dq_maxpool_shared');
+      b.input('input', 'uint8', [1, 4, 6, 6]);
+      b.initializer('in_scale', new Float32Array([0.004]), []);
+      b.initializer('in_zp', new Uint8Array([129]), [], 'uint8');
+      b.node('DequantizeLinear', ['input', 'in_scale', 'in_zp'], ['x'], {}, { name: 'input_DQ' });
+      if (graphOutput) b.output('x', 'float32');
+      b.node('Relu', ['x'], ['side'], {}, { name: 'Relu' });
+      b.output(qdq(b, 'side', 0.004, 129), 'float32');
+      b.node(
+        'MaxPool',
+        ['x'],
+        ['p'],
+        { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]) },
+        { name: 'MaxPool' },
+      );
+      b.initializer('w', spread(3 * 5, -0.5, 0.5), [3, 5]);
+      b.node('MatMul', ['p', qdq(b, 'w', 0.004, 128)], ['y'], {}, { name: 'MatMul' });
+      b.output(qdq(b, 'y', 0.05, 128), 'float32');
+      const g = build(b, 13, 'dq-maxpool-shared.onnx');
+      expect(await of(g, 'float-island', 'ort')).toEqual([['MaxPool', 'advice', 'info']]);
+      expect(await of(g, 'float-island', 'qnn')).toEqual([['MaxPool', 'slower', 'warning']]);
+    },
+  );
 });
 
 describe('MatMulAddFusion: ONNX Runtime makes a MatMul and the Add of its bias one Gemm', () => {

@@ -200,8 +200,9 @@ function propagatedByOrt(
   for (const m of nodes) {
     if (m.opType !== 'MaxPool' || !carries(m)) continue;
     const input = m.inputs.find((p) => p.index === 0);
+    // A DQ other nodes read too is no obstacle: ONNX Runtime first gives each reader a DQ of its
+    // own (EnsureUniqueDQForNodeUnit, before the Level 1 optimizers).
     if (!input || !ortSeesDq(input, opset) || input.encoding!.granularity !== 'per-tensor') continue;
-    if ((readers.get(input.tensor) ?? []).length !== 1) continue;
     const queue = [m];
     for (let n = queue.shift(), steps = 0; n && steps < 64; n = queue.shift(), steps++) {
       const o = n.outputs[0];

@@ -191,9 +191,9 @@ export const floatIslandRule: GraphRule = {
 };
 
 const ORT_PROPAGATION: Source = {
-  ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/optimizer/qdq_transformer/qdq_propagation.cc (CanNodePropagate: MaxPool 12, Reshape, Transpose, Squeeze, Unsqueeze, Slice; PropagateDQForward); qnn_ep_utils.cc (OrtNodeGroupSelector::CheckQDQNodes: every input from a DQ, every output only to Q nodes)',
+  ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/optimizer/qdq_transformer/qdq_propagation.cc (CanNodePropagate: MaxPool 12, Reshape, Transpose, Squeeze, Unsqueeze, Slice; PropagateDQForward); ensure_unique_dq_for_node_unit.cc, run by inference_session.cc before them; qnn_ep_utils.cc (OrtNodeGroupSelector::CheckQDQNodes: every input from a DQ, every output only to Q nodes)',
   confidence: 'from-code',
-  note: 'The QNN converter and ExecuTorch carry an encoding across data-movement ops (ExecuTorch annotates them with SharedQuantizationSpec). ONNX Runtime moves a DequantizeLinear forward, and a QuantizeLinear back, across the ops CanNodePropagate lists only, and only where the DequantizeLinear has one reader; elsewhere the op and its readers take float values, FP16 on the HTP, or the CPU where float ops leave the NPU.',
+  note: 'The QNN converter and ExecuTorch carry an encoding across data-movement ops (ExecuTorch annotates them with SharedQuantizationSpec). ONNX Runtime moves a DequantizeLinear forward, and a QuantizeLinear back, across the ops CanNodePropagate lists only (it needs a DequantizeLinear with one reader, which every DequantizeLinear is by then: EnsureUniqueDQForNodeUnit first gives each reader a copy of its own); elsewhere the op and its readers take float values, FP16 on the HTP, or the CPU where float ops leave the NPU.',
 };
 
 const ORT_GROUPS: Source = {
