@@ -82,6 +82,26 @@ test('edge labels do not cover each other where edges meet or part (the transfor
   expect(covered).toEqual([]);
 });
 
+const FLOAT_LAYERS = '.cache/corpus/torch/float-layers-qat.onnx';
+test('an edge says what the chosen flow sees: after a Flatten, float under ONNX Runtime (PyTorch export)', async ({
+  page,
+}) => {
+  test.skip(!existsSync(FLOAT_LAYERS), 'run npm run gen:corpus first');
+  await page.goto('/');
+  await waitForGraph(page);
+  await page.getByRole('combobox', { name: 'Flow' }).selectOption('ort');
+  await dropFiles(page, [{ name: 'float-layers-qat.onnx', bytes: new Uint8Array(readFileSync(FLOAT_LAYERS)) }]);
+  await expect(page.getByTestId('model-origin')).toHaveText('float-layers-qat.onnx');
+  const ortOnly = page
+    .locator('.ql-edge-label')
+    .filter({ hasText: /^float under ONNX Runtime \(converters: uint8 scale / });
+  await expect(ortOnly).toHaveCount(1);
+  // The QNN converter carries the encoding across the Flatten: the edge shows it.
+  await page.getByRole('combobox', { name: 'Flow' }).selectOption('qnn');
+  await expect(ortOnly).toHaveCount(0);
+  await expect(page.locator('.ql-edge-label').filter({ hasText: 'ONNX Runtime' })).toHaveCount(0);
+});
+
 test('a finding on a folded model marks the compute node, and the selection follows the toggle', async ({ page }) => {
   await page.goto('/?model=samples/broken-sigmoid-scale.qdq.onnx');
   await waitForGraph(page);

@@ -3,7 +3,7 @@
  * port, whatever the encodings came from (QDQ nodes, an AIMET file, the quantizer's plan).
  */
 import type { Dim } from '../model/types';
-import { describeEncoding, type QuantEncoding } from '../encoding/encoding';
+import type { QuantEncoding } from '../encoding/encoding';
 import type { Flow } from '../../../rules/types';
 import type { DynamicShapes } from './dynamic';
 
@@ -320,44 +320,4 @@ export function inChannelAxis(
     default:
       return 1;
   }
-}
-
-/** Tensor name → a short description of its encoding, from every port of the graph. */
-export function tensorEncodingLabels(graph: QGraph, only?: ReadonlySet<string>): Record<string, string> {
-  return labelsUpTo(graph, only, Infinity)!;
-}
-
-/** The labels, or undefined as soon as there are more than `max` of them. */
-function labelsUpTo(graph: QGraph, only: ReadonlySet<string> | undefined, max: number) {
-  const out: Record<string, string> = {};
-  let count = 0;
-  const label = (tensor: string, enc: QuantEncoding) => {
-    if (!(tensor in out) && (!only || only.has(tensor))) {
-      out[tensor] = describeEncoding(enc);
-      count++;
-    }
-  };
-  const add = (p: QPort) => {
-    if (!p.encoding) return;
-    label(p.tensor, p.encoding);
-    if (p.quantizedAs) label(p.quantizedAs, p.encoding);
-  };
-  for (const n of graph.nodes) {
-    for (const p of n.inputs) add(p);
-    for (const p of n.outputs) add(p);
-    if (count > max) return undefined;
-  }
-  return out;
-}
-
-/**
- * Most encoding labels that travel with every check result. Above it (a 100k-node decoder has
- * some 70k, 0.15 s to receive on the UI thread) the UI asks for the labels of what it shows
- * (`EngineApi.tensorLabels`).
- */
-export const INLINE_LABELS_MAX = 3000;
-
-/** All labels of a graph with few, or undefined (ask per tensor) for one with many. */
-export function inlineEncodingLabels(graph: QGraph): Record<string, string> | undefined {
-  return labelsUpTo(graph, undefined, INLINE_LABELS_MAX);
 }

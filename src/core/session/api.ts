@@ -292,8 +292,15 @@ export interface EngineApi {
   searchOtherGraphs(shownPath: string, query: string): Promise<Answer<{ hits: GraphSearchHit[]; more: boolean }>>;
   /** The node called exactly `name` in a graph other than the one at `shownPath` (a share link's). */
   otherGraphNodeNamed(shownPath: string, name: string): Promise<Answer<{ node: GraphSearchHit | undefined }>>;
-  /** Encoding labels of these tensors, in the model's own encodings or the last plan's. */
-  tensorLabels(tensors: string[], target: 'model' | 'plan'): Promise<Answer<{ labels: Record<string, string> }>>;
+  /**
+   * Encoding labels of these tensors, in the model's own encodings or the last plan's, as the
+   * deployment flow sees them (ONNX Runtime: float past a Flatten, where the converters carry one).
+   */
+  tensorLabels(
+    tensors: string[],
+    target: 'model' | 'plan',
+    flow?: Flow,
+  ): Promise<Answer<{ labels: Record<string, string> }>>;
   /** The first values of an initializer or Constant output visible from a graph. */
   tensorPreview(path: string, tensor: string): Promise<Answer<{ preview: TensorPreview }>>;
 }

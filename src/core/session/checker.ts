@@ -5,14 +5,15 @@
  */
 import { qgraphFromAimet } from '../qgraph/from-aimet';
 import { qgraphFromQdq } from '../qgraph/from-qdq';
-import { inlineEncodingLabels, tensorEncodingLabels, type QGraph } from '../qgraph/qgraph';
+import { inlineEncodingLabels, tensorEncodingLabels } from '../qgraph/labels';
+import type { QGraph } from '../qgraph/qgraph';
 import { UnknownSocError, validate } from '../check/validate';
 import type { Model } from '../model/types';
 import type { ExternalDataSource } from '../model/external-data';
 import type { AimetEncodings } from '../formats/aimet';
 import { buildCheckReport } from '../report/check-report';
 import { loadRulePack, isBackend } from '../../../rules/registry';
-import type { RulePack } from '../../../rules/types';
+import type { Flow, RulePack } from '../../../rules/types';
 import { ConstraintPackError, mergePack, parseUserPack, type UserPack } from '../../../rules/user-pack';
 import { errorReport, reportOf } from '../model/errors';
 import { BACKENDS } from '../../../rules/backends';
@@ -136,7 +137,7 @@ export class Checker {
         result,
         report: buildCheckReport(await this.modelIdentity(this.reportsWait), result),
         packTitle: pack.title,
-        tensorEncodings: inlineEncodingLabels(graph),
+        tensorEncodings: inlineEncodingLabels(graph, settings.flow),
       };
     } catch (err) {
       if (err instanceof UnknownSocError)
@@ -155,9 +156,10 @@ export class Checker {
     }
   }
 
-  /** Encoding labels of some tensors of the model (or of `graph`, a plan). */
-  labels(tensors: readonly string[], graph: QGraph | undefined = this.graph()): Record<string, string> {
-    return graph ? tensorEncodingLabels(graph, new Set(tensors)) : {};
+  /** Encoding labels of some tensors of the model (or of `graph`, a plan), as `flow` sees them. */
+  labels(tensors: readonly string[], graph: QGraph | undefined, flow?: Flow): Record<string, string> {
+    const g = graph ?? this.graph();
+    return g ? tensorEncodingLabels(g, new Set(tensors), flow) : {};
   }
 
   /**

@@ -56,6 +56,7 @@ import type {
 } from './api';
 import type { TensorPreview } from '../model/tensor-values';
 import { isBackend } from '../../../rules/backends';
+import type { Flow } from '../../../rules/types';
 import { RuntimeStoppedError, type OrtRuntime, type RuntimeSource } from '../quant/runtime';
 import { externalLocations } from '../model/external-data';
 import { inlineExternalData, InlineExternalDataError } from '../quant/inline-external';
@@ -69,7 +70,8 @@ import { quantize, type QuantizeResult } from '../quant/quantize';
 import { CalibrationMemo } from '../quant/calibration-memo';
 import { buildCheckReport } from '../report/check-report';
 import { warmUpModelBytes } from './warm-up';
-import { inlineEncodingLabels, type QGraph } from '../qgraph/qgraph';
+import { inlineEncodingLabels } from '../qgraph/labels';
+import type { QGraph } from '../qgraph/qgraph';
 
 const CANCELLED = errorReport('cancelled', 'Quantization was cancelled', '');
 const NO_PLAN = errorReport('no-plan', 'There is no quantization plan yet', 'Press Quantize first.');
@@ -588,7 +590,7 @@ export class Engine implements EngineApi {
         floatNodes: result.floatNodes,
         qdqDomain: result.qdq.qdqDomain,
         aimet061: result.aimet061.ok ? null : result.aimet061.reason,
-        tensorEncodings: inlineEncodingLabels(result.graph),
+        tensorEncodings: inlineEncodingLabels(result.graph, settings.flow),
       };
     } catch (err) {
       if (err instanceof CalibrationCancelled || controller.signal.aborted) return { ok: false, error: CANCELLED };
@@ -795,10 +797,15 @@ export class Engine implements EngineApi {
     return { ok: true, view };
   }
 
-  async tensorLabels(tensors: string[], target: 'model' | 'plan'): Promise<Answer<{ labels: Record<string, string> }>> {
+  async tensorLabels(
+    tensors: string[],
+    target: 'model' | 'plan',
+    flow?: Flow,
+  ): Promise<Answer<{ labels: Record<string, string> }>> {
     if (!this.model) return { ok: false, error: NO_MODEL };
     if (target === 'plan' && !this.lastQuant) return { ok: false, error: NO_PLAN };
-    return { ok: true, labels: this.checker.labels(tensors, target === 'plan' ? this.lastQuant!.graph : undefined) };
+    const plan = target === 'plan' ? this.lastQuant!.graph : undefined;
+    return { ok: true, labels: this.checker.labels(tensors, plan, flow) };
   }
 
   async tensorPreview(path: string, tensor: string): Promise<Answer<{ preview: TensorPreview }>> {

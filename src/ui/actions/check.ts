@@ -85,7 +85,7 @@ export async function ensureLabels(tensors: readonly string[]): Promise<void> {
   if (labelsComplete || !tensorEncodings) return;
   const missing = tensors.filter((t) => t && !(t in tensorEncodings));
   if (missing.length === 0) return;
-  const out = await engineClient().tensorLabels(missing, useQuant.getState().target);
+  const out = await engineClient().tensorLabels(missing, useQuant.getState().target, useCheck.getState().settings.flow);
   const now = useCheck.getState().tensorEncodings;
   if (!out.ok || now !== tensorEncodings) return;
   // Tensors with no encoding are remembered as such, so they are not asked for again.
