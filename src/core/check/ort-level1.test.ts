@@ -503,3 +503,37 @@ describe('MatMulAddFusion: ONNX Runtime makes a MatMul and the Add of its bias o
     expect(await island(linear([3, 3], 3, 4, [1, 4]), 'ort')).toEqual([]);
   });
 });
+
+describe("WhereDummyDq: ONNX Runtime gives a Where's float scalar a DequantizeLinear of its own", () => {
+  /**
+   * WhereDummyDqTest (qdq_transformer_test.cc): a Where of a bool condition [4, 3, 32], a DQ of
+   * uint8 (or uint16) data and a float scalar initializer, then a Q: the optimizer adds a DQ for
+   * the scalar (data 1, the scalar as scale, zero point 0), so the Where is one QDQ node group.
+   * The scalar either side; a constant of shape [1] it leaves alone.
+   */
+  function where(scalarFirst: boolean, dims: number[], q: 'uint8' | 'uint16' = 'uint8'): QGraph {
+    const b = new GraphBuilder('where_dummy_dq');
+    b.input('cond', 'bool', [4, 3, 32]);
+    b.input('x', q, [4, 3, 32]);
+    b.initializer('s', new Float32Array([0.5]), []);
+    b.initializer('zp', q === 'uint8' ? new Uint8Array([1]) : new Uint16Array([1]), [], q);
+    b.node('DequantizeLinear', ['x', 's', 'zp'], ['xdq'], {}, { name: 'x_DQ' });
+    b.initializer('fill', new Float32Array([0.25]), dims);
+    b.node('Where', ['cond', ...(scalarFirst ? ['fill', 'xdq'] : ['xdq', 'fill'])], ['w'], {}, { name: 'Where' });
+    b.initializer('qs', new Float32Array([0.75]), []);
+    b.initializer('qzp', q === 'uint8' ? new Uint8Array([1]) : new Uint16Array([1]), [], q);
+    b.node('QuantizeLinear', ['w', 'qs', 'qzp'], ['out'], {}, { name: 'w_Q' });
+    b.output('out', q);
+    return build(b, q === 'uint16' ? 21 : 13, 'where-dummy-dq.onnx');
+  }
+
+  it('a float scalar either side, uint8 or uint16: one QDQ node group under ONNX Runtime, nothing to report', async () => {
+    for (const q of ['uint8', 'uint16'] as const)
+      for (const first of [true, false]) expect(await of(where(first, [], q), 'ort-float-weight', 'ort')).toEqual([]);
+  });
+
+  it('a float constant of shape [1] is no scalar: the Where runs as a float op under ONNX Runtime', async () => {
+    expect(await of(where(true, [1]), 'ort-float-weight', 'ort')).toEqual([['Where', 'slower', 'warning']]);
+    expect(await of(where(true, [1]), 'ort-float-weight', 'qnn')).toEqual([]);
+  });
+});

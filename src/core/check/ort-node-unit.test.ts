@@ -200,3 +200,68 @@ describe.runIf(existsSync(`${NODE_TESTS}/test_lstm_batchwise`))(
     });
   },
 );
+
+/** Each ort-float-weight finding as [node, port, outcome, severity]. */
+const floatInput = (r: Awaited<ReturnType<typeof under>>) =>
+  r.findings.filter((f) => f.rule === 'ort-float-weight').map((f) => [f.node, f.port, f.outcome, f.severity]);
+
+describe('a float constant beside quantized inputs: no QDQ node group under ONNX Runtime', () => {
+  /**
+   * uint8 x → DQ → `op`(x, a float32 constant of `shape`) → Q → DQ. The binary, variadic and
+   * comparison selectors count a DequantizeLinear per data input (qnn_ep_utils.cc,
+   * OrtBinaryNodeGroupSelector: CheckQDQNodes(..., 2)).
+   */
+  function withConstant(op: string, shape: number[], value = 0.5): QGraph {
+    const b = new GraphBuilder(`${op.toLowerCase()}_const`);
+    b.input('x', 'float32', [4, 3, 32]);
+    b.initializer('c', new Float32Array(shape.reduce((a, d) => a * d, 1)).fill(value), shape);
+    b.node(op, [u8QdqPair(b, 'x', 0.01, 128), 'c'], ['y'], {}, { name: op });
+    b.output(u8QdqPair(b, 'y', 0.02, 100), 'float32');
+    return qgraphFromQdq(readOnnx(writeOnnx(b.toModel({ opset: [{ domain: '', version: 13 }], irVersion: 8 }))));
+  }
+
+  it('Mul, Add, Pow, PRelu, Max: a float op under ONNX Runtime (slower; off the NPU on V68); nothing under the other flows', async () => {
+    for (const [op, shape] of [
+      ['Mul', []],
+      ['Add', [32]],
+      ['Pow', []],
+      ['PRelu', [1]],
+      ['Max', [1]],
+    ] as const) {
+      const g = withConstant(op, [...shape]);
+      expect(floatInput(await under(g, 'ort')), op).toEqual([[op, 'input 1 (activation)', 'slower', 'warning']]);
+      expect(floatInput(await under(g, 'ort', 'SM8350')), op).toEqual([
+        [op, 'input 1 (activation)', 'cpu-fallback', 'error'],
+      ]);
+      for (const flow of FLOWS.filter((f) => f !== 'ort')) expect(floatInput(await under(g, flow)), op).toEqual([]);
+    }
+  });
+
+  it('an op whose selector reads one DequantizeLinear (a Clip, a Resize) takes float parameters', async () => {
+    const b = new GraphBuilder('clip_const');
+    b.input('x', 'float32', [4, 3, 32]);
+    b.initializer('lo', new Float32Array([0]), []);
+    b.initializer('hi', new Float32Array([6]), []);
+    b.node('Clip', [u8QdqPair(b, 'x', 0.01, 128), 'lo', 'hi'], ['y'], {}, { name: 'Clip' });
+    b.output(u8QdqPair(b, 'y', 0.02, 100), 'float32');
+    const g = qgraphFromQdq(readOnnx(writeOnnx(b.toModel({ opset: [{ domain: '', version: 13 }], irVersion: 8 }))));
+    expect(floatInput(await under(g, 'ort'))).toEqual([]);
+  });
+
+  const encoder = '.cache/corpus/torch/transformer-encoder-pc-sym.onnx';
+  it.skipIf(!existsSync(encoder))(
+    "PyTorch's export of attention: the query's scaling by 1/sqrt(head size), Mul(DQ(q), 0.354), is a float op under ONNX Runtime",
+    async () => {
+      const g = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(encoder))));
+      const ort = await under(g, 'ort');
+      expect(floatInput(ort)).toEqual([['/Mul', 'input 1 (activation)', 'slower', 'warning']]);
+      const f = ort.findings.find((x) => x.rule === 'ort-float-weight')!;
+      expect(f.message).toMatch(/^Mul with quantized inputs and a float constant as input 1: /);
+      expect(f.fix).toMatch(/a positive scalar is exact as the value 1 with the scalar as its scale/);
+      // The Div that starts each written-out GELU is float anyway (its output feeds the Erf): the
+      // float island reports it, not this rule.
+      expect(ort.findings.filter((x) => x.rule === 'ort-float-weight' && /gelu/.test(x.node))).toEqual([]);
+      for (const flow of FLOWS.filter((x) => x !== 'ort')) expect(floatInput(await under(g, flow))).toEqual([]);
+    },
+  );
+});

@@ -197,7 +197,7 @@ const ORT_PROPAGATION: Source = {
 };
 
 const ORT_GROUPS: Source = {
-  ref: 'onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/qnn_ep_utils.cc (OrtNodeGroupSelector::CheckQDQNodes: one DequantizeLinear per actual input, used by the Conv, Gemm, MatMul and Instance/LayerNormalization selectors; OrtBatchNormalizationNodeGroupSelector: DQ on x, scale and bias)',
+  ref: "onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/qnn_ep_utils.cc (OrtNodeGroupSelector::CheckQDQNodes: one DequantizeLinear per actual input, used by the Conv, Gemm, MatMul and Instance/LayerNormalization selectors; two by OrtBinaryNodeGroupSelector, OrtLogicalComparisonNodeGroupSelector and OrtWhereNodeGroupSelector, every input by OrtVariadicNodeGroupSelector; OrtBatchNormalizationNodeGroupSelector: DQ on x, scale and bias); core/optimizer/qdq_transformer/where_dummy_dq.cc (a Where's float scalar gets a DequantizeLinear)",
   confidence: 'from-code',
   note: "Outside a QDQ group the node is a float op: on the HTP in FP16 when enable_htp_fp16_precision is on (onnxruntime-qnn cee6c0d defaults it to 0, ONNX Runtime's JS API documents true), else on the CPU. A float Conv or Gemm bias is not counted: ONNX Runtime's WeightBiasQuantization optimizer quantizes it from the input and weight scales.",
 };
@@ -207,6 +207,53 @@ const ORT_WEIGHT_QUANTIZATION: Source = {
   confidence: 'from-code',
   note: "It quantizes a float32 weight initializer of a Conv, ConvTranspose or Gemm whose input 0 comes from a per-tensor DequantizeLinear and whose output reaches a QuantizeLinear through nothing but Relu or Clip, without branching: int8, one scale for the whole tensor, from the weight's minimum and maximum (GetQuantizationParameter, not symmetric), and the float bias to int32 with the input scale times that scale. Tested in onnxruntime/test/optimizer/qdq_transformer_test.cc (WeightBiasQuantization_Conv_Weight_Bias, _ConvWithReLU, _SkipIfOutputNotQuantized, _Gemm_Weight). Session option session.disable_quant_qdq turns it off, and the node is then a float op.",
 };
+
+const COMPARISONS = ['Equal', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual'];
+
+/**
+ * Ops whose ONNX Runtime node group takes each of its data inputs from a DequantizeLinear
+ * (qnn_ep_utils.cc, CheckQDQNodes with the number of DQ inputs the selector asks for): the
+ * binary, variadic, comparison and Where selectors, and which inputs they count.
+ */
+const EVERY_INPUT_DQ = new Map<string, (index: number) => boolean>([
+  ...['Add', 'Div', 'Mul', 'Pow', 'Sub', 'PRelu', 'GridSample'].map((op) => [op, (i: number) => i < 2] as const),
+  ...['Concat', 'Max', 'Min'].map((op) => [op, () => true] as const),
+  ...COMPARISONS.map((op) => [op, (i: number) => i < 2] as const),
+  ['Where', (i: number) => i === 1 || i === 2],
+]);
+
+/**
+ * A float constant beside quantized inputs of an op whose ONNX Runtime node group needs every
+ * input from a DequantizeLinear (PyTorch exports `q * 0.35`, a PReLU's slope, `x.pow(2)` so): no
+ * QDQ group there, so a float op. A Where's float scalar is the exception: ONNX Runtime writes a
+ * DequantizeLinear for it (WhereDummyDq: data 1, the value as scale), which loses nothing.
+ */
+function floatConstantInput(ctx: Parameters<Rule['check']>[0]): RawFinding[] {
+  const counts = EVERY_INPUT_DQ.get(ctx.node.opType);
+  if (!counts || (ctx.node.domain && ctx.node.domain !== 'ai.onnx')) return [];
+  const data = ctx.node.inputs.filter((p) => counts(p.index));
+  if (!data.some((p) => p.encoding && !p.constant)) return [];
+  // Only a node that would be a QDQ group otherwise: its output quantized (a comparison's is bool),
+  // not a float output that makes it part of a float island anyway.
+  const comparison = COMPARISONS.includes(ctx.node.opType);
+  if (!comparison && !ctx.node.outputs.every((o) => o.encoding && !o.inherited && !o.feedsFloat && !o.graphOutput))
+    return [];
+  const c = data.find((p) => p.constant && !p.encoding && !p.note && !isNonFloatDtype(p.dtype));
+  if (!c) return [];
+  if (ctx.node.opType === 'Where' && c.shape?.length === 0 && (c.dtype ?? 'float32') === 'float32') return [];
+  const noFloat = floatLeavesNpu(ctx.pack, ctx.soc);
+  const what = c.values?.length === 1 || c.shape?.length === 0 ? 'a float constant' : 'a float constant tensor';
+  return [
+    violation(c, 'input', {
+      effect: { kind: 'performance', outcomes: { ort: noFloat ? 'cpu-fallback' : 'slower' }, flows: ['ort'] },
+      message: `${ctx.node.opType} with quantized inputs and ${what} as input ${c.index}: ONNX Runtime's QNN EP groups the node with its Q/DQ only when every input comes from a DequantizeLinear, so it runs as a float op${noFloat ? `, which ${noFloatReason(ctx.pack, ctx.soc)}` : ' (FP16 on the HTP, or the CPU with FP16 precision off)'}`,
+      expected: `input ${c.index} from a DequantizeLinear, as every input of a QDQ node group`,
+      actual: `input ${c.index} float${c.dtype ? ` (${c.dtype})` : ''}, no DequantizeLinear`,
+      fix: `Quantize this constant (a DequantizeLinear of its quantized values, as ONNX Runtime's quantizer writes every constant input) so the ${ctx.node.opType} is one QDQ group; a positive scalar is exact as the value 1 with the scalar as its scale and zero point 0.`,
+      source: ORT_GROUPS,
+    }),
+  ];
+}
 
 /** Ops whose float32 weight ONNX Runtime's WeightBiasQuantization quantizes itself. */
 const ORT_QUANTIZED_WEIGHT_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm']);
@@ -284,16 +331,16 @@ function gemmAddOf(graph: QGraph, matmul: QNode): QNode | undefined {
  */
 export const ortFloatWeightRule: Rule = {
   id: 'ort-float-weight',
-  title: 'ONNX Runtime runs a node whose weight stays float as a float op',
+  title: 'ONNX Runtime runs a node whose weight or constant input stays float as a float op',
   description:
-    "Under ONNX Runtime's QNN EP, a Conv, Gemm, MatMul or normalization whose activations are quantized but whose weight (or normalization scale) has no DequantizeLinear is not a QDQ node group: it runs as a float op, in FP16 on the HTP (slower) when FP16 precision is on, and on the CPU on V68 or with FP16 precision off. Float Conv and Gemm biases are left out: ONNX Runtime quantizes them itself. So it does a float32 Conv, ConvTranspose or Gemm weight (and a MatMul's, where its MatMulAddFusion makes the MatMul and the Add of its bias a Gemm) when the input is quantized per tensor and the output reaches a QuantizeLinear alone (through Relu or Clip at most): int8 per tensor, a repair whose precision the model does not state.",
+    "Under ONNX Runtime's QNN EP, a Conv, Gemm, MatMul or normalization whose activations are quantized but whose weight (or normalization scale) has no DequantizeLinear is not a QDQ node group, nor is an Add, Sub, Mul, Div, Pow, PRelu, GridSample, Concat, Max, Min, comparison or Where with a float constant beside its quantized inputs (but a Where's float scalar, which ONNX Runtime gives a DequantizeLinear itself): it runs as a float op, in FP16 on the HTP (slower) when FP16 precision is on, and on the CPU on V68 or with FP16 precision off. Float Conv and Gemm biases are left out: ONNX Runtime quantizes them itself. So it does a float32 Conv, ConvTranspose or Gemm weight (and a MatMul's, where its MatMulAddFusion makes the MatMul and the Add of its bias a Gemm) when the input is quantized per tensor and the output reaches a QuantizeLinear alone (through Relu or Clip at most): int8 per tensor, a repair whose precision the model does not state.",
   check(ctx) {
     if (ctx.pack.backend !== 'htp' || !ctx.qnnOp) return [];
     if (!ctx.node.inputs.some((p) => p.role === 'activation' && p.encoding)) return [];
     const w = ctx.node.inputs.find(
       (p) => p.role === 'weight' && p.constant && !p.encoding && !p.note && !isNonFloatDtype(p.dtype),
     );
-    if (!w) return [];
+    if (!w) return floatConstantInput(ctx);
     if (ortQuantizesWeight(ctx.graph, ctx.node, w))
       return [
         violation(w, 'input', {
