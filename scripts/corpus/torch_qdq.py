@@ -27,7 +27,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 40
+GENERATOR_VERSION = 41
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 # Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
@@ -774,6 +774,19 @@ class GroupNormBlock(torch.nn.Module):
         return self.c2(self.gn(self.c1(x)))
 
 
+class PReluBlock(torch.nn.Module):
+    """Conv, PReLU (one slope per channel), Conv: FX quantizes the PReLU's input and output, and
+    the export writes its slope as a float initializer."""
+    def __init__(self):
+        super().__init__()
+        self.c1 = torch.nn.Conv2d(3, 16, 3, padding=1)
+        self.act = torch.nn.PReLU(16)
+        self.c2 = torch.nn.Conv2d(16, 16, 3, padding=1)
+
+    def forward(self, x):
+        return self.c2(self.act(self.c1(x)))
+
+
 def traceable_shufflenet_v2():
     """torchvision's ShuffleNetV2 x0.5 (its stage repeats and widths) with blocks FX can trace:
     torchvision's block unpacks x.chunk(2) and its channel_shuffle unpacks x.size(). The same ops
@@ -902,6 +915,11 @@ def main(out):
     with seeded(28):
         case('groupnorm-opset13', "GroupNorm between convolutions at opset 13 (Reshape, InstanceNormalization, Reshape, Mul, Add; FX leaves it float): the first Reshape shares its DequantizeLinear with a Shape, which ONNX Runtime copies for each reader, so under every flow the float island starts at the InstanceNormalization",
              GroupNormBlock(), (torch.randn(1, 3, 16, 16),), 'per_channel_symmetric', lambda m: [])
+    # A float constant beside quantized inputs: ONNX Runtime's PRelu node group needs a DQ on the
+    # slope too, so there it is a float op; the QNN converter quantizes the slope itself.
+    with seeded(29):
+        case('prelu-float-slope', "PReLU between convolutions: FX quantizes its input and output but the export writes its slope as a float initializer, so under ONNX Runtime the PRelu is no QDQ node group and runs as a float op (slower); the QNN converter quantizes the slope itself",
+             PReluBlock(), (torch.randn(1, 3, 16, 16),), 'per_channel_symmetric', lambda m: [])
 
     # Float exports for the quantizer's regression corpus (src/core/quant/float-corpus.test.ts).
     floats = []

@@ -248,6 +248,19 @@ describe('a float constant beside quantized inputs: no QDQ node group under ONNX
     expect(floatInput(await under(g, 'ort'))).toEqual([]);
   });
 
+  const prelu = '.cache/corpus/torch/prelu-float-slope.onnx';
+  it.skipIf(!existsSync(prelu))(
+    "PyTorch's export of a PReLU: its slope stays a float initializer, so a float op under ONNX Runtime",
+    async () => {
+      const g = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(prelu))));
+      expect(floatInput(await under(g, 'ort'))).toEqual([['/act/PRelu', 'input 1 (activation)', 'slower', 'warning']]);
+      expect(floatInput(await under(g, 'ort', 'SM8350'))).toEqual([
+        ['/act/PRelu', 'input 1 (activation)', 'cpu-fallback', 'error'],
+      ]);
+      for (const flow of FLOWS.filter((x) => x !== 'ort')) expect((await under(g, flow)).findings).toEqual([]);
+    },
+  );
+
   const encoder = '.cache/corpus/torch/transformer-encoder-pc-sym.onnx';
   it.skipIf(!existsSync(encoder))(
     "PyTorch's export of attention: the query's scaling by 1/sqrt(head size), Mul(DQ(q), 0.354), is a float op under ONNX Runtime",
