@@ -242,16 +242,21 @@ function floatConstantInput(ctx: Parameters<Rule['check']>[0]): RawFinding[] {
   if (!c) return [];
   if (ctx.node.opType === 'Where' && c.shape?.length === 0 && (c.dtype ?? 'float32') === 'float32') return [];
   const noFloat = floatLeavesNpu(ctx.pack, ctx.soc);
-  const what = c.values?.length === 1 || c.shape?.length === 0 ? 'a float constant' : 'a float constant tensor';
+  const scalar = !!c.shape && c.shape.every((d) => d === 1);
+  const what = scalar ? 'a float constant' : 'a float constant tensor';
+  // Its role is no weight's: the label says what it is.
   return [
-    violation(c, 'input', {
-      effect: { kind: 'performance', outcomes: { ort: noFloat ? 'cpu-fallback' : 'slower' }, flows: ['ort'] },
-      message: `${ctx.node.opType} with quantized inputs and ${what} as input ${c.index}: ONNX Runtime's QNN EP groups the node with its Q/DQ only when every input comes from a DequantizeLinear, so it runs as a float op${noFloat ? `, which ${noFloatReason(ctx.pack, ctx.soc)}` : ' (FP16 on the HTP, or the CPU with FP16 precision off)'}`,
-      expected: `input ${c.index} from a DequantizeLinear, as every input of a QDQ node group`,
-      actual: `input ${c.index} float${c.dtype ? ` (${c.dtype})` : ''}, no DequantizeLinear`,
-      fix: `Quantize this constant (a DequantizeLinear of its quantized values, as ONNX Runtime's quantizer writes every constant input) so the ${ctx.node.opType} is one QDQ group; a positive scalar is exact as the value 1 with the scalar as its scale and zero point 0.`,
-      source: ORT_GROUPS,
-    }),
+    {
+      ...violation(c, 'input', {
+        effect: { kind: 'performance', outcomes: { ort: noFloat ? 'cpu-fallback' : 'slower' }, flows: ['ort'] },
+        message: `${ctx.node.opType} with quantized inputs and ${what} as input ${c.index}: ONNX Runtime's QNN EP groups the node with its Q/DQ only when every input comes from a DequantizeLinear, so it runs as a float op${noFloat ? `, which ${noFloatReason(ctx.pack, ctx.soc)}` : ' (FP16 on the HTP, or the CPU with FP16 precision off)'}`,
+        expected: `input ${c.index} from a DequantizeLinear, as every input of a QDQ node group`,
+        actual: `input ${c.index} float${c.dtype ? ` (${c.dtype})` : ''}, no DequantizeLinear`,
+        fix: `Quantize this constant (a DequantizeLinear of its quantized values, as ONNX Runtime's quantizer writes every constant input) so the ${ctx.node.opType} is one QDQ group${scalar ? '; a positive scalar is exact as the value 1 with the scalar as its scale and zero point 0' : ''}.`,
+        source: ORT_GROUPS,
+      }),
+      port: `input ${c.index} (constant)`,
+    },
   ];
 }
 
