@@ -283,3 +283,58 @@ describe('a float constant beside quantized inputs: no QDQ node group under ONNX
     },
   );
 });
+
+describe("ONNX Runtime's drop-QDQ node groups ask the Q after the op for the DQ's scale", () => {
+  /** Each shared-qparams finding as [node, outcome, severity]. */
+  const shared = (r: Awaited<ReturnType<typeof under>>) =>
+    r.findings.filter((f) => f.rule === 'shared-qparams').map((f) => [f.node, f.outcome, f.severity]);
+
+  /**
+   * ReshapeDropQDQ's graph (qdq_transformer_test.cc): int8 [1, 3, 2, 2] → DQ (0.003, zero point 1)
+   * → Reshape [1, 12] → Q; here the Q's scale or zero point changed. IsQDQPairSupported compares
+   * the scales only: a different scale leaves the Reshape a float op, a different zero point
+   * forms the group (the op then requantizes).
+   */
+  function reshape(outScale: number, outZp: number): QGraph {
+    const b = new GraphBuilder('reshape_drop_qdq');
+    b.input('x', 'int8', [1, 3, 2, 2]);
+    b.initializer('s', new Float32Array([0.003]), []);
+    b.initializer('zp', new Int8Array([1]), [], 'int8');
+    b.node('DequantizeLinear', ['x', 's', 'zp'], ['xdq'], {}, { name: 'x_DQ' });
+    b.initializer('shape', new BigInt64Array([1n, 12n]), [2], 'int64');
+    b.node('Reshape', ['xdq', 'shape'], ['r'], {}, { name: 'Reshape' });
+    b.initializer('qs', new Float32Array([outScale]), []);
+    b.initializer('qzp', new Int8Array([outZp]), [], 'int8');
+    b.node('QuantizeLinear', ['r', 'qs', 'qzp'], ['y'], {}, { name: 'r_Q' });
+    b.output('y', 'int8');
+    return qgraphFromQdq(readOnnx(writeOnnx(b.toModel({ opset: [{ domain: '', version: 12 }], irVersion: 8 }))));
+  }
+
+  it('the same scale and zero point: one group, nothing to report', async () => {
+    expect(shared(await under(reshape(0.003, 1), 'ort'))).toEqual([]);
+  });
+
+  it('another scale: a float op under ONNX Runtime, off the NPU on V68', async () => {
+    const g = reshape(0.004, 1);
+    expect(shared(await under(g, 'ort'))).toEqual([['Reshape', 'slower', 'warning']]);
+    const v68 = await under(g, 'ort', 'SM8350');
+    expect(shared(v68)).toEqual([['Reshape', 'cpu-fallback', 'error']]);
+    expect(v68.findings.find((f) => f.rule === 'shared-qparams')!.sourceNote).toMatch(
+      /forms no QDQ node group for a Reshape whose QuantizeLinear scale differs .* on the CPU \(SM8350 \(V68\) has no FP16\)/,
+    );
+  });
+
+  it('the same scale, another zero point: the group forms and the Reshape requantizes (slower) on V68 too', async () => {
+    expect(shared(await under(reshape(0.003, 5), 'ort', 'SM8350'))).toEqual([['Reshape', 'slower', 'warning']]);
+  });
+
+  const regnet = '.cache/corpus/torch/regnet_y_400mf-pc-sym.onnx';
+  it.skipIf(!existsSync(regnet))(
+    "torchvision's RegNetY: the Flatten FX requantizes leaves the NPU under ONNX Runtime on V68, slower on V75",
+    async () => {
+      const g = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(regnet))));
+      expect(shared(await under(g, 'ort'))).toEqual([['/Flatten', 'slower', 'warning']]);
+      expect(shared(await under(g, 'ort', 'SM8350'))).toEqual([['/Flatten', 'cpu-fallback', 'error']]);
+    },
+  );
+});

@@ -1,17 +1,39 @@
 import type { Source } from '../../../../rules/types';
 import { describeEncoding, sameQuantization } from '../../encoding/encoding';
-import { specFor, violation, type Rule } from './context';
+import { floatLeavesNpu, noFloatReason, specFor, violation, type Rule } from './context';
 
 const ORT_NEAR: Source = {
   ref: 'onnxruntime/onnxruntime-qnn base_op_builder.cc (SetOutputQParamEqualToInputIfNearlyEqual: "may result in latency degradation"); qnn_ep_utils.cc OrtDropQDQNodeGroupSelector',
   confidence: 'from-code',
 };
 
+/**
+ * Ops ONNX Runtime's QNN EP groups with its drop-QDQ selector (qnn_ep_utils.cc,
+ * OrtDropQDQNodeGroupSelector), which forms a group only when the QuantizeLinear after the op has
+ * the scale of the DequantizeLinear before it (IsQDQPairSupported compares the scales, exactly).
+ */
+const ORT_DROP_QDQ = new Set([
+  'Gather',
+  'GatherElements',
+  'Reshape',
+  'Expand',
+  'Flatten',
+  'Transpose',
+  'MaxPool',
+  'Resize',
+  'Squeeze',
+  'Unsqueeze',
+  'Tile',
+]);
+
+const ORT_DROP_QDQ_SRC =
+  "qnn_ep_utils.cc OrtDropQDQNodeGroupSelector::Check (IsQDQPairSupported: the Q's scale equal to the DQ's; the zero points are not compared)";
+
 export const sharedQparamsRule: Rule = {
   id: 'shared-qparams',
   title: "Math-invariant ops share their input's quantization",
   description:
-    'Data-movement ops (Reshape family, Transpose, DepthToSpace/SpaceToDepth, Tile/Expand, Gather, GatherElements, GatherND, Scatter, Split outputs, TopK output, Pack, ChannelShuffle) must give their output the same dtype, scale and zero point as their input; ONNX Runtime runs a mismatch with an extra requantization (slower). Under ONNX Runtime, MaxPool and Resize also need identical input and output Q/DQ to stay in one QDQ group.',
+    "Data-movement ops (Reshape family, Transpose, DepthToSpace/SpaceToDepth, Tile/Expand, Gather, GatherElements, GatherND, Scatter, Split outputs, TopK output, Pack, ChannelShuffle) must give their output the same dtype, scale and zero point as their input. Under ONNX Runtime, a Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Expand, Tile, Gather, GatherElements, MaxPool or Resize whose output scale differs from its input's forms no QDQ group and runs as a float op (slower; off the NPU where float ops leave it, V68); other mismatches run with an extra requantization (slower).",
   check(ctx) {
     const input = ctx.node.inputs.find((p) => p.index === 0);
     const out = [];
@@ -25,22 +47,41 @@ export const sharedQparamsRule: Rule = {
       // A float side (a Q only after the op, or none after it) makes the op a float op at a QDQ
       // boundary: the float-island rule reports it, with the outcome of a float op.
       if (!(a && b) || sameQuantization(a, b)) continue;
+      // Under ONNX Runtime a drop-QDQ op whose scales differ forms no group: a float op, which
+      // leaves the NPU where float ops do (V68). Other mismatches are requantized, slower.
+      const ungrouped =
+        ORT_DROP_QDQ.has(ctx.node.opType) &&
+        (!ctx.node.domain || ctx.node.domain === 'ai.onnx') &&
+        a.granularity === 'per-tensor' &&
+        b.granularity === 'per-tensor' &&
+        a.scale[0] !== b.scale[0];
+      const noFloat = ungrouped && floatLeavesNpu(ctx.pack, ctx.soc);
+      const ortOutcome = noFloat ? 'cpu-fallback' : 'slower';
+      const ortNote = ungrouped
+        ? `ONNX Runtime's QNN EP forms no QDQ node group for a ${ctx.node.opType} whose QuantizeLinear scale differs from its DequantizeLinear's: the ${ctx.node.opType} runs on float values between them, ${noFloat ? `on the CPU (${noFloatReason(ctx.pack, ctx.soc)})` : 'in FP16 on the HTP (slower), or on the CPU with FP16 precision off'}.`
+        : "ONNX Runtime's QNN EP runs a mismatch with a requantization, slower.";
       out.push(
         violation(port, 'output', {
           // A requirement of some flows' grouping only (ONNX Runtime's drop-QDQ selectors): the
           // others are not told about it.
           effect: ortOnly
-            ? { kind: 'performance', outcomes: Object.fromEntries(only!.map((f) => [f, 'slower'])), flows: only }
-            : { kind: 'backend-limit', outcomes: { ort: 'slower' } },
+            ? {
+                kind: 'performance',
+                outcomes: Object.fromEntries(only!.map((f) => [f, f === 'ort' ? ortOutcome : 'slower'])),
+                flows: only,
+              }
+            : { kind: 'backend-limit', outcomes: { ort: ortOutcome } },
           message: `${ctx.qnnOp} output ${port.index} must share its input's quantization`,
           expected: describeEncoding(a),
           actual: describeEncoding(b),
           fix: "Give the output the input's encoding (SharedQuantizationSpec; in QDQ, reuse the input's scale and zero point on the Q after this op).",
           source: ortOnly
-            ? ORT_NEAR
+            ? ungrouped
+              ? { ...ORT_NEAR, ref: `${ORT_NEAR.ref}; ${ORT_DROP_QDQ_SRC}`, note: ortNote }
+              : ORT_NEAR
             : {
                 ...ctx.constraint!.source,
-                note: `${ctx.constraint!.source.note ? `${ctx.constraint!.source.note} ` : ''}ONNX Runtime's QNN EP runs a mismatch with a requantization, slower.`,
+                note: `${ctx.constraint!.source.note ? `${ctx.constraint!.source.note} ` : ''}${ortNote}`,
               },
         }),
       );
