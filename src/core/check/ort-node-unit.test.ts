@@ -20,6 +20,11 @@ import { validate } from './validate';
 
 const under = async (graph: QGraph, flow: Flow, soc = 'SM8650') =>
   validate(graph, await loadRulePack('htp'), { soc, strict: true, flow });
+/** The QGraph of a model built here, at `opset`. */
+const built = (b: GraphBuilder, opset: number) =>
+  qgraphFromQdq(readOnnx(writeOnnx(b.toModel({ opset: [{ domain: '', version: opset }], irVersion: 8 }))));
+/** The QGraph of a model file (the PyTorch corpus's). */
+const fromFile = (file: string) => qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(file))));
 const nodeUnit = (r: Awaited<ReturnType<typeof under>>) =>
   r.findings.filter((f) => f.rule === 'ort-node-unit').map((f) => [f.node, f.outcome, f.severity]);
 
@@ -183,7 +188,7 @@ describe.runIf(existsSync(`${NODE_TESTS}/test_lstm_batchwise`))(
   "ONNX Runtime's LSTM builder (ONNX's LSTM conformance models)",
   () => {
     const lstm = async (test: string, flow: Flow) => {
-      const graph = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(`${NODE_TESTS}/${test}/model.onnx`))));
+      const graph = fromFile(`${NODE_TESTS}/${test}/model.onnx`);
       return (await under(graph, flow)).findings
         .filter((f) => f.rule === 'op-limits')
         .map((f) => [f.expected, f.outcome]);
@@ -217,7 +222,7 @@ describe('a float constant beside quantized inputs: no QDQ node group under ONNX
     b.initializer('c', new Float32Array(shape.reduce((a, d) => a * d, 1)).fill(value), shape);
     b.node(op, [u8QdqPair(b, 'x', 0.01, 128), 'c'], ['y'], {}, { name: op });
     b.output(u8QdqPair(b, 'y', 0.02, 100), 'float32');
-    return qgraphFromQdq(readOnnx(writeOnnx(b.toModel({ opset: [{ domain: '', version: 13 }], irVersion: 8 }))));
+    return built(b, 13);
   }
 
   it('Mul, Add, Pow, PRelu, Max: a float op under ONNX Runtime (slower; off the NPU on V68); nothing under the other flows', async () => {
@@ -244,7 +249,7 @@ describe('a float constant beside quantized inputs: no QDQ node group under ONNX
     b.initializer('hi', new Float32Array([6]), []);
     b.node('Clip', [u8QdqPair(b, 'x', 0.01, 128), 'lo', 'hi'], ['y'], {}, { name: 'Clip' });
     b.output(u8QdqPair(b, 'y', 0.02, 100), 'float32');
-    const g = qgraphFromQdq(readOnnx(writeOnnx(b.toModel({ opset: [{ domain: '', version: 13 }], irVersion: 8 }))));
+    const g = built(b, 13);
     expect(floatInput(await under(g, 'ort'))).toEqual([]);
   });
 
@@ -252,7 +257,7 @@ describe('a float constant beside quantized inputs: no QDQ node group under ONNX
   it.skipIf(!existsSync(prelu))(
     "PyTorch's export of a PReLU: its slope stays a float initializer, so a float op under ONNX Runtime",
     async () => {
-      const g = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(prelu))));
+      const g = fromFile(prelu);
       const ort = await under(g, 'ort');
       expect(floatInput(ort)).toEqual([['/act/PRelu', 'input 1 (constant)', 'slower', 'warning']]);
       // 16 slopes: no scalar to write exactly.
@@ -270,7 +275,7 @@ describe('a float constant beside quantized inputs: no QDQ node group under ONNX
   it.skipIf(!existsSync(encoder))(
     "PyTorch's export of attention: the query's scaling by 1/sqrt(head size), Mul(DQ(q), 0.354), is a float op under ONNX Runtime",
     async () => {
-      const g = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(encoder))));
+      const g = fromFile(encoder);
       const ort = await under(g, 'ort');
       expect(floatInput(ort)).toEqual([['/Mul', 'input 1 (constant)', 'slower', 'warning']]);
       const f = ort.findings.find((x) => x.rule === 'ort-float-weight')!;
@@ -307,7 +312,7 @@ describe("ONNX Runtime's drop-QDQ node groups ask the Q after the op for the DQ'
     b.initializer('qzp', new Int8Array([outZp]), [], 'int8');
     b.node('QuantizeLinear', ['r', 'qs', 'qzp'], ['y'], {}, { name: 'r_Q' });
     b.output('y', 'int8');
-    return qgraphFromQdq(readOnnx(writeOnnx(b.toModel({ opset: [{ domain: '', version: 12 }], irVersion: 8 }))));
+    return built(b, 12);
   }
 
   it('the same scale and zero point: one group, nothing to report', async () => {
@@ -332,7 +337,7 @@ describe("ONNX Runtime's drop-QDQ node groups ask the Q after the op for the DQ'
   it.skipIf(!existsSync(regnet))(
     "torchvision's RegNetY: the Flatten FX requantizes leaves the NPU under ONNX Runtime on V68, slower on V75",
     async () => {
-      const g = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(regnet))));
+      const g = fromFile(regnet);
       expect(shared(await under(g, 'ort'))).toEqual([['/Flatten', 'slower', 'warning']]);
       expect(shared(await under(g, 'ort', 'SM8350'))).toEqual([['/Flatten', 'cpu-fallback', 'error']]);
     },
