@@ -242,6 +242,21 @@ describe('a float constant beside quantized inputs: no QDQ node group under ONNX
     }
   });
 
+  it("x + 0, x * 1, x / 1 (NoopElimination's cases): ONNX Runtime removes the node, nothing to report", async () => {
+    // graph_transform_test.cc NoopElimination: a one-element constant of rank no greater than the
+    // other input's; Sub and Div only with the constant second.
+    expect(floatInput(await under(withConstant('Add', [], 0), 'ort'))).toEqual([]);
+    expect(floatInput(await under(withConstant('Mul', [1], 1), 'ort'))).toEqual([]);
+    expect(floatInput(await under(withConstant('Div', [1, 1, 1], 1), 'ort'))).toEqual([]);
+    // Of a greater rank than x's: broadcasting would change the shape, so it stays.
+    expect(floatInput(await under(withConstant('Mul', [1, 1, 1, 1], 1), 'ort'))).toEqual([
+      ['Mul', 'input 1 (constant)', 'slower', 'warning'],
+    ]);
+    expect(floatInput(await under(withConstant('Mul', [], 2), 'ort'))).toEqual([
+      ['Mul', 'input 1 (constant)', 'slower', 'warning'],
+    ]);
+  });
+
   it('an op whose selector reads one DequantizeLinear (a Clip, a Resize) takes float parameters', async () => {
     const b = new GraphBuilder('clip_const');
     b.input('x', 'float32', [4, 3, 32]);

@@ -241,6 +241,7 @@ function floatConstantInput(ctx: Parameters<Rule['check']>[0]): RawFinding[] {
   const c = data.find((p) => p.constant && !p.encoding && !p.note && !isNonFloatDtype(p.dtype));
   if (!c) return [];
   if (ctx.node.opType === 'Where' && c.shape?.length === 0 && (c.dtype ?? 'float32') === 'float32') return [];
+  if (ortRemovesNoop(ctx.node, c)) return [];
   const noFloat = floatLeavesNpu(ctx.pack, ctx.soc);
   const scalar = !!c.shape && c.shape.every((d) => d === 1);
   const what = scalar ? 'a float constant' : 'a float constant tensor';
@@ -258,6 +259,19 @@ function floatConstantInput(ctx: Parameters<Rule['check']>[0]): RawFinding[] {
       port: `input ${c.index} (constant)`,
     },
   ];
+}
+
+/**
+ * Whether ONNX Runtime's NoopElimination (a Level 1 rule, noop_elimination.cc) removes this node:
+ * an Add or Sub of 0, a Mul or Div by 1 (Sub and Div with the constant second), the constant of
+ * one element and of a rank no greater than the other input's, whose shape is known.
+ */
+function ortRemovesNoop(node: QNode, c: QPort): boolean {
+  const neutral = { Add: 0, Sub: 0, Mul: 1, Div: 1 }[node.opType as 'Add' | 'Sub' | 'Mul' | 'Div'];
+  if (neutral === undefined || ((node.opType === 'Sub' || node.opType === 'Div') && c.index !== 1)) return false;
+  const other = node.inputs.find((p) => p !== c && p.index < 2);
+  if (!c.shape || !other?.shape || c.shape.length > other.shape.length) return false;
+  return c.values?.length === 1 && c.values[0] === neutral;
 }
 
 /** Ops whose float32 weight ONNX Runtime's WeightBiasQuantization quantizes itself. */
