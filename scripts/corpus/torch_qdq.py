@@ -27,7 +27,7 @@ from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 
-GENERATOR_VERSION = 41
+GENERATOR_VERSION = 42
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 # Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
@@ -510,6 +510,26 @@ class UpsampleDecoder(torch.nn.Module):
 
     def forward(self, x):
         return self.head(self.up2(torch.relu(self.mid(self.up1(self.stem(x))))))
+
+
+class PoolUpsampleNet(torch.nn.Module):
+    """A small U-Net as PyTorch exports it at opset 9: max pools down, nn.Upsample (ONNX's Upsample,
+    scales a float Constant input) back up, nearest then bilinear, with a skip concatenation."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.ReLU())
+        self.down = torch.nn.Sequential(torch.nn.MaxPool2d(2), torch.nn.Conv2d(8, 8, 3, padding=1), torch.nn.ReLU())
+        self.up1 = torch.nn.Upsample(scale_factor=2, mode='nearest')
+        self.fuse = torch.nn.Conv2d(16, 8, 3, padding=1)
+        self.pool = torch.nn.MaxPool2d(2)
+        self.up2 = torch.nn.Upsample(scale_factor=2, mode='bilinear')
+        self.head = torch.nn.Conv2d(8, 2, 1)
+
+    def forward(self, x):
+        s = self.stem(x)
+        y = self.fuse(torch.cat([self.up1(self.down(s)), s], 1))
+        return self.head(self.up2(self.pool(torch.relu(y))))
 
 
 class RecurrentTagger(torch.nn.Module):
@@ -1012,6 +1032,11 @@ def main(out):
     with seeded(23):
         float_case('float-upsample-opset9', "nn.Upsample at opset 9 (ONNX Upsample, its scales a float Constant input), nearest and bilinear, float",
                    UpsampleDecoder(), (torch.randn(1, 3, 16, 16),), 9)
+    # Max pools and Upsample at opset 9: the export is raised to 12 (MaxPool-12, which ONNX Runtime
+    # groups), the Upsample written as a Resize with its opset-10 coordinates stated.
+    with seeded(30):
+        float_case('float-unet-opset9', "A small U-Net at opset 9: MaxPool down, nn.Upsample (nearest, then bilinear) up, a skip concatenation, float",
+                   PoolUpsampleNet(), (torch.randn(1, 3, 16, 16),), 9)
     # Seeded so that each of the LSTM's three outputs loses 6 dB or more at 8a8w: the error trace
     # names the node once.
     with seeded(1):

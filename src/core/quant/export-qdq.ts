@@ -144,9 +144,9 @@ export function exportQdq(
   if ((opset === 10 || opset === 11) && (reduce8 || pool)) {
     const from = opset;
     const fromText = from === modelOpset ? `the model's ${from}` : String(from);
-    // From 10, Clip's bounds and Pad's amounts become inputs first; an op whose meaning changed at
-    // 11 (Resize) keeps the export at 10.
-    const to11 = from === 10 ? raiseToOpset11(g, fresh) : ({ ok: true, clips: 0, pads: 0 } as const);
+    // From 10, Clip's bounds and Pad's amounts become inputs first and a Resize states its
+    // coordinates; an op whose meaning changed at 11 otherwise keeps the export at 10.
+    const to11 = from === 10 ? raiseToOpset11(g, fresh) : ({ ok: true, clips: 0, pads: 0, resizes: 0 } as const);
     const raised = to11.ok ? raiseOpset(g, 11, 12, fresh, rankOf) : undefined;
     // From 11 to 12 nothing blocks (only the Softmax axis change, at 13, can).
     if (to11.ok && raised?.ok) {
@@ -160,6 +160,9 @@ export function exportQdq(
           : '',
         to11.pads
           ? `${count(to11.pads, 'Pad', 'Pads')} given ${to11.pads === 1 ? 'its' : 'their'} amounts as an input`
+          : '',
+        to11.resizes
+          ? `${count(to11.resizes, 'Resize', 'Resizes')} given ${to11.resizes === 1 ? 'its' : 'their'} opset-10 coordinates (asymmetric, nearest rounded down) explicitly`
           : '',
         d ? `${count(d, 'Dropout', 'Dropouts')} given ${d === 1 ? 'its' : 'their'} ratio as an input` : '',
       ].filter(Boolean);
@@ -546,21 +549,61 @@ function raiseToOpset10(
 }
 
 /** Ops whose opset-11 form means something else than their opset-10 one, which this export does not rewrite. */
-const CHANGED_AT_11 = new Set(['Resize', 'Upsample', 'Scatter']);
+const CHANGED_AT_11 = new Set(['Upsample', 'Scatter']);
+
+/** The values of a float32 constant of the graph (an initializer or a Constant node's), if inline. */
+function floatConstant(g: onnx.GraphProto, name: string): number[] | undefined {
+  const t =
+    g.initializer.find((i) => i.name === name) ??
+    g.node.find((n) => n.opType === 'Constant' && n.output?.[0] === name)?.attribute?.find((a) => a.name === 'value')
+      ?.t;
+  if (!t || t.dataType !== dtypeCode('float32')) return undefined;
+  if (t.floatData?.length) return [...t.floatData];
+  const raw = t.rawData;
+  if (!raw?.length || raw.length % 4) return undefined;
+  return [...new Float32Array(raw.slice().buffer, 0, raw.length / 4)];
+}
+
+/**
+ * How a Resize-10 reads at opset 11, or why it cannot. Resize-10 maps output to input coordinates
+ * asymmetrically (x / scale), and ONNX Runtime's, as the opset-10 spec's examples, rounds a
+ * nearest coordinate down when upsampling and up when downsampling; opset 11 spells the first
+ * as coordinate_transformation_mode "asymmetric" and nearest_mode "floor" (ONNX's version
+ * converter leaves the defaults, half_pixel and round_prefer_floor, which move every pixel). A
+ * nearest Resize that shrinks an axis, or whose scales are computed, is left as it is.
+ */
+function resize11(g: onnx.GraphProto, n: onnx.INodeProto): { nearest: boolean } | { blocker: string } {
+  const modeAttr = n.attribute?.find((a) => a.name === 'mode');
+  const mode = modeAttr ? new TextDecoder().decode(modeAttr.s ?? new Uint8Array()) : 'nearest';
+  if (mode !== 'nearest' && mode !== 'linear') return { blocker: `a Resize node in mode ${mode}` };
+  if (mode === 'linear') return { nearest: false };
+  const scales = floatConstant(g, n.input?.[1] ?? '');
+  if (!scales) return { blocker: 'a nearest Resize node whose scales are computed' };
+  if (scales.some((v) => !(v >= 1))) return { blocker: 'a nearest Resize node that downsamples' };
+  return { nearest: true };
+}
 
 /**
  * Rewrites a graph of opset 10 to opset 11 where that is a mechanical change: Clip's min and max
- * attributes and Pad's pads and value become inputs (float32 scalars, an int64 vector). Every
- * other op's opset-11 form only adds types, negative axes or attributes whose default keeps the
- * old meaning; an op whose meaning changed (Resize's coordinates, Scatter's name) or a sub-graph
- * stops the upgrade, and the graph is changed only when it succeeds.
+ * attributes and Pad's pads and value become inputs (float32 scalars, an int64 vector), and a
+ * Resize takes an empty roi and states the coordinates Resize-10 used (resize11). Every other
+ * op's opset-11 form only adds types, negative axes or attributes whose default keeps the old
+ * meaning; an op whose meaning changed otherwise (Scatter's name, a downsampling nearest Resize)
+ * or a sub-graph stops the upgrade, and the graph is changed only when it succeeds.
  */
 function raiseToOpset11(
   g: onnx.GraphProto,
   fresh: (base: string) => string,
-): { ok: true; clips: number; pads: number } | { ok: false; blocker: string } {
+): { ok: true; clips: number; pads: number; resizes: number } | { ok: false; blocker: string } {
   const blocker = upgradeBlocker(g, CHANGED_AT_11);
   if (blocker) return { ok: false, blocker };
+  const resizes = new Map<onnx.INodeProto, boolean>();
+  for (const n of g.node)
+    if (n.opType === 'Resize' && (!n.domain || n.domain === 'ai.onnx')) {
+      const how = resize11(g, n);
+      if ('blocker' in how) return { ok: false, blocker: how.blocker };
+      resizes.set(n, how.nearest);
+    }
   let clips = 0;
   let pads = 0;
   for (const n of ownNodes(g)) {
@@ -586,9 +629,16 @@ function raiseToOpset11(
       ];
       n.attribute = n.attribute.filter((a) => a.name !== 'pads' && a.name !== 'value');
       pads++;
+    } else if (resizes.has(n)) {
+      n.input = [n.input[0]!, addInitializer(g, fresh(`${base}_roi`), [], 'float32'), n.input[1]!];
+      n.attribute = [
+        ...n.attribute.filter((a) => a.name === 'mode'),
+        makeAttribute('coordinate_transformation_mode', attr.string('asymmetric')),
+        ...(resizes.get(n) ? [makeAttribute('nearest_mode', attr.string('floor'))] : []),
+      ];
     }
   }
-  return { ok: true, clips, pads };
+  return { ok: true, clips, pads, resizes: resizes.size };
 }
 
 /**

@@ -290,6 +290,16 @@ const CASES: Case[] = [
     wholly: true,
   },
   {
+    // A U-Net at opset 9 with max pools and Upsample: the export is raised to 12, where ONNX
+    // Runtime groups MaxPool-12, each Upsample written as a Resize that states Resize-10's
+    // coordinates (asymmetric, nearest rounded down); it stayed at 10 for its Resizes until
+    // session 63, with its MaxPools float under ONNX Runtime.
+    file: `${TORCH}/float-unet-opset9.onnx`,
+    producer: 'pytorch (MaxPool and Upsample at opset 9)',
+    floor: { '8a8w': 46, '16a8w': 54, '16a16w': 90 },
+    wholly: true,
+  },
+  {
     // A classifier that runs a second one only when its score passes a threshold: an If on the
     // data (PyTorch 1.12). Random samples take both branches, so it stays, and its If is the error.
     file: '.cache/bench-models/oww_hey_jarvis.onnx',
@@ -459,10 +469,18 @@ describe('quantizing real float models', () => {
           const opsetOf = (b: Uint8Array) => onnxOpset(readOnnx(b)) ?? 0;
           if (opsetOf(bytes) < 10) {
             // Raised on to 12 where a quantized MaxPool is grouped only as MaxPool-12 (PP-OCR's
-            // classifier), unless an op whose meaning changed at 11 keeps it at 10.
+            // classifier, the U-Net), unless an op whose meaning changed at 11 keeps it at 10 (a
+            // Scatter; every Upsample of these models upsamples, which Resize-11 can state).
             const ops = new Set(readOnnx(bytes).graph.nodes.map((n) => n.opType));
-            const toPool = ops.has('MaxPool') && !['Resize', 'Upsample', 'Scatter'].some((op) => ops.has(op));
+            const toPool = ops.has('MaxPool') && !ops.has('Scatter');
             expect(opsetOf(r.qdq.bytes)).toBe(toPool ? 12 : 10);
+            // A Resize of the raised export says how Resize-10 mapped its coordinates.
+            if (toPool)
+              for (const n of readOnnx(r.qdq.bytes).graph.nodes.filter((x) => x.opType === 'Resize')) {
+                const attrs = Object.fromEntries(n.attributes.map((a) => [a.name, a.attr.value]));
+                expect(attrs.coordinate_transformation_mode, n.name).toBe('asymmetric');
+                if (attrs.mode === 'nearest') expect(attrs.nearest_mode, n.name).toBe('floor');
+              }
             // The note counts the nodes rewritten, and names none when there were none.
             const rewritten = readOnnx(bytes).graph.nodes.filter(
               (n) => n.opType === 'Slice' || n.opType === 'TopK' || n.opType === 'Upsample',
