@@ -409,6 +409,18 @@ describe("ONNX Runtime's drop-QDQ node groups ask the Q after the op for the DQ'
     expect(shared(await under(reshape(0.003, 5), 'ort', 'SM8350'))).toEqual([['Reshape', 'slower', 'warning']]);
   });
 
+  it("a TopK's values requantized: no group either (OrtTopKNodeGroupSelector asks the same of its Q)", async () => {
+    const b = new GraphBuilder('topk_requant');
+    b.input('x', 'float32', [1, 16]);
+    b.initializer('k', new BigInt64Array([4n]), [1], 'int64');
+    b.node('TopK', [u8QdqPair(b, 'x', 0.01, 128), 'k'], ['values', 'indices'], {}, { name: 'TopK' });
+    b.output(u8QdqPair(b, 'values', 0.02, 128), 'float32');
+    b.output('indices', 'int64');
+    const g = built(b, 13);
+    expect(shared(await under(g, 'ort'))).toEqual([['TopK', 'slower', 'warning']]);
+    expect(shared(await under(g, 'ort', 'SM8350'))).toEqual([['TopK', 'cpu-fallback', 'error']]);
+  });
+
   const regnet = '.cache/corpus/torch/regnet_y_400mf-pc-sym.onnx';
   it.skipIf(!existsSync(regnet))(
     "torchvision's RegNetY: the Flatten FX requantizes leaves the NPU under ONNX Runtime on V68, slower on V75",

@@ -9,8 +9,9 @@ const ORT_NEAR: Source = {
 
 /**
  * Ops ONNX Runtime's QNN EP groups with its drop-QDQ selector (qnn_ep_utils.cc,
- * OrtDropQDQNodeGroupSelector), which forms a group only when the QuantizeLinear after the op has
- * the scale of the DequantizeLinear before it (IsQDQPairSupported compares the scales, exactly).
+ * OrtDropQDQNodeGroupSelector), and TopK (OrtTopKNodeGroupSelector): each forms a group only when
+ * the QuantizeLinear after the op has the scale of the DequantizeLinear before it
+ * (IsQDQPairSupported compares the scales, exactly).
  */
 const ORT_DROP_QDQ = new Set([
   'Gather',
@@ -24,16 +25,17 @@ const ORT_DROP_QDQ = new Set([
   'Squeeze',
   'Unsqueeze',
   'Tile',
+  'TopK',
 ]);
 
 const ORT_DROP_QDQ_SRC =
-  "qnn_ep_utils.cc OrtDropQDQNodeGroupSelector::Check (IsQDQPairSupported: the Q's scale equal to the DQ's; the zero points are not compared)";
+  "qnn_ep_utils.cc OrtDropQDQNodeGroupSelector::Check and OrtTopKNodeGroupSelector::Check (IsQDQPairSupported: the Q's scale equal to the DQ's; the zero points are not compared)";
 
 export const sharedQparamsRule: Rule = {
   id: 'shared-qparams',
   title: "Math-invariant ops share their input's quantization",
   description:
-    "Data-movement ops (Reshape family, Transpose, DepthToSpace/SpaceToDepth, Tile/Expand, Gather, GatherElements, GatherND, Scatter, Split outputs, TopK output, Pack, ChannelShuffle) must give their output the same dtype, scale and zero point as their input. Under ONNX Runtime, a Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Expand, Tile, Gather, GatherElements, MaxPool or Resize whose output scale differs from its input's forms no QDQ group and runs as a float op (slower; off the NPU where float ops leave it, V68); other mismatches run with an extra requantization (slower).",
+    "Data-movement ops (Reshape family, Transpose, DepthToSpace/SpaceToDepth, Tile/Expand, Gather, GatherElements, GatherND, Scatter, Split outputs, TopK output, Pack, ChannelShuffle) must give their output the same dtype, scale and zero point as their input. Under ONNX Runtime, a Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Expand, Tile, Gather, GatherElements, MaxPool, Resize or TopK whose output scale differs from its input's forms no QDQ group and runs as a float op (slower; off the NPU where float ops leave it, V68); other mismatches run with an extra requantization (slower).",
   check(ctx) {
     const input = ctx.node.inputs.find((p) => p.index === 0);
     const out = [];
