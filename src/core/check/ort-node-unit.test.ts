@@ -15,7 +15,7 @@ import { attr, writeOnnx } from '../model/write-onnx';
 import { qgraphFromQdq } from '../qgraph/from-qdq';
 import type { QGraph } from '../qgraph/qgraph';
 import { quantizeBytes } from '../../testing/quantize-file';
-import { u8QdqPair } from '../../testing/ort-qdq';
+import { buildOpTest, u8QdqPair } from '../../testing/ort-qdq';
 import { validate } from './validate';
 
 const under = async (graph: QGraph, flow: Flow, soc = 'SM8650') =>
@@ -316,6 +316,34 @@ describe('a float constant beside quantized inputs: no QDQ node group under ONNX
     expect(floatInput(await under(withConstant('Mul', [], 2), 'ort'))).toEqual([
       ['Mul', 'input 1 (constant)', 'slower', 'warning'],
     ]);
+  });
+
+  it('a LayerNormalization or InstanceNormalization whose bias stays float: no group (their selector counts a DQ per actual input)', async () => {
+    // LayerNorm1D_LastAxis_StaticScale_StaticBias_AU8_WU8_BU8 (layernormalization_test.cc) with
+    // its bias left float, as an export that quantizes weights only writes it; and the test itself.
+    const ln = (bias: 'float' | 'int32') =>
+      qgraphFromQdq(
+        buildOpTest({
+          source: 'layernormalization_test.cc: LayerNorm1D_LastAxis_StaticScale_StaticBias_AU8_WU8_BU8',
+          op: 'LayerNormalization',
+          inputs: [
+            { shape: [1, 2, 3], range: [0, 10] },
+            { shape: [3], range: [0, 1], constant: true },
+            { shape: [3], range: [0, 1], constant: true, qtype: bias, symmetric: true },
+          ],
+          attrs: { axis: attr.int(-1) },
+          qtype: 'uint8',
+          expected: 'All',
+        }),
+      );
+    expect(floatInput(await under(ln('float'), 'ort'))).toEqual([
+      ['LayerNormalization_node', 'input 2 (bias)', 'slower', 'warning'],
+    ]);
+    expect(floatInput(await under(ln('float'), 'ort', 'SM8350'))).toEqual([
+      ['LayerNormalization_node', 'input 2 (bias)', 'cpu-fallback', 'error'],
+    ]);
+    expect(floatInput(await under(ln('float'), 'qnn'))).toEqual([]);
+    expect(floatInput(await under(ln('int32'), 'ort'))).toEqual([]);
   });
 
   it('an op whose selector reads one DequantizeLinear (a Clip, a Resize) takes float parameters', async () => {

@@ -262,6 +262,33 @@ function floatConstantInput(ctx: Parameters<Rule['check']>[0]): RawFinding[] {
 }
 
 /**
+ * A LayerNormalization's or InstanceNormalization's float bias beside a quantized input and
+ * weight: ONNX Runtime's selector for them counts a DequantizeLinear per actual input (bias
+ * included, int32), and no optimizer quantizes that bias (WeightBiasQuantization does a Conv's or
+ * Gemm's only), so the node is a float op there.
+ */
+function floatNormBias(ctx: Parameters<Rule['check']>[0]): RawFinding[] {
+  const op = ctx.node.opType;
+  if (op !== 'LayerNormalization' && op !== 'InstanceNormalization') return [];
+  if (ctx.node.domain && ctx.node.domain !== 'ai.onnx') return [];
+  const b = ctx.node.inputs.find(
+    (p) => p.index === 2 && p.constant && !p.encoding && !p.note && !isNonFloatDtype(p.dtype),
+  );
+  if (!b) return [];
+  const noFloat = floatLeavesNpu(ctx.pack, ctx.soc);
+  return [
+    violation(b, 'input', {
+      effect: { kind: 'performance', outcomes: { ort: noFloat ? 'cpu-fallback' : 'slower' }, flows: ['ort'] },
+      message: `${op} with quantized inputs and a float bias: ONNX Runtime's QNN EP groups it with its Q/DQ only when the bias comes from a DequantizeLinear too (int32), and none of its optimizers quantizes a normalization's bias, so it runs as a float op${noFloat ? `, which ${noFloatReason(ctx.pack, ctx.soc)}` : ' (FP16 on the HTP, or the CPU with FP16 precision off)'}`,
+      expected: 'input 2 from a DequantizeLinear of int32 values, as every input of a QDQ node group',
+      actual: `input 2 float${b.dtype ? ` (${b.dtype})` : ''}, no DequantizeLinear`,
+      fix: `Quantize the bias to int32 with the input's scale times the weight's as its scale and zero point 0 (as ONNX Runtime's quantizer writes a ${op} bias), so the node is one QDQ group.`,
+      source: ORT_GROUPS,
+    }),
+  ];
+}
+
+/**
  * Whether ONNX Runtime's NoopElimination (a Level 1 rule, noop_elimination.cc) removes this node:
  * an Add or Sub of 0, a Mul or Div by 1 (Sub and Div with the constant second), the constant of
  * one element and of a rank no greater than the other input's, whose shape is known.
@@ -352,14 +379,14 @@ export const ortFloatWeightRule: Rule = {
   id: 'ort-float-weight',
   title: 'ONNX Runtime runs a node whose weight or constant input stays float as a float op',
   description:
-    "Under ONNX Runtime's QNN EP, a Conv, Gemm, MatMul or normalization whose activations are quantized but whose weight (or normalization scale) has no DequantizeLinear is not a QDQ node group, nor is an Add, Sub, Mul, Div, Pow, PRelu, GridSample, Concat, Max, Min, comparison or Where with a float constant beside its quantized inputs (but a Where's float scalar, which ONNX Runtime gives a DequantizeLinear itself): it runs as a float op, in FP16 on the HTP (slower) when FP16 precision is on, and on the CPU on V68 or with FP16 precision off. Float Conv and Gemm biases are left out: ONNX Runtime quantizes them itself. So it does a float32 Conv, ConvTranspose or Gemm weight (and a MatMul's, where its MatMulAddFusion makes the MatMul and the Add of its bias a Gemm) when the input is quantized per tensor and the output reaches a QuantizeLinear alone (through Relu or Clip at most): int8 per tensor, a repair whose precision the model does not state.",
+    "Under ONNX Runtime's QNN EP, a Conv, Gemm, MatMul or normalization whose activations are quantized but whose weight (or normalization scale) has no DequantizeLinear is not a QDQ node group, nor is a LayerNormalization or InstanceNormalization with a float bias, nor an Add, Sub, Mul, Div, Pow, PRelu, GridSample, Concat, Max, Min, comparison or Where with a float constant beside its quantized inputs (but a Where's float scalar, which ONNX Runtime gives a DequantizeLinear itself): it runs as a float op, in FP16 on the HTP (slower) when FP16 precision is on, and on the CPU on V68 or with FP16 precision off. Float Conv and Gemm biases are left out: ONNX Runtime quantizes them itself. So it does a float32 Conv, ConvTranspose or Gemm weight (and a MatMul's, where its MatMulAddFusion makes the MatMul and the Add of its bias a Gemm) when the input is quantized per tensor and the output reaches a QuantizeLinear alone (through Relu or Clip at most): int8 per tensor, a repair whose precision the model does not state.",
   check(ctx) {
     if (ctx.pack.backend !== 'htp' || !ctx.qnnOp) return [];
     if (!ctx.node.inputs.some((p) => p.role === 'activation' && p.encoding)) return [];
     const w = ctx.node.inputs.find(
       (p) => p.role === 'weight' && p.constant && !p.encoding && !p.note && !isNonFloatDtype(p.dtype),
     );
-    if (!w) return floatConstantInput(ctx);
+    if (!w) return [...floatNormBias(ctx), ...floatConstantInput(ctx)];
     if (ortQuantizesWeight(ctx.graph, ctx.node, w))
       return [
         violation(w, 'input', {
