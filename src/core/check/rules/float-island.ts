@@ -211,6 +211,13 @@ const ORT_WEIGHT_QUANTIZATION: Source = {
 const COMPARISONS = ['Equal', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual'];
 
 /**
+ * Whether every output of the node goes to a QuantizeLinear alone, as in a QDQ node group: a node
+ * with a float output is a float op anyway, which the float-island rule reports.
+ */
+const quantizedOutputs = (n: QNode) =>
+  n.outputs.every((o) => o.encoding && !o.inherited && !o.feedsFloat && !o.graphOutput);
+
+/**
  * Ops whose ONNX Runtime node group takes each of its data inputs from a DequantizeLinear
  * (qnn_ep_utils.cc, CheckQDQNodes with the number of DQ inputs the selector asks for): the
  * binary, variadic, comparison and Where selectors, and which inputs they count.
@@ -235,9 +242,7 @@ function floatConstantInput(ctx: Parameters<Rule['check']>[0]): RawFinding[] {
   if (!data.some((p) => p.encoding && !p.constant)) return [];
   // Only a node that would be a QDQ group otherwise: its output quantized (a comparison's is bool),
   // not a float output that makes it part of a float island anyway.
-  const comparison = COMPARISONS.includes(ctx.node.opType);
-  if (!comparison && !ctx.node.outputs.every((o) => o.encoding && !o.inherited && !o.feedsFloat && !o.graphOutput))
-    return [];
+  if (!COMPARISONS.includes(ctx.node.opType) && !quantizedOutputs(ctx.node)) return [];
   const c = data.find((p) => p.constant && !p.encoding && !p.note && !isNonFloatDtype(p.dtype));
   if (!c) return [];
   if (ctx.node.opType === 'Where' && c.shape?.length === 0 && (c.dtype ?? 'float32') === 'float32') return [];
@@ -271,6 +276,7 @@ function floatNormBias(ctx: Parameters<Rule['check']>[0]): RawFinding[] {
   const op = ctx.node.opType;
   if (op !== 'LayerNormalization' && op !== 'InstanceNormalization') return [];
   if (ctx.node.domain && ctx.node.domain !== 'ai.onnx') return [];
+  if (!quantizedOutputs(ctx.node)) return [];
   const b = ctx.node.inputs.find(
     (p) => p.index === 2 && p.constant && !p.encoding && !p.note && !isNonFloatDtype(p.dtype),
   );
