@@ -208,6 +208,18 @@ const ORT_WEIGHT_QUANTIZATION: Source = {
   note: "It quantizes a float32 weight initializer of a Conv, ConvTranspose or Gemm whose input 0 comes from a per-tensor DequantizeLinear and whose output reaches a QuantizeLinear through nothing but Relu or Clip, without branching: int8, one scale for the whole tensor, from the weight's minimum and maximum (GetQuantizationParameter, not symmetric), and the float bias to int32 with the input scale times that scale. Tested in onnxruntime/test/optimizer/qdq_transformer_test.cc (WeightBiasQuantization_Conv_Weight_Bias, _ConvWithReLU, _SkipIfOutputNotQuantized, _Gemm_Weight). Session option session.disable_quant_qdq turns it off, and the node is then a float op.",
 };
 
+/**
+ * What a node that ONNX Runtime runs as a float op costs there, for the ort-float-weight findings:
+ * its effect (slower, or the CPU where float ops leave the NPU) and the words that end the message.
+ */
+function ortFloatOp(ctx: Parameters<Rule['check']>[0]): { effect: RawFinding['effect']; asFloatOp: string } {
+  const noFloat = floatLeavesNpu(ctx.pack, ctx.soc);
+  return {
+    effect: { kind: 'performance', outcomes: { ort: noFloat ? 'cpu-fallback' : 'slower' }, flows: ['ort'] },
+    asFloatOp: `as a float op${noFloat ? `, which ${noFloatReason(ctx.pack, ctx.soc)}` : ' (FP16 on the HTP, or the CPU with FP16 precision off)'}`,
+  };
+}
+
 const COMPARISONS = ['Equal', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual'];
 
 /**
@@ -247,15 +259,15 @@ function floatConstantInput(ctx: Parameters<Rule['check']>[0]): RawFinding[] {
   if (!c) return [];
   if (ctx.node.opType === 'Where' && c.shape?.length === 0 && (c.dtype ?? 'float32') === 'float32') return [];
   if (ortRemovesNoop(ctx.node, c)) return [];
-  const noFloat = floatLeavesNpu(ctx.pack, ctx.soc);
+  const { effect, asFloatOp } = ortFloatOp(ctx);
   const scalar = !!c.shape && c.shape.every((d) => d === 1);
   const what = scalar ? 'a float constant' : 'a float constant tensor';
   // Its role is no weight's: the label says what it is.
   return [
     {
       ...violation(c, 'input', {
-        effect: { kind: 'performance', outcomes: { ort: noFloat ? 'cpu-fallback' : 'slower' }, flows: ['ort'] },
-        message: `${ctx.node.opType} with quantized inputs and ${what} as input ${c.index}: ONNX Runtime's QNN EP groups the node with its Q/DQ only when every input comes from a DequantizeLinear, so it runs as a float op${noFloat ? `, which ${noFloatReason(ctx.pack, ctx.soc)}` : ' (FP16 on the HTP, or the CPU with FP16 precision off)'}`,
+        effect,
+        message: `${ctx.node.opType} with quantized inputs and ${what} as input ${c.index}: ONNX Runtime's QNN EP groups the node with its Q/DQ only when every input comes from a DequantizeLinear, so it runs ${asFloatOp}`,
         expected: `input ${c.index} from a DequantizeLinear, as every input of a QDQ node group`,
         actual: `input ${c.index} float${c.dtype ? ` (${c.dtype})` : ''}, no DequantizeLinear`,
         fix: `Quantize this constant (a DequantizeLinear of its quantized values, as ONNX Runtime's quantizer writes every constant input) so the ${ctx.node.opType} is one QDQ group${scalar ? '; a positive scalar is exact as the value 1 with the scalar as its scale and zero point 0' : ''}.`,
@@ -281,11 +293,11 @@ function floatNormBias(ctx: Parameters<Rule['check']>[0]): RawFinding[] {
     (p) => p.index === 2 && p.constant && !p.encoding && !p.note && !isNonFloatDtype(p.dtype),
   );
   if (!b) return [];
-  const noFloat = floatLeavesNpu(ctx.pack, ctx.soc);
+  const { effect, asFloatOp } = ortFloatOp(ctx);
   return [
     violation(b, 'input', {
-      effect: { kind: 'performance', outcomes: { ort: noFloat ? 'cpu-fallback' : 'slower' }, flows: ['ort'] },
-      message: `${op} with quantized inputs and a float bias: ONNX Runtime's QNN EP groups it with its Q/DQ only when the bias comes from a DequantizeLinear too (int32), and none of its optimizers quantizes a normalization's bias, so it runs as a float op${noFloat ? `, which ${noFloatReason(ctx.pack, ctx.soc)}` : ' (FP16 on the HTP, or the CPU with FP16 precision off)'}`,
+      effect,
+      message: `${op} with quantized inputs and a float bias: ONNX Runtime's QNN EP groups it with its Q/DQ only when the bias comes from a DequantizeLinear too (int32), and none of its optimizers quantizes a normalization's bias, so it runs ${asFloatOp}`,
       expected: 'input 2 from a DequantizeLinear of int32 values, as every input of a QDQ node group',
       actual: `input 2 float${b.dtype ? ` (${b.dtype})` : ''}, no DequantizeLinear`,
       fix: `Quantize the bias to int32 with the input's scale times the weight's as its scale and zero point 0 (as ONNX Runtime's quantizer writes a ${op} bias), so the node is one QDQ group.`,
@@ -404,11 +416,11 @@ export const ortFloatWeightRule: Rule = {
           source: ORT_WEIGHT_QUANTIZATION,
         }),
       ];
-    const noFloat = floatLeavesNpu(ctx.pack, ctx.soc);
+    const { effect, asFloatOp } = ortFloatOp(ctx);
     return [
       violation(w, 'input', {
-        effect: { kind: 'performance', outcomes: { ort: noFloat ? 'cpu-fallback' : 'slower' }, flows: ['ort'] },
-        message: `${ctx.node.opType} with quantized activations and a float ${w.role}: ONNX Runtime's QNN EP runs it as a float op${noFloat ? `, which ${noFloatReason(ctx.pack, ctx.soc)}` : ' (FP16 on the HTP, or the CPU with FP16 precision off)'}`,
+        effect,
+        message: `${ctx.node.opType} with quantized activations and a float ${w.role}: ONNX Runtime's QNN EP runs it ${asFloatOp}`,
         expected: `input ${w.index} from a DequantizeLinear, as every input of a QDQ node group`,
         actual: `input ${w.index} float${w.dtype ? ` (${w.dtype})` : ''}, no DequantizeLinear`,
         fix: 'Quantize this weight (a DequantizeLinear of its quantized values) so the node is one QDQ group; for LPBQ weights, export at opset 21.',
