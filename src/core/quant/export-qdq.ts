@@ -10,6 +10,8 @@ import { attr, freshNamer, makeAttribute, makeTensor, writeOnnx } from '../model
 import type { Encodings } from './compute';
 import type { QuantEncoding } from '../encoding/encoding';
 import { dtypeCode } from '../model/dtype';
+import { constNumbers } from '../model/constants';
+import { convertTensor } from '../model/read-onnx';
 import { SentenceError } from '../model/errors';
 import { halfBits } from '../model/half';
 import { UNTIED_SUFFIX } from './untie-constants';
@@ -558,10 +560,7 @@ function floatConstant(g: onnx.GraphProto, name: string): number[] | undefined {
     g.node.find((n) => n.opType === 'Constant' && n.output?.[0] === name)?.attribute?.find((a) => a.name === 'value')
       ?.t;
   if (!t || t.dataType !== dtypeCode('float32')) return undefined;
-  if (t.floatData?.length) return [...t.floatData];
-  const raw = t.rawData;
-  if (!raw?.length || raw.length % 4) return undefined;
-  return [...new Float32Array(raw.slice().buffer, 0, raw.length / 4)];
+  return constNumbers(convertTensor(t));
 }
 
 /**
