@@ -16,7 +16,7 @@ import {
 import type { CheckReportFinding } from '../core/report/check-report';
 import { htmlReport } from '../core/report/html-report';
 import { markdownReport } from '../core/report/markdown-report';
-import { encodingsShortText, needsChange } from '../core/report/report-text';
+import { countsText, encodingsShortText, needsChange } from '../core/report/report-text';
 import { VERSION } from '../core/report/version';
 import { foldedView, shownNode } from '../core/view/fold';
 import { DEFAULT_FLOW, FLOWS, isFlow, type Flow } from '../../rules/types';
@@ -352,7 +352,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       [
         `QuantLens check: ${out.report.model.name} (sha256 ${out.report.model.sha256.slice(0, 12)}…, ${out.report.model.nodes} nodes)`,
         `backend ${r.backend.toUpperCase()} · SoC ${r.soc} (${r.arch}) · flow ${r.flow} · ${r.strict ? 'strict' : 'lenient'} · encodings ${encodingsShortText(r.encodings, r.findings)} · ${r.nodesChecked} nodes checked`,
-        `${r.verdict.toUpperCase()}: ${c.error} errors, ${c.warning} warnings, ${c.info} notes`,
+        `${r.verdict.toUpperCase()}: ${countsText(c)}`,
         `delegation (${r.flow}): ${delegationText(r.delegation, r.flow)}`,
         ...(replayed ? [replayed] : []),
         ...byRuleLines(out.report.findings, r.flow),

@@ -23,7 +23,7 @@ import type { CalibrationSample } from '../core/quant/expose';
 import { inputTensor, parseNpy, NpyError, type FedInput, type NpyArray } from '../core/quant/npy';
 import { parseTensorFile, tensorFileInput } from '../core/quant/tensor-file';
 import { Engine } from '../core/session/engine';
-import { errorSourceText, errorTraceText, sqnrCaveat, sqnrText } from '../core/report/report-text';
+import { countsText, errorSourceText, errorTraceText, sqnrCaveat, sqnrText } from '../core/report/report-text';
 import type { ErrorTrace } from '../core/quant/error-trace';
 import type { QuantizeSettings } from '../core/session/api';
 import { oneModelProblem, parseArgs } from './args';
@@ -375,7 +375,7 @@ async function quantizeRun(rest: readonly string[], io: Io, progress: { current?
           ? [`error trace: ${errorTraceText(trace)}`, ...trace.sources.map((s) => `  ${errorSourceText(s)}`)]
           : []),
         ...out.notes.map((n) => `note: ${n}`),
-        `${r.verdict.toUpperCase()}: ${r.counts.error} errors, ${r.counts.warning} warnings, ${r.counts.info} notes`,
+        `${r.verdict.toUpperCase()}: ${countsText(r.counts)}`,
         // Each with its fix: `quantlens check` of the export gives the rest (expected, actual, source).
         ...r.findings.map((f) => `  ${f.severity} ${f.rule} ${f.node}: ${f.message}\n    fix: ${f.fix}`),
         ...(outQdq ? [`wrote ${outQdq}`] : []),

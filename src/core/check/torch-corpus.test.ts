@@ -322,7 +322,55 @@ describe.skipIf(!manifest.cases.some((c) => c.file === 'transformer-encoder-pc-s
           'Quantize these nodes (wrap their inputs and outputs in Q/DQ), or export the op whole (opset 17 LayerNormalization, opset 20 Gelu) so the exporter quantizes it as one node.',
         );
       // The linear layers' float MatMul and Add are fused by every flow at these sizes: no island.
-      expect(islands.filter((f) => !f.message.includes('ReduceMean'))).toEqual([]);
+      // The GELU is one op to the QNN converter: nothing to change there.
+      expect(islands.filter((f) => !f.message.includes('ReduceMean')).map((f) => [f.node, f.outcome])).toEqual([
+        ['/gelu/Div', 'advice'],
+      ]);
+    });
+
+    it("under ONNX Runtime the GELU is not fused: FX's one Q/DQ pair around it leaves its Erf to the CPU", async () => {
+      const graph = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(`${DIR}/transformer-encoder-pc-sym.onnx`))));
+      const pack = await loadRulePack('htp');
+      const ort = validate(graph, pack, { soc: 'SM8650', strict: true, flow: 'ort' });
+      const gelu = ort.findings.filter((f) => f.node.startsWith('/gelu/'));
+      expect(gelu.map((f) => [f.rule, f.node, f.outcome, f.severity])).toEqual([
+        ['unsupported-op', '/gelu/Erf', 'cpu-fallback', 'error'],
+        ['float-island', '/gelu/Div', 'slower', 'warning'],
+      ]);
+      expect(gelu[0]!.message).toMatch(/^Erf is not fused into a Gelu under ONNX Runtime, so it runs on the CPU/);
+      expect(ort.delegation.offNpu).toBe(1);
+      // The converters fuse it: no error there.
+      for (const flow of ['qnn', 'executorch'] as const) {
+        const r = validate(graph, pack, { soc: 'SM8650', strict: true, flow });
+        expect(r.findings.filter((f) => f.node === '/gelu/Erf')).toEqual([]);
+      }
+    });
+  },
+);
+
+describe.skipIf(!manifest.cases.some((c) => c.file === 'tiny-cnn-pc-sym.onnx'))(
+  "PyTorch's opset-13 Hardswish (HardSigmoid, then Mul by x, one Q/DQ pair around them)",
+  () => {
+    it('is one quantized op to the converters and two float ops to ONNX Runtime, off the NPU on V68', async () => {
+      const graph = qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(`${DIR}/tiny-cnn-pc-sym.onnx`))));
+      const pack = await loadRulePack('htp');
+      const at = (flow: 'qnn' | 'ort' | 'executorch', soc: string) =>
+        validate(graph, pack, { soc, strict: true, flow })
+          .findings.filter((f) => f.node.startsWith('/act/'))
+          .map((f) => [f.rule, f.node, f.outcome]);
+      for (const soc of ['SM8650', 'SM8350']) {
+        expect(at('qnn', soc), soc).toEqual([['float-island', '/act/HardSigmoid', 'advice']]);
+        expect(at('executorch', soc), soc).toEqual([['float-island', '/act/HardSigmoid', 'advice']]);
+      }
+      expect(at('ort', 'SM8650')).toEqual([['float-island', '/act/HardSigmoid', 'slower']]);
+      expect(at('ort', 'SM8350')).toEqual([['float-island', '/act/HardSigmoid', 'cpu-fallback']]);
+      const f = validate(graph, pack, { soc: 'SM8650', strict: true, flow: 'ort' }).findings.find(
+        (x) => x.node === '/act/HardSigmoid',
+      )!;
+      expect(f.actual).toBe('/act/HardSigmoid, /act/Mul');
+      expect(f.fix).toBe(
+        'Quantize these nodes (wrap their inputs and outputs in Q/DQ), or export the op whole (opset 14 HardSwish) so the exporter quantizes it as one node.',
+      );
     });
   },
 );

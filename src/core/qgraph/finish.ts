@@ -1,5 +1,5 @@
 /** The finishing pass every quantized-graph builder runs (QDQ reader, AIMET/plan reader). */
-import type { Flow } from '../../../rules/types';
+import { FLOWS, type Flow } from '../../../rules/types';
 import type { DynamicShapes } from './dynamic';
 import { findFusions, type SizeOf } from './fusions';
 import { foldStatic, type QGraph, type QNode } from './qgraph';
@@ -21,7 +21,10 @@ export function finishGraph(
   const fusions = findFusions(nodes, new Set(staticTensors), sizeOf, opset);
   for (const n of nodes) {
     const as = fusions.nodes.get(n.id);
-    if (as) n.fusedAs = as;
+    if (as) {
+      n.fusedAs = as.op;
+      if (as.flows.length < FLOWS.length) n.fusedBy = [...as.flows];
+    }
     const rank5 = fusions.rank5.get(n.id);
     if (rank5) n.rank5By = { ...rank5, flows: [...rank5.flows] };
   }
@@ -36,6 +39,8 @@ export function finishGraph(
     fusedTensors,
     ...(fusions.ortQuantized.size > 0 ? { ortQuantized } : {}),
     ...(fusions.matmulAdd.size > 0 ? { matmulAddProducts: [...fusions.matmulAdd] } : {}),
+    ...(fusions.ortWhileFloat.size > 0 ? { ortFusesWhileFloat: [...fusions.ortWhileFloat] } : {}),
+    ...(fusions.ortUnfused.size > 0 ? { ortUnfused: Object.fromEntries(fusions.ortUnfused) } : {}),
     ...(dynamic && dynamic.tensors.length > 0 ? { dynamic } : {}),
     ...(opset !== undefined ? { opset } : {}),
   };

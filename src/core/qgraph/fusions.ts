@@ -25,12 +25,14 @@ import { opVersionAt } from '../model/opset';
 import type { QNode, QPort } from './qgraph';
 
 const ALL: readonly Flow[] = FLOWS;
+/** The flows that read encodings per tensor, with no node groups. */
+const CONVERTERS: readonly Flow[] = ['qnn', 'executorch'];
 
 export interface Fusions {
   /** Float tensors inside a fused pattern, with the flows that fuse it. */
   tensors: Map<string, readonly Flow[]>;
-  /** Node id → the op its pattern becomes (Erf in a GELU pattern → Gelu). */
-  nodes: Map<string, string>;
+  /** Node id → the op its pattern becomes (Erf in a GELU pattern → Gelu), and the flows that fuse it. */
+  nodes: Map<string, { op: string; flows: readonly Flow[] }>;
   /** Node id → the flows that rewrite its rank-6 tensors to rank 5, and what that assumes. */
   rank5: Map<string, Rank5>;
   /**
@@ -44,7 +46,22 @@ export interface Fusions {
    * under every flow whatever the sizes, as it always had.
    */
   matmulAdd: Set<string>;
+  /**
+   * Float tensors of a HardSigmoid × x or a written-out GELU whose x is float here: ONNX Runtime's
+   * QNN EP fuses the pattern only while x stays float (or every node in it is a QDQ node group), so
+   * a quantizer that quantizes x for that flow quantizes these too.
+   */
+  ortWhileFloat: Set<string>;
+  /** Float tensors the converters fuse away and ONNX Runtime does not, with why, for the finding's words. */
+  ortUnfused: Map<string, string>;
 }
+
+const ORT_NO_HARDSWISH =
+  "its QNN EP fuses HardSigmoid × x into HardSwish only for float nodes that read x by one name, and each reader of x's DequantizeLinear gets a copy of its own (EnsureUniqueDQForNodeUnit)";
+const ORT_NO_GELU =
+  'its QNN EP fuses a written-out GELU around a quantized x only where each of its nodes is a QDQ node group (only then do the Div and the Mul read x by one name), so the Erf, which QNN has no op for, runs on the CPU';
+const ORT_RESHAPED_GEMM =
+  'its MatMulAddFusion writes the MatMul and Add as a Gemm between two Reshapes (an input of rank 3 or more), so the activation reads the Reshape and the Gemm, with no QuantizeLinear right after it, forms no QDQ node group';
 
 /**
  * How the flows treat a rank-6 pattern: those that rewrite it to rank 5 and what that assumes, or,
@@ -90,7 +107,9 @@ export function findFusions(
   }
   const tensors = new Map<string, readonly Flow[]>();
   const matmulAdd = new Set<string>();
-  const fusedNodes = new Map<string, string>();
+  const ortWhileFloat = new Set<string>();
+  const ortUnfused = new Map<string, string>();
+  const fusedNodes = new Map<string, { op: string; flows: readonly Flow[] }>();
   /**
    * The single reader of a node's only output (not a graph output), also through its Q/DQ pair:
    * ONNX Runtime's quantizer and its fusion tests quantize every tensor inside a GELU, and its QNN
@@ -104,18 +123,36 @@ export function findFusions(
   };
   /** The single reader of a float (unquantized) output. */
   const onlyReader = (n: QNode): QNode | undefined => (n.outputs[0]?.encoding ? undefined : onlyReaderThroughQdq(n));
+  /** Adds of a MatMul that ONNX Runtime turns into a Gemm between two Reshapes (A not of rank 2). */
+  const reshapedGemm = new Map<string, string>();
   for (const n of nodes) {
     const next = onlyReader(n);
     if (!next) continue;
     const out = n.outputs[0]!.tensor;
-    if ((next.opType === 'Relu' || next.opType === 'Clip') && next.outputs[0]?.encoding) tensors.set(out, ALL);
-    else if (
+    if ((next.opType === 'Relu' || next.opType === 'Clip') && next.outputs[0]?.encoding) {
+      // ONNX Runtime's Gemm from a MatMul and Add on A of rank 3 or more writes its output through
+      // a Reshape: the activation reads the Reshape, so the Gemm has no QuantizeLinear after it and
+      // no node group there (the activation is folded only right after its op).
+      const product = reshapedGemm.get(n.id);
+      tensors.set(out, product ? CONVERTERS : ALL);
+      if (product)
+        for (const t of [product, out]) {
+          tensors.set(t, CONVERTERS);
+          ortUnfused.set(t, ORT_RESHAPED_GEMM);
+        }
+    } else if (
       n.opType === 'HardSigmoid' &&
       next.opType === 'Mul' &&
-      next.inputs.some((p) => p.tensor === n.inputs[0]?.tensor)
-    )
-      tensors.set(out, ALL);
-    else if (n.opType === 'Pad' && padFusesInto(n, next, opset)) tensors.set(out, ['ort']);
+      next.inputs.some((p) => sameValue(p, n.inputs[0]))
+    ) {
+      // ONNX Runtime's QNN EP fuses only a float HardSigmoid and Mul (node units of their own) that
+      // read one tensor by name; a quantized x reaches them through two DequantizeLinear copies
+      // (EnsureUniqueDQForNodeUnit), so there the pair stays two float ops.
+      const quantized = ortSeesDq(n.inputs[0], opset);
+      tensors.set(out, quantized ? CONVERTERS : ALL);
+      if (quantized) ortUnfused.set(out, ORT_NO_HARDSWISH);
+      else ortWhileFloat.add(out);
+    } else if (n.opType === 'Pad' && padFusesInto(n, next, opset)) tensors.set(out, ['ort']);
     else if (
       n.opType === 'MatMul' &&
       n.inputs[1]?.constant &&
@@ -123,8 +160,9 @@ export function findFusions(
       next.inputs.some((p) => p.constant)
     ) {
       const gemm = matmulAddIntoGemm(n, next, sizeOf);
-      tensors.set(out, gemm ? ALL : ['qnn', 'executorch']);
+      tensors.set(out, gemm ? ALL : CONVERTERS);
       if (gemm) matmulAdd.add(out);
+      if (gemm === 'reshaped') reshapedGemm.set(next.id, out);
     }
   }
   // GELU: x / sqrt(2) → Erf → + 1 → × x (→ × 0.5, in either order).
@@ -134,10 +172,20 @@ export function findFusions(
     const add = onlyReaderThroughQdq(erf);
     const mul = add?.opType === 'Add' ? onlyReaderThroughQdq(add) : undefined;
     if (div?.opType !== 'Div' || !add || mul?.opType !== 'Mul' || onlyReaderThroughQdq(div) !== erf) continue;
-    for (const t of [div, erf, add]) tensors.set(t.outputs[0]!.tensor, ALL);
+    const flows = ortFusesGelu(div, mul, producer, opset) ? ALL : CONVERTERS;
+    const inner = [div, erf, add].map((t) => t.outputs[0]!.tensor);
     const last = onlyReaderThroughQdq(mul);
-    if (last?.opType === 'Mul') tensors.set(mul.outputs[0]!.tensor, ALL);
-    fusedNodes.set(erf.id, 'Gelu');
+    if (last?.opType === 'Mul') inner.push(mul.outputs[0]!.tensor);
+    for (const t of inner) tensors.set(t, flows);
+    if (flows === CONVERTERS) for (const t of inner) ortUnfused.set(t, ORT_NO_GELU);
+    if (
+      !ortSeesDq(
+        div.inputs.find((p) => p.index === 0),
+        opset,
+      )
+    )
+      for (const t of inner) ortWhileFloat.add(t);
+    fusedNodes.set(erf.id, { op: 'Gelu', flows });
   }
   const ortQuantized = propagatedByOrt(nodes, readers, producer, statics, opset);
   for (const t of ortQuantized.keys()) tensors.set(t, [...new Set([...(tensors.get(t) ?? []), 'ort' as const])]);
@@ -156,7 +204,7 @@ export function findFusions(
       for (const n of [first, t, last])
         rank5.set(n.id, 'refused' in lowered ? { flows: [], ...lowered } : { flows: ['ort'], ...lowered });
   }
-  return { tensors, nodes: fusedNodes, rank5, ortQuantized, matmulAdd };
+  return { tensors, nodes: fusedNodes, rank5, ortQuantized, matmulAdd, ortWhileFloat, ortUnfused };
 }
 
 /**
@@ -219,9 +267,9 @@ function propagatedByOrt(
  * MatMul and the Add of its bias into a Gemm, which its QDQ propagation and WeightBiasQuantization
  * then make one QDQ node group: B of rank 2 with known sizes [K, N]; A of rank 2, or of fixed sizes
  * (it reshapes A to [M, K] and the result back); the bias [N], or for a rank-2 A [1, N], [M, 1] or
- * [M, N] (Gemm broadcasts C one way only).
+ * [M, N] (Gemm broadcasts C one way only). 'reshaped' where it writes Reshapes around the Gemm.
  */
-function matmulAddIntoGemm(matmul: QNode, add: QNode, sizeOf: SizeOf): boolean {
+function matmulAddIntoGemm(matmul: QNode, add: QNode, sizeOf: SizeOf): false | 'rank2' | 'reshaped' {
   const a = matmul.inputs.find((p) => p.index === 0);
   const b = matmul.inputs.find((p) => p.index === 1);
   const bias = add.inputs.find((p) => p.tensor !== matmul.outputs[0]?.tensor);
@@ -236,14 +284,50 @@ function matmulAddIntoGemm(matmul: QNode, add: QNode, sizeOf: SizeOf): boolean {
   if (rank === 2) {
     const m = known(a.shape)?.[0] ?? known(sizeOf(a.tensor))?.[0];
     const [r, c] = biasDims;
-    return (
+    const fits =
       (biasDims.length === 1 && r === n) ||
-      (biasDims.length === 2 && ((r === 1 && c === n) || (m !== undefined && r === m && (c === 1 || c === n))))
-    );
+      (biasDims.length === 2 && ((r === 1 && c === n) || (m !== undefined && r === m && (c === 1 || c === n))));
+    return fits && 'rank2';
   }
   // Another rank: every size of A must be fixed (it writes the Reshapes' shapes as constants).
   if (!known(a.shape) && !known(sizeOf(a.tensor))) return false;
-  return biasDims.length === 1 && biasDims[0] === n;
+  return biasDims.length === 1 && biasDims[0] === n && 'reshaped';
+}
+
+/**
+ * Whether two inputs read one value: one tensor, or one tensor through two copies of its Q → DQ
+ * pair (a graph ONNX Runtime has optimized, whose EnsureUniqueDQForNodeUnit gives each reader a
+ * DequantizeLinear of its own).
+ */
+const sameValue = (a: QPort | undefined, b: QPort | undefined) =>
+  !!a && !!b && (a.from ?? a.tensor) === (b.from ?? b.tensor);
+
+/**
+ * Whether ONNX Runtime's QNN EP fuses this written-out GELU (qnn_node_group/gelu_fusion.cc). It
+ * matches the Div's first input and the Mul's root input by name, each as its node unit names it:
+ * a QDQ node group by the quantized tensor its DequantizeLinear reads, a lone node by its own
+ * input. InferenceSession gives each reader of a DequantizeLinear a copy of its own first
+ * (EnsureUniqueDQForNodeUnit), so a quantized x keeps one name for both only where the Div and
+ * that Mul are each a QDQ node group (ONNX Runtime's quantizer, its QDQ GELU tests); a float x
+ * has one name anyway.
+ */
+function ortFusesGelu(
+  div: QNode,
+  mul: QNode,
+  producer: ReadonlyMap<string, QNode>,
+  opset: number | undefined,
+): boolean {
+  const x = div.inputs.find((p) => p.index === 0);
+  if (!ortSeesDq(x, opset)) return true;
+  const root = (n: QNode) => n.inputs.some((p) => sameValue(p, x));
+  // Pattern 2 (x · (erf + 1), then · 0.5) reads x in the last but one Mul; pattern 1 in the
+  // Mul that halves x before it.
+  const halves = mul.inputs.map((p) => producer.get(p.from ?? p.tensor)).find((n) => n?.opType === 'Mul' && root(n));
+  const rootMul = root(mul) ? mul : halves;
+  const group = (n: QNode) =>
+    n.inputs.every((p) => ortSeesDq(p, opset)) &&
+    n.outputs.every((o) => !!o.encoding && !o.inherited && !o.feedsFloat && !o.graphOutput);
+  return !!rootMul && group(div) && group(rootMul);
 }
 
 /**

@@ -165,6 +165,11 @@ export interface QNode {
   /** The op a fused pattern turns this node into (an Erf inside a GELU pattern becomes Gelu). */
   fusedAs?: string;
   /**
+   * The flows that fuse it, where not every flow does: ONNX Runtime's QNN EP fuses a written-out
+   * GELU between quantized tensors only where each of its nodes is a QDQ node group.
+   */
+  fusedBy?: Flow[];
+  /**
    * Flows that rewrite this node's rank-6 tensors to rank 5 (ONNX Runtime's rank-6 fusions), and
    * what that takes which the graph does not show (a dimension's size, when it declares none); or,
    * with no flow, why ONNX Runtime does not rewrite them (the sizes it sees).
@@ -195,6 +200,13 @@ export interface QGraph {
    * quantizes them all the same.
    */
   matmulAddProducts?: string[];
+  /**
+   * Float tensors of a HardSigmoid × x or written-out GELU whose x is float: ONNX Runtime fuses
+   * the pattern only while x stays float (fusions.ts), so a quantized export for it quantizes them.
+   */
+  ortFusesWhileFloat?: string[];
+  /** Float tensors the converters fuse away and ONNX Runtime does not, with why (fusions.ts). */
+  ortUnfused?: Record<string, string>;
   /** Tensors whose size is not fixed before a run, and why (dynamic.ts); absent when there are none. */
   dynamic?: DynamicShapes;
   /**

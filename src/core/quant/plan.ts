@@ -237,7 +237,13 @@ export function annotate(
   // HardSigmoid) never exist on the NPU: quantizing them would break the fusion. A MatMul's product
   // before the Add of its bias is quantized all the same: ONNX Runtime fuses the two only at fixed
   // sizes, and with a Q/DQ between them both are QDQ node groups under every flow.
-  const kept = new Set(graph.matmulAddProducts ?? []);
+  // For ONNX Runtime, a HardSigmoid × x or GELU is one op only while x is float: once x is
+  // quantized, its QNN EP fuses it only where every node in it is a QDQ node group (fusions.ts),
+  // so those tensors are quantized as its own quantizer does.
+  const kept = new Set([
+    ...(graph.matmulAddProducts ?? []),
+    ...(flow === 'ort' ? (graph.ortFusesWhileFloat ?? []) : []),
+  ]);
   const fusedEverywhere = (tensor: string) =>
     graph.fusedTensors?.[tensor]?.length === FLOWS.length && !kept.has(tensor);
   const set = (tensor: string, spec: TensorSpec) => {

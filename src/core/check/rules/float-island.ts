@@ -36,11 +36,16 @@ const floatPort = (n: QNode, p: QPort, statics: ReadonlySet<string>) =>
   !isIndexPort(n.opType, n.outputs.includes(p) ? 'output' : 'input', p.index);
 const quantPort = (p: QPort) => p.role === 'activation' && !!p.encoding;
 
-/** Nodes that share a tensor, grouped: union-find over `members`. */
+/**
+ * Nodes that share a computed tensor, grouped: union-find over `members`. A constant two islands
+ * both read (an exponent or epsilon the exporter or ONNX Runtime's ConstantSharing wrote once)
+ * joins nothing.
+ */
 function connect(members: readonly QNode[]): QNode[][] {
   const byTensor = new Map<string, number[]>();
   members.forEach((n, i) => {
-    for (const p of [...n.inputs, ...n.outputs]) byTensor.set(p.tensor, [...(byTensor.get(p.tensor) ?? []), i]);
+    for (const p of [...n.inputs, ...n.outputs])
+      if (!p.constant) byTensor.set(p.tensor, [...(byTensor.get(p.tensor) ?? []), i]);
   });
   const parent = members.map((_, i) => i);
   const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
@@ -65,7 +70,7 @@ export const floatIslandRule: GraphRule = {
   id: 'float-island',
   title: 'Float islands and partial QDQ nodes in a quantized graph',
   description:
-    "Compute nodes of a quantized graph that stay float, or are only partly wrapped in Q/DQ (a float input beside a quantized one, an output read by float consumers or left as a graph output), grouped into connected islands, one finding each. They run on the HTP in FP16 with a Convert at every boundary (slower); on V68, which has no FP16, and on LPAI, which runs quantized ops only, they leave the NPU. Under ONNX Runtime's QNN EP an encoding carried across a Flatten, Expand, Tile, Gather, Split or DepthToSpace without a Q/DQ of its own does not count: its QDQ propagation crosses Reshape, Transpose, Squeeze, Unsqueeze and Slice only.",
+    "Compute nodes of a quantized graph that stay float, or are only partly wrapped in Q/DQ (a float input beside a quantized one, an output read by float consumers or left as a graph output), grouped into connected islands, one finding each. They run on the HTP in FP16 with a Convert at every boundary (slower); on V68, which has no FP16, and on LPAI, which runs quantized ops only, they leave the NPU. Under ONNX Runtime's QNN EP an encoding carried across a Flatten, Expand, Tile, Gather, Split or DepthToSpace without a Q/DQ of its own does not count: its QDQ propagation crosses Reshape, Transpose, Squeeze, Unsqueeze and Slice only. Patterns the converters fuse into one quantized op stay float ops there where its QNN EP does not fuse them: PyTorch's opset-13 Hardswish (HardSigmoid × x) and written-out GELU with one Q/DQ pair around them, and a MatMul and Add on a 3-D input before an activation (its Gemm writes the result through a Reshape).",
   check(ctx) {
     if (!ctx.graph.quantized) return [];
     const fused = ctx.graph.fusedTensors ?? {};
@@ -125,15 +130,25 @@ export const floatIslandRule: GraphRule = {
       const ortHow = fusedBy.includes('ort') ? [...floatTensors].map((t) => how[t]).find(Boolean) : undefined;
       const quantizedByOrt = !!ortHow && [...floatTensors].every((t) => how[t]);
       const fusing = quantizedByOrt ? fusedBy.filter((f) => f !== 'ort') : fusedBy;
+      // The converters fuse them and ONNX Runtime does not: why, in its words.
+      const ortWhyNot = fusedBy.includes('ort')
+        ? undefined
+        : [...floatTensors].map((t) => ctx.graph.ortUnfused?.[t]).find(Boolean);
       const byFlows = [
         fusing.length ? `${fusing.join(' and ')} fuse${fusing.length === 1 ? 's' : ''} them into one quantized op` : '',
         quantizedByOrt ? 'ort quantizes them' : '',
+        ortWhyNot ? `ort does not: ${ortWhyNot}` : '',
       ].filter(Boolean);
       const ops = [...new Set(island.map((n) => n.opType))].join(', ');
       const partial = island.filter((n) => [...n.inputs, ...n.outputs].some(quantPort)).length;
       const listed = listNodeNames(island);
-      // Only a written-out LayerNorm or GELU has a whole op to export instead.
-      const written = island.some((n) => WRITTEN_OUT.has(n.opType));
+      // Only a written-out LayerNorm, GELU or HardSwish has a whole op to export instead.
+      const whole = [
+        island.some((n) => WRITTEN_OUT.has(n.opType)) ? 'opset 17 LayerNormalization, opset 20 Gelu' : '',
+        island.some((n) => n.opType === 'HardSigmoid') ? 'opset 14 HardSwish' : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
       // Under ONNX Runtime, an island of its own that holds this one reports it.
       const flows = island.some((n) => inOrtIsland.has(n.id)) ? FLOWS.filter((f) => f !== 'ort') : undefined;
       out.push({
@@ -147,7 +162,7 @@ export const floatIslandRule: GraphRule = {
           actual: listed,
           fix: noFloat
             ? `Quantize these nodes (wrap their inputs and outputs in Q/DQ): ${noFloatReason(ctx.pack, ctx.soc)}, so float nodes cannot stay on the NPU.`
-            : `Quantize these nodes (wrap their inputs and outputs in Q/DQ)${written ? ', or export the op whole (opset 17 LayerNormalization, opset 20 Gelu) so the exporter quantizes it as one node' : ''}.`,
+            : `Quantize these nodes (wrap their inputs and outputs in Q/DQ)${whole ? `, or export the op whole (${whole}) so the exporter quantizes it as one node` : ''}.`,
           // Under a flow that fuses the island, nothing stays float: nothing to change there.
           ...nothingToChangeUnder(fusedBy, (f) =>
             f === 'ort' && quantizedByOrt

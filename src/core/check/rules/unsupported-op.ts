@@ -40,6 +40,33 @@ function ortBuilderOnlyLater(ctx: RuleContext, op: string): RawFinding[] {
   ];
 }
 
+/**
+ * A node the backend has only inside a fused pattern (an Erf in a GELU), where a flow does not
+ * fuse it: ONNX Runtime's QNN EP matches a written-out GELU between quantized tensors only where
+ * each of its nodes is a QDQ node group, so PyTorch's FX export (one Q/DQ around the whole GELU)
+ * leaves its Erf, which QNN has no op for, to the CPU there.
+ */
+function unfusedUnderOrt(ctx: RuleContext, op: string): RawFinding[] {
+  const { node } = ctx;
+  if (node.fusedAs !== 'Gelu' || !node.fusedBy || node.fusedBy.includes('ort')) return [];
+  if (!ctx.pack.ops.some((m) => m.onnx === node.opType && m.qnnOp === null)) return [];
+  const by = node.fusedBy.map((f) => FLOW_NAMES[f]).join(' and ');
+  return [
+    violation(undefined, 'input', {
+      effect: { kind: 'backend-limit', outcomes: { ort: 'cpu-fallback' }, flows: ['ort'] },
+      message: `${op} is not fused into a ${node.fusedAs} under ONNX Runtime, so it runs on the CPU: its QNN EP matches the written-out ${node.fusedAs} only where each of its nodes is a QDQ node group, and here the nodes between the first DequantizeLinear and the last QuantizeLinear are float; QNN has no ${op} op (${by} fuse it)`,
+      expected: `the ${node.fusedAs} pattern's Div and Mul each between DequantizeLinear inputs and a QuantizeLinear output, or ${node.fusedAs} as one op`,
+      actual: `${op} inside a ${node.fusedAs} whose inner tensors are float`,
+      fix: `Export ${node.fusedAs} as one op (opset 20), or quantize every tensor inside the pattern (a Q/DQ pair after the Div, the Erf, the Add and the Muls, and on their constants, as ONNX Runtime's quantizer writes it), so ONNX Runtime's QNN EP fuses it.`,
+      source: {
+        ref: "onnxruntime/onnxruntime-qnn onnxruntime/core/providers/qnn/builder/qnn_node_group/gelu_fusion.cc (GeluFusion::TryFusion: the Div's input 0 and the Mul's root input compared by name; a QDQ node group names its input by the quantized tensor, ort_api.cc GetQDQIODefs); core/optimizer/qdq_transformer/ensure_unique_dq_for_node_unit.cc (each reader of a DequantizeLinear gets its own copy before partitioning); op_builder_factory.cc (no Erf builder)",
+        confidence: 'from-code',
+        note: "ONNX Runtime's QDQ GELU tests (gelu_fusion_test.cc, GeluFusionPattern1/2_QDQ_U8) quantize every tensor inside the pattern; PyTorch's FX quantization puts one Q/DQ pair around it.",
+      },
+    }),
+  ];
+}
+
 /** A sentence's first letter in lower case to follow "or", unless it starts an acronym (ONNX, QNN). */
 const lowerFirst = (text: string) =>
   /^[A-Z][a-z]/.test(text) ? `${text.charAt(0).toLowerCase()}${text.slice(1)}` : text;
@@ -51,7 +78,7 @@ export const unsupportedOp: Rule = {
     "A node whose ONNX op has no backend op in the pack's mapping (or is mapped to none, like ConvInteger, ReduceProd or Erf; or a rank the backend lacks, like rank-5 MaxPool). The model will not fully delegate: the QNN converter rejects it; ONNX Runtime and ExecuTorch run the node on the CPU, except where a flow rewrites the op into ones the backend has (ExecuTorch decomposes a 3-D max pool, Acos and the hyperbolic functions): there it is a repair. Packs whose op list is only one toolchain's (LPAI) report unmapped ops as advice.",
   check(ctx) {
     const op = `${ctx.node.domain && ctx.node.domain !== 'ai.onnx' ? `${ctx.node.domain}::` : ''}${ctx.node.opType}`;
-    if (ctx.qnnOp !== null) return ortBuilderOnlyLater(ctx, op);
+    if (ctx.qnnOp !== null) return [...unfusedUnderOrt(ctx, op), ...ortBuilderOnlyLater(ctx, op)];
     const kind = ctx.mapping ? 'backend-limit' : (ctx.pack.unmappedOps ?? 'backend-limit');
     // An op outside a mapping that is only one toolchain's list: its support is not known.
     const unknown = kind !== 'backend-limit' ? ctx.pack.opListFrom : undefined;
