@@ -107,7 +107,7 @@ export function hashLikeTheCli(model: string): { hex: string; ms: number } {
 }
 
 /** onnxruntime-node's package folder, fetched once. */
-function ortNode(): string {
+export function ortNode(): string {
   const dir = join(TOOLS, 'node_modules', 'onnxruntime-node');
   if (existsSync(join(dir, 'package.json'))) return dir;
   mkdirSync(dir, { recursive: true });

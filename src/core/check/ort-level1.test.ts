@@ -537,3 +537,47 @@ describe("WhereDummyDq: ONNX Runtime gives a Where's float scalar a DequantizeLi
     expect(await of(where(true, [1]), 'ort-float-weight', 'qnn')).toEqual([]);
   });
 });
+
+/**
+ * ONNX Runtime's own Level 1 output (onnxruntime-node, graphOptimizationLevel "basic", its
+ * optimized graph saved; scripts/corpus/ort-level1.ts) for PyTorch exports: the graph its QNN EP
+ * partitions. QuantLens models those optimizers on the export; on the graph they have already
+ * rewritten, it must come to the same findings under ONNX Runtime's flow, on a SoC with FP16 and
+ * on V68.
+ */
+describe("ONNX Runtime's Level 1 graph of a PyTorch export: the same findings as the export", () => {
+  const DIR = `${__dirname}/__fixtures__/ort-level1`;
+  const manifest = JSON.parse(readFileSync(`${DIR}/manifest.json`, 'utf8')) as {
+    cases: { file: string; optimized: string; what: string }[];
+  };
+  const read = (file: string) =>
+    qgraphFromQdq(readOnnx(new Uint8Array(readFileSync(`${DIR}/${file}`)), { fileName: file }));
+  /** Each finding as rule, outcome and severity, counted. */
+  const tally = async (graph: QGraph, soc: string) => {
+    const counts = new Map<string, number>();
+    for (const f of (await under(graph, 'ort', soc)).findings) {
+      const key = `${f.rule} ${f.outcome} ${f.severity}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return Object.fromEntries([...counts].sort());
+  };
+  for (const c of manifest.cases)
+    it(`${c.file}: ${c.what}`, async () => {
+      const [exported, optimized] = [read(c.file), read(c.optimized)];
+      // ONNX Runtime rewrote it: DequantizeLinear copies, shared constants, fused nodes.
+      const names = (file: string) =>
+        readOnnx(new Uint8Array(readFileSync(`${DIR}/${file}`))).graph.nodes.map((n) => n.name);
+      expect(names(c.optimized)).not.toEqual(names(c.file));
+      for (const soc of ['SM8650', 'SM8350'])
+        expect(await tally(optimized, soc), soc).toEqual(await tally(exported, soc));
+    });
+
+  it('holds ONNX Runtime rewrites the findings depend on', () => {
+    const ops = (file: string) => readOnnx(new Uint8Array(readFileSync(`${DIR}/${file}`))).graph.nodes;
+    // EnsureUniqueDQForNodeUnit's copies, and MatMulAddFusion's Gemm between Reshapes.
+    expect(ops('tiny-cnn-pc-sym.level1.onnx').some((n) => n.name.endsWith('/duplicated'))).toBe(true);
+    const mlp = ops('mlp3d-pc-sym.level1.onnx');
+    expect(mlp.filter((n) => n.opType === 'Gemm').length).toBeGreaterThan(0);
+    expect(mlp.filter((n) => n.opType === 'MatMul')).toEqual([]);
+  });
+});
