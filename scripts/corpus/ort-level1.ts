@@ -19,8 +19,11 @@ import { ortNode } from '../bench/cli';
 const CORPUS = '.cache/corpus/torch';
 const OUT = 'src/core/check/__fixtures__/ort-level1';
 
-/** The exports, each with what ONNX Runtime's Level 1 does to it that QuantLens must model. */
-const CASES: { name: string; what: string }[] = [
+/**
+ * The exports, each with what ONNX Runtime's Level 1 does to it that QuantLens must model; from the
+ * PyTorch corpus unless `from` names another folder.
+ */
+const CASES: { name: string; what: string; from?: string }[] = [
   {
     name: 'transformer-encoder-pc-sym',
     what: "pre-norm encoder block: the written-out GELU's x reaches its Div and Mul through two DequantizeLinear copies; ConstantSharing gives the two LayerNorms one exponent and one epsilon",
@@ -36,6 +39,19 @@ const CASES: { name: string; what: string }[] = [
   },
   { name: 'prelu-float-slope', what: 'PReLU whose slope is a float constant: no QDQ node group' },
   { name: 'groupnorm-opset13', what: "GroupNorm at opset 13: a Reshape's DequantizeLinear shared with a Shape" },
+  {
+    name: 'float-encoder-opset17.u8u8.qdq',
+    from: 'src/core/check/__fixtures__/ort-quantizer',
+    what: "ONNX Runtime's quantizer on an encoder: the second LayerNorm's scale is Identity → Q → DQ of the first's, which ConstantFolding makes an initializer again",
+  },
+  {
+    // Committed as it is (no generator makes it): torchvision's EfficientNetV2-S through the
+    // corpus's FX export (per-channel symmetric), cut at the average pool's output with
+    // python3-onnx's onnx.utils.extract_model.
+    name: 'efficientnet_v2_s-head',
+    from: OUT,
+    what: "EfficientNetV2-S's head: the Flatten's output holds two Q/DQ pairs, which DoubleQDQPairsRemover merges into one of another scale",
+  },
 ];
 
 async function main() {
@@ -47,9 +63,9 @@ async function main() {
   mkdirSync(OUT, { recursive: true });
   const cases = [];
   for (const c of CASES) {
-    const source = join(CORPUS, `${c.name}.onnx`);
+    const source = join(c.from ?? CORPUS, `${c.name}.onnx`);
     const optimized = `${c.name}.level1.onnx`;
-    copyFileSync(source, join(OUT, `${c.name}.onnx`));
+    if (c.from !== OUT) copyFileSync(source, join(OUT, `${c.name}.onnx`));
     const session = await ort.InferenceSession.create(resolve(source), {
       graphOptimizationLevel: 'basic',
       optimizedModelFilePath: resolve(OUT, optimized),

@@ -18,6 +18,7 @@ import { describe, expect, it } from 'vitest';
 import { loadRulePack } from '../../../rules/registry';
 import type { Flow } from '../../../rules/types';
 import { GraphBuilder } from '../model/graph-builder';
+import { constNumbers } from '../model/constants';
 import { readOnnx } from '../model/read-onnx';
 import { attr, writeOnnx } from '../model/write-onnx';
 import { qgraphFromQdq } from '../qgraph/from-qdq';
@@ -579,5 +580,37 @@ describe("ONNX Runtime's Level 1 graph of a PyTorch export: the same findings as
     const mlp = ops('mlp3d-pc-sym.level1.onnx');
     expect(mlp.filter((n) => n.opType === 'Gemm').length).toBeGreaterThan(0);
     expect(mlp.filter((n) => n.opType === 'MatMul')).toEqual([]);
+  });
+
+  it("merges back-to-back Q/DQ pairs as ONNX Runtime's DoubleQDQPairsRemover does, to its scale and zero point", async () => {
+    // EfficientNetV2-S's Flatten: the file's encodings agree across it; ONNX Runtime's merged Q does not.
+    const exported = read('efficientnet_v2_s-head.onnx');
+    const flatten = exported.nodes.find((n) => n.opType === 'Flatten')!;
+    const model = readOnnx(new Uint8Array(readFileSync(`${DIR}/efficientnet_v2_s-head.level1.onnx`)));
+    const q = model.graph.nodes.find(
+      (n) => n.opType === 'QuantizeLinear' && n.inputs[0] === flatten.outputs[0]!.tensor,
+    )!;
+    const value = (name: string) => constNumbers(model.graph.initializers.get(name)!)![0];
+    expect(flatten.outputs[0]!.ortEncoding!.scale[0]).toBe(value(q.inputs[1]!));
+    expect(flatten.outputs[0]!.ortEncoding!.zeroPoint[0]).toBe(value(q.inputs[2]!));
+    const found = (await under(exported, 'ort')).findings.filter((f) => f.node === '/Flatten');
+    expect(found.map((f) => [f.rule, f.outcome])).toEqual([['shared-qparams', 'slower']]);
+    expect(found[0]!.message).toMatch(/its DoubleQDQPairsRemover merges the two Q\/DQ pairs after it/);
+    // The converters read the file's pairs: nothing there.
+    expect((await under(exported, 'qnn')).findings.filter((f) => f.node === '/Flatten')).toEqual([]);
+  });
+
+  it('a LayerNorm scale copied through an Identity and quantized again is a constant to ONNX Runtime, which folds it', async () => {
+    const exported = read('float-encoder-opset17.u8u8.qdq.onnx');
+    const ln = (flow: Flow) =>
+      under(exported, flow).then((r) => r.findings.filter((f) => f.rule === 'op-limits').map((f) => f.node));
+    expect(await ln('ort')).toEqual([]);
+    expect(await ln('qnn')).toEqual(['/ln2/LayerNormalization']);
+    // ONNX Runtime's own graph: the scale's DequantizeLinear reads an initializer.
+    const model = readOnnx(new Uint8Array(readFileSync(`${DIR}/float-encoder-opset17.u8u8.qdq.level1.onnx`)));
+    const node = model.graph.nodes.find((n) => n.name === '/ln2/LayerNormalization')!;
+    const dq = model.graph.nodes.find((n) => n.outputs[0] === node.inputs[1])!;
+    expect(dq.opType).toBe('DequantizeLinear');
+    expect(model.graph.initializers.has(dq.inputs[0]!)).toBe(true);
   });
 });

@@ -398,12 +398,90 @@ function mapAxis(node: Node, axis: number, from: readonly number[], to: readonly
   return undefined;
 }
 
+/** The smallest and largest integer of a quantized type (ONNX Runtime's std::numeric_limits). */
+const INT_RANGE: Partial<Record<QuantDType, [number, number]>> = {
+  uint8: [0, 255],
+  int8: [-128, 127],
+  uint16: [0, 65535],
+  int16: [-32768, 32767],
+};
+
+/**
+ * The encoding ONNX Runtime's DoubleQDQPairsRemover gives Q1 → DQ1 → Q2 → DQ2 in place of the two
+ * pairs (double_qdq_pairs_remover.cc, FindNewZeroPointAndScale): the range both represent, in
+ * float32 as it computes it. Equal pairs are left as they are.
+ */
+function mergedPairs(a: QuantEncoding, b: QuantEncoding): QuantEncoding {
+  const [sa, sb] = [a.scale[0]!, b.scale[0]!];
+  const [za, zb] = [a.zeroPoint[0]!, b.zeroPoint[0]!];
+  const range = INT_RANGE[a.dtype];
+  if ((za === zb && Math.abs(sa - sb) < 1e-20) || !range) return a;
+  const f = Math.fround;
+  const [qmin, qmax] = range;
+  const lo = Math.max(f((qmin - za) * sa), f((qmin - zb) * sb));
+  const hi = Math.min(f((qmax - za) * sa), f((qmax - zb) * sb));
+  const scale = f(f(hi - lo) / (qmax - qmin));
+  const v = f(qmin - f(lo / scale));
+  // std::round: halves away from zero.
+  const zeroPoint = Math.sign(v) * Math.round(Math.abs(v));
+  return { ...a, scale: [scale], zeroPoint: [zeroPoint] };
+}
+
+/**
+ * Where ONNX Runtime's DoubleQDQPairsRemover (a Level 1 optimizer, run until nothing changes)
+ * merges back-to-back Q/DQ pairs (PyTorch writes Q → DQ → Q → DQ where two observers meet): the
+ * encoding it leaves on the tensor the first Q reads (`outputs`) and on the tensor the last DQ
+ * writes (`inputs`). It merges a Q whose only reader is a DQ whose only reader is a Q whose readers
+ * are all DQs, each pair per tensor with equal parameters and one integer type.
+ */
+function ortMergedStages(ix: Index): { outputs: Map<string, QuantEncoding>; inputs: Map<string, QuantEncoding> } {
+  const outputs = new Map<string, QuantEncoding>();
+  const inputs = new Map<string, QuantEncoding>();
+  const perTensor = (n: Node) => {
+    const e = qdqEncoding(n, ix, undefined).encoding;
+    return e && e.granularity === 'per-tensor' && e.scale.length === 1 ? e : undefined;
+  };
+  const same = (a: QuantEncoding | undefined, b: QuantEncoding | undefined) =>
+    !!a && !!b && a.dtype === b.dtype && a.scale[0] === b.scale[0] && a.zeroPoint[0] === b.zeroPoint[0];
+  const only = (tensor: string | undefined) => {
+    const r = tensor && !ix.graphOutputs.has(tensor) ? ix.consumers(tensor) : [];
+    return r.length === 1 ? r[0] : undefined;
+  };
+  for (const q1 of ix.graph.nodes) {
+    if (!isQ(q1)) continue;
+    const from = ix.producer.get(q1.inputs[0] ?? '');
+    // The first Q of a chain: the one after the op, not one after a DQ.
+    if (from && isDQ(from)) continue;
+    let enc = perTensor(q1);
+    let dq = only(q1.outputs[0]);
+    if (!enc || !dq || !isDQ(dq) || !same(perTensor(dq), enc)) continue;
+    let last: string[] = [];
+    for (let hop = 0; hop < 8; hop++) {
+      const q2 = only(dq.outputs[0]);
+      const e2 = q2 && isQ(q2) ? perTensor(q2) : undefined;
+      const dq2s = q2 && e2 && !ix.graphOutputs.has(q2.outputs[0] ?? '') ? ix.consumers(q2.outputs[0] ?? '') : [];
+      if (!e2 || e2.dtype !== enc.dtype || dq2s.length === 0 || !dq2s.every((d) => isDQ(d) && same(perTensor(d), e2)))
+        break;
+      enc = mergedPairs(enc, e2);
+      last = dq2s.map((d) => d.outputs[0] ?? '');
+      // The merged Q reads straight into the DQ2, which now carries its parameters.
+      if (dq2s.length !== 1) break;
+      dq = dq2s[0]!;
+    }
+    if (!enc || last.length === 0 || same(enc, perTensor(q1))) continue;
+    outputs.set(q1.inputs[0] ?? '', enc);
+    for (const t of last) inputs.set(t, enc);
+  }
+  return { outputs, inputs };
+}
+
 /**
  * Builds the quantized-graph view of a model's main graph from its Q/DQ nodes. A float model
  * yields ports without encodings.
  */
 export function qgraphFromQdq(model: Model): QGraph {
   const ix = indexGraph(model.graph);
+  const merged = ortMergedStages(ix);
   /** Tensors that are constant at run time after folding: constants, DQ(constant), and data movement of them. */
   const constLike = new Map<string, Traced>();
   const folded = new Set<Node>();
@@ -485,6 +563,7 @@ export function qgraphFromQdq(model: Model): QGraph {
         ...(values ? { values } : {}),
         ...(from ? { from } : {}),
         ...(through.length ? { foldedThrough: through.map((t) => t.name || t.opType) } : {}),
+        ...(dq && merged.inputs.has(tensor) ? { ortEncoding: merged.inputs.get(tensor) } : {}),
       });
     });
     const outputs: QPort[] = [];
@@ -510,6 +589,8 @@ export function qgraphFromQdq(model: Model): QGraph {
       if (ix.graphOutputs.has(tensor)) port.graphOutput = true;
       const made = enc.encoding && q ? quantizedOutputs.get(q) : undefined;
       if (made) port.quantizedAs = made;
+      const ort = enc.encoding ? merged.outputs.get(tensor) : undefined;
+      if (ort) port.ortEncoding = ort;
       outputs.push(port);
       outputPorts.set(tensor, port);
     });

@@ -48,6 +48,12 @@ export interface QPort {
   dtype?: string;
   /** Inputs read through a Q → DQ pair: the tensor before the Q (its producer's output). */
   from?: string;
+  /**
+   * The encoding ONNX Runtime gives this tensor where it differs from `encoding`: its
+   * DoubleQDQPairsRemover merges back-to-back Q/DQ pairs into one over the range both represent
+   * (from-qdq.ts, ortMergedStages).
+   */
+  ortEncoding?: QuantEncoding;
   /** Inputs: the values of a small integer constant (shapes, axes, pads), for limits that read them. */
   values?: number[];
 }

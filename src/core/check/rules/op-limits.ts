@@ -1,4 +1,4 @@
-import type { ConstraintEffect, Flow, OpLimit } from '../../../../rules/types';
+import { FLOWS, type ConstraintEffect, type Flow, type OpLimit } from '../../../../rules/types';
 import { DATA_MOVEMENT } from '../../qgraph/from-qdq';
 import type { QAttr, QNode } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
@@ -15,7 +15,10 @@ const producers = new WeakMap<RuleContext['graph'], Map<string, QNode>>();
  * moves data) of constant inputs: PyTorch's exporter writes one for each initializer equal to an
  * earlier one, and a quantizer that quantizes the copy as an activation leaves a Q -> DQ on it.
  */
-function copiedConstant(ctx: RuleContext, tensor: string): { tensor: string; via: string } | undefined {
+function copiedConstant(
+  ctx: RuleContext,
+  tensor: string,
+): { tensor: string; via: string; ortFolds: boolean } | undefined {
   let index = producers.get(ctx.graph);
   if (!index) {
     index = new Map();
@@ -26,11 +29,24 @@ function copiedConstant(ctx: RuleContext, tensor: string): { tensor: string; via
   const data = p?.inputs.filter((x) => x.tensor);
   if (!p || !DATA_MOVEMENT.has(p.opType) || !data?.length || !data.every((x) => x.constant)) return undefined;
   const source = data[0]!;
-  return { tensor: source.from ?? source.tensor, via: `${/^[AEIOU]/.test(p.opType) ? 'an' : 'a'} ${p.opType}` };
+  // ONNX Runtime's ConstantFolding folds DequantizeLinear → X → QuantizeLinear whole where X has
+  // one input and one output and only the Q reads it (constant_folding.cc; the DQ has one reader by
+  // then, EnsureUniqueDQForNodeUnit): the copy becomes an initializer.
+  const out = p.outputs[0];
+  const ortFolds =
+    data.length === 1 && p.outputs.length === 1 && !!out?.encoding && !out.feedsFloat && !out.graphOutput;
+  return {
+    tensor: source.from ?? source.tensor,
+    via: `${/^[AEIOU]/.test(p.opType) ? 'an' : 'a'} ${p.opType}`,
+    ortFolds,
+  };
 }
 
 /** One limit against one node: a violation's message, expected and actual, or undefined when it holds (or cannot be known). */
-function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: string; actual: string } | undefined {
+function broken(
+  ctx: RuleContext,
+  limit: OpLimit,
+): { message: string; expected: string; actual: string; ortFolds?: boolean } | undefined {
   const { node } = ctx;
   const attr = (name: string) => node.attrs?.[name];
   const op = node.opType;
@@ -105,16 +121,19 @@ function broken(ctx: RuleContext, limit: OpLimit): { message: string; expected: 
         (p) => limit.inputs.includes(p.index) && !p.constant && !ctx.staticTensor(p.tensor),
       );
       if (dynamic.length === 0) return undefined;
-      const copies = dynamic.map((p) => {
-        const source = copiedConstant(ctx, p.from ?? p.tensor);
+      const sources = dynamic.map((p) => copiedConstant(ctx, p.from ?? p.tensor));
+      const copies = dynamic.map((p, i) => {
+        const source = sources[i];
         return source
-          ? `${p.tensor} (a copy of the constant ${source.tensor} through ${source.via}, quantized again: ONNX Runtime's quantizer does so where PyTorch shares equal initializers, and ONNX Runtime does not fold the DequantizeLinear back into a constant; give this node an initializer of its own)`
+          ? `${p.tensor} (a copy of the constant ${source.tensor} through ${source.via}, quantized again: ONNX Runtime's quantizer does so where PyTorch shares equal initializers${source.ortFolds ? ", which ONNX Runtime's constant folding makes an initializer again; the other flows read it as computed" : ''}; give this node an initializer of its own)`
           : p.tensor;
       });
       return {
         message: `${op} input ${dynamic.map((p) => p.index).join(', ')} must be a constant (${limit.why ?? 'computed at run time'})`,
         expected: 'constant (initializer, or folded from static shapes)',
         actual: `computed at run time: ${copies.join(', ')}`,
+        // ONNX Runtime folds every such copy before its QNN EP sees the node: no finding there.
+        ...(sources.every((x) => x?.ortFolds) ? { ortFolds: true } : {}),
       };
     }
     case 'gemm-bias-shape': {
@@ -345,14 +364,19 @@ export const opLimitsRule: Rule = {
       const rewriting = Object.entries(limit.effect?.outcomes ?? {})
         .filter(([, o]) => o === 'auto-fixed')
         .map(([f]) => f as Flow);
+      const { ortFolds, ...said } = b;
+      const effect = limit.effect ?? {
+        kind: 'backend-limit' as const,
+        outcomes: { executorch: 'cpu-fallback' as const },
+      };
       out.push(
         violation(undefined, 'input', {
-          ...b,
+          ...said,
           ...nothingToChangeUnder(
             limit.effect?.kind === 'backend-limit' ? rewriting : [],
             (f) => `${FLOW_NAMES[f]} rewrites this node into ops the backend takes (the source says how).`,
           ),
-          effect: limit.effect ?? { kind: 'backend-limit', outcomes: { executorch: 'cpu-fallback' } },
+          effect: ortFolds ? { ...effect, flows: (effect.flows ?? FLOWS).filter((f) => f !== 'ort') } : effect,
           fix:
             limit.fix ??
             (limit.kind === 'const-inputs'
