@@ -1382,3 +1382,26 @@ describe('quantizing for ONNX Runtime: the patterns its QNN EP fuses only while 
       120_000,
     );
 });
+
+describe("a float input ONNX Runtime's constant folding makes a constant", () => {
+  // PyTorch's float Swin computes each attention's head_dim ** -0.5 from a Shape (Shape, Gather,
+  // Cast, Pow): the quantizer leaves that scalar float, and ONNX Runtime folds it into a float
+  // initializer before its QNN EP sees the Mul, which is then no QDQ node group (ORT's own Level 1
+  // graph of the export shows the Mul reading a float initializer of 0.35355).
+  const FILE = `${TORCH}/float-swin-mini.onnx`;
+  it.skipIf(!existsSync(FILE))(
+    'is reported under ONNX Runtime as a computed constant (a weight moved through an Identity is not: the ConvNeXt case above)',
+    async () => {
+      const { r } = await quantizeFile(new Uint8Array(readFileSync(FILE)), '8a8w', 'ort');
+      const computed = r.validation.findings.filter((f) => f.port.endsWith('(computed constant)'));
+      expect(computed.map((f) => [f.rule, f.op, f.outcome])).toEqual([
+        ['ort-float-weight', 'Mul', 'slower'],
+        ['ort-float-weight', 'Add', 'slower'],
+        ['ort-float-weight', 'Mul', 'slower'],
+        ['ort-float-weight', 'Mul', 'slower'],
+      ]);
+      expect(computed[0]!.message).toMatch(/a float value computed from constants and fixed sizes/);
+    },
+    120_000,
+  );
+});

@@ -270,13 +270,26 @@ function floatConstantInput(ctx: Parameters<Rule['check']>[0]): RawFinding[] {
   // Only a node that would be a QDQ group otherwise: its output quantized (a comparison's is bool),
   // not a float output that makes it part of a float island anyway.
   if (!COMPARISONS.includes(ctx.node.opType) && !quantizedOutputs(ctx.node)) return [];
-  const c = data.find((p) => p.constant && !p.encoding && !p.note && !isNonFloatDtype(p.dtype));
+  // A value computed from constants and fixed sizes only (PyTorch's head_dim ** -0.5 from a Shape)
+  // is a constant to ONNX Runtime too: its ConstantFolding makes it an initializer first.
+  const c = data.find(
+    (p) =>
+      (p.constant || (ctx.staticTensor(p.tensor) && fromSizes(ctx.graph, p.tensor))) &&
+      !p.encoding &&
+      !p.note &&
+      !isNonFloatDtype(p.dtype),
+  );
   if (!c) return [];
+  const computed = !c.constant;
   if (ctx.node.opType === 'Where' && c.shape?.length === 0 && (c.dtype ?? 'float32') === 'float32') return [];
   if (ortRemovesNoop(ctx.node, c)) return [];
   const { effect, asFloatOp } = ortFloatOp(ctx);
   const scalar = !!c.shape && c.shape.every((d) => d === 1);
-  const what = scalar ? 'a float constant' : 'a float constant tensor';
+  const what = computed
+    ? 'a float value computed from constants and fixed sizes (which ONNX Runtime folds into a constant)'
+    : scalar
+      ? 'a float constant'
+      : 'a float constant tensor';
   // Its role is no weight's: the label says what it is.
   return [
     {
@@ -285,12 +298,41 @@ function floatConstantInput(ctx: Parameters<Rule['check']>[0]): RawFinding[] {
         message: `${ctx.node.opType} with quantized inputs and ${what} as input ${c.index}: ONNX Runtime's QNN EP groups the node with its Q/DQ only when every input comes from a DequantizeLinear, so it runs ${asFloatOp}`,
         expected: `input ${c.index} from a DequantizeLinear, as every input of a QDQ node group`,
         actual: `input ${c.index} float${c.dtype ? ` (${c.dtype})` : ''}, no DequantizeLinear`,
-        fix: `Quantize this constant (a DequantizeLinear of its quantized values, as ONNX Runtime's quantizer writes every constant input) so the ${ctx.node.opType} is one QDQ group${scalar ? '; a positive scalar is exact as the value 1 with the scalar as its scale and zero point 0' : ''}.`,
+        fix: computed
+          ? `Quantize this value (a Q → DQ pair on it, which ONNX Runtime folds into a DequantizeLinear of a constant) or write it as a quantized constant, so the ${ctx.node.opType} is one QDQ group.`
+          : `Quantize this constant (a DequantizeLinear of its quantized values, as ONNX Runtime's quantizer writes every constant input) so the ${ctx.node.opType} is one QDQ group${scalar ? '; a positive scalar is exact as the value 1 with the scalar as its scale and zero point 0' : ''}.`,
         source: ORT_GROUPS,
       }),
-      port: `input ${c.index} (constant)`,
+      port: `input ${c.index} (${computed ? 'computed constant' : 'constant'})`,
     },
   ];
+}
+
+const producerIndex = new WeakMap<QGraph, Map<string, QNode>>();
+/**
+ * Whether a static tensor is computed from a tensor's sizes (a Shape upstream): a value such as
+ * head_dim ** -0.5, not a constant moved through an Identity or Reshape, whose DequantizeLinear a
+ * quantized export writes before the move.
+ */
+function fromSizes(graph: QGraph, tensor: string): boolean {
+  let index = producerIndex.get(graph);
+  if (!index) {
+    index = new Map();
+    for (const n of graph.nodes) for (const o of n.outputs) index.set(o.tensor, n);
+    producerIndex.set(graph, index);
+  }
+  const seen = new Set<string>();
+  const queue = [tensor];
+  while (queue.length > 0 && seen.size < 64) {
+    const t = queue.shift()!;
+    if (seen.has(t)) continue;
+    seen.add(t);
+    const n = index.get(t);
+    if (!n) continue;
+    if (n.opType === 'Shape' || n.opType === 'Size') return true;
+    for (const p of n.inputs) if (!p.constant) queue.push(p.tensor);
+  }
+  return false;
 }
 
 /**
