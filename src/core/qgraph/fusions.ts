@@ -134,8 +134,8 @@ export function findFusions(
       // a Reshape: the activation reads the Reshape, so the Gemm has no QuantizeLinear after it and
       // no node group there (the activation is folded only right after its op).
       const product = reshapedGemm.get(n.id);
-      tensors.set(out, product ? CONVERTERS : ALL);
-      if (product)
+      if (!product) tensors.set(out, ALL);
+      else
         for (const t of [product, out]) {
           tensors.set(t, CONVERTERS);
           ortUnfused.set(t, ORT_RESHAPED_GEMM);
@@ -172,19 +172,14 @@ export function findFusions(
     const add = onlyReaderThroughQdq(erf);
     const mul = add?.opType === 'Add' ? onlyReaderThroughQdq(add) : undefined;
     if (div?.opType !== 'Div' || !add || mul?.opType !== 'Mul' || onlyReaderThroughQdq(div) !== erf) continue;
+    const x = div.inputs.find((p) => p.index === 0);
     const flows = ortFusesGelu(div, mul, producer, opset) ? ALL : CONVERTERS;
     const inner = [div, erf, add].map((t) => t.outputs[0]!.tensor);
     const last = onlyReaderThroughQdq(mul);
     if (last?.opType === 'Mul') inner.push(mul.outputs[0]!.tensor);
     for (const t of inner) tensors.set(t, flows);
     if (flows === CONVERTERS) for (const t of inner) ortUnfused.set(t, ORT_NO_GELU);
-    if (
-      !ortSeesDq(
-        div.inputs.find((p) => p.index === 0),
-        opset,
-      )
-    )
-      for (const t of inner) ortWhileFloat.add(t);
+    if (!ortSeesDq(x, opset)) for (const t of inner) ortWhileFloat.add(t);
     fusedNodes.set(erf.id, { op: 'Gelu', flows });
   }
   const ortQuantized = propagatedByOrt(nodes, readers, producer, statics, opset);
