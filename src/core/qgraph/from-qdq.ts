@@ -430,13 +430,13 @@ function mergedPairs(a: QuantEncoding, b: QuantEncoding): QuantEncoding {
 /**
  * Where ONNX Runtime's DoubleQDQPairsRemover (a Level 1 optimizer, run until nothing changes)
  * merges back-to-back Q/DQ pairs (PyTorch writes Q → DQ → Q → DQ where two observers meet): the
- * encoding it leaves on the tensor the first Q reads (`outputs`) and on the tensor the last DQ
- * writes (`inputs`). It merges a Q whose only reader is a DQ whose only reader is a Q whose readers
- * are all DQs, each pair per tensor with equal parameters and one integer type.
+ * encoding it leaves on the tensor the first Q reads, and on the tensors the last DQs write. It
+ * merges a Q whose only reader is a DQ whose only reader is a Q whose readers are all DQs, each
+ * pair per tensor with equal parameters and one integer type. Worked out only where asked, per
+ * first Q.
  */
-function ortMergedStages(ix: Index): { outputs: Map<string, QuantEncoding>; inputs: Map<string, QuantEncoding> } {
-  const outputs = new Map<string, QuantEncoding>();
-  const inputs = new Map<string, QuantEncoding>();
+function ortMergedStages(ix: Index): (q1: Node) => { enc: QuantEncoding; last: string[] } | undefined {
+  const memo = new Map<string, { enc: QuantEncoding; last: string[] } | undefined>();
   const perTensor = (n: Node) => {
     const e = qdqEncoding(n, ix, undefined).encoding;
     return e && e.granularity === 'per-tensor' && e.scale.length === 1 ? e : undefined;
@@ -447,14 +447,15 @@ function ortMergedStages(ix: Index): { outputs: Map<string, QuantEncoding>; inpu
     const r = tensor && !ix.graphOutputs.has(tensor) ? ix.consumers(tensor) : [];
     return r.length === 1 ? r[0] : undefined;
   };
-  for (const q1 of ix.graph.nodes) {
-    if (!isQ(q1)) continue;
-    const from = ix.producer.get(q1.inputs[0] ?? '');
-    // The first Q of a chain: the one after the op, not one after a DQ.
-    if (from && isDQ(from)) continue;
+  /** Whether a Q → DQ → Q follows: most pairs feed an op, and are left at that. */
+  const backToBack = (q1: Node) => {
+    const dq = only(q1.outputs[0]);
+    return !!dq && isDQ(dq) && isQ(only(dq.outputs[0]) ?? dq);
+  };
+  const chain = (q1: Node) => {
+    let dq = only(q1.outputs[0])!;
     let enc = perTensor(q1);
-    let dq = only(q1.outputs[0]);
-    if (!enc || !dq || !isDQ(dq) || !same(perTensor(dq), enc)) continue;
+    if (!enc || !same(perTensor(dq), enc)) return undefined;
     let last: string[] = [];
     for (let hop = 0; hop < 8; hop++) {
       const q2 = only(dq.outputs[0]);
@@ -468,11 +469,16 @@ function ortMergedStages(ix: Index): { outputs: Map<string, QuantEncoding>; inpu
       if (dq2s.length !== 1) break;
       dq = dq2s[0]!;
     }
-    if (!enc || last.length === 0 || same(enc, perTensor(q1))) continue;
-    outputs.set(q1.inputs[0] ?? '', enc);
-    for (const t of last) inputs.set(t, enc);
-  }
-  return { outputs, inputs };
+    return last.length > 0 && !same(enc, perTensor(q1)) ? { enc, last } : undefined;
+  };
+  // Keyed by the Q's output tensor, not by node: object keys would give every node an identity
+  // hash, slowing the reader's later reads of them (40 ms on a 100k-node graph).
+  return (q1) => {
+    if (!backToBack(q1)) return undefined;
+    const key = q1.outputs[0] ?? '';
+    if (!memo.has(key)) memo.set(key, chain(q1));
+    return memo.get(key);
+  };
 }
 
 /**
@@ -543,12 +549,16 @@ export function qgraphFromQdq(model: Model): QGraph {
       // Back-to-back fake-quant stages (PyTorch exports Q -> DQ -> Q -> DQ where a Dropout was)
       // are one hop: `from` is the compute producer's output.
       let from = q && isQ(q) ? q.inputs[0] : undefined;
+      let first = q;
       for (let hop = 0; from && hop < 8; hop++) {
         const dq2 = ix.producer.get(from);
         const q2 = dq2?.opType === 'DequantizeLinear' ? ix.producer.get(dq2.inputs[0] ?? '') : undefined;
         if (!q2 || !isQ(q2)) break;
         from = q2.inputs[0];
+        first = q2;
       }
+      // Back-to-back pairs ONNX Runtime merges into one of its own.
+      const ortMerged = first !== q && first ? merged(first) : undefined;
       const dtype = dq ? 'float32' : constT ? String(constT.dtype) : ix.declaredType.get(tensor);
       const values = smallConstValues(constT);
       inputs.push({
@@ -563,7 +573,7 @@ export function qgraphFromQdq(model: Model): QGraph {
         ...(values ? { values } : {}),
         ...(from ? { from } : {}),
         ...(through.length ? { foldedThrough: through.map((t) => t.name || t.opType) } : {}),
-        ...(dq && merged.inputs.has(tensor) ? { ortEncoding: merged.inputs.get(tensor) } : {}),
+        ...(ortMerged?.last.includes(tensor) ? { ortEncoding: ortMerged.enc } : {}),
       });
     });
     const outputs: QPort[] = [];
@@ -589,8 +599,8 @@ export function qgraphFromQdq(model: Model): QGraph {
       if (ix.graphOutputs.has(tensor)) port.graphOutput = true;
       const made = enc.encoding && q ? quantizedOutputs.get(q) : undefined;
       if (made) port.quantizedAs = made;
-      const ort = enc.encoding ? merged.outputs.get(tensor) : undefined;
-      if (ort) port.ortEncoding = ort;
+      const ort = enc.encoding && q ? merged(q) : undefined;
+      if (ort) port.ortEncoding = ort.enc;
       outputs.push(port);
       outputPorts.set(tensor, port);
     });
