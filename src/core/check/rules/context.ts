@@ -140,3 +140,16 @@ export function laterBuilderText(op: string, b: LaterBuilder): string {
   if (b.htp === 'no') return `${b.since} builds ${op}, but not for the HTP${conditions}`;
   return `${b.since} has ${b.conditions ?? `a builder for ${op}`}, whose conditions on the HTP QuantLens has not read`;
 }
+
+const producers = new WeakMap<QGraph, Map<string, QNode>>();
+
+/** The node that writes `tensor` in `graph` (an index built once per graph). */
+export function producerOf(graph: QGraph, tensor: string): QNode | undefined {
+  let index = producers.get(graph);
+  if (!index) {
+    index = new Map();
+    for (const n of graph.nodes) for (const o of n.outputs) index.set(o.tensor, n);
+    producers.set(graph, index);
+  }
+  return index.get(tensor);
+}

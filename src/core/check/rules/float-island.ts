@@ -8,6 +8,7 @@ import {
   listNodeNames,
   noFloatReason,
   nothingToChangeUnder,
+  producerOf,
   violation,
   type GraphRule,
   type Rule,
@@ -308,26 +309,19 @@ function floatConstantInput(ctx: Parameters<Rule['check']>[0]): RawFinding[] {
   ];
 }
 
-const producerIndex = new WeakMap<QGraph, Map<string, QNode>>();
 /**
  * Whether a static tensor is computed from a tensor's sizes (a Shape upstream): a value such as
  * head_dim ** -0.5, not a constant moved through an Identity or Reshape, whose DequantizeLinear a
  * quantized export writes before the move.
  */
 function fromSizes(graph: QGraph, tensor: string): boolean {
-  let index = producerIndex.get(graph);
-  if (!index) {
-    index = new Map();
-    for (const n of graph.nodes) for (const o of n.outputs) index.set(o.tensor, n);
-    producerIndex.set(graph, index);
-  }
   const seen = new Set<string>();
   const queue = [tensor];
   while (queue.length > 0 && seen.size < 64) {
     const t = queue.shift()!;
     if (seen.has(t)) continue;
     seen.add(t);
-    const n = index.get(t);
+    const n = producerOf(graph, t);
     if (!n) continue;
     if (n.opType === 'Shape' || n.opType === 'Size') return true;
     for (const p of n.inputs) if (!p.constant) queue.push(p.tensor);

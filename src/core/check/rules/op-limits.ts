@@ -1,14 +1,12 @@
 import { FLOWS, type ConstraintEffect, type Flow, type OpLimit } from '../../../../rules/types';
 import { DATA_MOVEMENT } from '../../qgraph/from-qdq';
-import type { QAttr, QNode } from '../../qgraph/qgraph';
+import type { QAttr } from '../../qgraph/qgraph';
 import type { RawFinding } from '../finding';
-import { FLOW_NAMES, nothingToChangeUnder, violation, type Rule, type RuleContext } from './context';
+import { FLOW_NAMES, nothingToChangeUnder, producerOf, violation, type Rule, type RuleContext } from './context';
 import { einsumUnsupported } from './einsum';
 
 const show = (v: QAttr | undefined) =>
   v === undefined ? 'unset' : Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'string' ? `"${v}"` : String(v);
-
-const producers = new WeakMap<RuleContext['graph'], Map<string, QNode>>();
 
 /**
  * The constant a run-time tensor copies, when it is made by an Identity (or another op that only
@@ -19,13 +17,7 @@ function copiedConstant(
   ctx: RuleContext,
   tensor: string,
 ): { tensor: string; via: string; ortFolds: boolean } | undefined {
-  let index = producers.get(ctx.graph);
-  if (!index) {
-    index = new Map();
-    for (const n of ctx.graph.nodes) for (const o of n.outputs) index.set(o.tensor, n);
-    producers.set(ctx.graph, index);
-  }
-  const p = index.get(tensor);
+  const p = producerOf(ctx.graph, tensor);
   const data = p?.inputs.filter((x) => x.tensor);
   if (!p || !DATA_MOVEMENT.has(p.opType) || !data?.length || !data.every((x) => x.constant)) return undefined;
   const source = data[0]!;
