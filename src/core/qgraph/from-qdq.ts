@@ -35,7 +35,7 @@ const QUANT_DTYPES = new Set<string>(['uint8', 'int8', 'uint16', 'int16', 'int32
 /** Ops that only move or reshape data: constants stay constants through them, encodings pass through. */
 export const DATA_MOVEMENT = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose']);
 /** Ops whose output carries its input's encoding when no Q is written after them (converters propagate it). */
-const ENCODING_PASSES = new Set([
+export const ENCODING_PASSES = new Set([
   ...DATA_MOVEMENT,
   'Expand',
   'Tile',

@@ -49,7 +49,9 @@ const CASES: { file: string; derived: Record<string, number>; heads?: boolean; c
     config: '16a8w',
   },
   { file: `${TORCH}/float16-mobilenet_v3_small-dynamic.onnx`, derived: { Relu: 14 }, heads: true },
-  { file: `${TORCH}/float-keypoint-rcnn.onnx`, derived: { Div: 8, Mul: 6 } },
+  // Its two RoI pools' batch-index columns (a Concat of a ConstantOfShape's zeros, made from sizes),
+  // which the Concat of the rois observes.
+  { file: `${TORCH}/float-keypoint-rcnn.onnx`, derived: { Div: 8, Mul: 6, Concat: 2 } },
   { file: `${OCR}/ch_PP-OCRv4_det_infer.onnx`, derived: { Mul: 52, Add: 53, Div: 24, Relu: 2, Concat: 1 } },
   {
     file: `${OCR}/ch_PP-OCRv4_det_infer.onnx`,

@@ -6,7 +6,7 @@
  * a 16-bit MatMul second input as int16 symmetric (V73+) or uint8 (older archs).
  */
 import { DEFAULT_FLOW, FLOWS, type Flow, type RulePack } from '../../../rules/types';
-import { qgraphFromQdq } from '../qgraph/from-qdq';
+import { ENCODING_PASSES, qgraphFromQdq } from '../qgraph/from-qdq';
 import { mapOp } from '../check/map-op';
 import { constantNodeValue, lookupConstant } from '../model/constants';
 import { inferOutputDtype } from '../model/graph-view';
@@ -268,9 +268,18 @@ export function annotate(
       // Identity and friends pass their input's encoding through. ConstantOfShape's float output
       // is made from an int64 shape, which never has an encoding to pass: it is left to its
       // consumers (a Scatter's data: observed, as torchvision's MultiScaleRoIAlign fills one).
+      // A static computation folded away (PyTorch's head_dim ** -0.5 from a Shape: Cast, Pow; Swin's
+      // attention mask: Where, then Unsqueeze) makes a value whose input has no encoding to pass:
+      // it too is left to its consumers, which observe it (ONNX Runtime folds it into a constant,
+      // and a Q/DQ on it into a DequantizeLinear of one).
       const input = node.inputs[0];
       const output = node.outputs[0];
-      if (input && output && !input.constant && isFloatType(types.get(input.from ?? input.tensor)))
+      const passes =
+        !node.folded ||
+        ((ENCODING_PASSES.has(node.opType) || pack.transparentOps.includes(node.opType)) &&
+          !!input &&
+          tensors.has(input.tensor));
+      if (passes && input && output && !input.constant && isFloatType(types.get(input.from ?? input.tensor)))
         set(output.tensor, { kind: 'shared', with: input.tensor });
       continue;
     }
