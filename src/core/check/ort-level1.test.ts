@@ -598,6 +598,19 @@ describe("ONNX Runtime's Level 1 graph of a PyTorch export: the same findings as
     expect(found[0]!.message).toMatch(/its DoubleQDQPairsRemover merges the two Q\/DQ pairs after it/);
     // The converters read the file's pairs: nothing there.
     expect((await under(exported, 'qnn')).findings.filter((f) => f.node === '/Flatten')).toEqual([]);
+    // Cut after the pairs, so that a graph output reads them and no node does: the same encoding.
+    const whole = readOnnx(new Uint8Array(readFileSync(`${DIR}/efficientnet_v2_s-head.onnx`)));
+    const end = whole.graph.nodes.findIndex((n) => n.name === '/activation_post_process_433/DequantizeLinear');
+    const cut = {
+      ...whole,
+      graph: {
+        ...whole.graph,
+        nodes: whole.graph.nodes.slice(0, end + 1),
+        outputs: [{ ...whole.graph.outputs[0]!, name: whole.graph.nodes[end]!.outputs[0]! }],
+      },
+    };
+    const tail = qgraphFromQdq(cut).nodes.find((n) => n.opType === 'Flatten')!;
+    expect(tail.outputs[0]!.ortEncoding).toEqual(flatten.outputs[0]!.ortEncoding);
   });
 
   it('a LayerNorm scale copied through an Identity and quantized again is a constant to ONNX Runtime, which folds it', async () => {

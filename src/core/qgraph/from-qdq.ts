@@ -519,6 +519,14 @@ export function qgraphFromQdq(model: Model): QGraph {
 
   const nodes: QNode[] = [];
   const outputPorts = new Map<string, QPort>();
+  /** Merged encodings for outputs whose node comes later in the file than a reader of the chain. */
+  const ortPending = new Map<string, QuantEncoding>();
+  const ortOutput = (tensor: string, enc: QuantEncoding) => {
+    const port = outputPorts.get(tensor);
+    if (port) {
+      if (port.encoding) port.ortEncoding = enc;
+    } else ortPending.set(tensor, enc);
+  };
   const quantizedOutputs = graphOutputsOfQ(model.graph.outputs, ix);
   let quantized = false;
   model.graph.nodes.forEach((n, index) => {
@@ -548,17 +556,12 @@ export function qgraphFromQdq(model: Model): QGraph {
       const q = dq && !traced?.constant ? ix.producer.get(dq.inputs[0] ?? '') : undefined;
       // Back-to-back fake-quant stages (PyTorch exports Q -> DQ -> Q -> DQ where a Dropout was)
       // are one hop: `from` is the compute producer's output.
-      let from = q && isQ(q) ? q.inputs[0] : undefined;
-      let first = q;
-      for (let hop = 0; from && hop < 8; hop++) {
-        const dq2 = ix.producer.get(from);
-        const q2 = dq2?.opType === 'DequantizeLinear' ? ix.producer.get(dq2.inputs[0] ?? '') : undefined;
-        if (!q2 || !isQ(q2)) break;
-        from = q2.inputs[0];
-        first = q2;
-      }
-      // Back-to-back pairs ONNX Runtime merges into one of its own.
+      const { from, first } = q && isQ(q) ? firstOfStages(q, ix) : { from: undefined, first: q };
+      // Back-to-back pairs ONNX Runtime merges into one of its own, on this input and on the
+      // producer's output (set from here, where a chain is met, rather than looked for at every
+      // output: that look cost the 100k-node decoder 50 ms).
       const ortMerged = first !== q && first ? merged(first) : undefined;
+      if (ortMerged && from) ortOutput(from, ortMerged.enc);
       const dtype = dq ? 'float32' : constT ? String(constT.dtype) : ix.declaredType.get(tensor);
       const values = smallConstValues(constT);
       inputs.push({
@@ -599,8 +602,8 @@ export function qgraphFromQdq(model: Model): QGraph {
       if (ix.graphOutputs.has(tensor)) port.graphOutput = true;
       const made = enc.encoding && q ? quantizedOutputs.get(q) : undefined;
       if (made) port.quantizedAs = made;
-      const ort = enc.encoding && q ? merged(q) : undefined;
-      if (ort) port.ortEncoding = ort.enc;
+      const ort = enc.encoding ? ortPending.get(tensor) : undefined;
+      if (ort) port.ortEncoding = ort;
       outputs.push(port);
       outputPorts.set(tensor, port);
     });
@@ -639,9 +642,35 @@ export function qgraphFromQdq(model: Model): QGraph {
       ...(folded.has(n) ? { folded: true } : {}),
     });
   });
+  // A chain no node reads, only a graph output.
+  for (const { name } of model.graph.outputs) {
+    const dq = ix.producer.get(name);
+    const q = dq && isDQ(dq) ? ix.producer.get(dq.inputs[0] ?? '') : undefined;
+    if (!q || !isQ(q)) continue;
+    const { from, first } = firstOfStages(q, ix);
+    const ortMerged = first !== q ? merged(first) : undefined;
+    if (ortMerged && from) ortOutput(from, ortMerged.enc);
+  }
   return finishGraph(nodes, 'qdq', quantized, dynamicShapes(model.graph, ix.constant), onnxOpset(model), () =>
     staticShapes(model, []),
   );
+}
+
+/**
+ * The first QuantizeLinear of back-to-back stages that end in `q` (Q -> DQ -> Q -> DQ, up to 8
+ * pairs), and the tensor it reads: the compute producer's output.
+ */
+function firstOfStages(q: Node, ix: Index): { from: string | undefined; first: Node } {
+  let from = q.inputs[0];
+  let first = q;
+  for (let hop = 0; from && hop < 8; hop++) {
+    const dq2 = ix.producer.get(from);
+    const q2 = dq2?.opType === 'DequantizeLinear' ? ix.producer.get(dq2.inputs[0] ?? '') : undefined;
+    if (!q2 || !isQ(q2)) break;
+    from = q2.inputs[0];
+    first = q2;
+  }
+  return { from, first };
 }
 
 /**
