@@ -527,6 +527,17 @@ export function qgraphFromQdq(model: Model): QGraph {
       if (port.encoding) port.ortEncoding = enc;
     } else ortPending.set(tensor, enc);
   };
+  /**
+   * The stages that end in `q`, read from where they are met: the compute producer's output they
+   * start from, and the pair ONNX Runtime merges them into, which is set on that output too (set
+   * from here rather than looked for at every output: that look cost the 100k-node decoder 50 ms).
+   */
+  const stagesEndingIn = (q: Node) => {
+    const { from, first } = firstOfStages(q, ix);
+    const ortMerged = first !== q ? merged(first) : undefined;
+    if (ortMerged && from) ortOutput(from, ortMerged.enc);
+    return { from, ortMerged };
+  };
   const quantizedOutputs = graphOutputsOfQ(model.graph.outputs, ix);
   let quantized = false;
   model.graph.nodes.forEach((n, index) => {
@@ -556,12 +567,7 @@ export function qgraphFromQdq(model: Model): QGraph {
       const q = dq && !traced?.constant ? ix.producer.get(dq.inputs[0] ?? '') : undefined;
       // Back-to-back fake-quant stages (PyTorch exports Q -> DQ -> Q -> DQ where a Dropout was)
       // are one hop: `from` is the compute producer's output.
-      const { from, first } = q && isQ(q) ? firstOfStages(q, ix) : { from: undefined, first: q };
-      // Back-to-back pairs ONNX Runtime merges into one of its own, on this input and on the
-      // producer's output (set from here, where a chain is met, rather than looked for at every
-      // output: that look cost the 100k-node decoder 50 ms).
-      const ortMerged = first !== q && first ? merged(first) : undefined;
-      if (ortMerged && from) ortOutput(from, ortMerged.enc);
+      const { from, ortMerged } = q && isQ(q) ? stagesEndingIn(q) : { from: undefined, ortMerged: undefined };
       const dtype = dq ? 'float32' : constT ? String(constT.dtype) : ix.declaredType.get(tensor);
       const values = smallConstValues(constT);
       inputs.push({
@@ -646,10 +652,7 @@ export function qgraphFromQdq(model: Model): QGraph {
   for (const { name } of model.graph.outputs) {
     const dq = ix.producer.get(name);
     const q = dq && isDQ(dq) ? ix.producer.get(dq.inputs[0] ?? '') : undefined;
-    if (!q || !isQ(q)) continue;
-    const { from, first } = firstOfStages(q, ix);
-    const ortMerged = first !== q ? merged(first) : undefined;
-    if (ortMerged && from) ortOutput(from, ortMerged.enc);
+    if (q && isQ(q)) stagesEndingIn(q);
   }
   return finishGraph(nodes, 'qdq', quantized, dynamicShapes(model.graph, ix.constant), onnxOpset(model), () =>
     staticShapes(model, []),
