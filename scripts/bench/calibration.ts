@@ -13,7 +13,7 @@ import { generateLargeModel } from '../large-model/generate';
 import { readOnnx } from '../../src/core/model/read-onnx';
 import { qgraphFromQdq } from '../../src/core/qgraph/from-qdq';
 import { foldControlFlow } from '../../src/core/quant/fold-control-flow';
-import { untieBiases } from '../../src/core/quant/untie-constants';
+import { untieConstants } from '../../src/core/quant/untie-constants';
 import { calibrate } from '../../src/core/quant/calibrate';
 import { quantize } from '../../src/core/quant/quantize';
 import { CalibrationMemo } from '../../src/core/quant/calibration-memo';
@@ -189,7 +189,7 @@ export const calibrationPart: BenchPart = {
     // What the quantizer calibrates: control flow folded for the samples, shared biases untied.
     const fold = await foldControlFlow(bytes, samples, nodeRuntime.createSession);
     if (fold?.folded.length) model = readOnnx((bytes = fold.bytes));
-    const untied = untieBiases(model, bytes);
+    const untied = untieConstants(model, bytes);
     if (untied) model = readOnnx((bytes = untied.bytes));
     // The plain model runs inside calibration's own loop: before each of calibration's runs, on the
     // same sample (the wrapped session below). Measured apart, the two figures fell in different

@@ -26,8 +26,9 @@ from torch.ao.quantization.fake_quantize import default_fixed_qparams_range_0to1
 from torch.ao.quantization.quantize_fx import prepare_qat_fx
 from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
+from torchvision.models.vision_transformer import VisionTransformer
 
-GENERATOR_VERSION = 43
+GENERATOR_VERSION = 44
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 # Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
@@ -1018,6 +1019,20 @@ def main(out):
     with seeded(19):
         float_case('float-outlier-head', "A ConvNeXt-style classifier head (LayerNorm, Linear) whose trunc_normal_ weights hold one value at the bound -2, float, opset 13",
                    OutlierHead(), (torch.randn(2, 256),), 13)
+
+    # torchvision's VisionTransformer, small: its LayerNorms' zero biases and unit weights are equal
+    # initializers, which the exporter writes as Identity copies of one (one of them the patch
+    # Conv's bias). The classifier head starts at zeros in torchvision, which would make the output
+    # all zeros: drawn here. Exported with gradients on, as torch.onnx.export exports nn.MultiheadAttention
+    # only off its inference fast path.
+    with seeded(31):
+        vit = VisionTransformer(image_size=32, patch_size=8, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64, num_classes=10)
+        torch.nn.init.normal_(vit.heads.head.weight, std=0.1)
+        # Its class token starts at zeros too, which leaves the first LayerNorm of that row dividing
+        # by the square root of a near-zero variance: drawn, as training leaves it.
+        torch.nn.init.normal_(vit.class_token, std=1.0)
+        float_case('float-vit-mini', "torchvision VisionTransformer (two layers, patch 8), float, opset 14: LayerNorm parameters read as Identity copies of equal initializers",
+                   vit, (torch.randn(1, 3, 32, 32),), 14)
 
     # torchvision's detection box branch at opset 11 (RoiAlign-10: no coordinate_transformation_mode,
     # and it behaves as "output_half_pixel"), and two opset-16 forms of it for the check:

@@ -112,6 +112,14 @@ const CASES: Case[] = [
     errors: manifestErrors(`${TORCH}/float-swin-mini.onnx`),
   },
   {
+    // torchvision's ViT at opset 14: each LayerNorm written out (ReduceMean, Sub, Pow, Sqrt, Div,
+    // Mul, Add), its parameters read as Identity copies of equal initializers.
+    file: `${TORCH}/float-vit-mini.onnx`,
+    producer: 'pytorch (Vision Transformer)',
+    floor: { '8a8w': 33.5, '16a8w': 39.5, '16a16w': 80 },
+    note: /^10 float constants the model reads as a copy of another \(an Identity/m,
+  },
+  {
     file: `${TORCH}/float-loop-refine.onnx`,
     producer: 'pytorch (TorchScript Loop)',
     floor: { '8a8w': 30.5, '16a8w': 43.5 },
@@ -1387,6 +1395,67 @@ describe('quantizing for ONNX Runtime: the patterns its QNN EP fuses only while 
       },
       120_000,
     );
+});
+
+describe('a float constant PyTorch wrote as an Identity copy of another', () => {
+  // torch.onnx.export writes each initializer equal to an earlier one as Identity(that one): the
+  // ViT's LayerNorm biases (zeros) are copies of its patch Conv's bias, its LayerNorm weights (ones)
+  // copies of the first LayerNorm's. The plan saw no constant there and left each float: under ONNX
+  // Runtime the Mul and Add reading one formed no QDQ node group and ran as float ops (5
+  // ort-float-weight warnings on the export until this was fixed). Each copy now is a constant of
+  // its own, quantized for its reader.
+  const FILE = `${TORCH}/float-vit-mini.onnx`;
+
+  it.skipIf(!existsSync(FILE))(
+    'is quantized where it is read, and the export is one QDQ graph under ONNX Runtime',
+    async () => {
+      const source = readOnnx(new Uint8Array(readFileSync(FILE))).graph;
+      const copies = new Set(
+        source.nodes
+          .filter((n) => n.opType === 'Identity' && source.initializers.has(n.inputs[0]!))
+          .map((n) => n.outputs[0]!),
+      );
+      // The export as this torch writes it: LayerNorm weights and biases and an attention bias
+      // among the copies (the out-projections' zero biases too, read by Gemm, which the bias rule
+      // gives constants of their own).
+      const readers = source.nodes.filter(
+        (n) => (n.opType === 'Add' || n.opType === 'Mul') && n.inputs.some((t) => copies.has(t)),
+      );
+      expect(readers.map((n) => n.name.replace('/encoder/layers/encoder_layer_', ''))).toEqual([
+        '0/ln_1/Add_1',
+        '0/ln_2/Mul',
+        '0/ln_2/Add_1',
+        '1/ln_1/Mul',
+        '1/ln_1/Add_1',
+        '1/self_attention/Add',
+        '1/ln_2/Mul',
+        '1/ln_2/Add_1',
+        '/encoder/ln/Mul',
+        '/encoder/ln/Add_1',
+      ]);
+
+      const { r } = await quantizeFile(new Uint8Array(readFileSync(FILE)), '8a8w', 'ort');
+      expect(r.validation.findings.map((f) => `${f.rule} ${f.node}`)).toEqual([]);
+      const exported = readOnnx(r.qdq.bytes).graph;
+      const producer = new Map(exported.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+      for (const reader of readers) {
+        const node = exported.nodes.find((n) => n.name === reader.name)!;
+        const copy = reader.inputs.find((t) => copies.has(t))!;
+        const dq = producer.get(node.inputs[reader.inputs.indexOf(copy)]!);
+        // A DequantizeLinear of a quantized initializer: the Add or Mul is a QDQ node group.
+        expect(dq?.opType, reader.name).toBe('DequantizeLinear');
+        expect(exported.initializers.get(dq!.inputs[0]!)?.dtype, reader.name).toBe('uint8');
+      }
+      // Read back, the export passes as the plan did: nothing float under ONNX Runtime.
+      const back = validate(qgraphFromQdq(readOnnx(r.qdq.bytes)), await loadRulePack('htp'), {
+        soc: 'SM8650',
+        strict: true,
+        flow: 'ort',
+      });
+      expect(back.findings.map((f) => `${f.rule} ${f.node}`)).toEqual([]);
+    },
+    120_000,
+  );
 });
 
 describe("a float value ONNX Runtime's constant folding makes a constant", () => {

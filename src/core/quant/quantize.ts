@@ -30,7 +30,7 @@ import { isEpContext } from '../model/external-data';
 import { fixInputSizes, sizesFromSamples } from './fix-sizes';
 import { onnxOpset } from '../model/opset';
 import { declaredTypes } from '../model/declared-types';
-import { untieBiases, type Untied } from './untie-constants';
+import { untieConstants, type Untied } from './untie-constants';
 
 export interface QuantizeRequest {
   model: Model;
@@ -247,8 +247,9 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   const fold = await foldControlFlow(source, req.samples, req.createSession, req.signal);
   const folded = fold?.folded.length ? fold.bytes : source;
   const foldedModel = folded !== source ? readOnnx(folded, { fileName: req.model.fileName }) : sourceModel;
-  // A bias shared between nodes gets a constant per node (each is quantized at its own node's scales).
-  const untied = untieBiases(foldedModel, folded);
+  // A bias shared between nodes gets a constant per node (each is quantized at its own node's
+  // scales), and a float constant PyTorch copied through an Identity a constant of its own.
+  const untied = untieConstants(foldedModel, folded);
   const untiedBytes = untied?.bytes ?? folded;
   const untiedModel = untied ? readOnnx(untiedBytes, { fileName: req.model.fileName }) : foldedModel;
   // A Gemm's alpha and beta go into its constant weight and bias (QNN's FullyConnected has neither).
@@ -484,17 +485,28 @@ function foldNotes(fold: ControlFlowFold | undefined, samples: number): string[]
   return notes;
 }
 
-/** Which biases were given constants of their own. */
+/** Which biases and copied constants were given constants of their own. */
 function untieNotes(untied: Untied | undefined): string[] {
   if (!untied) return [];
-  const named = untied.copies
-    .slice(0, 3)
-    .map((c) => `${c.tensor} (from ${c.from})`)
-    .join(', ');
-  const n = untied.copies.length;
-  return [
-    `${n} bias${n === 1 ? '' : 'es'} shared with another node (${named}${n > 3 ? ', …' : ''}) got a constant of ${n === 1 ? 'its' : 'their'} own in the export: a bias is quantized at its own node's input scale × weight scale, so one constant cannot serve two nodes.`,
-  ];
+  const listed = (cs: Untied['copies']) =>
+    cs
+      .slice(0, 3)
+      .map((c) => `${c.tensor} (from ${c.from})`)
+      .join(', ') + (cs.length > 3 ? ', …' : '');
+  const biases = untied.copies.filter((c) => c.bias);
+  const others = untied.copies.filter((c) => !c.bias);
+  const notes: string[] = [];
+  const n = biases.length;
+  if (n)
+    notes.push(
+      `${n} bias${n === 1 ? '' : 'es'} shared with another node (${listed(biases)}) got a constant of ${n === 1 ? 'its' : 'their'} own in the export: a bias is quantized at its own node's input scale × weight scale, so one constant cannot serve two nodes.`,
+    );
+  const k = others.length;
+  if (k)
+    notes.push(
+      `${k} float constant${k === 1 ? '' : 's'} the model reads as a copy of another (an Identity, as torch.onnx.export writes for equal initializers: ${listed(others)}) got a constant of ${k === 1 ? 'its' : 'their'} own in the export, quantized for the node that reads ${k === 1 ? 'it' : 'them'}.`,
+    );
+  return notes;
 }
 
 /** Counts the nodes held in sub-graphs (at any depth). */

@@ -1,9 +1,12 @@
 /**
- * Gives a bias its own constant when the model shares one between nodes, before the quantizer
- * plans the model. A bias is quantized at its node's input scale × weight scale, so one constant
- * cannot serve two nodes: the export gave both the first node's encoding, and the second node's
- * bias broke HTP's rule (scale = input scale × weight scale) in the exported model, although the
- * plan said nothing.
+ * Gives a bias its own constant when the model shares one between nodes, and a float constant
+ * that PyTorch copied through an Identity a constant of its own, before the quantizer plans the
+ * model. A bias is quantized at its node's input scale × weight scale, so one constant cannot serve
+ * two nodes: the export gave both the first node's encoding, and the second node's bias broke
+ * HTP's rule (scale = input scale × weight scale) in the exported model, although the plan said
+ * nothing. And a float constant read through an Identity was no constant to the plan, which left
+ * it float: torchvision's VisionTransformer reads its LayerNorms' zero biases as copies of the
+ * patch Conv's, and under ONNX Runtime each of those Adds ran as a float op.
  *
  * Two forms are met in real exports. torch.onnx.export deduplicates equal initializers into
  * Identity nodes (torchvision's MobileNetV3-Small: the zero biases of two squeeze-excitation
@@ -29,12 +32,18 @@ export const UNTIED_SUFFIX = '__quantlens_untied';
 
 export interface Untied {
   bytes: Uint8Array;
-  /** Biases now constants of their own, and the constants they were read from. */
-  copies: { tensor: string; from: string }[];
+  /**
+   * Constants now of their own, the constants they were read from, and whether a node reads the
+   * copy as its bias.
+   */
+  copies: { tensor: string; from: string; bias: boolean }[];
 }
 
-/** The model with every bias a constant of its own, or undefined when no bias is shared. */
-export function untieBiases(parsed: Model, modelBytes: Uint8Array): Untied | undefined {
+/**
+ * The model with every bias and every float constant read through an Identity a constant of its
+ * own, or undefined when it has neither.
+ */
+export function untieConstants(parsed: Model, modelBytes: Uint8Array): Untied | undefined {
   // Found on the parsed model (node ids are positions in the main graph), so that a model that
   // shares no bias, nearly every one, is not decoded again.
   const { nodes, initializers } = parsed.graph;
@@ -56,8 +65,11 @@ export function untieBiases(parsed: Model, modelBytes: Uint8Array): Untied | und
       readers.set(t, [...(readers.get(t) ?? []), { node: i, index, bias }]);
     }),
   );
-  // An Identity read as a bias: its output becomes a constant of its own.
-  const identities = [...identityOf].filter(([out]) => readers.get(out)?.some((r) => r.bias));
+  // An Identity of a float constant that a node reads: its output becomes a constant of its own.
+  const float = (dtype: string) => dtype.startsWith('float') || dtype === 'bfloat16';
+  const identities = [...identityOf].filter(
+    ([out, i]) => readers.get(out)?.length && float(initializers.get(nodes[i]!.inputs[0]!)!.dtype),
+  );
   // A constant read by several nodes, one of them as a bias: every bias reader but the first
   // reader of all gets a copy of its own.
   const shared = [...readers].flatMap(([t, rs]) =>
@@ -77,18 +89,18 @@ export function untieBiases(parsed: Model, modelBytes: Uint8Array): Untied | und
   const source = (t: string) => (identityOf.has(t) ? nodes[identityOf.get(t)!]!.inputs[0]! : t);
   const fresh = freshNamer(g);
   const copies: Untied['copies'] = [];
-  const copy = (from: string, name: string) => {
+  const copy = (from: string, name: string, bias: boolean) => {
     g.initializer.push(new onnx.TensorProto({ ...inits.get(from)!, name }));
-    copies.push({ tensor: name, from });
+    copies.push({ tensor: name, from, bias });
   };
   for (const [out, i] of identities) {
     proto[i]!.output[0] = fresh(`${out}${UNTIED_SUFFIX}`);
-    copy(nodes[i]!.inputs[0]!, out);
+    copy(nodes[i]!.inputs[0]!, out, !!readers.get(out)?.some((r) => r.bias));
   }
   for (const r of shared) {
     const node = proto[r.node]!;
     const name = fresh(biasName(node) ?? `${r.t}_${node.name || node.opType}`);
-    copy(source(r.t), name);
+    copy(source(r.t), name, true);
     node.input[r.index] = name;
   }
   return { bytes: writeOnnx(model), copies };
