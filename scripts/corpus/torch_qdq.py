@@ -28,7 +28,7 @@ from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 from torchvision.models.vision_transformer import VisionTransformer
 
-GENERATOR_VERSION = 44
+GENERATOR_VERSION = 45
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 # Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
@@ -132,6 +132,22 @@ def rank6_window_ops(model):
             continue
         out += [producer[n.input[0]].name, n.name]
         out += [k.name for k in g.node if k.op_type == 'Reshape' and k.input[0] == n.output[0]]
+    return out
+
+
+def rank6_view_ops(model):
+    """Each Reshape to a constant rank-6 shape, the node that reads it and the Reshape after that:
+    RAFT's correlation volume, corr.view(b, h, w, 1, h, w) / sqrt(c), then flattened again."""
+    g = model.graph
+    consts = {i.name: numpy_helper.to_array(i) for i in g.initializer}
+    consts.update({n.output[0]: numpy_helper.to_array(n.attribute[0].t) for n in g.node if n.op_type == 'Constant'})
+    readers = lambda t: [k for k in g.node if t in k.input]
+    out = []
+    for n in g.node:
+        if n.op_type != 'Reshape' or consts.get(n.input[1]) is None or consts[n.input[1]].size != 6:
+            continue
+        for r in readers(n.output[0]):
+            out += [n.name, r.name] + [k.name for k in readers(r.output[0]) if k.op_type == 'Reshape']
     return out
 
 
@@ -495,6 +511,17 @@ def seeded(seed):
         yield
     finally:
         torch.set_rng_state(rng)
+
+
+class RaftUpdates(torch.nn.Module):
+    """RAFT's last flow estimate after two refinement updates (torchvision's RAFT returns every one)."""
+
+    def __init__(self, raft):
+        super().__init__()
+        self.raft = raft
+
+    def forward(self, image1, image2):
+        return self.raft(image1, image2, num_flow_updates=2)[-1]
 
 
 class UpsampleDecoder(torch.nn.Module):
@@ -1033,6 +1060,15 @@ def main(out):
         torch.nn.init.normal_(vit.class_token, std=1.0)
         float_case('float-vit-mini', "torchvision VisionTransformer (two layers, patch 8), float, opset 14: LayerNorm parameters read as Identity copies of equal initializers",
                    vit, (torch.randn(1, 3, 32, 32),), 14)
+
+    # torchvision's RAFT (small, two flow updates): a static coordinate grid that the updates add the
+    # flow to and that static arithmetic scales into GridSample's grid; its correlation volume is
+    # viewed at rank 6, which stays an error once quantized.
+    with seeded(32):
+        float_case('float-raft-small', "torchvision RAFT-Small (two flow updates), float, opset 16: GridSample lookups, a static coordinate grid read at run time and by static arithmetic, a rank-6 correlation view",
+                   RaftUpdates(torchvision.models.optical_flow.raft_small(weights=None)),
+                   (torch.randn(1, 3, 64, 64), torch.randn(1, 3, 64, 64)), 16,
+                   errors=lambda m: [['op-limits', n] for n in rank6_view_ops(m)])
 
     # torchvision's detection box branch at opset 11 (RoiAlign-10: no coordinate_transformation_mode,
     # and it behaves as "output_half_pixel"), and two opset-16 forms of it for the check:

@@ -58,6 +58,11 @@ export function exportQdq(
   floatBytes: Uint8Array,
   enc: Encodings,
   rankOf: (tensor: string) => number | undefined = () => undefined,
+  /**
+   * Main-graph node ids (positions) of static computations, folded away before any flow runs the
+   * model: where one reads a quantized tensor, it reads the float value, so that it stays foldable.
+   */
+  staticNodes: ReadonlySet<string> = new Set(),
 ): ExportResult {
   const proto = onnx.ModelProto.decode(floatBytes);
   const g = proto.graph as onnx.GraphProto;
@@ -190,6 +195,12 @@ export function exportQdq(
     const [id, index] = key.split(':') as [string, string];
     return { node: g.node[Number(id)], index: Number(index), ...e };
   });
+  // The static nodes, by the tensors they read.
+  const staticReaders = new Map<string, onnx.INodeProto[]>();
+  for (const id of staticNodes) {
+    const n = g.node[Number(id)];
+    for (const t of new Set(n?.input ?? [])) if (t) staticReaders.set(t, [...(staticReaders.get(t) ?? []), n!]);
+  }
   const initializers = new Map<string, onnx.TensorProto>(
     g.initializer.map((t) => [t.name ?? '', t as onnx.TensorProto]),
   );
@@ -347,6 +358,12 @@ export function exportQdq(
     if (producer) {
       src = fresh(`${name}_float`);
       producer.output = (producer.output ?? []).map((o) => (o === name ? src : o));
+      // A static value read at run time and by a static computation (RAFT's coordinate grid: added
+      // to the flow, and scaled into GridSample's grid): the computation reads it unquantized, as
+      // in the float model. Read through a DequantizeLinear it was no constant computation any
+      // more: ONNX Runtime folds a QuantizeLinear of a constant but keeps the DequantizeLinear, so
+      // the nodes after it ran as float ops.
+      for (const n of staticReaders.get(name) ?? []) n.input = (n.input ?? []).map((i) => (i === name ? src : i));
     } else {
       // A graph input keeps its name; its consumers read the dequantized copy.
       const dqOut = fresh(`${name}_DequantizeLinear_Output`);

@@ -120,6 +120,15 @@ const CASES: Case[] = [
     note: /^10 float constants the model reads as a copy of another \(an Identity/m,
   },
   {
+    // RAFT's refinement: GridSample lookups, a static coordinate grid, a rank-6 correlation view
+    // (HTP takes rank 5 at most). Its export had 36 float nodes the plan did not (see below).
+    file: `${TORCH}/float-raft-small.onnx`,
+    producer: 'pytorch (RAFT optical flow)',
+    floor: { '8a8w': 22, '16a8w': 34.5, '16a16w': 70 },
+    errors: manifestErrors(`${TORCH}/float-raft-small.onnx`),
+    wholly: true,
+  },
+  {
     file: `${TORCH}/float-loop-refine.onnx`,
     producer: 'pytorch (TorchScript Loop)',
     floor: { '8a8w': 30.5, '16a8w': 43.5 },
@@ -1395,6 +1404,46 @@ describe('quantizing for ONNX Runtime: the patterns its QNN EP fuses only while 
       },
       120_000,
     );
+});
+
+describe('a static value read at run time and by a static computation', () => {
+  // RAFT's coordinate grid is computed from sizes: the flow updates add the flow to it (run time),
+  // and static arithmetic scales it into the first GridSample's grid. The quantizer quantizes it for
+  // the run-time readers; the static computation read the same DequantizeLinear in the export, was
+  // no constant computation any more, and its 36 nodes stayed float (a float-island warning under
+  // every flow: ONNX Runtime folds the QuantizeLinear of a constant but keeps the DequantizeLinear,
+  // and its Level 1 graph still ran them) although the plan had none. It now reads the float value.
+  const FILE = `${TORCH}/float-raft-small.onnx`;
+
+  it.skipIf(!existsSync(FILE))(
+    'reads it unquantized, so the export has the findings of the plan under every flow',
+    async () => {
+      const pack = await loadRulePack('htp');
+      const errors = manifestErrors(FILE).sort();
+      expect(errors).toHaveLength(3);
+      for (const flow of ['ort', 'qnn'] as const) {
+        const { r } = await quantizeFile(new Uint8Array(readFileSync(FILE)), '8a8w', flow);
+        const found = (fs: { rule: string; node: string }[]) => fs.map((f) => `${f.rule} ${f.node}`).sort();
+        expect(found(r.validation.findings), flow).toEqual(errors);
+        const back = validate(qgraphFromQdq(readOnnx(r.qdq.bytes)), pack, { soc: 'SM8650', strict: true, flow });
+        expect(found(back.findings), flow).toEqual(errors);
+        // The grid's Q reads the Cast's float output, and so does the static Transpose after it;
+        // the run-time Add of the flow reads the DequantizeLinear.
+        const exported = readOnnx(r.qdq.bytes).graph;
+        const cast = exported.nodes.find((n) => n.name === '/raft/Cast_1')!;
+        const readers = exported.nodes.filter((n) => n.inputs.includes(cast.outputs[0]!));
+        expect(readers.map((n) => n.opType).sort(), flow).toEqual(['QuantizeLinear', 'Sub', 'Transpose']);
+        const dq = exported.nodes.find(
+          (n) => n.opType === 'DequantizeLinear' && n.outputs[0] === '/raft/Cast_1_output_0',
+        )!;
+        expect(
+          exported.nodes.some((n) => n.opType === 'Add' && n.inputs.includes(dq.outputs[0]!)),
+          flow,
+        ).toBe(true);
+      }
+    },
+    120_000,
+  );
 });
 
 describe('a float constant PyTorch wrote as an Identity copy of another', () => {

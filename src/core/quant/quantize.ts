@@ -384,6 +384,8 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
       encodings.tensors.get(tensor),
     'quantizer',
   );
+  // Static computations of the main graph (ids are positions there), before the ids move.
+  const staticNodes = new Set(graph.nodes.filter((n) => n.folded && /^\d+$/.test(n.id)).map((n) => n.id));
   // Findings point at the nodes of the model as the person opened it.
   if (fold?.folded.length) for (const n of graph.nodes) n.id = fold.originalId(n.id);
   t = lap('encode', t);
@@ -392,7 +394,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   const ranks = new Map<string, number>();
   for (const n of graph.nodes)
     for (const p of [...n.inputs, ...n.outputs]) if (p.shape) ranks.set(p.tensor, p.shape.length);
-  const qdq = exportQdq(bytes, encodings, (t) => ranks.get(t));
+  const qdq = exportQdq(bytes, encodings, (t) => ranks.get(t), staticNodes);
   t = lap('export', t);
   // An op's version is the export's: raised, a MaxPool-11 exports as MaxPool-12.
   if (qdq.opset !== undefined && qdq.opset !== graph.opset) graph.deployedOpset = qdq.opset;
