@@ -52,6 +52,13 @@ const CASES: { name: string; what: string; from?: string }[] = [
     from: OUT,
     what: "EfficientNetV2-S's head: the Flatten's output holds two Q/DQ pairs, which DoubleQDQPairsRemover merges into one of another scale",
   },
+  {
+    // Committed as it is too: torchvision's Inception v3 (96×96 input) through the same FX export,
+    // cut at the last Concat's output.
+    name: 'inception_v3-head',
+    from: OUT,
+    what: "Inception v3's head: the average pool's output holds two Q/DQ pairs (the pool's, then the Dropout's wider one), which DoubleQDQPairsRemover merges into the pool's, so the Flatten reads another scale than it writes",
+  },
 ];
 
 async function main() {

@@ -613,6 +613,27 @@ describe("ONNX Runtime's Level 1 graph of a PyTorch export: the same findings as
     expect(tail.outputs[0]!.ortEncoding).toEqual(flatten.outputs[0]!.ortEncoding);
   });
 
+  it("merges back-to-back pairs before an op too, where the merged range is the first pair's (Inception v3)", async () => {
+    // The pool's pair, then the Dropout's observer (wider: it saw training-mode scaling) before the
+    // Flatten, whose output pair repeats the Dropout's: the file agrees across the Flatten. ONNX
+    // Runtime merges the two pairs before it into the pool's range, which the Flatten now reads.
+    const exported = read('inception_v3-head.onnx');
+    const flatten = exported.nodes.find((n) => n.opType === 'Flatten')!;
+    expect(flatten.inputs[0]!.encoding!.scale[0]).toBe(flatten.outputs[0]!.encoding!.scale[0]);
+    const model = readOnnx(new Uint8Array(readFileSync(`${DIR}/inception_v3-head.level1.onnx`)));
+    const dq = model.graph.nodes.find(
+      (n) => n.outputs[0] === model.graph.nodes.find((m) => m.opType === 'Flatten')!.inputs[0],
+    )!;
+    const value = (name: string) => constNumbers(model.graph.initializers.get(name)!)![0];
+    expect(dq.opType).toBe('DequantizeLinear');
+    expect(flatten.inputs[0]!.ortEncoding!.scale[0]).toBe(value(dq.inputs[1]!));
+    expect(value(dq.inputs[1]!)).toBeLessThan(flatten.outputs[0]!.encoding!.scale[0]!);
+    const found = (await under(exported, 'ort')).findings.filter((f) => f.node === '/Flatten');
+    expect(found.map((f) => [f.rule, f.outcome])).toEqual([['shared-qparams', 'slower']]);
+    expect(found[0]!.message).toMatch(/its DoubleQDQPairsRemover merges the two Q\/DQ pairs before it/);
+    expect((await under(exported, 'qnn')).findings.filter((f) => f.node === '/Flatten')).toEqual([]);
+  });
+
   it('a LayerNorm scale copied through an Identity and quantized again is a constant to ONNX Runtime, which folds it', async () => {
     const exported = read('float-encoder-opset17.u8u8.qdq.onnx');
     const ln = (flow: Flow) =>

@@ -457,6 +457,7 @@ function ortMergedStages(ix: Index): (q1: Node) => { enc: QuantEncoding; last: s
     let enc = perTensor(q1);
     if (!enc || !same(perTensor(dq), enc)) return undefined;
     let last: string[] = [];
+    let lastEnc: QuantEncoding | undefined;
     for (let hop = 0; hop < 8; hop++) {
       const q2 = only(dq.outputs[0]);
       const e2 = q2 && isQ(q2) ? perTensor(q2) : undefined;
@@ -465,11 +466,15 @@ function ortMergedStages(ix: Index): (q1: Node) => { enc: QuantEncoding; last: s
         break;
       enc = mergedPairs(enc, e2);
       last = dq2s.map((d) => d.outputs[0] ?? '');
+      lastEnc = e2;
       // The merged Q reads straight into the DQ2, which now carries its parameters.
       if (dq2s.length !== 1) break;
       dq = dq2s[0]!;
     }
-    return last.length > 0 && !same(enc, perTensor(q1)) ? { enc, last } : undefined;
+    // A change on either side: the producer's Q (the last pair's range the narrower), or the
+    // readers' DQ (the first pair's: Inception's pool output at its own scale, then at the
+    // classifier's wider one, merges to the pool's, which the Flatten after it now reads).
+    return last.length > 0 && (!same(enc, perTensor(q1)) || !same(enc, lastEnc)) ? { enc, last } : undefined;
   };
   // Keyed by the Q's output tensor, not by node: object keys would give every node an identity
   // hash, slowing the reader's later reads of them (40 ms on a 100k-node graph).
