@@ -175,10 +175,13 @@ test('search finds a folded Q/DQ node of a 10k-node decoder by name (its names c
   test.setTimeout(60_000);
   await dropDecoder(page);
   const search = page.getByRole('searchbox', { name: /search nodes/i });
+  // Typed and entered as soon as the drawing is up: the folded nodes' names may still be on their
+  // way, and then the Enter holds until they are in.
   await search.fill('model.layers.3.self_attn.q_proj.weight_DequantizeLinear');
   await search.press('Enter');
   // The weight's DequantizeLinear is folded into the MatMul it feeds: that node is revealed.
   await expect(page.getByTestId('panel-op')).toHaveText('MatMul');
+  await expect(page.getByTestId('search-hit')).toHaveCount(1);
   await expect(page.getByTestId('panel-name')).toContainText('/model/layers.3/self_attn/q_proj/');
 });
 

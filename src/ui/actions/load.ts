@@ -178,7 +178,10 @@ async function runLoad(
   const fillNames = () =>
     void rest()
       .then((names) => {
-        if (names?.length && fold) appendNames(fold.names, names);
+        if (names?.length && fold) {
+          appendNames(fold.names, names);
+          if (useApp.getState().fold === fold) useApp.setState({ foldNames: fold.names.length });
+        }
       })
       .catch(() => undefined);
   const shown = () => {

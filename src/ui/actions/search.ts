@@ -56,10 +56,11 @@ export function useSearchHits(): Set<string> {
   // The items follow the drawn and the full view; reading them subscribes the hook to both.
   const drawn = useApp((s) => s.view);
   const full = useApp((s) => s.fullView);
+  const names = useApp((s) => s.foldNames);
   return useMemo(
     // No query, no hits: listing every node (folded ones included) costs ~15 ms at 10k nodes per drawing.
     () =>
       query.trim() ? new Set(searchShown(useApp.getState(), query).map((n) => drawnNodeOf(n.id))) : new Set<string>(),
-    [drawn, full, query],
+    [drawn, full, names, query],
   );
 }

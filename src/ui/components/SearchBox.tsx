@@ -47,11 +47,17 @@ export function SearchBox() {
   // Search every node of the model, folded Q/DQ included: a hit on one reveals the node it is folded into.
   const view = useApp((s) => s.view);
   const full = useApp((s) => s.fullView);
+  // The folded nodes' names follow the first paint: until they are all in, a query may match one
+  // of them that is not listed yet.
+  const names = useApp((s) => s.foldNames);
+  const namesComing = useApp((s) => !s.fullView && s.drawnFolded && !!s.fold && s.fold.names.length < s.fold.hidden);
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
+  /** Enter was pressed before any node matched, while names were still coming: the first hit then. */
+  const [jumpWhenFound, setJumpWhenFound] = useState<string>();
   const hits = useMemo(
     () => (view && query.trim() ? searchShown(useApp.getState(), query).slice(0, SHOWN_HITS) : []),
-    [view, full, query],
+    [view, full, names, query],
   );
   const others = useOtherGraphHits(query, view?.path);
   // One list for the keys: the shown graph's hits, then the other graphs'.
@@ -63,6 +69,17 @@ export function SearchBox() {
     void revealNode(hit.id);
     setActive(i);
   };
+  const firstHit = all[0]?.id;
+  useEffect(() => {
+    if (jumpWhenFound === undefined) return;
+    // The query changed since: that Enter was for another one.
+    if (jumpWhenFound !== query) setJumpWhenFound(undefined);
+    else if (firstHit !== undefined) {
+      setJumpWhenFound(undefined);
+      void revealNode(firstHit);
+      setActive(1 % Math.max(all.length, 1));
+    } else if (!namesComing && !others.pending) setJumpWhenFound(undefined);
+  }, [jumpWhenFound, query, firstHit, namesComing, others.pending, all.length]);
 
   return (
     <div
@@ -85,6 +102,7 @@ export function SearchBox() {
         onFocus={() => setOpen(true)}
         onKeyDown={(e) => {
           if (e.key === 'Enter') {
+            if (all.length === 0 && (namesComing || others.pending)) setJumpWhenFound(query);
             jump(e.shiftKey ? (active - 1 + all.length) % Math.max(all.length, 1) : active);
             if (!e.shiftKey) setActive((active + 1) % Math.max(all.length, 1));
           }
@@ -107,7 +125,12 @@ export function SearchBox() {
           aria-label="Search results"
           className="absolute z-20 mt-1 max-h-80 w-96 overflow-y-auto rounded border border-slate-200 bg-white text-sm shadow-lg"
         >
-          {all.length === 0 && !others.pending && (
+          {all.length === 0 && (namesComing || others.pending) && (
+            <li className="px-2 py-1 text-slate-500">
+              {namesComing ? 'Searching the folded Q/DQ nodes too…' : "Searching the model's other graphs…"}
+            </li>
+          )}
+          {all.length === 0 && !namesComing && !others.pending && (
             <li className="px-2 py-1 text-slate-500">No node matches “{query}”.</li>
           )}
           {all.map((n, i) => (

@@ -36,6 +36,11 @@ export interface AppState {
   fullGroups?: string[];
   /** What folding the graph's Q/DQ nodes folded into what, when it has any. */
   fold?: QdqFold;
+  /**
+   * How many of the folded nodes' names are in: they follow the first paint into `fold.names`,
+   * and search runs again as they arrive.
+   */
+  foldNames?: number;
   /** Whether `view` is the QDQ-folded drawing. */
   drawnFolded: boolean;
   /** Whether a graph with Q/DQ nodes is drawn folded (the default) or whole. */
