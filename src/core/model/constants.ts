@@ -147,7 +147,7 @@ export function lookupConstant(model: Model, path: string, tensor: TensorName): 
 /**
  * {@link lookupConstant}, also through Identity nodes: PyTorch's exporter writes an Identity for
  * each initializer it found equal to another (ResNet-18's zero biases). For showing a tensor's
- * values; the quantizer treats such a tensor as computed (its export quantizes it in the graph).
+ * values; the quantizer first makes such a copy a constant of its own (untie-constants.ts).
  */
 export function lookupShownConstant(model: Model, path: string, tensor: TensorName): ConstTensor | undefined {
   return findConstant(model, path, tensor, 8);
