@@ -28,7 +28,7 @@ from torch.fx.experimental.optimization import fuse as fold_batchnorm
 from torchvision.models.swin_transformer import SwinTransformer
 from torchvision.models.vision_transformer import VisionTransformer
 
-GENERATOR_VERSION = 45
+GENERATOR_VERSION = 46
 
 ACT = FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255, dtype=torch.quint8, qscheme=torch.per_tensor_affine)
 # Signed 8-bit activations (schemes ending in _s8act): the export writes int8 zero points.
@@ -473,6 +473,29 @@ def tiny_keypoint_rcnn():
         keypoint_roi_pool=torchvision.ops.MultiScaleRoIAlign(['0'], 14, 2),
         keypoint_head=KeypointRCNNHeads(8, (16,)), keypoint_predictor=KeypointRCNNPredictor(16, 3),
         rpn_pre_nms_top_n_test=50, rpn_post_nms_top_n_test=20, box_detections_per_img=10)
+
+
+def tiny_retinanet():
+    """torchvision's RetinaNet whole (classification and box heads, per-level TopK, box decoding,
+    batched NonMaxSuppression, the final TopK), on a one-Conv backbone with 8-channel heads so that
+    the export stays small. The score threshold is lowered below the head's prior (0.01), so that
+    random images keep candidates. Exported at opset 11, as torchvision's detection models are."""
+    from torchvision.models.detection import RetinaNet
+    from torchvision.models.detection.anchor_utils import AnchorGenerator
+    from torchvision.models.detection.retinanet import RetinaNetHead
+
+    class Backbone(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 8, 3, stride=4, padding=1)
+            self.out_channels = 8
+
+        def forward(self, x):
+            return torch.relu(self.conv(x))
+
+    return RetinaNet(Backbone(), num_classes=3, min_size=64, max_size=64,
+                     anchor_generator=AnchorGenerator(sizes=((16,),), aspect_ratios=((1.0,),)),
+                     head=RetinaNetHead(8, 1, 3), score_thresh=0.001, detections_per_img=10, topk_candidates=50)
 
 
 def names_anywhere(graph, *ops):
@@ -1110,6 +1133,20 @@ def main(out):
                        'what': "torchvision's Keypoint R-CNN on a one-Conv backbone (RPN, RoiAlign, If, Loop), float, opset 11",
                        'nonzero': names(m, 'NonZero'), 'nms': names_anywhere(m.graph, 'NonMaxSuppression')})
         print(f'float-keypoint-rcnn: {len(m.graph.node)} nodes (float)', flush=True)
+
+    # A whole one-stage detector: its boxes and scores are selected from the heads' outputs by TopK
+    # and NonMaxSuppression, so quantization that reorders near-equal scores keeps other boxes.
+    with seeded(0):
+        rn = tiny_retinanet().eval()
+        path = os.path.join(out, 'float-retinanet.onnx')
+        torch.onnx.export(rn, ([torch.rand(3, 64, 64)],), path, opset_version=11, input_names=['images'],
+                          output_names=['boxes', 'scores', 'labels'], do_constant_folding=True)
+        m = onnx.load(path)
+        onnx.checker.check_model(m)
+        floats.append({'file': 'float-retinanet.onnx', 'opset': 11, 'nodes': len(m.graph.node),
+                       'what': "torchvision's RetinaNet on a one-Conv backbone (TopK, NonMaxSuppression), float, opset 11",
+                       'nonzero': names(m, 'NonZero'), 'nms': names_anywhere(m.graph, 'NonMaxSuppression')})
+        print(f'float-retinanet: {len(m.graph.node)} nodes (float)', flush=True)
 
     roi_align = []
     m = version_converter.convert_version(onnx.load(os.path.join(out, 'float-roi-pool.onnx')), 16)

@@ -181,6 +181,34 @@ describe('quantlens quantize', () => {
   });
 
   const KEYPOINT = '.cache/corpus/torch/float-keypoint-rcnn.onnx';
+  const RETINANET = '.cache/corpus/torch/float-retinanet.onnx';
+  it.skipIf(!existsSync(RETINANET))(
+    "gives a detector's boxes the figure of the values they are selected from, in text and JSON (torchvision's RetinaNet)",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ql-qcli-'));
+      const args = [RETINANET, '--config', '16a8w', '--calib', '4', '--out-qdq', join(dir, 'q.onnx'), '--no-strict'];
+      const text = run(...args);
+      expect(text.code).toBe(0);
+      expect(text.out).toMatch(
+        /SQNR boxes: \d+\.\d dB\n {2}note: This output is selected by its values \(NonMaxSuppression "NonMaxSuppression_\d+", TopK "\/TopK", .*\. Before the selection, the 2 tensors it selects from keep \d+\.\d dB/,
+      );
+      const json = JSON.parse(run(...args, '--format', 'json').out);
+      const boxes = json.sqnr.find((s: { output: string }) => s.output === 'boxes');
+      expect(boxes).toMatchObject({
+        selection: {
+          selections: expect.arrayContaining([{ op: 'TopK', node: '/TopK' }]),
+          tensors: 2,
+          db: expect.any(Number),
+          lowest: { tensor: expect.any(String), db: expect.any(Number) },
+        },
+        note: expect.stringMatching(/^This output is selected by its values/),
+      });
+      // Rounded as the output's own figure is.
+      expect(boxes.selection.db).toBe(Number(boxes.selection.db.toFixed(2)));
+      expect(boxes.db).toBeLessThan(boxes.selection.db - 3);
+    },
+  );
+
   it.skipIf(!existsSync(KEYPOINT))(
     "names the nodes it keeps in float, and the JSON lists them (torchvision's Keypoint R-CNN)",
     () => {

@@ -314,14 +314,29 @@ async function quantizeRun(rest: readonly string[], io: Io, progress: { current?
   if (format === 'json') {
     // Each output's figure (null where it is not finite), the float output it was measured on,
     // and when that output is a few steps of its encoding, the steps and what they mean.
-    const sqnr = out.sqnr.map((s) => ({
-      output: s.output,
-      db: Number.isFinite(s.db) ? Number(s.db.toFixed(2)) : null,
-      ...(s.range ? { range: s.range } : {}),
-      ...(s.rms !== undefined ? { rms: s.rms } : {}),
-      ...(s.coarse ? { coarse: s.coarse, note: sqnrCaveat(s) } : {}),
-      ...(s.sizes ? { sizes: s.sizes, note: sqnrText(s.db, s.sizes) } : {}),
-    }));
+    // The selection's figures rounded as the output's are.
+    const sqnr = out.sqnr.map((s) => {
+      const note = [s.sizes ? sqnrText(s.db, s.sizes) : undefined, sqnrCaveat(s)].filter(Boolean).join(' ');
+      const sel = s.selection;
+      return {
+        output: s.output,
+        db: Number.isFinite(s.db) ? Number(s.db.toFixed(2)) : null,
+        ...(s.range ? { range: s.range } : {}),
+        ...(s.rms !== undefined ? { rms: s.rms } : {}),
+        ...(s.coarse ? { coarse: s.coarse } : {}),
+        ...(s.sizes ? { sizes: s.sizes } : {}),
+        ...(sel
+          ? {
+              selection: {
+                ...sel,
+                ...(sel.db !== undefined ? { db: Number(sel.db.toFixed(2)) } : {}),
+                ...(sel.lowest ? { lowest: { ...sel.lowest, db: Number(sel.lowest.db.toFixed(2)) } } : {}),
+              },
+            }
+          : {}),
+        ...(note ? { note } : {}),
+      };
+    });
     const { calibration, assumed, fixedSizes, notes, floatNodes } = out;
     // Figures that are not finite (an exact match, a tensor zero throughout) are null, as the SQNR's.
     const finite = (db: number) => (Number.isFinite(db) ? Number(db.toFixed(2)) : null);

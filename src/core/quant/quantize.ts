@@ -11,7 +11,14 @@ import { mapOp } from '../check/map-op';
 import { floatLeavesNpu } from '../check/rules/context';
 import type { QGraph } from '../qgraph/qgraph';
 import type { Model } from '../model/types';
-import { calibrate, checkpoint, type ObserverKind, type Range, type SessionFactory } from './calibrate';
+import {
+  CalibrationCancelled,
+  calibrate,
+  checkpoint,
+  type ObserverKind,
+  type Range,
+  type SessionFactory,
+} from './calibrate';
 import { samplesDigest, type CalibrationMemo, type MemoEntry } from './calibration-memo';
 import { computeEncodings, type Encodings } from './compute';
 import { refusingGate, type QuantOptions } from './configs';
@@ -20,7 +27,9 @@ import type { QuantEncoding } from '../encoding/encoding';
 import { exportQdq, type ExportResult } from './export-qdq';
 import { sampleDimSizes, type CalibrationSample } from './expose';
 import { annotate, observedTensors, type Override, type Plan } from './plan';
-import { outputNumbers, outputSqnr, type OutputSqnr } from './sqnr';
+import { outputNumbers, outputSqnr, selectionSqnr, tensorSums, type OutputSqnr, type TensorSums } from './sqnr';
+import { selectionSources } from './selection';
+import { RuntimeStoppedError } from './runtime';
 import { traceError, type ErrorTrace, type TraceOptions } from './error-trace';
 import { foldControlFlow, type ControlFlowFold } from './fold-control-flow';
 import { foldGemmScalars, gemmFoldNotes } from './fold-gemm-scalars';
@@ -414,8 +423,34 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     const started = performance.now();
     const sizes = sampleDimSizes(req.model.graph.inputs, req.samples);
     const out = await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession, signal, reference, sizes);
+    const figures = await withSelections(withSteps(out, encodings, plan, model), sizes, signal);
     lap('sqnr', started);
-    return withSteps(out, encodings, plan, model);
+    return figures;
+  };
+  /**
+   * The figures with, for each output that follows a selection made on its values, the SQNR of
+   * the values it selects from (selection.ts), read from the float model as calibrated (control
+   * flow folded) and the export in one more run of each a sample. A figure that cannot be had
+   * (a model whose tensors will not be read out) leaves the output's own figure as it is.
+   */
+  const withSelections = async (list: OutputSqnr[], sizes: Record<string, number>, signal?: AbortSignal) => {
+    const staticTensors = new Set(
+      model.graph.nodes.filter((_, i) => staticNodes.has(String(i))).flatMap((n) => n.outputs),
+    );
+    const sources = selectionSources(model, (t) => staticTensors.has(t));
+    const wanted = list.filter((s) => sources.has(s.output));
+    if (!wanted.length) return list;
+    const all = new Set(wanted.flatMap((s) => sources.get(s.output)!.tensors));
+    let sums = new Map<string, TensorSums>();
+    try {
+      sums = await tensorSums(bytes, qdq.bytes, all, req.samples, req.createSession, signal, sizes);
+    } catch (err) {
+      if (err instanceof RuntimeStoppedError || err instanceof CalibrationCancelled) throw err;
+    }
+    return list.map((s) => {
+      const src = sources.get(s.output);
+      return src ? { ...s, selection: selectionSqnr(src.selections, src.tensors, sums) } : s;
+    });
   };
   let sqnr: QuantizeResult['sqnr'] = [];
   let measureSqnr: QuantizeResult['measureSqnr'];

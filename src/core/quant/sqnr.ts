@@ -1,11 +1,12 @@
 /** Signal-to-quantization-noise ratio between float and quantized outputs, in dB. */
 import type * as ortTypes from 'onnxruntime-common';
 import { CalibrationRunError, checkpoint, type SessionFactory } from './calibrate';
-import type { CalibrationSample } from './expose';
+import { exposeTensors, type CalibrationSample } from './expose';
 import { halfValues } from '../model/half';
 import { QuantLensError } from '../model/errors';
 import { RuntimeStoppedError } from './runtime';
 import { sessionRefusalText } from './runtime-status';
+import type { Selection } from './selection';
 
 export function sqnrDb(reference: ArrayLike<number>, test: ArrayLike<number>): number {
   let signal = 0;
@@ -64,6 +65,21 @@ export interface OutputSqnr {
    * the two cannot be compared value by value.
    */
   sizes?: OutputSizes;
+  /**
+   * Set when the output follows a selection made on its values (selection.ts): the selecting nodes,
+   * and the SQNR of the values they select from, which quantization changes before anything is
+   * selected. `db` is over all those tensors (signal and noise summed over them and the samples),
+   * absent when none could be compared; `lowest` is the tensor with the lowest figure.
+   */
+  selection?: SelectionSqnr;
+}
+
+export interface SelectionSqnr {
+  selections: Selection[];
+  /** Source tensors compared (float values of the same size in both models on every sample). */
+  tensors: number;
+  db?: number;
+  lowest?: { tensor: string; db: number };
 }
 
 /** The element counts of one output, float and quantized, on the first sample where they differ (0-based). */
@@ -184,4 +200,107 @@ export async function outputSqnr(
 export function ratioDb(signal: number, noise: number): number {
   if (signal === 0 && noise === 0) return NaN;
   return 10 * Math.log10(signal / noise);
+}
+
+/** Signal and noise of one tensor, summed over the samples. */
+export interface TensorSums {
+  signal: number;
+  noise: number;
+}
+
+/**
+ * The float model's and the export's values of `tensors` compared on every sample (the export names
+ * each quantized activation's DequantizeLinear output as the tensor, so one name reads both):
+ * signal and noise per tensor, for the float tensors of one size in both on every sample. A tensor
+ * either model lacks, or that changes size or type on a sample, is left out.
+ */
+export async function tensorSums(
+  floatBytes: Uint8Array,
+  qdqBytes: Uint8Array,
+  tensors: ReadonlySet<string>,
+  samples: readonly CalibrationSample[],
+  createSession: SessionFactory,
+  signal: AbortSignal | undefined,
+  freeDimensionOverrides: Record<string, number>,
+): Promise<Map<string, TensorSums>> {
+  const sums = new Map<string, TensorSums>();
+  if (tensors.size === 0) return sums;
+  const a = await createSession(exposeTensors(floatBytes, tensors), { freeDimensionOverrides, handOver: true });
+  let b: ortTypes.InferenceSession;
+  try {
+    b = await createSession(exposeTensors(qdqBytes, tensors), {
+      graphOptimizationLevel: 'disabled',
+      freeDimensionOverrides,
+      handOver: true,
+    });
+  } catch (err) {
+    await a.release();
+    throw err;
+  }
+  const inB = new Set(b.outputNames);
+  const names = a.outputNames.filter((n) => tensors.has(n) && inB.has(n));
+  const dropped = new Set<string>();
+  try {
+    for (const s of samples) {
+      await checkpoint(signal);
+      const feeds = s as Record<string, ortTypes.Tensor>;
+      const ra = await a.run(feeds, names);
+      const rb = await b.run(feeds, names);
+      for (const name of names) {
+        const x = ra[name];
+        const y = rb[name];
+        const float = (t: ortTypes.Tensor | undefined) => t && (t.type === 'float32' || t.type === 'float16');
+        const xs = float(x) ? outputNumbers(x) : undefined;
+        const ys = float(y) ? outputNumbers(y) : undefined;
+        if (!xs || !ys || xs.length !== ys.length) {
+          dropped.add(name);
+          continue;
+        }
+        let e = sums.get(name);
+        if (!e) sums.set(name, (e = { signal: 0, noise: 0 }));
+        for (let i = 0; i < xs.length; i++) {
+          const v = xs[i]!;
+          const d = v - ys[i]!;
+          // A masked score (-inf in both) says nothing of rounding.
+          if (!Number.isFinite(v) || !Number.isFinite(d)) continue;
+          e.signal += v * v;
+          e.noise += d * d;
+        }
+      }
+      for (const t of [...Object.values(ra), ...Object.values(rb)]) t.dispose();
+    }
+  } finally {
+    await a.release();
+    await b.release();
+  }
+  for (const name of dropped) sums.delete(name);
+  return sums;
+}
+
+/** The figures of one output's selection from the tensors' sums (see {@link OutputSqnr.selection}). */
+export function selectionSqnr(
+  selections: Selection[],
+  tensors: readonly string[],
+  sums: ReadonlyMap<string, TensorSums>,
+): SelectionSqnr {
+  let signal = 0;
+  let noise = 0;
+  let count = 0;
+  let lowest: SelectionSqnr['lowest'];
+  for (const t of tensors) {
+    const e = sums.get(t);
+    if (!e || !(e.signal > 0)) continue;
+    count++;
+    signal += e.signal;
+    noise += e.noise;
+    const db = ratioDb(e.signal, e.noise);
+    if (!lowest || db < lowest.db) lowest = { tensor: t, db };
+  }
+  const db = count ? ratioDb(signal, noise) : undefined;
+  return {
+    selections,
+    tensors: count,
+    ...(db !== undefined && !Number.isNaN(db) ? { db } : {}),
+    ...(lowest && count > 1 ? { lowest } : {}),
+  };
 }

@@ -315,6 +315,39 @@ function numberText(x: number): string {
  * on the samples (OutputSqnr.coarse): undefined otherwise.
  */
 export function sqnrCaveat(s: OutputSqnr): string | undefined {
+  const parts = [coarseCaveat(s), selectionCaveat(s)].filter((x): x is string => !!x);
+  return parts.length ? parts.join(' ') : undefined;
+}
+
+/**
+ * How far an output's figure may fall below that of the values it selects from before the
+ * selection is said to explain it: rounding alone costs an op a dB or two.
+ */
+export const SELECTION_GAP_DB = 3;
+
+/**
+ * For an output that follows a selection made on its values (OutputSqnr.selection), when its
+ * figure is well below that of the values selected from, or none: what the figure compares, and
+ * the figure before the selection.
+ */
+export function selectionCaveat(s: OutputSqnr): string | undefined {
+  const sel = s.selection;
+  if (!sel) return undefined;
+  // An exact match (∞) or a figure near the one before the selection: the selection changed nothing.
+  if (!Number.isNaN(s.db) && sel.db !== undefined && !(s.db < sel.db - SELECTION_GAP_DB)) return undefined;
+  const shown = sel.selections.slice(0, 3).map((x) => `${x.op} "${x.node}"${x.within ? ` in ${x.within}` : ''}`);
+  const more = sel.selections.length - shown.length;
+  const ops = `${shown.join(', ')}${more > 0 ? `, ${more} more` : ''}`;
+  const before =
+    sel.db === undefined
+      ? 'the values it selects from could not be compared between the two models'
+      : `the ${sel.tensors === 1 ? 'tensor' : `${sel.tensors} tensors`} it selects from ${sel.tensors === 1 ? 'keeps' : 'keep'} ${dbText(sel.db)} dB${sel.lowest ? ` (lowest: ${sel.lowest.tensor}, ${dbText(sel.lowest.db)} dB)` : ''}`;
+  // Without a figure (the sizes differ), there is nothing to say of it.
+  const figure = Number.isNaN(s.db) ? '' : ', so the figure compares two selections more than it measures rounding';
+  return `This output is selected by its values (${ops}): where quantization moves a value across a threshold or past another, another element is kept or the order changes${figure}. Before the selection, ${before}.`;
+}
+
+function coarseCaveat(s: OutputSqnr): string | undefined {
   const c = s.coarse;
   if (!c || s.rms === undefined) return undefined;
   const below = c.steps < 1;
