@@ -477,25 +477,30 @@ def tiny_keypoint_rcnn():
 
 def tiny_retinanet():
     """torchvision's RetinaNet whole (classification and box heads, per-level TopK, box decoding,
-    batched NonMaxSuppression, the final TopK), on a one-Conv backbone with 8-channel heads so that
+    batched NonMaxSuppression, the final TopK), on a two-level, two-Conv backbone with 8-channel heads so that
     the export stays small. The score threshold is lowered below the head's prior (0.01), so that
     random images keep candidates. Exported at opset 11, as torchvision's detection models are."""
     from torchvision.models.detection import RetinaNet
     from torchvision.models.detection.anchor_utils import AnchorGenerator
+    from collections import OrderedDict
     from torchvision.models.detection.retinanet import RetinaNetHead
 
     class Backbone(torch.nn.Module):
+        """Two feature levels (strides 4 and 8), as a feature pyramid gives the heads."""
+
         def __init__(self):
             super().__init__()
             self.conv = torch.nn.Conv2d(3, 8, 3, stride=4, padding=1)
+            self.down = torch.nn.Conv2d(8, 8, 3, stride=2, padding=1)
             self.out_channels = 8
 
         def forward(self, x):
-            return torch.relu(self.conv(x))
+            a = torch.relu(self.conv(x))
+            return OrderedDict([('0', a), ('1', torch.relu(self.down(a)))])
 
     return RetinaNet(Backbone(), num_classes=3, min_size=64, max_size=64,
-                     anchor_generator=AnchorGenerator(sizes=((16,),), aspect_ratios=((1.0,),)),
-                     head=RetinaNetHead(8, 1, 3), score_thresh=0.001, detections_per_img=10, topk_candidates=50)
+                     anchor_generator=AnchorGenerator(sizes=((16,), (32,)), aspect_ratios=((1.0,), (1.0,))),
+                     head=RetinaNetHead(8, 1, 3), score_thresh=0.001, detections_per_img=10, topk_candidates=20)
 
 
 def names_anywhere(graph, *ops):

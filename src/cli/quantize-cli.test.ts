@@ -190,14 +190,14 @@ describe('quantlens quantize', () => {
       const text = run(...args);
       expect(text.code).toBe(0);
       expect(text.out).toMatch(
-        /SQNR boxes: \d+\.\d dB\n {2}note: This output is selected by its values \(NonMaxSuppression "NonMaxSuppression_\d+", TopK "\/TopK", .*\. Before the selection, the 2 tensors it selects from keep \d+\.\d dB/,
+        /SQNR boxes: \d+\.\d dB\n {2}note: This output is selected by its values \(NonMaxSuppression "NonMaxSuppression_\d+", TopK "\/TopK", .*\. Before the selection, the 4 tensors it selects from keep \d+\.\d dB/,
       );
       const json = JSON.parse(run(...args, '--format', 'json').out);
       const boxes = json.sqnr.find((s: { output: string }) => s.output === 'boxes');
       expect(boxes).toMatchObject({
         selection: {
           selections: expect.arrayContaining([{ op: 'TopK', node: '/TopK' }]),
-          tensors: 2,
+          tensors: 4,
           db: expect.any(Number),
           lowest: { tensor: expect.any(String), db: expect.any(Number) },
         },

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRulePack } from '../../../rules/registry';
 import { readOnnx } from '../model/read-onnx';
+import { constValues, lookupConstant } from '../model/constants';
 import { onnxOpset } from '../model/opset';
 import type { Graph } from '../model/types';
 import { DEFAULT_OPTIONS, type ConfigName } from './configs';
@@ -394,12 +395,18 @@ const CASES: Case[] = [
     note: /^If "If_750" was not folded: folding it to its else_branch makes a model onnxruntime will not load \(\[ShapeInferenceError\] Number of elements of input 'sizes' \(0\) must be same as rank of input 'X' \(4\)\); its branches stay float\.$/m,
   },
   {
-    // A whole torchvision RetinaNet (one-Conv backbone) at opset 11: the floor is its boxes', which
+    // A whole torchvision RetinaNet (two-level, two-Conv backbone) at opset 11: the floor is its boxes', which
     // TopK and NonMaxSuppression select by near-equal random scores (see its own test below).
     file: `${TORCH}/float-retinanet.onnx`,
     producer: 'pytorch (torchvision RetinaNet)',
-    floor: { '8a8w': 15, '16a8w': 15 },
-    errors: ['unsupported-op /NonZero', 'unsupported-op /NonZero_1', 'unsupported-op NonMaxSuppression_467'],
+    floor: { '8a8w': 6, '16a8w': 14 },
+    errors: [
+      'unsupported-op /NonZero',
+      'unsupported-op /NonZero_1',
+      'unsupported-op /NonZero_2',
+      'unsupported-op /NonZero_3',
+      'unsupported-op NonMaxSuppression_760',
+    ],
   },
   { file: 'public/samples/cnn-sigmoid.onnx', producer: 'onnx helper', floor: { '8a8w': 45.4, '16a8w': 50.3 } },
   { file: 'public/samples/transformer-block.onnx', producer: 'onnx helper', floor: { '8a8w': 38.1, '16a8w': 58 } },
@@ -1152,21 +1159,21 @@ describe("a one-stage detector's outputs, selected by TopK and NonMaxSuppression
     'measures the values the boxes are selected from, and says the boxes compare two selections',
     async () => {
       const bytes = new Uint8Array(readFileSync(FILE));
-      // At 16a8w the heads' outputs keep 65 dB, but the boxes read 17.9 dB: the random heads score
+      // At 16a8w the heads' outputs keep 65 dB, but the boxes read 16.8 dB: the random heads score
       // every anchor near the prior 0.01, and quantization reorders those near-equal scores, so
       // TopK and NonMaxSuppression keep other anchors (the error trace finds the loss at the
-      // Gather of the TopK's indices: 100 dB in, 18.5 out). Until session 67 the figure came
-      // with nothing to tell it from a broken export.
+      // Gathers of the TopK's indices). Until session 67 the figure came with nothing to tell it
+      // from a broken export.
       const { r } = await quantizeFile(bytes, '16a8w');
       const boxes = r.sqnr.find((s) => s.output === 'boxes')!;
       const sel = boxes.selection!;
       expect(new Set(sel.selections.map((x) => x.op))).toEqual(new Set(['NonMaxSuppression', 'TopK', 'NonZero']));
-      // The classification scores (after the Sigmoid) and the box regression.
-      expect(sel.tensors).toBe(2);
+      // Each level's classification scores (after the Sigmoid) and box regression.
+      expect(sel.tensors).toBe(4);
       expect(sel.db).toBeGreaterThan(62);
       expect(boxes.db).toBeLessThan(sel.db! - 3);
       expect(sqnrCaveat(boxes)).toMatch(
-        /^This output is selected by its values \(NonMaxSuppression "NonMaxSuppression_\d+", TopK "\/TopK", NonZero "\/NonZero", 1 more\): .* so the figure compares two selections more than it measures rounding\. Before the selection, the 2 tensors it selects from keep 6\d\.\d dB \(lowest: \S+, \d+\.\d dB\)\.$/,
+        /^This output is selected by its values \(NonMaxSuppression "NonMaxSuppression_\d+", TopK "\/TopK", TopK "\/TopK_1", 4 more\): .* so the figure compares two selections more than it measures rounding\. Before the selection, the 4 tensors it selects from keep 6\d\.\d dB \(lowest: \S+, \d+\.\d dB\)\.$/,
       );
       // The scores come through the same selections, but their figure matches the one before
       // them: nothing to explain.
@@ -1174,11 +1181,30 @@ describe("a one-stage detector's outputs, selected by TopK and NonMaxSuppression
       expect(scores.selection?.db).toBeCloseTo(sel.db!, 6);
       expect(Math.abs(scores.db - sel.db!)).toBeLessThan(3);
       expect(sqnrCaveat(scores)).toBeUndefined();
+      // A Cast to the type its input has (torchvision casts the anchors a Gather picks) shares its
+      // input's encoding: observed on its own, it took the picks' narrower range, and under ONNX
+      // Runtime (CastElimination, then DoubleQDQPairsRemover) the Gather before it wrote another
+      // scale than it read: 6 shared-qparams warnings on ONNX Runtime's Level 1 graph of the
+      // export, none on the export (session 67).
+      const ort = (await quantizeFile(bytes, '8a8w', 'ort')).r;
+      const exported = readOnnx(ort.qdq.bytes);
+      const byOutput = new Map(exported.graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+      const params = (n: { inputs: string[] }) =>
+        n.inputs.slice(1, 3).map((t) => Array.from(constValues(lookupConstant(exported, '', t)!) ?? []));
+      let checked = 0;
+      for (const cast of exported.graph.nodes.filter((n) => n.opType === 'Cast')) {
+        const dq = byOutput.get(cast.inputs[0]!);
+        const q = exported.graph.nodes.find((n) => n.opType === 'QuantizeLinear' && n.inputs[0] === cast.outputs[0]);
+        if (dq?.opType !== 'DequantizeLinear' || !q) continue;
+        expect(params(q), cast.name).toEqual(params(dq));
+        checked++;
+      }
+      expect(checked).toBe(2);
       // At 8a8w the 8-bit Sigmoid's fixed step (1/256) holds a 0.01 score in 2.6 steps: the values
-      // selected from lose as much as the boxes, and the boxes' figure gets no caveat.
+      // selected from keep little themselves, and the boxes less still.
       const narrow = (await quantizeFile(bytes, '8a8w')).r.sqnr.find((s) => s.output === 'boxes')!;
-      expect(narrow.selection!.db).toBeLessThan(narrow.db + 3);
-      expect(sqnrCaveat(narrow)).toBeUndefined();
+      expect(narrow.selection!.db).toBeLessThan(20);
+      expect(narrow.db).toBeLessThan(narrow.selection!.db! - 3);
     },
     120_000,
   );

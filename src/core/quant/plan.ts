@@ -283,6 +283,21 @@ export function annotate(
         set(output.tensor, { kind: 'shared', with: input.tensor });
       continue;
     }
+    // A Cast to the type its input already has (torchvision's detectors cast anchors and boxes to
+    // their own dtype) changes no value: its output shares the input's encoding. Observed on its
+    // own, it took the range of what reached it (a Gather's picks from the anchors, whose output
+    // shares the whole table's encoding): ONNX Runtime's CastElimination then removed the Cast, its
+    // DoubleQDQPairsRemover merged the two pairs, and the Gather before it wrote another scale than
+    // it read: a float op.
+    if (node.opType === 'Cast' && configName !== 'float') {
+      const input = node.inputs[0];
+      const output = node.outputs[0];
+      const from = input && types.get(input.from ?? input.tensor);
+      if (input && output && !input.constant && from && from !== 'undefined' && from === types.get(output.tensor)) {
+        set(output.tensor, { kind: 'shared', with: input.tensor });
+        continue;
+      }
+    }
     if (configName === 'float') {
       // The pattern as written ("^/head/"; the expression's source escapes its slashes).
       entry.floatReason = override ? `override "${override.pattern}"` : 'float';
