@@ -342,6 +342,10 @@ export function selectionCaveat(s: OutputSqnr): string | undefined {
     sel.db === undefined
       ? 'the values it selects from could not be compared between the two models'
       : `the ${sel.tensors === 1 ? 'tensor' : `${sel.tensors} tensors`} it selects from ${sel.tensors === 1 ? 'keeps' : 'keep'} ${dbText(sel.db)} dB${sel.lowest ? ` (lowest: ${sel.lowest.tensor}, ${dbText(sel.lowest.db)} dB)` : ''}`;
+  // Zero on every sample in both models (a detector whose random heads pass no box): nothing was
+  // selected to compare, only what it would be selected from.
+  if (Number.isNaN(s.db) && !s.sizes)
+    return `This output is selected by its values (${ops}). Before the selection, ${before}.`;
   // Without a figure (the sizes differ), there is nothing to say of it.
   const figure = Number.isNaN(s.db) ? '' : ', so the figure compares two selections more than it measures rounding';
   return `This output is selected by its values (${ops}): where quantization moves a value across a threshold or past another, another element is kept or the order changes${figure}. Before the selection, ${before}.`;
