@@ -354,6 +354,10 @@ async function quantizeRun(rest: readonly string[], io: Io, progress: { current?
         text: errorSourceText(s),
       })),
       tensors: trace.tensors.map((t) => ({ ...t, db: finite(t.db), ownDb: finite(t.ownDb) })),
+      text: errorTraceText(trace),
+      ...(trace.wider
+        ? { wider: { ...trace.wider, db: finite(trace.wider.db), widerDb: finite(trace.wider.widerDb) } }
+        : {}),
     };
     io.stdout.write(
       `${JSON.stringify({ ...out.report, config, sqnr, calibration, assumed, fixedSizes, floatNodes, notes, ...(errorTrace ? { errorTrace } : {}) }, null, 2)}\n`,

@@ -109,6 +109,25 @@ export interface ErrorTrace {
    * sample (a size that follows the values): the rest were read out, in `runs` runs a sample.
    */
   samplesInGraph: number;
+  /**
+   * Where no node is named (the error builds up a little at each), the same plan measured again at
+   * the config that widens one side only, on the same samples and ranges: weights (16a8w to 16a16w,
+   * 16a4w to 16a8w) or, where no config widens the weights alone, activations (8a8w to 16a8w). Set
+   * by the quantizer, which can run the plan again; absent where the SoC refuses that config.
+   * A MaxViT at 16a8w keeps 23.5 dB, no node losing 6 dB near that level: at 16a16w, 68.8.
+   */
+  wider?: WiderRun;
+}
+
+/** {@link ErrorTrace.wider}: the config run, which side it widens, and the worst output's SQNR both ways. */
+export interface WiderRun {
+  config: string;
+  widens: 'weights' | 'activations';
+  /** Bits of the side it widens, before and after. */
+  bits: [number, number];
+  /** The worst output's SQNR at the traced config and at `config` (dB). */
+  db: number;
+  widerDb: number;
 }
 
 export interface TraceOptions {

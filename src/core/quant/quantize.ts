@@ -19,9 +19,9 @@ import {
   type Range,
   type SessionFactory,
 } from './calibrate';
-import { samplesDigest, type CalibrationMemo, type MemoEntry } from './calibration-memo';
+import { CalibrationMemo, samplesDigest, type MemoEntry } from './calibration-memo';
 import { computeEncodings, type Encodings } from './compute';
-import { refusingGate, type QuantOptions } from './configs';
+import { CONFIGS, refusingGate, type ConfigName, type QuantOptions } from './configs';
 import { AimetEncodingsError, writeAimetEncodings } from '../formats/aimet';
 import type { QuantEncoding } from '../encoding/encoding';
 import { exportQdq, type ExportResult } from './export-qdq';
@@ -30,7 +30,7 @@ import { annotate, observedTensors, type Override, type Plan } from './plan';
 import { outputNumbers, outputSqnr, selectionSqnr, tensorSums, type OutputSqnr, type TensorSums } from './sqnr';
 import { selectionSources } from './selection';
 import { RuntimeStoppedError } from './runtime';
-import { traceError, type ErrorTrace, type TraceOptions } from './error-trace';
+import { traceError, type ErrorTrace, type TraceOptions, type WiderRun } from './error-trace';
 import { foldControlFlow, type ControlFlowFold } from './fold-control-flow';
 import { foldGemmScalars, gemmFoldNotes } from './fold-gemm-scalars';
 import { readOnnx } from '../model/read-onnx';
@@ -293,7 +293,10 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
   const observer = req.observer ?? 'minmax';
   const optimize = plan.supergroups.length > 0;
   // Ranges an earlier run measured on the same model, samples and observer are taken as they are.
-  const memo: MemoEntry | undefined = req.memo?.entry({
+  // The CLI holds no memo: one of its own lets the error trace run the plan again at another
+  // config without calibrating again (see widerRun).
+  const memoStore = req.memo ?? new CalibrationMemo();
+  const memo: MemoEntry | undefined = memoStore.entry({
     bytes: req.bytes,
     fixSizes: !!req.fixSizes,
     observer,
@@ -425,8 +428,11 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
     const out = await outputSqnr(req.bytes, qdq.bytes, req.samples, req.createSession, signal, reference, sizes);
     const figures = await withSelections(withSteps(out, encodings, plan, model), sizes, signal);
     lap('sqnr', started);
+    sqnrMeasured = figures;
     return figures;
   };
+  /** The figures once measured (the error trace's comparison with a wider config reads them). */
+  let sqnrMeasured: OutputSqnr[] | undefined;
   /**
    * The figures with, for each output that follows a selection made on its values, the SQNR of
    * the values it selects from (selection.ts), read from the float model as calibrated (control
@@ -487,6 +493,10 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
         for (const e of trace.sources) e.node = fold.originalId(e.node);
       }
       markRefusedWideWeights(trace, graph, req.pack, soc);
+      if (!trace.sources.length) {
+        const wider = await widerRun(req, soc, memoStore, sqnrMeasured ?? (await measure(how?.signal)), how?.signal);
+        if (wider) trace.wider = wider;
+      }
       return trace;
     },
     floatNodes: plan.nodes
@@ -579,6 +589,62 @@ function subgraphNote(model: Model): string[] {
   return [
     `${inside} nodes (${share}% of the model) sit inside the sub-graphs of ${owners.length} control-flow node${owners.length === 1 ? '' : 's'} (${named}${owners.length > 3 ? ', ...' : ''}) and stay float: the quantizer covers the main graph only, and HTP has no control-flow ops.${fixes.length ? ` To quantize them: ${fixes.join('; ')}.` : ''}`,
   ];
+}
+
+/**
+ * The config that widens one side of `config` only, for the error trace's second run: its weights
+ * where a config has the same activations and wider weights, else its activations.
+ */
+const WIDER: Partial<Record<ConfigName, { config: ConfigName; widens: 'weights' | 'activations' }>> = {
+  '16a8w': { config: '16a16w', widens: 'weights' },
+  '16a4w': { config: '16a8w', widens: 'weights' },
+  '16a4w_block': { config: '16a8w', widens: 'weights' },
+  '16a2w': { config: '16a8w', widens: 'weights' },
+  '8a4w': { config: '8a8w', widens: 'weights' },
+  '8a8w': { config: '16a8w', widens: 'activations' },
+};
+
+/** The worst finite SQNR among the outputs (undefined where none is finite). */
+function worstDb(list: readonly OutputSqnr[]): number | undefined {
+  const finite = list.map((s) => s.db).filter((d) => Number.isFinite(d));
+  return finite.length ? Math.min(...finite) : undefined;
+}
+
+/**
+ * {@link ErrorTrace.wider}: the plan quantized again at the config that widens one side of the
+ * request's, on the same samples, its ranges taken from `memo` (no calibration), and the worst
+ * output's SQNR both ways. Undefined where no config widens it, the SoC refuses that config, or no
+ * output has a finite figure.
+ */
+async function widerRun(
+  req: QuantizeRequest,
+  soc: SocInfo,
+  memo: CalibrationMemo,
+  figures: readonly OutputSqnr[],
+  signal: AbortSignal | undefined,
+): Promise<WiderRun | undefined> {
+  const config = req.options.config;
+  const step = WIDER[config];
+  const db = worstDb(figures);
+  if (!step || db === undefined || (step.config === '16a16w' && refusingGate(req.pack.gates, '16a16w', soc)))
+    return undefined;
+  const again = await quantize({
+    ...req,
+    options: { ...req.options, config: step.config },
+    memo,
+    deferSqnr: false,
+    skipSqnr: false,
+    signal,
+    onProgress: undefined,
+  });
+  const widerDb = worstDb(again.sqnr);
+  if (widerDb === undefined) return undefined;
+  const [from, to] = [CONFIGS[config], CONFIGS[step.config]];
+  const bits: [number, number] =
+    step.widens === 'weights'
+      ? [from.weight.bitwidth, to.weight.bitwidth]
+      : [from.act === 'uint16' ? 16 : 8, to.act === 'uint16' ? 16 : 8];
+  return { config: step.config, widens: step.widens, bits, db, widerDb };
 }
 
 /**

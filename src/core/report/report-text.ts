@@ -9,7 +9,7 @@ import type { Severity, Verdict } from '../check/finding';
 import type { Outcome } from '../../../rules/types';
 import type { CheckReport, CheckReportFinding } from './check-report';
 import type { OutputSqnr } from '../quant/sqnr';
-import type { ErrorSource, ErrorTrace } from '../quant/error-trace';
+import type { ErrorSource, ErrorTrace, WiderRun } from '../quant/error-trace';
 
 /** What a caller may add to a report beyond the {@link CheckReport} itself. */
 export interface ReportExtras {
@@ -278,10 +278,24 @@ export function errorSourceParts(s: ErrorSource): { head: string; why: string } 
 export function errorTraceText(t: ErrorTrace): string {
   const n = `${t.tensors.length} quantized tensor${t.tensors.length === 1 ? '' : 's'} compared on ${t.samples} sample${t.samples === 1 ? '' : 's'}`;
   if (!t.sources.length)
-    return `${n}: no node loses ${t.dropDb} dB or more against its inputs; the error builds up a little at each node.`;
+    return `${n}: no node loses ${t.dropDb} dB or more against its inputs; the error builds up a little at each node.${t.wider ? ` ${widerText(t.wider)}` : ''}`;
   return t.sources.length === 1
     ? `${n}: one node loses ${t.dropDb} dB or more against its inputs.`
     : `${n}: ${t.sources.length} nodes lose ${t.dropDb} dB or more against their inputs, the largest loss first.`;
+}
+
+/** A gain from the wider run at which the side it widens is said to lose the SQNR. */
+const WIDER_GAIN_DB = 6;
+
+/** The error trace's second run at a config that widens one side (ErrorTrace.wider), and what it shows. */
+export function widerText(w: WiderRun): string {
+  const [from, to] = w.bits;
+  const side = w.widens === 'weights' ? 'weights' : 'activations';
+  const other = w.widens === 'weights' ? 'activations' : 'weights';
+  const head = `The same plan at ${w.config}, ${to}-bit ${side} for the ${from}-bit ones and the ${other} as they are, keeps ${dbText(w.widerDb)} dB where this one keeps ${dbText(w.db)}`;
+  if (w.widerDb - w.db >= WIDER_GAIN_DB)
+    return `${head}: the ${from}-bit ${side} lose it, a little at each layer. Take ${w.config}, or a per-node override to ${w.config} on the layers that matter${w.widens === 'weights' ? ', or per-channel weights where the HTP takes them' : ''}.`;
+  return `${head}: the ${from}-bit ${side} are not what loses it, so the ${other}' rounding is${w.widens === 'weights' ? '; keep the layers that matter in float (a per-node override)' : ': per-channel weights where the HTP takes them, or wider weights on the layers that matter'}.`;
 }
 
 /** How the trace's figures were taken: in one graph, read out, or the first samples one way and the rest the other. */
