@@ -147,6 +147,8 @@ export interface TraceOptions {
   joinFloat?: boolean;
   /** Samples done, of how many: a fraction within a sample read in several runs. */
   onProgress?: (done: number, total: number) => void;
+  /** The quantizer starts its run at a wider config (ErrorTrace.wider), named. */
+  onWider?: (config: string) => void;
 }
 
 /** A fall of the SQNR across one node worth naming: a quarter of the signal's power as noise, or worse. */

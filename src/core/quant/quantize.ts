@@ -494,7 +494,7 @@ export async function quantize(req: QuantizeRequest): Promise<QuantizeResult> {
       }
       markRefusedWideWeights(trace, graph, req.pack, soc);
       if (!trace.sources.length) {
-        const wider = await widerRun(req, soc, memoStore, sqnrMeasured ?? (await measure(how?.signal)), how?.signal);
+        const wider = await widerRun(req, soc, memoStore, sqnrMeasured ?? (await measure(how?.signal)), how);
         if (wider) trace.wider = wider;
       }
       return trace;
@@ -621,20 +621,21 @@ async function widerRun(
   soc: SocInfo,
   memo: CalibrationMemo,
   figures: readonly OutputSqnr[],
-  signal: AbortSignal | undefined,
+  how: TraceOptions | undefined,
 ): Promise<WiderRun | undefined> {
   const config = req.options.config;
   const step = WIDER[config];
   const db = worstDb(figures);
   if (!step || db === undefined || (step.config === '16a16w' && refusingGate(req.pack.gates, '16a16w', soc)))
     return undefined;
+  how?.onWider?.(step.config);
   const again = await quantize({
     ...req,
     options: { ...req.options, config: step.config },
     memo,
     deferSqnr: false,
     skipSqnr: false,
-    signal,
+    signal: how?.signal,
     onProgress: undefined,
   });
   const widerDb = worstDb(again.sqnr);

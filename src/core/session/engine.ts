@@ -645,6 +645,7 @@ export class Engine implements EngineApi {
         const trace = await result.traceError({
           signal,
           onProgress: (done, total) => onProgress?.('Tracing', done / total),
+          onWider: (config) => onProgress?.(`Quantizing again at ${config} to compare`, undefined),
         });
         return () => ({ trace });
       },

@@ -88,8 +88,10 @@ async function measureSqnr(mine: number): Promise<void> {
 export async function traceQuantError(): Promise<void> {
   const mine = seq;
   useQuant.setState({ trace: { running: true } });
-  const progress = progressProxy((_phase, fraction) => {
-    if (mine === seq && useQuant.getState().trace?.running) useQuant.setState({ trace: { running: true, fraction } });
+  // The trace's own phase is its fraction of the samples; another (its run at a wider config) is said.
+  const progress = progressProxy((phase, fraction) => {
+    if (mine === seq && useQuant.getState().trace?.running)
+      useQuant.setState({ trace: { running: true, fraction, ...(phase !== 'Tracing' ? { phase } : {}) } });
   });
   let answer;
   try {

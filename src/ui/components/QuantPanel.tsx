@@ -312,11 +312,15 @@ function ErrorTraceView() {
   if (trace.running)
     return (
       <div data-testid="trace-running" className="mt-1 flex items-center gap-2 text-slate-600">
-        <span>
-          Tracing: every quantized tensor, float against the export, on {outcome.calibration.samples} sample
-          {outcome.calibration.samples === 1 ? '' : 's'}
-          {trace.fraction !== undefined ? ` (${Math.round(trace.fraction * 100)}%)` : '…'}
-        </span>
+        {trace.phase ? (
+          <span>{trace.phase}…</span>
+        ) : (
+          <span>
+            Tracing: every quantized tensor, float against the export, on {outcome.calibration.samples} sample
+            {outcome.calibration.samples === 1 ? '' : 's'}
+            {trace.fraction !== undefined ? ` (${Math.round(trace.fraction * 100)}%)` : '…'}
+          </span>
+        )}
         <button
           type="button"
           className="rounded border border-slate-300 bg-white px-1.5 hover:bg-slate-100"

@@ -16,7 +16,9 @@ export interface QuantState {
   sqnr?: { measuring: true } | { measuring: false; error: string };
   /** The error trace of the outcome shown (asked for): running, made, or why it could not be. */
   trace?:
-    { running: true; fraction?: number } | { running: false; trace: ErrorTrace } | { running: false; error: string };
+    | { running: true; fraction?: number; phase?: string }
+    | { running: false; trace: ErrorTrace }
+    | { running: false; error: string };
   error?: string;
   cancelled?: boolean;
   /** Why a float model was not quantized on load (too large for the on-load budget): the panel offers the run. */
