@@ -1148,30 +1148,26 @@ def main(out):
     # A whole detector, exported as torchvision's detection models are (a list of images, opset 11).
     # Its keypoint postprocessing behind an If: the branch every random sample takes makes shapes
     # static that a Resize in a Loop body then refuses, so the quantizer must keep that If.
-    with seeded(21):
-        kp = tiny_keypoint_rcnn().eval()
-        path = os.path.join(out, 'float-keypoint-rcnn.onnx')
-        torch.onnx.export(kp, ([torch.rand(3, 64, 64)],), path, opset_version=11, input_names=['images'], do_constant_folding=True)
+    def detector_case(name, what, model, output_names=None):
+        """A torchvision detector exported as its ONNX tests export one: a list of one 64×64 image, opset 11."""
+        path = os.path.join(out, f'{name}.onnx')
+        torch.onnx.export(model.eval(), ([torch.rand(3, 64, 64)],), path, opset_version=11, input_names=['images'],
+                          output_names=output_names, do_constant_folding=True)
         m = onnx.load(path)
         onnx.checker.check_model(m)
-        floats.append({'file': 'float-keypoint-rcnn.onnx', 'opset': 11, 'nodes': len(m.graph.node),
-                       'what': "torchvision's Keypoint R-CNN on a one-Conv backbone (RPN, RoiAlign, If, Loop), float, opset 11",
+        floats.append({'file': f'{name}.onnx', 'opset': 11, 'nodes': len(m.graph.node), 'what': what,
                        'nonzero': names(m, 'NonZero'), 'nms': names_anywhere(m.graph, 'NonMaxSuppression')})
-        print(f'float-keypoint-rcnn: {len(m.graph.node)} nodes (float)', flush=True)
+        print(f'{name}: {len(m.graph.node)} nodes (float)', flush=True)
+
+    with seeded(21):
+        detector_case('float-keypoint-rcnn', "torchvision's Keypoint R-CNN on a one-Conv backbone (RPN, RoiAlign, If, Loop), float, opset 11",
+                      tiny_keypoint_rcnn())
 
     # A whole one-stage detector: its boxes and scores are selected from the heads' outputs by TopK
     # and NonMaxSuppression, so quantization that reorders near-equal scores keeps other boxes.
     with seeded(0):
-        rn = tiny_retinanet().eval()
-        path = os.path.join(out, 'float-retinanet.onnx')
-        torch.onnx.export(rn, ([torch.rand(3, 64, 64)],), path, opset_version=11, input_names=['images'],
-                          output_names=['boxes', 'scores', 'labels'], do_constant_folding=True)
-        m = onnx.load(path)
-        onnx.checker.check_model(m)
-        floats.append({'file': 'float-retinanet.onnx', 'opset': 11, 'nodes': len(m.graph.node),
-                       'what': "torchvision's RetinaNet on a one-Conv backbone (TopK, NonMaxSuppression), float, opset 11",
-                       'nonzero': names(m, 'NonZero'), 'nms': names_anywhere(m.graph, 'NonMaxSuppression')})
-        print(f'float-retinanet: {len(m.graph.node)} nodes (float)', flush=True)
+        detector_case('float-retinanet', "torchvision's RetinaNet on a two-level, two-Conv backbone (TopK, NonMaxSuppression), float, opset 11",
+                      tiny_retinanet(), ['boxes', 'scores', 'labels'])
 
     roi_align = []
     m = version_converter.convert_version(onnx.load(os.path.join(out, 'float-roi-pool.onnx')), 16)

@@ -7,29 +7,12 @@
  * measures the values the selection is made from: the float activations that the selecting nodes,
  * and what follows them, read from the part of the graph no selection has reached yet.
  */
-import { declaredTypes } from '../model/declared-types';
 import { producerIndex } from '../model/graph-index';
 import type { Model, Node } from '../model/types';
+import { tensorTypes } from './plan';
 
 /** Ops whose outputs follow from comparing their input's values: which values pass, or in what order. */
 export const SELECTING = new Set(['NonMaxSuppression', 'TopK', 'NonZero', 'ArgMax', 'ArgMin', 'Unique', 'Compress']);
-
-/** Ops whose output is boolean or integer whatever they read: a comparison's source is what it compares. */
-const NOT_FLOAT_OUT = new Set([
-  'Greater',
-  'Less',
-  'Equal',
-  'GreaterOrEqual',
-  'LessOrEqual',
-  'Not',
-  'And',
-  'Or',
-  'Xor',
-  'IsNaN',
-  'IsInf',
-  'Shape',
-  'Size',
-]);
 
 const FLOAT_TYPES = new Set(['float32', 'float16', 'float', 'double', 'bfloat16']);
 
@@ -107,7 +90,8 @@ export function selectionSources(model: Model, isStatic: (tensor: string) => boo
   const result = new Map<string, SelectionSources>();
   if (!graph.nodes.some(selects)) return result;
   const producer = producerIndex(graph);
-  const types = declaredTypes(graph);
+  // Declared, else inferred from the op (a comparison's bool, a Cast's target).
+  const types = tensorTypes(model);
   // Tensors a selection has reached, to a fixed point (the file's node order is not trusted).
   const selected = new Set<string>();
   for (let changed = true; changed;) {
@@ -138,9 +122,8 @@ export function selectionSources(model: Model, isStatic: (tensor: string) => boo
         const p = producer.get(s);
         if (!p || inputs.has(s) || isStatic(s) || fixed.has(s)) continue;
         const type = types.get(s);
-        const floatOut =
-          type !== undefined ? FLOAT_TYPES.has(type) : !NOT_FLOAT_OUT.has(p.opType) && p.opType !== 'Cast';
-        if (floatOut) tensors.push(s);
+        // An unknown type is taken as float: the run reads only float values.
+        if (type === undefined || type === 'undefined' || FLOAT_TYPES.has(type)) tensors.push(s);
         // A comparison's or a cast's source is what it compares or casts.
         else for (const i of p.inputs) if (i) stack.push(i);
       }
