@@ -6,27 +6,30 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { producerIndex } from '../model/graph-index';
 import { readOnnx } from '../model/read-onnx';
-import type { Model } from '../model/types';
+import type { Model, Node } from '../model/types';
 import { SELECTING, selectionSources } from './selection';
 
 const TORCH = '.cache/corpus/torch';
 const load = (file: string) => readOnnx(new Uint8Array(readFileSync(`${TORCH}/${file}`)));
 const noStatic = () => false;
 
-/** Whether a selecting node lies upstream of `tensor` in the main graph. */
-function afterSelection(model: Model, tensor: string): boolean {
+/** The ops of the main graph's nodes upstream of `tensor`, its producer included. */
+function upstreamOps(model: Model, tensor: string): Set<string> {
   const producer = producerIndex(model.graph);
-  const seen = new Set<string>();
+  const seen = new Set<Node>();
   const stack = [tensor];
   while (stack.length) {
     const n = producer.get(stack.pop()!);
-    if (!n || seen.has(n.id)) continue;
-    seen.add(n.id);
-    if (SELECTING.has(n.opType)) return true;
+    if (!n || seen.has(n)) continue;
+    seen.add(n);
     stack.push(...n.inputs.filter(Boolean));
   }
-  return false;
+  return new Set([...seen].map((n) => n.opType));
 }
+
+/** Whether a selecting node lies upstream of `tensor`. */
+const afterSelection = (model: Model, tensor: string) =>
+  [...upstreamOps(model, tensor)].some((op) => SELECTING.has(op));
 
 describe('outputs selected by their values', () => {
   it.skipIf(!existsSync(`${TORCH}/float-retinanet.onnx`))(
@@ -50,17 +53,7 @@ describe('outputs selected by their values', () => {
       }
       // The classification head's scores (a Sigmoid) and its box regression (a Conv's output,
       // rearranged) are among them.
-      const ancestorOps = (t: string) => {
-        const out = new Set<string>();
-        const stack = [t];
-        while (stack.length) {
-          const n = producer.get(stack.pop()!);
-          if (!n || out.has(n.id)) continue;
-          out.add(n.id);
-          stack.push(...n.inputs.filter(Boolean));
-        }
-        return new Set([...out].map((id) => model.graph.nodes.find((n) => n.id === id)!.opType));
-      };
+      const ancestorOps = (t: string) => upstreamOps(model, t);
       expect(boxes.tensors.some((t) => producer.get(t)!.opType === 'Sigmoid' || ancestorOps(t).has('Sigmoid'))).toBe(
         true,
       );
