@@ -202,6 +202,9 @@ export function ratioDb(signal: number, noise: number): number {
   return 10 * Math.log10(signal / noise);
 }
 
+/** Whether a run's value is a float tensor (the only ones an SQNR of rounding is taken of). */
+const isFloat = (t: ortTypes.Tensor | undefined) => !!t && (t.type === 'float32' || t.type === 'float16');
+
 /** Signal and noise of one tensor, summed over the samples. */
 export interface TensorSums {
   signal: number;
@@ -249,9 +252,8 @@ export async function tensorSums(
       for (const name of names) {
         const x = ra[name];
         const y = rb[name];
-        const float = (t: ortTypes.Tensor | undefined) => t && (t.type === 'float32' || t.type === 'float16');
-        const xs = float(x) ? outputNumbers(x) : undefined;
-        const ys = float(y) ? outputNumbers(y) : undefined;
+        const xs = isFloat(x) ? outputNumbers(x) : undefined;
+        const ys = isFloat(y) ? outputNumbers(y) : undefined;
         if (!xs || !ys || xs.length !== ys.length) {
           dropped.add(name);
           continue;
